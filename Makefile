@@ -1,0 +1,25 @@
+# A thin front to meson/ninja. `make check` is what CI runs.
+BUILD ?= build
+
+.PHONY: all deps check check-examples demo format clean bench
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) >/dev/null
+
+deps:
+	scripts/install-deps
+
+check: deps
+	scripts/check
+
+demo: deps all
+	scripts/demo
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "berth/cli.h"
+
+int cmd_dockerfile_dump(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+{
+	return cli_not_implemented(cli, 4, err);
+}

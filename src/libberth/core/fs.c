@@ -1,0 +1,559 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "core/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/cleanup.h"
+
+#define MAX_SYMLINKS 40
+
+static bool force_fallback;
+
+void berth_fs_force_fallback(bool on)
+{
+	force_fallback = on;
+}
+
+static bool use_fallback(void)
+{
+	static int env = -1;
+	if (env < 0) {
+		const char *e = getenv("BERTH_NO_OPENAT2");
+		env = e && *e && strcmp(e, "0") != 0;
+	}
+	return force_fallback || env;
+}
+
+enum walk_mode {
+	WALK_IN_ROOT,
+	WALK_BENEATH
+};
+
+/*
+ * The fallback resolver. It keeps a stack of O_PATH fds from the root down
+ * to the current directory, so ".." pops the stack instead of asking the
+ * kernel for a parent (which a concurrent rename could move outside). Every
+ * component is opened with O_NOFOLLOW; a symlink's text is read and spliced
+ * in front of the rest of the path, with an absolute target restarting at
+ * the root (clamped) or failing (beneath). Nothing is ever resolved by the
+ * kernel across a symlink, so no link can lead outside the root.
+ */
+struct walk {
+	int *stack;
+	size_t depth; /* stack[0] is the root */
+	size_t alloc;
+};
+
+static void walk_release(struct walk *w)
+{
+	for (size_t i = 1; i <= w->depth; i++)
+		close(w->stack[i]);
+	free(w->stack);
+}
+
+static int walk_top(struct walk *w)
+{
+	return w->stack[w->depth];
+}
+
+static void walk_push(struct walk *w, int fd)
+{
+	if (w->depth + 2 > w->alloc) {
+		w->alloc = w->alloc ? w->alloc * 2 : 16;
+		w->stack = berth_xreallocarray(w->stack, w->alloc, sizeof(int));
+	}
+	w->stack[++w->depth] = fd;
+}
+
+static void walk_to_root(struct walk *w)
+{
+	while (w->depth > 0)
+		close(w->stack[w->depth--]);
+}
+
+static int fallback_open(int root_fd, const char *path, int flags, mode_t mode, enum walk_mode m,
+			 struct berth_error **err)
+{
+	struct walk w = {0};
+	_cleanup_buf_ struct berth_buf todo = BERTH_BUF_INIT;
+	int links = 0, r;
+
+	w.alloc = 16;
+	w.stack = berth_xcalloc(w.alloc, sizeof(int));
+	w.stack[0] = root_fd; /* borrowed, never closed */
+	berth_buf_addstr(&todo, path);
+
+	if (todo.buf[0] == '/' && m == WALK_BENEATH) {
+		r = berth_error_set(err, EXDEV, "'%s' is an absolute path", path);
+		goto out;
+	}
+
+	for (;;) {
+		/* take the next component off the front of todo */
+		size_t i = 0;
+		while (i < todo.len && todo.buf[i] == '/')
+			i++;
+		size_t j = i;
+		while (j < todo.len && todo.buf[j] != '/')
+			j++;
+		_cleanup_free_ char *comp = berth_xstrndup(todo.buf + i, j - i);
+		size_t k = j;
+		while (k < todo.len && todo.buf[k] == '/')
+			k++;
+		bool last = k >= todo.len;
+		bool trailing_slash = j < todo.len;
+		memmove(todo.buf, todo.buf + k, todo.len - k);
+		berth_buf_setlen(&todo, todo.len - k);
+
+		if (comp[0] == '\0' || strcmp(comp, ".") == 0) {
+			if (!last)
+				continue;
+			r = openat(walk_top(&w), ".", (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC);
+			if (r < 0)
+				r = berth_error_syscall(err, errno, "open '%s'", path);
+			goto out;
+		}
+		if (strcmp(comp, "..") == 0) {
+			if (w.depth == 0) {
+				if (m == WALK_BENEATH) {
+					r = berth_error_set(err, EXDEV,
+							    "'%s' leads outside its root", path);
+					goto out;
+				}
+			} else {
+				close(w.stack[w.depth--]);
+			}
+			if (!last)
+				continue;
+			r = openat(walk_top(&w), ".", (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC);
+			if (r < 0)
+				r = berth_error_syscall(err, errno, "open '%s'", path);
+			goto out;
+		}
+
+		struct stat st;
+		int fd = openat(walk_top(&w), comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT && last && (flags & O_CREAT)) {
+				r = openat(walk_top(&w), comp, flags | O_NOFOLLOW | O_CLOEXEC,
+					   mode);
+				if (r < 0)
+					r = berth_error_syscall(err, errno, "open '%s'", path);
+				goto out;
+			}
+			r = berth_error_syscall(err, errno, "open '%s'", path);
+			goto out;
+		}
+		if (fstat(fd, &st) < 0) {
+			r = berth_error_syscall(err, errno, "stat '%s'", path);
+			close(fd);
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode) && (!last || trailing_slash || !(flags & O_NOFOLLOW))) {
+			close(fd);
+			if (++links > MAX_SYMLINKS) {
+				r = berth_error_syscall(err, ELOOP, "open '%s'", path);
+				goto out;
+			}
+			char target[PATH_MAX + 1];
+			ssize_t n = readlinkat(walk_top(&w), comp, target, PATH_MAX);
+			if (n < 0) {
+				r = berth_error_syscall(err, errno, "readlink '%s'", path);
+				goto out;
+			}
+			target[n] = '\0';
+			if (target[0] == '/') {
+				if (m == WALK_BENEATH) {
+					r = berth_error_set(err, EXDEV,
+							    "'%s' leads outside its root through "
+							    "symlink '%s' -> '%s'",
+							    path, comp, target);
+					goto out;
+				}
+				walk_to_root(&w);
+			}
+			_cleanup_buf_ struct berth_buf next = BERTH_BUF_INIT;
+			berth_buf_addstr(&next, target);
+			if (todo.len || trailing_slash) {
+				berth_buf_addch(&next, '/');
+				berth_buf_add(&next, todo.buf, todo.len);
+			}
+			berth_buf_release(&todo);
+			todo = next;
+			berth_buf_init(&next, 0);
+			if (todo.len == 0) {
+				r = berth_error_syscall(err, ENOENT, "open '%s'", path);
+				goto out;
+			}
+			continue;
+		}
+		if (last) {
+			if (S_ISLNK(st.st_mode)) {
+				/* O_PATH|O_NOFOLLOW names the link itself, as open(2) does */
+				if (flags & O_PATH) {
+					r = fd;
+					goto out;
+				}
+				close(fd);
+				r = berth_error_syscall(err, ELOOP, "open '%s'", path);
+				goto out;
+			}
+			if ((flags & O_PATH) && !(flags & O_DIRECTORY)) {
+				r = fd;
+				goto out;
+			}
+			if ((flags & O_CREAT) && (flags & O_EXCL)) {
+				close(fd);
+				r = berth_error_syscall(err, EEXIST, "open '%s'", path);
+				goto out;
+			}
+			if (trailing_slash && !S_ISDIR(st.st_mode)) {
+				close(fd);
+				r = berth_error_syscall(err, ENOTDIR, "open '%s'", path);
+				goto out;
+			}
+			/* reopen the resolved inode itself, never the name again */
+			char proc[64];
+			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+			r = open(proc, (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
+			if (r < 0 && errno == ENOENT)
+				r = openat(walk_top(&w), comp,
+					   (flags & ~O_CREAT) | O_NOFOLLOW | O_CLOEXEC);
+			if (r < 0)
+				r = berth_error_syscall(err, errno, "open '%s'", path);
+			close(fd);
+			goto out;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			close(fd);
+			r = berth_error_syscall(err, ENOTDIR, "open '%s'", path);
+			goto out;
+		}
+		walk_push(&w, fd);
+	}
+out:
+	walk_release(&w);
+	return r;
+}
+
+static int openat2_or_fallback(int dir_fd, const char *path, int flags, mode_t mode,
+			       enum walk_mode m, struct berth_error **err)
+{
+	if (!use_fallback()) {
+		struct open_how how = {
+			.flags = (uint64_t)(flags | O_CLOEXEC),
+			.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
+			.resolve = RESOLVE_NO_MAGICLINKS |
+				   (m == WALK_IN_ROOT ? RESOLVE_IN_ROOT : RESOLVE_BENEATH),
+		};
+		const char *p = *path ? path : ".";
+		for (int tries = 0; tries < 8; tries++) {
+			long fd = syscall(SYS_openat2, dir_fd, p, &how, sizeof(how));
+			if (fd >= 0)
+				return (int)fd;
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			if (errno == ENOSYS || errno == EPERM)
+				break;
+			if (errno == EXDEV)
+				return berth_error_set(err, EXDEV, "'%s' leads outside its root",
+						       path);
+			return berth_error_syscall(err, errno, "open '%s'", path);
+		}
+		if (errno != ENOSYS && errno != EPERM && errno != EAGAIN && errno != EINTR)
+			return berth_error_syscall(err, errno, "open '%s'", path);
+	}
+	return fallback_open(dir_fd, path, flags, mode, m, err);
+}
+
+int berth_open_in_root(int root_fd, const char *path, int flags, mode_t mode,
+		       struct berth_error **err)
+{
+	return openat2_or_fallback(root_fd, path, flags, mode, WALK_IN_ROOT, err);
+}
+
+int berth_open_beneath(int dir_fd, const char *path, int flags, mode_t mode,
+		       struct berth_error **err)
+{
+	return openat2_or_fallback(dir_fd, path, flags, mode, WALK_BENEATH, err);
+}
+
+int berth_mkdirs_in_root(int root_fd, const char *path, mode_t mode, struct berth_error **err)
+{
+	_cleanup_close_ int cur = openat(root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_buf_ struct berth_buf done = BERTH_BUF_INIT;
+	if (cur < 0)
+		return berth_error_syscall(err, errno, "open root");
+
+	const char *p = path;
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		const char *e = strchrnul(p, '/');
+		_cleanup_free_ char *comp = berth_xstrndup(p, (size_t)(e - p));
+		p = e;
+		if (done.len)
+			berth_buf_addch(&done, '/');
+		berth_buf_addstr(&done, comp);
+
+		/*
+		 * Resolve what exists so far from the root each time: a symlink
+		 * planted as a parent is then clamped into the root, not followed
+		 * out of it.
+		 */
+		int fd = berth_open_in_root(root_fd, done.buf, O_PATH | O_DIRECTORY, 0, NULL);
+		if (fd >= 0) {
+			close(cur);
+			cur = fd;
+			continue;
+		}
+		if (strcmp(comp, "..") == 0 || strcmp(comp, ".") == 0)
+			return berth_error_set(err, EINVAL, "invalid path '%s'", path);
+		if (mkdirat(cur, comp, mode) < 0 && errno != EEXIST)
+			return berth_error_syscall(err, errno, "mkdir '%s'", done.buf);
+		fd = berth_open_in_root(root_fd, done.buf, O_PATH | O_DIRECTORY, 0, err);
+		if (fd < 0)
+			return fd;
+		close(cur);
+		cur = fd;
+	}
+	return TAKE_FD(cur);
+}
+
+int berth_verify_path(const char *path, struct berth_error **err)
+{
+	size_t total = strlen(path);
+	if (total == 0)
+		return berth_error_set(err, EINVAL, "empty path");
+	if (total >= PATH_MAX)
+		return berth_error_set(err, ENAMETOOLONG, "path '%.64s...' is too long (%zu bytes)",
+				       path, total);
+	const char *p = path;
+	while (*p) {
+		const char *e = strchrnul(p, '/');
+		size_t n = (size_t)(e - p);
+		if (n == 0)
+			return berth_error_set(err, EINVAL, "path '%s' has an empty component",
+					       path);
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return berth_error_set(err, EXDEV, "path '%s' has a '%.*s' component", path,
+					       (int)n, p);
+		if (n > NAME_MAX)
+			return berth_error_set(err, ENAMETOOLONG,
+					       "path '%.64s...' has a component over %d bytes",
+					       path, NAME_MAX);
+		p = *e ? e + 1 : e;
+		if (*e && !*p)
+			break; /* one trailing slash is allowed */
+	}
+	return 0;
+}
+
+int berth_mkdir_p(const char *path, mode_t mode, struct berth_error **err)
+{
+	_cleanup_free_ char *copy = berth_xstrdup(path);
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, mode) < 0 && errno != EEXIST)
+			return berth_error_syscall(err, errno, "mkdir '%s'", copy);
+		*p = '/';
+	}
+	if (mkdir(copy, mode) < 0 && errno != EEXIST)
+		return berth_error_syscall(err, errno, "mkdir '%s'", copy);
+	return 0;
+}
+
+void berth_random_hex(char *out, size_t nbytes)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t raw[64];
+	if (nbytes > sizeof(raw))
+		nbytes = sizeof(raw);
+	size_t got = 0;
+	while (got < nbytes) {
+		ssize_t n = getrandom(raw + got, nbytes - got, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			abort();
+		}
+		got += (size_t)n;
+	}
+	for (size_t i = 0; i < nbytes; i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[2 * nbytes] = '\0';
+}
+
+int berth_write_all(int fd, const void *data, size_t len, struct berth_error **err)
+{
+	const char *p = data;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return berth_error_syscall(err, errno, "write");
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int berth_fsync_dir(int dir_fd, struct berth_error **err)
+{
+	/* an O_PATH fd cannot be synced: open the directory itself for that */
+	_cleanup_close_ int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "open directory");
+	if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS)
+		return berth_error_syscall(err, errno, "fsync directory");
+	return 0;
+}
+
+int berth_write_file_atomic(int dir_fd, const char *name, const void *data, size_t len, mode_t mode,
+			    struct berth_error **err)
+{
+	char rnd[17];
+	berth_random_hex(rnd, 8);
+	_cleanup_free_ char *tmp = berth_xasprintf(".tmp-%s", rnd);
+	_cleanup_close_ int fd =
+		openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	int r;
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "create '%s'", name);
+	r = berth_write_all(fd, data, len, err);
+	if (r < 0)
+		goto fail;
+	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+		r = berth_error_syscall(err, errno, "write '%s'", name);
+		goto fail;
+	}
+	if (renameat(dir_fd, tmp, dir_fd, name) < 0) {
+		r = berth_error_syscall(err, errno, "rename to '%s'", name);
+		goto fail;
+	}
+	return berth_fsync_dir(dir_fd, err);
+fail:
+	unlinkat(dir_fd, tmp, 0);
+	return berth_error_prefix(err, "write '%s'", name);
+}
+
+int berth_read_fd(int fd, size_t max, char **ret, size_t *ret_len, struct berth_error **err)
+{
+	_cleanup_buf_ struct berth_buf b = BERTH_BUF_INIT;
+	for (;;) {
+		berth_buf_grow(&b, 65536);
+		ssize_t n = read(fd, b.buf + b.len, b.alloc - b.len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return berth_error_syscall(err, errno, "read");
+		}
+		if (n == 0)
+			break;
+		if (b.len + (size_t)n > max)
+			return berth_error_set(err, E2BIG, "file is larger than %zu bytes", max);
+		berth_buf_setlen(&b, b.len + (size_t)n);
+	}
+	*ret = berth_buf_detach(&b, ret_len);
+	return 0;
+}
+
+int berth_read_file_at(int dir_fd, const char *name, size_t max, char **ret, size_t *ret_len,
+		       struct berth_error **err)
+{
+	_cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "open '%s'", name);
+	int r = berth_read_fd(fd, max, ret, ret_len, err);
+	if (r < 0)
+		return berth_error_prefix(err, "read '%s'", name);
+	return 0;
+}
+
+static int rm_rf_children(int dfd, dev_t dev, struct berth_error **err)
+{
+	_cleanup_closedir_ DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return berth_error_syscall(err, errno, "opendir");
+	}
+	struct dirent *de;
+	while ((errno = 0, de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT)
+				continue;
+			return berth_error_syscall(err, errno, "stat '%s'", de->d_name);
+		}
+		if (S_ISDIR(st.st_mode)) {
+			if (st.st_dev != dev)
+				return berth_error_set(err, EBUSY, "'%s' is a mount point",
+						       de->d_name);
+			int c = openat(dirfd(d), de->d_name,
+				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (c < 0)
+				return berth_error_syscall(err, errno, "open '%s'", de->d_name);
+			int r = rm_rf_children(c, dev, err);
+			if (r < 0)
+				return berth_error_prefix(err, "%s", de->d_name);
+			if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+				return berth_error_syscall(err, errno, "rmdir '%s'", de->d_name);
+		} else if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT) {
+			return berth_error_syscall(err, errno, "unlink '%s'", de->d_name);
+		}
+	}
+	if (errno)
+		return berth_error_syscall(err, errno, "readdir");
+	return 0;
+}
+
+int berth_rm_rf_at(int dir_fd, const char *name, struct berth_error **err)
+{
+	struct stat st;
+	if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return berth_error_syscall(err, errno, "stat '%s'", name);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(dir_fd, name, 0) < 0 && errno != ENOENT)
+			return berth_error_syscall(err, errno, "unlink '%s'", name);
+		return 0;
+	}
+	int c = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (c < 0)
+		return berth_error_syscall(err, errno, "open '%s'", name);
+	struct stat cst;
+	if (fstat(c, &cst) < 0 || cst.st_dev != st.st_dev || cst.st_ino != st.st_ino) {
+		close(c);
+		return berth_error_set(err, EBUSY, "'%s' changed while being removed", name);
+	}
+	int r = rm_rf_children(c, st.st_dev, err);
+	if (r < 0)
+		return berth_error_prefix(err, "remove '%s'", name);
+	if (unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return berth_error_syscall(err, errno, "rmdir '%s'", name);
+	return 0;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * Safe filesystem access (STYLE.md). Anything that resolves a path inside a
+ * tree berth does not control (an image rootfs, a layer being unpacked, a
+ * build context) goes through berth_open_in_root() or berth_open_beneath();
+ * everything else uses *at() calls on a held directory fd. Never build
+ * "root + / + path" strings for path-taking syscalls.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/error.h"
+
+/*
+ * Opens path inside root_fd as if root_fd were "/" after chroot: "..",
+ * absolute paths and absolute symlinks are clamped to root_fd, and magic
+ * links (/proc/self/fd/N) are refused. Uses openat2(RESOLVE_IN_ROOT |
+ * RESOLVE_NO_MAGICLINKS); where the kernel or a seccomp filter refuses
+ * openat2, falls back to a component walk with O_PATH|O_NOFOLLOW fds that
+ * gives the same answer. flags are open(2) flags (O_CLOEXEC is always
+ * added); O_NOFOLLOW refuses a symlink as the last component (ELOOP).
+ * Returns the fd or -errno.
+ */
+int berth_open_in_root(int root_fd, const char *path, int flags, mode_t mode,
+		       struct berth_error **err);
+
+/*
+ * Opens path below dir_fd where any escape (a ".." above dir_fd, an absolute
+ * path or an absolute symlink, a link leading outside) is an error (EXDEV)
+ * rather than a clamp: the build context rule. Relative symlinks that stay
+ * inside are followed.
+ */
+int berth_open_beneath(int dir_fd, const char *path, int flags, mode_t mode,
+		       struct berth_error **err);
+
+/* Testing hook: force the component-walk fallback instead of openat2. */
+void berth_fs_force_fallback(bool on);
+
+/*
+ * Creates every missing directory of path inside root_fd (in-root
+ * resolution, one component at a time, never following a symlink planted in
+ * place of a directory outside the root) and returns an
+ * O_PATH|O_DIRECTORY fd of the last one. mode applies to created dirs.
+ */
+int berth_mkdirs_in_root(int root_fd, const char *path, mode_t mode, struct berth_error **err);
+
+/*
+ * Checks a relative path taken from untrusted input before it touches disk
+ * (git's verify_path): not empty, no NUL, no "." or ".." components, no
+ * component over NAME_MAX, whole length under PATH_MAX. Leading "/" and "./"
+ * and repeated slashes must already be cleaned by the caller's parser.
+ */
+int berth_verify_path(const char *path, struct berth_error **err);
+
+/* mkdir -p for berth's own trusted paths (the store root). */
+int berth_mkdir_p(const char *path, mode_t mode, struct berth_error **err);
+
+/*
+ * Writes data to dir_fd/name atomically: a temp file in the same directory,
+ * fsync, renameat over name, fsync of the directory. A crash leaves either
+ * the old or the new file, never a torn one.
+ */
+int berth_write_file_atomic(int dir_fd, const char *name, const void *data, size_t len, mode_t mode,
+			    struct berth_error **err);
+
+/* Reads dir_fd/name whole (at most max bytes, else E2BIG); *ret is NUL-terminated. */
+int berth_read_file_at(int dir_fd, const char *name, size_t max, char **ret, size_t *ret_len,
+		       struct berth_error **err);
+
+/* Reads all of fd (at most max bytes, else E2BIG). */
+int berth_read_fd(int fd, size_t max, char **ret, size_t *ret_len, struct berth_error **err);
+
+/* Writes all of len bytes, retrying on EINTR and short writes. */
+int berth_write_all(int fd, const void *data, size_t len, struct berth_error **err);
+
+/*
+ * Removes dir_fd/name and everything below it without following symlinks
+ * and without crossing into other mounts (it fails with EBUSY on a mount
+ * point instead). ENOENT is success.
+ */
+int berth_rm_rf_at(int dir_fd, const char *name, struct berth_error **err);
+
+int berth_fsync_dir(int dir_fd, struct berth_error **err);
+
+/* A random lowercase-hex string of 2*nbytes digits into out[2*nbytes+1]. */
+void berth_random_hex(char *out, size_t nbytes);

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Path resolution inside an untrusted tree, in the spirit of systemd's
+ * test-chase.c. Every case runs twice: with openat2 and with the forced
+ * component-walk fallback, which must give the same answers.
+ */
+#include "unit.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/cleanup.h"
+#include "core/fs.h"
+
+struct tree {
+	char top[64];
+	int top_fd;
+	int root_fd;
+};
+
+static int mkfile(int dfd, const char *name, const char *content)
+{
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, content, strlen(content));
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+static int setup_tree(void **state, bool fallback)
+{
+	struct tree *t = calloc(1, sizeof(*t));
+	snprintf(t->top, sizeof(t->top), "/tmp/berth-fs-XXXXXX");
+	assert_non_null(mkdtemp(t->top));
+	t->top_fd = open(t->top, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(t->top_fd >= 0);
+	/* top/secret is outside the root; top/root is the root */
+	assert_int_equal(mkfile(t->top_fd, "secret", "outside"), 0);
+	assert_int_equal(mkdirat(t->top_fd, "root", 0755), 0);
+	t->root_fd = openat(t->top_fd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int r = t->root_fd;
+	assert_int_equal(mkdirat(r, "etc", 0755), 0);
+	assert_int_equal(mkfile(r, "etc/passwd", "root:x:0:0::/root:/bin/sh\n"), 0);
+	assert_int_equal(mkdirat(r, "dir", 0755), 0);
+	assert_int_equal(mkdirat(r, "dir/sub", 0755), 0);
+	assert_int_equal(symlinkat("/etc", r, "abs"), 0);
+	assert_int_equal(symlinkat("../../../..", r, "up"), 0);
+	assert_int_equal(symlinkat("loop2", r, "loop1"), 0);
+	assert_int_equal(symlinkat("loop1", r, "loop2"), 0);
+	assert_int_equal(symlinkat("dir", r, "linkdir"), 0);
+	assert_int_equal(symlinkat("../secret", r, "esc"), 0);
+	assert_int_equal(symlinkat("/proc/self/root/etc", r, "magic"), 0);
+	assert_int_equal(symlinkat("passwd", r, "etc/rel"), 0);
+	berth_fs_force_fallback(fallback);
+	*state = t;
+	return 0;
+}
+
+static int setup_openat2(void **state)
+{
+	return setup_tree(state, false);
+}
+
+static int setup_fallback(void **state)
+{
+	return setup_tree(state, true);
+}
+
+static int teardown_tree(void **state)
+{
+	struct tree *t = *state;
+	int dfd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(berth_rm_rf_at(dfd, t->top + 5, NULL), 0);
+	close(dfd);
+	close(t->root_fd);
+	close(t->top_fd);
+	free(t);
+	berth_fs_force_fallback(false);
+	return 0;
+}
+
+/* The inode that path names inside the root (no links followed), for comparisons. */
+static ino_t ino_at(int dfd, const char *path)
+{
+	struct stat st;
+	assert_int_equal(fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW), 0);
+	return st.st_ino;
+}
+
+static ino_t ino_fd(int fd)
+{
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	return st.st_ino;
+}
+
+static void expect_in_root(struct tree *t, const char *path, const char *want)
+{
+	struct berth_error *err = NULL;
+	int fd = berth_open_in_root(t->root_fd, path, O_RDONLY, 0, &err);
+	if (fd < 0)
+		fail_msg("open_in_root '%s': %s", path, err->msg);
+	assert_int_equal(ino_fd(fd), ino_at(t->root_fd, want));
+	close(fd);
+}
+
+static void test_in_root_clamps(void **state)
+{
+	struct tree *t = *state;
+	expect_in_root(t, "etc/passwd", "etc/passwd");
+	expect_in_root(t, "/etc/passwd", "etc/passwd");
+	expect_in_root(t, "///etc///passwd", "etc/passwd");
+	expect_in_root(t, "abs/passwd", "etc/passwd");
+	expect_in_root(t, "../../../etc/passwd", "etc/passwd");
+	expect_in_root(t, "up/etc/passwd", "etc/passwd");
+	expect_in_root(t, "linkdir/sub/../../etc/./passwd", "etc/passwd");
+	expect_in_root(t, "etc/rel", "etc/passwd");
+	expect_in_root(t, "dir/sub/../../up/up/abs/rel", "etc/passwd");
+	expect_in_root(t, "", ".");
+	expect_in_root(t, "..", ".");
+}
+
+static void test_in_root_never_leaves(void **state)
+{
+	struct tree *t = *state;
+	struct berth_error *err = NULL;
+	/* top/secret exists, but only outside: clamped lookups must not find it */
+	assert_int_equal(berth_open_in_root(t->root_fd, "../secret", O_RDONLY, 0, &err), -ENOENT);
+	berth_error_free(&err);
+	assert_int_equal(berth_open_in_root(t->root_fd, "esc", O_RDONLY, 0, &err), -ENOENT);
+	berth_error_free(&err);
+	assert_int_equal(berth_open_in_root(t->root_fd, "up/secret", O_RDONLY, 0, &err), -ENOENT);
+	berth_error_free(&err);
+	int r = berth_open_in_root(t->root_fd, "magic/passwd", O_RDONLY, 0, &err);
+	assert_true(r < 0); /* /proc does not exist in the root, and magic links are refused */
+	berth_error_free(&err);
+}
+
+static void test_loops_and_nofollow(void **state)
+{
+	struct tree *t = *state;
+	struct berth_error *err = NULL;
+	assert_int_equal(berth_open_in_root(t->root_fd, "loop1", O_RDONLY, 0, &err), -ELOOP);
+	berth_error_free(&err);
+	assert_int_equal(berth_open_in_root(t->root_fd, "etc/rel", O_RDONLY | O_NOFOLLOW, 0, &err),
+			 -ELOOP);
+	berth_error_free(&err);
+	int fd = berth_open_in_root(t->root_fd, "etc/rel", O_PATH | O_NOFOLLOW, 0, &err);
+	assert_true(fd >= 0);
+	assert_int_equal(ino_fd(fd), ino_at(t->root_fd, "etc/rel"));
+	close(fd);
+	assert_int_equal(berth_open_in_root(t->root_fd, "etc/passwd/x", O_RDONLY, 0, &err),
+			 -ENOTDIR);
+	berth_error_free(&err);
+}
+
+static void test_create_through_link_stays_inside(void **state)
+{
+	struct tree *t = *state;
+	struct berth_error *err = NULL;
+	int fd = berth_open_in_root(t->root_fd, "abs/created", O_WRONLY | O_CREAT | O_EXCL, 0600,
+				    &err);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(faccessat(t->root_fd, "etc/created", F_OK, 0), 0);
+	assert_int_equal(faccessat(AT_FDCWD, "/etc/created", F_OK, 0), -1);
+	assert_int_equal(berth_open_in_root(t->root_fd, "abs/created", O_WRONLY | O_CREAT | O_EXCL,
+					    0600, &err),
+			 -EEXIST);
+	berth_error_free(&err);
+}
+
+static void test_beneath_refuses_escapes(void **state)
+{
+	struct tree *t = *state;
+	struct berth_error *err = NULL;
+	const char *bad[] = {"../secret", "/etc/passwd", "abs/passwd",
+			     "esc",	  "up/etc",	 "dir/../../secret"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r = berth_open_beneath(t->root_fd, bad[i], O_RDONLY, 0, &err);
+		if (r != -EXDEV)
+			fail_msg("beneath '%s' gave %d, want -EXDEV", bad[i], r);
+		berth_error_free(&err);
+	}
+	int fd = berth_open_beneath(t->root_fd, "linkdir/sub/../../etc/rel", O_RDONLY, 0, &err);
+	assert_true(fd >= 0);
+	assert_int_equal(ino_fd(fd), ino_at(t->root_fd, "etc/passwd"));
+	close(fd);
+}
+
+static void test_mkdirs_in_root(void **state)
+{
+	struct tree *t = *state;
+	struct berth_error *err = NULL;
+	int fd = berth_mkdirs_in_root(t->root_fd, "a/b/c", 0755, &err);
+	assert_true(fd >= 0);
+	assert_int_equal(ino_fd(fd), ino_at(t->root_fd, "a/b/c"));
+	close(fd);
+	/* through an absolute link: lands in root/etc, never /etc */
+	fd = berth_mkdirs_in_root(t->root_fd, "abs/berth-x/y", 0755, &err);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(faccessat(t->root_fd, "etc/berth-x/y", F_OK, 0), 0);
+	assert_int_equal(faccessat(AT_FDCWD, "/etc/berth-x", F_OK, 0), -1);
+	/* up -> ../../.. clamps to the root */
+	fd = berth_mkdirs_in_root(t->root_fd, "up/z", 0755, &err);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(faccessat(t->root_fd, "z", F_OK, 0), 0);
+	assert_int_equal(faccessat(t->top_fd, "z", F_OK, 0), -1);
+	assert_true(berth_mkdirs_in_root(t->root_fd, "etc/passwd/x", 0755, &err) < 0);
+	berth_error_free(&err);
+}
+
+static void test_verify_path(void **state)
+{
+	struct berth_error *err = NULL;
+	assert_int_equal(berth_verify_path("a/b/c", &err), 0);
+	assert_int_equal(berth_verify_path("a/b/", &err), 0);
+	assert_int_equal(berth_verify_path(".hidden/..x", &err), 0);
+	const char *bad[] = {"", "a//b", "../a", "a/../b", "a/..", "./a", "a/./b", "/a"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (berth_verify_path(bad[i], &err) >= 0)
+			fail_msg("verify_path accepted '%s'", bad[i]);
+		berth_error_free(&err);
+	}
+	char longname[NAME_MAX + 2];
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	assert_int_equal(berth_verify_path(longname, &err), -ENAMETOOLONG);
+	berth_error_free(&err);
+}
+
+static void test_atomic_write_and_read(void **state)
+{
+	struct tree *t = *state;
+	struct berth_error *err = NULL;
+	assert_int_equal(berth_write_file_atomic(t->root_fd, "f", "one", 3, 0644, &err), 0);
+	assert_int_equal(berth_write_file_atomic(t->root_fd, "f", "two!", 4, 0600, &err), 0);
+	char *s;
+	size_t n;
+	assert_int_equal(berth_read_file_at(t->root_fd, "f", 100, &s, &n, &err), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(s, "two!");
+	free(s);
+	assert_int_equal(berth_read_file_at(t->root_fd, "f", 2, &s, &n, &err), -E2BIG);
+	berth_error_free(&err);
+	/* no temp files left behind */
+	assert_int_equal(berth_read_file_at(t->root_fd, "etc/rel", 100, &s, &n, &err), -ELOOP);
+	berth_error_free(&err);
+}
+
+static void test_rm_rf_does_not_follow(void **state)
+{
+	struct tree *t = *state;
+	assert_int_equal(berth_rm_rf_at(t->top_fd, "root", NULL), 0);
+	assert_int_equal(faccessat(t->top_fd, "root", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+	assert_int_equal(faccessat(t->top_fd, "secret", F_OK, 0), 0);
+	assert_int_equal(berth_rm_rf_at(t->top_fd, "root", NULL), 0); /* ENOENT is fine */
+	assert_int_equal(mkdirat(t->top_fd, "root", 0755), 0);
+}
+
+#define BOTH(f)                                                                                    \
+	cmocka_unit_test_setup_teardown(f, setup_openat2, teardown_tree),                          \
+		cmocka_unit_test_setup_teardown(f, setup_fallback, teardown_tree)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		BOTH(test_in_root_clamps),	    BOTH(test_in_root_never_leaves),
+		BOTH(test_loops_and_nofollow),	    BOTH(test_create_through_link_stays_inside),
+		BOTH(test_beneath_refuses_escapes), BOTH(test_mkdirs_in_root),
+		cmocka_unit_test(test_verify_path), BOTH(test_atomic_write_and_read),
+		BOTH(test_rm_rf_does_not_follow),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

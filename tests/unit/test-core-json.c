@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "unit.h"
+
+#include "core/cleanup.h"
+#include "core/json.h"
+
+static void test_parse_and_get(void **state)
+{
+	_cleanup_json_ json_t *j = NULL;
+	struct berth_error *err = NULL;
+	const char *doc = "{\"a\":\"x\",\"n\":3,\"o\":{},\"l\":[1],\"z\":null}";
+	assert_int_equal(berth_json_parse(doc, strlen(doc), "test", &j, &err), 0);
+	const char *s;
+	int64_t n;
+	json_t *o;
+	assert_int_equal(berth_json_get_string(j, "a", true, &s, &err), 0);
+	assert_string_equal(s, "x");
+	assert_int_equal(berth_json_get_int(j, "n", true, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(berth_json_get_object(j, "o", true, &o, &err), 0);
+	assert_int_equal(berth_json_get_array(j, "l", true, &o, &err), 0);
+	assert_int_equal(berth_json_get_string(j, "missing", false, &s, &err), -ENOENT);
+	assert_null(err);
+	assert_int_equal(berth_json_get_string(j, "z", false, &s, &err), -ENOENT);
+	assert_int_equal(berth_json_get_string(j, "missing", true, &s, &err), -ENOENT);
+	assert_string_equal(err->msg, "missing field 'missing'");
+	berth_error_free(&err);
+	assert_int_equal(berth_json_get_string(j, "n", true, &s, &err), -EINVAL);
+	assert_string_equal(err->msg, "field 'n' is not a string");
+	berth_error_free(&err);
+}
+
+static void test_invalid(void **state)
+{
+	json_t *j = NULL;
+	struct berth_error *err = NULL;
+	assert_int_equal(berth_json_parse("{\"a\":", 5, "manifest", &j, &err), -EINVAL);
+	assert_non_null(strstr(err->msg, "invalid JSON in manifest"));
+	berth_error_free(&err);
+	assert_int_equal(berth_json_parse("{\"a\":1,\"a\":2}", 13, "config", &j, &err), -EINVAL);
+	berth_error_free(&err);
+}
+
+static void test_dump_keeps_order(void **state)
+{
+	_cleanup_json_ json_t *j = json_object();
+	json_object_set_new(j, "schemaVersion", json_integer(2));
+	json_object_set_new(j, "mediaType", json_string("m"));
+	_cleanup_free_ char *s = berth_json_dump(j, NULL);
+	assert_string_equal(s, "{\"schemaVersion\":2,\"mediaType\":\"m\"}");
+	_cleanup_free_ char *p = berth_json_dump_pretty(j);
+	assert_non_null(strstr(p, "\n    \"mediaType\""));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_and_get),
+		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_dump_keeps_order),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
