@@ -1,35 +1,31 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The compression stages of layer writing and unpacking, as adapters: the
- * writer pushes tar bytes through a compressor, the unpacker pulls tar
- * bytes out of a decompressor so it can hash them (the diffID) before
- * libarchive parses them.
+ * The compression stages of layer writing and unpacking: thin adapters over
+ * core/compress.h, so write.c and unpack.c name one small interface.
  */
-#include <archive.h>
 #include <errno.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/compress.h"
 #include "layer/layer-internal.h"
 
 struct layer_compressor {
-	enum berth_layer_compression kind;
-	berth_layer_sink_fn sink;
-	void *ctx;
+	struct berth_compressor *c;
 };
 
 int layer_compressor_new(enum berth_layer_compression c, int level, berth_layer_sink_fn sink,
 			 void *ctx, struct layer_compressor **ret, struct berth_error **err)
 {
-	if (c != BERTH_LAYER_UNCOMPRESSED)
-		return berth_error_set(err, ENOTSUP, "layer compression '%s' is not available yet",
-				       c == BERTH_LAYER_ZSTD ? "zstd" : "gzip");
+	enum berth_compression kind = c == BERTH_LAYER_ZSTD	      ? BERTH_COMPRESSION_ZSTD
+				      : c == BERTH_LAYER_UNCOMPRESSED ? BERTH_COMPRESSION_NONE
+								      : BERTH_COMPRESSION_GZIP;
+	struct berth_compressor *bc = NULL;
+	int r = berth_compressor_new(kind, level > 0 ? level : -1, sink, ctx, &bc, err);
+	if (r < 0)
+		return r;
 	struct layer_compressor *lc = berth_xcalloc(1, sizeof(*lc));
-	lc->kind = c;
-	lc->sink = sink;
-	lc->ctx = ctx;
+	lc->c = bc;
 	*ret = lc;
 	return 0;
 }
@@ -37,55 +33,34 @@ int layer_compressor_new(enum berth_layer_compression c, int level, berth_layer_
 int layer_compressor_write(struct layer_compressor *c, const void *data, size_t len,
 			   struct berth_error **err)
 {
-	return c->sink(c->ctx, data, len, err);
+	return berth_compressor_write(c->c, data, len, err);
 }
 
 int layer_compressor_finish(struct layer_compressor *c, struct berth_error **err)
 {
-	return 0;
+	return berth_compressor_finish(c->c, err);
 }
 
 void layer_compressor_free(struct layer_compressor *c)
 {
+	if (!c)
+		return;
+	berth_compressor_free(c->c);
 	free(c);
 }
 
-/*
- * libarchive's "raw" format over its filters gives the decompressed stream
- * of gzip, zstd or plain input; tar parsing happens in a second archive
- * object fed from here.
- */
 struct layer_decompressor {
-	struct archive *a;
-	bool eof;
+	struct berth_decompress_reader *r;
 };
 
 int layer_decompressor_new(int fd, struct layer_decompressor **ret, struct berth_error **err)
 {
+	struct berth_decompress_reader *r = NULL;
+	int k = berth_decompress_reader_open(fd, &r, err);
+	if (k < 0)
+		return k;
 	struct layer_decompressor *d = berth_xcalloc(1, sizeof(*d));
-	d->a = archive_read_new();
-	if (!d->a)
-		berth_oom();
-	if (archive_read_support_filter_gzip(d->a) < ARCHIVE_WARN ||
-	    archive_read_support_filter_zstd(d->a) < ARCHIVE_WARN ||
-	    archive_read_support_format_raw(d->a) != ARCHIVE_OK ||
-	    archive_read_open_fd(d->a, fd, 128 * 1024) != ARCHIVE_OK) {
-		int r = berth_error_set(err, EBADMSG, "open layer stream: %s",
-					archive_error_string(d->a) ? archive_error_string(d->a)
-								   : "unknown error");
-		layer_decompressor_free(d);
-		return r;
-	}
-	struct archive_entry *e;
-	int r = archive_read_next_header(d->a, &e);
-	if (r == ARCHIVE_EOF) {
-		d->eof = true;
-	} else if (r < ARCHIVE_WARN) {
-		r = berth_error_set(err, EBADMSG, "read layer stream: %s",
-				    archive_error_string(d->a));
-		layer_decompressor_free(d);
-		return r;
-	}
+	d->r = r;
 	*ret = d;
 	return 0;
 }
@@ -93,22 +68,13 @@ int layer_decompressor_new(int fd, struct layer_decompressor **ret, struct berth
 ssize_t layer_decompressor_read(struct layer_decompressor *d, void *buf, size_t len,
 				struct berth_error **err)
 {
-	if (d->eof)
-		return 0;
-	la_ssize_t n = archive_read_data(d->a, buf, len);
-	if (n < 0)
-		return berth_error_set(err, EBADMSG, "decompress layer: %s",
-				       archive_error_string(d->a) ? archive_error_string(d->a)
-								  : "corrupt stream");
-	if (n == 0)
-		d->eof = true;
-	return n;
+	return berth_decompress_reader_read(d->r, buf, len, err);
 }
 
 void layer_decompressor_free(struct layer_decompressor *d)
 {
 	if (!d)
 		return;
-	archive_read_free(d->a);
+	berth_decompress_reader_free(d->r);
 	free(d);
 }

@@ -173,7 +173,7 @@ int berth_layer_writer_new(const struct berth_layer_write_options *o, berth_laye
 	if (!w->a)
 		berth_oom();
 	if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
-	    archive_write_set_options(w->a, "xattrheader=SCHILY") != ARCHIVE_OK ||
+	    archive_write_set_options(w->a, "xattrheader=SCHILY,hdrcharset=BINARY") != ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK)
 		return berth_error_set(err, EINVAL, "set up tar writer: %s",
 				       archive_error_string(w->a));
@@ -261,6 +261,17 @@ static bool is_opaque(int dir_fd)
 	return n == 1 && v[0] == 'y';
 }
 
+/*
+ * Names go in as the bytes on disk: with hdrcharset=BINARY libarchive does
+ * no locale conversion, so the same tree gives the same tar under any
+ * locale (and names that are not UTF-8 survive).
+ */
+static void set_name(struct archive_entry *e, const char *name,
+		     void (*raw)(struct archive_entry *, const char *))
+{
+	raw(e, name);
+}
+
 static void set_mtime(const struct berth_layer_writer *w, struct archive_entry *e,
 		      const struct stat *st)
 {
@@ -323,7 +334,7 @@ static int add_node(struct berth_layer_writer *w, int fd, const struct stat *st,
 
 	if (!e)
 		berth_oom();
-	archive_entry_set_pathname(e, dest);
+	set_name(e, dest, archive_entry_set_pathname);
 	archive_entry_set_mode(e, st->st_mode);
 	if (ov && ov->set_mode)
 		archive_entry_set_perm(e, ov->mode & 07777);
@@ -348,7 +359,7 @@ static int add_node(struct berth_layer_writer *w, int fd, const struct stat *st,
 			goto out;
 		}
 		target[n] = 0;
-		archive_entry_set_symlink(e, target);
+		set_name(e, target, archive_entry_set_symlink);
 		break;
 	}
 	case S_IFCHR:
@@ -396,7 +407,7 @@ static int add_whiteout(struct berth_layer_writer *w, const char *dest, const st
 	struct archive_entry *e = archive_entry_new();
 	if (!e)
 		berth_oom();
-	archive_entry_set_pathname(e, dest);
+	set_name(e, dest, archive_entry_set_pathname);
 	archive_entry_set_filetype(e, AE_IFREG);
 	archive_entry_set_perm(e, 0);
 	archive_entry_set_size(e, 0);
