@@ -19,7 +19,7 @@
  * whole image state (config + layers). They are written atomically; a
  * damaged or stale one (a blob it names was collected) reads as a miss.
  */
-int bcache_dir(struct bstore *s, struct berth_error **err);
+
 int bcache_dir(struct bstore *s, struct berth_error **err)
 {
 	int root = bstore_root_fd(s);

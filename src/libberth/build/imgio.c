@@ -331,3 +331,26 @@ int bstore_gc(struct bstore *s, const struct berth_digest *keep, size_t n_keep,
 	*ret_freed = res.bytes_removed;
 	return 0;
 }
+
+int bstore_image_layers(struct bstore *s, struct berth_digest **ret, size_t *ret_n,
+			struct berth_error **err)
+{
+	_cleanup_(berth_store_refs_freep) struct berth_store_refs *refs = NULL;
+	struct berth_digest *out = NULL;
+	size_t n = 0;
+	int r = berth_store_ref_list(s->s, &refs, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < refs->n; i++) {
+		struct bimage im;
+		if (resolve_manifest(s, &refs->items[i].digest, &im, NULL) < 0)
+			continue;
+		out = berth_xreallocarray(out, n + im.n_layers + 1, sizeof(*out));
+		for (size_t k = 0; k < im.n_layers; k++)
+			out[n++] = im.layers[k].digest;
+		bimage_release(&im);
+	}
+	*ret = out;
+	*ret_n = n;
+	return 0;
+}

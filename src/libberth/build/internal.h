@@ -232,3 +232,9 @@ int builder_empty_dir(struct builder *b, struct berth_error **err);
 /* A USER/--chown value to ids: numbers directly, names in the rootfs's /etc files. */
 int sstate_resolve_user(struct sstate *ss, const char *spec, uid_t *ret_uid, gid_t *ret_gid,
 			struct berth_error **err);
+
+/* imgio.c: the layer digests of every image in the store (for prune). */
+int bstore_image_layers(struct bstore *s, struct berth_digest **ret, size_t *ret_n,
+			struct berth_error **err);
+/* cache.c: the O_PATH fd of cache/build (created when missing). */
+int bcache_dir(struct bstore *s, struct berth_error **err);
