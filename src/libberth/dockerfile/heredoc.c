@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/strv.h"
+#include "core/utf8.h"
 
 #include "core/banned.h"
 
@@ -119,11 +120,8 @@ static bool is_special_param(int r)
 
 static bool is_name_rune(int r)
 {
-	/* unicode.IsLetter || unicode.IsDigit || '_': approximated by "not ASCII punctuation/space". */
-	if (r < 0x80)
-		return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') ||
-		       r == '_';
-	return go_is_print((uint32_t)r) && !go_is_space((uint32_t)r);
+	/* unicode.IsLetter || unicode.IsDigit || '_' */
+	return r == '_' || berth_unicode_is_alnum((uint32_t)r);
 }
 
 static void process_name(struct lex *lx, struct berth_buf *name)
