@@ -64,7 +64,10 @@ static void on_event(const struct berth_build_event *ev, void *userdata)
 		fprintf(p->out, p->tty ? "#%d \033[31mERROR\033[0m\n" : "#%d ERROR\n", ev->step);
 		break;
 	case BERTH_BUILD_EVENT_INFO:
-		fprintf(p->out, "#%d %s\n", ev->step, ev->text);
+		if (ev->step)
+			fprintf(p->out, "#%d %s\n", ev->step, ev->text);
+		else
+			fprintf(p->out, "%s\n", ev->text);
 		break;
 	}
 	fflush(p->out);
@@ -159,8 +162,8 @@ int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error *
 	else if (strcmp(progress, "auto") == 0)
 		pr.tty = isatty(STDERR_FILENO);
 	else if (strcmp(progress, "plain") != 0)
-		return cli_usage_error(cli, err, "invalid --progress '%s' (auto, plain, tty, quiet)",
-				       progress);
+		return cli_usage_error(
+			cli, err, "invalid --progress '%s' (auto, plain, tty, quiet)", progress);
 	o.on_event = on_event;
 	o.userdata = &pr;
 
@@ -211,7 +214,7 @@ static int parse_size(const char *s, uint64_t *ret)
 			return -EINVAL;
 		if (u != 'b' && *rest) {
 			if ((*rest | 0x20) == 'i' && (rest[1] | 0x20) == 'b' && !rest[2])
-				mult = mult == 1e3 ? 1024.0
+				mult = mult == 1e3   ? 1024.0
 				       : mult == 1e6 ? 1048576.0
 				       : mult == 1e9 ? 1073741824.0
 						     : 1099511627776.0;

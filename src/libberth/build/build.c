@@ -37,7 +37,8 @@ void builder_event(struct builder *b, enum berth_build_event_kind kind, int step
 	if (vasprintf(&text, fmt, ap) < 0)
 		berth_oom();
 	va_end(ap);
-	struct berth_build_event ev = {.kind = kind, .step = step, .text = text, .seconds = seconds};
+	struct berth_build_event ev = {
+		.kind = kind, .step = step, .text = text, .seconds = seconds};
 	pthread_mutex_lock(&b->lock);
 	b->o->on_event(&ev, b->o->userdata);
 	pthread_mutex_unlock(&b->lock);
@@ -197,7 +198,8 @@ static int check_tag(const char *t, struct berth_error **err)
 	const char *colon = strrchr(last ? last : t, ':');
 	size_t namelen = colon ? (size_t)(colon - t) : strlen(t);
 	if (!*t || namelen == 0)
-		return berth_error_set(err, EINVAL, "invalid tag '%s': invalid reference format", t);
+		return berth_error_set(err, EINVAL, "invalid tag '%s': invalid reference format",
+				       t);
 	for (size_t i = 0; i < namelen; i++) {
 		char c = t[i];
 		if (isupper((unsigned char)c) && (!strchr(t, '/') || t + i > strchr(t, '/')))
@@ -213,7 +215,8 @@ static int check_tag(const char *t, struct berth_error **err)
 		const char *tag = colon + 1;
 		size_t tl = strlen(tag);
 		if (tl == 0 || tl > 128 || !(isalnum((unsigned char)tag[0]) || tag[0] == '_') ||
-		    strspn(tag, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+		    strspn(tag,
+			   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
 			    tl)
 			return berth_error_set(err, EINVAL,
 					       "invalid tag '%s': invalid reference format", t);
@@ -453,8 +456,8 @@ static int load_inputs(struct builder *b, struct berth_error **err)
 			return berth_error_prefix(err, "read the Dockerfile from stdin");
 		stdin_df = true;
 	}
-	r = read_dockerfile(b, ctx_dir, stdin_df ? stdin_data : NULL, stdin_len, &df_data,
-			    &df_len, &df_name, &df_path, err);
+	r = read_dockerfile(b, ctx_dir, stdin_df ? stdin_data : NULL, stdin_len, &df_data, &df_len,
+			    &df_name, &df_path, err);
 	if (r < 0)
 		return r;
 
@@ -569,8 +572,8 @@ int berth_build(const char *store_root, const struct berth_build_options *o,
 		BERTH_STRV_FOREACH(kv, o->labels)
 		{
 			const char *eq = strchr(*kv, '=');
-			_cleanup_free_ char *k = eq ? berth_xstrndup(*kv, (size_t)(eq - *kv))
-						    : berth_xstrdup(*kv);
+			_cleanup_free_ char *k =
+				eq ? berth_xstrndup(*kv, (size_t)(eq - *kv)) : berth_xstrdup(*kv);
 			json_object_set_new(l, k, json_string(eq ? eq + 1 : ""));
 		}
 	}
@@ -594,6 +597,11 @@ int berth_build(const char *store_root, const struct berth_build_options *o,
 	}
 	ret->steps = b.steps;
 	ret->cached = b.cached;
+	ret->context_files = b.ctx->n_entries;
+	ret->hashed_bytes = b.ctx->hashed_bytes;
+	builder_event(&b, BERTH_BUILD_EVENT_INFO, 0, 0,
+		      "context: %zu entries, %llu bytes read to hash contents", b.ctx->n_entries,
+		      (unsigned long long)b.ctx->hashed_bytes);
 	bctx_save_stat_cache(b.ctx);
 	r = 0;
 out:

@@ -33,7 +33,7 @@ enum berth_build_event_kind {
 
 struct berth_build_event {
 	enum berth_build_event_kind kind;
-	int step;	/* 1-based number of the step in this build, 0 for none */
+	int step; /* 1-based number of the step in this build, 0 for none */
 	const char *text;
 	double seconds; /* for DONE: the step's duration; for OUTPUT: time since the step began */
 };
@@ -61,6 +61,8 @@ struct berth_build_result {
 	struct berth_digest image_id; /* digest of the image config, Docker's image id */
 	struct berth_digest manifest; /* digest of the manifest stored for the tags */
 	unsigned steps, cached;	      /* steps run in total, and how many were cache hits */
+	size_t context_files;	      /* entries of the context after .dockerignore */
+	uint64_t hashed_bytes; /* bytes read to hash contents (0 when the stat cache knew all) */
 };
 
 /*

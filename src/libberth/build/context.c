@@ -16,6 +16,7 @@
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/strv.h"
+#include "ignore/ignore.h"
 
 #define STAT_CACHE_MAX (256u << 20)
 
@@ -74,8 +75,8 @@ static struct stat_cache *stat_cache_parse(char *data)
 		unsigned long long size, ino;
 		long long ms, mns, cs, cns;
 		int off = 0;
-		if (sscanf(line, "%64s %llu %lld.%lld %llu %lld.%lld %n", hex, &size, &ms, &mns, &ino,
-			   &cs, &cns, &off) != 7 ||
+		if (sscanf(line, "%64s %llu %lld.%lld %llu %lld.%lld %n", hex, &size, &ms, &mns,
+			   &ino, &cs, &cns, &off) != 7 ||
 		    off <= 0 || line[off] == '\0')
 			break;
 		struct stat_rec r = {
@@ -160,8 +161,8 @@ static int walk(struct walker *w, int dir_fd, const char *prefix, unsigned depth
 		struct dirent *de = readdir(d);
 		if (!de) {
 			if (errno)
-				return berth_error_syscall(err, errno, "read context directory '%s'",
-							   prefix);
+				return berth_error_syscall(err, errno,
+							   "read context directory '%s'", prefix);
 			break;
 		}
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -188,19 +189,20 @@ static int walk(struct walker *w, int dir_fd, const char *prefix, unsigned depth
 			char buf[PATH_MAX];
 			ssize_t n = readlinkat(dirfd(d), de->d_name, buf, sizeof(buf) - 1);
 			if (n < 0)
-				return berth_error_syscall(err, errno, "read symlink '%s' in the context",
-							   path);
+				return berth_error_syscall(
+					err, errno, "read symlink '%s' in the context", path);
 			buf[n] = '\0';
 			link = berth_xstrdup(buf);
 		}
 		if (!excluded)
 			add_entry(w, berth_xstrdup(path), &st, link);
 		if (is_dir) {
-			_cleanup_close_ int sub = openat(dirfd(d), de->d_name,
-							 O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			_cleanup_close_ int sub =
+				openat(dirfd(d), de->d_name,
+				       O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub < 0)
-				return berth_error_syscall(err, errno, "open context directory '%s'",
-							   path);
+				return berth_error_syscall(err, errno,
+							   "open context directory '%s'", path);
 			int r = walk(w, sub, path, depth + 1, err);
 			if (r < 0)
 				return r;
@@ -226,8 +228,8 @@ struct bctx *bctx_new_empty(void)
 	return c;
 }
 
-int bctx_load(int dir_fd, const char *path, bctx_ignore_fn ignore, void *matcher,
-	      int cache_dir_fd, const char *key, struct bctx **ret, struct berth_error **err)
+int bctx_load(int dir_fd, const char *path, bctx_ignore_fn ignore, void *matcher, int cache_dir_fd,
+	      const char *key, struct bctx **ret, struct berth_error **err)
 {
 	_cleanup_(bctx_freep) struct bctx *c = bctx_new_empty();
 	struct walker w = {.c = c, .ignore = ignore, .matcher = matcher};
@@ -289,9 +291,10 @@ void bctx_save_stat_cache(struct bctx *c)
 		if (!e->have_digest || strchr(e->path, '\n'))
 			continue;
 		berth_buf_addf(&b, "%s %" PRIu64 " %lld.%ld %llu %lld.%ld %s\n",
-			       berth_digest_hex(&e->digest, hex), e->size, (long long)e->mtime.tv_sec,
-			       e->mtime.tv_nsec, (unsigned long long)e->ino,
-			       (long long)e->ctime.tv_sec, e->ctime.tv_nsec, e->path);
+			       berth_digest_hex(&e->digest, hex), e->size,
+			       (long long)e->mtime.tv_sec, e->mtime.tv_nsec,
+			       (unsigned long long)e->ino, (long long)e->ctime.tv_sec,
+			       e->ctime.tv_nsec, e->path);
 	}
 	(void)berth_write_file_atomic(c->cache_dir_fd, c->cache_name, b.buf, b.len, 0600, NULL);
 	berth_buf_release(&b);
@@ -529,22 +532,24 @@ struct selector {
 	struct bctx_selection *sel;
 	size_t alloc;
 	char *const *excludes;
+	const char *src_prefix; /* the directory source being expanded */
+	struct berth_ignore *matcher;
 };
 
+/*
+ * --exclude patterns have .dockerignore's syntax (patternmatcher, with
+ * "**"); they apply to the path below a copied directory and to the
+ * context path.
+ */
 static bool is_excluded(const struct selector *s, const char *path)
 {
-	BERTH_STRV_FOREACH(x, s->excludes)
-	{
-		if (bctx_match(*x, path))
-			return true;
-		/* an excluded directory excludes what is below it */
-		for (const char *sl = strchr(path, '/'); sl; sl = strchr(sl + 1, '/')) {
-			_cleanup_free_ char *pre = berth_xstrndup(path, (size_t)(sl - path));
-			if (bctx_match(*x, pre))
-				return true;
-		}
-	}
-	return false;
+	size_t pl = s->src_prefix ? strlen(s->src_prefix) : 0;
+	if (!s->matcher)
+		return false;
+	if (pl && strncmp(path, s->src_prefix, pl) == 0 && path[pl] == '/' &&
+	    berth_ignore_matches(s->matcher, path + pl + 1, NULL) > 0)
+		return true;
+	return berth_ignore_matches(s->matcher, path, NULL) > 0;
 }
 
 static void push_item(struct selector *s, const struct bctx_entry *e, char *dest, bool is_dir)
@@ -554,7 +559,8 @@ static void push_item(struct selector *s, const struct bctx_entry *e, char *dest
 		s->alloc = s->alloc ? s->alloc * 2 : 64;
 		sel->items = berth_xreallocarray(sel->items, s->alloc, sizeof(*sel->items));
 	}
-	sel->items[sel->n_items++] = (struct bctx_copy_item){.src = e, .dest = dest, .is_dir = is_dir};
+	sel->items[sel->n_items++] =
+		(struct bctx_copy_item){.src = e, .dest = dest, .is_dir = is_dir};
 }
 
 static char *join(const char *a, const char *b)
@@ -579,6 +585,7 @@ static void add_source(struct selector *s, size_t idx, const char *dest, bool ro
 		return;
 	}
 	/* a directory: its contents are copied, the directory itself is dest */
+	s->src_prefix = prefix;
 	if (*dest)
 		push_item(s, e, berth_xstrdup(dest), true);
 	size_t plen = strlen(prefix);
@@ -598,6 +605,32 @@ static void add_source(struct selector *s, size_t idx, const char *dest, bool ro
 	}
 }
 
+/* Levenshtein distance, capped: names longer than 64 bytes are never "close". */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t row[65];
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cur = row[j];
+			size_t best = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = cur;
+		}
+	}
+	return row[lb];
+}
+
 /* Names in the context close to want, for "not found" messages. */
 static char *close_names(const struct bctx *c, const char *want)
 {
@@ -614,6 +647,7 @@ static char *close_names(const struct bctx *c, const char *want)
 		while (common < lb && common < le && base[common] == eb[common])
 			common++;
 		bool close = strcasecmp(base, eb) == 0 || (lb >= 3 && common * 2 >= lb) ||
+			     edit_distance(base, eb) <= (lb > 6 ? 2 : 1) ||
 			     (lb >= 3 && strstr(eb, base)) || (le >= 3 && strstr(base, eb));
 		if (!close)
 			continue;
@@ -636,6 +670,11 @@ int bctx_select(struct bctx *c, char *const *srcs, const char *dest, char *const
 	r = bctx_clean_path(dest, &d, err);
 	if (r < 0)
 		return r;
+	if (excludes && *excludes) {
+		r = berth_ignore_new(excludes, &s.matcher, err);
+		if (r < 0)
+			return berth_error_prefix(err, "--exclude");
+	}
 	dest_dir = nsrc > 1 || (*dest && dest[strlen(dest) - 1] == '/') || !*d ||
 		   (strlen(dest) >= 2 && strcmp(dest + strlen(dest) - 2, "/.") == 0) ||
 		   strcmp(dest, ".") == 0;
@@ -678,9 +717,10 @@ int bctx_select(struct bctx *c, char *const *srcs, const char *dest, char *const
 		if (find_index(c, p, &idx) < 0) {
 			_cleanup_free_ char *near = close_names(c, p);
 			if (*near)
-				r = berth_error_set(err, ENOENT,
-						    "'%s' not found in the build context (close: %s)",
-						    *src, near);
+				r = berth_error_set(
+					err, ENOENT,
+					"'%s' not found in the build context (close: %s)", *src,
+					near);
 			else
 				r = berth_error_set(err, ENOENT,
 						    "'%s' not found in the build context", *src);
@@ -698,10 +738,11 @@ int bctx_select(struct bctx *c, char *const *srcs, const char *dest, char *const
 			int se = fstat(fd2, &st);
 			close(fd2);
 			if (se < 0 || !S_ISREG(st.st_mode)) {
-				r = berth_error_set(err, ENOTSUP,
-						    "source '%s' is a symlink to a directory, which "
-						    "berth does not copy yet",
-						    *src);
+				r = berth_error_set(
+					err, ENOTSUP,
+					"source '%s' is a symlink to a directory, which "
+					"berth does not copy yet",
+					*src);
 				goto fail;
 			}
 		}
@@ -720,9 +761,11 @@ int bctx_select(struct bctx *c, char *const *srcs, const char *dest, char *const
 		}
 		add_source(&s, idx, to, false);
 	}
+	berth_ignore_free(s.matcher);
 	*ret = sel;
 	return 0;
 fail:
+	berth_ignore_free(s.matcher);
 	bctx_selection_release(&sel);
 	return r;
 }

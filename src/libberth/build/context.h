@@ -61,8 +61,8 @@ struct bctx {
  * cache_dir_fd (borrowed, may be -EBADF) is where the stat cache lives;
  * key names the context in it (its absolute path).
  */
-int bctx_load(int dir_fd, const char *path, bctx_ignore_fn ignore, void *matcher,
-	      int cache_dir_fd, const char *key, struct bctx **ret, struct berth_error **err);
+int bctx_load(int dir_fd, const char *path, bctx_ignore_fn ignore, void *matcher, int cache_dir_fd,
+	      const char *key, struct bctx **ret, struct berth_error **err);
 /* A context without files: `berth build -` with a Dockerfile on stdin. */
 struct bctx *bctx_new_empty(void);
 void bctx_free(struct bctx *c);

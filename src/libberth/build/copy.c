@@ -25,7 +25,7 @@ struct copy_fill {
 	bool owner;
 	mode_t mode;
 	bool set_mode;
-	int heredoc_dir_fd; /* where heredoc files were written, or -EBADF */
+	int heredoc_dir_fd;   /* where heredoc files were written, or -EBADF */
 	char **heredoc_files; /* names in heredoc_dir_fd */
 	char **heredoc_dests;
 };
@@ -158,7 +158,8 @@ static int load_from_ctx(struct from_src *f, char *const *srcs, struct bctx **re
 }
 
 static int write_heredocs(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
-			  char **srcs, const char *dest, struct copy_fill *f, struct berth_error **err)
+			  char **srcs, const char *dest, struct copy_fill *f,
+			  struct berth_error **err)
 {
 	struct builder *b = ss->b;
 	int r;
@@ -168,7 +169,8 @@ static int write_heredocs(struct sstate *ss, const struct berth_dockerfile_instr
 		_cleanup_free_ char *content = NULL, *name = NULL;
 		size_t len = hd->content_len;
 		if (hd->chomp)
-			content = berth_dockerfile_heredoc_chomp(hd->content, hd->content_len, &len);
+			content =
+				berth_dockerfile_heredoc_chomp(hd->content, hd->content_len, &len);
 		else
 			content = berth_xmemdup(hd->content, hd->content_len + 1);
 		if (hd->expand) {
@@ -182,7 +184,8 @@ static int write_heredocs(struct sstate *ss, const struct berth_dockerfile_instr
 		}
 		name = berth_xasprintf("heredoc-%zu-%d", h, ss->step);
 		if (f->heredoc_dir_fd < 0) {
-			f->heredoc_dir_fd = openat(b->tmp_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			f->heredoc_dir_fd =
+				openat(b->tmp_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (f->heredoc_dir_fd < 0)
 				return berth_error_syscall(err, errno, "open '%s'", b->tmp_path);
 		}
@@ -208,9 +211,9 @@ static int write_heredocs(struct sstate *ss, const struct berth_dockerfile_instr
 int exec_copy(struct sstate *ss, const struct berth_dockerfile_instruction *ins, bool add,
 	      struct berth_error **err)
 {
-	static const char *const copy_flags[] = {"from", "chown", "chmod", "link", "exclude",
-						 "parents", NULL};
-	static const char *const add_flags[] = {"chown",    "chmod",	    "link",  "exclude",
+	static const char *const copy_flags[] = {"from",    "chown",   "chmod", "link",
+						 "exclude", "parents", NULL};
+	static const char *const add_flags[] = {"chown",    "chmod",	    "link",   "exclude",
 						"checksum", "keep-git-dir", "unpack", NULL};
 	struct builder *b = ss->b;
 	const char *kw = add ? "ADD" : "COPY";
@@ -265,8 +268,9 @@ int exec_copy(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 		}
 	}
 	if (ins->n_args < 2) {
-		berth_error_set(err, EINVAL, "%s requires at least two arguments, but only %zu "
-					     "provided",
+		berth_error_set(err, EINVAL,
+				"%s requires at least two arguments, but only %zu "
+				"provided",
 				kw, ins->n_args);
 		r = builder_error_at(b, ins, err);
 		goto out;
@@ -293,7 +297,8 @@ int exec_copy(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 	}
 	{
 		char *x = NULL;
-		r = berth_shell_expand_word(ins->args[ins->n_args - 1], env, b->df->escape, &x, err);
+		r = berth_shell_expand_word(ins->args[ins->n_args - 1], env, b->df->escape, &x,
+					    err);
 		if (r < 0) {
 			r = builder_error_at(b, ins, err);
 			goto out;

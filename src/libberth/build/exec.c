@@ -33,8 +33,7 @@ char **sstate_env(struct sstate *ss)
 	json_t *e = json_object_get(bimage_cfg(&ss->img), "Env");
 	size_t i;
 	json_t *v;
-	json_array_foreach(e, i, v)
-	{
+	json_array_foreach (e, i, v) {
 		if (json_is_string(v))
 			berth_strv_push(&env, json_string_value(v));
 	}
@@ -88,8 +87,8 @@ void sstate_history(struct sstate *ss, const char *created_by, bool empty_layer)
 	json_object_set_new(ss->img.config, "created", json_string(created));
 }
 
-int step_begin(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
-	       const char *text, const void *extra, size_t extra_len, struct berth_error **err)
+int step_begin(struct sstate *ss, const struct berth_dockerfile_instruction *ins, const char *text,
+	       const void *extra, size_t extra_len, struct berth_error **err)
 {
 	struct builder *b = ss->b;
 	_cleanup_(berth_sha256_freep) struct berth_sha256 *h = berth_sha256_new();
@@ -125,8 +124,7 @@ int step_end(struct sstate *ss, struct berth_error **err)
 	int r = bcache_put(ss->b->store, &ss->key, &ss->img, err);
 	if (r < 0)
 		return r;
-	builder_event(ss->b, BERTH_BUILD_EVENT_DONE, ss->step, now_seconds() - ss->started,
-		      "DONE");
+	builder_event(ss->b, BERTH_BUILD_EVENT_DONE, ss->step, now_seconds() - ss->started, "DONE");
 	return 0;
 }
 
@@ -141,8 +139,7 @@ static void config_env_set(json_t *cfg, const char *k, const char *v)
 	size_t kl = strlen(k), i;
 	json_t *e;
 	_cleanup_free_ char *kv = berth_xasprintf("%s=%s", k, v);
-	json_array_foreach(env, i, e)
-	{
+	json_array_foreach (env, i, e) {
 		const char *s = json_string_value(e);
 		if (s && strncmp(s, k, kl) == 0 && s[kl] == '=') {
 			json_array_set_new(env, i, json_string(kv));
@@ -168,8 +165,7 @@ char **sstate_shell(struct sstate *ss)
 	size_t i;
 	json_t *e;
 	if (json_is_array(sh) && json_array_size(sh) > 0) {
-		json_array_foreach(sh, i, e)
-		{
+		json_array_foreach (sh, i, e) {
 			if (json_is_string(e))
 				berth_strv_push(&v, json_string_value(e));
 		}
@@ -607,8 +603,7 @@ static int exec_arg(struct sstate *ss, const struct berth_dockerfile_instruction
 			return builder_error_at(ss->b, ins, err);
 	}
 	/* ARG values are not in the config; the steps that see them hash them */
-	builder_event(ss->b, BERTH_BUILD_EVENT_DONE, ss->step, now_seconds() - ss->started,
-		      "DONE");
+	builder_event(ss->b, BERTH_BUILD_EVENT_DONE, ss->step, now_seconds() - ss->started, "DONE");
 	return 0;
 }
 
@@ -739,8 +734,7 @@ static int run_onbuild_triggers(struct sstate *ss, struct berth_error **err)
 	if (!json_is_array(triggers) || json_array_size(triggers) == 0)
 		return 0;
 	json_object_del(cfg, "OnBuild");
-	json_array_foreach(triggers, i, t)
-	{
+	json_array_foreach (triggers, i, t) {
 		const char *text = json_string_value(t);
 		_cleanup_dockerfile_ struct berth_dockerfile *df = NULL;
 		if (!text)
@@ -786,8 +780,8 @@ int builder_build_stage(struct builder *b, struct bstage *st, struct berth_error
 		begin_step(&ss, ins->original);
 		r = exec_instruction(&ss, ins, err);
 		if (r < 0) {
-			builder_event(b, BERTH_BUILD_EVENT_ERROR, ss.step, now_seconds() - ss.started,
-				      "ERROR");
+			builder_event(b, BERTH_BUILD_EVENT_ERROR, ss.step,
+				      now_seconds() - ss.started, "ERROR");
 			goto out;
 		}
 	}

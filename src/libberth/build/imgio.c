@@ -148,13 +148,12 @@ static int pick_from_index(const json_t *index, struct berth_digest *ret, struct
 	int r = berth_json_get_array(index, "manifests", true, &ms, err);
 	if (r < 0)
 		return r;
-	json_array_foreach(ms, i, m)
-	{
+	json_array_foreach (ms, i, m) {
 		json_t *p = json_object_get(m, "platform");
 		const char *arch = json_string_value(json_object_get(p, "architecture"));
 		const char *os = json_string_value(json_object_get(p, "os"));
-		if (!p || (arch && os && strcmp(arch, builder_arch()) == 0 &&
-			   strcmp(os, "linux") == 0))
+		if (!p ||
+		    (arch && os && strcmp(arch, builder_arch()) == 0 && strcmp(os, "linux") == 0))
 			return parse_descriptor_digest(m, ret, err);
 	}
 	return berth_error_set(err, ENOENT, "no manifest for linux/%s in the image index",
@@ -182,7 +181,8 @@ static int resolve_manifest(struct bstore *s, const struct berth_digest *md, str
 		    (mt && (strcmp(mt, MT_DOCKER_LIST) == 0 ||
 			    strcmp(mt, BERTH_MEDIA_TYPE_OCI_INDEX) == 0))) {
 			if (depth > 2)
-				return berth_error_set(err, EINVAL, "image indexes nested too deeply");
+				return berth_error_set(err, EINVAL,
+						       "image indexes nested too deeply");
 			r = pick_from_index(m, &d, err);
 			if (r < 0)
 				return r;
@@ -207,8 +207,7 @@ static int resolve_manifest(struct bstore *s, const struct berth_digest *md, str
 		return berth_error_set(err, EBADMSG,
 				       "image config and manifest disagree on the layer count");
 	struct bimage im = {.config = json_incref(cfg)};
-	json_array_foreach(layers, i, l)
-	{
+	json_array_foreach (layers, i, l) {
 		struct blayer bl = {0};
 		int64_t size = 0;
 		const char *mt = "application/vnd.oci.image.layer.v1.tar+gzip";
@@ -228,14 +227,11 @@ static int resolve_manifest(struct bstore *s, const struct berth_digest *md, str
 		bl.media_type = berth_xstrdup(mt);
 		im.layers[im.n_layers++] = bl;
 	}
-	if (!json_is_object(json_object_get(im.config, "history")))
-		; /* history is optional */
 	*ret = im;
 	return 0;
 }
 
-int bstore_resolve(struct bstore *s, const char *ref, struct bimage *ret,
-		   struct berth_error **err)
+int bstore_resolve(struct bstore *s, const char *ref, struct bimage *ret, struct berth_error **err)
 {
 	struct berth_store_ref sr = {0};
 	_cleanup_free_ char *norm = normalize_ref(ref);
@@ -321,8 +317,8 @@ int bstore_commit_image(struct bstore *s, const struct bimage *im, char *const *
 	return 0;
 }
 
-int bstore_gc(struct bstore *s, const struct berth_digest *keep, size_t n_keep,
-	      uint64_t *ret_freed, struct berth_error **err)
+int bstore_gc(struct bstore *s, const struct berth_digest *keep, size_t n_keep, uint64_t *ret_freed,
+	      struct berth_error **err)
 {
 	struct berth_store_gc_result res = {0};
 	int r = berth_store_gc(s->s, keep, n_keep, &res, err);

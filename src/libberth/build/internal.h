@@ -50,8 +50,7 @@ void bstore_free(struct bstore *s);
 int bstore_root_fd(struct bstore *s);
 const char *bstore_root_path(struct bstore *s);
 /* Resolves an image reference in the store into *ret; -ENOENT when absent. */
-int bstore_resolve(struct bstore *s, const char *ref, struct bimage *ret,
-		   struct berth_error **err);
+int bstore_resolve(struct bstore *s, const char *ref, struct bimage *ret, struct berth_error **err);
 /* Opens a layer blob; for berth_layer_stack_prepare. */
 int bstore_open_blob(struct bstore *s, const struct berth_digest *d, struct berth_error **err);
 bool bstore_has_blob(struct bstore *s, const struct berth_digest *d);
@@ -70,8 +69,8 @@ int bstore_commit_image(struct bstore *s, const struct bimage *im, char *const *
 			struct berth_digest *ret_id, struct berth_digest *ret_manifest,
 			struct berth_error **err);
 /* Collects blobs not referenced by a tag, keeping those in keep (digests). */
-int bstore_gc(struct bstore *s, const struct berth_digest *keep, size_t n_keep,
-	      uint64_t *ret_freed, struct berth_error **err);
+int bstore_gc(struct bstore *s, const struct berth_digest *keep, size_t n_keep, uint64_t *ret_freed,
+	      struct berth_error **err);
 
 /* The cache (cache.c): entries under cache/build/ of the store. */
 int bcache_get(struct bstore *s, const struct berth_digest *key, struct bimage *ret,
@@ -81,7 +80,7 @@ int bcache_put(struct bstore *s, const struct berth_digest *key, const struct bi
 
 /* A stage of the Dockerfile (stages.c). */
 struct bstage {
-	char *name; /* "build" for `AS build`, NULL when unnamed */
+	char *name;  /* "build" for `AS build`, NULL when unnamed */
 	char *label; /* what progress shows: the name or "stage-N" */
 	int index;
 	size_t first, end; /* instructions [first, end) of the Dockerfile, FROM at first */
@@ -211,8 +210,8 @@ int exec_workdir(struct sstate *ss, const struct berth_dockerfile_instruction *i
 		 struct berth_error **err);
 
 /* The step's cache lookup: 1 hit (state replaced), 0 miss. key is the new key. */
-int step_begin(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
-	       const char *text, const void *extra, size_t extra_len, struct berth_error **err);
+int step_begin(struct sstate *ss, const struct berth_dockerfile_instruction *ins, const char *text,
+	       const void *extra, size_t extra_len, struct berth_error **err);
 /* Stores the new state under the key and reports the step done. */
 int step_end(struct sstate *ss, struct berth_error **err);
 double now_seconds(void);

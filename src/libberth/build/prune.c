@@ -130,8 +130,7 @@ int berth_builder_prune(const char *store_root, bool all, uint64_t keep_storage,
 	if (keep_storage && !all) {
 		for (size_t i = 0; i < n; i++)
 			es[i].removed = false;
-		for (size_t i = 0; i < n && cache_only_bytes(es, n, img, n_img) > keep_storage;
-		     i++)
+		for (size_t i = 0; i < n && cache_only_bytes(es, n, img, n_img) > keep_storage; i++)
 			es[i].removed = true; /* oldest first */
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -15,7 +15,10 @@
 #include "core/json.h"
 #include "core/strv.h"
 #include "layer/layer.h"
+#if __has_include("runtime/runtime.h")
 #include "runtime/runtime.h"
+#define HAVE_RUNTIME 1
+#endif
 
 struct open_ctx {
 	struct bstore *store;
@@ -160,7 +163,8 @@ int sstate_add_layer(struct sstate *ss, layer_fill_fn fill, void *ctx, struct be
 	if (r < 0)
 		return r;
 	if (!berth_digest_eq(&l.digest, &info.digest))
-		return berth_error_set(err, EBADMSG, "layer digest mismatch between writer and store");
+		return berth_error_set(err, EBADMSG,
+				       "layer digest mismatch between writer and store");
 	l.diff_id = info.diff_id;
 	l.media_type = (char *)info.media_type;
 	bimage_add_layer(&ss->img, &l);
@@ -184,7 +188,6 @@ int sstate_resolve_user(struct sstate *ss, const char *spec, uid_t *ret_uid, gid
 			struct berth_error **err)
 {
 	char *end;
-	int r;
 
 	/* numbers alone need no lookup, and work on scratch images */
 	const char *colon = strchr(spec, ':');
@@ -202,8 +205,14 @@ int sstate_resolve_user(struct sstate *ss, const char *spec, uid_t *ret_uid, gid
 			return 0;
 		}
 	}
+#ifndef HAVE_RUNTIME
+	return berth_error_set(err, ENOTSUP,
+			       "user '%s': resolving names needs the runtime's user lookup, not "
+			       "available yet (issue #5); use numeric ids",
+			       spec);
+#else
 	int fd;
-	r = sstate_rootfs(ss, &fd, err);
+	int r = sstate_rootfs(ss, &fd, err);
 	if (r < 0)
 		return r;
 	struct berth_user user = {0};
@@ -214,6 +223,7 @@ int sstate_resolve_user(struct sstate *ss, const char *spec, uid_t *ret_uid, gid
 	*ret_gid = user.gid;
 	berth_user_release(&user);
 	return 0;
+#endif
 }
 
 struct workdir_fill {

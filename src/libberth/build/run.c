@@ -17,6 +17,7 @@
 #include "core/strv.h"
 #include "dockerfile/shell.h"
 #include "layer/layer.h"
+#if __has_include("runtime/runtime.h")
 #include "runtime/runtime.h"
 
 #define TAIL_LINES 10
@@ -147,7 +148,8 @@ static int parse_mount(const char *spec, struct run_mount *m, struct berth_error
 	if (!m->target)
 		return berth_error_set(err, EINVAL, "mount '%s' has no target", spec);
 	if (m->target[0] != '/')
-		return berth_error_set(err, EINVAL, "mount target '%s' must be absolute", m->target);
+		return berth_error_set(err, EINVAL, "mount target '%s' must be absolute",
+				       m->target);
 	if (strcmp(m->type, "bind") && strcmp(m->type, "cache") && strcmp(m->type, "tmpfs") &&
 	    strcmp(m->type, "secret"))
 		return berth_error_set(err, EINVAL, "unsupported mount type '%s'", m->type);
@@ -177,7 +179,7 @@ static char *secret_source(struct builder *b, const char *id)
 struct run_dirs {
 	char *path; /* tmp/run-<rand> */
 	int fd;
-	char **views;	/* mounted views for bind from= */
+	char **views; /* mounted views for bind from= */
 	int *view_fds;
 	size_t n_views;
 };
@@ -241,17 +243,18 @@ static int add_run_mounts(struct sstate *ss, const struct berth_dockerfile_instr
 			char hex[65];
 			const char *id = m.id ? m.id : m.target;
 			berth_digest_of(id, strlen(id), &d);
-			_cleanup_free_ char *rel = berth_xasprintf("cache/mounts/%.32s",
-								   berth_digest_hex(&d, hex));
+			_cleanup_free_ char *rel =
+				berth_xasprintf("cache/mounts/%.32s", berth_digest_hex(&d, hex));
 			int fd = berth_mkdirs_in_root(bstore_root_fd(b->store), rel, 0755, err);
 			if (fd < 0) {
 				run_mount_release(&m);
 				return fd;
 			}
 			close(fd);
-			_cleanup_free_ char *src = berth_xasprintf("%s/%s",
-								   bstore_root_path(b->store), rel);
-			const char *o[] = {"rbind", m.readonly ? "ro" : "rw", "nosuid", "nodev", NULL};
+			_cleanup_free_ char *src =
+				berth_xasprintf("%s/%s", bstore_root_path(b->store), rel);
+			const char *o[] = {"rbind", m.readonly ? "ro" : "rw", "nosuid", "nodev",
+					   NULL};
 			berth_spec_add_mount(spec, m.target, "bind", src, o);
 		} else if (strcmp(m.type, "secret") == 0) {
 			const char *id = m.id ? m.id : m.target + strlen("/run/secrets/");
@@ -309,8 +312,8 @@ static int add_run_mounts(struct sstate *ss, const struct berth_dockerfile_instr
 				}
 				dirs->views = berth_xreallocarray(dirs->views, dirs->n_views + 1,
 								  sizeof(char *));
-				dirs->view_fds = berth_xreallocarray(dirs->view_fds,
-								     dirs->n_views + 1, sizeof(int));
+				dirs->view_fds = berth_xreallocarray(
+					dirs->view_fds, dirs->n_views + 1, sizeof(int));
 				dirs->views[dirs->n_views] = vp;
 				dirs->view_fds[dirs->n_views++] = vfd;
 				/* resolve inside the view, clamped to it */
@@ -435,6 +438,8 @@ int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 	struct builder *b = ss->b;
 	_cleanup_strv_free_ char **argv = NULL, **lower = NULL, **targets = NULL;
 	_cleanup_strv_free_ char **visible = NULL;
+	_cleanup_close_ int devnull = -EBADF;
+	_cleanup_free_ char *id = NULL, *upper = NULL, *work = NULL;
 	struct berth_buf text = BERTH_BUF_INIT, extra = BERTH_BUF_INIT;
 	struct run_dirs dirs = {.fd = -EBADF};
 	struct berth_spec spec;
@@ -537,8 +542,7 @@ int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 		json_t *e = json_object_get(bimage_cfg(&ss->img), "Env");
 		size_t i;
 		json_t *v;
-		json_array_foreach(e, i, v)
-		{
+		json_array_foreach (e, i, v) {
 			const char *s = json_string_value(v);
 			const char *eq = s ? strchr(s, '=') : NULL;
 			if (!eq)
@@ -569,15 +573,14 @@ int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 		r = berth_error_syscall(err, errno, "pipe");
 		goto out;
 	}
-	_cleanup_close_ int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	_cleanup_free_ char *id = NULL;
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	{
 		char rnd[17];
 		berth_random_hex(rnd, 8);
 		id = berth_xasprintf("build-%s", rnd);
 	}
-	_cleanup_free_ char *upper = berth_xasprintf("%s/upper", dirs.path);
-	_cleanup_free_ char *work = berth_xasprintf("%s/work", dirs.path);
+	upper = berth_xasprintf("%s/upper", dirs.path);
+	work = berth_xasprintf("%s/work", dirs.path);
 	struct berth_runtime_config cfg = {
 		.spec = &spec,
 		.id = id,
@@ -620,8 +623,8 @@ int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 	}
 
 	{
-		_cleanup_close_ int ufd = openat(dirs.fd, "upper",
-						 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		_cleanup_close_ int ufd =
+			openat(dirs.fd, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (ufd < 0) {
 			r = berth_error_syscall(err, errno, "open the upper dir of the RUN");
 			goto out;
@@ -648,3 +651,12 @@ out:
 	berth_buf_release(&extra);
 	return r;
 }
+#else
+/* Until the runtime lands (issue #5), RUN says so instead of pretending. */
+int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
+	     struct berth_error **err)
+{
+	berth_error_set(err, ENOTSUP, "RUN: the runtime is not available yet (issue #5)");
+	return builder_error_at(ss->b, ins, err);
+}
+#endif

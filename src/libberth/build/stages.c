@@ -98,8 +98,8 @@ int builder_declare_arg(struct builder *b, const char *word, char ***scope, char
 			char *const *globals, struct berth_error **err)
 {
 	const char *eq = strchr(word, '=');
-	_cleanup_free_ char *name = eq ? berth_xstrndup(word, (size_t)(eq - word))
-				       : berth_xstrdup(word);
+	_cleanup_free_ char *name =
+		eq ? berth_xstrndup(word, (size_t)(eq - word)) : berth_xstrdup(word);
 	_cleanup_free_ char *def = NULL;
 	const char *val;
 	int r;
@@ -144,8 +144,9 @@ static void mark_needed(struct builder *b, int i)
 }
 
 /* The stage a --from value (or a RUN --mount from=) refers to, checking for cycles. */
-static int stage_ref(struct builder *b, struct bstage *st, const struct berth_dockerfile_instruction *ins,
-		     const char *from, struct berth_error **err)
+static int stage_ref(struct builder *b, struct bstage *st,
+		     const struct berth_dockerfile_instruction *ins, const char *from,
+		     struct berth_error **err)
 {
 	_cleanup_free_ char *v = NULL;
 	int r;
@@ -195,29 +196,30 @@ int builder_make_stages(struct builder *b, struct berth_error **err)
 			if (!isalpha((unsigned char)st->name[0]) ||
 			    strspn(st->name, "abcdefghijklmnopqrstuvwxyz0123456789-_.") !=
 				    strlen(st->name)) {
-				berth_error_set(err, EINVAL,
-						"invalid name for build stage: '%s', name can't start "
-						"with a number or contain symbols",
-						ins->args[2]);
+				berth_error_set(
+					err, EINVAL,
+					"invalid name for build stage: '%s', name can't start "
+					"with a number or contain symbols",
+					ins->args[2]);
 				return builder_error_at(b, ins, err);
 			}
 			for (size_t k = 0; k + 1 < b->n_stages; k++) {
 				if (b->stages[k].name && strcmp(b->stages[k].name, st->name) == 0) {
-					berth_error_set(err, EINVAL,
-							"duplicate stage name '%s'", st->name);
+					berth_error_set(err, EINVAL, "duplicate stage name '%s'",
+							st->name);
 					return builder_error_at(b, ins, err);
 				}
 			}
 		} else if (ins->n_args != 1) {
-			berth_error_set(err, EINVAL,
-					"FROM requires either one or three arguments");
+			berth_error_set(err, EINVAL, "FROM requires either one or three arguments");
 			return builder_error_at(b, ins, err);
 		}
 		st->label = st->name ? berth_xstrdup(st->name)
 				     : berth_xasprintf("stage-%zu", b->n_stages - 1);
 	}
 	if (b->n_stages == 0) {
-		return berth_error_set(err, EINVAL, "%s: no build stage in the Dockerfile (no FROM)",
+		return berth_error_set(err, EINVAL,
+				       "%s: no build stage in the Dockerfile (no FROM)",
 				       df->filename);
 	}
 	b->stages[b->n_stages - 1].end = df->n_instructions;
@@ -274,8 +276,8 @@ int builder_make_stages(struct builder *b, struct berth_error **err)
 				    strcmp(fl->name, "mount") == 0) {
 					const char *p = strstr(fl->value, "from=");
 					if (p && (p == fl->value || p[-1] == ',')) {
-						_cleanup_free_ char *v = berth_xstrndup(
-							p + 5, strcspn(p + 5, ","));
+						_cleanup_free_ char *v =
+							berth_xstrndup(p + 5, strcspn(p + 5, ","));
 						r = stage_ref(b, st, ins, v, err);
 						if (r < 0)
 							return r;

@@ -101,7 +101,8 @@ void bimage_init_scratch(struct bimage *im)
 	json_t *c = json_object();
 	json_t *env = json_array();
 	json_array_append_new(
-		env, json_string("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+		env,
+		json_string("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
 	json_object_set_new(c, "Env", env);
 	json_object_set_new(im->config, "config", c);
 	json_t *rootfs = json_object();
@@ -119,7 +120,8 @@ json_t *bimage_to_json(const struct bimage *im)
 	json_t *ls = json_array();
 	for (size_t i = 0; i < im->n_layers; i++) {
 		json_t *l = json_object();
-		json_object_set_new(l, "digest", json_string(berth_digest_fmt(&im->layers[i].digest, d)));
+		json_object_set_new(l, "digest",
+				    json_string(berth_digest_fmt(&im->layers[i].digest, d)));
 		json_object_set_new(l, "diff_id",
 				    json_string(berth_digest_fmt(&im->layers[i].diff_id, d)));
 		json_object_set_new(l, "size", json_integer((json_int_t)im->layers[i].size));
@@ -145,8 +147,7 @@ int bimage_from_json(const json_t *j, struct bimage *ret, struct berth_error **e
 	im.config = json_deep_copy(cfg);
 	size_t i;
 	json_t *l;
-	json_array_foreach(ls, i, l)
-	{
+	json_array_foreach (ls, i, l) {
 		struct blayer bl = {0};
 		const char *dg, *di, *mt;
 		int64_t size;
