@@ -92,7 +92,7 @@ int berth_layer_writer_add_upper(struct berth_layer_writer *w, int upper_fd,
 /* One COPY source: src_path below src_dir_fd (resolved beneath it) to dest in the layer. */
 struct berth_layer_entry {
 	int src_dir_fd;
-	const char *src_path; /* a file, a symlink or a directory (copied whole) */
+	const char *src_path; /* file or directory (copied whole); symlinks followed beneath */
 	const char *dest;     /* relative path in the layer */
 	uid_t uid;	      /* applied when set_owner */
 	gid_t gid;
