@@ -552,7 +552,8 @@ static bool is_excluded(const struct selector *s, const char *path)
 	return berth_ignore_matches(s->matcher, path, NULL) > 0;
 }
 
-static void push_item(struct selector *s, const struct bctx_entry *e, char *dest, bool is_dir)
+static void push_item(struct selector *s, const struct bctx_entry *e, char *dest, bool is_dir,
+		      bool in_dir)
 {
 	struct bctx_selection *sel = s->sel;
 	if (sel->n_items == s->alloc) {
@@ -560,7 +561,7 @@ static void push_item(struct selector *s, const struct bctx_entry *e, char *dest
 		sel->items = berth_xreallocarray(sel->items, s->alloc, sizeof(*sel->items));
 	}
 	sel->items[sel->n_items++] =
-		(struct bctx_copy_item){.src = e, .dest = dest, .is_dir = is_dir};
+		(struct bctx_copy_item){.src = e, .dest = dest, .is_dir = is_dir, .in_dir = in_dir};
 }
 
 static char *join(const char *a, const char *b)
@@ -581,13 +582,13 @@ static void add_source(struct selector *s, size_t idx, const char *dest, bool ro
 
 	if (!root && !S_ISDIR(e->mode)) {
 		if (!is_excluded(s, e->path))
-			push_item(s, e, berth_xstrdup(dest), false);
+			push_item(s, e, berth_xstrdup(dest), false, false);
 		return;
 	}
 	/* a directory: its contents are copied, the directory itself is dest */
 	s->src_prefix = prefix;
 	if (*dest)
-		push_item(s, e, berth_xstrdup(dest), true);
+		push_item(s, e, berth_xstrdup(dest), true, false);
 	size_t plen = strlen(prefix);
 	size_t i = root ? 0 : idx + 1;
 	for (; i < c->n_entries; i++) {
@@ -601,7 +602,7 @@ static void add_source(struct selector *s, size_t idx, const char *dest, bool ro
 		if (is_excluded(s, x->path))
 			continue;
 		const char *rel = plen ? x->path + plen + 1 : x->path;
-		push_item(s, x, join(dest, rel), S_ISDIR(x->mode));
+		push_item(s, x, join(dest, rel), S_ISDIR(x->mode), true);
 	}
 }
 

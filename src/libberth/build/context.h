@@ -99,6 +99,7 @@ struct bctx_copy_item {
 	const struct bctx_entry *src;
 	char *dest; /* relative to the image root, cleaned, never "" */
 	bool is_dir;
+	bool in_dir; /* found inside a copied directory, not named by the source */
 };
 
 struct bctx_selection {

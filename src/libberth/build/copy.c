@@ -59,6 +59,8 @@ static int fill_copy(void *ctx, struct berth_layer_writer *w, struct berth_error
 		} else {
 			x->src_dir_fd = f->src->dir_fd;
 			x->src_path = it->src->path;
+			/* inside a copied directory a symlink stays a symlink */
+			x->nofollow = it->in_dir;
 		}
 	}
 	for (size_t i = 0; i < nh; i++) {
