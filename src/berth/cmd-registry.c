@@ -105,7 +105,8 @@ int cmd_pull(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	_cleanup_(registry_flags_release) struct registry_flags f = {.progress = BERTH_PROGRESS_AUTO};
+	_cleanup_(registry_flags_release) struct registry_flags f = {.progress =
+									     BERTH_PROGRESS_AUTO};
 	const char *platform = NULL;
 	int c, r = 0;
 	if (cli_wants_help(argc, argv, pull_usage))
@@ -128,7 +129,8 @@ int cmd_pull(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	r = berth_store_open(cli->root, &store, err);
 	if (r < 0)
 		return r;
-	struct berth_progress *p = berth_progress_new(stderr, f.quiet ? BERTH_PROGRESS_QUIET : f.progress);
+	struct berth_progress *p =
+		berth_progress_new(stderr, f.quiet ? BERTH_PROGRESS_QUIET : f.progress);
 	struct berth_digest d;
 	r = berth_registry_pull(store, argv[optind], platform, p, &d, err);
 	berth_progress_free(p);
@@ -165,7 +167,8 @@ int cmd_push(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	_cleanup_(registry_flags_release) struct registry_flags f = {.progress = BERTH_PROGRESS_AUTO};
+	_cleanup_(registry_flags_release) struct registry_flags f = {.progress =
+									     BERTH_PROGRESS_AUTO};
 	int c, r = 0;
 	if (cli_wants_help(argc, argv, push_usage))
 		return 0;
@@ -186,7 +189,8 @@ int cmd_push(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		return r;
 	const char *src = argv[optind];
 	const char *dest = argc - optind == 2 ? argv[optind + 1] : NULL;
-	struct berth_progress *p = berth_progress_new(stderr, f.quiet ? BERTH_PROGRESS_QUIET : f.progress);
+	struct berth_progress *p =
+		berth_progress_new(stderr, f.quiet ? BERTH_PROGRESS_QUIET : f.progress);
 	struct berth_digest d;
 	r = berth_registry_push(store, src, dest, p, &d, err);
 	berth_progress_free(p);
@@ -342,6 +346,7 @@ int cmd_logout(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 	int r = berth_registry_logout(server, err);
 	if (r < 0)
 		return r;
-	printf("Removing login credentials for %s\n", server ? server : "https://index.docker.io/v1/");
+	printf("Removing login credentials for %s\n",
+	       server ? server : "https://index.docker.io/v1/");
 	return 0;
 }

@@ -5,13 +5,14 @@
 Forwards 127.0.0.1:<listen> to --target host:port. The first --cuts
 connections whose server-to-client byte count goes past --after bytes are
 closed right there (both directions, RST-free close); later connections
-pass through whole. Each cut is logged as one line to --log.
+pass through whole (--delay slows every chunk). Each cut is logged as one line to --log.
 """
 import argparse
 import os
 import socket
 import sys
 import threading
+import time
 
 
 def main():
@@ -21,6 +22,8 @@ def main():
     ap.add_argument("--cuts", type=int, default=1)
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
+    ap.add_argument("--delay", type=float, default=0.0,
+                    help="seconds to hold each server-to-client chunk (a slow link)")
     a = ap.parse_args()
     host, port = a.target.rsplit(":", 1)
     state = {"cuts": 0}
@@ -33,6 +36,8 @@ def main():
                 data = src.recv(65536)
                 if not data:
                     break
+                if counting and a.delay:
+                    time.sleep(a.delay)
                 if counting:
                     with lock:
                         cut_now = state["cuts"] < a.cuts and sent + len(data) > a.after

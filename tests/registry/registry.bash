@@ -133,13 +133,13 @@ registry_stop() {
 	wait "$REG_PID" 2>/dev/null || true
 }
 
-# cutproxy_start TARGET BYTES [CUTS]: sets PROXY (host:port) and PROXY_LOG.
+# cutproxy_start TARGET BYTES [CUTS [DELAY]]: sets PROXY (host:port) and PROXY_LOG.
 cutproxy_start() {
 	local dir=$REG_DIR/proxy.$RANDOM
 	mkdir -p "$dir"
 	PROXY_LOG=$dir/cuts.log
 	: >"$PROXY_LOG"
-	python3 "$REGISTRY_TOOLS/cutproxy.py" --target "$1" --after "$2" --cuts "${3:-1}" \
+	python3 "$REGISTRY_TOOLS/cutproxy.py" --target "$1" --after "$2" --cuts "${3:-1}" --delay "${4:-0}" \
 		--port-file "$dir/port" --log "$PROXY_LOG" 2>"$dir/proxy.log" &
 	_registry_track $!
 	wait_file "$dir/port" || return 1

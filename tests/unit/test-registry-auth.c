@@ -9,7 +9,8 @@ static void test_bearer(void **state)
 	struct registry_challenge c;
 	_cleanup_error_ struct berth_error *err = NULL;
 	assert_ok(registry_challenge_parse(
-			  "Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\","
+			  "Bearer "
+			  "realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\","
 			  "scope=\"repository:library/busybox:pull\"",
 			  &c, &err),
 		  err);

@@ -37,8 +37,7 @@ static void bad(const char *m, const char *mt, int code, const char *msg)
 
 static void test_bad(void **state)
 {
-	bad("{}", "application/vnd.docker.distribution.manifest.v1+prettyjws", -EINVAL,
-	    "schema 1");
+	bad("{}", "application/vnd.docker.distribution.manifest.v1+prettyjws", -EINVAL, "schema 1");
 	bad("{}", "text/plain", -EINVAL, "unknown media type 'text/plain'");
 	bad("{", MEDIA_OCI_MANIFEST, -EINVAL, "");
 	bad("{\"config\":{\"digest\":\"" D1 "\",\"size\":-1},\"layers\":[]}", MEDIA_OCI_MANIFEST,

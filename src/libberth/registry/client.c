@@ -73,7 +73,8 @@ int registry_status_error(const struct http_response *resp, const char *what,
 {
 	_cleanup_json_ json_t *j = NULL;
 	const char *code = NULL, *message = NULL;
-	if (resp->body.len && berth_json_parse(resp->body.buf, resp->body.len, "error", &j, NULL) >= 0) {
+	if (resp->body.len &&
+	    berth_json_parse(resp->body.buf, resp->body.len, "error", &j, NULL) >= 0) {
 		json_t *e0 = json_array_get(json_object_get(j, "errors"), 0);
 		code = json_string_value(json_object_get(e0, "code"));
 		message = json_string_value(json_object_get(e0, "message"));
@@ -133,13 +134,15 @@ static char *url_host(const char *url)
  * loopback or an insecure registry, so a password never crosses the
  * network in clear.
  */
-static int fetch_token(struct registry *r, const char *scope, char **ret_token,
-		       time_t *ret_expires, struct berth_error **err)
+static int fetch_token(struct registry *r, const char *scope, char **ret_token, time_t *ret_expires,
+		       struct berth_error **err)
 {
 	const struct registry_challenge *ch = &r->challenge;
 	if (!ch->realm)
-		return berth_error_set(err, EBADMSG, "registry '%s' asked for a bearer token "
-						     "without a realm", r->domain);
+		return berth_error_set(err, EBADMSG,
+				       "registry '%s' asked for a bearer token "
+				       "without a realm",
+				       r->domain);
 	if (strncmp(ch->realm, "https://", 8) != 0) {
 		_cleanup_free_ char *h = url_host(ch->realm);
 		if (strncmp(ch->realm, "http://", 7) != 0 || !registry_is_insecure(h))
@@ -305,16 +308,31 @@ static int ping(struct registry *r, struct berth_error **err)
 	struct http_response resp = {.body = BERTH_BUF_INIT, .content_length = -1};
 	int res = -EIO;
 	const char *scheme = NULL;
+	_cleanup_error_ struct berth_error *tls_err = NULL;
 	for (unsigned attempt = 0; attempt < r->retries; attempt++) {
 		for (size_t i = 0; i < n_schemes; i++) {
-			_cleanup_free_ char *url = berth_xasprintf("%s://%s/v2/", schemes[i], r->host);
+			_cleanup_free_ char *url =
+				berth_xasprintf("%s://%s/v2/", schemes[i], r->host);
 			struct http_request req = {
 				.method = "GET", .url = url, .body_fd = -1, .max_body = 1 << 16};
 			berth_error_free(err);
 			res = http_do(&req, &resp, err);
+			if (res >= 0 && i == 1 && tls_err && resp.status != 200 &&
+			    resp.status != 401) {
+				/* an HTTPS server answering plain HTTP: the TLS failure is the story */
+				http_response_release(&resp);
+				berth_error_free(err);
+				*err = TAKE_PTR(tls_err);
+				res = -EPROTO;
+				break;
+			}
 			if (res >= 0) {
 				scheme = schemes[i];
 				break;
+			}
+			if (res == -EPROTO && i == 0 && n_schemes > 1 && err) {
+				berth_error_free(&tls_err);
+				tls_err = TAKE_PTR(*err);
 			}
 			/* a refused connection is refused for both schemes */
 			if (res == -ECONNREFUSED || res == -EHOSTUNREACH)
@@ -332,7 +350,8 @@ static int ping(struct registry *r, struct berth_error **err)
 	}
 	if (res < 0) {
 		if (http_error_is_transient(res) || res == -EIO)
-			return berth_error_prefix(err, "registry '%s' unreachable after %u attempts",
+			return berth_error_prefix(err,
+						  "registry '%s' unreachable after %u attempts",
 						  r->domain, r->retries);
 		if (res == -EPROTO)
 			return berth_error_prefix(err, "TLS connection to '%s'", r->domain);
@@ -418,10 +437,10 @@ int registry_request(struct registry *r, const char *actions, const char *mount_
 	int res = ping(r, err);
 	if (res < 0)
 		return res;
-	_cleanup_free_ char *url = strncmp(path, "http://", 7) == 0 ||
-						   strncmp(path, "https://", 8) == 0
-					   ? berth_xstrdup(path)
-					   : berth_xasprintf("%s://%s%s", r->scheme, r->host, path);
+	_cleanup_free_ char *url =
+		strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0
+			? berth_xstrdup(path)
+			: berth_xasprintf("%s://%s%s", r->scheme, r->host, path);
 	_cleanup_free_ char *scope = scope_for(r, actions, mount_from);
 	bool reauthed = false;
 	for (unsigned attempt = 0;;) {
@@ -450,7 +469,8 @@ int registry_request(struct registry *r, const char *actions, const char *mount_
 			reauthed = true;
 			if (resp.www_authenticate) {
 				struct registry_challenge ch = {0};
-				if (registry_challenge_parse(resp.www_authenticate, &ch, NULL) >= 0) {
+				if (registry_challenge_parse(resp.www_authenticate, &ch, NULL) >=
+				    0) {
 					pthread_mutex_lock(&r->lock);
 					registry_challenge_release(&r->challenge);
 					r->challenge = ch;
@@ -519,8 +539,8 @@ int registry_get_manifest(struct registry *r, const char *reference, char **ret,
 	char hex[BERTH_DIGEST_STRLEN + 1];
 	berth_digest_fmt(&d, hex);
 	/* by digest: the bytes must be that digest; by tag: what the registry says */
-	const char *expect = strncmp(reference, "sha256:", 7) == 0 ? reference
-								   : resp.docker_content_digest;
+	const char *expect =
+		strncmp(reference, "sha256:", 7) == 0 ? reference : resp.docker_content_digest;
 	if (expect && strncmp(expect, "sha256:", 7) == 0 && strcmp(expect, hex) != 0) {
 		http_response_release(&resp);
 		return berth_error_set(err, EBADMSG,
@@ -563,8 +583,8 @@ int registry_blob_exists(struct registry *r, const char *actions, const struct b
 		return 1;
 	if (st == 404)
 		return 0;
-	return berth_error_set(err, EIO, "HEAD blob %s of '%s/%s': HTTP status %ld", hex,
-			       r->domain, r->repo, st);
+	return berth_error_set(err, EIO, "HEAD blob %s of '%s/%s': HTTP status %ld", hex, r->domain,
+			       r->repo, st);
 }
 
 int registry_get_blob_mem(struct registry *r, const struct berth_digest *d, size_t max, char **ret,
@@ -584,8 +604,10 @@ int registry_get_blob_mem(struct registry *r, const struct berth_digest *d, size
 		if ((resp.status == 307 || resp.status == 302 || resp.status == 301) &&
 		    resp.location) {
 			/* a redirect to storage: no Authorization there */
-			struct http_request r2 = {
-				.method = "GET", .url = resp.location, .body_fd = -1, .max_body = max};
+			struct http_request r2 = {.method = "GET",
+						  .url = resp.location,
+						  .body_fd = -1,
+						  .max_body = max};
 			struct http_response resp2 = {0};
 			res = http_do(&r2, &resp2, err);
 			http_response_release(&resp);
@@ -633,7 +655,8 @@ static int resume_start(struct resume *s, long status, const char *content_range
 		uint64_t start = 0;
 		if (!content_range || sscanf(content_range, "bytes %" SCNu64 "-", &start) != 1 ||
 		    start != s->written)
-			return berth_error_set(err, EBADMSG, "registry resumed at the wrong offset");
+			return berth_error_set(err, EBADMSG,
+					       "registry resumed at the wrong offset");
 		return 0;
 	}
 	if (s->written > 0) {
@@ -650,9 +673,9 @@ static int resume_sink(void *ctx, const void *data, size_t len, struct berth_err
 {
 	struct resume *s = ctx;
 	if (s->size && s->written + len > s->size)
-		return berth_error_set(err, EBADMSG,
-				       "blob is larger than its descriptor says (%" PRIu64 " bytes)",
-				       s->size);
+		return berth_error_set(
+			err, EBADMSG, "blob is larger than its descriptor says (%" PRIu64 " bytes)",
+			s->size);
 	int r = s->t->write(s->t->ctx, data, len, err);
 	if (r < 0)
 		return r;
@@ -685,8 +708,8 @@ int registry_get_blob(struct registry *r, const struct berth_digest *d, uint64_t
 			.body_fd = -1,
 			.sink = resume_sink,
 			.sink_ctx = &s,
-			.on_start = (int (*)(void *, long, const char *, struct berth_error **))
-				resume_start,
+			.on_start = (int (*)(void *, long, const char *,
+					     struct berth_error **))resume_start,
 		};
 		struct http_response resp = {0};
 		uint64_t before = s.written;
@@ -698,10 +721,10 @@ int registry_get_blob(struct registry *r, const struct berth_digest *d, uint64_t
 			if (s.written > before)
 				failures = 0;
 			if (++failures >= r->retries)
-				return berth_error_prefix(err, "blob %s: giving up after %u attempts",
-							  hex, failures);
-			berth_debug("blob %s: %s; resuming at %" PRIu64, hex,
-				    berth_error_msg(*err), s.written);
+				return berth_error_prefix(
+					err, "blob %s: giving up after %u attempts", hex, failures);
+			berth_debug("blob %s: %s; resuming at %" PRIu64, hex, berth_error_msg(*err),
+				    s.written);
 			berth_error_free(err);
 			backoff(failures - 1);
 			continue;
@@ -723,8 +746,8 @@ int registry_get_blob(struct registry *r, const struct berth_digest *d, uint64_t
 		if (size && s.written < size) {
 			if (++failures >= r->retries)
 				return berth_error_set(err, EBADMSG,
-						       "blob %s ended after %" PRIu64
-						       " of %" PRIu64 " bytes",
+						       "blob %s ended after %" PRIu64 " of %" PRIu64
+						       " bytes",
 						       hex, s.written, size);
 			continue;
 		}
@@ -759,7 +782,8 @@ static int start_upload(struct registry *r, const char *query, const char *mount
 	if (res < 0)
 		return res;
 	if (resp.status != 202 && resp.status != 201) {
-		_cleanup_free_ char *what = berth_xasprintf("start upload to '%s/%s'", r->domain, r->repo);
+		_cleanup_free_ char *what =
+			berth_xasprintf("start upload to '%s/%s'", r->domain, r->repo);
 		res = registry_status_error(&resp, what, err);
 		http_response_release(&resp);
 		return res;
@@ -960,8 +984,7 @@ int registry_index_select(const char *index, size_t len, const char *platform,
 	json_t *m;
 	json_t *best = NULL;
 	int best_score = -1;
-	json_array_foreach(ms, i, m)
-	{
+	json_array_foreach (ms, i, m) {
 		json_t *p = json_object_get(m, "platform");
 		const char *mos = json_string_value(json_object_get(p, "os"));
 		const char *march = json_string_value(json_object_get(p, "architecture"));

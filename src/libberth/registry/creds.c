@@ -236,8 +236,7 @@ static json_t *find_auth_entry(json_t *auths, const char *domain)
 		return e;
 	const char *k;
 	json_t *v;
-	json_object_foreach(auths, k, v)
-	{
+	json_object_foreach (auths, k, v) {
 		const char *h = k;
 		if (strncmp(h, "https://", 8) == 0)
 			h += 8;
@@ -286,9 +285,8 @@ static int lookup_in(const char *path, const char *domain, struct registry_creds
 		size_t len = 0;
 		if (registry_base64_decode(auth, &dec, &len) < 0 || !memchr(dec, ':', len) ||
 		    strlen(dec) != len)
-			return berth_error_set(err, EINVAL,
-					       "invalid 'auth' entry for '%s' in '%s'", domain,
-					       path);
+			return berth_error_set(err, EINVAL, "invalid 'auth' entry for '%s' in '%s'",
+					       domain, path);
 		char *colon = strchr(dec, ':');
 		ret->username = berth_xstrndup(dec, (size_t)(colon - dec));
 		ret->password = berth_xstrdup(colon + 1);
@@ -375,8 +373,8 @@ int registry_creds_store(const char *domain, const char *user, const char *pass,
 	if (!helper)
 		helper = json_string_value(json_object_get(cfg, "credsStore"));
 	if (helper && *helper) {
-		_cleanup_json_ json_t *in = json_pack("{s:s,s:s,s:s}", "ServerURL", key,
-						      "Username", user, "Secret", pass);
+		_cleanup_json_ json_t *in = json_pack("{s:s,s:s,s:s}", "ServerURL", key, "Username",
+						      user, "Secret", pass);
 		char *s = json_dumps(in, JSON_COMPACT);
 		_cleanup_free_ char *out = NULL;
 		r = run_helper(helper, "store", s, &out, err);

@@ -374,7 +374,8 @@ int http_do(const struct http_request *req, struct http_response *ret, struct be
 	}
 	if (c != CURLE_OK) {
 		int e = curl_code_to_errno(c);
-		berth_debug("%s %s: %s", req->method, msg_url, errbuf[0] ? errbuf : curl_easy_strerror(c));
+		berth_debug("%s %s: %s", req->method, msg_url,
+			    errbuf[0] ? errbuf : curl_easy_strerror(c));
 		ret->received = resp.received;
 		http_response_release(&resp);
 		return berth_error_set(err, e, "%s %s: %s", req->method, msg_url,

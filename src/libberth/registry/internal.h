@@ -63,7 +63,7 @@ typedef int (*registry_sink_fn)(void *ctx, const void *data, size_t len, struct 
 struct http_request {
 	const char *method; /* "GET", "HEAD", "PUT", "POST", "PATCH" */
 	const char *url;
-	char **headers; /* "Name: value" lines (borrowed) */
+	char **headers;		   /* "Name: value" lines (borrowed) */
 	const char *authorization; /* value of Authorization; never logged */
 	/* body: in-memory, or a range of an fd */
 	const void *body;
@@ -195,7 +195,8 @@ int registry_platform_parse(const char *s, char **ret_os, char **ret_arch, char 
 			    struct berth_error **err);
 /* Picks the manifest digest for platform out of an index; ENOENT naming the platform. */
 int registry_index_select(const char *index, size_t len, const char *platform,
-			  struct berth_digest *ret, char **ret_media_type, struct berth_error **err);
+			  struct berth_digest *ret, char **ret_media_type,
+			  struct berth_error **err);
 
 /* parallel.c */
 int registry_run_parallel(size_t n, int (*fn)(void *ctx, size_t i, struct berth_error **err),

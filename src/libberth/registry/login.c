@@ -30,8 +30,7 @@ static char *server_domain(const char *server)
  * Checks the credentials the way the registry will use them: /v2/ with
  * basic auth, or a token from the realm the registry names.
  */
-static int verify(const char *domain, const char *user, const char *pass,
-		  struct berth_error **err)
+static int verify(const char *domain, const char *user, const char *pass, struct berth_error **err)
 {
 	_cleanup_(registry_freep) struct registry *r = NULL;
 	int res = registry_open(domain, NULL, &r, err);

@@ -63,7 +63,8 @@ int manifest_info_parse(const char *data, size_t len, const char *media_type,
 					       "manifest: Docker schema 1 images are not supported "
 					       "(media type '%s')",
 					       media_type);
-		return berth_error_set(err, EINVAL, "manifest: unknown media type '%s'", media_type);
+		return berth_error_set(err, EINVAL, "manifest: unknown media type '%s'",
+				       media_type);
 	}
 	_cleanup_json_ json_t *j = NULL;
 	int r = berth_json_parse(data, len, "manifest", &j, err);

@@ -117,12 +117,14 @@ static int resolve_manifest(struct registry *r, const struct berth_registry_ref 
 		free(data);
 		free(mt);
 		data = mt = NULL;
-		berth_debug("platform %s: manifest %s", plat, berth_digest_fmt(&child, hex));
+		berth_digest_fmt(&child, hex);
+		berth_debug("platform %s: manifest %s", plat, hex);
 		res = registry_get_manifest(r, hex, &data, &len, &mt, &d, err);
 		if (res < 0)
 			return res;
 		if (media_type_is_index(mt))
-			return berth_error_set(err, EBADMSG, "an index inside an index is not supported");
+			return berth_error_set(err, EBADMSG,
+					       "an index inside an index is not supported");
 	}
 	*ret = TAKE_PTR(data);
 	*ret_len = len;
@@ -300,8 +302,7 @@ int berth_registry_list_tags(const char *refstr, char ***ret, struct berth_error
 	char **tags = berth_xcalloc(1, sizeof(char *));
 	size_t i;
 	json_t *t;
-	json_array_foreach(json_object_get(j, "tags"), i, t)
-	{
+	json_array_foreach (json_object_get(j, "tags"), i, t) {
 		if (json_is_string(t))
 			berth_strv_push(&tags, json_string_value(t));
 	}

@@ -112,8 +112,7 @@ static int push_index(struct push_ctx *c, const char *data, size_t len, const ch
 		return res;
 	size_t i;
 	json_t *e;
-	json_array_foreach(json_object_get(j, "manifests"), i, e)
-	{
+	json_array_foreach (json_object_get(j, "manifests"), i, e) {
 		const char *ds = json_string_value(json_object_get(e, "digest"));
 		const char *cmt = json_string_value(json_object_get(e, "mediaType"));
 		struct berth_digest d, got;

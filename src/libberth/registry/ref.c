@@ -131,8 +131,7 @@ static int invalid(struct berth_error **err, const char *s, const char *why)
 int berth_registry_ref_parse(const char *s, struct berth_registry_ref *ret,
 			     struct berth_error **err)
 {
-	_cleanup_free_ char *name = NULL, *tag = NULL, *digest = NULL, *domain = NULL,
-			    *path = NULL;
+	_cleanup_free_ char *name = NULL, *tag = NULL, *digest = NULL, *domain = NULL, *path = NULL;
 	if (!s || !*s || strlen(s) > 4096)
 		return invalid(err, s ? s : "", NULL);
 	name = berth_xstrdup(s);
@@ -168,7 +167,8 @@ int berth_registry_ref_parse(const char *s, struct berth_registry_ref *ret,
 	}
 	if (!domain) {
 		domain = berth_xstrdup("docker.io");
-		path = strchr(name, '/') ? berth_xstrdup(name) : berth_xasprintf("library/%s", name);
+		path = strchr(name, '/') ? berth_xstrdup(name)
+					 : berth_xasprintf("library/%s", name);
 	}
 	if (strcmp(domain, "index.docker.io") == 0) {
 		free(domain);
