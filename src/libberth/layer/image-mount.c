@@ -46,7 +46,7 @@ int berth_layer_image_mount_ref(struct berth_store *s, const char *what, char **
 	if (r < 0)
 		return r;
 	_cleanup_free_ struct berth_digest *diff_ids = NULL, *blobs = NULL;
-	size_t n;
+	size_t n = 0;
 	r = image_layers(img, &diff_ids, &blobs, &n, err);
 	if (r < 0)
 		return berth_error_prefix(err, "image '%s'", what);
