@@ -191,11 +191,16 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct berth_dockerfile *, berth_dockerfile_free);
 #define _cleanup_dockerfile_ _cleanup_(berth_dockerfile_freep)
 
 /*
- * Checks one instruction (and its ONBUILD sub-instruction): a known keyword
- * (`Dockerfile:7:1: unknown instruction: RUNN (did you mean RUN?)`), flags
- * the instruction takes, the argument count rules of BuildKit's instruction
- * parser. Returns 0 or -EINVAL with a message naming file, line and column and
- * quoting the offending line.
+ * Checks one instruction as BuildKit's instruction parser does before a
+ * build: a known keyword (`Dockerfile:7:1: unknown instruction: RUNN (did
+ * you mean RUN?)`), the flags the instruction takes with the right kind of
+ * value (`unknown flag: --chmown (did you mean chown?)`), argument counts,
+ * the FROM stage name, SHELL in JSON form, HEALTHCHECK's type, and for
+ * ONBUILD only that the trigger is not ONBUILD, FROM or MAINTAINER (the
+ * trigger itself is checked when an image built FROM this one runs it, as in
+ * BuildKit). Like BuildKit it ignores the flags of ARG, STOPSIGNAL and
+ * HEALTHCHECK NONE. Returns 0 or -EINVAL with a message naming file, line
+ * and column and quoting the offending line.
  */
 int berth_dockerfile_validate_instruction(const struct berth_dockerfile *df,
 					  const struct berth_dockerfile_instruction *ins,
