@@ -74,7 +74,13 @@ static void list_rules(void)
 
 int cmd_lint(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	enum { OPT_FORMAT = 256, OPT_IGNORE, OPT_ERROR_ON, OPT_CONFIG, OPT_LIST };
+	enum {
+		OPT_FORMAT = 256,
+		OPT_IGNORE,
+		OPT_ERROR_ON,
+		OPT_CONFIG,
+		OPT_LIST
+	};
 	static const struct option opts[] = {
 		{"file", required_argument, NULL, 'f'},
 		{"format", required_argument, NULL, OPT_FORMAT},
@@ -135,7 +141,9 @@ int cmd_lint(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	const char *context = optind < argc ? argv[optind] : ".";
 	_cleanup_free_ char *default_file = NULL;
 	if (!file)
-		file = default_file = berth_xasprintf("%s/Dockerfile", context);
+		file = default_file = strcmp(context, ".") == 0
+					      ? berth_xstrdup("Dockerfile")
+					      : berth_xasprintf("%s/Dockerfile", context);
 
 	_cleanup_close_ int ctx_fd = open(context, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (ctx_fd < 0)

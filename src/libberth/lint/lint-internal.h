@@ -17,10 +17,10 @@
  * expands anything.
  */
 struct lint_cmd {
-	char **argv;	/* NULL-terminated, never empty */
-	bool piped_in;	/* stdin comes from the previous command through `|` */
+	char **argv;	 /* NULL-terminated, never empty */
+	bool piped_in;	 /* stdin comes from the previous command through `|` */
 	bool background; /* ended by a single `&` */
-	bool sudo;	/* was run through sudo */
+	bool sudo;	 /* was run through sudo */
 };
 
 struct lint_script {

@@ -66,8 +66,7 @@ static const struct berth_lint_rule rules[] = {
 	 "use RUN --mount=type=secret"},
 	{"BL034", "add-url", BERTH_LINT_WARNING, "ADD of a URL without a checksum",
 	 "download with a checksum check, or ADD --checksum"},
-	{"BL035", "add-instead-of-copy", BERTH_LINT_WARNING, "ADD where COPY would do",
-	 "use COPY"},
+	{"BL035", "add-instead-of-copy", BERTH_LINT_WARNING, "ADD where COPY would do", "use COPY"},
 	{"BL036", "curl-pipe-shell", BERTH_LINT_WARNING, "Script piped from the network to a shell",
 	 "download, verify, then run"},
 	{"BL037", "sudo", BERTH_LINT_WARNING, "sudo in a RUN instruction", "drop sudo; use USER"},
@@ -84,7 +83,8 @@ static const struct berth_lint_rule rules[] = {
 	 "Shell-form CMD: signals do not reach the application", "use the exec (JSON) form"},
 	{"BL043", "no-healthcheck", BERTH_LINT_INFO, "Service image without a HEALTHCHECK",
 	 "add a HEALTHCHECK"},
-	{"BL050", "mutable-tag", BERTH_LINT_WARNING, "Image tagged without a version or only ':latest'",
+	{"BL050", "mutable-tag", BERTH_LINT_WARNING,
+	 "Image tagged without a version or only ':latest'",
 	 "tag with an immutable version such as the commit sha"},
 };
 
@@ -169,7 +169,8 @@ static int check_rule_ids(char **ids, const char *filename, int line, struct ber
 {
 	BERTH_STRV_FOREACH(id, ids)
 	if (!berth_lint_rule_find(*id))
-		return berth_error_set(err, EINVAL, "%s:%d: unknown rule '%s'", filename, line, *id);
+		return berth_error_set(err, EINVAL, "%s:%d: unknown rule '%s'", filename, line,
+				       *id);
 	return 0;
 }
 
@@ -193,8 +194,9 @@ int berth_lint_config_parse(const char *data, size_t len, const char *filename,
 			continue;
 		char *eq = strchr(l, '=');
 		if (!eq)
-			return berth_error_set(err, EINVAL, "%s:%d: expected 'key = value', got '%s'",
-					       filename, lineno, l);
+			return berth_error_set(err, EINVAL,
+					       "%s:%d: expected 'key = value', got '%s'", filename,
+					       lineno, l);
 		*eq = '\0';
 		char *key = trim(l), *value = trim(eq + 1);
 		int r;
@@ -360,9 +362,10 @@ static int finding_cmp(const void *a, const void *b)
 char *berth_lint_tag_hint(char *const *tags)
 {
 	if (!tags || !tags[0])
-		return berth_xstrdup("no tag given: the image is only reachable as 'latest'; tag it "
-				     "with an immutable version such as the commit sha "
-				     "(-t app:$(git rev-parse --short HEAD))");
+		return berth_xstrdup(
+			"no tag given: the image is only reachable as 'latest'; tag it "
+			"with an immutable version such as the commit sha "
+			"(-t app:$(git rev-parse --short HEAD))");
 	BERTH_STRV_FOREACH(t, tags)
 	{
 		const char *slash = strrchr(*t, '/');
@@ -433,8 +436,7 @@ int berth_lint_run(const struct berth_dockerfile *df, const struct berth_lint_op
 	return 0;
 }
 
-bool berth_lint_report_fails(const struct berth_lint_report *r,
-			     enum berth_lint_severity threshold)
+bool berth_lint_report_fails(const struct berth_lint_report *r, enum berth_lint_severity threshold)
 {
 	for (size_t i = 0; i < r->n_findings; i++)
 		if (r->findings[i].severity >= threshold)
@@ -472,13 +474,12 @@ static char *format_text(const struct berth_lint_report *r)
 	if (r->n_findings == 0)
 		berth_buf_addf(&b, "%s: no findings\n", r->filename);
 	else
-		berth_buf_addf(&b, "%s: %zu finding%s (%zu error%s, %zu warning%s, %zu info)\n",
-			       r->filename, r->n_findings, r->n_findings == 1 ? "" : "s",
-			       r->counts[BERTH_LINT_ERROR],
-			       r->counts[BERTH_LINT_ERROR] == 1 ? "" : "s",
-			       r->counts[BERTH_LINT_WARNING],
-			       r->counts[BERTH_LINT_WARNING] == 1 ? "" : "s",
-			       r->counts[BERTH_LINT_INFO]);
+		berth_buf_addf(
+			&b, "%s: %zu finding%s (%zu error%s, %zu warning%s, %zu info)\n",
+			r->filename, r->n_findings, r->n_findings == 1 ? "" : "s",
+			r->counts[BERTH_LINT_ERROR], r->counts[BERTH_LINT_ERROR] == 1 ? "" : "s",
+			r->counts[BERTH_LINT_WARNING],
+			r->counts[BERTH_LINT_WARNING] == 1 ? "" : "s", r->counts[BERTH_LINT_INFO]);
 	return berth_buf_detach(&b, NULL);
 }
 
@@ -526,7 +527,8 @@ static const char *sarif_level(enum berth_lint_severity s)
 static char *format_sarif(const struct berth_lint_report *r)
 {
 	json_t *root = json_object();
-	json_object_set_new(root, "$schema", json_string("https://json.schemastore.org/sarif-2.1.0.json"));
+	json_object_set_new(root, "$schema",
+			    json_string("https://json.schemastore.org/sarif-2.1.0.json"));
 	json_object_set_new(root, "version", json_string("2.1.0"));
 	json_t *runs = json_array(), *run = json_object(), *tool = json_object(),
 	       *driver = json_object(), *jrules = json_array(), *results = json_array();
@@ -539,8 +541,8 @@ static char *format_sarif(const struct berth_lint_report *r)
 		json_object_set_new(o, "name", json_string(rules[i].name));
 		json_object_set_new(d, "text", json_string(rules[i].summary));
 		json_object_set_new(o, "shortDescription", d);
-		_cleanup_free_ char *help = berth_xasprintf(
-			"%s. See docs/lint.md#%s", rules[i].fix, rules[i].id);
+		_cleanup_free_ char *help =
+			berth_xasprintf("%s. See docs/lint.md#%s", rules[i].fix, rules[i].id);
 		for (char *p = help + strlen(help) - strlen(rules[i].id); *p; p++)
 			*p = (char)tolower((unsigned char)*p);
 		json_object_set_new(h, "text", json_string(help));
@@ -568,7 +570,8 @@ static char *format_sarif(const struct berth_lint_report *r)
 			json_t *reg = json_object();
 			json_object_set_new(reg, "startLine", json_integer(f->line));
 			json_object_set_new(reg, "endLine", json_integer(f->end_line));
-			json_object_set_new(reg, "startColumn", json_integer(f->column > 0 ? f->column : 1));
+			json_object_set_new(reg, "startColumn",
+					    json_integer(f->column > 0 ? f->column : 1));
 			json_object_set_new(phys, "region", reg);
 		}
 		json_object_set_new(loc, "physicalLocation", phys);

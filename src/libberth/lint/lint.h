@@ -129,8 +129,7 @@ int berth_lint_run(const struct berth_dockerfile *df, const struct berth_lint_op
 char *berth_lint_tag_hint(char *const *tags);
 
 /* True when a finding at or above threshold is in r. */
-bool berth_lint_report_fails(const struct berth_lint_report *r,
-			     enum berth_lint_severity threshold);
+bool berth_lint_report_fails(const struct berth_lint_report *r, enum berth_lint_severity threshold);
 
 enum berth_lint_format {
 	BERTH_LINT_FORMAT_TEXT,
@@ -190,7 +189,7 @@ struct berth_analyze_result {
 	int64_t wasted_bytes;
 	int64_t efficiency_num, efficiency_den; /* efficiency = num / den, 1 when den is 0 */
 	double efficiency;
-	double wasted_user_percent; /* a ratio */
+	double wasted_user_percent;	   /* a ratio */
 	struct berth_analyze_waste *waste; /* by cumulative size, descending */
 	size_t n_waste;
 	struct berth_analyze_file *largest; /* the 10 largest files of the final view */
@@ -223,8 +222,8 @@ void berth_analyze_finish(struct berth_analyze_result *a);
  * Analyses a docker-archive (`docker save`) tar file at path: its
  * manifest.json (the first image), config history and layer tars.
  */
-int berth_analyze_docker_archive(int dir_fd, const char *path,
-				 struct berth_analyze_result **ret, struct berth_error **err);
+int berth_analyze_docker_archive(int dir_fd, const char *path, struct berth_analyze_result **ret,
+				 struct berth_error **err);
 
 /* Parses a size with SI or IEC units: "1B", "50kB", "20MB", "1.5GiB", "1024". */
 int berth_analyze_parse_size(const char *s, int64_t *ret, struct berth_error **err);
@@ -240,8 +239,8 @@ struct berth_analyze_ci {
  * dive's CI gates. Returns true when every enabled gate passes; each failed
  * gate appends a line to *ret_report (owned by the caller, may be NULL).
  */
-bool berth_analyze_ci_check(const struct berth_analyze_result *a,
-			    const struct berth_analyze_ci *ci, char **ret_report);
+bool berth_analyze_ci_check(const struct berth_analyze_result *a, const struct berth_analyze_ci *ci,
+			    char **ret_report);
 
 /* The result as text (for a terminal) or JSON; owned by the caller. */
 char *berth_analyze_format_text(const struct berth_analyze_result *a, const char *image);

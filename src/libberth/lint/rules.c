@@ -281,7 +281,8 @@ static void check_from(struct lint_ctx *ctx, const struct lint_stage *st)
 			    "pin a release tag (e.g. the version you test with) or a digest",
 			    "base image '%s' uses the mutable 'latest' tag", st->image);
 
-	if (r.hub && !streq(r.ns, "library") && !berth_strv_contains(ctx->o->trusted_namespaces, r.ns)) {
+	if (r.hub && !streq(r.ns, "library") &&
+	    !berth_strv_contains(ctx->o->trusted_namespaces, r.ns)) {
 		_cleanup_free_ char *fix = berth_xasprintf(
 			"use an official image, or trust the namespace in .berthlint: "
 			"'trusted-namespaces = %s'",
@@ -291,10 +292,10 @@ static void check_from(struct lint_ctx *ctx, const struct lint_stage *st)
 			    "official image",
 			    st->image, r.ns);
 	} else if (!r.hub && ctx->o->trusted_registries && !trusted_registry(ctx, &r)) {
-		_cleanup_free_ char *fix = berth_xasprintf(
-			"use an image from a trusted registry, or add '%s' to trusted-registries in "
-			".berthlint",
-			r.registry);
+		_cleanup_free_ char *fix = berth_xasprintf("use an image from a trusted registry, "
+							   "or add '%s' to trusted-registries in "
+							   ".berthlint",
+							   r.registry);
 		lint_report(ctx, "BL005", l, e, c, fix,
 			    "base image '%s' comes from registry '%s', which is not in "
 			    "trusted-registries",
@@ -307,13 +308,14 @@ static void check_from(struct lint_ctx *ctx, const struct lint_stage *st)
 				continue;
 			if (r.tag && tag_has_word(r.tag, slim_images[i].variants))
 				break;
-			_cleanup_free_ char *fix =
-				berth_xasprintf("use a slim, alpine or distroless variant, e.g. '%s'",
-						slim_images[i].suggest);
-			lint_report(ctx, "BL003", l, e, c, fix,
-				    "base image '%s' of the final image is a full variant; a smaller "
-				    "one exists",
-				    st->image);
+			_cleanup_free_ char *fix = berth_xasprintf(
+				"use a slim, alpine or distroless variant, e.g. '%s'",
+				slim_images[i].suggest);
+			lint_report(
+				ctx, "BL003", l, e, c, fix,
+				"base image '%s' of the final image is a full variant; a smaller "
+				"one exists",
+				st->image);
 			break;
 		}
 	}
@@ -361,7 +363,7 @@ static bool is_tar_archive(const char *s)
 {
 	static const char *const sfx[] = {".tar",     ".tar.gz", ".tgz",    ".tar.bz2", ".tbz2",
 					  ".tbz",     ".tar.xz", ".txz",    ".tar.zst", ".tzst",
-					  ".tar.lz4", ".tar.Z",  ".tar.lz", ".tar.lzma"};
+					  ".tar.lz4", ".tar.Z",	 ".tar.lz", ".tar.lzma"};
 	size_t l = strlen(s);
 	for (size_t i = 0; i < ELEMENTSOF(sfx); i++) {
 		size_t k = strlen(sfx[i]);
@@ -465,9 +467,9 @@ static const struct target *targets_find(const struct lint_ctx *ctx, const struc
 		if (below && tg->tree) {
 			if (!tg->src)
 				continue;
-			_cleanup_free_ char *rel = tg->src[0]
-							   ? berth_xasprintf("%s/%s", tg->src, op + l + 1)
-							   : berth_xstrdup(op + l + 1);
+			_cleanup_free_ char *rel =
+				tg->src[0] ? berth_xasprintf("%s/%s", tg->src, op + l + 1)
+					   : berth_xstrdup(op + l + 1);
 			if (!in_context(ctx, rel))
 				continue;
 		}
@@ -547,8 +549,8 @@ static bool cmd_is(const struct lint_cmd *c, const char *name, const char *const
 }
 
 static const char *const apt_opts[] = {"-o", "-t", "-c", "--option", NULL};
-static const char *const apk_opts[] = {"-X", "--repository", "-p", "--root", "-t", "--virtual",
-				       NULL};
+static const char *const apk_opts[] = {"-X", "--repository", "-p", "--root",
+				       "-t", "--virtual",    NULL};
 
 static bool mode_world_writable(const char *m)
 {
@@ -561,7 +563,8 @@ static bool mode_world_writable(const char *m)
 	if (digits)
 		return strlen(m) >= 3 && strlen(m) <= 4 && ((m[strlen(m) - 1] - '0') & 2);
 	_cleanup_free_ char *c = berth_xstrdup(m);
-	for (char *save = NULL, *cl = strtok_r(c, ",", &save); cl; cl = strtok_r(NULL, ",", &save)) {
+	for (char *save = NULL, *cl = strtok_r(c, ",", &save); cl;
+	     cl = strtok_r(NULL, ",", &save)) {
 		const char *op = strpbrk(cl, "+=");
 		if (!op)
 			continue;
@@ -583,8 +586,8 @@ static size_t first_file_operand(const struct lint_cmd *c, const char **ret_mode
 	for (size_t i = 1; c->argv[i]; i++) {
 		const char *w = c->argv[i];
 		/* chmod accepts "-w" as a mode; a mode is never a long option */
-		if (w[0] == '-' && !(streq(lint_cmd_name(c), "chmod") && !mode_seen && w[1] != '-' &&
-				     strspn(w + 1, "rwxXst") == strlen(w + 1)))
+		if (w[0] == '-' && !(streq(lint_cmd_name(c), "chmod") && !mode_seen &&
+				     w[1] != '-' && strspn(w + 1, "rwxXst") == strlen(w + 1)))
 			continue;
 		if (!mode_seen) {
 			mode_seen = true;
@@ -657,8 +660,7 @@ static bool is_dep_install(const struct lint_cmd *c)
 		return !c->argv[1] || cmd_is(c, n, yarn_subs, NULL) || c->argv[1][0] == '-';
 	if (streq(n, "go") && cmd_is(c, n, go_mod, NULL))
 		return lint_cmd_has_arg(c, "download");
-	if (streq(n, "bundle") || streq(n, "composer") || streq(n, "pipenv") ||
-	    streq(n, "poetry"))
+	if (streq(n, "bundle") || streq(n, "composer") || streq(n, "pipenv") || streq(n, "poetry"))
 		return cmd_is(c, n, inst, NULL);
 	if (streq(n, "cargo"))
 		return lint_cmd_has_arg(c, "fetch");
@@ -671,8 +673,8 @@ static bool is_compile(const struct lint_cmd *c)
 {
 	static const char *const go_subs[] = {"build", "install", NULL};
 	static const char *const cargo_subs[] = {"build", "install", NULL};
-	static const char *const cc[] = {"gcc", "g++", "cc", "c++", "clang", "clang++", "rustc",
-					 NULL};
+	static const char *const cc[] = {"gcc",	  "g++",     "cc",    "c++",
+					 "clang", "clang++", "rustc", NULL};
 	const char *n = lint_cmd_name(c);
 	return cmd_is(c, "go", go_subs, NULL) || cmd_is(c, "cargo", cargo_subs, NULL) ||
 	       name_in(n, cc);
@@ -694,20 +696,20 @@ static void check_run(struct lint_ctx *ctx, const struct lint_stage *st, struct 
 	static const char *const apk_upgrade[] = {"upgrade", NULL};
 	static const char *const yum_upgrade[] = {"update", "upgrade", "distro-sync", NULL};
 	static const char *const npm_install[] = {"install", "i", NULL};
-	static const char *const shells[] = {"sh",     "bash", "ash",     "dash", "zsh",
+	static const char *const shells[] = {"sh",     "bash", "ash",	  "dash", "zsh",
 					     "python", "perl", "python3", "ruby", NULL};
 	static const char *const fetchers[] = {"curl", "wget", NULL};
 
 	bool apt_fills = false, apt_lists = rm_cleans(&s, "/var/lib/apt/lists") ||
-					     has_cache_mount(ins, "/var/lib/apt/lists");
+					    has_cache_mount(ins, "/var/lib/apt/lists");
 	bool r_apk = false, r_pip = false, r_npm = false, r_upgrade = false, r_sudo = false,
 	     r_curl = false, r_chmod = false, r_chown = false, r_rm = false, r_dep = false;
 
 	if (idx > st->first + 1 && is_kw(&ctx->df->instructions[idx - 1], BERTH_DOCKERFILE_RUN) &&
 	    st->in_final) {
-		_cleanup_free_ char *fix = berth_xasprintf(
-			"join the commands with '&&' into the RUN at line %d",
-			ctx->df->instructions[idx - 1].start_line);
+		_cleanup_free_ char *fix =
+			berth_xasprintf("join the commands with '&&' into the RUN at line %d",
+					ctx->df->instructions[idx - 1].start_line);
 		lint_report(ctx, "BL010", l, e, col, fix,
 			    "RUN follows the RUN at line %d: each makes its own layer",
 			    ctx->df->instructions[idx - 1].start_line);
@@ -728,8 +730,8 @@ static void check_run(struct lint_ctx *ctx, const struct lint_stage *st, struct 
 			if (cmd_is(c, apt_names[k], apt_upgrade, apt_opts))
 				r_upgrade = true;
 		}
-		if (cmd_is(c, "apk", apk_upgrade, apk_opts) || cmd_is(c, "yum", yum_upgrade, NULL) ||
-		    cmd_is(c, "dnf", yum_upgrade, NULL))
+		if (cmd_is(c, "apk", apk_upgrade, apk_opts) ||
+		    cmd_is(c, "yum", yum_upgrade, NULL) || cmd_is(c, "dnf", yum_upgrade, NULL))
 			r_upgrade = true;
 		if (cmd_is(c, "apk", apk_add, apk_opts) && !lint_cmd_has_arg(c, "--no-cache") &&
 		    !rm_cleans(&s, "/var/cache/apk") && !has_cache_mount(ins, "/var/cache/apk"))
@@ -769,8 +771,8 @@ static void check_run(struct lint_ctx *ctx, const struct lint_stage *st, struct 
 					continue;
 				bool chown = !streq(n, "chmod");
 				_cleanup_free_ char *fix = berth_xasprintf(
-					"set it in the copy instead: '%s %s' at line %d",
-					t->what, chown ? "--chown=<user>:<group>" : "--chmod=<mode>",
+					"set it in the copy instead: '%s %s' at line %d", t->what,
+					chown ? "--chown=<user>:<group>" : "--chmod=<mode>",
 					t->line);
 				lint_report(ctx, "BL011", l, e, col, fix,
 					    "'%s %s' changes files that %s at line %d added: the "
@@ -790,12 +792,14 @@ static void check_run(struct lint_ctx *ctx, const struct lint_stage *st, struct 
 					t = targets_find(ctx, &ss->created, p);
 				if (!t)
 					continue;
-				_cleanup_free_ char *fix = berth_xasprintf(
-					"do not add '%s' at all, or add, use and delete it in one RUN "
-					"(or a separate build stage)",
-					c->argv[k]);
+				_cleanup_free_ char *fix =
+					berth_xasprintf("do not add '%s' at all, or add, use and "
+							"delete it in one RUN "
+							"(or a separate build stage)",
+							c->argv[k]);
 				lint_report(ctx, "BL017", l, e, col, fix,
-					    "'rm %s' deletes files that %s at line %d added: they stay in "
+					    "'rm %s' deletes files that %s at line %d added: they "
+					    "stay in "
 					    "that layer",
 					    c->argv[k], t->what, t->line);
 				r_rm = true;
@@ -805,10 +809,11 @@ static void check_run(struct lint_ctx *ctx, const struct lint_stage *st, struct 
 	}
 
 	if (st->in_final && apt_fills && !apt_lists) {
-		lint_report(ctx, "BL012", l, e, col,
-			    "end the same RUN with '&& rm -rf /var/lib/apt/lists/*'",
-			    "apt-get leaves its package lists in the layer (/var/lib/apt/lists is not "
-			    "removed in this RUN)");
+		lint_report(
+			ctx, "BL012", l, e, col,
+			"end the same RUN with '&& rm -rf /var/lib/apt/lists/*'",
+			"apt-get leaves its package lists in the layer (/var/lib/apt/lists is not "
+			"removed in this RUN)");
 	}
 	if (st->in_final && r_apk)
 		lint_report(ctx, "BL013", l, e, col, "use 'apk add --no-cache'",
@@ -817,11 +822,12 @@ static void check_run(struct lint_ctx *ctx, const struct lint_stage *st, struct 
 		lint_report(ctx, "BL014", l, e, col, "use 'pip install --no-cache-dir'",
 			    "'pip install' without --no-cache-dir leaves pip's cache in the layer");
 	if (r_npm)
-		lint_report(ctx, "BL015", l, e, col,
-			    "use 'npm ci' (with the package-lock.json copied in); add --omit=dev for "
-			    "production",
-			    "'npm install' resolves versions again; 'npm ci' installs the lock file "
-			    "exactly");
+		lint_report(
+			ctx, "BL015", l, e, col,
+			"use 'npm ci' (with the package-lock.json copied in); add --omit=dev for "
+			"production",
+			"'npm install' resolves versions again; 'npm ci' installs the lock file "
+			"exactly");
 	if (st->in_final && r_upgrade)
 		lint_report(ctx, "BL016", l, e, col,
 			    "use a newer base image tag instead, and install only named packages",
@@ -846,12 +852,13 @@ static void check_run(struct lint_ctx *ctx, const struct lint_stage *st, struct 
 	if (r_dep && !ss->dep_install_seen) {
 		ss->dep_install_seen = true;
 		if (ss->whole_copy_line) {
-			lint_report(ctx, "BL020", l, e, col,
-				    "copy only the manifest files first (e.g. 'COPY requirements.txt "
-				    "./' or 'COPY package*.json ./'), install, then 'COPY . .'",
-				    "dependencies are installed after the whole context was copied at "
-				    "line %ld: any source change reinstalls them",
-				    ss->whole_copy_line);
+			lint_report(
+				ctx, "BL020", l, e, col,
+				"copy only the manifest files first (e.g. 'COPY requirements.txt "
+				"./' or 'COPY package*.json ./'), install, then 'COPY . .'",
+				"dependencies are installed after the whole context was copied at "
+				"line %ld: any source change reinstalls them",
+				ss->whole_copy_line);
 		}
 	}
 
@@ -861,8 +868,8 @@ static void check_run(struct lint_ctx *ctx, const struct lint_stage *st, struct 
 		const char *n = lint_cmd_name(c);
 		for (size_t k = 1; c->argv[k]; k++) {
 			const char *out = NULL;
-			if (streq(n, "curl") && (streq(c->argv[k], "-o") ||
-						 streq(c->argv[k], "--output")))
+			if (streq(n, "curl") &&
+			    (streq(c->argv[k], "-o") || streq(c->argv[k], "--output")))
 				out = c->argv[k + 1];
 			else if (streq(n, "wget") && streq(c->argv[k], "-O"))
 				out = c->argv[k + 1];
@@ -902,14 +909,16 @@ static void check_copy(struct lint_ctx *ctx, const struct lint_stage *st, struct
 			whole = true;
 	}
 	if (add && url && !berth_dockerfile_instruction_flag(ins, "checksum"))
-		lint_report(ctx, "BL034", l, e, col,
-			    "download in a RUN with a checksum check, or use 'ADD --checksum=sha256:…'",
-			    "ADD fetches a URL without verifying it (and the download is never "
-			    "cached by content)");
+		lint_report(
+			ctx, "BL034", l, e, col,
+			"download in a RUN with a checksum check, or use 'ADD --checksum=sha256:…'",
+			"ADD fetches a URL without verifying it (and the download is never "
+			"cached by content)");
 	else if (add && !url && !archive && ca.n_src > 0)
-		lint_report(ctx, "BL035", l, e, col,
-			    "use COPY: ADD's archive extraction and URL download are not needed here",
-			    "ADD copies local files: COPY does the same without the surprises");
+		lint_report(
+			ctx, "BL035", l, e, col,
+			"use COPY: ADD's archive extraction and URL download are not needed here",
+			"ADD copies local files: COPY does the same without the surprises");
 
 	if (chmod && chmod->value && mode_world_writable(chmod->value))
 		lint_report(ctx, "BL039", l, e, col,
@@ -922,8 +931,8 @@ static void check_copy(struct lint_ctx *ctx, const struct lint_stage *st, struct
 		*first_context_copy = idx + 1;
 
 	/* where the files land, for BL011 and BL017 */
-	bool dest_dir = ca.n_src > 1 || strlen(ca.dest) == 0 || ca.dest[strlen(ca.dest) - 1] == '/' ||
-			streq(ca.dest, ".");
+	bool dest_dir = ca.n_src > 1 || strlen(ca.dest) == 0 ||
+			ca.dest[strlen(ca.dest) - 1] == '/' || streq(ca.dest, ".");
 	_cleanup_free_ char *dest = lint_path_join(ss->workdir, ca.dest);
 	for (size_t i = 0; i < ca.n_src; i++) {
 		const char *src = ca.src[i];
@@ -957,12 +966,12 @@ static bool secret_name(const char *name)
 		parts[n++] = t;
 	if (n == 0)
 		return false;
-	static const char *const notsecret[] = {"FILE", "PATH", "DIR", "URL", "HOST", "PORT",
-						"USER", "NAME", NULL};
+	static const char *const notsecret[] = {"FILE", "PATH", "DIR",	"URL", "HOST",
+						"PORT", "USER", "NAME", NULL};
 	if (name_in(parts[n - 1], notsecret))
 		return false;
-	static const char *const words[] = {"PASSWORD", "PASSWD",     "PASS",	     "SECRET",
-					    "TOKEN",	"APIKEY",     "CREDENTIALS", "CREDENTIAL",
+	static const char *const words[] = {"PASSWORD",	  "PASSWD",	"PASS",	       "SECRET",
+					    "TOKEN",	  "APIKEY",	"CREDENTIALS", "CREDENTIAL",
 					    "PASSPHRASE", "PRIVATEKEY", NULL};
 	for (size_t i = 0; i < n; i++) {
 		if (name_in(parts[i], words))
@@ -978,9 +987,9 @@ static bool secret_name(const char *name)
 
 static bool secret_value(const char *v)
 {
-	static const char *const prefixes[] = {"ghp_",	  "gho_",   "ghs_",    "github_pat_",
-					       "glpat-",  "xoxb-",  "xoxp-",   "sk_live_",
-					       "npm_",	  "AKIA",   "ASIA",    NULL};
+	static const char *const prefixes[] = {"ghp_",	 "gho_",  "ghs_",  "github_pat_",
+					       "glpat-", "xoxb-", "xoxp-", "sk_live_",
+					       "npm_",	 "AKIA",  "ASIA",  NULL};
 	for (size_t i = 0; prefixes[i]; i++) {
 		size_t l = strlen(prefixes[i]);
 		if (strncmp(v, prefixes[i], l) != 0)
@@ -1031,7 +1040,8 @@ static void check_arg(struct lint_ctx *ctx, const ins_t *ins)
 	for (size_t i = 0; i < ins->n_args; i++) {
 		const char *w = arg(ins, i);
 		const char *eq = strchr(w, '=');
-		_cleanup_free_ char *k = eq ? berth_xstrndup(w, (size_t)(eq - w)) : berth_xstrdup(w);
+		_cleanup_free_ char *k =
+			eq ? berth_xstrndup(w, (size_t)(eq - w)) : berth_xstrdup(w);
 		_cleanup_free_ char *v = unquote(eq ? eq + 1 : "");
 		if (!secret_name(k) && !secret_value(v))
 			continue;
@@ -1142,11 +1152,12 @@ static void check_final(struct lint_ctx *ctx)
 			    "alpine base) and 'COPY --from=build' the binary",
 			    "the final image is built on the compiler image '%s'", root->image);
 	else if (compile)
-		lint_report(ctx, "BL004", compile->start_line, compile->end_line, compile->column,
-			    "compile in a separate build stage and 'COPY --from=' only the binary "
-			    "into a minimal final stage",
-			    "the final image compiles its program itself: the tool chain ships with "
-			    "it");
+		lint_report(
+			ctx, "BL004", compile->start_line, compile->end_line, compile->column,
+			"compile in a separate build stage and 'COPY --from=' only the binary "
+			"into a minimal final stage",
+			"the final image compiles its program itself: the tool chain ships with "
+			"it");
 
 	/* BL030, BL031: the user the container runs as */
 	bool nonroot_base = have_ref && r.tag && strstr(r.tag, "nonroot");
@@ -1179,11 +1190,11 @@ static void check_final(struct lint_ctx *ctx)
 				why = "a background job ('&')";
 		}
 		if (why)
-			lint_report(ctx, "BL040", p->start_line, p->end_line, p->column,
-				    "run one process per container; split the others into their own "
-				    "containers (sidecars)",
-				    "%s starts more than one long-running process: %s", p->name,
-				    why);
+			lint_report(
+				ctx, "BL040", p->start_line, p->end_line, p->column,
+				"run one process per container; split the others into their own "
+				"containers (sidecars)",
+				"%s starts more than one long-running process: %s", p->name, why);
 		lint_script_release(&s);
 		if (why)
 			break;
@@ -1220,7 +1231,7 @@ static void check_dockerignore(struct lint_ctx *ctx, long first_context_copy)
 		if (n[0] != '/' && !strstr(n, "..") && fstatat(o->context_fd, n, &st, 0) == 0)
 			return;
 	}
-	static const char *const big[] = {".git",	 "node_modules", ".venv", "venv",
+	static const char *const big[] = {".git",	 "node_modules", ".venv",  "venv",
 					  "__pycache__", ".tox",	 ".cache", NULL};
 	_cleanup_free_ char *found = NULL;
 	for (size_t i = 0; big[i]; i++) {
@@ -1281,11 +1292,12 @@ void lint_check_all(struct lint_ctx *ctx)
 				break;
 			case BERTH_DOCKERFILE_EXPOSE:
 				if (st->in_final && exposes_22(ins))
-					lint_report(ctx, "BL038", ins->start_line, ins->end_line,
-						    ins->column,
-						    "do not run sshd in a container: use 'berth exec' "
-						    "(kubectl exec) to get a shell",
-						    "EXPOSE 22: the image runs an SSH server");
+					lint_report(
+						ctx, "BL038", ins->start_line, ins->end_line,
+						ins->column,
+						"do not run sshd in a container: use 'berth exec' "
+						"(kubectl exec) to get a shell",
+						"EXPOSE 22: the image runs an SSH server");
 				break;
 			default:
 				break;
@@ -1300,8 +1312,8 @@ void lint_check_all(struct lint_ctx *ctx)
 	free(stage_workdir);
 
 	/* global ARGs can hold secrets too */
-	for (size_t i = 0; i < df->n_instructions && is_kw(&df->instructions[i], BERTH_DOCKERFILE_ARG);
-	     i++)
+	for (size_t i = 0;
+	     i < df->n_instructions && is_kw(&df->instructions[i], BERTH_DOCKERFILE_ARG); i++)
 		check_arg(ctx, &df->instructions[i]);
 
 	check_final(ctx);
@@ -1332,7 +1344,8 @@ void lint_stages_build(struct lint_ctx *ctx)
 			continue;
 		if (ctx->n_stages > 0)
 			ctx->stages[ctx->n_stages - 1].end = i;
-		ctx->stages = berth_xreallocarray(ctx->stages, ctx->n_stages + 1, sizeof(*ctx->stages));
+		ctx->stages =
+			berth_xreallocarray(ctx->stages, ctx->n_stages + 1, sizeof(*ctx->stages));
 		struct lint_stage *st = &ctx->stages[ctx->n_stages++];
 		*st = (struct lint_stage){.first = i, .end = df->n_instructions, .parent = -1};
 		if (ins->n_args > 0)

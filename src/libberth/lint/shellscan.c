@@ -70,9 +70,8 @@ static void finish_cmd(struct lint_script *s, char **words, enum sep before, enu
 			}
 			continue;
 		}
-		if (strcmp(w, "env") == 0 || strcmp(w, "nohup") == 0 ||
-		    strcmp(w, "exec") == 0 || strcmp(w, "time") == 0 ||
-		    strcmp(w, "command") == 0) {
+		if (strcmp(w, "env") == 0 || strcmp(w, "nohup") == 0 || strcmp(w, "exec") == 0 ||
+		    strcmp(w, "time") == 0 || strcmp(w, "command") == 0) {
 			i++;
 			while (i < n && words[i][0] == '-')
 				i++;
@@ -202,8 +201,8 @@ static void parse_depth(const char *script, struct lint_script *s, int depth)
 			continue;
 		}
 		if (ch == '\n' || ch == ';' || ch == '(' || ch == ')' || ch == '{' || ch == '}') {
-			if ((ch == '{' || ch == '}') && (in_word || (p[1] && p[1] != ' ' && p[1] != '\n' &&
-								      p[1] != ';'))) {
+			if ((ch == '{' || ch == '}') &&
+			    (in_word || (p[1] && p[1] != ' ' && p[1] != '\n' && p[1] != ';'))) {
 				berth_buf_addch(&word, ch);
 				in_word = true;
 				p++;
@@ -238,8 +237,13 @@ static void parse_depth(const char *script, struct lint_script *s, int depth)
 			}
 			continue;
 		}
-		if ((ch == '>' || ch == '<') && !in_word) {
-			/* a redirection: skip the operator and its target word */
+		if (ch == '>' || ch == '<') {
+			/* a redirection: drop an fd number before it, skip the operator and target */
+			if (in_word && strspn(word.buf, "0123456789") == word.len) {
+				berth_buf_reset(&word);
+				in_word = false;
+			}
+			END_WORD();
 			while (*p == '>' || *p == '<' || *p == '&')
 				p++;
 			while (*p == ' ' || *p == '\t')
