@@ -15,6 +15,7 @@
 #include "core/fs.h"
 #include "core/strv.h"
 #include "layer/layer.h"
+#include "store/store.h"
 
 struct ctx {
 	char top[64];
@@ -249,6 +250,40 @@ static void test_stack(void **state)
 	assert_int_equal(c->opened, 2); /* all cached: no blob opened again */
 }
 
+/* A layer written straight into a store, then unpacked from the store's blob. */
+static void test_store(void **state)
+{
+	struct ctx *c = *state;
+	struct berth_error *err = NULL;
+	_cleanup_free_ char *root = berth_xasprintf("%s/ostore", c->top);
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	assert_ok(berth_store_open(root, &s, &err), err);
+	_cleanup_close_ int src = openat(c->top_fd, "l0", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct berth_layer_write_options o = {.compression = BERTH_LAYER_ZSTD};
+	struct berth_layer_writer *w = NULL;
+	struct berth_layer_info info;
+	assert_ok(berth_layer_writer_new_store(s, &o, &w, &err), err);
+	assert_ok(berth_layer_writer_add_tree(w, src, "", &err), err);
+	assert_ok(berth_layer_writer_finish(w, &info, &err), err);
+	berth_layer_writer_free(w);
+	assert_true(berth_store_blob_exists(s, &info.digest));
+	assert_true(berth_digest_eq(&info.diff_id, &c->diff_ids[0])); /* same tar as the gzip one */
+	uint64_t size;
+	assert_ok(berth_store_blob_size(s, &info.digest, &size, &err), err);
+	assert_int_equal(size, info.size);
+
+	/* an abandoned writer leaves no blob */
+	assert_ok(berth_layer_writer_new_store(s, &o, &w, &err), err);
+	assert_ok(berth_layer_writer_add_tree(w, src, "x", &err), err);
+	berth_layer_writer_free(w);
+
+	_cleanup_strv_free_ char **dirs = NULL;
+	assert_ok(berth_layer_store_stack(s, &info.diff_id, &info.digest, 1, 0, &dirs, &err), err);
+	assert_int_equal(berth_strv_len(dirs), 1);
+	_cleanup_close_ int d = open(dirs[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(exists_at(d, "base"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +292,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_crash_leftovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

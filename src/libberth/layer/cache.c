@@ -22,6 +22,7 @@
 #include "core/strv.h"
 #include "layer/layer-internal.h"
 #include "layer/layer.h"
+#include "store/store.h"
 
 void berth_layer_chain_id(const struct berth_digest *parent, const struct berth_digest *diff_id,
 			  struct berth_digest *ret)
@@ -211,4 +212,26 @@ int berth_layer_stack_prepare(int store_fd, const struct berth_digest *diff_ids,
 	}
 	*ret_lowerdirs = TAKE_PTR(dirs);
 	return 0;
+}
+
+struct store_blobs {
+	struct berth_store *s;
+	const struct berth_digest *blobs;
+};
+
+static int open_store_blob(void *ctx, size_t i, struct berth_error **err)
+{
+	struct store_blobs *sb = ctx;
+	int fd = -EBADF;
+	int r = berth_store_blob_open(sb->s, &sb->blobs[i], &fd, NULL, err);
+	return r < 0 ? r : fd;
+}
+
+int berth_layer_store_stack(struct berth_store *s, const struct berth_digest *diff_ids,
+			    const struct berth_digest *blobs, size_t n, unsigned flags,
+			    char ***ret_lowerdirs, struct berth_error **err)
+{
+	struct store_blobs sb = {.s = s, .blobs = blobs};
+	return berth_layer_stack_prepare(berth_store_root_fd(s), diff_ids, n, open_store_blob, &sb,
+					 flags, ret_lowerdirs, err);
 }

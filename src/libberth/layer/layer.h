@@ -109,6 +109,16 @@ int berth_layer_writer_add_entries(struct berth_layer_writer *w,
 				   const struct berth_layer_entry *entries, size_t n,
 				   struct berth_error **err);
 
+struct berth_store;
+
+/*
+ * A writer whose blob goes straight into the store (a streaming blob write):
+ * berth_layer_writer_finish commits it as blobs/sha256/<info.digest>;
+ * freeing an unfinished writer leaves nothing in the store.
+ */
+int berth_layer_writer_new_store(struct berth_store *s, const struct berth_layer_write_options *o,
+				 struct berth_layer_writer **ret, struct berth_error **err);
+
 /* Ends the tar, flushes the compressor and fills ret. The writer can only be freed then. */
 int berth_layer_writer_finish(struct berth_layer_writer *w, struct berth_layer_info *ret,
 			      struct berth_error **err);
@@ -189,6 +199,15 @@ typedef int (*berth_layer_open_fn)(void *ctx, size_t i, struct berth_error **err
 int berth_layer_stack_prepare(int store_fd, const struct berth_digest *diff_ids, size_t n,
 			      berth_layer_open_fn open_blob, void *ctx, unsigned flags,
 			      char ***ret_lowerdirs, struct berth_error **err);
+
+/*
+ * berth_layer_stack_prepare with the blobs of a store: blobs[i] is the
+ * digest of layer i's blob (from the manifest), diff_ids[i] its diffID
+ * (from the config). The store's root is the cache's root.
+ */
+int berth_layer_store_stack(struct berth_store *s, const struct berth_digest *diff_ids,
+			    const struct berth_digest *blobs, size_t n, unsigned flags,
+			    char ***ret_lowerdirs, struct berth_error **err);
 
 enum berth_overlay_flags {
 	BERTH_OVERLAY_RDONLY = 1 << 0,

@@ -25,6 +25,7 @@
 #include "core/strv.h"
 #include "layer/layer-internal.h"
 #include "layer/layer.h"
+#include "store/store.h"
 
 #define READ_CHUNK	     (256 * 1024)
 #define MAX_DEPTH	     2048
@@ -44,6 +45,7 @@ struct berth_layer_writer {
 	struct berth_error *cb_err; /* the error of a libarchive callback */
 	char **emitted_dirs;	    /* parents added by add_entries */
 	char *buf;
+	struct berth_blob_writer *blob; /* when writing into a store */
 	bool finished;
 };
 
@@ -201,6 +203,7 @@ void berth_layer_writer_free(struct berth_layer_writer *w)
 	berth_sha256_free(w->blob_hash);
 	berth_error_free(&w->cb_err);
 	berth_strv_free(w->emitted_dirs);
+	berth_blob_writer_abort(w->blob);
 	free(w->buf);
 	free(w);
 }
@@ -723,6 +726,30 @@ int berth_layer_writer_finish(struct berth_layer_writer *w, struct berth_layer_i
 	};
 	berth_sha256_final(w->tar_hash, &info.diff_id);
 	berth_sha256_final(w->blob_hash, &info.digest);
+	if (w->blob) {
+		/* the store hashes what it got too: both must agree */
+		r = berth_blob_writer_commit(TAKE_PTR(w->blob), &info.digest, NULL, NULL, err);
+		if (r < 0)
+			return berth_error_prefix(err, "store layer blob");
+	}
 	*ret = info;
+	return 0;
+}
+
+int berth_layer_writer_new_store(struct berth_store *s, const struct berth_layer_write_options *o,
+				 struct berth_layer_writer **ret, struct berth_error **err)
+{
+	struct berth_blob_writer *blob = NULL;
+	int r = berth_store_blob_begin(s, &blob, err);
+	if (r < 0)
+		return r;
+	struct berth_layer_writer *w = NULL;
+	r = berth_layer_writer_new(o, berth_blob_writer_sink, blob, &w, err);
+	if (r < 0) {
+		berth_blob_writer_abort(blob);
+		return r;
+	}
+	w->blob = blob;
+	*ret = w;
 	return 0;
 }
