@@ -334,14 +334,52 @@ static void test_utf8(void **state)
 	check_word("\xEF\xBB\xBFx", env, '\\', "x");
 }
 
+static void test_limits(void **state)
+{
+	(void)state;
+	/* 64 bytes, then each ${V//} level multiplies by 65: the third is over 1 MiB */
+	char *env[] = {"V=0123456789012345678901234567890123456789012345678901234567890123", NULL};
+	struct berth_error *err = NULL;
+	_cleanup_free_ char *got = NULL;
+	assert_ok(berth_shell_expand_word("${V//?/$V}", env, '\\', &got, &err), err);
+	assert_int_equal(strlen(got), 64 * 64);
+	assert_int_equal(
+		berth_shell_expand_word("${V//?/${V//?/${V//?/$V}}}", env, '\\', &got, &err),
+		-E2BIG);
+	berth_error_free(&err);
+
+	/* a hostile pattern on a long value stays fast (each token/position once) */
+	struct berth_buf word = BERTH_BUF_INIT, val = BERTH_BUF_INIT;
+	berth_buf_addstr(&val, "L=");
+	for (int i = 0; i < 60000; i++)
+		berth_buf_addch(&val, 'a');
+	berth_buf_addstr(&word, "${L//");
+	for (int i = 0; i < 20; i++)
+		berth_buf_addstr(&word, "*a");
+	berth_buf_addstr(&word, "b/x}${L%%*a*a*a*b}");
+	char *env2[] = {val.buf, NULL};
+	free(got);
+	got = NULL;
+	assert_ok(berth_shell_expand_word(word.buf, env2, '\\', &got, &err), err);
+	assert_int_equal(strlen(got), 120000);
+	berth_buf_release(&word);
+	berth_buf_release(&val);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_env_var_test),	  cmocka_unit_test(test_words_test),
-		cmocka_unit_test(test_expansion_ops),	  cmocka_unit_test(test_getenv),
-		cmocka_unit_test(test_pattern_helpers),	  cmocka_unit_test(test_backtick_escape),
-		cmocka_unit_test(test_replace_and_trim),  cmocka_unit_test(test_errors_and_matches),
-		cmocka_unit_test(test_words_keep_prefix), cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_env_var_test),
+		cmocka_unit_test(test_words_test),
+		cmocka_unit_test(test_expansion_ops),
+		cmocka_unit_test(test_getenv),
+		cmocka_unit_test(test_pattern_helpers),
+		cmocka_unit_test(test_backtick_escape),
+		cmocka_unit_test(test_replace_and_trim),
+		cmocka_unit_test(test_errors_and_matches),
+		cmocka_unit_test(test_words_keep_prefix),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,17 @@
 #define SC_EOF (-1)
 
 /*
+ * ${V//pat/repl} can multiply the length of a word, and nested ones
+ * multiply again. BuildKit has no bound; berth refuses a word longer than
+ * MAX_WORD and stops after MAX_REPLACE bytes produced by replacements in
+ * one expansion, so a hostile Dockerfile cannot exhaust memory or time.
+ */
+#define MAX_WORD    (1u << 20)
+#define MAX_REPLACE (8u << 20)
+/* The failure memo of one pattern match: (tokens + 1) x (value length + 1) bits. */
+#define MAX_MEMO_BITS (256u << 20)
+
+/*
  * A code-point reader with Go text/scanner's behaviour where it shows in
  * results: a leading byte-order mark is skipped and an invalid byte reads
  * as U+FFFD.
@@ -143,10 +154,21 @@ struct subject {
  * Failures are memoised per (token, position) so hostile patterns stay
  * polynomial.
  */
+static bool memo_failed(const struct subject *subj, size_t ti, size_t pos)
+{
+	size_t bit = ti * (subj->len + 1) + pos;
+	return subj->failed[bit / 8] & (1u << (bit % 8));
+}
+
+static void memo_set(struct subject *subj, size_t ti, size_t pos)
+{
+	size_t bit = ti * (subj->len + 1) + pos;
+	subj->failed[bit / 8] |= (uint8_t)(1u << (bit % 8));
+}
+
 static bool match_at(const struct pattern *p, struct subject *subj, size_t ti, size_t pos,
 		     size_t *ret_end)
 {
-	size_t memo = ti * (subj->len + 1) + pos;
 	uint32_t cp;
 	size_t w;
 
@@ -154,7 +176,7 @@ static bool match_at(const struct pattern *p, struct subject *subj, size_t ti, s
 		*ret_end = pos;
 		return true;
 	}
-	if (subj->failed[memo / 8] & (1u << (memo % 8)))
+	if (memo_failed(subj, ti, pos))
 		return false;
 
 	const struct pat_tok *t = &p->toks[ti];
@@ -170,67 +192,78 @@ static bool match_at(const struct pattern *p, struct subject *subj, size_t ti, s
 			return true;
 		break;
 	case PAT_STAR: {
-		/* The positions the star may stop at: up to the first '\n'. */
-		size_t limit = pos;
-		while (limit < subj->len && subj->s[limit] != '\n')
-			limit += berth_utf8_decode(subj->s + limit, subj->len - limit, &cp);
-		if (p->greedy) {
-			/* the code point starts from pos to limit, tried longest first */
-			size_t n = 0,
-			       *starts = berth_xreallocarray(NULL, limit - pos + 1, sizeof(size_t));
-			for (size_t q = pos;;) {
-				starts[n++] = q;
-				if (q >= limit)
-					break;
-				q += berth_utf8_decode(subj->s + q, subj->len - q, &cp);
+		/*
+		 * The star may stop at each code point start from pos up to the
+		 * first '\n'. A position where this star is already known to
+		 * fail ends the list (it fails from every later position too);
+		 * when all fail, every listed position is marked, so each
+		 * (token, position) pair is worked on once.
+		 */
+		size_t n = 0, alloc = 16;
+		size_t *starts = berth_xreallocarray(NULL, alloc, sizeof(size_t));
+		bool ok = false;
+		for (size_t q = pos;;) {
+			if (n == alloc) {
+				alloc *= 2;
+				starts = berth_xreallocarray(starts, alloc, sizeof(size_t));
 			}
-			bool ok = false;
-			while (n > 0 && !ok)
-				ok = match_at(p, subj, ti + 1, starts[--n], ret_end);
-			free(starts);
-			if (ok)
-				return true;
-		} else {
-			for (size_t q = pos;;) {
-				if (match_at(p, subj, ti + 1, q, ret_end))
-					return true;
-				if (q >= limit)
-					break;
-				q += berth_utf8_decode(subj->s + q, subj->len - q, &cp);
-			}
+			starts[n++] = q;
+			if (q >= subj->len || subj->s[q] == '\n')
+				break;
+			q += berth_utf8_decode(subj->s + q, subj->len - q, &cp);
+			if (memo_failed(subj, ti, q))
+				break;
 		}
+		if (p->greedy) {
+			for (size_t k = n; k-- > 0 && !ok;)
+				ok = match_at(p, subj, ti + 1, starts[k], ret_end);
+		} else {
+			for (size_t k = 0; k < n && !ok; k++)
+				ok = match_at(p, subj, ti + 1, starts[k], ret_end);
+		}
+		if (!ok)
+			for (size_t k = 1; k < n; k++)
+				memo_set(subj, ti, starts[k]);
+		free(starts);
+		if (ok)
+			return true;
 		break;
 	}
 	}
-	subj->failed[memo / 8] |= (uint8_t)(1u << (memo % 8));
+	memo_set(subj, ti, pos);
 	return false;
 }
 
+/* The memo for matching p against len bytes, or NULL when it would be unreasonably big. */
 static uint8_t *memo_alloc(const struct pattern *p, size_t len)
 {
 	size_t bits, bytes;
 	if (!berth_size_add(len, 1, &bits) || !berth_size_mul(bits, p->n + 1, &bits) ||
-	    !berth_size_add(bits / 8, 1, &bytes))
-		berth_oom();
+	    bits > MAX_MEMO_BITS)
+		return NULL;
+	bytes = bits / 8 + 1;
 	return berth_xcalloc(bytes, 1);
 }
 
+static int too_complex(struct berth_error **err)
+{
+	return berth_error_set(err, E2BIG, "pattern too long for a value this long");
+}
+
 /* Finds the leftmost match starting at or after from; false when none. */
-static bool pattern_find(const struct pattern *p, const char *s, size_t len, size_t from,
+static bool pattern_find(const struct pattern *p, struct subject *subj, size_t from,
 			 size_t *ret_start, size_t *ret_end)
 {
-	_cleanup_free_ uint8_t *failed = memo_alloc(p, len);
-	struct subject subj = {.s = s, .len = len, .failed = failed};
 	uint32_t cp;
 
 	for (size_t start = from;;) {
-		if (match_at(p, &subj, 0, start, ret_end)) {
+		if (match_at(p, subj, 0, start, ret_end)) {
 			*ret_start = start;
 			return true;
 		}
-		if (start >= len)
+		if (start >= subj->len)
 			return false;
-		start += berth_utf8_decode(s + start, len - start, &cp);
+		start += berth_utf8_decode(subj->s + start, subj->len - start, &cp);
 	}
 }
 
@@ -405,7 +438,12 @@ static void expand_template(struct berth_buf *out, const char *tmpl, const char 
 	}
 }
 
-static int replace(const char *pat, const char *repl, bool all, const char *value,
+static int too_large(struct berth_error **err)
+{
+	return berth_error_set(err, E2BIG, "expansion is longer than %u bytes", MAX_WORD);
+}
+
+static int replace(const char *pat, const char *repl, bool all, const char *value, size_t *budget,
 		   struct berth_buf *out, struct berth_error **err)
 {
 	struct pattern p;
@@ -415,8 +453,14 @@ static int replace(const char *pat, const char *repl, bool all, const char *valu
 	r = pattern_compile(pat, true, &p, err);
 	if (r < 0)
 		return berth_error_prefix(err, "invalid pattern (%s) in substitution", pat);
+	_cleanup_free_ uint8_t *failed = memo_alloc(&p, len);
+	if (!failed) {
+		pattern_release(&p);
+		return too_complex(err);
+	}
+	struct subject subj = {.s = value, .len = len, .failed = failed};
 	if (!all) {
-		if (pattern_find(&p, value, len, 0, &s, &e)) {
+		if (pattern_find(&p, &subj, 0, &s, &e)) {
 			berth_buf_add(out, value, s);
 			berth_buf_addstr(out, repl);
 			berth_buf_addstr(out, value + e);
@@ -430,11 +474,18 @@ static int replace(const char *pat, const char *repl, bool all, const char *valu
 	while (search <= len) {
 		uint32_t cp;
 		size_t w = 0;
-		if (!pattern_find(&p, value, len, search, &s, &e))
+		if (!pattern_find(&p, &subj, search, &s, &e))
 			break;
 		berth_buf_add(out, value + last, s - last);
-		if (e > last || s == 0)
+		if (e > last || s == 0) {
+			size_t before = out->len;
 			expand_template(out, repl, value + s, e - s);
+			if (out->len - before > *budget || out->len > MAX_WORD) {
+				pattern_release(&p);
+				return too_large(err);
+			}
+			*budget -= out->len - before;
+		}
 		last = e;
 		if (search < len)
 			w = berth_utf8_decode(value + search, len - search, &cp);
@@ -460,14 +511,26 @@ struct lexer {
 	char *const *env;
 	char **matched;
 	char **unmatched;
+	size_t budget; /* bytes replacements may still produce */
 };
 
 /* Word splitting as BuildKit's wordsStruct: unquoted whitespace separates words. */
 struct words {
 	struct berth_buf buf;
 	char **v;
+	size_t n, alloc;
 	bool in_word;
 };
+
+static void words_push(struct words *w)
+{
+	if (w->n + 1 >= w->alloc) {
+		w->alloc = w->alloc ? w->alloc * 2 : 8;
+		w->v = berth_xreallocarray(w->v, w->alloc, sizeof(char *));
+	}
+	w->v[w->n++] = berth_buf_detach(&w->buf, NULL);
+	w->v[w->n] = NULL;
+}
 
 static void words_add_raw_char(struct words *w, int32_t cp)
 {
@@ -483,7 +546,7 @@ static void words_add_char(struct words *w, int32_t cp)
 		return;
 	if (berth_unicode_is_space((uint32_t)cp)) {
 		if (w->in_word && w->buf.len != 0) {
-			berth_strv_consume(&w->v, berth_buf_detach(&w->buf, NULL));
+			words_push(w);
 			w->in_word = false;
 		}
 		return;
@@ -513,7 +576,7 @@ static void words_add_raw_string(struct words *w, const char *s, size_t len)
 static void words_finish(struct words *w)
 {
 	if (w->buf.len > 0)
-		berth_strv_consume(&w->v, berth_buf_detach(&w->buf, NULL));
+		words_push(w);
 	berth_buf_release(&w->buf);
 	w->in_word = false;
 }
@@ -651,7 +714,7 @@ static int process_replace(struct lexer *lx, const char *name, struct berth_buf 
 		berth_buf_addf(out, "${%s/%s/%s}", name, pat.buf, repl.buf);
 		return 0;
 	}
-	return replace(pat.buf, repl.buf, all, value, out, err);
+	return replace(pat.buf, repl.buf, all, value, &lx->budget, out, err);
 }
 
 static int process_dollar(struct lexer *lx, struct berth_buf *out, struct berth_error **err)
@@ -816,6 +879,10 @@ static int process_stop_on(struct lexer *lx, int32_t stop, bool raw_escapes,
 				r = process_double_quote(lx, &tmp, err);
 			if (r < 0)
 				goto out;
+			if (result->len + tmp.len > MAX_WORD) {
+				r = too_large(err);
+				goto out;
+			}
 			berth_buf_add(result, tmp.buf, tmp.len);
 			if (c == '$')
 				words_add_string(w, tmp.buf, tmp.len);
@@ -901,6 +968,7 @@ int berth_shell_process(const char *word, char *const *env, char escape, unsigne
 		.flags = flags,
 		.raw_escapes = flags & BERTH_SHELL_RAW_ESCAPES,
 		.env = env,
+		.budget = MAX_REPLACE,
 	};
 	struct words w = {.buf = BERTH_BUF_INIT};
 	struct berth_buf result = BERTH_BUF_INIT;

@@ -44,7 +44,9 @@ struct berth_shell_result {
  * Expands word in env. escape is the Dockerfile's escape character ('\\' or
  * '`'); flags are BERTH_SHELL_*. On success fills *ret (owned by the caller:
  * berth_shell_result_release()) and returns 0. A syntax error or a ${V?msg}
- * failure returns -EINVAL with a message "failed to process '<word>': ...".
+ * failure returns -EINVAL with a message "failed to process '<word>': ...";
+ * an expansion that grows beyond 1 MiB (nested ${V//p/r} multiply) or a
+ * pattern too big for its value returns -E2BIG, a bound BuildKit lacks.
  */
 int berth_shell_process(const char *word, char *const *env, char escape, unsigned flags,
 			struct berth_shell_result *ret, struct berth_error **err);

@@ -68,6 +68,8 @@ static int match_chunk(const char *chunk, size_t clen, const char *s, size_t sle
 	size_t si = 0, n;
 	int r;
 
+	*ret_ok = false;
+	*ret_rest = 0;
 	while (clen > 0) {
 		if (!failed && si == slen)
 			failed = true;
@@ -246,6 +248,11 @@ struct rx_item {
 struct rx {
 	struct rx_item *items;
 	size_t n, alloc;
+	/* literal bytes every match starts / ends with, for a quick reject */
+	char *prefix, *suffix;
+	size_t prefix_len, suffix_len;
+	/* more than one item that can repeat: memoise to stay polynomial */
+	bool memo;
 	uint32_t (*ranges)[2];
 	size_t nranges, ranges_alloc;
 };
@@ -716,6 +723,18 @@ struct rx_run {
 	uint8_t *failed;
 };
 
+static bool run_failed(const struct rx_run *run, size_t i, size_t pos)
+{
+	size_t bit = i * (run->len + 1) + pos;
+	return run->failed[bit / 8] & (1u << (bit % 8));
+}
+
+static void run_set_failed(struct rx_run *run, size_t i, size_t pos)
+{
+	size_t bit = i * (run->len + 1) + pos;
+	run->failed[bit / 8] |= (uint8_t)(1u << (bit % 8));
+}
+
 /* Whether items i.. match s from pos to the end; failures memoised per (item, position). */
 static bool rx_match_from(struct rx_run *run, size_t i, size_t pos)
 {
@@ -726,7 +745,7 @@ static bool rx_match_from(struct rx_run *run, size_t i, size_t pos)
 	if (i == rx->n)
 		return true;
 	memo = i * (len + 1) + pos;
-	if (run->failed[memo / 8] & (1u << (memo % 8)))
+	if (run->failed && (run->failed[memo / 8] & (1u << (memo % 8))))
 		return false;
 
 	const struct rx_item *it = &rx->items[i];
@@ -774,6 +793,7 @@ static bool rx_match_from(struct rx_run *run, size_t i, size_t pos)
 					break;
 				q += w;
 			}
+			size_t first = q;
 			for (;;) {
 				if (rx_match_from(run, i + 1, q)) {
 					ok = true;
@@ -782,33 +802,91 @@ static bool rx_match_from(struct rx_run *run, size_t i, size_t pos)
 				if (!rx_step(rx, it, s, len, q, &w))
 					break;
 				q += w;
+				/* the star already failed from here, so from every later position */
+				if (it->rep == '*' && run->failed && run_failed(run, i, q))
+					break;
+			}
+			/* failed from first: also from each later position of the run */
+			if (!ok && it->rep == '*' && run->failed) {
+				for (q = first; rx_step(rx, it, s, len, q, &w);) {
+					q += w;
+					if (run_failed(run, i, q))
+						break;
+					run_set_failed(run, i, q);
+				}
 			}
 			break;
 		}
 		}
 	}
-	if (!ok)
+	if (!ok && run->failed)
 		run->failed[memo / 8] |= (uint8_t)(1u << (memo % 8));
 	return ok;
 }
 
-static bool rx_match(const struct rx *rx, const char *s, size_t len)
+/* The memo of one match: (items + 1) x (path length + 1) bits at most. */
+#define MAX_MEMO_BITS (128u << 20)
+
+/* 1 when rx matches all of s, 0 when not, -E2BIG when the memo would be too big. */
+static int rx_match(const struct rx *rx, const char *s, size_t len)
 {
 	uint8_t stack[512];
 	size_t bits, bytes;
-	uint8_t *failed = stack;
+	uint8_t *failed = NULL;
 
-	if (!berth_size_mul(rx->n + 1, len + 1, &bits) || !berth_size_add(bits / 8, 1, &bytes))
-		berth_oom();
-	if (bytes > sizeof(stack))
-		failed = berth_xcalloc(bytes, 1);
-	else
-		memset(stack, 0, bytes);
+	if (len < rx->prefix_len + rx->suffix_len || memcmp(s, rx->prefix, rx->prefix_len) != 0 ||
+	    memcmp(s + len - rx->suffix_len, rx->suffix, rx->suffix_len) != 0)
+		return false;
+	if (rx->memo) {
+		if (!berth_size_mul(rx->n + 1, len + 1, &bits) || bits > MAX_MEMO_BITS)
+			return -E2BIG;
+		bytes = bits / 8 + 1;
+		if (bytes > sizeof(stack)) {
+			failed = berth_xcalloc(bytes, 1);
+		} else {
+			memset(stack, 0, bytes);
+			failed = stack;
+		}
+	}
 	struct rx_run run = {.rx = rx, .s = s, .len = len, .failed = failed};
 	bool ok = rx_match_from(&run, 0, 0);
 	if (failed != stack)
 		free(failed);
 	return ok;
+}
+
+static bool is_plain_char(const struct rx_item *it)
+{
+	return it->kind == RX_CHAR && it->rep == 0 && it->cp != BERTH_UTF8_REPLACEMENT;
+}
+
+/*
+ * The literal text right after the leading '^' and right before the final
+ * '$': a code point other than U+FFFD matches exactly its own UTF-8 bytes,
+ * so a path without them cannot match.
+ */
+static void rx_optimise(struct rx *rx)
+{
+	struct berth_buf b = BERTH_BUF_INIT;
+	size_t i = 0, j = rx->n, unbounded = 0;
+	char tmp[4];
+
+	for (size_t k = 0; k < rx->n; k++)
+		unbounded += rx->items[k].rep == '*' || rx->items[k].rep == '+' ||
+			     rx->items[k].kind == RX_DSTAR_DIR;
+	rx->memo = unbounded > 1;
+	if (rx->n > 0 && rx->items[0].kind == RX_BOT)
+		for (i = 1; i < rx->n && is_plain_char(&rx->items[i]); i++)
+			berth_buf_add(&b, tmp, berth_utf8_encode(rx->items[i].cp, tmp));
+	rx->prefix = berth_buf_detach(&b, &rx->prefix_len);
+	if (rx->n > 0 && rx->items[rx->n - 1].kind == RX_EOT) {
+		j = rx->n - 1;
+		while (j > i && is_plain_char(&rx->items[j - 1]))
+			j--;
+		for (size_t k = j; k < rx->n - 1; k++)
+			berth_buf_add(&b, tmp, berth_utf8_encode(rx->items[k].cp, tmp));
+	}
+	rx->suffix = berth_buf_detach(&b, &rx->suffix_len);
 }
 
 /* ---- patterns ---- */
@@ -915,14 +993,19 @@ static void pattern_compile(struct pattern *p)
 			rx_release(&p->rx);
 			p->bad = r;
 			type = MATCH_BAD;
+		} else {
+			rx_optimise(&p->rx);
 		}
 	}
 	p->type = type;
 	berth_buf_release(&re);
 }
 
-static int bad_pattern(const struct pattern *p, struct berth_error **err)
+static int bad_pattern(const struct pattern *p, int r, struct berth_error **err)
 {
+	if (r == -E2BIG)
+		return berth_error_set(
+			err, E2BIG, "pattern '%s' is too long to match a path this long", p->text);
 	if (p->bad == -ENOTSUP)
 		return berth_error_set(err, EINVAL,
 				       "%s: '%s' uses a regular expression feature berth does not "
@@ -1083,7 +1166,7 @@ int berth_ignore_matches(const struct berth_ignore *m, const char *path, struct 
 			continue;
 		int r = pattern_match(p, path, len);
 		if (r < 0)
-			return bad_pattern(p, err);
+			return bad_pattern(p, r, err);
 		if (!r && has_parent)
 			r = parent_matches(p, parent);
 		if (r)
@@ -1109,7 +1192,7 @@ int berth_ignore_matches_in_walk(const struct berth_ignore *m, const char *path,
 				continue;
 			r = pattern_match(p, path, len);
 			if (r < 0)
-				return bad_pattern(p, err);
+				return bad_pattern(p, r, err);
 			if (!r && !parent_info) {
 				if (!parent)
 					parent = go_dir(path);
@@ -1169,7 +1252,7 @@ int berth_ignore_matches_legacy(char *const *patterns, const char *path, struct 
 			continue;
 		r = pattern_match(p, file, len);
 		if (r < 0)
-			return bad_pattern(p, err);
+			return bad_pattern(p, r, err);
 		if (!r && strcmp(parent, ".") != 0 && p->ndirs <= nparent) {
 			/* only the ancestor with as many components as the pattern */
 			size_t cut = 0, seen = 0;
