@@ -1,7 +1,94 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "berth/cli.h"
+#include "core/cleanup.h"
+#include "core/fs.h"
+#include "dockerfile/dockerfile.h"
+
+static const char dump_usage[] =
+	"Usage: berth dockerfile dump [OPTIONS]\n"
+	"\n"
+	"Print the parsed Dockerfile in the format of BuildKit's parser tests:\n"
+	"one (instruction flags arguments) line per instruction.\n"
+	"\n"
+	"Options:\n"
+	"  -f, --file FILE   the Dockerfile to read ('-' for stdin; default ./Dockerfile)\n"
+	"      --validate    also reject unknown instructions and flags, as a build would\n"
+	"  -h, --help        print this help\n";
 
 int cmd_dockerfile_dump(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	return cli_not_implemented(cli, 4, err);
+	static const struct option opts[] = {
+		{"file", required_argument, NULL, 'f'},
+		{"validate", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	_cleanup_dockerfile_ struct berth_dockerfile *df = NULL;
+	_cleanup_free_ char *data = NULL;
+	_cleanup_free_ char *out = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	const char *file = "Dockerfile";
+	bool validate = false;
+	size_t len;
+	int c, r;
+
+	if (cli_wants_help(argc, argv, dump_usage))
+		return 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			file = optarg;
+			break;
+		case 'V':
+			validate = true;
+			break;
+		case 'h':
+			fputs(dump_usage, stdout);
+			return 0;
+		default:
+			return cli_usage_error(cli, err, "invalid option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(cli, err, "unexpected argument '%s'", argv[optind]);
+
+	if (strcmp(file, "-") == 0) {
+		r = berth_read_fd(STDIN_FILENO, BERTH_DOCKERFILE_MAX_SIZE, &data, &len, err);
+	} else {
+		fd = open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
+			return berth_error_syscall(err, errno, "open '%s'", file);
+		r = berth_read_fd(fd, BERTH_DOCKERFILE_MAX_SIZE, &data, &len, err);
+	}
+	if (r < 0)
+		return berth_error_prefix(err, "read '%s'", file);
+
+	r = berth_dockerfile_parse(data, len, strcmp(file, "-") == 0 ? "Dockerfile" : file, &df,
+				   err);
+	if (r < 0)
+		return r;
+	if (validate) {
+		r = berth_dockerfile_validate(df, err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < df->n_warnings; i++)
+		fprintf(stderr, "[WARNING]: %s:%d: %s\n", df->filename, df->warnings[i].line,
+			df->warnings[i].msg);
+
+	out = berth_dockerfile_dump(df);
+	fputs(out, stdout);
+	fputc('\n', stdout);
+	if (fflush(stdout) != 0)
+		return berth_error_syscall(err, errno, "write the dump");
+	return 0;
 }

@@ -1,47 +1,745 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Image commands: images, tag, rmi, inspect, history, save, load, import,
+ * image prune. Each parses its flags, makes one libberth call and prints
+ * the result the way Docker does.
+ */
 #include "berth/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "core/strv.h"
+#include "image/image.h"
+#include "store/store.h"
+
+static int open_store(struct berth_cli *cli, struct berth_store **ret, struct berth_error **err)
+{
+	return berth_store_open(cli->root, ret, err);
+}
+
+/* ---- Docker's human units ---- */
+
+/* units.HumanSizeWithPrecision: decimal units, `prec` significant digits. */
+static void human_size(char *out, size_t n, double size, int prec)
+{
+	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+	size_t i = 0;
+	while (size >= 1000.0 && i + 1 < ELEMENTSOF(units)) {
+		size /= 1000.0;
+		i++;
+	}
+	snprintf(out, n, "%.*g%s", prec, size, units[i]);
+}
+
+static bool parse_time(const char *s, time_t *ret)
+{
+	struct tm tm = {0};
+	if (!s)
+		return false;
+	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end)
+		return false;
+	time_t t = timegm(&tm);
+	while (*end == '.' || (*end >= '0' && *end <= '9'))
+		end++;
+	if ((*end == '+' || *end == '-') && strlen(end) >= 6) {
+		int hh = atoi(end + 1), mm = atoi(end + 4);
+		int off = hh * 3600 + mm * 60;
+		t += *end == '+' ? -off : off;
+	}
+	*ret = t;
+	return true;
+}
+
+/* units.HumanDuration + " ago", as `docker images` prints CREATED. */
+static void human_since(char *out, size_t n, const char *created)
+{
+	time_t t;
+	if (!parse_time(created, &t)) {
+		snprintf(out, n, "N/A");
+		return;
+	}
+	double secs = difftime(time(NULL), t);
+	long s = (long)secs, m = s / 60;
+	long h = (long)(secs / 3600 + 0.5);
+	if (secs < 1)
+		snprintf(out, n, "Less than a second ago");
+	else if (s == 1)
+		snprintf(out, n, "1 second ago");
+	else if (s < 60)
+		snprintf(out, n, "%ld seconds ago", s);
+	else if (m == 1)
+		snprintf(out, n, "About a minute ago");
+	else if (m < 60)
+		snprintf(out, n, "%ld minutes ago", m);
+	else if (h == 1)
+		snprintf(out, n, "About an hour ago");
+	else if (h < 48)
+		snprintf(out, n, "%ld hours ago", h);
+	else if (h < 24 * 7 * 2)
+		snprintf(out, n, "%ld days ago", h / 24);
+	else if (h < 24 * 30 * 2)
+		snprintf(out, n, "%ld weeks ago", h / 24 / 7);
+	else if (h < 24 * 365 * 2)
+		snprintf(out, n, "%ld months ago", h / 24 / 30);
+	else
+		snprintf(out, n, "%ld years ago", (long)(secs / 3600 / 24 / 365));
+}
+
+static void created_at(char *out, size_t n, const char *created)
+{
+	time_t t;
+	struct tm tm;
+	if (!parse_time(created, &t)) {
+		snprintf(out, n, "N/A");
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+}
+
+/* ---- a table like Go's tabwriter with padding 3 ---- */
+
+struct table {
+	size_t cols;
+	char **cells; /* rows * cols */
+	size_t rows;
+};
+
+static void table_add(struct table *t, char *const *row)
+{
+	t->cells = berth_xreallocarray(t->cells, (t->rows + 1) * t->cols, sizeof(char *));
+	for (size_t i = 0; i < t->cols; i++)
+		t->cells[t->rows * t->cols + i] = berth_xstrdup(row[i]);
+	t->rows++;
+}
+
+static void table_print(struct table *t)
+{
+	size_t *w = berth_xcalloc(t->cols, sizeof(size_t));
+	for (size_t r = 0; r < t->rows; r++)
+		for (size_t c = 0; c < t->cols; c++) {
+			size_t l = strlen(t->cells[r * t->cols + c]);
+			if (l > w[c])
+				w[c] = l;
+		}
+	for (size_t r = 0; r < t->rows; r++) {
+		for (size_t c = 0; c < t->cols; c++) {
+			const char *cell = t->cells[r * t->cols + c];
+			if (c + 1 == t->cols)
+				printf("%s\n", cell);
+			else
+				printf("%-*s   ", (int)w[c], cell);
+		}
+	}
+	for (size_t i = 0; i < t->rows * t->cols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(w);
+}
+
+static void print_json_line(json_t *o)
+{
+	_cleanup_free_ char *s = berth_json_dump(o, NULL);
+	printf("%s\n", s);
+}
+
+/* ---- images ---- */
+
+static const char images_usage[] =
+	"Usage:  berth images [OPTIONS] [REPOSITORY[:TAG]]\n\n"
+	"List images\n\n"
+	"Options:\n"
+	"  -a, --all             Show all images\n"
+	"      --digests         Show digests\n"
+	"      --format string   Format output: table (default) or json\n"
+	"      --no-trunc        Don't truncate output\n"
+	"  -q, --quiet           Only show image IDs\n";
+
+/* Does the familiar repo:tag match the user's REPOSITORY[:TAG] filter? */
+static bool matches_filter(const char *repo, const char *tag, const char *filter)
+{
+	if (!filter)
+		return true;
+	struct berth_image_ref ref;
+	if (berth_image_ref_parse(filter, &ref, NULL) < 0)
+		return false;
+	_cleanup_free_ char *full = berth_image_ref_repository(&ref);
+	_cleanup_free_ char *want = berth_image_familiar_repository(full);
+	bool tagged = strrchr(filter, ':') > strrchr(filter, '/') ||
+		      (strchr(filter, ':') && !strchr(filter, '/'));
+	bool ok = strcmp(repo, want) == 0 && (!tagged || (ref.tag && strcmp(tag, ref.tag) == 0));
+	berth_image_ref_release(&ref);
+	return ok;
+}
 
 int cmd_images(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	return cli_not_implemented(cli, 2, err);
+	static const struct option opts[] = {
+		{"all", no_argument, NULL, 'a'},	  {"quiet", no_argument, NULL, 'q'},
+		{"digests", no_argument, NULL, 'd'},	  {"no-trunc", no_argument, NULL, 'n'},
+		{"format", required_argument, NULL, 'f'}, {0},
+	};
+	bool quiet = false, digests = false, no_trunc = false, json = false;
+	int c;
+	if (cli_wants_help(argc, argv, images_usage))
+		return 0;
+	while ((c = getopt_long(argc, argv, "aq", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			break; /* berth keeps no intermediate images: all are shown */
+		case 'q':
+			quiet = true;
+			break;
+		case 'd':
+			digests = true;
+			break;
+		case 'n':
+			no_trunc = true;
+			break;
+		case 'f':
+			if (strcmp(optarg, "json") == 0 || strcmp(optarg, "{{json .}}") == 0)
+				json = true;
+			else if (strcmp(optarg, "table") != 0)
+				return cli_usage_error(
+					cli, err, "unsupported format '%s' (use table or json)",
+					optarg);
+			break;
+		default:
+			return cli_usage_error(cli, err, "invalid option");
+		}
+	}
+	if (argc - optind > 1)
+		return cli_usage_error(cli, err, "at most one REPOSITORY[:TAG] argument");
+	const char *filter = optind < argc ? argv[optind] : NULL;
+
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	_cleanup_(berth_image_list_freep) struct berth_image_list *l = NULL;
+	int r = open_store(cli, &s, err);
+	if (r < 0)
+		return r;
+	r = berth_image_list(s, &l, err);
+	if (r < 0)
+		return r;
+	struct table t = {.cols = digests ? 6 : 5};
+	if (!quiet && !json) {
+		char *h5[] = {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"};
+		char *h6[] = {"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"};
+		table_add(&t, digests ? h6 : h5);
+	}
+	_cleanup_strv_free_ char **seen = NULL;
+	for (size_t i = 0; i < l->n; i++) {
+		struct berth_image_list_item *it = &l->items[i];
+		_cleanup_free_ char *repo = NULL, *tag = NULL;
+		char id[BERTH_DIGEST_STRLEN + 1], dg[BERTH_DIGEST_STRLEN + 1];
+		char since[64], size[32], at[64];
+		if (it->name) {
+			berth_image_name_split(it->name, &repo, &tag);
+		} else {
+			repo = berth_xstrdup("<none>");
+			tag = berth_xstrdup("<none>");
+		}
+		if (!matches_filter(repo, tag, filter))
+			continue;
+		berth_digest_fmt(&it->id, id);
+		berth_digest_fmt(&it->top_digest, dg);
+		_cleanup_free_ char *shortid =
+			no_trunc ? berth_xstrdup(id) : berth_xstrndup(id + 7, 12);
+		if (quiet) {
+			if (!berth_strv_contains(seen, shortid)) {
+				printf("%s\n", shortid);
+				berth_strv_push(&seen, shortid);
+			}
+			continue;
+		}
+		human_since(since, sizeof(since), it->created);
+		human_size(size, sizeof(size), (double)it->size, 3);
+		if (json) {
+			_cleanup_json_ json_t *o = json_object();
+			created_at(at, sizeof(at), it->created);
+			json_object_set_new(o, "Containers", json_string("N/A"));
+			json_object_set_new(o, "CreatedAt", json_string(at));
+			json_object_set_new(o, "CreatedSince", json_string(since));
+			json_object_set_new(o, "Digest", json_string(dg));
+			json_object_set_new(o, "ID", json_string(shortid));
+			json_object_set_new(o, "Repository", json_string(repo));
+			json_object_set_new(o, "SharedSize", json_string("N/A"));
+			json_object_set_new(o, "Size", json_string(size));
+			json_object_set_new(o, "Tag", json_string(tag));
+			json_object_set_new(o, "UniqueSize", json_string("N/A"));
+			json_object_set_new(o, "VirtualSize", json_string(size));
+			print_json_line(o);
+			continue;
+		}
+		char *r5[] = {repo, tag, shortid, since, size};
+		char *r6[] = {repo, tag, dg, shortid, since, size};
+		table_add(&t, digests ? r6 : r5);
+	}
+	if (t.rows)
+		table_print(&t);
+	return 0;
 }
+
+/* ---- tag ---- */
+
+static const char tag_usage[] = "Usage:  berth tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]\n\n"
+				"Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE\n";
 
 int cmd_tag(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	return cli_not_implemented(cli, 2, err);
+	if (cli_wants_help(argc, argv, tag_usage))
+		return 0;
+	if (argc != 3)
+		return cli_usage_error(cli, err, "requires exactly 2 arguments");
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	int r = open_store(cli, &s, err);
+	if (r < 0)
+		return r;
+	return berth_image_tag(s, argv[1], argv[2], err);
 }
+
+/* ---- rmi ---- */
+
+static const char rmi_usage[] = "Usage:  berth rmi [OPTIONS] IMAGE [IMAGE...]\n\n"
+				"Remove one or more images\n\n"
+				"Options:\n"
+				"  -f, --force      Force removal of the image\n"
+				"      --no-prune   Accepted for compatibility\n";
 
 int cmd_rmi(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	return cli_not_implemented(cli, 2, err);
+	static const struct option opts[] = {
+		{"force", no_argument, NULL, 'f'},
+		{"no-prune", no_argument, NULL, 'n'},
+		{0},
+	};
+	bool force = false;
+	int c;
+	if (cli_wants_help(argc, argv, rmi_usage))
+		return 0;
+	while ((c = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
+		if (c == 'f')
+			force = true;
+		else if (c != 'n')
+			return cli_usage_error(cli, err, "invalid option");
+	}
+	if (optind >= argc)
+		return cli_usage_error(cli, err, "requires at least 1 argument");
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	int r = open_store(cli, &s, err);
+	if (r < 0)
+		return r;
+	for (int i = optind; i < argc; i++) {
+		_cleanup_strv_free_ char **lines = NULL;
+		r = berth_image_remove(s, argv[i], force, &lines, err);
+		if (r < 0)
+			return r;
+		for (char **l = lines; l && *l; l++)
+			printf("%s\n", *l);
+	}
+	return 0;
 }
+
+/* ---- inspect ---- */
+
+static const char inspect_usage[] = "Usage:  berth inspect [OPTIONS] IMAGE [IMAGE...]\n\n"
+				    "Display detailed information on images\n\n"
+				    "Options:\n"
+				    "  -f, --format string   'json' (default)\n"
+				    "      --type string     Only 'image' so far\n";
 
 int cmd_inspect(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	return cli_not_implemented(cli, 2, err);
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"type", required_argument, NULL, 't'},
+		{0},
+	};
+	int c;
+	if (cli_wants_help(argc, argv, inspect_usage))
+		return 0;
+	while ((c = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+		if (c == 'f') {
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "{{json .}}") != 0)
+				return cli_usage_error(cli, err, "unsupported format '%s'", optarg);
+		} else if (c == 't') {
+			if (strcmp(optarg, "image") != 0)
+				return cli_usage_error(cli, err, "unsupported type '%s'", optarg);
+		} else {
+			return cli_usage_error(cli, err, "invalid option");
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(cli, err, "requires at least 1 argument");
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	int r = open_store(cli, &s, err);
+	if (r < 0)
+		return r;
+	_cleanup_json_ json_t *all = json_array();
+	for (int i = optind; i < argc; i++) {
+		_cleanup_(berth_image_freep) struct berth_image *img = NULL;
+		r = berth_image_resolve(s, argv[i], &img, err);
+		if (r < 0)
+			return r;
+		json_array_append_new(all, berth_image_inspect_json(s, img));
+	}
+	_cleanup_free_ char *out = berth_json_dump_pretty(all);
+	printf("%s\n", out);
+	return 0;
 }
+
+/* ---- history ---- */
+
+static const char history_usage[] =
+	"Usage:  berth history [OPTIONS] IMAGE\n\n"
+	"Show the history of an image\n\n"
+	"Options:\n"
+	"      --format string   Format output: table (default) or json\n"
+	"  -H, --human           Print sizes and dates in human readable "
+	"format (default true)\n"
+	"      --no-trunc        Don't truncate output\n"
+	"  -q, --quiet           Only show image IDs\n";
 
 int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	return cli_not_implemented(cli, 2, err);
+	static const struct option opts[] = {
+		{"no-trunc", no_argument, NULL, 'n'},
+		{"format", required_argument, NULL, 'f'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"human", optional_argument, NULL, 'H'},
+		{0},
+	};
+	bool no_trunc = false, json = false, quiet = false;
+	int c;
+	if (cli_wants_help(argc, argv, history_usage))
+		return 0;
+	while ((c = getopt_long(argc, argv, "qH", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			no_trunc = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'H':
+			break;
+		case 'f':
+			if (strcmp(optarg, "json") == 0 || strcmp(optarg, "{{json .}}") == 0)
+				json = true;
+			else if (strcmp(optarg, "table") != 0)
+				return cli_usage_error(cli, err, "unsupported format '%s'", optarg);
+			break;
+		default:
+			return cli_usage_error(cli, err, "invalid option");
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(cli, err, "requires exactly 1 argument");
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
+	int r = open_store(cli, &s, err);
+	if (r < 0)
+		return r;
+	r = berth_image_resolve(s, argv[optind], &img, err);
+	if (r < 0)
+		return r;
+	const struct berth_image_config *cfg = img->config;
+	char id[BERTH_DIGEST_STRLEN + 1];
+	berth_digest_fmt(&img->id, id);
+	/* history entries with a layer take the manifest's layers in order */
+	size_t n_layered = 0;
+	for (size_t i = 0; i < cfg->n_history; i++)
+		if (!cfg->history[i].empty_layer)
+			n_layered++;
+	size_t layer = n_layered;
+	struct table t = {.cols = 5};
+	if (!quiet && !json) {
+		char *h[] = {"IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"};
+		table_add(&t, h);
+	}
+	for (size_t k = cfg->n_history; k-- > 0;) {
+		const struct berth_history *h = &cfg->history[k];
+		uint64_t size = 0;
+		if (!h->empty_layer) {
+			layer--;
+			if (layer < img->manifest->n_layers)
+				size = img->manifest->layers[layer].size;
+		}
+		_cleanup_free_ char *image_col =
+			k + 1 == cfg->n_history
+				? (no_trunc ? berth_xstrdup(id) : berth_xstrndup(id + 7, 12))
+				: berth_xstrdup("<missing>");
+		if (quiet) {
+			printf("%s\n", image_col);
+			continue;
+		}
+		_cleanup_free_ char *by = berth_xstrdup(h->created_by ? h->created_by : "");
+		for (char *p = by; *p; p++)
+			if (*p == '\t' || *p == '\n')
+				*p = ' ';
+		if (!no_trunc && !json && strlen(by) > 45) {
+			/* Docker's Ellipsis: 44 characters and "…" */
+			char *e = berth_xasprintf("%.44s…", by);
+			free(by);
+			by = e;
+		}
+		char since[64], sz[32], at[64];
+		human_since(since, sizeof(since), h->created);
+		human_size(sz, sizeof(sz), (double)size, 3);
+		if (json) {
+			_cleanup_json_ json_t *o = json_object();
+			created_at(at, sizeof(at), h->created);
+			json_object_set_new(o, "Comment",
+					    json_string(h->comment ? h->comment : ""));
+			json_object_set_new(o, "CreatedAt",
+					    json_string(h->created ? h->created : ""));
+			json_object_set_new(o, "CreatedBy", json_string(by));
+			json_object_set_new(o, "CreatedSince", json_string(since));
+			json_object_set_new(o, "ID", json_string(image_col));
+			json_object_set_new(o, "Size", json_string(sz));
+			print_json_line(o);
+			continue;
+		}
+		char *row[] = {image_col, since, by, sz, h->comment ? h->comment : ""};
+		table_add(&t, row);
+	}
+	if (t.rows)
+		table_print(&t);
+	return 0;
 }
+
+/* ---- save ---- */
+
+static const char save_usage[] =
+	"Usage:  berth save [OPTIONS] IMAGE [IMAGE...]\n\n"
+	"Save one or more images to a tar archive (streamed to STDOUT by default)\n\n"
+	"Options:\n"
+	"      --format string   docker-archive (default) or oci-archive\n"
+	"  -o, --output string   Write to a file, instead of STDOUT\n";
 
 int cmd_save(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	return cli_not_implemented(cli, 2, err);
+	static const struct option opts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"format", required_argument, NULL, 'F'},
+		{0},
+	};
+	const char *output = NULL;
+	enum berth_archive_format format = BERTH_ARCHIVE_DOCKER;
+	int c, r;
+	if (cli_wants_help(argc, argv, save_usage))
+		return 0;
+	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		if (c == 'o') {
+			output = optarg;
+		} else if (c == 'F') {
+			r = berth_archive_format_parse(optarg, &format, err);
+			if (r < 0)
+				return r;
+		} else {
+			return cli_usage_error(cli, err, "invalid option");
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(cli, err, "requires at least 1 argument");
+	if (!output && isatty(STDOUT_FILENO))
+		return berth_error_set(err, EINVAL,
+				       "cowardly refusing to save to a terminal; use the -o flag "
+				       "or redirect");
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	r = open_store(cli, &s, err);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ char *tmp = NULL;
+	if (output) {
+		/* a temp file beside the output, renamed when whole */
+		tmp = berth_xasprintf("%s.tmp-%d", output, (int)getpid());
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0)
+			return berth_error_syscall(err, errno, "create '%s'", output);
+	}
+	char **whats = berth_xcalloc((size_t)(argc - optind) + 1, sizeof(char *));
+	for (int i = optind; i < argc; i++)
+		whats[i - optind] = argv[i];
+	r = berth_image_save(s, whats, format, output ? fd : STDOUT_FILENO, err);
+	free(whats);
+	if (output) {
+		if (r >= 0 && fsync(fd) < 0)
+			r = berth_error_syscall(err, errno, "write '%s'", output);
+		if (r >= 0 && rename(tmp, output) < 0)
+			r = berth_error_syscall(err, errno, "rename to '%s'", output);
+		if (r < 0)
+			unlink(tmp);
+	}
+	return r < 0 ? r : 0;
 }
+
+/* ---- load ---- */
+
+static const char load_usage[] =
+	"Usage:  berth load [OPTIONS]\n\n"
+	"Load images from a docker-archive or oci-archive (plain, gzip or zstd) from a file or "
+	"STDIN\n\n"
+	"Options:\n"
+	"  -i, --input string   Read from tar archive file, instead of STDIN\n"
+	"  -q, --quiet          Suppress the load output\n";
 
 int cmd_load(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	return cli_not_implemented(cli, 2, err);
+	static const struct option opts[] = {
+		{"input", required_argument, NULL, 'i'},
+		{"quiet", no_argument, NULL, 'q'},
+		{0},
+	};
+	const char *input = NULL;
+	bool quiet = false;
+	int c;
+	if (cli_wants_help(argc, argv, load_usage))
+		return 0;
+	while ((c = getopt_long(argc, argv, "i:q", opts, NULL)) != -1) {
+		if (c == 'i')
+			input = optarg;
+		else if (c == 'q')
+			quiet = true;
+		else
+			return cli_usage_error(cli, err, "invalid option");
+	}
+	if (optind < argc)
+		return cli_usage_error(cli, err, "accepts no arguments");
+	if (!input && isatty(STDIN_FILENO))
+		return berth_error_set(
+			err, EINVAL, "requested load from stdin, but stdin is empty (a terminal)");
+	_cleanup_close_ int fd = -EBADF;
+	if (input) {
+		fd = open(input, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return berth_error_syscall(err, errno, "open '%s'", input);
+	}
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	_cleanup_strv_free_ char **lines = NULL;
+	int r = open_store(cli, &s, err);
+	if (r < 0)
+		return r;
+	r = berth_image_load(s, input ? fd : STDIN_FILENO, &lines, err);
+	if (r < 0)
+		return r;
+	for (char **l = lines; !quiet && l && *l; l++)
+		printf("%s\n", *l);
+	return 0;
 }
+
+/* ---- import ---- */
+
+static const char import_usage[] =
+	"Usage:  berth import [OPTIONS] file|- [REPOSITORY[:TAG]]\n\n"
+	"Import the contents from a tarball (plain, gzip or zstd) to create a filesystem image\n\n"
+	"Options:\n"
+	"  -c, --change list      Apply Dockerfile instruction to the created image\n"
+	"  -m, --message string   Set commit message for imported image\n";
 
 int cmd_import(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	return cli_not_implemented(cli, 2, err);
+	static const struct option opts[] = {
+		{"change", required_argument, NULL, 'c'},
+		{"message", required_argument, NULL, 'm'},
+		{"platform", required_argument, NULL, 'p'},
+		{0},
+	};
+	_cleanup_strv_free_ char **changes = NULL;
+	const char *message = NULL;
+	int c;
+	if (cli_wants_help(argc, argv, import_usage))
+		return 0;
+	while ((c = getopt_long(argc, argv, "c:m:", opts, NULL)) != -1) {
+		if (c == 'c')
+			berth_strv_push(&changes, optarg);
+		else if (c == 'm')
+			message = optarg;
+		else if (c == 'p')
+			return berth_error_set(err, ENOTSUP, "import --platform is not supported");
+		else
+			return cli_usage_error(cli, err, "invalid option");
+	}
+	if (argc - optind < 1 || argc - optind > 2)
+		return cli_usage_error(cli, err, "requires at least 1 and at most 2 arguments");
+	const char *file = argv[optind];
+	const char *name = argc - optind == 2 ? argv[optind + 1] : NULL;
+	_cleanup_close_ int fd = -EBADF;
+	if (strcmp(file, "-") != 0) {
+		fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return berth_error_syscall(err, errno, "open '%s'", file);
+	}
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	int r = open_store(cli, &s, err);
+	if (r < 0)
+		return r;
+	struct berth_digest id;
+	char d[BERTH_DIGEST_STRLEN + 1];
+	r = berth_image_import(s, fd >= 0 ? fd : STDIN_FILENO, file, name, changes, message, &id,
+			       err);
+	if (r < 0)
+		return r;
+	printf("%s\n", berth_digest_fmt(&id, d));
+	return 0;
 }
+
+/* ---- image prune ---- */
+
+static const char prune_usage[] =
+	"Usage:  berth image prune [OPTIONS]\n\n"
+	"Remove unused images\n\n"
+	"Options:\n"
+	"  -a, --all     Remove all unused images, not just dangling ones\n"
+	"  -f, --force   Do not prompt for confirmation (berth never does)\n";
 
 int cmd_image_prune(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	return cli_not_implemented(cli, 2, err);
+	static const struct option opts[] = {
+		{"all", no_argument, NULL, 'a'},
+		{"force", no_argument, NULL, 'f'},
+		{0},
+	};
+	bool all = false;
+	int c;
+	if (cli_wants_help(argc, argv, prune_usage))
+		return 0;
+	while ((c = getopt_long(argc, argv, "af", opts, NULL)) != -1) {
+		if (c == 'a')
+			all = true;
+		else if (c != 'f')
+			return cli_usage_error(cli, err, "invalid option");
+	}
+	if (optind < argc)
+		return cli_usage_error(cli, err, "accepts no arguments");
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	_cleanup_strv_free_ char **lines = NULL;
+	uint64_t reclaimed = 0;
+	int r = open_store(cli, &s, err);
+	if (r < 0)
+		return r;
+	r = berth_image_prune(s, all, &lines, &reclaimed, err);
+	if (r < 0)
+		return r;
+	if (lines) {
+		printf("Deleted Images:\n");
+		for (char **l = lines; *l; l++)
+			printf("%s\n", *l);
+		printf("\n");
+	}
+	char sz[32];
+	human_size(sz, sizeof(sz), (double)reclaimed, 4);
+	printf("Total reclaimed space: %s\n", sz);
+	return 0;
 }

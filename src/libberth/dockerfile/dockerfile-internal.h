@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* What the files of the dockerfile subsystem share; not part of its public API. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "dockerfile/dockerfile.h"
+
+/*
+ * Decodes the exec form `["a", "b"]` (s starts with '['): 0 with a
+ * NULL-terminated vector, the lengths and the count; -ENOMSG when s is not
+ * valid JSON (the caller takes the shell form); -EINVAL when it is JSON but
+ * not an array of strings. Allocates nothing on failure.
+ */
+int dockerfile_json_args(const char *s, size_t len, char ***ret_args, size_t **ret_lens,
+			 size_t *ret_n);
+
+/*
+ * BuildKit's ParseHeredoc on one word: 1 with *ret filled (name, fd, expand,
+ * chomp; no content) when the word is a heredoc marker, 0 when it is not,
+ * -EINVAL with *err set when its quoting is broken.
+ */
+int dockerfile_parse_heredoc(const char *word, size_t len, struct berth_dockerfile_heredoc *ret,
+			     struct berth_error **err);
+
+/*
+ * BuildKit's heredocsFromLine: the heredoc markers of an instruction line, in
+ * order, in a new array (*ret_n entries, NULL when none). Returns 0 or
+ * -EINVAL with *err set.
+ */
+int dockerfile_heredocs_from_line(const char *line, size_t len,
+				  struct berth_dockerfile_heredoc **ret, size_t *ret_n,
+				  struct berth_error **err);
+
+void dockerfile_heredoc_release(struct berth_dockerfile_heredoc *h);
+void dockerfile_instruction_release(struct berth_dockerfile_instruction *ins);
+
+/*
+ * Sets *err to "<file>:<line>:<column>: <message>" followed by the quoted
+ * source line, and returns -code.
+ */
+int dockerfile_error_at(const struct berth_dockerfile *df, struct berth_error **err, int code,
+			int line, int column, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));

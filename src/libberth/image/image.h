@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * Images: references, media types, OCI and Docker schema2 documents, and the
+ * image operations on a store (resolve, list, write, import, save, load).
+ *
+ * Everything parsed here may come from outside (a tarball, an archive, a
+ * registry): sizes are bounded, digests verified, unknown media types are a
+ * clear error (EINVAL), and manifests are kept byte-for-byte in the store
+ * (their digest is their name).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/digest.h"
+#include "core/error.h"
+#include "store/store.h"
+
+/* ---- references (Docker's distribution/reference, normalised) ---- */
+
+struct berth_image_ref {
+	char *domain;	 /* "docker.io" */
+	char *path;	 /* "library/busybox" */
+	char *tag;	 /* "latest"; NULL when the reference has only a digest */
+	bool has_digest; /* name@sha256:... */
+	struct berth_digest digest;
+};
+
+/*
+ * Parses s as Docker does: "busybox" is docker.io/library/busybox:latest,
+ * "host:5000/a/b:tag", "name@sha256:<hex>". Invalid input is EINVAL with
+ * Docker's message ("invalid reference format", "invalid reference format:
+ * repository name must be lowercase", ...). Fields of *ret are the caller's.
+ */
+int berth_image_ref_parse(const char *s, struct berth_image_ref *ret, struct berth_error **err);
+void berth_image_ref_release(struct berth_image_ref *r);
+/* "docker.io/library/busybox:latest" (tag) or "...@sha256:..." (digest only): the store's name. */
+char *berth_image_ref_name(const struct berth_image_ref *r);
+/* "docker.io/library/busybox" */
+char *berth_image_ref_repository(const struct berth_image_ref *r);
+/* Docker's short form of a full name: "busybox", "host:5000/a/b", "user/app". */
+char *berth_image_familiar_repository(const char *repository);
+/*
+ * Splits a full store name "repo:tag" or "repo@digest" into its familiar
+ * repository and its tag (or "<none>"); both owned by the caller.
+ */
+void berth_image_name_split(const char *name, char **ret_repo, char **ret_tag);
+
+/* ---- media types ---- */
+
+#define BERTH_MT_OCI_MANIFEST	   "application/vnd.oci.image.manifest.v1+json"
+#define BERTH_MT_OCI_INDEX	   "application/vnd.oci.image.index.v1+json"
+#define BERTH_MT_OCI_CONFIG	   "application/vnd.oci.image.config.v1+json"
+#define BERTH_MT_OCI_LAYER	   "application/vnd.oci.image.layer.v1.tar"
+#define BERTH_MT_OCI_LAYER_GZIP	   "application/vnd.oci.image.layer.v1.tar+gzip"
+#define BERTH_MT_OCI_LAYER_ZSTD	   "application/vnd.oci.image.layer.v1.tar+zstd"
+#define BERTH_MT_DOCKER_MANIFEST   "application/vnd.docker.distribution.manifest.v2+json"
+#define BERTH_MT_DOCKER_LIST	   "application/vnd.docker.distribution.manifest.list.v2+json"
+#define BERTH_MT_DOCKER_CONFIG	   "application/vnd.docker.container.image.v1+json"
+#define BERTH_MT_DOCKER_LAYER_GZIP "application/vnd.docker.image.rootfs.diff.tar.gzip"
+#define BERTH_MT_DOCKER_LAYER	   "application/vnd.docker.image.rootfs.diff.tar"
+#define BERTH_MT_DOCKER_FOREIGN	   "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+
+enum berth_media_kind {
+	BERTH_MEDIA_MANIFEST,
+	BERTH_MEDIA_INDEX,
+	BERTH_MEDIA_CONFIG,
+	BERTH_MEDIA_LAYER,
+};
+
+/*
+ * Classifies a media type; for layers *ret_compression says how the blob is
+ * compressed (0 none, 1 gzip, 2 zstd: enum berth_compression). An unknown
+ * type is EINVAL "unknown media type '<mt>'".
+ */
+int berth_media_type_classify(const char *mt, enum berth_media_kind *ret_kind, int *ret_compression,
+			      struct berth_error **err);
+/* The OCI layer media type for a compression (enum berth_compression). */
+const char *berth_media_type_oci_layer(int compression);
+
+/* ---- documents ---- */
+
+struct berth_descriptor {
+	char *media_type;
+	struct berth_digest digest;
+	uint64_t size;
+	char *os, *architecture, *variant; /* platform, in index entries; NULL when absent */
+	bool foreign;			   /* has urls: a foreign layer fetched elsewhere */
+};
+void berth_descriptor_release(struct berth_descriptor *d);
+/* Parses one descriptor object; what names it in errors. */
+int berth_descriptor_parse(const json_t *j, const char *what, struct berth_descriptor *ret,
+			   struct berth_error **err);
+
+/* An image manifest, OCI or Docker schema2. */
+struct berth_manifest {
+	char *media_type;
+	struct berth_descriptor config;
+	struct berth_descriptor *layers;
+	size_t n_layers;
+};
+/*
+ * Parses a manifest. media_type is what the descriptor or the registry said
+ * (NULL: use the document's mediaType). A media type that is not a manifest
+ * is EINVAL; every referenced media type must be known.
+ */
+int berth_manifest_parse(const char *data, size_t len, const char *media_type,
+			 struct berth_manifest **ret, struct berth_error **err);
+void berth_manifest_free(struct berth_manifest *m);
+static inline void berth_manifest_freep(struct berth_manifest **m)
+{
+	if (*m)
+		berth_manifest_free(*m);
+	*m = NULL;
+}
+
+/* An image index, OCI or Docker manifest list. */
+struct berth_index {
+	char *media_type;
+	struct berth_descriptor *manifests;
+	size_t n_manifests;
+};
+int berth_index_parse(const char *data, size_t len, const char *media_type,
+		      struct berth_index **ret, struct berth_error **err);
+void berth_index_free(struct berth_index *i);
+static inline void berth_index_freep(struct berth_index **i)
+{
+	if (*i)
+		berth_index_free(*i);
+	*i = NULL;
+}
+/* The entry for os/architecture (the host's when NULL); ENOENT when none. */
+int berth_index_pick(const struct berth_index *i, const char *os, const char *arch,
+		     const struct berth_descriptor **ret, struct berth_error **err);
+
+struct berth_history {
+	char *created; /* RFC 3339, or NULL */
+	char *created_by;
+	char *comment;
+	char *author;
+	bool empty_layer;
+};
+
+/*
+ * An image config (OCI config / Docker container.image.v1). The typed fields
+ * are parsed from json, which keeps the whole document (fields berth does not
+ * know survive a rewrite). Lists are NULL-terminated string vectors, NULL
+ * when the field is absent (an empty vector when it is []).
+ */
+struct berth_image_config {
+	json_t *json; /* owned */
+	char *architecture, *os, *variant, *created, *author;
+	char **env, **cmd, **entrypoint, **shell, **onbuild;
+	char *working_dir, *user, *stop_signal;
+	char **exposed_ports; /* keys: "80/tcp" */
+	char **volumes;	      /* keys: "/data" */
+	char **label_keys, **label_values;
+	json_t *healthcheck; /* borrowed from json, or NULL */
+	struct berth_history *history;
+	size_t n_history;
+	struct berth_digest *diff_ids;
+	size_t n_diff_ids;
+};
+int berth_image_config_parse(const char *data, size_t len, struct berth_image_config **ret,
+			     struct berth_error **err);
+/* A new config for os/arch (the host's when NULL) with no layers. */
+struct berth_image_config *berth_image_config_new(const char *os, const char *arch);
+void berth_image_config_free(struct berth_image_config *c);
+static inline void berth_image_config_freep(struct berth_image_config **c)
+{
+	if (*c)
+		berth_image_config_free(*c);
+	*c = NULL;
+}
+/* Appends a layer's diff ID and its history entry (history may be NULL). */
+void berth_image_config_add_layer(struct berth_image_config *c, const struct berth_digest *diff_id,
+				  const struct berth_history *history);
+/* Appends a history entry of an instruction that made no layer (empty_layer). */
+void berth_image_config_add_history(struct berth_image_config *c, const struct berth_history *h);
+/*
+ * Serialises the typed fields over json (keeping unknown fields); the result
+ * is the caller's. Deterministic: same fields, same bytes.
+ */
+char *berth_image_config_serialize(const struct berth_image_config *c, size_t *ret_len);
+/* Sets a label (replacing one with the same key). */
+void berth_image_config_set_label(struct berth_image_config *c, const char *key, const char *value);
+
+/* ---- images in a store ---- */
+
+#define BERTH_MAX_MANIFEST_SIZE (4u << 20)
+#define BERTH_MAX_CONFIG_SIZE	(8u << 20)
+
+/* A resolved image: the manifest (chosen for the host from an index) and its config. */
+struct berth_image {
+	struct berth_digest id;		/* the config's digest: Docker's image ID */
+	struct berth_digest top_digest; /* the digest the index.json entry names */
+	char *top_media_type;		/* and its media type and size */
+	uint64_t top_size;
+	struct berth_digest manifest_digest; /* the image manifest (== top unless an index) */
+	uint64_t manifest_size;
+	char *manifest_media_type;
+	struct berth_manifest *manifest;
+	struct berth_image_config *config;
+	char **names; /* every store name of the top digest ("docker.io/library/x:1"), sorted */
+};
+void berth_image_free(struct berth_image *img);
+static inline void berth_image_freep(struct berth_image **i)
+{
+	if (*i)
+		berth_image_free(*i);
+	*i = NULL;
+}
+
+/*
+ * Finds an image by reference ("busybox", "x@sha256:..."), by full or
+ * short image ID ("sha256:ab12...", "ab12") or by manifest digest. ENOENT
+ * "no such image: '<what>'" when nothing matches; EINVAL for an ambiguous
+ * short ID or an invalid reference. Verifies manifest and config digests.
+ */
+int berth_image_resolve(struct berth_store *s, const char *what, struct berth_image **ret,
+			struct berth_error **err);
+/* Loads the image an index.json entry names. */
+int berth_image_load_digest(struct berth_store *s, const struct berth_digest *top,
+			    struct berth_image **ret, struct berth_error **err);
+
+/* Layer bytes of the image: the sum of its layer blob sizes. */
+uint64_t berth_image_size(const struct berth_image *img);
+
+/*
+ * Writes a new image: the config (serialised), an OCI manifest naming it and
+ * the layers (blobs already in the store), and tags it as name (a reference
+ * as the user typed it; NULL leaves it untagged). Returns the manifest
+ * digest and the image ID (either may be NULL).
+ */
+int berth_image_write(struct berth_store *s, const struct berth_image_config *config,
+		      const struct berth_descriptor *layers, size_t n_layers, const char *name,
+		      struct berth_digest *ret_manifest, struct berth_digest *ret_id,
+		      struct berth_error **err);
+
+/* Tags what (anything berth_image_resolve takes) as name (a reference). */
+int berth_image_tag(struct berth_store *s, const char *what, const char *name,
+		    struct berth_error **err);
+
+struct berth_image_list_item {
+	char *name; /* full store name, NULL for an untagged image */
+	struct berth_digest top_digest;
+	struct berth_digest id;
+	char *created;
+	uint64_t size;
+};
+struct berth_image_list {
+	struct berth_image_list_item *items;
+	size_t n;
+};
+void berth_image_list_free(struct berth_image_list *l);
+static inline void berth_image_list_freep(struct berth_image_list **l)
+{
+	if (*l)
+		berth_image_list_free(*l);
+	*l = NULL;
+}
+/* Every entry of the store, newest first. Unreadable entries are skipped. */
+int berth_image_list(struct berth_store *s, struct berth_image_list **ret,
+		     struct berth_error **err);
+
+/*
+ * Removes what: a reference drops that tag (the image goes with its last
+ * tag); an ID removes the image when it has at most one tag, or with force
+ * every tag. Then unreferenced blobs are collected. *ret_untagged /
+ * *ret_deleted (may be NULL) get the lines Docker prints ("Untagged: x",
+ * "Deleted: sha256:...").
+ */
+int berth_image_remove(struct berth_store *s, const char *what, bool force, char ***ret_lines,
+		       struct berth_error **err);
+
+/* Removes untagged images (all not-in-use images when all), then collects blobs. */
+int berth_image_prune(struct berth_store *s, bool all, char ***ret_lines, uint64_t *ret_reclaimed,
+		      struct berth_error **err);
+
+/* docker image inspect's JSON object for img (owned by the caller). */
+json_t *berth_image_inspect_json(struct berth_store *s, const struct berth_image *img);
+
+/* ---- import, save, load ---- */
+
+/*
+ * Imports a root filesystem tarball (plain, gzip or zstd) read from fd as a
+ * one-layer image: the layer is stored gzip-compressed, its diff ID is the
+ * sha256 of the uncompressed tar, and the tar is checked whole (a truncated
+ * or corrupt tar is EBADMSG and leaves the store unchanged). changes are
+ * Dockerfile instructions (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER,
+ * VOLUME, WORKDIR, STOPSIGNAL, ONBUILD, SHELL) applied to the config.
+ * source names the input in history ("-" for stdin); name may be NULL.
+ */
+int berth_image_import(struct berth_store *s, int fd, const char *source, const char *name,
+		       char *const *changes, const char *message, struct berth_digest *ret_id,
+		       struct berth_error **err);
+
+/* Applies one --change instruction to a config; EINVAL for what cannot be. */
+int berth_image_config_apply_change(struct berth_image_config *c, const char *change,
+				    struct berth_error **err);
+
+enum berth_archive_format {
+	BERTH_ARCHIVE_DOCKER,
+	BERTH_ARCHIVE_OCI,
+};
+int berth_archive_format_parse(const char *s, enum berth_archive_format *ret,
+			       struct berth_error **err);
+
+/* Writes the images whats (references or IDs) as a tar archive to fd. */
+int berth_image_save(struct berth_store *s, char *const *whats, enum berth_archive_format format,
+		     int fd, struct berth_error **err);
+
+/*
+ * Loads a docker-archive or oci-archive (detected; plain, gzip or zstd) from
+ * fd. Every blob is verified (digest, layer diff IDs); on any error nothing
+ * new is tagged. *ret_lines gets "Loaded image: x" / "Loaded image ID: ...".
+ */
+int berth_image_load(struct berth_store *s, int fd, char ***ret_lines, struct berth_error **err);

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The unpacked-layer cache: layers/<chain-id-hex>/ below the store root,
+ * holding diff/ (the overlay lower dir) and complete (the marker). A layer
+ * is unpacked into layers/.tmp-<hex>/ under layers/<hex>.lock, synced,
+ * marked and renamed into place; the rename is the commit, so a crash at
+ * any point leaves either nothing or a complete layer (and a .tmp- dir the
+ * next unpacker of that layer removes under the same lock).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/cleanup.h"
+#include "core/fs.h"
+#include "core/strv.h"
+#include "layer/layer-internal.h"
+#include "layer/layer.h"
+#include "store/store.h"
+
+void berth_layer_chain_id(const struct berth_digest *parent, const struct berth_digest *diff_id,
+			  struct berth_digest *ret)
+{
+	if (!parent) {
+		*ret = *diff_id;
+		return;
+	}
+	char p[BERTH_DIGEST_STRLEN + 1], d[BERTH_DIGEST_STRLEN + 1], s[2 * BERTH_DIGEST_STRLEN + 2];
+	snprintf(s, sizeof(s), "%s %s", berth_digest_fmt(parent, p), berth_digest_fmt(diff_id, d));
+	berth_digest_of(s, strlen(s), ret);
+}
+
+int layer_open_subdir(int dir_fd, const char *name, bool create, struct berth_error **err)
+{
+	if (create && mkdirat(dir_fd, name, 0700) < 0 && errno != EEXIST)
+		return berth_error_syscall(err, errno, "create '%s'", name);
+	int fd = openat(dir_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "open '%s'", name);
+	return fd;
+}
+
+int layer_fd_path(int fd, char **ret, struct berth_error **err)
+{
+	char proc[64], buf[PATH_MAX + 1];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(proc, buf, sizeof(buf));
+	if (n < 0)
+		return berth_error_syscall(err, errno, "resolve the path of fd %d", fd);
+	if ((size_t)n >= sizeof(buf) || buf[0] != '/')
+		return berth_error_set(err, ENAMETOOLONG, "path of fd %d unusable", fd);
+	buf[n] = 0;
+	*ret = berth_xstrdup(buf);
+	return 0;
+}
+
+static bool complete_at(int layers_fd, const char *hex)
+{
+	_cleanup_free_ char *marker = berth_xasprintf("%s/complete", hex);
+	struct stat st;
+	return fstatat(layers_fd, marker, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
+bool berth_layer_cache_has(int store_fd, const struct berth_digest *chain_id)
+{
+	_cleanup_close_ int layers_fd =
+		openat(store_fd, "layers", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char hex[65];
+	return layers_fd >= 0 && complete_at(layers_fd, berth_digest_hex(chain_id, hex));
+}
+
+static int diff_path(int layers_fd, const char *hex, char **ret, struct berth_error **err)
+{
+	_cleanup_free_ char *base = NULL;
+	int r = layer_fd_path(layers_fd, &base, err);
+	if (r < 0)
+		return r;
+	*ret = berth_xasprintf("%s/%s/diff", base, hex);
+	return 0;
+}
+
+static int unpack_into_tmp(int layers_fd, const char *tmp, const struct berth_digest *diff_id,
+			   int blob_fd, unsigned flags, struct berth_error **err)
+{
+	int r = berth_rm_rf_at(layers_fd, tmp, err); /* a crashed attempt's leftovers */
+	if (r < 0)
+		return r;
+	if (mkdirat(layers_fd, tmp, 0700) < 0)
+		return berth_error_syscall(err, errno, "create '%s'", tmp);
+	_cleanup_close_ int tmp_fd = layer_open_subdir(layers_fd, tmp, false, err);
+	if (tmp_fd < 0)
+		return tmp_fd;
+	if (mkdirat(tmp_fd, "diff", 0755) < 0)
+		return berth_error_syscall(err, errno, "create '%s/diff'", tmp);
+	_cleanup_close_ int diff_fd =
+		openat(tmp_fd, "diff", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (diff_fd < 0)
+		return berth_error_syscall(err, errno, "open '%s/diff'", tmp);
+	r = berth_layer_unpack(blob_fd, diff_fd, flags, diff_id, NULL, err);
+	if (r < 0)
+		return r;
+	/* everything unpacked reaches the disk before the marker says it is there */
+	if (syncfs(diff_fd) < 0)
+		return berth_error_syscall(err, errno, "sync unpacked layer");
+	char d[BERTH_DIGEST_STRLEN + 1];
+	_cleanup_free_ char *marker = berth_xasprintf("%s\n", berth_digest_fmt(diff_id, d));
+	return berth_write_file_atomic(tmp_fd, "complete", marker, strlen(marker), 0644, err);
+}
+
+int berth_layer_cache_ensure(int store_fd, const struct berth_digest *chain_id,
+			     const struct berth_digest *diff_id, int blob_fd, unsigned flags,
+			     char **ret_path, struct berth_error **err)
+{
+	char hex[65];
+	berth_digest_hex(chain_id, hex);
+	_cleanup_close_ int layers_fd = layer_open_subdir(store_fd, "layers", true, err);
+	if (layers_fd < 0)
+		return berth_error_prefix(err, "layer cache");
+	if (complete_at(layers_fd, hex))
+		return diff_path(layers_fd, hex, ret_path, err);
+	if (blob_fd < 0)
+		return berth_error_set(err, ENOENT, "layer sha256:%s is not unpacked", hex);
+
+	_cleanup_free_ char *lock_name = berth_xasprintf("%s.lock", hex);
+	_cleanup_close_ int lock_fd =
+		openat(layers_fd, lock_name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lock_fd < 0)
+		return berth_error_syscall(err, errno, "open lock of layer sha256:%s", hex);
+	while (flock(lock_fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return berth_error_syscall(err, errno, "lock layer sha256:%s", hex);
+	/* somebody else may have finished while we waited */
+	if (complete_at(layers_fd, hex))
+		return diff_path(layers_fd, hex, ret_path, err);
+
+	int r = berth_rm_rf_at(layers_fd, hex, err); /* never complete: not a layer */
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *tmp = berth_xasprintf(".tmp-%s", hex);
+	r = unpack_into_tmp(layers_fd, tmp, diff_id, blob_fd, flags, err);
+	if (r < 0) {
+		berth_rm_rf_at(layers_fd, tmp, NULL);
+		return berth_error_prefix(err, "layer sha256:%s", hex);
+	}
+	if (renameat(layers_fd, tmp, layers_fd, hex) < 0) {
+		r = berth_error_syscall(err, errno, "commit layer sha256:%s", hex);
+		berth_rm_rf_at(layers_fd, tmp, NULL);
+		return r;
+	}
+	r = berth_fsync_dir(layers_fd, err);
+	if (r < 0)
+		return r;
+	return diff_path(layers_fd, hex, ret_path, err);
+}
+
+int berth_layer_cache_remove(int store_fd, const struct berth_digest *chain_id,
+			     struct berth_error **err)
+{
+	char hex[65];
+	berth_digest_hex(chain_id, hex);
+	_cleanup_close_ int layers_fd =
+		openat(store_fd, "layers", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (layers_fd < 0)
+		return errno == ENOENT ? 0 : berth_error_syscall(err, errno, "open 'layers'");
+	_cleanup_free_ char *lock_name = berth_xasprintf("%s.lock", hex);
+	_cleanup_close_ int lock_fd =
+		openat(layers_fd, lock_name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lock_fd < 0)
+		return berth_error_syscall(err, errno, "open lock of layer sha256:%s", hex);
+	while (flock(lock_fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return berth_error_syscall(err, errno, "lock layer sha256:%s", hex);
+	int r = berth_rm_rf_at(layers_fd, hex, err);
+	if (r < 0)
+		return r;
+	unlinkat(layers_fd, lock_name, 0);
+	return 0;
+}
+
+int berth_layer_stack_prepare(int store_fd, const struct berth_digest *diff_ids, size_t n,
+			      berth_layer_open_fn open_blob, void *ctx, unsigned flags,
+			      char ***ret_lowerdirs, struct berth_error **err)
+{
+	_cleanup_strv_free_ char **dirs = NULL;
+	struct berth_digest chain;
+	for (size_t i = 0; i < n; i++) {
+		struct berth_digest prev = chain;
+		berth_layer_chain_id(i ? &prev : NULL, &diff_ids[i], &chain);
+		char *path = NULL;
+		int r;
+		if (berth_layer_cache_has(store_fd, &chain)) {
+			r = berth_layer_cache_ensure(store_fd, &chain, &diff_ids[i], -EBADF, flags,
+						     &path, err);
+		} else {
+			if (!open_blob)
+				return berth_error_set(err, ENOENT, "layer %zu is not unpacked", i);
+			_cleanup_close_ int fd = open_blob(ctx, i, err);
+			if (fd < 0)
+				return berth_error_prefix(err, "open layer %zu", i);
+			r = berth_layer_cache_ensure(store_fd, &chain, &diff_ids[i], fd, flags,
+						     &path, err);
+		}
+		if (r < 0)
+			return r;
+		berth_strv_consume(&dirs, path);
+	}
+	*ret_lowerdirs = TAKE_PTR(dirs);
+	return 0;
+}
+
+struct store_blobs {
+	struct berth_store *s;
+	const struct berth_digest *blobs;
+};
+
+static int open_store_blob(void *ctx, size_t i, struct berth_error **err)
+{
+	struct store_blobs *sb = ctx;
+	int fd = -EBADF;
+	int r = berth_store_blob_open(sb->s, &sb->blobs[i], &fd, NULL, err);
+	return r < 0 ? r : fd;
+}
+
+int berth_layer_store_stack(struct berth_store *s, const struct berth_digest *diff_ids,
+			    const struct berth_digest *blobs, size_t n, unsigned flags,
+			    char ***ret_lowerdirs, struct berth_error **err)
+{
+	struct store_blobs sb = {.s = s, .blobs = blobs};
+	return berth_layer_stack_prepare(berth_store_root_fd(s), diff_ids, n, open_store_blob, &sb,
+					 flags, ret_lowerdirs, err);
+}

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * Layers: writing reproducible tar layers (from a tree, from COPY entries,
+ * from an overlayfs upper directory), unpacking hostile tars safely into the
+ * unpacked-layer cache of the store (layers/<chain-id>/), and overlay mounts
+ * of a stack of unpacked layers. docs/layers.md describes the formats and
+ * the security rules.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/digest.h"
+#include "core/error.h"
+
+#define BERTH_MEDIA_TYPE_LAYER_TAR  "application/vnd.oci.image.layer.v1.tar"
+#define BERTH_MEDIA_TYPE_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
+#define BERTH_MEDIA_TYPE_LAYER_ZSTD "application/vnd.oci.image.layer.v1.tar+zstd"
+
+/* Where layer bytes go: called with each chunk in order; returns >= 0 or -errno. */
+typedef int (*berth_layer_sink_fn)(void *ctx, const void *data, size_t len,
+				   struct berth_error **err);
+
+enum berth_layer_compression {
+	BERTH_LAYER_GZIP, /* the default */
+	BERTH_LAYER_ZSTD,
+	BERTH_LAYER_UNCOMPRESSED,
+};
+
+/* Parses "gzip", "zstd", "none"; -EINVAL otherwise. */
+int berth_layer_compression_parse(const char *s, enum berth_layer_compression *ret,
+				  struct berth_error **err);
+const char *berth_layer_compression_media_type(enum berth_layer_compression c);
+
+struct berth_layer_write_options {
+	enum berth_layer_compression compression;
+	int level; /* compression level; 0 means the compressor's default */
+	/* When set, every mtime later than source_date_epoch is clamped to it. */
+	bool clamp_mtime;
+	int64_t source_date_epoch;
+};
+
+/*
+ * Fills o with the defaults: gzip at its default level, and the clamp taken
+ * from $SOURCE_DATE_EPOCH when it is set (EINVAL when it is not a number).
+ */
+int berth_layer_write_options_default(struct berth_layer_write_options *o,
+				      struct berth_error **err);
+
+struct berth_layer_info {
+	struct berth_digest diff_id; /* sha256 of the uncompressed tar */
+	struct berth_digest digest;  /* sha256 of the blob as written to the sink */
+	uint64_t size;		     /* bytes written to the sink */
+	uint64_t tar_size;	     /* bytes of the uncompressed tar */
+	const char *media_type;	     /* static string */
+};
+
+/*
+ * A layer being written. Entries go out as PAX tar with numeric ids, no
+ * user or group names, no atime/ctime, sorted names within each directory
+ * added, hard links kept as links, xattrs (user.*, security.capability and
+ * other security.* except selinux) kept, sockets skipped. The tar is hashed
+ * (diffID), compressed, hashed again (digest) and handed to the sink as it
+ * is produced: memory stays bounded whatever the size of the input.
+ */
+struct berth_layer_writer;
+
+int berth_layer_writer_new(const struct berth_layer_write_options *o, berth_layer_sink_fn sink,
+			   void *sink_ctx, struct berth_layer_writer **ret,
+			   struct berth_error **err);
+
+/*
+ * Adds everything below dir_fd (not dir_fd itself), named dest_prefix/<rel>
+ * in the layer ("" for the layer root). Symlinks are stored, never followed.
+ */
+int berth_layer_writer_add_tree(struct berth_layer_writer *w, int dir_fd, const char *dest_prefix,
+				struct berth_error **err);
+
+/*
+ * An overlayfs upper directory as a layer diff: a character device 0:0
+ * becomes a `.wh.<name>` whiteout, a directory with trusted.overlay.opaque=y
+ * gets a `.wh..wh..opq` entry, overlay's own xattrs are dropped. No
+ * comparison with the lower layers is made.
+ */
+int berth_layer_writer_add_upper(struct berth_layer_writer *w, int upper_fd,
+				 struct berth_error **err);
+
+/* One COPY source: src_path below src_dir_fd (resolved beneath it) to dest in the layer. */
+struct berth_layer_entry {
+	int src_dir_fd;
+	const char *src_path; /* file or directory (copied whole); symlinks followed beneath */
+	const char *dest;     /* relative path in the layer */
+	uid_t uid;	      /* applied when set_owner */
+	gid_t gid;
+	bool set_owner;
+	mode_t mode; /* permission bits applied when set_mode */
+	bool set_mode;
+};
+
+/*
+ * Adds COPY entries, sorted by destination; missing parent directories of a
+ * destination are added as root-owned 0755 directories.
+ */
+int berth_layer_writer_add_entries(struct berth_layer_writer *w,
+				   const struct berth_layer_entry *entries, size_t n,
+				   struct berth_error **err);
+
+struct berth_store;
+
+/*
+ * A writer whose blob goes straight into the store (a streaming blob write):
+ * berth_layer_writer_finish commits it as blobs/sha256/<info.digest>;
+ * freeing an unfinished writer leaves nothing in the store.
+ */
+int berth_layer_writer_new_store(struct berth_store *s, const struct berth_layer_write_options *o,
+				 struct berth_layer_writer **ret, struct berth_error **err);
+
+/* Ends the tar, flushes the compressor and fills ret. The writer can only be freed then. */
+int berth_layer_writer_finish(struct berth_layer_writer *w, struct berth_layer_info *ret,
+			      struct berth_error **err);
+void berth_layer_writer_free(struct berth_layer_writer *w);
+static inline void berth_layer_writer_freep(struct berth_layer_writer **w)
+{
+	if (*w)
+		berth_layer_writer_free(*w);
+}
+
+/* Sink adapters: write to an fd. */
+int berth_layer_sink_fd(void *ctx /* int * */, const void *data, size_t len,
+			struct berth_error **err);
+
+enum berth_layer_unpack_flags {
+	/* Refuse device nodes (unpacking for an unprivileged user). */
+	BERTH_LAYER_UNPACK_NO_DEVICES = 1 << 0,
+	/* Do not chown (unprivileged unpack); ids are dropped. */
+	BERTH_LAYER_UNPACK_NO_CHOWN = 1 << 1,
+};
+
+struct berth_layer_unpack_stats {
+	struct berth_digest diff_id; /* sha256 of the uncompressed tar read */
+	uint64_t tar_size;
+	uint64_t entries;
+};
+
+/*
+ * Unpacks the layer read from fd (uncompressed, gzip or zstd, detected) into
+ * the empty directory root_fd. Whiteouts become overlay whiteouts (char 0:0
+ * and trusted.overlay.opaque=y). Hostile input is refused, never followed:
+ * ".." components, absolute names, entries below a symlink, hard links to
+ * anything not created earlier in this layer or below a symlink, duplicate
+ * entries, sizes over the limit, overlong names, overlay xattrs; the error
+ * (EXDEV escape, EINVAL malformed, EEXIST duplicate, EBADMSG corrupt) names
+ * the entry. On failure root_fd holds a partial tree the caller removes.
+ * When expect_diff_id is not NULL the sha256 of the whole tar must match
+ * (EBADMSG otherwise).
+ */
+int berth_layer_unpack(int fd, int root_fd, unsigned flags,
+		       const struct berth_digest *expect_diff_id,
+		       struct berth_layer_unpack_stats *ret, struct berth_error **err);
+
+/* OCI chain id: parent NULL gives diff_id, else sha256("<parent> <diff_id>"). */
+void berth_layer_chain_id(const struct berth_digest *parent, const struct berth_digest *diff_id,
+			  struct berth_digest *ret);
+
+/*
+ * The unpacked-layer cache: layers/<chain-id-hex>/diff below the store root
+ * store_fd. When it is missing, the layer is unpacked once from blob_fd
+ * (compressed or not; its tar must hash to diff_id) into a temp directory
+ * under a per-layer lock, marked complete and renamed into place, so
+ * concurrent callers wait and a crash never leaves a half layer that looks
+ * complete. blob_fd may be -EBADF when the caller knows the layer is present
+ * (ENOENT otherwise). *ret_path (owned) is the absolute path of the diff
+ * directory, usable as an overlay lower dir.
+ */
+int berth_layer_cache_ensure(int store_fd, const struct berth_digest *chain_id,
+			     const struct berth_digest *diff_id, int blob_fd, unsigned flags,
+			     char **ret_path, struct berth_error **err);
+
+/* True when layers/<chain-id>/ is present and complete. */
+bool berth_layer_cache_has(int store_fd, const struct berth_digest *chain_id);
+
+/* Removes layers/<chain-id>/ (ENOENT is success). */
+int berth_layer_cache_remove(int store_fd, const struct berth_digest *chain_id,
+			     struct berth_error **err);
+
+/* Opens the blob of layer i (0 = bottom) of a stack; returns an fd or -errno. */
+typedef int (*berth_layer_open_fn)(void *ctx, size_t i, struct berth_error **err);
+
+/*
+ * Makes sure every layer of an image (diff_ids bottom first) is unpacked in
+ * the cache and returns the overlay lower dirs, bottom first, as a
+ * NULL-terminated string vector (owned; free with berth_strv_free). open_blob
+ * is called only for layers not cached yet.
+ */
+int berth_layer_stack_prepare(int store_fd, const struct berth_digest *diff_ids, size_t n,
+			      berth_layer_open_fn open_blob, void *ctx, unsigned flags,
+			      char ***ret_lowerdirs, struct berth_error **err);
+
+/*
+ * berth_layer_stack_prepare with the blobs of a store: blobs[i] is the
+ * digest of layer i's blob (from the manifest), diff_ids[i] its diffID
+ * (from the config). The store's root is the cache's root.
+ */
+int berth_layer_store_stack(struct berth_store *s, const struct berth_digest *diff_ids,
+			    const struct berth_digest *blobs, size_t n, unsigned flags,
+			    char ***ret_lowerdirs, struct berth_error **err);
+
+enum berth_overlay_flags {
+	BERTH_OVERLAY_RDONLY = 1 << 0,
+};
+
+/*
+ * Mounts an overlay of lowerdirs (bottom first, any number: each is passed
+ * with fsconfig "lowerdir+", so no option string and no page-size limit)
+ * at target. upper and work may be NULL for a read-only view; with no upper
+ * and a single lower dir it is a read-only bind mount.
+ */
+int berth_overlay_mount(char *const *lowerdirs, const char *upper, const char *work,
+			const char *target, unsigned flags, struct berth_error **err);
+
+/*
+ * The read-only rootfs of an image at layers/mnt/<id-hex>/ of the store:
+ * prepares the layers, creates the directory and mounts it (already mounted
+ * is success). *ret_path is owned.
+ */
+int berth_layer_image_mount(int store_fd, const struct berth_digest *image_id,
+			    const struct berth_digest *diff_ids, size_t n,
+			    berth_layer_open_fn open_blob, void *ctx, char **ret_path,
+			    struct berth_error **err);
+
+/* Unmounts and removes layers/mnt/<id-hex>/; ENOENT when it is not mounted. */
+int berth_layer_image_umount(int store_fd, const struct berth_digest *image_id,
+			     struct berth_error **err);

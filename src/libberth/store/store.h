@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * The store: content-addressed blobs and named references (tags).
+ *
+ * The store root is an OCI image layout (image-spec "image-layout"):
+ *   oci-layout               {"imageLayoutVersion": "1.0.0"}
+ *   index.json               an image index; each entry a manifest descriptor,
+ *                            tagged ones carry "org.opencontainers.image.ref.name"
+ *   blobs/sha256/<hex>       every blob, named by the sha256 of its bytes
+ * so skopeo (oci:<root>:<name>) and umoci read it in place. Beside them, for
+ * other subsystems: layers/, containers/, volumes/, cache/, tmp/ (temp files
+ * of blob writes) and locks/.
+ *
+ * Every write is temp file + fsync + rename (+ fsync of the directory), so a
+ * crash leaves the old or the new state, never a torn file. index.json is
+ * rewritten under an exclusive flock of locks/index.lock, so concurrent berth
+ * processes never lose an update. Blob writers hold a shared flock of
+ * locks/gc.lock until the store is freed; garbage collection takes it
+ * exclusively, so it never removes a blob a running writer has not yet
+ * referenced.
+ *
+ * The store treats reference names as opaque strings; image/ parses and
+ * normalises them (it stores "docker.io/library/busybox:latest").
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/digest.h"
+#include "core/error.h"
+
+#define BERTH_REF_NAME_ANNOTATION  "org.opencontainers.image.ref.name"
+#define BERTH_MEDIA_TYPE_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+
+struct berth_store;
+
+/*
+ * Opens (creating on first use) the store at root, a path of berth's own
+ * (trusted; parents are created). *ret is owned by the caller.
+ */
+int berth_store_open(const char *root, struct berth_store **ret, struct berth_error **err);
+void berth_store_free(struct berth_store *s);
+static inline void berth_store_freep(struct berth_store **s)
+{
+	if (*s)
+		berth_store_free(*s);
+	*s = NULL;
+}
+
+/* The root path as given, and an O_PATH|O_DIRECTORY fd of it held by the store (borrowed). */
+const char *berth_store_root_path(const struct berth_store *s);
+int berth_store_root_fd(const struct berth_store *s);
+/*
+ * An O_PATH|O_DIRECTORY fd (borrowed, held by the store) of one of the
+ * folders beside the layout: "layers", "containers", "volumes", "cache",
+ * "tmp", "locks"; -1 for another name.
+ */
+int berth_store_dir_fd(const struct berth_store *s, const char *name);
+
+/* ---- blobs ---- */
+
+struct berth_blob_writer;
+
+/*
+ * Starts a streaming blob write: a temp file in tmp/, hashed as written.
+ * The writer is finished with exactly one of _commit or _abort.
+ */
+int berth_store_blob_begin(struct berth_store *s, struct berth_blob_writer **ret,
+			   struct berth_error **err);
+int berth_blob_writer_write(struct berth_blob_writer *w, const void *data, size_t len,
+			    struct berth_error **err);
+/* Bytes written so far. */
+uint64_t berth_blob_writer_size(const struct berth_blob_writer *w);
+/*
+ * fsyncs the data and renames it to blobs/sha256/<digest>. When expected is
+ * not NULL and the data's digest differs, returns -EBADMSG and leaves nothing
+ * behind. Frees w in every case. ret_digest/ret_size may be NULL.
+ */
+int berth_blob_writer_commit(struct berth_blob_writer *w, const struct berth_digest *expected,
+			     struct berth_digest *ret_digest, uint64_t *ret_size,
+			     struct berth_error **err);
+/* Removes the temp file and frees w; NULL-safe. */
+void berth_blob_writer_abort(struct berth_blob_writer *w);
+static inline void berth_blob_writer_abortp(struct berth_blob_writer **w)
+{
+	if (*w)
+		berth_blob_writer_abort(*w);
+	*w = NULL;
+}
+/* A berth_sink_fn (core/compress.h) writing to the berth_blob_writer in ctx. */
+int berth_blob_writer_sink(void *ctx, const void *data, size_t len, struct berth_error **err);
+
+/* Writes a whole blob at once. */
+int berth_store_blob_put(struct berth_store *s, const void *data, size_t len,
+			 struct berth_digest *ret, struct berth_error **err);
+/*
+ * Opens a blob read-only: *ret_fd is the caller's. ENOENT when missing.
+ * The bytes are not verified here (use berth_store_blob_read or hash them).
+ */
+int berth_store_blob_open(struct berth_store *s, const struct berth_digest *d, int *ret_fd,
+			  uint64_t *ret_size, struct berth_error **err);
+bool berth_store_blob_exists(struct berth_store *s, const struct berth_digest *d);
+/*
+ * Reads a whole blob of at most max bytes (E2BIG beyond) and verifies its
+ * digest (EBADMSG on a mismatch). *ret is NUL-terminated and the caller's.
+ */
+int berth_store_blob_read(struct berth_store *s, const struct berth_digest *d, size_t max,
+			  char **ret, size_t *ret_len, struct berth_error **err);
+/* The size of a blob on disk, or -ENOENT. */
+int berth_store_blob_size(struct berth_store *s, const struct berth_digest *d, uint64_t *ret,
+			  struct berth_error **err);
+
+/* ---- references: the entries of index.json ---- */
+
+struct berth_store_ref {
+	char *name; /* the ref.name annotation; NULL for an untagged (dangling) image */
+	char *media_type;
+	struct berth_digest digest;
+	uint64_t size;
+};
+
+struct berth_store_refs {
+	struct berth_store_ref *items;
+	size_t n;
+};
+void berth_store_refs_free(struct berth_store_refs *refs);
+static inline void berth_store_refs_freep(struct berth_store_refs **r)
+{
+	if (*r)
+		berth_store_refs_free(*r);
+	*r = NULL;
+}
+
+/* Every entry of index.json in order (tagged and untagged). *ret is the caller's. */
+int berth_store_ref_list(struct berth_store *s, struct berth_store_refs **ret,
+			 struct berth_error **err);
+
+/*
+ * Resolves name to its descriptor (ret may be NULL to test presence; fields
+ * of *ret are the caller's, release with berth_store_ref_release). ENOENT
+ * when the name is not there.
+ */
+int berth_store_ref_resolve(struct berth_store *s, const char *name, struct berth_store_ref *ret,
+			    struct berth_error **err);
+void berth_store_ref_release(struct berth_store_ref *r);
+
+/*
+ * Points name at the manifest (media_type, digest, size), atomically under
+ * the index lock. The image the name pointed to before stays in the index
+ * untagged when no other entry names it (Docker's dangling "<none>" image).
+ * The manifest blob must exist (ENOENT otherwise).
+ */
+int berth_store_ref_set(struct berth_store *s, const char *name, const char *media_type,
+			const struct berth_digest *digest, uint64_t size, struct berth_error **err);
+
+/*
+ * Adds an untagged entry for a manifest unless an entry with that digest is
+ * already there.
+ */
+int berth_store_image_add(struct berth_store *s, const char *media_type,
+			  const struct berth_digest *digest, uint64_t size,
+			  struct berth_error **err);
+
+/*
+ * Removes the tag name. When keep_untagged and no other entry has the
+ * digest, the entry stays without its name; otherwise it goes (rmi).
+ * ENOENT when the name is not there.
+ */
+int berth_store_ref_remove(struct berth_store *s, const char *name, bool keep_untagged,
+			   struct berth_error **err);
+
+/* Removes every entry (tagged or not) whose digest is d; ENOENT when none is. */
+int berth_store_image_remove(struct berth_store *s, const struct berth_digest *d,
+			     struct berth_error **err);
+
+/* Removes every untagged entry; returns how many went. */
+int berth_store_remove_untagged(struct berth_store *s, struct berth_error **err);
+
+/* ---- garbage collection and checks ---- */
+
+struct berth_store_gc_result {
+	size_t blobs_removed;
+	uint64_t bytes_removed;
+	size_t temps_removed;
+};
+
+/*
+ * Removes every blob not reachable from index.json (manifests, indexes,
+ * configs, layers) nor from extra_roots (n_roots digests that other
+ * subsystems keep alive, e.g. build cache), and stale temp files of tmp/.
+ * Waits for running blob writers of other processes to finish.
+ */
+int berth_store_gc(struct berth_store *s, const struct berth_digest *extra_roots, size_t n_roots,
+		   struct berth_store_gc_result *ret, struct berth_error **err);
+
+/*
+ * Blobs other subsystems keep alive (the build cache, a pull in progress):
+ * the roots of owner ([a-z0-9._-]+) are replaced by roots[0..n) (digest and
+ * media type; names ignored). Manifests and indexes among them keep what
+ * they refer to alive too. Stored as cache/gc-roots/<owner>.
+ */
+int berth_store_gc_root_set(struct berth_store *s, const char *owner,
+			    const struct berth_store_ref *roots, size_t n,
+			    struct berth_error **err);
+/* Drops owner's roots; no error when it had none. */
+int berth_store_gc_root_remove(struct berth_store *s, const char *owner, struct berth_error **err);
+
+/* Where berth_store_check reports each problem it finds (one line each). */
+struct berth_store_problem_cb {
+	void (*problem)(void *ctx, const char *msg);
+	void *ctx;
+};
+
+struct berth_store_check_result {
+	size_t blobs;	 /* blobs on disk */
+	size_t problems; /* problems reported */
+	size_t orphans;	 /* blobs nothing refers to */
+	size_t temps;	 /* partial writes left in tmp/ */
+	uint64_t bytes;	 /* bytes of all blobs */
+};
+
+/*
+ * Verifies the layout: oci-layout and index.json parse, every blob's bytes
+ * match its name, every referenced blob exists with the size its descriptor
+ * says. Each problem goes to cb. With repair, orphans, partial writes and
+ * blobs whose bytes do not match are removed (entries of index.json whose
+ * manifest is missing are dropped). Returns 0 when the walk ran (problems
+ * counted in *ret), -errno when it could not.
+ */
+int berth_store_check(struct berth_store *s, bool repair, const struct berth_store_problem_cb *cb,
+		      struct berth_store_check_result *ret, struct berth_error **err);
+
+/* Blob count and bytes on disk. */
+int berth_store_blob_usage(struct berth_store *s, size_t *ret_count, uint64_t *ret_bytes,
+			   struct berth_error **err);

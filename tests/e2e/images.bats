@@ -1,0 +1,336 @@
+#!/usr/bin/env bats
+# The image store and its commands: import, images, tag, rmi, inspect,
+# history, save, load, image prune, system df/check; interop with podman,
+# skopeo and umoci; bad input; concurrent writers.
+load helpers
+
+setup() {
+	common_setup
+	BB=$(busybox_tar)
+}
+
+teardown() {
+	if [[ -n "${PODMAN_ROOT:-}" ]]; then
+		podman --root "$PODMAN_ROOT" --runroot "$PODMAN_RUNROOT" --storage-driver vfs \
+			rm -af >/dev/null 2>&1 || true
+		podman --root "$PODMAN_ROOT" --runroot "$PODMAN_RUNROOT" --storage-driver vfs \
+			system reset -f >/dev/null 2>&1 || true
+		rm -rf "$PODMAN_ROOT" "$PODMAN_RUNROOT"
+	fi
+}
+
+# The store's state as seen by a user: the image list and a clean check.
+snapshot() {
+	berth images --no-trunc --digests --format json | jq -S -c '{Repository, Tag, ID, Digest}' | sort
+}
+
+assert_store_unchanged() {
+	local before=$1
+	run berth system check
+	[ "$status" -eq 0 ] || { echo "system check: $output"; return 1; }
+	[[ "$output" == *" 0 problems"* ]]
+	[ "$(snapshot)" == "$before" ] || { echo "images changed: $(snapshot)"; return 1; }
+}
+
+# An oci-archive of busybox:latest unpacked in $1 (blobs, index.json, oci-layout).
+oci_dir() {
+	berth import "$BB" busybox >/dev/null
+	berth save --format oci-archive -o "$BATS_TEST_TMPDIR/o.tar" busybox
+	mkdir -p "$1"
+	tar -xf "$BATS_TEST_TMPDIR/o.tar" -C "$1"
+}
+
+manifest_of() { jq -r '.manifests[0].digest' "$1/index.json" | cut -d: -f2; }
+
+@test "import a rootfs tarball, then images, history and inspect show it" {
+	run berth import "$BB" busybox:1.0
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+	id=${output#sha256:}
+
+	run berth images
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^REPOSITORY\ +TAG\ +IMAGE\ ID\ +CREATED\ +SIZE$ ]]
+	[[ "${lines[1]}" =~ ^busybox\ +1\.0\ +${id:0:12}\ +.*(second|Less).*\ +[0-9.]+[kM]B$ ]]
+
+	run berth images -q
+	[ "$output" == "${id:0:12}" ]
+
+	run berth history busybox:1.0
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^IMAGE\ +CREATED\ +CREATED\ BY\ +SIZE\ +COMMENT$ ]]
+	[[ "${lines[1]}" == "${id:0:12}"*"Imported from $BB" ]]
+
+	run berth inspect busybox:1.0
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.[0].Id' <<<"$output")" == "sha256:$id" ]
+	[ "$(jq -r '.[0].RepoTags[0]' <<<"$output")" == "busybox:1.0" ]
+	[ "$(jq -r '.[0].Os' <<<"$output")" == "linux" ]
+	[ "$(jq -r '.[0].RootFS.Layers | length' <<<"$output")" == 1 ]
+	# the diff ID is the sha256 of the uncompressed tar
+	[ "$(jq -r '.[0].RootFS.Layers[0]' <<<"$output")" == "sha256:$(sha256sum <"$BB" | cut -d' ' -f1)" ]
+	[[ "$(jq -r '.[0].RepoDigests[0]' <<<"$output")" == busybox@sha256:* ]]
+	[ "$(jq -r '.[0].Size' <<<"$output")" -gt 100000 ]
+
+	# by short ID too
+	run berth inspect "${id:0:12}"
+	[ "$status" -eq 0 ]
+	run berth system check
+	[ "$status" -eq 0 ]
+}
+
+@test "import reads gzip and zstd from stdin and applies --change" {
+	gzip -c "$BB" >"$BATS_TEST_TMPDIR/bb.tar.gz"
+	zstd -q -c "$BB" >"$BATS_TEST_TMPDIR/bb.tar.zst"
+	run berth import - gz:1 <"$BATS_TEST_TMPDIR/bb.tar.gz"
+	[ "$status" -eq 0 ]
+	gz=$output
+	run berth import --change 'CMD ["sh", "-c", "echo hi"]' -c 'ENV A=1 B="two words"' \
+		-c 'WORKDIR /srv' -c 'EXPOSE 8080' -c 'USER app' -c 'LABEL org.x=y' \
+		"$BATS_TEST_TMPDIR/bb.tar.zst" zst:1
+	[ "$status" -eq 0 ]
+	run berth inspect zst:1
+	[ "$(jq -c '.[0].Config.Cmd' <<<"$output")" == '["sh","-c","echo hi"]' ]
+	[ "$(jq -c '.[0].Config.Env' <<<"$output")" == '["A=1","B=two words"]' ]
+	[ "$(jq -r '.[0].Config.WorkingDir' <<<"$output")" == /srv ]
+	[ "$(jq -r '.[0].Config.User' <<<"$output")" == app ]
+	[ "$(jq -c '.[0].Config.ExposedPorts' <<<"$output")" == '{"8080/tcp":{}}' ]
+	[ "$(jq -r '.[0].Config.Labels["org.x"]' <<<"$output")" == y ]
+	# the same tar, whatever the compression, has the same diff ID
+	a=$(berth inspect gz:1 | jq -r '.[0].RootFS.Layers[0]')
+	b=$(berth inspect zst:1 | jq -r '.[0].RootFS.Layers[0]')
+	[ "$a" == "$b" ]
+
+	run berth import -c 'FROM x' "$BB" bad:1
+	assert_one_error_line "'FROM' is not supported"
+}
+
+@test "tag, rmi and image prune keep the store consistent" {
+	berth import "$BB" a:1 >/dev/null
+	run berth tag a:1 registry.example:5000/team/a:2
+	[ "$status" -eq 0 ]
+	run berth images
+	[[ "$output" == *"registry.example:5000/team/a   2 "* ]]
+	# an ID with two names needs -f
+	id=$(berth images -q | head -1)
+	run berth rmi "$id"
+	assert_one_error_line "must be forced"
+	run berth rmi a:1
+	[ "$status" -eq 0 ]
+	[ "$output" == "Untagged: a:1" ]
+	run berth rmi registry.example:5000/team/a:2
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "Untagged: registry.example:5000/team/a:2" ]]
+	[[ "${lines[1]}" == "Deleted: sha256:"* ]]
+	[ "$(ls "$STORE/blobs/sha256" | wc -l)" -eq 0 ]
+
+	# moving a tag leaves a dangling <none> image; prune removes it
+	berth import "$BB" b:1 >/dev/null
+	berth import -c 'CMD ["sh"]' "$BB" b:1 >/dev/null
+	run berth images
+	[[ "$output" == *"<none>       <none>"* ]]
+	run berth image prune -f
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Total reclaimed space:"* ]]
+	run berth images
+	[[ "$output" != *"<none>"* ]]
+	run berth system check
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"0 problems, 0 orphans"* ]]
+	run berth system df
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" =~ ^Images\ +1\  ]]
+
+	run berth rmi nosuch:1
+	assert_one_error_line "no such image: 'nosuch:1'"
+}
+
+@test "interop: berth save -> podman load -> podman run prints what the image holds" {
+	PODMAN_ROOT=$BATS_TEST_TMPDIR/podman-root
+	PODMAN_RUNROOT=$BATS_TEST_TMPDIR/podman-run
+	berth import -c 'CMD ["cat", "/etc/passwd"]' "$BB" berth-interop:1 >/dev/null
+	berth save -o "$BATS_TEST_TMPDIR/save.tar" berth-interop:1
+	p() { podman --root "$PODMAN_ROOT" --runroot "$PODMAN_RUNROOT" --storage-driver vfs "$@"; }
+	run p load -i "$BATS_TEST_TMPDIR/save.tar"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Loaded image: "*"berth-interop:1"* ]]
+	id=$(berth images -q --no-trunc berth-interop:1)
+	run p run --rm --runtime runc --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \
+		--network none "${id#sha256:}"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"app:x:1000:1000:app:/home/app:/bin/sh"* ]]
+
+	# the OCI archive loads too, with its full name
+	berth save --format oci-archive -o "$BATS_TEST_TMPDIR/oci.tar" berth-interop:1
+	run p load -i "$BATS_TEST_TMPDIR/oci.tar"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"docker.io/library/berth-interop:1"* ]]
+}
+
+@test "interop: skopeo copy into a docker-archive -> berth load -> images and history" {
+	berth import -c 'CMD ["sh"]' "$BB" src:1 >/dev/null
+	run skopeo copy "oci:$STORE:docker.io/library/src:1" \
+		"docker-archive:$BATS_TEST_TMPDIR/sk.tar:skopeo/copied:7"
+	[ "$status" -eq 0 ]
+	STORE=$BATS_TEST_TMPDIR/store2
+	run berth load -i "$BATS_TEST_TMPDIR/sk.tar"
+	[ "$status" -eq 0 ]
+	[ "$output" == "Loaded image: skopeo/copied:7" ]
+	run berth images
+	[[ "${lines[1]}" =~ ^skopeo/copied\ +7\  ]]
+	run berth history skopeo/copied:7
+	[ "$status" -eq 0 ]
+	[[ "${lines[1]}" == *"Imported from $BB" ]]
+	run berth system check
+	[[ "$output" == *"0 problems, 0 orphans"* ]]
+	# gzip-compressed archives load as well
+	gzip -c "$BATS_TEST_TMPDIR/sk.tar" | berth load
+}
+
+@test "interop: skopeo inspect and umoci unpack read the store in place" {
+	berth import -c 'CMD ["sh"]' "$BB" inplace:3 >/dev/null
+	run skopeo inspect "oci:$STORE:docker.io/library/inplace:3"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .Architecture <<<"$output")" != "" ]
+	[ "$(jq -r '.Layers | length' <<<"$output")" == 1 ]
+	run umoci unpack --image "$STORE:docker.io/library/inplace:3" "$BATS_TEST_TMPDIR/bundle"
+	[ "$status" -eq 0 ]
+	[ -x "$BATS_TEST_TMPDIR/bundle/rootfs/bin/busybox" ]
+	grep -q '^app:' "$BATS_TEST_TMPDIR/bundle/rootfs/etc/passwd"
+	[ "$(jq -c .process.args "$BATS_TEST_TMPDIR/bundle/config.json")" == '["sh"]' ]
+	rm -rf "$BATS_TEST_TMPDIR/bundle"
+	run berth system check
+	[ "$status" -eq 0 ]
+}
+
+@test "bad input: a truncated or corrupt tar is refused and the store is unchanged" {
+	berth import "$BB" keep:1 >/dev/null
+	before=$(snapshot)
+	run berth import - trunc:1 < <(head -c 300000 "$BB")
+	assert_one_error_line "import '-': not a valid tar archive: .*"
+	assert_store_unchanged "$before"
+	head -c 4096 /dev/urandom >"$BATS_TEST_TMPDIR/junk"
+	run berth import "$BATS_TEST_TMPDIR/junk" junk:1
+	assert_one_error_line "not a valid tar archive"
+	assert_store_unchanged "$before"
+	run berth import /dev/null empty:1
+	assert_one_error_line "not a valid tar archive"
+	assert_store_unchanged "$before"
+	[ "$(ls "$STORE/tmp" | wc -l)" -eq 0 ]
+}
+
+@test "bad input: a gzip or zstd stream that ends early is refused" {
+	berth import "$BB" keep:1 >/dev/null
+	before=$(snapshot)
+	gzip -c "$BB" >"$BATS_TEST_TMPDIR/full.gz"
+	head -c $(($(stat -c %s "$BATS_TEST_TMPDIR/full.gz") - 10)) "$BATS_TEST_TMPDIR/full.gz" >"$BATS_TEST_TMPDIR/cut.gz"
+	run berth import "$BATS_TEST_TMPDIR/cut.gz" cut:1
+	assert_one_error_line "gzip stream ends early"
+	[ "$status" -eq 1 ]
+	assert_store_unchanged "$before"
+	zstd -q -c "$BB" | head -c 100000 >"$BATS_TEST_TMPDIR/cut.zst"
+	run berth import "$BATS_TEST_TMPDIR/cut.zst" cut:2
+	assert_one_error_line "zstd stream ends early"
+	assert_store_unchanged "$before"
+	# a truncated compressed archive for load too
+	berth save keep:1 | gzip -c | head -c 200000 >"$BATS_TEST_TMPDIR/cut-archive.gz"
+	run berth load -i "$BATS_TEST_TMPDIR/cut-archive.gz"
+	assert_one_error_line "ends early"
+	assert_store_unchanged "$before"
+}
+
+@test "bad input: a blob whose bytes do not match its digest is refused" {
+	d=$BATS_TEST_TMPDIR/oci
+	oci_dir "$d"
+	STORE=$BATS_TEST_TMPDIR/fresh
+	berth import "$BB" keep:1 >/dev/null
+	before=$(snapshot)
+	m=$(manifest_of "$d")
+	cfg=$(jq -r .config.digest "$d/blobs/sha256/$m" | cut -d: -f2)
+	echo ' ' >>"$d/blobs/sha256/$cfg"
+	tar -cf "$BATS_TEST_TMPDIR/bad.tar" -C "$d" .
+	run berth load -i "$BATS_TEST_TMPDIR/bad.tar"
+	assert_one_error_line "digest mismatch"
+	assert_store_unchanged "$before"
+}
+
+@test "bad input: a manifest naming a missing blob is refused" {
+	d=$BATS_TEST_TMPDIR/oci
+	oci_dir "$d"
+	STORE=$BATS_TEST_TMPDIR/fresh
+	before=$(snapshot)
+	m=$(manifest_of "$d")
+	layer=$(jq -r '.layers[0].digest' "$d/blobs/sha256/$m" | cut -d: -f2)
+	rm "$d/blobs/sha256/$layer"
+	tar -cf "$BATS_TEST_TMPDIR/bad.tar" -C "$d" .
+	run berth load -i "$BATS_TEST_TMPDIR/bad.tar"
+	assert_one_error_line "layer 'sha256:$layer' is not in the archive"
+	assert_store_unchanged "$before"
+	[ "$(ls "$STORE/blobs/sha256" | wc -l)" -eq 0 ]
+}
+
+@test "bad input: invalid JSON is refused" {
+	d=$BATS_TEST_TMPDIR/oci
+	oci_dir "$d"
+	STORE=$BATS_TEST_TMPDIR/fresh
+	before=$(snapshot)
+	echo '{"schemaVersion": 2, "manifests": [' >"$d/index.json"
+	tar -cf "$BATS_TEST_TMPDIR/bad.tar" -C "$d" .
+	run berth load -i "$BATS_TEST_TMPDIR/bad.tar"
+	assert_one_error_line "index.json: invalid JSON"
+	assert_store_unchanged "$before"
+}
+
+@test "bad input: an unknown media type is refused" {
+	d=$BATS_TEST_TMPDIR/oci
+	oci_dir "$d"
+	STORE=$BATS_TEST_TMPDIR/fresh
+	before=$(snapshot)
+	m=$(manifest_of "$d")
+	jq -c '.layers[0].mediaType = "application/x-made-up"' "$d/blobs/sha256/$m" >"$d/new"
+	nm=$(sha256sum "$d/new" | cut -d' ' -f1)
+	mv "$d/new" "$d/blobs/sha256/$nm"
+	rm "$d/blobs/sha256/$m"
+	jq -c --arg d "sha256:$nm" --argjson s "$(stat -c %s "$d/blobs/sha256/$nm")" \
+		'.manifests[0].digest = $d | .manifests[0].size = $s' "$d/index.json" >"$d/i"
+	mv "$d/i" "$d/index.json"
+	tar -cf "$BATS_TEST_TMPDIR/bad.tar" -C "$d" .
+	run berth load -i "$BATS_TEST_TMPDIR/bad.tar"
+	assert_one_error_line "unknown media type 'application/x-made-up'"
+	assert_store_unchanged "$before"
+}
+
+@test "bad input: an invalid reference gets Docker's message" {
+	berth import "$BB" keep:1 >/dev/null
+	before=$(snapshot)
+	run berth tag keep:1 Busybox
+	assert_one_error_line "^berth: invalid reference format: repository name must be lowercase$"
+	run berth tag keep:1 'a b'
+	assert_one_error_line "^berth: invalid reference format$"
+	run berth import "$BB" 'x:y:z'
+	assert_one_error_line "invalid reference format"
+	run berth inspect 'UP'
+	assert_one_error_line "repository name must be lowercase"
+	[ "$status" -eq 1 ]
+	assert_store_unchanged "$before"
+}
+
+@test "concurrency: 8 parallel import + tag lose no tag and leave system check clean" {
+	pids=()
+	for i in $(seq 1 8); do
+		( "$BERTH" --root "$STORE" import -c "LABEL n=$i" "$BB" "par$i:1" >/dev/null &&
+		  "$BERTH" --root "$STORE" tag "par$i:1" "alias/par$i:2" ) &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p"; done
+	run berth images --format json
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | wc -l)" -eq 16 ]
+	for i in $(seq 1 8); do
+		berth inspect "par$i:1" >/dev/null
+		berth inspect "alias/par$i:2" >/dev/null
+	done
+	run berth system check
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"0 problems, 0 orphans, 0 partial writes"* ]]
+}

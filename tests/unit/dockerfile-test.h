@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+/* Helpers the dockerfile unit tests share: the conformance data and parsing. */
+#include "unit.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/cleanup.h"
+#include "core/fs.h"
+#include "core/strv.h"
+#include "dockerfile/dockerfile.h"
+
+/*
+ * $BERTH_TEST_SRCDIR/../shared/conformance/<sub>, never copied into the repo
+ * ($BERTH_CONFORMANCE overrides it; from a worktree in /work/wt/<name> it is
+ * two levels up).
+ */
+static inline char *conformance_path(const char *sub)
+{
+	const char *src = getenv("BERTH_TEST_SRCDIR"), *over = getenv("BERTH_CONFORMANCE");
+	char *p;
+
+	if (over)
+		return berth_xasprintf("%s/%s", over, sub);
+	assert_non_null(src);
+	p = berth_xasprintf("%s/../shared/conformance/%s", src, sub);
+	if (access(p, F_OK) == 0)
+		return p;
+	free(p);
+	return berth_xasprintf("%s/../../shared/conformance/%s", src, sub);
+}
+
+/* Reads a whole file; NULL when it does not exist. */
+static inline char *read_file(const char *path, size_t *ret_len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct berth_error *err = NULL;
+	char *data = NULL;
+
+	if (fd < 0)
+		return NULL;
+	assert_ok(berth_read_fd(fd, 64 << 20, &data, ret_len, &err), err);
+	return data;
+}
+
+/* The sorted names of the entries of a directory (no dot entries). */
+static inline char **list_dir(const char *path)
+{
+	struct dirent **ents;
+	int n = scandir(path, &ents, NULL, alphasort);
+	char **v = NULL;
+
+	assert_true(n >= 0);
+	for (int i = 0; i < n; i++) {
+		if (ents[i]->d_name[0] != '.')
+			berth_strv_push(&v, ents[i]->d_name);
+		free(ents[i]);
+	}
+	free(ents);
+	return v;
+}
+
+/* Parses a NUL-terminated text that must parse. */
+static inline struct berth_dockerfile *parse_ok(const char *text)
+{
+	struct berth_dockerfile *df = NULL;
+	struct berth_error *err = NULL;
+	assert_ok(berth_dockerfile_parse(text, strlen(text), "Dockerfile", &df, &err), err);
+	return df;
+}
+
+/* Parses a text that must fail; returns the message (owned). */
+static inline char *parse_fail(const char *text)
+{
+	struct berth_dockerfile *df = NULL;
+	struct berth_error *err = NULL;
+	int r = berth_dockerfile_parse(text, strlen(text), "Dockerfile", &df, &err);
+	assert_true(r < 0);
+	assert_null(df);
+	char *m = berth_xstrdup(berth_error_msg(err));
+	berth_error_free(&err);
+	return m;
+}
+
+/* The dump of a text that must parse. */
+static inline char *dump_of(const char *text)
+{
+	_cleanup_dockerfile_ struct berth_dockerfile *df = parse_ok(text);
+	return berth_dockerfile_dump(df);
+}

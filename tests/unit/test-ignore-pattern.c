@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "conformance.h"
+
+#include "core/cleanup.h"
+#include "ignore/ignore.h"
+
+/* patterns from field index first on (the "patterns..." columns) */
+static char **patterns_from(char **f, size_t first)
+{
+	char **v = berth_xcalloc(1, sizeof(char *));
+	for (size_t i = first; f[i]; i++)
+		berth_strv_push(&v, f[i]);
+	return v;
+}
+
+/* MatchesUsingParentResults with the parent directories walked first, as upstream tests it. */
+static int match_walked(const struct berth_ignore *m, const char *path)
+{
+	size_t n = berth_ignore_count(m);
+	_cleanup_free_ bool *info = berth_xcalloc(n + 1, sizeof(bool));
+	_cleanup_free_ bool *next = berth_xcalloc(n + 1, sizeof(bool));
+	_cleanup_free_ char *parent = NULL;
+	struct berth_error *err = NULL;
+	bool have = false;
+	const char *slash = strrchr(path, '/');
+	_cleanup_free_ char *head = berth_xstrndup(path, slash ? (size_t)(slash - path + 1) : 0);
+	parent = berth_ignore_clean(head);
+	if (strcmp(parent, ".") != 0) {
+		size_t len = strlen(parent);
+		for (size_t i = 0; i <= len; i++) {
+			if (i != len && parent[i] != '/')
+				continue;
+			_cleanup_free_ char *anc = berth_xstrndup(parent, i);
+			int r = berth_ignore_matches_in_walk(m, anc, have ? info : NULL, next,
+							     &err);
+			assert_ok(r, err);
+			memcpy(info, next, n * sizeof(bool));
+			have = true;
+		}
+	}
+	int r = berth_ignore_matches_in_walk(m, path, have ? info : NULL, NULL, &err);
+	assert_ok(r, err);
+	return r;
+}
+
+static void test_matches_tsv(void **state)
+{
+	(void)state;
+	_cleanup_strv_free_ char **lines = conformance_lines("dockerignore/matches.tsv");
+	unsigned n = 0;
+
+	for (size_t i = 1; lines[i]; i++) {
+		_cleanup_strv_free_ char **f = conformance_split(lines[i], '\t');
+		_cleanup_strv_free_ char **pats = patterns_from(f, 4);
+		_cleanup_(berth_ignore_freep) struct berth_ignore *m = NULL;
+		struct berth_error *err = NULL;
+		bool want = strcmp(f[3], "true") == 0;
+		assert_ok(berth_ignore_new(pats, &m, &err), err);
+		int r = berth_ignore_matches(m, f[2], &err);
+		assert_ok(r, err);
+		if (r != want)
+			fail_msg("%s: '%s' got %d, want %d", f[0], f[2], r, want);
+		/* the walk variants agree: with the parents' results and with none */
+		r = berth_ignore_matches_in_walk(m, f[2], NULL, NULL, &err);
+		assert_ok(r, err);
+		if (r != want)
+			fail_msg("%s: walk without parent info got %d", f[0], r);
+		if (match_walked(m, f[2]) != want)
+			fail_msg("%s: walk with parent info disagrees", f[0]);
+		n++;
+	}
+	printf("# matches.tsv: %u cases run\n", n);
+	assert_int_equal(n, 72);
+}
+
+static void test_filepath_match_tsv(void **state)
+{
+	(void)state;
+	_cleanup_strv_free_ char **lines = conformance_lines("dockerignore/filepath-match.tsv");
+	unsigned n = 0;
+
+	for (size_t i = 1; lines[i]; i++) {
+		_cleanup_strv_free_ char **f = conformance_split(lines[i], '\t');
+		assert_int_equal(berth_strv_len(f), 5);
+		char *pats[] = {f[1], NULL};
+		struct berth_error *err = NULL;
+		int r = berth_ignore_matches_legacy(pats, f[2], &err);
+		if (strcmp(f[4], "ErrBadPattern") == 0) {
+			if (r != -EINVAL)
+				fail_msg("%s: '%s' expected a bad pattern, got %d", f[0], f[1], r);
+			assert_non_null(strstr(err->msg, "syntax error in pattern"));
+			berth_error_free(&err);
+		} else {
+			assert_ok(r, err);
+			if (r != (strcmp(f[3], "true") == 0))
+				fail_msg("%s: '%s' vs '%s' got %d", f[0], f[1], f[2], r);
+		}
+		n++;
+	}
+	printf("# filepath-match.tsv: %u cases run\n", n);
+	assert_int_equal(n, 54);
+}
+
+static void test_matches_misc_tsv(void **state)
+{
+	(void)state;
+	_cleanup_strv_free_ char **lines = conformance_lines("dockerignore/matches-misc.tsv");
+	unsigned n = 0;
+
+	for (size_t i = 1; lines[i]; i++) {
+		_cleanup_strv_free_ char **f = conformance_split(lines[i], '\t');
+		_cleanup_strv_free_ char **pats = patterns_from(f, 5);
+		struct berth_error *err = NULL;
+		int r;
+		if (strcmp(f[1], "Matches") == 0) {
+			r = berth_ignore_matches_legacy(pats, f[2], &err);
+		} else {
+			/* New must succeed; each MatchesOrParentMatches fails, every time */
+			_cleanup_(berth_ignore_freep) struct berth_ignore *m = NULL;
+			assert_ok(berth_ignore_new(pats, &m, &err), err);
+			r = berth_ignore_matches(m, f[2], &err);
+			assert_int_equal(r, -EINVAL);
+			assert_non_null(strstr(err->msg, "syntax error in pattern"));
+			berth_error_free(&err);
+			r = berth_ignore_matches(m, f[2], &err);
+		}
+		if (strcmp(f[4], "none") == 0) {
+			assert_ok(r, err);
+			if (r != (strcmp(f[3], "true") == 0))
+				fail_msg("%s: got %d", f[0], r);
+		} else {
+			if (r >= 0)
+				fail_msg("%s: expected an error", f[0]);
+			if (strcmp(f[4], "ErrBadPattern") == 0)
+				assert_non_null(strstr(err->msg, "syntax error in pattern"));
+			berth_error_free(&err);
+		}
+		n++;
+	}
+	printf("# matches-misc.tsv: %u cases run\n", n);
+	assert_int_equal(n, 12);
+}
+
+static void test_new_patterns_tsv(void **state)
+{
+	(void)state;
+	_cleanup_strv_free_ char **lines = conformance_lines("dockerignore/new-patterns.tsv");
+	unsigned n = 0;
+
+	for (size_t i = 1; lines[i]; i++) {
+		_cleanup_strv_free_ char **f = conformance_split(lines[i], '\t');
+		_cleanup_strv_free_ char **pats = patterns_from(f, 4);
+		_cleanup_(berth_ignore_freep) struct berth_ignore *m = NULL;
+		struct berth_error *err = NULL;
+		int r = berth_ignore_new(pats, &m, &err);
+		if (strcmp(f[1], "any") == 0) {
+			if (r >= 0)
+				fail_msg("%s: expected an error", f[0]);
+			berth_error_free(&err);
+		} else {
+			assert_ok(r, err);
+			if (strcmp(f[2], "-") != 0)
+				assert_int_equal(berth_ignore_count(m), strtoul(f[2], NULL, 10));
+			if (strcmp(f[3], "-") != 0)
+				assert_int_equal(berth_ignore_has_exceptions(m),
+						 strcmp(f[3], "true") == 0);
+		}
+		n++;
+	}
+	printf("# new-patterns.tsv: %u cases run\n", n);
+	assert_int_equal(n, 6);
+}
+
+static int match1(char *const *pats, const char *path)
+{
+	_cleanup_(berth_ignore_freep) struct berth_ignore *m = NULL;
+	struct berth_error *err = NULL;
+	assert_ok(berth_ignore_new(pats, &m, &err), err);
+	int r = berth_ignore_matches(m, path, &err);
+	berth_error_free(&err);
+	return r;
+}
+
+/* What the RE2 expression Docker builds makes of the characters it does not escape. */
+static void test_regexp_quirks(void **state)
+{
+	(void)state;
+	char *caret[] = {"^foo", NULL};
+	assert_int_equal(match1(caret, "^foo"), 1); /* no wildcard: compared as text */
+	assert_int_equal(match1(caret, "foo"), 0);
+	char *caret_re[] = {"^fo?", NULL};
+	assert_int_equal(match1(caret_re, "foo"), 1); /* in an expression '^' is an anchor */
+	assert_int_equal(match1(caret_re, "^foo"), 0);
+	char *caret_mid[] = {"a^b?", NULL};
+	assert_int_equal(match1(caret_mid, "a^bc"), 0); /* ... and never holds in the middle */
+	char *star_class[] = {"[*]", NULL};
+	assert_int_equal(match1(star_class, "*"), 0); /* "[[^/]*]": a class of '[', '^', '/' */
+	assert_int_equal(match1(star_class, "[^]"), 1);
+	char *digit[] = {"a\\d", NULL};
+	assert_int_equal(match1(digit, "a5"), 1); /* "\d" reaches RE2 as a digit class */
+	assert_int_equal(match1(digit, "ad"), 0);
+	char *posix[] = {"[[:digit:]]x", NULL};
+	assert_int_equal(match1(posix, "7x"), 1);
+	char *range_ok[] = {"[a-c]*.go", "!b*", NULL};
+	assert_int_equal(match1(range_ok, "abc.go"), 1);
+	assert_int_equal(match1(range_ok, "bcd.go"), 0);
+	char *dstar_mid[] = {"a**b", NULL};
+	assert_int_equal(match1(dstar_mid, "ab"), 1);
+	assert_int_equal(match1(dstar_mid, "a/x/b"), 1);
+	assert_int_equal(match1(dstar_mid, "axb"), 0); /* "(.*\/)?" needs a slash */
+	char *utf[] = {"?.txt", NULL};
+	assert_int_equal(match1(utf, "☺.txt"), 1);
+	char *unsupported[] = {"\\pL", NULL};
+	assert_int_equal(match1(unsupported, "x"), -EINVAL);
+	char *newline[] = {"a/**", NULL};
+	assert_int_equal(match1(newline, "a/b\nc"), 1); /* prefix match, no regexp */
+	char *newline_re[] = {"a*/**", NULL};
+	assert_int_equal(match1(newline_re, "ab/c"), 1);
+	assert_int_equal(match1(newline_re, "ab/c\nd"), 0); /* RE2's '.' stops at '\n' */
+}
+
+static void test_last_match_wins(void **state)
+{
+	(void)state;
+	char *pats[] = {"docs", "!docs/keep", "docs/keep/secret", NULL};
+	assert_int_equal(match1(pats, "docs"), 1);
+	assert_int_equal(match1(pats, "docs/a.md"), 1);
+	assert_int_equal(match1(pats, "docs/keep"), 0);
+	assert_int_equal(match1(pats, "docs/keep/x"), 0);
+	assert_int_equal(match1(pats, "docs/keep/secret"), 1);
+	assert_int_equal(match1(pats, "docs/keep/secret/y"), 1);
+	assert_int_equal(match1(pats, "other"), 0);
+}
+
+static void test_must_descend(void **state)
+{
+	(void)state;
+	_cleanup_(berth_ignore_freep) struct berth_ignore *m = NULL;
+	struct berth_error *err = NULL;
+	char *plain[] = {"node_modules", "build", "!build/keep/me.txt", "!vendor/**", NULL};
+	assert_ok(berth_ignore_new(plain, &m, &err), err);
+	assert_false(berth_ignore_must_descend(m, "node_modules"));
+	assert_true(berth_ignore_must_descend(m, "build"));
+	assert_true(berth_ignore_must_descend(m, "build/keep"));
+	assert_false(berth_ignore_must_descend(m, "build/other"));
+	assert_false(berth_ignore_must_descend(m, "buil"));
+	assert_true(berth_ignore_must_descend(m, "vendor"));
+	berth_ignore_free(TAKE_PTR(m));
+
+	char *none[] = {"a", NULL};
+	assert_ok(berth_ignore_new(none, &m, &err), err);
+	assert_false(berth_ignore_must_descend(m, "a"));
+	berth_ignore_free(TAKE_PTR(m));
+
+	/* an exception with a wildcard may match anywhere: descend everywhere */
+	char *wild[] = {"*", "!**/*.go", NULL};
+	assert_ok(berth_ignore_new(wild, &m, &err), err);
+	assert_true(berth_ignore_must_descend(m, "src"));
+	assert_int_equal(berth_ignore_matches(m, "src", &err), 1);
+	assert_int_equal(berth_ignore_matches(m, "src/main.go", &err), 0);
+	assert_int_equal(berth_ignore_matches(m, "src/main.c", &err), 1);
+}
+
+static void test_patterns_api(void **state)
+{
+	(void)state;
+	_cleanup_(berth_ignore_freep) struct berth_ignore *m = NULL;
+	struct berth_error *err = NULL;
+	char *pats[] = {"  ./a//b/ ", "", "!c/../d", NULL};
+	bool ex;
+	assert_ok(berth_ignore_new(pats, &m, &err), err);
+	assert_int_equal(berth_ignore_count(m), 2);
+	assert_string_equal(berth_ignore_pattern(m, 0, &ex), "a/b");
+	assert_false(ex);
+	/* Go cleans before looking for '!': "!c/.." is one component gone */
+	assert_string_equal(berth_ignore_pattern(m, 1, &ex), "d");
+	assert_false(ex);
+	assert_null(berth_ignore_pattern(m, 2, &ex));
+	char *bad[] = {"a[", NULL};
+	assert_int_equal(berth_ignore_new(bad, &m, &err), -EINVAL);
+	assert_string_equal(err->msg, "syntax error in pattern: 'a['");
+	berth_error_free(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_matches_tsv),	 cmocka_unit_test(test_filepath_match_tsv),
+		cmocka_unit_test(test_matches_misc_tsv), cmocka_unit_test(test_new_patterns_tsv),
+		cmocka_unit_test(test_regexp_quirks),	 cmocka_unit_test(test_last_match_wins),
+		cmocka_unit_test(test_must_descend),	 cmocka_unit_test(test_patterns_api),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
