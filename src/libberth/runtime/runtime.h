@@ -153,7 +153,12 @@ int berth_cgroup_destroy(struct berth_cgroup *cg, struct berth_error **err);
 /* A parsed "512m", "1g", "1024" into bytes (Docker's RAMInBytes). */
 int berth_parse_bytes(const char *s, int64_t *ret, struct berth_error **err);
 
-/* What the runtime executes: a spec and how to wire it. */
+/*
+ * What the runtime executes: a spec and how to wire it. Volume copy-up: for
+ * bind mounts whose options contain "berth.copyup", an empty source
+ * directory is filled with the image's content at the destination before
+ * the mount (Docker's named-volume pre-fill).
+ */
 struct berth_runtime_config {
 	const struct berth_spec *spec;
 	const char *id; /* names the cgroup; 1..64 of [a-zA-Z0-9_.-] */
@@ -166,11 +171,6 @@ struct berth_runtime_config {
 	const char *upperdir, *workdir;
 	int stdio[3]; /* the container's stdin/out/err (ignored with a terminal) */
 	bool init;    /* a built-in init as PID 1 that reaps and forwards */
-		      /*
-	 * Volume copy-up: for bind mounts whose options contain "berth.copyup",
-	 * an empty source directory is filled with the image's content at the
-	 * destination before the mount (Docker's named-volume pre-fill).
-	 */
 };
 
 struct berth_runtime_process {
