@@ -248,7 +248,9 @@ int berth_blob_writer_commit(struct berth_blob_writer *w, const struct berth_dig
 			     struct berth_digest *ret_digest, uint64_t *ret_size,
 			     struct berth_error **err)
 {
+	/* freed (and its temp file removed unless renamed) on every return */
 	_cleanup_(berth_blob_writer_abortp) struct berth_blob_writer *ww = w;
+	(void)ww;
 	struct berth_digest d;
 	char hex[65], want[BERTH_DIGEST_STRLEN + 1], got[BERTH_DIGEST_STRLEN + 1];
 	berth_sha256_final(w->hash, &d);
@@ -962,6 +964,7 @@ static void walk_roots(struct walk *w)
 	if (dfd < 0)
 		return;
 	_cleanup_close_ int lock = lock_file(w->s, "roots.lock", LOCK_SH, NULL);
+	(void)lock; /* held while the roots are read */
 	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return;
