@@ -261,6 +261,8 @@ static void rx_release(struct rx *rx)
 {
 	free(rx->items);
 	free(rx->ranges);
+	free(rx->prefix);
+	free(rx->suffix);
 	*rx = (struct rx){0};
 }
 
