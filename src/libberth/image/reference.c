@@ -74,7 +74,9 @@ static bool valid_label(const char *s, size_t n)
 
 static bool valid_domain(const char *s, size_t n)
 {
-	const char *colon = memchr(s, ':', n);
+	/* the port's colon comes after an IPv6 literal's closing bracket */
+	const char *close = n > 0 && s[0] == '[' ? memchr(s, ']', n) : NULL;
+	const char *colon = close ? memchr(close, ':', n - (size_t)(close - s)) : memchr(s, ':', n);
 	size_t host_len = colon ? (size_t)(colon - s) : n;
 	if (colon) {
 		size_t plen = n - host_len - 1;
@@ -261,7 +263,23 @@ int berth_image_ref_parse(const char *s, struct berth_image_ref *ret, struct ber
 					       "lowercase");
 		}
 	}
-	if (!valid_component(r.path, strlen(r.path)) && !valid_name(r.path)) {
+	/* after the split every path part must be a component ("[1]/k" is not) */
+	bool path_ok = true;
+	for (const char *p = r.path, *q;; p = q + 1) {
+		q = strchr(p, '/');
+		size_t n = q ? (size_t)(q - p) : strlen(p);
+		path_ok = path_ok && valid_component(p, n);
+		if (!q)
+			break;
+	}
+	/* Docker limits the full, normalised name (domain included) */
+	if (strlen(r.domain) + 1 + strlen(r.path) > NAME_MAX_LEN) {
+		berth_image_ref_release(&r);
+		return berth_error_set(err, EINVAL,
+				       "invalid reference format: repository name must not be more "
+				       "than 255 characters");
+	}
+	if (!path_ok) {
 		berth_image_ref_release(&r);
 		return berth_error_set(err, EINVAL, "invalid reference format");
 	}

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Shared between the files of src/libberth/registry; not a public header. */
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "core/buf.h"
+#include "core/digest.h"
+#include "core/error.h"
+#include "registry/registry.h"
+
+#define MEDIA_OCI_MANIFEST    "application/vnd.oci.image.manifest.v1+json"
+#define MEDIA_OCI_INDEX	      "application/vnd.oci.image.index.v1+json"
+#define MEDIA_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define MEDIA_DOCKER_LIST     "application/vnd.docker.distribution.manifest.list.v2+json"
+
+#define MANIFEST_MAX (4u << 20)
+#define CONFIG_MAX   (16u << 20)
+
+/* settings.c */
+const struct berth_registry_settings *registry_settings(void);
+bool registry_is_insecure(const char *domain);
+/* "registry-1.docker.io" for docker.io, else domain itself. */
+const char *registry_api_host(const char *domain);
+
+/* creds.c ------------------------------------------------------------- */
+struct registry_creds {
+	char *username;
+	char *password; /* or an identity token when username is "<token>" */
+};
+void registry_creds_release(struct registry_creds *c);
+/* Looks up credentials for domain; 0 and empty creds when none are stored. */
+int registry_creds_lookup(const char *domain, struct registry_creds *ret, struct berth_error **err);
+/* The path of berth's auth file (owned). */
+char *registry_auth_file_path(void);
+/* Key under "auths" for domain ("https://index.docker.io/v1/" for docker.io). */
+const char *registry_auth_key(const char *domain);
+int registry_creds_store(const char *domain, const char *user, const char *pass,
+			 struct berth_error **err);
+int registry_creds_erase(const char *domain, struct berth_error **err);
+/* base64 (standard alphabet, padded); owned results. */
+char *registry_base64_encode(const void *data, size_t len);
+int registry_base64_decode(const char *s, char **ret, size_t *ret_len);
+
+/* auth.c: WWW-Authenticate -------------------------------------------- */
+struct registry_challenge {
+	char *scheme; /* "bearer", "basic" (lowercased) */
+	char *realm, *service, *scope;
+};
+void registry_challenge_release(struct registry_challenge *c);
+/* Parses the first challenge of a WWW-Authenticate value. */
+int registry_challenge_parse(const char *value, struct registry_challenge *ret,
+			     struct berth_error **err);
+
+/* http.c --------------------------------------------------------------- */
+typedef int (*registry_sink_fn)(void *ctx, const void *data, size_t len, struct berth_error **err);
+
+struct http_request {
+	const char *method; /* "GET", "HEAD", "PUT", "POST", "PATCH" */
+	const char *url;
+	char **headers;		   /* "Name: value" lines (borrowed) */
+	const char *authorization; /* value of Authorization; never logged */
+	/* body: in-memory, or a range of an fd */
+	const void *body;
+	size_t body_len;
+	int body_fd;
+	uint64_t body_off;
+	uint64_t body_fd_len;
+	bool has_body;
+	/* response body: to sink when set (2xx only), else collected up to max_body */
+	registry_sink_fn sink;
+	void *sink_ctx;
+	/* called with the status and Content-Range before the first byte reaches sink */
+	int (*on_start)(void *ctx, long status, const char *content_range,
+			struct berth_error **err);
+	size_t max_body;
+	/* upload progress */
+	struct berth_progress *progress;
+	int progress_item;
+	uint64_t progress_base;
+};
+
+struct http_response {
+	long status;
+	struct berth_buf body;
+	char *www_authenticate;
+	char *location;
+	char *content_type;
+	char *docker_content_digest;
+	char *content_range;
+	int64_t content_length; /* -1 when not given */
+	uint64_t received;	/* bytes handed to the sink */
+};
+void http_response_release(struct http_response *r);
+
+/*
+ * One attempt. A transport error (refused, reset, TLS) is -EIO (ECONNREFUSED
+ * for refused) with a message naming the host; an HTTP status is not an
+ * error here. Sink errors are returned as they are.
+ */
+int http_do(const struct http_request *req, struct http_response *ret, struct berth_error **err);
+/* True when a transport error code is worth another attempt. */
+bool http_error_is_transient(int r);
+
+/* client.c: one registry + repository ---------------------------------- */
+struct token_entry {
+	char *scope;
+	char *token;
+	time_t expires;
+};
+
+struct registry {
+	char *domain;
+	char *host;   /* host[:port] to connect to */
+	char *scheme; /* "https" or "http", decided by the ping */
+	char *repo;
+	bool pinged;
+	struct registry_creds creds;
+	bool creds_loaded;
+	struct registry_challenge challenge; /* from the /v2/ ping */
+	pthread_mutex_t lock;
+	struct token_entry *tokens;
+	size_t n_tokens;
+	unsigned token_fetches; /* for tests */
+	unsigned retries;
+};
+
+int registry_open(const char *domain, const char *repo, struct registry **ret,
+		  struct berth_error **err);
+void registry_free(struct registry *r);
+static inline void registry_freep(struct registry **r)
+{
+	if (*r)
+		registry_free(*r);
+}
+
+/*
+ * Does req against the registry with authentication: the path is relative
+ * to https://host/v2/ (or a full URL from a Location). actions is "pull" or
+ * "pull,push"; mount_from adds a pull scope on another repository. Retries
+ * transport errors and 5xx/429 with backoff; 401 runs the auth flow once.
+ * When resume_sink is used the caller handles partial transfers itself.
+ */
+int registry_request(struct registry *r, const char *actions, const char *mount_from,
+		     struct http_request *req, const char *path, struct http_response *ret,
+		     struct berth_error **err);
+
+/* Error for an unexpected status: the registry's errors[0].message when it sent one. */
+int registry_status_error(const struct http_response *resp, const char *what,
+			  struct berth_error **err);
+
+const char *registry_manifest_accept(void);
+
+int registry_get_manifest(struct registry *r, const char *reference, char **ret, size_t *ret_len,
+			  char **ret_media_type, struct berth_digest *ret_digest,
+			  struct berth_error **err);
+/* 1 present, 0 absent. */
+int registry_blob_exists(struct registry *r, const char *actions, const struct berth_digest *d,
+			 struct berth_error **err);
+/* Small blob into memory, verified. */
+int registry_get_blob_mem(struct registry *r, const struct berth_digest *d, size_t max, char **ret,
+			  size_t *ret_len, struct berth_error **err);
+
+/*
+ * Streams a blob to a resumable writer: on a dropped connection it asks for
+ * the rest with Range (or restarts via reset when the server ignores it).
+ */
+struct blob_target {
+	registry_sink_fn write;
+	int (*reset)(void *ctx, struct berth_error **err);
+	void *ctx;
+	struct berth_progress *progress;
+	int item;
+};
+int registry_get_blob(struct registry *r, const struct berth_digest *d, uint64_t size,
+		      struct blob_target *t, struct berth_error **err);
+
+/* Uploads size bytes of fd as blob d (POST + PUT, PATCH chunks when large). */
+int registry_upload_blob(struct registry *r, const struct berth_digest *d, int fd, uint64_t size,
+			 struct berth_progress *progress, int item, struct berth_error **err);
+/* 1 when mounted, 0 when the registry wants an upload instead. */
+int registry_mount_blob(struct registry *r, const struct berth_digest *d, const char *from,
+			struct berth_error **err);
+int registry_put_manifest(struct registry *r, const char *reference, const char *media_type,
+			  const void *data, size_t len, struct berth_digest *ret,
+			  struct berth_error **err);
+
+/* Parses a platform "os/arch[/variant]"; variant may come back NULL. */
+int registry_platform_parse(const char *s, char **ret_os, char **ret_arch, char **ret_variant,
+			    struct berth_error **err);
+/* Picks the manifest digest for platform out of an index; ENOENT naming the platform. */
+int registry_index_select(const char *index, size_t len, const char *platform,
+			  struct berth_digest *ret, char **ret_media_type,
+			  struct berth_error **err);
+
+/* parallel.c */
+int registry_run_parallel(size_t n, int (*fn)(void *ctx, size_t i, struct berth_error **err),
+			  void *ctx, struct berth_error **err);
+
+/* manifest.c: the parts of an image manifest a transfer needs */
+struct blob_desc {
+	char *media_type;
+	struct berth_digest digest;
+	uint64_t size;
+};
+struct manifest_info {
+	struct blob_desc config;
+	struct blob_desc *layers;
+	size_t n_layers;
+};
+void manifest_info_release(struct manifest_info *m);
+bool media_type_is_index(const char *mt);
+/* Parses an image manifest (OCI or Docker schema2); schema1 and unknown types are EINVAL. */
+int manifest_info_parse(const char *data, size_t len, const char *media_type,
+			struct manifest_info *ret, struct berth_error **err);

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "registry/internal.h"
+#include "store/store.h"
+
+/*
+ * Push: every blob of the image (layers and config) is checked with HEAD,
+ * mounted from the source repository when both live on the same registry,
+ * or uploaded from the store; several at a time. The manifest goes last, so
+ * the registry never serves a tag whose blobs are not all there. Indexes
+ * push each child manifest (by digest) before themselves.
+ */
+
+struct push_ctx {
+	struct registry *r;
+	struct berth_store *store;
+	const char *mount_from; /* repository of the same registry, or NULL */
+	struct blob_desc *blobs;
+	size_t n;
+	struct berth_progress *p;
+};
+
+static int push_blob(void *ctx, size_t i, struct berth_error **err)
+{
+	struct push_ctx *c = ctx;
+	const struct blob_desc *b = &c->blobs[i];
+	char hex[BERTH_DIGEST_STRLEN + 1], id[13];
+	berth_digest_fmt(&b->digest, hex);
+	memcpy(id, hex + 7, 12);
+	id[12] = '\0';
+	int item = berth_progress_start(c->p, id, b->size);
+	int res = registry_blob_exists(c->r, "pull,push", &b->digest, err);
+	if (res < 0)
+		goto fail;
+	if (res > 0) {
+		berth_progress_done(c->p, item, "exists");
+		return 0;
+	}
+	if (c->mount_from) {
+		res = registry_mount_blob(c->r, &b->digest, c->mount_from, err);
+		if (res < 0)
+			goto fail;
+		if (res > 0) {
+			berth_progress_done(c->p, item, "mounted");
+			return 0;
+		}
+	}
+	_cleanup_close_ int fd = -EBADF;
+	uint64_t size = 0;
+	res = berth_store_blob_open(c->store, &b->digest, &fd, &size, err);
+	if (res < 0)
+		goto fail;
+	if (b->size && size != b->size) {
+		res = berth_error_set(err, EBADMSG,
+				      "blob %s has %" PRIu64 " bytes in the store, its descriptor "
+				      "says %" PRIu64,
+				      hex, size, b->size);
+		goto fail;
+	}
+	res = registry_upload_blob(c->r, &b->digest, fd, size, c->p, item, err);
+	if (res < 0)
+		goto fail;
+	berth_progress_done(c->p, item, "pushed");
+	return 0;
+fail:
+	berth_progress_done(c->p, item, "error");
+	return res;
+}
+
+static int push_manifest(struct push_ctx *c, const char *data, size_t len, const char *mt,
+			 const char *reference, struct berth_digest *ret, struct berth_error **err);
+
+/* Pushes the blobs of one image manifest, then the manifest under reference. */
+static int push_image(struct push_ctx *c, const char *data, size_t len, const char *mt,
+		      const char *reference, struct berth_digest *ret, struct berth_error **err)
+{
+	struct manifest_info m = {0};
+	int res = manifest_info_parse(data, len, mt, &m, err);
+	if (res < 0)
+		return res;
+	/* config last among blobs: small, and some registries check layers first */
+	size_t n = m.n_layers + 1;
+	struct blob_desc *blobs = berth_xcalloc(n, sizeof(*blobs));
+	for (size_t i = 0; i < m.n_layers; i++)
+		blobs[i] = m.layers[i];
+	blobs[m.n_layers] = m.config;
+	c->blobs = blobs;
+	c->n = n;
+	res = registry_run_parallel(n, push_blob, c, err);
+	free(blobs);
+	manifest_info_release(&m);
+	if (res < 0)
+		return res;
+	return registry_put_manifest(c->r, reference, mt, data, len, ret, err);
+}
+
+static int push_index(struct push_ctx *c, const char *data, size_t len, const char *mt,
+		      const char *reference, struct berth_digest *ret, struct berth_error **err)
+{
+	_cleanup_json_ json_t *j = NULL;
+	int res = berth_json_parse(data, len, "image index", &j, err);
+	if (res < 0)
+		return res;
+	size_t i;
+	json_t *e;
+	json_array_foreach (json_object_get(j, "manifests"), i, e) {
+		const char *ds = json_string_value(json_object_get(e, "digest"));
+		const char *cmt = json_string_value(json_object_get(e, "mediaType"));
+		struct berth_digest d, got;
+		res = berth_digest_parse(ds ? ds : "", &d, err);
+		if (res < 0)
+			return berth_error_prefix(err, "image index entry %zu", i);
+		_cleanup_free_ char *child = NULL;
+		size_t clen = 0;
+		res = berth_store_blob_read(c->store, &d, MANIFEST_MAX, &child, &clen, err);
+		if (res < 0)
+			return berth_error_prefix(err, "manifest %s of the index", ds);
+		char hex[BERTH_DIGEST_STRLEN + 1];
+		berth_digest_fmt(&d, hex);
+		res = push_manifest(c, child, clen, cmt ? cmt : MEDIA_OCI_MANIFEST, hex, &got, err);
+		if (res < 0)
+			return res;
+	}
+	return registry_put_manifest(c->r, reference, mt, data, len, ret, err);
+}
+
+static int push_manifest(struct push_ctx *c, const char *data, size_t len, const char *mt,
+			 const char *reference, struct berth_digest *ret, struct berth_error **err)
+{
+	if (media_type_is_index(mt))
+		return push_index(c, data, len, mt, reference, ret, err);
+	return push_image(c, data, len, mt, reference, ret, err);
+}
+
+static int do_push(struct berth_store *store, const char *src, const char *dest,
+		   struct berth_progress *p, struct berth_digest *ret_digest,
+		   struct berth_error **err)
+{
+	struct berth_registry_ref sref = {0}, dref = {0};
+	struct berth_store_ref local = {0};
+	_cleanup_(registry_freep) struct registry *r = NULL;
+	_cleanup_free_ char *sname = NULL, *manifest = NULL;
+	size_t len = 0;
+	int res = berth_registry_ref_parse(src, &sref, err);
+	if (res < 0)
+		goto out;
+	res = berth_registry_ref_parse(dest ? dest : src, &dref, err);
+	if (res < 0)
+		goto out;
+	sname = berth_registry_ref_string(&sref);
+	res = berth_store_ref_resolve(store, sname, &local, err);
+	if (res == -ENOENT) {
+		berth_error_free(err);
+		res = berth_error_set(err, ENOENT, "no such image '%s' in the store", src);
+	}
+	if (res < 0)
+		goto out;
+	res = berth_store_blob_read(store, &local.digest, MANIFEST_MAX, &manifest, &len, err);
+	if (res < 0)
+		goto out;
+	res = registry_open(dref.domain, dref.path, &r, err);
+	if (res < 0)
+		goto out;
+	struct push_ctx c = {.r = r, .store = store, .p = p};
+	/* blobs pulled from another repository of the same registry can be mounted */
+	if (strcmp(sref.domain, dref.domain) == 0 && strcmp(sref.path, dref.path) != 0)
+		c.mount_from = sref.path;
+	const char *reference = dref.tag ? dref.tag : dref.digest;
+	res = push_manifest(&c, manifest, len, local.media_type, reference, ret_digest, err);
+out:
+	berth_store_ref_release(&local);
+	berth_registry_ref_release(&sref);
+	berth_registry_ref_release(&dref);
+	return res;
+}
+
+int berth_registry_push(struct berth_store *store, const char *src, const char *dest,
+			struct berth_progress *progress, struct berth_digest *ret_digest,
+			struct berth_error **err)
+{
+	int res = do_push(store, src, dest, progress, ret_digest, err);
+	if (res < 0)
+		return berth_error_prefix(err, "push '%s'", dest ? dest : src);
+	return 0;
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * The distribution-spec client (OCI distribution v1.1 and Docker registry
+ * API v2) over libcurl: references, authentication (anonymous, basic, bearer
+ * tokens cached per scope), credentials (`login`/`logout` files in the
+ * format of ~/.docker/config.json, docker-credential-* helpers), TLS with
+ * per-registry certs.d, and the two transfers, pull into the store and push
+ * from it.
+ *
+ * Credentials never reach an error message, a log line or --debug output.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/digest.h"
+#include "core/error.h"
+#include "core/progress.h"
+
+struct berth_store;
+
+/* Process-wide settings, set once by the CLI before any transfer. */
+struct berth_registry_settings {
+	char **insecure_registries; /* "host[:port]" allowed over plain HTTP (borrowed) */
+	const char *certs_d;	    /* NULL: $BERTH_CERTS_D, else /etc/berth/certs.d */
+	const char *auth_file;	    /* NULL: $BERTH_CONFIG, else ~/.config/berth/auth.json */
+	unsigned parallel;	    /* concurrent blob transfers; 0: 3 */
+	unsigned retries;	    /* attempts per request on a network error; 0: 3 */
+};
+void berth_registry_configure(const struct berth_registry_settings *s);
+
+/*
+ * A parsed reference, split as the registry API needs it: `busybox` is
+ * domain "docker.io", path "library/busybox", tag "latest".
+ */
+struct berth_registry_ref {
+	char *domain; /* as written ("docker.io", "127.0.0.1:5000") */
+	char *path;   /* repository path within the registry */
+	char *tag;    /* NULL when only a digest was given */
+	char *digest; /* "sha256:…" or NULL */
+};
+/* EINVAL with Docker's message for an invalid reference. */
+int berth_registry_ref_parse(const char *s, struct berth_registry_ref *ret,
+			     struct berth_error **err);
+void berth_registry_ref_release(struct berth_registry_ref *r);
+/* "domain/path:tag" (or @digest) in canonical form; owned by the caller. */
+char *berth_registry_ref_string(const struct berth_registry_ref *r);
+
+/* The host's platform, "linux/amd64" or "linux/arm64/v8"…; static storage. */
+const char *berth_registry_host_platform(void);
+
+/*
+ * Pulls ref into store: picks platform ("os/arch[/variant]", NULL: the
+ * host's) from an index, fetches the config and missing layers in parallel
+ * with their digests verified as they stream, then writes the manifest
+ * byte-for-byte and tags it. On success *ret_digest (may be NULL) is the
+ * digest of the image manifest stored. Nothing is tagged on failure, and a
+ * blob that failed verification is never kept.
+ */
+int berth_registry_pull(struct berth_store *store, const char *ref, const char *platform,
+			struct berth_progress *progress, struct berth_digest *ret_digest,
+			struct berth_error **err);
+
+/*
+ * Pushes the local image src (a reference in store) to dest (NULL: src):
+ * blobs the registry has are skipped (HEAD), blobs of another repository of
+ * the same registry are mounted, the rest uploaded in parallel; the
+ * manifest goes last. *ret_digest is the pushed manifest's digest.
+ */
+int berth_registry_push(struct berth_store *store, const char *src, const char *dest,
+			struct berth_progress *progress, struct berth_digest *ret_digest,
+			struct berth_error **err);
+
+/*
+ * A remote image without its layers, for `build --cache-from`: the manifest
+ * (bytes as served, platform already selected) and the config blob, both
+ * verified against their digests.
+ */
+struct berth_registry_image {
+	char *manifest;
+	size_t manifest_len;
+	char *media_type;
+	struct berth_digest manifest_digest;
+	char *config;
+	size_t config_len;
+	struct berth_digest config_digest;
+};
+int berth_registry_fetch_image(const char *ref, const char *platform,
+			       struct berth_registry_image **ret, struct berth_error **err);
+void berth_registry_image_free(struct berth_registry_image *img);
+
+/* Fetches one blob of the repository of ref into store (digest verified). */
+int berth_registry_fetch_blob(struct berth_store *store, const char *ref,
+			      const struct berth_digest *digest, struct berth_progress *progress,
+			      struct berth_error **err);
+
+/* Tags of the repository of ref, sorted as served; a NULL-terminated owned vector. */
+int berth_registry_list_tags(const char *ref, char ***ret, struct berth_error **err);
+
+/*
+ * login: checks username/password against the registry (its /v2/ endpoint,
+ * through the token flow when it asks for one) and stores them in the auth
+ * file (mode 0600, ~/.docker/config.json format) or the credsStore helper
+ * configured there. server is a registry host[:port] (NULL: docker.io).
+ */
+int berth_registry_login(const char *server, const char *username, const char *password,
+			 struct berth_error **err);
+/* Removes the stored credentials of server; ENOENT when there were none. */
+int berth_registry_logout(const char *server, struct berth_error **err);

@@ -1,0 +1,335 @@
+#!/usr/bin/env bats
+# berth pull / push / login / logout against Debian's docker-registry,
+# started per test on 127.0.0.1 (plain HTTP, TLS + htpasswd, bearer tokens).
+load helpers
+source "$BATS_TEST_DIRNAME/../registry/registry.bash"
+
+setup() {
+	common_setup
+	export HOME=$BATS_TEST_TMPDIR/home
+	export BERTH_CONFIG=$HOME/.config/berth/auth.json
+	export DOCKER_CONFIG=$HOME/.docker
+	unset BERTH_CERTS_D REG_CERTS REG_AUTH
+	mkdir -p "$HOME"
+	OCI=$BATS_TEST_TMPDIR/oci
+	MKIMAGE="python3 $BATS_TEST_DIRNAME/../registry/mkimage.py"
+}
+
+teardown() {
+	registry_cleanup
+}
+
+# manifest digest of a tag in the store's index.json
+store_digest() {
+	jq -r --arg n "$1" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $n) | .digest' "$STORE/index.json"
+}
+
+# the config of the image tagged $1 in the store, as JSON
+store_config() {
+	local m
+	m=$(store_digest "$1")
+	local c
+	c=$(jq -r .config.digest "$STORE/blobs/sha256/${m#sha256:}")
+	cat "$STORE/blobs/sha256/${c#sha256:}"
+}
+
+# `berth system check`; until the store's check exists (issue #2), the same
+# checks by hand: every blob hashes to its name, every descriptor reachable
+# from index.json names a blob that exists, no partial writes are left.
+store_check() {
+	run berth system check
+	if [[ "$output" != *"not implemented yet"* ]]; then
+		[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+		return 0
+	fi
+	local f d
+	for f in "$STORE"/blobs/sha256/*; do
+		[[ -e $f ]] || continue
+		[ "$(sha256sum "$f" | cut -d' ' -f1)" = "$(basename "$f")" ] || { echo "bad blob $f"; return 1; }
+	done
+	for d in $(jq -r '.manifests[].digest' "$STORE/index.json"); do
+		f=$STORE/blobs/sha256/${d#sha256:}
+		[ -f "$f" ] || { echo "missing manifest $d"; return 1; }
+		for c in $(jq -r '.config.digest, .layers[].digest' "$f"); do
+			[ -f "$STORE/blobs/sha256/${c#sha256:}" ] || { echo "missing blob $c"; return 1; }
+		done
+	done
+	[ -z "$(ls -A "$STORE/tmp" 2>/dev/null)" ] || { echo "partial writes left in tmp/"; return 1; }
+}
+
+remote_digest() {
+	skopeo inspect $(skopeo_src_args) --format '{{.Digest}}' "docker://$1"
+}
+
+@test "pull what skopeo pushed: digests kept, rootfs correct, store checks clean" {
+	registry_start "$BATS_TEST_TMPDIR/reg" plain
+	want=$($MKIMAGE --out "$OCI" --tag app --rootfs "$(busybox_tar)" --layers 2 --size 100000)
+	skopeo_push "$OCI" app "$REG/test/app:1"
+	run berth pull "$REG/test/app:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Digest: $want"* ]]
+	[ "$(store_digest "$REG/test/app:1")" = "$want" ]
+	# the manifest is stored byte-for-byte: its file hashes to its name
+	[ "sha256:$(sha256sum "$STORE/blobs/sha256/${want#sha256:}" | cut -d' ' -f1)" = "$want" ]
+	umoci unpack --rootless --image "$STORE:$REG/test/app:1" "$BATS_TEST_TMPDIR/bundle" >/dev/null
+	[ -x "$BATS_TEST_TMPDIR/bundle/rootfs/bin/busybox" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/bundle/rootfs/platform")" = linux/amd64 ]
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/bundle/rootfs/data/layer-1")" -eq 100000 ]
+	store_check
+}
+
+@test "a pulled image runs" {
+	registry_start "$BATS_TEST_TMPDIR/reg" plain
+	$MKIMAGE --out "$OCI" --tag app --rootfs "$(busybox_tar)" --layers 1 >/dev/null
+	skopeo_push "$OCI" app "$REG/test/app:1"
+	berth pull -q "$REG/test/app:1"
+	run berth run --rm "$REG/test/app:1" /bin/busybox cat /platform
+	if [[ "$output" == *"not implemented yet"* ]]; then
+		skip "berth run is not implemented yet (issue #5); the rootfs is checked with umoci above"
+	fi
+	[ "$status" -eq 0 ]
+	[ "$output" = linux/amd64 ]
+}
+
+@test "push then pull keeps every digest; skopeo reads what berth pushed" {
+	registry_start "$BATS_TEST_TMPDIR/reg" plain
+	want=$($MKIMAGE --out "$OCI" --tag app --layers 3 --size 50000)
+	skopeo_push "$OCI" app "$REG/src/app:1"
+	berth pull -q "$REG/src/app:1"
+	run berth push "$REG/src/app:1" "$REG/dst/app:2"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"2: digest: $want"* ]]
+	[ "$(remote_digest "$REG/dst/app:2")" = "$want" ]
+	# skopeo verifies every blob it copies against the manifest
+	skopeo copy -q --src-tls-verify=false "docker://$REG/dst/app:2" "oci:$BATS_TEST_TMPDIR/copy:x"
+	# and a fresh store pulls it back to the same digests
+	STORE=$BATS_TEST_TMPDIR/store2
+	berth pull -q "$REG/dst/app:2"
+	[ "$(store_digest "$REG/dst/app:2")" = "$want" ]
+	cmp <(store_config "$REG/dst/app:2") <(STORE=$BATS_TEST_TMPDIR/store store_config "$REG/src/app:1")
+}
+
+@test "push skips blobs the registry has and mounts across repositories" {
+	registry_start "$BATS_TEST_TMPDIR/reg" plain
+	$MKIMAGE --out "$OCI" --tag app --layers 2 >/dev/null
+	skopeo_push "$OCI" app "$REG/src/app:1"
+	berth pull -q "$REG/src/app:1"
+	run berth push --progress plain "$REG/src/app:1"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c ': exists' <<<"$output")" -eq 3 ]
+	run berth push --progress plain "$REG/src/app:1" "$REG/other/app:1"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c ': mounted' <<<"$output")" -eq 3 ]
+	run berth push -q "$REG/src/app:1" "$REG/other/app:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == sha256:* ]]
+}
+
+@test "a multi-arch index pulls the requested platform, the host's by default" {
+	registry_start "$BATS_TEST_TMPDIR/reg" plain
+	$MKIMAGE --out "$OCI" --tag multi --layers 1 --platform linux/amd64 \
+		--platform linux/arm64/v8 --platform linux/s390x >/dev/null
+	skopeo_push "$OCI" multi "$REG/test/multi:1"
+	run berth pull --platform linux/arm64 "$REG/test/multi:1"
+	[ "$status" -eq 0 ]
+	[ "$(store_config "$REG/test/multi:1" | jq -r .architecture)" = arm64 ]
+	berth pull -q "$REG/test/multi:1"
+	host=$(uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/')
+	[ "$(store_config "$REG/test/multi:1" | jq -r .architecture)" = "$host" ]
+	run berth pull --platform windows/amd64 "$REG/test/multi:1"
+	assert_one_error_line "no image for platform 'windows/amd64'"
+}
+
+@test "TLS + basic auth: wrong password is a clear error, login file is 0600, pull/push work" {
+	registry_start "$BATS_TEST_TMPDIR/reg" tls
+	REG_AUTH=1
+	$MKIMAGE --out "$OCI" --tag app --layers 1 >/dev/null
+	skopeo_push "$OCI" app "$REG/test/app:1"
+	run berth pull "$REG/test/app:1"
+	assert_one_error_line "authentication to '$REG' required: run 'berth login $REG'"
+	[ "$status" -eq 1 ]
+	run bash -c "echo wrong | '$BERTH' --root '$STORE' login -u $REG_USER --password-stdin $REG"
+	assert_one_error_line "incorrect username or password"
+	[ "$status" -eq 1 ]
+	[ ! -e "$BERTH_CONFIG" ]
+	run bash -c "printf '%s\n' '$REG_PASS' | '$BERTH' --root '$STORE' login -u $REG_USER --password-stdin $REG"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Login Succeeded"* ]]
+	[ "$(stat -c %a "$BERTH_CONFIG")" = 600 ]
+	[ "$(jq -r --arg r "$REG" '.auths[$r].auth' "$BERTH_CONFIG" | base64 -d)" = "$REG_USER:$REG_PASS" ]
+	run berth --debug pull "$REG/test/app:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"$REG_PASS"* ]]
+	[[ "$output" != *"$(printf '%s' "$REG_USER:$REG_PASS" | base64)"* ]]
+	run berth push "$REG/test/app:1" "$REG/test/copy:1"
+	[ "$status" -eq 0 ]
+	run berth logout "$REG"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r --arg r "$REG" '.auths[$r]' "$BERTH_CONFIG")" = null ]
+	run berth logout "$REG"
+	assert_one_error_line "not logged in to '$REG'"
+}
+
+@test "TLS: a registry whose CA is unknown is refused" {
+	registry_start "$BATS_TEST_TMPDIR/reg" tls
+	export BERTH_CERTS_D=$BATS_TEST_TMPDIR/empty-certs.d
+	run berth pull "127.0.0.1:${REG#*:}/x/y:1"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"TLS connection to '$REG'"* ]]
+}
+
+@test "credentials from ~/.docker/config.json and a docker-credential helper" {
+	registry_start "$BATS_TEST_TMPDIR/reg" tls
+	REG_AUTH=1
+	$MKIMAGE --out "$OCI" --tag app --layers 1 >/dev/null
+	skopeo_push "$OCI" app "$REG/test/app:1"
+	mkdir -p "$DOCKER_CONFIG"
+	printf '{"auths":{"%s":{"auth":"%s"}}}' "$REG" "$(printf '%s' "$REG_USER:$REG_PASS" | base64)" \
+		>"$DOCKER_CONFIG/config.json"
+	run berth pull -q "$REG/test/app:1"
+	[ "$status" -eq 0 ]
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	cat >"$BATS_TEST_TMPDIR/bin/docker-credential-berthtest" <<-SH
+	#!/bin/sh
+	read host
+	[ "\$1" = get ] && [ "\$host" = "$REG" ] && echo '{"Username":"$REG_USER","Secret":"$REG_PASS"}' && exit 0
+	echo "credentials not found in native keychain"; exit 1
+	SH
+	chmod +x "$BATS_TEST_TMPDIR/bin/docker-credential-berthtest"
+	printf '{"credHelpers":{"%s":"berthtest"}}' "$REG" >"$DOCKER_CONFIG/config.json"
+	rm -rf "$STORE"
+	PATH=$BATS_TEST_TMPDIR/bin:$PATH run berth pull -q "$REG/test/app:1"
+	[ "$status" -eq 0 ]
+}
+
+@test "bearer tokens: login, pull, push across repos, tag listing scope" {
+	registry_start "$BATS_TEST_TMPDIR/reg" token
+	REG_AUTH=1
+	want=$($MKIMAGE --out "$OCI" --tag app --layers 2)
+	skopeo_push "$OCI" app "$REG/test/app:1"
+	run berth pull "$REG/test/app:1"
+	assert_one_error_line "authentication to '$REG' required"
+	run bash -c "echo nope | '$BERTH' --root '$STORE' login -u $REG_USER --password-stdin $REG"
+	assert_one_error_line "incorrect username or password"
+	[ "$status" -eq 1 ]
+	printf '%s\n' "$REG_PASS" | berth login -u "$REG_USER" --password-stdin "$REG"
+	run berth pull "$REG/test/app:1"
+	[ "$status" -eq 0 ]
+	run berth push "$REG/test/app:1" "$REG/team/app:2"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"digest: $want"* ]]
+	[ "$(remote_digest "$REG/team/app:2")" = "$want" ]
+	grep -q "repository:team/app:pull,push repository:test/app:pull" "$REG_DIR/tokens.log"
+}
+
+@test "an expired token is refreshed transparently" {
+	# tokens the registry refuses 3 s after issue, while the client is told 300 s
+	registry_start "$BATS_TEST_TMPDIR/reg" token --ttl 3 --report-ttl 300
+	REG_AUTH=1
+	$MKIMAGE --out "$OCI" --tag app --layers 4 >/dev/null
+	skopeo_push "$OCI" app "$REG/test/app:1"
+	want=$(remote_digest "$REG/test/app:1")
+	# a slow link (0.6 s per chunk) makes the pull outlive its first token
+	cutproxy_start "$REG" 999999999 0 0.6
+	printf '%s\n' "$REG_PASS" | berth login -u "$REG_USER" --password-stdin "$PROXY"
+	: >"$REG_DIR/tokens.log"
+	run berth --debug pull --parallel 1 "$PROXY/test/app:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"401, authenticating again"* ]]
+	[ "$(grep -c 'repository:test/app:pull' "$REG_DIR/tokens.log")" -ge 2 ]
+	[ "$(store_digest "$PROXY/test/app:1")" = "$want" ]
+}
+
+@test "registry down: clear error after a bounded retry" {
+	registry_start "$BATS_TEST_TMPDIR/reg" plain
+	registry_stop
+	run berth pull "$REG/test/app:1"
+	assert_one_error_line "registry '$REG' unreachable after 3 attempts"
+	[[ "$output" == *"Connection refused"* || "$output" == *"Couldn't connect"* || "$output" == *"Failed to connect"* ]]
+	[ ! -e "$STORE/index.json" ] || [ "$(jq '.manifests | length' "$STORE/index.json")" -eq 0 ]
+}
+
+@test "a corrupt blob fails the pull and leaves the store clean" {
+	registry_start "$BATS_TEST_TMPDIR/reg" plain
+	$MKIMAGE --out "$OCI" --tag app --layers 2 --size 200000 >/dev/null
+	skopeo_push "$OCI" app "$REG/test/app:1"
+	layer=$(jq -r '.layers[1].digest' "$OCI/blobs/sha256/$(jq -r '.manifests[0].digest' "$OCI/index.json" | cut -d: -f2)")
+	data=$REG_DIR/storage/docker/registry/v2/blobs/sha256/${layer:7:2}/${layer#sha256:}/data
+	[ -f "$data" ]
+	# same size, different bytes
+	printf 'XXXXXXXX' | dd of="$data" bs=1 seek=1000 conv=notrunc status=none
+	run berth pull -q "$REG/test/app:1"
+	assert_one_error_line "blob $layer from '$REG/test/app' does not match its digest: discarded"
+	[ ! -e "$STORE/blobs/sha256/${layer#sha256:}" ]
+	[ -z "$(store_digest "$REG/test/app:1")" ]
+	[ -z "$(ls -A "$STORE/tmp")" ]
+	store_check
+}
+
+@test "a connection cut mid-layer is resumed and the result is correct" {
+	registry_start "$BATS_TEST_TMPDIR/reg" plain
+	$MKIMAGE --out "$OCI" --tag app --layers 1 --size 3000000 >/dev/null
+	skopeo_push "$OCI" app "$REG/test/app:1"
+	want=$(remote_digest "$REG/test/app:1")
+	# two cuts, each after 1 MB of a connection
+	cutproxy_start "$REG" 1000000 2
+	run berth --debug pull "$PROXY/test/app:1"
+	[ "$status" -eq 0 ]
+	[ "$(wc -l <"$PROXY_LOG")" -eq 2 ]
+	[[ "$output" == *"resuming at"* ]]
+	[ "$(store_digest "$PROXY/test/app:1")" = "$want" ]
+	store_check
+}
+
+@test "login prompts for the password without echoing it" {
+	registry_start "$BATS_TEST_TMPDIR/reg" tls
+	run python3 - "$BERTH" "$REG" "$REG_USER" "$REG_PASS" <<-'PY'
+	import os, pty, sys, time
+	berth, reg, user, pw = sys.argv[1:]
+	pid, fd = pty.fork()
+	if pid == 0:
+	    os.execv(berth, [berth, "login", "-u", user, reg])
+	out = b""
+	while b"Password:" not in out:
+	    out += os.read(fd, 1024)
+	os.write(fd, pw.encode() + b"\n")
+	while True:
+	    try:
+	        chunk = os.read(fd, 1024)
+	    except OSError:
+	        break
+	    if not chunk:
+	        break
+	    out += chunk
+	_, status = os.waitpid(pid, 0)
+	sys.stdout.write(out.decode(errors="replace"))
+	sys.exit(os.waitstatus_to_exitcode(status))
+	PY
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Password:"* ]]
+	[[ "$output" == *"Login Succeeded"* ]]
+	[[ "$output" != *"$REG_PASS"* ]]
+	[ "$(stat -c %a "$BERTH_CONFIG")" = 600 ]
+}
+
+@test "plain HTTP is refused for a registry that is not local or listed insecure" {
+	run berth pull --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--insecure-registry"* ]]
+	# a name that resolves nowhere: https only, so the error is about reaching it over TLS
+	run berth pull registry.invalid/x/y:1
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"https://registry.invalid/v2/"* ]]
+	[[ "$output" != *"http://registry.invalid"* ]]
+}
+
+@test "invalid references and usage errors exit 1 with one line" {
+	run berth pull 'Bad/Name'
+	assert_one_error_line "repository name must be lowercase"
+	[ "$status" -eq 1 ]
+	run berth push
+	assert_one_error_line "requires 1 or 2 arguments"
+	[ "$status" -eq 1 ]
+	run berth push 127.0.0.1:1/not/here:1
+	assert_one_error_line "no such image '127.0.0.1:1/not/here:1'"
+}
