@@ -384,6 +384,31 @@ static void test_gc(void **state)
 	assert_int_equal(count_files(f, "blobs/sha256"), 3);
 }
 
+static void test_gc_roots(void **state)
+{
+	/* a manifest held by a gc root keeps its config and layer; dropping the root frees them */
+	struct fixture *f = *state;
+	struct berth_error *err = NULL;
+	struct berth_digest m, plain;
+	struct berth_store_gc_result res;
+	put_image(f, NULL, "cached", &m, NULL);
+	assert_ok(berth_store_blob_put(f->s, "plain", 5, &plain, &err), err);
+	struct berth_store_ref roots[] = {
+		{NULL, "application/vnd.oci.image.manifest.v1+json", m, 0},
+		{NULL, NULL, plain, 5},
+	};
+	assert_int_equal(berth_store_gc_root_set(f->s, "../x", roots, 2, &err), -EINVAL);
+	berth_error_free(&err);
+	assert_ok(berth_store_gc_root_set(f->s, "build-cache", roots, 2, &err), err);
+	assert_ok(berth_store_gc(f->s, NULL, 0, &res, &err), err);
+	assert_int_equal(res.blobs_removed, 0);
+	assert_int_equal(count_files(f, "blobs/sha256"), 4);
+	assert_ok(berth_store_gc_root_remove(f->s, "build-cache", &err), err);
+	assert_ok(berth_store_gc_root_remove(f->s, "build-cache", &err), err);
+	assert_ok(berth_store_gc(f->s, NULL, 0, &res, &err), err);
+	assert_int_equal(res.blobs_removed, 4);
+}
+
 static void problem_cb(void *ctx, const char *msg)
 {
 	berth_buf_addf(ctx, "%s\n", msg);
@@ -458,6 +483,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_tags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gc_roots, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

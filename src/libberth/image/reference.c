@@ -74,7 +74,9 @@ static bool valid_label(const char *s, size_t n)
 
 static bool valid_domain(const char *s, size_t n)
 {
-	const char *colon = memchr(s, ':', n);
+	/* the port's colon comes after an IPv6 literal's closing bracket */
+	const char *close = n > 0 && s[0] == '[' ? memchr(s, ']', n) : NULL;
+	const char *colon = close ? memchr(close, ':', n - (size_t)(close - s)) : memchr(s, ':', n);
 	size_t host_len = colon ? (size_t)(colon - s) : n;
 	if (colon) {
 		size_t plen = n - host_len - 1;

@@ -248,7 +248,9 @@ int berth_blob_writer_commit(struct berth_blob_writer *w, const struct berth_dig
 			     struct berth_digest *ret_digest, uint64_t *ret_size,
 			     struct berth_error **err)
 {
+	/* freed (and its temp file removed unless renamed) on every return */
 	_cleanup_(berth_blob_writer_abortp) struct berth_blob_writer *ww = w;
+	(void)ww;
 	struct berth_digest d;
 	char hex[65], want[BERTH_DIGEST_STRLEN + 1], got[BERTH_DIGEST_STRLEN + 1];
 	berth_sha256_final(w->hash, &d);
@@ -867,6 +869,8 @@ static void walk_descriptor(struct walk *w, json_t *desc, const char *from, bool
 		walk_document(w, &d, name, depth);
 }
 
+static void walk_roots(struct walk *w);
+
 static int walk_index(struct walk *w, struct berth_error **err)
 {
 	_cleanup_json_ json_t *j = NULL;
@@ -887,7 +891,116 @@ static int walk_index(struct walk *w, struct berth_error **err)
 				json_string("application/vnd.oci.image.manifest.v1+json"));
 		walk_descriptor(w, e, from, true, 0);
 	}
+	walk_roots(w);
 	return 0;
+}
+
+/* ---- gc roots other subsystems hold (cache/gc-roots/<owner>) ---- */
+
+static int valid_owner(const char *owner, struct berth_error **err)
+{
+	size_t n = strlen(owner);
+	if (n == 0 || n > 64 || owner[0] == '.')
+		return berth_error_set(err, EINVAL, "invalid gc root owner '%s'", owner);
+	for (const char *p = owner; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+		      *p == '_' || *p == '.'))
+			return berth_error_set(err, EINVAL, "invalid gc root owner '%s'", owner);
+	return 0;
+}
+
+static int roots_dir(struct berth_store *s, bool create, struct berth_error **err)
+{
+	int cache = berth_store_dir_fd(s, "cache");
+	if (create)
+		return open_subdir(cache, "gc-roots", err);
+	int fd = openat(cache, "gc-roots", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return fd;
+}
+
+int berth_store_gc_root_set(struct berth_store *s, const char *owner,
+			    const struct berth_store_ref *roots, size_t n, struct berth_error **err)
+{
+	int r = valid_owner(owner, err);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int dfd = roots_dir(s, true, err);
+	if (dfd < 0)
+		return dfd;
+	_cleanup_buf_ struct berth_buf b = BERTH_BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		char d[BERTH_DIGEST_STRLEN + 1];
+		const char *mt = roots[i].media_type && *roots[i].media_type
+					 ? roots[i].media_type
+					 : "application/octet-stream";
+		berth_buf_addf(&b, "%s %s\n", berth_digest_fmt(&roots[i].digest, d), mt);
+	}
+	/* under the gc lock, so a running collection sees the old or the new roots whole */
+	_cleanup_close_ int lock = lock_file(s, "roots.lock", LOCK_EX, err);
+	if (lock < 0)
+		return lock;
+	return berth_write_file_atomic(dfd, owner, b.buf, b.len, 0644, err);
+}
+
+int berth_store_gc_root_remove(struct berth_store *s, const char *owner, struct berth_error **err)
+{
+	int r = valid_owner(owner, err);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int dfd = roots_dir(s, false, NULL);
+	if (dfd < 0)
+		return 0;
+	if (unlinkat(dfd, owner, 0) < 0 && errno != ENOENT)
+		return berth_error_syscall(err, errno, "remove gc root '%s'", owner);
+	return 0;
+}
+
+/* Marks what every roots file names (a manifest or index is walked). */
+static void walk_roots(struct walk *w)
+{
+	_cleanup_close_ int dfd = roots_dir(w->s, false, NULL);
+	if (dfd < 0)
+		return;
+	_cleanup_close_ int lock = lock_file(w->s, "roots.lock", LOCK_SH, NULL);
+	(void)lock; /* held while the roots are read */
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	_cleanup_closedir_ DIR *dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return;
+	}
+	struct dirent *de;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		_cleanup_free_ char *data = NULL;
+		size_t len;
+		if (berth_read_file_at(dfd, de->d_name, 1u << 20, &data, &len, NULL) < 0)
+			continue;
+		_cleanup_free_ char *from = berth_xasprintf("gc root '%s'", de->d_name);
+		for (char *line = data, *next; line && *line; line = next) {
+			next = strchr(line, '\n');
+			if (next)
+				*next++ = '\0';
+			char *sp = strchr(line, ' ');
+			if (sp)
+				*sp++ = '\0';
+			_cleanup_json_ json_t *desc = json_object();
+			json_object_set_new(desc, "digest", json_string(line));
+			json_object_set_new(desc, "mediaType",
+					    json_string(sp ? sp : "application/octet-stream"));
+			/* a root whose blob is gone is the owner's business, not a problem */
+			struct berth_digest d;
+			if (berth_digest_parse(line, &d, NULL) < 0 ||
+			    !berth_store_blob_exists(w->s, &d))
+				continue;
+			walk_descriptor(w, desc, from, false, 0);
+		}
+	}
 }
 
 typedef int (*blob_fn)(struct berth_store *s, const char *name, const struct berth_digest *d,

@@ -196,6 +196,18 @@ struct berth_store_gc_result {
 int berth_store_gc(struct berth_store *s, const struct berth_digest *extra_roots, size_t n_roots,
 		   struct berth_store_gc_result *ret, struct berth_error **err);
 
+/*
+ * Blobs other subsystems keep alive (the build cache, a pull in progress):
+ * the roots of owner ([a-z0-9._-]+) are replaced by roots[0..n) (digest and
+ * media type; names ignored). Manifests and indexes among them keep what
+ * they refer to alive too. Stored as cache/gc-roots/<owner>.
+ */
+int berth_store_gc_root_set(struct berth_store *s, const char *owner,
+			    const struct berth_store_ref *roots, size_t n,
+			    struct berth_error **err);
+/* Drops owner's roots; no error when it had none. */
+int berth_store_gc_root_remove(struct berth_store *s, const char *owner, struct berth_error **err);
+
 /* Where berth_store_check reports each problem it finds (one line each). */
 struct berth_store_problem_cb {
 	void (*problem)(void *ctx, const char *msg);

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "unit.h"
+
+#include "core/alloc.h"
+#include "core/strv.h"
+#include "dockerfile/dockerfile.h"
+#include "lint/lint.h"
+
+/* Lints text and returns the findings as "LINE RULE" lines. */
+static char *lint_text(const char *text, struct berth_lint_options *o)
+{
+	struct berth_error *err = NULL;
+	_cleanup_dockerfile_ struct berth_dockerfile *df = NULL;
+	assert_ok(berth_dockerfile_parse(text, strlen(text), "Dockerfile", &df, &err), err);
+	_cleanup_lint_report_ struct berth_lint_report *r = NULL;
+	assert_ok(berth_lint_run(df, o, &r, &err), err);
+	char *out = berth_xstrdup("");
+	for (size_t i = 0; i < r->n_findings; i++) {
+		char *n = berth_xasprintf("%s%d %s\n", out, r->findings[i].line,
+					  r->findings[i].rule->id);
+		free(out);
+		out = n;
+	}
+	return out;
+}
+
+static void test_rule_table(void **state)
+{
+	size_t n;
+	const struct berth_lint_rule *rules = berth_lint_rules(&n);
+	assert_true(n >= 25);
+	for (size_t i = 1; i < n; i++)
+		assert_true(strcmp(rules[i - 1].id, rules[i].id) < 0);
+	assert_ptr_equal(berth_lint_rule_find("bl011"), berth_lint_rule_find("chown-after-copy"));
+	assert_null(berth_lint_rule_find("BL999"));
+}
+
+static void test_guide_examples(void **state)
+{
+	struct berth_lint_options o;
+	berth_lint_options_init(&o);
+	/* the guide's Go example: golang:1.1-alpine builder, scratch with USER app */
+	char *f =
+		lint_text("FROM golang:1.1-alpine as builder\n"
+			  "RUN apk update && apk add --no-cache ca-certificates && "
+			  "update-ca-certificates\n"
+			  "RUN adduser -D -g '' app\n"
+			  "WORKDIR $GOPATH/src/path/to/package\n"
+			  "COPY . .\n"
+			  "RUN go build -o /go/bin/binary_name\n"
+			  "\n"
+			  "FROM scratch\n"
+			  "COPY --from=builder /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/\n"
+			  "COPY --from=builder /etc/passwd /etc/passwd\n"
+			  "COPY --from=builder /go/bin/binary_name /go/bin/binary_name\n"
+			  "USER app\n"
+			  "ENTRYPOINT [\"/go/bin/binary_name\"]\n",
+			  &o);
+	assert_string_equal(f, "");
+	free(f);
+	/* "COPY SOME_FILE . / RUN chown app:app SOME_FILE" of the guide */
+	f = lint_text("FROM alpine:3.20\nWORKDIR /srv\nCOPY SOME_FILE .\nRUN chown app:app "
+		      "SOME_FILE\nUSER app\n",
+		      &o);
+	assert_string_equal(f, "4 BL011\n");
+	free(f);
+}
+
+static void test_options(void **state)
+{
+	struct berth_lint_options o;
+	berth_lint_options_init(&o);
+	berth_strv_push(&o.ignore, "no-user");
+	berth_strv_push(&o.severity_overrides, "BL002=error");
+	struct berth_error *err = NULL;
+	const char *text = "FROM alpine:latest\n";
+	_cleanup_dockerfile_ struct berth_dockerfile *df = NULL;
+	assert_ok(berth_dockerfile_parse(text, strlen(text), "Dockerfile", &df, &err), err);
+	_cleanup_lint_report_ struct berth_lint_report *r = NULL;
+	assert_ok(berth_lint_run(df, &o, &r, &err), err);
+	assert_int_equal(r->n_findings, 1);
+	assert_int_equal(r->findings[0].severity, BERTH_LINT_ERROR);
+	assert_true(berth_lint_report_fails(r, BERTH_LINT_ERROR));
+	berth_lint_report_free(TAKE_PTR(r));
+
+	berth_strv_push(&o.ignore, "BL998");
+	assert_int_equal(berth_lint_run(df, &o, &r, &err), -EINVAL);
+	assert_string_equal(err->msg, "unknown rule 'BL998'");
+	berth_error_free(&err);
+	berth_lint_options_release(&o);
+}
+
+static void test_hostile_input(void **state)
+{
+	struct berth_lint_options o;
+	berth_lint_options_init(&o);
+	/* unbalanced quotes, deep $( nesting, odd flags: no crash, sane output */
+	char *f = lint_text("FROM a:1 AS a\nFROM a\nFROM ${X:-b}:latest\nRUN \"unterminated 'x "
+			    "$($($($(\nRUN sh -c 'sh -c \"sh -c \\\"sh -c x\\\"\"'\nCOPY\nADD x\n"
+			    "USER\n",
+			    &o);
+	assert_non_null(f);
+	assert_non_null(strstr(f, "3 BL002"));
+	free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rule_table),
+		cmocka_unit_test(test_guide_examples),
+		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_hostile_input),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
