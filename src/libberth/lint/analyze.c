@@ -542,6 +542,24 @@ static void count_change(struct node *n, void *ud)
 		c->l->n_added++;
 }
 
+struct hidden_ctx {
+	struct tree *final;
+	char **parts;
+	size_t layer;
+	struct berth_analyze_layer *l;
+};
+
+static void count_hidden(struct node *n, void *ud)
+{
+	struct hidden_ctx *c = ud;
+	if (!n->explicit_ || n->is_dir || is_whiteout(n) || n->size <= 0)
+		return;
+	size_t np = node_parts(n, c->parts, MAX_DEPTH);
+	struct node *f = tree_get(c->final, c->parts, np);
+	if (!f || !f->explicit_ || f->layer != c->layer)
+		c->l->hidden += n->size;
+}
+
 struct largest_ctx {
 	struct berth_analyze_file *v;
 	size_t n;
@@ -645,6 +663,13 @@ void berth_analyze_finish(struct berth_analyze_result *a, size_t top_n)
 			free(lc.v[i].path);
 		a->largest = lc.v;
 		a->n_largest = lc.n < top_n ? lc.n : top_n;
+	}
+
+	/* hidden bytes: files of layer i that the final view does not show from layer i */
+	for (size_t i = 0; view.root && i < an->n_trees; i++) {
+		struct hidden_ctx hc = {&view, v.parts, i, &a->layers[i]};
+		walk(an->trees[i].root, false, count_hidden, &hc);
+		a->hidden_bytes += a->layers[i].hidden;
 	}
 
 	node_free(view.root);
@@ -842,6 +867,9 @@ char *berth_analyze_format_text(const struct berth_analyze_result *a, const char
 	berth_buf_addf(&b, "wastedBytes: %lld bytes (", (long long)a->wasted_bytes);
 	add_human(&b, a->wasted_bytes);
 	berth_buf_addf(&b, ")\nuserWastedPercent: %.2f %%\n", a->wasted_user_percent * 100);
+	berth_buf_addf(&b, "hiddenBytes: %lld bytes (", (long long)a->hidden_bytes);
+	add_human(&b, a->hidden_bytes);
+	berth_buf_addstr(&b, ")\n");
 	if (a->n_waste) {
 		berth_buf_addf(&b, "\nInefficient files:\n%5s %10s %6s  %s\n", "COUNT", "WASTED",
 			       "LAYER", "PATH");
@@ -889,6 +917,7 @@ char *berth_analyze_format_json(const struct berth_analyze_result *a, const char
 		json_object_set_new(o, "added", json_integer((json_int_t)l->n_added));
 		json_object_set_new(o, "modified", json_integer((json_int_t)l->n_modified));
 		json_object_set_new(o, "removed", json_integer((json_int_t)l->n_removed));
+		json_object_set_new(o, "hiddenBytes", json_integer(l->hidden));
 		json_array_append_new(layers, o);
 	}
 	json_object_set_new(img, "name", jstr(image ? image : ""));
@@ -897,6 +926,7 @@ char *berth_analyze_format_json(const struct berth_analyze_result *a, const char
 	json_object_set_new(img, "inefficientBytes", json_integer(a->wasted_bytes));
 	json_object_set_new(img, "efficiencyScore", json_real(a->efficiency));
 	json_object_set_new(img, "userWastedPercent", json_real(a->wasted_user_percent));
+	json_object_set_new(img, "hiddenBytes", json_integer(a->hidden_bytes));
 	for (size_t i = 0; i < a->n_waste; i++) {
 		json_t *o = json_object();
 		json_object_set_new(o, "count", json_integer((json_int_t)a->waste[i].count));

@@ -174,6 +174,7 @@ struct berth_analyze_layer {
 	/* regular files, links, … (not directories) against the layers below */
 	size_t n_added, n_modified;
 	size_t n_removed; /* whiteouts */
+	int64_t hidden;	  /* bytes of its files that a higher layer replaced or removed */
 };
 
 struct berth_analyze_waste {
@@ -199,6 +200,12 @@ struct berth_analyze_result {
 	int64_t efficiency_num, efficiency_den; /* efficiency = num / den, 1 when den is 0 */
 	double efficiency;
 	double wasted_user_percent; /* wasted_bytes / user_size_bytes, a ratio; 0 when no user bytes */
+	/*
+	 * berth's own figure, not dive's: bytes of files in the layers that the
+	 * final filesystem does not show (replaced or deleted above), whole
+	 * deleted directories included, which dive's score does not see.
+	 */
+	int64_t hidden_bytes;
 	struct berth_analyze_waste *waste; /* by cumulative size, descending */
 	size_t n_waste;
 	struct berth_analyze_file *largest; /* the largest files of the final view, descending */
