@@ -1,12 +1,76 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * image mount / image umount: an image's root filesystem as a read-only
+ * overlay of its unpacked layers (podman's `image mount`).
+ */
 #include "berth/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/cleanup.h"
+#include "layer/layer.h"
+#include "store/store.h"
+
+static const char mount_usage[] =
+	"Usage:  berth image mount IMAGE [IMAGE...]\n"
+	"\n"
+	"Mount an image's root filesystem read-only and print its path, one line per image.\n"
+	"Layers are unpacked once into the store's layer cache; mounting a mounted image\n"
+	"prints the same path again.\n";
+
+static const char umount_usage[] = "Usage:  berth image umount IMAGE [IMAGE...]\n"
+				   "\n"
+				   "Unmount images mounted by 'berth image mount'.\n";
+
+static int operands(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+{
+	int i = 1;
+	if (i < argc && strcmp(argv[i], "--") == 0)
+		i++;
+	else if (i < argc && argv[i][0] == '-')
+		return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
+	if (i >= argc)
+		return cli_usage_error(cli, err, "requires at least 1 argument");
+	return i;
+}
 
 int cmd_image_mount(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	return cli_not_implemented(cli, 3, err);
+	if (cli_wants_help(argc, argv, mount_usage))
+		return 0;
+	int first = operands(cli, argc, argv, err);
+	if (first < 0)
+		return first;
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	int r = berth_store_open(cli->root, &s, err);
+	if (r < 0)
+		return r;
+	for (int i = first; i < argc; i++) {
+		_cleanup_free_ char *path = NULL;
+		r = berth_layer_image_mount_ref(s, argv[i], &path, err);
+		if (r < 0)
+			return r;
+		printf("%s\n", path);
+	}
+	return 0;
 }
 
 int cmd_image_umount(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	return cli_not_implemented(cli, 3, err);
+	if (cli_wants_help(argc, argv, umount_usage))
+		return 0;
+	int first = operands(cli, argc, argv, err);
+	if (first < 0)
+		return first;
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	int r = berth_store_open(cli->root, &s, err);
+	if (r < 0)
+		return r;
+	for (int i = first; i < argc; i++) {
+		r = berth_layer_image_umount_ref(s, argv[i], err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }

@@ -33,3 +33,40 @@ assert_one_error_line() {
 		[[ "$output" =~ $1 ]] || { echo "expected /$1/, got: $output"; return 1; }
 	fi
 }
+
+# ---- layers (tests/e2e/layer*.bats, bench/layer) ----
+# The layer library's test driver (tests/layer-hostile/layer-tool.c), built beside berth.
+LAYER_TOOL=${LAYER_TOOL:-$(dirname "$BERTH")/../../tests/unit/layer-tool}
+LAYER_SCRIPTS=$BATS_TEST_DIRNAME/../layer-hostile
+layer_tool() { "$LAYER_TOOL" "$@"; }
+
+# Writes a one-manifest OCI image layout at $1 tagged $2 from layer files
+# ($3...: each "path" of a layer blob; gzip/zstd/plain detected). Prints nothing.
+oci_layout_from_layers() {
+	local dir=$1 tag=$2
+	shift 2
+	mkdir -p "$dir/blobs/sha256"
+	echo '{"imageLayoutVersion":"1.0.0"}' >"$dir/oci-layout"
+	local layers="" diffs="" l d mt size
+	for l in "$@"; do
+		d=$(sha256sum "$l" | cut -d' ' -f1)
+		cp "$l" "$dir/blobs/sha256/$d"
+		size=$(stat -c %s "$l")
+		case $(head -c4 "$l" | od -An -tx1 | tr -d ' \n') in
+		1f8b*) mt=application/vnd.oci.image.layer.v1.tar+gzip ;;
+		28b52ffd) mt=application/vnd.oci.image.layer.v1.tar+zstd ;;
+		*) mt=application/vnd.oci.image.layer.v1.tar ;;
+		esac
+		layers+="${layers:+,}{\"mediaType\":\"$mt\",\"digest\":\"sha256:$d\",\"size\":$size}"
+		diffs+="${diffs:+,}\"$(layer_tool diffid "$l")\""
+	done
+	local config="{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[$diffs]}}"
+	local cd
+	cd=$(printf '%s' "$config" | sha256sum | cut -d' ' -f1)
+	printf '%s' "$config" >"$dir/blobs/sha256/$cd"
+	local manifest="{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:$cd\",\"size\":${#config}},\"layers\":[$layers]}"
+	local md
+	md=$(printf '%s' "$manifest" | sha256sum | cut -d' ' -f1)
+	printf '%s' "$manifest" >"$dir/blobs/sha256/$md"
+	echo "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:$md\",\"size\":${#manifest},\"annotations\":{\"org.opencontainers.image.ref.name\":\"$tag\"}}]}" >"$dir/index.json"
+}

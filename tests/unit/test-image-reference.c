@@ -80,6 +80,7 @@ static void test_invalid(void **state)
 	bad("a//b", "invalid reference format");
 	bad("a/", "invalid reference format");
 	bad("a:", "invalid reference format");
+	bad("[1]/k", "invalid reference format"); /* found by fuzzing */
 	bad("a:-x", "invalid reference format");
 	bad("a@sha256:abc", "invalid reference format");
 	bad("a@md5:0123456789abcdef0123456789abcdef",
@@ -92,6 +93,10 @@ static void test_invalid(void **state)
 	char long_name[300];
 	memset(long_name, 'a', 256);
 	long_name[256] = '\0';
+	bad(long_name, "invalid reference format: repository name must not be more than 255 "
+		       "characters");
+	/* the limit counts the normalised name: 240 + "docker.io/library/" is too long */
+	long_name[240] = '\0';
 	bad(long_name, "invalid reference format: repository name must not be more than 255 "
 		       "characters");
 	char long_tag[200] = "a:";

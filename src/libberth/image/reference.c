@@ -263,7 +263,23 @@ int berth_image_ref_parse(const char *s, struct berth_image_ref *ret, struct ber
 					       "lowercase");
 		}
 	}
-	if (!valid_component(r.path, strlen(r.path)) && !valid_name(r.path)) {
+	/* after the split every path part must be a component ("[1]/k" is not) */
+	bool path_ok = true;
+	for (const char *p = r.path, *q;; p = q + 1) {
+		q = strchr(p, '/');
+		size_t n = q ? (size_t)(q - p) : strlen(p);
+		path_ok = path_ok && valid_component(p, n);
+		if (!q)
+			break;
+	}
+	/* Docker limits the full, normalised name (domain included) */
+	if (strlen(r.domain) + 1 + strlen(r.path) > NAME_MAX_LEN) {
+		berth_image_ref_release(&r);
+		return berth_error_set(err, EINVAL,
+				       "invalid reference format: repository name must not be more "
+				       "than 255 characters");
+	}
+	if (!path_ok) {
 		berth_image_ref_release(&r);
 		return berth_error_set(err, EINVAL, "invalid reference format");
 	}

@@ -214,14 +214,9 @@ int berth_layer_stack_prepare(int store_fd, const struct berth_digest *diff_ids,
 	return 0;
 }
 
-struct store_blobs {
-	struct berth_store *s;
-	const struct berth_digest *blobs;
-};
-
-static int open_store_blob(void *ctx, size_t i, struct berth_error **err)
+int layer_open_store_blob(void *ctx, size_t i, struct berth_error **err)
 {
-	struct store_blobs *sb = ctx;
+	struct layer_store_blobs *sb = ctx;
 	int fd = -EBADF;
 	int r = berth_store_blob_open(sb->s, &sb->blobs[i], &fd, NULL, err);
 	return r < 0 ? r : fd;
@@ -231,7 +226,7 @@ int berth_layer_store_stack(struct berth_store *s, const struct berth_digest *di
 			    const struct berth_digest *blobs, size_t n, unsigned flags,
 			    char ***ret_lowerdirs, struct berth_error **err)
 {
-	struct store_blobs sb = {.s = s, .blobs = blobs};
-	return berth_layer_stack_prepare(berth_store_root_fd(s), diff_ids, n, open_store_blob, &sb,
-					 flags, ret_lowerdirs, err);
+	struct layer_store_blobs sb = {.s = s, .blobs = blobs};
+	return berth_layer_stack_prepare(berth_store_root_fd(s), diff_ids, n, layer_open_store_blob,
+					 &sb, flags, ret_lowerdirs, err);
 }

@@ -37,3 +37,11 @@ void layer_decompressor_free(struct layer_decompressor *d);
 int layer_open_subdir(int dir_fd, const char *name, bool create, struct berth_error **err);
 /* The absolute path of fd (from /proc/self/fd), for overlay options. */
 int layer_fd_path(int fd, char **ret, struct berth_error **err);
+
+/* A berth_layer_open_fn over the blobs of a store: ctx is a struct layer_store_blobs. */
+struct berth_store;
+struct layer_store_blobs {
+	struct berth_store *s;
+	const struct berth_digest *blobs;
+};
+int layer_open_store_blob(void *ctx, size_t i, struct berth_error **err);

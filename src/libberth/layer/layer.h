@@ -235,3 +235,13 @@ int berth_layer_image_mount(int store_fd, const struct berth_digest *image_id,
 /* Unmounts and removes layers/mnt/<id-hex>/; ENOENT when it is not mounted. */
 int berth_layer_image_umount(int store_fd, const struct berth_digest *image_id,
 			     struct berth_error **err);
+
+/*
+ * berth_layer_image_mount for an image of the store named as `berth
+ * image mount` takes it (a reference, an image ID or a short ID; resolved
+ * by image/): prints nothing, *ret_path is owned.
+ */
+int berth_layer_image_mount_ref(struct berth_store *s, const char *what, char **ret_path,
+				struct berth_error **err);
+/* Unmounts what berth_layer_image_mount_ref mounted; ENOENT when not mounted. */
+int berth_layer_image_umount_ref(struct berth_store *s, const char *what, struct berth_error **err);
