@@ -1,7 +1,324 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "berth/cli.h"
+#include "container/container.h"
+#include "core/alloc.h"
+#include "core/cleanup.h"
+#include "core/fs.h"
+#include "core/strv.h"
+#include "runtime/runtime.h"
+
+static const char run_usage[] =
+	"Usage: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
+	"       berth run [OPTIONS] --rootfs DIR COMMAND [ARG...]\n\n"
+	"Create and run a new container\n\n"
+	"Options:\n"
+	"      --rootfs DIR          run on an unpacked rootfs directory (left unmodified:\n"
+	"                            the container writes to an overlay upper dir)\n"
+	"  -d, --detach              run in the background and print the container id\n"
+	"  -i, --interactive         keep stdin attached\n"
+	"  -t, --tty                 allocate a pseudo-terminal\n"
+	"  -e, --env K=V|K           set an environment variable (K alone: from ours)\n"
+	"      --env-file FILE       read K=V lines\n"
+	"  -u, --user USER[:GROUP]   name, uid, uid:gid or name:group\n"
+	"  -w, --workdir DIR         working directory inside the container\n"
+	"  -h, --hostname NAME       hostname (default: the short container id)\n"
+	"      --name NAME           container name\n"
+	"      --rm                  remove the container when it exits\n"
+	"      --entrypoint CMD      override the image's ENTRYPOINT ('' clears it)\n"
+	"  -v, --volume SPEC         /host:/ctr[:ro], name:/ctr[:ro] or /ctr\n"
+	"      --mount SPEC          type=bind|volume|tmpfs,source=..,target=..[,readonly]\n"
+	"      --tmpfs PATH[:OPTS]   mount a tmpfs\n"
+	"      --read-only           mount the root filesystem read-only\n"
+	"      --init                run a built-in init as PID 1\n"
+	"      --network host|none   network namespace (default host)\n"
+	"      --cap-add CAP         add a capability\n"
+	"      --cap-drop CAP        drop a capability\n"
+	"      --privileged          all capabilities, no seccomp, no masked paths\n"
+	"      --security-opt OPT    seccomp=unconfined|PROFILE.json, no-new-privileges\n"
+	"  -m, --memory BYTES        memory limit (e.g. 32m)\n"
+	"      --cpus N              CPU quota (e.g. 0.5)\n"
+	"      --pids-limit N        process limit\n"
+	"      --ulimit NAME=S[:H]   resource limit (e.g. nofile=1024:2048)\n"
+	"      --stop-signal SIG     signal to stop the container\n"
+	"      --restart POLICY      no, on-failure[:N], always\n";
+
+enum {
+	OPT_ROOTFS = 256,
+	OPT_ENV_FILE,
+	OPT_NAME,
+	OPT_RM,
+	OPT_ENTRYPOINT,
+	OPT_MOUNT,
+	OPT_TMPFS,
+	OPT_READ_ONLY,
+	OPT_INIT,
+	OPT_NETWORK,
+	OPT_CAP_ADD,
+	OPT_CAP_DROP,
+	OPT_PRIVILEGED,
+	OPT_SECURITY_OPT,
+	OPT_CPUS,
+	OPT_PIDS_LIMIT,
+	OPT_ULIMIT,
+	OPT_STOP_SIGNAL,
+	OPT_RESTART,
+	OPT_HELP,
+};
+
+static int read_env_file(const char *path, char ***env, struct berth_error **err)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	int r = berth_read_file_at(AT_FDCWD, path, 1 << 20, &data, &len, err);
+	if (r < 0)
+		return berth_error_prefix(err, "env file '%s'", path);
+	char *save = NULL;
+	for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		while (*line == ' ' || *line == '\t')
+			line++;
+		size_t n = strlen(line);
+		if (n && line[n - 1] == '\r')
+			line[--n] = '\0';
+		if (!*line || *line == '#')
+			continue;
+		if (strchr(line, '=')) {
+			berth_strv_push(env, line);
+		} else {
+			const char *v = getenv(line);
+			if (v)
+				berth_strv_consume(env, berth_xasprintf("%s=%s", line, v));
+		}
+	}
+	return 0;
+}
+
+static int parse_long(const char *s, long long *ret)
+{
+	char *end = NULL;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
 
 int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	return cli_not_implemented(cli, 5, err);
+	static const struct option opts[] = {
+		{"rootfs", required_argument, NULL, OPT_ROOTFS},
+		{"detach", no_argument, NULL, 'd'},
+		{"interactive", no_argument, NULL, 'i'},
+		{"tty", no_argument, NULL, 't'},
+		{"env", required_argument, NULL, 'e'},
+		{"env-file", required_argument, NULL, OPT_ENV_FILE},
+		{"user", required_argument, NULL, 'u'},
+		{"workdir", required_argument, NULL, 'w'},
+		{"hostname", required_argument, NULL, 'h'},
+		{"name", required_argument, NULL, OPT_NAME},
+		{"rm", no_argument, NULL, OPT_RM},
+		{"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
+		{"volume", required_argument, NULL, 'v'},
+		{"mount", required_argument, NULL, OPT_MOUNT},
+		{"tmpfs", required_argument, NULL, OPT_TMPFS},
+		{"read-only", no_argument, NULL, OPT_READ_ONLY},
+		{"init", no_argument, NULL, OPT_INIT},
+		{"network", required_argument, NULL, OPT_NETWORK},
+		{"net", required_argument, NULL, OPT_NETWORK},
+		{"cap-add", required_argument, NULL, OPT_CAP_ADD},
+		{"cap-drop", required_argument, NULL, OPT_CAP_DROP},
+		{"privileged", no_argument, NULL, OPT_PRIVILEGED},
+		{"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
+		{"memory", required_argument, NULL, 'm'},
+		{"cpus", required_argument, NULL, OPT_CPUS},
+		{"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
+		{"ulimit", required_argument, NULL, OPT_ULIMIT},
+		{"stop-signal", required_argument, NULL, OPT_STOP_SIGNAL},
+		{"restart", required_argument, NULL, OPT_RESTART},
+		{"help", no_argument, NULL, OPT_HELP},
+		{0},
+	};
+	struct berth_run_options o;
+	_cleanup_strv_free_ char **env = NULL, **volumes = NULL, **mounts = NULL, **tmpfs = NULL,
+				 **cap_add = NULL, **cap_drop = NULL, **secopts = NULL,
+				 **ulimits = NULL, **cmd = NULL;
+	_cleanup_error_ struct berth_error *e2 = NULL;
+	int c, r;
+
+	berth_run_options_init(&o);
+	if (cli_wants_help(argc, argv, run_usage))
+		return 0;
+	while ((c = getopt_long(argc, argv, "+dite:u:w:h:v:m:", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ROOTFS:
+			o.rootfs = optarg;
+			break;
+		case 'd':
+			o.detach = true;
+			break;
+		case 'i':
+			o.interactive = true;
+			break;
+		case 't':
+			o.tty = true;
+			break;
+		case 'e':
+			if (strchr(optarg, '=')) {
+				berth_strv_push(&env, optarg);
+			} else {
+				const char *v = getenv(optarg);
+				if (v)
+					berth_strv_consume(&env,
+							   berth_xasprintf("%s=%s", optarg, v));
+			}
+			break;
+		case OPT_ENV_FILE:
+			r = read_env_file(optarg, &env, err);
+			if (r < 0)
+				goto fail;
+			break;
+		case 'u':
+			o.user = optarg;
+			break;
+		case 'w':
+			o.workdir = optarg;
+			break;
+		case 'h':
+			o.hostname = optarg;
+			break;
+		case OPT_NAME:
+			o.name = optarg;
+			break;
+		case OPT_RM:
+			o.rm = true;
+			break;
+		case OPT_ENTRYPOINT:
+			o.entrypoint = optarg;
+			break;
+		case 'v':
+			berth_strv_push(&volumes, optarg);
+			break;
+		case OPT_MOUNT:
+			berth_strv_push(&mounts, optarg);
+			break;
+		case OPT_TMPFS:
+			berth_strv_push(&tmpfs, optarg);
+			break;
+		case OPT_READ_ONLY:
+			o.read_only = true;
+			break;
+		case OPT_INIT:
+			o.init = true;
+			break;
+		case OPT_NETWORK:
+			o.network = optarg;
+			break;
+		case OPT_CAP_ADD:
+			berth_strv_push(&cap_add, optarg);
+			break;
+		case OPT_CAP_DROP:
+			berth_strv_push(&cap_drop, optarg);
+			break;
+		case OPT_PRIVILEGED:
+			o.privileged = true;
+			break;
+		case OPT_SECURITY_OPT:
+			berth_strv_push(&secopts, optarg);
+			break;
+		case 'm':
+			r = berth_parse_bytes(optarg, &o.memory, err);
+			if (r < 0)
+				goto fail;
+			if (o.memory < 6 * 1024 * 1024) {
+				r = cli_usage_error(cli, err,
+						    "minimum memory limit allowed is 6MB");
+				goto fail;
+			}
+			break;
+		case OPT_CPUS: {
+			char *end = NULL;
+			double v = strtod(optarg, &end);
+			if (end == optarg || *end || !(v > 0) || v > 4096) {
+				r = cli_usage_error(cli, err, "invalid --cpus '%s'", optarg);
+				goto fail;
+			}
+			o.nano_cpus = (int64_t)(v * 1e9 + 0.5);
+			break;
+		}
+		case OPT_PIDS_LIMIT: {
+			long long v;
+			if (parse_long(optarg, &v) < 0) {
+				r = cli_usage_error(cli, err, "invalid --pids-limit '%s'", optarg);
+				goto fail;
+			}
+			o.pids_limit = v <= 0 ? -1 : v;
+			break;
+		}
+		case OPT_ULIMIT:
+			berth_strv_push(&ulimits, optarg);
+			break;
+		case OPT_STOP_SIGNAL:
+			o.stop_signal = optarg;
+			break;
+		case OPT_RESTART:
+			o.restart = optarg;
+			break;
+		case OPT_HELP:
+			fputs(run_usage, stdout);
+			return 0;
+		default:
+			r = cli_usage_error(cli, err, "unknown flag");
+			goto fail;
+		}
+	}
+	o.env = env;
+	o.volumes = volumes;
+	o.mounts = mounts;
+	o.tmpfs = tmpfs;
+	o.cap_add = cap_add;
+	o.cap_drop = cap_drop;
+	o.security_opts = secopts;
+	o.ulimits = ulimits;
+	if (!o.rootfs) {
+		if (optind >= argc) {
+			r = cli_usage_error(cli, err, "requires at least 1 argument");
+			goto fail;
+		}
+		r = berth_error_set(err, ENOTSUP,
+				    "running image '%s' needs the image store, which is not merged "
+				    "yet: use --rootfs DIR",
+				    argv[optind]);
+		goto fail;
+	}
+	for (int i = optind; i < argc; i++)
+		berth_strv_push(&cmd, argv[i]);
+	o.cmd = cmd;
+	if (o.tty && !isatty(STDIN_FILENO) && o.interactive) {
+		r = berth_error_set(err, EINVAL, "the input device is not a TTY");
+		goto fail;
+	}
+
+	struct berth_run_result res;
+	r = berth_container_run(cli->root, &o, &res, err);
+	if (r >= 0) {
+		fflush(stdout);
+		return res.exit_code;
+	}
+	if (res.exec_errno) {
+		/* Docker: 127 when the command is not found, 126 when it cannot run */
+		fprintf(stderr, "berth: %s\n", berth_error_msg(*err));
+		return res.exec_errno == ENOENT ? 127 : 126;
+	}
+fail:
+	/* every failure of berth itself in `run` is 125, as Docker's */
+	fprintf(stderr, "berth: %s\n", berth_error_msg(*err));
+	return 125;
 }

@@ -129,8 +129,10 @@ manifest_of() { jq -r '.manifests[0].digest' "$1/index.json" | cut -d: -f2; }
 	berth import -c 'CMD ["sh"]' "$BB" b:1 >/dev/null
 	run berth images
 	[[ "$output" == *"<none>       <none>"* ]]
+	dangling=$(berth images --no-trunc --format json | jq -r 'select(.Tag == "<none>") | .ID')
 	run berth image prune -f
 	[ "$status" -eq 0 ]
+	[[ "$output" == *"deleted: $dangling"* ]]
 	[[ "$output" == *"Total reclaimed space:"* ]]
 	run berth images
 	[[ "$output" != *"<none>"* ]]

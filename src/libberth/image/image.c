@@ -518,10 +518,17 @@ int berth_image_prune(struct berth_store *s, bool all, char ***ret_lines, uint64
 		}
 		if (r < 0)
 			return r;
-		if (!digest_in_index(s, &e->digest))
+		if (!digest_in_index(s, &e->digest)) {
+			/* Docker names the image ID (the config digest); read it before gc */
+			struct berth_digest id = e->digest;
+			struct berth_image *img = NULL;
+			if (load(s, &e->digest, e->media_type, &img, NULL) >= 0) {
+				id = img->id;
+				berth_image_free(img);
+			}
 			berth_strv_consume(
-				&lines,
-				berth_xasprintf("deleted: %s", berth_digest_fmt(&e->digest, dg)));
+				&lines, berth_xasprintf("deleted: %s", berth_digest_fmt(&id, dg)));
+		}
 	}
 	struct berth_store_gc_result res;
 	r = berth_store_gc(s, NULL, 0, &res, err);

@@ -1,0 +1,982 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `run`: options + image config -> runtime spec -> record -> runtime. */
+#include "container/container.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "container/internal.h"
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/cleanup.h"
+#include "core/fs.h"
+#include "core/json.h"
+#include "core/strv.h"
+#include "runtime/runtime.h"
+
+void berth_run_options_init(struct berth_run_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->memory = -1;
+	o->nano_cpus = -1;
+	o->pids_limit = -1;
+	o->network = "host";
+}
+
+char *berth_container_now(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	return berth_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+static int containers_dir(const char *store_root, struct berth_error **err)
+{
+	_cleanup_free_ char *p = berth_xasprintf("%s/containers", store_root);
+	int r = berth_mkdir_p(p, 0700, err);
+	if (r < 0)
+		return r;
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "open '%s'", p);
+	return fd;
+}
+
+/* Reads containers/<id>/state.json; NULL when absent or broken. */
+static json_t *read_state(int cdir, const char *id)
+{
+	_cleanup_free_ char *name = berth_xasprintf("%s/state.json", id);
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	if (berth_read_file_at(cdir, name, 1 << 22, &data, &len, NULL) < 0)
+		return NULL;
+	json_t *j = NULL;
+	if (berth_json_parse(data, len, name, &j, NULL) < 0)
+		return NULL;
+	return j;
+}
+
+static int write_state(int cdir, const char *id, const json_t *state, struct berth_error **err)
+{
+	_cleanup_close_ int fd = openat(cdir, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "open container '%s'", id);
+	_cleanup_free_ char *s = berth_json_dump(state, NULL);
+	return berth_write_file_atomic(fd, "state.json", s, strlen(s), 0600, err);
+}
+
+int berth_container_volume_user(const char *store_root, const char *name, char **ret_container)
+{
+	_cleanup_close_ int cdir = containers_dir(store_root, NULL);
+	if (cdir < 0)
+		return 0;
+	int dup_fd = dup(cdir);
+	if (dup_fd < 0)
+		return 0;
+	_cleanup_closedir_ DIR *d = fdopendir(dup_fd);
+	if (!d) {
+		close(dup_fd);
+		return 0;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		_cleanup_json_ json_t *st = read_state(cdir, de->d_name);
+		json_t *mounts = json_object_get(st, "Mounts");
+		size_t i;
+		json_t *m;
+		json_array_foreach (mounts, i, m) {
+			const char *t = json_string_value(json_object_get(m, "Type"));
+			const char *n = json_string_value(json_object_get(m, "Name"));
+			if (t && n && strcmp(t, "volume") == 0 && strcmp(n, name) == 0) {
+				const char *cn = json_string_value(json_object_get(st, "Name"));
+				*ret_container = berth_xstrdup(cn ? cn : de->d_name);
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+static bool name_is_valid(const char *n)
+{
+	/* Docker: [a-zA-Z0-9][a-zA-Z0-9_.-]+, a leading "/" allowed */
+	if (n[0] == '/')
+		n++;
+	size_t len = strlen(n);
+	if (len < 2 || len > 128)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = n[i];
+		bool alnum =
+			(c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
+			return false;
+	}
+	return true;
+}
+
+static bool name_in_use(int cdir, const char *name)
+{
+	int dup_fd = dup(cdir);
+	if (dup_fd < 0)
+		return false;
+	_cleanup_closedir_ DIR *d = fdopendir(dup_fd);
+	if (!d) {
+		close(dup_fd);
+		return false;
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		_cleanup_json_ json_t *st = read_state(cdir, de->d_name);
+		const char *n = json_string_value(json_object_get(st, "Name"));
+		if (n && strcmp(n, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+static char *random_name(void)
+{
+	static const char *const adj[] = {"brave", "calm",  "eager",  "fancy", "gentle", "happy",
+					  "jolly", "keen",  "lucid",  "merry", "nifty",	 "proud",
+					  "quiet", "sharp", "tender", "vivid"};
+	static const char *const noun[] = {
+		"anchor", "bollard", "buoy",   "cleat",	  "dock", "ferry", "harbor", "hull",
+		"jetty",  "keel",    "marina", "mooring", "pier", "quay",  "rudder", "wharf"};
+	char hex[3];
+	berth_random_hex(hex, 1);
+	unsigned v = (unsigned)strtoul(hex, NULL, 16);
+	return berth_xasprintf("%s_%s", adj[v >> 4], noun[v & 15]);
+}
+
+/* Docker's -e rule: a later K=V replaces an earlier K. */
+static void env_set(char ***env, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
+	for (char **e = *env; e && *e; e++) {
+		if (strncmp(*e, kv, klen) == 0 && ((*e)[klen] == '=' || (*e)[klen] == '\0')) {
+			free(*e);
+			*e = berth_xstrdup(kv);
+			return;
+		}
+	}
+	berth_strv_push(env, kv);
+}
+
+static bool env_has(char *const *env, const char *key)
+{
+	size_t n = strlen(key);
+	BERTH_STRV_FOREACH(e, env)
+	if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
+		return true;
+	return false;
+}
+
+/* Docker's ENTRYPOINT/CMD combination. */
+static int make_args(const struct berth_run_options *o, char ***ret, struct berth_error **err)
+{
+	const struct berth_container_image *img = o->image;
+	char **args = NULL;
+	if (o->entrypoint) {
+		if (*o->entrypoint)
+			berth_strv_push(&args, o->entrypoint);
+		/* an overridden entrypoint drops the image's CMD */
+		BERTH_STRV_FOREACH(c, o->cmd)
+		berth_strv_push(&args, *c);
+	} else {
+		BERTH_STRV_FOREACH(e, img ? img->entrypoint : NULL)
+		berth_strv_push(&args, *e);
+		char *const *cmd = berth_strv_len(o->cmd) ? o->cmd : img ? img->cmd : NULL;
+		BERTH_STRV_FOREACH(c, cmd)
+		berth_strv_push(&args, *c);
+	}
+	if (berth_strv_len(args) == 0)
+		return berth_error_set(err, EINVAL, "no command specified");
+	*ret = args;
+	return 0;
+}
+
+struct mount_req {
+	char *type; /* bind, volume, tmpfs */
+	char *source;
+	char *target;
+	bool ro;
+	bool nocopy;
+	char *tmpfs_opts;
+};
+
+static void mount_req_release(struct mount_req *m)
+{
+	free(m->type);
+	free(m->source);
+	free(m->target);
+	free(m->tmpfs_opts);
+	memset(m, 0, sizeof(*m));
+}
+
+static int clean_target(const char *t, const char *spec, struct berth_error **err)
+{
+	if (t[0] != '/')
+		return berth_error_set(err, EINVAL,
+				       "invalid mount '%s': target '%s' is not absolute", spec, t);
+	if (strcmp(t, "/") == 0)
+		return berth_error_set(err, EINVAL, "invalid mount '%s': cannot mount over '/'",
+				       spec);
+	return 0;
+}
+
+/* -v SRC:DST[:OPTS] | -v DST */
+static int parse_volume_flag(const char *spec, struct mount_req *m, struct berth_error **err)
+{
+	_cleanup_strv_free_ char **parts = NULL;
+	const char *p = spec;
+	while (true) {
+		const char *c = strchrnul(p, ':');
+		berth_strv_consume(&parts, berth_xstrndup(p, (size_t)(c - p)));
+		if (!*c)
+			break;
+		p = c + 1;
+	}
+	size_t n = berth_strv_len(parts);
+	if (n == 0 || n > 3)
+		return berth_error_set(err, EINVAL, "invalid volume specification '%s'", spec);
+	if (n == 1) {
+		m->type = berth_xstrdup("volume");
+		m->target = berth_xstrdup(parts[0]);
+	} else {
+		m->source = berth_xstrdup(parts[0]);
+		m->target = berth_xstrdup(parts[1]);
+		m->type = berth_xstrdup(parts[0][0] == '/' ? "bind" : "volume");
+	}
+	if (n == 3) {
+		char *save = NULL;
+		for (char *o = strtok_r(parts[2], ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+			if (strcmp(o, "ro") == 0)
+				m->ro = true;
+			else if (strcmp(o, "rw") == 0)
+				m->ro = false;
+			else if (strcmp(o, "nocopy") == 0)
+				m->nocopy = true;
+			else if (strcmp(o, "z") == 0 || strcmp(o, "Z") == 0 ||
+				 strcmp(o, "rprivate") == 0 || strcmp(o, "private") == 0)
+				continue;
+			else
+				return berth_error_set(err, EINVAL,
+						       "invalid volume specification '%s': unknown "
+						       "option '%s'",
+						       spec, o);
+		}
+	}
+	if (!*m->target)
+		return berth_error_set(err, EINVAL, "invalid volume specification '%s'", spec);
+	return clean_target(m->target, spec, err);
+}
+
+static bool truthy(const char *v)
+{
+	return !v || strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
+}
+
+/* --mount type=bind|volume|tmpfs,source=..,target=..,readonly,... */
+static int parse_mount_flag(const char *spec, struct mount_req *m, struct berth_error **err)
+{
+	_cleanup_free_ char *copy = berth_xstrdup(spec);
+	struct berth_buf tmpfs = BERTH_BUF_INIT;
+	char *save = NULL;
+	int r = 0;
+	for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *v = strchr(kv, '=');
+		if (v)
+			*v++ = '\0';
+		if (strcmp(kv, "type") == 0 && v) {
+			free(m->type);
+			m->type = berth_xstrdup(v);
+		} else if ((strcmp(kv, "source") == 0 || strcmp(kv, "src") == 0) && v) {
+			free(m->source);
+			m->source = berth_xstrdup(v);
+		} else if ((strcmp(kv, "target") == 0 || strcmp(kv, "destination") == 0 ||
+			    strcmp(kv, "dst") == 0) &&
+			   v) {
+			free(m->target);
+			m->target = berth_xstrdup(v);
+		} else if (strcmp(kv, "readonly") == 0 || strcmp(kv, "ro") == 0) {
+			m->ro = truthy(v);
+		} else if (strcmp(kv, "volume-nocopy") == 0) {
+			m->nocopy = truthy(v);
+		} else if (strcmp(kv, "tmpfs-size") == 0 && v) {
+			int64_t b;
+			r = berth_parse_bytes(v, &b, err);
+			if (r < 0)
+				break;
+			berth_buf_addf(&tmpfs, "%ssize=%" PRId64, tmpfs.len ? "," : "", b);
+		} else if (strcmp(kv, "tmpfs-mode") == 0 && v) {
+			berth_buf_addf(&tmpfs, "%smode=%s", tmpfs.len ? "," : "", v);
+		} else if (strcmp(kv, "bind-propagation") == 0 || strcmp(kv, "consistency") == 0) {
+			continue;
+		} else {
+			r = berth_error_set(err, EINVAL, "invalid mount '%s': unknown key '%s'",
+					    spec, kv);
+			break;
+		}
+	}
+	m->tmpfs_opts = berth_buf_detach(&tmpfs, NULL);
+	if (r < 0)
+		return r;
+	if (!m->type)
+		m->type = berth_xstrdup("volume");
+	if (!m->target)
+		return berth_error_set(err, EINVAL, "invalid mount '%s': target is required", spec);
+	if (strcmp(m->type, "bind") == 0) {
+		if (!m->source || m->source[0] != '/')
+			return berth_error_set(err, EINVAL,
+					       "invalid mount '%s': a bind source must be an "
+					       "absolute host path",
+					       spec);
+		struct stat st;
+		if (stat(m->source, &st) < 0)
+			return berth_error_syscall(err, errno, "bind source path '%s'", m->source);
+	} else if (strcmp(m->type, "tmpfs") == 0) {
+		if (m->source)
+			return berth_error_set(err, EINVAL,
+					       "invalid mount '%s': tmpfs takes no "
+					       "source",
+					       spec);
+	} else if (strcmp(m->type, "volume") != 0) {
+		return berth_error_set(err, EINVAL,
+				       "invalid mount '%s': type '%s' is not one of "
+				       "bind, volume, tmpfs",
+				       spec, m->type);
+	}
+	return clean_target(m->target, spec, err);
+}
+
+/* Docker's capability names may come without the CAP_ prefix, in any case. */
+static char *cap_name(const char *in)
+{
+	_cleanup_free_ char *up = berth_xstrdup(in);
+	for (char *c = up; *c; c++)
+		if (*c >= 'a' && *c <= 'z')
+			*c = (char)(*c - 'a' + 'A');
+	if (strncmp(up, "CAP_", 4) == 0)
+		return TAKE_PTR(up);
+	return berth_xasprintf("CAP_%s", up);
+}
+
+static const char *const all_caps[] = {
+	"CAP_CHOWN",
+	"CAP_DAC_OVERRIDE",
+	"CAP_DAC_READ_SEARCH",
+	"CAP_FOWNER",
+	"CAP_FSETID",
+	"CAP_KILL",
+	"CAP_SETGID",
+	"CAP_SETUID",
+	"CAP_SETPCAP",
+	"CAP_LINUX_IMMUTABLE",
+	"CAP_NET_BIND_SERVICE",
+	"CAP_NET_BROADCAST",
+	"CAP_NET_ADMIN",
+	"CAP_NET_RAW",
+	"CAP_IPC_LOCK",
+	"CAP_IPC_OWNER",
+	"CAP_SYS_MODULE",
+	"CAP_SYS_RAWIO",
+	"CAP_SYS_CHROOT",
+	"CAP_SYS_PTRACE",
+	"CAP_SYS_PACCT",
+	"CAP_SYS_ADMIN",
+	"CAP_SYS_BOOT",
+	"CAP_SYS_NICE",
+	"CAP_SYS_RESOURCE",
+	"CAP_SYS_TIME",
+	"CAP_SYS_TTY_CONFIG",
+	"CAP_MKNOD",
+	"CAP_LEASE",
+	"CAP_AUDIT_WRITE",
+	"CAP_AUDIT_CONTROL",
+	"CAP_SETFCAP",
+	"CAP_MAC_OVERRIDE",
+	"CAP_MAC_ADMIN",
+	"CAP_SYSLOG",
+	"CAP_WAKE_ALARM",
+	"CAP_BLOCK_SUSPEND",
+	"CAP_AUDIT_READ",
+	"CAP_PERFMON",
+	"CAP_BPF",
+	"CAP_CHECKPOINT_RESTORE",
+	NULL,
+};
+
+static int apply_caps(struct berth_spec *spec, const struct berth_run_options *o,
+		      struct berth_error **err)
+{
+	if (o->privileged) {
+		berth_strv_free(spec->capabilities);
+		spec->capabilities = berth_strv_copy((char *const *)all_caps);
+		return 0;
+	}
+	BERTH_STRV_FOREACH(d, o->cap_drop)
+	{
+		_cleanup_free_ char *n = cap_name(*d);
+		if (strcmp(n, "CAP_ALL") == 0) {
+			berth_strv_free(spec->capabilities);
+			spec->capabilities = NULL;
+			continue;
+		}
+		if (!berth_strv_contains((char *const *)all_caps, n))
+			return berth_error_set(err, EINVAL, "unknown capability '%s'", *d);
+		char **kept = NULL;
+		BERTH_STRV_FOREACH(c, spec->capabilities)
+		if (strcmp(*c, n) != 0)
+			berth_strv_push(&kept, *c);
+		berth_strv_free(spec->capabilities);
+		spec->capabilities = kept;
+	}
+	BERTH_STRV_FOREACH(a, o->cap_add)
+	{
+		_cleanup_free_ char *n = cap_name(*a);
+		if (strcmp(n, "CAP_ALL") == 0) {
+			berth_strv_free(spec->capabilities);
+			spec->capabilities = berth_strv_copy((char *const *)all_caps);
+			continue;
+		}
+		if (!berth_strv_contains((char *const *)all_caps, n))
+			return berth_error_set(err, EINVAL, "unknown capability '%s'", *a);
+		if (!berth_strv_contains(spec->capabilities, n))
+			berth_strv_push(&spec->capabilities, n);
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name, *rlimit;
+} ulimit_names[] = {
+	{"core", "RLIMIT_CORE"},	 {"cpu", "RLIMIT_CPU"},
+	{"data", "RLIMIT_DATA"},	 {"fsize", "RLIMIT_FSIZE"},
+	{"locks", "RLIMIT_LOCKS"},	 {"memlock", "RLIMIT_MEMLOCK"},
+	{"msgqueue", "RLIMIT_MSGQUEUE"}, {"nice", "RLIMIT_NICE"},
+	{"nofile", "RLIMIT_NOFILE"},	 {"nproc", "RLIMIT_NPROC"},
+	{"rss", "RLIMIT_RSS"},		 {"rtprio", "RLIMIT_RTPRIO"},
+	{"rttime", "RLIMIT_RTTIME"},	 {"sigpending", "RLIMIT_SIGPENDING"},
+	{"stack", "RLIMIT_STACK"},	 {"as", "RLIMIT_AS"},
+};
+
+static int parse_ulimit(const char *s, struct berth_spec *spec, struct berth_error **err)
+{
+	const char *eq = strchr(s, '=');
+	if (!eq)
+		return berth_error_set(err, EINVAL, "invalid ulimit '%s': want NAME=SOFT[:HARD]",
+				       s);
+	size_t k;
+	for (k = 0; k < ELEMENTSOF(ulimit_names); k++)
+		if (strlen(ulimit_names[k].name) == (size_t)(eq - s) &&
+		    strncmp(ulimit_names[k].name, s, (size_t)(eq - s)) == 0)
+			break;
+	if (k == ELEMENTSOF(ulimit_names))
+		return berth_error_set(err, EINVAL, "invalid ulimit '%s': unknown name", s);
+	char *end = NULL;
+	errno = 0;
+	long long soft = strtoll(eq + 1, &end, 10), hard = soft;
+	if (errno || end == eq + 1 || (*end && *end != ':'))
+		return berth_error_set(err, EINVAL, "invalid ulimit '%s'", s);
+	if (*end == ':') {
+		const char *h = end + 1;
+		hard = strtoll(h, &end, 10);
+		if (errno || end == h || *end)
+			return berth_error_set(err, EINVAL, "invalid ulimit '%s'", s);
+	}
+	if (soft < -1 || hard < -1 || (hard != -1 && (soft == -1 || soft > hard)))
+		return berth_error_set(err, EINVAL, "invalid ulimit '%s': soft above hard", s);
+	spec->rlimits =
+		berth_xreallocarray(spec->rlimits, spec->n_rlimits + 1, sizeof(*spec->rlimits));
+	struct berth_spec_rlimit *l = &spec->rlimits[spec->n_rlimits++];
+	l->type = berth_xstrdup(ulimit_names[k].rlimit);
+	l->soft = soft == -1 ? UINT64_MAX : (uint64_t)soft;
+	l->hard = hard == -1 ? UINT64_MAX : (uint64_t)hard;
+	return 0;
+}
+
+static int write_etc_files(int dfd, const char *hostname, struct berth_error **err)
+{
+	_cleanup_free_ char *hosts = berth_xasprintf("127.0.0.1\tlocalhost\n"
+						     "::1\tlocalhost ip6-localhost ip6-loopback\n"
+						     "127.0.1.1\t%s\n",
+						     hostname);
+	int r = berth_write_file_atomic(dfd, "hosts", hosts, strlen(hosts), 0644, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *hn = berth_xasprintf("%s\n", hostname);
+	r = berth_write_file_atomic(dfd, "hostname", hn, strlen(hn), 0644, err);
+	if (r < 0)
+		return r;
+	/* host networking: the host's resolvers, as Docker copies them */
+	_cleanup_free_ char *resolv = NULL;
+	size_t len = 0;
+	if (berth_read_file_at(AT_FDCWD, "/etc/resolv.conf", 1 << 16, &resolv, &len, NULL) < 0) {
+		free(resolv);
+		resolv = berth_xstrdup("");
+		len = 0;
+	}
+	return berth_write_file_atomic(dfd, "resolv.conf", resolv, len, 0644, err);
+}
+
+struct container {
+	char id[65];
+	char *name;
+	char *dir; /* <store>/containers/<id> */
+	int cdir;  /* <store>/containers */
+	struct berth_spec spec;
+	char **anon_volumes;
+	json_t *mounts; /* state.json "Mounts" */
+};
+
+static void container_release(struct container *c)
+{
+	free(c->name);
+	free(c->dir);
+	if (c->cdir >= 0)
+		close(c->cdir);
+	berth_spec_release(&c->spec);
+	berth_strv_free(c->anon_volumes);
+	if (c->mounts)
+		json_decref(c->mounts);
+}
+
+static int add_volume_mount(const char *store_root, struct container *c, struct mount_req *m,
+			    struct berth_error **err)
+{
+	struct berth_volume v = {0};
+	bool created = false;
+	int r = berth_volume_create(store_root, m->source, &v, &created, err);
+	if (r < 0)
+		return r;
+	if (!m->source)
+		berth_strv_push(&c->anon_volumes, v.name);
+	const char *opts[4] = {"rbind", m->ro ? "ro" : "rw", NULL, NULL};
+	if (!m->nocopy)
+		opts[2] = "berth.copyup";
+	berth_spec_add_mount(&c->spec, m->target, "bind", v.mountpoint, opts);
+	json_array_append_new(c->mounts, json_pack("{s:s, s:s, s:s, s:s, s:b}", "Type", "volume",
+						   "Name", v.name, "Source", v.mountpoint,
+						   "Destination", m->target, "RW", !m->ro));
+	berth_volume_release(&v);
+	return 0;
+}
+
+static int add_mount_req(const char *store_root, struct container *c, struct mount_req *m,
+			 bool create_bind_source, struct berth_error **err)
+{
+	if (strcmp(m->type, "volume") == 0)
+		return add_volume_mount(store_root, c, m, err);
+	if (strcmp(m->type, "tmpfs") == 0) {
+		_cleanup_strv_free_ char **opts = NULL;
+		berth_strv_push(&opts, "nosuid");
+		berth_strv_push(&opts, "nodev");
+		berth_strv_push(&opts, m->ro ? "ro" : "rw");
+		if (m->tmpfs_opts && *m->tmpfs_opts) {
+			char *save = NULL;
+			for (char *o = strtok_r(m->tmpfs_opts, ",", &save); o;
+			     o = strtok_r(NULL, ",", &save))
+				berth_strv_push(&opts, o);
+		}
+		berth_spec_add_mount(&c->spec, m->target, "tmpfs", "tmpfs",
+				     (const char *const *)opts);
+		json_array_append_new(c->mounts,
+				      json_pack("{s:s, s:s, s:s, s:b}", "Type", "tmpfs", "Source",
+						"", "Destination", m->target, "RW", !m->ro));
+		return 0;
+	}
+	struct stat st;
+	if (stat(m->source, &st) < 0) {
+		if (errno != ENOENT || !create_bind_source)
+			return berth_error_syscall(err, errno, "bind source path '%s'", m->source);
+		/* -v creates a missing host directory, as Docker does */
+		int r = berth_mkdir_p(m->source, 0755, err);
+		if (r < 0)
+			return r;
+	}
+	berth_spec_add_mount(&c->spec, m->target, "bind", m->source,
+			     (const char *[]){"rbind", m->ro ? "ro" : "rw", NULL});
+	json_array_append_new(c->mounts,
+			      json_pack("{s:s, s:s, s:s, s:b}", "Type", "bind", "Source", m->source,
+					"Destination", m->target, "RW", !m->ro));
+	return 0;
+}
+
+static bool target_taken(const struct berth_spec *spec, const char *target)
+{
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		if (strcmp(spec->mounts[i].destination, target) == 0)
+			return true;
+	return false;
+}
+
+static int build_spec(const char *store_root, struct container *c,
+		      const struct berth_run_options *o, struct berth_error **err)
+{
+	struct berth_spec *spec = &c->spec;
+	const struct berth_container_image *img = o->image;
+	int r;
+
+	berth_spec_set_defaults(spec);
+	r = make_args(o, &spec->args, err);
+	if (r < 0)
+		return r;
+	spec->hostname = o->hostname ? berth_xstrdup(o->hostname) : berth_xstrndup(c->id, 12);
+	BERTH_STRV_FOREACH(e, img ? img->env : NULL)
+	env_set(&spec->env, *e);
+	if (!env_has(spec->env, "PATH"))
+		env_set(&spec->env,
+			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	_cleanup_free_ char *hn = berth_xasprintf("HOSTNAME=%s", spec->hostname);
+	env_set(&spec->env, hn);
+	if (o->tty)
+		env_set(&spec->env, "TERM=xterm");
+	BERTH_STRV_FOREACH(e, o->env)
+	env_set(&spec->env, *e);
+	const char *wd = o->workdir				? o->workdir
+			 : img && img->workdir && *img->workdir ? img->workdir
+								: "/";
+	if (wd[0] != '/')
+		return berth_error_set(err, EINVAL,
+				       "the working directory '%s' is invalid: it "
+				       "needs to be an absolute path",
+				       wd);
+	spec->cwd = berth_xstrdup(wd);
+	const char *user = o->user ? o->user : img && img->user && *img->user ? img->user : "0";
+	spec->username = berth_xstrdup(user);
+	spec->terminal = o->tty;
+	spec->root_readonly = o->read_only;
+	spec->root_path = berth_xasprintf("%s/merged", c->dir);
+	if (o->network && strcmp(o->network, "none") == 0)
+		spec->namespaces |= BERTH_NS_NETWORK;
+	else if (o->network && strcmp(o->network, "host") != 0)
+		return berth_error_set(err, ENOTSUP,
+				       "network '%s' is not supported yet: use 'host' or 'none'",
+				       o->network);
+	r = apply_caps(spec, o, err);
+	if (r < 0)
+		return r;
+	if (o->privileged) {
+		berth_strv_free(spec->masked_paths);
+		berth_strv_free(spec->readonly_paths);
+		spec->masked_paths = spec->readonly_paths = NULL;
+		json_decref(spec->seccomp);
+		spec->seccomp = NULL;
+	}
+	BERTH_STRV_FOREACH(s, o->security_opts)
+	{
+		const char *v = strchr(*s, '=');
+		if (!v)
+			v = strchr(*s, ':');
+		if (strcmp(*s, "no-new-privileges") == 0 ||
+		    strcmp(*s, "no-new-privileges=true") == 0 ||
+		    strcmp(*s, "no-new-privileges:true") == 0) {
+			spec->no_new_privileges = true;
+		} else if (strncmp(*s, "seccomp", 7) == 0 && v && v == *s + 7) {
+			json_decref(spec->seccomp);
+			spec->seccomp = NULL;
+			if (strcmp(v + 1, "unconfined") != 0) {
+				r = berth_seccomp_load_profile(v + 1, &spec->seccomp, err);
+				if (r < 0)
+					return r;
+			}
+		} else {
+			return berth_error_set(err, EINVAL, "invalid --security-opt '%s'", *s);
+		}
+	}
+	spec->memory_limit = o->memory;
+	if (o->nano_cpus >= 0) {
+		spec->cpu_period = 100000;
+		spec->cpu_quota = o->nano_cpus / 10000;
+		if (spec->cpu_quota < 1000)
+			spec->cpu_quota = 1000;
+	}
+	spec->pids_limit = o->pids_limit;
+	BERTH_STRV_FOREACH(u, o->ulimits)
+	{
+		r = parse_ulimit(*u, spec, err);
+		if (r < 0)
+			return r;
+	}
+
+	/* files of /etc berth provides */
+	static const char *const etc[] = {"hosts", "hostname", "resolv.conf"};
+	for (size_t i = 0; i < ELEMENTSOF(etc); i++) {
+		_cleanup_free_ char *src = berth_xasprintf("%s/%s", c->dir, etc[i]);
+		_cleanup_free_ char *dst = berth_xasprintf("/etc/%s", etc[i]);
+		berth_spec_add_mount(spec, dst, "bind", src,
+				     (const char *[]){"rbind", "rprivate", NULL});
+	}
+	BERTH_STRV_FOREACH(t, o->tmpfs)
+	{
+		_cleanup_(mount_req_release) struct mount_req m = {0};
+		const char *colon = strchr(*t, ':');
+		m.type = berth_xstrdup("tmpfs");
+		m.target = colon ? berth_xstrndup(*t, (size_t)(colon - *t)) : berth_xstrdup(*t);
+		m.tmpfs_opts = berth_xstrdup(colon ? colon + 1 : "noexec");
+		r = clean_target(m.target, *t, err);
+		if (r < 0)
+			return r;
+		r = add_mount_req(store_root, c, &m, false, err);
+		if (r < 0)
+			return r;
+	}
+	BERTH_STRV_FOREACH(v, o->volumes)
+	{
+		_cleanup_(mount_req_release) struct mount_req m = {0};
+		r = parse_volume_flag(*v, &m, err);
+		if (r < 0)
+			return r;
+		r = add_mount_req(store_root, c, &m, true, err);
+		if (r < 0)
+			return r;
+	}
+	BERTH_STRV_FOREACH(v, o->mounts)
+	{
+		_cleanup_(mount_req_release) struct mount_req m = {0};
+		r = parse_mount_flag(*v, &m, err);
+		if (r < 0)
+			return r;
+		r = add_mount_req(store_root, c, &m, false, err);
+		if (r < 0)
+			return r;
+	}
+	/* the image's VOLUMEs not covered by a mount become anonymous volumes */
+	BERTH_STRV_FOREACH(v, img ? img->volumes : NULL)
+	{
+		if (target_taken(spec, *v) || (*v)[0] != '/')
+			continue;
+		struct mount_req m = {.type = berth_xstrdup("volume"), .target = berth_xstrdup(*v)};
+		r = add_mount_req(store_root, c, &m, false, err);
+		mount_req_release(&m);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static json_t *strv_json(char *const *v)
+{
+	json_t *a = json_array();
+	BERTH_STRV_FOREACH(s, v)
+	json_array_append_new(a, json_string(*s));
+	return a;
+}
+
+static json_t *make_state(const struct container *c, const struct berth_run_options *o)
+{
+	_cleanup_free_ char *now = berth_container_now();
+	json_t *st = json_object();
+	json_object_set_new(st, "Id", json_string(c->id));
+	json_object_set_new(st, "Name", json_string(c->name));
+	json_object_set_new(st, "Created", json_string(now));
+	json_object_set_new(st, "Path", json_string(c->spec.args[0]));
+	json_object_set_new(st, "Args", strv_json(c->spec.args + 1));
+	json_object_set_new(st, "Image", json_string(o->image && o->image->id ? o->image->id : ""));
+	json_object_set_new(st, "ImageRef",
+			    json_string(o->image && o->image->ref ? o->image->ref : ""));
+	json_object_set_new(st, "Rootfs", json_string(o->rootfs ? o->rootfs : ""));
+	json_object_set_new(st, "State",
+			    json_pack("{s:s, s:b, s:i, s:i, s:s, s:s}", "Status", "created",
+				      "Running", 0, "Pid", 0, "ExitCode", 0, "StartedAt",
+				      "0001-01-01T00:00:00Z", "FinishedAt",
+				      "0001-01-01T00:00:00Z"));
+	json_t *cfg = json_object();
+	json_object_set_new(cfg, "Hostname", json_string(c->spec.hostname));
+	json_object_set_new(cfg, "User", json_string(c->spec.username ? c->spec.username : ""));
+	json_object_set_new(cfg, "Env", strv_json(c->spec.env));
+	json_object_set_new(cfg, "Cmd", strv_json(c->spec.args));
+	json_object_set_new(cfg, "WorkingDir", json_string(c->spec.cwd));
+	json_object_set_new(cfg, "Tty", json_boolean(o->tty));
+	json_object_set_new(cfg, "OpenStdin", json_boolean(o->interactive));
+	const char *ss = o->stop_signal ? o->stop_signal
+			 : o->image && o->image->stop_signal && *o->image->stop_signal
+				 ? o->image->stop_signal
+				 : "SIGTERM";
+	json_object_set_new(cfg, "StopSignal", json_string(ss));
+	json_object_set_new(st, "Config", cfg);
+	json_object_set_new(st, "HostConfig",
+			    json_pack("{s:b, s:b, s:b, s:s, s:s}", "AutoRemove", o->rm, "Init",
+				      o->init, "ReadonlyRootfs", o->read_only, "NetworkMode",
+				      o->network ? o->network : "host", "RestartPolicy",
+				      o->restart ? o->restart : "no"));
+	json_object_set(st, "Mounts", c->mounts);
+	json_object_set_new(st, "AnonymousVolumes", strv_json(c->anon_volumes));
+	return st;
+}
+
+static int create_container(const char *store_root, const struct berth_run_options *o,
+			    struct container *c, struct berth_error **err)
+{
+	int r;
+	c->cdir = containers_dir(store_root, err);
+	if (c->cdir < 0)
+		return c->cdir;
+	if (o->name) {
+		if (!name_is_valid(o->name))
+			return berth_error_set(err, EINVAL,
+					       "invalid container name '%s': only "
+					       "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+					       o->name);
+		const char *n = o->name[0] == '/' ? o->name + 1 : o->name;
+		if (name_in_use(c->cdir, n))
+			return berth_error_set(err, EEXIST,
+					       "the container name '%s' is already in use", n);
+		c->name = berth_xstrdup(n);
+	} else {
+		for (int i = 0; i < 8 && !c->name; i++) {
+			char *n = random_name();
+			if (name_in_use(c->cdir, n))
+				free(n);
+			else
+				c->name = n;
+		}
+		if (!c->name)
+			c->name = berth_xasprintf("berth_%.12s", c->id);
+	}
+	if (mkdirat(c->cdir, c->id, 0700) < 0)
+		return berth_error_syscall(err, errno, "create container '%s'", c->id);
+	c->dir = berth_xasprintf("%s/containers/%s", store_root, c->id);
+	_cleanup_close_ int dfd = openat(c->cdir, c->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return berth_error_syscall(err, errno, "open container '%s'", c->id);
+	static const char *const dirs[] = {"upper", "work", "merged"};
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+		if (mkdirat(dfd, dirs[i], 0755) < 0)
+			return berth_error_syscall(err, errno, "create '%s/%s'", c->dir, dirs[i]);
+	c->mounts = json_array();
+	r = build_spec(store_root, c, o, err);
+	if (r < 0)
+		return r;
+	r = write_etc_files(dfd, c->spec.hostname, err);
+	if (r < 0)
+		return r;
+	_cleanup_json_ json_t *sj = berth_spec_to_json(&c->spec);
+	_cleanup_free_ char *s = berth_json_dump(sj, NULL);
+	r = berth_write_file_atomic(dfd, "config.json", s, strlen(s), 0600, err);
+	if (r < 0)
+		return r;
+	_cleanup_json_ json_t *st = make_state(c, o);
+	return write_state(c->cdir, c->id, st, err);
+}
+
+/* Removes the record and, as Docker's --rm does, its anonymous volumes. */
+static void remove_container(const char *store_root, struct container *c)
+{
+	if (c->cdir >= 0 && c->id[0])
+		berth_rm_rf_at(c->cdir, c->id, NULL);
+	BERTH_STRV_FOREACH(v, c->anon_volumes)
+	berth_volume_remove(store_root, *v, true, NULL);
+}
+
+static void update_state(struct container *c, const char *status, int pid, int exit_code)
+{
+	_cleanup_json_ json_t *st = read_state(c->cdir, c->id);
+	if (!st)
+		return;
+	json_t *s = json_object_get(st, "State");
+	_cleanup_free_ char *now = berth_container_now();
+	json_object_set_new(s, "Status", json_string(status));
+	json_object_set_new(s, "Running", json_boolean(strcmp(status, "running") == 0));
+	json_object_set_new(s, "Pid", json_integer(pid));
+	json_object_set_new(s, "ExitCode", json_integer(exit_code));
+	json_object_set_new(s, strcmp(status, "running") == 0 ? "StartedAt" : "FinishedAt",
+			    json_string(now));
+	write_state(c->cdir, c->id, st, NULL);
+}
+
+int berth_container_run(const char *store_root, const struct berth_run_options *o,
+			struct berth_run_result *ret, struct berth_error **err)
+{
+	struct container c = {.cdir = -EBADF};
+	_cleanup_free_ char *upper = NULL, *work = NULL;
+	int r;
+
+	berth_spec_init(&c.spec);
+	memset(ret, 0, sizeof(*ret));
+	if (!o->rootfs && !o->image) {
+		container_release(&c);
+		return berth_error_set(err, EINVAL, "no image and no --rootfs given");
+	}
+	if (o->detach) {
+		container_release(&c);
+		return berth_error_set(
+			err, ENOTSUP,
+			"detached containers (-d) are not implemented yet (issue #5)");
+	}
+	berth_random_hex(c.id, 32);
+	memcpy(ret->id, c.id, sizeof(c.id));
+	_cleanup_free_ char *rootfs_abs = NULL;
+	if (o->rootfs) {
+		rootfs_abs = realpath(o->rootfs, NULL);
+		struct stat st;
+		if (!rootfs_abs || stat(rootfs_abs, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			container_release(&c);
+			return berth_error_set(err, ENOENT, "rootfs '%s' is not a directory",
+					       o->rootfs);
+		}
+		/* overlay options are comma and colon separated */
+		if (strpbrk(rootfs_abs, ",:")) {
+			container_release(&c);
+			return berth_error_set(
+				err, EINVAL,
+				"rootfs path '%s' contains ',' or ':', which overlayfs "
+				"cannot take",
+				rootfs_abs);
+		}
+	}
+	r = create_container(store_root, o, &c, err);
+	if (r < 0)
+		goto out_remove;
+
+	char *rootfs_lower[2] = {rootfs_abs, NULL};
+	upper = berth_xasprintf("%s/upper", c.dir);
+	work = berth_xasprintf("%s/work", c.dir);
+	struct berth_runtime_config cfg = {
+		.spec = &c.spec,
+		.id = c.id,
+		.lowerdirs = o->rootfs ? rootfs_lower : o->image->lowerdirs,
+		.upperdir = upper,
+		.workdir = work,
+		.stdio = {o->interactive ? STDIN_FILENO : -1, STDOUT_FILENO, STDERR_FILENO},
+		.init = o->init,
+	};
+	struct berth_runtime_result res = {0};
+	update_state(&c, "running", 0, 0);
+	r = berth_runtime_run(&cfg, &res, err);
+	ret->exit_code = res.exit_code;
+	ret->exec_errno = res.exec_errno;
+	update_state(&c, "exited", 0, r < 0 && !res.exec_errno ? 125 : res.exit_code);
+	if (r < 0 && !res.exec_errno)
+		goto out_remove;
+	if (o->rm)
+		remove_container(store_root, &c);
+	container_release(&c);
+	return r;
+
+out_remove:
+	/* a container that never ran leaves nothing behind */
+	remove_container(store_root, &c);
+	container_release(&c);
+	return r;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * Containers: `run` options + an image config (or a plain rootfs directory)
+ * become an OCI runtime spec, executed by the runtime on an overlay rootfs;
+ * records live in the store's containers/<id>/ (config.json, state.json,
+ * upper/, work/, merged/, hosts, hostname, resolv.conf), named volumes in
+ * volumes/<name>/_data.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/error.h"
+
+/* The image-derived defaults of a container (Docker's image config subset). */
+struct berth_container_image {
+	char **entrypoint; /* NULL when unset */
+	char **cmd;	   /* NULL when unset */
+	char **env;
+	char *workdir;
+	char *user;
+	char *stop_signal;
+	char **volumes;	  /* container paths */
+	char **lowerdirs; /* unpacked layers, top first */
+	char *ref;	  /* the image as the user named it */
+	char *id;	  /* the image id, "sha256:..." */
+};
+
+struct berth_run_options {
+	const char *rootfs; /* --rootfs DIR: run on this directory (overlaid) */
+	const struct berth_container_image *image; /* or the image's config */
+	char **cmd;		/* CMD… after the image, NULL for the image's */
+	const char *entrypoint; /* --entrypoint, NULL unset, "" clears */
+	char **env;		/* K=V, already resolved by the CLI, in order */
+	const char *user, *workdir, *hostname, *name;
+	bool rm, tty, interactive, init, read_only, privileged, detach;
+	const char *network; /* "host" (default) or "none" */
+	char **volumes;	     /* -v specs */
+	char **mounts;	     /* --mount specs */
+	char **tmpfs;	     /* --tmpfs specs */
+	char **cap_add, **cap_drop;
+	char **security_opts;
+	char **ulimits;	    /* "nofile=1024:2048" */
+	int64_t memory;	    /* bytes, -1 none */
+	int64_t nano_cpus;  /* 1e9 per CPU, -1 none */
+	int64_t pids_limit; /* -1 none */
+	const char *stop_signal;
+	const char *restart;  /* "no", "on-failure[:N]", "always" */
+	const char *self_exe; /* the berth binary, for the detached monitor */
+};
+
+void berth_run_options_init(struct berth_run_options *o);
+
+struct berth_run_result {
+	char id[65];
+	int exit_code;	/* foreground: the container's exit code (Docker's rules) */
+	int exec_errno; /* non-zero when the command could not be executed (126/127) */
+};
+
+/*
+ * Creates the container record and runs it in the foreground (signals
+ * forwarded, exit code in ret->exit_code), removing everything afterwards
+ * with o->rm. Returns 0 when the container ran (whatever its exit code) or
+ * -errno when berth failed (ret->exec_errno tells a command not found or not
+ * executable apart).
+ */
+int berth_container_run(const char *store_root, const struct berth_run_options *o,
+			struct berth_run_result *ret, struct berth_error **err);
+
+/* Volumes (volume.c). */
+struct berth_volume {
+	char *name;
+	char *mountpoint; /* host path of its data */
+	char *created;	  /* RFC 3339 */
+};
+void berth_volume_release(struct berth_volume *v);
+/* Creates volume name (a random 64-hex name when NULL); EEXIST is success with created=false. */
+int berth_volume_create(const char *store_root, const char *name, struct berth_volume *ret,
+			bool *ret_created, struct berth_error **err);
+int berth_volume_get(const char *store_root, const char *name, struct berth_volume *ret,
+		     struct berth_error **err);
+/* All volumes, sorted by name; *ret is an array of n entries, owned. */
+int berth_volume_list(const char *store_root, struct berth_volume **ret, size_t *ret_n,
+		      struct berth_error **err);
+/* Removes a volume; EBUSY when a container record uses it (unless force). */
+int berth_volume_remove(const char *store_root, const char *name, bool force,
+			struct berth_error **err);
+/* Removes every volume no container uses; ret_removed lists them (owned strv). */
+int berth_volume_prune(const char *store_root, char ***ret_removed, struct berth_error **err);
+/* True for Docker's volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
+bool berth_volume_name_is_valid(const char *name);
+/* The volume as `volume inspect` prints it (new reference). */
+json_t *berth_volume_to_json(const struct berth_volume *v);

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Named volumes: <store>/volumes/<name>/_data, with a volume.json beside it. */
+#include "container/container.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/cleanup.h"
+#include "core/fs.h"
+#include "core/json.h"
+#include "core/strv.h"
+#include "container/internal.h"
+
+bool berth_volume_name_is_valid(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 255)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		bool alnum =
+			(c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
+			return false;
+	}
+	return true;
+}
+
+void berth_volume_release(struct berth_volume *v)
+{
+	free(v->name);
+	free(v->mountpoint);
+	free(v->created);
+	memset(v, 0, sizeof(*v));
+}
+
+static int volumes_dir(const char *store_root, struct berth_error **err)
+{
+	_cleanup_free_ char *p = berth_xasprintf("%s/volumes", store_root);
+	int r = berth_mkdir_p(p, 0700, err);
+	if (r < 0)
+		return r;
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "open '%s'", p);
+	return fd;
+}
+
+int berth_volume_get(const char *store_root, const char *name, struct berth_volume *ret,
+		     struct berth_error **err)
+{
+	if (!berth_volume_name_is_valid(name))
+		return berth_error_set(err, EINVAL, "invalid volume name '%s'", name);
+	_cleanup_close_ int dfd = volumes_dir(store_root, err);
+	if (dfd < 0)
+		return dfd;
+	_cleanup_free_ char *meta = berth_xasprintf("%s/volume.json", name);
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	int r = berth_read_file_at(dfd, meta, 1 << 16, &data, &len, NULL);
+	if (r < 0)
+		return berth_error_set(err, ENOENT, "no such volume: '%s'", name);
+	_cleanup_json_ json_t *j = NULL;
+	r = berth_json_parse(data, len, meta, &j, err);
+	if (r < 0)
+		return r;
+	const char *created = "";
+	berth_json_get_string(j, "CreatedAt", false, &created, NULL);
+	ret->name = berth_xstrdup(name);
+	ret->mountpoint = berth_xasprintf("%s/volumes/%s/_data", store_root, name);
+	ret->created = berth_xstrdup(created);
+	return 0;
+}
+
+int berth_volume_create(const char *store_root, const char *name, struct berth_volume *ret,
+			bool *ret_created, struct berth_error **err)
+{
+	char rnd[65];
+	if (!name) {
+		berth_random_hex(rnd, 32);
+		name = rnd;
+	}
+	if (!berth_volume_name_is_valid(name))
+		return berth_error_set(err, EINVAL,
+				       "invalid volume name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] "
+				       "are allowed",
+				       name);
+	_cleanup_close_ int dfd = volumes_dir(store_root, err);
+	if (dfd < 0)
+		return dfd;
+	if (mkdirat(dfd, name, 0700) < 0) {
+		if (errno != EEXIST)
+			return berth_error_syscall(err, errno, "create volume '%s'", name);
+		if (ret_created)
+			*ret_created = false;
+		return berth_volume_get(store_root, name, ret, err);
+	}
+	_cleanup_free_ char *data_dir = berth_xasprintf("%s/_data", name);
+	if (mkdirat(dfd, data_dir, 0755) < 0 && errno != EEXIST)
+		return berth_error_syscall(err, errno, "create volume '%s'", name);
+	_cleanup_free_ char *now = berth_container_now();
+	_cleanup_json_ json_t *j =
+		json_pack("{s:s, s:s, s:s}", "Name", name, "Driver", "local", "CreatedAt", now);
+	_cleanup_free_ char *s = berth_json_dump(j, NULL);
+	_cleanup_close_ int vfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (vfd < 0)
+		return berth_error_syscall(err, errno, "open volume '%s'", name);
+	int r = berth_write_file_atomic(vfd, "volume.json", s, strlen(s), 0644, err);
+	if (r < 0)
+		return r;
+	if (ret_created)
+		*ret_created = true;
+	return berth_volume_get(store_root, name, ret, err);
+}
+
+static int cmp_vol(const void *a, const void *b)
+{
+	return strcmp(((const struct berth_volume *)a)->name,
+		      ((const struct berth_volume *)b)->name);
+}
+
+int berth_volume_list(const char *store_root, struct berth_volume **ret, size_t *ret_n,
+		      struct berth_error **err)
+{
+	int dfd = volumes_dir(store_root, err);
+	if (dfd < 0)
+		return dfd;
+	_cleanup_closedir_ DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return berth_error_syscall(err, errno, "read volumes");
+	}
+	struct berth_volume *v = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		struct berth_volume one = {0};
+		if (berth_volume_get(store_root, de->d_name, &one, NULL) < 0)
+			continue;
+		v = berth_xreallocarray(v, n + 1, sizeof(*v));
+		v[n++] = one;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_vol);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int berth_volume_remove(const char *store_root, const char *name, bool force,
+			struct berth_error **err)
+{
+	struct berth_volume v = {0};
+	int r = berth_volume_get(store_root, name, &v, err);
+	if (r < 0)
+		return r;
+	berth_volume_release(&v);
+	if (!force) {
+		_cleanup_free_ char *user = NULL;
+		if (berth_container_volume_user(store_root, name, &user) > 0)
+			return berth_error_set(err, EBUSY,
+					       "remove volume '%s': volume is in use by container "
+					       "'%s'",
+					       name, user);
+	}
+	_cleanup_close_ int dfd = volumes_dir(store_root, err);
+	if (dfd < 0)
+		return dfd;
+	r = berth_rm_rf_at(dfd, name, err);
+	if (r < 0)
+		return berth_error_prefix(err, "remove volume '%s'", name);
+	return 0;
+}
+
+int berth_volume_prune(const char *store_root, char ***ret_removed, struct berth_error **err)
+{
+	struct berth_volume *v = NULL;
+	size_t n = 0;
+	int r = berth_volume_list(store_root, &v, &n, err);
+	if (r < 0)
+		return r;
+	char **removed = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (r >= 0 && berth_volume_remove(store_root, v[i].name, false, NULL) >= 0)
+			berth_strv_push(&removed, v[i].name);
+		berth_volume_release(&v[i]);
+	}
+	free(v);
+	*ret_removed = removed;
+	return 0;
+}
+
+json_t *berth_volume_to_json(const struct berth_volume *v)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:{}, s:s, s:{}}", "CreatedAt", v->created, "Driver",
+			 "local", "Mountpoint", v->mountpoint, "Name", v->name, "Labels", "Scope",
+			 "local", "Options");
+}

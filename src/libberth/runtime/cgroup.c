@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Cgroups v1, v2 and the hybrid layout (v1 controllers beside an empty v2
+ * hierarchy), detected at run time from what /sys/fs/cgroup is.
+ */
+#include "runtime/runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/cleanup.h"
+#include "core/fs.h"
+#include "core/strv.h"
+
+#define CGROUP_ROOT "/sys/fs/cgroup"
+
+/* The v1 hierarchies berth puts a container in: limits, accounting, and freezing. */
+static const char *const v1_controllers[] = {"memory", "pids", "cpu", "cpuacct", "freezer"};
+
+const char *berth_cgroup_layout_name(enum berth_cgroup_layout l)
+{
+	switch (l) {
+	case BERTH_CGROUP_V1:
+		return "v1";
+	case BERTH_CGROUP_HYBRID:
+		return "hybrid";
+	case BERTH_CGROUP_V2:
+		return "v2";
+	}
+	return "unknown";
+}
+
+int berth_cgroup_detect(enum berth_cgroup_layout *ret, struct berth_error **err)
+{
+	struct statfs fs;
+	if (statfs(CGROUP_ROOT, &fs) < 0)
+		return berth_error_syscall(err, errno, "statfs '%s'", CGROUP_ROOT);
+	if (fs.f_type == CGROUP2_SUPER_MAGIC) {
+		*ret = BERTH_CGROUP_V2;
+		return 0;
+	}
+	if (fs.f_type != TMPFS_MAGIC)
+		return berth_error_set(err, ENOTSUP,
+				       "'%s' is neither cgroup2 nor a tmpfs of v1 "
+				       "hierarchies",
+				       CGROUP_ROOT);
+	if (statfs(CGROUP_ROOT "/unified", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC)
+		*ret = BERTH_CGROUP_HYBRID;
+	else
+		*ret = BERTH_CGROUP_V1;
+	return 0;
+}
+
+/* The caller's own cgroup path in a v1 hierarchy ("memory"), from /proc/self/cgroup. */
+static char *own_path(const char *controller)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	if (berth_read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 20, &data, &len, NULL) < 0)
+		return berth_xstrdup("/");
+	char *save = NULL;
+	for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':');
+		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (!c2)
+			continue;
+		*c2 = '\0';
+		/* the controller list may be "cpu,cpuacct" */
+		char *list = c1 + 1, *s2 = NULL;
+		for (char *c = strtok_r(list, ",", &s2); c; c = strtok_r(NULL, ",", &s2))
+			if (strcmp(c, controller) == 0)
+				return berth_xstrdup(c2 + 1);
+	}
+	return berth_xstrdup("/");
+}
+
+static int write_file(const char *dir, const char *file, const char *value,
+		      struct berth_error **err)
+{
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return berth_error_syscall(err, errno, "open cgroup '%s'", dir);
+	_cleanup_close_ int fd = openat(dfd, file, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "open '%s/%s'", dir, file);
+	if (write(fd, value, strlen(value)) < 0)
+		return berth_error_syscall(err, errno, "write '%s' to '%s/%s'", value, dir, file);
+	return 0;
+}
+
+static int set_limits_v1(const char *ctrl, const char *dir, const struct berth_spec *spec,
+			 struct berth_error **err)
+{
+	char buf[64];
+	int r = 0;
+	if (strcmp(ctrl, "memory") == 0 && spec->memory_limit >= 0) {
+		snprintf(buf, sizeof(buf), "%" PRId64, spec->memory_limit);
+		r = write_file(dir, "memory.limit_in_bytes", buf, err);
+		if (r < 0)
+			return r;
+		/* swap is no escape from the limit (Docker: --memory-swap defaults to 2x; we say so) */
+		if (faccessat(AT_FDCWD, dir, F_OK, 0) == 0)
+			(void)write_file(dir, "memory.memsw.limit_in_bytes", buf, NULL);
+	}
+	if (strcmp(ctrl, "pids") == 0 && spec->pids_limit >= 0) {
+		snprintf(buf, sizeof(buf), "%" PRId64, spec->pids_limit);
+		r = write_file(dir, "pids.max", buf, err);
+	}
+	if (strcmp(ctrl, "cpu") == 0 && spec->cpu_quota >= 0) {
+		snprintf(buf, sizeof(buf), "%" PRIu64, spec->cpu_period);
+		r = write_file(dir, "cpu.cfs_period_us", buf, err);
+		if (r < 0)
+			return r;
+		snprintf(buf, sizeof(buf), "%" PRId64, spec->cpu_quota);
+		r = write_file(dir, "cpu.cfs_quota_us", buf, err);
+	}
+	return r;
+}
+
+static int set_limits_v2(const char *dir, const struct berth_spec *spec, struct berth_error **err)
+{
+	char buf[64];
+	int r;
+	if (spec->memory_limit >= 0) {
+		snprintf(buf, sizeof(buf), "%" PRId64, spec->memory_limit);
+		r = write_file(dir, "memory.max", buf, err);
+		if (r < 0)
+			return r;
+		(void)write_file(dir, "memory.swap.max", "0", NULL);
+	}
+	if (spec->pids_limit >= 0) {
+		snprintf(buf, sizeof(buf), "%" PRId64, spec->pids_limit);
+		r = write_file(dir, "pids.max", buf, err);
+		if (r < 0)
+			return r;
+	}
+	if (spec->cpu_quota >= 0) {
+		snprintf(buf, sizeof(buf), "%" PRId64 " %" PRIu64, spec->cpu_quota,
+			 spec->cpu_period);
+		r = write_file(dir, "cpu.max", buf, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static bool wants_limits(const struct berth_spec *spec)
+{
+	return spec->memory_limit >= 0 || spec->pids_limit >= 0 || spec->cpu_quota >= 0;
+}
+
+int berth_cgroup_create(const char *name, const struct berth_spec *spec, struct berth_cgroup *ret,
+			struct berth_error **err)
+{
+	struct berth_cgroup cg = {0};
+	int r = berth_cgroup_detect(&cg.layout, err);
+	if (r < 0)
+		return r;
+	if (cg.layout == BERTH_CGROUP_V2) {
+		/*
+		 * A v2 cgroup with processes cannot hand controllers to its
+		 * children, so containers go below /berth, whose parent is the
+		 * root (exempt from that rule).
+		 */
+		if (mkdir(CGROUP_ROOT "/berth", 0755) < 0 && errno != EEXIST)
+			return berth_error_syscall(err, errno, "create cgroup '%s/berth'",
+						   CGROUP_ROOT);
+		if (wants_limits(spec)) {
+			(void)write_file(CGROUP_ROOT, "cgroup.subtree_control",
+					 "+memory +pids +cpu", NULL);
+			(void)write_file(CGROUP_ROOT "/berth", "cgroup.subtree_control",
+					 "+memory +pids +cpu", NULL);
+		}
+		char *dir = berth_xasprintf(CGROUP_ROOT "/berth/%s", name);
+		berth_strv_consume(&cg.dirs, dir);
+		if (mkdir(dir, 0755) < 0)
+			return berth_cgroup_destroy(&cg, NULL),
+			       berth_error_syscall(err, errno, "create cgroup '%s'", dir);
+		r = set_limits_v2(dir, spec, err);
+		if (r < 0) {
+			berth_cgroup_destroy(&cg, NULL);
+			return r;
+		}
+		*ret = cg;
+		return 0;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(v1_controllers); i++) {
+		const char *ctrl = v1_controllers[i];
+		_cleanup_free_ char *mnt = berth_xasprintf(CGROUP_ROOT "/%s", ctrl);
+		struct statfs fs;
+		if (statfs(mnt, &fs) < 0 || fs.f_type != CGROUP_SUPER_MAGIC)
+			continue; /* not mounted here (or a link to a co-mounted one) */
+		_cleanup_free_ char *own = own_path(ctrl);
+		/*
+		 * Below the caller's own cgroup: the limits of whoever runs berth
+		 * keep applying to its containers.
+		 */
+		char *dir = berth_xasprintf("%s%s%sberth-%s", mnt, own,
+					    own[strlen(own) - 1] == '/' ? "" : "/", name);
+		if (mkdir(dir, 0755) < 0) {
+			int e = errno;
+			free(dir);
+			berth_cgroup_destroy(&cg, NULL);
+			return berth_error_syscall(err, e, "create cgroup in '%s'", mnt);
+		}
+		berth_strv_consume(&cg.dirs, dir);
+		r = set_limits_v1(ctrl, dir, spec, err);
+		if (r < 0) {
+			berth_cgroup_destroy(&cg, NULL);
+			return r;
+		}
+	}
+	if (!cg.dirs && wants_limits(spec))
+		return berth_error_set(err, ENOTSUP,
+				       "no cgroup v1 controller is mounted: cannot "
+				       "apply resource limits");
+	*ret = cg;
+	return 0;
+}
+
+int berth_cgroup_add_pid(const struct berth_cgroup *cg, pid_t pid, struct berth_error **err)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	BERTH_STRV_FOREACH(d, cg->dirs)
+	{
+		int r = write_file(*d, "cgroup.procs", buf, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Kills every process listed in dir/cgroup.procs; returns how many were there. */
+static int kill_procs(const char *dir)
+{
+	_cleanup_free_ char *path = berth_xasprintf("%s/cgroup.procs", dir);
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	if (berth_read_file_at(AT_FDCWD, path, 1 << 20, &data, &len, NULL) < 0)
+		return 0;
+	int n = 0;
+	char *p = data;
+	while (*p) {
+		char *end = NULL;
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (pid > 0) {
+			kill((pid_t)pid, SIGKILL);
+			n++;
+		}
+		p = end;
+		while (*p == '\n')
+			p++;
+	}
+	return n;
+}
+
+int berth_cgroup_destroy(struct berth_cgroup *cg, struct berth_error **err)
+{
+	int ret = 0;
+	/* children first: the list holds one directory per hierarchy, none nested */
+	BERTH_STRV_FOREACH(d, cg->dirs)
+	{
+		for (int tries = 0;; tries++) {
+			if (rmdir(*d) == 0 || errno == ENOENT)
+				break;
+			if (errno != EBUSY || tries >= 2000) {
+				if (ret == 0)
+					ret = berth_error_syscall(err, errno, "remove cgroup '%s'",
+								  *d);
+				break;
+			}
+			kill_procs(*d);
+			nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+		}
+	}
+	berth_strv_free(cg->dirs);
+	cg->dirs = NULL;
+	return ret;
+}

@@ -1,0 +1,1040 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The executor: a spec and a rootfs path become a process in new mount,
+ * PID, UTS, IPC and cgroup namespaces (and network with --network none),
+ * on a pivot_root'ed rootfs, with Docker's mounts, devices, masked paths,
+ * capabilities, no_new_privs and seccomp.
+ *
+ * The child is made with a fork-like clone (berth is single-threaded), so it
+ * runs berth's own code up to execve; it cannot print, so it reports a
+ * failure over a CLOEXEC pipe (EOF there means execve succeeded) and the
+ * parent turns the report into the caller's error.
+ */
+#include "runtime/runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/cleanup.h"
+#include "core/fs.h"
+#include "core/strv.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+enum report_kind {
+	REPORT_SETUP = 1,
+	REPORT_EXEC = 2
+};
+
+struct report {
+	int kind;
+	int code;
+	char msg[1024];
+};
+
+/* Child side: sends a report and exits; never returns. */
+static _Noreturn void child_fail(int fd, int kind, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static _Noreturn void child_fail(int fd, int kind, int code, const char *fmt, ...)
+{
+	struct report rep = {.kind = kind, .code = code};
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(rep.msg, sizeof(rep.msg), fmt, ap);
+	va_end(ap);
+	(void)!write(fd, &rep, sizeof(rep));
+	if (kind == REPORT_EXEC)
+		_exit(code == ENOENT ? 127 : 126);
+	_exit(125);
+}
+
+static _Noreturn void child_fail_err(int fd, struct berth_error *e)
+{
+	child_fail(fd, REPORT_SETUP, e ? e->code : EIO, "%s", berth_error_msg(e));
+}
+
+static const struct {
+	const char *name;
+	unsigned long flag;
+	bool clear;
+} mount_flags[] = {
+	{"ro", MS_RDONLY, false},
+	{"rw", MS_RDONLY, true},
+	{"nosuid", MS_NOSUID, false},
+	{"suid", MS_NOSUID, true},
+	{"nodev", MS_NODEV, false},
+	{"dev", MS_NODEV, true},
+	{"noexec", MS_NOEXEC, false},
+	{"exec", MS_NOEXEC, true},
+	{"sync", MS_SYNCHRONOUS, false},
+	{"async", MS_SYNCHRONOUS, true},
+	{"dirsync", MS_DIRSYNC, false},
+	{"noatime", MS_NOATIME, false},
+	{"nodiratime", MS_NODIRATIME, false},
+	{"relatime", MS_RELATIME, false},
+	{"strictatime", MS_STRICTATIME, false},
+	{"bind", MS_BIND, false},
+	{"rbind", MS_BIND | MS_REC, false},
+};
+
+static const struct {
+	const char *name;
+	unsigned long flag;
+} propagation[] = {
+	{"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
+	{"slave", MS_SLAVE},	       {"rslave", MS_SLAVE | MS_REC},
+	{"shared", MS_SHARED},	       {"rshared", MS_SHARED | MS_REC},
+	{"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
+};
+
+struct mount_opts {
+	unsigned long flags;
+	unsigned long prop;
+	bool copyup;
+	struct berth_buf data;
+};
+
+static void parse_mount_options(char *const *options, struct mount_opts *o)
+{
+	BERTH_STRV_FOREACH(opt, options)
+	{
+		bool known = false;
+		for (size_t i = 0; i < ELEMENTSOF(mount_flags) && !known; i++) {
+			if (strcmp(*opt, mount_flags[i].name) != 0)
+				continue;
+			if (mount_flags[i].clear)
+				o->flags &= ~mount_flags[i].flag;
+			else
+				o->flags |= mount_flags[i].flag;
+			known = true;
+		}
+		for (size_t i = 0; i < ELEMENTSOF(propagation) && !known; i++) {
+			if (strcmp(*opt, propagation[i].name) == 0) {
+				o->prop = propagation[i].flag;
+				known = true;
+			}
+		}
+		if (!known && strcmp(*opt, "berth.copyup") == 0) {
+			o->copyup = true;
+			known = true;
+		}
+		if (!known) {
+			if (o->data.len)
+				berth_buf_addch(&o->data, ',');
+			berth_buf_addstr(&o->data, *opt);
+		}
+	}
+}
+
+static void mount_opts_release(struct mount_opts *o)
+{
+	berth_buf_release(&o->data);
+}
+
+static void fd_path(char out[64], int fd)
+{
+	snprintf(out, 64, "/proc/self/fd/%d", fd);
+}
+
+/*
+ * Copies the tree at src (a directory of the container's rootfs) into dst
+ * (an empty volume directory): the named-volume pre-fill. Nothing is
+ * followed: symlinks are copied as links, special files are skipped.
+ */
+static int copy_tree(int src, int dst, int depth, struct berth_error **err)
+{
+	if (depth > 64)
+		return berth_error_set(err, ELOOP, "volume pre-fill: tree too deep");
+	int dup_fd = openat(src, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dup_fd < 0)
+		return berth_error_syscall(err, errno, "volume pre-fill: open directory");
+	_cleanup_closedir_ DIR *d = fdopendir(dup_fd);
+	if (!d) {
+		close(dup_fd);
+		return berth_error_syscall(err, errno, "volume pre-fill: read directory");
+	}
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		struct stat st;
+		if (fstatat(src, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return berth_error_syscall(err, errno, "volume pre-fill: stat '%s'",
+						   de->d_name);
+		if (S_ISDIR(st.st_mode)) {
+			if (mkdirat(dst, de->d_name, st.st_mode & 07777) < 0 && errno != EEXIST)
+				return berth_error_syscall(
+					err, errno, "volume pre-fill: mkdir '%s'", de->d_name);
+			_cleanup_close_ int s2 = openat(
+				src, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			_cleanup_close_ int d2 = openat(
+				dst, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (s2 < 0 || d2 < 0)
+				return berth_error_syscall(err, errno, "volume pre-fill: open '%s'",
+							   de->d_name);
+			int r = copy_tree(s2, d2, depth + 1, err);
+			if (r < 0)
+				return r;
+			(void)!fchown(d2, st.st_uid, st.st_gid);
+			(void)fchmod(d2, st.st_mode & 07777);
+		} else if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t n = readlinkat(src, de->d_name, target, sizeof(target) - 1);
+			if (n < 0)
+				return berth_error_syscall(
+					err, errno, "volume pre-fill: readlink '%s'", de->d_name);
+			target[n] = '\0';
+			if (symlinkat(target, dst, de->d_name) < 0 && errno != EEXIST)
+				return berth_error_syscall(
+					err, errno, "volume pre-fill: symlink '%s'", de->d_name);
+			(void)!fchownat(dst, de->d_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+		} else if (S_ISREG(st.st_mode)) {
+			_cleanup_close_ int in =
+				openat(src, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			_cleanup_close_ int out =
+				openat(dst, de->d_name,
+				       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				       st.st_mode & 07777);
+			if (in < 0 || out < 0)
+				return berth_error_syscall(err, errno, "volume pre-fill: open '%s'",
+							   de->d_name);
+			char buf[65536];
+			ssize_t n;
+			while ((n = read(in, buf, sizeof(buf))) > 0) {
+				int r = berth_write_all(out, buf, (size_t)n, err);
+				if (r < 0)
+					return r;
+			}
+			if (n < 0)
+				return berth_error_syscall(err, errno, "volume pre-fill: read '%s'",
+							   de->d_name);
+			(void)!fchown(out, st.st_uid, st.st_gid);
+			(void)fchmod(out, st.st_mode & 07777);
+		}
+	}
+	return 0;
+}
+
+static bool dir_is_empty(int fd)
+{
+	int dup_fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dup_fd < 0)
+		return false;
+	_cleanup_closedir_ DIR *d = fdopendir(dup_fd);
+	if (!d) {
+		close(dup_fd);
+		return false;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			return false;
+	return true;
+}
+
+/*
+ * Opens (creating when missing) the mount target dest inside root_fd. The
+ * path is resolved in the root (a symlink in the image cannot send a mount
+ * outside the rootfs); the fd is then used as /proc/self/fd/N for mount(2).
+ */
+static int open_target(int root_fd, const char *dest, bool is_dir, struct berth_error **err)
+{
+	int fd = berth_open_in_root(root_fd, dest, O_PATH, 0, NULL);
+	if (fd >= 0)
+		return fd;
+	if (is_dir)
+		return berth_mkdirs_in_root(root_fd, dest, 0755, err);
+	_cleanup_free_ char *parent = berth_xstrdup(dest);
+	char *slash = strrchr(parent, '/');
+	const char *base = slash ? slash + 1 : parent;
+	if (slash)
+		*slash = '\0';
+	if (!*base)
+		return berth_error_set(err, EINVAL, "invalid mount destination '%s'", dest);
+	_cleanup_close_ int pfd = berth_mkdirs_in_root(root_fd, slash ? parent : "/", 0755, err);
+	if (pfd < 0)
+		return pfd;
+	_cleanup_close_ int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return berth_error_syscall(err, errno, "open parent of '%s'", dest);
+	int f = openat(dfd, base, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (f < 0)
+		return berth_error_syscall(err, errno, "create mount point '%s'", dest);
+	close(f);
+	return berth_open_in_root(root_fd, dest, O_PATH, 0, err);
+}
+
+static int do_mount(int root_fd, const struct berth_spec_mount *m, struct berth_error **err)
+{
+	__attribute__((cleanup(mount_opts_release))) struct mount_opts o = {.data = BERTH_BUF_INIT};
+	parse_mount_options(m->options, &o);
+	bool bind = strcmp(m->type, "bind") == 0 || (o.flags & MS_BIND);
+	if (bind)
+		o.flags |= MS_BIND;
+	bool is_dir = true;
+	if (bind) {
+		struct stat st;
+		if (stat(m->source, &st) < 0)
+			return berth_error_syscall(err, errno, "bind mount source '%s'", m->source);
+		is_dir = S_ISDIR(st.st_mode);
+	}
+	_cleanup_close_ int tfd = open_target(root_fd, m->destination, is_dir, err);
+	if (tfd < 0)
+		return berth_error_prefix(err, "mount '%s'", m->destination);
+	char path[64];
+	fd_path(path, tfd);
+	if (bind && o.copyup && is_dir) {
+		_cleanup_close_ int sfd = open(m->source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int cfd = openat(tfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (sfd >= 0 && cfd >= 0 && dir_is_empty(sfd)) {
+			int r = copy_tree(cfd, sfd, 0, err);
+			if (r < 0)
+				return berth_error_prefix(err, "volume at '%s'", m->destination);
+		}
+	}
+	unsigned long first = o.flags;
+	if (bind)
+		first = MS_BIND | (o.flags & MS_REC);
+	if (mount(m->source, path, bind ? NULL : m->type, first, o.data.len ? o.data.buf : NULL) <
+	    0)
+		return berth_error_syscall(err, errno, "mount %s '%s' on '%s'", m->type, m->source,
+					   m->destination);
+	if (bind) {
+		/* a bind mount takes its flags only from a remount of the new mount */
+		_cleanup_close_ int nfd =
+			berth_open_in_root(root_fd, m->destination, O_PATH, 0, err);
+		if (nfd < 0)
+			return nfd;
+		char npath[64];
+		fd_path(npath, nfd);
+		unsigned long fl = MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV |
+				   (o.flags & (MS_RDONLY | MS_NOEXEC | MS_NOATIME));
+		if (mount(NULL, npath, NULL, fl, NULL) < 0)
+			return berth_error_syscall(err, errno, "remount '%s'", m->destination);
+	}
+	if (o.prop) {
+		_cleanup_close_ int nfd =
+			berth_open_in_root(root_fd, m->destination, O_PATH, 0, err);
+		if (nfd < 0)
+			return nfd;
+		char npath[64];
+		fd_path(npath, nfd);
+		if (mount(NULL, npath, NULL, o.prop, NULL) < 0)
+			return berth_error_syscall(err, errno, "set propagation of '%s'",
+						   m->destination);
+	}
+	return 0;
+}
+
+static int make_devices(int root_fd, bool terminal, struct berth_error **err)
+{
+	static const struct {
+		const char *name;
+		unsigned maj, min;
+	} nodes[] = {
+		{"null", 1, 3},	  {"zero", 1, 5},    {"full", 1, 7},
+		{"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+	};
+	static const struct {
+		const char *name, *target;
+	} links[] = {
+		{"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"},
+		{"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+		{"ptmx", "pts/ptmx"},	       {"core", "/proc/kcore"},
+	};
+	_cleanup_close_ int dev =
+		berth_open_in_root(root_fd, "/dev", O_RDONLY | O_DIRECTORY, 0, err);
+	if (dev < 0)
+		return dev;
+	for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
+		if (mknodat(dev, nodes[i].name, S_IFCHR | 0666,
+			    makedev(nodes[i].maj, nodes[i].min)) < 0 &&
+		    errno != EEXIST)
+			return berth_error_syscall(err, errno, "mknod '/dev/%s'", nodes[i].name);
+		/* the umask applied to mknod: set the mode the container expects */
+		(void)!fchmodat(dev, nodes[i].name, 0666, 0);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(links); i++)
+		if (symlinkat(links[i].target, dev, links[i].name) < 0 && errno != EEXIST)
+			return berth_error_syscall(err, errno, "symlink '/dev/%s'", links[i].name);
+	if (terminal) {
+		int f = openat(dev, "console", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (f >= 0)
+			close(f);
+	}
+	return 0;
+}
+
+/* After pivot_root: paths are the container's own procfs and sysfs. */
+static void mask_paths(char *const *masked, char *const *readonly)
+{
+	BERTH_STRV_FOREACH(p, masked)
+	{
+		struct stat st;
+		if (lstat(*p, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			mount("tmpfs", *p, "tmpfs", MS_RDONLY, NULL);
+		else
+			mount("/dev/null", *p, NULL, MS_BIND, NULL);
+	}
+	BERTH_STRV_FOREACH(p, readonly)
+	{
+		if (mount(*p, *p, NULL, MS_BIND | MS_REC, NULL) < 0)
+			continue;
+		mount(NULL, *p, NULL,
+		      MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	}
+}
+
+static int loopback_up(struct berth_error **err)
+{
+	_cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return berth_error_syscall(err, errno, "socket");
+	struct ifreq ifr = {0};
+	memcpy(ifr.ifr_name, "lo", 3);
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return berth_error_syscall(err, errno, "get flags of 'lo'");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		return berth_error_syscall(err, errno, "bring 'lo' up");
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int resource;
+} rlimit_names[] = {
+	{"RLIMIT_CPU", RLIMIT_CPU},	      {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+	{"RLIMIT_DATA", RLIMIT_DATA},	      {"RLIMIT_STACK", RLIMIT_STACK},
+	{"RLIMIT_CORE", RLIMIT_CORE},	      {"RLIMIT_RSS", RLIMIT_RSS},
+	{"RLIMIT_NPROC", RLIMIT_NPROC},	      {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+	{"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},   {"RLIMIT_AS", RLIMIT_AS},
+	{"RLIMIT_LOCKS", RLIMIT_LOCKS},	      {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+	{"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
+	{"RLIMIT_RTPRIO", RLIMIT_RTPRIO},     {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+};
+
+/*
+ * Only the limits the spec names are set: berth never raises a limit on its
+ * own (a host whose root lacks CAP_SYS_RESOURCE refuses it). When the spec
+ * asks for more than the hard limit allows, the error says which and why.
+ */
+static int set_rlimits(const struct berth_spec *spec, struct berth_error **err)
+{
+	for (size_t i = 0; i < spec->n_rlimits; i++) {
+		const struct berth_spec_rlimit *l = &spec->rlimits[i];
+		size_t k;
+		for (k = 0; k < ELEMENTSOF(rlimit_names); k++)
+			if (strcmp(rlimit_names[k].name, l->type) == 0)
+				break;
+		if (k == ELEMENTSOF(rlimit_names))
+			return berth_error_set(err, EINVAL, "unknown rlimit '%s'", l->type);
+		struct rlimit cur, want = {.rlim_cur = l->soft, .rlim_max = l->hard};
+		getrlimit(rlimit_names[k].resource, &cur);
+		if (setrlimit(rlimit_names[k].resource, &want) < 0) {
+			if (errno == EPERM)
+				return berth_error_set(
+					err, EPERM,
+					"cannot set %s to %llu:%llu: above the hard limit %llu and "
+					"berth lacks CAP_SYS_RESOURCE to raise it",
+					l->type, (unsigned long long)l->soft,
+					(unsigned long long)l->hard,
+					(unsigned long long)cur.rlim_max);
+			return berth_error_syscall(err, errno, "set %s", l->type);
+		}
+	}
+	return 0;
+}
+
+static int drop_privileges(const struct berth_spec *spec, uid_t uid, gid_t gid, const gid_t *groups,
+			   size_t n_groups, struct berth_error **err)
+{
+	cap_value_t keep[64];
+	size_t n_keep = 0;
+	BERTH_STRV_FOREACH(c, spec->capabilities)
+	{
+		cap_value_t v;
+		if (cap_from_name(*c, &v) < 0)
+			return berth_error_set(err, EINVAL, "unknown capability '%s'", *c);
+		if (n_keep < ELEMENTSOF(keep))
+			keep[n_keep++] = v;
+	}
+	int last = cap_max_bits();
+	for (int c = 0; c < last; c++) {
+		bool k = false;
+		for (size_t i = 0; i < n_keep; i++)
+			k = k || keep[i] == c;
+		if (!k && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+			return berth_error_syscall(err, errno, "drop capability %d", c);
+	}
+	if (setgroups(n_groups, groups) < 0)
+		return berth_error_syscall(err, errno, "setgroups");
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return berth_error_syscall(err, errno, "keep capabilities");
+	if (setresgid(gid, gid, gid) < 0)
+		return berth_error_syscall(err, errno, "setgid %u", (unsigned)gid);
+	if (setresuid(uid, uid, uid) < 0)
+		return berth_error_syscall(err, errno, "setuid %u", (unsigned)uid);
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	cap_t caps = cap_init();
+	if (n_keep) {
+		cap_set_flag(caps, CAP_EFFECTIVE, (int)n_keep, keep, CAP_SET);
+		cap_set_flag(caps, CAP_PERMITTED, (int)n_keep, keep, CAP_SET);
+		cap_set_flag(caps, CAP_INHERITABLE, (int)n_keep, keep, CAP_SET);
+	}
+	int r = cap_set_proc(caps);
+	cap_free(caps);
+	if (r < 0)
+		return berth_error_syscall(err, errno, "set capabilities");
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if (spec->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return berth_error_syscall(err, errno, "set no_new_privs");
+	return 0;
+}
+
+static const char *env_get(char *const *env, const char *key)
+{
+	size_t n = strlen(key);
+	BERTH_STRV_FOREACH(e, env)
+	if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
+		return *e + n + 1;
+	return NULL;
+}
+
+/* execvpe with the container's PATH (glibc's would use berth's own). */
+static _Noreturn void exec_process(int report_fd, char *const *args, char *const *env)
+{
+	const char *cmd = args[0];
+	if (strchr(cmd, '/')) {
+		execve(cmd, args, env);
+		int e = errno;
+		child_fail(report_fd, REPORT_EXEC,
+			   e == ENOENT	  ? ENOENT
+			   : e == ENOEXEC ? EACCES
+					  : e,
+			   "exec '%s': %s", cmd, strerror(e));
+	}
+	const char *path = env_get(env, "PATH");
+	if (!path)
+		path = DEFAULT_PATH;
+	int seen = ENOENT;
+	const char *p = path;
+	while (true) {
+		const char *e = strchrnul(p, ':');
+		char full[PATH_MAX];
+		int n = snprintf(full, sizeof(full), "%.*s%s%s", (int)(e - p), p, e == p ? "" : "/",
+				 cmd);
+		if (n > 0 && (size_t)n < sizeof(full)) {
+			execve(full, args, env);
+			if (errno == EACCES || errno == ENOEXEC)
+				seen = EACCES;
+		}
+		if (!*e)
+			break;
+		p = e + 1;
+	}
+	if (seen == ENOENT)
+		child_fail(report_fd, REPORT_EXEC, ENOENT,
+			   "exec '%s': executable file not found in $PATH", cmd);
+	child_fail(report_fd, REPORT_EXEC, EACCES, "exec '%s': permission denied", cmd);
+}
+
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+
+/*
+ * The built-in init (--init): PID 1 of the container. It forwards every
+ * catchable signal to the main process, reaps every zombie the kernel
+ * reparents to it, and exits with the main process's exit code (128+N for
+ * signal N) once that one is gone.
+ */
+static _Noreturn void init_loop(pid_t child)
+{
+	sigset_t all;
+	sigfillset(&all);
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&all, &si);
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			kill(child, sig);
+			continue;
+		}
+		int st;
+		pid_t p;
+		while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+			if (p == child)
+				_exit(berth_runtime_exit_code(st));
+	}
+}
+
+struct child_args {
+	const struct berth_runtime_config *cfg;
+	int sync_fd;
+	int report_fd;
+	int tty_slave;
+	const char *tty_name; /* the slave's path in the host's /dev/pts */
+};
+
+static _Noreturn void child_main(struct child_args *a)
+{
+	const struct berth_runtime_config *cfg = a->cfg;
+	const struct berth_spec *spec = cfg->spec;
+	struct berth_error *err = NULL;
+	int rfd = a->report_fd;
+	char c;
+
+	if (read(a->sync_fd, &c, 1) != 1)
+		_exit(125);
+	close(a->sync_fd);
+	if ((spec->namespaces & BERTH_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+		child_fail(rfd, REPORT_SETUP, errno, "unshare cgroup namespace: %s",
+			   strerror(errno));
+	if (setsid() < 0)
+		child_fail(rfd, REPORT_SETUP, errno, "setsid: %s", strerror(errno));
+	if (a->tty_slave >= 0 && ioctl(a->tty_slave, TIOCSCTTY, 0) < 0)
+		child_fail(rfd, REPORT_SETUP, errno, "set controlling terminal: %s",
+			   strerror(errno));
+
+	/* our mounts must not reach the host; the host's unmounts may reach us */
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		child_fail(rfd, REPORT_SETUP, errno, "make / rslave: %s", strerror(errno));
+	if (cfg->lowerdirs) {
+		struct berth_buf o = BERTH_BUF_INIT;
+		berth_buf_addstr(&o, "lowerdir=");
+		for (char **l = cfg->lowerdirs; *l; l++)
+			berth_buf_addf(&o, "%s%s", l == cfg->lowerdirs ? "" : ":", *l);
+		berth_buf_addf(&o, ",upperdir=%s,workdir=%s", cfg->upperdir, cfg->workdir);
+		if (mount("overlay", spec->root_path, "overlay", 0, o.buf) < 0)
+			child_fail(rfd, REPORT_SETUP, errno, "mount overlay rootfs on '%s': %s",
+				   spec->root_path, strerror(errno));
+	} else if (mount(spec->root_path, spec->root_path, NULL, MS_BIND | MS_REC, NULL) < 0) {
+		child_fail(rfd, REPORT_SETUP, errno, "bind rootfs '%s': %s", spec->root_path,
+			   strerror(errno));
+	}
+	int root_fd = open(spec->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		child_fail(rfd, REPORT_SETUP, errno, "open rootfs '%s': %s", spec->root_path,
+			   strerror(errno));
+
+	uid_t uid = spec->uid;
+	gid_t gid = spec->gid;
+	gid_t *groups = (gid_t *)spec->additional_gids;
+	size_t n_groups = spec->n_additional_gids;
+	char **env = berth_strv_copy(spec->env);
+	if (spec->username) {
+		struct berth_user u;
+		if (berth_user_resolve(root_fd, spec->username, &u, &err) < 0)
+			child_fail_err(rfd, err);
+		uid = u.uid, gid = u.gid, groups = u.groups, n_groups = u.n_groups;
+		if (!env_get(env, "HOME"))
+			berth_strv_consume(&env, berth_xasprintf("HOME=%s", u.home));
+	}
+	if (!env_get(env, "PATH"))
+		berth_strv_push(&env, "PATH=" DEFAULT_PATH);
+
+	umask(0);
+	bool dev_tmpfs = false;
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct berth_spec_mount *m = &spec->mounts[i];
+		if (do_mount(root_fd, m, &err) < 0)
+			child_fail_err(rfd, err);
+		if (strcmp(m->destination, "/dev") == 0)
+			dev_tmpfs = strcmp(m->type, "tmpfs") == 0;
+		if (dev_tmpfs && strcmp(m->destination, "/dev") == 0 &&
+		    make_devices(root_fd, spec->terminal, &err) < 0)
+			child_fail_err(rfd, err);
+	}
+	if (spec->terminal && dev_tmpfs) {
+		int t = berth_open_in_root(root_fd, "/dev/console", O_PATH, 0, &err);
+		if (t < 0)
+			child_fail_err(rfd, err);
+		char tp[64];
+		fd_path(tp, t);
+		/* by path: a bind source must be a mount of our own namespace */
+		if (mount(a->tty_name, tp, NULL, MS_BIND, NULL) < 0)
+			child_fail(rfd, REPORT_SETUP, errno, "bind /dev/console: %s",
+				   strerror(errno));
+		close(t);
+	}
+	umask(022);
+	if (spec->cwd && strcmp(spec->cwd, "/") != 0) {
+		int w = berth_mkdirs_in_root(root_fd, spec->cwd, 0755, &err);
+		if (w < 0)
+			child_fail_err(rfd, err);
+		close(w);
+	}
+
+	if (fchdir(root_fd) < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
+		child_fail(rfd, REPORT_SETUP, errno, "pivot_root to '%s': %s", spec->root_path,
+			   strerror(errno));
+	if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+		child_fail(rfd, REPORT_SETUP, errno, "detach the old root: %s", strerror(errno));
+	close(root_fd);
+	mask_paths(spec->masked_paths, spec->readonly_paths);
+	if (spec->root_readonly &&
+	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+		child_fail(rfd, REPORT_SETUP, errno, "make the rootfs read-only: %s",
+			   strerror(errno));
+	if ((spec->namespaces & BERTH_NS_UTS) && spec->hostname &&
+	    sethostname(spec->hostname, strlen(spec->hostname)) < 0)
+		child_fail(rfd, REPORT_SETUP, errno, "sethostname: %s", strerror(errno));
+	if ((spec->namespaces & BERTH_NS_NETWORK) && loopback_up(&err) < 0)
+		child_fail_err(rfd, err);
+	if (set_rlimits(spec, &err) < 0)
+		child_fail_err(rfd, err);
+	if (drop_privileges(spec, uid, gid, groups, n_groups, &err) < 0)
+		child_fail_err(rfd, err);
+	const char *cwd = spec->cwd ? spec->cwd : "/";
+	if (chdir(cwd) < 0)
+		child_fail(rfd, REPORT_SETUP, errno, "chdir to '%s': %s", cwd, strerror(errno));
+	if (spec->seccomp && berth_seccomp_apply(spec->seccomp, &err) < 0)
+		child_fail_err(rfd, err);
+
+	sigset_t all, none;
+	sigfillset(&all);
+	sigemptyset(&none);
+	if (cfg->init) {
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		pid_t pid = fork();
+		if (pid < 0)
+			child_fail(rfd, REPORT_SETUP, errno, "fork the main process: %s",
+				   strerror(errno));
+		if (pid > 0) {
+			close(rfd);
+			for (int fd = 0; fd < 3; fd++)
+				close(fd);
+			init_loop(pid);
+		}
+	}
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* nothing of berth's may leak into the container */
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	exec_process(rfd, spec->args, env);
+}
+
+static int setup_stdio(const struct berth_runtime_config *cfg, int tty_slave)
+{
+	int fds[3];
+	for (int i = 0; i < 3; i++) {
+		int src = tty_slave >= 0 ? tty_slave : cfg->stdio[i];
+		if (src < 0) {
+			fds[i] = open("/dev/null", O_RDWR | O_CLOEXEC);
+		} else {
+			fds[i] = fcntl(src, F_DUPFD_CLOEXEC, 10);
+		}
+		if (fds[i] < 0)
+			return -errno;
+	}
+	for (int i = 0; i < 3; i++) {
+		if (dup2(fds[i], i) < 0)
+			return -errno;
+		close(fds[i]);
+	}
+	return 0;
+}
+
+int berth_runtime_exit_code(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return 125;
+}
+
+int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_runtime_process *ret,
+			struct berth_runtime_result *ret_result, struct berth_error **err)
+{
+	const struct berth_spec *spec = cfg->spec;
+	struct berth_runtime_process p = {.pid = -1, .pidfd = -EBADF, .pty_master = -EBADF};
+	_cleanup_close_ int sync_r = -EBADF, sync_w = -EBADF, rep_r = -EBADF, rep_w = -EBADF;
+	_cleanup_close_ int slave = -EBADF;
+	int pipes[2];
+	char tty_name[128] = "";
+	int r;
+
+	if (berth_strv_len(spec->args) == 0)
+		return berth_error_set(err, EINVAL, "no command to run");
+	if (!spec->root_path)
+		return berth_error_set(err, EINVAL, "no rootfs path");
+	r = berth_cgroup_create(cfg->id, spec, &p.cgroup, err);
+	if (r < 0)
+		return r;
+	if (pipe2(pipes, O_CLOEXEC) < 0) {
+		r = berth_error_syscall(err, errno, "pipe");
+		goto fail;
+	}
+	sync_r = pipes[0], sync_w = pipes[1];
+	if (pipe2(pipes, O_CLOEXEC) < 0) {
+		r = berth_error_syscall(err, errno, "pipe");
+		goto fail;
+	}
+	rep_r = pipes[0], rep_w = pipes[1];
+	if (spec->terminal) {
+		p.pty_master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (p.pty_master < 0 || grantpt(p.pty_master) < 0 || unlockpt(p.pty_master) < 0) {
+			r = berth_error_syscall(err, errno, "allocate a pseudo-terminal");
+			goto fail;
+		}
+		if (ptsname_r(p.pty_master, tty_name, sizeof(tty_name)) != 0) {
+			r = berth_error_syscall(err, errno, "ptsname");
+			goto fail;
+		}
+		slave = open(tty_name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (slave < 0) {
+			r = berth_error_syscall(err, errno, "open '%s'", tty_name);
+			goto fail;
+		}
+		struct winsize ws;
+		if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+			ioctl(slave, TIOCSWINSZ, &ws);
+	}
+
+	unsigned long flags = SIGCHLD;
+	if (spec->namespaces & BERTH_NS_MOUNT)
+		flags |= CLONE_NEWNS;
+	if (spec->namespaces & BERTH_NS_PID)
+		flags |= CLONE_NEWPID;
+	if (spec->namespaces & BERTH_NS_UTS)
+		flags |= CLONE_NEWUTS;
+	if (spec->namespaces & BERTH_NS_IPC)
+		flags |= CLONE_NEWIPC;
+	if (spec->namespaces & BERTH_NS_NETWORK)
+		flags |= CLONE_NEWNET;
+	if (!(flags & CLONE_NEWNS)) {
+		r = berth_error_set(err, ENOTSUP,
+				    "a container without a mount namespace is not "
+				    "supported");
+		goto fail;
+	}
+	fflush(NULL);
+	pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+	if (pid < 0) {
+		r = berth_error_syscall(err, errno, "create the container's namespaces");
+		goto fail;
+	}
+	if (pid == 0) {
+		/* the container dies with its berth process (foreground) or monitor */
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		/* signal dispositions of the caller must not stay in the container */
+		for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+			signal(forwarded[i], SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		close(sync_w);
+		close(rep_r);
+		if (p.pty_master >= 0)
+			close(p.pty_master);
+		if (setup_stdio(cfg, slave) < 0)
+			child_fail(rep_w, REPORT_SETUP, errno, "set up stdio: %s", strerror(errno));
+		struct child_args a = {.cfg = cfg,
+				       .sync_fd = sync_r,
+				       .report_fd = rep_w,
+				       .tty_slave = slave >= 0 ? 0 : -1,
+				       .tty_name = tty_name};
+		child_main(&a);
+	}
+	p.pid = pid;
+	close(TAKE_FD(sync_r));
+	close(TAKE_FD(rep_w));
+	close(TAKE_FD(slave));
+	p.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (p.pidfd < 0)
+		p.pidfd = -EBADF;
+	r = berth_cgroup_add_pid(&p.cgroup, pid, err);
+	if (r < 0) {
+		kill(pid, SIGKILL);
+		goto fail;
+	}
+	if (write(sync_w, "g", 1) != 1) {
+		r = berth_error_syscall(err, errno, "start the container");
+		kill(pid, SIGKILL);
+		goto fail;
+	}
+	struct report rep;
+	ssize_t n;
+	do
+		n = read(rep_r, &rep, sizeof(rep));
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(rep)) {
+		rep.msg[sizeof(rep.msg) - 1] = '\0';
+		if (rep.code <= 0)
+			rep.code = EIO;
+		r = berth_error_set(err, rep.code, "%s", rep.msg);
+		if (rep.kind == REPORT_EXEC && ret_result)
+			ret_result->exec_errno = rep.code;
+		goto fail;
+	}
+	*ret = p;
+	return 0;
+
+fail:
+	if (p.pid > 0) {
+		int st;
+		while (waitpid(p.pid, &st, 0) < 0 && errno == EINTR)
+			;
+		if (ret_result)
+			ret_result->exit_code = berth_runtime_exit_code(st);
+		p.waited = true;
+	}
+	if (p.pidfd >= 0)
+		close(p.pidfd);
+	if (p.pty_master >= 0)
+		close(p.pty_master);
+	berth_cgroup_destroy(&p.cgroup, NULL);
+	return r;
+}
+
+int berth_runtime_wait(struct berth_runtime_process *p, struct berth_error **err)
+{
+	if (!p->waited) {
+		int st;
+		while (waitpid(p->pid, &st, 0) < 0) {
+			if (errno != EINTR)
+				return berth_error_syscall(err, errno, "wait for the container");
+		}
+		p->status = st;
+		p->waited = true;
+	}
+	return berth_runtime_exit_code(p->status);
+}
+
+int berth_runtime_kill(struct berth_runtime_process *p, int sig, struct berth_error **err)
+{
+	if (p->waited)
+		return berth_error_set(err, ESRCH, "the container is not running");
+	if (p->pidfd >= 0 ? syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0) < 0
+			  : kill(p->pid, sig) < 0)
+		return berth_error_syscall(err, errno, "send signal %d", sig);
+	return 0;
+}
+
+int berth_runtime_process_release(struct berth_runtime_process *p, struct berth_error **err)
+{
+	if (p->pid > 0 && !p->waited) {
+		berth_runtime_kill(p, SIGKILL, NULL);
+		berth_runtime_wait(p, NULL);
+	}
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	if (p->pty_master >= 0)
+		close(p->pty_master);
+	p->pidfd = p->pty_master = -EBADF;
+	return berth_cgroup_destroy(&p->cgroup, err);
+}
+
+static volatile sig_atomic_t fwd_pid;
+
+static void forward_signal(int sig)
+{
+	if (fwd_pid > 0)
+		kill((pid_t)fwd_pid, sig);
+}
+
+/* Copies between the caller's stdio and the pty until the process exits. */
+static void proxy_pty(const struct berth_runtime_config *cfg, struct berth_runtime_process *p)
+{
+	int in = cfg->stdio[0], out = cfg->stdio[1] >= 0 ? cfg->stdio[1] : STDOUT_FILENO;
+	char buf[8192];
+	bool in_open = in >= 0;
+	for (;;) {
+		struct pollfd fds[3] = {
+			{.fd = p->pty_master, .events = POLLIN},
+			{.fd = p->pidfd, .events = POLLIN},
+			{.fd = in_open ? in : -1, .events = POLLIN},
+		};
+		if (poll(fds, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if (fds[0].revents & POLLIN) {
+			ssize_t n = read(p->pty_master, buf, sizeof(buf));
+			if (n > 0)
+				berth_write_all(out, buf, (size_t)n, NULL);
+		} else if (fds[0].revents & (POLLHUP | POLLERR)) {
+			return;
+		}
+		if (fds[2].revents & (POLLIN | POLLHUP)) {
+			ssize_t n = read(in, buf, sizeof(buf));
+			if (n > 0)
+				berth_write_all(p->pty_master, buf, (size_t)n, NULL);
+			else
+				in_open = false;
+		}
+		if (fds[1].revents & POLLIN) {
+			/* drain what the process wrote before it exited */
+			ssize_t n;
+			while (poll(fds, 1, 0) > 0 && (fds[0].revents & POLLIN) &&
+			       (n = read(p->pty_master, buf, sizeof(buf))) > 0)
+				berth_write_all(out, buf, (size_t)n, NULL);
+			return;
+		}
+	}
+}
+
+int berth_runtime_run(const struct berth_runtime_config *cfg,
+		      struct berth_runtime_result *ret_result, struct berth_error **err)
+{
+	struct berth_runtime_process p;
+	struct sigaction old[ELEMENTSOF(forwarded)];
+	struct termios saved_tio;
+	bool raw = false;
+	int r;
+
+	ret_result->exec_errno = 0;
+	ret_result->exit_code = 125;
+	r = berth_runtime_start(cfg, &p, ret_result, err);
+	if (r < 0)
+		return r;
+	fwd_pid = p.pid;
+	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++) {
+		struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
+		sigemptyset(&sa.sa_mask);
+		sigaction(forwarded[i], &sa, &old[i]);
+	}
+	if (p.pty_master >= 0) {
+		if (cfg->stdio[0] >= 0 && tcgetattr(cfg->stdio[0], &saved_tio) == 0) {
+			struct termios t = saved_tio;
+			cfmakeraw(&t);
+			raw = tcsetattr(cfg->stdio[0], TCSANOW, &t) == 0;
+		}
+		proxy_pty(cfg, &p);
+	}
+	r = berth_runtime_wait(&p, err);
+	if (raw)
+		tcsetattr(cfg->stdio[0], TCSANOW, &saved_tio);
+	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+		sigaction(forwarded[i], &old[i], NULL);
+	fwd_pid = 0;
+	if (r >= 0)
+		ret_result->exit_code = r;
+	int r2 = berth_runtime_process_release(&p, r < 0 ? NULL : err);
+	if (r < 0)
+		return r;
+	return r2 < 0 ? r2 : 0;
+}

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * The runtime executes an OCI runtime spec (config.json, runtime-spec 1.x)
+ * on a rootfs path. It knows no image, Dockerfile or registry: `run`, the
+ * builder's RUN steps and the OCI runtime verbs all come through here.
+ *
+ *   struct berth_spec      the subset of the runtime spec berth reads and
+ *                          writes (berth_spec_from_json / berth_spec_to_json)
+ *   berth_runtime_start()  namespaces, cgroup, mounts, pivot_root, user,
+ *                          capabilities, no_new_privs, seccomp, exec
+ *   berth_runtime_wait()   the exit status, Docker's way (128+N on a signal)
+ *   berth_runtime_run()    start + forward signals (+ pty proxy) + wait + cleanup
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "core/error.h"
+
+struct berth_spec_mount {
+	char *destination; /* absolute path inside the container */
+	char *type;	   /* "bind", "tmpfs", "proc", ... */
+	char *source;	   /* host path for bind mounts */
+	char **options;	   /* "ro", "nosuid", "rbind", "mode=1777", ... */
+};
+
+struct berth_spec_rlimit {
+	char *type; /* "RLIMIT_NOFILE" */
+	uint64_t soft, hard;
+};
+
+/* The Linux namespaces of a spec, as flags. */
+enum {
+	BERTH_NS_MOUNT = 1 << 0,
+	BERTH_NS_PID = 1 << 1,
+	BERTH_NS_UTS = 1 << 2,
+	BERTH_NS_IPC = 1 << 3,
+	BERTH_NS_CGROUP = 1 << 4,
+	BERTH_NS_NETWORK = 1 << 5,
+};
+
+struct berth_spec {
+	/* process */
+	bool terminal;
+	char **args;
+	char **env;
+	char *cwd;
+	uint32_t uid, gid;
+	uint32_t *additional_gids;
+	size_t n_additional_gids;
+	/*
+	 * process.user.username: when set, the runtime resolves it (name, uid,
+	 * uid:gid, name:group) against the rootfs's /etc/passwd and /etc/group
+	 * and overrides uid/gid/additional_gids, and sets HOME when env lacks it.
+	 */
+	char *username;
+	char **capabilities; /* "CAP_CHOWN", ...: bounding = effective = permitted */
+	bool no_new_privileges;
+	struct berth_spec_rlimit *rlimits;
+	size_t n_rlimits;
+	/* root */
+	char *root_path;
+	bool root_readonly;
+	char *hostname;
+	struct berth_spec_mount *mounts;
+	size_t n_mounts;
+	/* linux */
+	unsigned namespaces;  /* BERTH_NS_* */
+	int64_t memory_limit; /* bytes, -1 none */
+	int64_t cpu_quota;    /* microseconds per period, -1 none */
+	uint64_t cpu_period;  /* microseconds */
+	int64_t pids_limit;   /* -1 none */
+	char **masked_paths;
+	char **readonly_paths;
+	json_t *seccomp; /* linux.seccomp object, owned; NULL is unconfined */
+};
+
+/* Zeroes spec and sets the "none" values (-1 limits). */
+void berth_spec_init(struct berth_spec *spec);
+void berth_spec_release(struct berth_spec *spec);
+
+/* Appends a mount; all strings are copied, options is NULL-terminated (may be NULL). */
+void berth_spec_add_mount(struct berth_spec *spec, const char *destination, const char *type,
+			  const char *source, const char *const *options);
+
+/*
+ * Fills spec with Docker's defaults: the namespaces (mount, pid, uts, ipc,
+ * cgroup), /proc, /dev (tmpfs), /dev/pts, /dev/shm, /dev/mqueue, /sys
+ * read-only, Docker's default capability set, no_new_privs, its masked and
+ * read-only paths and the default seccomp profile. args, env, root_path are
+ * left to the caller.
+ */
+void berth_spec_set_defaults(struct berth_spec *spec);
+
+/* The spec as a runtime-spec config.json object (new reference). */
+json_t *berth_spec_to_json(const struct berth_spec *spec);
+/* Parses a config.json object into spec (which must be berth_spec_init'ed). */
+int berth_spec_from_json(const json_t *j, struct berth_spec *spec, struct berth_error **err);
+
+/*
+ * Seccomp (seccomp.c). The default profile blocks what Docker's default
+ * profile blocks (it is written as a deny list over an allow default).
+ * berth_seccomp_load_profile reads a Docker/OCI JSON profile file.
+ */
+json_t *berth_seccomp_default_profile(void);
+int berth_seccomp_load_profile(const char *path, json_t **ret, struct berth_error **err);
+/* Compiles an OCI linux.seccomp object and loads it into the calling thread. */
+int berth_seccomp_apply(const json_t *profile, struct berth_error **err);
+
+/* Users (user.c): resolves USER against root_fd's /etc/passwd and /etc/group. */
+struct berth_user {
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups; /* supplementary groups, owned */
+	size_t n_groups;
+	char *home; /* owned, "/" when unknown */
+};
+int berth_user_resolve(int root_fd, const char *spec, struct berth_user *ret,
+		       struct berth_error **err);
+void berth_user_release(struct berth_user *u);
+
+/* Cgroups (cgroup.c). */
+enum berth_cgroup_layout {
+	BERTH_CGROUP_V1,
+	BERTH_CGROUP_HYBRID, /* v1 controllers beside an empty v2 hierarchy */
+	BERTH_CGROUP_V2,
+};
+/* Detects the layout of the host's /sys/fs/cgroup. */
+int berth_cgroup_detect(enum berth_cgroup_layout *ret, struct berth_error **err);
+const char *berth_cgroup_layout_name(enum berth_cgroup_layout l);
+
+struct berth_cgroup {
+	enum berth_cgroup_layout layout;
+	char **dirs; /* the created directories, one per hierarchy */
+};
+/*
+ * Creates the cgroup "berth-<name>" (below the caller's own cgroup on v1,
+ * below /berth on v2, where a parent with processes cannot delegate) and
+ * writes the spec's limits. ret is berth_cgroup_destroy'ed by the caller.
+ */
+int berth_cgroup_create(const char *name, const struct berth_spec *spec, struct berth_cgroup *ret,
+			struct berth_error **err);
+int berth_cgroup_add_pid(const struct berth_cgroup *cg, pid_t pid, struct berth_error **err);
+/* Kills what is left in the cgroup and removes its directories. NULL-safe contents. */
+int berth_cgroup_destroy(struct berth_cgroup *cg, struct berth_error **err);
+
+/* A parsed "512m", "1g", "1024" into bytes (Docker's RAMInBytes). */
+int berth_parse_bytes(const char *s, int64_t *ret, struct berth_error **err);
+
+/*
+ * What the runtime executes: a spec and how to wire it. Volume copy-up: for
+ * bind mounts whose options contain "berth.copyup", an empty source
+ * directory is filled with the image's content at the destination before
+ * the mount (Docker's named-volume pre-fill).
+ */
+struct berth_runtime_config {
+	const struct berth_spec *spec;
+	const char *id; /* names the cgroup; 1..64 of [a-zA-Z0-9_.-] */
+	/*
+	 * Overlay rootfs, mounted at spec->root_path inside the container's
+	 * own mount namespace (so it vanishes with it): lowerdirs top first.
+	 * When lowerdirs is NULL, spec->root_path is bind-mounted as is.
+	 */
+	char **lowerdirs;
+	const char *upperdir, *workdir;
+	int stdio[3]; /* the container's stdin/out/err (ignored with a terminal) */
+	bool init;    /* a built-in init as PID 1 that reaps and forwards */
+};
+
+struct berth_runtime_process {
+	pid_t pid;	/* in the caller's PID namespace */
+	int pidfd;	/* pollable, -EBADF when unavailable */
+	int pty_master; /* with a terminal, else -EBADF */
+	struct berth_cgroup cgroup;
+	bool waited;
+	int status; /* raw wait status when waited */
+};
+
+/* How berth_runtime_run()/start() failed to exec the process, for 126/127. */
+struct berth_runtime_result {
+	int exit_code;	/* 0..255, 128+N when killed by signal N */
+	int exec_errno; /* non-zero when the command could not be executed */
+};
+
+/*
+ * Creates the container and execs its process. On success ret is running and
+ * must be berth_runtime_wait()ed and berth_runtime_process_release()d. When
+ * the command itself cannot be executed (not found, not executable), returns
+ * -ENOENT/-EACCES with *err saying so and ret_result->exec_errno set.
+ */
+int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_runtime_process *ret,
+			struct berth_runtime_result *ret_result, struct berth_error **err);
+/* Waits for the process; returns Docker's exit code (>= 0) or -errno. */
+int berth_runtime_wait(struct berth_runtime_process *p, struct berth_error **err);
+/* Sends sig to the container's main process. */
+int berth_runtime_kill(struct berth_runtime_process *p, int sig, struct berth_error **err);
+/* Kills what is left, waits, removes the cgroup, closes fds. */
+int berth_runtime_process_release(struct berth_runtime_process *p, struct berth_error **err);
+
+/*
+ * Runs the container in the foreground: start, forward SIGINT, SIGTERM,
+ * SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 (and SIGWINCH with a pty) to it, copy
+ * between the caller's stdio and the pty when there is one, wait, clean up.
+ * ret_result->exit_code is the container's exit code.
+ */
+int berth_runtime_run(const struct berth_runtime_config *cfg,
+		      struct berth_runtime_result *ret_result, struct berth_error **err);
+
+/* Docker's exit code of a wait status: the code, or 128+N for signal N. */
+int berth_runtime_exit_code(int wait_status);

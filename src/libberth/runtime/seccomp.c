@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* OCI/Docker seccomp profiles compiled with libseccomp. */
+#include "runtime/runtime.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/cleanup.h"
+#include "core/fs.h"
+#include "core/json.h"
+
+/*
+ * What Docker's default profile refuses to a container without extra
+ * capabilities (moby profiles/seccomp/default.json): kernel modules, kexec,
+ * reboot, clock setting, swap, quotas, accounting, BPF, perf, keyrings, the
+ * mount API, pivot_root, namespace creation and joining, cross-process memory
+ * access, NUMA policy, userfaultfd, io_uring and old ABIs. Written as a deny
+ * list over an allowing default, so new harmless syscalls keep working.
+ */
+static const char *const blocked[] = {
+	"acct",
+	"add_key",
+	"bpf",
+	"clock_adjtime",
+	"clock_settime",
+	"create_module",
+	"delete_module",
+	"finit_module",
+	"fsconfig",
+	"fsmount",
+	"fsopen",
+	"fspick",
+	"get_kernel_syms",
+	"get_mempolicy",
+	"init_module",
+	"io_uring_enter",
+	"io_uring_register",
+	"io_uring_setup",
+	"ioperm",
+	"iopl",
+	"kcmp",
+	"kexec_file_load",
+	"kexec_load",
+	"keyctl",
+	"lookup_dcookie",
+	"mbind",
+	"mount",
+	"mount_setattr",
+	"move_mount",
+	"move_pages",
+	"name_to_handle_at",
+	"nfsservctl",
+	"open_by_handle_at",
+	"open_tree",
+	"perf_event_open",
+	"pivot_root",
+	"process_vm_readv",
+	"process_vm_writev",
+	"query_module",
+	"quotactl",
+	"quotactl_fd",
+	"reboot",
+	"request_key",
+	"set_mempolicy",
+	"setns",
+	"settimeofday",
+	"stime",
+	"swapoff",
+	"swapon",
+	"_sysctl",
+	"sysfs",
+	"syslog",
+	"umount",
+	"umount2",
+	"unshare",
+	"uselib",
+	"userfaultfd",
+	"ustat",
+	"vm86",
+	"vm86old",
+};
+
+static json_t *rule(const char *name, const char *action, int errno_ret)
+{
+	json_t *r = json_object();
+	json_t *names = json_array();
+	json_array_append_new(names, json_string(name));
+	json_object_set_new(r, "names", names);
+	json_object_set_new(r, "action", json_string(action));
+	if (errno_ret)
+		json_object_set_new(r, "errnoRet", json_integer(errno_ret));
+	return r;
+}
+
+json_t *berth_seccomp_default_profile(void)
+{
+	json_t *p = json_object();
+	json_object_set_new(p, "defaultAction", json_string("SCMP_ACT_ALLOW"));
+	json_t *sys = json_array();
+	json_t *r = json_object();
+	json_t *names = json_array();
+	for (size_t i = 0; i < ELEMENTSOF(blocked); i++)
+		json_array_append_new(names, json_string(blocked[i]));
+	json_object_set_new(r, "names", names);
+	json_object_set_new(r, "action", json_string("SCMP_ACT_ERRNO"));
+	json_object_set_new(r, "errnoRet", json_integer(EPERM));
+	json_array_append_new(sys, r);
+	/* clone with a namespace flag, one rule per flag (a masked compare each) */
+	static const long ns_flags[] = {CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIPC,   CLONE_NEWUSER,
+					CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP};
+	for (size_t i = 0; i < ELEMENTSOF(ns_flags); i++) {
+		json_t *c = rule("clone", "SCMP_ACT_ERRNO", EPERM);
+		json_t *args = json_array();
+		json_array_append_new(args, json_pack("{s:i, s:I, s:I, s:s}", "index", 0, "value",
+						      (json_int_t)ns_flags[i], "valueTwo",
+						      (json_int_t)ns_flags[i], "op",
+						      "SCMP_CMP_MASKED_EQ"));
+		json_object_set_new(c, "args", args);
+		json_array_append_new(sys, c);
+	}
+	/* clone3's flags are behind a pointer: ENOSYS makes libc fall back to clone */
+	json_array_append_new(sys, rule("clone3", "SCMP_ACT_ERRNO", ENOSYS));
+	json_object_set_new(p, "syscalls", sys);
+	return p;
+}
+
+int berth_seccomp_load_profile(const char *path, json_t **ret, struct berth_error **err)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	int r = berth_read_file_at(AT_FDCWD, path, 4 << 20, &data, &len, err);
+	if (r < 0)
+		return berth_error_prefix(err, "seccomp profile '%s'", path);
+	json_t *j = NULL;
+	r = berth_json_parse(data, len, path, &j, err);
+	if (r < 0)
+		return r;
+	if (!json_is_object(j) || !json_is_string(json_object_get(j, "defaultAction"))) {
+		json_decref(j);
+		return berth_error_set(err, EINVAL, "seccomp profile '%s' has no defaultAction",
+				       path);
+	}
+	*ret = j;
+	return 0;
+}
+
+static int parse_action(const char *s, int errno_ret, uint32_t *ret, struct berth_error **err)
+{
+	if (strcmp(s, "SCMP_ACT_ALLOW") == 0)
+		*ret = SCMP_ACT_ALLOW;
+	else if (strcmp(s, "SCMP_ACT_ERRNO") == 0)
+		*ret = SCMP_ACT_ERRNO((uint32_t)errno_ret);
+	else if (strcmp(s, "SCMP_ACT_KILL") == 0 || strcmp(s, "SCMP_ACT_KILL_THREAD") == 0)
+		*ret = SCMP_ACT_KILL;
+	else if (strcmp(s, "SCMP_ACT_KILL_PROCESS") == 0)
+		*ret = SCMP_ACT_KILL_PROCESS;
+	else if (strcmp(s, "SCMP_ACT_TRAP") == 0)
+		*ret = SCMP_ACT_TRAP;
+	else if (strcmp(s, "SCMP_ACT_LOG") == 0)
+		*ret = SCMP_ACT_LOG;
+	else if (strcmp(s, "SCMP_ACT_TRACE") == 0)
+		*ret = SCMP_ACT_TRACE((uint32_t)errno_ret);
+	else
+		return berth_error_set(err, EINVAL, "unknown seccomp action '%s'", s);
+	return 0;
+}
+
+static int parse_op(const char *s, enum scmp_compare *ret, struct berth_error **err)
+{
+	static const struct {
+		const char *name;
+		enum scmp_compare op;
+	} ops[] = {
+		{"SCMP_CMP_NE", SCMP_CMP_NE},
+		{"SCMP_CMP_LT", SCMP_CMP_LT},
+		{"SCMP_CMP_LE", SCMP_CMP_LE},
+		{"SCMP_CMP_EQ", SCMP_CMP_EQ},
+		{"SCMP_CMP_GE", SCMP_CMP_GE},
+		{"SCMP_CMP_GT", SCMP_CMP_GT},
+		{"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
+	};
+	for (size_t i = 0; i < ELEMENTSOF(ops); i++)
+		if (strcmp(ops[i].name, s) == 0) {
+			*ret = ops[i].op;
+			return 0;
+		}
+	return berth_error_set(err, EINVAL, "unknown seccomp operator '%s'", s);
+}
+
+static int add_rule(scmp_filter_ctx ctx, uint32_t def, const json_t *r, size_t idx,
+		    struct berth_error **err)
+{
+	/* Docker's conditional entries (by capability or kernel) are not granted */
+	json_t *inc = json_object_get(r, "includes");
+	if (json_is_object(inc) &&
+	    (json_object_get(inc, "caps") || json_object_get(inc, "minKernel")))
+		return 0;
+	const char *act = NULL;
+	int rc = berth_json_get_string(r, "action", true, &act, err);
+	if (rc < 0)
+		return berth_error_prefix(err, "seccomp syscalls[%zu]", idx);
+	int64_t eret = EPERM;
+	json_t *ej = json_object_get(r, "errnoRet");
+	if (json_is_integer(ej))
+		eret = json_integer_value(ej);
+	if (eret < 0 || eret > 4095)
+		return berth_error_set(err, EINVAL, "seccomp syscalls[%zu]: invalid errnoRet", idx);
+	uint32_t action;
+	rc = parse_action(act, (int)eret, &action, err);
+	if (rc < 0)
+		return rc;
+	struct scmp_arg_cmp cmps[6];
+	unsigned n_cmps = 0;
+	json_t *args = json_object_get(r, "args");
+	size_t i;
+	json_t *a;
+	json_array_foreach (args, i, a) {
+		if (n_cmps >= ELEMENTSOF(cmps))
+			return berth_error_set(err, EINVAL, "seccomp syscalls[%zu]: too many args",
+					       idx);
+		int64_t index = 0, value = 0, value2 = 0;
+		const char *op = NULL;
+		if (berth_json_get_int(a, "index", true, &index, err) < 0 ||
+		    berth_json_get_string(a, "op", true, &op, err) < 0)
+			return berth_error_prefix(err, "seccomp syscalls[%zu] args", idx);
+		berth_json_get_int(a, "value", false, &value, NULL);
+		berth_json_get_int(a, "valueTwo", false, &value2, NULL);
+		if (index < 0 || index > 5)
+			return berth_error_set(err, EINVAL, "seccomp syscalls[%zu]: bad arg index",
+					       idx);
+		enum scmp_compare c = SCMP_CMP_EQ;
+		rc = parse_op(op, &c, err);
+		if (rc < 0)
+			return rc;
+		cmps[n_cmps++] = (struct scmp_arg_cmp){.arg = (unsigned)index,
+						       .op = c,
+						       .datum_a = (scmp_datum_t)value,
+						       .datum_b = (scmp_datum_t)value2};
+	}
+	json_t *names = json_object_get(r, "names");
+	json_t *n;
+	json_array_foreach (names, i, n) {
+		if (!json_is_string(n))
+			continue;
+		int nr = seccomp_syscall_resolve_name(json_string_value(n));
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* not a syscall of this architecture */
+		if (action == def)
+			continue;
+		rc = seccomp_rule_add_array(ctx, action, nr, n_cmps, cmps);
+		if (rc < 0)
+			return berth_error_syscall(err, -rc, "seccomp rule for '%s'",
+						   json_string_value(n));
+	}
+	return 0;
+}
+
+int berth_seccomp_apply(const json_t *profile, struct berth_error **err)
+{
+	const char *def_s = NULL;
+	int r = berth_json_get_string(profile, "defaultAction", true, &def_s, err);
+	if (r < 0)
+		return berth_error_prefix(err, "seccomp profile");
+	int64_t def_errno = EPERM;
+	json_t *dj = json_object_get(profile, "defaultErrnoRet");
+	if (json_is_integer(dj))
+		def_errno = json_integer_value(dj);
+	if (def_errno < 0 || def_errno > 4095)
+		return berth_error_set(err, EINVAL, "seccomp profile: invalid defaultErrnoRet");
+	uint32_t def;
+	r = parse_action(def_s, (int)def_errno, &def, err);
+	if (r < 0)
+		return r;
+	scmp_filter_ctx ctx = seccomp_init(def);
+	if (!ctx)
+		return berth_error_set(err, ENOMEM, "seccomp_init failed");
+	/* the loader sets no_new_privs itself when the spec asks for it */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	json_t *sys = json_object_get(profile, "syscalls");
+	size_t i;
+	json_t *e;
+	json_array_foreach (sys, i, e) {
+		r = add_rule(ctx, def, e, i, err);
+		if (r < 0) {
+			seccomp_release(ctx);
+			return r;
+		}
+	}
+	r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (r < 0)
+		return berth_error_syscall(err, -r, "load seccomp filter");
+	return 0;
+}

@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The OCI runtime spec (config.json) subset berth reads and writes. */
+#include "runtime/runtime.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "core/strv.h"
+
+/* Docker's default capability set (moby oci/caps/defaults.go). */
+static const char *const default_caps[] = {
+	"CAP_CHOWN",
+	"CAP_DAC_OVERRIDE",
+	"CAP_FSETID",
+	"CAP_FOWNER",
+	"CAP_MKNOD",
+	"CAP_NET_RAW",
+	"CAP_SETGID",
+	"CAP_SETUID",
+	"CAP_SETFCAP",
+	"CAP_SETPCAP",
+	"CAP_NET_BIND_SERVICE",
+	"CAP_SYS_CHROOT",
+	"CAP_KILL",
+	"CAP_AUDIT_WRITE",
+	NULL,
+};
+
+/* Docker's masked and read-only paths (moby oci/defaults.go). */
+static const char *const default_masked[] = {
+	"/proc/asound",
+	"/proc/acpi",
+	"/proc/interrupts",
+	"/proc/kcore",
+	"/proc/keys",
+	"/proc/latency_stats",
+	"/proc/timer_list",
+	"/proc/timer_stats",
+	"/proc/sched_debug",
+	"/proc/scsi",
+	"/sys/firmware",
+	"/sys/devices/virtual/powercap",
+	NULL,
+};
+static const char *const default_readonly[] = {
+	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
+};
+
+static const struct {
+	const char *name;
+	unsigned flag;
+} ns_names[] = {
+	{"mount", BERTH_NS_MOUNT}, {"pid", BERTH_NS_PID},	{"uts", BERTH_NS_UTS},
+	{"ipc", BERTH_NS_IPC},	   {"cgroup", BERTH_NS_CGROUP}, {"network", BERTH_NS_NETWORK},
+};
+
+void berth_spec_init(struct berth_spec *spec)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->memory_limit = -1;
+	spec->cpu_quota = -1;
+	spec->cpu_period = 100000;
+	spec->pids_limit = -1;
+}
+
+void berth_spec_release(struct berth_spec *spec)
+{
+	berth_strv_free(spec->args);
+	berth_strv_free(spec->env);
+	free(spec->cwd);
+	free(spec->additional_gids);
+	free(spec->username);
+	berth_strv_free(spec->capabilities);
+	for (size_t i = 0; i < spec->n_rlimits; i++)
+		free(spec->rlimits[i].type);
+	free(spec->rlimits);
+	free(spec->root_path);
+	free(spec->hostname);
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		free(spec->mounts[i].destination);
+		free(spec->mounts[i].type);
+		free(spec->mounts[i].source);
+		berth_strv_free(spec->mounts[i].options);
+	}
+	free(spec->mounts);
+	berth_strv_free(spec->masked_paths);
+	berth_strv_free(spec->readonly_paths);
+	if (spec->seccomp)
+		json_decref(spec->seccomp);
+	berth_spec_init(spec);
+}
+
+void berth_spec_add_mount(struct berth_spec *spec, const char *destination, const char *type,
+			  const char *source, const char *const *options)
+{
+	spec->mounts = berth_xreallocarray(spec->mounts, spec->n_mounts + 1, sizeof(*spec->mounts));
+	struct berth_spec_mount *m = &spec->mounts[spec->n_mounts++];
+	m->destination = berth_xstrdup(destination);
+	m->type = berth_xstrdup(type);
+	m->source = berth_xstrdup(source ? source : type);
+	m->options = NULL;
+	for (const char *const *o = options; o && *o; o++)
+		berth_strv_push(&m->options, *o);
+}
+
+void berth_spec_set_defaults(struct berth_spec *spec)
+{
+	spec->namespaces =
+		BERTH_NS_MOUNT | BERTH_NS_PID | BERTH_NS_UTS | BERTH_NS_IPC | BERTH_NS_CGROUP;
+	berth_spec_add_mount(spec, "/proc", "proc", "proc",
+			     (const char *[]){"nosuid", "noexec", "nodev", NULL});
+	berth_spec_add_mount(
+		spec, "/dev", "tmpfs", "tmpfs",
+		(const char *[]){"nosuid", "strictatime", "mode=755", "size=65536k", NULL});
+	berth_spec_add_mount(spec, "/dev/pts", "devpts", "devpts",
+			     (const char *[]){"nosuid", "noexec", "newinstance", "ptmxmode=0666",
+					      "mode=0620", "gid=5", NULL});
+	berth_spec_add_mount(spec, "/sys", "sysfs", "sysfs",
+			     (const char *[]){"nosuid", "noexec", "nodev", "ro", NULL});
+	berth_spec_add_mount(spec, "/dev/mqueue", "mqueue", "mqueue",
+			     (const char *[]){"nosuid", "noexec", "nodev", NULL});
+	berth_spec_add_mount(
+		spec, "/dev/shm", "tmpfs", "shm",
+		(const char *[]){"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL});
+	berth_strv_free(spec->capabilities);
+	spec->capabilities = berth_strv_copy((char *const *)default_caps);
+	spec->no_new_privileges = true;
+	berth_strv_free(spec->masked_paths);
+	spec->masked_paths = berth_strv_copy((char *const *)default_masked);
+	berth_strv_free(spec->readonly_paths);
+	spec->readonly_paths = berth_strv_copy((char *const *)default_readonly);
+	if (spec->seccomp)
+		json_decref(spec->seccomp);
+	spec->seccomp = berth_seccomp_default_profile();
+}
+
+static json_t *strv_to_json(char *const *v)
+{
+	json_t *a = json_array();
+	BERTH_STRV_FOREACH(s, v)
+	json_array_append_new(a, json_string(*s));
+	return a;
+}
+
+json_t *berth_spec_to_json(const struct berth_spec *spec)
+{
+	json_t *root = json_object();
+	json_object_set_new(root, "ociVersion", json_string("1.0.2"));
+
+	json_t *proc = json_object();
+	json_object_set_new(proc, "terminal", json_boolean(spec->terminal));
+	json_t *user = json_object();
+	json_object_set_new(user, "uid", json_integer(spec->uid));
+	json_object_set_new(user, "gid", json_integer(spec->gid));
+	if (spec->n_additional_gids) {
+		json_t *g = json_array();
+		for (size_t i = 0; i < spec->n_additional_gids; i++)
+			json_array_append_new(g, json_integer(spec->additional_gids[i]));
+		json_object_set_new(user, "additionalGids", g);
+	}
+	if (spec->username)
+		json_object_set_new(user, "username", json_string(spec->username));
+	json_object_set_new(proc, "user", user);
+	json_object_set_new(proc, "args", strv_to_json(spec->args));
+	json_object_set_new(proc, "env", strv_to_json(spec->env));
+	json_object_set_new(proc, "cwd", json_string(spec->cwd ? spec->cwd : "/"));
+	json_t *caps = json_object();
+	json_object_set_new(caps, "bounding", strv_to_json(spec->capabilities));
+	json_object_set_new(caps, "effective", strv_to_json(spec->capabilities));
+	json_object_set_new(caps, "permitted", strv_to_json(spec->capabilities));
+	json_object_set_new(proc, "capabilities", caps);
+	if (spec->n_rlimits) {
+		json_t *rl = json_array();
+		for (size_t i = 0; i < spec->n_rlimits; i++)
+			json_array_append_new(
+				rl, json_pack("{s:s, s:I, s:I}", "type", spec->rlimits[i].type,
+					      "soft", (json_int_t)spec->rlimits[i].soft, "hard",
+					      (json_int_t)spec->rlimits[i].hard));
+		json_object_set_new(proc, "rlimits", rl);
+	}
+	json_object_set_new(proc, "noNewPrivileges", json_boolean(spec->no_new_privileges));
+	json_object_set_new(root, "process", proc);
+
+	json_object_set_new(root, "root",
+			    json_pack("{s:s, s:b}", "path",
+				      spec->root_path ? spec->root_path : "rootfs", "readonly",
+				      spec->root_readonly));
+	if (spec->hostname)
+		json_object_set_new(root, "hostname", json_string(spec->hostname));
+
+	json_t *mounts = json_array();
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct berth_spec_mount *m = &spec->mounts[i];
+		json_t *jm = json_pack("{s:s, s:s, s:s}", "destination", m->destination, "type",
+				       m->type, "source", m->source);
+		json_object_set_new(jm, "options", strv_to_json(m->options));
+		json_array_append_new(mounts, jm);
+	}
+	json_object_set_new(root, "mounts", mounts);
+
+	json_t *linux_ = json_object();
+	json_t *ns = json_array();
+	for (size_t i = 0; i < ELEMENTSOF(ns_names); i++)
+		if (spec->namespaces & ns_names[i].flag)
+			json_array_append_new(ns, json_pack("{s:s}", "type", ns_names[i].name));
+	json_object_set_new(linux_, "namespaces", ns);
+	json_t *res = json_object();
+	if (spec->memory_limit >= 0)
+		json_object_set_new(res, "memory",
+				    json_pack("{s:I}", "limit", (json_int_t)spec->memory_limit));
+	if (spec->cpu_quota >= 0)
+		json_object_set_new(res, "cpu",
+				    json_pack("{s:I, s:I}", "quota", (json_int_t)spec->cpu_quota,
+					      "period", (json_int_t)spec->cpu_period));
+	if (spec->pids_limit >= 0)
+		json_object_set_new(res, "pids",
+				    json_pack("{s:I}", "limit", (json_int_t)spec->pids_limit));
+	json_object_set_new(linux_, "resources", res);
+	json_object_set_new(linux_, "maskedPaths", strv_to_json(spec->masked_paths));
+	json_object_set_new(linux_, "readonlyPaths", strv_to_json(spec->readonly_paths));
+	if (spec->seccomp)
+		json_object_set(linux_, "seccomp", spec->seccomp);
+	json_object_set_new(root, "linux", linux_);
+	return root;
+}
+
+static int json_to_strv(const json_t *obj, const char *key, char ***ret, struct berth_error **err)
+{
+	json_t *a = NULL;
+	int r = berth_json_get_array(obj, key, false, &a, err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	_cleanup_strv_free_ char **v = NULL;
+	size_t i;
+	json_t *s;
+	json_array_foreach (a, i, s) {
+		if (!json_is_string(s))
+			return berth_error_set(err, EINVAL, "'%s[%zu]' is not a string", key, i);
+		berth_strv_push(&v, json_string_value(s));
+	}
+	berth_strv_free(*ret);
+	*ret = TAKE_PTR(v);
+	return 0;
+}
+
+static int get_uint(const json_t *obj, const char *key, int64_t max, int64_t *ret,
+		    struct berth_error **err)
+{
+	int64_t v = 0;
+	int r = berth_json_get_int(obj, key, false, &v, err);
+	if (r < 0)
+		return r;
+	if (v < 0 || v > max)
+		return berth_error_set(err, EINVAL, "'%s' out of range: %" PRId64, key, v);
+	*ret = v;
+	return 0;
+}
+
+static int parse_process(const json_t *proc, struct berth_spec *spec, struct berth_error **err)
+{
+	json_t *v = json_object_get(proc, "terminal");
+	spec->terminal = json_is_true(v);
+	int r = json_to_strv(proc, "args", &spec->args, err);
+	if (r < 0)
+		return r;
+	r = json_to_strv(proc, "env", &spec->env, err);
+	if (r < 0)
+		return r;
+	const char *s = NULL;
+	r = berth_json_get_string(proc, "cwd", false, &s, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (s) {
+		if (s[0] != '/')
+			return berth_error_set(err, EINVAL, "cwd '%s' is not absolute", s);
+		spec->cwd = berth_xstrdup(s);
+	}
+	json_t *user = NULL;
+	r = berth_json_get_object(proc, "user", false, &user, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (user) {
+		int64_t n = 0;
+		r = get_uint(user, "uid", UINT32_MAX - 1, &n, err);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		spec->uid = (uint32_t)n;
+		n = 0;
+		r = get_uint(user, "gid", UINT32_MAX - 1, &n, err);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		spec->gid = (uint32_t)n;
+		json_t *g = NULL;
+		r = berth_json_get_array(user, "additionalGids", false, &g, err);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		if (g) {
+			size_t i;
+			json_t *e;
+			spec->additional_gids =
+				berth_xcalloc(json_array_size(g) + 1, sizeof(uint32_t));
+			json_array_foreach (g, i, e) {
+				if (!json_is_integer(e) || json_integer_value(e) < 0 ||
+				    json_integer_value(e) >= UINT32_MAX)
+					return berth_error_set(err, EINVAL,
+							       "invalid additionalGids[%zu]", i);
+				spec->additional_gids[spec->n_additional_gids++] =
+					(uint32_t)json_integer_value(e);
+			}
+		}
+		r = berth_json_get_string(user, "username", false, &s, err);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		if (r >= 0)
+			spec->username = berth_xstrdup(s);
+	}
+	json_t *caps = NULL;
+	r = berth_json_get_object(proc, "capabilities", false, &caps, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (caps) {
+		r = json_to_strv(caps, "bounding", &spec->capabilities, err);
+		if (r < 0)
+			return r;
+	}
+	json_t *rl = NULL;
+	r = berth_json_get_array(proc, "rlimits", false, &rl, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (rl) {
+		size_t i;
+		json_t *e;
+		spec->rlimits = berth_xcalloc(json_array_size(rl) + 1, sizeof(*spec->rlimits));
+		json_array_foreach (rl, i, e) {
+			const char *t = NULL;
+			int64_t soft = 0, hard = 0;
+			if (berth_json_get_string(e, "type", true, &t, err) < 0 ||
+			    get_uint(e, "soft", INT64_MAX, &soft, err) < 0 ||
+			    get_uint(e, "hard", INT64_MAX, &hard, err) < 0)
+				return berth_error_prefix(err, "rlimits[%zu]", i);
+			spec->rlimits[spec->n_rlimits].type = berth_xstrdup(t);
+			spec->rlimits[spec->n_rlimits].soft = (uint64_t)soft;
+			spec->rlimits[spec->n_rlimits].hard = (uint64_t)hard;
+			spec->n_rlimits++;
+		}
+	}
+	spec->no_new_privileges = json_is_true(json_object_get(proc, "noNewPrivileges"));
+	return 0;
+}
+
+static int parse_linux(const json_t *linux_, struct berth_spec *spec, struct berth_error **err)
+{
+	json_t *ns = NULL;
+	int r = berth_json_get_array(linux_, "namespaces", false, &ns, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	size_t i;
+	json_t *e;
+	json_array_foreach (ns, i, e) {
+		const char *t = NULL;
+		r = berth_json_get_string(e, "type", true, &t, err);
+		if (r < 0)
+			return berth_error_prefix(err, "namespaces[%zu]", i);
+		size_t k;
+		for (k = 0; k < ELEMENTSOF(ns_names); k++)
+			if (strcmp(ns_names[k].name, t) == 0)
+				break;
+		if (k == ELEMENTSOF(ns_names))
+			return berth_error_set(err, ENOTSUP, "namespace '%s' is not supported", t);
+		if (json_object_get(e, "path"))
+			return berth_error_set(
+				err, ENOTSUP, "joining an existing '%s' namespace is not supported",
+				t);
+		spec->namespaces |= ns_names[k].flag;
+	}
+	json_t *res = json_object_get(linux_, "resources");
+	if (json_is_object(res)) {
+		json_t *o = json_object_get(res, "memory");
+		int64_t n;
+		if (json_is_object(o) && get_uint(o, "limit", INT64_MAX, &n, err) >= 0)
+			spec->memory_limit = n;
+		else if (berth_error_code(*err) == EINVAL)
+			return -EINVAL;
+		o = json_object_get(res, "cpu");
+		if (json_is_object(o)) {
+			if (get_uint(o, "quota", INT64_MAX, &n, err) >= 0)
+				spec->cpu_quota = n;
+			if (get_uint(o, "period", 1000000, &n, err) >= 0)
+				spec->cpu_period = (uint64_t)n;
+			if (berth_error_code(*err) == EINVAL)
+				return -EINVAL;
+		}
+		o = json_object_get(res, "pids");
+		if (json_is_object(o) && get_uint(o, "limit", INT64_MAX, &n, err) >= 0)
+			spec->pids_limit = n;
+		else if (berth_error_code(*err) == EINVAL)
+			return -EINVAL;
+	}
+	r = json_to_strv(linux_, "maskedPaths", &spec->masked_paths, err);
+	if (r < 0)
+		return r;
+	r = json_to_strv(linux_, "readonlyPaths", &spec->readonly_paths, err);
+	if (r < 0)
+		return r;
+	json_t *sc = json_object_get(linux_, "seccomp");
+	if (json_is_object(sc)) {
+		if (spec->seccomp)
+			json_decref(spec->seccomp);
+		spec->seccomp = json_deep_copy(sc);
+	}
+	return 0;
+}
+
+int berth_spec_from_json(const json_t *j, struct berth_spec *spec, struct berth_error **err)
+{
+	if (!json_is_object(j))
+		return berth_error_set(err, EINVAL, "runtime spec is not a JSON object");
+	json_t *proc = NULL;
+	int r = berth_json_get_object(j, "process", true, &proc, err);
+	if (r < 0)
+		return berth_error_prefix(err, "runtime spec");
+	r = parse_process(proc, spec, err);
+	if (r < 0)
+		return berth_error_prefix(err, "runtime spec process");
+	if (berth_strv_len(spec->args) == 0)
+		return berth_error_set(err, EINVAL, "runtime spec: process.args is empty");
+	json_t *root = NULL;
+	r = berth_json_get_object(j, "root", true, &root, err);
+	if (r < 0)
+		return berth_error_prefix(err, "runtime spec");
+	const char *s = NULL;
+	r = berth_json_get_string(root, "path", true, &s, err);
+	if (r < 0)
+		return berth_error_prefix(err, "runtime spec root");
+	spec->root_path = berth_xstrdup(s);
+	spec->root_readonly = json_is_true(json_object_get(root, "readonly"));
+	r = berth_json_get_string(j, "hostname", false, &s, err);
+	if (r >= 0)
+		spec->hostname = berth_xstrdup(s);
+	else if (r != -ENOENT)
+		return r;
+
+	json_t *mounts = NULL;
+	r = berth_json_get_array(j, "mounts", false, &mounts, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	size_t i;
+	json_t *m;
+	json_array_foreach (mounts, i, m) {
+		const char *dst = NULL, *type = NULL, *src = NULL;
+		_cleanup_strv_free_ char **opts = NULL;
+		if (berth_json_get_string(m, "destination", true, &dst, err) < 0)
+			return berth_error_prefix(err, "runtime spec mounts[%zu]", i);
+		if (dst[0] != '/')
+			return berth_error_set(err, EINVAL,
+					       "runtime spec mounts[%zu]: '%s' is not absolute", i,
+					       dst);
+		r = berth_json_get_string(m, "type", false, &type, err);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		r = berth_json_get_string(m, "source", false, &src, err);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		r = json_to_strv(m, "options", &opts, err);
+		if (r < 0)
+			return berth_error_prefix(err, "runtime spec mounts[%zu]", i);
+		berth_spec_add_mount(spec, dst, type ? type : "bind", src,
+				     (const char *const *)opts);
+	}
+	json_t *linux_ = NULL;
+	r = berth_json_get_object(j, "linux", false, &linux_, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (linux_) {
+		r = parse_linux(linux_, spec, err);
+		if (r < 0)
+			return berth_error_prefix(err, "runtime spec linux");
+	}
+	return 0;
+}
+
+int berth_parse_bytes(const char *s, int64_t *ret, struct berth_error **err)
+{
+	char *end = NULL;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || v < 0)
+		return berth_error_set(err, EINVAL, "invalid size '%s'", s);
+	double mul = 1;
+	switch (*end) {
+	case 'b':
+	case 'B':
+		end++;
+		break;
+	case 'k':
+	case 'K':
+		mul = 1024.0, end++;
+		break;
+	case 'm':
+	case 'M':
+		mul = 1024.0 * 1024, end++;
+		break;
+	case 'g':
+	case 'G':
+		mul = 1024.0 * 1024 * 1024, end++;
+		break;
+	case 't':
+	case 'T':
+		mul = 1024.0 * 1024 * 1024 * 1024, end++;
+		break;
+	default:
+		break;
+	}
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end || v * mul > 9.0e18)
+		return berth_error_set(err, EINVAL, "invalid size '%s'", s);
+	*ret = (int64_t)(v * mul);
+	return 0;
+}

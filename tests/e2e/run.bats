@@ -1,0 +1,336 @@
+#!/usr/bin/env bats
+# berth run on the busybox fixture: exit codes, isolation, users, limits,
+# cleanup. The rootfs is the fixture tarball unpacked (berth run --rootfs),
+# so these tests need no image store.
+
+load helpers
+
+setup_file() {
+	[[ $EUID -eq 0 ]] || skip "needs root (namespaces, mounts, cgroups)"
+	ROOTFS=$BATS_FILE_TMPDIR/rootfs
+	export ROOTFS
+	mkdir -p "$ROOTFS"
+	tar -C "$ROOTFS" -xf "$(busybox_tar)"
+}
+
+setup() {
+	common_setup
+}
+
+teardown() {
+	# whatever a failed test left running in our store is killed by the PIDs we know
+	if [[ -n "${BG_PID:-}" ]]; then
+		kill -KILL "$BG_PID" 2>/dev/null || true
+		wait "$BG_PID" 2>/dev/null || true
+	fi
+	# nothing may stay mounted below the test's temp dir
+	findmnt -rn -o TARGET | grep -F "$BATS_TEST_TMPDIR" | sort -r | xargs -r -n1 umount -l || true
+}
+
+brun() {
+	berth run --rm --rootfs "$ROOTFS" "$@"
+}
+
+@test "run: exit code of the command" {
+	run brun sh -c 'exit 7'
+	[ "$status" -eq 7 ]
+	run brun true
+	[ "$status" -eq 0 ]
+}
+
+@test "run: a missing command exits 127, a non-executable 126" {
+	run -127 brun no-such-command
+	[[ "$output" == *"executable file not found"* ]]
+	run brun /etc/passwd
+	[ "$status" -eq 126 ]
+	[[ "$output" == *"ermission denied"* ]]
+}
+
+@test "run: berth's own failure exits 125" {
+	run berth run --rm --rootfs "$BATS_TEST_TMPDIR/missing" true
+	[ "$status" -eq 125 ]
+	[[ "$output" == "berth: rootfs"* ]]
+	run brun --user nosuchuser true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"unable to find user 'nosuchuser'"* ]]
+}
+
+@test "run: the rootfs directory is not modified (overlay upper)" {
+	run brun sh -c 'echo x > /created-in-container && rm /bin/cat && echo ok'
+	[ "$status" -eq 0 ]
+	[ ! -e "$ROOTFS/created-in-container" ]
+	[ -e "$ROOTFS/bin/cat" ]
+}
+
+@test "run: kill -TERM of a foreground run reaches the process" {
+	"$BERTH" --root "$STORE" run --rm --rootfs "$ROOTFS" sh -c 'trap "echo got-term; exit 143" TERM; echo ready; while :; do sleep 0.1; done' \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 &
+	BG_PID=$!
+	for _ in $(seq 100); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+	kill -TERM "$BG_PID"
+	local rc=0
+	wait "$BG_PID" || rc=$?
+	BG_PID=
+	grep -q got-term "$BATS_TEST_TMPDIR/out"
+	[ "$rc" -eq 143 ]
+}
+
+@test "run: a process killed by a signal exits 128+N" {
+	# PID 1 cannot be killed from inside its namespace: give it an init
+	run brun --init sh -c 'kill -KILL $$'
+	[ "$status" -eq 137 ]
+	run brun --init sh -c 'kill -SEGV $$'
+	[ "$status" -eq 139 ]
+}
+
+@test "run --init: a built-in init is PID 1, reaps and forwards" {
+	run brun --init sh -c 'echo main=$$; (sleep 0.1 &) ; sleep 0.3; ps -o pid,stat,comm | grep -c Z || true'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" != "main=1" ]]
+	[[ "$output" == *$'\n0'* ]]
+	"$BERTH" --root "$STORE" run --rm --init --rootfs "$ROOTFS" sh -c 'trap "exit 42" USR1; echo ready; while :; do sleep 0.1; done' \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 &
+	BG_PID=$!
+	for _ in $(seq 100); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+	kill -USR1 "$BG_PID"
+	local rc=0
+	wait "$BG_PID" || rc=$?
+	BG_PID=
+	[ "$rc" -eq 42 ]
+}
+
+@test "isolation: ps sees only the container's processes, main is PID 1" {
+	run brun sh -c 'echo pid=$$; ps -o pid,comm; true'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "pid=1" ]
+	# header, sh and ps: nothing of the host
+	[ "${#lines[@]}" -eq 4 ]
+}
+
+@test "isolation: hostname is the short id, --hostname sets it" {
+	run brun hostname
+	[[ "$output" =~ ^[0-9a-f]{12}$ ]]
+	run brun --hostname web1 sh -c 'hostname; cat /etc/hostname; grep web1 /etc/hosts'
+	[ "${lines[0]}" = web1 ]
+	[ "${lines[1]}" = web1 ]
+}
+
+@test "isolation: /proc/sysrq-trigger and /proc/sys are not writable, masked paths are empty" {
+	run brun sh -c 'echo h > /proc/sysrq-trigger'
+	[ "$status" -ne 0 ]
+	run brun sh -c 'echo 1 > /proc/sys/kernel/domainname'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Read-only file system"* ]]
+	# this kernel has no /proc/kcore; where it has one, it is /dev/null
+	run brun sh -c 'test ! -e /proc/kcore || test "$(head -c 16 /proc/kcore | wc -c)" -eq 0'
+	[ "$status" -eq 0 ]
+	if [[ -e /proc/keys ]]; then
+		run brun sh -c 'wc -c < /proc/keys'
+		[ "$output" -eq 0 ]
+	fi
+	run brun sh -c 'echo 1 > /sys/kernel/profiling'
+	[ "$status" -ne 0 ]
+}
+
+@test "isolation: mount fails, unshare -U and keyctl are refused by seccomp" {
+	run brun mount -t tmpfs none /mnt
+	[ "$status" -ne 0 ]
+	run brun unshare -U true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+	# even with CAP_SYS_ADMIN added, the filter still refuses unshare
+	run brun --cap-add SYS_ADMIN unshare -m true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+	run brun --cap-add SYS_ADMIN --security-opt seccomp=unconfined unshare -m true
+	[ "$status" -eq 0 ]
+}
+
+@test "isolation: a JSON seccomp profile file is applied" {
+	cat >"$BATS_TEST_TMPDIR/profile.json" <<'EOF'
+{"defaultAction": "SCMP_ACT_ALLOW",
+ "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
+EOF
+	run brun --security-opt seccomp="$BATS_TEST_TMPDIR/profile.json" mkdir /tmp/x
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Operation not permitted"* ]]
+	run brun mkdir /tmp/x
+	[ "$status" -eq 0 ]
+}
+
+@test "isolation: capabilities are Docker's default set" {
+	run brun sh -c 'grep -E "^Cap(Eff|Bnd|Prm):" /proc/self/status'
+	[ "$status" -eq 0 ]
+	# moby's default: CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW SETGID SETUID
+	# SETFCAP SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE
+	[ "${lines[0]}" = $'CapPrm:\t00000000a80425fb' ]
+	[ "${lines[1]}" = $'CapEff:\t00000000a80425fb' ]
+	[ "${lines[2]}" = $'CapBnd:\t00000000a80425fb' ]
+	run brun --cap-drop ALL sh -c 'grep CapEff /proc/self/status'
+	[ "$output" = $'CapEff:\t0000000000000000' ]
+	run brun --cap-drop CHOWN sh -c 'chown 1000 /tmp'
+	[ "$status" -ne 0 ]
+	run brun sh -c 'grep NoNewPrivs /proc/self/status; grep Seccomp: /proc/self/status'
+	[ "${lines[0]}" = $'NoNewPrivs:\t1' ]
+	[ "${lines[1]}" = $'Seccomp:\t2' ]
+}
+
+@test "isolation: the container cannot see host files outside its volumes" {
+	echo TOPSECRET >"$BATS_TEST_TMPDIR/host-file"
+	run brun sh -c "cat $BATS_TEST_TMPDIR/host-file; cat /proc/1/root/$BATS_TEST_TMPDIR/host-file; cat /proc/1/cwd/host-file; ls /"
+	[[ "$output" != *TOPSECRET* ]]
+	[[ "$output" == *"No such file"* ]]
+	mkdir -p "$BATS_TEST_TMPDIR/shared"
+	echo visible >"$BATS_TEST_TMPDIR/shared/f"
+	run brun -v "$BATS_TEST_TMPDIR/shared:/data:ro" sh -c 'cat /data/f; echo x > /data/g'
+	[ "${lines[0]}" = visible ]
+	[[ "$output" == *"Read-only file system"* ]]
+}
+
+@test "isolation: --read-only makes / unwritable, --tmpfs stays writable" {
+	run brun --read-only sh -c 'touch /x'
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Read-only file system"* ]]
+	run brun --read-only --tmpfs /scratch sh -c 'touch /scratch/x && grep " /scratch " /proc/mounts'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *tmpfs* ]]
+}
+
+@test "isolation: /dev has the standard nodes, /dev/pts, /dev/shm, /dev/mqueue" {
+	run brun sh -c 'ls /dev | tr "\n" " "; echo; grep -E " /dev/(pts|shm|mqueue) " /proc/mounts | wc -l; echo hi > /dev/null; head -c 4 /dev/urandom | wc -c'
+	[ "$status" -eq 0 ]
+	for n in null zero full random urandom tty ptmx pts shm mqueue fd stdin stdout stderr; do
+		[[ " ${lines[0]} " == *" $n "* ]] || { echo "missing /dev/$n"; false; }
+	done
+	[ "${lines[1]}" -eq 3 ]
+	[ "${lines[2]}" -eq 4 ]
+}
+
+@test "isolation: --network none has only a loopback that is up" {
+	run brun --network none sh -c 'ls /sys/class/net; ip link show lo'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = lo ]
+	[[ "$output" == *"UP"* ]]
+}
+
+@test "users: --user app runs as the fixture's app with its groups and HOME" {
+	run brun --user app sh -c 'id; echo $HOME; grep CapEff /proc/self/status'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "uid=1000(app) gid=1000(app) groups=100(users)" ]
+	[ "${lines[1]}" = /home/app ]
+	[ "${lines[2]}" = $'CapEff:\t0000000000000000' ]
+	run brun --user 1000:100 id
+	[ "$output" = "uid=1000(app) gid=100(users) groups=1000(app)" ]
+	run brun --user app:nogroup id -g
+	[ "$output" = 65534 ]
+	run brun --user 4242 sh -c 'id -u; id -g; echo $HOME'
+	[ "${lines[0]}" = 4242 ]
+	[ "${lines[1]}" = 0 ]
+	[ "${lines[2]}" = / ]
+}
+
+@test "users: files created in a volume by --user app have app's uid on the host" {
+	mkdir -p "$BATS_TEST_TMPDIR/vol"
+	chmod 777 "$BATS_TEST_TMPDIR/vol"
+	run brun --user app -v "$BATS_TEST_TMPDIR/vol:/data" touch /data/made-by-app
+	[ "$status" -eq 0 ]
+	[ "$(stat -c %u:%g "$BATS_TEST_TMPDIR/vol/made-by-app")" = 1000:1000 ]
+}
+
+@test "users: /etc/passwd symlinked out of the image is read inside it" {
+	local r=$BATS_TEST_TMPDIR/evil
+	cp -a "$ROOTFS" "$r"
+	echo "app:x:0:0:fake:/:/bin/sh" >"$BATS_TEST_TMPDIR/host-passwd"
+	mv "$r/etc/passwd" "$r/etc/passwd.real"
+	ln -s "../../../../../../../$BATS_TEST_TMPDIR/host-passwd" "$r/etc/passwd"
+	# the link resolves inside the rootfs, where that path does not exist
+	run berth run --rm --rootfs "$r" --user app id -u
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"unable to find user 'app'"* ]]
+}
+
+@test "process: env, -e K from the caller, --env-file, PATH default, -w" {
+	export FROM_CALLER=yes
+	printf '# comment\nFILE_VAR=from-file\nFROM_CALLER\n' >"$BATS_TEST_TMPDIR/envfile"
+	run brun -e A=1 -e FROM_CALLER -e UNSET_IN_CALLER --env-file "$BATS_TEST_TMPDIR/envfile" -w /work/dir \
+		sh -c 'echo $A $FROM_CALLER $FILE_VAR ${UNSET_IN_CALLER-unset}; echo $PATH; pwd; echo $HOME'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "1 yes from-file unset" ]
+	[ "${lines[1]}" = /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin ]
+	[ "${lines[2]}" = /work/dir ]
+	[ "${lines[3]}" = /root ]
+}
+
+@test "process: --entrypoint is prepended, '' clears it" {
+	run brun --entrypoint echo hello world
+	[ "$output" = "hello world" ]
+	run brun --entrypoint '' echo cleared
+	[ "$output" = "cleared" ]
+}
+
+@test "process: -t gives the process a terminal" {
+	run brun -t sh -c 'test -t 1 && echo tty; test -c /dev/console && echo console'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *tty* ]]
+	[[ "$output" == *console* ]]
+	run brun sh -c 'test -t 1 && echo tty || echo notty'
+	[ "$output" = notty ]
+}
+
+@test "process: -i attaches stdin, without -i it is empty" {
+	run bash -c "echo piped | '$BERTH' --root '$STORE' run --rm -i --rootfs '$ROOTFS' cat"
+	[ "$output" = piped ]
+	run bash -c "echo piped | '$BERTH' --root '$STORE' run --rm --rootfs '$ROOTFS' cat"
+	[ "$output" = "" ]
+}
+
+@test "limits: a process allocating past --memory 32m is killed (137)" {
+	run brun --memory 32m sh -c 'x=$(head -c 200000000 /dev/zero | tr "\0" a); echo survived'
+	[ "$status" -eq 137 ]
+	[[ "$output" != *survived* ]]
+	run brun --memory 32m sh -c 'x=$(head -c 1000000 /dev/zero | tr "\0" a); echo survived'
+	[ "$status" -eq 0 ]
+}
+
+@test "limits: a fork bomb stops at --pids-limit 64" {
+	# only shell builtins after the bomb: the shell itself cannot fork any more
+	run brun --pids-limit 64 sh -c 'bomb() { bomb | bomb & }; bomb 2>/dev/null
+		i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done
+		n=0; for p in /proc/[0-9]*; do n=$((n+1)); done; echo $n'
+	[ "$status" -eq 0 ]
+	local n=${lines[-1]}
+	echo "processes: $n"
+	[ "$n" -le 64 ]
+	[ "$n" -ge 10 ]
+}
+
+@test "limits: --cpus sets the CFS quota, --ulimit sets rlimits, above the hard limit is a clear error" {
+	run brun --cpus 0.5 --ulimit nofile=256:512 sh -c 'ulimit -n; ulimit -Hn'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 256 ]
+	[ "${lines[1]}" = 512 ]
+	local hard
+	hard=$(ulimit -Hn)
+	if ! grep -q 'cap_sys_resource' <(capsh --print 2>/dev/null | grep Current); then
+		run brun --ulimit "nofile=$((hard + 1)):$((hard + 1))" true
+		[ "$status" -eq 125 ]
+		[[ "$output" == *"above the hard limit"* ]]
+	fi
+	# by default nothing is raised: the container inherits berth's limits
+	run brun sh -c 'ulimit -Hn'
+	[ "$output" = "$hard" ]
+}
+
+@test "cleanup: 200 run --rm leave no mount, cgroup, process or directory" {
+	local before_mounts before_cg
+	before_mounts=$(findmnt -rn | wc -l)
+	before_cg=$(find /sys/fs/cgroup -maxdepth 6 -type d -name 'berth-*' 2>/dev/null | wc -l)
+	for i in $(seq 200); do
+		berth run --rm --rootfs "$ROOTFS" --memory 64m --pids-limit 100 true || { echo "run $i failed"; false; }
+	done
+	[ "$(findmnt -rn | wc -l)" -eq "$before_mounts" ]
+	! findmnt -rn | grep -F "$STORE"
+	[ "$(find /sys/fs/cgroup -maxdepth 6 -type d -name 'berth-*' 2>/dev/null | wc -l)" -eq "$before_cg" ]
+	[ -z "$(ls -A "$STORE/containers")" ]
+	! pgrep -f "$STORE" >/dev/null
+}

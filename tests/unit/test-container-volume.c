@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Named volumes: names, create (idempotent), list, inspect JSON, rm, prune. */
+#include "unit.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "container/container.h"
+#include "core/fs.h"
+#include "core/strv.h"
+
+static char store[64];
+
+static int setup(void **state)
+{
+	snprintf(store, sizeof(store), "/tmp/berth-vol-XXXXXX");
+	assert_non_null(mkdtemp(store));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	int dfd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	berth_rm_rf_at(dfd, store + 5, NULL);
+	close(dfd);
+	return 0;
+}
+
+static void test_names(void **state)
+{
+	assert_true(berth_volume_name_is_valid("data"));
+	assert_true(berth_volume_name_is_valid("a.b-c_d9"));
+	assert_false(berth_volume_name_is_valid(""));
+	assert_false(berth_volume_name_is_valid("../x"));
+	assert_false(berth_volume_name_is_valid("a/b"));
+	assert_false(berth_volume_name_is_valid(".hidden"));
+	assert_false(berth_volume_name_is_valid("-x"));
+	struct berth_volume v;
+	struct berth_error *err = NULL;
+	assert_int_equal(berth_volume_create(store, "../../etc", &v, NULL, &err), -EINVAL);
+	berth_error_free(&err);
+}
+
+static void test_lifecycle(void **state)
+{
+	struct berth_volume v = {0}, v2 = {0};
+	struct berth_error *err = NULL;
+	bool created = false;
+	assert_ok(berth_volume_create(store, "data", &v, &created, &err), err);
+	assert_true(created);
+	assert_string_equal(v.name, "data");
+	struct stat st;
+	assert_int_equal(stat(v.mountpoint, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_ok(berth_volume_create(store, "data", &v2, &created, &err), err);
+	assert_false(created);
+	assert_string_equal(v.mountpoint, v2.mountpoint);
+	json_t *j = berth_volume_to_json(&v);
+	assert_string_equal(json_string_value(json_object_get(j, "Name")), "data");
+	assert_string_equal(json_string_value(json_object_get(j, "Driver")), "local");
+	json_decref(j);
+	berth_volume_release(&v2);
+
+	struct berth_volume anon = {0};
+	assert_ok(berth_volume_create(store, NULL, &anon, &created, &err), err);
+	assert_int_equal(strlen(anon.name), 64);
+
+	struct berth_volume *list = NULL;
+	size_t n = 0;
+	assert_ok(berth_volume_list(store, &list, &n, &err), err);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++)
+		berth_volume_release(&list[i]);
+	free(list);
+
+	assert_ok(berth_volume_remove(store, "data", false, &err), err);
+	assert_int_equal(stat(v.mountpoint, &st), -1);
+	assert_int_equal(berth_volume_remove(store, "data", false, &err), -ENOENT);
+	berth_error_free(&err);
+	assert_int_equal(berth_volume_get(store, "data", &v2, &err), -ENOENT);
+	berth_error_free(&err);
+
+	char **removed = NULL;
+	assert_ok(berth_volume_prune(store, &removed, &err), err);
+	assert_int_equal(berth_strv_len(removed), 1);
+	assert_string_equal(removed[0], anon.name);
+	berth_strv_free(removed);
+	berth_volume_release(&anon);
+	berth_volume_release(&v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_lifecycle),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The executor on a minimal rootfs (the host's static busybox): exit codes,
+ * exec failures, the overlay leaving the lower dir untouched, setup errors.
+ */
+#include "unit.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/fs.h"
+#include "core/strv.h"
+#include "runtime/runtime.h"
+
+static char top[64];
+
+static int setup(void **state)
+{
+	if (geteuid() != 0 || access("/bin/busybox", X_OK) != 0)
+		return 0;
+	snprintf(top, sizeof(top), "/tmp/berth-linux-XXXXXX");
+	assert_non_null(mkdtemp(top));
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; cd %s; mkdir -p lower/bin lower/etc upper work merged; "
+		 "cp /bin/busybox lower/bin/; ln -s busybox lower/bin/sh; "
+		 "ln -s busybox lower/bin/touch; echo 'root:x:0:0::/root:/bin/sh' > "
+		 "lower/etc/passwd",
+		 top);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	if (!top[0])
+		return 0;
+	int dfd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	berth_rm_rf_at(dfd, top + 5, NULL);
+	close(dfd);
+	return 0;
+}
+
+static int run(const char *const *args, int *ret_exit, int *ret_exec_errno,
+	       struct berth_error **err)
+{
+	struct berth_spec spec;
+	berth_spec_init(&spec);
+	berth_spec_set_defaults(&spec);
+	for (const char *const *a = args; *a; a++)
+		berth_strv_push(&spec.args, *a);
+	char merged[128];
+	snprintf(merged, sizeof(merged), "%s/merged", top);
+	spec.root_path = strdup(merged);
+	spec.username = strdup("0");
+	char lower[128], upper[128], work[128];
+	snprintf(lower, sizeof(lower), "%s/lower", top);
+	snprintf(upper, sizeof(upper), "%s/upper", top);
+	snprintf(work, sizeof(work), "%s/work", top);
+	char *lowers[] = {lower, NULL};
+	char id[17];
+	berth_random_hex(id, 8);
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	struct berth_runtime_config cfg = {
+		.spec = &spec,
+		.id = id,
+		.lowerdirs = lowers,
+		.upperdir = upper,
+		.workdir = work,
+		.stdio = {devnull, devnull, devnull},
+	};
+	struct berth_runtime_result res = {0};
+	int r = berth_runtime_run(&cfg, &res, err);
+	close(devnull);
+	*ret_exit = res.exit_code;
+	*ret_exec_errno = res.exec_errno;
+	berth_spec_release(&spec);
+	return r;
+}
+
+static void test_exit_codes(void **state)
+{
+	if (!top[0])
+		skip();
+	struct berth_error *err = NULL;
+	int code, eerr;
+	assert_ok(run((const char *[]){"sh", "-c", "exit 7", NULL}, &code, &eerr, &err), err);
+	assert_int_equal(code, 7);
+	assert_ok(run((const char *[]){"sh", "-c", "touch /made-here", NULL}, &code, &eerr, &err),
+		  err);
+	assert_int_equal(code, 0);
+	/* the overlay took the write: the lower dir is untouched */
+	char p[128];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s/lower/made-here", top);
+	assert_int_equal(stat(p, &st), -1);
+	snprintf(p, sizeof(p), "%s/upper/made-here", top);
+	assert_int_equal(stat(p, &st), 0);
+}
+
+static void test_exec_failures(void **state)
+{
+	if (!top[0])
+		skip();
+	struct berth_error *err = NULL;
+	int code, eerr;
+	assert_int_equal(run((const char *[]){"nope", NULL}, &code, &eerr, &err), -ENOENT);
+	assert_int_equal(eerr, ENOENT);
+	assert_int_equal(code, 127);
+	assert_non_null(strstr(err->msg, "not found in $PATH"));
+	berth_error_free(&err);
+	assert_int_equal(run((const char *[]){"/etc/passwd", NULL}, &code, &eerr, &err), -EACCES);
+	assert_int_equal(eerr, EACCES);
+	assert_int_equal(code, 126);
+	berth_error_free(&err);
+}
+
+static void test_no_args(void **state)
+{
+	if (!top[0])
+		skip();
+	struct berth_error *err = NULL;
+	int code, eerr;
+	assert_int_equal(run((const char *[]){NULL}, &code, &eerr, &err), -EINVAL);
+	berth_error_free(&err);
+	assert_int_equal(berth_runtime_exit_code(0), 0);
+	assert_int_equal(berth_runtime_exit_code(9), 128 + 9);
+	assert_int_equal(berth_runtime_exit_code(3 << 8), 3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_exec_failures),
+		cmocka_unit_test(test_no_args),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The OCI runtime spec model: defaults, round trip, hostile input, sizes. */
+#include "unit.h"
+
+#include "core/json.h"
+#include "core/strv.h"
+#include "runtime/runtime.h"
+
+static void test_defaults_round_trip(void **state)
+{
+	struct berth_spec s, back;
+	struct berth_error *err = NULL;
+	berth_spec_init(&s);
+	berth_spec_init(&back);
+	berth_spec_set_defaults(&s);
+	berth_strv_push(&s.args, "/bin/sh");
+	berth_strv_push(&s.env, "PATH=/bin");
+	s.root_path = strdup("/r");
+	s.hostname = strdup("h");
+	s.memory_limit = 32 << 20;
+	s.pids_limit = 64;
+	s.cpu_quota = 50000;
+	s.username = strdup("app");
+	json_t *j = berth_spec_to_json(&s);
+	assert_ok(berth_spec_from_json(j, &back, &err), err);
+	assert_string_equal(back.args[0], "/bin/sh");
+	assert_string_equal(back.root_path, "/r");
+	assert_string_equal(back.hostname, "h");
+	assert_string_equal(back.username, "app");
+	assert_int_equal(back.memory_limit, 32 << 20);
+	assert_int_equal(back.pids_limit, 64);
+	assert_int_equal(back.cpu_quota, 50000);
+	assert_int_equal(back.namespaces, s.namespaces);
+	assert_int_equal(back.n_mounts, s.n_mounts);
+	assert_true(back.no_new_privileges);
+	assert_int_equal(berth_strv_len(back.capabilities), 14);
+	assert_true(berth_strv_contains(back.masked_paths, "/proc/kcore"));
+	assert_true(berth_strv_contains(back.readonly_paths, "/proc/sysrq-trigger"));
+	assert_non_null(back.seccomp);
+	json_decref(j);
+	berth_spec_release(&s);
+	berth_spec_release(&back);
+}
+
+static void expect_invalid(const char *text, int code)
+{
+	struct berth_spec s;
+	struct berth_error *err = NULL;
+	json_t *j = NULL;
+	berth_spec_init(&s);
+	assert_ok(berth_json_parse(text, strlen(text), "t", &j, &err), err);
+	int r = berth_spec_from_json(j, &s, &err);
+	assert_int_equal(r, -code);
+	assert_non_null(err);
+	berth_error_free(&err);
+	json_decref(j);
+	berth_spec_release(&s);
+}
+
+static void test_hostile(void **state)
+{
+	expect_invalid("[]", EINVAL);
+	expect_invalid("{}", ENOENT);
+	expect_invalid("{\"process\":{\"args\":[]},\"root\":{\"path\":\"r\"}}", EINVAL);
+	expect_invalid("{\"process\":{\"args\":[1]},\"root\":{\"path\":\"r\"}}", EINVAL);
+	expect_invalid("{\"process\":{\"args\":[\"a\"],\"cwd\":\"rel\"},\"root\":{\"path\":\"r\"}}",
+		       EINVAL);
+	expect_invalid(
+		"{\"process\":{\"args\":[\"a\"],\"user\":{\"uid\":-1}},\"root\":{\"path\":\"r\"}}",
+		EINVAL);
+	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+		       "\"mounts\":[{\"destination\":\"rel\"}]}",
+		       EINVAL);
+	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+		       "\"linux\":{\"namespaces\":[{\"type\":\"user\"}]}}",
+		       ENOTSUP);
+	expect_invalid(
+		"{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+		"\"linux\":{\"namespaces\":[{\"type\":\"pid\",\"path\":\"/proc/1/ns/pid\"}]}}",
+		ENOTSUP);
+}
+
+static void test_parse_bytes(void **state)
+{
+	int64_t v;
+	assert_int_equal(berth_parse_bytes("32m", &v, NULL), 0);
+	assert_int_equal(v, 32 << 20);
+	assert_int_equal(berth_parse_bytes("1g", &v, NULL), 0);
+	assert_int_equal(v, 1 << 30);
+	assert_int_equal(berth_parse_bytes("512", &v, NULL), 0);
+	assert_int_equal(v, 512);
+	assert_int_equal(berth_parse_bytes("64kb", &v, NULL), 0);
+	assert_int_equal(v, 65536);
+	assert_int_equal(berth_parse_bytes("1.5k", &v, NULL), 0);
+	assert_int_equal(v, 1536);
+	assert_int_equal(berth_parse_bytes("x", &v, NULL), -EINVAL);
+	assert_int_equal(berth_parse_bytes("-1m", &v, NULL), -EINVAL);
+	assert_int_equal(berth_parse_bytes("1q", &v, NULL), -EINVAL);
+	assert_int_equal(berth_parse_bytes("99999999999t", &v, NULL), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_round_trip),
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_parse_bytes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
