@@ -53,6 +53,9 @@ static void test_unknown_instruction(void **state)
 						   "you mean RUN?)\n     7 | RUNN echo hi");
 	expect("FROM a\n  cpy a b\n",
 	       "Dockerfile:2:3: unknown instruction: cpy (did you mean copy?)\n     2 |   cpy a b");
+	/* A hostile word cannot put terminal escapes into the message. */
+	expect("FROM a\nX\x1b]0;pwned\x07 y\n",
+	       "Dockerfile:2:1: unknown instruction: X?]0;pwned?\n     2 | X?]0;pwned? y");
 	expect("FROM a\nFROBNICATE x\n",
 	       "Dockerfile:2:1: unknown instruction: FROBNICATE\n     2 | FROBNICATE x");
 }

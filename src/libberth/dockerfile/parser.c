@@ -168,6 +168,10 @@ int dockerfile_error_at(const struct berth_dockerfile *df, struct berth_error **
 	va_start(ap, fmt);
 	berth_buf_vaddf(&b, fmt, ap);
 	va_end(ap);
+	/* Words of the Dockerfile end up in the message: no control characters. */
+	for (size_t i = 0; i < b.len; i++)
+		if (((unsigned char)b.buf[i] < 0x20 && b.buf[i] != '\t') || b.buf[i] == 0x7F)
+			b.buf[i] = '?';
 	add_quoted_line(df, &b, line);
 	return berth_error_set(err, code, "%s", b.buf);
 }
