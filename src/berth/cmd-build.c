@@ -1,12 +1,270 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "berth/cli.h"
+#include "build/build.h"
+#include "core/alloc.h"
+#include "core/cleanup.h"
+#include "core/fs.h"
+#include "core/strv.h"
+
+static const char build_usage[] =
+	"Usage: berth build [OPTIONS] PATH | -\n\n"
+	"Build an image from a Dockerfile\n\n"
+	"Options:\n"
+	"      --build-arg K[=V]     set a build-time variable\n"
+	"      --cache-from REF      use an image as a cache source\n"
+	"  -f, --file FILE           name of the Dockerfile (default: PATH/Dockerfile; - for "
+	"stdin)\n"
+	"      --iidfile FILE        write the image ID to the file\n"
+	"      --label K=V           set metadata for the image\n"
+	"      --network MODE        networking mode of the RUN instructions (host, none)\n"
+	"      --no-cache            do not use the cache when building the image\n"
+	"      --progress TYPE       auto, plain, tty or quiet (default auto)\n"
+	"      --pull                always attempt to pull a newer version of the image\n"
+	"  -q, --quiet               suppress the build output and print the image ID\n"
+	"      --secret id=X,src=F   secret file to expose to RUN --mount=type=secret\n"
+	"  -t, --tag NAME[:TAG]      name and optionally a tag (may be repeated)\n"
+	"      --target STAGE        set the target build stage to build\n";
+
+struct printer {
+	FILE *out;
+	bool tty;
+	bool quiet;
+};
+
+static void on_event(const struct berth_build_event *ev, void *userdata)
+{
+	struct printer *p = userdata;
+	if (p->quiet && ev->kind != BERTH_BUILD_EVENT_WARNING)
+		return;
+	switch (ev->kind) {
+	case BERTH_BUILD_EVENT_STEP:
+		fprintf(p->out, p->tty ? "\033[1m#%d %s\033[0m\n" : "#%d %s\n", ev->step, ev->text);
+		break;
+	case BERTH_BUILD_EVENT_CACHED:
+		fprintf(p->out, p->tty ? "#%d \033[34mCACHED\033[0m\n" : "#%d CACHED\n", ev->step);
+		break;
+	case BERTH_BUILD_EVENT_DONE:
+		fprintf(p->out, "#%d DONE %.1fs\n", ev->step, ev->seconds);
+		break;
+	case BERTH_BUILD_EVENT_OUTPUT:
+		fprintf(p->out, "#%d %.3f %s\n", ev->step, ev->seconds, ev->text);
+		break;
+	case BERTH_BUILD_EVENT_WARNING:
+		fprintf(stderr, "WARNING: %s\n", ev->text);
+		break;
+	case BERTH_BUILD_EVENT_ERROR:
+		fprintf(p->out, p->tty ? "#%d \033[31mERROR\033[0m\n" : "#%d ERROR\n", ev->step);
+		break;
+	case BERTH_BUILD_EVENT_INFO:
+		if (ev->step)
+			fprintf(p->out, "#%d %s\n", ev->step, ev->text);
+		else
+			fprintf(p->out, "%s\n", ev->text);
+		break;
+	}
+	fflush(p->out);
+}
 
 int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	return cli_not_implemented(cli, 6, err);
+	static const struct option opts[] = {
+		{"tag", required_argument, NULL, 't'},
+		{"file", required_argument, NULL, 'f'},
+		{"target", required_argument, NULL, 'T'},
+		{"build-arg", required_argument, NULL, 'a'},
+		{"no-cache", no_argument, NULL, 'n'},
+		{"pull", no_argument, NULL, 'p'},
+		{"cache-from", required_argument, NULL, 'c'},
+		{"label", required_argument, NULL, 'l'},
+		{"iidfile", required_argument, NULL, 'i'},
+		{"network", required_argument, NULL, 'N'},
+		{"secret", required_argument, NULL, 's'},
+		{"progress", required_argument, NULL, 'P'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	_cleanup_strv_free_ char **tags = NULL, **args = NULL, **cache_from = NULL, **labels = NULL,
+				 **secrets = NULL;
+	struct berth_build_options o = {.stdin_fd = STDIN_FILENO};
+	struct printer pr = {.out = stderr};
+	const char *iidfile = NULL, *progress = "auto";
+	struct berth_build_result res = {0};
+	int c, r;
+
+	if (cli_wants_help(argc, argv, build_usage))
+		return 0;
+	while ((c = getopt_long(argc, argv, "t:f:q", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			berth_strv_push(&tags, optarg);
+			break;
+		case 'f':
+			o.dockerfile = optarg;
+			break;
+		case 'T':
+			o.target = optarg;
+			break;
+		case 'a':
+			berth_strv_push(&args, optarg);
+			break;
+		case 'n':
+			o.no_cache = true;
+			break;
+		case 'p':
+			o.pull = true;
+			break;
+		case 'c':
+			berth_strv_push(&cache_from, optarg);
+			break;
+		case 'l':
+			berth_strv_push(&labels, optarg);
+			break;
+		case 'i':
+			iidfile = optarg;
+			break;
+		case 'N':
+			o.network = optarg;
+			break;
+		case 's':
+			berth_strv_push(&secrets, optarg);
+			break;
+		case 'P':
+			progress = optarg;
+			break;
+		case 'q':
+			pr.quiet = true;
+			break;
+		default:
+			return cli_usage_error(cli, err, "unknown or incomplete flag");
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error(cli, err, "requires exactly 1 argument (PATH or -)");
+	o.context = argv[optind];
+	o.tags = tags;
+	o.build_args = args;
+	o.cache_from = cache_from;
+	o.labels = labels;
+	o.secrets = secrets;
+	if (strcmp(progress, "quiet") == 0)
+		pr.quiet = true;
+	else if (strcmp(progress, "tty") == 0)
+		pr.tty = true;
+	else if (strcmp(progress, "auto") == 0)
+		pr.tty = isatty(STDERR_FILENO);
+	else if (strcmp(progress, "plain") != 0)
+		return cli_usage_error(
+			cli, err, "invalid --progress '%s' (auto, plain, tty, quiet)", progress);
+	o.on_event = on_event;
+	o.userdata = &pr;
+
+	r = berth_build(cli->root, &o, &res, err);
+	if (r < 0)
+		return r;
+	char id[BERTH_DIGEST_STRLEN + 1];
+	berth_digest_fmt(&res.image_id, id);
+	if (iidfile) {
+		FILE *f = fopen(iidfile, "we");
+		if (!f || fputs(id, f) < 0 || fclose(f) != 0)
+			return berth_error_syscall(err, errno, "write --iidfile '%s'", iidfile);
+	}
+	if (pr.quiet)
+		printf("%s\n", id);
+	return 0;
+}
+
+static const char prune_usage[] =
+	"Usage: berth builder prune [OPTIONS]\n\n"
+	"Remove build cache\n\n"
+	"Options:\n"
+	"  -a, --all                 remove all build cache, not just dangling entries\n"
+	"      --keep-storage SIZE   keep the most recently used cache up to SIZE (e.g. 1GB)\n"
+	"  -f, --force               do not prompt for confirmation (berth never prompts)\n";
+
+static int parse_size(const char *s, uint64_t *ret)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || v < 0)
+		return -EINVAL;
+	double mult = 1;
+	if (*end) {
+		char u = (char)(*end | 0x20);
+		const char *rest = end + 1;
+		if (u == 'b' && !*rest)
+			mult = 1;
+		else if (u == 'k')
+			mult = 1e3;
+		else if (u == 'm')
+			mult = 1e6;
+		else if (u == 'g')
+			mult = 1e9;
+		else if (u == 't')
+			mult = 1e12;
+		else
+			return -EINVAL;
+		if (u != 'b' && *rest) {
+			if ((*rest | 0x20) == 'i' && (rest[1] | 0x20) == 'b' && !rest[2])
+				mult = mult == 1e3   ? 1024.0
+				       : mult == 1e6 ? 1048576.0
+				       : mult == 1e9 ? 1073741824.0
+						     : 1099511627776.0;
+			else if ((*rest | 0x20) != 'b' || rest[1])
+				return -EINVAL;
+		}
+	}
+	*ret = (uint64_t)(v * mult);
+	return 0;
 }
 
 int cmd_builder_prune(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	return cli_not_implemented(cli, 6, err);
+	static const struct option opts[] = {
+		{"all", no_argument, NULL, 'a'},
+		{"keep-storage", required_argument, NULL, 'k'},
+		{"force", no_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	bool all = false;
+	uint64_t keep = 0, freed = 0;
+	unsigned entries = 0;
+	char size[16];
+	int c, r;
+
+	if (cli_wants_help(argc, argv, prune_usage))
+		return 0;
+	while ((c = getopt_long(argc, argv, "af", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			all = true;
+			break;
+		case 'k':
+			if (parse_size(optarg, &keep) < 0)
+				return cli_usage_error(cli, err, "invalid --keep-storage '%s'",
+						       optarg);
+			break;
+		case 'f':
+			break;
+		default:
+			return cli_usage_error(cli, err, "unknown or incomplete flag");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error(cli, err, "accepts no arguments");
+	r = berth_builder_prune(cli->root, all, keep, &freed, &entries, err);
+	if (r < 0)
+		return r;
+	printf("Deleted build cache objects: %u\n", entries);
+	printf("Total reclaimed space: %s\n", berth_format_size(freed, size));
+	return 0;
 }

@@ -99,6 +99,11 @@ struct berth_layer_entry {
 	bool set_owner;
 	mode_t mode; /* permission bits applied when set_mode */
 	bool set_mode;
+	/*
+	 * A symlink as src_path is stored as a symlink, not followed (entries
+	 * inside a copied directory); its parents are still resolved beneath.
+	 */
+	bool nofollow;
 };
 
 /*

@@ -630,7 +630,8 @@ static int add_one_entry(struct berth_layer_writer *w, const struct berth_layer_
 	 * The source is resolved beneath its directory, following symlinks as
 	 * BuildKit does for COPY sources: an escape is EXDEV, not a clamp.
 	 */
-	_cleanup_close_ int pfd = berth_open_beneath(e->src_dir_fd, e->src_path, O_PATH, 0, err);
+	_cleanup_close_ int pfd = berth_open_beneath(
+		e->src_dir_fd, e->src_path, O_PATH | (e->nofollow ? O_NOFOLLOW : 0), 0, err);
 	if (pfd < 0)
 		return berth_error_prefix(err, "copy source '%s'", e->src_path);
 	struct stat st;

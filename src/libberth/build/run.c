@@ -1,0 +1,662 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build/internal.h"
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/cleanup.h"
+#include "core/fs.h"
+#include "core/json.h"
+#include "core/strv.h"
+#include "dockerfile/shell.h"
+#include "layer/layer.h"
+#if __has_include("runtime/runtime.h")
+#include "runtime/runtime.h"
+
+#define TAIL_LINES 10
+
+/* Reads the RUN's output pipe, streams it line by line, keeps the last lines. */
+struct reader {
+	struct sstate *ss;
+	int fd;
+	char *tail[TAIL_LINES];
+	size_t n_tail;
+};
+
+static void reader_line(struct reader *rd, const char *line, size_t len)
+{
+	char *l = berth_xstrndup(line, len);
+	builder_event(rd->ss->b, BERTH_BUILD_EVENT_OUTPUT, rd->ss->step,
+		      now_seconds() - rd->ss->started, "%s", l);
+	if (rd->n_tail == TAIL_LINES) {
+		free(rd->tail[0]);
+		memmove(rd->tail, rd->tail + 1, sizeof(rd->tail[0]) * (TAIL_LINES - 1));
+		rd->n_tail--;
+	}
+	rd->tail[rd->n_tail++] = l;
+}
+
+static void *reader_main(void *arg)
+{
+	struct reader *rd = arg;
+	struct berth_buf b = BERTH_BUF_INIT;
+	char buf[8192];
+	for (;;) {
+		ssize_t n = read(rd->fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		berth_buf_add(&b, buf, (size_t)n);
+		char *start = b.buf, *nl;
+		while ((nl = memchr(start, '\n', b.len - (size_t)(start - b.buf)))) {
+			size_t l = (size_t)(nl - start);
+			if (l && start[l - 1] == '\r')
+				l--;
+			reader_line(rd, start, l);
+			start = nl + 1;
+		}
+		size_t rest = b.len - (size_t)(start - b.buf);
+		memmove(b.buf, start, rest);
+		berth_buf_setlen(&b, rest);
+		if (b.len > 65536) { /* a line without end: flush it as it is */
+			reader_line(rd, b.buf, b.len);
+			berth_buf_reset(&b);
+		}
+	}
+	if (b.len)
+		reader_line(rd, b.buf, b.len);
+	berth_buf_release(&b);
+	return NULL;
+}
+
+/* One --mount of RUN, parsed from "type=cache,target=/x,id=y,..." */
+struct run_mount {
+	char *type, *target, *source, *from, *id, *mode, *sharing;
+	bool readonly, rw_set, required;
+};
+
+static void run_mount_release(struct run_mount *m)
+{
+	free(m->type);
+	free(m->target);
+	free(m->source);
+	free(m->from);
+	free(m->id);
+	free(m->mode);
+	free(m->sharing);
+}
+
+static int parse_mount(const char *spec, struct run_mount *m, struct berth_error **err)
+{
+	_cleanup_free_ char *copy = berth_xstrdup(spec);
+	char *save = NULL;
+	*m = (struct run_mount){0};
+	for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '=');
+		const char *v = eq ? eq + 1 : "";
+		if (eq)
+			*eq = '\0';
+		char **slot = NULL;
+		if (strcmp(kv, "type") == 0)
+			slot = &m->type;
+		else if (strcmp(kv, "target") == 0 || strcmp(kv, "dst") == 0 ||
+			 strcmp(kv, "destination") == 0)
+			slot = &m->target;
+		else if (strcmp(kv, "source") == 0 || strcmp(kv, "src") == 0)
+			slot = &m->source;
+		else if (strcmp(kv, "from") == 0)
+			slot = &m->from;
+		else if (strcmp(kv, "id") == 0)
+			slot = &m->id;
+		else if (strcmp(kv, "mode") == 0)
+			slot = &m->mode;
+		else if (strcmp(kv, "sharing") == 0)
+			slot = &m->sharing;
+		else if (strcmp(kv, "readonly") == 0 || strcmp(kv, "ro") == 0)
+			m->readonly = !eq || strcmp(v, "true") == 0, m->rw_set = true;
+		else if (strcmp(kv, "readwrite") == 0 || strcmp(kv, "rw") == 0)
+			m->readonly = !(!eq || strcmp(v, "true") == 0), m->rw_set = true;
+		else if (strcmp(kv, "required") == 0)
+			m->required = !eq || strcmp(v, "true") == 0;
+		else if (strcmp(kv, "uid") == 0 || strcmp(kv, "gid") == 0 ||
+			 strcmp(kv, "size") == 0 || strcmp(kv, "env") == 0)
+			continue;
+		else
+			return berth_error_set(err, EINVAL, "unexpected key '%s' in '--mount=%s'",
+					       kv, spec);
+		if (slot) {
+			free(*slot);
+			*slot = berth_xstrdup(v);
+		}
+	}
+	if (!m->type)
+		m->type = berth_xstrdup("bind");
+	if (strcmp(m->type, "secret") == 0 && !m->target) {
+		const char *id = m->id ? m->id : m->source;
+		if (!id)
+			return berth_error_set(err, EINVAL, "secret mount needs an id: '%s'", spec);
+		m->target = berth_xasprintf("/run/secrets/%s", id);
+	}
+	if (!m->target)
+		return berth_error_set(err, EINVAL, "mount '%s' has no target", spec);
+	if (m->target[0] != '/')
+		return berth_error_set(err, EINVAL, "mount target '%s' must be absolute",
+				       m->target);
+	if (strcmp(m->type, "bind") && strcmp(m->type, "cache") && strcmp(m->type, "tmpfs") &&
+	    strcmp(m->type, "secret"))
+		return berth_error_set(err, EINVAL, "unsupported mount type '%s'", m->type);
+	return 0;
+}
+
+/* The secret file of --secret id=X,src=F. */
+static char *secret_source(struct builder *b, const char *id)
+{
+	BERTH_STRV_FOREACH(s, b->o->secrets)
+	{
+		_cleanup_free_ char *sid = NULL, *src = NULL;
+		_cleanup_free_ char *copy = berth_xstrdup(*s);
+		char *save = NULL;
+		for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+			if (strncmp(kv, "id=", 3) == 0)
+				free(sid), sid = berth_xstrdup(kv + 3);
+			else if (strncmp(kv, "src=", 4) == 0 || strncmp(kv, "source=", 7) == 0)
+				free(src), src = berth_xstrdup(strchr(kv, '=') + 1);
+		}
+		if (sid && src && strcmp(sid, id) == 0)
+			return TAKE_PTR(src);
+	}
+	return NULL;
+}
+
+struct run_dirs {
+	char *path; /* tmp/run-<rand> */
+	int fd;
+	char **views; /* mounted views for bind from= */
+	int *view_fds;
+	size_t n_views;
+};
+
+static void run_dirs_release(struct run_dirs *d)
+{
+	for (size_t i = 0; i < d->n_views; i++)
+		image_view_release(d->views[i], d->view_fds[i]);
+	free(d->views);
+	free(d->view_fds);
+	if (d->fd >= 0) {
+		int parent = open(d->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		close(d->fd);
+		(void)parent;
+		if (parent >= 0)
+			close(parent);
+	}
+	if (d->path) {
+		char *slash = strrchr(d->path, '/');
+		int pfd = -EBADF;
+		if (slash) {
+			*slash = '\0';
+			pfd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (pfd >= 0)
+				(void)berth_rm_rf_at(pfd, slash + 1, NULL);
+			if (pfd >= 0)
+				close(pfd);
+		}
+		free(d->path);
+	}
+	*d = (struct run_dirs){.fd = -EBADF};
+}
+
+static int add_run_mounts(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
+			  struct berth_spec *spec, struct run_dirs *dirs, char ***targets,
+			  struct berth_error **err)
+{
+	struct builder *b = ss->b;
+	_cleanup_strv_free_ char **env = sstate_env(ss);
+	int r;
+
+	for (size_t i = 0; i < ins->n_flags; i++) {
+		const struct berth_dockerfile_flag *fl = &ins->flags[i];
+		if (strcmp(fl->name, "mount") != 0 || !fl->value)
+			continue;
+		_cleanup_free_ char *spec_s = NULL;
+		struct run_mount m;
+		r = berth_shell_expand_word(fl->value, env, b->df->escape, &spec_s, err);
+		if (r < 0)
+			return r;
+		r = parse_mount(spec_s, &m, err);
+		if (r < 0)
+			return r;
+		berth_strv_push(targets, m.target);
+		if (strcmp(m.type, "tmpfs") == 0) {
+			const char *o[] = {"nosuid", "nodev", "mode=1777", NULL};
+			berth_spec_add_mount(spec, m.target, "tmpfs", "tmpfs", o);
+		} else if (strcmp(m.type, "cache") == 0) {
+			/* a directory per id below cache/mounts, kept between builds */
+			struct berth_digest d;
+			char hex[65];
+			const char *id = m.id ? m.id : m.target;
+			berth_digest_of(id, strlen(id), &d);
+			_cleanup_free_ char *rel =
+				berth_xasprintf("cache/mounts/%.32s", berth_digest_hex(&d, hex));
+			int fd = berth_mkdirs_in_root(bstore_root_fd(b->store), rel, 0755, err);
+			if (fd < 0) {
+				run_mount_release(&m);
+				return fd;
+			}
+			close(fd);
+			_cleanup_free_ char *src =
+				berth_xasprintf("%s/%s", bstore_root_path(b->store), rel);
+			const char *o[] = {"rbind", m.readonly ? "ro" : "rw", "nosuid", "nodev",
+					   NULL};
+			berth_spec_add_mount(spec, m.target, "bind", src, o);
+		} else if (strcmp(m.type, "secret") == 0) {
+			const char *id = m.id ? m.id : m.target + strlen("/run/secrets/");
+			_cleanup_free_ char *src = secret_source(b, id);
+			if (!src) {
+				if (m.required) {
+					r = berth_error_set(err, ENOENT,
+							    "secret '%s' not found: pass it with "
+							    "--secret id=%s,src=FILE",
+							    id, id);
+					run_mount_release(&m);
+					return r;
+				}
+				run_mount_release(&m);
+				continue;
+			}
+			const char *o[] = {"bind", "ro", "nosuid", "nodev", "noexec", NULL};
+			berth_spec_add_mount(spec, m.target, "bind", src, o);
+		} else { /* bind */
+			_cleanup_free_ char *clean = NULL;
+			char *host = NULL;
+			r = bctx_clean_path(m.source ? m.source : "", &clean, err);
+			if (r < 0) {
+				run_mount_release(&m);
+				return r;
+			}
+			if (m.from) {
+				_cleanup_free_ char *fv = NULL;
+				r = berth_shell_expand_word(m.from, b->global_args, b->df->escape,
+							    &fv, err);
+				if (r < 0) {
+					run_mount_release(&m);
+					return r;
+				}
+				int idx = builder_find_stage(b, fv, ss->st->index);
+				struct bimage tmp = {0};
+				const struct bimage *im;
+				if (idx >= 0) {
+					im = &b->stages[idx].img;
+				} else {
+					r = bstore_resolve(b->store, fv, &tmp, err);
+					if (r < 0) {
+						run_mount_release(&m);
+						return r;
+					}
+					im = &tmp;
+				}
+				char *vp = NULL;
+				int vfd = -EBADF;
+				r = image_view(b, im, &vp, &vfd, err);
+				bimage_release(&tmp);
+				if (r < 0) {
+					run_mount_release(&m);
+					return r;
+				}
+				dirs->views = berth_xreallocarray(dirs->views, dirs->n_views + 1,
+								  sizeof(char *));
+				dirs->view_fds = berth_xreallocarray(
+					dirs->view_fds, dirs->n_views + 1, sizeof(int));
+				dirs->views[dirs->n_views] = vp;
+				dirs->view_fds[dirs->n_views++] = vfd;
+				/* resolve inside the view, clamped to it */
+				int sfd = berth_open_in_root(vfd, *clean ? clean : ".", O_PATH, 0,
+							     err);
+				if (sfd < 0) {
+					run_mount_release(&m);
+					return sfd;
+				}
+				host = berth_xasprintf("/proc/self/fd/%d", sfd);
+				/* keep sfd open until the mount is made: leaked to the end of the step */
+			} else {
+				if (b->ctx->dir_fd < 0) {
+					run_mount_release(&m);
+					return berth_error_set(err, ENOENT,
+							       "bind mount needs a build context");
+				}
+				int sfd = berth_open_beneath(b->ctx->dir_fd, *clean ? clean : ".",
+							     O_PATH, 0, err);
+				if (sfd < 0) {
+					run_mount_release(&m);
+					return berth_error_prefix(err, "bind mount source '%s'",
+								  m.source ? m.source : ".");
+				}
+				host = berth_xasprintf("/proc/self/fd/%d", sfd);
+			}
+			bool ro = m.rw_set ? m.readonly : true;
+			const char *o[] = {"rbind", ro ? "ro" : "rw", "nosuid", "nodev", NULL};
+			berth_spec_add_mount(spec, m.target, "bind", host, o);
+			free(host);
+		}
+		run_mount_release(&m);
+	}
+	return 0;
+}
+
+/*
+ * Removes from the upper dir what only the mounts put there: the empty
+ * mount-point files and directories the runtime had to create, so neither
+ * a secret's name nor a cache dir's stub lands in the layer.
+ */
+static void drop_mount_stubs(int upper_fd, char *const *targets)
+{
+	BERTH_STRV_FOREACH(t, targets)
+	{
+		_cleanup_free_ char *rel = NULL;
+		_cleanup_close_ int pfd = -EBADF;
+		struct stat st;
+		if (bctx_clean_path(*t, &rel, NULL) < 0 || !*rel)
+			continue;
+		char *slash = strrchr(rel, '/');
+		if (slash) {
+			*slash = '\0';
+			pfd = berth_open_in_root(upper_fd, rel, O_RDONLY | O_DIRECTORY, 0, NULL);
+		} else {
+			pfd = openat(upper_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		}
+		if (pfd < 0)
+			continue;
+		const char *name = slash ? slash + 1 : rel;
+		if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISREG(st.st_mode) && st.st_size == 0)
+			(void)unlinkat(pfd, name, 0);
+		else if (S_ISDIR(st.st_mode))
+			(void)unlinkat(pfd, name, AT_REMOVEDIR); /* only when empty */
+	}
+}
+
+static int fill_upper(void *ctx, struct berth_layer_writer *w, struct berth_error **err)
+{
+	int *fd = ctx;
+	return berth_layer_writer_add_upper(w, *fd, err);
+}
+
+/* The command of RUN: exec form as is; shell form (and heredocs) through SHELL. */
+static char **run_argv(struct sstate *ss, const struct berth_dockerfile_instruction *ins)
+{
+	char **argv = NULL;
+	if (ins->json) {
+		for (size_t i = 0; i < ins->n_args; i++)
+			berth_strv_push(&argv, ins->args[i]);
+		return argv;
+	}
+	argv = sstate_shell(ss);
+	const char *line = ins->n_args ? ins->args[0] : "";
+	if (ins->n_heredocs == 1) {
+		const struct berth_dockerfile_heredoc *h = &ins->heredocs[0];
+		const char *p = line;
+		while (isspace((unsigned char)*p))
+			p++;
+		/* `RUN <<EOF` alone: the heredoc is the script */
+		if (strncmp(p, "<<", 2) == 0 && !strchr(p, ' ')) {
+			size_t len;
+			char *body = h->chomp ? berth_dockerfile_heredoc_chomp(h->content,
+									       h->content_len, &len)
+					      : berth_xstrdup(h->content);
+			berth_strv_consume(&argv, body);
+			return argv;
+		}
+	}
+	if (ins->n_heredocs) {
+		/* the shell reads the heredocs itself, as BuildKit hands them over */
+		struct berth_buf b = BERTH_BUF_INIT;
+		berth_buf_addstr(&b, line);
+		berth_buf_addch(&b, '\n');
+		for (size_t i = 0; i < ins->n_heredocs; i++) {
+			berth_buf_add(&b, ins->heredocs[i].content, ins->heredocs[i].content_len);
+			berth_buf_addf(&b, "%s\n", ins->heredocs[i].name);
+		}
+		berth_strv_consume(&argv, berth_buf_detach(&b, NULL));
+		return argv;
+	}
+	berth_strv_push(&argv, line);
+	return argv;
+}
+
+int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
+	     struct berth_error **err)
+{
+	static const char *const allowed[] = {"mount", "network", "security", NULL};
+	struct builder *b = ss->b;
+	_cleanup_strv_free_ char **argv = NULL, **lower = NULL, **targets = NULL;
+	_cleanup_strv_free_ char **visible = NULL;
+	_cleanup_close_ int devnull = -EBADF;
+	_cleanup_free_ char *id = NULL, *upper = NULL, *work = NULL;
+	struct berth_buf text = BERTH_BUF_INIT, extra = BERTH_BUF_INIT;
+	struct run_dirs dirs = {.fd = -EBADF};
+	struct berth_spec spec;
+	const char *network = b->o->network;
+	int r, pipefd[2] = {-1, -1};
+	bool spec_init = false;
+
+	for (size_t i = 0; i < ins->n_flags; i++) {
+		bool ok = false;
+		for (const char *const *a = allowed; *a; a++)
+			ok |= strcmp(*a, ins->flags[i].name) == 0;
+		if (!ok) {
+			berth_error_set(err, EINVAL, "unknown flag: --%s", ins->flags[i].name);
+			r = builder_error_at(b, ins, err);
+			goto out;
+		}
+		if (strcmp(ins->flags[i].name, "network") == 0)
+			network = ins->flags[i].value;
+		if (strcmp(ins->flags[i].name, "security") == 0 && ins->flags[i].value &&
+		    strcmp(ins->flags[i].value, "sandbox") != 0) {
+			berth_error_set(err, ENOTSUP, "RUN --security=%s is not supported",
+					ins->flags[i].value);
+			r = builder_error_at(b, ins, err);
+			goto out;
+		}
+	}
+	if (network && strcmp(network, "default") && strcmp(network, "host") &&
+	    strcmp(network, "none")) {
+		berth_error_set(err, EINVAL, "network mode '%s' is not supported (host, none)",
+				network);
+		r = builder_error_at(b, ins, err);
+		goto out;
+	}
+	if (ins->n_args == 0 && !ins->n_heredocs) {
+		berth_error_set(err, EINVAL, "RUN requires at least one argument");
+		r = builder_error_at(b, ins, err);
+		goto out;
+	}
+	argv = run_argv(ss, ins);
+
+	/* the key: the command, its flags, and the ARGs it sees (not persisted) */
+	berth_buf_addstr(&text, "RUN");
+	for (size_t i = 0; i < ins->n_flags; i++)
+		berth_buf_addf(&text, " %s", ins->flags[i].raw);
+	BERTH_STRV_FOREACH(a, argv)
+	berth_buf_addf(&text, " %s", *a);
+	visible = berth_strv_copy(ss->args);
+	berth_strv_sort(visible);
+	BERTH_STRV_FOREACH(a, visible)
+	berth_buf_add(&extra, *a, strlen(*a) + 1);
+	r = step_begin(ss, ins, text.buf, extra.buf, extra.len, err);
+	if (r != 0) {
+		r = r < 0 ? r : 0;
+		goto out;
+	}
+
+	/* a private dir for this step: upper, work and the rootfs mount point */
+	{
+		char rnd[17];
+		berth_random_hex(rnd, 8);
+		dirs.path = berth_xasprintf("%s/run-%s", b->tmp_path, rnd);
+		if (mkdir(dirs.path, 0700) < 0) {
+			r = berth_error_syscall(err, errno, "create '%s'", dirs.path);
+			goto out;
+		}
+		dirs.fd = open(dirs.path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dirs.fd < 0 || mkdirat(dirs.fd, "upper", 0755) < 0 ||
+		    mkdirat(dirs.fd, "work", 0700) < 0 || mkdirat(dirs.fd, "rootfs", 0755) < 0) {
+			r = berth_error_syscall(err, errno, "create '%s'", dirs.path);
+			goto out;
+		}
+	}
+	r = sstate_lowerdirs(ss, &lower, err);
+	if (r < 0)
+		goto out;
+	if (!lower) {
+		/* FROM scratch: an empty lower dir */
+		_cleanup_free_ char *e = berth_xasprintf("%s/empty", b->tmp_path);
+		r = builder_empty_dir(b, err);
+		if (r < 0)
+			goto out;
+		berth_strv_push(&lower, e);
+	}
+	/* the runtime wants them top first */
+	for (size_t i = 0, n = berth_strv_len(lower); i < n / 2; i++) {
+		char *t = lower[i];
+		lower[i] = lower[n - 1 - i];
+		lower[n - 1 - i] = t;
+	}
+
+	berth_spec_init(&spec);
+	spec_init = true;
+	berth_spec_set_defaults(&spec);
+	spec.args = berth_strv_copy(argv);
+	{
+		/* ARGs are the environment too, unless ENV overrides them */
+		_cleanup_strv_free_ char **env = NULL;
+		BERTH_STRV_FOREACH(a, ss->args)
+		berth_strv_push(&env, *a);
+		json_t *e = json_object_get(bimage_cfg(&ss->img), "Env");
+		size_t i;
+		json_t *v;
+		json_array_foreach (e, i, v) {
+			const char *s = json_string_value(v);
+			const char *eq = s ? strchr(s, '=') : NULL;
+			if (!eq)
+				continue;
+			_cleanup_free_ char *k = berth_xstrndup(s, (size_t)(eq - s));
+			env_set(&env, k, eq + 1);
+		}
+		spec.env = TAKE_PTR(env);
+	}
+	const char *wd = json_string_value(json_object_get(bimage_cfg(&ss->img), "WorkingDir"));
+	spec.cwd = berth_xstrdup(wd && *wd ? wd : "/");
+	const char *user = json_string_value(json_object_get(bimage_cfg(&ss->img), "User"));
+	if (user && *user)
+		spec.username = berth_xstrdup(user);
+	spec.root_path = berth_xasprintf("%s/rootfs", dirs.path);
+	spec.hostname = berth_xstrdup("buildkitsandbox");
+	if (network && strcmp(network, "none") == 0)
+		spec.namespaces |= BERTH_NS_NETWORK;
+	else
+		spec.namespaces &= ~(unsigned)BERTH_NS_NETWORK;
+	r = add_run_mounts(ss, ins, &spec, &dirs, &targets, err);
+	if (r < 0) {
+		r = builder_error_at(b, ins, err);
+		goto out;
+	}
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		r = berth_error_syscall(err, errno, "pipe");
+		goto out;
+	}
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	{
+		char rnd[17];
+		berth_random_hex(rnd, 8);
+		id = berth_xasprintf("build-%s", rnd);
+	}
+	upper = berth_xasprintf("%s/upper", dirs.path);
+	work = berth_xasprintf("%s/work", dirs.path);
+	struct berth_runtime_config cfg = {
+		.spec = &spec,
+		.id = id,
+		.lowerdirs = lower,
+		.upperdir = upper,
+		.workdir = work,
+		.stdio = {devnull, pipefd[1], pipefd[1]},
+	};
+	struct reader rd = {.ss = ss, .fd = pipefd[0]};
+	pthread_t th;
+	struct berth_runtime_result res = {0};
+	if (pthread_create(&th, NULL, reader_main, &rd) != 0) {
+		r = berth_error_set(err, EAGAIN, "cannot start the output reader");
+		goto out;
+	}
+	r = berth_runtime_run(&cfg, &res, err);
+	close(pipefd[1]);
+	pipefd[1] = -1;
+	pthread_join(th, NULL);
+	if (r >= 0 && res.exit_code != 0) {
+		struct berth_buf m = BERTH_BUF_INIT;
+		berth_buf_addstr(&m, "process \"");
+		BERTH_STRV_FOREACH(a, argv)
+		berth_buf_addf(&m, "%s%s", a == argv ? "" : " ", *a);
+		berth_buf_addf(&m, "\" did not complete successfully: exit code: %d",
+			       res.exit_code);
+		if (rd.n_tail) {
+			berth_buf_addstr(&m, "; last output:");
+			for (size_t i = 0; i < rd.n_tail; i++)
+				berth_buf_addf(&m, "\n  %s", rd.tail[i]);
+		}
+		r = berth_error_set(err, EINVAL, "%s", m.buf);
+		berth_buf_release(&m);
+	}
+	for (size_t i = 0; i < rd.n_tail; i++)
+		free(rd.tail[i]);
+	if (r < 0) {
+		r = builder_error_at(b, ins, err);
+		goto out;
+	}
+
+	{
+		_cleanup_close_ int ufd =
+			openat(dirs.fd, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (ufd < 0) {
+			r = berth_error_syscall(err, errno, "open the upper dir of the RUN");
+			goto out;
+		}
+		drop_mount_stubs(ufd, targets);
+		r = sstate_add_layer(ss, fill_upper, &ufd, err);
+		if (r < 0) {
+			r = builder_error_at(b, ins, err);
+			goto out;
+		}
+	}
+	berth_buf_addstr(&text, " # buildkit");
+	sstate_history(ss, text.buf, false);
+	r = step_end(ss, err);
+out:
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	if (spec_init)
+		berth_spec_release(&spec);
+	run_dirs_release(&dirs);
+	berth_buf_release(&text);
+	berth_buf_release(&extra);
+	return r;
+}
+#else
+/* Until the runtime lands (issue #5), RUN says so instead of pretending. */
+int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
+	     struct berth_error **err)
+{
+	berth_error_set(err, ENOTSUP, "RUN: the runtime is not available yet (issue #5)");
+	return builder_error_at(ss->b, ins, err);
+}
+#endif

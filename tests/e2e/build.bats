@@ -1,0 +1,495 @@
+#!/usr/bin/env bats
+# `berth build`: issue #6. Every test has its own store; the base image is
+# the busybox fixture, built into the store FROM scratch (so these tests do
+# not depend on `berth import`).
+
+load helpers
+
+setup() {
+	common_setup
+	CTX=$BATS_TEST_TMPDIR/ctx
+	mkdir -p "$CTX"
+}
+
+teardown() {
+	# nothing of a build may stay mounted, even after a failure
+	if [[ -n "${STORE:-}" ]] && findmnt -rn -o TARGET | grep -q "^$STORE/"; then
+		findmnt -rn -o TARGET | grep "^$STORE/" | sort -r | xargs -r -n1 umount -l || true
+	fi
+}
+
+# The busybox fixture as image busybox:fixture in $STORE.
+make_base() {
+	local b=$BATS_TEST_TMPDIR/base
+	mkdir -p "$b/rootfs"
+	tar -C "$b/rootfs" -xf "$(busybox_tar)"
+	printf 'FROM scratch\nCOPY rootfs/ /\nCMD ["sh"]\n' >"$b/Dockerfile"
+	berth build -q -t busybox:fixture "$b" >/dev/null
+}
+
+# The image config of a tag, as JSON, read from the store's blobs (skopeo
+# would drop the Docker-only fields Healthcheck and OnBuild).
+config_of() {
+	local m c
+	m=$(jq -r --arg n "docker.io/library/$1" \
+		'.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $n) | .digest' \
+		"$STORE/index.json" | cut -d: -f2)
+	c=$(jq -r .config.digest "$STORE/blobs/sha256/$m" | cut -d: -f2)
+	cat "$STORE/blobs/sha256/$c"
+}
+
+layers_of() {
+	config_of "$1" | jq -r '.rootfs.diff_ids[]'
+}
+
+no_leftovers() {
+	! findmnt -rn -o TARGET | grep -q "^$STORE/"
+	[[ -z "$(ls -A "$STORE/cache/tmp" 2>/dev/null)" ]]
+}
+
+@test "build: FROM scratch, COPY, metadata; the image is in the store with history" {
+	make_base
+	echo hello >"$CTX/hello.txt"
+	cat >"$CTX/Dockerfile" <<-'EOF'
+		FROM busybox:fixture
+		ENV GREETING=hi
+		WORKDIR /app
+		COPY hello.txt .
+		LABEL org.example.team=builders
+		EXPOSE 8080
+		USER app
+		CMD ["cat", "/app/hello.txt"]
+	EOF
+	run berth build -t demo:1 "$CTX"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"[stage-0 4/8] COPY hello.txt ."* ]]
+	[[ "$output" == *"naming to demo:1 done"* ]]
+	cfg=$(config_of demo:1)
+	[ "$(jq -r '.config.WorkingDir' <<<"$cfg")" = /app ]
+	[ "$(jq -r '.config.User' <<<"$cfg")" = app ]
+	[ "$(jq -r '.config.Labels["org.example.team"]' <<<"$cfg")" = builders ]
+	[ "$(jq -r '.config.ExposedPorts | keys[0]' <<<"$cfg")" = 8080/tcp ]
+	[ "$(jq -c '.config.Cmd' <<<"$cfg")" = '["cat","/app/hello.txt"]' ]
+	jq -r '.config.Env[]' <<<"$cfg" | grep -qx GREETING=hi
+	# a history entry per instruction; metadata ones are empty layers
+	jq -r '.history[] | "\(.created_by)|\(.empty_layer // false)"' <<<"$cfg" >"$BATS_TEST_TMPDIR/h"
+	grep -qx 'ENV GREETING=hi|true' "$BATS_TEST_TMPDIR/h"
+	grep -qx 'COPY hello.txt /app/. # buildkit|false' "$BATS_TEST_TMPDIR/h"
+	grep -qx 'USER app|true' "$BATS_TEST_TMPDIR/h"
+	[ "$(jq '.history | map(select(.empty_layer != true)) | length' <<<"$cfg")" -eq \
+		"$(jq '.rootfs.diff_ids | length' <<<"$cfg")" ]
+	# umoci reads the result in place: the file is there, owned by root
+	umoci unpack --image "$STORE:docker.io/library/demo:1" "$BATS_TEST_TMPDIR/unpacked" >/dev/null
+	[ "$(cat "$BATS_TEST_TMPDIR/unpacked/rootfs/app/hello.txt")" = hello ]
+	[ "$(stat -c %u:%g "$BATS_TEST_TMPDIR/unpacked/rootfs/app/hello.txt")" = 0:0 ]
+	no_leftovers
+}
+
+@test "build: an unchanged rebuild is all CACHED, reads no file contents and gives the same id" {
+	make_base
+	mkdir -p "$CTX/src"
+	for i in $(seq 1 50); do echo "file $i" >"$CTX/src/f$i"; done
+	printf 'FROM busybox:fixture\nCOPY src /src\nRUN_NOT=1\n' >/dev/null
+	printf 'FROM busybox:fixture\nCOPY src /src\nENV X=1\n' >"$CTX/Dockerfile"
+	run berth build -t c:1 "$CTX"
+	[ "$status" -eq 0 ]
+	id1=$(config_of c:1 | sha256sum)
+	run berth build -t c:1 "$CTX"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c CACHED <<<"$output")" -eq 2 ]
+	[[ "$output" == *"0 bytes read to hash contents"* ]]
+	[ "$(config_of c:1 | sha256sum)" = "$id1" ]
+	# a touch changes the mtime, not the content: the stat cache rehashes, the cache still hits
+	touch "$CTX/src/f1"
+	run berth build -t c:1 "$CTX"
+	[ "$(grep -c CACHED <<<"$output")" -eq 2 ]
+	[[ "$output" != *" 0 bytes read"* ]]
+}
+
+@test "build: editing the source of the last COPY re-runs only that step; earlier layers keep their digests" {
+	make_base
+	echo 'requests==1' >"$CTX/requirements.txt"
+	echo 'print(1)' >"$CTX/app.py"
+	cat >"$CTX/Dockerfile" <<-'EOF'
+		FROM busybox:fixture
+		WORKDIR /app
+		COPY requirements.txt .
+		ENV MODE=prod
+		COPY app.py .
+	EOF
+	berth build -q -t e:1 "$CTX"
+	layers_of e:1 >"$BATS_TEST_TMPDIR/before"
+	echo 'print(2)' >"$CTX/app.py"
+	run berth build -t e:1 "$CTX"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c CACHED <<<"$output")" -eq 3 ]
+	grep -A1 'COPY app.py' <<<"$output" | grep -q DONE
+	layers_of e:1 >"$BATS_TEST_TMPDIR/after"
+	n=$(wc -l <"$BATS_TEST_TMPDIR/before")
+	[ "$(head -n $((n - 1)) "$BATS_TEST_TMPDIR/before")" = "$(head -n $((n - 1)) "$BATS_TEST_TMPDIR/after")" ]
+	[ "$(tail -1 "$BATS_TEST_TMPDIR/before")" != "$(tail -1 "$BATS_TEST_TMPDIR/after")" ]
+}
+
+@test "build: --no-cache runs every step again" {
+	make_base
+	printf 'FROM busybox:fixture\nENV A=1\n' >"$CTX/Dockerfile"
+	berth build -q -t n:1 "$CTX"
+	run berth build --no-cache -t n:1 "$CTX"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *CACHED* ]]
+}
+
+@test "build: -q prints only the id, --iidfile writes it, several -t tag the same image" {
+	make_base
+	printf 'FROM busybox:fixture\nLABEL a=b\n' >"$CTX/Dockerfile"
+	run --separate-stderr berth build -q --iidfile "$BATS_TEST_TMPDIR/iid" -t one:1 -t two:2 "$CTX"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+	[ "$(cat "$BATS_TEST_TMPDIR/iid")" = "$output" ]
+	[ "$(config_of one:1 | sha256sum)" = "$(config_of two:2 | sha256sum)" ]
+	# the image id is the digest of the config
+	[ "sha256:$(skopeo inspect --raw "oci:$STORE:docker.io/library/one:1" | jq -r .config.digest | cut -d: -f2)" = "$output" ]
+}
+
+@test "build: without -t the image is dangling and its id is printed" {
+	make_base
+	printf 'FROM busybox:fixture\nLABEL dangling=yes\n' >"$CTX/Dockerfile"
+	run berth build "$CTX"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ writing\ image\ sha256:[0-9a-f]{64}\ done ]]
+	jq -e '.manifests | map(select(.annotations == null)) | length == 1' "$STORE/index.json"
+}
+
+@test "build: .dockerignore keeps files out of the build and out of cache keys" {
+	make_base
+	mkdir -p "$CTX/node_modules/x" "$CTX/keep"
+	echo big >"$CTX/node_modules/x/index.js"
+	echo secret >"$CTX/.env"
+	echo kept >"$CTX/keep/a"
+	printf 'node_modules\n.env\n' >"$CTX/.dockerignore"
+	printf 'FROM busybox:fixture\nCOPY . /ctx\n' >"$CTX/Dockerfile"
+	berth build -q -t ig:1 "$CTX"
+	umoci unpack --image "$STORE:docker.io/library/ig:1" "$BATS_TEST_TMPDIR/u" >/dev/null
+	[ -f "$BATS_TEST_TMPDIR/u/rootfs/ctx/keep/a" ]
+	[ ! -e "$BATS_TEST_TMPDIR/u/rootfs/ctx/node_modules" ]
+	[ ! -e "$BATS_TEST_TMPDIR/u/rootfs/ctx/.env" ]
+	# changing an ignored file does not invalidate the cache
+	echo changed >"$CTX/node_modules/x/index.js"
+	run berth build -t ig:1 "$CTX"
+	grep -A1 'COPY \. /ctx' <<<"$output" | grep -q CACHED
+	# and an ignored file cannot be named
+	printf 'FROM busybox:fixture\nCOPY .env /\n' >"$CTX/Dockerfile"
+	run berth build "$CTX"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"'.env' not found in the build context"* ]]
+}
+
+@test "build: a source outside the context, or a symlink leading out, is an error" {
+	make_base
+	echo outside >"$BATS_TEST_TMPDIR/outside"
+	ln -s "$BATS_TEST_TMPDIR/outside" "$CTX/abs-link"
+	ln -s ../outside "$CTX/rel-link"
+	printf 'FROM busybox:fixture\nCOPY ../outside /x\n' >"$CTX/Dockerfile"
+	run berth build "$CTX"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Dockerfile:2: 'COPY ../outside /x': forbidden path outside the build context"* ]]
+	for l in abs-link rel-link; do
+		printf 'FROM busybox:fixture\nCOPY %s /x\n' "$l" >"$CTX/Dockerfile"
+		run berth build "$CTX"
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"Dockerfile:2: 'COPY $l /x'"* ]]
+	done
+	no_leftovers
+}
+
+@test "build: COPY wildcards, trailing-slash rules, --chmod, --chown with ids, --exclude, --parents" {
+	make_base
+	mkdir -p "$CTX/a/b" "$CTX/dir"
+	echo 1 >"$CTX/one.txt"; echo 2 >"$CTX/two.txt"; echo 3 >"$CTX/three.md"
+	echo x >"$CTX/a/b/deep.txt"; echo d >"$CTX/dir/in.txt"; echo skip >"$CTX/dir/skip.log"
+	cat >"$CTX/Dockerfile" <<-'EOF'
+		FROM busybox:fixture
+		COPY *.txt /texts/
+		COPY one.txt /renamed
+		COPY --chmod=0750 --chown=1000:1000 dir /d
+		COPY --exclude=*.log dir /nolog/
+		COPY --parents a/b/deep.txt /p/
+	EOF
+	run berth build -t w:1 "$CTX"
+	[ "$status" -eq 0 ]
+	umoci unpack --image "$STORE:docker.io/library/w:1" "$BATS_TEST_TMPDIR/u" >/dev/null
+	r=$BATS_TEST_TMPDIR/u/rootfs
+	[ -f "$r/texts/one.txt" ] && [ -f "$r/texts/two.txt" ] && [ ! -e "$r/texts/three.md" ]
+	[ "$(cat "$r/renamed")" = 1 ]
+	[ -f "$r/d/in.txt" ] && [ "$(stat -c %a:%u:%g "$r/d/in.txt")" = 750:1000:1000 ]
+	[ -f "$r/nolog/in.txt" ] && [ ! -e "$r/nolog/skip.log" ]
+	[ -f "$r/p/a/b/deep.txt" ]
+}
+
+@test "build: multi-stage COPY --from by name and index, --target prunes unneeded stages" {
+	make_base
+	echo artefact >"$CTX/artefact"
+	cat >"$CTX/Dockerfile" <<-'EOF'
+		FROM busybox:fixture AS build
+		COPY artefact /out/app
+		FROM busybox:fixture AS unused
+		LABEL never=built
+		FROM scratch AS final
+		COPY --from=build /out/app /app
+		COPY --from=0 /out/app /app0
+		FROM final AS later
+		LABEL later=1
+	EOF
+	run berth build --target final -t ms:1 "$CTX"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"never=built"* ]]
+	[[ "$output" != *"later=1"* ]]
+	[[ "$output" == *"[build 2/2] COPY artefact /out/app"* ]]
+	umoci unpack --image "$STORE:docker.io/library/ms:1" "$BATS_TEST_TMPDIR/u" >/dev/null
+	[ "$(cat "$BATS_TEST_TMPDIR/u/rootfs/app")" = artefact ]
+	[ "$(cat "$BATS_TEST_TMPDIR/u/rootfs/app0")" = artefact ]
+	[ ! -e "$BATS_TEST_TMPDIR/u/rootfs/bin/busybox" ]
+	no_leftovers
+}
+
+@test "build: ARG scoping: global ARGs in FROM only, redeclared in a stage; unused --build-arg warned" {
+	make_base
+	cat >"$CTX/Dockerfile" <<-'EOF'
+		ARG BASE=busybox:fixture
+		ARG VERSION=1.0
+		FROM $BASE
+		LABEL outside="v${VERSION}"
+		ARG VERSION
+		LABEL inside="v${VERSION}"
+		ARG LOCAL=dflt
+		ENV FROM_ARG=$LOCAL
+	EOF
+	run berth build --build-arg VERSION=2.0 --build-arg NOBODY=x -t a:1 "$CTX"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"WARNING: one or more build-args [NOBODY] were not consumed"* ]]
+	cfg=$(config_of a:1)
+	[ "$(jq -r '.config.Labels.outside' <<<"$cfg")" = v ]
+	[ "$(jq -r '.config.Labels.inside' <<<"$cfg")" = v2.0 ]
+	jq -r '.config.Env[]' <<<"$cfg" | grep -qx FROM_ARG=dflt
+	# ARG values are not persisted
+	! jq -r '.config.Env[]' <<<"$cfg" | grep -q VERSION
+}
+
+@test "build: ENTRYPOINT resets an inherited CMD but keeps one set earlier in the stage" {
+	make_base
+	printf 'FROM busybox:fixture\nENTRYPOINT ["echo"]\n' >"$CTX/Dockerfile"
+	berth build -q -t ep:1 "$CTX"
+	[ "$(config_of ep:1 | jq -c .config.Cmd)" = null ]
+	printf 'FROM busybox:fixture\nCMD ["x"]\nENTRYPOINT ["echo"]\n' >"$CTX/Dockerfile"
+	berth build -q -t ep:2 "$CTX"
+	[ "$(config_of ep:2 | jq -c .config.Cmd)" = '["x"]' ]
+	printf 'FROM busybox:fixture\nENTRYPOINT echo hi\n' >"$CTX/Dockerfile"
+	berth build -q -t ep:3 "$CTX"
+	[ "$(config_of ep:3 | jq -c .config.Entrypoint)" = '["/bin/sh","-c","echo hi"]' ]
+}
+
+@test "build: HEALTHCHECK, STOPSIGNAL, VOLUME, SHELL, MAINTAINER land in the config" {
+	make_base
+	cat >"$CTX/Dockerfile" <<-'EOF'
+		FROM busybox:fixture
+		HEALTHCHECK --interval=30s --timeout=1m30s --retries=3 CMD wget -q -O- localhost
+		STOPSIGNAL SIGTERM
+		VOLUME ["/data", "/logs"]
+		SHELL ["/bin/sh", "-ec"]
+		MAINTAINER someone@example.com
+		CMD echo shell-form
+	EOF
+	berth build -q -t md:1 "$CTX"
+	cfg=$(config_of md:1)
+	[ "$(jq -c .config.Healthcheck <<<"$cfg")" = '{"Test":["CMD-SHELL","wget -q -O- localhost"],"Interval":30000000000,"Timeout":90000000000,"Retries":3}' ]
+	[ "$(jq -r .config.StopSignal <<<"$cfg")" = SIGTERM ]
+	[ "$(jq -c '.config.Volumes | keys' <<<"$cfg")" = '["/data","/logs"]' ]
+	[ "$(jq -c .config.Cmd <<<"$cfg")" = '["/bin/sh","-ec","echo shell-form"]' ]
+	[ "$(jq -r .author <<<"$cfg")" = someone@example.com ]
+}
+
+@test "build: ONBUILD is stored, and triggered when the image is used as a base" {
+	make_base
+	echo payload >"$CTX/payload"
+	printf 'FROM busybox:fixture\nONBUILD COPY payload /from-trigger\n' >"$CTX/Dockerfile"
+	berth build -q -t ob:base "$CTX"
+	[ "$(config_of ob:base | jq -c .config.OnBuild)" = '["COPY payload /from-trigger"]' ]
+	printf 'FROM ob:base\nLABEL child=1\n' >"$CTX/Dockerfile"
+	run berth build -t ob:child "$CTX"
+	[ "$status" -eq 0 ]
+	umoci unpack --image "$STORE:docker.io/library/ob:child" "$BATS_TEST_TMPDIR/u" >/dev/null
+	[ "$(cat "$BATS_TEST_TMPDIR/u/rootfs/from-trigger")" = payload ]
+	[ "$(config_of ob:child | jq -c .config.OnBuild)" = null ]
+}
+
+@test "build: a Dockerfile on stdin with no context, and a tar context on stdin" {
+	make_base
+	run berth build -t stdin:1 - <<<$'FROM busybox:fixture\nLABEL from=stdin'
+	[ "$status" -eq 0 ]
+	[ "$(config_of stdin:1 | jq -r .config.Labels.from)" = stdin ]
+	echo intar >"$CTX/f"
+	printf 'FROM busybox:fixture\nCOPY f /f\n' >"$CTX/Dockerfile"
+	tar -C "$CTX" -cf "$BATS_TEST_TMPDIR/ctx.tar" .
+	run berth build -t tar:1 - <"$BATS_TEST_TMPDIR/ctx.tar"
+	[ "$status" -eq 0 ]
+	umoci unpack --image "$STORE:docker.io/library/tar:1" "$BATS_TEST_TMPDIR/u" >/dev/null
+	[ "$(cat "$BATS_TEST_TMPDIR/u/rootfs/f")" = intar ]
+	no_leftovers
+}
+
+@test "build: independent stages are built in parallel threads and both land" {
+	make_base
+	echo a >"$CTX/a"; echo b >"$CTX/b"
+	cat >"$CTX/Dockerfile" <<-'EOF'
+		FROM busybox:fixture AS one
+		COPY a /a
+		FROM busybox:fixture AS two
+		COPY b /b
+		FROM scratch
+		COPY --from=one /a /a
+		COPY --from=two /b /b
+	EOF
+	run berth build -t par:1 "$CTX"
+	[ "$status" -eq 0 ]
+	umoci unpack --image "$STORE:docker.io/library/par:1" "$BATS_TEST_TMPDIR/u" >/dev/null
+	[ "$(cat "$BATS_TEST_TMPDIR/u/rootfs/a")$(cat "$BATS_TEST_TMPDIR/u/rootfs/b")" = ab ]
+}
+
+@test "builder prune: removes cache entries and their unreferenced layers" {
+	make_base
+	echo x >"$CTX/x"
+	# a failed build leaves the cache entry of its completed COPY, used by no image
+	printf 'FROM busybox:fixture\nCOPY x /x\nCOPY missing /m\n' >"$CTX/Dockerfile"
+	run berth build "$CTX"
+	[ "$status" -eq 1 ]
+	echo kept >"$CTX/kept"
+	printf 'FROM busybox:fixture\nCOPY kept /kept\n' >"$CTX/Dockerfile"
+	berth build -q -t p:1 "$CTX"
+	before=$(ls "$STORE/blobs/sha256" | wc -l)
+	run berth builder prune
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Deleted build cache objects: 1"* ]]
+	after=$(ls "$STORE/blobs/sha256" | wc -l)
+	[ "$after" -eq $((before - 1)) ]
+	# what the tagged image uses is still cached
+	run berth build -t p:1 "$CTX"
+	grep -A1 'COPY kept /kept' <<<"$output" | grep -q CACHED
+	run berth builder prune --all
+	[ "$status" -eq 0 ]
+	[ -z "$(ls "$STORE/cache/build" | grep json || true)" ]
+	run berth build -t p:1 "$CTX"
+	[[ "$output" != *CACHED* ]]
+	# --keep-storage keeps the most recent entries up to a size
+	run berth builder prune --keep-storage 1GB
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Deleted build cache objects: 0"* ]]
+}
+
+# ---- bad input: one clear error naming file:line, exit 1, nothing left behind ----
+
+@test "build bad input: unknown instruction" {
+	printf 'FROM scratch\nRUNN make\n' >"$CTX/Dockerfile"
+	run berth build "$CTX"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Dockerfile:2:1: unknown instruction: RUNN (did you mean RUN?)"* ]]
+	no_leftovers
+}
+
+@test "build bad input: a bad flag" {
+	make_base
+	printf 'FROM busybox:fixture\nCOPY --chwon=1 a /a\n' >"$CTX/Dockerfile"
+	run berth build "$CTX"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Dockerfile:2"*"chwon"* ]]
+	run berth build --frobnicate "$CTX"
+	[ "$status" -eq 1 ]
+}
+
+@test "build bad input: a missing stage or image in FROM / COPY --from" {
+	printf 'FROM nosuchimage:1\n' >"$CTX/Dockerfile"
+	run berth build "$CTX"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Dockerfile:1: 'FROM nosuchimage:1': base image 'nosuchimage:1' is not in the store"* ]]
+	printf 'FROM scratch\nCOPY --from=nostage /a /a\n' >"$CTX/Dockerfile"
+	run berth build "$CTX"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Dockerfile:2: 'COPY --from=nostage /a /a': image 'nostage' not found in the store"* ]]
+	no_leftovers
+}
+
+@test "build bad input: circular COPY --from" {
+	printf 'FROM scratch AS a\nCOPY --from=a /x /x\n' >"$CTX/Dockerfile"
+	run berth build "$CTX"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Dockerfile:2: 'COPY --from=a /x /x': circular dependency detected on stage: a"* ]]
+	printf 'FROM scratch AS a\nCOPY --from=b /x /x\nFROM scratch AS b\nCOPY --from=a /y /y\n' >"$CTX/Dockerfile"
+	run berth build "$CTX"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"circular dependency detected on stage: b"* ]]
+}
+
+@test "build bad input: COPY source not found lists what is close" {
+	echo x >"$CTX/package.json"
+	printf 'FROM scratch\nCOPY pakage.json /\n' >"$CTX/Dockerfile"
+	run berth build "$CTX"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"berth: Dockerfile:2: 'COPY pakage.json /': 'pakage.json' not found in the build context (close: 'package.json')"* ]]
+	no_leftovers
+}
+
+@test "build bad input: --target not found" {
+	printf 'FROM scratch AS one\n' >"$CTX/Dockerfile"
+	run berth build --target two "$CTX"
+	assert_one_error_line "target stage 'two' could not be found in Dockerfile"
+	[ "$status" -eq 1 ]
+}
+
+@test "build bad input: a build arg with no value" {
+	printf 'FROM scratch\n' >"$CTX/Dockerfile"
+	run env -u NOPE_UNSET "$BERTH" --root "$STORE" build --build-arg NOPE_UNSET "$CTX"
+	assert_one_error_line "build arg 'NOPE_UNSET' has no value"
+	[ "$status" -eq 1 ]
+	# a name from the environment is fine
+	run env FROM_ENV=1 "$BERTH" --root "$STORE" build -q --build-arg FROM_ENV "$CTX"
+	[ "$status" -eq 0 ]
+}
+
+@test "build bad input: a context path that does not exist" {
+	run berth build "$BATS_TEST_TMPDIR/nothere"
+	assert_one_error_line "unable to prepare context: path '.*nothere' not found"
+	[ "$status" -eq 1 ]
+}
+
+@test "build bad input: a Dockerfile that is a directory" {
+	mkdir "$CTX/Dockerfile"
+	run berth build "$CTX"
+	assert_one_error_line "is a directory"
+	[ "$status" -eq 1 ]
+	mkdir "$CTX/other"
+	run berth build -f "$CTX/other" "$CTX"
+	assert_one_error_line "is a directory"
+}
+
+@test "build bad input: an ignored Dockerfile referenced by -f" {
+	mkdir -p "$CTX/docker"
+	printf 'FROM scratch\n' >"$CTX/docker/app.Dockerfile"
+	printf 'docker\n' >"$CTX/.dockerignore"
+	run berth build -f "$CTX/docker/app.Dockerfile" "$CTX"
+	assert_one_error_line "the Dockerfile '.*app.Dockerfile' is excluded by .dockerignore"
+	[ "$status" -eq 1 ]
+}
+
+@test "build bad input: the store is unchanged except for cache entries of completed steps" {
+	make_base
+	echo a >"$CTX/a"
+	printf 'FROM busybox:fixture\nCOPY a /a\nCOPY missing /m\n' >"$CTX/Dockerfile"
+	cp "$STORE/index.json" "$BATS_TEST_TMPDIR/index.before"
+	run berth build -t never:1 "$CTX"
+	[ "$status" -eq 1 ]
+	cmp "$STORE/index.json" "$BATS_TEST_TMPDIR/index.before"
+	no_leftovers
+	# the completed COPY a is cached for the next attempt
+	printf 'FROM busybox:fixture\nCOPY a /a\n' >"$CTX/Dockerfile"
+	run berth build -t now:1 "$CTX"
+	grep -A1 'COPY a /a' <<<"$output" | grep -q CACHED
+}
