@@ -148,6 +148,15 @@ static void test_load(void **state)
 	berth_strv_free(pats);
 	free(name);
 
+	/* nor does a FIFO, which must not block the read */
+	assert_int_equal(unlinkat(ctx, ".dockerignore", AT_REMOVEDIR), 0);
+	assert_int_equal(mkfifoat(ctx, ".dockerignore", 0644), 0);
+	assert_ok(berth_ignore_load(ctx, NULL, &pats, &name, &err), err);
+	assert_int_equal(berth_strv_len(pats), 0);
+	assert_string_equal(name, "");
+	berth_strv_free(pats);
+	free(name);
+
 	_cleanup_free_ char *cmd = berth_xasprintf("rm -rf '%s'", tmpl);
 	assert_int_equal(system(cmd), 0);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "conformance.h"
 
+#include "core/buf.h"
 #include "core/cleanup.h"
 #include "ignore/ignore.h"
 
@@ -261,6 +262,91 @@ static void test_must_descend(void **state)
 	assert_int_equal(berth_ignore_matches(m, "src/main.c", &err), 1);
 }
 
+/* A context as a sorted list; directories end in '/'. */
+static const char *tree[] = {
+	"app/",
+	"app/main.go",
+	"app/main_test.go",
+	"build/",
+	"build/keep/",
+	"build/keep/me.txt",
+	"build/keep/not.txt",
+	"build/out.bin",
+	"logs/",
+	"logs/a.log",
+	"node_modules/",
+	"node_modules/x/",
+	"node_modules/x/index.js",
+	"README.md",
+	NULL,
+};
+
+/* Walks tree below dir (prefix, "" for the root) as the context loader does. */
+static void walk(const struct berth_ignore *m, const char *dir, const bool *parent_info,
+		 char ***kept, unsigned *visited)
+{
+	size_t dlen = strlen(dir), n = berth_ignore_count(m);
+	for (size_t i = 0; tree[i]; i++) {
+		const char *e = tree[i];
+		size_t len = strlen(e);
+		bool is_dir = e[len - 1] == '/';
+		/* direct children of dir only */
+		if (strncmp(e, dir, dlen) != 0 || len == dlen)
+			continue;
+		const char *rest = e + dlen, *slash = strchr(rest, '/');
+		if (slash && slash[1] != '\0')
+			continue;
+		_cleanup_free_ char *path = berth_xstrndup(e, is_dir ? len - 1 : len);
+		_cleanup_free_ bool *info = berth_xcalloc(n + 1, sizeof(bool));
+		struct berth_error *err = NULL;
+		int r = berth_ignore_matches_in_walk(m, path, parent_info, is_dir ? info : NULL,
+						     &err);
+		assert_ok(r, err);
+		(*visited)++;
+		if (!r)
+			berth_strv_push(kept, path);
+		if (is_dir && (!r || berth_ignore_must_descend(m, path))) {
+			_cleanup_free_ char *sub = berth_xasprintf("%s/", path);
+			walk(m, sub, info, kept, visited);
+		}
+	}
+}
+
+static void test_walk(void **state)
+{
+	(void)state;
+	_cleanup_(berth_ignore_freep) struct berth_ignore *m = NULL;
+	struct berth_error *err = NULL;
+	char *pats[] = {"node_modules", "build",     "!build/keep/me.txt",
+			"**/*.log",	"*_test.go", NULL};
+	assert_ok(berth_ignore_new(pats, &m, &err), err);
+	_cleanup_strv_free_ char **kept = NULL;
+	unsigned visited = 0;
+	walk(m, "", NULL, &kept, &visited);
+	_cleanup_free_ char *got = NULL;
+	struct berth_buf b = BERTH_BUF_INIT;
+	BERTH_STRV_FOREACH(k, kept)
+	{
+		berth_buf_addstr(&b, *k);
+		berth_buf_addch(&b, ' ');
+	}
+	got = berth_buf_detach(&b, NULL);
+	/* build/ is excluded but entered for the exception; node_modules/ is not entered */
+	/* and "*_test.go" is anchored at the root, as in Docker: app/main_test.go stays */
+	assert_string_equal(got,
+			    "app app/main.go app/main_test.go build/keep/me.txt logs README.md ");
+	assert_int_equal(visited, 12);
+	/* kept by the walk exactly when not excluded on its own */
+	for (size_t i = 0; tree[i]; i++) {
+		size_t len = strlen(tree[i]);
+		_cleanup_free_ char *path =
+			berth_xstrndup(tree[i], tree[i][len - 1] == '/' ? len - 1 : len);
+		int r = berth_ignore_matches(m, path, &err);
+		assert_ok(r, err);
+		assert_int_equal(r, !berth_strv_contains(kept, path));
+	}
+}
+
 static void test_patterns_api(void **state)
 {
 	(void)state;
@@ -285,10 +371,15 @@ static void test_patterns_api(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_matches_tsv),	 cmocka_unit_test(test_filepath_match_tsv),
-		cmocka_unit_test(test_matches_misc_tsv), cmocka_unit_test(test_new_patterns_tsv),
-		cmocka_unit_test(test_regexp_quirks),	 cmocka_unit_test(test_last_match_wins),
-		cmocka_unit_test(test_must_descend),	 cmocka_unit_test(test_patterns_api),
+		cmocka_unit_test(test_matches_tsv),
+		cmocka_unit_test(test_filepath_match_tsv),
+		cmocka_unit_test(test_matches_misc_tsv),
+		cmocka_unit_test(test_new_patterns_tsv),
+		cmocka_unit_test(test_regexp_quirks),
+		cmocka_unit_test(test_last_match_wins),
+		cmocka_unit_test(test_must_descend),
+		cmocka_unit_test(test_patterns_api),
+		cmocka_unit_test(test_walk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

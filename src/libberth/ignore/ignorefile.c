@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/alloc.h"
 #include "core/buf.h"
@@ -143,21 +144,26 @@ int berth_ignore_parse(const char *data, size_t len, char ***ret, struct berth_e
 	return 0;
 }
 
-/* Reads an optional file: 0 and *ret NULL when it is absent (or not a regular file). */
+/*
+ * Reads an optional file: 0 and *ret NULL when it is absent or not a
+ * regular file. fd was opened with O_NONBLOCK, so a FIFO planted under the
+ * name cannot stall the build before fstat() rejects it.
+ */
 static int read_optional(int fd, const char *name, char **ret, size_t *ret_len,
 			 struct berth_error **err)
 {
+	struct stat st;
 	int r;
 
 	*ret = NULL;
 	*ret_len = 0;
 	if (fd < 0)
 		return 0;
-	r = berth_read_fd(fd, MAX_FILE, ret, ret_len, err);
-	if (r == -EISDIR) {
-		berth_error_free(err);
+	if (fstat(fd, &st) < 0)
+		return berth_error_syscall(err, errno, "stat '%s'", name);
+	if (!S_ISREG(st.st_mode))
 		return 0;
-	}
+	r = berth_read_fd(fd, MAX_FILE, ret, ret_len, err);
 	if (r < 0)
 		return berth_error_prefix(err, "read '%s'", name);
 	return 0;
@@ -181,7 +187,7 @@ int berth_ignore_load(int context_fd, const char *dockerfile_path, char ***ret, 
 		 * found in the context, so its neighbour is opened like it.
 		 */
 		name = berth_xasprintf("%s.dockerignore", dockerfile_path);
-		_cleanup_close_ int fd = open(name, O_RDONLY | O_CLOEXEC);
+		_cleanup_close_ int fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0 && !absent(-errno))
 			return berth_error_syscall(err, errno, "open '%s'", name);
 		r = read_optional(fd, name, &data, &len, err);
@@ -194,8 +200,8 @@ int berth_ignore_load(int context_fd, const char *dockerfile_path, char ***ret, 
 	}
 	if (!data) {
 		/* The context is untrusted: .dockerignore must resolve inside it. */
-		_cleanup_close_ int fd =
-			berth_open_beneath(context_fd, ".dockerignore", O_RDONLY, 0, err);
+		_cleanup_close_ int fd = berth_open_beneath(context_fd, ".dockerignore",
+							    O_RDONLY | O_NONBLOCK, 0, err);
 		if (fd < 0 && !absent(fd))
 			return berth_error_prefix(err, "open '.dockerignore'");
 		if (fd < 0)

@@ -240,7 +240,8 @@ enum rx_kind {
 
 struct rx_item {
 	enum rx_kind kind;
-	char rep; /* 0, '*', '+' or '?' */
+	char rep;    /* 0, '*', '+' or '?' */
+	size_t slot; /* memo slot of a repeating item */
 	uint32_t cp;
 	size_t cls, ncls; /* ranges[cls .. cls+ncls) */
 };
@@ -251,8 +252,13 @@ struct rx {
 	/* literal bytes every match starts / ends with, for a quick reject */
 	char *prefix, *suffix;
 	size_t prefix_len, suffix_len;
-	/* more than one item that can repeat: memoise to stay polynomial */
+	/*
+	 * With more than one item that can repeat, failures are memoised per
+	 * (repeating item, position) so matching stays polynomial; nslots is
+	 * the number of such items and each has its slot.
+	 */
 	bool memo;
+	size_t nslots;
 	uint32_t (*ranges)[2];
 	size_t nranges, ranges_alloc;
 };
@@ -261,6 +267,8 @@ static void rx_release(struct rx *rx)
 {
 	free(rx->items);
 	free(rx->ranges);
+	free(rx->prefix);
+	free(rx->suffix);
 	*rx = (struct rx){0};
 }
 
@@ -723,15 +731,20 @@ struct rx_run {
 	uint8_t *failed;
 };
 
+static bool is_repeating(const struct rx_item *it)
+{
+	return it->rep == '*' || it->rep == '+' || it->kind == RX_DSTAR_DIR;
+}
+
 static bool run_failed(const struct rx_run *run, size_t i, size_t pos)
 {
-	size_t bit = i * (run->len + 1) + pos;
+	size_t bit = run->rx->items[i].slot * (run->len + 1) + pos;
 	return run->failed[bit / 8] & (1u << (bit % 8));
 }
 
 static void run_set_failed(struct rx_run *run, size_t i, size_t pos)
 {
-	size_t bit = i * (run->len + 1) + pos;
+	size_t bit = run->rx->items[i].slot * (run->len + 1) + pos;
 	run->failed[bit / 8] |= (uint8_t)(1u << (bit % 8));
 }
 
@@ -740,12 +753,12 @@ static bool rx_match_from(struct rx_run *run, size_t i, size_t pos)
 {
 	const struct rx *rx = run->rx;
 	const char *s = run->s;
-	size_t len = run->len, memo, w;
+	size_t len = run->len, w;
 
 	if (i == rx->n)
 		return true;
-	memo = i * (len + 1) + pos;
-	if (run->failed && (run->failed[memo / 8] & (1u << (memo % 8))))
+	bool memo = run->failed && is_repeating(&rx->items[i]);
+	if (memo && run_failed(run, i, pos))
 		return false;
 
 	const struct rx_item *it = &rx->items[i];
@@ -819,12 +832,12 @@ static bool rx_match_from(struct rx_run *run, size_t i, size_t pos)
 		}
 		}
 	}
-	if (!ok && run->failed)
-		run->failed[memo / 8] |= (uint8_t)(1u << (memo % 8));
+	if (!ok && memo)
+		run_set_failed(run, i, pos);
 	return ok;
 }
 
-/* The memo of one match: (items + 1) x (path length + 1) bits at most. */
+/* The memo of one match: repeating items x (path length + 1) bits at most. */
 #define MAX_MEMO_BITS (128u << 20)
 
 /* 1 when rx matches all of s, 0 when not, -E2BIG when the memo would be too big. */
@@ -838,7 +851,7 @@ static int rx_match(const struct rx *rx, const char *s, size_t len)
 	    memcmp(s + len - rx->suffix_len, rx->suffix, rx->suffix_len) != 0)
 		return false;
 	if (rx->memo) {
-		if (!berth_size_mul(rx->n + 1, len + 1, &bits) || bits > MAX_MEMO_BITS)
+		if (!berth_size_mul(rx->nslots, len + 1, &bits) || bits > MAX_MEMO_BITS)
 			return -E2BIG;
 		bytes = bits / 8 + 1;
 		if (bytes > sizeof(stack)) {
@@ -872,9 +885,10 @@ static void rx_optimise(struct rx *rx)
 	char tmp[4];
 
 	for (size_t k = 0; k < rx->n; k++)
-		unbounded += rx->items[k].rep == '*' || rx->items[k].rep == '+' ||
-			     rx->items[k].kind == RX_DSTAR_DIR;
+		if (is_repeating(&rx->items[k]))
+			rx->items[k].slot = unbounded++;
 	rx->memo = unbounded > 1;
+	rx->nslots = unbounded;
 	if (rx->n > 0 && rx->items[0].kind == RX_BOT)
 		for (i = 1; i < rx->n && is_plain_char(&rx->items[i]); i++)
 			berth_buf_add(&b, tmp, berth_utf8_encode(rx->items[i].cp, tmp));
