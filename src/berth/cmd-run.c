@@ -287,16 +287,17 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	o.cap_drop = cap_drop;
 	o.security_opts = secopts;
 	o.ulimits = ulimits;
+	_cleanup_(berth_container_image_release) struct berth_container_image img = {0};
 	if (!o.rootfs) {
 		if (optind >= argc) {
 			r = cli_usage_error(cli, err, "requires at least 1 argument");
 			goto fail;
 		}
-		r = berth_error_set(err, ENOTSUP,
-				    "running image '%s' needs the image store, which is not merged "
-				    "yet: use --rootfs DIR",
-				    argv[optind]);
-		goto fail;
+		r = berth_container_image_load(cli->root, argv[optind], &img, err);
+		if (r < 0)
+			goto fail;
+		o.image = &img;
+		optind++;
 	}
 	for (int i = optind; i < argc; i++)
 		berth_strv_push(&cmd, argv[i]);

@@ -540,9 +540,13 @@ int berth_build(const char *store_root, const struct berth_build_options *o,
 	r = parse_build_args(&b, err);
 	if (r < 0)
 		goto out_early;
-	BERTH_STRV_FOREACH(c, o->cache_from)
-	{
-		(void)c; /* the local store is the cache; remote sources need issue #7 */
+	if (o->cache_from && *o->cache_from) {
+		/* never silently ignored: it is not wired yet */
+		r = berth_error_set(err, ENOTSUP,
+				    "--cache-from '%s': image cache sources are not supported by "
+				    "berth yet (issue #6); the local build cache is always used",
+				    o->cache_from[0]);
+		goto out_early;
 	}
 	r = bstore_open(store_root, &b.store, err);
 	if (r < 0)

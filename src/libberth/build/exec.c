@@ -704,14 +704,20 @@ static int from_base(struct sstate *ss, struct berth_error **err)
 		berth_digest_of("scratch", 7, &ss->key);
 		return 0;
 	}
-	r = bstore_resolve(b->store, st->base, &ss->img, err);
+	r = b->o->pull ? -ENOENT : bstore_resolve(b->store, st->base, &ss->img, err);
 	if (r == -ENOENT) {
+		/* missing (or --pull): ask its registry, then look again */
 		berth_error_free(err);
-		berth_error_set(err, ENOENT,
-				"base image '%s' is not in the store: load it with 'berth load' "
-				"or 'berth import' (pulling it needs the registry client, issue "
-				"#7)",
-				st->base);
+		builder_event(b, BERTH_BUILD_EVENT_INFO, ss->step, 0, "pulling %s", st->base);
+		r = bstore_pull(b->store, st->base, err);
+		if (r < 0) {
+			berth_error_prefix(err,
+					   "base image '%s' is not in the store (load it with "
+					   "'berth load' or 'berth import')",
+					   st->base);
+			return builder_error_at(b, from, err);
+		}
+		r = bstore_resolve(b->store, st->base, &ss->img, err);
 	}
 	if (r < 0)
 		return builder_error_at(b, from, err);

@@ -15,6 +15,7 @@
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/strv.h"
+#include "registry/registry.h"
 #include "store/store.h"
 
 #define MANIFEST_MAX (4u << 20)
@@ -349,4 +350,9 @@ int bstore_image_layers(struct bstore *s, struct berth_digest **ret, size_t *ret
 	*ret = out;
 	*ret_n = n;
 	return 0;
+}
+
+int bstore_pull(struct bstore *s, const char *ref, struct berth_error **err)
+{
+	return berth_registry_pull(s->s, ref, NULL, NULL, NULL, err);
 }

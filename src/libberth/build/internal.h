@@ -51,6 +51,8 @@ int bstore_root_fd(struct bstore *s);
 const char *bstore_root_path(struct bstore *s);
 /* Resolves an image reference in the store into *ret; -ENOENT when absent. */
 int bstore_resolve(struct bstore *s, const char *ref, struct bimage *ret, struct berth_error **err);
+/* Pulls ref from its registry into the store (FROM of a missing image, --pull). */
+int bstore_pull(struct bstore *s, const char *ref, struct berth_error **err);
 /* Opens a layer blob; for berth_layer_stack_prepare. */
 int bstore_open_blob(struct bstore *s, const struct berth_digest *d, struct berth_error **err);
 bool bstore_has_blob(struct bstore *s, const struct berth_digest *d);

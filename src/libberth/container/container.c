@@ -19,10 +19,14 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
+#include "core/digest.h"
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/strv.h"
+#include "image/image.h"
+#include "layer/layer.h"
 #include "runtime/runtime.h"
+#include "store/store.h"
 
 void berth_run_options_init(struct berth_run_options *o)
 {
@@ -42,6 +46,67 @@ char *berth_container_now(void)
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
 	return berth_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+void berth_container_image_release(struct berth_container_image *img)
+{
+	berth_strv_free(img->entrypoint);
+	berth_strv_free(img->cmd);
+	berth_strv_free(img->env);
+	free(img->workdir);
+	free(img->user);
+	free(img->stop_signal);
+	berth_strv_free(img->volumes);
+	berth_strv_free(img->lowerdirs);
+	free(img->ref);
+	free(img->id);
+	memset(img, 0, sizeof(*img));
+}
+
+int berth_container_image_load(const char *store_root, const char *ref,
+			       struct berth_container_image *ret, struct berth_error **err)
+{
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
+	int r = berth_store_open(store_root, &s, err);
+	if (r < 0)
+		return r;
+	r = berth_image_resolve(s, ref, &img, err);
+	if (r < 0)
+		return r;
+	size_t n = img->manifest->n_layers;
+	if (n != img->config->n_diff_ids)
+		return berth_error_set(
+			err, EBADMSG, "image '%s' has %zu layers but its config lists %zu diff IDs",
+			ref, n, img->config->n_diff_ids);
+	_cleanup_free_ struct berth_digest *blobs = berth_xcalloc(n ? n : 1, sizeof(*blobs));
+	for (size_t i = 0; i < n; i++) {
+		if (img->manifest->layers[i].foreign)
+			return berth_error_set(err, ENOTSUP,
+					       "image '%s': layer %zu is a foreign layer", ref, i);
+		blobs[i] = img->manifest->layers[i].digest;
+	}
+	_cleanup_strv_free_ char **lower = NULL;
+	r = berth_layer_store_stack(s, img->config->diff_ids, blobs, n, 0, &lower, err);
+	if (r < 0)
+		return berth_error_prefix(err, "image '%s'", ref);
+	struct berth_container_image out = {0};
+	/* overlay's lowerdir= lists the top layer first */
+	for (size_t i = berth_strv_len(lower); i > 0; i--)
+		berth_strv_push(&out.lowerdirs, lower[i - 1]);
+	const struct berth_image_config *c = img->config;
+	out.entrypoint = c->entrypoint ? berth_strv_copy(c->entrypoint) : NULL;
+	out.cmd = c->cmd ? berth_strv_copy(c->cmd) : NULL;
+	out.env = berth_strv_copy(c->env);
+	out.workdir = c->working_dir ? berth_xstrdup(c->working_dir) : NULL;
+	out.user = c->user ? berth_xstrdup(c->user) : NULL;
+	out.stop_signal = c->stop_signal ? berth_xstrdup(c->stop_signal) : NULL;
+	out.volumes = berth_strv_copy(c->volumes);
+	out.ref = berth_xstrdup(ref);
+	char idbuf[80];
+	out.id = berth_xstrdup(berth_digest_fmt(&img->id, idbuf));
+	*ret = out;
+	return 0;
 }
 
 static int containers_dir(const char *store_root, struct berth_error **err)
@@ -719,14 +784,6 @@ static int build_spec(const char *store_root, struct container *c,
 			return r;
 	}
 
-	/* files of /etc berth provides */
-	static const char *const etc[] = {"hosts", "hostname", "resolv.conf"};
-	for (size_t i = 0; i < ELEMENTSOF(etc); i++) {
-		_cleanup_free_ char *src = berth_xasprintf("%s/%s", c->dir, etc[i]);
-		_cleanup_free_ char *dst = berth_xasprintf("/etc/%s", etc[i]);
-		berth_spec_add_mount(spec, dst, "bind", src,
-				     (const char *[]){"rbind", "rprivate", NULL});
-	}
 	BERTH_STRV_FOREACH(t, o->tmpfs)
 	{
 		_cleanup_(mount_req_release) struct mount_req m = {0};
@@ -771,6 +828,14 @@ static int build_spec(const char *store_root, struct container *c,
 		mount_req_release(&m);
 		if (r < 0)
 			return r;
+	}
+	/* files of /etc berth provides, last: a volume on /etc must not hide them */
+	static const char *const etc[] = {"hosts", "hostname", "resolv.conf"};
+	for (size_t i = 0; i < ELEMENTSOF(etc); i++) {
+		_cleanup_free_ char *src = berth_xasprintf("%s/%s", c->dir, etc[i]);
+		_cleanup_free_ char *dst = berth_xasprintf("/etc/%s", etc[i]);
+		berth_spec_add_mount(spec, dst, "bind", src,
+				     (const char *[]){"rbind", "rprivate", NULL});
 	}
 	return 0;
 }
@@ -909,7 +974,7 @@ int berth_container_run(const char *store_root, const struct berth_run_options *
 			struct berth_run_result *ret, struct berth_error **err)
 {
 	struct container c = {.cdir = -EBADF};
-	_cleanup_free_ char *upper = NULL, *work = NULL;
+	_cleanup_free_ char *upper = NULL, *work = NULL, *empty = NULL;
 	int r;
 
 	berth_spec_init(&c.spec);
@@ -950,12 +1015,24 @@ int berth_container_run(const char *store_root, const struct berth_run_options *
 		goto out_remove;
 
 	char *rootfs_lower[2] = {rootfs_abs, NULL};
+	char *empty_lower[2] = {NULL, NULL};
+	if (!o->rootfs && berth_strv_len(o->image->lowerdirs) == 0) {
+		/* an image without layers: overlay still needs one lower dir */
+		empty = berth_xasprintf("%s/empty", c.dir);
+		if (mkdir(empty, 0755) < 0) {
+			r = berth_error_syscall(err, errno, "create '%s'", empty);
+			goto out_remove;
+		}
+		empty_lower[0] = empty;
+	}
 	upper = berth_xasprintf("%s/upper", c.dir);
 	work = berth_xasprintf("%s/work", c.dir);
 	struct berth_runtime_config cfg = {
 		.spec = &c.spec,
 		.id = c.id,
-		.lowerdirs = o->rootfs ? rootfs_lower : o->image->lowerdirs,
+		.lowerdirs = o->rootfs ? rootfs_lower
+			     : empty   ? empty_lower
+				       : o->image->lowerdirs,
 		.upperdir = upper,
 		.workdir = work,
 		.stdio = {o->interactive ? STDIN_FILENO : -1, STDOUT_FILENO, STDERR_FILENO},

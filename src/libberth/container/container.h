@@ -30,6 +30,15 @@ struct berth_container_image {
 	char *id;	  /* the image id, "sha256:..." */
 };
 
+/*
+ * Resolves ref in the store (a reference, an image ID or a short ID), makes
+ * sure its layers are unpacked and fills ret with its config and overlay
+ * lower dirs. Release with berth_container_image_release.
+ */
+int berth_container_image_load(const char *store_root, const char *ref,
+			       struct berth_container_image *ret, struct berth_error **err);
+void berth_container_image_release(struct berth_container_image *img);
+
 struct berth_run_options {
 	const char *rootfs; /* --rootfs DIR: run on this directory (overlaid) */
 	const struct berth_container_image *image; /* or the image's config */

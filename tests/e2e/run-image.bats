@@ -1,0 +1,63 @@
+#!/usr/bin/env bats
+# berth run IMAGE: the image's config (ENTRYPOINT, CMD, ENV, USER, WORKDIR,
+# VOLUME) from `berth import --change` of the busybox fixture.
+
+load helpers
+
+setup_file() {
+	[[ $EUID -eq 0 ]] || skip "needs root (namespaces, mounts)"
+}
+
+setup() {
+	common_setup
+	berth import "$(busybox_tar)" busybox:plain >/dev/null
+	berth import -c 'ENTRYPOINT ["echo", "ep"]' -c 'CMD ["default"]' "$(busybox_tar)" busybox:ep >/dev/null
+	berth import -c 'CMD ["sh", "-c", "echo cmd-only"]' -c 'USER app' -c 'WORKDIR /home/app' \
+		-c 'ENV GREETING=hello PATH=/bin' "$(busybox_tar)" busybox:cfg >/dev/null
+}
+
+@test "run image: exit codes as with a rootfs" {
+	run berth run --rm busybox:plain sh -c 'exit 7'
+	[ "$status" -eq 7 ]
+	run -127 berth run --rm busybox:plain nope
+	run berth run --rm no-such-image true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"no such image"* ]]
+	run berth run --rm busybox:plain
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"no command specified"* ]]
+}
+
+@test "run image: Docker's ENTRYPOINT/CMD rules" {
+	run berth run --rm busybox:ep
+	[ "$output" = "ep default" ]
+	run berth run --rm busybox:ep x y
+	[ "$output" = "ep x y" ]
+	run berth run --rm --entrypoint printf busybox:ep 'a%s\n' b
+	[ "$output" = "ab" ]
+	# --entrypoint '' clears it and the image's CMD with it
+	run berth run --rm --entrypoint '' busybox:ep echo cleared
+	[ "$output" = cleared ]
+	run berth run --rm busybox:cfg
+	[ "$output" = cmd-only ]
+}
+
+@test "run image: ENV, USER, WORKDIR and overrides" {
+	run berth run --rm busybox:cfg sh -c 'echo $GREETING $PATH; id -un; pwd; echo $HOME'
+	[ "${lines[0]}" = "hello /bin" ]
+	[ "${lines[1]}" = app ]
+	[ "${lines[2]}" = /home/app ]
+	[ "${lines[3]}" = /home/app ]
+	run berth run --rm -e GREETING=bye -u root -w /tmp busybox:cfg sh -c 'echo $GREETING; id -un; pwd'
+	[ "${lines[0]}" = bye ]
+	[ "${lines[1]}" = root ]
+	[ "${lines[2]}" = /tmp ]
+}
+
+@test "run image: the image's layers are not modified, --rm removes the record" {
+	run berth run --rm busybox:plain sh -c 'rm -rf /bin/ls /etc/passwd && echo gone'
+	[ "$output" = gone ]
+	run berth run --rm busybox:plain ls /etc/passwd
+	[ "$output" = /etc/passwd ]
+	[ -z "$(ls -A "$STORE/containers")" ]
+}
