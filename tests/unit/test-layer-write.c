@@ -423,6 +423,10 @@ static void test_entries(void **state)
 	};
 	assert_int_equal(berth_layer_writer_add_entries(w, dup, 2, &err), -EEXIST);
 	berth_error_free(&err);
+	/* nofollow: a symlink source is stored as a symlink */
+	struct berth_layer_entry link[] = {
+		{.src_dir_fd = ctxd, .src_path = "escape", .dest = "lnk", .nofollow = true}};
+	assert_ok(berth_layer_writer_add_entries(w, link, 1, &err), err);
 	struct berth_layer_entry dotdot[] = {
 		{.src_dir_fd = ctxd, .src_path = "main.go", .dest = "../a"}};
 	assert_int_equal(berth_layer_writer_add_entries(w, dotdot, 1, &err), -EXDEV);

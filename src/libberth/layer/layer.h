@@ -139,7 +139,7 @@ int berth_layer_sink_fd(void *ctx /* int * */, const void *data, size_t len,
 			struct berth_error **err);
 
 enum berth_layer_unpack_flags {
-	/* Refuse device nodes (unpacking for an unprivileged user). */
+	/* Refuse device nodes (unpacking for an unprivileged user; implied when not root). */
 	BERTH_LAYER_UNPACK_NO_DEVICES = 1 << 0,
 	/* Do not chown (unprivileged unpack); ids are dropped. */
 	BERTH_LAYER_UNPACK_NO_CHOWN = 1 << 1,

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -112,6 +113,19 @@ static bool is_mount_root(int dir_fd, const char *name)
 	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
 }
 
+static int lock_mount(int mnt_fd, const char *hex, struct berth_error **err)
+{
+	_cleanup_free_ char *name = berth_xasprintf("%s.lock", hex);
+	_cleanup_close_ int fd =
+		openat(mnt_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "open mount lock '%s'", name);
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return berth_error_syscall(err, errno, "lock '%s'", name);
+	return TAKE_FD(fd);
+}
+
 static int open_mnt_dir(int store_fd, bool create, struct berth_error **err)
 {
 	_cleanup_close_ int layers_fd = layer_open_subdir(store_fd, "layers", create, err);
@@ -135,6 +149,10 @@ int berth_layer_image_mount(int store_fd, const struct berth_digest *image_id,
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *path = berth_xasprintf("%s/%s", base, hex);
+	/* two `image mount`s of one image at once must not stack two mounts */
+	_cleanup_close_ int lock_fd = lock_mount(mnt_fd, hex, err);
+	if (lock_fd < 0)
+		return lock_fd;
 	if (mkdirat(mnt_fd, hex, 0700) < 0 && errno != EEXIST)
 		return berth_error_syscall(err, errno, "create mount point '%s'", path);
 	if (is_mount_root(mnt_fd, hex)) {
@@ -183,6 +201,9 @@ int berth_layer_image_umount(int store_fd, const struct berth_digest *image_id,
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *path = berth_xasprintf("%s/%s", base, hex);
+	_cleanup_close_ int lock_fd = lock_mount(mnt_fd, hex, err);
+	if (lock_fd < 0)
+		return lock_fd;
 	if (umount2(path, UMOUNT_NOFOLLOW) < 0)
 		return berth_error_syscall(err, errno, "unmount '%s'", path);
 	if (unlinkat(mnt_fd, hex, AT_REMOVEDIR) < 0 && errno != ENOENT)

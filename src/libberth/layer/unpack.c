@@ -638,6 +638,9 @@ int berth_layer_unpack(int fd, int root_fd, unsigned flags,
 	uint64_t entries = 0;
 	int r;
 
+	/* without root there is no mknod of devices: refuse them up front, named */
+	if (geteuid() != 0)
+		u.flags |= BERTH_LAYER_UNPACK_NO_DEVICES;
 	r = layer_decompressor_new(fd, &u.dec, err);
 	if (r < 0)
 		return berth_error_prefix(err, "unpack layer");
