@@ -50,6 +50,9 @@ static void test_instructions_and_lines(void **state)
 	/* The empty line inside the continuation is a warning, as in BuildKit. */
 	assert_int_equal(df->n_warnings, 1);
 	assert_int_equal(df->warnings[0].line, 8);
+	assert_string_equal(df->warnings[0].msg,
+			    "Empty continuation line found in: RUN "
+			    "--mount=type=cache,target=/root/.cache     make     all");
 
 	assert_true(df->instructions[2].json);
 	assert_int_equal(df->instructions[2].n_args, 2);
@@ -177,6 +180,39 @@ static void test_bom_and_crlf(void **state)
 	assert_string_equal(d, "(from \"a\")\n(run \"x  y\")");
 }
 
+static void test_onbuild_depth(void **state)
+{
+	_cleanup_free_ char *d = dump_of("ONBUILD ONBUILD RUN x\n");
+	assert_string_equal(d, "(onbuild (onbuild (run \"x\")))");
+	struct berth_buf b = BERTH_BUF_INIT;
+	for (int i = 0; i < 100000; i++)
+		berth_buf_addstr(&b, "ONBUILD \\\n");
+	berth_buf_addstr(&b, "RUN x\n");
+	_cleanup_free_ char *m = parse_fail(b.buf);
+	assert_non_null(strstr(m, "Dockerfile:1:1: ONBUILD nested more than 16 deep"));
+	berth_buf_release(&b);
+}
+
+static void test_many_words(void **state)
+{
+	/* Linear in the number of words, flags and comments (a hostile file is 16 MiB). */
+	struct berth_buf b = BERTH_BUF_INIT;
+	for (int i = 0; i < 200000; i++)
+		berth_buf_addstr(&b, "# c\n");
+	berth_buf_addstr(&b, "RUN");
+	for (int i = 0; i < 20000; i++)
+		berth_buf_addstr(&b, " --f=1 --f=2 --f=3 --f=4 --f=5 \\\n");
+	for (int i = 0; i < 1000; i++)
+		berth_buf_addstr(&b, " <<a a a a a a a a a a a a a a a a a a a a a a a a \\\n");
+	berth_buf_addstr(&b, "\nARG");
+	for (int i = 0; i < 1000; i++)
+		berth_buf_addstr(&b, " a a a a a a a a a a a a a a a a a a a a a a a a a \\\n");
+	berth_buf_addstr(&b, "\n");
+	_cleanup_free_ char *m = parse_fail(b.buf);
+	assert_non_null(strstr(m, "unterminated heredoc"));
+	berth_buf_release(&b);
+}
+
 static void test_long_line(void **state)
 {
 	_cleanup_free_ char *text = berth_xmalloc(70000);
@@ -206,6 +242,8 @@ int main(void)
 		cmocka_unit_test(test_errors_name_location),
 		cmocka_unit_test(test_source_lines),
 		cmocka_unit_test(test_bom_and_crlf),
+		cmocka_unit_test(test_onbuild_depth),
+		cmocka_unit_test(test_many_words),
 		cmocka_unit_test(test_long_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,3 +44,21 @@ void dockerfile_instruction_release(struct berth_dockerfile_instruction *ins);
 int dockerfile_error_at(const struct berth_dockerfile *df, struct berth_error **err, int code,
 			int line, int column, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+
+/*
+ * A growing NULL-terminated vector of strings (geometric growth: a hostile
+ * line of millions of words stays linear). The strings may be cut at a NUL
+ * byte inside them; len is what is copied.
+ */
+struct dockerfile_strvec {
+	char **v;
+	size_t n;
+	size_t alloc;
+};
+
+void dockerfile_strvec_push(struct dockerfile_strvec *sv, const char *s, size_t len);
+/* The vector (never NULL: an empty one is allocated), owned by the caller. */
+char **dockerfile_strvec_steal(struct dockerfile_strvec *sv);
+
+/* ONBUILD ONBUILD …: deeper than this is an error (BuildKit rejects depth 2 later anyway). */
+#define DOCKERFILE_MAX_ONBUILD_DEPTH 16

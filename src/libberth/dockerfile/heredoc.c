@@ -36,7 +36,7 @@ struct lex {
 
 struct words {
 	struct berth_buf *buf;
-	char **v;
+	struct dockerfile_strvec v;
 	bool in_word;
 };
 
@@ -69,7 +69,7 @@ static int next_rune(struct lex *lx, size_t *start, size_t *n)
 
 static void words_push(struct words *w)
 {
-	berth_strv_push(&w->v, w->buf->buf);
+	dockerfile_strvec_push(&w->v, w->buf->buf, w->buf->len);
 	berth_buf_reset(w->buf);
 	w->in_word = false;
 }
@@ -104,9 +104,7 @@ static char **words_get(struct words *w)
 {
 	if (w->buf->len > 0)
 		words_push(w);
-	if (!w->v)
-		w->v = berth_xcalloc(1, sizeof(char *));
-	return w->v;
+	return dockerfile_strvec_steal(&w->v);
 }
 
 static int process_stop_on(struct lex *lx, int stop, bool raw_escapes, struct berth_buf *result,
@@ -357,7 +355,7 @@ out:
 	lx->raw_escapes = saved_raw;
 	return 0;
 fail:
-	berth_strv_free(w.v);
+	berth_strv_free(dockerfile_strvec_steal(&w.v));
 	lx->raw_escapes = saved_raw;
 	return r;
 }

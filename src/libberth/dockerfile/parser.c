@@ -74,7 +74,7 @@ struct parser {
 	int line;    /* physical lines consumed */
 	char escape; /* the escape token */
 	bool directives_done;
-	char **comments;
+	struct dockerfile_strvec comments;
 };
 
 /* --- physical lines --- */
@@ -275,10 +275,33 @@ done:
 
 /* --- line parsers (BuildKit's line_parsers.go) --- */
 
+void dockerfile_strvec_push(struct dockerfile_strvec *sv, const char *s, size_t len)
+{
+	if (sv->n + 2 > sv->alloc) {
+		sv->alloc = sv->alloc ? sv->alloc * 2 : 8;
+		sv->v = berth_xreallocarray(sv->v, sv->alloc, sizeof(char *));
+	}
+	sv->v[sv->n] = berth_xmalloc(len + 1);
+	memcpy(sv->v[sv->n], s, len);
+	sv->v[sv->n][len] = '\0';
+	sv->v[++sv->n] = NULL;
+}
+
+char **dockerfile_strvec_steal(struct dockerfile_strvec *sv)
+{
+	char **v = sv->v ? sv->v : berth_xcalloc(1, sizeof(char *));
+	*sv = (struct dockerfile_strvec){0};
+	return v;
+}
+
 static void add_arg(struct berth_dockerfile_instruction *ins, const char *s, size_t len)
 {
-	ins->args = berth_xreallocarray(ins->args, ins->n_args + 2, sizeof(char *));
-	ins->arg_lens = berth_xreallocarray(ins->arg_lens, ins->n_args + 1, sizeof(size_t));
+	/* Grow at 0 and at powers of two, to 2n + 2: linear for any number of args. */
+	if ((ins->n_args & (ins->n_args - 1)) == 0) {
+		ins->args = berth_xreallocarray(ins->args, 2 * ins->n_args + 2, sizeof(char *));
+		ins->arg_lens =
+			berth_xreallocarray(ins->arg_lens, 2 * ins->n_args + 2, sizeof(size_t));
+	}
 	ins->args[ins->n_args] = berth_xmemdup(s, len + 1);
 	ins->args[ins->n_args][len] = '\0';
 	ins->arg_lens[ins->n_args] = len;
@@ -294,7 +317,7 @@ static char **parse_words(const struct parser *p, const char *rest, size_t len)
 		IN_QUOTE
 	} phase = IN_SPACES;
 	_cleanup_buf_ struct berth_buf w = BERTH_BUF_INIT;
-	char **words = berth_xcalloc(1, sizeof(char *));
+	struct dockerfile_strvec words = {0};
 	uint32_t quote = 0, ch = 0;
 	bool blank_ok = false;
 	size_t pos = 0, width = 0;
@@ -311,14 +334,14 @@ static char **parse_words(const struct parser *p, const char *rest, size_t len)
 		}
 		if (pos == len) {
 			if (blank_ok || w.len > 0)
-				berth_strv_push(&words, w.buf);
+				dockerfile_strvec_push(&words, w.buf, w.len);
 			break;
 		}
 		if (phase == IN_WORD) {
 			if (go_is_space(ch)) {
 				phase = IN_SPACES;
 				if (blank_ok || w.len > 0)
-					berth_strv_push(&words, w.buf);
+					dockerfile_strvec_push(&words, w.buf, w.len);
 				berth_buf_reset(&w);
 				blank_ok = false;
 				continue;
@@ -352,7 +375,7 @@ static char **parse_words(const struct parser *p, const char *rest, size_t len)
 		}
 		berth_buf_add(&w, rest + pos, width);
 	}
-	return words;
+	return dockerfile_strvec_steal(&words);
 }
 
 /* parseStringsWhitespaceDelimited */
@@ -499,7 +522,8 @@ static void extract_flags(const struct parser *p, struct berth_dockerfile_instru
 	_cleanup_buf_ struct berth_buf w = BERTH_BUF_INIT;
 	char quote = 0;
 	bool blank_ok = false;
-	char **words = NULL;
+	struct dockerfile_strvec sv = {0};
+	char **words;
 
 	*ret_rest = line + len;
 	*ret_rest_len = 0;
@@ -520,7 +544,7 @@ static void extract_flags(const struct parser *p, struct berth_dockerfile_instru
 		}
 		if (pos == len) {
 			if (strcmp(w.buf, "--") != 0 && (blank_ok || w.len > 0))
-				berth_strv_push(&words, w.buf);
+				dockerfile_strvec_push(&sv, w.buf, w.len);
 			break;
 		}
 		if (phase == IN_WORD) {
@@ -532,7 +556,7 @@ static void extract_flags(const struct parser *p, struct berth_dockerfile_instru
 					break;
 				}
 				if (blank_ok || w.len > 0)
-					berth_strv_push(&words, w.buf);
+					dockerfile_strvec_push(&sv, w.buf, w.len);
 				berth_buf_reset(&w);
 				blank_ok = false;
 				continue;
@@ -568,7 +592,8 @@ static void extract_flags(const struct parser *p, struct berth_dockerfile_instru
 		berth_buf_addch(&w, (char)ch);
 	}
 
-	ins->n_flags = berth_strv_len(words);
+	ins->n_flags = sv.n;
+	words = dockerfile_strvec_steal(&sv);
 	if (ins->n_flags)
 		ins->flags = berth_xcalloc(ins->n_flags, sizeof(*ins->flags));
 	for (size_t i = 0; i < ins->n_flags; i++) {
@@ -586,7 +611,7 @@ static void extract_flags(const struct parser *p, struct berth_dockerfile_instru
  * On error returns -EINVAL with the reason in msg (the caller adds where).
  */
 static int node_from_line(struct parser *p, struct berth_dockerfile_instruction *ins,
-			  const char *line, size_t len, struct berth_buf *msg)
+			  const char *line, size_t len, int depth, struct berth_buf *msg)
 {
 	const char *t = line, *rest = "";
 	size_t tlen = len, cmd_len, rest_len = 0;
@@ -647,9 +672,20 @@ static int node_from_line(struct parser *p, struct berth_dockerfile_instruction 
 	case BERTH_DOCKERFILE_ONBUILD:
 		if (rest_len == 0)
 			break;
+		if (depth >= DOCKERFILE_MAX_ONBUILD_DEPTH) {
+			berth_buf_addf(msg, "ONBUILD nested more than %d deep",
+				       DOCKERFILE_MAX_ONBUILD_DEPTH);
+			return -EINVAL;
+		}
 		ins->sub = berth_xcalloc(1, sizeof(*ins->sub));
 		ins->sub->comments = berth_xcalloc(1, sizeof(char *));
-		return node_from_line(p, ins->sub, rest, rest_len, msg);
+		r = node_from_line(p, ins->sub, rest, rest_len, depth + 1, msg);
+		if (r >= 0) {
+			ins->sub->start_line = ins->start_line;
+			ins->sub->end_line = ins->end_line;
+			ins->sub->column = ins->column;
+		}
+		return r;
 	default:
 		break;
 	}
@@ -808,13 +844,10 @@ static int parse_one(struct parser *p, const char *s, size_t len, struct berth_e
 		const char *c = s + 1;
 		size_t clen = len - 1;
 		go_trim_space(&c, &clen);
-		if (clen == 0) {
-			berth_strv_free(p->comments);
-			p->comments = NULL;
-		} else {
-			_cleanup_free_ char *cs = berth_xstrndup(c, clen);
-			berth_strv_push(&p->comments, cs);
-		}
+		if (clen == 0)
+			berth_strv_free(dockerfile_strvec_steal(&p->comments));
+		else
+			dockerfile_strvec_push(&p->comments, c, clen);
 	}
 
 	trim_newline(s, &len);
@@ -826,10 +859,9 @@ static int parse_one(struct parser *p, const char *s, size_t len, struct berth_e
 		return r;
 	if (r > 0) {
 		/* The directive is not a comment of the next instruction. */
-		size_t n = berth_strv_len(p->comments);
-		if (n > 0) {
-			free(p->comments[n - 1]);
-			p->comments[n - 1] = NULL;
+		if (p->comments.n > 0) {
+			free(p->comments.v[--p->comments.n]);
+			p->comments.v[p->comments.n] = NULL;
 		}
 	}
 	if (is_comment(s, len))
@@ -857,30 +889,36 @@ static int parse_one(struct parser *p, const char *s, size_t len, struct berth_e
 		berth_buf_add(&buf, raw, rlen);
 	}
 
-	if (has_empty)
-		add_warning(df, p->line,
-			    berth_xasprintf("Empty continuation line found in: %s", buf.buf),
+	if (has_empty) {
+		/* Shown to the user: no control characters, and not megabytes of it. */
+		struct berth_buf w = BERTH_BUF_INIT;
+		berth_buf_addstr(&w, "Empty continuation line found in: ");
+		for (size_t i = 0; i < buf.len && i < 200; i++) {
+			unsigned char c = (unsigned char)buf.buf[i];
+			berth_buf_addch(&w, (c < 0x20 && c != '\t') || c == 0x7F ? '?' : (char)c);
+		}
+		if (buf.len > 200)
+			berth_buf_addstr(&w, "…");
+		add_warning(df, p->line, berth_buf_detach(&w, NULL),
 			    "https://docs.docker.com/go/dockerfile/rule/no-empty-continuation/");
+	}
 
 	struct berth_dockerfile_instruction *ins = new_instruction(df);
 	ins->start_line = start_line;
 	ins->end_line = p->line;
 	ins->column = first_column(df, start_line);
-	ins->comments = p->comments ? TAKE_PTR(p->comments) : berth_xcalloc(1, sizeof(char *));
-	r = node_from_line(p, ins, buf.buf, buf.len, &msg);
+	ins->comments = dockerfile_strvec_steal(&p->comments);
+	r = node_from_line(p, ins, buf.buf, buf.len, 0, &msg);
 	if (r < 0)
 		return dockerfile_error_at(df, err, EINVAL, start_line, ins->column, "%s", msg.buf);
-	if (ins->sub) {
-		ins->sub->start_line = ins->start_line;
-		ins->sub->end_line = ins->end_line;
-		ins->sub->column = ins->column;
-	}
 
 	if (can_contain_heredoc(ins) && memmem(buf.buf, buf.len, "<<", 2)) {
 		r = read_heredocs(p, ins, err);
 		if (r < 0)
 			return r;
 		ins->end_line = p->line;
+		for (struct berth_dockerfile_instruction *sub = ins->sub; sub; sub = sub->sub)
+			sub->end_line = p->line;
 	}
 	return 1;
 }
@@ -919,11 +957,11 @@ int berth_dockerfile_parse(const char *data, size_t len, const char *filename,
 	while (next_line(&p, &s, &slen)) {
 		r = parse_one(&p, s, slen, err);
 		if (r < 0) {
-			berth_strv_free(p.comments);
+			berth_strv_free(dockerfile_strvec_steal(&p.comments));
 			return r;
 		}
 	}
-	berth_strv_free(p.comments);
+	berth_strv_free(dockerfile_strvec_steal(&p.comments));
 
 	if (df->n_instructions == 0)
 		return berth_error_set(err, EINVAL, "%s:%d:1: file with no instructions", filename,

@@ -190,6 +190,11 @@ static int hold_gc_shared(struct berth_store *s, struct berth_error **err)
 	return 0;
 }
 
+void berth_store_writes_done(struct berth_store *s)
+{
+	berth_closep(&s->gc_lock_fd);
+}
+
 int berth_store_blob_begin(struct berth_store *s, struct berth_blob_writer **ret,
 			   struct berth_error **err)
 {

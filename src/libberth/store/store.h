@@ -93,6 +93,14 @@ static inline void berth_blob_writer_abortp(struct berth_blob_writer **w)
 /* A berth_sink_fn (core/compress.h) writing to the berth_blob_writer in ctx. */
 int berth_blob_writer_sink(void *ctx, const void *data, size_t len, struct berth_error **err);
 
+/*
+ * Releases the shared gc lock this store handle took with its first blob
+ * write. Call it once everything written is referenced (tagged, or named
+ * by a gc root) when the handle stays open for long (a running container):
+ * until then `rmi`/`image prune` of other processes wait for it.
+ */
+void berth_store_writes_done(struct berth_store *s);
+
 /* Writes a whole blob at once. */
 int berth_store_blob_put(struct berth_store *s, const void *data, size_t len,
 			 struct berth_digest *ret, struct berth_error **err);
