@@ -331,5 +331,5 @@ remote_digest() {
 	assert_one_error_line "requires 1 or 2 arguments"
 	[ "$status" -eq 1 ]
 	run berth push 127.0.0.1:1/not/here:1
-	assert_one_error_line "no such image '127.0.0.1:1/not/here:1'"
+	assert_one_error_line "no such image: '127.0.0.1:1/not/here:1'"
 }

@@ -9,6 +9,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "core/strv.h"
+#include "image/image.h"
 #include "registry/internal.h"
 #include "store/store.h"
 
@@ -185,14 +186,14 @@ static int do_pull(struct berth_store *store, const char *refstr, const char *pl
 	res = berth_store_blob_put(store, manifest, len, &put, err);
 	if (res < 0)
 		goto out;
-	if (ref.tag) {
-		struct berth_registry_ref tagged = ref;
-		tagged.digest = NULL;
-		name = berth_registry_ref_string(&tagged);
-		res = berth_store_ref_set(store, name, mt, &md, len, err);
-	} else {
-		res = berth_store_image_add(store, mt, &md, len, err);
-	}
+	/* the store's name for the reference, exactly as image/ forms it */
+	struct berth_image_ref iref = {0};
+	res = berth_image_ref_parse(refstr, &iref, err);
+	if (res < 0)
+		goto out;
+	name = berth_image_ref_name(&iref);
+	berth_image_ref_release(&iref);
+	res = berth_store_ref_set(store, name, mt, &md, len, err);
 	if (res < 0)
 		goto out;
 	if (ret_digest)

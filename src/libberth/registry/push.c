@@ -9,6 +9,7 @@
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "image/image.h"
 #include "registry/internal.h"
 #include "store/store.h"
 
@@ -146,25 +147,24 @@ static int do_push(struct berth_store *store, const char *src, const char *dest,
 		   struct berth_error **err)
 {
 	struct berth_registry_ref sref = {0}, dref = {0};
-	struct berth_store_ref local = {0};
+	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
 	_cleanup_(registry_freep) struct registry *r = NULL;
-	_cleanup_free_ char *sname = NULL, *manifest = NULL;
+	_cleanup_free_ char *manifest = NULL;
 	size_t len = 0;
-	int res = berth_registry_ref_parse(src, &sref, err);
+	/* the source: a name, an image ID or a digest, as everywhere else */
+	int res = berth_image_resolve(store, src, &img, err);
 	if (res < 0)
 		goto out;
+	bool src_is_ref = berth_registry_ref_parse(src, &sref, NULL) >= 0;
+	if (!dest && !src_is_ref) {
+		res = berth_error_set(err, EINVAL, "'%s' is not a name: give the destination too",
+				      src);
+		goto out;
+	}
 	res = berth_registry_ref_parse(dest ? dest : src, &dref, err);
 	if (res < 0)
 		goto out;
-	sname = berth_registry_ref_string(&sref);
-	res = berth_store_ref_resolve(store, sname, &local, err);
-	if (res == -ENOENT) {
-		berth_error_free(err);
-		res = berth_error_set(err, ENOENT, "no such image '%s' in the store", src);
-	}
-	if (res < 0)
-		goto out;
-	res = berth_store_blob_read(store, &local.digest, MANIFEST_MAX, &manifest, &len, err);
+	res = berth_store_blob_read(store, &img->top_digest, MANIFEST_MAX, &manifest, &len, err);
 	if (res < 0)
 		goto out;
 	res = registry_open(dref.domain, dref.path, &r, err);
@@ -172,12 +172,12 @@ static int do_push(struct berth_store *store, const char *src, const char *dest,
 		goto out;
 	struct push_ctx c = {.r = r, .store = store, .p = p};
 	/* blobs pulled from another repository of the same registry can be mounted */
-	if (strcmp(sref.domain, dref.domain) == 0 && strcmp(sref.path, dref.path) != 0)
+	if (src_is_ref && strcmp(sref.domain, dref.domain) == 0 &&
+	    strcmp(sref.path, dref.path) != 0)
 		c.mount_from = sref.path;
 	const char *reference = dref.tag ? dref.tag : dref.digest;
-	res = push_manifest(&c, manifest, len, local.media_type, reference, ret_digest, err);
+	res = push_manifest(&c, manifest, len, img->top_media_type, reference, ret_digest, err);
 out:
-	berth_store_ref_release(&local);
 	berth_registry_ref_release(&sref);
 	berth_registry_ref_release(&dref);
 	return res;
