@@ -309,6 +309,10 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 
 	struct berth_run_result res;
 	r = berth_container_run(cli->root, &o, &res, err);
+	if (r >= 0 && o.detach) {
+		printf("%s\n", res.id);
+		return 0;
+	}
 	if (r >= 0) {
 		fflush(stdout);
 		return res.exit_code;

@@ -7,11 +7,13 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -970,6 +972,219 @@ static void update_state(struct container *c, const char *status, int pid, int e
 	write_state(c->cdir, c->id, st, NULL);
 }
 
+/* ---- detached containers: the monitor ---- */
+
+static int parse_restart(const char *policy, int *ret_max, bool *ret_always,
+			 struct berth_error **err)
+{
+	*ret_max = 0;
+	*ret_always = false;
+	if (!policy || strcmp(policy, "no") == 0)
+		return 0;
+	if (strcmp(policy, "always") == 0 || strcmp(policy, "unless-stopped") == 0) {
+		*ret_always = true;
+		return 0;
+	}
+	if (strncmp(policy, "on-failure", 10) == 0) {
+		if (policy[10] == '\0') {
+			*ret_max = INT32_MAX;
+			return 0;
+		}
+		char *end = NULL;
+		long n = policy[10] == ':' ? strtol(policy + 11, &end, 10) : -1;
+		if (n >= 0 && end && !*end && end != policy + 11) {
+			*ret_max = n ? (int)n : INT32_MAX;
+			return 0;
+		}
+	}
+	return berth_error_set(err, EINVAL, "invalid restart policy '%s'", policy);
+}
+
+/* One json-file log line, as Docker's json-file driver writes it. */
+static void log_line(int log_fd, const char *stream, const char *data, size_t len)
+{
+	_cleanup_free_ char *now = berth_container_now();
+	json_t *j = json_object();
+	json_object_set_new(j, "log", json_stringn(data, len));
+	json_object_set_new(j, "stream", json_string(stream));
+	json_object_set_new(j, "time", json_string(now));
+	_cleanup_free_ char *s = berth_json_dump(j, NULL);
+	json_decref(j);
+	struct berth_buf b = BERTH_BUF_INIT;
+	berth_buf_addf(&b, "%s\n", s);
+	berth_write_all(log_fd, b.buf, b.len, NULL);
+	berth_buf_release(&b);
+}
+
+struct log_stream {
+	int fd;
+	const char *name;
+	struct berth_buf pending;
+};
+
+static bool pump(struct log_stream *ls, int log_fd)
+{
+	char buf[8192];
+	ssize_t n = read(ls->fd, buf, sizeof(buf));
+	if (n <= 0) {
+		if (ls->pending.len)
+			log_line(log_fd, ls->name, ls->pending.buf, ls->pending.len);
+		berth_buf_reset(&ls->pending);
+		return false;
+	}
+	berth_buf_add(&ls->pending, buf, (size_t)n);
+	char *start = ls->pending.buf, *nl;
+	while ((nl = memchr(start, '\n', ls->pending.len - (size_t)(start - ls->pending.buf)))) {
+		log_line(log_fd, ls->name, start, (size_t)(nl - start + 1));
+		start = nl + 1;
+	}
+	size_t rest = ls->pending.len - (size_t)(start - ls->pending.buf);
+	memmove(ls->pending.buf, start, rest);
+	berth_buf_setlen(&ls->pending, rest);
+	return true;
+}
+
+static void set_state(int cdir, const char *id, const char *status, int pid, int exit_code,
+		      int restarts)
+{
+	_cleanup_json_ json_t *st = read_state(cdir, id);
+	if (!st)
+		return;
+	json_t *s = json_object_get(st, "State");
+	_cleanup_free_ char *now = berth_container_now();
+	bool running = strcmp(status, "running") == 0;
+	json_object_set_new(s, "Status", json_string(status));
+	json_object_set_new(s, "Running", json_boolean(running));
+	json_object_set_new(s, "Pid", json_integer(pid));
+	json_object_set_new(s, "MonitorPid", json_integer(running ? getpid() : 0));
+	json_object_set_new(s, "ExitCode", json_integer(exit_code));
+	json_object_set_new(s, running ? "StartedAt" : "FinishedAt", json_string(now));
+	json_object_set_new(st, "RestartCount", json_integer(restarts));
+	write_state(cdir, id, st, NULL);
+}
+
+/*
+ * The monitor: parent of the container's process, it keeps the json-file
+ * log and the state, and restarts the process as the policy says. It runs
+ * detached from the terminal in its own session; notify_fd gets "ok" or
+ * the error once the first start succeeded or failed.
+ */
+static _Noreturn void monitor_main(const char *store_root, struct container *c,
+				   struct berth_runtime_config *cfg, bool rm, int max_restarts,
+				   bool always, int notify_fd)
+{
+	_cleanup_free_ char *log_name = berth_xasprintf("%s/%s-json.log", c->id, c->id);
+	int log_fd = openat(c->cdir, log_name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	int restarts = 0;
+	for (;;) {
+		int out[2], errp[2];
+		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
+			_exit(125);
+		cfg->stdio[0] = -1;
+		cfg->stdio[1] = out[1];
+		cfg->stdio[2] = errp[1];
+		struct berth_runtime_process p;
+		struct berth_runtime_result res = {0};
+		struct berth_error *err = NULL;
+		int r = berth_runtime_start(cfg, &p, &res, &err);
+		close(out[1]);
+		close(errp[1]);
+		if (r < 0) {
+			if (notify_fd >= 0) {
+				(void)!write(notify_fd, berth_error_msg(err),
+					     strlen(berth_error_msg(err)));
+				close(notify_fd);
+			}
+			log_line(log_fd, "stderr", berth_error_msg(err),
+				 strlen(berth_error_msg(err)));
+			set_state(c->cdir, c->id, "exited", 0, res.exec_errno ? res.exit_code : 125,
+				  restarts);
+			_exit(1);
+		}
+		set_state(c->cdir, c->id, "running", p.pid, 0, restarts);
+		if (notify_fd >= 0) {
+			(void)!write(notify_fd, "ok", 2);
+			close(notify_fd);
+			notify_fd = -1;
+		}
+		struct log_stream ls[2] = {{out[0], "stdout", BERTH_BUF_INIT},
+					   {errp[0], "stderr", BERTH_BUF_INIT}};
+		bool open_[2] = {true, true};
+		while (open_[0] || open_[1]) {
+			struct pollfd fds[2] = {{open_[0] ? out[0] : -1, POLLIN, 0},
+						{open_[1] ? errp[0] : -1, POLLIN, 0}};
+			if (poll(fds, 2, -1) < 0) {
+				if (errno == EINTR)
+					continue;
+				break;
+			}
+			for (int i = 0; i < 2; i++)
+				if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
+					open_[i] = pump(&ls[i], log_fd);
+		}
+		close(out[0]);
+		close(errp[0]);
+		berth_buf_release(&ls[0].pending);
+		berth_buf_release(&ls[1].pending);
+		int code = berth_runtime_wait(&p, NULL);
+		berth_runtime_process_release(&p, NULL);
+		/* a `stop` marks the record: a stopped container is not restarted */
+		_cleanup_json_ json_t *st = read_state(c->cdir, c->id);
+		bool stopped = json_is_true(json_object_get(st, "StopRequested"));
+		set_state(c->cdir, c->id, "exited", 0, code, restarts);
+		if (!stopped && ((always) || (code != 0 && restarts < max_restarts))) {
+			restarts++;
+			continue;
+		}
+		break;
+	}
+	if (rm)
+		remove_container(store_root, c);
+	_exit(0);
+}
+
+static int start_detached(const char *store_root, struct container *c,
+			  struct berth_runtime_config *cfg, bool rm, const char *restart,
+			  struct berth_error **err)
+{
+	int max_restarts;
+	bool always;
+	int r = parse_restart(restart, &max_restarts, &always, err);
+	if (r < 0)
+		return r;
+	int notify[2];
+	if (pipe2(notify, O_CLOEXEC) < 0)
+		return berth_error_syscall(err, errno, "pipe");
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(notify[0]);
+		close(notify[1]);
+		return berth_error_syscall(err, errno, "fork the monitor");
+	}
+	if (pid == 0) {
+		close(notify[0]);
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		for (int fd = 0; fd < 3; fd++)
+			dup2(devnull, fd);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		monitor_main(store_root, c, cfg, rm, max_restarts, always, notify[1]);
+	}
+	close(notify[1]);
+	waitpid(pid, NULL, 0);
+	char msg[1100];
+	ssize_t n = read(notify[0], msg, sizeof(msg) - 1);
+	close(notify[0]);
+	if (n == 2 && memcmp(msg, "ok", 2) == 0)
+		return 0;
+	msg[n > 0 ? n : 0] = '\0';
+	return berth_error_set(err, EIO, "%s", n > 0 ? msg : "the monitor exited before starting");
+}
+
 int berth_container_run(const char *store_root, const struct berth_run_options *o,
 			struct berth_run_result *ret, struct berth_error **err)
 {
@@ -982,12 +1197,6 @@ int berth_container_run(const char *store_root, const struct berth_run_options *
 	if (!o->rootfs && !o->image) {
 		container_release(&c);
 		return berth_error_set(err, EINVAL, "no image and no --rootfs given");
-	}
-	if (o->detach) {
-		container_release(&c);
-		return berth_error_set(
-			err, ENOTSUP,
-			"detached containers (-d) are not implemented yet (issue #5)");
 	}
 	berth_random_hex(c.id, 32);
 	memcpy(ret->id, c.id, sizeof(c.id));
@@ -1039,6 +1248,21 @@ int berth_container_run(const char *store_root, const struct berth_run_options *
 		.init = o->init,
 	};
 	struct berth_runtime_result res = {0};
+	{
+		_cleanup_json_ json_t *st = read_state(c.cdir, c.id);
+		json_t *l = json_array();
+		for (char **d = cfg.lowerdirs; d && *d; d++)
+			json_array_append_new(l, json_string(*d));
+		json_object_set_new(st, "Lowerdirs", l);
+		write_state(c.cdir, c.id, st, NULL);
+	}
+	if (o->detach) {
+		r = start_detached(store_root, &c, &cfg, o->rm, o->restart, err);
+		if (r < 0)
+			goto out_remove;
+		container_release(&c);
+		return 0;
+	}
 	update_state(&c, "running", 0, 0);
 	r = berth_runtime_run(&cfg, &res, err);
 	ret->exit_code = res.exit_code;
@@ -1056,4 +1280,291 @@ out_remove:
 	remove_container(store_root, &c);
 	container_release(&c);
 	return r;
+}
+
+/* ---- lifecycle of recorded containers ---- */
+
+static bool state_running(const json_t *st)
+{
+	json_t *s = json_object_get(st, "State");
+	if (!json_is_true(json_object_get(s, "Running")))
+		return false;
+	json_int_t mon = json_integer_value(json_object_get(s, "MonitorPid"));
+	return mon > 0 && kill((pid_t)mon, 0) == 0;
+}
+
+int berth_container_find(const char *store_root, const char *what, char **ret_id,
+			 struct berth_error **err)
+{
+	_cleanup_close_ int cdir = containers_dir(store_root, err);
+	if (cdir < 0)
+		return cdir;
+	int dup_fd = dup(cdir);
+	_cleanup_closedir_ DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	if (!d)
+		return berth_error_syscall(err, errno, "read containers");
+	char *found = NULL;
+	int matches = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) != 64)
+			continue;
+		if (strcmp(de->d_name, what) == 0) {
+			free(found);
+			*ret_id = berth_xstrdup(de->d_name);
+			return 0;
+		}
+		_cleanup_json_ json_t *st = read_state(cdir, de->d_name);
+		const char *n = json_string_value(json_object_get(st, "Name"));
+		if (n && strcmp(n, what[0] == '/' ? what + 1 : what) == 0) {
+			free(found);
+			*ret_id = berth_xstrdup(de->d_name);
+			return 0;
+		}
+		if (strncmp(de->d_name, what, strlen(what)) == 0) {
+			matches++;
+			free(found);
+			found = berth_xstrdup(de->d_name);
+		}
+	}
+	if (matches == 1 && *what) {
+		*ret_id = found;
+		return 0;
+	}
+	free(found);
+	if (matches > 1)
+		return berth_error_set(err, EINVAL, "multiple containers match '%s'", what);
+	return berth_error_set(err, ENOENT, "no such container: '%s'", what);
+}
+
+int berth_container_inspect(const char *store_root, const char *what, json_t **ret,
+			    struct berth_error **err)
+{
+	_cleanup_free_ char *id = NULL;
+	int r = berth_container_find(store_root, what, &id, err);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int cdir = containers_dir(store_root, err);
+	if (cdir < 0)
+		return cdir;
+	json_t *st = read_state(cdir, id);
+	if (!st)
+		return berth_error_set(err, EBADMSG, "container '%s' has no readable state", id);
+	/* a monitor that died (host reboot, kill -9) leaves "running" behind */
+	if (json_is_true(json_object_get(json_object_get(st, "State"), "Running")) &&
+	    !state_running(st)) {
+		json_t *s = json_object_get(st, "State");
+		json_object_set_new(s, "Running", json_false());
+		json_object_set_new(s, "Status", json_string("exited"));
+	}
+	*ret = st;
+	return 0;
+}
+
+int berth_container_list(const char *store_root, json_t **ret, struct berth_error **err)
+{
+	_cleanup_close_ int cdir = containers_dir(store_root, err);
+	if (cdir < 0)
+		return cdir;
+	int dup_fd = dup(cdir);
+	_cleanup_closedir_ DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	if (!d)
+		return berth_error_syscall(err, errno, "read containers");
+	json_t *all = json_array();
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) != 64)
+			continue;
+		json_t *st = NULL;
+		if (berth_container_inspect(store_root, de->d_name, &st, NULL) < 0)
+			continue;
+		json_array_append_new(all, st);
+	}
+	*ret = all;
+	return 0;
+}
+
+int berth_container_kill(const char *store_root, const char *what, int sig,
+			 struct berth_error **err)
+{
+	_cleanup_json_ json_t *st = NULL;
+	int r = berth_container_inspect(store_root, what, &st, err);
+	if (r < 0)
+		return r;
+	if (!state_running(st))
+		return berth_error_set(err, EINVAL, "container '%s' is not running", what);
+	json_int_t pid = json_integer_value(json_object_get(json_object_get(st, "State"), "Pid"));
+	if (pid <= 0 || kill((pid_t)pid, sig) < 0)
+		return berth_error_syscall(err, errno ? errno : ESRCH, "kill container '%s'", what);
+	return 0;
+}
+
+int berth_container_wait(const char *store_root, const char *what, int timeout_ms, int *ret_code,
+			 struct berth_error **err)
+{
+	for (int waited = 0;; waited += 50) {
+		_cleanup_json_ json_t *st = NULL;
+		int r = berth_container_inspect(store_root, what, &st, err);
+		if (r < 0)
+			return r;
+		if (!state_running(st)) {
+			*ret_code = (int)json_integer_value(
+				json_object_get(json_object_get(st, "State"), "ExitCode"));
+			return 0;
+		}
+		if (timeout_ms >= 0 && waited >= timeout_ms)
+			return -ETIMEDOUT;
+		nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
+	}
+}
+
+static int mark_stop(const char *store_root, const char *id, bool stop)
+{
+	_cleanup_close_ int cdir = containers_dir(store_root, NULL);
+	_cleanup_json_ json_t *st = cdir >= 0 ? read_state(cdir, id) : NULL;
+	if (!st)
+		return -ENOENT;
+	json_object_set_new(st, "StopRequested", json_boolean(stop));
+	return write_state(cdir, id, st, NULL);
+}
+
+int berth_container_stop(const char *store_root, const char *what, int timeout_s,
+			 struct berth_error **err)
+{
+	_cleanup_json_ json_t *st = NULL;
+	_cleanup_free_ char *id = NULL;
+	int r = berth_container_find(store_root, what, &id, err);
+	if (r < 0)
+		return r;
+	r = berth_container_inspect(store_root, id, &st, err);
+	if (r < 0)
+		return r;
+	if (!state_running(st))
+		return 0;
+	mark_stop(store_root, id, true);
+	const char *sig_name =
+		json_string_value(json_object_get(json_object_get(st, "Config"), "StopSignal"));
+	int sig = SIGTERM;
+	if (sig_name) {
+		const char *n = strncmp(sig_name, "SIG", 3) == 0 ? sig_name + 3 : sig_name;
+		char *end = NULL;
+		long v = strtol(n, &end, 10);
+		if (end != n && !*end && v > 0 && v < 65)
+			sig = (int)v;
+		else
+			for (int i = 1; i < 65; i++) {
+				const char *abbr = sigabbrev_np(i);
+				if (abbr && strcmp(abbr, n) == 0) {
+					sig = i;
+					break;
+				}
+			}
+	}
+	berth_container_kill(store_root, id, sig, NULL);
+	int code;
+	if (berth_container_wait(store_root, id, timeout_s * 1000, &code, NULL) == -ETIMEDOUT) {
+		berth_container_kill(store_root, id, SIGKILL, NULL);
+		berth_container_wait(store_root, id, 10000, &code, NULL);
+	}
+	return 0;
+}
+
+int berth_container_remove(const char *store_root, const char *what, bool force,
+			   struct berth_error **err)
+{
+	_cleanup_free_ char *id = NULL;
+	int r = berth_container_find(store_root, what, &id, err);
+	if (r < 0)
+		return r;
+	_cleanup_json_ json_t *st = NULL;
+	r = berth_container_inspect(store_root, id, &st, err);
+	if (r < 0)
+		return r;
+	if (state_running(st)) {
+		if (!force)
+			return berth_error_set(
+				err, EBUSY,
+				"cannot remove container '%s': it is running: stop it "
+				"first or use --force",
+				what);
+		mark_stop(store_root, id, true);
+		berth_container_kill(store_root, id, SIGKILL, NULL);
+		int code;
+		berth_container_wait(store_root, id, 10000, &code, NULL);
+	}
+	_cleanup_close_ int cdir = containers_dir(store_root, err);
+	if (cdir < 0)
+		return cdir;
+	json_t *anon = json_object_get(st, "AnonymousVolumes");
+	r = berth_rm_rf_at(cdir, id, err);
+	if (r < 0)
+		return berth_error_prefix(err, "remove container '%s'", what);
+	size_t i;
+	json_t *v;
+	json_array_foreach (anon, i, v)
+		berth_volume_remove(store_root, json_string_value(v), true, NULL);
+	return 0;
+}
+
+int berth_container_start(const char *store_root, const char *what, struct berth_error **err)
+{
+	struct container c = {.cdir = -EBADF};
+	_cleanup_free_ char *id = NULL, *upper = NULL, *work = NULL;
+	_cleanup_json_ json_t *st = NULL, *sj = NULL;
+	_cleanup_strv_free_ char **lower = NULL;
+	int r = berth_container_find(store_root, what, &id, err);
+	if (r < 0)
+		return r;
+	r = berth_container_inspect(store_root, id, &st, err);
+	if (r < 0)
+		return r;
+	if (state_running(st))
+		return 0;
+	berth_spec_init(&c.spec);
+	memcpy(c.id, id, 65);
+	c.cdir = containers_dir(store_root, err);
+	if (c.cdir < 0)
+		return c.cdir;
+	c.dir = berth_xasprintf("%s/containers/%s", store_root, id);
+	c.name = berth_xstrdup(json_string_value(json_object_get(st, "Name")));
+	_cleanup_free_ char *cfgname = berth_xasprintf("%s/config.json", id);
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	r = berth_read_file_at(c.cdir, cfgname, 1 << 22, &data, &len, err);
+	if (r >= 0)
+		r = berth_json_parse(data, len, cfgname, &sj, err);
+	if (r >= 0)
+		r = berth_spec_from_json(sj, &c.spec, err);
+	if (r < 0) {
+		container_release(&c);
+		return berth_error_prefix(err, "container '%s'", what);
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach (json_object_get(st, "Lowerdirs"), i, v)
+		berth_strv_push(&lower, json_string_value(v));
+	json_t *anon = json_object_get(st, "AnonymousVolumes");
+	json_array_foreach (anon, i, v)
+		berth_strv_push(&c.anon_volumes, json_string_value(v));
+	upper = berth_xasprintf("%s/upper", c.dir);
+	work = berth_xasprintf("%s/work", c.dir);
+	mark_stop(store_root, id, false);
+	struct berth_runtime_config cfg = {
+		.spec = &c.spec,
+		.id = c.id,
+		.lowerdirs = lower,
+		.upperdir = upper,
+		.workdir = work,
+		.init = json_is_true(json_object_get(json_object_get(st, "HostConfig"), "Init")),
+	};
+	json_t *hc = json_object_get(st, "HostConfig");
+	r = start_detached(store_root, &c, &cfg, json_is_true(json_object_get(hc, "AutoRemove")),
+			   json_string_value(json_object_get(hc, "RestartPolicy")), err);
+	container_release(&c);
+	return r;
+}
+
+char *berth_container_log_path(const char *store_root, const char *id)
+{
+	return berth_xasprintf("%s/containers/%s/%s-json.log", store_root, id, id);
 }

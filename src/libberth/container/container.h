@@ -80,6 +80,33 @@ struct berth_run_result {
 int berth_container_run(const char *store_root, const struct berth_run_options *o,
 			struct berth_run_result *ret, struct berth_error **err);
 
+/*
+ * Recorded containers. what is a full id, a unique id prefix or a name
+ * (ENOENT when nothing matches, EINVAL when a prefix is ambiguous).
+ */
+int berth_container_find(const char *store_root, const char *what, char **ret_id,
+			 struct berth_error **err);
+/* The record (state.json) with a live Running status (new reference). */
+int berth_container_inspect(const char *store_root, const char *what, json_t **ret,
+			    struct berth_error **err);
+/* Every record, as berth_container_inspect gives them (new reference). */
+int berth_container_list(const char *store_root, json_t **ret, struct berth_error **err);
+int berth_container_kill(const char *store_root, const char *what, int sig,
+			 struct berth_error **err);
+/* The stop signal, then SIGKILL after timeout_s; the restart policy does not apply. */
+int berth_container_stop(const char *store_root, const char *what, int timeout_s,
+			 struct berth_error **err);
+/* Waits until it is not running (timeout_ms < 0: forever; -ETIMEDOUT). */
+int berth_container_wait(const char *store_root, const char *what, int timeout_ms, int *ret_code,
+			 struct berth_error **err);
+/* Removes the record (and anonymous volumes); a running one needs force (killed). */
+int berth_container_remove(const char *store_root, const char *what, bool force,
+			   struct berth_error **err);
+/* Starts a stopped container again, detached, under a new monitor. */
+int berth_container_start(const char *store_root, const char *what, struct berth_error **err);
+/* containers/<id>/<id>-json.log (owned). */
+char *berth_container_log_path(const char *store_root, const char *id);
+
 /* Volumes (volume.c). */
 struct berth_volume {
 	char *name;
