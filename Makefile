@@ -15,6 +15,10 @@ deps:
 check: deps
 	scripts/check
 
+# The example images (slow: debootstrap, apt-get, npm); .ci/run runs them too.
+check-examples: all
+	BERTH=$(CURDIR)/$(BUILD)/src/berth/berth bats --tap tests/examples/
+
 demo: deps all
 	scripts/demo
 

@@ -494,3 +494,96 @@ no_leftovers() {
 	run berth build -t now:1 "$CTX"
 	grep -A1 'COPY a /a' <<<"$output" | grep -q CACHED
 }
+
+# ---- RUN (the runtime of issue #5) ----
+
+@test "build RUN: on an overlay of the stage, with its env, user, workdir and shell; the upper dir is the layer" {
+	make_base
+	cat >"$CTX/Dockerfile" <<-'EOF'
+		FROM busybox:fixture
+		ENV GREETING=hi
+		WORKDIR /work
+		RUN echo "$GREETING from $(pwd)" >out.txt && echo streamed-line
+		USER app
+		RUN id -un >/tmp/who
+		SHELL ["/bin/sh", "-ec"]
+		RUN echo "shell $0" >/tmp/shell
+		USER root
+		RUN rm /bin/vi
+	EOF
+	run berth build --progress plain -t run:1 "$CTX"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ \#[0-9]+\ [0-9.]+\ streamed-line ]]
+	umoci unpack --image "$STORE:docker.io/library/run:1" "$BATS_TEST_TMPDIR/u" >/dev/null
+	r=$BATS_TEST_TMPDIR/u/rootfs
+	[ "$(cat "$r/work/out.txt")" = "hi from /work" ]
+	[ "$(cat "$r/tmp/who")" = app ]
+	[ "$(cat "$r/tmp/shell")" = "shell /bin/sh" ]
+	[ ! -e "$r/bin/vi" ]          # a whiteout in the last layer
+	[ -e "$r/bin/ls" ]
+	no_leftovers
+}
+
+@test "build RUN: ARGs are its environment and part of its cache key, not of the config" {
+	make_base
+	printf 'FROM busybox:fixture\nARG FLAVOUR=plain\nRUN echo "$FLAVOUR" >/flavour\n' >"$CTX/Dockerfile"
+	berth build -q -t arg:1 "$CTX"
+	run berth build -t arg:1 "$CTX"
+	grep -A1 'RUN echo' <<<"$output" | grep -q CACHED
+	run berth build --build-arg FLAVOUR=spicy -t arg:2 "$CTX"
+	! grep -A1 'RUN echo' <<<"$output" | grep -q CACHED
+	umoci unpack --image "$STORE:docker.io/library/arg:2" "$BATS_TEST_TMPDIR/u" >/dev/null
+	[ "$(cat "$BATS_TEST_TMPDIR/u/rootfs/flavour")" = spicy ]
+	! config_of arg:2 | jq -r '.config.Env[]' | grep -q FLAVOUR
+}
+
+@test "build RUN: --mount=type=cache persists, type=secret never lands in the layer, tmpfs and bind work, heredoc script" {
+	make_base
+	echo s3cr3t >"$BATS_TEST_TMPDIR/secret"
+	echo from-context >"$CTX/input"
+	cat >"$CTX/Dockerfile" <<-'EOF'
+		FROM busybox:fixture
+		ARG N=1
+		RUN --mount=type=cache,target=/cache,id=c echo "run $N" >>/cache/log && cat /cache/log | wc -l >/cachecount
+		RUN --mount=type=secret,id=tok cat /run/secrets/tok | wc -c >/secretlen
+		RUN --mount=type=tmpfs,target=/scratch touch /scratch/x && ls /scratch >/tmpfs-ls
+		RUN --mount=type=bind,source=input,target=/in cp /in /copied
+		RUN <<EOT
+		echo from heredoc >/heredoc
+		EOT
+	EOF
+	berth build -q --secret id=tok,src="$BATS_TEST_TMPDIR/secret" -t mnt:1 "$CTX"
+	berth build -q --build-arg N=2 --secret id=tok,src="$BATS_TEST_TMPDIR/secret" -t mnt:2 "$CTX"
+	umoci unpack --image "$STORE:docker.io/library/mnt:2" "$BATS_TEST_TMPDIR/u" >/dev/null
+	r=$BATS_TEST_TMPDIR/u/rootfs
+	[ "$(cat "$r/cachecount")" -eq 2 ]
+	[ "$(cat "$r/secretlen")" -eq 7 ]
+	[ ! -e "$r/run/secrets/tok" ]
+	! grep -rq s3cr3t "$r"
+	! config_of mnt:2 | grep -q s3cr3t
+	[ "$(cat "$r/tmpfs-ls")" = x ]
+	[ ! -e "$r/scratch/x" ]
+	[ "$(cat "$r/copied")" = from-context ]
+	[ "$(cat "$r/heredoc")" = "from heredoc" ]
+	no_leftovers
+}
+
+@test "build RUN: --network none has only loopback" {
+	make_base
+	printf 'FROM busybox:fixture\nRUN --network=none ls /sys/class/net >/nets\n' >"$CTX/Dockerfile"
+	berth build -q -t net:1 "$CTX"
+	umoci unpack --image "$STORE:docker.io/library/net:1" "$BATS_TEST_TMPDIR/u" >/dev/null
+	[ "$(cat "$BATS_TEST_TMPDIR/u/rootfs/nets")" = lo ]
+}
+
+@test "build bad input: a RUN that fails shows the command, exit code and last lines, leaves nothing behind" {
+	make_base
+	printf 'FROM busybox:fixture\nRUN echo first; echo last-words; exit 3\n' >"$CTX/Dockerfile"
+	cp "$STORE/index.json" "$BATS_TEST_TMPDIR/index.before"
+	run berth build -t fail:1 "$CTX"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"berth: Dockerfile:2: 'RUN echo first; echo last-words; exit 3': process \"/bin/sh -c echo first; echo last-words; exit 3\" did not complete successfully: exit code: 3; last output:"* ]]
+	[[ "$(tail -1 <<<"$output")" == "  last-words" ]]
+	cmp "$STORE/index.json" "$BATS_TEST_TMPDIR/index.before"
+	no_leftovers
+}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "build/internal.h"
@@ -323,8 +324,8 @@ static int add_run_mounts(struct sstate *ss, const struct berth_dockerfile_instr
 					run_mount_release(&m);
 					return sfd;
 				}
-				host = berth_xasprintf("/proc/self/fd/%d", sfd);
-				/* keep sfd open until the mount is made: leaked to the end of the step */
+				close(sfd);
+				host = berth_xasprintf("%s/%s", vp, clean);
 			} else {
 				if (b->ctx->dir_fd < 0) {
 					run_mount_release(&m);
@@ -338,7 +339,13 @@ static int add_run_mounts(struct sstate *ss, const struct berth_dockerfile_instr
 					return berth_error_prefix(err, "bind mount source '%s'",
 								  m.source ? m.source : ".");
 				}
-				host = berth_xasprintf("/proc/self/fd/%d", sfd);
+				/*
+				 * Checked beneath the context above (an escape is EXDEV);
+				 * the runtime is handed the path of what was checked.
+				 */
+				close(sfd);
+				_cleanup_free_ char *real = realpath(b->ctx->path, NULL);
+				host = berth_xasprintf("%s/%s", real ? real : b->ctx->path, clean);
 			}
 			bool ro = m.rw_set ? m.readonly : true;
 			const char *o[] = {"rbind", ro ? "ro" : "rw", "nosuid", "nodev", NULL};
@@ -429,6 +436,68 @@ static char **run_argv(struct sstate *ss, const struct berth_dockerfile_instruct
 	}
 	berth_strv_push(&argv, line);
 	return argv;
+}
+
+/*
+ * Runs the container from a forked helper process. The runtime clones a
+ * child that allocates and resolves users before it execs; doing that from
+ * this process, where other threads (parallel stages) may hold the malloc
+ * or stdio locks, can deadlock the child. fork() resets those locks, and
+ * the helper is single-threaded. The helper reports the result over a pipe;
+ * this thread streams the output until the last writer is gone.
+ */
+struct helper_status {
+	int r;
+	int exit_code;
+	int code;
+	char msg[1024];
+};
+
+static int run_in_helper(const struct berth_runtime_config *cfg, int pipefd[2], struct reader *rd,
+			 struct berth_runtime_result *res, struct berth_error **err)
+{
+	int st[2];
+	struct helper_status hs = {0};
+	pid_t pid;
+
+	if (pipe2(st, O_CLOEXEC) < 0)
+		return berth_error_syscall(err, errno, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(st[0]);
+		close(st[1]);
+		return berth_error_syscall(err, errno, "fork");
+	}
+	if (pid == 0) {
+		struct berth_error *e = NULL;
+		struct berth_runtime_result rr = {0};
+		close(st[0]);
+		close(pipefd[0]);
+		hs.r = berth_runtime_run(cfg, &rr, &e);
+		hs.exit_code = rr.exit_code;
+		hs.code = berth_error_code(e);
+		snprintf(hs.msg, sizeof(hs.msg), "%s", berth_error_msg(e));
+		(void)!write(st[1], &hs, sizeof(hs));
+		_exit(0);
+	}
+	close(st[1]);
+	close(pipefd[1]);
+	pipefd[1] = -1;
+	reader_main(rd);
+	ssize_t n;
+	do
+		n = read(st[0], &hs, sizeof(hs));
+	while (n < 0 && errno == EINTR);
+	close(st[0]);
+	int wst;
+	while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(hs))
+		return berth_error_set(err, EIO, "the RUN helper process died");
+	if (hs.r < 0)
+		return berth_error_set(err, hs.code ? hs.code : -hs.r, "%s", hs.msg);
+	res->exit_code = hs.exit_code;
+	return 0;
 }
 
 int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
@@ -590,16 +659,8 @@ int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 		.stdio = {devnull, pipefd[1], pipefd[1]},
 	};
 	struct reader rd = {.ss = ss, .fd = pipefd[0]};
-	pthread_t th;
 	struct berth_runtime_result res = {0};
-	if (pthread_create(&th, NULL, reader_main, &rd) != 0) {
-		r = berth_error_set(err, EAGAIN, "cannot start the output reader");
-		goto out;
-	}
-	r = berth_runtime_run(&cfg, &res, err);
-	close(pipefd[1]);
-	pipefd[1] = -1;
-	pthread_join(th, NULL);
+	r = run_in_helper(&cfg, pipefd, &rd, &res, err);
 	if (r >= 0 && res.exit_code != 0) {
 		struct berth_buf m = BERTH_BUF_INIT;
 		berth_buf_addstr(&m, "process \"");
