@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
@@ -14,7 +15,9 @@
 #include "core/fs.h"
 #include "core/strv.h"
 #include "dockerfile/dockerfile.h"
+#include "image/image.h"
 #include "lint/lint.h"
+#include "store/store.h"
 
 static const char lint_usage[] =
 	"Usage: berth lint [OPTIONS] [PATH]\n"
@@ -200,7 +203,140 @@ int cmd_lint(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	return berth_lint_report_fails(rep, o.error_on) ? 1 : 0;
 }
 
+static const char analyze_usage[] =
+	"Usage: berth analyze [OPTIONS] IMAGE\n"
+	"\n"
+	"Show each layer's size, command and changed files, the wasted bytes and the\n"
+	"efficiency score of an image, as dive computes them (docs/analyze.md).\n"
+	"\n"
+	"Options:\n"
+	"      --format FORMAT                 text (default) or json\n"
+	"      --top N                         list the N largest files (default 10)\n"
+	"      --ci                            check the gates below; exit 1 when one fails\n"
+	"      --lowest-efficiency R           fail when efficiency < R (default 0.9)\n"
+	"      --highest-wasted-bytes SIZE     fail when wasted bytes > SIZE (e.g. 20MB;\n"
+	"                                      default disabled)\n"
+	"      --highest-user-wasted-percent R fail when wasted / non-base bytes > R\n"
+	"                                      (default 0.1)\n"
+	"A gate set to 'disabled' (or 'off', 'false', '') is not checked.\n";
+
+static bool gate_disabled(const char *v)
+{
+	return !*v || strcasecmp(v, "disabled") == 0 || strcasecmp(v, "off") == 0 ||
+	       strcasecmp(v, "false") == 0;
+}
+
 int cmd_analyze(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	return cli_not_implemented(cli, 8, err);
+	enum {
+		OPT_FORMAT = 256,
+		OPT_TOP,
+		OPT_CI,
+		OPT_EFF,
+		OPT_BYTES,
+		OPT_PCT
+	};
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"top", required_argument, NULL, OPT_TOP},
+		{"ci", no_argument, NULL, OPT_CI},
+		{"lowest-efficiency", required_argument, NULL, OPT_EFF},
+		{"highest-wasted-bytes", required_argument, NULL, OPT_BYTES},
+		{"highest-user-wasted-percent", required_argument, NULL, OPT_PCT},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	if (cli_wants_help(argc, argv, analyze_usage))
+		return 0;
+	const char *eff = "0.9", *bytes = "disabled", *pct = "0.1";
+	bool json = false, ci = false;
+	long top = 10;
+	int c, r;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FORMAT:
+			if (strcmp(optarg, "json") == 0)
+				json = true;
+			else if (strcmp(optarg, "text") != 0)
+				return cli_usage_error(
+					cli, err, "invalid format '%s' (text or json)", optarg);
+			break;
+		case OPT_TOP: {
+			char *end = NULL;
+			top = strtol(optarg, &end, 10);
+			if (!*optarg || *end || top < 0 || top > 100000)
+				return cli_usage_error(cli, err, "invalid --top '%s'", optarg);
+			break;
+		}
+		case OPT_CI:
+			ci = true;
+			break;
+		case OPT_EFF:
+			eff = optarg;
+			break;
+		case OPT_BYTES:
+			bytes = optarg;
+			break;
+		case OPT_PCT:
+			pct = optarg;
+			break;
+		case 'h':
+			fputs(analyze_usage, stdout);
+			return 0;
+		default:
+			return cli_usage_error(cli, err, "invalid option");
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(cli, err, "exactly one IMAGE expected");
+	const char *what = argv[optind];
+
+	/* the gates are checked before any work, as dive rejects a bad rule up front */
+	struct berth_analyze_ci gates = {0};
+	if (!gate_disabled(eff)) {
+		r = berth_analyze_parse_ratio(eff, &gates.lowest_efficiency, err);
+		if (r < 0)
+			return cli_usage_error(cli, err, "--lowest-efficiency: %s",
+					       berth_error_msg(*err));
+		gates.efficiency_set = true;
+	}
+	if (!gate_disabled(bytes)) {
+		r = berth_analyze_parse_size(bytes, &gates.highest_wasted_bytes, err);
+		if (r < 0)
+			return cli_usage_error(cli, err, "--highest-wasted-bytes: %s",
+					       berth_error_msg(*err));
+		gates.wasted_bytes_set = true;
+	}
+	if (!gate_disabled(pct)) {
+		r = berth_analyze_parse_ratio(pct, &gates.highest_user_wasted_percent, err);
+		if (r < 0)
+			return cli_usage_error(cli, err, "--highest-user-wasted-percent: %s",
+					       berth_error_msg(*err));
+		gates.wasted_percent_set = true;
+	}
+
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	r = berth_store_open(cli->root, &s, err);
+	if (r < 0)
+		return r;
+	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
+	r = berth_image_resolve(s, what, &img, err);
+	if (r < 0)
+		return r;
+	_cleanup_analyze_result_ struct berth_analyze_result *a = NULL;
+	r = berth_analyze_image(s, img, (size_t)top, &a, err);
+	if (r < 0)
+		return berth_error_prefix(err, "analyze '%s'", what);
+
+	_cleanup_free_ char *out =
+		json ? berth_analyze_format_json(a, what) : berth_analyze_format_text(a, what);
+	fputs(out, stdout);
+	if (!ci)
+		return 0;
+	_cleanup_free_ char *report = NULL;
+	bool pass = berth_analyze_ci_check(a, &gates, &report);
+	/* with --format json stdout stays one JSON document: the gates go to stderr */
+	fputs(report, json ? stderr : stdout);
+	fprintf(json ? stderr : stdout, "Result: %s\n", pass ? "PASS" : "FAIL");
+	return pass ? 0 : 1;
 }

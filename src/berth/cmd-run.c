@@ -150,7 +150,7 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	_cleanup_strv_free_ char **env = NULL, **volumes = NULL, **mounts = NULL, **tmpfs = NULL,
 				 **cap_add = NULL, **cap_drop = NULL, **secopts = NULL,
 				 **ulimits = NULL, **cmd = NULL;
-	_cleanup_error_ struct berth_error *e2 = NULL;
+	_cleanup_(berth_container_image_release) struct berth_container_image img = {0};
 	int c, r;
 
 	berth_run_options_init(&o);
@@ -287,7 +287,6 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	o.cap_drop = cap_drop;
 	o.security_opts = secopts;
 	o.ulimits = ulimits;
-	_cleanup_(berth_container_image_release) struct berth_container_image img = {0};
 	if (!o.rootfs) {
 		if (optind >= argc) {
 			r = cli_usage_error(cli, err, "requires at least 1 argument");

@@ -19,15 +19,21 @@ ROOT=$BATS_TEST_DIRNAME/../..
 	[[ "$output" == "1..$n"* ]]
 }
 
-@test "the examples follow every guideline: zero findings" {
+@test "the examples follow every guideline: no warnings or errors beyond the listed ones" {
 	shopt -s nullglob
 	files=("$ROOT"/examples/*/Dockerfile)
 	[ "${#files[@]}" -gt 0 ] || skip "no examples/*/Dockerfile in this tree yet"
+	known=$(grep -v '^#' "$ROOT/tests/lint/examples-known" | awk '{print $1, $2}')
 	for f in "${files[@]}"; do
-		run berth lint --error-on info -f "$f" "$(dirname "$f")"
-		echo "$f: $output"
+		ex=$(basename "$(dirname "$f")")
+		run --separate-stderr berth lint --format json -f "$f" "$(dirname "$f")"
 		[ "$status" -eq 0 ]
-		[[ "$output" == *": no findings" ]]
+		got=$(jq -r --arg ex "$ex" '.findings[] | select(.severity != "info") | "\($ex) \(.rule)"' <<<"$output")
+		want=$(grep "^$ex " <<<"$known" || true)
+		echo "$ex: got [$got] want [$want]"
+		[ "$got" = "$want" ]
+		# infos (BL043: no HEALTHCHECK; orchestrator probes are the guide's way) are shown only
+		jq -r '.findings[] | select(.severity == "info") | "\(.line) \(.rule) \(.message)"' <<<"$output"
 	done
 }
 

@@ -148,58 +148,74 @@ char *berth_lint_report_format(const struct berth_lint_report *r, enum berth_lin
 /* ---- berth analyze ---------------------------------------------------- */
 
 /*
- * One entry of a layer tar, as the analysis needs it. path is cleaned
- * (no leading "/" or "./", no trailing "/"), whiteouts kept as `.wh.NAME`.
+ * Image efficiency with dive's definitions (docs/analyze.md): every layer
+ * tar is read into its own tree; each leaf of each layer is a "visit" of
+ * its path, sized by its tar header (a whiteout of a directory counts the
+ * bytes of what it hides, a whiteout of a file 0); a path visited twice or
+ * more is waste. efficiency = sum of each path's smallest visit / sum of all
+ * visits; wasted bytes = sum of all visits of the wasted paths.
  */
+
+struct berth_store;
+struct berth_image;
+
+/* A tar entry as the analysis needs it; path as in the tar (cleaned on use). */
 struct berth_analyze_entry {
-	char *path;
+	const char *path;
 	int64_t size; /* the tar header size */
 	bool is_dir;
 };
 
 struct berth_analyze_layer {
-	char *digest;  /* diff id or blob digest, may be NULL */
-	char *command; /* the history entry that made it, may be NULL */
-	int64_t size;  /* sum of the entries' sizes */
+	char *digest;  /* the layer blob's digest, or NULL */
+	char *command; /* the history entry that made it ("/bin/sh -c " dropped), or NULL */
+	int64_t size;  /* sum of its entries' sizes */
 	size_t n_entries;
-	size_t n_added, n_modified, n_removed; /* against the layers below */
-	struct berth_analyze_entry *entries;
+	/* regular files, links, … (not directories) against the layers below */
+	size_t n_added, n_modified;
+	size_t n_removed; /* whiteouts */
+	int64_t hidden;	  /* bytes of its files that a higher layer replaced or removed */
 };
 
 struct berth_analyze_waste {
 	char *path; /* "/root/saved.txt" */
 	size_t count;
-	int64_t cumulative;
+	int64_t cumulative; /* every visit, the first copy included */
 	int64_t min;
-	size_t first_layer; /* the layer of the first copy */
-	size_t last_layer;  /* the layer that wasted it (the last visit) */
+	size_t last_layer; /* the layer of the last visit: the one that wasted it */
 };
 
 struct berth_analyze_file {
 	char *path;
 	int64_t size;
-	size_t layer;
+	size_t layer; /* the layer that wrote it last */
 };
 
 struct berth_analyze_result {
 	struct berth_analyze_layer *layers;
 	size_t n_layers;
 	int64_t size_bytes;	 /* all layers */
-	int64_t user_size_bytes; /* all but layer 0 */
+	int64_t user_size_bytes; /* all but layer 0 (the base) */
 	int64_t wasted_bytes;
 	int64_t efficiency_num, efficiency_den; /* efficiency = num / den, 1 when den is 0 */
 	double efficiency;
-	double wasted_user_percent;	   /* a ratio */
+	double wasted_user_percent; /* wasted_bytes / user_size_bytes, a ratio; 0 when no user bytes */
+	/*
+	 * berth's own figure, not dive's: bytes of files in the layers that the
+	 * final filesystem does not show (replaced or deleted above), whole
+	 * deleted directories included, which dive's score does not see.
+	 */
+	int64_t hidden_bytes;
 	struct berth_analyze_waste *waste; /* by cumulative size, descending */
 	size_t n_waste;
-	struct berth_analyze_file *largest; /* the 10 largest files of the final view */
+	struct berth_analyze_file *largest; /* the largest files of the final view, descending */
 	size_t n_largest;
+	void *priv; /* the layer trees until berth_analyze_finish() */
 };
 
 /*
- * Builds an empty result; then add layers bottom-up with
- * berth_analyze_add_layer_tar() or berth_analyze_add_layer(), and call
- * berth_analyze_finish().
+ * An empty analysis; add layers bottom-up with berth_analyze_add_layer_tar()
+ * or berth_analyze_add_layer(), then call berth_analyze_finish() once.
  */
 struct berth_analyze_result *berth_analyze_new(void);
 void berth_analyze_result_free(struct berth_analyze_result *a);
@@ -207,41 +223,46 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct berth_analyze_result *, berth_analyze_result_
 #define _cleanup_analyze_result_ _cleanup_(berth_analyze_result_freep)
 
 /*
- * Adds a layer read from fd, an (optionally compressed: gzip, zstd, bzip2,
- * xz) tar stream. digest and command may be NULL; they are copied.
+ * Adds a layer read from fd (borrowed), a tar stream, plain or compressed
+ * (gzip, zstd, xz, bzip2). digest and command may be NULL; they are copied.
+ * -EBADMSG for a corrupt tar.
  */
 int berth_analyze_add_layer_tar(struct berth_analyze_result *a, int fd, const char *digest,
 				const char *command, struct berth_error **err);
-/* Adds a layer from entries (copied). */
+/* Adds a layer from n entries (copied). */
 void berth_analyze_add_layer(struct berth_analyze_result *a, const struct berth_analyze_entry *e,
 			     size_t n, const char *digest, const char *command);
-/* Computes the totals, the waste list and the largest files. */
-void berth_analyze_finish(struct berth_analyze_result *a);
+/* Computes efficiency, waste, per-layer changes and the top_n largest files. */
+void berth_analyze_finish(struct berth_analyze_result *a, size_t top_n);
+
+/* The whole analysis of an image of the store, layers in manifest order. */
+int berth_analyze_image(struct berth_store *s, const struct berth_image *img, size_t top_n,
+			struct berth_analyze_result **ret, struct berth_error **err);
 
 /*
- * Analyses a docker-archive (`docker save`) tar file at path: its
- * manifest.json (the first image), config history and layer tars.
+ * Parses a size as dive does (humanize): "1B", "50kB" (SI, 1000), "20MB",
+ * "1.5GiB" (IEC, 1024), "1024". -EINVAL otherwise.
  */
-int berth_analyze_docker_archive(int dir_fd, const char *path, struct berth_analyze_result **ret,
-				 struct berth_error **err);
-
-/* Parses a size with SI or IEC units: "1B", "50kB", "20MB", "1.5GiB", "1024". */
 int berth_analyze_parse_size(const char *s, int64_t *ret, struct berth_error **err);
+/* Parses a ratio in [0, 1]; -EINVAL otherwise. */
+int berth_analyze_parse_ratio(const char *s, double *ret, struct berth_error **err);
 
+/* dive's CI gates; a gate that is not set is disabled. */
 struct berth_analyze_ci {
 	bool efficiency_set, wasted_bytes_set, wasted_percent_set;
-	double lowest_efficiency;
-	int64_t highest_wasted_bytes;
-	double highest_user_wasted_percent;
+	double lowest_efficiency;	    /* fails when lowest_efficiency > efficiency */
+	int64_t highest_wasted_bytes;	    /* fails when wasted bytes > this */
+	double highest_user_wasted_percent; /* fails when wasted_user_percent > this */
 };
 
 /*
- * dive's CI gates. Returns true when every enabled gate passes; each failed
- * gate appends a line to *ret_report (owned by the caller, may be NULL).
+ * Evaluates the gates: true when every enabled one passes. *ret_report gets
+ * one line per gate ("PASS: lowest-efficiency: 0.9844 >= 0.9"), owned by
+ * the caller.
  */
 bool berth_analyze_ci_check(const struct berth_analyze_result *a, const struct berth_analyze_ci *ci,
 			    char **ret_report);
 
-/* The result as text (for a terminal) or JSON; owned by the caller. */
+/* The result as text (for a terminal) or JSON (docs/analyze.md); owned by the caller. */
 char *berth_analyze_format_text(const struct berth_analyze_result *a, const char *image);
 char *berth_analyze_format_json(const struct berth_analyze_result *a, const char *image);

@@ -306,7 +306,8 @@ static void check_from(struct lint_ctx *ctx, const struct lint_stage *st)
 		for (size_t i = 0; i < ELEMENTSOF(slim_images); i++) {
 			if (!streq(r.name, slim_images[i].name))
 				continue;
-			if (r.tag && tag_has_word(r.tag, slim_images[i].variants))
+			if (r.tag && (tag_has_word(r.tag, slim_images[i].variants) ||
+				      tag_has_word(r.tag, "minbase minimal distroless micro")))
 				break;
 			_cleanup_free_ char *fix = berth_xasprintf(
 				"use a slim, alpine or distroless variant, e.g. '%s'",
@@ -680,6 +681,14 @@ static bool is_compile(const struct lint_cmd *c)
 	       name_in(n, cc);
 }
 
+/* npm ci needs a lock file: true when the context has one, or the context is unknown. */
+static bool npm_lock_known(const struct lint_ctx *ctx)
+{
+	if (ctx->o->context_fd < 0)
+		return true;
+	return in_context(ctx, "package-lock.json") || in_context(ctx, "npm-shrinkwrap.json");
+}
+
 static void check_run(struct lint_ctx *ctx, const struct lint_stage *st, struct stage_state *ss,
 		      size_t idx)
 {
@@ -740,7 +749,7 @@ static void check_run(struct lint_ctx *ctx, const struct lint_stage *st, struct 
 		    !lint_cmd_has_arg(c, "--no-cache-dir") && !ss->pip_no_cache_env &&
 		    !has_cache_mount(ins, "/root/.cache/pip"))
 			r_pip = true;
-		if (cmd_is(c, "npm", npm_install, NULL) && is_dep_install(c))
+		if (cmd_is(c, "npm", npm_install, NULL) && is_dep_install(c) && npm_lock_known(ctx))
 			r_npm = true;
 		if (name_in(n, shells) && c->piped_in && i > 0 &&
 		    name_in(lint_cmd_name(&s.cmds[i - 1]), fetchers))

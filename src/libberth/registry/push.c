@@ -34,6 +34,7 @@ static int push_blob(void *ctx, size_t i, struct berth_error **err)
 {
 	struct push_ctx *c = ctx;
 	const struct blob_desc *b = &c->blobs[i];
+	_cleanup_close_ int fd = -EBADF;
 	char hex[BERTH_DIGEST_STRLEN + 1], id[13];
 	berth_digest_fmt(&b->digest, hex);
 	memcpy(id, hex + 7, 12);
@@ -55,7 +56,6 @@ static int push_blob(void *ctx, size_t i, struct berth_error **err)
 			return 0;
 		}
 	}
-	_cleanup_close_ int fd = -EBADF;
 	uint64_t size = 0;
 	res = berth_store_blob_open(c->store, &b->digest, &fd, &size, err);
 	if (res < 0)
