@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/sort.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
@@ -150,7 +151,7 @@ int berth_volume_list(const char *store_root, struct berth_volume **ret, size_t 
 		v[n++] = one;
 	}
 	if (n)
-		qsort(v, n, sizeof(*v), cmp_vol);
+		berth_qsort(v, n, sizeof(*v), cmp_vol);
 	*ret = v;
 	*ret_n = n;
 	return 0;

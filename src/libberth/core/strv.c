@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include "core/sort.h"
 #include "core/strv.h"
 
 #include <stdlib.h>
@@ -60,5 +61,5 @@ static int cmp_str(const void *a, const void *b)
 
 void berth_strv_sort(char **v)
 {
-	qsort(v, berth_strv_len(v), sizeof(char *), cmp_str);
+	berth_qsort(v, berth_strv_len(v), sizeof(char *), cmp_str);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sort.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/utf8.h"
@@ -306,7 +307,7 @@ static void rx_negate_from(struct rx *rx, size_t from)
 	uint32_t(*tmp)[2] = berth_xmemdup(rx->ranges + from, (n ? n : 1) * sizeof(*tmp));
 	uint32_t next = 0;
 
-	qsort(tmp, n, sizeof(*tmp), cmp_range);
+	berth_qsort(tmp, n, sizeof(*tmp), cmp_range);
 	rx->nranges = from;
 	for (size_t i = 0; i < n; i++) {
 		if (tmp[i][0] > next)

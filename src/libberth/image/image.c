@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/sort.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/json.h"
@@ -387,7 +388,7 @@ int berth_image_list(struct berth_store *s, struct berth_image_list **ret, struc
 		it->size = berth_image_size(img);
 		berth_image_free(img);
 	}
-	qsort(l->items, l->n, sizeof(*l->items), cmp_created);
+	berth_qsort(l->items, l->n, sizeof(*l->items), cmp_created);
 	*ret = TAKE_PTR(l);
 	return 0;
 }

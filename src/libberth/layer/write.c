@@ -18,6 +18,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "core/sort.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
@@ -242,7 +243,7 @@ static int add_xattrs(struct archive_entry *e, int fd, const char *path, struct 
 	}
 	if (count == 0)
 		return 0;
-	qsort(names, count, sizeof(*names), name_cmp);
+	berth_qsort(names, count, sizeof(*names), name_cmp);
 	for (size_t i = 0; i < count; i++) {
 		char value[XATTR_SIZE_MAX > 65536 ? 65536 : XATTR_SIZE_MAX];
 		ssize_t vl = fgetxattr(fd, names[i], value, sizeof(value));
@@ -690,7 +691,7 @@ int berth_layer_writer_add_entries(struct berth_layer_writer *w,
 			goto out;
 		}
 	}
-	qsort(v, n, sizeof(*v), entry_cmp);
+	berth_qsort(v, n, sizeof(*v), entry_cmp);
 	for (i = 0; i + 1 < n; i++)
 		if (strcmp(v[i].dest, v[i + 1].dest) == 0) {
 			r = berth_error_set(err, EEXIST, "two copy sources for '%s'", v[i].dest);

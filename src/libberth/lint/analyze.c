@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/sort.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/digest.h"
@@ -658,7 +659,7 @@ void berth_analyze_finish(struct berth_analyze_result *a, size_t top_n)
 	if (view.root && top_n > 0) {
 		struct largest_ctx lc = {.parts = v.parts};
 		walk(view.root, false, collect_file, &lc);
-		qsort(lc.v, lc.n, sizeof(*lc.v), file_cmp);
+		berth_qsort(lc.v, lc.n, sizeof(*lc.v), file_cmp);
 		for (size_t i = top_n; i < lc.n; i++)
 			free(lc.v[i].path);
 		a->largest = lc.v;

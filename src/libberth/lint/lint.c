@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/sort.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/fs.h"
@@ -429,7 +430,7 @@ int berth_lint_run(const struct berth_dockerfile *df, const struct berth_lint_op
 		r->findings[kept++] = *f;
 	}
 	r->n_findings = kept;
-	qsort(r->findings, r->n_findings, sizeof(*r->findings), finding_cmp);
+	berth_qsort(r->findings, r->n_findings, sizeof(*r->findings), finding_cmp);
 	for (size_t i = 0; i < r->n_findings; i++)
 		r->counts[r->findings[i].severity]++;
 	*ret = TAKE_PTR(r);
