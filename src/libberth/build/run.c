@@ -619,6 +619,11 @@ int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 			_cleanup_free_ char *k = berth_xstrndup(s, (size_t)(eq - s));
 			env_set(&env, k, eq + 1);
 		}
+		/* Docker's default HOME for root (the runtime sets it for a USER) */
+		const char *user0 =
+			json_string_value(json_object_get(bimage_cfg(&ss->img), "User"));
+		if (!berth_shell_getenv(env, "HOME", NULL) && !(user0 && *user0))
+			env_set(&env, "HOME", "/root");
 		spec.env = TAKE_PTR(env);
 	}
 	const char *wd = json_string_value(json_object_get(bimage_cfg(&ss->img), "WorkingDir"));
