@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -339,6 +340,33 @@ static void warn_unused_args(struct builder *b)
 	berth_buf_release(&m);
 }
 
+/*
+ * Detaches every mount below dir, deepest first: a view or RUN rootfs that
+ * a failed or interrupted step did not release must not outlive the build
+ * (berth_rm_rf_at() refuses to cross mount points).
+ */
+static void unmount_below(const char *dir)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_strv_free_ char **targets = NULL;
+	size_t n = strlen(dir);
+	char line[4096];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char mp[4096];
+		/* id parent major:minor root mount-point ... */
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+			continue;
+		if (strncmp(mp, dir, n) == 0 && mp[n] == '/')
+			berth_strv_push(&targets, mp);
+	}
+	berth_strv_sort(targets);
+	for (size_t i = berth_strv_len(targets); i > 0; i--)
+		(void)umount2(targets[i - 1], MNT_DETACH);
+}
+
 static void builder_release(struct builder *b)
 {
 	for (size_t i = 0; i < b->n_stages; i++) {
@@ -360,6 +388,7 @@ static void builder_release(struct builder *b)
 		close(b->tmp_fd);
 	if (b->tmp_path) {
 		/* nothing may stay mounted or left below it, even after a failure */
+		unmount_below(b->tmp_path);
 		int pfd = openat(bstore_root_fd(b->store), "cache/tmp",
 				 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		const char *base = strrchr(b->tmp_path, '/') + 1;
