@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "dockerfile/gostr.h"
+#include "core/utf8.h"
 
 #include "dockerfile/unicode-tables.h"
 
@@ -67,27 +68,10 @@ void go_buf_add_rune(struct berth_buf *b, uint32_t r)
 	}
 }
 
+/* unicode.IsSpace: the same set core/utf8 already knows */
 bool go_is_space(uint32_t r)
 {
-	switch (r) {
-	case '\t':
-	case '\n':
-	case '\v':
-	case '\f':
-	case '\r':
-	case ' ':
-	case 0x85:
-	case 0xA0:
-	case 0x1680:
-	case 0x2028:
-	case 0x2029:
-	case 0x202F:
-	case 0x205F:
-	case 0x3000:
-		return true;
-	default:
-		return r >= 0x2000 && r <= 0x200A;
-	}
+	return berth_unicode_is_space(r);
 }
 
 bool go_is_space_byte(unsigned char c)
