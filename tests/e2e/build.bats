@@ -4,6 +4,7 @@
 # not depend on `berth import`).
 
 load helpers
+source "$BATS_TEST_DIRNAME/../registry/registry.bash"
 
 setup() {
 	common_setup
@@ -12,6 +13,7 @@ setup() {
 }
 
 teardown() {
+	registry_cleanup
 	# nothing of a build may stay mounted, even after a failure
 	if [[ -n "${STORE:-}" ]] && findmnt -rn -o TARGET | grep -q "^$STORE/"; then
 		findmnt -rn -o TARGET | grep "^$STORE/" | sort -r | xargs -r -n1 umount -l || true
@@ -586,4 +588,120 @@ no_leftovers() {
 	[[ "$(tail -1 <<<"$output")" == "  last-words" ]]
 	cmp "$STORE/index.json" "$BATS_TEST_TMPDIR/index.before"
 	no_leftovers
+}
+
+# ---- --cache-from ----
+
+# CACHED or DONE: how the step whose line contains $1 ended, in $output.
+step_result() {
+	awk -v s="$1" 'index($0, s) { f = 1; next }
+		f && /CACHED$/ { print "CACHED"; exit }
+		f && /DONE/ { print "DONE"; exit }' <<<"$output"
+}
+
+# The manifest layer digests of a tag in $STORE (docker.io/library/ for short names).
+blobs_of() {
+	local m
+	m=$(jq -r --arg n "docker.io/library/$1" \
+		'.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $n) | .digest' \
+		"$STORE/index.json" | cut -d: -f2)
+	jq -r '.layers[].digest' "$STORE/blobs/sha256/$m"
+}
+
+@test "build --cache-from a pushed image: a new store reuses its layers and fetches only the blobs of the steps that hit" {
+	registry_start "$BATS_TEST_TMPDIR/reg" plain
+	make_base
+	berth push -q busybox:fixture "$REG/test/base:1" >/dev/null
+	echo one >"$CTX/f"
+	cat >"$CTX/Dockerfile" <<-EOF
+		FROM $REG/test/base:1
+		RUN echo built >/one
+		COPY f /f
+		RUN cat /f >/g
+		ENV MODE=prod
+		CMD ["sh"]
+	EOF
+	berth build -q -t app:1 -t "$REG/test/app:1" "$CTX" >/dev/null
+	berth push -q "$REG/test/app:1" >/dev/null
+	layers_of app:1 >"$BATS_TEST_TMPDIR/want"
+	blobs_of app:1 >"$BATS_TEST_TMPDIR/want-blobs"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/want-blobs")" -eq 4 ]
+
+	# a new, empty store (a fresh CI runner): every step comes from the pushed image
+	STORE=$BATS_TEST_TMPDIR/store2
+	run berth build --progress plain --cache-from "$REG/test/app:1" -t app:2 "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(grep -c CACHED <<<"$output")" -eq 5 ]
+	[ "$(step_result 'RUN cat /f')" = CACHED ]
+	[ "$(step_result 'COPY f /f')" = CACHED ]
+	layers_of app:2 | diff "$BATS_TEST_TMPDIR/want" -
+	blobs_of app:2 | diff "$BATS_TEST_TMPDIR/want-blobs" -
+	[ "$(config_of app:2 | jq -c .config.Cmd)" = '["sh"]' ]
+	# the hits went into the local cache: without --cache-from it is all CACHED
+	run berth build --progress plain -t app:2 "$CTX"
+	[ "$(grep -c CACHED <<<"$output")" -eq 5 ]
+
+	# another new store, and the COPY source changed: the RUN before it hits,
+	# the COPY and everything after it run, and only the hit layer was fetched
+	STORE=$BATS_TEST_TMPDIR/store3
+	echo two >"$CTX/f"
+	run berth build --progress plain --cache-from "$REG/test/app:1" -t app:3 "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(step_result 'RUN echo built')" = CACHED ]
+	[ "$(step_result 'COPY f /f')" = DONE ]
+	[ "$(step_result 'RUN cat /f')" = DONE ]
+	[ "$(step_result 'ENV MODE=prod')" = DONE ]
+	mapfile -t want <"$BATS_TEST_TMPDIR/want-blobs"
+	[ "$(blobs_of app:3 | sed -n 2p)" = "${want[1]}" ]
+	[ -f "$STORE/blobs/sha256/${want[1]#sha256:}" ]
+	[ ! -e "$STORE/blobs/sha256/${want[2]#sha256:}" ]
+	[ ! -e "$STORE/blobs/sha256/${want[3]#sha256:}" ]
+	[ "$(berth run --rm app:3 cat /g)" = two ]
+}
+
+@test "build --cache-from a local image: CACHED after the build cache was pruned, same layers" {
+	make_base
+	echo x >"$CTX/x"
+	cat >"$CTX/Dockerfile" <<-'EOF'
+		FROM busybox:fixture
+		WORKDIR /app
+		COPY x .
+		RUN echo ran >/app/ran
+		LABEL stage=one
+	EOF
+	berth build -q -t l:1 "$CTX" >/dev/null
+	layers_of l:1 >"$BATS_TEST_TMPDIR/want"
+	run berth builder prune --all
+	[ "$status" -eq 0 ]
+	[ -z "$(ls "$STORE/cache/build" | grep json || true)" ]
+	run berth build --progress plain --cache-from l:1 -t l:2 "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(grep -c CACHED <<<"$output")" -eq 4 ]
+	layers_of l:2 | diff "$BATS_TEST_TMPDIR/want" -
+	[ "$(config_of l:2 | jq -r .config.WorkingDir)" = /app ]
+	[ "$(config_of l:2 | jq -r .config.Labels.stage)" = one ]
+	# the keys travel in the config, aligned with the history
+	[ "$(config_of l:2 | jq '."berth.build.cache-keys.v1" | length')" = \
+		"$(config_of l:2 | jq '.history | length')" ]
+	# a changed source misses from there on, while the steps before it still hit
+	echo y >"$CTX/x"
+	run berth build --progress plain --cache-from l:1 -t l:3 "$CTX"
+	[ "$status" -eq 0 ]
+	[ "$(step_result 'WORKDIR /app')" = CACHED ]
+	[ "$(step_result 'COPY x')" = DONE ]
+	[ "$(step_result 'RUN echo ran')" = DONE ]
+	# --no-cache ignores cache sources too
+	run berth build --progress plain --no-cache --cache-from l:1 -t l:4 "$CTX"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *CACHED* ]]
+}
+
+@test "build --cache-from an image that exists nowhere is a warning, not a failure" {
+	make_base
+	printf 'FROM busybox:fixture\nENV A=1\n' >"$CTX/Dockerfile"
+	port=$(free_port)
+	run berth build --progress plain --cache-from "127.0.0.1:$port/no/such:1" -t w:1 "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"--cache-from '127.0.0.1:$port/no/such:1' is not used"* ]]
+	[ "$(config_of w:1 | jq -r '.config.Env[]' | grep -c '^A=1$')" -eq 1 ]
 }

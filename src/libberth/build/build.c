@@ -379,6 +379,7 @@ static void builder_release(struct builder *b)
 		pthread_mutex_destroy(&st->lock);
 	}
 	free(b->stages);
+	builder_free_cache_sources(b);
 	berth_dockerfile_free(b->df);
 	bctx_free(b->ctx);
 	berth_strv_free(b->build_args);
@@ -569,17 +570,12 @@ int berth_build(const char *store_root, const struct berth_build_options *o,
 	r = parse_build_args(&b, err);
 	if (r < 0)
 		goto out_early;
-	if (o->cache_from && *o->cache_from) {
-		/* never silently ignored: it is not wired yet */
-		r = berth_error_set(err, ENOTSUP,
-				    "--cache-from '%s': image cache sources are not supported by "
-				    "berth yet (issue #6); the local build cache is always used",
-				    o->cache_from[0]);
-		goto out_early;
-	}
 	r = bstore_open(store_root, &b.store, err);
 	if (r < 0)
 		goto out_early;
+	r = builder_load_cache_sources(&b, err);
+	if (r < 0)
+		goto out;
 	r = make_tmp(&b, err);
 	if (r < 0)
 		goto out;

@@ -84,6 +84,7 @@ void sstate_history(struct sstate *ss, const char *created_by, bool empty_layer)
 	if (empty_layer)
 		json_object_set_new(e, "empty_layer", json_true());
 	json_array_append_new(h, e);
+	cache_keys_record(ss->img.config, &ss->key);
 	json_object_set_new(ss->img.config, "created", json_string(created));
 }
 
@@ -102,20 +103,26 @@ int step_begin(struct sstate *ss, const struct berth_dockerfile_instruction *ins
 		berth_sha256_update(h, extra, extra_len);
 	berth_sha256_final(h, &ss->key);
 
+	ss->source_hit = false;
 	if (b->o->no_cache)
 		return 0;
 	r = bcache_get(b->store, &ss->key, &hit, err);
 	if (r < 0)
 		return r;
-	if (r == 0)
-		return 0;
-	bimage_release(&ss->img);
-	ss->img = hit;
+	if (r == 0) {
+		/* --cache-from; a key made of the text alone may match by history */
+		r = b->n_sources ? cachefrom_lookup(ss, ins, text, !extra || extra_len == 0, err)
+				 : 0;
+		if (r <= 0)
+			return r;
+	} else {
+		bimage_release(&ss->img);
+		ss->img = hit;
+	}
 	pthread_mutex_lock(&b->lock);
 	b->cached++;
 	pthread_mutex_unlock(&b->lock);
 	builder_event(b, BERTH_BUILD_EVENT_CACHED, ss->step, 0, "CACHED");
-	(void)ins;
 	return 1;
 }
 
@@ -124,6 +131,15 @@ int step_end(struct sstate *ss, struct berth_error **err)
 	int r = bcache_put(ss->b->store, &ss->key, &ss->img, err);
 	if (r < 0)
 		return r;
+	if (ss->source_hit) {
+		/* a metadata step a --cache-from image has: it ran here, as cheap as a hit */
+		ss->source_hit = false;
+		pthread_mutex_lock(&ss->b->lock);
+		ss->b->cached++;
+		pthread_mutex_unlock(&ss->b->lock);
+		builder_event(ss->b, BERTH_BUILD_EVENT_CACHED, ss->step, 0, "CACHED");
+		return 0;
+	}
 	builder_event(ss->b, BERTH_BUILD_EVENT_DONE, ss->step, now_seconds() - ss->started, "DONE");
 	return 0;
 }

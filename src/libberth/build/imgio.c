@@ -161,13 +161,51 @@ static int pick_from_index(const json_t *index, struct berth_digest *ret, struct
 			       builder_arch());
 }
 
+/* The layers of manifest m and config cfg as an image state. */
+static int image_from(const json_t *m, json_t *cfg, struct bimage *ret, struct berth_error **err)
+{
+	json_t *layers = NULL, *l;
+	size_t i;
+	int r;
+
+	r = berth_json_get_array(m, "layers", true, &layers, err);
+	if (r < 0)
+		return r;
+	json_t *ids = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids");
+	if (!json_is_array(ids) || json_array_size(ids) != json_array_size(layers))
+		return berth_error_set(err, EBADMSG,
+				       "image config and manifest disagree on the layer count");
+	struct bimage im = {.config = json_incref(cfg)};
+	json_array_foreach (layers, i, l) {
+		struct blayer bl = {0};
+		int64_t size = 0;
+		const char *mt = "application/vnd.oci.image.layer.v1.tar+gzip";
+		(void)berth_json_get_string(l, "mediaType", false, &mt, NULL);
+		if ((r = parse_descriptor_digest(l, &bl.digest, err)) < 0 ||
+		    (r = berth_json_get_int(l, "size", true, &size, err)) < 0 ||
+		    (r = berth_digest_parse(json_string_value(json_array_get(ids, i))
+						    ? json_string_value(json_array_get(ids, i))
+						    : "",
+					    &bl.diff_id, err)) < 0) {
+			bimage_release(&im);
+			return r;
+		}
+		bl.size = (uint64_t)size;
+		/* keep the rootfs of the config: bimage_add_layer would append again */
+		im.layers = berth_xreallocarray(im.layers, im.n_layers + 1, sizeof(*im.layers));
+		bl.media_type = berth_xstrdup(mt);
+		im.layers[im.n_layers++] = bl;
+	}
+	*ret = im;
+	return 0;
+}
+
 static int resolve_manifest(struct bstore *s, const struct berth_digest *md, struct bimage *ret,
 			    struct berth_error **err)
 {
 	_cleanup_json_ json_t *m = NULL, *cfg = NULL;
 	struct berth_digest d = *md, cd;
-	json_t *cdesc = NULL, *layers = NULL, *l;
-	size_t i;
+	json_t *cdesc = NULL;
 	int r;
 
 	for (int depth = 0;; depth++) {
@@ -200,36 +238,7 @@ static int resolve_manifest(struct bstore *s, const struct berth_digest *md, str
 	r = read_json_blob(s, &cd, CONFIG_MAX, "an image config", &cfg, err);
 	if (r < 0)
 		return r;
-	r = berth_json_get_array(m, "layers", true, &layers, err);
-	if (r < 0)
-		return r;
-	json_t *ids = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids");
-	if (!json_is_array(ids) || json_array_size(ids) != json_array_size(layers))
-		return berth_error_set(err, EBADMSG,
-				       "image config and manifest disagree on the layer count");
-	struct bimage im = {.config = json_incref(cfg)};
-	json_array_foreach (layers, i, l) {
-		struct blayer bl = {0};
-		int64_t size = 0;
-		const char *mt = "application/vnd.oci.image.layer.v1.tar+gzip";
-		(void)berth_json_get_string(l, "mediaType", false, &mt, NULL);
-		if ((r = parse_descriptor_digest(l, &bl.digest, err)) < 0 ||
-		    (r = berth_json_get_int(l, "size", true, &size, err)) < 0 ||
-		    (r = berth_digest_parse(json_string_value(json_array_get(ids, i))
-						    ? json_string_value(json_array_get(ids, i))
-						    : "",
-					    &bl.diff_id, err)) < 0) {
-			bimage_release(&im);
-			return r;
-		}
-		bl.size = (uint64_t)size;
-		/* keep the rootfs of the config: bimage_add_layer would append again */
-		im.layers = berth_xreallocarray(im.layers, im.n_layers + 1, sizeof(*im.layers));
-		bl.media_type = berth_xstrdup(mt);
-		im.layers[im.n_layers++] = bl;
-	}
-	*ret = im;
-	return 0;
+	return image_from(m, cfg, ret, err);
 }
 
 int bstore_resolve(struct bstore *s, const char *ref, struct bimage *ret, struct berth_error **err)
@@ -355,4 +364,28 @@ int bstore_image_layers(struct bstore *s, struct berth_digest **ret, size_t *ret
 int bstore_pull(struct bstore *s, const char *ref, struct berth_error **err)
 {
 	return berth_registry_pull(s->s, ref, NULL, NULL, NULL, err);
+}
+
+int bstore_remote_image(const char *ref, struct bimage *ret, struct berth_error **err)
+{
+	struct berth_registry_image *ri = NULL;
+	_cleanup_json_ json_t *m = NULL, *cfg = NULL;
+	int r = berth_registry_fetch_image(ref, NULL, &ri, err);
+	if (r < 0)
+		return r;
+	r = berth_json_parse(ri->manifest, ri->manifest_len, "a manifest", &m, err);
+	if (r >= 0)
+		r = berth_json_parse(ri->config, ri->config_len, "an image config", &cfg, err);
+	berth_registry_image_free(ri);
+	if (r < 0)
+		return r;
+	if (!json_is_object(cfg))
+		return berth_error_set(err, EBADMSG, "the image config is not a JSON object");
+	return image_from(m, cfg, ret, err);
+}
+
+int bstore_fetch_blob(struct bstore *s, const char *ref, const struct berth_digest *d,
+		      struct berth_error **err)
+{
+	return berth_registry_fetch_blob(s->s, ref, d, NULL, err);
 }

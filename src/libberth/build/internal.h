@@ -53,6 +53,13 @@ const char *bstore_root_path(struct bstore *s);
 int bstore_resolve(struct bstore *s, const char *ref, struct bimage *ret, struct berth_error **err);
 /* Pulls ref from its registry into the store (FROM of a missing image, --pull). */
 int bstore_pull(struct bstore *s, const char *ref, struct berth_error **err);
+/*
+ * A registry image's manifest and config, without its layers (for
+ * --cache-from); the layers are fetched one by one with bstore_fetch_blob.
+ */
+int bstore_remote_image(const char *ref, struct bimage *ret, struct berth_error **err);
+int bstore_fetch_blob(struct bstore *s, const char *ref, const struct berth_digest *d,
+		      struct berth_error **err);
 /* Opens a layer blob; for berth_layer_stack_prepare. */
 int bstore_open_blob(struct bstore *s, const struct berth_digest *d, struct berth_error **err);
 bool bstore_has_blob(struct bstore *s, const struct berth_digest *d);
@@ -112,6 +119,9 @@ struct builder {
 	size_t n_stages;
 	int target;
 
+	struct csource *sources; /* --cache-from images (cachefrom.c) */
+	size_t n_sources;
+
 	pthread_mutex_t lock; /* step numbers, events */
 	unsigned next_step;
 	unsigned steps, cached;
@@ -169,6 +179,7 @@ struct sstate {
 	unsigned stepi;		 /* 1-based step within the stage */
 	int step;		 /* the build-wide step number of the current step */
 	double started;		 /* when the current step started */
+	bool source_hit;	 /* a --cache-from source has this metadata step: report CACHED */
 	/* a read-only view of the rootfs (sstate_rootfs), for WORKDIR and --chown */
 	char *view_path;
 	int view_fd;
@@ -239,3 +250,48 @@ int bstore_image_layers(struct bstore *s, struct berth_digest **ret, size_t *ret
 			struct berth_error **err);
 /* cache.c: the O_PATH fd of cache/build (created when missing). */
 int bcache_dir(struct bstore *s, struct berth_error **err);
+
+/*
+ * cachefrom.c: --cache-from. Every history entry berth writes has its cache
+ * key beside it, in the config field CACHE_KEYS_FIELD (an array aligned with
+ * history, null where the key is unknown), so an image berth built carries
+ * exact keys wherever it goes.
+ */
+#define CACHE_KEYS_FIELD "berth.build.cache-keys.v1"
+/* Records key for the history entry just appended to config. */
+void cache_keys_record(json_t *config, const struct berth_digest *key);
+
+struct csource {
+	char *ref;
+	bool remote; /* not in the store: its layers come from its registry */
+	struct bimage img;
+};
+/* Resolves every --cache-from ref; a ref found nowhere is a warning. */
+int builder_load_cache_sources(struct builder *b, struct berth_error **err);
+void builder_free_cache_sources(struct builder *b);
+
+/* Where a step matches a cache source: its history entry and layer. */
+struct cmatch {
+	size_t hist;  /* index in the source's history */
+	size_t layer; /* index of the layer in the source, when has_layer */
+	bool has_layer;
+	bool by_key; /* matched by an exact key (else by created_by) */
+};
+/*
+ * Matches a step against a source image (config src, n_src layers) from the
+ * current state cur: by exact key when the source has keys, else (only when
+ * text_only: the step's key is its text alone) by Docker's rule, the
+ * history and layers so far equal the source's and the next entry's
+ * created_by is text (or text + " # buildkit"). 1 match, 0 none.
+ */
+int cache_source_match(const json_t *src, size_t n_src, const json_t *cur,
+		       const struct berth_digest *key, const char *text, bool text_only,
+		       struct cmatch *ret);
+/*
+ * After a miss in the local cache: a layer step found in a source makes the
+ * new state (the layer fetched from the registry when missing) and returns
+ * 1; a metadata step found there sets ss->source_hit and returns 0 (it runs
+ * here, cheaply); 0 for no match.
+ */
+int cachefrom_lookup(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
+		     const char *text, bool text_only, struct berth_error **err);
