@@ -705,3 +705,39 @@ unpack_image() {
 	[ "$(stat -c %a:%u "$r/tmp")" = 1777:0 ]
 	[ "$(stat -c %u:%g "$r/tmp/f.txt")" = 1000:1000 ]
 }
+
+@test "build cache: entries keep their layers alive through rmi and image prune; builder prune drops them" {
+	make_base
+	echo v1 >"$CTX/f"
+	printf 'FROM busybox:fixture\nCOPY f /f\nRUN echo built >/built\n' >"$CTX/Dockerfile"
+	berth build -q -t gcroot:1 "$CTX" >/dev/null
+	mapfile -t layers < <(jq -r '.layers[].digest' "$STORE/blobs/sha256/$(jq -r \
+		'.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "docker.io/library/gcroot:1") | .digest' \
+		"$STORE/index.json" | cut -d: -f2)" | cut -d: -f2)
+	[ "${#layers[@]}" -ge 3 ]
+	berth rmi gcroot:1 >/dev/null
+	berth image prune >/dev/null
+	# the layers the cache names survive the collection
+	for l in "${layers[@]}"; do [ -f "$STORE/blobs/sha256/$l" ]; done
+	run berth build -t gcroot:1 "$CTX"
+	[ "$status" -eq 0 ]
+	grep -A1 'COPY f /f' <<<"$output" | grep -q CACHED
+	grep -A1 'RUN echo built' <<<"$output" | grep -q CACHED
+	# and the image made from cached layers is whole: it runs and umoci reads it
+	run berth run --rm gcroot:1 cat /built /f
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'built\nv1')" ]
+	[ "$(cat "$(unpack_image gcroot:1)/built")" = built ]
+	# rmi + builder prune: the entries and their roots go, then the layers
+	berth rmi gcroot:1 >/dev/null
+	run berth builder prune
+	[ "$status" -eq 0 ]
+	# one root per entry left (those of the base image's layers)
+	[ "$(ls "$STORE/cache/gc-roots" | grep -c '^build-')" -eq \
+		"$(ls "$STORE/cache/build" | grep -c 'json$')" ]
+	n=${#layers[@]}
+	[ ! -f "$STORE/blobs/sha256/${layers[n - 1]}" ]
+	run berth build -t gcroot:1 "$CTX"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *CACHED* ]]
+}
