@@ -145,9 +145,11 @@ static int add_stream(struct saver *sv, const char *path, int fd, uint64_t size,
 	return 0;
 }
 
-/* The uncompressed size and digest of a layer blob. */
+/* The uncompressed size and digest of a layer blob, and the compression it was read through
+ * (ret_compression may be NULL). */
 static int layer_measure(struct berth_store *s, const struct berth_digest *d, uint64_t *ret_size,
-			 struct berth_digest *ret_digest, struct berth_error **err)
+			 struct berth_digest *ret_digest, int *ret_compression,
+			 struct berth_error **err)
 {
 	_cleanup_close_ int fd = -EBADF;
 	_cleanup_(berth_decompress_reader_freep) struct berth_decompress_reader *r = NULL;
@@ -173,6 +175,8 @@ static int layer_measure(struct berth_store *s, const struct berth_digest *d, ui
 	}
 	berth_sha256_final(h, ret_digest);
 	*ret_size = size;
+	if (ret_compression)
+		*ret_compression = (int)berth_decompress_reader_kind(r);
 	return 0;
 }
 
@@ -284,7 +288,7 @@ static int save_docker(struct saver *sv, struct berth_image **imgs, char *const 
 				continue;
 			uint64_t size = 0;
 			struct berth_digest got;
-			r = layer_measure(sv->s, ld, &size, &got, err);
+			r = layer_measure(sv->s, ld, &size, &got, NULL, err);
 			if (r < 0)
 				return r;
 			if (!berth_digest_eq(&got, &img->config->diff_ids[l]))
@@ -615,32 +619,16 @@ static int verify_layer(struct berth_store *s, const struct berth_digest *blob,
 			const struct berth_digest *diff_id, int *ret_compression,
 			struct berth_error **err)
 {
-	_cleanup_close_ int fd = -EBADF;
-	_cleanup_(berth_decompress_reader_freep) struct berth_decompress_reader *r = NULL;
-	_cleanup_(berth_sha256_freep) struct berth_sha256 *h = berth_sha256_new();
-	_cleanup_free_ char *buf = berth_xmalloc(CHUNK);
 	char want[BERTH_DIGEST_STRLEN + 1];
-	int q = berth_store_blob_open(s, blob, &fd, NULL, err);
-	if (q < 0)
-		return q;
-	q = berth_decompress_reader_open(fd, &r, err);
-	if (q < 0)
-		return q;
-	for (;;) {
-		ssize_t n = berth_decompress_reader_read(r, buf, CHUNK, err);
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			break;
-		berth_sha256_update(h, buf, (size_t)n);
-	}
 	struct berth_digest got;
-	berth_sha256_final(h, &got);
+	uint64_t size;
+	int q = layer_measure(s, blob, &size, &got, ret_compression, err);
+	if (q < 0)
+		return q;
 	if (!berth_digest_eq(&got, diff_id))
 		return berth_error_set(err, EBADMSG,
 				       "layer does not match its diff ID '%s' in the config",
 				       berth_digest_fmt(diff_id, want));
-	*ret_compression = (int)berth_decompress_reader_kind(r);
 	return 0;
 }
 
