@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "berth/cli.h"
+#include "berth/lint-check.h"
 #include "build/build.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/strv.h"
+#include "dockerfile/dockerfile.h"
+#include "lint/lint.h"
 
 static const char build_usage[] =
 	"Usage: berth build [OPTIONS] PATH | -\n\n"
@@ -20,6 +25,8 @@ static const char build_usage[] =
 	"Options:\n"
 	"      --build-arg K[=V]     set a build-time variable\n"
 	"      --cache-from REF      use an image as a cache source\n"
+	"      --check               lint the Dockerfile first (as berth lint); build\n"
+	"                            nothing when a finding is at or above the error level\n"
 	"  -f, --file FILE           name of the Dockerfile (default: PATH/Dockerfile; - for "
 	"stdin)\n"
 	"      --iidfile FILE        write the image ID to the file\n"
@@ -73,6 +80,81 @@ static void on_event(const struct berth_build_event *ev, void *userdata)
 	fflush(p->out);
 }
 
+/*
+ * --check: the Dockerfile as the build will read it, linted before anything
+ * is built. What comes from stdin is read here and handed on to the build in
+ * a memfd (*ret_stdin_fd).
+ */
+static int build_check(struct berth_build_options *o, bool quiet, int *ret_stdin_fd,
+		       struct berth_error **err)
+{
+	_cleanup_free_ char *data = NULL, *path = NULL;
+	_cleanup_close_ int ctx_fd = -EBADF;
+	size_t len = 0;
+	bool from_stdin = false;
+	int r;
+
+	if (strcmp(o->context, "-") == 0) {
+		r = berth_read_fd(o->stdin_fd, 1u << 31, &data, &len, err);
+		if (r < 0)
+			return berth_error_prefix(err, "read the build context from stdin");
+		if (len >= 262 && memcmp(data + 257, "ustar", 5) == 0)
+			return berth_error_set(
+				err, ENOTSUP,
+				"--check with a tar context on stdin is not supported "
+				"yet: give the context as a directory");
+		from_stdin = true;
+	} else {
+		ctx_fd = open(o->context, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (ctx_fd < 0)
+			return berth_error_syscall(err, errno, "unable to prepare context: '%s'",
+						   o->context);
+		if (o->dockerfile && strcmp(o->dockerfile, "-") == 0) {
+			r = berth_read_fd(o->stdin_fd, BERTH_DOCKERFILE_MAX_SIZE, &data, &len, err);
+			if (r < 0)
+				return berth_error_prefix(err, "read the Dockerfile from stdin");
+			from_stdin = true;
+		} else {
+			/* the build's choice: -f as given, else Dockerfile (or dockerfile) */
+			if (o->dockerfile && *o->dockerfile)
+				path = berth_xstrdup(o->dockerfile);
+			else {
+				path = berth_xasprintf("%s/Dockerfile", o->context);
+				if (access(path, F_OK) < 0) {
+					char *lower = berth_xasprintf("%s/dockerfile", o->context);
+					if (access(lower, F_OK) == 0) {
+						free(path);
+						path = lower;
+					} else {
+						free(lower);
+					}
+				}
+			}
+			_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				return berth_error_syscall(err, errno,
+							   "unable to read Dockerfile '%s'", path);
+			r = berth_read_fd(fd, BERTH_DOCKERFILE_MAX_SIZE, &data, &len, err);
+			if (r < 0)
+				return berth_error_prefix(err, "read '%s'", path);
+		}
+	}
+	if (from_stdin) {
+		/* the build reads stdin again: give it what was read */
+		_cleanup_close_ int mfd = memfd_create("berth-build-stdin", MFD_CLOEXEC);
+		if (mfd < 0)
+			return berth_error_syscall(err, errno, "memfd_create");
+		r = berth_write_all(mfd, data, len, err);
+		if (r < 0)
+			return r;
+		if (lseek(mfd, 0, SEEK_SET) < 0)
+			return berth_error_syscall(err, errno, "lseek");
+		o->stdin_fd = *ret_stdin_fd = TAKE_FD(mfd);
+	}
+	return cli_lint_check(ctx_fd, ctx_fd >= 0 ? o->context : NULL, path, data, len, quiet,
+			      stderr, err);
+}
+
 int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
 	static const struct option opts[] = {
@@ -89,9 +171,12 @@ int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error *
 		{"secret", required_argument, NULL, 's'},
 		{"progress", required_argument, NULL, 'P'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"check", no_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
+	_cleanup_close_ int check_stdin = -EBADF;
+	bool check = false;
 	_cleanup_strv_free_ char **tags = NULL, **args = NULL, **cache_from = NULL, **labels = NULL,
 				 **secrets = NULL;
 	struct berth_build_options o = {.stdin_fd = STDIN_FILENO};
@@ -143,6 +228,9 @@ int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error *
 		case 'q':
 			pr.quiet = true;
 			break;
+		case 'C':
+			check = true;
+			break;
 		default:
 			return cli_usage_error(cli, err, "unknown or incomplete flag");
 		}
@@ -167,9 +255,20 @@ int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error *
 	o.on_event = on_event;
 	o.userdata = &pr;
 
+	if (check) {
+		r = build_check(&o, pr.quiet, &check_stdin, err);
+		if (r < 0)
+			return r;
+	}
 	r = berth_build(cli->root, &o, &res, err);
 	if (r < 0)
 		return r;
+	if (tags && *tags) {
+		/* -t name or only :latest: the image has no immutable version */
+		_cleanup_free_ char *hint = berth_lint_tag_hint(tags);
+		if (hint)
+			fprintf(stderr, "hint: %s\n", hint);
+	}
 	char id[BERTH_DIGEST_STRLEN + 1];
 	berth_digest_fmt(&res.image_id, id);
 	if (iidfile) {

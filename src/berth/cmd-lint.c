@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "berth/cli.h"
+#include "berth/lint-check.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +64,79 @@ static char *relative_to(const char *context, const char *file)
 	if (strncmp(f, c, l) != 0 || f[l] != '/')
 		return NULL;
 	return berth_xstrdup(f + l + 1);
+}
+
+int cli_lint_load_config(int ctx_fd, const char *dockerfile, const char *config,
+			 struct berth_lint_options *o, struct berth_error **err)
+{
+	int r;
+
+	if (config) {
+		_cleanup_free_ char *data = NULL;
+		size_t len = 0;
+		r = read_dockerfile(config, &data, &len, err);
+		if (r < 0)
+			return r;
+		return berth_lint_config_parse(data, len, config, o, err);
+	}
+	/* beside the Dockerfile first (like <Dockerfile>.dockerignore), then the context's */
+	if (dockerfile && strcmp(dockerfile, "-") != 0) {
+		_cleanup_free_ char *copy = berth_xstrdup(dockerfile);
+		const char *dir = dirname(copy);
+		_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			return berth_error_syscall(err, errno, "open '%s'", dir);
+		r = berth_lint_config_load(dfd, ".berthlint", o, err);
+		if (r != 0)
+			return r;
+	}
+	if (ctx_fd < 0)
+		return 0;
+	r = berth_lint_config_load(ctx_fd, ".berthlint", o, err);
+	return r < 0 ? r : 0;
+}
+
+int cli_lint_check(int ctx_fd, const char *context, const char *dockerfile, const char *data,
+		   size_t len, bool quiet, FILE *out, struct berth_error **err)
+{
+	_cleanup_(berth_lint_options_release) struct berth_lint_options o;
+	berth_lint_options_init(&o);
+	const char *name = dockerfile ? dockerfile : "Dockerfile";
+	int r;
+
+	r = cli_lint_load_config(ctx_fd, dockerfile, NULL, &o, err);
+	if (r < 0)
+		return berth_error_prefix(err, "--check");
+	_cleanup_dockerfile_ struct berth_dockerfile *df = NULL;
+	r = berth_dockerfile_parse(data, len, name, &df, err);
+	if (r < 0)
+		return r;
+	r = berth_dockerfile_validate(df, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *rel = dockerfile && context ? relative_to(context, dockerfile) : NULL;
+	o.context_fd = ctx_fd;
+	o.dockerfile_name = rel;
+	_cleanup_lint_report_ struct berth_lint_report *rep = NULL;
+	r = berth_lint_run(df, &o, &rep, err);
+	o.context_fd = -EBADF;
+	o.dockerfile_name = NULL;
+	if (r < 0)
+		return berth_error_prefix(err, "--check");
+	if (!quiet || rep->n_findings > 0) {
+		_cleanup_free_ char *text = berth_lint_report_format(rep, BERTH_LINT_FORMAT_TEXT);
+		fputs(text, out);
+		fflush(out);
+	}
+	if (!berth_lint_report_fails(rep, o.error_on))
+		return 0;
+	size_t n = 0;
+	for (int s = o.error_on; s < _BERTH_LINT_SEVERITY_MAX; s++)
+		n += rep->counts[s];
+	return berth_error_set(err, EINVAL,
+			       "build --check: %zu finding%s at or above '%s' in '%s': nothing "
+			       "was built",
+			       n, n == 1 ? "" : "s", berth_lint_severity_name(o.error_on), name);
 }
 
 static void list_rules(void)
@@ -153,20 +228,9 @@ int cmd_lint(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		return berth_error_syscall(err, errno, "open context '%s'", context);
 
 	/* the config file first, so that flags override it */
-	if (config) {
-		_cleanup_free_ char *data = NULL;
-		size_t len = 0;
-		r = read_dockerfile(config, &data, &len, err);
-		if (r < 0)
-			return r;
-		r = berth_lint_config_parse(data, len, config, &o, err);
-		if (r < 0)
-			return r;
-	} else {
-		r = berth_lint_config_load(ctx_fd, ".berthlint", &o, err);
-		if (r < 0)
-			return r;
-	}
+	r = cli_lint_load_config(ctx_fd, file, config, &o, err);
+	if (r < 0)
+		return r;
 	BERTH_STRV_FOREACH(i, ignore)
 	berth_strv_push(&o.ignore, *i);
 	if (error_on) {

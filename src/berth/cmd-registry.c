@@ -224,14 +224,16 @@ static int prompt(const char *what, bool echo, char **ret, struct berth_error **
 				       what);
 	struct termios old, quiet;
 	bool restore = false;
-	dprintf(fd, "%s: ", what[0] == 'u' ? "Username" : "Password");
+	/* Echo goes off before the prompt shows: whoever answers the prompt at
+	 * once must not have the answer flushed or echoed by a later tcsetattr. */
 	if (!echo && tcgetattr(fd, &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		quiet.c_lflag |= ECHONL;
-		if (tcsetattr(fd, TCSAFLUSH, &quiet) == 0)
+		if (tcsetattr(fd, TCSANOW, &quiet) == 0)
 			restore = true;
 	}
+	dprintf(fd, "%s: ", what[0] == 'u' ? "Username" : "Password");
 	struct berth_buf b = BERTH_BUF_INIT;
 	char ch;
 	ssize_t n;
@@ -239,7 +241,7 @@ static int prompt(const char *what, bool echo, char **ret, struct berth_error **
 		if (ch != '\r')
 			berth_buf_addch(&b, ch);
 	if (restore)
-		tcsetattr(fd, TCSAFLUSH, &old);
+		tcsetattr(fd, TCSANOW, &old);
 	if (n < 0) {
 		int e = errno;
 		berth_buf_release(&b);

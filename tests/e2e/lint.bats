@@ -168,3 +168,135 @@ ROOT=$BATS_TEST_DIRNAME/../..
 			{ echo "$id: bad/good/fix missing"; return 1; }
 	done < <(berth lint --list-rules | tail -n +2)
 }
+
+# The store as files and index, to show that a refused build left it as it was.
+store_state() {
+	{ find "$STORE" -path "$STORE/tmp" -prune -o -print | sort; cat "$STORE/index.json" 2>/dev/null; } | sha256sum
+}
+
+@test "build --check: an error-level finding stops the build before anything is built" {
+	echo data >"$CTX/a"
+	printf 'FROM scratch\nCOPY a /a\nUSER 1000\n' >"$CTX/Dockerfile"
+	berth build -q -t clean:1.0 "$CTX" >/dev/null
+	before=$(store_state)
+	printf 'FROM scratch\nENV DB_PASSWORD=hunter2\nCOPY a /b\nUSER 1000\n' >"$CTX/Dockerfile"
+	run --separate-stderr berth build --check -t app:1.0 "$CTX"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == *"$CTX/Dockerfile:2:1: error: ENV 'DB_PASSWORD' puts a secret into the image config [BL032]"* ]]
+	[[ "${stderr_lines[-1]}" == "berth: build --check: 1 finding at or above 'error' in '$CTX/Dockerfile': nothing was built" ]]
+	# no step ran, no image, no tag, no layer: the store is byte for byte as before
+	[[ "$stderr" != *"#1 "* ]]
+	[ "$(store_state)" = "$before" ]
+	run berth images -q app
+	[ -z "$output" ]
+	# without --check the same Dockerfile builds (lint is opt-in for build)
+	run berth build -q -t app:1.0 "$CTX"
+	[ "$status" -eq 0 ]
+}
+
+@test "build --check: warnings are printed and the image is built" {
+	echo data >"$CTX/a"
+	printf 'FROM scratch\nCOPY a /a\nEXPOSE 22\nUSER 1000\n' >"$CTX/Dockerfile"
+	run --separate-stderr berth build --check --progress plain -t app:1.0 "$CTX"
+	[ "$status" -eq 0 ]
+	# the findings in lint's text format come first, then the build
+	[ "${stderr_lines[0]}" = "$CTX/Dockerfile:3:1: warning: EXPOSE 22: the image runs an SSH server [BL038]" ]
+	[[ "$stderr" == *"$CTX/Dockerfile: 2 findings (0 errors, 1 warning, 1 info)"*"#1 [stage-0 1/4] FROM scratch"* ]]
+	run berth images -q app:1.0
+	[ -n "$output" ]
+	# -q: stdout is the id only, the findings stay on stderr
+	run --separate-stderr berth build --check -q -t app:1.1 "$CTX"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+	[[ "$stderr" == *"[BL038]"* ]]
+	# a clean Dockerfile under -q prints nothing on stderr
+	printf 'FROM scratch\nCOPY a /a\nUSER 1000\n' >"$CTX/Dockerfile"
+	run --separate-stderr berth build --check -q -t app:1.2 "$CTX"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+	[ -z "$stderr" ]
+}
+
+@test "build --check: .berthlint (error-on, ignore) and inline ignores apply as for berth lint" {
+	echo data >"$CTX/a"
+	printf 'FROM scratch\nCOPY a /a\nEXPOSE 22\nUSER 1000\n' >"$CTX/Dockerfile"
+	printf 'error-on = warning\n' >"$CTX/.berthlint"
+	run --separate-stderr berth build --check -t app:1.0 "$CTX"
+	[ "$status" -eq 1 ]
+	[[ "${stderr_lines[-1]}" == "berth: build --check: 1 finding at or above 'warning' in '$CTX/Dockerfile': nothing was built" ]]
+	run berth lint "$CTX"
+	[ "$status" -eq 1 ]
+	printf 'error-on = warning\nignore = BL038\n' >"$CTX/.berthlint"
+	run berth build --check -q -t app:1.0 "$CTX"
+	[ "$status" -eq 0 ]
+	# an inline ignore silences the error of the secret
+	rm "$CTX/.berthlint"
+	printf 'FROM scratch\n# berth:ignore=BL032\nENV DB_PASSWORD=x\nCOPY a /a\nUSER 1000\n' >"$CTX/Dockerfile"
+	run --separate-stderr berth build --check -q -t app:1.1 "$CTX"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+}
+
+@test ".berthlint beside a Dockerfile outside the context wins over the context's, for lint and build --check" {
+	echo data >"$CTX/a"
+	mkdir "$BATS_TEST_TMPDIR/df"
+	printf 'FROM scratch\nCOPY a /a\nEXPOSE 22\nUSER 1000\n' >"$BATS_TEST_TMPDIR/df/Dockerfile"
+	printf 'error-on = warning\n' >"$CTX/.berthlint"
+	run berth lint -f "$BATS_TEST_TMPDIR/df/Dockerfile" "$CTX"
+	[ "$status" -eq 1 ]
+	run berth build --check -q -f "$BATS_TEST_TMPDIR/df/Dockerfile" "$CTX"
+	[ "$status" -eq 1 ]
+	printf 'error-on = error\n' >"$BATS_TEST_TMPDIR/df/.berthlint"
+	run berth lint -f "$BATS_TEST_TMPDIR/df/Dockerfile" "$CTX"
+	[ "$status" -eq 0 ]
+	run berth build --check -q -f "$BATS_TEST_TMPDIR/df/Dockerfile" "$CTX"
+	[ "$status" -eq 0 ]
+}
+
+@test "build --check reads a Dockerfile from stdin once and builds from what it read" {
+	echo data >"$CTX/a"
+	run --separate-stderr berth build --check -q -t app:1.0 -f - "$CTX" \
+		< <(printf 'FROM scratch\nENV API_TOKEN=x\nCOPY a /a\nUSER 1000\n')
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"Dockerfile:2:1: error: ENV 'API_TOKEN' puts a secret into the image config [BL032]"* ]]
+	run --separate-stderr berth build --check -q -t app:1.0 -f - "$CTX" \
+		< <(printf 'FROM scratch\nCOPY a /a\nUSER 1000\n')
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+	# the build got the Dockerfile the check read: /a is in the image
+	run berth history --no-trunc app:1.0
+	[[ "$output" == *"COPY a /a"* ]]
+	# a Dockerfile as the whole context on stdin
+	run --separate-stderr berth build --check -q -t app:2.0 - < <(printf 'FROM scratch\nUSER 1000\n')
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+	# a tar context on stdin is refused with --check, clearly
+	tar -C "$CTX" -cf "$BATS_TEST_TMPDIR/ctx.tar" .
+	run berth build --check -q - <"$BATS_TEST_TMPDIR/ctx.tar"
+	assert_one_error_line "^berth: --check with a tar context on stdin is not supported yet"
+}
+
+@test "berth build -t without a version tag prints one hint line on stderr; a version tag prints none" {
+	echo data >"$CTX/a"
+	printf 'FROM scratch\nCOPY a /a\nUSER 1000\n' >"$CTX/Dockerfile"
+	for t in app app:latest reg.example:5000/team/app:latest; do
+		run --separate-stderr berth build -q -t "$t" "$CTX"
+		[ "$status" -eq 0 ]
+		[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+		name=${t%:latest}
+		[ "$(grep -c . <<<"$stderr")" -eq 1 ]
+		[ "$stderr" = "hint: '$t' has no version tag (only 'latest'): tag it with an immutable version such as the commit sha, e.g. '$name:<sha>'" ]
+	done
+	for args in "-t app:1.2.3" "-t app:latest -t app:3f2a9c1" ""; do
+		# shellcheck disable=SC2086
+		run --separate-stderr berth build -q $args "$CTX"
+		[ "$status" -eq 0 ]
+		[[ "$output" =~ ^sha256:[0-9a-f]{64}$ ]]
+		[ -z "$stderr" ]
+	done
+	# in the plain progress output the hint is the last line
+	run --separate-stderr berth build --progress plain -t app "$CTX"
+	[[ "${stderr_lines[-1]}" == "hint: 'app' has no version tag"* ]]
+	[ "$(grep -c '^hint:' <<<"$stderr")" -eq 1 ]
+}

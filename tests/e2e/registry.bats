@@ -284,8 +284,9 @@ remote_digest() {
 @test "login prompts for the password without echoing it" {
 	registry_start "$BATS_TEST_TMPDIR/reg" tls
 	run python3 - "$BERTH" "$REG" "$REG_USER" "$REG_PASS" <<-'PY'
-	import os, pty, sys, time
+	import os, pty, signal, sys, time
 	berth, reg, user, pw = sys.argv[1:]
+	signal.alarm(120)  # a lost answer fails the test instead of hanging it
 	pid, fd = pty.fork()
 	if pid == 0:
 	    os.execv(berth, [berth, "login", "-u", user, reg])

@@ -92,6 +92,9 @@ rebuild_after_edit() {
 	build_example "$EXAMPLES/python-app" python-app:test
 	serve python-app:test
 	[ "$body" = "hello from python" ]
+	# pip ran with --no-cache-dir: no wheel cache in the image
+	run berth run --rm -u 0 python-app:test sh -c 'test -d /root && test ! -e /root/.cache/pip && echo clean'
+	[ "$output" = clean ]
 	rebuild_after_edit "$EXAMPLES/python-app" python-app:test app.py "COPY app.py ./"
 }
 
@@ -106,5 +109,10 @@ rebuild_after_edit() {
 	build_example "$EXAMPLES/static-site" static-site:test
 	serve static-site:test
 	[[ "$body" == *"<h1>Welcome to the berth static site</h1>"* ]]
+	# nginx runs as the unprivileged user of the final stage, not as root
+	cfg=$(berth inspect static-site:test)
+	[[ "$cfg" == *'"User": "nobody"'* ]]
+	ps=$(berth exec "$CID" cat /proc/1/status)
+	grep -qE '^Uid:[[:space:]]+65534[[:space:]]' <<<"$ps"
 	rebuild_after_edit "$EXAMPLES/static-site" static-site:test build.js "COPY build.js ./"
 }

@@ -176,6 +176,8 @@ int sstate_add_layer(struct sstate *ss, layer_fill_fn fill, void *ctx, struct be
 	bimage_add_layer(&ss->img, &l);
 	return 0;
 fail:
+	/* the layer writer flushes into the blob writer when freed: free it first */
+	berth_layer_writer_free(TAKE_PTR(lw));
 	if (w)
 		bstore_writer_abort(w);
 	return r;

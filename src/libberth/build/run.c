@@ -232,8 +232,10 @@ static int add_run_mounts(struct sstate *ss, const struct berth_dockerfile_instr
 		if (r < 0)
 			return r;
 		r = parse_mount(spec_s, &m, err);
-		if (r < 0)
+		if (r < 0) {
+			run_mount_release(&m); /* the keys parsed before the bad one */
 			return r;
+		}
 		berth_strv_push(targets, m.target);
 		if (strcmp(m.type, "tmpfs") == 0) {
 			const char *o[] = {"nosuid", "nodev", "mode=1777", NULL};

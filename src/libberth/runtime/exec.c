@@ -317,6 +317,9 @@ int berth_runtime_exec_start(const struct berth_runtime_exec_config *cfg,
 
 	if (berth_strv_len(spec->args) == 0)
 		return berth_error_set(err, EINVAL, "no command to run");
+	if (!(spec->namespaces & BERTH_NS_MOUNT))
+		return berth_error_set(err, ENOTSUP,
+				       "a container without a mount namespace cannot be joined");
 	if (cfg->pid <= 0)
 		return berth_error_set(err, ESRCH, "the container has no process");
 	pidfd = (int)syscall(SYS_pidfd_open, cfg->pid, 0);
