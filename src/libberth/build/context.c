@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/sort.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
@@ -96,7 +97,7 @@ static struct stat_cache *stat_cache_parse(char *data)
 		sc->recs[sc->n++] = r;
 		line = nl + 1;
 	}
-	qsort(sc->recs, sc->n, sizeof(*sc->recs), rec_cmp);
+	berth_qsort(sc->recs, sc->n, sizeof(*sc->recs), rec_cmp);
 	return sc;
 }
 
@@ -242,7 +243,7 @@ int bctx_load(int dir_fd, const char *path, bctx_ignore_fn ignore, void *matcher
 	r = walk(&w, c->dir_fd, "", 0, err);
 	if (r < 0)
 		return berth_error_prefix(err, "load build context '%s'", path);
-	qsort(c->entries, c->n_entries, sizeof(*c->entries), entry_cmp);
+	berth_qsort(c->entries, c->n_entries, sizeof(*c->entries), entry_cmp);
 
 	if (cache_dir_fd >= 0 && key) {
 		c->cache_dir_fd = fcntl(cache_dir_fd, F_DUPFD_CLOEXEC, 3);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "build/internal.h"
+#include "core/sort.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
@@ -112,7 +113,7 @@ int berth_builder_prune(const char *store_root, bool all, uint64_t keep_storage,
 		es = berth_xreallocarray(es, n + 1, sizeof(*es));
 		es[n++] = e;
 	}
-	qsort(es, n, sizeof(*es), entry_cmp);
+	berth_qsort(es, n, sizeof(*es), entry_cmp);
 	r = bstore_image_layers(s, &img, &n_img, err);
 	if (r < 0)
 		goto out;
