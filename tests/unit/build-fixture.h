@@ -34,6 +34,9 @@ struct bfix {
 static inline void bfix_setup(struct bfix *f)
 {
 	*f = (struct bfix){0};
+	/* builds mount views and RUN roots: a crash must not leave them on the host */
+	if (geteuid() == 0)
+		assert_int_equal(unit_private_mounts(), 0);
 	snprintf(f->dir, sizeof(f->dir), "/tmp/berth-buildtest-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	f->store = berth_xasprintf("%s/store", f->dir);

@@ -279,8 +279,7 @@ int main(void)
 		printf("1..0 # SKIP overlay mounts need root\n");
 		return 0;
 	}
-	/* a private mount namespace: every mount dies with this process */
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+	if (unit_private_mounts() < 0) {
 		printf("1..0 # SKIP cannot make a private mount namespace\n");
 		return 0;
 	}
