@@ -662,6 +662,39 @@ static int archive_read_fail(struct unpacker *u, struct berth_error **err, const
 							  : "corrupt tar");
 }
 
+/*
+ * Opens u->a (made by the caller with the formats and filters it accepts),
+ * writes every entry below u->root_fd, then sets the directories' times.
+ */
+static int unpack_entries(struct unpacker *u, uint64_t *ret_entries, struct berth_error **err)
+{
+	_cleanup_free_ char *last = NULL;
+	uint64_t entries = 0;
+
+	/* without root there is no mknod of devices: refuse them up front, named */
+	if (geteuid() != 0)
+		u->flags |= BERTH_LAYER_UNPACK_NO_DEVICES;
+	if (archive_read_open(u->a, u, NULL, on_read, NULL) != ARCHIVE_OK)
+		return archive_read_fail(u, err, NULL);
+	for (;;) {
+		struct archive_entry *e;
+		int r = archive_read_next_header(u->a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN)
+			return archive_read_fail(u, err, last);
+		r = unpack_entry(u, e, err);
+		if (r < 0)
+			return r;
+		entries++;
+		free(last);
+		last = berth_xstrdup(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
+	}
+	if (ret_entries)
+		*ret_entries = entries;
+	return apply_dir_times(u, err);
+}
+
 int berth_layer_unpack(int fd, int root_fd, unsigned flags,
 		       const struct berth_digest *expect_diff_id,
 		       struct berth_layer_unpack_stats *ret, struct berth_error **err)
@@ -671,13 +704,9 @@ int berth_layer_unpack(int fd, int root_fd, unsigned flags,
 		.flags = flags,
 		.parent_fd = -EBADF,
 	};
-	_cleanup_free_ char *last = NULL;
 	uint64_t entries = 0;
 	int r;
 
-	/* without root there is no mknod of devices: refuse them up front, named */
-	if (geteuid() != 0)
-		u.flags |= BERTH_LAYER_UNPACK_NO_DEVICES;
 	r = layer_decompressor_new(fd, &u.dec, err);
 	if (r < 0)
 		return berth_error_prefix(err, "unpack layer");
@@ -687,28 +716,7 @@ int berth_layer_unpack(int fd, int root_fd, unsigned flags,
 	if (!u.a)
 		berth_oom();
 	archive_read_support_format_tar(u.a);
-	if (archive_read_open(u.a, &u, NULL, on_read, NULL) != ARCHIVE_OK) {
-		archive_read_fail(&u, err, NULL);
-		return berth_error_prefix(err, "unpack layer");
-	}
-
-	for (;;) {
-		struct archive_entry *e;
-		r = archive_read_next_header(u.a, &e);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r < ARCHIVE_WARN) {
-			archive_read_fail(&u, err, last);
-			return berth_error_prefix(err, "unpack layer");
-		}
-		r = unpack_entry(&u, e, err);
-		if (r < 0)
-			return berth_error_prefix(err, "unpack layer");
-		entries++;
-		free(last);
-		last = berth_xstrdup(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
-	}
-	r = apply_dir_times(&u, err);
+	r = unpack_entries(&u, &entries, err);
 	if (r < 0)
 		return berth_error_prefix(err, "unpack layer");
 
@@ -792,35 +800,10 @@ int berth_layer_extract(int fd, int dir_fd, const struct berth_layer_extract_opt
 		.uid = o ? o->uid : 0,
 		.gid = o ? o->gid : 0,
 	};
-	_cleanup_free_ char *last = NULL;
-	int r;
-
-	if (geteuid() != 0)
-		u.flags |= BERTH_LAYER_UNPACK_NO_DEVICES;
 	u.hash = berth_sha256_new();
 	u.inbuf = berth_xmalloc(IN_CHUNK);
 	u.a = archive_reader_new();
-	if (archive_read_open(u.a, &u, NULL, on_read, NULL) != ARCHIVE_OK) {
-		archive_read_fail(&u, err, NULL);
-		return berth_error_prefix(err, "extract archive");
-	}
-	for (;;) {
-		struct archive_entry *e;
-		r = archive_read_next_header(u.a, &e);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r < ARCHIVE_WARN) {
-			archive_read_fail(&u, err, last);
-			return berth_error_prefix(err, "extract archive");
-		}
-		r = unpack_entry(&u, e, err);
-		if (r < 0)
-			return berth_error_prefix(err, "extract archive");
-		free(last);
-		last = berth_xstrdup(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
-	}
-	r = apply_dir_times(&u, err);
-	if (r < 0)
+	if (unpack_entries(&u, NULL, err) < 0)
 		return berth_error_prefix(err, "extract archive");
 	return 0;
 }
