@@ -73,6 +73,18 @@ enum {
 	OPT_HELP,
 };
 
+/* -e K=V as given; -e K takes K from berth's own environment, or nothing when unset. */
+static void push_env_flag(char ***env, const char *arg)
+{
+	if (strchr(arg, '=')) {
+		berth_strv_push(env, arg);
+		return;
+	}
+	const char *v = getenv(arg);
+	if (v)
+		berth_strv_consume(env, berth_xasprintf("%s=%s", arg, v));
+}
+
 static int read_env_file(const char *path, char ***env, struct berth_error **err)
 {
 	_cleanup_free_ char *data = NULL;
@@ -171,14 +183,7 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 			o.tty = true;
 			break;
 		case 'e':
-			if (strchr(optarg, '=')) {
-				berth_strv_push(&env, optarg);
-			} else {
-				const char *v = getenv(optarg);
-				if (v)
-					berth_strv_consume(&env,
-							   berth_xasprintf("%s=%s", optarg, v));
-			}
+			push_env_flag(&env, optarg);
 			break;
 		case OPT_ENV_FILE:
 			r = read_env_file(optarg, &env, err);
@@ -373,14 +378,7 @@ int cmd_exec(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 			o.tty = true;
 			break;
 		case 'e':
-			if (strchr(optarg, '=')) {
-				berth_strv_push(&env, optarg);
-			} else {
-				const char *v = getenv(optarg);
-				if (v)
-					berth_strv_consume(&env,
-							   berth_xasprintf("%s=%s", optarg, v));
-			}
+			push_env_flag(&env, optarg);
 			break;
 		case OPT_ENV_FILE:
 			r = read_env_file(optarg, &env, err);
