@@ -293,17 +293,6 @@ static _Noreturn void helper_main(const struct berth_runtime_exec_config *cfg, i
 	_exit(0);
 }
 
-static ssize_t read_report(int fd, struct berth_runtime_report *rep)
-{
-	ssize_t n;
-	do
-		n = read(fd, rep, sizeof(*rep));
-	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)sizeof(*rep))
-		rep->msg[sizeof(rep->msg) - 1] = '\0';
-	return n;
-}
-
 int berth_runtime_exec_start(const struct berth_runtime_exec_config *cfg,
 			     struct berth_runtime_process *ret,
 			     struct berth_runtime_result *ret_result, struct berth_error **err)
@@ -371,7 +360,7 @@ int berth_runtime_exec_start(const struct berth_runtime_exec_config *cfg,
 		}
 	}
 	struct berth_runtime_report rep;
-	ssize_t n = read_report(rep_r, &rep);
+	ssize_t n = berth_runtime_read_report(rep_r, &rep);
 	int st;
 	while (waitpid(helper, &st, 0) < 0 && errno == EINTR)
 		;
@@ -380,15 +369,13 @@ int berth_runtime_exec_start(const struct berth_runtime_exec_config *cfg,
 		p.pidfd = (int)syscall(SYS_pidfd_open, p.pid, 0);
 		if (p.pidfd < 0)
 			p.pidfd = -EBADF;
-		n = read_report(rep_r, &rep);
+		n = berth_runtime_read_report(rep_r, &rep);
 	} else if (n != (ssize_t)sizeof(rep)) {
 		r = berth_error_set(err, EIO, "the exec helper exited before reporting");
 		goto fail;
 	}
 	if (n == (ssize_t)sizeof(rep)) {
-		r = berth_error_set(err, rep.code > 0 ? rep.code : EIO, "%s", rep.msg);
-		if (rep.kind == BERTH_REPORT_EXEC && ret_result)
-			ret_result->exec_errno = rep.code;
+		r = berth_runtime_report_error(&rep, ret_result, err);
 		goto fail;
 	}
 	*ret = p;

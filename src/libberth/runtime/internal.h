@@ -27,6 +27,12 @@ struct berth_runtime_report {
 _Noreturn void berth_runtime_child_fail(int fd, int kind, int code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* Parent side: reads one report; returns sizeof(*rep) for a report, 0 at EOF, -1 on error. */
+ssize_t berth_runtime_read_report(int fd, struct berth_runtime_report *rep);
+/* The error a report carries (-errno); an exec failure's errno goes to ret_result too. */
+int berth_runtime_report_error(const struct berth_runtime_report *rep,
+			       struct berth_runtime_result *ret_result, struct berth_error **err);
+
 /* The spec's rlimits (only those it names; never raised on berth's own). */
 int berth_runtime_set_rlimits(const struct berth_spec *spec, struct berth_error **err);
 /* Bounding set, groups, uid/gid, capabilities, no_new_privs of the spec. */

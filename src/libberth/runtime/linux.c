@@ -65,6 +65,26 @@ _Noreturn void berth_runtime_child_fail(int fd, int kind, int code, const char *
 	_exit(125);
 }
 
+ssize_t berth_runtime_read_report(int fd, struct berth_runtime_report *rep)
+{
+	ssize_t n;
+	do
+		n = read(fd, rep, sizeof(*rep));
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(*rep))
+		rep->msg[sizeof(rep->msg) - 1] = '\0';
+	return n;
+}
+
+int berth_runtime_report_error(const struct berth_runtime_report *rep,
+			       struct berth_runtime_result *ret_result, struct berth_error **err)
+{
+	int code = rep->code > 0 ? rep->code : EIO;
+	if (rep->kind == REPORT_EXEC && ret_result)
+		ret_result->exec_errno = code;
+	return berth_error_set(err, code, "%s", rep->msg);
+}
+
 static _Noreturn void child_fail_err(int fd, struct berth_error *e)
 {
 	child_fail(fd, REPORT_SETUP, e ? e->code : EIO, "%s", berth_error_msg(e));
@@ -880,17 +900,8 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 		goto fail;
 	}
 	struct berth_runtime_report rep;
-	ssize_t n;
-	do
-		n = read(rep_r, &rep, sizeof(rep));
-	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)sizeof(rep)) {
-		rep.msg[sizeof(rep.msg) - 1] = '\0';
-		if (rep.code <= 0)
-			rep.code = EIO;
-		r = berth_error_set(err, rep.code, "%s", rep.msg);
-		if (rep.kind == REPORT_EXEC && ret_result)
-			ret_result->exec_errno = rep.code;
+	if (berth_runtime_read_report(rep_r, &rep) == (ssize_t)sizeof(rep)) {
+		r = berth_runtime_report_error(&rep, ret_result, err);
 		goto fail;
 	}
 	*ret = p;
