@@ -115,12 +115,10 @@ int cli_lint_check(int ctx_fd, const char *context, const char *dockerfile, cons
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *rel = dockerfile && context ? relative_to(context, dockerfile) : NULL;
-	o.context_fd = ctx_fd;
-	o.dockerfile_name = rel;
 	_cleanup_lint_report_ struct berth_lint_report *rep = NULL;
+	o.context_fd = ctx_fd; /* berth_lint_options_release neither closes nor frees these */
+	o.dockerfile_name = rel;
 	r = berth_lint_run(df, &o, &rep, err);
-	o.context_fd = -EBADF;
-	o.dockerfile_name = NULL;
 	if (r < 0)
 		return berth_error_prefix(err, "--check");
 	if (!quiet || rep->n_findings > 0) {
@@ -253,12 +251,10 @@ int cmd_lint(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		return r;
 
 	_cleanup_free_ char *rel = strcmp(file, "-") == 0 ? NULL : relative_to(context, file);
-	o.context_fd = ctx_fd;
-	o.dockerfile_name = rel;
 	_cleanup_lint_report_ struct berth_lint_report *rep = NULL;
+	o.context_fd = ctx_fd; /* berth_lint_options_release neither closes nor frees these */
+	o.dockerfile_name = rel;
 	r = berth_lint_run(df, &o, &rep, err);
-	o.context_fd = -EBADF;
-	o.dockerfile_name = NULL;
 	if (r < 0)
 		return r;
 
