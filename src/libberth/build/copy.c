@@ -54,6 +54,16 @@ static bool has_dest(const struct berth_layer_entry *v, size_t n, const char *de
 	return false;
 }
 
+/* Adds every directory above path ("a", "a/b" for "a/b/c") to dirs, once. */
+static void push_parent_dirs(char ***dirs, const char *path)
+{
+	for (const char *sl = strchr(path, '/'); sl; sl = strchr(sl + 1, '/')) {
+		_cleanup_free_ char *p = berth_xstrndup(path, (size_t)(sl - path));
+		if (!berth_strv_contains(*dirs, p))
+			berth_strv_push(dirs, p);
+	}
+}
+
 /*
  * The directories above what the layer holds (and the directories archives
  * are extracted into), as BuildKit makes them: one that exists in the image
@@ -67,23 +77,13 @@ static int add_dir_entries(struct copy_fill *f, struct berth_layer_entry **v, si
 	_cleanup_strv_free_ char **dirs = NULL, **odd = NULL;
 	int view_fd = -EBADF, r;
 
-	for (size_t i = 0; i < *n; i++) {
-		const char *d = (*v)[i].dest;
-		for (const char *sl = strchr(d, '/'); sl; sl = strchr(sl + 1, '/')) {
-			_cleanup_free_ char *p = berth_xstrndup(d, (size_t)(sl - d));
-			if (!berth_strv_contains(dirs, p))
-				berth_strv_push(&dirs, p);
-		}
-	}
+	for (size_t i = 0; i < *n; i++)
+		push_parent_dirs(&dirs, (*v)[i].dest);
 	for (size_t i = 0; i < f->n_archives; i++) {
 		const char *d = f->archives[i].dest;
 		if (!*d)
 			continue; /* the image root */
-		for (const char *sl = strchr(d, '/'); sl; sl = strchr(sl + 1, '/')) {
-			_cleanup_free_ char *p = berth_xstrndup(d, (size_t)(sl - d));
-			if (!berth_strv_contains(dirs, p))
-				berth_strv_push(&dirs, p);
-		}
+		push_parent_dirs(&dirs, d);
 		if (!berth_strv_contains(dirs, d))
 			berth_strv_push(&dirs, d);
 	}
