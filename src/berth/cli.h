@@ -10,6 +10,7 @@
  */
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/error.h"
@@ -40,6 +41,15 @@ int cli_usage_error(struct berth_cli *cli, struct berth_error **err, const char 
 /* True when --help comes before the first operand; prints usage to stdout then. */
 bool cli_wants_help(int argc, char **argv, const char *usage);
 
+/*
+ * Removes the unpacked layers of the store (layers/<chain-id>/) that no image,
+ * image mount or container record needs and no process holds (cmd-system.c);
+ * *ret_bytes (may be NULL) is what they held on disk.
+ */
+struct berth_store;
+int cli_layer_gc(struct berth_cli *cli, struct berth_store *s, uint64_t *ret_bytes,
+		 struct berth_error **err);
+
 /* Commands, one family per file (cmd-<family>.c). */
 #define BERTH_COMMANDS(X)                                                                          \
 	X(cmd_images)                                                                              \
@@ -53,6 +63,7 @@ bool cli_wants_help(int argc, char **argv, const char *usage);
 	X(cmd_image_prune)                                                                         \
 	X(cmd_system_df)                                                                           \
 	X(cmd_system_check)                                                                        \
+	X(cmd_system_prune)                                                                        \
 	X(cmd_image_mount)                                                                         \
 	X(cmd_image_umount)                                                                        \
 	X(cmd_dockerfile_dump)                                                                     \

@@ -339,15 +339,27 @@ int cmd_rmi(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	int r = open_store(cli, &s, err);
 	if (r < 0)
 		return r;
+	bool deleted = false;
 	for (int i = optind; i < argc; i++) {
 		_cleanup_strv_free_ char **lines = NULL;
 		r = berth_image_remove(s, argv[i], force, &lines, err);
 		if (r < 0)
-			return r;
-		for (char **l = lines; l && *l; l++)
+			break;
+		for (char **l = lines; l && *l; l++) {
 			printf("%s\n", *l);
+			deleted |= strncmp(*l, "Deleted:", 8) == 0;
+		}
 	}
-	return 0;
+	/* Docker frees a deleted image's layers: so do we, unpacked ones included */
+	if (deleted) {
+		/* after a failed rmi its error is the one to report */
+		struct berth_error *e = NULL;
+		int k = cli_layer_gc(cli, s, NULL, r < 0 ? &e : err);
+		berth_error_free(&e);
+		if (k < 0 && r >= 0)
+			return k;
+	}
+	return r < 0 ? r : 0;
 }
 
 /* ---- inspect ---- */
@@ -732,6 +744,11 @@ int cmd_image_prune(struct berth_cli *cli, int argc, char **argv, struct berth_e
 	r = berth_image_prune(s, all, &lines, &reclaimed, err);
 	if (r < 0)
 		return r;
+	uint64_t layer_bytes = 0;
+	r = cli_layer_gc(cli, s, &layer_bytes, err);
+	if (r < 0)
+		return r;
+	reclaimed += layer_bytes;
 	if (lines) {
 		printf("Deleted Images:\n");
 		for (char **l = lines; *l; l++)

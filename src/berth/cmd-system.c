@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* `system df` and `system check`. */
+/* `system df`, `system check` and `system prune`; the layer-cache gc of rmi and prune. */
 #include "berth/cli.h"
 
 #include <dirent.h>
@@ -11,9 +11,13 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/json.h"
 #include "core/cleanup.h"
 #include "core/strv.h"
+#include "build/build.h"
+#include "container/container.h"
 #include "image/image.h"
+#include "layer/layer.h"
 #include "store/store.h"
 
 static void human_size(char *out, size_t n, double size)
@@ -159,5 +163,149 @@ int cmd_system_check(struct berth_cli *cli, int argc, char **argv, struct berth_
 				       "store '%s' has %zu problems (run 'berth system check "
 				       "--repair')",
 				       cli->root, res.problems);
+	return 0;
+}
+
+int cli_layer_gc(struct berth_cli *cli, struct berth_store *s, uint64_t *ret_bytes,
+		 struct berth_error **err)
+{
+	/* the lower dirs every container record names, running or not, stay */
+	_cleanup_json_ json_t *list = NULL;
+	_cleanup_free_ struct berth_digest *keep = NULL;
+	size_t n_keep = 0, i, k;
+	json_t *c, *d;
+	int r = berth_container_list(cli->root, &list, err);
+	if (r < 0)
+		return r;
+	json_array_foreach (list, i, c) {
+		json_array_foreach (json_object_get(c, "Lowerdirs"), k, d) {
+			const char *p = json_string_value(d);
+			struct berth_digest chain;
+			if (!p || berth_layer_chain_of_lowerdir(p, &chain) < 0)
+				continue;
+			keep = berth_xreallocarray(keep, n_keep + 1, sizeof(*keep));
+			keep[n_keep++] = chain;
+		}
+	}
+	struct berth_layer_gc_result res;
+	r = berth_layer_store_gc(s, keep, n_keep, &res, err);
+	if (r < 0)
+		return r;
+	if (ret_bytes)
+		*ret_bytes = res.bytes;
+	return 0;
+}
+
+static const char prune_usage[] =
+	"Usage:  berth system prune [OPTIONS]\n\n"
+	"Remove stopped containers, dangling images, unused build cache and\n"
+	"unpacked layers nothing needs\n\n"
+	"Options:\n"
+	"  -a, --all     Remove all unused images and build cache, not just dangling ones\n"
+	"  -f, --force   Do not prompt for confirmation\n";
+
+static bool confirm(bool all)
+{
+	printf("WARNING! This will remove:\n"
+	       "  - all stopped containers\n"
+	       "  - %s\n"
+	       "  - %s\n"
+	       "  - unpacked layers no image or container needs\n\n"
+	       "Are you sure you want to continue? [y/N] ",
+	       all ? "all images without at least one container associated to them"
+		   : "all dangling images",
+	       all ? "all build cache" : "unused build cache");
+	fflush(stdout);
+	char line[16];
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+int cmd_system_prune(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+{
+	static const struct option opts[] = {
+		{"all", no_argument, NULL, 'a'},
+		{"force", no_argument, NULL, 'f'},
+		{0},
+	};
+	bool all = false, force = false;
+	int c;
+	if (cli_wants_help(argc, argv, prune_usage))
+		return 0;
+	while ((c = getopt_long(argc, argv, "af", opts, NULL)) != -1) {
+		if (c == 'a')
+			all = true;
+		else if (c == 'f')
+			force = true;
+		else
+			return cli_usage_error(cli, err, "invalid option");
+	}
+	if (optind < argc)
+		return cli_usage_error(cli, err, "accepts no arguments");
+	if (!force && !confirm(all))
+		return 0;
+
+	uint64_t total = 0;
+	/* stopped containers */
+	_cleanup_json_ json_t *list = NULL;
+	_cleanup_strv_free_ char **removed = NULL;
+	int r = berth_container_list(cli->root, &list, err);
+	if (r < 0)
+		return r;
+	size_t i;
+	json_t *ct;
+	json_array_foreach (list, i, ct) {
+		const char *id = json_string_value(json_object_get(ct, "Id"));
+		if (!id || json_is_true(json_object_get(json_object_get(ct, "State"), "Running")))
+			continue;
+		r = berth_container_remove(cli->root, id, false, err);
+		if (r < 0)
+			return r;
+		berth_strv_push(&removed, id);
+	}
+	if (removed) {
+		printf("Deleted Containers:\n");
+		BERTH_STRV_FOREACH(id, removed)
+		printf("%s\n", *id);
+		printf("\n");
+	}
+
+	/* images (with -a only when no container is left: prune -a cannot tell what they use) */
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	_cleanup_strv_free_ char **lines = NULL;
+	r = berth_store_open(cli->root, &s, err);
+	if (r < 0)
+		return r;
+	uint64_t bytes = 0;
+	r = berth_image_prune(s, all, &lines, &bytes, err);
+	if (r < 0)
+		return r;
+	total += bytes;
+	if (lines) {
+		printf("Deleted Images:\n");
+		BERTH_STRV_FOREACH(l, lines)
+		printf("%s\n", *l);
+		printf("\n");
+	}
+
+	/* build cache */
+	unsigned entries = 0;
+	r = berth_builder_prune(cli->root, all, 0, &bytes, &entries, err);
+	if (r < 0)
+		return r;
+	total += bytes;
+	if (entries)
+		printf("Deleted build cache objects: %u\n\n", entries);
+
+	/* unpacked layers */
+	r = cli_layer_gc(cli, s, &bytes, err);
+	if (r < 0)
+		return r;
+	total += bytes;
+
+	char sz[32];
+	human_size(sz, sizeof(sz), (double)total);
+	printf("Total reclaimed space: %s\n", sz);
 	return 0;
 }

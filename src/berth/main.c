@@ -32,6 +32,7 @@ static const struct berth_command commands[] = {
 	{"image prune", cmd_image_prune, "Remove unused images"},
 	{"system df", cmd_system_df, "Show disk usage"},
 	{"system check", cmd_system_check, "Verify every blob and reference of the store"},
+	{"system prune", cmd_system_prune, "Remove unused data"},
 	/* layers (issue #3) */
 	{"image mount", cmd_image_mount, "Mount an image's root filesystem read-only"},
 	{"image umount", cmd_image_umount, "Unmount an image mounted by 'image mount'"},

@@ -7,6 +7,11 @@
  *   layer-tool unpack [--no-devices] [--no-chown] IN DIR
  *   layer-tool diffid IN             prints the diffID of a (compressed) layer
  *   layer-tool mount STORE TARGET IN...   unpacks into STORE's cache, mounts read-only
+ *   layer-tool floor [--compression gzip|zstd] [--level N] TAR OUT
+ *       bench/layer's floor: only what a layer write cannot avoid, on a
+ *       finished tar: sha256 of it, the same compressor as the layer
+ *       writer (core/compress.c: same library, default level, one thread,
+ *       zstd checksum), sha256 of the output, written to OUT
  * Errors print "layer-tool: <message>" and exit 1.
  */
 #include <errno.h>
@@ -32,7 +37,7 @@ static int fail(struct berth_error *err)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: layer-tool pack|unpack|diffid|mount ...\n");
+	fprintf(stderr, "usage: layer-tool pack|unpack|diffid|mount|floor ...\n");
 	return 2;
 }
 
@@ -173,6 +178,80 @@ static int cmd_mount(int argc, char **argv)
 	return 0;
 }
 
+struct floor_out {
+	struct berth_sha256 *hash;
+	int fd;
+};
+
+static int floor_sink(void *ctx, const void *data, size_t len, struct berth_error **err)
+{
+	struct floor_out *o = ctx;
+	berth_sha256_update(o->hash, data, len);
+	return berth_layer_sink_fd(&o->fd, data, len, err);
+}
+
+static int cmd_floor(int argc, char **argv)
+{
+	struct berth_error *err = NULL;
+	enum berth_compression kind = BERTH_COMPRESSION_GZIP;
+	int level = -1, i = 0;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--compression") == 0 && i + 1 < argc) {
+			if (berth_compression_from_name(argv[++i], &kind, &err) < 0)
+				return fail(err);
+		} else if (strcmp(argv[i], "--level") == 0 && i + 1 < argc)
+			level = atoi(argv[++i]);
+		else
+			return usage();
+	}
+	if (argc - i != 2)
+		return usage();
+	_cleanup_close_ int in = open(argv[i], O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return perror(argv[i]), 1;
+	struct floor_out o = {berth_sha256_new(), -1};
+	o.fd = open(argv[i + 1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (o.fd < 0)
+		return perror(argv[i + 1]), 1;
+	struct berth_sha256 *tar_hash = berth_sha256_new();
+	struct berth_compressor *c = NULL;
+	if (berth_compressor_new(kind, level, floor_sink, &o, &c, &err) < 0)
+		return fail(err);
+	_cleanup_free_ char *buf = berth_xmalloc(1 << 20);
+	int rc = 0;
+	for (;;) {
+		ssize_t n = read(in, buf, 1 << 20);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			perror(argv[i]);
+			rc = 1;
+			break;
+		}
+		if (n == 0)
+			break;
+		berth_sha256_update(tar_hash, buf, (size_t)n);
+		if (berth_compressor_write(c, buf, (size_t)n, &err) < 0) {
+			rc = fail(err);
+			break;
+		}
+	}
+	if (rc == 0 && berth_compressor_finish(c, &err) < 0)
+		rc = fail(err);
+	struct berth_digest d1, d2;
+	berth_sha256_final(tar_hash, &d1);
+	berth_sha256_final(o.hash, &d2);
+	if (rc == 0) {
+		char a[BERTH_DIGEST_STRLEN + 1], b[BERTH_DIGEST_STRLEN + 1];
+		printf("%s %s\n", berth_digest_fmt(&d1, a), berth_digest_fmt(&d2, b));
+	}
+	berth_compressor_free(c);
+	berth_sha256_free(tar_hash);
+	berth_sha256_free(o.hash);
+	close(o.fd);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -185,5 +264,7 @@ int main(int argc, char **argv)
 		return cmd_diffid(argc - 2, argv + 2);
 	if (strcmp(argv[1], "mount") == 0)
 		return cmd_mount(argc - 2, argv + 2);
+	if (strcmp(argv[1], "floor") == 0)
+		return cmd_floor(argc - 2, argv + 2);
 	return usage();
 }

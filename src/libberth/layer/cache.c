@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -113,36 +114,118 @@ static int unpack_into_tmp(int layers_fd, const char *tmp, const struct berth_di
 	return berth_write_file_atomic(tmp_fd, "complete", marker, strlen(marker), 0644, err);
 }
 
-int berth_layer_cache_ensure(int store_fd, const struct berth_digest *chain_id,
-			     const struct berth_digest *diff_id, int blob_fd, unsigned flags,
-			     char **ret_path, struct berth_error **err)
+int layer_lock(int layers_fd, const char *hex, int op, struct berth_error **err)
+{
+	_cleanup_free_ char *name = berth_xasprintf("%s.lock", hex);
+	for (;;) {
+		_cleanup_close_ int fd =
+			openat(layers_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return berth_error_syscall(err, errno, "open lock of layer sha256:%s", hex);
+		while (flock(fd, op) < 0) {
+			if (errno == EWOULDBLOCK && (op & LOCK_NB))
+				return -EWOULDBLOCK; /* busy: not an error, no message */
+			if (errno != EINTR)
+				return berth_error_syscall(err, errno, "lock layer sha256:%s", hex);
+		}
+		/* a gc unlinks the lock file while it holds it: then lock the new one */
+		struct stat a, b;
+		if (fstat(fd, &a) < 0)
+			return berth_error_syscall(err, errno, "lock layer sha256:%s", hex);
+		if (fstatat(layers_fd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return TAKE_FD(fd);
+	}
+}
+
+/*
+ * The shared locks this process holds on the layers it prepared (one per
+ * chain), kept until it exits: a gc never removes a layer somebody holds, so
+ * a foreground container, a build step or a detached container's monitor
+ * (a fork, which shares them) keeps its lower dirs. CLOEXEC: an exec'd
+ * container process does not get them.
+ */
+struct held_layer {
+	char hex[65];
+	int fd;
+	struct held_layer *next;
+};
+static struct held_layer *held_layers;
+static pthread_mutex_t held_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+static void hold_layer(const char *hex, int fd)
+{
+	pthread_mutex_lock(&held_mutex);
+	for (struct held_layer *h = held_layers; h; h = h->next) {
+		if (strcmp(h->hex, hex) == 0) {
+			pthread_mutex_unlock(&held_mutex);
+			close(fd); /* already held: one shared lock is enough */
+			return;
+		}
+	}
+	struct held_layer *h = berth_xcalloc(1, sizeof(*h));
+	memcpy(h->hex, hex, sizeof(h->hex));
+	h->fd = fd;
+	h->next = held_layers;
+	held_layers = h;
+	pthread_mutex_unlock(&held_mutex);
+}
+
+static void unhold_layer(const char *hex)
+{
+	pthread_mutex_lock(&held_mutex);
+	for (struct held_layer **p = &held_layers; *p; p = &(*p)->next) {
+		if (strcmp((*p)->hex, hex) == 0) {
+			struct held_layer *h = *p;
+			*p = h->next;
+			close(h->fd);
+			free(h);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&held_mutex);
+}
+
+void berth_layer_cache_release_all(void)
+{
+	pthread_mutex_lock(&held_mutex);
+	while (held_layers) {
+		struct held_layer *h = held_layers;
+		held_layers = h->next;
+		close(h->fd);
+		free(h);
+	}
+	pthread_mutex_unlock(&held_mutex);
+}
+
+bool berth_layer_cache_held(const struct berth_digest *chain_id)
 {
 	char hex[65];
 	berth_digest_hex(chain_id, hex);
-	_cleanup_close_ int layers_fd = layer_open_subdir(store_fd, "layers", true, err);
-	if (layers_fd < 0)
-		return berth_error_prefix(err, "layer cache");
-	if (complete_at(layers_fd, hex))
-		return diff_path(layers_fd, hex, ret_path, err);
-	if (blob_fd < 0)
-		return berth_error_set(err, ENOENT, "layer sha256:%s is not unpacked", hex);
+	bool found = false;
+	pthread_mutex_lock(&held_mutex);
+	for (struct held_layer *h = held_layers; h && !found; h = h->next)
+		found = strcmp(h->hex, hex) == 0;
+	pthread_mutex_unlock(&held_mutex);
+	return found;
+}
 
-	_cleanup_free_ char *lock_name = berth_xasprintf("%s.lock", hex);
-	_cleanup_close_ int lock_fd =
-		openat(layers_fd, lock_name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+/* Unpacks the missing layer under its exclusive lock (unless somebody else finished it). */
+static int unpack_locked(int layers_fd, const char *hex, const struct berth_digest *diff_id,
+			 int blob_fd, unsigned flags, struct berth_error **err)
+{
+	_cleanup_close_ int lock_fd = layer_lock(layers_fd, hex, LOCK_EX, err);
 	if (lock_fd < 0)
-		return berth_error_syscall(err, errno, "open lock of layer sha256:%s", hex);
-	while (flock(lock_fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return berth_error_syscall(err, errno, "lock layer sha256:%s", hex);
-	/* somebody else may have finished while we waited */
+		return lock_fd;
 	if (complete_at(layers_fd, hex))
-		return diff_path(layers_fd, hex, ret_path, err);
-
+		return 0;
 	int r = berth_rm_rf_at(layers_fd, hex, err); /* never complete: not a layer */
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *tmp = berth_xasprintf(".tmp-%s", hex);
+	/* the blob may be read a second time when a gc removed the first unpack */
+	if (lseek(blob_fd, 0, SEEK_SET) < 0 && errno != ESPIPE)
+		return berth_error_syscall(err, errno, "rewind layer sha256:%s", hex);
 	r = unpack_into_tmp(layers_fd, tmp, diff_id, blob_fd, flags, err);
 	if (r < 0) {
 		berth_rm_rf_at(layers_fd, tmp, NULL);
@@ -153,10 +236,57 @@ int berth_layer_cache_ensure(int store_fd, const struct berth_digest *chain_id,
 		berth_rm_rf_at(layers_fd, tmp, NULL);
 		return r;
 	}
-	r = berth_fsync_dir(layers_fd, err);
+	return berth_fsync_dir(layers_fd, err);
+}
+
+int berth_layer_cache_ensure(int store_fd, const struct berth_digest *chain_id,
+			     const struct berth_digest *diff_id, int blob_fd, unsigned flags,
+			     char **ret_path, struct berth_error **err)
+{
+	char hex[65];
+	berth_digest_hex(chain_id, hex);
+	_cleanup_close_ int layers_fd = layer_open_subdir(store_fd, "layers", true, err);
+	if (layers_fd < 0)
+		return berth_error_prefix(err, "layer cache");
+	/*
+	 * A complete layer under a shared lock is ours until we exit. Unpacking
+	 * takes the exclusive lock, then we come back for the shared one: a gc
+	 * may remove the layer in between (it is unreferenced), then again.
+	 */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		_cleanup_close_ int lock_fd = layer_lock(layers_fd, hex, LOCK_SH, err);
+		if (lock_fd < 0)
+			return lock_fd;
+		if (complete_at(layers_fd, hex)) {
+			hold_layer(hex, TAKE_FD(lock_fd));
+			return diff_path(layers_fd, hex, ret_path, err);
+		}
+		if (blob_fd < 0)
+			return berth_error_set(err, ENOENT, "layer sha256:%s is not unpacked", hex);
+		berth_closep(&lock_fd);
+		unhold_layer(hex); /* a layer removed behind our back: our lock would block us */
+		int r = unpack_locked(layers_fd, hex, diff_id, blob_fd, flags, err);
+		if (r < 0)
+			return r;
+	}
+	return berth_error_set(err, EAGAIN, "layer sha256:%s was removed while it was unpacked",
+			       hex);
+}
+
+int layer_cache_remove_locked(int layers_fd, const char *hex, struct berth_error **err)
+{
+	int r = berth_rm_rf_at(layers_fd, hex, err);
 	if (r < 0)
 		return r;
-	return diff_path(layers_fd, hex, ret_path, err);
+	_cleanup_free_ char *tmp = berth_xasprintf(".tmp-%s", hex);
+	r = berth_rm_rf_at(layers_fd, tmp, err);
+	if (r < 0)
+		return r;
+	/* while still locked: a waiter then sees its lock file is gone and retries */
+	_cleanup_free_ char *lock_name = berth_xasprintf("%s.lock", hex);
+	if (unlinkat(layers_fd, lock_name, 0) < 0 && errno != ENOENT)
+		return berth_error_syscall(err, errno, "remove lock of layer sha256:%s", hex);
+	return 0;
 }
 
 int berth_layer_cache_remove(int store_fd, const struct berth_digest *chain_id,
@@ -168,19 +298,11 @@ int berth_layer_cache_remove(int store_fd, const struct berth_digest *chain_id,
 		openat(store_fd, "layers", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (layers_fd < 0)
 		return errno == ENOENT ? 0 : berth_error_syscall(err, errno, "open 'layers'");
-	_cleanup_free_ char *lock_name = berth_xasprintf("%s.lock", hex);
-	_cleanup_close_ int lock_fd =
-		openat(layers_fd, lock_name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	unhold_layer(hex); /* our own shared lock would block us */
+	_cleanup_close_ int lock_fd = layer_lock(layers_fd, hex, LOCK_EX, err);
 	if (lock_fd < 0)
-		return berth_error_syscall(err, errno, "open lock of layer sha256:%s", hex);
-	while (flock(lock_fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return berth_error_syscall(err, errno, "lock layer sha256:%s", hex);
-	int r = berth_rm_rf_at(layers_fd, hex, err);
-	if (r < 0)
-		return r;
-	unlinkat(layers_fd, lock_name, 0);
-	return 0;
+		return lock_fd;
+	return layer_cache_remove_locked(layers_fd, hex, err);
 }
 
 int berth_layer_stack_prepare(int store_fd, const struct berth_digest *diff_ids, size_t n,

@@ -45,3 +45,14 @@ struct layer_store_blobs {
 	const struct berth_digest *blobs;
 };
 int layer_open_store_blob(void *ctx, size_t i, struct berth_error **err);
+
+/*
+ * Opens and flocks layers/<hex>.lock (op: LOCK_SH or LOCK_EX, maybe |
+ * LOCK_NB), retrying when a gc unlinked the file while we waited; returns
+ * the fd, or -EWOULDBLOCK (no message) when LOCK_NB finds it busy.
+ */
+int layer_lock(int layers_fd, const char *hex, int op, struct berth_error **err);
+/* Removes layers/<hex>/, its .tmp- leftovers and its lock file; the caller holds the lock exclusively. */
+int layer_cache_remove_locked(int layers_fd, const char *hex, struct berth_error **err);
+/* layers/mnt/<image-id-hex>.chains: the chain IDs of a mounted image, one per line. */
+#define LAYER_MOUNT_CHAINS_SUFFIX ".chains"

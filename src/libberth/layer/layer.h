@@ -220,6 +220,39 @@ bool berth_layer_cache_has(int store_fd, const struct berth_digest *chain_id);
 int berth_layer_cache_remove(int store_fd, const struct berth_digest *chain_id,
 			     struct berth_error **err);
 
+/*
+ * A process keeps a shared lock on every layer it prepared (through
+ * berth_layer_cache_ensure or the stack functions) until it exits, so a gc
+ * of another process never removes a layer under a running container, a
+ * build step or a mount being made (a detached container's monitor, a fork,
+ * shares the locks). release_all drops them; held tells whether this process
+ * holds chain_id.
+ */
+void berth_layer_cache_release_all(void);
+bool berth_layer_cache_held(const struct berth_digest *chain_id);
+
+struct berth_layer_gc_result {
+	size_t removed; /* unpacked layers removed */
+	size_t in_use; /* needed by nothing recorded but locked (in use, or being unpacked): kept */
+	size_t kept;   /* needed by an image, a mount or the caller */
+	uint64_t bytes; /* disk bytes the removed layers held */
+};
+
+/*
+ * Removes the unpacked layers (layers/<chain-id>/) of the store that nothing
+ * needs. A layer stays when it is a chain of an image of index.json, of an
+ * image mounted with berth_layer_image_mount, one of keep[0..n_keep) (chain
+ * IDs the caller knows are used, e.g. by container records), or when its
+ * lock is held: a process using it (see above) or unpacking it. Leftovers of
+ * crashed unpacks go too. When an image of the index cannot be read, nothing
+ * is removed (EBADMSG names it): its layers are unknown.
+ */
+int berth_layer_store_gc(struct berth_store *s, const struct berth_digest *keep, size_t n_keep,
+			 struct berth_layer_gc_result *ret, struct berth_error **err);
+
+/* The chain ID of an unpacked layer's lower dir (".../layers/<hex>/diff"); -EINVAL for another path. */
+int berth_layer_chain_of_lowerdir(const char *path, struct berth_digest *ret);
+
 /* Opens the blob of layer i (0 = bottom) of a stack; returns an fd or -errno. */
 typedef int (*berth_layer_open_fn)(void *ctx, size_t i, struct berth_error **err);
 

@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/buf.h"
 #include "core/cleanup.h"
+#include "core/fs.h"
 #include "core/strv.h"
 #include "layer/layer-internal.h"
 #include "layer/layer.h"
@@ -134,6 +136,22 @@ static int open_mnt_dir(int store_fd, bool create, struct berth_error **err)
 	return layer_open_subdir(layers_fd, "mnt", create, err);
 }
 
+/* mnt/<id-hex>.chains: what a gc keeps for the mount (see gc.c) */
+static int write_mount_chains(int mnt_fd, const char *hex, const struct berth_digest *diff_ids,
+			      size_t n, struct berth_error **err)
+{
+	_cleanup_(berth_buf_release) struct berth_buf b = BERTH_BUF_INIT;
+	struct berth_digest chain;
+	for (size_t i = 0; i < n; i++) {
+		struct berth_digest prev = chain;
+		char h[65];
+		berth_layer_chain_id(i ? &prev : NULL, &diff_ids[i], &chain);
+		berth_buf_addf(&b, "%s\n", berth_digest_hex(&chain, h));
+	}
+	_cleanup_free_ char *name = berth_xasprintf("%s%s", hex, LAYER_MOUNT_CHAINS_SUFFIX);
+	return berth_write_file_atomic(mnt_fd, name, b.buf, b.len, 0600, err);
+}
+
 int berth_layer_image_mount(int store_fd, const struct berth_digest *image_id,
 			    const struct berth_digest *diff_ids, size_t n,
 			    berth_layer_open_fn open_blob, void *ctx, char **ret_path,
@@ -177,6 +195,9 @@ int berth_layer_image_mount(int store_fd, const struct berth_digest *image_id,
 			return r;
 		berth_strv_consume(&lowers, p);
 	}
+	r = write_mount_chains(mnt_fd, hex, diff_ids, n, err);
+	if (r < 0)
+		return r;
 	r = overlay_mount_at(lowers, NULL, NULL, mnt_fd, hex, BERTH_OVERLAY_RDONLY, err);
 	if (r < 0) {
 		unlinkat(mnt_fd, hex, AT_REMOVEDIR);
@@ -208,5 +229,8 @@ int berth_layer_image_umount(int store_fd, const struct berth_digest *image_id,
 		return berth_error_syscall(err, errno, "unmount '%s'", path);
 	if (unlinkat(mnt_fd, hex, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return berth_error_syscall(err, errno, "remove mount point '%s'", path);
+	_cleanup_free_ char *chains = berth_xasprintf("%s%s", hex, LAYER_MOUNT_CHAINS_SUFFIX);
+	if (unlinkat(mnt_fd, chains, 0) < 0 && errno != ENOENT)
+		return berth_error_syscall(err, errno, "remove '%s'", chains);
 	return 0;
 }
