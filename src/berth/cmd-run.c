@@ -42,6 +42,7 @@ static const char run_usage[] =
 	"      --cap-add CAP         add a capability\n"
 	"      --cap-drop CAP        drop a capability\n"
 	"      --privileged          all capabilities, no seccomp, no masked paths\n"
+	"      --device H[:C][:P]    add host device H (as C; permissions P of rwm)\n"
 	"      --security-opt OPT    seccomp=unconfined|PROFILE.json, no-new-privileges\n"
 	"  -m, --memory BYTES        memory limit (e.g. 32m)\n"
 	"      --cpus N              CPU quota (e.g. 0.5)\n"
@@ -64,6 +65,7 @@ enum {
 	OPT_CAP_ADD,
 	OPT_CAP_DROP,
 	OPT_PRIVILEGED,
+	OPT_DEVICE,
 	OPT_SECURITY_OPT,
 	OPT_CPUS,
 	OPT_PIDS_LIMIT,
@@ -148,6 +150,7 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 		{"cap-add", required_argument, NULL, OPT_CAP_ADD},
 		{"cap-drop", required_argument, NULL, OPT_CAP_DROP},
 		{"privileged", no_argument, NULL, OPT_PRIVILEGED},
+		{"device", required_argument, NULL, OPT_DEVICE},
 		{"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
 		{"memory", required_argument, NULL, 'm'},
 		{"cpus", required_argument, NULL, OPT_CPUS},
@@ -161,7 +164,7 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	struct berth_run_options o;
 	_cleanup_strv_free_ char **env = NULL, **volumes = NULL, **mounts = NULL, **tmpfs = NULL,
 				 **cap_add = NULL, **cap_drop = NULL, **secopts = NULL,
-				 **ulimits = NULL, **cmd = NULL;
+				 **ulimits = NULL, **devices = NULL, **cmd = NULL;
 	_cleanup_(berth_container_image_release) struct berth_container_image img = {0};
 	int c, r;
 
@@ -270,6 +273,9 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 		case OPT_ULIMIT:
 			berth_strv_push(&ulimits, optarg);
 			break;
+		case OPT_DEVICE:
+			berth_strv_push(&devices, optarg);
+			break;
 		case OPT_STOP_SIGNAL:
 			o.stop_signal = optarg;
 			break;
@@ -292,6 +298,7 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	o.cap_drop = cap_drop;
 	o.security_opts = secopts;
 	o.ulimits = ulimits;
+	o.devices = devices;
 	if (!o.rootfs) {
 		if (optind >= argc) {
 			r = cli_usage_error(cli, err, "requires at least 1 argument");

@@ -330,3 +330,40 @@ EOF
 @test "cleanup: 200 run --rm leave no mount, cgroup, process or directory" {
 	assert_run_rm_leaves_nothing 200 --rootfs "$ROOTFS" --memory 64m --pids-limit 100
 }
+
+@test "run: --device makes the host's node in the container and it can be read" {
+	run brun --device /dev/zero:/dev/myzero sh -c 'stat -c "%t:%T %F" /dev/myzero && head -c 4 /dev/myzero | od -An -tx1'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "1:5 character special file" ]
+	[[ "${lines[1]}" == *"00 00 00 00"* ]]
+	# CONTAINER defaults to HOST
+	run brun --device /dev/zero sh -c 'stat -c "%t:%T" /dev/zero'
+	[ "$output" = "1:5" ]
+}
+
+@test "run: --device PERMS are the devices cgroup rule, other devices are denied" {
+	[[ -c /dev/fuse ]] || skip "no /dev/fuse on this host"
+	[[ -e /sys/fs/cgroup/devices/devices.allow ]] || skip "no v1 devices cgroup (v2 has no berth device rules yet)"
+	# /dev/fuse (10:229) is not in Docker's default list, so only --device lets it in
+	run brun --device /dev/fuse:/dev/myfuse:r sh -c 'exec 3</dev/myfuse && echo read-ok; exec 4>/dev/myfuse && echo write-ok'
+	[ "$status" -ne 0 ]
+	[ "${lines[0]}" = read-ok ]
+	[[ "$output" != *write-ok* ]]
+	[[ "$output" == *"Operation not permitted"* ]]
+	run brun --device /dev/fuse:/dev/myfuse:rw sh -c 'exec 4>/dev/myfuse && echo write-ok'
+	[ "$output" = write-ok ]
+	# CAP_MKNOD (Docker's default set) makes the node, the devices cgroup refuses to open it
+	run brun sh -c 'mknod /dev/f c 10 229 && exec 3</dev/f && echo opened'
+	[ "$status" -ne 0 ]
+	[[ "$output" != *opened* ]]
+	[[ "$output" == *"Operation not permitted"* ]]
+}
+
+@test "run: --device of a missing host device is one error line, exit 125" {
+	run berth run --rm --rootfs "$ROOTFS" --device /dev/no-such-device true
+	[ "$status" -eq 125 ]
+	assert_one_error_line "custom device '/dev/no-such-device': No such file or directory"
+	run berth run --rm --rootfs "$ROOTFS" --device /dev/null:/dev/x:rwz true
+	[ "$status" -eq 125 ]
+	assert_one_error_line "invalid device mode 'rwz'"
+}

@@ -129,6 +129,28 @@ static void test_bad_flags_create_nothing(void **state)
 	o.cap_add = c;
 	assert_int_equal(run_cmd(&o, "true", &res, &err), -EINVAL);
 	berth_error_free(&err);
+	/* --device: bad modes, relative paths, too many fields, missing, not a device */
+	static const struct {
+		const char *flag;
+		int code;
+	} bad_devices[] = {
+		{"/dev/null:/dev/x:rwx", EINVAL},
+		{"/dev/null:/dev/x:rr", EINVAL},
+		{"dev/null", EINVAL},
+		{"/dev/null:rel", EINVAL},
+		{"/dev/null:/a:r:w", EINVAL},
+		{"/dev/null:/", EINVAL},
+		{"/dev/no-such-device", ENOENT},
+		{"/etc/passwd", ENOTSUP},
+	};
+	for (size_t i = 0; i < sizeof(bad_devices) / sizeof(bad_devices[0]); i++) {
+		char *d[] = {(char *)bad_devices[i].flag, NULL};
+		berth_run_options_init(&o);
+		o.rm = true;
+		o.devices = d;
+		assert_int_equal(run_cmd(&o, "true", &res, &err), -bad_devices[i].code);
+		berth_error_free(&err);
+	}
 	assert_int_equal(count_containers(), before);
 }
 

@@ -37,6 +37,57 @@ static void test_defaults_round_trip(void **state)
 	assert_true(berth_strv_contains(back.masked_paths, "/proc/kcore"));
 	assert_true(berth_strv_contains(back.readonly_paths, "/proc/sysrq-trigger"));
 	assert_non_null(back.seccomp);
+	/* Docker's device rules: deny all first, then the standard nodes */
+	assert_int_equal(back.n_device_rules, s.n_device_rules);
+	assert_false(back.device_rules[0].allow);
+	assert_int_equal(back.device_rules[0].type, 'a');
+	json_decref(j);
+	berth_spec_release(&s);
+	berth_spec_release(&back);
+}
+
+static void test_devices_round_trip(void **state)
+{
+	struct berth_spec s, back;
+	struct berth_error *err = NULL;
+	berth_spec_init(&s);
+	berth_spec_init(&back);
+	berth_strv_push(&s.args, "true");
+	s.root_path = strdup("/r");
+	berth_spec_set_default_device_rules(&s);
+	size_t n_default = s.n_device_rules;
+	assert_true(n_default > 5);
+	berth_spec_add_device(&s, "/dev/myzero", 'c', 1, 5, 0640, 0, 6);
+	berth_spec_add_device_rule(&s, true, 'c', 1, 5, "r");
+	json_t *j = berth_spec_to_json(&s);
+	/* OCI's shape: linux.devices and linux.resources.devices */
+	json_t *dev = json_array_get(json_object_get(json_object_get(j, "linux"), "devices"), 0);
+	assert_string_equal(json_string_value(json_object_get(dev, "type")), "c");
+	assert_int_equal(json_integer_value(json_object_get(dev, "fileMode")), 0640);
+	assert_ok(berth_spec_from_json(j, &back, &err), err);
+	assert_int_equal(back.n_devices, 1);
+	assert_string_equal(back.devices[0].path, "/dev/myzero");
+	assert_int_equal(back.devices[0].type, 'c');
+	assert_int_equal(back.devices[0].major, 1);
+	assert_int_equal(back.devices[0].minor, 5);
+	assert_int_equal(back.devices[0].file_mode, 0640);
+	assert_int_equal(back.devices[0].gid, 6);
+	assert_int_equal(back.n_device_rules, n_default + 1);
+	const struct berth_spec_device_rule *last = &back.device_rules[n_default];
+	assert_true(last->allow);
+	assert_int_equal(last->major, 1);
+	assert_int_equal(last->minor, 5);
+	assert_string_equal(last->access, "r");
+	/* wildcards stay wildcards: the pts rule is c 136:* */
+	bool saw_pts = false;
+	for (size_t i = 0; i < back.n_device_rules; i++)
+		if (back.device_rules[i].major == 136 && back.device_rules[i].minor == -1)
+			saw_pts = true;
+	assert_true(saw_pts);
+	berth_spec_allow_all_devices(&back);
+	assert_int_equal(back.n_device_rules, 1);
+	assert_true(back.device_rules[0].allow);
+	assert_int_equal(back.device_rules[0].type, 'a');
 	json_decref(j);
 	berth_spec_release(&s);
 	berth_spec_release(&back);
@@ -78,6 +129,29 @@ static void test_hostile(void **state)
 		"{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
 		"\"linux\":{\"namespaces\":[{\"type\":\"pid\",\"path\":\"/proc/1/ns/pid\"}]}}",
 		ENOTSUP);
+	/* devices and device rules from outside */
+	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+		       "\"linux\":{\"devices\":[{\"path\":\"rel\",\"type\":\"c\","
+		       "\"major\":1,\"minor\":3}]}}",
+		       EINVAL);
+	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+		       "\"linux\":{\"devices\":[{\"path\":\"/d\",\"type\":\"p\","
+		       "\"major\":1,\"minor\":3}]}}",
+		       EINVAL);
+	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+		       "\"linux\":{\"devices\":[{\"path\":\"/d\",\"type\":\"c\","
+		       "\"major\":-1,\"minor\":3}]}}",
+		       EINVAL);
+	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+		       "\"linux\":{\"devices\":[{\"path\":\"/d\",\"type\":\"c\"}]}}",
+		       ENOENT);
+	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+		       "\"linux\":{\"resources\":{\"devices\":[{\"allow\":true,"
+		       "\"access\":\"rwx\"}]}}}",
+		       EINVAL);
+	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+		       "\"linux\":{\"resources\":{\"devices\":[{\"access\":\"r\"}]}}}",
+		       EINVAL);
 }
 
 static void test_parse_bytes(void **state)
@@ -103,6 +177,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_round_trip),
+		cmocka_unit_test(test_devices_round_trip),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_parse_bytes),
 	};

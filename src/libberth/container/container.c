@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -137,13 +138,41 @@ static json_t *read_state(int cdir, const char *id)
 	return j;
 }
 
+/*
+ * A record file, replaced atomically (temp + rename: `ps` never reads half a
+ * file). durable adds the fsyncs of berth_write_file_atomic; the record of an
+ * --rm container goes without: it is removed when the container ends and a
+ * crash leaves nothing to resume, so its fsyncs were pure cost on every run
+ * (bench/run).
+ */
+static int write_record_file(int dfd, const char *name, const char *data, size_t len, mode_t mode,
+			     bool durable, struct berth_error **err)
+{
+	if (durable)
+		return berth_write_file_atomic(dfd, name, data, len, mode, err);
+	char hex[17], tmp[64];
+	berth_random_hex(hex, 8);
+	snprintf(tmp, sizeof(tmp), ".tmp-%s", hex);
+	_cleanup_close_ int fd =
+		openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "create '%s'", name);
+	int r = berth_write_all(fd, data, len, err);
+	if (r >= 0 && renameat(dfd, tmp, dfd, name) < 0)
+		r = berth_error_syscall(err, errno, "rename '%s'", name);
+	if (r < 0)
+		unlinkat(dfd, tmp, 0);
+	return r;
+}
+
 static int write_state(int cdir, const char *id, const json_t *state, struct berth_error **err)
 {
 	_cleanup_close_ int fd = openat(cdir, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return berth_error_syscall(err, errno, "open container '%s'", id);
 	_cleanup_free_ char *s = berth_json_dump(state, NULL);
-	return berth_write_file_atomic(fd, "state.json", s, strlen(s), 0600, err);
+	bool rm = json_is_true(json_object_get(json_object_get(state, "HostConfig"), "AutoRemove"));
+	return write_record_file(fd, "state.json", s, strlen(s), 0600, !rm, err);
 }
 
 int berth_container_volume_user(const char *store_root, const char *name, char **ret_container)
@@ -582,17 +611,17 @@ static int parse_ulimit(const char *s, struct berth_spec *spec, struct berth_err
 	return 0;
 }
 
-static int write_etc_files(int dfd, const char *hostname, struct berth_error **err)
+static int write_etc_files(int dfd, const char *hostname, bool durable, struct berth_error **err)
 {
 	_cleanup_free_ char *hosts = berth_xasprintf("127.0.0.1\tlocalhost\n"
 						     "::1\tlocalhost ip6-localhost ip6-loopback\n"
 						     "127.0.1.1\t%s\n",
 						     hostname);
-	int r = berth_write_file_atomic(dfd, "hosts", hosts, strlen(hosts), 0644, err);
+	int r = write_record_file(dfd, "hosts", hosts, strlen(hosts), 0644, durable, err);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *hn = berth_xasprintf("%s\n", hostname);
-	r = berth_write_file_atomic(dfd, "hostname", hn, strlen(hn), 0644, err);
+	r = write_record_file(dfd, "hostname", hn, strlen(hn), 0644, durable, err);
 	if (r < 0)
 		return r;
 	/* host networking: the host's resolvers, as Docker copies them */
@@ -603,7 +632,7 @@ static int write_etc_files(int dfd, const char *hostname, struct berth_error **e
 		resolv = berth_xstrdup("");
 		len = 0;
 	}
-	return berth_write_file_atomic(dfd, "resolv.conf", resolv, len, 0644, err);
+	return write_record_file(dfd, "resolv.conf", resolv, len, 0644, durable, err);
 }
 
 struct container {
@@ -689,6 +718,68 @@ static int add_mount_req(const char *store_root, struct container *c, struct mou
 	return 0;
 }
 
+static bool device_perms_valid(const char *p)
+{
+	size_t n = strlen(p);
+	if (n == 0 || n > 3 || strspn(p, "rwm") != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (strchr(p + i + 1, p[i]))
+			return false;
+	return true;
+}
+
+/*
+ * --device HOST[:CONTAINER][:PERMS], Docker's syntax: the host's node (a
+ * symlink to it is followed) is recreated at CONTAINER (default HOST) with
+ * its numbers, mode and owner, and allowed with PERMS (default rwm) in the
+ * devices cgroup.
+ */
+static int add_device(struct berth_spec *spec, const char *flag, struct berth_error **err)
+{
+	_cleanup_free_ char *copy = berth_xstrdup(flag);
+	char *host = copy, *ctr = NULL, *perms = "rwm";
+	char *c1 = strchr(copy, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (c2 && strchr(c2 + 1, ':'))
+		return berth_error_set(err, EINVAL, "invalid device specification '%s'", flag);
+	if (c1)
+		*c1 = '\0';
+	if (c2) {
+		*c2 = '\0';
+		ctr = c1 + 1;
+		perms = c2 + 1;
+		if (!device_perms_valid(perms))
+			return berth_error_set(err, EINVAL, "invalid device mode '%s' in '%s'",
+					       perms, flag);
+	} else if (c1) {
+		if (device_perms_valid(c1 + 1))
+			perms = c1 + 1;
+		else
+			ctr = c1 + 1;
+	}
+	if (!ctr || !*ctr)
+		ctr = host;
+	if (host[0] != '/' || ctr[0] != '/' || ctr[strspn(ctr, "/")] == '\0')
+		return berth_error_set(err, EINVAL,
+				       "invalid device '%s': the paths must be absolute", flag);
+	struct stat st;
+	if (stat(host, &st) < 0)
+		return berth_error_syscall(err, errno,
+					   "error gathering device information while adding "
+					   "custom device '%s'",
+					   host);
+	if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+		return berth_error_set(err, ENOTSUP,
+				       "'%s' is not a character or block device (a directory "
+				       "of devices is not supported)",
+				       host);
+	char type = S_ISBLK(st.st_mode) ? 'b' : 'c';
+	berth_spec_add_device(spec, ctr, type, major(st.st_rdev), minor(st.st_rdev),
+			      st.st_mode & 07777, st.st_uid, st.st_gid);
+	berth_spec_add_device_rule(spec, true, type, major(st.st_rdev), minor(st.st_rdev), perms);
+	return 0;
+}
+
 static bool target_taken(const struct berth_spec *spec, const char *target)
 {
 	for (size_t i = 0; i < spec->n_mounts; i++)
@@ -749,6 +840,13 @@ static int build_spec(const char *store_root, struct container *c,
 		spec->masked_paths = spec->readonly_paths = NULL;
 		json_decref(spec->seccomp);
 		spec->seccomp = NULL;
+		berth_spec_allow_all_devices(spec);
+	}
+	BERTH_STRV_FOREACH(d, o->devices)
+	{
+		r = add_device(spec, *d, err);
+		if (r < 0)
+			return r;
 	}
 	BERTH_STRV_FOREACH(s, o->security_opts)
 	{
@@ -935,12 +1033,12 @@ static int create_container(const char *store_root, const struct berth_run_optio
 	r = build_spec(store_root, c, o, err);
 	if (r < 0)
 		return r;
-	r = write_etc_files(dfd, c->spec.hostname, err);
+	r = write_etc_files(dfd, c->spec.hostname, !o->rm, err);
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *sj = berth_spec_to_json(&c->spec);
 	_cleanup_free_ char *s = berth_json_dump(sj, NULL);
-	r = berth_write_file_atomic(dfd, "config.json", s, strlen(s), 0600, err);
+	r = write_record_file(dfd, "config.json", s, strlen(s), 0600, !o->rm, err);
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *st = make_state(c, o);

@@ -54,6 +54,7 @@ struct berth_run_options {
 	char **cap_add, **cap_drop;
 	char **security_opts;
 	char **ulimits;	    /* "nofile=1024:2048" */
+	char **devices;	    /* --device HOST[:CONTAINER][:PERMS] */
 	int64_t memory;	    /* bytes, -1 none */
 	int64_t nano_cpus;  /* 1e9 per CPU, -1 none */
 	int64_t pids_limit; /* -1 none */

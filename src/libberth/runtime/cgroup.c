@@ -25,8 +25,12 @@
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
-/* The v1 hierarchies berth puts a container in: limits, accounting, and freezing. */
-static const char *const v1_controllers[] = {"memory", "pids", "cpu", "cpuacct", "freezer"};
+/*
+ * The v1 hierarchies berth puts a container in: limits, accounting, freezing
+ * and, when the spec has device rules, the devices controller.
+ */
+static const char *const v1_controllers[] = {"memory",	"pids",	   "cpu",
+					     "cpuacct", "freezer", "devices"};
 
 const char *berth_cgroup_layout_name(enum berth_cgroup_layout l)
 {
@@ -128,6 +132,24 @@ static int set_limits_v1(const char *ctrl, const char *dir, const struct berth_s
 	return r;
 }
 
+/* The spec's device rules, in order: "a" to devices.deny, "c 1:5 rwm" to devices.allow, ... */
+static int set_devices_v1(const char *dir, const struct berth_spec *spec, struct berth_error **err)
+{
+	for (size_t i = 0; i < spec->n_device_rules; i++) {
+		const struct berth_spec_device_rule *d = &spec->device_rules[i];
+		char rule[80], maj[24] = "*", min[24] = "*";
+		if (d->major >= 0)
+			snprintf(maj, sizeof(maj), "%" PRId64, d->major);
+		if (d->minor >= 0)
+			snprintf(min, sizeof(min), "%" PRId64, d->minor);
+		snprintf(rule, sizeof(rule), "%c %s:%s %s", d->type, maj, min, d->access);
+		int r = write_file(dir, d->allow ? "devices.allow" : "devices.deny", rule, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int set_limits_v2(const char *dir, const struct berth_spec *spec, struct berth_error **err)
 {
 	char buf[64];
@@ -197,6 +219,9 @@ int berth_cgroup_create(const char *name, const struct berth_spec *spec, struct 
 	}
 	for (size_t i = 0; i < ELEMENTSOF(v1_controllers); i++) {
 		const char *ctrl = v1_controllers[i];
+		bool devices = strcmp(ctrl, "devices") == 0;
+		if (devices && spec->n_device_rules == 0)
+			continue;
 		_cleanup_free_ char *mnt = berth_xasprintf(CGROUP_ROOT "/%s", ctrl);
 		struct statfs fs;
 		if (statfs(mnt, &fs) < 0 || fs.f_type != CGROUP_SUPER_MAGIC)
@@ -215,7 +240,7 @@ int berth_cgroup_create(const char *name, const struct berth_spec *spec, struct 
 			return berth_error_syscall(err, e, "create cgroup in '%s'", mnt);
 		}
 		berth_strv_consume(&cg.dirs, dir);
-		r = set_limits_v1(ctrl, dir, spec, err);
+		r = devices ? set_devices_v1(dir, spec, err) : set_limits_v1(ctrl, dir, spec, err);
 		if (r < 0) {
 			berth_cgroup_destroy(&cg, NULL);
 			return r;

@@ -411,6 +411,41 @@ static int make_devices(int root_fd, bool terminal, struct berth_error **err)
 	return 0;
 }
 
+/*
+ * The spec's device nodes (--device): mknod with the host's numbers, mode and
+ * owner, at a path resolved inside the rootfs. An existing non-directory
+ * there is replaced, as Docker does.
+ */
+static int make_spec_devices(int root_fd, const struct berth_spec *spec, struct berth_error **err)
+{
+	for (size_t i = 0; i < spec->n_devices; i++) {
+		const struct berth_spec_device *d = &spec->devices[i];
+		_cleanup_free_ char *parent = berth_xstrdup(d->path);
+		char *slash = strrchr(parent, '/');
+		const char *base = slash ? slash + 1 : parent;
+		if (slash)
+			*slash = '\0';
+		if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+			return berth_error_set(err, EINVAL, "invalid device path '%s'", d->path);
+		_cleanup_close_ int pfd =
+			berth_mkdirs_in_root(root_fd, *parent ? parent : "/", 0755, err);
+		if (pfd < 0)
+			return berth_error_prefix(err, "device '%s'", d->path);
+		mode_t type = d->type == 'b' ? S_IFBLK : S_IFCHR;
+		dev_t dev = makedev((unsigned)d->major, (unsigned)d->minor);
+		if (mknodat(pfd, base, type | (d->file_mode & 07777), dev) < 0) {
+			if (errno != EEXIST || unlinkat(pfd, base, 0) < 0 ||
+			    mknodat(pfd, base, type | (d->file_mode & 07777), dev) < 0)
+				return berth_error_syscall(err, errno, "mknod '%s'", d->path);
+		}
+		if (fchownat(pfd, base, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    fchmodat(pfd, base, d->file_mode & 07777, 0) < 0)
+			return berth_error_syscall(err, errno, "set the owner and mode of '%s'",
+						   d->path);
+	}
+	return 0;
+}
+
 /* After pivot_root: paths are the container's own procfs and sysfs. */
 static void mask_paths(char *const *masked, char *const *readonly)
 {
@@ -693,6 +728,8 @@ static _Noreturn void child_main(struct child_args *a)
 		    make_devices(root_fd, spec->terminal, &err) < 0)
 			child_fail_err(rfd, err);
 	}
+	if (make_spec_devices(root_fd, spec, &err) < 0)
+		child_fail_err(rfd, err);
 	if (spec->terminal && dev_tmpfs) {
 		int t = berth_open_in_root(root_fd, "/dev/console", O_PATH, 0, &err);
 		if (t < 0)

@@ -35,6 +35,26 @@ struct berth_spec_rlimit {
 	uint64_t soft, hard;
 };
 
+/* linux.devices: a node the runtime creates in the container (--device). */
+struct berth_spec_device {
+	char *path; /* absolute path inside the container */
+	char type;  /* 'c' or 'b' */
+	int64_t major, minor;
+	uint32_t file_mode; /* permission bits */
+	uint32_t uid, gid;
+};
+
+/*
+ * linux.resources.devices: the devices cgroup rules, applied in order (v1
+ * devices.allow / devices.deny). None: the devices cgroup is not touched.
+ */
+struct berth_spec_device_rule {
+	bool allow;
+	char type;	      /* 'a' (all), 'c' or 'b' */
+	int64_t major, minor; /* -1: any */
+	char access[4];	      /* of "rwm" */
+};
+
 /* The Linux namespaces of a spec, as flags. */
 enum {
 	BERTH_NS_MOUNT = 1 << 0,
@@ -79,6 +99,10 @@ struct berth_spec {
 	char **masked_paths;
 	char **readonly_paths;
 	json_t *seccomp; /* linux.seccomp object, owned; NULL is unconfined */
+	struct berth_spec_device *devices;
+	size_t n_devices;
+	struct berth_spec_device_rule *device_rules;
+	size_t n_device_rules;
 };
 
 /* Zeroes spec and sets the "none" values (-1 limits). */
@@ -89,11 +113,21 @@ void berth_spec_release(struct berth_spec *spec);
 void berth_spec_add_mount(struct berth_spec *spec, const char *destination, const char *type,
 			  const char *source, const char *const *options);
 
+/* Appends a device node (path copied) and a device cgroup rule. */
+void berth_spec_add_device(struct berth_spec *spec, const char *path, char type, int64_t major,
+			   int64_t minor, uint32_t file_mode, uint32_t uid, uint32_t gid);
+void berth_spec_add_device_rule(struct berth_spec *spec, bool allow, char type, int64_t major,
+				int64_t minor, const char *access);
+/* Replaces the device rules by Docker's default list (deny all, then allow the standard nodes). */
+void berth_spec_set_default_device_rules(struct berth_spec *spec);
+/* Replaces the device rules by one that allows every device (--privileged). */
+void berth_spec_allow_all_devices(struct berth_spec *spec);
+
 /*
  * Fills spec with Docker's defaults: the namespaces (mount, pid, uts, ipc,
  * cgroup), /proc, /dev (tmpfs), /dev/pts, /dev/shm, /dev/mqueue, /sys
  * read-only, Docker's default capability set, no_new_privs, its masked and
- * read-only paths and the default seccomp profile. args, env, root_path are
+ * read-only paths, the default seccomp profile and its device cgroup rules. args, env, root_path are
  * left to the caller.
  */
 void berth_spec_set_defaults(struct berth_spec *spec);

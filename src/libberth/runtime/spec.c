@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,7 +93,73 @@ void berth_spec_release(struct berth_spec *spec)
 	berth_strv_free(spec->readonly_paths);
 	if (spec->seccomp)
 		json_decref(spec->seccomp);
+	for (size_t i = 0; i < spec->n_devices; i++)
+		free(spec->devices[i].path);
+	free(spec->devices);
+	free(spec->device_rules);
 	berth_spec_init(spec);
+}
+
+void berth_spec_add_device(struct berth_spec *spec, const char *path, char type, int64_t major,
+			   int64_t minor, uint32_t file_mode, uint32_t uid, uint32_t gid)
+{
+	spec->devices =
+		berth_xreallocarray(spec->devices, spec->n_devices + 1, sizeof(*spec->devices));
+	spec->devices[spec->n_devices++] = (struct berth_spec_device){
+		.path = berth_xstrdup(path),
+		.type = type,
+		.major = major,
+		.minor = minor,
+		.file_mode = file_mode,
+		.uid = uid,
+		.gid = gid,
+	};
+}
+
+void berth_spec_add_device_rule(struct berth_spec *spec, bool allow, char type, int64_t major,
+				int64_t minor, const char *access)
+{
+	spec->device_rules = berth_xreallocarray(spec->device_rules, spec->n_device_rules + 1,
+						 sizeof(*spec->device_rules));
+	struct berth_spec_device_rule *r = &spec->device_rules[spec->n_device_rules++];
+	*r = (struct berth_spec_device_rule){
+		.allow = allow, .type = type, .major = major, .minor = minor};
+	snprintf(r->access, sizeof(r->access), "%s", access);
+}
+
+/* Docker's default device rules (moby oci/defaults.go and daemon/oci_linux.go). */
+static const struct {
+	char type;
+	int64_t major, minor;
+	const char *access;
+} default_device_rules[] = {
+	{'c', -1, -1, "m"},    /* mknod of any char device (not its use) */
+	{'b', -1, -1, "m"},    /* mknod of any block device */
+	{'c', 1, 3, "rwm"},    /* null */
+	{'c', 1, 8, "rwm"},    /* random */
+	{'c', 1, 7, "rwm"},    /* full */
+	{'c', 5, 0, "rwm"},    /* tty */
+	{'c', 1, 5, "rwm"},    /* zero */
+	{'c', 1, 9, "rwm"},    /* urandom */
+	{'c', 136, -1, "rwm"}, /* pts */
+	{'c', 5, 2, "rwm"},    /* ptmx */
+	{'c', 10, 200, "rwm"}, /* tun */
+};
+
+void berth_spec_set_default_device_rules(struct berth_spec *spec)
+{
+	spec->n_device_rules = 0;
+	berth_spec_add_device_rule(spec, false, 'a', -1, -1, "rwm");
+	for (size_t i = 0; i < ELEMENTSOF(default_device_rules); i++)
+		berth_spec_add_device_rule(
+			spec, true, default_device_rules[i].type, default_device_rules[i].major,
+			default_device_rules[i].minor, default_device_rules[i].access);
+}
+
+void berth_spec_allow_all_devices(struct berth_spec *spec)
+{
+	spec->n_device_rules = 0;
+	berth_spec_add_device_rule(spec, true, 'a', -1, -1, "rwm");
 }
 
 void berth_spec_add_mount(struct berth_spec *spec, const char *destination, const char *type,
@@ -137,6 +204,7 @@ void berth_spec_set_defaults(struct berth_spec *spec)
 	if (spec->seccomp)
 		json_decref(spec->seccomp);
 	spec->seccomp = berth_seccomp_default_profile();
+	berth_spec_set_default_device_rules(spec);
 }
 
 static json_t *strv_to_json(char *const *v)
@@ -220,7 +288,34 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 	if (spec->pids_limit >= 0)
 		json_object_set_new(res, "pids",
 				    json_pack("{s:I}", "limit", (json_int_t)spec->pids_limit));
+	if (spec->n_device_rules) {
+		json_t *rules = json_array();
+		for (size_t i = 0; i < spec->n_device_rules; i++) {
+			const struct berth_spec_device_rule *d = &spec->device_rules[i];
+			json_t *jr = json_pack("{s:b, s:s#, s:s}", "allow", d->allow, "type",
+					       &d->type, (int)1, "access", d->access);
+			if (d->major >= 0)
+				json_object_set_new(jr, "major", json_integer(d->major));
+			if (d->minor >= 0)
+				json_object_set_new(jr, "minor", json_integer(d->minor));
+			json_array_append_new(rules, jr);
+		}
+		json_object_set_new(res, "devices", rules);
+	}
 	json_object_set_new(linux_, "resources", res);
+	if (spec->n_devices) {
+		json_t *devs = json_array();
+		for (size_t i = 0; i < spec->n_devices; i++) {
+			const struct berth_spec_device *d = &spec->devices[i];
+			json_array_append_new(
+				devs, json_pack("{s:s, s:s#, s:I, s:I, s:I, s:I, s:I}", "path",
+						d->path, "type", &d->type, (int)1, "major",
+						(json_int_t)d->major, "minor", (json_int_t)d->minor,
+						"fileMode", (json_int_t)d->file_mode, "uid",
+						(json_int_t)d->uid, "gid", (json_int_t)d->gid));
+		}
+		json_object_set_new(linux_, "devices", devs);
+	}
 	json_object_set_new(linux_, "maskedPaths", strv_to_json(spec->masked_paths));
 	json_object_set_new(linux_, "readonlyPaths", strv_to_json(spec->readonly_paths));
 	if (spec->seccomp)
@@ -355,6 +450,107 @@ static int parse_process(const json_t *proc, struct berth_spec *spec, struct ber
 	return 0;
 }
 
+/* A device type: "c" (or "u", unbuffered char), "b", and with all_ok "a". */
+static int parse_device_type(const json_t *obj, bool all_ok, char *ret, struct berth_error **err)
+{
+	const char *t = NULL;
+	int r = berth_json_get_string(obj, "type", !all_ok, &t, err);
+	if (r == -ENOENT && all_ok) {
+		*ret = 'a';
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	if (strcmp(t, "c") == 0 || strcmp(t, "u") == 0 || strcmp(t, "b") == 0 ||
+	    (all_ok && strcmp(t, "a") == 0)) {
+		*ret = t[0] == 'u' ? 'c' : t[0];
+		return 0;
+	}
+	return berth_error_set(err, EINVAL, "invalid device type '%s'", t);
+}
+
+/* major/minor: absent is -1 (any) in a rule, required for a device. */
+static int get_dev_number(const json_t *obj, const char *key, bool required, int64_t *ret,
+			  struct berth_error **err)
+{
+	*ret = -1;
+	if (!json_object_get(obj, key))
+		return required ? berth_error_set(err, ENOENT, "'%s' is missing", key) : 0;
+	return get_uint(obj, key, UINT32_MAX, ret, err);
+}
+
+static int parse_device_rules(const json_t *res, struct berth_spec *spec, struct berth_error **err)
+{
+	json_t *a = NULL;
+	int r = berth_json_get_array(res, "devices", false, &a, err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	spec->n_device_rules = 0;
+	size_t i;
+	json_t *e;
+	json_array_foreach (a, i, e) {
+		if (!json_is_object(e))
+			return berth_error_set(err, EINVAL, "'devices[%zu]' is not an object", i);
+		json_t *allow = json_object_get(e, "allow");
+		if (!json_is_boolean(allow))
+			return berth_error_set(err, EINVAL, "'devices[%zu].allow' is not a boolean",
+					       i);
+		char type;
+		int64_t major, minor;
+		const char *access = NULL;
+		if (parse_device_type(e, true, &type, err) < 0 ||
+		    get_dev_number(e, "major", false, &major, err) < 0 ||
+		    get_dev_number(e, "minor", false, &minor, err) < 0)
+			return berth_error_prefix(err, "devices[%zu]", i);
+		r = berth_json_get_string(e, "access", false, &access, err);
+		if (r == -ENOENT)
+			access = "rwm";
+		else if (r < 0)
+			return berth_error_prefix(err, "devices[%zu]", i);
+		if (!*access || strlen(access) > 3 || strspn(access, "rwm") != strlen(access))
+			return berth_error_set(err, EINVAL, "devices[%zu]: invalid access '%s'", i,
+					       access);
+		berth_spec_add_device_rule(spec, json_is_true(allow), type, major, minor, access);
+	}
+	return 0;
+}
+
+static int parse_devices(const json_t *linux_, struct berth_spec *spec, struct berth_error **err)
+{
+	json_t *a = NULL;
+	int r = berth_json_get_array(linux_, "devices", false, &a, err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	size_t i;
+	json_t *e;
+	json_array_foreach (a, i, e) {
+		const char *path = NULL;
+		char type;
+		int64_t major, minor, mode = 0666, uid = 0, gid = 0;
+		if (!json_is_object(e))
+			return berth_error_set(err, EINVAL, "'devices[%zu]' is not an object", i);
+		if (berth_json_get_string(e, "path", true, &path, err) < 0 ||
+		    parse_device_type(e, false, &type, err) < 0 ||
+		    get_dev_number(e, "major", true, &major, err) < 0 ||
+		    get_dev_number(e, "minor", true, &minor, err) < 0 ||
+		    (json_object_get(e, "fileMode") &&
+		     get_uint(e, "fileMode", 07777, &mode, err) < 0) ||
+		    (json_object_get(e, "uid") && get_uint(e, "uid", UINT32_MAX, &uid, err) < 0) ||
+		    (json_object_get(e, "gid") && get_uint(e, "gid", UINT32_MAX, &gid, err) < 0))
+			return berth_error_prefix(err, "devices[%zu]", i);
+		if (path[0] != '/')
+			return berth_error_set(err, EINVAL,
+					       "devices[%zu]: path '%s' is not absolute", i, path);
+		berth_spec_add_device(spec, path, type, major, minor, (uint32_t)mode, (uint32_t)uid,
+				      (uint32_t)gid);
+	}
+	return 0;
+}
+
 static int parse_linux(const json_t *linux_, struct berth_spec *spec, struct berth_error **err)
 {
 	json_t *ns = NULL;
@@ -402,7 +598,13 @@ static int parse_linux(const json_t *linux_, struct berth_spec *spec, struct ber
 			spec->pids_limit = n;
 		else if (berth_error_code(*err) == EINVAL)
 			return -EINVAL;
+		r = parse_device_rules(res, spec, err);
+		if (r < 0)
+			return r;
 	}
+	r = parse_devices(linux_, spec, err);
+	if (r < 0)
+		return r;
 	r = json_to_strv(linux_, "maskedPaths", &spec->masked_paths, err);
 	if (r < 0)
 		return r;
