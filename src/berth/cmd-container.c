@@ -312,13 +312,6 @@ int cmd_restart(struct berth_cli *cli, int argc, char **argv, struct berth_error
 	return for_each(cli, i, argc, argv, do_restart, &timeout, err);
 }
 
-int cmd_exec(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
-{
-	return berth_error_set(err, ENOTSUP,
-			       "exec: joining a running container is not implemented yet "
-			       "(issue #5)");
-}
-
 int cmd_container_inspect(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
 	if (argc < 2)

@@ -326,3 +326,103 @@ fail:
 	fprintf(stderr, "berth: %s\n", berth_error_msg(*err));
 	return 125;
 }
+
+static const char exec_usage[] =
+	"Usage: berth exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\n"
+	"Run a command in a running container (its namespaces, cgroup, capabilities,\n"
+	"seccomp profile and rlimits); exits with the command's exit code.\n\n"
+	"Options:\n"
+	"  -d, --detach              run the command in the background\n"
+	"  -i, --interactive         keep stdin attached\n"
+	"  -t, --tty                 allocate a pseudo-terminal\n"
+	"  -u, --user USER[:GROUP]   run as this user (the container's /etc/passwd)\n"
+	"  -w, --workdir DIR         working directory inside the container\n"
+	"  -e, --env K=V|K           set an environment variable (K alone: from ours)\n"
+	"      --env-file FILE       read K=V lines\n"
+	"      --privileged          give the command every capability\n";
+
+int cmd_exec(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+{
+	static const struct option opts[] = {
+		{"detach", no_argument, NULL, 'd'},
+		{"interactive", no_argument, NULL, 'i'},
+		{"tty", no_argument, NULL, 't'},
+		{"env", required_argument, NULL, 'e'},
+		{"env-file", required_argument, NULL, OPT_ENV_FILE},
+		{"user", required_argument, NULL, 'u'},
+		{"workdir", required_argument, NULL, 'w'},
+		{"privileged", no_argument, NULL, OPT_PRIVILEGED},
+		{"help", no_argument, NULL, OPT_HELP},
+		{0},
+	};
+	struct berth_exec_options o = {0};
+	_cleanup_strv_free_ char **env = NULL, **cmd = NULL;
+	int c, r;
+
+	if (cli_wants_help(argc, argv, exec_usage))
+		return 0;
+	while ((c = getopt_long(argc, argv, "+dite:u:w:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			o.detach = true;
+			break;
+		case 'i':
+			o.interactive = true;
+			break;
+		case 't':
+			o.tty = true;
+			break;
+		case 'e':
+			if (strchr(optarg, '=')) {
+				berth_strv_push(&env, optarg);
+			} else {
+				const char *v = getenv(optarg);
+				if (v)
+					berth_strv_consume(&env,
+							   berth_xasprintf("%s=%s", optarg, v));
+			}
+			break;
+		case OPT_ENV_FILE:
+			r = read_env_file(optarg, &env, err);
+			if (r < 0)
+				return r;
+			break;
+		case 'u':
+			o.user = optarg;
+			break;
+		case 'w':
+			o.workdir = optarg;
+			break;
+		case OPT_PRIVILEGED:
+			o.privileged = true;
+			break;
+		case OPT_HELP:
+			fputs(exec_usage, stdout);
+			return 0;
+		default:
+			return cli_usage_error(cli, err, "unknown flag '%s'", argv[optind - 1]);
+		}
+	}
+	if (argc - optind < 2)
+		return cli_usage_error(cli, err, "requires at least 2 arguments");
+	const char *what = argv[optind];
+	for (int i = optind + 1; i < argc; i++)
+		berth_strv_push(&cmd, argv[i]);
+	o.cmd = cmd;
+	o.env = env;
+	if (o.tty && o.interactive && !isatty(STDIN_FILENO))
+		return berth_error_set(err, EINVAL, "the input device is not a TTY");
+
+	struct berth_run_result res;
+	r = berth_container_exec(cli->root, what, &o, &res, err);
+	if (r >= 0) {
+		fflush(stdout);
+		return o.detach ? 0 : res.exit_code;
+	}
+	if (res.exec_errno) {
+		/* Docker: 127 when the command is not found, 126 when it cannot run */
+		fprintf(stderr, "berth: %s\n", berth_error_msg(*err));
+		return res.exec_errno == ENOENT ? 127 : 126;
+	}
+	return r;
+}

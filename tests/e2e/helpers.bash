@@ -70,3 +70,36 @@ oci_layout_from_layers() {
 	printf '%s' "$manifest" >"$dir/blobs/sha256/$md"
 	echo "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:$md\",\"size\":${#manifest},\"annotations\":{\"org.opencontainers.image.ref.name\":\"$tag\"}}]}" >"$dir/index.json"
 }
+
+# ---- run: nothing left behind (tests/e2e/run.bats) ----
+# Runs `berth run --rm "$@" hostname` $1 times (the hostname is the short id,
+# so the test knows every container it made) and asserts nothing of them is
+# left: no mount naming the store, no cgroup directory of theirs in any
+# controller tree (v1 berth-<id>, v2 berth/<id>), no process of the store,
+# nothing in the store's containers/ and tmp/. Other helpers run containers
+# at the same time, so everything is matched by id or store, never counted.
+assert_run_rm_leaves_nothing() {
+	local n=$1 i short ids=$BATS_TEST_TMPDIR/cleanup-ids
+	shift
+	: >"$ids"
+	for ((i = 1; i <= n; i++)); do
+		short=$(berth run --rm "$@" hostname) || { echo "run $i failed: $short"; return 1; }
+		[[ $short =~ ^[0-9a-f]{12}$ ]] || { echo "run $i: unexpected hostname '$short'"; return 1; }
+		echo "$short" >>"$ids"
+	done
+	[[ $(sort -u "$ids" | wc -l) -eq $n ]] || { echo "ids are not unique"; return 1; }
+	if findmnt -rn -o TARGET,SOURCE,FS-OPTIONS | grep -F "$STORE"; then
+		echo "a mount of the store is left"
+		return 1
+	fi
+	local left
+	left=$(find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -type d \( -name 'berth-*' -o -path '*/berth/*' \) \
+		-printf '%f\n' 2>/dev/null | sed 's/^berth-//' | cut -c1-12 | grep -Fxf "$ids" || true)
+	[[ -z $left ]] || { echo "cgroups left: $left"; return 1; }
+	if pgrep -af "$STORE"; then
+		echo "a process of the store is left"
+		return 1
+	fi
+	[[ -z $(ls -A "$STORE/containers" 2>/dev/null) ]] || { ls -la "$STORE/containers"; return 1; }
+	[[ -z $(ls -A "$STORE/tmp" 2>/dev/null) ]] || { ls -la "$STORE/tmp"; return 1; }
+}

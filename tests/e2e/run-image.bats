@@ -61,3 +61,10 @@ setup() {
 	[ "$output" = /etc/passwd ]
 	[ -z "$(ls -A "$STORE/containers")" ]
 }
+
+@test "cleanup: 200 run --rm on an image leave no mount, cgroup, process or directory" {
+	assert_run_rm_leaves_nothing 200 --memory 64m --pids-limit 100 busybox:plain
+	# the image and its unpacked layers stay usable
+	run berth run --rm busybox:plain echo still-here
+	[ "$output" = still-here ]
+}

@@ -328,15 +328,5 @@ EOF
 }
 
 @test "cleanup: 200 run --rm leave no mount, cgroup, process or directory" {
-	local before_mounts before_cg
-	before_mounts=$(findmnt -rn | wc -l)
-	before_cg=$(find /sys/fs/cgroup -maxdepth 6 -type d -name 'berth-*' 2>/dev/null | wc -l)
-	for i in $(seq 200); do
-		berth run --rm --rootfs "$ROOTFS" --memory 64m --pids-limit 100 true || { echo "run $i failed"; false; }
-	done
-	[ "$(findmnt -rn | wc -l)" -eq "$before_mounts" ]
-	! findmnt -rn | grep -F "$STORE"
-	[ "$(find /sys/fs/cgroup -maxdepth 6 -type d -name 'berth-*' 2>/dev/null | wc -l)" -eq "$before_cg" ]
-	[ -z "$(ls -A "$STORE/containers")" ]
-	! pgrep -f "$STORE" >/dev/null
+	assert_run_rm_leaves_nothing 200 --rootfs "$ROOTFS" --memory 64m --pids-limit 100
 }

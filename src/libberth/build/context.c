@@ -15,6 +15,7 @@
 #include "core/buf.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
+#include "core/strdist.h"
 #include "core/strv.h"
 #include "ignore/ignore.h"
 
@@ -606,32 +607,6 @@ static void add_source(struct selector *s, size_t idx, const char *dest, bool ro
 	}
 }
 
-/* Levenshtein distance, capped: names longer than 64 bytes are never "close". */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t row[65];
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t prev = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cur = row[j];
-			size_t best = prev + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = cur;
-		}
-	}
-	return row[lb];
-}
-
 /* Names in the context close to want, for "not found" messages. */
 static char *close_names(const struct bctx *c, const char *want)
 {
@@ -648,7 +623,7 @@ static char *close_names(const struct bctx *c, const char *want)
 		while (common < lb && common < le && base[common] == eb[common])
 			common++;
 		bool close = strcasecmp(base, eb) == 0 || (lb >= 3 && common * 2 >= lb) ||
-			     edit_distance(base, eb) <= (lb > 6 ? 2 : 1) ||
+			     berth_strdist(base, eb) <= (lb > 6 ? 2 : 1) ||
 			     (lb >= 3 && strstr(eb, base)) || (le >= 3 && strstr(base, eb));
 		if (!close)
 			continue;

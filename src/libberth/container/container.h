@@ -131,3 +131,23 @@ int berth_volume_prune(const char *store_root, char ***ret_removed, struct berth
 bool berth_volume_name_is_valid(const char *name);
 /* The volume as `volume inspect` prints it (new reference). */
 json_t *berth_volume_to_json(const struct berth_volume *v);
+
+/* Exec (exec.c): a new process in a running container, as `docker exec`. */
+struct berth_exec_options {
+	char **cmd;	     /* the command and its arguments */
+	char **env;	     /* K=V added to (or replacing in) the container's env */
+	const char *user;    /* USER[:GROUP], NULL for the container's */
+	const char *workdir; /* NULL for the container's */
+	bool tty, interactive, detach, privileged;
+};
+
+/*
+ * Runs o->cmd in the running container what (id, prefix or name), joined to
+ * its namespaces and cgroup with its capabilities, seccomp profile,
+ * no_new_privs and rlimits. Foreground: signals forwarded, ret->exit_code is
+ * the command's; detach: returns once it runs. ENOENT when there is no such
+ * container, EINVAL when it is not running; ret->exec_errno as for run.
+ */
+int berth_container_exec(const char *store_root, const char *what,
+			 const struct berth_exec_options *o, struct berth_run_result *ret,
+			 struct berth_error **err);

@@ -9,6 +9,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/strdist.h"
 
 #include "core/banned.h"
 
@@ -59,31 +60,6 @@ static const struct flag_def health_flags[] = {
 };
 static const struct flag_def no_flags[] = {{NULL, 0}};
 
-/* Levenshtein distance, for "did you mean". */
-static size_t distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	_cleanup_free_ size_t *row = berth_xcalloc(lb + 1, sizeof(size_t));
-
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t prev = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cur = row[j];
-			size_t best = prev + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = cur;
-		}
-	}
-	return row[lb];
-}
-
 /* BuildKit's suggest.Search: the closest option at distance < 3, or NULL. */
 static const char *suggest(const char *val, const char *const *options, size_t n,
 			   bool case_sensitive)
@@ -106,7 +82,7 @@ static const char *suggest(const char *val, const char *const *options, size_t n
 					*c = (char)(*c + 'a' - 'A');
 		if (!strcmp(v, o))
 			return NULL;
-		size_t d = distance(v, o);
+		size_t d = berth_strdist(v, o);
 		if (d < best) {
 			best = d;
 			match = options[i];

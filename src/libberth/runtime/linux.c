@@ -40,26 +40,20 @@
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/strv.h"
+#include "runtime/internal.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-enum report_kind {
-	REPORT_SETUP = 1,
-	REPORT_EXEC = 2
+enum {
+	REPORT_SETUP = BERTH_REPORT_SETUP,
+	REPORT_EXEC = BERTH_REPORT_EXEC
 };
 
-struct report {
-	int kind;
-	int code;
-	char msg[1024];
-};
+#define child_fail berth_runtime_child_fail
 
-/* Child side: sends a report and exits; never returns. */
-static _Noreturn void child_fail(int fd, int kind, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static _Noreturn void child_fail(int fd, int kind, int code, const char *fmt, ...)
+_Noreturn void berth_runtime_child_fail(int fd, int kind, int code, const char *fmt, ...)
 {
-	struct report rep = {.kind = kind, .code = code};
+	struct berth_runtime_report rep = {.kind = kind, .code = code};
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(rep.msg, sizeof(rep.msg), fmt, ap);
@@ -737,11 +731,11 @@ static _Noreturn void child_main(struct child_args *a)
 	exec_process(rfd, spec->args, env);
 }
 
-static int setup_stdio(const struct berth_runtime_config *cfg, int tty_slave)
+int berth_runtime_setup_stdio(const int stdio[3], int tty_slave)
 {
 	int fds[3];
 	for (int i = 0; i < 3; i++) {
-		int src = tty_slave >= 0 ? tty_slave : cfg->stdio[i];
+		int src = tty_slave >= 0 ? tty_slave : stdio[i];
 		if (src < 0) {
 			fds[i] = open("/dev/null", O_RDWR | O_CLOEXEC);
 		} else {
@@ -849,7 +843,7 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 		close(rep_r);
 		if (p.pty_master >= 0)
 			close(p.pty_master);
-		if (setup_stdio(cfg, slave) < 0)
+		if (berth_runtime_setup_stdio(cfg->stdio, slave) < 0)
 			child_fail(rep_w, REPORT_SETUP, errno, "set up stdio: %s", strerror(errno));
 		struct child_args a = {.cfg = cfg,
 				       .sync_fd = sync_r,
@@ -875,7 +869,7 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 		kill(pid, SIGKILL);
 		goto fail;
 	}
-	struct report rep;
+	struct berth_runtime_report rep;
 	ssize_t n;
 	do
 		n = read(rep_r, &rep, sizeof(rep));
@@ -956,9 +950,9 @@ static void forward_signal(int sig)
 }
 
 /* Copies between the caller's stdio and the pty until the process exits. */
-static void proxy_pty(const struct berth_runtime_config *cfg, struct berth_runtime_process *p)
+static void proxy_pty(const int stdio[3], struct berth_runtime_process *p)
 {
-	int in = cfg->stdio[0], out = cfg->stdio[1] >= 0 ? cfg->stdio[1] : STDOUT_FILENO;
+	int in = stdio[0], out = stdio[1] >= 0 ? stdio[1] : STDOUT_FILENO;
 	char buf[8192];
 	bool in_open = in >= 0;
 	for (;;) {
@@ -997,44 +991,67 @@ static void proxy_pty(const struct berth_runtime_config *cfg, struct berth_runti
 	}
 }
 
-int berth_runtime_run(const struct berth_runtime_config *cfg,
-		      struct berth_runtime_result *ret_result, struct berth_error **err)
+int berth_runtime_attach(const int stdio[3], struct berth_runtime_process *p,
+			 struct berth_runtime_result *ret_result, struct berth_error **err)
 {
-	struct berth_runtime_process p;
 	struct sigaction old[ELEMENTSOF(forwarded)];
 	struct termios saved_tio;
 	bool raw = false;
 	int r;
 
-	ret_result->exec_errno = 0;
-	ret_result->exit_code = 125;
-	r = berth_runtime_start(cfg, &p, ret_result, err);
-	if (r < 0)
-		return r;
-	fwd_pid = p.pid;
+	fwd_pid = p->pid;
 	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++) {
 		struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
 		sigemptyset(&sa.sa_mask);
 		sigaction(forwarded[i], &sa, &old[i]);
 	}
-	if (p.pty_master >= 0) {
-		if (cfg->stdio[0] >= 0 && tcgetattr(cfg->stdio[0], &saved_tio) == 0) {
+	if (p->pty_master >= 0) {
+		if (stdio[0] >= 0 && tcgetattr(stdio[0], &saved_tio) == 0) {
 			struct termios t = saved_tio;
 			cfmakeraw(&t);
-			raw = tcsetattr(cfg->stdio[0], TCSANOW, &t) == 0;
+			raw = tcsetattr(stdio[0], TCSANOW, &t) == 0;
 		}
-		proxy_pty(cfg, &p);
+		proxy_pty(stdio, p);
 	}
-	r = berth_runtime_wait(&p, err);
+	r = berth_runtime_wait(p, err);
 	if (raw)
-		tcsetattr(cfg->stdio[0], TCSANOW, &saved_tio);
+		tcsetattr(stdio[0], TCSANOW, &saved_tio);
 	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
 		sigaction(forwarded[i], &old[i], NULL);
 	fwd_pid = 0;
 	if (r >= 0)
 		ret_result->exit_code = r;
-	int r2 = berth_runtime_process_release(&p, r < 0 ? NULL : err);
+	int r2 = berth_runtime_process_release(p, r < 0 ? NULL : err);
 	if (r < 0)
 		return r;
 	return r2 < 0 ? r2 : 0;
+}
+
+int berth_runtime_run(const struct berth_runtime_config *cfg,
+		      struct berth_runtime_result *ret_result, struct berth_error **err)
+{
+	struct berth_runtime_process p;
+
+	ret_result->exec_errno = 0;
+	ret_result->exit_code = 125;
+	int r = berth_runtime_start(cfg, &p, ret_result, err);
+	if (r < 0)
+		return r;
+	return berth_runtime_attach(cfg->stdio, &p, ret_result, err);
+}
+
+int berth_runtime_set_rlimits(const struct berth_spec *spec, struct berth_error **err)
+{
+	return set_rlimits(spec, err);
+}
+
+int berth_runtime_drop_privileges(const struct berth_spec *spec, uid_t uid, gid_t gid,
+				  const gid_t *groups, size_t n_groups, struct berth_error **err)
+{
+	return drop_privileges(spec, uid, gid, groups, n_groups, err);
+}
+
+_Noreturn void berth_runtime_exec_process(int report_fd, char *const *args, char *const *env)
+{
+	exec_process(report_fd, args, env);
 }

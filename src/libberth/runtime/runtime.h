@@ -214,3 +214,36 @@ int berth_runtime_run(const struct berth_runtime_config *cfg,
 
 /* Docker's exit code of a wait status: the code, or 128+N for signal N. */
 int berth_runtime_exit_code(int wait_status);
+
+/*
+ * Exec (exec.c): a new process in a running container, as `docker exec`.
+ * The process joins the namespaces of the container's main process (through
+ * a pidfd: mount, PID, UTS, IPC, cgroup and network as spec->namespaces
+ * says) and its cgroups, and becomes a child in its PID namespace; the spec
+ * gives the process: args, env, cwd, username (resolved against the
+ * container's /etc/passwd and /etc/group; HOME set when env lacks it),
+ * terminal, capabilities, no_new_privileges, rlimits and seccomp. Mounts,
+ * root and limits of the spec are ignored: those of the container apply.
+ */
+struct berth_runtime_exec_config {
+	const struct berth_spec *spec;
+	pid_t pid;	/* the container's main process, in the caller's PID namespace */
+	const char *id; /* the container's cgroup name: a pid in no cgroup of it was reused */
+	int stdio[3];	/* ignored with a terminal; -1 is /dev/null */
+};
+
+/*
+ * Starts the process; ret is like berth_runtime_start()'s (its cgroup empty:
+ * the container's is not the exec's to remove). ESRCH when pid is gone or is
+ * not the container's any more; -ENOENT/-EACCES with
+ * ret_result->exec_errno set when the command cannot be executed.
+ */
+int berth_runtime_exec_start(const struct berth_runtime_exec_config *cfg,
+			     struct berth_runtime_process *ret,
+			     struct berth_runtime_result *ret_result, struct berth_error **err);
+/*
+ * Foreground exec: start, forward signals (and the pty), wait; or, with
+ * detach, return once the command runs (it is not waited for).
+ */
+int berth_runtime_exec(const struct berth_runtime_exec_config *cfg, bool detach,
+		       struct berth_runtime_result *ret_result, struct berth_error **err);
