@@ -587,3 +587,157 @@ no_leftovers() {
 	cmp "$STORE/index.json" "$BATS_TEST_TMPDIR/index.before"
 	no_leftovers
 }
+
+# The image's files, unpacked by umoci into $BATS_TEST_TMPDIR/u-<tag>/rootfs.
+unpack_image() {
+	local d=$BATS_TEST_TMPDIR/u-${1//[:\/]/-}
+	umoci unpack --image "$STORE:docker.io/library/$1" "$d" >/dev/null
+	echo "$d/rootfs"
+}
+
+@test "build: ADD extracts local tar archives by content (tar, gzip, bzip2, xz, zstd); COPY does not" {
+	make_base
+	local src=$BATS_TEST_TMPDIR/src
+	mkdir -p "$src/pkg/sub"
+	echo payload >"$src/pkg/sub/file.txt"
+	ln -s sub/file.txt "$src/pkg/link"
+	chown -R 1234:2345 "$src/pkg"
+	chmod 0750 "$src/pkg/sub"
+	tar -C "$src" -cf "$CTX/a.tar" pkg
+	tar -C "$src" -czf "$CTX/b.data" pkg # the name says nothing: content decides
+	tar -C "$src" -cjf "$CTX/c.tar.bz2" pkg
+	tar -C "$src" -cJf "$CTX/d.txz" pkg
+	tar -C "$src" --zstd -cf "$CTX/e.bin" pkg
+	echo 'not an archive' >"$CTX/notar.tar.gz"
+	cat >"$CTX/Dockerfile" <<-'EOF'
+		FROM busybox:fixture
+		ADD a.tar /x/plain/
+		ADD b.data /x/gz
+		ADD c.tar.bz2 /x/bz2/
+		ADD d.txz /x/xz/
+		ADD e.bin /x/zst/
+		ADD --chown=app b.data /x/owned/
+		ADD notar.tar.gz /x/file/
+		COPY a.tar /x/copied/
+	EOF
+	run berth build -t add:1 "$CTX"
+	[ "$status" -eq 0 ]
+	r=$(unpack_image add:1)
+	for f in plain gz bz2 xz zst; do
+		[ "$(cat "$r/x/$f/pkg/sub/file.txt")" = payload ]
+		[ "$(readlink "$r/x/$f/pkg/link")" = sub/file.txt ]
+		# the archive's ownership and modes are kept
+		[ "$(stat -c %u:%g "$r/x/$f/pkg/sub/file.txt")" = 1234:2345 ]
+		[ "$(stat -c %a "$r/x/$f/pkg/sub")" = 750 ]
+	done
+	# --chown applies to every extracted node and to the directory made for them
+	for p in x/owned x/owned/pkg x/owned/pkg/sub x/owned/pkg/sub/file.txt; do
+		[ "$(stat -c %u:%g "$r/$p")" = 1000:1000 ]
+	done
+	[ "$(stat -c %u:%g "$r/x/plain")" = 0:0 ]
+	# not an archive: copied as is; COPY never extracts
+	[ "$(cat "$r/x/file/notar.tar.gz")" = 'not an archive' ]
+	[ -f "$r/x/copied/a.tar" ] && cmp "$r/x/copied/a.tar" "$CTX/a.tar"
+	[ ! -e "$r/x/copied/pkg" ]
+	no_leftovers
+}
+
+@test "build: ADD of a hostile archive fails with file:line and leaves the store clean" {
+	make_base
+	python3 - "$CTX" <<-'PY'
+		import io, sys, tarfile
+		def mk(name, members):
+		    with tarfile.open(f"{sys.argv[1]}/{name}", "w:gz") as t:
+		        for m, data in members:
+		            if data is not None:
+		                m.size = len(data)
+		                t.addfile(m, io.BytesIO(data))
+		            else:
+		                t.addfile(m)
+		esc = tarfile.TarInfo("../../../escaped.txt")
+		mk("dotdot.tgz", [(esc, b"evil\n")])
+		ln = tarfile.TarInfo("etc"); ln.type = tarfile.SYMTYPE; ln.linkname = "/etc"
+		mk("symlink.tgz", [(ln, None), (tarfile.TarInfo("etc/evil"), b"evil\n")])
+		hl = tarfile.TarInfo("h"); hl.type = tarfile.LNKTYPE; hl.linkname = "/etc/passwd"
+		mk("hardlink.tgz", [(hl, None)])
+	PY
+	ls "$STORE/blobs/sha256" | sort >"$BATS_TEST_TMPDIR/before"
+	for a in dotdot symlink hardlink; do
+		printf 'FROM busybox:fixture\nADD %s.tgz /opt/\n' "$a" >"$CTX/Dockerfile"
+		run berth build -t bad:1 "$CTX"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"Dockerfile:2:"* ]]
+		[[ "$output" == *"ADD '$a.tgz': extract archive: entry '"* ]]
+		case $a in
+		dotdot) [[ "$output" == *"'..' component"* ]] ;;
+		symlink) [[ "$output" == *"goes through symlink 'etc'"* ]] ;;
+		hardlink) [[ "$output" == *"entry 'h'"* ]] ;;
+		esac
+		no_leftovers
+	done
+	ls "$STORE/blobs/sha256" | sort >"$BATS_TEST_TMPDIR/after"
+	diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+	[ ! -e /etc/evil ] && [ ! -e "$STORE/escaped.txt" ] && [ ! -e "$STORE/cache/escaped.txt" ]
+	run berth images
+	[[ "$output" != *bad* ]]
+}
+
+@test "build: COPY --chown creates missing parents owned by the user; existing ones keep theirs" {
+	make_base
+	echo f >"$CTX/f.txt"
+	cat >"$CTX/Dockerfile" <<-'EOF'
+		FROM busybox:fixture
+		COPY --chown=app f.txt /new/deep/dir/f.txt
+		RUN mkdir -p /srv/data && chown 1000:1000 /srv/data && chmod 700 /srv/data
+		COPY f.txt /srv/data/notes/f.txt
+		COPY --chown=1000:1000 f.txt /tmp/f.txt
+	EOF
+	run berth build -t parents:1 "$CTX"
+	[ "$status" -eq 0 ]
+	r=$(unpack_image parents:1)
+	for p in new new/deep new/deep/dir new/deep/dir/f.txt; do
+		[ "$(stat -c %u:%g "$r/$p")" = 1000:1000 ]
+	done
+	[ "$(stat -c %a "$r/new/deep")" = 755 ]
+	# without --chown a missing parent is root's; /srv/data stays app's, /tmp stays 1777
+	[ "$(stat -c %u:%g "$r/srv/data/notes")" = 0:0 ]
+	[ "$(stat -c %a:%u:%g "$r/srv/data")" = 700:1000:1000 ]
+	[ "$(stat -c %a:%u "$r/tmp")" = 1777:0 ]
+	[ "$(stat -c %u:%g "$r/tmp/f.txt")" = 1000:1000 ]
+}
+
+@test "build cache: entries keep their layers alive through rmi and image prune; builder prune drops them" {
+	make_base
+	echo v1 >"$CTX/f"
+	printf 'FROM busybox:fixture\nCOPY f /f\nRUN echo built >/built\n' >"$CTX/Dockerfile"
+	berth build -q -t gcroot:1 "$CTX" >/dev/null
+	mapfile -t layers < <(jq -r '.layers[].digest' "$STORE/blobs/sha256/$(jq -r \
+		'.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "docker.io/library/gcroot:1") | .digest' \
+		"$STORE/index.json" | cut -d: -f2)" | cut -d: -f2)
+	[ "${#layers[@]}" -ge 3 ]
+	berth rmi gcroot:1 >/dev/null
+	berth image prune >/dev/null
+	# the layers the cache names survive the collection
+	for l in "${layers[@]}"; do [ -f "$STORE/blobs/sha256/$l" ]; done
+	run berth build -t gcroot:1 "$CTX"
+	[ "$status" -eq 0 ]
+	grep -A1 'COPY f /f' <<<"$output" | grep -q CACHED
+	grep -A1 'RUN echo built' <<<"$output" | grep -q CACHED
+	# and the image made from cached layers is whole: it runs and umoci reads it
+	run berth run --rm gcroot:1 cat /built /f
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'built\nv1')" ]
+	[ "$(cat "$(unpack_image gcroot:1)/built")" = built ]
+	# rmi + builder prune: the entries and their roots go, then the layers
+	berth rmi gcroot:1 >/dev/null
+	run berth builder prune
+	[ "$status" -eq 0 ]
+	# one root per entry left (those of the base image's layers)
+	[ "$(ls "$STORE/cache/gc-roots" | grep -c '^build-')" -eq \
+		"$(ls "$STORE/cache/build" | grep -c 'json$')" ]
+	n=${#layers[@]}
+	[ ! -f "$STORE/blobs/sha256/${layers[n - 1]}" ]
+	run berth build -t gcroot:1 "$CTX"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *CACHED* ]]
+}

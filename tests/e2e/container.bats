@@ -111,3 +111,48 @@ teardown() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"no such container"* ]]
 }
+
+@test "Detached lifecycle: run -d, logs -f, exec, stop, start, restart policy on-failure:2 observed, rm" {
+	# the process runs until /tmp/fail exists in the container, then exits 5
+	id=$(berth run -d --name life --restart on-failure:2 bb sh -c 'trap "exit 3" TERM; echo started; while [ ! -e /tmp/fail ]; do echo tick; sleep 0.1; done; echo failing; exit 5')
+	[[ "$id" =~ ^[0-9a-f]{64}$ ]]
+	# logs -f follows the running process (still following when timeout stops it)
+	run timeout 1 "$BERTH" --root "$STORE" logs -f life
+	[ "$status" -eq 124 ]
+	[[ "$output" == *started* ]]
+	# exec joins it: its PID 1 is the main process, its hostname is the short id
+	run berth exec life sh -c 'cat /proc/1/cmdline | tr "\0" " "; echo; hostname'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "sh -c trap "* ]]
+	[ "${lines[1]}" = "${id:0:12}" ]
+	# stop: the stop signal's trap decides the exit code; a stop is never restarted
+	run berth stop -t 5 life
+	[ "$output" = life ]
+	run berth wait life
+	[ "$output" = 3 ]
+	run berth exec life true
+	[ "$status" -eq 1 ]
+	# start runs it again in the same container (the same rootfs)
+	run berth start life
+	[ "$status" -eq 0 ]
+	run berth exec life sh -c 'echo alive'
+	[ "$output" = alive ]
+	# a failure now: the policy restarts it twice (the file stays), then gives up with 5
+	berth exec life touch /tmp/fail
+	for _ in $(seq 100); do
+		run berth container inspect life
+		[[ "$output" == *'"RestartCount": 2'* && "$output" == *'"Running": false'* ]] && break
+		sleep 0.1
+	done
+	[[ "$output" == *'"RestartCount": 2'* ]]
+	run berth wait life
+	[ "$output" = 5 ]
+	run berth logs life
+	[ "$(grep -c started <<<"$output")" -eq 4 ]  # run, start, two restarts
+	[ "$(grep -c failing <<<"$output")" -eq 3 ]
+	run berth rm life
+	[ "$output" = life ]
+	[ ! -e "$STORE/containers/$id" ]
+	run berth ps -aq
+	[ -z "$output" ]
+}

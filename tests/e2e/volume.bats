@@ -84,14 +84,32 @@ setup() {
 	mkdir -p "$r"
 	tar -C "$r" -xf "$(busybox_tar)"
 	mkdir -p "$BATS_TEST_TMPDIR/outside"
-	# /escape in the image points at a host path: it is resolved inside the
-	# rootfs, where it does not exist, so the mount is refused (never made outside)
+	# /escape in the image points at a host path: as Docker does, it is
+	# resolved inside the rootfs (as if the rootfs were /), so the mount lands
+	# on <rootfs>$BATS_TEST_TMPDIR/outside/in, created there, never on the host's
 	ln -s "$BATS_TEST_TMPDIR/outside" "$r/escape"
 	mkdir -p "$BATS_TEST_TMPDIR/src"
 	echo data >"$BATS_TEST_TMPDIR/src/f"
-	run berth run --rm --rootfs "$r" -v "$BATS_TEST_TMPDIR/src:/escape/in" cat /escape/in/f
-	[ "$status" -eq 125 ]
-	[[ "$output" == *"mount '/escape/in'"* ]]
+	run berth run --rm --rootfs "$r" -v "$BATS_TEST_TMPDIR/src:/escape/in" \
+		sh -c "cat /escape/in/f; cat $BATS_TEST_TMPDIR/outside/in/f"
+	[ "$status" -eq 0 ]
+	[ "$output" = $'data\ndata' ]
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/outside")" ]
+	! findmnt -rn | grep -F "$BATS_TEST_TMPDIR/outside"
+	# the image's /data -> /etc: a named volume there is the container's /etc
+	# (pre-filled from the image's /etc), the host's /etc is untouched
+	ln -s /etc "$r/data"
+	run berth run --rm --rootfs "$r" -v confvol:/data sh -c 'echo x >/data/added; cat /etc/added; grep -c ^root: /data/passwd'
+	[ "$status" -eq 0 ]
+	[ "$output" = $'x\n1' ]
+	[ ! -e /etc/added ]
+	[ -e "$STORE/volumes/confvol/_data/added" ]
+	[ -e "$STORE/volumes/confvol/_data/passwd" ]
+	! findmnt -rn -T /etc | grep -F confvol
+	# --mount takes the same path
+	run berth run --rm --rootfs "$r" --mount "type=bind,src=$BATS_TEST_TMPDIR/src,dst=/data/sub" cat /etc/sub/f
+	[ "$status" -eq 0 ]
+	[ "$output" = data ]
 	# a relative link that stays inside is followed
 	ln -s tmp "$r/inside"
 	run berth run --rm --rootfs "$r" -v "$BATS_TEST_TMPDIR/src:/inside/in" cat /tmp/in/f

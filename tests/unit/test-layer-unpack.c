@@ -71,6 +71,10 @@ static void craft(struct ctx *c, const char *out, const struct spec *s, size_t n
 		archive_write_add_filter_gzip(a);
 	else if (filter == 2)
 		archive_write_add_filter_zstd(a);
+	else if (filter == 3)
+		archive_write_add_filter_bzip2(a);
+	else if (filter == 4)
+		archive_write_add_filter_xz(a);
 	int fd = openat(c->top_fd, out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	assert_int_equal(archive_write_open_fd(a, fd), ARCHIVE_OK);
 	for (size_t i = 0; i < n; i++) {
@@ -270,12 +274,107 @@ static void test_refusals(void **state)
 	berth_error_free(&err);
 }
 
+static int extract(struct ctx *c, const char *in, const char *dir,
+		   const struct berth_layer_extract_options *o, struct berth_error **err)
+{
+	_cleanup_close_ int fd = openat(c->top_fd, in, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	_cleanup_close_ int root = subdir(c, dir);
+	return berth_layer_extract(fd, root, o, err);
+}
+
+/* ADD's extraction: every compression by content, ownership, the refusals, no whiteouts. */
+static void test_extract(void **state)
+{
+	struct ctx *c = *state;
+	struct berth_error *err = NULL;
+	const struct spec s[] = {{'d', "top", NULL, 0750, 7},
+				 {'f', "top/a.txt", "alpha", 0640, 7},
+				 {'l', "top/link", "a.txt", 0777, 7},
+				 {'f', "deep/er/b.txt", "beta", 0644, 8}};
+	for (int filter = 0; filter <= 4; filter++) {
+		char name[32], dir[32];
+		snprintf(name, sizeof(name), "x%d.bin", filter); /* the name says nothing */
+		snprintf(dir, sizeof(dir), "e%d", filter);
+		craft(c, name, s, ELEMENTSOF(s), filter);
+		_cleanup_close_ int fd = openat(c->top_fd, name, O_RDONLY | O_CLOEXEC);
+		assert_int_equal(berth_layer_is_archive(fd, &err), 1);
+		assert_int_equal(lseek(fd, 0, SEEK_CUR), 0);
+		assert_ok(extract(c, name, dir, NULL, &err), err);
+		_cleanup_close_ int d = subdir(c, dir);
+		_cleanup_free_ char *data = NULL;
+		size_t len;
+		assert_ok(berth_read_file_at(d, "top/a.txt", 100, &data, &len, &err), err);
+		assert_string_equal(data, "alpha");
+		struct stat st;
+		assert_int_equal(fstatat(d, "top", &st, 0), 0);
+		assert_int_equal(st.st_mode & 07777, 0750);
+		assert_int_equal(fstatat(d, "top/a.txt", &st, AT_SYMLINK_NOFOLLOW), 0);
+		assert_int_equal(st.st_mode & 07777, 0640);
+		if (geteuid() == 0)
+			assert_int_equal(st.st_uid, 7);
+		assert_int_equal(st.st_mtim.tv_sec, 1600000000);
+		assert_int_equal(fstatat(d, "top/link", &st, AT_SYMLINK_NOFOLLOW), 0);
+		assert_true(S_ISLNK(st.st_mode));
+		assert_int_equal(fstatat(d, "deep/er/b.txt", &st, 0), 0);
+	}
+
+	/* --chown: every node, the implicit parents too */
+	if (geteuid() == 0) {
+		struct berth_layer_extract_options o = {.set_owner = true, .uid = 55, .gid = 66};
+		assert_ok(extract(c, "x1.bin", "own", &o, &err), err);
+		_cleanup_close_ int d = subdir(c, "own");
+		const char *paths[] = {"top",  "top/a.txt", "top/link",
+				       "deep", "deep/er",   "deep/er/b.txt"};
+		for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+			struct stat st;
+			assert_int_equal(fstatat(d, paths[i], &st, AT_SYMLINK_NOFOLLOW), 0);
+			assert_int_equal(st.st_uid, 55);
+			assert_int_equal(st.st_gid, 66);
+		}
+	}
+
+	/* not archives: plain bytes, gzip of a non-tar, an empty tar */
+	int fd = openat(c->top_fd, "plain", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	assert_int_equal(write(fd, "just some text that is not a tar header", 39), 39);
+	assert_int_equal(berth_layer_is_archive(fd, &err), 0);
+	close(fd);
+	craft(c, "empty.tar", NULL, 0, 0);
+	fd = openat(c->top_fd, "empty.tar", O_RDONLY | O_CLOEXEC);
+	assert_int_equal(berth_layer_is_archive(fd, &err), 0);
+	close(fd);
+
+	/* hostile: escapes are refused, whiteout names too */
+	const struct spec h1[] = {{'f', "../../etc/passwd", "evil", 0, 0}};
+	craft(c, "h1.tar", h1, ELEMENTSOF(h1), 1);
+	assert_int_equal(extract(c, "h1.tar", "h1", NULL, &err), -EXDEV);
+	assert_string_equal(err->msg, "extract archive: entry '../../etc/passwd': '..' component");
+	berth_error_free(&err);
+	const struct spec h2[] = {{'l', "x", "/etc", 0777, 0}, {'f', "x/passwd", "evil", 0, 0}};
+	craft(c, "h2.tar", h2, ELEMENTSOF(h2), 3);
+	assert_int_equal(extract(c, "h2.tar", "h2", NULL, &err), -EXDEV);
+	assert_string_equal(err->msg,
+			    "extract archive: entry 'x/passwd': goes through symlink 'x'");
+	berth_error_free(&err);
+	const struct spec h3[] = {{'f', "etc/.wh.passwd", "", 0, 0}};
+	craft(c, "h3.tar", h3, ELEMENTSOF(h3), 4);
+	assert_int_equal(extract(c, "h3.tar", "h3", NULL, &err), -EINVAL);
+	assert_string_equal(err->msg, "extract archive: entry 'etc/.wh.passwd': whiteout names "
+				      "are not allowed in an archive");
+	berth_error_free(&err);
+	const struct spec h4[] = {{'f', "/abs", "x", 0, 0}};
+	craft(c, "h4.tar", h4, ELEMENTSOF(h4), 0);
+	assert_int_equal(extract(c, "h4.tar", "h4", NULL, &err), -EXDEV);
+	berth_error_free(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whiteouts_and_parents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_extract, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -435,6 +435,9 @@ static int load_inputs(struct builder *b, struct berth_error **err)
 
 	if (!o->context || !*o->context)
 		return berth_error_set(err, EINVAL, "no build context given");
+	if (strcmp(o->context, "-") == 0 && o->dockerfile && strcmp(o->dockerfile, "-") == 0)
+		return berth_error_set(
+			err, EINVAL, "the context and the Dockerfile cannot both come from stdin");
 	if (strcmp(o->context, "-") == 0) {
 		r = berth_read_fd(o->stdin_fd, 1u << 31, &stdin_data, &stdin_len, err);
 		if (r < 0)
@@ -475,10 +478,6 @@ static int load_inputs(struct builder *b, struct berth_error **err)
 			return berth_error_syscall(err, errno, "open context '%s'", ctx_dir);
 	}
 	if (o->dockerfile && strcmp(o->dockerfile, "-") == 0 && !stdin_df) {
-		if (strcmp(o->context, "-") == 0)
-			return berth_error_set(err, EINVAL,
-					       "the context and the Dockerfile cannot both come "
-					       "from stdin");
 		r = berth_read_fd(o->stdin_fd, BERTH_DOCKERFILE_MAX_SIZE, &stdin_data, &stdin_len,
 				  err);
 		if (r < 0)

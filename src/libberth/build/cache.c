@@ -85,5 +85,9 @@ int bcache_put(struct bstore *s, const struct berth_digest *key, const struct bi
 		return berth_error_syscall(err, errno, "open 'cache/build' in the store");
 	data = berth_json_dump(j, &len);
 	snprintf(name, sizeof(name), "%s.json", berth_digest_hex(key, hex));
+	/* the root first: an entry is never on disk without its layers kept alive */
+	int r = bstore_cache_root_set(s, key, im, err);
+	if (r < 0)
+		return r;
 	return berth_write_file_atomic(wfd, name, data, len, 0600, err);
 }

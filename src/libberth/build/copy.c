@@ -16,8 +16,18 @@
 #include "dockerfile/shell.h"
 #include "layer/layer.h"
 
+/* A local archive ADD extracts: into tmp dir `dir`, then into the layer at dest. */
+struct add_archive {
+	char *dest; /* cleaned directory in the image, "" for the root */
+	int fd;	    /* the extracted tree */
+};
+
 struct copy_fill {
 	struct builder *b;
+	struct sstate *ss;
+	bool *extracted; /* per selection item: an archive, not copied as a file */
+	struct add_archive *archives;
+	size_t n_archives;
 	struct bctx *src;
 	struct bctx_selection *sel;
 	uid_t uid;
@@ -30,17 +40,121 @@ struct copy_fill {
 	char **heredoc_dests;
 };
 
+static void push_entry(struct berth_layer_entry **v, size_t *n, struct berth_layer_entry e)
+{
+	*v = berth_xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = e;
+}
+
+static bool has_dest(const struct berth_layer_entry *v, size_t n, const char *dest)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].dest, dest) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The directories above what the layer holds (and the directories archives
+ * are extracted into), as BuildKit makes them: one that exists in the image
+ * keeps its owner and mode; a missing one is created 0755 and owned by the
+ * --chown user (root without it). Below a non-directory (a symlink such as
+ * /var/run) nothing is added: the writer's plain parents are used there.
+ */
+static int add_dir_entries(struct copy_fill *f, struct berth_layer_entry **v, size_t *n,
+			   char ***keep, struct berth_error **err)
+{
+	_cleanup_strv_free_ char **dirs = NULL, **odd = NULL;
+	int view_fd = -EBADF, r;
+
+	for (size_t i = 0; i < *n; i++) {
+		const char *d = (*v)[i].dest;
+		for (const char *sl = strchr(d, '/'); sl; sl = strchr(sl + 1, '/')) {
+			_cleanup_free_ char *p = berth_xstrndup(d, (size_t)(sl - d));
+			if (!berth_strv_contains(dirs, p))
+				berth_strv_push(&dirs, p);
+		}
+	}
+	for (size_t i = 0; i < f->n_archives; i++) {
+		const char *d = f->archives[i].dest;
+		if (!*d)
+			continue; /* the image root */
+		for (const char *sl = strchr(d, '/'); sl; sl = strchr(sl + 1, '/')) {
+			_cleanup_free_ char *p = berth_xstrndup(d, (size_t)(sl - d));
+			if (!berth_strv_contains(dirs, p))
+				berth_strv_push(&dirs, p);
+		}
+		if (!berth_strv_contains(dirs, d))
+			berth_strv_push(&dirs, d);
+	}
+	berth_strv_sort(dirs);
+	if (dirs && f->ss->img.n_layers > 0) {
+		r = sstate_rootfs(f->ss, &view_fd, err);
+		if (r < 0)
+			return r;
+	}
+	BERTH_STRV_FOREACH(d, dirs)
+	{
+		bool under_odd = false;
+		BERTH_STRV_FOREACH(o, odd)
+		{
+			size_t l = strlen(*o);
+			under_odd |= strncmp(*d, *o, l) == 0 && (*d)[l] == '/';
+		}
+		if (under_odd || has_dest(*v, *n, *d))
+			continue;
+		struct berth_layer_entry e = {
+			.src_dir_fd = f->b->tmp_fd,
+			.src_path = "empty",
+			.dest = *d,
+			.uid = f->uid,
+			.gid = f->gid,
+			.set_owner = true,
+			.mode = 0755,
+			.set_mode = true,
+		};
+		if (view_fd >= 0) {
+			struct berth_error *e2 = NULL;
+			_cleanup_close_ int fd =
+				berth_open_in_root(view_fd, *d, O_PATH | O_NOFOLLOW, 0, &e2);
+			struct stat st;
+			if (fd >= 0 && fstat(fd, &st) == 0) {
+				if (!S_ISDIR(st.st_mode)) {
+					berth_strv_push(&odd, *d);
+					continue;
+				}
+				e.uid = st.st_uid;
+				e.gid = st.st_gid;
+				e.mode = st.st_mode & 07777;
+			} else if (fd < 0 && fd != -ENOENT) {
+				berth_strv_push(&odd, *d);
+				berth_error_free(&e2);
+				continue;
+			}
+			berth_error_free(&e2);
+		}
+		char *keepd = berth_xstrdup(*d);
+		berth_strv_consume(keep, keepd);
+		e.dest = keepd;
+		push_entry(v, n, e);
+	}
+	return 0;
+}
+
 static int fill_copy(void *ctx, struct berth_layer_writer *w, struct berth_error **err)
 {
 	struct copy_fill *f = ctx;
 	size_t n = f->sel ? f->sel->n_items : 0, nh = berth_strv_len(f->heredoc_files);
-	_cleanup_free_ struct berth_layer_entry *e = berth_xcalloc(n + nh + 1, sizeof(*e));
+	_cleanup_free_ struct berth_layer_entry *e = NULL;
+	_cleanup_strv_free_ char **keep = NULL;
 	size_t k = 0;
+	int r;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct bctx_copy_item *it = &f->sel->items[i];
-		struct berth_layer_entry *x = &e[k++];
-		*x = (struct berth_layer_entry){
+		if (f->extracted && f->extracted[i])
+			continue;
+		struct berth_layer_entry x = {
 			.dest = it->dest,
 			.uid = f->uid,
 			.gid = f->gid,
@@ -50,32 +164,126 @@ static int fill_copy(void *ctx, struct berth_layer_writer *w, struct berth_error
 		};
 		if (it->is_dir || !it->src) {
 			/* the directory entry alone: its contents are items of their own */
-			x->src_dir_fd = f->b->tmp_fd;
-			x->src_path = "empty";
+			x.src_dir_fd = f->b->tmp_fd;
+			x.src_path = "empty";
 			if (!f->set_mode) {
-				x->mode = it->src ? (it->src->mode & 07777) : 0755;
-				x->set_mode = true;
+				x.mode = it->src ? (it->src->mode & 07777) : 0755;
+				x.set_mode = true;
 			}
 		} else {
-			x->src_dir_fd = f->src->dir_fd;
-			x->src_path = it->src->path;
+			x.src_dir_fd = f->src->dir_fd;
+			x.src_path = it->src->path;
 			/* inside a copied directory a symlink stays a symlink */
-			x->nofollow = it->in_dir;
+			x.nofollow = it->in_dir;
 		}
+		push_entry(&e, &k, x);
 	}
 	for (size_t i = 0; i < nh; i++) {
-		e[k++] = (struct berth_layer_entry){
-			.src_dir_fd = f->heredoc_dir_fd,
-			.src_path = f->heredoc_files[i],
-			.dest = f->heredoc_dests[i],
-			.uid = f->uid,
-			.gid = f->gid,
-			.set_owner = true,
-			.mode = f->set_mode ? f->mode : 0644,
-			.set_mode = true,
-		};
+		push_entry(&e, &k,
+			   (struct berth_layer_entry){
+				   .src_dir_fd = f->heredoc_dir_fd,
+				   .src_path = f->heredoc_files[i],
+				   .dest = f->heredoc_dests[i],
+				   .uid = f->uid,
+				   .gid = f->gid,
+				   .set_owner = true,
+				   .mode = f->set_mode ? f->mode : 0644,
+				   .set_mode = true,
+			   });
 	}
-	return berth_layer_writer_add_entries(w, e, k, err);
+	r = add_dir_entries(f, &e, &k, &keep, err);
+	if (r < 0)
+		return r;
+	r = berth_layer_writer_add_entries(w, e, k, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < f->n_archives; i++) {
+		r = berth_layer_writer_add_tree(w, f->archives[i].fd, f->archives[i].dest, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * ADD of local archives: each source named by the instruction (not a file
+ * found inside a copied directory) whose content is a tar (compressed or
+ * not) is extracted into a directory of its own below the build's tmp dir,
+ * with the hostile-input rules of layer unpacking; --chown applies to what
+ * it holds (BuildKit since v0.23), otherwise the archive's ids are kept.
+ */
+static int extract_archives(struct copy_fill *f, const char *dest, struct berth_error **err)
+{
+	struct builder *b = f->b;
+	size_t n = f->sel->n_items;
+	_cleanup_free_ char *clean = NULL;
+	int r;
+
+	r = bctx_clean_path(dest, &clean, err);
+	if (r < 0)
+		return r;
+	f->extracted = berth_xcalloc(n ? n : 1, sizeof(bool));
+	for (size_t i = 0; i < n; i++) {
+		const struct bctx_copy_item *it = &f->sel->items[i];
+		if (it->is_dir || it->in_dir || !it->src ||
+		    !(S_ISREG(it->src->mode) || S_ISLNK(it->src->mode)))
+			continue;
+		_cleanup_close_ int fd =
+			berth_open_beneath(f->src->dir_fd, it->src->path, O_RDONLY, 0, err);
+		if (fd < 0)
+			return berth_error_prefix(err, "open '%s' in the build context",
+						  it->src->path);
+		struct stat st;
+		if (fstat(fd, &st) < 0)
+			return berth_error_syscall(err, errno, "stat '%s'", it->src->path);
+		if (!S_ISREG(st.st_mode))
+			continue;
+		r = berth_layer_is_archive(fd, err);
+		if (r < 0)
+			return berth_error_prefix(err, "read '%s'", it->src->path);
+		if (r == 0)
+			continue;
+		char name[64];
+		snprintf(name, sizeof(name), "add-%d-%zu", f->ss->step, i);
+		if (mkdirat(b->tmp_fd, name, 0755) < 0)
+			return berth_error_syscall(err, errno, "create '%s' in '%s'", name,
+						   b->tmp_path);
+		int dfd = openat(b->tmp_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0)
+			return berth_error_syscall(err, errno, "open '%s' in '%s'", name,
+						   b->tmp_path);
+		f->archives =
+			berth_xreallocarray(f->archives, f->n_archives + 1, sizeof(*f->archives));
+		f->archives[f->n_archives++] =
+			(struct add_archive){.dest = berth_xstrdup(clean), .fd = dfd};
+		f->extracted[i] = true;
+		struct berth_layer_extract_options o = {
+			.set_owner = f->owner, .uid = f->uid, .gid = f->gid};
+		r = berth_layer_extract(fd, dfd, &o, err);
+		if (r < 0)
+			return berth_error_prefix(err, "ADD '%s'", it->src->path);
+	}
+	return 0;
+}
+
+static void copy_fill_release(struct copy_fill *f)
+{
+	for (size_t i = 0; i < f->n_archives; i++) {
+		free(f->archives[i].dest);
+		close(f->archives[i].fd);
+	}
+	free(f->archives);
+	free(f->extracted);
+	if (f->n_archives) {
+		/* the extracted trees are not needed once the layer is written */
+		_cleanup_close_ int tfd =
+			openat(f->b->tmp_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		for (size_t i = 0; tfd >= 0 && i < f->sel->n_items; i++) {
+			char name[64];
+			snprintf(name, sizeof(name), "add-%d-%zu", f->ss->step, i);
+			(void)berth_rm_rf_at(tfd, name, NULL);
+		}
+	}
 }
 
 /* A path in the image: relative ones are below WORKDIR. Keeps a trailing '/'. */
@@ -225,7 +433,7 @@ int exec_copy(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 	struct from_src from = {.view_fd = -EBADF};
 	_cleanup_(bctx_freep) struct bctx *fctx = NULL;
 	struct bctx *src_ctx = b->ctx;
-	struct copy_fill f = {.b = b, .heredoc_dir_fd = -EBADF};
+	struct copy_fill f = {.b = b, .ss = ss, .heredoc_dir_fd = -EBADF};
 	struct berth_buf text = BERTH_BUF_INIT;
 	struct berth_digest sd;
 	bool parents = false;
@@ -384,6 +592,14 @@ int exec_copy(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 			r = builder_error_at(b, ins, err);
 			goto out;
 		}
+		f.owner = true;
+	}
+	if (add && srcs) {
+		r = extract_archives(&f, dest, err);
+		if (r < 0) {
+			r = builder_error_at(b, ins, err);
+			goto out;
+		}
 	}
 	r = builder_empty_dir(b, err);
 	if (r < 0)
@@ -397,6 +613,7 @@ int exec_copy(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 	sstate_history(ss, text.buf, false);
 	r = step_end(ss, err);
 out:
+	copy_fill_release(&f);
 	if (f.heredoc_dir_fd >= 0) {
 		BERTH_STRV_FOREACH(n, f.heredoc_files)
 		(void)unlinkat(f.heredoc_dir_fd, *n, 0);

@@ -329,6 +329,34 @@ int bstore_gc(struct bstore *s, const struct berth_digest *keep, size_t n_keep, 
 	return 0;
 }
 
+/* The gc root owner of a cache entry: "build-" and the key's first 58 hex digits. */
+static void cache_root_owner(const struct berth_digest *key, char owner[65])
+{
+	char hex[65];
+	snprintf(owner, 65, "build-%.58s", berth_digest_hex(key, hex));
+}
+
+int bstore_cache_root_set(struct bstore *s, const struct berth_digest *key, const struct bimage *im,
+			  struct berth_error **err)
+{
+	char owner[65];
+	_cleanup_free_ struct berth_store_ref *roots =
+		berth_xcalloc(im->n_layers ? im->n_layers : 1, sizeof(*roots));
+	for (size_t i = 0; i < im->n_layers; i++)
+		roots[i] = (struct berth_store_ref){.media_type = im->layers[i].media_type,
+						    .digest = im->layers[i].digest};
+	cache_root_owner(key, owner);
+	return berth_store_gc_root_set(s->s, owner, roots, im->n_layers, err);
+}
+
+int bstore_cache_root_remove(struct bstore *s, const struct berth_digest *key,
+			     struct berth_error **err)
+{
+	char owner[65];
+	cache_root_owner(key, owner);
+	return berth_store_gc_root_remove(s->s, owner, err);
+}
+
 int bstore_image_layers(struct bstore *s, struct berth_digest **ret, size_t *ret_n,
 			struct berth_error **err)
 {

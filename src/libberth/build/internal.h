@@ -74,6 +74,16 @@ int bstore_commit_image(struct bstore *s, const struct bimage *im, char *const *
 int bstore_gc(struct bstore *s, const struct berth_digest *keep, size_t n_keep, uint64_t *ret_freed,
 	      struct berth_error **err);
 
+/*
+ * Build cache entries are gc roots (cache/gc-roots/build-<key>): `rmi` and
+ * `image prune` keep the layers a cache entry names; `builder prune` drops
+ * the root with the entry.
+ */
+int bstore_cache_root_set(struct bstore *s, const struct berth_digest *key, const struct bimage *im,
+			  struct berth_error **err);
+int bstore_cache_root_remove(struct bstore *s, const struct berth_digest *key,
+			     struct berth_error **err);
+
 /* The cache (cache.c): entries under cache/build/ of the store. */
 int bcache_get(struct bstore *s, const struct berth_digest *key, struct bimage *ret,
 	       struct berth_error **err); /* 1 hit, 0 miss */

@@ -135,8 +135,15 @@ int berth_builder_prune(const char *store_root, bool all, uint64_t keep_storage,
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (es[i].removed) {
+			struct berth_digest key;
+			_cleanup_free_ char *ds = berth_xasprintf("sha256:%.64s", es[i].name);
 			if (unlinkat(rfd, es[i].name, 0) == 0)
 				removed++;
+			if (berth_digest_parse(ds, &key, NULL) >= 0) {
+				r = bstore_cache_root_remove(s, &key, err);
+				if (r < 0)
+					goto out;
+			}
 			continue;
 		}
 		for (size_t k = 0; k < es[i].im.n_layers; k++) {

@@ -167,6 +167,34 @@ int berth_layer_unpack(int fd, int root_fd, unsigned flags,
 		       const struct berth_digest *expect_diff_id,
 		       struct berth_layer_unpack_stats *ret, struct berth_error **err);
 
+/*
+ * Archives as ADD sees them: a tar, uncompressed or gzip, bzip2, xz or zstd
+ * compressed, recognised by content (a first tar header), never by name.
+ * berth_layer_is_archive reads fd from its start and seeks it back to 0;
+ * returns 1 for an archive, 0 otherwise (an empty tar is not one, as
+ * Docker), -errno when fd cannot be read.
+ */
+int berth_layer_is_archive(int fd, struct berth_error **err);
+
+struct berth_layer_extract_options {
+	unsigned flags; /* enum berth_layer_unpack_flags */
+	/* When set, every extracted node (and every directory made for one) gets these ids. */
+	bool set_owner;
+	uid_t uid;
+	gid_t gid;
+};
+
+/*
+ * Extracts the archive read from fd into the directory dir_fd (empty, or
+ * holding nothing the archive names): the hostile-input rules of
+ * berth_layer_unpack (no "..", absolute names, writes through symlinks,
+ * hard links outside, duplicates) without whiteout semantics: a ".wh."
+ * name is refused (EINVAL). Ownership is the archive's unless o->set_owner.
+ * On failure dir_fd holds a partial tree the caller removes.
+ */
+int berth_layer_extract(int fd, int dir_fd, const struct berth_layer_extract_options *o,
+			struct berth_error **err);
+
 /* OCI chain id: parent NULL gives diff_id, else sha256("<parent> <diff_id>"). */
 void berth_layer_chain_id(const struct berth_digest *parent, const struct berth_digest *diff_id,
 			  struct berth_digest *ret);

@@ -63,12 +63,27 @@ struct unpacker {
 	size_t n_dirs;
 	char *parent_path; /* the parent of the last entry, and its fd */
 	int parent_fd;
+	/* berth_layer_extract: raw reads (libarchive decompresses), ids forced, no whiteouts */
+	int in_fd;
+	bool extract;
+	bool set_owner;
+	uid_t uid;
+	gid_t gid;
 };
 
 static la_ssize_t on_read(struct archive *a, void *ctx, const void **buf)
 {
 	struct unpacker *u = ctx;
-	ssize_t n = layer_decompressor_read(u->dec, u->inbuf, IN_CHUNK, &u->cb_err);
+	ssize_t n;
+	if (u->dec) {
+		n = layer_decompressor_read(u->dec, u->inbuf, IN_CHUNK, &u->cb_err);
+	} else {
+		do
+			n = read(u->in_fd, u->inbuf, IN_CHUNK);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			n = berth_error_syscall(&u->cb_err, errno, "read archive");
+	}
 	if (n < 0) {
 		archive_set_error(a, (int)-n, "%s", berth_error_msg(u->cb_err));
 		return -1;
@@ -160,6 +175,13 @@ static int walk_dir(struct unpacker *u, const char *path, bool create, const cha
 							   entry, sofar);
 			berth_strv_push(&u->implicit_dirs, sofar);
 			fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+			if (fd >= 0 && u->set_owner &&
+			    fchownat(fd, "", u->uid, u->gid, AT_EMPTY_PATH) < 0) {
+				int saved = errno;
+				close(fd);
+				return berth_error_syscall(err, saved, "entry '%s': chown '%s'",
+							   entry, sofar);
+			}
 		}
 		if (fd < 0) {
 			int saved = errno;
@@ -265,12 +287,21 @@ static int apply_xattrs(struct archive_entry *e, int fd, const char *raw, struct
 }
 
 /* Owner, then mode (chown clears setuid, so the mode comes second), on a real or O_PATH fd. */
+static uid_t entry_uid(struct unpacker *u, struct archive_entry *e)
+{
+	return u->set_owner ? u->uid : (uid_t)archive_entry_uid(e);
+}
+
+static gid_t entry_gid(struct unpacker *u, struct archive_entry *e)
+{
+	return u->set_owner ? u->gid : (gid_t)archive_entry_gid(e);
+}
+
 static int apply_owner_mode(struct unpacker *u, struct archive_entry *e, int fd, bool opath,
 			    const char *raw, struct berth_error **err)
 {
 	if (!(u->flags & BERTH_LAYER_UNPACK_NO_CHOWN) &&
-	    fchownat(fd, "", (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
-		     AT_EMPTY_PATH) < 0)
+	    fchownat(fd, "", entry_uid(u, e), entry_gid(u, e), AT_EMPTY_PATH) < 0)
 		return berth_error_syscall(err, errno, "entry '%s': chown", raw);
 	mode_t mode = archive_entry_perm(e) & 07777;
 	if (opath) {
@@ -489,8 +520,15 @@ static int unpack_entry(struct unpacker *u, struct archive_entry *e, struct bert
 	if (pfd < 0)
 		return pfd;
 
-	if (strncmp(base, WHITEOUT, strlen(WHITEOUT)) == 0)
+	if (strncmp(base, WHITEOUT, strlen(WHITEOUT)) == 0) {
+		/* an archive is not a layer: a whiteout name would delete below it */
+		if (u->extract)
+			return berth_error_set(err, EINVAL,
+					       "entry '%s': whiteout names are not allowed in an "
+					       "archive",
+					       raw);
 		return unpack_whiteout(u, pfd, name, base, raw, err);
+	}
 	if (hardlink)
 		return unpack_hardlink(u, pfd, base, raw, hardlink, err);
 
@@ -552,8 +590,7 @@ static int unpack_entry(struct unpacker *u, struct archive_entry *e, struct bert
 			return berth_error_syscall(err, errno, "entry '%s': symlink", raw);
 		}
 		if (!(u->flags & BERTH_LAYER_UNPACK_NO_CHOWN) &&
-		    fchownat(pfd, base, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e),
-			     AT_SYMLINK_NOFOLLOW) < 0)
+		    fchownat(pfd, base, entry_uid(u, e), entry_gid(u, e), AT_SYMLINK_NOFOLLOW) < 0)
 			return berth_error_syscall(err, errno, "entry '%s': chown", raw);
 		r = apply_xattrs(e, -EBADF, raw, err);
 		if (r < 0)
@@ -695,5 +732,95 @@ int berth_layer_unpack(int fd, int root_fd, unsigned flags,
 	}
 	if (ret)
 		*ret = stats;
+	return 0;
+}
+
+/* A libarchive reader of fd for the archives ADD extracts: tar, compressed or not. */
+static struct archive *archive_reader_new(void)
+{
+	struct archive *a = archive_read_new();
+	if (!a)
+		berth_oom();
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_bzip2(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_format_tar(a);
+	return a;
+}
+
+int berth_layer_is_archive(int fd, struct berth_error **err)
+{
+	_cleanup_(unpacker_release) struct unpacker u = {
+		.parent_fd = -EBADF,
+		.in_fd = fd,
+	};
+	struct archive_entry *e;
+	int r;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return berth_error_syscall(err, errno, "seek archive");
+	u.inbuf = berth_xmalloc(IN_CHUNK);
+	u.hash = berth_sha256_new();
+	u.a = archive_reader_new();
+	/* as Docker: an archive is what yields a first tar header, whatever its name */
+	r = archive_read_open(u.a, &u, NULL, on_read, NULL) == ARCHIVE_OK;
+	if (r) {
+		int h = archive_read_next_header(u.a, &e);
+		r = h == ARCHIVE_OK || h == ARCHIVE_WARN;
+	}
+	if (u.cb_err) {
+		berth_error_free(err);
+		*err = TAKE_PTR(u.cb_err);
+		return -berth_error_code(*err);
+	}
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return berth_error_syscall(err, errno, "seek archive");
+	return r ? 1 : 0;
+}
+
+int berth_layer_extract(int fd, int dir_fd, const struct berth_layer_extract_options *o,
+			struct berth_error **err)
+{
+	_cleanup_(unpacker_release) struct unpacker u = {
+		.root_fd = dir_fd,
+		.flags = o ? o->flags : 0,
+		.parent_fd = -EBADF,
+		.in_fd = fd,
+		.extract = true,
+		.set_owner = o && o->set_owner,
+		.uid = o ? o->uid : 0,
+		.gid = o ? o->gid : 0,
+	};
+	_cleanup_free_ char *last = NULL;
+	int r;
+
+	if (geteuid() != 0)
+		u.flags |= BERTH_LAYER_UNPACK_NO_DEVICES;
+	u.hash = berth_sha256_new();
+	u.inbuf = berth_xmalloc(IN_CHUNK);
+	u.a = archive_reader_new();
+	if (archive_read_open(u.a, &u, NULL, on_read, NULL) != ARCHIVE_OK) {
+		archive_read_fail(&u, err, NULL);
+		return berth_error_prefix(err, "extract archive");
+	}
+	for (;;) {
+		struct archive_entry *e;
+		r = archive_read_next_header(u.a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN) {
+			archive_read_fail(&u, err, last);
+			return berth_error_prefix(err, "extract archive");
+		}
+		r = unpack_entry(&u, e, err);
+		if (r < 0)
+			return berth_error_prefix(err, "extract archive");
+		free(last);
+		last = berth_xstrdup(archive_entry_pathname(e) ? archive_entry_pathname(e) : "");
+	}
+	r = apply_dir_times(&u, err);
+	if (r < 0)
+		return berth_error_prefix(err, "extract archive");
 	return 0;
 }

@@ -37,6 +37,7 @@
 
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/chase.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/strv.h"
@@ -258,6 +259,15 @@ static int open_target(int root_fd, const char *dest, bool is_dir, struct berth_
 	int fd = berth_open_in_root(root_fd, dest, O_PATH, 0, NULL);
 	if (fd >= 0)
 		return fd;
+	/*
+	 * Missing: create it where the image's symlinks lead, resolved in the
+	 * root as Docker does (/data -> /etc puts the mount on <rootfs>/etc).
+	 */
+	_cleanup_free_ char *resolved = NULL;
+	int r = berth_chase_in_root(root_fd, dest, &resolved, err);
+	if (r < 0)
+		return r;
+	dest = resolved;
 	if (is_dir)
 		return berth_mkdirs_in_root(root_fd, dest, 0755, err);
 	_cleanup_free_ char *parent = berth_xstrdup(dest);
