@@ -14,6 +14,7 @@
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/strv.h"
+#include "image/image.h"
 #include "registry/registry.h"
 #include "store/store.h"
 
@@ -90,7 +91,7 @@ static const char pull_usage[] =
 	"      --platform OS/ARCH[/VARIANT]  pick this platform from a multi-arch image\n"
 	"                                    (default: the host's)\n"
 	"      --insecure-registry HOST      allow plain HTTP to HOST (repeatable)\n"
-	"      --parallel N                  concurrent layer downloads (default 3)\n"
+	"      --parallel N                  concurrent layer downloads (default 4)\n"
 	"      --progress MODE               auto, tty, plain or quiet\n"
 	"  -q, --quiet                       print only the image reference\n";
 
@@ -136,12 +137,17 @@ int cmd_pull(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	berth_progress_free(p);
 	if (r < 0)
 		return r;
-	struct berth_registry_ref ref;
-	if (berth_registry_ref_parse(argv[optind], &ref, NULL) < 0)
+	struct berth_image_ref ref;
+	if (berth_image_ref_parse(argv[optind], &ref, NULL) < 0)
 		return 0;
-	_cleanup_free_ char *name = berth_registry_ref_string(&ref);
-	berth_registry_ref_release(&ref);
+	/* Docker's last line: the full name, with the tag and the digest asked for */
 	char hex[BERTH_DIGEST_STRLEN + 1];
+	_cleanup_free_ char *repo = berth_image_ref_repository(&ref);
+	_cleanup_free_ char *name =
+		berth_xasprintf("%s%s%s%s%s", repo, ref.tag ? ":" : "", ref.tag ? ref.tag : "",
+				ref.has_digest ? "@" : "",
+				ref.has_digest ? berth_digest_fmt(&ref.digest, hex) : "");
+	berth_image_ref_release(&ref);
 	if (!f.quiet)
 		printf("Digest: %s\n", berth_digest_fmt(&d, hex));
 	printf("%s\n", name);
@@ -153,7 +159,7 @@ static const char push_usage[] =
 	"Upload an image to a registry (to NEWREF when given)\n\n"
 	"Options:\n"
 	"      --insecure-registry HOST  allow plain HTTP to HOST (repeatable)\n"
-	"      --parallel N              concurrent layer uploads (default 3)\n"
+	"      --parallel N              concurrent layer uploads (default 4)\n"
 	"      --progress MODE           auto, tty, plain or quiet\n"
 	"  -q, --quiet                   print only the pushed digest\n";
 
@@ -202,11 +208,11 @@ int cmd_push(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		printf("%s\n", hex);
 		return 0;
 	}
-	struct berth_registry_ref ref;
-	if (berth_registry_ref_parse(dest ? dest : src, &ref, NULL) < 0)
+	struct berth_image_ref ref;
+	if (berth_image_ref_parse(dest ? dest : src, &ref, NULL) < 0)
 		return 0;
 	printf("%s: digest: %s\n", ref.tag ? ref.tag : "latest", hex);
-	berth_registry_ref_release(&ref);
+	berth_image_ref_release(&ref);
 	return 0;
 }
 

@@ -222,6 +222,39 @@ remote_digest() {
 	grep -q "repository:team/app:pull,push repository:test/app:pull" "$REG_DIR/tokens.log"
 }
 
+@test "an identity token is exchanged with the OAuth2 refresh_token grant" {
+	idtok=idt-$RANDOM-$RANDOM-secret
+	echo "$idtok:$REG_USER" >"$BATS_TEST_TMPDIR/refresh"
+	registry_start "$BATS_TEST_TMPDIR/reg" token --refresh-tokens "$BATS_TEST_TMPDIR/refresh"
+	REG_AUTH=1
+	want=$($MKIMAGE --out "$OCI" --tag app --layers 2)
+	skopeo_push "$OCI" app "$REG/test/app:1"
+	# Docker's config with only an identity token for this registry
+	mkdir -p "$DOCKER_CONFIG"
+	jq -n --arg r "$REG" --arg t "$idtok" '{auths: {($r): {identitytoken: $t}}}' \
+		>"$DOCKER_CONFIG/config.json"
+	: >"$REG_DIR/tokens.log"
+	run berth --debug pull "$REG/test/app:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"$idtok"* ]]
+	[ "$(store_digest "$REG/test/app:1")" = "$want" ]
+	# the token came from the OAuth2 POST, for the identity token's user
+	grep -q "oauth $REG_USER repository:test/app:pull" "$REG_DIR/tokens.log"
+	run grep -c -v oauth "$REG_DIR/tokens.log"
+	[ "$output" = 0 ]
+	# push with it: the pull,push scope goes through the same exchange
+	run berth push "$REG/test/app:1" "$REG/team/app:2"
+	[ "$status" -eq 0 ]
+	[ "$(remote_digest "$REG/team/app:2")" = "$want" ]
+	grep -q "oauth $REG_USER repository:team/app:pull,push" "$REG_DIR/tokens.log"
+	# a revoked identity token: a clear error, exit 1
+	jq -n --arg r "$REG" '{auths: {($r): {identitytoken: "revoked"}}}' >"$DOCKER_CONFIG/config.json"
+	rm -rf "$STORE"
+	run berth pull "$REG/test/app:1"
+	assert_one_error_line "the identity token was refused"
+	[ "$status" -eq 1 ]
+}
+
 @test "an expired token is refreshed transparently" {
 	# tokens the registry refuses 3 s after issue, while the client is told 300 s
 	registry_start "$BATS_TEST_TMPDIR/reg" token --ttl 3 --report-ttl 300

@@ -3,7 +3,10 @@
 """A small bearer-token server for the registry's `auth: token` mode.
 
 GET /token?service=S&scope=repository:NAME:ACTIONS... with HTTP basic auth
-checked against --users (lines "user:password"). Tokens are JWTs signed
+checked against --users (lines "user:password"). POST /token is the OAuth2
+form (grant_type=refresh_token, refresh_token, service, scope space-separated)
+checked against --refresh-tokens (lines "token:user"); each POST is logged
+with "oauth" as its first word after the time. Tokens are JWTs signed
 RS256 with `openssl dgst` and carry the signing certificate in x5c; the
 registry trusts it through `rootcertbundle`. Anonymous requests get a token
 without access. Each issued token is logged (one line) to --log.
@@ -41,6 +44,7 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--ttl", type=int, default=300)
     ap.add_argument("--report-ttl", type=int, default=None)
+    ap.add_argument("--refresh-tokens", default=None)
     a = ap.parse_args()
 
     users = {}
@@ -50,6 +54,14 @@ def main():
             if ":" in line:
                 u, p = line.split(":", 1)
                 users[u] = p
+    refresh = {}
+    if a.refresh_tokens:
+        with open(a.refresh_tokens) as f:
+            for line in f:
+                line = line.rstrip("\n")
+                if ":" in line:
+                    t, u = line.split(":", 1)
+                    refresh[t] = u
     pem = open(a.cert).read()
     der_b64 = "".join(l for l in pem.splitlines() if l and not l.startswith("-----"))
     lock = threading.Lock()
@@ -95,9 +107,36 @@ def main():
                 if users.get(user) != pw:
                     return self.deny()
                 subject = user
+            self.issue(subject, q.get("service", [""])[0], q.get("scope", []), "")
+
+        def do_POST(self):
+            u = urllib.parse.urlparse(self.path)
+            n = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(n).decode()
+            if u.path != "/token":
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if self.headers.get("Authorization"):
+                return self.deny()  # the refresh token is the credential
+            f = urllib.parse.parse_qs(body)
+            if f.get("grant_type", [""])[0] != "refresh_token" or \
+                    not f.get("client_id", [""])[0]:
+                self.send_response(400)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            subject = refresh.get(f.get("refresh_token", [""])[0])
+            if not subject:
+                return self.deny()
+            scopes = f.get("scope", [""])[0].split(" ")
+            self.issue(subject, f.get("service", [""])[0], scopes, "oauth ")
+
+        def issue(self, subject, service, scopes, tag):
             access = []
             if subject:
-                for scope in q.get("scope", []):
+                for scope in scopes:
                     for one in scope.split(" "):
                         parts = one.split(":")
                         if len(parts) >= 3 and parts[0] == "repository":
@@ -107,7 +146,7 @@ def main():
             claims = {
                 "iss": a.issuer,
                 "sub": subject,
-                "aud": q.get("service", [""])[0],
+                "aud": service,
                 "exp": now + a.ttl - LEEWAY,
                 "nbf": now - 10,
                 "iat": now,
@@ -121,7 +160,7 @@ def main():
                                                           time.gmtime(now))}).encode()
             with lock:
                 with open(a.log, "a") as f:
-                    f.write("%d %s %s\n" % (now, subject or "-", " ".join(q.get("scope", []))))
+                    f.write("%d %s%s %s\n" % (now, tag, subject or "-", " ".join(scopes)))
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))

@@ -7,6 +7,7 @@
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
+#include "core/strv.h"
 #include "registry/internal.h"
 #include "store/store.h"
 #include "registry-fake.h"
@@ -19,6 +20,7 @@ struct img {
 	char layer_d[BERTH_DIGEST_STRLEN + 1], config_d[BERTH_DIGEST_STRLEN + 1],
 		manifest_d[BERTH_DIGEST_STRLEN + 1];
 	bool corrupt;
+	int port;
 };
 
 static void handler(void *ctx, const struct fake_req *req, struct fake_reply *rep)
@@ -27,6 +29,35 @@ static void handler(void *ctx, const struct fake_req *req, struct fake_reply *re
 	static __thread char copy[5000];
 	if (strcmp(req->path, "/v2/") == 0)
 		return;
+	/* tags in three pages: a relative Link, then an absolute one on this host */
+	if (strncmp(req->path, "/v2/a/b/tags/list", 17) == 0) {
+		static __thread char body[256];
+		if (!strstr(req->path, "last=")) {
+			snprintf(rep->headers, sizeof(rep->headers),
+				 "Link: </v2/a/b/tags/list?last=t2&n=2>; rel=\"next\"\r\n");
+			snprintf(body, sizeof(body), "{\"name\":\"a/b\",\"tags\":[\"t1\",\"t2\"]}");
+		} else if (strstr(req->path, "last=t2")) {
+			snprintf(rep->headers, sizeof(rep->headers),
+				 "Link: <http://127.0.0.1:%d/v2/a/b/tags/list?last=t4&n=2>; "
+				 "rel=\"next\"\r\n",
+				 m->port);
+			snprintf(body, sizeof(body), "{\"name\":\"a/b\",\"tags\":[\"t3\",\"t4\"]}");
+		} else {
+			snprintf(body, sizeof(body), "{\"name\":\"a/b\",\"tags\":[\"t5\"]}");
+		}
+		rep->body = body;
+		rep->body_len = strlen(body);
+		return;
+	}
+	/* a registry linking its next page to another host */
+	if (strncmp(req->path, "/v2/a/evil/tags/list", 20) == 0) {
+		snprintf(rep->headers, sizeof(rep->headers),
+			 "Link: <http://other.example/v2/a/evil/tags/list?last=x>; "
+			 "rel=\"next\"\r\n");
+		rep->body = "{\"tags\":[\"x\"]}";
+		rep->body_len = strlen(rep->body);
+		return;
+	}
 	if (strstr(req->path, "/manifests/")) {
 		snprintf(rep->headers, sizeof(rep->headers),
 			 "Content-Type: " MEDIA_OCI_MANIFEST "\r\nDocker-Content-Digest: %s\r\n",
@@ -79,6 +110,7 @@ static int setup(void **state)
 	berth_digest_of(m.manifest, strlen(m.manifest), &d);
 	berth_digest_fmt(&d, m.manifest_d);
 	fake_start(&f, handler, &m);
+	m.port = f.port;
 	setenv("HOME", tmpdir, 1);
 	struct berth_registry_settings s = {.retries = 2};
 	berth_registry_configure(&s);
@@ -128,10 +160,30 @@ static void test_pull_corrupt_then_good(void **state)
 	berth_registry_image_free(img);
 }
 
+/* Tag lists follow Link rel="next" pages, on the registry's own host only. */
+static void test_list_tags_pages(void **state)
+{
+	_cleanup_error_ struct berth_error *err = NULL;
+	_cleanup_free_ char *ref = berth_xasprintf("127.0.0.1:%d/a/b", f.port);
+	_cleanup_strv_free_ char **tags = NULL;
+	assert_ok(berth_registry_list_tags(ref, &tags, &err), err);
+	assert_int_equal(berth_strv_len(tags), 5);
+	assert_string_equal(tags[0], "t1");
+	assert_string_equal(tags[2], "t3");
+	assert_string_equal(tags[4], "t5");
+
+	_cleanup_free_ char *evil = berth_xasprintf("127.0.0.1:%d/a/evil", f.port);
+	_cleanup_strv_free_ char **none = NULL;
+	assert_int_equal(berth_registry_list_tags(evil, &none, &err), -EBADMSG);
+	assert_non_null(strstr(err->msg, "links to another host"));
+	assert_null(none);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pull_corrupt_then_good),
+		cmocka_unit_test(test_list_tags_pages),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -139,6 +139,60 @@ static void test_blob_writer_mismatch(void **state)
 	assert_int_equal(count_files(f, "tmp"), 0);
 }
 
+/* A batch publishes nothing before its commit, and a mismatch or a freed batch leaves nothing. */
+static void test_blob_batch(void **state)
+{
+	struct fixture *f = *state;
+	struct berth_error *err = NULL;
+	struct berth_blob_batch *b = berth_blob_batch_new(f->s);
+	struct berth_blob_writer *w = NULL;
+	struct berth_digest one, two, wrong, got;
+	berth_digest_of("one", 3, &one);
+	berth_digest_of("two", 3, &two);
+	berth_digest_of("other", 5, &wrong);
+
+	assert_ok(berth_store_blob_begin(f->s, &w, &err), err);
+	assert_ok(berth_blob_writer_write(w, "one", 3, &err), err);
+	uint64_t size = 0;
+	assert_ok(berth_blob_batch_add(b, w, &one, &got, &size, &err), err);
+	assert_true(berth_digest_eq(&got, &one));
+	assert_int_equal(size, 3);
+	assert_ok(berth_store_blob_begin(f->s, &w, &err), err);
+	assert_ok(berth_blob_writer_write(w, "two", 3, &err), err);
+	assert_ok(berth_blob_batch_add(b, w, NULL, NULL, NULL, &err), err);
+	/* a mismatch is refused and its temp file removed at once */
+	assert_ok(berth_store_blob_begin(f->s, &w, &err), err);
+	assert_ok(berth_blob_writer_write(w, "bad", 3, &err), err);
+	assert_int_equal(berth_blob_batch_add(b, w, &wrong, NULL, NULL, &err), -EBADMSG);
+	assert_non_null(strstr(err->msg, "digest mismatch"));
+	berth_error_free(&err);
+
+	/* pending: in tmp/, not yet under their digests */
+	assert_false(berth_store_blob_exists(f->s, &one));
+	assert_false(berth_store_blob_exists(f->s, &two));
+	assert_int_equal(count_files(f, "tmp"), 2);
+	assert_ok(berth_blob_batch_commit(b, &err), err);
+	assert_true(berth_store_blob_exists(f->s, &one));
+	assert_true(berth_store_blob_exists(f->s, &two));
+	assert_int_equal(count_files(f, "tmp"), 0);
+	assert_int_equal(count_files(f, "blobs/sha256"), 2);
+	/* a second commit of the now empty batch is harmless */
+	assert_ok(berth_blob_batch_commit(b, &err), err);
+	berth_blob_batch_free(b);
+
+	/* freed without a commit: nothing published, nothing left in tmp/ */
+	b = berth_blob_batch_new(f->s);
+	struct berth_digest three;
+	berth_digest_of("three", 5, &three);
+	assert_ok(berth_store_blob_begin(f->s, &w, &err), err);
+	assert_ok(berth_blob_writer_write(w, "three", 5, &err), err);
+	assert_ok(berth_blob_batch_add(b, w, &three, NULL, NULL, &err), err);
+	berth_blob_batch_free(b);
+	assert_false(berth_store_blob_exists(f->s, &three));
+	assert_int_equal(count_files(f, "tmp"), 0);
+	assert_int_equal(count_files(f, "blobs/sha256"), 2);
+}
+
 static void test_blob_writer_compressed(void **state)
 {
 	/* a compressor streams straight into the store through the sink adapter */
@@ -481,6 +535,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_blob_put_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_writer_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_writer_compressed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blob_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_read_verifies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_tags, setup, teardown),

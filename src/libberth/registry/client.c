@@ -129,10 +129,11 @@ static char *url_host(const char *url)
 }
 
 /*
- * GET realm?service=…&scope=… with the stored credentials as basic auth.
+ * GET realm?service=…&scope=… with the stored credentials as basic auth,
+ * or, for an identity token, the OAuth2 POST of it as a refresh token.
  * The realm comes from the registry: it must be https unless it is on the
- * loopback or an insecure registry, so a password never crosses the
- * network in clear.
+ * loopback or an insecure registry, so a secret never crosses the network
+ * in clear.
  */
 static int fetch_token(struct registry *r, const char *scope, char **ret_token, time_t *ret_expires,
 		       struct berth_error **err)
@@ -173,17 +174,46 @@ static int fetch_token(struct registry *r, const char *scope, char **ret_token, 
 		curl_free(e);
 		sep = '&';
 	}
-	curl_easy_cleanup(esc);
 	_cleanup_free_ char *authz = NULL;
-	if (r->creds.username && strcmp(r->creds.username, "<token>") != 0)
-		authz = basic_value(&r->creds);
+	struct berth_buf form = BERTH_BUF_INIT;
+	char *form_headers[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+	bool oauth = r->creds.username && strcmp(r->creds.username, "<token>") == 0;
 	struct http_request req = {
 		.method = "GET",
 		.url = url.buf,
-		.authorization = authz,
 		.body_fd = -1,
 		.max_body = TOKEN_MAX,
 	};
+	if (oauth) {
+		/*
+		 * An identity token (a refresh token from `docker login` against
+		 * an OAuth2 server) is exchanged as Docker does: POST to the realm,
+		 * grant_type=refresh_token, the scopes space-separated in one field.
+		 */
+		char *e = curl_easy_escape(esc, r->creds.password, 0);
+		berth_buf_addf(&form, "grant_type=refresh_token&client_id=berth&refresh_token=%s",
+			       e);
+		explicit_bzero(e, strlen(e));
+		curl_free(e);
+		if (ch->service) {
+			e = curl_easy_escape(esc, ch->service, 0);
+			berth_buf_addf(&form, "&service=%s", e);
+			curl_free(e);
+		}
+		e = curl_easy_escape(esc, scope, 0);
+		berth_buf_addf(&form, "&scope=%s", e);
+		curl_free(e);
+		req.method = "POST";
+		req.url = ch->realm;
+		req.headers = form_headers;
+		req.body = form.buf;
+		req.body_len = form.len;
+		req.has_body = true;
+	} else if (r->creds.username) {
+		authz = basic_value(&r->creds);
+		req.authorization = authz;
+	}
+	curl_easy_cleanup(esc);
 	struct http_response resp = {.body = BERTH_BUF_INIT, .content_length = -1};
 	int res = -EIO;
 	for (unsigned attempt = 0;; attempt++) {
@@ -199,6 +229,9 @@ static int fetch_token(struct registry *r, const char *scope, char **ret_token, 
 	}
 	if (authz)
 		explicit_bzero(authz, strlen(authz));
+	if (form.buf)
+		explicit_bzero(form.buf, form.len);
+	berth_buf_release(&form);
 	if (res < 0) {
 		berth_buf_release(&url);
 		return berth_error_prefix(err, "get token for '%s'", r->domain);
@@ -207,8 +240,14 @@ static int fetch_token(struct registry *r, const char *scope, char **ret_token, 
 	pthread_mutex_lock(&r->lock);
 	r->token_fetches++;
 	pthread_mutex_unlock(&r->lock);
-	if (resp.status == 401 || resp.status == 403) {
+	if (resp.status == 401 || resp.status == 403 || (oauth && resp.status == 400)) {
 		http_response_release(&resp);
+		if (oauth)
+			return berth_error_set(
+				err, EACCES,
+				"authentication to '%s' failed: the identity token was "
+				"refused; run 'berth login %s'",
+				r->domain, r->domain);
 		if (r->creds.username)
 			return berth_error_set(err, EACCES,
 					       "authentication to '%s' failed: incorrect username "

@@ -64,6 +64,7 @@ void http_response_release(struct http_response *r)
 	free(r->content_type);
 	free(r->docker_content_digest);
 	free(r->content_range);
+	free(r->link);
 	*r = (struct http_response){.body = BERTH_BUF_INIT, .content_length = -1};
 }
 
@@ -116,6 +117,9 @@ static size_t on_header(char *data, size_t size, size_t n, void *userdata)
 		set_header(&x->resp->content_type, v, vl);
 	} else if (IS("docker-content-digest")) {
 		set_header(&x->resp->docker_content_digest, v, vl);
+	} else if (IS("link")) {
+		if (!x->resp->link)
+			set_header(&x->resp->link, v, vl);
 	} else if (IS("content-range")) {
 		set_header(&x->resp->content_range, v, vl);
 	} else if (IS("content-length")) {

@@ -93,6 +93,7 @@ struct http_response {
 	char *content_type;
 	char *docker_content_digest;
 	char *content_range;
+	char *link;		/* the first Link header (tag list pagination) */
 	int64_t content_length; /* -1 when not given */
 	uint64_t received;	/* bytes handed to the sink */
 };

@@ -53,7 +53,7 @@ int registry_run_parallel(size_t n, int (*fn)(void *ctx, size_t i, struct berth_
 {
 	unsigned parallel = registry_settings()->parallel;
 	if (parallel == 0)
-		parallel = 3;
+		parallel = 4;
 	if (parallel > n)
 		parallel = (unsigned)n;
 	struct pool p = {.n = n, .fn = fn, .ctx = ctx};

@@ -22,20 +22,48 @@
  * leaves a tag on an incomplete image.
  */
 
+/*
+ * curl hands over at most 16 KiB at a time: gather it into bigger writes.
+ * Everything handed to st_write counts as written (resume offsets depend on
+ * it); the buffer is flushed before the size check and the commit.
+ */
+#define WRITE_BUF (1u << 20)
+
 struct store_target {
 	struct berth_store *store;
 	struct berth_blob_writer *w;
+	char *buf;
+	size_t len;
 };
+
+static int st_flush(struct store_target *t, struct berth_error **err)
+{
+	if (t->len == 0)
+		return 0;
+	int r = berth_blob_writer_write(t->w, t->buf, t->len, err);
+	t->len = 0;
+	return r;
+}
 
 static int st_write(void *ctx, const void *data, size_t len, struct berth_error **err)
 {
 	struct store_target *t = ctx;
-	return berth_blob_writer_write(t->w, data, len, err);
+	if (t->len + len > WRITE_BUF) {
+		int r = st_flush(t, err);
+		if (r < 0)
+			return r;
+		if (len >= WRITE_BUF)
+			return berth_blob_writer_write(t->w, data, len, err);
+	}
+	memcpy(t->buf + t->len, data, len);
+	t->len += len;
+	return 0;
 }
 
 static int st_reset(void *ctx, struct berth_error **err)
 {
 	struct store_target *t = ctx;
+	t->len = 0;
 	berth_blob_writer_abort(TAKE_PTR(t->w));
 	return berth_store_blob_begin(t->store, &t->w, err);
 }
@@ -48,10 +76,13 @@ static void short_id(const struct berth_digest *d, char out[13])
 	out[12] = '\0';
 }
 
-/* Fetches blob d (size 0: unknown) into the store; verified on commit. */
+/*
+ * Fetches blob d (size 0: unknown) into the store, verified on commit. With
+ * a batch the blob is published by berth_blob_batch_commit, else at once.
+ */
 static int fetch_to_store(struct registry *r, struct berth_store *store,
-			  const struct berth_digest *d, uint64_t size, struct berth_progress *p,
-			  struct berth_error **err)
+			  struct berth_blob_batch *batch, const struct berth_digest *d,
+			  uint64_t size, struct berth_progress *p, struct berth_error **err)
 {
 	char id[13], hex[BERTH_DIGEST_STRLEN + 1];
 	short_id(d, id);
@@ -65,10 +96,14 @@ static int fetch_to_store(struct registry *r, struct berth_store *store,
 	int res = berth_store_blob_begin(store, &st.w, err);
 	if (res < 0)
 		return res;
+	_cleanup_free_ char *buf = berth_xmalloc(WRITE_BUF);
+	st.buf = buf;
 	int item = berth_progress_start(p, id, size);
 	struct blob_target t = {
 		.write = st_write, .reset = st_reset, .ctx = &st, .progress = p, .item = item};
 	res = registry_get_blob(r, d, size, &t, err);
+	if (res >= 0)
+		res = st_flush(&st, err);
 	if (res >= 0 && size && berth_blob_writer_size(st.w) != size)
 		res = berth_error_set(err, EBADMSG,
 				      "blob %s has %" PRIu64 " bytes, its descriptor says %" PRIu64,
@@ -78,7 +113,10 @@ static int fetch_to_store(struct registry *r, struct berth_store *store,
 		berth_progress_done(p, item, "error");
 		return res;
 	}
-	res = berth_blob_writer_commit(TAKE_PTR(st.w), d, NULL, NULL, err);
+	if (batch)
+		res = berth_blob_batch_add(batch, TAKE_PTR(st.w), d, NULL, NULL, err);
+	else
+		res = berth_blob_writer_commit(TAKE_PTR(st.w), d, NULL, NULL, err);
 	if (res < 0) {
 		berth_progress_done(p, item, "error");
 		if (res == -EBADMSG)
@@ -96,15 +134,16 @@ static int fetch_to_store(struct registry *r, struct berth_store *store,
  * Resolves the reference to an image manifest: by digest or tag, through
  * an index when the registry serves one.
  */
-static int resolve_manifest(struct registry *r, const struct berth_registry_ref *ref,
+static int resolve_manifest(struct registry *r, const struct berth_image_ref *ref,
 			    const char *platform, char **ret, size_t *ret_len, char **ret_mt,
 			    struct berth_digest *ret_digest, struct berth_error **err)
 {
 	_cleanup_free_ char *data = NULL, *mt = NULL;
 	size_t len = 0;
 	struct berth_digest d;
-	int res = registry_get_manifest(r, ref->digest ? ref->digest : ref->tag, &data, &len, &mt,
-					&d, err);
+	char want[BERTH_DIGEST_STRLEN + 1];
+	const char *reference = ref->has_digest ? berth_digest_fmt(&ref->digest, want) : ref->tag;
+	int res = registry_get_manifest(r, reference, &data, &len, &mt, &d, err);
 	if (res < 0)
 		return res;
 	if (media_type_is_index(mt)) {
@@ -137,23 +176,28 @@ static int resolve_manifest(struct registry *r, const struct berth_registry_ref 
 struct pull_ctx {
 	struct registry *r;
 	struct berth_store *store;
+	struct berth_blob_batch *batch;
 	struct manifest_info *m;
 	struct berth_progress *p;
 };
 
-static int pull_layer(void *ctx, size_t i, struct berth_error **err)
+/* Job 0 is the config, job i the layer i-1: the config does not wait in front. */
+static int pull_blob(void *ctx, size_t i, struct berth_error **err)
 {
 	struct pull_ctx *c = ctx;
-	const struct blob_desc *l = &c->m->layers[i];
-	return fetch_to_store(c->r, c->store, &l->digest, l->size, c->p, err);
+	if (i == 0)
+		return fetch_to_store(c->r, c->store, c->batch, &c->m->config.digest,
+				      c->m->config.size, NULL, err);
+	const struct blob_desc *l = &c->m->layers[i - 1];
+	return fetch_to_store(c->r, c->store, c->batch, &l->digest, l->size, c->p, err);
 }
 
 static int do_pull(struct berth_store *store, const char *refstr, const char *platform,
 		   struct berth_progress *p, struct berth_digest *ret_digest,
 		   struct berth_error **err)
 {
-	struct berth_registry_ref ref = {0};
-	int res = berth_registry_ref_parse(refstr, &ref, err);
+	struct berth_image_ref ref = {0};
+	int res = berth_image_ref_parse(refstr, &ref, err);
 	if (res < 0)
 		return res;
 	_cleanup_(registry_freep) struct registry *r = NULL;
@@ -161,6 +205,7 @@ static int do_pull(struct berth_store *store, const char *refstr, const char *pl
 	size_t len = 0;
 	struct berth_digest md;
 	struct manifest_info m = {0};
+	_cleanup_(berth_blob_batch_freep) struct berth_blob_batch *batch = NULL;
 	res = registry_open(ref.domain, ref.path, &r, err);
 	if (res < 0)
 		goto out;
@@ -175,24 +220,30 @@ static int do_pull(struct berth_store *store, const char *refstr, const char *pl
 				      CONFIG_MAX);
 		goto out;
 	}
-	res = fetch_to_store(r, store, &m.config.digest, m.config.size, NULL, err);
+	batch = berth_blob_batch_new(store);
+	struct pull_ctx c = {.r = r, .store = store, .batch = batch, .m = &m, .p = p};
+	res = registry_run_parallel(m.n_layers + 1, pull_blob, &c, err);
 	if (res < 0)
 		goto out;
-	struct pull_ctx c = {.r = r, .store = store, .m = &m, .p = p};
-	res = registry_run_parallel(m.n_layers, pull_layer, &c, err);
+	/* the manifest joins the batch: one round of fsyncs for everything */
+	struct berth_blob_writer *mw = NULL;
+	res = berth_store_blob_begin(store, &mw, err);
 	if (res < 0)
 		goto out;
-	struct berth_digest put;
-	res = berth_store_blob_put(store, manifest, len, &put, err);
+	res = berth_blob_writer_write(mw, manifest, len, err);
+	if (res < 0) {
+		berth_blob_writer_abort(mw);
+		goto out;
+	}
+	res = berth_blob_batch_add(batch, mw, &md, NULL, NULL, err);
+	if (res < 0)
+		goto out;
+	/* every blob durable before the tag that references them */
+	res = berth_blob_batch_commit(batch, err);
 	if (res < 0)
 		goto out;
 	/* the store's name for the reference, exactly as image/ forms it */
-	struct berth_image_ref iref = {0};
-	res = berth_image_ref_parse(refstr, &iref, err);
-	if (res < 0)
-		goto out;
-	name = berth_image_ref_name(&iref);
-	berth_image_ref_release(&iref);
+	name = berth_image_ref_name(&ref);
 	res = berth_store_ref_set(store, name, mt, &md, len, err);
 	if (res < 0)
 		goto out;
@@ -200,7 +251,7 @@ static int do_pull(struct berth_store *store, const char *refstr, const char *pl
 		*ret_digest = md;
 out:
 	manifest_info_release(&m);
-	berth_registry_ref_release(&ref);
+	berth_image_ref_release(&ref);
 	return res;
 }
 
@@ -218,15 +269,15 @@ int berth_registry_fetch_blob(struct berth_store *store, const char *refstr,
 			      const struct berth_digest *digest, struct berth_progress *progress,
 			      struct berth_error **err)
 {
-	struct berth_registry_ref ref = {0};
-	int res = berth_registry_ref_parse(refstr, &ref, err);
+	struct berth_image_ref ref = {0};
+	int res = berth_image_ref_parse(refstr, &ref, err);
 	if (res < 0)
 		return res;
 	_cleanup_(registry_freep) struct registry *r = NULL;
 	res = registry_open(ref.domain, ref.path, &r, err);
 	if (res >= 0)
-		res = fetch_to_store(r, store, digest, 0, progress, err);
-	berth_registry_ref_release(&ref);
+		res = fetch_to_store(r, store, NULL, digest, 0, progress, err);
+	berth_image_ref_release(&ref);
 	if (res < 0)
 		return berth_error_prefix(err, "fetch blob from '%s'", refstr);
 	return 0;
@@ -245,8 +296,8 @@ void berth_registry_image_free(struct berth_registry_image *img)
 int berth_registry_fetch_image(const char *refstr, const char *platform,
 			       struct berth_registry_image **ret, struct berth_error **err)
 {
-	struct berth_registry_ref ref = {0};
-	int res = berth_registry_ref_parse(refstr, &ref, err);
+	struct berth_image_ref ref = {0};
+	int res = berth_image_ref_parse(refstr, &ref, err);
 	if (res < 0)
 		return res;
 	_cleanup_(registry_freep) struct registry *r = NULL;
@@ -265,7 +316,7 @@ int berth_registry_fetch_image(const char *refstr, const char *platform,
 	if (res >= 0)
 		img->config_digest = m.config.digest;
 	manifest_info_release(&m);
-	berth_registry_ref_release(&ref);
+	berth_image_ref_release(&ref);
 	if (res < 0) {
 		berth_registry_image_free(img);
 		return berth_error_prefix(err, "fetch image '%s'", refstr);
@@ -274,39 +325,79 @@ int berth_registry_fetch_image(const char *refstr, const char *platform,
 	return 0;
 }
 
+/*
+ * The target of a `Link: <URL>; rel="next"` header, as a path for
+ * registry_request: relative, or absolute on the registry itself (a token is
+ * never sent to another host). NULL when there is no next page.
+ */
+static int next_page(struct registry *r, const char *link, char **ret, struct berth_error **err)
+{
+	*ret = NULL;
+	if (!link)
+		return 0;
+	const char *lt = strchr(link, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+	if (!lt || !gt || !strstr(gt, "rel=\"next\""))
+		return 0;
+	_cleanup_free_ char *target = berth_xstrndup(lt + 1, (size_t)(gt - lt - 1));
+	if (target[0] == '/' && target[1] != '/') {
+		*ret = TAKE_PTR(target);
+		return 0;
+	}
+	_cleanup_free_ char *self = berth_xasprintf("%s://%s/", r->scheme, r->host);
+	if (strncmp(target, self, strlen(self)) == 0) {
+		*ret = berth_xstrdup(target + strlen(self) - 1);
+		return 0;
+	}
+	return berth_error_set(err, EBADMSG, "tag list of '%s' links to another host", r->domain);
+}
+
+#define TAG_PAGES_MAX 10000
+
 int berth_registry_list_tags(const char *refstr, char ***ret, struct berth_error **err)
 {
-	struct berth_registry_ref ref = {0};
-	int res = berth_registry_ref_parse(refstr, &ref, err);
+	struct berth_image_ref ref = {0};
+	int res = berth_image_ref_parse(refstr, &ref, err);
 	if (res < 0)
 		return res;
 	_cleanup_(registry_freep) struct registry *r = NULL;
-	_cleanup_free_ char *path = berth_xasprintf("/v2/%s/tags/list?n=10000", ref.path);
-	struct http_request req = {.method = "GET", .body_fd = -1, .max_body = 8u << 20};
-	struct http_response resp = {0};
+	_cleanup_(berth_strv_freep) char **tags = berth_xcalloc(1, sizeof(char *));
+	_cleanup_free_ char *path = berth_xasprintf("/v2/%s/tags/list", ref.path);
 	res = registry_open(ref.domain, ref.path, &r, err);
-	if (res >= 0)
+	berth_image_ref_release(&ref);
+	/* page after page while the registry links to a next one */
+	for (unsigned page = 0; res >= 0 && path; page++) {
+		if (page == TAG_PAGES_MAX) {
+			res = berth_error_set(err, EBADMSG, "more than %u pages of tags",
+					      TAG_PAGES_MAX);
+			break;
+		}
+		struct http_request req = {.method = "GET", .body_fd = -1, .max_body = 8u << 20};
+		struct http_response resp = {0};
 		res = registry_request(r, "pull", NULL, &req, path, &resp, err);
-	berth_registry_ref_release(&ref);
+		if (res < 0)
+			break;
+		if (resp.status != 200) {
+			res = registry_status_error(&resp, "list tags", err);
+			http_response_release(&resp);
+			break;
+		}
+		_cleanup_json_ json_t *j = NULL;
+		res = berth_json_parse(resp.body.buf, resp.body.len, "tag list", &j, err);
+		free(TAKE_PTR(path));
+		if (res >= 0)
+			res = next_page(r, resp.link, &path, err);
+		http_response_release(&resp);
+		if (res < 0)
+			break;
+		size_t i;
+		json_t *t;
+		json_array_foreach (json_object_get(j, "tags"), i, t) {
+			if (json_is_string(t))
+				berth_strv_push(&tags, json_string_value(t));
+		}
+	}
 	if (res < 0)
 		return berth_error_prefix(err, "list tags of '%s'", refstr);
-	if (resp.status != 200) {
-		res = registry_status_error(&resp, "list tags", err);
-		http_response_release(&resp);
-		return res;
-	}
-	_cleanup_json_ json_t *j = NULL;
-	res = berth_json_parse(resp.body.buf, resp.body.len, "tag list", &j, err);
-	http_response_release(&resp);
-	if (res < 0)
-		return res;
-	char **tags = berth_xcalloc(1, sizeof(char *));
-	size_t i;
-	json_t *t;
-	json_array_foreach (json_object_get(j, "tags"), i, t) {
-		if (json_is_string(t))
-			berth_strv_push(&tags, json_string_value(t));
-	}
-	*ret = tags;
+	*ret = TAKE_PTR(tags);
 	return 0;
 }

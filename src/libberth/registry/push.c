@@ -146,7 +146,7 @@ static int do_push(struct berth_store *store, const char *src, const char *dest,
 		   struct berth_progress *p, struct berth_digest *ret_digest,
 		   struct berth_error **err)
 {
-	struct berth_registry_ref sref = {0}, dref = {0};
+	struct berth_image_ref sref = {0}, dref = {0};
 	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
 	_cleanup_(registry_freep) struct registry *r = NULL;
 	_cleanup_free_ char *manifest = NULL;
@@ -155,13 +155,13 @@ static int do_push(struct berth_store *store, const char *src, const char *dest,
 	int res = berth_image_resolve(store, src, &img, err);
 	if (res < 0)
 		goto out;
-	bool src_is_ref = berth_registry_ref_parse(src, &sref, NULL) >= 0;
+	bool src_is_ref = berth_image_ref_parse(src, &sref, NULL) >= 0;
 	if (!dest && !src_is_ref) {
 		res = berth_error_set(err, EINVAL, "'%s' is not a name: give the destination too",
 				      src);
 		goto out;
 	}
-	res = berth_registry_ref_parse(dest ? dest : src, &dref, err);
+	res = berth_image_ref_parse(dest ? dest : src, &dref, err);
 	if (res < 0)
 		goto out;
 	res = berth_store_blob_read(store, &img->top_digest, MANIFEST_MAX, &manifest, &len, err);
@@ -175,11 +175,12 @@ static int do_push(struct berth_store *store, const char *src, const char *dest,
 	if (src_is_ref && strcmp(sref.domain, dref.domain) == 0 &&
 	    strcmp(sref.path, dref.path) != 0)
 		c.mount_from = sref.path;
-	const char *reference = dref.tag ? dref.tag : dref.digest;
+	char want[BERTH_DIGEST_STRLEN + 1];
+	const char *reference = dref.tag ? dref.tag : berth_digest_fmt(&dref.digest, want);
 	res = push_manifest(&c, manifest, len, img->top_media_type, reference, ret_digest, err);
 out:
-	berth_registry_ref_release(&sref);
-	berth_registry_ref_release(&dref);
+	berth_image_ref_release(&sref);
+	berth_image_ref_release(&dref);
 	return res;
 }
 

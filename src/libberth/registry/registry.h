@@ -27,27 +27,16 @@ struct berth_registry_settings {
 	char **insecure_registries; /* "host[:port]" allowed over plain HTTP (borrowed) */
 	const char *certs_d;	    /* NULL: $BERTH_CERTS_D, else /etc/berth/certs.d */
 	const char *auth_file;	    /* NULL: $BERTH_CONFIG, else ~/.config/berth/auth.json */
-	unsigned parallel;	    /* concurrent blob transfers; 0: 3 */
+	unsigned parallel;	    /* concurrent blob transfers; 0: 4 */
 	unsigned retries;	    /* attempts per request on a network error; 0: 3 */
 };
 void berth_registry_configure(const struct berth_registry_settings *s);
 
 /*
- * A parsed reference, split as the registry API needs it: `busybox` is
- * domain "docker.io", path "library/busybox", tag "latest".
+ * References are parsed by image/ (berth_image_ref_parse: Docker's grammar,
+ * docker.io and library/ normalisation); registry/ adds only what the API
+ * needs on top: docker.io's API host and its credentials key.
  */
-struct berth_registry_ref {
-	char *domain; /* as written ("docker.io", "127.0.0.1:5000") */
-	char *path;   /* repository path within the registry */
-	char *tag;    /* NULL when only a digest was given */
-	char *digest; /* "sha256:…" or NULL */
-};
-/* EINVAL with Docker's message for an invalid reference. */
-int berth_registry_ref_parse(const char *s, struct berth_registry_ref *ret,
-			     struct berth_error **err);
-void berth_registry_ref_release(struct berth_registry_ref *r);
-/* "domain/path:tag" (or @digest) in canonical form; owned by the caller. */
-char *berth_registry_ref_string(const struct berth_registry_ref *r);
 
 /* The host's platform, "linux/amd64" or "linux/arm64/v8"…; static storage. */
 const char *berth_registry_host_platform(void);

@@ -4,6 +4,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -279,6 +281,100 @@ int berth_blob_writer_commit(struct berth_blob_writer *w, const struct berth_dig
 	if (ret_size)
 		*ret_size = w->size;
 	return 0;
+}
+
+struct pending_blob {
+	int fd;
+	char tmp_name[40];
+	char hex[65];
+};
+
+struct berth_blob_batch {
+	struct berth_store *s;
+	pthread_mutex_t lock;
+	struct pending_blob *items;
+	size_t n, cap;
+};
+
+struct berth_blob_batch *berth_blob_batch_new(struct berth_store *s)
+{
+	struct berth_blob_batch *b = berth_xcalloc(1, sizeof(*b));
+	b->s = s;
+	pthread_mutex_init(&b->lock, NULL);
+	return b;
+}
+
+int berth_blob_batch_add(struct berth_blob_batch *b, struct berth_blob_writer *w,
+			 const struct berth_digest *expected, struct berth_digest *ret_digest,
+			 uint64_t *ret_size, struct berth_error **err)
+{
+	_cleanup_(berth_blob_writer_abortp) struct berth_blob_writer *ww = w;
+	struct berth_digest d;
+	char want[BERTH_DIGEST_STRLEN + 1], got[BERTH_DIGEST_STRLEN + 1];
+	berth_sha256_final(w->hash, &d);
+	if (expected && !berth_digest_eq(expected, &d))
+		return berth_error_set(err, EBADMSG,
+				       "blob digest mismatch: expected '%s', got '%s' (%llu bytes)",
+				       berth_digest_fmt(expected, want), berth_digest_fmt(&d, got),
+				       (unsigned long long)w->size);
+	/* start the writeback now; _commit waits for it */
+	(void)sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	pthread_mutex_lock(&b->lock);
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 16;
+		b->items = berth_xreallocarray(b->items, b->cap, sizeof(*b->items));
+	}
+	struct pending_blob *p = &b->items[b->n++];
+	p->fd = TAKE_FD(w->fd);
+	memcpy(p->tmp_name, w->tmp_name, sizeof(p->tmp_name));
+	berth_digest_hex(&d, p->hex);
+	pthread_mutex_unlock(&b->lock);
+	/* the temp file now belongs to the batch */
+	w->tmp_name[0] = '\0';
+	if (ret_digest)
+		*ret_digest = d;
+	if (ret_size)
+		*ret_size = w->size;
+	return 0;
+}
+
+int berth_blob_batch_commit(struct berth_blob_batch *b, struct berth_error **err)
+{
+	pthread_mutex_lock(&b->lock);
+	int r = 0;
+	for (size_t i = 0; i < b->n && r >= 0; i++)
+		if (fsync(b->items[i].fd) < 0)
+			r = berth_error_syscall(err, errno, "fsync blob");
+	for (size_t i = 0; i < b->n && r >= 0; i++) {
+		struct pending_blob *p = &b->items[i];
+		if (renameat(tmp_fd(b->s), p->tmp_name, b->s->blobs_fd, p->hex) < 0)
+			r = berth_error_syscall(err, errno, "rename blob to '%s'", p->hex);
+		else
+			p->tmp_name[0] = '\0';
+	}
+	if (r >= 0 && b->n > 0)
+		r = berth_fsync_dir(b->s->blobs_fd, err);
+	if (r >= 0) {
+		for (size_t i = 0; i < b->n; i++)
+			berth_closep(&b->items[i].fd);
+		b->n = 0;
+	}
+	pthread_mutex_unlock(&b->lock);
+	return r;
+}
+
+void berth_blob_batch_free(struct berth_blob_batch *b)
+{
+	if (!b)
+		return;
+	for (size_t i = 0; i < b->n; i++) {
+		berth_closep(&b->items[i].fd);
+		if (b->items[i].tmp_name[0])
+			unlinkat(tmp_fd(b->s), b->items[i].tmp_name, 0);
+	}
+	free(b->items);
+	pthread_mutex_destroy(&b->lock);
+	free(b);
 }
 
 int berth_store_blob_put(struct berth_store *s, const void *data, size_t len,

@@ -101,6 +101,34 @@ int berth_blob_writer_sink(void *ctx, const void *data, size_t len, struct berth
  */
 void berth_store_writes_done(struct berth_store *s);
 
+/*
+ * Many blobs made durable together (a pull of 50 layers): instead of two
+ * fsyncs per blob, _add verifies a finished writer and starts the
+ * writeback of its temp file, and _commit fsyncs every pending temp file,
+ * renames them into blobs/sha256/ and fsyncs the directory once. A blob is
+ * only ever visible under its digest after its bytes are durable. _add is
+ * thread-safe; blobs not committed are removed by _free.
+ */
+struct berth_blob_batch;
+struct berth_blob_batch *berth_blob_batch_new(struct berth_store *s);
+/*
+ * Like berth_blob_writer_commit (EBADMSG and nothing left behind on a
+ * digest mismatch; frees w in every case), but the blob is published by
+ * berth_blob_batch_commit.
+ */
+int berth_blob_batch_add(struct berth_blob_batch *b, struct berth_blob_writer *w,
+			 const struct berth_digest *expected, struct berth_digest *ret_digest,
+			 uint64_t *ret_size, struct berth_error **err);
+int berth_blob_batch_commit(struct berth_blob_batch *b, struct berth_error **err);
+/* Removes the temp files of blobs not committed and frees b; NULL-safe. */
+void berth_blob_batch_free(struct berth_blob_batch *b);
+static inline void berth_blob_batch_freep(struct berth_blob_batch **b)
+{
+	if (*b)
+		berth_blob_batch_free(*b);
+	*b = NULL;
+}
+
 /* Writes a whole blob at once. */
 int berth_store_blob_put(struct berth_store *s, const void *data, size_t len,
 			 struct berth_digest *ret, struct berth_error **err);
