@@ -14,6 +14,11 @@ setup() {
 
 teardown() {
 	registry_cleanup
+	# a web server a test started, by its PID
+	if [[ -n "${HTTP_PID:-}" ]]; then
+		kill "$HTTP_PID" 2>/dev/null || true
+		wait "$HTTP_PID" 2>/dev/null || true
+	fi
 	# nothing of a build may stay mounted, even after a failure
 	if [[ -n "${STORE:-}" ]] && findmnt -rn -o TARGET | grep -q "^$STORE/"; then
 		findmnt -rn -o TARGET | grep "^$STORE/" | sort -r | xargs -r -n1 umount -l || true
@@ -858,4 +863,68 @@ blobs_of() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[[ "$output" == *"--cache-from '127.0.0.1:$port/no/such:1' is not used"* ]]
 	[ "$(config_of w:1 | jq -r '.config.Env[]' | grep -c '^A=1$')" -eq 1 ]
+
+# Serves directory $1 over HTTP on 127.0.0.1, on a port the kernel picks:
+# sets HTTP_PORT and HTTP_PID (teardown stops it by that PID).
+start_http() {
+	local pf=$BATS_TEST_TMPDIR/http.port
+	python3 - "$1" "$pf" >"$BATS_TEST_TMPDIR/http.log" 2>&1 <<-'PY' &
+		import functools, http.server, os, sys
+		h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+		s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), h)
+		with open(sys.argv[2] + ".tmp", "w") as f:
+		    f.write(str(s.server_address[1]))
+		os.rename(sys.argv[2] + ".tmp", sys.argv[2])
+		s.serve_forever()
+	PY
+	HTTP_PID=$!
+	for _ in $(seq 1 100); do
+		[[ -s "$pf" ]] && break
+		sleep 0.1
+	done
+	HTTP_PORT=$(cat "$pf")
+}
+
+@test "build: ADD of a URL: name from the URL, 0600, Last-Modified mtime, --checksum, never extracted" {
+	make_base
+	local web=$BATS_TEST_TMPDIR/web
+	mkdir -p "$web/pkg"
+	echo remote >"$web/remote.txt"
+	touch -d @1600000000 "$web/remote.txt"
+	echo inside >"$web/pkg/inside"
+	tar -C "$web" -czf "$web/pkg.tgz" pkg
+	start_http "$web"
+	local u=http://127.0.0.1:$HTTP_PORT sum
+	sum=$(sha256sum "$web/remote.txt" | cut -d' ' -f1)
+	cat >"$CTX/Dockerfile" <<-EOF
+		FROM busybox:fixture
+		ADD $u/remote.txt?x=1 /dl/
+		ADD --checksum=sha256:$sum $u/remote.txt /dl/named
+		ADD --chown=app $u/pkg.tgz /dl/
+	EOF
+	run berth build -t url:1 "$CTX"
+	[ "$status" -eq 0 ]
+	r=$(unpack_image url:1)
+	[ "$(cat "$r/dl/remote.txt")" = remote ]
+	[ "$(stat -c %a:%u:%Y "$r/dl/remote.txt")" = 600:0:1600000000 ]
+	[ "$(cat "$r/dl/named")" = remote ]
+	# a downloaded archive is a file, not extracted; --chown applies
+	cmp "$r/dl/pkg.tgz" "$web/pkg.tgz"
+	[ "$(stat -c %u:%g "$r/dl/pkg.tgz")" = 1000:1000 ]
+	[ ! -e "$r/dl/pkg" ]
+	# unchanged content: cached; changed content: that step runs again
+	run berth build -t url:1 "$CTX"
+	[ "$(grep -c CACHED <<<"$output")" -eq 3 ]
+	echo changed >"$web/remote.txt"
+	run berth build -t url:1 "$CTX"
+	[ "$status" -eq 1 ] # the --checksum step now refuses the new content
+	[[ "$output" == *"Dockerfile:3:"* ]]
+	[[ "$output" == *"checksum mismatch for '$u/remote.txt': expected sha256:$sum, got sha256:$(sha256sum "$web/remote.txt" | cut -d' ' -f1)"* ]]
+	grep -A1 "ADD $u/remote.txt?x=1" <<<"$output" | grep -vq CACHED
+	# a missing file is a clear error too
+	printf 'FROM busybox:fixture\nADD %s/nope /x\n' "$u" >"$CTX/Dockerfile"
+	run berth build "$CTX"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Dockerfile:2:"*"fetch '$u/nope': HTTP status 404"* ]]
+	no_leftovers
 }

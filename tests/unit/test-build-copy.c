@@ -229,8 +229,9 @@ static void test_bad_instructions(void **state)
 
 	bfix_build_fails(f, "FROM scratch\nCOPY a.txt\n", NULL, EINVAL,
 			 "COPY requires at least two arguments");
-	bfix_build_fails(f, "FROM scratch\nADD https://example.com/x /x\n", NULL, ENOTSUP,
-			 "Dockerfile:2: 'ADD https://example.com/x /x': ADD of a URL");
+	bfix_build_fails(f, "FROM scratch\nADD --checksum=sha256:00 a.txt /x\n", NULL, EINVAL,
+			 "Dockerfile:2: 'ADD --checksum=sha256:00 a.txt /x': checksum can't be "
+			 "specified for non-HTTP(S) sources");
 	bfix_build_fails(f, "FROM scratch\nCOPY --from=nowhere-image-zz /a /a\n", NULL, ENOENT,
 			 "Dockerfile:2");
 }

@@ -6,6 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+#include <pthread.h>
+#include <time.h>
+
 #include "build/internal.h"
 #include "core/alloc.h"
 #include "core/buf.h"
@@ -38,6 +42,11 @@ struct copy_fill {
 	int heredoc_dir_fd;   /* where heredoc files were written, or -EBADF */
 	char **heredoc_files; /* names in heredoc_dir_fd */
 	char **heredoc_dests;
+	/* files ADD fetched from URLs: dirs below the build's tmp dir (fds, names), dests */
+	int *url_fds;
+	char **url_dirs;
+	char **url_dests;
+	size_t n_urls;
 };
 
 static void push_entry(struct berth_layer_entry **v, size_t *n, struct berth_layer_entry e)
@@ -191,6 +200,20 @@ static int fill_copy(void *ctx, struct berth_layer_writer *w, struct berth_error
 				   .set_mode = true,
 			   });
 	}
+	for (size_t i = 0; i < f->n_urls; i++) {
+		/* Docker: 0600 unless --chmod, never extracted */
+		push_entry(&e, &k,
+			   (struct berth_layer_entry){
+				   .src_dir_fd = f->url_fds[i],
+				   .src_path = "data",
+				   .dest = f->url_dests[i],
+				   .uid = f->uid,
+				   .gid = f->gid,
+				   .set_owner = true,
+				   .mode = f->set_mode ? f->mode : 0600,
+				   .set_mode = true,
+			   });
+	}
 	r = add_dir_entries(f, &e, &k, &keep, err);
 	if (r < 0)
 		return r;
@@ -274,6 +297,16 @@ static void copy_fill_release(struct copy_fill *f)
 	}
 	free(f->archives);
 	free(f->extracted);
+	for (size_t i = 0; i < f->n_urls; i++) {
+		close(f->url_fds[i]);
+		_cleanup_close_ int tfd =
+			openat(f->b->tmp_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (tfd >= 0)
+			(void)berth_rm_rf_at(tfd, f->url_dirs[i], NULL);
+	}
+	free(f->url_fds);
+	berth_strv_free(f->url_dirs);
+	berth_strv_free(f->url_dests);
 	if (f->n_archives) {
 		/* the extracted trees are not needed once the layer is written */
 		_cleanup_close_ int tfd =
@@ -301,6 +334,169 @@ static char *image_path(struct sstate *ss, const char *dest)
 static bool is_url(const char *s)
 {
 	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
+
+struct url_sink {
+	int fd;
+	struct berth_sha256 *hash;
+	int errno_;
+};
+
+static size_t on_url_data(char *p, size_t size, size_t n, void *ctx)
+{
+	struct url_sink *u = ctx;
+	size_t len = size * n;
+	if (berth_write_all(u->fd, p, len, NULL) < 0) {
+		u->errno_ = errno ? errno : EIO;
+		return 0;
+	}
+	berth_sha256_update(u->hash, p, len);
+	return len;
+}
+
+static void curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/*
+ * ADD <url>: downloads url into dir_fd/data (0600), its mtime the
+ * Last-Modified the server sent; *ret is the sha256 of the bytes.
+ */
+static int fetch_url(const char *url, int dir_fd, struct berth_digest *ret,
+		     struct berth_error **err)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	_cleanup_close_ int fd = -EBADF;
+	struct url_sink u = {.fd = -EBADF};
+	long status = 0;
+	curl_off_t filetime = -1;
+	int r = 0;
+
+	pthread_once(&once, curl_init_once);
+	fd = openat(dir_fd, "data", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "create the download file");
+	CURL *h = curl_easy_init();
+	if (!h)
+		return berth_error_set(err, ENOMEM, "fetch '%s': cannot start libcurl", url);
+	u.fd = fd;
+	u.hash = berth_sha256_new();
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "berth/" BERTH_VERSION);
+	curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_url_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &u);
+	CURLcode c = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(h, CURLINFO_FILETIME_T, &filetime);
+	curl_easy_cleanup(h);
+	if (c != CURLE_OK) {
+		r = u.errno_ ? berth_error_syscall(err, u.errno_, "write the download of '%s'", url)
+			     : berth_error_set(err, EIO, "fetch '%s': %s", url,
+					       *errbuf ? errbuf : curl_easy_strerror(c));
+	} else if (status >= 400) {
+		r = berth_error_set(err, ENOENT, "fetch '%s': HTTP status %ld", url, status);
+	} else {
+		berth_sha256_final(u.hash, ret);
+		if (filetime >= 0) {
+			struct timespec ts[2] = {{.tv_sec = (time_t)filetime},
+						 {.tv_sec = (time_t)filetime}};
+			if (futimens(fd, ts) < 0)
+				r = berth_error_syscall(err, errno, "set the mtime of '%s'", url);
+		}
+	}
+	berth_sha256_free(u.hash);
+	return r;
+}
+
+/* The file name a URL gives when the destination is a directory: its path's last component. */
+static int url_basename(const char *url, char **ret, struct berth_error **err)
+{
+	const char *p = strstr(url, "://");
+	p = p ? strchr(p + 3, '/') : NULL;
+	size_t len = p ? strcspn(p, "?#") : 0;
+	const char *end = p ? p + len : NULL, *start = end;
+	while (start && start > p && start[-1] != '/')
+		start--;
+	if (!start || start == end || (end - start == 1 && *start == '.') ||
+	    (end - start == 2 && start[0] == '.' && start[1] == '.'))
+		return berth_error_set(err, EINVAL, "cannot determine a file name from url '%s'",
+				       url);
+	*ret = berth_xstrndup(start, (size_t)(end - start));
+	return 0;
+}
+
+/*
+ * ADD's URL sources: each is downloaded (redirects followed, http and https
+ * only) into a directory of its own below the build's tmp dir, checked
+ * against --checksum, and named in the image after the URL's path when the
+ * destination is a directory (a trailing "/" or several sources).
+ */
+static int fetch_urls(struct copy_fill *f, char **urls, size_t n_other, const char *dest,
+		      const char *checksum, struct berth_buf *digests, struct berth_error **err)
+{
+	struct builder *b = f->b;
+	struct berth_digest want;
+	size_t l = strlen(dest);
+	bool to_dir = (l && dest[l - 1] == '/') || n_other + berth_strv_len(urls) > 1;
+	int r;
+
+	if (checksum) {
+		r = berth_digest_parse(checksum, &want, err);
+		if (r < 0)
+			return berth_error_prefix(err, "invalid checksum '%s'", checksum);
+	}
+	BERTH_STRV_FOREACH(u, urls)
+	{
+		char rnd[17], dg[BERTH_DIGEST_STRLEN + 1], wg[BERTH_DIGEST_STRLEN + 1];
+		struct berth_digest got;
+		_cleanup_free_ char *to = NULL, *clean = NULL;
+		berth_random_hex(rnd, 8);
+		_cleanup_free_ char *name = berth_xasprintf("url-%s", rnd);
+		if (to_dir) {
+			_cleanup_free_ char *base = NULL;
+			r = url_basename(*u, &base, err);
+			if (r < 0)
+				return r;
+			to = berth_xasprintf("%s%s%s", dest, dest[l - 1] == '/' ? "" : "/", base);
+		} else {
+			to = berth_xstrdup(dest);
+		}
+		r = bctx_clean_path(to, &clean, err);
+		if (r < 0)
+			return r;
+		if (mkdirat(b->tmp_fd, name, 0700) < 0)
+			return berth_error_syscall(err, errno, "create '%s' in '%s'", name,
+						   b->tmp_path);
+		int dfd = openat(b->tmp_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0)
+			return berth_error_syscall(err, errno, "open '%s' in '%s'", name,
+						   b->tmp_path);
+		f->url_fds = berth_xreallocarray(f->url_fds, f->n_urls + 1, sizeof(int));
+		f->url_fds[f->n_urls++] = dfd;
+		berth_strv_consume(&f->url_dirs, TAKE_PTR(name));
+		berth_strv_consume(&f->url_dests, TAKE_PTR(clean));
+		r = fetch_url(*u, dfd, &got, err);
+		if (r < 0)
+			return r;
+		if (checksum && !berth_digest_eq(&want, &got))
+			return berth_error_set(
+				err, EINVAL, "checksum mismatch for '%s': expected %s, got %s", *u,
+				berth_digest_fmt(&want, wg), berth_digest_fmt(&got, dg));
+		berth_buf_add(digests, got.bytes, sizeof(got.bytes));
+	}
+	return 0;
 }
 
 /* Where --from points: a stage result or an image of the store, mounted read-only. */
@@ -428,6 +624,9 @@ int exec_copy(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 	struct builder *b = ss->b;
 	const char *kw = add ? "ADD" : "COPY";
 	_cleanup_strv_free_ char **srcs = NULL, **excludes = NULL, **env = sstate_env(ss);
+	_cleanup_strv_free_ char **urls = NULL;
+	_cleanup_free_ char *checksum = NULL;
+	struct berth_buf url_digests = BERTH_BUF_INIT;
 	_cleanup_free_ char *dest = NULL, *chown = NULL, *chmod_s = NULL;
 	struct bctx_selection sel = {0};
 	struct from_src from = {.view_fd = -EBADF};
@@ -467,6 +666,14 @@ int exec_copy(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 				r = builder_error_at(b, ins, err);
 				goto out;
 			}
+		} else if (strcmp(fl->name, "checksum") == 0 && fl->value) {
+			free(checksum);
+			checksum = NULL;
+			r = berth_shell_expand_word(fl->value, env, b->df->escape, &checksum, err);
+			if (r < 0) {
+				r = builder_error_at(b, ins, err);
+				goto out;
+			}
 		} else if (strcmp(fl->name, "chmod") == 0 && fl->value) {
 			free(chmod_s);
 			chmod_s = NULL;
@@ -495,13 +702,16 @@ int exec_copy(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 			goto out;
 		}
 		if (is_url(x)) {
-			free(x);
-			berth_error_set(err, ENOTSUP,
-					"%s of a URL ('%s') is not supported by berth yet (issue "
-					"#6)",
-					kw, ins->args[i]);
-			r = builder_error_at(b, ins, err);
-			goto out;
+			if (!add) {
+				free(x);
+				berth_error_set(err, EINVAL,
+						"source can't be a URL for COPY: '%s' (use ADD)",
+						ins->args[i]);
+				r = builder_error_at(b, ins, err);
+				goto out;
+			}
+			berth_strv_consume(&urls, x);
+			continue;
 		}
 		berth_strv_consume(&srcs, x);
 	}
@@ -548,6 +758,19 @@ int exec_copy(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 		}
 	}
 	f.src = src_ctx;
+	if (checksum && (srcs || !urls)) {
+		berth_error_set(err, EINVAL, "checksum can't be specified for non-HTTP(S) sources");
+		r = builder_error_at(b, ins, err);
+		goto out;
+	}
+	if (urls) {
+		r = fetch_urls(&f, urls, berth_strv_len(srcs) + ins->n_heredocs, dest, checksum,
+			       &url_digests, err);
+		if (r < 0) {
+			r = builder_error_at(b, ins, err);
+			goto out;
+		}
+	}
 	f.sel = &sel;
 	if (ins->n_heredocs) {
 		r = write_heredocs(ss, ins, srcs, dest, &f, err);
@@ -561,6 +784,13 @@ int exec_copy(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 		r = builder_error_at(b, ins, err);
 		goto out;
 	}
+	if (url_digests.len) {
+		/* a URL's content is part of the key: a changed download is a miss */
+		_cleanup_(berth_sha256_freep) struct berth_sha256 *h = berth_sha256_new();
+		berth_sha256_update(h, sd.bytes, sizeof(sd.bytes));
+		berth_sha256_update(h, url_digests.buf, url_digests.len);
+		berth_sha256_final(h, &sd);
+	}
 	if (fctx) {
 		/* a --from source is identified by the stage or image it comes from */
 		_cleanup_(berth_sha256_freep) struct berth_sha256 *h = berth_sha256_new();
@@ -571,6 +801,8 @@ int exec_copy(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 	berth_buf_addstr(&text, kw);
 	for (size_t i = 0; i < ins->n_flags; i++)
 		berth_buf_addf(&text, " %s", ins->flags[i].raw);
+	BERTH_STRV_FOREACH(s, urls)
+	berth_buf_addf(&text, " %s", *s);
 	BERTH_STRV_FOREACH(s, srcs)
 	berth_buf_addf(&text, " %s", *s);
 	for (size_t h = 0; h < ins->n_heredocs; h++) {
@@ -623,6 +855,7 @@ out:
 	berth_strv_free(f.heredoc_dests);
 	bctx_selection_release(&sel);
 	from_src_release(&from);
+	berth_buf_release(&url_digests);
 	berth_buf_release(&text);
 	return r;
 }
