@@ -180,14 +180,9 @@ int berth_container_volume_user(const char *store_root, const char *name, char *
 	_cleanup_close_ int cdir = containers_dir(store_root, NULL);
 	if (cdir < 0)
 		return 0;
-	int dup_fd = dup(cdir);
-	if (dup_fd < 0)
+	_cleanup_closedir_ DIR *d = berth_opendir_at(cdir, ".");
+	if (!d)
 		return 0;
-	_cleanup_closedir_ DIR *d = fdopendir(dup_fd);
-	if (!d) {
-		close(dup_fd);
-		return 0;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
@@ -229,14 +224,9 @@ static bool name_is_valid(const char *n)
 
 static bool name_in_use(int cdir, const char *name)
 {
-	int dup_fd = dup(cdir);
-	if (dup_fd < 0)
+	_cleanup_closedir_ DIR *d = berth_opendir_at(cdir, ".");
+	if (!d)
 		return false;
-	_cleanup_closedir_ DIR *d = fdopendir(dup_fd);
-	if (!d) {
-		close(dup_fd);
-		return false;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
@@ -1397,8 +1387,7 @@ int berth_container_find(const char *store_root, const char *what, char **ret_id
 	_cleanup_close_ int cdir = containers_dir(store_root, err);
 	if (cdir < 0)
 		return cdir;
-	int dup_fd = dup(cdir);
-	_cleanup_closedir_ DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	_cleanup_closedir_ DIR *d = berth_opendir_at(cdir, ".");
 	if (!d)
 		return berth_error_syscall(err, errno, "read containers");
 	char *found = NULL;
@@ -1464,8 +1453,7 @@ int berth_container_list(const char *store_root, json_t **ret, struct berth_erro
 	_cleanup_close_ int cdir = containers_dir(store_root, err);
 	if (cdir < 0)
 		return cdir;
-	int dup_fd = dup(cdir);
-	_cleanup_closedir_ DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	_cleanup_closedir_ DIR *d = berth_opendir_at(cdir, ".");
 	if (!d)
 		return berth_error_syscall(err, errno, "read containers");
 	json_t *all = json_array();
