@@ -23,6 +23,7 @@
 #include "core/buf.h"
 #include "core/cleanup.h"
 #include "core/digest.h"
+#include "core/env.h"
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/strv.h"
@@ -251,30 +252,6 @@ static char *random_name(void)
 	berth_random_hex(hex, 1);
 	unsigned v = (unsigned)strtoul(hex, NULL, 16);
 	return berth_xasprintf("%s_%s", adj[v >> 4], noun[v & 15]);
-}
-
-/* Docker's -e rule: a later K=V replaces an earlier K. */
-static void env_set(char ***env, const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
-	for (char **e = *env; e && *e; e++) {
-		if (strncmp(*e, kv, klen) == 0 && ((*e)[klen] == '=' || (*e)[klen] == '\0')) {
-			free(*e);
-			*e = berth_xstrdup(kv);
-			return;
-		}
-	}
-	berth_strv_push(env, kv);
-}
-
-static bool env_has(char *const *env, const char *key)
-{
-	size_t n = strlen(key);
-	BERTH_STRV_FOREACH(e, env)
-	if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
-		return true;
-	return false;
 }
 
 /* Docker's ENTRYPOINT/CMD combination. */
@@ -791,16 +768,16 @@ static int build_spec(const char *store_root, struct container *c,
 		return r;
 	spec->hostname = o->hostname ? berth_xstrdup(o->hostname) : berth_xstrndup(c->id, 12);
 	BERTH_STRV_FOREACH(e, img ? img->env : NULL)
-	env_set(&spec->env, *e);
-	if (!env_has(spec->env, "PATH"))
-		env_set(&spec->env,
-			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	berth_env_set(&spec->env, *e);
+	if (!berth_env_get(spec->env, "PATH"))
+		berth_env_set(&spec->env,
+			      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	_cleanup_free_ char *hn = berth_xasprintf("HOSTNAME=%s", spec->hostname);
-	env_set(&spec->env, hn);
+	berth_env_set(&spec->env, hn);
 	if (o->tty)
-		env_set(&spec->env, "TERM=xterm");
+		berth_env_set(&spec->env, "TERM=xterm");
 	BERTH_STRV_FOREACH(e, o->env)
-	env_set(&spec->env, *e);
+	berth_env_set(&spec->env, *e);
 	const char *wd = o->workdir				? o->workdir
 			 : img && img->workdir && *img->workdir ? img->workdir
 								: "/";

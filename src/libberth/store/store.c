@@ -304,11 +304,12 @@ struct berth_blob_batch *berth_blob_batch_new(struct berth_store *s)
 	return b;
 }
 
-int berth_blob_batch_add(struct berth_blob_batch *b, struct berth_blob_writer *w,
+int berth_blob_batch_add(struct berth_blob_batch *b, struct berth_blob_writer *writer,
 			 const struct berth_digest *expected, struct berth_digest *ret_digest,
 			 uint64_t *ret_size, struct berth_error **err)
 {
-	_cleanup_(berth_blob_writer_abortp) struct berth_blob_writer *ww = w;
+	/* the writer is consumed whatever happens */
+	_cleanup_(berth_blob_writer_abortp) struct berth_blob_writer *w = writer;
 	struct berth_digest d;
 	char want[BERTH_DIGEST_STRLEN + 1], got[BERTH_DIGEST_STRLEN + 1];
 	berth_sha256_final(w->hash, &d);
