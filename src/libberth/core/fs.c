@@ -490,6 +490,20 @@ int berth_read_file_at(int dir_fd, const char *name, size_t max, char **ret, siz
 	return 0;
 }
 
+DIR *berth_opendir_at(int dir_fd, const char *path)
+{
+	int fd = openat(dir_fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return d;
+}
+
 static int rm_rf_children(int dfd, dev_t dev, struct berth_error **err)
 {
 	_cleanup_closedir_ DIR *d = fdopendir(dfd);

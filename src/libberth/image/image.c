@@ -15,6 +15,7 @@
 #include "core/sort.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/fs.h"
 #include "core/json.h"
 #include "core/strv.h"
 
@@ -471,21 +472,14 @@ int berth_image_remove(struct berth_store *s, const char *what, bool force, char
 
 static bool dir_is_empty(int dfd)
 {
-	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	_cleanup_closedir_ DIR *d = berth_opendir_at(dfd, ".");
+	if (!d)
 		return true;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return true;
-	}
 	struct dirent *de;
-	bool empty = true;
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			empty = false;
-	closedir(d);
-	return empty;
+			return false;
+	return true;
 }
 
 int berth_image_prune(struct berth_store *s, bool all, char ***ret_lines, uint64_t *ret_reclaimed,

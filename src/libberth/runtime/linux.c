@@ -39,6 +39,7 @@
 #include "core/buf.h"
 #include "core/chase.h"
 #include "core/cleanup.h"
+#include "core/env.h"
 #include "core/fs.h"
 #include "core/strv.h"
 #include "runtime/internal.h"
@@ -575,15 +576,6 @@ static int drop_privileges(const struct berth_spec *spec, uid_t uid, gid_t gid, 
 	return 0;
 }
 
-static const char *env_get(char *const *env, const char *key)
-{
-	size_t n = strlen(key);
-	BERTH_STRV_FOREACH(e, env)
-	if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
-		return *e + n + 1;
-	return NULL;
-}
-
 /* execvpe with the container's PATH (glibc's would use berth's own). */
 static _Noreturn void exec_process(int report_fd, char *const *args, char *const *env)
 {
@@ -597,7 +589,7 @@ static _Noreturn void exec_process(int report_fd, char *const *args, char *const
 					  : e,
 			   "exec '%s': %s", cmd, strerror(e));
 	}
-	const char *path = env_get(env, "PATH");
+	const char *path = berth_env_get(env, "PATH");
 	if (!path)
 		path = DEFAULT_PATH;
 	int seen = ENOENT;
@@ -710,10 +702,10 @@ static _Noreturn void child_main(struct child_args *a)
 		if (berth_user_resolve(root_fd, spec->username, &u, &err) < 0)
 			child_fail_err(rfd, err);
 		uid = u.uid, gid = u.gid, groups = u.groups, n_groups = u.n_groups;
-		if (!env_get(env, "HOME"))
+		if (!berth_env_get(env, "HOME"))
 			berth_strv_consume(&env, berth_xasprintf("HOME=%s", u.home));
 	}
-	if (!env_get(env, "PATH"))
+	if (!berth_env_get(env, "PATH"))
 		berth_strv_push(&env, "PATH=" DEFAULT_PATH);
 
 	umask(0);
