@@ -36,7 +36,8 @@ static void test_file_transfer(void **state)
 	assert_false(berth_lib_is_loaded(BERTH_LIB_CURL));
 	assert_int_equal(curl_global_init(CURL_GLOBAL_DEFAULT), CURLE_OK);
 	assert_true(berth_lib_is_loaded(BERTH_LIB_CURL));
-	CURLSH *sh = curl_share_init();
+	static CURLSH *sh; /* kept for the process, as the registry client keeps its share */
+	sh = curl_share_init();
 	assert_non_null(sh);
 	assert_int_equal(curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS), CURLSHE_OK);
 	CURL *h = curl_easy_init();
