@@ -296,6 +296,16 @@ static void test_opendir_at(void **state)
 	assert_int_equal(errno, ENOENT);
 }
 
+static void test_dir_is_empty(void **state)
+{
+	struct tree *t = *state;
+	assert_int_equal(berth_dir_is_empty(t->root_fd), 0);
+	assert_int_equal(mkdirat(t->root_fd, "void", 0755), 0);
+	_cleanup_close_ int fd = openat(t->root_fd, "void", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(berth_dir_is_empty(fd), 1);
+	assert_int_equal(berth_dir_is_empty(-1), -EBADF);
+}
+
 #define BOTH(f)                                                                                    \
 	cmocka_unit_test_setup_teardown(f, setup_openat2, teardown_tree),                          \
 		cmocka_unit_test_setup_teardown(f, setup_fallback, teardown_tree)
@@ -303,11 +313,17 @@ static void test_opendir_at(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		BOTH(test_in_root_clamps),	    BOTH(test_in_root_never_leaves),
-		BOTH(test_loops_and_nofollow),	    BOTH(test_create_through_link_stays_inside),
-		BOTH(test_beneath_refuses_escapes), BOTH(test_mkdirs_in_root),
-		cmocka_unit_test(test_verify_path), BOTH(test_atomic_write_and_read),
-		BOTH(test_rm_rf_does_not_follow),   BOTH(test_opendir_at),
+		BOTH(test_in_root_clamps),
+		BOTH(test_in_root_never_leaves),
+		BOTH(test_loops_and_nofollow),
+		BOTH(test_create_through_link_stays_inside),
+		BOTH(test_beneath_refuses_escapes),
+		BOTH(test_mkdirs_in_root),
+		cmocka_unit_test(test_verify_path),
+		BOTH(test_atomic_write_and_read),
+		BOTH(test_rm_rf_does_not_follow),
+		BOTH(test_opendir_at),
+		BOTH(test_dir_is_empty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -504,6 +504,18 @@ DIR *berth_opendir_at(int dir_fd, const char *path)
 	return d;
 }
 
+int berth_dir_is_empty(int dir_fd)
+{
+	_cleanup_closedir_ DIR *d = berth_opendir_at(dir_fd, ".");
+	if (!d)
+		return -errno;
+	struct dirent *de;
+	while ((errno = 0, de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			return 0;
+	return errno ? -errno : 1;
+}
+
 static int rm_rf_children(int dfd, dev_t dev, struct berth_error **err)
 {
 	_cleanup_closedir_ DIR *d = fdopendir(dfd);

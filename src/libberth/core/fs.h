@@ -95,5 +95,8 @@ int berth_fsync_dir(int dir_fd, struct berth_error **err);
  */
 DIR *berth_opendir_at(int dir_fd, const char *path);
 
+/* 1 when the directory dir_fd has no entries but . and .., 0 when it has, -errno. */
+int berth_dir_is_empty(int dir_fd);
+
 /* A random lowercase-hex string of 2*nbytes digits into out[2*nbytes+1]. */
 void berth_random_hex(char *out, size_t nbytes);

@@ -183,14 +183,9 @@ static int copy_tree(int src, int dst, int depth, struct berth_error **err)
 {
 	if (depth > 64)
 		return berth_error_set(err, ELOOP, "volume pre-fill: tree too deep");
-	int dup_fd = openat(src, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dup_fd < 0)
+	_cleanup_closedir_ DIR *d = berth_opendir_at(src, ".");
+	if (!d)
 		return berth_error_syscall(err, errno, "volume pre-fill: open directory");
-	_cleanup_closedir_ DIR *d = fdopendir(dup_fd);
-	if (!d) {
-		close(dup_fd);
-		return berth_error_syscall(err, errno, "volume pre-fill: read directory");
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -251,23 +246,6 @@ static int copy_tree(int src, int dst, int depth, struct berth_error **err)
 		}
 	}
 	return 0;
-}
-
-static bool dir_is_empty(int fd)
-{
-	int dup_fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dup_fd < 0)
-		return false;
-	_cleanup_closedir_ DIR *d = fdopendir(dup_fd);
-	if (!d) {
-		close(dup_fd);
-		return false;
-	}
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			return false;
-	return true;
 }
 
 /*
@@ -333,7 +311,7 @@ static int do_mount(int root_fd, const struct berth_spec_mount *m, struct berth_
 	if (bind && o.copyup && is_dir) {
 		_cleanup_close_ int sfd = open(m->source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		_cleanup_close_ int cfd = openat(tfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (sfd >= 0 && cfd >= 0 && dir_is_empty(sfd)) {
+		if (sfd >= 0 && cfd >= 0 && berth_dir_is_empty(sfd) > 0) {
 			int r = copy_tree(cfd, sfd, 0, err);
 			if (r < 0)
 				return berth_error_prefix(err, "volume at '%s'", m->destination);
