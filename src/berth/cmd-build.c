@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +156,24 @@ static int build_check(struct berth_build_options *o, bool quiet, int *ret_stdin
 			      stderr, err);
 }
 
+/* SIGINT/SIGTERM: the build unwinds through its cleanup; exit 128+N as docker build. */
+static volatile sig_atomic_t interrupt_signal;
+
+static void on_interrupt(int sig)
+{
+	if (!interrupt_signal)
+		interrupt_signal = sig;
+	berth_build_interrupt();
+}
+
+static void catch_interrupts(void)
+{
+	struct sigaction sa = {.sa_handler = on_interrupt};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
 	static const struct option opts[] = {
@@ -260,7 +279,13 @@ int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error *
 		if (r < 0)
 			return r;
 	}
+	catch_interrupts();
 	r = berth_build(cli->root, &o, &res, err);
+	if (r < 0 && berth_build_interrupted()) {
+		/* whatever failed on the way out, the cause is the signal */
+		fprintf(stderr, "berth: build interrupted\n");
+		return 128 + (interrupt_signal ? interrupt_signal : SIGINT);
+	}
 	if (r < 0)
 		return r;
 	if (tags && *tags) {

@@ -14,6 +14,11 @@ setup() {
 
 teardown() {
 	registry_cleanup
+	# a build a test started in the background, by its PID
+	if [[ -n "${BUILD_PID:-}" ]]; then
+		kill -KILL "$BUILD_PID" 2>/dev/null || true
+		wait "$BUILD_PID" 2>/dev/null || true
+	fi
 	# a web server a test started, by its PID
 	if [[ -n "${HTTP_PID:-}" ]]; then
 		kill "$HTTP_PID" 2>/dev/null || true
@@ -863,6 +868,7 @@ blobs_of() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[[ "$output" == *"--cache-from '127.0.0.1:$port/no/such:1' is not used"* ]]
 	[ "$(config_of w:1 | jq -r '.config.Env[]' | grep -c '^A=1$')" -eq 1 ]
+}
 
 # Serves directory $1 over HTTP on 127.0.0.1, on a port the kernel picks:
 # sets HTTP_PORT and HTTP_PID (teardown stops it by that PID).
@@ -926,5 +932,162 @@ start_http() {
 	run berth build "$CTX"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"Dockerfile:2:"*"fetch '$u/nope': HTTP status 404"* ]]
+	no_leftovers
+}
+
+# ---- interrupted builds: SIGINT/SIGTERM leave nothing behind ----
+
+# Polls (bounded: $2 seconds, default 120) until the build's output has a line matching $1.
+wait_build_output() {
+	local i
+	for ((i = 0; i < ${2:-120} * 10; i++)); do
+		grep -q -- "$1" "$BUILD_OUT" && return 0
+		kill -0 "$BUILD_PID" 2>/dev/null || { cat "$BUILD_OUT"; return 1; }
+		sleep 0.1
+	done
+	echo "no '$1' in the build output after ${2:-120}s:"
+	cat "$BUILD_OUT"
+	return 1
+}
+
+# Starts `berth build $@` in its own session (its PID is its process group, as a
+# terminal's foreground job), output in $BUILD_OUT.
+start_build_bg() {
+	BUILD_OUT=$BATS_TEST_TMPDIR/build.out
+	: >"$BUILD_OUT"
+	setsid "$BERTH" --root "$STORE" build --progress plain "$@" >"$BUILD_OUT" 2>&1 &
+	BUILD_PID=$!
+}
+
+# Every process below $1, with its command line ("pid cmdline" lines).
+descendants() {
+	local c
+	for c in $(pgrep -P "$1"); do
+		echo "$c $(tr '\0' ' ' <"/proc/$c/cmdline" 2>/dev/null)"
+		descendants "$c"
+	done
+}
+
+# Records what the running step owns: its processes and its cgroup's name.
+record_step() {
+	STEP_PROCS=$(descendants "$BUILD_PID")
+	local sleeper
+	sleeper=$(awk '$2 == "sleep" { print $1 }' <<<"$STEP_PROCS" | head -1)
+	[[ -n "$sleeper" ]] || { echo "no sleep process below the build: $STEP_PROCS"; return 1; }
+	STEP_CGROUP=$(grep -o 'berth-build-[0-9a-f]*' "/proc/$sleeper/cgroup" | head -1)
+	[[ -n "$STEP_CGROUP" ]] || { cat "/proc/$sleeper/cgroup"; return 1; }
+	[[ -n "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "$STEP_CGROUP" -print -quit)" ]]
+}
+
+# Signals the build ($1: signal, $2: "group" or "pid") and waits (bounded) for its exit code.
+interrupt_build() {
+	if [[ $2 == group ]]; then
+		kill "-$1" -- "-$BUILD_PID"
+	else
+		kill "-$1" "$BUILD_PID"
+	fi
+	local i
+	for ((i = 0; i < 600; i++)); do
+		kill -0 "$BUILD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	! kill -0 "$BUILD_PID" 2>/dev/null || { echo "the build did not exit within 60s"; return 1; }
+	BUILD_STATUS=0
+	wait "$BUILD_PID" || BUILD_STATUS=$?
+	BUILD_PID=
+}
+
+# Nothing of the interrupted build is left: mounts, processes, cgroup, temp
+# files, half-written blobs or cache entries, the tag.
+assert_interrupted_clean() {
+	no_leftovers
+	[[ -z "$(ls -A "$STORE/tmp")" ]]
+	local line pid cmd
+	while read -r pid cmd; do
+		[[ -z "$pid" ]] && continue
+		if [[ -e /proc/$pid ]] && [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" == "$cmd" ]]; then
+			echo "step process left: $pid $cmd"
+			return 1
+		fi
+	done <<<"$STEP_PROCS"
+	[[ -z "$(find /sys/fs/cgroup -maxdepth 8 -type d -name "$STEP_CGROUP" -print -quit)" ]]
+	# every blob is whole (its name is its digest), every cache entry is JSON
+	local b
+	for b in "$STORE"/blobs/sha256/*; do
+		[ "$(sha256sum "$b" | cut -d' ' -f1)" = "$(basename "$b")" ]
+	done
+	for b in "$STORE"/cache/build/*.json; do
+		[[ -e $b ]] || continue
+		jq -e . "$b" >/dev/null
+	done
+	# every unpacked layer is complete (none may exist yet)
+	for b in "$STORE"/layers/*/; do
+		[[ -d $b ]] || continue
+		[[ -e $b/complete ]]
+	done
+	! jq -e '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "docker.io/library/intr:1")' \
+		"$STORE/index.json" >/dev/null
+}
+
+interrupted_run_step() {
+	local sig=$1 target=$2 code=$3
+	make_base
+	echo small >"$CTX/small"
+	cat >"$CTX/Dockerfile" <<-'EOF'
+		FROM busybox:fixture
+		ENV A=1
+		COPY small /small
+		RUN echo step-started && sleep 1000
+	EOF
+	start_build_bg -t intr:1 "$CTX"
+	wait_build_output '^#[0-9]* [0-9.]* step-started$'
+	record_step
+	interrupt_build "$sig" "$target"
+	cat "$BUILD_OUT"
+	[ "$BUILD_STATUS" -eq "$code" ]
+	[ "$(tail -1 "$BUILD_OUT")" = "berth: build interrupted" ]
+	assert_interrupted_clean
+	# the next build works and hits the cache of the steps that completed
+	sed -i 's/^RUN .*/RUN echo finished >\/done/' "$CTX/Dockerfile"
+	run berth build --progress plain -t intr:1 "$CTX"
+	[ "$status" -eq 0 ]
+	grep -A1 '\] ENV A=1' <<<"$output" | grep -q CACHED
+	grep -A1 '\] COPY small /small' <<<"$output" | grep -q CACHED
+	! grep -A1 '\] RUN echo finished' <<<"$output" | grep -q CACHED
+	no_leftovers
+}
+
+@test "build interrupted: SIGINT to the process group (Ctrl-C) while RUN runs exits 130, leaves nothing, the rebuild hits the cache" {
+	interrupted_run_step INT group 130
+}
+
+@test "build interrupted: SIGTERM to berth while RUN runs exits 143, leaves nothing, the rebuild hits the cache" {
+	interrupted_run_step TERM pid 143
+}
+
+@test "build interrupted: SIGINT while a COPY of a large context runs exits 130 and leaves nothing" {
+	make_base
+	mkdir "$CTX/big"
+	# random bytes: hashing and compressing them takes a while
+	head -c $((96 << 20)) /dev/urandom >"$CTX/big/blob"
+	for i in $(seq 1 200); do echo "$i" >"$CTX/big/f$i"; done
+	cat >"$CTX/Dockerfile" <<-'EOF'
+		FROM busybox:fixture
+		COPY big /big
+		RUN echo step-started && sleep 1000
+	EOF
+	start_build_bg -t intr:1 "$CTX"
+	wait_build_output '\] COPY big /big$'
+	# wherever the signal lands (hashing, writing the layer, or the RUN after it)
+	STEP_PROCS=$(descendants "$BUILD_PID")
+	STEP_CGROUP=berth-build-none
+	interrupt_build INT pid
+	cat "$BUILD_OUT"
+	[ "$BUILD_STATUS" -eq 130 ]
+	[ "$(tail -1 "$BUILD_OUT")" = "berth: build interrupted" ]
+	assert_interrupted_clean
+	sed -i 's/^RUN .*/RUN test -s \/big\/blob/' "$CTX/Dockerfile"
+	run berth build --progress plain -t intr:1 "$CTX"
+	[ "$status" -eq 0 ]
 	no_leftovers
 }

@@ -6,6 +6,8 @@
  */
 #include "unit.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -263,6 +265,47 @@ static void test_rm_rf_does_not_follow(void **state)
 	assert_int_equal(mkdirat(t->top_fd, "root", 0755), 0);
 }
 
+static size_t count_entries(DIR *d)
+{
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		n++;
+	return n;
+}
+
+static void test_opendir_at(void **state)
+{
+	struct tree *t = *state;
+	/* two streams on one fd each read the whole directory: positions are not shared */
+	_cleanup_closedir_ DIR *a = berth_opendir_at(t->root_fd, ".");
+	_cleanup_closedir_ DIR *b = berth_opendir_at(t->root_fd, ".");
+	assert_non_null(a);
+	assert_non_null(b);
+	size_t n = count_entries(a);
+	assert_true(n > 2);
+	assert_int_equal(count_entries(b), n);
+	/* a symlink to a directory is not followed, a file is not a directory */
+	errno = 0;
+	assert_null(berth_opendir_at(t->root_fd, "linkdir"));
+	assert_true(errno == ELOOP || errno == ENOTDIR);
+	errno = 0;
+	assert_null(berth_opendir_at(t->root_fd, "etc/passwd"));
+	assert_int_equal(errno, ENOTDIR);
+	assert_null(berth_opendir_at(t->root_fd, "nothing-here"));
+	assert_int_equal(errno, ENOENT);
+}
+
+static void test_dir_is_empty(void **state)
+{
+	struct tree *t = *state;
+	assert_int_equal(berth_dir_is_empty(t->root_fd), 0);
+	assert_int_equal(mkdirat(t->root_fd, "void", 0755), 0);
+	_cleanup_close_ int fd = openat(t->root_fd, "void", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(berth_dir_is_empty(fd), 1);
+	assert_int_equal(berth_dir_is_empty(-1), -EBADF);
+}
+
 #define BOTH(f)                                                                                    \
 	cmocka_unit_test_setup_teardown(f, setup_openat2, teardown_tree),                          \
 		cmocka_unit_test_setup_teardown(f, setup_fallback, teardown_tree)
@@ -270,11 +313,17 @@ static void test_rm_rf_does_not_follow(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		BOTH(test_in_root_clamps),	    BOTH(test_in_root_never_leaves),
-		BOTH(test_loops_and_nofollow),	    BOTH(test_create_through_link_stays_inside),
-		BOTH(test_beneath_refuses_escapes), BOTH(test_mkdirs_in_root),
-		cmocka_unit_test(test_verify_path), BOTH(test_atomic_write_and_read),
+		BOTH(test_in_root_clamps),
+		BOTH(test_in_root_never_leaves),
+		BOTH(test_loops_and_nofollow),
+		BOTH(test_create_through_link_stays_inside),
+		BOTH(test_beneath_refuses_escapes),
+		BOTH(test_mkdirs_in_root),
+		cmocka_unit_test(test_verify_path),
+		BOTH(test_atomic_write_and_read),
 		BOTH(test_rm_rf_does_not_follow),
+		BOTH(test_opendir_at),
+		BOTH(test_dir_is_empty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

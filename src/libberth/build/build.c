@@ -553,6 +553,7 @@ int berth_build(const char *store_root, const struct berth_build_options *o,
 	int r;
 
 	pthread_mutex_init(&b.lock, NULL);
+	(void)builder_interrupt_fd(); /* made now, not in a signal handler */
 	BERTH_STRV_FOREACH(t, o->tags)
 	{
 		r = check_tag(*t, err);
@@ -585,6 +586,9 @@ int berth_build(const char *store_root, const struct berth_build_options *o,
 	if (r < 0)
 		goto out;
 	r = build_stages(&b, err);
+	if (r < 0)
+		goto out;
+	r = builder_check_interrupt(err);
 	if (r < 0)
 		goto out;
 	warn_unused_args(&b);

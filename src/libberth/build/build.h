@@ -75,6 +75,17 @@ int berth_build(const char *store_root, const struct berth_build_options *o,
 		struct berth_build_result *ret, struct berth_error **err);
 
 /*
+ * Interrupts the builds of this process; async-signal-safe, for the CLI's
+ * SIGINT/SIGTERM handler. A running RUN step's container is killed, the
+ * long loops (context hashing, layer writing) stop, and berth_build()
+ * unwinds through its normal cleanup and fails with -EINTR "build
+ * interrupted": no mounts, cgroups, processes or temp files stay, and the
+ * cache entries of the steps that completed remain. The flag stays set.
+ */
+void berth_build_interrupt(void);
+bool berth_build_interrupted(void);
+
+/*
  * Removes build cache entries: all of them with all, else those not used
  * by any tagged image; with keep_storage > 0, the least recently used until
  * the cache holds at most that many bytes. Layers no longer referenced by a

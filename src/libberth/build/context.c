@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "build/internal.h"
 #include "core/sort.h"
 #include "core/alloc.h"
 #include "core/buf.h"
@@ -158,6 +159,8 @@ static int walk(struct walker *w, int dir_fd, const char *prefix, unsigned depth
 		close(fd);
 		return berth_error_syscall(err, errno, "read context directory '%s'", prefix);
 	}
+	if (builder_check_interrupt(err) < 0)
+		return -EINTR;
 	for (;;) {
 		errno = 0;
 		struct dirent *de = readdir(d);
@@ -399,6 +402,9 @@ int bctx_entry_digest(struct bctx *c, struct bctx_entry *e, struct berth_error *
 		e->have_digest = true;
 		return 0;
 	}
+	r = builder_check_interrupt(err);
+	if (r < 0)
+		return r;
 	fd = bctx_open(c, e->path, err);
 	if (fd < 0)
 		return fd;

@@ -346,12 +346,22 @@ static size_t on_url_data(char *p, size_t size, size_t n, void *ctx)
 {
 	struct url_sink *u = ctx;
 	size_t len = size * n;
+	if (berth_build_interrupted())
+		return 0;
 	if (berth_write_all(u->fd, p, len, NULL) < 0) {
 		u->errno_ = errno ? errno : EIO;
 		return 0;
 	}
 	berth_sha256_update(u->hash, p, len);
 	return len;
+}
+
+/* Also called while the transfer stalls: an interrupt aborts it. */
+static int on_url_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+			   curl_off_t ulnow)
+{
+	(void)ctx, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return berth_build_interrupted() ? 1 : 0;
 }
 
 static void curl_init_once(void)
@@ -397,11 +407,15 @@ static int fetch_url(const char *url, int dir_fd, struct berth_digest *ret,
 	curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_url_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &u);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_url_progress);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	CURLcode c = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(h, CURLINFO_FILETIME_T, &filetime);
 	curl_easy_cleanup(h);
-	if (c != CURLE_OK) {
+	if (c != CURLE_OK && berth_build_interrupted()) {
+		r = builder_check_interrupt(err);
+	} else if (c != CURLE_OK) {
 		r = u.errno_ ? berth_error_syscall(err, u.errno_, "write the download of '%s'", url)
 			     : berth_error_set(err, EIO, "fetch '%s': %s", url,
 					       *errbuf ? errbuf : curl_easy_strerror(c));

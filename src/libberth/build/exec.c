@@ -799,6 +799,9 @@ int builder_build_stage(struct builder *b, struct bstage *st, struct berth_error
 	for (size_t i = st->first + 1; i < st->end; i++) {
 		const struct berth_dockerfile_instruction *ins = &df->instructions[i];
 		ss.stepi = (unsigned)(i - st->first + 1);
+		r = builder_check_interrupt(err);
+		if (r < 0)
+			goto out;
 		begin_step(&ss, ins->original);
 		r = exec_instruction(&ss, ins, err);
 		if (r < 0) {

@@ -84,6 +84,10 @@ int bstore_writer_begin(struct bstore *s, struct bstore_writer **ret, struct ber
 
 int bstore_writer_sink(void *ctx, const void *data, size_t len, struct berth_error **err)
 {
+	/* every layer a build writes passes here: an interrupt stops it */
+	int r = builder_check_interrupt(err);
+	if (r < 0)
+		return r;
 	return berth_blob_writer_sink(ctx, data, len, err);
 }
 

@@ -150,6 +150,14 @@ void builder_event(struct builder *b, enum berth_build_event_kind kind, int step
 int builder_error_at(struct builder *b, const struct berth_dockerfile_instruction *ins,
 		     struct berth_error **err);
 
+/*
+ * interrupt.c: -EINTR "build interrupted" once berth_build_interrupt() was
+ * called, else 0; and a pipe's read end that is readable from then on (for
+ * poll; -1 when it could not be made). Every loop that can take long checks.
+ */
+int builder_check_interrupt(struct berth_error **err);
+int builder_interrupt_fd(void);
+
 /* stages.c */
 int builder_make_stages(struct builder *b, struct berth_error **err);
 /* The stage a --from/FROM value names (by name, case-insensitive, or index), or -1. */

@@ -2,9 +2,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,38 +47,63 @@ static void reader_line(struct reader *rd, const char *line, size_t len)
 	rd->tail[rd->n_tail++] = l;
 }
 
-static void *reader_main(void *arg)
+/* Streams the lines of one chunk of output; keeps an unfinished line in b. */
+static void reader_feed(struct reader *rd, struct berth_buf *b, const char *data, size_t n)
 {
-	struct reader *rd = arg;
+	berth_buf_add(b, data, n);
+	char *start = b->buf, *nl;
+	while ((nl = memchr(start, '\n', b->len - (size_t)(start - b->buf)))) {
+		size_t l = (size_t)(nl - start);
+		if (l && start[l - 1] == '\r')
+			l--;
+		reader_line(rd, start, l);
+		start = nl + 1;
+	}
+	size_t rest = b->len - (size_t)(start - b->buf);
+	memmove(b->buf, start, rest);
+	berth_buf_setlen(b, rest);
+	if (b->len > 65536) { /* a line without end: flush it as it is */
+		reader_line(rd, b->buf, b->len);
+		berth_buf_reset(b);
+	}
+}
+
+/*
+ * Reads the output until its last writer is gone. When the build is
+ * interrupted meanwhile, writes one byte to ctl_fd (the helper then kills
+ * the container) and goes on reading what is left.
+ */
+static void reader_main(struct reader *rd, int ctl_fd)
+{
 	struct berth_buf b = BERTH_BUF_INIT;
+	int wake = builder_interrupt_fd();
+	bool told = false;
 	char buf[8192];
 	for (;;) {
+		if (!told && berth_build_interrupted()) {
+			(void)!send(ctl_fd, "k", 1, MSG_NOSIGNAL);
+			told = true;
+		}
+		struct pollfd fds[2] = {
+			{.fd = rd->fd, .events = POLLIN},
+			{.fd = told ? -1 : wake, .events = POLLIN},
+		};
+		/* without a wake pipe, the flag is polled every 100 ms */
+		int pr = poll(fds, 2, !told && wake < 0 ? 100 : -1);
+		if (pr < 0 && errno != EINTR)
+			break;
+		if (pr <= 0 || !(fds[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
 		ssize_t n = read(rd->fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			break;
-		berth_buf_add(&b, buf, (size_t)n);
-		char *start = b.buf, *nl;
-		while ((nl = memchr(start, '\n', b.len - (size_t)(start - b.buf)))) {
-			size_t l = (size_t)(nl - start);
-			if (l && start[l - 1] == '\r')
-				l--;
-			reader_line(rd, start, l);
-			start = nl + 1;
-		}
-		size_t rest = b.len - (size_t)(start - b.buf);
-		memmove(b.buf, start, rest);
-		berth_buf_setlen(&b, rest);
-		if (b.len > 65536) { /* a line without end: flush it as it is */
-			reader_line(rd, b.buf, b.len);
-			berth_buf_reset(&b);
-		}
+		reader_feed(rd, &b, buf, (size_t)n);
 	}
 	if (b.len)
 		reader_line(rd, b.buf, b.len);
 	berth_buf_release(&b);
-	return NULL;
 }
 
 /* One --mount of RUN, parsed from "type=cache,target=/x,id=y,..." */
@@ -447,6 +475,10 @@ static char **run_argv(struct sstate *ss, const struct berth_dockerfile_instruct
  * or stdio locks, can deadlock the child. fork() resets those locks, and
  * the helper is single-threaded. The helper reports the result over a pipe;
  * this thread streams the output until the last writer is gone.
+ *
+ * A control socket goes the other way: a byte on it (the build was
+ * interrupted), or its end (this process died), makes the helper kill the
+ * container; the helper then reaps it and removes its cgroup as usual.
  */
 struct helper_status {
 	int r;
@@ -455,42 +487,104 @@ struct helper_status {
 	char msg[1024];
 };
 
+/* In the helper: SIGINT/SIGTERM of a terminal's process group are the parent's to act on. */
+static void helper_signal(int sig)
+{
+	(void)sig;
+}
+
+static bool helper_exited(const struct berth_runtime_process *p)
+{
+	siginfo_t si = {0};
+	return waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid != 0;
+}
+
+/* In the helper: waits for the container or for the parent's word to kill it. */
+static void helper_watch(struct berth_runtime_process *p, int ctl_fd)
+{
+	for (;;) {
+		struct pollfd fds[2] = {
+			{.fd = ctl_fd, .events = POLLIN},
+			{.fd = p->pidfd, .events = POLLIN},
+		};
+		/* without a pidfd, the exit is polled every 100 ms */
+		int pr = poll(fds, 2, p->pidfd >= 0 ? -1 : 100);
+		if (pr < 0 && errno != EINTR)
+			return;
+		if (pr > 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+			berth_runtime_kill(p, SIGKILL, NULL);
+			return;
+		}
+		if ((pr > 0 && (fds[1].revents & (POLLIN | POLLHUP))) ||
+		    (p->pidfd < 0 && helper_exited(p)))
+			return;
+	}
+}
+
+static _Noreturn void helper_main(const struct berth_runtime_config *cfg, int ctl_fd, int st_fd)
+{
+	struct helper_status hs = {0};
+	struct berth_error *e = NULL;
+	struct berth_runtime_result rr = {.exit_code = 125};
+	struct berth_runtime_process p;
+	struct sigaction sa = {.sa_handler = helper_signal};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	hs.r = berth_runtime_start(cfg, &p, &rr, &e);
+	if (hs.r >= 0) {
+		helper_watch(&p, ctl_fd);
+		int code = berth_runtime_wait(&p, &e);
+		if (code >= 0)
+			rr.exit_code = code;
+		int r2 = berth_runtime_process_release(&p, code < 0 ? NULL : &e);
+		hs.r = code < 0 ? code : r2 < 0 ? r2 : 0;
+	}
+	hs.exit_code = rr.exit_code;
+	hs.code = berth_error_code(e);
+	snprintf(hs.msg, sizeof(hs.msg), "%s", berth_error_msg(e));
+	(void)!write(st_fd, &hs, sizeof(hs));
+	_exit(0);
+}
+
 static int run_in_helper(const struct berth_runtime_config *cfg, int pipefd[2], struct reader *rd,
 			 struct berth_runtime_result *res, struct berth_error **err)
 {
-	int st[2];
+	_cleanup_close_ int st_r = -EBADF, ctl_w = -EBADF;
+	int st[2], ctl[2];
 	struct helper_status hs = {0};
 	pid_t pid;
 
 	if (pipe2(st, O_CLOEXEC) < 0)
 		return berth_error_syscall(err, errno, "pipe");
+	st_r = st[0];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0) {
+		close(st[1]);
+		return berth_error_syscall(err, errno, "socketpair");
+	}
+	ctl_w = ctl[0];
 	pid = fork();
 	if (pid < 0) {
-		close(st[0]);
 		close(st[1]);
+		close(ctl[1]);
 		return berth_error_syscall(err, errno, "fork");
 	}
 	if (pid == 0) {
-		struct berth_error *e = NULL;
-		struct berth_runtime_result rr = {0};
-		close(st[0]);
+		close(st_r);
+		close(ctl_w);
 		close(pipefd[0]);
-		hs.r = berth_runtime_run(cfg, &rr, &e);
-		hs.exit_code = rr.exit_code;
-		hs.code = berth_error_code(e);
-		snprintf(hs.msg, sizeof(hs.msg), "%s", berth_error_msg(e));
-		(void)!write(st[1], &hs, sizeof(hs));
-		_exit(0);
+		helper_main(cfg, ctl[1], st[1]);
 	}
 	close(st[1]);
+	close(ctl[1]);
 	close(pipefd[1]);
 	pipefd[1] = -1;
-	reader_main(rd);
+	reader_main(rd, ctl_w);
 	ssize_t n;
 	do
-		n = read(st[0], &hs, sizeof(hs));
+		n = read(st_r, &hs, sizeof(hs));
 	while (n < 0 && errno == EINTR);
-	close(st[0]);
 	int wst;
 	while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
 		;
@@ -668,6 +762,14 @@ int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 	struct reader rd = {.ss = ss, .fd = pipefd[0]};
 	struct berth_runtime_result res = {0};
 	r = run_in_helper(&cfg, pipefd, &rd, &res, err);
+	if (berth_build_interrupted()) {
+		/* the container was killed for it: no Dockerfile line, no output tail */
+		berth_error_free(err);
+		r = builder_check_interrupt(err);
+		for (size_t i = 0; i < rd.n_tail; i++)
+			free(rd.tail[i]);
+		goto out;
+	}
 	if (r >= 0 && res.exit_code != 0) {
 		struct berth_buf m = BERTH_BUF_INIT;
 		berth_buf_addstr(&m, "process \"");

@@ -23,6 +23,7 @@
 #include "core/buf.h"
 #include "core/cleanup.h"
 #include "core/digest.h"
+#include "core/env.h"
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/strv.h"
@@ -180,14 +181,9 @@ int berth_container_volume_user(const char *store_root, const char *name, char *
 	_cleanup_close_ int cdir = containers_dir(store_root, NULL);
 	if (cdir < 0)
 		return 0;
-	int dup_fd = dup(cdir);
-	if (dup_fd < 0)
+	_cleanup_closedir_ DIR *d = berth_opendir_at(cdir, ".");
+	if (!d)
 		return 0;
-	_cleanup_closedir_ DIR *d = fdopendir(dup_fd);
-	if (!d) {
-		close(dup_fd);
-		return 0;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
@@ -229,14 +225,9 @@ static bool name_is_valid(const char *n)
 
 static bool name_in_use(int cdir, const char *name)
 {
-	int dup_fd = dup(cdir);
-	if (dup_fd < 0)
+	_cleanup_closedir_ DIR *d = berth_opendir_at(cdir, ".");
+	if (!d)
 		return false;
-	_cleanup_closedir_ DIR *d = fdopendir(dup_fd);
-	if (!d) {
-		close(dup_fd);
-		return false;
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
@@ -261,30 +252,6 @@ static char *random_name(void)
 	berth_random_hex(hex, 1);
 	unsigned v = (unsigned)strtoul(hex, NULL, 16);
 	return berth_xasprintf("%s_%s", adj[v >> 4], noun[v & 15]);
-}
-
-/* Docker's -e rule: a later K=V replaces an earlier K. */
-static void env_set(char ***env, const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
-	for (char **e = *env; e && *e; e++) {
-		if (strncmp(*e, kv, klen) == 0 && ((*e)[klen] == '=' || (*e)[klen] == '\0')) {
-			free(*e);
-			*e = berth_xstrdup(kv);
-			return;
-		}
-	}
-	berth_strv_push(env, kv);
-}
-
-static bool env_has(char *const *env, const char *key)
-{
-	size_t n = strlen(key);
-	BERTH_STRV_FOREACH(e, env)
-	if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
-		return true;
-	return false;
 }
 
 /* Docker's ENTRYPOINT/CMD combination. */
@@ -801,16 +768,16 @@ static int build_spec(const char *store_root, struct container *c,
 		return r;
 	spec->hostname = o->hostname ? berth_xstrdup(o->hostname) : berth_xstrndup(c->id, 12);
 	BERTH_STRV_FOREACH(e, img ? img->env : NULL)
-	env_set(&spec->env, *e);
-	if (!env_has(spec->env, "PATH"))
-		env_set(&spec->env,
-			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	berth_env_set(&spec->env, *e);
+	if (!berth_env_get(spec->env, "PATH"))
+		berth_env_set(&spec->env,
+			      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	_cleanup_free_ char *hn = berth_xasprintf("HOSTNAME=%s", spec->hostname);
-	env_set(&spec->env, hn);
+	berth_env_set(&spec->env, hn);
 	if (o->tty)
-		env_set(&spec->env, "TERM=xterm");
+		berth_env_set(&spec->env, "TERM=xterm");
 	BERTH_STRV_FOREACH(e, o->env)
-	env_set(&spec->env, *e);
+	berth_env_set(&spec->env, *e);
 	const char *wd = o->workdir				? o->workdir
 			 : img && img->workdir && *img->workdir ? img->workdir
 								: "/";
@@ -1397,8 +1364,7 @@ int berth_container_find(const char *store_root, const char *what, char **ret_id
 	_cleanup_close_ int cdir = containers_dir(store_root, err);
 	if (cdir < 0)
 		return cdir;
-	int dup_fd = dup(cdir);
-	_cleanup_closedir_ DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	_cleanup_closedir_ DIR *d = berth_opendir_at(cdir, ".");
 	if (!d)
 		return berth_error_syscall(err, errno, "read containers");
 	char *found = NULL;
@@ -1464,8 +1430,7 @@ int berth_container_list(const char *store_root, json_t **ret, struct berth_erro
 	_cleanup_close_ int cdir = containers_dir(store_root, err);
 	if (cdir < 0)
 		return cdir;
-	int dup_fd = dup(cdir);
-	_cleanup_closedir_ DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	_cleanup_closedir_ DIR *d = berth_opendir_at(cdir, ".");
 	if (!d)
 		return berth_error_syscall(err, errno, "read containers");
 	json_t *all = json_array();

@@ -17,25 +17,11 @@
 
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/env.h"
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/strv.h"
 #include "runtime/runtime.h"
-
-/* Docker's -e rule: a later K=V replaces an earlier K. */
-static void env_set(char ***env, const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
-	for (char **e = *env; e && *e; e++) {
-		if (strncmp(*e, kv, klen) == 0 && ((*e)[klen] == '=' || (*e)[klen] == '\0')) {
-			free(*e);
-			*e = berth_xstrdup(kv);
-			return;
-		}
-	}
-	berth_strv_push(env, kv);
-}
 
 /* Every capability the kernel knows, as "CAP_X" (--privileged). */
 static char **all_capabilities(void)
@@ -105,7 +91,7 @@ int berth_container_exec(const char *store_root, const char *what,
 	berth_strv_free(spec.args);
 	spec.args = berth_strv_copy(o->cmd);
 	BERTH_STRV_FOREACH(e, o->env)
-	env_set(&spec.env, *e);
+	berth_env_set(&spec.env, *e);
 	if (o->workdir) {
 		if (o->workdir[0] != '/') {
 			berth_spec_release(&spec);

@@ -490,6 +490,32 @@ int berth_read_file_at(int dir_fd, const char *name, size_t max, char **ret, siz
 	return 0;
 }
 
+DIR *berth_opendir_at(int dir_fd, const char *path)
+{
+	int fd = openat(dir_fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return d;
+}
+
+int berth_dir_is_empty(int dir_fd)
+{
+	_cleanup_closedir_ DIR *d = berth_opendir_at(dir_fd, ".");
+	if (!d)
+		return -errno;
+	struct dirent *de;
+	while ((errno = 0, de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			return 0;
+	return errno ? -errno : 1;
+}
+
 static int rm_rf_children(int dfd, dev_t dev, struct berth_error **err)
 {
 	_cleanup_closedir_ DIR *d = fdopendir(dfd);

@@ -9,6 +9,7 @@
  * "root + / + path" strings for path-taking syscalls.
  */
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -86,6 +87,16 @@ int berth_write_all(int fd, const void *data, size_t len, struct berth_error **e
 int berth_rm_rf_at(int dir_fd, const char *name, struct berth_error **err);
 
 int berth_fsync_dir(int dir_fd, struct berth_error **err);
+
+/*
+ * Opens dir_fd/path (not following a final symlink; "." for dir_fd itself)
+ * as a directory stream of its own, with its own read position, so dir_fd
+ * stays usable. NULL with errno set on failure.
+ */
+DIR *berth_opendir_at(int dir_fd, const char *path);
+
+/* 1 when the directory dir_fd has no entries but . and .., 0 when it has, -errno. */
+int berth_dir_is_empty(int dir_fd);
 
 /* A random lowercase-hex string of 2*nbytes digits into out[2*nbytes+1]. */
 void berth_random_hex(char *out, size_t nbytes);

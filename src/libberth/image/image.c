@@ -15,6 +15,7 @@
 #include "core/sort.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/fs.h"
 #include "core/json.h"
 #include "core/strv.h"
 
@@ -469,32 +470,13 @@ int berth_image_remove(struct berth_store *s, const char *what, bool force, char
 	return 0;
 }
 
-static bool dir_is_empty(int dfd)
-{
-	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return true;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return true;
-	}
-	struct dirent *de;
-	bool empty = true;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			empty = false;
-	closedir(d);
-	return empty;
-}
-
 int berth_image_prune(struct berth_store *s, bool all, char ***ret_lines, uint64_t *ret_reclaimed,
 		      struct berth_error **err)
 {
 	_cleanup_strv_free_ char **lines = NULL;
 	_cleanup_(berth_store_refs_freep) struct berth_store_refs *refs = NULL;
 	int r;
-	if (all && !dir_is_empty(berth_store_dir_fd(s, "containers")))
+	if (all && berth_dir_is_empty(berth_store_dir_fd(s, "containers")) == 0)
 		return berth_error_set(
 			err, ENOTSUP,
 			"image prune -a: the store has containers; which images they "

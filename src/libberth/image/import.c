@@ -18,6 +18,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
+#include "core/env.h"
 #include "core/compress.h"
 #include "core/json.h"
 #include "core/strv.h"
@@ -143,16 +144,8 @@ static int key_values(const char *ins, const char *rest, char ***ret_k, char ***
 
 static void env_set(struct berth_image_config *c, const char *key, const char *value)
 {
-	size_t klen = strlen(key);
-	char *kv = berth_xasprintf("%s=%s", key, value);
-	for (char **e = c->env; e && *e; e++) {
-		if (strncmp(*e, key, klen) == 0 && (*e)[klen] == '=') {
-			free(*e);
-			*e = kv;
-			return;
-		}
-	}
-	berth_strv_consume(&c->env, kv);
+	_cleanup_free_ char *kv = berth_xasprintf("%s=%s", key, value);
+	berth_env_set(&c->env, kv);
 }
 
 static void keys_add(char ***v, const char *key)

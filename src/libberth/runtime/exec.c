@@ -33,21 +33,13 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
+#include "core/env.h"
 #include "core/fs.h"
 #include "core/strv.h"
 #include "runtime/internal.h"
 
 #define CGROUP_ROOT  "/sys/fs/cgroup"
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-static bool env_has(char *const *env, const char *key)
-{
-	size_t n = strlen(key);
-	BERTH_STRV_FOREACH(e, env)
-	if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
-		return true;
-	return false;
-}
 
 /*
  * The cgroup directories of pid that berth made for container id (v1:
@@ -155,10 +147,10 @@ static _Noreturn void process_main(const struct berth_spec *spec, int rfd, bool 
 						 err ? berth_error_msg(err) : "open the rootfs");
 		close(root_fd);
 		uid = u.uid, gid = u.gid, groups = u.groups, n_groups = u.n_groups;
-		if (!env_has(env, "HOME"))
+		if (!berth_env_get(env, "HOME"))
 			berth_strv_consume(&env, berth_xasprintf("HOME=%s", u.home));
 	}
-	if (!env_has(env, "PATH"))
+	if (!berth_env_get(env, "PATH"))
 		berth_strv_push(&env, "PATH=" DEFAULT_PATH);
 	if (berth_runtime_set_rlimits(spec, &err) < 0 ||
 	    berth_runtime_drop_privileges(spec, uid, gid, groups, n_groups, &err) < 0)

@@ -39,6 +39,7 @@
 #include "core/buf.h"
 #include "core/chase.h"
 #include "core/cleanup.h"
+#include "core/env.h"
 #include "core/fs.h"
 #include "core/strv.h"
 #include "runtime/internal.h"
@@ -182,14 +183,9 @@ static int copy_tree(int src, int dst, int depth, struct berth_error **err)
 {
 	if (depth > 64)
 		return berth_error_set(err, ELOOP, "volume pre-fill: tree too deep");
-	int dup_fd = openat(src, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dup_fd < 0)
+	_cleanup_closedir_ DIR *d = berth_opendir_at(src, ".");
+	if (!d)
 		return berth_error_syscall(err, errno, "volume pre-fill: open directory");
-	_cleanup_closedir_ DIR *d = fdopendir(dup_fd);
-	if (!d) {
-		close(dup_fd);
-		return berth_error_syscall(err, errno, "volume pre-fill: read directory");
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -250,23 +246,6 @@ static int copy_tree(int src, int dst, int depth, struct berth_error **err)
 		}
 	}
 	return 0;
-}
-
-static bool dir_is_empty(int fd)
-{
-	int dup_fd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dup_fd < 0)
-		return false;
-	_cleanup_closedir_ DIR *d = fdopendir(dup_fd);
-	if (!d) {
-		close(dup_fd);
-		return false;
-	}
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			return false;
-	return true;
 }
 
 /*
@@ -332,7 +311,7 @@ static int do_mount(int root_fd, const struct berth_spec_mount *m, struct berth_
 	if (bind && o.copyup && is_dir) {
 		_cleanup_close_ int sfd = open(m->source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		_cleanup_close_ int cfd = openat(tfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (sfd >= 0 && cfd >= 0 && dir_is_empty(sfd)) {
+		if (sfd >= 0 && cfd >= 0 && berth_dir_is_empty(sfd) > 0) {
 			int r = copy_tree(cfd, sfd, 0, err);
 			if (r < 0)
 				return berth_error_prefix(err, "volume at '%s'", m->destination);
@@ -575,15 +554,6 @@ static int drop_privileges(const struct berth_spec *spec, uid_t uid, gid_t gid, 
 	return 0;
 }
 
-static const char *env_get(char *const *env, const char *key)
-{
-	size_t n = strlen(key);
-	BERTH_STRV_FOREACH(e, env)
-	if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
-		return *e + n + 1;
-	return NULL;
-}
-
 /* execvpe with the container's PATH (glibc's would use berth's own). */
 static _Noreturn void exec_process(int report_fd, char *const *args, char *const *env)
 {
@@ -597,7 +567,7 @@ static _Noreturn void exec_process(int report_fd, char *const *args, char *const
 					  : e,
 			   "exec '%s': %s", cmd, strerror(e));
 	}
-	const char *path = env_get(env, "PATH");
+	const char *path = berth_env_get(env, "PATH");
 	if (!path)
 		path = DEFAULT_PATH;
 	int seen = ENOENT;
@@ -710,10 +680,10 @@ static _Noreturn void child_main(struct child_args *a)
 		if (berth_user_resolve(root_fd, spec->username, &u, &err) < 0)
 			child_fail_err(rfd, err);
 		uid = u.uid, gid = u.gid, groups = u.groups, n_groups = u.n_groups;
-		if (!env_get(env, "HOME"))
+		if (!berth_env_get(env, "HOME"))
 			berth_strv_consume(&env, berth_xasprintf("HOME=%s", u.home));
 	}
-	if (!env_get(env, "PATH"))
+	if (!berth_env_get(env, "PATH"))
 		berth_strv_push(&env, "PATH=" DEFAULT_PATH);
 
 	umask(0);

@@ -304,11 +304,12 @@ struct berth_blob_batch *berth_blob_batch_new(struct berth_store *s)
 	return b;
 }
 
-int berth_blob_batch_add(struct berth_blob_batch *b, struct berth_blob_writer *w,
+int berth_blob_batch_add(struct berth_blob_batch *b, struct berth_blob_writer *writer,
 			 const struct berth_digest *expected, struct berth_digest *ret_digest,
 			 uint64_t *ret_size, struct berth_error **err)
 {
-	_cleanup_(berth_blob_writer_abortp) struct berth_blob_writer *ww = w;
+	/* the writer is consumed whatever happens */
+	_cleanup_(berth_blob_writer_abortp) struct berth_blob_writer *w = writer;
 	struct berth_digest d;
 	char want[BERTH_DIGEST_STRLEN + 1], got[BERTH_DIGEST_STRLEN + 1];
 	berth_sha256_final(w->hash, &d);
@@ -1066,14 +1067,9 @@ static void walk_roots(struct walk *w)
 		return;
 	_cleanup_close_ int lock = lock_file(w->s, "roots.lock", LOCK_SH, NULL);
 	(void)lock; /* held while the roots are read */
-	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	_cleanup_closedir_ DIR *dir = berth_opendir_at(dfd, ".");
+	if (!dir)
 		return;
-	_cleanup_closedir_ DIR *dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return;
-	}
 	struct dirent *de;
 	while ((de = readdir(dir))) {
 		if (de->d_name[0] == '.')
@@ -1110,14 +1106,9 @@ typedef int (*blob_fn)(struct berth_store *s, const char *name, const struct ber
 /* Calls fn for every file of blobs/sha256 (d NULL when the name is not a digest). */
 static int foreach_blob(struct berth_store *s, blob_fn fn, void *ctx, struct berth_error **err)
 {
-	int fd = openat(s->blobs_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	_cleanup_closedir_ DIR *dir = berth_opendir_at(s->blobs_fd, ".");
+	if (!dir)
 		return berth_error_syscall(err, errno, "open '%s/blobs/sha256'", s->root);
-	_cleanup_closedir_ DIR *dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return berth_error_syscall(err, errno, "open '%s/blobs/sha256'", s->root);
-	}
 	struct dirent *de;
 	while ((errno = 0, de = readdir(dir))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -1162,22 +1153,21 @@ static int gc_blob(struct berth_store *s, const char *name, const struct berth_d
 	return 0;
 }
 
-/* Removes everything in tmp/ (only called with the gc lock held exclusively). */
-static int clean_tmp(struct berth_store *s, size_t *ret_n, struct berth_error **err)
+/*
+ * Counts the partial blob writes in tmp/, removing them when remove is set
+ * (only then with the gc lock held exclusively); *ret_n counts those seen,
+ * or those removed.
+ */
+static int tmp_blobs(struct berth_store *s, bool remove, size_t *ret_n, struct berth_error **err)
 {
-	int fd = openat(tmp_fd(s), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	_cleanup_closedir_ DIR *dir = berth_opendir_at(tmp_fd(s), ".");
+	if (!dir)
 		return berth_error_syscall(err, errno, "open '%s/tmp'", s->root);
-	_cleanup_closedir_ DIR *dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return berth_error_syscall(err, errno, "open '%s/tmp'", s->root);
-	}
 	struct dirent *de;
 	while ((de = readdir(dir))) {
 		if (strncmp(de->d_name, "blob-", 5) != 0)
 			continue;
-		if (unlinkat(tmp_fd(s), de->d_name, 0) == 0)
+		if (!remove || unlinkat(tmp_fd(s), de->d_name, 0) == 0)
 			(*ret_n)++;
 	}
 	return 0;
@@ -1244,7 +1234,7 @@ int berth_store_gc(struct berth_store *s, const struct berth_digest *extra_roots
 	r = foreach_blob(s, gc_blob, &c, err);
 	if (r < 0)
 		goto out;
-	r = clean_tmp(s, &res.temps_removed, err);
+	r = tmp_blobs(s, true, &res.temps_removed, err);
 	if (r < 0)
 		goto out;
 	r = berth_fsync_dir(s->blobs_fd, err);
@@ -1299,23 +1289,6 @@ static int check_blob(struct berth_store *s, const char *name, const struct bert
 		if (c->repair)
 			unlinkat(s->blobs_fd, name, 0);
 	}
-	return 0;
-}
-
-static int count_tmp(struct berth_store *s, size_t *ret_n, struct berth_error **err)
-{
-	int fd = openat(tmp_fd(s), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return berth_error_syscall(err, errno, "open '%s/tmp'", s->root);
-	_cleanup_closedir_ DIR *dir = fdopendir(fd);
-	if (!dir) {
-		close(fd);
-		return berth_error_syscall(err, errno, "open '%s/tmp'", s->root);
-	}
-	struct dirent *de;
-	while ((de = readdir(dir)))
-		if (strncmp(de->d_name, "blob-", 5) == 0)
-			(*ret_n)++;
 	return 0;
 }
 
@@ -1375,14 +1348,14 @@ int berth_store_check(struct berth_store *s, bool repair, const struct berth_sto
 	r = foreach_blob(s, check_blob, &c, err);
 	if (r < 0)
 		goto out;
-	r = count_tmp(s, &res.temps, err);
+	r = tmp_blobs(s, false, &res.temps, err);
 	if (r < 0)
 		goto out;
 	if (res.temps > 0)
 		problem(&w, "%zu partial writes in tmp/%s", res.temps, repair ? " (removed)" : "");
 	if (repair) {
 		size_t n = 0;
-		r = clean_tmp(s, &n, err);
+		r = tmp_blobs(s, true, &n, err);
 		if (r < 0)
 			goto out;
 		r = index_modify(s, edit_drop_missing, s, err);
