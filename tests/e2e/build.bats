@@ -1091,3 +1091,49 @@ interrupted_run_step() {
 	[ "$status" -eq 0 ]
 	no_leftovers
 }
+
+@test "build --cache-from an image another builder made (podman build, pushed): no berth keys, misses cleanly, the build succeeds" {
+	registry_start "$BATS_TEST_TMPDIR/reg" plain
+	make_base
+	berth push -q busybox:fixture "$REG/test/base:1" >/dev/null
+	echo one >"$CTX/f"
+	cat >"$CTX/Dockerfile" <<-EOF
+		FROM $REG/test/base:1
+		RUN echo built >/one
+		COPY f /f
+		ENV MODE=prod
+		CMD ["cat", "/f"]
+	EOF
+	# podman's builder (buildah's library), its storage private to the test
+	# (vfs: no mounts); runc, as crun refuses a hybrid cgroup layout
+	local p=(podman --root "$BATS_TEST_TMPDIR/podman" --runroot "$BATS_TEST_TMPDIR/podman-run"
+		--storage-driver vfs --runtime runc --cgroup-manager cgroupfs)
+	"${p[@]}" build -q --network none --tls-verify=false -t "$REG/test/foreign:1" "$CTX" >/dev/null
+	"${p[@]}" push -q --tls-verify=false "$REG/test/foreign:1"
+	"${p[@]}" rmi -a -f >/dev/null
+	# it has a history, but no berth cache keys
+	cfg=$(skopeo inspect --tls-verify=false --config "docker://$REG/test/foreign:1")
+	[ "$(jq '[.history[] | select(.empty_layer != true)] | length' <<<"$cfg")" -ge 3 ]
+	[ "$(jq 'has("berth.build.cache-keys.v1")' <<<"$cfg")" = false ]
+	mapfile -t foreign < <(skopeo inspect --tls-verify=false --raw "docker://$REG/test/foreign:1" |
+		jq -r '.layers[].digest')
+
+	# a new store: every step misses, nothing of the foreign image is fetched
+	STORE=$BATS_TEST_TMPDIR/store2
+	run berth build --progress plain --cache-from "$REG/test/foreign:1" -t app:1 "$CTX"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" != *CACHED* ]]
+	[[ "$output" != *"is not used"* ]] # found, just no match
+	[ "$(step_result 'RUN echo built')" = DONE ]
+	[ "$(step_result 'COPY f /f')" = DONE ]
+	local d
+	for d in "${foreign[@]:1}"; do # the base layer is shared, the others are podman's
+		[ ! -e "$STORE/blobs/sha256/${d#sha256:}" ]
+	done
+	[ "$(berth run --rm app:1)" = one ]
+	# the cache is berth's own from now on
+	run berth build --progress plain --cache-from "$REG/test/foreign:1" -t app:1 "$CTX"
+	[ "$status" -eq 0 ]
+	[ "$(step_result 'RUN echo built')" = CACHED ]
+	no_leftovers
+}
