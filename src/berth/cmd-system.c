@@ -20,7 +20,8 @@
 #include "layer/layer.h"
 #include "store/store.h"
 
-static void human_size(char *out, size_t n, double size)
+/* size in decimal units with prec significant digits, as Docker's go-units */
+static void human_size_prec(char *out, size_t n, double size, int prec)
 {
 	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
 	size_t i = 0;
@@ -28,7 +29,12 @@ static void human_size(char *out, size_t n, double size)
 		size /= 1000.0;
 		i++;
 	}
-	snprintf(out, n, "%.3g%s", size, units[i]);
+	snprintf(out, n, "%.*g%s", prec, size, units[i]);
+}
+
+static void human_size(char *out, size_t n, double size)
+{
+	human_size_prec(out, n, size, 3);
 }
 
 /* Bytes below dfd/name, not following symlinks nor crossing mounts; counts entries at depth 0. */
@@ -201,8 +207,10 @@ static const char prune_usage[] =
 	"Remove stopped containers, dangling images, unused build cache and\n"
 	"unpacked layers nothing needs\n\n"
 	"Options:\n"
-	"  -a, --all     Remove all unused images and build cache, not just dangling ones\n"
-	"  -f, --force   Do not prompt for confirmation\n";
+	"  -a, --all             Remove all unused images and build cache, not just dangling ones\n"
+	"      --filter filter   Not supported yet\n"
+	"  -f, --force           Do not prompt for confirmation\n"
+	"      --volumes         Not supported yet (use 'berth volume prune')\n";
 
 static bool confirm(bool all)
 {
@@ -227,6 +235,8 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 	static const struct option opts[] = {
 		{"all", no_argument, NULL, 'a'},
 		{"force", no_argument, NULL, 'f'},
+		{"filter", required_argument, NULL, 'F'},
+		{"volumes", no_argument, NULL, 'V'},
 		{0},
 	};
 	bool all = false, force = false;
@@ -238,6 +248,18 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 			all = true;
 		else if (c == 'f')
 			force = true;
+		else if (c == 'F')
+			return berth_error_set(err, ENOTSUP,
+					       "system prune: '--filter %s' is not supported yet",
+					       optarg);
+		else if (c == 'V')
+			/* Docker's --volumes removes anonymous volumes only; berth's volume
+			 * records do not tell anonymous from named ones yet */
+			return berth_error_set(
+				err, ENOTSUP,
+				"system prune: '--volumes' is not supported yet (berth "
+				"does not tell anonymous volumes from named ones; "
+				"'berth volume prune' removes every unused volume)");
 		else
 			return cli_usage_error(cli, err, "invalid option");
 	}
@@ -271,23 +293,16 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 		printf("\n");
 	}
 
-	/* images (with -a only when no container is left: prune -a cannot tell what they use) */
+	/* images no container uses */
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
-	_cleanup_strv_free_ char **lines = NULL;
 	r = berth_store_open(cli->root, &s, err);
 	if (r < 0)
 		return r;
 	uint64_t bytes = 0;
-	r = berth_image_prune(s, all, &lines, &bytes, err);
+	r = cli_image_prune(cli, s, all, &bytes, err);
 	if (r < 0)
 		return r;
 	total += bytes;
-	if (lines) {
-		printf("Deleted Images:\n");
-		BERTH_STRV_FOREACH(l, lines)
-		printf("%s\n", *l);
-		printf("\n");
-	}
 
 	/* build cache */
 	unsigned entries = 0;
@@ -304,8 +319,9 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 		return r;
 	total += bytes;
 
+	/* Docker's units.HumanSize: four significant digits ("1.843kB") */
 	char sz[32];
-	human_size(sz, sizeof(sz), (double)total);
+	human_size_prec(sz, sizeof(sz), (double)total, 4);
 	printf("Total reclaimed space: %s\n", sz);
 	return 0;
 }

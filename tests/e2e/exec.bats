@@ -122,6 +122,32 @@ container_procs() {
 	[[ "$output" == *"sleep 999"* ]]
 }
 
+@test "exec: -d -t runs the command to its end on a terminal; its output is discarded, as Docker does" {
+	berth run -d --name box bb sleep 1000
+	# the command outlives berth exec: it waits for /tmp/go, made after berth returned
+	run berth exec -d -t box sh -c '[ -t 1 ] && echo tty >/tmp/t
+		while [ ! -e /tmp/go ]; do sleep 0.05; done
+		echo exec-output; echo done >/tmp/d'
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	wait_for_file box /tmp/t
+	berth exec box touch /tmp/go
+	wait_for_file box /tmp/d
+	run berth exec box cat /tmp/t
+	[ "$output" = tty ]
+	# docker exec -d keeps nothing of a command's output, nor does its log
+	run berth logs box
+	[ "$status" -eq 0 ]
+	[[ "$output" != *exec-output* ]]
+	# the process that kept the terminal open ends with the command
+	local i
+	for i in $(seq 100); do
+		pgrep -f -- "--root $STORE exec -d -t box" >/dev/null || break
+		sleep 0.1
+	done
+	! pgrep -f -- "--root $STORE exec -d -t box"
+}
+
 @test "exec: a stopped or unknown container fails cleanly with exit 1" {
 	berth run -d --name box bb sleep 1000
 	berth stop -t 1 box >/dev/null

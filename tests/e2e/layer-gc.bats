@@ -126,6 +126,16 @@ load_image() {
 	[ "$(printf '%s\n' "$chain" | wc -l)" -eq 1 ]
 	[ -n "$chain" ]
 
+	# prune -a keeps an image a container uses, as Docker; another goes
+	berth import "$(busybox_tar)" other:1 >/dev/null
+	run berth image prune -a -f
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ $output == *"untagged: other:1"* ]]
+	[[ $output != *"bb:1"* ]]
+	run berth images
+	[[ $output == *bb* ]]
+	[[ $output != *other* ]]
+
 	# the image goes; its layer is the running container's lower dir
 	run berth rmi -f bb:1
 	[ "$status" -eq 0 ]
@@ -133,6 +143,10 @@ load_image() {
 	[ "$status" -eq 0 ]
 	[ "$(cached_chains)" = "$chain" ]
 	[ -f "$STORE/layers/$chain/diff/bin/busybox" ]
+	# -a keeps what the running container uses
+	run berth system prune -a -f
+	[ "$status" -eq 0 ]
+	[ "$(cached_chains)" = "$chain" ]
 	# the container still runs on it
 	run berth ps -q
 	[[ $output == *"${CID:0:12}"* ]]
@@ -152,4 +166,52 @@ load_image() {
 	run berth system check
 	[ "$status" -eq 0 ]
 	[[ $output == *"0 problems, 0 orphans"* ]]
+}
+
+@test "system prune: Docker's prompt, flags and output" {
+	# an empty store: nothing to remove
+	run berth system prune -f
+	[ "$status" -eq 0 ]
+	[ "$output" = "Total reclaimed space: 0B" ]
+
+	mkdir -p "$W/one"
+	echo one >"$W/one/f"
+	layer_tool pack "$W/one" "$W/one.tgz" >/dev/null
+	load_image one docker.io/library/one:1 "$W/one.tgz"
+	berth image mount one:1 >/dev/null
+	berth image umount one:1
+
+	# answering anything but y removes nothing, like Docker (exit 0)
+	run bash -c 'echo n | "$BERTH" --root "$STORE" system prune -a'
+	[ "$status" -eq 0 ]
+	[[ $output == *"WARNING! This will remove:"* ]]
+	[[ $output == *"all images without at least one container associated to them"* ]]
+	[[ $output == *"all build cache"* ]]
+	[[ $output == *"Are you sure you want to continue? [y/N]"* ]]
+	[[ $output != *"Total reclaimed space"* ]]
+	run berth images -q
+	[ -n "$output" ]
+
+	# the flags berth does not have yet say so and remove nothing
+	run berth system prune -f --filter until=1h
+	[ "$status" -ne 0 ]
+	[[ $output == *"'--filter until=1h' is not supported yet"* ]]
+	run berth system prune -f --volumes
+	[ "$status" -ne 0 ]
+	[[ $output == *"'--volumes' is not supported yet"* ]]
+	run berth images -q
+	[ -n "$output" ]
+	[ "$(cached_chains | wc -l)" -eq 1 ]
+
+	# y: the image, its blobs and its unpacked layer go; the total is Docker's units
+	run bash -c 'echo y | "$BERTH" --root "$STORE" system prune -a'
+	[ "$status" -eq 0 ]
+	[[ $output == *"Deleted Images:"* ]]
+	[[ $output == *"untagged: docker.io/library/one:1"* || $output == *"untagged: one:1"* ]]
+	[[ $output == *"deleted: sha256:"* ]]
+	last=$(printf '%s\n' "$output" | tail -n1)
+	[[ $last =~ ^"Total reclaimed space: "[0-9]+(\.[0-9]+)?(kB|MB)$ ]]
+	run berth images -q
+	[ -z "$output" ]
+	[ -z "$(cached_chains)" ]
 }

@@ -109,6 +109,31 @@ remote_digest() {
 	cmp <(store_config "$REG/dst/app:2") <(STORE=$BATS_TEST_TMPDIR/store store_config "$REG/src/app:1")
 }
 
+@test "a blob pushed in chunks (PATCH) round-trips with the same digest" {
+	registry_start "$BATS_TEST_TMPDIR/reg" plain
+	want=$($MKIMAGE --out "$OCI" --tag app --layers 1 --size 300000)
+	skopeo_push "$OCI" app "$REG/src/app:1"
+	berth pull -q "$REG/src/app:1"
+	layer=$(skopeo inspect --tls-verify=false --raw "docker://$REG/src/app:1" | jq -r '.layers[0].digest')
+	size=$(skopeo inspect --tls-verify=false --raw "docker://$REG/src/app:1" | jq -r '.layers[0].size')
+	[ "$size" -gt 200000 ]
+	# 64 KiB chunks: the 300 kB layer goes up as several PATCHes, then the closing
+	# PUT (pushed by digest, so nothing is mounted from the source repository)
+	BERTH_REGISTRY_CHUNK_SIZE=65536 run berth --debug push "$want" "$REG/chunked/app:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"1: digest: $want"* ]]
+	patches=$(grep -c "PATCH http://$REG/v2/chunked/app/blobs/uploads/.*: 202" <<<"$output")
+	[ "$patches" -eq $(((size + 65535) / 65536)) ]
+	# the registry checked the digest on the final PUT; the bytes it serves hash to it
+	[ "sha256:$(curl -sf "http://$REG/v2/chunked/app/blobs/$layer" | sha256sum | cut -d' ' -f1)" = "$layer" ]
+	[ "$(remote_digest "$REG/chunked/app:1")" = "$want" ]
+	skopeo copy -q --src-tls-verify=false "docker://$REG/chunked/app:1" "oci:$BATS_TEST_TMPDIR/copy:x"
+	STORE=$BATS_TEST_TMPDIR/store2
+	berth pull -q "$REG/chunked/app:1"
+	[ "$(store_digest "$REG/chunked/app:1")" = "$want" ]
+	store_check
+}
+
 @test "push skips blobs the registry has and mounts across repositories" {
 	registry_start "$BATS_TEST_TMPDIR/reg" plain
 	$MKIMAGE --out "$OCI" --tag app --layers 2 >/dev/null

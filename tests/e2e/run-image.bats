@@ -68,3 +68,33 @@ setup() {
 	run berth run --rm busybox:plain echo still-here
 	[ "$output" = still-here ]
 }
+
+@test "run image: loads no library that run does not need (core/lazylib.h)" {
+	# libarchive, libcurl, libcrypto, libzstd, zlib are dlopen()ed on first use only;
+	# the first run of an image unpacks its layer (libarchive), later ones do not
+	berth run --rm busybox:plain true
+	run --separate-stderr env LD_DEBUG=files "$BERTH" --root "$STORE" run --rm busybox:plain true
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"file=libjansson.so.4"* ]] # the trace works
+	if grep -E 'file=lib(archive|curl|crypto|ssl|zstd|z)\.so' <<<"$stderr"; then
+		echo "run loaded a library it does not need"
+		return 1
+	fi
+	# import does need libarchive: loaded on first use
+	run --separate-stderr env LD_DEBUG=files "$BERTH" --root "$STORE" import "$(busybox_tar)" again:1
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"file=libarchive.so.13"* ]]
+}
+
+@test "run image: a library that cannot be loaded is one error line, exit 127" {
+	# an empty file where the loader looks first stands for a broken install
+	mkdir -p "$BATS_TEST_TMPDIR/libs"
+	: >"$BATS_TEST_TMPDIR/libs/libarchive.so.13"
+	berth run --rm busybox:plain true # unpacks the layer while libarchive loads
+	run -127 env LD_LIBRARY_PATH="$BATS_TEST_TMPDIR/libs" "$BERTH" --root "$STORE" import "$(busybox_tar)" broken:1
+	assert_one_error_line '^berth: libarchive\.so\.13: cannot load: .*libarchive\.so\.13'
+	# run does not need it, so it still works there
+	run env LD_LIBRARY_PATH="$BATS_TEST_TMPDIR/libs" "$BERTH" --root "$STORE" run --rm busybox:plain sh -c 'echo ok'
+	[ "$status" -eq 0 ]
+	[ "$output" = ok ]
+}

@@ -9,6 +9,8 @@
 
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/lazylib.h"
+#include "core/sha256.h"
 
 struct berth_sha256 {
 	EVP_MD_CTX *ctx;
@@ -53,6 +55,11 @@ void berth_sha256_free(struct berth_sha256 *h)
 void berth_digest_of(const void *data, size_t len, struct berth_digest *ret)
 {
 	unsigned int n = 0;
+	/* see core/sha256.h: small inputs do not load libcrypto */
+	if (len <= BERTH_SHA256_SMALL_MAX && !berth_lib_is_loaded(BERTH_LIB_CRYPTO)) {
+		berth_sha256_small(data, len, ret->bytes);
+		return;
+	}
 	if (EVP_Digest(data, len, ret->bytes, &n, EVP_sha256(), NULL) != 1)
 		berth_oom();
 }

@@ -33,6 +33,7 @@ int registry_open(const char *domain, const char *repo, struct registry **ret,
 	r->host = berth_xstrdup(registry_api_host(domain));
 	r->repo = repo ? berth_xstrdup(repo) : NULL;
 	pthread_mutex_init(&r->lock, NULL);
+	pthread_mutex_init(&r->ping_lock, NULL);
 	unsigned n = registry_settings()->retries;
 	r->retries = n ? n : 3;
 	*ret = r;
@@ -57,6 +58,7 @@ void registry_free(struct registry *r)
 	}
 	free(r->tokens);
 	pthread_mutex_destroy(&r->lock);
+	pthread_mutex_destroy(&r->ping_lock);
 	free(r);
 }
 
@@ -334,7 +336,7 @@ static int get_token(struct registry *r, const char *scope, bool force, char **r
  * and records the auth challenge. A registry that cannot be reached is
  * retried a bounded number of times.
  */
-static int ping(struct registry *r, struct berth_error **err)
+static int ping_locked(struct registry *r, struct berth_error **err)
 {
 	pthread_mutex_lock(&r->lock);
 	bool done = r->pinged;
@@ -426,6 +428,18 @@ static int ping(struct registry *r, struct berth_error **err)
 	berth_debug("registry '%s': %s, auth %s", r->domain, scheme,
 		    r->challenge.scheme ? r->challenge.scheme : "none");
 	return 0;
+}
+
+/*
+ * One ping per session: parallel transfers starting together wait for the
+ * first thread's answer instead of each probing https and /v2/ again.
+ */
+static int ping(struct registry *r, struct berth_error **err)
+{
+	pthread_mutex_lock(&r->ping_lock);
+	int res = ping_locked(r, err);
+	pthread_mutex_unlock(&r->ping_lock);
+	return res;
 }
 
 static char *scope_for(struct registry *r, const char *actions, const char *mount_from)

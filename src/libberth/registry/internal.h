@@ -125,6 +125,7 @@ struct registry {
 	bool creds_loaded;
 	struct registry_challenge challenge; /* from the /v2/ ping */
 	pthread_mutex_t lock;
+	pthread_mutex_t ping_lock; /* held across the ping: one ping per session */
 	struct token_entry *tokens;
 	size_t n_tokens;
 	unsigned token_fetches; /* for tests */

@@ -387,6 +387,45 @@ fail:
 	return r;
 }
 
+/*
+ * A detached exec with a terminal: Docker keeps the terminal open and
+ * discards what the command writes to it (nothing reaches the container's
+ * log). Closing our master instead would hang the terminal up and SIGHUP the
+ * command. So a small process of ours keeps the master and drains it until
+ * the last slave closes (read returns EIO), then exits. It is orphaned at
+ * once (double fork), so nobody has to reap it; on failure to fork the
+ * master is closed as before.
+ */
+static void drain_detached_tty(int master)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return;
+	if (pid > 0) {
+		int st;
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		return;
+	}
+	if (fork() != 0)
+		_exit(0);
+	setsid();
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int fd = 0; fd < 3 && null >= 0; fd++)
+		dup2(null, fd);
+	if (dup2(master, 3) != 3)
+		_exit(0);
+	syscall(SYS_close_range, 4, ~0U, 0);
+	char buf[4096];
+	for (;;) {
+		ssize_t n = read(3, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(0);
+	}
+}
+
 int berth_runtime_exec(const struct berth_runtime_exec_config *cfg, bool detach,
 		       struct berth_runtime_result *ret_result, struct berth_error **err)
 {
@@ -400,8 +439,10 @@ int berth_runtime_exec(const struct berth_runtime_exec_config *cfg, bool detach,
 		/* not waited for: it runs on in the container */
 		if (p.pidfd >= 0)
 			close(p.pidfd);
-		if (p.pty_master >= 0)
+		if (p.pty_master >= 0) {
+			drain_detached_tty(p.pty_master);
 			close(p.pty_master);
+		}
 		ret_result->exit_code = 0;
 		return 0;
 	}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * Shared libraries that only some commands need, loaded on first use.
+ *
+ * berth is one binary, but `run` needs neither libarchive (tar), libcurl
+ * (registries), libcrypto (large digests) nor libzstd/zlib (compression).
+ * Linked at link time they and their own dependencies (about 40 objects:
+ * gnutls, krb5, ldap, xml2, icu, libstdc++, ...) are mapped, relocated and
+ * initialised on every start, which cost `run` more time and memory than
+ * everything else it does. So berth does not link them: core/lazy-<lib>.c
+ * defines each function berth calls from <lib> with the library's own
+ * prototype (checked against its header), and that definition dlopen()s the
+ * library once and calls through a table of resolved symbols. The rest of the
+ * code calls the usual API.
+ *
+ * If a library cannot be loaded when one of its functions is first called,
+ * berth prints "berth: <soname>: cannot load: <reason>" and exits 127, as
+ * the dynamic loader does at start for a missing library (and as berth_oom()
+ * does for memory): the package depends on these libraries. Code that can
+ * report the failure as an error calls berth_lib_load() first.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/error.h"
+
+enum berth_lib {
+	BERTH_LIB_ARCHIVE, /* libarchive.so.13 */
+	BERTH_LIB_CURL,	   /* libcurl.so.4 */
+	BERTH_LIB_CRYPTO,  /* libcrypto.so.3 */
+	BERTH_LIB_ZSTD,	   /* libzstd.so.1 */
+	BERTH_LIB_Z,	   /* libz.so.1 */
+	_BERTH_LIB_MAX,
+};
+
+/* The soname berth loads for lib (static storage). */
+const char *berth_lib_soname(enum berth_lib lib);
+
+/* Loads lib and resolves every symbol berth uses from it, once per process
+ * (thread-safe; later calls return the first result). 0 on success; -ELIBACC
+ * with "<soname>: cannot load: <reason>" when the library or one of the
+ * symbols is missing. */
+int berth_lib_load(enum berth_lib lib, struct berth_error **err);
+
+/* True when lib has been loaded successfully in this process. */
+bool berth_lib_is_loaded(enum berth_lib lib);
+
+/* The generic part, for the lazy-<lib>.c modules and their tests: dlopen()s
+ * soname (RTLD_LAZY|RTLD_LOCAL) and resolves the n symbols names[] into
+ * ret_table[]. 0 on success (the handle stays open for the life of the
+ * process); -ELIBACC with "<soname>: cannot load: <dlerror>" or
+ * "<soname>: cannot load: symbol '<name>' missing" otherwise, ret_table then
+ * untouched. */
+int berth_lazylib_open(const char *soname, const char *const *names, size_t n, void **ret_table,
+		       struct berth_error **err);
+
+/* What a lazy-<lib>.c module declares: the symbols it resolves, in the order
+ * of its table. */
+struct berth_lazylib_desc {
+	const char *soname;
+	const char *const *names;
+	size_t n;
+	void **table;
+};
+extern const struct berth_lazylib_desc berth_lazy_archive, berth_lazy_curl, berth_lazy_crypto,
+	berth_lazy_zstd, berth_lazy_z;
+
+/* Used by the shims: the resolved symbol i of lib, loading lib first; prints
+ * the error and exits 127 when lib cannot be loaded (see above). */
+void *berth_lib_sym(enum berth_lib lib, size_t i);
