@@ -93,7 +93,7 @@ typedef struct archive_entry_linkresolver L;
 LAZYLIB_MODULE(berth_lazy_archive, "libarchive.so.13", SYMS)
 
 /* libarchive has no va_list variant: format here, hand over the text. */
-__attribute__((visibility("hidden"))) void archive_set_error(A *a, int code, const char *fmt, ...)
+void archive_set_error(A *a, int code, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;

@@ -31,7 +31,7 @@ LAZYLIB_MODULE(berth_lazy_curl, "libcurl.so.4", SYMS)
  */
 typedef void (*anyfn)(void);
 
-__attribute__((visibility("hidden"))) CURLcode(curl_easy_setopt)(CURL *h, CURLoption opt, ...)
+CURLcode(curl_easy_setopt)(CURL *h, CURLoption opt, ...)
 {
 	va_list ap;
 	CURLcode r;
@@ -60,7 +60,7 @@ __attribute__((visibility("hidden"))) CURLcode(curl_easy_setopt)(CURL *h, CURLop
 }
 
 /* Every CURLINFO takes a pointer to the result. */
-__attribute__((visibility("hidden"))) CURLcode(curl_easy_getinfo)(CURL *h, CURLINFO info, ...)
+CURLcode(curl_easy_getinfo)(CURL *h, CURLINFO info, ...)
 {
 	va_list ap;
 	va_start(ap, info);
@@ -69,7 +69,7 @@ __attribute__((visibility("hidden"))) CURLcode(curl_easy_getinfo)(CURL *h, CURLI
 	return LAZYLIB_FN(CURLcode(*)(CURL *, CURLINFO, void *), curl_easy_getinfo)(h, info, p);
 }
 
-__attribute__((visibility("hidden"))) CURLSHcode curl_share_setopt(CURLSH *s, CURLSHoption opt, ...)
+CURLSHcode curl_share_setopt(CURLSH *s, CURLSHoption opt, ...)
 {
 	va_list ap;
 	CURLSHcode r;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* libzstd, loaded on first use (see core/lazylib.h). */
-#define ZSTDLIB_VISIBLE /* zstd.h marks its API visible; ours is hidden */
+#define ZSTDLIB_VISIBLE /* zstd.h marks its API visible; ours takes the default */
 #include <zstd.h>
 
 #include "core/lazylib-shim.h"
