@@ -50,6 +50,14 @@ struct berth_store;
 int cli_layer_gc(struct berth_cli *cli, struct berth_store *s, uint64_t *ret_bytes,
 		 struct berth_error **err);
 
+/*
+ * The image part of `image prune` and `system prune` (cmd-image.c): removes
+ * untagged images (every image with all) that no container record uses, and
+ * prints Docker's "Deleted Images:" block; *ret_bytes gets the blob bytes freed.
+ */
+int cli_image_prune(struct berth_cli *cli, struct berth_store *s, bool all, uint64_t *ret_bytes,
+		    struct berth_error **err);
+
 /* Commands, one family per file (cmd-<family>.c). */
 #define BERTH_COMMANDS(X)                                                                          \
 	X(cmd_images)                                                                              \

@@ -293,23 +293,16 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 		printf("\n");
 	}
 
-	/* images (with -a only when no container is left: prune -a cannot tell what they use) */
+	/* images no container uses */
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
-	_cleanup_strv_free_ char **lines = NULL;
 	r = berth_store_open(cli->root, &s, err);
 	if (r < 0)
 		return r;
 	uint64_t bytes = 0;
-	r = berth_image_prune(s, all, &lines, &bytes, err);
+	r = cli_image_prune(cli, s, all, &bytes, err);
 	if (r < 0)
 		return r;
 	total += bytes;
-	if (lines) {
-		printf("Deleted Images:\n");
-		BERTH_STRV_FOREACH(l, lines)
-		printf("%s\n", *l);
-		printf("\n");
-	}
 
 	/* build cache */
 	unsigned entries = 0;

@@ -126,6 +126,16 @@ load_image() {
 	[ "$(printf '%s\n' "$chain" | wc -l)" -eq 1 ]
 	[ -n "$chain" ]
 
+	# prune -a keeps an image a container uses, as Docker; another goes
+	berth import "$(busybox_tar)" other:1 >/dev/null
+	run berth image prune -a -f
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ $output == *"untagged: other:1"* ]]
+	[[ $output != *"bb:1"* ]]
+	run berth images
+	[[ $output == *bb* ]]
+	[[ $output != *other* ]]
+
 	# the image goes; its layer is the running container's lower dir
 	run berth rmi -f bb:1
 	[ "$status" -eq 0 ]
@@ -133,10 +143,9 @@ load_image() {
 	[ "$status" -eq 0 ]
 	[ "$(cached_chains)" = "$chain" ]
 	[ -f "$STORE/layers/$chain/diff/bin/busybox" ]
-	# -a cannot tell which images a container uses yet: it says so, keeps the layer
+	# -a keeps what the running container uses
 	run berth system prune -a -f
-	[ "$status" -eq 1 ]
-	[[ $output == *"the store has containers"* ]]
+	[ "$status" -eq 0 ]
 	[ "$(cached_chains)" = "$chain" ]
 	# the container still runs on it
 	run berth ps -q

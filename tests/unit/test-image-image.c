@@ -94,13 +94,20 @@ static void test_list_tag_remove(void **state)
 	assert_int_equal(untagged, 1);
 	berth_image_list_free(l);
 	uint64_t reclaimed = 0;
-	assert_ok(berth_image_prune(f->s, false, &lines, &reclaimed, &err), err);
+	assert_ok(berth_image_prune(f->s, false, NULL, 0, &lines, &reclaimed, &err), err);
 	assert_true(reclaimed > 0);
 	berth_strv_free(lines);
 	assert_ok(berth_image_list(f->s, &l, &err), err);
 	assert_int_equal(l->n, 1);
 	berth_image_list_free(l);
-	assert_ok(berth_image_prune(f->s, true, &lines, &reclaimed, &err), err);
+	/* an image a container uses (its ID kept) stays, even with all */
+	assert_ok(berth_image_prune(f->s, true, &b2, 1, &lines, &reclaimed, &err), err);
+	assert_null(lines);
+	assert_ok(berth_image_list(f->s, &l, &err), err);
+	assert_int_equal(l->n, 1);
+	berth_image_list_free(l);
+	assert_ok(berth_image_prune(f->s, true, NULL, 0, &lines, &reclaimed, &err), err);
+	assert_string_equal(lines[0], "untagged: b:1");
 	berth_strv_free(lines);
 	assert_ok(berth_image_list(f->s, &l, &err), err);
 	assert_int_equal(l->n, 0);

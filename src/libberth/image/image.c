@@ -470,24 +470,36 @@ int berth_image_remove(struct berth_store *s, const char *what, bool force, char
 	return 0;
 }
 
-int berth_image_prune(struct berth_store *s, bool all, char ***ret_lines, uint64_t *ret_reclaimed,
+static bool digest_in(const struct berth_digest *d, const struct berth_digest *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (berth_digest_eq(d, &set[i]))
+			return true;
+	return false;
+}
+
+int berth_image_prune(struct berth_store *s, bool all, const struct berth_digest *keep,
+		      size_t n_keep, char ***ret_lines, uint64_t *ret_reclaimed,
 		      struct berth_error **err)
 {
 	_cleanup_strv_free_ char **lines = NULL;
 	_cleanup_(berth_store_refs_freep) struct berth_store_refs *refs = NULL;
-	int r;
-	if (all && berth_dir_is_empty(berth_store_dir_fd(s, "containers")) == 0)
-		return berth_error_set(
-			err, ENOTSUP,
-			"image prune -a: the store has containers; which images they "
-			"use is not known to prune yet");
-	r = berth_store_ref_list(s, &refs, err);
+	int r = berth_store_ref_list(s, &refs, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < refs->n; i++) {
 		struct berth_store_ref *e = &refs->items[i];
 		char dg[BERTH_DIGEST_STRLEN + 1];
 		if (e->name && !all)
+			continue;
+		/* Docker names the image ID (the config digest), and keys "in use" on it */
+		struct berth_digest id = e->digest;
+		struct berth_image *img = NULL;
+		if (load(s, &e->digest, e->media_type, &img, NULL) >= 0) {
+			id = img->id;
+			berth_image_free(img);
+		}
+		if (digest_in(&id, keep, n_keep))
 			continue;
 		if (e->name) {
 			berth_strv_consume(&lines, line_with_name("untagged", e->name));
@@ -501,17 +513,9 @@ int berth_image_prune(struct berth_store *s, bool all, char ***ret_lines, uint64
 		}
 		if (r < 0)
 			return r;
-		if (!digest_in_index(s, &e->digest)) {
-			/* Docker names the image ID (the config digest); read it before gc */
-			struct berth_digest id = e->digest;
-			struct berth_image *img = NULL;
-			if (load(s, &e->digest, e->media_type, &img, NULL) >= 0) {
-				id = img->id;
-				berth_image_free(img);
-			}
+		if (!digest_in_index(s, &e->digest))
 			berth_strv_consume(
 				&lines, berth_xasprintf("deleted: %s", berth_digest_fmt(&id, dg)));
-		}
 	}
 	struct berth_store_gc_result res;
 	r = berth_store_gc(s, NULL, 0, &res, err);

@@ -278,8 +278,13 @@ int berth_image_list(struct berth_store *s, struct berth_image_list **ret,
 int berth_image_remove(struct berth_store *s, const char *what, bool force, char ***ret_lines,
 		       struct berth_error **err);
 
-/* Removes untagged images (all not-in-use images when all), then collects blobs. */
-int berth_image_prune(struct berth_store *s, bool all, char ***ret_lines, uint64_t *ret_reclaimed,
+/*
+ * Removes untagged images (every image when all) except those whose ID is in
+ * keep (the images containers use), then collects blobs. *ret_lines get
+ * Docker's "untagged: x" / "deleted: sha256:..." lines.
+ */
+int berth_image_prune(struct berth_store *s, bool all, const struct berth_digest *keep,
+		      size_t n_keep, char ***ret_lines, uint64_t *ret_reclaimed,
 		      struct berth_error **err);
 
 /* docker image inspect's JSON object for img (owned by the caller). */
