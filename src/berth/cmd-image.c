@@ -309,6 +309,60 @@ int cmd_tag(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	return berth_image_tag(s, argv[1], argv[2], err);
 }
 
+/* The short ID of a container whose record names image id, into out; false when none. */
+static bool container_using(const json_t *list, const struct berth_digest *id, char out[13])
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach (list, i, c) {
+		struct berth_digest d;
+		const char *img = json_string_value(json_object_get(c, "Image"));
+		const char *cid = json_string_value(json_object_get(c, "Id"));
+		if (img && cid && berth_digest_parse(img, &d, NULL) >= 0 &&
+		    berth_digest_eq(&d, id)) {
+			snprintf(out, 13, "%s", cid);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Docker's rmi conflict: removing the last name (or the ID) of an image a
+ * container uses needs -f; untagging one of several names does not.
+ */
+static int rmi_check_in_use(struct berth_cli *cli, struct berth_store *s, const char *what,
+			    struct berth_error **err)
+{
+	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
+	if (berth_image_resolve(s, what, &img, NULL) < 0)
+		return 0; /* berth_image_remove says what is wrong */
+	_cleanup_json_ json_t *list = NULL;
+	int r = berth_container_list(cli->root, &list, err);
+	if (r < 0)
+		return r;
+	char cid[13];
+	if (!container_using(list, &img->id, cid))
+		return 0;
+	_cleanup_(berth_image_list_freep) struct berth_image_list *l = NULL;
+	r = berth_image_list(s, &l, err);
+	if (r < 0)
+		return r;
+	size_t names = 0;
+	for (size_t i = 0; i < l->n; i++)
+		names += l->items[i].name && berth_digest_eq(&l->items[i].id, &img->id);
+	char hex[BERTH_DIGEST_STRLEN + 1];
+	berth_digest_hex(&img->id, hex);
+	bool by_id = strncmp(what, "sha256:", 7) == 0 || strncmp(hex, what, strlen(what)) == 0;
+	if (names > 1 && !by_id)
+		return 0;
+	hex[12] = '\0';
+	return berth_error_set(err, EBUSY,
+			       "conflict: unable to remove repository reference '%s' (must force) "
+			       "- container %s is using its referenced image %s",
+			       what, cid, hex);
+}
+
 /* ---- rmi ---- */
 
 static const char rmi_usage[] = "Usage:  berth rmi [OPTIONS] IMAGE [IMAGE...]\n\n"
@@ -343,6 +397,9 @@ int cmd_rmi(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	bool deleted = false;
 	for (int i = optind; i < argc; i++) {
 		_cleanup_strv_free_ char **lines = NULL;
+		r = force ? 0 : rmi_check_in_use(cli, s, argv[i], err);
+		if (r < 0)
+			break;
 		r = berth_image_remove(s, argv[i], force, &lines, err);
 		if (r < 0)
 			break;

@@ -136,6 +136,16 @@ load_image() {
 	[[ $output == *bb* ]]
 	[[ $output != *other* ]]
 
+	# rmi of the last name of an image a container uses needs -f, as Docker;
+	# untagging one of two names does not
+	run berth rmi bb:1
+	[ "$status" -eq 1 ]
+	[[ $output == "berth: conflict: unable to remove repository reference 'bb:1' (must force) - container ${CID:0:12} is using its referenced image "* ]]
+	berth tag bb:1 bb:2
+	run berth rmi bb:2
+	[ "$status" -eq 0 ]
+	[ "$output" = "Untagged: bb:2" ]
+
 	# the image goes; its layer is the running container's lower dir
 	run berth rmi -f bb:1
 	[ "$status" -eq 0 ]

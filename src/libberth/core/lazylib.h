@@ -20,6 +20,11 @@
  * the dynamic loader does at start for a missing library (and as berth_oom()
  * does for memory): the package depends on these libraries. Code that can
  * report the failure as an error calls berth_lib_load() first.
+ *
+ * Using one more function of these libraries: add it to the SYMS list of its
+ * lazy-<lib>.c (the link fails with "undefined reference" until then). A
+ * test that calls more of a library than berth does links the library
+ * (`lazy_link_deps` in tests/unit/meson.build).
  */
 
 #include <stdbool.h>
