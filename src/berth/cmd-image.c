@@ -18,6 +18,7 @@
 #include "core/buf.h"
 #include "core/cleanup.h"
 #include "core/json.h"
+#include "core/progress.h"
 #include "core/strv.h"
 #include "container/container.h"
 #include "image/image.h"
@@ -29,18 +30,6 @@ static int open_store(struct berth_cli *cli, struct berth_store **ret, struct be
 }
 
 /* ---- Docker's human units ---- */
-
-/* units.HumanSizeWithPrecision: decimal units, `prec` significant digits. */
-static void human_size(char *out, size_t n, double size, int prec)
-{
-	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
-	size_t i = 0;
-	while (size >= 1000.0 && i + 1 < ELEMENTSOF(units)) {
-		size /= 1000.0;
-		i++;
-	}
-	snprintf(out, n, "%.*g%s", prec, size, units[i]);
-}
 
 static bool parse_time(const char *s, time_t *ret)
 {
@@ -264,7 +253,7 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 			continue;
 		}
 		human_since(since, sizeof(since), it->created);
-		human_size(size, sizeof(size), (double)it->size, 3);
+		berth_format_size(it->size, size);
 		if (json) {
 			_cleanup_json_ json_t *o = json_object();
 			created_at(at, sizeof(at), it->created);
@@ -565,7 +554,7 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 		}
 		char since[64], sz[32], at[64];
 		human_since(since, sizeof(since), h->created);
-		human_size(sz, sizeof(sz), (double)size, 3);
+		berth_format_size(size, sz);
 		if (json) {
 			_cleanup_json_ json_t *o = json_object();
 			created_at(at, sizeof(at), h->created);
@@ -852,7 +841,7 @@ int cmd_image_prune(struct berth_cli *cli, int argc, char **argv, struct berth_e
 		return r;
 	reclaimed += layer_bytes;
 	char sz[32];
-	human_size(sz, sizeof(sz), (double)reclaimed, 4);
+	berth_format_size_prec(reclaimed, 4, sz);
 	printf("Total reclaimed space: %s\n", sz);
 	return 0;
 }

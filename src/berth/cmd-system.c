@@ -12,6 +12,7 @@
 
 #include "core/alloc.h"
 #include "core/json.h"
+#include "core/progress.h"
 #include "core/cleanup.h"
 #include "core/strv.h"
 #include "build/build.h"
@@ -19,23 +20,6 @@
 #include "image/image.h"
 #include "layer/layer.h"
 #include "store/store.h"
-
-/* size in decimal units with prec significant digits, as Docker's go-units */
-static void human_size_prec(char *out, size_t n, double size, int prec)
-{
-	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-	size_t i = 0;
-	while (size >= 1000.0 && i + 1 < ELEMENTSOF(units)) {
-		size /= 1000.0;
-		i++;
-	}
-	snprintf(out, n, "%.*g%s", prec, size, units[i]);
-}
-
-static void human_size(char *out, size_t n, double size)
-{
-	human_size_prec(out, n, size, 3);
-}
 
 /* Bytes below dfd/name, not following symlinks nor crossing mounts; counts entries at depth 0. */
 static uint64_t du_at(int dfd, const char *name, dev_t dev, int depth, size_t *ret_entries)
@@ -107,15 +91,15 @@ int cmd_system_df(struct berth_cli *cli, int argc, char **argv, struct berth_err
 		    {"Local Volumes", "volumes"},
 		    {"Build Cache", "cache"}};
 	char size[32], rec[32];
-	human_size(size, sizeof(size), (double)blob_bytes);
-	human_size(rec, sizeof(rec), (double)reclaim);
+	berth_format_size(blob_bytes, size);
+	berth_format_size(reclaim, rec);
 	printf("%-15s %-7s %-7s %-10s %s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
 	printf("%-15s %-7zu %-7d %-10s %s\n", "Images", berth_strv_len(ids), 0, size, rec);
 	for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
 		size_t n = 0;
 		int dfd = berth_store_dir_fd(s, rows[i].dir);
 		uint64_t bytes = du_at(dfd, ".", 0, 0, &n);
-		human_size(size, sizeof(size), (double)bytes);
+		berth_format_size(bytes, size);
 		printf("%-15s %-7zu %-7d %-10s %s\n", rows[i].type, n, 0, size, "0B");
 	}
 	return 0;
@@ -160,7 +144,7 @@ int cmd_system_check(struct berth_cli *cli, int argc, char **argv, struct berth_
 	if (r < 0)
 		return r;
 	char size[32];
-	human_size(size, sizeof(size), (double)res.bytes);
+	berth_format_size(res.bytes, size);
 	printf("checked %zu blobs (%s): %zu problems, %zu orphans, %zu partial writes%s\n",
 	       res.blobs, size, res.problems, res.orphans, res.temps,
 	       repair && (res.problems || res.orphans) ? " (repaired)" : "");
@@ -321,7 +305,7 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 
 	/* Docker's units.HumanSize: four significant digits ("1.843kB") */
 	char sz[32];
-	human_size_prec(sz, sizeof(sz), (double)total, 4);
+	berth_format_size_prec(total, 4, sz);
 	printf("Total reclaimed space: %s\n", sz);
 	return 0;
 }

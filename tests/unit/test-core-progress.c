@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "unit.h"
 
+#include <stdint.h>
+
 #include "core/cleanup.h"
 #include "core/progress.h"
 
@@ -60,6 +62,10 @@ static void test_sizes(void **state)
 	assert_string_equal(berth_format_size(999, b), "999B");
 	assert_string_equal(berth_format_size(1000, b), "1kB");
 	assert_string_equal(berth_format_size(4261000, b), "4.26MB");
+	/* go-units HumanSizeWithPrecision(…, 4), Docker's "Total reclaimed space" */
+	assert_string_equal(berth_format_size_prec(1843, 4, b), "1.843kB");
+	assert_string_equal(berth_format_size_prec(0, 4, b), "0B");
+	assert_string_equal(berth_format_size_prec(UINT64_MAX, 4, b), "18.45EB");
 	enum berth_progress_mode m;
 	assert_int_equal(berth_progress_mode_parse("plain", &m), 0);
 	assert_int_equal(m, BERTH_PROGRESS_PLAIN);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/json.h"
+#include "core/sort.h"
 #include "core/strv.h"
 #include "dockerfile/shell.h"
 #include "layer/layer.h"
@@ -521,6 +523,31 @@ static void helper_watch(struct berth_runtime_process *p, int ctl_fd)
 	}
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/*
+ * In the helper: closes every fd but keep. The helper was forked from a
+ * process whose other threads may be running steps too: their pipe and
+ * socket ends must not stay open here, or their readers would wait for
+ * this helper to end before they see EOF or their parent's death.
+ */
+static void close_all_but(int *keep, size_t n)
+{
+	int from = 0;
+	berth_qsort(keep, n, sizeof(*keep), cmp_int);
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < from)
+			continue;
+		if (keep[i] > from)
+			syscall(SYS_close_range, (unsigned)from, (unsigned)keep[i] - 1, 0);
+		from = keep[i] + 1;
+	}
+	syscall(SYS_close_range, (unsigned)from, ~0U, 0);
+}
+
 static _Noreturn void helper_main(const struct berth_runtime_config *cfg, int ctl_fd, int st_fd)
 {
 	struct helper_status hs = {0};
@@ -528,7 +555,9 @@ static _Noreturn void helper_main(const struct berth_runtime_config *cfg, int ct
 	struct berth_runtime_result rr = {.exit_code = 125};
 	struct berth_runtime_process p;
 	struct sigaction sa = {.sa_handler = helper_signal};
+	int keep[] = {0, 1, 2, cfg->stdio[0], cfg->stdio[1], cfg->stdio[2], ctl_fd, st_fd};
 
+	close_all_but(keep, sizeof(keep) / sizeof(keep[0]));
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

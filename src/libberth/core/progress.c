@@ -68,20 +68,22 @@ bool berth_progress_is_tty(const struct berth_progress *p)
 	return p && p->mode == BERTH_PROGRESS_TTY;
 }
 
-char *berth_format_size(uint64_t bytes, char *out)
+char *berth_format_size_prec(uint64_t bytes, int prec, char *out)
 {
-	static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
+	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
 	double v = (double)bytes;
 	size_t u = 0;
-	while (v >= 1000.0 && u < 4) {
+	while (v >= 1000.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
 		v /= 1000.0;
 		u++;
 	}
-	if (u == 0)
-		snprintf(out, 16, "%lluB", (unsigned long long)bytes);
-	else
-		snprintf(out, 16, "%.3g%s", v, units[u]);
+	snprintf(out, 16, "%.*g%s", prec, v, units[u]);
 	return out;
+}
+
+char *berth_format_size(uint64_t bytes, char *out)
+{
+	return berth_format_size_prec(bytes, 3, out);
 }
 
 static double elapsed(const struct timespec *since)

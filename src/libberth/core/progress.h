@@ -41,5 +41,10 @@ void berth_progress_done(struct berth_progress *p, int item, const char *status)
 void berth_progress_line(struct berth_progress *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* "12.3MB" style, Docker's units (powers of 1000). out must hold 16 bytes. */
+/*
+ * "12.3MB" style, Docker's units (powers of 1000) with prec significant
+ * digits (go-units' HumanSizeWithPrecision). out must hold 16 bytes.
+ */
+char *berth_format_size_prec(uint64_t bytes, int prec, char *out);
+/* berth_format_size_prec with 3 digits, as Docker's HumanSize in listings. */
 char *berth_format_size(uint64_t bytes, char *out);

@@ -251,21 +251,31 @@ void berth_blob_writer_abort(struct berth_blob_writer *w)
 	free(w);
 }
 
-int berth_blob_writer_commit(struct berth_blob_writer *w, const struct berth_digest *expected,
+/* The digest of what w wrote, into *ret; EBADMSG when expected says otherwise. */
+static int writer_digest(struct berth_blob_writer *w, const struct berth_digest *expected,
+			 struct berth_digest *ret, struct berth_error **err)
+{
+	char want[BERTH_DIGEST_STRLEN + 1], got[BERTH_DIGEST_STRLEN + 1];
+	berth_sha256_final(w->hash, ret);
+	if (expected && !berth_digest_eq(expected, ret))
+		return berth_error_set(err, EBADMSG,
+				       "blob digest mismatch: expected '%s', got '%s' (%llu bytes)",
+				       berth_digest_fmt(expected, want), berth_digest_fmt(ret, got),
+				       (unsigned long long)w->size);
+	return 0;
+}
+
+int berth_blob_writer_commit(struct berth_blob_writer *writer, const struct berth_digest *expected,
 			     struct berth_digest *ret_digest, uint64_t *ret_size,
 			     struct berth_error **err)
 {
 	/* freed (and its temp file removed unless renamed) on every return */
-	_cleanup_(berth_blob_writer_abortp) struct berth_blob_writer *ww = w;
-	(void)ww;
+	_cleanup_(berth_blob_writer_abortp) struct berth_blob_writer *w = writer;
 	struct berth_digest d;
-	char hex[65], want[BERTH_DIGEST_STRLEN + 1], got[BERTH_DIGEST_STRLEN + 1];
-	berth_sha256_final(w->hash, &d);
-	if (expected && !berth_digest_eq(expected, &d))
-		return berth_error_set(err, EBADMSG,
-				       "blob digest mismatch: expected '%s', got '%s' (%llu bytes)",
-				       berth_digest_fmt(expected, want), berth_digest_fmt(&d, got),
-				       (unsigned long long)w->size);
+	char hex[65];
+	int r = writer_digest(w, expected, &d, err);
+	if (r < 0)
+		return r;
 	if (fsync(w->fd) < 0)
 		return berth_error_syscall(err, errno, "fsync blob");
 	berth_digest_hex(&d, hex);
@@ -273,7 +283,7 @@ int berth_blob_writer_commit(struct berth_blob_writer *w, const struct berth_dig
 		return berth_error_syscall(err, errno, "rename blob to '%s'", hex);
 	/* renamed: nothing left for abort to unlink */
 	w->tmp_name[0] = '\0';
-	int r = berth_fsync_dir(w->s->blobs_fd, err);
+	r = berth_fsync_dir(w->s->blobs_fd, err);
 	if (r < 0)
 		return r;
 	if (ret_digest)
@@ -311,13 +321,9 @@ int berth_blob_batch_add(struct berth_blob_batch *b, struct berth_blob_writer *w
 	/* the writer is consumed whatever happens */
 	_cleanup_(berth_blob_writer_abortp) struct berth_blob_writer *w = writer;
 	struct berth_digest d;
-	char want[BERTH_DIGEST_STRLEN + 1], got[BERTH_DIGEST_STRLEN + 1];
-	berth_sha256_final(w->hash, &d);
-	if (expected && !berth_digest_eq(expected, &d))
-		return berth_error_set(err, EBADMSG,
-				       "blob digest mismatch: expected '%s', got '%s' (%llu bytes)",
-				       berth_digest_fmt(expected, want), berth_digest_fmt(&d, got),
-				       (unsigned long long)w->size);
+	int r = writer_digest(w, expected, &d, err);
+	if (r < 0)
+		return r;
 	/* start the writeback now; _commit waits for it */
 	(void)sync_file_range(w->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	pthread_mutex_lock(&b->lock);
