@@ -8,12 +8,6 @@
 
 #include "core/alloc.h"
 
-int cli_not_implemented(struct berth_cli *cli, int issue, struct berth_error **err)
-{
-	return berth_error_set(err, ENOTSUP, "%s: not implemented yet (issue #%d)", cli->cmd,
-			       issue);
-}
-
 int cli_usage_error(struct berth_cli *cli, struct berth_error **err, const char *fmt, ...)
 {
 	va_list ap;

@@ -31,9 +31,6 @@ struct berth_command {
 	const char *summary; /* one line for `berth --help` */
 };
 
-/* The error every command not built yet returns: it says so and names its issue. */
-int cli_not_implemented(struct berth_cli *cli, int issue, struct berth_error **err);
-
 /* An EINVAL "<cmd>: <usage problem>" error; exit 1 like Docker's flag errors. */
 int cli_usage_error(struct berth_cli *cli, struct berth_error **err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -144,21 +144,13 @@ static void add_entry(struct walker *w, char *path, const struct stat *st, char 
 static int walk(struct walker *w, int dir_fd, const char *prefix, unsigned depth,
 		struct berth_error **err)
 {
-	_cleanup_closedir_ DIR *d = NULL;
-	int fd;
-
 	if (depth > 256)
 		return berth_error_set(err, ELOOP, "context directory '%s' is nested too deeply",
 				       prefix);
-	fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	_cleanup_closedir_ DIR *d = berth_opendir_at(dir_fd, ".");
+	if (!d)
 		return berth_error_syscall(err, errno, "open context directory '%s'",
 					   *prefix ? prefix : ".");
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return berth_error_syscall(err, errno, "read context directory '%s'", prefix);
-	}
 	if (builder_check_interrupt(err) < 0)
 		return -EINTR;
 	for (;;) {

@@ -85,14 +85,9 @@ static int keep_images(struct berth_store *s, char ***keep, struct berth_error *
 /* The chains of images mounted by `berth image mount`: mnt/<id>.chains beside a live mount. */
 static int keep_mounts(int layers_fd, char ***keep, struct berth_error **err)
 {
-	int mnt_fd = openat(layers_fd, "mnt", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (mnt_fd < 0)
+	_cleanup_closedir_ DIR *d = berth_opendir_at(layers_fd, "mnt");
+	if (!d)
 		return errno == ENOENT ? 0 : berth_error_syscall(err, errno, "open 'layers/mnt'");
-	_cleanup_closedir_ DIR *d = fdopendir(mnt_fd);
-	if (!d) {
-		close(mnt_fd);
-		return berth_error_syscall(err, errno, "read 'layers/mnt'");
-	}
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name), sl = strlen(LAYER_MOUNT_CHAINS_SUFFIX);
@@ -103,13 +98,13 @@ static int keep_mounts(int layers_fd, char ***keep, struct berth_error **err)
 		memcpy(id, de->d_name, 64);
 		id[64] = 0;
 		struct statx stx;
-		if (statx(mnt_fd, id, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0 ||
+		if (statx(dirfd(d), id, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0 ||
 		    !(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
 		    !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
 			continue;
 		_cleanup_free_ char *data = NULL;
 		size_t n = 0;
-		int r = berth_read_file_at(mnt_fd, de->d_name, 1 << 20, &data, &n, err);
+		int r = berth_read_file_at(dirfd(d), de->d_name, 1 << 20, &data, &n, err);
 		if (r < 0)
 			return berth_error_prefix(err, "image mount");
 		char *save = NULL;
@@ -166,14 +161,9 @@ static bool entry_hex(const char *name, char hex[static 65])
 
 static int list_entries(int layers_fd, char ***ret, struct berth_error **err)
 {
-	int fd = openat(layers_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	_cleanup_closedir_ DIR *d = berth_opendir_at(layers_fd, ".");
+	if (!d)
 		return berth_error_syscall(err, errno, "open 'layers'");
-	_cleanup_closedir_ DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return berth_error_syscall(err, errno, "read 'layers'");
-	}
 	_cleanup_strv_free_ char **hexes = NULL;
 	struct dirent *de;
 	char hex[65];

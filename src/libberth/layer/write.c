@@ -433,14 +433,9 @@ static char *join(const char *prefix, const char *name)
 /* The names of a directory, sorted bytewise: the order entries go into the tar. */
 static int list_sorted(int dir_fd, const char *path, char ***ret, struct berth_error **err)
 {
-	int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	_cleanup_closedir_ DIR *d = berth_opendir_at(dir_fd, ".");
+	if (!d)
 		return berth_error_syscall(err, errno, "open directory '%s'", path);
-	_cleanup_closedir_ DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return berth_error_syscall(err, errno, "open directory '%s'", path);
-	}
 	_cleanup_strv_free_ char **names = NULL;
 	struct dirent *de;
 	errno = 0;
