@@ -92,6 +92,23 @@ static inline void bfix_teardown(struct bfix *f)
 	*f = (struct bfix){0};
 }
 
+/* cmocka setup and teardown for tests that need nothing but a bfix in *state. */
+static inline int bfix_state_setup(void **state)
+{
+	struct bfix *f = berth_xcalloc(1, sizeof(*f));
+	bfix_setup(f);
+	*state = f;
+	return 0;
+}
+
+static inline int bfix_state_teardown(void **state)
+{
+	struct bfix *f = *state;
+	bfix_teardown(f);
+	free(f);
+	return 0;
+}
+
 static inline void ctx_write_mode(struct bfix *f, const char *rel, const char *content, mode_t mode)
 {
 	char *p = berth_xasprintf("%s/%s", f->ctx, rel);

@@ -22,14 +22,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct bfix *f = *state;
-	bfix_teardown(f);
-	free(f);
-	return 0;
-}
-
 static const char *const ok_df = "FROM scratch\nCOPY a.txt /a\n";
 
 static void test_bad_tags(void **state)
@@ -363,15 +355,20 @@ static void test_failed_build_leaves_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_bad_tags, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_build_arg_from_environment, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_context_and_dockerfile, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stdin, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tar_context_on_stdin, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_errors_name_the_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_labels_and_result, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failed_build_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_tags, setup, bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_options, setup, bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_build_arg_from_environment, setup,
+						bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_context_and_dockerfile, setup,
+						bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_stdin, setup, bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_tar_context_on_stdin, setup,
+						bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_errors_name_the_line, setup,
+						bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_labels_and_result, setup, bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_failed_build_leaves_nothing, setup,
+						bfix_state_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

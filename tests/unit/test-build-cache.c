@@ -14,22 +14,6 @@
  * must not.
  */
 
-static int setup(void **state)
-{
-	struct bfix *f = calloc(1, sizeof(*f));
-	bfix_setup(f);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct bfix *f = *state;
-	bfix_teardown(f);
-	free(f);
-	return 0;
-}
-
 /* A state with one layer whose blob is really in the store (content distinguishes them). */
 static void make_state(struct bstore *s, const char *content, struct bimage *ret)
 {
@@ -436,14 +420,20 @@ static void test_key_build_args(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_put_get_roundtrip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_damaged_and_stale_entries_miss, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_get_marks_use, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_concurrent_put_get, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_key_unchanged, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_key_changes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_key_build_args, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_put_get_roundtrip, bfix_state_setup,
+						bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_and_stale_entries_miss,
+						bfix_state_setup, bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_get_marks_use, bfix_state_setup,
+						bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_put_get, bfix_state_setup,
+						bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_key_unchanged, bfix_state_setup,
+						bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_key_changes, bfix_state_setup,
+						bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_key_build_args, bfix_state_setup,
+						bfix_state_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,14 +28,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct bfix *f = *state;
-	bfix_teardown(f);
-	free(f);
-	return 0;
-}
-
 /* Builds FROM scratch + the given lines; returns the entries of the last layer. */
 static char **copy_layer(struct bfix *f, const char *lines, const struct berth_build_options *o)
 {
@@ -258,14 +250,17 @@ static void test_copy_from_stage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_file_and_trailing_slash, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_directories, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wildcards_and_exclude, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_chown_chmod, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_heredoc, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_outside_context_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_instructions, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_copy_from_stage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_and_trailing_slash, setup,
+						bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_directories, setup, bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_wildcards_and_exclude, setup,
+						bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_chown_chmod, setup, bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_heredoc, setup, bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_outside_context_refused, setup,
+						bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_instructions, setup, bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_copy_from_stage, setup, bfix_state_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

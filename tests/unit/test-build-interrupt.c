@@ -13,22 +13,6 @@
  * then a signal handler interrupts a build in the middle of a COPY.
  */
 
-static int setup(void **state)
-{
-	struct bfix *f = calloc(1, sizeof(*f));
-	bfix_setup(f);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct bfix *f = *state;
-	bfix_teardown(f);
-	free(f);
-	return 0;
-}
-
 static bool readable(int fd)
 {
 	struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -148,9 +132,10 @@ static void test_interrupt_from_signal_handler(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_not_interrupted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_interrupt_from_signal_handler, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_not_interrupted, bfix_state_setup,
+						bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_interrupt_from_signal_handler,
+						bfix_state_setup, bfix_state_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

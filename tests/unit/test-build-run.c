@@ -38,14 +38,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct bfix *f = *state;
-	bfix_teardown(f);
-	free(f);
-	return 0;
-}
-
 static void test_run_output_and_layer(void **state)
 {
 	struct bfix *f = *state;
@@ -168,10 +160,11 @@ static void test_run_mounts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_run_output_and_layer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_run_failure, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_run_args_and_key, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_run_mounts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_output_and_layer, setup,
+						bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_run_failure, setup, bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_run_args_and_key, setup, bfix_state_teardown),
+		cmocka_unit_test_setup_teardown(test_run_mounts, setup, bfix_state_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
