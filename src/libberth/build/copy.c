@@ -228,6 +228,17 @@ static int fill_copy(void *ctx, struct berth_layer_writer *w, struct berth_error
 	return 0;
 }
 
+/* A new directory name (mode) in the build's tmp dir, opened; the fd or -errno. */
+static int make_tmp_dir(struct builder *b, const char *name, mode_t mode, struct berth_error **err)
+{
+	if (mkdirat(b->tmp_fd, name, mode) < 0)
+		return berth_error_syscall(err, errno, "create '%s' in '%s'", name, b->tmp_path);
+	int dfd = openat(b->tmp_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return berth_error_syscall(err, errno, "open '%s' in '%s'", name, b->tmp_path);
+	return dfd;
+}
+
 /*
  * ADD of local archives: each source named by the instruction (not a file
  * found inside a copied directory) whose content is a tar (compressed or
@@ -268,13 +279,9 @@ static int extract_archives(struct copy_fill *f, const char *dest, struct berth_
 			continue;
 		char name[64];
 		snprintf(name, sizeof(name), "add-%d-%zu", f->ss->step, i);
-		if (mkdirat(b->tmp_fd, name, 0755) < 0)
-			return berth_error_syscall(err, errno, "create '%s' in '%s'", name,
-						   b->tmp_path);
-		int dfd = openat(b->tmp_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int dfd = make_tmp_dir(b, name, 0755, err);
 		if (dfd < 0)
-			return berth_error_syscall(err, errno, "open '%s' in '%s'", name,
-						   b->tmp_path);
+			return dfd;
 		f->archives =
 			berth_xreallocarray(f->archives, f->n_archives + 1, sizeof(*f->archives));
 		f->archives[f->n_archives++] =
@@ -490,13 +497,9 @@ static int fetch_urls(struct copy_fill *f, char **urls, size_t n_other, const ch
 		r = bctx_clean_path(to, &clean, err);
 		if (r < 0)
 			return r;
-		if (mkdirat(b->tmp_fd, name, 0700) < 0)
-			return berth_error_syscall(err, errno, "create '%s' in '%s'", name,
-						   b->tmp_path);
-		int dfd = openat(b->tmp_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int dfd = make_tmp_dir(b, name, 0700, err);
 		if (dfd < 0)
-			return berth_error_syscall(err, errno, "open '%s' in '%s'", name,
-						   b->tmp_path);
+			return dfd;
 		f->url_fds = berth_xreallocarray(f->url_fds, f->n_urls + 1, sizeof(int));
 		f->url_fds[f->n_urls++] = dfd;
 		berth_strv_consume(&f->url_dirs, TAKE_PTR(name));
