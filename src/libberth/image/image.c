@@ -15,7 +15,6 @@
 #include "core/sort.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
-#include "core/fs.h"
 #include "core/json.h"
 #include "core/strv.h"
 
