@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "build/flags.h"
 #include "build/internal.h"
 #include "core/alloc.h"
 #include "core/buf.h"
@@ -744,14 +745,11 @@ int exec_copy(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 		free(x);
 	}
 	if (chmod_s) {
-		char *end;
-		unsigned long m = strtoul(chmod_s, &end, 8);
-		if (!*chmod_s || *end || m > 07777) {
-			berth_error_set(err, EINVAL, "invalid chmod parameter '%s'", chmod_s);
+		r = build_parse_chmod(chmod_s, &f.mode, err);
+		if (r < 0) {
 			r = builder_error_at(b, ins, err);
 			goto out;
 		}
-		f.mode = (mode_t)m;
 		f.set_mode = true;
 	}
 

@@ -250,6 +250,33 @@ double now_seconds(void);
 int exec_instruction(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 		     struct berth_error **err);
 
+/*
+ * run-mounts.c: the private dir of one RUN step (tmp/run-<rand>: upper, work, rootfs)
+ * and what its mounts need: the image views of bind from=, the throwaway
+ * overlays of rw binds and the tmpfs of secrets. Released in that order:
+ * nothing is removed while it is still mounted.
+ */
+struct run_dirs {
+	char *path;
+	int fd;
+	char **views;
+	int *view_fds;
+	size_t n_views;
+	char **scratch; /* mount points below path */
+	size_t n_scratch;
+	int secrets_fd; /* the secrets tmpfs, -EBADF until a secret is mounted */
+	unsigned n_files;
+};
+
+void run_dirs_release(struct run_dirs *d);
+struct berth_spec;
+/* Adds the mounts of ins's --mount flags to spec; their targets to *targets. */
+int add_run_mounts(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
+		   struct berth_spec *spec, struct run_dirs *dirs, char ***targets,
+		   struct berth_error **err);
+/* Removes from the upper dir the empty mount points only the mounts made. */
+void drop_mount_stubs(int upper_fd, char *const *targets);
+
 /* rootfs.c */
 int image_lowerdirs(struct bstore *s, const struct bimage *im, char ***ret,
 		    struct berth_error **err);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -52,6 +53,23 @@ static inline void berth_closedirp(DIR **d)
 	*d = NULL;
 }
 
+/*
+ * A mount point path that is unmounted when it goes out of scope: set it
+ * right after the mount succeeded, TAKE_PTR() it once the mount is handed
+ * on. The unmount is lazy (MNT_DETACH: whoever still has it open keeps it)
+ * and does not follow a symlink at the last component.
+ */
+static inline void berth_umount_freep(char **path)
+{
+	if (*path) {
+		int saved = errno;
+		(void)umount2(*path, MNT_DETACH | UMOUNT_NOFOLLOW);
+		free(*path);
+		errno = saved;
+	}
+	*path = NULL;
+}
+
 /* Frees a NULL-terminated array of strings and the array. */
 void berth_strv_free(char **v);
 static inline void berth_strv_freep(char ***v)
@@ -66,6 +84,7 @@ static inline void berth_strv_freep(char ***v)
 #define _cleanup_closedir_  _cleanup_(berth_closedirp)
 #define _cleanup_strv_free_ _cleanup_(berth_strv_freep)
 #define _cleanup_error_	    _cleanup_(berth_error_free)
+#define _cleanup_umount_    _cleanup_(berth_umount_freep)
 
 #define TAKE_PTR(p)                                                                                \
 	__extension__({                                                                            \

@@ -289,6 +289,18 @@ int berth_overlay_mount(char *const *lowerdirs, const char *upper, const char *w
 			const char *target, unsigned flags, struct berth_error **err);
 
 /*
+ * A throwaway writable view of the directory lower_fd (any fd of it, O_PATH
+ * is enough): an overlay with lower_fd as its only lower dir and upper and
+ * work dirs created below scratch_fd (<name>.upper, <name>.work), mounted
+ * at scratch_fd/<name> (created). Writes land in the upper dir and never in
+ * lower_fd's tree, whatever the mounts of lower_fd allow. Returns an O_PATH
+ * fd of the mounted root and the mount point in *ret_path (owned: unmount
+ * it, e.g. with _cleanup_umount_, before removing scratch_fd's tree).
+ */
+int berth_overlay_scratch_mount(int lower_fd, int scratch_fd, const char *name, char **ret_path,
+				struct berth_error **err);
+
+/*
  * The read-only rootfs of an image at layers/mnt/<id-hex>/ of the store:
  * prepares the layers, creates the directory and mounts it (already mounted
  * is success). *ret_path is owned.

@@ -106,6 +106,66 @@ int berth_overlay_mount(char *const *lowerdirs, const char *upper, const char *w
 	return overlay_mount_at(lowerdirs, upper, work, AT_FDCWD, target, flags, err);
 }
 
+/* A directory created below dir_fd, as a string the kernel resolves to exactly it. */
+static int scratch_subdir(int dir_fd, const char *name, mode_t mode, int *ret_fd, char ret[64],
+			  struct berth_error **err)
+{
+	if (mkdirat(dir_fd, name, mode) < 0)
+		return berth_error_syscall(err, errno, "create '%s'", name);
+	*ret_fd = openat(dir_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (*ret_fd < 0)
+		return berth_error_syscall(err, errno, "open '%s'", name);
+	snprintf(ret, 64, "/proc/self/fd/%d", *ret_fd);
+	return 0;
+}
+
+int berth_overlay_scratch_mount(int lower_fd, int scratch_fd, const char *name, char **ret_path,
+				struct berth_error **err)
+{
+	_cleanup_free_ char *upper_name = berth_xasprintf("%s.upper", name);
+	_cleanup_free_ char *work_name = berth_xasprintf("%s.work", name);
+	_cleanup_close_ int upper_fd = -EBADF, work_fd = -EBADF, fsfd = -EBADF, mfd = -EBADF;
+	_cleanup_umount_ char *mounted = NULL;
+	char lower[64], upper[64], work[64];
+	int r;
+
+	/* every dir goes to the kernel as the fd it is: no path is looked up twice */
+	snprintf(lower, sizeof(lower), "/proc/self/fd/%d", lower_fd);
+	r = scratch_subdir(scratch_fd, upper_name, 0755, &upper_fd, upper, err);
+	if (r < 0)
+		return r;
+	r = scratch_subdir(scratch_fd, work_name, 0700, &work_fd, work, err);
+	if (r < 0)
+		return r;
+	if (mkdirat(scratch_fd, name, 0755) < 0)
+		return berth_error_syscall(err, errno, "create '%s'", name);
+	fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return berth_error_syscall(err, errno, "open overlay filesystem");
+	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", lower, 0) < 0)
+		return fs_fail(fsfd, errno, err, "lower dir");
+	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+	    fsconfig(fsfd, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
+		return fs_fail(fsfd, errno, err, "upper dir");
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return fs_fail(fsfd, errno, err, "create");
+	mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID);
+	if (mfd < 0)
+		return fs_fail(fsfd, errno, err, "mount");
+	_cleanup_free_ char *base = NULL;
+	r = layer_fd_path(scratch_fd, &base, err);
+	if (r < 0)
+		return r;
+	if (move_mount(mfd, "", scratch_fd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return berth_error_syscall(err, errno, "attach overlay at '%s'", name);
+	mounted = berth_xasprintf("%s/%s", base, name);
+	int fd = openat(scratch_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "open overlay at '%s'", name);
+	*ret_path = TAKE_PTR(mounted);
+	return fd;
+}
+
 static bool is_mount_root(int dir_fd, const char *name)
 {
 	struct statx stx;

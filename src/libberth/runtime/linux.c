@@ -289,17 +289,85 @@ static int open_target(int root_fd, const char *dest, bool is_dir, struct berth_
 	return berth_open_in_root(root_fd, dest, O_PATH, 0, err);
 }
 
-static int do_mount(int root_fd, const struct berth_spec_mount *m, struct berth_error **err)
+static void close_trees(int *trees, size_t n)
+{
+	for (size_t i = 0; trees && i < n; i++)
+		berth_closep(&trees[i]);
+	free(trees);
+}
+
+/*
+ * Clones the mount tree of every mount that has a source fd, here in the
+ * caller's mount namespace: open_tree() refuses a mount of another
+ * namespace, which the child's copies of the caller's mounts are. The
+ * detached copy gets the restrictions of the options here too (set, never
+ * cleared: a read-only source stays read-only); the child only attaches it.
+ * ret[i] is -EBADF for the mounts that go by path.
+ */
+static int clone_source_trees(const struct berth_spec *spec, int **ret, struct berth_error **err)
+{
+	int *trees = berth_xreallocarray(NULL, spec->n_mounts + 1, sizeof(*trees));
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		trees[i] = -EBADF;
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		const struct berth_spec_mount *m = &spec->mounts[i];
+		if (m->source_fd < 0)
+			continue;
+		__attribute__((cleanup(mount_opts_release))) struct mount_opts o = {
+			.data = BERTH_BUF_INIT};
+		parse_mount_options(m->options, &o);
+		unsigned rec = (o.flags & MS_REC) ? AT_RECURSIVE : 0;
+		trees[i] = open_tree(m->source_fd, "",
+				     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
+		if (trees[i] < 0) {
+			int r = berth_error_syscall(err, errno, "clone bind mount source '%s'",
+						    m->source);
+			close_trees(trees, spec->n_mounts);
+			return r;
+		}
+		struct mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
+		if (o.flags & MS_RDONLY)
+			attr.attr_set |= MOUNT_ATTR_RDONLY;
+		if (o.flags & MS_NOEXEC)
+			attr.attr_set |= MOUNT_ATTR_NOEXEC;
+		if (o.flags & MS_NOATIME) {
+			attr.attr_set |= MOUNT_ATTR_NOATIME;
+			attr.attr_clr |= MOUNT_ATTR__ATIME;
+		}
+		if (mount_setattr(trees[i], "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) < 0) {
+			int r = berth_error_syscall(err, errno, "restrict bind mount of '%s'",
+						    m->source);
+			close_trees(trees, spec->n_mounts);
+			return r;
+		}
+	}
+	*ret = trees;
+	return 0;
+}
+
+/* Attaches tree (a detached clone of the source) on the target fd. */
+static int attach_tree(int tree, int tfd, const struct berth_spec_mount *m,
+		       struct berth_error **err)
+{
+	if (move_mount(tree, "", tfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return berth_error_syscall(err, errno, "mount bind '%s' on '%s'", m->source,
+					   m->destination);
+	return 0;
+}
+
+/* Mounts m; tree is its source's detached clone, or -EBADF when it goes by path. */
+static int do_mount(int root_fd, const struct berth_spec_mount *m, int tree,
+		    struct berth_error **err)
 {
 	__attribute__((cleanup(mount_opts_release))) struct mount_opts o = {.data = BERTH_BUF_INIT};
 	parse_mount_options(m->options, &o);
-	bool bind = strcmp(m->type, "bind") == 0 || (o.flags & MS_BIND);
+	bool bind = strcmp(m->type, "bind") == 0 || (o.flags & MS_BIND) || tree >= 0;
 	if (bind)
 		o.flags |= MS_BIND;
 	bool is_dir = true;
 	if (bind) {
 		struct stat st;
-		if (stat(m->source, &st) < 0)
+		if ((tree >= 0 ? fstat(tree, &st) : stat(m->source, &st)) < 0)
 			return berth_error_syscall(err, errno, "bind mount source '%s'", m->source);
 		is_dir = S_ISDIR(st.st_mode);
 	}
@@ -309,7 +377,9 @@ static int do_mount(int root_fd, const struct berth_spec_mount *m, struct berth_
 	char path[64];
 	fd_path(path, tfd);
 	if (bind && o.copyup && is_dir) {
-		_cleanup_close_ int sfd = open(m->source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		_cleanup_close_ int sfd =
+			tree >= 0 ? openat(tree, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+				  : open(m->source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		_cleanup_close_ int cfd = openat(tfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (sfd >= 0 && cfd >= 0 && berth_dir_is_empty(sfd) > 0) {
 			int r = copy_tree(cfd, sfd, 0, err);
@@ -320,11 +390,15 @@ static int do_mount(int root_fd, const struct berth_spec_mount *m, struct berth_
 	unsigned long first = o.flags;
 	if (bind)
 		first = MS_BIND | (o.flags & MS_REC);
-	if (mount(m->source, path, bind ? NULL : m->type, first, o.data.len ? o.data.buf : NULL) <
-	    0)
+	if (tree >= 0) {
+		int r = attach_tree(tree, tfd, m, err);
+		if (r < 0)
+			return r;
+	} else if (mount(m->source, path, bind ? NULL : m->type, first,
+			 o.data.len ? o.data.buf : NULL) < 0)
 		return berth_error_syscall(err, errno, "mount %s '%s' on '%s'", m->type, m->source,
 					   m->destination);
-	if (bind) {
+	if (bind && tree < 0) {
 		/* a bind mount takes its flags only from a remount of the new mount */
 		_cleanup_close_ int nfd =
 			berth_open_in_root(root_fd, m->destination, O_PATH, 0, err);
@@ -627,6 +701,7 @@ struct child_args {
 	int report_fd;
 	int tty_slave;
 	const char *tty_name; /* the slave's path in the host's /dev/pts */
+	const int *trees;     /* per mount: its source's detached clone, or -EBADF */
 };
 
 static _Noreturn void child_main(struct child_args *a)
@@ -690,7 +765,7 @@ static _Noreturn void child_main(struct child_args *a)
 	bool dev_tmpfs = false;
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct berth_spec_mount *m = &spec->mounts[i];
-		if (do_mount(root_fd, m, &err) < 0)
+		if (do_mount(root_fd, m, a->trees[i], &err) < 0)
 			child_fail_err(rfd, err);
 		if (strcmp(m->destination, "/dev") == 0)
 			dev_tmpfs = strcmp(m->type, "tmpfs") == 0;
@@ -807,15 +882,21 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 	_cleanup_close_ int slave = -EBADF;
 	int pipes[2];
 	char tty_name[128] = "";
+	int *trees = NULL;
 	int r;
 
 	if (berth_strv_len(spec->args) == 0)
 		return berth_error_set(err, EINVAL, "no command to run");
 	if (!spec->root_path)
 		return berth_error_set(err, EINVAL, "no rootfs path");
-	r = berth_cgroup_create(cfg->id, spec, &p.cgroup, err);
+	r = clone_source_trees(spec, &trees, err);
 	if (r < 0)
 		return r;
+	r = berth_cgroup_create(cfg->id, spec, &p.cgroup, err);
+	if (r < 0) {
+		close_trees(trees, spec->n_mounts);
+		return r;
+	}
 	if (pipe2(pipes, O_CLOEXEC) < 0) {
 		r = berth_error_syscall(err, errno, "pipe");
 		goto fail;
@@ -886,9 +967,11 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 				       .sync_fd = sync_r,
 				       .report_fd = rep_w,
 				       .tty_slave = slave >= 0 ? 0 : -1,
-				       .tty_name = tty_name};
+				       .tty_name = tty_name,
+				       .trees = trees};
 		child_main(&a);
 	}
+	close_trees(TAKE_PTR(trees), spec->n_mounts);
 	p.pid = pid;
 	close(TAKE_FD(sync_r));
 	close(TAKE_FD(rep_w));
@@ -915,6 +998,7 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 	return 0;
 
 fail:
+	close_trees(trees, spec->n_mounts);
 	if (p.pid > 0) {
 		int st;
 		while (waitpid(p.pid, &st, 0) < 0 && errno == EINTR)

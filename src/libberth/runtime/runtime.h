@@ -26,8 +26,17 @@
 struct berth_spec_mount {
 	char *destination; /* absolute path inside the container */
 	char *type;	   /* "bind", "tmpfs", "proc", ... */
-	char *source;	   /* host path for bind mounts */
+	char *source;	   /* host path for bind mounts (a name for messages with source_fd) */
 	char **options;	   /* "ro", "nosuid", "rbind", "mode=1777", ... */
+	/*
+	 * A bind source opened by the caller (O_PATH, owned, -EBADF when the
+	 * source is the path): the runtime clones the mount tree from this fd
+	 * and never looks source up by name, so what the caller checked is what
+	 * gets mounted. Such a mount only ever gains restrictions (ro, nosuid,
+	 * nodev, noexec): "rw" never makes a read-only source writable. Not
+	 * part of the JSON form.
+	 */
+	int source_fd;
 };
 
 struct berth_spec_rlimit {
@@ -112,6 +121,13 @@ void berth_spec_release(struct berth_spec *spec);
 /* Appends a mount; all strings are copied, options is NULL-terminated (may be NULL). */
 void berth_spec_add_mount(struct berth_spec *spec, const char *destination, const char *type,
 			  const char *source, const char *const *options);
+
+/*
+ * Appends a bind mount of source_fd (taken over, closed by
+ * berth_spec_release); name is the source as messages show it.
+ */
+void berth_spec_add_mount_fd(struct berth_spec *spec, const char *destination, int source_fd,
+			     const char *name, const char *const *options);
 
 /* Appends a device node (path copied) and a device cgroup rule. */
 void berth_spec_add_device(struct berth_spec *spec, const char *path, char type, int64_t major,

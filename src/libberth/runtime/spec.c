@@ -87,6 +87,7 @@ void berth_spec_release(struct berth_spec *spec)
 		free(spec->mounts[i].type);
 		free(spec->mounts[i].source);
 		berth_strv_free(spec->mounts[i].options);
+		berth_closep(&spec->mounts[i].source_fd);
 	}
 	free(spec->mounts);
 	berth_strv_free(spec->masked_paths);
@@ -171,8 +172,16 @@ void berth_spec_add_mount(struct berth_spec *spec, const char *destination, cons
 	m->type = berth_xstrdup(type);
 	m->source = berth_xstrdup(source ? source : type);
 	m->options = NULL;
+	m->source_fd = -EBADF;
 	for (const char *const *o = options; o && *o; o++)
 		berth_strv_push(&m->options, *o);
+}
+
+void berth_spec_add_mount_fd(struct berth_spec *spec, const char *destination, int source_fd,
+			     const char *name, const char *const *options)
+{
+	berth_spec_add_mount(spec, destination, "bind", name, options);
+	spec->mounts[spec->n_mounts - 1].source_fd = source_fd;
 }
 
 void berth_spec_set_defaults(struct berth_spec *spec)
