@@ -112,9 +112,10 @@ static void print_problem(void *ctx, const char *msg)
 
 static const char check_usage[] =
 	"Usage:  berth system check [OPTIONS]\n\n"
-	"Verify every blob's digest and every reference of the store\n\n"
+	"Verify every blob's digest, every reference of the store and every unpacked layer\n\n"
 	"Options:\n"
-	"      --repair   Remove orphans, partial writes and corrupt blobs\n";
+	"      --repair   Remove orphans, partial writes, corrupt blobs and changed unpacked "
+	"layers\n";
 
 int cmd_system_check(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
@@ -143,6 +144,12 @@ int cmd_system_check(struct berth_cli *cli, int argc, char **argv, struct berth_
 	r = berth_store_check(s, repair, &cb, &res, err);
 	if (r < 0)
 		return r;
+	size_t layer_problems = 0;
+	r = berth_layer_cache_check(berth_store_root_fd(s), repair, &cb, NULL, &layer_problems,
+				    err);
+	if (r < 0)
+		return r;
+	res.problems += layer_problems;
 	char size[32];
 	berth_format_size(res.bytes, size);
 	printf("checked %zu blobs (%s): %zu problems, %zu orphans, %zu partial writes%s\n",

@@ -158,3 +158,26 @@ no_leftovers() {
 	assert_one_error_line "invalid value 'maybe' of 'rw'"
 	no_leftovers
 }
+
+@test "system check: an unpacked layer changed behind berth's back is a problem; --repair unpacks it again" {
+	make_base
+	berth run --rm busybox:fixture true
+	run berth system check
+	[ "$status" -eq 0 ]
+	# a change by hand in the shared unpacked copy of the image's layer
+	passwd=$(echo "$STORE"/layers/*/diff/etc/passwd)
+	[ -f "$passwd" ]
+	echo 'P:x:0:0::/:/bin/sh' >>"$passwd"
+	run berth system check
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"unpacked layer sha256:"*" was changed after it was unpacked: './etc/passwd'"* ]]
+	[[ "$output" == *"berth: store '$STORE' has 1 problems (run 'berth system check --repair')"* ]]
+	run berth system check --repair
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"(removed: it is unpacked again when needed)"* ]]
+	run berth system check
+	[ "$status" -eq 0 ]
+	# unpacked again from the blob, as it was
+	run berth run --rm busybox:fixture grep -c '^P:' /etc/passwd
+	[ "$output" = 0 ]
+}

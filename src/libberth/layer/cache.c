@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The unpacked-layer cache: layers/<chain-id-hex>/ below the store root,
- * holding diff/ (the overlay lower dir) and complete (the marker). A layer
+ * holding diff/ (the overlay lower dir), files (its listing, for `system
+ * check`: verify.c) and complete (the marker). A layer
  * is unpacked into layers/.tmp-<hex>/ under layers/<hex>.lock, synced,
  * marked and renamed into place; the rename is the commit, so a crash at
  * any point leaves either nothing or a complete layer (and a .tmp- dir the
@@ -104,6 +105,9 @@ static int unpack_into_tmp(int layers_fd, const char *tmp, const struct berth_di
 	if (diff_fd < 0)
 		return berth_error_syscall(err, errno, "open '%s/diff'", tmp);
 	r = berth_layer_unpack(blob_fd, diff_fd, flags, diff_id, NULL, err);
+	if (r < 0)
+		return r;
+	r = layer_write_files(tmp_fd, diff_fd, err);
 	if (r < 0)
 		return r;
 	/* everything unpacked reaches the disk before the marker says it is there */

@@ -216,6 +216,19 @@ int berth_layer_cache_ensure(int store_fd, const struct berth_digest *chain_id,
 /* True when layers/<chain-id>/ is present and complete. */
 bool berth_layer_cache_has(int store_fd, const struct berth_digest *chain_id);
 
+/*
+ * `system check` of the unpacked-layer cache (verify.c): every complete
+ * layers/<chain-id>/ whose tree no longer matches the listing written when
+ * it was unpacked (layers/<chain-id>/files: mode, owner, size, mtime of
+ * every entry) is reported to cb, one line each; with repair it is removed
+ * (unpacked again from its blob when next needed) unless a running
+ * container or build holds it. Layers unpacked without a listing are not
+ * compared. *ret_layers counts the layers seen, *ret_problems the reports.
+ */
+struct berth_store_problem_cb;
+int berth_layer_cache_check(int store_fd, bool repair, const struct berth_store_problem_cb *cb,
+			    size_t *ret_layers, size_t *ret_problems, struct berth_error **err);
+
 /* Removes layers/<chain-id>/ (ENOENT is success). */
 int berth_layer_cache_remove(int store_fd, const struct berth_digest *chain_id,
 			     struct berth_error **err);
