@@ -284,6 +284,72 @@ static void test_store(void **state)
 	assert_true(exists_at(d, "base"));
 }
 
+struct problems {
+	size_t n;
+	char last[512];
+};
+
+static void on_problem(void *ctx, const char *msg)
+{
+	struct problems *p = ctx;
+	p->n++;
+	snprintf(p->last, sizeof(p->last), "%s", msg);
+}
+
+static size_t check(struct ctx *c, bool repair, struct problems *p)
+{
+	struct berth_error *err = NULL;
+	struct berth_store_problem_cb cb = {on_problem, p};
+	size_t layers = 0, n = 0;
+	*p = (struct problems){0};
+	assert_ok(berth_layer_cache_check(c->store_fd, repair, &cb, &layers, &n, &err), err);
+	assert_int_equal(n, p->n);
+	assert_int_equal(layers, 1);
+	return n;
+}
+
+/* An unpacked layer changed after the unpack (content, mode) is found, and dropped by repair. */
+static void test_check_changed(void **state)
+{
+	struct ctx *c = *state;
+	struct berth_error *err = NULL;
+	struct problems p;
+	_cleanup_free_ char *path = NULL;
+	int fd = open_blob(c, 0, &err);
+	assert_ok(berth_layer_cache_ensure(c->store_fd, &c->diff_ids[0], &c->diff_ids[0], fd, 0,
+					   &path, &err),
+		  err);
+	close(fd);
+	assert_int_equal(check(c, false, &p), 0);
+
+	char hex[65];
+	berth_digest_hex(&c->diff_ids[0], hex);
+	_cleanup_free_ char *diff = berth_xasprintf("layers/%s/diff", hex);
+	_cleanup_close_ int dfd = openat(c->store_fd, diff, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	/* same size, same mtime: only the mode */
+	struct stat st;
+	assert_int_equal(fstatat(dfd, "base", &st, 0), 0);
+	assert_int_equal(fchmodat(dfd, "base", 0600, 0), 0);
+	assert_int_equal(check(c, false, &p), 1);
+	_cleanup_free_ char *want =
+		berth_xasprintf("unpacked layer sha256:%s was changed after it was unpacked: "
+				"'./base'",
+				hex);
+	assert_string_equal(p.last, want);
+	assert_true(berth_layer_cache_has(c->store_fd, &c->diff_ids[0]));
+
+	/* held by this process (as by a running container): reported, kept */
+	assert_int_equal(check(c, true, &p), 1);
+	assert_non_null(strstr(p.last, "(in use: not removed)"));
+	assert_true(berth_layer_cache_has(c->store_fd, &c->diff_ids[0]));
+
+	berth_layer_cache_release_all();
+	assert_int_equal(check(c, true, &p), 1);
+	assert_non_null(strstr(p.last, "(removed: it is unpacked again when needed)"));
+	assert_false(berth_layer_cache_has(c->store_fd, &c->diff_ids[0]));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +359,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_crash_leftovers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_changed, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,6 +66,30 @@ void sstate_unmount(struct sstate *ss)
 	}
 }
 
+/* Mounts im's layers read-only at path (left as it is without layers); an O_PATH fd of it. */
+static int mount_view(struct builder *b, const struct bimage *im, const char *path,
+		      struct berth_error **err)
+{
+	_cleanup_strv_free_ char **lower = NULL;
+	_cleanup_umount_ char *mounted = NULL;
+	int r;
+
+	if (im->n_layers > 0) {
+		r = image_lowerdirs(b->store, im, &lower, err);
+		if (r < 0)
+			return r;
+		r = berth_overlay_mount(lower, NULL, NULL, path, BERTH_OVERLAY_RDONLY, err);
+		if (r < 0)
+			return r;
+		mounted = berth_xstrdup(path);
+	}
+	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "open '%s'", path);
+	free(TAKE_PTR(mounted)); /* the caller's now, until image_view_release() */
+	return fd;
+}
+
 /*
  * Mounts a read-only view of im at a fresh directory below the build's tmp
  * dir; *ret_path is owned, *ret_fd an O_PATH directory fd of the view.
@@ -75,35 +99,21 @@ void sstate_unmount(struct sstate *ss)
 int image_view(struct builder *b, const struct bimage *im, char **ret_path, int *ret_fd,
 	       struct berth_error **err)
 {
-	_cleanup_strv_free_ char **lower = NULL;
 	_cleanup_free_ char *path = NULL;
 	char rnd[17];
-	int r;
 
 	berth_random_hex(rnd, 8);
 	path = berth_xasprintf("%s/view-%s", b->tmp_path, rnd);
 	if (mkdir(path, 0700) < 0)
 		return berth_error_syscall(err, errno, "create '%s'", path);
-	if (im->n_layers > 0) {
-		r = image_lowerdirs(b->store, im, &lower, err);
-		if (r < 0)
-			goto fail;
-		r = berth_overlay_mount(lower, NULL, NULL, path, BERTH_OVERLAY_RDONLY, err);
-		if (r < 0)
-			goto fail;
-	}
-	int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = mount_view(b, im, path, err);
 	if (fd < 0) {
-		r = berth_error_syscall(err, errno, "open '%s'", path);
-		(void)umount2(path, MNT_DETACH);
-		goto fail;
+		(void)rmdir(path);
+		return fd;
 	}
 	*ret_fd = fd;
 	*ret_path = TAKE_PTR(path);
 	return 0;
-fail:
-	(void)rmdir(path);
-	return r;
 }
 
 void image_view_release(char *path, int fd)
