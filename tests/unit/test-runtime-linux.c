@@ -9,11 +9,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/strv.h"
 #include "runtime/runtime.h"
 
 static char top[64];
+/* a bind mount run() adds when set: its source fd (taken over), name and options */
+static int bind_fd = -EBADF;
+static const char *bind_name;
+static const char *const *bind_opts;
 
 static int setup(void **state)
 {
@@ -54,6 +59,8 @@ static int run(const char *const *args, int *ret_exit, int *ret_exec_errno,
 	snprintf(merged, sizeof(merged), "%s/merged", top);
 	spec.root_path = strdup(merged);
 	spec.username = strdup("0");
+	if (bind_fd >= 0)
+		berth_spec_add_mount_fd(&spec, "/src", TAKE_FD(bind_fd), bind_name, bind_opts);
 	char lower[128], upper[128], work[128];
 	snprintf(lower, sizeof(lower), "%s/lower", top);
 	snprintf(upper, sizeof(upper), "%s/upper", top);
@@ -129,12 +136,76 @@ static void test_no_args(void **state)
 	assert_int_equal(berth_runtime_exit_code(3 << 8), 3);
 }
 
+/* Creates top/<name>/data = "hello" and returns an O_PATH fd of top/<name>. */
+static int make_source(const char *name)
+{
+	char cmd[512], p[128];
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; cd %s; mkdir -p %s; echo hello > %s/data; "
+		 "ln -sf busybox lower/bin/cat",
+		 top, name, name);
+	assert_int_equal(system(cmd), 0);
+	snprintf(p, sizeof(p), "%s/%s", top, name);
+	int fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+/*
+ * A bind mount with a source fd is mounted from that fd: its path may name
+ * something else by then (here a symlink to the host's "/"), the container
+ * still gets what was opened.
+ */
+static void test_bind_from_fd(void **state)
+{
+	if (!top[0])
+		skip();
+	struct berth_error *err = NULL;
+	int code, eerr;
+	char cmd[512], name[128];
+	bind_fd = make_source("src");
+	snprintf(cmd, sizeof(cmd), "set -e; cd %s; mv src src-opened; ln -s / src", top);
+	assert_int_equal(system(cmd), 0);
+	snprintf(name, sizeof(name), "%s/src", top);
+	bind_name = name;
+	bind_opts = (const char *const[]){"rbind", "ro", NULL};
+	assert_ok(run((const char *[]){"sh", "-c", "test \"$(cat /src/data)\" = hello", NULL},
+		      &code, &eerr, &err),
+		  err);
+	assert_int_equal(code, 0);
+}
+
+/* "rw" never makes a read-only source writable: a mount only gains restrictions. */
+static void test_bind_fd_never_loosens(void **state)
+{
+	if (!top[0] || unit_private_mounts() < 0)
+		skip();
+	struct berth_error *err = NULL;
+	int code, eerr;
+	char p[128];
+	_cleanup_close_ int src = make_source("rosrc");
+	snprintf(p, sizeof(p), "%s/rosrc", top);
+	assert_int_equal(mount(p, p, NULL, MS_BIND, NULL), 0);
+	assert_int_equal(mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL), 0);
+	bind_fd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(bind_fd >= 0);
+	bind_name = p;
+	bind_opts = (const char *const[]){"rbind", "rw", NULL};
+	assert_ok(run((const char *[]){"touch", "/src/written", NULL}, &code, &eerr, &err), err);
+	assert_int_not_equal(code, 0);
+	umount2(p, MNT_DETACH);
+	struct stat st;
+	assert_int_equal(fstatat(src, "written", &st, 0), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exit_codes),
 		cmocka_unit_test(test_exec_failures),
 		cmocka_unit_test(test_no_args),
+		cmocka_unit_test(test_bind_from_fd),
+		cmocka_unit_test(test_bind_fd_never_loosens),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
