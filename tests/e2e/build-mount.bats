@@ -77,6 +77,16 @@ no_leftovers() {
 	[ "$(berth run --rm busybox:fixture cat /etc/passwd)" = "$before" ]
 	run berth run --rm busybox:fixture ls /planted
 	[ "$status" -ne 0 ]
+	# the same through the overlay view of an image of two layers
+	printf 'FROM busybox:fixture\nRUN echo two >/two\n' >"$CTX/Dockerfile"
+	berth build -q -t two:1 "$CTX"
+	cat >"$CTX/Dockerfile" <<-'EOF'
+		FROM busybox:fixture
+		RUN --mount=type=bind,from=two:1,target=/b,rw sh -c 'echo P >/b/two; rm /b/bin/sh; cat /b/two >/seen'
+	EOF
+	berth build -q --no-cache -t poison:2 "$CTX"
+	[ "$(file_of poison:2 seen)" = P ]
+	[ "$(berth run --rm two:1 cat /two)" = two ]
 	run berth system check
 	[ "$status" -eq 0 ]
 	[[ "$output" == *" 0 problems"* ]]
