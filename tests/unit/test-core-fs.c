@@ -306,6 +306,43 @@ static void test_dir_is_empty(void **state)
 	assert_int_equal(berth_dir_is_empty(-1), -EBADF);
 }
 
+/* Whether path is the root of a mount. */
+static bool is_mounted(const char *path)
+{
+	struct statx stx;
+	return statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) == 0 &&
+	       (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+	       (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+/* _cleanup_umount_: the mount goes with the scope unless it was taken. */
+static void test_cleanup_umount(void **state)
+{
+	if (geteuid() != 0 || unit_private_mounts() < 0)
+		skip();
+	char dir[] = "/tmp/berth-umount-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	{
+		_cleanup_umount_ char *mounted = NULL;
+		assert_int_equal(mount("tmpfs", dir, "tmpfs", 0, NULL), 0);
+		mounted = strdup(dir);
+		assert_true(is_mounted(dir));
+	}
+	assert_false(is_mounted(dir));
+	char *kept = NULL;
+	{
+		_cleanup_umount_ char *mounted = NULL;
+		assert_int_equal(mount("tmpfs", dir, "tmpfs", 0, NULL), 0);
+		mounted = strdup(dir);
+		kept = TAKE_PTR(mounted);
+	}
+	assert_true(is_mounted(dir));
+	berth_umount_freep(&kept);
+	assert_null(kept);
+	assert_false(is_mounted(dir));
+	assert_int_equal(rmdir(dir), 0);
+}
+
 #define BOTH(f)                                                                                    \
 	cmocka_unit_test_setup_teardown(f, setup_openat2, teardown_tree),                          \
 		cmocka_unit_test_setup_teardown(f, setup_fallback, teardown_tree)
@@ -324,6 +361,7 @@ int main(void)
 		BOTH(test_rm_rf_does_not_follow),
 		BOTH(test_opendir_at),
 		BOTH(test_dir_is_empty),
+		cmocka_unit_test(test_cleanup_umount),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
