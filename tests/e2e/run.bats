@@ -175,6 +175,24 @@ EOF
 	[ "${lines[1]}" = $'Seccomp:\t2' ]
 }
 
+@test "isolation: --privileged and --cap-add ALL give every capability of the host's bounding set" {
+	# "all" is what the host allows (Docker, podman): a host whose bounding set
+	# lacks one (CAP_SYS_RESOURCE here) must not make these fail
+	local host_bnd
+	host_bnd=$(awk '/^CapBnd:/ {print $2}' /proc/self/status)
+	run brun --privileged true
+	[ "$status" -eq 0 ]
+	run brun --privileged sh -c 'grep -E "^Cap(Bnd|Eff):" /proc/self/status'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = $'CapEff:\t'"$host_bnd" ]
+	[ "${lines[1]}" = $'CapBnd:\t'"$host_bnd" ]
+	run brun --cap-add ALL sh -c 'grep -E "^CapBnd:" /proc/self/status'
+	[ "$status" -eq 0 ]
+	[ "$output" = $'CapBnd:\t'"$host_bnd" ]
+	run brun --cap-drop ALL --cap-add all sh -c 'grep -E "^CapEff:" /proc/self/status'
+	[ "$output" = $'CapEff:\t'"$host_bnd" ]
+}
+
 @test "isolation: the container cannot see host files outside its volumes" {
 	echo TOPSECRET >"$BATS_TEST_TMPDIR/host-file"
 	run brun sh -c "cat $BATS_TEST_TMPDIR/host-file; cat /proc/1/root/$BATS_TEST_TMPDIR/host-file; cat /proc/1/cwd/host-file; ls /"

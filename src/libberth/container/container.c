@@ -494,7 +494,7 @@ static int apply_caps(struct berth_spec *spec, const struct berth_run_options *o
 {
 	if (o->privileged) {
 		berth_strv_free(spec->capabilities);
-		spec->capabilities = berth_strv_copy((char *const *)all_caps);
+		spec->capabilities = berth_runtime_bounding_capabilities();
 		return 0;
 	}
 	BERTH_STRV_FOREACH(d, o->cap_drop)
@@ -519,7 +519,7 @@ static int apply_caps(struct berth_spec *spec, const struct berth_run_options *o
 		_cleanup_free_ char *n = cap_name(*a);
 		if (strcmp(n, "CAP_ALL") == 0) {
 			berth_strv_free(spec->capabilities);
-			spec->capabilities = berth_strv_copy((char *const *)all_caps);
+			spec->capabilities = berth_runtime_bounding_capabilities();
 			continue;
 		}
 		if (!berth_strv_contains((char *const *)all_caps, n))

@@ -508,6 +508,29 @@ static int set_rlimits(const struct berth_spec *spec, struct berth_error **err)
 	return 0;
 }
 
+char **berth_runtime_bounding_capabilities(void)
+{
+	char **caps = NULL;
+	for (int c = 0; c < 64; c++) {
+		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 1)
+			continue;
+		char *n = cap_to_name(c);
+		if (!n)
+			continue;
+		char *up = berth_xstrdup(n);
+		cap_free(n);
+		for (char *p = up; *p; p++)
+			if (*p >= 'a' && *p <= 'z')
+				*p = (char)(*p - 'a' + 'A');
+		/* a capability newer than libcap has a number for a name: it cannot be kept */
+		if (strncmp(up, "CAP_", 4) == 0)
+			berth_strv_consume(&caps, up);
+		else
+			free(up);
+	}
+	return caps;
+}
+
 static int drop_privileges(const struct berth_spec *spec, uid_t uid, gid_t gid, const gid_t *groups,
 			   size_t n_groups, struct berth_error **err)
 {

@@ -147,6 +147,15 @@ int berth_seccomp_load_profile(const char *path, json_t **ret, struct berth_erro
 /* Compiles an OCI linux.seccomp object and loads it into the calling thread. */
 int berth_seccomp_apply(const json_t *profile, struct berth_error **err);
 
+/*
+ * Every capability the host lets berth's processes hold, as "CAP_X" (owned
+ * strv): those of the kernel (and libcap) that the calling process's
+ * bounding set still has. This is what "all" means for --privileged and
+ * --cap-add ALL (Docker, podman): a capability outside the bounding set can
+ * never be raised, asking for it fails with EPERM.
+ */
+char **berth_runtime_bounding_capabilities(void);
+
 /* Users (user.c): resolves USER against root_fd's /etc/passwd and /etc/group. */
 struct berth_user {
 	uid_t uid;
