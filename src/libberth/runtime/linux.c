@@ -1042,20 +1042,33 @@ static void proxy_pty(const int stdio[3], struct berth_runtime_process *p)
 	}
 }
 
+void berth_runtime_forward_begin(pid_t pid, struct berth_runtime_forward *f)
+{
+	_Static_assert(ELEMENTSOF(forwarded) == ELEMENTSOF(f->old), "one old action per signal");
+	fwd_pid = pid;
+	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++) {
+		struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
+		sigemptyset(&sa.sa_mask);
+		sigaction(forwarded[i], &sa, &f->old[i]);
+	}
+}
+
+void berth_runtime_forward_end(struct berth_runtime_forward *f)
+{
+	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+		sigaction(forwarded[i], &f->old[i], NULL);
+	fwd_pid = 0;
+}
+
 int berth_runtime_attach(const int stdio[3], struct berth_runtime_process *p,
 			 struct berth_runtime_result *ret_result, struct berth_error **err)
 {
-	struct sigaction old[ELEMENTSOF(forwarded)];
+	struct berth_runtime_forward fwd;
 	struct termios saved_tio;
 	bool raw = false;
 	int r;
 
-	fwd_pid = p->pid;
-	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++) {
-		struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
-		sigemptyset(&sa.sa_mask);
-		sigaction(forwarded[i], &sa, &old[i]);
-	}
+	berth_runtime_forward_begin(p->pid, &fwd);
 	if (p->pty_master >= 0) {
 		if (stdio[0] >= 0 && tcgetattr(stdio[0], &saved_tio) == 0) {
 			struct termios t = saved_tio;
@@ -1067,9 +1080,7 @@ int berth_runtime_attach(const int stdio[3], struct berth_runtime_process *p,
 	r = berth_runtime_wait(p, err);
 	if (raw)
 		tcsetattr(stdio[0], TCSANOW, &saved_tio);
-	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
-		sigaction(forwarded[i], &old[i], NULL);
-	fwd_pid = 0;
+	berth_runtime_forward_end(&fwd);
 	if (r >= 0)
 		ret_result->exit_code = r;
 	int r2 = berth_runtime_process_release(p, r < 0 ? NULL : err);
