@@ -99,6 +99,21 @@ brun() {
 	[ "$rc" -eq 42 ]
 }
 
+@test "run --init: PID 1 shows a short command line, not berth's options, -e values or environment" {
+	export BERTH_TEST_HOST_ONLY=host-secret-456
+	run brun --init -e SECRET=xyz-secret-123 --hostname initbox sh -c 'echo "cmdline=$(tr "\0" " " </proc/1/cmdline)"; echo "comm=$(cat /proc/1/comm)"; echo "environ=$(tr "\0" " " </proc/1/environ 2>/dev/null)"'
+	[ "$status" -eq 0 ]
+	[[ "$output" != *xyz-secret-123* ]]
+	[[ "$output" != *host-secret-456* ]]
+	[[ "$output" != *initbox* ]]
+	[[ "$output" != *"$STORE"* ]]
+	[[ "${lines[0]}" =~ ^cmdline=berth-init\ *$ ]]
+	[ "${lines[1]}" = comm=berth-init ]
+	# the main process still has the env it was given
+	run brun --init -e SECRET=xyz-secret-123 sh -c 'echo $SECRET'
+	[ "$output" = xyz-secret-123 ]
+}
+
 @test "isolation: ps sees only the container's processes, main is PID 1" {
 	run brun sh -c 'echo pid=$$; ps -o pid,comm; true'
 	[ "$status" -eq 0 ]
