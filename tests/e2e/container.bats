@@ -15,6 +15,8 @@ setup() {
 
 teardown() {
 	# a foreground berth a test started is killed by the PID the test knows
+	# a read-only bind a test put over a record
+	findmnt -rn -o TARGET | grep -F "$STORE/containers" | sort -r | xargs -r -n1 umount -l || true
 	if [[ -n "${FG_PID:-}" ]]; then
 		kill -KILL "$FG_PID" 2>/dev/null || true
 		wait "$FG_PID" 2>/dev/null || true
@@ -288,4 +290,20 @@ ctr_cgroups() {
 	sleep 0.5
 	run berth container inspect fgq
 	[[ "$output" == *'"RestartCount": 0'* ]]
+}
+
+@test "stop: a stop that cannot be recorded is an error, and the container is left running" {
+	# without the record's stop mark the monitor would restart what stop killed
+	id=$(berth run -d --name rec --restart always bb sleep 300)
+	mount --bind -o ro "$STORE/containers/$id" "$STORE/containers/$id"
+	run berth stop -t 1 rec
+	umount "$STORE/containers/$id"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"record the stop of container"*"Read-only file system"* ]]
+	run berth ps
+	[[ "$output" == *rec* && "$output" == *Up* ]]
+	run berth stop -t 1 rec
+	[ "$status" -eq 0 ]
+	run berth ps -q
+	[ -z "$output" ]
 }
