@@ -307,3 +307,21 @@ ctr_cgroups() {
 	run berth ps -q
 	[ -z "$output" ]
 }
+
+@test "rm: a monitor killed with SIGKILL takes the container with it; rm removes the cgroups it left" {
+	id=$(berth run -d --name orphan bb sleep 300)
+	local pid mon
+	pid=$(ctr_pid orphan)
+	mon=$(berth container inspect orphan | jq -r '.[0].State.MonitorPid')
+	[ "$mon" -gt 0 ]
+	[ -n "$(ctr_cgroups "$id")" ]
+	kill -KILL "$mon"
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	! kill -0 "$pid" 2>/dev/null
+	run berth ps -a
+	[[ "$output" == *Exited*orphan* ]]
+	run berth rm orphan
+	[ "$status" -eq 0 ]
+	[ -z "$(ctr_cgroups "$id")" ]
+	[ ! -e "$STORE/containers/$id" ]
+}

@@ -1110,8 +1110,12 @@ static bool pump(struct log_stream *ls, int log_fd)
 	return true;
 }
 
+/*
+ * cgroups: while running, the container's cgroup directories, so that `rm`
+ * can still remove them when the monitor died without doing it (SIGKILL).
+ */
 static int set_state(int cdir, const char *id, const char *status, int pid, int exit_code,
-		     int restarts, struct berth_error **err)
+		     int restarts, char *const *cgroups, struct berth_error **err)
 {
 	_cleanup_json_ json_t *st = read_state(cdir, id);
 	if (!st)
@@ -1126,6 +1130,8 @@ static int set_state(int cdir, const char *id, const char *status, int pid, int 
 	json_object_set_new(s, "ExitCode", json_integer(exit_code));
 	json_object_set_new(s, running ? "StartedAt" : "FinishedAt", json_string(now));
 	json_object_set_new(st, "RestartCount", json_integer(restarts));
+	if (running)
+		json_object_set_new(st, "CgroupPaths", strv_json(cgroups));
 	int r = write_state(cdir, id, st, err);
 	if (r < 0)
 		return berth_error_prefix(err, "record container '%s' %s", id, status);
@@ -1272,7 +1278,8 @@ static _Noreturn void monitor_main(struct monitor *m)
 			if (monitor_orphaned)
 				kill(p.pid, SIGKILL);
 			/* a container no record shows as running could not be stopped */
-			r = set_state(c->cdir, c->id, "running", p.pid, 0, restarts, &err);
+			r = set_state(c->cdir, c->id, "running", p.pid, 0, restarts, p.cgroup.dirs,
+				      &err);
 			if (r < 0) {
 				berth_runtime_process_release(&p, NULL);
 				res.exit_code = 125;
@@ -1285,7 +1292,7 @@ static _Noreturn void monitor_main(struct monitor *m)
 			snprintf(msg.text, sizeof(msg.text), "%s", berth_error_msg(err));
 			monitor_send(m->notify_fd, &msg);
 			log_error(log_fd, err);
-			set_state(c->cdir, c->id, "exited", 0, msg.exit_code, restarts, NULL);
+			set_state(c->cdir, c->id, "exited", 0, msg.exit_code, restarts, NULL, NULL);
 			_exit(1);
 		}
 		if (restarts == 0) {
@@ -1315,7 +1322,7 @@ static _Noreturn void monitor_main(struct monitor *m)
 		/* a `stop` marks the record: a stopped container is not restarted */
 		_cleanup_json_ json_t *st = read_state(c->cdir, c->id);
 		bool stopped = json_is_true(json_object_get(st, "StopRequested"));
-		if (set_state(c->cdir, c->id, "exited", 0, code, restarts, &err) < 0) {
+		if (set_state(c->cdir, c->id, "exited", 0, code, restarts, NULL, &err) < 0) {
 			log_error(log_fd, err);
 			berth_error_free(&err);
 		}
@@ -1748,6 +1755,42 @@ int berth_container_stop(const char *store_root, const char *what, int timeout_s
 	return 0;
 }
 
+/*
+ * Whether path is a cgroup directory berth made for container id: below
+ * /sys/fs/cgroup, no "..", named berth-<id> (v1) or berth/<id> (v2). The
+ * record is berth's own, but nothing outside that shape is ever removed.
+ */
+static bool is_container_cgroup(const char *path, const char *id)
+{
+	static const char root[] = "/sys/fs/cgroup/";
+	if (strncmp(path, root, sizeof(root) - 1) != 0 || strstr(path, "/../") ||
+	    strstr(path, "//"))
+		return false;
+	const char *base = strrchr(path, '/') + 1;
+	if (strncmp(base, "berth-", 6) == 0 && strcmp(base + 6, id) == 0)
+		return true;
+	size_t n = strlen(path), m = strlen(id);
+	return n > m + 7 && strcmp(path + n - m, id) == 0 &&
+	       strncmp(path + n - m - 7, "/berth/", 7) == 0;
+}
+
+/*
+ * The cgroups a dead monitor left (it was killed before it could remove
+ * them): what is still in them is killed and the directories removed.
+ */
+static int remove_leftover_cgroups(const json_t *st, const char *id, struct berth_error **err)
+{
+	struct berth_cgroup cg = {0};
+	size_t i;
+	json_t *v;
+	json_array_foreach (json_object_get(st, "CgroupPaths"), i, v) {
+		const char *d = json_string_value(v);
+		if (d && is_container_cgroup(d, id))
+			berth_strv_push(&cg.dirs, d);
+	}
+	return berth_cgroup_destroy(&cg, err);
+}
+
 int berth_container_remove(const char *store_root, const char *what, bool force,
 			   struct berth_error **err)
 {
@@ -1778,6 +1821,9 @@ int berth_container_remove(const char *store_root, const char *what, bool force,
 					       "10 s after SIGKILL",
 					       what);
 	}
+	r = remove_leftover_cgroups(st, id, err);
+	if (r < 0)
+		return berth_error_prefix(err, "cannot remove container '%s'", what);
 	_cleanup_close_ int cdir = containers_dir(store_root, err);
 	if (cdir < 0)
 		return cdir;
