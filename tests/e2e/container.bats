@@ -14,6 +14,13 @@ setup() {
 }
 
 teardown() {
+	# a foreground berth a test started is killed by the PID the test knows
+	# a read-only bind a test put over a record
+	findmnt -rn -o TARGET | grep -F "$STORE/containers" | sort -r | xargs -r -n1 umount -l || true
+	if [[ -n "${FG_PID:-}" ]]; then
+		kill -KILL "$FG_PID" 2>/dev/null || true
+		wait "$FG_PID" 2>/dev/null || true
+	fi
 	# every container of this test's store is killed (by its recorded PID) and removed
 	for id in $(berth ps -aq 2>/dev/null); do berth rm -f "$id" >/dev/null 2>&1 || true; done
 }
@@ -155,4 +162,166 @@ teardown() {
 	[ ! -e "$STORE/containers/$id" ]
 	run berth ps -aq
 	[ -z "$output" ]
+}
+
+# ---- foreground containers are full containers (issue #12) ----
+
+# Starts `berth run --name $1 bb ARGS...` in the background (FG_PID, output in
+# $BATS_TEST_TMPDIR/fg.out) and waits until its record says it runs.
+start_foreground() {
+	local name=$1
+	shift
+	"$BERTH" --root "$STORE" run --name "$name" bb "$@" >"$BATS_TEST_TMPDIR/fg.out" 2>&1 &
+	FG_PID=$!
+	for _ in $(seq 100); do
+		[[ $(berth container inspect "$name" 2>/dev/null | jq -r '.[0].State.Pid') -gt 0 ]] && return 0
+		sleep 0.1
+	done
+	echo "foreground container $name never ran: $(cat "$BATS_TEST_TMPDIR/fg.out")"
+	return 1
+}
+
+# The container's recorded main pid and full id.
+ctr_pid() { berth container inspect "$1" | jq -r '.[0].State.Pid'; }
+ctr_id() { berth container inspect "$1" | jq -r '.[0].Id'; }
+
+# Cgroup directories of container id $1 (v1 berth-<id>, v2 berth/<id>).
+ctr_cgroups() {
+	find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -type d \( -name "berth-$1" -o -path "*/berth/$1" \) 2>/dev/null
+}
+
+@test "foreground: a running foreground container is Up in ps, has its pid, exec, logs and stop work" {
+	start_foreground fg sh -c 'echo started; exec sleep 300'
+	run berth ps
+	[[ "$output" == *fg* && "$output" == *Up* ]]
+	run berth ps --format json
+	[[ "$output" == *'"State":"running"'* ]]
+	local pid
+	pid=$(ctr_pid fg)
+	[ "$pid" -gt 0 ]
+	kill -0 "$pid"
+	run berth exec fg id -u
+	[ "$status" -eq 0 ]
+	[ "$output" = 0 ]
+	run berth logs fg
+	[ "$output" = started ]
+	# the foreground berth printed it too
+	[ "$(cat "$BATS_TEST_TMPDIR/fg.out")" = started ]
+	run berth stop -t 1 fg
+	[ "$status" -eq 0 ]
+	[ "$output" = fg ]
+	# sleep as PID 1 ignores SIGTERM: killed after the timeout, and berth returns its code
+	status=0
+	wait "$FG_PID" || status=$?
+	FG_PID=
+	[ "$status" -eq 137 ]
+	! kill -0 "$pid" 2>/dev/null
+	run berth ps -a
+	[[ "$output" == *"Exited (137)"* ]]
+	run berth exec fg true
+	[ "$status" -eq 1 ]
+}
+
+@test "foreground: kill reaches the process, berth exits with its code" {
+	start_foreground fgk sh -c 'trap "exit 7" USR1; while :; do sleep 0.1; done'
+	run berth kill -s USR1 fgk
+	[ "$status" -eq 0 ]
+	status=0
+	wait "$FG_PID" || status=$?
+	FG_PID=
+	[ "$status" -eq 7 ]
+	run berth wait fgk
+	[ "$output" = 7 ]
+}
+
+@test "foreground: SIGKILL of berth kills the container's process and removes its cgroups" {
+	start_foreground fgd sleep 300
+	local pid id
+	pid=$(ctr_pid fgd)
+	id=$(ctr_id fgd)
+	[ -n "$(ctr_cgroups "$id")" ]
+	kill -KILL "$FG_PID"
+	wait "$FG_PID" 2>/dev/null || true
+	FG_PID=
+	for _ in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || [ -n "$(ctr_cgroups "$id")" ] || break
+		sleep 0.1
+	done
+	! kill -0 "$pid" 2>/dev/null
+	[ -z "$(ctr_cgroups "$id")" ]
+	run berth ps -a
+	[[ "$output" == *Exited*fgd* ]]
+	[[ "$output" != *Up* ]]
+}
+
+@test "foreground: rm -f kills the process and removes its cgroups before the record" {
+	start_foreground fgr sleep 300
+	local pid id
+	pid=$(ctr_pid fgr)
+	id=$(ctr_id fgr)
+	run berth rm -f fgr
+	[ "$status" -eq 0 ]
+	! kill -0 "$pid" 2>/dev/null
+	[ -z "$(ctr_cgroups "$id")" ]
+	[ ! -e "$STORE/containers/$id" ]
+	status=0
+	wait "$FG_PID" || status=$?
+	FG_PID=
+	[ "$status" -eq 137 ]
+	run berth ps -aq
+	[ -z "$output" ]
+}
+
+@test "foreground: --restart applies; berth returns the first run's code, the policy goes on" {
+	run berth run --name fgp --restart on-failure:2 bb sh -c 'echo attempt; exit 5'
+	[ "$status" -eq 5 ]
+	[ "$output" = attempt ]
+	for _ in $(seq 100); do
+		run berth container inspect fgp
+		[[ "$output" == *'"RestartCount": 2'* && "$output" == *'"Running": false'* ]] && break
+		sleep 0.1
+	done
+	[[ "$output" == *'"RestartCount": 2'* ]]
+	run berth logs fgp
+	[ "$(grep -c attempt <<<"$output")" -eq 3 ]
+	# a success is not restarted
+	run berth run --name fgq --restart on-failure:2 bb echo once
+	[ "$status" -eq 0 ]
+	sleep 0.5
+	run berth container inspect fgq
+	[[ "$output" == *'"RestartCount": 0'* ]]
+}
+
+@test "stop: a stop that cannot be recorded is an error, and the container is left running" {
+	# without the record's stop mark the monitor would restart what stop killed
+	id=$(berth run -d --name rec --restart always bb sleep 300)
+	mount --bind -o ro "$STORE/containers/$id" "$STORE/containers/$id"
+	run berth stop -t 1 rec
+	umount "$STORE/containers/$id"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"record the stop of container"*"Read-only file system"* ]]
+	run berth ps
+	[[ "$output" == *rec* && "$output" == *Up* ]]
+	run berth stop -t 1 rec
+	[ "$status" -eq 0 ]
+	run berth ps -q
+	[ -z "$output" ]
+}
+
+@test "rm: a monitor killed with SIGKILL takes the container with it; rm removes the cgroups it left" {
+	id=$(berth run -d --name orphan bb sleep 300)
+	local pid mon
+	pid=$(ctr_pid orphan)
+	mon=$(berth container inspect orphan | jq -r '.[0].State.MonitorPid')
+	[ "$mon" -gt 0 ]
+	[ -n "$(ctr_cgroups "$id")" ]
+	kill -KILL "$mon"
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	! kill -0 "$pid" 2>/dev/null
+	run berth ps -a
+	[[ "$output" == *Exited*orphan* ]]
+	run berth rm orphan
+	[ "$status" -eq 0 ]
+	[ -z "$(ctr_cgroups "$id")" ]
+	[ ! -e "$STORE/containers/$id" ]
 }

@@ -99,6 +99,21 @@ brun() {
 	[ "$rc" -eq 42 ]
 }
 
+@test "run --init: PID 1 shows a short command line, not berth's options, -e values or environment" {
+	export BERTH_TEST_HOST_ONLY=host-secret-456
+	run brun --init -e SECRET=xyz-secret-123 --hostname initbox sh -c 'echo "cmdline=$(tr "\0" " " </proc/1/cmdline)"; echo "comm=$(cat /proc/1/comm)"; echo "environ=$(tr "\0" " " </proc/1/environ 2>/dev/null)"'
+	[ "$status" -eq 0 ]
+	[[ "$output" != *xyz-secret-123* ]]
+	[[ "$output" != *host-secret-456* ]]
+	[[ "$output" != *initbox* ]]
+	[[ "$output" != *"$STORE"* ]]
+	[[ "${lines[0]}" =~ ^cmdline=berth-init\ *$ ]]
+	[ "${lines[1]}" = comm=berth-init ]
+	# the main process still has the env it was given
+	run brun --init -e SECRET=xyz-secret-123 sh -c 'echo $SECRET'
+	[ "$output" = xyz-secret-123 ]
+}
+
 @test "isolation: ps sees only the container's processes, main is PID 1" {
 	run brun sh -c 'echo pid=$$; ps -o pid,comm; true'
 	[ "$status" -eq 0 ]
@@ -173,6 +188,24 @@ EOF
 	run brun sh -c 'grep NoNewPrivs /proc/self/status; grep Seccomp: /proc/self/status'
 	[ "${lines[0]}" = $'NoNewPrivs:\t1' ]
 	[ "${lines[1]}" = $'Seccomp:\t2' ]
+}
+
+@test "isolation: --privileged and --cap-add ALL give every capability of the host's bounding set" {
+	# "all" is what the host allows (Docker, podman): a host whose bounding set
+	# lacks one (CAP_SYS_RESOURCE here) must not make these fail
+	local host_bnd
+	host_bnd=$(awk '/^CapBnd:/ {print $2}' /proc/self/status)
+	run brun --privileged true
+	[ "$status" -eq 0 ]
+	run brun --privileged sh -c 'grep -E "^Cap(Bnd|Eff):" /proc/self/status'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = $'CapEff:\t'"$host_bnd" ]
+	[ "${lines[1]}" = $'CapBnd:\t'"$host_bnd" ]
+	run brun --cap-add ALL sh -c 'grep -E "^CapBnd:" /proc/self/status'
+	[ "$status" -eq 0 ]
+	[ "$output" = $'CapBnd:\t'"$host_bnd" ]
+	run brun --cap-drop ALL --cap-add all sh -c 'grep -E "^CapEff:" /proc/self/status'
+	[ "$output" = $'CapEff:\t'"$host_bnd" ]
 }
 
 @test "isolation: the container cannot see host files outside its volumes" {

@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
+#include "core/cleanup.h"
 #include "core/json.h"
 #include "runtime/runtime.h"
 
@@ -101,12 +103,69 @@ static void test_bad_profiles(void **state)
 	}
 }
 
+/*
+ * A malformed argument value refuses the whole profile, naming the rule: read
+ * as 0 it would filter on the wrong number (here: refuse read() from fd 0
+ * instead of from fd 16).
+ */
+static void test_malformed_arg_value(void **state)
+{
+	static const char *const values[] = {
+		"\"value\":\"16\"",
+		"\"value\":16.5",
+		"\"value\":-16",
+		"\"value\":16,\"valueTwo\":\"x\"",
+		"\"value\":16,\"valueTwo\":[]",
+	};
+	for (size_t i = 0; i < ELEMENTSOF(values); i++) {
+		_cleanup_free_ char *doc = berth_xasprintf(
+			"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":["
+			"\"getpid\"],"
+			"\"action\":\"SCMP_ACT_ALLOW\"},{\"names\":[\"read\"],\"action\":"
+			"\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,%s,\"op\":\"SCMP_CMP_EQ\"}]}]}",
+			values[i]);
+		json_t *p = NULL;
+		struct berth_error *err = NULL;
+		assert_ok(berth_json_parse(doc, strlen(doc), "t", &p, &err), err);
+		int pfd[2];
+		assert_int_equal(pipe(pfd), 0);
+		/* in a child: an accepted filter must not reach the test process */
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			close(pfd[0]);
+			struct berth_error *e = NULL;
+			if (berth_seccomp_apply(p, &e) >= 0)
+				_exit(1);
+			const char *m = berth_error_msg(e);
+			(void)!write(pfd[1], m, strlen(m));
+			_exit(berth_error_code(e) == EINVAL ? 0 : 2);
+		}
+		close(pfd[1]);
+		char msg[512] = "";
+		ssize_t n = read(pfd[0], msg, sizeof(msg) - 1);
+		close(pfd[0]);
+		msg[n > 0 ? n : 0] = '\0';
+		int st;
+		waitpid(pid, &st, 0);
+		assert_true(WIFEXITED(st));
+		if (WEXITSTATUS(st) != 0)
+			fail_msg("profile with %s: %s", values[i],
+				 WEXITSTATUS(st) == 1 ? "accepted" : msg);
+		/* the refused rule is named: its index and its syscall */
+		if (!strstr(msg, "syscalls[1]") || !strstr(msg, "read"))
+			fail_msg("error does not name the rule: %s", msg);
+		json_decref(p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_blocks),
 		cmocka_unit_test(test_profile_file),
 		cmocka_unit_test(test_bad_profiles),
+		cmocka_unit_test(test_malformed_arg_value),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,8 @@
 /* The OCI runtime spec model: defaults, round trip, hostile input, sizes. */
 #include "unit.h"
 
+#include "core/alloc.h"
+#include "core/cleanup.h"
 #include "core/json.h"
 #include "core/strv.h"
 #include "runtime/runtime.h"
@@ -154,6 +156,56 @@ static void test_hostile(void **state)
 		       EINVAL);
 }
 
+/* err may be NULL (the error contract): the result alone tells what happened. */
+static int from_json_without_err(const char *text, struct berth_spec *s)
+{
+	json_t *j = NULL;
+	struct berth_error *err = NULL;
+	berth_spec_init(s);
+	assert_ok(berth_json_parse(text, strlen(text), "t", &j, &err), err);
+	int r = berth_spec_from_json(j, s, NULL);
+	json_decref(j);
+	return r;
+}
+
+static void test_resources_err_null(void **state)
+{
+	struct berth_spec s;
+	/* limits absent from some resource objects: kept at "none" */
+	assert_int_equal(from_json_without_err("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":"
+					       "\"r\"},\"linux\":{\"resources\":{\"cpu\":{"
+					       "\"quota\":50000}}}}",
+					       &s),
+			 0);
+	assert_int_equal(s.memory_limit, -1);
+	assert_int_equal(s.cpu_quota, 50000);
+	assert_int_equal(s.pids_limit, -1);
+	berth_spec_release(&s);
+	assert_int_equal(from_json_without_err("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":"
+					       "\"r\"},\"linux\":{\"resources\":{\"memory\":{"
+					       "\"limit\":1048576},\"pids\":{}}}}",
+					       &s),
+			 0);
+	assert_int_equal(s.memory_limit, 1048576);
+	assert_int_equal(s.pids_limit, -1);
+	berth_spec_release(&s);
+	/* bad limits are refused without an err to fill */
+	static const char *const bad[] = {
+		"{\"memory\":{\"limit\":-5}}",	  "{\"memory\":{\"limit\":\"1g\"}}",
+		"{\"cpu\":{\"period\":5000000}}", "{\"cpu\":{\"quota\":1.5}}",
+		"{\"pids\":{\"limit\":-2}}",
+	};
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		_cleanup_free_ char *doc = berth_xasprintf(
+			"{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},\"linux\":{"
+			"\"resources\":%s}}",
+			bad[i]);
+		/* < 0 only: berth_error_prefix() cannot keep the code without an err */
+		assert_true(from_json_without_err(doc, &s) < 0);
+		berth_spec_release(&s);
+	}
+}
+
 static void test_parse_bytes(void **state)
 {
 	int64_t v;
@@ -179,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_round_trip),
 		cmocka_unit_test(test_devices_round_trip),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_resources_err_null),
 		cmocka_unit_test(test_parse_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -494,7 +496,7 @@ static int apply_caps(struct berth_spec *spec, const struct berth_run_options *o
 {
 	if (o->privileged) {
 		berth_strv_free(spec->capabilities);
-		spec->capabilities = berth_strv_copy((char *const *)all_caps);
+		spec->capabilities = berth_runtime_bounding_capabilities();
 		return 0;
 	}
 	BERTH_STRV_FOREACH(d, o->cap_drop)
@@ -519,7 +521,7 @@ static int apply_caps(struct berth_spec *spec, const struct berth_run_options *o
 		_cleanup_free_ char *n = cap_name(*a);
 		if (strcmp(n, "CAP_ALL") == 0) {
 			berth_strv_free(spec->capabilities);
-			spec->capabilities = berth_strv_copy((char *const *)all_caps);
+			spec->capabilities = berth_runtime_bounding_capabilities();
 			continue;
 		}
 		if (!berth_strv_contains((char *const *)all_caps, n))
@@ -1021,23 +1023,7 @@ static void remove_container(const char *store_root, struct container *c)
 	berth_volume_remove(store_root, *v, true, NULL);
 }
 
-static void update_state(struct container *c, const char *status, int pid, int exit_code)
-{
-	_cleanup_json_ json_t *st = read_state(c->cdir, c->id);
-	if (!st)
-		return;
-	json_t *s = json_object_get(st, "State");
-	_cleanup_free_ char *now = berth_container_now();
-	json_object_set_new(s, "Status", json_string(status));
-	json_object_set_new(s, "Running", json_boolean(strcmp(status, "running") == 0));
-	json_object_set_new(s, "Pid", json_integer(pid));
-	json_object_set_new(s, "ExitCode", json_integer(exit_code));
-	json_object_set_new(s, strcmp(status, "running") == 0 ? "StartedAt" : "FinishedAt",
-			    json_string(now));
-	write_state(c->cdir, c->id, st, NULL);
-}
-
-/* ---- detached containers: the monitor ---- */
+/* ---- the monitor: parent of a container's process, detached or foreground ---- */
 
 static int parse_restart(const char *policy, int *ret_max, bool *ret_always,
 			 struct berth_error **err)
@@ -1081,22 +1067,37 @@ static void log_line(int log_fd, const char *stream, const char *data, size_t le
 	berth_buf_release(&b);
 }
 
+/* A failure of berth's own, in the container's log: the monitor has no terminal to print to. */
+static void log_error(int log_fd, struct berth_error *e)
+{
+	_cleanup_free_ char *line = berth_xasprintf("berth: %s\n", berth_error_msg(e));
+	log_line(log_fd, "stderr", line, strlen(line));
+}
+
 struct log_stream {
 	int fd;
 	const char *name;
+	int echo_fd; /* foreground: berth's stdout or stderr, else -1 */
 	struct berth_buf pending;
 };
 
+/* Reads what is there into the log (and the echo); false at EOF or on an error. */
 static bool pump(struct log_stream *ls, int log_fd)
 {
 	char buf[8192];
 	ssize_t n = read(ls->fd, buf, sizeof(buf));
+	if (n < 0 && errno == EINTR)
+		return true;
 	if (n <= 0) {
+		/* a pty reads EIO once the container's side is closed */
 		if (ls->pending.len)
 			log_line(log_fd, ls->name, ls->pending.buf, ls->pending.len);
 		berth_buf_reset(&ls->pending);
 		return false;
 	}
+	/* a reader that went away (EPIPE) ends the echo, not the log */
+	if (ls->echo_fd >= 0 && berth_write_all(ls->echo_fd, buf, (size_t)n, NULL) < 0)
+		ls->echo_fd = -1;
 	berth_buf_add(&ls->pending, buf, (size_t)n);
 	char *start = ls->pending.buf, *nl;
 	while ((nl = memchr(start, '\n', ls->pending.len - (size_t)(start - ls->pending.buf)))) {
@@ -1109,12 +1110,16 @@ static bool pump(struct log_stream *ls, int log_fd)
 	return true;
 }
 
-static void set_state(int cdir, const char *id, const char *status, int pid, int exit_code,
-		      int restarts)
+/*
+ * cgroups: while running, the container's cgroup directories, so that `rm`
+ * can still remove them when the monitor died without doing it (SIGKILL).
+ */
+static int set_state(int cdir, const char *id, const char *status, int pid, int exit_code,
+		     int restarts, char *const *cgroups, struct berth_error **err)
 {
 	_cleanup_json_ json_t *st = read_state(cdir, id);
 	if (!st)
-		return;
+		return berth_error_set(err, ENOENT, "container '%s' has no readable state", id);
 	json_t *s = json_object_get(st, "State");
 	_cleanup_free_ char *now = berth_container_now();
 	bool running = strcmp(status, "running") == 0;
@@ -1125,19 +1130,132 @@ static void set_state(int cdir, const char *id, const char *status, int pid, int
 	json_object_set_new(s, "ExitCode", json_integer(exit_code));
 	json_object_set_new(s, running ? "StartedAt" : "FinishedAt", json_string(now));
 	json_object_set_new(st, "RestartCount", json_integer(restarts));
-	write_state(cdir, id, st, NULL);
+	if (running)
+		json_object_set_new(st, "CgroupPaths", strv_json(cgroups));
+	int r = write_state(cdir, id, st, err);
+	if (r < 0)
+		return berth_error_prefix(err, "record container '%s' %s", id, status);
+	return 0;
+}
+
+/* What the monitor tells the berth that started it, over a pipe (one write each). */
+enum {
+	MONITOR_STARTED = 1,
+	MONITOR_FAILED = 2,
+	MONITOR_EXITED = 3,
+};
+
+struct monitor_msg {
+	int kind;
+	int pid;	 /* STARTED: the container's main process */
+	int exit_code;	 /* FAILED, EXITED */
+	int exec_errno;	 /* FAILED: the command could not be executed */
+	bool detached;	 /* EXITED: the monitor goes on in the background (restart policy) */
+	char text[1024]; /* FAILED: the error */
+};
+
+static void monitor_send(int fd, const struct monitor_msg *m)
+{
+	if (fd >= 0)
+		(void)!write(fd, m, sizeof(*m));
+}
+
+/* One message, or -1 at EOF or on an error. */
+static int monitor_recv(int fd, struct monitor_msg *m)
+{
+	ssize_t n;
+	do
+		n = read(fd, m, sizeof(*m));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(*m)) {
+		memset(m, 0, sizeof(*m));
+		return -1;
+	}
+	m->text[sizeof(m->text) - 1] = '\0';
+	return 0;
+}
+
+struct monitor {
+	const char *store_root;
+	struct container *c;
+	struct berth_runtime_config *cfg;
+	bool rm, always, foreground;
+	int max_restarts;
+	int notify_fd;
+	pid_t parent; /* foreground: the berth that waits for the first run */
+};
+
+/*
+ * A foreground monitor learns of its berth's death by PR_SET_PDEATHSIG
+ * (SIGTERM): the container is killed, and the monitor then goes through
+ * its usual end (wait, cgroups removed, state recorded, --rm honoured), so
+ * a SIGKILL'ed `berth run` leaves neither a process nor a cgroup behind.
+ */
+static volatile sig_atomic_t monitor_child;
+static volatile sig_atomic_t monitor_orphaned;
+
+static void monitor_on_parent_death(int sig)
+{
+	(void)sig;
+	monitor_orphaned = 1;
+	if (monitor_child > 0)
+		kill((pid_t)monitor_child, SIGKILL);
+}
+
+/*
+ * Copies the container's output to the log (and, in the foreground, to
+ * berth's stdout/stderr) until its side is closed; with a terminal in the
+ * foreground, berth's stdin goes to the terminal too.
+ */
+static void monitor_pump(struct monitor *m, int out, int errp, int pty, int log_fd)
+{
+	struct log_stream ls[3] = {
+		{out, "stdout", m->foreground ? STDOUT_FILENO : -1, BERTH_BUF_INIT},
+		{errp, "stderr", m->foreground ? STDERR_FILENO : -1, BERTH_BUF_INIT},
+		{pty, "stdout", m->foreground ? STDOUT_FILENO : -1, BERTH_BUF_INIT},
+	};
+	bool open_[3] = {true, true, pty >= 0};
+	int in = m->foreground && pty >= 0 ? m->cfg->stdio[0] : -1;
+	while (open_[0] || open_[1] || open_[2]) {
+		struct pollfd fds[4] = {{open_[0] ? out : -1, POLLIN, 0},
+					{open_[1] ? errp : -1, POLLIN, 0},
+					{open_[2] ? pty : -1, POLLIN, 0},
+					{in, POLLIN, 0}};
+		if (poll(fds, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < 3; i++)
+			if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
+				open_[i] = pump(&ls[i], log_fd);
+		if (fds[3].revents & (POLLIN | POLLHUP | POLLERR)) {
+			char buf[4096];
+			ssize_t n = read(in, buf, sizeof(buf));
+			if (n > 0)
+				berth_write_all(pty, buf, (size_t)n, NULL);
+			else if (n == 0 || errno != EINTR)
+				in = -1;
+		}
+	}
+	for (int i = 0; i < 3; i++)
+		berth_buf_release(&ls[i].pending);
 }
 
 /*
  * The monitor: parent of the container's process, it keeps the json-file
- * log and the state, and restarts the process as the policy says. It runs
- * detached from the terminal in its own session; notify_fd gets "ok" or
- * the error once the first start succeeded or failed.
+ * log and the state, and restarts the process as the policy says. Detached
+ * (`run -d`, `start`) it runs in its own session; in the foreground it is
+ * the child of `berth run`, shares its terminal and dies with it (killing
+ * the container). notify_fd gets STARTED or FAILED once the first start
+ * succeeded or failed, and in the foreground EXITED when the first run
+ * ended: the restart policy then goes on in the background, as Docker's
+ * does while its CLI returns after the first run.
  */
-static _Noreturn void monitor_main(const char *store_root, struct container *c,
-				   struct berth_runtime_config *cfg, bool rm, int max_restarts,
-				   bool always, int notify_fd)
+static _Noreturn void monitor_main(struct monitor *m)
 {
+	struct container *c = m->c;
+	struct berth_runtime_config *cfg = m->cfg;
 	_cleanup_free_ char *log_name = berth_xasprintf("%s/%s-json.log", c->id, c->id);
 	int log_fd = openat(c->cdir, log_name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	int restarts = 0;
@@ -1145,7 +1263,8 @@ static _Noreturn void monitor_main(const char *store_root, struct container *c,
 		int out[2], errp[2];
 		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
 			_exit(125);
-		cfg->stdio[0] = -1;
+		if (!m->foreground)
+			cfg->stdio[0] = -1;
 		cfg->stdio[1] = out[1];
 		cfg->stdio[2] = errp[1];
 		struct berth_runtime_process p;
@@ -1154,100 +1273,185 @@ static _Noreturn void monitor_main(const char *store_root, struct container *c,
 		int r = berth_runtime_start(cfg, &p, &res, &err);
 		close(out[1]);
 		close(errp[1]);
-		if (r < 0) {
-			if (notify_fd >= 0) {
-				(void)!write(notify_fd, berth_error_msg(err),
-					     strlen(berth_error_msg(err)));
-				close(notify_fd);
+		if (r >= 0) {
+			monitor_child = p.pid;
+			if (monitor_orphaned)
+				kill(p.pid, SIGKILL);
+			/* a container no record shows as running could not be stopped */
+			r = set_state(c->cdir, c->id, "running", p.pid, 0, restarts, p.cgroup.dirs,
+				      &err);
+			if (r < 0) {
+				berth_runtime_process_release(&p, NULL);
+				res.exit_code = 125;
 			}
-			log_line(log_fd, "stderr", berth_error_msg(err),
-				 strlen(berth_error_msg(err)));
-			set_state(c->cdir, c->id, "exited", 0, res.exec_errno ? res.exit_code : 125,
-				  restarts);
+		}
+		if (r < 0) {
+			struct monitor_msg msg = {.kind = MONITOR_FAILED,
+						  .exit_code = res.exec_errno ? res.exit_code : 125,
+						  .exec_errno = res.exec_errno};
+			snprintf(msg.text, sizeof(msg.text), "%s", berth_error_msg(err));
+			monitor_send(m->notify_fd, &msg);
+			log_error(log_fd, err);
+			set_state(c->cdir, c->id, "exited", 0, msg.exit_code, restarts, NULL, NULL);
 			_exit(1);
 		}
-		set_state(c->cdir, c->id, "running", p.pid, 0, restarts);
-		if (notify_fd >= 0) {
-			(void)!write(notify_fd, "ok", 2);
-			close(notify_fd);
-			notify_fd = -1;
-		}
-		struct log_stream ls[2] = {{out[0], "stdout", BERTH_BUF_INIT},
-					   {errp[0], "stderr", BERTH_BUF_INIT}};
-		bool open_[2] = {true, true};
-		while (open_[0] || open_[1]) {
-			struct pollfd fds[2] = {{open_[0] ? out[0] : -1, POLLIN, 0},
-						{open_[1] ? errp[0] : -1, POLLIN, 0}};
-			if (poll(fds, 2, -1) < 0) {
-				if (errno == EINTR)
-					continue;
-				break;
+		if (restarts == 0) {
+			struct monitor_msg msg = {.kind = MONITOR_STARTED, .pid = p.pid};
+			monitor_send(m->notify_fd, &msg);
+			if (!m->foreground) {
+				close(m->notify_fd);
+				m->notify_fd = -1;
 			}
-			for (int i = 0; i < 2; i++)
-				if (fds[i].revents & (POLLIN | POLLHUP | POLLERR))
-					open_[i] = pump(&ls[i], log_fd);
 		}
+		struct termios saved_tio;
+		bool raw = false;
+		if (m->foreground && p.pty_master >= 0 && cfg->stdio[0] >= 0 &&
+		    tcgetattr(cfg->stdio[0], &saved_tio) == 0) {
+			struct termios t = saved_tio;
+			cfmakeraw(&t);
+			raw = tcsetattr(cfg->stdio[0], TCSANOW, &t) == 0;
+		}
+		monitor_pump(m, out[0], errp[0], p.pty_master, log_fd);
+		if (raw)
+			tcsetattr(cfg->stdio[0], TCSANOW, &saved_tio);
 		close(out[0]);
 		close(errp[0]);
-		berth_buf_release(&ls[0].pending);
-		berth_buf_release(&ls[1].pending);
 		int code = berth_runtime_wait(&p, NULL);
 		berth_runtime_process_release(&p, NULL);
+		monitor_child = 0;
 		/* a `stop` marks the record: a stopped container is not restarted */
 		_cleanup_json_ json_t *st = read_state(c->cdir, c->id);
 		bool stopped = json_is_true(json_object_get(st, "StopRequested"));
-		set_state(c->cdir, c->id, "exited", 0, code, restarts);
-		if (!stopped && ((always) || (code != 0 && restarts < max_restarts))) {
-			restarts++;
-			continue;
+		if (set_state(c->cdir, c->id, "exited", 0, code, restarts, NULL, &err) < 0) {
+			log_error(log_fd, err);
+			berth_error_free(&err);
 		}
-		break;
+		bool again = !stopped && !monitor_orphaned &&
+			     (m->always || (code != 0 && restarts < m->max_restarts));
+		if (m->foreground) {
+			/* from here on the monitor outlives its berth, or ends now */
+			if (again) {
+				prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+				again = !monitor_orphaned && getppid() == m->parent;
+			}
+			struct monitor_msg msg = {
+				.kind = MONITOR_EXITED, .exit_code = code, .detached = again};
+			monitor_send(m->notify_fd, &msg);
+			if (again) {
+				close(m->notify_fd);
+				m->notify_fd = -1;
+				m->foreground = false;
+				setsid();
+				int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+				for (int fd = 0; fd < 3; fd++)
+					dup2(devnull, fd);
+			}
+		}
+		if (!again)
+			break;
+		restarts++;
 	}
-	if (rm)
-		remove_container(store_root, c);
+	if (m->rm)
+		remove_container(m->store_root, c);
 	_exit(0);
 }
 
-static int start_detached(const char *store_root, struct container *c,
-			  struct berth_runtime_config *cfg, bool rm, const char *restart,
-			  struct berth_error **err)
+/* The monitor's process: its own session (detached) or berth's child (foreground). */
+static _Noreturn void monitor_process(struct monitor *m)
 {
-	int max_restarts;
-	bool always;
-	int r = parse_restart(restart, &max_restarts, &always, err);
+	if (m->foreground) {
+		struct sigaction sa = {.sa_handler = monitor_on_parent_death};
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGTERM, &sa, NULL);
+		prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+		if (getppid() != m->parent)
+			monitor_orphaned = 1;
+		/* berth forwards these to the container; the terminal sends them to us too */
+		static const int fwd[] = {SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH};
+		for (size_t i = 0; i < ELEMENTSOF(fwd); i++)
+			signal(fwd[i], SIG_IGN);
+		signal(SIGPIPE, SIG_IGN);
+		monitor_main(m);
+	}
+	setsid();
+	if (fork() != 0)
+		_exit(0);
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int fd = 0; fd < 3; fd++)
+		dup2(devnull, fd);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	monitor_main(m);
+}
+
+/*
+ * Starts the container under a monitor. Detached: returns once it runs.
+ * Foreground: forwards berth's signals to it and returns when its first run
+ * ended, with its exit code in ret_result; a monitor with restarts left goes
+ * on in the background.
+ */
+static int start_monitor(const char *store_root, struct container *c,
+			 struct berth_runtime_config *cfg, bool rm, const char *restart,
+			 bool foreground, struct berth_runtime_result *ret_result,
+			 struct berth_error **err)
+{
+	struct monitor m = {.store_root = store_root,
+			    .c = c,
+			    .cfg = cfg,
+			    .rm = rm,
+			    .foreground = foreground,
+			    .parent = getpid()};
+	int r = parse_restart(restart, &m.max_restarts, &m.always, err);
 	if (r < 0)
 		return r;
+	ret_result->exit_code = 125;
+	ret_result->exec_errno = 0;
 	int notify[2];
 	if (pipe2(notify, O_CLOEXEC) < 0)
 		return berth_error_syscall(err, errno, "pipe");
+	_cleanup_close_ int nfd = notify[0];
 	fflush(NULL);
-	pid_t pid = fork();
+	_cleanup_pid_ pid_t pid = fork();
 	if (pid < 0) {
-		close(notify[0]);
 		close(notify[1]);
 		return berth_error_syscall(err, errno, "fork the monitor");
 	}
 	if (pid == 0) {
-		close(notify[0]);
-		setsid();
-		if (fork() != 0)
-			_exit(0);
-		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-		for (int fd = 0; fd < 3; fd++)
-			dup2(devnull, fd);
-		signal(SIGINT, SIG_IGN);
-		signal(SIGHUP, SIG_IGN);
-		monitor_main(store_root, c, cfg, rm, max_restarts, always, notify[1]);
+		close(nfd);
+		m.notify_fd = notify[1];
+		monitor_process(&m);
 	}
 	close(notify[1]);
-	waitpid(pid, NULL, 0);
-	char msg[1100];
-	ssize_t n = read(notify[0], msg, sizeof(msg) - 1);
-	close(notify[0]);
-	if (n == 2 && memcmp(msg, "ok", 2) == 0)
+	if (!foreground)
+		/* the first child exits at once, leaving the monitor to init */
+		waitpid(TAKE_PID(pid), NULL, 0);
+	struct monitor_msg msg;
+	if (monitor_recv(nfd, &msg) < 0 || msg.kind != MONITOR_STARTED) {
+		/* the monitor exits by itself after a failed start */
+		if (pid > 0)
+			waitpid(TAKE_PID(pid), NULL, 0);
+		if (msg.kind != MONITOR_FAILED)
+			return berth_error_set(err, EIO, "the monitor exited before starting");
+		ret_result->exit_code = msg.exit_code;
+		ret_result->exec_errno = msg.exec_errno;
+		return berth_error_set(err, msg.exec_errno ? msg.exec_errno : EIO, "%s", msg.text);
+	}
+	if (!foreground)
 		return 0;
-	msg[n > 0 ? n : 0] = '\0';
-	return berth_error_set(err, EIO, "%s", n > 0 ? msg : "the monitor exited before starting");
+	struct berth_runtime_forward fwd;
+	berth_runtime_forward_begin(msg.pid, &fwd);
+	r = monitor_recv(nfd, &msg);
+	berth_runtime_forward_end(&fwd);
+	if (r < 0 || msg.kind != MONITOR_EXITED) {
+		waitpid(TAKE_PID(pid), NULL, 0);
+		return berth_error_set(err, EIO, "the monitor of container '%s' died", c->id);
+	}
+	ret_result->exit_code = msg.exit_code;
+	if (msg.detached)
+		TAKE_PID(pid); /* it goes on with the restart policy */
+	else
+		waitpid(TAKE_PID(pid), NULL, 0);
+	return 0;
 }
 
 int berth_container_run(const char *store_root, const struct berth_run_options *o,
@@ -1319,23 +1523,19 @@ int berth_container_run(const char *store_root, const struct berth_run_options *
 		for (char **d = cfg.lowerdirs; d && *d; d++)
 			json_array_append_new(l, json_string(*d));
 		json_object_set_new(st, "Lowerdirs", l);
-		write_state(c.cdir, c.id, st, NULL);
-	}
-	if (o->detach) {
-		r = start_detached(store_root, &c, &cfg, o->rm, o->restart, err);
+		r = st ? write_state(c.cdir, c.id, st, err)
+		       : berth_error_set(err, EIO, "container '%s' has no readable state", c.id);
 		if (r < 0)
 			goto out_remove;
-		container_release(&c);
-		return 0;
 	}
-	update_state(&c, "running", 0, 0);
-	r = berth_runtime_run(&cfg, &res, err);
+	/* foreground or not, a monitor owns the container: ps, stop, exec, logs see it */
+	r = start_monitor(store_root, &c, &cfg, o->rm, o->restart, !o->detach, &res, err);
 	ret->exit_code = res.exit_code;
 	ret->exec_errno = res.exec_errno;
-	update_state(&c, "exited", 0, r < 0 && !res.exec_errno ? 125 : res.exit_code);
 	if (r < 0 && !res.exec_errno)
 		goto out_remove;
-	if (o->rm)
+	/* a command that could not be executed leaves an exited record, gone with --rm */
+	if (r < 0 && o->rm)
 		remove_container(store_root, &c);
 	container_release(&c);
 	return r;
@@ -1481,14 +1681,35 @@ int berth_container_wait(const char *store_root, const char *what, int timeout_m
 	}
 }
 
-static int mark_stop(const char *store_root, const char *id, bool stop)
+/*
+ * Records whether a stop was asked for: the monitor reads it before it
+ * applies the restart policy, so a stop that is not recorded is not a stop.
+ * ENOENT when the record is gone (an --rm container that just ended).
+ */
+static int mark_stop(const char *store_root, const char *id, bool stop, struct berth_error **err)
 {
-	_cleanup_close_ int cdir = containers_dir(store_root, NULL);
-	_cleanup_json_ json_t *st = cdir >= 0 ? read_state(cdir, id) : NULL;
+	_cleanup_close_ int cdir = containers_dir(store_root, err);
+	if (cdir < 0)
+		return cdir;
+	_cleanup_json_ json_t *st = read_state(cdir, id);
 	if (!st)
-		return -ENOENT;
+		return berth_error_set(err, ENOENT, "container '%s' has no readable state", id);
 	json_object_set_new(st, "StopRequested", json_boolean(stop));
-	return write_state(cdir, id, st, NULL);
+	int r = write_state(cdir, id, st, err);
+	if (r < 0)
+		return berth_error_prefix(err, "record the stop of container '%s'", id);
+	return 0;
+}
+
+/* mark_stop(true) before a kill; a record gone meanwhile needs no mark. */
+static int mark_stopping(const char *store_root, const char *id, struct berth_error **err)
+{
+	int r = mark_stop(store_root, id, true, err);
+	if (r == -ENOENT) {
+		berth_error_free(err);
+		return 0;
+	}
+	return r;
 }
 
 int berth_container_stop(const char *store_root, const char *what, int timeout_s,
@@ -1504,7 +1725,9 @@ int berth_container_stop(const char *store_root, const char *what, int timeout_s
 		return r;
 	if (!state_running(st))
 		return 0;
-	mark_stop(store_root, id, true);
+	r = mark_stopping(store_root, id, err);
+	if (r < 0)
+		return r;
 	const char *sig_name =
 		json_string_value(json_object_get(json_object_get(st, "Config"), "StopSignal"));
 	int sig = SIGTERM;
@@ -1532,6 +1755,42 @@ int berth_container_stop(const char *store_root, const char *what, int timeout_s
 	return 0;
 }
 
+/*
+ * Whether path is a cgroup directory berth made for container id: below
+ * /sys/fs/cgroup, no "..", named berth-<id> (v1) or berth/<id> (v2). The
+ * record is berth's own, but nothing outside that shape is ever removed.
+ */
+static bool is_container_cgroup(const char *path, const char *id)
+{
+	static const char root[] = "/sys/fs/cgroup/";
+	if (strncmp(path, root, sizeof(root) - 1) != 0 || strstr(path, "/../") ||
+	    strstr(path, "//"))
+		return false;
+	const char *base = strrchr(path, '/') + 1;
+	if (strncmp(base, "berth-", 6) == 0 && strcmp(base + 6, id) == 0)
+		return true;
+	size_t n = strlen(path), m = strlen(id);
+	return n > m + 7 && strcmp(path + n - m, id) == 0 &&
+	       strncmp(path + n - m - 7, "/berth/", 7) == 0;
+}
+
+/*
+ * The cgroups a dead monitor left (it was killed before it could remove
+ * them): what is still in them is killed and the directories removed.
+ */
+static int remove_leftover_cgroups(const json_t *st, const char *id, struct berth_error **err)
+{
+	struct berth_cgroup cg = {0};
+	size_t i;
+	json_t *v;
+	json_array_foreach (json_object_get(st, "CgroupPaths"), i, v) {
+		const char *d = json_string_value(v);
+		if (d && is_container_cgroup(d, id))
+			berth_strv_push(&cg.dirs, d);
+	}
+	return berth_cgroup_destroy(&cg, err);
+}
+
 int berth_container_remove(const char *store_root, const char *what, bool force,
 			   struct berth_error **err)
 {
@@ -1550,11 +1809,21 @@ int berth_container_remove(const char *store_root, const char *what, bool force,
 				"cannot remove container '%s': it is running: stop it "
 				"first or use --force",
 				what);
-		mark_stop(store_root, id, true);
+		r = mark_stopping(store_root, id, err);
+		if (r < 0)
+			return r;
 		berth_container_kill(store_root, id, SIGKILL, NULL);
+		/* the monitor records the end once the process is reaped and its cgroups removed */
 		int code;
-		berth_container_wait(store_root, id, 10000, &code, NULL);
+		if (berth_container_wait(store_root, id, 10000, &code, NULL) == -ETIMEDOUT)
+			return berth_error_set(err, ETIMEDOUT,
+					       "cannot remove container '%s': it is still running "
+					       "10 s after SIGKILL",
+					       what);
 	}
+	r = remove_leftover_cgroups(st, id, err);
+	if (r < 0)
+		return berth_error_prefix(err, "cannot remove container '%s'", what);
 	_cleanup_close_ int cdir = containers_dir(store_root, err);
 	if (cdir < 0)
 		return cdir;
@@ -1611,7 +1880,11 @@ int berth_container_start(const char *store_root, const char *what, struct berth
 		berth_strv_push(&c.anon_volumes, json_string_value(v));
 	upper = berth_xasprintf("%s/upper", c.dir);
 	work = berth_xasprintf("%s/work", c.dir);
-	mark_stop(store_root, id, false);
+	r = mark_stop(store_root, id, false, err);
+	if (r < 0) {
+		container_release(&c);
+		return r;
+	}
 	struct berth_runtime_config cfg = {
 		.spec = &c.spec,
 		.id = c.id,
@@ -1621,8 +1894,10 @@ int berth_container_start(const char *store_root, const char *what, struct berth
 		.init = json_is_true(json_object_get(json_object_get(st, "HostConfig"), "Init")),
 	};
 	json_t *hc = json_object_get(st, "HostConfig");
-	r = start_detached(store_root, &c, &cfg, json_is_true(json_object_get(hc, "AutoRemove")),
-			   json_string_value(json_object_get(hc, "RestartPolicy")), err);
+	struct berth_runtime_result res;
+	r = start_monitor(store_root, &c, &cfg, json_is_true(json_object_get(hc, "AutoRemove")),
+			  json_string_value(json_object_get(hc, "RestartPolicy")), false, &res,
+			  err);
 	container_release(&c);
 	return r;
 }

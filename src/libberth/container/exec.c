@@ -6,13 +6,11 @@
  */
 #include "container/container.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
@@ -22,26 +20,6 @@
 #include "core/json.h"
 #include "core/strv.h"
 #include "runtime/runtime.h"
-
-/* Every capability the kernel knows, as "CAP_X" (--privileged). */
-static char **all_capabilities(void)
-{
-	char **caps = NULL;
-	for (int c = 0; c < cap_max_bits(); c++) {
-		char *n = cap_to_name(c);
-		if (!n)
-			continue;
-		char *up = berth_xstrdup(n);
-		cap_free(n);
-		for (char *p = up; *p; p++)
-			*p = (char)toupper((unsigned char)*p);
-		if (strncmp(up, "CAP_", 4) == 0)
-			berth_strv_consume(&caps, up);
-		else
-			free(up);
-	}
-	return caps;
-}
 
 static int load_spec(const char *store_root, const char *id, struct berth_spec *spec,
 		     struct berth_error **err)
@@ -109,7 +87,7 @@ int berth_container_exec(const char *store_root, const char *what,
 	spec.terminal = o->tty;
 	if (o->privileged) {
 		berth_strv_free(spec.capabilities);
-		spec.capabilities = all_capabilities();
+		spec.capabilities = berth_runtime_bounding_capabilities();
 	}
 
 	struct berth_runtime_exec_config cfg = {

@@ -10,8 +10,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/mount.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
@@ -70,6 +73,23 @@ static inline void berth_umount_freep(char **path)
 	*path = NULL;
 }
 
+/*
+ * A child process that must not outlive the scope (a helper forked on a
+ * path that can still fail): SIGKILL and reap. 0 or -1 means none; hand it
+ * out with TAKE_PID(). errno is preserved for the caller's error path.
+ */
+static inline void berth_kill_and_reapp(pid_t *pid)
+{
+	if (*pid > 0) {
+		int saved = errno;
+		kill(*pid, SIGKILL);
+		while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		errno = saved;
+	}
+	*pid = 0;
+}
+
 /* Frees a NULL-terminated array of strings and the array. */
 void berth_strv_free(char **v);
 static inline void berth_strv_freep(char ***v)
@@ -85,6 +105,7 @@ static inline void berth_strv_freep(char ***v)
 #define _cleanup_strv_free_ _cleanup_(berth_strv_freep)
 #define _cleanup_error_	    _cleanup_(berth_error_free)
 #define _cleanup_umount_    _cleanup_(berth_umount_freep)
+#define _cleanup_pid_	    _cleanup_(berth_kill_and_reapp)
 
 #define TAKE_PTR(p)                                                                                \
 	__extension__({                                                                            \
@@ -98,6 +119,13 @@ static inline void berth_strv_freep(char ***v)
 		int _fd_ = (fd);                                                                   \
 		(fd) = -EBADF;                                                                     \
 		_fd_;                                                                              \
+	})
+
+#define TAKE_PID(pid)                                                                              \
+	__extension__({                                                                            \
+		pid_t _pid_ = (pid);                                                               \
+		(pid) = 0;                                                                         \
+		_pid_;                                                                             \
 	})
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))

@@ -582,6 +582,29 @@ static int set_rlimits(const struct berth_spec *spec, struct berth_error **err)
 	return 0;
 }
 
+char **berth_runtime_bounding_capabilities(void)
+{
+	char **caps = NULL;
+	for (int c = 0; c < 64; c++) {
+		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 1)
+			continue;
+		char *n = cap_to_name(c);
+		if (!n)
+			continue;
+		char *up = berth_xstrdup(n);
+		cap_free(n);
+		for (char *p = up; *p; p++)
+			if (*p >= 'a' && *p <= 'z')
+				*p = (char)(*p - 'a' + 'A');
+		/* a capability newer than libcap has a number for a name: it cannot be kept */
+		if (strncmp(up, "CAP_", 4) == 0)
+			berth_strv_consume(&caps, up);
+		else
+			free(up);
+	}
+	return caps;
+}
+
 static int drop_privileges(const struct berth_spec *spec, uid_t uid, gid_t gid, const gid_t *groups,
 			   size_t n_groups, struct berth_error **err)
 {
@@ -695,6 +718,61 @@ static _Noreturn void init_loop(pid_t child)
 	}
 }
 
+/*
+ * The built-in init is a fork of berth that never execs: its command line
+ * and environment would be berth's (its options, -e values, the caller's
+ * environment), readable in the container at /proc/1/cmdline and
+ * /proc/1/environ. Their places in memory come from /proc/self/stat
+ * (arg_start, arg_end, env_start, env_end: fields 48 to 51), read before
+ * pivot_root while the host's /proc is still there.
+ */
+struct proc_areas {
+	unsigned long arg_start, arg_end, env_start, env_end;
+};
+
+static int read_proc_areas(struct proc_areas *ret, struct berth_error **err)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	int r = berth_read_file_at(AT_FDCWD, "/proc/self/stat", 1 << 12, &data, &len, err);
+	if (r < 0)
+		return r;
+	/* the command name (field 2) may hold spaces and parentheses: skip past the last ')' */
+	char *p = strrchr(data, ')');
+	unsigned long v[4];
+	int field = 2, got = 0;
+	char *save = NULL;
+	for (char *t = p ? strtok_r(p + 1, " \n", &save) : NULL; t && got < 4;
+	     t = strtok_r(NULL, " \n", &save)) {
+		field++;
+		if (field >= 48 && field <= 51)
+			v[got++] = strtoul(t, NULL, 10);
+	}
+	if (got != 4 || v[1] < v[0] || v[3] < v[2])
+		return berth_error_set(err, EIO, "cannot find the arguments in /proc/self/stat");
+	*ret = (struct proc_areas){v[0], v[1], v[2], v[3]};
+	return 0;
+}
+
+/*
+ * Overwrites them in place: the command line becomes "berth-init" (the area
+ * cannot shrink without CAP_SYS_RESOURCE, so NULs follow) and the
+ * environment NULs. Not dumpable, the init's memory (/proc/1/mem) and what
+ * is left in it stay closed to the container's processes.
+ */
+static void scrub_init_identity(const struct proc_areas *a)
+{
+	static const char name[] = "berth-init";
+	char *args = (char *)a->arg_start;
+	size_t n = a->arg_end - a->arg_start;
+	memset(args, 0, n);
+	if (n > sizeof(name))
+		memcpy(args, name, sizeof(name));
+	memset((char *)a->env_start, 0, a->env_end - a->env_start);
+	prctl(PR_SET_NAME, name, 0, 0, 0);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
 struct child_args {
 	const struct berth_runtime_config *cfg;
 	int sync_fd;
@@ -715,6 +793,9 @@ static _Noreturn void child_main(struct child_args *a)
 	if (read(a->sync_fd, &c, 1) != 1)
 		_exit(125);
 	close(a->sync_fd);
+	struct proc_areas areas = {0};
+	if (cfg->init && read_proc_areas(&areas, &err) < 0)
+		child_fail_err(rfd, err);
 	if ((spec->namespaces & BERTH_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
 		child_fail(rfd, REPORT_SETUP, errno, "unshare cgroup namespace: %s",
 			   strerror(errno));
@@ -831,9 +912,9 @@ static _Noreturn void child_main(struct child_args *a)
 			child_fail(rfd, REPORT_SETUP, errno, "fork the main process: %s",
 				   strerror(errno));
 		if (pid > 0) {
-			close(rfd);
-			for (int fd = 0; fd < 3; fd++)
-				close(fd);
+			/* it never execs: nothing of berth's (CLOEXEC or not) may stay open in it */
+			syscall(SYS_close_range, 0, ~0U, 0);
+			scrub_init_identity(&areas);
 			init_loop(pid);
 		}
 	}
@@ -1103,20 +1184,33 @@ static void proxy_pty(const int stdio[3], struct berth_runtime_process *p)
 	}
 }
 
+void berth_runtime_forward_begin(pid_t pid, struct berth_runtime_forward *f)
+{
+	_Static_assert(ELEMENTSOF(forwarded) == ELEMENTSOF(f->old), "one old action per signal");
+	fwd_pid = pid;
+	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++) {
+		struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
+		sigemptyset(&sa.sa_mask);
+		sigaction(forwarded[i], &sa, &f->old[i]);
+	}
+}
+
+void berth_runtime_forward_end(struct berth_runtime_forward *f)
+{
+	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+		sigaction(forwarded[i], &f->old[i], NULL);
+	fwd_pid = 0;
+}
+
 int berth_runtime_attach(const int stdio[3], struct berth_runtime_process *p,
 			 struct berth_runtime_result *ret_result, struct berth_error **err)
 {
-	struct sigaction old[ELEMENTSOF(forwarded)];
+	struct berth_runtime_forward fwd;
 	struct termios saved_tio;
 	bool raw = false;
 	int r;
 
-	fwd_pid = p->pid;
-	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++) {
-		struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
-		sigemptyset(&sa.sa_mask);
-		sigaction(forwarded[i], &sa, &old[i]);
-	}
+	berth_runtime_forward_begin(p->pid, &fwd);
 	if (p->pty_master >= 0) {
 		if (stdio[0] >= 0 && tcgetattr(stdio[0], &saved_tio) == 0) {
 			struct termios t = saved_tio;
@@ -1128,9 +1222,7 @@ int berth_runtime_attach(const int stdio[3], struct berth_runtime_process *p,
 	r = berth_runtime_wait(p, err);
 	if (raw)
 		tcsetattr(stdio[0], TCSANOW, &saved_tio);
-	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
-		sigaction(forwarded[i], &old[i], NULL);
-	fwd_pid = 0;
+	berth_runtime_forward_end(&fwd);
 	if (r >= 0)
 		ret_result->exit_code = r;
 	int r2 = berth_runtime_process_release(p, r < 0 ? NULL : err);

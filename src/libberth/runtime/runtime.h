@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -163,6 +164,15 @@ int berth_seccomp_load_profile(const char *path, json_t **ret, struct berth_erro
 /* Compiles an OCI linux.seccomp object and loads it into the calling thread. */
 int berth_seccomp_apply(const json_t *profile, struct berth_error **err);
 
+/*
+ * Every capability the host lets berth's processes hold, as "CAP_X" (owned
+ * strv): those of the kernel (and libcap) that the calling process's
+ * bounding set still has. This is what "all" means for --privileged and
+ * --cap-add ALL (Docker, podman): a capability outside the bounding set can
+ * never be raised, asking for it fails with EPERM.
+ */
+char **berth_runtime_bounding_capabilities(void);
+
 /* Users (user.c): resolves USER against root_fd's /etc/passwd and /etc/group. */
 struct berth_user {
 	uid_t uid;
@@ -261,6 +271,18 @@ int berth_runtime_process_release(struct berth_runtime_process *p, struct berth_
  */
 int berth_runtime_run(const struct berth_runtime_config *cfg,
 		      struct berth_runtime_result *ret_result, struct berth_error **err);
+
+/*
+ * Signal forwarding of a foreground process: SIGINT, SIGTERM, SIGHUP,
+ * SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH reaching the caller are sent on to
+ * pid until berth_runtime_forward_end() puts the old dispositions back. One
+ * forwarding at a time per process (the handler reads a global pid).
+ */
+struct berth_runtime_forward {
+	struct sigaction old[7];
+};
+void berth_runtime_forward_begin(pid_t pid, struct berth_runtime_forward *f);
+void berth_runtime_forward_end(struct berth_runtime_forward *f);
 
 /* Docker's exit code of a wait status: the code, or 128+N for signal N. */
 int berth_runtime_exit_code(int wait_status);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdlib.h>
@@ -192,6 +193,39 @@ static int parse_op(const char *s, enum scmp_compare *ret, struct berth_error **
 	return berth_error_set(err, EINVAL, "unknown seccomp operator '%s'", s);
 }
 
+/* The rule's first syscall name, to say which rule is refused. */
+static const char *rule_name(const json_t *r)
+{
+	const char *n = json_string_value(json_array_get(json_object_get(r, "names"), 0));
+	if (!n)
+		n = json_string_value(json_object_get(r, "name"));
+	return n ? n : "no name";
+}
+
+/*
+ * An argument's value or valueTwo: absent is 0 (Docker's zero value), and
+ * anything but a non-negative integer (a string, a fraction, a negative
+ * number, which Docker's uint64 refuses too) refuses the profile: read as
+ * 0 it would compare the syscall's argument against the wrong number and
+ * allow or deny what the profile's author did not mean.
+ */
+static int get_arg_value(const json_t *a, const char *key, scmp_datum_t *ret,
+			 struct berth_error **err)
+{
+	int64_t v = 0;
+	int r = berth_json_get_int(a, key, false, &v, err);
+	if (r == -ENOENT) {
+		*ret = 0;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	if (v < 0)
+		return berth_error_set(err, EINVAL, "field '%s' is negative: %" PRId64, key, v);
+	*ret = (scmp_datum_t)v;
+	return 0;
+}
+
 static int add_rule(scmp_filter_ctx ctx, uint32_t def, const json_t *r, size_t idx,
 		    struct berth_error **err)
 {
@@ -223,13 +257,18 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t def, const json_t *r, size_t i
 		if (n_cmps >= ELEMENTSOF(cmps))
 			return berth_error_set(err, EINVAL, "seccomp syscalls[%zu]: too many args",
 					       idx);
-		int64_t index = 0, value = 0, value2 = 0;
+		int64_t index = 0;
+		scmp_datum_t value = 0, value2 = 0;
 		const char *op = NULL;
 		if (berth_json_get_int(a, "index", true, &index, err) < 0 ||
 		    berth_json_get_string(a, "op", true, &op, err) < 0)
 			return berth_error_prefix(err, "seccomp syscalls[%zu] args", idx);
-		berth_json_get_int(a, "value", false, &value, NULL);
-		berth_json_get_int(a, "valueTwo", false, &value2, NULL);
+		rc = get_arg_value(a, "value", &value, err);
+		if (rc >= 0)
+			rc = get_arg_value(a, "valueTwo", &value2, err);
+		if (rc < 0)
+			return berth_error_prefix(err, "seccomp syscalls[%zu] (%s) args[%zu]", idx,
+						  rule_name(r), i);
 		if (index < 0 || index > 5)
 			return berth_error_set(err, EINVAL, "seccomp syscalls[%zu]: bad arg index",
 					       idx);
@@ -237,10 +276,8 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t def, const json_t *r, size_t i
 		rc = parse_op(op, &c, err);
 		if (rc < 0)
 			return rc;
-		cmps[n_cmps++] = (struct scmp_arg_cmp){.arg = (unsigned)index,
-						       .op = c,
-						       .datum_a = (scmp_datum_t)value,
-						       .datum_b = (scmp_datum_t)value2};
+		cmps[n_cmps++] = (struct scmp_arg_cmp){
+			.arg = (unsigned)index, .op = c, .datum_a = value, .datum_b = value2};
 	}
 	json_t *names = json_object_get(r, "names");
 	json_t *n;

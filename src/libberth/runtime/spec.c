@@ -587,26 +587,29 @@ static int parse_linux(const json_t *linux_, struct berth_spec *spec, struct ber
 	}
 	json_t *res = json_object_get(linux_, "resources");
 	if (json_is_object(res)) {
-		json_t *o = json_object_get(res, "memory");
+		/* an absent limit (-ENOENT, err untouched) keeps the "none" value */
 		int64_t n;
-		if (json_is_object(o) && get_uint(o, "limit", INT64_MAX, &n, err) >= 0)
+		r = get_uint(json_object_get(res, "memory"), "limit", INT64_MAX, &n, err);
+		if (r >= 0)
 			spec->memory_limit = n;
-		else if (berth_error_code(*err) == EINVAL)
-			return -EINVAL;
-		o = json_object_get(res, "cpu");
-		if (json_is_object(o)) {
-			if (get_uint(o, "quota", INT64_MAX, &n, err) >= 0)
-				spec->cpu_quota = n;
-			if (get_uint(o, "period", 1000000, &n, err) >= 0)
-				spec->cpu_period = (uint64_t)n;
-			if (berth_error_code(*err) == EINVAL)
-				return -EINVAL;
-		}
-		o = json_object_get(res, "pids");
-		if (json_is_object(o) && get_uint(o, "limit", INT64_MAX, &n, err) >= 0)
+		else if (r != -ENOENT)
+			return r;
+		json_t *cpu = json_object_get(res, "cpu");
+		r = get_uint(cpu, "quota", INT64_MAX, &n, err);
+		if (r >= 0)
+			spec->cpu_quota = n;
+		else if (r != -ENOENT)
+			return r;
+		r = get_uint(cpu, "period", 1000000, &n, err);
+		if (r >= 0)
+			spec->cpu_period = (uint64_t)n;
+		else if (r != -ENOENT)
+			return r;
+		r = get_uint(json_object_get(res, "pids"), "limit", INT64_MAX, &n, err);
+		if (r >= 0)
 			spec->pids_limit = n;
-		else if (berth_error_code(*err) == EINVAL)
-			return -EINVAL;
+		else if (r != -ENOENT)
+			return r;
 		r = parse_device_rules(res, spec, err);
 		if (r < 0)
 			return r;
