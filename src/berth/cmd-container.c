@@ -10,6 +10,7 @@
 
 #include "berth/cli.h"
 #include "berth/format.h"
+#include "berth/ps.h"
 #include "container/container.h"
 #include "core/alloc.h"
 #include "core/buf.h"
@@ -24,155 +25,24 @@ static const char *str(const json_t *o, const char *k)
 	return s ? s : "";
 }
 
-/* Docker's formatter.Ellipsis for text without wide characters: max-1 runes and "…". */
-static char *ellipsis(const char *s, size_t max)
-{
-	size_t runes = 0, i = 0, cut = 0;
-	for (; s[i]; i++)
-		if (((unsigned char)s[i] & 0xc0) != 0x80 && runes++ == max - 1)
-			cut = i;
-	if (runes <= max)
-		return berth_xstrdup(s);
-	return berth_xasprintf("%.*s…", (int)cut, s);
-}
+/* Docker's default `ps` table (cli/command/formatter: defaultContainerTableFormat). */
+static const char ps_table[] = "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t"
+			       "{{.Status}}\\t{{.Ports}}\\t{{.Names}}";
 
-/* The daemon's Command of a container: path and args, args with a space in single quotes. */
-static char *container_command(const json_t *c)
+/* The selected containers through the table, --format or -q, as Docker's formatter. */
+static int ps_print(const json_t *selected, const struct ps_options *o, struct berth_error **err)
 {
-	_cleanup_buf_ struct berth_buf b = BERTH_BUF_INIT;
-	size_t i;
-	json_t *a;
-	berth_buf_addstr(&b, str(c, "Path"));
-	json_array_foreach (json_object_get(c, "Args"), i, a) {
-		const char *s = json_string_value(a);
-		berth_buf_addf(&b, strchr(s ? s : "", ' ') ? " '%s'" : " %s", s ? s : "");
-	}
-	return berth_buf_detach(&b, NULL);
-}
-
-/* strconv.Quote for the printable text commands hold. */
-static char *go_quote(const char *s)
-{
-	_cleanup_buf_ struct berth_buf b = BERTH_BUF_INIT;
-	berth_buf_addch(&b, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			berth_buf_addf(&b, "\\%c", c);
-		else if (c == '\n' || c == '\t')
-			berth_buf_addstr(&b, c == '\n' ? "\\n" : "\\t");
-		else if (c < 0x20 || c == 0x7f)
-			berth_buf_addf(&b, "\\x%02x", c);
-		else
-			berth_buf_addch(&b, (char)c);
-	}
-	berth_buf_addch(&b, '"');
-	return berth_buf_detach(&b, NULL);
-}
-
-/* The daemon's State.String(): "Up 5 minutes", "Exited (0) 2 minutes ago", "Created". */
-static void container_status(const json_t *st, char *out, size_t n)
-{
-	const char *status = str(st, "Status");
-	time_t t;
-	char d[48] = "";
-	bool running = json_is_true(json_object_get(st, "Running"));
-	const char *when = str(st, running ? "StartedAt" : "FinishedAt");
-	if (cli_parse_time(when, &t) && t > 0)
-		cli_human_duration(d, sizeof(d), difftime(time(NULL), t));
-	if (running)
-		snprintf(out, n, "Up %s", *d ? d : "Less than a second");
-	else if (strcmp(status, "created") == 0)
-		snprintf(out, n, "Created");
-	else
-		snprintf(out, n, "Exited (%lld) %s ago",
-			 (long long)json_integer_value(json_object_get(st, "ExitCode")),
-			 *d ? d : "Less than a second");
-}
-
-/* Labels as Docker's formatter joins them: k=v,k=v (sorted here; Go's map order is random). */
-static char *container_labels(const json_t *c)
-{
-	json_t *labels = json_object_get(json_object_get(c, "Config"), "Labels");
-	_cleanup_strv_free_ char **kv = NULL;
-	const char *k;
-	json_t *v;
-	json_object_foreach (labels, k, v)
-		berth_strv_consume(&kv, berth_xasprintf("%s=%s", k, json_string_value(v) ?: ""));
-	berth_strv_sort(kv);
-	_cleanup_buf_ struct berth_buf b = BERTH_BUF_INIT;
-	BERTH_STRV_FOREACH(l, kv)
-	berth_buf_addf(&b, "%s%s", b.len ? "," : "", *l);
-	return berth_buf_detach(&b, NULL);
-}
-
-static char *container_mounts(const json_t *c, bool trunc, int *ret_volumes)
-{
-	_cleanup_buf_ struct berth_buf b = BERTH_BUF_INIT;
-	size_t i;
-	json_t *m;
-	*ret_volumes = 0;
-	json_array_foreach (json_object_get(c, "Mounts"), i, m) {
-		const char *name = *str(m, "Name") ? str(m, "Name") : str(m, "Source");
-		_cleanup_free_ char *shown = trunc ? ellipsis(name, 15) : berth_xstrdup(name);
-		berth_buf_addf(&b, "%s%s", b.len ? "," : "", shown);
-		*ret_volumes += strcmp(str(m, "Type"), "volume") == 0;
-	}
-	return berth_buf_detach(&b, NULL);
-}
-
-/* One container as Docker's formatter names its fields (keys sorted, as its JSON). */
-static json_t *ps_row(const json_t *c, bool trunc)
-{
-	const char *id = str(c, "Id");
-	const char *image = *str(c, "ImageRef") ? str(c, "ImageRef") : str(c, "Rootfs");
-	const char *name = str(c, "Name");
-	json_t *st = json_object_get(c, "State");
-	_cleanup_free_ char *cmd = container_command(c);
-	_cleanup_free_ char *shown = trunc ? ellipsis(cmd, 20) : berth_xstrdup(cmd);
-	_cleanup_free_ char *quoted = go_quote(shown);
-	_cleanup_free_ char *labels = container_labels(c);
-	int volumes = 0;
-	_cleanup_free_ char *mounts = container_mounts(c, trunc, &volumes);
-	char status[96], since[64], at[64], nvol[16];
-	container_status(st, status, sizeof(status));
-	cli_human_since(since, sizeof(since), str(c, "Created"));
-	cli_created_at(at, sizeof(at), str(c, "Created"));
-	snprintf(nvol, sizeof(nvol), "%d", volumes);
-	const char *net = str(json_object_get(c, "HostConfig"), "NetworkMode");
-	size_t idlen = trunc && strlen(id) > 12 ? 12 : strlen(id);
-	return json_pack("{s:s, s:s, s:s%, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-			 "Command", quoted, "CreatedAt", at, "ID", id, idlen, "Image", image,
-			 "Labels", labels, "LocalVolumes", nvol, "Mounts", mounts, "Names",
-			 name[0] == '/' ? name + 1 : name, "Networks", net, "Ports", "",
-			 "RunningFor", since, "Size", "0B", "State", str(st, "Status"), "Status",
-			 status);
-}
-
-static json_t *ps_titles(void)
-{
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-			 "Command", "COMMAND", "CreatedAt", "CREATED AT", "ID", "CONTAINER ID",
-			 "Image", "IMAGE", "Labels", "LABELS", "LocalVolumes", "LOCAL VOLUMES",
-			 "Mounts", "MOUNTS", "Names", "NAMES", "Networks", "NETWORKS", "Ports",
-			 "PORTS", "RunningFor", "CREATED", "Size", "SIZE", "State", "STATE",
-			 "Status", "STATUS");
-}
-
-/* --format json, a template or `table TEMPLATE` over the listed containers. */
-static int ps_print_formatted(const char *format, const json_t *list, bool all,
-			      struct berth_error **err)
-{
+	const char *format = o->format && *o->format && strcmp(o->format, "table") != 0 ? o->format
+			     : o->quiet							? "{{.ID}}"
+											: ps_table;
 	_cleanup_(cli_format_release) struct cli_format fmt = {0};
 	int r = cli_format_init(&fmt, format, err);
 	size_t i;
 	json_t *c;
 	if (r < 0)
 		return r;
-	json_array_foreach (list, i, c) {
-		if (!all && !json_is_true(json_object_get(json_object_get(c, "State"), "Running")))
-			continue;
-		_cleanup_json_ json_t *row = ps_row(c, true);
+	json_array_foreach (selected, i, c) {
+		_cleanup_json_ json_t *row = ps_row(c, !o->no_trunc);
 		r = cli_format_row(&fmt, row, err);
 		if (r < 0)
 			return r;
@@ -181,56 +51,66 @@ static int ps_print_formatted(const char *format, const json_t *list, bool all,
 	return cli_format_flush(&fmt, titles, err);
 }
 
-int cmd_ps(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+/* The value of a flag taking one: `--flag V`, `--flag=V` (and `-f V`, `-fV` with a short name). */
+static const char *flag_value(int argc, char **argv, int *i, const char *lng, const char *shrt)
 {
-	bool all = false, quiet = false;
-	const char *format = NULL;
+	size_t n = strlen(lng);
+	if ((strcmp(argv[*i], lng) == 0 || (shrt && strcmp(argv[*i], shrt) == 0)) && *i + 1 < argc)
+		return argv[++*i];
+	if (strncmp(argv[*i], lng, n) == 0 && argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (shrt && strncmp(argv[*i], shrt, 2) == 0 && argv[*i][2])
+		return argv[*i] + 2;
+	return NULL;
+}
+
+static int ps_parse_args(struct berth_cli *cli, int argc, char **argv, struct ps_options *o,
+			 struct berth_error **err)
+{
+	const char *v;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "--all") == 0)
-			all = true;
+			o->all = true;
 		else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
-			quiet = true;
+			o->quiet = true;
 		else if (strcmp(argv[i], "-aq") == 0 || strcmp(argv[i], "-qa") == 0)
-			all = quiet = true;
-		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
-			format = argv[++i];
-		else if (strncmp(argv[i], "--format=", 9) == 0)
-			format = argv[i] + 9;
+			o->all = o->quiet = true;
+		else if (strcmp(argv[i], "--no-trunc") == 0)
+			o->no_trunc = true;
+		else if (strcmp(argv[i], "-l") == 0 || strcmp(argv[i], "--latest") == 0)
+			o->last = 1;
+		else if ((v = flag_value(argc, argv, &i, "--last", "-n"))) {
+			char *end = NULL;
+			o->last = strtol(v, &end, 10);
+			if (!*v || *end)
+				return cli_usage_error(cli, err, "invalid argument '%s' for '-n'",
+						       v);
+		} else if ((v = flag_value(argc, argv, &i, "--filter", "-f")))
+			berth_strv_push(&o->filters, v);
+		else if ((v = flag_value(argc, argv, &i, "--format", NULL)))
+			o->format = v;
 		else
 			return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
 	}
-	_cleanup_json_ json_t *list = NULL;
-	int r = berth_container_list(cli->root, &list, err);
+	return 0;
+}
+
+int cmd_ps(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+{
+	struct ps_options o = {.last = -1};
+	int r = ps_parse_args(cli, argc, argv, &o, err);
+	_cleanup_strv_free_ char **filters = o.filters;
 	if (r < 0)
 		return r;
-	if (!quiet && format && *format && strcmp(format, "table") != 0)
-		return ps_print_formatted(format, list, all, err);
-	if (!quiet)
-		printf("%-12s   %-20s   %-24s   %-10s   %s\n", "CONTAINER ID", "IMAGE", "COMMAND",
-		       "STATUS", "NAMES");
-	size_t i;
-	json_t *c;
-	json_array_foreach (list, i, c) {
-		json_t *st = json_object_get(c, "State");
-		bool running = json_is_true(json_object_get(st, "Running"));
-		if (!all && !running)
-			continue;
-		const char *id = str(c, "Id");
-		if (quiet) {
-			printf("%.12s\n", id);
-			continue;
-		}
-		const char *image = *str(c, "ImageRef") ? str(c, "ImageRef") : str(c, "Rootfs");
-		char status[64];
-		if (running)
-			snprintf(status, sizeof(status), "Up");
-		else
-			snprintf(status, sizeof(status), "Exited (%lld)",
-				 (long long)json_integer_value(json_object_get(st, "ExitCode")));
-		printf("%.12s   %-20.20s   \"%-22.22s\"   %-10s   %s\n", id, image, str(c, "Path"),
-		       status, str(c, "Name"));
-	}
-	return 0;
+	r = ps_filters_check(filters, err);
+	if (r < 0)
+		return r;
+	_cleanup_json_ json_t *list = NULL;
+	r = berth_container_list(cli->root, &list, err);
+	if (r < 0)
+		return r;
+	_cleanup_json_ json_t *selected = ps_select(list, &o);
+	return ps_print(selected, &o, err);
 }
 
 /* Prints one json-file log line's text; false when the line is not one. */
