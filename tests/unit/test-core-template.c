@@ -261,6 +261,11 @@ static void test_pipelines_and_errors(void **state)
 	       "a method but has arguments");
 	EXPECT("{{.Name 1}}", "ERR:template: :1:2: executing \"\" at <.Name>: Name is not a method "
 			      "but has arguments");
+	/* as Go, a field of no value takes arguments silently; of a map it cannot */
+	EXPECT("{{.Nope.X 1}}", "<no value>");
+	EXPECT("{{$m := .Map}}{{$m.a 1}}",
+	       "ERR:template: :1:16: executing \"\" at <$m.a>: a is not a "
+	       "method but has arguments");
 	EXPECT("{{. 1}}", "ERR:template: :1:2: executing \"\" at <. 1>: can't give argument to "
 			  "non-function .");
 	EXPECT("{{.Name | 1}}", "ERR:template: :1: non executable command in pipeline stage 2");

@@ -122,12 +122,19 @@ static void var_bind(struct state *st, const char *name, bool decl, json_t *valu
 static int eval_pipeline(struct state *st, const json_t *dot, const struct tpipe *pipe, bool bind,
 			 json_t **ret);
 
-static int eval_chain(struct state *st, const struct targ *a, json_t *recv, json_t **ret)
+/* has_args: the last field was given arguments, which only a method could take. */
+static int eval_chain(struct state *st, const struct targ *a, json_t *recv, bool has_args,
+		      json_t **ret)
 {
 	json_t *v = recv;
 	for (size_t i = 0; i < a->nfields; i++) {
 		if (!v)
 			break; /* a field of no value is no value */
+		if (json_is_object(v) && has_args && i + 1 == a->nfields) {
+			json_decref(v);
+			return exec_error(st, a->pos, a->src,
+					  "%s is not a method but has arguments", a->fields[i]);
+		}
 		if (json_is_object(v)) {
 			json_t *child = ref(json_object_get(v, a->fields[i]));
 			json_decref(v);
@@ -149,8 +156,9 @@ static int eval_chain(struct state *st, const struct targ *a, json_t *recv, json
 static int eval_call(struct state *st, const json_t *dot, const struct tcmd *cmd,
 		     const struct targ *fn, bool has_final, json_t *final, json_t **ret);
 
-/* An operand in argument position: literals, fields, variables, (pipelines), nil, functions. */
-static int eval_arg(struct state *st, const json_t *dot, const struct targ *a, json_t **ret)
+/* An operand: literals, fields, variables, (pipelines), nil, functions. */
+static int eval_operand(struct state *st, const json_t *dot, const struct targ *a, bool has_args,
+			json_t **ret)
 {
 	json_t *base = NULL;
 	int r;
@@ -182,7 +190,12 @@ static int eval_arg(struct state *st, const json_t *dot, const struct targ *a, j
 			return r;
 		break;
 	}
-	return eval_chain(st, a, base, ret);
+	return eval_chain(st, a, base, has_args, ret);
+}
+
+static int eval_arg(struct state *st, const json_t *dot, const struct targ *a, json_t **ret)
+{
+	return eval_operand(st, dot, a, false, ret);
 }
 
 /* --- commands and pipelines ----------------------------------------------------------------- */
@@ -264,14 +277,10 @@ static int eval_command(struct state *st, const json_t *dot, const struct tcmd *
 		return eval_call(st, dot, cmd, first, has_final, final, ret);
 	if (first->kind == TA_NIL)
 		return exec_error(st, cmd->pos, cmd->src, "nil is not a command");
-	if (has_args && first->kind == TA_FIELD)
-		return exec_error(st, first->pos, first->src,
-				  "%s is not a method but has arguments",
-				  first->fields[first->nfields - 1]);
-	if (has_args)
+	if (has_args && first->nfields == 0)
 		return exec_error(st, cmd->pos, cmd->src, "can't give argument to non-function %s",
 				  first->src);
-	return eval_arg(st, dot, first, ret);
+	return eval_operand(st, dot, first, has_args, ret);
 }
 
 static int eval_pipeline(struct state *st, const json_t *dot, const struct tpipe *pipe, bool bind,
