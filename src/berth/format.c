@@ -61,9 +61,11 @@ int cli_format_row(struct cli_format *f, const json_t *row, struct berth_error *
 		_cleanup_free_ char *s = berth_json_dump(row, NULL);
 		berth_buf_addstr(&f->out, s);
 	} else {
-		int r = berth_template_execute(f->tmpl, row, 0, &f->out, err);
+		/* Docker's rows are structs: a field they do not have is an error, not <no value> */
+		int r = berth_template_execute(f->tmpl, row, BERTH_TEMPLATE_MISSINGKEY_ERROR,
+					       &f->out, err);
 		if (r < 0)
-			return r;
+			return berth_error_prefix(err, "template parsing error");
 	}
 	berth_buf_addch(&f->out, '\n');
 	return 0;
@@ -76,9 +78,10 @@ int cli_format_flush(struct cli_format *f, const json_t *titles, struct berth_er
 		return 0;
 	}
 	_cleanup_buf_ struct berth_buf all = BERTH_BUF_INIT;
-	int r = berth_template_execute(f->tmpl, titles, BERTH_TEMPLATE_HEADER, &all, err);
-	if (r < 0)
-		return r;
+	struct berth_error *e = NULL;
+	/* as Docker's formatter, a header the template cannot make is left as far as it got */
+	if (berth_template_execute(f->tmpl, titles, BERTH_TEMPLATE_HEADER, &all, &e) < 0)
+		berth_error_free(&e);
 	berth_buf_addch(&all, '\n');
 	berth_buf_add(&all, f->out.buf, f->out.len);
 	cli_tabwrite(stdout, all.buf, all.len);
@@ -107,9 +110,14 @@ int cli_format_inspect(const char *format, const json_t *objects, struct berth_e
 	size_t i;
 	json_t *o;
 	json_array_foreach (objects, i, o) {
-		r = berth_template_execute(t, o, 0, &out, err);
-		if (r < 0)
+		size_t before = out.len;
+		/* Docker's inspect falls back to the JSON map with missingkey=error */
+		r = berth_template_execute(t, o, BERTH_TEMPLATE_MISSINGKEY_ERROR, &out, err);
+		if (r < 0) {
+			berth_buf_setlen(&out, before);
+			berth_error_prefix(err, "template parsing error");
 			break;
+		}
 		berth_buf_addch(&out, '\n');
 	}
 	/* Docker prints what the objects before a failing one made */

@@ -51,7 +51,9 @@ void cli_format_release(struct cli_format *f);
 /*
  * inspect's --format: NULL, "" or "json" prints objects (an array) as
  * indented JSON; otherwise the template runs over each object, one output
- * line per object (no \t rewriting, as Docker's inspect).
+ * line per object (no \t rewriting, as Docker's inspect). As Docker's inspect
+ * (which falls back to the JSON map with missingkey=error), a field naming a
+ * missing key is an error. Errors read "template parsing error: ...".
  */
 int cli_format_inspect(const char *format, const json_t *objects, struct berth_error **err);
 

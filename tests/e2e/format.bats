@@ -13,12 +13,15 @@ teardown() {
 	for id in $(berth ps -aq 2>/dev/null); do berth rm -f "$id" >/dev/null 2>&1 || true; done
 }
 
-@test "inspect -f: fields, json, Go's printing of lists and maps, missing keys" {
+@test "inspect -f: fields, json, Go's printing of lists and maps, missing keys fail" {
 	run berth inspect -f '{{.Config.Cmd}}|{{json .Config.Cmd}}|{{.Architecture}}/{{.Os}}' bb:1
 	[ "$status" -eq 0 ]
 	[ "$output" = '[sh]|["sh"]|amd64/linux' ] || [ "$output" = "[sh]|[\"sh\"]|$(uname -m)/linux" ]
-	run berth inspect -f '{{.Config.Env}} {{len .RootFS.Layers}} {{.Nope}} {{.Config.Nope}}' bb:1
-	[ "$output" = '[A=1 B=2] 1 <no value> <no value>' ]
+	run berth inspect -f '{{.Config.Env}} {{len .RootFS.Layers}} {{index .Config "Nope"}}' bb:1
+	[ "$output" = '[A=1 B=2] 1 <no value>' ]
+	# Docker's inspect runs the template with missingkey=error
+	run berth inspect -f '{{.Os}} {{.Config.Nope}}' bb:1
+	assert_one_error_line '^berth: template parsing error: template: :1:10: executing "" at <.Config.Nope>: map has no entry for key "Nope"$'
 	run berth inspect --format '{{json .Config.Env}}' bb:1
 	[ "$output" = '["A=1","B=2"]' ]
 	run berth inspect --format='{{index .RepoTags 0}}' bb:1
@@ -53,6 +56,8 @@ teardown() {
 	assert_one_error_line 'template: :1:2: executing "" at <.Config.Cmd.X>: can.t evaluate field X in type \[\]interface \{\}'
 	run berth images --format '{{if}}'
 	assert_one_error_line 'missing value for if'
+	run berth images --format '{{.Repository.X}}'
+	assert_one_error_line '^berth: template parsing error: template: :1:2: executing "" at <.Repository.X>: can.t evaluate field X in type string$'
 }
 
 @test "images --format: template per row, json, table with Docker's titles" {
@@ -108,7 +113,10 @@ teardown() {
 	[ "$(jq -r 'keys | join(",")' <<<"$output")" = "Command,CreatedAt,ID,Image,Labels,LocalVolumes,Mounts,Names,Networks,Ports,RunningFor,Size,State,Status" ]
 	run berth container inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.Config.Cmd}}' fmt-done
 	[ "$output" = "exited 3 [sh -c exit 3]" ]
-	# no health check: Docker prints <no value> for the missing key
+	# no health check: Docker's well-known error for the missing key
 	run berth container inspect -f '{{.State.Health.Status}}' fmt-web
-	[ "$output" = "<no value>" ]
+	assert_one_error_line '^berth: template parsing error: template: :1:2: executing "" at <.State.Health.Status>: map has no entry for key "Health"$'
+	# a row has Docker's fields only: a misspelt one is an error, as Docker's struct
+	run berth ps --format '{{.Nmes}}'
+	assert_one_error_line 'map has no entry for key "Nmes"'
 }

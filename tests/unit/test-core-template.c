@@ -293,15 +293,37 @@ static void test_limits(void **state)
 	assert_non_null(strstr(grow, "longer than"));
 }
 
+static void test_missingkey_error(void **state)
+{
+	_cleanup_(berth_template_freep) struct berth_template *t = NULL;
+	_cleanup_json_ json_t *d = data();
+	struct berth_error *err = NULL;
+	_cleanup_buf_ struct berth_buf out = BERTH_BUF_INIT;
+	assert_ok(berth_template_parse("{{.State.Status}} {{index .Map \"nope\"}} {{.State.Nope}}",
+				       &t, &err),
+		  err);
+	assert_int_equal(berth_template_execute(t, d, BERTH_TEMPLATE_MISSINGKEY_ERROR, &out, &err),
+			 -EINVAL);
+	assert_string_equal(berth_error_msg(err),
+			    "template: :1:42: executing \"\" at <.State.Nope>: "
+			    "map has no entry for key \"Nope\"");
+	berth_error_free(&err);
+	/* what came before the failing action is written, as Go does */
+	assert_string_equal(out.buf, "running <no value> ");
+}
+
 static void test_header_mode(void **state)
 {
 	_cleanup_(berth_template_freep) struct berth_template *t = NULL;
 	_cleanup_json_ json_t *hdr = json_pack("{s:s,s:s}", "ID", "CONTAINER ID", "Names", "NAMES");
 	struct berth_error *err = NULL;
 	_cleanup_buf_ struct berth_buf out = BERTH_BUF_INIT;
-	assert_ok(berth_template_parse("{{.ID}}\t{{lower .Names}}\t{{json .ID}}", &t, &err), err);
+	assert_ok(berth_template_parse(
+			  "{{.ID}}\t{{lower .Names}}\t{{json .ID}}\t{{pad .Names 1 1}}", &t, &err),
+		  err);
 	assert_ok(berth_template_execute(t, hdr, BERTH_TEMPLATE_HEADER, &out, &err), err);
-	assert_string_equal(out.buf, "CONTAINER ID\tNAMES\tCONTAINER ID");
+	/* Docker's header functions: pad alone still works, to keep columns aligned */
+	assert_string_equal(out.buf, "CONTAINER ID\tNAMES\tCONTAINER ID\t NAMES ");
 }
 
 int main(void)
@@ -321,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_print_functions),
 		cmocka_unit_test(test_pipelines_and_errors),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_missingkey_error),
 		cmocka_unit_test(test_header_mode),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

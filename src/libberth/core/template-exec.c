@@ -128,6 +128,9 @@ static int eval_chain(struct state *st, const struct targ *a, json_t *recv, bool
 {
 	json_t *v = recv;
 	for (size_t i = 0; i < a->nfields; i++) {
+		if (!v && (st->flags & BERTH_TEMPLATE_MISSINGKEY_ERROR))
+			return exec_error(st, a->pos, a->src, "nil data; no entry for key \"%s\"",
+					  a->fields[i]);
 		if (!v)
 			break; /* a field of no value is no value */
 		if (json_is_object(v) && has_args && i + 1 == a->nfields) {
@@ -138,6 +141,9 @@ static int eval_chain(struct state *st, const struct targ *a, json_t *recv, bool
 		if (json_is_object(v)) {
 			json_t *child = ref(json_object_get(v, a->fields[i]));
 			json_decref(v);
+			if (!child && (st->flags & BERTH_TEMPLATE_MISSINGKEY_ERROR))
+				return exec_error(st, a->pos, a->src,
+						  "map has no entry for key \"%s\"", a->fields[i]);
 			v = child;
 			continue;
 		}

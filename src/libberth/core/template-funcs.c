@@ -705,7 +705,7 @@ static const struct func funcs[] = {
 	{"title", 1, 1, true, fn_title},
 	{"lower", 1, 1, true, fn_lower},
 	{"upper", 1, 1, true, fn_upper},
-	{"pad", 3, 3, true, fn_pad},
+	{"pad", 3, 3, false, fn_pad}, /* Docker keeps pad in headers, for alignment */
 	{"truncate", 2, 2, true, fn_truncate},
 };
 

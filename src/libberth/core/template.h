@@ -23,11 +23,18 @@ struct berth_template;
 
 enum berth_template_flag {
 	/*
-	 * Docker's header functions: json, join, split, lower, upper, title,
-	 * pad and truncate return their first argument unchanged, so a `table`
-	 * template run over a map of column titles prints the header row.
+	 * Docker's header functions: json, join, split, lower, upper, title
+	 * and truncate return their first argument unchanged (pad still pads,
+	 * to keep the columns aligned), so a `table` template run over a map of
+	 * column titles prints the header row.
 	 */
 	BERTH_TEMPLATE_HEADER = 1 << 0,
+	/*
+	 * Go's Option("missingkey=error"), which Docker's inspect uses: a field
+	 * naming a missing key fails (`map has no entry for key "X"`) instead
+	 * of giving no value. index still gives no value, as in Go.
+	 */
+	BERTH_TEMPLATE_MISSINGKEY_ERROR = 1 << 1,
 };
 
 /* Parses text (NUL-terminated). *ret is owned by the caller; -EINVAL on a syntax error. */
