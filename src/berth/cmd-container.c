@@ -32,9 +32,12 @@ static const char ps_table[] = "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.R
 /* The selected containers through the table, --format or -q, as Docker's formatter. */
 static int ps_print(const json_t *selected, const struct ps_options *o, struct berth_error **err)
 {
-	const char *format = o->format && *o->format && strcmp(o->format, "table") != 0 ? o->format
-			     : o->quiet							? "{{.ID}}"
-											: ps_table;
+	/* as Docker's NewContainerFormat, -q wins over any format */
+	const char *format = ps_table;
+	if (o->quiet)
+		format = "{{.ID}}";
+	else if (o->format && *o->format && strcmp(o->format, "table") != 0)
+		format = o->format;
 	_cleanup_(cli_format_release) struct cli_format fmt = {0};
 	int r = cli_format_init(&fmt, format, err);
 	size_t i;

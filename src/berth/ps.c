@@ -138,22 +138,25 @@ json_t *ps_row(const json_t *c, bool trunc)
 	snprintf(nvol, sizeof(nvol), "%d", volumes);
 	const char *net = str(json_object_get(c, "HostConfig"), "NetworkMode");
 	size_t idlen = trunc && strlen(id) > 12 ? 12 : strlen(id);
-	return json_pack("{s:s, s:s, s:s%, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-			 "Command", quoted, "CreatedAt", at, "ID", id, idlen, "Image", image,
-			 "Labels", labels, "LocalVolumes", nvol, "Mounts", mounts, "Names",
-			 name[0] == '/' ? name + 1 : name, "Networks", net, "Ports", "",
-			 "RunningFor", since, "Size", "0B", "State", str(st, "Status"), "Status",
-			 status);
+	const char *health = str(json_object_get(st, "Health"), "Status");
+	return json_pack("{s:s, s:s, s:s, s:s%, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+			 "s:s}",
+			 "Command", quoted, "CreatedAt", at, "HealthStatus", health, "ID", id,
+			 idlen, "Image", image, "Labels", labels, "LocalVolumes", nvol, "Mounts",
+			 mounts, "Names", name[0] == '/' ? name + 1 : name, "Networks", net,
+			 "Ports", "", "RunningFor", since, "Size", "0B", "State", str(st, "Status"),
+			 "Status", status);
 }
 
 json_t *ps_titles(void)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-			 "Command", "COMMAND", "CreatedAt", "CREATED AT", "ID", "CONTAINER ID",
-			 "Image", "IMAGE", "Labels", "LABELS", "LocalVolumes", "LOCAL VOLUMES",
-			 "Mounts", "MOUNTS", "Names", "NAMES", "Networks", "NETWORKS", "Ports",
-			 "PORTS", "RunningFor", "CREATED", "Size", "SIZE", "State", "STATE",
-			 "Status", "STATUS");
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+			 "s:s}",
+			 "Command", "COMMAND", "CreatedAt", "CREATED AT", "HealthStatus",
+			 "HEALTH STATUS", "ID", "CONTAINER ID", "Image", "IMAGE", "Labels",
+			 "LABELS", "LocalVolumes", "LOCAL VOLUMES", "Mounts", "MOUNTS", "Names",
+			 "NAMES", "Networks", "NETWORKS", "Ports", "PORTS", "RunningFor", "CREATED",
+			 "Size", "SIZE", "State", "STATE", "Status", "STATUS");
 }
 
 /* ---- filters ---- */

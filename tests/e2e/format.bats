@@ -110,7 +110,7 @@ teardown() {
 	run berth ps --format json
 	[ "$(jq -r .Names <<<"$output")" = fmt-web ]
 	[ "$(jq -r .State <<<"$output")" = running ]
-	[ "$(jq -r 'keys | join(",")' <<<"$output")" = "Command,CreatedAt,ID,Image,Labels,LocalVolumes,Mounts,Names,Networks,Ports,RunningFor,Size,State,Status" ]
+	[ "$(jq -r 'keys | join(",")' <<<"$output")" = "Command,CreatedAt,HealthStatus,ID,Image,Labels,LocalVolumes,Mounts,Names,Networks,Ports,RunningFor,Size,State,Status" ]
 	run berth container inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.Config.Cmd}}' fmt-done
 	[ "$output" = "exited 3 [sh -c exit 3]" ]
 	# no health check: Docker's well-known error for the missing key

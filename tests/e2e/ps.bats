@@ -50,6 +50,9 @@ three() {
 	run berth ps -l -q
 	[[ "$output" =~ ^[0-9a-f]{12}$ ]]
 	[ "$output" = "$(berth ps -a -q | head -1)" ]
+	# -q wins over --format, as Docker's NewContainerFormat
+	run berth ps -q --format '{{.Names}}'
+	[[ "$output" =~ ^[0-9a-f]{12}$ ]]
 	run berth ps -n x
 	assert_one_error_line "invalid argument 'x' for '-n'"
 }
