@@ -183,7 +183,8 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 		berth_digest_fmt(&it->top_digest, dg);
 		_cleanup_free_ char *shortid =
 			no_trunc ? berth_xstrdup(id) : berth_xstrndup(id + 7, 12);
-		if (quiet) {
+		/* as Docker's NewImageFormat, a custom format wins over -q */
+		if (quiet && !custom) {
 			if (!berth_strv_contains(seen, shortid)) {
 				printf("%s\n", shortid);
 				berth_strv_push(&seen, shortid);
@@ -215,7 +216,7 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 		char *r6[] = {repo, tag, dg, shortid, since, size};
 		table_add(&t, digests ? r6 : r5);
 	}
-	if (custom && !quiet) {
+	if (custom) {
 		_cleanup_json_ json_t *titles = images_titles();
 		return cli_format_flush(&fmt, titles, err);
 	}
@@ -484,7 +485,7 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 			k + 1 == cfg->n_history
 				? (no_trunc ? berth_xstrdup(id) : berth_xstrndup(id + 7, 12))
 				: berth_xstrdup("<missing>");
-		if (quiet) {
+		if (quiet && !custom) {
 			printf("%s\n", image_col);
 			continue;
 		}
@@ -519,7 +520,7 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 		char *row[] = {image_col, since, by, sz, h->comment ? h->comment : ""};
 		table_add(&t, row);
 	}
-	if (custom && !quiet) {
+	if (custom) {
 		_cleanup_json_ json_t *titles =
 			json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "Comment", "COMMENT",
 				  "CreatedAt", "CREATED AT", "CreatedBy", "CREATED BY",

@@ -84,14 +84,16 @@ static int volume_ls(struct berth_cli *cli, int argc, char **argv, struct berth_
 	int r = berth_volume_list(cli->root, &v, &n, err);
 	if (r < 0)
 		return r;
-	if (!quiet && format && *format && strcmp(format, "table") != 0)
+	/* as Docker's NewVolumeFormat, a custom format wins over -q */
+	bool custom = format && *format && strcmp(format, "table") != 0;
+	if (custom)
 		r = volume_ls_formatted(format, v, n, err);
 	else if (!quiet)
 		printf("%-10s %s\n", "DRIVER", "VOLUME NAME");
 	for (size_t i = 0; i < n; i++) {
-		if (quiet)
+		if (quiet && !custom)
 			printf("%s\n", v[i].name);
-		else if (!format || !*format || strcmp(format, "table") == 0)
+		else if (!custom)
 			printf("%-10s %s\n", "local", v[i].name);
 		berth_volume_release(&v[i]);
 	}

@@ -71,6 +71,11 @@ teardown() {
 	[ "$(jq -r .Repository <<<"$output")" = bb ]
 	run berth images --format json
 	[ "$(jq -r .Tag <<<"$output")" = 1 ]
+	# a custom format wins over -q (Docker's NewImageFormat); the table does not
+	run berth images -q --format '{{.Repository}}'
+	[ "$output" = bb ]
+	run berth images -q --format table
+	[[ "$output" =~ ^[0-9a-f]{12}$ ]]
 	# the two characters \t are a tab, as in Docker's formatter
 	run berth images --format '{{.Repository}}\t{{.Tag}}'
 	[ "$output" = "bb	1" ]
@@ -90,6 +95,9 @@ teardown() {
 	[ "${lines[0]}" = "DRIVER    VOLUME NAME" ]
 	[ "${lines[1]}" = "local     v1" ]
 	run berth volume ls --format '{{.Name}}:{{.Scope}}'
+	[ "$output" = v1:local ]
+	# a custom format wins over -q, as Docker's NewVolumeFormat
+	run berth volume ls -q --format '{{.Name}}:{{.Driver}}'
 	[ "$output" = v1:local ]
 	run berth volume inspect -f '{{.Name}} {{.Driver}} {{.Mountpoint}}' v1
 	[ "$output" = "v1 local $STORE/volumes/v1/_data" ]
