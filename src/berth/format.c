@@ -98,7 +98,9 @@ void cli_format_release(struct cli_format *f)
 int cli_format_inspect(const char *format, const json_t *objects, struct berth_error **err)
 {
 	if (!format || !*format || strcmp(format, "json") == 0) {
-		_cleanup_free_ char *s = berth_json_dump_pretty(objects);
+		/* Docker: indented by default, compact for `json` */
+		_cleanup_free_ char *s = format && *format ? berth_json_dump(objects, NULL)
+							   : berth_json_dump_pretty(objects);
 		printf("%s\n", s);
 		return 0;
 	}

@@ -49,8 +49,8 @@ int cli_format_flush(struct cli_format *f, const json_t *titles, struct berth_er
 void cli_format_release(struct cli_format *f);
 
 /*
- * inspect's --format: NULL, "" or "json" prints objects (an array) as
- * indented JSON; otherwise the template runs over each object, one output
+ * inspect's --format: NULL or "" prints objects (an array) as indented
+ * JSON, "json" as compact JSON on one line; otherwise the template runs over each object, one output
  * line per object (no \t rewriting, as Docker's inspect). As Docker's inspect
  * (which falls back to the JSON map with missingkey=error), a field naming a
  * missing key is an error. Errors read "template parsing error: ...".

@@ -29,9 +29,12 @@ teardown() {
 	# one line per object, as Docker's inspect
 	run berth inspect -f '{{.Os}}' bb:1 bb:1
 	[ "${#lines[@]}" -eq 2 ]
-	# the default and `json` stay the indented array
-	run berth inspect -f json bb:1
+	# the default is the indented array, `json` the compact one (Docker's JSONInspector)
+	run berth inspect bb:1
 	[[ "${lines[0]}" == "[" ]]
+	run berth inspect -f json bb:1
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(jq -r '.[0].RepoTags[0]' <<<"$output")" = bb:1 ]
 }
 
 @test "inspect -f: range, if/else, with, variables, join, lower, upper, printf" {
