@@ -158,6 +158,14 @@ static void test_range(void **state)
 	EXPECT("{{range 3}}{{.}}{{end}}", "012");
 	EXPECT("{{range .Nums}}{{if eq . 2}}{{continue}}{{end}}{{.}}{{end}}", "13");
 	EXPECT("{{range .Nums}}{{if eq . 2}}{{break}}{{end}}{{.}}{{end}}", "1");
+	/* range variables live until {{end}}; dot is restored after it; a null element is no value */
+	EXPECT("{{range $x := .List}}{{end}}{{$x}}", "ERR:template: :1: undefined variable \"$x\"");
+	EXPECT("{{range .State}}{{.}},{{end}}{{.Name}}", "<no value>,42,running,web");
+	EXPECT("{{range .List}}{{with $.State}}{{if eq .Pid 42}}{{break}}{{end}}{{end}}x{{end}}.",
+	       ".");
+	EXPECT("{{range $i, $e := 2}}{{end}}",
+	       "ERR:template: :1:8: executing \"\" at <range>: "
+	       "can't use 2 to iterate over more than one variable");
 	EXPECT("{{range .Name}}{{end}}",
 	       "ERR:template: :1:8: executing \"\" at <range>: range can't iterate over web");
 	EXPECT("{{break}}", "ERR:template: :1: {{break}} outside {{range}}");
@@ -190,6 +198,11 @@ static void test_index_len_slice(void **state)
 	EXPECT("{{index .Map 1}}", "ERR:template: :1:2: executing \"\" at <index .Map 1>: error "
 				   "calling index: value has type int; should be string");
 	EXPECT("{{len .List}} {{len .Map}} {{len .Name}} {{len .None}}", "3 3 3 0");
+	EXPECT("{{index .List -1}}", "ERR:template: :1:2: executing \"\" at <index .List -1>: "
+				     "error calling index: index out of range: -1");
+	EXPECT("{{slice .Name 1 10}}", "ERR:template: :1:2: executing \"\" at <slice .Name 1 10>: "
+				       "error calling slice: index out of range: 10");
+	EXPECT("{{len \"h\u00e9\"}}", "3");
 	EXPECT("{{len .Count}}",
 	       "ERR:template: :1:2: executing \"\" at <len .Count>: error calling "
 	       "len: len of type int");
@@ -250,6 +263,10 @@ static void test_print_functions(void **state)
 	EXPECT("{{printf \"%*d|%-*d|\" 4 1 3 2}}", "   1|2  |");
 	EXPECT("{{printf \"%v %v\" .Nope .Null}}", "<nil> <nil>");
 	EXPECT("{{printf \"%99999999d\" 1}}", "%!(BADWIDTH)1");
+	EXPECT("{{printf \"%T %T %T %T %T %T\" .Name .Count .Ratio .List .Map .On}}",
+	       "string int float64 []interface {} map[string]interface {} bool");
+	EXPECT("{{printf \"%+d|% d|%#x|%#o|%b|%08.3f|%-6.2e|\" 5 5 255 8 5 3.14159 1234.5}}",
+	       "+5| 5|0xff|010|101|0003.142|1.23e+03|");
 }
 
 static void test_pipelines_and_errors(void **state)

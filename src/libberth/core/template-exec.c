@@ -380,8 +380,8 @@ static int exec_range(struct state *st, const json_t *dot, const struct tnode *n
 		return r;
 	if (json_is_integer(v) && n->pipe->nvars > 1)
 		return exec_error(st, n->pipe->pos, "range",
-				  "can't use %s, %s to iterate over more than one variable",
-				  n->pipe->vars[0], n->pipe->vars[1]);
+				  "can't use %lld to iterate over more than one variable",
+				  (long long)json_integer_value(v));
 	if (v && !json_is_array(v) && !json_is_object(v) && !json_is_integer(v)) {
 		_cleanup_buf_ struct berth_buf b = BERTH_BUF_INIT;
 		berth_template_print_value(&b, v);

@@ -2,7 +2,7 @@
 /*
  * printf for templates: Go's fmt verbs over JSON values, written from the
  * fmt package's documentation. Verbs: %v %s %q %d %o %x %X %b %c %U %e %E
- * %f %F %g %G %t %%, flags `-+# 0`, width and precision (also `*`). A verb
+ * %f %F %g %G %t %T %%, flags `-+# 0`, width and precision (also `*`). A verb
  * that does not fit its argument prints as Go does: %!d(string=abc),
  * %!d(MISSING), %!(EXTRA int=1).
  */
@@ -242,6 +242,8 @@ static void fmt_arg(struct berth_buf *out, const struct spec *sp, const json_t *
 		fmt_rune(out, sp, json_integer_value(v));
 	else if (json_is_real(v) && strchr("eEfFgG", verb))
 		fmt_float(out, sp, json_real_value(v));
+	else if (verb == 'T')
+		pad(out, sp, tmpl_type_name(v), strlen(tmpl_type_name(v)), 0, false);
 	else if (json_is_boolean(v) && verb == 't')
 		pad(out, sp, json_is_true(v) ? "true" : "false", json_is_true(v) ? 4 : 5, 0, false);
 	else
