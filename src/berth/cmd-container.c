@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "berth/cli.h"
+#include "berth/format.h"
+#include "berth/ps.h"
 #include "container/container.h"
 #include "core/alloc.h"
 #include "core/buf.h"
@@ -23,63 +25,95 @@ static const char *str(const json_t *o, const char *k)
 	return s ? s : "";
 }
 
-int cmd_ps(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+/* Docker's default `ps` table (cli/command/formatter: defaultContainerTableFormat). */
+static const char ps_table[] = "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t"
+			       "{{.Status}}\\t{{.Ports}}\\t{{.Names}}";
+
+/* The selected containers through the table, --format or -q, as Docker's formatter. */
+static int ps_print(const json_t *selected, const struct ps_options *o, struct berth_error **err)
 {
-	bool all = false, quiet = false, json = false;
+	/* as Docker's NewContainerFormat, -q wins over any format */
+	const char *format = ps_table;
+	if (o->quiet)
+		format = "{{.ID}}";
+	else if (o->format && *o->format && strcmp(o->format, "table") != 0)
+		format = o->format;
+	_cleanup_(cli_format_release) struct cli_format fmt = {0};
+	int r = cli_format_init(&fmt, format, err);
+	size_t i;
+	json_t *c;
+	if (r < 0)
+		return r;
+	json_array_foreach (selected, i, c) {
+		_cleanup_json_ json_t *row = ps_row(c, !o->no_trunc);
+		r = cli_format_row(&fmt, row, err);
+		if (r < 0)
+			return r;
+	}
+	_cleanup_json_ json_t *titles = ps_titles();
+	return cli_format_flush(&fmt, titles, err);
+}
+
+/* The value of a flag taking one: `--flag V`, `--flag=V` (and `-f V`, `-fV` with a short name). */
+static const char *flag_value(int argc, char **argv, int *i, const char *lng, const char *shrt)
+{
+	size_t n = strlen(lng);
+	if ((strcmp(argv[*i], lng) == 0 || (shrt && strcmp(argv[*i], shrt) == 0)) && *i + 1 < argc)
+		return argv[++*i];
+	if (strncmp(argv[*i], lng, n) == 0 && argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (shrt && strncmp(argv[*i], shrt, 2) == 0 && argv[*i][2])
+		return argv[*i] + 2;
+	return NULL;
+}
+
+static int ps_parse_args(struct berth_cli *cli, int argc, char **argv, struct ps_options *o,
+			 struct berth_error **err)
+{
+	const char *v;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "--all") == 0)
-			all = true;
+			o->all = true;
 		else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
-			quiet = true;
+			o->quiet = true;
 		else if (strcmp(argv[i], "-aq") == 0 || strcmp(argv[i], "-qa") == 0)
-			all = quiet = true;
-		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc &&
-			 strcmp(argv[i + 1], "json") == 0)
-			json = true, i++;
-		else if (strcmp(argv[i], "--format=json") == 0)
-			json = true;
+			o->all = o->quiet = true;
+		else if (strcmp(argv[i], "--no-trunc") == 0)
+			o->no_trunc = true;
+		else if (strcmp(argv[i], "-l") == 0 || strcmp(argv[i], "--latest") == 0)
+			o->last = 1;
+		else if ((v = flag_value(argc, argv, &i, "--last", "-n"))) {
+			char *end = NULL;
+			o->last = strtol(v, &end, 10);
+			if (!*v || *end)
+				return cli_usage_error(cli, err, "invalid argument '%s' for '-n'",
+						       v);
+		} else if ((v = flag_value(argc, argv, &i, "--filter", "-f")))
+			berth_strv_push(&o->filters, v);
+		else if ((v = flag_value(argc, argv, &i, "--format", NULL)))
+			o->format = v;
 		else
 			return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
 	}
-	_cleanup_json_ json_t *list = NULL;
-	int r = berth_container_list(cli->root, &list, err);
+	return 0;
+}
+
+int cmd_ps(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+{
+	struct ps_options o = {.last = -1};
+	int r = ps_parse_args(cli, argc, argv, &o, err);
+	_cleanup_strv_free_ char **filters = o.filters;
 	if (r < 0)
 		return r;
-	if (!quiet && !json)
-		printf("%-12s   %-20s   %-24s   %-10s   %s\n", "CONTAINER ID", "IMAGE", "COMMAND",
-		       "STATUS", "NAMES");
-	size_t i;
-	json_t *c;
-	json_array_foreach (list, i, c) {
-		json_t *st = json_object_get(c, "State");
-		bool running = json_is_true(json_object_get(st, "Running"));
-		if (!all && !running)
-			continue;
-		const char *id = str(c, "Id");
-		if (quiet) {
-			printf("%.12s\n", id);
-			continue;
-		}
-		const char *image = *str(c, "ImageRef") ? str(c, "ImageRef") : str(c, "Rootfs");
-		char status[64];
-		if (running)
-			snprintf(status, sizeof(status), "Up");
-		else
-			snprintf(status, sizeof(status), "Exited (%lld)",
-				 (long long)json_integer_value(json_object_get(st, "ExitCode")));
-		if (json) {
-			json_t *line = json_pack("{s:s, s:s, s:s, s:s, s:s}", "ID", id, "Image",
-						 image, "Names", str(c, "Name"), "State",
-						 running ? "running" : "exited", "Status", status);
-			_cleanup_free_ char *s = berth_json_dump(line, NULL);
-			json_decref(line);
-			printf("%s\n", s);
-			continue;
-		}
-		printf("%.12s   %-20.20s   \"%-22.22s\"   %-10s   %s\n", id, image, str(c, "Path"),
-		       status, str(c, "Name"));
-	}
-	return 0;
+	r = ps_filters_check(filters, err);
+	if (r < 0)
+		return r;
+	_cleanup_json_ json_t *list = NULL;
+	r = berth_container_list(cli->root, &list, err);
+	if (r < 0)
+		return r;
+	_cleanup_json_ json_t *selected = ps_select(list, &o);
+	return ps_print(selected, &o, err);
 }
 
 /* Prints one json-file log line's text; false when the line is not one. */
@@ -312,13 +346,36 @@ int cmd_restart(struct berth_cli *cli, int argc, char **argv, struct berth_error
 	return for_each(cli, i, argc, argv, do_restart, &timeout, err);
 }
 
+/* -f/--format before the operands (Docker's inspect flag); *ret_first is the first operand. */
+static int inspect_format_flag(struct berth_cli *cli, int argc, char **argv,
+			       const char **ret_format, int *ret_first, struct berth_error **err)
+{
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if ((strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--format") == 0) &&
+		    i + 1 < argc)
+			*ret_format = argv[++i];
+		else if (strncmp(argv[i], "--format=", 9) == 0)
+			*ret_format = argv[i] + 9;
+		else
+			return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
+	}
+	*ret_first = i;
+	return 0;
+}
+
 int cmd_container_inspect(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	if (argc < 2)
+	const char *format = NULL;
+	int first = 1;
+	int r = inspect_format_flag(cli, argc, argv, &format, &first, err);
+	if (r < 0)
+		return r;
+	if (first >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
 	_cleanup_json_ json_t *all = json_array();
 	int ret = 0;
-	for (int i = 1; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		json_t *st = NULL;
 		struct berth_error *e = NULL;
 		if (berth_container_inspect(cli->root, argv[i], &st, &e) < 0) {
@@ -329,7 +386,6 @@ int cmd_container_inspect(struct berth_cli *cli, int argc, char **argv, struct b
 		}
 		json_array_append_new(all, st);
 	}
-	_cleanup_free_ char *s = berth_json_dump_pretty(all);
-	printf("%s\n", s);
-	return ret;
+	r = cli_format_inspect(format, all, err);
+	return r < 0 ? r : ret;
 }

@@ -5,6 +5,7 @@
  * the result the way Docker does.
  */
 #include "berth/cli.h"
+#include "berth/format.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,75 +28,6 @@
 static int open_store(struct berth_cli *cli, struct berth_store **ret, struct berth_error **err)
 {
 	return berth_store_open(cli->root, ret, err);
-}
-
-/* ---- Docker's human units ---- */
-
-static bool parse_time(const char *s, time_t *ret)
-{
-	struct tm tm = {0};
-	if (!s)
-		return false;
-	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!end)
-		return false;
-	time_t t = timegm(&tm);
-	while (*end == '.' || (*end >= '0' && *end <= '9'))
-		end++;
-	if ((*end == '+' || *end == '-') && strlen(end) >= 6) {
-		int hh = atoi(end + 1), mm = atoi(end + 4);
-		int off = hh * 3600 + mm * 60;
-		t += *end == '+' ? -off : off;
-	}
-	*ret = t;
-	return true;
-}
-
-/* units.HumanDuration + " ago", as `docker images` prints CREATED. */
-static void human_since(char *out, size_t n, const char *created)
-{
-	time_t t;
-	if (!parse_time(created, &t)) {
-		snprintf(out, n, "N/A");
-		return;
-	}
-	double secs = difftime(time(NULL), t);
-	long s = (long)secs, m = s / 60;
-	long h = (long)(secs / 3600 + 0.5);
-	if (secs < 1)
-		snprintf(out, n, "Less than a second ago");
-	else if (s == 1)
-		snprintf(out, n, "1 second ago");
-	else if (s < 60)
-		snprintf(out, n, "%ld seconds ago", s);
-	else if (m == 1)
-		snprintf(out, n, "About a minute ago");
-	else if (m < 60)
-		snprintf(out, n, "%ld minutes ago", m);
-	else if (h == 1)
-		snprintf(out, n, "About an hour ago");
-	else if (h < 48)
-		snprintf(out, n, "%ld hours ago", h);
-	else if (h < 24 * 7 * 2)
-		snprintf(out, n, "%ld days ago", h / 24);
-	else if (h < 24 * 30 * 2)
-		snprintf(out, n, "%ld weeks ago", h / 24 / 7);
-	else if (h < 24 * 365 * 2)
-		snprintf(out, n, "%ld months ago", h / 24 / 30);
-	else
-		snprintf(out, n, "%ld years ago", (long)(secs / 3600 / 24 / 365));
-}
-
-static void created_at(char *out, size_t n, const char *created)
-{
-	time_t t;
-	struct tm tm;
-	if (!parse_time(created, &t)) {
-		snprintf(out, n, "N/A");
-		return;
-	}
-	gmtime_r(&t, &tm);
-	strftime(out, n, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
 }
 
 /* ---- a table like Go's tabwriter with padding 3 ---- */
@@ -138,12 +70,6 @@ static void table_print(struct table *t)
 	free(w);
 }
 
-static void print_json_line(json_t *o)
-{
-	_cleanup_free_ char *s = berth_json_dump(o, NULL);
-	printf("%s\n", s);
-}
-
 /* ---- images ---- */
 
 static const char images_usage[] =
@@ -152,9 +78,20 @@ static const char images_usage[] =
 	"Options:\n"
 	"  -a, --all             Show all images\n"
 	"      --digests         Show digests\n"
-	"      --format string   Format output: table (default) or json\n"
+	"      --format string   Format output: table (default), json, a Go template, or\n"
+	"                        'table TEMPLATE' (see docs/cli.md)\n"
 	"      --no-trunc        Don't truncate output\n"
 	"  -q, --quiet           Only show image IDs\n";
+
+/* Docker's column titles of the image formatter's fields, for `table` templates. */
+static json_t *images_titles(void)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Containers",
+			 "CONTAINERS", "CreatedAt", "CREATED AT", "CreatedSince", "CREATED",
+			 "Digest", "DIGEST", "ID", "IMAGE ID", "Repository", "REPOSITORY",
+			 "SharedSize", "SHARED SIZE", "Size", "SIZE", "Tag", "TAG", "UniqueSize",
+			 "UNIQUE SIZE", "VirtualSize", "VIRTUAL SIZE");
+}
 
 /* Does the familiar repo:tag match the user's REPOSITORY[:TAG] filter? */
 static bool matches_filter(const char *repo, const char *tag, const char *filter)
@@ -180,7 +117,8 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 		{"digests", no_argument, NULL, 'd'},	  {"no-trunc", no_argument, NULL, 'n'},
 		{"format", required_argument, NULL, 'f'}, {0},
 	};
-	bool quiet = false, digests = false, no_trunc = false, json = false;
+	bool quiet = false, digests = false, no_trunc = false;
+	const char *format = NULL;
 	int c;
 	if (cli_wants_help(argc, argv, images_usage))
 		return 0;
@@ -198,12 +136,7 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 			no_trunc = true;
 			break;
 		case 'f':
-			if (strcmp(optarg, "json") == 0 || strcmp(optarg, "{{json .}}") == 0)
-				json = true;
-			else if (strcmp(optarg, "table") != 0)
-				return cli_usage_error(
-					cli, err, "unsupported format '%s' (use table or json)",
-					optarg);
+			format = optarg;
 			break;
 		default:
 			return cli_usage_error(cli, err, "invalid option");
@@ -215,14 +148,19 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
 	_cleanup_(berth_image_list_freep) struct berth_image_list *l = NULL;
-	int r = open_store(cli, &s, err);
+	_cleanup_(cli_format_release) struct cli_format fmt = {0};
+	int r = cli_format_init(&fmt, format, err);
+	if (r < 0)
+		return r;
+	bool custom = fmt.kind != CLI_FORMAT_DEFAULT;
+	r = open_store(cli, &s, err);
 	if (r < 0)
 		return r;
 	r = berth_image_list(s, &l, err);
 	if (r < 0)
 		return r;
 	struct table t = {.cols = digests ? 6 : 5};
-	if (!quiet && !json) {
+	if (!quiet && !custom) {
 		char *h5[] = {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"};
 		char *h6[] = {"REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE"};
 		table_add(&t, digests ? h6 : h5);
@@ -245,18 +183,19 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 		berth_digest_fmt(&it->top_digest, dg);
 		_cleanup_free_ char *shortid =
 			no_trunc ? berth_xstrdup(id) : berth_xstrndup(id + 7, 12);
-		if (quiet) {
+		/* as Docker's NewImageFormat, a custom format wins over -q */
+		if (quiet && !custom) {
 			if (!berth_strv_contains(seen, shortid)) {
 				printf("%s\n", shortid);
 				berth_strv_push(&seen, shortid);
 			}
 			continue;
 		}
-		human_since(since, sizeof(since), it->created);
+		cli_human_since(since, sizeof(since), it->created);
 		berth_format_size(it->size, size);
-		if (json) {
+		if (custom) {
 			_cleanup_json_ json_t *o = json_object();
-			created_at(at, sizeof(at), it->created);
+			cli_created_at(at, sizeof(at), it->created);
 			json_object_set_new(o, "Containers", json_string("N/A"));
 			json_object_set_new(o, "CreatedAt", json_string(at));
 			json_object_set_new(o, "CreatedSince", json_string(since));
@@ -268,12 +207,18 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 			json_object_set_new(o, "Tag", json_string(tag));
 			json_object_set_new(o, "UniqueSize", json_string("N/A"));
 			json_object_set_new(o, "VirtualSize", json_string(size));
-			print_json_line(o);
+			r = cli_format_row(&fmt, o, err);
+			if (r < 0)
+				return r;
 			continue;
 		}
 		char *r5[] = {repo, tag, shortid, since, size};
 		char *r6[] = {repo, tag, dg, shortid, since, size};
 		table_add(&t, digests ? r6 : r5);
+	}
+	if (custom) {
+		_cleanup_json_ json_t *titles = images_titles();
+		return cli_format_flush(&fmt, titles, err);
 	}
 	if (t.rows)
 		table_print(&t);
@@ -411,11 +356,12 @@ int cmd_rmi(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 
 /* ---- inspect ---- */
 
-static const char inspect_usage[] = "Usage:  berth inspect [OPTIONS] IMAGE [IMAGE...]\n\n"
-				    "Display detailed information on images\n\n"
-				    "Options:\n"
-				    "  -f, --format string   'json' (default)\n"
-				    "      --type string     Only 'image' so far\n";
+static const char inspect_usage[] =
+	"Usage:  berth inspect [OPTIONS] IMAGE [IMAGE...]\n\n"
+	"Display detailed information on images\n\n"
+	"Options:\n"
+	"  -f, --format string   'json' (default) or a Go template, run over each object\n"
+	"      --type string     Only 'image' so far\n";
 
 int cmd_inspect(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
@@ -424,13 +370,13 @@ int cmd_inspect(struct berth_cli *cli, int argc, char **argv, struct berth_error
 		{"type", required_argument, NULL, 't'},
 		{0},
 	};
+	const char *format = NULL;
 	int c;
 	if (cli_wants_help(argc, argv, inspect_usage))
 		return 0;
 	while ((c = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
 		if (c == 'f') {
-			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "{{json .}}") != 0)
-				return cli_usage_error(cli, err, "unsupported format '%s'", optarg);
+			format = optarg;
 		} else if (c == 't') {
 			if (strcmp(optarg, "image") != 0)
 				return cli_usage_error(cli, err, "unsupported type '%s'", optarg);
@@ -452,9 +398,7 @@ int cmd_inspect(struct berth_cli *cli, int argc, char **argv, struct berth_error
 			return r;
 		json_array_append_new(all, berth_image_inspect_json(s, img));
 	}
-	_cleanup_free_ char *out = berth_json_dump_pretty(all);
-	printf("%s\n", out);
-	return 0;
+	return cli_format_inspect(format, all, err);
 }
 
 /* ---- history ---- */
@@ -478,7 +422,8 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 		{"human", optional_argument, NULL, 'H'},
 		{0},
 	};
-	bool no_trunc = false, json = false, quiet = false;
+	bool no_trunc = false, quiet = false;
+	const char *format = NULL;
 	int c;
 	if (cli_wants_help(argc, argv, history_usage))
 		return 0;
@@ -493,10 +438,7 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 		case 'H':
 			break;
 		case 'f':
-			if (strcmp(optarg, "json") == 0 || strcmp(optarg, "{{json .}}") == 0)
-				json = true;
-			else if (strcmp(optarg, "table") != 0)
-				return cli_usage_error(cli, err, "unsupported format '%s'", optarg);
+			format = optarg;
 			break;
 		default:
 			return cli_usage_error(cli, err, "invalid option");
@@ -506,7 +448,12 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 		return cli_usage_error(cli, err, "requires exactly 1 argument");
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
 	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
-	int r = open_store(cli, &s, err);
+	_cleanup_(cli_format_release) struct cli_format fmt = {0};
+	int r = cli_format_init(&fmt, format, err);
+	if (r < 0)
+		return r;
+	bool custom = fmt.kind != CLI_FORMAT_DEFAULT, json = fmt.kind == CLI_FORMAT_JSON;
+	r = open_store(cli, &s, err);
 	if (r < 0)
 		return r;
 	r = berth_image_resolve(s, argv[optind], &img, err);
@@ -522,7 +469,7 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 			n_layered++;
 	size_t layer = n_layered;
 	struct table t = {.cols = 5};
-	if (!quiet && !json) {
+	if (!quiet && !custom) {
 		char *h[] = {"IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"};
 		table_add(&t, h);
 	}
@@ -538,7 +485,7 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 			k + 1 == cfg->n_history
 				? (no_trunc ? berth_xstrdup(id) : berth_xstrndup(id + 7, 12))
 				: berth_xstrdup("<missing>");
-		if (quiet) {
+		if (quiet && !custom) {
 			printf("%s\n", image_col);
 			continue;
 		}
@@ -552,12 +499,11 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 			free(by);
 			by = e;
 		}
-		char since[64], sz[32], at[64];
-		human_since(since, sizeof(since), h->created);
+		char since[64], sz[32];
+		cli_human_since(since, sizeof(since), h->created);
 		berth_format_size(size, sz);
-		if (json) {
+		if (custom) {
 			_cleanup_json_ json_t *o = json_object();
-			created_at(at, sizeof(at), h->created);
 			json_object_set_new(o, "Comment",
 					    json_string(h->comment ? h->comment : ""));
 			json_object_set_new(o, "CreatedAt",
@@ -566,11 +512,20 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 			json_object_set_new(o, "CreatedSince", json_string(since));
 			json_object_set_new(o, "ID", json_string(image_col));
 			json_object_set_new(o, "Size", json_string(sz));
-			print_json_line(o);
+			r = cli_format_row(&fmt, o, err);
+			if (r < 0)
+				return r;
 			continue;
 		}
 		char *row[] = {image_col, since, by, sz, h->comment ? h->comment : ""};
 		table_add(&t, row);
+	}
+	if (custom) {
+		_cleanup_json_ json_t *titles =
+			json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "Comment", "COMMENT",
+				  "CreatedAt", "CREATED AT", "CreatedBy", "CREATED BY",
+				  "CreatedSince", "CREATED", "ID", "IMAGE", "Size", "SIZE");
+		return cli_format_flush(&fmt, titles, err);
 	}
 	if (t.rows)
 		table_print(&t);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "berth/cli.h"
+#include "berth/format.h"
 #include "container/container.h"
 #include "core/cleanup.h"
 #include "core/json.h"
@@ -16,8 +17,8 @@ static const char volume_usage[] =
 	"Manage volumes\n\n"
 	"Commands:\n"
 	"  create [NAME]          Create a volume\n"
-	"  ls [-q]                List volumes\n"
-	"  inspect NAME...        Display detailed information on volumes\n"
+	"  ls [-q] [--format F]   List volumes\n"
+	"  inspect [-f F] NAME... Display detailed information on volumes\n"
 	"  rm [-f] NAME...        Remove one or more volumes\n"
 	"  prune [-f]             Remove volumes no container uses\n";
 
@@ -34,12 +35,47 @@ static int volume_create(struct berth_cli *cli, int argc, char **argv, struct be
 	return 0;
 }
 
+/* The volume formatter's fields (keys sorted, as Docker's JSON). */
+static json_t *volume_row(const struct berth_volume *v)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Availability", "N/A", "Driver",
+			 "local", "Group", "N/A", "Labels", "", "Links", "N/A", "Mountpoint",
+			 v->mountpoint, "Name", v->name);
+}
+
+static int volume_ls_formatted(const char *format, struct berth_volume *v, size_t n,
+			       struct berth_error **err)
+{
+	_cleanup_(cli_format_release) struct cli_format fmt = {0};
+	int r = cli_format_init(&fmt, format, err);
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		_cleanup_json_ json_t *row = volume_row(&v[i]);
+		json_object_set_new(row, "Scope", json_string("local"));
+		json_object_set_new(row, "Size", json_string("N/A"));
+		json_object_set_new(row, "Status", json_string("N/A"));
+		r = cli_format_row(&fmt, row, err);
+	}
+	if (r < 0)
+		return r;
+	_cleanup_json_ json_t *titles =
+		json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Availability",
+			  "AVAILABILITY", "Driver", "DRIVER", "Group", "GROUP", "Labels", "LABELS",
+			  "Links", "LINKS", "Mountpoint", "MOUNTPOINT", "Name", "VOLUME NAME",
+			  "Scope", "SCOPE", "Size", "SIZE", "Status", "STATUS");
+	return cli_format_flush(&fmt, titles, err);
+}
+
 static int volume_ls(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
 	bool quiet = false;
+	const char *format = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
 			quiet = true;
+		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
+			format = argv[++i];
+		else if (strncmp(argv[i], "--format=", 9) == 0)
+			format = argv[i] + 9;
 		else
 			return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
 	}
@@ -48,26 +84,41 @@ static int volume_ls(struct berth_cli *cli, int argc, char **argv, struct berth_
 	int r = berth_volume_list(cli->root, &v, &n, err);
 	if (r < 0)
 		return r;
-	if (!quiet)
+	/* as Docker's NewVolumeFormat, a custom format wins over -q */
+	bool custom = format && *format && strcmp(format, "table") != 0;
+	if (custom)
+		r = volume_ls_formatted(format, v, n, err);
+	else if (!quiet)
 		printf("%-10s %s\n", "DRIVER", "VOLUME NAME");
 	for (size_t i = 0; i < n; i++) {
-		if (quiet)
+		if (quiet && !custom)
 			printf("%s\n", v[i].name);
-		else
+		else if (!custom)
 			printf("%-10s %s\n", "local", v[i].name);
 		berth_volume_release(&v[i]);
 	}
 	free(v);
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 static int volume_inspect(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	if (argc < 2)
+	const char *format = NULL;
+	int first = 1;
+	for (; first < argc && argv[first][0] == '-'; first++) {
+		if ((strcmp(argv[first], "-f") == 0 || strcmp(argv[first], "--format") == 0) &&
+		    first + 1 < argc)
+			format = argv[++first];
+		else if (strncmp(argv[first], "--format=", 9) == 0)
+			format = argv[first] + 9;
+		else
+			return cli_usage_error(cli, err, "unknown flag '%s'", argv[first]);
+	}
+	if (first >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
 	_cleanup_json_ json_t *all = json_array();
 	int ret = 0;
-	for (int i = 1; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		struct berth_volume v = {0};
 		struct berth_error *e = NULL;
 		if (berth_volume_get(cli->root, argv[i], &v, &e) < 0) {
@@ -79,9 +130,8 @@ static int volume_inspect(struct berth_cli *cli, int argc, char **argv, struct b
 		json_array_append_new(all, berth_volume_to_json(&v));
 		berth_volume_release(&v);
 	}
-	_cleanup_free_ char *s = berth_json_dump_pretty(all);
-	printf("%s\n", s);
-	return ret;
+	int r = cli_format_inspect(format, all, err);
+	return r < 0 ? r : ret;
 }
 
 static int volume_rm(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * `berth ps` as Docker's: which containers (filters, -a, -n, -l), in which
+ * order (newest first) and with which fields (Docker's container formatter).
+ */
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "core/error.h"
+
+struct ps_options {
+	bool all;
+	bool quiet;
+	bool no_trunc;
+	long last;	/* -n: the last N created, whatever their state; -1 for all */
+	char **filters; /* --filter KEY=VALUE, each as typed */
+	const char *format;
+};
+
+/* -EINVAL naming the first filter ps does not know or whose value is invalid. */
+int ps_filters_check(char *const *filters, struct berth_error **err);
+
+/*
+ * The containers of list (container records, borrowed) that o selects,
+ * newest first: a new array of borrowed records.
+ */
+json_t *ps_select(const json_t *list, const struct ps_options *o);
+
+/* A record as Docker's formatter names its fields; trunc shortens ID, Command and Mounts. */
+json_t *ps_row(const json_t *c, bool trunc);
+/* Docker's column titles of those fields. */
+json_t *ps_titles(void);

@@ -1,0 +1,107 @@
+#!/usr/bin/env bats
+# berth ps as Docker's: the default table (COMMAND quoted and truncated,
+# CREATED, STATUS with uptime, PORTS), newest first, -n, -l, --no-trunc, -q
+# and --filter name/id/status/exited/label/ancestor.
+load helpers
+
+setup_file() {
+	[[ $EUID -eq 0 ]] || skip "needs root (namespaces, mounts, cgroups)"
+}
+
+setup() {
+	common_setup
+	berth import -c 'CMD ["sh"]' "$(busybox_tar)" bb >/dev/null
+}
+
+teardown() {
+	for id in $(berth ps -aq 2>/dev/null); do berth rm -f "$id" >/dev/null 2>&1 || true; done
+}
+
+# three containers, created in this order: one running, two exited (3 and 0)
+three() {
+	berth run -d --name ps-up bb sh -c 'sleep 100' >/dev/null
+	berth run --name ps-three bb sh -c 'exit 3' || true
+	berth run --name ps-long bb echo 'a command longer than twenty characters' >/dev/null
+}
+
+@test "ps: Docker's default table with CREATED, STATUS uptime, PORTS and the quoted command" {
+	three
+	run berth ps
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^CONTAINER\ ID\ +IMAGE\ +COMMAND\ +CREATED\ +STATUS\ +PORTS\ +NAMES$ ]]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[1]}" =~ ^[0-9a-f]{12}\ +bb\ +\"sh\ -c\ \'sleep\ 100\'\"\ +(Less\ than\ a\ second|[0-9]+\ seconds?)\ ago\ +Up\ (Less\ than\ a\ second|[0-9]+\ seconds?)\ +ps-up$ ]]
+	run berth ps -a
+	[[ "$output" =~ \"echo\ \'a\ command\ lon…\" ]]
+	[[ "$output" =~ Exited\ \(3\)\ (Less\ than\ a\ second|[0-9]+\ seconds?)\ ago ]]
+	# the columns line up as Go's tabwriter: every row's NAMES starts where the header's does
+	local col=${lines[0]%%NAMES*}
+	for l in "${lines[@]:1}"; do [[ "${l:${#col}}" =~ ^ps- ]]; done
+}
+
+@test "ps: newest first, -n, -l and -q" {
+	three
+	run berth ps -a --format '{{.Names}}'
+	[ "$output" = "$(printf 'ps-long\nps-three\nps-up')" ]
+	run berth ps -n 2 --format '{{.Names}}'
+	[ "$output" = "$(printf 'ps-long\nps-three')" ]
+	run berth ps --last=1 --format '{{.Names}}'
+	[ "$output" = ps-long ]
+	run berth ps -l -q
+	[[ "$output" =~ ^[0-9a-f]{12}$ ]]
+	[ "$output" = "$(berth ps -a -q | head -1)" ]
+	# -q wins over --format, as Docker's NewContainerFormat
+	run berth ps -q --format '{{.Names}}'
+	[[ "$output" =~ ^[0-9a-f]{12}$ ]]
+	run berth ps -n x
+	assert_one_error_line "invalid argument 'x' for '-n'"
+}
+
+@test "ps --no-trunc: the whole id and command" {
+	three
+	run berth ps -a --no-trunc
+	[[ "$output" =~ [0-9a-f]{64}\ +bb\ +\"echo\ \'a\ command\ longer\ than\ twenty\ characters\'\" ]]
+	run berth ps -a -q --no-trunc
+	[[ "${lines[0]}" =~ ^[0-9a-f]{64}$ ]]
+}
+
+@test "ps --filter: name, id, status, exited, label, ancestor; values of one key are alternatives" {
+	three
+	run berth ps -a --filter name=three --format '{{.Names}}'
+	[ "$output" = ps-three ]
+	run berth ps -a -f 'name=^ps-(up|long)$' --format '{{.Names}}'
+	[ "$output" = "$(printf 'ps-long\nps-up')" ]
+	local id
+	id=$(berth ps -q --no-trunc)
+	run berth ps -a --filter "id=${id:0:10}" --format '{{.Names}}'
+	[ "$output" = ps-up ]
+	# a status filter looks past running containers without -a, as Docker's
+	run berth ps --filter status=exited --format '{{.Names}}'
+	[ "$output" = "$(printf 'ps-long\nps-three')" ]
+	run berth ps --filter status=running --filter status=exited --format '{{.Names}}'
+	[ "${#lines[@]}" -eq 3 ]
+	run berth ps -a --filter exited=3 --format '{{.Names}}'
+	[ "$output" = ps-three ]
+	run berth ps -a --filter exited=0 --filter name=three --format '{{.Names}}'
+	[ -z "$output" ]
+	run berth ps -a --filter ancestor=bb --format '{{.Names}}'
+	[ "${#lines[@]}" -eq 3 ]
+	run berth ps -a --filter ancestor=bb:latest --filter status=running -q
+	[ "$output" = "${id:0:12}" ]
+	run berth ps -a --filter ancestor=other --format '{{.Names}}'
+	[ -z "$output" ]
+	# berth's containers carry no labels yet: a label filter matches none
+	run berth ps -a --filter label=com.example --format '{{.Names}}'
+	[ -z "$output" ]
+}
+
+@test "ps --filter: bad filters are one line" {
+	run berth ps --filter nope=1
+	assert_one_error_line "invalid filter 'nope=1'"
+	run berth ps --filter status=sleeping
+	assert_one_error_line "invalid filter 'status=sleeping'"
+	run berth ps --filter exited=x
+	assert_one_error_line "invalid filter 'exited=x'"
+	run berth ps --filter name
+	assert_one_error_line "bad format of filter 'name' \(expected name=value\)"
+}
