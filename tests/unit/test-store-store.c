@@ -440,6 +440,67 @@ static void test_gc(void **state)
 	assert_int_equal(count_files(f, "blobs/sha256"), 3);
 }
 
+static bool tmp_has(struct fixture *f, const char *name)
+{
+	struct stat st;
+	return fstatat(berth_store_dir_fd(f->s, "tmp"), name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/*
+ * tmp/ after a crash: what no live process holds goes with the next write
+ * (and gc), what a live one holds stays and is no problem for the check.
+ * Another handle stands for another process: flocks belong to open files.
+ */
+static void test_tmp_ownership(void **state)
+{
+	struct fixture *f = *state;
+	struct berth_error *err = NULL;
+	int tfd = berth_store_dir_fd(f->s, "tmp");
+	/* what a kill -9 leaves: a temp blob and a build dir nobody holds */
+	int fd = openat(tfd, "blob-0123", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(mkdirat(tfd, "build-0123", 0700), 0);
+	assert_int_equal(mkdirat(tfd, "build-0123/upper", 0700), 0);
+
+	struct berth_store *other = NULL;
+	assert_ok(berth_store_open(f->root, &other, &err), err);
+	struct berth_blob_writer *w = NULL;
+	assert_ok(berth_store_blob_begin(other, &w, &err), err);
+	/* the first temp file of a handle swept the dead entries, not its own */
+	assert_false(tmp_has(f, "blob-0123"));
+	assert_false(tmp_has(f, "build-0123"));
+	assert_int_equal(count_files(f, "tmp"), 1);
+	_cleanup_free_ char *name = NULL;
+	int dfd = -EBADF;
+	assert_ok(berth_store_tmp_dir_create(other, "build-", &name, &dfd, &err), err);
+	assert_true(tmp_has(f, name));
+	berth_blob_writer_abort(w);
+	berth_store_writes_done(other);
+
+	/* in use: neither a problem nor removed by a gc */
+	struct berth_store_check_result res;
+	assert_ok(berth_store_check(f->s, false, NULL, &res, &err), err);
+	assert_int_equal(res.problems, 0);
+	assert_int_equal(res.temps, 0);
+	assert_int_equal(res.temps_live, 1);
+	struct berth_store_gc_result gres;
+	assert_ok(berth_store_gc(f->s, NULL, 0, &gres, &err), err);
+	assert_int_equal(gres.temps_removed, 0);
+	assert_true(tmp_has(f, name));
+
+	/* its owner gone (the fd closed as by a crash): a leftover, reported and removed */
+	close(dfd);
+	assert_ok(berth_store_check(f->s, false, NULL, &res, &err), err);
+	assert_int_equal(res.problems, 1);
+	assert_int_equal(res.temps, 1);
+	assert_int_equal(res.temps_live, 0);
+	assert_ok(berth_store_gc(f->s, NULL, 0, &gres, &err), err);
+	assert_int_equal(gres.temps_removed, 1);
+	assert_int_equal(count_files(f, "tmp"), 0);
+	berth_store_free(other);
+}
+
 static void test_gc_roots(void **state)
 {
 	/* a manifest held by a gc root keeps its config and layer; dropping the root frees them */
@@ -540,6 +601,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_tags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tmp_ownership, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc_roots, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check, setup, teardown),
 	};
