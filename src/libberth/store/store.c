@@ -1480,13 +1480,14 @@ int berth_store_check(struct berth_store *s, bool repair, const struct berth_sto
 	r = foreach_blob(s, check_blob, &c, err);
 	if (r < 0)
 		goto out;
-	/* what a live process owns in tmp/ is in use, not a problem */
+	/*
+	 * A crash's partial writes are counted, not problems: nothing refers
+	 * to them and the next write removes them (as gc does orphans). What a
+	 * live process owns is in use.
+	 */
 	r = tmp_scan(s, repair, &res.temps, &res.temps_live, err);
 	if (r < 0)
 		goto out;
-	if (res.temps > 0)
-		problem(&w, "%zu partial writes in tmp/ left by a crash%s", res.temps,
-			repair ? " (removed)" : "");
 	if (repair) {
 		r = index_modify(s, edit_drop_missing, s, err);
 		if (r < 0)

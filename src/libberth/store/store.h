@@ -271,7 +271,7 @@ struct berth_store_check_result {
 	size_t blobs;	   /* blobs on disk */
 	size_t problems;   /* problems reported */
 	size_t orphans;	   /* blobs nothing refers to */
-	size_t temps;	   /* partial writes left in tmp/ by crashed processes */
+	size_t temps;	   /* partial writes crashed processes left in tmp/ (not problems) */
 	size_t temps_live; /* entries of tmp/ that live processes own (not problems) */
 	uint64_t bytes;	   /* bytes of all blobs */
 };
@@ -279,7 +279,8 @@ struct berth_store_check_result {
 /*
  * Verifies the layout: oci-layout and index.json parse, every blob's bytes
  * match its name, every referenced blob exists with the size its descriptor
- * says. Each problem goes to cb. With repair, orphans, partial writes and
+ * says. Each problem goes to cb. Orphans and the partial writes crashed
+ * processes left in tmp/ are counted, not problems. With repair, they and
  * blobs whose bytes do not match are removed (entries of index.json whose
  * manifest is missing are dropped). Returns 0 when the walk ran (problems
  * counted in *ret), -errno when it could not.
