@@ -501,6 +501,31 @@ static void test_tmp_ownership(void **state)
 	berth_store_free(other);
 }
 
+/* A killed index.json or gc-roots rewrite leaves a .tmp-* file: the next writer removes it. */
+static void test_dead_atomic_temps(void **state)
+{
+	struct fixture *f = *state;
+	struct berth_error *err = NULL;
+	struct berth_store_ref root = {0};
+	assert_ok(berth_store_blob_put(f->s, "kept", 4, &root.digest, &err), err);
+	assert_ok(berth_store_gc_root_set(f->s, "test", &root, 1, &err), err);
+	_cleanup_free_ char *a = berth_xasprintf("%s/.tmp-0123", f->root);
+	_cleanup_free_ char *b = berth_xasprintf("%s/cache/gc-roots/.tmp-4567", f->root);
+	for (int i = 0; i < 2; i++) {
+		int fd = open(i ? b : a, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		assert_true(fd >= 0);
+		close(fd);
+	}
+	struct berth_store *other = NULL;
+	assert_ok(berth_store_open(f->root, &other, &err), err);
+	struct berth_digest m;
+	put_image(f, "a:1", "one", &m, NULL);
+	assert_ok(berth_store_gc_root_set(other, "test", &root, 1, &err), err);
+	assert_int_equal(access(a, F_OK), -1);
+	assert_int_equal(access(b, F_OK), -1);
+	berth_store_free(other);
+}
+
 static void test_gc_roots(void **state)
 {
 	/* a manifest held by a gc root keeps its config and layer; dropping the root frees them */
@@ -602,6 +627,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent_tags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tmp_ownership, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dead_atomic_temps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gc_roots, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check, setup, teardown),
 	};

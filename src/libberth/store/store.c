@@ -204,22 +204,28 @@ int berth_store_tmp_dir_create(struct berth_store *s, const char *prefix, char *
 }
 
 /*
- * The store root's own temp files (".tmp-*" of berth_write_file_atomic) are
- * only made under the index lock, which the caller holds: any seen now is
- * a crashed writer's.
+ * Removes the ".tmp-*" files berth_write_file_atomic left in dfd; only
+ * called under the lock that every writer of dfd holds, so any seen is a
+ * crashed writer's.
  */
-static void root_sweep_once(struct berth_store *s)
+static void remove_dead_atomic_temps(int dfd)
 {
-	if (s->root_swept)
-		return;
-	s->root_swept = true;
-	_cleanup_closedir_ DIR *dir = berth_opendir_at(s->root_fd, ".");
+	_cleanup_closedir_ DIR *dir = berth_opendir_at(dfd, ".");
 	if (!dir)
 		return;
 	struct dirent *de;
 	while ((de = readdir(dir)))
 		if (strncmp(de->d_name, ".tmp-", 5) == 0)
-			(void)unlinkat(s->root_fd, de->d_name, 0);
+			(void)unlinkat(dfd, de->d_name, 0);
+}
+
+/* The store root's temp files (index.json, oci-layout): made only under the index lock. */
+static void root_sweep_once(struct berth_store *s)
+{
+	if (s->root_swept)
+		return;
+	s->root_swept = true;
+	remove_dead_atomic_temps(s->root_fd);
 }
 
 static const char empty_index[] =
@@ -1194,6 +1200,7 @@ int berth_store_gc_root_set(struct berth_store *s, const char *owner,
 	_cleanup_close_ int lock = lock_file(s, "roots.lock", LOCK_EX, err);
 	if (lock < 0)
 		return lock;
+	remove_dead_atomic_temps(dfd);
 	return berth_write_file_atomic(dfd, owner, b.buf, b.len, 0644, err);
 }
 
