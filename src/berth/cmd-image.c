@@ -328,15 +328,21 @@ int cmd_rmi(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	int r = open_store(cli, &s, err);
 	if (r < 0)
 		return r;
-	bool deleted = false;
+	/* as Docker: each name that fails is reported on its own line, the rest still go */
+	bool deleted = false, failed = false;
 	for (int i = optind; i < argc; i++) {
 		_cleanup_strv_free_ char **lines = NULL;
-		r = force ? 0 : rmi_check_in_use(cli, s, argv[i], err);
-		if (r < 0)
-			break;
-		r = berth_image_remove(s, argv[i], force, &lines, err);
-		if (r < 0)
-			break;
+		struct berth_error *e = NULL;
+		r = force ? 0 : rmi_check_in_use(cli, s, argv[i], &e);
+		if (r >= 0)
+			r = berth_image_remove(s, argv[i], force, &lines, &e);
+		if (r < 0) {
+			fflush(stdout);
+			fprintf(stderr, "berth: %s\n", berth_error_msg(e));
+			berth_error_free(&e);
+			failed = true;
+			continue;
+		}
 		for (char **l = lines; l && *l; l++) {
 			printf("%s\n", *l);
 			deleted |= strncmp(*l, "Deleted:", 8) == 0;
@@ -344,14 +350,11 @@ int cmd_rmi(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	}
 	/* Docker frees a deleted image's layers: so do we, unpacked ones included */
 	if (deleted) {
-		/* after a failed rmi its error is the one to report */
-		struct berth_error *e = NULL;
-		int k = cli_layer_gc(cli, s, NULL, r < 0 ? &e : err);
-		berth_error_free(&e);
-		if (k < 0 && r >= 0)
-			return k;
+		r = cli_layer_gc(cli, s, NULL, err);
+		if (r < 0)
+			return r;
 	}
-	return r < 0 ? r : 0;
+	return failed ? 1 : 0;
 }
 
 /* ---- inspect ---- */

@@ -154,7 +154,9 @@ int cmd_system_check(struct berth_cli *cli, int argc, char **argv, struct berth_
 	berth_format_size(res.bytes, size);
 	printf("checked %zu blobs (%s): %zu problems, %zu orphans, %zu partial writes%s\n",
 	       res.blobs, size, res.problems, res.orphans, res.temps,
-	       repair && (res.problems || res.orphans) ? " (repaired)" : "");
+	       repair && (res.problems || res.orphans || res.temps) ? " (repaired)" : "");
+	if (res.temps_live > 0)
+		printf("%zu entries of tmp/ in use by running berth processes\n", res.temps_live);
 	if (res.problems > 0 && !repair)
 		return berth_error_set(err, EBADMSG,
 				       "store '%s' has %zu problems (run 'berth system check "

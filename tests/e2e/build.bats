@@ -56,7 +56,7 @@ layers_of() {
 
 no_leftovers() {
 	! findmnt -rn -o TARGET | grep -q "^$STORE/"
-	[[ -z "$(ls -A "$STORE/cache/tmp" 2>/dev/null)" ]]
+	[[ -z "$(ls -A "$STORE/tmp" 2>/dev/null)" ]]
 }
 
 @test "build: FROM scratch, COPY, metadata; the image is in the store with history" {

@@ -147,6 +147,26 @@ manifest_of() { jq -r '.manifests[0].digest' "$1/index.json" | cut -d: -f2; }
 	assert_one_error_line "no such image: 'nosuch:1'"
 }
 
+@test "rmi of several names reports each missing one and removes the rest" {
+	berth import "$BB" a:1 >/dev/null
+	berth import -c 'ENV X=1' "$BB" b:1 >/dev/null
+	run --separate-stderr berth rmi nosuch:1 a:1 nosuch:2 b:1
+	[ "$status" -eq 1 ]
+	[ "${#stderr_lines[@]}" -eq 2 ]
+	[ "${stderr_lines[0]}" == "berth: no such image: 'nosuch:1'" ]
+	[ "${stderr_lines[1]}" == "berth: no such image: 'nosuch:2'" ]
+	[[ "$output" == *"Untagged: a:1"* ]]
+	[[ "$output" == *"Untagged: b:1"* ]]
+	[ -z "$(berth images -q)" ]
+	# the rerun of an rmi that already went: every name missing, exit 1, nothing else
+	run --separate-stderr berth rmi a:1 b:1
+	[ "$status" -eq 1 ]
+	[ "${#stderr_lines[@]}" -eq 2 ]
+	[ -z "$output" ]
+	run berth system check
+	[ "$status" -eq 0 ]
+}
+
 @test "interop: berth save -> podman load -> podman run prints what the image holds" {
 	PODMAN_ROOT=$BATS_TEST_TMPDIR/podman-root
 	PODMAN_RUNROOT=$BATS_TEST_TMPDIR/podman-run

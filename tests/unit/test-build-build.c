@@ -331,7 +331,7 @@ static void test_failed_build_leaves_nothing(void **state)
 			 "/a /a\nCOPY missing /m\n",
 			 NULL, ENOENT, "Dockerfile:5: 'COPY missing /m'");
 	assert_int_equal(bfix_count_events(f, "ERROR", NULL), 1);
-	char *tmp = berth_xasprintf("%s/cache/tmp", f->store);
+	char *tmp = berth_xasprintf("%s/tmp", f->store);
 	DIR *d = opendir(tmp);
 	assert_non_null(d);
 	for (struct dirent *de; (de = readdir(d));)

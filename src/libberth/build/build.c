@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -340,33 +339,6 @@ static void warn_unused_args(struct builder *b)
 	berth_buf_release(&m);
 }
 
-/*
- * Detaches every mount below dir, deepest first: a view or RUN rootfs that
- * a failed or interrupted step did not release must not outlive the build
- * (berth_rm_rf_at() refuses to cross mount points).
- */
-static void unmount_below(const char *dir)
-{
-	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-	_cleanup_strv_free_ char **targets = NULL;
-	size_t n = strlen(dir);
-	char line[4096];
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char mp[4096];
-		/* id parent major:minor root mount-point ... */
-		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
-			continue;
-		if (strncmp(mp, dir, n) == 0 && mp[n] == '/')
-			berth_strv_push(&targets, mp);
-	}
-	berth_strv_sort(targets);
-	for (size_t i = berth_strv_len(targets); i > 0; i--)
-		(void)umount2(targets[i - 1], MNT_DETACH);
-}
-
 static void builder_release(struct builder *b)
 {
 	for (size_t i = 0; i < b->n_stages; i++) {
@@ -385,40 +357,27 @@ static void builder_release(struct builder *b)
 	berth_strv_free(b->build_args);
 	berth_strv_free(b->global_args);
 	berth_strv_free(b->used_args);
-	if (b->tmp_fd >= 0)
-		close(b->tmp_fd);
 	if (b->tmp_path) {
 		/* nothing may stay mounted or left below it, even after a failure */
-		unmount_below(b->tmp_path);
-		int pfd = openat(bstore_root_fd(b->store), "cache/tmp",
-				 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		berth_unmount_below(b->tmp_path);
 		const char *base = strrchr(b->tmp_path, '/') + 1;
-		if (pfd >= 0) {
-			(void)berth_rm_rf_at(pfd, base, NULL);
-			close(pfd);
-		}
+		(void)berth_rm_rf_at(bstore_tmp_fd(b->store), base, NULL);
 		free(b->tmp_path);
 	}
+	/* only now: this fd's lock is what keeps a sweeper off the dir */
+	if (b->tmp_fd >= 0)
+		close(b->tmp_fd);
 	bstore_free(b->store);
 	pthread_mutex_destroy(&b->lock);
 }
 
 static int make_tmp(struct builder *b, struct berth_error **err)
 {
-	char rnd[17];
-	int root = bstore_root_fd(b->store);
-	if (mkdirat(root, "cache", 0700) < 0 && errno != EEXIST)
-		return berth_error_syscall(err, errno, "create 'cache' in the store");
-	if (mkdirat(root, "cache/tmp", 0700) < 0 && errno != EEXIST)
-		return berth_error_syscall(err, errno, "create 'cache/tmp' in the store");
-	berth_random_hex(rnd, 8);
-	_cleanup_free_ char *rel = berth_xasprintf("cache/tmp/build-%s", rnd);
-	if (mkdirat(root, rel, 0700) < 0)
-		return berth_error_syscall(err, errno, "create '%s' in the store", rel);
-	b->tmp_path = berth_xasprintf("%s/%s", bstore_root_path(b->store), rel);
-	b->tmp_fd = openat(root, rel, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (b->tmp_fd < 0)
-		return berth_error_syscall(err, errno, "open '%s'", b->tmp_path);
+	_cleanup_free_ char *name = NULL;
+	int r = bstore_tmp_dir(b->store, "build-", &name, &b->tmp_fd, err);
+	if (r < 0)
+		return r;
+	b->tmp_path = berth_xasprintf("%s/tmp/%s", bstore_root_path(b->store), name);
 	return 0;
 }
 

@@ -60,6 +60,17 @@ const char *bstore_root_path(struct bstore *s)
 	return berth_store_root_path(s->s);
 }
 
+int bstore_tmp_dir(struct bstore *s, const char *prefix, char **ret_name, int *ret_fd,
+		   struct berth_error **err)
+{
+	return berth_store_tmp_dir_create(s->s, prefix, ret_name, ret_fd, err);
+}
+
+int bstore_tmp_fd(struct bstore *s)
+{
+	return berth_store_dir_fd(s->s, "tmp");
+}
+
 int bstore_open_blob(struct bstore *s, const struct berth_digest *d, struct berth_error **err)
 {
 	int fd;

@@ -49,6 +49,11 @@ int bstore_open(const char *root, struct bstore **ret, struct berth_error **err)
 void bstore_free(struct bstore *s);
 int bstore_root_fd(struct bstore *s);
 const char *bstore_root_path(struct bstore *s);
+/* A work dir tmp/<prefix><rand> owned through *ret_fd: berth_store_tmp_dir_create. */
+int bstore_tmp_dir(struct bstore *s, const char *prefix, char **ret_name, int *ret_fd,
+		   struct berth_error **err);
+/* The store's tmp/ (O_PATH, borrowed). */
+int bstore_tmp_fd(struct bstore *s);
 /* Resolves an image reference in the store into *ret; -ENOENT when absent. */
 int bstore_resolve(struct bstore *s, const char *ref, struct bimage *ret, struct berth_error **err);
 /* Pulls ref from its registry into the store (FROM of a missing image, --pull). */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -16,6 +17,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
+#include "core/strv.h"
 
 #define MAX_SYMLINKS 40
 
@@ -582,4 +584,26 @@ int berth_rm_rf_at(int dir_fd, const char *name, struct berth_error **err)
 	if (unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return berth_error_syscall(err, errno, "rmdir '%s'", name);
 	return 0;
+}
+
+void berth_unmount_below(const char *dir)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	_cleanup_strv_free_ char **targets = NULL;
+	size_t n = strlen(dir);
+	char line[4096];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char mp[4096];
+		/* id parent major:minor root mount-point ... */
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+			continue;
+		if (strncmp(mp, dir, n) == 0 && mp[n] == '/')
+			berth_strv_push(&targets, mp);
+	}
+	berth_strv_sort(targets);
+	for (size_t i = berth_strv_len(targets); i > 0; i--)
+		(void)umount2(targets[i - 1], MNT_DETACH);
 }

@@ -89,6 +89,14 @@ int berth_rm_rf_at(int dir_fd, const char *name, struct berth_error **err);
 int berth_fsync_dir(int dir_fd, struct berth_error **err);
 
 /*
+ * Detaches every mount strictly below dir (an absolute, canonical path, as
+ * /proc/self/mountinfo spells it), deepest first; best effort. For berth's
+ * own temp dirs, so that berth_rm_rf_at() can remove them after a failure
+ * or a crash left an overlay or a bind mounted there.
+ */
+void berth_unmount_below(const char *dir);
+
+/*
  * Opens dir_fd/path (not following a final symlink; "." for dir_fd itself)
  * as a directory stream of its own, with its own read position, so dir_fd
  * stays usable. NULL with errno set on failure.

@@ -4,7 +4,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -28,7 +31,9 @@ struct berth_store {
 	int root_fd;  /* O_PATH|O_DIRECTORY */
 	int blobs_fd; /* blobs/sha256 */
 	int side_fds[ELEMENTSOF(side_dirs)];
-	int gc_lock_fd; /* shared flock held once this process writes blobs */
+	int gc_lock_fd;	       /* shared flock held once this process writes blobs */
+	atomic_bool tmp_swept; /* this handle swept tmp/ before its first temp file */
+	bool root_swept; /* ... and the store root's temp files before its first index write */
 };
 
 struct berth_blob_writer {
@@ -85,6 +90,142 @@ static int lock_file(struct berth_store *s, const char *name, int op, struct ber
 			return berth_error_syscall(err, errno, "lock '%s'", name);
 	}
 	return TAKE_FD(fd);
+}
+
+/*
+ * Ownership of tmp/: each entry (a blob being written, a build's work dir)
+ * is flocked exclusively through an fd of its maker for as long as it is in
+ * use; the kernel drops the lock when that process dies, kill -9 included,
+ * so an entry that can be locked is a crash's leftover and one that cannot
+ * is in use. Entries are made and locked under a shared lock of
+ * locks/tmp.lock and swept under an exclusive one, so a sweeper never sees
+ * an entry between its creation and its lock.
+ */
+static int tmp_own(struct berth_store *s, int fd, const char *name, struct berth_error **err)
+{
+	/* a new entry nobody else can see yet: the lock is free */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return berth_error_syscall(err, errno, "lock '%s/tmp/%s'", s->root, name);
+	return 0;
+}
+
+/* Whether the entry opened as fd is owned by a live process; false when fd < 0. */
+static bool tmp_in_use(int fd)
+{
+	if (fd < 0)
+		return false;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return false;
+	/* EWOULDBLOCK: its owner lives; any other failure: leave it alone too */
+	return true;
+}
+
+/*
+ * Goes through tmp/ under the exclusive tmp lock: entries in use are counted
+ * in *ret_live, the others in *ret_dead and removed when remove is set (a
+ * dead build's mounts below them detached first). Counts are added to.
+ */
+static int tmp_scan(struct berth_store *s, bool remove, size_t *ret_dead, size_t *ret_live,
+		    struct berth_error **err)
+{
+	int tfd = berth_store_dir_fd(s, "tmp");
+	_cleanup_close_ int guard = lock_file(s, "tmp.lock", LOCK_EX, err);
+	if (guard < 0)
+		return guard;
+	_cleanup_closedir_ DIR *dir = berth_opendir_at(tfd, ".");
+	if (!dir)
+		return berth_error_syscall(err, errno, "open '%s/tmp'", s->root);
+	char base[PATH_MAX], proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", tfd);
+	ssize_t blen = readlink(proc, base, sizeof(base) - 1);
+	base[blen > 0 ? blen : 0] = '\0';
+	struct dirent *de;
+	while ((errno = 0, de = readdir(dir))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		_cleanup_close_ int fd = openat(
+			tfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			continue;
+		if (tmp_in_use(fd)) {
+			(*ret_live)++;
+			continue;
+		}
+		(*ret_dead)++;
+		if (!remove)
+			continue;
+		struct stat st;
+		if (blen > 0 && fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			_cleanup_free_ char *path = berth_xasprintf("%s/%s", base, de->d_name);
+			berth_unmount_below(path);
+		}
+		(void)berth_rm_rf_at(tfd, de->d_name, NULL);
+	}
+	if (errno)
+		return berth_error_syscall(err, errno, "read '%s/tmp'", s->root);
+	return 0;
+}
+
+/*
+ * Before this handle's first temp file: what crashed writers left in tmp/
+ * goes (best effort; a failure only leaves it for the next one).
+ */
+static void tmp_sweep_once(struct berth_store *s)
+{
+	if (atomic_exchange(&s->tmp_swept, true))
+		return;
+	size_t dead = 0, live = 0;
+	(void)tmp_scan(s, true, &dead, &live, NULL);
+}
+
+int berth_store_tmp_dir_create(struct berth_store *s, const char *prefix, char **ret_name,
+			       int *ret_fd, struct berth_error **err)
+{
+	tmp_sweep_once(s);
+	_cleanup_close_ int guard = lock_file(s, "tmp.lock", LOCK_SH, err);
+	if (guard < 0)
+		return guard;
+	char rnd[17];
+	berth_random_hex(rnd, 8);
+	_cleanup_free_ char *name = berth_xasprintf("%s%s", prefix, rnd);
+	if (mkdirat(tmp_fd(s), name, 0700) < 0)
+		return berth_error_syscall(err, errno, "create '%s/tmp/%s'", s->root, name);
+	_cleanup_close_ int fd =
+		openat(tmp_fd(s), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r = fd < 0 ? berth_error_syscall(err, errno, "open '%s/tmp/%s'", s->root, name)
+		       : tmp_own(s, fd, name, err);
+	if (r < 0) {
+		(void)unlinkat(tmp_fd(s), name, AT_REMOVEDIR);
+		return r;
+	}
+	*ret_name = TAKE_PTR(name);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/*
+ * Removes the ".tmp-*" files berth_write_file_atomic left in dfd; only
+ * called under the lock that every writer of dfd holds, so any seen is a
+ * crashed writer's.
+ */
+static void remove_dead_atomic_temps(int dfd)
+{
+	_cleanup_closedir_ DIR *dir = berth_opendir_at(dfd, ".");
+	if (!dir)
+		return;
+	struct dirent *de;
+	while ((de = readdir(dir)))
+		if (strncmp(de->d_name, ".tmp-", 5) == 0)
+			(void)unlinkat(dfd, de->d_name, 0);
+}
+
+/* The store root's temp files (index.json, oci-layout): made only under the index lock. */
+static void root_sweep_once(struct berth_store *s)
+{
+	if (s->root_swept)
+		return;
+	s->root_swept = true;
+	remove_dead_atomic_temps(s->root_fd);
 }
 
 static const char empty_index[] =
@@ -203,14 +344,23 @@ int berth_store_blob_begin(struct berth_store *s, struct berth_blob_writer **ret
 	int r = hold_gc_shared(s, err);
 	if (r < 0)
 		return r;
+	tmp_sweep_once(s);
+	_cleanup_close_ int guard = lock_file(s, "tmp.lock", LOCK_SH, err);
+	if (guard < 0)
+		return guard;
 	struct berth_blob_writer *w = berth_xcalloc(1, sizeof(*w));
 	char rnd[17];
 	berth_random_hex(rnd, 8);
 	snprintf(w->tmp_name, sizeof(w->tmp_name), "blob-%s", rnd);
 	w->fd = openat(tmp_fd(s), w->tmp_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		       0644);
-	if (w->fd < 0) {
-		r = berth_error_syscall(err, errno, "create a temp blob in '%s/tmp'", s->root);
+	r = w->fd < 0 ? berth_error_syscall(err, errno, "create a temp blob in '%s/tmp'", s->root)
+		      : tmp_own(s, w->fd, w->tmp_name, err);
+	if (r < 0) {
+		if (w->fd >= 0) {
+			close(w->fd);
+			unlinkat(tmp_fd(s), w->tmp_name, 0);
+		}
 		free(w);
 		return r;
 	}
@@ -621,6 +771,7 @@ static int index_modify(struct berth_store *s, index_edit_fn edit, void *ctx,
 	_cleanup_close_ int lock = lock_file(s, "index.lock", LOCK_EX, err);
 	if (lock < 0)
 		return lock;
+	root_sweep_once(s);
 	_cleanup_json_ json_t *j = NULL;
 	int r = index_load(s, &j, err);
 	if (r < 0)
@@ -1049,6 +1200,7 @@ int berth_store_gc_root_set(struct berth_store *s, const char *owner,
 	_cleanup_close_ int lock = lock_file(s, "roots.lock", LOCK_EX, err);
 	if (lock < 0)
 		return lock;
+	remove_dead_atomic_temps(dfd);
 	return berth_write_file_atomic(dfd, owner, b.buf, b.len, 0644, err);
 }
 
@@ -1160,26 +1312,6 @@ static int gc_blob(struct berth_store *s, const char *name, const struct berth_d
 }
 
 /*
- * Counts the partial blob writes in tmp/, removing them when remove is set
- * (only then with the gc lock held exclusively); *ret_n counts those seen,
- * or those removed.
- */
-static int tmp_blobs(struct berth_store *s, bool remove, size_t *ret_n, struct berth_error **err)
-{
-	_cleanup_closedir_ DIR *dir = berth_opendir_at(tmp_fd(s), ".");
-	if (!dir)
-		return berth_error_syscall(err, errno, "open '%s/tmp'", s->root);
-	struct dirent *de;
-	while ((de = readdir(dir))) {
-		if (strncmp(de->d_name, "blob-", 5) != 0)
-			continue;
-		if (!remove || unlinkat(tmp_fd(s), de->d_name, 0) == 0)
-			(*ret_n)++;
-	}
-	return 0;
-}
-
-/*
  * Takes the gc lock exclusively for the duration of fn. The shared lock this
  * process may hold is on the same open file, so flock converts it instead of
  * waiting on ourselves; the conversion is not atomic (flock(2)), which is
@@ -1240,7 +1372,8 @@ int berth_store_gc(struct berth_store *s, const struct berth_digest *extra_roots
 	r = foreach_blob(s, gc_blob, &c, err);
 	if (r < 0)
 		goto out;
-	r = tmp_blobs(s, true, &res.temps_removed, err);
+	size_t live = 0;
+	r = tmp_scan(s, true, &res.temps_removed, &live, err);
 	if (r < 0)
 		goto out;
 	r = berth_fsync_dir(s->blobs_fd, err);
@@ -1354,16 +1487,15 @@ int berth_store_check(struct berth_store *s, bool repair, const struct berth_sto
 	r = foreach_blob(s, check_blob, &c, err);
 	if (r < 0)
 		goto out;
-	r = tmp_blobs(s, false, &res.temps, err);
+	/*
+	 * A crash's partial writes are counted, not problems: nothing refers
+	 * to them and the next write removes them (as gc does orphans). What a
+	 * live process owns is in use.
+	 */
+	r = tmp_scan(s, repair, &res.temps, &res.temps_live, err);
 	if (r < 0)
 		goto out;
-	if (res.temps > 0)
-		problem(&w, "%zu partial writes in tmp/%s", res.temps, repair ? " (removed)" : "");
 	if (repair) {
-		size_t n = 0;
-		r = tmp_blobs(s, true, &n, err);
-		if (r < 0)
-			goto out;
 		r = index_modify(s, edit_drop_missing, s, err);
 		if (r < 0)
 			goto out;

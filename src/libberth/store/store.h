@@ -21,6 +21,11 @@
  * exclusively, so it never removes a blob a running writer has not yet
  * referenced.
  *
+ * tmp/ holds the temp files of blob writes and the work dirs of builds;
+ * each is flocked by the process using it, so after a crash (kill -9
+ * included) the next write operation, gc and `system check --repair`
+ * remove exactly the entries no live process owns (see docs/reliability.md).
+ *
  * The store treats reference names as opaque strings; image/ parses and
  * normalises them (it stores "docker.io/library/busybox:latest").
  */
@@ -59,6 +64,17 @@ int berth_store_root_fd(const struct berth_store *s);
  * "tmp", "locks"; -1 for another name.
  */
 int berth_store_dir_fd(const struct berth_store *s, const char *name);
+
+/*
+ * Makes the directory tmp/<prefix><random> for this process's scratch work
+ * (a build's mounts and upper dirs): *ret_name (the caller's) is its name in
+ * tmp/, *ret_fd an O_RDONLY|O_DIRECTORY fd of it that owns it: while that fd
+ * (or a dup, or a child that inherited it) is open, no sweep removes it.
+ * The caller removes the directory (then closes the fd); after a crash the
+ * next sweep does (detaching mounts below it first).
+ */
+int berth_store_tmp_dir_create(struct berth_store *s, const char *prefix, char **ret_name,
+			       int *ret_fd, struct berth_error **err);
 
 /* ---- blobs ---- */
 
@@ -226,7 +242,8 @@ struct berth_store_gc_result {
 /*
  * Removes every blob not reachable from index.json (manifests, indexes,
  * configs, layers) nor from extra_roots (n_roots digests that other
- * subsystems keep alive, e.g. build cache), and stale temp files of tmp/.
+ * subsystems keep alive, e.g. build cache), and the entries of tmp/ that no
+ * live process owns.
  * Waits for running blob writers of other processes to finish.
  */
 int berth_store_gc(struct berth_store *s, const struct berth_digest *extra_roots, size_t n_roots,
@@ -251,17 +268,19 @@ struct berth_store_problem_cb {
 };
 
 struct berth_store_check_result {
-	size_t blobs;	 /* blobs on disk */
-	size_t problems; /* problems reported */
-	size_t orphans;	 /* blobs nothing refers to */
-	size_t temps;	 /* partial writes left in tmp/ */
-	uint64_t bytes;	 /* bytes of all blobs */
+	size_t blobs;	   /* blobs on disk */
+	size_t problems;   /* problems reported */
+	size_t orphans;	   /* blobs nothing refers to */
+	size_t temps;	   /* partial writes crashed processes left in tmp/ (not problems) */
+	size_t temps_live; /* entries of tmp/ that live processes own (not problems) */
+	uint64_t bytes;	   /* bytes of all blobs */
 };
 
 /*
  * Verifies the layout: oci-layout and index.json parse, every blob's bytes
  * match its name, every referenced blob exists with the size its descriptor
- * says. Each problem goes to cb. With repair, orphans, partial writes and
+ * says. Each problem goes to cb. Orphans and the partial writes crashed
+ * processes left in tmp/ are counted, not problems. With repair, they and
  * blobs whose bytes do not match are removed (entries of index.json whose
  * manifest is missing are dropped). Returns 0 when the walk ran (problems
  * counted in *ret), -errno when it could not.
