@@ -23,24 +23,47 @@ static const char *str(const json_t *o, const char *k)
 	return s ? s : "";
 }
 
+static const char ps_usage[] =
+	"Usage:  berth ps [OPTIONS]\n\n"
+	"List containers\n\n"
+	"Options:\n"
+	"  -a, --all             Show all containers (default shows just running)\n"
+	"      --format string   Format output: table (default) or json\n"
+	"  -q, --quiet           Only display container IDs\n";
+
+static const char *const ps_unsupported[] = {
+	"-f", "--filter", "-n", "--last", "-l", "--latest", "--no-trunc", "-s", "--size", NULL,
+};
+
 int cmd_ps(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
+	static const struct option opts[] = {
+		{"all", no_argument, NULL, 'a'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"format", required_argument, NULL, 'F'},
+		{0},
+	};
+	struct cli_flags f = {.usage = ps_usage,
+			      .shortopts = "aq",
+			      .longopts = opts,
+			      .unsupported = ps_unsupported};
 	bool all = false, quiet = false, json = false;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "--all") == 0)
+	int opt;
+	while ((opt = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		if (opt == 'a')
 			all = true;
-		else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
+		else if (opt == 'q')
 			quiet = true;
-		else if (strcmp(argv[i], "-aq") == 0 || strcmp(argv[i], "-qa") == 0)
-			all = quiet = true;
-		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc &&
-			 strcmp(argv[i + 1], "json") == 0)
-			json = true, i++;
-		else if (strcmp(argv[i], "--format=json") == 0)
+		else if (strcmp(optarg, "json") == 0)
 			json = true;
-		else
-			return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
+		else if (strcmp(optarg, "table") != 0)
+			return cli_usage_error(cli, err, "unsupported format '%s' (table or json)",
+					       optarg);
 	}
+	if (opt < 0 || f.help)
+		return opt;
+	if (optind < argc)
+		return cli_usage_error(cli, err, "accepts no arguments");
 	_cleanup_json_ json_t *list = NULL;
 	int r = berth_container_list(cli->root, &list, err);
 	if (r < 0)
@@ -99,28 +122,45 @@ static bool print_log_line(const char *line, size_t len, bool timestamps)
 	return true;
 }
 
+static const char logs_usage[] =
+	"Usage:  berth logs [OPTIONS] CONTAINER\n\n"
+	"Fetch the logs of a container\n\n"
+	"Options:\n"
+	"  -f, --follow         Follow log output\n"
+	"  -n, --tail string    Number of lines to show from the end of the logs\n"
+	"                       (default \"all\")\n"
+	"  -t, --timestamps     Show timestamps\n";
+
+static const char *const logs_unsupported[] = {"--since", "--until", "--details", NULL};
+
 int cmd_logs(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
+	static const struct option opts[] = {
+		{"follow", no_argument, NULL, 'f'},
+		{"timestamps", no_argument, NULL, 't'},
+		{"tail", required_argument, NULL, 'n'},
+		{0},
+	};
+	struct cli_flags f = {.usage = logs_usage,
+			      .shortopts = "ftn:",
+			      .longopts = opts,
+			      .unsupported = logs_unsupported};
 	bool follow = false, timestamps = false;
 	long tail = -1;
-	const char *what = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--follow") == 0)
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		if (c == 'f')
 			follow = true;
-		else if (strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--timestamps") == 0)
+		else if (c == 't')
 			timestamps = true;
-		else if ((strcmp(argv[i], "--tail") == 0 || strcmp(argv[i], "-n") == 0) &&
-			 i + 1 < argc)
-			tail = strcmp(argv[++i], "all") == 0 ? -1 : strtol(argv[i], NULL, 10);
-		else if (strncmp(argv[i], "--tail=", 7) == 0)
-			tail = strtol(argv[i] + 7, NULL, 10);
-		else if (argv[i][0] != '-' && !what)
-			what = argv[i];
 		else
-			return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
+			tail = strcmp(optarg, "all") == 0 ? -1 : strtol(optarg, NULL, 10);
 	}
-	if (!what)
+	if (c < 0 || f.help)
+		return c;
+	if (argc - optind != 1)
 		return cli_usage_error(cli, err, "requires exactly 1 argument");
+	const char *what = argv[optind];
 	_cleanup_free_ char *id = NULL;
 	int r = berth_container_find(cli->root, what, &id, err);
 	if (r < 0)
@@ -216,16 +256,40 @@ static int do_stop(struct berth_cli *cli, const char *what, void *ctx, struct be
 	return berth_container_stop(cli->root, what, *(int *)ctx, err);
 }
 
+/* The flags of stop and restart: -t/--time/--timeout SECONDS. */
+static int parse_stop_flags(struct berth_cli *cli, const char *usage, int argc, char **argv,
+			    int *timeout, bool *ret_help, struct berth_error **err)
+{
+	static const struct option opts[] = {
+		{"time", required_argument, NULL, 't'},
+		{"timeout", required_argument, NULL, 't'},
+		{0},
+	};
+	static const char *const unsupported[] = {"-s", "--signal", NULL};
+	struct cli_flags f = {
+		.usage = usage, .shortopts = "t:", .longopts = opts, .unsupported = unsupported};
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
+		*timeout = atoi(optarg);
+	*ret_help = f.help;
+	return c;
+}
+
+static const char stop_usage[] =
+	"Usage:  berth stop [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+	"Stop one or more running containers\n\n"
+	"Options:\n"
+	"  -t, --timeout int   Seconds to wait before killing the container "
+	"(default 10)\n";
+
 int cmd_stop(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	int timeout = 10, i = 1;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if ((strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--time") == 0) && i + 1 < argc)
-			timeout = atoi(argv[++i]);
-		else
-			return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
-	}
-	return for_each(cli, i, argc, argv, do_stop, &timeout, err);
+	int timeout = 10;
+	bool help;
+	int r = parse_stop_flags(cli, stop_usage, argc, argv, &timeout, &help, err);
+	if (r < 0 || help)
+		return r;
+	return for_each(cli, optind, argc, argv, do_stop, &timeout, err);
 }
 
 static int do_kill(struct berth_cli *cli, const char *what, void *ctx, struct berth_error **err)
@@ -233,28 +297,45 @@ static int do_kill(struct berth_cli *cli, const char *what, void *ctx, struct be
 	return berth_container_kill(cli->root, what, *(int *)ctx, err);
 }
 
+static const char kill_usage[] = "Usage:  berth kill [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+				 "Kill one or more running containers\n\n"
+				 "Options:\n"
+				 "  -s, --signal string   Signal to send to the container (default "
+				 "\"KILL\")\n";
+
 int cmd_kill(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	int sig = SIGKILL, i = 1;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if ((strcmp(argv[i], "-s") == 0 || strcmp(argv[i], "--signal") == 0) &&
-		    i + 1 < argc)
-			sig = parse_signal(argv[++i]);
-		else
-			return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
+	static const struct option opts[] = {
+		{"signal", required_argument, NULL, 's'},
+		{0},
+	};
+	struct cli_flags f = {.usage = kill_usage, .shortopts = "s:", .longopts = opts};
+	int sig = SIGKILL, c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		sig = parse_signal(optarg);
 		if (sig < 0)
-			return cli_usage_error(cli, err, "invalid signal '%s'", argv[i]);
+			return cli_usage_error(cli, err, "invalid signal '%s'", optarg);
 	}
-	return for_each(cli, i, argc, argv, do_kill, &sig, err);
+	if (c < 0 || f.help)
+		return c;
+	return for_each(cli, optind, argc, argv, do_kill, &sig, err);
 }
+
+static const char wait_usage[] = "Usage:  berth wait CONTAINER [CONTAINER...]\n\n"
+				 "Block until one or more containers stop, then print their exit "
+				 "codes\n";
 
 int cmd_wait(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	if (argc < 2)
+	bool help;
+	int r = cli_no_flags(cli, wait_usage, NULL, argc, argv, &help, err);
+	if (r < 0 || help)
+		return r;
+	if (optind >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
-	for (int i = 1; i < argc; i++) {
+	for (int i = optind; i < argc; i++) {
 		int code = 0;
-		int r = berth_container_wait(cli->root, argv[i], -1, &code, err);
+		r = berth_container_wait(cli->root, argv[i], -1, &code, err);
 		if (r < 0)
 			return r;
 		printf("%d\n", code);
@@ -267,19 +348,32 @@ static int do_rm(struct berth_cli *cli, const char *what, void *ctx, struct bert
 	return berth_container_remove(cli->root, what, *(bool *)ctx, err);
 }
 
+static const char rm_usage[] =
+	"Usage:  berth rm [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+	"Remove one or more containers\n\n"
+	"Options:\n"
+	"  -f, --force     Force the removal of a running container (uses "
+	"SIGKILL)\n"
+	"  -v, --volumes   Accepted (the container's anonymous volumes always go "
+	"with it)\n";
+
 int cmd_rm(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
+	static const struct option opts[] = {
+		{"force", no_argument, NULL, 'f'},
+		{"volumes", no_argument, NULL, 'v'},
+		{0},
+	};
+	static const char *const unsupported[] = {"-l", "--link", NULL};
+	struct cli_flags f = {
+		.usage = rm_usage, .shortopts = "fv", .longopts = opts, .unsupported = unsupported};
 	bool force = false;
-	int i = 1;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
-			force = true;
-		else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--volumes") == 0)
-			continue;
-		else
-			return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
-	}
-	return for_each(cli, i, argc, argv, do_rm, &force, err);
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
+		force |= c == 'f';
+	if (c < 0 || f.help)
+		return c;
+	return for_each(cli, optind, argc, argv, do_rm, &force, err);
 }
 
 static int do_start(struct berth_cli *cli, const char *what, void *ctx, struct berth_error **err)
@@ -287,9 +381,18 @@ static int do_start(struct berth_cli *cli, const char *what, void *ctx, struct b
 	return berth_container_start(cli->root, what, err);
 }
 
+static const char start_usage[] = "Usage:  berth start CONTAINER [CONTAINER...]\n\n"
+				  "Start one or more stopped containers (in the background)\n";
+
 int cmd_start(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	return for_each(cli, 1, argc, argv, do_start, NULL, err);
+	static const char *const unsupported[] = {
+		"-a", "--attach", "-i", "--interactive", "--detach-keys", NULL};
+	bool help;
+	int r = cli_no_flags(cli, start_usage, unsupported, argc, argv, &help, err);
+	if (r < 0 || help)
+		return r;
+	return for_each(cli, optind, argc, argv, do_start, NULL, err);
 }
 
 static int do_restart(struct berth_cli *cli, const char *what, void *ctx, struct berth_error **err)
@@ -300,25 +403,38 @@ static int do_restart(struct berth_cli *cli, const char *what, void *ctx, struct
 	return berth_container_start(cli->root, what, err);
 }
 
+static const char restart_usage[] =
+	"Usage:  berth restart [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+	"Restart one or more containers\n\n"
+	"Options:\n"
+	"  -t, --timeout int   Seconds to wait before killing the container (default 10)\n";
+
 int cmd_restart(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	int timeout = 10, i = 1;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if ((strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--time") == 0) && i + 1 < argc)
-			timeout = atoi(argv[++i]);
-		else
-			return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
-	}
-	return for_each(cli, i, argc, argv, do_restart, &timeout, err);
+	int timeout = 10;
+	bool help;
+	int r = parse_stop_flags(cli, restart_usage, argc, argv, &timeout, &help, err);
+	if (r < 0 || help)
+		return r;
+	return for_each(cli, optind, argc, argv, do_restart, &timeout, err);
 }
+
+static const char container_inspect_usage[] =
+	"Usage:  berth container inspect CONTAINER [CONTAINER...]\n\n"
+	"Display detailed information on one or more containers, as JSON\n";
 
 int cmd_container_inspect(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	if (argc < 2)
+	static const char *const unsupported[] = {"-f", "--format", "-s", "--size", NULL};
+	bool help;
+	int r = cli_no_flags(cli, container_inspect_usage, unsupported, argc, argv, &help, err);
+	if (r < 0 || help)
+		return r;
+	if (optind >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
 	_cleanup_json_ json_t *all = json_array();
 	int ret = 0;
-	for (int i = 1; i < argc; i++) {
+	for (int i = optind; i < argc; i++) {
 		json_t *st = NULL;
 		struct berth_error *e = NULL;
 		if (berth_container_inspect(cli->root, argv[i], &st, &e) < 0) {
