@@ -18,6 +18,7 @@
 #include "core/json.h"
 #include "core/strv.h"
 #include "ignore/ignore.h"
+#include "image/image.h"
 #include "layer/layer.h"
 
 /* Build args BuildKit lets through without an ARG and keeps out of history. */
@@ -195,22 +196,24 @@ static int parse_build_args(struct builder *b, struct berth_error **err)
 
 static int check_tag(const char *t, struct berth_error **err)
 {
+	/* the messages show the tag, never a password typed into it */
+	_cleanup_free_ char *shown = berth_image_ref_redact(t);
 	const char *last = strrchr(t, '/');
 	const char *colon = strrchr(last ? last : t, ':');
 	size_t namelen = colon ? (size_t)(colon - t) : strlen(t);
 	if (!*t || namelen == 0)
 		return berth_error_set(err, EINVAL, "invalid tag '%s': invalid reference format",
-				       t);
+				       shown);
 	for (size_t i = 0; i < namelen; i++) {
 		char c = t[i];
 		if (isupper((unsigned char)c) && (!strchr(t, '/') || t + i > strchr(t, '/')))
 			return berth_error_set(err, EINVAL,
 					       "invalid tag '%s': invalid reference format: "
 					       "repository name must be lowercase",
-					       t);
+					       shown);
 		if (!isalnum((unsigned char)c) && !strchr("._-/:", c))
 			return berth_error_set(err, EINVAL,
-					       "invalid tag '%s': invalid reference format", t);
+					       "invalid tag '%s': invalid reference format", shown);
 	}
 	if (colon) {
 		const char *tag = colon + 1;
@@ -220,7 +223,7 @@ static int check_tag(const char *t, struct berth_error **err)
 			   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
 			    tl)
 			return berth_error_set(err, EINVAL,
-					       "invalid tag '%s': invalid reference format", t);
+					       "invalid tag '%s': invalid reference format", shown);
 	}
 	return 0;
 }
