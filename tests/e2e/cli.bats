@@ -168,3 +168,11 @@ all_commands() {
 	run berth --root
 	assert_one_error_line "^berth: flag needs a value: --root "
 }
+
+@test "BERTH_NO_OPENAT2=1 is read by berth's main and switches path resolution to the walk" {
+	BERTH_NO_OPENAT2=1 run --separate-stderr berth --log-level debug images
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"BERTH_NO_OPENAT2: paths resolve by the component walk, not openat2"* ]]
+	BERTH_NO_OPENAT2=0 run --separate-stderr berth --log-level debug images
+	[[ "$stderr" != *BERTH_NO_OPENAT2* ]]
+}
