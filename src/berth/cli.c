@@ -84,11 +84,11 @@ static int unknown_flag(struct berth_cli *cli, const struct cli_flags *f, const 
 }
 
 /*
- * The one-line error for what getopt refused (c is '?' or ':'), naming the flag from getopt's
- * state: an unknown or ambiguous long flag leaves optopt 0 and optind past
- * it; a long flag's missing or unwanted value leaves its code in optopt and
- * optind past it; a short one leaves its letter in optopt (optind moves only
- * once its cluster "-xyz" is done).
+ * The one-line error for what getopt refused (c is '?' or ':'), naming the
+ * flag from getopt's state: an unknown or ambiguous long flag leaves optopt
+ * 0 and optind past it; a long flag's missing or unwanted value leaves its
+ * code in optopt and optind past it; a short one leaves its letter in optopt
+ * (optind moves only once its cluster "-xyz" is done).
  */
 static int flag_error(struct berth_cli *cli, const struct cli_flags *f, int c, const char *arg,
 		      struct berth_error **err)
