@@ -332,10 +332,8 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	}
 	if (f.help)
 		return 0;
-	if (c < 0) {
-		r = c;
-		goto fail;
-	}
+	if (c < 0)
+		goto fail; /* *err says which flag */
 	o.env = env;
 	o.volumes = volumes;
 	o.mounts = mounts;
