@@ -146,8 +146,8 @@ all_commands() {
 	assert_one_error_line "^berth: run: '-p' is not supported yet \(see 'berth run --help'\)$"
 	run berth run --publish=8080:80 busybox
 	assert_one_error_line "^berth: run: '--publish' is not supported yet "
-	run berth ps --filter status=exited
-	assert_one_error_line "^berth: ps: '--filter' is not supported yet "
+	run berth ps --size
+	assert_one_error_line "^berth: ps: '--size' is not supported yet "
 	run berth build --platform linux/arm64 .
 	assert_one_error_line "^berth: build: '--platform' is not supported yet "
 	run berth volume create --driver local v
