@@ -9,6 +9,7 @@
  * for an engine failure, as Docker does.
  */
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,8 +36,43 @@ struct berth_command {
 int cli_usage_error(struct berth_cli *cli, struct berth_error **err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* True when --help comes before the first operand; prints usage to stdout then. */
-bool cli_wants_help(int argc, char **argv, const char *usage);
+/*
+ * A command's flags, parsed by getopt_long behind one front so that every
+ * command behaves alike: `--help` (and `-h`, unless the command gives -h
+ * another meaning, as run's --hostname) prints the usage on stdout; an
+ * unknown flag, a missing value or a Docker flag berth does not have yet is
+ * one error line naming the flag. getopt itself never prints (opterr = 0).
+ *
+ *	struct cli_flags f = {.usage = ps_usage, .shortopts = "aq", .longopts = opts};
+ *	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
+ *		switch (c) { ... }  // optarg as getopt sets it
+ *	if (c < 0 || f.help)
+ *		return c;
+ *	// the operands are argv[optind..argc-1]
+ */
+struct cli_flags {
+	const char *usage;		/* printed for --help */
+	const char *shortopts;		/* getopt's; a leading '+' stops at the first operand */
+	const struct option *longopts;	/* NULL or {0}-terminated; every .flag NULL */
+	const char *const *unsupported; /* NULL or NULL-terminated: "-p", "--publish" */
+	bool help;			/* set when --help was given and the usage printed */
+	/* the parser's own state */
+	bool started;
+	char all_short[64];
+	struct option all_long[64];
+};
+
+/*
+ * The next flag's code (> 0, getopt's value; optarg set); 0 when the flags
+ * end (optind is the first operand) or when --help printed the usage (then
+ * f->help is true); a negative errno with *err set for a bad flag.
+ */
+int cli_flag_next(struct berth_cli *cli, struct cli_flags *f, int argc, char **argv,
+		  struct berth_error **err);
+
+/* For a command without flags: --help, -h and unknown flags as above; 0 or -errno. */
+int cli_no_flags(struct berth_cli *cli, const char *usage, const char *const *unsupported, int argc,
+		 char **argv, bool *ret_help, struct berth_error **err);
 
 /*
  * Removes the unpacked layers of the store (layers/<chain-id>/) that no image,
@@ -83,7 +119,11 @@ int cli_image_prune(struct berth_cli *cli, struct berth_store *s, bool all, uint
 	X(cmd_restart)                                                                             \
 	X(cmd_exec)                                                                                \
 	X(cmd_container_inspect)                                                                   \
-	X(cmd_volume)                                                                              \
+	X(cmd_volume_create)                                                                       \
+	X(cmd_volume_ls)                                                                           \
+	X(cmd_volume_inspect)                                                                      \
+	X(cmd_volume_rm)                                                                           \
+	X(cmd_volume_prune)                                                                        \
 	X(cmd_build)                                                                               \
 	X(cmd_builder_prune)                                                                       \
 	X(cmd_pull)                                                                                \

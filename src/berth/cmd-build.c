@@ -191,9 +191,18 @@ int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error *
 		{"progress", required_argument, NULL, 'P'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"check", no_argument, NULL, 'C'},
-		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
+	static const char *const unsupported[] = {
+		"--platform", "--build-context", "--ssh",	 "-o",		 "--output",
+		"--push",     "--load",		 "--cache-to",	 "--add-host",	 "--shm-size",
+		"--ulimit",   "--attest",	 "--sbom",	 "--provenance", "--allow",
+		"--builder",  "--metadata-file", "--annotation", NULL,
+	};
+	struct cli_flags flags = {.usage = build_usage,
+				  .shortopts = "t:f:q",
+				  .longopts = opts,
+				  .unsupported = unsupported};
 	_cleanup_close_ int check_stdin = -EBADF;
 	bool check = false;
 	_cleanup_strv_free_ char **tags = NULL, **args = NULL, **cache_from = NULL, **labels = NULL,
@@ -204,9 +213,7 @@ int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error *
 	struct berth_build_result res = {0};
 	int c, r;
 
-	if (cli_wants_help(argc, argv, build_usage))
-		return 0;
-	while ((c = getopt_long(argc, argv, "t:f:q", opts, NULL)) != -1) {
+	while ((c = cli_flag_next(cli, &flags, argc, argv, err)) > 0) {
 		switch (c) {
 		case 't':
 			berth_strv_push(&tags, optarg);
@@ -250,10 +257,10 @@ int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error *
 		case 'C':
 			check = true;
 			break;
-		default:
-			return cli_usage_error(cli, err, "unknown or incomplete flag");
 		}
 	}
+	if (c < 0 || flags.help)
+		return c;
 	if (optind + 1 != argc)
 		return cli_usage_error(cli, err, "requires exactly 1 argument (PATH or -)");
 	o.context = argv[optind];
@@ -356,18 +363,21 @@ int cmd_builder_prune(struct berth_cli *cli, int argc, char **argv, struct berth
 		{"all", no_argument, NULL, 'a'},
 		{"keep-storage", required_argument, NULL, 'k'},
 		{"force", no_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
+	static const char *const unsupported[] = {"--filter", "--max-used-space",
+						  "--reserved-space", "--min-free-space", NULL};
+	struct cli_flags f = {.usage = prune_usage,
+			      .shortopts = "af",
+			      .longopts = opts,
+			      .unsupported = unsupported};
 	bool all = false;
 	uint64_t keep = 0, freed = 0;
 	unsigned entries = 0;
 	char size[16];
 	int c, r;
 
-	if (cli_wants_help(argc, argv, prune_usage))
-		return 0;
-	while ((c = getopt_long(argc, argv, "af", opts, NULL)) != -1) {
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
 		switch (c) {
 		case 'a':
 			all = true;
@@ -379,10 +389,10 @@ int cmd_builder_prune(struct berth_cli *cli, int argc, char **argv, struct berth
 			break;
 		case 'f':
 			break;
-		default:
-			return cli_usage_error(cli, err, "unknown or incomplete flag");
 		}
 	}
+	if (c < 0 || f.help)
+		return c;
 	if (optind != argc)
 		return cli_usage_error(cli, err, "accepts no arguments");
 	r = berth_builder_prune(cli->root, all, keep, &freed, &entries, err);

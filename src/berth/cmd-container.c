@@ -54,55 +54,86 @@ static int ps_print(const json_t *selected, const struct ps_options *o, struct b
 	return cli_format_flush(&fmt, titles, err);
 }
 
-/* The value of a flag taking one: `--flag V`, `--flag=V` (and `-f V`, `-fV` with a short name). */
-static const char *flag_value(int argc, char **argv, int *i, const char *lng, const char *shrt)
-{
-	size_t n = strlen(lng);
-	if ((strcmp(argv[*i], lng) == 0 || (shrt && strcmp(argv[*i], shrt) == 0)) && *i + 1 < argc)
-		return argv[++*i];
-	if (strncmp(argv[*i], lng, n) == 0 && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (shrt && strncmp(argv[*i], shrt, 2) == 0 && argv[*i][2])
-		return argv[*i] + 2;
-	return NULL;
-}
+static const char ps_usage[] =
+	"Usage:  berth ps [OPTIONS]\n\n"
+	"List containers\n\n"
+	"Options:\n"
+	"  -a, --all             Show all containers (default shows just running)\n"
+	"  -f, --filter filter   Filter output based on conditions provided\n"
+	"      --format string   Format output: table (default), json or a Go template\n"
+	"  -n, --last int        Show n last created containers (includes all states)\n"
+	"  -l, --latest          Show the latest created container (includes all states)\n"
+	"      --no-trunc        Don't truncate output\n"
+	"  -q, --quiet           Only display container IDs\n";
 
 static int ps_parse_args(struct berth_cli *cli, int argc, char **argv, struct ps_options *o,
-			 struct berth_error **err)
+			 bool *ret_help, struct berth_error **err)
 {
-	const char *v;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "--all") == 0)
+	enum {
+		OPT_FORMAT = 256,
+		OPT_NO_TRUNC
+	};
+	static const struct option opts[] = {
+		{"all", no_argument, NULL, 'a'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"latest", no_argument, NULL, 'l'},
+		{"last", required_argument, NULL, 'n'},
+		{"filter", required_argument, NULL, 'f'},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
+		{0},
+	};
+	static const char *const unsupported[] = {"-s", "--size", NULL};
+	struct cli_flags f = {.usage = ps_usage,
+			      .shortopts = "aqln:f:",
+			      .longopts = opts,
+			      .unsupported = unsupported};
+	char *end = NULL;
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		switch (c) {
+		case 'a':
 			o->all = true;
-		else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
+			break;
+		case 'q':
 			o->quiet = true;
-		else if (strcmp(argv[i], "-aq") == 0 || strcmp(argv[i], "-qa") == 0)
-			o->all = o->quiet = true;
-		else if (strcmp(argv[i], "--no-trunc") == 0)
-			o->no_trunc = true;
-		else if (strcmp(argv[i], "-l") == 0 || strcmp(argv[i], "--latest") == 0)
+			break;
+		case 'l':
 			o->last = 1;
-		else if ((v = flag_value(argc, argv, &i, "--last", "-n"))) {
-			char *end = NULL;
-			o->last = strtol(v, &end, 10);
-			if (!*v || *end)
+			break;
+		case 'n':
+			o->last = strtol(optarg, &end, 10);
+			if (!*optarg || *end)
 				return cli_usage_error(cli, err, "invalid argument '%s' for '-n'",
-						       v);
-		} else if ((v = flag_value(argc, argv, &i, "--filter", "-f")))
-			berth_strv_push(&o->filters, v);
-		else if ((v = flag_value(argc, argv, &i, "--format", NULL)))
-			o->format = v;
-		else
-			return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
+						       optarg);
+			break;
+		case 'f':
+			berth_strv_push(&o->filters, optarg);
+			break;
+		case OPT_FORMAT:
+			o->format = optarg;
+			break;
+		case OPT_NO_TRUNC:
+			o->no_trunc = true;
+			break;
+		}
 	}
+	*ret_help = f.help;
+	if (c < 0 || f.help)
+		return c;
+	if (optind < argc)
+		return cli_usage_error(cli, err, "accepts no arguments");
 	return 0;
 }
 
 int cmd_ps(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
 	struct ps_options o = {.last = -1};
-	int r = ps_parse_args(cli, argc, argv, &o, err);
+	bool help = false;
+	int r = ps_parse_args(cli, argc, argv, &o, &help, err);
 	_cleanup_strv_free_ char **filters = o.filters;
+	if (help)
+		return 0;
 	if (r < 0)
 		return r;
 	r = ps_filters_check(filters, err);
@@ -133,28 +164,45 @@ static bool print_log_line(const char *line, size_t len, bool timestamps)
 	return true;
 }
 
+static const char logs_usage[] =
+	"Usage:  berth logs [OPTIONS] CONTAINER\n\n"
+	"Fetch the logs of a container\n\n"
+	"Options:\n"
+	"  -f, --follow         Follow log output\n"
+	"  -n, --tail string    Number of lines to show from the end of the logs\n"
+	"                       (default \"all\")\n"
+	"  -t, --timestamps     Show timestamps\n";
+
+static const char *const logs_unsupported[] = {"--since", "--until", "--details", NULL};
+
 int cmd_logs(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
+	static const struct option opts[] = {
+		{"follow", no_argument, NULL, 'f'},
+		{"timestamps", no_argument, NULL, 't'},
+		{"tail", required_argument, NULL, 'n'},
+		{0},
+	};
+	struct cli_flags f = {.usage = logs_usage,
+			      .shortopts = "ftn:",
+			      .longopts = opts,
+			      .unsupported = logs_unsupported};
 	bool follow = false, timestamps = false;
 	long tail = -1;
-	const char *what = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--follow") == 0)
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		if (c == 'f')
 			follow = true;
-		else if (strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--timestamps") == 0)
+		else if (c == 't')
 			timestamps = true;
-		else if ((strcmp(argv[i], "--tail") == 0 || strcmp(argv[i], "-n") == 0) &&
-			 i + 1 < argc)
-			tail = strcmp(argv[++i], "all") == 0 ? -1 : strtol(argv[i], NULL, 10);
-		else if (strncmp(argv[i], "--tail=", 7) == 0)
-			tail = strtol(argv[i] + 7, NULL, 10);
-		else if (argv[i][0] != '-' && !what)
-			what = argv[i];
 		else
-			return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
+			tail = strcmp(optarg, "all") == 0 ? -1 : strtol(optarg, NULL, 10);
 	}
-	if (!what)
+	if (c < 0 || f.help)
+		return c;
+	if (argc - optind != 1)
 		return cli_usage_error(cli, err, "requires exactly 1 argument");
+	const char *what = argv[optind];
 	_cleanup_free_ char *id = NULL;
 	int r = berth_container_find(cli->root, what, &id, err);
 	if (r < 0)
@@ -250,16 +298,40 @@ static int do_stop(struct berth_cli *cli, const char *what, void *ctx, struct be
 	return berth_container_stop(cli->root, what, *(int *)ctx, err);
 }
 
+/* The flags of stop and restart: -t/--time/--timeout SECONDS. */
+static int parse_stop_flags(struct berth_cli *cli, const char *usage, int argc, char **argv,
+			    int *timeout, bool *ret_help, struct berth_error **err)
+{
+	static const struct option opts[] = {
+		{"time", required_argument, NULL, 't'},
+		{"timeout", required_argument, NULL, 't'},
+		{0},
+	};
+	static const char *const unsupported[] = {"-s", "--signal", NULL};
+	struct cli_flags f = {
+		.usage = usage, .shortopts = "t:", .longopts = opts, .unsupported = unsupported};
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
+		*timeout = atoi(optarg);
+	*ret_help = f.help;
+	return c;
+}
+
+static const char stop_usage[] =
+	"Usage:  berth stop [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+	"Stop one or more running containers\n\n"
+	"Options:\n"
+	"  -t, --timeout int   Seconds to wait before killing the container "
+	"(default 10)\n";
+
 int cmd_stop(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	int timeout = 10, i = 1;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if ((strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--time") == 0) && i + 1 < argc)
-			timeout = atoi(argv[++i]);
-		else
-			return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
-	}
-	return for_each(cli, i, argc, argv, do_stop, &timeout, err);
+	int timeout = 10;
+	bool help;
+	int r = parse_stop_flags(cli, stop_usage, argc, argv, &timeout, &help, err);
+	if (r < 0 || help)
+		return r;
+	return for_each(cli, optind, argc, argv, do_stop, &timeout, err);
 }
 
 static int do_kill(struct berth_cli *cli, const char *what, void *ctx, struct berth_error **err)
@@ -267,28 +339,45 @@ static int do_kill(struct berth_cli *cli, const char *what, void *ctx, struct be
 	return berth_container_kill(cli->root, what, *(int *)ctx, err);
 }
 
+static const char kill_usage[] = "Usage:  berth kill [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+				 "Kill one or more running containers\n\n"
+				 "Options:\n"
+				 "  -s, --signal string   Signal to send to the container (default "
+				 "\"KILL\")\n";
+
 int cmd_kill(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	int sig = SIGKILL, i = 1;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if ((strcmp(argv[i], "-s") == 0 || strcmp(argv[i], "--signal") == 0) &&
-		    i + 1 < argc)
-			sig = parse_signal(argv[++i]);
-		else
-			return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
+	static const struct option opts[] = {
+		{"signal", required_argument, NULL, 's'},
+		{0},
+	};
+	struct cli_flags f = {.usage = kill_usage, .shortopts = "s:", .longopts = opts};
+	int sig = SIGKILL, c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		sig = parse_signal(optarg);
 		if (sig < 0)
-			return cli_usage_error(cli, err, "invalid signal '%s'", argv[i]);
+			return cli_usage_error(cli, err, "invalid signal '%s'", optarg);
 	}
-	return for_each(cli, i, argc, argv, do_kill, &sig, err);
+	if (c < 0 || f.help)
+		return c;
+	return for_each(cli, optind, argc, argv, do_kill, &sig, err);
 }
+
+static const char wait_usage[] = "Usage:  berth wait CONTAINER [CONTAINER...]\n\n"
+				 "Block until one or more containers stop, then print their exit "
+				 "codes\n";
 
 int cmd_wait(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	if (argc < 2)
+	bool help;
+	int r = cli_no_flags(cli, wait_usage, NULL, argc, argv, &help, err);
+	if (r < 0 || help)
+		return r;
+	if (optind >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
-	for (int i = 1; i < argc; i++) {
+	for (int i = optind; i < argc; i++) {
 		int code = 0;
-		int r = berth_container_wait(cli->root, argv[i], -1, &code, err);
+		r = berth_container_wait(cli->root, argv[i], -1, &code, err);
 		if (r < 0)
 			return r;
 		printf("%d\n", code);
@@ -301,19 +390,32 @@ static int do_rm(struct berth_cli *cli, const char *what, void *ctx, struct bert
 	return berth_container_remove(cli->root, what, *(bool *)ctx, err);
 }
 
+static const char rm_usage[] =
+	"Usage:  berth rm [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+	"Remove one or more containers\n\n"
+	"Options:\n"
+	"  -f, --force     Force the removal of a running container (uses "
+	"SIGKILL)\n"
+	"  -v, --volumes   Accepted (the container's anonymous volumes always go "
+	"with it)\n";
+
 int cmd_rm(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
+	static const struct option opts[] = {
+		{"force", no_argument, NULL, 'f'},
+		{"volumes", no_argument, NULL, 'v'},
+		{0},
+	};
+	static const char *const unsupported[] = {"-l", "--link", NULL};
+	struct cli_flags f = {
+		.usage = rm_usage, .shortopts = "fv", .longopts = opts, .unsupported = unsupported};
 	bool force = false;
-	int i = 1;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
-			force = true;
-		else if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--volumes") == 0)
-			continue;
-		else
-			return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
-	}
-	return for_each(cli, i, argc, argv, do_rm, &force, err);
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
+		force |= c == 'f';
+	if (c < 0 || f.help)
+		return c;
+	return for_each(cli, optind, argc, argv, do_rm, &force, err);
 }
 
 static int do_start(struct berth_cli *cli, const char *what, void *ctx, struct berth_error **err)
@@ -321,9 +423,18 @@ static int do_start(struct berth_cli *cli, const char *what, void *ctx, struct b
 	return berth_container_start(cli->root, what, err);
 }
 
+static const char start_usage[] = "Usage:  berth start CONTAINER [CONTAINER...]\n\n"
+				  "Start one or more stopped containers (in the background)\n";
+
 int cmd_start(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	return for_each(cli, 1, argc, argv, do_start, NULL, err);
+	static const char *const unsupported[] = {
+		"-a", "--attach", "-i", "--interactive", "--detach-keys", NULL};
+	bool help;
+	int r = cli_no_flags(cli, start_usage, unsupported, argc, argv, &help, err);
+	if (r < 0 || help)
+		return r;
+	return for_each(cli, optind, argc, argv, do_start, NULL, err);
 }
 
 static int do_restart(struct berth_cli *cli, const char *what, void *ctx, struct berth_error **err)
@@ -334,48 +445,50 @@ static int do_restart(struct berth_cli *cli, const char *what, void *ctx, struct
 	return berth_container_start(cli->root, what, err);
 }
 
+static const char restart_usage[] =
+	"Usage:  berth restart [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+	"Restart one or more containers\n\n"
+	"Options:\n"
+	"  -t, --timeout int   Seconds to wait before killing the container (default 10)\n";
+
 int cmd_restart(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	int timeout = 10, i = 1;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if ((strcmp(argv[i], "-t") == 0 || strcmp(argv[i], "--time") == 0) && i + 1 < argc)
-			timeout = atoi(argv[++i]);
-		else
-			return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
-	}
-	return for_each(cli, i, argc, argv, do_restart, &timeout, err);
+	int timeout = 10;
+	bool help;
+	int r = parse_stop_flags(cli, restart_usage, argc, argv, &timeout, &help, err);
+	if (r < 0 || help)
+		return r;
+	return for_each(cli, optind, argc, argv, do_restart, &timeout, err);
 }
 
-/* -f/--format before the operands (Docker's inspect flag); *ret_first is the first operand. */
-static int inspect_format_flag(struct berth_cli *cli, int argc, char **argv,
-			       const char **ret_format, int *ret_first, struct berth_error **err)
-{
-	int i = 1;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if ((strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--format") == 0) &&
-		    i + 1 < argc)
-			*ret_format = argv[++i];
-		else if (strncmp(argv[i], "--format=", 9) == 0)
-			*ret_format = argv[i] + 9;
-		else
-			return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
-	}
-	*ret_first = i;
-	return 0;
-}
+static const char container_inspect_usage[] =
+	"Usage:  berth container inspect [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+	"Display detailed information on one or more containers\n\n"
+	"Options:\n"
+	"  -f, --format string   Format output: json (default) or a Go template\n";
 
 int cmd_container_inspect(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{0},
+	};
+	static const char *const unsupported[] = {"-s", "--size", NULL};
+	struct cli_flags f = {.usage = container_inspect_usage,
+			      .shortopts = "f:",
+			      .longopts = opts,
+			      .unsupported = unsupported};
 	const char *format = NULL;
-	int first = 1;
-	int r = inspect_format_flag(cli, argc, argv, &format, &first, err);
-	if (r < 0)
-		return r;
-	if (first >= argc)
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
+		format = optarg;
+	if (c < 0 || f.help)
+		return c;
+	if (optind >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
 	_cleanup_json_ json_t *all = json_array();
 	int ret = 0;
-	for (int i = first; i < argc; i++) {
+	for (int i = optind; i < argc; i++) {
 		json_t *st = NULL;
 		struct berth_error *e = NULL;
 		if (berth_container_inspect(cli->root, argv[i], &st, &e) < 0) {
@@ -386,6 +499,6 @@ int cmd_container_inspect(struct berth_cli *cli, int argc, char **argv, struct b
 		}
 		json_array_append_new(all, st);
 	}
-	r = cli_format_inspect(format, all, err);
+	int r = cli_format_inspect(format, all, err);
 	return r < 0 ? r : ret;
 }

@@ -20,17 +20,16 @@ static const char dump_usage[] =
 	"\n"
 	"Options:\n"
 	"  -f, --file FILE   the Dockerfile to read ('-' for stdin; default ./Dockerfile)\n"
-	"      --validate    also reject unknown instructions and flags, as a build would\n"
-	"  -h, --help        print this help\n";
+	"      --validate    also reject unknown instructions and flags, as a build would\n";
 
 int cmd_dockerfile_dump(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
 	static const struct option opts[] = {
 		{"file", required_argument, NULL, 'f'},
 		{"validate", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},
 		{},
 	};
+	struct cli_flags f = {.usage = dump_usage, .shortopts = "+f:", .longopts = opts};
 	_cleanup_dockerfile_ struct berth_dockerfile *df = NULL;
 	_cleanup_free_ char *data = NULL;
 	_cleanup_free_ char *out = NULL;
@@ -40,24 +39,14 @@ int cmd_dockerfile_dump(struct berth_cli *cli, int argc, char **argv, struct ber
 	size_t len;
 	int c, r;
 
-	if (cli_wants_help(argc, argv, dump_usage))
-		return 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		if (c == 'f')
 			file = optarg;
-			break;
-		case 'V':
+		else
 			validate = true;
-			break;
-		case 'h':
-			fputs(dump_usage, stdout);
-			return 0;
-		default:
-			return cli_usage_error(cli, err, "invalid option");
-		}
 	}
+	if (c < 0 || f.help)
+		return c;
 	if (optind < argc)
 		return cli_usage_error(cli, err, "unexpected argument '%s'", argv[optind]);
 

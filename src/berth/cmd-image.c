@@ -117,12 +117,15 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 		{"digests", no_argument, NULL, 'd'},	  {"no-trunc", no_argument, NULL, 'n'},
 		{"format", required_argument, NULL, 'f'}, {0},
 	};
+	static const char *const unsupported[] = {"-f", "--filter", NULL};
+	struct cli_flags f = {.usage = images_usage,
+			      .shortopts = "aq",
+			      .longopts = opts,
+			      .unsupported = unsupported};
 	bool quiet = false, digests = false, no_trunc = false;
 	const char *format = NULL;
 	int c;
-	if (cli_wants_help(argc, argv, images_usage))
-		return 0;
-	while ((c = getopt_long(argc, argv, "aq", opts, NULL)) != -1) {
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
 		switch (c) {
 		case 'a':
 			break; /* berth keeps no intermediate images: all are shown */
@@ -138,10 +141,10 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 		case 'f':
 			format = optarg;
 			break;
-		default:
-			return cli_usage_error(cli, err, "invalid option");
 		}
 	}
+	if (c < 0 || f.help)
+		return c;
 	if (argc - optind > 1)
 		return cli_usage_error(cli, err, "at most one REPOSITORY[:TAG] argument");
 	const char *filter = optind < argc ? argv[optind] : NULL;
@@ -232,15 +235,17 @@ static const char tag_usage[] = "Usage:  berth tag SOURCE_IMAGE[:TAG] TARGET_IMA
 
 int cmd_tag(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	if (cli_wants_help(argc, argv, tag_usage))
-		return 0;
-	if (argc != 3)
+	bool help;
+	int r = cli_no_flags(cli, tag_usage, NULL, argc, argv, &help, err);
+	if (r < 0 || help)
+		return r;
+	if (argc - optind != 2)
 		return cli_usage_error(cli, err, "requires exactly 2 arguments");
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
-	int r = open_store(cli, &s, err);
+	r = open_store(cli, &s, err);
 	if (r < 0)
 		return r;
-	return berth_image_tag(s, argv[1], argv[2], err);
+	return berth_image_tag(s, argv[optind], argv[optind + 1], err);
 }
 
 /* The short ID of a container whose record names image id, into out; false when none. */
@@ -312,16 +317,13 @@ int cmd_rmi(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 		{"no-prune", no_argument, NULL, 'n'},
 		{0},
 	};
+	struct cli_flags f = {.usage = rmi_usage, .shortopts = "f", .longopts = opts};
 	bool force = false;
 	int c;
-	if (cli_wants_help(argc, argv, rmi_usage))
-		return 0;
-	while ((c = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
-		if (c == 'f')
-			force = true;
-		else if (c != 'n')
-			return cli_usage_error(cli, err, "invalid option");
-	}
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
+		force |= c == 'f';
+	if (c < 0 || f.help)
+		return c;
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
@@ -373,20 +375,22 @@ int cmd_inspect(struct berth_cli *cli, int argc, char **argv, struct berth_error
 		{"type", required_argument, NULL, 't'},
 		{0},
 	};
+	static const char *const unsupported[] = {"-s", "--size", NULL};
+	struct cli_flags f = {.usage = inspect_usage,
+			      .shortopts = "f:",
+			      .longopts = opts,
+			      .unsupported = unsupported};
 	const char *format = NULL;
 	int c;
-	if (cli_wants_help(argc, argv, inspect_usage))
-		return 0;
-	while ((c = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
 		if (c == 'f') {
 			format = optarg;
-		} else if (c == 't') {
-			if (strcmp(optarg, "image") != 0)
-				return cli_usage_error(cli, err, "unsupported type '%s'", optarg);
-		} else {
-			return cli_usage_error(cli, err, "invalid option");
+		} else if (strcmp(optarg, "image") != 0) {
+			return cli_usage_error(cli, err, "unsupported type '%s'", optarg);
 		}
 	}
+	if (c < 0 || f.help)
+		return c;
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
@@ -425,12 +429,11 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 		{"human", optional_argument, NULL, 'H'},
 		{0},
 	};
+	struct cli_flags f = {.usage = history_usage, .shortopts = "qH", .longopts = opts};
 	bool no_trunc = false, quiet = false;
 	const char *format = NULL;
 	int c;
-	if (cli_wants_help(argc, argv, history_usage))
-		return 0;
-	while ((c = getopt_long(argc, argv, "qH", opts, NULL)) != -1) {
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
 		switch (c) {
 		case 'n':
 			no_trunc = true;
@@ -443,10 +446,10 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 		case 'f':
 			format = optarg;
 			break;
-		default:
-			return cli_usage_error(cli, err, "invalid option");
 		}
 	}
+	if (c < 0 || f.help)
+		return c;
 	if (argc - optind != 1)
 		return cli_usage_error(cli, err, "requires exactly 1 argument");
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
@@ -553,20 +556,23 @@ int cmd_save(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	};
 	const char *output = NULL;
 	enum berth_archive_format format = BERTH_ARCHIVE_DOCKER;
+	static const char *const unsupported[] = {"--platform", NULL};
+	struct cli_flags f = {.usage = save_usage,
+			      .shortopts = "o:",
+			      .longopts = opts,
+			      .unsupported = unsupported};
 	int c, r;
-	if (cli_wants_help(argc, argv, save_usage))
-		return 0;
-	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
 		if (c == 'o') {
 			output = optarg;
-		} else if (c == 'F') {
+		} else {
 			r = berth_archive_format_parse(optarg, &format, err);
 			if (r < 0)
 				return r;
-		} else {
-			return cli_usage_error(cli, err, "invalid option");
 		}
 	}
+	if (c < 0 || f.help)
+		return c;
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
 	if (!output && isatty(STDOUT_FILENO))
@@ -620,18 +626,21 @@ int cmd_load(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		{0},
 	};
 	const char *input = NULL;
+	static const char *const unsupported[] = {"--platform", NULL};
+	struct cli_flags f = {.usage = load_usage,
+			      .shortopts = "i:q",
+			      .longopts = opts,
+			      .unsupported = unsupported};
 	bool quiet = false;
 	int c;
-	if (cli_wants_help(argc, argv, load_usage))
-		return 0;
-	while ((c = getopt_long(argc, argv, "i:q", opts, NULL)) != -1) {
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
 		if (c == 'i')
 			input = optarg;
-		else if (c == 'q')
-			quiet = true;
 		else
-			return cli_usage_error(cli, err, "invalid option");
+			quiet = true;
 	}
+	if (c < 0 || f.help)
+		return c;
 	if (optind < argc)
 		return cli_usage_error(cli, err, "accepts no arguments");
 	if (!input && isatty(STDIN_FILENO))
@@ -670,24 +679,24 @@ int cmd_import(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 	static const struct option opts[] = {
 		{"change", required_argument, NULL, 'c'},
 		{"message", required_argument, NULL, 'm'},
-		{"platform", required_argument, NULL, 'p'},
 		{0},
 	};
+	static const char *const unsupported[] = {"--platform", NULL};
+	struct cli_flags f = {.usage = import_usage,
+			      .shortopts = "c:m:",
+			      .longopts = opts,
+			      .unsupported = unsupported};
 	_cleanup_strv_free_ char **changes = NULL;
 	const char *message = NULL;
 	int c;
-	if (cli_wants_help(argc, argv, import_usage))
-		return 0;
-	while ((c = getopt_long(argc, argv, "c:m:", opts, NULL)) != -1) {
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
 		if (c == 'c')
 			berth_strv_push(&changes, optarg);
-		else if (c == 'm')
-			message = optarg;
-		else if (c == 'p')
-			return berth_error_set(err, ENOTSUP, "import --platform is not supported");
 		else
-			return cli_usage_error(cli, err, "invalid option");
+			message = optarg;
 	}
+	if (c < 0 || f.help)
+		return c;
 	if (argc - optind < 1 || argc - optind > 2)
 		return cli_usage_error(cli, err, "requires at least 1 and at most 2 arguments");
 	const char *file = argv[optind];
@@ -773,16 +782,17 @@ int cmd_image_prune(struct berth_cli *cli, int argc, char **argv, struct berth_e
 		{"force", no_argument, NULL, 'f'},
 		{0},
 	};
+	static const char *const unsupported[] = {"--filter", NULL};
+	struct cli_flags f = {.usage = prune_usage,
+			      .shortopts = "af",
+			      .longopts = opts,
+			      .unsupported = unsupported};
 	bool all = false;
 	int c;
-	if (cli_wants_help(argc, argv, prune_usage))
-		return 0;
-	while ((c = getopt_long(argc, argv, "af", opts, NULL)) != -1) {
-		if (c == 'a')
-			all = true;
-		else if (c != 'f')
-			return cli_usage_error(cli, err, "invalid option");
-	}
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
+		all |= c == 'a';
+	if (c < 0 || f.help)
+		return c;
 	if (optind < argc)
 		return cli_usage_error(cli, err, "accepts no arguments");
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;

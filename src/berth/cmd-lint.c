@@ -165,11 +165,9 @@ int cmd_lint(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		{"tag", required_argument, NULL, 't'},
 		{"config", required_argument, NULL, OPT_CONFIG},
 		{"list-rules", no_argument, NULL, OPT_LIST},
-		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	if (cli_wants_help(argc, argv, lint_usage))
-		return 0;
+	struct cli_flags f = {.usage = lint_usage, .shortopts = "+f:t:", .longopts = opts};
 
 	_cleanup_(berth_lint_options_release) struct berth_lint_options o;
 	berth_lint_options_init(&o);
@@ -178,7 +176,7 @@ int cmd_lint(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	enum berth_lint_format format = BERTH_LINT_FORMAT_TEXT;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+f:t:h", opts, NULL)) != -1) {
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
 		switch (c) {
 		case 'f':
 			file = optarg;
@@ -205,13 +203,10 @@ int cmd_lint(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		case OPT_LIST:
 			list_rules();
 			return 0;
-		case 'h':
-			fputs(lint_usage, stdout);
-			return 0;
-		default:
-			return cli_usage_error(cli, err, "invalid option");
 		}
 	}
+	if (c < 0 || f.help)
+		return c;
 	if (argc - optind > 1)
 		return cli_usage_error(cli, err, "at most one PATH expected");
 	const char *context = optind < argc ? argv[optind] : ".";
@@ -303,16 +298,14 @@ int cmd_analyze(struct berth_cli *cli, int argc, char **argv, struct berth_error
 		{"lowest-efficiency", required_argument, NULL, OPT_EFF},
 		{"highest-wasted-bytes", required_argument, NULL, OPT_BYTES},
 		{"highest-user-wasted-percent", required_argument, NULL, OPT_PCT},
-		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	if (cli_wants_help(argc, argv, analyze_usage))
-		return 0;
+	struct cli_flags f = {.usage = analyze_usage, .shortopts = "+", .longopts = opts};
 	const char *eff = "0.9", *bytes = "disabled", *pct = "0.1";
 	bool json = false, ci = false;
 	long top = 10;
 	int c, r;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
 		switch (c) {
 		case OPT_FORMAT:
 			if (strcmp(optarg, "json") == 0)
@@ -340,13 +333,10 @@ int cmd_analyze(struct berth_cli *cli, int argc, char **argv, struct berth_error
 		case OPT_PCT:
 			pct = optarg;
 			break;
-		case 'h':
-			fputs(analyze_usage, stdout);
-			return 0;
-		default:
-			return cli_usage_error(cli, err, "invalid option");
 		}
 	}
+	if (c < 0 || f.help)
+		return c;
 	if (argc - optind != 1)
 		return cli_usage_error(cli, err, "exactly one IMAGE expected");
 	const char *what = argv[optind];

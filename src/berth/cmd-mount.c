@@ -23,24 +23,23 @@ static const char umount_usage[] = "Usage:  berth image umount IMAGE [IMAGE...]\
 				   "\n"
 				   "Unmount images mounted by 'berth image mount'.\n";
 
-static int operands(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+/* The index of the first IMAGE operand; 0 after --help; -errno. */
+static int operands(struct berth_cli *cli, const char *usage, int argc, char **argv,
+		    struct berth_error **err)
 {
-	int i = 1;
-	if (i < argc && strcmp(argv[i], "--") == 0)
-		i++;
-	else if (i < argc && argv[i][0] == '-')
-		return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
-	if (i >= argc)
+	bool help;
+	int r = cli_no_flags(cli, usage, NULL, argc, argv, &help, err);
+	if (r < 0 || help)
+		return r;
+	if (optind >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
-	return i;
+	return optind;
 }
 
 int cmd_image_mount(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	if (cli_wants_help(argc, argv, mount_usage))
-		return 0;
-	int first = operands(cli, argc, argv, err);
-	if (first < 0)
+	int first = operands(cli, mount_usage, argc, argv, err);
+	if (first <= 0)
 		return first;
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
 	int r = berth_store_open(cli->root, &s, err);
@@ -58,10 +57,8 @@ int cmd_image_mount(struct berth_cli *cli, int argc, char **argv, struct berth_e
 
 int cmd_image_umount(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	if (cli_wants_help(argc, argv, umount_usage))
-		return 0;
-	int first = operands(cli, argc, argv, err);
-	if (first < 0)
+	int first = operands(cli, umount_usage, argc, argv, err);
+	if (first <= 0)
 		return first;
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
 	int r = berth_store_open(cli->root, &s, err);

@@ -103,26 +103,26 @@ int cmd_pull(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		{"parallel", required_argument, NULL, OPT_PARALLEL},
 		{"progress", required_argument, NULL, OPT_PROGRESS},
 		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	_cleanup_(registry_flags_release) struct registry_flags f = {.progress =
 									     BERTH_PROGRESS_AUTO};
+	static const char *const unsupported[] = {"-a", "--all-tags", "--disable-content-trust",
+						  NULL};
+	struct cli_flags fl = {.usage = pull_usage,
+			       .shortopts = "+q",
+			       .longopts = opts,
+			       .unsupported = unsupported};
 	const char *platform = NULL;
 	int c, r = 0;
-	if (cli_wants_help(argc, argv, pull_usage))
-		return 0;
-	while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
-		if (shared_flag(c, &f, cli, &r, err)) {
-			if (r < 0)
-				return r;
-			continue;
-		}
-		if (c == OPT_PLATFORM)
-			platform = optarg;
-		else
-			return cli_usage_error(cli, err, "unknown flag");
+	while ((c = cli_flag_next(cli, &fl, argc, argv, err)) > 0) {
+		if (!shared_flag(c, &f, cli, &r, err))
+			platform = optarg; /* --platform, the only flag of pull's own */
+		if (r < 0)
+			return r;
 	}
+	if (c < 0 || fl.help)
+		return c;
 	if (argc - optind != 1)
 		return cli_usage_error(cli, err, "requires exactly 1 argument");
 	apply_flags(&f);
@@ -170,22 +170,24 @@ int cmd_push(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		{"parallel", required_argument, NULL, OPT_PARALLEL},
 		{"progress", required_argument, NULL, OPT_PROGRESS},
 		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	_cleanup_(registry_flags_release) struct registry_flags f = {.progress =
 									     BERTH_PROGRESS_AUTO};
+	static const char *const unsupported[] = {"-a", "--all-tags", "--disable-content-trust",
+						  "--platform", NULL};
+	struct cli_flags fl = {.usage = push_usage,
+			       .shortopts = "+q",
+			       .longopts = opts,
+			       .unsupported = unsupported};
 	int c, r = 0;
-	if (cli_wants_help(argc, argv, push_usage))
-		return 0;
-	while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
-		if (shared_flag(c, &f, cli, &r, err)) {
-			if (r < 0)
-				return r;
-			continue;
-		}
-		return cli_usage_error(cli, err, "unknown flag");
+	while ((c = cli_flag_next(cli, &fl, argc, argv, err)) > 0) {
+		shared_flag(c, &f, cli, &r, err); /* push has no flag of its own */
+		if (r < 0)
+			return r;
 	}
+	if (c < 0 || fl.help)
+		return c;
 	if (argc - optind < 1 || argc - optind > 2)
 		return cli_usage_error(cli, err, "requires 1 or 2 arguments");
 	apply_flags(&f);
@@ -275,16 +277,14 @@ int cmd_login(struct berth_cli *cli, int argc, char **argv, struct berth_error *
 		{"password", required_argument, NULL, 'p'},
 		{"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
 		{"insecure-registry", required_argument, NULL, OPT_INSECURE},
-		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
+	struct cli_flags fl = {.usage = login_usage, .shortopts = "+u:p:", .longopts = opts};
 	_cleanup_(registry_flags_release) struct registry_flags f = {0};
 	_cleanup_free_ char *user = NULL, *pass = NULL;
 	bool from_stdin = false;
 	int c, r = 0;
-	if (cli_wants_help(argc, argv, login_usage))
-		return 0;
-	while ((c = getopt_long(argc, argv, "+u:p:", opts, NULL)) != -1) {
+	while ((c = cli_flag_next(cli, &fl, argc, argv, err)) > 0) {
 		switch (c) {
 		case 'u':
 			free(user);
@@ -300,10 +300,10 @@ int cmd_login(struct berth_cli *cli, int argc, char **argv, struct berth_error *
 		case OPT_INSECURE:
 			berth_strv_push(&f.insecure, optarg);
 			break;
-		default:
-			return cli_usage_error(cli, err, "unknown flag");
 		}
 	}
+	if (c < 0 || fl.help)
+		return c;
 	if (argc - optind > 1)
 		return cli_usage_error(cli, err, "accepts at most 1 argument");
 	if (pass && from_stdin)
@@ -346,12 +346,14 @@ static const char logout_usage[] = "Usage: berth logout [SERVER]\n\n"
 
 int cmd_logout(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	if (cli_wants_help(argc, argv, logout_usage))
-		return 0;
-	if (argc > 2)
+	bool help;
+	int r = cli_no_flags(cli, logout_usage, NULL, argc, argv, &help, err);
+	if (r < 0 || help)
+		return r;
+	if (argc - optind > 1)
 		return cli_usage_error(cli, err, "accepts at most 1 argument");
-	const char *server = argc == 2 ? argv[1] : NULL;
-	int r = berth_registry_logout(server, err);
+	const char *server = optind < argc ? argv[optind] : NULL;
+	r = berth_registry_logout(server, err);
 	if (r < 0)
 		return r;
 	printf("Removing login credentials for %s\n",

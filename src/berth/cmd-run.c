@@ -72,7 +72,51 @@ enum {
 	OPT_ULIMIT,
 	OPT_STOP_SIGNAL,
 	OPT_RESTART,
-	OPT_HELP,
+};
+
+/* Docker's run flags berth does not have yet: refused as such, not as unknown. */
+static const char *const run_unsupported[] = {
+	"-p",
+	"--publish",
+	"-P",
+	"--publish-all",
+	"--expose",
+	"-l",
+	"--label",
+	"--label-file",
+	"-a",
+	"--attach",
+	"--add-host",
+	"--dns",
+	"--dns-search",
+	"--dns-option",
+	"--platform",
+	"--pull",
+	"--cidfile",
+	"--ipc",
+	"--pid",
+	"--uts",
+	"--userns",
+	"--group-add",
+	"--shm-size",
+	"--sysctl",
+	"--gpus",
+	"-c",
+	"--cpu-shares",
+	"--cpuset-cpus",
+	"--memory-swap",
+	"--link",
+	"--ip",
+	"--mac-address",
+	"--log-driver",
+	"--log-opt",
+	"--health-cmd",
+	"--no-healthcheck",
+	"--detach-keys",
+	"--cgroupns",
+	"--cgroup-parent",
+	"--runtime",
+	NULL,
 };
 
 /* -e K=V as given; -e K takes K from berth's own environment, or nothing when unset. */
@@ -158,9 +202,13 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 		{"ulimit", required_argument, NULL, OPT_ULIMIT},
 		{"stop-signal", required_argument, NULL, OPT_STOP_SIGNAL},
 		{"restart", required_argument, NULL, OPT_RESTART},
-		{"help", no_argument, NULL, OPT_HELP},
 		{0},
 	};
+	/* "+": the first operand is the image, what follows is the container's */
+	struct cli_flags f = {.usage = run_usage,
+			      .shortopts = "+dite:u:w:h:v:m:",
+			      .longopts = opts,
+			      .unsupported = run_unsupported};
 	struct berth_run_options o;
 	_cleanup_strv_free_ char **env = NULL, **volumes = NULL, **mounts = NULL, **tmpfs = NULL,
 				 **cap_add = NULL, **cap_drop = NULL, **secopts = NULL,
@@ -169,9 +217,7 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	int c, r;
 
 	berth_run_options_init(&o);
-	if (cli_wants_help(argc, argv, run_usage))
-		return 0;
-	while ((c = getopt_long(argc, argv, "+dite:u:w:h:v:m:", opts, NULL)) != -1) {
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
 		switch (c) {
 		case OPT_ROOTFS:
 			o.rootfs = optarg;
@@ -282,14 +328,12 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 		case OPT_RESTART:
 			o.restart = optarg;
 			break;
-		case OPT_HELP:
-			fputs(run_usage, stdout);
-			return 0;
-		default:
-			r = cli_usage_error(cli, err, "unknown flag");
-			goto fail;
 		}
 	}
+	if (f.help)
+		return 0;
+	if (c < 0)
+		goto fail; /* *err says which flag */
 	o.env = env;
 	o.volumes = volumes;
 	o.mounts = mounts;
@@ -364,16 +408,19 @@ int cmd_exec(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		{"user", required_argument, NULL, 'u'},
 		{"workdir", required_argument, NULL, 'w'},
 		{"privileged", no_argument, NULL, OPT_PRIVILEGED},
-		{"help", no_argument, NULL, OPT_HELP},
 		{0},
 	};
+	static const char *const unsupported[] = {"--detach-keys", NULL};
+	/* "+": the first operand is the container, what follows is the command's */
+	struct cli_flags f = {.usage = exec_usage,
+			      .shortopts = "+dite:u:w:",
+			      .longopts = opts,
+			      .unsupported = unsupported};
 	struct berth_exec_options o = {0};
 	_cleanup_strv_free_ char **env = NULL, **cmd = NULL;
 	int c, r;
 
-	if (cli_wants_help(argc, argv, exec_usage))
-		return 0;
-	while ((c = getopt_long(argc, argv, "+dite:u:w:", opts, NULL)) != -1) {
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
 		switch (c) {
 		case 'd':
 			o.detach = true;
@@ -401,13 +448,10 @@ int cmd_exec(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		case OPT_PRIVILEGED:
 			o.privileged = true;
 			break;
-		case OPT_HELP:
-			fputs(exec_usage, stdout);
-			return 0;
-		default:
-			return cli_usage_error(cli, err, "unknown flag '%s'", argv[optind - 1]);
 		}
 	}
+	if (c < 0 || f.help)
+		return c;
 	if (argc - optind < 2)
 		return cli_usage_error(cli, err, "requires at least 2 arguments");
 	const char *what = argv[optind];

@@ -55,13 +55,16 @@ static const char df_usage[] = "Usage:  berth system df\n\n"
 
 int cmd_system_df(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	if (cli_wants_help(argc, argv, df_usage))
-		return 0;
-	if (argc > 1)
+	static const char *const unsupported[] = {"-v", "--verbose", "--format", NULL};
+	bool help;
+	int r = cli_no_flags(cli, df_usage, unsupported, argc, argv, &help, err);
+	if (r < 0 || help)
+		return r;
+	if (optind < argc)
 		return cli_usage_error(cli, err, "accepts no arguments");
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
 	_cleanup_(berth_image_list_freep) struct berth_image_list *l = NULL;
-	int r = berth_store_open(cli->root, &s, err);
+	r = berth_store_open(cli->root, &s, err);
 	if (r < 0)
 		return r;
 	r = berth_image_list(s, &l, err);
@@ -123,16 +126,13 @@ int cmd_system_check(struct berth_cli *cli, int argc, char **argv, struct berth_
 		{"repair", no_argument, NULL, 'r'},
 		{0},
 	};
+	struct cli_flags f = {.usage = check_usage, .longopts = opts};
 	bool repair = false;
 	int c;
-	if (cli_wants_help(argc, argv, check_usage))
-		return 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'r')
-			repair = true;
-		else
-			return cli_usage_error(cli, err, "invalid option");
-	}
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
+		repair = true;
+	if (c < 0 || f.help)
+		return c;
 	if (optind < argc)
 		return cli_usage_error(cli, err, "accepts no arguments");
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
@@ -232,11 +232,10 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 		{"volumes", no_argument, NULL, 'V'},
 		{0},
 	};
+	struct cli_flags f = {.usage = prune_usage, .shortopts = "af", .longopts = opts};
 	bool all = false, force = false;
 	int c;
-	if (cli_wants_help(argc, argv, prune_usage))
-		return 0;
-	while ((c = getopt_long(argc, argv, "af", opts, NULL)) != -1) {
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
 		if (c == 'a')
 			all = true;
 		else if (c == 'f')
@@ -253,9 +252,9 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 				"system prune: '--volumes' is not supported yet (berth "
 				"does not tell anonymous volumes from named ones; "
 				"'berth volume prune' removes every unused volume)");
-		else
-			return cli_usage_error(cli, err, "invalid option");
 	}
+	if (c < 0 || f.help)
+		return c;
 	if (optind < argc)
 		return cli_usage_error(cli, err, "accepts no arguments");
 	if (!force && !confirm(all))

@@ -12,22 +12,20 @@
 #include "core/json.h"
 #include "core/strv.h"
 
-static const char volume_usage[] =
-	"Usage: berth volume COMMAND\n\n"
-	"Manage volumes\n\n"
-	"Commands:\n"
-	"  create [NAME]          Create a volume\n"
-	"  ls [-q] [--format F]   List volumes\n"
-	"  inspect [-f F] NAME... Display detailed information on volumes\n"
-	"  rm [-f] NAME...        Remove one or more volumes\n"
-	"  prune [-f]             Remove volumes no container uses\n";
+static const char create_usage[] = "Usage:  berth volume create [VOLUME]\n\n"
+				   "Create a volume (a random name when VOLUME is omitted)\n";
 
-static int volume_create(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+int cmd_volume_create(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	if (argc > 2)
+	static const char *const unsupported[] = {"-d", "--driver", "--label", "-o", "--opt", NULL};
+	bool help;
+	int r = cli_no_flags(cli, create_usage, unsupported, argc, argv, &help, err);
+	if (r < 0 || help)
+		return r;
+	if (argc - optind > 1)
 		return cli_usage_error(cli, err, "at most 1 argument");
 	struct berth_volume v = {0};
-	int r = berth_volume_create(cli->root, argc == 2 ? argv[1] : NULL, &v, NULL, err);
+	r = berth_volume_create(cli->root, optind < argc ? argv[optind] : NULL, &v, NULL, err);
 	if (r < 0)
 		return r;
 	printf("%s\n", v.name);
@@ -65,20 +63,37 @@ static int volume_ls_formatted(const char *format, struct berth_volume *v, size_
 	return cli_format_flush(&fmt, titles, err);
 }
 
-static int volume_ls(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+static const char ls_usage[] =
+	"Usage:  berth volume ls [OPTIONS]\n\n"
+	"List volumes\n\n"
+	"Options:\n"
+	"      --format string   Format output: table (default), json or a Go "
+	"template\n"
+	"  -q, --quiet           Only display volume names\n";
+
+int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
+	static const struct option opts[] = {
+		{"quiet", no_argument, NULL, 'q'},
+		{"format", required_argument, NULL, 'F'},
+		{0},
+	};
+	static const char *const unsupported[] = {"-f", "--filter", NULL};
+	struct cli_flags f = {
+		.usage = ls_usage, .shortopts = "q", .longopts = opts, .unsupported = unsupported};
 	bool quiet = false;
 	const char *format = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		if (c == 'q')
 			quiet = true;
-		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
-			format = argv[++i];
-		else if (strncmp(argv[i], "--format=", 9) == 0)
-			format = argv[i] + 9;
 		else
-			return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
+			format = optarg;
 	}
+	if (c < 0 || f.help)
+		return c;
+	if (optind < argc)
+		return cli_usage_error(cli, err, "accepts no arguments");
 	struct berth_volume *v = NULL;
 	size_t n = 0;
 	int r = berth_volume_list(cli->root, &v, &n, err);
@@ -101,24 +116,30 @@ static int volume_ls(struct berth_cli *cli, int argc, char **argv, struct berth_
 	return r < 0 ? r : 0;
 }
 
-static int volume_inspect(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+static const char inspect_usage[] =
+	"Usage:  berth volume inspect [OPTIONS] VOLUME [VOLUME...]\n\n"
+	"Display detailed information on one or more volumes\n\n"
+	"Options:\n"
+	"  -f, --format string   Format output: json (default) or a Go template\n";
+
+int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{0},
+	};
+	struct cli_flags f = {.usage = inspect_usage, .shortopts = "f:", .longopts = opts};
 	const char *format = NULL;
-	int first = 1;
-	for (; first < argc && argv[first][0] == '-'; first++) {
-		if ((strcmp(argv[first], "-f") == 0 || strcmp(argv[first], "--format") == 0) &&
-		    first + 1 < argc)
-			format = argv[++first];
-		else if (strncmp(argv[first], "--format=", 9) == 0)
-			format = argv[first] + 9;
-		else
-			return cli_usage_error(cli, err, "unknown flag '%s'", argv[first]);
-	}
-	if (first >= argc)
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
+		format = optarg;
+	if (c < 0 || f.help)
+		return c;
+	if (optind >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
 	_cleanup_json_ json_t *all = json_array();
 	int ret = 0;
-	for (int i = first; i < argc; i++) {
+	for (int i = optind; i < argc; i++) {
 		struct berth_volume v = {0};
 		struct berth_error *e = NULL;
 		if (berth_volume_get(cli->root, argv[i], &v, &e) < 0) {
@@ -134,20 +155,30 @@ static int volume_inspect(struct berth_cli *cli, int argc, char **argv, struct b
 	return r < 0 ? r : ret;
 }
 
-static int volume_rm(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+static const char rm_usage[] =
+	"Usage:  berth volume rm [OPTIONS] VOLUME [VOLUME...]\n\n"
+	"Remove one or more volumes\n\n"
+	"Options:\n"
+	"  -f, --force   Remove even when a container uses it; no error for a "
+	"missing one\n";
+
+int cmd_volume_rm(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
+	static const struct option opts[] = {
+		{"force", no_argument, NULL, 'f'},
+		{0},
+	};
+	struct cli_flags f = {.usage = rm_usage, .shortopts = "f", .longopts = opts};
 	bool force = false;
-	int first = 1;
-	for (; first < argc && argv[first][0] == '-'; first++) {
-		if (strcmp(argv[first], "-f") == 0 || strcmp(argv[first], "--force") == 0)
-			force = true;
-		else
-			return cli_usage_error(cli, err, "unknown flag '%s'", argv[first]);
-	}
-	if (first >= argc)
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
+		force = true;
+	if (c < 0 || f.help)
+		return c;
+	if (optind >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
 	int ret = 0;
-	for (int i = first; i < argc; i++) {
+	for (int i = optind; i < argc; i++) {
 		struct berth_error *e = NULL;
 		int r = berth_volume_remove(cli->root, argv[i], force, &e);
 		if (r < 0 && !(force && r == -ENOENT)) {
@@ -161,12 +192,33 @@ static int volume_rm(struct berth_cli *cli, int argc, char **argv, struct berth_
 	return ret;
 }
 
-static int volume_prune(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+static const char prune_usage[] =
+	"Usage:  berth volume prune [OPTIONS]\n\n"
+	"Remove every volume no container uses\n\n"
+	"Options:\n"
+	"  -a, --all     Accepted for compatibility (berth prunes all unused "
+	"volumes)\n"
+	"  -f, --force   Do not prompt for confirmation (berth never does)\n";
+
+int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "-f") != 0 && strcmp(argv[i], "--force") != 0 &&
-		    strcmp(argv[i], "-a") != 0 && strcmp(argv[i], "--all") != 0)
-			return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
+	static const struct option opts[] = {
+		{"all", no_argument, NULL, 'a'},
+		{"force", no_argument, NULL, 'f'},
+		{0},
+	};
+	static const char *const unsupported[] = {"--filter", NULL};
+	struct cli_flags f = {.usage = prune_usage,
+			      .shortopts = "af",
+			      .longopts = opts,
+			      .unsupported = unsupported};
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
+		;
+	if (c < 0 || f.help)
+		return c;
+	if (optind < argc)
+		return cli_usage_error(cli, err, "accepts no arguments");
 	_cleanup_strv_free_ char **removed = NULL;
 	int r = berth_volume_prune(cli->root, &removed, err);
 	if (r < 0)
@@ -179,24 +231,4 @@ static int volume_prune(struct berth_cli *cli, int argc, char **argv, struct ber
 	}
 	printf("Total reclaimed space: %zu volume(s)\n", berth_strv_len(removed));
 	return 0;
-}
-
-int cmd_volume(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
-{
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		fputs(volume_usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 1 : 0;
-	}
-	const char *sub = argv[1];
-	if (strcmp(sub, "create") == 0)
-		return volume_create(cli, argc - 1, argv + 1, err);
-	if (strcmp(sub, "ls") == 0 || strcmp(sub, "list") == 0)
-		return volume_ls(cli, argc - 1, argv + 1, err);
-	if (strcmp(sub, "inspect") == 0)
-		return volume_inspect(cli, argc - 1, argv + 1, err);
-	if (strcmp(sub, "rm") == 0 || strcmp(sub, "remove") == 0)
-		return volume_rm(cli, argc - 1, argv + 1, err);
-	if (strcmp(sub, "prune") == 0)
-		return volume_prune(cli, argc - 1, argv + 1, err);
-	return cli_usage_error(cli, err, "unknown command 'volume %s'", sub);
 }

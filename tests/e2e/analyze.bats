@@ -11,7 +11,7 @@ setup() {
 }
 
 load_dive() {
-	[[ -f $DIVE/test-docker-image.tar ]] || skip "no conformance data at $DIVE"
+	need_conformance dive/test-docker-image.tar
 	run berth load -i "$DIVE/test-docker-image.tar"
 	[ "$status" -eq 0 ]
 }

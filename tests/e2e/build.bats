@@ -214,6 +214,37 @@ no_leftovers() {
 	no_leftovers
 }
 
+@test "build: a Dockerfile that is a symlink out of the context is refused, naming it, as .dockerignore" {
+	mkdir -p "$BATS_TEST_TMPDIR/out" "$CTX/docker"
+	printf 'FROM scratch\nLABEL from=outside\n' >"$BATS_TEST_TMPDIR/out/Dockerfile"
+	for target in "$BATS_TEST_TMPDIR/out/Dockerfile" ../out/Dockerfile; do
+		ln -sfn "$target" "$CTX/Dockerfile"
+		run berth build -q "$CTX"
+		assert_one_error_line "^berth: the Dockerfile '$CTX/Dockerfile' is a symlink out of the build context$"
+	done
+	# the same for .dockerignore
+	rm "$CTX/Dockerfile"
+	printf 'FROM scratch\n' >"$CTX/Dockerfile"
+	ln -s ../out/Dockerfile "$CTX/.dockerignore"
+	run berth build -q "$CTX"
+	assert_one_error_line "\.dockerignore"
+	rm "$CTX/.dockerignore"
+	# -f: beneath the directory it names
+	ln -s ../../out/Dockerfile "$CTX/docker/Dockerfile.prod"
+	run berth build -q -f "$CTX/docker/Dockerfile.prod" "$CTX"
+	assert_one_error_line "^berth: the Dockerfile '$CTX/docker/Dockerfile.prod' is a symlink out of its directory$"
+	# a symlink that stays inside is followed, as Docker does
+	printf 'FROM scratch\nLABEL from=inside\n' >"$CTX/docker/real"
+	ln -sfn real "$CTX/docker/Dockerfile.prod"
+	ln -sfn docker/real "$CTX/Dockerfile"
+	run berth build -q -t inside:1 "$CTX"
+	[ "$status" -eq 0 ]
+	run berth build -q -t inside:2 -f "$CTX/docker/Dockerfile.prod" "$CTX"
+	[ "$status" -eq 0 ]
+	[ "$(berth inspect inside:2 | jq -r '.[0].Config.Labels.from')" = inside ]
+	no_leftovers
+}
+
 @test "build: COPY wildcards, trailing-slash rules, --chmod, --chown with ids, --exclude, --parents" {
 	make_base
 	mkdir -p "$CTX/a/b" "$CTX/dir"

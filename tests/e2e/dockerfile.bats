@@ -5,6 +5,7 @@ load helpers
 setup() { common_setup; }
 
 @test "every buildkit-parser case dumps exactly its result" {
+	need_conformance buildkit-parser/cases
 	local n=0 d
 	for d in "$CONFORMANCE"/buildkit-parser/cases/*/; do
 		run --separate-stderr berth dockerfile dump -f "$d/Dockerfile"
@@ -17,6 +18,7 @@ setup() { common_setup; }
 }
 
 @test "every negative buildkit-parser case fails with exit 1 and a location" {
+	need_conformance buildkit-parser/negative
 	local n=0 d
 	for d in "$CONFORMANCE"/buildkit-parser/negative/*/; do
 		run berth dockerfile dump -f "$d/Dockerfile"
@@ -29,6 +31,7 @@ setup() { common_setup; }
 }
 
 @test "the heredoc conformance Dockerfile dumps with its heredoc lines" {
+	need_conformance buildkit-heredoc/full/Dockerfile
 	run berth dockerfile dump -f "$CONFORMANCE/buildkit-heredoc/full/Dockerfile"
 	[ "$status" -eq 0 ]
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 28 ]

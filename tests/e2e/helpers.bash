@@ -4,7 +4,14 @@ bats_require_minimum_version 1.5.0
 # real binary against it.
 BERTH=${BERTH:-$BATS_TEST_DIRNAME/../../build/src/berth/berth}
 FIXTURES=$BATS_TEST_DIRNAME/../fixtures
-CONFORMANCE=${CONFORMANCE:-$BATS_TEST_DIRNAME/../../../shared/conformance}
+CONFORMANCE=${CONFORMANCE:-${BERTH_CONFORMANCE:-$BATS_TEST_DIRNAME/../../../shared/conformance}}
+
+# Skips the test, saying why, when the shared conformance data ($1 inside it)
+# is absent: a clone anywhere but beside ../shared.
+need_conformance() {
+	[[ -e $CONFORMANCE/$1 ]] ||
+		skip "conformance data '$1' not found in $CONFORMANCE (clone ../shared beside the repository or set BERTH_CONFORMANCE)"
+}
 
 berth() {
 	"$BERTH" --root "$STORE" "$@"

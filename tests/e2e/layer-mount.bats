@@ -91,7 +91,7 @@ teardown() {
 	assert_one_error_line "requires at least 1 argument"
 	[ "$status" -eq 1 ]
 	run berth image mount --bogus x
-	assert_one_error_line "unknown flag '--bogus'"
+	assert_one_error_line "unknown flag: --bogus"
 
 	# a layer blob whose tar does not match the config's diffID is refused, nothing cached
 	mkdir "$W/a" "$W/b"

@@ -372,3 +372,14 @@ remote_digest() {
 	run berth push 127.0.0.1:1/not/here:1
 	assert_one_error_line "no such image: '127.0.0.1:1/not/here:1'"
 }
+
+@test "a password typed into a reference is not echoed back in the error" {
+	local ref='user:s3cr3t@127.0.0.1:5000/x' args
+	for args in "pull $ref" "push $ref" "push busybox:1 $ref" "build -t $ref $BATS_TEST_TMPDIR"; do
+		# shellcheck disable=SC2086 # the command's words split on purpose
+		run berth $args
+		assert_one_error_line "invalid reference format|no such image"
+		[[ "$output" != *s3cr3t* ]] || { echo "echoed the password: $output"; return 1; }
+		[[ "$output" == *"'<redacted>@127.0.0.1:5000/x'"* ]] || { echo "$output"; return 1; }
+	done
+}

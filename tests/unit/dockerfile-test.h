@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 /* Helpers the dockerfile unit tests share: the conformance data and parsing. */
-#include "unit.h"
+#include "conformance.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -13,26 +13,6 @@
 #include "core/fs.h"
 #include "core/strv.h"
 #include "dockerfile/dockerfile.h"
-
-/*
- * $BERTH_TEST_SRCDIR/../shared/conformance/<sub>, never copied into the repo
- * ($BERTH_CONFORMANCE overrides it; from a worktree in /work/wt/<name> it is
- * two levels up).
- */
-static inline char *conformance_path(const char *sub)
-{
-	const char *src = getenv("BERTH_TEST_SRCDIR"), *over = getenv("BERTH_CONFORMANCE");
-	char *p;
-
-	if (over)
-		return berth_xasprintf("%s/%s", over, sub);
-	assert_non_null(src);
-	p = berth_xasprintf("%s/../shared/conformance/%s", src, sub);
-	if (access(p, F_OK) == 0)
-		return p;
-	free(p);
-	return berth_xasprintf("%s/../../shared/conformance/%s", src, sub);
-}
 
 /* Reads a whole file; NULL when it does not exist. */
 static inline char *read_file(const char *path, size_t *ret_len)

@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -193,6 +195,48 @@ static void test_beneath_refuses_escapes(void **state)
 	close(fd);
 }
 
+/* Does this kernel (and any seccomp filter) let openat2 through? */
+static bool have_openat2(void)
+{
+	struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_BENEATH};
+	long fd = syscall(SYS_openat2, AT_FDCWD, ".", &how, sizeof(how));
+	if (fd < 0)
+		return false;
+	close((int)fd);
+	return true;
+}
+
+/*
+ * berth_fs_force_fallback (the CLI's BERTH_NO_OPENAT2=1) really routes
+ * resolution through the component walk: the walk counter moves, and only
+ * then, and the walk refuses the escape by itself.
+ */
+static void test_forced_fallback_walks(void **state)
+{
+	struct tree *t = *state;
+	struct berth_error *err = NULL;
+
+	berth_fs_force_fallback(true);
+	uint64_t before = berth_fs_fallback_walks();
+	assert_int_equal(berth_open_beneath(t->root_fd, "dir/../../secret", O_RDONLY, 0, &err),
+			 -EXDEV);
+	assert_non_null(strstr(err->msg, "leads outside its root"));
+	berth_error_free(&err);
+	int fd = berth_open_in_root(t->root_fd, "abs/passwd", O_RDONLY, 0, &err);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(berth_fs_fallback_walks(), before + 2);
+
+	berth_fs_force_fallback(false);
+	if (!have_openat2())
+		skip(); /* every resolution walks here: nothing to compare with */
+	before = berth_fs_fallback_walks();
+	assert_int_equal(berth_open_beneath(t->root_fd, "dir/../../secret", O_RDONLY, 0, &err),
+			 -EXDEV);
+	berth_error_free(&err);
+	assert_int_equal(berth_fs_fallback_walks(), before);
+}
+
 static void test_mkdirs_in_root(void **state)
 {
 	struct tree *t = *state;
@@ -355,6 +399,8 @@ int main(void)
 		BOTH(test_loops_and_nofollow),
 		BOTH(test_create_through_link_stays_inside),
 		BOTH(test_beneath_refuses_escapes),
+		cmocka_unit_test_setup_teardown(test_forced_fallback_walks, setup_openat2,
+						teardown_tree),
 		BOTH(test_mkdirs_in_root),
 		cmocka_unit_test(test_verify_path),
 		BOTH(test_atomic_write_and_read),

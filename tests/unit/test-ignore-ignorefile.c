@@ -140,6 +140,24 @@ static void test_load(void **state)
 	assert_non_null(strstr(err->msg, ".dockerignore"));
 	berth_error_free(&err);
 
+	/* so is a <Dockerfile>.dockerignore symlink leading out of the Dockerfile's directory */
+	write_file(root, "outside.dockerignore", "*\n");
+	assert_int_equal(unlinkat(df, "Dockerfile.prod.dockerignore", 0), 0);
+	assert_int_equal(symlinkat("../outside.dockerignore", df, "Dockerfile.prod.dockerignore"),
+			 0);
+	assert_int_equal(berth_ignore_load(ctx, dockerfile, &pats, &name, &err), -EXDEV);
+	assert_non_null(strstr(err->msg, "Dockerfile.prod.dockerignore"));
+	berth_error_free(&err);
+	/* one that stays inside is followed */
+	write_file(df, "inside.dockerignore", "/inside/\n");
+	assert_int_equal(unlinkat(df, "Dockerfile.prod.dockerignore", 0), 0);
+	assert_int_equal(symlinkat("inside.dockerignore", df, "Dockerfile.prod.dockerignore"), 0);
+	assert_ok(berth_ignore_load(ctx, dockerfile, &pats, &name, &err), err);
+	assert_int_equal(berth_strv_len(pats), 1);
+	assert_string_equal(pats[0], "inside");
+	berth_strv_free(pats);
+	free(name);
+
 	/* a directory named .dockerignore counts as none */
 	assert_int_equal(unlinkat(ctx, ".dockerignore", 0), 0);
 	assert_int_equal(mkdirat(ctx, ".dockerignore", 0755), 0);

@@ -128,13 +128,41 @@ static void test_familiar(void **state)
 	assert_string_equal(tag2, "<none>");
 }
 
+static void redacted(const char *in, const char *want)
+{
+	_cleanup_free_ char *got = berth_image_ref_redact(in);
+	if (strcmp(got, want) != 0)
+		fail_msg("redact '%s' -> '%s', expected '%s'", in, got, want);
+}
+
+/* a password typed into a reference never comes back in a message */
+static void test_redact(void **state)
+{
+	(void)state;
+	redacted("user:secret@host/x", "<redacted>@host/x");
+	redacted("user:secret@host:5000/a/b:1", "<redacted>@host:5000/a/b:1");
+	redacted("user:p@ss@host/x", "<redacted>@host/x");
+	redacted("user:secret@host", "<redacted>@host");
+	redacted("user:secret@host:5000", "<redacted>@host:5000");
+	redacted("user:secret@host/x@sha256:"
+		 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		 "<redacted>@host/x@sha256:"
+		 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	/* references without userinfo stay whole */
+	redacted("busybox", "busybox");
+	redacted("host:5000/a/b:tag", "host:5000/a/b:tag");
+	redacted("busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		 "busybox@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	redacted("host/x@sha256:abc", "host/x@sha256:abc");
+	redacted("", "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid),
-		cmocka_unit_test(test_digest_and_tag),
-		cmocka_unit_test(test_invalid),
-		cmocka_unit_test(test_familiar),
+		cmocka_unit_test(test_valid),	cmocka_unit_test(test_digest_and_tag),
+		cmocka_unit_test(test_invalid), cmocka_unit_test(test_familiar),
+		cmocka_unit_test(test_redact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

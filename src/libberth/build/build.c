@@ -17,6 +17,7 @@
 #include "core/json.h"
 #include "core/strv.h"
 #include "ignore/ignore.h"
+#include "image/image.h"
 #include "layer/layer.h"
 
 /* Build args BuildKit lets through without an ARG and keeps out of history. */
@@ -87,14 +88,35 @@ static bool looks_like_tar(const unsigned char *d, size_t n)
 	return n >= 262 && memcmp(d + 257, "ustar", 5) == 0;
 }
 
+/*
+ * Opens the Dockerfile name below dir_fd (the context, or the directory -f
+ * names) with berth_open_beneath(), as .dockerignore is opened: a Dockerfile
+ * that is a symlink leading out of that directory is refused, naming it,
+ * never followed to a file of the host. O_NONBLOCK: a FIFO planted as the
+ * Dockerfile is refused below instead of blocking the open.
+ */
+static int open_dockerfile(int dir_fd, const char *name, const char *path, const char *where,
+			   struct berth_error **err)
+{
+	int fd = berth_open_beneath(dir_fd, name, O_RDONLY | O_NONBLOCK, 0, err);
+	if (fd == -EXDEV) {
+		berth_error_free(err);
+		return berth_error_set(err, EXDEV, "the Dockerfile '%s' is a symlink out of %s",
+				       path, where);
+	}
+	if (fd < 0 && err && *err)
+		berth_error_free(err); /* the caller says what could not be read */
+	return fd;
+}
+
 /* Reads the Dockerfile named by -f (or the default one of the context). */
-static int read_dockerfile(struct builder *b, const char *ctx_dir, const char *stdin_df,
+static int read_dockerfile(struct builder *b, int ctx_fd, const char *ctx_dir, const char *stdin_df,
 			   size_t stdin_len, char **ret, size_t *ret_len, char **ret_name,
 			   char **ret_path, struct berth_error **err)
 {
 	const char *f = b->o->dockerfile;
 	_cleanup_free_ char *path = NULL;
-	_cleanup_close_ int fd = -EBADF;
+	_cleanup_close_ int fd = -EBADF, dir_fd = -EBADF;
 	struct stat st;
 	int r;
 
@@ -106,27 +128,37 @@ static int read_dockerfile(struct builder *b, const char *ctx_dir, const char *s
 		*ret_path = NULL;
 		return 0;
 	}
-	if (f && *f)
+	if (f && *f) {
+		/* the user's own file, named on the command line: its directory is
+		 * opened as given, the file itself beneath it */
 		path = berth_xstrdup(f);
-	else if (ctx_dir)
+		const char *slash = strrchr(path, '/');
+		_cleanup_free_ char *dir = slash ? berth_xstrndup(path, (size_t)(slash - path) + 1)
+						 : berth_xstrdup(".");
+		dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dir_fd < 0)
+			return berth_error_syscall(err, errno, "unable to read Dockerfile '%s'",
+						   path);
+		fd = open_dockerfile(dir_fd, slash ? (slash[1] ? slash + 1 : ".") : path, path,
+				     "its directory", err);
+	} else if (ctx_fd >= 0) {
 		path = berth_xasprintf("%s/Dockerfile", ctx_dir);
-	else
-		return berth_error_set(err, EINVAL, "no Dockerfile: give one with -f");
-	/* the Dockerfile is the user's own file, named on the command line */
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT && !(f && *f) && ctx_dir) {
-		free(path);
-		path = berth_xasprintf("%s/dockerfile", ctx_dir);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			free(path);
-			path = berth_xasprintf("%s/Dockerfile", ctx_dir);
-			errno = ENOENT;
+		fd = open_dockerfile(ctx_fd, "Dockerfile", path, "the build context", err);
+		if (fd == -ENOENT) {
+			_cleanup_free_ char *lower = berth_xasprintf("%s/dockerfile", ctx_dir);
+			fd = open_dockerfile(ctx_fd, "dockerfile", lower, "the build context", err);
+			if (fd >= 0 || fd == -EXDEV) {
+				free(path);
+				path = TAKE_PTR(lower);
+			}
 		}
+	} else {
+		return berth_error_set(err, EINVAL, "no Dockerfile: give one with -f");
 	}
+	if (fd == -EXDEV)
+		return fd;
 	if (fd < 0)
-		return berth_error_syscall(err, errno == EISDIR ? EISDIR : errno,
-					   "unable to read Dockerfile '%s'", path);
+		return berth_error_syscall(err, -fd, "unable to read Dockerfile '%s'", path);
 	if (fstat(fd, &st) < 0)
 		return berth_error_syscall(err, errno, "stat '%s'", path);
 	if (S_ISDIR(st.st_mode))
@@ -194,22 +226,24 @@ static int parse_build_args(struct builder *b, struct berth_error **err)
 
 static int check_tag(const char *t, struct berth_error **err)
 {
+	/* the messages show the tag, never a password typed into it */
+	_cleanup_free_ char *shown = berth_image_ref_redact(t);
 	const char *last = strrchr(t, '/');
 	const char *colon = strrchr(last ? last : t, ':');
 	size_t namelen = colon ? (size_t)(colon - t) : strlen(t);
 	if (!*t || namelen == 0)
 		return berth_error_set(err, EINVAL, "invalid tag '%s': invalid reference format",
-				       t);
+				       shown);
 	for (size_t i = 0; i < namelen; i++) {
 		char c = t[i];
 		if (isupper((unsigned char)c) && (!strchr(t, '/') || t + i > strchr(t, '/')))
 			return berth_error_set(err, EINVAL,
 					       "invalid tag '%s': invalid reference format: "
 					       "repository name must be lowercase",
-					       t);
+					       shown);
 		if (!isalnum((unsigned char)c) && !strchr("._-/:", c))
 			return berth_error_set(err, EINVAL,
-					       "invalid tag '%s': invalid reference format", t);
+					       "invalid tag '%s': invalid reference format", shown);
 	}
 	if (colon) {
 		const char *tag = colon + 1;
@@ -219,7 +253,7 @@ static int check_tag(const char *t, struct berth_error **err)
 			   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
 			    tl)
 			return berth_error_set(err, EINVAL,
-					       "invalid tag '%s': invalid reference format", t);
+					       "invalid tag '%s': invalid reference format", shown);
 	}
 	return 0;
 }
@@ -444,8 +478,8 @@ static int load_inputs(struct builder *b, struct berth_error **err)
 			return berth_error_prefix(err, "read the Dockerfile from stdin");
 		stdin_df = true;
 	}
-	r = read_dockerfile(b, ctx_dir, stdin_df ? stdin_data : NULL, stdin_len, &df_data, &df_len,
-			    &df_name, &df_path, err);
+	r = read_dockerfile(b, ctx_fd, ctx_dir, stdin_df ? stdin_data : NULL, stdin_len, &df_data,
+			    &df_len, &df_name, &df_path, err);
 	if (r < 0)
 		return r;
 

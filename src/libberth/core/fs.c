@@ -22,20 +22,16 @@
 #define MAX_SYMLINKS 40
 
 static bool force_fallback;
+static uint64_t fallback_walks;
 
 void berth_fs_force_fallback(bool on)
 {
 	force_fallback = on;
 }
 
-static bool use_fallback(void)
+uint64_t berth_fs_fallback_walks(void)
 {
-	static int env = -1;
-	if (env < 0) {
-		const char *e = getenv("BERTH_NO_OPENAT2");
-		env = e && *e && strcmp(e, "0") != 0;
-	}
-	return force_fallback || env;
+	return __atomic_load_n(&fallback_walks, __ATOMIC_RELAXED);
 }
 
 enum walk_mode {
@@ -92,6 +88,7 @@ static int fallback_open(int root_fd, const char *path, int flags, mode_t mode, 
 	_cleanup_buf_ struct berth_buf todo = BERTH_BUF_INIT;
 	int links = 0, r;
 
+	__atomic_fetch_add(&fallback_walks, 1, __ATOMIC_RELAXED);
 	w.alloc = 16;
 	w.stack = berth_xcalloc(w.alloc, sizeof(int));
 	w.stack[0] = root_fd; /* borrowed, never closed */
@@ -253,7 +250,7 @@ out:
 static int openat2_or_fallback(int dir_fd, const char *path, int flags, mode_t mode,
 			       enum walk_mode m, struct berth_error **err)
 {
-	if (!use_fallback()) {
+	if (!force_fallback) {
 		struct open_how how = {
 			.flags = (uint64_t)(flags | O_CLOEXEC),
 			.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,

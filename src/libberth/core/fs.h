@@ -39,8 +39,17 @@ int berth_open_in_root(int root_fd, const char *path, int flags, mode_t mode,
 int berth_open_beneath(int dir_fd, const char *path, int flags, mode_t mode,
 		       struct berth_error **err);
 
-/* Testing hook: force the component-walk fallback instead of openat2. */
+/*
+ * Forces the component-walk fallback instead of openat2 for every later
+ * berth_open_in_root() and berth_open_beneath(), as on a kernel or under a
+ * seccomp filter without openat2. The CLI sets it for BERTH_NO_OPENAT2=1
+ * (the library reads no environment); `make check` runs the e2e suite so
+ * a second time, and unit tests use it directly.
+ */
 void berth_fs_force_fallback(bool on);
+
+/* How many component walks the fallback has done in this process (tests). */
+uint64_t berth_fs_fallback_walks(void);
 
 /*
  * Creates every missing directory of path inside root_fd (in-root

@@ -183,13 +183,26 @@ int berth_ignore_load(int context_fd, const char *dockerfile_path, char ***ret, 
 
 	if (dockerfile_path && *dockerfile_path) {
 		/*
-		 * The Dockerfile is named by the user on the command line, not
-		 * found in the context, so its neighbour is opened like it.
+		 * The Dockerfile's neighbour is opened as the Dockerfile is: its
+		 * directory as the user named it, the file beneath it, so a
+		 * Dockerfile.dockerignore that is a symlink leading out of that
+		 * directory is refused like .dockerignore, not followed.
 		 */
 		name = berth_xasprintf("%s.dockerignore", dockerfile_path);
-		_cleanup_close_ int fd = open(name, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0 && !absent(-errno))
-			return berth_error_syscall(err, errno, "open '%s'", name);
+		const char *slash = strrchr(name, '/');
+		_cleanup_free_ char *dir = slash ? berth_xstrndup(name, (size_t)(slash - name) + 1)
+						 : berth_xstrdup(".");
+		_cleanup_close_ int dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dir_fd < 0 && !absent(-errno))
+			return berth_error_syscall(err, errno, "open '%s'", dir);
+		_cleanup_close_ int fd =
+			dir_fd < 0 ? -ENOENT
+				   : berth_open_beneath(dir_fd, slash ? slash + 1 : name,
+							O_RDONLY | O_NONBLOCK, 0, err);
+		if (fd < 0 && !absent(fd))
+			return berth_error_prefix(err, "open '%s'", name);
+		if (fd < 0 && err)
+			berth_error_free(err);
 		r = read_optional(fd, name, &data, &len, err);
 		if (r < 0)
 			return r;

@@ -39,6 +39,13 @@ struct berth_image_ref {
  */
 int berth_image_ref_parse(const char *s, struct berth_image_ref *ret, struct berth_error **err);
 void berth_image_ref_release(struct berth_image_ref *r);
+/*
+ * s for an error message (owned): a "user:password@" before the domain
+ * (`pull user:secret@host/x`, never a valid reference) becomes "<redacted>@",
+ * so a password typed into a reference is not echoed back; "name@sha256:..."
+ * and any other text stay as they are.
+ */
+char *berth_image_ref_redact(const char *s);
 /* "docker.io/library/busybox:latest" (tag) or "...@sha256:..." (digest only): the store's name. */
 char *berth_image_ref_name(const struct berth_image_ref *r);
 /* "docker.io/library/busybox" */

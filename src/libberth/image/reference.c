@@ -194,6 +194,26 @@ void berth_image_ref_release(struct berth_image_ref *r)
 	memset(r, 0, sizeof(*r));
 }
 
+char *berth_image_ref_redact(const char *s)
+{
+	/* userinfo, as in a URL: up to the last '@' before the first '/' */
+	size_t auth = strcspn(s, "/");
+	const char *at = memrchr(s, '@', auth);
+	if (!at)
+		return berth_xstrdup(s);
+	/* without a path, "name@algorithm:encoded" is a digest reference, not userinfo
+	 * (an encoded digest is long: "user:pw@host:5000" is still userinfo) */
+	if (!s[auth]) {
+		const char *e = at + 1 + strspn(at + 1, "abcdefghijklmnopqrstuvwxyz0123456789+._-");
+		size_t n = *e == ':' ? strspn(e + 1, "abcdefghijklmnopqrstuvwxyz"
+						     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789=_-")
+				     : 0;
+		if (e > at + 1 && n >= 32 && !e[1 + n])
+			return berth_xstrdup(s);
+	}
+	return berth_xasprintf("<redacted>%s", at);
+}
+
 int berth_image_ref_parse(const char *s, struct berth_image_ref *ret, struct berth_error **err)
 {
 	bool ok;

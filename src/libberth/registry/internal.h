@@ -220,3 +220,9 @@ bool media_type_is_index(const char *mt);
 /* Parses an image manifest (OCI or Docker schema2); schema1 and unknown types are EINVAL. */
 int manifest_info_parse(const char *data, size_t len, const char *media_type,
 			struct manifest_info *ret, struct berth_error **err);
+
+/*
+ * Prefixes err with "<what> '<reference>'" (pull.c), a password typed into
+ * the reference redacted (berth_image_ref_redact); returns the error's code.
+ */
+int registry_prefix_ref(struct berth_error **err, const char *what, const char *refstr);

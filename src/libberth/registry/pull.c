@@ -192,6 +192,12 @@ static int pull_blob(void *ctx, size_t i, struct berth_error **err)
 	return fetch_to_store(c->r, c->store, c->batch, &l->digest, l->size, c->p, err);
 }
 
+int registry_prefix_ref(struct berth_error **err, const char *what, const char *refstr)
+{
+	_cleanup_free_ char *shown = berth_image_ref_redact(refstr);
+	return berth_error_prefix(err, "%s '%s'", what, shown);
+}
+
 static int do_pull(struct berth_store *store, const char *refstr, const char *platform,
 		   struct berth_progress *p, struct berth_digest *ret_digest,
 		   struct berth_error **err)
@@ -261,7 +267,7 @@ int berth_registry_pull(struct berth_store *store, const char *ref, const char *
 {
 	int res = do_pull(store, ref, platform, progress, ret_digest, err);
 	if (res < 0)
-		return berth_error_prefix(err, "pull '%s'", ref);
+		return registry_prefix_ref(err, "pull", ref);
 	return 0;
 }
 
@@ -279,7 +285,7 @@ int berth_registry_fetch_blob(struct berth_store *store, const char *refstr,
 		res = fetch_to_store(r, store, NULL, digest, 0, progress, err);
 	berth_image_ref_release(&ref);
 	if (res < 0)
-		return berth_error_prefix(err, "fetch blob from '%s'", refstr);
+		return registry_prefix_ref(err, "fetch blob from", refstr);
 	return 0;
 }
 
@@ -319,7 +325,7 @@ int berth_registry_fetch_image(const char *refstr, const char *platform,
 	berth_image_ref_release(&ref);
 	if (res < 0) {
 		berth_registry_image_free(img);
-		return berth_error_prefix(err, "fetch image '%s'", refstr);
+		return registry_prefix_ref(err, "fetch image", refstr);
 	}
 	*ret = img;
 	return 0;
@@ -397,7 +403,7 @@ int berth_registry_list_tags(const char *refstr, char ***ret, struct berth_error
 		}
 	}
 	if (res < 0)
-		return berth_error_prefix(err, "list tags of '%s'", refstr);
+		return registry_prefix_ref(err, "list tags of", refstr);
 	*ret = TAKE_PTR(tags);
 	return 0;
 }

@@ -190,6 +190,6 @@ int berth_registry_push(struct berth_store *store, const char *src, const char *
 {
 	int res = do_push(store, src, dest, progress, ret_digest, err);
 	if (res < 0)
-		return berth_error_prefix(err, "push '%s'", dest ? dest : src);
+		return registry_prefix_ref(err, "push", dest ? dest : src);
 	return 0;
 }
