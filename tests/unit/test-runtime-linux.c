@@ -12,6 +12,7 @@
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/strv.h"
+#include "layer/layer.h"
 #include "runtime/runtime.h"
 
 static char top[64];
@@ -66,15 +67,16 @@ static int run(const char *const *args, int *ret_exit, int *ret_exec_errno,
 	snprintf(upper, sizeof(upper), "%s/upper", top);
 	snprintf(work, sizeof(work), "%s/work", top);
 	char *lowers[] = {lower, NULL};
+	/* the rootfs as containers get it: a detached overlay made by layer/ */
+	struct berth_overlay rootfs = {.lowerdirs = lowers, .upper = upper, .work = work};
 	char id[17];
 	berth_random_hex(id, 8);
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	struct berth_runtime_config cfg = {
 		.spec = &spec,
 		.id = id,
-		.lowerdirs = lowers,
-		.upperdir = upper,
-		.workdir = work,
+		.open_rootfs = berth_overlay_open_cb,
+		.rootfs_ctx = &rootfs,
 		.stdio = {devnull, devnull, devnull},
 	};
 	struct berth_runtime_result res = {0};
