@@ -48,6 +48,18 @@ static int teardown(void **state)
 	return 0;
 }
 
+static int rootfs_calls;
+static bool rootfs_fails;
+
+/* layer's overlay, counted; fails as told */
+static int open_rootfs(void *ctx, struct berth_error **err)
+{
+	rootfs_calls++;
+	if (rootfs_fails)
+		return berth_error_set(err, ENOENT, "no such lower dir");
+	return berth_overlay_open_cb(ctx, err);
+}
+
 static int run(const char *const *args, int *ret_exit, int *ret_exec_errno,
 	       struct berth_error **err)
 {
@@ -75,7 +87,7 @@ static int run(const char *const *args, int *ret_exit, int *ret_exec_errno,
 	struct berth_runtime_config cfg = {
 		.spec = &spec,
 		.id = id,
-		.open_rootfs = berth_overlay_open_cb,
+		.open_rootfs = open_rootfs,
 		.rootfs_ctx = &rootfs,
 		.stdio = {devnull, devnull, devnull},
 	};
@@ -136,6 +148,29 @@ static void test_no_args(void **state)
 	assert_int_equal(berth_runtime_exit_code(0), 0);
 	assert_int_equal(berth_runtime_exit_code(9), 128 + 9);
 	assert_int_equal(berth_runtime_exit_code(3 << 8), 3);
+}
+
+/* The rootfs is asked for at every start; when it cannot be made, nothing runs. */
+static void test_rootfs_per_start(void **state)
+{
+	if (!top[0])
+		skip();
+	struct berth_error *err = NULL;
+	int code, eerr;
+	rootfs_calls = 0;
+	assert_ok(run((const char *[]){"sh", "-c", "exit 0", NULL}, &code, &eerr, &err), err);
+	assert_ok(run((const char *[]){"sh", "-c", "exit 0", NULL}, &code, &eerr, &err), err);
+	assert_int_equal(rootfs_calls, 2);
+	rootfs_fails = true;
+	int r = run((const char *[]){"touch", "/never", NULL}, &code, &eerr, &err);
+	rootfs_fails = false;
+	assert_int_equal(r, -ENOENT);
+	assert_string_equal(berth_error_msg(err), "rootfs: no such lower dir");
+	berth_error_free(&err);
+	char p[128];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s/upper/never", top);
+	assert_int_equal(stat(p, &st), -1);
 }
 
 /* Creates top/<name>/data = "hello" and returns an O_PATH fd of top/<name>. */
@@ -203,11 +238,9 @@ static void test_bind_fd_never_loosens(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exit_codes),
-		cmocka_unit_test(test_exec_failures),
-		cmocka_unit_test(test_no_args),
-		cmocka_unit_test(test_bind_from_fd),
-		cmocka_unit_test(test_bind_fd_never_loosens),
+		cmocka_unit_test(test_exit_codes),   cmocka_unit_test(test_exec_failures),
+		cmocka_unit_test(test_no_args),	     cmocka_unit_test(test_rootfs_per_start),
+		cmocka_unit_test(test_bind_from_fd), cmocka_unit_test(test_bind_fd_never_loosens),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
