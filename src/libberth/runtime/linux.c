@@ -3,7 +3,9 @@
  * The executor: a spec and a rootfs path become a process in new mount,
  * PID, UTS, IPC and cgroup namespaces (and network with --network none),
  * on a pivot_root'ed rootfs, with Docker's mounts, devices, masked paths,
- * capabilities, no_new_privs and seccomp.
+ * capabilities, no_new_privs and seccomp. The rootfs comes prepared: a
+ * detached mount from the caller's open_rootfs (an image's overlay, made
+ * by layer/) attached in the new mount namespace, or the path as it is.
  *
  * The child is made with a fork-like clone (berth is single-threaded), so it
  * runs berth's own code up to execve; it cannot print, so it reports a

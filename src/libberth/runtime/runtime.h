@@ -3,7 +3,8 @@
 
 /*
  * The runtime executes an OCI runtime spec (config.json, runtime-spec 1.x)
- * on a rootfs path. It knows no image, Dockerfile or registry: `run`, the
+ * on a prepared rootfs (a detached mount or a path; it never mounts layers
+ * itself). It knows no image, Dockerfile or registry: `run`, the
  * builder's RUN steps and the OCI runtime verbs all come through here.
  *
  *   struct berth_spec      the subset of the runtime spec berth reads and
