@@ -1168,3 +1168,14 @@ interrupted_run_step() {
 	[ "$(step_result 'RUN echo built')" = CACHED ]
 	no_leftovers
 }
+
+@test "build: FROM an image of 200 layers, RUN sees them all and the top one wins" {
+	load_many_layer_image 200 many:200
+	printf 'FROM many:200\nRUN cat /f1 /f200 /top >/seen && echo 201 >/top\n' >"$CTX/Dockerfile"
+	run berth build -q -t many:201 "$CTX"
+	[ "$status" -eq 0 ]
+	[ "$(config_of many:201 | jq '.rootfs.diff_ids | length')" -eq 201 ]
+	run berth run --rm many:201 cat /seen /top
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '1\n200\n200\n201')" ]
+}

@@ -78,6 +78,62 @@ oci_layout_from_layers() {
 	echo "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:$md\",\"size\":${#manifest},\"annotations\":{\"org.opencontainers.image.ref.name\":\"$tag\"}}]}" >"$dir/index.json"
 }
 
+# ---- images of many layers (run-image.bats, build.bats) ----
+# `berth load`s an image tagged $2 of $1 layers: layer 1 is the busybox
+# fixture plus /f1, layer i adds /f<i>, and every layer writes /top with its
+# number, so /top shows which layer overlay put on top. The oci-archive of
+# tiny plain tars is written by one python3 process: a few seconds for 200
+# layers, where a Dockerfile of 200 RUNs or a tar and a hash process per
+# layer take minutes on a busy machine.
+load_many_layer_image() {
+	local d=$BATS_TEST_TMPDIR/many-$1
+	mkdir -p "$d"
+	python3 - "$1" "$2" "$(busybox_tar)" "$d/image.tar" <<'PY'
+import hashlib, io, json, sys, tarfile
+n, tag, base, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+blobs = {}
+def blob(data):
+    d = hashlib.sha256(data).hexdigest()
+    blobs[d] = data
+    return d
+def add(t, name, data):
+    ti = tarfile.TarInfo(name)
+    ti.size, ti.mode, ti.mtime = len(data), 0o644, 0
+    t.addfile(ti, io.BytesIO(data))
+layers = []
+for i in range(1, n + 1):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
+        if i == 1:
+            with tarfile.open(base) as b:
+                for m in b.getmembers():
+                    t.addfile(m, b.extractfile(m) if m.isfile() else None)
+        add(t, "f%d" % i, b"%d\n" % i)
+        add(t, "top", b"%d\n" % i)
+    data = buf.getvalue()
+    layers.append((blob(data), len(data)))
+cfg = json.dumps({"architecture": "amd64", "os": "linux", "config": {},
+                  "rootfs": {"type": "layers",
+                             "diff_ids": ["sha256:" + d for d, _ in layers]}}).encode()
+man = json.dumps({"schemaVersion": 2,
+                  "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                  "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                             "digest": "sha256:" + blob(cfg), "size": len(cfg)},
+                  "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                              "digest": "sha256:" + d, "size": s} for d, s in layers]}).encode()
+index = json.dumps({"schemaVersion": 2, "manifests": [
+    {"mediaType": "application/vnd.oci.image.manifest.v1+json",
+     "digest": "sha256:" + blob(man), "size": len(man),
+     "annotations": {"org.opencontainers.image.ref.name": tag}}]}).encode()
+with tarfile.open(out, "w") as t:
+    add(t, "oci-layout", b'{"imageLayoutVersion":"1.0.0"}')
+    add(t, "index.json", index)
+    for d, data in blobs.items():
+        add(t, "blobs/sha256/" + d, data)
+PY
+	berth load -q -i "$d/image.tar" >/dev/null
+}
+
 # ---- run: nothing left behind (tests/e2e/run.bats) ----
 # Runs `berth run --rm "$@" hostname` $1 times (the hostname is the short id,
 # so the test knows every container it made) and asserts nothing of them is

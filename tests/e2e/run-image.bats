@@ -98,3 +98,22 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ "$output" = ok ]
 }
+
+@test "run image: an image of 200 layers runs, the top layer wins" {
+	# its lower dirs' paths alone are far more than the page that a
+	# lowerdir=a:b:... mount option string may hold
+	load_many_layer_image 200 many:200
+	run berth run --rm many:200 cat /f1 /f100 /f200 /top
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '1\n100\n200\n200')" ]
+	# detached, then started again: each start gets a fresh overlay
+	run berth run -d --name many many:200 sh -c 'cat /top >>/seen; cat /seen'
+	[ "$status" -eq 0 ]
+	berth wait many >/dev/null
+	run berth start many
+	[ "$status" -eq 0 ]
+	berth wait many >/dev/null
+	run berth logs many
+	[ "$output" = "$(printf '200\n200\n200')" ]
+	berth rm -f many >/dev/null
+}

@@ -62,6 +62,16 @@ brun() {
 	[ -e "$ROOTFS/bin/cat" ]
 }
 
+@test "run: a --rootfs path with ',' and ':' works, still under an overlay" {
+	# no overlay option string is ever made, so nothing in a path needs escaping
+	local r="$BATS_TEST_TMPDIR/a,b:c=d dir"
+	cp -a "$ROOTFS" "$r"
+	run berth run --rm --rootfs "$r" sh -c 'cat /etc/group >/dev/null && echo x >/new && echo ok'
+	[ "$status" -eq 0 ]
+	[ "$output" = ok ]
+	[ ! -e "$r/new" ]
+}
+
 @test "run: kill -TERM of a foreground run reaches the process" {
 	"$BERTH" --root "$STORE" run --rm --rootfs "$ROOTFS" sh -c 'trap "echo got-term; exit 143" TERM; echo ready; while :; do sleep 0.1; done' \
 		>"$BATS_TEST_TMPDIR/out" 2>&1 &

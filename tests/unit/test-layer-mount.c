@@ -2,7 +2,8 @@
 /*
  * Overlay mounts of unpacked layers: deletions and opaque directories
  * across three layers, 120 layers, the read-only image mount and a
- * writable overlay whose upper dir is read back as a layer diff. Runs in
+ * writable overlay whose upper dir is read back as a layer diff, the
+ * detached overlay a container's rootfs is. Runs in
  * its own mount namespace, so no mount outlives the test even on failure.
  */
 #include "unit.h"
@@ -273,6 +274,80 @@ static void test_single_layer(void **state)
 	assert_ok(berth_layer_image_umount(c->store_fd, &image_id, &err), err);
 }
 
+/* Whether /proc/self/mountinfo has a mount whose source or target names needle. */
+static bool mounted_anywhere(const char *needle)
+{
+	_cleanup_free_ char *info = NULL;
+	size_t len = 0;
+	struct berth_error *err = NULL;
+	assert_ok(berth_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 1 << 22, &info, &len, &err),
+		  err);
+	return strstr(info, needle) != NULL;
+}
+
+/*
+ * The detached overlay a container's rootfs is: usable through its fd,
+ * nowhere in the mount table until attached, gone when the fd closes. Lower
+ * dirs may hold ',' and ':' (no option string), device nodes open only with
+ * BERTH_OVERLAY_DEVICES.
+ */
+static void test_detached(void **state)
+{
+	struct ctx *c = *state;
+	struct berth_error *err = NULL;
+	_cleanup_close_ int a = open_dir(c->top_fd, "low,er:a");
+	_cleanup_close_ int b = open_dir(c->top_fd, "low,er:b");
+	mkfile(a, "which", "a");
+	mkfile(a, "from-a", "a");
+	mkfile(b, "which", "b");
+	assert_int_equal(mknodat(a, "null", S_IFCHR | 0666, makedev(1, 3)), 0);
+	_cleanup_close_ int u = open_dir(c->top_fd, "upper");
+	_cleanup_close_ int w = open_dir(c->top_fd, "work");
+	_cleanup_close_ int t = open_dir(c->top_fd, "target");
+	_cleanup_free_ char *la = berth_xasprintf("%s/low,er:a", c->top);
+	_cleanup_free_ char *lb = berth_xasprintf("%s/low,er:b", c->top);
+	_cleanup_free_ char *up = berth_xasprintf("%s/upper", c->top);
+	_cleanup_free_ char *wp = berth_xasprintf("%s/work", c->top);
+	char *lowers[] = {la, lb, NULL}; /* bottom first: b is on top */
+	struct berth_overlay ov = {.lowerdirs = lowers, .upper = up, .work = wp};
+
+	int m = berth_overlay_open_cb(&ov, &err);
+	assert_ok(m, err);
+	assert_false(mounted_anywhere(c->top));
+	char buf[8] = {0};
+	int fd = openat(m, "which", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf) - 1), 1);
+	close(fd);
+	assert_string_equal(buf, "b");
+	assert_true(exists_at(m, "from-a"));
+	mkfile(m, "written", "w");
+	/* nodev unless asked otherwise */
+	assert_int_equal(openat(m, "null", O_WRONLY | O_CLOEXEC), -1);
+	assert_int_equal(errno, EACCES);
+	close(m);
+	assert_true(exists_at(u, "written"));
+	assert_false(exists_at(a, "written"));
+	assert_false(mounted_anywhere(c->top));
+
+	/* attached where the caller says, e.g. in a container's mount namespace */
+	ov.flags = BERTH_OVERLAY_DEVICES;
+	m = berth_overlay_open_cb(&ov, &err);
+	assert_ok(m, err);
+	assert_int_equal(move_mount(m, "", c->top_fd, "target", MOVE_MOUNT_F_EMPTY_PATH), 0);
+	close(m);
+	assert_true(mounted_anywhere(c->top));
+	_cleanup_free_ char *tp = berth_xasprintf("%s/target", c->top);
+	_cleanup_close_ int tm = open(tp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(exists_at(tm, "written"));
+	fd = openat(tm, "null", O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	close(fd);
+	close(TAKE_FD(tm));
+	assert_int_equal(umount2(tp, 0), 0);
+	assert_false(mounted_anywhere(c->top));
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -288,6 +363,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_many_layers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upper_diff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_single_layer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_detached, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

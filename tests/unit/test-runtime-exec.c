@@ -15,6 +15,7 @@
 
 #include "core/fs.h"
 #include "core/strv.h"
+#include "layer/layer.h"
 #include "runtime/runtime.h"
 
 static char top[64], id[17];
@@ -51,13 +52,14 @@ static int setup(void **state)
 	snprintf(upper, sizeof(upper), "%s/upper", top);
 	snprintf(work, sizeof(work), "%s/work", top);
 	char *lowers[] = {lower, NULL};
+	/* the rootfs as containers get it: a detached overlay made by layer/ */
+	struct berth_overlay rootfs = {.lowerdirs = lowers, .upper = upper, .work = work};
 	berth_random_hex(id, 8);
 	struct berth_runtime_config cfg = {
 		.spec = &spec,
 		.id = id,
-		.lowerdirs = lowers,
-		.upperdir = upper,
-		.workdir = work,
+		.open_rootfs = berth_overlay_open_cb,
+		.rootfs_ctx = &rootfs,
 		.stdio = {-1, -1, -1},
 	};
 	struct berth_error *err = NULL;

@@ -12,6 +12,7 @@
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/strv.h"
+#include "layer/layer.h"
 #include "runtime/runtime.h"
 
 static char top[64];
@@ -47,6 +48,18 @@ static int teardown(void **state)
 	return 0;
 }
 
+static int rootfs_calls;
+static bool rootfs_fails;
+
+/* layer's overlay, counted; fails as told */
+static int open_rootfs(void *ctx, struct berth_error **err)
+{
+	rootfs_calls++;
+	if (rootfs_fails)
+		return berth_error_set(err, ENOENT, "no such lower dir");
+	return berth_overlay_open_cb(ctx, err);
+}
+
 static int run(const char *const *args, int *ret_exit, int *ret_exec_errno,
 	       struct berth_error **err)
 {
@@ -66,15 +79,16 @@ static int run(const char *const *args, int *ret_exit, int *ret_exec_errno,
 	snprintf(upper, sizeof(upper), "%s/upper", top);
 	snprintf(work, sizeof(work), "%s/work", top);
 	char *lowers[] = {lower, NULL};
+	/* the rootfs as containers get it: a detached overlay made by layer/ */
+	struct berth_overlay rootfs = {.lowerdirs = lowers, .upper = upper, .work = work};
 	char id[17];
 	berth_random_hex(id, 8);
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	struct berth_runtime_config cfg = {
 		.spec = &spec,
 		.id = id,
-		.lowerdirs = lowers,
-		.upperdir = upper,
-		.workdir = work,
+		.open_rootfs = open_rootfs,
+		.rootfs_ctx = &rootfs,
 		.stdio = {devnull, devnull, devnull},
 	};
 	struct berth_runtime_result res = {0};
@@ -134,6 +148,29 @@ static void test_no_args(void **state)
 	assert_int_equal(berth_runtime_exit_code(0), 0);
 	assert_int_equal(berth_runtime_exit_code(9), 128 + 9);
 	assert_int_equal(berth_runtime_exit_code(3 << 8), 3);
+}
+
+/* The rootfs is asked for at every start; when it cannot be made, nothing runs. */
+static void test_rootfs_per_start(void **state)
+{
+	if (!top[0])
+		skip();
+	struct berth_error *err = NULL;
+	int code, eerr;
+	rootfs_calls = 0;
+	assert_ok(run((const char *[]){"sh", "-c", "exit 0", NULL}, &code, &eerr, &err), err);
+	assert_ok(run((const char *[]){"sh", "-c", "exit 0", NULL}, &code, &eerr, &err), err);
+	assert_int_equal(rootfs_calls, 2);
+	rootfs_fails = true;
+	int r = run((const char *[]){"touch", "/never", NULL}, &code, &eerr, &err);
+	rootfs_fails = false;
+	assert_int_equal(r, -ENOENT);
+	assert_string_equal(berth_error_msg(err), "rootfs: no such lower dir");
+	berth_error_free(&err);
+	char p[128];
+	struct stat st;
+	snprintf(p, sizeof(p), "%s/upper/never", top);
+	assert_int_equal(stat(p, &st), -1);
 }
 
 /* Creates top/<name>/data = "hello" and returns an O_PATH fd of top/<name>. */
@@ -201,11 +238,9 @@ static void test_bind_fd_never_loosens(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exit_codes),
-		cmocka_unit_test(test_exec_failures),
-		cmocka_unit_test(test_no_args),
-		cmocka_unit_test(test_bind_from_fd),
-		cmocka_unit_test(test_bind_fd_never_loosens),
+		cmocka_unit_test(test_exit_codes),   cmocka_unit_test(test_exec_failures),
+		cmocka_unit_test(test_no_args),	     cmocka_unit_test(test_rootfs_per_start),
+		cmocka_unit_test(test_bind_from_fd), cmocka_unit_test(test_bind_fd_never_loosens),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -411,12 +411,6 @@ int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 			goto out;
 		berth_strv_push(&lower, e);
 	}
-	/* the runtime wants them top first */
-	for (size_t i = 0, n = berth_strv_len(lower); i < n / 2; i++) {
-		char *t = lower[i];
-		lower[i] = lower[n - 1 - i];
-		lower[n - 1 - i] = t;
-	}
 
 	berth_spec_init(&spec);
 	spec_init = true;
@@ -474,12 +468,18 @@ int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 	}
 	upper = berth_xasprintf("%s/upper", dirs.path);
 	work = berth_xasprintf("%s/work", dirs.path);
+	/* the step's rootfs: made by layer/ as a container's is, in the helper */
+	struct berth_overlay rootfs = {
+		.lowerdirs = lower,
+		.upper = upper,
+		.work = work,
+		.flags = BERTH_OVERLAY_DEVICES,
+	};
 	struct berth_runtime_config cfg = {
 		.spec = &spec,
 		.id = id,
-		.lowerdirs = lower,
-		.upperdir = upper,
-		.workdir = work,
+		.open_rootfs = berth_overlay_open_cb,
+		.rootfs_ctx = &rootfs,
 		.stdio = {devnull, pipefd[1], pipefd[1]},
 	};
 	struct reader rd = {.ss = ss, .fd = pipefd[0]};

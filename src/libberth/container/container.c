@@ -97,9 +97,7 @@ int berth_container_image_load(const char *store_root, const char *ref,
 	if (r < 0)
 		return berth_error_prefix(err, "image '%s'", ref);
 	struct berth_container_image out = {0};
-	/* overlay's lowerdir= lists the top layer first */
-	for (size_t i = berth_strv_len(lower); i > 0; i--)
-		berth_strv_push(&out.lowerdirs, lower[i - 1]);
+	out.lowerdirs = TAKE_PTR(lower);
 	const struct berth_image_config *c = img->config;
 	out.entrypoint = c->entrypoint ? berth_strv_copy(c->entrypoint) : NULL;
 	out.cmd = c->cmd ? berth_strv_copy(c->cmd) : NULL;
@@ -613,6 +611,38 @@ struct container {
 	char **anon_volumes;
 	json_t *mounts; /* state.json "Mounts" */
 };
+
+/*
+ * A container's rootfs: an overlay, made by layer/ for every start, of its
+ * lower dirs (bottom first) under the upper and work dirs in
+ * containers/<id>/.
+ */
+struct container_rootfs {
+	struct berth_overlay overlay;
+	char **lower;
+	char *upper, *work;
+};
+
+static void container_rootfs_init(struct container_rootfs *rf, const struct container *c,
+				  char *const *lower)
+{
+	rf->lower = berth_strv_copy(lower);
+	rf->upper = berth_xasprintf("%s/upper", c->dir);
+	rf->work = berth_xasprintf("%s/work", c->dir);
+	/* device nodes in the image work in the container, as with Docker */
+	rf->overlay = (struct berth_overlay){.lowerdirs = rf->lower,
+					     .upper = rf->upper,
+					     .work = rf->work,
+					     .flags = BERTH_OVERLAY_DEVICES};
+}
+
+static void container_rootfs_release(struct container_rootfs *rf)
+{
+	berth_strv_free(rf->lower);
+	free(rf->upper);
+	free(rf->work);
+	memset(rf, 0, sizeof(*rf));
+}
 
 static void container_release(struct container *c)
 {
@@ -1458,7 +1488,8 @@ int berth_container_run(const char *store_root, const struct berth_run_options *
 			struct berth_run_result *ret, struct berth_error **err)
 {
 	struct container c = {.cdir = -EBADF};
-	_cleanup_free_ char *upper = NULL, *work = NULL, *empty = NULL;
+	_cleanup_(container_rootfs_release) struct container_rootfs rootfs = {0};
+	_cleanup_free_ char *empty = NULL;
 	int r;
 
 	berth_spec_init(&c.spec);
@@ -1478,15 +1509,6 @@ int berth_container_run(const char *store_root, const struct berth_run_options *
 			return berth_error_set(err, ENOENT, "rootfs '%s' is not a directory",
 					       o->rootfs);
 		}
-		/* overlay options are comma and colon separated */
-		if (strpbrk(rootfs_abs, ",:")) {
-			container_release(&c);
-			return berth_error_set(
-				err, EINVAL,
-				"rootfs path '%s' contains ',' or ':', which overlayfs "
-				"cannot take",
-				rootfs_abs);
-		}
 	}
 	r = create_container(store_root, o, &c, err);
 	if (r < 0)
@@ -1503,16 +1525,15 @@ int berth_container_run(const char *store_root, const struct berth_run_options *
 		}
 		empty_lower[0] = empty;
 	}
-	upper = berth_xasprintf("%s/upper", c.dir);
-	work = berth_xasprintf("%s/work", c.dir);
+	container_rootfs_init(&rootfs, &c,
+			      o->rootfs ? rootfs_lower
+			      : empty	? empty_lower
+					: o->image->lowerdirs);
 	struct berth_runtime_config cfg = {
 		.spec = &c.spec,
 		.id = c.id,
-		.lowerdirs = o->rootfs ? rootfs_lower
-			     : empty   ? empty_lower
-				       : o->image->lowerdirs,
-		.upperdir = upper,
-		.workdir = work,
+		.open_rootfs = berth_overlay_open_cb,
+		.rootfs_ctx = &rootfs.overlay,
 		.stdio = {o->interactive ? STDIN_FILENO : -1, STDOUT_FILENO, STDERR_FILENO},
 		.init = o->init,
 	};
@@ -1520,8 +1541,9 @@ int berth_container_run(const char *store_root, const struct berth_run_options *
 	{
 		_cleanup_json_ json_t *st = read_state(c.cdir, c.id);
 		json_t *l = json_array();
-		for (char **d = cfg.lowerdirs; d && *d; d++)
-			json_array_append_new(l, json_string(*d));
+		/* top first, as overlay's lowerdir= option listed them when berth used it */
+		for (size_t i = berth_strv_len(rootfs.lower); i > 0; i--)
+			json_array_append_new(l, json_string(rootfs.lower[i - 1]));
 		json_object_set_new(st, "Lowerdirs", l);
 		r = st ? write_state(c.cdir, c.id, st, err)
 		       : berth_error_set(err, EIO, "container '%s' has no readable state", c.id);
@@ -1841,7 +1863,8 @@ int berth_container_remove(const char *store_root, const char *what, bool force,
 int berth_container_start(const char *store_root, const char *what, struct berth_error **err)
 {
 	struct container c = {.cdir = -EBADF};
-	_cleanup_free_ char *id = NULL, *upper = NULL, *work = NULL;
+	_cleanup_free_ char *id = NULL;
+	_cleanup_(container_rootfs_release) struct container_rootfs rootfs = {0};
 	_cleanup_json_ json_t *st = NULL, *sj = NULL;
 	_cleanup_strv_free_ char **lower = NULL;
 	int r = berth_container_find(store_root, what, &id, err);
@@ -1873,13 +1896,14 @@ int berth_container_start(const char *store_root, const char *what, struct berth
 	}
 	size_t i;
 	json_t *v;
-	json_array_foreach (json_object_get(st, "Lowerdirs"), i, v)
-		berth_strv_push(&lower, json_string_value(v));
+	/* the record lists them top first */
+	json_t *lowers = json_object_get(st, "Lowerdirs");
+	for (i = json_array_size(lowers); i > 0; i--)
+		berth_strv_push(&lower, json_string_value(json_array_get(lowers, i - 1)));
 	json_t *anon = json_object_get(st, "AnonymousVolumes");
 	json_array_foreach (anon, i, v)
 		berth_strv_push(&c.anon_volumes, json_string_value(v));
-	upper = berth_xasprintf("%s/upper", c.dir);
-	work = berth_xasprintf("%s/work", c.dir);
+	container_rootfs_init(&rootfs, &c, lower);
 	r = mark_stop(store_root, id, false, err);
 	if (r < 0) {
 		container_release(&c);
@@ -1888,9 +1912,8 @@ int berth_container_start(const char *store_root, const char *what, struct berth
 	struct berth_runtime_config cfg = {
 		.spec = &c.spec,
 		.id = c.id,
-		.lowerdirs = lower,
-		.upperdir = upper,
-		.workdir = work,
+		.open_rootfs = berth_overlay_open_cb,
+		.rootfs_ctx = &rootfs.overlay,
 		.init = json_is_true(json_object_get(json_object_get(st, "HostConfig"), "Init")),
 	};
 	json_t *hc = json_object_get(st, "HostConfig");

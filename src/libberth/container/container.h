@@ -25,7 +25,7 @@ struct berth_container_image {
 	char *user;
 	char *stop_signal;
 	char **volumes;	  /* container paths */
-	char **lowerdirs; /* unpacked layers, top first */
+	char **lowerdirs; /* unpacked layers, bottom first */
 	char *ref;	  /* the image as the user named it */
 	char *id;	  /* the image id, "sha256:..." */
 };

@@ -290,7 +290,32 @@ int berth_layer_store_stack(struct berth_store *s, const struct berth_digest *di
 
 enum berth_overlay_flags {
 	BERTH_OVERLAY_RDONLY = 1 << 0,
+	/* device nodes in it can be opened (a container's rootfs); else nodev */
+	BERTH_OVERLAY_DEVICES = 1 << 1,
 };
+
+/*
+ * The overlay berth_overlay_mount makes, as a detached mount (an fd of a
+ * mount tree in no mount namespace): attach it with move_mount(fd, "",
+ * dir_fd, path, MOVE_MOUNT_F_EMPTY_PATH), e.g. inside a container's new
+ * mount namespace; the kernel takes it down when its last fd closes
+ * without that. Returns the fd (O_CLOEXEC).
+ */
+int berth_overlay_open(char *const *lowerdirs, const char *upper, const char *work, unsigned flags,
+		       struct berth_error **err);
+
+/* An overlay to make later, e.g. at each start of a container. */
+struct berth_overlay {
+	char *const *lowerdirs; /* bottom first */
+	const char *upper, *work;
+	unsigned flags;
+};
+/*
+ * berth_overlay_open of the struct berth_overlay ov points to: the shape of
+ * the runtime's open_rootfs, so a container's or a RUN step's rootfs is
+ * this overlay, made for each start.
+ */
+int berth_overlay_open_cb(void *ov, struct berth_error **err);
 
 /*
  * Mounts an overlay of lowerdirs (bottom first, any number: each is passed

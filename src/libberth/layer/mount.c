@@ -3,7 +3,17 @@
  * Overlay mounts of unpacked layers, with the new mount API: every lower
  * dir goes in its own fsconfig("lowerdir+") call, so there is no option
  * string and no page-size limit on the number of layers (the reason
- * containers/storage keeps short "l/" links does not apply here).
+ * containers/storage keeps short "l/" links does not apply here), and a
+ * path may hold ',' and ':'.
+ *
+ * This is the one place a rootfs is put together: build's views and RUN
+ * steps, `image mount` and every container's rootfs come from
+ * overlay_open(). A container gets it as a detached mount (fsmount) that
+ * the runtime attaches inside the container's new mount namespace with
+ * move_mount: a detached tree goes away when its last fd closes, so if
+ * berth dies before the attach nothing is left mounted on the host, and
+ * once attached the overlay lives only in the container's namespace and
+ * goes with it, as when the runtime mounted it there itself.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,13 +52,17 @@ static int fs_fail(int fsfd, int code, struct berth_error **err, const char *wha
 	return berth_error_set(err, code, "overlay %s: %s%s", what, strerror(code), log);
 }
 
-/* Mounts the overlay (or a read-only bind of a single lower dir) at target_dir_fd/target_name. */
-static int overlay_mount_at(char *const *lowerdirs, const char *upper, const char *work,
-			    int target_dir_fd, const char *target_name, unsigned flags,
-			    struct berth_error **err)
+/*
+ * The overlay (or a read-only bind of a single lower dir) as a detached
+ * mount: a tree in no mount namespace, which the kernel takes down when its
+ * last fd closes unless move_mount attaches it somewhere first.
+ */
+static int overlay_open(char *const *lowerdirs, const char *upper, const char *work, unsigned flags,
+			struct berth_error **err)
 {
 	size_t n = berth_strv_len(lowerdirs);
 	_cleanup_close_ int mfd = -EBADF;
+	unsigned attrs = (flags & BERTH_OVERLAY_DEVICES) ? 0 : MOUNT_ATTR_NODEV;
 	if (n == 0)
 		return berth_error_set(err, EINVAL, "overlay without lower dirs");
 	if (!upper && n == 1) {
@@ -56,48 +70,69 @@ static int overlay_mount_at(char *const *lowerdirs, const char *upper, const cha
 		mfd = open_tree(AT_FDCWD, lowerdirs[0], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		if (mfd < 0)
 			return berth_error_syscall(err, errno, "clone mount of '%s'", lowerdirs[0]);
-		struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV};
+		struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | attrs};
 		if (mount_setattr(mfd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
 			return berth_error_syscall(err, errno, "make mount read-only");
-	} else {
-		_cleanup_close_ int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
-		if (fsfd < 0)
-			return berth_error_syscall(err, errno, "open overlay filesystem");
-		for (size_t i = 0; i < n; i++) {
-			/* overlay lists lowers top first; ours are bottom first */
-			const char *l = lowerdirs[n - 1 - i];
-			if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", l, 0) < 0)
-				return fs_fail(fsfd, errno, err, "lower dir");
-		}
-		if (upper) {
-			if (!work)
-				return berth_error_set(err, EINVAL,
-						       "overlay upper dir without work dir");
-			if (fsconfig(fsfd, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
-			    fsconfig(fsfd, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
-				return fs_fail(fsfd, errno, err, "upper dir");
-			/*
-			 * The upper dir is read back as a layer diff: renamed dirs must be
-			 * copied up whole and files carry their data, not a redirect or
-			 * a metacopy that only makes sense next to these lowers.
-			 */
-			if (fsconfig(fsfd, FSCONFIG_SET_STRING, "redirect_dir", "off", 0) < 0 ||
-			    fsconfig(fsfd, FSCONFIG_SET_STRING, "metacopy", "off", 0) < 0 ||
-			    fsconfig(fsfd, FSCONFIG_SET_STRING, "index", "off", 0) < 0)
-				return fs_fail(fsfd, errno, err, "options");
-		}
-		if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-			return fs_fail(fsfd, errno, err, "create");
-		unsigned attrs = MOUNT_ATTR_NODEV;
-		if ((flags & BERTH_OVERLAY_RDONLY) || !upper)
-			attrs |= MOUNT_ATTR_RDONLY;
-		mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, attrs);
-		if (mfd < 0)
-			return fs_fail(fsfd, errno, err, "mount");
+		return TAKE_FD(mfd);
 	}
+	_cleanup_close_ int fsfd = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fsfd < 0)
+		return berth_error_syscall(err, errno, "open overlay filesystem");
+	for (size_t i = 0; i < n; i++) {
+		/* overlay lists lowers top first; ours are bottom first */
+		const char *l = lowerdirs[n - 1 - i];
+		if (fsconfig(fsfd, FSCONFIG_SET_STRING, "lowerdir+", l, 0) < 0)
+			return fs_fail(fsfd, errno, err, "lower dir");
+	}
+	if (upper) {
+		if (!work)
+			return berth_error_set(err, EINVAL, "overlay upper dir without work dir");
+		if (fsconfig(fsfd, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+		    fsconfig(fsfd, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
+			return fs_fail(fsfd, errno, err, "upper dir");
+		/*
+		 * The upper dir is read back as a layer diff: renamed dirs must be
+		 * copied up whole and files carry their data, not a redirect or
+		 * a metacopy that only makes sense next to these lowers.
+		 */
+		if (fsconfig(fsfd, FSCONFIG_SET_STRING, "redirect_dir", "off", 0) < 0 ||
+		    fsconfig(fsfd, FSCONFIG_SET_STRING, "metacopy", "off", 0) < 0 ||
+		    fsconfig(fsfd, FSCONFIG_SET_STRING, "index", "off", 0) < 0)
+			return fs_fail(fsfd, errno, err, "options");
+	}
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return fs_fail(fsfd, errno, err, "create");
+	if ((flags & BERTH_OVERLAY_RDONLY) || !upper)
+		attrs |= MOUNT_ATTR_RDONLY;
+	mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, attrs);
+	if (mfd < 0)
+		return fs_fail(fsfd, errno, err, "mount");
+	return TAKE_FD(mfd);
+}
+
+/* Mounts the overlay (or a read-only bind of a single lower dir) at target_dir_fd/target_name. */
+static int overlay_mount_at(char *const *lowerdirs, const char *upper, const char *work,
+			    int target_dir_fd, const char *target_name, unsigned flags,
+			    struct berth_error **err)
+{
+	_cleanup_close_ int mfd = overlay_open(lowerdirs, upper, work, flags, err);
+	if (mfd < 0)
+		return mfd;
 	if (move_mount(mfd, "", target_dir_fd, target_name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return berth_error_syscall(err, errno, "attach overlay at '%s'", target_name);
 	return 0;
+}
+
+int berth_overlay_open(char *const *lowerdirs, const char *upper, const char *work, unsigned flags,
+		       struct berth_error **err)
+{
+	return overlay_open(lowerdirs, upper, work, flags, err);
+}
+
+int berth_overlay_open_cb(void *ov, struct berth_error **err)
+{
+	const struct berth_overlay *o = ov;
+	return overlay_open(o->lowerdirs, o->upper, o->work, o->flags, err);
 }
 
 int berth_overlay_mount(char *const *lowerdirs, const char *upper, const char *work,

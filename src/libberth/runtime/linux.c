@@ -3,7 +3,9 @@
  * The executor: a spec and a rootfs path become a process in new mount,
  * PID, UTS, IPC and cgroup namespaces (and network with --network none),
  * on a pivot_root'ed rootfs, with Docker's mounts, devices, masked paths,
- * capabilities, no_new_privs and seccomp.
+ * capabilities, no_new_privs and seccomp. The rootfs comes prepared: a
+ * detached mount from the caller's open_rootfs (an image's overlay, made
+ * by layer/) attached in the new mount namespace, or the path as it is.
  *
  * The child is made with a fork-like clone (berth is single-threaded), so it
  * runs berth's own code up to execve; it cannot print, so it reports a
@@ -780,6 +782,7 @@ struct child_args {
 	int tty_slave;
 	const char *tty_name; /* the slave's path in the host's /dev/pts */
 	const int *trees;     /* per mount: its source's detached clone, or -EBADF */
+	int rootfs_fd;	      /* the detached rootfs from cfg->open_rootfs, or -EBADF */
 };
 
 static _Noreturn void child_main(struct child_args *a)
@@ -808,15 +811,12 @@ static _Noreturn void child_main(struct child_args *a)
 	/* our mounts must not reach the host; the host's unmounts may reach us */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		child_fail(rfd, REPORT_SETUP, errno, "make / rslave: %s", strerror(errno));
-	if (cfg->lowerdirs) {
-		struct berth_buf o = BERTH_BUF_INIT;
-		berth_buf_addstr(&o, "lowerdir=");
-		for (char **l = cfg->lowerdirs; *l; l++)
-			berth_buf_addf(&o, "%s%s", l == cfg->lowerdirs ? "" : ":", *l);
-		berth_buf_addf(&o, ",upperdir=%s,workdir=%s", cfg->upperdir, cfg->workdir);
-		if (mount("overlay", spec->root_path, "overlay", 0, o.buf) < 0)
-			child_fail(rfd, REPORT_SETUP, errno, "mount overlay rootfs on '%s': %s",
+	if (a->rootfs_fd >= 0) {
+		if (move_mount(a->rootfs_fd, "", AT_FDCWD, spec->root_path,
+			       MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			child_fail(rfd, REPORT_SETUP, errno, "attach the rootfs at '%s': %s",
 				   spec->root_path, strerror(errno));
+		close(a->rootfs_fd);
 	} else if (mount(spec->root_path, spec->root_path, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		child_fail(rfd, REPORT_SETUP, errno, "bind rootfs '%s': %s", spec->root_path,
 			   strerror(errno));
@@ -960,7 +960,7 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 	const struct berth_spec *spec = cfg->spec;
 	struct berth_runtime_process p = {.pid = -1, .pidfd = -EBADF, .pty_master = -EBADF};
 	_cleanup_close_ int sync_r = -EBADF, sync_w = -EBADF, rep_r = -EBADF, rep_w = -EBADF;
-	_cleanup_close_ int slave = -EBADF;
+	_cleanup_close_ int slave = -EBADF, rootfs_fd = -EBADF;
 	int pipes[2];
 	char tty_name[128] = "";
 	int *trees = NULL;
@@ -970,6 +970,13 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 		return berth_error_set(err, EINVAL, "no command to run");
 	if (!spec->root_path)
 		return berth_error_set(err, EINVAL, "no rootfs path");
+	if (cfg->open_rootfs) {
+		rootfs_fd = cfg->open_rootfs(cfg->rootfs_ctx, err);
+		if (rootfs_fd < 0) {
+			berth_error_prefix(err, "rootfs");
+			return rootfs_fd;
+		}
+	}
 	r = clone_source_trees(spec, &trees, err);
 	if (r < 0)
 		return r;
@@ -1049,10 +1056,13 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 				       .report_fd = rep_w,
 				       .tty_slave = slave >= 0 ? 0 : -1,
 				       .tty_name = tty_name,
-				       .trees = trees};
+				       .trees = trees,
+				       .rootfs_fd = rootfs_fd};
 		child_main(&a);
 	}
 	close_trees(TAKE_PTR(trees), spec->n_mounts);
+	/* the child holds it until attached; not attached, it goes when the child does */
+	close(TAKE_FD(rootfs_fd));
 	p.pid = pid;
 	close(TAKE_FD(sync_r));
 	close(TAKE_FD(rep_w));

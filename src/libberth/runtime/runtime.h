@@ -3,7 +3,8 @@
 
 /*
  * The runtime executes an OCI runtime spec (config.json, runtime-spec 1.x)
- * on a rootfs path. It knows no image, Dockerfile or registry: `run`, the
+ * on a prepared rootfs (a detached mount or a path; it never mounts layers
+ * itself). It knows no image, Dockerfile or registry: `run`, the
  * builder's RUN steps and the OCI runtime verbs all come through here.
  *
  *   struct berth_spec      the subset of the runtime spec berth reads and
@@ -223,12 +224,17 @@ struct berth_runtime_config {
 	const struct berth_spec *spec;
 	const char *id; /* names the cgroup; 1..64 of [a-zA-Z0-9_.-] */
 	/*
-	 * Overlay rootfs, mounted at spec->root_path inside the container's
-	 * own mount namespace (so it vanishes with it): lowerdirs top first.
-	 * When lowerdirs is NULL, spec->root_path is bind-mounted as is.
+	 * The rootfs, prepared by the caller (an image's overlay comes from
+	 * layer/): open_rootfs(rootfs_ctx) returns a detached mount of it
+	 * (fsmount, open_tree OPEN_TREE_CLONE), which the runtime attaches at
+	 * spec->root_path inside the container's new mount namespace, so it
+	 * lives and goes with that namespace and never shows on the host. It
+	 * is called at every start: a restarted container needs a fresh tree,
+	 * the one attached before went with the old namespace. When
+	 * open_rootfs is NULL, spec->root_path is bind-mounted as it is.
 	 */
-	char **lowerdirs;
-	const char *upperdir, *workdir;
+	int (*open_rootfs)(void *rootfs_ctx, struct berth_error **err);
+	void *rootfs_ctx;
 	int stdio[3]; /* the container's stdin/out/err (ignored with a terminal) */
 	bool init;    /* a built-in init as PID 1 that reaps and forwards */
 };
