@@ -105,23 +105,31 @@ static bool has_cache_mount(const ins_t *ins, const char *dir)
 	return false;
 }
 
-/* Sets NAME=value in *env (the last entry wins on lookup); an empty value unsets it. */
+/*
+ * Longest value kept for a name: enough for any source or URL lint judges,
+ * and a bound on memory when a hostile Dockerfile grows values
+ * (ENV A=$A$A…) under many names.
+ */
+#define MAX_ENV_VALUE 4096
+
+/*
+ * Sets NAME=value in *env, replacing an earlier value; an empty, missing or
+ * overlong value unsets it.
+ */
 static void env_set(char ***env, const char *name, const char *value)
 {
-	if (!value || !*value) {
-		size_t l = strlen(name);
-		size_t n = 0;
-		for (char **e = *env; e && *e; e++) {
-			if (strncmp(*e, name, l) == 0 && (*e)[l] == '=')
-				free(*e);
-			else
-				(*env)[n++] = *e;
-		}
-		if (*env)
-			(*env)[n] = NULL;
-		return;
+	size_t l = strlen(name);
+	size_t n = 0;
+	for (char **e = *env; e && *e; e++) {
+		if (strncmp(*e, name, l) == 0 && (*e)[l] == '=')
+			free(*e);
+		else
+			(*env)[n++] = *e;
 	}
-	berth_strv_consume(env, berth_xasprintf("%s=%s", name, value));
+	if (*env)
+		(*env)[n] = NULL;
+	if (value && *value && strlen(value) <= MAX_ENV_VALUE)
+		berth_strv_consume(env, berth_xasprintf("%s=%s", name, value));
 }
 
 /*
