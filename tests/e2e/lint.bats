@@ -169,6 +169,30 @@ ROOT=$BATS_TEST_DIRNAME/../..
 	done < <(berth lint --list-rules | tail -n +2)
 }
 
+@test "docs/lint.md: every rule's Bad example gives the rule, every Good one does not" {
+	run "$ROOT/tests/lint/doc-examples" "$BERTH"
+	echo "$output" | grep -v '^ok' || true
+	[ "$status" -eq 0 ]
+	n=$(berth lint --list-rules | tail -n +2 | wc -l)
+	[[ "$output" == "1..$n"* ]]
+	[ "$(grep -c '^ok' <<<"$output")" -eq "$n" ]
+}
+
+@test "the real-world corpus: clean files have no finding, each seeded mistake its rule and line" {
+	cd "$ROOT/tests/lint/cases"
+	clean=(real-go-scratch real-debian-apt real-alpine-apk real-python-nocache
+		real-python-cache-mount real-node-npm-ci real-nginx-static)
+	for c in "${clean[@]}"; do
+		[ -s "$c/Dockerfile" ] && [ ! -s "$c/expected" ] || { echo "$c is not a clean case"; return 1; }
+	done
+	for c in real-*-mistakes; do
+		[ -s "$c/expected" ] || { echo "$c seeds no mistake"; return 1; }
+	done
+	run "$ROOT/tests/lint/run" "$BERTH" real-*
+	echo "$output" | grep -v '^ok' || true
+	[ "$status" -eq 0 ]
+}
+
 # The store as files and index, to show that a refused build left it as it was.
 store_state() {
 	{ find "$STORE" -path "$STORE/tmp" -prune -o -print | sort; cat "$STORE/index.json" 2>/dev/null; } | sha256sum

@@ -45,6 +45,14 @@ static void test_config(void **state)
 	assert_string_equal(o.severity_overrides[0], "BL042=warning");
 	berth_lint_options_release(&o);
 
+	/* publishers as namespace globs, under the singular keys too */
+	berth_lint_options_init(&o);
+	const char *pub = "trusted-namespace = docker/*, moby/*\ntrusted-registry = quay.io\n";
+	assert_ok(berth_lint_config_parse(pub, strlen(pub), ".berthlint", &o, &err), err);
+	assert_true(berth_strv_contains(o.trusted_namespaces, "docker/*"));
+	assert_true(berth_strv_contains(o.trusted_registries, "quay.io"));
+	berth_lint_options_release(&o);
+
 	const char *bad[][2] = {
 		{"ignore = BL010\n\nfoo = 1\n", ".berthlint:3: unknown key 'foo'"},
 		{"ignore = BL999\n", ".berthlint:1: unknown rule 'BL999'"},

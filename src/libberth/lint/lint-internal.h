@@ -66,7 +66,7 @@ struct lint_ctx {
 	struct berth_lint_report *r;
 	struct lint_stage *stages;
 	size_t n_stages;
-	char **global_args; /* "NAME=default" of the ARGs before the first FROM */
+	char **global_args; /* "NAME=value" of the ARGs before the first FROM that have one */
 };
 
 /* Builds ctx->stages and ctx->global_args from the AST (rules.c). */

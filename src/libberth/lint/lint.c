@@ -51,6 +51,9 @@ static const struct berth_lint_rule rules[] = {
 	{"BL017", "delete-in-later-layer", BERTH_LINT_WARNING,
 	 "Files deleted in a later layer than the one that added them",
 	 "add, use and delete in one RUN, or use a build stage"},
+	{"BL018", "apt-update-alone", BERTH_LINT_WARNING,
+	 "apt-get update in a RUN without the install that uses it",
+	 "combine update and install in one RUN"},
 	{"BL020", "copy-before-install", BERTH_LINT_WARNING,
 	 "Whole context copied before the dependency install",
 	 "copy the manifest files, install, then copy the rest"},
@@ -214,9 +217,11 @@ int berth_lint_config_parse(const char *data, size_t len, const char *filename,
 			if (r < 0)
 				return berth_error_prefix(err, "%s:%d", filename, lineno);
 			o->error_on_set = true;
-		} else if (strcmp(key, "trusted-registries") == 0) {
+		} else if (strcmp(key, "trusted-registries") == 0 ||
+			   strcmp(key, "trusted-registry") == 0) {
 			push_list(&o->trusted_registries, value);
-		} else if (strcmp(key, "trusted-namespaces") == 0) {
+		} else if (strcmp(key, "trusted-namespaces") == 0 ||
+			   strcmp(key, "trusted-namespace") == 0) {
 			push_list(&o->trusted_namespaces, value);
 		} else if (strncmp(key, "severity.", 9) == 0) {
 			const struct berth_lint_rule *rule = berth_lint_rule_find(key + 9);

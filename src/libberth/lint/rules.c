@@ -19,6 +19,7 @@
 #include "core/fs.h"
 #include "core/strv.h"
 #include "dockerfile/dockerfile.h"
+#include "dockerfile/shell.h"
 
 typedef struct berth_dockerfile_instruction ins_t;
 
@@ -104,48 +105,92 @@ static bool has_cache_mount(const ins_t *ins, const char *dir)
 	return false;
 }
 
-/* Expands $NAME, ${NAME} and ${NAME:-default} from the global ARGs; NULL when unresolved. */
-static char *expand_global(const struct lint_ctx *ctx, const char *s)
+/*
+ * Longest value kept for a name: enough for any source or URL lint judges,
+ * and a bound on memory when a hostile Dockerfile grows values
+ * (ENV A=$A$A…) under many names.
+ */
+#define MAX_ENV_VALUE 4096
+
+/*
+ * Sets NAME=value in *env, replacing an earlier value; an empty, missing or
+ * overlong value unsets it.
+ */
+static void env_set(char ***env, const char *name, const char *value)
 {
-	struct berth_buf b = BERTH_BUF_INIT;
-	for (const char *p = s; *p;) {
-		if (*p != '$') {
-			berth_buf_addch(&b, *p++);
+	size_t l = strlen(name);
+	size_t n = 0;
+	for (char **e = *env; e && *e; e++) {
+		if (strncmp(*e, name, l) == 0 && (*e)[l] == '=')
+			free(*e);
+		else
+			(*env)[n++] = *e;
+	}
+	if (*env)
+		(*env)[n] = NULL;
+	if (value && *value && strlen(value) <= MAX_ENV_VALUE)
+		berth_strv_consume(env, berth_xasprintf("%s=%s", name, value));
+}
+
+/*
+ * Expands the ARG and ENV references of word as BuildKit does
+ * (dockerfile/shell.h) in env ("NAME=value", only names with a value): an
+ * unset name expands to "" and ${NAME:-default} to its default. NULL for a
+ * malformed word. *ret_unset (may be NULL) tells that a name was not set: the
+ * value then depends on a --build-arg lint does not know.
+ */
+static char *expand_word(const struct lint_ctx *ctx, char *const *env, const char *word,
+			 bool *ret_unset)
+{
+	struct berth_shell_result res;
+	if (berth_shell_process(word, env, ctx->df->escape, 0, &res, NULL) < 0)
+		return NULL;
+	if (ret_unset)
+		*ret_unset = res.unmatched[0] != NULL;
+	char *w = TAKE_PTR(res.word);
+	berth_shell_result_release(&res);
+	return w;
+}
+
+/*
+ * FROM's image after expansion; NULL when a missing --build-arg left a hole
+ * in it ("", "/app:1", "python:"): such a base is not judged.
+ */
+static char *expand_image(const struct lint_ctx *ctx, const char *word)
+{
+	bool unset = false;
+	_cleanup_free_ char *w = expand_word(ctx, ctx->global_args, word, &unset);
+	if (!w || !*w)
+		return NULL;
+	size_t l = strlen(w);
+	if (unset && (strchr("/:@", w[0]) || strchr("/:@", w[l - 1]) || strstr(w, "//") ||
+		      strstr(w, "/:") || strstr(w, ":@")))
+		return NULL;
+	return TAKE_PTR(w);
+}
+
+/*
+ * Declares the names of an ARG in *env: a default is expanded with what env
+ * holds so far; a name without one takes its value from globals (a global
+ * ARG redeclared in a stage), or stays unset.
+ */
+static void args_declare(const struct lint_ctx *ctx, char ***env, char *const *globals,
+			 const ins_t *ins)
+{
+	for (size_t k = 0; k < ins->n_args; k++) {
+		const char *w = arg(ins, k);
+		const char *eq = strchr(w, '=');
+		_cleanup_free_ char *n =
+			eq ? berth_xstrndup(w, (size_t)(eq - w)) : berth_xstrdup(w);
+		if (eq) {
+			_cleanup_free_ char *v = expand_word(ctx, *env, eq + 1, NULL);
+			env_set(env, n, v);
 			continue;
 		}
-		p++;
-		bool braced = *p == '{';
-		if (braced)
-			p++;
-		const char *n = p;
-		while (*p == '_' || isalnum((unsigned char)*p))
-			p++;
-		_cleanup_free_ char *name = berth_xstrndup(n, (size_t)(p - n));
-		_cleanup_free_ char *def = NULL;
-		if (braced) {
-			const char *e = strchr(p, '}');
-			if (!e) {
-				berth_buf_release(&b);
-				return NULL;
-			}
-			if (p[0] == ':' && p[1] == '-')
-				def = berth_xstrndup(p + 2, (size_t)(e - p - 2));
-			p = e + 1;
-		}
-		const char *val = NULL;
-		size_t l = strlen(name);
-		BERTH_STRV_FOREACH(g, ctx->global_args)
-		if (strncmp(*g, name, l) == 0 && (*g)[l] == '=')
-			val = *g + l + 1;
-		if (!val || !*val)
-			val = def;
-		if (!val || l == 0) {
-			berth_buf_release(&b);
-			return NULL;
-		}
-		berth_buf_addstr(&b, val);
+		const char *g = NULL;
+		if (berth_shell_getenv(globals, n, &g))
+			env_set(env, n, g);
 	}
-	return berth_buf_detach(&b, NULL);
 }
 
 /* ---- image references --------------------------------------------------- */
@@ -260,6 +305,29 @@ static bool trusted_registry(const struct lint_ctx *ctx, const struct imgref *r)
 	return false;
 }
 
+/*
+ * A Docker Hub namespace listed in trusted-namespaces: "docker", "docker/",
+ * "docker/" followed by a star, or a glob over the namespace; or a Docker Hub path
+ * in trusted-registries ("docker.io/moby").
+ */
+static bool trusted_namespace(const struct lint_ctx *ctx, const struct imgref *r)
+{
+	BERTH_STRV_FOREACH(t, ctx->o->trusted_namespaces)
+	{
+		_cleanup_free_ char *pat = berth_xstrdup(*t);
+		size_t l = strlen(pat);
+		if (l >= 2 && strcmp(pat + l - 2, "/*") == 0)
+			pat[l - 2] = '\0';
+		else if (l >= 1 && pat[l - 1] == '/')
+			pat[l - 1] = '\0';
+		for (char *p = pat; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		if (*pat && fnmatch(pat, r->ns, 0) == 0)
+			return true;
+	}
+	return ctx->o->trusted_registries && trusted_registry(ctx, r);
+}
+
 static const char *const compiler_images[] = {"golang", "rust", "gcc"};
 
 static void check_from(struct lint_ctx *ctx, const struct lint_stage *st)
@@ -281,8 +349,7 @@ static void check_from(struct lint_ctx *ctx, const struct lint_stage *st)
 			    "pin a release tag (e.g. the version you test with) or a digest",
 			    "base image '%s' uses the mutable 'latest' tag", st->image);
 
-	if (r.hub && !streq(r.ns, "library") &&
-	    !berth_strv_contains(ctx->o->trusted_namespaces, r.ns)) {
+	if (r.hub && !streq(r.ns, "library") && !trusted_namespace(ctx, &r)) {
 		_cleanup_free_ char *fix = berth_xasprintf(
 			"use an official image, or trust the namespace in .berthlint: "
 			"'trusted-namespaces = %s'",
@@ -325,27 +392,46 @@ static void check_from(struct lint_ctx *ctx, const struct lint_stage *st)
 
 /* ---- instruction words ---------------------------------------------------- */
 
-/* COPY/ADD: the sources and the destination (borrowed from the AST). */
+/*
+ * COPY/ADD: the sources, expanded with the stage's ARGs and ENVs, and the
+ * destination (borrowed from the AST). unset[i] tells that src[i] named a
+ * variable lint does not know the value of.
+ */
 struct copy_args {
-	const char **src;
+	char **src;
+	bool *unset;
 	size_t n_src;
 	const char *dest;
 };
 
-static bool copy_args_get(const ins_t *ins, struct copy_args *ca)
+static bool copy_args_get(const struct lint_ctx *ctx, char *const *env, const ins_t *ins,
+			  struct copy_args *ca)
 {
 	*ca = (struct copy_args){0};
 	if (ins->n_args < 2)
 		return false;
 	ca->src = berth_xcalloc(ins->n_args, sizeof(char *));
+	ca->unset = berth_xcalloc(ins->n_args, sizeof(bool));
 	for (size_t i = 0; i + 1 < ins->n_args; i++) {
 		const char *a = arg(ins, i);
 		if (strncmp(a, "<<", 2) == 0)
 			continue; /* a heredoc, not a file of the context */
-		ca->src[ca->n_src++] = a;
+		bool unset = false;
+		char *w = expand_word(ctx, env, a, &unset);
+		ca->unset[ca->n_src] = unset || !w;
+		ca->src[ca->n_src++] = w ? w : berth_xstrdup(a);
 	}
 	ca->dest = arg(ins, ins->n_args - 1);
 	return true;
+}
+
+static void copy_args_release(struct copy_args *ca)
+{
+	for (size_t i = 0; i < ca->n_src; i++)
+		free(ca->src[i]);
+	free(ca->src);
+	free(ca->unset);
+	*ca = (struct copy_args){0};
 }
 
 static bool is_whole_context(const char *s)
@@ -358,6 +444,30 @@ static bool is_url(const char *s)
 {
 	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0 ||
 	       strncmp(s, "git@", 4) == 0 || strstr(s, "://") != NULL;
+}
+
+/*
+ * A git repository as ADD takes it (BuildKit's gitutil): git@host:path,
+ * git:// or ssh://, or an http(s) URL whose path ends in ".git" or that has a
+ * ?ref= query. *ret_pinned: a ref is given ("#v1.0.0", "#<commit>:subdir",
+ * "?ref=v1.0.0"), so the content is fixed by name, not by "whatever the
+ * default branch is".
+ */
+static bool is_git_source(const char *s, bool *ret_pinned)
+{
+	size_t n = strcspn(s, "#?");
+	const char *query = s[n] == '?' ? s + n : NULL;
+	const char *frag = strchr(s, '#');
+	bool has_ref = query && (strstr(query, "?ref=") || strstr(query, "&ref=") ||
+				 strstr(query, "?tag=") || strstr(query, "&tag=") ||
+				 strstr(query, "?commit=") || strstr(query, "&commit=") ||
+				 strstr(query, "?checksum=") || strstr(query, "&checksum="));
+	bool git = strncmp(s, "git@", 4) == 0 || strncmp(s, "git://", 6) == 0 ||
+		   strncmp(s, "ssh://", 6) == 0;
+	if (!git && (strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0))
+		git = (n >= 4 && strncmp(s + n - 4, ".git", 4) == 0) || has_ref;
+	*ret_pinned = git && (has_ref || (frag && frag[1] && frag[1] != ':'));
+	return git;
 }
 
 static bool is_tar_archive(const char *s)
@@ -463,8 +573,13 @@ static const struct target *targets_find(const struct lint_ctx *ctx, const struc
 		const struct target *tg = &t->v[i];
 		if (!path_matches(op, tg->path))
 			continue;
-		size_t l = strlen(tg->path);
+		size_t l = streq(tg->path, "/") ? 0 : strlen(tg->path);
 		bool below = strncmp(op, tg->path, l) == 0 && op[l] == '/';
+		/*
+		 * A tree copied from another stage (COPY --from=b /target/ /):
+		 * what it holds is not known, so a path below it is not
+		 * claimed to come from it.
+		 */
 		if (below && tg->tree) {
 			if (!tg->src)
 				continue;
@@ -620,8 +735,43 @@ static bool made_here(const struct lint_script *s, size_t before, const char *cw
 	return false;
 }
 
+/*
+ * True when every file operand of command `at` (chmod …) is removed, itself
+ * or with a parent, by an rm later in the same RUN: a temporary directory
+ * (t="$(mktemp -d)"; chmod 777 "$t"; …; rm -rf "$t") never reaches the layer.
+ */
+static bool removed_later(const struct lint_script *s, size_t at, const char *cwd,
+			  const struct lint_cmd *c)
+{
+	size_t k = first_file_operand(c, NULL);
+	if (!k)
+		return false;
+	for (; c->argv[k]; k++) {
+		if (c->argv[k][0] == '-')
+			continue;
+		_cleanup_free_ char *p = lint_path_join(cwd, c->argv[k]);
+		bool gone = false;
+		for (size_t i = at + 1; i < s->n_cmds && !gone; i++) {
+			const struct lint_cmd *rm = &s->cmds[i];
+			if (!streq(lint_cmd_name(rm), "rm"))
+				continue;
+			for (size_t j = 1; rm->argv[j] && !gone; j++) {
+				if (rm->argv[j][0] == '-')
+					continue;
+				_cleanup_free_ char *m = lint_path_join(cwd, rm->argv[j]);
+				size_t l = strlen(m);
+				gone = strcmp(p, m) == 0 || (strncmp(p, m, l) == 0 && p[l] == '/');
+			}
+		}
+		if (!gone)
+			return false;
+	}
+	return true;
+}
+
 struct stage_state {
 	char *workdir;
+	char **env;		/* the stage's ARGs and ENVs with a value, "NAME=value" */
 	struct targets copied;	/* COPY/ADD destinations of this stage */
 	struct targets created; /* paths earlier RUNs are known to create */
 	bool pip_no_cache_env;
@@ -700,6 +850,13 @@ static void check_run(struct lint_ctx *ctx, const struct lint_stage *st, struct 
 
 	static const char *const apt_names[] = {"apt-get", "apt", "aptitude", NULL};
 	static const char *const apt_fill[] = {"update", "install", NULL};
+	static const char *const apt_update[] = {"update", NULL};
+	/* what reads the package lists that update fetched */
+	static const char *const apt_uses[] = {"install",      "reinstall",    "upgrade",
+					       "dist-upgrade", "full-upgrade", "build-dep",
+					       "source",       "download",     NULL};
+	/* apt >= 2.7 removes the lists itself */
+	static const char *const apt_dist_clean[] = {"dist-clean", "distclean", NULL};
 	static const char *const apt_upgrade[] = {"upgrade", "dist-upgrade", "full-upgrade", NULL};
 	static const char *const apk_add[] = {"add", NULL};
 	static const char *const apk_upgrade[] = {"upgrade", NULL};
@@ -711,6 +868,7 @@ static void check_run(struct lint_ctx *ctx, const struct lint_stage *st, struct 
 
 	bool apt_fills = false, apt_lists = rm_cleans(&s, "/var/lib/apt/lists") ||
 					    has_cache_mount(ins, "/var/lib/apt/lists");
+	bool apt_updates = false, apt_uses_lists = false;
 	bool r_apk = false, r_pip = false, r_npm = false, r_upgrade = false, r_sudo = false,
 	     r_curl = false, r_chmod = false, r_chown = false, r_rm = false, r_dep = false;
 
@@ -736,6 +894,12 @@ static void check_run(struct lint_ctx *ctx, const struct lint_stage *st, struct 
 		for (size_t k = 0; apt_names[k]; k++) {
 			if (cmd_is(c, apt_names[k], apt_fill, apt_opts))
 				apt_fills = true;
+			if (cmd_is(c, apt_names[k], apt_update, apt_opts))
+				apt_updates = true;
+			if (cmd_is(c, apt_names[k], apt_uses, apt_opts))
+				apt_uses_lists = true;
+			if (cmd_is(c, apt_names[k], apt_dist_clean, apt_opts))
+				apt_lists = true;
 			if (cmd_is(c, apt_names[k], apt_upgrade, apt_opts))
 				r_upgrade = true;
 		}
@@ -763,7 +927,8 @@ static void check_run(struct lint_ctx *ctx, const struct lint_stage *st, struct 
 		if (streq(n, "chmod")) {
 			const char *mode = NULL;
 			first_file_operand(c, &mode);
-			if (mode && mode_world_writable(mode))
+			if (mode && mode_world_writable(mode) &&
+			    !removed_later(&s, i, ss->workdir, c))
 				r_chmod = true;
 		}
 		if (st->in_final && !r_chown &&
@@ -817,7 +982,14 @@ static void check_run(struct lint_ctx *ctx, const struct lint_stage *st, struct 
 		}
 	}
 
-	if (st->in_final && apt_fills && !apt_lists) {
+	if (apt_updates && !apt_uses_lists)
+		lint_report(ctx, "BL018", l, e, col,
+			    "combine update and install in one RUN: 'RUN apt-get update && "
+			    "apt-get install -y --no-install-recommends <packages> && rm -rf "
+			    "/var/lib/apt/lists/*', and drop this RUN",
+			    "'apt-get update' in a RUN of its own: the layer cache keeps its "
+			    "package lists, and a later install reads stale ones");
+	else if (st->in_final && apt_fills && !apt_lists) {
 		lint_report(
 			ctx, "BL012", l, e, col,
 			"end the same RUN with '&& rm -rf /var/lib/apt/lists/*'",
@@ -905,25 +1077,44 @@ static void check_copy(struct lint_ctx *ctx, const struct lint_stage *st, struct
 	const struct berth_dockerfile_flag *from = berth_dockerfile_instruction_flag(ins, "from");
 	const struct berth_dockerfile_flag *chmod = berth_dockerfile_instruction_flag(ins, "chmod");
 	struct copy_args ca;
-	if (!copy_args_get(ins, &ca))
+	if (!copy_args_get(ctx, ss->env, ins, &ca))
 		return;
 
-	bool url = false, archive = false, whole = false;
+	bool url = false, archive = false, whole = false, unknown = false;
+	const char *git_unpinned = NULL, *download = NULL;
 	for (size_t i = 0; i < ca.n_src; i++) {
-		if (is_url(ca.src[i]))
+		bool pinned = false;
+		if (ca.unset[i])
+			unknown = true;
+		else if (is_git_source(ca.src[i], &pinned)) {
 			url = true;
-		else if (is_tar_archive(ca.src[i]))
+			if (!pinned)
+				git_unpinned = ca.src[i];
+		} else if (is_url(ca.src[i])) {
+			url = true;
+			download = ca.src[i];
+		} else if (is_tar_archive(ca.src[i]))
 			archive = true;
 		if (!from && is_whole_context(ca.src[i]))
 			whole = true;
 	}
-	if (add && url && !berth_dockerfile_instruction_flag(ins, "checksum"))
+	bool checksum = berth_dockerfile_instruction_flag(ins, "checksum") != NULL;
+	if (add && download && !checksum)
 		lint_report(
 			ctx, "BL034", l, e, col,
 			"download in a RUN with a checksum check, or use 'ADD --checksum=sha256:…'",
 			"ADD fetches a URL without verifying it (and the download is never "
 			"cached by content)");
-	else if (add && !url && !archive && ca.n_src > 0)
+	else if (add && git_unpinned && !checksum) {
+		_cleanup_free_ char *fix =
+			berth_xasprintf("pin a tag or commit: 'ADD %s#<tag or commit> …' (or ADD "
+					"--checksum=<commit>)",
+					git_unpinned);
+		lint_report(ctx, "BL034", l, e, col, fix,
+			    "ADD of the git repository '%s' without a ref follows its default "
+			    "branch: each build may get other code",
+			    git_unpinned);
+	} else if (add && !url && !archive && !unknown && ca.n_src > 0)
 		lint_report(
 			ctx, "BL035", l, e, col,
 			"use COPY: ADD's archive extraction and URL download are not needed here",
@@ -959,7 +1150,7 @@ static void check_copy(struct lint_ctx *ctx, const struct lint_stage *st, struct
 		if (tree && !from)
 			t->src = berth_xstrdup(rel + 1);
 	}
-	free(ca.src);
+	copy_args_release(&ca);
 }
 
 /* Secret-looking names and values (BL032, BL033). */
@@ -1033,6 +1224,8 @@ static void check_env(struct lint_ctx *ctx, struct stage_state *ss, const ins_t 
 		_cleanup_free_ char *v = unquote(arg(ins, i + 1));
 		if (streq(k, "PIP_NO_CACHE_DIR") && !streq(v, "0") && !streq(v, "false"))
 			ss->pip_no_cache_env = true;
+		_cleanup_free_ char *ev = expand_word(ctx, ss->env, arg(ins, i + 1), NULL);
+		env_set(&ss->env, k, ev);
 		if ((secret_name(k) && v[0]) || secret_value(v)) {
 			_cleanup_free_ char *fix = berth_xasprintf(
 				"pass it at run time (-e %s) or mount it in the build with 'RUN "
@@ -1170,7 +1363,18 @@ static void check_final(struct lint_ctx *ctx)
 
 	/* BL030, BL031: the user the container runs as */
 	bool nonroot_base = have_ref && r.tag && strstr(r.tag, "nonroot");
-	if (!user && !nonroot_base)
+	/*
+	 * A scratch image without ENTRYPOINT or CMD runs nothing (an export
+	 * stage for --output, a data image): no user to choose. In scratch
+	 * there is no adduser and no /etc/passwd: the fix is a numeric uid.
+	 */
+	bool scratch = root->parent < 0 && root->image && strcasecmp(root->image, "scratch") == 0;
+	if (!user && !nonroot_base && scratch && (entry || cmd))
+		lint_report(ctx, "BL030", from->start_line, from->end_line, from->column,
+			    "add 'USER 65534:65534' (a numeric uid: scratch has no adduser and no "
+			    "/etc/passwd) to the final stage",
+			    "the final stage has no USER: the container runs as root");
+	else if (!user && !nonroot_base && !scratch)
 		lint_report(ctx, "BL030", from->start_line, from->end_line, from->column,
 			    "create a user (e.g. 'RUN adduser -D -u 10001 app') and add 'USER app' "
 			    "(or 'USER 10001') to the final stage",
@@ -1298,6 +1502,7 @@ void lint_check_all(struct lint_ctx *ctx)
 				break;
 			case BERTH_DOCKERFILE_ARG:
 				check_arg(ctx, ins);
+				args_declare(ctx, &ss.env, ctx->global_args, ins);
 				break;
 			case BERTH_DOCKERFILE_EXPOSE:
 				if (st->in_final && exposes_22(ins))
@@ -1313,6 +1518,7 @@ void lint_check_all(struct lint_ctx *ctx)
 			}
 		}
 		stage_workdir[si] = TAKE_PTR(ss.workdir);
+		berth_strv_free(ss.env);
 		targets_release(&ss.copied);
 		targets_release(&ss.created);
 	}
@@ -1338,14 +1544,7 @@ void lint_stages_build(struct lint_ctx *ctx)
 		const ins_t *ins = &df->instructions[i];
 		if (!is_kw(ins, BERTH_DOCKERFILE_ARG))
 			continue;
-		for (size_t k = 0; k < ins->n_args; k++) {
-			const char *w = arg(ins, k);
-			const char *eq = strchr(w, '=');
-			_cleanup_free_ char *v = unquote(eq ? eq + 1 : "");
-			_cleanup_free_ char *n =
-				eq ? berth_xstrndup(w, (size_t)(eq - w)) : berth_xstrdup(w);
-			berth_strv_consume(&ctx->global_args, berth_xasprintf("%s=%s", n, v));
-		}
+		args_declare(ctx, &ctx->global_args, NULL, ins);
 	}
 	for (; i < df->n_instructions; i++) {
 		const ins_t *ins = &df->instructions[i];
@@ -1358,7 +1557,7 @@ void lint_stages_build(struct lint_ctx *ctx)
 		struct lint_stage *st = &ctx->stages[ctx->n_stages++];
 		*st = (struct lint_stage){.first = i, .end = df->n_instructions, .parent = -1};
 		if (ins->n_args > 0)
-			st->image = expand_global(ctx, arg(ins, 0));
+			st->image = expand_image(ctx, arg(ins, 0));
 		if (ins->n_args >= 3 && strcasecmp(arg(ins, 1), "as") == 0) {
 			st->alias = berth_xstrdup(arg(ins, 2));
 			for (char *p = st->alias; *p; p++)
