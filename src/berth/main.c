@@ -11,7 +11,7 @@
 #include "core/cleanup.h"
 
 static const struct berth_command commands[] = {
-	/* images (issue #2) */
+	/* images */
 	{"images", cmd_images, "List images"},
 	{"image ls", cmd_images, "List images"},
 	{"image list", cmd_images, NULL},
@@ -33,12 +33,12 @@ static const struct berth_command commands[] = {
 	{"system df", cmd_system_df, "Show disk usage"},
 	{"system check", cmd_system_check, "Verify every blob and reference of the store"},
 	{"system prune", cmd_system_prune, "Remove unused data"},
-	/* layers (issue #3) */
+	/* layers */
 	{"image mount", cmd_image_mount, "Mount an image's root filesystem read-only"},
 	{"image umount", cmd_image_umount, "Unmount an image mounted by 'image mount'"},
-	/* Dockerfile front end (issue #4) */
+	/* Dockerfile front end */
 	{"dockerfile dump", cmd_dockerfile_dump, "Print the parsed Dockerfile (BuildKit's format)"},
-	/* runtime (issue #5) */
+	/* runtime */
 	{"run", cmd_run, "Create and run a new container from an image"},
 	{"container run", cmd_run, NULL},
 	{"ps", cmd_ps, "List containers"},
@@ -54,18 +54,18 @@ static const struct berth_command commands[] = {
 	{"exec", cmd_exec, "Execute a command in a running container"},
 	{"container inspect", cmd_container_inspect, NULL},
 	{"volume", cmd_volume, "Manage volumes"},
-	/* builder (issue #6) */
+	/* builder */
 	{"build", cmd_build, "Build an image from a Dockerfile"},
 	{"image build", cmd_build, NULL},
 	{"builder prune", cmd_builder_prune, "Remove build cache"},
-	/* registry (issue #7) */
+	/* registry */
 	{"pull", cmd_pull, "Download an image from a registry"},
 	{"image pull", cmd_pull, NULL},
 	{"push", cmd_push, "Upload an image to a registry"},
 	{"image push", cmd_push, NULL},
 	{"login", cmd_login, "Log in to a registry"},
 	{"logout", cmd_logout, "Log out from a registry"},
-	/* lint and analyze (issue #8) */
+	/* lint and analyze */
 	{"lint", cmd_lint, "Check a Dockerfile against the image guidelines"},
 	{"analyze", cmd_analyze, "Show wasted bytes and efficiency of an image's layers"},
 };

@@ -15,10 +15,7 @@
 #include "core/json.h"
 #include "core/strv.h"
 #include "layer/layer.h"
-#if __has_include("runtime/runtime.h")
 #include "runtime/runtime.h"
-#define HAVE_RUNTIME 1
-#endif
 
 struct open_ctx {
 	struct bstore *store;
@@ -213,12 +210,6 @@ int sstate_resolve_user(struct sstate *ss, const char *spec, uid_t *ret_uid, gid
 			return 0;
 		}
 	}
-#ifndef HAVE_RUNTIME
-	return berth_error_set(err, ENOTSUP,
-			       "user '%s': resolving names needs the runtime's user lookup, not "
-			       "available yet (issue #5); use numeric ids",
-			       spec);
-#else
 	int fd;
 	int r = sstate_rootfs(ss, &fd, err);
 	if (r < 0)
@@ -231,7 +222,6 @@ int sstate_resolve_user(struct sstate *ss, const char *spec, uid_t *ret_uid, gid
 	*ret_gid = user.gid;
 	berth_user_release(&user);
 	return 0;
-#endif
 }
 
 struct workdir_fill {

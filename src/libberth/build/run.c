@@ -23,7 +23,6 @@
 #include "core/strv.h"
 #include "dockerfile/shell.h"
 #include "layer/layer.h"
-#if __has_include("runtime/runtime.h")
 #include "runtime/runtime.h"
 
 #define TAIL_LINES 10
@@ -850,12 +849,3 @@ out:
 	berth_buf_release(&extra);
 	return r;
 }
-#else
-/* Until the runtime lands (issue #5), RUN says so instead of pretending. */
-int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
-	     struct berth_error **err)
-{
-	berth_error_set(err, ENOTSUP, "RUN: the runtime is not available yet (issue #5)");
-	return builder_error_at(ss->b, ins, err);
-}
-#endif
