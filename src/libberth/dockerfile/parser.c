@@ -12,8 +12,6 @@
 #include "core/buf.h"
 #include "core/strv.h"
 
-#include "core/banned.h"
-
 /*
  * The parser follows BuildKit's frontend/dockerfile/parser rule for rule,
  * because a Dockerfile must mean the same thing to berth as to `docker
