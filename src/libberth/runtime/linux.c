@@ -77,8 +77,8 @@ ssize_t berth_runtime_read_report(int fd, struct berth_runtime_report *rep)
 	return n;
 }
 
-int berth_runtime_report_error(const struct berth_runtime_report *rep,
-			       struct berth_runtime_result *ret_result, struct berth_error **err)
+int(berth_runtime_report_error)(const struct berth_runtime_report *rep,
+				struct berth_runtime_result *ret_result, struct berth_error **err)
 {
 	int code = rep->code > 0 ? rep->code : EIO;
 	if (rep->kind == REPORT_EXEC && ret_result)
