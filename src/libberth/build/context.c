@@ -341,16 +341,13 @@ int bctx_clean_path(const char *src, char **ret, struct berth_error **err)
 		if (n == 1 && p[0] == '.') {
 			/* skip */
 		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
-			size_t len = berth_strv_len(parts);
-			if (len == 0) {
+			if (!berth_strv_pop(parts)) {
 				berth_buf_release(&out);
 				return berth_error_set(err, EXDEV,
 						       "forbidden path outside the build context: "
 						       "'%s'",
 						       src);
 			}
-			free(parts[len - 1]);
-			parts[len - 1] = NULL;
 		} else {
 			berth_strv_consume(&parts, berth_xstrndup(p, n));
 		}

@@ -285,11 +285,7 @@ int exec_workdir(struct sstate *ss, const struct berth_dockerfile_instruction *i
 			if (n == 0)
 				break;
 			if (n == 2 && p[0] == '.' && p[1] == '.') {
-				size_t len = berth_strv_len(parts);
-				if (len) {
-					free(parts[len - 1]);
-					parts[len - 1] = NULL;
-				}
+				berth_strv_pop(parts);
 			} else if (!(n == 1 && p[0] == '.')) {
 				berth_strv_consume(&parts, berth_xstrndup(p, n));
 			}
