@@ -891,6 +891,12 @@ int registry_upload_blob(struct registry *r, const struct berth_digest *d, int f
 	int res = start_upload(r, "", NULL, &st, &loc, err);
 	if (res < 0)
 		return res;
+	/* a 201 to a plain POST (no mount asked for) carries nothing to upload to */
+	if (!loc)
+		return berth_error_set(err, EBADMSG,
+				       "upload blob %s: registry '%s' answered HTTP %ld without a "
+				       "Location",
+				       hex, r->domain, st);
 	uint64_t off = 0;
 	const char *env = getenv("BERTH_REGISTRY_CHUNK_SIZE");
 	uint64_t chunk = env && *env ? strtoull(env, NULL, 10) : CHUNK_SIZE;
