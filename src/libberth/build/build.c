@@ -51,12 +51,12 @@ int builder_error_at(struct builder *b, const struct berth_dockerfile_instructio
 {
 	size_t len = 0;
 	const char *line = berth_dockerfile_line(b->df, ins->start_line, &len);
-	const char *msg = berth_error_msg(err ? *err : NULL);
+	const struct berth_error *e = err ? *err : NULL;
 	_cleanup_free_ char *loc = berth_xasprintf("%s:%d", b->df->filename, ins->start_line);
 
 	/* the parser's own messages already name the place */
-	if (strncmp(msg, loc, strlen(loc)) == 0)
-		return -berth_error_code(*err);
+	if (e && strncmp(berth_error_msg(e), loc, strlen(loc)) == 0)
+		return -berth_error_code(e);
 	if (!line)
 		return berth_error_prefix(err, "%s", loc);
 	while (len && isspace((unsigned char)*line))
