@@ -3,6 +3,7 @@
 #include "container/container.h"
 
 #include <dirent.h>
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -668,6 +669,8 @@ static int add_mount_req(const char *store_root, struct container *c, struct mou
 						"", "Destination", m->target, "RW", !m->ro));
 		return 0;
 	}
+	/* a bind mount: its source was required when the request was parsed */
+	assert(m->source);
 	struct stat st;
 	if (stat(m->source, &st) < 0) {
 		if (errno != ENOENT || !create_bind_source)

@@ -69,37 +69,30 @@ static void node_free(struct node *n)
 	free(n);
 }
 
-static size_t kid_pos(const struct node *n, const char *name, bool *found)
+/* The index of the first kid whose name is not before name (kids are sorted). */
+static size_t kid_lower_bound(const struct node *n, const char *name)
 {
 	size_t lo = 0, hi = n->n_kids;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(n->kids[mid]->name, name);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
+		if (strcmp(n->kids[mid]->name, name) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	*found = false;
 	return lo;
 }
 
 static struct node *kid_find(const struct node *n, const char *name)
 {
-	bool found;
-	size_t i = kid_pos(n, name, &found);
-	return found ? n->kids[i] : NULL;
+	size_t i = kid_lower_bound(n, name);
+	return i < n->n_kids && strcmp(n->kids[i]->name, name) == 0 ? n->kids[i] : NULL;
 }
 
 static struct node *kid_add(struct node *n, const char *name)
 {
-	bool found;
-	size_t i = kid_pos(n, name, &found);
-	if (found)
+	size_t i = kid_lower_bound(n, name);
+	if (i < n->n_kids && strcmp(n->kids[i]->name, name) == 0)
 		return n->kids[i];
 	if (n->n_kids == n->cap_kids) {
 		n->cap_kids = n->cap_kids ? n->cap_kids * 2 : 4;

@@ -1099,9 +1099,10 @@ static void check_final(struct lint_ctx *ctx)
 	/* the chain of stages the final image is built from, root first */
 	long chain[64];
 	size_t n_chain = 0;
-	for (long s = (long)ctx->n_stages - 1; s >= 0 && n_chain < ELEMENTSOF(chain);
-	     s = ctx->stages[s].parent)
-		chain[n_chain++] = s;
+	long si = (long)ctx->n_stages - 1;
+	do
+		chain[n_chain++] = si;
+	while ((si = ctx->stages[si].parent) >= 0 && n_chain < ELEMENTSOF(chain));
 	const struct lint_stage *root = &ctx->stages[chain[n_chain - 1]];
 
 	const ins_t *user = NULL, *entry = NULL, *cmd = NULL, *expose = NULL, *health = NULL,
