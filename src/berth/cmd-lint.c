@@ -216,10 +216,12 @@ int cmd_lint(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		return cli_usage_error(cli, err, "at most one PATH expected");
 	const char *context = optind < argc ? argv[optind] : ".";
 	_cleanup_free_ char *default_file = NULL;
-	if (!file)
-		file = default_file = strcmp(context, ".") == 0
-					      ? berth_xstrdup("Dockerfile")
-					      : berth_xasprintf("%s/Dockerfile", context);
+	if (!file) {
+		default_file = strcmp(context, ".") == 0
+				       ? berth_xstrdup("Dockerfile")
+				       : berth_xasprintf("%s/Dockerfile", context);
+		file = default_file;
+	}
 
 	_cleanup_close_ int ctx_fd = open(context, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (ctx_fd < 0)

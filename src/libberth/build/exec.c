@@ -465,7 +465,7 @@ static int exec_string_set(struct sstate *ss, const struct berth_dockerfile_inst
 	}
 	if (ins->keyword == BERTH_DOCKERFILE_MAINTAINER)
 		v = berth_xstrdup(ins->args[0]);
-	else if ((r = sstate_expand(ss, ins->args[0], &v, err)) < 0)
+	else if (sstate_expand(ss, ins->args[0], &v, err) < 0)
 		return builder_error_at(ss->b, ins, err);
 	if (ins->keyword == BERTH_DOCKERFILE_STOPSIGNAL) {
 		const char *s = v;
