@@ -13,7 +13,7 @@
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/strv.h"
-#include "runtime/runtime.h"
+#include "core/units.h"
 
 static const char run_usage[] =
 	"Usage: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"

@@ -28,6 +28,7 @@
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/strv.h"
+#include "core/units.h"
 #include "image/image.h"
 #include "layer/layer.h"
 #include "runtime/runtime.h"
