@@ -242,6 +242,17 @@ int berth_image_write(struct berth_store *s, const struct berth_image_config *co
 		      struct berth_digest *ret_manifest, struct berth_digest *ret_id,
 		      struct berth_error **err);
 
+/*
+ * Mounts the root filesystem of what (anything berth_image_resolve takes)
+ * read-only at layers/mnt/<image-id-hex>/ of the store, unpacking its
+ * layers as needed (`berth image mount`; already mounted is success).
+ * *ret_path is owned.
+ */
+int berth_image_mount(struct berth_store *s, const char *what, char **ret_path,
+		      struct berth_error **err);
+/* Unmounts what berth_image_mount mounted; ENOENT when it is not mounted. */
+int berth_image_umount(struct berth_store *s, const char *what, struct berth_error **err);
+
 /* Tags what (anything berth_image_resolve takes) as name (a reference). */
 int berth_image_tag(struct berth_store *s, const char *what, const char *name,
 		    struct berth_error **err);

@@ -303,11 +303,10 @@ int berth_layer_image_umount(int store_fd, const struct berth_digest *image_id,
 			     struct berth_error **err);
 
 /*
- * berth_layer_image_mount for an image of the store named as `berth
- * image mount` takes it (a reference, an image ID or a short ID; resolved
- * by image/): prints nothing, *ret_path is owned.
+ * berth_layer_image_mount with the blobs of a store, as
+ * berth_layer_store_stack takes them (berth_image_mount resolves the image).
  */
-int berth_layer_image_mount_ref(struct berth_store *s, const char *what, char **ret_path,
-				struct berth_error **err);
-/* Unmounts what berth_layer_image_mount_ref mounted; ENOENT when not mounted. */
-int berth_layer_image_umount_ref(struct berth_store *s, const char *what, struct berth_error **err);
+int berth_layer_store_image_mount(struct berth_store *s, const struct berth_digest *image_id,
+				  const struct berth_digest *diff_ids,
+				  const struct berth_digest *blobs, size_t n, char **ret_path,
+				  struct berth_error **err);
