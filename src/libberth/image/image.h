@@ -224,6 +224,13 @@ static inline void berth_image_freep(struct berth_image **i)
  */
 int berth_image_resolve(struct berth_store *s, const char *what, struct berth_image **ret,
 			struct berth_error **err);
+/*
+ * Opens the blob of layer i (0 = bottom, as the manifest lists them) of an
+ * image of the store read-only, unverified (the reader hashes it);
+ * *ret_fd is the caller's. EINVAL when the image has no layer i.
+ */
+int berth_image_layer_open(struct berth_store *s, const struct berth_image *img, size_t i,
+			   int *ret_fd, struct berth_error **err);
 /* Loads the image an index.json entry names. */
 int berth_image_load_digest(struct berth_store *s, const struct berth_digest *top,
 			    struct berth_image **ret, struct berth_error **err);

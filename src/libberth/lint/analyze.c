@@ -24,7 +24,6 @@
 #include "core/json.h"
 #include "core/strv.h"
 #include "image/image.h"
-#include "store/store.h"
 
 #define WH_PREFIX ".wh."
 #define WH_OPAQUE ".wh..wh."
@@ -700,7 +699,7 @@ int berth_analyze_image(struct berth_store *s, const struct berth_image *img, si
 			cmd += 11;
 
 		_cleanup_close_ int fd = -EBADF;
-		int r = berth_store_blob_open(s, &d->digest, &fd, NULL, err);
+		int r = berth_image_layer_open(s, img, i, &fd, err);
 		if (r < 0)
 			return berth_error_prefix(err, "layer %zu", i);
 		r = berth_analyze_add_layer_tar(a, fd, dg, cmd, err);
