@@ -38,14 +38,7 @@ int cli_usage_error(struct berth_cli *cli, struct berth_error **err, const char 
 /* True when --help comes before the first operand; prints usage to stdout then. */
 bool cli_wants_help(int argc, char **argv, const char *usage);
 
-/*
- * Removes the unpacked layers of the store (layers/<chain-id>/) that no image,
- * image mount or container record needs and no process holds (cmd-system.c);
- * *ret_bytes (may be NULL) is what they held on disk.
- */
 struct berth_store;
-int cli_layer_gc(struct berth_cli *cli, struct berth_store *s, uint64_t *ret_bytes,
-		 struct berth_error **err);
 
 /*
  * The image part of `image prune` and `system prune` (cmd-image.c): removes

@@ -23,6 +23,7 @@
 #include "container/container.h"
 #include "image/image.h"
 #include "store/store.h"
+#include "system/system.h"
 
 static int open_store(struct berth_cli *cli, struct berth_store **ret, struct berth_error **err)
 {
@@ -401,7 +402,7 @@ int cmd_rmi(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	if (deleted) {
 		/* after a failed rmi its error is the one to report */
 		struct berth_error *e = NULL;
-		int k = cli_layer_gc(cli, s, NULL, r < 0 ? &e : err);
+		int k = berth_system_layer_gc(s, NULL, r < 0 ? &e : err);
 		berth_error_free(&e);
 		if (k < 0 && r >= 0)
 			return k;
@@ -835,11 +836,11 @@ int cmd_image_prune(struct berth_cli *cli, int argc, char **argv, struct berth_e
 	r = cli_image_prune(cli, s, all, &reclaimed, err);
 	if (r < 0)
 		return r;
-	uint64_t layer_bytes = 0;
-	r = cli_layer_gc(cli, s, &layer_bytes, err);
+	struct berth_layer_gc_result gc;
+	r = berth_system_layer_gc(s, &gc, err);
 	if (r < 0)
 		return r;
-	reclaimed += layer_bytes;
+	reclaimed += gc.bytes;
 	char sz[32];
 	berth_format_size_prec(reclaimed, 4, sz);
 	printf("Total reclaimed space: %s\n", sz);

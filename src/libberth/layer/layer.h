@@ -240,12 +240,11 @@ struct berth_layer_gc_result {
 
 /*
  * Removes the unpacked layers (layers/<chain-id>/) of the store that nothing
- * needs. A layer stays when it is a chain of an image of index.json, of an
- * image mounted with berth_layer_image_mount, one of keep[0..n_keep) (chain
- * IDs the caller knows are used, e.g. by container records), or when its
- * lock is held: a process using it (see above) or unpacking it. Leftovers of
- * crashed unpacks go too. When an image of the index cannot be read, nothing
- * is removed (EBADMSG names it): its layers are unknown.
+ * needs. A layer stays when it is one of keep[0..n_keep) (the roots: chain
+ * IDs the caller knows are used, by images and container records; see
+ * berth_system_layer_gc), a chain of an image mounted with
+ * berth_layer_image_mount, or when its lock is held: a process using it
+ * (see above) or unpacking it. Leftovers of crashed unpacks go too.
  */
 int berth_layer_store_gc(struct berth_store *s, const struct berth_digest *keep, size_t n_keep,
 			 struct berth_layer_gc_result *ret, struct berth_error **err);
