@@ -795,8 +795,8 @@ int cli_image_prune(struct berth_cli *cli, struct berth_store *s, bool all, uint
 		return r;
 	if (lines) {
 		printf("Deleted Images:\n");
-		BERTH_STRV_FOREACH(l, lines)
-		printf("%s\n", *l);
+		BERTH_STRV_FOREACH (l, lines)
+			printf("%s\n", *l);
 		printf("\n");
 	}
 	return 0;

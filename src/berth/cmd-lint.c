@@ -231,8 +231,8 @@ int cmd_lint(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	r = cli_lint_load_config(ctx_fd, file, config, &o, err);
 	if (r < 0)
 		return r;
-	BERTH_STRV_FOREACH(i, ignore)
-	berth_strv_push(&o.ignore, *i);
+	BERTH_STRV_FOREACH (i, ignore)
+		berth_strv_push(&o.ignore, *i);
 	if (error_on) {
 		r = berth_lint_severity_parse(error_on, &o.error_on, err);
 		if (r < 0)

@@ -242,8 +242,8 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 	}
 	if (removed) {
 		printf("Deleted Containers:\n");
-		BERTH_STRV_FOREACH(id, removed)
-		printf("%s\n", *id);
+		BERTH_STRV_FOREACH (id, removed)
+			printf("%s\n", *id);
 		printf("\n");
 	}
 

@@ -123,8 +123,8 @@ static int volume_prune(struct berth_cli *cli, int argc, char **argv, struct ber
 		return r;
 	if (removed) {
 		printf("Deleted Volumes:\n");
-		BERTH_STRV_FOREACH(v, removed)
-		printf("%s\n", *v);
+		BERTH_STRV_FOREACH (v, removed)
+			printf("%s\n", *v);
 		printf("\n");
 	}
 	printf("Total reclaimed space: %zu volume(s)\n", berth_strv_len(removed));

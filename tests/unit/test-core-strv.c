@@ -20,8 +20,8 @@ static void test_strv(void **state)
 	assert_string_equal(c[1], "b");
 	assert_null(c[3]);
 	size_t n = 0;
-	BERTH_STRV_FOREACH(s, c)
-	n += strlen(*s);
+	BERTH_STRV_FOREACH (s, c)
+		n += strlen(*s);
 	assert_int_equal(n, 3);
 }
 

@@ -353,8 +353,7 @@ int bctx_clean_path(const char *src, char **ret, struct berth_error **err)
 		}
 		p = e;
 	}
-	BERTH_STRV_FOREACH(s, parts)
-	{
+	BERTH_STRV_FOREACH (s, parts) {
 		if (out.len)
 			berth_buf_addch(&out, '/');
 		berth_buf_addstr(&out, *s);
@@ -650,8 +649,7 @@ int bctx_select(struct bctx *c, char *const *srcs, const char *dest, char *const
 	dest_dir = nsrc > 1 || (*dest && dest[strlen(dest) - 1] == '/') || !*d ||
 		   (strlen(dest) >= 2 && strcmp(dest + strlen(dest) - 2, "/.") == 0) ||
 		   strcmp(dest, ".") == 0;
-	BERTH_STRV_FOREACH(src, srcs)
-	{
+	BERTH_STRV_FOREACH (src, srcs) {
 		_cleanup_free_ char *p = NULL;
 		r = bctx_clean_path(*src, &p, err);
 		if (r < 0)

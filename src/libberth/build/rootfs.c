@@ -292,8 +292,8 @@ int exec_workdir(struct sstate *ss, const struct berth_dockerfile_instruction *i
 			p += n;
 		}
 		struct berth_buf b = BERTH_BUF_INIT;
-		BERTH_STRV_FOREACH(s, parts)
-		berth_buf_addf(&b, "/%s", *s);
+		BERTH_STRV_FOREACH (s, parts)
+			berth_buf_addf(&b, "/%s", *s);
 		if (b.len == 0)
 			berth_buf_addch(&b, '/');
 		clean = berth_buf_detach(&b, NULL);

@@ -189,8 +189,7 @@ static int parse_mount(const char *spec, struct run_mount *m, struct berth_error
 /* The secret file of --secret id=X,src=F. */
 static char *secret_source(struct builder *b, const char *id)
 {
-	BERTH_STRV_FOREACH(s, b->o->secrets)
-	{
+	BERTH_STRV_FOREACH (s, b->o->secrets) {
 		_cleanup_free_ char *sid = NULL, *src = NULL;
 		_cleanup_free_ char *copy = berth_xstrdup(*s);
 		char *save = NULL;
@@ -395,8 +394,7 @@ static int add_run_mounts(struct sstate *ss, const struct berth_dockerfile_instr
  */
 static void drop_mount_stubs(int upper_fd, char *const *targets)
 {
-	BERTH_STRV_FOREACH(t, targets)
-	{
+	BERTH_STRV_FOREACH (t, targets) {
 		_cleanup_free_ char *rel = NULL;
 		_cleanup_close_ int pfd = -EBADF;
 		struct stat st;
@@ -677,12 +675,12 @@ int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 	berth_buf_addstr(&text, "RUN");
 	for (size_t i = 0; i < ins->n_flags; i++)
 		berth_buf_addf(&text, " %s", ins->flags[i].raw);
-	BERTH_STRV_FOREACH(a, argv)
-	berth_buf_addf(&text, " %s", *a);
+	BERTH_STRV_FOREACH (a, argv)
+		berth_buf_addf(&text, " %s", *a);
 	visible = berth_strv_copy(ss->args);
 	berth_strv_sort(visible);
-	BERTH_STRV_FOREACH(a, visible)
-	berth_buf_add(&extra, *a, strlen(*a) + 1);
+	BERTH_STRV_FOREACH (a, visible)
+		berth_buf_add(&extra, *a, strlen(*a) + 1);
 	r = step_begin(ss, ins, text.buf, extra.buf, extra.len, err);
 	if (r != 0) {
 		r = r < 0 ? r : 0;
@@ -730,8 +728,8 @@ int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 	{
 		/* ARGs are the environment too, unless ENV overrides them */
 		_cleanup_strv_free_ char **env = NULL;
-		BERTH_STRV_FOREACH(a, ss->args)
-		berth_strv_push(&env, *a);
+		BERTH_STRV_FOREACH (a, ss->args)
+			berth_strv_push(&env, *a);
 		json_t *e = json_object_get(bimage_cfg(&ss->img), "Env");
 		size_t i;
 		json_t *v;
@@ -801,8 +799,8 @@ int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 	if (r >= 0 && res.exit_code != 0) {
 		struct berth_buf m = BERTH_BUF_INIT;
 		berth_buf_addstr(&m, "process \"");
-		BERTH_STRV_FOREACH(a, argv)
-		berth_buf_addf(&m, "%s%s", a == argv ? "" : " ", *a);
+		BERTH_STRV_FOREACH (a, argv)
+			berth_buf_addf(&m, "%s%s", a == argv ? "" : " ", *a);
 		berth_buf_addf(&m, "\" did not complete successfully: exit code: %d",
 			       res.exit_code);
 		if (rd.n_tail) {

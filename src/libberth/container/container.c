@@ -265,14 +265,14 @@ static int make_args(const struct berth_run_options *o, char ***ret, struct bert
 		if (*o->entrypoint)
 			berth_strv_push(&args, o->entrypoint);
 		/* an overridden entrypoint drops the image's CMD */
-		BERTH_STRV_FOREACH(c, o->cmd)
-		berth_strv_push(&args, *c);
+		BERTH_STRV_FOREACH (c, o->cmd)
+			berth_strv_push(&args, *c);
 	} else {
-		BERTH_STRV_FOREACH(e, img ? img->entrypoint : NULL)
-		berth_strv_push(&args, *e);
+		BERTH_STRV_FOREACH (e, img ? img->entrypoint : NULL)
+			berth_strv_push(&args, *e);
 		char *const *cmd = berth_strv_len(o->cmd) ? o->cmd : img ? img->cmd : NULL;
-		BERTH_STRV_FOREACH(c, cmd)
-		berth_strv_push(&args, *c);
+		BERTH_STRV_FOREACH (c, cmd)
+			berth_strv_push(&args, *c);
 	}
 	if (berth_strv_len(args) == 0)
 		return berth_error_set(err, EINVAL, "no command specified");
@@ -499,8 +499,7 @@ static int apply_caps(struct berth_spec *spec, const struct berth_run_options *o
 		spec->capabilities = berth_strv_copy((char *const *)all_caps);
 		return 0;
 	}
-	BERTH_STRV_FOREACH(d, o->cap_drop)
-	{
+	BERTH_STRV_FOREACH (d, o->cap_drop) {
 		_cleanup_free_ char *n = cap_name(*d);
 		if (strcmp(n, "CAP_ALL") == 0) {
 			berth_strv_free(spec->capabilities);
@@ -510,14 +509,13 @@ static int apply_caps(struct berth_spec *spec, const struct berth_run_options *o
 		if (!berth_strv_contains((char *const *)all_caps, n))
 			return berth_error_set(err, EINVAL, "unknown capability '%s'", *d);
 		char **kept = NULL;
-		BERTH_STRV_FOREACH(c, spec->capabilities)
-		if (strcmp(*c, n) != 0)
-			berth_strv_push(&kept, *c);
+		BERTH_STRV_FOREACH (c, spec->capabilities)
+			if (strcmp(*c, n) != 0)
+				berth_strv_push(&kept, *c);
 		berth_strv_free(spec->capabilities);
 		spec->capabilities = kept;
 	}
-	BERTH_STRV_FOREACH(a, o->cap_add)
-	{
+	BERTH_STRV_FOREACH (a, o->cap_add) {
 		_cleanup_free_ char *n = cap_name(*a);
 		if (strcmp(n, "CAP_ALL") == 0) {
 			berth_strv_free(spec->capabilities);
@@ -771,8 +769,8 @@ static int build_spec(const char *store_root, struct container *c,
 	if (r < 0)
 		return r;
 	spec->hostname = o->hostname ? berth_xstrdup(o->hostname) : berth_xstrndup(c->id, 12);
-	BERTH_STRV_FOREACH(e, img ? img->env : NULL)
-	berth_env_set(&spec->env, *e);
+	BERTH_STRV_FOREACH (e, img ? img->env : NULL)
+		berth_env_set(&spec->env, *e);
 	if (!berth_env_get(spec->env, "PATH"))
 		berth_env_set(&spec->env,
 			      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
@@ -780,8 +778,8 @@ static int build_spec(const char *store_root, struct container *c,
 	berth_env_set(&spec->env, hn);
 	if (o->tty)
 		berth_env_set(&spec->env, "TERM=xterm");
-	BERTH_STRV_FOREACH(e, o->env)
-	berth_env_set(&spec->env, *e);
+	BERTH_STRV_FOREACH (e, o->env)
+		berth_env_set(&spec->env, *e);
 	const char *wd = o->workdir				? o->workdir
 			 : img && img->workdir && *img->workdir ? img->workdir
 								: "/";
@@ -813,14 +811,12 @@ static int build_spec(const char *store_root, struct container *c,
 		spec->seccomp = NULL;
 		berth_spec_allow_all_devices(spec);
 	}
-	BERTH_STRV_FOREACH(d, o->devices)
-	{
+	BERTH_STRV_FOREACH (d, o->devices) {
 		r = add_device(spec, *d, err);
 		if (r < 0)
 			return r;
 	}
-	BERTH_STRV_FOREACH(s, o->security_opts)
-	{
+	BERTH_STRV_FOREACH (s, o->security_opts) {
 		const char *v = strchr(*s, '=');
 		if (!v)
 			v = strchr(*s, ':');
@@ -848,15 +844,13 @@ static int build_spec(const char *store_root, struct container *c,
 			spec->cpu_quota = 1000;
 	}
 	spec->pids_limit = o->pids_limit;
-	BERTH_STRV_FOREACH(u, o->ulimits)
-	{
+	BERTH_STRV_FOREACH (u, o->ulimits) {
 		r = parse_ulimit(*u, spec, err);
 		if (r < 0)
 			return r;
 	}
 
-	BERTH_STRV_FOREACH(t, o->tmpfs)
-	{
+	BERTH_STRV_FOREACH (t, o->tmpfs) {
 		_cleanup_(mount_req_release) struct mount_req m = {0};
 		const char *colon = strchr(*t, ':');
 		m.type = berth_xstrdup("tmpfs");
@@ -869,8 +863,7 @@ static int build_spec(const char *store_root, struct container *c,
 		if (r < 0)
 			return r;
 	}
-	BERTH_STRV_FOREACH(v, o->volumes)
-	{
+	BERTH_STRV_FOREACH (v, o->volumes) {
 		_cleanup_(mount_req_release) struct mount_req m = {0};
 		r = parse_volume_flag(*v, &m, err);
 		if (r < 0)
@@ -879,8 +872,7 @@ static int build_spec(const char *store_root, struct container *c,
 		if (r < 0)
 			return r;
 	}
-	BERTH_STRV_FOREACH(v, o->mounts)
-	{
+	BERTH_STRV_FOREACH (v, o->mounts) {
 		_cleanup_(mount_req_release) struct mount_req m = {0};
 		r = parse_mount_flag(*v, &m, err);
 		if (r < 0)
@@ -890,8 +882,7 @@ static int build_spec(const char *store_root, struct container *c,
 			return r;
 	}
 	/* the image's VOLUMEs not covered by a mount become anonymous volumes */
-	BERTH_STRV_FOREACH(v, img ? img->volumes : NULL)
-	{
+	BERTH_STRV_FOREACH (v, img ? img->volumes : NULL) {
 		if (target_taken(spec, *v) || (*v)[0] != '/')
 			continue;
 		struct mount_req m = {.type = berth_xstrdup("volume"), .target = berth_xstrdup(*v)};
@@ -914,8 +905,8 @@ static int build_spec(const char *store_root, struct container *c,
 static json_t *strv_json(char *const *v)
 {
 	json_t *a = json_array();
-	BERTH_STRV_FOREACH(s, v)
-	json_array_append_new(a, json_string(*s));
+	BERTH_STRV_FOREACH (s, v)
+		json_array_append_new(a, json_string(*s));
 	return a;
 }
 
@@ -1021,8 +1012,8 @@ static void remove_container(const char *store_root, struct container *c)
 {
 	if (c->cdir >= 0 && c->id[0])
 		berth_rm_rf_at(c->cdir, c->id, NULL);
-	BERTH_STRV_FOREACH(v, c->anon_volumes)
-	berth_volume_remove(store_root, *v, true, NULL);
+	BERTH_STRV_FOREACH (v, c->anon_volumes)
+		berth_volume_remove(store_root, *v, true, NULL);
 }
 
 static void update_state(struct container *c, const char *status, int pid, int exit_code)

@@ -58,9 +58,9 @@ char **berth_strv_copy(char *const *v)
 
 bool berth_strv_contains(char *const *v, const char *s)
 {
-	BERTH_STRV_FOREACH(p, v)
-	if (strcmp(*p, s) == 0)
-		return true;
+	BERTH_STRV_FOREACH (p, v)
+		if (strcmp(*p, s) == 0)
+			return true;
 	return false;
 }
 

@@ -460,8 +460,7 @@ int dockerfile_heredocs_from_line(const char *line, size_t len,
 	/* A line the lexer cannot split has no heredocs, as in BuildKit. */
 	if (lex_words(line, len, true, true, &words) < 0)
 		words = NULL;
-	BERTH_STRV_FOREACH(w, words)
-	{
+	BERTH_STRV_FOREACH (w, words) {
 		struct berth_dockerfile_heredoc h;
 		r = dockerfile_parse_heredoc(*w, strlen(*w), &h, err);
 		if (r < 0) {

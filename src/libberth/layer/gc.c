@@ -163,8 +163,7 @@ int berth_layer_store_gc(struct berth_store *s, const struct berth_digest *keep,
 	r = list_entries(layers_fd, &hexes, err);
 	if (r < 0)
 		return berth_error_prefix(err, "layer gc");
-	BERTH_STRV_FOREACH(h, hexes)
-	{
+	BERTH_STRV_FOREACH (h, hexes) {
 		struct stat st;
 		bool present = fstatat(layers_fd, *h, &st, AT_SYMLINK_NOFOLLOW) == 0;
 		if (berth_strv_contains(live, *h)) {

@@ -534,8 +534,7 @@ static int add_dir_contents(struct berth_layer_writer *w, int dir_fd, const char
 	int r = list_sorted(dir_fd, dest && *dest ? dest : ".", &names, err);
 	if (r < 0)
 		return r;
-	BERTH_STRV_FOREACH(n, names)
-	{
+	BERTH_STRV_FOREACH (n, names) {
 		_cleanup_free_ char *child = join(dest, *n);
 		r = add_child(w, dir_fd, *n, child, kind, ov, depth, err);
 		if (r < 0)

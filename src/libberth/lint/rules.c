@@ -134,9 +134,9 @@ static char *expand_global(const struct lint_ctx *ctx, const char *s)
 		}
 		const char *val = NULL;
 		size_t l = strlen(name);
-		BERTH_STRV_FOREACH(g, ctx->global_args)
-		if (strncmp(*g, name, l) == 0 && (*g)[l] == '=')
-			val = *g + l + 1;
+		BERTH_STRV_FOREACH (g, ctx->global_args)
+			if (strncmp(*g, name, l) == 0 && (*g)[l] == '=')
+				val = *g + l + 1;
 		if (!val || !*val)
 			val = def;
 		if (!val || l == 0) {
@@ -249,8 +249,7 @@ static bool tag_has_word(const char *tag, const char *words)
 static bool trusted_registry(const struct lint_ctx *ctx, const struct imgref *r)
 {
 	_cleanup_free_ char *full = berth_xasprintf("%s/%s", r->registry, r->path);
-	BERTH_STRV_FOREACH(t, ctx->o->trusted_registries)
-	{
+	BERTH_STRV_FOREACH (t, ctx->o->trusted_registries) {
 		size_t l = strlen(*t);
 		while (l > 0 && (*t)[l - 1] == '/')
 			l--;

@@ -210,8 +210,8 @@ void berth_spec_set_defaults(struct berth_spec *spec)
 static json_t *strv_to_json(char *const *v)
 {
 	json_t *a = json_array();
-	BERTH_STRV_FOREACH(s, v)
-	json_array_append_new(a, json_string(*s));
+	BERTH_STRV_FOREACH (s, v)
+		json_array_append_new(a, json_string(*s));
 	return a;
 }
 
