@@ -1005,9 +1005,9 @@ int registry_platform_parse(const char *s, char **ret_os, char **ret_arch, char 
 {
 	_cleanup_strv_free_ char **parts = NULL;
 	_cleanup_free_ char *copy = berth_xstrdup(s);
-	for (char *p = copy, *save = NULL, *tok; (tok = strtok_r(p, "/", &save)); p = NULL)
+	size_t n = 0;
+	for (char *p = copy, *save = NULL, *tok; (tok = strtok_r(p, "/", &save)); p = NULL, n++)
 		berth_strv_push(&parts, tok);
-	size_t n = berth_strv_len(parts);
 	if (n < 2 || n > 3)
 		return berth_error_set(err, EINVAL,
 				       "invalid platform '%s': expected os/arch[/variant]", s);
