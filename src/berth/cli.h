@@ -74,14 +74,7 @@ int cli_flag_next(struct berth_cli *cli, struct cli_flags *f, int argc, char **a
 int cli_no_flags(struct berth_cli *cli, const char *usage, const char *const *unsupported, int argc,
 		 char **argv, bool *ret_help, struct berth_error **err);
 
-/*
- * Removes the unpacked layers of the store (layers/<chain-id>/) that no image,
- * image mount or container record needs and no process holds (cmd-system.c);
- * *ret_bytes (may be NULL) is what they held on disk.
- */
 struct berth_store;
-int cli_layer_gc(struct berth_cli *cli, struct berth_store *s, uint64_t *ret_bytes,
-		 struct berth_error **err);
 
 /*
  * The image part of `image prune` and `system prune` (cmd-image.c): removes

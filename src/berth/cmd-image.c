@@ -24,6 +24,7 @@
 #include "container/container.h"
 #include "image/image.h"
 #include "store/store.h"
+#include "system/system.h"
 
 static int open_store(struct berth_cli *cli, struct berth_store **ret, struct berth_error **err)
 {
@@ -352,7 +353,7 @@ int cmd_rmi(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	}
 	/* Docker frees a deleted image's layers: so do we, unpacked ones included */
 	if (deleted) {
-		r = cli_layer_gc(cli, s, NULL, err);
+		r = berth_system_layer_gc(s, NULL, err);
 		if (r < 0)
 			return r;
 	}
@@ -761,8 +762,8 @@ int cli_image_prune(struct berth_cli *cli, struct berth_store *s, bool all, uint
 		return r;
 	if (lines) {
 		printf("Deleted Images:\n");
-		BERTH_STRV_FOREACH(l, lines)
-		printf("%s\n", *l);
+		BERTH_STRV_FOREACH (l, lines)
+			printf("%s\n", *l);
 		printf("\n");
 	}
 	return 0;
@@ -803,11 +804,11 @@ int cmd_image_prune(struct berth_cli *cli, int argc, char **argv, struct berth_e
 	r = cli_image_prune(cli, s, all, &reclaimed, err);
 	if (r < 0)
 		return r;
-	uint64_t layer_bytes = 0;
-	r = cli_layer_gc(cli, s, &layer_bytes, err);
+	struct berth_layer_gc_result gc;
+	r = berth_system_layer_gc(s, &gc, err);
 	if (r < 0)
 		return r;
-	reclaimed += layer_bytes;
+	reclaimed += gc.bytes;
 	char sz[32];
 	berth_format_size_prec(reclaimed, 4, sz);
 	printf("Total reclaimed space: %s\n", sz);

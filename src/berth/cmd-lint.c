@@ -211,10 +211,12 @@ int cmd_lint(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		return cli_usage_error(cli, err, "at most one PATH expected");
 	const char *context = optind < argc ? argv[optind] : ".";
 	_cleanup_free_ char *default_file = NULL;
-	if (!file)
-		file = default_file = strcmp(context, ".") == 0
-					      ? berth_xstrdup("Dockerfile")
-					      : berth_xasprintf("%s/Dockerfile", context);
+	if (!file) {
+		default_file = strcmp(context, ".") == 0
+				       ? berth_xstrdup("Dockerfile")
+				       : berth_xasprintf("%s/Dockerfile", context);
+		file = default_file;
+	}
 
 	_cleanup_close_ int ctx_fd = open(context, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (ctx_fd < 0)
@@ -224,8 +226,8 @@ int cmd_lint(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	r = cli_lint_load_config(ctx_fd, file, config, &o, err);
 	if (r < 0)
 		return r;
-	BERTH_STRV_FOREACH(i, ignore)
-	berth_strv_push(&o.ignore, *i);
+	BERTH_STRV_FOREACH (i, ignore)
+		berth_strv_push(&o.ignore, *i);
 	if (error_on) {
 		r = berth_lint_severity_parse(error_on, &o.error_on, err);
 		if (r < 0)

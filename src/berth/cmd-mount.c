@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "core/cleanup.h"
-#include "layer/layer.h"
+#include "image/image.h"
 #include "store/store.h"
 
 static const char mount_usage[] =
@@ -47,7 +47,7 @@ int cmd_image_mount(struct berth_cli *cli, int argc, char **argv, struct berth_e
 		return r;
 	for (int i = first; i < argc; i++) {
 		_cleanup_free_ char *path = NULL;
-		r = berth_layer_image_mount_ref(s, argv[i], &path, err);
+		r = berth_image_mount(s, argv[i], &path, err);
 		if (r < 0)
 			return r;
 		printf("%s\n", path);
@@ -65,7 +65,7 @@ int cmd_image_umount(struct berth_cli *cli, int argc, char **argv, struct berth_
 	if (r < 0)
 		return r;
 	for (int i = first; i < argc; i++) {
-		r = berth_layer_image_umount_ref(s, argv[i], err);
+		r = berth_image_umount(s, argv[i], err);
 		if (r < 0)
 			return r;
 	}

@@ -13,7 +13,7 @@
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/strv.h"
-#include "runtime/runtime.h"
+#include "core/units.h"
 
 static const char run_usage[] =
 	"Usage: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
@@ -292,8 +292,7 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 			if (r < 0)
 				goto fail;
 			if (o.memory < 6 * 1024 * 1024) {
-				r = cli_usage_error(cli, err,
-						    "minimum memory limit allowed is 6MB");
+				cli_usage_error(cli, err, "minimum memory limit allowed is 6MB");
 				goto fail;
 			}
 			break;
@@ -301,7 +300,7 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 			char *end = NULL;
 			double v = strtod(optarg, &end);
 			if (end == optarg || *end || !(v > 0) || v > 4096) {
-				r = cli_usage_error(cli, err, "invalid --cpus '%s'", optarg);
+				cli_usage_error(cli, err, "invalid --cpus '%s'", optarg);
 				goto fail;
 			}
 			o.nano_cpus = (int64_t)(v * 1e9 + 0.5);
@@ -310,7 +309,7 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 		case OPT_PIDS_LIMIT: {
 			long long v;
 			if (parse_long(optarg, &v) < 0) {
-				r = cli_usage_error(cli, err, "invalid --pids-limit '%s'", optarg);
+				cli_usage_error(cli, err, "invalid --pids-limit '%s'", optarg);
 				goto fail;
 			}
 			o.pids_limit = v <= 0 ? -1 : v;
@@ -345,7 +344,7 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	o.devices = devices;
 	if (!o.rootfs) {
 		if (optind >= argc) {
-			r = cli_usage_error(cli, err, "requires at least 1 argument");
+			cli_usage_error(cli, err, "requires at least 1 argument");
 			goto fail;
 		}
 		r = berth_container_image_load(cli->root, argv[optind], &img, err);
@@ -358,7 +357,7 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 		berth_strv_push(&cmd, argv[i]);
 	o.cmd = cmd;
 	if (o.tty && !isatty(STDIN_FILENO) && o.interactive) {
-		r = berth_error_set(err, EINVAL, "the input device is not a TTY");
+		berth_error_set(err, EINVAL, "the input device is not a TTY");
 		goto fail;
 	}
 

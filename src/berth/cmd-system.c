@@ -18,8 +18,8 @@
 #include "build/build.h"
 #include "container/container.h"
 #include "image/image.h"
-#include "layer/layer.h"
 #include "store/store.h"
+#include "system/system.h"
 
 /* Bytes below dfd/name, not following symlinks nor crossing mounts; counts entries at depth 0. */
 static uint64_t du_at(int dfd, const char *name, dev_t dev, int depth, size_t *ret_entries)
@@ -165,36 +165,6 @@ int cmd_system_check(struct berth_cli *cli, int argc, char **argv, struct berth_
 	return 0;
 }
 
-int cli_layer_gc(struct berth_cli *cli, struct berth_store *s, uint64_t *ret_bytes,
-		 struct berth_error **err)
-{
-	/* the lower dirs every container record names, running or not, stay */
-	_cleanup_json_ json_t *list = NULL;
-	_cleanup_free_ struct berth_digest *keep = NULL;
-	size_t n_keep = 0, i, k;
-	json_t *c, *d;
-	int r = berth_container_list(cli->root, &list, err);
-	if (r < 0)
-		return r;
-	json_array_foreach (list, i, c) {
-		json_array_foreach (json_object_get(c, "Lowerdirs"), k, d) {
-			const char *p = json_string_value(d);
-			struct berth_digest chain;
-			if (!p || berth_layer_chain_of_lowerdir(p, &chain) < 0)
-				continue;
-			keep = berth_xreallocarray(keep, n_keep + 1, sizeof(*keep));
-			keep[n_keep++] = chain;
-		}
-	}
-	struct berth_layer_gc_result res;
-	r = berth_layer_store_gc(s, keep, n_keep, &res, err);
-	if (r < 0)
-		return r;
-	if (ret_bytes)
-		*ret_bytes = res.bytes;
-	return 0;
-}
-
 static const char prune_usage[] =
 	"Usage:  berth system prune [OPTIONS]\n\n"
 	"Remove stopped containers, dangling images, unused build cache and\n"
@@ -280,8 +250,8 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 	}
 	if (removed) {
 		printf("Deleted Containers:\n");
-		BERTH_STRV_FOREACH(id, removed)
-		printf("%s\n", *id);
+		BERTH_STRV_FOREACH (id, removed)
+			printf("%s\n", *id);
 		printf("\n");
 	}
 
@@ -306,10 +276,11 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 		printf("Deleted build cache objects: %u\n\n", entries);
 
 	/* unpacked layers */
-	r = cli_layer_gc(cli, s, &bytes, err);
+	struct berth_layer_gc_result gc;
+	r = berth_system_layer_gc(s, &gc, err);
 	if (r < 0)
 		return r;
-	total += bytes;
+	total += gc.bytes;
 
 	/* Docker's units.HumanSize: four significant digits ("1.843kB") */
 	char sz[32];

@@ -225,8 +225,8 @@ int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 		return r;
 	if (removed) {
 		printf("Deleted Volumes:\n");
-		BERTH_STRV_FOREACH(v, removed)
-		printf("%s\n", *v);
+		BERTH_STRV_FOREACH (v, removed)
+			printf("%s\n", *v);
 		printf("\n");
 	}
 	printf("Total reclaimed space: %zu volume(s)\n", berth_strv_len(removed));

@@ -12,7 +12,7 @@
 #include "core/fs.h"
 
 static const struct berth_command commands[] = {
-	/* images (issue #2) */
+	/* images */
 	{"images", cmd_images, "List images"},
 	{"image ls", cmd_images, "List images"},
 	{"image list", cmd_images, NULL},
@@ -34,12 +34,12 @@ static const struct berth_command commands[] = {
 	{"system df", cmd_system_df, "Show disk usage"},
 	{"system check", cmd_system_check, "Verify every blob and reference of the store"},
 	{"system prune", cmd_system_prune, "Remove unused data"},
-	/* layers (issue #3) */
+	/* layers */
 	{"image mount", cmd_image_mount, "Mount an image's root filesystem read-only"},
 	{"image umount", cmd_image_umount, "Unmount an image mounted by 'image mount'"},
-	/* Dockerfile front end (issue #4) */
+	/* Dockerfile front end */
 	{"dockerfile dump", cmd_dockerfile_dump, "Print the parsed Dockerfile (BuildKit's format)"},
-	/* runtime (issue #5) */
+	/* runtime */
 	{"run", cmd_run, "Create and run a new container from an image"},
 	{"container run", cmd_run, NULL},
 	{"ps", cmd_ps, "List containers"},
@@ -69,18 +69,18 @@ static const struct berth_command commands[] = {
 	{"volume rm", cmd_volume_rm, "Remove one or more volumes"},
 	{"volume remove", cmd_volume_rm, NULL},
 	{"volume prune", cmd_volume_prune, "Remove volumes no container uses"},
-	/* builder (issue #6) */
+	/* builder */
 	{"build", cmd_build, "Build an image from a Dockerfile"},
 	{"image build", cmd_build, NULL},
 	{"builder prune", cmd_builder_prune, "Remove build cache"},
-	/* registry (issue #7) */
+	/* registry */
 	{"pull", cmd_pull, "Download an image from a registry"},
 	{"image pull", cmd_pull, NULL},
 	{"push", cmd_push, "Upload an image to a registry"},
 	{"image push", cmd_push, NULL},
 	{"login", cmd_login, "Log in to a registry"},
 	{"logout", cmd_logout, "Log out from a registry"},
-	/* lint and analyze (issue #8) */
+	/* lint and analyze */
 	{"lint", cmd_lint, "Check a Dockerfile against the image guidelines"},
 	{"analyze", cmd_analyze, "Show wasted bytes and efficiency of an image's layers"},
 };

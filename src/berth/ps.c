@@ -98,8 +98,8 @@ static char *container_labels(const json_t *c)
 		berth_strv_consume(&kv, berth_xasprintf("%s=%s", k, json_string_value(v) ?: ""));
 	berth_strv_sort(kv);
 	_cleanup_buf_ struct berth_buf b = BERTH_BUF_INIT;
-	BERTH_STRV_FOREACH(l, kv)
-	berth_buf_addf(&b, "%s%s", b.len ? "," : "", *l);
+	BERTH_STRV_FOREACH (l, kv)
+		berth_buf_addf(&b, "%s%s", b.len ? "," : "", *l);
 	return berth_buf_detach(&b, NULL);
 }
 
@@ -183,8 +183,7 @@ static bool is_int(const char *s)
 
 int ps_filters_check(char *const *filters, struct berth_error **err)
 {
-	BERTH_STRV_FOREACH(f, filters)
-	{
+	BERTH_STRV_FOREACH (f, filters) {
 		const char *eq = strchr(*f, '=');
 		if (!eq)
 			return berth_error_set(
@@ -271,8 +270,7 @@ static bool filters_match(const json_t *c, char *const *filters)
 	for (size_t k = 0; k < sizeof(filter_keys) / sizeof(*filter_keys); k++) {
 		size_t klen = strlen(filter_keys[k]);
 		bool seen = false, any = false;
-		BERTH_STRV_FOREACH(f, filters)
-		{
+		BERTH_STRV_FOREACH (f, filters) {
 			if (strncmp(*f, filter_keys[k], klen) != 0 || (*f)[klen] != '=')
 				continue;
 			seen = true;
@@ -287,9 +285,9 @@ static bool filters_match(const json_t *c, char *const *filters)
 static bool has_filter(char *const *filters, const char *key)
 {
 	size_t n = strlen(key);
-	BERTH_STRV_FOREACH(f, filters)
-	if (strncmp(*f, key, n) == 0 && (*f)[n] == '=')
-		return true;
+	BERTH_STRV_FOREACH (f, filters)
+		if (strncmp(*f, key, n) == 0 && (*f)[n] == '=')
+			return true;
 	return false;
 }
 

@@ -41,14 +41,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct berth_error *err = NULL;
 	if (berth_shell_process(word, env, escape, flags, &res, &err) == 0) {
 		/* a name is either found or not, and what was found is set */
-		BERTH_STRV_FOREACH(m, res.matched)
-		{
+		BERTH_STRV_FOREACH (m, res.matched) {
 			if (berth_strv_contains(res.unmatched, *m) ||
 			    !berth_shell_getenv(env, *m, NULL))
 				__builtin_trap();
 		}
-		BERTH_STRV_FOREACH(u, res.unmatched)
-		{
+		BERTH_STRV_FOREACH (u, res.unmatched) {
 			if (berth_shell_getenv(env, *u, NULL))
 				__builtin_trap();
 		}

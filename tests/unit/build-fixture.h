@@ -162,8 +162,7 @@ static inline void bfix_on_event(const struct berth_build_event *ev, void *userd
 static inline size_t bfix_count_events(struct bfix *f, const char *kind, const char *needle)
 {
 	size_t n = 0, kl = strlen(kind);
-	BERTH_STRV_FOREACH(e, f->events)
-	{
+	BERTH_STRV_FOREACH (e, f->events) {
 		if (strncmp(*e, kind, kl) == 0 && (*e)[kl] == ' ' &&
 		    (!needle || strstr(*e + kl + 1, needle)))
 			n++;
@@ -176,8 +175,7 @@ static inline bool bfix_step_cached(struct bfix *f, const char *what)
 {
 	int step = -1;
 	size_t wl = strlen(what);
-	BERTH_STRV_FOREACH(e, f->events)
-	{
+	BERTH_STRV_FOREACH (e, f->events) {
 		size_t el = strlen(*e);
 		if (strncmp(*e, "STEP ", 5) == 0 && el >= wl && strcmp(*e + el - wl, what) == 0) {
 			if (step >= 0)
@@ -341,16 +339,15 @@ static inline void assert_has(char **v, const char *want)
 	if (berth_strv_contains(v, want))
 		return;
 	struct berth_buf b = BERTH_BUF_INIT;
-	BERTH_STRV_FOREACH(s, v)
-	berth_buf_addf(&b, "\n  %s", *s);
+	BERTH_STRV_FOREACH (s, v)
+		berth_buf_addf(&b, "\n  %s", *s);
 	fail_msg("no entry '%s' in:%s", want, b.buf);
 }
 
 /* Fails when some entry of v starts with prefix. */
 static inline void assert_no_prefix(char **v, const char *prefix)
 {
-	BERTH_STRV_FOREACH(s, v)
-	{
+	BERTH_STRV_FOREACH (s, v) {
 		if (strncmp(*s, prefix, strlen(prefix)) == 0)
 			fail_msg("unexpected entry '%s'", *s);
 	}

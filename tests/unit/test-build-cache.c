@@ -254,8 +254,8 @@ static void test_concurrent_put_get(void **state)
 			berth_strv_push(&names, de->d_name);
 	closedir(d);
 	assert_int_equal(berth_strv_len(names), N_THREADS + 1);
-	BERTH_STRV_FOREACH(n, names)
-	assert_non_null(strstr(*n, ".json"));
+	BERTH_STRV_FOREACH (n, names)
+		assert_non_null(strstr(*n, ".json"));
 	berth_strv_free(names);
 	free(dir);
 	for (int t = 0; t < N_THREADS; t++)

@@ -20,15 +20,31 @@ static void test_strv(void **state)
 	assert_string_equal(c[1], "b");
 	assert_null(c[3]);
 	size_t n = 0;
-	BERTH_STRV_FOREACH(s, c)
-	n += strlen(*s);
+	BERTH_STRV_FOREACH (s, c)
+		n += strlen(*s);
 	assert_int_equal(n, 3);
+}
+
+/* pop frees the last string and says false once the vector is empty */
+static void test_strv_pop(void **state)
+{
+	_cleanup_strv_free_ char **v = NULL;
+	assert_false(berth_strv_pop(v));
+	berth_strv_push(&v, "a");
+	berth_strv_push(&v, "b");
+	assert_true(berth_strv_pop(v));
+	assert_int_equal(berth_strv_len(v), 1);
+	assert_string_equal(v[0], "a");
+	assert_true(berth_strv_pop(v));
+	assert_int_equal(berth_strv_len(v), 0);
+	assert_false(berth_strv_pop(v));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strv),
+		cmocka_unit_test(test_strv_pop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,8 +13,7 @@ static void test_conformance_cases(void **state)
 	size_t passed = 0;
 
 	assert_true(berth_strv_len(cases) >= 33);
-	BERTH_STRV_FOREACH(c, cases)
-	{
+	BERTH_STRV_FOREACH (c, cases) {
 		_cleanup_free_ char *df_path = berth_xasprintf("%s/%s/Dockerfile", dir, *c);
 		_cleanup_free_ char *res_path = berth_xasprintf("%s/%s/result", dir, *c);
 		_cleanup_free_ char *data = NULL, *expected = NULL, *dump = NULL;
@@ -44,8 +43,7 @@ static void test_conformance_negative(void **state)
 	size_t rejected = 0;
 
 	assert_true(berth_strv_len(cases) >= 4);
-	BERTH_STRV_FOREACH(c, cases)
-	{
+	BERTH_STRV_FOREACH (c, cases) {
 		_cleanup_free_ char *path = berth_xasprintf("%s/%s/Dockerfile", dir, *c);
 		_cleanup_free_ char *data = NULL;
 		struct berth_dockerfile *df = NULL;

@@ -108,8 +108,7 @@ static void test_cases(void **state)
 	_cleanup_strv_free_ char **cases = list_dir(dir);
 
 	n_heredocs_checked = 0;
-	BERTH_STRV_FOREACH(c, cases)
-	{
+	BERTH_STRV_FOREACH (c, cases) {
 		_cleanup_free_ char *sub = berth_xasprintf("%s/%s", dir, *c);
 		check_vector(sub);
 	}

@@ -24,8 +24,8 @@ static char **env_from_field(const char *field)
 	if (!*field)
 		return NULL;
 	_cleanup_strv_free_ char **parts = conformance_split(field, ' ');
-	BERTH_STRV_FOREACH(p, parts)
-	berth_strv_push(&env, *p);
+	BERTH_STRV_FOREACH (p, parts)
+		berth_strv_push(&env, *p);
 	return env;
 }
 
@@ -33,8 +33,7 @@ static char **env_from_field(const char *field)
 static char *join(char **v)
 {
 	struct berth_buf b = BERTH_BUF_INIT;
-	BERTH_STRV_FOREACH(s, v)
-	{
+	BERTH_STRV_FOREACH (s, v) {
 		if (b.len)
 			berth_buf_addch(&b, ',');
 		berth_buf_addstr(&b, *s);
@@ -49,8 +48,7 @@ static void test_env_var_test(void **state)
 	char *env[] = {"PWD=/home", "SHELL=bash", "KOREAN=한국어", "NULL=", NULL};
 	unsigned n = 0;
 
-	BERTH_STRV_FOREACH(l, lines)
-	{
+	BERTH_STRV_FOREACH (l, lines) {
 		if ((*l)[0] == '#')
 			continue;
 		_cleanup_free_ char *copy = berth_xstrdup(*l);
@@ -90,8 +88,7 @@ static void test_words_test(void **state)
 	_cleanup_strv_free_ char **env = NULL;
 	unsigned n = 0;
 
-	BERTH_STRV_FOREACH(l, lines)
-	{
+	BERTH_STRV_FOREACH (l, lines) {
 		if ((*l)[0] == '#')
 			continue;
 		if (strncmp(*l, "ENV ", 4) == 0) {

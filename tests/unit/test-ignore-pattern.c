@@ -325,8 +325,7 @@ static void test_walk(void **state)
 	walk(m, "", NULL, &kept, &visited);
 	_cleanup_free_ char *got = NULL;
 	struct berth_buf b = BERTH_BUF_INIT;
-	BERTH_STRV_FOREACH(k, kept)
-	{
+	BERTH_STRV_FOREACH (k, kept) {
 		berth_buf_addstr(&b, *k);
 		berth_buf_addch(&b, ' ');
 	}

@@ -41,7 +41,19 @@ static void test_write_resolve(void **state)
 		assert_int_equal(berth_image_size(img), 16);
 		berth_image_free(img);
 	}
+	/* its one layer's blob opens by index; there is no second */
 	struct berth_image *img = NULL;
+	assert_ok(berth_image_resolve(f->s, "w:1", &img, &err), err);
+	int fd = -1;
+	assert_ok(berth_image_layer_open(f->s, img, 0, &fd, &err), err);
+	char buf[32];
+	assert_int_equal(read(fd, buf, sizeof(buf)), 16);
+	assert_memory_equal(buf, "not really a tar", 16);
+	close(fd);
+	assert_int_equal(berth_image_layer_open(f->s, img, 1, &fd, &err), -EINVAL);
+	berth_error_free(&err);
+	berth_image_free(img);
+	img = NULL;
 	assert_int_equal(berth_image_resolve(f->s, "w:2", &img, &err), -ENOENT);
 	assert_string_equal(err->msg, "no such image: 'w:2'");
 	berth_error_free(&err);

@@ -181,8 +181,8 @@ static void test_many_layers(void **state)
 					    &lowers, &err),
 		  err);
 	size_t total = 0;
-	BERTH_STRV_FOREACH(l, lowers)
-	total += strlen(*l) + 1;
+	BERTH_STRV_FOREACH (l, lowers)
+		total += strlen(*l) + 1;
 	assert_true(total > 4096); /* an option string this long would not fit in a page */
 	_cleanup_close_ int mnt = open_dir(c->top_fd, "mnt");
 	_cleanup_free_ char *target = berth_xasprintf("%s/mnt", c->top);

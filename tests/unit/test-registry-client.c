@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "unit.h"
 
+#include <fcntl.h>
 #include <strings.h>
 
 #include "core/alloc.h"
@@ -20,6 +21,7 @@ struct reg {
 	char blob[3000];
 	bool cut_first;
 	int ranges;
+	int posts;
 };
 
 static void handler(void *ctx, const struct fake_req *req, struct fake_reply *rep)
@@ -60,6 +62,12 @@ static void handler(void *ctx, const struct fake_req *req, struct fake_reply *re
 		rep->body = "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\"manifest "
 			    "unknown\"}]}";
 		rep->body_len = strlen(rep->body);
+		return;
+	}
+	if (strcmp(req->method, "POST") == 0 && strstr(req->path, "/blobs/uploads/")) {
+		/* "created" with nowhere to upload to: a broken or hostile registry */
+		r->posts++;
+		rep->status = 201;
 		return;
 	}
 	if (strstr(req->path, "/blobs/")) {
@@ -182,6 +190,22 @@ static void test_blob_resume(void **state)
 	berth_buf_release(&b);
 }
 
+/* an upload session answered 201 without a Location is refused, not followed to NULL */
+static void test_upload_without_location(void **state)
+{
+	_cleanup_free_ char *domain = berth_xasprintf("127.0.0.1:%d", f.port);
+	_cleanup_(registry_freep) struct registry *reg = NULL;
+	_cleanup_error_ struct berth_error *err = NULL;
+	assert_ok(registry_open(domain, "a/b", &reg, &err), err);
+	struct berth_digest d;
+	berth_digest_of(r.blob, sizeof(r.blob), &d);
+	_cleanup_close_ int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(registry_upload_blob(reg, &d, fd, 0, NULL, 0, &err), -EBADMSG);
+	assert_non_null(strstr(err->msg, "without a Location"));
+	assert_int_equal(r.posts, 1);
+}
+
 static void test_index_select(void **state)
 {
 	const char *idx =
@@ -227,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_token_flow_and_refresh),
 		cmocka_unit_test(test_status_error),
 		cmocka_unit_test(test_blob_resume),
+		cmocka_unit_test(test_upload_without_location),
 		cmocka_unit_test(test_index_select),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -51,12 +51,12 @@ int builder_error_at(struct builder *b, const struct berth_dockerfile_instructio
 {
 	size_t len = 0;
 	const char *line = berth_dockerfile_line(b->df, ins->start_line, &len);
-	const char *msg = berth_error_msg(err ? *err : NULL);
+	const struct berth_error *e = err ? *err : NULL;
 	_cleanup_free_ char *loc = berth_xasprintf("%s:%d", b->df->filename, ins->start_line);
 
 	/* the parser's own messages already name the place */
-	if (strncmp(msg, loc, strlen(loc)) == 0)
-		return -berth_error_code(*err);
+	if (e && strncmp(berth_error_msg(e), loc, strlen(loc)) == 0)
+		return -berth_error_code(e);
 	if (!line)
 		return berth_error_prefix(err, "%s", loc);
 	while (len && isspace((unsigned char)*line))
@@ -203,8 +203,7 @@ static int unpack_context_tar(struct builder *b, const char *data, size_t len, i
 
 static int parse_build_args(struct builder *b, struct berth_error **err)
 {
-	BERTH_STRV_FOREACH(a, b->o->build_args)
-	{
+	BERTH_STRV_FOREACH (a, b->o->build_args) {
 		const char *eq = strchr(*a, '=');
 		if (eq == *a || !**a)
 			return berth_error_set(err, EINVAL, "invalid build arg '%s': no name", *a);
@@ -357,8 +356,7 @@ static int build_stages(struct builder *b, struct berth_error **err)
 static void warn_unused_args(struct builder *b)
 {
 	struct berth_buf m = BERTH_BUF_INIT;
-	BERTH_STRV_FOREACH(a, b->build_args)
-	{
+	BERTH_STRV_FOREACH (a, b->build_args) {
 		_cleanup_free_ char *k = berth_xstrndup(*a, strcspn(*a, "="));
 		bool proxy = false;
 		for (size_t i = 0; i < ELEMENTSOF(proxy_args); i++)
@@ -547,8 +545,7 @@ int berth_build(const char *store_root, const struct berth_build_options *o,
 
 	pthread_mutex_init(&b.lock, NULL);
 	(void)builder_interrupt_fd(); /* made now, not in a signal handler */
-	BERTH_STRV_FOREACH(t, o->tags)
-	{
+	BERTH_STRV_FOREACH (t, o->tags) {
 		r = check_tag(*t, err);
 		if (r < 0)
 			goto out_early;
@@ -594,8 +591,7 @@ int berth_build(const char *store_root, const struct berth_build_options *o,
 			l = json_object();
 			json_object_set_new(cfg, "Labels", l);
 		}
-		BERTH_STRV_FOREACH(kv, o->labels)
-		{
+		BERTH_STRV_FOREACH (kv, o->labels) {
 			const char *eq = strchr(*kv, '=');
 			_cleanup_free_ char *k =
 				eq ? berth_xstrndup(*kv, (size_t)(eq - *kv)) : berth_xstrdup(*kv);
@@ -616,8 +612,8 @@ int berth_build(const char *store_root, const struct berth_build_options *o,
 			goto out;
 		builder_event(&b, BERTH_BUILD_EVENT_INFO, step, 0, "writing image %s done",
 			      berth_digest_fmt(&ret->image_id, id));
-		BERTH_STRV_FOREACH(t, o->tags)
-		builder_event(&b, BERTH_BUILD_EVENT_INFO, step, 0, "naming to %s done", *t);
+		BERTH_STRV_FOREACH (t, o->tags)
+			builder_event(&b, BERTH_BUILD_EVENT_INFO, step, 0, "naming to %s done", *t);
 		builder_event(&b, BERTH_BUILD_EVENT_DONE, step, now_seconds() - t0, "DONE");
 	}
 	ret->steps = b.steps;

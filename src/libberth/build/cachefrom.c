@@ -163,8 +163,7 @@ int cache_source_match(const json_t *src, size_t n_src, const json_t *cur,
 
 int builder_load_cache_sources(struct builder *b, struct berth_error **err)
 {
-	BERTH_STRV_FOREACH(ref, b->o->cache_from)
-	{
+	BERTH_STRV_FOREACH (ref, b->o->cache_from) {
 		struct csource cs = {0};
 		struct berth_error *e = NULL;
 		int r = bstore_resolve(b->store, *ref, &cs.img, &e);

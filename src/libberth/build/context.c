@@ -341,23 +341,19 @@ int bctx_clean_path(const char *src, char **ret, struct berth_error **err)
 		if (n == 1 && p[0] == '.') {
 			/* skip */
 		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
-			size_t len = berth_strv_len(parts);
-			if (len == 0) {
+			if (!berth_strv_pop(parts)) {
 				berth_buf_release(&out);
 				return berth_error_set(err, EXDEV,
 						       "forbidden path outside the build context: "
 						       "'%s'",
 						       src);
 			}
-			free(parts[len - 1]);
-			parts[len - 1] = NULL;
 		} else {
 			berth_strv_consume(&parts, berth_xstrndup(p, n));
 		}
 		p = e;
 	}
-	BERTH_STRV_FOREACH(s, parts)
-	{
+	BERTH_STRV_FOREACH (s, parts) {
 		if (out.len)
 			berth_buf_addch(&out, '/');
 		berth_buf_addstr(&out, *s);
@@ -653,8 +649,7 @@ int bctx_select(struct bctx *c, char *const *srcs, const char *dest, char *const
 	dest_dir = nsrc > 1 || (*dest && dest[strlen(dest) - 1] == '/') || !*d ||
 		   (strlen(dest) >= 2 && strcmp(dest + strlen(dest) - 2, "/.") == 0) ||
 		   strcmp(dest, ".") == 0;
-	BERTH_STRV_FOREACH(src, srcs)
-	{
+	BERTH_STRV_FOREACH (src, srcs) {
 		_cleanup_free_ char *p = NULL;
 		r = bctx_clean_path(*src, &p, err);
 		if (r < 0)

@@ -103,11 +103,9 @@ static int add_dir_entries(struct copy_fill *f, struct berth_layer_entry **v, si
 		if (r < 0)
 			return r;
 	}
-	BERTH_STRV_FOREACH(d, dirs)
-	{
+	BERTH_STRV_FOREACH (d, dirs) {
 		bool under_odd = false;
-		BERTH_STRV_FOREACH(o, odd)
-		{
+		BERTH_STRV_FOREACH (o, odd) {
 			size_t l = strlen(*o);
 			under_odd |= strncmp(*d, *o, l) == 0 && (*d)[l] == '/';
 		}
@@ -479,8 +477,7 @@ static int fetch_urls(struct copy_fill *f, char **urls, size_t n_other, const ch
 		if (r < 0)
 			return berth_error_prefix(err, "invalid checksum '%s'", checksum);
 	}
-	BERTH_STRV_FOREACH(u, urls)
-	{
+	BERTH_STRV_FOREACH (u, urls) {
 		char rnd[17], dg[BERTH_DIGEST_STRLEN + 1], wg[BERTH_DIGEST_STRLEN + 1];
 		struct berth_digest got;
 		_cleanup_free_ char *to = NULL, *clean = NULL;
@@ -816,10 +813,10 @@ int exec_copy(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 	berth_buf_addstr(&text, kw);
 	for (size_t i = 0; i < ins->n_flags; i++)
 		berth_buf_addf(&text, " %s", ins->flags[i].raw);
-	BERTH_STRV_FOREACH(s, urls)
-	berth_buf_addf(&text, " %s", *s);
-	BERTH_STRV_FOREACH(s, srcs)
-	berth_buf_addf(&text, " %s", *s);
+	BERTH_STRV_FOREACH (s, urls)
+		berth_buf_addf(&text, " %s", *s);
+	BERTH_STRV_FOREACH (s, srcs)
+		berth_buf_addf(&text, " %s", *s);
 	for (size_t h = 0; h < ins->n_heredocs; h++) {
 		char hex[65];
 		struct berth_digest hd;
@@ -862,8 +859,8 @@ int exec_copy(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 out:
 	copy_fill_release(&f);
 	if (f.heredoc_dir_fd >= 0) {
-		BERTH_STRV_FOREACH(n, f.heredoc_files)
-		(void)unlinkat(f.heredoc_dir_fd, *n, 0);
+		BERTH_STRV_FOREACH (n, f.heredoc_files)
+			(void)unlinkat(f.heredoc_dir_fd, *n, 0);
 		close(f.heredoc_dir_fd);
 	}
 	berth_strv_free(f.heredoc_files);

@@ -168,8 +168,8 @@ static void config_env_set(json_t *cfg, const char *k, const char *v)
 static json_t *strv_json(char *const *v)
 {
 	json_t *a = json_array();
-	BERTH_STRV_FOREACH(s, v)
-	json_array_append_new(a, json_string(*s));
+	BERTH_STRV_FOREACH (s, v)
+		json_array_append_new(a, json_string(*s));
 	return a;
 }
 
@@ -392,8 +392,7 @@ static int exec_words_set(struct sstate *ss, const struct berth_dockerfile_instr
 		r = berth_shell_expand_words(ins->args[i], env, ss->b->df->escape, &ws, err);
 		if (r < 0)
 			return builder_error_at(ss->b, ins, err);
-		BERTH_STRV_FOREACH(w, ws)
-		{
+		BERTH_STRV_FOREACH (w, ws) {
 			if (ins->keyword == BERTH_DOCKERFILE_EXPOSE) {
 				/* "80" is "80/tcp"; "8000-8002/udp" is three ports */
 				_cleanup_free_ char *port = berth_xstrdup(*w);
@@ -432,8 +431,8 @@ static int exec_words_set(struct sstate *ss, const struct berth_dockerfile_instr
 		}
 	}
 	berth_buf_addstr(&text, kw);
-	BERTH_STRV_FOREACH(it, items)
-	berth_buf_addf(&text, " %s", *it);
+	BERTH_STRV_FOREACH (it, items)
+		berth_buf_addf(&text, " %s", *it);
 	r = step_begin(ss, ins, text.buf, NULL, 0, err);
 	if (r != 0) {
 		berth_buf_release(&text);
@@ -445,8 +444,8 @@ static int exec_words_set(struct sstate *ss, const struct berth_dockerfile_instr
 		o = json_object();
 		json_object_set_new(cfg, field, o);
 	}
-	BERTH_STRV_FOREACH(it, items)
-	json_object_set_new(o, *it, json_object());
+	BERTH_STRV_FOREACH (it, items)
+		json_object_set_new(o, *it, json_object());
 	sstate_history(ss, text.buf, true);
 	berth_buf_release(&text);
 	return step_end(ss, err);
@@ -465,7 +464,7 @@ static int exec_string_set(struct sstate *ss, const struct berth_dockerfile_inst
 	}
 	if (ins->keyword == BERTH_DOCKERFILE_MAINTAINER)
 		v = berth_xstrdup(ins->args[0]);
-	else if ((r = sstate_expand(ss, ins->args[0], &v, err)) < 0)
+	else if (sstate_expand(ss, ins->args[0], &v, err) < 0)
 		return builder_error_at(ss->b, ins, err);
 	if (ins->keyword == BERTH_DOCKERFILE_STOPSIGNAL) {
 		const char *s = v;

@@ -330,8 +330,7 @@ int bstore_commit_image(struct bstore *s, const struct bimage *im, char *const *
 		if (r < 0)
 			return r;
 	}
-	BERTH_STRV_FOREACH(t, tags)
-	{
+	BERTH_STRV_FOREACH (t, tags) {
 		_cleanup_free_ char *norm = normalize_ref(*t);
 		r = berth_store_ref_set(s->s, norm, MT_OCI_MANIFEST, &md, man_len, err);
 		if (r < 0)

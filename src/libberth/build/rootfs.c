@@ -15,10 +15,7 @@
 #include "core/json.h"
 #include "core/strv.h"
 #include "layer/layer.h"
-#if __has_include("runtime/runtime.h")
 #include "runtime/runtime.h"
-#define HAVE_RUNTIME 1
-#endif
 
 struct open_ctx {
 	struct bstore *store;
@@ -223,12 +220,6 @@ int sstate_resolve_user(struct sstate *ss, const char *spec, uid_t *ret_uid, gid
 			return 0;
 		}
 	}
-#ifndef HAVE_RUNTIME
-	return berth_error_set(err, ENOTSUP,
-			       "user '%s': resolving names needs the runtime's user lookup, not "
-			       "available yet (issue #5); use numeric ids",
-			       spec);
-#else
 	int fd;
 	int r = sstate_rootfs(ss, &fd, err);
 	if (r < 0)
@@ -241,7 +232,6 @@ int sstate_resolve_user(struct sstate *ss, const char *spec, uid_t *ret_uid, gid
 	*ret_gid = user.gid;
 	berth_user_release(&user);
 	return 0;
-#endif
 }
 
 struct workdir_fill {
@@ -305,19 +295,15 @@ int exec_workdir(struct sstate *ss, const struct berth_dockerfile_instruction *i
 			if (n == 0)
 				break;
 			if (n == 2 && p[0] == '.' && p[1] == '.') {
-				size_t len = berth_strv_len(parts);
-				if (len) {
-					free(parts[len - 1]);
-					parts[len - 1] = NULL;
-				}
+				berth_strv_pop(parts);
 			} else if (!(n == 1 && p[0] == '.')) {
 				berth_strv_consume(&parts, berth_xstrndup(p, n));
 			}
 			p += n;
 		}
 		struct berth_buf b = BERTH_BUF_INIT;
-		BERTH_STRV_FOREACH(s, parts)
-		berth_buf_addf(&b, "/%s", *s);
+		BERTH_STRV_FOREACH (s, parts)
+			berth_buf_addf(&b, "/%s", *s);
 		if (b.len == 0)
 			berth_buf_addch(&b, '/');
 		clean = berth_buf_detach(&b, NULL);

@@ -23,8 +23,7 @@
 /* The secret file of --secret id=X,src=F. */
 static char *secret_source(struct builder *b, const char *id)
 {
-	BERTH_STRV_FOREACH(s, b->o->secrets)
-	{
+	BERTH_STRV_FOREACH (s, b->o->secrets) {
 		_cleanup_free_ char *sid = NULL, *src = NULL;
 		_cleanup_free_ char *copy = berth_xstrdup(*s);
 		char *save = NULL;
@@ -346,8 +345,7 @@ int add_run_mounts(struct sstate *ss, const struct berth_dockerfile_instruction 
  */
 void drop_mount_stubs(int upper_fd, char *const *targets)
 {
-	BERTH_STRV_FOREACH(t, targets)
-	{
+	BERTH_STRV_FOREACH (t, targets) {
 		_cleanup_free_ char *rel = NULL;
 		_cleanup_close_ int pfd = -EBADF;
 		struct stat st;

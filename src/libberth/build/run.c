@@ -23,7 +23,6 @@
 #include "core/strv.h"
 #include "dockerfile/shell.h"
 #include "layer/layer.h"
-#if __has_include("runtime/runtime.h")
 #include "runtime/runtime.h"
 
 #define TAIL_LINES 10
@@ -372,12 +371,12 @@ int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 	berth_buf_addstr(&text, "RUN");
 	for (size_t i = 0; i < ins->n_flags; i++)
 		berth_buf_addf(&text, " %s", ins->flags[i].raw);
-	BERTH_STRV_FOREACH(a, argv)
-	berth_buf_addf(&text, " %s", *a);
+	BERTH_STRV_FOREACH (a, argv)
+		berth_buf_addf(&text, " %s", *a);
 	visible = berth_strv_copy(ss->args);
 	berth_strv_sort(visible);
-	BERTH_STRV_FOREACH(a, visible)
-	berth_buf_add(&extra, *a, strlen(*a) + 1);
+	BERTH_STRV_FOREACH (a, visible)
+		berth_buf_add(&extra, *a, strlen(*a) + 1);
 	r = step_begin(ss, ins, text.buf, extra.buf, extra.len, err);
 	if (r != 0) {
 		r = r < 0 ? r : 0;
@@ -419,8 +418,8 @@ int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 	{
 		/* ARGs are the environment too, unless ENV overrides them */
 		_cleanup_strv_free_ char **env = NULL;
-		BERTH_STRV_FOREACH(a, ss->args)
-		berth_strv_push(&env, *a);
+		BERTH_STRV_FOREACH (a, ss->args)
+			berth_strv_push(&env, *a);
 		json_t *e = json_object_get(bimage_cfg(&ss->img), "Env");
 		size_t i;
 		json_t *v;
@@ -496,8 +495,8 @@ int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 	if (r >= 0 && res.exit_code != 0) {
 		struct berth_buf m = BERTH_BUF_INIT;
 		berth_buf_addstr(&m, "process \"");
-		BERTH_STRV_FOREACH(a, argv)
-		berth_buf_addf(&m, "%s%s", a == argv ? "" : " ", *a);
+		BERTH_STRV_FOREACH (a, argv)
+			berth_buf_addf(&m, "%s%s", a == argv ? "" : " ", *a);
 		berth_buf_addf(&m, "\" did not complete successfully: exit code: %d",
 			       res.exit_code);
 		if (rd.n_tail) {
@@ -544,12 +543,3 @@ out:
 	berth_buf_release(&extra);
 	return r;
 }
-#else
-/* Until the runtime lands (issue #5), RUN says so instead of pretending. */
-int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
-	     struct berth_error **err)
-{
-	berth_error_set(err, ENOTSUP, "RUN: the runtime is not available yet (issue #5)");
-	return builder_error_at(ss->b, ins, err);
-}
-#endif

@@ -65,8 +65,7 @@ const char *builder_take_build_arg(struct builder *b, const char *name)
 {
 	size_t n = strlen(name);
 	const char *val = NULL;
-	BERTH_STRV_FOREACH(a, b->build_args)
-	{
+	BERTH_STRV_FOREACH (a, b->build_args) {
 		if (strncmp(*a, name, n) == 0 && (*a)[n] == '=')
 			val = *a + n + 1;
 	}
@@ -235,8 +234,8 @@ int builder_make_stages(struct builder *b, struct berth_error **err)
 		}
 	}
 	builder_platform_args(&from_env);
-	BERTH_STRV_FOREACH(g, b->global_args)
-	berth_strv_push(&from_env, *g);
+	BERTH_STRV_FOREACH (g, b->global_args)
+		berth_strv_push(&from_env, *g);
 
 	/* pass 2: bases and dependencies */
 	for (size_t s = 0; s < b->n_stages; s++) {

@@ -3,6 +3,7 @@
 #include "container/container.h"
 
 #include <dirent.h>
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -29,6 +30,7 @@
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/strv.h"
+#include "core/units.h"
 #include "image/image.h"
 #include "layer/layer.h"
 #include "runtime/runtime.h"
@@ -263,14 +265,14 @@ static int make_args(const struct berth_run_options *o, char ***ret, struct bert
 		if (*o->entrypoint)
 			berth_strv_push(&args, o->entrypoint);
 		/* an overridden entrypoint drops the image's CMD */
-		BERTH_STRV_FOREACH(c, o->cmd)
-		berth_strv_push(&args, *c);
+		BERTH_STRV_FOREACH (c, o->cmd)
+			berth_strv_push(&args, *c);
 	} else {
-		BERTH_STRV_FOREACH(e, img ? img->entrypoint : NULL)
-		berth_strv_push(&args, *e);
+		BERTH_STRV_FOREACH (e, img ? img->entrypoint : NULL)
+			berth_strv_push(&args, *e);
 		char *const *cmd = berth_strv_len(o->cmd) ? o->cmd : img ? img->cmd : NULL;
-		BERTH_STRV_FOREACH(c, cmd)
-		berth_strv_push(&args, *c);
+		BERTH_STRV_FOREACH (c, cmd)
+			berth_strv_push(&args, *c);
 	}
 	if (berth_strv_len(args) == 0)
 		return berth_error_set(err, EINVAL, "no command specified");
@@ -497,8 +499,7 @@ static int apply_caps(struct berth_spec *spec, const struct berth_run_options *o
 		spec->capabilities = berth_runtime_bounding_capabilities();
 		return 0;
 	}
-	BERTH_STRV_FOREACH(d, o->cap_drop)
-	{
+	BERTH_STRV_FOREACH (d, o->cap_drop) {
 		_cleanup_free_ char *n = cap_name(*d);
 		if (strcmp(n, "CAP_ALL") == 0) {
 			berth_strv_free(spec->capabilities);
@@ -508,14 +509,13 @@ static int apply_caps(struct berth_spec *spec, const struct berth_run_options *o
 		if (!berth_strv_contains((char *const *)all_caps, n))
 			return berth_error_set(err, EINVAL, "unknown capability '%s'", *d);
 		char **kept = NULL;
-		BERTH_STRV_FOREACH(c, spec->capabilities)
-		if (strcmp(*c, n) != 0)
-			berth_strv_push(&kept, *c);
+		BERTH_STRV_FOREACH (c, spec->capabilities)
+			if (strcmp(*c, n) != 0)
+				berth_strv_push(&kept, *c);
 		berth_strv_free(spec->capabilities);
 		spec->capabilities = kept;
 	}
-	BERTH_STRV_FOREACH(a, o->cap_add)
-	{
+	BERTH_STRV_FOREACH (a, o->cap_add) {
 		_cleanup_free_ char *n = cap_name(*a);
 		if (strcmp(n, "CAP_ALL") == 0) {
 			berth_strv_free(spec->capabilities);
@@ -700,6 +700,8 @@ static int add_mount_req(const char *store_root, struct container *c, struct mou
 						"", "Destination", m->target, "RW", !m->ro));
 		return 0;
 	}
+	/* a bind mount: its source was required when the request was parsed */
+	assert(m->source);
 	struct stat st;
 	if (stat(m->source, &st) < 0) {
 		if (errno != ENOENT || !create_bind_source)
@@ -799,8 +801,8 @@ static int build_spec(const char *store_root, struct container *c,
 	if (r < 0)
 		return r;
 	spec->hostname = o->hostname ? berth_xstrdup(o->hostname) : berth_xstrndup(c->id, 12);
-	BERTH_STRV_FOREACH(e, img ? img->env : NULL)
-	berth_env_set(&spec->env, *e);
+	BERTH_STRV_FOREACH (e, img ? img->env : NULL)
+		berth_env_set(&spec->env, *e);
 	if (!berth_env_get(spec->env, "PATH"))
 		berth_env_set(&spec->env,
 			      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
@@ -808,8 +810,8 @@ static int build_spec(const char *store_root, struct container *c,
 	berth_env_set(&spec->env, hn);
 	if (o->tty)
 		berth_env_set(&spec->env, "TERM=xterm");
-	BERTH_STRV_FOREACH(e, o->env)
-	berth_env_set(&spec->env, *e);
+	BERTH_STRV_FOREACH (e, o->env)
+		berth_env_set(&spec->env, *e);
 	const char *wd = o->workdir				? o->workdir
 			 : img && img->workdir && *img->workdir ? img->workdir
 								: "/";
@@ -841,14 +843,12 @@ static int build_spec(const char *store_root, struct container *c,
 		spec->seccomp = NULL;
 		berth_spec_allow_all_devices(spec);
 	}
-	BERTH_STRV_FOREACH(d, o->devices)
-	{
+	BERTH_STRV_FOREACH (d, o->devices) {
 		r = add_device(spec, *d, err);
 		if (r < 0)
 			return r;
 	}
-	BERTH_STRV_FOREACH(s, o->security_opts)
-	{
+	BERTH_STRV_FOREACH (s, o->security_opts) {
 		const char *v = strchr(*s, '=');
 		if (!v)
 			v = strchr(*s, ':');
@@ -876,15 +876,13 @@ static int build_spec(const char *store_root, struct container *c,
 			spec->cpu_quota = 1000;
 	}
 	spec->pids_limit = o->pids_limit;
-	BERTH_STRV_FOREACH(u, o->ulimits)
-	{
+	BERTH_STRV_FOREACH (u, o->ulimits) {
 		r = parse_ulimit(*u, spec, err);
 		if (r < 0)
 			return r;
 	}
 
-	BERTH_STRV_FOREACH(t, o->tmpfs)
-	{
+	BERTH_STRV_FOREACH (t, o->tmpfs) {
 		_cleanup_(mount_req_release) struct mount_req m = {0};
 		const char *colon = strchr(*t, ':');
 		m.type = berth_xstrdup("tmpfs");
@@ -897,8 +895,7 @@ static int build_spec(const char *store_root, struct container *c,
 		if (r < 0)
 			return r;
 	}
-	BERTH_STRV_FOREACH(v, o->volumes)
-	{
+	BERTH_STRV_FOREACH (v, o->volumes) {
 		_cleanup_(mount_req_release) struct mount_req m = {0};
 		r = parse_volume_flag(*v, &m, err);
 		if (r < 0)
@@ -907,8 +904,7 @@ static int build_spec(const char *store_root, struct container *c,
 		if (r < 0)
 			return r;
 	}
-	BERTH_STRV_FOREACH(v, o->mounts)
-	{
+	BERTH_STRV_FOREACH (v, o->mounts) {
 		_cleanup_(mount_req_release) struct mount_req m = {0};
 		r = parse_mount_flag(*v, &m, err);
 		if (r < 0)
@@ -918,8 +914,7 @@ static int build_spec(const char *store_root, struct container *c,
 			return r;
 	}
 	/* the image's VOLUMEs not covered by a mount become anonymous volumes */
-	BERTH_STRV_FOREACH(v, img ? img->volumes : NULL)
-	{
+	BERTH_STRV_FOREACH (v, img ? img->volumes : NULL) {
 		if (target_taken(spec, *v) || (*v)[0] != '/')
 			continue;
 		struct mount_req m = {.type = berth_xstrdup("volume"), .target = berth_xstrdup(*v)};
@@ -942,8 +937,8 @@ static int build_spec(const char *store_root, struct container *c,
 static json_t *strv_json(char *const *v)
 {
 	json_t *a = json_array();
-	BERTH_STRV_FOREACH(s, v)
-	json_array_append_new(a, json_string(*s));
+	BERTH_STRV_FOREACH (s, v)
+		json_array_append_new(a, json_string(*s));
 	return a;
 }
 
@@ -1049,8 +1044,8 @@ static void remove_container(const char *store_root, struct container *c)
 {
 	if (c->cdir >= 0 && c->id[0])
 		berth_rm_rf_at(c->cdir, c->id, NULL);
-	BERTH_STRV_FOREACH(v, c->anon_volumes)
-	berth_volume_remove(store_root, *v, true, NULL);
+	BERTH_STRV_FOREACH (v, c->anon_volumes)
+		berth_volume_remove(store_root, *v, true, NULL);
 }
 
 /* ---- the monitor: parent of a container's process, detached or foreground ---- */

@@ -68,8 +68,8 @@ int berth_container_exec(const char *store_root, const char *what,
 	}
 	berth_strv_free(spec.args);
 	spec.args = berth_strv_copy(o->cmd);
-	BERTH_STRV_FOREACH(e, o->env)
-	berth_env_set(&spec.env, *e);
+	BERTH_STRV_FOREACH (e, o->env)
+		berth_env_set(&spec.env, *e);
 	if (o->workdir) {
 		if (o->workdir[0] != '/') {
 			berth_spec_release(&spec);

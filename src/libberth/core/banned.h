@@ -3,10 +3,17 @@
 
 /*
  * Functions berth does not use (git's banned.h): unbounded copies and
- * formatting, and non-reentrant helpers. A .c file that wants the compiler
- * to enforce it includes this header after all system headers; for every
- * other file scripts/check-source greps for these names in `make check`.
+ * formatting, and non-reentrant helpers. The build force-includes this
+ * header in every file (`-include core/banned.h` in meson.build), so the
+ * compiler refuses them; scripts/check-source greps for the names too.
+ * The system headers that declare them come first, so that their
+ * declarations (and _FORTIFY_SOURCE's inline wrappers) are seen before
+ * the names are redefined.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #define BANNED(func) sorry_##func##_is_banned_in_berth
 

@@ -9,9 +9,9 @@
 const char *berth_env_get(char *const *env, const char *key)
 {
 	size_t n = strlen(key);
-	BERTH_STRV_FOREACH(e, env)
-	if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
-		return *e + n + 1;
+	BERTH_STRV_FOREACH (e, env)
+		if (strncmp(*e, key, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
 	return NULL;
 }
 

@@ -8,7 +8,7 @@
 
 #include "core/alloc.h"
 
-int berth_error_setv(struct berth_error **err, int code, const char *fmt, va_list ap)
+int(berth_error_setv)(struct berth_error **err, int code, const char *fmt, va_list ap)
 {
 	if (code <= 0)
 		code = EIO;
@@ -23,7 +23,7 @@ int berth_error_setv(struct berth_error **err, int code, const char *fmt, va_lis
 	return -code;
 }
 
-int berth_error_set(struct berth_error **err, int code, const char *fmt, ...)
+int(berth_error_set)(struct berth_error **err, int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -32,7 +32,7 @@ int berth_error_set(struct berth_error **err, int code, const char *fmt, ...)
 	return r;
 }
 
-int berth_error_syscall(struct berth_error **err, int code, const char *fmt, ...)
+int(berth_error_syscall)(struct berth_error **err, int code, const char *fmt, ...)
 {
 	if (code <= 0)
 		code = EIO;
@@ -48,7 +48,7 @@ int berth_error_syscall(struct berth_error **err, int code, const char *fmt, ...
 	return -code;
 }
 
-int berth_error_prefix(struct berth_error **err, const char *fmt, ...)
+int(berth_error_prefix)(struct berth_error **err, const char *fmt, ...)
 {
 	if (!err)
 		return -EIO;

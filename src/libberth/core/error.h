@@ -16,6 +16,7 @@
  * implemented.
  */
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdbool.h>
 
@@ -42,6 +43,26 @@ int berth_error_syscall(struct berth_error **err, int code, const char *fmt, ...
  */
 int berth_error_prefix(struct berth_error **err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * The functions above always return a negative code. Their callers are
+ * compiled with only these declarations, so the macros below state that
+ * where they are called (checked at run time, in a statement expression
+ * rather than a function so that it holds at any call depth): without
+ * it, clang's static analyzer (scripts/check) explores
+ * `return berth_error_set(...)` as if it could return >= 0 and reports the
+ * caller's success path after an error.
+ */
+#define BERTH_ERROR_NEGATIVE(call)                                                                 \
+	__extension__({                                                                            \
+		int berth_error_r_ = (call);                                                       \
+		assert(berth_error_r_ < 0);                                                        \
+		berth_error_r_;                                                                    \
+	})
+#define berth_error_set(...)	 BERTH_ERROR_NEGATIVE(berth_error_set(__VA_ARGS__))
+#define berth_error_setv(...)	 BERTH_ERROR_NEGATIVE(berth_error_setv(__VA_ARGS__))
+#define berth_error_syscall(...) BERTH_ERROR_NEGATIVE(berth_error_syscall(__VA_ARGS__))
+#define berth_error_prefix(...)	 BERTH_ERROR_NEGATIVE(berth_error_prefix(__VA_ARGS__))
 
 /* The positive errno of err, or 0 when err is NULL. */
 int berth_error_code(const struct berth_error *err);

@@ -453,7 +453,8 @@ int berth_write_file_atomic(int dir_fd, const char *name, const void *data, size
 	return berth_fsync_dir(dir_fd, err);
 fail:
 	unlinkat(dir_fd, tmp, 0);
-	return berth_error_prefix(err, "write '%s'", name);
+	berth_error_prefix(err, "write '%s'", name);
+	return r;
 }
 
 int berth_read_fd(int fd, size_t max, char **ret, size_t *ret_len, struct berth_error **err)

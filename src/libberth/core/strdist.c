@@ -4,8 +4,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "core/banned.h"
-
 size_t berth_strdist(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);

@@ -24,6 +24,16 @@ size_t berth_strv_len(char *const *v)
 	return n;
 }
 
+bool berth_strv_pop(char **v)
+{
+	size_t n = berth_strv_len(v);
+	if (n == 0)
+		return false;
+	free(v[n - 1]);
+	v[n - 1] = NULL;
+	return true;
+}
+
 void berth_strv_consume(char ***v, char *s)
 {
 	size_t n = berth_strv_len(*v);
@@ -48,9 +58,9 @@ char **berth_strv_copy(char *const *v)
 
 bool berth_strv_contains(char *const *v, const char *s)
 {
-	BERTH_STRV_FOREACH(p, v)
-	if (strcmp(*p, s) == 0)
-		return true;
+	BERTH_STRV_FOREACH (p, v)
+		if (strcmp(*p, s) == 0)
+			return true;
 	return false;
 }
 

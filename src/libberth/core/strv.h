@@ -9,6 +9,8 @@
 #include "core/cleanup.h"
 
 size_t berth_strv_len(char *const *v);
+/* Frees and drops the last string; false when v is empty (or NULL). */
+bool berth_strv_pop(char **v);
 /* Appends a copy of s; *v may be NULL (an empty vector). */
 void berth_strv_push(char ***v, const char *s);
 /* Appends s itself, taking ownership. */

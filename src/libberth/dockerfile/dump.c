@@ -6,8 +6,6 @@
 
 #include "core/buf.h"
 
-#include "core/banned.h"
-
 /*
  * BuildKit's Node.Dump(): the keyword lower-cased, the flags as Go prints a
  * []string with %q, then each argument quoted with strconv.Quote; ONBUILD's

@@ -4,8 +4,6 @@
 
 #include "dockerfile/unicode-tables.h"
 
-#include "core/banned.h"
-
 uint32_t go_decode_rune(const char *s, size_t len, size_t *ret_size)
 {
 	const unsigned char *p = (const unsigned char *)s;

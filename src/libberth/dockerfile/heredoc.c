@@ -12,8 +12,6 @@
 #include "core/strv.h"
 #include "core/utf8.h"
 
-#include "core/banned.h"
-
 /*
  * Heredoc markers are found the way BuildKit finds them: the instruction
  * line is split into words by its shell lexer (with quotes and escapes kept,
@@ -225,7 +223,7 @@ static int process_single_quote(struct lex *lx, struct berth_buf *out)
 	size_t start, n;
 	int r;
 
-	r = next_rune(lx, &start, &n);
+	next_rune(lx, &start, &n);
 	if (lx->raw_quotes)
 		berth_buf_add(out, lx->s + start, n);
 	for (;;) {
@@ -272,7 +270,7 @@ static int process_double_quote(struct lex *lx, struct berth_buf *out)
 			if (p == LEX_EOF)
 				continue;
 			if (p == '"' || p == '$' || p == '\\')
-				r = next_rune(lx, &start, &n);
+				next_rune(lx, &start, &n);
 		}
 		berth_buf_add(out, lx->s + start, n);
 	}
@@ -462,8 +460,7 @@ int dockerfile_heredocs_from_line(const char *line, size_t len,
 	/* A line the lexer cannot split has no heredocs, as in BuildKit. */
 	if (lex_words(line, len, true, true, &words) < 0)
 		words = NULL;
-	BERTH_STRV_FOREACH(w, words)
-	{
+	BERTH_STRV_FOREACH (w, words) {
 		struct berth_dockerfile_heredoc h;
 		r = dockerfile_parse_heredoc(*w, strlen(*w), &h, err);
 		if (r < 0) {

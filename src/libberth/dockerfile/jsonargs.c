@@ -11,8 +11,6 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 
-#include "core/banned.h"
-
 /*
  * The exec form of an instruction, decoded as Go's json.Unmarshal into a
  * []any decodes it, because the choice between exec and shell form hangs on

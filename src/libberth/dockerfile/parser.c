@@ -12,8 +12,6 @@
 #include "core/buf.h"
 #include "core/strv.h"
 
-#include "core/banned.h"
-
 /*
  * The parser follows BuildKit's frontend/dockerfile/parser rule for rule,
  * because a Dockerfile must mean the same thing to berth as to `docker
@@ -468,8 +466,7 @@ static int parse_name_val(const struct parser *p, struct berth_dockerfile_instru
 		add_arg(ins, "", 0);
 		return 0;
 	}
-	BERTH_STRV_FOREACH(w, words)
-	{
+	BERTH_STRV_FOREACH (w, words) {
 		const char *eq = strchr(*w, '=');
 		if (!eq) {
 			berth_buf_addstr(msg, "Syntax error - can't find = in ");
@@ -647,8 +644,8 @@ static int node_from_line(struct parser *p, struct berth_dockerfile_instruction 
 		break;
 	case BERTH_DOCKERFILE_ARG: {
 		_cleanup_strv_free_ char **words = parse_words(p, rest, rest_len);
-		BERTH_STRV_FOREACH(w, words)
-		add_arg(ins, *w, strlen(*w));
+		BERTH_STRV_FOREACH (w, words)
+			add_arg(ins, *w, strlen(*w));
 		break;
 	}
 	case BERTH_DOCKERFILE_ENV:

@@ -924,8 +924,7 @@ bool berth_shell_getenv(char *const *env, const char *name, const char **ret_val
 	const char *found = NULL;
 	size_t n = strlen(name);
 
-	BERTH_STRV_FOREACH(e, env)
-	{
+	BERTH_STRV_FOREACH (e, env) {
 		const char *eq = strchr(*e, '=');
 		size_t klen = eq ? (size_t)(eq - *e) : strlen(*e);
 		if (klen == n && memcmp(*e, name, n) == 0)

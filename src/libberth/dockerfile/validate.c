@@ -11,8 +11,6 @@
 #include "core/buf.h"
 #include "core/strdist.h"
 
-#include "core/banned.h"
-
 /*
  * The checks of BuildKit's instruction parser (instructions/parse.go,
  * bflag.go) that need no build context: known instruction, known flags with

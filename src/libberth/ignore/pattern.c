@@ -882,7 +882,7 @@ static bool is_plain_char(const struct rx_item *it)
 static void rx_optimise(struct rx *rx)
 {
 	struct berth_buf b = BERTH_BUF_INIT;
-	size_t i = 0, j = rx->n, unbounded = 0;
+	size_t i = 0, unbounded = 0;
 	char tmp[4];
 
 	for (size_t k = 0; k < rx->n; k++)
@@ -895,7 +895,7 @@ static void rx_optimise(struct rx *rx)
 			berth_buf_add(&b, tmp, berth_utf8_encode(rx->items[i].cp, tmp));
 	rx->prefix = berth_buf_detach(&b, &rx->prefix_len);
 	if (rx->n > 0 && rx->items[rx->n - 1].kind == RX_EOT) {
-		j = rx->n - 1;
+		size_t j = rx->n - 1;
 		while (j > i && is_plain_char(&rx->items[j - 1]))
 			j--;
 		for (size_t k = j; k < rx->n - 1; k++)

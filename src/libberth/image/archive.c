@@ -448,11 +448,8 @@ static char *clean_path(const char *base, const char *p)
 			bool end = *c == '\0';
 			*c = '\0';
 			if (strcmp(save, "..") == 0) {
-				size_t n = berth_strv_len(parts);
-				if (n == 0)
+				if (!berth_strv_pop(parts))
 					return NULL;
-				free(parts[n - 1]);
-				parts[n - 1] = NULL;
 			} else if (*save && strcmp(save, ".") != 0) {
 				berth_strv_push(&parts, save);
 			}

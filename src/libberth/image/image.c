@@ -125,6 +125,15 @@ static const char *entry_mt(const struct berth_store_refs *refs, const struct be
 	return NULL;
 }
 
+int berth_image_layer_open(struct berth_store *s, const struct berth_image *img, size_t i,
+			   int *ret_fd, struct berth_error **err)
+{
+	if (i >= img->manifest->n_layers)
+		return berth_error_set(err, EINVAL, "the image has %zu layers, not %zu",
+				       img->manifest->n_layers, i + 1);
+	return berth_store_blob_open(s, &img->manifest->layers[i].digest, ret_fd, NULL, err);
+}
+
 int berth_image_load_digest(struct berth_store *s, const struct berth_digest *top,
 			    struct berth_image **ret, struct berth_error **err)
 {

@@ -231,6 +231,13 @@ static inline void berth_image_freep(struct berth_image **i)
  */
 int berth_image_resolve(struct berth_store *s, const char *what, struct berth_image **ret,
 			struct berth_error **err);
+/*
+ * Opens the blob of layer i (0 = bottom, as the manifest lists them) of an
+ * image of the store read-only, unverified (the reader hashes it);
+ * *ret_fd is the caller's. EINVAL when the image has no layer i.
+ */
+int berth_image_layer_open(struct berth_store *s, const struct berth_image *img, size_t i,
+			   int *ret_fd, struct berth_error **err);
 /* Loads the image an index.json entry names. */
 int berth_image_load_digest(struct berth_store *s, const struct berth_digest *top,
 			    struct berth_image **ret, struct berth_error **err);
@@ -248,6 +255,17 @@ int berth_image_write(struct berth_store *s, const struct berth_image_config *co
 		      const struct berth_descriptor *layers, size_t n_layers, const char *name,
 		      struct berth_digest *ret_manifest, struct berth_digest *ret_id,
 		      struct berth_error **err);
+
+/*
+ * Mounts the root filesystem of what (anything berth_image_resolve takes)
+ * read-only at layers/mnt/<image-id-hex>/ of the store, unpacking its
+ * layers as needed (`berth image mount`; already mounted is success).
+ * *ret_path is owned.
+ */
+int berth_image_mount(struct berth_store *s, const char *what, char **ret_path,
+		      struct berth_error **err);
+/* Unmounts what berth_image_mount mounted; ENOENT when it is not mounted. */
+int berth_image_umount(struct berth_store *s, const char *what, struct berth_error **err);
 
 /* Tags what (anything berth_image_resolve takes) as name (a reference). */
 int berth_image_tag(struct berth_store *s, const char *what, const char *name,

@@ -118,9 +118,9 @@ int berth_descriptor_parse(const json_t *j, const char *what, struct berth_descr
 	struct berth_descriptor d = {0};
 	if (!json_is_object(j))
 		return berth_error_set(err, EINVAL, "%s: a descriptor is not a JSON object", what);
-	if ((r = berth_json_get_string(j, "mediaType", true, &mt, err)) < 0 ||
-	    (r = berth_json_get_string(j, "digest", true, &dg, err)) < 0 ||
-	    (r = berth_json_get_int(j, "size", true, &size, err)) < 0)
+	if (berth_json_get_string(j, "mediaType", true, &mt, err) < 0 ||
+	    berth_json_get_string(j, "digest", true, &dg, err) < 0 ||
+	    berth_json_get_int(j, "size", true, &size, err) < 0)
 		return berth_error_prefix(err, "%s", what);
 	if (size < 0)
 		return berth_error_set(err, EINVAL, "%s: negative size", what);

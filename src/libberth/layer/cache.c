@@ -356,3 +356,13 @@ int berth_layer_store_stack(struct berth_store *s, const struct berth_digest *di
 	return berth_layer_stack_prepare(berth_store_root_fd(s), diff_ids, n, layer_open_store_blob,
 					 &sb, flags, ret_lowerdirs, err);
 }
+
+int berth_layer_store_image_mount(struct berth_store *s, const struct berth_digest *image_id,
+				  const struct berth_digest *diff_ids,
+				  const struct berth_digest *blobs, size_t n, char **ret_path,
+				  struct berth_error **err)
+{
+	struct layer_store_blobs sb = {.s = s, .blobs = blobs};
+	return berth_layer_image_mount(berth_store_root_fd(s), image_id, diff_ids, n,
+				       layer_open_store_blob, &sb, ret_path, err);
+}

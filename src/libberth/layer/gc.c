@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Garbage collection of the unpacked-layer cache: layers/<chain-id>/ that
- * no image, mount or caller-named user needs, and that no process holds
- * locked, are removed under their exclusive lock (taken without waiting:
- * a busy layer is in use and stays).
+ * no mount or caller-named root needs (the caller, system/, names the
+ * chains of images and containers), and that no process holds locked, are
+ * removed under their exclusive lock (taken without waiting: a busy layer
+ * is in use and stays).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,7 +20,6 @@
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/strv.h"
-#include "image/image.h"
 #include "layer/layer-internal.h"
 #include "layer/layer.h"
 #include "store/store.h"
@@ -47,39 +47,6 @@ int berth_layer_chain_of_lowerdir(const char *path, struct berth_digest *ret)
 	memcpy(buf, hex, 64);
 	buf[64] = 0;
 	return berth_digest_parse_hex(buf, ret, NULL) < 0 ? -EINVAL : 0;
-}
-
-static void keep_chains(char ***keep, const struct berth_digest *diff_ids, size_t n)
-{
-	struct berth_digest chain;
-	for (size_t i = 0; i < n; i++) {
-		struct berth_digest prev = chain;
-		berth_layer_chain_id(i ? &prev : NULL, &diff_ids[i], &chain);
-		char hex[65];
-		berth_digest_hex(&chain, hex);
-		if (!berth_strv_contains(*keep, hex))
-			berth_strv_push(keep, hex);
-	}
-}
-
-/* The chains of every image of index.json. */
-static int keep_images(struct berth_store *s, char ***keep, struct berth_error **err)
-{
-	_cleanup_(berth_store_refs_freep) struct berth_store_refs *refs = NULL;
-	int r = berth_store_ref_list(s, &refs, err);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < refs->n; i++) {
-		_cleanup_(berth_image_freep) struct berth_image *img = NULL;
-		r = berth_image_load_digest(s, &refs->items[i].digest, &img, err);
-		if (r < 0) {
-			char d[BERTH_DIGEST_STRLEN + 1];
-			berth_digest_fmt(&refs->items[i].digest, d);
-			return berth_error_prefix(err, "image '%s' (its layers are unknown)", d);
-		}
-		keep_chains(keep, img->config->diff_ids, img->config->n_diff_ids);
-	}
-	return 0;
 }
 
 /* The chains of images mounted by `berth image mount`: mnt/<id>.chains beside a live mount. */
@@ -188,9 +155,7 @@ int berth_layer_store_gc(struct berth_store *s, const struct berth_digest *keep,
 		if (!berth_strv_contains(live, hex))
 			berth_strv_push(&live, hex);
 	}
-	int r = keep_images(s, &live, err);
-	if (r >= 0)
-		r = keep_mounts(layers_fd, &live, err);
+	int r = keep_mounts(layers_fd, &live, err);
 	if (r < 0)
 		return berth_error_prefix(err, "layer gc");
 
@@ -198,8 +163,7 @@ int berth_layer_store_gc(struct berth_store *s, const struct berth_digest *keep,
 	r = list_entries(layers_fd, &hexes, err);
 	if (r < 0)
 		return berth_error_prefix(err, "layer gc");
-	BERTH_STRV_FOREACH(h, hexes)
-	{
+	BERTH_STRV_FOREACH (h, hexes) {
 		struct stat st;
 		bool present = fstatat(layers_fd, *h, &st, AT_SYMLINK_NOFOLLOW) == 0;
 		if (berth_strv_contains(live, *h)) {

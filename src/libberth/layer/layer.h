@@ -253,12 +253,11 @@ struct berth_layer_gc_result {
 
 /*
  * Removes the unpacked layers (layers/<chain-id>/) of the store that nothing
- * needs. A layer stays when it is a chain of an image of index.json, of an
- * image mounted with berth_layer_image_mount, one of keep[0..n_keep) (chain
- * IDs the caller knows are used, e.g. by container records), or when its
- * lock is held: a process using it (see above) or unpacking it. Leftovers of
- * crashed unpacks go too. When an image of the index cannot be read, nothing
- * is removed (EBADMSG names it): its layers are unknown.
+ * needs. A layer stays when it is one of keep[0..n_keep) (the roots: chain
+ * IDs the caller knows are used, by images and container records; see
+ * berth_system_layer_gc), a chain of an image mounted with
+ * berth_layer_image_mount, or when its lock is held: a process using it
+ * (see above) or unpacking it. Leftovers of crashed unpacks go too.
  */
 int berth_layer_store_gc(struct berth_store *s, const struct berth_digest *keep, size_t n_keep,
 			 struct berth_layer_gc_result *ret, struct berth_error **err);
@@ -353,11 +352,10 @@ int berth_layer_image_umount(int store_fd, const struct berth_digest *image_id,
 			     struct berth_error **err);
 
 /*
- * berth_layer_image_mount for an image of the store named as `berth
- * image mount` takes it (a reference, an image ID or a short ID; resolved
- * by image/): prints nothing, *ret_path is owned.
+ * berth_layer_image_mount with the blobs of a store, as
+ * berth_layer_store_stack takes them (berth_image_mount resolves the image).
  */
-int berth_layer_image_mount_ref(struct berth_store *s, const char *what, char **ret_path,
-				struct berth_error **err);
-/* Unmounts what berth_layer_image_mount_ref mounted; ENOENT when not mounted. */
-int berth_layer_image_umount_ref(struct berth_store *s, const char *what, struct berth_error **err);
+int berth_layer_store_image_mount(struct berth_store *s, const struct berth_digest *image_id,
+				  const struct berth_digest *diff_ids,
+				  const struct berth_digest *blobs, size_t n, char **ret_path,
+				  struct berth_error **err);

@@ -56,8 +56,7 @@ static int list_tree(int dir_fd, const char *prefix, int depth, struct berth_buf
 			berth_strv_push(&names, de->d_name);
 	/* readdir order is the filesystem's: sorted, two listings compare */
 	berth_strv_sort(names);
-	BERTH_STRV_FOREACH(n, names)
-	{
+	BERTH_STRV_FOREACH (n, names) {
 		struct stat st;
 		_cleanup_free_ char *path = berth_xasprintf("%s/%s", prefix, *n);
 		if (fstatat(dirfd(d), *n, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -225,8 +224,7 @@ int berth_layer_cache_check(int store_fd, bool repair, const struct berth_store_
 				berth_strv_push(&names, de->d_name);
 	}
 	berth_strv_sort(names);
-	BERTH_STRV_FOREACH(n, names)
-	{
+	BERTH_STRV_FOREACH (n, names) {
 		_cleanup_free_ char *marker = berth_xasprintf("%s/complete", *n);
 		struct stat st;
 		if (fstatat(layers_fd, marker, &st, AT_SYMLINK_NOFOLLOW) < 0)

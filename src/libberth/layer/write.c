@@ -6,6 +6,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -141,10 +142,12 @@ static int archive_fail(struct berth_layer_writer *w, struct berth_error **err, 
 {
 	if (w->cb_err) {
 		int code = berth_error_code(w->cb_err);
-		berth_error_free(err);
-		*err = TAKE_PTR(w->cb_err);
-		berth_error_prefix(err, "%s '%s'", what, path);
-		return -code;
+		if (err) {
+			berth_error_free(err);
+			*err = TAKE_PTR(w->cb_err);
+			berth_error_prefix(err, "%s '%s'", what, path);
+		}
+		return BERTH_ERROR_NEGATIVE(-code);
 	}
 	int code = archive_errno(w->a);
 	if (code <= 0)
@@ -351,6 +354,8 @@ static int add_node(struct berth_layer_writer *w, int fd, const struct stat *st,
 		archive_entry_set_size(e, st->st_size);
 		break;
 	case S_IFLNK: {
+		/* a symlink is never opened: every caller names it by dir_fd/name */
+		assert(name);
 		char target[PATH_MAX + 1];
 		ssize_t n = readlinkat(dir_fd, name, target, sizeof(target));
 		if (n < 0) {
@@ -529,8 +534,7 @@ static int add_dir_contents(struct berth_layer_writer *w, int dir_fd, const char
 	int r = list_sorted(dir_fd, dest && *dest ? dest : ".", &names, err);
 	if (r < 0)
 		return r;
-	BERTH_STRV_FOREACH(n, names)
-	{
+	BERTH_STRV_FOREACH (n, names) {
 		_cleanup_free_ char *child = join(dest, *n);
 		r = add_child(w, dir_fd, *n, child, kind, ov, depth, err);
 		if (r < 0)

@@ -24,7 +24,6 @@
 #include "core/json.h"
 #include "core/strv.h"
 #include "image/image.h"
-#include "store/store.h"
 
 #define WH_PREFIX ".wh."
 #define WH_OPAQUE ".wh..wh."
@@ -69,37 +68,30 @@ static void node_free(struct node *n)
 	free(n);
 }
 
-static size_t kid_pos(const struct node *n, const char *name, bool *found)
+/* The index of the first kid whose name is not before name (kids are sorted). */
+static size_t kid_lower_bound(const struct node *n, const char *name)
 {
 	size_t lo = 0, hi = n->n_kids;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(n->kids[mid]->name, name);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
+		if (strcmp(n->kids[mid]->name, name) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	*found = false;
 	return lo;
 }
 
 static struct node *kid_find(const struct node *n, const char *name)
 {
-	bool found;
-	size_t i = kid_pos(n, name, &found);
-	return found ? n->kids[i] : NULL;
+	size_t i = kid_lower_bound(n, name);
+	return i < n->n_kids && strcmp(n->kids[i]->name, name) == 0 ? n->kids[i] : NULL;
 }
 
 static struct node *kid_add(struct node *n, const char *name)
 {
-	bool found;
-	size_t i = kid_pos(n, name, &found);
-	if (found)
+	size_t i = kid_lower_bound(n, name);
+	if (i < n->n_kids && strcmp(n->kids[i]->name, name) == 0)
 		return n->kids[i];
 	if (n->n_kids == n->cap_kids) {
 		n->cap_kids = n->cap_kids ? n->cap_kids * 2 : 4;
@@ -707,7 +699,7 @@ int berth_analyze_image(struct berth_store *s, const struct berth_image *img, si
 			cmd += 11;
 
 		_cleanup_close_ int fd = -EBADF;
-		int r = berth_store_blob_open(s, &d->digest, &fd, NULL, err);
+		int r = berth_image_layer_open(s, img, i, &fd, err);
 		if (r < 0)
 			return berth_error_prefix(err, "layer %zu", i);
 		r = berth_analyze_add_layer_tar(a, fd, dg, cmd, err);

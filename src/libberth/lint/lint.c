@@ -171,10 +171,10 @@ static void push_list(char ***v, char *value)
 
 static int check_rule_ids(char **ids, const char *filename, int line, struct berth_error **err)
 {
-	BERTH_STRV_FOREACH(id, ids)
-	if (!berth_lint_rule_find(*id))
-		return berth_error_set(err, EINVAL, "%s:%d: unknown rule '%s'", filename, line,
-				       *id);
+	BERTH_STRV_FOREACH (id, ids)
+		if (!berth_lint_rule_find(*id))
+			return berth_error_set(err, EINVAL, "%s:%d: unknown rule '%s'", filename,
+					       line, *id);
 	return 0;
 }
 
@@ -210,8 +210,8 @@ int berth_lint_config_parse(const char *data, size_t len, const char *filename,
 			r = check_rule_ids(ids, filename, lineno, err);
 			if (r < 0)
 				return r;
-			BERTH_STRV_FOREACH(id, ids)
-			berth_strv_push(&o->ignore, *id);
+			BERTH_STRV_FOREACH (id, ids)
+				berth_strv_push(&o->ignore, *id);
 		} else if (strcmp(key, "error-on") == 0) {
 			r = berth_lint_severity_parse(value, &o->error_on, err);
 			if (r < 0)
@@ -275,16 +275,14 @@ void lint_report(struct lint_ctx *ctx, const char *rule_id, int line, int end_li
 	const struct berth_lint_rule *rule = berth_lint_rule_find(rule_id);
 	if (!rule)
 		return;
-	BERTH_STRV_FOREACH(id, ctx->o->ignore)
-	{
+	BERTH_STRV_FOREACH (id, ctx->o->ignore) {
 		const struct berth_lint_rule *ig = berth_lint_rule_find(*id);
 		if (ig == rule)
 			return;
 	}
 	struct berth_lint_report *r = ctx->r;
 	enum berth_lint_severity sev = rule->severity;
-	BERTH_STRV_FOREACH(ov, ctx->o->severity_overrides)
-	{
+	BERTH_STRV_FOREACH (ov, ctx->o->severity_overrides) {
 		size_t l = strlen(rule->id);
 		if (strncmp(*ov, rule->id, l) == 0 && (*ov)[l] == '=')
 			(void)berth_lint_severity_parse(*ov + l + 1, &sev, NULL);
@@ -372,8 +370,7 @@ char *berth_lint_tag_hint(char *const *tags)
 			"no tag given: the image is only reachable as 'latest'; tag it "
 			"with an immutable version such as the commit sha "
 			"(-t app:$(git rev-parse --short HEAD))");
-	BERTH_STRV_FOREACH(t, tags)
-	{
+	BERTH_STRV_FOREACH (t, tags) {
 		const char *slash = strrchr(*t, '/');
 		const char *colon = strrchr(slash ? slash : *t, ':');
 		if (strchr(*t, '@'))
@@ -392,9 +389,9 @@ char *berth_lint_tag_hint(char *const *tags)
 int berth_lint_run(const struct berth_dockerfile *df, const struct berth_lint_options *o,
 		   struct berth_lint_report **ret, struct berth_error **err)
 {
-	BERTH_STRV_FOREACH(id, o->ignore)
-	if (!berth_lint_rule_find(*id))
-		return berth_error_set(err, EINVAL, "unknown rule '%s'", *id);
+	BERTH_STRV_FOREACH (id, o->ignore)
+		if (!berth_lint_rule_find(*id))
+			return berth_error_set(err, EINVAL, "unknown rule '%s'", *id);
 
 	_cleanup_lint_report_ struct berth_lint_report *r = berth_xcalloc(1, sizeof(*r));
 	r->filename = berth_xstrdup(df->filename ? df->filename : "Dockerfile");

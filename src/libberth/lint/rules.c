@@ -294,8 +294,7 @@ static bool tag_has_word(const char *tag, const char *words)
 static bool trusted_registry(const struct lint_ctx *ctx, const struct imgref *r)
 {
 	_cleanup_free_ char *full = berth_xasprintf("%s/%s", r->registry, r->path);
-	BERTH_STRV_FOREACH(t, ctx->o->trusted_registries)
-	{
+	BERTH_STRV_FOREACH (t, ctx->o->trusted_registries) {
 		size_t l = strlen(*t);
 		while (l > 0 && (*t)[l - 1] == '/')
 			l--;
@@ -312,8 +311,7 @@ static bool trusted_registry(const struct lint_ctx *ctx, const struct imgref *r)
  */
 static bool trusted_namespace(const struct lint_ctx *ctx, const struct imgref *r)
 {
-	BERTH_STRV_FOREACH(t, ctx->o->trusted_namespaces)
-	{
+	BERTH_STRV_FOREACH (t, ctx->o->trusted_namespaces) {
 		_cleanup_free_ char *pat = berth_xstrdup(*t);
 		size_t l = strlen(pat);
 		if (l >= 2 && strcmp(pat + l - 2, "/*") == 0)
@@ -1292,9 +1290,10 @@ static void check_final(struct lint_ctx *ctx)
 	/* the chain of stages the final image is built from, root first */
 	long chain[64];
 	size_t n_chain = 0;
-	for (long s = (long)ctx->n_stages - 1; s >= 0 && n_chain < ELEMENTSOF(chain);
-	     s = ctx->stages[s].parent)
-		chain[n_chain++] = s;
+	long si = (long)ctx->n_stages - 1;
+	do
+		chain[n_chain++] = si;
+	while ((si = ctx->stages[si].parent) >= 0 && n_chain < ELEMENTSOF(chain));
 	const struct lint_stage *root = &ctx->stages[chain[n_chain - 1]];
 
 	const ins_t *user = NULL, *entry = NULL, *cmd = NULL, *expose = NULL, *health = NULL,

@@ -891,6 +891,12 @@ int registry_upload_blob(struct registry *r, const struct berth_digest *d, int f
 	int res = start_upload(r, "", NULL, &st, &loc, err);
 	if (res < 0)
 		return res;
+	/* a 201 to a plain POST (no mount asked for) carries nothing to upload to */
+	if (!loc)
+		return berth_error_set(err, EBADMSG,
+				       "upload blob %s: registry '%s' answered HTTP %ld without a "
+				       "Location",
+				       hex, r->domain, st);
 	uint64_t off = 0;
 	const char *env = getenv("BERTH_REGISTRY_CHUNK_SIZE");
 	uint64_t chunk = env && *env ? strtoull(env, NULL, 10) : CHUNK_SIZE;
@@ -999,9 +1005,9 @@ int registry_platform_parse(const char *s, char **ret_os, char **ret_arch, char 
 {
 	_cleanup_strv_free_ char **parts = NULL;
 	_cleanup_free_ char *copy = berth_xstrdup(s);
-	for (char *p = copy, *save = NULL, *tok; (tok = strtok_r(p, "/", &save)); p = NULL)
+	size_t n = 0;
+	for (char *p = copy, *save = NULL, *tok; (tok = strtok_r(p, "/", &save)); p = NULL, n++)
 		berth_strv_push(&parts, tok);
-	size_t n = berth_strv_len(parts);
 	if (n < 2 || n > 3)
 		return berth_error_set(err, EINVAL,
 				       "invalid platform '%s': expected os/arch[/variant]", s);

@@ -32,8 +32,7 @@ bool registry_is_insecure(const char *domain)
 	if ((hl == 9 && strncmp(domain, "localhost", 9) == 0) || strncmp(domain, "127.", 4) == 0 ||
 	    strncmp(domain, "[::1]", 5) == 0)
 		return true;
-	BERTH_STRV_FOREACH(s, settings.insecure_registries)
-	{
+	BERTH_STRV_FOREACH (s, settings.insecure_registries) {
 		if (strcmp(*s, domain) == 0 || (strlen(*s) == hl && strncmp(*s, domain, hl) == 0))
 			return true;
 	}

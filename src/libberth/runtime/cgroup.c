@@ -258,8 +258,7 @@ int berth_cgroup_add_pid(const struct berth_cgroup *cg, pid_t pid, struct berth_
 {
 	char buf[32];
 	snprintf(buf, sizeof(buf), "%d", (int)pid);
-	BERTH_STRV_FOREACH(d, cg->dirs)
-	{
+	BERTH_STRV_FOREACH (d, cg->dirs) {
 		int r = write_file(*d, "cgroup.procs", buf, err);
 		if (r < 0)
 			return r;
@@ -297,8 +296,7 @@ int berth_cgroup_destroy(struct berth_cgroup *cg, struct berth_error **err)
 {
 	int ret = 0;
 	/* children first: the list holds one directory per hierarchy, none nested */
-	BERTH_STRV_FOREACH(d, cg->dirs)
-	{
+	BERTH_STRV_FOREACH (d, cg->dirs) {
 		for (int tries = 0;; tries++) {
 			if (rmdir(*d) == 0 || errno == ENOENT)
 				break;

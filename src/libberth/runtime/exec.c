@@ -230,8 +230,7 @@ static _Noreturn void helper_main(const struct berth_runtime_exec_config *cfg, i
 		signal(dflt[i], SIG_DFL);
 	char me[32];
 	snprintf(me, sizeof(me), "%d", (int)getpid());
-	BERTH_STRV_FOREACH(d, cgroups)
-	{
+	BERTH_STRV_FOREACH (d, cgroups) {
 		_cleanup_free_ char *procs = berth_xasprintf("%s/cgroup.procs", *d);
 		int fd = open(procs, O_WRONLY | O_CLOEXEC);
 		if (fd < 0 || write(fd, me, strlen(me)) < 0)

@@ -32,6 +32,9 @@ ssize_t berth_runtime_read_report(int fd, struct berth_runtime_report *rep);
 /* The error a report carries (-errno); an exec failure's errno goes to ret_result too. */
 int berth_runtime_report_error(const struct berth_runtime_report *rep,
 			       struct berth_runtime_result *ret_result, struct berth_error **err);
+/* always negative, stated where it is called (core/error.h says why) */
+#define berth_runtime_report_error(...)                                                            \
+	BERTH_ERROR_NEGATIVE(berth_runtime_report_error(__VA_ARGS__))
 
 /* The spec's rlimits (only those it names; never raised on berth's own). */
 int berth_runtime_set_rlimits(const struct berth_spec *spec, struct berth_error **err);

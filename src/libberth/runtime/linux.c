@@ -79,8 +79,8 @@ ssize_t berth_runtime_read_report(int fd, struct berth_runtime_report *rep)
 	return n;
 }
 
-int berth_runtime_report_error(const struct berth_runtime_report *rep,
-			       struct berth_runtime_result *ret_result, struct berth_error **err)
+int(berth_runtime_report_error)(const struct berth_runtime_report *rep,
+				struct berth_runtime_result *ret_result, struct berth_error **err)
 {
 	int code = rep->code > 0 ? rep->code : EIO;
 	if (rep->kind == REPORT_EXEC && ret_result)
@@ -136,8 +136,7 @@ struct mount_opts {
 
 static void parse_mount_options(char *const *options, struct mount_opts *o)
 {
-	BERTH_STRV_FOREACH(opt, options)
-	{
+	BERTH_STRV_FOREACH (opt, options) {
 		bool known = false;
 		for (size_t i = 0; i < ELEMENTSOF(mount_flags) && !known; i++) {
 			if (strcmp(*opt, mount_flags[i].name) != 0)
@@ -504,8 +503,7 @@ static int make_spec_devices(int root_fd, const struct berth_spec *spec, struct 
 /* After pivot_root: paths are the container's own procfs and sysfs. */
 static void mask_paths(char *const *masked, char *const *readonly)
 {
-	BERTH_STRV_FOREACH(p, masked)
-	{
+	BERTH_STRV_FOREACH (p, masked) {
 		struct stat st;
 		if (lstat(*p, &st) < 0)
 			continue;
@@ -514,8 +512,7 @@ static void mask_paths(char *const *masked, char *const *readonly)
 		else
 			mount("/dev/null", *p, NULL, MS_BIND, NULL);
 	}
-	BERTH_STRV_FOREACH(p, readonly)
-	{
+	BERTH_STRV_FOREACH (p, readonly) {
 		if (mount(*p, *p, NULL, MS_BIND | MS_REC, NULL) < 0)
 			continue;
 		mount(NULL, *p, NULL,
@@ -612,8 +609,7 @@ static int drop_privileges(const struct berth_spec *spec, uid_t uid, gid_t gid, 
 {
 	cap_value_t keep[64];
 	size_t n_keep = 0;
-	BERTH_STRV_FOREACH(c, spec->capabilities)
-	{
+	BERTH_STRV_FOREACH (c, spec->capabilities) {
 		cap_value_t v;
 		if (cap_from_name(*c, &v) < 0)
 			return berth_error_set(err, EINVAL, "unknown capability '%s'", *c);

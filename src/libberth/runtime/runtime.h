@@ -211,9 +211,6 @@ int berth_cgroup_add_pid(const struct berth_cgroup *cg, pid_t pid, struct berth_
 /* Kills what is left in the cgroup and removes its directories. NULL-safe contents. */
 int berth_cgroup_destroy(struct berth_cgroup *cg, struct berth_error **err);
 
-/* A parsed "512m", "1g", "1024" into bytes (Docker's RAMInBytes). */
-int berth_parse_bytes(const char *s, int64_t *ret, struct berth_error **err);
-
 /*
  * What the runtime executes: a spec and how to wire it. Volume copy-up: for
  * bind mounts whose options contain "berth.copyup", an empty source

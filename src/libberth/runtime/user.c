@@ -113,8 +113,7 @@ int berth_user_resolve(int root_fd, const char *spec, struct berth_user *ret,
 	uint32_t id;
 	bool numeric = parse_id(user_part, &id);
 	bool found = false;
-	BERTH_STRV_FOREACH(l, passwd)
-	{
+	BERTH_STRV_FOREACH (l, passwd) {
 		_cleanup_free_ char *line = berth_xstrdup(*l);
 		char *f[7];
 		if (split(line, f, 7) < 7)
@@ -149,8 +148,7 @@ int berth_user_resolve(int root_fd, const char *spec, struct berth_user *ret,
 		}
 		bool gnum = parse_id(group_part, &id);
 		bool gfound = false;
-		BERTH_STRV_FOREACH(l, group)
-		{
+		BERTH_STRV_FOREACH (l, group) {
 			_cleanup_free_ char *line = berth_xstrdup(*l);
 			char *f[4];
 			uint32_t gid;
@@ -176,8 +174,7 @@ int berth_user_resolve(int root_fd, const char *spec, struct berth_user *ret,
 
 	/* supplementary groups: every group that lists the user's name */
 	if (name) {
-		BERTH_STRV_FOREACH(l, group)
-		{
+		BERTH_STRV_FOREACH (l, group) {
 			_cleanup_free_ char *line = berth_xstrdup(*l);
 			char *f[4];
 			uint32_t gid;

@@ -303,7 +303,8 @@ int berth_store_open(const char *root, struct berth_store **ret, struct berth_er
 	*ret = TAKE_PTR(s);
 	return 0;
 fail:
-	return berth_error_prefix(err, "store '%s'", root);
+	berth_error_prefix(err, "store '%s'", root);
+	return r;
 }
 
 void berth_store_free(struct berth_store *s)
@@ -1477,11 +1478,11 @@ int berth_store_check(struct berth_store *s, bool repair, const struct berth_sto
 	if (r < 0)
 		return r;
 	check_layout_file(s, &w);
-	r = walk_index(&w, err);
-	if (r < 0) {
-		problem(&w, "%s", berth_error_msg(*err));
-		berth_error_free(err);
-		r = 0;
+	/* an unreadable index is a problem to report, not a failure of the check */
+	struct berth_error *werr = NULL;
+	if (walk_index(&w, &werr) < 0) {
+		problem(&w, "%s", berth_error_msg(werr));
+		berth_error_free(&werr);
 	}
 	struct check_ctx c = {&w, &res, repair};
 	r = foreach_blob(s, check_blob, &c, err);

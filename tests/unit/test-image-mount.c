@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "build-fixture.h"
 
-#include "layer/layer.h"
+#include "image/image.h"
 
 /*
- * image-mount.c: an image of the store, by reference, mounted read-only at
+ * image/mount.c: an image of the store, by reference, mounted read-only at
  * layers/mnt/<image-id-hex>/ and unmounted again. The images are built
  * for real (FROM scratch, two layers); every test unmounts in teardown.
  */
@@ -42,7 +42,7 @@ static void test_mount_and_umount(void **state)
 	struct berth_image *img = bfix_image(f, "test:latest");
 
 	assert_ok(berth_store_open(f->store, &s, &err), err);
-	assert_ok(berth_layer_image_mount_ref(s, "test:latest", &path, &err), err);
+	assert_ok(berth_image_mount(s, "test:latest", &path, &err), err);
 	char *want = berth_xasprintf("%s/layers/mnt/%s", f->store, berth_digest_hex(&img->id, hex));
 	assert_string_equal(path, want);
 	assert_int_equal(bfix_mounts_below(f->store), 1);
@@ -64,11 +64,11 @@ static void test_mount_and_umount(void **state)
 	/* by image id too: the same mount point */
 	char *path2 = NULL, id[BERTH_DIGEST_STRLEN + 1];
 	berth_digest_fmt(&img->id, id);
-	assert_ok(berth_layer_image_mount_ref(s, id, &path2, &err), err);
+	assert_ok(berth_image_mount(s, id, &path2, &err), err);
 	assert_string_equal(path2, path);
 	free(path2);
 
-	assert_ok(berth_layer_image_umount_ref(s, "test:latest", &err), err);
+	assert_ok(berth_image_umount(s, "test:latest", &err), err);
 	assert_int_equal(bfix_mounts_below(f->store), 0);
 	free(want);
 	free(path);
@@ -84,10 +84,10 @@ static void test_errors(void **state)
 	char *path = NULL;
 
 	assert_ok(berth_store_open(f->store, &s, &err), err);
-	assert_int_equal(berth_layer_image_mount_ref(s, "nope:1", &path, &err), -ENOENT);
+	assert_int_equal(berth_image_mount(s, "nope:1", &path, &err), -ENOENT);
 	assert_null(path);
 	berth_error_free(&err);
-	assert_int_equal(berth_layer_image_umount_ref(s, "nope:1", &err), -ENOENT);
+	assert_int_equal(berth_image_umount(s, "nope:1", &err), -ENOENT);
 	berth_error_free(&err);
 
 	/* a layer blob that is gone and not unpacked: the error names the image */
@@ -100,7 +100,7 @@ static void test_errors(void **state)
 	char *layers = berth_xasprintf("%s/layers", f->store);
 	(void)berth_rm_rf_at(AT_FDCWD, layers, NULL);
 	free(layers);
-	assert_true(berth_layer_image_mount_ref(s, "test:latest", &path, &err) < 0);
+	assert_true(berth_image_mount(s, "test:latest", &path, &err) < 0);
 	assert_non_null(strstr(berth_error_msg(err), "image 'test:latest'"));
 	berth_error_free(&err);
 	assert_null(path);

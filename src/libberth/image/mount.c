@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * `berth image mount`: an image of the store, resolved by image/, as a
- * read-only overlay of its unpacked layers at layers/mnt/<image-id-hex>/.
+ * `berth image mount`: an image of the store, resolved here, as a read-only
+ * overlay of its unpacked layers at layers/mnt/<image-id-hex>/ (layer/).
  */
 #include <errno.h>
 
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "image/image.h"
-#include "layer/layer-internal.h"
 #include "layer/layer.h"
 #include "store/store.h"
 
@@ -38,8 +37,8 @@ static int image_layers(const struct berth_image *img, struct berth_digest **ret
 	return 0;
 }
 
-int berth_layer_image_mount_ref(struct berth_store *s, const char *what, char **ret_path,
-				struct berth_error **err)
+int berth_image_mount(struct berth_store *s, const char *what, char **ret_path,
+		      struct berth_error **err)
 {
 	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
 	int r = berth_image_resolve(s, what, &img, err);
@@ -50,13 +49,11 @@ int berth_layer_image_mount_ref(struct berth_store *s, const char *what, char **
 	r = image_layers(img, &diff_ids, &blobs, &n, err);
 	if (r < 0)
 		return berth_error_prefix(err, "image '%s'", what);
-	struct layer_store_blobs sb = {.s = s, .blobs = blobs};
-	r = berth_layer_image_mount(berth_store_root_fd(s), &img->id, diff_ids, n,
-				    layer_open_store_blob, &sb, ret_path, err);
+	r = berth_layer_store_image_mount(s, &img->id, diff_ids, blobs, n, ret_path, err);
 	return r < 0 ? berth_error_prefix(err, "image '%s'", what) : r;
 }
 
-int berth_layer_image_umount_ref(struct berth_store *s, const char *what, struct berth_error **err)
+int berth_image_umount(struct berth_store *s, const char *what, struct berth_error **err)
 {
 	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
 	int r = berth_image_resolve(s, what, &img, err);
