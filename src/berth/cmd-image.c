@@ -6,6 +6,7 @@
  */
 #include "berth/cli.h"
 #include "berth/format.h"
+#include "berth/inspect.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -357,11 +358,12 @@ int cmd_rmi(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 /* ---- inspect ---- */
 
 static const char inspect_usage[] =
-	"Usage:  berth inspect [OPTIONS] IMAGE [IMAGE...]\n\n"
-	"Display detailed information on images\n\n"
+	"Usage:  berth inspect [OPTIONS] NAME|ID [NAME|ID...]\n\n"
+	"Return low-level information on containers, images and volumes\n\n"
 	"Options:\n"
 	"  -f, --format string   'json' (default) or a Go template, run over each object\n"
-	"      --type string     Only 'image' so far\n";
+	"      --type string     Only inspect objects of the given type: container, image\n"
+	"                        or volume\n";
 
 int cmd_inspect(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
@@ -371,34 +373,22 @@ int cmd_inspect(struct berth_cli *cli, int argc, char **argv, struct berth_error
 		{0},
 	};
 	const char *format = NULL;
+	/* `image inspect` is `inspect --type image` */
+	const char *type = strcmp(cli->cmd, "image inspect") == 0 ? "image" : NULL;
 	int c;
 	if (cli_wants_help(argc, argv, inspect_usage))
 		return 0;
 	while ((c = getopt_long(argc, argv, "f:", opts, NULL)) != -1) {
-		if (c == 'f') {
+		if (c == 'f')
 			format = optarg;
-		} else if (c == 't') {
-			if (strcmp(optarg, "image") != 0)
-				return cli_usage_error(cli, err, "unsupported type '%s'", optarg);
-		} else {
+		else if (c == 't')
+			type = optarg;
+		else
 			return cli_usage_error(cli, err, "invalid option");
-		}
 	}
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
-	int r = open_store(cli, &s, err);
-	if (r < 0)
-		return r;
-	_cleanup_json_ json_t *all = json_array();
-	for (int i = optind; i < argc; i++) {
-		_cleanup_(berth_image_freep) struct berth_image *img = NULL;
-		r = berth_image_resolve(s, argv[i], &img, err);
-		if (r < 0)
-			return r;
-		json_array_append_new(all, berth_image_inspect_json(s, img));
-	}
-	return cli_format_inspect(format, all, err);
+	return cli_inspect(cli, type, argv + optind, format, err);
 }
 
 /* ---- history ---- */

@@ -19,7 +19,7 @@ static const struct berth_command commands[] = {
 	{"image tag", cmd_tag, NULL},
 	{"rmi", cmd_rmi, "Remove one or more images"},
 	{"image rm", cmd_rmi, NULL},
-	{"inspect", cmd_inspect, "Return low-level information on images and containers"},
+	{"inspect", cmd_inspect, "Return low-level information on containers, images and volumes"},
 	{"image inspect", cmd_inspect, NULL},
 	{"history", cmd_history, "Show the history of an image"},
 	{"image history", cmd_history, NULL},
