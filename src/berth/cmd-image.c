@@ -7,6 +7,7 @@
 #include "berth/cli.h"
 #include "berth/format.h"
 #include "berth/inspect.h"
+#include "berth/prune.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -751,7 +752,16 @@ static const char prune_usage[] =
 	"Remove unused images\n\n"
 	"Options:\n"
 	"  -a, --all     Remove all unused images, not just dangling ones\n"
-	"  -f, --force   Do not prompt for confirmation (berth never does)\n";
+	"  -f, --force   Do not prompt for confirmation\n";
+
+/* Docker's texts (cli/command/image/prune.go) */
+static const char *image_prune_warning(bool all)
+{
+	return all ? "WARNING! This will remove all images without at least one container "
+		     "associated to them.\nAre you sure you want to continue?"
+		   : "WARNING! This will remove all dangling images.\n"
+		     "Are you sure you want to continue?";
+}
 
 int cmd_image_prune(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
@@ -760,18 +770,22 @@ int cmd_image_prune(struct berth_cli *cli, int argc, char **argv, struct berth_e
 		{"force", no_argument, NULL, 'f'},
 		{0},
 	};
-	bool all = false;
+	bool all = false, force = false;
 	int c;
 	if (cli_wants_help(argc, argv, prune_usage))
 		return 0;
 	while ((c = getopt_long(argc, argv, "af", opts, NULL)) != -1) {
 		if (c == 'a')
 			all = true;
-		else if (c != 'f')
+		else if (c == 'f')
+			force = true;
+		else
 			return cli_usage_error(cli, err, "invalid option");
 	}
 	if (optind < argc)
 		return cli_usage_error(cli, err, "accepts no arguments");
+	if (!force && !cli_confirm(image_prune_warning(all)))
+		return 0;
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
 	uint64_t reclaimed = 0;
 	int r = open_store(cli, &s, err);

@@ -7,9 +7,11 @@
 
 #include "berth/cli.h"
 #include "berth/format.h"
+#include "berth/prune.h"
 #include "container/container.h"
 #include "core/cleanup.h"
 #include "core/json.h"
+#include "core/progress.h"
 #include "core/strv.h"
 
 static const char volume_usage[] =
@@ -20,7 +22,7 @@ static const char volume_usage[] =
 	"  ls [-q] [--format F]   List volumes\n"
 	"  inspect [-f F] NAME... Display detailed information on volumes\n"
 	"  rm [-f] NAME...        Remove one or more volumes\n"
-	"  prune [-f]             Remove volumes no container uses\n";
+	"  prune [-a] [-f]        Remove anonymous (-a: all) volumes no container uses\n";
 
 static int volume_create(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
@@ -161,14 +163,31 @@ static int volume_rm(struct berth_cli *cli, int argc, char **argv, struct berth_
 	return ret;
 }
 
+/* Docker's texts (cli/command/volume/prune.go) */
+static const char *volume_prune_warning(bool all)
+{
+	return all ? "WARNING! This will remove all local volumes not used by at least one "
+		     "container.\nAre you sure you want to continue?"
+		   : "WARNING! This will remove anonymous local volumes not used by at least "
+		     "one container.\nAre you sure you want to continue?";
+}
+
 static int volume_prune(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "-f") != 0 && strcmp(argv[i], "--force") != 0 &&
-		    strcmp(argv[i], "-a") != 0 && strcmp(argv[i], "--all") != 0)
+	bool all = false, force = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
+			force = true;
+		else if (strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "--all") == 0)
+			all = true;
+		else
 			return cli_usage_error(cli, err, "unknown flag '%s'", argv[i]);
+	}
+	if (!force && !cli_confirm(volume_prune_warning(all)))
+		return 0;
 	_cleanup_strv_free_ char **removed = NULL;
-	int r = berth_volume_prune(cli->root, &removed, err);
+	uint64_t bytes = 0;
+	int r = berth_volume_prune(cli->root, all, &removed, &bytes, err);
 	if (r < 0)
 		return r;
 	if (removed) {
@@ -177,7 +196,8 @@ static int volume_prune(struct berth_cli *cli, int argc, char **argv, struct ber
 		printf("%s\n", *v);
 		printf("\n");
 	}
-	printf("Total reclaimed space: %zu volume(s)\n", berth_strv_len(removed));
+	char sz[32];
+	printf("Total reclaimed space: %s\n", berth_format_size_prec(bytes, 4, sz));
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "berth/cli.h"
+#include "berth/prune.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
 
@@ -53,6 +54,7 @@ static const struct berth_command commands[] = {
 	{"restart", cmd_restart, "Restart one or more containers"},
 	{"exec", cmd_exec, "Execute a command in a running container"},
 	{"container inspect", cmd_container_inspect, NULL},
+	{"container prune", cmd_container_prune, "Remove all stopped containers"},
 	{"volume", cmd_volume, "Manage volumes"},
 	/* builder (issue #6) */
 	{"build", cmd_build, "Build an image from a Dockerfile"},

@@ -378,7 +378,7 @@ no_leftovers() {
 	printf 'FROM busybox:fixture\nCOPY kept /kept\n' >"$CTX/Dockerfile"
 	berth build -q -t p:1 "$CTX"
 	before=$(ls "$STORE/blobs/sha256" | wc -l)
-	run berth builder prune
+	run berth builder prune -f
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Deleted build cache objects: 1"* ]]
 	after=$(ls "$STORE/blobs/sha256" | wc -l)
@@ -386,13 +386,13 @@ no_leftovers() {
 	# what the tagged image uses is still cached
 	run berth build -t p:1 "$CTX"
 	grep -A1 'COPY kept /kept' <<<"$output" | grep -q CACHED
-	run berth builder prune --all
+	run berth builder prune -f --all
 	[ "$status" -eq 0 ]
 	[ -z "$(ls "$STORE/cache/build" | grep json || true)" ]
 	run berth build -t p:1 "$CTX"
 	[[ "$output" != *CACHED* ]]
 	# --keep-storage keeps the most recent entries up to a size
-	run berth builder prune --keep-storage 1GB
+	run berth builder prune -f --keep-storage 1GB
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Deleted build cache objects: 0"* ]]
 }
@@ -728,7 +728,7 @@ unpack_image() {
 		"$STORE/index.json" | cut -d: -f2)" | cut -d: -f2)
 	[ "${#layers[@]}" -ge 3 ]
 	berth rmi gcroot:1 >/dev/null
-	berth image prune >/dev/null
+	berth image prune -f >/dev/null
 	# the layers the cache names survive the collection
 	for l in "${layers[@]}"; do [ -f "$STORE/blobs/sha256/$l" ]; done
 	run berth build -t gcroot:1 "$CTX"
@@ -742,7 +742,7 @@ unpack_image() {
 	[ "$(cat "$(unpack_image gcroot:1)/built")" = built ]
 	# rmi + builder prune: the entries and their roots go, then the layers
 	berth rmi gcroot:1 >/dev/null
-	run berth builder prune
+	run berth builder prune -f
 	[ "$status" -eq 0 ]
 	# one root per entry left (those of the base image's layers)
 	[ "$(ls "$STORE/cache/gc-roots" | grep -c '^build-')" -eq \
@@ -835,7 +835,7 @@ blobs_of() {
 	EOF
 	berth build -q -t l:1 "$CTX" >/dev/null
 	layers_of l:1 >"$BATS_TEST_TMPDIR/want"
-	run berth builder prune --all
+	run berth builder prune -f --all
 	[ "$status" -eq 0 ]
 	[ -z "$(ls "$STORE/cache/build" | grep json || true)" ]
 	run berth build --progress plain --cache-from l:1 -t l:2 "$CTX"

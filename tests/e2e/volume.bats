@@ -62,7 +62,7 @@ setup() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"in use"* ]]
 	berth volume create unused
-	run berth volume prune -f
+	run berth volume prune -f -a
 	[[ "$output" == *unused* ]]
 	[[ "$output" != *inuse* ]]
 	run berth volume ls -q
