@@ -913,12 +913,20 @@ static _Noreturn void child_main(struct child_args *a)
 		child_fail_err(rfd, err);
 	if (set_rlimits(spec, &err) < 0)
 		child_fail_err(rfd, err);
+	/*
+	 * Without no_new_privs only CAP_SYS_ADMIN may load a filter: it goes in
+	 * before the capabilities are dropped (as runc does), and then the
+	 * filter must allow what dropping them takes (Docker's does).
+	 */
+	bool seccomp_first = spec->seccomp && !spec->no_new_privileges;
+	if (seccomp_first && berth_seccomp_apply(spec->seccomp, &err) < 0)
+		child_fail_err(rfd, err);
 	if (drop_privileges(spec, uid, gid, groups, n_groups, &err) < 0)
 		child_fail_err(rfd, err);
 	const char *cwd = spec->cwd ? spec->cwd : "/";
 	if (chdir(cwd) < 0)
 		child_fail(rfd, REPORT_SETUP, errno, "chdir to '%s': %s", cwd, strerror(errno));
-	if (spec->seccomp && berth_seccomp_apply(spec->seccomp, &err) < 0)
+	if (spec->seccomp && !seccomp_first && berth_seccomp_apply(spec->seccomp, &err) < 0)
 		child_fail_err(rfd, err);
 
 	sigset_t all, none;
