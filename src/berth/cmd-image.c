@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/bool.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
 #include "core/json.h"
@@ -48,12 +50,21 @@ static void table_add(struct table *t, char *const *row)
 	t->rows++;
 }
 
+/* Characters, not bytes, as Go's tabwriter counts a cell (utf8.RuneCount): "…" is one. */
+static size_t text_width(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
 static void table_print(struct table *t)
 {
 	size_t *w = berth_xcalloc(t->cols, sizeof(size_t));
 	for (size_t r = 0; r < t->rows; r++)
 		for (size_t c = 0; c < t->cols; c++) {
-			size_t l = strlen(t->cells[r * t->cols + c]);
+			size_t l = text_width(t->cells[r * t->cols + c]);
 			if (l > w[c])
 				w[c] = l;
 		}
@@ -63,7 +74,7 @@ static void table_print(struct table *t)
 			if (c + 1 == t->cols)
 				printf("%s\n", cell);
 			else
-				printf("%-*s   ", (int)w[c], cell);
+				printf("%s%*s   ", cell, (int)(w[c] - text_width(cell)), "");
 		}
 	}
 	for (size_t i = 0; i < t->rows * t->cols; i++)
@@ -400,9 +411,25 @@ static const char history_usage[] =
 	"Options:\n"
 	"      --format string   Format output: table (default) or json\n"
 	"  -H, --human           Print sizes and dates in human readable "
-	"format (default true)\n"
+	"format (default true;\n"
+	"                        -H=false: bytes and a CREATED AT column)\n"
 	"      --no-trunc        Don't truncate output\n"
 	"  -q, --quiet           Only show image IDs\n";
+
+/* -H/--human's value: none is true; "=false" (-H=false), "false", or any Go boolean. */
+static int parse_human(struct berth_cli *cli, const char *v, bool *ret, struct berth_error **err)
+{
+	if (v && *v == '=')
+		v++;
+	if (!v) {
+		*ret = true;
+		return 0;
+	}
+	if (berth_parse_bool(v, ret) < 0)
+		return cli_usage_error(cli, err, "invalid argument \"%s\" for \"-H, --human\" flag",
+				       v);
+	return 0;
+}
 
 int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
@@ -413,12 +440,12 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 		{"human", optional_argument, NULL, 'H'},
 		{0},
 	};
-	bool no_trunc = false, quiet = false;
+	bool no_trunc = false, quiet = false, human = true;
 	const char *format = NULL;
-	int c;
+	int c, r;
 	if (cli_wants_help(argc, argv, history_usage))
 		return 0;
-	while ((c = getopt_long(argc, argv, "qH", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qH::", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			no_trunc = true;
@@ -427,6 +454,9 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 			quiet = true;
 			break;
 		case 'H':
+			r = parse_human(cli, optarg, &human, err);
+			if (r < 0)
+				return r;
 			break;
 		case 'f':
 			format = optarg;
@@ -440,7 +470,7 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
 	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
 	_cleanup_(cli_format_release) struct cli_format fmt = {0};
-	int r = cli_format_init(&fmt, format, err);
+	r = cli_format_init(&fmt, format, err);
 	if (r < 0)
 		return r;
 	bool custom = fmt.kind != CLI_FORMAT_DEFAULT, json = fmt.kind == CLI_FORMAT_JSON;
@@ -461,7 +491,9 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 	size_t layer = n_layered;
 	struct table t = {.cols = 5};
 	if (!quiet && !custom) {
-		char *h[] = {"IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"};
+		/* Docker's nonHumanHistoryTableFormat shows {{.CreatedAt}} */
+		char *h[] = {"IMAGE", human ? "CREATED" : "CREATED AT", "CREATED BY", "SIZE",
+			     "COMMENT"};
 		table_add(&t, h);
 	}
 	for (size_t k = cfg->n_history; k-- > 0;) {
@@ -490,15 +522,21 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 			free(by);
 			by = e;
 		}
-		char since[64], sz[32];
-		cli_human_since(since, sizeof(since), h->created);
-		berth_format_size(size, sz);
+		/* Docker's historyContext: human or not, CreatedAt is RFC 3339 in seconds */
+		char since[64], sz[32], at[64];
+		cli_created_rfc3339(at, sizeof(at), h->created);
+		if (human) {
+			cli_human_since(since, sizeof(since), h->created);
+			berth_format_size(size, sz);
+		} else {
+			snprintf(since, sizeof(since), "%s", at);
+			snprintf(sz, sizeof(sz), "%" PRIu64, size);
+		}
 		if (custom) {
 			_cleanup_json_ json_t *o = json_object();
 			json_object_set_new(o, "Comment",
 					    json_string(h->comment ? h->comment : ""));
-			json_object_set_new(o, "CreatedAt",
-					    json_string(h->created ? h->created : ""));
+			json_object_set_new(o, "CreatedAt", json_string(at));
 			json_object_set_new(o, "CreatedBy", json_string(by));
 			json_object_set_new(o, "CreatedSince", json_string(since));
 			json_object_set_new(o, "ID", json_string(image_col));
