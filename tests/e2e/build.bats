@@ -451,9 +451,10 @@ no_leftovers() {
 }
 
 @test "build bad input: --target not found" {
-	printf 'FROM scratch AS one\n' >"$CTX/Dockerfile"
+	printf 'FROM scratch AS one\nFROM scratch\nFROM scratch AS three\n' >"$CTX/Dockerfile"
 	run berth build --target two "$CTX"
-	assert_one_error_line "target stage 'two' could not be found in Dockerfile"
+	# BuildKit: target stage "two" could not be found; berth names the stages
+	assert_one_error_line '^berth: target stage "two" could not be found; stages: one, three$' 
 	[ "$status" -eq 1 ]
 }
 
