@@ -244,13 +244,12 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 					       "system prune: '--filter %s' is not supported yet",
 					       optarg);
 		else if (c == 'V')
-			/* Docker's --volumes removes anonymous volumes only; berth's volume
-			 * records do not tell anonymous from named ones yet */
+			/* Docker's --volumes removes anonymous volumes only: 'volume prune' */
 			return berth_error_set(
 				err, ENOTSUP,
-				"system prune: '--volumes' is not supported yet (berth "
-				"does not tell anonymous volumes from named ones; "
-				"'berth volume prune' removes every unused volume)");
+				"system prune: '--volumes' is not supported yet ('berth "
+				"volume prune' removes the anonymous volumes no container "
+				"uses)");
 		else
 			return cli_usage_error(cli, err, "invalid option");
 	}
