@@ -348,9 +348,13 @@ manifest_of() { jq -r '.manifests[0].digest' "$1/index.json" | cut -d: -f2; }
 	assert_one_error_line "^berth: invalid reference format$"
 	run berth import "$BB" 'x:y:z'
 	assert_one_error_line "invalid reference format"
-	run berth inspect 'UP'
+	run berth image inspect 'UP'
 	assert_one_error_line "repository name must be lowercase"
 	[ "$status" -eq 1 ]
+	# `inspect` looks at every kind: Docker skips "invalid reference format"
+	run --separate-stderr berth inspect 'UP'
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "berth: no such object: UP" ]
 	assert_store_unchanged "$before"
 }
 
