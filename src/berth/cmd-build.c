@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "berth/cli.h"
+#include "berth/prune.h"
 #include "berth/lint-check.h"
 #include "build/build.h"
 #include "core/alloc.h"
@@ -319,7 +320,7 @@ static const char prune_usage[] =
 	"Options:\n"
 	"  -a, --all                 remove all build cache, not just dangling entries\n"
 	"      --keep-storage SIZE   keep the most recently used cache up to SIZE (e.g. 1GB)\n"
-	"  -f, --force               do not prompt for confirmation (berth never prompts)\n";
+	"  -f, --force               do not prompt for confirmation\n";
 
 static int parse_size(const char *s, uint64_t *ret)
 {
@@ -371,7 +372,7 @@ int cmd_builder_prune(struct berth_cli *cli, int argc, char **argv, struct berth
 			      .shortopts = "af",
 			      .longopts = opts,
 			      .unsupported = unsupported};
-	bool all = false;
+	bool all = false, force = false;
 	uint64_t keep = 0, freed = 0;
 	unsigned entries = 0;
 	char size[16];
@@ -388,6 +389,7 @@ int cmd_builder_prune(struct berth_cli *cli, int argc, char **argv, struct berth
 						       optarg);
 			break;
 		case 'f':
+			force = true;
 			break;
 		}
 	}
@@ -395,6 +397,12 @@ int cmd_builder_prune(struct berth_cli *cli, int argc, char **argv, struct berth
 		return c;
 	if (optind != argc)
 		return cli_usage_error(cli, err, "accepts no arguments");
+	/* Docker's texts (cli/command/builder/prune.go), on one line */
+	if (!force && !cli_confirm(all ? "WARNING! This will remove all build cache. Are you sure "
+					 "you want to continue?"
+				       : "WARNING! This will remove all dangling build cache. Are "
+					 "you sure you want to continue?"))
+		return 0;
 	r = berth_builder_prune(cli->root, all, keep, &freed, &entries, err);
 	if (r < 0)
 		return r;

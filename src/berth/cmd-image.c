@@ -6,9 +6,12 @@
  */
 #include "berth/cli.h"
 #include "berth/format.h"
+#include "berth/inspect.h"
+#include "berth/prune.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/bool.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
 #include "core/json.h"
@@ -47,12 +51,21 @@ static void table_add(struct table *t, char *const *row)
 	t->rows++;
 }
 
+/* Characters, not bytes, as Go's tabwriter counts a cell (utf8.RuneCount): "…" is one. */
+static size_t text_width(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
 static void table_print(struct table *t)
 {
 	size_t *w = berth_xcalloc(t->cols, sizeof(size_t));
 	for (size_t r = 0; r < t->rows; r++)
 		for (size_t c = 0; c < t->cols; c++) {
-			size_t l = strlen(t->cells[r * t->cols + c]);
+			size_t l = text_width(t->cells[r * t->cols + c]);
 			if (l > w[c])
 				w[c] = l;
 		}
@@ -62,7 +75,7 @@ static void table_print(struct table *t)
 			if (c + 1 == t->cols)
 				printf("%s\n", cell);
 			else
-				printf("%-*s   ", (int)w[c], cell);
+				printf("%s%*s   ", cell, (int)(w[c] - text_width(cell)), "");
 		}
 	}
 	for (size_t i = 0; i < t->rows * t->cols; i++)
@@ -363,11 +376,12 @@ int cmd_rmi(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 /* ---- inspect ---- */
 
 static const char inspect_usage[] =
-	"Usage:  berth inspect [OPTIONS] IMAGE [IMAGE...]\n\n"
-	"Display detailed information on images\n\n"
+	"Usage:  berth inspect [OPTIONS] NAME|ID [NAME|ID...]\n\n"
+	"Return low-level information on containers, images and volumes\n\n"
 	"Options:\n"
 	"  -f, --format string   'json' (default) or a Go template, run over each object\n"
-	"      --type string     Only 'image' so far\n";
+	"      --type string     Only inspect objects of the given type: container, image\n"
+	"                        or volume\n";
 
 int cmd_inspect(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
@@ -382,31 +396,20 @@ int cmd_inspect(struct berth_cli *cli, int argc, char **argv, struct berth_error
 			      .longopts = opts,
 			      .unsupported = unsupported};
 	const char *format = NULL;
+	/* `image inspect` is `inspect --type image` */
+	const char *type = strcmp(cli->cmd, "image inspect") == 0 ? "image" : NULL;
 	int c;
 	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		if (c == 'f') {
+		if (c == 'f')
 			format = optarg;
-		} else if (strcmp(optarg, "image") != 0) {
-			return cli_usage_error(cli, err, "unsupported type '%s'", optarg);
-		}
+		else if (c == 't')
+			type = optarg;
 	}
 	if (c < 0 || f.help)
 		return c;
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
-	int r = open_store(cli, &s, err);
-	if (r < 0)
-		return r;
-	_cleanup_json_ json_t *all = json_array();
-	for (int i = optind; i < argc; i++) {
-		_cleanup_(berth_image_freep) struct berth_image *img = NULL;
-		r = berth_image_resolve(s, argv[i], &img, err);
-		if (r < 0)
-			return r;
-		json_array_append_new(all, berth_image_inspect_json(s, img));
-	}
-	return cli_format_inspect(format, all, err);
+	return cli_inspect(cli, type, argv + optind, format, err);
 }
 
 /* ---- history ---- */
@@ -417,9 +420,25 @@ static const char history_usage[] =
 	"Options:\n"
 	"      --format string   Format output: table (default) or json\n"
 	"  -H, --human           Print sizes and dates in human readable "
-	"format (default true)\n"
+	"format (default true;\n"
+	"                        -H=false: bytes and a CREATED AT column)\n"
 	"      --no-trunc        Don't truncate output\n"
 	"  -q, --quiet           Only show image IDs\n";
+
+/* -H/--human's value: none is true; "=false" (-H=false), "false", or any Go boolean. */
+static int parse_human(struct berth_cli *cli, const char *v, bool *ret, struct berth_error **err)
+{
+	if (v && *v == '=')
+		v++;
+	if (!v) {
+		*ret = true;
+		return 0;
+	}
+	if (berth_parse_bool(v, ret) < 0)
+		return cli_usage_error(cli, err, "invalid argument \"%s\" for \"-H, --human\" flag",
+				       v);
+	return 0;
+}
 
 int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
@@ -430,10 +449,10 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 		{"human", optional_argument, NULL, 'H'},
 		{0},
 	};
-	struct cli_flags f = {.usage = history_usage, .shortopts = "qH", .longopts = opts};
-	bool no_trunc = false, quiet = false;
+	struct cli_flags f = {.usage = history_usage, .shortopts = "qH::", .longopts = opts};
+	bool no_trunc = false, quiet = false, human = true;
 	const char *format = NULL;
-	int c;
+	int c, r;
 	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
 		switch (c) {
 		case 'n':
@@ -443,6 +462,9 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 			quiet = true;
 			break;
 		case 'H':
+			r = parse_human(cli, optarg, &human, err);
+			if (r < 0)
+				return r;
 			break;
 		case 'f':
 			format = optarg;
@@ -456,7 +478,7 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
 	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
 	_cleanup_(cli_format_release) struct cli_format fmt = {0};
-	int r = cli_format_init(&fmt, format, err);
+	r = cli_format_init(&fmt, format, err);
 	if (r < 0)
 		return r;
 	bool custom = fmt.kind != CLI_FORMAT_DEFAULT, json = fmt.kind == CLI_FORMAT_JSON;
@@ -477,7 +499,9 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 	size_t layer = n_layered;
 	struct table t = {.cols = 5};
 	if (!quiet && !custom) {
-		char *h[] = {"IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"};
+		/* Docker's nonHumanHistoryTableFormat shows {{.CreatedAt}} */
+		char *h[] = {"IMAGE", human ? "CREATED" : "CREATED AT", "CREATED BY", "SIZE",
+			     "COMMENT"};
 		table_add(&t, h);
 	}
 	for (size_t k = cfg->n_history; k-- > 0;) {
@@ -506,15 +530,21 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 			free(by);
 			by = e;
 		}
-		char since[64], sz[32];
-		cli_human_since(since, sizeof(since), h->created);
-		berth_format_size(size, sz);
+		/* Docker's historyContext: human or not, CreatedAt is RFC 3339 in seconds */
+		char since[64], sz[32], at[64];
+		cli_created_rfc3339(at, sizeof(at), h->created);
+		if (human) {
+			cli_human_since(since, sizeof(since), h->created);
+			berth_format_size(size, sz);
+		} else {
+			snprintf(since, sizeof(since), "%s", at);
+			snprintf(sz, sizeof(sz), "%" PRIu64, size);
+		}
 		if (custom) {
 			_cleanup_json_ json_t *o = json_object();
 			json_object_set_new(o, "Comment",
 					    json_string(h->comment ? h->comment : ""));
-			json_object_set_new(o, "CreatedAt",
-					    json_string(h->created ? h->created : ""));
+			json_object_set_new(o, "CreatedAt", json_string(at));
 			json_object_set_new(o, "CreatedBy", json_string(by));
 			json_object_set_new(o, "CreatedSince", json_string(since));
 			json_object_set_new(o, "ID", json_string(image_col));
@@ -774,7 +804,16 @@ static const char prune_usage[] =
 	"Remove unused images\n\n"
 	"Options:\n"
 	"  -a, --all     Remove all unused images, not just dangling ones\n"
-	"  -f, --force   Do not prompt for confirmation (berth never does)\n";
+	"  -f, --force   Do not prompt for confirmation\n";
+
+/* Docker's texts (cli/command/image/prune.go) */
+static const char *image_prune_warning(bool all)
+{
+	return all ? "WARNING! This will remove all images without at least one container "
+		     "associated to them.\nAre you sure you want to continue?"
+		   : "WARNING! This will remove all dangling images.\n"
+		     "Are you sure you want to continue?";
+}
 
 int cmd_image_prune(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
@@ -788,14 +827,18 @@ int cmd_image_prune(struct berth_cli *cli, int argc, char **argv, struct berth_e
 			      .shortopts = "af",
 			      .longopts = opts,
 			      .unsupported = unsupported};
-	bool all = false;
+	bool all = false, force = false;
 	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
 		all |= c == 'a';
+		force |= c == 'f';
+	}
 	if (c < 0 || f.help)
 		return c;
 	if (optind < argc)
 		return cli_usage_error(cli, err, "accepts no arguments");
+	if (!force && !cli_confirm(image_prune_warning(all)))
+		return 0;
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
 	uint64_t reclaimed = 0;
 	int r = open_store(cli, &s, err);

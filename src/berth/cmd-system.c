@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `system df`, `system check` and `system prune`; the layer-cache gc of rmi and prune. */
 #include "berth/cli.h"
+#include "berth/prune.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -177,20 +178,19 @@ static const char prune_usage[] =
 
 static bool confirm(bool all)
 {
-	printf("WARNING! This will remove:\n"
-	       "  - all stopped containers\n"
-	       "  - %s\n"
-	       "  - %s\n"
-	       "  - unpacked layers no image or container needs\n\n"
-	       "Are you sure you want to continue? [y/N] ",
-	       all ? "all images without at least one container associated to them"
-		   : "all dangling images",
-	       all ? "all build cache" : "unused build cache");
-	fflush(stdout);
-	char line[16];
-	if (!fgets(line, sizeof(line), stdin))
-		return false;
-	return line[0] == 'y' || line[0] == 'Y';
+	char *m =
+		berth_xasprintf("WARNING! This will remove:\n"
+				"  - all stopped containers\n"
+				"  - %s\n"
+				"  - %s\n"
+				"  - unpacked layers no image or container needs\n\n"
+				"Are you sure you want to continue?",
+				all ? "all images without at least one container associated to them"
+				    : "all dangling images",
+				all ? "all build cache" : "unused build cache");
+	bool yes = cli_confirm(m);
+	free(m);
+	return yes;
 }
 
 int cmd_system_prune(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
@@ -215,13 +215,12 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 					       "system prune: '--filter %s' is not supported yet",
 					       optarg);
 		else if (c == 'V')
-			/* Docker's --volumes removes anonymous volumes only; berth's volume
-			 * records do not tell anonymous from named ones yet */
+			/* Docker's --volumes removes anonymous volumes only: 'volume prune' */
 			return berth_error_set(
 				err, ENOTSUP,
-				"system prune: '--volumes' is not supported yet (berth "
-				"does not tell anonymous volumes from named ones; "
-				"'berth volume prune' removes every unused volume)");
+				"system prune: '--volumes' is not supported yet ('berth "
+				"volume prune' removes the anonymous volumes no container "
+				"uses)");
 	}
 	if (c < 0 || f.help)
 		return c;

@@ -7,9 +7,11 @@
 
 #include "berth/cli.h"
 #include "berth/format.h"
+#include "berth/prune.h"
 #include "container/container.h"
 #include "core/cleanup.h"
 #include "core/json.h"
+#include "core/progress.h"
 #include "core/strv.h"
 
 static const char create_usage[] = "Usage:  berth volume create [VOLUME]\n\n"
@@ -194,11 +196,19 @@ int cmd_volume_rm(struct berth_cli *cli, int argc, char **argv, struct berth_err
 
 static const char prune_usage[] =
 	"Usage:  berth volume prune [OPTIONS]\n\n"
-	"Remove every volume no container uses\n\n"
+	"Remove unused local volumes\n\n"
 	"Options:\n"
-	"  -a, --all     Accepted for compatibility (berth prunes all unused "
-	"volumes)\n"
-	"  -f, --force   Do not prompt for confirmation (berth never does)\n";
+	"  -a, --all     Remove all unused volumes, not just anonymous ones\n"
+	"  -f, --force   Do not prompt for confirmation\n";
+
+/* Docker's texts (cli/command/volume/prune.go) */
+static const char *volume_prune_warning(bool all)
+{
+	return all ? "WARNING! This will remove all local volumes not used by at least one "
+		     "container.\nAre you sure you want to continue?"
+		   : "WARNING! This will remove anonymous local volumes not used by at least "
+		     "one container.\nAre you sure you want to continue?";
+}
 
 int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
@@ -212,15 +222,21 @@ int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 			      .shortopts = "af",
 			      .longopts = opts,
 			      .unsupported = unsupported};
+	bool all = false, force = false;
 	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
-		;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		all |= c == 'a';
+		force |= c == 'f';
+	}
 	if (c < 0 || f.help)
 		return c;
 	if (optind < argc)
 		return cli_usage_error(cli, err, "accepts no arguments");
+	if (!force && !cli_confirm(volume_prune_warning(all)))
+		return 0;
 	_cleanup_strv_free_ char **removed = NULL;
-	int r = berth_volume_prune(cli->root, &removed, err);
+	uint64_t bytes = 0;
+	int r = berth_volume_prune(cli->root, all, &removed, &bytes, err);
 	if (r < 0)
 		return r;
 	if (removed) {
@@ -229,6 +245,7 @@ int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 			printf("%s\n", *v);
 		printf("\n");
 	}
-	printf("Total reclaimed space: %zu volume(s)\n", berth_strv_len(removed));
+	char sz[32];
+	printf("Total reclaimed space: %s\n", berth_format_size_prec(bytes, 4, sz));
 	return 0;
 }

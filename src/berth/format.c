@@ -291,3 +291,15 @@ void cli_created_at(char *out, size_t n, const char *created)
 	gmtime_r(&t, &tm);
 	strftime(out, n, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
 }
+
+void cli_created_rfc3339(char *out, size_t n, const char *created)
+{
+	time_t t;
+	struct tm tm;
+	if (!cli_parse_time(created, &t)) {
+		snprintf(out, n, "N/A");
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

@@ -68,3 +68,5 @@ void cli_human_duration(char *out, size_t n, double secs);
 void cli_human_since(char *out, size_t n, const char *created);
 /* Go's time.Time.String() of created in UTC: "2024-01-02 15:04:05 +0000 UTC". */
 void cli_created_at(char *out, size_t n, const char *created);
+/* Go's time.Format(time.RFC3339) of created in UTC, whole seconds: "2024-01-02T15:04:05Z". */
+void cli_created_rfc3339(char *out, size_t n, const char *created);

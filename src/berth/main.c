@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "berth/cli.h"
+#include "berth/prune.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
@@ -20,7 +21,7 @@ static const struct berth_command commands[] = {
 	{"image tag", cmd_tag, NULL},
 	{"rmi", cmd_rmi, "Remove one or more images"},
 	{"image rm", cmd_rmi, NULL},
-	{"inspect", cmd_inspect, "Return low-level information on images and containers"},
+	{"inspect", cmd_inspect, "Return low-level information on containers, images and volumes"},
 	{"image inspect", cmd_inspect, NULL},
 	{"history", cmd_history, "Show the history of an image"},
 	{"image history", cmd_history, NULL},
@@ -69,6 +70,7 @@ static const struct berth_command commands[] = {
 	{"volume rm", cmd_volume_rm, "Remove one or more volumes"},
 	{"volume remove", cmd_volume_rm, NULL},
 	{"volume prune", cmd_volume_prune, "Remove volumes no container uses"},
+	{"container prune", cmd_container_prune, "Remove all stopped containers"},
 	/* builder */
 	{"build", cmd_build, "Build an image from a Dockerfile"},
 	{"image build", cmd_build, NULL},

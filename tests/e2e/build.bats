@@ -409,7 +409,7 @@ no_leftovers() {
 	printf 'FROM busybox:fixture\nCOPY kept /kept\n' >"$CTX/Dockerfile"
 	berth build -q -t p:1 "$CTX"
 	before=$(ls "$STORE/blobs/sha256" | wc -l)
-	run berth builder prune
+	run berth builder prune -f
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Deleted build cache objects: 1"* ]]
 	after=$(ls "$STORE/blobs/sha256" | wc -l)
@@ -417,13 +417,13 @@ no_leftovers() {
 	# what the tagged image uses is still cached
 	run berth build -t p:1 "$CTX"
 	grep -A1 'COPY kept /kept' <<<"$output" | grep -q CACHED
-	run berth builder prune --all
+	run berth builder prune -f --all
 	[ "$status" -eq 0 ]
 	[ -z "$(ls "$STORE/cache/build" | grep json || true)" ]
 	run berth build -t p:1 "$CTX"
 	[[ "$output" != *CACHED* ]]
 	# --keep-storage keeps the most recent entries up to a size
-	run berth builder prune --keep-storage 1GB
+	run berth builder prune -f --keep-storage 1GB
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Deleted build cache objects: 0"* ]]
 }
@@ -482,9 +482,10 @@ no_leftovers() {
 }
 
 @test "build bad input: --target not found" {
-	printf 'FROM scratch AS one\n' >"$CTX/Dockerfile"
+	printf 'FROM scratch AS one\nFROM scratch\nFROM scratch AS three\n' >"$CTX/Dockerfile"
 	run berth build --target two "$CTX"
-	assert_one_error_line "target stage 'two' could not be found in Dockerfile"
+	# BuildKit: target stage "two" could not be found; berth names the stages
+	assert_one_error_line '^berth: target stage "two" could not be found; stages: one, three$' 
 	[ "$status" -eq 1 ]
 }
 
@@ -759,7 +760,7 @@ unpack_image() {
 		"$STORE/index.json" | cut -d: -f2)" | cut -d: -f2)
 	[ "${#layers[@]}" -ge 3 ]
 	berth rmi gcroot:1 >/dev/null
-	berth image prune >/dev/null
+	berth image prune -f >/dev/null
 	# the layers the cache names survive the collection
 	for l in "${layers[@]}"; do [ -f "$STORE/blobs/sha256/$l" ]; done
 	run berth build -t gcroot:1 "$CTX"
@@ -773,7 +774,7 @@ unpack_image() {
 	[ "$(cat "$(unpack_image gcroot:1)/built")" = built ]
 	# rmi + builder prune: the entries and their roots go, then the layers
 	berth rmi gcroot:1 >/dev/null
-	run berth builder prune
+	run berth builder prune -f
 	[ "$status" -eq 0 ]
 	# one root per entry left (those of the base image's layers)
 	[ "$(ls "$STORE/cache/gc-roots" | grep -c '^build-')" -eq \
@@ -866,7 +867,7 @@ blobs_of() {
 	EOF
 	berth build -q -t l:1 "$CTX" >/dev/null
 	layers_of l:1 >"$BATS_TEST_TMPDIR/want"
-	run berth builder prune --all
+	run berth builder prune -f --all
 	[ "$status" -eq 0 ]
 	[ -z "$(ls "$STORE/cache/build" | grep json || true)" ]
 	run berth build --progress plain --cache-from l:1 -t l:2 "$CTX"

@@ -60,6 +60,18 @@ setup() { common_setup; }
 	[[ "${lines[0]}" == *"/Dockerfile:2:1: unknown flag: --chmown (did you mean chown?)" ]]
 }
 
+@test "--validate: an instruction before the first FROM is BuildKit's 'no build stage in current context'" {
+	printf 'ARG V=1\n# comment\nRUN echo $V\nFROM busybox\n' >"$BATS_TEST_TMPDIR/Dockerfile"
+	run berth dockerfile dump --validate -f "$BATS_TEST_TMPDIR/Dockerfile"
+	[ "$status" -eq 1 ]
+	[[ "${lines[0]}" == *"/Dockerfile:3:1: no build stage in current context" ]]
+	[ "${lines[1]}" = '     3 | RUN echo $V' ]
+	# global ARGs before FROM are fine
+	printf 'ARG V=1\nFROM busybox:$V\nRUN echo\n' >"$BATS_TEST_TMPDIR/Dockerfile"
+	run berth dockerfile dump --validate -f "$BATS_TEST_TMPDIR/Dockerfile"
+	[ "$status" -eq 0 ]
+}
+
 @test "a Dockerfile on stdin, escape directive, continuations and heredocs" {
 	run berth dockerfile dump -f - <<'EOF'
 # escape=`

@@ -105,6 +105,43 @@ manifest_of() { jq -r '.manifests[0].digest' "$1/index.json" | cut -d: -f2; }
 	assert_one_error_line "'FROM' is not supported"
 }
 
+@test "history: columns aligned by characters (a cut row's … is one), -H=false shows bytes and CREATED AT" {
+	berth import "$BB" bb:1 >/dev/null
+	local ctx=$BATS_TEST_TMPDIR/ctx
+	mkdir -p "$ctx"
+	head -c 1234 /dev/urandom >"$ctx/f" # incompressible
+	printf '%s\n' 'FROM bb:1' 'LABEL description="a label long enough to be cut by history"' \
+		'COPY f /f' >"$ctx/Dockerfile"
+	berth build -q -t hist:1 "$ctx" >/dev/null
+	run berth history hist:1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"…"* ]]
+	# Go's tabwriter counts runes: every row's SIZE starts where the title does
+	local LC_ALL=C.UTF-8 pre col l
+	pre=${lines[0]%%SIZE*}
+	col=${#pre}
+	for l in "${lines[@]:1}"; do
+		[ "${l:col-3:3}" = "   " ] || { echo "misaligned: '$l'"; return 1; }
+		[ "${l:col:1}" != " " ] || { echo "misaligned: '$l'"; return 1; }
+	done
+	# -H=false / --human=false: Docker's nonHumanHistoryTableFormat
+	run berth history -H=false hist:1
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^IMAGE\ +CREATED\ AT\ +CREATED\ BY\ +SIZE\ +COMMENT$ ]]
+	[[ "${lines[1]}" =~ ^[0-9a-f]{12}\ +20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\ +COPY\ f\ /f.*\ [0-9]+\ +buildkit ]]
+	run berth history --human=false --format '{{.Size}}|{{.CreatedSince}}' hist:1
+	[[ "${lines[0]}" =~ ^[0-9]+\|20[0-9-]+T[0-9:]+Z$ ]]
+	local bytes=${lines[0]%%|*}
+	[ "$bytes" -gt 1234 ] # the file and its tar header
+	run berth history --human --format '{{.Size}}' hist:1
+	[[ "${lines[0]}" =~ ^[0-9.]+kB$ ]]
+	run berth history -H=maybe hist:1
+	assert_one_error_line 'invalid argument "maybe"'
+	# CreatedAt as Docker's: RFC 3339 in whole seconds, human or not
+	run berth history --format '{{.CreatedAt}}' hist:1
+	[[ "${lines[0]}" =~ ^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]]
+}
+
 @test "tag, rmi and image prune keep the store consistent" {
 	berth import "$BB" a:1 >/dev/null
 	run berth tag a:1 registry.example:5000/team/a:2
@@ -331,9 +368,13 @@ manifest_of() { jq -r '.manifests[0].digest' "$1/index.json" | cut -d: -f2; }
 	assert_one_error_line "^berth: invalid reference format$"
 	run berth import "$BB" 'x:y:z'
 	assert_one_error_line "invalid reference format"
-	run berth inspect 'UP'
+	run berth image inspect 'UP'
 	assert_one_error_line "repository name must be lowercase"
 	[ "$status" -eq 1 ]
+	# `inspect` looks at every kind: Docker skips "invalid reference format"
+	run --separate-stderr berth inspect 'UP'
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "berth: no such object: UP" ]
 	assert_store_unchanged "$before"
 }
 

@@ -196,8 +196,31 @@ EOF
 	run brun --cap-drop CHOWN sh -c 'chown 1000 /tmp'
 	[ "$status" -ne 0 ]
 	run brun sh -c 'grep NoNewPrivs /proc/self/status; grep Seccomp: /proc/self/status'
-	[ "${lines[0]}" = $'NoNewPrivs:\t1' ]
+	[ "${lines[0]}" = $'NoNewPrivs:\t0' ]
 	[ "${lines[1]}" = $'Seccomp:\t2' ]
+}
+
+@test "isolation: no_new_privs is off by default as Docker's, --security-opt no-new-privileges[=BOOL] sets it" {
+	nnp() { brun "$@" sh -c 'grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status | cut -f2 | tr "\n" " "'; }
+	run nnp
+	[ "$output" = "0 2 " ]
+	run nnp --security-opt no-new-privileges
+	[ "$output" = "1 2 " ]
+	run nnp --security-opt no-new-privileges=true
+	[ "$output" = "1 2 " ]
+	run nnp --security-opt no-new-privileges:true
+	[ "$output" = "1 2 " ]
+	run nnp --security-opt no-new-privileges=false
+	[ "$output" = "0 2 " ]
+	run nnp --security-opt no-new-privileges=true --security-opt no-new-privileges=0
+	[ "$output" = "0 2 " ]
+	# without no_new_privs the filter still holds for a user without capabilities
+	run nnp --user 1000
+	[ "$output" = "0 2 " ]
+	run nnp --user 1000 --security-opt no-new-privileges
+	[ "$output" = "1 2 " ]
+	run brun --security-opt no-new-privileges=maybe true
+	assert_one_error_line "invalid --security-opt 'no-new-privileges=maybe'"
 }
 
 @test "isolation: --privileged and --cap-add ALL give every capability of the host's bounding set" {

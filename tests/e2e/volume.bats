@@ -55,6 +55,31 @@ setup() {
 	[ "$output" = 0 ]
 }
 
+@test "volume: a new volume takes the owner and mode of the image directory, so USER 1000 can write" {
+	local ctx=$BATS_TEST_TMPDIR/ctx
+	mkdir -p "$ctx"
+	printf '%s\n' 'FROM busybox:vol' \
+		'RUN mkdir /data && echo seed >/data/seed && chown -R 1000:1000 /data && chmod 0750 /data' \
+		'USER 1000' >"$ctx/Dockerfile"
+	berth build -q -t owned:1 "$ctx" >/dev/null
+	# as Docker's copy-up: contents, then the directory's owner and mode
+	run berth run --rm -v fresh:/data owned:1 sh -c 'id -u; stat -c "%u:%g %a" /data; cat /data/seed; echo mine >/data/new && cat /data/new'
+	[ "$status" -eq 0 ]
+	[ "$output" = "1000
+1000:1000 750
+seed
+mine" ]
+	[ "$(stat -c '%u:%g %a' "$STORE/volumes/fresh/_data")" = "1000:1000 750" ]
+	# nocopy: neither contents nor ownership, the volume stays root's 0755
+	run berth run --rm -v bare:/data:nocopy owned:1 sh -c 'stat -c "%u %a" /data; ls /data; echo x >/data/x'
+	[ "$status" -ne 0 ]
+	[[ "$output" == "0 755"* ]]
+	# a volume that already holds data keeps its own owner
+	run berth run --rm -v fresh:/data --user 0 owned:1 sh -c 'chown 0:0 /data && chmod 0755 /data'
+	run berth run --rm -v fresh:/data owned:1 stat -c '%u %a' /data
+	[ "$output" = "0 755" ]
+}
+
 @test "volume: rm refuses a volume a container uses, prune keeps it" {
 	run berth run --name user1 -v inuse:/data busybox:vol true
 	[ "$status" -eq 0 ]
@@ -62,7 +87,7 @@ setup() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"in use"* ]]
 	berth volume create unused
-	run berth volume prune -f
+	run berth volume prune -f -a
 	[[ "$output" == *unused* ]]
 	[[ "$output" != *inuse* ]]
 	run berth volume ls -q

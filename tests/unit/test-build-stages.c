@@ -166,8 +166,12 @@ static void test_target_prunes(void **state)
 
 	/* a target that is not a stage name (an index is not a name) */
 	assert_error(&f, df, "nope", EINVAL,
-		     "target stage 'nope' could not be found in Dockerfile");
-	assert_error(&f, df, "1", EINVAL, "target stage '1' could not be found");
+		     "target stage \"nope\" could not be found; stages: base, unused, build, "
+		     "final");
+	assert_error(&f, df, "1", EINVAL, "target stage \"1\" could not be found");
+	/* only named stages can be a target: the list says when there are none */
+	assert_error(&f, "FROM alpine\nFROM scratch\n", "x", EINVAL,
+		     "target stage \"x\" could not be found; the Dockerfile names no stage");
 }
 
 static void test_cycles(void **state)

@@ -81,11 +81,28 @@ static void test_lifecycle(void **state)
 	assert_int_equal(berth_volume_get(store, "data", &v2, &err), -ENOENT);
 	berth_error_free(&err);
 
+	/* without all, only anonymous volumes go (Docker 23+); with all, named ones too */
+	assert_true(anon.anonymous);
+	struct berth_volume named = {0};
+	assert_ok(berth_volume_create(store, "kept", &named, &created, &err), err);
+	assert_false(named.anonymous);
+	j = berth_volume_to_json(&anon);
+	assert_non_null(
+		json_object_get(json_object_get(j, "Labels"), "com.docker.volume.anonymous"));
+	json_decref(j);
 	char **removed = NULL;
-	assert_ok(berth_volume_prune(store, &removed, &err), err);
+	uint64_t bytes = 1;
+	assert_ok(berth_volume_prune(store, false, &removed, &bytes, &err), err);
 	assert_int_equal(berth_strv_len(removed), 1);
 	assert_string_equal(removed[0], anon.name);
+	assert_int_equal(bytes, 0); /* an empty volume holds nothing */
 	berth_strv_free(removed);
+	removed = NULL;
+	assert_ok(berth_volume_prune(store, true, &removed, NULL, &err), err);
+	assert_int_equal(berth_strv_len(removed), 1);
+	assert_string_equal(removed[0], "kept");
+	berth_strv_free(removed);
+	berth_volume_release(&named);
 	berth_volume_release(&anon);
 	berth_volume_release(&v);
 }

@@ -47,6 +47,21 @@ static void expect(const char *text, const char *msg)
 		fail_msg("got '%s', expected '%s'", m, msg);
 }
 
+/* BuildKit's instructions.Parse: only ARG may come before the first FROM. */
+static void test_before_first_from(void **state)
+{
+	expect("RUN echo hi\nFROM a\n",
+	       "Dockerfile:1:1: no build stage in current context\n     1 | RUN echo hi");
+	expect("ARG V=1\n\n  ENV A=b\nFROM a\n",
+	       "Dockerfile:3:3: no build stage in current context\n     3 |   ENV A=b");
+	/* the instruction's own errors come first, as BuildKit parses it first */
+	expect("COPY a\nFROM a\n", "Dockerfile:1:1: COPY requires at least two arguments, but "
+				   "only one was provided. Destination could not be determined\n"
+				   "     1 | COPY a");
+	_cleanup_free_ char *m = validate_msg("ARG A\nARG B=2\nFROM a\nRUN x\n");
+	assert_null(m);
+}
+
 static void test_unknown_instruction(void **state)
 {
 	expect("FROM a\n\n\n\n\n\nRUNN echo hi\n", "Dockerfile:7:1: unknown instruction: RUNN (did "
@@ -108,6 +123,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_unknown_instruction),
+		cmocka_unit_test(test_before_first_from),
 		cmocka_unit_test(test_unknown_flags),
 		cmocka_unit_test(test_arguments),
 	};

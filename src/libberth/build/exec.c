@@ -763,7 +763,9 @@ static int run_onbuild_triggers(struct sstate *ss, struct berth_error **err)
 		r = berth_dockerfile_parse(text, strlen(text), "ONBUILD trigger", &df, err);
 		if (r < 0)
 			return berth_error_prefix(err, "base image '%s'", ss->st->base);
-		r = berth_dockerfile_validate(df, err);
+		/* a trigger runs inside the stage: its instructions alone, no FROM before them */
+		for (size_t k = 0; k < df->n_instructions && r >= 0; k++)
+			r = berth_dockerfile_validate_instruction(df, &df->instructions[k], err);
 		if (r < 0)
 			return berth_error_prefix(err, "base image '%s'", ss->st->base);
 		for (size_t k = 0; k < df->n_instructions; k++) {

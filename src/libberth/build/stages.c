@@ -6,6 +6,7 @@
 
 #include "build/internal.h"
 #include "core/alloc.h"
+#include "core/buf.h"
 #include "core/cleanup.h"
 #include "core/strv.h"
 #include "dockerfile/shell.h"
@@ -167,6 +168,22 @@ static int stage_ref(struct builder *b, struct bstage *st,
 	return 0; /* an image */
 }
 
+/* BuildKit's "target stage %q could not be found", with the names --target can take. */
+static int target_not_found(const struct builder *b, struct berth_error **err)
+{
+	_cleanup_buf_ struct berth_buf names = BERTH_BUF_INIT;
+	for (size_t s = 0; s < b->n_stages; s++)
+		if (b->stages[s].name)
+			berth_buf_addf(&names, "%s%s", names.len ? ", " : "", b->stages[s].name);
+	if (!names.len)
+		return berth_error_set(err, EINVAL,
+				       "target stage \"%s\" could not be found; the Dockerfile "
+				       "names no stage (FROM IMAGE AS NAME)",
+				       b->o->target);
+	return berth_error_set(err, EINVAL, "target stage \"%s\" could not be found; stages: %s",
+			       b->o->target, names.buf);
+}
+
 int builder_make_stages(struct builder *b, struct berth_error **err)
 {
 	const struct berth_dockerfile *df = b->df;
@@ -295,9 +312,7 @@ int builder_make_stages(struct builder *b, struct berth_error **err)
 				b->target = (int)s;
 		}
 		if (b->target < 0)
-			return berth_error_set(err, EINVAL,
-					       "target stage '%s' could not be found in %s",
-					       b->o->target, df->filename);
+			return target_not_found(b, err);
 	}
 	mark_needed(b, b->target);
 	return 0;

@@ -24,6 +24,7 @@
 #include "container/internal.h"
 #include "core/alloc.h"
 #include "core/buf.h"
+#include "core/bool.h"
 #include "core/cleanup.h"
 #include "core/digest.h"
 #include "core/env.h"
@@ -789,6 +790,20 @@ static bool target_taken(const struct berth_spec *spec, const char *target)
 	return false;
 }
 
+/* no-new-privileges[=BOOL] of --security-opt; BOOL as Go's strconv.ParseBool, as Docker reads it. */
+static int parse_no_new_privileges(const char *opt, const char *value, bool *ret,
+				   struct berth_error **err)
+{
+	if (!value) {
+		*ret = true;
+		return 0;
+	}
+	if (berth_parse_bool(value, ret) < 0)
+		return berth_error_set(err, EINVAL, "invalid --security-opt '%s': not a boolean",
+				       opt);
+	return 0;
+}
+
 static int build_spec(const char *store_root, struct container *c,
 		      const struct berth_run_options *o, struct berth_error **err)
 {
@@ -848,14 +863,20 @@ static int build_spec(const char *store_root, struct container *c,
 		if (r < 0)
 			return r;
 	}
+	/*
+	 * Docker's default is off: setuid tools of an image (su, sudo, ping on
+	 * old images) need it; --security-opt no-new-privileges turns it on.
+	 */
+	spec->no_new_privileges = false;
 	BERTH_STRV_FOREACH (s, o->security_opts) {
 		const char *v = strchr(*s, '=');
 		if (!v)
 			v = strchr(*s, ':');
-		if (strcmp(*s, "no-new-privileges") == 0 ||
-		    strcmp(*s, "no-new-privileges=true") == 0 ||
-		    strcmp(*s, "no-new-privileges:true") == 0) {
-			spec->no_new_privileges = true;
+		if (strncmp(*s, "no-new-privileges", 17) == 0 && (!v || v == *s + 17)) {
+			r = parse_no_new_privileges(*s, v ? v + 1 : NULL, &spec->no_new_privileges,
+						    err);
+			if (r < 0)
+				return r;
 		} else if (strncmp(*s, "seccomp", 7) == 0 && v && v == *s + 7) {
 			json_decref(spec->seccomp);
 			spec->seccomp = NULL;

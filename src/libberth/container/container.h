@@ -103,6 +103,13 @@ int berth_container_wait(const char *store_root, const char *what, int timeout_m
 /* Removes the record (and anonymous volumes); a running one needs force (killed). */
 int berth_container_remove(const char *store_root, const char *what, bool force,
 			   struct berth_error **err);
+/*
+ * Removes every container that is not running, as `docker container prune`;
+ * ret_removed lists their full ids (owned strv), *ret_bytes (may be NULL) is
+ * what their records held on disk (upper dir, logs).
+ */
+int berth_container_prune(const char *store_root, char ***ret_removed, uint64_t *ret_bytes,
+			  struct berth_error **err);
 /* Starts a stopped container again, detached, under a new monitor. */
 int berth_container_start(const char *store_root, const char *what, struct berth_error **err);
 /* containers/<id>/<id>-json.log (owned). */
@@ -113,6 +120,7 @@ struct berth_volume {
 	char *name;
 	char *mountpoint; /* host path of its data */
 	char *created;	  /* RFC 3339 */
+	bool anonymous;	  /* made for a mount without a name (-v /dst, an image VOLUME) */
 };
 void berth_volume_release(struct berth_volume *v);
 /* Creates volume name (a random 64-hex name when NULL); EEXIST is success with created=false. */
@@ -126,8 +134,13 @@ int berth_volume_list(const char *store_root, struct berth_volume **ret, size_t 
 /* Removes a volume; EBUSY when a container record uses it (unless force). */
 int berth_volume_remove(const char *store_root, const char *name, bool force,
 			struct berth_error **err);
-/* Removes every volume no container uses; ret_removed lists them (owned strv). */
-int berth_volume_prune(const char *store_root, char ***ret_removed, struct berth_error **err);
+/*
+ * Removes the anonymous volumes no container uses (every unused one with
+ * all), as Docker 23+'s `volume prune [-a]`; ret_removed lists them (owned
+ * strv), *ret_bytes (may be NULL) is what they held on disk.
+ */
+int berth_volume_prune(const char *store_root, bool all, char ***ret_removed, uint64_t *ret_bytes,
+		       struct berth_error **err);
 /* True for Docker's volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
 bool berth_volume_name_is_valid(const char *name);
 /* The volume as `volume inspect` prints it (new reference). */

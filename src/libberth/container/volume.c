@@ -14,6 +14,7 @@
 #include "core/sort.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/du.h"
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/strv.h"
@@ -74,6 +75,7 @@ int berth_volume_get(const char *store_root, const char *name, struct berth_volu
 		return r;
 	const char *created = "";
 	berth_json_get_string(j, "CreatedAt", false, &created, NULL);
+	ret->anonymous = json_is_true(json_object_get(j, "Anonymous"));
 	ret->name = berth_xstrdup(name);
 	ret->mountpoint = berth_xasprintf("%s/volumes/%s/_data", store_root, name);
 	ret->created = berth_xstrdup(created);
@@ -84,7 +86,8 @@ int berth_volume_create(const char *store_root, const char *name, struct berth_v
 			bool *ret_created, struct berth_error **err)
 {
 	char rnd[65];
-	if (!name) {
+	bool anonymous = !name;
+	if (anonymous) {
 		berth_random_hex(rnd, 32);
 		name = rnd;
 	}
@@ -107,8 +110,9 @@ int berth_volume_create(const char *store_root, const char *name, struct berth_v
 	if (mkdirat(dfd, data_dir, 0755) < 0 && errno != EEXIST)
 		return berth_error_syscall(err, errno, "create volume '%s'", name);
 	_cleanup_free_ char *now = berth_container_now();
-	_cleanup_json_ json_t *j =
-		json_pack("{s:s, s:s, s:s}", "Name", name, "Driver", "local", "CreatedAt", now);
+	/* what `volume prune` without -a removes, as Docker's anonymous-volume label */
+	_cleanup_json_ json_t *j = json_pack("{s:s, s:s, s:s, s:b}", "Name", name, "Driver",
+					     "local", "CreatedAt", now, "Anonymous", anonymous);
 	_cleanup_free_ char *s = berth_json_dump(j, NULL);
 	_cleanup_close_ int vfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (vfd < 0)
@@ -182,27 +186,50 @@ int berth_volume_remove(const char *store_root, const char *name, bool force,
 	return 0;
 }
 
-int berth_volume_prune(const char *store_root, char ***ret_removed, struct berth_error **err)
+int berth_volume_prune(const char *store_root, bool all, char ***ret_removed, uint64_t *ret_bytes,
+		       struct berth_error **err)
 {
 	struct berth_volume *v = NULL;
 	size_t n = 0;
 	int r = berth_volume_list(store_root, &v, &n, err);
 	if (r < 0)
 		return r;
+	_cleanup_close_ int dfd = volumes_dir(store_root, err);
+	if (dfd < 0) {
+		for (size_t i = 0; i < n; i++)
+			berth_volume_release(&v[i]);
+		free(v);
+		return dfd;
+	}
 	char **removed = NULL;
+	uint64_t bytes = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (r >= 0 && berth_volume_remove(store_root, v[i].name, false, NULL) >= 0)
-			berth_strv_push(&removed, v[i].name);
+		if (all || v[i].anonymous) {
+			/* its data, measured first: once removed there is nothing to count */
+			_cleanup_free_ char *data = berth_xasprintf("%s/_data", v[i].name);
+			uint64_t size = berth_du_at(dfd, data);
+			if (berth_volume_remove(store_root, v[i].name, false, NULL) >= 0) {
+				berth_strv_push(&removed, v[i].name);
+				bytes += size;
+			}
+		}
 		berth_volume_release(&v[i]);
 	}
 	free(v);
 	*ret_removed = removed;
+	if (ret_bytes)
+		*ret_bytes = bytes;
 	return 0;
 }
 
 json_t *berth_volume_to_json(const struct berth_volume *v)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:{}, s:s, s:{}}", "CreatedAt", v->created, "Driver",
-			 "local", "Mountpoint", v->mountpoint, "Name", v->name, "Labels", "Scope",
-			 "local", "Options");
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:{}, s:s, s:{}}", "CreatedAt", v->created,
+			      "Driver", "local", "Mountpoint", v->mountpoint, "Name", v->name,
+			      "Labels", "Scope", "local", "Options");
+	/* Docker (API 1.42+) labels the volumes it makes for an anonymous mount so */
+	if (v->anonymous)
+		json_object_set_new(json_object_get(j, "Labels"), "com.docker.volume.anonymous",
+				    json_string(""));
+	return j;
 }

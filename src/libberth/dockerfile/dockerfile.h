@@ -206,7 +206,11 @@ int berth_dockerfile_validate_instruction(const struct berth_dockerfile *df,
 					  const struct berth_dockerfile_instruction *ins,
 					  struct berth_error **err);
 
-/* berth_dockerfile_validate_instruction() on every instruction; stops at the first error. */
+/*
+ * berth_dockerfile_validate_instruction() on every instruction, and, as
+ * BuildKit's instructions.Parse, nothing but ARG before the first FROM ("no
+ * build stage in current context"); stops at the first error.
+ */
 int berth_dockerfile_validate(const struct berth_dockerfile *df, struct berth_error **err);
 
 /*

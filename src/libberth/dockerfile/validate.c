@@ -363,10 +363,17 @@ int berth_dockerfile_validate_instruction(const struct berth_dockerfile *df,
 
 int berth_dockerfile_validate(const struct berth_dockerfile *df, struct berth_error **err)
 {
+	bool in_stage = false;
 	for (size_t i = 0; i < df->n_instructions; i++) {
-		int r = berth_dockerfile_validate_instruction(df, &df->instructions[i], err);
+		const struct berth_dockerfile_instruction *ins = &df->instructions[i];
+		int r = berth_dockerfile_validate_instruction(df, ins, err);
 		if (r < 0)
 			return r;
+		/* BuildKit's instructions.Parse: only ARGs (the global ones) may precede FROM */
+		in_stage = in_stage || ins->keyword == BERTH_DOCKERFILE_FROM;
+		if (!in_stage && ins->keyword != BERTH_DOCKERFILE_ARG)
+			return dockerfile_error_at(df, err, EINVAL, ins->start_line, ins->column,
+						   "no build stage in current context");
 	}
 	return 0;
 }

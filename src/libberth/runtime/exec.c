@@ -152,7 +152,10 @@ static _Noreturn void process_main(const struct berth_spec *spec, int rfd, bool 
 	}
 	if (!berth_env_get(env, "PATH"))
 		berth_strv_push(&env, "PATH=" DEFAULT_PATH);
+	/* without no_new_privs the filter needs CAP_SYS_ADMIN: before the drop (linux.c) */
+	bool seccomp_first = spec->seccomp && !spec->no_new_privileges;
 	if (berth_runtime_set_rlimits(spec, &err) < 0 ||
+	    (seccomp_first && berth_seccomp_apply(spec->seccomp, &err) < 0) ||
 	    berth_runtime_drop_privileges(spec, uid, gid, groups, n_groups, &err) < 0)
 		berth_runtime_child_fail(rfd, BERTH_REPORT_SETUP, err->code, "%s",
 					 berth_error_msg(err));
@@ -160,7 +163,7 @@ static _Noreturn void process_main(const struct berth_spec *spec, int rfd, bool 
 	if (chdir(cwd) < 0)
 		berth_runtime_child_fail(rfd, BERTH_REPORT_SETUP, errno, "chdir to '%s': %s", cwd,
 					 strerror(errno));
-	if (spec->seccomp && berth_seccomp_apply(spec->seccomp, &err) < 0)
+	if (spec->seccomp && !seccomp_first && berth_seccomp_apply(spec->seccomp, &err) < 0)
 		berth_runtime_child_fail(rfd, BERTH_REPORT_SETUP, err->code, "%s",
 					 berth_error_msg(err));
 	sigset_t none;

@@ -250,6 +250,23 @@ static int copy_tree(int src, int dst, int depth, struct berth_error **err)
 }
 
 /*
+ * The volume's root takes the owner and mode of the image directory it is
+ * mounted on, as Docker's copyOwnership after its copy-up: an image that
+ * prepares /data for its non-root USER gets a volume that user can write.
+ */
+static int copy_ownership(int src, int dst, struct berth_error **err)
+{
+	struct stat st;
+	if (fstat(src, &st) < 0)
+		return berth_error_syscall(err, errno, "volume pre-fill: stat the image directory");
+	if (fchown(dst, st.st_uid, st.st_gid) < 0)
+		return berth_error_syscall(err, errno, "volume pre-fill: chown the volume");
+	if (fchmod(dst, st.st_mode & 07777) < 0)
+		return berth_error_syscall(err, errno, "volume pre-fill: chmod the volume");
+	return 0;
+}
+
+/*
  * Opens (creating when missing) the mount target dest inside root_fd. The
  * path is resolved in the root (a symlink in the image cannot send a mount
  * outside the rootfs); the fd is then used as /proc/self/fd/N for mount(2).
@@ -384,6 +401,8 @@ static int do_mount(int root_fd, const struct berth_spec_mount *m, int tree,
 		_cleanup_close_ int cfd = openat(tfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (sfd >= 0 && cfd >= 0 && berth_dir_is_empty(sfd) > 0) {
 			int r = copy_tree(cfd, sfd, 0, err);
+			if (r >= 0)
+				r = copy_ownership(cfd, sfd, err);
 			if (r < 0)
 				return berth_error_prefix(err, "volume at '%s'", m->destination);
 		}
@@ -890,12 +909,20 @@ static _Noreturn void child_main(struct child_args *a)
 		child_fail_err(rfd, err);
 	if (set_rlimits(spec, &err) < 0)
 		child_fail_err(rfd, err);
+	/*
+	 * Without no_new_privs only CAP_SYS_ADMIN may load a filter: it goes in
+	 * before the capabilities are dropped (as runc does), and then the
+	 * filter must allow what dropping them takes (Docker's does).
+	 */
+	bool seccomp_first = spec->seccomp && !spec->no_new_privileges;
+	if (seccomp_first && berth_seccomp_apply(spec->seccomp, &err) < 0)
+		child_fail_err(rfd, err);
 	if (drop_privileges(spec, uid, gid, groups, n_groups, &err) < 0)
 		child_fail_err(rfd, err);
 	const char *cwd = spec->cwd ? spec->cwd : "/";
 	if (chdir(cwd) < 0)
 		child_fail(rfd, REPORT_SETUP, errno, "chdir to '%s': %s", cwd, strerror(errno));
-	if (spec->seccomp && berth_seccomp_apply(spec->seccomp, &err) < 0)
+	if (spec->seccomp && !seccomp_first && berth_seccomp_apply(spec->seccomp, &err) < 0)
 		child_fail_err(rfd, err);
 
 	sigset_t all, none;

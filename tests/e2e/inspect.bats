@@ -1,0 +1,77 @@
+#!/usr/bin/env bats
+# `berth inspect` as Docker's `docker inspect`: containers, images and
+# volumes by name or id, --type to choose, one JSON array for many names,
+# "no such object" (Docker: "Error: No such object: NAME") and exit 1.
+
+load helpers
+
+setup_file() {
+	[[ $EUID -eq 0 ]] || skip "needs root (namespaces, mounts)"
+}
+
+setup() {
+	common_setup
+	berth import -c 'CMD ["sh"]' "$(busybox_tar)" bb:1 >/dev/null
+}
+
+teardown() {
+	for id in $(berth ps -aq 2>/dev/null); do berth rm -f "$id" >/dev/null 2>&1 || true; done
+}
+
+@test "inspect: a container, an image and a volume by name, one JSON array" {
+	berth run --name box bb:1 true
+	berth volume create vol >/dev/null
+	run --separate-stderr berth inspect box bb:1 vol
+	[ "$status" -eq 0 ]
+	[ "$(jq length <<<"$output")" -eq 3 ]
+	[ "$(jq -r '.[0].Name' <<<"$output")" = box ]
+	[ "$(jq -r '.[1].RepoTags[0]' <<<"$output")" = bb:1 ]
+	[ "$(jq -r '.[2].Name' <<<"$output")" = vol ]
+	# by id: a container's short id and an image's full id
+	local cid iid
+	cid=$(jq -r '.[0].Id' <<<"$output")
+	iid=$(jq -r '.[1].Id' <<<"$output")
+	run berth inspect -f '{{.Id}}' "${cid:0:12}" "$iid"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$cid" ]
+	[ "${lines[1]}" = "$iid" ]
+	# --format keeps working over every kind
+	run berth inspect --format '{{.Name}}' vol
+	[ "$output" = vol ]
+}
+
+@test "inspect: --type chooses the kind, an unknown name is 'no such object', exit 1" {
+	berth run --name bb bb:1 true
+	berth volume create bb >/dev/null
+	# without a type, a container comes first (as Docker's autodetection)
+	run berth inspect -f '{{.Name}}' bb
+	[ "$output" = bb ]
+	run berth inspect --type volume -f '{{.Name}}' bb
+	[ "$output" = bb ]
+	run berth inspect --type image -f '{{index .RepoTags 0}}' bb:1
+	[ "$output" = bb:1 ]
+	run berth inspect --type container -f '{{.Name}}' bb
+	[ "$output" = bb ]
+	run --separate-stderr berth inspect --type image bb
+	[ "$status" -eq 1 ]
+	[ "$output" = "[]" ]
+	[ "$stderr" = "berth: no such image: 'bb'" ]
+	run berth inspect --type network bb
+	assert_one_error_line '"network" is not a valid value for --type'
+	run berth inspect nothing-here
+	[ "$status" -eq 1 ]
+	[ "$output" = "[]
+berth: no such object: nothing-here" ]
+	run berth inspect --type volume nothing-here
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"berth: no such volume: 'nothing-here'" ]]
+	# the objects found are printed, then each missing name, exit 1
+	run --separate-stderr berth inspect -f '{{.Name}}' bb nope
+	[ "$status" -eq 1 ]
+	[ "$output" = bb ]
+	[ "$stderr" = "berth: no such object: nope" ]
+	# `image inspect` looks at images only
+	run --separate-stderr berth image inspect -f '{{.Id}}' bb
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "berth: no such image: 'bb'" ]
+}
