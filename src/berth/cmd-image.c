@@ -817,31 +817,13 @@ static const char *image_prune_warning(bool all)
 
 int cmd_image_prune(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	static const struct option opts[] = {
-		{"all", no_argument, NULL, 'a'},
-		{"force", no_argument, NULL, 'f'},
-		{0},
-	};
-	static const char *const unsupported[] = {"--filter", NULL};
-	struct cli_flags f = {.usage = prune_usage,
-			      .shortopts = "af",
-			      .longopts = opts,
-			      .unsupported = unsupported};
-	bool all = false, force = false;
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		all |= c == 'a';
-		force |= c == 'f';
-	}
-	if (c < 0 || f.help)
-		return c;
-	if (optind < argc)
-		return cli_usage_error(cli, err, "accepts no arguments");
-	if (!force && !cli_confirm(image_prune_warning(all)))
-		return 0;
+	bool all;
+	int r = cli_prune_flags(cli, prune_usage, true, image_prune_warning, argc, argv, &all, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
 	uint64_t reclaimed = 0;
-	int r = open_store(cli, &s, err);
+	r = open_store(cli, &s, err);
 	if (r < 0)
 		return r;
 	r = cli_image_prune(cli, s, all, &reclaimed, err);

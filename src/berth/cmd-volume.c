@@ -212,40 +212,16 @@ static const char *volume_prune_warning(bool all)
 
 int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	static const struct option opts[] = {
-		{"all", no_argument, NULL, 'a'},
-		{"force", no_argument, NULL, 'f'},
-		{0},
-	};
-	static const char *const unsupported[] = {"--filter", NULL};
-	struct cli_flags f = {.usage = prune_usage,
-			      .shortopts = "af",
-			      .longopts = opts,
-			      .unsupported = unsupported};
-	bool all = false, force = false;
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		all |= c == 'a';
-		force |= c == 'f';
-	}
-	if (c < 0 || f.help)
-		return c;
-	if (optind < argc)
-		return cli_usage_error(cli, err, "accepts no arguments");
-	if (!force && !cli_confirm(volume_prune_warning(all)))
-		return 0;
+	bool all;
+	int r = cli_prune_flags(cli, prune_usage, true, volume_prune_warning, argc, argv, &all,
+				err);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	_cleanup_strv_free_ char **removed = NULL;
 	uint64_t bytes = 0;
-	int r = berth_volume_prune(cli->root, all, &removed, &bytes, err);
+	r = berth_volume_prune(cli->root, all, &removed, &bytes, err);
 	if (r < 0)
 		return r;
-	if (removed) {
-		printf("Deleted Volumes:\n");
-		BERTH_STRV_FOREACH (v, removed)
-			printf("%s\n", *v);
-		printf("\n");
-	}
-	char sz[32];
-	printf("Total reclaimed space: %s\n", berth_format_size_prec(bytes, 4, sz));
+	cli_print_pruned("Volumes", removed, bytes);
 	return 0;
 }
