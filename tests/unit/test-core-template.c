@@ -186,6 +186,9 @@ static void test_with_and_variables(void **state)
 	EXPECT("{{if true}}{{$y := 1}}{{end}}{{$y}}",
 	       "ERR:template: :1: undefined variable \"$y\"");
 	EXPECT("{{$m := .Map}}{{$m.a}}", "x");
+	/* declared by the range but not bound while its pipeline runs (Go: an exec error) */
+	EXPECT("{{range $k, $v := $k}}{{$v}}{{end}}",
+	       "ERR:template: :1:18: executing \"\" at <$k>: undefined variable: $k");
 	EXPECT("{{(.State).Status}} {{(index .Mixed 3).k}}", "running v");
 }
 

@@ -97,7 +97,7 @@ static void vars_pop_to(struct state *st, size_t mark)
 		value_unref(&st->vars[--st->nvars].value);
 }
 
-/* The parser checked that name is declared; assignment finds the innermost one. */
+/* The innermost binding of name, or NULL when it is declared but not bound yet. */
 static struct var *var_find(struct state *st, const char *name)
 {
 	for (size_t i = st->nvars; i > 0; i--)
@@ -187,9 +187,14 @@ static int eval_operand(struct state *st, const json_t *dot, const struct targ *
 	case TA_FIELD:
 		base = ref(dot);
 		break;
-	case TA_VAR:
-		base = ref(var_find(st, a->name)->value);
+	case TA_VAR: {
+		/* declared, but not yet bound: `{{range $k, $v := $k}}` evaluates $k first, as Go */
+		struct var *v = var_find(st, a->name);
+		if (!v)
+			return exec_error(st, a->pos, a->src, "undefined variable: %s", a->name);
+		base = ref(v->value);
 		break;
+	}
 	case TA_PIPE:
 		r = eval_pipeline(st, dot, a->pipe, false, &base);
 		if (r < 0)
