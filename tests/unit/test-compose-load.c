@@ -156,6 +156,23 @@ static void test_extends(void **state)
 	berth_compose_project_free(p);
 }
 
+static void test_env_file_then_environment(void **state)
+{
+	put("ef/compose.yaml", "services:\n  a:\n    image: x\n    environment: {B: own}\n"
+			       "    env_file: [app.env, {path: missing.env, required: false}]\n");
+	put("ef/app.env", "A=file\nB=file\n");
+	put("ef2/compose.yaml", "services:\n  a:\n    image: x\n    env_file: missing.env\n");
+	char *none[] = {NULL};
+	_cleanup_(berth_compose_project_freep) struct berth_compose_project *p = NULL;
+	_cleanup_free_ char *m1 = NULL, *m2 = NULL;
+	assert_int_equal(load("ef", NULL, none, NULL, NULL, &p, &m1), 0);
+	assert_string_equal(p->services[0].environment[0], "A=file");
+	assert_string_equal(p->services[0].environment[1], "B=own");
+	struct berth_compose_project *q = NULL;
+	assert_int_equal(load("ef2", NULL, none, NULL, NULL, &q, &m2), -ENOENT);
+	assert_non_null(strstr(m2, "compose.yaml:4: services.a.env_file: env file"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -164,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_project_name_rules),
 		cmocka_unit_test(test_profiles),
 		cmocka_unit_test(test_extends),
+		cmocka_unit_test(test_env_file_then_environment),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -100,6 +100,7 @@ struct berth_compose_model_ctx {
 	berth_compose_lookup_fn lookup; /* for bare environment entries */
 	void *userdata;
 	char ***warnings;
+	bool read_files; /* env_file may be read (not for berth_compose_load_data) */
 };
 
 /*

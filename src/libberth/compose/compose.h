@@ -204,9 +204,9 @@ int berth_compose_load(const struct berth_compose_load_options *o,
 		       struct berth_error **err);
 
 /*
- * Parses one compose document from memory (no includes, no extends with
- * file:, no env_file) with lookup for interpolation; for tests and the
- * fuzzer. file names the document in messages; dir is the project directory.
+ * Parses one compose document from memory with lookup for
+ * interpolation; it reads no file (extends with file: and env_file are
+ * errors), for tests and the fuzzer. file names the document in messages; dir is the project directory.
  */
 int berth_compose_load_data(const char *data, size_t len, const char *file, const char *dir,
 			    const char *project_name, berth_compose_lookup_fn lookup,

@@ -400,6 +400,7 @@ static int finish(struct loader *L, struct berth_yaml_node *doc, const char *fir
 		.lookup = L->lookup,
 		.userdata = L->userdata,
 		.warnings = L->warnings,
+		.read_files = L->allow_files,
 	};
 	_cleanup_(berth_compose_project_freep) struct berth_compose_project *p = NULL;
 	int r = berth_compose_model_build(&ctx, doc, &p, err);

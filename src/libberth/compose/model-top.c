@@ -20,6 +20,8 @@ int berth_compose_parse_env_files(const struct berth_compose_model_ctx *ctx,
 				  const struct berth_yaml_node *v, const char *where,
 				  struct berth_compose_service *s, struct berth_error **err)
 {
+	if (!ctx->read_files)
+		return berth_compose_fail(v, v->line, where, err, "env files are not read here");
 	const struct berth_yaml_node *one[1] = {v};
 	const struct berth_yaml_node *const *items = one;
 	size_t n = 1;
@@ -144,8 +146,12 @@ static const struct berth_yaml_entry *top_entries(const struct berth_yaml_node *
 	return e->value->entries;
 }
 
+/* Without networks a service joins the default network; it may also name it. */
 static bool service_uses_default_network(const struct berth_compose_service *s)
 {
+	for (size_t i = 0; i < s->n_networks; i++)
+		if (strcmp(s->networks[i].name, "default") == 0)
+			return true;
 	return s->n_networks == 0;
 }
 
