@@ -87,13 +87,18 @@ static void test_invalid_values(void **state)
 		     "compose.yaml:4: services.a.privileged: not supported by berth (refused: "
 		     "running without it would change the service)");
 	expect_error("services:\n  a:\n    user: x\n",
-		     "compose.yaml:2: a: service 'a' has neither an image nor a build context");
+		     "compose.yaml:2: services.a: neither an image nor a build context");
 	expect_error("services:\n  a:\n    image: x\n    ulimits: {nofile: {soft: 9, hard: 2}}\n",
 		     "compose.yaml:4: services.a.ulimits.nofile: soft limit 9 is above the hard "
 		     "limit 2");
 	expect_error(
 		"services:\n  a:\n    image: x\n    environment: ['=x']\n",
 		"compose.yaml:4: services.a.environment: entries must be 'KEY=VALUE' or 'KEY'");
+	expect_error(
+		"services:\n  'a b': {image: x}\n",
+		"compose.yaml:2: services.a b: invalid service name (letters, digits, '.', '_', "
+		"'-')");
+	expect_error("services:\n  a: [x]\n", "compose.yaml:2: services.a: must be a mapping");
 	expect_error("version: '3'\n", "compose.yaml: no service defined (a 'services' key is "
 				       "needed)");
 }

@@ -644,17 +644,15 @@ static int parse_service(const struct berth_compose_model_ctx *ctx, const char *
 			 const struct berth_yaml_node *svc, int line,
 			 struct berth_compose_service *s, struct berth_error **err)
 {
+	_cleanup_free_ char *where = berth_xasprintf("services.%s", name);
 	s->name = berth_xstrdup(name);
 	s->init = -1;
 	s->stop_grace_period = -1;
-	if (svc->kind != BERTH_YAML_MAP)
-		return berth_compose_fail(svc, line, name, err, "services.%s must be a mapping",
-					  name);
 	if (!berth_compose_name_is_valid(name))
-		return berth_compose_fail(svc, line, "services", err,
-					  "invalid service name '%s' (letters, digits, '.', '_', "
-					  "'-')",
-					  name);
+		return berth_compose_fail(svc, line, where, err,
+					  "invalid service name (letters, digits, '.', '_', '-')");
+	if (svc->kind != BERTH_YAML_MAP)
+		return berth_compose_fail(svc, line, where, err, "must be a mapping");
 	for (size_t i = 0; i < svc->n; i++) {
 		_cleanup_free_ char *w =
 			berth_xasprintf("services.%s.%s", name, svc->entries[i].key);
@@ -663,9 +661,8 @@ static int parse_service(const struct berth_compose_model_ctx *ctx, const char *
 			return r;
 	}
 	if (!s->image && !s->build)
-		return berth_compose_fail(svc, line, name, err,
-					  "service '%s' has neither an image nor a build context",
-					  name);
+		return berth_compose_fail(svc, line, where, err,
+					  "neither an image nor a build context");
 	if (s->labels)
 		berth_compose_sort_kv(s->labels);
 	return berth_compose_resolve_environment(ctx, s, err);
