@@ -94,6 +94,8 @@ static const char config_usage[] =
 	"Parse, resolve and render compose file in canonical format\n\n"
 	"Options:\n"
 	"      --format string   Format the output: yaml (default) or json\n"
+	"      --hash string     Print the config hash of the services (\"*\" for all, or a\n"
+	"                        comma-separated list), one \"SERVICE HASH\" per line\n"
 	"      --images          Print the image names, one per line\n"
 	"      --profiles        Print the profile names, one per line\n"
 	"  -q, --quiet           Only validate the configuration, don't print anything\n"
@@ -148,20 +150,44 @@ static int print_list(const struct berth_compose_project *p, enum config_list wh
 	return 0;
 }
 
+/* `--hash`: "SERVICE HASH" lines in start order, for "*" or the listed services. */
+static int print_hashes(const struct berth_compose_project *p, const char *which,
+			struct berth_error **err)
+{
+	_cleanup_free_ struct berth_compose_service **order = NULL;
+	_cleanup_strv_free_ char **names = NULL;
+	if (strcmp(which, "*") != 0) {
+		_cleanup_free_ char *copy = berth_xstrdup(which);
+		for (char *t = copy, *save = NULL; (t = strtok_r(t, ",", &save)); t = NULL) {
+			if (!berth_compose_find_service(p, t))
+				return berth_error_set(err, EINVAL,
+						       "compose config: no such service: %s", t);
+			berth_strv_push(&names, t);
+		}
+	}
+	int r = berth_compose_start_order(p, &order, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < p->n_services; i++) {
+		if (names && !berth_strv_contains(names, order[i]->name))
+			continue;
+		char h[65];
+		berth_compose_service_hash(order[i], h);
+		printf("%s %s\n", order[i]->name, h);
+	}
+	return 0;
+}
+
 static int compose_config(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
 			  struct berth_error **err)
 {
 	static const struct option opts[] = {
-		{"services", no_argument, NULL, 's'},
-		{"volumes", no_argument, NULL, 'V'},
-		{"profiles", no_argument, NULL, 'P'},
-		{"images", no_argument, NULL, 'I'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"format", required_argument, NULL, 'F'},
-		{0},
+		{"services", no_argument, NULL, 's'},	{"volumes", no_argument, NULL, 'V'},
+		{"profiles", no_argument, NULL, 'P'},	{"images", no_argument, NULL, 'I'},
+		{"quiet", no_argument, NULL, 'q'},	{"format", required_argument, NULL, 'F'},
+		{"hash", required_argument, NULL, 'H'}, {0},
 	};
 	static const char *const unsupported[] = {
-		"--hash",
 		"--no-interpolate",
 		"--no-normalize",
 		"--no-path-resolution",
@@ -183,9 +209,12 @@ static int compose_config(struct berth_cli *cli, struct compose_globals *g, int 
 	enum config_list what = LIST_NONE;
 	enum berth_compose_format format = BERTH_COMPOSE_FORMAT_YAML;
 	bool quiet = false;
+	const char *hash = NULL;
 	int c;
 	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		if (c == 'q')
+		if (c == 'H')
+			hash = optarg;
+		else if (c == 'q')
 			quiet = true;
 		else if (c == 's')
 			what = LIST_SERVICES;
@@ -209,6 +238,8 @@ static int compose_config(struct berth_cli *cli, struct compose_globals *g, int 
 	int r = load_project(g, what == LIST_PROFILES, &p, err);
 	if (r < 0 || quiet)
 		return r < 0 ? r : 0;
+	if (hash)
+		return print_hashes(p, hash, err);
 	if (what != LIST_NONE)
 		return print_list(p, what, err);
 	_cleanup_free_ char *text = NULL;
