@@ -113,7 +113,7 @@ static void test_volumes(void **state)
 static void test_bad_volumes(void **state)
 {
 	struct berth_compose_project *p = NULL;
-	_cleanup_free_ char *m1 = NULL, *m2 = NULL, *m3 = NULL, *m4 = NULL;
+	_cleanup_free_ char *m1 = NULL, *m2 = NULL, *m3 = NULL, *m4 = NULL, *m5 = NULL;
 	assert_int_equal(fixture_load("services:\n  a:\n    image: x\n    volumes: ['./a:rel']\n",
 				      &p, NULL, &m1),
 			 -EINVAL);
@@ -135,6 +135,12 @@ static void test_bad_volumes(void **state)
 			 -EINVAL);
 	assert_string_equal(m4, "compose.yaml:4: services.a.volumes.type: 'npipe' is not bind, "
 				"volume or tmpfs (refused)");
+	assert_int_equal(
+		fixture_load("services:\n  a:\n    image: x\n    volumes: [{target: /x}]\n", &p,
+			     NULL, &m5),
+		-EINVAL);
+	assert_string_equal(m5,
+			    "compose.yaml:4: services.a.volumes: a long-syntax mount needs a type");
 }
 
 int main(void)

@@ -403,7 +403,10 @@ static int long_volume(const struct berth_compose_model_ctx *ctx, const struct b
 	_cleanup_free_ char *type = NULL, *source = NULL;
 	const struct berth_yaml_node *t = berth_yaml_get(v, "type");
 	_cleanup_free_ char *wt = berth_xasprintf("%s.type", where);
-	int r = berth_compose_get_string(t ? t : v, wt, &type, err);
+	if (!t)
+		return berth_compose_fail(v, v->line, where, err,
+					  "a long-syntax mount needs a type");
+	int r = berth_compose_get_string(t, wt, &type, err);
 	if (r < 0)
 		return r;
 	if (strcmp(type, "bind") == 0)
@@ -467,8 +470,9 @@ int berth_compose_parse_volumes(const struct berth_compose_model_ctx *ctx,
 					       "an entry must be a string or a mapping");
 		if (r < 0)
 			return r;
-		for (size_t j = 0; j + 1 < s->n_volumes; j++)
-			if (strcmp(s->volumes[j].target, s->volumes[s->n_volumes - 1].target) == 0)
+		const char *added = s->volumes[s->n_volumes - 1].target;
+		for (size_t j = 0; added && j + 1 < s->n_volumes; j++)
+			if (s->volumes[j].target && strcmp(s->volumes[j].target, added) == 0)
 				return berth_compose_fail(x, x->line, where, err,
 							  "duplicate mount target '%s'",
 							  s->volumes[j].target);

@@ -586,9 +586,10 @@ static int parse_service_key(const struct berth_compose_model_ctx *ctx,
 	if (strcmp(k, "read_only") == 0)
 		return berth_compose_get_bool(v, w, &s->read_only, err);
 	if (strcmp(k, "init") == 0) {
-		bool b;
+		bool b = false;
 		r = berth_compose_get_bool(v, w, &b, err);
-		s->init = b;
+		if (r >= 0)
+			s->init = b;
 		return r;
 	}
 	if (strcmp(k, "profiles") == 0)
