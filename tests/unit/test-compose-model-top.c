@@ -26,6 +26,19 @@ static void test_names_and_default_network(void **state)
 	assert_string_equal(p->services[1].networks[0].aliases[0], "db");
 }
 
+/* Naming the default network is allowed without declaring it (it was an error). */
+static void test_default_network_by_name(void **state)
+{
+	_cleanup_(berth_compose_project_freep) struct berth_compose_project *p = NULL;
+	_cleanup_free_ char *msg = NULL;
+	assert_int_equal(fixture_load("services:\n  a: {image: x, networks: {default: {aliases: "
+				      "[y]}}}\n",
+				      &p, NULL, &msg),
+			 0);
+	assert_int_equal(p->n_networks, 1);
+	assert_string_equal(p->networks[0].name, "demo_default");
+}
+
 static void test_undefined_references(void **state)
 {
 	struct berth_compose_project *p = NULL;
@@ -56,6 +69,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_and_default_network),
+		cmocka_unit_test(test_default_network_by_name),
 		cmocka_unit_test(test_undefined_references),
 		cmocka_unit_test(test_env_file_is_not_read_from_memory),
 	};
