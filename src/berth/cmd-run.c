@@ -13,7 +13,6 @@
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/strv.h"
-#include "core/units.h"
 
 static const char run_usage[] =
 	"Usage: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
@@ -159,17 +158,6 @@ static int read_env_file(const char *path, char ***env, struct berth_error **err
 	return 0;
 }
 
-static int parse_long(const char *s, long long *ret)
-{
-	char *end = NULL;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || end == s || *end)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
 int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
 	static const struct option opts[] = {
@@ -289,33 +277,20 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 			berth_strv_push(&secopts, optarg);
 			break;
 		case 'm':
-			r = berth_parse_bytes(optarg, &o.memory, err);
+			r = cli_parse_memory(cli, optarg, &o.memory, err);
 			if (r < 0)
 				goto fail;
-			if (o.memory < 6 * 1024 * 1024) {
-				cli_usage_error(cli, err, "minimum memory limit allowed is 6MB");
-				goto fail;
-			}
 			break;
-		case OPT_CPUS: {
-			char *end = NULL;
-			double v = strtod(optarg, &end);
-			if (end == optarg || *end || !(v > 0) || v > 4096) {
-				cli_usage_error(cli, err, "invalid --cpus '%s'", optarg);
+		case OPT_CPUS:
+			r = cli_parse_cpus(cli, optarg, &o.nano_cpus, err);
+			if (r < 0)
 				goto fail;
-			}
-			o.nano_cpus = (int64_t)(v * 1e9 + 0.5);
 			break;
-		}
-		case OPT_PIDS_LIMIT: {
-			long long v;
-			if (parse_long(optarg, &v) < 0) {
-				cli_usage_error(cli, err, "invalid --pids-limit '%s'", optarg);
+		case OPT_PIDS_LIMIT:
+			r = cli_parse_pids_limit(cli, optarg, &o.pids_limit, err);
+			if (r < 0)
 				goto fail;
-			}
-			o.pids_limit = v <= 0 ? -1 : v;
 			break;
-		}
 		case OPT_ULIMIT:
 			berth_strv_push(&ulimits, optarg);
 			break;
