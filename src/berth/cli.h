@@ -120,6 +120,7 @@ int cli_image_prune(struct berth_cli *cli, struct berth_store *s, bool all, uint
 	X(cmd_image_umount)                                                                        \
 	X(cmd_dockerfile_dump)                                                                     \
 	X(cmd_run)                                                                                 \
+	X(cmd_create)                                                                              \
 	X(cmd_ps)                                                                                  \
 	X(cmd_logs)                                                                                \
 	X(cmd_stop)                                                                                \

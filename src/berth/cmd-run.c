@@ -158,7 +158,15 @@ static int read_env_file(const char *path, char ***env, struct berth_error **err
 	return 0;
 }
 
-int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+static const char create_usage[] =
+	"Usage: berth create [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
+	"       berth create [OPTIONS] --rootfs DIR COMMAND [ARG...]\n\n"
+	"Create a new container: the record `berth start` runs. The OPTIONS are\n"
+	"run's (see 'berth run --help'); -d makes no difference.\n";
+
+/* run, or create: the same flags and record, without starting it. */
+static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool create,
+			 struct berth_error **err)
 {
 	static const struct option opts[] = {
 		{"rootfs", required_argument, NULL, OPT_ROOTFS},
@@ -194,7 +202,7 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 		{0},
 	};
 	/* "+": the first operand is the image, what follows is the container's */
-	struct cli_flags f = {.usage = run_usage,
+	struct cli_flags f = {.usage = create ? create_usage : run_usage,
 			      .shortopts = "+dite:u:w:h:v:m:",
 			      .longopts = opts,
 			      .unsupported = run_unsupported};
@@ -332,14 +340,15 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	for (int i = optind; i < argc; i++)
 		berth_strv_push(&cmd, argv[i]);
 	o.cmd = cmd;
-	if (o.tty && !isatty(STDIN_FILENO) && o.interactive) {
+	o.create_only = create;
+	if (o.tty && !isatty(STDIN_FILENO) && o.interactive && !create) {
 		berth_error_set(err, EINVAL, "the input device is not a TTY");
 		goto fail;
 	}
 
 	struct berth_run_result res;
 	r = berth_container_run(cli->root, &o, &res, err);
-	if (r >= 0 && o.detach) {
+	if (r >= 0 && (o.detach || create)) {
 		printf("%s\n", res.id);
 		return 0;
 	}
@@ -356,6 +365,16 @@ fail:
 	/* every failure of berth itself in `run` is 125, as Docker's */
 	fprintf(stderr, "berth: %s\n", berth_error_msg(*err));
 	return 125;
+}
+
+int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+{
+	return run_or_create(cli, argc, argv, false, err);
+}
+
+int cmd_create(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+{
+	return run_or_create(cli, argc, argv, true, err);
 }
 
 static const char exec_usage[] =

@@ -46,6 +46,8 @@ static const struct berth_command commands[] = {
 	/* runtime */
 	{"run", cmd_run, "Create and run a new container from an image"},
 	{"container run", cmd_run, NULL},
+	{"create", cmd_create, "Create a new container"},
+	{"container create", cmd_create, NULL},
 	{"ps", cmd_ps, "List containers"},
 	{"container ls", cmd_ps, NULL},
 	{"container list", cmd_ps, NULL},

@@ -257,3 +257,32 @@ freezer_dir() {
 	run berth system info --format '{{.NCPU}}'
 	[ "$output" = "$(nproc)" ]
 }
+
+@test "create: the record with run's flags, 'Created' until start runs it" {
+	run berth create --name cr1 -e K=v bb sh -c 'echo started $K'
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^[0-9a-f]{64}$ ]]
+	local id=$output
+	run berth ps -a --format '{{.ID}} {{.Names}} {{.Status}}'
+	[ "$output" = "${id:0:12} cr1 Created" ]
+	run berth inspect --format '{{.State.Status}} {{.State.Running}}' cr1
+	[ "$output" = "created false" ]
+	# nothing ran
+	[ -z "$(berth logs cr1)" ]
+	run berth start cr1
+	[ "$output" = cr1 ]
+	run berth wait cr1
+	[ "$output" = 0 ]
+	run berth logs cr1
+	[ "$output" = "started v" ]
+	# --rm: removed once the started container ends, as Docker
+	berth create --rm --name cr2 bb true >/dev/null
+	berth start cr2 >/dev/null
+	for _ in $(seq 50); do [ -z "$(berth ps -aq --filter name=cr2)" ] && break; sleep 0.1; done
+	[ -z "$(berth ps -aq --filter name=cr2)" ]
+	run berth create --name cr1 bb true
+	assert_one_error_line "the container name 'cr1' is already in use"
+	run berth create nosuchimage
+	[ "$status" -eq 125 ]
+	[[ "$output" =~ nosuchimage ]]
+}

@@ -1566,6 +1566,11 @@ int berth_container_run(const char *store_root, const struct berth_run_options *
 		if (r < 0)
 			goto out_remove;
 	}
+	if (o->create_only) {
+		/* `create`: the record is complete; `start` runs it */
+		container_release(&c);
+		return 0;
+	}
 	/* foreground or not, a monitor owns the container: ps, stop, exec, logs see it */
 	r = start_monitor(store_root, &c, &cfg, o->rm, o->restart, !o->detach, &res, err);
 	ret->exit_code = res.exit_code;

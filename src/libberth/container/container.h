@@ -64,6 +64,7 @@ struct berth_run_options {
 	const char *stop_signal;
 	const char *restart;  /* "no", "on-failure[:N]", "always" */
 	const char *self_exe; /* the berth binary, for the detached monitor */
+	bool create_only;     /* `create`: the record only, berth_container_start runs it */
 };
 
 void berth_run_options_init(struct berth_run_options *o);
