@@ -27,7 +27,6 @@
 #include "core/digest.h"
 #include "core/fs.h"
 #include "core/json.h"
-#include "core/sort.h"
 #include "core/strv.h"
 #include "image/image.h"
 #include "layer/layer.h"
@@ -148,11 +147,6 @@ static bool holds_only_init_paths(int dir_fd, const char *dir_path)
 	return n > 0;
 }
 
-static int compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /*
  * Docker's archive.changes with overlayDeletedFile, in its walk order (each
  * directory's entries sorted): a whiteout or an opaque directory the image
@@ -171,8 +165,7 @@ static int diff_dir(struct diff_walk *w, int dir_fd, const char *dir_path, bool 
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
 			berth_strv_push(&names, de->d_name);
-	if (names)
-		qsort(names, berth_strv_len(names), sizeof(*names), compare_names);
+	berth_strv_sort(names);
 	BERTH_STRV_FOREACH (n, names) {
 		_cleanup_free_ char *path = berth_xasprintf("%s/%s", dir_path, *n);
 		struct stat s, ls;
