@@ -12,6 +12,7 @@
 
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/units.h"
 
 int cli_usage_error(struct berth_cli *cli, struct berth_error **err, const char *fmt, ...)
 {
@@ -149,4 +150,38 @@ int cli_no_flags(struct berth_cli *cli, const char *usage, const char *const *un
 	assert(c <= 0);
 	*ret_help = f.help;
 	return c;
+}
+
+/* ---- the resource flags of run and update ---- */
+
+int cli_parse_memory(struct berth_cli *cli, const char *v, int64_t *ret, struct berth_error **err)
+{
+	int r = berth_parse_bytes(v, ret, err);
+	if (r < 0)
+		return r;
+	if (*ret < 6 * 1024 * 1024)
+		return cli_usage_error(cli, err, "minimum memory limit allowed is 6MB");
+	return 0;
+}
+
+int cli_parse_cpus(struct berth_cli *cli, const char *v, int64_t *ret, struct berth_error **err)
+{
+	char *end = NULL;
+	double d = strtod(v, &end);
+	if (end == v || *end || !(d > 0) || d > 4096)
+		return cli_usage_error(cli, err, "invalid --cpus '%s'", v);
+	*ret = (int64_t)(d * 1e9 + 0.5);
+	return 0;
+}
+
+int cli_parse_pids_limit(struct berth_cli *cli, const char *v, int64_t *ret,
+			 struct berth_error **err)
+{
+	char *end = NULL;
+	errno = 0;
+	long long n = strtoll(v, &end, 10);
+	if (errno || end == v || *end)
+		return cli_usage_error(cli, err, "invalid --pids-limit '%s'", v);
+	*ret = n <= 0 ? -1 : n;
+	return 0;
 }

@@ -74,6 +74,24 @@ int cli_flag_next(struct berth_cli *cli, struct cli_flags *f, int argc, char **a
 int cli_no_flags(struct berth_cli *cli, const char *usage, const char *const *unsupported, int argc,
 		 char **argv, bool *ret_help, struct berth_error **err);
 
+/*
+ * Runs fn on each operand argv[first..argc-1] as Docker's container commands
+ * do: the operand printed when it succeeded, one error line otherwise, and
+ * the next one anyway; 1 when any failed. No operand is a usage error.
+ */
+int cli_for_each(struct berth_cli *cli, int first, int argc, char **argv,
+		 int (*fn)(struct berth_cli *, const char *, void *, struct berth_error **),
+		 void *ctx, struct berth_error **err);
+
+/*
+ * run's and update's -m/--memory (at least 6MB, as Docker), --cpus (nano
+ * CPUs) and --pids-limit (<= 0: unlimited, -1); a usage error otherwise.
+ */
+int cli_parse_memory(struct berth_cli *cli, const char *v, int64_t *ret, struct berth_error **err);
+int cli_parse_cpus(struct berth_cli *cli, const char *v, int64_t *ret, struct berth_error **err);
+int cli_parse_pids_limit(struct berth_cli *cli, const char *v, int64_t *ret,
+			 struct berth_error **err);
+
 struct berth_store;
 
 /*
@@ -102,6 +120,7 @@ int cli_image_prune(struct berth_cli *cli, struct berth_store *s, bool all, uint
 	X(cmd_image_umount)                                                                        \
 	X(cmd_dockerfile_dump)                                                                     \
 	X(cmd_run)                                                                                 \
+	X(cmd_create)                                                                              \
 	X(cmd_ps)                                                                                  \
 	X(cmd_logs)                                                                                \
 	X(cmd_stop)                                                                                \
@@ -125,7 +144,18 @@ int cli_image_prune(struct berth_cli *cli, struct berth_store *s, bool all, uint
 	X(cmd_logout)                                                                              \
 	X(cmd_lint)                                                                                \
 	X(cmd_analyze)                                                                             \
-	X(cmd_compose)
+	X(cmd_compose)                                                                             \
+	X(cmd_pause)                                                                               \
+	X(cmd_unpause)                                                                             \
+	X(cmd_rename)                                                                              \
+	X(cmd_update)                                                                              \
+	X(cmd_top)                                                                                 \
+	X(cmd_diff)                                                                                \
+	X(cmd_export)                                                                              \
+	X(cmd_commit)                                                                              \
+	X(cmd_stats)                                                                               \
+	X(cmd_version)                                                                             \
+	X(cmd_info)
 
 #define DECLARE_CMD(name)                                                                          \
 	int name(struct berth_cli *cli, int argc, char **argv, struct berth_error **err);

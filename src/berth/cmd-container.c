@@ -273,9 +273,9 @@ static int parse_signal(const char *s)
 }
 
 /* Runs fn on each operand, printing it on success, as Docker's multi-container verbs. */
-static int for_each(struct berth_cli *cli, int first, int argc, char **argv,
-		    int (*fn)(struct berth_cli *, const char *, void *, struct berth_error **),
-		    void *ctx, struct berth_error **err)
+int cli_for_each(struct berth_cli *cli, int first, int argc, char **argv,
+		 int (*fn)(struct berth_cli *, const char *, void *, struct berth_error **),
+		 void *ctx, struct berth_error **err)
 {
 	if (first >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
@@ -331,7 +331,7 @@ int cmd_stop(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	int r = parse_stop_flags(cli, stop_usage, argc, argv, &timeout, &help, err);
 	if (r < 0 || help)
 		return r;
-	return for_each(cli, optind, argc, argv, do_stop, &timeout, err);
+	return cli_for_each(cli, optind, argc, argv, do_stop, &timeout, err);
 }
 
 static int do_kill(struct berth_cli *cli, const char *what, void *ctx, struct berth_error **err)
@@ -360,7 +360,7 @@ int cmd_kill(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	}
 	if (c < 0 || f.help)
 		return c;
-	return for_each(cli, optind, argc, argv, do_kill, &sig, err);
+	return cli_for_each(cli, optind, argc, argv, do_kill, &sig, err);
 }
 
 static const char wait_usage[] = "Usage:  berth wait CONTAINER [CONTAINER...]\n\n"
@@ -415,7 +415,7 @@ int cmd_rm(struct berth_cli *cli, int argc, char **argv, struct berth_error **er
 		force |= c == 'f';
 	if (c < 0 || f.help)
 		return c;
-	return for_each(cli, optind, argc, argv, do_rm, &force, err);
+	return cli_for_each(cli, optind, argc, argv, do_rm, &force, err);
 }
 
 static int do_start(struct berth_cli *cli, const char *what, void *ctx, struct berth_error **err)
@@ -434,7 +434,7 @@ int cmd_start(struct berth_cli *cli, int argc, char **argv, struct berth_error *
 	int r = cli_no_flags(cli, start_usage, unsupported, argc, argv, &help, err);
 	if (r < 0 || help)
 		return r;
-	return for_each(cli, optind, argc, argv, do_start, NULL, err);
+	return cli_for_each(cli, optind, argc, argv, do_start, NULL, err);
 }
 
 static int do_restart(struct berth_cli *cli, const char *what, void *ctx, struct berth_error **err)
@@ -458,7 +458,7 @@ int cmd_restart(struct berth_cli *cli, int argc, char **argv, struct berth_error
 	int r = parse_stop_flags(cli, restart_usage, argc, argv, &timeout, &help, err);
 	if (r < 0 || help)
 		return r;
-	return for_each(cli, optind, argc, argv, do_restart, &timeout, err);
+	return cli_for_each(cli, optind, argc, argv, do_restart, &timeout, err);
 }
 
 static const char container_inspect_usage[] =

@@ -13,7 +13,6 @@
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/strv.h"
-#include "core/units.h"
 
 static const char run_usage[] =
 	"Usage: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
@@ -200,18 +199,15 @@ static int read_env_file(const char *path, char ***env, struct berth_error **err
 	return 0;
 }
 
-static int parse_long(const char *s, long long *ret)
-{
-	char *end = NULL;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || end == s || *end)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
+static const char create_usage[] =
+	"Usage: berth create [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
+	"       berth create [OPTIONS] --rootfs DIR COMMAND [ARG...]\n\n"
+	"Create a new container: the record `berth start` runs. The OPTIONS are\n"
+	"run's (see 'berth run --help'); -d makes no difference.\n";
 
-int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+/* run, or create: the same flags and record, without starting it. */
+static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool create,
+			 struct berth_error **err)
 {
 	static const struct option opts[] = {
 		{"rootfs", required_argument, NULL, OPT_ROOTFS},
@@ -247,7 +243,7 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 		{0},
 	};
 	/* "+": the first operand is the image, what follows is the container's */
-	struct cli_flags f = {.usage = run_usage,
+	struct cli_flags f = {.usage = create ? create_usage : run_usage,
 			      .shortopts = "+dite:u:w:h:v:m:",
 			      .longopts = opts,
 			      .unsupported = run_unsupported};
@@ -330,33 +326,20 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 			berth_strv_push(&secopts, optarg);
 			break;
 		case 'm':
-			r = berth_parse_bytes(optarg, &o.memory, err);
+			r = cli_parse_memory(cli, optarg, &o.memory, err);
 			if (r < 0)
 				goto fail;
-			if (o.memory < 6 * 1024 * 1024) {
-				cli_usage_error(cli, err, "minimum memory limit allowed is 6MB");
-				goto fail;
-			}
 			break;
-		case OPT_CPUS: {
-			char *end = NULL;
-			double v = strtod(optarg, &end);
-			if (end == optarg || *end || !(v > 0) || v > 4096) {
-				cli_usage_error(cli, err, "invalid --cpus '%s'", optarg);
+		case OPT_CPUS:
+			r = cli_parse_cpus(cli, optarg, &o.nano_cpus, err);
+			if (r < 0)
 				goto fail;
-			}
-			o.nano_cpus = (int64_t)(v * 1e9 + 0.5);
 			break;
-		}
-		case OPT_PIDS_LIMIT: {
-			long long v;
-			if (parse_long(optarg, &v) < 0) {
-				cli_usage_error(cli, err, "invalid --pids-limit '%s'", optarg);
+		case OPT_PIDS_LIMIT:
+			r = cli_parse_pids_limit(cli, optarg, &o.pids_limit, err);
+			if (r < 0)
 				goto fail;
-			}
-			o.pids_limit = v <= 0 ? -1 : v;
 			break;
-		}
 		case OPT_ULIMIT:
 			berth_strv_push(&ulimits, optarg);
 			break;
@@ -398,14 +381,15 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	for (int i = optind; i < argc; i++)
 		berth_strv_push(&cmd, argv[i]);
 	o.cmd = cmd;
-	if (o.tty && !isatty(STDIN_FILENO) && o.interactive) {
+	o.create_only = create;
+	if (o.tty && !isatty(STDIN_FILENO) && o.interactive && !create) {
 		berth_error_set(err, EINVAL, "the input device is not a TTY");
 		goto fail;
 	}
 
 	struct berth_run_result res;
 	r = berth_container_run(cli->root, &o, &res, err);
-	if (r >= 0 && o.detach) {
+	if (r >= 0 && (o.detach || create)) {
 		printf("%s\n", res.id);
 		return 0;
 	}
@@ -422,6 +406,16 @@ fail:
 	/* every failure of berth itself in `run` is 125, as Docker's */
 	fprintf(stderr, "berth: %s\n", berth_error_msg(*err));
 	return 125;
+}
+
+int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+{
+	return run_or_create(cli, argc, argv, false, err);
+}
+
+int cmd_create(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+{
+	return run_or_create(cli, argc, argv, true, err);
 }
 
 static const char exec_usage[] =

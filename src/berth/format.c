@@ -165,14 +165,14 @@ static void split_line(const char *s, size_t len, struct tab_line *l)
  * have a tab-terminated cell in it: widths[line][col] gets the block's width.
  */
 static void column_widths(struct tab_line *lines, size_t first, size_t end, size_t col,
-			  size_t **widths)
+			  size_t minwidth, size_t **widths)
 {
 	for (size_t i = first; i < end;) {
 		if (col + 1 >= lines[i].n) {
 			i++;
 			continue;
 		}
-		size_t block = i, width = TAB_MINWIDTH;
+		size_t block = i, width = minwidth;
 		for (; i < end && col + 1 < lines[i].n; i++) {
 			size_t w = runes(lines[i].cells[col], lines[i].lens[col]) + TAB_PADDING;
 			if (w > width)
@@ -180,11 +180,16 @@ static void column_widths(struct tab_line *lines, size_t first, size_t end, size
 		}
 		for (size_t k = block; k < i; k++)
 			widths[k][col] = width;
-		column_widths(lines, block, i, col + 1, widths);
+		column_widths(lines, block, i, col + 1, minwidth, widths);
 	}
 }
 
 void cli_tabwrite(FILE *out, const char *text, size_t len)
+{
+	cli_tabwrite_min(out, text, len, TAB_MINWIDTH);
+}
+
+void cli_tabwrite_min(FILE *out, const char *text, size_t len, size_t minwidth)
 {
 	struct tab_line *lines = NULL;
 	size_t n = 0;
@@ -199,7 +204,7 @@ void cli_tabwrite(FILE *out, const char *text, size_t len)
 	size_t **widths = berth_xcalloc(n ? n : 1, sizeof(*widths));
 	for (size_t i = 0; i < n; i++)
 		widths[i] = berth_xcalloc(lines[i].n, sizeof(**widths));
-	column_widths(lines, 0, n, 0, widths);
+	column_widths(lines, 0, n, 0, minwidth, widths);
 	for (size_t i = 0; i < n; i++) {
 		for (size_t c = 0; c < lines[i].n; c++) {
 			fwrite(lines[i].cells[c], 1, lines[i].lens[c], out);

@@ -59,6 +59,8 @@ int cli_format_inspect(const char *format, const json_t *objects, struct berth_e
 
 /* Go's text/tabwriter(minwidth 10, tabwidth 1, padding 3, ' ', 0) over text, to out. */
 void cli_tabwrite(FILE *out, const char *text, size_t len);
+/* The same with another minimum cell width (`top`'s writer has 20). */
+void cli_tabwrite_min(FILE *out, const char *text, size_t len, size_t minwidth);
 
 /* An RFC 3339 time as the store writes it; false when s is not one. */
 bool cli_parse_time(const char *s, time_t *ret);

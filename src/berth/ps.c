@@ -78,7 +78,8 @@ static void container_status(const json_t *st, char *out, size_t n)
 	if (cli_parse_time(when, &t) && t > 0)
 		cli_human_duration(d, sizeof(d), difftime(time(NULL), t));
 	if (running)
-		snprintf(out, n, "Up %s", *d ? d : "Less than a second");
+		snprintf(out, n, "Up %s%s", *d ? d : "Less than a second",
+			 json_is_true(json_object_get(st, "Paused")) ? " (Paused)" : "");
 	else if (strcmp(status, "created") == 0)
 		snprintf(out, n, "Created");
 	else

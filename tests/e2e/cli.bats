@@ -79,10 +79,10 @@ all_commands() {
 	echo "# $n commands print their usage with --help" >&3
 }
 
-@test "-h is --help everywhere except run, where it is --hostname as in Docker" {
+@test "-h is --help everywhere except run and create, where it is --hostname as in Docker" {
 	local cmd
 	while IFS= read -r cmd; do
-		[[ $cmd == run || $cmd == "container run" ]] && continue
+		[[ $cmd == run || $cmd == "container run" || $cmd == create || $cmd == "container create" ]] && continue
 		# shellcheck disable=SC2086
 		run --separate-stderr berth $cmd -h
 		[ "$status" -eq 0 ] || { echo "$cmd -h: status $status: $stderr"; return 1; }
@@ -90,6 +90,8 @@ all_commands() {
 	done < <(all_commands)
 	run berth run -h
 	assert_one_error_line "^berth: run: flag needs a value: -h "
+	run berth create -h
+	assert_one_error_line "^berth: create: flag needs a value: -h "
 }
 
 @test "--help after an operand: the command's for most, the container's for run and exec" {

@@ -1566,6 +1566,11 @@ int berth_container_run(const char *store_root, const struct berth_run_options *
 		if (r < 0)
 			goto out_remove;
 	}
+	if (o->create_only) {
+		/* `create`: the record is complete; `start` runs it */
+		container_release(&c);
+		return 0;
+	}
 	/* foreground or not, a monitor owns the container: ps, stop, exec, logs see it */
 	r = start_monitor(store_root, &c, &cfg, o->rm, o->restart, !o->detach, &res, err);
 	ret->exit_code = res.exit_code;
@@ -1659,6 +1664,7 @@ int berth_container_inspect(const char *store_root, const char *what, json_t **r
 		json_object_set_new(s, "Running", json_false());
 		json_object_set_new(s, "Status", json_string("exited"));
 	}
+	berth_container_state_set_paused(st);
 	*ret = st;
 	return 0;
 }
@@ -1697,6 +1703,8 @@ int berth_container_kill(const char *store_root, const char *what, int sig,
 	json_int_t pid = json_integer_value(json_object_get(json_object_get(st, "State"), "Pid"));
 	if (pid <= 0 || kill((pid_t)pid, sig) < 0)
 		return berth_error_syscall(err, errno ? errno : ESRCH, "kill container '%s'", what);
+	if (sig == SIGKILL)
+		berth_container_thaw(st); /* a frozen process dies only once thawed */
 	return 0;
 }
 
@@ -1948,4 +1956,37 @@ int berth_container_start(const char *store_root, const char *what, struct berth
 char *berth_container_log_path(const char *store_root, const char *id)
 {
 	return berth_xasprintf("%s/containers/%s/%s-json.log", store_root, id, id);
+}
+
+/* ---- for the other files of container/ (internal.h) ---- */
+
+int berth_container_dir_open(const char *store_root, struct berth_error **err)
+{
+	return containers_dir(store_root, err);
+}
+
+json_t *berth_container_state_read(int cdir, const char *id)
+{
+	return read_state(cdir, id);
+}
+
+int berth_container_state_write(int cdir, const char *id, const json_t *st,
+				struct berth_error **err)
+{
+	return write_state(cdir, id, st, err);
+}
+
+bool berth_container_state_is_running(const json_t *st)
+{
+	return state_running(st);
+}
+
+bool berth_container_name_is_valid(const char *name)
+{
+	return name_is_valid(name);
+}
+
+bool berth_container_name_in_use(int cdir, const char *name)
+{
+	return name_in_use(cdir, name);
 }

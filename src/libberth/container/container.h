@@ -11,10 +11,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
+#include "core/digest.h"
 #include "core/error.h"
+#include "runtime/runtime.h"
 
 /* The image-derived defaults of a container (Docker's image config subset). */
 struct berth_container_image {
@@ -61,6 +64,7 @@ struct berth_run_options {
 	const char *stop_signal;
 	const char *restart;  /* "no", "on-failure[:N]", "always" */
 	const char *self_exe; /* the berth binary, for the detached monitor */
+	bool create_only;     /* `create`: the record only, berth_container_start runs it */
 };
 
 void berth_run_options_init(struct berth_run_options *o);
@@ -165,3 +169,83 @@ struct berth_exec_options {
 int berth_container_exec(const char *store_root, const char *what,
 			 const struct berth_exec_options *o, struct berth_run_result *ret,
 			 struct berth_error **err);
+
+/*
+ * Operations on a recorded container (ops.c): pause/unpause freeze its
+ * cgroup (v1 freezer or v2 cgroup.freeze; inspect then shows State.Paused
+ * and Status "paused"); rename; update of its limits (the live cgroup when
+ * it runs, and the record either way); its processes; its usage.
+ */
+int berth_container_pause(const char *store_root, const char *what, struct berth_error **err);
+int berth_container_unpause(const char *store_root, const char *what, struct berth_error **err);
+/* EEXIST when new_name is taken, EINVAL when it is invalid or the same. */
+int berth_container_rename(const char *store_root, const char *what, const char *new_name,
+			   struct berth_error **err);
+
+struct berth_container_limits {
+	int64_t memory;	    /* bytes; -1 unchanged */
+	int64_t nano_cpus;  /* 1e9 per CPU; -1 unchanged */
+	int64_t pids_limit; /* > 0; -1 unchanged */
+};
+int berth_container_update(const char *store_root, const char *what,
+			   const struct berth_container_limits *l, struct berth_error **err);
+/* The CFS quota (microseconds per period) of nano_cpus, at least the kernel's 1 ms. */
+int64_t berth_container_cpu_quota(int64_t nano_cpus, uint64_t period_us);
+
+/* A process of a running container, as /proc shows it (host pids and uids). */
+struct berth_process {
+	pid_t pid, ppid;
+	uid_t uid; /* effective */
+	int tty_nr;
+	unsigned long long cpu_ticks;	/* utime + stime, clock ticks */
+	unsigned long long start_ticks; /* after boot, clock ticks */
+	char *comm;
+	char *cmd; /* the arguments joined by spaces, or "[comm]" */
+};
+void berth_process_release(struct berth_process *p);
+/* Parses /proc/PID/stat into p's pid, ppid, tty_nr, ticks and comm; -EBADMSG. */
+int berth_proc_parse_stat(const char *data, struct berth_process *p);
+/* The processes of the container's cgroup; *ret is an array of *ret_n, owned. */
+int berth_container_processes(const char *store_root, const char *what, struct berth_process **ret,
+			      size_t *ret_n, struct berth_error **err);
+
+struct berth_container_stats {
+	char id[65];
+	char *name;
+	bool running; /* false: nothing else is set */
+	struct berth_cgroup_usage usage;
+	uint64_t net_rx, net_tx; /* bytes, every interface but lo; 0 on the host network */
+};
+/* One sample of what (cgroup v1 or v2 counters; CPU % needs two). */
+int berth_container_stats(const char *store_root, const char *what,
+			  struct berth_container_stats *ret, struct berth_error **err);
+void berth_container_stats_release(struct berth_container_stats *s);
+/* Sums received and sent bytes of a /proc/net/dev text, lo left out. */
+void berth_net_dev_sum(const char *net_dev, uint64_t *rx, uint64_t *tx);
+
+/*
+ * The container's filesystem against its image (fsdiff.c). diff reads its
+ * upper dir as Docker's overlay2 driver does: 'A' added, 'C' changed, 'D'
+ * deleted (a whiteout), in Docker's walk order.
+ */
+struct berth_change {
+	char kind; /* 'A', 'C' or 'D' */
+	char *path;
+};
+int berth_container_diff(const char *store_root, const char *what, struct berth_change **ret,
+			 size_t *ret_n, struct berth_error **err);
+void berth_changes_free(struct berth_change *v, size_t n);
+/* A tar of its root filesystem (image layers + its changes, no volumes) to out_fd. */
+int berth_container_export(const char *store_root, const char *what, int out_fd,
+			   struct berth_error **err);
+
+struct berth_commit_options {
+	const char *name;     /* REPO[:TAG], NULL for an untagged image */
+	char *const *changes; /* Dockerfile instructions, as import --change */
+	const char *message, *author;
+	bool pause; /* freeze a running container while its upper dir is read */
+};
+/* A new image: the container's image plus its upper dir as the top layer. */
+int berth_container_commit(const char *store_root, const char *what,
+			   const struct berth_commit_options *o, struct berth_digest *ret_id,
+			   struct berth_error **err);

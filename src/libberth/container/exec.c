@@ -59,6 +59,12 @@ int berth_container_exec(const char *store_root, const char *what,
 	json_int_t pid = json_integer_value(json_object_get(state, "Pid"));
 	if (!json_is_true(json_object_get(state, "Running")) || pid <= 0)
 		return berth_error_set(err, EINVAL, "exec '%s': container is not running", what);
+	/* joining a frozen cgroup would freeze the exec'd process too: Docker refuses it */
+	if (json_is_true(json_object_get(state, "Paused")))
+		return berth_error_set(err, EINVAL,
+				       "exec '%s': container is paused, unpause the container "
+				       "before exec",
+				       what);
 
 	berth_spec_init(&spec);
 	r = load_spec(store_root, id, &spec, err);

@@ -12,3 +12,25 @@ char *berth_container_now(void);
  * name, owned) when one does, 0 when none.
  */
 int berth_container_volume_user(const char *store_root, const char *name, char **ret_container);
+
+/* The record helpers of container.c, for ops.c and fsdiff.c. */
+/* <store>/containers, created when missing; an fd or -errno. */
+int berth_container_dir_open(const char *store_root, struct berth_error **err);
+/* containers/<id>/state.json (new reference); NULL when absent or broken. */
+json_t *berth_container_state_read(int cdir, const char *id);
+/* Replaces containers/<id>/state.json atomically. */
+int berth_container_state_write(int cdir, const char *id, const json_t *st,
+				struct berth_error **err);
+/* Running, and its monitor alive. */
+bool berth_container_state_is_running(const json_t *st);
+/* Docker's container names: [a-zA-Z0-9][a-zA-Z0-9_.-]+, a leading '/' allowed. */
+bool berth_container_name_is_valid(const char *name);
+bool berth_container_name_in_use(int cdir, const char *name);
+
+/*
+ * ops.c: sets State.Paused (and Status "paused") of a running record from
+ * its freezer, live as Running is: called by berth_container_inspect.
+ */
+void berth_container_state_set_paused(json_t *st);
+/* ops.c: thaws a frozen container so that a SIGKILL just sent takes effect. */
+void berth_container_thaw(const json_t *st);

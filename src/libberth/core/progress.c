@@ -81,6 +81,19 @@ char *berth_format_size_prec(uint64_t bytes, int prec, char *out)
 	return out;
 }
 
+char *berth_format_size_binary(uint64_t bytes, char *out)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	double v = (double)bytes;
+	size_t u = 0;
+	while (v >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024.0;
+		u++;
+	}
+	snprintf(out, 16, "%.4g%s", v, units[u]);
+	return out;
+}
+
 char *berth_format_size(uint64_t bytes, char *out)
 {
 	return berth_format_size_prec(bytes, 3, out);

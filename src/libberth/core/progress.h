@@ -48,3 +48,5 @@ void berth_progress_line(struct berth_progress *p, const char *fmt, ...)
 char *berth_format_size_prec(uint64_t bytes, int prec, char *out);
 /* berth_format_size_prec with 3 digits, as Docker's HumanSize in listings. */
 char *berth_format_size(uint64_t bytes, char *out);
+/* Docker's units.BytesSize: 1024-based, four significant digits ("1.172MiB"); out[16]. */
+char *berth_format_size_binary(uint64_t bytes, char *out);

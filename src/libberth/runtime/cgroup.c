@@ -26,11 +26,12 @@
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
 /*
- * The v1 hierarchies berth puts a container in: limits, accounting, freezing
- * and, when the spec has device rules, the devices controller.
+ * The v1 hierarchies berth puts a container in: limits, accounting (blkio
+ * for `stats`' BLOCK I/O), freezing and, when the spec has device rules, the
+ * devices controller.
  */
-static const char *const v1_controllers[] = {"memory",	"pids",	   "cpu",
-					     "cpuacct", "freezer", "devices"};
+static const char *const v1_controllers[] = {"memory",	"pids",	   "cpu",  "cpuacct",
+					     "freezer", "devices", "blkio"};
 
 const char *berth_cgroup_layout_name(enum berth_cgroup_layout l)
 {
@@ -313,4 +314,228 @@ int berth_cgroup_destroy(struct berth_cgroup *cg, struct berth_error **err)
 	berth_strv_free(cg->dirs);
 	cg->dirs = NULL;
 	return ret;
+}
+
+/* ---- a live container's cgroup: update, freeze, processes, usage ---- */
+
+/* The v1 controller of dir, "memory" of /sys/fs/cgroup/memory/...; NULL for v2. */
+static char *v1_controller_of(const struct berth_cgroup *cg, const char *dir)
+{
+	static const char root[] = CGROUP_ROOT "/";
+	if (cg->layout == BERTH_CGROUP_V2 || strncmp(dir, root, sizeof(root) - 1) != 0)
+		return NULL;
+	const char *c = dir + sizeof(root) - 1;
+	const char *slash = strchr(c, '/');
+	return slash ? berth_xstrndup(c, (size_t)(slash - c)) : NULL;
+}
+
+/* The directory of cg in the v1 hierarchy ctrl (the v2 directory for v2); NULL when none. */
+static const char *dir_of(const struct berth_cgroup *cg, const char *ctrl)
+{
+	BERTH_STRV_FOREACH (d, cg->dirs) {
+		if (cg->layout == BERTH_CGROUP_V2)
+			return *d;
+		_cleanup_free_ char *c = v1_controller_of(cg, *d);
+		if (c && strcmp(c, ctrl) == 0)
+			return *d;
+	}
+	return NULL;
+}
+
+int berth_cgroup_set_limits(const struct berth_cgroup *cg, const struct berth_spec *spec,
+			    struct berth_error **err)
+{
+	BERTH_STRV_FOREACH (d, cg->dirs) {
+		if (cg->layout == BERTH_CGROUP_V2) {
+			if (wants_limits(spec))
+				(void)write_file(CGROUP_ROOT "/berth", "cgroup.subtree_control",
+						 "+memory +pids +cpu", NULL);
+			int r = set_limits_v2(*d, spec, err);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		_cleanup_free_ char *ctrl = v1_controller_of(cg, *d);
+		if (!ctrl)
+			continue;
+		if (strcmp(ctrl, "memory") == 0 && spec->memory_limit >= 0) {
+			/* raising the limit above memsw's: memsw first, as the kernel demands */
+			char buf[64];
+			snprintf(buf, sizeof(buf), "%" PRId64, spec->memory_limit);
+			(void)write_file(*d, "memory.memsw.limit_in_bytes", buf, NULL);
+		}
+		int r = set_limits_v1(ctrl, *d, spec, err);
+		if (r < 0)
+			return r;
+	}
+	if (wants_limits(spec) &&
+	    (cg->layout == BERTH_CGROUP_V2 ? !cg->dirs : !dir_of(cg, "memory")))
+		return berth_error_set(err, ENOTSUP, "the container has no cgroup to update");
+	return 0;
+}
+
+static int read_small(const char *dir, const char *file, char **ret)
+{
+	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	size_t len = 0;
+	return berth_read_file_at(dfd, file, 1 << 20, ret, &len, NULL);
+}
+
+/* The value of key in a "key value" per line file (memory.stat, cpu.stat, cgroup.events). */
+static bool keyed_value(const char *data, const char *key, uint64_t *ret)
+{
+	size_t n = strlen(key);
+	for (const char *p = data; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, key, n) == 0 && p[n] == ' ') {
+			*ret = strtoull(p + n + 1, NULL, 10);
+			return true;
+		}
+	return false;
+}
+
+static bool read_u64(const char *dir, const char *file, uint64_t *ret)
+{
+	_cleanup_free_ char *s = NULL;
+	if (!dir || read_small(dir, file, &s) < 0)
+		return false;
+	char *end = NULL;
+	*ret = strtoull(s, &end, 10);
+	return end != s;
+}
+
+int berth_cgroup_is_frozen(const struct berth_cgroup *cg)
+{
+	_cleanup_free_ char *s = NULL;
+	if (cg->layout == BERTH_CGROUP_V2) {
+		uint64_t v = 0;
+		if (!cg->dirs || read_small(cg->dirs[0], "cgroup.events", &s) < 0)
+			return 0;
+		return keyed_value(s, "frozen", &v) && v == 1;
+	}
+	const char *d = dir_of(cg, "freezer");
+	if (!d || read_small(d, "freezer.state", &s) < 0)
+		return 0;
+	return strncmp(s, "FROZEN", 6) == 0;
+}
+
+int berth_cgroup_freeze(const struct berth_cgroup *cg, bool freeze, struct berth_error **err)
+{
+	bool v2 = cg->layout == BERTH_CGROUP_V2;
+	const char *d = v2 ? (cg->dirs ? cg->dirs[0] : NULL) : dir_of(cg, "freezer");
+	if (!d)
+		return berth_error_set(err, ENOTSUP,
+				       "the container is in no freezer cgroup (v1 'freezer' "
+				       "controller or v2 cgroup.freeze)");
+	int r = v2 ? write_file(d, "cgroup.freeze", freeze ? "1" : "0", err)
+		   : write_file(d, "freezer.state", freeze ? "FROZEN" : "THAWED", err);
+	if (r < 0)
+		return r;
+	/* v1 goes through FREEZING, v2 reports "frozen 1" once every task stopped */
+	for (int i = 0; i < 5000; i++) {
+		if ((berth_cgroup_is_frozen(cg) == 1) == freeze)
+			return 0;
+		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+	}
+	return berth_error_set(err, ETIMEDOUT, "the cgroup '%s' did not %s within 5 s", d,
+			       freeze ? "freeze" : "thaw");
+}
+
+int berth_cgroup_pids(const struct berth_cgroup *cg, pid_t **ret, size_t *ret_n,
+		      struct berth_error **err)
+{
+	const char *d = cg->dirs ? cg->dirs[0] : NULL;
+	_cleanup_free_ char *s = NULL;
+	if (!d)
+		return berth_error_set(err, ENOENT, "the container has no cgroup");
+	int r = read_small(d, "cgroup.procs", &s);
+	if (r < 0)
+		return berth_error_syscall(err, -r, "read '%s/cgroup.procs'", d);
+	pid_t *v = NULL;
+	size_t n = 0;
+	for (char *p = s, *end; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		v = berth_xreallocarray(v, n + 1, sizeof(*v));
+		v[n++] = (pid_t)pid;
+		while (*end == '\n')
+			end++;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+/* Sums rbytes= and wbytes= over the devices of a v2 io.stat. */
+static void io_stat_sum(const char *s, uint64_t *rd, uint64_t *wr)
+{
+	for (const char *p = s; (p = strstr(p, "bytes=")); p += 6) {
+		if (p - s >= 1 && p[-1] == 'r')
+			*rd += strtoull(p + 6, NULL, 10);
+		else if (p - s >= 1 && p[-1] == 'w')
+			*wr += strtoull(p + 6, NULL, 10);
+	}
+}
+
+/* Sums the Read and Write lines of a v1 blkio.throttle.io_service_bytes. */
+static void blkio_sum(const char *s, uint64_t *rd, uint64_t *wr)
+{
+	for (const char *p = s; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *sp = strchr(p, ' ');
+		const char *sp2 = sp ? strchr(sp + 1, ' ') : NULL;
+		if (!sp2)
+			continue;
+		if (strncmp(sp + 1, "Read ", 5) == 0)
+			*rd += strtoull(sp2 + 1, NULL, 10);
+		else if (strncmp(sp + 1, "Write ", 6) == 0)
+			*wr += strtoull(sp2 + 1, NULL, 10);
+	}
+}
+
+int berth_cgroup_usage(const struct berth_cgroup *cg, struct berth_cgroup_usage *ret)
+{
+	struct berth_cgroup_usage u = {.memory_limit = -1};
+	_cleanup_free_ char *stat = NULL, *mstat = NULL, *io = NULL, *max = NULL;
+	uint64_t v = 0, inactive = 0;
+	if (cg->layout == BERTH_CGROUP_V2) {
+		const char *d = cg->dirs ? cg->dirs[0] : NULL;
+		if (!d)
+			return -ENOENT;
+		if (read_small(d, "cpu.stat", &stat) >= 0 && keyed_value(stat, "usage_usec", &v))
+			u.cpu_ns = v * 1000;
+		read_u64(d, "memory.current", &u.memory);
+		/* Docker's CLI subtracts the inactive page cache (cgroup v2: inactive_file) */
+		if (read_small(d, "memory.stat", &mstat) >= 0 &&
+		    keyed_value(mstat, "inactive_file", &inactive) && inactive <= u.memory)
+			u.memory -= inactive;
+		if (read_small(d, "memory.max", &max) >= 0 && max[0] >= '0' && max[0] <= '9')
+			u.memory_limit = (int64_t)strtoull(max, NULL, 10);
+		read_u64(d, "pids.current", &u.pids);
+		if (read_small(d, "io.stat", &io) >= 0) {
+			io_stat_sum(io, &u.block_read, &u.block_write);
+			u.has_block_io = true;
+		}
+		*ret = u;
+		return 0;
+	}
+	read_u64(dir_of(cg, "cpuacct"), "cpuacct.usage", &u.cpu_ns);
+	const char *md = dir_of(cg, "memory");
+	read_u64(md, "memory.usage_in_bytes", &u.memory);
+	/* cgroup v1: total_inactive_file, as Docker's CLI calculateMemUsageUnixNoCache */
+	if (md && read_small(md, "memory.stat", &mstat) >= 0 &&
+	    keyed_value(mstat, "total_inactive_file", &inactive) && inactive <= u.memory)
+		u.memory -= inactive;
+	/* no limit is the largest page-aligned int64 on v1 */
+	if (read_u64(md, "memory.limit_in_bytes", &v) && v < (UINT64_C(1) << 62))
+		u.memory_limit = (int64_t)v;
+	read_u64(dir_of(cg, "pids"), "pids.current", &u.pids);
+	const char *bd = dir_of(cg, "blkio");
+	if (bd && read_small(bd, "blkio.throttle.io_service_bytes", &io) >= 0) {
+		blkio_sum(io, &u.block_read, &u.block_write);
+		u.has_block_io = true;
+	}
+	*ret = u;
+	return 0;
 }

@@ -212,6 +212,31 @@ int berth_cgroup_add_pid(const struct berth_cgroup *cg, pid_t pid, struct berth_
 int berth_cgroup_destroy(struct berth_cgroup *cg, struct berth_error **err);
 
 /*
+ * A live container's cgroup (cg's dirs as the record lists them): the spec's
+ * limits that are set (>= 0) written again (`update`); freezing (v1 freezer,
+ * v2 cgroup.freeze) waited for until every task is stopped (`pause`); the
+ * processes of cgroup.procs (`top`); and what it uses (`stats`).
+ */
+int berth_cgroup_set_limits(const struct berth_cgroup *cg, const struct berth_spec *spec,
+			    struct berth_error **err);
+int berth_cgroup_freeze(const struct berth_cgroup *cg, bool freeze, struct berth_error **err);
+/* 1 when frozen, 0 otherwise (no freezer: 0). */
+int berth_cgroup_is_frozen(const struct berth_cgroup *cg);
+/* The pids of cgroup.procs (*ret owned). */
+int berth_cgroup_pids(const struct berth_cgroup *cg, pid_t **ret, size_t *ret_n,
+		      struct berth_error **err);
+struct berth_cgroup_usage {
+	uint64_t cpu_ns;      /* CPU time used since the cgroup was made */
+	uint64_t memory;      /* bytes, without the inactive page cache (as Docker's CLI) */
+	int64_t memory_limit; /* bytes, -1 none */
+	uint64_t pids;
+	uint64_t block_read, block_write; /* bytes */
+	bool has_block_io;		  /* v2 io.stat or v1 blkio was readable */
+};
+/* What is readable of the usage (a missing file counts 0); -ENOENT without dirs. */
+int berth_cgroup_usage(const struct berth_cgroup *cg, struct berth_cgroup_usage *ret);
+
+/*
  * What the runtime executes: a spec and how to wire it. Volume copy-up: for
  * bind mounts whose options contain "berth.copyup", an empty source
  * directory is filled with the image's content at the destination before
