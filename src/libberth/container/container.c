@@ -69,6 +69,8 @@ void berth_container_image_release(struct berth_container_image *img)
 	berth_strv_free(img->lowerdirs);
 	free(img->ref);
 	free(img->id);
+	berth_health_config_release(img->health);
+	free(img->health);
 	memset(img, 0, sizeof(*img));
 }
 
@@ -109,6 +111,14 @@ int berth_container_image_load(const char *store_root, const char *ref,
 	out.user = c->user ? berth_xstrdup(c->user) : NULL;
 	out.stop_signal = c->stop_signal ? berth_xstrdup(c->stop_signal) : NULL;
 	out.volumes = berth_strv_copy(c->volumes);
+	if (c->healthcheck) {
+		out.health = berth_xcalloc(1, sizeof(*out.health));
+		r = berth_health_config_from_json(c->healthcheck, out.health, err);
+		if (r < 0) {
+			berth_container_image_release(&out);
+			return berth_error_prefix(err, "image '%s'", ref);
+		}
+	}
 	out.ref = berth_xstrdup(ref);
 	char idbuf[80];
 	out.id = berth_xstrdup(berth_digest_fmt(&img->id, idbuf));
@@ -994,6 +1004,11 @@ static json_t *make_state(const struct container *c, const struct berth_run_opti
 				 ? o->image->stop_signal
 				 : "SIGTERM";
 	json_object_set_new(cfg, "StopSignal", json_string(ss));
+	struct berth_health_config hc;
+	berth_health_config_merge(o->image ? o->image->health : NULL, o->health, &hc);
+	if (hc.test)
+		json_object_set_new(cfg, "Healthcheck", berth_health_config_to_json(&hc));
+	berth_health_config_release(&hc);
 	json_object_set_new(st, "Config", cfg);
 	json_object_set_new(st, "HostConfig",
 			    json_pack("{s:b, s:b, s:b, s:s, s:s}", "AutoRemove", o->rm, "Init",
@@ -1341,6 +1356,8 @@ static _Noreturn void monitor_main(struct monitor *m)
 			set_state(c->cdir, c->id, "exited", 0, msg.exit_code, restarts, NULL, NULL);
 			_exit(1);
 		}
+		/* before STARTED: `run -d` returns with the health "starting" */
+		pid_t prober = berth_container_health_start(m->store_root, c->id, p.pid);
 		if (restarts == 0) {
 			struct monitor_msg msg = {.kind = MONITOR_STARTED, .pid = p.pid};
 			monitor_send(m->notify_fd, &msg);
@@ -1363,6 +1380,7 @@ static _Noreturn void monitor_main(struct monitor *m)
 		close(out[0]);
 		close(errp[0]);
 		int code = berth_runtime_wait(&p, NULL);
+		berth_container_health_stop(m->store_root, c->id, prober);
 		berth_runtime_process_release(&p, NULL);
 		monitor_child = 0;
 		/* a `stop` marks the record: a stopped container is not restarted */
@@ -1659,6 +1677,7 @@ int berth_container_inspect(const char *store_root, const char *what, json_t **r
 		json_object_set_new(s, "Running", json_false());
 		json_object_set_new(s, "Status", json_string("exited"));
 	}
+	berth_container_health_inspect(store_root, id, st);
 	*ret = st;
 	return 0;
 }
