@@ -1722,16 +1722,39 @@ int berth_container_kill(const char *store_root, const char *what, int sig,
 int berth_container_wait(const char *store_root, const char *what, int timeout_ms, int *ret_code,
 			 struct berth_error **err)
 {
+	return berth_container_wait_for(store_root, what, BERTH_WAIT_NOT_RUNNING, timeout_ms,
+					ret_code, err);
+}
+
+int berth_container_wait_for(const char *store_root, const char *what,
+			     enum berth_wait_condition cond, int timeout_ms, int *ret_code,
+			     struct berth_error **err)
+{
+	_cleanup_free_ char *id = NULL, *finished = NULL;
+	int r = berth_container_find(store_root, what, &id, err);
+	if (r < 0)
+		return r;
 	for (int waited = 0;; waited += 50) {
 		_cleanup_json_ json_t *st = NULL;
-		int r = berth_container_inspect(store_root, what, &st, err);
-		if (r < 0)
-			return r;
-		if (!state_running(st)) {
-			*ret_code = (int)json_integer_value(
-				json_object_get(json_object_get(st, "State"), "ExitCode"));
+		r = berth_container_inspect(store_root, id, &st, err);
+		if (r == -ENOENT && cond == BERTH_WAIT_REMOVED && finished) {
+			berth_error_free(err);
 			return 0;
 		}
+		if (r < 0)
+			return r;
+		json_t *s = json_object_get(st, "State");
+		const char *at = json_string_value(json_object_get(s, "FinishedAt"));
+		bool running = state_running(st);
+		/* next-exit: an exit recorded after the first look (FinishedAt moved) */
+		bool exited = !running && (cond != BERTH_WAIT_NEXT_EXIT ||
+					   (finished && at && strcmp(at, finished) != 0));
+		if (!finished)
+			finished = berth_xstrdup(at ? at : "");
+		if (exited || (!running && cond == BERTH_WAIT_REMOVED))
+			*ret_code = (int)json_integer_value(json_object_get(s, "ExitCode"));
+		if (exited && cond != BERTH_WAIT_REMOVED)
+			return 0;
 		if (timeout_ms >= 0 && waited >= timeout_ms)
 			return -ETIMEDOUT;
 		nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);

@@ -104,6 +104,16 @@ int berth_container_stop(const char *store_root, const char *what, int timeout_s
 /* Waits until it is not running (timeout_ms < 0: forever; -ETIMEDOUT). */
 int berth_container_wait(const char *store_root, const char *what, int timeout_ms, int *ret_code,
 			 struct berth_error **err);
+/* The conditions of Docker's wait API (`wait --condition`). */
+enum berth_wait_condition {
+	BERTH_WAIT_NOT_RUNNING, /* now, when it is not running */
+	BERTH_WAIT_NEXT_EXIT,	/* its next exit (after a start when it is not running) */
+	BERTH_WAIT_REMOVED,	/* its record is gone; the code is the last exit's */
+};
+/* As berth_container_wait, for a condition. */
+int berth_container_wait_for(const char *store_root, const char *what,
+			     enum berth_wait_condition cond, int timeout_ms, int *ret_code,
+			     struct berth_error **err);
 /* Removes the record (and anonymous volumes); a running one needs force (killed). */
 int berth_container_remove(const char *store_root, const char *what, bool force,
 			   struct berth_error **err);
