@@ -1737,7 +1737,8 @@ int berth_container_wait_for(const char *store_root, const char *what,
 	for (int waited = 0;; waited += 50) {
 		_cleanup_json_ json_t *st = NULL;
 		r = berth_container_inspect(store_root, id, &st, err);
-		if (r == -ENOENT && cond == BERTH_WAIT_REMOVED && finished) {
+		/* EBADMSG: caught between the removal of state.json and of its directory */
+		if ((r == -ENOENT || r == -EBADMSG) && cond == BERTH_WAIT_REMOVED && finished) {
 			berth_error_free(err);
 			return 0;
 		}
