@@ -283,11 +283,9 @@ static json_t *read_json(const char *path)
 	return j;
 }
 
-/* The recorded config of container id; false when it has no enabled check. */
-static bool load_config(const char *store_root, const char *id, struct berth_health_config *ret)
+/* The config of record st; false when it has no enabled check. */
+static bool record_config(const json_t *st, struct berth_health_config *ret)
 {
-	_cleanup_free_ char *path = berth_xasprintf("%s/containers/%s/state.json", store_root, id);
-	_cleanup_json_ json_t *st = read_json(path);
 	json_t *hc = json_object_get(json_object_get(st, "Config"), "Healthcheck");
 	if (berth_health_config_from_json(hc, ret, NULL) < 0)
 		return false;
@@ -295,6 +293,14 @@ static bool load_config(const char *store_root, const char *id, struct berth_hea
 		return true;
 	berth_health_config_release(ret);
 	return false;
+}
+
+/* The recorded config of container id; false when it has no enabled check. */
+static bool load_config(const char *store_root, const char *id, struct berth_health_config *ret)
+{
+	_cleanup_free_ char *path = berth_xasprintf("%s/containers/%s/state.json", store_root, id);
+	_cleanup_json_ json_t *st = read_json(path);
+	return record_config(st, ret);
 }
 
 static void load_state(const char *store_root, const char *id, struct berth_health_state *ret)
@@ -320,7 +326,7 @@ static void save_state(const char *store_root, const char *id, const struct bert
 void berth_container_health_inspect(const char *store_root, const char *id, json_t *st)
 {
 	struct berth_health_config hc = {0};
-	if (!load_config(store_root, id, &hc))
+	if (!record_config(st, &hc))
 		return;
 	berth_health_config_release(&hc);
 	struct berth_health_state s;
@@ -538,8 +544,15 @@ pid_t berth_container_health_start(const char *store_root, const char *id, pid_t
 	for (size_t i = 0; i < ELEMENTSOF(dflt); i++)
 		signal(dflt[i], SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
-	/* the monitor's fds (its notify pipe, the log, the container's output) are not ours */
+	/*
+	 * the monitor's fds (its notify pipe, the log, the container's output)
+	 * are not ours, nor a foreground berth's terminal or pipes: a reader of
+	 * `berth run | …` sees its EOF when the monitor ends, not when we do
+	 */
 	syscall(SYS_close_range, 3, ~0U, 0);
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int fd = 0; fd < 3 && devnull >= 0; fd++)
+		dup2(devnull, fd);
 	prober_main(store_root, id, pid, &hc, &s);
 }
 
