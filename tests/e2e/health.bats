@@ -3,7 +3,7 @@
 # --health-* flags, a probe inside the container on a timer from the
 # container's monitor, starting -> healthy | unhealthy, a probe killed at its
 # timeout, .State.Health in inspect, ps's STATUS and --filter health=, and
-# wait --condition.
+# wait --condition; a foreground run is probed as a -d one.
 
 load helpers
 
@@ -178,6 +178,17 @@ container_procs() {
 	run berth inspect --format '{{len .State.Health.Log}}' "$id"
 	((output >= 1))
 	wait_health "$id" healthy
+}
+
+@test "health: a foreground run is probed too; its end records unhealthy" {
+	run berth run --name fg --network none --health-cmd 'echo alive' --health-interval 1s \
+		bb sh -c 'sleep 3; echo done'
+	[ "$status" -eq 0 ]
+	[ "$output" = done ]
+	run berth inspect --format '{{.State.Status}} {{.State.Health.Status}}' fg
+	[ "$output" = "exited unhealthy" ]
+	run berth inspect --format '{{range .State.Health.Log}}{{.ExitCode}}:{{.Output}}{{end}}' fg
+	[[ "$output" == "0:alive"* ]]
 }
 
 @test "health: bad --health-* flags are one clear error and create nothing" {
