@@ -51,7 +51,7 @@ static const char run_usage[] =
 	"      --ulimit NAME=S[:H]   resource limit (e.g. nofile=1024:2048)\n"
 	"      --stop-signal SIG     signal to stop the container\n"
 	"      --restart POLICY      no, on-failure[:N], always\n"
-	"      --health-cmd CMD      command run (with /bin/sh -c) to check health\n"
+	"      --health-cmd CMD      command run (with the shell) to check health\n"
 	"      --health-interval D   time between checks (e.g. 30s, 1m30s; default 30s)\n"
 	"      --health-timeout D    longest a check may run (default 30s)\n"
 	"      --health-retries N    failures in a row that make it unhealthy (default 3)\n"

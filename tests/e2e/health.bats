@@ -22,7 +22,8 @@ teardown() {
 }
 
 # An image with a HEALTHCHECK, built FROM the busybox fixture: healthy once
-# /tmp/ready exists; failures do not count for its first 60 seconds.
+# /tmp/ready exists; failures do not count for its first 60 seconds. Its
+# SHELL (which CMD-SHELL runs with, as Docker's) sets MARK.
 build_healthcheck_image() {
 	local b=$BATS_TEST_TMPDIR/hc
 	mkdir -p "$b/rootfs"
@@ -30,8 +31,9 @@ build_healthcheck_image() {
 	cat >"$b/Dockerfile" <<-'EOF'
 		FROM scratch
 		COPY rootfs/ /
+		SHELL ["/usr/bin/env", "MARK=from-shell", "/bin/sh", "-c"]
 		HEALTHCHECK --interval=1s --timeout=5s --start-period=60s --start-interval=1s \
-			CMD cat /tmp/ready
+			CMD cat /tmp/ready || exit 1; echo $MARK
 		CMD ["sleep", "1000"]
 	EOF
 	berth build -q -t hc "$b" >/dev/null 2>&1
@@ -79,7 +81,7 @@ container_procs() {
 	id=$(berth run -d --network none --name web hc)
 	# the image's check is the container's config, in Docker's form (ns)
 	run berth inspect --format '{{json .Config.Healthcheck}}' web
-	[ "$output" = '{"Test":["CMD-SHELL","cat /tmp/ready"],"Interval":1000000000,"Timeout":5000000000,"StartPeriod":60000000000,"StartInterval":1000000000}' ]
+	[ "$output" = '{"Test":["CMD-SHELL","cat /tmp/ready || exit 1; echo $MARK"],"Interval":1000000000,"Timeout":5000000000,"StartPeriod":60000000000,"StartInterval":1000000000}' ]
 	# not ready: failing probes within the start period keep it starting
 	wait_log web 2
 	run berth inspect --format '{{.State.Health.Status}} {{.State.Health.FailingStreak}} {{(index .State.Health.Log 0).ExitCode}}' web
@@ -95,7 +97,7 @@ container_procs() {
 	[ "$output" = 0 ]
 	# the last result is the success, with its output
 	run berth inspect --format '{{range .State.Health.Log}}{{.ExitCode}}:{{.Output}}{{end}}' web
-	[[ "$output" == *"0:ready" ]]
+	[[ "$output" == *"0:ready"$'\n'"from-shell" ]]
 	run berth ps --format '{{.Status}}'
 	[[ "$output" =~ ^Up\ .*\ \(healthy\)$ ]]
 	[ "$(berth ps -q --filter health=healthy)" = "${id:0:12}" ]

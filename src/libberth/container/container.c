@@ -71,6 +71,7 @@ void berth_container_image_release(struct berth_container_image *img)
 	free(img->id);
 	berth_health_config_release(img->health);
 	free(img->health);
+	berth_strv_free(img->shell);
 	memset(img, 0, sizeof(*img));
 }
 
@@ -111,6 +112,7 @@ int berth_container_image_load(const char *store_root, const char *ref,
 	out.user = c->user ? berth_xstrdup(c->user) : NULL;
 	out.stop_signal = c->stop_signal ? berth_xstrdup(c->stop_signal) : NULL;
 	out.volumes = berth_strv_copy(c->volumes);
+	out.shell = c->shell ? berth_strv_copy(c->shell) : NULL;
 	if (c->healthcheck) {
 		out.health = berth_xcalloc(1, sizeof(*out.health));
 		r = berth_health_config_from_json(c->healthcheck, out.health, err);
@@ -1008,6 +1010,8 @@ static json_t *make_state(const struct container *c, const struct berth_run_opti
 	berth_health_config_merge(o->image ? o->image->health : NULL, o->health, &hc);
 	if (hc.test)
 		json_object_set_new(cfg, "Healthcheck", berth_health_config_to_json(&hc));
+	if (o->image && o->image->shell)
+		json_object_set_new(cfg, "Shell", strv_json(o->image->shell));
 	berth_health_config_release(&hc);
 	json_object_set_new(st, "Config", cfg);
 	json_object_set_new(st, "HostConfig",

@@ -31,6 +31,7 @@ struct berth_container_image {
 	char *ref;			    /* the image as the user named it */
 	char *id;			    /* the image id, "sha256:..." */
 	struct berth_health_config *health; /* the image's HEALTHCHECK, NULL when none */
+	char **shell; /* the image's SHELL (a CMD-SHELL health check runs with it), NULL unset */
 };
 
 /*

@@ -295,12 +295,24 @@ static bool record_config(const json_t *st, struct berth_health_config *ret)
 	return false;
 }
 
-/* The recorded config of container id; false when it has no enabled check. */
-static bool load_config(const char *store_root, const char *id, struct berth_health_config *ret)
+/*
+ * The recorded config of container id and its shell (Config.Shell, the
+ * image's SHELL; NULL unset); false when it has no enabled check.
+ */
+static bool load_config(const char *store_root, const char *id, struct berth_health_config *ret,
+			char ***ret_shell)
 {
 	_cleanup_free_ char *path = berth_xasprintf("%s/containers/%s/state.json", store_root, id);
 	_cleanup_json_ json_t *st = read_json(path);
-	return record_config(st, ret);
+	if (!record_config(st, ret))
+		return false;
+	*ret_shell = NULL;
+	size_t i;
+	json_t *v;
+	json_array_foreach (json_object_get(json_object_get(st, "Config"), "Shell"), i, v)
+		if (json_is_string(v))
+			berth_strv_push(ret_shell, json_string_value(v));
+	return true;
 }
 
 static void load_state(const char *store_root, const char *id, struct berth_health_state *ret)
@@ -388,13 +400,20 @@ static bool process_exited(pid_t pid)
 	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
 }
 
-/* The test's command line: CMD's arguments, or CMD-SHELL's through /bin/sh -c. */
-static char **probe_args(char *const *test)
+/*
+ * The test's command line: CMD's arguments, or CMD-SHELL's after the
+ * container's shell (the image's SHELL, else /bin/sh -c), as Docker's getShell.
+ */
+static char **probe_args(char *const *test, char *const *shell)
 {
 	char **args = NULL;
 	if (strcmp(test[0], "CMD-SHELL") == 0) {
-		berth_strv_push(&args, "/bin/sh");
-		berth_strv_push(&args, "-c");
+		if (berth_strv_len(shell) > 0) {
+			args = berth_strv_copy(shell);
+		} else {
+			berth_strv_push(&args, "/bin/sh");
+			berth_strv_push(&args, "-c");
+		}
 	}
 	for (size_t i = 1; test[i]; i++)
 		berth_strv_push(&args, test[i]);
@@ -447,7 +466,8 @@ static void probe_failed(struct berth_health_result *ret, const char *msg)
 
 /* Runs the test once inside container id (main process pid) into ret. */
 static void run_probe(const char *store_root, const char *id, pid_t pid,
-		      const struct berth_health_config *hc, struct berth_health_result *ret)
+		      const struct berth_health_config *hc, char *const *shell,
+		      struct berth_health_result *ret)
 {
 	struct berth_spec spec;
 	struct berth_error *err = NULL;
@@ -464,7 +484,7 @@ static void run_probe(const char *store_root, const char *id, pid_t pid,
 		r = berth_error_syscall(&err, errno, "pipe");
 	if (r >= 0) {
 		berth_strv_free(spec.args);
-		spec.args = probe_args(hc->test);
+		spec.args = probe_args(hc->test, shell);
 		spec.terminal = false;
 		struct berth_runtime_exec_config cfg = {
 			.spec = &spec, .pid = pid, .id = id, .stdio = {-1, pipes[1], pipes[1]}};
@@ -496,7 +516,7 @@ static void run_probe(const char *store_root, const char *id, pid_t pid,
 }
 
 static _Noreturn void prober_main(const char *store_root, const char *id, pid_t pid,
-				  const struct berth_health_config *hc,
+				  const struct berth_health_config *hc, char *const *shell,
 				  struct berth_health_state *s)
 {
 	int64_t interval = hc->interval ? hc->interval : BERTH_HEALTH_DEFAULT_INTERVAL;
@@ -513,7 +533,7 @@ static _Noreturn void prober_main(const char *store_root, const char *id, pid_t 
 			_exit(0);
 		int64_t begin = monotonic_ns();
 		struct berth_health_result r = {0};
-		run_probe(store_root, id, pid, hc, &r);
+		run_probe(store_root, id, pid, hc, shell, &r);
 		berth_health_state_record(s, &r, begin - started < hc->start_period, retries);
 		save_state(store_root, id, s);
 	}
@@ -523,7 +543,8 @@ pid_t berth_container_health_start(const char *store_root, const char *id, pid_t
 {
 	struct berth_health_config hc = {0};
 	struct berth_health_state s;
-	if (!load_config(store_root, id, &hc))
+	char **shell = NULL;
+	if (!load_config(store_root, id, &hc, &shell))
 		return 0;
 	/* Docker keeps the log across restarts and starts over as "starting" */
 	load_state(store_root, id, &s);
@@ -535,6 +556,7 @@ pid_t berth_container_health_start(const char *store_root, const char *id, pid_t
 	if (prober != 0) {
 		berth_health_config_release(&hc);
 		berth_health_state_release(&s);
+		berth_strv_free(shell);
 		return prober < 0 ? 0 : prober;
 	}
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -553,7 +575,7 @@ pid_t berth_container_health_start(const char *store_root, const char *id, pid_t
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int fd = 0; fd < 3 && devnull >= 0; fd++)
 		dup2(devnull, fd);
-	prober_main(store_root, id, pid, &hc, &s);
+	prober_main(store_root, id, pid, &hc, shell, &s);
 }
 
 void berth_container_health_stop(const char *store_root, const char *id, pid_t prober)
