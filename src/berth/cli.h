@@ -124,7 +124,8 @@ int cli_image_prune(struct berth_cli *cli, struct berth_store *s, bool all, uint
 	X(cmd_login)                                                                               \
 	X(cmd_logout)                                                                              \
 	X(cmd_lint)                                                                                \
-	X(cmd_analyze)
+	X(cmd_analyze)                                                                             \
+	X(cmd_compose)
 
 #define DECLARE_CMD(name)                                                                          \
 	int name(struct berth_cli *cli, int argc, char **argv, struct berth_error **err);

@@ -85,6 +85,8 @@ static const struct berth_command commands[] = {
 	/* lint and analyze */
 	{"lint", cmd_lint, "Check a Dockerfile against the image guidelines"},
 	{"analyze", cmd_analyze, "Show wasted bytes and efficiency of an image's layers"},
+	/* compose */
+	{"compose", cmd_compose, "Define and run multi-container applications"},
 };
 
 /* The management commands: the first word of the two-word commands above. */

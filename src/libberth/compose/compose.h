@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * The Compose model: a project loaded from one or more compose files
+ * (the Compose Specification, with docker compose v2 as the reference
+ * behaviour), interpolated, merged, checked and normalised. Everything in a
+ * compose file and in an .env file is untrusted input: invalid values are
+ * errors naming file:line and the key; unknown keys are warnings returned
+ * to the caller (the library never prints).
+ *
+ * The environment is handed in (the library never calls getenv()).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+/* A ports entry, short or long syntax; a short-syntax range gives one entry per port. */
+struct berth_compose_port {
+	char *host_ip;		 /* NULL: every address */
+	char *host_port;	 /* "8080", a range "8000-8010", or NULL: an ephemeral port */
+	uint16_t container_port; /* the target */
+	char *proto;		 /* "tcp", "udp" or "sctp" */
+	char *mode;		 /* "ingress" (the default) or "host" */
+	char *name, *app_protocol;
+};
+
+enum berth_compose_mount_type {
+	BERTH_COMPOSE_MOUNT_BIND,
+	BERTH_COMPOSE_MOUNT_VOLUME,
+	BERTH_COMPOSE_MOUNT_TMPFS,
+};
+
+/* A volumes entry, short or long syntax. */
+struct berth_compose_mount {
+	enum berth_compose_mount_type type;
+	char *source; /* absolute host path (bind), volume key (volume; NULL: anonymous), NULL (tmpfs) */
+	char *target; /* absolute container path */
+	bool read_only;
+	bool create_host_path; /* bind: create a missing source (the short syntax does) */
+	bool nocopy;	       /* volume: do not copy the image's content up */
+	char *propagation;     /* bind: "rprivate"...; NULL: default */
+	char *selinux;	       /* bind: "z" or "Z"; NULL: none */
+	int64_t tmpfs_size;    /* bytes; 0: default */
+	uint32_t tmpfs_mode;   /* 0: default */
+};
+
+enum berth_compose_condition {
+	BERTH_COMPOSE_SERVICE_STARTED,
+	BERTH_COMPOSE_SERVICE_HEALTHY,
+	BERTH_COMPOSE_SERVICE_COMPLETED_SUCCESSFULLY,
+};
+
+const char *berth_compose_condition_name(enum berth_compose_condition c);
+
+struct berth_compose_dependency {
+	char *service;
+	enum berth_compose_condition condition;
+	bool restart;
+	bool required; /* default true */
+};
+
+/* Durations are nanoseconds, as Go's time.Duration; -1: not set. */
+struct berth_compose_healthcheck {
+	char **test; /* ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"]; NULL: the image's */
+	int64_t interval, timeout, start_period, start_interval;
+	int64_t retries; /* -1: not set */
+	bool disable;
+};
+
+struct berth_compose_ulimit {
+	char *name;
+	int64_t soft, hard;
+	bool single; /* written as one number (soft == hard) */
+};
+
+struct berth_compose_build {
+	char *context;	  /* absolute path, or a URL as written */
+	char *dockerfile; /* default "Dockerfile" */
+	char **args;	  /* "KEY=VALUE" or bare "KEY" (no value) */
+	char *target;
+	char **cache_from;
+	char **labels; /* "KEY=VALUE" */
+};
+
+struct berth_compose_service_network {
+	char *name; /* the key in the top-level networks */
+	char **aliases;
+	char *ipv4_address, *ipv6_address;
+};
+
+struct berth_compose_service {
+	char *name;
+	char **profiles;
+	struct berth_compose_build *build; /* NULL: none */
+	char **cap_add, **cap_drop;
+	char **command; /* NULL: the image's; an empty vector: cleared */
+	char *container_name;
+	struct berth_compose_dependency *depends_on;
+	size_t n_depends_on;
+	/* deploy.resources.limits */
+	char *cpus;	      /* as written ("0.5"); NULL: none */
+	int64_t memory_limit; /* bytes; 0: none */
+	int64_t pids_limit;   /* 0: none */
+	char **entrypoint;
+	char **environment; /* "KEY=VALUE", or a bare "KEY" for a variable with no value */
+	char **env_files;   /* absolute paths, already read into environment */
+	char **environment_from_files; /* while loading only */
+	char **expose;
+	char *hostname;
+	struct berth_compose_healthcheck *healthcheck; /* NULL: the image's */
+	char *image;
+	int init;      /* -1: not set, 0/1 */
+	char **labels; /* "KEY=VALUE", sorted by key */
+	struct berth_compose_service_network *networks;
+	size_t n_networks;
+	struct berth_compose_port *ports;
+	size_t n_ports;
+	bool read_only;
+	char *restart;
+	int64_t stop_grace_period; /* -1: not set */
+	char *stop_signal;
+	struct berth_compose_ulimit *ulimits;
+	size_t n_ulimits;
+	char *user;
+	struct berth_compose_mount *volumes;
+	size_t n_volumes;
+	char *working_dir;
+};
+
+struct berth_compose_network {
+	char *key;  /* the name used in the file */
+	char *name; /* the engine's name: PROJECT_KEY, or the key/name when external */
+	char *driver;
+	bool external;
+	bool internal;
+	char **labels;
+};
+
+struct berth_compose_volume {
+	char *key;
+	char *name; /* PROJECT_KEY, or the key/name when external */
+	char *driver;
+	bool external;
+	char **labels;
+};
+
+struct berth_compose_project {
+	char *name;
+	char *working_dir;			/* absolute project directory */
+	char **files;				/* the compose files read, absolute, in order */
+	struct berth_compose_service *services; /* sorted by name */
+	size_t n_services;
+	struct berth_compose_network *networks; /* sorted by key */
+	size_t n_networks;
+	struct berth_compose_volume *volumes; /* sorted by key */
+	size_t n_volumes;
+	char **disabled_profiles_services; /* services left out by --profile, sorted */
+};
+
+void berth_compose_project_free(struct berth_compose_project *p);
+static inline void berth_compose_project_freep(struct berth_compose_project **p)
+{
+	berth_compose_project_free(*p);
+	*p = NULL;
+}
+
+/*
+ * Interpolation lookup: the value of name, or NULL when it is unset.
+ * The loader's lookup reads the environment handed in, then the .env file.
+ */
+typedef const char *(*berth_compose_lookup_fn)(const char *name, void *userdata);
+
+/*
+ * Interpolates $VAR, ${VAR}, ${VAR:-default}, ${VAR-default},
+ * ${VAR:?message}, ${VAR?message}, ${VAR:+alt}, ${VAR+alt} and $$ (a
+ * literal $) in text; defaults are interpolated too. *ret is owned by the
+ * caller. -EINVAL for a malformed reference, or for ${VAR:?msg} with VAR
+ * unset or empty (${VAR?msg}: unset), with the message.
+ */
+int berth_compose_interpolate(const char *text, berth_compose_lookup_fn lookup, void *userdata,
+			      char **ret, struct berth_error **err);
+
+struct berth_compose_load_options {
+	char *const *files;	  /* -f FILE in order; NULL/empty: found in the project directory */
+	const char *project_name; /* -p; NULL: COMPOSE_PROJECT_NAME, the name key, the directory */
+	const char *project_dir;  /* --project-directory; NULL: the first file's directory */
+	char *const *profiles;	  /* --profile; NULL: COMPOSE_PROFILES */
+	char *const *env_files;	  /* --env-file; NULL: PROJECT_DIR/.env when present */
+	char *const *environ;	  /* the caller's environment, "KEY=VALUE" */
+	const char *cwd;	  /* absolute; relative paths above are relative to it */
+};
+
+/*
+ * Loads a project. *ret_project is owned by the caller; *ret_warnings (may be
+ * NULL) gets a NULL-terminated vector of warning lines ("compose.yaml:12:
+ * unknown key 'x' in service 'web', ignored"), set on success and on failure.
+ */
+int berth_compose_load(const struct berth_compose_load_options *o,
+		       struct berth_compose_project **ret_project, char ***ret_warnings,
+		       struct berth_error **err);
+
+/*
+ * Parses one compose document from memory with lookup for
+ * interpolation; it reads no file (extends with file: and env_file are
+ * errors), for tests and the fuzzer. file names the document in messages; dir is the project directory.
+ */
+int berth_compose_load_data(const char *data, size_t len, const char *file, const char *dir,
+			    const char *project_name, berth_compose_lookup_fn lookup,
+			    void *userdata, struct berth_compose_project **ret_project,
+			    char ***ret_warnings, struct berth_error **err);
+
+/* The service named name, or NULL. */
+struct berth_compose_service *berth_compose_find_service(const struct berth_compose_project *p,
+							 const char *name);
+
+/*
+ * The services in start order (every service after the services it
+ * depends on; ties by name). *ret is an array of n_services pointers into
+ * p, owned by the caller. -EINVAL naming an unknown dependency or the cycle
+ * ("a -> b -> a").
+ */
+int berth_compose_start_order(const struct berth_compose_project *p,
+			      struct berth_compose_service ***ret, struct berth_error **err);
+
+/* Names as docker compose v2 gives them; owned by the caller. */
+char *berth_compose_container_name(const struct berth_compose_project *p,
+				   const struct berth_compose_service *s, unsigned index);
+char *berth_compose_image_name(const struct berth_compose_project *p,
+			       const struct berth_compose_service *s);
+
+#define BERTH_COMPOSE_LABEL_PROJECT	"com.docker.compose.project"
+#define BERTH_COMPOSE_LABEL_SERVICE	"com.docker.compose.service"
+#define BERTH_COMPOSE_LABEL_CONFIG_HASH "com.docker.compose.config-hash"
+
+enum berth_compose_format {
+	BERTH_COMPOSE_FORMAT_YAML,
+	BERTH_COMPOSE_FORMAT_JSON,
+};
+
+/* The normalised model, as `docker compose config` prints it; owned by the caller. */
+int berth_compose_emit(const struct berth_compose_project *p, enum berth_compose_format format,
+		       char **ret, struct berth_error **err);
+
+/*
+ * The service's config hash (the com.docker.compose.config-hash label):
+ * the sha256 (64 hex digits) of its normalised JSON without build and
+ * pull_policy, as docker compose's ServiceHash; ret holds 65 bytes.
+ */
+void berth_compose_service_hash(const struct berth_compose_service *s, char ret[65]);
