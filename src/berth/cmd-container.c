@@ -363,24 +363,46 @@ int cmd_kill(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	return cli_for_each(cli, optind, argc, argv, do_kill, &sig, err);
 }
 
-static const char wait_usage[] = "Usage:  berth wait CONTAINER [CONTAINER...]\n\n"
-				 "Block until one or more containers stop, then print their exit "
-				 "codes\n";
+static const char wait_usage[] =
+	"Usage:  berth wait [OPTIONS] CONTAINER [CONTAINER...]\n\n"
+	"Block until one or more containers stop, then print their exit codes\n\n"
+	"Options:\n"
+	"      --condition C   not-running (default), next-exit or removed (Docker's\n"
+	"                      wait API conditions)\n";
 
 int cmd_wait(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	bool help;
-	int r = cli_no_flags(cli, wait_usage, NULL, argc, argv, &help, err);
-	if (r < 0 || help)
-		return r;
+	static const struct option opts[] = {
+		{"condition", required_argument, NULL, 'C'},
+		{0},
+	};
+	struct cli_flags f = {.usage = wait_usage, .shortopts = "", .longopts = opts};
+	enum berth_wait_condition cond = BERTH_WAIT_NOT_RUNNING;
+	int c, r;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		if (strcmp(optarg, "not-running") == 0)
+			cond = BERTH_WAIT_NOT_RUNNING;
+		else if (strcmp(optarg, "next-exit") == 0)
+			cond = BERTH_WAIT_NEXT_EXIT;
+		else if (strcmp(optarg, "removed") == 0)
+			cond = BERTH_WAIT_REMOVED;
+		else
+			return cli_usage_error(cli, err,
+					       "invalid condition '%s' (not-running, next-exit or "
+					       "removed)",
+					       optarg);
+	}
+	if (c < 0 || f.help)
+		return c;
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
 	for (int i = optind; i < argc; i++) {
 		int code = 0;
-		r = berth_container_wait(cli->root, argv[i], -1, &code, err);
+		r = berth_container_wait_for(cli->root, argv[i], cond, -1, &code, err);
 		if (r < 0)
 			return r;
 		printf("%d\n", code);
+		fflush(stdout);
 	}
 	return 0;
 }

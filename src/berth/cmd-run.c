@@ -13,6 +13,7 @@
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/strv.h"
+#include "core/units.h"
 
 static const char run_usage[] =
 	"Usage: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]\n"
@@ -49,7 +50,14 @@ static const char run_usage[] =
 	"      --pids-limit N        process limit\n"
 	"      --ulimit NAME=S[:H]   resource limit (e.g. nofile=1024:2048)\n"
 	"      --stop-signal SIG     signal to stop the container\n"
-	"      --restart POLICY      no, on-failure[:N], always\n";
+	"      --restart POLICY      no, on-failure[:N], always\n"
+	"      --health-cmd CMD      command run (with the shell) to check health\n"
+	"      --health-interval D   time between checks (e.g. 30s, 1m30s; default 30s)\n"
+	"      --health-timeout D    longest a check may run (default 30s)\n"
+	"      --health-retries N    failures in a row that make it unhealthy (default 3)\n"
+	"      --health-start-period D   failures in this first period do not count\n"
+	"      --health-start-interval D time between checks in the start period (5s)\n"
+	"      --no-healthcheck      disable the image's HEALTHCHECK\n";
 
 enum {
 	OPT_ROOTFS = 256,
@@ -72,6 +80,13 @@ enum {
 	OPT_ULIMIT,
 	OPT_STOP_SIGNAL,
 	OPT_RESTART,
+	OPT_HEALTH_CMD,
+	OPT_HEALTH_INTERVAL,
+	OPT_HEALTH_TIMEOUT,
+	OPT_HEALTH_RETRIES,
+	OPT_HEALTH_START_PERIOD,
+	OPT_HEALTH_START_INTERVAL,
+	OPT_NO_HEALTHCHECK,
 };
 
 /* Docker's run flags berth does not have yet: refused as such, not as unknown. */
@@ -110,8 +125,6 @@ static const char *const run_unsupported[] = {
 	"--mac-address",
 	"--log-driver",
 	"--log-opt",
-	"--health-cmd",
-	"--no-healthcheck",
 	"--detach-keys",
 	"--cgroupns",
 	"--cgroup-parent",
@@ -205,6 +218,78 @@ static const char create_usage[] =
 	"Create a new container: the record `berth start` runs. The OPTIONS are\n"
 	"run's (see 'berth run --help'); -d makes no difference.\n";
 
+static int parse_long(const char *s, long long *ret)
+{
+	char *end = NULL;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+/* The --health-* flags as given, before Docker's checks turn them into a config. */
+struct health_flags {
+	const char *cmd;
+	int64_t interval, timeout, start_period, start_interval;
+	long long retries;
+	bool any, none;
+};
+
+/* A Go duration flag, with the message Docker's flag parser gives. */
+static int parse_duration_flag(struct berth_cli *cli, const char *flag, const char *arg,
+			       int64_t *ret, struct berth_error **err)
+{
+	struct berth_error *e = NULL;
+	if (berth_parse_duration(arg, ret, &e) >= 0)
+		return 0;
+	int r = cli_usage_error(cli, err, "invalid argument \"%s\" for \"%s\" flag: %s", arg, flag,
+				berth_error_msg(e));
+	berth_error_free(&e);
+	return r;
+}
+
+/* Docker's rules (its CLI's, then its daemon's) for the --health-* flags. */
+static int health_config(struct berth_cli *cli, const struct health_flags *h,
+			 struct berth_health_config *ret, struct berth_error **err)
+{
+	static const char *const names[] = {"--health-interval", "--health-timeout",
+					    "--health-start-period", "--health-start-interval"};
+	static const char *const fields[] = {"Interval", "Timeout", "StartPeriod", "StartInterval"};
+	const int64_t values[] = {h->interval, h->timeout, h->start_period, h->start_interval};
+	memset(ret, 0, sizeof(*ret));
+	if (h->none) {
+		if (h->any)
+			return cli_usage_error(
+				cli, err, "--no-healthcheck conflicts with --health-* options");
+		berth_strv_push(&ret->test, "NONE");
+		return 0;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(values); i++) {
+		if (values[i] < 0)
+			return cli_usage_error(cli, err, "%s cannot be negative", names[i]);
+		if (values[i] > 0 && values[i] < 1000000)
+			return berth_error_set(err, EINVAL,
+					       "%s in Healthcheck cannot be less than 1ms",
+					       fields[i]);
+	}
+	if (h->retries < 0)
+		return cli_usage_error(cli, err, "--health-retries cannot be negative");
+	if (h->retries > INT32_MAX)
+		return cli_usage_error(cli, err, "invalid --health-retries '%lld'", h->retries);
+	if (h->cmd && *h->cmd) {
+		berth_strv_push(&ret->test, "CMD-SHELL");
+		berth_strv_push(&ret->test, h->cmd);
+	}
+	ret->interval = h->interval;
+	ret->timeout = h->timeout;
+	ret->start_period = h->start_period;
+	ret->start_interval = h->start_interval;
+	ret->retries = (int)h->retries;
+	return 0;
+}
+
 /* run, or create: the same flags and record, without starting it. */
 static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool create,
 			 struct berth_error **err)
@@ -240,6 +325,13 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 		{"ulimit", required_argument, NULL, OPT_ULIMIT},
 		{"stop-signal", required_argument, NULL, OPT_STOP_SIGNAL},
 		{"restart", required_argument, NULL, OPT_RESTART},
+		{"health-cmd", required_argument, NULL, OPT_HEALTH_CMD},
+		{"health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL},
+		{"health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT},
+		{"health-retries", required_argument, NULL, OPT_HEALTH_RETRIES},
+		{"health-start-period", required_argument, NULL, OPT_HEALTH_START_PERIOD},
+		{"health-start-interval", required_argument, NULL, OPT_HEALTH_START_INTERVAL},
+		{"no-healthcheck", no_argument, NULL, OPT_NO_HEALTHCHECK},
 		{0},
 	};
 	/* "+": the first operand is the image, what follows is the container's */
@@ -252,6 +344,8 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 				 **cap_add = NULL, **cap_drop = NULL, **secopts = NULL,
 				 **ulimits = NULL, **devices = NULL, **cmd = NULL;
 	_cleanup_(berth_container_image_release) struct berth_container_image img = {0};
+	_cleanup_(berth_health_config_release) struct berth_health_config health = {0};
+	struct health_flags hf = {0};
 	int c, r;
 
 	berth_run_options_init(&o);
@@ -352,6 +446,42 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 		case OPT_RESTART:
 			o.restart = optarg;
 			break;
+		case OPT_HEALTH_CMD:
+			hf.cmd = optarg;
+			hf.any = hf.any || *optarg;
+			break;
+		case OPT_HEALTH_INTERVAL:
+		case OPT_HEALTH_TIMEOUT:
+		case OPT_HEALTH_START_PERIOD:
+		case OPT_HEALTH_START_INTERVAL: {
+			int64_t *v = c == OPT_HEALTH_INTERVAL	    ? &hf.interval
+				     : c == OPT_HEALTH_TIMEOUT	    ? &hf.timeout
+				     : c == OPT_HEALTH_START_PERIOD ? &hf.start_period
+								    : &hf.start_interval;
+			const char *flag = c == OPT_HEALTH_INTERVAL  ? "--health-interval"
+					   : c == OPT_HEALTH_TIMEOUT ? "--health-timeout"
+					   : c == OPT_HEALTH_START_PERIOD
+						   ? "--health-start-period"
+						   : "--health-start-interval";
+			if (parse_duration_flag(cli, flag, optarg, v, err) < 0)
+				goto fail;
+			hf.any = hf.any || *v != 0;
+			break;
+		}
+		case OPT_HEALTH_RETRIES:
+			if (parse_long(optarg, &hf.retries) < 0) {
+				cli_usage_error(cli, err,
+						"invalid argument \"%s\" for \"--health-retries\" "
+						"flag: strconv.ParseInt: parsing \"%s\": invalid "
+						"syntax",
+						optarg, optarg);
+				goto fail;
+			}
+			hf.any = hf.any || hf.retries != 0;
+			break;
+		case OPT_NO_HEALTHCHECK:
+			hf.none = true;
+			break;
 		}
 	}
 	if (f.help)
@@ -367,6 +497,11 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 	o.security_opts = secopts;
 	o.ulimits = ulimits;
 	o.devices = devices;
+	if (hf.any || hf.none) {
+		if (health_config(cli, &hf, &health, err) < 0)
+			goto fail;
+		o.health = &health;
+	}
 	if (!o.rootfs) {
 		if (optind >= argc) {
 			cli_usage_error(cli, err, "requires at least 1 argument");

@@ -77,9 +77,16 @@ static void container_status(const json_t *st, char *out, size_t n)
 	const char *when = str(st, running ? "StartedAt" : "FinishedAt");
 	if (cli_parse_time(when, &t) && t > 0)
 		cli_human_duration(d, sizeof(d), difftime(time(NULL), t));
-	if (running)
-		snprintf(out, n, "Up %s%s", *d ? d : "Less than a second",
-			 json_is_true(json_object_get(st, "Paused")) ? " (Paused)" : "");
+	/* Docker's State.String(): "(Paused)", else Health.String(): "health:
+	 * starting" or the status itself */
+	const char *health = str(json_object_get(st, "Health"), "Status");
+	if (running && json_is_true(json_object_get(st, "Paused")))
+		snprintf(out, n, "Up %s (Paused)", *d ? d : "Less than a second");
+	else if (running && *health)
+		snprintf(out, n, "Up %s (%s%s)", *d ? d : "Less than a second",
+			 strcmp(health, "starting") == 0 ? "health: " : "", health);
+	else if (running)
+		snprintf(out, n, "Up %s", *d ? d : "Less than a second");
 	else if (strcmp(status, "created") == 0)
 		snprintf(out, n, "Created");
 	else
@@ -162,7 +169,9 @@ json_t *ps_titles(void)
 
 /* ---- filters ---- */
 
-static const char *const filter_keys[] = {"ancestor", "exited", "id", "label", "name", "status"};
+static const char *const filter_keys[] = {"ancestor", "exited", "health", "id",
+					  "label",    "name",	"status"};
+static const char *const healths[] = {"starting", "healthy", "unhealthy", "none"};
 static const char *const statuses[] = {"created", "restarting", "running", "removing",
 				       "paused",  "exited",	"dead"};
 
@@ -196,6 +205,10 @@ int ps_filters_check(char *const *filters, struct berth_error **err)
 		     !in_list(v, statuses, sizeof(statuses) / sizeof(*statuses))) ||
 		    (strcmp(key, "exited") == 0 && !is_int(v)))
 			return berth_error_set(err, EINVAL, "invalid filter '%s'", *f);
+		if (strcmp(key, "health") == 0 &&
+		    !in_list(v, healths, sizeof(healths) / sizeof(*healths)))
+			return berth_error_set(err, EINVAL,
+					       "Unrecognised filter value for health: %s", v);
 		regex_t re;
 		if ((strcmp(key, "name") == 0 || strcmp(key, "id") == 0)) {
 			if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0)
@@ -262,6 +275,10 @@ static bool filter_matches(const json_t *c, const char *key, const char *v)
 		       json_integer_value(json_object_get(st, "ExitCode")) == strtol(v, NULL, 10);
 	if (strcmp(key, "label") == 0)
 		return label_matches(c, v);
+	if (strcmp(key, "health") == 0) {
+		const char *h = str(json_object_get(st, "Health"), "Status");
+		return strcmp(*h ? h : "none", v) == 0;
+	}
 	return ancestor_matches(c, v);
 }
 

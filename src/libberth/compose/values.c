@@ -17,6 +17,7 @@
 #include "core/env.h"
 #include "core/fs.h"
 #include "core/strv.h"
+#include "core/units.h"
 
 void berth_compose_warn(char ***warnings, const char *fmt, ...)
 {
@@ -30,109 +31,16 @@ void berth_compose_warn(char ***warnings, const char *fmt, ...)
 	berth_strv_consume(warnings, berth_buf_detach(&b, NULL));
 }
 
-static const struct {
-	const char *name;
-	int64_t ns;
-} units[] = {
-	{"ns", 1},	     {"us", 1000},	   {"\xc2\xb5s", 1000},	   {"ms", 1000000},
-	{"s", 1000000000LL}, {"m", 60000000000LL}, {"h", 3600000000000LL},
-};
-
-static int unit_of(const char **p, int64_t *ret)
-{
-	size_t best = 0;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		size_t n = strlen(units[i].name);
-		if (n > best && strncmp(*p, units[i].name, n) == 0) {
-			best = n;
-			*ret = units[i].ns;
-		}
-	}
-	if (!best)
-		return -EINVAL;
-	*p += best;
-	return 0;
-}
-
+/* One Go duration syntax for run's flags and compose files: core/units. */
 int berth_compose_parse_duration(const char *s, int64_t *ret)
 {
-	const char *p = s;
-	bool neg = false;
-	if (*p == '-' || *p == '+')
-		neg = *p++ == '-';
-	if (strcmp(p, "0") == 0) {
-		*ret = 0;
-		return 0;
-	}
-	if (!*p)
-		return -EINVAL;
-	long double total = 0;
-	while (*p) {
-		long double v = 0, scale = 1;
-		bool digits = false;
-		while (*p >= '0' && *p <= '9') {
-			v = v * 10 + (*p++ - '0');
-			digits = true;
-		}
-		if (*p == '.') {
-			p++;
-			while (*p >= '0' && *p <= '9') {
-				scale /= 10;
-				v += (*p++ - '0') * scale;
-				digits = true;
-			}
-		}
-		int64_t unit;
-		if (!digits || unit_of(&p, &unit) < 0)
-			return -EINVAL;
-		total += v * (long double)unit;
-		if (total > (long double)INT64_MAX)
-			return -ERANGE;
-	}
-	*ret = (int64_t)(neg ? -total : total);
-	return 0;
-}
-
-/* v / div with the fraction's trailing zeros dropped, as Go prints it. */
-static void add_fraction(struct berth_buf *out, uint64_t v, uint64_t div)
-{
-	berth_buf_addf(out, "%" PRIu64, v / div);
-	uint64_t frac = v % div;
-	if (!frac)
-		return;
-	char digits[24];
-	int n = 0;
-	for (uint64_t d = div / 10; d > 0; d /= 10)
-		digits[n++] = (char)('0' + (frac / d) % 10);
-	while (n > 0 && digits[n - 1] == '0')
-		n--;
-	berth_buf_addf(out, ".%.*s", n, digits);
+	return berth_parse_duration(s, ret, NULL);
 }
 
 void berth_compose_format_duration(int64_t ns, struct berth_buf *out)
 {
-	uint64_t u = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
-	if (ns < 0)
-		berth_buf_addch(out, '-');
-	if (u == 0) {
-		berth_buf_addstr(out, "0s");
-	} else if (u < 1000) {
-		berth_buf_addf(out, "%" PRIu64 "ns", u);
-	} else if (u < 1000000) {
-		add_fraction(out, u, 1000);
-		berth_buf_addstr(out, "\xc2\xb5s");
-	} else if (u < 1000000000) {
-		add_fraction(out, u, 1000000);
-		berth_buf_addstr(out, "ms");
-	} else {
-		uint64_t h = u / 3600000000000ULL, m = u / 60000000000ULL % 60;
-		if (h)
-			berth_buf_addf(out, "%" PRIu64 "h%" PRIu64 "m", h, m);
-		else if (m)
-			berth_buf_addf(out, "%" PRIu64 "m", m);
-		add_fraction(out, u % 60000000000ULL, 1000000000);
-		berth_buf_addch(out, 's');
-	}
+	char buf[40];
+	berth_buf_addstr(out, berth_format_duration(ns, buf, sizeof(buf)));
 }
 
 int berth_compose_shell_split(const char *s, char ***ret)

@@ -69,6 +69,9 @@ void berth_container_image_release(struct berth_container_image *img)
 	berth_strv_free(img->lowerdirs);
 	free(img->ref);
 	free(img->id);
+	berth_health_config_release(img->health);
+	free(img->health);
+	berth_strv_free(img->shell);
 	memset(img, 0, sizeof(*img));
 }
 
@@ -109,6 +112,15 @@ int berth_container_image_load(const char *store_root, const char *ref,
 	out.user = c->user ? berth_xstrdup(c->user) : NULL;
 	out.stop_signal = c->stop_signal ? berth_xstrdup(c->stop_signal) : NULL;
 	out.volumes = berth_strv_copy(c->volumes);
+	out.shell = c->shell ? berth_strv_copy(c->shell) : NULL;
+	if (c->healthcheck) {
+		out.health = berth_xcalloc(1, sizeof(*out.health));
+		r = berth_health_config_from_json(c->healthcheck, out.health, err);
+		if (r < 0) {
+			berth_container_image_release(&out);
+			return berth_error_prefix(err, "image '%s'", ref);
+		}
+	}
 	out.ref = berth_xstrdup(ref);
 	char idbuf[80];
 	out.id = berth_xstrdup(berth_digest_fmt(&img->id, idbuf));
@@ -994,6 +1006,13 @@ static json_t *make_state(const struct container *c, const struct berth_run_opti
 				 ? o->image->stop_signal
 				 : "SIGTERM";
 	json_object_set_new(cfg, "StopSignal", json_string(ss));
+	struct berth_health_config hc;
+	berth_health_config_merge(o->image ? o->image->health : NULL, o->health, &hc);
+	if (hc.test)
+		json_object_set_new(cfg, "Healthcheck", berth_health_config_to_json(&hc));
+	if (o->image && o->image->shell)
+		json_object_set_new(cfg, "Shell", strv_json(o->image->shell));
+	berth_health_config_release(&hc);
 	json_object_set_new(st, "Config", cfg);
 	json_object_set_new(st, "HostConfig",
 			    json_pack("{s:b, s:b, s:b, s:s, s:s}", "AutoRemove", o->rm, "Init",
@@ -1341,6 +1360,8 @@ static _Noreturn void monitor_main(struct monitor *m)
 			set_state(c->cdir, c->id, "exited", 0, msg.exit_code, restarts, NULL, NULL);
 			_exit(1);
 		}
+		/* before STARTED: `run -d` returns with the health "starting" */
+		pid_t prober = berth_container_health_start(m->store_root, c->id, p.pid);
 		if (restarts == 0) {
 			struct monitor_msg msg = {.kind = MONITOR_STARTED, .pid = p.pid};
 			monitor_send(m->notify_fd, &msg);
@@ -1363,6 +1384,7 @@ static _Noreturn void monitor_main(struct monitor *m)
 		close(out[0]);
 		close(errp[0]);
 		int code = berth_runtime_wait(&p, NULL);
+		berth_container_health_stop(m->store_root, c->id, prober);
 		berth_runtime_process_release(&p, NULL);
 		monitor_child = 0;
 		/* a `stop` marks the record: a stopped container is not restarted */
@@ -1665,6 +1687,7 @@ int berth_container_inspect(const char *store_root, const char *what, json_t **r
 		json_object_set_new(s, "Status", json_string("exited"));
 	}
 	berth_container_state_set_paused(st);
+	berth_container_health_inspect(store_root, id, st);
 	*ret = st;
 	return 0;
 }
@@ -1711,16 +1734,40 @@ int berth_container_kill(const char *store_root, const char *what, int sig,
 int berth_container_wait(const char *store_root, const char *what, int timeout_ms, int *ret_code,
 			 struct berth_error **err)
 {
+	return berth_container_wait_for(store_root, what, BERTH_WAIT_NOT_RUNNING, timeout_ms,
+					ret_code, err);
+}
+
+int berth_container_wait_for(const char *store_root, const char *what,
+			     enum berth_wait_condition cond, int timeout_ms, int *ret_code,
+			     struct berth_error **err)
+{
+	_cleanup_free_ char *id = NULL, *finished = NULL;
+	int r = berth_container_find(store_root, what, &id, err);
+	if (r < 0)
+		return r;
 	for (int waited = 0;; waited += 50) {
 		_cleanup_json_ json_t *st = NULL;
-		int r = berth_container_inspect(store_root, what, &st, err);
-		if (r < 0)
-			return r;
-		if (!state_running(st)) {
-			*ret_code = (int)json_integer_value(
-				json_object_get(json_object_get(st, "State"), "ExitCode"));
+		r = berth_container_inspect(store_root, id, &st, err);
+		/* EBADMSG: caught between the removal of state.json and of its directory */
+		if ((r == -ENOENT || r == -EBADMSG) && cond == BERTH_WAIT_REMOVED && finished) {
+			berth_error_free(err);
 			return 0;
 		}
+		if (r < 0)
+			return r;
+		json_t *s = json_object_get(st, "State");
+		const char *at = json_string_value(json_object_get(s, "FinishedAt"));
+		bool running = state_running(st);
+		/* next-exit: an exit recorded after the first look (FinishedAt moved) */
+		bool exited = !running && (cond != BERTH_WAIT_NEXT_EXIT ||
+					   (finished && at && strcmp(at, finished) != 0));
+		if (!finished)
+			finished = berth_xstrdup(at ? at : "");
+		if (exited || (!running && cond == BERTH_WAIT_REMOVED))
+			*ret_code = (int)json_integer_value(json_object_get(s, "ExitCode"));
+		if (exited && cond != BERTH_WAIT_REMOVED)
+			return 0;
 		if (timeout_ms >= 0 && waited >= timeout_ms)
 			return -ETIMEDOUT;
 		nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);

@@ -19,6 +19,8 @@
 #include "core/error.h"
 #include "runtime/runtime.h"
 
+struct berth_health_config;
+
 /* The image-derived defaults of a container (Docker's image config subset). */
 struct berth_container_image {
 	char **entrypoint; /* NULL when unset */
@@ -27,10 +29,12 @@ struct berth_container_image {
 	char *workdir;
 	char *user;
 	char *stop_signal;
-	char **volumes;	  /* container paths */
-	char **lowerdirs; /* unpacked layers, bottom first */
-	char *ref;	  /* the image as the user named it */
-	char *id;	  /* the image id, "sha256:..." */
+	char **volumes;			    /* container paths */
+	char **lowerdirs;		    /* unpacked layers, bottom first */
+	char *ref;			    /* the image as the user named it */
+	char *id;			    /* the image id, "sha256:..." */
+	struct berth_health_config *health; /* the image's HEALTHCHECK, NULL when none */
+	char **shell; /* the image's SHELL (a CMD-SHELL health check runs with it), NULL unset */
 };
 
 /*
@@ -62,9 +66,10 @@ struct berth_run_options {
 	int64_t nano_cpus;  /* 1e9 per CPU, -1 none */
 	int64_t pids_limit; /* -1 none */
 	const char *stop_signal;
-	const char *restart;  /* "no", "on-failure[:N]", "always" */
-	const char *self_exe; /* the berth binary, for the detached monitor */
-	bool create_only;     /* `create`: the record only, berth_container_start runs it */
+	const char *restart;			  /* "no", "on-failure[:N]", "always" */
+	const char *self_exe;			  /* the berth binary, for the detached monitor */
+	const struct berth_health_config *health; /* --health-*, NULL: the image's */
+	bool create_only; /* `create`: the record only, berth_container_start runs it */
 };
 
 void berth_run_options_init(struct berth_run_options *o);
@@ -104,6 +109,16 @@ int berth_container_stop(const char *store_root, const char *what, int timeout_s
 /* Waits until it is not running (timeout_ms < 0: forever; -ETIMEDOUT). */
 int berth_container_wait(const char *store_root, const char *what, int timeout_ms, int *ret_code,
 			 struct berth_error **err);
+/* The conditions of Docker's wait API (`wait --condition`). */
+enum berth_wait_condition {
+	BERTH_WAIT_NOT_RUNNING, /* now, when it is not running */
+	BERTH_WAIT_NEXT_EXIT,	/* its next exit (after a start when it is not running) */
+	BERTH_WAIT_REMOVED,	/* its record is gone; the code is the last exit's */
+};
+/* As berth_container_wait, for a condition. */
+int berth_container_wait_for(const char *store_root, const char *what,
+			     enum berth_wait_condition cond, int timeout_ms, int *ret_code,
+			     struct berth_error **err);
 /* Removes the record (and anonymous volumes); a running one needs force (killed). */
 int berth_container_remove(const char *store_root, const char *what, bool force,
 			   struct berth_error **err);
@@ -249,3 +264,70 @@ struct berth_commit_options {
 int berth_container_commit(const char *store_root, const char *what,
 			   const struct berth_commit_options *o, struct berth_digest *ret_id,
 			   struct berth_error **err);
+
+/*
+ * Health checks (health.c), Docker's semantics: the image's HEALTHCHECK
+ * merged with `run --health-*`, a probe run inside the container as `exec`
+ * runs a command (from the container's monitor, on a timer), and the state
+ * `inspect` shows as .State.Health. Durations are nanoseconds, as Docker
+ * stores them; 0 is unset (the default applies).
+ */
+#define BERTH_HEALTH_DEFAULT_INTERVAL	    30000000000LL
+#define BERTH_HEALTH_DEFAULT_TIMEOUT	    30000000000LL
+#define BERTH_HEALTH_DEFAULT_START_INTERVAL 5000000000LL
+#define BERTH_HEALTH_DEFAULT_RETRIES	    3
+#define BERTH_HEALTH_LOG_MAX		    5	 /* results kept, as Docker's maxLogEntries */
+#define BERTH_HEALTH_OUTPUT_MAX		    4096 /* bytes of output kept per result */
+
+struct berth_health_config {
+	char **test; /* NULL unset; ["NONE"], ["CMD", arg...] or ["CMD-SHELL", command] */
+	int64_t interval, timeout, start_period, start_interval;
+	int retries; /* 0 unset */
+};
+
+void berth_health_config_release(struct berth_health_config *h);
+/* From Docker's JSON form ({"Test": [...], "Interval": ns, ...}); an image's is hostile. */
+int berth_health_config_from_json(const json_t *j, struct berth_health_config *ret,
+				  struct berth_error **err);
+json_t *berth_health_config_to_json(const struct berth_health_config *h);
+/* Docker's merge: what run leaves unset comes from the image (either may be NULL). */
+void berth_health_config_merge(const struct berth_health_config *image,
+			       const struct berth_health_config *run,
+			       struct berth_health_config *ret);
+/* Whether a probe runs: a CMD or CMD-SHELL test with a command (not NONE, not unset). */
+bool berth_health_config_is_enabled(const struct berth_health_config *h);
+
+enum berth_health_status {
+	BERTH_HEALTH_STARTING,
+	BERTH_HEALTH_HEALTHY,
+	BERTH_HEALTH_UNHEALTHY,
+};
+const char *berth_health_status_to_string(enum berth_health_status s);
+
+struct berth_health_result {
+	char *start, *end; /* RFC 3339 */
+	int exit_code;	   /* 0 healthy, 1 unhealthy, -1 timed out or not run, else reserved */
+	char *output;
+};
+
+struct berth_health_state {
+	enum berth_health_status status;
+	int failing_streak;
+	struct berth_health_result log[BERTH_HEALTH_LOG_MAX]; /* oldest first */
+	size_t n_log;
+};
+
+void berth_health_state_release(struct berth_health_state *s);
+/*
+ * Docker's handleProbeResult: a success makes the container healthy; a
+ * failure (any exit code but 0) counts in the failing streak unless the
+ * container is still starting and the probe began within the start period,
+ * and a streak of retries makes it unhealthy. The result (its strings taken)
+ * goes to the log, which keeps the last BERTH_HEALTH_LOG_MAX.
+ */
+void berth_health_state_record(struct berth_health_state *s, struct berth_health_result *r,
+			       bool in_start_period, int retries);
+int berth_health_state_from_json(const json_t *j, struct berth_health_state *ret,
+				 struct berth_error **err);
+/* Docker's State.Health: {"Status", "FailingStreak", "Log": [{Start, End, ExitCode, Output}]}. */
+json_t *berth_health_state_to_json(const struct berth_health_state *s);

@@ -5,6 +5,7 @@
  * process, which the runtime starts inside the running container.
  */
 #include "container/container.h"
+#include "container/internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,8 +22,8 @@
 #include "core/strv.h"
 #include "runtime/runtime.h"
 
-static int load_spec(const char *store_root, const char *id, struct berth_spec *spec,
-		     struct berth_error **err)
+int berth_container_load_spec(const char *store_root, const char *id, struct berth_spec *spec,
+			      struct berth_error **err)
 {
 	_cleanup_free_ char *path = berth_xasprintf("%s/containers/%s/config.json", store_root, id);
 	_cleanup_free_ char *data = NULL;
@@ -67,7 +68,7 @@ int berth_container_exec(const char *store_root, const char *what,
 				       what);
 
 	berth_spec_init(&spec);
-	r = load_spec(store_root, id, &spec, err);
+	r = berth_container_load_spec(store_root, id, &spec, err);
 	if (r < 0) {
 		berth_spec_release(&spec);
 		return berth_error_prefix(err, "exec '%s'", what);

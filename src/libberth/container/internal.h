@@ -4,6 +4,8 @@
 
 #include "container/container.h"
 
+#include <sys/types.h>
+
 /* The current time in RFC 3339 with nanoseconds, UTC (owned). */
 char *berth_container_now(void);
 
@@ -34,3 +36,19 @@ bool berth_container_name_in_use(int cdir, const char *name);
 void berth_container_state_set_paused(json_t *st);
 /* ops.c: thaws a frozen container so that a SIGKILL just sent takes effect. */
 void berth_container_thaw(const json_t *st);
+
+struct berth_spec;
+/* The spec a container runs with (config.json), for a process to exec into it (exec.c). */
+int berth_container_load_spec(const char *store_root, const char *id, struct berth_spec *spec,
+			      struct berth_error **err);
+
+/*
+ * Health checks (health.c). The monitor starts the prober once the
+ * container's process pid runs (0 when the record has no enabled check) and
+ * stops it when that process ended, which records the state as Docker does
+ * for a stopped container (unhealthy).
+ */
+pid_t berth_container_health_start(const char *store_root, const char *id, pid_t pid);
+void berth_container_health_stop(const char *store_root, const char *id, pid_t prober);
+/* Puts the recorded health (health.json) into the record st as State.Health. */
+void berth_container_health_inspect(const char *store_root, const char *id, json_t *st);

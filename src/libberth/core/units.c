@@ -2,7 +2,10 @@
 #include "core/units.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int berth_parse_bytes(const char *s, int64_t *ret, struct berth_error **err)
 {
@@ -42,4 +45,130 @@ int berth_parse_bytes(const char *s, int64_t *ret, struct berth_error **err)
 		return berth_error_set(err, EINVAL, "invalid size '%s'", s);
 	*ret = (int64_t)(v * mul);
 	return 0;
+}
+
+static const struct {
+	const char *name;
+	uint64_t ns;
+} duration_units[] = {
+	{"ns", 1ULL},
+	{"us", 1000ULL},
+	{"\xc2\xb5s", 1000ULL}, /* U+00B5 micro sign */
+	{"\xce\xbcs", 1000ULL}, /* U+03BC Greek mu */
+	{"ms", 1000000ULL},
+	{"s", 1000000000ULL},
+	{"m", 60ULL * 1000000000ULL},
+	{"h", 3600ULL * 1000000000ULL},
+};
+
+/* The unit at the head of s (the longest that matches), or NULL. */
+static const char *duration_unit(const char *s, uint64_t *ret_ns)
+{
+	size_t best = 0;
+	for (size_t i = 0; i < sizeof(duration_units) / sizeof(*duration_units); i++) {
+		size_t n = strlen(duration_units[i].name);
+		if (n > best && strncmp(s, duration_units[i].name, n) == 0) {
+			best = n;
+			*ret_ns = duration_units[i].ns;
+		}
+	}
+	return best ? s + best : NULL;
+}
+
+int berth_parse_duration(const char *s, int64_t *ret_ns, struct berth_error **err)
+{
+	const char *p = s;
+	bool neg = false;
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	if (strcmp(p, "0") == 0) {
+		*ret_ns = 0;
+		return 0;
+	}
+	if (!*p)
+		return berth_error_set(err, EINVAL, "time: invalid duration \"%s\"", s);
+	uint64_t total = 0;
+	while (*p) {
+		uint64_t whole = 0, frac = 0, scale = 1;
+		bool digits = false;
+		for (; *p >= '0' && *p <= '9'; p++, digits = true) {
+			if (whole > (UINT64_MAX - 9) / 10)
+				return berth_error_set(err, ERANGE, "time: invalid duration \"%s\"",
+						       s);
+			whole = whole * 10 + (uint64_t)(*p - '0');
+		}
+		if (*p == '.') {
+			p++;
+			for (; *p >= '0' && *p <= '9'; p++, digits = true) {
+				/* digits past nanosecond precision are dropped, as Go does */
+				if (scale < 1000000000000000000ULL) {
+					frac = frac * 10 + (uint64_t)(*p - '0');
+					scale *= 10;
+				}
+			}
+		}
+		if (!digits)
+			return berth_error_set(err, EINVAL, "time: invalid duration \"%s\"", s);
+		uint64_t unit = 0;
+		const char *after = duration_unit(p, &unit);
+		if (!after)
+			return berth_error_set(err, EINVAL,
+					       *p && !(*p >= '0' && *p <= '9')
+						       ? "time: unknown unit in duration \"%s\""
+						       : "time: missing unit in duration \"%s\"",
+					       s);
+		p = after;
+		if (whole > (uint64_t)INT64_MAX / unit)
+			return berth_error_set(err, ERANGE, "time: invalid duration \"%s\"", s);
+		uint64_t v = whole * unit + (uint64_t)((long double)frac * unit / scale);
+		if (v > (uint64_t)INT64_MAX - total)
+			return berth_error_set(err, ERANGE, "time: invalid duration \"%s\"", s);
+		total += v;
+	}
+	*ret_ns = neg ? -(int64_t)total : (int64_t)total;
+	return 0;
+}
+
+/* v / div with its fraction, trailing zeros dropped, as Go's fmtFrac + fmtInt. */
+static void add_fraction(char *buf, size_t size, uint64_t v, uint64_t div, const char *unit)
+{
+	size_t n = strlen(buf);
+	uint64_t frac = v % div;
+	int places = 0;
+	for (uint64_t d = div; d > 1; d /= 10)
+		places++;
+	while (frac && frac % 10 == 0) {
+		frac /= 10;
+		places--;
+	}
+	if (frac)
+		snprintf(buf + n, size - n, "%llu.%0*llu%s", (unsigned long long)(v / div), places,
+			 (unsigned long long)frac, unit);
+	else
+		snprintf(buf + n, size - n, "%llu%s", (unsigned long long)(v / div), unit);
+}
+
+char *berth_format_duration(int64_t ns, char *buf, size_t size)
+{
+	uint64_t u = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
+	snprintf(buf, size, "%s", ns < 0 ? "-" : "");
+	if (u == 0) {
+		snprintf(buf, size, "0s");
+	} else if (u < 1000ULL) {
+		add_fraction(buf, size, u, 1, "ns");
+	} else if (u < 1000000ULL) {
+		add_fraction(buf, size, u, 1000ULL, "\xc2\xb5s");
+	} else if (u < 1000000000ULL) {
+		add_fraction(buf, size, u, 1000000ULL, "ms");
+	} else {
+		uint64_t secs = u / 1000000000ULL, h = secs / 3600, m = secs / 60 % 60;
+		size_t n = strlen(buf);
+		if (h)
+			snprintf(buf + n, size - n, "%lluh%llum", (unsigned long long)h,
+				 (unsigned long long)m);
+		else if (m)
+			snprintf(buf + n, size - n, "%llum", (unsigned long long)m);
+		add_fraction(buf, size, u % 60000000000ULL, 1000000000ULL, "s");
+	}
+	return buf;
 }

@@ -1,11 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
-/* Sizes as users write them (flags, Compose files, API fields). */
+/* Sizes and durations as users write them (flags, Compose files, API fields). */
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/error.h"
 
 /* A parsed "512m", "1g", "1024" into bytes (Docker's RAMInBytes). */
 int berth_parse_bytes(const char *s, int64_t *ret, struct berth_error **err);
+
+/*
+ * Go's time.ParseDuration: "30s", "1m30s", "1.5h", "500ms", "-2us", "0";
+ * units ns, us (µs, μs), ms, s, m, h. EINVAL with Go's message
+ * (time: invalid duration "x") on anything else, ERANGE past int64 ns.
+ */
+int berth_parse_duration(const char *s, int64_t *ret_ns, struct berth_error **err);
+
+/* Go's Duration.String(): "1m30s", "1h0m0s", "1.5s", "500ms", "0s" (needs 32 bytes). */
+char *berth_format_duration(int64_t ns, char *buf, size_t size);
