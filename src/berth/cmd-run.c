@@ -38,7 +38,10 @@ static const char run_usage[] =
 	"      --tmpfs PATH[:OPTS]   mount a tmpfs\n"
 	"      --read-only           mount the root filesystem read-only\n"
 	"      --init                run a built-in init as PID 1\n"
-	"      --network host|none   network namespace (default host)\n"
+	"      --network NET         bridge (default), host, none, container:NAME|ID or\n"
+	"                            a network of `berth network create`\n"
+	"      --ip ADDR             IPv4 address on a user network\n"
+	"      --network-alias NAME  another name on a user network\n"
 	"      --cap-add CAP         add a capability\n"
 	"      --cap-drop CAP        drop a capability\n"
 	"      --privileged          all capabilities, no seccomp, no masked paths\n"
@@ -63,6 +66,8 @@ enum {
 	OPT_READ_ONLY,
 	OPT_INIT,
 	OPT_NETWORK,
+	OPT_IP,
+	OPT_NETWORK_ALIAS,
 	OPT_CAP_ADD,
 	OPT_CAP_DROP,
 	OPT_PRIVILEGED,
@@ -107,7 +112,6 @@ static const char *const run_unsupported[] = {
 	"--cpuset-cpus",
 	"--memory-swap",
 	"--link",
-	"--ip",
 	"--mac-address",
 	"--log-driver",
 	"--log-opt",
@@ -192,6 +196,9 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 		{"init", no_argument, NULL, OPT_INIT},
 		{"network", required_argument, NULL, OPT_NETWORK},
 		{"net", required_argument, NULL, OPT_NETWORK},
+		{"ip", required_argument, NULL, OPT_IP},
+		{"network-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
+		{"net-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
 		{"cap-add", required_argument, NULL, OPT_CAP_ADD},
 		{"cap-drop", required_argument, NULL, OPT_CAP_DROP},
 		{"privileged", no_argument, NULL, OPT_PRIVILEGED},
@@ -213,7 +220,7 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	struct berth_run_options o;
 	_cleanup_strv_free_ char **env = NULL, **volumes = NULL, **mounts = NULL, **tmpfs = NULL,
 				 **cap_add = NULL, **cap_drop = NULL, **secopts = NULL,
-				 **ulimits = NULL, **devices = NULL, **cmd = NULL;
+				 **ulimits = NULL, **devices = NULL, **cmd = NULL, **aliases = NULL;
 	_cleanup_(berth_container_image_release) struct berth_container_image img = {0};
 	int c, r;
 
@@ -275,6 +282,12 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 			break;
 		case OPT_NETWORK:
 			o.network = optarg;
+			break;
+		case OPT_IP:
+			o.ip = optarg;
+			break;
+		case OPT_NETWORK_ALIAS:
+			berth_strv_push(&aliases, optarg);
 			break;
 		case OPT_CAP_ADD:
 			berth_strv_push(&cap_add, optarg);
@@ -343,6 +356,7 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	o.security_opts = secopts;
 	o.ulimits = ulimits;
 	o.devices = devices;
+	o.network_aliases = aliases;
 	if (!o.rootfs) {
 		if (optind >= argc) {
 			cli_usage_error(cli, err, "requires at least 1 argument");

@@ -47,10 +47,13 @@ struct berth_run_options {
 	char **env;		/* K=V, already resolved by the CLI, in order */
 	const char *user, *workdir, *hostname, *name;
 	bool rm, tty, interactive, init, read_only, privileged, detach;
-	const char *network; /* "host" (default) or "none" */
-	char **volumes;	     /* -v specs */
-	char **mounts;	     /* --mount specs */
-	char **tmpfs;	     /* --tmpfs specs */
+	/* "bridge" (NULL: the default), "host", "none", "container:X" or a user network */
+	const char *network;
+	const char *ip;		/* --ip on a user network, NULL: allocated */
+	char **network_aliases; /* --network-alias on a user network */
+	char **volumes;		/* -v specs */
+	char **mounts;		/* --mount specs */
+	char **tmpfs;		/* --tmpfs specs */
 	char **cap_add, **cap_drop;
 	char **security_opts;
 	char **ulimits;	    /* "nofile=1024:2048" */

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A container's networking, as `docker run --network` and `docker network
+ * connect` give it: the mode chosen at create (bridge by default, host,
+ * none, container:X, a user network) is kept in state.json's HostConfig,
+ * the networks it is on in NetworkSettings.Networks (with their aliases and
+ * requested address). The monitor sets them up before the first start and
+ * tears them down when it ends, holding the container's network lock all
+ * the while: a monitor that dies leaves endpoints the next network
+ * operation reclaims (network/attach.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "core/strv.h"
+#include "container/internal.h"
+#include "network/network.h"
+#include "runtime/runtime.h"
+
+static json_t *strv_json(char *const *v)
+{
+	json_t *a = json_array();
+	BERTH_STRV_FOREACH (s, v)
+		json_array_append_new(a, json_string(*s));
+	return a;
+}
+
+/* One entry of NetworkSettings.Networks before the network is set up. */
+static json_t *network_entry(const char *net_id, char *const *aliases, const char *ip)
+{
+	json_t *e = json_object();
+	json_object_set_new(e, "IPAMConfig",
+			    ip ? json_pack("{s:s}", "IPv4Address", ip) : json_null());
+	json_object_set_new(e, "Aliases", aliases ? strv_json(aliases) : json_null());
+	json_object_set_new(e, "MacAddress", json_string(""));
+	json_object_set_new(e, "NetworkID", json_string(net_id));
+	json_object_set_new(e, "EndpointID", json_string(""));
+	json_object_set_new(e, "Gateway", json_string(""));
+	json_object_set_new(e, "IPAddress", json_string(""));
+	json_object_set_new(e, "IPPrefixLen", json_integer(0));
+	return e;
+}
+
+int berth_container_net_configure(const char *store_root, const struct berth_run_options *o,
+				  struct berth_spec *spec, json_t *st, struct berth_error **err)
+{
+	const char *mode = o->network ? o->network : "bridge";
+	if (strcmp(mode, "default") == 0)
+		mode = "bridge";
+	json_t *networks = json_object();
+	json_t *settings = json_pack("{s:o}", "Networks", networks);
+	json_object_set_new(st, "NetworkSettings", settings);
+	json_t *hc = json_object_get(st, "HostConfig");
+	if (strcmp(mode, "host") == 0 || strcmp(mode, "none") == 0) {
+		if (o->ip || o->network_aliases)
+			return berth_error_set(err, EINVAL,
+					       "--ip and --network-alias need a bridge or user "
+					       "network, not '%s'",
+					       mode);
+		if (strcmp(mode, "none") == 0)
+			spec->namespaces |= BERTH_NS_NETWORK;
+		json_object_set_new(hc, "NetworkMode", json_string(mode));
+		return 0;
+	}
+	if (strncmp(mode, "container:", 10) == 0) {
+		_cleanup_free_ char *id = NULL;
+		int r = berth_container_find(store_root, mode + 10, &id, err);
+		if (r < 0)
+			return berth_error_prefix(err, "--network %s", mode);
+		spec->namespaces |= BERTH_NS_NETWORK;
+		_cleanup_free_ char *m = berth_xasprintf("container:%s", id);
+		json_object_set_new(hc, "NetworkMode", json_string(m));
+		return 0;
+	}
+	struct berth_network n = {0};
+	int r = berth_network_get(store_root, mode, &n, err);
+	if (r < 0)
+		return r;
+	if (strcmp(n.driver, "bridge") != 0) {
+		berth_network_release(&n);
+		return berth_error_set(err, EINVAL, "--network %s: use 'host' or 'none' by name",
+				       mode);
+	}
+	if (strcmp(n.name, "bridge") == 0 && (o->ip || o->network_aliases)) {
+		berth_network_release(&n);
+		return berth_error_set(err, EINVAL,
+				       "user specified IP address and network aliases are "
+				       "supported only on user defined networks");
+	}
+	json_object_set_new(networks, n.name, network_entry(n.id, o->network_aliases, o->ip));
+	json_object_set_new(hc, "NetworkMode", json_string(n.name));
+	spec->namespaces |= BERTH_NS_NETWORK;
+	berth_network_release(&n);
+	return 0;
+}
+
+/* The namespace a container:X container joins: X's file, or its process's. */
+static int shared_netns(const char *store_root, const char *other, char **ret,
+			struct berth_error **err)
+{
+	_cleanup_json_ json_t *st = NULL;
+	int r = berth_container_inspect(store_root, other, &st, err);
+	if (r < 0)
+		return r;
+	json_t *s = json_object_get(st, "State");
+	json_int_t pid = json_integer_value(json_object_get(s, "Pid"));
+	if (!json_is_true(json_object_get(s, "Running")) || pid <= 0)
+		return berth_error_set(err, EINVAL,
+				       "cannot join network namespace of container %.12s: it is "
+				       "not running",
+				       other);
+	_cleanup_free_ char *file = berth_network_netns_path(store_root, other);
+	*ret = access(file, F_OK) == 0 ? TAKE_PTR(file)
+				       : berth_xasprintf("/proc/%lld/ns/net", (long long)pid);
+	return 0;
+}
+
+static void fill_entry(json_t *e, const struct berth_endpoint *ep, const struct berth_network *n)
+{
+	json_object_set_new(e, "MacAddress", json_string(ep->mac));
+	json_object_set_new(e, "NetworkID", json_string(n->id));
+	json_object_set_new(e, "EndpointID", json_string(ep->endpoint_id));
+	json_object_set_new(e, "Gateway", json_string(n->gateway ? n->gateway : ""));
+	json_object_set_new(e, "IPAddress", json_string(ep->ip));
+	json_object_set_new(e, "IPPrefixLen", json_integer(ep->prefix));
+}
+
+/* The top-level fields Docker fills from the default bridge. */
+static void fill_top(json_t *settings)
+{
+	json_t *b = json_object_get(json_object_get(settings, "Networks"), "bridge");
+	static const char *const keys[] = {"EndpointID", "Gateway", "IPAddress", "MacAddress"};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(b, keys[i]);
+		json_object_set_new(settings, keys[i], v ? json_incref(v) : json_string(""));
+	}
+	json_t *p = json_object_get(b, "IPPrefixLen");
+	json_object_set_new(settings, "IPPrefixLen", p ? json_incref(p) : json_integer(0));
+}
+
+static int attach_one(const char *store_root, const char *cid, const char *name,
+		      const char *hostname, const char *hosts_path, const char *net, json_t *entry,
+		      struct berth_error **err)
+{
+	_cleanup_strv_free_ char **aliases = NULL;
+	json_t *a = json_object_get(entry, "Aliases");
+	size_t i;
+	json_t *v;
+	json_array_foreach (a, i, v)
+		berth_strv_push(&aliases, json_string_value(v));
+	const char *ip = json_string_value(
+		json_object_get(json_object_get(entry, "IPAMConfig"), "IPv4Address"));
+	struct berth_attach_options ao = {.container_id = cid,
+					  .container_name = name,
+					  .hostname = hostname,
+					  .hosts_path = hosts_path,
+					  .aliases = aliases,
+					  .ip = ip};
+	_cleanup_(berth_endpoint_release) struct berth_endpoint ep = {0};
+	int r = berth_network_attach(store_root, net, &ao, &ep, err);
+	if (r < 0)
+		return r;
+	_cleanup_(berth_network_release) struct berth_network n = {0};
+	r = berth_network_get(store_root, net, &n, err);
+	if (r < 0)
+		return r;
+	fill_entry(entry, &ep, &n);
+	return 0;
+}
+
+int berth_container_net_up(const char *store_root, int cdir, const char *cid, const char *hostname,
+			   struct berth_spec *spec, int *ret_lock, struct berth_error **err)
+{
+	*ret_lock = -EBADF;
+	_cleanup_json_ json_t *st = berth_container_state_read(cdir, cid);
+	if (!st)
+		return berth_error_set(err, ENOENT, "container '%s' has no readable state", cid);
+	const char *mode = json_string_value(
+		json_object_get(json_object_get(st, "HostConfig"), "NetworkMode"));
+	if (mode && strncmp(mode, "container:", 10) == 0) {
+		free(spec->netns_path);
+		spec->netns_path = NULL;
+		return shared_netns(store_root, mode + 10, &spec->netns_path, err);
+	}
+	json_t *settings = json_object_get(st, "NetworkSettings");
+	json_t *networks = json_object_get(settings, "Networks");
+	if (json_object_size(networks) == 0)
+		return 0;
+	_cleanup_close_ int lock = -EBADF;
+	int r = berth_network_container_lock(store_root, cid, &lock, err);
+	if (r < 0)
+		return r;
+	/* what an earlier monitor of this container left, it may not have removed */
+	r = berth_network_detach_all(store_root, cid, err);
+	if (r < 0)
+		return r;
+	const char *name = json_string_value(json_object_get(st, "Name"));
+	_cleanup_free_ char *hosts = berth_xasprintf("%s/containers/%s/hosts", store_root, cid);
+	const char *net;
+	json_t *entry;
+	json_object_foreach (networks, net, entry) {
+		r = attach_one(store_root, cid, name, hostname, hosts, net, entry, err);
+		if (r < 0) {
+			berth_network_detach_all(store_root, cid, NULL);
+			return r;
+		}
+	}
+	fill_top(settings);
+	_cleanup_free_ char *key = berth_network_netns_path(store_root, cid);
+	json_object_set_new(settings, "SandboxKey", json_string(key));
+	r = berth_container_state_write(cdir, cid, st, err);
+	if (r < 0) {
+		berth_network_detach_all(store_root, cid, NULL);
+		return r;
+	}
+	free(spec->netns_path);
+	spec->netns_path = TAKE_PTR(key);
+	*ret_lock = TAKE_FD(lock);
+	return 0;
+}
+
+void berth_container_net_down(const char *store_root, int cdir, const char *cid, int lock)
+{
+	if (lock < 0)
+		return;
+	berth_network_detach_all(store_root, cid, NULL);
+	_cleanup_json_ json_t *st = berth_container_state_read(cdir, cid);
+	json_t *settings = json_object_get(st, "NetworkSettings");
+	const char *net;
+	json_t *e;
+	json_object_foreach (json_object_get(settings, "Networks"), net, e) {
+		json_object_set_new(e, "EndpointID", json_string(""));
+		json_object_set_new(e, "IPAddress", json_string(""));
+		json_object_set_new(e, "Gateway", json_string(""));
+		json_object_set_new(e, "MacAddress", json_string(""));
+		json_object_set_new(e, "IPPrefixLen", json_integer(0));
+	}
+	if (settings) {
+		fill_top(settings);
+		json_object_set_new(settings, "SandboxKey", json_string(""));
+		berth_container_state_write(cdir, cid, st, NULL);
+	}
+	/* the lock file goes last: while it is held nobody reclaims what we remove */
+	_cleanup_free_ char *lf = berth_xasprintf("%s/netns/%s.lock", store_root, cid);
+	unlink(lf);
+	close(lock);
+}
