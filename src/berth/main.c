@@ -63,6 +63,15 @@ static const struct berth_command commands[] = {
 	{"exec", cmd_exec, "Execute a command in a running container"},
 	{"container exec", cmd_exec, NULL},
 	{"container inspect", cmd_container_inspect, "Display detailed information on containers"},
+	{"network create", cmd_network_create, "Create a network"},
+	{"network ls", cmd_network_ls, "List networks"},
+	{"network list", cmd_network_ls, NULL},
+	{"network inspect", cmd_network_inspect, "Display detailed information on networks"},
+	{"network rm", cmd_network_rm, "Remove one or more networks"},
+	{"network remove", cmd_network_rm, NULL},
+	{"network prune", cmd_network_prune, "Remove all unused networks"},
+	{"network connect", cmd_network_connect, "Connect a container to a network"},
+	{"network disconnect", cmd_network_disconnect, "Disconnect a container from a network"},
 	{"volume create", cmd_volume_create, "Create a volume"},
 	{"volume ls", cmd_volume_ls, "List volumes"},
 	{"volume list", cmd_volume_ls, NULL},
@@ -94,6 +103,7 @@ static const struct {
 	{"builder", "Manage builds"},	     {"container", "Manage containers"},
 	{"dockerfile", "Parse Dockerfiles"}, {"image", "Manage images"},
 	{"system", "Manage berth's store"},  {"volume", "Manage volumes"},
+	{"network", "Manage networks"},
 };
 
 /* The summary of cmd, or of the command it is an alias of (same function). */

@@ -1393,12 +1393,17 @@ static _Noreturn void monitor_main(struct monitor *m)
 		/* a `stop` marks the record: a stopped container is not restarted */
 		_cleanup_json_ json_t *st = read_state(c->cdir, c->id);
 		bool stopped = json_is_true(json_object_get(st, "StopRequested"));
+		bool again = !stopped && !monitor_orphaned &&
+			     (m->always || (code != 0 && restarts < m->max_restarts));
+		/* the network goes before the record says exited: rm and stop wait for that */
+		if (!again) {
+			berth_container_net_down(m->store_root, c->cdir, c->id, net_lock);
+			net_lock = -EBADF;
+		}
 		if (set_state(c->cdir, c->id, "exited", 0, code, restarts, NULL, &err) < 0) {
 			log_error(log_fd, err);
 			berth_error_free(&err);
 		}
-		bool again = !stopped && !monitor_orphaned &&
-			     (m->always || (code != 0 && restarts < m->max_restarts));
 		if (m->foreground) {
 			/* from here on the monitor outlives its berth, or ends now */
 			if (again) {

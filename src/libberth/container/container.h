@@ -149,6 +149,16 @@ bool berth_volume_name_is_valid(const char *name);
 /* The volume as `volume inspect` prints it (new reference). */
 json_t *berth_volume_to_json(const struct berth_volume *v);
 
+/*
+ * Networks (network.c), as `docker network connect|disconnect`: a running
+ * container gets (or loses) its endpoint now, a stopped one at its next
+ * start. aliases and ip only on user networks.
+ */
+int berth_container_network_connect(const char *store_root, const char *what, const char *net,
+				    char **aliases, const char *ip, struct berth_error **err);
+int berth_container_network_disconnect(const char *store_root, const char *what, const char *net,
+				       struct berth_error **err);
+
 /* Exec (exec.c): a new process in a running container, as `docker exec`. */
 struct berth_exec_options {
 	char **cmd;	     /* the command and its arguments */

@@ -252,3 +252,116 @@ void berth_container_net_down(const char *store_root, int cdir, const char *cid,
 	unlink(lf);
 	close(lock);
 }
+
+/* The container's record and whether its networks are its own (bridge or user). */
+static int own_networks_state(const char *store_root, const char *what, char **ret_id,
+			      json_t **ret_st, struct berth_error **err)
+{
+	int r = berth_container_find(store_root, what, ret_id, err);
+	if (r < 0)
+		return r;
+	r = berth_container_inspect(store_root, *ret_id, ret_st, err);
+	if (r < 0)
+		return r;
+	const char *mode = json_string_value(
+		json_object_get(json_object_get(*ret_st, "HostConfig"), "NetworkMode"));
+	if (!mode || strcmp(mode, "host") == 0 || strcmp(mode, "none") == 0 ||
+	    strncmp(mode, "container:", 10) == 0)
+		return berth_error_set(err, EINVAL,
+				       "container cannot be disconnected from or connected to "
+				       "the network of --network %s",
+				       mode ? mode : "host");
+	return 0;
+}
+
+static bool is_running(const json_t *st)
+{
+	return json_is_true(json_object_get(json_object_get(st, "State"), "Running"));
+}
+
+int berth_container_network_connect(const char *store_root, const char *what, const char *net,
+				    char **aliases, const char *ip, struct berth_error **err)
+{
+	_cleanup_free_ char *id = NULL;
+	_cleanup_json_ json_t *st = NULL;
+	int r = own_networks_state(store_root, what, &id, &st, err);
+	if (r < 0)
+		return r;
+	_cleanup_(berth_network_release) struct berth_network n = {0};
+	r = berth_network_get(store_root, net, &n, err);
+	if (r < 0)
+		return r;
+	if (strcmp(n.driver, "bridge") != 0)
+		return berth_error_set(err, EINVAL,
+				       "container cannot be disconnected from or connected to "
+				       "%s network",
+				       n.name);
+	if ((ip || aliases) && strcmp(n.name, "bridge") == 0)
+		return berth_error_set(err, EINVAL,
+				       "user specified IP address and network aliases are "
+				       "supported only on user defined networks");
+	json_t *settings = json_object_get(st, "NetworkSettings");
+	if (!settings) {
+		settings = json_pack("{s:o}", "Networks", json_object());
+		json_object_set_new(st, "NetworkSettings", settings);
+	}
+	json_t *networks = json_object_get(settings, "Networks");
+	const char *name = json_string_value(json_object_get(st, "Name"));
+	if (json_object_get(networks, n.name))
+		return berth_error_set(err, EEXIST,
+				       "endpoint with name %s already exists in network %s",
+				       name ? name : id, n.name);
+	json_t *entry = network_entry(n.id, aliases, ip);
+	json_object_set_new(networks, n.name, entry);
+	if (is_running(st)) {
+		const char *hostname = json_string_value(
+			json_object_get(json_object_get(st, "Config"), "Hostname"));
+		_cleanup_free_ char *hosts =
+			berth_xasprintf("%s/containers/%s/hosts", store_root, id);
+		r = attach_one(store_root, id, name, hostname, hosts, n.name, entry, err);
+		if (r < 0)
+			return r;
+		fill_top(settings);
+	}
+	_cleanup_free_ char *cpath = berth_xasprintf("%s/containers", store_root);
+	_cleanup_close_ int cdir = open(cpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cdir < 0)
+		return berth_error_syscall(err, errno, "open '%s'", cpath);
+	r = berth_container_state_write(cdir, id, st, err);
+	if (r < 0 && is_running(st))
+		berth_network_detach(store_root, n.id, id, NULL);
+	return r;
+}
+
+int berth_container_network_disconnect(const char *store_root, const char *what, const char *net,
+				       struct berth_error **err)
+{
+	_cleanup_free_ char *id = NULL;
+	_cleanup_json_ json_t *st = NULL;
+	int r = own_networks_state(store_root, what, &id, &st, err);
+	if (r < 0)
+		return r;
+	_cleanup_(berth_network_release) struct berth_network n = {0};
+	r = berth_network_get(store_root, net, &n, err);
+	if (r < 0)
+		return r;
+	json_t *settings = json_object_get(st, "NetworkSettings");
+	json_t *networks = json_object_get(settings, "Networks");
+	if (!json_object_get(networks, n.name))
+		return berth_error_set(err, ENOENT, "container %s is not connected to network %s",
+				       what, n.name);
+	if (is_running(st)) {
+		r = berth_network_detach(store_root, n.id, id, err);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		if (r == -ENOENT)
+			berth_error_free(err);
+	}
+	json_object_del(networks, n.name);
+	fill_top(settings);
+	_cleanup_free_ char *cpath = berth_xasprintf("%s/containers", store_root);
+	_cleanup_close_ int cdir = open(cpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cdir < 0)
+		return berth_error_syscall(err, errno, "open '%s'", cpath);
+	return berth_container_state_write(cdir, id, st, err);
+}

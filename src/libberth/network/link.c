@@ -289,6 +289,11 @@ int berth_link_default_route(struct berth_nl *nl, const char *gw, struct berth_e
 	return 0;
 }
 
+struct in_use {
+	char **v;
+	int except; /* ifindex whose routes and addresses do not count, 0 none */
+};
+
 static void add_cidr(char ***v, const void *addr, unsigned prefix)
 {
 	char a[INET_ADDRSTRLEN];
@@ -305,43 +310,58 @@ static int route_cb(const struct nlmsghdr *h, void *data)
 	if (h->nlmsg_type != RTM_NEWROUTE || rt->rtm_family != AF_INET ||
 	    rt->rtm_type != RTN_UNICAST || rt->rtm_dst_len == 0)
 		return MNL_CB_OK;
+	struct in_use *u = data;
 	const struct nlattr *a;
+	const void *dst = NULL;
+	int oif = 0;
 	mnl_attr_for_each(a, h, sizeof(*rt))
 	{
 		if (mnl_attr_get_type(a) == RTA_DST && mnl_attr_get_payload_len(a) == 4)
-			add_cidr(data, mnl_attr_get_payload(a), rt->rtm_dst_len);
+			dst = mnl_attr_get_payload(a);
+		if (mnl_attr_get_type(a) == RTA_OIF && mnl_attr_get_payload_len(a) == 4)
+			oif = (int)mnl_attr_get_u32(a);
 	}
+	if (dst && (u->except == 0 || oif != u->except))
+		add_cidr(&u->v, dst, rt->rtm_dst_len);
 	return MNL_CB_OK;
 }
 
 static int addr_cb(const struct nlmsghdr *h, void *data)
 {
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(h);
-	if (h->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET)
+	struct in_use *u = data;
+	if (h->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != AF_INET ||
+	    (u->except != 0 && (int)ifa->ifa_index == u->except))
 		return MNL_CB_OK;
 	const struct nlattr *a;
 	mnl_attr_for_each(a, h, sizeof(*ifa))
 	{
 		if (mnl_attr_get_type(a) == IFA_LOCAL && mnl_attr_get_payload_len(a) == 4)
-			add_cidr(data, mnl_attr_get_payload(a), 32);
+			add_cidr(&u->v, mnl_attr_get_payload(a), 32);
 	}
 	return MNL_CB_OK;
 }
 
-int berth_link_ipv4_in_use(struct berth_nl *nl, char ***ret, struct berth_error **err)
+int berth_link_ipv4_in_use(struct berth_nl *nl, const char *except, char ***ret,
+			   struct berth_error **err)
 {
-	_cleanup_strv_free_ char **v = berth_xcalloc(1, sizeof(char *));
+	struct in_use u = {.v = berth_xcalloc(1, sizeof(char *))};
+	_cleanup_strv_free_ char **v = NULL;
+	int index = except ? berth_link_index(nl, except) : 0;
+	u.except = index > 0 ? index : 0;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *h = msg_start(nl, buf, RTM_GETROUTE, NLM_F_DUMP);
 	struct rtmsg *rt = mnl_nlmsg_put_extra_header(h, sizeof(*rt));
 	rt->rtm_family = AF_INET;
-	int r = talk(nl, h, route_cb, &v);
+	int r = talk(nl, h, route_cb, &u);
+	v = u.v;
 	if (r < 0)
 		return berth_error_syscall(err, -r, "list the host's routes");
 	h = msg_start(nl, buf, RTM_GETADDR, NLM_F_DUMP);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(h, sizeof(*ifa));
 	ifa->ifa_family = AF_INET;
-	r = talk(nl, h, addr_cb, &v);
+	r = talk(nl, h, addr_cb, &u);
+	v = u.v;
 	if (r < 0)
 		return berth_error_syscall(err, -r, "list the host's addresses");
 	*ret = TAKE_PTR(v);

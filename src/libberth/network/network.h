@@ -82,9 +82,11 @@ int berth_link_addr_up(struct berth_nl *nl, const char *name, const char *addr, 
 int berth_link_default_route(struct berth_nl *nl, const char *gw, struct berth_error **err);
 /*
  * Every IPv4 route destination and address of nl's namespace, as
- * "a.b.c.d/len" strings (owned strv) for the subnet choice.
+ * "a.b.c.d/len" strings (owned strv) for the subnet choice; those of link
+ * except (may be NULL or missing) do not count.
  */
-int berth_link_ipv4_in_use(struct berth_nl *nl, char ***ret, struct berth_error **err);
+int berth_link_ipv4_in_use(struct berth_nl *nl, const char *except, char ***ret,
+			   struct berth_error **err);
 
 /* ---- IPv4 subnets (ipam.c) ---- */
 

@@ -266,8 +266,8 @@ static int add_predefined(struct berth_netstore *s, struct berth_error **err)
 					    .created = now_rfc3339()};
 		berth_random_hex(net.id, 32);
 		if (strcmp(pre[i].name, "bridge") == 0) {
-			r = berth_net_choose_subnet(s, &net, err);
 			net.bridge = berth_xstrdup("berth0");
+			r = berth_net_choose_subnet(s, &net, err);
 		}
 		if (r >= 0)
 			r = put_network(s, &net, err);
@@ -295,15 +295,20 @@ int berth_netstore_open(const char *root, struct berth_netstore *s, struct berth
 	return add_predefined(s, err);
 }
 
-/* The subnets of every network but n, and the host's routes and addresses. */
-static int taken_subnets(struct berth_netstore *s, char ***ret, struct berth_error **err)
+/*
+ * The subnets of every network, and the host's routes and addresses but
+ * those of bridge: the bridge berth0 another store (or an earlier one) made
+ * is the one this store's bridge network uses, not a host route to avoid.
+ */
+static int taken_subnets(struct berth_netstore *s, const char *bridge, char ***ret,
+			 struct berth_error **err)
 {
 	_cleanup_(berth_nl_closep) struct berth_nl *nl = NULL;
 	int r = berth_nl_open(-1, &nl, err);
 	if (r < 0)
 		return r;
 	_cleanup_strv_free_ char **taken = NULL;
-	r = berth_link_ipv4_in_use(nl, &taken, err);
+	r = berth_link_ipv4_in_use(nl, bridge, &taken, err);
 	if (r < 0)
 		return r;
 	struct berth_network *nets = NULL;
@@ -323,7 +328,7 @@ int berth_net_choose_subnet(struct berth_netstore *s, struct berth_network *n,
 			    struct berth_error **err)
 {
 	_cleanup_strv_free_ char **taken = NULL;
-	int r = taken_subnets(s, &taken, err);
+	int r = taken_subnets(s, n->bridge, &taken, err);
 	if (r < 0)
 		return r;
 	struct berth_subnet sub;
@@ -349,7 +354,7 @@ static int use_subnet(struct berth_netstore *s, const struct berth_network_creat
 	if (sub.prefix > 30)
 		return berth_error_set(err, EINVAL, "subnet %s is too small", o->subnet);
 	_cleanup_strv_free_ char **taken = NULL;
-	r = taken_subnets(s, &taken, err);
+	r = taken_subnets(s, NULL, &taken, err);
 	if (r < 0)
 		return r;
 	BERTH_STRV_FOREACH (t, taken) {
