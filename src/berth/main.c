@@ -63,6 +63,8 @@ static const struct berth_command commands[] = {
 	{"exec", cmd_exec, "Execute a command in a running container"},
 	{"container exec", cmd_exec, NULL},
 	{"container inspect", cmd_container_inspect, "Display detailed information on containers"},
+	{"port", cmd_port, "List port mappings or a specific mapping for the container"},
+	{"container port", cmd_port, NULL},
 	{"volume create", cmd_volume_create, "Create a volume"},
 	{"volume ls", cmd_volume_ls, "List volumes"},
 	{"volume list", cmd_volume_ls, NULL},
