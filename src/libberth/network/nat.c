@@ -220,10 +220,16 @@ int berth_net_nat_setup(const char *bridge, const char *subnet_cidr, bool intern
 		berth_buf_addf(
 			&b, "add rule " NAT_TABLE " %s ip saddr %s oifname != \"%s\" masquerade\n",
 			post, subnet, bridge);
+	/* Hairpin: a container reaching a published port of the host that
+	 * leads back into its own bridge would get the answer straight over
+	 * the bridge, from an address it did not call; masquerading sends the
+	 * answer through the host, where conntrack undoes the DNAT. */
 	berth_buf_addf(&b,
 		       "add rule " NAT_TABLE " %s ip saddr 127.0.0.0/8 oifname \"%s\" masquerade\n"
+		       "add rule " NAT_TABLE
+		       " %s ip saddr %s oifname \"%s\" ct status dnat masquerade\n"
 		       "add rule " NAT_TABLE " postrouting jump %s comment \"%s\"\n",
-		       post, bridge, post, tag);
+		       post, bridge, post, subnet, bridge, post, tag);
 	if (internal)
 		berth_buf_addf(&b,
 			       "add chain " NAT_TABLE " %s\n"

@@ -14,6 +14,9 @@
  * jumps and chains, each in one nftables transaction (atomic: a failure or a
  * crash leaves either the old or the new rules, never half of them).
  *
+ * Two setups of one owner at once may both add their rules: callers
+ * serialise per owner (ports.c under its lock, bridges under the network's).
+ *
  * Every value put into a command is validated first: addresses with
  * inet_pton, names against [A-Za-z0-9_.-]. IPv4 only.
  */
