@@ -9,6 +9,7 @@
 
 #include "core/cleanup.h"
 #include "core/fs.h"
+#include "core/strv.h"
 #include "network/nat.h"
 #include "network/ports.h"
 
@@ -216,11 +217,22 @@ static int body_allocation(void *data)
 	/* publishing b again replaced its udp port */
 	NETNS_CHECK(!rules_mention("udp dport 18080"));
 
-	/* reclaim: c and d are dead */
+	/* rules no allocation accounts for: e's are found by owner */
+	struct berth_port_map stray = {
+		.host_port = 18099, .container_port = 80, .proto = IPPROTO_TCP};
+	NETNS_CHECK_OK(berth_net_nat_ports_add("e", "10.88.0.9", &stray, 1, &err), err);
+	char **owners = NULL;
+	NETNS_CHECK_OK(berth_net_nat_owners("port", &owners, &err), err);
+	NETNS_CHECK(owners && berth_strv_len(owners) == 4); /* b c d e */
+	NETNS_CHECK(berth_strv_contains(owners, "e") && !berth_strv_contains(owners, "a"));
+	berth_strv_free(owners);
+
+	/* reclaim: c, d (allocated) and e (rules only) are dead */
 	int calls = 0;
 	int r = berth_net_ports_reclaim(dir, only_alive_b, &calls, &err);
 	NETNS_CHECK_OK(r, err);
-	NETNS_CHECK(r == 2 && calls >= 3);
+	NETNS_CHECK(r == 3 && calls >= 4);
+	NETNS_CHECK(!rules_mention("port:e"));
 	NETNS_CHECK(!rules_mention("port:c") && !rules_mention("port:d") &&
 		    rules_mention("port:b"));
 	NETNS_CHECK_OK(berth_net_ports_list(dir, "c", &list, &n, &err), err);

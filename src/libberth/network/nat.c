@@ -120,15 +120,12 @@ static void add_base(struct berth_buf *b)
 		"add chain " NAT_TABLE " forward { type filter hook forward priority 0; }\n");
 }
 
-/*
- * Appends to b the commands that remove every jump whose comment is tag and
- * the chains named in chains[] that exist, found in the current listing.
- */
-static int add_removal(struct berth_buf *b, const char *tag, const char *const *chains,
-		       struct berth_error **err)
+/* The table as libnftables' JSON (handles included); *ret NULL when there is no table. */
+static int list_table(json_t **ret, struct berth_error **err)
 {
 	_cleanup_free_ char *out = NULL;
 	_cleanup_error_ struct berth_error *e = NULL;
+	*ret = NULL;
 	int r = nft_run("list table " NAT_TABLE "\n", &out, &e);
 	if (r == -ENOENT)
 		return 0; /* no table: nothing of anyone */
@@ -139,9 +136,19 @@ static int add_removal(struct berth_buf *b, const char *tag, const char *const *
 		}
 		return r;
 	}
+	return berth_json_parse(out, strlen(out), "nftables listing", ret, err);
+}
+
+/*
+ * Appends to b the commands that remove every jump whose comment is tag and
+ * the chains named in chains[] that exist, found in the current listing.
+ */
+static int add_removal(struct berth_buf *b, const char *tag, const char *const *chains,
+		       struct berth_error **err)
+{
 	_cleanup_json_ json_t *root = NULL;
-	r = berth_json_parse(out, strlen(out), "nftables listing", &root, err);
-	if (r < 0)
+	int r = list_table(&root, err);
+	if (r < 0 || !root)
 		return r;
 	json_t *items = json_object_get(root, "nftables");
 	size_t i;
@@ -345,5 +352,29 @@ int berth_net_nat_ports_remove(const char *owner, struct berth_error **err)
 	int r = remove_owned(tag, chains, err);
 	if (r < 0)
 		return berth_error_prefix(err, "remove published ports of '%s'", owner);
+	return 0;
+}
+
+int berth_net_nat_owners(const char *kind, char ***ret, struct berth_error **err)
+{
+	_cleanup_json_ json_t *root = NULL;
+	int r = list_table(&root, err);
+	if (r < 0)
+		return r;
+	_cleanup_strv_free_ char **owners = NULL;
+	size_t klen = strlen(kind);
+	size_t i;
+	json_t *it;
+	json_array_foreach (json_object_get(root, "nftables"), i, it) {
+		const char *comment =
+			json_string_value(json_object_get(json_object_get(it, "rule"), "comment"));
+		if (!comment || strncmp(comment, kind, klen) != 0 || comment[klen] != ':')
+			continue;
+		const char *owner = comment + klen + 1;
+		if (berth_net_name_is_valid(owner, OWNER_MAX) &&
+		    !berth_strv_contains(owners, owner))
+			berth_strv_push(&owners, owner);
+	}
+	*ret = TAKE_PTR(owners);
 	return 0;
 }

@@ -57,5 +57,13 @@ int berth_net_nat_ports_add(const char *owner, const char *container_ip,
 /* Removes the owner's port rules; 0 when there were none. */
 int berth_net_nat_ports_remove(const char *owner, struct berth_error **err);
 
+/*
+ * The owners that have rules installed, of one kind: "port" (container ids
+ * with published ports) or "bridge" (bridge names), each once; *ret a
+ * NULL-terminated vector owned by the caller (NULL when none). For finding
+ * rules that no record accounts for (system check, reclaim).
+ */
+int berth_net_nat_owners(const char *kind, char ***ret, struct berth_error **err);
+
 /* True when s is a non-empty name made of [A-Za-z0-9_.-], at most max bytes. */
 bool berth_net_name_is_valid(const char *s, size_t max);

@@ -18,6 +18,7 @@
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/json.h"
+#include "core/strv.h"
 #include "network/nat.h"
 
 #define PORTS_FILE     "ports.json"
@@ -542,6 +543,23 @@ int berth_net_ports_reclaim(const char *state_dir, bool (*alive)(const char *own
 			return r;
 		released++;
 		/* entries shifted down: look at index i again */
+	}
+	/* Rules whose owner has no entry (a state file lost or replaced):
+	 * removed as well when the owner is dead. */
+	_cleanup_strv_free_ char **ruled = NULL;
+	r = berth_net_nat_owners("port", &ruled, err);
+	if (r < 0)
+		return r;
+	BERTH_STRV_FOREACH (owner, ruled) {
+		bool recorded = false;
+		for (size_t i = 0; i < s.n && !recorded; i++)
+			recorded = strcmp(s.v[i].owner, *owner) == 0;
+		if (recorded || alive(*owner, data))
+			continue;
+		r = berth_net_nat_ports_remove(*owner, err);
+		if (r < 0)
+			return r;
+		released++;
 	}
 	return released;
 }

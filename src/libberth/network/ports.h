@@ -62,7 +62,8 @@ int berth_net_ports_unpublish(const char *state_dir, const char *owner_id,
 
 /*
  * Releases every owner for which alive(owner, data) is false (after a
- * crash). Returns the number of owners released.
+ * crash), and removes the port rules of dead owners that have no
+ * allocation. Returns the number of owners released.
  */
 int berth_net_ports_reclaim(const char *state_dir, bool (*alive)(const char *owner_id, void *data),
 			    void *data, struct berth_error **err);
