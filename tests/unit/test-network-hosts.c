@@ -171,6 +171,15 @@ static void test_resolv(void **state)
 	berth_error_free(&err);
 }
 
+static void test_resolved_stub(void **state)
+{
+	assert_true(berth_net_resolv_is_resolved_stub("nameserver 127.0.0.53\noptions edns0\n"));
+	assert_false(
+		berth_net_resolv_is_resolved_stub("nameserver 127.0.0.53\nnameserver 1.1.1.1\n"));
+	assert_false(berth_net_resolv_is_resolved_stub("nameserver 127.0.0.1\n"));
+	assert_false(berth_net_resolv_is_resolved_stub(""));
+}
+
 static void test_resolv_write(void **state)
 {
 	struct berth_error *err = NULL;
@@ -203,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_hosts_write_keeps_inode),
 		cmocka_unit_test(test_add_host),
 		cmocka_unit_test(test_resolv),
+		cmocka_unit_test(test_resolved_stub),
 		cmocka_unit_test(test_resolv_write),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

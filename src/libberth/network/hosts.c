@@ -18,6 +18,8 @@
 #include "network/nat.h"
 
 #define RESOLV_MAX (1 << 20)
+/* systemd-resolved's list of the upstream servers its stub forwards to */
+#define RESOLVED_UPSTREAM "/run/systemd/resolve/resolv.conf"
 
 static const struct berth_hosts_entry default_hosts[] = {
 	{"127.0.0.1", "localhost"},  {"::1", "localhost ip6-localhost ip6-loopback"},
@@ -276,14 +278,35 @@ int berth_net_resolv_render(const char *host_resolv, const struct berth_resolv_o
 	return 0;
 }
 
+bool berth_net_resolv_is_resolved_stub(const char *text)
+{
+	_cleanup_(resolv_release) struct resolv h = {0};
+	resolv_parse(text, &h);
+	return h.ns && !h.ns[1] && strcmp(h.ns[0], "127.0.0.53") == 0;
+}
+
+/* The host's file as Docker picks it (resolvconf.Path()). */
+static int read_host_resolv(const char *host_path, char **ret, struct berth_error **err)
+{
+	const char *path = host_path ? host_path : "/etc/resolv.conf";
+	size_t len = 0;
+	int r = berth_read_file_at(AT_FDCWD, path, RESOLV_MAX, ret, &len, err);
+	if (r < 0 || host_path || !berth_net_resolv_is_resolved_stub(*ret))
+		return r;
+	char *upstream = NULL;
+	if (berth_read_file_at(AT_FDCWD, RESOLVED_UPSTREAM, RESOLV_MAX, &upstream, &len, NULL) < 0)
+		return 0;
+	free(*ret);
+	*ret = upstream;
+	return 0;
+}
+
 int berth_net_resolv_write(int dirfd, const char *name, const char *host_path,
 			   const struct berth_resolv_options *o, struct berth_error **err)
 {
-	const char *path = host_path ? host_path : "/etc/resolv.conf";
 	_cleanup_free_ char *text = NULL;
-	size_t len = 0;
 	_cleanup_error_ struct berth_error *e = NULL;
-	int r = berth_read_file_at(AT_FDCWD, path, RESOLV_MAX, &text, &len, &e);
+	int r = read_host_resolv(host_path, &text, &e);
 	if (r < 0 && r != -ENOENT) {
 		if (err) {
 			*err = e;

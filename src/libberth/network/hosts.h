@@ -75,10 +75,15 @@ struct berth_resolv_options {
 int berth_net_resolv_render(const char *host_resolv, const struct berth_resolv_options *o,
 			    struct berth_buf *out, struct berth_error **err);
 
-/* Renders from host_path (the host's /etc/resolv.conf when NULL; a missing
- * file counts as empty) and writes dirfd/name in place. */
+/* Renders from host_path and writes dirfd/name in place; a missing file
+ * counts as empty. host_path NULL: the host's /etc/resolv.conf, or, as
+ * Docker, /run/systemd/resolve/resolv.conf when /etc's only nameserver is
+ * systemd-resolved's stub 127.0.0.53 (the upstream servers it forwards to). */
 int berth_net_resolv_write(int dirfd, const char *name, const char *host_path,
 			   const struct berth_resolv_options *o, struct berth_error **err);
+
+/* True when text's only nameserver is systemd-resolved's stub, 127.0.0.53. */
+bool berth_net_resolv_is_resolved_stub(const char *text);
 
 /* A --dns value: an IPv4 or IPv6 address. */
 bool berth_net_dns_is_valid(const char *s);
