@@ -124,6 +124,7 @@ int cli_image_prune(struct berth_cli *cli, struct berth_store *s, bool all, uint
 	X(cmd_volume_inspect)                                                                      \
 	X(cmd_volume_rm)                                                                           \
 	X(cmd_volume_prune)                                                                        \
+	X(cmd_port)                                                                                \
 	X(cmd_build)                                                                               \
 	X(cmd_builder_prune)                                                                       \
 	X(cmd_pull)                                                                                \

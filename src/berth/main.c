@@ -72,6 +72,8 @@ static const struct berth_command commands[] = {
 	{"network prune", cmd_network_prune, "Remove all unused networks"},
 	{"network connect", cmd_network_connect, "Connect a container to a network"},
 	{"network disconnect", cmd_network_disconnect, "Disconnect a container from a network"},
+	{"port", cmd_port, "List port mappings or a specific mapping for the container"},
+	{"container port", cmd_port, NULL},
 	{"volume create", cmd_volume_create, "Create a volume"},
 	{"volume ls", cmd_volume_ls, "List volumes"},
 	{"volume list", cmd_volume_ls, NULL},

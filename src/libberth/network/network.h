@@ -26,6 +26,9 @@
 #include <jansson.h>
 
 #include "core/error.h"
+#include "network/hosts.h"
+#include "network/nat.h"
+#include "network/ports.h"
 
 /* ---- persistent network namespaces (netns.c) ---- */
 
