@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "berth/cli.h"
+#include "berth/net-opts.h"
 #include "container/container.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
@@ -41,6 +42,7 @@ static const char run_usage[] =
 	"      --network NET         bridge (default), host, none, container:NAME|ID or\n"
 	"                            a network of `berth network create`\n"
 	"      --ip ADDR             IPv4 address on a user network\n"
+	"  -p, --publish SPEC        publish [IP:][HOST[-HOST]:]CTR[-CTR][/tcp|udp]\n"
 	"      --network-alias NAME  another name on a user network\n"
 	"      --cap-add CAP         add a capability\n"
 	"      --cap-drop CAP        drop a capability\n"
@@ -82,8 +84,6 @@ enum {
 
 /* Docker's run flags berth does not have yet: refused as such, not as unknown. */
 static const char *const run_unsupported[] = {
-	"-p",
-	"--publish",
 	"-P",
 	"--publish-all",
 	"--expose",
@@ -238,6 +238,7 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 		{"network", required_argument, NULL, OPT_NETWORK},
 		{"net", required_argument, NULL, OPT_NETWORK},
 		{"ip", required_argument, NULL, OPT_IP},
+		{"publish", required_argument, NULL, 'p'},
 		{"network-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
 		{"net-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
 		{"cap-add", required_argument, NULL, OPT_CAP_ADD},
@@ -255,7 +256,7 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	};
 	/* "+": the first operand is the image, what follows is the container's */
 	struct cli_flags f = {.usage = run_usage,
-			      .shortopts = "+dite:u:w:h:v:m:",
+			      .shortopts = "+dite:u:w:h:v:m:p:",
 			      .longopts = opts,
 			      .unsupported = run_unsupported};
 	struct berth_run_options o;
@@ -263,6 +264,7 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 				 **cap_add = NULL, **cap_drop = NULL, **secopts = NULL,
 				 **ulimits = NULL, **devices = NULL, **cmd = NULL, **aliases = NULL;
 	_cleanup_(berth_container_image_release) struct berth_container_image img = {0};
+	_cleanup_(net_opts_release) struct net_opts net = {0};
 	int c, r;
 
 	berth_run_options_init(&o);
@@ -326,6 +328,11 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 			break;
 		case OPT_IP:
 			o.ip = optarg;
+			break;
+		case 'p':
+			r = net_opts_publish(&net, optarg, err);
+			if (r < 0)
+				goto fail;
 			break;
 		case OPT_NETWORK_ALIAS:
 			berth_strv_push(&aliases, optarg);
@@ -398,6 +405,8 @@ int cmd_run(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	o.ulimits = ulimits;
 	o.devices = devices;
 	o.network_aliases = aliases;
+	o.ports = net.ports;
+	o.n_ports = net.n_ports;
 	if (!o.rootfs) {
 		if (optind >= argc) {
 			cli_usage_error(cli, err, "requires at least 1 argument");

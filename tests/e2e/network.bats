@@ -208,3 +208,32 @@ host_veths() {
 	done >"$BATS_TEST_TMPDIR/ips"
 	[ "$(sort -u "$BATS_TEST_TMPDIR/ips" | grep -c '^172\.')" -eq 20 ]
 }
+
+@test "network: -p 127.0.0.1:18080:8080 serves the container's httpd on the host side; port prints it" {
+	id=$(brun -d -p 127.0.0.1:18080:8080 httpd -f -p 8080 -h /www)
+	run curl -s --max-time 5 http://127.0.0.1:18080/
+	[ "$status" -eq 0 ]
+	[ "$output" == served-by-peer ]
+	run berth port "$id"
+	[ "$output" == "8080/tcp -> 127.0.0.1:18080" ]
+	run berth inspect --format '{{range $p, $b := .NetworkSettings.Ports}}{{$p}} {{(index $b 0).HostPort}}{{end}}' "$id"
+	[ "$output" == "8080/tcp 18080" ]
+	berth stop -t 1 "$id" >/dev/null
+	# released when the container stops
+	run berth port "$id"
+	[ -z "$output" ]
+	run curl -s --max-time 2 http://127.0.0.1:18080/
+	[ "$status" -ne 0 ]
+}
+
+@test "network: a port already allocated fails cleanly, exit 125, nothing left behind" {
+	brun -d -p 127.0.0.1:18081:8080 httpd -f -p 8080 -h /www >/dev/null
+	before=$(berth ps -aq | wc -l)
+	run brun -d -p 127.0.0.1:18081:8080 httpd -f -p 8080 -h /www
+	[ "$status" -eq 125 ]
+	assert_one_error_line 'port 127.0.0.1:18081 is already allocated'
+	[ "$(berth ps -aq | wc -l)" -eq "$before" ]
+	[ "$(host_veths)" -eq 1 ]
+	run curl -s --max-time 5 http://127.0.0.1:18081/
+	[ "$output" == served-by-peer ]
+}

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "core/error.h"
+#include "network/network.h"
 
 /* The image-derived defaults of a container (Docker's image config subset). */
 struct berth_container_image {
@@ -49,11 +50,13 @@ struct berth_run_options {
 	bool rm, tty, interactive, init, read_only, privileged, detach;
 	/* "bridge" (NULL: the default), "host", "none", "container:X" or a user network */
 	const char *network;
-	const char *ip;		/* --ip on a user network, NULL: allocated */
-	char **network_aliases; /* --network-alias on a user network */
-	char **volumes;		/* -v specs */
-	char **mounts;		/* --mount specs */
-	char **tmpfs;		/* --tmpfs specs */
+	const char *ip;			    /* --ip on a user network, NULL: allocated */
+	char **network_aliases;		    /* --network-alias on a user network */
+	const struct berth_port_map *ports; /* -p, published while it runs */
+	size_t n_ports;
+	char **volumes; /* -v specs */
+	char **mounts;	/* --mount specs */
+	char **tmpfs;	/* --tmpfs specs */
 	char **cap_add, **cap_drop;
 	char **security_opts;
 	char **ulimits;	    /* "nofile=1024:2048" */

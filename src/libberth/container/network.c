@@ -48,6 +48,111 @@ static json_t *network_entry(const char *net_id, char *const *aliases, const cha
 	return e;
 }
 
+/* -p as Docker's HostConfig.PortBindings: {"8080/tcp": [{"HostIp", "HostPort"}]}. */
+static json_t *port_bindings_json(const struct berth_port_map *maps, size_t n)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; i < n; i++) {
+		const struct berth_port_map *m = &maps[i];
+		_cleanup_free_ char *key = berth_xasprintf("%u/%s", m->container_port,
+							   berth_port_proto_name(m->proto));
+		_cleanup_free_ char *hp =
+			m->host_port == 0 ? berth_xstrdup("")
+			: m->host_port_end != 0
+				? berth_xasprintf("%u-%u", m->host_port, m->host_port_end)
+				: berth_xasprintf("%u", m->host_port);
+		json_t *list = json_object_get(o, key);
+		if (!list) {
+			list = json_array();
+			json_object_set_new(o, key, list);
+		}
+		json_array_append_new(
+			list, json_pack("{s:s, s:s}", "HostIp", m->host_ip, "HostPort", hp));
+	}
+	return o;
+}
+
+/* Reads PortBindings back (what port_bindings_json wrote). */
+static int port_bindings_parse(const json_t *pb, struct berth_port_map **ret, size_t *ret_n,
+			       struct berth_error **err)
+{
+	struct berth_port_map *maps = NULL;
+	size_t n = 0;
+	const char *key;
+	json_t *list;
+	json_object_foreach ((json_t *)pb, key, list) {
+		struct berth_port_map base;
+		int r = berth_port_exposed_parse(key, &base, err);
+		if (r < 0) {
+			free(maps);
+			return r;
+		}
+		size_t i;
+		json_t *b;
+		json_array_foreach (list, i, b) {
+			struct berth_port_map m = base;
+			const char *hip = json_string_value(json_object_get(b, "HostIp"));
+			const char *hp = json_string_value(json_object_get(b, "HostPort"));
+			snprintf(m.host_ip, sizeof(m.host_ip), "%s", hip ? hip : "");
+			unsigned a = 0, z = 0;
+			if (hp && *hp && sscanf(hp, "%u-%u", &a, &z) < 1)
+				a = 0;
+			m.host_port = (uint16_t)a;
+			m.host_port_end = (uint16_t)z;
+			maps = berth_xreallocarray(maps, n + 1, sizeof(*maps));
+			maps[n++] = m;
+		}
+	}
+	*ret = maps;
+	*ret_n = n;
+	return 0;
+}
+
+static void unpublish_ports(const char *store_root, const char *cid)
+{
+	_cleanup_free_ char *dir = berth_xasprintf("%s/networks", store_root);
+	berth_net_ports_unpublish(dir, cid, NULL);
+}
+
+/*
+ * Publishes the container's -p on its address of its first network, and
+ * records what the ports became (ephemeral ones chosen) in PortBindings.
+ */
+static int publish_ports(const char *store_root, const char *cid, json_t *st, const char *ip,
+			 struct berth_error **err)
+{
+	json_t *hc = json_object_get(st, "HostConfig");
+	json_t *pb = json_object_get(hc, "PortBindings");
+	if (json_object_size(pb) == 0)
+		return 0;
+	_cleanup_free_ struct berth_port_map *maps = NULL;
+	size_t n = 0;
+	int r = port_bindings_parse(pb, &maps, &n, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *dir = berth_xasprintf("%s/networks", store_root);
+	r = berth_net_ports_publish(dir, cid, ip, maps, n, err);
+	if (r < 0)
+		return r;
+	json_t *ports = json_object();
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *key = berth_xasprintf("%u/%s", maps[i].container_port,
+							   berth_port_proto_name(maps[i].proto));
+		_cleanup_free_ char *hp = berth_xasprintf("%u", maps[i].host_port);
+		json_t *list = json_object_get(ports, key);
+		if (!list) {
+			list = json_array();
+			json_object_set_new(ports, key, list);
+		}
+		json_array_append_new(list,
+				      json_pack("{s:s, s:s}", "HostIp",
+						*maps[i].host_ip ? maps[i].host_ip : "0.0.0.0",
+						"HostPort", hp));
+	}
+	json_object_set_new(json_object_get(st, "NetworkSettings"), "Ports", ports);
+	return 0;
+}
+
 int berth_container_net_configure(const char *store_root, const struct berth_run_options *o,
 				  struct berth_spec *spec, json_t *st, struct berth_error **err)
 {
@@ -58,6 +163,11 @@ int berth_container_net_configure(const char *store_root, const struct berth_run
 	json_t *settings = json_pack("{s:o}", "Networks", networks);
 	json_object_set_new(st, "NetworkSettings", settings);
 	json_t *hc = json_object_get(st, "HostConfig");
+	if (o->n_ports > 0 && (strcmp(mode, "host") == 0 || strcmp(mode, "none") == 0 ||
+			       strncmp(mode, "container:", 10) == 0))
+		return berth_error_set(err, EINVAL,
+				       "published ports need a bridge or user network, not '%s'",
+				       mode);
 	if (strcmp(mode, "host") == 0 || strcmp(mode, "none") == 0) {
 		if (o->ip || o->network_aliases)
 			return berth_error_set(err, EINVAL,
@@ -96,6 +206,7 @@ int berth_container_net_configure(const char *store_root, const struct berth_run
 	}
 	json_object_set_new(networks, n.name, network_entry(n.id, o->network_aliases, o->ip));
 	json_object_set_new(hc, "NetworkMode", json_string(n.name));
+	json_object_set_new(hc, "PortBindings", port_bindings_json(o->ports, o->n_ports));
 	spec->namespaces |= BERTH_NS_NETWORK;
 	berth_network_release(&n);
 	return 0;
@@ -215,8 +326,20 @@ int berth_container_net_up(const char *store_root, int cdir, const char *cid, co
 	fill_top(settings);
 	_cleanup_free_ char *key = berth_network_netns_path(store_root, cid);
 	json_object_set_new(settings, "SandboxKey", json_string(key));
+	/* ports lead to the address on the first network, as Docker's do */
+	const char *first_ip = NULL;
+	json_object_foreach (networks, net, entry) {
+		first_ip = json_string_value(json_object_get(entry, "IPAddress"));
+		break;
+	}
+	r = first_ip ? publish_ports(store_root, cid, st, first_ip, err) : 0;
+	if (r < 0) {
+		berth_network_detach_all(store_root, cid, NULL);
+		return r;
+	}
 	r = berth_container_state_write(cdir, cid, st, err);
 	if (r < 0) {
+		unpublish_ports(store_root, cid);
 		berth_network_detach_all(store_root, cid, NULL);
 		return r;
 	}
@@ -230,6 +353,7 @@ void berth_container_net_down(const char *store_root, int cdir, const char *cid,
 {
 	if (lock < 0)
 		return;
+	unpublish_ports(store_root, cid);
 	berth_network_detach_all(store_root, cid, NULL);
 	_cleanup_json_ json_t *st = berth_container_state_read(cdir, cid);
 	json_t *settings = json_object_get(st, "NetworkSettings");
@@ -243,6 +367,7 @@ void berth_container_net_down(const char *store_root, int cdir, const char *cid,
 		json_object_set_new(e, "IPPrefixLen", json_integer(0));
 	}
 	if (settings) {
+		json_object_set_new(settings, "Ports", json_object());
 		fill_top(settings);
 		json_object_set_new(settings, "SandboxKey", json_string(""));
 		berth_container_state_write(cdir, cid, st, NULL);

@@ -174,7 +174,11 @@ static int ensure_bridge(const struct berth_network *n, struct berth_error **err
 	r = berth_nl_open(-1, &nl, err);
 	if (r < 0)
 		return r;
-	return berth_link_bridge_ensure(nl, n->bridge, n->gateway, sub.prefix, err);
+	r = berth_link_bridge_ensure(nl, n->bridge, n->gateway, sub.prefix, err);
+	if (r <= 0)
+		return r;
+	/* a bridge just made gets its outbound NAT (or, internal, its isolation) */
+	return berth_net_nat_setup(n->bridge, n->subnet, n->internal, err);
 }
 
 /* Removes the endpoint's veth (its peer goes with it) and its record. */
@@ -523,6 +527,11 @@ static void forget_lock(struct berth_netstore *s, const char *cid, int fd)
 	close(fd);
 }
 
+static bool owner_alive_cb(const char *owner, void *data)
+{
+	return berth_netstore_owner_alive(data, owner);
+}
+
 int berth_net_reclaim_locked(struct berth_netstore *s, bool dry_run, size_t *ret_n,
 			     struct berth_error **err)
 {
@@ -586,6 +595,12 @@ int berth_net_reclaim_locked(struct berth_netstore *s, bool dry_run, size_t *ret
 		else
 			forget_lock(s, cid, fd);
 	}
+	if (!dry_run) {
+		_cleanup_free_ char *dir = berth_xasprintf("%s/networks", s->root);
+		int k = berth_net_ports_reclaim(dir, owner_alive_cb, s, NULL);
+		if (k > 0)
+			count += (size_t)k;
+	}
 	if (ret_n)
 		*ret_n = count;
 	return 0;
@@ -639,6 +654,9 @@ static int remove_locked(struct berth_netstore *s, const struct berth_network *n
 				       "active endpoints",
 				       n->name, n->id);
 	if (n->bridge) {
+		r = berth_net_nat_teardown(n->bridge, err);
+		if (r < 0)
+			return r;
 		_cleanup_(berth_nl_closep) struct berth_nl *nl = NULL;
 		r = berth_nl_open(-1, &nl, err);
 		if (r >= 0)

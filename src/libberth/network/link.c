@@ -151,6 +151,7 @@ static int link_index_or_fail(struct berth_nl *nl, const char *name, struct bert
 int berth_link_bridge_ensure(struct berth_nl *nl, const char *name, const char *addr,
 			     unsigned prefix, struct berth_error **err)
 {
+	bool made = false;
 	if (berth_link_index(nl, name) == -ENODEV) {
 		char buf[MNL_SOCKET_BUFFER_SIZE];
 		struct nlmsghdr *h =
@@ -165,8 +166,10 @@ int berth_link_bridge_ensure(struct berth_nl *nl, const char *name, const char *
 		/* another berth may have made it meanwhile */
 		if (r < 0 && r != -EEXIST)
 			return berth_error_syscall(err, -r, "create bridge '%s'", name);
+		made = r >= 0;
 	}
-	return berth_link_addr_up(nl, name, addr, prefix, err);
+	int r = berth_link_addr_up(nl, name, addr, prefix, err);
+	return r < 0 ? r : made;
 }
 
 int berth_link_delete(struct berth_nl *nl, const char *name, struct berth_error **err)

@@ -64,7 +64,8 @@ static inline void berth_nl_closep(struct berth_nl **nl)
 int berth_link_index(struct berth_nl *nl, const char *name);
 /*
  * Creates bridge name when it does not exist, gives it addr/prefix (a
- * dotted IPv4 address; kept when already there) and brings it up.
+ * dotted IPv4 address; kept when already there) and brings it up. 1 when
+ * this call made the bridge, 0 when it was there.
  */
 int berth_link_bridge_ensure(struct berth_nl *nl, const char *name, const char *addr,
 			     unsigned prefix, struct berth_error **err);
