@@ -237,3 +237,26 @@ host_veths() {
 	run curl -s --max-time 5 http://127.0.0.1:18081/
 	[ "$output" == served-by-peer ]
 }
+
+@test "network: 30 SIGKILLs of run and its monitor at random moments leak nothing past the next network operation" {
+	for t in $(seq 30); do
+		setsid "$BERTH" --root "$STORE" run --rm -p 127.0.0.1:18090:8080 --rootfs "$ROOTFS" sleep 5 >/dev/null 2>&1 &
+		pid=$!
+		sleep "0.$((RANDOM % 10))$((RANDOM % 10))"
+		# the process group: berth run and its foreground monitor (the
+		# container has a session of its own and dies with the monitor)
+		kill -KILL -- "-$pid" 2>/dev/null || true
+		wait "$pid" || true
+	done
+	# what the killed monitors left is reported, then reclaimed by the next run
+	run berth system check
+	echo "$output"
+	run brun --rm -p 127.0.0.1:18090:8080 sh -c 'ip -4 -o addr show eth0'
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ 172\.17\.0\.2/16 ]]
+	[ "$(host_veths)" -eq 0 ]
+	[ -z "$(ls -A "$STORE/netns")" ]
+	! findmnt -rn -o TARGET | grep -F "$STORE/netns"
+	run berth system check
+	[[ ! "$output" =~ network: ]]
+}
