@@ -216,6 +216,10 @@ host_veths() {
 	[ "$output" == served-by-peer ]
 	run berth port "$id"
 	[ "$output" == "8080/tcp -> 127.0.0.1:18080" ]
+	run berth ps --format '{{.Ports}}'
+	[ "$output" == "127.0.0.1:18080->8080/tcp" ]
+	run berth ps
+	[[ "${lines[1]}" =~ \ 127\.0\.0\.1:18080-\>8080/tcp\ + ]]
 	run berth inspect --format '{{range $p, $b := .NetworkSettings.Ports}}{{$p}} {{(index $b 0).HostPort}}{{end}}' "$id"
 	[ "$output" == "8080/tcp 18080" ]
 	berth stop -t 1 "$id" >/dev/null
