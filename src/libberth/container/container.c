@@ -1897,6 +1897,7 @@ int berth_container_remove(const char *store_root, const char *what, bool force,
 	r = remove_leftover_cgroups(st, id, err);
 	if (r < 0)
 		return berth_error_prefix(err, "cannot remove container '%s'", what);
+	berth_container_net_reclaim(store_root, id);
 	_cleanup_close_ int cdir = containers_dir(store_root, err);
 	if (cdir < 0)
 		return cdir;

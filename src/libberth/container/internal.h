@@ -36,3 +36,8 @@ int berth_container_net_up(const char *store_root, int cdir, const char *cid, co
 			   struct berth_spec *spec, int *ret_lock, struct berth_error **err);
 /* When the monitor ends: detaches everything and drops the lock. */
 void berth_container_net_down(const char *store_root, int cdir, const char *cid, int lock);
+/*
+ * At rm: what a monitor killed with SIGKILL left on networks (the
+ * container's endpoints, ports and namespace file) is reclaimed now.
+ */
+void berth_container_net_reclaim(const char *store_root, const char *cid);

@@ -490,3 +490,12 @@ int berth_container_network_disconnect(const char *store_root, const char *what,
 		return berth_error_syscall(err, errno, "open '%s'", cpath);
 	return berth_container_state_write(cdir, id, st, err);
 }
+
+void berth_container_net_reclaim(const char *store_root, const char *cid)
+{
+	_cleanup_free_ char *ns = berth_network_netns_path(store_root, cid);
+	_cleanup_free_ char *lock = berth_xasprintf("%s.lock", ns);
+	if (access(ns, F_OK) < 0 && access(lock, F_OK) < 0)
+		return;
+	berth_network_reclaim(store_root, false, NULL, NULL);
+}
