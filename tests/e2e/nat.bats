@@ -102,6 +102,24 @@ s = socket.create_connection((sys.argv[1], int(sys.argv[2])), 3); print(s.recv(1
 	! nft list ruleset | grep -q ctr1
 }
 
+@test "nat: a neighbour on the bridge reaches a published port through the host's address (hairpin)" {
+	nb=$(new_netns)
+	pids+=("$nb")
+	sleep 0.2
+	ip link add vnb0 type veth peer name eth0 netns "$nb"
+	ip link set vnb0 master brt0 up
+	nsenter -t "$nb" -n sh -ec 'ip link set lo up; ip addr add 10.77.0.3/24 dev eth0
+		ip link set eth0 up; ip route add default via 10.77.0.1'
+	"$NAT_TOOL" bridge brt0 10.77.0.0/24
+	"$NAT_TOOL" publish ctr1 10.77.0.2 18080:8080
+	serve "$ctr" 8080 1
+	# masqueraded: the answer goes back through the host, where the DNAT is
+	# undone (without br_netfilter nothing else would see it)
+	run call 192.168.77.1 18080 "$nb"
+	[ "$status" -eq 0 ]
+	[ "$output" = 10.77.0.1 ]
+}
+
 @test "nat: the container reaches the outside through the masquerade; not when internal" {
 	"$NAT_TOOL" bridge brt0 10.77.0.0/24
 	serve "$out" 9090 1
