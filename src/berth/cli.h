@@ -131,11 +131,19 @@ int cli_image_prune(struct berth_cli *cli, struct berth_store *s, bool all, uint
 	X(cmd_restart)                                                                             \
 	X(cmd_exec)                                                                                \
 	X(cmd_container_inspect)                                                                   \
+	X(cmd_network_create)                                                                      \
+	X(cmd_network_ls)                                                                          \
+	X(cmd_network_inspect)                                                                     \
+	X(cmd_network_rm)                                                                          \
+	X(cmd_network_prune)                                                                       \
+	X(cmd_network_connect)                                                                     \
+	X(cmd_network_disconnect)                                                                  \
 	X(cmd_volume_create)                                                                       \
 	X(cmd_volume_ls)                                                                           \
 	X(cmd_volume_inspect)                                                                      \
 	X(cmd_volume_rm)                                                                           \
 	X(cmd_volume_prune)                                                                        \
+	X(cmd_port)                                                                                \
 	X(cmd_build)                                                                               \
 	X(cmd_builder_prune)                                                                       \
 	X(cmd_pull)                                                                                \

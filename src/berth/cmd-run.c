@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "berth/cli.h"
+#include "berth/net-opts.h"
 #include "container/container.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
@@ -38,7 +39,11 @@ static const char run_usage[] =
 	"      --tmpfs PATH[:OPTS]   mount a tmpfs\n"
 	"      --read-only           mount the root filesystem read-only\n"
 	"      --init                run a built-in init as PID 1\n"
-	"      --network host|none   network namespace (default host)\n"
+	"      --network NET         bridge (default), host, none, container:NAME|ID or\n"
+	"                            a network of `berth network create`\n"
+	"      --ip ADDR             IPv4 address on a user network\n"
+	"  -p, --publish SPEC        publish [IP:][HOST[-HOST]:]CTR[-CTR][/tcp|udp]\n"
+	"      --network-alias NAME  another name on a user network\n"
 	"      --cap-add CAP         add a capability\n"
 	"      --cap-drop CAP        drop a capability\n"
 	"      --privileged          all capabilities, no seccomp, no masked paths\n"
@@ -70,6 +75,8 @@ enum {
 	OPT_READ_ONLY,
 	OPT_INIT,
 	OPT_NETWORK,
+	OPT_IP,
+	OPT_NETWORK_ALIAS,
 	OPT_CAP_ADD,
 	OPT_CAP_DROP,
 	OPT_PRIVILEGED,
@@ -91,8 +98,6 @@ enum {
 
 /* Docker's run flags berth does not have yet: refused as such, not as unknown. */
 static const char *const run_unsupported[] = {
-	"-p",
-	"--publish",
 	"-P",
 	"--publish-all",
 	"--expose",
@@ -121,7 +126,6 @@ static const char *const run_unsupported[] = {
 	"--cpuset-cpus",
 	"--memory-swap",
 	"--link",
-	"--ip",
 	"--mac-address",
 	"--log-driver",
 	"--log-opt",
@@ -314,6 +318,10 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 		{"init", no_argument, NULL, OPT_INIT},
 		{"network", required_argument, NULL, OPT_NETWORK},
 		{"net", required_argument, NULL, OPT_NETWORK},
+		{"ip", required_argument, NULL, OPT_IP},
+		{"publish", required_argument, NULL, 'p'},
+		{"network-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
+		{"net-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
 		{"cap-add", required_argument, NULL, OPT_CAP_ADD},
 		{"cap-drop", required_argument, NULL, OPT_CAP_DROP},
 		{"privileged", no_argument, NULL, OPT_PRIVILEGED},
@@ -336,16 +344,17 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 	};
 	/* "+": the first operand is the image, what follows is the container's */
 	struct cli_flags f = {.usage = create ? create_usage : run_usage,
-			      .shortopts = "+dite:u:w:h:v:m:",
+			      .shortopts = "+dite:u:w:h:v:m:p:",
 			      .longopts = opts,
 			      .unsupported = run_unsupported};
 	struct berth_run_options o;
 	_cleanup_strv_free_ char **env = NULL, **volumes = NULL, **mounts = NULL, **tmpfs = NULL,
 				 **cap_add = NULL, **cap_drop = NULL, **secopts = NULL,
-				 **ulimits = NULL, **devices = NULL, **cmd = NULL;
+				 **ulimits = NULL, **devices = NULL, **cmd = NULL, **aliases = NULL;
 	_cleanup_(berth_container_image_release) struct berth_container_image img = {0};
 	_cleanup_(berth_health_config_release) struct berth_health_config health = {0};
 	struct health_flags hf = {0};
+	_cleanup_(net_opts_release) struct net_opts net = {0};
 	int c, r;
 
 	berth_run_options_init(&o);
@@ -406,6 +415,17 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 			break;
 		case OPT_NETWORK:
 			o.network = optarg;
+			break;
+		case OPT_IP:
+			o.ip = optarg;
+			break;
+		case 'p':
+			r = net_opts_publish(&net, optarg, err);
+			if (r < 0)
+				goto fail;
+			break;
+		case OPT_NETWORK_ALIAS:
+			berth_strv_push(&aliases, optarg);
 			break;
 		case OPT_CAP_ADD:
 			berth_strv_push(&cap_add, optarg);
@@ -502,6 +522,9 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 			goto fail;
 		o.health = &health;
 	}
+	o.network_aliases = aliases;
+	o.ports = net.ports;
+	o.n_ports = net.n_ports;
 	if (!o.rootfs) {
 		if (optind >= argc) {
 			cli_usage_error(cli, err, "requires at least 1 argument");

@@ -19,6 +19,7 @@
 #include "build/build.h"
 #include "container/container.h"
 #include "image/image.h"
+#include "network/network.h"
 #include "store/store.h"
 #include "system/system.h"
 
@@ -114,6 +115,26 @@ static void print_problem(void *ctx, const char *msg)
 	printf("%s\n", msg);
 }
 
+/*
+ * What containers that died without their monitor left on networks
+ * (endpoints with their address and veth, namespace files): the next
+ * network operation reclaims them anyway; check says so, --repair does it.
+ */
+static int check_networks(const char *root, bool repair, size_t *ret_n, struct berth_error **err)
+{
+	_cleanup_free_ char *dir = berth_xasprintf("%s/networks", root);
+	if (access(dir, F_OK) < 0)
+		return 0;
+	int r = berth_network_reclaim(root, !repair, ret_n, err);
+	if (r < 0)
+		return r;
+	if (*ret_n > 0)
+		printf("network: %zu leftovers of dead containers (addresses, veths, "
+		       "namespaces)%s\n",
+		       *ret_n, repair ? " (repaired)" : "");
+	return 0;
+}
+
 static const char check_usage[] =
 	"Usage:  berth system check [OPTIONS]\n\n"
 	"Verify every blob's digest, every reference of the store and every unpacked layer\n\n"
@@ -151,6 +172,11 @@ int cmd_system_check(struct berth_cli *cli, int argc, char **argv, struct berth_
 	if (r < 0)
 		return r;
 	res.problems += layer_problems;
+	size_t net_leaks = 0;
+	r = check_networks(cli->root, repair, &net_leaks, err);
+	if (r < 0)
+		return r;
+	res.problems += net_leaks;
 	char size[32];
 	berth_format_size(res.bytes, size);
 	printf("checked %zu blobs (%s): %zu problems, %zu orphans, %zu partial writes%s\n",

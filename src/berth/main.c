@@ -86,6 +86,17 @@ static const struct berth_command commands[] = {
 	{"container export", cmd_export, NULL},
 	{"commit", cmd_commit, "Create a new image from a container's changes"},
 	{"container commit", cmd_commit, NULL},
+	{"network create", cmd_network_create, "Create a network"},
+	{"network ls", cmd_network_ls, "List networks"},
+	{"network list", cmd_network_ls, NULL},
+	{"network inspect", cmd_network_inspect, "Display detailed information on networks"},
+	{"network rm", cmd_network_rm, "Remove one or more networks"},
+	{"network remove", cmd_network_rm, NULL},
+	{"network prune", cmd_network_prune, "Remove all unused networks"},
+	{"network connect", cmd_network_connect, "Connect a container to a network"},
+	{"network disconnect", cmd_network_disconnect, "Disconnect a container from a network"},
+	{"port", cmd_port, "List port mappings or a specific mapping for the container"},
+	{"container port", cmd_port, NULL},
 	{"volume create", cmd_volume_create, "Create a volume"},
 	{"volume ls", cmd_volume_ls, "List volumes"},
 	{"volume list", cmd_volume_ls, NULL},
@@ -119,6 +130,7 @@ static const struct {
 	{"builder", "Manage builds"},	     {"container", "Manage containers"},
 	{"dockerfile", "Parse Dockerfiles"}, {"image", "Manage images"},
 	{"system", "Manage berth's store"},  {"volume", "Manage volumes"},
+	{"network", "Manage networks"},
 };
 
 /* The summary of cmd, or of the command it is an alias of (same function). */

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "berth/format.h"
+#include "berth/net-opts.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
@@ -126,6 +127,34 @@ static char *container_mounts(const json_t *c, bool trunc, int *ret_volumes)
 	return berth_buf_detach(&b, NULL);
 }
 
+/*
+ * PORTS: the ports the container publishes now (NetworkSettings.Ports,
+ * emptied when it stops), as Docker's DisplayablePorts (net-opts.c).
+ */
+static char *container_ports(const json_t *c)
+{
+	json_t *ports = json_object_get(json_object_get(c, "NetworkSettings"), "Ports");
+	_cleanup_free_ struct berth_port_map *maps = NULL;
+	size_t n = 0;
+	const char *key;
+	json_t *list;
+	json_object_foreach (ports, key, list) {
+		struct berth_port_map base;
+		if (berth_port_exposed_parse(key, &base, NULL) < 0)
+			continue;
+		size_t i;
+		json_t *b;
+		json_array_foreach (list, i, b) {
+			struct berth_port_map m = base;
+			snprintf(m.host_ip, sizeof(m.host_ip), "%s", str(b, "HostIp"));
+			m.host_port = (uint16_t)atoi(str(b, "HostPort"));
+			maps = berth_xreallocarray(maps, n + 1, sizeof(*maps));
+			maps[n++] = m;
+		}
+	}
+	return net_ports_column(maps, n);
+}
+
 /* One container as Docker's formatter names its fields (keys sorted, as its JSON). */
 json_t *ps_row(const json_t *c, bool trunc)
 {
@@ -137,6 +166,7 @@ json_t *ps_row(const json_t *c, bool trunc)
 	_cleanup_free_ char *shown = trunc ? ellipsis(cmd, 20) : berth_xstrdup(cmd);
 	_cleanup_free_ char *quoted = go_quote(shown);
 	_cleanup_free_ char *labels = container_labels(c);
+	_cleanup_free_ char *ports = container_ports(c);
 	int volumes = 0;
 	_cleanup_free_ char *mounts = container_mounts(c, trunc, &volumes);
 	char status[96], since[64], at[64], nvol[16];
@@ -152,8 +182,8 @@ json_t *ps_row(const json_t *c, bool trunc)
 			 "Command", quoted, "CreatedAt", at, "HealthStatus", health, "ID", id,
 			 idlen, "Image", image, "Labels", labels, "LocalVolumes", nvol, "Mounts",
 			 mounts, "Names", name[0] == '/' ? name + 1 : name, "Networks", net,
-			 "Ports", "", "RunningFor", since, "Size", "0B", "State", str(st, "Status"),
-			 "Status", status);
+			 "Ports", ports, "RunningFor", since, "Size", "0B", "State",
+			 str(st, "Status"), "Status", status);
 }
 
 json_t *ps_titles(void)

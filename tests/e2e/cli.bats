@@ -144,10 +144,10 @@ all_commands() {
 }
 
 @test "a Docker flag berth does not have yet says so, naming it" {
-	run berth run -p 8080:80 busybox
-	assert_one_error_line "^berth: run: '-p' is not supported yet \(see 'berth run --help'\)$"
-	run berth run --publish=8080:80 busybox
-	assert_one_error_line "^berth: run: '--publish' is not supported yet "
+	run berth run -P busybox
+	assert_one_error_line "^berth: run: '-P' is not supported yet \(see 'berth run --help'\)$"
+	run berth run --publish-all busybox
+	assert_one_error_line "^berth: run: '--publish-all' is not supported yet "
 	run berth ps --size
 	assert_one_error_line "^berth: ps: '--size' is not supported yet "
 	run berth build --platform linux/arm64 .

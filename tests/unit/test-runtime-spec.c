@@ -48,6 +48,26 @@ static void test_defaults_round_trip(void **state)
 	berth_spec_release(&back);
 }
 
+static void test_netns_path_round_trip(void **state)
+{
+	struct berth_spec s, back;
+	struct berth_error *err = NULL;
+	berth_spec_init(&s);
+	berth_spec_init(&back);
+	berth_spec_set_defaults(&s);
+	berth_strv_push(&s.args, "/bin/sh");
+	s.root_path = strdup("/r");
+	s.namespaces |= BERTH_NS_NETWORK;
+	s.netns_path = strdup("/var/lib/berth/netns/abc");
+	json_t *j = berth_spec_to_json(&s);
+	assert_ok(berth_spec_from_json(j, &back, &err), err);
+	assert_true(back.namespaces & BERTH_NS_NETWORK);
+	assert_string_equal(back.netns_path, "/var/lib/berth/netns/abc");
+	json_decref(j);
+	berth_spec_release(&s);
+	berth_spec_release(&back);
+}
+
 static void test_devices_round_trip(void **state)
 {
 	struct berth_spec s, back;
@@ -131,6 +151,10 @@ static void test_hostile(void **state)
 		"{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
 		"\"linux\":{\"namespaces\":[{\"type\":\"pid\",\"path\":\"/proc/1/ns/pid\"}]}}",
 		ENOTSUP);
+	/* a network namespace joined by path must name it absolutely */
+	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+		       "\"linux\":{\"namespaces\":[{\"type\":\"network\",\"path\":\"ns\"}]}}",
+		       EINVAL);
 	/* devices and device rules from outside */
 	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
 		       "\"linux\":{\"devices\":[{\"path\":\"rel\",\"type\":\"c\","
@@ -211,6 +235,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_round_trip),
 		cmocka_unit_test(test_devices_round_trip),
+		cmocka_unit_test(test_netns_path_round_trip),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_resources_err_null),
 	};

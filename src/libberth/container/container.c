@@ -43,7 +43,7 @@ void berth_run_options_init(struct berth_run_options *o)
 	o->memory = -1;
 	o->nano_cpus = -1;
 	o->pids_limit = -1;
-	o->network = "host";
+	o->network = "bridge";
 }
 
 char *berth_container_now(void)
@@ -179,6 +179,19 @@ static int write_record_file(int dfd, const char *name, const char *data, size_t
 	if (r < 0)
 		unlinkat(dfd, tmp, 0);
 	return r;
+}
+
+static int write_state(int cdir, const char *id, const json_t *state, struct berth_error **err);
+
+json_t *berth_container_state_read(int cdir, const char *id)
+{
+	return read_state(cdir, id);
+}
+
+int berth_container_state_write(int cdir, const char *id, const json_t *state,
+				struct berth_error **err)
+{
+	return write_state(cdir, id, state, err);
 }
 
 static int write_state(int cdir, const char *id, const json_t *state, struct berth_error **err)
@@ -853,12 +866,6 @@ static int build_spec(const char *store_root, struct container *c,
 	spec->terminal = o->tty;
 	spec->root_readonly = o->read_only;
 	spec->root_path = berth_xasprintf("%s/merged", c->dir);
-	if (o->network && strcmp(o->network, "none") == 0)
-		spec->namespaces |= BERTH_NS_NETWORK;
-	else if (o->network && strcmp(o->network, "host") != 0)
-		return berth_error_set(err, ENOTSUP,
-				       "network '%s' is not supported yet: use 'host' or 'none'",
-				       o->network);
 	r = apply_caps(spec, o, err);
 	if (r < 0)
 		return r;
@@ -1017,7 +1024,7 @@ static json_t *make_state(const struct container *c, const struct berth_run_opti
 	json_object_set_new(st, "HostConfig",
 			    json_pack("{s:b, s:b, s:b, s:s, s:s}", "AutoRemove", o->rm, "Init",
 				      o->init, "ReadonlyRootfs", o->read_only, "NetworkMode",
-				      o->network ? o->network : "host", "RestartPolicy",
+				      o->network ? o->network : "bridge", "RestartPolicy",
 				      o->restart ? o->restart : "no"));
 	json_object_set(st, "Mounts", c->mounts);
 	json_object_set_new(st, "AnonymousVolumes", strv_json(c->anon_volumes));
@@ -1067,6 +1074,10 @@ static int create_container(const char *store_root, const struct berth_run_optio
 	r = build_spec(store_root, c, o, err);
 	if (r < 0)
 		return r;
+	_cleanup_json_ json_t *st = make_state(c, o);
+	r = berth_container_net_configure(store_root, o, &c->spec, st, err);
+	if (r < 0)
+		return r;
 	r = write_etc_files(dfd, c->spec.hostname, !o->rm, err);
 	if (r < 0)
 		return r;
@@ -1075,7 +1086,6 @@ static int create_container(const char *store_root, const struct berth_run_optio
 	r = write_record_file(dfd, "config.json", s, strlen(s), 0600, !o->rm, err);
 	if (r < 0)
 		return r;
-	_cleanup_json_ json_t *st = make_state(c, o);
 	return write_state(c->cdir, c->id, st, err);
 }
 
@@ -1307,6 +1317,19 @@ static void monitor_pump(struct monitor *m, int out, int errp, int pty, int log_
 		berth_buf_release(&ls[i].pending);
 }
 
+/* A start that failed: berth is told why, the record says exited, the monitor ends. */
+static _Noreturn void monitor_fail(struct monitor *m, int log_fd, struct berth_error *err,
+				   int exit_code, int exec_errno, int restarts)
+{
+	struct monitor_msg msg = {
+		.kind = MONITOR_FAILED, .exit_code = exit_code, .exec_errno = exec_errno};
+	snprintf(msg.text, sizeof(msg.text), "%s", berth_error_msg(err));
+	monitor_send(m->notify_fd, &msg);
+	log_error(log_fd, err);
+	set_state(m->c->cdir, m->c->id, "exited", 0, msg.exit_code, restarts, NULL, NULL);
+	_exit(1);
+}
+
 /*
  * The monitor: parent of the container's process, it keeps the json-file
  * log and the state, and restarts the process as the policy says. Detached
@@ -1324,6 +1347,13 @@ static _Noreturn void monitor_main(struct monitor *m)
 	_cleanup_free_ char *log_name = berth_xasprintf("%s/%s-json.log", c->id, c->id);
 	int log_fd = openat(c->cdir, log_name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	int restarts = 0;
+	int net_lock = -EBADF;
+	{
+		struct berth_error *err = NULL;
+		if (berth_container_net_up(m->store_root, c->cdir, c->id, c->spec.hostname,
+					   &c->spec, &net_lock, &err) < 0)
+			monitor_fail(m, log_fd, err, 125, 0, 0);
+	}
 	for (;;) {
 		int out[2], errp[2];
 		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
@@ -1351,14 +1381,9 @@ static _Noreturn void monitor_main(struct monitor *m)
 			}
 		}
 		if (r < 0) {
-			struct monitor_msg msg = {.kind = MONITOR_FAILED,
-						  .exit_code = res.exec_errno ? res.exit_code : 125,
-						  .exec_errno = res.exec_errno};
-			snprintf(msg.text, sizeof(msg.text), "%s", berth_error_msg(err));
-			monitor_send(m->notify_fd, &msg);
-			log_error(log_fd, err);
-			set_state(c->cdir, c->id, "exited", 0, msg.exit_code, restarts, NULL, NULL);
-			_exit(1);
+			berth_container_net_down(m->store_root, c->cdir, c->id, net_lock);
+			monitor_fail(m, log_fd, err, res.exec_errno ? res.exit_code : 125,
+				     res.exec_errno, restarts);
 		}
 		/* before STARTED: `run -d` returns with the health "starting" */
 		pid_t prober = berth_container_health_start(m->store_root, c->id, p.pid);
@@ -1390,12 +1415,17 @@ static _Noreturn void monitor_main(struct monitor *m)
 		/* a `stop` marks the record: a stopped container is not restarted */
 		_cleanup_json_ json_t *st = read_state(c->cdir, c->id);
 		bool stopped = json_is_true(json_object_get(st, "StopRequested"));
+		bool again = !stopped && !monitor_orphaned &&
+			     (m->always || (code != 0 && restarts < m->max_restarts));
+		/* the network goes before the record says exited: rm and stop wait for that */
+		if (!again) {
+			berth_container_net_down(m->store_root, c->cdir, c->id, net_lock);
+			net_lock = -EBADF;
+		}
 		if (set_state(c->cdir, c->id, "exited", 0, code, restarts, NULL, &err) < 0) {
 			log_error(log_fd, err);
 			berth_error_free(&err);
 		}
-		bool again = !stopped && !monitor_orphaned &&
-			     (m->always || (code != 0 && restarts < m->max_restarts));
 		if (m->foreground) {
 			/* from here on the monitor outlives its berth, or ends now */
 			if (again) {
@@ -1419,6 +1449,7 @@ static _Noreturn void monitor_main(struct monitor *m)
 			break;
 		restarts++;
 	}
+	berth_container_net_down(m->store_root, c->cdir, c->id, net_lock);
 	if (m->rm)
 		remove_container(m->store_root, c);
 	_exit(0);
@@ -1921,6 +1952,7 @@ int berth_container_remove(const char *store_root, const char *what, bool force,
 	r = remove_leftover_cgroups(st, id, err);
 	if (r < 0)
 		return berth_error_prefix(err, "cannot remove container '%s'", what);
+	berth_container_net_reclaim(store_root, id);
 	_cleanup_close_ int cdir = containers_dir(store_root, err);
 	if (cdir < 0)
 		return cdir;
@@ -2010,17 +2042,6 @@ char *berth_container_log_path(const char *store_root, const char *id)
 int berth_container_dir_open(const char *store_root, struct berth_error **err)
 {
 	return containers_dir(store_root, err);
-}
-
-json_t *berth_container_state_read(int cdir, const char *id)
-{
-	return read_state(cdir, id);
-}
-
-int berth_container_state_write(int cdir, const char *id, const json_t *st,
-				struct berth_error **err)
-{
-	return write_state(cdir, id, st, err);
 }
 
 bool berth_container_state_is_running(const json_t *st)

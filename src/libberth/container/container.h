@@ -17,6 +17,7 @@
 
 #include "core/digest.h"
 #include "core/error.h"
+#include "network/network.h"
 #include "runtime/runtime.h"
 
 struct berth_health_config;
@@ -54,10 +55,15 @@ struct berth_run_options {
 	char **env;		/* K=V, already resolved by the CLI, in order */
 	const char *user, *workdir, *hostname, *name;
 	bool rm, tty, interactive, init, read_only, privileged, detach;
-	const char *network; /* "host" (default) or "none" */
-	char **volumes;	     /* -v specs */
-	char **mounts;	     /* --mount specs */
-	char **tmpfs;	     /* --tmpfs specs */
+	/* "bridge" (NULL: the default), "host", "none", "container:X" or a user network */
+	const char *network;
+	const char *ip;			    /* --ip on a user network, NULL: allocated */
+	char **network_aliases;		    /* --network-alias on a user network */
+	const struct berth_port_map *ports; /* -p, published while it runs */
+	size_t n_ports;
+	char **volumes; /* -v specs */
+	char **mounts;	/* --mount specs */
+	char **tmpfs;	/* --tmpfs specs */
 	char **cap_add, **cap_drop;
 	char **security_opts;
 	char **ulimits;	    /* "nofile=1024:2048" */
@@ -164,6 +170,16 @@ int berth_volume_prune(const char *store_root, bool all, char ***ret_removed, ui
 bool berth_volume_name_is_valid(const char *name);
 /* The volume as `volume inspect` prints it (new reference). */
 json_t *berth_volume_to_json(const struct berth_volume *v);
+
+/*
+ * Networks (network.c), as `docker network connect|disconnect`: a running
+ * container gets (or loses) its endpoint now, a stopped one at its next
+ * start. aliases and ip only on user networks.
+ */
+int berth_container_network_connect(const char *store_root, const char *what, const char *net,
+				    char **aliases, const char *ip, struct berth_error **err);
+int berth_container_network_disconnect(const char *store_root, const char *what, const char *net,
+				       struct berth_error **err);
 
 /* Exec (exec.c): a new process in a running container, as `docker exec`. */
 struct berth_exec_options {

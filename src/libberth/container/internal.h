@@ -52,3 +52,26 @@ pid_t berth_container_health_start(const char *store_root, const char *id, pid_t
 void berth_container_health_stop(const char *store_root, const char *id, pid_t prober);
 /* Puts the recorded health (health.json) into the record st as State.Health. */
 void berth_container_health_inspect(const char *store_root, const char *id, json_t *st);
+
+/*
+ * Networking (network.c). At create: checks o's --network, --ip and
+ * --network-alias, records the mode and networks in st (HostConfig,
+ * NetworkSettings) and sets spec's network namespace.
+ */
+int berth_container_net_configure(const char *store_root, const struct berth_run_options *o,
+				  struct berth_spec *spec, json_t *st, struct berth_error **err);
+/*
+ * In the monitor, before the first start: takes the container's network
+ * lock (*ret_lock, -EBADF when the container has no networks of its own),
+ * attaches it to its networks and points spec->netns_path at its namespace
+ * (or at X's for container:X). Nothing is left behind on failure.
+ */
+int berth_container_net_up(const char *store_root, int cdir, const char *cid, const char *hostname,
+			   struct berth_spec *spec, int *ret_lock, struct berth_error **err);
+/* When the monitor ends: detaches everything and drops the lock. */
+void berth_container_net_down(const char *store_root, int cdir, const char *cid, int lock);
+/*
+ * At rm: what a monitor killed with SIGKILL left on networks (the
+ * container's endpoints, ports and namespace file) is reclaimed now.
+ */
+void berth_container_net_reclaim(const char *store_root, const char *cid);

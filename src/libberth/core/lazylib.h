@@ -33,11 +33,12 @@
 #include "core/error.h"
 
 enum berth_lib {
-	BERTH_LIB_ARCHIVE, /* libarchive.so.13 */
-	BERTH_LIB_CURL,	   /* libcurl.so.4 */
-	BERTH_LIB_CRYPTO,  /* libcrypto.so.3 */
-	BERTH_LIB_ZSTD,	   /* libzstd.so.1 */
-	BERTH_LIB_Z,	   /* libz.so.1 */
+	BERTH_LIB_ARCHIVE,  /* libarchive.so.13 */
+	BERTH_LIB_CURL,	    /* libcurl.so.4 */
+	BERTH_LIB_CRYPTO,   /* libcrypto.so.3 */
+	BERTH_LIB_ZSTD,	    /* libzstd.so.1 */
+	BERTH_LIB_Z,	    /* libz.so.1 */
+	BERTH_LIB_NFTABLES, /* libnftables.so.1 */
 	_BERTH_LIB_MAX,
 };
 
@@ -71,7 +72,7 @@ struct berth_lazylib_desc {
 	void **table;
 };
 extern const struct berth_lazylib_desc berth_lazy_archive, berth_lazy_curl, berth_lazy_crypto,
-	berth_lazy_zstd, berth_lazy_z;
+	berth_lazy_zstd, berth_lazy_z, berth_lazy_nftables;
 
 /* Used by the shims: the resolved symbol i of lib, loading lib first; prints
  * the error and exits 127 when lib cannot be loaded (see above). */

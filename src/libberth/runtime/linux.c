@@ -798,6 +798,7 @@ struct child_args {
 	const char *tty_name; /* the slave's path in the host's /dev/pts */
 	const int *trees;     /* per mount: its source's detached clone, or -EBADF */
 	int rootfs_fd;	      /* the detached rootfs from cfg->open_rootfs, or -EBADF */
+	int netns_fd;	      /* the network namespace to join, or -EBADF */
 };
 
 static _Noreturn void child_main(struct child_args *a)
@@ -811,6 +812,11 @@ static _Noreturn void child_main(struct child_args *a)
 	if (read(a->sync_fd, &c, 1) != 1)
 		_exit(125);
 	close(a->sync_fd);
+	if (a->netns_fd >= 0 && setns(a->netns_fd, CLONE_NEWNET) < 0)
+		child_fail(rfd, REPORT_SETUP, errno, "join network namespace '%s': %s",
+			   spec->netns_path, strerror(errno));
+	if (a->netns_fd >= 0)
+		close(a->netns_fd);
 	struct proc_areas areas = {0};
 	if (cfg->init && read_proc_areas(&areas, &err) < 0)
 		child_fail_err(rfd, err);
@@ -905,7 +911,7 @@ static _Noreturn void child_main(struct child_args *a)
 	if ((spec->namespaces & BERTH_NS_UTS) && spec->hostname &&
 	    sethostname(spec->hostname, strlen(spec->hostname)) < 0)
 		child_fail(rfd, REPORT_SETUP, errno, "sethostname: %s", strerror(errno));
-	if ((spec->namespaces & BERTH_NS_NETWORK) && loopback_up(&err) < 0)
+	if ((spec->namespaces & BERTH_NS_NETWORK) && !spec->netns_path && loopback_up(&err) < 0)
 		child_fail_err(rfd, err);
 	if (set_rlimits(spec, &err) < 0)
 		child_fail_err(rfd, err);
@@ -983,7 +989,7 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 	const struct berth_spec *spec = cfg->spec;
 	struct berth_runtime_process p = {.pid = -1, .pidfd = -EBADF, .pty_master = -EBADF};
 	_cleanup_close_ int sync_r = -EBADF, sync_w = -EBADF, rep_r = -EBADF, rep_w = -EBADF;
-	_cleanup_close_ int slave = -EBADF, rootfs_fd = -EBADF;
+	_cleanup_close_ int slave = -EBADF, rootfs_fd = -EBADF, netns_fd = -EBADF;
 	int pipes[2];
 	char tty_name[128] = "";
 	int *trees = NULL;
@@ -993,6 +999,12 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 		return berth_error_set(err, EINVAL, "no command to run");
 	if (!spec->root_path)
 		return berth_error_set(err, EINVAL, "no rootfs path");
+	if ((spec->namespaces & BERTH_NS_NETWORK) && spec->netns_path) {
+		netns_fd = open(spec->netns_path, O_RDONLY | O_CLOEXEC);
+		if (netns_fd < 0)
+			return berth_error_syscall(err, errno, "open network namespace '%s'",
+						   spec->netns_path);
+	}
 	if (cfg->open_rootfs) {
 		rootfs_fd = cfg->open_rootfs(cfg->rootfs_ctx, err);
 		if (rootfs_fd < 0) {
@@ -1047,7 +1059,7 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 		flags |= CLONE_NEWUTS;
 	if (spec->namespaces & BERTH_NS_IPC)
 		flags |= CLONE_NEWIPC;
-	if (spec->namespaces & BERTH_NS_NETWORK)
+	if ((spec->namespaces & BERTH_NS_NETWORK) && !spec->netns_path)
 		flags |= CLONE_NEWNET;
 	if (!(flags & CLONE_NEWNS)) {
 		r = berth_error_set(err, ENOTSUP,
@@ -1080,7 +1092,8 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 				       .tty_slave = slave >= 0 ? 0 : -1,
 				       .tty_name = tty_name,
 				       .trees = trees,
-				       .rootfs_fd = rootfs_fd};
+				       .rootfs_fd = rootfs_fd,
+				       .netns_fd = netns_fd};
 		child_main(&a);
 	}
 	close_trees(TAKE_PTR(trees), spec->n_mounts);

@@ -102,7 +102,13 @@ struct berth_spec {
 	struct berth_spec_mount *mounts;
 	size_t n_mounts;
 	/* linux */
-	unsigned namespaces;  /* BERTH_NS_* */
+	unsigned namespaces; /* BERTH_NS_* */
+	/*
+	 * linux.namespaces[network].path: with BERTH_NS_NETWORK, the process
+	 * joins this namespace (a bind-mounted namespace file, or
+	 * /proc/PID/ns/net) instead of getting a new one. NULL: a new one.
+	 */
+	char *netns_path;
 	int64_t memory_limit; /* bytes, -1 none */
 	int64_t cpu_quota;    /* microseconds per period, -1 none */
 	uint64_t cpu_period;  /* microseconds */

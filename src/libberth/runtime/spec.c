@@ -82,6 +82,7 @@ void berth_spec_release(struct berth_spec *spec)
 	free(spec->rlimits);
 	free(spec->root_path);
 	free(spec->hostname);
+	free(spec->netns_path);
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		free(spec->mounts[i].destination);
 		free(spec->mounts[i].type);
@@ -283,8 +284,12 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 	json_t *linux_ = json_object();
 	json_t *ns = json_array();
 	for (size_t i = 0; i < ELEMENTSOF(ns_names); i++)
-		if (spec->namespaces & ns_names[i].flag)
-			json_array_append_new(ns, json_pack("{s:s}", "type", ns_names[i].name));
+		if (spec->namespaces & ns_names[i].flag) {
+			json_t *e = json_pack("{s:s}", "type", ns_names[i].name);
+			if (ns_names[i].flag == BERTH_NS_NETWORK && spec->netns_path)
+				json_object_set_new(e, "path", json_string(spec->netns_path));
+			json_array_append_new(ns, e);
+		}
 	json_object_set_new(linux_, "namespaces", ns);
 	json_t *res = json_object();
 	if (spec->memory_limit >= 0)
@@ -579,10 +584,21 @@ static int parse_linux(const json_t *linux_, struct berth_spec *spec, struct ber
 				break;
 		if (k == ELEMENTSOF(ns_names))
 			return berth_error_set(err, ENOTSUP, "namespace '%s' is not supported", t);
-		if (json_object_get(e, "path"))
+		const char *path = NULL;
+		r = berth_json_get_string(e, "path", false, &path, err);
+		if (r < 0 && r != -ENOENT)
+			return berth_error_prefix(err, "namespaces[%zu]", i);
+		if (path && ns_names[k].flag != BERTH_NS_NETWORK)
 			return berth_error_set(
 				err, ENOTSUP, "joining an existing '%s' namespace is not supported",
 				t);
+		if (path && path[0] != '/')
+			return berth_error_set(
+				err, EINVAL, "namespaces[%zu]: path '%s' is not absolute", i, path);
+		if (path) {
+			free(spec->netns_path);
+			spec->netns_path = berth_xstrdup(path);
+		}
 		spec->namespaces |= ns_names[k].flag;
 	}
 	json_t *res = json_object_get(linux_, "resources");

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * NAT and port forwarding through nftables (libnftables, in-process; no
+ * `nft` or `iptables` binary). Everything berth installs lives in one table,
+ * `ip berth`, with four base chains (prerouting, output, postrouting: nat;
+ * forward: filter). Each owner gets its own regular chains, reached by one
+ * jump rule per base chain whose comment names the owner:
+ *   a bridge network  "post-<bridge>" (+ "fwd-<bridge>" when internal),
+ *                     jump comment "bridge:<bridge>";
+ *   a container       "pre-<id>", "out-<id>", jump comment "port:<id>".
+ * Setting up an owner replaces what it had, and tearing it down removes its
+ * jumps and chains, each in one nftables transaction (atomic: a failure or a
+ * crash leaves either the old or the new rules, never half of them).
+ *
+ * Two setups of one owner at once may both add their rules: callers
+ * serialise per owner (ports.c under its lock, bridges under the network's).
+ *
+ * Every value put into a command is validated first: addresses with
+ * inet_pton, names against [A-Za-z0-9_.-]. IPv4 only.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+struct berth_port_map;
+
+/*
+ * Outbound NAT for a bridge network: masquerade of subnet_cidr leaving
+ * through any interface but bridge (none when internal: then forwarding
+ * into and out of the bridge is dropped instead), and masquerade of
+ * 127.0.0.0/8-sourced traffic going out through the bridge, which a
+ * published port reached on 127.0.0.1 produces (with route_localnet set on
+ * bridge, which this does, and net.ipv4.ip_forward set to 1). Idempotent.
+ * -EINVAL on a bad name or CIDR, -EPERM without CAP_NET_ADMIN.
+ */
+int berth_net_nat_setup(const char *bridge, const char *subnet_cidr, bool internal,
+			struct berth_error **err);
+
+/* Removes what berth_net_nat_setup() installed for bridge; 0 when nothing was there. */
+int berth_net_nat_teardown(const char *bridge, struct berth_error **err);
+
+/*
+ * DNAT of maps[0..n) to container_ip for owner (a container id): in
+ * prerouting for traffic from outside (the client's source address is kept)
+ * and in output for the host's own connections, 127.0.0.1 included. A map
+ * with an empty host_ip (or 0.0.0.0) matches every local address of the host.
+ * Every host_port must be set (non-zero). Replaces the owner's previous rules.
+ */
+int berth_net_nat_ports_add(const char *owner, const char *container_ip,
+			    const struct berth_port_map *maps, size_t n, struct berth_error **err);
+
+/* Removes the owner's port rules; 0 when there were none. */
+int berth_net_nat_ports_remove(const char *owner, struct berth_error **err);
+
+/*
+ * The owners that have rules installed, of one kind: "port" (container ids
+ * with published ports) or "bridge" (bridge names), each once; *ret a
+ * NULL-terminated vector owned by the caller (NULL when none). For finding
+ * rules that no record accounts for (system check, reclaim).
+ */
+int berth_net_nat_owners(const char *kind, char ***ret, struct berth_error **err);
+
+/* True when s is a non-empty name made of [A-Za-z0-9_.-], at most max bytes. */
+bool berth_net_name_is_valid(const char *s, size_t max);

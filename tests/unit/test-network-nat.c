@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <nftables/libnftables.h>
+
+#include "netns-fixture.h"
+
+#include "core/cleanup.h"
+#include "core/fs.h"
+#include "network/nat.h"
+#include "network/ports.h"
+
+/* The ruleset of this namespace as `nft list ruleset` prints it, through
+ * libnftables directly (not through the code under test). */
+static char *ruleset(void)
+{
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!ctx)
+		return NULL;
+	nft_ctx_buffer_output(ctx);
+	nft_ctx_buffer_error(ctx);
+	char *out = NULL;
+	if (nft_run_cmd_from_buffer(ctx, "list ruleset") == 0)
+		out = strdup(nft_ctx_get_output_buffer(ctx));
+	nft_ctx_free(ctx);
+	return out;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+static int listen_on(const char *ip, uint16_t port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+	inet_pton(AF_INET, ip, &sa.sin_addr);
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/* connect() to ip:port; 0 or -errno. */
+static int connect_to(const char *ip, uint16_t port, int *ret_fd)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
+	inet_pton(AF_INET, ip, &sa.sin_addr);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+/* 127.0.0.1:18080 -> 127.0.0.2:8080 carries a byte, then is gone. */
+static int body_dnat(void *data)
+{
+	struct berth_error *err = NULL;
+	struct berth_port_map m = {.host_ip = "127.0.0.1",
+				   .host_port = 18080,
+				   .container_port = 8080,
+				   .proto = IPPROTO_TCP};
+	NETNS_CHECK_OK(berth_net_nat_ports_add("c0ffee", "127.0.0.2", &m, 1, &err), err);
+	/* idempotent: the second setup replaces the first */
+	NETNS_CHECK_OK(berth_net_nat_ports_add("c0ffee", "127.0.0.2", &m, 1, &err), err);
+	_cleanup_free_ char *rules = ruleset();
+	NETNS_CHECK(rules);
+	NETNS_CHECK(count(rules, "dnat to 127.0.0.2:8080") == 2); /* prerouting + output */
+	NETNS_CHECK(count(rules, "comment \"port:c0ffee\"") == 2);
+
+	_cleanup_close_ int srv = listen_on("127.0.0.2", 8080);
+	NETNS_CHECK(srv >= 0);
+	_cleanup_close_ int cli = -EBADF;
+	NETNS_CHECK(connect_to("127.0.0.1", 18080, &cli) == 0);
+	_cleanup_close_ int conn = accept4(srv, NULL, NULL, SOCK_CLOEXEC);
+	NETNS_CHECK(conn >= 0);
+	NETNS_CHECK(write(cli, "x", 1) == 1);
+	char c = 0;
+	NETNS_CHECK(read(conn, &c, 1) == 1 && c == 'x');
+
+	NETNS_CHECK_OK(berth_net_nat_ports_remove("c0ffee", &err), err);
+	NETNS_CHECK_OK(berth_net_nat_ports_remove("c0ffee", &err), err); /* nothing left: 0 */
+	free(rules);
+	rules = ruleset();
+	NETNS_CHECK(rules && !strstr(rules, "c0ffee") && !strstr(rules, "dnat"));
+	int fd = -EBADF;
+	NETNS_CHECK(connect_to("127.0.0.1", 18080, &fd) == -ECONNREFUSED);
+	return 0;
+}
+
+static void test_dnat_loopback_setup_teardown(void **state)
+{
+	netns_run(body_dnat, NULL);
+}
+
+/* An owner's rules go, another's stay. */
+static int body_two_owners(void *data)
+{
+	struct berth_error *err = NULL;
+	struct berth_port_map a = {.host_port = 18081, .container_port = 80, .proto = IPPROTO_TCP};
+	struct berth_port_map b = {.host_port = 18082, .container_port = 53, .proto = IPPROTO_UDP};
+	NETNS_CHECK_OK(berth_net_nat_ports_add("aaa", "10.1.0.2", &a, 1, &err), err);
+	NETNS_CHECK_OK(berth_net_nat_ports_add("bbb", "10.1.0.3", &b, 1, &err), err);
+	NETNS_CHECK_OK(berth_net_nat_ports_remove("aaa", &err), err);
+	_cleanup_free_ char *rules = ruleset();
+	NETNS_CHECK(rules && !strstr(rules, "port:aaa") && !strstr(rules, "10.1.0.2"));
+	NETNS_CHECK(strstr(rules, "fib daddr type local udp dport 18082 dnat to 10.1.0.3:53"));
+	NETNS_CHECK(count(rules, "port:bbb") == 2);
+	return 0;
+}
+
+static void test_teardown_is_per_owner(void **state)
+{
+	netns_run(body_two_owners, NULL);
+}
+
+static int body_masquerade(void *data)
+{
+	struct berth_error *err = NULL;
+	/* lo stands in for the bridge: the rules only name it */
+	NETNS_CHECK_OK(berth_net_nat_setup("lo", "10.99.0.0/24", false, &err), err);
+	NETNS_CHECK_OK(berth_net_nat_setup("lo", "10.99.0.0/24", false, &err), err);
+	_cleanup_free_ char *rules = ruleset();
+	NETNS_CHECK(rules);
+	NETNS_CHECK(count(rules, "ip saddr 10.99.0.0/24 oifname != \"lo\" masquerade") == 1);
+	NETNS_CHECK(count(rules, "ip saddr 127.0.0.0/8 oifname \"lo\" masquerade") == 1);
+	NETNS_CHECK(count(rules,
+			  "ip saddr 10.99.0.0/24 oifname \"lo\" ct status dnat masquerade") == 1);
+	NETNS_CHECK(count(rules, "comment \"bridge:lo\"") == 1);
+	NETNS_CHECK(!strstr(rules, "drop"));
+
+	_cleanup_free_ char *fwd = NULL;
+	size_t len = 0;
+	NETNS_CHECK_OK(berth_read_file_at(AT_FDCWD, "/proc/sys/net/ipv4/conf/lo/route_localnet", 16,
+					  &fwd, &len, &err),
+		       err);
+	NETNS_CHECK(fwd[0] == '1');
+
+	/* internal: no masquerade out, forwarding across the bridge dropped */
+	NETNS_CHECK_OK(berth_net_nat_setup("lo", "10.99.0.0/24", true, &err), err);
+	free(rules);
+	rules = ruleset();
+	NETNS_CHECK(rules && !strstr(rules, "oifname != \"lo\" masquerade"));
+	NETNS_CHECK(count(rules, "iifname \"lo\" oifname != \"lo\" drop") == 1);
+	NETNS_CHECK(count(rules, "comment \"bridge:lo\"") == 2);
+
+	NETNS_CHECK_OK(berth_net_nat_teardown("lo", &err), err);
+	NETNS_CHECK_OK(berth_net_nat_teardown("lo", &err), err);
+	free(rules);
+	rules = ruleset();
+	NETNS_CHECK(rules && !strstr(rules, "bridge:lo") && !strstr(rules, "masquerade") &&
+		    !strstr(rules, "drop") && !strstr(rules, "post-lo"));
+	return 0;
+}
+
+static void test_masquerade_setup_teardown(void **state)
+{
+	netns_run(body_masquerade, NULL);
+}
+
+/* Nothing reaches nftables that could add commands of its own. */
+static void test_rejects_hostile_values(void **state)
+{
+	struct berth_error *err = NULL;
+	assert_int_equal(berth_net_nat_setup("br0;flush ruleset", "10.0.0.0/24", false, &err),
+			 -EINVAL);
+	berth_error_free(&err);
+	assert_int_equal(berth_net_nat_setup("berth0", "10.0.0.0/33", false, &err), -EINVAL);
+	berth_error_free(&err);
+	assert_int_equal(berth_net_nat_setup("berth0", "10.0.0/24", false, &err), -EINVAL);
+	berth_error_free(&err);
+	assert_int_equal(berth_net_nat_setup("averylonginterfacename", "10.0.0.0/24", false, &err),
+			 -EINVAL);
+	berth_error_free(&err);
+	assert_int_equal(berth_net_nat_teardown("..", &err), -EINVAL);
+	berth_error_free(&err);
+	struct berth_port_map m = {.host_port = 1, .container_port = 1, .proto = IPPROTO_TCP};
+	assert_int_equal(berth_net_nat_ports_add("a\"b", "10.0.0.2", &m, 1, &err), -EINVAL);
+	berth_error_free(&err);
+	assert_int_equal(berth_net_nat_ports_add("ab", "10.0.0.2 ; x", &m, 1, &err), -EINVAL);
+	berth_error_free(&err);
+	snprintf(m.host_ip, sizeof(m.host_ip), "1.2.3.4 accept");
+	assert_int_equal(berth_net_nat_ports_add("ab", "10.0.0.2", &m, 1, &err), -EINVAL);
+	berth_error_free(&err);
+	assert_int_equal(berth_net_nat_ports_remove("", &err), -EINVAL);
+	berth_error_free(&err);
+	assert_true(berth_net_name_is_valid("berth0", 15));
+	assert_false(berth_net_name_is_valid("a b", 15));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dnat_loopback_setup_teardown),
+		cmocka_unit_test(test_teardown_is_per_owner),
+		cmocka_unit_test(test_masquerade_setup_teardown),
+		cmocka_unit_test(test_rejects_hostile_values),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
