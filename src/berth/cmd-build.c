@@ -13,7 +13,7 @@
 #include "berth/cli.h"
 #include "berth/prune.h"
 #include "berth/lint-check.h"
-#include "build/build.h"
+#include "builder/builder.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
