@@ -2,6 +2,7 @@
 #include "builder-fixture.h"
 
 #include "builder/internal.h"
+#include "image/image.h"
 
 /*
  * imgio.c, the builder's store adapter, against a real store in a temp
@@ -139,7 +140,7 @@ static void test_commit_and_resolve(void **state)
 	const char *missing[] = {"myimg:2", "user/app", "other.example/myimg", "app:2", NULL};
 	for (const char **r = missing; *r; r++) {
 		assert_int_equal(bstore_resolve(x->b, *r, &got, &err), -ENOENT);
-		if (!strstr(berth_error_msg(err), "not found in the store"))
+		if (!strstr(berth_error_msg(err), "no such image"))
 			fail_msg("'%s': %s", *r, berth_error_msg(err));
 		berth_error_free(&err);
 	}
@@ -233,8 +234,7 @@ static void test_index_picks_host(void **state)
 	const char *foreign[] = {other, "s390x"};
 	put_index(x, "docker.io/library/foreign:latest", foreign, 2, &man, 100);
 	assert_int_equal(bstore_resolve(x->b, "foreign", &got, &err), -ENOENT);
-	assert_non_null(strstr(berth_error_msg(err), "no manifest for linux/"));
-	assert_non_null(strstr(berth_error_msg(err), "image 'foreign'"));
+	assert_non_null(strstr(berth_error_msg(err), "no image for platform linux/"));
 	berth_error_free(&err);
 	bimage_release(&im);
 }
@@ -262,9 +262,13 @@ static void test_hostile_manifests(void **state)
 	berth_digest_fmt(&cd, cdesc);
 
 	/* a layer the config does not list */
-	char *m = berth_xasprintf("{\"schemaVersion\":2,\"config\":{\"digest\":\"%s\",\"size\":1},"
-				  "\"layers\":[{\"digest\":\"%s\",\"size\":1}]}",
-				  cdesc, cdesc);
+	char *m = berth_xasprintf(
+		"{\"schemaVersion\":2,\"mediaType\":\"" BERTH_MT_OCI_MANIFEST "\","
+		"\"config\":{\"mediaType\":\"" BERTH_MT_OCI_CONFIG
+		"\",\"digest\":\"%s\",\"size\":1},"
+		"\"layers\":[{\"mediaType\":\"" BERTH_MT_OCI_LAYER_GZIP "\",\"digest\":\"%s\","
+		"\"size\":1}]}",
+		cdesc, cdesc);
 	put_manifest(x, "docker.io/library/count:latest", m);
 	free(m);
 	assert_int_equal(bstore_resolve(x->b, "count", &got, &err), -EBADMSG);
@@ -288,7 +292,7 @@ static void test_hostile_manifests(void **state)
 	put_manifest(x, "docker.io/library/garbage:latest", "\x01\x02not json");
 	assert_true(bstore_resolve(x->b, "garbage", &got, &err) < 0);
 	berth_error_free(&err);
-	/* indexes of indexes: a short chain resolves, a deep one stops */
+	/* an index resolves to its manifest; an index of an index is refused (as by run) */
 	struct bimage im;
 	struct berth_digest id, man, d;
 	char *tags[] = {"leaf", NULL};
@@ -296,22 +300,23 @@ static void test_hostile_manifests(void **state)
 	make_image(x, "nested", &im);
 	assert_ok(bstore_commit_image(x->b, &im, tags, &id, &man, &err), err);
 	d = man;
-	for (int depth = 1; depth <= 4; depth++) {
-		char *ix = berth_xasprintf("{\"manifests\":[{\"digest\":\"%s\",\"size\":1}]}",
-					   berth_digest_fmt(&d, dd));
+	for (int depth = 1; depth <= 2; depth++) {
+		char *ix = berth_xasprintf(
+			"{\"schemaVersion\":2,\"mediaType\":\"" BERTH_MT_OCI_INDEX "\","
+			"\"manifests\":[{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":1}]}",
+			depth == 1 ? BERTH_MT_OCI_MANIFEST : BERTH_MT_OCI_INDEX,
+			berth_digest_fmt(&d, dd));
 		char *name = berth_xasprintf("docker.io/library/nest%d:latest", depth);
 		assert_ok(berth_store_blob_put(x->s, ix, strlen(ix), &d, &err), err);
-		assert_ok(berth_store_ref_set(x->s, name, BERTH_MEDIA_TYPE_OCI_INDEX, &d,
-					      strlen(ix), &err),
+		assert_ok(berth_store_ref_set(x->s, name, BERTH_MT_OCI_INDEX, &d, strlen(ix), &err),
 			  err);
 		free(ix);
 		free(name);
 	}
-	assert_ok(bstore_resolve(x->b, "nest2", &got, &err), err);
+	assert_ok(bstore_resolve(x->b, "nest1", &got, &err), err);
 	assert_true(json_equal(got.config, im.config));
 	bimage_release(&got);
-	assert_int_equal(bstore_resolve(x->b, "nest4", &got, &err), -EINVAL);
-	assert_non_null(strstr(berth_error_msg(err), "nested too deeply"));
+	assert_true(bstore_resolve(x->b, "nest2", &got, &err) < 0);
 	berth_error_free(&err);
 	bimage_release(&im);
 }

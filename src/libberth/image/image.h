@@ -246,6 +246,18 @@ int berth_image_load_digest(struct berth_store *s, const struct berth_digest *to
 uint64_t berth_image_size(const struct berth_image *img);
 
 /*
+ * Writes a new image from config bytes as they are (a builder keeps the
+ * whole config document): the config blob, an OCI manifest naming it and
+ * the layers (blobs already in the store), tagged with each of names
+ * (references as the user typed them, all checked before anything is
+ * written; NULL or empty leaves it untagged). ret_manifest and ret_id may
+ * be NULL.
+ */
+int berth_image_commit(struct berth_store *s, const char *config, size_t config_len,
+		       const struct berth_descriptor *layers, size_t n_layers, char *const *names,
+		       struct berth_digest *ret_manifest, struct berth_digest *ret_id,
+		       struct berth_error **err);
+/*
  * Writes a new image: the config (serialised), an OCI manifest naming it and
  * the layers (blobs already in the store), and tags it as name (a reference
  * as the user typed it; NULL leaves it untagged). Returns the manifest
