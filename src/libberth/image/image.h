@@ -87,6 +87,8 @@ enum berth_media_kind {
  */
 int berth_media_type_classify(const char *mt, enum berth_media_kind *ret_kind, int *ret_compression,
 			      struct berth_error **err);
+/* Whether mt is an image index or a manifest list. */
+bool berth_media_type_is_index(const char *mt);
 /* The OCI layer media type for a compression (enum berth_compression). */
 const char *berth_media_type_oci_layer(int compression);
 
