@@ -74,6 +74,13 @@ int cli_flag_next(struct berth_cli *cli, struct cli_flags *f, int argc, char **a
 int cli_no_flags(struct berth_cli *cli, const char *usage, const char *const *unsupported, int argc,
 		 char **argv, bool *ret_help, struct berth_error **err);
 
+/*
+ * $SOURCE_DATE_EPOCH, read and parsed here only: *ret_set is false when it
+ * is unset or empty; EINVAL "invalid SOURCE_DATE_EPOCH" when it is not a
+ * non-negative number of seconds.
+ */
+int cli_source_date_epoch(bool *ret_set, int64_t *ret, struct berth_error **err);
+
 struct berth_store;
 
 /*

@@ -296,6 +296,9 @@ int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error *
 		return c;
 	if (optind + 1 != argc)
 		return cli_usage_error(cli, err, "requires exactly 1 argument (PATH or -)");
+	r = cli_source_date_epoch(&o.has_source_date_epoch, &o.source_date_epoch, err);
+	if (r < 0)
+		return r;
 	o.context = argv[optind];
 	o.tags = tags;
 	o.build_args = args;

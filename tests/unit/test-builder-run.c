@@ -29,7 +29,13 @@ static int setup(void **state)
 	int fd = open(tar, O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_ok(berth_store_open(f->store, &s, &err), err);
-	assert_ok(berth_image_import(s, fd, tar, "busybox:test", NULL, NULL, &id, &err), err);
+	assert_ok(berth_image_import(s, fd,
+				     &(struct berth_image_import_options){.source = tar,
+									  .name = "busybox:test",
+									  .changes = NULL,
+									  .message = NULL},
+				     &id, &err),
+		  err);
 	close(fd);
 	berth_store_free(s);
 	free(tar);

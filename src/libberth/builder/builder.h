@@ -52,6 +52,12 @@ struct berth_build_options {
 	const char *network;	/* --network: NULL or "default", "host", "none" */
 	bool no_cache;
 	bool pull;
+	/*
+	 * SOURCE_DATE_EPOCH (the CLI reads it): when set, history entries are
+	 * created at it and layer mtimes later than it are clamped to it.
+	 */
+	bool has_source_date_epoch;
+	int64_t source_date_epoch;
 	int stdin_fd; /* where "-" reads from (0 normally) */
 	berth_build_event_fn on_event;
 	void *userdata;

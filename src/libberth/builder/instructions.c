@@ -17,6 +17,7 @@
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/strv.h"
+#include "image/image.h"
 #include "dockerfile/shell.h"
 #include "layer/layer.h"
 
@@ -46,32 +47,11 @@ int sstate_expand(struct sstate *ss, const char *word, char **ret, struct berth_
 	return berth_shell_expand_word(word, env, ss->b->df->escape, ret, err);
 }
 
-static char *rfc3339_now(void)
-{
-	struct timespec ts;
-	struct tm tm;
-	char buf[64];
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	if (sde && *sde) {
-		char *end;
-		long long v = strtoll(sde, &end, 10);
-		if (*end == '\0' && v >= 0) {
-			ts.tv_sec = (time_t)v;
-			ts.tv_nsec = 0;
-		}
-	}
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	if (ts.tv_nsec)
-		return berth_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
-	return berth_xasprintf("%sZ", buf);
-}
-
 void sstate_history(struct sstate *ss, const char *created_by, bool empty_layer)
 {
-	_cleanup_free_ char *created = rfc3339_now();
+	const struct berth_build_options *o = ss->b->o;
+	_cleanup_free_ char *created =
+		berth_image_created_time(o->has_source_date_epoch ? &o->source_date_epoch : NULL);
 	json_t *h = json_object_get(ss->img.config, "history");
 	if (!json_is_array(h)) {
 		h = json_array();

@@ -150,9 +150,9 @@ int sstate_add_layer(struct sstate *ss, layer_fill_fn fill, void *ctx, struct be
 	struct blayer l = {0};
 	int r;
 
-	r = berth_layer_write_options_default(&o, err);
-	if (r < 0)
-		return r;
+	berth_layer_write_options_default(&o);
+	o.clamp_mtime = ss->b->o->has_source_date_epoch;
+	o.source_date_epoch = ss->b->o->source_date_epoch;
 	/*
 	 * gzip level 1: a build writes every layer it makes, and zlib's default
 	 * level costs several times the CPU of level 1 for a few percent less

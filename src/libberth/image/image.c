@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/sort.h"
@@ -252,6 +253,22 @@ int berth_image_resolve(struct berth_store *s, const char *what, struct berth_im
 	fill_names(img, refs);
 	*ret = img;
 	return 0;
+}
+
+char *berth_image_created_time(const int64_t *fixed)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64];
+	if (fixed)
+		ts = (struct timespec){.tv_sec = (time_t)*fixed};
+	else
+		clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (ts.tv_nsec)
+		return berth_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+	return berth_xasprintf("%sZ", buf);
 }
 
 uint64_t berth_image_size(const struct berth_image *img)
