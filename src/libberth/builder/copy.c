@@ -629,245 +629,276 @@ static int write_heredocs(struct sstate *ss, const struct berth_dockerfile_instr
 	return 0;
 }
 
-int exec_copy(struct sstate *ss, const struct berth_dockerfile_instruction *ins, bool add,
-	      struct berth_error **err)
+/* One COPY or ADD: its words, flags and sources, from parsing to the layer. */
+struct copy_op {
+	bool add;
+	const char *kw; /* "COPY" or "ADD" */
+	char **env;
+	char **srcs, **urls, **excludes;
+	char *dest, *chown, *chmod_s, *checksum;
+	bool parents;
+	struct from_src from;
+	struct bctx *fctx;    /* the sources of --from, or NULL */
+	struct bctx *src_ctx; /* where the sources are read: the context or fctx */
+	struct bctx_selection sel;
+	struct copy_fill f;
+	struct berth_buf url_digests;
+	struct berth_buf text; /* the step's text (cache key and history) */
+	struct berth_digest key;
+};
+
+static void copy_op_release(struct copy_op *op)
+{
+	copy_fill_release(&op->f);
+	if (op->f.heredoc_dir_fd >= 0) {
+		BERTH_STRV_FOREACH (n, op->f.heredoc_files)
+			(void)unlinkat(op->f.heredoc_dir_fd, *n, 0);
+		close(op->f.heredoc_dir_fd);
+	}
+	berth_strv_free(op->f.heredoc_files);
+	berth_strv_free(op->f.heredoc_dests);
+	bctx_selection_release(&op->sel);
+	from_src_release(&op->from);
+	berth_buf_release(&op->url_digests);
+	berth_buf_release(&op->text);
+	bctx_free(op->fctx);
+	berth_strv_free(op->env);
+	berth_strv_free(op->srcs);
+	berth_strv_free(op->urls);
+	berth_strv_free(op->excludes);
+	free(op->dest);
+	free(op->chown);
+	free(op->chmod_s);
+	free(op->checksum);
+}
+
+/* Expands a flag's value into *dst (replacing what was there). */
+static int copy_expand_flag(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
+			    struct copy_op *op, const char *value, char **dst,
+			    struct berth_error **err)
+{
+	free(*dst);
+	*dst = NULL;
+	int r = berth_shell_expand_word(value, op->env, ss->b->df->escape, dst, err);
+	return r < 0 ? builder_error_at(ss->b, ins, err) : 0;
+}
+
+/* The flags COPY or ADD accept, expanded in the stage's environment. */
+static int copy_parse_flags(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
+			    struct copy_op *op, struct berth_error **err)
 {
 	static const char *const copy_flags[] = {"from",    "chown",   "chmod", "link",
 						 "exclude", "parents", NULL};
 	static const char *const add_flags[] = {"chown",    "chmod",	    "link",   "exclude",
 						"checksum", "keep-git-dir", "unpack", NULL};
-	struct builder *b = ss->b;
-	const char *kw = add ? "ADD" : "COPY";
-	_cleanup_strv_free_ char **srcs = NULL, **excludes = NULL, **env = sstate_env(ss);
-	_cleanup_strv_free_ char **urls = NULL;
-	_cleanup_free_ char *checksum = NULL;
-	struct berth_buf url_digests = BERTH_BUF_INIT;
-	_cleanup_free_ char *dest = NULL, *chown = NULL, *chmod_s = NULL;
-	struct bctx_selection sel = {0};
-	struct from_src from = {.view_fd = -EBADF};
-	_cleanup_(bctx_freep) struct bctx *fctx = NULL;
-	struct bctx *src_ctx = b->ctx;
-	struct copy_fill f = {.b = b, .ss = ss, .heredoc_dir_fd = -EBADF};
-	struct berth_buf text = BERTH_BUF_INIT;
-	struct berth_digest sd;
-	bool parents = false;
-	int r;
+	int r = 0;
 
-	for (size_t i = 0; i < ins->n_flags; i++) {
+	for (size_t i = 0; i < ins->n_flags && r >= 0; i++) {
 		const struct berth_dockerfile_flag *fl = &ins->flags[i];
 		bool ok = false;
-		for (const char *const *a = add ? add_flags : copy_flags; *a; a++)
+		for (const char *const *a = op->add ? add_flags : copy_flags; *a; a++)
 			ok |= strcmp(*a, fl->name) == 0;
 		if (!ok) {
 			berth_error_set(err, EINVAL, "unknown flag: --%s", fl->name);
-			r = builder_error_at(b, ins, err);
-			goto out;
+			return builder_error_at(ss->b, ins, err);
 		}
 		if (strcmp(fl->name, "exclude") == 0 && fl->value) {
 			char *x = NULL;
-			r = berth_shell_expand_word(fl->value, env, b->df->escape, &x, err);
-			if (r < 0) {
-				r = builder_error_at(b, ins, err);
-				goto out;
-			}
-			berth_strv_consume(&excludes, x);
+			r = copy_expand_flag(ss, ins, op, fl->value, &x, err);
+			if (r >= 0)
+				berth_strv_consume(&op->excludes, x);
 		} else if (strcmp(fl->name, "parents") == 0) {
-			parents = !fl->value || strcmp(fl->value, "true") == 0;
+			op->parents = !fl->value || strcmp(fl->value, "true") == 0;
 		} else if (strcmp(fl->name, "chown") == 0 && fl->value) {
-			free(chown);
-			chown = NULL;
-			r = berth_shell_expand_word(fl->value, env, b->df->escape, &chown, err);
-			if (r < 0) {
-				r = builder_error_at(b, ins, err);
-				goto out;
-			}
+			r = copy_expand_flag(ss, ins, op, fl->value, &op->chown, err);
 		} else if (strcmp(fl->name, "checksum") == 0 && fl->value) {
-			free(checksum);
-			checksum = NULL;
-			r = berth_shell_expand_word(fl->value, env, b->df->escape, &checksum, err);
-			if (r < 0) {
-				r = builder_error_at(b, ins, err);
-				goto out;
-			}
+			r = copy_expand_flag(ss, ins, op, fl->value, &op->checksum, err);
 		} else if (strcmp(fl->name, "chmod") == 0 && fl->value) {
-			free(chmod_s);
-			chmod_s = NULL;
-			r = berth_shell_expand_word(fl->value, env, b->df->escape, &chmod_s, err);
-			if (r < 0) {
-				r = builder_error_at(b, ins, err);
-				goto out;
-			}
+			r = copy_expand_flag(ss, ins, op, fl->value, &op->chmod_s, err);
 		}
 	}
+	return r;
+}
+
+/* The sources (files and, for ADD, URLs), the destination and --chmod. */
+static int copy_expand_args(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
+			    struct copy_op *op, struct berth_error **err)
+{
+	struct builder *b = ss->b;
+	int r;
+
 	if (ins->n_args < 2) {
 		berth_error_set(err, EINVAL,
 				"%s requires at least two arguments, but only %zu "
 				"provided",
-				kw, ins->n_args);
-		r = builder_error_at(b, ins, err);
-		goto out;
+				op->kw, ins->n_args);
+		return builder_error_at(b, ins, err);
 	}
 	for (size_t i = 0; i + 1 < ins->n_args; i++) {
 		char *x = NULL;
 		if (ins->n_heredocs && ins->args[i][0] == '<' && ins->args[i][1] == '<')
 			continue; /* a heredoc source */
-		r = berth_shell_expand_word(ins->args[i], env, b->df->escape, &x, err);
-		if (r < 0) {
-			r = builder_error_at(b, ins, err);
-			goto out;
+		r = berth_shell_expand_word(ins->args[i], op->env, b->df->escape, &x, err);
+		if (r < 0)
+			return builder_error_at(b, ins, err);
+		if (is_url(x) && !op->add) {
+			free(x);
+			berth_error_set(err, EINVAL,
+					"source can't be a URL for COPY: '%s' (use ADD)",
+					ins->args[i]);
+			return builder_error_at(b, ins, err);
 		}
-		if (is_url(x)) {
-			if (!add) {
-				free(x);
-				berth_error_set(err, EINVAL,
-						"source can't be a URL for COPY: '%s' (use ADD)",
-						ins->args[i]);
-				r = builder_error_at(b, ins, err);
-				goto out;
-			}
-			berth_strv_consume(&urls, x);
-			continue;
-		}
-		berth_strv_consume(&srcs, x);
+		berth_strv_consume(is_url(x) ? &op->urls : &op->srcs, x);
 	}
-	{
-		char *x = NULL;
-		r = berth_shell_expand_word(ins->args[ins->n_args - 1], env, b->df->escape, &x,
-					    err);
-		if (r < 0) {
-			r = builder_error_at(b, ins, err);
-			goto out;
-		}
-		dest = image_path(ss, x);
-		free(x);
+	_cleanup_free_ char *last = NULL;
+	r = berth_shell_expand_word(ins->args[ins->n_args - 1], op->env, b->df->escape, &last, err);
+	if (r < 0)
+		return builder_error_at(b, ins, err);
+	op->dest = image_path(ss, last);
+	if (op->chmod_s) {
+		r = build_parse_chmod(op->chmod_s, &op->f.mode, err);
+		if (r < 0)
+			return builder_error_at(b, ins, err);
+		op->f.set_mode = true;
 	}
-	if (chmod_s) {
-		r = build_parse_chmod(chmod_s, &f.mode, err);
-		if (r < 0) {
-			r = builder_error_at(b, ins, err);
-			goto out;
-		}
-		f.set_mode = true;
-	}
+	return 0;
+}
+
+/* Where the sources come from (--from), which are chosen, URLs fetched, heredocs written. */
+static int copy_gather_sources(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
+			       struct copy_op *op, struct berth_error **err)
+{
+	struct builder *b = ss->b;
+	int r;
 
 	const struct berth_dockerfile_flag *ff = berth_dockerfile_instruction_flag(ins, "from");
 	if (ff && ff->value) {
-		r = open_from(ss, ins, ff->value, &from, err);
+		r = open_from(ss, ins, ff->value, &op->from, err);
 		if (r < 0)
-			goto out;
-		r = load_from_ctx(&from, srcs, &fctx, err);
-		if (r < 0) {
-			r = builder_error_at(b, ins, err);
-			goto out;
-		}
-		src_ctx = fctx;
+			return r;
+		r = load_from_ctx(&op->from, op->srcs, &op->fctx, err);
+		if (r < 0)
+			return builder_error_at(b, ins, err);
+		op->src_ctx = op->fctx;
 	}
-	if (srcs) {
-		r = bctx_select(src_ctx, srcs, dest, excludes, parents, &sel, err);
-		if (r < 0) {
-			r = builder_error_at(b, ins, err);
-			goto out;
-		}
+	if (op->srcs) {
+		r = bctx_select(op->src_ctx, op->srcs, op->dest, op->excludes, op->parents,
+				&op->sel, err);
+		if (r < 0)
+			return builder_error_at(b, ins, err);
 	}
-	f.src = src_ctx;
-	if (checksum && (srcs || !urls)) {
+	op->f.src = op->src_ctx;
+	if (op->checksum && (op->srcs || !op->urls)) {
 		berth_error_set(err, EINVAL, "checksum can't be specified for non-HTTP(S) sources");
-		r = builder_error_at(b, ins, err);
-		goto out;
+		return builder_error_at(b, ins, err);
 	}
-	if (urls) {
-		r = fetch_urls(&f, urls, berth_strv_len(srcs) + ins->n_heredocs, dest, checksum,
-			       &url_digests, err);
-		if (r < 0) {
-			r = builder_error_at(b, ins, err);
-			goto out;
-		}
-	}
-	f.sel = &sel;
-	if (ins->n_heredocs) {
-		r = write_heredocs(ss, ins, srcs, dest, &f, err);
+	if (op->urls) {
+		r = fetch_urls(&op->f, op->urls, berth_strv_len(op->srcs) + ins->n_heredocs,
+			       op->dest, op->checksum, &op->url_digests, err);
 		if (r < 0)
-			goto out;
+			return builder_error_at(b, ins, err);
 	}
+	op->f.sel = &op->sel;
+	if (ins->n_heredocs)
+		return write_heredocs(ss, ins, op->srcs, op->dest, &op->f, err);
+	return 0;
+}
 
-	/* the cache key: the text, the source contents (names, modes, bytes) */
-	r = bctx_selection_digest(src_ctx, &sel, &sd, err);
-	if (r < 0) {
-		r = builder_error_at(b, ins, err);
-		goto out;
-	}
-	if (url_digests.len) {
+/* The cache key (the source contents, URL contents, --from origin) and the step's text. */
+static int copy_cache_key(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
+			  struct copy_op *op, struct berth_error **err)
+{
+	struct berth_digest sd;
+	int r = bctx_selection_digest(op->src_ctx, &op->sel, &sd, err);
+	if (r < 0)
+		return builder_error_at(ss->b, ins, err);
+	if (op->url_digests.len) {
 		/* a URL's content is part of the key: a changed download is a miss */
 		_cleanup_(berth_sha256_freep) struct berth_sha256 *h = berth_sha256_new();
 		berth_sha256_update(h, sd.bytes, sizeof(sd.bytes));
-		berth_sha256_update(h, url_digests.buf, url_digests.len);
+		berth_sha256_update(h, op->url_digests.buf, op->url_digests.len);
 		berth_sha256_final(h, &sd);
 	}
-	if (fctx) {
+	if (op->fctx) {
 		/* a --from source is identified by the stage or image it comes from */
 		_cleanup_(berth_sha256_freep) struct berth_sha256 *h = berth_sha256_new();
 		berth_sha256_update(h, sd.bytes, sizeof(sd.bytes));
-		berth_sha256_update(h, from.id.bytes, sizeof(from.id.bytes));
+		berth_sha256_update(h, op->from.id.bytes, sizeof(op->from.id.bytes));
 		berth_sha256_final(h, &sd);
 	}
-	berth_buf_addstr(&text, kw);
+	op->key = sd;
+	struct berth_buf *text = &op->text;
+	berth_buf_addstr(text, op->kw);
 	for (size_t i = 0; i < ins->n_flags; i++)
-		berth_buf_addf(&text, " %s", ins->flags[i].raw);
-	BERTH_STRV_FOREACH (s, urls)
-		berth_buf_addf(&text, " %s", *s);
-	BERTH_STRV_FOREACH (s, srcs)
-		berth_buf_addf(&text, " %s", *s);
+		berth_buf_addf(text, " %s", ins->flags[i].raw);
+	BERTH_STRV_FOREACH (s, op->urls)
+		berth_buf_addf(text, " %s", *s);
+	BERTH_STRV_FOREACH (s, op->srcs)
+		berth_buf_addf(text, " %s", *s);
 	for (size_t h = 0; h < ins->n_heredocs; h++) {
 		char hex[65];
 		struct berth_digest hd;
 		berth_digest_of(ins->heredocs[h].content, ins->heredocs[h].content_len, &hd);
-		berth_buf_addf(&text, " <<%s(%.12s)", ins->heredocs[h].name,
+		berth_buf_addf(text, " <<%s(%.12s)", ins->heredocs[h].name,
 			       berth_digest_hex(&hd, hex));
 	}
-	berth_buf_addf(&text, " %s", dest);
-	r = step_begin(ss, ins, text.buf, sd.bytes, sizeof(sd.bytes), err);
-	if (r != 0) {
-		r = r < 0 ? r : 0;
-		goto out;
+	berth_buf_addf(text, " %s", op->dest);
+	return 0;
+}
+
+/* A cache miss: the owner, ADD's archives, then the layer and its history entry. */
+static int copy_write_layer(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
+			    struct copy_op *op, struct berth_error **err)
+{
+	struct builder *b = ss->b;
+	int r;
+
+	if (op->chown) {
+		r = sstate_resolve_user(ss, op->chown, &op->f.uid, &op->f.gid, err);
+		if (r < 0)
+			return builder_error_at(b, ins, err);
+		op->f.owner = true;
 	}
-	if (chown) {
-		r = sstate_resolve_user(ss, chown, &f.uid, &f.gid, err);
-		if (r < 0) {
-			r = builder_error_at(b, ins, err);
-			goto out;
-		}
-		f.owner = true;
-	}
-	if (add && srcs) {
-		r = extract_archives(&f, dest, err);
-		if (r < 0) {
-			r = builder_error_at(b, ins, err);
-			goto out;
-		}
+	if (op->add && op->srcs) {
+		r = extract_archives(&op->f, op->dest, err);
+		if (r < 0)
+			return builder_error_at(b, ins, err);
 	}
 	r = builder_empty_dir(b, err);
 	if (r < 0)
-		goto out;
-	r = sstate_add_layer(ss, fill_copy, &f, err);
-	if (r < 0) {
-		r = builder_error_at(b, ins, err);
-		goto out;
-	}
-	berth_buf_addstr(&text, " # buildkit");
-	sstate_history(ss, text.buf, false);
-	r = step_end(ss, err);
-out:
-	copy_fill_release(&f);
-	if (f.heredoc_dir_fd >= 0) {
-		BERTH_STRV_FOREACH (n, f.heredoc_files)
-			(void)unlinkat(f.heredoc_dir_fd, *n, 0);
-		close(f.heredoc_dir_fd);
-	}
-	berth_strv_free(f.heredoc_files);
-	berth_strv_free(f.heredoc_dests);
-	bctx_selection_release(&sel);
-	from_src_release(&from);
-	berth_buf_release(&url_digests);
-	berth_buf_release(&text);
-	return r;
+		return r;
+	r = sstate_add_layer(ss, fill_copy, &op->f, err);
+	if (r < 0)
+		return builder_error_at(b, ins, err);
+	berth_buf_addstr(&op->text, " # buildkit");
+	sstate_history(ss, op->text.buf, false);
+	return step_end(ss, err);
+}
+
+int exec_copy(struct sstate *ss, const struct berth_dockerfile_instruction *ins, bool add,
+	      struct berth_error **err)
+{
+	_cleanup_(copy_op_release) struct copy_op op = {
+		.add = add,
+		.kw = add ? "ADD" : "COPY",
+		.env = sstate_env(ss),
+		.from = {.view_fd = -EBADF},
+		.src_ctx = ss->b->ctx,
+		.f = {.b = ss->b, .ss = ss, .heredoc_dir_fd = -EBADF},
+		.url_digests = BERTH_BUF_INIT,
+		.text = BERTH_BUF_INIT,
+	};
+	int r = copy_parse_flags(ss, ins, &op, err);
+	if (r >= 0)
+		r = copy_expand_args(ss, ins, &op, err);
+	if (r >= 0)
+		r = copy_gather_sources(ss, ins, &op, err);
+	if (r >= 0)
+		r = copy_cache_key(ss, ins, &op, err);
+	if (r < 0)
+		return r;
+	r = step_begin(ss, ins, op.text.buf, op.key.bytes, sizeof(op.key.bytes), err);
+	if (r != 0)
+		return r < 0 ? r : 0; /* > 0: a cache hit */
+	return copy_write_layer(ss, ins, &op, err);
 }

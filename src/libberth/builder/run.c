@@ -318,21 +318,35 @@ static int run_in_helper(const struct berth_runtime_config *cfg, int pipefd[2], 
 	return 0;
 }
 
-int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
-	     struct berth_error **err)
+/* One RUN: its command, its private dirs, the spec it runs with. */
+struct run_op {
+	const char *network;
+	char **argv;
+	char **lower;	/* the stage's layers, bottom first */
+	char **targets; /* the mount points of --mount, dropped from the layer */
+	struct berth_buf text;
+	struct run_dirs dirs;
+	struct berth_spec spec;
+	bool spec_init;
+};
+
+static void run_op_release(struct run_op *op)
+{
+	if (op->spec_init)
+		berth_spec_release(&op->spec);
+	run_dirs_release(&op->dirs);
+	berth_buf_release(&op->text);
+	berth_strv_free(op->argv);
+	berth_strv_free(op->lower);
+	berth_strv_free(op->targets);
+}
+
+/* The flags RUN accepts, the network mode, and a command to run. */
+static int run_check(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
+		     struct run_op *op, struct berth_error **err)
 {
 	static const char *const allowed[] = {"mount", "network", "security", NULL};
 	struct builder *b = ss->b;
-	_cleanup_strv_free_ char **argv = NULL, **lower = NULL, **targets = NULL;
-	_cleanup_strv_free_ char **visible = NULL;
-	_cleanup_close_ int devnull = -EBADF;
-	_cleanup_free_ char *id = NULL, *upper = NULL, *work = NULL;
-	struct berth_buf text = BERTH_BUF_INIT, extra = BERTH_BUF_INIT;
-	struct run_dirs dirs = {.fd = -EBADF, .secrets_fd = -EBADF};
-	struct berth_spec spec;
-	const char *network = b->o->network;
-	int r, pipefd[2] = {-1, -1};
-	bool spec_init = false;
 
 	for (size_t i = 0; i < ins->n_flags; i++) {
 		bool ok = false;
@@ -340,142 +354,173 @@ int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 			ok |= strcmp(*a, ins->flags[i].name) == 0;
 		if (!ok) {
 			berth_error_set(err, EINVAL, "unknown flag: --%s", ins->flags[i].name);
-			r = builder_error_at(b, ins, err);
-			goto out;
+			return builder_error_at(b, ins, err);
 		}
 		if (strcmp(ins->flags[i].name, "network") == 0)
-			network = ins->flags[i].value;
+			op->network = ins->flags[i].value;
 		if (strcmp(ins->flags[i].name, "security") == 0 && ins->flags[i].value &&
 		    strcmp(ins->flags[i].value, "sandbox") != 0) {
 			berth_error_set(err, ENOTSUP, "RUN --security=%s is not supported",
 					ins->flags[i].value);
-			r = builder_error_at(b, ins, err);
-			goto out;
+			return builder_error_at(b, ins, err);
 		}
 	}
+	const char *network = op->network;
 	if (network && strcmp(network, "default") && strcmp(network, "host") &&
 	    strcmp(network, "none")) {
 		berth_error_set(err, EINVAL, "network mode '%s' is not supported (host, none)",
 				network);
-		r = builder_error_at(b, ins, err);
-		goto out;
+		return builder_error_at(b, ins, err);
 	}
 	if (ins->n_args == 0 && !ins->n_heredocs) {
 		berth_error_set(err, EINVAL, "RUN requires at least one argument");
-		r = builder_error_at(b, ins, err);
-		goto out;
+		return builder_error_at(b, ins, err);
 	}
-	argv = run_argv(ss, ins);
+	return 0;
+}
 
-	/* the key: the command, its flags, and the ARGs it sees (not persisted) */
-	berth_buf_addstr(&text, "RUN");
+/*
+ * Begins the step: the key is the command, its flags, and the ARGs it sees
+ * (not persisted). > 0 on a cache hit.
+ */
+static int run_step_begin(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
+			  struct run_op *op, struct berth_error **err)
+{
+	_cleanup_buf_ struct berth_buf extra = BERTH_BUF_INIT;
+	_cleanup_strv_free_ char **visible = berth_strv_copy(ss->args);
+
+	berth_buf_addstr(&op->text, "RUN");
 	for (size_t i = 0; i < ins->n_flags; i++)
-		berth_buf_addf(&text, " %s", ins->flags[i].raw);
-	BERTH_STRV_FOREACH (a, argv)
-		berth_buf_addf(&text, " %s", *a);
-	visible = berth_strv_copy(ss->args);
+		berth_buf_addf(&op->text, " %s", ins->flags[i].raw);
+	BERTH_STRV_FOREACH (a, op->argv)
+		berth_buf_addf(&op->text, " %s", *a);
 	berth_strv_sort(visible);
 	BERTH_STRV_FOREACH (a, visible)
 		berth_buf_add(&extra, *a, strlen(*a) + 1);
-	r = step_begin(ss, ins, text.buf, extra.buf, extra.len, err);
-	if (r != 0) {
-		r = r < 0 ? r : 0;
-		goto out;
-	}
+	return step_begin(ss, ins, op->text.buf, extra.buf, extra.len, err);
+}
 
-	/* a private dir for this step: upper, work and the rootfs mount point */
-	{
-		char rnd[17];
-		berth_random_hex(rnd, 8);
-		dirs.path = berth_xasprintf("%s/run-%s", b->tmp_path, rnd);
-		if (mkdir(dirs.path, 0700) < 0) {
-			r = berth_error_syscall(err, errno, "create '%s'", dirs.path);
-			goto out;
-		}
-		dirs.fd = open(dirs.path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (dirs.fd < 0 || mkdirat(dirs.fd, "upper", 0755) < 0 ||
-		    mkdirat(dirs.fd, "work", 0700) < 0 || mkdirat(dirs.fd, "rootfs", 0755) < 0) {
-			r = berth_error_syscall(err, errno, "create '%s'", dirs.path);
-			goto out;
-		}
-	}
-	r = sstate_lowerdirs(ss, &lower, err);
+/* A private dir for this step: upper, work and the rootfs mount point. */
+static int run_make_dirs(struct builder *b, struct run_dirs *dirs, struct berth_error **err)
+{
+	char rnd[17];
+	berth_random_hex(rnd, 8);
+	dirs->path = berth_xasprintf("%s/run-%s", b->tmp_path, rnd);
+	if (mkdir(dirs->path, 0700) < 0)
+		return berth_error_syscall(err, errno, "create '%s'", dirs->path);
+	dirs->fd = open(dirs->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirs->fd < 0 || mkdirat(dirs->fd, "upper", 0755) < 0 ||
+	    mkdirat(dirs->fd, "work", 0700) < 0 || mkdirat(dirs->fd, "rootfs", 0755) < 0)
+		return berth_error_syscall(err, errno, "create '%s'", dirs->path);
+	return 0;
+}
+
+/* The stage's layers as lower dirs; FROM scratch has one empty dir. */
+static int run_lowerdirs(struct sstate *ss, char ***ret, struct berth_error **err)
+{
+	int r = sstate_lowerdirs(ss, ret, err);
+	if (r < 0 || *ret)
+		return r;
+	r = builder_empty_dir(ss->b, err);
 	if (r < 0)
-		goto out;
-	if (!lower) {
-		/* FROM scratch: an empty lower dir */
-		_cleanup_free_ char *e = berth_xasprintf("%s/empty", b->tmp_path);
-		r = builder_empty_dir(b, err);
-		if (r < 0)
-			goto out;
-		berth_strv_push(&lower, e);
-	}
+		return r;
+	berth_strv_consume(ret, berth_xasprintf("%s/empty", ss->b->tmp_path));
+	return 0;
+}
 
-	berth_spec_init(&spec);
-	spec_init = true;
-	berth_spec_set_defaults(&spec);
-	spec.args = berth_strv_copy(argv);
-	{
-		/* ARGs are the environment too, unless ENV overrides them */
-		_cleanup_strv_free_ char **env = NULL;
-		BERTH_STRV_FOREACH (a, ss->args)
-			berth_strv_push(&env, *a);
-		json_t *e = json_object_get(bimage_cfg(&ss->img), "Env");
-		size_t i;
-		json_t *v;
-		json_array_foreach (e, i, v) {
-			const char *s = json_string_value(v);
-			const char *eq = s ? strchr(s, '=') : NULL;
-			if (!eq)
-				continue;
-			_cleanup_free_ char *k = berth_xstrndup(s, (size_t)(eq - s));
-			env_set(&env, k, eq + 1);
-		}
-		/* Docker's default HOME for root (the runtime sets it for a USER) */
-		const char *user0 =
-			json_string_value(json_object_get(bimage_cfg(&ss->img), "User"));
-		if (!berth_shell_getenv(env, "HOME", NULL) && !(user0 && *user0))
-			env_set(&env, "HOME", "/root");
-		spec.env = TAKE_PTR(env);
+/* ARGs are the environment too, unless ENV overrides them; Docker's HOME for root. */
+static char **run_env(struct sstate *ss)
+{
+	_cleanup_strv_free_ char **env = NULL;
+	BERTH_STRV_FOREACH (a, ss->args)
+		berth_strv_push(&env, *a);
+	json_t *e = json_object_get(bimage_cfg(&ss->img), "Env");
+	size_t i;
+	json_t *v;
+	json_array_foreach (e, i, v) {
+		const char *s = json_string_value(v);
+		const char *eq = s ? strchr(s, '=') : NULL;
+		if (!eq)
+			continue;
+		_cleanup_free_ char *k = berth_xstrndup(s, (size_t)(eq - s));
+		env_set(&env, k, eq + 1);
 	}
-	const char *wd = json_string_value(json_object_get(bimage_cfg(&ss->img), "WorkingDir"));
-	spec.cwd = berth_xstrdup(wd && *wd ? wd : "/");
+	/* the runtime sets HOME for a USER */
 	const char *user = json_string_value(json_object_get(bimage_cfg(&ss->img), "User"));
-	if (user && *user)
-		spec.username = berth_xstrdup(user);
-	spec.root_path = berth_xasprintf("%s/rootfs", dirs.path);
-	spec.hostname = berth_xstrdup("buildkitsandbox");
-	if (network && strcmp(network, "none") == 0)
-		spec.namespaces |= BERTH_NS_NETWORK;
-	else
-		spec.namespaces &= ~(unsigned)BERTH_NS_NETWORK;
-	r = add_run_mounts(ss, ins, &spec, &dirs, &targets, err);
-	if (r < 0) {
-		r = builder_error_at(b, ins, err);
-		goto out;
-	}
+	if (!berth_shell_getenv(env, "HOME", NULL) && !(user && *user))
+		env_set(&env, "HOME", "/root");
+	return TAKE_PTR(env);
+}
 
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		r = berth_error_syscall(err, errno, "pipe");
-		goto out;
+/* The spec of the step's container: the stage's config, the network, the --mounts. */
+static int run_make_spec(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
+			 struct run_op *op, struct berth_error **err)
+{
+	struct berth_spec *spec = &op->spec;
+	json_t *cfg = bimage_cfg(&ss->img);
+
+	berth_spec_init(spec);
+	op->spec_init = true;
+	berth_spec_set_defaults(spec);
+	spec->args = berth_strv_copy(op->argv);
+	spec->env = run_env(ss);
+	const char *wd = json_string_value(json_object_get(cfg, "WorkingDir"));
+	spec->cwd = berth_xstrdup(wd && *wd ? wd : "/");
+	const char *user = json_string_value(json_object_get(cfg, "User"));
+	if (user && *user)
+		spec->username = berth_xstrdup(user);
+	spec->root_path = berth_xasprintf("%s/rootfs", op->dirs.path);
+	spec->hostname = berth_xstrdup("buildkitsandbox");
+	if (op->network && strcmp(op->network, "none") == 0)
+		spec->namespaces |= BERTH_NS_NETWORK;
+	else
+		spec->namespaces &= ~(unsigned)BERTH_NS_NETWORK;
+	int r = add_run_mounts(ss, ins, spec, &op->dirs, &op->targets, err);
+	return r < 0 ? builder_error_at(ss->b, ins, err) : 0;
+}
+
+/* The error of a command that exited non-zero: the command, the code, its last lines. */
+static int run_failed(char *const *argv, int exit_code, const struct reader *rd,
+		      struct berth_error **err)
+{
+	_cleanup_buf_ struct berth_buf m = BERTH_BUF_INIT;
+	berth_buf_addstr(&m, "process \"");
+	BERTH_STRV_FOREACH (a, argv)
+		berth_buf_addf(&m, "%s%s", a == argv ? "" : " ", *a);
+	berth_buf_addf(&m, "\" did not complete successfully: exit code: %d", exit_code);
+	if (rd->n_tail) {
+		berth_buf_addstr(&m, "; last output:");
+		for (size_t i = 0; i < rd->n_tail; i++)
+			berth_buf_addf(&m, "\n  %s", rd->tail[i]);
 	}
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	{
-		char rnd[17];
-		berth_random_hex(rnd, 8);
-		id = berth_xasprintf("build-%s", rnd);
-	}
-	upper = berth_xasprintf("%s/upper", dirs.path);
-	work = berth_xasprintf("%s/work", dirs.path);
+	return berth_error_set(err, EINVAL, "%s", m.buf);
+}
+
+/* Runs the command in a container on an overlay of the stage (upper: the step's dir). */
+static int run_command(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
+		       struct run_op *op, struct berth_error **err)
+{
+	_cleanup_close_ int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int out_r = -EBADF, out_w = -EBADF;
+	char rnd[17];
+	int pipefd[2];
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return berth_error_syscall(err, errno, "pipe");
+	out_r = pipefd[0];
+	berth_random_hex(rnd, 8);
+	_cleanup_free_ char *id = berth_xasprintf("build-%s", rnd);
+	_cleanup_free_ char *upper = berth_xasprintf("%s/upper", op->dirs.path);
+	_cleanup_free_ char *work = berth_xasprintf("%s/work", op->dirs.path);
 	/* the step's rootfs: made by layer/ as a container's is, in the helper */
 	struct berth_overlay rootfs = {
-		.lowerdirs = lower,
+		.lowerdirs = op->lower,
 		.upper = upper,
 		.work = work,
 		.flags = BERTH_OVERLAY_DEVICES,
 	};
 	struct berth_runtime_config cfg = {
-		.spec = &spec,
+		.spec = &op->spec,
 		.id = id,
 		.open_rootfs = berth_overlay_open_cb,
 		.rootfs_ctx = &rootfs,
@@ -483,63 +528,63 @@ int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 	};
 	struct reader rd = {.ss = ss, .fd = pipefd[0]};
 	struct berth_runtime_result res = {0};
-	r = run_in_helper(&cfg, pipefd, &rd, &res, err);
-	if (berth_build_interrupted()) {
+	int r = run_in_helper(&cfg, pipefd, &rd, &res, err);
+	out_w = pipefd[1]; /* -1 once run_in_helper closed it */
+	bool interrupted = berth_build_interrupted();
+	if (interrupted) {
 		/* the container was killed for it: no Dockerfile line, no output tail */
 		berth_error_free(err);
 		r = builder_check_interrupt(err);
-		for (size_t i = 0; i < rd.n_tail; i++)
-			free(rd.tail[i]);
-		goto out;
-	}
-	if (r >= 0 && res.exit_code != 0) {
-		struct berth_buf m = BERTH_BUF_INIT;
-		berth_buf_addstr(&m, "process \"");
-		BERTH_STRV_FOREACH (a, argv)
-			berth_buf_addf(&m, "%s%s", a == argv ? "" : " ", *a);
-		berth_buf_addf(&m, "\" did not complete successfully: exit code: %d",
-			       res.exit_code);
-		if (rd.n_tail) {
-			berth_buf_addstr(&m, "; last output:");
-			for (size_t i = 0; i < rd.n_tail; i++)
-				berth_buf_addf(&m, "\n  %s", rd.tail[i]);
-		}
-		r = berth_error_set(err, EINVAL, "%s", m.buf);
-		berth_buf_release(&m);
+	} else if (r >= 0 && res.exit_code != 0) {
+		r = run_failed(op->argv, res.exit_code, &rd, err);
 	}
 	for (size_t i = 0; i < rd.n_tail; i++)
 		free(rd.tail[i]);
-	if (r < 0) {
-		r = builder_error_at(b, ins, err);
-		goto out;
-	}
-
-	{
-		_cleanup_close_ int ufd =
-			openat(dirs.fd, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (ufd < 0) {
-			r = berth_error_syscall(err, errno, "open the upper dir of the RUN");
-			goto out;
-		}
-		drop_mount_stubs(ufd, targets);
-		r = sstate_add_layer(ss, fill_upper, &ufd, err);
-		if (r < 0) {
-			r = builder_error_at(b, ins, err);
-			goto out;
-		}
-	}
-	berth_buf_addstr(&text, " # buildkit");
-	sstate_history(ss, text.buf, false);
-	r = step_end(ss, err);
-out:
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
-	if (pipefd[1] >= 0)
-		close(pipefd[1]);
-	if (spec_init)
-		berth_spec_release(&spec);
-	run_dirs_release(&dirs);
-	berth_buf_release(&text);
-	berth_buf_release(&extra);
+	if (r < 0 && !interrupted)
+		return builder_error_at(ss->b, ins, err);
 	return r;
+}
+
+/* The upper dir (without the --mount points) becomes the layer; then the history entry. */
+static int run_commit_layer(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
+			    struct run_op *op, struct berth_error **err)
+{
+	_cleanup_close_ int ufd =
+		openat(op->dirs.fd, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (ufd < 0)
+		return berth_error_syscall(err, errno, "open the upper dir of the RUN");
+	drop_mount_stubs(ufd, op->targets);
+	int r = sstate_add_layer(ss, fill_upper, &ufd, err);
+	if (r < 0)
+		return builder_error_at(ss->b, ins, err);
+	berth_buf_addstr(&op->text, " # buildkit");
+	sstate_history(ss, op->text.buf, false);
+	return step_end(ss, err);
+}
+
+int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
+	     struct berth_error **err)
+{
+	_cleanup_(run_op_release) struct run_op op = {
+		.network = ss->b->o->network,
+		.text = BERTH_BUF_INIT,
+		.dirs = {.fd = -EBADF, .secrets_fd = -EBADF},
+	};
+	int r = run_check(ss, ins, &op, err);
+	if (r < 0)
+		return r;
+	op.argv = run_argv(ss, ins);
+	r = run_step_begin(ss, ins, &op, err);
+	if (r != 0)
+		return r < 0 ? r : 0; /* > 0: a cache hit */
+	r = run_make_dirs(ss->b, &op.dirs, err);
+	if (r >= 0)
+		r = run_lowerdirs(ss, &op.lower, err);
+	if (r >= 0)
+		r = run_make_spec(ss, ins, &op, err);
+	if (r >= 0)
+		r = run_command(ss, ins, &op, err);
+	if (r < 0)
+		return r;
+	return run_commit_layer(ss, ins, &op, err);
 }

@@ -184,126 +184,141 @@ static int target_not_found(const struct builder *b, struct berth_error **err)
 			       b->o->target, names.buf);
 }
 
-int builder_make_stages(struct builder *b, struct berth_error **err)
+/* A new stage for the FROM at instruction i: its index, name and label. */
+static int add_stage(struct builder *b, size_t i, struct berth_error **err)
 {
-	const struct berth_dockerfile *df = b->df;
-	_cleanup_strv_free_ char **from_env = NULL;
-	int r;
-
-	/* pass 1: the stages and their names */
-	for (size_t i = 0; i < df->n_instructions; i++) {
-		const struct berth_dockerfile_instruction *ins = &df->instructions[i];
-		if (ins->keyword != BERTH_DOCKERFILE_FROM) {
-			if (b->n_stages == 0 && ins->keyword != BERTH_DOCKERFILE_ARG) {
-				berth_error_set(err, EINVAL, "no build stage in current context");
-				return builder_error_at(b, ins, err);
-			}
-			continue;
-		}
-		b->stages = berth_xreallocarray(b->stages, b->n_stages + 1, sizeof(*b->stages));
-		struct bstage *st = &b->stages[b->n_stages];
-		*st = (struct bstage){.index = (int)b->n_stages, .first = i, .base_stage = -1};
-		pthread_mutex_init(&st->lock, NULL);
-		if (b->n_stages > 0)
-			b->stages[b->n_stages - 1].end = i;
-		b->n_stages++;
-		if (ins->n_args == 3 && strcasecmp(ins->args[1], "AS") == 0) {
-			st->name = lower(ins->args[2]);
-			if (!isalpha((unsigned char)st->name[0]) ||
-			    strspn(st->name, "abcdefghijklmnopqrstuvwxyz0123456789-_.") !=
-				    strlen(st->name)) {
-				berth_error_set(
-					err, EINVAL,
+	const struct berth_dockerfile_instruction *ins = &b->df->instructions[i];
+	b->stages = berth_xreallocarray(b->stages, b->n_stages + 1, sizeof(*b->stages));
+	struct bstage *st = &b->stages[b->n_stages];
+	*st = (struct bstage){.index = (int)b->n_stages, .first = i, .base_stage = -1};
+	pthread_mutex_init(&st->lock, NULL);
+	if (b->n_stages > 0)
+		b->stages[b->n_stages - 1].end = i;
+	b->n_stages++;
+	if (ins->n_args == 3 && strcasecmp(ins->args[1], "AS") == 0) {
+		st->name = lower(ins->args[2]);
+		if (!isalpha((unsigned char)st->name[0]) ||
+		    strspn(st->name, "abcdefghijklmnopqrstuvwxyz0123456789-_.") !=
+			    strlen(st->name)) {
+			berth_error_set(err, EINVAL,
 					"invalid name for build stage: '%s', name can't start "
 					"with a number or contain symbols",
 					ins->args[2]);
-				return builder_error_at(b, ins, err);
-			}
-			for (size_t k = 0; k + 1 < b->n_stages; k++) {
-				if (b->stages[k].name && strcmp(b->stages[k].name, st->name) == 0) {
-					berth_error_set(err, EINVAL, "duplicate stage name '%s'",
-							st->name);
-					return builder_error_at(b, ins, err);
-				}
-			}
-		} else if (ins->n_args != 1) {
-			berth_error_set(err, EINVAL, "FROM requires either one or three arguments");
 			return builder_error_at(b, ins, err);
 		}
-		st->label = st->name ? berth_xstrdup(st->name)
-				     : berth_xasprintf("stage-%zu", b->n_stages - 1);
+		for (size_t k = 0; k + 1 < b->n_stages; k++) {
+			if (b->stages[k].name && strcmp(b->stages[k].name, st->name) == 0) {
+				berth_error_set(err, EINVAL, "duplicate stage name '%s'", st->name);
+				return builder_error_at(b, ins, err);
+			}
+		}
+	} else if (ins->n_args != 1) {
+		berth_error_set(err, EINVAL, "FROM requires either one or three arguments");
+		return builder_error_at(b, ins, err);
 	}
-	if (b->n_stages == 0) {
+	st->label =
+		st->name ? berth_xstrdup(st->name) : berth_xasprintf("stage-%zu", b->n_stages - 1);
+	return 0;
+}
+
+/* Pass 1: the stages and their names; only ARGs may come before the first FROM. */
+static int find_stages(struct builder *b, struct berth_error **err)
+{
+	const struct berth_dockerfile *df = b->df;
+	for (size_t i = 0; i < df->n_instructions; i++) {
+		const struct berth_dockerfile_instruction *ins = &df->instructions[i];
+		if (ins->keyword == BERTH_DOCKERFILE_FROM) {
+			int r = add_stage(b, i, err);
+			if (r < 0)
+				return r;
+		} else if (b->n_stages == 0 && ins->keyword != BERTH_DOCKERFILE_ARG) {
+			berth_error_set(err, EINVAL, "no build stage in current context");
+			return builder_error_at(b, ins, err);
+		}
+	}
+	if (b->n_stages == 0)
 		return berth_error_set(err, EINVAL,
 				       "%s: no build stage in the Dockerfile (no FROM)",
 				       df->filename);
-	}
 	b->stages[b->n_stages - 1].end = df->n_instructions;
+	return 0;
+}
 
-	/* the global ARGs, before the first FROM */
+/* The global ARGs, before the first FROM. */
+static int declare_global_args(struct builder *b, struct berth_error **err)
+{
 	for (size_t i = 0; i < b->stages[0].first; i++) {
-		const struct berth_dockerfile_instruction *ins = &df->instructions[i];
+		const struct berth_dockerfile_instruction *ins = &b->df->instructions[i];
 		for (size_t a = 0; a < ins->n_args; a++) {
-			r = builder_declare_arg(b, ins->args[a], &b->global_args, b->global_args,
-						NULL, err);
+			int r = builder_declare_arg(b, ins->args[a], &b->global_args,
+						    b->global_args, NULL, err);
 			if (r < 0)
 				return builder_error_at(b, ins, err);
 		}
 	}
-	builder_platform_args(&from_env);
-	BERTH_STRV_FOREACH (g, b->global_args)
-		berth_strv_push(&from_env, *g);
+	return 0;
+}
 
-	/* pass 2: bases and dependencies */
-	for (size_t s = 0; s < b->n_stages; s++) {
-		struct bstage *st = &b->stages[s];
-		const struct berth_dockerfile_instruction *from = &df->instructions[st->first];
-		r = berth_shell_expand_word(from->args[0], from_env, df->escape, &st->base, err);
-		if (r < 0)
-			return builder_error_at(b, from, err);
-		if (!*st->base) {
-			berth_error_set(err, EINVAL, "base name (%s) should not be blank",
-					from->args[0]);
-			return builder_error_at(b, from, err);
-		}
-		st->base_stage = builder_find_stage(b, st->base, st->index);
-		if (st->base_stage < 0 && find_stage_any(b, st->base) >= st->index) {
-			berth_error_set(err, EINVAL, "circular dependency detected on stage: %s",
-					st->base);
-			return builder_error_at(b, from, err);
-		}
-		if (st->base_stage >= 0)
-			add_dep(st, st->base_stage);
-		st->n_steps = (unsigned)(st->end - st->first);
-		for (size_t i = st->first + 1; i < st->end; i++) {
-			const struct berth_dockerfile_instruction *ins = &df->instructions[i];
-			for (size_t f = 0; f < ins->n_flags; f++) {
-				const struct berth_dockerfile_flag *fl = &ins->flags[f];
-				if (!fl->value)
-					continue;
-				if ((ins->keyword == BERTH_DOCKERFILE_COPY ||
-				     ins->keyword == BERTH_DOCKERFILE_ADD) &&
-				    strcmp(fl->name, "from") == 0) {
-					r = stage_ref(b, st, ins, fl->value, err);
-					if (r < 0)
-						return r;
-				}
-				if (ins->keyword == BERTH_DOCKERFILE_RUN &&
-				    strcmp(fl->name, "mount") == 0) {
-					const char *p = strstr(fl->value, "from=");
-					if (p && (p == fl->value || p[-1] == ',')) {
-						_cleanup_free_ char *v =
-							berth_xstrndup(p + 5, strcspn(p + 5, ","));
-						r = stage_ref(b, st, ins, v, err);
-						if (r < 0)
-							return r;
-					}
-				}
+/* The stages an instruction's COPY --from or RUN --mount from= names. */
+static int instruction_deps(struct builder *b, struct bstage *st,
+			    const struct berth_dockerfile_instruction *ins,
+			    struct berth_error **err)
+{
+	for (size_t f = 0; f < ins->n_flags; f++) {
+		const struct berth_dockerfile_flag *fl = &ins->flags[f];
+		int r = 0;
+		if (!fl->value)
+			continue;
+		if ((ins->keyword == BERTH_DOCKERFILE_COPY ||
+		     ins->keyword == BERTH_DOCKERFILE_ADD) &&
+		    strcmp(fl->name, "from") == 0)
+			r = stage_ref(b, st, ins, fl->value, err);
+		if (r >= 0 && ins->keyword == BERTH_DOCKERFILE_RUN &&
+		    strcmp(fl->name, "mount") == 0) {
+			const char *p = strstr(fl->value, "from=");
+			if (p && (p == fl->value || p[-1] == ',')) {
+				_cleanup_free_ char *v = berth_xstrndup(p + 5, strcspn(p + 5, ","));
+				r = stage_ref(b, st, ins, v, err);
 			}
 		}
+		if (r < 0)
+			return r;
 	}
+	return 0;
+}
 
-	/* the target and what it needs */
+/* Pass 2: a stage's base (FROM expanded with from_env) and what it depends on. */
+static int resolve_stage(struct builder *b, struct bstage *st, char **from_env,
+			 struct berth_error **err)
+{
+	const struct berth_dockerfile *df = b->df;
+	const struct berth_dockerfile_instruction *from = &df->instructions[st->first];
+	int r = berth_shell_expand_word(from->args[0], from_env, df->escape, &st->base, err);
+	if (r < 0)
+		return builder_error_at(b, from, err);
+	if (!*st->base) {
+		berth_error_set(err, EINVAL, "base name (%s) should not be blank", from->args[0]);
+		return builder_error_at(b, from, err);
+	}
+	st->base_stage = builder_find_stage(b, st->base, st->index);
+	if (st->base_stage < 0 && find_stage_any(b, st->base) >= st->index) {
+		berth_error_set(err, EINVAL, "circular dependency detected on stage: %s", st->base);
+		return builder_error_at(b, from, err);
+	}
+	if (st->base_stage >= 0)
+		add_dep(st, st->base_stage);
+	st->n_steps = (unsigned)(st->end - st->first);
+	for (size_t i = st->first + 1; i < st->end; i++) {
+		r = instruction_deps(b, st, &df->instructions[i], err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The target (--target, or the last stage) and the stages it needs. */
+static int choose_target(struct builder *b, struct berth_error **err)
+{
 	b->target = (int)b->n_stages - 1;
 	if (b->o->target && *b->o->target) {
 		b->target = -1;
@@ -316,4 +331,23 @@ int builder_make_stages(struct builder *b, struct berth_error **err)
 	}
 	mark_needed(b, b->target);
 	return 0;
+}
+
+int builder_make_stages(struct builder *b, struct berth_error **err)
+{
+	_cleanup_strv_free_ char **from_env = NULL;
+	int r = find_stages(b, err);
+	if (r >= 0)
+		r = declare_global_args(b, err);
+	if (r < 0)
+		return r;
+	builder_platform_args(&from_env);
+	BERTH_STRV_FOREACH (g, b->global_args)
+		berth_strv_push(&from_env, *g);
+	for (size_t s = 0; s < b->n_stages; s++) {
+		r = resolve_stage(b, &b->stages[s], from_env, err);
+		if (r < 0)
+			return r;
+	}
+	return choose_target(b, err);
 }
