@@ -413,13 +413,68 @@ static int make_tmp(struct builder *b, struct berth_error **err)
 	return 0;
 }
 
+/*
+ * The context directory (ctx_fd, taken) with its .dockerignore, which must
+ * not exclude a Dockerfile -f names inside it; the stat cache of
+ * cache/build speeds up hashing a directory context.
+ */
+static int load_context(struct builder *b, int ctx_fd_in, const char *ctx_dir, const char *df_path,
+			struct berth_error **err)
+{
+	const struct berth_build_options *o = b->o;
+	_cleanup_close_ int ctx_fd = ctx_fd_in;
+	_cleanup_strv_free_ char **patterns = NULL;
+	_cleanup_(berth_ignore_freep) struct berth_ignore *matcher = NULL;
+	_cleanup_free_ char *abs = NULL;
+	_cleanup_close_ int rfd = openat(ctx_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r;
+
+	if (rfd < 0)
+		return berth_error_syscall(err, errno, "open context '%s'", ctx_dir);
+	r = berth_ignore_load(rfd, df_path, &patterns, NULL, err);
+	if (r < 0)
+		return berth_error_prefix(err, "read .dockerignore");
+	if (patterns && *patterns) {
+		r = berth_ignore_new(patterns, &matcher, err);
+		if (r < 0)
+			return berth_error_prefix(err, ".dockerignore");
+	}
+	/* -f naming a file of the context that .dockerignore excludes */
+	if (matcher && o->dockerfile && *o->dockerfile && df_path) {
+		_cleanup_free_ char *real_ctx = realpath(ctx_dir, NULL);
+		_cleanup_free_ char *real_df = realpath(df_path, NULL);
+		size_t l = real_ctx ? strlen(real_ctx) : 0;
+		if (real_ctx && real_df && strncmp(real_df, real_ctx, l) == 0 &&
+		    real_df[l] == '/') {
+			r = berth_ignore_matches(matcher, real_df + l + 1, err);
+			if (r < 0)
+				return r;
+			if (r > 0)
+				return berth_error_set(
+					err, EINVAL,
+					"the Dockerfile '%s' is excluded by .dockerignore",
+					o->dockerfile);
+		}
+	}
+	abs = realpath(ctx_dir, NULL);
+	_cleanup_close_ int cache_fd =
+		openat(bstore_root_fd(b->store), "cache/build", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cache_fd < 0 && errno == ENOENT) {
+		(void)mkdirat(bstore_root_fd(b->store), "cache/build", 0700);
+		cache_fd = openat(bstore_root_fd(b->store), "cache/build",
+				  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	r = bctx_load(TAKE_FD(ctx_fd), ctx_dir, matcher ? ignore_cb : NULL, matcher,
+		      strcmp(o->context, "-") == 0 ? -EBADF : cache_fd, abs ? abs : ctx_dir,
+		      &b->ctx, err);
+	return r < 0 ? r : 0;
+}
+
 static int load_inputs(struct builder *b, struct berth_error **err)
 {
 	const struct berth_build_options *o = b->o;
 	_cleanup_free_ char *stdin_data = NULL, *df_data = NULL, *df_name = NULL, *df_path = NULL;
-	_cleanup_free_ char *ctx_dir = NULL, *abs = NULL;
-	_cleanup_strv_free_ char **patterns = NULL;
-	_cleanup_(berth_ignore_freep) struct berth_ignore *matcher = NULL;
+	_cleanup_free_ char *ctx_dir = NULL;
 	_cleanup_close_ int ctx_fd = -EBADF;
 	size_t stdin_len = 0, df_len = 0;
 	bool stdin_df = false;
@@ -482,45 +537,7 @@ static int load_inputs(struct builder *b, struct berth_error **err)
 		return r;
 
 	if (ctx_fd >= 0) {
-		_cleanup_close_ int rfd = openat(ctx_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (rfd < 0)
-			return berth_error_syscall(err, errno, "open context '%s'", ctx_dir);
-		r = berth_ignore_load(rfd, df_path, &patterns, NULL, err);
-		if (r < 0)
-			return berth_error_prefix(err, "read .dockerignore");
-		if (patterns && *patterns) {
-			r = berth_ignore_new(patterns, &matcher, err);
-			if (r < 0)
-				return berth_error_prefix(err, ".dockerignore");
-		}
-		/* -f naming a file of the context that .dockerignore excludes */
-		if (matcher && o->dockerfile && *o->dockerfile && df_path) {
-			_cleanup_free_ char *real_ctx = realpath(ctx_dir, NULL);
-			_cleanup_free_ char *real_df = realpath(df_path, NULL);
-			size_t l = real_ctx ? strlen(real_ctx) : 0;
-			if (real_ctx && real_df && strncmp(real_df, real_ctx, l) == 0 &&
-			    real_df[l] == '/') {
-				r = berth_ignore_matches(matcher, real_df + l + 1, err);
-				if (r < 0)
-					return r;
-				if (r > 0)
-					return berth_error_set(
-						err, EINVAL,
-						"the Dockerfile '%s' is excluded by .dockerignore",
-						o->dockerfile);
-			}
-		}
-		abs = realpath(ctx_dir, NULL);
-		_cleanup_close_ int cache_fd = openat(bstore_root_fd(b->store), "cache/build",
-						      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (cache_fd < 0 && errno == ENOENT) {
-			(void)mkdirat(bstore_root_fd(b->store), "cache/build", 0700);
-			cache_fd = openat(bstore_root_fd(b->store), "cache/build",
-					  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		}
-		r = bctx_load(TAKE_FD(ctx_fd), ctx_dir, matcher ? ignore_cb : NULL, matcher,
-			      strcmp(o->context, "-") == 0 ? -EBADF : cache_fd, abs ? abs : ctx_dir,
-			      &b->ctx, err);
+		r = load_context(b, TAKE_FD(ctx_fd), ctx_dir, df_path, err);
 		if (r < 0)
 			return r;
 	} else {

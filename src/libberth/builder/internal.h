@@ -345,3 +345,15 @@ int cache_source_match(const json_t *src, size_t n_src, const json_t *cur,
  */
 int cachefrom_lookup(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 		     const char *text, bool text_only, struct berth_error **err);
+
+/* fetch-url.c: ADD's URL sources */
+/* Whether an ADD source is a URL (http:// or https://). */
+bool builder_is_url(const char *s);
+/*
+ * Downloads url into dir_fd/data (0600), its mtime the Last-Modified the
+ * server sent; *ret is the sha256 of the bytes. An interrupt stops it.
+ */
+int builder_fetch_url(const char *url, int dir_fd, struct berth_digest *ret,
+		      struct berth_error **err);
+/* The file name a URL gives when the destination is a directory: its path's last component. */
+int builder_url_basename(const char *url, char **ret, struct berth_error **err);
