@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -489,6 +490,7 @@ static int write_heredocs(struct sstate *ss, const struct berth_dockerfile_instr
 		r = berth_write_file_atomic(f->heredoc_dir_fd, name, content, len, 0644, err);
 		if (r < 0)
 			return r;
+		assert(dest); /* copy_expand_args set it before the sources are gathered */
 		size_t l = strlen(dest);
 		char *to = (l && dest[l - 1] == '/') || berth_strv_len(srcs) > 1
 				   ? berth_xasprintf("%s%s%s", dest, dest[l - 1] == '/' ? "" : "/",

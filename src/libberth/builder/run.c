@@ -501,13 +501,13 @@ static int run_command(struct sstate *ss, const struct berth_dockerfile_instruct
 		       struct run_op *op, struct berth_error **err)
 {
 	_cleanup_close_ int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	_cleanup_close_ int out_r = -EBADF, out_w = -EBADF;
 	char rnd[17];
 	int pipefd[2];
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return berth_error_syscall(err, errno, "pipe");
-	out_r = pipefd[0];
+	_cleanup_close_ int out_r = pipefd[0];
+	(void)out_r; /* owned here: the read end, closed on return */
 	berth_random_hex(rnd, 8);
 	_cleanup_free_ char *id = berth_xasprintf("build-%s", rnd);
 	_cleanup_free_ char *upper = berth_xasprintf("%s/upper", op->dirs.path);
@@ -529,7 +529,8 @@ static int run_command(struct sstate *ss, const struct berth_dockerfile_instruct
 	struct reader rd = {.ss = ss, .fd = pipefd[0]};
 	struct berth_runtime_result res = {0};
 	int r = run_in_helper(&cfg, pipefd, &rd, &res, err);
-	out_w = pipefd[1]; /* -1 once run_in_helper closed it */
+	if (pipefd[1] >= 0) /* still open when run_in_helper failed early */
+		close(pipefd[1]);
 	bool interrupted = berth_build_interrupted();
 	if (interrupted) {
 		/* the container was killed for it: no Dockerfile line, no output tail */
