@@ -185,3 +185,19 @@ int cli_parse_pids_limit(struct berth_cli *cli, const char *v, int64_t *ret,
 	*ret = n <= 0 ? -1 : n;
 	return 0;
 }
+
+int cli_source_date_epoch(bool *ret_set, int64_t *ret, struct berth_error **err)
+{
+	const char *e = getenv("SOURCE_DATE_EPOCH");
+	*ret_set = false;
+	if (!e || !*e)
+		return 0;
+	char *end = NULL;
+	errno = 0;
+	long long v = strtoll(e, &end, 10);
+	if (errno || *end || v < 0)
+		return berth_error_set(err, EINVAL, "invalid SOURCE_DATE_EPOCH '%s'", e);
+	*ret_set = true;
+	*ret = v;
+	return 0;
+}

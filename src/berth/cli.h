@@ -92,6 +92,13 @@ int cli_parse_cpus(struct berth_cli *cli, const char *v, int64_t *ret, struct be
 int cli_parse_pids_limit(struct berth_cli *cli, const char *v, int64_t *ret,
 			 struct berth_error **err);
 
+/*
+ * $SOURCE_DATE_EPOCH, read and parsed here only: *ret_set is false when it
+ * is unset or empty; EINVAL "invalid SOURCE_DATE_EPOCH" when it is not a
+ * non-negative number of seconds.
+ */
+int cli_source_date_epoch(bool *ret_set, int64_t *ret, struct berth_error **err);
+
 struct berth_store;
 
 /*

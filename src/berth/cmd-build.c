@@ -13,7 +13,7 @@
 #include "berth/cli.h"
 #include "berth/prune.h"
 #include "berth/lint-check.h"
-#include "build/build.h"
+#include "builder/builder.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
@@ -296,6 +296,9 @@ int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error *
 		return c;
 	if (optind + 1 != argc)
 		return cli_usage_error(cli, err, "requires exactly 1 argument (PATH or -)");
+	r = cli_source_date_epoch(&o.has_source_date_epoch, &o.source_date_epoch, err);
+	if (r < 0)
+		return r;
 	o.context = argv[optind];
 	o.tags = tags;
 	o.build_args = args;

@@ -744,8 +744,12 @@ int cmd_import(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 		return r;
 	struct berth_digest id;
 	char d[BERTH_DIGEST_STRLEN + 1];
-	r = berth_image_import(s, fd >= 0 ? fd : STDIN_FILENO, file, name, changes, message, &id,
-			       err);
+	struct berth_image_import_options o = {
+		.source = file, .name = name, .changes = changes, .message = message};
+	r = cli_source_date_epoch(&o.has_source_date_epoch, &o.source_date_epoch, err);
+	if (r < 0)
+		return r;
+	r = berth_image_import(s, fd >= 0 ? fd : STDIN_FILENO, &o, &id, err);
 	if (r < 0)
 		return r;
 	printf("%s\n", berth_digest_fmt(&id, d));

@@ -16,7 +16,7 @@
 #include "core/progress.h"
 #include "core/cleanup.h"
 #include "core/strv.h"
-#include "build/build.h"
+#include "builder/builder.h"
 #include "container/container.h"
 #include "image/image.h"
 #include "network/network.h"

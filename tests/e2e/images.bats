@@ -105,6 +105,14 @@ manifest_of() { jq -r '.manifests[0].digest' "$1/index.json" | cut -d: -f2; }
 	assert_one_error_line "'FROM' is not supported"
 }
 
+@test "import: SOURCE_DATE_EPOCH, read by the CLI, is the image's created time; an invalid one is refused" {
+	SOURCE_DATE_EPOCH=1700000000 run berth import "$BB" sde:1
+	[ "$status" -eq 0 ]
+	[ "$(berth inspect sde:1 | jq -r '.[0].Created')" = 2023-11-14T22:13:20Z ]
+	SOURCE_DATE_EPOCH=-5 run berth import "$BB" sde:2
+	assert_one_error_line "invalid SOURCE_DATE_EPOCH '-5'"
+}
+
 @test "history: columns aligned by characters (a cut row's … is one), -H=false shows bytes and CREATED AT" {
 	berth import "$BB" bb:1 >/dev/null
 	local ctx=$BATS_TEST_TMPDIR/ctx

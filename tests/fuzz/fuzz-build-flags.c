@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "build/flags.h"
+#include "builder/flags.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "dockerfile/dockerfile.h"

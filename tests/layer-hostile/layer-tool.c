@@ -48,8 +48,19 @@ static int cmd_pack(int argc, char **argv)
 	struct berth_layer_write_options o;
 	bool upper = false;
 	int i = 0;
-	if (berth_layer_write_options_default(&o, &err) < 0)
-		return fail(err);
+	berth_layer_write_options_default(&o);
+	/* the tool stands in for the CLI, which reads the environment */
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	if (sde && *sde) {
+		char *end = NULL;
+		long long v = strtoll(sde, &end, 10);
+		if (*end || v < 0) {
+			fprintf(stderr, "layer-tool: invalid SOURCE_DATE_EPOCH '%s'\n", sde);
+			return 2;
+		}
+		o.clamp_mtime = true;
+		o.source_date_epoch = v;
+	}
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--upper") == 0)
 			upper = true;

@@ -65,6 +65,11 @@ static inline void import_one(struct fixture *f, const char *name, const char *c
 	struct berth_error *err = NULL;
 	const char *files[] = {"etc/hello", content};
 	int fd = make_tar(files, 2);
-	assert_ok(berth_image_import(f->s, fd, "-", name, NULL, NULL, ret_id, &err), err);
+	assert_ok(berth_image_import(
+			  f->s, fd,
+			  &(struct berth_image_import_options){
+				  .source = "-", .name = name, .changes = NULL, .message = NULL},
+			  ret_id, &err),
+		  err);
 	close(fd);
 }

@@ -34,7 +34,12 @@ static void test_import(void **state)
 	assert_ok(berth_digest_fd(fd, &want, &size, &err), err);
 	lseek(fd, 0, SEEK_SET);
 	char *const changes[] = {"CMD [\"/bin/sh\"]", "ENV A=1", "entrypoint echo hi", NULL};
-	assert_ok(berth_image_import(f->s, fd, "rootfs.tar", "imp:1", changes, NULL, &id, &err),
+	assert_ok(berth_image_import(f->s, fd,
+				     &(struct berth_image_import_options){.source = "rootfs.tar",
+									  .name = "imp:1",
+									  .changes = changes,
+									  .message = NULL},
+				     &id, &err),
 		  err);
 	close(fd);
 	struct berth_image *img = NULL;
@@ -81,7 +86,13 @@ static void test_import_zstd(void **state)
 	int zfd = memfd_create("z", MFD_CLOEXEC);
 	assert_int_equal(write(zfd, z.buf, z.len), (ssize_t)z.len);
 	lseek(zfd, 0, SEEK_SET);
-	assert_ok(berth_image_import(f->s, zfd, "-", "a:1", NULL, "my message", &id, &err), err);
+	assert_ok(berth_image_import(f->s, zfd,
+				     &(struct berth_image_import_options){.source = "-",
+									  .name = "a:1",
+									  .changes = NULL,
+									  .message = "my message"},
+				     &id, &err),
+		  err);
 	close(zfd);
 	struct berth_image *img = NULL;
 	assert_ok(berth_image_resolve(f->s, "a:1", &img, &err), err);
@@ -100,7 +111,12 @@ static void test_import_bad(void **state)
 	int fd = make_tar(files, 2);
 	/* cut inside the file's data */
 	assert_int_equal(ftruncate(fd, 530), 0);
-	assert_int_equal(berth_image_import(f->s, fd, "-", "cut:1", NULL, NULL, &id, &err),
+	assert_int_equal(berth_image_import(f->s, fd,
+					    &(struct berth_image_import_options){.source = "-",
+										 .name = "cut:1",
+										 .changes = NULL,
+										 .message = NULL},
+					    &id, &err),
 			 -EBADMSG);
 	assert_non_null(strstr(err->msg, "not a valid tar archive"));
 	berth_error_free(&err);
@@ -110,20 +126,36 @@ static void test_import_bad(void **state)
 	assert_int_equal(write(junk, "this is not a tar archive at all, not even close......", 54),
 			 54);
 	lseek(junk, 0, SEEK_SET);
-	assert_int_equal(berth_image_import(f->s, junk, "-", "junk:1", NULL, NULL, &id, &err),
+	assert_int_equal(berth_image_import(f->s, junk,
+					    &(struct berth_image_import_options){.source = "-",
+										 .name = "junk:1",
+										 .changes = NULL,
+										 .message = NULL},
+					    &id, &err),
 			 -EBADMSG);
 	berth_error_free(&err);
 	close(junk);
 
 	int fd2 = make_tar(files, 2);
-	assert_int_equal(berth_image_import(f->s, fd2, "-", "Bad:1", NULL, NULL, &id, &err),
+	assert_int_equal(berth_image_import(f->s, fd2,
+					    &(struct berth_image_import_options){.source = "-",
+										 .name = "Bad:1",
+										 .changes = NULL,
+										 .message = NULL},
+					    &id, &err),
 			 -EINVAL);
 	assert_string_equal(err->msg,
 			    "invalid reference format: repository name must be lowercase");
 	berth_error_free(&err);
 	char *const bad_change[] = {"RUN rm -rf /", NULL};
-	assert_int_equal(berth_image_import(f->s, fd2, "-", "x:1", bad_change, NULL, &id, &err),
-			 -EINVAL);
+	assert_int_equal(
+		berth_image_import(f->s, fd2,
+				   &(struct berth_image_import_options){.source = "-",
+									.name = "x:1",
+									.changes = bad_change,
+									.message = NULL},
+				   &id, &err),
+		-EINVAL);
 	berth_error_free(&err);
 	close(fd2);
 	assert_int_equal(count(f, "blobs/sha256"), 0);

@@ -26,6 +26,18 @@ static void test_media_types(void **state)
 	assert_int_equal(berth_media_type_classify("text/plain", &k, NULL, &err), -EINVAL);
 	assert_string_equal(err->msg, "unknown media type 'text/plain'");
 	berth_error_free(&err);
+	/* what a registry may still serve for old images: named, not just unknown */
+	assert_int_equal(berth_media_type_classify(
+				 "application/vnd.docker.distribution.manifest.v1+prettyjws", &k,
+				 NULL, &err),
+			 -EINVAL);
+	assert_non_null(strstr(err->msg, "Docker schema 1 images are not supported"));
+	berth_error_free(&err);
+	assert_true(berth_media_type_is_index(BERTH_MT_OCI_INDEX));
+	assert_true(berth_media_type_is_index(BERTH_MT_DOCKER_LIST));
+	assert_false(berth_media_type_is_index(BERTH_MT_OCI_MANIFEST));
+	assert_false(berth_media_type_is_index("text/plain"));
+	assert_false(berth_media_type_is_index(NULL));
 	assert_string_equal(berth_media_type_oci_layer(BERTH_COMPRESSION_NONE), BERTH_MT_OCI_LAYER);
 }
 

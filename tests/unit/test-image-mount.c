@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "build-fixture.h"
+#include "builder-fixture.h"
 
 #include "image/image.h"
 

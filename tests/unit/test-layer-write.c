@@ -37,7 +37,6 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(c->top));
 	c->top_fd = open(c->top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(c->top_fd >= 0);
-	unsetenv("SOURCE_DATE_EPOCH");
 	*state = c;
 	return 0;
 }
@@ -285,16 +284,15 @@ static void test_reproducible(void **state)
 	struct berth_layer_write_options o;
 	struct berth_layer_info i1, i2;
 
-	/* without SOURCE_DATE_EPOCH the mtimes differ, and so do the layers */
-	assert_ok(berth_layer_write_options_default(&o, &err), err);
+	/* without a clamp (SOURCE_DATE_EPOCH) the mtimes differ, and so do the layers */
+	berth_layer_write_options_default(&o);
 	assert_false(o.clamp_mtime);
 	write_layer(c, t1, "1.tgz", &o, add_tree, "", &i1);
 	write_layer(c, t2, "2.tgz", &o, add_tree, "", &i2);
 	assert_false(berth_digest_eq(&i1.diff_id, &i2.diff_id));
 
-	setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
-	assert_ok(berth_layer_write_options_default(&o, &err), err);
-	assert_true(o.clamp_mtime);
+	o.clamp_mtime = true;
+	o.source_date_epoch = 1700000000;
 	assert_int_equal(o.compression, BERTH_LAYER_GZIP);
 	write_layer(c, t1, "1.tgz", &o, add_tree, "", &i1);
 	write_layer(c, t2, "2.tgz", &o, add_tree, "", &i2);
@@ -320,11 +318,6 @@ static void test_reproducible(void **state)
 	close(fd);
 	assert_true(berth_digest_eq(&d, &i2.digest));
 	assert_int_equal(size, i2.size);
-
-	setenv("SOURCE_DATE_EPOCH", "yesterday", 1);
-	assert_int_equal(berth_layer_write_options_default(&o, &err), -EINVAL);
-	berth_error_free(&err);
-	unsetenv("SOURCE_DATE_EPOCH");
 }
 
 static void test_upper(void **state)

@@ -307,9 +307,8 @@ static int write_upper_layer(struct berth_store *s, int upper_fd, struct berth_l
 {
 	struct berth_layer_write_options o;
 	_cleanup_(berth_layer_writer_freep) struct berth_layer_writer *w = NULL;
-	int r = berth_layer_write_options_default(&o, err);
-	if (r >= 0)
-		r = berth_layer_writer_new_store(s, &o, &w, err);
+	berth_layer_write_options_default(&o);
+	int r = berth_layer_writer_new_store(s, &o, &w, err);
 	if (r >= 0)
 		r = berth_layer_writer_add_upper(w, upper_fd, err);
 	if (r >= 0)

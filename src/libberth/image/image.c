@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/sort.h"
@@ -254,6 +255,22 @@ int berth_image_resolve(struct berth_store *s, const char *what, struct berth_im
 	return 0;
 }
 
+char *berth_image_created_time(const int64_t *fixed)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64];
+	if (fixed)
+		ts = (struct timespec){.tv_sec = (time_t)*fixed};
+	else
+		clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (ts.tv_nsec)
+		return berth_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+	return berth_xasprintf("%sZ", buf);
+}
+
 uint64_t berth_image_size(const struct berth_image *img)
 {
 	uint64_t n = 0;
@@ -289,32 +306,31 @@ static int tag_name(const char *name, char **ret, struct berth_error **err)
 	return 0;
 }
 
-int berth_image_write(struct berth_store *s, const struct berth_image_config *config,
-		      const struct berth_descriptor *layers, size_t n_layers, const char *name,
-		      struct berth_digest *ret_manifest, struct berth_digest *ret_id,
-		      struct berth_error **err)
+int berth_image_commit(struct berth_store *s, const char *config, size_t config_len,
+		       const struct berth_descriptor *layers, size_t n_layers, char *const *names,
+		       struct berth_digest *ret_manifest, struct berth_digest *ret_id,
+		       struct berth_error **err)
 {
-	_cleanup_free_ char *full = NULL;
+	_cleanup_strv_free_ char **full = NULL;
 	struct berth_digest cd, md;
-	size_t clen, mlen;
+	size_t mlen;
 	int r;
-	if (name) {
-		r = tag_name(name, &full, err);
+	/* every name is checked before anything is written */
+	BERTH_STRV_FOREACH (n, names) {
+		char *f;
+		r = tag_name(*n, &f, err);
 		if (r < 0)
 			return r;
+		berth_strv_push(&full, f);
+		free(f);
 	}
-	if (config->n_diff_ids != n_layers)
-		return berth_error_set(err, EINVAL,
-				       "image has %zu layers but its config lists %zu diff IDs",
-				       n_layers, config->n_diff_ids);
-	_cleanup_free_ char *cdata = berth_image_config_serialize(config, &clen);
-	r = berth_store_blob_put(s, cdata, clen, &cd, err);
+	r = berth_store_blob_put(s, config, config_len, &cd, err);
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *m = json_object();
 	json_object_set_new(m, "schemaVersion", json_integer(2));
 	json_object_set_new(m, "mediaType", json_string(BERTH_MT_OCI_MANIFEST));
-	json_object_set_new(m, "config", descriptor_json(BERTH_MT_OCI_CONFIG, &cd, clen));
+	json_object_set_new(m, "config", descriptor_json(BERTH_MT_OCI_CONFIG, &cd, config_len));
 	json_t *ls = json_array();
 	for (size_t i = 0; i < n_layers; i++)
 		json_array_append_new(ls, descriptor_json(layers[i].media_type, &layers[i].digest,
@@ -324,17 +340,37 @@ int berth_image_write(struct berth_store *s, const struct berth_image_config *co
 	r = berth_store_blob_put(s, mdata, mlen, &md, err);
 	if (r < 0)
 		return r;
-	if (full)
-		r = berth_store_ref_set(s, full, BERTH_MT_OCI_MANIFEST, &md, mlen, err);
-	else
+	if (!full) {
 		r = berth_store_image_add(s, BERTH_MT_OCI_MANIFEST, &md, mlen, err);
-	if (r < 0)
-		return r;
+		if (r < 0)
+			return r;
+	}
+	BERTH_STRV_FOREACH (f, full) {
+		r = berth_store_ref_set(s, *f, BERTH_MT_OCI_MANIFEST, &md, mlen, err);
+		if (r < 0)
+			return r;
+	}
 	if (ret_manifest)
 		*ret_manifest = md;
 	if (ret_id)
 		*ret_id = cd;
 	return 0;
+}
+
+int berth_image_write(struct berth_store *s, const struct berth_image_config *config,
+		      const struct berth_descriptor *layers, size_t n_layers, const char *name,
+		      struct berth_digest *ret_manifest, struct berth_digest *ret_id,
+		      struct berth_error **err)
+{
+	char *names[] = {(char *)name, NULL};
+	size_t clen;
+	if (config->n_diff_ids != n_layers)
+		return berth_error_set(err, EINVAL,
+				       "image has %zu layers but its config lists %zu diff IDs",
+				       n_layers, config->n_diff_ids);
+	_cleanup_free_ char *cdata = berth_image_config_serialize(config, &clen);
+	return berth_image_commit(s, cdata, clen, layers, n_layers, name ? names : NULL,
+				  ret_manifest, ret_id, err);
 }
 
 int berth_image_tag(struct berth_store *s, const char *what, const char *name,

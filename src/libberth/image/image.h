@@ -87,6 +87,8 @@ enum berth_media_kind {
  */
 int berth_media_type_classify(const char *mt, enum berth_media_kind *ret_kind, int *ret_compression,
 			      struct berth_error **err);
+/* Whether mt is an image index or a manifest list. */
+bool berth_media_type_is_index(const char *mt);
 /* The OCI layer media type for a compression (enum berth_compression). */
 const char *berth_media_type_oci_layer(int compression);
 
@@ -197,6 +199,13 @@ char *berth_image_config_serialize(const struct berth_image_config *c, size_t *r
 /* Sets a label (replacing one with the same key). */
 void berth_image_config_set_label(struct berth_image_config *c, const char *key, const char *value);
 
+/*
+ * The "created" time of a new image or history entry, RFC 3339 in UTC
+ * (owned): *fixed (SOURCE_DATE_EPOCH, which the CLI reads) when fixed is
+ * not NULL, else now.
+ */
+char *berth_image_created_time(const int64_t *fixed);
+
 /* ---- images in a store ---- */
 
 #define BERTH_MAX_MANIFEST_SIZE (4u << 20)
@@ -245,6 +254,18 @@ int berth_image_load_digest(struct berth_store *s, const struct berth_digest *to
 /* Layer bytes of the image: the sum of its layer blob sizes. */
 uint64_t berth_image_size(const struct berth_image *img);
 
+/*
+ * Writes a new image from config bytes as they are (a builder keeps the
+ * whole config document): the config blob, an OCI manifest naming it and
+ * the layers (blobs already in the store), tagged with each of names
+ * (references as the user typed them, all checked before anything is
+ * written; NULL or empty leaves it untagged). ret_manifest and ret_id may
+ * be NULL.
+ */
+int berth_image_commit(struct berth_store *s, const char *config, size_t config_len,
+		       const struct berth_descriptor *layers, size_t n_layers, char *const *names,
+		       struct berth_digest *ret_manifest, struct berth_digest *ret_id,
+		       struct berth_error **err);
 /*
  * Writes a new image: the config (serialised), an OCI manifest naming it and
  * the layers (blobs already in the store), and tags it as name (a reference
@@ -324,11 +345,18 @@ json_t *berth_image_inspect_json(struct berth_store *s, const struct berth_image
  * or corrupt tar is EBADMSG and leaves the store unchanged). changes are
  * Dockerfile instructions (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER,
  * VOLUME, WORKDIR, STOPSIGNAL, ONBUILD, SHELL) applied to the config.
- * source names the input in history ("-" for stdin); name may be NULL.
  */
-int berth_image_import(struct berth_store *s, int fd, const char *source, const char *name,
-		       char *const *changes, const char *message, struct berth_digest *ret_id,
-		       struct berth_error **err);
+struct berth_image_import_options {
+	const char *source;   /* names the input in history ("-" for stdin) */
+	const char *name;     /* the tag, or NULL */
+	char *const *changes; /* --change instructions, or NULL */
+	const char *message;  /* the history comment, or NULL */
+	/* SOURCE_DATE_EPOCH: when set, the image's created time */
+	bool has_source_date_epoch;
+	int64_t source_date_epoch;
+};
+int berth_image_import(struct berth_store *s, int fd, const struct berth_image_import_options *o,
+		       struct berth_digest *ret_id, struct berth_error **err);
 
 /* Applies one --change instruction to a config; EINVAL for what cannot be. */
 int berth_image_config_apply_change(struct berth_image_config *c, const char *change,

@@ -366,34 +366,11 @@ bad:
 			       archive_error_string(a) ? archive_error_string(a) : "read failed");
 }
 
-static char *now_rfc3339(void)
+int berth_image_import(struct berth_store *s, int fd, const struct berth_image_import_options *o,
+		       struct berth_digest *ret_id, struct berth_error **err)
 {
-	struct timespec ts;
-	struct tm tm;
-	char buf[64];
-	clock_gettime(CLOCK_REALTIME, &ts);
-	const char *sde = getenv("SOURCE_DATE_EPOCH");
-	if (sde && *sde) {
-		char *end;
-		long long v = strtoll(sde, &end, 10);
-		if (*end == '\0' && v >= 0) {
-			ts.tv_sec = (time_t)v;
-			ts.tv_nsec = 0;
-		}
-	}
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	if (ts.tv_nsec)
-		snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
-	else
-		snprintf(buf + n, sizeof(buf) - n, "Z");
-	return berth_xstrdup(buf);
-}
-
-int berth_image_import(struct berth_store *s, int fd, const char *source, const char *name,
-		       char *const *changes, const char *message, struct berth_digest *ret_id,
-		       struct berth_error **err)
-{
+	const char *name = o->name, *message = o->message, *source = o->source;
+	char *const *changes = o->changes;
 	_cleanup_(berth_image_config_freep) struct berth_image_config *c =
 		berth_image_config_new(NULL, NULL);
 	_cleanup_(berth_decompress_reader_freep) struct berth_decompress_reader *in = NULL;
@@ -442,7 +419,8 @@ int berth_image_import(struct berth_store *s, int fd, const char *source, const 
 		return r;
 	layer.media_type = (char *)BERTH_MT_OCI_LAYER_GZIP;
 
-	_cleanup_free_ char *created = now_rfc3339();
+	_cleanup_free_ char *created =
+		berth_image_created_time(o->has_source_date_epoch ? &o->source_date_epoch : NULL);
 	_cleanup_free_ char *comment = message && *message
 					       ? berth_xstrdup(message)
 					       : berth_xasprintf("Imported from %s", source);

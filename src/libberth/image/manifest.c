@@ -56,7 +56,18 @@ int berth_media_type_classify(const char *mt, enum berth_media_kind *ret_kind, i
 			return 0;
 		}
 	}
+	if (strstr(mt, "distribution.manifest.v1"))
+		return berth_error_set(err, EINVAL,
+				       "Docker schema 1 images are not supported (media type '%s')",
+				       mt);
 	return berth_error_set(err, EINVAL, "unknown media type '%s'", mt);
+}
+
+bool berth_media_type_is_index(const char *mt)
+{
+	enum berth_media_kind kind;
+	return mt && berth_media_type_classify(mt, &kind, NULL, NULL) >= 0 &&
+	       kind == BERTH_MEDIA_INDEX;
 }
 
 const char *berth_media_type_oci_layer(int compression)

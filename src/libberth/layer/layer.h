@@ -45,11 +45,10 @@ struct berth_layer_write_options {
 };
 
 /*
- * Fills o with the defaults: gzip at its default level, and the clamp taken
- * from $SOURCE_DATE_EPOCH when it is set (EINVAL when it is not a number).
+ * Fills o with the defaults: gzip at its default level, no mtime clamp (the
+ * caller sets it from SOURCE_DATE_EPOCH, which only the CLI reads).
  */
-int berth_layer_write_options_default(struct berth_layer_write_options *o,
-				      struct berth_error **err);
+void berth_layer_write_options_default(struct berth_layer_write_options *o);
 
 struct berth_layer_info {
 	struct berth_digest diff_id; /* sha256 of the uncompressed tar */

@@ -92,20 +92,9 @@ const char *berth_layer_compression_media_type(enum berth_layer_compression c)
 	}
 }
 
-int berth_layer_write_options_default(struct berth_layer_write_options *o, struct berth_error **err)
+void berth_layer_write_options_default(struct berth_layer_write_options *o)
 {
 	*o = (struct berth_layer_write_options){.compression = BERTH_LAYER_GZIP};
-	const char *e = getenv("SOURCE_DATE_EPOCH");
-	if (!e || !*e)
-		return 0;
-	char *end = NULL;
-	errno = 0;
-	long long v = strtoll(e, &end, 10);
-	if (errno || *end || v < 0)
-		return berth_error_set(err, EINVAL, "invalid SOURCE_DATE_EPOCH '%s'", e);
-	o->clamp_mtime = true;
-	o->source_date_epoch = v;
-	return 0;
 }
 
 int berth_layer_sink_fd(void *ctx, const void *data, size_t len, struct berth_error **err)

@@ -12,12 +12,14 @@
 #include "core/buf.h"
 #include "core/digest.h"
 #include "core/error.h"
+#include "image/image.h"
 #include "registry/registry.h"
 
-#define MEDIA_OCI_MANIFEST    "application/vnd.oci.image.manifest.v1+json"
-#define MEDIA_OCI_INDEX	      "application/vnd.oci.image.index.v1+json"
-#define MEDIA_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define MEDIA_DOCKER_LIST     "application/vnd.docker.distribution.manifest.list.v2+json"
+/* image/'s media types, under the short names of the registry's files */
+#define MEDIA_OCI_MANIFEST    BERTH_MT_OCI_MANIFEST
+#define MEDIA_OCI_INDEX	      BERTH_MT_OCI_INDEX
+#define MEDIA_DOCKER_MANIFEST BERTH_MT_DOCKER_MANIFEST
+#define MEDIA_DOCKER_LIST     BERTH_MT_DOCKER_LIST
 
 #define MANIFEST_MAX (4u << 20)
 #define CONFIG_MAX   (16u << 20)
@@ -203,23 +205,6 @@ int registry_index_select(const char *index, size_t len, const char *platform,
 /* parallel.c */
 int registry_run_parallel(size_t n, int (*fn)(void *ctx, size_t i, struct berth_error **err),
 			  void *ctx, struct berth_error **err);
-
-/* manifest.c: the parts of an image manifest a transfer needs */
-struct blob_desc {
-	char *media_type;
-	struct berth_digest digest;
-	uint64_t size;
-};
-struct manifest_info {
-	struct blob_desc config;
-	struct blob_desc *layers;
-	size_t n_layers;
-};
-void manifest_info_release(struct manifest_info *m);
-bool media_type_is_index(const char *mt);
-/* Parses an image manifest (OCI or Docker schema2); schema1 and unknown types are EINVAL. */
-int manifest_info_parse(const char *data, size_t len, const char *media_type,
-			struct manifest_info *ret, struct berth_error **err);
 
 /*
  * Prefixes err with "<what> '<reference>'" (pull.c), a password typed into

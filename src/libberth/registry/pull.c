@@ -146,7 +146,7 @@ static int resolve_manifest(struct registry *r, const struct berth_image_ref *re
 	int res = registry_get_manifest(r, reference, &data, &len, &mt, &d, err);
 	if (res < 0)
 		return res;
-	if (media_type_is_index(mt)) {
+	if (berth_media_type_is_index(mt)) {
 		const char *plat = platform ? platform : berth_registry_host_platform();
 		struct berth_digest child;
 		_cleanup_free_ char *child_mt = NULL;
@@ -162,7 +162,7 @@ static int resolve_manifest(struct registry *r, const struct berth_image_ref *re
 		res = registry_get_manifest(r, hex, &data, &len, &mt, &d, err);
 		if (res < 0)
 			return res;
-		if (media_type_is_index(mt))
+		if (berth_media_type_is_index(mt))
 			return berth_error_set(err, EBADMSG,
 					       "an index inside an index is not supported");
 	}
@@ -177,7 +177,7 @@ struct pull_ctx {
 	struct registry *r;
 	struct berth_store *store;
 	struct berth_blob_batch *batch;
-	struct manifest_info *m;
+	const struct berth_manifest *m;
 	struct berth_progress *p;
 };
 
@@ -188,7 +188,7 @@ static int pull_blob(void *ctx, size_t i, struct berth_error **err)
 	if (i == 0)
 		return fetch_to_store(c->r, c->store, c->batch, &c->m->config.digest,
 				      c->m->config.size, NULL, err);
-	const struct blob_desc *l = &c->m->layers[i - 1];
+	const struct berth_descriptor *l = &c->m->layers[i - 1];
 	return fetch_to_store(c->r, c->store, c->batch, &l->digest, l->size, c->p, err);
 }
 
@@ -210,7 +210,7 @@ static int do_pull(struct berth_store *store, const char *refstr, const char *pl
 	_cleanup_free_ char *manifest = NULL, *mt = NULL, *name = NULL;
 	size_t len = 0;
 	struct berth_digest md;
-	struct manifest_info m = {0};
+	_cleanup_(berth_manifest_freep) struct berth_manifest *m = NULL;
 	_cleanup_(berth_blob_batch_freep) struct berth_blob_batch *batch = NULL;
 	res = registry_open(ref.domain, ref.path, &r, err);
 	if (res < 0)
@@ -218,17 +218,17 @@ static int do_pull(struct berth_store *store, const char *refstr, const char *pl
 	res = resolve_manifest(r, &ref, platform, &manifest, &len, &mt, &md, err);
 	if (res < 0)
 		goto out;
-	res = manifest_info_parse(manifest, len, mt, &m, err);
+	res = berth_manifest_parse(manifest, len, mt, &m, err);
 	if (res < 0)
 		goto out;
-	if (m.config.size > CONFIG_MAX) {
+	if (m->config.size > CONFIG_MAX) {
 		res = berth_error_set(err, EBADMSG, "image config is larger than %u bytes",
 				      CONFIG_MAX);
 		goto out;
 	}
 	batch = berth_blob_batch_new(store);
-	struct pull_ctx c = {.r = r, .store = store, .batch = batch, .m = &m, .p = p};
-	res = registry_run_parallel(m.n_layers + 1, pull_blob, &c, err);
+	struct pull_ctx c = {.r = r, .store = store, .batch = batch, .m = m, .p = p};
+	res = registry_run_parallel(m->n_layers + 1, pull_blob, &c, err);
 	if (res < 0)
 		goto out;
 	/* the manifest joins the batch: one round of fsyncs for everything */
@@ -256,7 +256,6 @@ static int do_pull(struct berth_store *store, const char *refstr, const char *pl
 	if (ret_digest)
 		*ret_digest = md;
 out:
-	manifest_info_release(&m);
 	berth_image_ref_release(&ref);
 	return res;
 }
@@ -308,20 +307,19 @@ int berth_registry_fetch_image(const char *refstr, const char *platform,
 		return res;
 	_cleanup_(registry_freep) struct registry *r = NULL;
 	struct berth_registry_image *img = berth_xcalloc(1, sizeof(*img));
-	struct manifest_info m = {0};
+	_cleanup_(berth_manifest_freep) struct berth_manifest *m = NULL;
 	res = registry_open(ref.domain, ref.path, &r, err);
 	if (res >= 0)
 		res = resolve_manifest(r, &ref, platform, &img->manifest, &img->manifest_len,
 				       &img->media_type, &img->manifest_digest, err);
 	if (res >= 0)
-		res = manifest_info_parse(img->manifest, img->manifest_len, img->media_type, &m,
-					  err);
+		res = berth_manifest_parse(img->manifest, img->manifest_len, img->media_type, &m,
+					   err);
 	if (res >= 0)
-		res = registry_get_blob_mem(r, &m.config.digest, CONFIG_MAX, &img->config,
+		res = registry_get_blob_mem(r, &m->config.digest, CONFIG_MAX, &img->config,
 					    &img->config_len, err);
 	if (res >= 0)
-		img->config_digest = m.config.digest;
-	manifest_info_release(&m);
+		img->config_digest = m->config.digest;
 	berth_image_ref_release(&ref);
 	if (res < 0) {
 		berth_registry_image_free(img);

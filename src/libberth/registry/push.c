@@ -25,7 +25,7 @@ struct push_ctx {
 	struct registry *r;
 	struct berth_store *store;
 	const char *mount_from; /* repository of the same registry, or NULL */
-	struct blob_desc *blobs;
+	struct berth_descriptor *blobs;
 	size_t n;
 	struct berth_progress *p;
 };
@@ -33,7 +33,7 @@ struct push_ctx {
 static int push_blob(void *ctx, size_t i, struct berth_error **err)
 {
 	struct push_ctx *c = ctx;
-	const struct blob_desc *b = &c->blobs[i];
+	const struct berth_descriptor *b = &c->blobs[i];
 	_cleanup_close_ int fd = -EBADF;
 	char hex[BERTH_DIGEST_STRLEN + 1], id[13];
 	berth_digest_fmt(&b->digest, hex);
@@ -84,21 +84,20 @@ static int push_manifest(struct push_ctx *c, const char *data, size_t len, const
 static int push_image(struct push_ctx *c, const char *data, size_t len, const char *mt,
 		      const char *reference, struct berth_digest *ret, struct berth_error **err)
 {
-	struct manifest_info m = {0};
-	int res = manifest_info_parse(data, len, mt, &m, err);
+	_cleanup_(berth_manifest_freep) struct berth_manifest *m = NULL;
+	int res = berth_manifest_parse(data, len, mt, &m, err);
 	if (res < 0)
 		return res;
 	/* config last among blobs: small, and some registries check layers first */
-	size_t n = m.n_layers + 1;
-	struct blob_desc *blobs = berth_xcalloc(n, sizeof(*blobs));
-	for (size_t i = 0; i < m.n_layers; i++)
-		blobs[i] = m.layers[i];
-	blobs[m.n_layers] = m.config;
+	size_t n = m->n_layers + 1;
+	struct berth_descriptor *blobs = berth_xcalloc(n, sizeof(*blobs));
+	for (size_t i = 0; i < m->n_layers; i++)
+		blobs[i] = m->layers[i];
+	blobs[m->n_layers] = m->config;
 	c->blobs = blobs;
 	c->n = n;
 	res = registry_run_parallel(n, push_blob, c, err);
 	free(blobs);
-	manifest_info_release(&m);
 	if (res < 0)
 		return res;
 	return registry_put_manifest(c->r, reference, mt, data, len, ret, err);
@@ -137,7 +136,7 @@ static int push_index(struct push_ctx *c, const char *data, size_t len, const ch
 static int push_manifest(struct push_ctx *c, const char *data, size_t len, const char *mt,
 			 const char *reference, struct berth_digest *ret, struct berth_error **err)
 {
-	if (media_type_is_index(mt))
+	if (berth_media_type_is_index(mt))
 		return push_index(c, data, len, mt, reference, ret, err);
 	return push_image(c, data, len, mt, reference, ret, err);
 }

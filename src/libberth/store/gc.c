@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "store/internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/cleanup.h"
+#include "core/fs.h"
+#include "core/json.h"
+
+typedef int (*blob_fn)(struct berth_store *s, const char *name, const struct berth_digest *d,
+		       void *ctx, struct berth_error **err);
+
+/* Calls fn for every file of blobs/sha256 (d NULL when the name is not a digest). */
+static int foreach_blob(struct berth_store *s, blob_fn fn, void *ctx, struct berth_error **err)
+{
+	_cleanup_closedir_ DIR *dir = berth_opendir_at(s->blobs_fd, ".");
+	if (!dir)
+		return berth_error_syscall(err, errno, "open '%s/blobs/sha256'", s->root);
+	struct dirent *de;
+	while ((errno = 0, de = readdir(dir))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		struct berth_digest d;
+		struct berth_error *e = NULL;
+		bool ok = berth_digest_parse_hex(de->d_name, &d, &e) >= 0;
+		berth_error_free(&e);
+		int r = fn(s, de->d_name, ok ? &d : NULL, ctx, err);
+		if (r < 0)
+			return r;
+	}
+	if (errno)
+		return berth_error_syscall(err, errno, "read '%s/blobs/sha256'", s->root);
+	return 0;
+}
+
+struct gc_ctx {
+	struct digest_set *live;
+	struct berth_store_gc_result *res;
+};
+
+static int gc_blob(struct berth_store *s, const char *name, const struct berth_digest *d, void *ctx,
+		   struct berth_error **err)
+{
+	struct gc_ctx *c = ctx;
+	struct stat st;
+	if (d && store_set_find(c->live, d, NULL) >= 0)
+		return 0;
+	if (!d && name[0] != '.')
+		return 0; /* not ours: leave foreign files alone */
+	if (fstatat(s->blobs_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	if (unlinkat(s->blobs_fd, name, 0) < 0 && errno != ENOENT)
+		return berth_error_syscall(err, errno, "remove blob '%s'", name);
+	if (d) {
+		c->res->blobs_removed++;
+		c->res->bytes_removed += (uint64_t)st.st_size;
+	} else {
+		c->res->temps_removed++;
+	}
+	return 0;
+}
+
+/*
+ * Takes the gc lock exclusively for the duration of fn. The shared lock this
+ * process may hold is on the same open file, so flock converts it instead of
+ * waiting on ourselves; the conversion is not atomic (flock(2)), which is
+ * fine: no blob of ours is in flight while we collect.
+ */
+static int with_gc_lock(struct berth_store *s, int *ret_fd, struct berth_error **err)
+{
+	if (s->gc_lock_fd >= 0) {
+		while (flock(s->gc_lock_fd, LOCK_EX) < 0)
+			if (errno != EINTR)
+				return berth_error_syscall(err, errno, "lock 'gc.lock'");
+		*ret_fd = -EBADF;
+		return 0;
+	}
+	int fd = store_lock_file(s, "gc.lock", LOCK_EX, err);
+	if (fd < 0)
+		return fd;
+	*ret_fd = fd;
+	return 0;
+}
+
+static void release_gc_lock(struct berth_store *s, int fd)
+{
+	if (fd >= 0)
+		close(fd);
+	else if (s->gc_lock_fd >= 0)
+		flock(s->gc_lock_fd, LOCK_SH);
+}
+
+int berth_store_gc(struct berth_store *s, const struct berth_digest *extra_roots, size_t n_roots,
+		   struct berth_store_gc_result *ret, struct berth_error **err)
+{
+	struct berth_store_gc_result res = {0};
+	struct walk w = {.s = s};
+	int lfd = -EBADF;
+	int r = with_gc_lock(s, &lfd, err);
+	if (r < 0)
+		return r;
+	/* the index lock too, so no tag is set to a blob we are about to remove */
+	_cleanup_close_ int ilock = store_lock_file(s, "index.lock", LOCK_EX, err);
+	if (ilock < 0) {
+		r = ilock;
+		goto out;
+	}
+	r = store_walk_index(&w, err);
+	if (r < 0)
+		goto out;
+	if (w.problems > 0) {
+		/* an unreadable manifest hides what it refers to: do not guess */
+		r = berth_error_set(err, EBADMSG,
+				    "store '%s' has %zu problems; run 'berth system check'",
+				    s->root, w.problems);
+		goto out;
+	}
+	for (size_t i = 0; i < n_roots; i++)
+		store_set_add(&w.seen, &extra_roots[i]);
+	struct gc_ctx c = {&w.seen, &res};
+	r = foreach_blob(s, gc_blob, &c, err);
+	if (r < 0)
+		goto out;
+	size_t live = 0;
+	r = store_tmp_scan(s, true, &res.temps_removed, &live, err);
+	if (r < 0)
+		goto out;
+	r = berth_fsync_dir(s->blobs_fd, err);
+out:
+	release_gc_lock(s, lfd);
+	store_set_release(&w.seen);
+	if (r >= 0 && ret)
+		*ret = res;
+	return r;
+}
+
+struct check_ctx {
+	struct walk *w;
+	struct berth_store_check_result *res;
+	bool repair;
+};
+
+static int check_blob(struct berth_store *s, const char *name, const struct berth_digest *d,
+		      void *ctx, struct berth_error **err)
+{
+	struct check_ctx *c = ctx;
+	struct berth_digest got;
+	uint64_t size = 0;
+	struct berth_error *e = NULL;
+	if (!d) {
+		store_problem(c->w, "blobs/sha256/%s: not a blob name%s", name,
+			      c->repair ? " (removed)" : "");
+		c->res->temps++;
+		if (c->repair)
+			berth_rm_rf_at(s->blobs_fd, name, NULL);
+		return 0;
+	}
+	_cleanup_close_ int fd = -EBADF;
+	if (berth_store_blob_open(s, d, &fd, NULL, &e) < 0 ||
+	    berth_digest_fd(fd, &got, &size, &e) < 0) {
+		store_problem(c->w, "blobs/sha256/%s: %s", name, berth_error_msg(e));
+		berth_error_free(&e);
+		return 0;
+	}
+	c->res->blobs++;
+	c->res->bytes += size;
+	if (!berth_digest_eq(&got, d)) {
+		store_problem(c->w,
+			      "blob 'sha256:%s' is corrupt: its bytes do not match its digest%s",
+			      name, c->repair ? " (removed)" : "");
+		if (c->repair)
+			unlinkat(s->blobs_fd, name, 0);
+		return 0;
+	}
+	if (store_set_find(&c->w->seen, d, NULL) < 0) {
+		/* orphans are not errors (gc removes them) but are counted */
+		c->res->orphans++;
+		if (c->repair)
+			unlinkat(s->blobs_fd, name, 0);
+	}
+	return 0;
+}
+
+static int check_layout_file(struct berth_store *s, struct walk *w)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+	_cleanup_json_ json_t *j = NULL;
+	struct berth_error *e = NULL;
+	if (berth_read_file_at(s->root_fd, "oci-layout", 4096, &data, &len, &e) < 0 ||
+	    berth_json_parse(data, len, "oci-layout", &j, &e) < 0) {
+		store_problem(w, "oci-layout: %s", berth_error_msg(e));
+		berth_error_free(&e);
+		return 0;
+	}
+	const char *v = json_string_value(json_object_get(j, "imageLayoutVersion"));
+	if (!v)
+		store_problem(w, "oci-layout: no imageLayoutVersion");
+	return 0;
+}
+
+static int edit_drop_missing(json_t *m, void *ctx, struct berth_error **err)
+{
+	struct berth_store *s = ctx;
+	int n = 0;
+	for (size_t i = json_array_size(m); i-- > 0;) {
+		struct berth_digest d;
+		struct berth_error *e = NULL;
+		const char *dg = json_string_value(json_object_get(json_array_get(m, i), "digest"));
+		if (!dg || berth_digest_parse(dg, &d, &e) < 0 || !berth_store_blob_exists(s, &d)) {
+			json_array_remove(m, i);
+			n++;
+		}
+		berth_error_free(&e);
+	}
+	return n;
+}
+
+int berth_store_check(struct berth_store *s, bool repair, const struct berth_store_problem_cb *cb,
+		      struct berth_store_check_result *ret, struct berth_error **err)
+{
+	struct berth_store_check_result res = {0};
+	struct walk w = {.s = s, .cb = cb};
+	int lfd = -EBADF;
+	/* exclusive: a partial write of a running writer is not a problem */
+	int r = with_gc_lock(s, &lfd, err);
+	if (r < 0)
+		return r;
+	check_layout_file(s, &w);
+	/* an unreadable index is a problem to report, not a failure of the check */
+	struct berth_error *werr = NULL;
+	if (store_walk_index(&w, &werr) < 0) {
+		store_problem(&w, "%s", berth_error_msg(werr));
+		berth_error_free(&werr);
+	}
+	struct check_ctx c = {&w, &res, repair};
+	r = foreach_blob(s, check_blob, &c, err);
+	if (r < 0)
+		goto out;
+	/*
+	 * A crash's partial writes are counted, not problems: nothing refers
+	 * to them and the next write removes them (as gc does orphans). What a
+	 * live process owns is in use.
+	 */
+	r = store_tmp_scan(s, repair, &res.temps, &res.temps_live, err);
+	if (r < 0)
+		goto out;
+	if (repair) {
+		r = store_index_modify(s, edit_drop_missing, s, err);
+		if (r < 0)
+			goto out;
+	}
+	res.problems = w.problems;
+	r = 0;
+out:
+	release_gc_lock(s, lfd);
+	store_set_release(&w.seen);
+	if (r >= 0 && ret)
+		*ret = res;
+	return r;
+}
+
+static int usage_blob(struct berth_store *s, const char *name, const struct berth_digest *d,
+		      void *ctx, struct berth_error **err)
+{
+	uint64_t *acc = ctx;
+	struct stat st;
+	if (!d || fstatat(s->blobs_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	acc[0]++;
+	acc[1] += (uint64_t)st.st_size;
+	return 0;
+}
+
+int berth_store_blob_usage(struct berth_store *s, size_t *ret_count, uint64_t *ret_bytes,
+			   struct berth_error **err)
+{
+	uint64_t acc[2] = {0, 0};
+	int r = foreach_blob(s, usage_blob, acc, err);
+	if (r < 0)
+		return r;
+	if (ret_count)
+		*ret_count = (size_t)acc[0];
+	if (ret_bytes)
+		*ret_bytes = acc[1];
+	return 0;
+}

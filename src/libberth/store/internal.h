@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * What the files of store/ share: the handle, the blob writer and the
+ * helpers of more than one file. Nothing outside store/ includes this.
+ */
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "core/digest.h"
+#include "core/error.h"
+#include "core/sha256.h"
+#include "store/store.h"
+
+/* Manifests and indexes are small; anything bigger is not one. */
+#define MAX_INDEX_SIZE	  (64u << 20)
+#define MAX_MANIFEST_SIZE (8u << 20)
+
+#define STORE_SIDE_DIRS 6
+
+struct berth_store {
+	char *root;
+	int root_fd;		       /* O_PATH|O_DIRECTORY */
+	int blobs_fd;		       /* blobs/sha256 */
+	int side_fds[STORE_SIDE_DIRS]; /* store.c: side_dirs */
+	int gc_lock_fd;		       /* shared flock held once this process writes blobs */
+	atomic_bool tmp_swept;	       /* this handle swept tmp/ before its first temp file */
+	bool root_swept; /* ... and the store root's temp files before its first index write */
+};
+
+struct berth_blob_writer {
+	struct berth_store *s;
+	int fd;
+	char tmp_name[40];
+	struct berth_sha256 *hash;
+	uint64_t size;
+};
+/* store.c */
+/* tmp/ (O_PATH, borrowed). */
+int store_tmp_fd(const struct berth_store *s);
+/* Opens (creating when missing) the directory name below dfd: O_PATH, owned. */
+int store_open_subdir(int dfd, const char *name, struct berth_error **err);
+/* An flock (op) on locks/<name>: the fd, owned. */
+int store_lock_file(struct berth_store *s, const char *name, int op, struct berth_error **err);
+/* Marks the tmp/ entry name (open as fd) as this process's: see store.c. */
+int store_tmp_own(struct berth_store *s, int fd, const char *name, struct berth_error **err);
+/* Counts tmp/ entries by owner alive or dead, removing the dead when remove. */
+int store_tmp_scan(struct berth_store *s, bool remove, size_t *ret_dead, size_t *ret_live,
+		   struct berth_error **err);
+/* Removes dead tmp/ entries, once per handle, before its first temp file. */
+void store_tmp_sweep_once(struct berth_store *s);
+/* Removes the temp files of atomic writes in dfd whose writer is gone. */
+void store_remove_dead_atomic_temps(int dfd);
+/* store_remove_dead_atomic_temps on the root, once per handle, before its first index write. */
+void store_root_sweep_once(struct berth_store *s);
+
+/* refs.c: index.json */
+int store_index_load(struct berth_store *s, json_t **ret, struct berth_error **err);
+/* The org.opencontainers.image.ref.name of an index.json entry, or NULL. */
+const char *store_entry_name(json_t *e);
+/* An edit of the manifests array: < 0 fails, 0 changes nothing, > 0 saves it. */
+typedef int (*index_edit_fn)(json_t *manifests, void *ctx, struct berth_error **err);
+/* Loads, edits and saves index.json under the index lock. */
+int store_index_modify(struct berth_store *s, index_edit_fn edit, void *ctx,
+		       struct berth_error **err);
+
+/* reach.c: what index.json and the gc roots reach */
+/* A sorted set of digests. */
+struct digest_set {
+	struct berth_digest *d;
+	size_t n, alloc;
+};
+void store_set_release(struct digest_set *s);
+/* The index of d, or -1 (then *ins, when not NULL, is where it would go). */
+ssize_t store_set_find(const struct digest_set *s, const struct berth_digest *d, size_t *ins);
+/* Adds d; false when it was there already. */
+bool store_set_add(struct digest_set *s, const struct berth_digest *d);
+
+/* A walk of what is reachable: the blobs seen, and the problems met. */
+struct walk {
+	struct berth_store *s;
+	struct digest_set seen;
+	const struct berth_store_problem_cb *cb;
+	size_t problems;
+};
+void store_problem(struct walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Marks every blob index.json and the gc roots reach in w->seen. */
+int store_walk_index(struct walk *w, struct berth_error **err);
