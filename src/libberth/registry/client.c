@@ -898,9 +898,8 @@ int registry_upload_blob(struct registry *r, const struct berth_digest *d, int f
 				       "Location",
 				       hex, r->domain, st);
 	uint64_t off = 0;
-	const char *env = getenv("BERTH_REGISTRY_CHUNK_SIZE");
-	uint64_t chunk = env && *env ? strtoull(env, NULL, 10) : CHUNK_SIZE;
-	uint64_t threshold = env && *env ? chunk : CHUNK_THRESHOLD;
+	uint64_t chunk = registry_settings()->chunk_size;
+	uint64_t threshold = chunk ? chunk : CHUNK_THRESHOLD;
 	if (chunk == 0)
 		chunk = CHUNK_SIZE;
 	if (size > threshold) {
