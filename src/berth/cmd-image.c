@@ -131,7 +131,7 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 		{"digests", no_argument, NULL, 'd'},	  {"no-trunc", no_argument, NULL, 'n'},
 		{"format", required_argument, NULL, 'f'}, {0},
 	};
-	static const char *const unsupported[] = {"-f", "--filter", NULL};
+	static const char *const unsupported[] = {"-f", "--filter", "--tree", NULL};
 	struct cli_flags f = {.usage = images_usage,
 			      .shortopts = "aq",
 			      .longopts = opts,

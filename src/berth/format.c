@@ -280,7 +280,8 @@ void cli_human_since(char *out, size_t n, const char *created)
 	snprintf(out, n, "%s ago", d);
 }
 
-void cli_created_at(char *out, size_t n, const char *created)
+/* created in UTC as Go's time.String() or RFC 3339; N/A if it does not parse */
+static void created_fmt(char *out, size_t n, const char *created, bool rfc3339)
 {
 	time_t t;
 	struct tm tm;
@@ -289,17 +290,18 @@ void cli_created_at(char *out, size_t n, const char *created)
 		return;
 	}
 	gmtime_r(&t, &tm);
-	strftime(out, n, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+	if (rfc3339)
+		strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	else
+		strftime(out, n, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+}
+
+void cli_created_at(char *out, size_t n, const char *created)
+{
+	created_fmt(out, n, created, false);
 }
 
 void cli_created_rfc3339(char *out, size_t n, const char *created)
 {
-	time_t t;
-	struct tm tm;
-	if (!cli_parse_time(created, &t)) {
-		snprintf(out, n, "N/A");
-		return;
-	}
-	gmtime_r(&t, &tm);
-	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	created_fmt(out, n, created, true);
 }

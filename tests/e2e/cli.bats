@@ -176,3 +176,19 @@ all_commands() {
 	BERTH_NO_OPENAT2=0 run --separate-stderr berth --log-level debug images
 	[[ "$stderr" != *BERTH_NO_OPENAT2* ]]
 }
+
+@test "docs/cli.md's flag tables agree with --help, the flag parser and Docker's own --help" {
+	local tool=$BATS_TEST_DIRNAME/../tools/cli-flag-table docs=$BATS_TEST_DIRNAME/../../docs/cli.md
+	# Docker 28's client is the reference of the tables (the machine image has it)
+	local docker=""
+	[[ -x /usr/local/bin/docker ]] && docker=/usr/local/bin/docker
+	run "$tool" "$BERTH" "$docs" $docker
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	# the checker itself: a wrong status and a missing row are caught
+	sed 's/^| `--add-host` | not yet |/| `--add-host` | done |/; /^| `--no-trunc` | done |/d' \
+		"$docs" >"$BATS_TEST_TMPDIR/cli.md"
+	run "$tool" "$BERTH" "$BATS_TEST_TMPDIR/cli.md"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"run --add-host: 'done' but --help does not list --add-host"* ]]
+	[[ "$output" == *"ps: --help lists --no-trunc, the table does not"* ]]
+}

@@ -17,7 +17,18 @@ berth() {
 	"$BERTH" --root "$STORE" "$@"
 }
 
+# True inside the network namespace scripts/in-netns made for this run.
+in_private_netns() {
+	[[ -n "${BERTH_TEST_NETNS:-}" && "$(readlink /proc/self/ns/net)" == "$BERTH_TEST_NETNS" ]]
+}
+
 common_setup() {
+	# run's default network is a bridge: a test must never create one on the
+	# machine's own network
+	in_private_netns || {
+		echo "e2e tests run in a network namespace of their own: scripts/e2e ${BATS_TEST_FILENAME#"$PWD/"}" >&2
+		return 1
+	}
 	STORE=$BATS_TEST_TMPDIR/store
 	export STORE
 }
@@ -26,6 +37,14 @@ common_setup() {
 busybox_tar() {
 	local t=$BATS_FILE_TMPDIR/busybox.tar
 	[[ -f $t ]] || "$FIXTURES/mkbase-busybox" "$t"
+	echo "$t"
+}
+
+# The same with the dynamically linked busybox and its glibc, whose name
+# lookups work (/etc/hosts, DNS): for the networking tests.
+busybox_dyn_tar() {
+	local t=$BATS_FILE_TMPDIR/busybox-dyn.tar
+	[[ -f $t ]] || "$FIXTURES/mkbase-busybox" --dynamic "$t"
 	echo "$t"
 }
 

@@ -42,7 +42,7 @@ build_example() {
 serve() {
 	local port i
 	port=$(free_port)
-	CID=$(berth run -d -e PORT="$port" "$1")
+	CID=$(berth run -d --network host -e PORT="$port" "$1")
 	for i in $(seq 1 100); do
 		if body=$(curl -fsS "http://127.0.0.1:$port/" 2>/dev/null); then
 			return 0

@@ -1786,10 +1786,14 @@ int berth_container_stop(const char *store_root, const char *what, int timeout_s
 	}
 	berth_container_kill(store_root, id, sig, NULL);
 	int code;
-	if (berth_container_wait(store_root, id, timeout_s * 1000, &code, NULL) == -ETIMEDOUT) {
-		berth_container_kill(store_root, id, SIGKILL, NULL);
-		berth_container_wait(store_root, id, 10000, &code, NULL);
-	}
+	if (berth_container_wait(store_root, id, timeout_s * 1000, &code, NULL) != -ETIMEDOUT)
+		return 0;
+	/* SIGKILL cannot be refused, but a loaded machine may take seconds to
+	 * reap and record it: a stop that returns must mean stopped */
+	berth_container_kill(store_root, id, SIGKILL, NULL);
+	if (berth_container_wait(store_root, id, 60000, &code, NULL) == -ETIMEDOUT)
+		return berth_error_set(err, ETIMEDOUT,
+				       "container %.12s did not stop within 60 s of SIGKILL", id);
 	return 0;
 }
 
