@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <curl/curl.h>
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -499,6 +500,8 @@ static int authorization(struct registry *r, const char *scope, bool force, char
 		int res = get_token(r, scope, force, &tok, err);
 		if (res < 0)
 			return res;
+		/* get_token sets tok whenever it returns 0 (token_parse refuses an empty one) */
+		assert(tok);
 		*ret = berth_xasprintf("Bearer %s", tok);
 		explicit_bzero(tok, strlen(tok));
 		return 0;
