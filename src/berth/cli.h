@@ -18,6 +18,15 @@
 #include "core/log.h"
 #include "core/progress.h"
 
+struct berth_registry_settings;
+
+/* Fills the settings of registry/ the environment gives: the credentials
+ * files ($BERTH_CONFIG, else ~/.config/berth/auth.json; $DOCKER_CONFIG/
+ * config.json, else ~/.docker/config.json), $BERTH_CERTS_D and
+ * $BERTH_REGISTRY_CHUNK_SIZE. main() configures them for every command
+ * (build and run pull too); registry commands add their flags. */
+void cli_registry_env(struct berth_registry_settings *s);
+
 struct berth_cli {
 	const char *root; /* the store root: --root, $BERTH_ROOT or the default */
 	const char *cmd;  /* the command's name as typed, "image ls" */

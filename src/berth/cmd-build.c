@@ -175,6 +175,23 @@ static void catch_interrupts(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/* --build-arg K=V as given; K alone takes its value from our environment, as Docker's. */
+static int push_build_arg(char ***args, const char *arg, struct berth_error **err)
+{
+	if (strchr(arg, '=') || !*arg) {
+		berth_strv_push(args, arg);
+		return 0;
+	}
+	const char *v = getenv(arg);
+	if (!v)
+		return berth_error_set(err, EINVAL,
+				       "build arg '%s' has no value: give one with --build-arg "
+				       "%s=VALUE or set it in the environment",
+				       arg, arg);
+	berth_strv_consume(args, berth_xasprintf("%s=%s", arg, v));
+	return 0;
+}
+
 int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
 	static const struct option opts[] = {
@@ -258,7 +275,9 @@ int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error *
 			o.target = optarg;
 			break;
 		case 'a':
-			berth_strv_push(&args, optarg);
+			r = push_build_arg(&args, optarg, err);
+			if (r < 0)
+				return r;
 			break;
 		case 'n':
 			o.no_cache = true;
@@ -302,6 +321,7 @@ int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error *
 	o.context = argv[optind];
 	o.tags = tags;
 	o.build_args = args;
+	o.serial = getenv("BERTH_BUILD_SERIAL") != NULL;
 	o.cache_from = cache_from;
 	o.labels = labels;
 	o.secrets = secrets;

@@ -440,6 +440,35 @@ static int parse_human(struct berth_cli *cli, const char *v, bool *ret, struct b
 	return 0;
 }
 
+/* The CREATED BY column: one line; truncated as Docker's Ellipsis, 44 characters and "…". */
+static char *history_created_by(const struct berth_history *h, bool truncate)
+{
+	char *by = berth_xstrdup(h->created_by ? h->created_by : "");
+	for (char *p = by; *p; p++)
+		if (*p == '\t' || *p == '\n')
+			*p = ' ';
+	if (truncate && strlen(by) > 45) {
+		char *e = berth_xasprintf("%.44s…", by);
+		free(by);
+		by = e;
+	}
+	return by;
+}
+
+/* One row of --format: cols are ID, CreatedSince, CreatedBy, Size, CreatedAt. */
+static int history_format_row(struct cli_format *fmt, const struct berth_history *h,
+			      const char *const cols[5], struct berth_error **err)
+{
+	_cleanup_json_ json_t *o = json_object();
+	json_object_set_new(o, "Comment", json_string(h->comment ? h->comment : ""));
+	json_object_set_new(o, "CreatedAt", json_string(cols[4]));
+	json_object_set_new(o, "CreatedBy", json_string(cols[2]));
+	json_object_set_new(o, "CreatedSince", json_string(cols[1]));
+	json_object_set_new(o, "ID", json_string(cols[0]));
+	json_object_set_new(o, "Size", json_string(cols[3]));
+	return cli_format_row(fmt, o, err);
+}
+
 int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
 	static const struct option opts[] = {
@@ -520,16 +549,7 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 			printf("%s\n", image_col);
 			continue;
 		}
-		_cleanup_free_ char *by = berth_xstrdup(h->created_by ? h->created_by : "");
-		for (char *p = by; *p; p++)
-			if (*p == '\t' || *p == '\n')
-				*p = ' ';
-		if (!no_trunc && !json && strlen(by) > 45) {
-			/* Docker's Ellipsis: 44 characters and "…" */
-			char *e = berth_xasprintf("%.44s…", by);
-			free(by);
-			by = e;
-		}
+		_cleanup_free_ char *by = history_created_by(h, !no_trunc && !json);
 		/* Docker's historyContext: human or not, CreatedAt is RFC 3339 in seconds */
 		char since[64], sz[32], at[64];
 		cli_created_rfc3339(at, sizeof(at), h->created);
@@ -541,15 +561,8 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 			snprintf(sz, sizeof(sz), "%" PRIu64, size);
 		}
 		if (custom) {
-			_cleanup_json_ json_t *o = json_object();
-			json_object_set_new(o, "Comment",
-					    json_string(h->comment ? h->comment : ""));
-			json_object_set_new(o, "CreatedAt", json_string(at));
-			json_object_set_new(o, "CreatedBy", json_string(by));
-			json_object_set_new(o, "CreatedSince", json_string(since));
-			json_object_set_new(o, "ID", json_string(image_col));
-			json_object_set_new(o, "Size", json_string(sz));
-			r = cli_format_row(&fmt, o, err);
+			const char *cols[] = {image_col, since, by, sz, at};
+			r = history_format_row(&fmt, h, cols, err);
 			if (r < 0)
 				return r;
 			continue;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "berth/cli.h"
+#include "berth/progress.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
@@ -22,7 +23,7 @@
 struct registry_flags {
 	char **insecure;
 	unsigned parallel;
-	enum berth_progress_mode progress;
+	enum cli_progress_mode progress;
 	bool quiet;
 };
 
@@ -30,6 +31,36 @@ static void registry_flags_release(struct registry_flags *f)
 {
 	berth_strv_free(f->insecure);
 	f->insecure = NULL;
+}
+
+/* A non-empty variable of the environment, or NULL. */
+static const char *env_value(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+void cli_registry_env(struct berth_registry_settings *s)
+{
+	/* computed once: the library borrows them for the life of the process */
+	static char *auth_file, *docker_config;
+	const char *home = env_value("HOME");
+	if (!home)
+		home = "/root";
+	if (!auth_file) {
+		const char *v = env_value("BERTH_CONFIG");
+		auth_file =
+			v ? berth_xstrdup(v) : berth_xasprintf("%s/.config/berth/auth.json", home);
+		v = env_value("DOCKER_CONFIG");
+		docker_config = v ? berth_xasprintf("%s/config.json", v)
+				  : berth_xasprintf("%s/.docker/config.json", home);
+	}
+	s->auth_file = auth_file;
+	s->docker_config = docker_config;
+	s->certs_d = env_value("BERTH_CERTS_D");
+	/* tests make small blobs go up in chunks */
+	const char *chunk = env_value("BERTH_REGISTRY_CHUNK_SIZE");
+	s->chunk_size = chunk ? strtoull(chunk, NULL, 10) : 0;
 }
 
 /* BERTH_INSECURE_REGISTRIES="a:5000,b" adds to --insecure-registry. */
@@ -45,6 +76,7 @@ static void apply_flags(struct registry_flags *f)
 		.insecure_registries = f->insecure,
 		.parallel = f->parallel,
 	};
+	cli_registry_env(&s);
 	berth_registry_configure(&s);
 }
 
@@ -74,7 +106,7 @@ static bool shared_flag(int c, struct registry_flags *f, struct berth_cli *cli, 
 		return true;
 	}
 	case OPT_PROGRESS:
-		if (berth_progress_mode_parse(optarg, &f->progress) < 0)
+		if (cli_progress_mode_parse(optarg, &f->progress) < 0)
 			*r = cli_usage_error(cli, err, "invalid --progress '%s'", optarg);
 		return true;
 	case 'q':
@@ -105,8 +137,7 @@ int cmd_pull(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		{"quiet", no_argument, NULL, 'q'},
 		{0},
 	};
-	_cleanup_(registry_flags_release) struct registry_flags f = {.progress =
-									     BERTH_PROGRESS_AUTO};
+	_cleanup_(registry_flags_release) struct registry_flags f = {.progress = CLI_PROGRESS_AUTO};
 	static const char *const unsupported[] = {"-a", "--all-tags", "--disable-content-trust",
 						  NULL};
 	struct cli_flags fl = {.usage = pull_usage,
@@ -131,7 +162,7 @@ int cmd_pull(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	if (r < 0)
 		return r;
 	struct berth_progress *p =
-		berth_progress_new(stderr, f.quiet ? BERTH_PROGRESS_QUIET : f.progress);
+		cli_progress_new(stderr, f.quiet ? CLI_PROGRESS_QUIET : f.progress);
 	struct berth_digest d;
 	r = berth_registry_pull(store, argv[optind], platform, p, &d, err);
 	berth_progress_free(p);
@@ -172,8 +203,7 @@ int cmd_push(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		{"quiet", no_argument, NULL, 'q'},
 		{0},
 	};
-	_cleanup_(registry_flags_release) struct registry_flags f = {.progress =
-									     BERTH_PROGRESS_AUTO};
+	_cleanup_(registry_flags_release) struct registry_flags f = {.progress = CLI_PROGRESS_AUTO};
 	static const char *const unsupported[] = {"-a", "--all-tags", "--disable-content-trust",
 						  "--platform", NULL};
 	struct cli_flags fl = {.usage = push_usage,
@@ -198,7 +228,7 @@ int cmd_push(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	const char *src = argv[optind];
 	const char *dest = argc - optind == 2 ? argv[optind + 1] : NULL;
 	struct berth_progress *p =
-		berth_progress_new(stderr, f.quiet ? BERTH_PROGRESS_QUIET : f.progress);
+		cli_progress_new(stderr, f.quiet ? CLI_PROGRESS_QUIET : f.progress);
 	struct berth_digest d;
 	r = berth_registry_push(store, src, dest, p, &d, err);
 	berth_progress_free(p);

@@ -11,6 +11,8 @@
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
+#include "core/lazylib.h"
+#include "registry/registry.h"
 
 static const struct berth_command commands[] = {
 	/* images */
@@ -199,6 +201,16 @@ static void log_to_stderr(enum berth_log_level level, const char *msg, void *use
 	fprintf(stderr, "berth: %s: %s\n", berth_log_level_name(level), msg);
 }
 
+/* A lazily loaded library (core/lazylib.h) that cannot be loaded when one of
+ * its functions is first called: one line and 127, as the dynamic loader
+ * does at start for a missing library. */
+static void lib_unavailable(const struct berth_error *e)
+{
+	fflush(stdout);
+	fprintf(stderr, "berth: %s\n", berth_error_msg(e));
+	_exit(127);
+}
+
 static char *default_root(void)
 {
 	const char *env = getenv("BERTH_ROOT");
@@ -319,6 +331,10 @@ int main(int argc, char **argv)
 	cli.root = root;
 	berth_log_set_level(cli.log_level);
 	berth_log_set_sink(log_to_stderr, NULL);
+	berth_lib_set_unavailable_handler(lib_unavailable);
+	struct berth_registry_settings registry = {0};
+	cli_registry_env(&registry);
+	berth_registry_configure(&registry);
 	/* the library reads no environment: the switch of `make check`'s second
 	 * e2e run (and of hosts that refuse openat2) is passed down from here */
 	const char *no_openat2 = getenv("BERTH_NO_OPENAT2");

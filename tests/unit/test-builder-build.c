@@ -90,24 +90,32 @@ static void test_bad_options(void **state)
 	}
 }
 
-static void test_build_arg_from_environment(void **state)
+/*
+ * The library reads no environment: a bare name (the CLI resolves
+ * `--build-arg K` from its own environment) is refused, K=V is used.
+ */
+static void test_build_arg_bare_name(void **state)
 {
 	struct bfix *f = *state;
-	char *args[] = {"BERTH_TEST_FROM_ENV", "HTTP_PROXY=http://proxy:3128", NULL};
-	struct berth_build_options o = {.build_args = args};
-	struct berth_build_result r;
-
+	char *bare[] = {"BERTH_TEST_FROM_ENV", NULL};
+	struct berth_build_options o = {.build_args = bare};
 	setenv("BERTH_TEST_FROM_ENV", "from the environment", 1);
+	bfix_build_fails(f, "FROM scratch\nARG BERTH_TEST_FROM_ENV\n", &o, EINVAL,
+			 "build arg 'BERTH_TEST_FROM_ENV' has no value");
+	unsetenv("BERTH_TEST_FROM_ENV");
+
+	char *args[] = {"BERTH_TEST_FROM_ENV=given", "HTTP_PROXY=http://proxy:3128", NULL};
+	o.build_args = args;
+	struct berth_build_result r;
 	bfix_build_ok(f, "FROM scratch\nARG BERTH_TEST_FROM_ENV\nENV V=$BERTH_TEST_FROM_ENV\n", &o,
 		      &r);
-	unsetenv("BERTH_TEST_FROM_ENV");
 	json_t *cfg = bfix_config(f, "test:latest");
 	json_t *env = json_object_get(json_object_get(cfg, "config"), "Env");
 	bool found = false;
 	size_t i;
 	json_t *e;
 	json_array_foreach (env, i, e)
-		found |= strcmp(json_string_value(e), "V=from the environment") == 0;
+		found |= strcmp(json_string_value(e), "V=given") == 0;
 	assert_true(found);
 	json_decref(cfg);
 	/* proxy args need no ARG and are not reported unused */
@@ -357,7 +365,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_bad_tags, setup, bfix_state_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_options, setup, bfix_state_teardown),
-		cmocka_unit_test_setup_teardown(test_build_arg_from_environment, setup,
+		cmocka_unit_test_setup_teardown(test_build_arg_bare_name, setup,
 						bfix_state_teardown),
 		cmocka_unit_test_setup_teardown(test_context_and_dockerfile, setup,
 						bfix_state_teardown),

@@ -102,9 +102,7 @@ static int setup(void **state)
 		r.blob[i] = (char)('a' + i % 26);
 	fake_start(&f, handler, &r);
 	r.port = f.port;
-	setenv("HOME", "/nonexistent", 1);
-	setenv("BERTH_CONFIG", "/nonexistent/auth.json", 1);
-	struct berth_registry_settings s = {.retries = 3};
+	struct berth_registry_settings s = {.retries = 3, .auth_file = "/nonexistent/auth.json"};
 	berth_registry_configure(&s);
 	return 0;
 }

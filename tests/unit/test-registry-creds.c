@@ -11,7 +11,7 @@
 #include "registry/internal.h"
 
 static char tmpdir[] = "/tmp/berth-test-creds-XXXXXX";
-static char *authfile;
+static char *authfile, *docker_config;
 
 static int setup(void **state)
 {
@@ -21,11 +21,11 @@ static int setup(void **state)
 	_cleanup_free_ char *bin = berth_xasprintf("%s/bin", tmpdir);
 	mkdir(docker, 0700);
 	mkdir(bin, 0700);
-	setenv("HOME", tmpdir, 1);
-	setenv("DOCKER_CONFIG", docker, 1);
 	_cleanup_free_ char *path = berth_xasprintf("%s:/usr/bin:/bin", bin);
 	setenv("PATH", path, 1);
-	struct berth_registry_settings s = {.auth_file = authfile};
+	/* the settings borrow it: freed in teardown */
+	docker_config = berth_xasprintf("%s/config.json", docker);
+	struct berth_registry_settings s = {.auth_file = authfile, .docker_config = docker_config};
 	berth_registry_configure(&s);
 	/* Docker's file: an auths entry in URL form and a helper for one registry */
 	_cleanup_free_ char *cfg = berth_xasprintf("%s/config.json", docker);
@@ -51,6 +51,7 @@ static int teardown(void **state)
 {
 	berth_rm_rf_at(AT_FDCWD, tmpdir, NULL);
 	free(authfile);
+	free(docker_config);
 	return 0;
 }
 

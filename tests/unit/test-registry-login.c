@@ -26,7 +26,6 @@ static char tmpdir[] = "/tmp/berth-test-login-XXXXXX";
 static void test_login_logout(void **state)
 {
 	assert_non_null(mkdtemp(tmpdir));
-	setenv("HOME", tmpdir, 1);
 	_cleanup_free_ char *auth = berth_xasprintf("%s/conf/auth.json", tmpdir);
 	struct berth_registry_settings s = {.auth_file = auth, .retries = 2};
 	berth_registry_configure(&s);

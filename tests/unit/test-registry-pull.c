@@ -111,7 +111,6 @@ static int setup(void **state)
 	berth_digest_fmt(&d, m.manifest_d);
 	fake_start(&f, handler, &m);
 	m.port = f.port;
-	setenv("HOME", tmpdir, 1);
 	struct berth_registry_settings s = {.retries = 2};
 	berth_registry_configure(&s);
 	return 0;

@@ -76,7 +76,6 @@ static char tmpdir[] = "/tmp/berth-test-push-XXXXXX";
 static void test_push(void **state)
 {
 	assert_non_null(mkdtemp(tmpdir));
-	setenv("HOME", tmpdir, 1);
 	struct berth_registry_settings set = {.retries = 2, .parallel = 2};
 	berth_registry_configure(&set);
 	_cleanup_free_ char *root = berth_xasprintf("%s/store", tmpdir);
@@ -131,14 +130,16 @@ static void test_push(void **state)
 	assert_int_equal(reg.manifest_at, reg.requests); /* last */
 
 	/* chunked upload for large blobs: PATCHes then the final PUT */
-	setenv("BERTH_REGISTRY_CHUNK_SIZE", "1000", 1);
+	set.chunk_size = 1000;
+	berth_registry_configure(&set);
 	reg = (struct sink_reg){0};
 	assert_ok(berth_registry_push(s, "example.com/src/app:1", dest, NULL, &got, &err), err);
 	assert_int_equal(reg.patches, 3 + 7);
 	assert_int_equal(reg.puts, 3);
 	/* the final PUT of a chunked upload has no body: its bytes came in PATCHes */
 	assert_int_equal(reg.bad_puts, 2);
-	unsetenv("BERTH_REGISTRY_CHUNK_SIZE");
+	set.chunk_size = 0;
+	berth_registry_configure(&set);
 
 	/* a missing image */
 	assert_int_equal(berth_registry_push(s, "example.com/none:1", dest, NULL, &got, &err),

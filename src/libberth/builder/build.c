@@ -212,13 +212,8 @@ static int parse_build_args(struct builder *b, struct berth_error **err)
 			env_set(&b->build_args, k, eq + 1);
 			continue;
 		}
-		const char *v = getenv(*a);
-		if (!v)
-			return berth_error_set(err, EINVAL,
-					       "build arg '%s' has no value: give one with "
-					       "--build-arg %s=VALUE or set it in the environment",
-					       *a, *a);
-		env_set(&b->build_args, *a, v);
+		return berth_error_set(err, EINVAL,
+				       "build arg '%s' has no value: give one as %s=VALUE", *a, *a);
 	}
 	return 0;
 }
@@ -311,7 +306,7 @@ static int build_stages(struct builder *b, struct berth_error **err)
 	size_t needed = 0;
 	for (size_t i = 0; i < b->n_stages; i++)
 		needed += b->stages[i].needed;
-	if (needed <= 1 || getenv("BERTH_BUILD_SERIAL")) {
+	if (needed <= 1 || b->o->serial) {
 		for (size_t i = 0; i < b->n_stages; i++) {
 			if (!b->stages[i].needed)
 				continue;

@@ -45,13 +45,14 @@ struct berth_build_options {
 	const char *dockerfile; /* -f: NULL = "Dockerfile" in the context, "-" = stdin */
 	char **tags;		/* NULL-terminated or NULL: every -t */
 	const char *target;	/* --target or NULL: the last stage */
-	char **build_args;	/* "K=V" or "K" (value from the environment) */
+	char **build_args;	/* "K=V" (the CLI takes a bare K's value from its environment) */
 	char **labels;		/* --label K=V, applied to the final image */
 	char **cache_from;	/* --cache-from references */
 	char **secrets;		/* --secret id=X,src=F */
 	const char *network;	/* --network: NULL or "default", "host", "none" */
 	bool no_cache;
 	bool pull;
+	bool serial; /* stages one after another, never in parallel (BERTH_BUILD_SERIAL) */
 	/*
 	 * SOURCE_DATE_EPOCH (the CLI reads it): when set, history entries are
 	 * created at it and layer mtimes later than it are clamped to it.

@@ -81,170 +81,199 @@ static void walk_to_root(struct walk *w)
 		close(w->stack[w->depth--]);
 }
 
+/* One step of the walk: the path being resolved (for messages), the open
+ * flags, and what is left to resolve. */
+struct walk_step {
+	const char *path;
+	int flags;
+	mode_t mode;
+	enum walk_mode m;
+	struct berth_buf todo;
+	int links; /* symlinks followed so far */
+};
+
+static void walk_step_release(struct walk_step *ws)
+{
+	berth_buf_release(&ws->todo);
+}
+
+/* Takes the next component off the front of todo: *ret_last when nothing
+ * follows it, *ret_trailing_slash when a '/' did. */
+static char *walk_next_component(struct berth_buf *todo, bool *ret_last, bool *ret_trailing_slash)
+{
+	size_t i = 0;
+	while (i < todo->len && todo->buf[i] == '/')
+		i++;
+	size_t j = i;
+	while (j < todo->len && todo->buf[j] != '/')
+		j++;
+	char *comp = berth_xstrndup(todo->buf + i, j - i);
+	size_t k = j;
+	while (k < todo->len && todo->buf[k] == '/')
+		k++;
+	*ret_last = k >= todo->len;
+	*ret_trailing_slash = j < todo->len;
+	memmove(todo->buf, todo->buf + k, todo->len - k);
+	berth_buf_setlen(todo, todo->len - k);
+	return comp;
+}
+
+/* The directory the walk stands in, opened with the caller's flags. */
+static int walk_open_here(struct walk *w, const struct walk_step *ws, struct berth_error **err)
+{
+	int r = openat(walk_top(w), ".", (ws->flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC);
+	if (r < 0)
+		return berth_error_syscall(err, errno, "open '%s'", ws->path);
+	return r;
+}
+
+/* "..": pops the stack; at the root it stays (in root) or fails (beneath). */
+static int walk_up(struct walk *w, const struct walk_step *ws, struct berth_error **err)
+{
+	if (w->depth > 0) {
+		close(w->stack[w->depth--]);
+		return 0;
+	}
+	if (ws->m == WALK_BENEATH)
+		return berth_error_set(err, EXDEV, "'%s' leads outside its root", ws->path);
+	return 0;
+}
+
+/* Splices the target of symlink comp in front of what is left to resolve;
+ * an absolute target restarts at the root (in root) or fails (beneath). */
+static int walk_follow_symlink(struct walk *w, struct walk_step *ws, const char *comp,
+			       bool trailing_slash, struct berth_error **err)
+{
+	if (++ws->links > MAX_SYMLINKS)
+		return berth_error_syscall(err, ELOOP, "open '%s'", ws->path);
+	char target[PATH_MAX + 1];
+	ssize_t n = readlinkat(walk_top(w), comp, target, PATH_MAX);
+	if (n < 0)
+		return berth_error_syscall(err, errno, "readlink '%s'", ws->path);
+	target[n] = '\0';
+	if (target[0] == '/') {
+		if (ws->m == WALK_BENEATH)
+			return berth_error_set(err, EXDEV,
+					       "'%s' leads outside its root through "
+					       "symlink '%s' -> '%s'",
+					       ws->path, comp, target);
+		walk_to_root(w);
+	}
+	_cleanup_buf_ struct berth_buf next = BERTH_BUF_INIT;
+	berth_buf_addstr(&next, target);
+	if (ws->todo.len || trailing_slash) {
+		berth_buf_addch(&next, '/');
+		berth_buf_add(&next, ws->todo.buf, ws->todo.len);
+	}
+	berth_buf_release(&ws->todo);
+	ws->todo = next;
+	berth_buf_init(&next, 0);
+	if (ws->todo.len == 0)
+		return berth_error_syscall(err, ENOENT, "open '%s'", ws->path);
+	return 0;
+}
+
+/* The last component, found as fd (an O_PATH fd, taken) with st: opened as
+ * the caller asked. */
+static int walk_open_last(struct walk *w, const struct walk_step *ws, int fd, const struct stat *st,
+			  const char *comp, bool trailing_slash, struct berth_error **err)
+{
+	_cleanup_close_ int pfd = fd;
+	int flags = ws->flags;
+	if (S_ISLNK(st->st_mode)) {
+		/* O_PATH|O_NOFOLLOW names the link itself, as open(2) does */
+		if (flags & O_PATH)
+			return TAKE_FD(pfd);
+		return berth_error_syscall(err, ELOOP, "open '%s'", ws->path);
+	}
+	if ((flags & O_PATH) && !(flags & O_DIRECTORY))
+		return TAKE_FD(pfd);
+	if ((flags & O_CREAT) && (flags & O_EXCL))
+		return berth_error_syscall(err, EEXIST, "open '%s'", ws->path);
+	if (trailing_slash && !S_ISDIR(st->st_mode))
+		return berth_error_syscall(err, ENOTDIR, "open '%s'", ws->path);
+	/* reopen the resolved inode itself, never the name again */
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	int r = open(proc, (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
+	if (r < 0 && errno == ENOENT)
+		r = openat(walk_top(w), comp, (flags & ~O_CREAT) | O_NOFOLLOW | O_CLOEXEC);
+	if (r < 0)
+		return berth_error_syscall(err, errno, "open '%s'", ws->path);
+	return r;
+}
+
+/* Resolves one component comp in the directory the walk stands in: 1 with
+ * *ret_fd the result (the last component), 0 to go on, <0 an error. */
+static int walk_component(struct walk *w, struct walk_step *ws, const char *comp, bool last,
+			  bool trailing_slash, int *ret_fd, struct berth_error **err)
+{
+	int flags = ws->flags;
+	int fd = openat(walk_top(w), comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT && last && (flags & O_CREAT)) {
+			*ret_fd =
+				openat(walk_top(w), comp, flags | O_NOFOLLOW | O_CLOEXEC, ws->mode);
+			if (*ret_fd < 0)
+				return berth_error_syscall(err, errno, "open '%s'", ws->path);
+			return 1;
+		}
+		return berth_error_syscall(err, errno, "open '%s'", ws->path);
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int r = berth_error_syscall(err, errno, "stat '%s'", ws->path);
+		close(fd);
+		return r;
+	}
+	if (S_ISLNK(st.st_mode) && (!last || trailing_slash || !(flags & O_NOFOLLOW))) {
+		close(fd);
+		return walk_follow_symlink(w, ws, comp, trailing_slash, err);
+	}
+	if (last) {
+		*ret_fd = walk_open_last(w, ws, fd, &st, comp, trailing_slash, err);
+		return *ret_fd < 0 ? *ret_fd : 1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		close(fd);
+		return berth_error_syscall(err, ENOTDIR, "open '%s'", ws->path);
+	}
+	walk_push(w, fd);
+	return 0;
+}
+
 static int fallback_open(int root_fd, const char *path, int flags, mode_t mode, enum walk_mode m,
 			 struct berth_error **err)
 {
-	struct walk w = {0};
-	_cleanup_buf_ struct berth_buf todo = BERTH_BUF_INIT;
-	int links = 0, r;
+	_cleanup_(walk_release) struct walk w = {0};
+	_cleanup_(walk_step_release) struct walk_step ws = {path, flags,	  mode,
+							    m,	  BERTH_BUF_INIT, 0};
 
 	__atomic_fetch_add(&fallback_walks, 1, __ATOMIC_RELAXED);
 	w.alloc = 16;
 	w.stack = berth_xcalloc(w.alloc, sizeof(int));
 	w.stack[0] = root_fd; /* borrowed, never closed */
-	berth_buf_addstr(&todo, path);
+	berth_buf_addstr(&ws.todo, path);
 
-	if (todo.buf[0] == '/' && m == WALK_BENEATH) {
-		r = berth_error_set(err, EXDEV, "'%s' is an absolute path", path);
-		goto out;
-	}
-
+	if (ws.todo.buf[0] == '/' && m == WALK_BENEATH)
+		return berth_error_set(err, EXDEV, "'%s' is an absolute path", path);
 	for (;;) {
-		/* take the next component off the front of todo */
-		size_t i = 0;
-		while (i < todo.len && todo.buf[i] == '/')
-			i++;
-		size_t j = i;
-		while (j < todo.len && todo.buf[j] != '/')
-			j++;
-		_cleanup_free_ char *comp = berth_xstrndup(todo.buf + i, j - i);
-		size_t k = j;
-		while (k < todo.len && todo.buf[k] == '/')
-			k++;
-		bool last = k >= todo.len;
-		bool trailing_slash = j < todo.len;
-		memmove(todo.buf, todo.buf + k, todo.len - k);
-		berth_buf_setlen(&todo, todo.len - k);
-
-		if (comp[0] == '\0' || strcmp(comp, ".") == 0) {
-			if (!last)
-				continue;
-			r = openat(walk_top(&w), ".", (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC);
+		bool last, trailing_slash;
+		_cleanup_free_ char *comp = walk_next_component(&ws.todo, &last, &trailing_slash);
+		int r;
+		if (comp[0] == '\0' || strcmp(comp, ".") == 0 || strcmp(comp, "..") == 0) {
+			r = strcmp(comp, "..") == 0 ? walk_up(&w, &ws, err) : 0;
 			if (r < 0)
-				r = berth_error_syscall(err, errno, "open '%s'", path);
-			goto out;
-		}
-		if (strcmp(comp, "..") == 0) {
-			if (w.depth == 0) {
-				if (m == WALK_BENEATH) {
-					r = berth_error_set(err, EXDEV,
-							    "'%s' leads outside its root", path);
-					goto out;
-				}
-			} else {
-				close(w.stack[w.depth--]);
-			}
-			if (!last)
-				continue;
-			r = openat(walk_top(&w), ".", (flags & ~(O_CREAT | O_EXCL)) | O_CLOEXEC);
-			if (r < 0)
-				r = berth_error_syscall(err, errno, "open '%s'", path);
-			goto out;
-		}
-
-		struct stat st;
-		int fd = openat(walk_top(&w), comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			if (errno == ENOENT && last && (flags & O_CREAT)) {
-				r = openat(walk_top(&w), comp, flags | O_NOFOLLOW | O_CLOEXEC,
-					   mode);
-				if (r < 0)
-					r = berth_error_syscall(err, errno, "open '%s'", path);
-				goto out;
-			}
-			r = berth_error_syscall(err, errno, "open '%s'", path);
-			goto out;
-		}
-		if (fstat(fd, &st) < 0) {
-			r = berth_error_syscall(err, errno, "stat '%s'", path);
-			close(fd);
-			goto out;
-		}
-		if (S_ISLNK(st.st_mode) && (!last || trailing_slash || !(flags & O_NOFOLLOW))) {
-			close(fd);
-			if (++links > MAX_SYMLINKS) {
-				r = berth_error_syscall(err, ELOOP, "open '%s'", path);
-				goto out;
-			}
-			char target[PATH_MAX + 1];
-			ssize_t n = readlinkat(walk_top(&w), comp, target, PATH_MAX);
-			if (n < 0) {
-				r = berth_error_syscall(err, errno, "readlink '%s'", path);
-				goto out;
-			}
-			target[n] = '\0';
-			if (target[0] == '/') {
-				if (m == WALK_BENEATH) {
-					r = berth_error_set(err, EXDEV,
-							    "'%s' leads outside its root through "
-							    "symlink '%s' -> '%s'",
-							    path, comp, target);
-					goto out;
-				}
-				walk_to_root(&w);
-			}
-			_cleanup_buf_ struct berth_buf next = BERTH_BUF_INIT;
-			berth_buf_addstr(&next, target);
-			if (todo.len || trailing_slash) {
-				berth_buf_addch(&next, '/');
-				berth_buf_add(&next, todo.buf, todo.len);
-			}
-			berth_buf_release(&todo);
-			todo = next;
-			berth_buf_init(&next, 0);
-			if (todo.len == 0) {
-				r = berth_error_syscall(err, ENOENT, "open '%s'", path);
-				goto out;
-			}
+				return r;
+			if (last)
+				return walk_open_here(&w, &ws, err);
 			continue;
 		}
-		if (last) {
-			if (S_ISLNK(st.st_mode)) {
-				/* O_PATH|O_NOFOLLOW names the link itself, as open(2) does */
-				if (flags & O_PATH) {
-					r = fd;
-					goto out;
-				}
-				close(fd);
-				r = berth_error_syscall(err, ELOOP, "open '%s'", path);
-				goto out;
-			}
-			if ((flags & O_PATH) && !(flags & O_DIRECTORY)) {
-				r = fd;
-				goto out;
-			}
-			if ((flags & O_CREAT) && (flags & O_EXCL)) {
-				close(fd);
-				r = berth_error_syscall(err, EEXIST, "open '%s'", path);
-				goto out;
-			}
-			if (trailing_slash && !S_ISDIR(st.st_mode)) {
-				close(fd);
-				r = berth_error_syscall(err, ENOTDIR, "open '%s'", path);
-				goto out;
-			}
-			/* reopen the resolved inode itself, never the name again */
-			char proc[64];
-			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-			r = open(proc, (flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW)) | O_CLOEXEC);
-			if (r < 0 && errno == ENOENT)
-				r = openat(walk_top(&w), comp,
-					   (flags & ~O_CREAT) | O_NOFOLLOW | O_CLOEXEC);
-			if (r < 0)
-				r = berth_error_syscall(err, errno, "open '%s'", path);
-			close(fd);
-			goto out;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			close(fd);
-			r = berth_error_syscall(err, ENOTDIR, "open '%s'", path);
-			goto out;
-		}
-		walk_push(&w, fd);
+		int fd = -EBADF;
+		r = walk_component(&w, &ws, comp, last, trailing_slash, &fd, err);
+		if (r != 0)
+			return r < 0 ? r : fd;
 	}
-out:
-	walk_release(&w);
-	return r;
 }
 
 static int openat2_or_fallback(int dir_fd, const char *path, int flags, mode_t mode,

@@ -5,10 +5,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/cleanup.h"
@@ -27,6 +25,12 @@ static const struct berth_lazylib_desc *const descs[_BERTH_LIB_MAX] = {
 static atomic_int state[_BERTH_LIB_MAX];
 static char *failure[_BERTH_LIB_MAX];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static berth_lib_unavailable_fn unavailable;
+
+void berth_lib_set_unavailable_handler(berth_lib_unavailable_fn fn)
+{
+	unavailable = fn;
+}
 
 const char *berth_lib_soname(enum berth_lib lib)
 {
@@ -89,10 +93,12 @@ void *berth_lib_sym(enum berth_lib lib, size_t i)
 	if (__builtin_expect(atomic_load_explicit(&state[lib], memory_order_acquire) != 1, 0)) {
 		struct berth_error *e = NULL;
 		if (berth_lib_load(lib, &e) < 0) {
-			/* Same policy as berth_oom(): the engine cannot go on
-			 * without a library its package depends on. */
-			dprintf(STDERR_FILENO, "berth: %s\n", berth_error_msg(e));
-			_exit(127);
+			/* The caller cannot get an error back from a library
+			 * function: the program decides (berth reports and
+			 * exits); nothing can go on without the library. */
+			if (unavailable)
+				unavailable(e);
+			abort();
 		}
 	}
 	return descs[lib]->table[i];

@@ -16,10 +16,13 @@
  * code calls the usual API.
  *
  * If a library cannot be loaded when one of its functions is first called,
- * berth prints "berth: <soname>: cannot load: <reason>" and exits 127, as
- * the dynamic loader does at start for a missing library (and as berth_oom()
- * does for memory): the package depends on these libraries. Code that can
- * report the failure as an error calls berth_lib_load() first.
+ * that function has no way to return the error: the handler the program set
+ * with berth_lib_set_unavailable_handler() gets it (berth's main prints
+ * "berth: <soname>: cannot load: <reason>" and exits 127, as the dynamic
+ * loader does at start for a missing library: the package depends on these
+ * libraries); without one, or if it returns, the process aborts. The library
+ * itself never prints nor exits. Code that can report the failure as an error
+ * calls berth_lib_load() first.
  *
  * Using one more function of these libraries: add it to the SYMS list of its
  * lazy-<lib>.c (the link fails with "undefined reference" until then). A
@@ -74,6 +77,12 @@ struct berth_lazylib_desc {
 extern const struct berth_lazylib_desc berth_lazy_archive, berth_lazy_curl, berth_lazy_crypto,
 	berth_lazy_zstd, berth_lazy_z, berth_lazy_nftables;
 
-/* Used by the shims: the resolved symbol i of lib, loading lib first; prints
- * the error and exits 127 when lib cannot be loaded (see above). */
+/* Used by the shims: the resolved symbol i of lib, loading lib first; hands
+ * the error to the unavailable handler when lib cannot be loaded (see above). */
 void *berth_lib_sym(enum berth_lib lib, size_t i);
+
+/* Gets the error of a library that cannot be loaded at the first call of one
+ * of its functions; must not return (the program's policy: report and exit).
+ * Set once, before any thread starts; NULL: abort. */
+typedef void (*berth_lib_unavailable_fn)(const struct berth_error *e);
+void berth_lib_set_unavailable_handler(berth_lib_unavailable_fn fn);

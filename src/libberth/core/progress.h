@@ -4,38 +4,40 @@
 /*
  * Progress of long operations (layer writes, pulls, pushes, build steps).
  * Library code reports to a struct berth_progress it is handed (NULL means
- * nobody listens); the CLI creates one on stderr. On a terminal the
- * renderer redraws one bar per active item; otherwise it prints one plain
- * line when an item starts and one when it ends, so CI logs stay readable.
- * All calls are thread-safe.
+ * nobody listens); the library never draws: each report goes to the
+ * callbacks the program gave (berth's are in src/berth/progress.c, bars on a
+ * terminal, plain lines otherwise). Reports may come from several threads;
+ * the callbacks are called one at a time.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
-enum berth_progress_mode {
-	BERTH_PROGRESS_AUTO, /* TTY when out is a terminal, else PLAIN */
-	BERTH_PROGRESS_TTY,
-	BERTH_PROGRESS_PLAIN,
-	BERTH_PROGRESS_QUIET, /* nothing */
+/* The receiver of the reports; every callback may be NULL. Items are
+ * numbered from 0 in the order they start. */
+struct berth_progress_ops {
+	void (*start)(void *data, int item, const char *label, uint64_t total);
+	void (*set_total)(void *data, int item, uint64_t total);
+	void (*update)(void *data, int item, uint64_t current);
+	void (*done)(void *data, int item, const char *status);
+	/* a free-form line, to show above the items */
+	void (*line)(void *data, const char *text);
+	/* berth_progress_free(): the receiver's data goes */
+	void (*free)(void *data);
 };
 
 struct berth_progress;
 
-/* out is borrowed. */
-struct berth_progress *berth_progress_new(FILE *out, enum berth_progress_mode mode);
+/* ops and data are borrowed until berth_progress_free(), which calls ops->free(data). */
+struct berth_progress *berth_progress_new(const struct berth_progress_ops *ops, void *data);
 void berth_progress_free(struct berth_progress *p);
-/* Parses "auto", "tty", "plain", "quiet"; -EINVAL otherwise. */
-int berth_progress_mode_parse(const char *s, enum berth_progress_mode *ret);
-bool berth_progress_is_tty(const struct berth_progress *p);
 
 /* Starts an item; total 0 means unknown. Returns a handle >= 0 (or -1 when p is NULL). */
 int berth_progress_start(struct berth_progress *p, const char *label, uint64_t total);
 void berth_progress_set_total(struct berth_progress *p, int item, uint64_t total);
 /* Sets the bytes done so far. */
 void berth_progress_update(struct berth_progress *p, int item, uint64_t current);
-/* Ends an item with a short status ("done", "exists", "CACHED", "error"). */
+/* Ends an item with a short status ("done", "exists", "CACHED", "error"); NULL: "done". */
 void berth_progress_done(struct berth_progress *p, int item, const char *status);
 /* A free-form line, printed above the bars. */
 void berth_progress_line(struct berth_progress *p, const char *fmt, ...)

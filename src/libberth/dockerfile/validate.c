@@ -224,6 +224,74 @@ static bool valid_stage_name(const char *s)
 	return true;
 }
 
+static int validate_onbuild(const struct berth_dockerfile *df,
+			    const struct berth_dockerfile_instruction *ins,
+			    struct berth_error **err)
+{
+	if (!ins->sub)
+		return FAIL("ONBUILD requires at least one argument");
+	int r = check_flags(df, ins, no_flags, err);
+	if (r < 0)
+		return r;
+	/* The trigger itself is checked when a build uses the image, as in BuildKit. */
+	switch (ins->sub->keyword) {
+	case BERTH_DOCKERFILE_ONBUILD:
+		return FAIL("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
+	case BERTH_DOCKERFILE_MAINTAINER:
+	case BERTH_DOCKERFILE_FROM:
+		return FAIL("%s isn't allowed as an ONBUILD trigger",
+			    berth_dockerfile_keyword_name(ins->sub->keyword));
+	default:
+		return 0;
+	}
+}
+
+static int validate_healthcheck(const struct berth_dockerfile *df,
+				const struct berth_dockerfile_instruction *ins,
+				struct berth_error **err)
+{
+	if (ins->n_args == 0)
+		return FAIL("HEALTHCHECK requires at least one argument");
+	if (strcasecmp(ins->args[0], "NONE") == 0) {
+		/* BuildKit ignores flags on HEALTHCHECK NONE. */
+		if (ins->n_args > 1)
+			return FAIL("HEALTHCHECK NONE takes no arguments");
+		return 0;
+	}
+	int r = check_flags(df, ins, health_flags, err);
+	if (r < 0)
+		return r;
+	if (strcasecmp(ins->args[0], "CMD") != 0) {
+		_cleanup_buf_ struct berth_buf q = BERTH_BUF_INIT;
+		for (const char *c = ins->args[0]; *c; c++)
+			berth_buf_addch(&q, (*c >= 'a' && *c <= 'z') ? (char)(*c - 32) : *c);
+		_cleanup_buf_ struct berth_buf quoted = BERTH_BUF_INIT;
+		go_buf_add_quoted(&quoted, q.buf, q.len);
+		return FAIL("Unknown type %s in HEALTHCHECK (try CMD)", quoted.buf);
+	}
+	if (ins->n_args < 2)
+		return FAIL("Missing command after HEALTHCHECK CMD");
+	return 0;
+}
+
+static int validate_volume(const struct berth_dockerfile *df,
+			   const struct berth_dockerfile_instruction *ins, struct berth_error **err)
+{
+	if (ins->n_args == 0)
+		return FAIL("VOLUME requires at least one argument");
+	int r = check_flags(df, ins, no_flags, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ins->n_args; i++) {
+		const char *s = ins->args[i];
+		size_t len = ins->arg_lens[i];
+		go_trim_space(&s, &len);
+		if (len == 0)
+			return FAIL("VOLUME specified can not be an empty string");
+	}
+	return 0;
+}
+
 int berth_dockerfile_validate_instruction(const struct berth_dockerfile *df,
 					  const struct berth_dockerfile_instruction *ins,
 					  struct berth_error **err)
@@ -274,71 +342,21 @@ int berth_dockerfile_validate_instruction(const struct berth_dockerfile *df,
 		} else if (ins->n_args != 1)
 			return FAIL("FROM requires either one or three arguments");
 		return check_flags(df, ins, from_flags, err);
-	case BERTH_DOCKERFILE_ONBUILD: {
-		if (!ins->sub)
-			return FAIL("ONBUILD requires at least one argument");
-		r = check_flags(df, ins, no_flags, err);
-		if (r < 0)
-			return r;
-		/* The trigger itself is checked when a build uses the image, as in BuildKit. */
-		switch (ins->sub->keyword) {
-		case BERTH_DOCKERFILE_ONBUILD:
-			return FAIL("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
-		case BERTH_DOCKERFILE_MAINTAINER:
-		case BERTH_DOCKERFILE_FROM:
-			return FAIL("%s isn't allowed as an ONBUILD trigger",
-				    berth_dockerfile_keyword_name(ins->sub->keyword));
-		default:
-			return 0;
-		}
-	}
+	case BERTH_DOCKERFILE_ONBUILD:
+		return validate_onbuild(df, ins, err);
 	case BERTH_DOCKERFILE_RUN:
 		return check_flags(df, ins, run_flags, err);
 	case BERTH_DOCKERFILE_CMD:
 	case BERTH_DOCKERFILE_ENTRYPOINT:
 		return check_flags(df, ins, no_flags, err);
 	case BERTH_DOCKERFILE_HEALTHCHECK:
-		if (ins->n_args == 0)
-			return FAIL("HEALTHCHECK requires at least one argument");
-		if (strcasecmp(ins->args[0], "NONE") == 0) {
-			/* BuildKit ignores flags on HEALTHCHECK NONE. */
-			if (ins->n_args > 1)
-				return FAIL("HEALTHCHECK NONE takes no arguments");
-			return 0;
-		}
-		r = check_flags(df, ins, health_flags, err);
-		if (r < 0)
-			return r;
-		if (strcasecmp(ins->args[0], "CMD") != 0) {
-			_cleanup_buf_ struct berth_buf q = BERTH_BUF_INIT;
-			for (const char *c = ins->args[0]; *c; c++)
-				berth_buf_addch(&q,
-						(*c >= 'a' && *c <= 'z') ? (char)(*c - 32) : *c);
-			_cleanup_buf_ struct berth_buf quoted = BERTH_BUF_INIT;
-			go_buf_add_quoted(&quoted, q.buf, q.len);
-			return FAIL("Unknown type %s in HEALTHCHECK (try CMD)", quoted.buf);
-		}
-		if (ins->n_args < 2)
-			return FAIL("Missing command after HEALTHCHECK CMD");
-		return 0;
+		return validate_healthcheck(df, ins, err);
 	case BERTH_DOCKERFILE_EXPOSE:
 		if (ins->n_args == 0)
 			return FAIL("EXPOSE requires at least one argument");
 		return check_flags(df, ins, no_flags, err);
 	case BERTH_DOCKERFILE_VOLUME:
-		if (ins->n_args == 0)
-			return FAIL("VOLUME requires at least one argument");
-		r = check_flags(df, ins, no_flags, err);
-		if (r < 0)
-			return r;
-		for (size_t i = 0; i < ins->n_args; i++) {
-			const char *s = ins->args[i];
-			size_t len = ins->arg_lens[i];
-			go_trim_space(&s, &len);
-			if (len == 0)
-				return FAIL("VOLUME specified can not be an empty string");
-		}
-		return 0;
+		return validate_volume(df, ins, err);
 	case BERTH_DOCKERFILE_ARG:
 		/* BuildKit does not look at ARG's flags. */
 		if (ins->n_args == 0)

@@ -487,6 +487,115 @@ static int unpack_hardlink(struct unpacker *u, int pfd, const char *base, const 
 	return 0;
 }
 
+/* An entry being unpacked: its parent directory (borrowed), its cleaned
+ * name, the last component of it, the name as the archive spells it (for
+ * messages), its mtime. */
+struct entry_at {
+	struct archive_entry *e;
+	int pfd;
+	const char *name, *base, *raw;
+	struct timespec mtime;
+};
+
+static int unpack_regular(struct unpacker *u, const struct entry_at *at, struct berth_error **err)
+{
+	const char *raw = at->raw;
+	_cleanup_close_ int fd = openat(at->pfd, at->base,
+					O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return exists_error(raw, err);
+		return berth_error_syscall(err, errno, "entry '%s': create", raw);
+	}
+	int r = write_file_data(u, fd, archive_entry_size(at->e), raw, err);
+	if (r < 0)
+		return r;
+	r = apply_owner_mode(u, at->e, fd, false, raw, err);
+	if (r < 0)
+		return r;
+	r = apply_xattrs(at->e, fd, raw, err);
+	if (r < 0)
+		return r;
+	struct timespec ts[2] = {at->mtime, at->mtime};
+	if (futimens(fd, ts) < 0)
+		return berth_error_syscall(err, errno, "entry '%s': set times", raw);
+	return 0;
+}
+
+static int unpack_dir(struct unpacker *u, const struct entry_at *at, struct berth_error **err)
+{
+	const char *raw = at->raw;
+	if (mkdirat(at->pfd, at->base, 0700) < 0) {
+		if (errno != EEXIST || !take_implicit(u, at->name))
+			return errno == EEXIST
+				       ? exists_error(raw, err)
+				       : berth_error_syscall(err, errno, "entry '%s': mkdir", raw);
+	}
+	_cleanup_close_ int fd =
+		openat(at->pfd, at->base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "entry '%s': open", raw);
+	int r = apply_owner_mode(u, at->e, fd, false, raw, err);
+	if (r < 0)
+		return r;
+	r = apply_xattrs(at->e, fd, raw, err);
+	if (r < 0)
+		return r;
+	/* children change a directory's mtime: set it once they are all there */
+	u->dirs = berth_xreallocarray(u->dirs, u->n_dirs + 1, sizeof(*u->dirs));
+	u->dirs[u->n_dirs++] = (struct dir_time){berth_xstrdup(at->name), at->mtime};
+	return 0;
+}
+
+static int unpack_symlink(struct unpacker *u, const struct entry_at *at, struct berth_error **err)
+{
+	const char *raw = at->raw;
+	const char *target = archive_entry_symlink(at->e);
+	if (!target || !*target || strlen(target) >= PATH_MAX)
+		return berth_error_set(err, EINVAL, "entry '%s': invalid symlink target", raw);
+	if (symlinkat(target, at->pfd, at->base) < 0) {
+		if (errno == EEXIST)
+			return exists_error(raw, err);
+		return berth_error_syscall(err, errno, "entry '%s': symlink", raw);
+	}
+	if (!(u->flags & BERTH_LAYER_UNPACK_NO_CHOWN) &&
+	    fchownat(at->pfd, at->base, entry_uid(u, at->e), entry_gid(u, at->e),
+		     AT_SYMLINK_NOFOLLOW) < 0)
+		return berth_error_syscall(err, errno, "entry '%s': chown", raw);
+	int r = apply_xattrs(at->e, -EBADF, raw, err);
+	if (r < 0)
+		return r;
+	return set_times_at(at->pfd, at->base, at->mtime, raw, err);
+}
+
+/* A device node or a FIFO. */
+static int unpack_node(struct unpacker *u, const struct entry_at *at, mode_t type,
+		       struct berth_error **err)
+{
+	const char *raw = at->raw;
+	if (type != AE_IFIFO && (u->flags & BERTH_LAYER_UNPACK_NO_DEVICES))
+		return berth_error_set(err, EPERM, "entry '%s': device nodes are refused here",
+				       raw);
+	dev_t dev = type == AE_IFIFO ? 0
+				     : makedev(archive_entry_rdevmajor(at->e),
+					       archive_entry_rdevminor(at->e));
+	if (mknodat(at->pfd, at->base, type | 0600, dev) < 0) {
+		if (errno == EEXIST)
+			return exists_error(raw, err);
+		return berth_error_syscall(err, errno, "entry '%s': mknod", raw);
+	}
+	_cleanup_close_ int fd = openat(at->pfd, at->base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "entry '%s': open", raw);
+	int r = apply_owner_mode(u, at->e, fd, true, raw, err);
+	if (r < 0)
+		return r;
+	r = apply_xattrs(at->e, -EBADF, raw, err);
+	if (r < 0)
+		return r;
+	return set_times_at(at->pfd, at->base, at->mtime, raw, err);
+}
+
 static int unpack_entry(struct unpacker *u, struct archive_entry *e, struct berth_error **err)
 {
 	const char *raw = archive_entry_pathname(e);
@@ -532,96 +641,18 @@ static int unpack_entry(struct unpacker *u, struct archive_entry *e, struct bert
 	if (hardlink)
 		return unpack_hardlink(u, pfd, base, raw, hardlink, err);
 
-	struct timespec mtime = entry_mtime(e);
+	const struct entry_at at = {e, pfd, name, base, raw, entry_mtime(e)};
 	switch (type) {
-	case AE_IFREG: {
-		_cleanup_close_ int fd = openat(
-			pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0) {
-			if (errno == EEXIST)
-				return exists_error(raw, err);
-			return berth_error_syscall(err, errno, "entry '%s': create", raw);
-		}
-		r = write_file_data(u, fd, archive_entry_size(e), raw, err);
-		if (r < 0)
-			return r;
-		r = apply_owner_mode(u, e, fd, false, raw, err);
-		if (r < 0)
-			return r;
-		r = apply_xattrs(e, fd, raw, err);
-		if (r < 0)
-			return r;
-		struct timespec ts[2] = {mtime, mtime};
-		if (futimens(fd, ts) < 0)
-			return berth_error_syscall(err, errno, "entry '%s': set times", raw);
-		return 0;
-	}
-	case AE_IFDIR: {
-		if (mkdirat(pfd, base, 0700) < 0) {
-			if (errno != EEXIST || !take_implicit(u, name))
-				return errno == EEXIST
-					       ? exists_error(raw, err)
-					       : berth_error_syscall(err, errno,
-								     "entry '%s': mkdir", raw);
-		}
-		_cleanup_close_ int fd =
-			openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			return berth_error_syscall(err, errno, "entry '%s': open", raw);
-		r = apply_owner_mode(u, e, fd, false, raw, err);
-		if (r < 0)
-			return r;
-		r = apply_xattrs(e, fd, raw, err);
-		if (r < 0)
-			return r;
-		/* children change a directory's mtime: set it once they are all there */
-		u->dirs = berth_xreallocarray(u->dirs, u->n_dirs + 1, sizeof(*u->dirs));
-		u->dirs[u->n_dirs++] = (struct dir_time){berth_xstrdup(name), mtime};
-		return 0;
-	}
-	case AE_IFLNK: {
-		const char *target = archive_entry_symlink(e);
-		if (!target || !*target || strlen(target) >= PATH_MAX)
-			return berth_error_set(err, EINVAL, "entry '%s': invalid symlink target",
-					       raw);
-		if (symlinkat(target, pfd, base) < 0) {
-			if (errno == EEXIST)
-				return exists_error(raw, err);
-			return berth_error_syscall(err, errno, "entry '%s': symlink", raw);
-		}
-		if (!(u->flags & BERTH_LAYER_UNPACK_NO_CHOWN) &&
-		    fchownat(pfd, base, entry_uid(u, e), entry_gid(u, e), AT_SYMLINK_NOFOLLOW) < 0)
-			return berth_error_syscall(err, errno, "entry '%s': chown", raw);
-		r = apply_xattrs(e, -EBADF, raw, err);
-		if (r < 0)
-			return r;
-		return set_times_at(pfd, base, mtime, raw, err);
-	}
+	case AE_IFREG:
+		return unpack_regular(u, &at, err);
+	case AE_IFDIR:
+		return unpack_dir(u, &at, err);
+	case AE_IFLNK:
+		return unpack_symlink(u, &at, err);
 	case AE_IFCHR:
 	case AE_IFBLK:
-	case AE_IFIFO: {
-		if (type != AE_IFIFO && (u->flags & BERTH_LAYER_UNPACK_NO_DEVICES))
-			return berth_error_set(err, EPERM,
-					       "entry '%s': device nodes are refused here", raw);
-		dev_t dev = type == AE_IFIFO ? 0
-					     : makedev(archive_entry_rdevmajor(e),
-						       archive_entry_rdevminor(e));
-		if (mknodat(pfd, base, type | 0600, dev) < 0) {
-			if (errno == EEXIST)
-				return exists_error(raw, err);
-			return berth_error_syscall(err, errno, "entry '%s': mknod", raw);
-		}
-		_cleanup_close_ int fd = openat(pfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			return berth_error_syscall(err, errno, "entry '%s': open", raw);
-		r = apply_owner_mode(u, e, fd, true, raw, err);
-		if (r < 0)
-			return r;
-		r = apply_xattrs(e, -EBADF, raw, err);
-		if (r < 0)
-			return r;
-		return set_times_at(pfd, base, mtime, raw, err);
-	}
+	case AE_IFIFO:
+		return unpack_node(u, &at, type, err);
 	case AE_IFSOCK:
 		return 0;
 	default:

@@ -837,213 +837,240 @@ static bool npm_lock_known(const struct lint_ctx *ctx)
 	return in_context(ctx, "package-lock.json") || in_context(ctx, "npm-shrinkwrap.json");
 }
 
-static void check_run(struct lint_ctx *ctx, const struct lint_stage *st, struct stage_state *ss,
-		      size_t idx)
-{
-	const ins_t *ins = &ctx->df->instructions[idx];
-	int l = ins->start_line, e = ins->end_line, col = ins->column;
-	_cleanup_free_ char *script = script_of(ins, 0);
+static const char *const apt_names[] = {"apt-get", "apt", "aptitude", NULL};
+static const char *const apt_fill[] = {"update", "install", NULL};
+static const char *const apt_update[] = {"update", NULL};
+/* what reads the package lists that update fetched */
+static const char *const apt_uses[] = {"install",      "reinstall",    "upgrade",
+				       "dist-upgrade", "full-upgrade", "build-dep",
+				       "source",       "download",     NULL};
+/* apt >= 2.7 removes the lists itself */
+static const char *const apt_dist_clean[] = {"dist-clean", "distclean", NULL};
+static const char *const apt_upgrade[] = {"upgrade", "dist-upgrade", "full-upgrade", NULL};
+static const char *const apk_add[] = {"add", NULL};
+static const char *const apk_upgrade[] = {"upgrade", NULL};
+static const char *const yum_upgrade[] = {"update", "upgrade", "distro-sync", NULL};
+static const char *const npm_install[] = {"install", "i", NULL};
+static const char *const shells[] = {"sh",     "bash", "ash",	  "dash", "zsh",
+				     "python", "perl", "python3", "ruby", NULL};
+static const char *const fetchers[] = {"curl", "wget", NULL};
+
+/* What the commands of one RUN do, found while scanning them, reported after. */
+struct run_findings {
+	bool apt_fills, apt_lists, apt_updates, apt_uses_lists;
+	bool apk, pip, npm, upgrade, sudo, curl, chmod, chown, rm, dep;
+};
+
+/* One RUN: the instruction, its lines for the reports, its parsed script. */
+struct run_at {
+	const ins_t *ins;
+	int l, e, col;
 	struct lint_script s;
-	lint_script_parse(script, &s);
+};
 
-	static const char *const apt_names[] = {"apt-get", "apt", "aptitude", NULL};
-	static const char *const apt_fill[] = {"update", "install", NULL};
-	static const char *const apt_update[] = {"update", NULL};
-	/* what reads the package lists that update fetched */
-	static const char *const apt_uses[] = {"install",      "reinstall",    "upgrade",
-					       "dist-upgrade", "full-upgrade", "build-dep",
-					       "source",       "download",     NULL};
-	/* apt >= 2.7 removes the lists itself */
-	static const char *const apt_dist_clean[] = {"dist-clean", "distclean", NULL};
-	static const char *const apt_upgrade[] = {"upgrade", "dist-upgrade", "full-upgrade", NULL};
-	static const char *const apk_add[] = {"add", NULL};
-	static const char *const apk_upgrade[] = {"upgrade", NULL};
-	static const char *const yum_upgrade[] = {"update", "upgrade", "distro-sync", NULL};
-	static const char *const npm_install[] = {"install", "i", NULL};
-	static const char *const shells[] = {"sh",     "bash", "ash",	  "dash", "zsh",
-					     "python", "perl", "python3", "ruby", NULL};
-	static const char *const fetchers[] = {"curl", "wget", NULL};
+/* BL010: a RUN right after another RUN of the final stage. */
+static void check_run_follows_run(struct lint_ctx *ctx, const struct lint_stage *st, size_t idx,
+				  const struct run_at *r)
+{
+	if (idx <= st->first + 1 || !is_kw(&ctx->df->instructions[idx - 1], BERTH_DOCKERFILE_RUN) ||
+	    !st->in_final)
+		return;
+	_cleanup_free_ char *fix =
+		berth_xasprintf("join the commands with '&&' into the RUN at line %d",
+				ctx->df->instructions[idx - 1].start_line);
+	lint_report(ctx, "BL010", r->l, r->e, r->col, fix,
+		    "RUN follows the RUN at line %d: each makes its own layer",
+		    ctx->df->instructions[idx - 1].start_line);
+}
 
-	bool apt_fills = false, apt_lists = rm_cleans(&s, "/var/lib/apt/lists") ||
-					    has_cache_mount(ins, "/var/lib/apt/lists");
-	bool apt_updates = false, apt_uses_lists = false;
-	bool r_apk = false, r_pip = false, r_npm = false, r_upgrade = false, r_sudo = false,
-	     r_curl = false, r_chmod = false, r_chown = false, r_rm = false, r_dep = false;
+/* The package managers, fetchers and sudo of command i of the RUN. */
+static void scan_run_command(struct lint_ctx *ctx, struct stage_state *ss, const struct run_at *r,
+			     size_t i, struct run_findings *f)
+{
+	const struct lint_cmd *c = &r->s.cmds[i];
+	const char *n = lint_cmd_name(c);
+	size_t pip_sub = 0;
 
-	if (idx > st->first + 1 && is_kw(&ctx->df->instructions[idx - 1], BERTH_DOCKERFILE_RUN) &&
-	    st->in_final) {
+	if (c->sudo)
+		f->sudo = true;
+	for (size_t k = 0; apt_names[k]; k++) {
+		if (cmd_is(c, apt_names[k], apt_fill, apt_opts))
+			f->apt_fills = true;
+		if (cmd_is(c, apt_names[k], apt_update, apt_opts))
+			f->apt_updates = true;
+		if (cmd_is(c, apt_names[k], apt_uses, apt_opts))
+			f->apt_uses_lists = true;
+		if (cmd_is(c, apt_names[k], apt_dist_clean, apt_opts))
+			f->apt_lists = true;
+		if (cmd_is(c, apt_names[k], apt_upgrade, apt_opts))
+			f->upgrade = true;
+	}
+	if (cmd_is(c, "apk", apk_upgrade, apk_opts) || cmd_is(c, "yum", yum_upgrade, NULL) ||
+	    cmd_is(c, "dnf", yum_upgrade, NULL))
+		f->upgrade = true;
+	if (cmd_is(c, "apk", apk_add, apk_opts) && !lint_cmd_has_arg(c, "--no-cache") &&
+	    !rm_cleans(&r->s, "/var/cache/apk") && !has_cache_mount(r->ins, "/var/cache/apk"))
+		f->apk = true;
+	if (is_pip(c, &pip_sub) && streq(word_from(c, pip_sub), "install") &&
+	    !lint_cmd_has_arg(c, "--no-cache-dir") && !ss->pip_no_cache_env &&
+	    !has_cache_mount(r->ins, "/root/.cache/pip"))
+		f->pip = true;
+	if (cmd_is(c, "npm", npm_install, NULL) && is_dep_install(c) && npm_lock_known(ctx))
+		f->npm = true;
+	if (name_in(n, shells) && c->piped_in && i > 0 &&
+	    name_in(lint_cmd_name(&r->s.cmds[i - 1]), fetchers))
+		f->curl = true;
+	if (name_in(n, shells) &&
+	    (lint_cmd_has_arg_prefix(c, "$(curl") || lint_cmd_has_arg_prefix(c, "$(wget")))
+		f->curl = true;
+	if (is_dep_install(c))
+		f->dep = true;
+	if (streq(n, "chmod")) {
+		const char *mode = NULL;
+		first_file_operand(c, &mode);
+		if (mode && mode_world_writable(mode) && !removed_later(&r->s, i, ss->workdir, c))
+			f->chmod = true;
+	}
+}
+
+/* BL011: command i changes owner or mode of files a COPY of the stage added. */
+static bool check_run_chown(struct lint_ctx *ctx, struct stage_state *ss, const struct run_at *r,
+			    size_t i)
+{
+	const struct lint_cmd *c = &r->s.cmds[i];
+	const char *n = lint_cmd_name(c);
+	if (!streq(n, "chown") && !streq(n, "chmod") && !streq(n, "chgrp"))
+		return false;
+	size_t k = first_file_operand(c, NULL);
+	for (; k && c->argv[k]; k++) {
+		if (c->argv[k][0] == '-')
+			continue;
+		_cleanup_free_ char *p = operand_path(ss->workdir, c->argv[k]);
+		if (made_here(&r->s, i, ss->workdir, p))
+			continue;
+		const struct target *t = targets_find(ctx, &ss->copied, p);
+		if (!t)
+			continue;
+		bool chown = !streq(n, "chmod");
+		_cleanup_free_ char *fix = berth_xasprintf(
+			"set it in the copy instead: '%s %s' at line %d", t->what,
+			chown ? "--chown=<user>:<group>" : "--chmod=<mode>", t->line);
+		lint_report(ctx, "BL011", r->l, r->e, r->col, fix,
+			    "'%s %s' changes files that %s at line %d added: the "
+			    "layer stores them again",
+			    n, c->argv[k], t->what, t->line);
+		return true;
+	}
+	return false;
+}
+
+/* BL017: command i removes files an earlier layer of the stage added. */
+static bool check_run_rm(struct lint_ctx *ctx, struct stage_state *ss, const struct run_at *r,
+			 size_t i)
+{
+	const struct lint_cmd *c = &r->s.cmds[i];
+	if (!streq(lint_cmd_name(c), "rm"))
+		return false;
+	for (size_t k = 1; c->argv[k]; k++) {
+		if (c->argv[k][0] == '-')
+			continue;
+		_cleanup_free_ char *p = operand_path(ss->workdir, c->argv[k]);
+		const struct target *t = targets_find(ctx, &ss->copied, p);
+		if (!t)
+			t = targets_find(ctx, &ss->created, p);
+		if (!t)
+			continue;
 		_cleanup_free_ char *fix =
-			berth_xasprintf("join the commands with '&&' into the RUN at line %d",
-					ctx->df->instructions[idx - 1].start_line);
-		lint_report(ctx, "BL010", l, e, col, fix,
-			    "RUN follows the RUN at line %d: each makes its own layer",
-			    ctx->df->instructions[idx - 1].start_line);
+			berth_xasprintf("do not add '%s' at all, or add, use and "
+					"delete it in one RUN "
+					"(or a separate build stage)",
+					c->argv[k]);
+		lint_report(ctx, "BL017", r->l, r->e, r->col, fix,
+			    "'rm %s' deletes files that %s at line %d added: they "
+			    "stay in "
+			    "that layer",
+			    c->argv[k], t->what, t->line);
+		return true;
 	}
-	if (strstr(script, "<(curl") || strstr(script, "<(wget"))
-		r_curl = true;
+	return false;
+}
 
-	for (size_t i = 0; i < s.n_cmds; i++) {
-		const struct lint_cmd *c = &s.cmds[i];
-		const char *n = lint_cmd_name(c);
-		size_t pip_sub = 0;
-
-		if (c->sudo)
-			r_sudo = true;
-		for (size_t k = 0; apt_names[k]; k++) {
-			if (cmd_is(c, apt_names[k], apt_fill, apt_opts))
-				apt_fills = true;
-			if (cmd_is(c, apt_names[k], apt_update, apt_opts))
-				apt_updates = true;
-			if (cmd_is(c, apt_names[k], apt_uses, apt_opts))
-				apt_uses_lists = true;
-			if (cmd_is(c, apt_names[k], apt_dist_clean, apt_opts))
-				apt_lists = true;
-			if (cmd_is(c, apt_names[k], apt_upgrade, apt_opts))
-				r_upgrade = true;
-		}
-		if (cmd_is(c, "apk", apk_upgrade, apk_opts) ||
-		    cmd_is(c, "yum", yum_upgrade, NULL) || cmd_is(c, "dnf", yum_upgrade, NULL))
-			r_upgrade = true;
-		if (cmd_is(c, "apk", apk_add, apk_opts) && !lint_cmd_has_arg(c, "--no-cache") &&
-		    !rm_cleans(&s, "/var/cache/apk") && !has_cache_mount(ins, "/var/cache/apk"))
-			r_apk = true;
-		if (is_pip(c, &pip_sub) && streq(word_from(c, pip_sub), "install") &&
-		    !lint_cmd_has_arg(c, "--no-cache-dir") && !ss->pip_no_cache_env &&
-		    !has_cache_mount(ins, "/root/.cache/pip"))
-			r_pip = true;
-		if (cmd_is(c, "npm", npm_install, NULL) && is_dep_install(c) && npm_lock_known(ctx))
-			r_npm = true;
-		if (name_in(n, shells) && c->piped_in && i > 0 &&
-		    name_in(lint_cmd_name(&s.cmds[i - 1]), fetchers))
-			r_curl = true;
-		if (name_in(n, shells) &&
-		    (lint_cmd_has_arg_prefix(c, "$(curl") || lint_cmd_has_arg_prefix(c, "$(wget")))
-			r_curl = true;
-		if (is_dep_install(c))
-			r_dep = true;
-
-		if (streq(n, "chmod")) {
-			const char *mode = NULL;
-			first_file_operand(c, &mode);
-			if (mode && mode_world_writable(mode) &&
-			    !removed_later(&s, i, ss->workdir, c))
-				r_chmod = true;
-		}
-		if (st->in_final && !r_chown &&
-		    (streq(n, "chown") || streq(n, "chmod") || streq(n, "chgrp"))) {
-			size_t k = first_file_operand(c, NULL);
-			for (; k && c->argv[k]; k++) {
-				if (c->argv[k][0] == '-')
-					continue;
-				_cleanup_free_ char *p = operand_path(ss->workdir, c->argv[k]);
-				if (made_here(&s, i, ss->workdir, p))
-					continue;
-				const struct target *t = targets_find(ctx, &ss->copied, p);
-				if (!t)
-					continue;
-				bool chown = !streq(n, "chmod");
-				_cleanup_free_ char *fix = berth_xasprintf(
-					"set it in the copy instead: '%s %s' at line %d", t->what,
-					chown ? "--chown=<user>:<group>" : "--chmod=<mode>",
-					t->line);
-				lint_report(ctx, "BL011", l, e, col, fix,
-					    "'%s %s' changes files that %s at line %d added: the "
-					    "layer stores them again",
-					    n, c->argv[k], t->what, t->line);
-				r_chown = true;
-				break;
-			}
-		}
-		if (st->in_final && !r_rm && streq(n, "rm")) {
-			for (size_t k = 1; c->argv[k]; k++) {
-				if (c->argv[k][0] == '-')
-					continue;
-				_cleanup_free_ char *p = operand_path(ss->workdir, c->argv[k]);
-				const struct target *t = targets_find(ctx, &ss->copied, p);
-				if (!t)
-					t = targets_find(ctx, &ss->created, p);
-				if (!t)
-					continue;
-				_cleanup_free_ char *fix =
-					berth_xasprintf("do not add '%s' at all, or add, use and "
-							"delete it in one RUN "
-							"(or a separate build stage)",
-							c->argv[k]);
-				lint_report(ctx, "BL017", l, e, col, fix,
-					    "'rm %s' deletes files that %s at line %d added: they "
-					    "stay in "
-					    "that layer",
-					    c->argv[k], t->what, t->line);
-				r_rm = true;
-				break;
-			}
-		}
-	}
-
-	if (apt_updates && !apt_uses_lists)
+/* The reports of what the scan found: BL012-BL018, BL036, BL037, BL039. */
+static void report_run_findings(struct lint_ctx *ctx, const struct lint_stage *st,
+				const struct run_at *r, const struct run_findings *f)
+{
+	int l = r->l, e = r->e, col = r->col;
+	if (f->apt_updates && !f->apt_uses_lists)
 		lint_report(ctx, "BL018", l, e, col,
 			    "combine update and install in one RUN: 'RUN apt-get update && "
 			    "apt-get install -y --no-install-recommends <packages> && rm -rf "
 			    "/var/lib/apt/lists/*', and drop this RUN",
 			    "'apt-get update' in a RUN of its own: the layer cache keeps its "
 			    "package lists, and a later install reads stale ones");
-	else if (st->in_final && apt_fills && !apt_lists) {
+	else if (st->in_final && f->apt_fills && !f->apt_lists) {
 		lint_report(
 			ctx, "BL012", l, e, col,
 			"end the same RUN with '&& rm -rf /var/lib/apt/lists/*'",
 			"apt-get leaves its package lists in the layer (/var/lib/apt/lists is not "
 			"removed in this RUN)");
 	}
-	if (st->in_final && r_apk)
+	if (st->in_final && f->apk)
 		lint_report(ctx, "BL013", l, e, col, "use 'apk add --no-cache'",
 			    "'apk add' without --no-cache leaves the package index in the layer");
-	if (st->in_final && r_pip)
+	if (st->in_final && f->pip)
 		lint_report(ctx, "BL014", l, e, col, "use 'pip install --no-cache-dir'",
 			    "'pip install' without --no-cache-dir leaves pip's cache in the layer");
-	if (r_npm)
+	if (f->npm)
 		lint_report(
 			ctx, "BL015", l, e, col,
 			"use 'npm ci' (with the package-lock.json copied in); add --omit=dev for "
 			"production",
 			"'npm install' resolves versions again; 'npm ci' installs the lock file "
 			"exactly");
-	if (st->in_final && r_upgrade)
+	if (st->in_final && f->upgrade)
 		lint_report(ctx, "BL016", l, e, col,
 			    "use a newer base image tag instead, and install only named packages",
 			    "upgrading all packages in the image makes builds unreproducible and "
 			    "the layer large");
-	if (r_curl)
+	if (f->curl)
 		lint_report(ctx, "BL036", l, e, col,
 			    "download to a file, verify its checksum or signature, then run it",
 			    "a script is piped from the network into a shell");
-	if (r_sudo)
+	if (f->sudo)
 		lint_report(ctx, "BL037", l, e, col,
 			    "drop sudo: RUN already runs as the current USER; switch with USER",
 			    "sudo in RUN: build steps run as USER already, and sudo in the image "
 			    "widens privileges");
-	if (st->in_final && r_chmod)
+	if (st->in_final && f->chmod)
 		lint_report(ctx, "BL039", l, e, col,
 			    "give write access only to the owner, e.g. 'chmod 755' or 'chown' to "
 			    "the app user",
 			    "chmod makes files writable by every user");
+}
 
-	/* cache order: the first dependency install after a whole-context COPY */
-	if (r_dep && !ss->dep_install_seen) {
-		ss->dep_install_seen = true;
-		if (ss->whole_copy_line) {
-			lint_report(
-				ctx, "BL020", l, e, col,
-				"copy only the manifest files first (e.g. 'COPY requirements.txt "
-				"./' or 'COPY package*.json ./'), install, then 'COPY . .'",
-				"dependencies are installed after the whole context was copied at "
-				"line %ld: any source change reinstalls them",
-				ss->whole_copy_line);
-		}
+/* BL020, cache order: the first dependency install after a whole-context COPY. */
+static void check_run_dep_order(struct lint_ctx *ctx, struct stage_state *ss,
+				const struct run_at *r, const struct run_findings *f)
+{
+	if (!f->dep || ss->dep_install_seen)
+		return;
+	ss->dep_install_seen = true;
+	if (ss->whole_copy_line) {
+		lint_report(ctx, "BL020", r->l, r->e, r->col,
+			    "copy only the manifest files first (e.g. 'COPY requirements.txt "
+			    "./' or 'COPY package*.json ./'), install, then 'COPY . .'",
+			    "dependencies are installed after the whole context was copied at "
+			    "line %ld: any source change reinstalls them",
+			    ss->whole_copy_line);
 	}
+}
 
-	/* what this RUN leaves behind, for later `rm`s (BL017) */
-	for (size_t i = 0; i < s.n_cmds; i++) {
-		const struct lint_cmd *c = &s.cmds[i];
+/* What this RUN leaves behind, for later `rm`s (BL017). */
+static void note_run_created(struct stage_state *ss, const struct run_at *r,
+			     const struct run_findings *f)
+{
+	for (size_t i = 0; i < r->s.n_cmds; i++) {
+		const struct lint_cmd *c = &r->s.cmds[i];
 		const char *n = lint_cmd_name(c);
 		for (size_t k = 1; c->argv[k]; k++) {
 			const char *out = NULL;
@@ -1056,14 +1083,40 @@ static void check_run(struct lint_ctx *ctx, const struct lint_stage *st, struct 
 				 strncmp(c->argv[k], "--output-document=", 18) == 0)
 				out = c->argv[k] + 18;
 			if (out && !streq(out, "-"))
-				targets_add(&ss->created, lint_path_join(ss->workdir, out), l,
+				targets_add(&ss->created, lint_path_join(ss->workdir, out), r->l,
 					    "RUN");
 		}
 	}
-	if (apt_fills && !apt_lists)
-		targets_add(&ss->created, berth_xstrdup("/var/lib/apt/lists"), l, "RUN");
+	if (f->apt_fills && !f->apt_lists)
+		targets_add(&ss->created, berth_xstrdup("/var/lib/apt/lists"), r->l, "RUN");
+}
 
-	lint_script_release(&s);
+static void check_run(struct lint_ctx *ctx, const struct lint_stage *st, struct stage_state *ss,
+		      size_t idx)
+{
+	const ins_t *ins = &ctx->df->instructions[idx];
+	struct run_at r = {ins, ins->start_line, ins->end_line, ins->column, {0}};
+	_cleanup_free_ char *script = script_of(ins, 0);
+	lint_script_parse(script, &r.s);
+
+	struct run_findings f = {
+		.apt_lists = rm_cleans(&r.s, "/var/lib/apt/lists") ||
+			     has_cache_mount(ins, "/var/lib/apt/lists"),
+		.curl = strstr(script, "<(curl") || strstr(script, "<(wget"),
+	};
+	check_run_follows_run(ctx, st, idx, &r);
+	for (size_t i = 0; i < r.s.n_cmds; i++) {
+		scan_run_command(ctx, ss, &r, i, &f);
+		/* one report of each per RUN */
+		if (st->in_final && !f.chown)
+			f.chown = check_run_chown(ctx, ss, &r, i);
+		if (st->in_final && !f.rm)
+			f.rm = check_run_rm(ctx, ss, &r, i);
+	}
+	report_run_findings(ctx, st, &r, &f);
+	check_run_dep_order(ctx, ss, &r, &f);
+	note_run_created(ss, &r, &f);
+	lint_script_release(&r.s);
 }
 
 static void check_copy(struct lint_ctx *ctx, const struct lint_stage *st, struct stage_state *ss,
@@ -1279,79 +1332,89 @@ static const char *const supervisors[] = {"supervisord", "s6-svscan", "runsvdir"
 
 /* ---- the final image ---------------------------------------------------------- */
 
-static void check_final(struct lint_ctx *ctx)
-{
-	if (ctx->n_stages == 0)
-		return;
-	const struct berth_dockerfile *df = ctx->df;
-	const struct lint_stage *last = &ctx->stages[ctx->n_stages - 1];
-	const ins_t *from = &df->instructions[last->first];
+/* The instructions of the stages the final image is built from that decide
+ * how it runs (the last of each kind wins, as in the image). */
+struct final_image {
+	const struct lint_stage *root; /* the stage whose FROM names the base image */
+	const ins_t *from;	       /* the final stage's FROM */
+	const ins_t *user, *entry, *cmd, *expose, *health, *compile;
+};
 
-	/* the chain of stages the final image is built from, root first */
+/* Whether RUN ins compiles a program. */
+static bool run_compiles(const ins_t *ins)
+{
+	_cleanup_free_ char *sc = script_of(ins, 0);
+	struct lint_script s;
+	lint_script_parse(sc, &s);
+	bool found = false;
+	for (size_t j = 0; j < s.n_cmds; j++)
+		if (is_compile(&s.cmds[j]))
+			found = true;
+	lint_script_release(&s);
+	return found;
+}
+
+/* Walks the chain of stages of the final image, root first. */
+static void final_image_collect(const struct lint_ctx *ctx, struct final_image *fi)
+{
+	const struct berth_dockerfile *df = ctx->df;
 	long chain[64];
 	size_t n_chain = 0;
 	long si = (long)ctx->n_stages - 1;
 	do
 		chain[n_chain++] = si;
 	while ((si = ctx->stages[si].parent) >= 0 && n_chain < ELEMENTSOF(chain));
-	const struct lint_stage *root = &ctx->stages[chain[n_chain - 1]];
+	fi->root = &ctx->stages[chain[n_chain - 1]];
+	fi->from = &df->instructions[ctx->stages[ctx->n_stages - 1].first];
 
-	const ins_t *user = NULL, *entry = NULL, *cmd = NULL, *expose = NULL, *health = NULL,
-		    *compile = NULL;
 	for (size_t k = n_chain; k-- > 0;) {
 		const struct lint_stage *st = &ctx->stages[chain[k]];
 		for (size_t i = st->first + 1; i < st->end; i++) {
 			const ins_t *ins = &df->instructions[i];
 			switch (ins->keyword) {
 			case BERTH_DOCKERFILE_USER:
-				user = ins;
+				fi->user = ins;
 				break;
 			case BERTH_DOCKERFILE_ENTRYPOINT:
-				entry = ins;
-				cmd = NULL; /* ENTRYPOINT resets CMD, as Docker does */
+				fi->entry = ins;
+				fi->cmd = NULL; /* ENTRYPOINT resets CMD, as Docker does */
 				break;
 			case BERTH_DOCKERFILE_CMD:
-				cmd = ins;
+				fi->cmd = ins;
 				break;
 			case BERTH_DOCKERFILE_EXPOSE:
-				if (!expose)
-					expose = ins;
+				if (!fi->expose)
+					fi->expose = ins;
 				break;
 			case BERTH_DOCKERFILE_HEALTHCHECK:
-				health = ins;
+				fi->health = ins;
 				break;
 			case BERTH_DOCKERFILE_RUN:
-				if (!compile) {
-					_cleanup_free_ char *sc = script_of(ins, 0);
-					struct lint_script s;
-					lint_script_parse(sc, &s);
-					for (size_t j = 0; j < s.n_cmds; j++)
-						if (is_compile(&s.cmds[j]))
-							compile = ins;
-					lint_script_release(&s);
-				}
+				if (!fi->compile && run_compiles(ins))
+					fi->compile = ins;
 				break;
 			default:
 				break;
 			}
 		}
 	}
+}
 
-	/* BL004: a compiled language shipped with its tool chain */
-	struct imgref r = {0};
-	bool have_ref = root->parent < 0 && root->image && strcasecmp(root->image, "scratch") != 0;
-	if (have_ref)
-		imgref_parse(root->image, &r);
+/* BL004: a compiled language shipped with its tool chain. */
+static void check_final_toolchain(struct lint_ctx *ctx, const struct final_image *fi,
+				  const struct imgref *r, bool have_ref)
+{
+	const ins_t *from = fi->from, *compile = fi->compile;
 	bool compiler_base = false;
-	if (have_ref && r.hub && streq(r.ns, "library"))
+	if (have_ref && r->hub && streq(r->ns, "library"))
 		for (size_t i = 0; i < ELEMENTSOF(compiler_images); i++)
-			if (streq(r.name, compiler_images[i]))
+			if (streq(r->name, compiler_images[i]))
 				compiler_base = true;
 	if (compiler_base)
 		lint_report(ctx, "BL004", from->start_line, from->end_line, from->column,
 			    "build in a 'AS build' stage, then 'FROM scratch' (or a distroless or "
 			    "alpine base) and 'COPY --from=build' the binary",
-			    "the final image is built on the compiler image '%s'", root->image);
+			    "the final image is built on the compiler image '%s'", fi->root->image);
 	else if (compile)
 		lint_report(
 			ctx, "BL004", compile->start_line, compile->end_line, compile->column,
@@ -1359,16 +1422,22 @@ static void check_final(struct lint_ctx *ctx)
 			"into a minimal final stage",
 			"the final image compiles its program itself: the tool chain ships with "
 			"it");
+}
 
-	/* BL030, BL031: the user the container runs as */
-	bool nonroot_base = have_ref && r.tag && strstr(r.tag, "nonroot");
+/* BL030, BL031: the user the container runs as. */
+static void check_final_user(struct lint_ctx *ctx, const struct final_image *fi,
+			     const struct imgref *r, bool have_ref)
+{
+	const ins_t *from = fi->from, *user = fi->user;
+	const struct lint_stage *root = fi->root;
+	bool nonroot_base = have_ref && r->tag && strstr(r->tag, "nonroot");
 	/*
 	 * A scratch image without ENTRYPOINT or CMD runs nothing (an export
 	 * stage for --output, a data image): no user to choose. In scratch
 	 * there is no adduser and no /etc/passwd: the fix is a numeric uid.
 	 */
 	bool scratch = root->parent < 0 && root->image && strcasecmp(root->image, "scratch") == 0;
-	if (!user && !nonroot_base && scratch && (entry || cmd))
+	if (!user && !nonroot_base && scratch && (fi->entry || fi->cmd))
 		lint_report(ctx, "BL030", from->start_line, from->end_line, from->column,
 			    "add 'USER 65534:65534' (a numeric uid: scratch has no adduser and no "
 			    "/etc/passwd) to the final stage",
@@ -1382,10 +1451,12 @@ static void check_final(struct lint_ctx *ctx)
 		lint_report(ctx, "BL031", user->start_line, user->end_line, user->column,
 			    "end the final stage with 'USER <non-root user>'",
 			    "the final image runs as '%s'", arg(user, 0));
-	imgref_release(&r);
+}
 
-	/* BL040: a process supervisor or background jobs as the main process */
-	const ins_t *procs[] = {entry, cmd};
+/* BL040: a process supervisor or background jobs as the main process. */
+static void check_final_processes(struct lint_ctx *ctx, const struct final_image *fi)
+{
+	const ins_t *procs[] = {fi->entry, fi->cmd};
 	for (size_t k = 0; k < ELEMENTSOF(procs); k++) {
 		const ins_t *p = procs[k];
 		if (!p)
@@ -1411,7 +1482,12 @@ static void check_final(struct lint_ctx *ctx)
 		if (why)
 			break;
 	}
+}
 
+/* BL041-BL043: signals reach the application; a served port has a health check. */
+static void check_final_exec_form(struct lint_ctx *ctx, const struct final_image *fi)
+{
+	const ins_t *entry = fi->entry, *cmd = fi->cmd, *expose = fi->expose;
 	if (entry && !entry->json && entry->n_args > 0)
 		lint_report(ctx, "BL041", entry->start_line, entry->end_line, entry->column,
 			    "use the exec form: ENTRYPOINT [\"/app/server\", \"--flag\"]",
@@ -1422,11 +1498,29 @@ static void check_final(struct lint_ctx *ctx)
 			    "use the exec form: CMD [\"executable\", \"arg\"]",
 			    "shell-form CMD runs under /bin/sh -c: signals do not reach the "
 			    "application");
-	if (expose && !health)
+	if (expose && !fi->health)
 		lint_report(ctx, "BL043", expose->start_line, expose->end_line, expose->column,
 			    "add a HEALTHCHECK (e.g. 'HEALTHCHECK CMD [\"/app/healthcheck\"]'), or "
 			    "'HEALTHCHECK NONE' when the orchestrator probes it",
 			    "the image serves a port but has no HEALTHCHECK");
+}
+
+static void check_final(struct lint_ctx *ctx)
+{
+	if (ctx->n_stages == 0)
+		return;
+	struct final_image fi = {0};
+	final_image_collect(ctx, &fi);
+	const struct lint_stage *root = fi.root;
+	struct imgref r = {0};
+	bool have_ref = root->parent < 0 && root->image && strcasecmp(root->image, "scratch") != 0;
+	if (have_ref)
+		imgref_parse(root->image, &r);
+	check_final_toolchain(ctx, &fi, &r, have_ref);
+	check_final_user(ctx, &fi, &r, have_ref);
+	imgref_release(&r);
+	check_final_processes(ctx, &fi);
+	check_final_exec_form(ctx, &fi);
 }
 
 /* BL021: the context has big folders and nothing keeps them out. */

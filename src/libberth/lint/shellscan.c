@@ -113,6 +113,70 @@ static void finish_cmd(struct lint_script *s, char **words, enum sep before, enu
 	}
 }
 
+/* A backslash: a line continuation goes, an escaped character joins the word. */
+static const char *scan_escape(const char *p, struct berth_buf *word, bool *in_word)
+{
+	if (p[1] == '\n')
+		return p + 2;
+	if (p[1]) {
+		berth_buf_addch(word, p[1]);
+		*in_word = true;
+		return p + 2;
+	}
+	return p + 1;
+}
+
+/* '…': taken as it is, up to the closing quote (or the end). */
+static const char *scan_single_quoted(const char *p, struct berth_buf *word)
+{
+	const char *e = strchr(p + 1, '\'');
+	size_t l = e ? (size_t)(e - p - 1) : strlen(p + 1);
+	berth_buf_add(word, p + 1, l);
+	return p + l + 1 + (e ? 1 : 0);
+}
+
+/* "…": the shell's escapes inside double quotes. */
+static const char *scan_double_quoted(const char *p, struct berth_buf *word)
+{
+	p++;
+	while (*p && *p != '"') {
+		if (*p == '\\' && p[1] && strchr("\"\\$`\n", p[1])) {
+			if (p[1] != '\n')
+				berth_buf_addch(word, p[1]);
+			p += 2;
+			continue;
+		}
+		berth_buf_addch(word, *p++);
+	}
+	return *p == '"' ? p + 1 : p;
+}
+
+/* $( … ) stays inside the word, balanced, so `sh -c "$(curl …)"` stays one word. */
+static const char *scan_command_subst(const char *p, struct berth_buf *word)
+{
+	int level = 0;
+	do {
+		if (*p == '(')
+			level++;
+		else if (*p == ')')
+			level--;
+		berth_buf_addch(word, *p++);
+	} while (*p && level > 0);
+	return p;
+}
+
+/* Skips a redirection's operator and its target. */
+static const char *skip_redirection(const char *p)
+{
+	while (*p == '>' || *p == '<' || *p == '&')
+		p++;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	while (*p && !strchr(" \t\n;|&()", *p))
+		p++;
+	return p;
+}
+
 static void parse_depth(const char *script, struct lint_script *s, int depth)
 {
 	_cleanup_strv_free_ char **words = NULL;
@@ -140,40 +204,16 @@ static void parse_depth(const char *script, struct lint_script *s, int depth)
 	while (*p) {
 		char ch = *p;
 		if (ch == '\\') {
-			if (p[1] == '\n') {
-				p += 2;
-				continue;
-			}
-			if (p[1]) {
-				berth_buf_addch(&word, p[1]);
-				in_word = true;
-				p += 2;
-				continue;
-			}
-			p++;
+			p = scan_escape(p, &word, &in_word);
 			continue;
 		}
 		if (ch == '\'') {
-			const char *e = strchr(p + 1, '\'');
-			size_t l = e ? (size_t)(e - p - 1) : strlen(p + 1);
-			berth_buf_add(&word, p + 1, l);
+			p = scan_single_quoted(p, &word);
 			in_word = true;
-			p += l + 1 + (e ? 1 : 0);
 			continue;
 		}
 		if (ch == '"') {
-			p++;
-			while (*p && *p != '"') {
-				if (*p == '\\' && p[1] && strchr("\"\\$`\n", p[1])) {
-					if (p[1] != '\n')
-						berth_buf_addch(&word, p[1]);
-					p += 2;
-					continue;
-				}
-				berth_buf_addch(&word, *p++);
-			}
-			if (*p == '"')
-				p++;
+			p = scan_double_quoted(p, &word);
 			in_word = true;
 			continue;
 		}
@@ -183,15 +223,7 @@ static void parse_depth(const char *script, struct lint_script *s, int depth)
 			continue;
 		}
 		if (ch == '$' && p[1] == '(') {
-			/* keep $( … ) inside the word, balanced, so `sh -c "$(curl …)"` stays one word */
-			int level = 0;
-			do {
-				if (*p == '(')
-					level++;
-				else if (*p == ')')
-					level--;
-				berth_buf_addch(&word, *p++);
-			} while (*p && level > 0);
+			p = scan_command_subst(p, &word);
 			in_word = true;
 			continue;
 		}
@@ -244,12 +276,7 @@ static void parse_depth(const char *script, struct lint_script *s, int depth)
 				in_word = false;
 			}
 			END_WORD();
-			while (*p == '>' || *p == '<' || *p == '&')
-				p++;
-			while (*p == ' ' || *p == '\t')
-				p++;
-			while (*p && !strchr(" \t\n;|&()", *p))
-				p++;
+			p = skip_redirection(p);
 			continue;
 		}
 		berth_buf_addch(&word, ch);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <curl/curl.h>
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -137,8 +138,8 @@ static char *url_host(const char *url)
  * loopback or an insecure registry, so a secret never crosses the network
  * in clear.
  */
-static int fetch_token(struct registry *r, const char *scope, char **ret_token, time_t *ret_expires,
-		       struct berth_error **err)
+/* The challenge's realm: present, and https (or http to a registry allowed plain HTTP). */
+static int check_token_realm(const struct registry *r, struct berth_error **err)
 {
 	const struct registry_challenge *ch = &r->challenge;
 	if (!ch->realm)
@@ -153,122 +154,95 @@ static int fetch_token(struct registry *r, const char *scope, char **ret_token, 
 					       "token realm of '%s' is not https: refusing it",
 					       r->domain);
 	}
-	int rr = load_creds(r, err);
-	if (rr < 0)
-		return rr;
-	CURL *esc = curl_easy_init();
-	if (!esc)
-		berth_oom();
-	struct berth_buf url = BERTH_BUF_INIT;
-	berth_buf_addstr(&url, ch->realm);
+	return 0;
+}
+
+/* The realm's URL with service and scope parameters (several scopes are separate parameters). */
+static void token_get_url(CURL *esc, const struct registry_challenge *ch, const char *scope,
+			  struct berth_buf *url)
+{
+	berth_buf_addstr(url, ch->realm);
 	char sep = strchr(ch->realm, '?') ? '&' : '?';
 	if (ch->service) {
 		char *e = curl_easy_escape(esc, ch->service, 0);
-		berth_buf_addf(&url, "%cservice=%s", sep, e);
+		berth_buf_addf(url, "%cservice=%s", sep, e);
 		curl_free(e);
 		sep = '&';
 	}
-	/* several scopes are separate parameters */
 	_cleanup_free_ char *scopes = berth_xstrdup(scope);
 	for (char *s = scopes, *save = NULL, *tok; (tok = strtok_r(s, " ", &save)); s = NULL) {
 		char *e = curl_easy_escape(esc, tok, 0);
-		berth_buf_addf(&url, "%cscope=%s", sep, e);
+		berth_buf_addf(url, "%cscope=%s", sep, e);
 		curl_free(e);
 		sep = '&';
 	}
-	_cleanup_free_ char *authz = NULL;
-	struct berth_buf form = BERTH_BUF_INIT;
-	char *form_headers[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
-	bool oauth = r->creds.username && strcmp(r->creds.username, "<token>") == 0;
-	struct http_request req = {
-		.method = "GET",
-		.url = url.buf,
-		.body_fd = -1,
-		.max_body = TOKEN_MAX,
-	};
-	if (oauth) {
-		/*
-		 * An identity token (a refresh token from `docker login` against
-		 * an OAuth2 server) is exchanged as Docker does: POST to the realm,
-		 * grant_type=refresh_token, the scopes space-separated in one field.
-		 */
-		char *e = curl_easy_escape(esc, r->creds.password, 0);
-		berth_buf_addf(&form, "grant_type=refresh_token&client_id=berth&refresh_token=%s",
-			       e);
-		explicit_bzero(e, strlen(e));
+}
+
+/*
+ * An identity token (a refresh token from `docker login` against an OAuth2
+ * server) is exchanged as Docker does: POST to the realm,
+ * grant_type=refresh_token, the scopes space-separated in one field.
+ */
+static void token_refresh_form(CURL *esc, const struct registry *r, const char *scope,
+			       struct berth_buf *form)
+{
+	char *e = curl_easy_escape(esc, r->creds.password, 0);
+	berth_buf_addf(form, "grant_type=refresh_token&client_id=berth&refresh_token=%s", e);
+	explicit_bzero(e, strlen(e));
+	curl_free(e);
+	if (r->challenge.service) {
+		e = curl_easy_escape(esc, r->challenge.service, 0);
+		berth_buf_addf(form, "&service=%s", e);
 		curl_free(e);
-		if (ch->service) {
-			e = curl_easy_escape(esc, ch->service, 0);
-			berth_buf_addf(&form, "&service=%s", e);
-			curl_free(e);
-		}
-		e = curl_easy_escape(esc, scope, 0);
-		berth_buf_addf(&form, "&scope=%s", e);
-		curl_free(e);
-		req.method = "POST";
-		req.url = ch->realm;
-		req.headers = form_headers;
-		req.body = form.buf;
-		req.body_len = form.len;
-		req.has_body = true;
-	} else if (r->creds.username) {
-		authz = basic_value(&r->creds);
-		req.authorization = authz;
 	}
-	curl_easy_cleanup(esc);
-	struct http_response resp = {.body = BERTH_BUF_INIT, .content_length = -1};
+	e = curl_easy_escape(esc, scope, 0);
+	berth_buf_addf(form, "&scope=%s", e);
+	curl_free(e);
+}
+
+/* Sends req, again after a transient failure or a 5xx, up to the retries. */
+static int token_send(const struct registry *r, const struct http_request *req,
+		      struct http_response *resp, struct berth_error **err)
+{
 	int res = -EIO;
 	for (unsigned attempt = 0;; attempt++) {
-		res = http_do(&req, &resp, err);
-		if (res >= 0 && resp.status < 500)
+		res = http_do(req, resp, err);
+		if (res >= 0 && resp->status < 500)
 			break;
 		if (attempt + 1 >= r->retries || (res < 0 && !http_error_is_transient(res)))
 			break;
 		if (res >= 0)
-			http_response_release(&resp);
+			http_response_release(resp);
 		berth_error_free(err);
 		backoff(attempt);
 	}
-	if (authz)
-		explicit_bzero(authz, strlen(authz));
-	if (form.buf)
-		explicit_bzero(form.buf, form.len);
-	berth_buf_release(&form);
-	if (res < 0) {
-		berth_buf_release(&url);
-		return berth_error_prefix(err, "get token for '%s'", r->domain);
-	}
-	berth_buf_release(&url);
-	pthread_mutex_lock(&r->lock);
-	r->token_fetches++;
-	pthread_mutex_unlock(&r->lock);
-	if (resp.status == 401 || resp.status == 403 || (oauth && resp.status == 400)) {
-		http_response_release(&resp);
-		if (oauth)
-			return berth_error_set(
-				err, EACCES,
-				"authentication to '%s' failed: the identity token was "
-				"refused; run 'berth login %s'",
-				r->domain, r->domain);
-		if (r->creds.username)
-			return berth_error_set(err, EACCES,
-					       "authentication to '%s' failed: incorrect username "
-					       "or password",
-					       r->domain);
+	return res;
+}
+
+/* The error of a refused token request, saying what to do about it. */
+static int token_refused(const struct registry *r, bool oauth, struct berth_error **err)
+{
+	if (oauth)
 		return berth_error_set(err, EACCES,
-				       "authentication to '%s' required: run 'berth login %s'",
+				       "authentication to '%s' failed: the identity token was "
+				       "refused; run 'berth login %s'",
 				       r->domain, r->domain);
-	}
-	if (resp.status != 200) {
-		_cleanup_free_ char *what = berth_xasprintf("get token for '%s'", r->domain);
-		res = registry_status_error(&resp, what, err);
-		http_response_release(&resp);
-		return res;
-	}
+	if (r->creds.username)
+		return berth_error_set(err, EACCES,
+				       "authentication to '%s' failed: incorrect username "
+				       "or password",
+				       r->domain);
+	return berth_error_set(err, EACCES, "authentication to '%s' required: run 'berth login %s'",
+			       r->domain, r->domain);
+}
+
+/* The token and its expiry time from a 200 answer's JSON body. */
+static int token_parse(const struct registry *r, const char *scope, struct http_response *resp,
+		       char **ret_token, time_t *ret_expires, struct berth_error **err)
+{
 	_cleanup_json_ json_t *j = NULL;
-	res = berth_json_parse(resp.body.buf, resp.body.len, "token response", &j, err);
-	explicit_bzero(resp.body.buf, resp.body.len);
-	http_response_release(&resp);
+	int res = berth_json_parse(resp->body.buf, resp->body.len, "token response", &j, err);
+	explicit_bzero(resp->body.buf, resp->body.len);
 	if (res < 0)
 		return res;
 	const char *tok = json_string_value(json_object_get(j, "token"));
@@ -289,6 +263,69 @@ static int fetch_token(struct registry *r, const char *scope, char **ret_token, 
 	berth_debug("got a token for '%s' scope '%s' valid %" PRId64 "s", r->domain, scope,
 		    (int64_t)expires_in);
 	return 0;
+}
+
+static int fetch_token(struct registry *r, const char *scope, char **ret_token, time_t *ret_expires,
+		       struct berth_error **err)
+{
+	int res = check_token_realm(r, err);
+	if (res < 0)
+		return res;
+	res = load_creds(r, err);
+	if (res < 0)
+		return res;
+	CURL *esc = curl_easy_init();
+	if (!esc)
+		berth_oom();
+	_cleanup_buf_ struct berth_buf url = BERTH_BUF_INIT;
+	token_get_url(esc, &r->challenge, scope, &url);
+	_cleanup_free_ char *authz = NULL;
+	_cleanup_buf_ struct berth_buf form = BERTH_BUF_INIT;
+	char *form_headers[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+	bool oauth = r->creds.username && strcmp(r->creds.username, "<token>") == 0;
+	struct http_request req = {
+		.method = "GET",
+		.url = url.buf,
+		.body_fd = -1,
+		.max_body = TOKEN_MAX,
+	};
+	if (oauth) {
+		token_refresh_form(esc, r, scope, &form);
+		req.method = "POST";
+		req.url = r->challenge.realm;
+		req.headers = form_headers;
+		req.body = form.buf;
+		req.body_len = form.len;
+		req.has_body = true;
+	} else if (r->creds.username) {
+		authz = basic_value(&r->creds);
+		req.authorization = authz;
+	}
+	curl_easy_cleanup(esc);
+	struct http_response resp = {.body = BERTH_BUF_INIT, .content_length = -1};
+	res = token_send(r, &req, &resp, err);
+	if (authz)
+		explicit_bzero(authz, strlen(authz));
+	if (form.buf)
+		explicit_bzero(form.buf, form.len);
+	if (res < 0)
+		return berth_error_prefix(err, "get token for '%s'", r->domain);
+	pthread_mutex_lock(&r->lock);
+	r->token_fetches++;
+	pthread_mutex_unlock(&r->lock);
+	if (resp.status == 401 || resp.status == 403 || (oauth && resp.status == 400)) {
+		http_response_release(&resp);
+		return token_refused(r, oauth, err);
+	}
+	if (resp.status != 200) {
+		_cleanup_free_ char *what = berth_xasprintf("get token for '%s'", r->domain);
+		res = registry_status_error(&resp, what, err);
+		http_response_release(&resp);
+		return res;
+	}
+	res = token_parse(r, scope, &resp, ret_token, ret_expires, err);
+	http_response_release(&resp);
+	return res;
 }
 
 /* A cached token for scope still valid, or a new one; *ret owned. */
@@ -463,6 +500,8 @@ static int authorization(struct registry *r, const char *scope, bool force, char
 		int res = get_token(r, scope, force, &tok, err);
 		if (res < 0)
 			return res;
+		/* get_token sets tok whenever it returns 0 (token_parse refuses an empty one) */
+		assert(tok);
 		*ret = berth_xasprintf("Bearer %s", tok);
 		explicit_bzero(tok, strlen(tok));
 		return 0;
@@ -898,9 +937,8 @@ int registry_upload_blob(struct registry *r, const struct berth_digest *d, int f
 				       "Location",
 				       hex, r->domain, st);
 	uint64_t off = 0;
-	const char *env = getenv("BERTH_REGISTRY_CHUNK_SIZE");
-	uint64_t chunk = env && *env ? strtoull(env, NULL, 10) : CHUNK_SIZE;
-	uint64_t threshold = env && *env ? chunk : CHUNK_THRESHOLD;
+	uint64_t chunk = registry_settings()->chunk_size;
+	uint64_t threshold = chunk ? chunk : CHUNK_THRESHOLD;
 	if (chunk == 0)
 		chunk = CHUNK_SIZE;
 	if (size > threshold) {

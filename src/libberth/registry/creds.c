@@ -96,25 +96,13 @@ int registry_base64_decode(const char *s, char **ret, size_t *ret_len)
 	return 0;
 }
 
-char *registry_auth_file_path(void)
+int registry_auth_file_path(const char **ret, struct berth_error **err)
 {
-	const struct berth_registry_settings *s = registry_settings();
-	if (s->auth_file && *s->auth_file)
-		return berth_xstrdup(s->auth_file);
-	const char *env = getenv("BERTH_CONFIG");
-	if (env && *env)
-		return berth_xstrdup(env);
-	const char *home = getenv("HOME");
-	return berth_xasprintf("%s/.config/berth/auth.json", home && *home ? home : "/root");
-}
-
-static char *docker_config_path(void)
-{
-	const char *env = getenv("DOCKER_CONFIG");
-	if (env && *env)
-		return berth_xasprintf("%s/config.json", env);
-	const char *home = getenv("HOME");
-	return berth_xasprintf("%s/.docker/config.json", home && *home ? home : "/root");
+	const char *path = registry_settings()->auth_file;
+	if (!path || !*path)
+		return berth_error_set(err, EINVAL, "no credentials file configured");
+	*ret = path;
+	return 0;
 }
 
 const char *registry_auth_key(const char *domain)
@@ -303,11 +291,11 @@ static int lookup_in(const char *path, const char *domain, struct registry_creds
 
 int registry_creds_lookup(const char *domain, struct registry_creds *ret, struct berth_error **err)
 {
-	_cleanup_free_ char *own = registry_auth_file_path();
-	_cleanup_free_ char *docker = docker_config_path();
+	const char *own = registry_settings()->auth_file;
+	const char *docker = registry_settings()->docker_config;
 	struct registry_creds c = {0};
-	int r = lookup_in(own, domain, &c, err);
-	if (r == 0)
+	int r = own && *own ? lookup_in(own, domain, &c, err) : 0;
+	if (r == 0 && docker && *docker)
 		r = lookup_in(docker, domain, &c, err);
 	if (r < 0) {
 		registry_creds_release(&c);
@@ -358,9 +346,12 @@ static int save_config(const char *path, json_t *cfg, struct berth_error **err)
 int registry_creds_store(const char *domain, const char *user, const char *pass,
 			 struct berth_error **err)
 {
-	_cleanup_free_ char *path = registry_auth_file_path();
+	const char *path = NULL;
+	int r = registry_auth_file_path(&path, err);
+	if (r < 0)
+		return r;
 	_cleanup_json_ json_t *cfg = NULL;
-	int r = load_config(path, &cfg, err);
+	r = load_config(path, &cfg, err);
 	if (r == -ENOENT) {
 		berth_error_free(err);
 		cfg = json_object();
@@ -401,9 +392,12 @@ int registry_creds_store(const char *domain, const char *user, const char *pass,
 
 int registry_creds_erase(const char *domain, struct berth_error **err)
 {
-	_cleanup_free_ char *path = registry_auth_file_path();
+	const char *path = NULL;
+	int r = registry_auth_file_path(&path, err);
+	if (r < 0)
+		return r;
 	_cleanup_json_ json_t *cfg = NULL;
-	int r = load_config(path, &cfg, err);
+	r = load_config(path, &cfg, err);
 	if (r == -ENOENT) {
 		berth_error_free(err);
 		return berth_error_set(err, ENOENT, "not logged in to '%s'", domain);

@@ -267,8 +267,6 @@ static void setup_tls(CURL *h, const char *url)
 	_cleanup_free_ char *host = berth_xstrndup(p, n);
 	const char *dir = registry_settings()->certs_d;
 	if (!dir || !*dir)
-		dir = getenv("BERTH_CERTS_D");
-	if (!dir || !*dir)
 		dir = "/etc/berth/certs.d";
 	_cleanup_free_ char *ca = berth_xasprintf("%s/%s/ca.crt", dir, host);
 	_cleanup_free_ char *cert = berth_xasprintf("%s/%s/client.cert", dir, host);

@@ -38,8 +38,9 @@ struct registry_creds {
 void registry_creds_release(struct registry_creds *c);
 /* Looks up credentials for domain; 0 and empty creds when none are stored. */
 int registry_creds_lookup(const char *domain, struct registry_creds *ret, struct berth_error **err);
-/* The path of berth's auth file (owned). */
-char *registry_auth_file_path(void);
+/* The path of berth's auth file (the settings' auth_file, borrowed); -EINVAL
+ * when none is configured. */
+int registry_auth_file_path(const char **ret, struct berth_error **err);
 /* Key under "auths" for domain ("https://index.docker.io/v1/" for docker.io). */
 const char *registry_auth_key(const char *domain);
 int registry_creds_store(const char *domain, const char *user, const char *pass,

@@ -22,13 +22,19 @@
 
 struct berth_store;
 
-/* Process-wide settings, set once by the CLI before any transfer. */
+/* Process-wide settings, set once by the CLI before any transfer (the
+ * library reads no environment: the CLI fills them from its flags and
+ * $BERTH_CERTS_D, $BERTH_CONFIG, $DOCKER_CONFIG, $HOME). Strings borrowed. */
 struct berth_registry_settings {
-	char **insecure_registries; /* "host[:port]" allowed over plain HTTP (borrowed) */
-	const char *certs_d;	    /* NULL: $BERTH_CERTS_D, else /etc/berth/certs.d */
-	const char *auth_file;	    /* NULL: $BERTH_CONFIG, else ~/.config/berth/auth.json */
-	unsigned parallel;	    /* concurrent blob transfers; 0: 4 */
-	unsigned retries;	    /* attempts per request on a network error; 0: 3 */
+	char **insecure_registries; /* "host[:port]" allowed over plain HTTP */
+	const char *certs_d;	    /* per-registry TLS files; NULL: /etc/berth/certs.d */
+	const char *auth_file;	    /* berth's credentials file; NULL: none (login refused) */
+	const char *docker_config; /* Docker's config.json, also read for credentials; NULL: none */
+	unsigned parallel;	   /* concurrent blob transfers; 0: 4 */
+	unsigned retries;	   /* attempts per request on a network error; 0: 3 */
+	/* push: upload every blob larger than this in PATCH chunks of this size;
+	 * 0: chunks of 64 MiB for blobs over 256 MiB */
+	uint64_t chunk_size;
 };
 void berth_registry_configure(const struct berth_registry_settings *s);
 
