@@ -31,6 +31,7 @@ static const char run_usage[] =
 	"  -u, --user USER[:GROUP]   name, uid, uid:gid or name:group\n"
 	"  -w, --workdir DIR         working directory inside the container\n"
 	"  -h, --hostname NAME       hostname (default: the short container id)\n"
+	"      --domainname NAME     the container's NIS domain name (and host.NAME in hosts)\n"
 	"      --name NAME           container name\n"
 	"      --rm                  remove the container when it exits\n"
 	"      --entrypoint CMD      override the image's ENTRYPOINT ('' clears it)\n"
@@ -43,6 +44,11 @@ static const char run_usage[] =
 	"                            a network of `berth network create`\n"
 	"      --ip ADDR             IPv4 address on a user network\n"
 	"  -p, --publish SPEC        publish [IP:][HOST[-HOST]:]CTR[-CTR][/tcp|udp]\n"
+	"  -P, --publish-all         publish every EXPOSEd port on an ephemeral host port\n"
+	"      --add-host NAME:IP    an /etc/hosts entry (IP host-gateway: the host)\n"
+	"      --dns IP              a nameserver of /etc/resolv.conf\n"
+	"      --dns-search DOMAIN   a search domain ('.': none)\n"
+	"      --dns-option OPT      an options entry of /etc/resolv.conf\n"
 	"      --network-alias NAME  another name on a user network\n"
 	"      --cap-add CAP         add a capability\n"
 	"      --cap-drop CAP        drop a capability\n"
@@ -94,22 +100,21 @@ enum {
 	OPT_HEALTH_START_PERIOD,
 	OPT_HEALTH_START_INTERVAL,
 	OPT_NO_HEALTHCHECK,
+	OPT_ADD_HOST,
+	OPT_DNS,
+	OPT_DNS_SEARCH,
+	OPT_DNS_OPTION,
+	OPT_DOMAINNAME,
 };
 
 /* Docker's run flags berth does not have yet: refused as such, not as unknown. */
 static const char *const run_unsupported[] = {
-	"-P",
-	"--publish-all",
 	"--expose",
 	"-l",
 	"--label",
 	"--label-file",
 	"-a",
 	"--attach",
-	"--add-host",
-	"--dns",
-	"--dns-search",
-	"--dns-option",
 	"--platform",
 	"--pull",
 	"--cidfile",
@@ -149,7 +154,6 @@ static const char *const run_unsupported[] = {
 	"--device-write-bps",
 	"--device-write-iops",
 	"--disable-content-trust",
-	"--domainname",
 	"--health-interval",
 	"--health-retries",
 	"--health-start-interval",
@@ -308,6 +312,7 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 		{"user", required_argument, NULL, 'u'},
 		{"workdir", required_argument, NULL, 'w'},
 		{"hostname", required_argument, NULL, 'h'},
+		{"domainname", required_argument, NULL, OPT_DOMAINNAME},
 		{"name", required_argument, NULL, OPT_NAME},
 		{"rm", no_argument, NULL, OPT_RM},
 		{"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
@@ -320,6 +325,11 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 		{"net", required_argument, NULL, OPT_NETWORK},
 		{"ip", required_argument, NULL, OPT_IP},
 		{"publish", required_argument, NULL, 'p'},
+		{"publish-all", no_argument, NULL, 'P'},
+		{"add-host", required_argument, NULL, OPT_ADD_HOST},
+		{"dns", required_argument, NULL, OPT_DNS},
+		{"dns-search", required_argument, NULL, OPT_DNS_SEARCH},
+		{"dns-option", required_argument, NULL, OPT_DNS_OPTION},
 		{"network-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
 		{"net-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
 		{"cap-add", required_argument, NULL, OPT_CAP_ADD},
@@ -344,13 +354,14 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 	};
 	/* "+": the first operand is the image, what follows is the container's */
 	struct cli_flags f = {.usage = create ? create_usage : run_usage,
-			      .shortopts = "+dite:u:w:h:v:m:p:",
+			      .shortopts = "+dite:u:w:h:v:m:p:P",
 			      .longopts = opts,
 			      .unsupported = run_unsupported};
 	struct berth_run_options o;
 	_cleanup_strv_free_ char **env = NULL, **volumes = NULL, **mounts = NULL, **tmpfs = NULL,
 				 **cap_add = NULL, **cap_drop = NULL, **secopts = NULL,
-				 **ulimits = NULL, **devices = NULL, **cmd = NULL, **aliases = NULL;
+				 **ulimits = NULL, **devices = NULL, **cmd = NULL, **aliases = NULL,
+				 **extra_hosts = NULL;
 	_cleanup_(berth_container_image_release) struct berth_container_image img = {0};
 	_cleanup_(berth_health_config_release) struct berth_health_config health = {0};
 	struct health_flags hf = {0};
@@ -389,6 +400,9 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 		case 'h':
 			o.hostname = optarg;
 			break;
+		case OPT_DOMAINNAME:
+			o.domainname = optarg;
+			break;
 		case OPT_NAME:
 			o.name = optarg;
 			break;
@@ -421,6 +435,20 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 			break;
 		case 'p':
 			r = net_opts_publish(&net, optarg, err);
+			if (r < 0)
+				goto fail;
+			break;
+		case 'P':
+			net.publish_all = true;
+			break;
+		case OPT_ADD_HOST:
+		case OPT_DNS:
+		case OPT_DNS_SEARCH:
+		case OPT_DNS_OPTION:
+			r = c == OPT_ADD_HOST	  ? net_opts_add_host(&net, optarg, err)
+			    : c == OPT_DNS	  ? net_opts_dns(&net, optarg, err)
+			    : c == OPT_DNS_SEARCH ? net_opts_dns_search(&net, optarg, err)
+						  : net_opts_dns_option(&net, optarg, err);
 			if (r < 0)
 				goto fail;
 			break;
@@ -523,8 +551,11 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 		o.health = &health;
 	}
 	o.network_aliases = aliases;
-	o.ports = net.ports;
-	o.n_ports = net.n_ports;
+	for (size_t i = 0; net.add_host_name && net.add_host_name[i]; i++)
+		berth_strv_consume(&extra_hosts, berth_xasprintf("%s:%s", net.add_host_name[i],
+								 net.add_host_ip[i]));
+	o.extra_hosts = extra_hosts;
+	o.dns = &net.dns;
 	if (!o.rootfs) {
 		if (optind >= argc) {
 			cli_usage_error(cli, err, "requires at least 1 argument");
@@ -536,6 +567,12 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 		o.image = &img;
 		optind++;
 	}
+	/* -P: the image's EXPOSEd ports on ephemeral host ports, after -p's */
+	if (net.publish_all && o.image &&
+	    net_opts_publish_exposed(&net, o.image->exposed_ports, err) < 0)
+		goto fail;
+	o.ports = net.ports;
+	o.n_ports = net.n_ports;
 	for (int i = optind; i < argc; i++)
 		berth_strv_push(&cmd, argv[i]);
 	o.cmd = cmd;

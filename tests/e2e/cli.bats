@@ -144,10 +144,10 @@ all_commands() {
 }
 
 @test "a Docker flag berth does not have yet says so, naming it" {
-	run berth run -P busybox
-	assert_one_error_line "^berth: run: '-P' is not supported yet \(see 'berth run --help'\)$"
-	run berth run --publish-all busybox
-	assert_one_error_line "^berth: run: '--publish-all' is not supported yet "
+	run berth run -c 2 busybox
+	assert_one_error_line "^berth: run: '-c' is not supported yet \(see 'berth run --help'\)$"
+	run berth run --cidfile /dev/null busybox
+	assert_one_error_line "^berth: run: '--cidfile' is not supported yet "
 	run berth ps --size
 	assert_one_error_line "^berth: ps: '--size' is not supported yet "
 	run berth build --platform linux/arm64 .
@@ -187,10 +187,10 @@ all_commands() {
 	run "$tool" "$BERTH" "$docs" $docker
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
 	# the checker itself: a wrong status and a missing row are caught
-	sed 's/^| `--add-host` | not yet |/| `--add-host` | done |/; /^| `--no-trunc` | done |/d' \
+	sed 's/^| `--cidfile` | not yet |/| `--cidfile` | done |/; /^| `--no-trunc` | done |/d' \
 		"$docs" >"$BATS_TEST_TMPDIR/cli.md"
 	run "$tool" "$BERTH" "$BATS_TEST_TMPDIR/cli.md"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"run --add-host: 'done' but --help does not list --add-host"* ]]
+	[[ "$output" == *"run --cidfile: 'done' but --help does not list --cidfile"* ]]
 	[[ "$output" == *"ps: --help lists --no-trunc, the table does not"* ]]
 }

@@ -72,6 +72,7 @@ void berth_container_image_release(struct berth_container_image *img)
 	berth_health_config_release(img->health);
 	free(img->health);
 	berth_strv_free(img->shell);
+	berth_strv_free(img->exposed_ports);
 	memset(img, 0, sizeof(*img));
 }
 
@@ -113,6 +114,7 @@ int berth_container_image_load(const char *store_root, const char *ref,
 	out.stop_signal = c->stop_signal ? berth_xstrdup(c->stop_signal) : NULL;
 	out.volumes = berth_strv_copy(c->volumes);
 	out.shell = c->shell ? berth_strv_copy(c->shell) : NULL;
+	out.exposed_ports = berth_strv_copy(c->exposed_ports);
 	if (c->healthcheck) {
 		out.health = berth_xcalloc(1, sizeof(*out.health));
 		r = berth_health_config_from_json(c->healthcheck, out.health, err);
@@ -604,28 +606,11 @@ static int parse_ulimit(const char *s, struct berth_spec *spec, struct berth_err
 	return 0;
 }
 
-static int write_etc_files(int dfd, const char *hostname, bool durable, struct berth_error **err)
+/* hosts and resolv.conf are network.c's (berth_container_net_etc_files) */
+static int write_hostname(int dfd, const char *hostname, bool durable, struct berth_error **err)
 {
-	_cleanup_free_ char *hosts = berth_xasprintf("127.0.0.1\tlocalhost\n"
-						     "::1\tlocalhost ip6-localhost ip6-loopback\n"
-						     "127.0.1.1\t%s\n",
-						     hostname);
-	int r = write_record_file(dfd, "hosts", hosts, strlen(hosts), 0644, durable, err);
-	if (r < 0)
-		return r;
 	_cleanup_free_ char *hn = berth_xasprintf("%s\n", hostname);
-	r = write_record_file(dfd, "hostname", hn, strlen(hn), 0644, durable, err);
-	if (r < 0)
-		return r;
-	/* host networking: the host's resolvers, as Docker copies them */
-	_cleanup_free_ char *resolv = NULL;
-	size_t len = 0;
-	if (berth_read_file_at(AT_FDCWD, "/etc/resolv.conf", 1 << 16, &resolv, &len, NULL) < 0) {
-		free(resolv);
-		resolv = berth_xstrdup("");
-		len = 0;
-	}
-	return write_record_file(dfd, "resolv.conf", resolv, len, 0644, durable, err);
+	return write_record_file(dfd, "hostname", hn, strlen(hn), 0644, durable, err);
 }
 
 struct container {
@@ -841,6 +826,13 @@ static int build_spec(const char *store_root, struct container *c,
 	if (r < 0)
 		return r;
 	spec->hostname = o->hostname ? berth_xstrdup(o->hostname) : berth_xstrndup(c->id, 12);
+	if (o->domainname && *o->domainname) {
+		/* it goes into hosts files: a name, nothing that could add a line */
+		if (!berth_net_name_is_valid(o->domainname, 64))
+			return berth_error_set(
+				err, EINVAL, "invalid domainname: at most 64 of A-Z a-z 0-9 . - _");
+		spec->domainname = berth_xstrdup(o->domainname);
+	}
 	BERTH_STRV_FOREACH (e, img ? img->env : NULL)
 		berth_env_set(&spec->env, *e);
 	if (!berth_env_get(spec->env, "PATH"))
@@ -1002,6 +994,8 @@ static json_t *make_state(const struct container *c, const struct berth_run_opti
 				      "0001-01-01T00:00:00Z"));
 	json_t *cfg = json_object();
 	json_object_set_new(cfg, "Hostname", json_string(c->spec.hostname));
+	json_object_set_new(cfg, "Domainname",
+			    json_string(c->spec.domainname ? c->spec.domainname : ""));
 	json_object_set_new(cfg, "User", json_string(c->spec.username ? c->spec.username : ""));
 	json_object_set_new(cfg, "Env", strv_json(c->spec.env));
 	json_object_set_new(cfg, "Cmd", strv_json(c->spec.args));
@@ -1078,7 +1072,10 @@ static int create_container(const char *store_root, const struct berth_run_optio
 	r = berth_container_net_configure(store_root, o, &c->spec, st, err);
 	if (r < 0)
 		return r;
-	r = write_etc_files(dfd, c->spec.hostname, !o->rm, err);
+	r = write_hostname(dfd, c->spec.hostname, !o->rm, err);
+	if (r < 0)
+		return r;
+	r = berth_container_net_etc_files(store_root, dfd, o, c->spec.hostname, st, err);
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *sj = berth_spec_to_json(&c->spec);

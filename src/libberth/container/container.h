@@ -36,6 +36,7 @@ struct berth_container_image {
 	char *id;			    /* the image id, "sha256:..." */
 	struct berth_health_config *health; /* the image's HEALTHCHECK, NULL when none */
 	char **shell; /* the image's SHELL (a CMD-SHELL health check runs with it), NULL unset */
+	char **exposed_ports; /* the image's ExposedPorts keys ("80/tcp"), what -P publishes */
 };
 
 /*
@@ -54,6 +55,7 @@ struct berth_run_options {
 	const char *entrypoint; /* --entrypoint, NULL unset, "" clears */
 	char **env;		/* K=V, already resolved by the CLI, in order */
 	const char *user, *workdir, *hostname, *name;
+	const char *domainname; /* --domainname, NULL or "": none */
 	bool rm, tty, interactive, init, read_only, privileged, detach;
 	/* "bridge" (NULL: the default), "host", "none", "container:X" or a user network */
 	const char *network;
@@ -61,9 +63,12 @@ struct berth_run_options {
 	char **network_aliases;		    /* --network-alias on a user network */
 	const struct berth_port_map *ports; /* -p, published while it runs */
 	size_t n_ports;
-	char **volumes; /* -v specs */
-	char **mounts;	/* --mount specs */
-	char **tmpfs;	/* --tmpfs specs */
+	/* --add-host as Docker's ExtraHosts, "name:ip" (ip may be BERTH_HOST_GATEWAY) */
+	char **extra_hosts;
+	const struct berth_resolv_options *dns; /* --dns*, NULL: none given */
+	char **volumes;				/* -v specs */
+	char **mounts;				/* --mount specs */
+	char **tmpfs;				/* --tmpfs specs */
 	char **cap_add, **cap_drop;
 	char **security_opts;
 	char **ulimits;	    /* "nofile=1024:2048" */

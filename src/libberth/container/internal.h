@@ -61,6 +61,16 @@ void berth_container_health_inspect(const char *store_root, const char *id, json
 int berth_container_net_configure(const char *store_root, const struct berth_run_options *o,
 				  struct berth_spec *spec, json_t *st, struct berth_error **err);
 /*
+ * At create, after berth_container_net_configure: the record's hosts (its
+ * own name, --add-host) and resolv.conf (--dns*, the host's resolvers; on
+ * a network of its own without the loopback ones), and HostConfig's
+ * ExtraHosts, Dns, DnsSearch, DnsOptions.
+ */
+int berth_container_net_etc_files(const char *store_root, int dfd,
+				  const struct berth_run_options *o, const char *hostname,
+				  json_t *st, struct berth_error **err);
+
+/*
  * In the monitor, before the first start: takes the container's network
  * lock (*ret_lock, -EBADF when the container has no networks of its own),
  * attaches it to its networks and points spec->netns_path at its namespace

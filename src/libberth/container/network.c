@@ -18,6 +18,7 @@
 
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/fs.h"
 #include "core/json.h"
 #include "core/strv.h"
 #include "container/internal.h"
@@ -153,12 +154,17 @@ static int publish_ports(const char *store_root, const char *cid, json_t *st, co
 	return 0;
 }
 
+/* Docker's mode name for what o asks ("default" is "bridge"). */
+static const char *network_mode(const struct berth_run_options *o)
+{
+	const char *mode = o->network ? o->network : "bridge";
+	return strcmp(mode, "default") == 0 ? "bridge" : mode;
+}
+
 int berth_container_net_configure(const char *store_root, const struct berth_run_options *o,
 				  struct berth_spec *spec, json_t *st, struct berth_error **err)
 {
-	const char *mode = o->network ? o->network : "bridge";
-	if (strcmp(mode, "default") == 0)
-		mode = "bridge";
+	const char *mode = network_mode(o);
 	json_t *networks = json_object();
 	json_t *settings = json_pack("{s:o}", "Networks", networks);
 	json_object_set_new(st, "NetworkSettings", settings);
@@ -212,6 +218,100 @@ int berth_container_net_configure(const char *store_root, const struct berth_run
 	return 0;
 }
 
+/* --add-host checked again here: each line goes into a hosts file as is. */
+static int check_extra_hosts(char *const *extra, struct berth_error **err)
+{
+	BERTH_STRV_FOREACH (x, extra) {
+		_cleanup_free_ char *name = NULL, *ip = NULL;
+		int r = berth_net_add_host_parse(*x, &name, &ip, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * The hosts file of a container on the host's network or none: no network
+ * of its own rewrites it later, so it is written whole now. host-gateway is
+ * the default bridge's gateway, as Docker's docker0 address.
+ */
+static int write_plain_hosts(const char *store_root, int dfd, char *const *extra,
+			     const char *hostname, const char *domainname, struct berth_error **err)
+{
+	_cleanup_(berth_network_release) struct berth_network bridge = {0};
+	size_t n_extra = berth_strv_len(extra);
+	_cleanup_free_ struct berth_hosts_entry *e = berth_xcalloc(n_extra + 1, sizeof(*e));
+	_cleanup_strv_free_ char **owned = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < n_extra; i++) {
+		_cleanup_free_ char *name = NULL, *ip = NULL;
+		int r = berth_net_add_host_parse(extra[i], &name, &ip, err);
+		if (r < 0)
+			return r;
+		if (strcmp(ip, BERTH_HOST_GATEWAY) == 0) {
+			if (!bridge.gateway)
+				r = berth_network_get(store_root, "bridge", &bridge, err);
+			if (r < 0)
+				return r;
+			free(ip);
+			ip = berth_xstrdup(bridge.gateway ? bridge.gateway : "");
+		}
+		berth_strv_push(&owned, name);
+		berth_strv_push(&owned, ip);
+		e[n].names = owned[2 * n];
+		e[n].ip = owned[2 * n + 1];
+		n++;
+	}
+	_cleanup_free_ char *self = berth_net_hosts_self_names(hostname, domainname);
+	e[n].ip = "127.0.1.1";
+	e[n].names = self;
+	return berth_net_hosts_write(dfd, "hosts", e, n + 1, err);
+}
+
+/*
+ * resolv.conf: on the host's network the host's file as it is (its
+ * loopback resolvers answer there); elsewhere, or with --dns*, rendered
+ * by network/hosts.c (loopback servers dropped, Docker's fallback).
+ */
+static int write_resolv(int dfd, const char *mode, const struct berth_resolv_options *dns,
+			struct berth_error **err)
+{
+	bool given = dns && (dns->dns || dns->search || dns->options);
+	if (strcmp(mode, "host") == 0 && !given) {
+		_cleanup_free_ char *text = NULL;
+		size_t len = 0;
+		if (berth_read_file_at(AT_FDCWD, "/etc/resolv.conf", 1 << 16, &text, &len, NULL) <
+		    0) {
+			free(text);
+			text = berth_xstrdup("");
+			len = 0;
+		}
+		return berth_write_file_atomic(dfd, "resolv.conf", text, len, 0644, err);
+	}
+	return berth_net_resolv_write(dfd, "resolv.conf", NULL, dns, err);
+}
+
+int berth_container_net_etc_files(const char *store_root, int dfd,
+				  const struct berth_run_options *o, const char *hostname,
+				  json_t *st, struct berth_error **err)
+{
+	const char *mode = network_mode(o);
+	int r = check_extra_hosts(o->extra_hosts, err);
+	if (r < 0)
+		return r;
+	json_t *hc = json_object_get(st, "HostConfig");
+	json_object_set_new(hc, "ExtraHosts",
+			    o->extra_hosts ? strv_json(o->extra_hosts) : json_null());
+	json_object_set_new(hc, "Dns", strv_json(o->dns ? o->dns->dns : NULL));
+	json_object_set_new(hc, "DnsSearch", strv_json(o->dns ? o->dns->search : NULL));
+	json_object_set_new(hc, "DnsOptions", strv_json(o->dns ? o->dns->options : NULL));
+	/* container:X: X's namespace, and (as Docker) the files are this container's own */
+	r = write_plain_hosts(store_root, dfd, o->extra_hosts, hostname, o->domainname, err);
+	if (r < 0)
+		return r;
+	return write_resolv(dfd, mode, o->dns, err);
+}
+
 /* The namespace a container:X container joins: X's file, or its process's. */
 static int shared_netns(const char *store_root, const char *other, char **ret,
 			struct berth_error **err)
@@ -256,10 +356,20 @@ static void fill_top(json_t *settings)
 	json_object_set_new(settings, "IPPrefixLen", p ? json_incref(p) : json_integer(0));
 }
 
-static int attach_one(const char *store_root, const char *cid, const char *name,
+static int attach_one(const char *store_root, const char *cid, const json_t *st,
 		      const char *hostname, const char *hosts_path, const char *net, json_t *entry,
 		      struct berth_error **err)
 {
+	const char *name = json_string_value(json_object_get(st, "Name"));
+	/* its own line: "host.domain host" with --domainname, as Docker's */
+	const char *domain =
+		json_string_value(json_object_get(json_object_get(st, "Config"), "Domainname"));
+	_cleanup_free_ char *self = hostname ? berth_net_hosts_self_names(hostname, domain) : NULL;
+	_cleanup_strv_free_ char **extra = NULL;
+	size_t k;
+	json_t *x;
+	json_array_foreach (json_object_get(json_object_get(st, "HostConfig"), "ExtraHosts"), k, x)
+		berth_strv_push(&extra, json_string_value(x));
 	_cleanup_strv_free_ char **aliases = NULL;
 	json_t *a = json_object_get(entry, "Aliases");
 	size_t i;
@@ -270,8 +380,9 @@ static int attach_one(const char *store_root, const char *cid, const char *name,
 		json_object_get(json_object_get(entry, "IPAMConfig"), "IPv4Address"));
 	struct berth_attach_options ao = {.container_id = cid,
 					  .container_name = name,
-					  .hostname = hostname,
+					  .hostname = self,
 					  .hosts_path = hosts_path,
+					  .extra_hosts = extra,
 					  .aliases = aliases,
 					  .ip = ip};
 	_cleanup_(berth_endpoint_release) struct berth_endpoint ep = {0};
@@ -312,12 +423,11 @@ int berth_container_net_up(const char *store_root, int cdir, const char *cid, co
 	r = berth_network_detach_all(store_root, cid, err);
 	if (r < 0)
 		return r;
-	const char *name = json_string_value(json_object_get(st, "Name"));
 	_cleanup_free_ char *hosts = berth_xasprintf("%s/containers/%s/hosts", store_root, cid);
 	const char *net;
 	json_t *entry;
 	json_object_foreach (networks, net, entry) {
-		r = attach_one(store_root, cid, name, hostname, hosts, net, entry, err);
+		r = attach_one(store_root, cid, st, hostname, hosts, net, entry, err);
 		if (r < 0) {
 			berth_network_detach_all(store_root, cid, NULL);
 			return r;
@@ -439,11 +549,11 @@ int berth_container_network_connect(const char *store_root, const char *what, co
 	json_t *entry = network_entry(n.id, aliases, ip);
 	json_object_set_new(networks, n.name, entry);
 	if (is_running(st)) {
-		const char *hostname = json_string_value(
-			json_object_get(json_object_get(st, "Config"), "Hostname"));
 		_cleanup_free_ char *hosts =
 			berth_xasprintf("%s/containers/%s/hosts", store_root, id);
-		r = attach_one(store_root, id, name, hostname, hosts, n.name, entry, err);
+		const char *hostname = json_string_value(
+			json_object_get(json_object_get(st, "Config"), "Hostname"));
+		r = attach_one(store_root, id, st, hostname, hosts, n.name, entry, err);
 		if (r < 0)
 			return r;
 		fill_top(settings);

@@ -95,7 +95,29 @@ static void hosts_entry(struct berth_buf *b, const struct berth_endpoint *e, boo
 }
 
 /*
- * The hosts file of container cid: its own addresses under its hostname,
+ * --add-host lines, "name:ip" each (IPv6 addresses hold colons: the name
+ * ends at the first); host-gateway is the network's gateway, the host's
+ * address the container reaches it by.
+ */
+static void hosts_extra(struct berth_buf *b, char *const *extra, const char *gateway)
+{
+	BERTH_STRV_FOREACH (x, extra) {
+		const char *colon = strchr(*x, ':');
+		if (!colon)
+			continue;
+		const char *ip = colon + 1;
+		if (strcmp(ip, BERTH_HOST_GATEWAY) == 0) {
+			if (!gateway)
+				continue;
+			ip = gateway;
+		}
+		berth_buf_addf(b, "%s\t%.*s\n", ip, (int)(colon - *x), *x);
+	}
+}
+
+/*
+ * The hosts file of container cid: Docker's default lines, its --add-host
+ * entries, its own addresses under its hostname,
  * and on user networks every peer by name and alias (Docker's embedded DNS
  * answers these; berth has no daemon to run one, see docs/networking.md).
  * Written in place: the container's /etc/hosts is a bind mount of this
@@ -112,7 +134,8 @@ static int write_hosts(struct berth_netstore *s, const char *cid, struct berth_e
 	berth_buf_init(&b, 512);
 	hosts_base(&b);
 	_cleanup_free_ char *path = NULL;
-	_cleanup_(berth_buf_releasep) struct berth_buf peers;
+	_cleanup_(berth_buf_releasep) struct berth_buf self, peers;
+	berth_buf_init(&self, 128);
 	berth_buf_init(&peers, 256);
 	for (size_t i = 0; i < n_nets; i++) {
 		struct berth_endpoint *eps = NULL;
@@ -123,9 +146,11 @@ static int write_hosts(struct berth_netstore *s, const char *cid, struct berth_e
 		for (size_t k = 0; k < n; k++)
 			if (strcmp(eps[k].container_id, cid) == 0) {
 				member = true;
-				hosts_entry(&b, &eps[k], true);
-				if (!path && eps[k].hosts_path)
+				hosts_entry(&self, &eps[k], true);
+				if (!path && eps[k].hosts_path) {
 					path = berth_xstrdup(eps[k].hosts_path);
+					hosts_extra(&b, eps[k].extra_hosts, nets[i].gateway);
+				}
 			}
 		/* the default bridge gives no names, as Docker's */
 		bool user = strcmp(nets[i].name, "bridge") != 0;
@@ -138,6 +163,7 @@ static int write_hosts(struct berth_netstore *s, const char *cid, struct berth_e
 	berth_networks_free(nets, n_nets);
 	if (!path)
 		return 0;
+	berth_buf_add(&b, self.buf, self.len);
 	berth_buf_add(&b, peers.buf, peers.len);
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 && errno == ENOENT)
@@ -336,6 +362,7 @@ static int attach_locked(struct berth_netstore *s, const struct berth_network *n
 	e.netns = berth_network_netns_path(s->root, o->container_id);
 	e.hosts_path = o->hosts_path ? berth_xstrdup(o->hosts_path) : NULL;
 	e.hostname = o->hostname ? berth_xstrdup(o->hostname) : NULL;
+	e.extra_hosts = o->extra_hosts ? berth_strv_copy(o->extra_hosts) : NULL;
 	r = pick_ifname(s, o->container_id, &e.ifname, err);
 	if (r < 0)
 		return r;

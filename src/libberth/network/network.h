@@ -150,6 +150,7 @@ struct berth_endpoint {
 	char *netns;	  /* the namespace file */
 	char *hosts_path; /* the container's hosts file, rewritten when peers change */
 	char *hostname;
+	char **extra_hosts; /* --add-host "name:ip", ip may be BERTH_HOST_GATEWAY */
 };
 void berth_endpoint_release(struct berth_endpoint *e);
 
@@ -216,6 +217,7 @@ struct berth_attach_options {
 	const char *container_name;
 	const char *hostname;
 	const char *hosts_path; /* the container's hosts file, NULL: none kept */
+	char **extra_hosts;	/* --add-host "name:ip" lines of that file */
 	char **aliases;
 	const char *ip; /* requested address, NULL: allocated */
 };

@@ -40,6 +40,7 @@ void berth_endpoint_release(struct berth_endpoint *e)
 	free(e->netns);
 	free(e->hosts_path);
 	free(e->hostname);
+	berth_strv_free(e->extra_hosts);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -102,6 +103,8 @@ json_t *berth_net_record_endpoint(const struct berth_endpoint *e)
 	set_str(o, "Netns", e->netns);
 	set_str(o, "HostsPath", e->hosts_path);
 	set_str(o, "Hostname", e->hostname);
+	if (e->extra_hosts)
+		json_object_set_new(o, "ExtraHosts", strv_json(e->extra_hosts));
 	return o;
 }
 
@@ -190,6 +193,8 @@ int berth_net_parse_endpoint(const json_t *o, struct berth_endpoint *ret, struct
 		r = get_str(o, "HostsPath", false, &e.hosts_path, err);
 	if (r >= 0)
 		r = get_str(o, "Hostname", false, &e.hostname, err);
+	if (r >= 0)
+		r = get_strv(o, "ExtraHosts", &e.extra_hosts, err);
 	if (r < 0) {
 		berth_endpoint_release(&e);
 		return r;

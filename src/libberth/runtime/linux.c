@@ -911,6 +911,9 @@ static _Noreturn void child_main(struct child_args *a)
 	if ((spec->namespaces & BERTH_NS_UTS) && spec->hostname &&
 	    sethostname(spec->hostname, strlen(spec->hostname)) < 0)
 		child_fail(rfd, REPORT_SETUP, errno, "sethostname: %s", strerror(errno));
+	if ((spec->namespaces & BERTH_NS_UTS) && spec->domainname &&
+	    setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
+		child_fail(rfd, REPORT_SETUP, errno, "setdomainname: %s", strerror(errno));
 	if ((spec->namespaces & BERTH_NS_NETWORK) && !spec->netns_path && loopback_up(&err) < 0)
 		child_fail_err(rfd, err);
 	if (set_rlimits(spec, &err) < 0)

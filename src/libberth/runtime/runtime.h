@@ -99,6 +99,7 @@ struct berth_spec {
 	char *root_path;
 	bool root_readonly;
 	char *hostname;
+	char *domainname; /* the UTS domain name, NULL: none */
 	struct berth_spec_mount *mounts;
 	size_t n_mounts;
 	/* linux */

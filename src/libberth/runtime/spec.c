@@ -82,6 +82,7 @@ void berth_spec_release(struct berth_spec *spec)
 	free(spec->rlimits);
 	free(spec->root_path);
 	free(spec->hostname);
+	free(spec->domainname);
 	free(spec->netns_path);
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		free(spec->mounts[i].destination);
@@ -270,6 +271,8 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 				      spec->root_readonly));
 	if (spec->hostname)
 		json_object_set_new(root, "hostname", json_string(spec->hostname));
+	if (spec->domainname)
+		json_object_set_new(root, "domainname", json_string(spec->domainname));
 
 	json_t *mounts = json_array();
 	for (size_t i = 0; i < spec->n_mounts; i++) {
@@ -674,6 +677,11 @@ int berth_spec_from_json(const json_t *j, struct berth_spec *spec, struct berth_
 	r = berth_json_get_string(j, "hostname", false, &s, err);
 	if (r >= 0)
 		spec->hostname = berth_xstrdup(s);
+	else if (r != -ENOENT)
+		return r;
+	r = berth_json_get_string(j, "domainname", false, &s, err);
+	if (r >= 0)
+		spec->domainname = berth_xstrdup(s);
 	else if (r != -ENOENT)
 		return r;
 
