@@ -1314,16 +1314,20 @@ static void monitor_pump(struct monitor *m, int out, int errp, int pty, int log_
 		berth_buf_release(&ls[i].pending);
 }
 
-/* A start that failed: berth is told why, the record says exited, the monitor ends. */
+/*
+ * A start that failed: the record says exited, berth is told why, the
+ * monitor ends. The record is written first: once told, `run -d` removes
+ * the container, and a write after that would bring a record back.
+ */
 static _Noreturn void monitor_fail(struct monitor *m, int log_fd, struct berth_error *err,
 				   int exit_code, int exec_errno, int restarts)
 {
 	struct monitor_msg msg = {
 		.kind = MONITOR_FAILED, .exit_code = exit_code, .exec_errno = exec_errno};
 	snprintf(msg.text, sizeof(msg.text), "%s", berth_error_msg(err));
-	monitor_send(m->notify_fd, &msg);
 	log_error(log_fd, err);
 	set_state(m->c->cdir, m->c->id, "exited", 0, msg.exit_code, restarts, NULL, NULL);
+	monitor_send(m->notify_fd, &msg);
 	_exit(1);
 }
 
