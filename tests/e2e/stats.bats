@@ -27,8 +27,9 @@ teardown() {
 	[ "${#lines[@]}" -eq 2 ]
 	local id
 	id=$(berth inspect --format '{{.Id}}' s1)
-	# the memory limit in go-units BytesSize, the pids of the cgroup
-	[[ "${lines[1]}" =~ ^${id:0:12}\ +s1\ +[0-9]+\.[0-9]{2}%\ +[0-9.]+(B|KiB|MiB)\ /\ 64MiB\ +[0-9]+\.[0-9]{2}%\ +0B\ /\ 0B\ +[0-9.]+[kMG]?B\ /\ [0-9.]+[kMG]?B\ +3$ ]]
+	# the memory limit in go-units BytesSize, the network's bytes (the
+	# default bridge: its own eth0), the pids of the cgroup
+	[[ "${lines[1]}" =~ ^${id:0:12}\ +s1\ +[0-9]+\.[0-9]{2}%\ +[0-9.]+(B|KiB|MiB)\ /\ 64MiB\ +[0-9]+\.[0-9]{2}%\ +[0-9.]+[kMG]?B\ /\ [0-9.]+[kMG]?B\ +[0-9.]+[kMG]?B\ /\ [0-9.]+[kMG]?B\ +3$ ]]
 	run berth stats --no-stream -a --format '{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}'
 	[[ "$output" =~ (^|$'\n')s2\ --\ --\ /\ --\ --($'\n'|$) ]]
 	run berth stats --no-stream --no-trunc --format '{{.ID}}' s1

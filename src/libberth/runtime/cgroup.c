@@ -374,13 +374,20 @@ int berth_cgroup_set_limits(const struct berth_cgroup *cg, const struct berth_sp
 	return 0;
 }
 
-static int read_small(const char *dir, const char *file, char **ret)
+/* A cgroup file whole, NUL-terminated; NULL with errno set when it cannot be read. */
+static char *read_small(const char *dir, const char *file)
 {
 	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
-		return -errno;
+		return NULL;
+	char *s = NULL;
 	size_t len = 0;
-	return berth_read_file_at(dfd, file, 1 << 20, ret, &len, NULL);
+	int r = berth_read_file_at(dfd, file, 1 << 20, &s, &len, NULL);
+	if (r < 0) {
+		errno = -r;
+		return NULL;
+	}
+	return s;
 }
 
 /* The value of key in a "key value" per line file (memory.stat, cpu.stat, cgroup.events). */
@@ -398,7 +405,7 @@ static bool keyed_value(const char *data, const char *key, uint64_t *ret)
 static bool read_u64(const char *dir, const char *file, uint64_t *ret)
 {
 	_cleanup_free_ char *s = NULL;
-	if (!dir || read_small(dir, file, &s) < 0)
+	if (!dir || !(s = read_small(dir, file)))
 		return false;
 	char *end = NULL;
 	*ret = strtoull(s, &end, 10);
@@ -410,12 +417,12 @@ int berth_cgroup_is_frozen(const struct berth_cgroup *cg)
 	_cleanup_free_ char *s = NULL;
 	if (cg->layout == BERTH_CGROUP_V2) {
 		uint64_t v = 0;
-		if (!cg->dirs || read_small(cg->dirs[0], "cgroup.events", &s) < 0)
+		if (!cg->dirs || !(s = read_small(cg->dirs[0], "cgroup.events")))
 			return 0;
 		return keyed_value(s, "frozen", &v) && v == 1;
 	}
 	const char *d = dir_of(cg, "freezer");
-	if (!d || read_small(d, "freezer.state", &s) < 0)
+	if (!d || !(s = read_small(d, "freezer.state")))
 		return 0;
 	return strncmp(s, "FROZEN", 6) == 0;
 }
@@ -449,9 +456,9 @@ int berth_cgroup_pids(const struct berth_cgroup *cg, pid_t **ret, size_t *ret_n,
 	_cleanup_free_ char *s = NULL;
 	if (!d)
 		return berth_error_set(err, ENOENT, "the container has no cgroup");
-	int r = read_small(d, "cgroup.procs", &s);
-	if (r < 0)
-		return berth_error_syscall(err, -r, "read '%s/cgroup.procs'", d);
+	s = read_small(d, "cgroup.procs");
+	if (!s)
+		return berth_error_syscall(err, errno, "read '%s/cgroup.procs'", d);
 	pid_t *v = NULL;
 	size_t n = 0;
 	for (char *p = s, *end; *p; p = end) {
@@ -503,17 +510,17 @@ int berth_cgroup_usage(const struct berth_cgroup *cg, struct berth_cgroup_usage 
 		const char *d = cg->dirs ? cg->dirs[0] : NULL;
 		if (!d)
 			return -ENOENT;
-		if (read_small(d, "cpu.stat", &stat) >= 0 && keyed_value(stat, "usage_usec", &v))
+		if ((stat = read_small(d, "cpu.stat")) && keyed_value(stat, "usage_usec", &v))
 			u.cpu_ns = v * 1000;
 		read_u64(d, "memory.current", &u.memory);
 		/* Docker's CLI subtracts the inactive page cache (cgroup v2: inactive_file) */
-		if (read_small(d, "memory.stat", &mstat) >= 0 &&
+		if ((mstat = read_small(d, "memory.stat")) &&
 		    keyed_value(mstat, "inactive_file", &inactive) && inactive <= u.memory)
 			u.memory -= inactive;
-		if (read_small(d, "memory.max", &max) >= 0 && max[0] >= '0' && max[0] <= '9')
+		if ((max = read_small(d, "memory.max")) && max[0] >= '0' && max[0] <= '9')
 			u.memory_limit = (int64_t)strtoull(max, NULL, 10);
 		read_u64(d, "pids.current", &u.pids);
-		if (read_small(d, "io.stat", &io) >= 0) {
+		if ((io = read_small(d, "io.stat"))) {
 			io_stat_sum(io, &u.block_read, &u.block_write);
 			u.has_block_io = true;
 		}
@@ -524,7 +531,7 @@ int berth_cgroup_usage(const struct berth_cgroup *cg, struct berth_cgroup_usage 
 	const char *md = dir_of(cg, "memory");
 	read_u64(md, "memory.usage_in_bytes", &u.memory);
 	/* cgroup v1: total_inactive_file, as Docker's CLI calculateMemUsageUnixNoCache */
-	if (md && read_small(md, "memory.stat", &mstat) >= 0 &&
+	if (md && (mstat = read_small(md, "memory.stat")) &&
 	    keyed_value(mstat, "total_inactive_file", &inactive) && inactive <= u.memory)
 		u.memory -= inactive;
 	/* no limit is the largest page-aligned int64 on v1 */
@@ -532,7 +539,7 @@ int berth_cgroup_usage(const struct berth_cgroup *cg, struct berth_cgroup_usage 
 		u.memory_limit = (int64_t)v;
 	read_u64(dir_of(cg, "pids"), "pids.current", &u.pids);
 	const char *bd = dir_of(cg, "blkio");
-	if (bd && read_small(bd, "blkio.throttle.io_service_bytes", &io) >= 0) {
+	if (bd && (io = read_small(bd, "blkio.throttle.io_service_bytes"))) {
 		blkio_sum(io, &u.block_read, &u.block_write);
 		u.has_block_io = true;
 	}
