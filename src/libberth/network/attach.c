@@ -320,6 +320,24 @@ static int ensure_netns(struct berth_netstore *s, const char *cid, struct berth_
 	return berth_netns_create(s->ns_dir, cid, err);
 }
 
+/* The endpoint's veth: its host end on the bridge, its other end configured inside the namespace. */
+static int plug_in(struct berth_netstore *s, const struct berth_network *n,
+		   const struct berth_endpoint *e, bool first, struct berth_error **err)
+{
+	_cleanup_close_ int ns_fd = openat(s->ns_dir, e->container_id, O_RDONLY | O_CLOEXEC);
+	if (ns_fd < 0)
+		return berth_error_syscall(err, errno, "open network namespace of %s",
+					   e->container_id);
+	_cleanup_(berth_nl_closep) struct berth_nl *nl = NULL;
+	int r = berth_nl_open(-1, &nl, err);
+	if (r >= 0)
+		r = berth_link_veth_create(nl, e->host_veth, n->bridge, ns_fd, e->ifname, e->mac,
+					   err);
+	if (r >= 0)
+		r = configure_inside(ns_fd, e, n->gateway, first && !n->internal, err);
+	return r;
+}
+
 static int attach_locked(struct berth_netstore *s, const struct berth_network *n,
 			 const struct berth_attach_options *o, struct berth_endpoint *ret,
 			 struct berth_error **err)
@@ -377,29 +395,17 @@ static int attach_locked(struct berth_netstore *s, const struct berth_network *n
 	r = berth_netstore_put_endpoint(s, n->id, &e, err);
 	if (r < 0)
 		return r;
-	_cleanup_close_ int ns_fd = openat(s->ns_dir, o->container_id, O_RDONLY | O_CLOEXEC);
-	if (ns_fd < 0) {
-		r = berth_error_syscall(err, errno, "open network namespace of %s",
-					o->container_id);
-		goto undo;
+	r = plug_in(s, n, &e, first, err);
+	if (r < 0) {
+		drop_endpoint(s, n->id, &e, NULL);
+		return berth_error_prefix(err, "attach to network %s", n->name);
 	}
-	_cleanup_(berth_nl_closep) struct berth_nl *nl = NULL;
-	r = berth_nl_open(-1, &nl, err);
-	if (r >= 0)
-		r = berth_link_veth_create(nl, e.host_veth, n->bridge, ns_fd, e.ifname, e.mac, err);
-	if (r >= 0)
-		r = configure_inside(ns_fd, &e, n->gateway, first && !n->internal, err);
-	if (r < 0)
-		goto undo;
 	refresh_hosts(s, n->id, NULL);
 	if (ret) {
 		*ret = e;
 		memset(&e, 0, sizeof(e));
 	}
 	return 0;
-undo:
-	drop_endpoint(s, n->id, &e, NULL);
-	return berth_error_prefix(err, "attach to network %s", n->name);
 }
 
 int berth_network_attach(const char *store_root, const char *what,
