@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "core/netif.h"
 #include "unit.h"
 
 #define NETNS_CHECK(cond)                                                                          \
@@ -33,24 +34,6 @@
 		}                                                                                  \
 	} while (0)
 
-/* Brings lo up with SIOCSIFFLAGS (no `ip`). */
-static inline int netns_lo_up(void)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	struct ifreq ifr = {0};
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	int r = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (r == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		r = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	r = r < 0 ? -errno : 0;
-	close(fd);
-	return r;
-}
-
 /* Skips the test (with the reason) unless root; else runs body(data) in a
  * fresh netns in a child and fails the test when the child fails. */
 static inline void netns_run(int (*body)(void *), void *data)
@@ -66,8 +49,9 @@ static inline void netns_run(int (*body)(void *), void *data)
 			fprintf(stderr, "unshare(CLONE_NEWNET): %s\n", strerror(errno));
 			_exit(2);
 		}
-		if (netns_lo_up() < 0) {
-			fprintf(stderr, "lo up failed\n");
+		struct berth_error *e = NULL;
+		if (berth_loopback_up(&e) < 0) {
+			fprintf(stderr, "lo up failed: %s\n", berth_error_msg(e));
 			_exit(2);
 		}
 		exit(body(data) == 0 ? 0 : 1); /* exit: LeakSanitizer checks the child too */

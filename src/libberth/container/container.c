@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "container/internal.h"
+#include "core/names.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/bool.h"
@@ -238,19 +239,7 @@ int berth_container_volume_user(const char *store_root, const char *name, char *
 static bool name_is_valid(const char *n)
 {
 	/* Docker: [a-zA-Z0-9][a-zA-Z0-9_.-]+, a leading "/" allowed */
-	if (n[0] == '/')
-		n++;
-	size_t len = strlen(n);
-	if (len < 2 || len > 128)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = n[i];
-		bool alnum =
-			(c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
-			return false;
-	}
-	return true;
+	return berth_object_name_is_valid(n[0] == '/' ? n + 1 : n, 2, 128);
 }
 
 static bool name_in_use(int cdir, const char *name)

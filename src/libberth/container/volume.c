@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/names.h"
 #include "core/sort.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
@@ -22,17 +23,7 @@
 
 bool berth_volume_name_is_valid(const char *name)
 {
-	size_t n = strlen(name);
-	if (n == 0 || n > 255)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		bool alnum =
-			(c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
-			return false;
-	}
-	return true;
+	return berth_object_name_is_valid(name, 1, 255);
 }
 
 void berth_volume_release(struct berth_volume *v)

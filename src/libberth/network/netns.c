@@ -9,17 +9,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "core/netif.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "network/network.h"
@@ -28,25 +26,10 @@
 #define NSFS_MAGIC 0x6e736673
 #endif
 
-static int loopback_up(struct berth_error **err)
-{
-	_cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return berth_error_syscall(err, errno, "socket");
-	struct ifreq ifr = {0};
-	memcpy(ifr.ifr_name, "lo", 3);
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-		return berth_error_syscall(err, errno, "get flags of 'lo'");
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-		return berth_error_syscall(err, errno, "bring 'lo' up");
-	return 0;
-}
-
 /* In the new namespace: bring lo up and bind it on the file. */
 static int bind_current(int dir_fd, const char *name, struct berth_error **err)
 {
-	int r = loopback_up(err);
+	int r = berth_loopback_up(err);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *target = berth_xasprintf("/proc/self/fd/%d/%s", dir_fd, name);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/names.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/json.h"
@@ -46,17 +47,7 @@ void berth_endpoint_release(struct berth_endpoint *e)
 
 bool berth_network_name_is_valid(const char *name)
 {
-	size_t n = strlen(name);
-	if (n == 0 || n > 128)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		bool alnum =
-			(c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
-			return false;
-	}
-	return true;
+	return berth_object_name_is_valid(name, 1, 128);
 }
 
 static json_t *strv_json(char *const *v)

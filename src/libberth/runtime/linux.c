@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -29,7 +28,6 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -37,6 +35,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "core/netif.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/chase.h"
@@ -539,21 +538,6 @@ static void mask_paths(char *const *masked, char *const *readonly)
 	}
 }
 
-static int loopback_up(struct berth_error **err)
-{
-	_cleanup_close_ int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return berth_error_syscall(err, errno, "socket");
-	struct ifreq ifr = {0};
-	memcpy(ifr.ifr_name, "lo", 3);
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-		return berth_error_syscall(err, errno, "get flags of 'lo'");
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-		return berth_error_syscall(err, errno, "bring 'lo' up");
-	return 0;
-}
-
 static const struct {
 	const char *name;
 	int resource;
@@ -914,7 +898,8 @@ static _Noreturn void child_main(struct child_args *a)
 	if ((spec->namespaces & BERTH_NS_UTS) && spec->domainname &&
 	    setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
 		child_fail(rfd, REPORT_SETUP, errno, "setdomainname: %s", strerror(errno));
-	if ((spec->namespaces & BERTH_NS_NETWORK) && !spec->netns_path && loopback_up(&err) < 0)
+	if ((spec->namespaces & BERTH_NS_NETWORK) && !spec->netns_path &&
+	    berth_loopback_up(&err) < 0)
 		child_fail_err(rfd, err);
 	if (set_rlimits(spec, &err) < 0)
 		child_fail_err(rfd, err);
