@@ -282,7 +282,7 @@ static int ps_with_options(char **ps_args, const struct berth_process *p, size_t
 				return berth_error_set(err, EINVAL,
 						       "Couldn't find PID field in ps output");
 			header = false;
-		} else if ((size_t)pid_col >= berth_strv_len(fields) ||
+		} else if (!fields || (size_t)pid_col >= berth_strv_len(fields) ||
 			   !pid_listed(p, n, strtol(fields[pid_col], NULL, 10))) {
 			continue;
 		}

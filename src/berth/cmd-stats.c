@@ -57,9 +57,11 @@ static json_t *stats_row(const char *as_named, const struct sample *prev, const 
 				 "MemPerc", "--", "MemUsage", "-- / --", "Name", s->name, "NetIO",
 				 "-- / --", "PIDs", "--");
 	double cpu = 0;
-	double wall = prev && prev->ok ? seconds_between(&prev->at, &cur->at) : 0;
-	if (wall > 0 && s->usage.cpu_ns >= prev->s.usage.cpu_ns)
-		cpu = (double)(s->usage.cpu_ns - prev->s.usage.cpu_ns) / 1e9 / wall * 100.0;
+	if (prev && prev->ok) {
+		double wall = seconds_between(&prev->at, &cur->at);
+		if (wall > 0 && s->usage.cpu_ns >= prev->s.usage.cpu_ns)
+			cpu = (double)(s->usage.cpu_ns - prev->s.usage.cpu_ns) / 1e9 / wall * 100.0;
+	}
 	uint64_t limit =
 		s->usage.memory_limit >= 0 ? (uint64_t)s->usage.memory_limit : host_memory();
 	double mem_perc = limit ? (double)s->usage.memory / (double)limit * 100.0 : 0;

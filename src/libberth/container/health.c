@@ -157,7 +157,7 @@ void berth_health_config_merge(const struct berth_health_config *image,
 
 bool berth_health_config_is_enabled(const struct berth_health_config *h)
 {
-	if (!h || berth_strv_len(h->test) < 2)
+	if (!h || !h->test || berth_strv_len(h->test) < 2)
 		return false;
 	return strcmp(h->test[0], "CMD") == 0 || strcmp(h->test[0], "CMD-SHELL") == 0;
 }

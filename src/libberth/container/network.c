@@ -243,7 +243,7 @@ static int write_plain_hosts(const char *store_root, int dfd, char *const *extra
 	_cleanup_free_ struct berth_hosts_entry *e = berth_xcalloc(n_extra + 1, sizeof(*e));
 	_cleanup_strv_free_ char **owned = NULL;
 	size_t n = 0;
-	for (size_t i = 0; i < n_extra; i++) {
+	for (size_t i = 0; extra && i < n_extra; i++) {
 		_cleanup_free_ char *name = NULL, *ip = NULL;
 		int r = berth_net_add_host_parse(extra[i], &name, &ip, err);
 		if (r < 0)

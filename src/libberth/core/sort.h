@@ -12,6 +12,6 @@
 static inline void berth_qsort(void *base, size_t n, size_t size,
 			       int (*cmp)(const void *, const void *))
 {
-	if (n > 1)
+	if (base && n > 1)
 		qsort(base, n, size, cmp);
 }

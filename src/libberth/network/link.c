@@ -297,6 +297,12 @@ struct in_use {
 	int except; /* ifindex whose routes and addresses do not count, 0 none */
 };
 
+static void in_use_release(struct in_use *u)
+{
+	berth_strv_free(u->v);
+	u->v = NULL;
+}
+
 static void add_cidr(char ***v, const void *addr, unsigned prefix)
 {
 	char a[INET_ADDRSTRLEN];
@@ -348,8 +354,7 @@ static int addr_cb(const struct nlmsghdr *h, void *data)
 int berth_link_ipv4_in_use(struct berth_nl *nl, const char *except, char ***ret,
 			   struct berth_error **err)
 {
-	struct in_use u = {.v = berth_xcalloc(1, sizeof(char *))};
-	_cleanup_strv_free_ char **v = NULL;
+	_cleanup_(in_use_release) struct in_use u = {.v = berth_xcalloc(1, sizeof(char *))};
 	int index = except ? berth_link_index(nl, except) : 0;
 	u.except = index > 0 ? index : 0;
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -357,16 +362,14 @@ int berth_link_ipv4_in_use(struct berth_nl *nl, const char *except, char ***ret,
 	struct rtmsg *rt = mnl_nlmsg_put_extra_header(h, sizeof(*rt));
 	rt->rtm_family = AF_INET;
 	int r = talk(nl, h, route_cb, &u);
-	v = u.v;
 	if (r < 0)
 		return berth_error_syscall(err, -r, "list the host's routes");
 	h = msg_start(nl, buf, RTM_GETADDR, NLM_F_DUMP);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(h, sizeof(*ifa));
 	ifa->ifa_family = AF_INET;
 	r = talk(nl, h, addr_cb, &u);
-	v = u.v;
 	if (r < 0)
 		return berth_error_syscall(err, -r, "list the host's addresses");
-	*ret = TAKE_PTR(v);
+	*ret = TAKE_PTR(u.v);
 	return 0;
 }

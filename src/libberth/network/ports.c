@@ -191,6 +191,12 @@ struct port_entry {
 struct port_state {
 	struct port_entry *v;
 	size_t n;
+	/*
+	 * The strings of dropped entries, freed with the state: compaction
+	 * copies entries, and freeing at once would leave the analyzer unsure
+	 * that no kept entry shares a dropped one's string.
+	 */
+	char **dropped;
 };
 
 static void port_state_release(struct port_state *s)
@@ -202,6 +208,8 @@ static void port_state_release(struct port_state *s)
 	free(s->v);
 	s->v = NULL;
 	s->n = 0;
+	berth_strv_free(s->dropped);
+	s->dropped = NULL;
 }
 
 static void port_state_add(struct port_state *s, const char *owner, const char *container_ip,
@@ -221,8 +229,8 @@ static size_t port_state_drop(struct port_state *s, const char *owner)
 	size_t kept = 0, dropped = 0;
 	for (size_t i = 0; i < s->n; i++) {
 		if (strcmp(s->v[i].owner, owner) == 0) {
-			free(s->v[i].owner);
-			free(s->v[i].container_ip);
+			berth_strv_consume(&s->dropped, s->v[i].owner);
+			berth_strv_consume(&s->dropped, s->v[i].container_ip);
 			dropped++;
 		} else {
 			s->v[kept++] = s->v[i];

@@ -134,8 +134,9 @@ int berth_net_parse_network(const json_t *o, struct berth_network *ret, struct b
 	struct berth_network n = {0};
 	_cleanup_free_ char *id = NULL;
 	int r = get_str(o, "Id", true, &id, err);
-	if (r >= 0 && strlen(id) != 64)
-		r = berth_error_set(err, EBADMSG, "network id '%s' is not 64 characters", id);
+	if (r >= 0 && (!id || strlen(id) != 64))
+		r = berth_error_set(err, EBADMSG, "network id '%s' is not 64 characters",
+				    id ? id : "");
 	if (r >= 0)
 		r = get_str(o, "Name", true, &n.name, err);
 	if (r >= 0)
