@@ -1894,16 +1894,19 @@ static bool is_container_cgroup(const char *path, const char *id)
 
 /*
  * The cgroups a dead monitor left (it was killed before it could remove
- * them): what is still in them is killed and the directories removed.
+ * them): what is still in them is killed and the directories removed. Those
+ * it made but had not recorded yet are found where they are made.
  */
 static int remove_leftover_cgroups(const json_t *st, const char *id, struct berth_error **err)
 {
 	struct berth_cgroup cg = {0};
+	if (berth_cgroup_find(id, &cg, NULL) < 0)
+		cg = (struct berth_cgroup){0};
 	size_t i;
 	json_t *v;
 	json_array_foreach (json_object_get(st, "CgroupPaths"), i, v) {
 		const char *d = json_string_value(v);
-		if (d && is_container_cgroup(d, id))
+		if (d && is_container_cgroup(d, id) && !berth_strv_contains(cg.dirs, d))
 			berth_strv_push(&cg.dirs, d);
 	}
 	return berth_cgroup_destroy(&cg, err);

@@ -90,6 +90,25 @@ static char *own_path(const char *controller)
 	return berth_xstrdup("/");
 }
 
+/*
+ * The v1 directory of cgroup name in controller's hierarchy (below the
+ * caller's own cgroup), or NULL when that hierarchy is not mounted here.
+ */
+static char *v1_dir(const char *ctrl, const char *name)
+{
+	_cleanup_free_ char *mnt = berth_xasprintf(CGROUP_ROOT "/%s", ctrl);
+	struct statfs fs;
+	if (statfs(mnt, &fs) < 0 || fs.f_type != CGROUP_SUPER_MAGIC)
+		return NULL; /* not mounted here (or a link to a co-mounted one) */
+	_cleanup_free_ char *own = own_path(ctrl);
+	/*
+	 * Below the caller's own cgroup: the limits of whoever runs berth
+	 * keep applying to its containers.
+	 */
+	return berth_xasprintf("%s%s%sberth-%s", mnt, own, own[strlen(own) - 1] == '/' ? "" : "/",
+			       name);
+}
+
 static int write_file(const char *dir, const char *file, const char *value,
 		      struct berth_error **err)
 {
@@ -223,22 +242,15 @@ int berth_cgroup_create(const char *name, const struct berth_spec *spec, struct 
 		bool devices = strcmp(ctrl, "devices") == 0;
 		if (devices && spec->n_device_rules == 0)
 			continue;
-		_cleanup_free_ char *mnt = berth_xasprintf(CGROUP_ROOT "/%s", ctrl);
-		struct statfs fs;
-		if (statfs(mnt, &fs) < 0 || fs.f_type != CGROUP_SUPER_MAGIC)
-			continue; /* not mounted here (or a link to a co-mounted one) */
-		_cleanup_free_ char *own = own_path(ctrl);
-		/*
-		 * Below the caller's own cgroup: the limits of whoever runs berth
-		 * keep applying to its containers.
-		 */
-		char *dir = berth_xasprintf("%s%s%sberth-%s", mnt, own,
-					    own[strlen(own) - 1] == '/' ? "" : "/", name);
+		char *dir = v1_dir(ctrl, name);
+		if (!dir)
+			continue;
 		if (mkdir(dir, 0755) < 0) {
 			int e = errno;
-			free(dir);
 			berth_cgroup_destroy(&cg, NULL);
-			return berth_error_syscall(err, e, "create cgroup in '%s'", mnt);
+			berth_error_syscall(err, e, "create cgroup '%s'", dir);
+			free(dir);
+			return -e;
 		}
 		berth_strv_consume(&cg.dirs, dir);
 		r = devices ? set_devices_v1(dir, spec, err) : set_limits_v1(ctrl, dir, spec, err);
@@ -251,6 +263,31 @@ int berth_cgroup_create(const char *name, const struct berth_spec *spec, struct 
 		return berth_error_set(err, ENOTSUP,
 				       "no cgroup v1 controller is mounted: cannot "
 				       "apply resource limits");
+	*ret = cg;
+	return 0;
+}
+
+int berth_cgroup_find(const char *name, struct berth_cgroup *ret, struct berth_error **err)
+{
+	struct berth_cgroup cg = {0};
+	int r = berth_cgroup_detect(&cg.layout, err);
+	if (r < 0)
+		return r;
+	if (cg.layout == BERTH_CGROUP_V2) {
+		char *dir = berth_xasprintf(CGROUP_ROOT "/berth/%s", name);
+		if (access(dir, F_OK) == 0)
+			berth_strv_consume(&cg.dirs, dir);
+		else
+			free(dir);
+	} else {
+		for (size_t i = 0; i < ELEMENTSOF(v1_controllers); i++) {
+			char *dir = v1_dir(v1_controllers[i], name);
+			if (dir && access(dir, F_OK) == 0)
+				berth_strv_consume(&cg.dirs, dir);
+			else
+				free(dir);
+		}
+	}
 	*ret = cg;
 	return 0;
 }

@@ -214,6 +214,12 @@ struct berth_cgroup {
  */
 int berth_cgroup_create(const char *name, const struct berth_spec *spec, struct berth_cgroup *ret,
 			struct berth_error **err);
+/*
+ * The directories of cgroup "berth-<name>" that exist now, where
+ * berth_cgroup_create makes them: for a process killed between creating
+ * them and recording them.
+ */
+int berth_cgroup_find(const char *name, struct berth_cgroup *ret, struct berth_error **err);
 int berth_cgroup_add_pid(const struct berth_cgroup *cg, pid_t pid, struct berth_error **err);
 /* Kills what is left in the cgroup and removes its directories. NULL-safe contents. */
 int berth_cgroup_destroy(struct berth_cgroup *cg, struct berth_error **err);
