@@ -93,7 +93,7 @@ rebuild_after_edit() {
 	serve python-app:test
 	[ "$body" = "hello from python" ]
 	# pip ran with --no-cache-dir: no wheel cache in the image
-	run berth run --rm -u 0 python-app:test sh -c 'test -d /root && test ! -e /root/.cache/pip && echo clean'
+	run berth run --rm --network none -u 0 python-app:test sh -c 'test -d /root && test ! -e /root/.cache/pip && echo clean'
 	[ "$output" = clean ]
 	rebuild_after_edit "$EXAMPLES/python-app" python-app:test app.py "COPY app.py ./"
 }
