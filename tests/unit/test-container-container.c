@@ -66,6 +66,9 @@ static int run_cmd(struct berth_run_options *o, const char *script, struct berth
 	char *cmd[] = {"sh", "-c", (char *)script, NULL};
 	o->rootfs = rootfs;
 	o->cmd = cmd;
+	/* run's default is the bridge network, which would be made in the
+	 * machine's own namespace: these tests are about the container */
+	o->network = "none";
 	return berth_container_run(store, o, res, err);
 }
 

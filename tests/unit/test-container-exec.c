@@ -68,6 +68,7 @@ static void test_exec(void **state)
 	o.name = "box";
 	o.workdir = "/srv";
 	o.detach = true;
+	o.network = "none"; /* not the default bridge in the machine's namespace */
 	assert_ok(berth_container_run(store, &o, &res, &err), err);
 
 	/* bounded poll until the main process has run its first command */
