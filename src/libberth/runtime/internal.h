@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 /*
- * Shared between the files of src/libberth/runtime (linux.c, exec.c); not a
+ * Shared between the files of src/libberth/runtime (linux.c, child.c,
+ * mount.c, exec.c); not a
  * public header. A process berth sets up in a container reports a failure
  * over a CLOEXEC pipe (EOF there means execve succeeded).
  */
@@ -51,3 +52,31 @@ int berth_runtime_setup_stdio(const int stdio[3], int tty_slave);
  */
 int berth_runtime_attach(const int stdio[3], struct berth_runtime_process *p,
 			 struct berth_runtime_result *ret_result, struct berth_error **err);
+
+/* The child side of berth_runtime_start (child.c): what its clone is given. */
+struct berth_runtime_child_args {
+	const struct berth_runtime_config *cfg;
+	int sync_fd;
+	int report_fd;
+	int tty_slave;
+	const char *tty_name; /* the slave's path in the host's /dev/pts */
+	const int *trees;     /* per mount: its source's detached clone, or -EBADF */
+	int rootfs_fd;	      /* the detached rootfs from cfg->open_rootfs, or -EBADF */
+	int netns_fd;	      /* the network namespace to join, or -EBADF */
+};
+/* Sets the container up in the clone and execs its process; never returns. */
+_Noreturn void berth_runtime_child_main(const struct berth_runtime_child_args *a);
+
+/*
+ * Mounts (mount.c). In the caller's namespace: a detached clone of every
+ * mount's source fd (ret[i] -EBADF for the mounts by path), freed with
+ * close_trees. In the child: the spec's mounts and devices in the rootfs
+ * (root_fd), tty_name the pty slave for /dev/console; after pivot_root the
+ * masked and read-only paths.
+ */
+int berth_runtime_clone_source_trees(const struct berth_spec *spec, int **ret,
+				     struct berth_error **err);
+void berth_runtime_close_trees(int *trees, size_t n);
+int berth_runtime_setup_mounts(int root_fd, const struct berth_spec *spec, const int *trees,
+			       const char *tty_name, struct berth_error **err);
+void berth_runtime_mask_paths(char *const *masked, char *const *readonly);
