@@ -13,6 +13,7 @@
 #include "core/fs.h"
 #include "core/strv.h"
 #include "dockerfile/dockerfile.h"
+#include "dockerfile/shell.h"
 
 /* Reads a whole file; NULL when it does not exist. */
 static inline char *read_file(const char *path, size_t *ret_len)
@@ -71,4 +72,14 @@ static inline char *dump_of(const char *text)
 {
 	_cleanup_dockerfile_ struct berth_dockerfile *df = parse_ok(text);
 	return berth_dockerfile_dump(df);
+}
+
+/* Expands a word that must expand to want. */
+static inline void check_word(const char *in, char *const *env, char esc, const char *want)
+{
+	struct berth_error *err = NULL;
+	_cleanup_free_ char *got = NULL;
+	assert_ok(berth_shell_expand_word(in, env, esc, &got, &err), err);
+	if (strcmp(got, want) != 0)
+		fail_msg("'%s': got '%s', want '%s'", in, got, want);
 }
