@@ -130,21 +130,6 @@ static void test_case_and_unknown(void **state)
 	assert_null(berth_dockerfile_keyword_name(BERTH_DOCKERFILE_UNKNOWN));
 }
 
-static void test_flags(void **state)
-{
-	_cleanup_dockerfile_ struct berth_dockerfile *df =
-		parse_ok("COPY --chown=\"a b\" --link --exclude='*.md' -- --x /d\n");
-	const struct berth_dockerfile_instruction *c = &df->instructions[0];
-	assert_int_equal(c->n_flags, 3);
-	assert_string_equal(c->flags[0].raw, "--chown=a b");
-	assert_string_equal(c->flags[0].value, "a b");
-	assert_string_equal(c->flags[1].name, "link");
-	assert_null(c->flags[1].value);
-	assert_string_equal(c->flags[2].value, "*.md");
-	assert_string_equal(c->rest, "--x /d");
-	assert_int_equal(c->n_args, 2);
-}
-
 static void test_errors_name_location(void **state)
 {
 	_cleanup_free_ char *m1 = parse_fail("FROM a\n\n  CMD [\"a\", 1]\n");
@@ -178,19 +163,6 @@ static void test_bom_and_crlf(void **state)
 {
 	_cleanup_free_ char *d = dump_of("\xef\xbb\xbf# escape=`\r\nFROM a\r\nRUN x `\r\n y\r\n");
 	assert_string_equal(d, "(from \"a\")\n(run \"x  y\")");
-}
-
-static void test_onbuild_depth(void **state)
-{
-	_cleanup_free_ char *d = dump_of("ONBUILD ONBUILD RUN x\n");
-	assert_string_equal(d, "(onbuild (onbuild (run \"x\")))");
-	struct berth_buf b = BERTH_BUF_INIT;
-	for (int i = 0; i < 100000; i++)
-		berth_buf_addstr(&b, "ONBUILD \\\n");
-	berth_buf_addstr(&b, "RUN x\n");
-	_cleanup_free_ char *m = parse_fail(b.buf);
-	assert_non_null(strstr(m, "Dockerfile:1:1: ONBUILD nested more than 16 deep"));
-	berth_buf_release(&b);
 }
 
 static void test_many_words(void **state)
@@ -238,11 +210,9 @@ int main(void)
 		cmocka_unit_test(test_escape_directive),
 		cmocka_unit_test(test_directive_errors),
 		cmocka_unit_test(test_case_and_unknown),
-		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_errors_name_location),
 		cmocka_unit_test(test_source_lines),
 		cmocka_unit_test(test_bom_and_crlf),
-		cmocka_unit_test(test_onbuild_depth),
 		cmocka_unit_test(test_many_words),
 		cmocka_unit_test(test_long_line),
 	};

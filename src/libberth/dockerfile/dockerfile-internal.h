@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/buf.h"
 #include "dockerfile/dockerfile.h"
 
 /*
@@ -59,6 +60,14 @@ struct dockerfile_strvec {
 void dockerfile_strvec_push(struct dockerfile_strvec *sv, const char *s, size_t len);
 /* The vector (never NULL: an empty one is allocated), owned by the caller. */
 char **dockerfile_strvec_steal(struct dockerfile_strvec *sv);
+
+/*
+ * newNodeFromLine (lineparse.c): the keyword, flags and arguments of one
+ * logical line into ins, escape the escape token, depth the ONBUILD nesting.
+ * On error returns -EINVAL with the reason in msg (the caller adds where).
+ */
+int dockerfile_node_from_line(char escape, struct berth_dockerfile_instruction *ins,
+			      const char *line, size_t len, int depth, struct berth_buf *msg);
 
 /* ONBUILD ONBUILD …: deeper than this is an error (BuildKit rejects depth 2 later anyway). */
 #define DOCKERFILE_MAX_ONBUILD_DEPTH 16
