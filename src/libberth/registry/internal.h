@@ -155,6 +155,17 @@ int registry_request(struct registry *r, const char *actions, const char *mount_
 		     struct http_request *req, const char *path, struct http_response *ret,
 		     struct berth_error **err);
 
+/* Sleeps before retry number attempt + 1 (250 ms doubling, at most 4 s). */
+void registry_backoff(unsigned attempt);
+/* The /v2/ ping of the session (token.c): its scheme and auth challenge, once. */
+int registry_ping(struct registry *r, struct berth_error **err);
+/*
+ * The Authorization header value for scope (NULL when the registry asks for
+ * none): a bearer token (force: a fresh one) or basic credentials.
+ */
+int registry_authorization(struct registry *r, const char *scope, bool force, char **ret,
+			   struct berth_error **err);
+
 /* Error for an unexpected status: the registry's errors[0].message when it sent one. */
 int registry_status_error(const struct http_response *resp, const char *what,
 			  struct berth_error **err);
