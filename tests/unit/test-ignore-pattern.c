@@ -1,9 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include "conformance.h"
-
-#include "core/buf.h"
-#include "core/cleanup.h"
-#include "ignore/ignore.h"
+#include "ignore-test.h"
 
 /* patterns from field index first on (the "patterns..." columns) */
 static char **patterns_from(char **f, size_t first)
@@ -74,34 +70,6 @@ static void test_matches_tsv(void **state)
 	assert_int_equal(n, 72);
 }
 
-static void test_filepath_match_tsv(void **state)
-{
-	(void)state;
-	_cleanup_strv_free_ char **lines = conformance_lines("dockerignore/filepath-match.tsv");
-	unsigned n = 0;
-
-	for (size_t i = 1; lines[i]; i++) {
-		_cleanup_strv_free_ char **f = conformance_split(lines[i], '\t');
-		assert_int_equal(berth_strv_len(f), 5);
-		char *pats[] = {f[1], NULL};
-		struct berth_error *err = NULL;
-		int r = berth_ignore_matches_legacy(pats, f[2], &err);
-		if (strcmp(f[4], "ErrBadPattern") == 0) {
-			if (r != -EINVAL)
-				fail_msg("%s: '%s' expected a bad pattern, got %d", f[0], f[1], r);
-			assert_non_null(strstr(err->msg, "syntax error in pattern"));
-			berth_error_free(&err);
-		} else {
-			assert_ok(r, err);
-			if (r != (strcmp(f[3], "true") == 0))
-				fail_msg("%s: '%s' vs '%s' got %d", f[0], f[1], f[2], r);
-		}
-		n++;
-	}
-	printf("# filepath-match.tsv: %u cases run\n", n);
-	assert_int_equal(n, 54);
-}
-
 static void test_matches_misc_tsv(void **state)
 {
 	(void)state;
@@ -170,54 +138,6 @@ static void test_new_patterns_tsv(void **state)
 	}
 	printf("# new-patterns.tsv: %u cases run\n", n);
 	assert_int_equal(n, 6);
-}
-
-static int match1(char *const *pats, const char *path)
-{
-	_cleanup_(berth_ignore_freep) struct berth_ignore *m = NULL;
-	struct berth_error *err = NULL;
-	assert_ok(berth_ignore_new(pats, &m, &err), err);
-	int r = berth_ignore_matches(m, path, &err);
-	berth_error_free(&err);
-	return r;
-}
-
-/* What the RE2 expression Docker builds makes of the characters it does not escape. */
-static void test_regexp_quirks(void **state)
-{
-	(void)state;
-	char *caret[] = {"^foo", NULL};
-	assert_int_equal(match1(caret, "^foo"), 1); /* no wildcard: compared as text */
-	assert_int_equal(match1(caret, "foo"), 0);
-	char *caret_re[] = {"^fo?", NULL};
-	assert_int_equal(match1(caret_re, "foo"), 1); /* in an expression '^' is an anchor */
-	assert_int_equal(match1(caret_re, "^foo"), 0);
-	char *caret_mid[] = {"a^b?", NULL};
-	assert_int_equal(match1(caret_mid, "a^bc"), 0); /* ... and never holds in the middle */
-	char *star_class[] = {"[*]", NULL};
-	assert_int_equal(match1(star_class, "*"), 0); /* "[[^/]*]": a class of '[', '^', '/' */
-	assert_int_equal(match1(star_class, "[^]"), 1);
-	char *digit[] = {"a\\d", NULL};
-	assert_int_equal(match1(digit, "a5"), 1); /* "\d" reaches RE2 as a digit class */
-	assert_int_equal(match1(digit, "ad"), 0);
-	char *posix[] = {"[[:digit:]]x", NULL};
-	assert_int_equal(match1(posix, "7x"), 1);
-	char *range_ok[] = {"[a-c]*.go", "!b*", NULL};
-	assert_int_equal(match1(range_ok, "abc.go"), 1);
-	assert_int_equal(match1(range_ok, "bcd.go"), 0);
-	char *dstar_mid[] = {"a**b", NULL};
-	assert_int_equal(match1(dstar_mid, "ab"), 1);
-	assert_int_equal(match1(dstar_mid, "a/x/b"), 1);
-	assert_int_equal(match1(dstar_mid, "axb"), 0); /* "(.*\/)?" needs a slash */
-	char *utf[] = {"?.txt", NULL};
-	assert_int_equal(match1(utf, "☺.txt"), 1);
-	char *unsupported[] = {"\\pL", NULL};
-	assert_int_equal(match1(unsupported, "x"), -EINVAL);
-	char *newline[] = {"a/**", NULL};
-	assert_int_equal(match1(newline, "a/b\nc"), 1); /* prefix match, no regexp */
-	char *newline_re[] = {"a*/**", NULL};
-	assert_int_equal(match1(newline_re, "ab/c"), 1);
-	assert_int_equal(match1(newline_re, "ab/c\nd"), 0); /* RE2's '.' stops at '\n' */
 }
 
 static void test_last_match_wins(void **state)
@@ -371,10 +291,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_matches_tsv),
-		cmocka_unit_test(test_filepath_match_tsv),
 		cmocka_unit_test(test_matches_misc_tsv),
 		cmocka_unit_test(test_new_patterns_tsv),
-		cmocka_unit_test(test_regexp_quirks),
 		cmocka_unit_test(test_last_match_wins),
 		cmocka_unit_test(test_must_descend),
 		cmocka_unit_test(test_patterns_api),
