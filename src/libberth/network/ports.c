@@ -364,12 +364,12 @@ static void port_store_close(struct port_store *ps)
 	ps->dirfd = ps->lock = -EBADF;
 }
 
-/* Checks owner (when given), locks state_dir and loads what it records. */
-static int state_open(const char *state_dir, const char *owner, struct port_store *ps,
-		      struct berth_error **err)
+/* Checks owner (for_owner: one is required), locks state_dir and loads what it records. */
+static int state_open(const char *state_dir, bool for_owner, const char *owner,
+		      struct port_store *ps, struct berth_error **err)
 {
-	if (owner && !berth_word_is_valid(owner, 128))
-		return berth_error_set(err, EINVAL, "invalid owner '%s'", owner);
+	if (for_owner && (!owner || !berth_word_is_valid(owner, 128)))
+		return berth_error_set(err, EINVAL, "invalid owner '%s'", owner ? owner : "");
 	int r = state_lock(state_dir, &ps->dirfd, &ps->lock, err);
 	if (r < 0)
 		return r;
@@ -502,7 +502,7 @@ int berth_net_ports_publish(const char *state_dir, const char *owner_id, const c
 			    struct berth_port_map *maps, size_t n, struct berth_error **err)
 {
 	_cleanup_(port_store_close) struct port_store ps = PORT_STORE_INIT;
-	int r = state_open(state_dir, owner_id ? owner_id : "", &ps, err);
+	int r = state_open(state_dir, true, owner_id, &ps, err);
 	if (r < 0)
 		return r;
 	size_t had = port_state_drop(&ps.s, owner_id);
@@ -550,7 +550,7 @@ static int release_owner(struct port_store *ps, const char *owner, struct berth_
 int berth_net_ports_unpublish(const char *state_dir, const char *owner_id, struct berth_error **err)
 {
 	_cleanup_(port_store_close) struct port_store ps = PORT_STORE_INIT;
-	int r = state_open(state_dir, owner_id ? owner_id : "", &ps, err);
+	int r = state_open(state_dir, true, owner_id, &ps, err);
 	if (r < 0)
 		return r;
 	/* no entries, no rules (see publish): nftables is not even loaded */
@@ -584,7 +584,7 @@ int berth_net_ports_reclaim(const char *state_dir, bool (*alive)(const char *own
 			    void *data, bool unrecorded, struct berth_error **err)
 {
 	_cleanup_(port_store_close) struct port_store ps = PORT_STORE_INIT;
-	int r = state_open(state_dir, NULL, &ps, err);
+	int r = state_open(state_dir, false, NULL, &ps, err);
 	if (r < 0)
 		return r;
 	int released = 0;
@@ -610,7 +610,7 @@ int berth_net_ports_list(const char *state_dir, const char *owner_id, struct ber
 			 size_t *ret_n, struct berth_error **err)
 {
 	_cleanup_(port_store_close) struct port_store ps = PORT_STORE_INIT;
-	int r = state_open(state_dir, NULL, &ps, err);
+	int r = state_open(state_dir, false, NULL, &ps, err);
 	if (r < 0)
 		return r;
 	const struct port_state *s = &ps.s;
