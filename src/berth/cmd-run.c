@@ -45,6 +45,7 @@ static const char run_usage[] =
 	"      --ip ADDR             IPv4 address on a user network\n"
 	"  -p, --publish SPEC        publish [IP:][HOST[-HOST]:]CTR[-CTR][/tcp|udp]\n"
 	"  -P, --publish-all         publish every EXPOSEd port on an ephemeral host port\n"
+	"      --expose PORT[/PROTO] expose a port or a range of ports (what -P publishes)\n"
 	"      --add-host NAME:IP    an /etc/hosts entry (IP host-gateway: the host)\n"
 	"      --dns IP              a nameserver of /etc/resolv.conf\n"
 	"      --dns-search DOMAIN   a search domain ('.': none)\n"
@@ -105,11 +106,11 @@ enum {
 	OPT_DNS_SEARCH,
 	OPT_DNS_OPTION,
 	OPT_DOMAINNAME,
+	OPT_EXPOSE,
 };
 
 /* Docker's run flags berth does not have yet: refused as such, not as unknown. */
 static const char *const run_unsupported[] = {
-	"--expose",
 	"-l",
 	"--label",
 	"--label-file",
@@ -326,6 +327,7 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 		{"ip", required_argument, NULL, OPT_IP},
 		{"publish", required_argument, NULL, 'p'},
 		{"publish-all", no_argument, NULL, 'P'},
+		{"expose", required_argument, NULL, OPT_EXPOSE},
 		{"add-host", required_argument, NULL, OPT_ADD_HOST},
 		{"dns", required_argument, NULL, OPT_DNS},
 		{"dns-search", required_argument, NULL, OPT_DNS_SEARCH},
@@ -440,6 +442,11 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 			break;
 		case 'P':
 			net.publish_all = true;
+			break;
+		case OPT_EXPOSE:
+			r = net_opts_expose(&net, optarg, err);
+			if (r < 0)
+				goto fail;
 			break;
 		case OPT_ADD_HOST:
 		case OPT_DNS:
@@ -567,10 +574,15 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 		o.image = &img;
 		optind++;
 	}
-	/* -P: the image's EXPOSEd ports on ephemeral host ports, after -p's */
-	if (net.publish_all && o.image &&
-	    net_opts_publish_exposed(&net, o.image->exposed_ports, err) < 0)
+	const char *warning = net_opts_discard_ports(&net, o.network);
+	if (warning)
+		fprintf(stderr, "WARNING: %s\n", warning);
+	/* -P: the image's EXPOSEd ports and --expose's on ephemeral host ports, after -p's */
+	if (net.publish_all &&
+	    ((o.image && net_opts_publish_exposed(&net, o.image->exposed_ports, err) < 0) ||
+	     net_opts_publish_exposed(&net, net.expose, err) < 0))
 		goto fail;
+	o.expose = net.expose;
 	o.ports = net.ports;
 	o.n_ports = net.n_ports;
 	for (int i = optind; i < argc; i++)

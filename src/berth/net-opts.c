@@ -15,6 +15,7 @@
 void net_opts_release(struct net_opts *o)
 {
 	free(o->ports);
+	berth_strv_free(o->expose);
 	berth_strv_free(o->add_host_name);
 	berth_strv_free(o->add_host_ip);
 	berth_strv_free(o->dns.dns);
@@ -70,6 +71,42 @@ int net_opts_dns_search(struct net_opts *o, const char *value, struct berth_erro
 int net_opts_dns_option(struct net_opts *o, const char *value, struct berth_error **err)
 {
 	return push_word(&o->dns.options, "--dns-option", value, err);
+}
+
+int net_opts_expose(struct net_opts *o, const char *value, struct berth_error **err)
+{
+	_cleanup_free_ char *spec = berth_xstrdup(value ? value : "");
+	/* no host part: a ':' would make the spec parser read a host port */
+	if (strchr(spec, ':'))
+		return berth_error_set(err, EINVAL, "invalid range format for --expose: %s", spec);
+	struct berth_port_map *maps = NULL;
+	size_t n = 0;
+	int r = berth_port_spec_parse(spec, &maps, &n, err);
+	if (r < 0) {
+		free(maps);
+		return berth_error_prefix(err, "invalid range format for --expose: %s", spec);
+	}
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *key = berth_xasprintf("%u/%s", maps[i].container_port,
+							   berth_port_proto_name(maps[i].proto));
+		if (!berth_strv_contains(o->expose, key))
+			berth_strv_push(&o->expose, key);
+	}
+	free(maps);
+	return 0;
+}
+
+const char *net_opts_discard_ports(struct net_opts *o, const char *network)
+{
+	bool host = network && strcmp(network, "host") == 0;
+	bool none = network && strcmp(network, "none") == 0;
+	if ((!host && !none) || (o->n_ports == 0 && !o->publish_all))
+		return NULL;
+	free(o->ports);
+	o->ports = NULL;
+	o->n_ports = 0;
+	o->publish_all = false;
+	return host ? "Published ports are discarded when using host network mode" : NULL;
 }
 
 int net_opts_publish_exposed(struct net_opts *o, char *const *exposed, struct berth_error **err)

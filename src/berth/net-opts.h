@@ -18,6 +18,7 @@ struct net_opts {
 	struct berth_port_map *ports; /* -p, one map per container port, in order */
 	size_t n_ports;
 	bool publish_all;     /* -P */
+	char **expose;	      /* --expose, as ExposedPorts keys ("8080/tcp"), in order */
 	char **add_host_name; /* --add-host, parallel to add_host_ip */
 	char **add_host_ip;   /* an address or BERTH_HOST_GATEWAY */
 	/* NULL when not given (then the host's resolv.conf decides) */
@@ -36,6 +37,21 @@ int net_opts_add_host(struct net_opts *o, const char *value, struct berth_error 
 int net_opts_dns(struct net_opts *o, const char *value, struct berth_error **err);
 int net_opts_dns_search(struct net_opts *o, const char *value, struct berth_error **err);
 int net_opts_dns_option(struct net_opts *o, const char *value, struct berth_error **err);
+
+/*
+ * --expose PORT[/PROTO] or a range START-END[/PROTO] (Docker's
+ * nat.ParsePortRange): one ExposedPorts key per port, each once.
+ */
+int net_opts_expose(struct net_opts *o, const char *value, struct berth_error **err);
+
+/*
+ * -p and -P on a network mode that has no ports of its own: on "host"
+ * they are dropped and Docker's warning is returned for the CLI to print
+ * ("Published ports are discarded when using host network mode"); on
+ * "none" dropped silently; elsewhere (container:X refused later, as
+ * Docker's conflict) kept. NULL when there is nothing to say.
+ */
+const char *net_opts_discard_ports(struct net_opts *o, const char *network);
 
 /*
  * -P: appends an ephemeral mapping (every host address) for each of the

@@ -185,3 +185,31 @@ assert_run_rm_leaves_nothing() {
 	[[ -z $(ls -A "$STORE/containers" 2>/dev/null) ]] || { ls -la "$STORE/containers"; return 1; }
 	[[ -z $(ls -A "$STORE/tmp" 2>/dev/null) ]] || { ls -la "$STORE/tmp"; return 1; }
 }
+
+# The networking files' fixture (network.bats, network-dns.bats): a rootfs
+# of the dynamically linked busybox (its name lookups read /etc/hosts) whose
+# /www/index.html says $1, in $ROOTFS; call it from setup_file.
+net_fixture_setup() {
+	[[ $EUID -eq 0 ]] || skip "needs root (namespaces, mounts, bridges)"
+	ROOTFS=$BATS_FILE_TMPDIR/rootfs
+	export ROOTFS
+	mkdir -p "$ROOTFS/www"
+	tar -C "$ROOTFS" -xf "$(busybox_dyn_tar)"
+	echo "$1" >"$ROOTFS/www/index.html"
+}
+
+# The networking files' teardown: every container of the test removed
+# through berth (by the ids it knows), then what the test mounted.
+net_fixture_teardown() {
+	if [[ -d $STORE/containers ]]; then
+		for c in $(berth ps -aq --no-trunc 2>/dev/null); do
+			berth rm -f "$c" >/dev/null 2>&1 || true
+		done
+	fi
+	findmnt -rn -o TARGET | grep -F "$BATS_TEST_TMPDIR" | sort -r | xargs -r -n1 umount -l || true
+}
+
+# run on the fixture's rootfs.
+brun() {
+	berth run --rootfs "$ROOTFS" "$@"
+}

@@ -6,13 +6,7 @@
 load helpers
 
 setup_file() {
-	[[ $EUID -eq 0 ]] || skip "needs root (namespaces, mounts, bridges)"
-	ROOTFS=$BATS_FILE_TMPDIR/rootfs
-	export ROOTFS
-	mkdir -p "$ROOTFS/www"
-	# the dynamically linked busybox: its name lookups read /etc/hosts
-	tar -C "$ROOTFS" -xf "$(busybox_dyn_tar)"
-	echo served-by-exposed >"$ROOTFS/www/index.html"
+	net_fixture_setup served-by-exposed
 }
 
 setup() {
@@ -20,16 +14,7 @@ setup() {
 }
 
 teardown() {
-	if [[ -d $STORE/containers ]]; then
-		for c in $(berth ps -aq --no-trunc 2>/dev/null); do
-			berth rm -f "$c" >/dev/null 2>&1 || true
-		done
-	fi
-	findmnt -rn -o TARGET | grep -F "$BATS_TEST_TMPDIR" | sort -r | xargs -r -n1 umount -l || true
-}
-
-brun() {
-	berth run --rootfs "$ROOTFS" "$@"
+	net_fixture_teardown
 }
 
 @test "network-dns: -P publishes the image's EXPOSEd port on an ephemeral host port; curl reaches it" {
@@ -135,4 +120,48 @@ brun() {
 	run brun --rm --domainname $'a\nb' true
 	[ "$status" -eq 125 ]
 	assert_one_error_line 'invalid domainname'
+}
+
+@test "network-dns: --expose adds ports and ranges to Config.ExposedPorts; -P publishes them" {
+	id=$(brun -d --expose 8080 --expose 9000-9001/udp -P httpd -f -p 8080 -h /www)
+	run berth inspect --format '{{range $p, $v := .Config.ExposedPorts}}{{$p}} {{end}}' "$id"
+	[ "$status" -eq 0 ]
+	[ "$output" == "8080/tcp 9000/udp 9001/udp " ]
+	run berth port "$id" 8080
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^0\.0\.0\.0:([0-9]+)$ ]]
+	run curl -s --max-time 5 "http://127.0.0.1:${BASH_REMATCH[1]}/"
+	[ "$output" == served-by-exposed ]
+	run berth port "$id" 9001/udp
+	[[ "$output" =~ ^0\.0\.0\.0:[0-9]+$ ]]
+	# as Docker, -p's container ports are exposed too
+	id2=$(brun -d -p 127.0.0.1:18096:7070 sleep 30)
+	run berth inspect --format '{{range $p, $v := .Config.ExposedPorts}}{{$p}} {{end}}' "$id2"
+	[ "$output" == "7070/tcp " ]
+	run brun --rm --expose 80:80 true
+	[ "$status" -eq 125 ]
+	assert_one_error_line 'invalid range format for --expose: 80:80'
+	run brun --rm --expose 90-80 true
+	[ "$status" -eq 125 ]
+}
+
+@test "network-dns: -p and -P with --network host run with Docker's warning; none drops them; container:X refuses" {
+	run --separate-stderr brun --rm --network host -p 127.0.0.1:18097:8080 echo ran
+	[ "$status" -eq 0 ]
+	[ "$output" == ran ]
+	[ "$stderr" == "WARNING: Published ports are discarded when using host network mode" ]
+	run --separate-stderr brun --rm --network host -P --expose 8080 echo ran
+	[ "$status" -eq 0 ]
+	[ "$stderr" == "WARNING: Published ports are discarded when using host network mode" ]
+	id=$(brun -d --network host -p 127.0.0.1:18097:8080 sleep 30 2>/dev/null)
+	run berth port "$id"
+	[ -z "$output" ]
+	run --separate-stderr brun --rm --network none -p 127.0.0.1:18097:8080 echo ran
+	[ "$status" -eq 0 ]
+	[ "$output" == ran ]
+	[ -z "$stderr" ]
+	peer=$(brun -d sleep 30)
+	run brun --rm --network "container:$peer" -p 18098:8080 true
+	[ "$status" -eq 125 ]
+	assert_one_error_line 'conflicting options: port publishing and the container type network mode'
 }

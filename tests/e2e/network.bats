@@ -7,13 +7,7 @@
 load helpers
 
 setup_file() {
-	[[ $EUID -eq 0 ]] || skip "needs root (namespaces, mounts, bridges)"
-	ROOTFS=$BATS_FILE_TMPDIR/rootfs
-	export ROOTFS
-	mkdir -p "$ROOTFS/www"
-	# the dynamically linked busybox: its name lookups read /etc/hosts
-	tar -C "$ROOTFS" -xf "$(busybox_dyn_tar)"
-	echo served-by-peer >"$ROOTFS/www/index.html"
+	net_fixture_setup served-by-peer
 }
 
 setup() {
@@ -21,17 +15,7 @@ setup() {
 }
 
 teardown() {
-	# containers of the test are killed through berth (by the ids it knows)
-	if [[ -d $STORE/containers ]]; then
-		for c in $(berth ps -aq --no-trunc 2>/dev/null); do
-			berth rm -f "$c" >/dev/null 2>&1 || true
-		done
-	fi
-	findmnt -rn -o TARGET | grep -F "$BATS_TEST_TMPDIR" | sort -r | xargs -r -n1 umount -l || true
-}
-
-brun() {
-	berth run --rootfs "$ROOTFS" "$@"
+	net_fixture_teardown
 }
 
 # An HTTP GET of / from host:port with busybox nc (its wget crashes in the
@@ -44,6 +28,16 @@ host_veths() {
 	ip -o link show type veth | grep -c . || true
 }
 
+# True once $1 veths are left: a container's go with its namespace, which
+# the kernel ends in its own time after berth returned (up to 5 s here).
+veths_left() {
+	for _ in $(seq 100); do
+		[ "$(host_veths)" -eq "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 @test "network: the default bridge gives its own namespace, eth0 with an address and a default route" {
 	run brun --rm sh -c 'readlink /proc/self/ns/net; ip -4 -o addr show eth0; ip route'
 	[ "$status" -eq 0 ]
@@ -52,7 +46,7 @@ host_veths() {
 	[[ "$output" =~ default\ via\ 172\.17\.0\.1 ]]
 	# the bridge is here, the container's veth and namespace went with it
 	ip -4 -o addr show berth0 | grep -q '172.17.0.1/16'
-	[ "$(host_veths)" -eq 0 ]
+	veths_left 0
 	[ -z "$(ls -A "$STORE/netns")" ]
 }
 
@@ -73,7 +67,7 @@ host_veths() {
 	run berth network inspect --format '{{range .Containers}}{{.IPv4Address}}{{end}}' bridge
 	[ "$output" == "172.17.0.2/16" ]
 	berth rm -f "$id"
-	[ "$(host_veths)" -eq 0 ]
+	veths_left 0
 }
 
 @test "network: two containers on a user network reach each other by name and alias; one outside does not" {
@@ -181,17 +175,17 @@ host_veths() {
 	id=$(brun -d sleep 60)
 	mon=$(berth inspect --format '{{.State.MonitorPid}}' "$id")
 	pid=$(berth inspect --format '{{.State.Pid}}' "$id")
-	[ "$(host_veths)" -eq 1 ]
+	veths_left 1
 	kill -KILL "$mon"
 	# the container dies with its monitor
 	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	! kill -0 "$pid" 2>/dev/null
-	[ "$(host_veths)" -eq 1 ]
+	veths_left 1
 	run berth system check
 	[[ "$output" =~ network ]]
 	# rm of the dead container takes what it left on networks at once
 	berth rm "$id" >/dev/null
-	[ "$(host_veths)" -eq 0 ]
+	veths_left 0
 	[ -z "$(ls -A "$STORE/netns")" ]
 	run brun --rm sh -c 'ip -4 -o addr show eth0'
 	[[ "$output" =~ 172\.17\.0\.2/16 ]]
@@ -239,7 +233,7 @@ host_veths() {
 	[ "$status" -eq 125 ]
 	assert_one_error_line 'port 127.0.0.1:18081 is already allocated'
 	[ "$(berth ps -aq | wc -l)" -eq "$before" ]
-	[ "$(host_veths)" -eq 1 ]
+	veths_left 1
 	run curl -s --max-time 5 http://127.0.0.1:18081/
 	[ "$output" == served-by-peer ]
 }
@@ -260,7 +254,7 @@ host_veths() {
 	run brun --rm -p 127.0.0.1:18090:8080 sh -c 'ip -4 -o addr show eth0'
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ 172\.17\.0\.2/16 ]]
-	[ "$(host_veths)" -eq 0 ]
+	veths_left 0
 	[ -z "$(ls -A "$STORE/netns")" ]
 	! findmnt -rn -o TARGET | grep -F "$STORE/netns"
 	run berth system check

@@ -41,7 +41,7 @@ int main(int argc, char **argv)
 	struct berth_error *err = NULL;
 	for (int i = 0; i < n; i++) {
 		double t0 = now_us();
-		if (berth_net_nat_ports_add("bench", "10.88.0.2", &m, 1, &err) < 0 ||
+		if (berth_net_nat_ports_add("bench", "10.88.0.2", &m, 1, false, &err) < 0 ||
 		    berth_net_nat_ports_remove("bench", &err) < 0) {
 			fprintf(stderr, "nat-bench: %s\n", berth_error_msg(err));
 			return 1;

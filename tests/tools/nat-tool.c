@@ -20,7 +20,7 @@ static int publish(const char *owner, const char *ip, const char *spec, struct b
 	size_t n = 0;
 	int r = berth_port_spec_parse(spec, &maps, &n, err);
 	if (r == 0)
-		r = berth_net_nat_ports_add(owner, ip, maps, n, err);
+		r = berth_net_nat_ports_add(owner, ip, maps, n, true, err);
 	free(maps);
 	return r;
 }

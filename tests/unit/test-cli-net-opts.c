@@ -135,12 +135,50 @@ static void test_flags(void **state)
 	assert_null(o.dns.options[1]);
 }
 
+static void test_expose_and_discard(void **state)
+{
+	(void)state;
+	struct net_opts o = {0};
+	struct berth_error *err = NULL;
+	assert_int_equal(net_opts_expose(&o, "8080", &err), 0);
+	assert_int_equal(net_opts_expose(&o, "9000-9001/udp", &err), 0);
+	/* a key given twice is kept once */
+	assert_int_equal(net_opts_expose(&o, "8080/tcp", &err), 0);
+	assert_int_equal(berth_strv_len(o.expose), 3);
+	assert_string_equal(o.expose[0], "8080/tcp");
+	assert_string_equal(o.expose[1], "9000/udp");
+	assert_string_equal(o.expose[2], "9001/udp");
+	assert_int_equal(net_opts_expose(&o, "80:80", &err), -EINVAL);
+	berth_error_free(&err);
+	assert_int_equal(net_opts_expose(&o, "90-80", &err), -EINVAL);
+	berth_error_free(&err);
+	assert_int_equal(net_opts_expose(&o, "", &err), -EINVAL);
+	berth_error_free(&err);
+	/* -P publishes them */
+	o.publish_all = true;
+	assert_int_equal(net_opts_publish_exposed(&o, o.expose, &err), 0);
+	assert_int_equal(o.n_ports, 3);
+	/* kept on a bridge, dropped on host (with the warning) and none */
+	assert_null(net_opts_discard_ports(&o, "bridge"));
+	assert_int_equal(o.n_ports, 3);
+	assert_string_equal(net_opts_discard_ports(&o, "host"),
+			    "Published ports are discarded when using host network mode");
+	assert_int_equal(o.n_ports, 0);
+	assert_false(o.publish_all);
+	assert_null(net_opts_discard_ports(&o, "host"));
+	assert_int_equal(net_opts_publish(&o, "18080:80", &err), 0);
+	assert_null(net_opts_discard_ports(&o, "none"));
+	assert_int_equal(o.n_ports, 0);
+	net_opts_release(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ports_column),
 		cmocka_unit_test(test_port_print),
 		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_expose_and_discard),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

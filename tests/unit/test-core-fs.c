@@ -299,6 +299,31 @@ static void test_atomic_write_and_read(void **state)
 	berth_error_free(&err);
 }
 
+/* The unsynced replace: the new content and mode, and no temp file left. */
+static void test_replace_write(void **state)
+{
+	struct tree *t = *state;
+	struct berth_error *err = NULL;
+	assert_int_equal(berth_write_file_replace(t->root_fd, "r", "one", 3, 0644, &err), 0);
+	assert_int_equal(berth_write_file_replace(t->root_fd, "r", "two!", 4, 0600, &err), 0);
+	char *s;
+	size_t n;
+	assert_int_equal(berth_read_file_at(t->root_fd, "r", 100, &s, &n, &err), 0);
+	assert_string_equal(s, "two!");
+	free(s);
+	struct stat st;
+	assert_int_equal(fstatat(t->root_fd, "r", &st, AT_SYMLINK_NOFOLLOW), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	int fd = openat(t->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	DIR *d = fdopendir(fd);
+	assert_non_null(d);
+	struct dirent *de;
+	while ((de = readdir(d)))
+		assert_true(strncmp(de->d_name, ".tmp-", 5) != 0);
+	closedir(d);
+}
+
 static void test_rm_rf_does_not_follow(void **state)
 {
 	struct tree *t = *state;
@@ -404,6 +429,7 @@ int main(void)
 		BOTH(test_mkdirs_in_root),
 		cmocka_unit_test(test_verify_path),
 		BOTH(test_atomic_write_and_read),
+		BOTH(test_replace_write),
 		BOTH(test_rm_rf_does_not_follow),
 		BOTH(test_opendir_at),
 		BOTH(test_dir_is_empty),

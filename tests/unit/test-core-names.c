@@ -39,11 +39,31 @@ static void test_length_bounds(void **state)
 	assert_true(berth_object_name_is_valid(long_name, 1, 128));
 }
 
+static void test_words(void **state)
+{
+	(void)state;
+	/* punctuation may come first, as in interface names and DNS labels */
+	assert_true(berth_word_is_valid("-web", 15));
+	assert_true(berth_word_is_valid("_dmarc", 15));
+	assert_true(berth_word_is_valid(".x", 15));
+	assert_true(berth_word_is_valid("berth0", 15));
+	/* but not the two names that are paths */
+	assert_false(berth_word_is_valid(".", 15));
+	assert_false(berth_word_is_valid("..", 15));
+	assert_false(berth_word_is_valid("a b", 15));
+	assert_false(berth_word_is_valid("a/b", 15));
+	assert_false(berth_word_is_valid("", 15));
+	assert_false(berth_word_is_valid(NULL, 15));
+	assert_false(berth_word_is_valid("sixteen-chars-xx", 15));
+	assert_true(berth_word_is_valid("fifteen-chars-x", 15));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_docker_names),
 		cmocka_unit_test(test_length_bounds),
+		cmocka_unit_test(test_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,9 +72,9 @@ static int body_dnat(void *data)
 				   .host_port = 18080,
 				   .container_port = 8080,
 				   .proto = IPPROTO_TCP};
-	NETNS_CHECK_OK(berth_net_nat_ports_add("c0ffee", "127.0.0.2", &m, 1, &err), err);
+	NETNS_CHECK_OK(berth_net_nat_ports_add("c0ffee", "127.0.0.2", &m, 1, true, &err), err);
 	/* idempotent: the second setup replaces the first */
-	NETNS_CHECK_OK(berth_net_nat_ports_add("c0ffee", "127.0.0.2", &m, 1, &err), err);
+	NETNS_CHECK_OK(berth_net_nat_ports_add("c0ffee", "127.0.0.2", &m, 1, true, &err), err);
 	_cleanup_free_ char *rules = ruleset();
 	NETNS_CHECK(rules);
 	NETNS_CHECK(count(rules, "dnat to 127.0.0.2:8080") == 2); /* prerouting + output */
@@ -111,8 +111,8 @@ static int body_two_owners(void *data)
 	struct berth_error *err = NULL;
 	struct berth_port_map a = {.host_port = 18081, .container_port = 80, .proto = IPPROTO_TCP};
 	struct berth_port_map b = {.host_port = 18082, .container_port = 53, .proto = IPPROTO_UDP};
-	NETNS_CHECK_OK(berth_net_nat_ports_add("aaa", "10.1.0.2", &a, 1, &err), err);
-	NETNS_CHECK_OK(berth_net_nat_ports_add("bbb", "10.1.0.3", &b, 1, &err), err);
+	NETNS_CHECK_OK(berth_net_nat_ports_add("aaa", "10.1.0.2", &a, 1, true, &err), err);
+	NETNS_CHECK_OK(berth_net_nat_ports_add("bbb", "10.1.0.3", &b, 1, true, &err), err);
 	NETNS_CHECK_OK(berth_net_nat_ports_remove("aaa", &err), err);
 	_cleanup_free_ char *rules = ruleset();
 	NETNS_CHECK(rules && !strstr(rules, "port:aaa") && !strstr(rules, "10.1.0.2"));
@@ -187,17 +187,17 @@ static void test_rejects_hostile_values(void **state)
 	assert_int_equal(berth_net_nat_teardown("..", &err), -EINVAL);
 	berth_error_free(&err);
 	struct berth_port_map m = {.host_port = 1, .container_port = 1, .proto = IPPROTO_TCP};
-	assert_int_equal(berth_net_nat_ports_add("a\"b", "10.0.0.2", &m, 1, &err), -EINVAL);
+	assert_int_equal(berth_net_nat_ports_add("a\"b", "10.0.0.2", &m, 1, true, &err), -EINVAL);
 	berth_error_free(&err);
-	assert_int_equal(berth_net_nat_ports_add("ab", "10.0.0.2 ; x", &m, 1, &err), -EINVAL);
+	assert_int_equal(berth_net_nat_ports_add("ab", "10.0.0.2 ; x", &m, 1, true, &err), -EINVAL);
 	berth_error_free(&err);
 	snprintf(m.host_ip, sizeof(m.host_ip), "1.2.3.4 accept");
-	assert_int_equal(berth_net_nat_ports_add("ab", "10.0.0.2", &m, 1, &err), -EINVAL);
+	assert_int_equal(berth_net_nat_ports_add("ab", "10.0.0.2", &m, 1, true, &err), -EINVAL);
 	berth_error_free(&err);
 	assert_int_equal(berth_net_nat_ports_remove("", &err), -EINVAL);
 	berth_error_free(&err);
-	assert_true(berth_net_name_is_valid("berth0", 15));
-	assert_false(berth_net_name_is_valid("a b", 15));
+	assert_true(berth_word_is_valid("berth0", 15));
+	assert_false(berth_word_is_valid("a b", 15));
 }
 
 int main(void)

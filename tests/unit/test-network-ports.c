@@ -220,7 +220,7 @@ static int body_allocation(void *data)
 	/* rules no allocation accounts for: e's are found by owner */
 	struct berth_port_map stray = {
 		.host_port = 18099, .container_port = 80, .proto = IPPROTO_TCP};
-	NETNS_CHECK_OK(berth_net_nat_ports_add("e", "10.88.0.9", &stray, 1, &err), err);
+	NETNS_CHECK_OK(berth_net_nat_ports_add("e", "10.88.0.9", &stray, 1, true, &err), err);
 	char **owners = NULL;
 	NETNS_CHECK_OK(berth_net_nat_owners("port", &owners, &err), err);
 	NETNS_CHECK(owners && berth_strv_len(owners) == 4); /* b c d e */
@@ -229,7 +229,7 @@ static int body_allocation(void *data)
 
 	/* reclaim: c, d (allocated) and e (rules only) are dead */
 	int calls = 0;
-	int r = berth_net_ports_reclaim(dir, only_alive_b, &calls, &err);
+	int r = berth_net_ports_reclaim(dir, only_alive_b, &calls, true, &err);
 	NETNS_CHECK_OK(r, err);
 	NETNS_CHECK(r == 3 && calls >= 4);
 	NETNS_CHECK(!rules_mention("port:e"));

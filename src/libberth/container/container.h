@@ -61,6 +61,7 @@ struct berth_run_options {
 	const char *network;
 	const char *ip;			    /* --ip on a user network, NULL: allocated */
 	char **network_aliases;		    /* --network-alias on a user network */
+	char **expose;			    /* --expose keys ("80/tcp"), beside the image's */
 	const struct berth_port_map *ports; /* -p, published while it runs */
 	size_t n_ports;
 	/* --add-host as Docker's ExtraHosts, "name:ip" (ip may be BERTH_HOST_GATEWAY) */

@@ -161,16 +161,44 @@ static const char *network_mode(const struct berth_run_options *o)
 	return strcmp(mode, "default") == 0 ? "bridge" : mode;
 }
 
+/*
+ * Config.ExposedPorts as Docker's: the image's, --expose's and every -p's
+ * container port, {"80/tcp": {}} each; absent when there are none.
+ */
+static void set_exposed_ports(const struct berth_run_options *o, json_t *st)
+{
+	json_t *keys = json_object();
+	if (o->image)
+		BERTH_STRV_FOREACH (k, o->image->exposed_ports)
+			json_object_set_new(keys, *k, json_object());
+	BERTH_STRV_FOREACH (k, o->expose)
+		json_object_set_new(keys, *k, json_object());
+	for (size_t i = 0; i < o->n_ports; i++) {
+		_cleanup_free_ char *k = berth_xasprintf("%u/%s", o->ports[i].container_port,
+							 berth_port_proto_name(o->ports[i].proto));
+		json_object_set_new(keys, k, json_object());
+	}
+	if (json_object_size(keys) > 0)
+		json_object_set_new(json_object_get(st, "Config"), "ExposedPorts", keys);
+	else
+		json_decref(keys);
+}
+
 int berth_container_net_configure(const char *store_root, const struct berth_run_options *o,
 				  struct berth_spec *spec, json_t *st, struct berth_error **err)
 {
 	const char *mode = network_mode(o);
+	set_exposed_ports(o, st);
 	json_t *networks = json_object();
 	json_t *settings = json_pack("{s:o}", "Networks", networks);
 	json_object_set_new(st, "NetworkSettings", settings);
 	json_t *hc = json_object_get(st, "HostConfig");
-	if (o->n_ports > 0 && (strcmp(mode, "host") == 0 || strcmp(mode, "none") == 0 ||
-			       strncmp(mode, "container:", 10) == 0))
+	if (o->n_ports > 0 && strncmp(mode, "container:", 10) == 0)
+		return berth_error_set(err, EINVAL,
+				       "conflicting options: port publishing and the container "
+				       "type network mode");
+	/* the CLI drops them on these, with Docker's warning for host */
+	if (o->n_ports > 0 && (strcmp(mode, "host") == 0 || strcmp(mode, "none") == 0))
 		return berth_error_set(err, EINVAL,
 				       "published ports need a bridge or user network, not '%s'",
 				       mode);

@@ -457,8 +457,9 @@ int berth_fsync_dir(int dir_fd, struct berth_error **err)
 	return 0;
 }
 
-int berth_write_file_atomic(int dir_fd, const char *name, const void *data, size_t len, mode_t mode,
-			    struct berth_error **err)
+/* A temp file renamed over name; with durable, both the file and the directory synced. */
+static int write_renamed(int dir_fd, const char *name, const void *data, size_t len, mode_t mode,
+			 bool durable, struct berth_error **err)
 {
 	char rnd[17];
 	berth_random_hex(rnd, 8);
@@ -471,7 +472,7 @@ int berth_write_file_atomic(int dir_fd, const char *name, const void *data, size
 	r = berth_write_all(fd, data, len, err);
 	if (r < 0)
 		goto fail;
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, mode) < 0 || (durable && fsync(fd) < 0)) {
 		r = berth_error_syscall(err, errno, "write '%s'", name);
 		goto fail;
 	}
@@ -479,11 +480,23 @@ int berth_write_file_atomic(int dir_fd, const char *name, const void *data, size
 		r = berth_error_syscall(err, errno, "rename to '%s'", name);
 		goto fail;
 	}
-	return berth_fsync_dir(dir_fd, err);
+	return durable ? berth_fsync_dir(dir_fd, err) : 0;
 fail:
 	unlinkat(dir_fd, tmp, 0);
 	berth_error_prefix(err, "write '%s'", name);
 	return r;
+}
+
+int berth_write_file_atomic(int dir_fd, const char *name, const void *data, size_t len, mode_t mode,
+			    struct berth_error **err)
+{
+	return write_renamed(dir_fd, name, data, len, mode, true, err);
+}
+
+int berth_write_file_replace(int dir_fd, const char *name, const void *data, size_t len,
+			     mode_t mode, struct berth_error **err)
+{
+	return write_renamed(dir_fd, name, data, len, mode, false, err);
 }
 
 int berth_read_fd(int fd, size_t max, char **ret, size_t *ret_len, struct berth_error **err)

@@ -78,6 +78,15 @@ int berth_mkdir_p(const char *path, mode_t mode, struct berth_error **err);
 int berth_write_file_atomic(int dir_fd, const char *name, const void *data, size_t len, mode_t mode,
 			    struct berth_error **err);
 
+/*
+ * As berth_write_file_atomic without the two fsyncs: a killed process
+ * leaves the old or the new file, a power loss may leave neither. For
+ * records of what a reboot ends anyway (veths, namespaces, NAT rules),
+ * where a sync costs more than the rest of the work.
+ */
+int berth_write_file_replace(int dir_fd, const char *name, const void *data, size_t len,
+			     mode_t mode, struct berth_error **err);
+
 /* Reads dir_fd/name whole (at most max bytes, else E2BIG); *ret is NUL-terminated. */
 int berth_read_file_at(int dir_fd, const char *name, size_t max, char **ret, size_t *ret_len,
 		       struct berth_error **err);

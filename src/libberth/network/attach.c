@@ -207,11 +207,16 @@ static int ensure_bridge(const struct berth_network *n, struct berth_error **err
 	return berth_net_nat_setup(n->bridge, n->subnet, n->internal, err);
 }
 
-/* Removes the endpoint's veth (its peer goes with it) and its record. */
+/*
+ * Removes the endpoint's veth (its peer goes with it) and its record. With
+ * keep_veth the caller removes the namespace next: the kernel then deletes
+ * the container's end, and the host's with it, in its own time; deleting
+ * it here cost more than all the rest of a network's setup and teardown.
+ */
 static int drop_endpoint(struct berth_netstore *s, const char *net_id,
-			 const struct berth_endpoint *e, struct berth_error **err)
+			 const struct berth_endpoint *e, bool keep_veth, struct berth_error **err)
 {
-	if (e->host_veth) {
+	if (e->host_veth && !keep_veth) {
 		_cleanup_(berth_nl_closep) struct berth_nl *nl = NULL;
 		int r = berth_nl_open(-1, &nl, err);
 		if (r < 0)
@@ -397,7 +402,7 @@ static int attach_locked(struct berth_netstore *s, const struct berth_network *n
 		return r;
 	r = plug_in(s, n, &e, first, err);
 	if (r < 0) {
-		drop_endpoint(s, n->id, &e, NULL);
+		drop_endpoint(s, n->id, &e, false, NULL);
 		return berth_error_prefix(err, "attach to network %s", n->name);
 	}
 	refresh_hosts(s, n->id, NULL);
@@ -418,7 +423,7 @@ int berth_network_attach(const char *store_root, const char *what,
 	int r = berth_netstore_open(store_root, &s, err);
 	if (r < 0)
 		return r;
-	r = berth_net_reclaim_locked(&s, false, NULL, err);
+	r = berth_net_reclaim_locked(&s, false, false, NULL, err);
 	if (r < 0)
 		return r;
 	_cleanup_(berth_network_release) struct berth_network n = {0};
@@ -429,7 +434,7 @@ int berth_network_attach(const char *store_root, const char *what,
 }
 
 static int detach_locked(struct berth_netstore *s, const struct berth_network *n, const char *cid,
-			 struct berth_error **err)
+			 bool keep_veth, struct berth_error **err)
 {
 	struct berth_endpoint *eps = NULL;
 	size_t n_eps = 0;
@@ -439,7 +444,7 @@ static int detach_locked(struct berth_netstore *s, const struct berth_network *n
 	r = -ENOENT;
 	for (size_t i = 0; i < n_eps; i++)
 		if (strcmp(eps[i].container_id, cid) == 0)
-			r = drop_endpoint(s, n->id, &eps[i], err);
+			r = drop_endpoint(s, n->id, &eps[i], keep_veth, err);
 	berth_endpoints_free(eps, n_eps);
 	if (r == -ENOENT)
 		return berth_error_set(err, ENOENT, "container %s is not connected to network %s",
@@ -460,10 +465,15 @@ int berth_network_detach(const char *store_root, const char *what, const char *c
 	r = berth_netstore_find(&s, what, &n, err);
 	if (r < 0)
 		return r;
-	return detach_locked(&s, &n, cid, err);
+	return detach_locked(&s, &n, cid, false, err);
 }
 
-/* Every endpoint of cid, and the namespace file; what is missing is fine. */
+/*
+ * Every endpoint of cid, and the namespace file; what is missing is fine.
+ * The veths go with the namespace (a container that joined it with
+ * --network container:X and outlives X keeps them, with addresses the
+ * network may give again; Docker's takes them away).
+ */
 static int detach_all_locked(struct berth_netstore *s, const char *cid, struct berth_error **err)
 {
 	struct berth_network *nets = NULL;
@@ -472,7 +482,7 @@ static int detach_all_locked(struct berth_netstore *s, const char *cid, struct b
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n && r >= 0; i++) {
-		r = detach_locked(s, &nets[i], cid, NULL);
+		r = detach_locked(s, &nets[i], cid, true, NULL);
 		r = r == -ENOENT ? 0 : r;
 	}
 	berth_networks_free(nets, n);
@@ -565,7 +575,7 @@ static bool owner_alive_cb(const char *owner, void *data)
 	return berth_netstore_owner_alive(data, owner);
 }
 
-int berth_net_reclaim_locked(struct berth_netstore *s, bool dry_run, size_t *ret_n,
+int berth_net_reclaim_locked(struct berth_netstore *s, bool dry_run, bool thorough, size_t *ret_n,
 			     struct berth_error **err)
 {
 	size_t count = 0;
@@ -586,7 +596,7 @@ int berth_net_reclaim_locked(struct berth_netstore *s, bool dry_run, size_t *ret
 			if (fd < 0)
 				continue;
 			count++;
-			if (!dry_run && drop_endpoint(s, nets[i].id, &eps[k], NULL) >= 0)
+			if (!dry_run && drop_endpoint(s, nets[i].id, &eps[k], false, NULL) >= 0)
 				changed = true;
 			close(fd);
 		}
@@ -630,7 +640,7 @@ int berth_net_reclaim_locked(struct berth_netstore *s, bool dry_run, size_t *ret
 	}
 	if (!dry_run) {
 		_cleanup_free_ char *dir = berth_xasprintf("%s/networks", s->root);
-		int k = berth_net_ports_reclaim(dir, owner_alive_cb, s, NULL);
+		int k = berth_net_ports_reclaim(dir, owner_alive_cb, s, thorough, NULL);
 		if (k > 0)
 			count += (size_t)k;
 	}
@@ -646,7 +656,7 @@ int berth_network_reclaim(const char *store_root, bool dry_run, size_t *ret_n,
 	int r = berth_netstore_open(store_root, &s, err);
 	if (r < 0)
 		return r;
-	return berth_net_reclaim_locked(&s, dry_run, ret_n, err);
+	return berth_net_reclaim_locked(&s, dry_run, true, ret_n, err);
 }
 
 /* ---- whole networks ---- */
@@ -657,7 +667,7 @@ int berth_network_endpoints(const char *store_root, const char *id, struct berth
 	_cleanup_(berth_netstore_close) struct berth_netstore s = BERTH_NETSTORE_INIT;
 	int r = berth_netstore_open(store_root, &s, err);
 	if (r >= 0)
-		r = berth_net_reclaim_locked(&s, false, NULL, err);
+		r = berth_net_reclaim_locked(&s, false, false, NULL, err);
 	if (r < 0)
 		return r;
 	return berth_netstore_endpoints(&s, id, ret, ret_n, err);
@@ -705,7 +715,7 @@ int berth_network_remove(const char *store_root, const char *what, struct berth_
 	_cleanup_(berth_netstore_close) struct berth_netstore s = BERTH_NETSTORE_INIT;
 	int r = berth_netstore_open(store_root, &s, err);
 	if (r >= 0)
-		r = berth_net_reclaim_locked(&s, false, NULL, err);
+		r = berth_net_reclaim_locked(&s, false, false, NULL, err);
 	if (r < 0)
 		return r;
 	_cleanup_(berth_network_release) struct berth_network n = {0};
@@ -720,7 +730,7 @@ int berth_network_prune(const char *store_root, char ***ret_removed, struct bert
 	_cleanup_(berth_netstore_close) struct berth_netstore s = BERTH_NETSTORE_INIT;
 	int r = berth_netstore_open(store_root, &s, err);
 	if (r >= 0)
-		r = berth_net_reclaim_locked(&s, false, NULL, err);
+		r = berth_net_reclaim_locked(&s, false, false, NULL, err);
 	if (r < 0)
 		return r;
 	struct berth_network *nets = NULL;

@@ -13,6 +13,7 @@
 
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/names.h"
 #include "core/fs.h"
 #include "core/strv.h"
 #include "network/nat.h"
@@ -47,7 +48,7 @@ static bool names_are_valid(const char *names)
 	char *save = NULL;
 	size_t count = 0;
 	for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save), count++)
-		if (!berth_net_name_is_valid(w, 253))
+		if (!berth_word_is_valid(w, 253))
 			return false;
 	/* no leading, trailing or doubled spaces: they would hide empty names */
 	return count > 0 && names[0] != ' ' && names[strlen(names) - 1] != ' ' &&
@@ -141,7 +142,7 @@ int berth_net_add_host_parse(const char *spec, char **ret_name, char **ret_ip,
 		memmove(ip, ip + 1, l - 2);
 		ip[l - 2] = '\0';
 	}
-	if (!berth_net_name_is_valid(name, 253))
+	if (!berth_word_is_valid(name, 253))
 		return berth_error_set(err, EINVAL, "bad format for add-host: \"%s\"", spec);
 	if (strcmp(ip, BERTH_HOST_GATEWAY) != 0 && !ip_is_valid(ip))
 		return berth_error_set(err, EINVAL, "invalid IP address in add-host: \"%s\"",

@@ -52,5 +52,10 @@ int berth_net_choose_subnet(struct berth_netstore *s, struct berth_network *n,
 int berth_network_container_endpoints_locked(struct berth_netstore *s, const char *cid,
 					     struct berth_endpoint **ret, char ***ret_networks,
 					     size_t *ret_n, struct berth_error **err);
-int berth_net_reclaim_locked(struct berth_netstore *s, bool dry_run, size_t *ret_n,
+/*
+ * Reclaims what dead owners left. Thorough also looks for NAT rules no
+ * record accounts for (it lists the nftables table): system check and rm
+ * do, the reclaim before each attach does not (see berth_net_ports_reclaim).
+ */
+int berth_net_reclaim_locked(struct berth_netstore *s, bool dry_run, bool thorough, size_t *ret_n,
 			     struct berth_error **err);

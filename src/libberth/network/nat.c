@@ -18,6 +18,7 @@
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/lazylib.h"
+#include "core/names.h"
 #include "core/strv.h"
 #include "network/ports.h"
 
@@ -25,19 +26,6 @@
 /* A container id is 64 hex digits; leave room for names given by callers. */
 #define OWNER_MAX  128
 #define BRIDGE_MAX 15 /* IFNAMSIZ - 1 */
-
-bool berth_net_name_is_valid(const char *s, size_t max)
-{
-	size_t len = s ? strlen(s) : 0;
-	if (len == 0 || len > max)
-		return false;
-	for (const char *p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-'))
-			return false;
-	/* "." and ".." are valid interface names to nobody, and paths to /proc */
-	return strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
-}
 
 static bool ipv4_is_valid(const char *s)
 {
@@ -160,7 +148,7 @@ static int add_removal(struct berth_buf *b, const char *tag, const char *const *
 			const char *chain = json_string_value(json_object_get(rule, "chain"));
 			json_t *handle = json_object_get(rule, "handle");
 			if (comment && chain && json_is_integer(handle) &&
-			    strcmp(comment, tag) == 0 && berth_net_name_is_valid(chain, 256))
+			    strcmp(comment, tag) == 0 && berth_word_is_valid(chain, 256))
 				berth_buf_addf(b, "delete rule " NAT_TABLE " %s handle %lld\n",
 					       chain, (long long)json_integer_value(handle));
 		}
@@ -195,7 +183,7 @@ int berth_net_nat_setup(const char *bridge, const char *subnet_cidr, bool intern
 			struct berth_error **err)
 {
 	char subnet[19];
-	if (!berth_net_name_is_valid(bridge, BRIDGE_MAX))
+	if (!berth_word_is_valid(bridge, BRIDGE_MAX))
 		return berth_error_set(err, EINVAL, "invalid bridge name '%s'",
 				       bridge ? bridge : "");
 	int r = cidr4_parse(subnet_cidr, subnet, err);
@@ -262,7 +250,7 @@ static int remove_owned(const char *tag, const char *const *chains, struct berth
 
 int berth_net_nat_teardown(const char *bridge, struct berth_error **err)
 {
-	if (!berth_net_name_is_valid(bridge, BRIDGE_MAX))
+	if (!berth_word_is_valid(bridge, BRIDGE_MAX))
 		return berth_error_set(err, EINVAL, "invalid bridge name '%s'",
 				       bridge ? bridge : "");
 	_cleanup_free_ char *tag = berth_xasprintf("bridge:%s", bridge);
@@ -302,9 +290,10 @@ static int check_map(const struct berth_port_map *m, struct berth_error **err)
 }
 
 int berth_net_nat_ports_add(const char *owner, const char *container_ip,
-			    const struct berth_port_map *maps, size_t n, struct berth_error **err)
+			    const struct berth_port_map *maps, size_t n, bool replace,
+			    struct berth_error **err)
 {
-	if (!berth_net_name_is_valid(owner, OWNER_MAX))
+	if (!berth_word_is_valid(owner, OWNER_MAX))
 		return berth_error_set(err, EINVAL, "invalid owner '%s'", owner ? owner : "");
 	if (!ipv4_is_valid(container_ip))
 		return berth_error_set(err, EINVAL, "invalid container address '%s'",
@@ -320,7 +309,7 @@ int berth_net_nat_ports_add(const char *owner, const char *container_ip,
 	const char *chains[] = {pre, out, NULL};
 	_cleanup_(berth_buf_releasep) struct berth_buf b = BERTH_BUF_INIT;
 	add_base(&b);
-	int r = add_removal(&b, tag, chains, err);
+	int r = replace ? add_removal(&b, tag, chains, err) : 0;
 	if (r < 0)
 		return r;
 	if (n > 0) {
@@ -343,7 +332,7 @@ int berth_net_nat_ports_add(const char *owner, const char *container_ip,
 
 int berth_net_nat_ports_remove(const char *owner, struct berth_error **err)
 {
-	if (!berth_net_name_is_valid(owner, OWNER_MAX))
+	if (!berth_word_is_valid(owner, OWNER_MAX))
 		return berth_error_set(err, EINVAL, "invalid owner '%s'", owner ? owner : "");
 	_cleanup_free_ char *tag = berth_xasprintf("port:%s", owner);
 	_cleanup_free_ char *pre = berth_xasprintf("pre-%s", owner);
@@ -371,8 +360,7 @@ int berth_net_nat_owners(const char *kind, char ***ret, struct berth_error **err
 		if (!comment || strncmp(comment, kind, klen) != 0 || comment[klen] != ':')
 			continue;
 		const char *owner = comment + klen + 1;
-		if (berth_net_name_is_valid(owner, OWNER_MAX) &&
-		    !berth_strv_contains(owners, owner))
+		if (berth_word_is_valid(owner, OWNER_MAX) && !berth_strv_contains(owners, owner))
 			berth_strv_push(&owners, owner);
 	}
 	*ret = TAKE_PTR(owners);

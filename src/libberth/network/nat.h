@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
+#include "core/names.h"
+
 /*
  * NAT and port forwarding through nftables (libnftables, in-process; no
  * `nft` or `iptables` binary). Everything berth installs lives in one table,
@@ -49,10 +51,14 @@ int berth_net_nat_teardown(const char *bridge, struct berth_error **err);
  * prerouting for traffic from outside (the client's source address is kept)
  * and in output for the host's own connections, 127.0.0.1 included. A map
  * with an empty host_ip (or 0.0.0.0) matches every local address of the host.
- * Every host_port must be set (non-zero). Replaces the owner's previous rules.
+ * Every host_port must be set (non-zero). With replace, the owner's previous
+ * rules go in the same transaction (found by listing the table); without,
+ * the caller knows there are none, and one transaction without any listing
+ * adds the new ones.
  */
 int berth_net_nat_ports_add(const char *owner, const char *container_ip,
-			    const struct berth_port_map *maps, size_t n, struct berth_error **err);
+			    const struct berth_port_map *maps, size_t n, bool replace,
+			    struct berth_error **err);
 
 /* Removes the owner's port rules; 0 when there were none. */
 int berth_net_nat_ports_remove(const char *owner, struct berth_error **err);
@@ -65,5 +71,8 @@ int berth_net_nat_ports_remove(const char *owner, struct berth_error **err);
  */
 int berth_net_nat_owners(const char *kind, char ***ret, struct berth_error **err);
 
-/* True when s is a non-empty name made of [A-Za-z0-9_.-], at most max bytes. */
-bool berth_net_name_is_valid(const char *s, size_t max);
+/* core/names.c's berth_word_is_valid, by the name container.c still calls it. */
+static inline bool berth_net_name_is_valid(const char *s, size_t max)
+{
+	return berth_word_is_valid(s, max);
+}

@@ -16,6 +16,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
+#include "core/names.h"
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/strv.h"
@@ -270,7 +271,8 @@ static int state_load(int dirfd, struct port_state *s, struct berth_error **err)
 	size_t len = 0;
 	_cleanup_error_ struct berth_error *e = NULL;
 	int r = berth_read_file_at(dirfd, PORTS_FILE, PORTS_FILE_MAX, &data, &len, &e);
-	if (r == -ENOENT)
+	/* missing, or emptied by a power loss before its unsynced data hit the disk */
+	if (r == -ENOENT || (r >= 0 && len == 0))
 		return 0;
 	if (r < 0) {
 		if (err) {
@@ -314,7 +316,8 @@ static int state_save(int dirfd, const struct port_state *s, struct berth_error 
 	}
 	size_t len = 0;
 	_cleanup_free_ char *data = berth_json_dump(root, &len);
-	return berth_write_file_atomic(dirfd, PORTS_FILE, data, len, 0644, err);
+	/* the rules it records end with a reboot: no sync (see berth_write_file_replace) */
+	return berth_write_file_replace(dirfd, PORTS_FILE, data, len, 0644, err);
 }
 
 /* Opens state_dir and takes the exclusive lock; *ret_lock holds it. */
@@ -337,6 +340,48 @@ static int state_lock(const char *state_dir, int *ret_dir, int *ret_lock, struct
 	*ret_dir = TAKE_FD(dirfd);
 	*ret_lock = TAKE_FD(lock);
 	return 0;
+}
+
+/* The allocations, loaded under the lock, which is held until port_store_close. */
+struct port_store {
+	int dirfd;
+	int lock;
+	struct port_state s;
+};
+
+#define PORT_STORE_INIT                                                                            \
+	{                                                                                          \
+		.dirfd = -EBADF, .lock = -EBADF                                                    \
+	}
+
+static void port_store_close(struct port_store *ps)
+{
+	port_state_release(&ps->s);
+	if (ps->dirfd >= 0)
+		close(ps->dirfd);
+	if (ps->lock >= 0)
+		close(ps->lock);
+	ps->dirfd = ps->lock = -EBADF;
+}
+
+/* Checks owner (for_owner: one is required), locks state_dir and loads what it records. */
+static int state_open(const char *state_dir, bool for_owner, const char *owner,
+		      struct port_store *ps, struct berth_error **err)
+{
+	if (for_owner && (!owner || !berth_word_is_valid(owner, 128)))
+		return berth_error_set(err, EINVAL, "invalid owner '%s'", owner ? owner : "");
+	int r = state_lock(state_dir, &ps->dirfd, &ps->lock, err);
+	if (r < 0)
+		return r;
+	return state_load(ps->dirfd, &ps->s, err);
+}
+
+static bool state_has(const struct port_state *s, const char *owner)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].owner, owner) == 0)
+			return true;
+	return false;
 }
 
 /* ---- choosing ports ---- */
@@ -456,38 +501,33 @@ static int allocate(const struct port_state *s, struct berth_port_map *maps, siz
 int berth_net_ports_publish(const char *state_dir, const char *owner_id, const char *container_ip,
 			    struct berth_port_map *maps, size_t n, struct berth_error **err)
 {
-	if (!berth_net_name_is_valid(owner_id, 128))
-		return berth_error_set(err, EINVAL, "invalid owner '%s'", owner_id ? owner_id : "");
-	_cleanup_close_ int dirfd = -EBADF, lock = -EBADF;
-	int r = state_lock(state_dir, &dirfd, &lock, err);
+	_cleanup_(port_store_close) struct port_store ps = PORT_STORE_INIT;
+	int r = state_open(state_dir, true, owner_id, &ps, err);
 	if (r < 0)
 		return r;
-	_cleanup_(port_state_release) struct port_state s = {0};
-	r = state_load(dirfd, &s, err);
-	if (r < 0)
-		return r;
-	size_t had = port_state_drop(&s, owner_id);
+	size_t had = port_state_drop(&ps.s, owner_id);
 
 	/* on a failure the caller's maps keep what they asked for */
 	_cleanup_free_ struct berth_port_map *chosen = berth_xcalloc(n + 1, sizeof(*chosen));
 	if (n > 0)
 		memcpy(chosen, maps, n * sizeof(*maps));
-	r = allocate(&s, chosen, n, err);
+	r = allocate(&ps.s, chosen, n, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
-		port_state_add(&s, owner_id, container_ip, &chosen[i]);
+		port_state_add(&ps.s, owner_id, container_ip, &chosen[i]);
 
 	/* The allocation is written before the rules exist: a crash between
 	 * the two leaves an entry that reclaim removes (with rules or not),
-	 * never rules that nothing records. */
-	r = state_save(dirfd, &s, err);
+	 * never rules that nothing records. So an owner without entries has
+	 * no rules, and its rules are added without looking for old ones. */
+	r = state_save(ps.dirfd, &ps.s, err);
 	if (r < 0)
 		return r;
-	r = berth_net_nat_ports_add(owner_id, container_ip, chosen, n, err);
+	r = berth_net_nat_ports_add(owner_id, container_ip, chosen, n, had > 0, err);
 	if (r < 0) {
-		port_state_drop(&s, owner_id);
-		(void)state_save(dirfd, &s, NULL);
+		port_state_drop(&ps.s, owner_id);
+		(void)state_save(ps.dirfd, &ps.s, NULL);
 		if (had)
 			(void)berth_net_nat_ports_remove(owner_id, NULL);
 		return r;
@@ -497,72 +537,40 @@ int berth_net_ports_publish(const char *state_dir, const char *owner_id, const c
 	return 0;
 }
 
-/* Removes owner's rules and entries from s (under the lock). */
-static int release_owner(int dirfd, struct port_state *s, const char *owner,
-			 struct berth_error **err)
+/* Removes owner's rules, then its entries (the order publish relies on). */
+static int release_owner(struct port_store *ps, const char *owner, struct berth_error **err)
 {
 	int r = berth_net_nat_ports_remove(owner, err);
 	if (r < 0)
 		return r;
-	port_state_drop(s, owner);
-	return state_save(dirfd, s, err);
+	port_state_drop(&ps->s, owner);
+	return state_save(ps->dirfd, &ps->s, err);
 }
 
 int berth_net_ports_unpublish(const char *state_dir, const char *owner_id, struct berth_error **err)
 {
-	if (!berth_net_name_is_valid(owner_id, 128))
-		return berth_error_set(err, EINVAL, "invalid owner '%s'", owner_id ? owner_id : "");
-	_cleanup_close_ int dirfd = -EBADF, lock = -EBADF;
-	int r = state_lock(state_dir, &dirfd, &lock, err);
+	_cleanup_(port_store_close) struct port_store ps = PORT_STORE_INIT;
+	int r = state_open(state_dir, true, owner_id, &ps, err);
 	if (r < 0)
 		return r;
-	_cleanup_(port_state_release) struct port_state s = {0};
-	r = state_load(dirfd, &s, err);
-	if (r < 0)
-		return r;
-	bool had = false;
-	for (size_t i = 0; i < s.n && !had; i++)
-		had = strcmp(s.v[i].owner, owner_id) == 0;
-	if (!had)
-		return berth_net_nat_ports_remove(owner_id, err);
-	return release_owner(dirfd, &s, owner_id, err);
+	/* no entries, no rules (see publish): nftables is not even loaded */
+	if (!state_has(&ps.s, owner_id))
+		return 0;
+	return release_owner(&ps, owner_id, err);
 }
 
-int berth_net_ports_reclaim(const char *state_dir, bool (*alive)(const char *owner_id, void *data),
-			    void *data, struct berth_error **err)
+/* Removes the rules of dead owners that have no entries (a state file lost or replaced). */
+static int reclaim_unrecorded(const struct port_state *s,
+			      bool (*alive)(const char *owner_id, void *data), void *data,
+			      struct berth_error **err)
 {
-	_cleanup_close_ int dirfd = -EBADF, lock = -EBADF;
-	int r = state_lock(state_dir, &dirfd, &lock, err);
-	if (r < 0)
-		return r;
-	_cleanup_(port_state_release) struct port_state s = {0};
-	r = state_load(dirfd, &s, err);
+	_cleanup_strv_free_ char **ruled = NULL;
+	int r = berth_net_nat_owners("port", &ruled, err);
 	if (r < 0)
 		return r;
 	int released = 0;
-	for (size_t i = 0; i < s.n;) {
-		_cleanup_free_ char *owner = berth_xstrdup(s.v[i].owner);
-		if (alive(owner, data)) {
-			i++;
-			continue;
-		}
-		r = release_owner(dirfd, &s, owner, err);
-		if (r < 0)
-			return r;
-		released++;
-		/* entries shifted down: look at index i again */
-	}
-	/* Rules whose owner has no entry (a state file lost or replaced):
-	 * removed as well when the owner is dead. */
-	_cleanup_strv_free_ char **ruled = NULL;
-	r = berth_net_nat_owners("port", &ruled, err);
-	if (r < 0)
-		return r;
 	BERTH_STRV_FOREACH (owner, ruled) {
-		bool recorded = false;
-		for (size_t i = 0; i < s.n && !recorded; i++)
-			recorded = strcmp(s.v[i].owner, *owner) == 0;
-		if (recorded || alive(*owner, data))
+		if (state_has(s, *owner) || alive(*owner, data))
 			continue;
 		r = berth_net_nat_ports_remove(*owner, err);
 		if (r < 0)
@@ -572,24 +580,47 @@ int berth_net_ports_reclaim(const char *state_dir, bool (*alive)(const char *own
 	return released;
 }
 
+int berth_net_ports_reclaim(const char *state_dir, bool (*alive)(const char *owner_id, void *data),
+			    void *data, bool unrecorded, struct berth_error **err)
+{
+	_cleanup_(port_store_close) struct port_store ps = PORT_STORE_INIT;
+	int r = state_open(state_dir, false, NULL, &ps, err);
+	if (r < 0)
+		return r;
+	int released = 0;
+	for (size_t i = 0; i < ps.s.n;) {
+		_cleanup_free_ char *owner = berth_xstrdup(ps.s.v[i].owner);
+		if (alive(owner, data)) {
+			i++;
+			continue;
+		}
+		r = release_owner(&ps, owner, err);
+		if (r < 0)
+			return r;
+		released++;
+		/* entries shifted down: look at index i again */
+	}
+	if (!unrecorded)
+		return released;
+	r = reclaim_unrecorded(&ps.s, alive, data, err);
+	return r < 0 ? r : released + r;
+}
+
 int berth_net_ports_list(const char *state_dir, const char *owner_id, struct berth_port_map **ret,
 			 size_t *ret_n, struct berth_error **err)
 {
-	_cleanup_close_ int dirfd = -EBADF, lock = -EBADF;
-	int r = state_lock(state_dir, &dirfd, &lock, err);
+	_cleanup_(port_store_close) struct port_store ps = PORT_STORE_INIT;
+	int r = state_open(state_dir, false, NULL, &ps, err);
 	if (r < 0)
 		return r;
-	_cleanup_(port_state_release) struct port_state s = {0};
-	r = state_load(dirfd, &s, err);
-	if (r < 0)
-		return r;
+	const struct port_state *s = &ps.s;
 	struct berth_port_map *v = NULL;
 	size_t n = 0;
-	for (size_t i = 0; i < s.n; i++) {
-		if (strcmp(s.v[i].owner, owner_id) != 0)
+	for (size_t i = 0; i < s->n; i++) {
+		if (strcmp(s->v[i].owner, owner_id) != 0)
 			continue;
 		v = berth_xreallocarray(v, n + 1, sizeof(*v));
-		v[n++] = s.v[i].map;
+		v[n++] = s->v[i].map;
 	}
 	*ret = v;
 	*ret_n = n;

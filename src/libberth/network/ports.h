@@ -62,11 +62,14 @@ int berth_net_ports_unpublish(const char *state_dir, const char *owner_id,
 
 /*
  * Releases every owner for which alive(owner, data) is false (after a
- * crash), and removes the port rules of dead owners that have no
- * allocation. Returns the number of owners released.
+ * crash); with unrecorded, also removes the port rules of dead owners that
+ * have no allocation (only a lost state file leaves such rules: publish
+ * records before it adds, so a crash never does; looking for them lists
+ * the whole table, which the reclaim before every attach does not).
+ * Returns the number of owners released.
  */
 int berth_net_ports_reclaim(const char *state_dir, bool (*alive)(const char *owner_id, void *data),
-			    void *data, struct berth_error **err);
+			    void *data, bool unrecorded, struct berth_error **err);
 
 /* The owner's allocated ports (an empty array when none); *ret owned by the caller. */
 int berth_net_ports_list(const char *state_dir, const char *owner_id, struct berth_port_map **ret,

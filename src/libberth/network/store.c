@@ -68,9 +68,17 @@ static char *now_rfc3339(void)
 	return berth_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }
 
-static int write_json_at(int dir_fd, const char *name, const json_t *j, struct berth_error **err)
+/*
+ * A network's record outlives a reboot and is synced; an endpoint's
+ * describes a veth and a namespace that a reboot ends, and a SIGKILL-safe
+ * rename is all it needs (a sync cost more than the whole veth setup).
+ */
+static int write_json_at(int dir_fd, const char *name, const json_t *j, bool durable,
+			 struct berth_error **err)
 {
 	_cleanup_free_ char *s = berth_json_dump(j, NULL);
+	if (!durable)
+		return berth_write_file_replace(dir_fd, name, s, strlen(s), 0600, err);
 	return berth_write_file_atomic(dir_fd, name, s, strlen(s), 0600, err);
 }
 
@@ -106,7 +114,7 @@ static int put_network(struct berth_netstore *s, const struct berth_network *n,
 	if (mkdirat(d, "endpoints", 0700) < 0 && errno != EEXIST)
 		return berth_error_syscall(err, errno, "create network '%s'", n->name);
 	_cleanup_json_ json_t *j = berth_net_record_network(n);
-	return write_json_at(d, "network.json", j, err);
+	return write_json_at(d, "network.json", j, true, err);
 }
 
 int berth_netstore_list(struct berth_netstore *s, struct berth_network **ret, size_t *ret_n,
@@ -222,7 +230,7 @@ int berth_netstore_put_endpoint(struct berth_netstore *s, const char *net_id,
 		return berth_error_syscall(err, errno, "open the endpoints of network %s", net_id);
 	_cleanup_free_ char *name = berth_xasprintf("%s.json", e->container_id);
 	_cleanup_json_ json_t *j = berth_net_record_endpoint(e);
-	return write_json_at(d, name, j, err);
+	return write_json_at(d, name, j, false, err);
 }
 
 int berth_netstore_del_endpoint(struct berth_netstore *s, const char *net_id, const char *cid,
