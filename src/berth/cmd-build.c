@@ -335,7 +335,8 @@ static int build_options(struct berth_cli *cli, int argc, char **argv, struct bu
 	struct berth_build_options *o = &b->o;
 
 	if (optind + 1 != argc)
-		return cli_usage_error(cli, err, "requires exactly 1 argument (PATH or -)");
+		return BERTH_ERROR_NEGATIVE(
+			cli_usage_error(cli, err, "requires exactly 1 argument (PATH or -)"));
 	int r = cli_source_date_epoch(&o->has_source_date_epoch, &o->source_date_epoch, err);
 	if (r < 0)
 		return r;
