@@ -192,158 +192,220 @@ static int push_build_arg(char ***args, const char *arg, struct berth_error **er
 	return 0;
 }
 
-int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+/* What `build` was asked: its flags, then the build's options. */
+struct build_cmd {
+	char **tags, **args, **cache_from, **labels, **secrets;
+	const char *iidfile, *progress;
+	bool check;
+	struct berth_build_options o;
+	struct printer pr;
+};
+
+static void build_cmd_release(struct build_cmd *b)
 {
-	static const struct option opts[] = {
-		{"tag", required_argument, NULL, 't'},
-		{"file", required_argument, NULL, 'f'},
-		{"target", required_argument, NULL, 'T'},
-		{"build-arg", required_argument, NULL, 'a'},
-		{"no-cache", no_argument, NULL, 'n'},
-		{"pull", no_argument, NULL, 'p'},
-		{"cache-from", required_argument, NULL, 'c'},
-		{"label", required_argument, NULL, 'l'},
-		{"iidfile", required_argument, NULL, 'i'},
-		{"network", required_argument, NULL, 'N'},
-		{"secret", required_argument, NULL, 's'},
-		{"progress", required_argument, NULL, 'P'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"check", no_argument, NULL, 'C'},
-		{0},
-	};
-	static const char *const unsupported[] = {
-		"--platform",
-		"--build-context",
-		"--ssh",
-		"-o",
-		"--output",
-		"--push",
-		"--load",
-		"--cache-to",
-		"--add-host",
-		"--shm-size",
-		"--ulimit",
-		"--attest",
-		"--sbom",
-		"--provenance",
-		"--allow",
-		"--builder",
-		"--metadata-file",
-		"--annotation",
-		"--cgroup-parent",
-		"--compress",
-		"--cpu-period",
-		"--cpu-quota",
-		"-c",
-		"--cpu-shares",
-		"--cpuset-cpus",
-		"--cpuset-mems",
-		"--disable-content-trust",
-		"--force-rm",
-		"--isolation",
-		"-m",
-		"--memory",
-		"--memory-swap",
-		"--rm",
-		"--security-opt",
-		"--squash",
-		NULL,
-	};
+	berth_strv_free(b->tags);
+	berth_strv_free(b->args);
+	berth_strv_free(b->cache_from);
+	berth_strv_free(b->labels);
+	berth_strv_free(b->secrets);
+}
+
+static const struct option build_opts[] = {
+	{"tag", required_argument, NULL, 't'},
+	{"file", required_argument, NULL, 'f'},
+	{"target", required_argument, NULL, 'T'},
+	{"build-arg", required_argument, NULL, 'a'},
+	{"no-cache", no_argument, NULL, 'n'},
+	{"pull", no_argument, NULL, 'p'},
+	{"cache-from", required_argument, NULL, 'c'},
+	{"label", required_argument, NULL, 'l'},
+	{"iidfile", required_argument, NULL, 'i'},
+	{"network", required_argument, NULL, 'N'},
+	{"secret", required_argument, NULL, 's'},
+	{"progress", required_argument, NULL, 'P'},
+	{"quiet", no_argument, NULL, 'q'},
+	{"check", no_argument, NULL, 'C'},
+	{0},
+};
+static const char *const build_unsupported[] = {
+	"--platform",
+	"--build-context",
+	"--ssh",
+	"-o",
+	"--output",
+	"--push",
+	"--load",
+	"--cache-to",
+	"--add-host",
+	"--shm-size",
+	"--ulimit",
+	"--attest",
+	"--sbom",
+	"--provenance",
+	"--allow",
+	"--builder",
+	"--metadata-file",
+	"--annotation",
+	"--cgroup-parent",
+	"--compress",
+	"--cpu-period",
+	"--cpu-quota",
+	"-c",
+	"--cpu-shares",
+	"--cpuset-cpus",
+	"--cpuset-mems",
+	"--disable-content-trust",
+	"--force-rm",
+	"--isolation",
+	"-m",
+	"--memory",
+	"--memory-swap",
+	"--rm",
+	"--security-opt",
+	"--squash",
+	NULL,
+};
+/* The flags into b; > 0 when they asked for --help (printed). */
+static int parse_build_flags(struct berth_cli *cli, int argc, char **argv, struct build_cmd *b,
+			     struct berth_error **err)
+{
 	struct cli_flags flags = {.usage = build_usage,
 				  .shortopts = "t:f:q",
-				  .longopts = opts,
-				  .unsupported = unsupported};
-	_cleanup_close_ int check_stdin = -EBADF;
-	bool check = false;
-	_cleanup_strv_free_ char **tags = NULL, **args = NULL, **cache_from = NULL, **labels = NULL,
-				 **secrets = NULL;
-	struct berth_build_options o = {.stdin_fd = STDIN_FILENO};
-	struct printer pr = {.out = stderr};
-	const char *iidfile = NULL, *progress = "auto";
-	struct berth_build_result res = {0};
+				  .longopts = build_opts,
+				  .unsupported = build_unsupported};
 	int c, r;
 
 	while ((c = cli_flag_next(cli, &flags, argc, argv, err)) > 0) {
 		switch (c) {
 		case 't':
-			berth_strv_push(&tags, optarg);
+			berth_strv_push(&b->tags, optarg);
 			break;
 		case 'f':
-			o.dockerfile = optarg;
+			b->o.dockerfile = optarg;
 			break;
 		case 'T':
-			o.target = optarg;
+			b->o.target = optarg;
 			break;
 		case 'a':
-			r = push_build_arg(&args, optarg, err);
+			r = push_build_arg(&b->args, optarg, err);
 			if (r < 0)
 				return r;
 			break;
 		case 'n':
-			o.no_cache = true;
+			b->o.no_cache = true;
 			break;
 		case 'p':
-			o.pull = true;
+			b->o.pull = true;
 			break;
 		case 'c':
-			berth_strv_push(&cache_from, optarg);
+			berth_strv_push(&b->cache_from, optarg);
 			break;
 		case 'l':
-			berth_strv_push(&labels, optarg);
+			berth_strv_push(&b->labels, optarg);
 			break;
 		case 'i':
-			iidfile = optarg;
+			b->iidfile = optarg;
 			break;
 		case 'N':
-			o.network = optarg;
+			b->o.network = optarg;
 			break;
 		case 's':
-			berth_strv_push(&secrets, optarg);
+			berth_strv_push(&b->secrets, optarg);
 			break;
 		case 'P':
-			progress = optarg;
+			b->progress = optarg;
 			break;
 		case 'q':
-			pr.quiet = true;
+			b->pr.quiet = true;
 			break;
 		case 'C':
-			check = true;
+			b->check = true;
 			break;
 		}
 	}
-	if (c < 0 || flags.help)
+	if (c < 0)
 		return c;
+	return flags.help ? 1 : 0;
+}
+
+/* The build's options from the flags and the one argument, the context. */
+static int build_options(struct berth_cli *cli, int argc, char **argv, struct build_cmd *b,
+			 struct berth_error **err)
+{
+	struct berth_build_options *o = &b->o;
+
 	if (optind + 1 != argc)
-		return cli_usage_error(cli, err, "requires exactly 1 argument (PATH or -)");
-	r = cli_source_date_epoch(&o.has_source_date_epoch, &o.source_date_epoch, err);
+		return BERTH_ERROR_NEGATIVE(
+			cli_usage_error(cli, err, "requires exactly 1 argument (PATH or -)"));
+	int r = cli_source_date_epoch(&o->has_source_date_epoch, &o->source_date_epoch, err);
 	if (r < 0)
 		return r;
-	o.context = argv[optind];
-	o.tags = tags;
-	o.build_args = args;
-	o.serial = getenv("BERTH_BUILD_SERIAL") != NULL;
-	o.cache_from = cache_from;
-	o.labels = labels;
-	o.secrets = secrets;
-	if (strcmp(progress, "quiet") == 0)
-		pr.quiet = true;
-	else if (strcmp(progress, "tty") == 0)
-		pr.tty = true;
-	else if (strcmp(progress, "auto") == 0)
-		pr.tty = isatty(STDERR_FILENO);
-	else if (strcmp(progress, "plain") != 0)
+	o->context = argv[optind];
+	o->tags = b->tags;
+	o->build_args = b->args;
+	o->serial = getenv("BERTH_BUILD_SERIAL") != NULL;
+	o->cache_from = b->cache_from;
+	o->labels = b->labels;
+	o->secrets = b->secrets;
+	if (strcmp(b->progress, "quiet") == 0)
+		b->pr.quiet = true;
+	else if (strcmp(b->progress, "tty") == 0)
+		b->pr.tty = true;
+	else if (strcmp(b->progress, "auto") == 0)
+		b->pr.tty = isatty(STDERR_FILENO);
+	else if (strcmp(b->progress, "plain") != 0)
 		return cli_usage_error(
-			cli, err, "invalid --progress '%s' (auto, plain, tty, quiet)", progress);
-	o.on_event = on_event;
-	o.userdata = &pr;
+			cli, err, "invalid --progress '%s' (auto, plain, tty, quiet)", b->progress);
+	o->on_event = on_event;
+	o->userdata = &b->pr;
+	return 0;
+}
 
-	if (check) {
-		r = build_check(&o, pr.quiet, &check_stdin, err);
+/* After the build: the tag hint, --iidfile, and the image id with -q. */
+static int report_build(const struct build_cmd *b, const struct berth_build_result *res,
+			struct berth_error **err)
+{
+	if (b->tags && *b->tags) {
+		/* -t name or only :latest: the image has no immutable version */
+		_cleanup_free_ char *hint = berth_lint_tag_hint(b->tags);
+		if (hint)
+			fprintf(stderr, "hint: %s\n", hint);
+	}
+	char id[BERTH_DIGEST_STRLEN + 1];
+	berth_digest_fmt(&res->image_id, id);
+	if (b->iidfile) {
+		FILE *f = fopen(b->iidfile, "we");
+		if (!f || fputs(id, f) < 0 || fclose(f) != 0)
+			return berth_error_syscall(err, errno, "write --iidfile '%s'", b->iidfile);
+	}
+	if (b->pr.quiet)
+		printf("%s\n", id);
+	return 0;
+}
+
+int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+{
+	__attribute__((cleanup(build_cmd_release))) struct build_cmd b = {
+		.progress = "auto",
+		.o = {.stdin_fd = STDIN_FILENO},
+		.pr = {.out = stderr},
+	};
+	_cleanup_close_ int check_stdin = -EBADF;
+	struct berth_build_result res = {0};
+
+	int r = parse_build_flags(cli, argc, argv, &b, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	r = build_options(cli, argc, argv, &b, err);
+	if (r < 0)
+		return r;
+	if (b.check) {
+		r = build_check(&b.o, b.pr.quiet, &check_stdin, err);
 		if (r < 0)
 			return r;
 	}
 	catch_interrupts();
-	r = berth_build(cli->root, &o, &res, err);
+	r = berth_build(cli->root, &b.o, &res, err);
 	if (r < 0 && berth_build_interrupted()) {
 		/* whatever failed on the way out, the cause is the signal */
 		fprintf(stderr, "berth: build interrupted\n");
@@ -351,22 +413,7 @@ int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error *
 	}
 	if (r < 0)
 		return r;
-	if (tags && *tags) {
-		/* -t name or only :latest: the image has no immutable version */
-		_cleanup_free_ char *hint = berth_lint_tag_hint(tags);
-		if (hint)
-			fprintf(stderr, "hint: %s\n", hint);
-	}
-	char id[BERTH_DIGEST_STRLEN + 1];
-	berth_digest_fmt(&res.image_id, id);
-	if (iidfile) {
-		FILE *f = fopen(iidfile, "we");
-		if (!f || fputs(id, f) < 0 || fclose(f) != 0)
-			return berth_error_syscall(err, errno, "write --iidfile '%s'", iidfile);
-	}
-	if (pr.quiet)
-		printf("%s\n", id);
-	return 0;
+	return report_build(&b, &res, err);
 }
 
 static const char prune_usage[] =

@@ -281,9 +281,8 @@ static int release_child(struct start *s, struct berth_runtime_process *p,
 	return 0;
 }
 
-/* A start that failed: reaps the child if there is one, frees what p holds; returns r. */
-static int abort_start(struct berth_runtime_process *p, struct berth_runtime_result *ret_result,
-		       int r)
+/* A start that failed: reaps the child if there is one, frees what p holds. */
+static void abort_start(struct berth_runtime_process *p, struct berth_runtime_result *ret_result)
 {
 	if (p->pid > 0) {
 		int st;
@@ -298,7 +297,6 @@ static int abort_start(struct berth_runtime_process *p, struct berth_runtime_res
 	if (p->pty_master >= 0)
 		close(p->pty_master);
 	berth_cgroup_destroy(&p->cgroup, NULL);
-	return r;
 }
 
 int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_runtime_process *ret,
@@ -330,20 +328,25 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 	r = open_channels(&s, &p, err);
 	if (r >= 0)
 		r = clone_flags(spec, &flags, err);
-	if (r < 0)
-		return abort_start(&p, ret_result, r);
+	if (r < 0) {
+		abort_start(&p, ret_result);
+		return r;
+	}
 	fflush(NULL);
 	pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
-	if (pid < 0)
-		return abort_start(
-			&p, ret_result,
-			berth_error_syscall(err, errno, "create the container's namespaces"));
+	if (pid < 0) {
+		r = berth_error_syscall(err, errno, "create the container's namespaces");
+		abort_start(&p, ret_result);
+		return r;
+	}
 	if (pid == 0)
 		start_child(cfg, &s, p.pty_master);
 	p.pid = pid;
 	r = release_child(&s, &p, ret_result, err);
-	if (r < 0)
-		return abort_start(&p, ret_result, r);
+	if (r < 0) {
+		abort_start(&p, ret_result);
+		return r;
+	}
 	*ret = p;
 	return 0;
 }
