@@ -163,7 +163,7 @@ int cmd_system_check(struct berth_cli *cli, int argc, char **argv, struct berth_
 		return r;
 	struct berth_store_problem_cb cb = {print_problem, NULL};
 	struct berth_store_check_result res;
-	r = berth_store_check(s, repair, &cb, &res, err);
+	r = berth_image_store_check(s, repair, &cb, &res, err);
 	if (r < 0)
 		return r;
 	size_t layer_problems = 0;
