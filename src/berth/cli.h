@@ -110,14 +110,6 @@ int cli_source_date_epoch(bool *ret_set, int64_t *ret, struct berth_error **err)
 
 struct berth_store;
 
-/*
- * The image part of `image prune` and `system prune` (cmd-image.c): removes
- * untagged images (every image with all) that no container record uses, and
- * prints Docker's "Deleted Images:" block; *ret_bytes gets the blob bytes freed.
- */
-int cli_image_prune(struct berth_cli *cli, struct berth_store *s, bool all, uint64_t *ret_bytes,
-		    struct berth_error **err);
-
 /* Commands, one family per file (cmd-<family>.c). */
 #define BERTH_COMMANDS(X)                                                                          \
 	X(cmd_images)                                                                              \

@@ -771,51 +771,6 @@ int cmd_import(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 
 /* ---- image prune ---- */
 
-/* The image IDs the container records name, running or not: prune keeps them. */
-static int container_images(struct berth_cli *cli, struct berth_digest **ret, size_t *ret_n,
-			    struct berth_error **err)
-{
-	_cleanup_json_ json_t *list = NULL;
-	int r = berth_container_list(cli->root, &list, err);
-	if (r < 0)
-		return r;
-	struct berth_digest *ids = NULL;
-	size_t n = 0, i;
-	json_t *c;
-	json_array_foreach (list, i, c) {
-		struct berth_digest d;
-		const char *img = json_string_value(json_object_get(c, "Image"));
-		if (!img || berth_digest_parse(img, &d, NULL) < 0)
-			continue;
-		ids = berth_xreallocarray(ids, n + 1, sizeof(*ids));
-		ids[n++] = d;
-	}
-	*ret = ids;
-	*ret_n = n;
-	return 0;
-}
-
-int cli_image_prune(struct berth_cli *cli, struct berth_store *s, bool all, uint64_t *ret_bytes,
-		    struct berth_error **err)
-{
-	_cleanup_free_ struct berth_digest *keep = NULL;
-	_cleanup_strv_free_ char **lines = NULL;
-	size_t n_keep = 0;
-	int r = container_images(cli, &keep, &n_keep, err);
-	if (r < 0)
-		return r;
-	r = berth_image_prune(s, all, keep, n_keep, &lines, ret_bytes, err);
-	if (r < 0)
-		return r;
-	if (lines) {
-		printf("Deleted Images:\n");
-		BERTH_STRV_FOREACH (l, lines)
-			printf("%s\n", *l);
-		printf("\n");
-	}
-	return 0;
-}
-
 static const char prune_usage[] =
 	"Usage:  berth image prune [OPTIONS]\n\n"
 	"Remove unused images\n\n"
@@ -839,20 +794,14 @@ int cmd_image_prune(struct berth_cli *cli, int argc, char **argv, struct berth_e
 	if (r != 0)
 		return r < 0 ? r : 0;
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	_cleanup_strv_free_ char **lines = NULL;
 	uint64_t reclaimed = 0;
 	r = open_store(cli, &s, err);
 	if (r < 0)
 		return r;
-	r = cli_image_prune(cli, s, all, &reclaimed, err);
+	r = berth_system_image_prune(s, all, &lines, &reclaimed, err);
 	if (r < 0)
 		return r;
-	struct berth_layer_gc_result gc;
-	r = berth_system_layer_gc(s, &gc, err);
-	if (r < 0)
-		return r;
-	reclaimed += gc.bytes;
-	char sz[32];
-	berth_format_size_prec(reclaimed, 4, sz);
-	printf("Total reclaimed space: %s\n", sz);
+	cli_print_pruned("Images", lines, reclaimed);
 	return 0;
 }

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/du.h"
+#include "core/fs.h"
 #include "core/json.h"
 #include "core/progress.h"
 #include "core/cleanup.h"
@@ -23,33 +25,15 @@
 #include "store/store.h"
 #include "system/system.h"
 
-/* Bytes below dfd/name, not following symlinks nor crossing mounts; counts entries at depth 0. */
-static uint64_t du_at(int dfd, const char *name, dev_t dev, int depth, size_t *ret_entries)
+/* The entries of dfd (containers, volumes, build cache entries: one each). */
+static size_t count_entries(int dfd)
 {
-	struct stat st;
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || depth > 64)
-		return 0;
-	uint64_t total = depth > 0 ? (uint64_t)st.st_blocks * 512 : 0;
-	if (!S_ISDIR(st.st_mode) || (depth > 0 && st.st_dev != dev))
-		return total;
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return total;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return total;
-	}
+	_cleanup_closedir_ DIR *d = berth_opendir_at(dfd, ".");
+	size_t n = 0;
 	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (depth == 0 && ret_entries)
-			(*ret_entries)++;
-		total += du_at(dirfd(d), de->d_name, st.st_dev, depth + 1, NULL);
-	}
-	closedir(d);
-	return total;
+	while (d && (de = readdir(d)))
+		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+	return n;
 }
 
 static const char df_usage[] = "Usage:  berth system df\n\n"
@@ -101,9 +85,9 @@ int cmd_system_df(struct berth_cli *cli, int argc, char **argv, struct berth_err
 	printf("%-15s %-7s %-7s %-10s %s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
 	printf("%-15s %-7zu %-7d %-10s %s\n", "Images", berth_strv_len(ids), 0, size, rec);
 	for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
-		size_t n = 0;
 		int dfd = berth_store_dir_fd(s, rows[i].dir);
-		uint64_t bytes = du_at(dfd, ".", 0, 0, &n);
+		size_t n = count_entries(dfd);
+		uint64_t bytes = berth_du_at(dfd, ".");
 		berth_format_size(bytes, size);
 		printf("%-15s %-7zu %-7d %-10s %s\n", rows[i].type, n, 0, size, "0B");
 	}
@@ -163,7 +147,7 @@ int cmd_system_check(struct berth_cli *cli, int argc, char **argv, struct berth_
 		return r;
 	struct berth_store_problem_cb cb = {print_problem, NULL};
 	struct berth_store_check_result res;
-	r = berth_store_check(s, repair, &cb, &res, err);
+	r = berth_image_store_check(s, repair, &cb, &res, err);
 	if (r < 0)
 		return r;
 	size_t layer_problems = 0;
@@ -255,61 +239,18 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 	if (!force && !confirm(all))
 		return 0;
 
-	uint64_t total = 0;
-	/* stopped containers */
-	_cleanup_json_ json_t *list = NULL;
-	_cleanup_strv_free_ char **removed = NULL;
-	int r = berth_container_list(cli->root, &list, err);
-	if (r < 0)
-		return r;
-	size_t i;
-	json_t *ct;
-	json_array_foreach (list, i, ct) {
-		const char *id = json_string_value(json_object_get(ct, "Id"));
-		if (!id || json_is_true(json_object_get(json_object_get(ct, "State"), "Running")))
-			continue;
-		r = berth_container_remove(cli->root, id, false, err);
-		if (r < 0)
-			return r;
-		berth_strv_push(&removed, id);
-	}
-	if (removed) {
-		printf("Deleted Containers:\n");
-		BERTH_STRV_FOREACH (id, removed)
-			printf("%s\n", *id);
-		printf("\n");
-	}
-
-	/* images no container uses */
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
-	r = berth_store_open(cli->root, &s, err);
+	int r = berth_store_open(cli->root, &s, err);
 	if (r < 0)
 		return r;
-	uint64_t bytes = 0;
-	r = cli_image_prune(cli, s, all, &bytes, err);
+	_cleanup_(berth_system_prune_result_release) struct berth_system_prune_result res = {0};
+	r = berth_system_prune(s, all, &res, err);
 	if (r < 0)
 		return r;
-	total += bytes;
-
-	/* build cache */
-	unsigned entries = 0;
-	r = berth_builder_prune(cli->root, all, 0, &bytes, &entries, err);
-	if (r < 0)
-		return r;
-	total += bytes;
-	if (entries)
-		printf("Deleted build cache objects: %u\n\n", entries);
-
-	/* unpacked layers */
-	struct berth_layer_gc_result gc;
-	r = berth_system_layer_gc(s, &gc, err);
-	if (r < 0)
-		return r;
-	total += gc.bytes;
-
-	/* Docker's units.HumanSize: four significant digits ("1.843kB") */
-	char sz[32];
-	berth_format_size_prec(total, 4, sz);
-	printf("Total reclaimed space: %s\n", sz);
+	cli_print_deleted("Containers", res.containers);
+	cli_print_deleted("Images", res.images);
+	if (res.cache_entries)
+		printf("Deleted build cache objects: %u\n\n", res.cache_entries);
+	cli_print_pruned("", NULL, res.bytes);
 	return 0;
 }

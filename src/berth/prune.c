@@ -58,14 +58,19 @@ int cli_prune_flags(struct berth_cli *cli, const char *usage, bool all_ok,
 	return 0;
 }
 
+void cli_print_deleted(const char *title, char *const *removed)
+{
+	if (!removed || !*removed)
+		return;
+	printf("Deleted %s:\n", title);
+	BERTH_STRV_FOREACH (id, removed)
+		printf("%s\n", *id);
+	printf("\n");
+}
+
 void cli_print_pruned(const char *title, char *const *removed, uint64_t bytes)
 {
-	if (removed && *removed) {
-		printf("Deleted %s:\n", title);
-		BERTH_STRV_FOREACH (id, removed)
-			printf("%s\n", *id);
-		printf("\n");
-	}
+	cli_print_deleted(title, removed);
 	char sz[32];
 	printf("Total reclaimed space: %s\n", berth_format_size_prec(bytes, 4, sz));
 }

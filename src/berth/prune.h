@@ -28,7 +28,9 @@ int cli_prune_flags(struct berth_cli *cli, const char *usage, bool all_ok,
 		    const char *(*warning)(bool all), int argc, char **argv, bool *ret_all,
 		    struct berth_error **err);
 
-/* Docker's "Deleted TITLE:" block (when anything was removed) and its "Total reclaimed space". */
+/* Docker's "Deleted TITLE:" block, when anything was removed. */
+void cli_print_deleted(const char *title, char *const *removed);
+/* cli_print_deleted and Docker's "Total reclaimed space". */
 void cli_print_pruned(const char *title, char *const *removed, uint64_t bytes);
 
 int cmd_container_prune(struct berth_cli *cli, int argc, char **argv, struct berth_error **err);

@@ -163,7 +163,7 @@ int bstore_gc(struct bstore *s, const struct berth_digest *keep, size_t n_keep, 
 	      struct berth_error **err)
 {
 	struct berth_store_gc_result res = {0};
-	int r = berth_store_gc(s->s, keep, n_keep, &res, err);
+	int r = berth_image_gc(s->s, keep, n_keep, &res, err);
 	if (r < 0)
 		return r;
 	*ret_freed = res.bytes_removed;

@@ -557,7 +557,7 @@ int berth_image_load(struct berth_store *s, int fd, char ***ret_lines, struct be
 	 * unreferenced now: collect them (best effort).
 	 */
 	struct berth_error *e = NULL;
-	berth_store_gc(s, NULL, 0, NULL, &e);
+	berth_image_gc(s, NULL, 0, NULL, &e);
 	berth_error_free(&e);
 	if (r < 0)
 		return berth_error_prefix(err, "load");

@@ -462,7 +462,7 @@ static bool digest_in_index(struct berth_store *s, const struct berth_digest *d)
 static int collect(struct berth_store *s, struct berth_error **err)
 {
 	struct berth_store_gc_result res;
-	return berth_store_gc(s, NULL, 0, &res, err);
+	return berth_image_gc(s, NULL, 0, &res, err);
 }
 
 int berth_image_remove(struct berth_store *s, const char *what, bool force, char ***ret_lines,
@@ -562,7 +562,7 @@ int berth_image_prune(struct berth_store *s, bool all, const struct berth_digest
 				&lines, berth_xasprintf("deleted: %s", berth_digest_fmt(&id, dg)));
 	}
 	struct berth_store_gc_result res;
-	r = berth_store_gc(s, NULL, 0, &res, err);
+	r = berth_image_gc(s, NULL, 0, &res, err);
 	if (r < 0)
 		return r;
 	if (ret_reclaimed)

@@ -333,6 +333,26 @@ int berth_image_prune(struct berth_store *s, bool all, const struct berth_digest
 		      size_t n_keep, char ***ret_lines, uint64_t *ret_reclaimed,
 		      struct berth_error **err);
 
+/*
+ * Removes every blob no image reaches: the manifests and indexes of
+ * index.json and what the gc roots pin, with the configs, layers and child
+ * manifests they refer to, and keep[0..n_keep) (blobs the caller keeps
+ * alive as they are); and the entries of tmp/ no live process owns
+ * (berth_store_sweep, under the store's locks). EBADMSG, removing nothing,
+ * when a manifest cannot be read.
+ */
+int berth_image_gc(struct berth_store *s, const struct berth_digest *keep, size_t n_keep,
+		   struct berth_store_gc_result *ret, struct berth_error **err);
+
+/*
+ * berth_store_check with the images' reachability: a blob a manifest names
+ * that is missing or of another size is a problem; what nothing reaches is
+ * an orphan.
+ */
+int berth_image_store_check(struct berth_store *s, bool repair,
+			    const struct berth_store_problem_cb *cb,
+			    struct berth_store_check_result *ret, struct berth_error **err);
+
 /* docker image inspect's JSON object for img (owned by the caller). */
 json_t *berth_image_inspect_json(struct berth_store *s, const struct berth_image *img);
 

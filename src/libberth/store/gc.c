@@ -47,7 +47,7 @@ static int foreach_blob(struct berth_store *s, blob_fn fn, void *ctx, struct ber
 }
 
 struct gc_ctx {
-	struct digest_set *live;
+	const struct berth_store_marks *live;
 	struct berth_store_gc_result *res;
 };
 
@@ -56,7 +56,7 @@ static int gc_blob(struct berth_store *s, const char *name, const struct berth_d
 {
 	struct gc_ctx *c = ctx;
 	struct stat st;
-	if (d && store_set_find(c->live, d, NULL) >= 0)
+	if (d && berth_store_marked(c->live, d))
 		return 0;
 	if (!d && name[0] != '.')
 		return 0; /* not ours: leave foreign files alone */
@@ -103,34 +103,37 @@ static void release_gc_lock(struct berth_store *s, int fd)
 		flock(s->gc_lock_fd, LOCK_SH);
 }
 
-int berth_store_gc(struct berth_store *s, const struct berth_digest *extra_roots, size_t n_roots,
-		   struct berth_store_gc_result *ret, struct berth_error **err)
+/* Runs mark with the index lock held too, so no tag is set to a blob we are about to remove. */
+static int mark_live(struct berth_store *s, berth_store_mark_fn mark, void *ctx,
+		     struct berth_store_marks *m, struct berth_error **err)
+{
+	_cleanup_close_ int ilock = store_lock_file(s, "index.lock", LOCK_EX, err);
+	if (ilock < 0)
+		return ilock;
+	store_mark_index_problems(s, m);
+	return mark(s, m, ctx, err);
+}
+
+int berth_store_sweep(struct berth_store *s, berth_store_mark_fn mark, void *ctx,
+		      struct berth_store_gc_result *ret, struct berth_error **err)
 {
 	struct berth_store_gc_result res = {0};
-	struct walk w = {.s = s};
+	struct berth_store_marks m = {0};
 	int lfd = -EBADF;
 	int r = with_gc_lock(s, &lfd, err);
 	if (r < 0)
 		return r;
-	/* the index lock too, so no tag is set to a blob we are about to remove */
-	_cleanup_close_ int ilock = store_lock_file(s, "index.lock", LOCK_EX, err);
-	if (ilock < 0) {
-		r = ilock;
-		goto out;
-	}
-	r = store_walk_index(&w, err);
+	r = mark_live(s, mark, ctx, &m, err);
 	if (r < 0)
 		goto out;
-	if (w.problems > 0) {
+	if (m.problems > 0) {
 		/* an unreadable manifest hides what it refers to: do not guess */
 		r = berth_error_set(err, EBADMSG,
 				    "store '%s' has %zu problems; run 'berth system check'",
-				    s->root, w.problems);
+				    s->root, m.problems);
 		goto out;
 	}
-	for (size_t i = 0; i < n_roots; i++)
-		store_set_add(&w.seen, &extra_roots[i]);
-	struct gc_ctx c = {&w.seen, &res};
+	struct gc_ctx c = {&m, &res};
 	r = foreach_blob(s, gc_blob, &c, err);
 	if (r < 0)
 		goto out;
@@ -141,14 +144,14 @@ int berth_store_gc(struct berth_store *s, const struct berth_digest *extra_roots
 	r = berth_fsync_dir(s->blobs_fd, err);
 out:
 	release_gc_lock(s, lfd);
-	store_set_release(&w.seen);
+	berth_store_marks_release(&m);
 	if (r >= 0 && ret)
 		*ret = res;
 	return r;
 }
 
 struct check_ctx {
-	struct walk *w;
+	struct berth_store_marks *m;
 	struct berth_store_check_result *res;
 	bool repair;
 };
@@ -161,8 +164,8 @@ static int check_blob(struct berth_store *s, const char *name, const struct bert
 	uint64_t size = 0;
 	struct berth_error *e = NULL;
 	if (!d) {
-		store_problem(c->w, "blobs/sha256/%s: not a blob name%s", name,
-			      c->repair ? " (removed)" : "");
+		berth_store_mark_problem(c->m, "blobs/sha256/%s: not a blob name%s", name,
+					 c->repair ? " (removed)" : "");
 		c->res->temps++;
 		if (c->repair)
 			berth_rm_rf_at(s->blobs_fd, name, NULL);
@@ -171,21 +174,21 @@ static int check_blob(struct berth_store *s, const char *name, const struct bert
 	_cleanup_close_ int fd = -EBADF;
 	if (berth_store_blob_open(s, d, &fd, NULL, &e) < 0 ||
 	    berth_digest_fd(fd, &got, &size, &e) < 0) {
-		store_problem(c->w, "blobs/sha256/%s: %s", name, berth_error_msg(e));
+		berth_store_mark_problem(c->m, "blobs/sha256/%s: %s", name, berth_error_msg(e));
 		berth_error_free(&e);
 		return 0;
 	}
 	c->res->blobs++;
 	c->res->bytes += size;
 	if (!berth_digest_eq(&got, d)) {
-		store_problem(c->w,
-			      "blob 'sha256:%s' is corrupt: its bytes do not match its digest%s",
-			      name, c->repair ? " (removed)" : "");
+		berth_store_mark_problem(
+			c->m, "blob 'sha256:%s' is corrupt: its bytes do not match its digest%s",
+			name, c->repair ? " (removed)" : "");
 		if (c->repair)
 			unlinkat(s->blobs_fd, name, 0);
 		return 0;
 	}
-	if (store_set_find(&c->w->seen, d, NULL) < 0) {
+	if (!berth_store_marked(c->m, d)) {
 		/* orphans are not errors (gc removes them) but are counted */
 		c->res->orphans++;
 		if (c->repair)
@@ -194,7 +197,7 @@ static int check_blob(struct berth_store *s, const char *name, const struct bert
 	return 0;
 }
 
-static int check_layout_file(struct berth_store *s, struct walk *w)
+static int check_layout_file(struct berth_store *s, struct berth_store_marks *m)
 {
 	_cleanup_free_ char *data = NULL;
 	size_t len;
@@ -202,13 +205,13 @@ static int check_layout_file(struct berth_store *s, struct walk *w)
 	struct berth_error *e = NULL;
 	if (berth_read_file_at(s->root_fd, "oci-layout", 4096, &data, &len, &e) < 0 ||
 	    berth_json_parse(data, len, "oci-layout", &j, &e) < 0) {
-		store_problem(w, "oci-layout: %s", berth_error_msg(e));
+		berth_store_mark_problem(m, "oci-layout: %s", berth_error_msg(e));
 		berth_error_free(&e);
 		return 0;
 	}
 	const char *v = json_string_value(json_object_get(j, "imageLayoutVersion"));
 	if (!v)
-		store_problem(w, "oci-layout: no imageLayoutVersion");
+		berth_store_mark_problem(m, "oci-layout: no imageLayoutVersion");
 	return 0;
 }
 
@@ -229,24 +232,25 @@ static int edit_drop_missing(json_t *m, void *ctx, struct berth_error **err)
 	return n;
 }
 
-int berth_store_check(struct berth_store *s, bool repair, const struct berth_store_problem_cb *cb,
-		      struct berth_store_check_result *ret, struct berth_error **err)
+int berth_store_check(struct berth_store *s, bool repair, berth_store_mark_fn mark, void *ctx,
+		      const struct berth_store_problem_cb *cb, struct berth_store_check_result *ret,
+		      struct berth_error **err)
 {
 	struct berth_store_check_result res = {0};
-	struct walk w = {.s = s, .cb = cb};
+	struct berth_store_marks m = {.cb = cb};
 	int lfd = -EBADF;
 	/* exclusive: a partial write of a running writer is not a problem */
 	int r = with_gc_lock(s, &lfd, err);
 	if (r < 0)
 		return r;
-	check_layout_file(s, &w);
+	check_layout_file(s, &m);
 	/* an unreadable index is a problem to report, not a failure of the check */
-	struct berth_error *werr = NULL;
-	if (store_walk_index(&w, &werr) < 0) {
-		store_problem(&w, "%s", berth_error_msg(werr));
-		berth_error_free(&werr);
+	struct berth_error *merr = NULL;
+	if (mark_live(s, mark, ctx, &m, &merr) < 0) {
+		berth_store_mark_problem(&m, "%s", berth_error_msg(merr));
+		berth_error_free(&merr);
 	}
-	struct check_ctx c = {&w, &res, repair};
+	struct check_ctx c = {&m, &res, repair};
 	r = foreach_blob(s, check_blob, &c, err);
 	if (r < 0)
 		goto out;
@@ -263,11 +267,11 @@ int berth_store_check(struct berth_store *s, bool repair, const struct berth_sto
 		if (r < 0)
 			goto out;
 	}
-	res.problems = w.problems;
+	res.problems = m.problems;
 	r = 0;
 out:
 	release_gc_lock(s, lfd);
-	store_set_release(&w.seen);
+	berth_store_marks_release(&m);
 	if (r >= 0 && ret)
 		*ret = res;
 	return r;

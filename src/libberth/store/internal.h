@@ -70,25 +70,9 @@ typedef int (*index_edit_fn)(json_t *manifests, void *ctx, struct berth_error **
 int store_index_modify(struct berth_store *s, index_edit_fn edit, void *ctx,
 		       struct berth_error **err);
 
-/* reach.c: what index.json and the gc roots reach */
-/* A sorted set of digests. */
-struct digest_set {
-	struct berth_digest *d;
-	size_t n, alloc;
-};
-void store_set_release(struct digest_set *s);
-/* The index of d, or -1 (then *ins, when not NULL, is where it would go). */
-ssize_t store_set_find(const struct digest_set *s, const struct berth_digest *d, size_t *ins);
-/* Adds d; false when it was there already. */
-bool store_set_add(struct digest_set *s, const struct berth_digest *d);
+/* The entry e of index.json as a ref (-EBADMSG when berth cannot read it). */
+int store_entry_parse(json_t *e, struct berth_store_ref *ret, struct berth_error **err);
 
-/* A walk of what is reachable: the blobs seen, and the problems met. */
-struct walk {
-	struct berth_store *s;
-	struct digest_set seen;
-	const struct berth_store_problem_cb *cb;
-	size_t problems;
-};
-void store_problem(struct walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Marks every blob index.json and the gc roots reach in w->seen. */
-int store_walk_index(struct walk *w, struct berth_error **err);
+/* reach.c: the live set and the gc roots */
+/* Reports each entry of index.json berth cannot read as a problem of m. */
+void store_mark_index_problems(struct berth_store *s, struct berth_store_marks *m);

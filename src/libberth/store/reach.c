@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "store/internal.h"
 
+#include <stdarg.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,21 +22,23 @@
 #include "core/fs.h"
 #include "core/json.h"
 
-/* ---- reachability, gc, check ---- */
+/* ---- marks: the live set the image level computes ---- */
 
-void store_set_release(struct digest_set *s)
+void berth_store_marks_release(struct berth_store_marks *m)
 {
-	free(s->d);
-	s->d = NULL;
-	s->n = s->alloc = 0;
+	free(m->d);
+	m->d = NULL;
+	m->n = m->alloc = 0;
 }
 
-ssize_t store_set_find(const struct digest_set *s, const struct berth_digest *d, size_t *ins)
+/* The index of d, or -1 (then *ins, when not NULL, is where it would go). */
+static ssize_t marks_find(const struct berth_store_marks *m, const struct berth_digest *d,
+			  size_t *ins)
 {
-	size_t lo = 0, hi = s->n;
+	size_t lo = 0, hi = m->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(s->d[mid].bytes, d->bytes, sizeof(d->bytes));
+		int c = memcmp(m->d[mid].bytes, d->bytes, sizeof(d->bytes));
 		if (c == 0)
 			return (ssize_t)mid;
 		if (c < 0)
@@ -47,130 +51,65 @@ ssize_t store_set_find(const struct digest_set *s, const struct berth_digest *d,
 	return -1;
 }
 
-/* Adds d; false when it was there already. */
-bool store_set_add(struct digest_set *s, const struct berth_digest *d)
+bool berth_store_marked(const struct berth_store_marks *m, const struct berth_digest *d)
+{
+	return marks_find(m, d, NULL) >= 0;
+}
+
+bool berth_store_mark(struct berth_store_marks *m, const struct berth_digest *d)
 {
 	size_t at = 0;
-	if (store_set_find(s, d, &at) >= 0)
+	if (marks_find(m, d, &at) >= 0)
 		return false;
-	if (s->n == s->alloc) {
-		s->alloc = s->alloc ? 2 * s->alloc : 64;
-		s->d = berth_xreallocarray(s->d, s->alloc, sizeof(*s->d));
+	if (m->n == m->alloc) {
+		m->alloc = m->alloc ? 2 * m->alloc : 64;
+		m->d = berth_xreallocarray(m->d, m->alloc, sizeof(*m->d));
 	}
-	memmove(&s->d[at + 1], &s->d[at], (s->n - at) * sizeof(*s->d));
-	s->d[at] = *d;
-	s->n++;
+	memmove(&m->d[at + 1], &m->d[at], (m->n - at) * sizeof(*m->d));
+	m->d[at] = *d;
+	m->n++;
 	return true;
 }
 
-void store_problem(struct walk *w, const char *fmt, ...)
+void berth_store_mark_problem(struct berth_store_marks *m, const char *fmt, ...)
 {
-	w->problems++;
-	if (!w->cb || !w->cb->problem)
+	m->problems++;
+	if (!m->cb || !m->cb->problem)
 		return;
 	_cleanup_buf_ struct berth_buf b = BERTH_BUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
 	berth_buf_vaddf(&b, fmt, ap);
 	va_end(ap);
-	w->cb->problem(w->cb->ctx, b.buf);
+	m->cb->problem(m->cb->ctx, b.buf);
 }
 
-static void walk_descriptor(struct walk *w, json_t *desc, const char *from, bool required,
-			    int depth);
-
-/* Marks the blobs a manifest or index refers to. */
-static void walk_document(struct walk *w, const struct berth_digest *d, const char *name, int depth)
+/*
+ * index.json is the store's own file: an entry berth_store_ref_list skips
+ * (no digest, no size) is a problem the image level never sees.
+ */
+void store_mark_index_problems(struct berth_store *s, struct berth_store_marks *m)
 {
-	_cleanup_free_ char *data = NULL;
-	size_t len;
 	_cleanup_json_ json_t *j = NULL;
 	struct berth_error *e = NULL;
-	if (berth_store_blob_read(w->s, d, MAX_MANIFEST_SIZE, &data, &len, &e) < 0 ||
-	    berth_json_parse(data, len, name, &j, &e) < 0) {
-		store_problem(w, "%s", berth_error_msg(e));
+	if (store_index_load(s, &j, &e) < 0) {
+		berth_store_mark_problem(m, "%s", berth_error_msg(e));
 		berth_error_free(&e);
 		return;
 	}
-	json_t *c = json_object_get(j, "config");
-	if (c)
-		walk_descriptor(w, c, name, true, depth + 1);
 	size_t i;
 	json_t *x;
-	json_array_foreach (json_object_get(j, "layers"), i, x)
-		walk_descriptor(w, x, name, true, depth + 1);
-	/* an index's children may be absent: a pull fetches one platform */
-	json_array_foreach (json_object_get(j, "manifests"), i, x)
-		walk_descriptor(w, x, name, false, depth + 1);
-}
-
-static bool is_document_type(const char *mt)
-{
-	return mt && (strstr(mt, "manifest") || strstr(mt, "image.index"));
-}
-
-static void walk_descriptor(struct walk *w, json_t *desc, const char *from, bool required,
-			    int depth)
-{
-	struct berth_digest d;
-	struct berth_error *e = NULL;
-	const char *dg = json_string_value(json_object_get(desc, "digest"));
-	const char *mt = json_string_value(json_object_get(desc, "mediaType"));
-	json_t *sz = json_object_get(desc, "size");
-	json_t *urls = json_object_get(desc, "urls");
-	char name[BERTH_DIGEST_STRLEN + 1];
-	if (depth > 8) {
-		store_problem(w, "%s: manifests nested too deep", from);
-		return;
+	json_array_foreach (json_object_get(j, "manifests"), i, x) {
+		struct berth_store_ref ref;
+		if (store_entry_parse(x, &ref, &e) < 0) {
+			const char *n = store_entry_name(x);
+			berth_store_mark_problem(m, "index.json entry '%s': %s", n ? n : "<none>",
+						 berth_error_msg(e));
+			berth_error_free(&e);
+			continue;
+		}
+		berth_store_ref_release(&ref);
 	}
-	if (!dg || berth_digest_parse(dg, &d, &e) < 0) {
-		store_problem(w, "%s: a descriptor has no valid digest", from);
-		berth_error_free(&e);
-		return;
-	}
-	berth_digest_fmt(&d, name);
-	if (!store_set_add(&w->seen, &d))
-		return;
-	if (!berth_store_blob_exists(w->s, &d)) {
-		/* foreign layers (with urls) are fetched elsewhere */
-		if (required && !json_is_array(urls))
-			store_problem(w, "%s: blob '%s' is missing", from, name);
-		return;
-	}
-	uint64_t size = 0;
-	if (berth_store_blob_size(w->s, &d, &size, &e) == 0 && json_is_integer(sz) &&
-	    (uint64_t)json_integer_value(sz) != size)
-		store_problem(w, "%s: blob '%s' has %llu bytes, its descriptor says %lld", from,
-			      name, (unsigned long long)size, (long long)json_integer_value(sz));
-	berth_error_free(&e);
-	if (is_document_type(mt))
-		walk_document(w, &d, name, depth);
-}
-
-static void walk_roots(struct walk *w);
-
-int store_walk_index(struct walk *w, struct berth_error **err)
-{
-	_cleanup_json_ json_t *j = NULL;
-	int r = store_index_load(w->s, &j, err);
-	if (r < 0)
-		return r;
-	size_t i;
-	json_t *e;
-	json_array_foreach (json_object_get(j, "manifests"), i, e) {
-		const char *n = store_entry_name(e);
-		_cleanup_free_ char *from =
-			berth_xasprintf("index.json entry '%s'", n ? n : "<none>");
-		json_t *mt = json_object_get(e, "mediaType");
-		/* entries are manifests or indexes even when mediaType is missing */
-		if (!mt)
-			json_object_set_new(
-				e, "mediaType",
-				json_string("application/vnd.oci.image.manifest.v1+json"));
-		walk_descriptor(w, e, from, true, 0);
-	}
-	walk_roots(w);
-	return 0;
 }
 
 /* ---- gc roots other subsystems hold (cache/gc-roots/<owner>) ---- */
@@ -236,43 +175,51 @@ int berth_store_gc_root_remove(struct berth_store *s, const char *owner, struct 
 	return 0;
 }
 
-/* Marks what every roots file names (a manifest or index is walked). */
-static void walk_roots(struct walk *w)
+/* Adds the roots of one owner's file (lines "<digest> <media type>") to refs. */
+static void roots_file_read(int dfd, const char *owner, struct berth_store_refs *refs)
 {
-	_cleanup_close_ int dfd = roots_dir(w->s, false, NULL);
-	if (dfd < 0)
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+	if (berth_read_file_at(dfd, owner, 1u << 20, &data, &len, NULL) < 0)
 		return;
-	_cleanup_close_ int lock = store_lock_file(w->s, "roots.lock", LOCK_SH, NULL);
-	(void)lock; /* held while the roots are read */
-	_cleanup_closedir_ DIR *dir = berth_opendir_at(dfd, ".");
-	if (!dir)
-		return;
-	struct dirent *de;
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] == '.')
+	for (char *line = data, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		char *sp = strchr(line, ' ');
+		if (sp)
+			*sp++ = '\0';
+		struct berth_digest d;
+		if (berth_digest_parse(line, &d, NULL) < 0)
 			continue;
-		_cleanup_free_ char *data = NULL;
-		size_t len;
-		if (berth_read_file_at(dfd, de->d_name, 1u << 20, &data, &len, NULL) < 0)
-			continue;
-		_cleanup_free_ char *from = berth_xasprintf("gc root '%s'", de->d_name);
-		for (char *line = data, *next; line && *line; line = next) {
-			next = strchr(line, '\n');
-			if (next)
-				*next++ = '\0';
-			char *sp = strchr(line, ' ');
-			if (sp)
-				*sp++ = '\0';
-			_cleanup_json_ json_t *desc = json_object();
-			json_object_set_new(desc, "digest", json_string(line));
-			json_object_set_new(desc, "mediaType",
-					    json_string(sp ? sp : "application/octet-stream"));
-			/* a root whose blob is gone is the owner's business, not a problem */
-			struct berth_digest d;
-			if (berth_digest_parse(line, &d, NULL) < 0 ||
-			    !berth_store_blob_exists(w->s, &d))
-				continue;
-			walk_descriptor(w, desc, from, false, 0);
-		}
+		refs->items = berth_xreallocarray(refs->items, refs->n + 1, sizeof(*refs->items));
+		refs->items[refs->n++] = (struct berth_store_ref){
+			.name = berth_xstrdup(owner),
+			.media_type = berth_xstrdup(sp ? sp : "application/octet-stream"),
+			.digest = d,
+		};
 	}
+}
+
+int berth_store_gc_root_list(struct berth_store *s, struct berth_store_refs **ret,
+			     struct berth_error **err)
+{
+	_cleanup_(berth_store_refs_freep) struct berth_store_refs *refs =
+		berth_xcalloc(1, sizeof(*refs));
+	_cleanup_close_ int dfd = roots_dir(s, false, NULL);
+	if (dfd >= 0) {
+		/* held while the roots are read: a root set is seen old or new, whole */
+		_cleanup_close_ int lock = store_lock_file(s, "roots.lock", LOCK_SH, err);
+		if (lock < 0)
+			return lock;
+		_cleanup_closedir_ DIR *dir = berth_opendir_at(dfd, ".");
+		if (!dir)
+			return berth_error_syscall(err, errno, "open '%s/cache/gc-roots'", s->root);
+		struct dirent *de;
+		while ((de = readdir(dir)))
+			if (de->d_name[0] != '.')
+				roots_file_read(dfd, de->d_name, refs);
+	}
+	*ret = TAKE_PTR(refs);
+	return 0;
 }

@@ -67,7 +67,7 @@ const char *store_entry_name(json_t *e)
 }
 
 /* Parses one index entry; entries berth cannot read are skipped (-EBADMSG). */
-static int entry_parse(json_t *e, struct berth_store_ref *ret, struct berth_error **err)
+int store_entry_parse(json_t *e, struct berth_store_ref *ret, struct berth_error **err)
 {
 	const char *mt = NULL, *dg = NULL;
 	int64_t size = 0;
@@ -130,7 +130,7 @@ int berth_store_ref_list(struct berth_store *s, struct berth_store_refs **ret,
 	json_t *e;
 	json_array_foreach (m, i, e) {
 		struct berth_error *e2 = NULL;
-		if (entry_parse(e, &refs->items[refs->n], &e2) < 0) {
+		if (store_entry_parse(e, &refs->items[refs->n], &e2) < 0) {
 			/* an entry we cannot read (another tool's) is not ours to show */
 			berth_error_free(&e2);
 			continue;
@@ -155,7 +155,7 @@ int berth_store_ref_resolve(struct berth_store *s, const char *name, struct bert
 		if (!n || strcmp(n, name) != 0)
 			continue;
 		struct berth_store_ref ref;
-		r = entry_parse(e, &ref, err);
+		r = store_entry_parse(e, &ref, err);
 		if (r < 0)
 			return berth_error_prefix(err, "reference '%s'", name);
 		if (ret)

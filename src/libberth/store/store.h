@@ -239,15 +239,50 @@ struct berth_store_gc_result {
 	size_t temps_removed;
 };
 
+/* Where berth_store_check reports each problem it finds (one line each). */
+struct berth_store_problem_cb {
+	void (*problem)(void *ctx, const char *msg);
+	void *ctx;
+};
+
 /*
- * Removes every blob not reachable from index.json (manifests, indexes,
- * configs, layers) nor from extra_roots (n_roots digests that other
- * subsystems keep alive, e.g. build cache), and the entries of tmp/ that no
- * live process owns.
- * Waits for running blob writers of other processes to finish.
+ * The blobs that are live, as the level that knows the image format says:
+ * the store knows blobs and refs, not what a manifest refers to. A sorted
+ * set of digests and the problems met while marking (a manifest that does
+ * not parse, a blob a descriptor names that is missing).
  */
-int berth_store_gc(struct berth_store *s, const struct berth_digest *extra_roots, size_t n_roots,
-		   struct berth_store_gc_result *ret, struct berth_error **err);
+struct berth_store_marks {
+	struct berth_digest *d;
+	size_t n, alloc;
+	size_t problems;
+	const struct berth_store_problem_cb *cb; /* may be NULL */
+};
+/* Marks d live; false when it was marked already. */
+bool berth_store_mark(struct berth_store_marks *m, const struct berth_digest *d);
+bool berth_store_marked(const struct berth_store_marks *m, const struct berth_digest *d);
+/* Counts a problem and hands its line to m->cb. */
+void berth_store_mark_problem(struct berth_store_marks *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void berth_store_marks_release(struct berth_store_marks *m);
+
+/*
+ * Marks every blob that is live in m, starting from the entries of
+ * index.json (berth_store_ref_list) and the gc roots
+ * (berth_store_gc_root_list). Called with the gc and index locks held: no
+ * tag nor blob write can come in between the marking and the sweep.
+ */
+typedef int (*berth_store_mark_fn)(struct berth_store *s, struct berth_store_marks *m, void *ctx,
+				   struct berth_error **err);
+
+/*
+ * Removes every blob mark did not mark, and the entries of tmp/ that no live
+ * process owns, under the store's locks. Waits for running blob writers of
+ * other processes to finish. When the marking met problems (or an entry of
+ * index.json is unreadable), nothing is removed (-EBADMSG): an unreadable
+ * manifest hides what it refers to. image/ (berth_image_gc) is the caller.
+ */
+int berth_store_sweep(struct berth_store *s, berth_store_mark_fn mark, void *ctx,
+		      struct berth_store_gc_result *ret, struct berth_error **err);
 
 /*
  * Blobs other subsystems keep alive (the build cache, a pull in progress):
@@ -260,12 +295,12 @@ int berth_store_gc_root_set(struct berth_store *s, const char *owner,
 			    struct berth_error **err);
 /* Drops owner's roots; no error when it had none. */
 int berth_store_gc_root_remove(struct berth_store *s, const char *owner, struct berth_error **err);
-
-/* Where berth_store_check reports each problem it finds (one line each). */
-struct berth_store_problem_cb {
-	void (*problem)(void *ctx, const char *msg);
-	void *ctx;
-};
+/*
+ * Every owner's roots, in one list (name: the owner; roots whose line does
+ * not parse are skipped). Takes the roots lock shared while reading.
+ */
+int berth_store_gc_root_list(struct berth_store *s, struct berth_store_refs **ret,
+			     struct berth_error **err);
 
 struct berth_store_check_result {
 	size_t blobs;	   /* blobs on disk */
@@ -278,15 +313,18 @@ struct berth_store_check_result {
 
 /*
  * Verifies the layout: oci-layout and index.json parse, every blob's bytes
- * match its name, every referenced blob exists with the size its descriptor
- * says. Each problem goes to cb. Orphans and the partial writes crashed
- * processes left in tmp/ are counted, not problems. With repair, they and
- * blobs whose bytes do not match are removed (entries of index.json whose
- * manifest is missing are dropped). Returns 0 when the walk ran (problems
- * counted in *ret), -errno when it could not.
+ * match its name, and what mark reports (a referenced blob missing or of
+ * another size than its descriptor says: image/ knows descriptors). Each
+ * problem goes to cb. Blobs mark did not mark (orphans) and the partial
+ * writes crashed processes left in tmp/ are counted, not problems. With
+ * repair, they and blobs whose bytes do not match are removed (entries of
+ * index.json whose manifest is missing are dropped). Returns 0 when the
+ * walk ran (problems counted in *ret), -errno when it could not.
+ * berth_image_store_check is the caller.
  */
-int berth_store_check(struct berth_store *s, bool repair, const struct berth_store_problem_cb *cb,
-		      struct berth_store_check_result *ret, struct berth_error **err);
+int berth_store_check(struct berth_store *s, bool repair, berth_store_mark_fn mark, void *ctx,
+		      const struct berth_store_problem_cb *cb, struct berth_store_check_result *ret,
+		      struct berth_error **err);
 
 /* Blob count and bytes on disk. */
 int berth_store_blob_usage(struct berth_store *s, size_t *ret_count, uint64_t *ret_bytes,

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Prune policy: what `image prune` and `system prune` remove, decided where
+ * the container records, the images, the build cache and the unpacked
+ * layers can all be asked. The CLI asks the question and prints.
+ */
+#include "system/system.h"
+
+#include <jansson.h>
+
+#include "builder/builder.h"
+#include "container/container.h"
+#include "core/alloc.h"
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "core/strv.h"
+#include "image/image.h"
+#include "store/store.h"
+
+/* The image IDs the container records name, running or not: prune keeps them. */
+static int container_images(struct berth_store *s, struct berth_digest **ret, size_t *ret_n,
+			    struct berth_error **err)
+{
+	_cleanup_json_ json_t *list = NULL;
+	int r = berth_container_list(berth_store_root_path(s), &list, err);
+	if (r < 0)
+		return r;
+	struct berth_digest *ids = NULL;
+	size_t n = 0, i;
+	json_t *c;
+	json_array_foreach (list, i, c) {
+		struct berth_digest d;
+		const char *img = json_string_value(json_object_get(c, "Image"));
+		if (!img || berth_digest_parse(img, &d, NULL) < 0)
+			continue;
+		ids = berth_xreallocarray(ids, n + 1, sizeof(*ids));
+		ids[n++] = d;
+	}
+	*ret = ids;
+	*ret_n = n;
+	return 0;
+}
+
+int berth_system_image_prune(struct berth_store *s, bool all, char ***ret_lines,
+			     uint64_t *ret_bytes, struct berth_error **err)
+{
+	_cleanup_free_ struct berth_digest *keep = NULL;
+	size_t n_keep = 0;
+	uint64_t bytes = 0;
+	int r = container_images(s, &keep, &n_keep, err);
+	if (r < 0)
+		return r;
+	r = berth_image_prune(s, all, keep, n_keep, ret_lines, &bytes, err);
+	if (r < 0)
+		return r;
+	/* Docker frees a deleted image's layers: so do we, unpacked ones included */
+	struct berth_layer_gc_result gc = {0};
+	r = berth_system_layer_gc(s, &gc, err);
+	if (r < 0)
+		return r;
+	if (ret_bytes)
+		*ret_bytes = bytes + gc.bytes;
+	return 0;
+}
+
+void berth_system_prune_result_release(struct berth_system_prune_result *r)
+{
+	if (!r)
+		return;
+	berth_strv_free(r->containers);
+	berth_strv_free(r->images);
+	r->containers = r->images = NULL;
+}
+
+int berth_system_prune(struct berth_store *s, bool all, struct berth_system_prune_result *ret,
+		       struct berth_error **err)
+{
+	/* containers first: the images they used become unused */
+	uint64_t bytes = 0;
+	int r = berth_container_prune(berth_store_root_path(s), &ret->containers, &bytes, err);
+	if (r < 0)
+		return r;
+	ret->bytes += bytes;
+	r = berth_system_image_prune(s, all, &ret->images, &bytes, err);
+	if (r < 0)
+		return r;
+	ret->bytes += bytes;
+	/*
+	 * The builder's prune collects through a store handle of its own: it
+	 * would wait forever for the shared gc lock this handle keeps after a
+	 * blob write. A prune writes nothing, so the lock can go.
+	 */
+	berth_store_writes_done(s);
+	r = berth_builder_prune(berth_store_root_path(s), all, 0, &bytes, &ret->cache_entries, err);
+	if (r < 0)
+		return r;
+	ret->bytes += bytes;
+	/* the layers only the build cache's images needed */
+	struct berth_layer_gc_result gc = {0};
+	r = berth_system_layer_gc(s, &gc, err);
+	if (r < 0)
+		return r;
+	ret->bytes += gc.bytes;
+	return 0;
+}

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Blobs: writes verified and atomic (one at a time or in a batch), reads
+ * verified, compressed streams written straight into the store.
+ */
+#include "unit.h"
+
+#include "core/compress.h"
+
+#include "store-fixture.h"
+
+static void test_blob_put_read(void **state)
+{
+	struct fixture *f = *state;
+	struct berth_error *err = NULL;
+	struct berth_digest d, want;
+	berth_digest_of("hello", 5, &want);
+	assert_ok(berth_store_blob_put(f->s, "hello", 5, &d, &err), err);
+	assert_true(berth_digest_eq(&d, &want));
+	assert_true(berth_store_blob_exists(f->s, &d));
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+	assert_ok(berth_store_blob_read(f->s, &d, 100, &data, &len, &err), err);
+	assert_int_equal(len, 5);
+	assert_string_equal(data, "hello");
+	free(TAKE_PTR(data));
+	assert_int_equal(berth_store_blob_read(f->s, &d, 3, &data, &len, &err), -E2BIG);
+	berth_error_free(&err);
+	uint64_t size;
+	int fd = -1;
+	assert_ok(berth_store_blob_open(f->s, &d, &fd, &size, &err), err);
+	assert_int_equal(size, 5);
+	close(fd);
+	struct berth_digest missing;
+	berth_digest_of("nope", 4, &missing);
+	assert_false(berth_store_blob_exists(f->s, &missing));
+	assert_int_equal(berth_store_blob_open(f->s, &missing, &fd, &size, &err), -ENOENT);
+	berth_error_free(&err);
+	assert_int_equal(count_files(f, "tmp"), 0);
+}
+
+static void test_blob_writer_mismatch(void **state)
+{
+	struct fixture *f = *state;
+	struct berth_error *err = NULL;
+	struct berth_blob_writer *w = NULL;
+	struct berth_digest wrong;
+	berth_digest_of("other", 5, &wrong);
+	assert_ok(berth_store_blob_begin(f->s, &w, &err), err);
+	assert_ok(berth_blob_writer_write(w, "data", 4, &err), err);
+	assert_int_equal(berth_blob_writer_commit(w, &wrong, NULL, NULL, &err), -EBADMSG);
+	assert_non_null(strstr(err->msg, "digest mismatch"));
+	berth_error_free(&err);
+	assert_int_equal(count_files(f, "tmp"), 0);
+	assert_int_equal(count_files(f, "blobs/sha256"), 0);
+
+	/* abort leaves nothing either */
+	assert_ok(berth_store_blob_begin(f->s, &w, &err), err);
+	assert_ok(berth_blob_writer_write(w, "data", 4, &err), err);
+	berth_blob_writer_abort(w);
+	assert_int_equal(count_files(f, "tmp"), 0);
+}
+
+static void test_blob_writer_compressed(void **state)
+{
+	/* a compressor streams straight into the store through the sink adapter */
+	struct fixture *f = *state;
+	struct berth_error *err = NULL;
+	struct berth_blob_writer *w = NULL;
+	struct berth_compressor *k = NULL;
+	struct berth_digest d;
+	uint64_t size;
+	assert_ok(berth_store_blob_begin(f->s, &w, &err), err);
+	assert_ok(berth_compressor_new(BERTH_COMPRESSION_GZIP, -1, berth_blob_writer_sink, w, &k,
+				       &err),
+		  err);
+	for (int i = 0; i < 1000; i++)
+		assert_ok(berth_compressor_write(k, "layer data ", 11, &err), err);
+	assert_ok(berth_compressor_finish(k, &err), err);
+	berth_compressor_free(k);
+	assert_ok(berth_blob_writer_commit(w, NULL, &d, &size, &err), err);
+	int fd = -1;
+	assert_ok(berth_store_blob_open(f->s, &d, &fd, NULL, &err), err);
+	struct berth_decompress_reader *r = NULL;
+	assert_ok(berth_decompress_reader_open(fd, &r, &err), err);
+	assert_int_equal(berth_decompress_reader_kind(r), BERTH_COMPRESSION_GZIP);
+	char buf[20000];
+	size_t total = 0;
+	ssize_t n;
+	while ((n = berth_decompress_reader_read(r, buf, sizeof(buf), &err)) > 0)
+		total += (size_t)n;
+	assert_int_equal(n, 0);
+	assert_int_equal(total, 11000);
+	berth_decompress_reader_free(r);
+	close(fd);
+}
+
+/* A batch publishes nothing before its commit, and a mismatch or a freed batch leaves nothing. */
+static void test_blob_batch(void **state)
+{
+	struct fixture *f = *state;
+	struct berth_error *err = NULL;
+	struct berth_blob_batch *b = berth_blob_batch_new(f->s);
+	struct berth_blob_writer *w = NULL;
+	struct berth_digest one, two, wrong, got;
+	berth_digest_of("one", 3, &one);
+	berth_digest_of("two", 3, &two);
+	berth_digest_of("other", 5, &wrong);
+
+	assert_ok(berth_store_blob_begin(f->s, &w, &err), err);
+	assert_ok(berth_blob_writer_write(w, "one", 3, &err), err);
+	uint64_t size = 0;
+	assert_ok(berth_blob_batch_add(b, w, &one, &got, &size, &err), err);
+	assert_true(berth_digest_eq(&got, &one));
+	assert_int_equal(size, 3);
+	assert_ok(berth_store_blob_begin(f->s, &w, &err), err);
+	assert_ok(berth_blob_writer_write(w, "two", 3, &err), err);
+	assert_ok(berth_blob_batch_add(b, w, NULL, NULL, NULL, &err), err);
+	/* a mismatch is refused and its temp file removed at once */
+	assert_ok(berth_store_blob_begin(f->s, &w, &err), err);
+	assert_ok(berth_blob_writer_write(w, "bad", 3, &err), err);
+	assert_int_equal(berth_blob_batch_add(b, w, &wrong, NULL, NULL, &err), -EBADMSG);
+	assert_non_null(strstr(err->msg, "digest mismatch"));
+	berth_error_free(&err);
+
+	/* pending: in tmp/, not yet under their digests */
+	assert_false(berth_store_blob_exists(f->s, &one));
+	assert_false(berth_store_blob_exists(f->s, &two));
+	assert_int_equal(count_files(f, "tmp"), 2);
+	assert_ok(berth_blob_batch_commit(b, &err), err);
+	assert_true(berth_store_blob_exists(f->s, &one));
+	assert_true(berth_store_blob_exists(f->s, &two));
+	assert_int_equal(count_files(f, "tmp"), 0);
+	assert_int_equal(count_files(f, "blobs/sha256"), 2);
+	/* a second commit of the now empty batch is harmless */
+	assert_ok(berth_blob_batch_commit(b, &err), err);
+	berth_blob_batch_free(b);
+
+	/* freed without a commit: nothing published, nothing left in tmp/ */
+	b = berth_blob_batch_new(f->s);
+	struct berth_digest three;
+	berth_digest_of("three", 5, &three);
+	assert_ok(berth_store_blob_begin(f->s, &w, &err), err);
+	assert_ok(berth_blob_writer_write(w, "three", 5, &err), err);
+	assert_ok(berth_blob_batch_add(b, w, &three, NULL, NULL, &err), err);
+	berth_blob_batch_free(b);
+	assert_false(berth_store_blob_exists(f->s, &three));
+	assert_int_equal(count_files(f, "tmp"), 0);
+	assert_int_equal(count_files(f, "blobs/sha256"), 2);
+}
+
+static void test_blob_read_verifies(void **state)
+{
+	struct fixture *f = *state;
+	struct berth_error *err = NULL;
+	struct berth_digest d;
+	assert_ok(berth_store_blob_put(f->s, "abc", 3, &d, &err), err);
+	corrupt_blob(f, &d);
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+	assert_int_equal(berth_store_blob_read(f->s, &d, 100, &data, &len, &err), -EBADMSG);
+	assert_non_null(strstr(err->msg, "corrupt"));
+	berth_error_free(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_blob_put_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blob_writer_mismatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blob_writer_compressed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blob_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blob_read_verifies, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
