@@ -40,7 +40,8 @@ static void test_restart_and_log(void **state)
 	berth_run_options_init(&o);
 	o.name = "flaky";
 	o.detach = true;
-	o.restart = "on-failure:2";
+	o.restart = BERTH_RESTART_ON_FAILURE;
+	o.restart_max = 2;
 	assert_ok(run_cmd(&o, "echo out; echo err >&2; exit 3", &res, &err), err);
 	json_t *st = wait_for_restarts(res.id, 2);
 	assert_int_equal(

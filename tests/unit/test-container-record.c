@@ -2,7 +2,7 @@
 /*
  * Records: a container is found by its id, its name (a leading '/' too) or
  * a unique prefix of its id; an ambiguous prefix and an unknown one fail;
- * inspect and list show what the record holds.
+ * inspect and list show what the record holds, labels too.
  */
 #include "container-fixture.h"
 
@@ -24,8 +24,10 @@ static void test_find_inspect_list(void **state)
 	o.name = "made";
 	o.create_only = true;
 	assert_ok(run_cmd(&o, "true", &made, &err), err);
+	char *labels[] = {"team=core", "flag", "team=berth", NULL};
 	berth_run_options_init(&o);
 	o.name = "ran";
+	o.labels = labels;
 	assert_ok(run_cmd(&o, "exit 7", &ran, &err), err);
 	assert_int_equal(ran.exit_code, 7);
 
@@ -61,6 +63,11 @@ static void test_find_inspect_list(void **state)
 	assert_int_equal(
 		json_integer_value(json_object_get(json_object_get(st, "State"), "ExitCode")), 7);
 	assert_string_equal(json_string_value(json_object_get(st, "Name")), "ran");
+	/* Config.Labels: a later label replaces an earlier one; K alone has an empty value */
+	json_t *l = json_object_get(json_object_get(st, "Config"), "Labels");
+	assert_int_equal(json_object_size(l), 2);
+	assert_string_equal(json_string_value(json_object_get(l, "team")), "berth");
+	assert_string_equal(json_string_value(json_object_get(l, "flag")), "");
 	json_decref(st);
 	json_t *all = NULL;
 	assert_ok(berth_container_list(store, &all, &err), err);

@@ -1,66 +1,99 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The spec of run: a bad flag fails before anything is created; a named
- * volume is filled from the image and cannot be removed while in use.
+ * The spec of run: a request it cannot honour fails before anything is
+ * created; typed limits and mounts reach the process; a named volume is
+ * filled from the image and cannot be removed while in use.
  */
 #include "container-fixture.h"
 
-static void test_bad_flags_create_nothing(void **state)
+#include <sys/resource.h>
+
+#include "core/cleanup.h"
+
+/* Typed requests the spec cannot honour fail before anything is created. */
+static void test_bad_requests_create_nothing(void **state)
 {
 	if (!top[0])
 		skip();
-	static const char *const bad_volumes[] = {"relative:also-relative", "/a:/b:bogus",
-						  "a:b:c:d", "/x:/"};
+	static const struct {
+		struct berth_mount_req m;
+		int code;
+	} bad_mounts[] = {
+		{{.type = BERTH_MOUNT_VOLUME, .target = "relative"}, EINVAL},
+		{{.type = BERTH_MOUNT_TMPFS, .target = "/"}, EINVAL},
+		{{.type = BERTH_MOUNT_BIND, .target = "/x"}, EINVAL},
+		{{.type = BERTH_MOUNT_BIND, .source = "/no/such/dir", .target = "/x"}, ENOENT},
+	};
 	struct berth_run_options o;
 	struct berth_run_result res;
 	struct berth_error *err = NULL;
 	size_t before = count_containers();
-	for (size_t i = 0; i < sizeof(bad_volumes) / sizeof(bad_volumes[0]); i++) {
-		char *v[] = {(char *)bad_volumes[i], NULL};
+	for (size_t i = 0; i < ELEMENTSOF(bad_mounts); i++) {
 		berth_run_options_init(&o);
 		o.rm = true;
-		o.volumes = v;
-		assert_int_equal(run_cmd(&o, "true", &res, &err), -EINVAL);
+		o.mounts = &bad_mounts[i].m;
+		o.n_mounts = 1;
+		assert_int_equal(run_cmd(&o, "true", &res, &err), -bad_mounts[i].code);
 		berth_error_free(&err);
 	}
-	char *m[] = {"type=nfs,target=/x", NULL};
-	berth_run_options_init(&o);
-	o.mounts = m;
-	assert_int_equal(run_cmd(&o, "true", &res, &err), -EINVAL);
-	berth_error_free(&err);
-	char *u[] = {"nofile=10:5", NULL};
-	berth_run_options_init(&o);
-	o.ulimits = u;
-	assert_int_equal(run_cmd(&o, "true", &res, &err), -EINVAL);
-	berth_error_free(&err);
 	char *c[] = {"NOT_A_CAP", NULL};
 	berth_run_options_init(&o);
 	o.cap_add = c;
 	assert_int_equal(run_cmd(&o, "true", &res, &err), -EINVAL);
 	berth_error_free(&err);
-	/* --device: bad modes, relative paths, too many fields, missing, not a device */
+	/* --device: missing, not a device, relative */
 	static const struct {
-		const char *flag;
+		struct berth_device_req d;
 		int code;
 	} bad_devices[] = {
-		{"/dev/null:/dev/x:rwx", EINVAL},
-		{"/dev/null:/dev/x:rr", EINVAL},
-		{"dev/null", EINVAL},
-		{"/dev/null:rel", EINVAL},
-		{"/dev/null:/a:r:w", EINVAL},
-		{"/dev/null:/", EINVAL},
-		{"/dev/no-such-device", ENOENT},
-		{"/etc/passwd", ENOTSUP},
+		{{.host = "/dev/no-such-device", .container = "/dev/x", .perms = "rwm"}, ENOENT},
+		{{.host = "/etc/passwd", .container = "/dev/x", .perms = "rwm"}, ENOTSUP},
+		{{.host = "dev/null", .container = "/dev/x", .perms = "rwm"}, EINVAL},
 	};
-	for (size_t i = 0; i < sizeof(bad_devices) / sizeof(bad_devices[0]); i++) {
-		char *d[] = {(char *)bad_devices[i].flag, NULL};
+	for (size_t i = 0; i < ELEMENTSOF(bad_devices); i++) {
 		berth_run_options_init(&o);
 		o.rm = true;
-		o.devices = d;
+		o.devices = &bad_devices[i].d;
+		o.n_devices = 1;
 		assert_int_equal(run_cmd(&o, "true", &res, &err), -bad_devices[i].code);
 		berth_error_free(&err);
 	}
+	berth_run_options_init(&o);
+	o.seccomp_profile = "/no/such/profile.json";
+	assert_true(run_cmd(&o, "true", &res, &err) < 0);
+	berth_error_free(&err);
 	assert_int_equal(count_containers(), before);
+}
+
+/* Typed ulimits, tmpfs and no-new-privileges reach the container's process. */
+static void test_typed_options_apply(void **state)
+{
+	if (!top[0])
+		skip();
+	struct berth_ulimit u = {.resource = RLIMIT_NOFILE, .soft = 100, .hard = 200};
+	struct berth_mount_req m = {
+		.type = BERTH_MOUNT_TMPFS, .target = "/scratch", .tmpfs_opts = "size=65536"};
+	struct berth_run_options o;
+	struct berth_run_result res;
+	struct berth_error *err = NULL;
+	berth_run_options_init(&o);
+	o.rm = true;
+	o.ulimits = &u;
+	o.n_ulimits = 1;
+	o.mounts = &m;
+	o.n_mounts = 1;
+	o.no_new_privileges = 1;
+	assert_ok(run_cmd(&o,
+			  "test \"$(ulimit -n)\" = 100 && test \"$(ulimit -Hn)\" = 200 && "
+			  "grep -q ' /scratch tmpfs .*size=64k' /proc/mounts && "
+			  "grep -q '^NoNewPrivs:.*1' /proc/self/status",
+			  &res, &err),
+		  err);
+	assert_int_equal(res.exit_code, 0);
+	berth_run_options_init(&o);
+	o.rm = true;
+	assert_ok(run_cmd(&o, "grep -q '^NoNewPrivs:.*0' /proc/self/status", &res, &err), err);
+	assert_int_equal(res.exit_code, 0);
 }
 
 static void test_named_volume_prefill_and_in_use(void **state)
@@ -70,9 +103,11 @@ static void test_named_volume_prefill_and_in_use(void **state)
 	struct berth_run_options o;
 	struct berth_run_result res;
 	struct berth_error *err = NULL;
-	char *v[] = {"vol1:/data", NULL};
+	struct berth_mount_req v = {
+		.type = BERTH_MOUNT_VOLUME, .source = "vol1", .target = "/data"};
 	berth_run_options_init(&o);
-	o.volumes = v;
+	o.mounts = &v;
+	o.n_mounts = 1;
 	o.name = "keeper";
 	assert_ok(run_cmd(&o, "test \"$(cat /data/seed)\" = seed && echo more > /data/new", &res,
 			  &err),
@@ -89,7 +124,8 @@ static void test_named_volume_prefill_and_in_use(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bad_flags_create_nothing),
+		cmocka_unit_test(test_bad_requests_create_nothing),
+		cmocka_unit_test(test_typed_options_apply),
 		cmocka_unit_test(test_named_volume_prefill_and_in_use),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -61,7 +61,8 @@ struct berth_runtime_result;
  * in ret_result; a monitor with restarts left goes on in the background.
  */
 int berth_container_start_monitor(const char *store_root, struct container *c,
-				  struct berth_runtime_config *cfg, bool rm, const char *restart,
+				  struct berth_runtime_config *cfg, bool rm,
+				  enum berth_restart_policy restart, int restart_max,
 				  bool foreground, struct berth_runtime_result *ret_result,
 				  struct berth_error **err);
 

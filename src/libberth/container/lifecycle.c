@@ -87,6 +87,21 @@ static void container_release(struct container *c)
 		json_decref(c->mounts);
 }
 
+/* Config.Labels: the image's, then the run's over them ("K" alone: an empty value). */
+static json_t *labels_json(const struct berth_run_options *o)
+{
+	json_t *labels = json_object();
+	char *const *lists[] = {o->image ? o->image->labels : NULL, o->labels};
+	for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+		BERTH_STRV_FOREACH (l, lists[i]) {
+			const char *eq = strchr(*l, '=');
+			_cleanup_free_ char *k =
+				eq ? berth_xstrndup(*l, (size_t)(eq - *l)) : berth_xstrdup(*l);
+			json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
+		}
+	return labels;
+}
+
 static json_t *make_state(const struct container *c, const struct berth_run_options *o)
 {
 	_cleanup_free_ char *now = berth_container_now();
@@ -115,11 +130,14 @@ static json_t *make_state(const struct container *c, const struct berth_run_opti
 	json_object_set_new(cfg, "WorkingDir", json_string(c->spec.cwd));
 	json_object_set_new(cfg, "Tty", json_boolean(o->tty));
 	json_object_set_new(cfg, "OpenStdin", json_boolean(o->interactive));
-	const char *ss = o->stop_signal ? o->stop_signal
-			 : o->image && o->image->stop_signal && *o->image->stop_signal
-				 ? o->image->stop_signal
-				 : "SIGTERM";
+	_cleanup_free_ char *ss = o->stop_signal > 0 && sigabbrev_np(o->stop_signal)
+					  ? berth_xasprintf("SIG%s", sigabbrev_np(o->stop_signal))
+				  : o->stop_signal > 0 ? berth_xasprintf("%d", o->stop_signal)
+				  : o->image && o->image->stop_signal && *o->image->stop_signal
+					  ? berth_xstrdup(o->image->stop_signal)
+					  : berth_xstrdup("SIGTERM");
 	json_object_set_new(cfg, "StopSignal", json_string(ss));
+	json_object_set_new(cfg, "Labels", labels_json(o));
 	struct berth_health_config hc;
 	berth_health_config_merge(o->image ? o->image->health : NULL, o->health, &hc);
 	if (hc.test)
@@ -128,11 +146,12 @@ static json_t *make_state(const struct container *c, const struct berth_run_opti
 		json_object_set_new(cfg, "Shell", berth_container_strv_json(o->image->shell));
 	berth_health_config_release(&hc);
 	json_object_set_new(st, "Config", cfg);
+	_cleanup_free_ char *restart = berth_runspec_restart_format(o->restart, o->restart_max);
 	json_object_set_new(st, "HostConfig",
 			    json_pack("{s:b, s:b, s:b, s:s, s:s}", "AutoRemove", o->rm, "Init",
 				      o->init, "ReadonlyRootfs", o->read_only, "NetworkMode",
 				      o->network ? o->network : "bridge", "RestartPolicy",
-				      o->restart ? o->restart : "no"));
+				      restart));
 	json_object_set(st, "Mounts", c->mounts);
 	json_object_set_new(st, "AnonymousVolumes", berth_container_strv_json(c->anon_volumes));
 	return st;
@@ -280,8 +299,8 @@ int berth_container_run(const char *store_root, const struct berth_run_options *
 		return 0;
 	}
 	/* foreground or not, a monitor owns the container: ps, stop, exec, logs see it */
-	r = berth_container_start_monitor(store_root, &c, &cfg, o->rm, o->restart, !o->detach, &res,
-					  err);
+	r = berth_container_start_monitor(store_root, &c, &cfg, o->rm, o->restart, o->restart_max,
+					  !o->detach, &res, err);
 	ret->exit_code = res.exit_code;
 	ret->exec_errno = res.exec_errno;
 	if (r < 0 && !res.exec_errno)
@@ -410,22 +429,9 @@ int berth_container_stop(const char *store_root, const char *what, int timeout_s
 		return r;
 	const char *sig_name =
 		json_string_value(json_object_get(json_object_get(st, "Config"), "StopSignal"));
-	int sig = SIGTERM;
-	if (sig_name) {
-		const char *n = strncmp(sig_name, "SIG", 3) == 0 ? sig_name + 3 : sig_name;
-		char *end = NULL;
-		long v = strtol(n, &end, 10);
-		if (end != n && !*end && v > 0 && v < 65)
-			sig = (int)v;
-		else
-			for (int i = 1; i < 65; i++) {
-				const char *abbr = sigabbrev_np(i);
-				if (abbr && strcmp(abbr, n) == 0) {
-					sig = i;
-					break;
-				}
-			}
-	}
+	int sig = sig_name ? berth_runspec_parse_signal(sig_name) : SIGTERM;
+	if (sig < 0)
+		sig = SIGTERM;
 	berth_container_kill(store_root, id, sig, NULL);
 	int code;
 	if (berth_container_wait(store_root, id, timeout_s * 1000, &code, NULL) != -ETIMEDOUT)
@@ -583,10 +589,15 @@ int berth_container_start(const char *store_root, const char *what, struct berth
 		.init = json_is_true(json_object_get(json_object_get(st, "HostConfig"), "Init")),
 	};
 	json_t *hc = json_object_get(st, "HostConfig");
+	const char *policy = json_string_value(json_object_get(hc, "RestartPolicy"));
+	enum berth_restart_policy restart;
+	int restart_max;
 	struct berth_runtime_result res;
-	r = berth_container_start_monitor(
-		store_root, &c, &cfg, json_is_true(json_object_get(hc, "AutoRemove")),
-		json_string_value(json_object_get(hc, "RestartPolicy")), false, &res, err);
+	r = berth_runspec_parse_restart(policy ? policy : "no", &restart, &restart_max, err);
+	if (r >= 0)
+		r = berth_container_start_monitor(store_root, &c, &cfg,
+						  json_is_true(json_object_get(hc, "AutoRemove")),
+						  restart, restart_max, false, &res, err);
 	container_release(&c);
 	return r;
 }

@@ -23,32 +23,6 @@
 #include "core/strv.h"
 #include "runtime/runtime.h"
 
-static int parse_restart(const char *policy, int *ret_max, bool *ret_always,
-			 struct berth_error **err)
-{
-	*ret_max = 0;
-	*ret_always = false;
-	if (!policy || strcmp(policy, "no") == 0)
-		return 0;
-	if (strcmp(policy, "always") == 0 || strcmp(policy, "unless-stopped") == 0) {
-		*ret_always = true;
-		return 0;
-	}
-	if (strncmp(policy, "on-failure", 10) == 0) {
-		if (policy[10] == '\0') {
-			*ret_max = INT32_MAX;
-			return 0;
-		}
-		char *end = NULL;
-		long n = policy[10] == ':' ? strtol(policy + 11, &end, 10) : -1;
-		if (n >= 0 && end && !*end && end != policy + 11) {
-			*ret_max = n ? (int)n : INT32_MAX;
-			return 0;
-		}
-	}
-	return berth_error_set(err, EINVAL, "invalid restart policy '%s'", policy);
-}
-
 /* One json-file log line, as Docker's json-file driver writes it. */
 static void log_line(int log_fd, const char *stream, const char *data, size_t len)
 {
@@ -417,7 +391,8 @@ static _Noreturn void monitor_process(struct monitor *m)
  * on in the background.
  */
 int berth_container_start_monitor(const char *store_root, struct container *c,
-				  struct berth_runtime_config *cfg, bool rm, const char *restart,
+				  struct berth_runtime_config *cfg, bool rm,
+				  enum berth_restart_policy restart, int restart_max,
 				  bool foreground, struct berth_runtime_result *ret_result,
 				  struct berth_error **err)
 {
@@ -427,9 +402,10 @@ int berth_container_start_monitor(const char *store_root, struct container *c,
 			    .rm = rm,
 			    .foreground = foreground,
 			    .parent = getpid()};
-	int r = parse_restart(restart, &m.max_restarts, &m.always, err);
-	if (r < 0)
-		return r;
+	m.always = restart == BERTH_RESTART_ALWAYS || restart == BERTH_RESTART_UNLESS_STOPPED;
+	if (restart == BERTH_RESTART_ON_FAILURE)
+		m.max_restarts = restart_max ? restart_max : INT32_MAX;
+	int r;
 	ret_result->exit_code = 125;
 	ret_result->exec_errno = 0;
 	int notify[2];

@@ -51,6 +51,7 @@ void berth_container_image_release(struct berth_container_image *img)
 	free(img->health);
 	berth_strv_free(img->shell);
 	berth_strv_free(img->exposed_ports);
+	berth_strv_free(img->labels);
 	memset(img, 0, sizeof(*img));
 }
 
@@ -93,6 +94,9 @@ int berth_container_image_load(const char *store_root, const char *ref,
 	out.volumes = berth_strv_copy(c->volumes);
 	out.shell = c->shell ? berth_strv_copy(c->shell) : NULL;
 	out.exposed_ports = berth_strv_copy(c->exposed_ports);
+	for (size_t i = 0; c->label_keys && c->label_keys[i]; i++)
+		berth_strv_consume(&out.labels,
+				   berth_xasprintf("%s=%s", c->label_keys[i], c->label_values[i]));
 	if (c->healthcheck) {
 		out.health = berth_xcalloc(1, sizeof(*out.health));
 		r = berth_health_config_from_json(c->healthcheck, out.health, err);
