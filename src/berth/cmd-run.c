@@ -13,6 +13,7 @@
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
+#include "core/runspec.h"
 #include "core/strv.h"
 #include "core/units.h"
 
@@ -299,304 +300,417 @@ static int health_config(struct berth_cli *cli, const struct health_flags *h,
 	return 0;
 }
 
-/* run, or create: the same flags and record, without starting it. */
-static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool create,
-			 struct berth_error **err)
-{
-	static const struct option opts[] = {
-		{"rootfs", required_argument, NULL, OPT_ROOTFS},
-		{"detach", no_argument, NULL, 'd'},
-		{"interactive", no_argument, NULL, 'i'},
-		{"tty", no_argument, NULL, 't'},
-		{"env", required_argument, NULL, 'e'},
-		{"env-file", required_argument, NULL, OPT_ENV_FILE},
-		{"user", required_argument, NULL, 'u'},
-		{"workdir", required_argument, NULL, 'w'},
-		{"hostname", required_argument, NULL, 'h'},
-		{"domainname", required_argument, NULL, OPT_DOMAINNAME},
-		{"name", required_argument, NULL, OPT_NAME},
-		{"rm", no_argument, NULL, OPT_RM},
-		{"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
-		{"volume", required_argument, NULL, 'v'},
-		{"mount", required_argument, NULL, OPT_MOUNT},
-		{"tmpfs", required_argument, NULL, OPT_TMPFS},
-		{"read-only", no_argument, NULL, OPT_READ_ONLY},
-		{"init", no_argument, NULL, OPT_INIT},
-		{"network", required_argument, NULL, OPT_NETWORK},
-		{"net", required_argument, NULL, OPT_NETWORK},
-		{"ip", required_argument, NULL, OPT_IP},
-		{"publish", required_argument, NULL, 'p'},
-		{"publish-all", no_argument, NULL, 'P'},
-		{"expose", required_argument, NULL, OPT_EXPOSE},
-		{"add-host", required_argument, NULL, OPT_ADD_HOST},
-		{"dns", required_argument, NULL, OPT_DNS},
-		{"dns-search", required_argument, NULL, OPT_DNS_SEARCH},
-		{"dns-option", required_argument, NULL, OPT_DNS_OPTION},
-		{"network-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
-		{"net-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
-		{"cap-add", required_argument, NULL, OPT_CAP_ADD},
-		{"cap-drop", required_argument, NULL, OPT_CAP_DROP},
-		{"privileged", no_argument, NULL, OPT_PRIVILEGED},
-		{"device", required_argument, NULL, OPT_DEVICE},
-		{"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
-		{"memory", required_argument, NULL, 'm'},
-		{"cpus", required_argument, NULL, OPT_CPUS},
-		{"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
-		{"ulimit", required_argument, NULL, OPT_ULIMIT},
-		{"stop-signal", required_argument, NULL, OPT_STOP_SIGNAL},
-		{"restart", required_argument, NULL, OPT_RESTART},
-		{"health-cmd", required_argument, NULL, OPT_HEALTH_CMD},
-		{"health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL},
-		{"health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT},
-		{"health-retries", required_argument, NULL, OPT_HEALTH_RETRIES},
-		{"health-start-period", required_argument, NULL, OPT_HEALTH_START_PERIOD},
-		{"health-start-interval", required_argument, NULL, OPT_HEALTH_START_INTERVAL},
-		{"no-healthcheck", no_argument, NULL, OPT_NO_HEALTHCHECK},
-		{0},
-	};
-	/* "+": the first operand is the image, what follows is the container's */
-	struct cli_flags f = {.usage = create ? create_usage : run_usage,
-			      .shortopts = "+dite:u:w:h:v:m:p:P",
-			      .longopts = opts,
-			      .unsupported = run_unsupported};
-	struct berth_run_options o;
-	_cleanup_strv_free_ char **env = NULL, **volumes = NULL, **mounts = NULL, **tmpfs = NULL,
-				 **cap_add = NULL, **cap_drop = NULL, **secopts = NULL,
-				 **ulimits = NULL, **devices = NULL, **cmd = NULL, **aliases = NULL,
-				 **extra_hosts = NULL;
-	_cleanup_(berth_container_image_release) struct berth_container_image img = {0};
-	_cleanup_(berth_health_config_release) struct berth_health_config health = {0};
-	struct health_flags hf = {0};
-	_cleanup_(net_opts_release) struct net_opts net = {0};
-	int c, r;
+/* run's and create's flags (cmd_run and cmd_create share them). */
+static const struct option run_opts[] = {
+	{"rootfs", required_argument, NULL, OPT_ROOTFS},
+	{"detach", no_argument, NULL, 'd'},
+	{"interactive", no_argument, NULL, 'i'},
+	{"tty", no_argument, NULL, 't'},
+	{"env", required_argument, NULL, 'e'},
+	{"env-file", required_argument, NULL, OPT_ENV_FILE},
+	{"user", required_argument, NULL, 'u'},
+	{"workdir", required_argument, NULL, 'w'},
+	{"hostname", required_argument, NULL, 'h'},
+	{"domainname", required_argument, NULL, OPT_DOMAINNAME},
+	{"name", required_argument, NULL, OPT_NAME},
+	{"rm", no_argument, NULL, OPT_RM},
+	{"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
+	{"volume", required_argument, NULL, 'v'},
+	{"mount", required_argument, NULL, OPT_MOUNT},
+	{"tmpfs", required_argument, NULL, OPT_TMPFS},
+	{"read-only", no_argument, NULL, OPT_READ_ONLY},
+	{"init", no_argument, NULL, OPT_INIT},
+	{"network", required_argument, NULL, OPT_NETWORK},
+	{"net", required_argument, NULL, OPT_NETWORK},
+	{"ip", required_argument, NULL, OPT_IP},
+	{"publish", required_argument, NULL, 'p'},
+	{"publish-all", no_argument, NULL, 'P'},
+	{"expose", required_argument, NULL, OPT_EXPOSE},
+	{"add-host", required_argument, NULL, OPT_ADD_HOST},
+	{"dns", required_argument, NULL, OPT_DNS},
+	{"dns-search", required_argument, NULL, OPT_DNS_SEARCH},
+	{"dns-option", required_argument, NULL, OPT_DNS_OPTION},
+	{"network-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
+	{"net-alias", required_argument, NULL, OPT_NETWORK_ALIAS},
+	{"cap-add", required_argument, NULL, OPT_CAP_ADD},
+	{"cap-drop", required_argument, NULL, OPT_CAP_DROP},
+	{"privileged", no_argument, NULL, OPT_PRIVILEGED},
+	{"device", required_argument, NULL, OPT_DEVICE},
+	{"security-opt", required_argument, NULL, OPT_SECURITY_OPT},
+	{"memory", required_argument, NULL, 'm'},
+	{"cpus", required_argument, NULL, OPT_CPUS},
+	{"pids-limit", required_argument, NULL, OPT_PIDS_LIMIT},
+	{"ulimit", required_argument, NULL, OPT_ULIMIT},
+	{"stop-signal", required_argument, NULL, OPT_STOP_SIGNAL},
+	{"restart", required_argument, NULL, OPT_RESTART},
+	{"health-cmd", required_argument, NULL, OPT_HEALTH_CMD},
+	{"health-interval", required_argument, NULL, OPT_HEALTH_INTERVAL},
+	{"health-timeout", required_argument, NULL, OPT_HEALTH_TIMEOUT},
+	{"health-retries", required_argument, NULL, OPT_HEALTH_RETRIES},
+	{"health-start-period", required_argument, NULL, OPT_HEALTH_START_PERIOD},
+	{"health-start-interval", required_argument, NULL, OPT_HEALTH_START_INTERVAL},
+	{"no-healthcheck", no_argument, NULL, OPT_NO_HEALTHCHECK},
+	{0},
+};
 
-	berth_run_options_init(&o);
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		switch (c) {
-		case OPT_ROOTFS:
-			o.rootfs = optarg;
-			break;
-		case 'd':
-			o.detach = true;
-			break;
-		case 'i':
-			o.interactive = true;
-			break;
-		case 't':
-			o.tty = true;
-			break;
-		case 'e':
-			push_env_flag(&env, optarg);
-			break;
-		case OPT_ENV_FILE:
-			r = read_env_file(optarg, &env, err);
-			if (r < 0)
-				goto fail;
-			break;
-		case 'u':
-			o.user = optarg;
-			break;
-		case 'w':
-			o.workdir = optarg;
-			break;
-		case 'h':
-			o.hostname = optarg;
-			break;
-		case OPT_DOMAINNAME:
-			o.domainname = optarg;
-			break;
-		case OPT_NAME:
-			o.name = optarg;
-			break;
-		case OPT_RM:
-			o.rm = true;
-			break;
-		case OPT_ENTRYPOINT:
-			o.entrypoint = optarg;
-			break;
-		case 'v':
-			berth_strv_push(&volumes, optarg);
-			break;
-		case OPT_MOUNT:
-			berth_strv_push(&mounts, optarg);
-			break;
-		case OPT_TMPFS:
-			berth_strv_push(&tmpfs, optarg);
-			break;
-		case OPT_READ_ONLY:
-			o.read_only = true;
-			break;
-		case OPT_INIT:
-			o.init = true;
-			break;
-		case OPT_NETWORK:
-			o.network = optarg;
-			break;
-		case OPT_IP:
-			o.ip = optarg;
-			break;
-		case 'p':
-			r = net_opts_publish(&net, optarg, err);
-			if (r < 0)
-				goto fail;
-			break;
-		case 'P':
-			net.publish_all = true;
-			break;
-		case OPT_EXPOSE:
-			r = net_opts_expose(&net, optarg, err);
-			if (r < 0)
-				goto fail;
-			break;
-		case OPT_ADD_HOST:
-		case OPT_DNS:
-		case OPT_DNS_SEARCH:
-		case OPT_DNS_OPTION:
-			r = c == OPT_ADD_HOST	  ? net_opts_add_host(&net, optarg, err)
-			    : c == OPT_DNS	  ? net_opts_dns(&net, optarg, err)
-			    : c == OPT_DNS_SEARCH ? net_opts_dns_search(&net, optarg, err)
-						  : net_opts_dns_option(&net, optarg, err);
-			if (r < 0)
-				goto fail;
-			break;
-		case OPT_NETWORK_ALIAS:
-			berth_strv_push(&aliases, optarg);
-			break;
-		case OPT_CAP_ADD:
-			berth_strv_push(&cap_add, optarg);
-			break;
-		case OPT_CAP_DROP:
-			berth_strv_push(&cap_drop, optarg);
-			break;
-		case OPT_PRIVILEGED:
-			o.privileged = true;
-			break;
-		case OPT_SECURITY_OPT:
-			berth_strv_push(&secopts, optarg);
-			break;
-		case 'm':
-			r = cli_parse_memory(cli, optarg, &o.memory, err);
-			if (r < 0)
-				goto fail;
-			break;
-		case OPT_CPUS:
-			r = cli_parse_cpus(cli, optarg, &o.nano_cpus, err);
-			if (r < 0)
-				goto fail;
-			break;
-		case OPT_PIDS_LIMIT:
-			r = cli_parse_pids_limit(cli, optarg, &o.pids_limit, err);
-			if (r < 0)
-				goto fail;
-			break;
-		case OPT_ULIMIT:
-			berth_strv_push(&ulimits, optarg);
-			break;
-		case OPT_DEVICE:
-			berth_strv_push(&devices, optarg);
-			break;
-		case OPT_STOP_SIGNAL:
-			o.stop_signal = optarg;
-			break;
-		case OPT_RESTART:
-			o.restart = optarg;
-			break;
-		case OPT_HEALTH_CMD:
-			hf.cmd = optarg;
-			hf.any = hf.any || *optarg;
-			break;
-		case OPT_HEALTH_INTERVAL:
-		case OPT_HEALTH_TIMEOUT:
-		case OPT_HEALTH_START_PERIOD:
-		case OPT_HEALTH_START_INTERVAL: {
-			int64_t *v = c == OPT_HEALTH_INTERVAL	    ? &hf.interval
-				     : c == OPT_HEALTH_TIMEOUT	    ? &hf.timeout
-				     : c == OPT_HEALTH_START_PERIOD ? &hf.start_period
-								    : &hf.start_interval;
-			const char *flag = c == OPT_HEALTH_INTERVAL  ? "--health-interval"
-					   : c == OPT_HEALTH_TIMEOUT ? "--health-timeout"
-					   : c == OPT_HEALTH_START_PERIOD
-						   ? "--health-start-period"
-						   : "--health-start-interval";
-			if (parse_duration_flag(cli, flag, optarg, v, err) < 0)
-				goto fail;
-			hf.any = hf.any || *v != 0;
-			break;
-		}
-		case OPT_HEALTH_RETRIES:
-			if (parse_long(optarg, &hf.retries) < 0) {
-				cli_usage_error(cli, err,
-						"invalid argument \"%s\" for \"--health-retries\" "
-						"flag: strconv.ParseInt: parsing \"%s\": invalid "
-						"syntax",
-						optarg, optarg);
-				goto fail;
-			}
-			hf.any = hf.any || hf.retries != 0;
-			break;
-		case OPT_NO_HEALTHCHECK:
-			hf.none = true;
-			break;
-		}
-	}
-	if (f.help)
+/* What run's flags collect before they become a struct berth_run_options. */
+struct run_flags {
+	struct berth_run_options o;
+	char **env, **cap_add, **cap_drop, **aliases, **extra_hosts, **cmd, **labels;
+	/* --tmpfs, -v, --mount: the library takes them in this order, in one array */
+	struct berth_mount_req *mounts[3];
+	size_t n_mounts[3];
+	struct berth_mount_req *all_mounts;
+	struct berth_ulimit *ulimits;
+	size_t n_ulimits;
+	struct berth_device_req *devices;
+	size_t n_devices;
+	struct berth_security_opts sec;
+	struct health_flags hf;
+	struct berth_health_config health;
+	struct net_opts net;
+	struct berth_container_image img;
+};
+
+static void run_flags_release(struct run_flags *rf)
+{
+	berth_strv_free(rf->env);
+	berth_strv_free(rf->cap_add);
+	berth_strv_free(rf->cap_drop);
+	berth_strv_free(rf->aliases);
+	berth_strv_free(rf->extra_hosts);
+	berth_strv_free(rf->cmd);
+	berth_strv_free(rf->labels);
+	for (size_t i = 0; i < ELEMENTSOF(rf->mounts); i++)
+		berth_mount_reqs_free(rf->mounts[i], rf->n_mounts[i]);
+	free(rf->all_mounts); /* its entries are the three arrays' */
+	free(rf->ulimits);
+	berth_device_reqs_free(rf->devices, rf->n_devices);
+	berth_health_config_release(&rf->health);
+	net_opts_release(&rf->net);
+	berth_container_image_release(&rf->img);
+}
+
+/* Appends one element of size sz to *array (n elements) and returns it, zeroed. */
+static void *grow(void *array_ptr, size_t *n, size_t sz)
+{
+	void **array = array_ptr;
+	*array = berth_xreallocarray(*array, *n + 1, sz);
+	void *e = (char *)*array + *n * sz;
+	memset(e, 0, sz);
+	(*n)++;
+	return e;
+}
+
+/* -v, --mount, --tmpfs; 0 when c is not one of them. */
+static int parse_storage_flag(struct run_flags *rf, int c, const char *arg,
+			      struct berth_error **err)
+{
+	size_t k = c == OPT_TMPFS ? 0 : c == 'v' ? 1 : c == OPT_MOUNT ? 2 : 3;
+	if (k == 3)
 		return 0;
-	if (c < 0)
-		goto fail; /* *err says which flag */
-	o.env = env;
-	o.volumes = volumes;
-	o.mounts = mounts;
-	o.tmpfs = tmpfs;
-	o.cap_add = cap_add;
-	o.cap_drop = cap_drop;
-	o.security_opts = secopts;
-	o.ulimits = ulimits;
-	o.devices = devices;
-	if (hf.any || hf.none) {
-		if (health_config(cli, &hf, &health, err) < 0)
-			goto fail;
-		o.health = &health;
-	}
-	o.network_aliases = aliases;
-	for (size_t i = 0; net.add_host_name && net.add_host_name[i]; i++)
-		berth_strv_consume(&extra_hosts, berth_xasprintf("%s:%s", net.add_host_name[i],
-								 net.add_host_ip[i]));
-	o.extra_hosts = extra_hosts;
-	o.dns = &net.dns;
-	if (!o.rootfs) {
-		if (optind >= argc) {
-			cli_usage_error(cli, err, "requires at least 1 argument");
-			goto fail;
-		}
-		r = berth_container_image_load(cli->root, argv[optind], &img, err);
+	struct berth_mount_req m;
+	int r = k == 0	 ? berth_runspec_parse_tmpfs(arg, &m, err)
+		: k == 1 ? berth_runspec_parse_volume(arg, &m, err)
+			 : berth_runspec_parse_mount(arg, &m, err);
+	if (r < 0)
+		return r;
+	*(struct berth_mount_req *)grow(&rf->mounts[k], &rf->n_mounts[k], sizeof(m)) = m;
+	return 1;
+}
+
+/* Capabilities, devices, security options and resource limits; 0 when c is none of them. */
+static int parse_security_flag(struct berth_cli *cli, struct run_flags *rf, int c, const char *arg,
+			       struct berth_error **err)
+{
+	struct berth_run_options *o = &rf->o;
+	switch (c) {
+	case OPT_CAP_ADD:
+		berth_strv_push(&rf->cap_add, arg);
+		return 1;
+	case OPT_CAP_DROP:
+		berth_strv_push(&rf->cap_drop, arg);
+		return 1;
+	case OPT_PRIVILEGED:
+		o->privileged = true;
+		return 1;
+	case OPT_SECURITY_OPT:
+		return berth_runspec_parse_security_opt(arg, &rf->sec, err) < 0 ? -EINVAL : 1;
+	case OPT_DEVICE: {
+		struct berth_device_req d;
+		int r = berth_runspec_parse_device(arg, &d, err);
 		if (r < 0)
-			goto fail;
-		o.image = &img;
+			return r;
+		*(struct berth_device_req *)grow(&rf->devices, &rf->n_devices, sizeof(d)) = d;
+		return 1;
+	}
+	case OPT_ULIMIT: {
+		struct berth_ulimit u;
+		int r = berth_runspec_parse_ulimit(arg, &u, err);
+		if (r < 0)
+			return r;
+		*(struct berth_ulimit *)grow(&rf->ulimits, &rf->n_ulimits, sizeof(u)) = u;
+		return 1;
+	}
+	case 'm':
+		return cli_parse_memory(cli, arg, &o->memory, err) < 0 ? -EINVAL : 1;
+	case OPT_CPUS:
+		return cli_parse_cpus(cli, arg, &o->nano_cpus, err) < 0 ? -EINVAL : 1;
+	case OPT_PIDS_LIMIT:
+		return cli_parse_pids_limit(cli, arg, &o->pids_limit, err) < 0 ? -EINVAL : 1;
+	}
+	return 0;
+}
+
+/* --network and what goes with it; 0 when c is none of them. */
+static int parse_network_flag(struct run_flags *rf, int c, const char *arg,
+			      struct berth_error **err)
+{
+	int r = 1;
+	switch (c) {
+	case OPT_NETWORK:
+		rf->o.network = arg;
+		break;
+	case OPT_IP:
+		rf->o.ip = arg;
+		break;
+	case 'p':
+		r = net_opts_publish(&rf->net, arg, err);
+		break;
+	case 'P':
+		rf->net.publish_all = true;
+		break;
+	case OPT_EXPOSE:
+		r = net_opts_expose(&rf->net, arg, err);
+		break;
+	case OPT_ADD_HOST:
+		r = net_opts_add_host(&rf->net, arg, err);
+		break;
+	case OPT_DNS:
+		r = net_opts_dns(&rf->net, arg, err);
+		break;
+	case OPT_DNS_SEARCH:
+		r = net_opts_dns_search(&rf->net, arg, err);
+		break;
+	case OPT_DNS_OPTION:
+		r = net_opts_dns_option(&rf->net, arg, err);
+		break;
+	case OPT_NETWORK_ALIAS:
+		berth_strv_push(&rf->aliases, arg);
+		break;
+	default:
+		return 0;
+	}
+	return r < 0 ? r : 1;
+}
+
+/* The --health-* flags; 0 when c is none of them. */
+static int parse_health_flag(struct berth_cli *cli, struct health_flags *hf, int c, const char *arg,
+			     struct berth_error **err)
+{
+	switch (c) {
+	case OPT_HEALTH_CMD:
+		hf->cmd = arg;
+		hf->any = hf->any || *arg;
+		return 1;
+	case OPT_HEALTH_INTERVAL:
+	case OPT_HEALTH_TIMEOUT:
+	case OPT_HEALTH_START_PERIOD:
+	case OPT_HEALTH_START_INTERVAL: {
+		int64_t *v = c == OPT_HEALTH_INTERVAL	    ? &hf->interval
+			     : c == OPT_HEALTH_TIMEOUT	    ? &hf->timeout
+			     : c == OPT_HEALTH_START_PERIOD ? &hf->start_period
+							    : &hf->start_interval;
+		const char *flag = c == OPT_HEALTH_INTERVAL	  ? "--health-interval"
+				   : c == OPT_HEALTH_TIMEOUT	  ? "--health-timeout"
+				   : c == OPT_HEALTH_START_PERIOD ? "--health-start-period"
+								  : "--health-start-interval";
+		if (parse_duration_flag(cli, flag, arg, v, err) < 0)
+			return -EINVAL;
+		hf->any = hf->any || *v != 0;
+		return 1;
+	}
+	case OPT_HEALTH_RETRIES:
+		if (parse_long(arg, &hf->retries) < 0)
+			return cli_usage_error(cli, err,
+					       "invalid argument \"%s\" for \"--health-retries\" "
+					       "flag: strconv.ParseInt: parsing \"%s\": invalid "
+					       "syntax",
+					       arg, arg);
+		hf->any = hf->any || hf->retries != 0;
+		return 1;
+	case OPT_NO_HEALTHCHECK:
+		hf->none = true;
+		return 1;
+	}
+	return 0;
+}
+
+/* --stop-signal and --restart. */
+static int parse_policy_flag(struct run_flags *rf, int c, const char *arg, struct berth_error **err)
+{
+	if (c == OPT_STOP_SIGNAL) {
+		rf->o.stop_signal = berth_runspec_parse_signal(arg);
+		if (rf->o.stop_signal < 0)
+			return berth_error_set(err, EINVAL, "invalid stop signal '%s'", arg);
+		return 1;
+	}
+	if (c == OPT_RESTART)
+		return berth_runspec_parse_restart(arg, &rf->o.restart, &rf->o.restart_max, err) < 0
+			       ? -EINVAL
+			       : 1;
+	return 0;
+}
+
+/* The process and the container's own flags; 0 when c is none of them. */
+static int parse_process_flag(struct run_flags *rf, int c, const char *arg,
+			      struct berth_error **err)
+{
+	struct berth_run_options *o = &rf->o;
+	switch (c) {
+	case OPT_ROOTFS:
+		o->rootfs = arg;
+		break;
+	case 'd':
+		o->detach = true;
+		break;
+	case 'i':
+		o->interactive = true;
+		break;
+	case 't':
+		o->tty = true;
+		break;
+	case 'e':
+		push_env_flag(&rf->env, arg);
+		break;
+	case OPT_ENV_FILE:
+		return read_env_file(arg, &rf->env, err) < 0 ? -EINVAL : 1;
+	case 'u':
+		o->user = arg;
+		break;
+	case 'w':
+		o->workdir = arg;
+		break;
+	case 'h':
+		o->hostname = arg;
+		break;
+	case OPT_DOMAINNAME:
+		o->domainname = arg;
+		break;
+	case OPT_NAME:
+		o->name = arg;
+		break;
+	case OPT_RM:
+		o->rm = true;
+		break;
+	case OPT_ENTRYPOINT:
+		o->entrypoint = arg;
+		break;
+	case OPT_READ_ONLY:
+		o->read_only = true;
+		break;
+	case OPT_INIT:
+		o->init = true;
+		break;
+	default:
+		return parse_policy_flag(rf, c, arg, err);
+	}
+	return 1;
+}
+
+/* One flag of run, by its family; <0 with *err set when its value is wrong. */
+static int parse_run_flag(struct berth_cli *cli, struct run_flags *rf, int c, const char *arg,
+			  struct berth_error **err)
+{
+	int r = parse_process_flag(rf, c, arg, err);
+	if (r == 0)
+		r = parse_storage_flag(rf, c, arg, err);
+	if (r == 0)
+		r = parse_security_flag(cli, rf, c, arg, err);
+	if (r == 0)
+		r = parse_network_flag(rf, c, arg, err);
+	if (r == 0)
+		r = parse_health_flag(cli, &rf->hf, c, arg, err);
+	return r;
+}
+
+/* The collected flags into rf->o: everything but the image and the command. */
+static int finish_run_options(struct berth_cli *cli, struct run_flags *rf, struct berth_error **err)
+{
+	struct berth_run_options *o = &rf->o;
+	o->env = rf->env;
+	size_t n = 0;
+	for (size_t k = 0; k < ELEMENTSOF(rf->mounts); k++)
+		for (size_t i = 0; i < rf->n_mounts[k]; i++)
+			*(struct berth_mount_req *)grow(&rf->all_mounts, &n,
+							sizeof(*rf->all_mounts)) = rf->mounts[k][i];
+	o->mounts = rf->all_mounts;
+	o->n_mounts = n;
+	o->cap_add = rf->cap_add;
+	o->cap_drop = rf->cap_drop;
+	o->no_new_privileges = rf->sec.no_new_privileges;
+	o->seccomp_unconfined = rf->sec.seccomp_unconfined;
+	o->seccomp_profile = rf->sec.seccomp_profile;
+	o->ulimits = rf->ulimits;
+	o->n_ulimits = rf->n_ulimits;
+	o->devices = rf->devices;
+	o->n_devices = rf->n_devices;
+	o->labels = rf->labels;
+	if (rf->hf.any || rf->hf.none) {
+		int r = health_config(cli, &rf->hf, &rf->health, err);
+		if (r < 0)
+			return r;
+		o->health = &rf->health;
+	}
+	o->network_aliases = rf->aliases;
+	for (size_t i = 0; rf->net.add_host_name && rf->net.add_host_name[i]; i++)
+		berth_strv_consume(
+			&rf->extra_hosts,
+			berth_xasprintf("%s:%s", rf->net.add_host_name[i], rf->net.add_host_ip[i]));
+	o->extra_hosts = rf->extra_hosts;
+	o->dns = &rf->net.dns;
+	return 0;
+}
+
+/* The image operand (unless --rootfs), -P's ports and the command. */
+static int finish_run_operands(struct berth_cli *cli, struct run_flags *rf, int argc, char **argv,
+			       struct berth_error **err)
+{
+	struct berth_run_options *o = &rf->o;
+	if (!o->rootfs) {
+		if (optind >= argc)
+			return cli_usage_error(cli, err, "requires at least 1 argument");
+		int r = berth_container_image_load(cli->root, argv[optind], &rf->img, err);
+		if (r < 0)
+			return r;
+		o->image = &rf->img;
 		optind++;
 	}
-	const char *warning = net_opts_discard_ports(&net, o.network);
+	const char *warning = net_opts_discard_ports(&rf->net, o->network);
 	if (warning)
 		fprintf(stderr, "WARNING: %s\n", warning);
 	/* -P: the image's EXPOSEd ports and --expose's on ephemeral host ports, after -p's */
-	if (net.publish_all &&
-	    ((o.image && net_opts_publish_exposed(&net, o.image->exposed_ports, err) < 0) ||
-	     net_opts_publish_exposed(&net, net.expose, err) < 0))
-		goto fail;
-	o.expose = net.expose;
-	o.ports = net.ports;
-	o.n_ports = net.n_ports;
+	if (rf->net.publish_all &&
+	    ((o->image && net_opts_publish_exposed(&rf->net, o->image->exposed_ports, err) < 0) ||
+	     net_opts_publish_exposed(&rf->net, rf->net.expose, err) < 0))
+		return -EINVAL;
+	o->expose = rf->net.expose;
+	o->ports = rf->net.ports;
+	o->n_ports = rf->net.n_ports;
 	for (int i = optind; i < argc; i++)
-		berth_strv_push(&cmd, argv[i]);
-	o.cmd = cmd;
-	o.create_only = create;
-	if (o.tty && !isatty(STDIN_FILENO) && o.interactive && !create) {
-		berth_error_set(err, EINVAL, "the input device is not a TTY");
-		goto fail;
-	}
+		berth_strv_push(&rf->cmd, argv[i]);
+	o->cmd = rf->cmd;
+	return 0;
+}
 
+/* Runs (or creates) the container of rf->o; the exit status of `berth run`. */
+static int run_container(struct berth_cli *cli, struct run_flags *rf, bool create,
+			 struct berth_error **err)
+{
+	struct berth_run_options *o = &rf->o;
 	struct berth_run_result res;
-	r = berth_container_run(cli->root, &o, &res, err);
-	if (r >= 0 && (o.detach || create)) {
+	int r = berth_container_run(cli->root, o, &res, err);
+	if (r >= 0 && (o->detach || create)) {
 		printf("%s\n", res.id);
 		return 0;
 	}
@@ -604,12 +718,41 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 		fflush(stdout);
 		return res.exit_code;
 	}
-	if (res.exec_errno) {
-		/* Docker: 127 when the command is not found, 126 when it cannot run */
-		fprintf(stderr, "berth: %s\n", berth_error_msg(*err));
+	fprintf(stderr, "berth: %s\n", berth_error_msg(*err));
+	/* Docker: 127 when the command is not found, 126 when it cannot run; 125: berth failed */
+	if (res.exec_errno)
 		return res.exec_errno == ENOENT ? 127 : 126;
-	}
-fail:
+	return 125;
+}
+
+/* run, or create: the same flags and record, without starting it. */
+static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool create,
+			 struct berth_error **err)
+{
+	/* "+": the first operand is the image, what follows is the container's */
+	struct cli_flags f = {.usage = create ? create_usage : run_usage,
+			      .shortopts = "+dite:u:w:h:v:m:p:P",
+			      .longopts = run_opts,
+			      .unsupported = run_unsupported};
+	_cleanup_(run_flags_release) struct run_flags rf = {.sec = BERTH_SECURITY_OPTS_INIT};
+	int c = 0, r = 0;
+
+	berth_run_options_init(&rf.o);
+	while (r >= 0 && (c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
+		r = parse_run_flag(cli, &rf, c, optarg, err);
+	if (f.help)
+		return 0;
+	if (r >= 0 && c < 0)
+		r = c; /* *err says which flag */
+	if (r >= 0)
+		r = finish_run_options(cli, &rf, err);
+	if (r >= 0)
+		r = finish_run_operands(cli, &rf, argc, argv, err);
+	rf.o.create_only = create;
+	if (r >= 0 && rf.o.tty && !isatty(STDIN_FILENO) && rf.o.interactive && !create)
+		r = berth_error_set(err, EINVAL, "the input device is not a TTY");
+	if (r >= 0)
+		return run_container(cli, &rf, create, err);
 	/* every failure of berth itself in `run` is 125, as Docker's */
 	fprintf(stderr, "berth: %s\n", berth_error_msg(*err));
 	return 125;

@@ -346,3 +346,23 @@ ctr_cgroups() {
 	done
 	[ "${#left[@]}" -eq 0 ] || { echo "left: ${left[*]}"; return 1; }
 }
+
+@test "stop: --stop-signal by name or number is recorded by its name and sent; a bad one is refused at run" {
+	id=$(berth run -d --stop-signal usr1 bb sh -c 'trap "echo got-usr1; exit 0" USR1; echo ready; while true; do sleep 0.1; done')
+	[ "$(berth inspect "$id" | jq -r '.[0].Config.StopSignal')" = SIGUSR1 ]
+	for _ in $(seq 50); do berth logs "$id" | grep -q ready && break; sleep 0.1; done
+	berth stop -t 20 "$id"
+	[ "$(berth inspect "$id" | jq -r '.[0].State.ExitCode')" = 0 ]
+	[[ "$(berth logs "$id")" == *got-usr1* ]]
+	id=$(berth create --stop-signal 10 bb true)
+	[ "$(berth inspect "$id" | jq -r '.[0].Config.StopSignal')" = SIGUSR1 ]
+	local before
+	before=$(berth ps -aq | wc -l)
+	run berth run --rm --stop-signal SIGFOO bb true
+	[ "$status" -eq 125 ]
+	assert_one_error_line "invalid stop signal 'SIGFOO'"
+	run berth run --rm --restart on-failure:x bb true
+	[ "$status" -eq 125 ]
+	assert_one_error_line "invalid restart policy 'on-failure:x'"
+	[ "$(berth ps -aq | wc -l)" -eq "$before" ]
+}

@@ -17,6 +17,7 @@
 
 #include "core/digest.h"
 #include "core/error.h"
+#include "core/runspec.h"
 #include "network/network.h"
 #include "runtime/runtime.h"
 
@@ -37,6 +38,7 @@ struct berth_container_image {
 	struct berth_health_config *health; /* the image's HEALTHCHECK, NULL when none */
 	char **shell; /* the image's SHELL (a CMD-SHELL health check runs with it), NULL unset */
 	char **exposed_ports; /* the image's ExposedPorts keys ("80/tcp"), what -P publishes */
+	char **labels;	      /* the image's Labels, "K=V" */
 };
 
 /*
@@ -67,18 +69,24 @@ struct berth_run_options {
 	/* --add-host as Docker's ExtraHosts, "name:ip" (ip may be BERTH_HOST_GATEWAY) */
 	char **extra_hosts;
 	const struct berth_resolv_options *dns; /* --dns*, NULL: none given */
-	char **volumes;				/* -v specs */
-	char **mounts;				/* --mount specs */
-	char **tmpfs;				/* --tmpfs specs */
+	/* --tmpfs, -v and --mount, in that order (core/runspec.h parses them) */
+	const struct berth_mount_req *mounts;
+	size_t n_mounts;
 	char **cap_add, **cap_drop;
-	char **security_opts;
-	char **ulimits;	    /* "nofile=1024:2048" */
-	char **devices;	    /* --device HOST[:CONTAINER][:PERMS] */
+	int no_new_privileges;	     /* -1 unset (off, as Docker's default), 0, 1 */
+	bool seccomp_unconfined;     /* seccomp=unconfined */
+	const char *seccomp_profile; /* seccomp=PROFILE.json, NULL: the default profile */
+	const struct berth_ulimit *ulimits;
+	size_t n_ulimits;
+	const struct berth_device_req *devices; /* --device */
+	size_t n_devices;
 	int64_t memory;	    /* bytes, -1 none */
 	int64_t nano_cpus;  /* 1e9 per CPU, -1 none */
 	int64_t pids_limit; /* -1 none */
-	const char *stop_signal;
-	const char *restart;			  /* "no", "on-failure[:N]", "always" */
+	int stop_signal;    /* a signal number, 0: the image's (or SIGTERM) */
+	enum berth_restart_policy restart;
+	int restart_max;			  /* on-failure's limit, 0: none */
+	char **labels;				  /* K=V, in Config.Labels over the image's */
 	const char *self_exe;			  /* the berth binary, for the detached monitor */
 	const struct berth_health_config *health; /* --health-*, NULL: the image's */
 	bool create_only; /* `create`: the record only, berth_container_start runs it */

@@ -15,7 +15,7 @@ char *berth_container_now(void);
  */
 int berth_container_volume_user(const char *store_root, const char *name, char **ret_container);
 
-/* The record helpers of container.c, for ops.c and fsdiff.c. */
+/* The record helpers of record.c, for the other files of container/. */
 /* <store>/containers, created when missing; an fd or -errno. */
 int berth_container_dir_open(const char *store_root, struct berth_error **err);
 /* containers/<id>/state.json (new reference); NULL when absent or broken. */
@@ -28,6 +28,43 @@ bool berth_container_state_is_running(const json_t *st);
 /* Docker's container names: [a-zA-Z0-9][a-zA-Z0-9_.-]+, a leading '/' allowed. */
 bool berth_container_name_is_valid(const char *name);
 bool berth_container_name_in_use(int cdir, const char *name);
+/* A JSON array of the strings of v (new reference). */
+json_t *berth_container_strv_json(char *const *v);
+/*
+ * A record file, replaced atomically (temp + rename); durable adds the
+ * fsyncs (not for an --rm container's record).
+ */
+int berth_container_record_file_write(int dfd, const char *name, const char *data, size_t len,
+				      mode_t mode, bool durable, struct berth_error **err);
+
+/* A container being made or started (lifecycle.c, spec.c, monitor.c). */
+struct container {
+	char id[65];
+	char *name;
+	char *dir; /* <store>/containers/<id> */
+	int cdir;  /* <store>/containers */
+	struct berth_spec spec;
+	char **anon_volumes;
+	json_t *mounts; /* state.json "Mounts" */
+};
+
+/* spec.c: the runtime spec of c (c->spec) from o and its image; mounts go to c->mounts. */
+int berth_container_build_spec(const char *store_root, struct container *c,
+			       const struct berth_run_options *o, struct berth_error **err);
+/* lifecycle.c: removes the record and, as Docker's --rm does, its anonymous volumes. */
+void berth_container_discard(const char *store_root, struct container *c);
+
+struct berth_runtime_result;
+/*
+ * monitor.c: starts the container under a monitor. Detached: returns once
+ * it runs. Foreground: returns when its first run ended, with its exit code
+ * in ret_result; a monitor with restarts left goes on in the background.
+ */
+int berth_container_start_monitor(const char *store_root, struct container *c,
+				  struct berth_runtime_config *cfg, bool rm,
+				  enum berth_restart_policy restart, int restart_max,
+				  bool foreground, struct berth_runtime_result *ret_result,
+				  struct berth_error **err);
 
 /*
  * ops.c: sets State.Paused (and Status "paused") of a running record from

@@ -1,0 +1,603 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `run`: options + image config -> spec -> record -> runtime; start, stop, kill, wait, rm. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "container/internal.h"
+#include "core/alloc.h"
+#include "core/cleanup.h"
+#include "core/fs.h"
+#include "core/json.h"
+#include "core/strv.h"
+#include "layer/layer.h"
+#include "runtime/runtime.h"
+
+static char *random_name(void)
+{
+	static const char *const adj[] = {"brave", "calm",  "eager",  "fancy", "gentle", "happy",
+					  "jolly", "keen",  "lucid",  "merry", "nifty",	 "proud",
+					  "quiet", "sharp", "tender", "vivid"};
+	static const char *const noun[] = {
+		"anchor", "bollard", "buoy",   "cleat",	  "dock", "ferry", "harbor", "hull",
+		"jetty",  "keel",    "marina", "mooring", "pier", "quay",  "rudder", "wharf"};
+	char hex[3];
+	berth_random_hex(hex, 1);
+	unsigned v = (unsigned)strtoul(hex, NULL, 16);
+	return berth_xasprintf("%s_%s", adj[v >> 4], noun[v & 15]);
+}
+
+/* Docker's ENTRYPOINT/CMD combination. */
+/* hosts and resolv.conf are network.c's (berth_container_net_etc_files) */
+static int write_hostname(int dfd, const char *hostname, bool durable, struct berth_error **err)
+{
+	_cleanup_free_ char *hn = berth_xasprintf("%s\n", hostname);
+	return berth_container_record_file_write(dfd, "hostname", hn, strlen(hn), 0644, durable,
+						 err);
+}
+
+/*
+ * A container's rootfs: an overlay, made by layer/ for every start, of its
+ * lower dirs (bottom first) under the upper and work dirs in
+ * containers/<id>/.
+ */
+struct container_rootfs {
+	struct berth_overlay overlay;
+	char **lower;
+	char *upper, *work;
+};
+
+static void container_rootfs_init(struct container_rootfs *rf, const struct container *c,
+				  char *const *lower)
+{
+	rf->lower = berth_strv_copy(lower);
+	rf->upper = berth_xasprintf("%s/upper", c->dir);
+	rf->work = berth_xasprintf("%s/work", c->dir);
+	/* device nodes in the image work in the container, as with Docker */
+	rf->overlay = (struct berth_overlay){.lowerdirs = rf->lower,
+					     .upper = rf->upper,
+					     .work = rf->work,
+					     .flags = BERTH_OVERLAY_DEVICES};
+}
+
+static void container_rootfs_release(struct container_rootfs *rf)
+{
+	berth_strv_free(rf->lower);
+	free(rf->upper);
+	free(rf->work);
+	memset(rf, 0, sizeof(*rf));
+}
+
+static void container_release(struct container *c)
+{
+	free(c->name);
+	free(c->dir);
+	if (c->cdir >= 0)
+		close(c->cdir);
+	berth_spec_release(&c->spec);
+	berth_strv_free(c->anon_volumes);
+	if (c->mounts)
+		json_decref(c->mounts);
+}
+
+/* Config.Labels: the image's, then the run's over them ("K" alone: an empty value). */
+static json_t *labels_json(const struct berth_run_options *o)
+{
+	json_t *labels = json_object();
+	char *const *lists[] = {o->image ? o->image->labels : NULL, o->labels};
+	for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+		BERTH_STRV_FOREACH (l, lists[i]) {
+			const char *eq = strchr(*l, '=');
+			_cleanup_free_ char *k =
+				eq ? berth_xstrndup(*l, (size_t)(eq - *l)) : berth_xstrdup(*l);
+			json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
+		}
+	return labels;
+}
+
+static json_t *make_state(const struct container *c, const struct berth_run_options *o)
+{
+	_cleanup_free_ char *now = berth_container_now();
+	json_t *st = json_object();
+	json_object_set_new(st, "Id", json_string(c->id));
+	json_object_set_new(st, "Name", json_string(c->name));
+	json_object_set_new(st, "Created", json_string(now));
+	json_object_set_new(st, "Path", json_string(c->spec.args[0]));
+	json_object_set_new(st, "Args", berth_container_strv_json(c->spec.args + 1));
+	json_object_set_new(st, "Image", json_string(o->image && o->image->id ? o->image->id : ""));
+	json_object_set_new(st, "ImageRef",
+			    json_string(o->image && o->image->ref ? o->image->ref : ""));
+	json_object_set_new(st, "Rootfs", json_string(o->rootfs ? o->rootfs : ""));
+	json_object_set_new(st, "State",
+			    json_pack("{s:s, s:b, s:i, s:i, s:s, s:s}", "Status", "created",
+				      "Running", 0, "Pid", 0, "ExitCode", 0, "StartedAt",
+				      "0001-01-01T00:00:00Z", "FinishedAt",
+				      "0001-01-01T00:00:00Z"));
+	json_t *cfg = json_object();
+	json_object_set_new(cfg, "Hostname", json_string(c->spec.hostname));
+	json_object_set_new(cfg, "Domainname",
+			    json_string(c->spec.domainname ? c->spec.domainname : ""));
+	json_object_set_new(cfg, "User", json_string(c->spec.username ? c->spec.username : ""));
+	json_object_set_new(cfg, "Env", berth_container_strv_json(c->spec.env));
+	json_object_set_new(cfg, "Cmd", berth_container_strv_json(c->spec.args));
+	json_object_set_new(cfg, "WorkingDir", json_string(c->spec.cwd));
+	json_object_set_new(cfg, "Tty", json_boolean(o->tty));
+	json_object_set_new(cfg, "OpenStdin", json_boolean(o->interactive));
+	_cleanup_free_ char *ss = o->stop_signal > 0 && sigabbrev_np(o->stop_signal)
+					  ? berth_xasprintf("SIG%s", sigabbrev_np(o->stop_signal))
+				  : o->stop_signal > 0 ? berth_xasprintf("%d", o->stop_signal)
+				  : o->image && o->image->stop_signal && *o->image->stop_signal
+					  ? berth_xstrdup(o->image->stop_signal)
+					  : berth_xstrdup("SIGTERM");
+	json_object_set_new(cfg, "StopSignal", json_string(ss));
+	json_object_set_new(cfg, "Labels", labels_json(o));
+	struct berth_health_config hc;
+	berth_health_config_merge(o->image ? o->image->health : NULL, o->health, &hc);
+	if (hc.test)
+		json_object_set_new(cfg, "Healthcheck", berth_health_config_to_json(&hc));
+	if (o->image && o->image->shell)
+		json_object_set_new(cfg, "Shell", berth_container_strv_json(o->image->shell));
+	berth_health_config_release(&hc);
+	json_object_set_new(st, "Config", cfg);
+	_cleanup_free_ char *restart = berth_runspec_restart_format(o->restart, o->restart_max);
+	json_object_set_new(st, "HostConfig",
+			    json_pack("{s:b, s:b, s:b, s:s, s:s}", "AutoRemove", o->rm, "Init",
+				      o->init, "ReadonlyRootfs", o->read_only, "NetworkMode",
+				      o->network ? o->network : "bridge", "RestartPolicy",
+				      restart));
+	json_object_set(st, "Mounts", c->mounts);
+	json_object_set_new(st, "AnonymousVolumes", berth_container_strv_json(c->anon_volumes));
+	return st;
+}
+
+static int create_container(const char *store_root, const struct berth_run_options *o,
+			    struct container *c, struct berth_error **err)
+{
+	int r;
+	c->cdir = berth_container_dir_open(store_root, err);
+	if (c->cdir < 0)
+		return c->cdir;
+	if (o->name) {
+		if (!berth_container_name_is_valid(o->name))
+			return berth_error_set(err, EINVAL,
+					       "invalid container name '%s': only "
+					       "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+					       o->name);
+		const char *n = o->name[0] == '/' ? o->name + 1 : o->name;
+		if (berth_container_name_in_use(c->cdir, n))
+			return berth_error_set(err, EEXIST,
+					       "the container name '%s' is already in use", n);
+		c->name = berth_xstrdup(n);
+	} else {
+		for (int i = 0; i < 8 && !c->name; i++) {
+			char *n = random_name();
+			if (berth_container_name_in_use(c->cdir, n))
+				free(n);
+			else
+				c->name = n;
+		}
+		if (!c->name)
+			c->name = berth_xasprintf("berth_%.12s", c->id);
+	}
+	if (mkdirat(c->cdir, c->id, 0700) < 0)
+		return berth_error_syscall(err, errno, "create container '%s'", c->id);
+	c->dir = berth_xasprintf("%s/containers/%s", store_root, c->id);
+	_cleanup_close_ int dfd = openat(c->cdir, c->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return berth_error_syscall(err, errno, "open container '%s'", c->id);
+	static const char *const dirs[] = {"upper", "work", "merged"};
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+		if (mkdirat(dfd, dirs[i], 0755) < 0)
+			return berth_error_syscall(err, errno, "create '%s/%s'", c->dir, dirs[i]);
+	c->mounts = json_array();
+	r = berth_container_build_spec(store_root, c, o, err);
+	if (r < 0)
+		return r;
+	_cleanup_json_ json_t *st = make_state(c, o);
+	r = berth_container_net_configure(store_root, o, &c->spec, st, err);
+	if (r < 0)
+		return r;
+	r = write_hostname(dfd, c->spec.hostname, !o->rm, err);
+	if (r < 0)
+		return r;
+	r = berth_container_net_etc_files(store_root, dfd, o, c->spec.hostname, st, err);
+	if (r < 0)
+		return r;
+	_cleanup_json_ json_t *sj = berth_spec_to_json(&c->spec);
+	_cleanup_free_ char *s = berth_json_dump(sj, NULL);
+	r = berth_container_record_file_write(dfd, "config.json", s, strlen(s), 0600, !o->rm, err);
+	if (r < 0)
+		return r;
+	return berth_container_state_write(c->cdir, c->id, st, err);
+}
+
+/* Removes the record and, as Docker's --rm does, its anonymous volumes. */
+void berth_container_discard(const char *store_root, struct container *c)
+{
+	if (c->cdir >= 0 && c->id[0])
+		berth_rm_rf_at(c->cdir, c->id, NULL);
+	BERTH_STRV_FOREACH (v, c->anon_volumes)
+		berth_volume_remove(store_root, *v, true, NULL);
+}
+
+int berth_container_run(const char *store_root, const struct berth_run_options *o,
+			struct berth_run_result *ret, struct berth_error **err)
+{
+	struct container c = {.cdir = -EBADF};
+	_cleanup_(container_rootfs_release) struct container_rootfs rootfs = {0};
+	_cleanup_free_ char *empty = NULL;
+	int r;
+
+	berth_spec_init(&c.spec);
+	memset(ret, 0, sizeof(*ret));
+	if (!o->rootfs && !o->image) {
+		container_release(&c);
+		return berth_error_set(err, EINVAL, "no image and no --rootfs given");
+	}
+	berth_random_hex(c.id, 32);
+	memcpy(ret->id, c.id, sizeof(c.id));
+	_cleanup_free_ char *rootfs_abs = NULL;
+	if (o->rootfs) {
+		rootfs_abs = realpath(o->rootfs, NULL);
+		struct stat st;
+		if (!rootfs_abs || stat(rootfs_abs, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			container_release(&c);
+			return berth_error_set(err, ENOENT, "rootfs '%s' is not a directory",
+					       o->rootfs);
+		}
+	}
+	r = create_container(store_root, o, &c, err);
+	if (r < 0)
+		goto out_remove;
+
+	char *rootfs_lower[2] = {rootfs_abs, NULL};
+	char *empty_lower[2] = {NULL, NULL};
+	if (!o->rootfs && berth_strv_len(o->image->lowerdirs) == 0) {
+		/* an image without layers: overlay still needs one lower dir */
+		empty = berth_xasprintf("%s/empty", c.dir);
+		if (mkdir(empty, 0755) < 0) {
+			r = berth_error_syscall(err, errno, "create '%s'", empty);
+			goto out_remove;
+		}
+		empty_lower[0] = empty;
+	}
+	container_rootfs_init(&rootfs, &c,
+			      o->rootfs ? rootfs_lower
+			      : empty	? empty_lower
+					: o->image->lowerdirs);
+	struct berth_runtime_config cfg = {
+		.spec = &c.spec,
+		.id = c.id,
+		.open_rootfs = berth_overlay_open_cb,
+		.rootfs_ctx = &rootfs.overlay,
+		.stdio = {o->interactive ? STDIN_FILENO : -1, STDOUT_FILENO, STDERR_FILENO},
+		.init = o->init,
+	};
+	struct berth_runtime_result res = {0};
+	{
+		_cleanup_json_ json_t *st = berth_container_state_read(c.cdir, c.id);
+		json_t *l = json_array();
+		/* top first, as overlay's lowerdir= option listed them when berth used it */
+		for (size_t i = berth_strv_len(rootfs.lower); i > 0; i--)
+			json_array_append_new(l, json_string(rootfs.lower[i - 1]));
+		json_object_set_new(st, "Lowerdirs", l);
+		r = st ? berth_container_state_write(c.cdir, c.id, st, err)
+		       : berth_error_set(err, EIO, "container '%s' has no readable state", c.id);
+		if (r < 0)
+			goto out_remove;
+	}
+	if (o->create_only) {
+		/* `create`: the record is complete; `start` runs it */
+		container_release(&c);
+		return 0;
+	}
+	/* foreground or not, a monitor owns the container: ps, stop, exec, logs see it */
+	r = berth_container_start_monitor(store_root, &c, &cfg, o->rm, o->restart, o->restart_max,
+					  !o->detach, &res, err);
+	ret->exit_code = res.exit_code;
+	ret->exec_errno = res.exec_errno;
+	if (r < 0 && !res.exec_errno)
+		goto out_remove;
+	/* a command that could not be executed leaves an exited record, gone with --rm */
+	if (r < 0 && o->rm)
+		berth_container_discard(store_root, &c);
+	container_release(&c);
+	return r;
+
+out_remove:
+	/* a container that never ran leaves nothing behind */
+	berth_container_discard(store_root, &c);
+	container_release(&c);
+	return r;
+}
+
+/* ---- lifecycle of recorded containers ---- */
+
+int berth_container_kill(const char *store_root, const char *what, int sig,
+			 struct berth_error **err)
+{
+	_cleanup_json_ json_t *st = NULL;
+	int r = berth_container_inspect(store_root, what, &st, err);
+	if (r < 0)
+		return r;
+	if (!berth_container_state_is_running(st))
+		return berth_error_set(err, EINVAL, "container '%s' is not running", what);
+	json_int_t pid = json_integer_value(json_object_get(json_object_get(st, "State"), "Pid"));
+	if (pid <= 0 || kill((pid_t)pid, sig) < 0)
+		return berth_error_syscall(err, errno ? errno : ESRCH, "kill container '%s'", what);
+	if (sig == SIGKILL)
+		berth_container_thaw(st); /* a frozen process dies only once thawed */
+	return 0;
+}
+
+int berth_container_wait(const char *store_root, const char *what, int timeout_ms, int *ret_code,
+			 struct berth_error **err)
+{
+	return berth_container_wait_for(store_root, what, BERTH_WAIT_NOT_RUNNING, timeout_ms,
+					ret_code, err);
+}
+
+int berth_container_wait_for(const char *store_root, const char *what,
+			     enum berth_wait_condition cond, int timeout_ms, int *ret_code,
+			     struct berth_error **err)
+{
+	_cleanup_free_ char *id = NULL, *finished = NULL;
+	int r = berth_container_find(store_root, what, &id, err);
+	if (r < 0)
+		return r;
+	for (int waited = 0;; waited += 50) {
+		_cleanup_json_ json_t *st = NULL;
+		r = berth_container_inspect(store_root, id, &st, err);
+		/* EBADMSG: caught between the removal of state.json and of its directory */
+		if ((r == -ENOENT || r == -EBADMSG) && cond == BERTH_WAIT_REMOVED && finished) {
+			berth_error_free(err);
+			return 0;
+		}
+		if (r < 0)
+			return r;
+		json_t *s = json_object_get(st, "State");
+		const char *at = json_string_value(json_object_get(s, "FinishedAt"));
+		bool running = berth_container_state_is_running(st);
+		/* next-exit: an exit recorded after the first look (FinishedAt moved) */
+		bool exited = !running && (cond != BERTH_WAIT_NEXT_EXIT ||
+					   (finished && at && strcmp(at, finished) != 0));
+		if (!finished)
+			finished = berth_xstrdup(at ? at : "");
+		if (exited || (!running && cond == BERTH_WAIT_REMOVED))
+			*ret_code = (int)json_integer_value(json_object_get(s, "ExitCode"));
+		if (exited && cond != BERTH_WAIT_REMOVED)
+			return 0;
+		if (timeout_ms >= 0 && waited >= timeout_ms)
+			return -ETIMEDOUT;
+		nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
+	}
+}
+
+/*
+ * Records whether a stop was asked for: the monitor reads it before it
+ * applies the restart policy, so a stop that is not recorded is not a stop.
+ * ENOENT when the record is gone (an --rm container that just ended).
+ */
+static int mark_stop(const char *store_root, const char *id, bool stop, struct berth_error **err)
+{
+	_cleanup_close_ int cdir = berth_container_dir_open(store_root, err);
+	if (cdir < 0)
+		return cdir;
+	_cleanup_json_ json_t *st = berth_container_state_read(cdir, id);
+	if (!st)
+		return berth_error_set(err, ENOENT, "container '%s' has no readable state", id);
+	json_object_set_new(st, "StopRequested", json_boolean(stop));
+	int r = berth_container_state_write(cdir, id, st, err);
+	if (r < 0)
+		return berth_error_prefix(err, "record the stop of container '%s'", id);
+	return 0;
+}
+
+/* mark_stop(true) before a kill; a record gone meanwhile needs no mark. */
+static int mark_stopping(const char *store_root, const char *id, struct berth_error **err)
+{
+	int r = mark_stop(store_root, id, true, err);
+	if (r == -ENOENT) {
+		berth_error_free(err);
+		return 0;
+	}
+	return r;
+}
+
+int berth_container_stop(const char *store_root, const char *what, int timeout_s,
+			 struct berth_error **err)
+{
+	_cleanup_json_ json_t *st = NULL;
+	_cleanup_free_ char *id = NULL;
+	int r = berth_container_find(store_root, what, &id, err);
+	if (r < 0)
+		return r;
+	r = berth_container_inspect(store_root, id, &st, err);
+	if (r < 0)
+		return r;
+	if (!berth_container_state_is_running(st))
+		return 0;
+	r = mark_stopping(store_root, id, err);
+	if (r < 0)
+		return r;
+	const char *sig_name =
+		json_string_value(json_object_get(json_object_get(st, "Config"), "StopSignal"));
+	int sig = sig_name ? berth_runspec_parse_signal(sig_name) : SIGTERM;
+	if (sig < 0)
+		sig = SIGTERM;
+	berth_container_kill(store_root, id, sig, NULL);
+	int code;
+	if (berth_container_wait(store_root, id, timeout_s * 1000, &code, NULL) != -ETIMEDOUT)
+		return 0;
+	/* SIGKILL cannot be refused, but a loaded machine may take seconds to
+	 * reap and record it: a stop that returns must mean stopped */
+	berth_container_kill(store_root, id, SIGKILL, NULL);
+	if (berth_container_wait(store_root, id, 60000, &code, NULL) == -ETIMEDOUT)
+		return berth_error_set(err, ETIMEDOUT,
+				       "container %.12s did not stop within 60 s of SIGKILL", id);
+	return 0;
+}
+
+/*
+ * Whether path is a cgroup directory berth made for container id: below
+ * /sys/fs/cgroup, no "..", named berth-<id> (v1) or berth/<id> (v2). The
+ * record is berth's own, but nothing outside that shape is ever removed.
+ */
+static bool is_container_cgroup(const char *path, const char *id)
+{
+	static const char root[] = "/sys/fs/cgroup/";
+	if (strncmp(path, root, sizeof(root) - 1) != 0 || strstr(path, "/../") ||
+	    strstr(path, "//"))
+		return false;
+	const char *base = strrchr(path, '/') + 1;
+	if (strncmp(base, "berth-", 6) == 0 && strcmp(base + 6, id) == 0)
+		return true;
+	size_t n = strlen(path), m = strlen(id);
+	return n > m + 7 && strcmp(path + n - m, id) == 0 &&
+	       strncmp(path + n - m - 7, "/berth/", 7) == 0;
+}
+
+/*
+ * The cgroups a dead monitor left (it was killed before it could remove
+ * them): what is still in them is killed and the directories removed. Those
+ * it made but had not recorded yet are found where they are made.
+ */
+static int remove_leftover_cgroups(const json_t *st, const char *id, struct berth_error **err)
+{
+	struct berth_cgroup cg = {0};
+	if (berth_cgroup_find(id, &cg, NULL) < 0)
+		cg = (struct berth_cgroup){0};
+	size_t i;
+	json_t *v;
+	json_array_foreach (json_object_get(st, "CgroupPaths"), i, v) {
+		const char *d = json_string_value(v);
+		if (d && is_container_cgroup(d, id) && !berth_strv_contains(cg.dirs, d))
+			berth_strv_push(&cg.dirs, d);
+	}
+	return berth_cgroup_destroy(&cg, err);
+}
+
+int berth_container_remove(const char *store_root, const char *what, bool force,
+			   struct berth_error **err)
+{
+	_cleanup_free_ char *id = NULL;
+	int r = berth_container_find(store_root, what, &id, err);
+	if (r < 0)
+		return r;
+	_cleanup_json_ json_t *st = NULL;
+	r = berth_container_inspect(store_root, id, &st, err);
+	if (r < 0)
+		return r;
+	if (berth_container_state_is_running(st)) {
+		if (!force)
+			return berth_error_set(
+				err, EBUSY,
+				"cannot remove container '%s': it is running: stop it "
+				"first or use --force",
+				what);
+		r = mark_stopping(store_root, id, err);
+		if (r < 0)
+			return r;
+		berth_container_kill(store_root, id, SIGKILL, NULL);
+		/* the monitor records the end once the process is reaped and its cgroups removed */
+		int code;
+		if (berth_container_wait(store_root, id, 10000, &code, NULL) == -ETIMEDOUT)
+			return berth_error_set(err, ETIMEDOUT,
+					       "cannot remove container '%s': it is still running "
+					       "10 s after SIGKILL",
+					       what);
+	}
+	r = remove_leftover_cgroups(st, id, err);
+	if (r < 0)
+		return berth_error_prefix(err, "cannot remove container '%s'", what);
+	berth_container_net_reclaim(store_root, id);
+	_cleanup_close_ int cdir = berth_container_dir_open(store_root, err);
+	if (cdir < 0)
+		return cdir;
+	json_t *anon = json_object_get(st, "AnonymousVolumes");
+	r = berth_rm_rf_at(cdir, id, err);
+	if (r < 0)
+		return berth_error_prefix(err, "remove container '%s'", what);
+	size_t i;
+	json_t *v;
+	json_array_foreach (anon, i, v)
+		berth_volume_remove(store_root, json_string_value(v), true, NULL);
+	return 0;
+}
+
+int berth_container_start(const char *store_root, const char *what, struct berth_error **err)
+{
+	struct container c = {.cdir = -EBADF};
+	_cleanup_free_ char *id = NULL;
+	_cleanup_(container_rootfs_release) struct container_rootfs rootfs = {0};
+	_cleanup_json_ json_t *st = NULL, *sj = NULL;
+	_cleanup_strv_free_ char **lower = NULL;
+	int r = berth_container_find(store_root, what, &id, err);
+	if (r < 0)
+		return r;
+	r = berth_container_inspect(store_root, id, &st, err);
+	if (r < 0)
+		return r;
+	if (berth_container_state_is_running(st))
+		return 0;
+	berth_spec_init(&c.spec);
+	memcpy(c.id, id, 65);
+	c.cdir = berth_container_dir_open(store_root, err);
+	if (c.cdir < 0)
+		return c.cdir;
+	c.dir = berth_xasprintf("%s/containers/%s", store_root, id);
+	c.name = berth_xstrdup(json_string_value(json_object_get(st, "Name")));
+	_cleanup_free_ char *cfgname = berth_xasprintf("%s/config.json", id);
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	r = berth_read_file_at(c.cdir, cfgname, 1 << 22, &data, &len, err);
+	if (r >= 0)
+		r = berth_json_parse(data, len, cfgname, &sj, err);
+	if (r >= 0)
+		r = berth_spec_from_json(sj, &c.spec, err);
+	if (r < 0) {
+		container_release(&c);
+		return berth_error_prefix(err, "container '%s'", what);
+	}
+	size_t i;
+	json_t *v;
+	/* the record lists them top first */
+	json_t *lowers = json_object_get(st, "Lowerdirs");
+	for (i = json_array_size(lowers); i > 0; i--)
+		berth_strv_push(&lower, json_string_value(json_array_get(lowers, i - 1)));
+	json_t *anon = json_object_get(st, "AnonymousVolumes");
+	json_array_foreach (anon, i, v)
+		berth_strv_push(&c.anon_volumes, json_string_value(v));
+	container_rootfs_init(&rootfs, &c, lower);
+	r = mark_stop(store_root, id, false, err);
+	if (r < 0) {
+		container_release(&c);
+		return r;
+	}
+	struct berth_runtime_config cfg = {
+		.spec = &c.spec,
+		.id = c.id,
+		.open_rootfs = berth_overlay_open_cb,
+		.rootfs_ctx = &rootfs.overlay,
+		.init = json_is_true(json_object_get(json_object_get(st, "HostConfig"), "Init")),
+	};
+	json_t *hc = json_object_get(st, "HostConfig");
+	const char *policy = json_string_value(json_object_get(hc, "RestartPolicy"));
+	enum berth_restart_policy restart;
+	int restart_max;
+	struct berth_runtime_result res;
+	r = berth_runspec_parse_restart(policy ? policy : "no", &restart, &restart_max, err);
+	if (r >= 0)
+		r = berth_container_start_monitor(store_root, &c, &cfg,
+						  json_is_true(json_object_get(hc, "AutoRemove")),
+						  restart, restart_max, false, &res, err);
+	container_release(&c);
+	return r;
+}

@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Container records: state.json, names, the image a container is made from, find/list/inspect. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "container/internal.h"
+#include "core/names.h"
+#include "core/alloc.h"
+#include "core/cleanup.h"
+#include "core/digest.h"
+#include "core/fs.h"
+#include "core/json.h"
+#include "core/strv.h"
+#include "image/image.h"
+#include "layer/layer.h"
+#include "store/store.h"
+
+char *berth_container_now(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	return berth_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+void berth_container_image_release(struct berth_container_image *img)
+{
+	berth_strv_free(img->entrypoint);
+	berth_strv_free(img->cmd);
+	berth_strv_free(img->env);
+	free(img->workdir);
+	free(img->user);
+	free(img->stop_signal);
+	berth_strv_free(img->volumes);
+	berth_strv_free(img->lowerdirs);
+	free(img->ref);
+	free(img->id);
+	berth_health_config_release(img->health);
+	free(img->health);
+	berth_strv_free(img->shell);
+	berth_strv_free(img->exposed_ports);
+	berth_strv_free(img->labels);
+	memset(img, 0, sizeof(*img));
+}
+
+int berth_container_image_load(const char *store_root, const char *ref,
+			       struct berth_container_image *ret, struct berth_error **err)
+{
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
+	int r = berth_store_open(store_root, &s, err);
+	if (r < 0)
+		return r;
+	r = berth_image_resolve(s, ref, &img, err);
+	if (r < 0)
+		return r;
+	size_t n = img->manifest->n_layers;
+	if (n != img->config->n_diff_ids)
+		return berth_error_set(
+			err, EBADMSG, "image '%s' has %zu layers but its config lists %zu diff IDs",
+			ref, n, img->config->n_diff_ids);
+	_cleanup_free_ struct berth_digest *blobs = berth_xcalloc(n ? n : 1, sizeof(*blobs));
+	for (size_t i = 0; i < n; i++) {
+		if (img->manifest->layers[i].foreign)
+			return berth_error_set(err, ENOTSUP,
+					       "image '%s': layer %zu is a foreign layer", ref, i);
+		blobs[i] = img->manifest->layers[i].digest;
+	}
+	_cleanup_strv_free_ char **lower = NULL;
+	r = berth_layer_store_stack(s, img->config->diff_ids, blobs, n, 0, &lower, err);
+	if (r < 0)
+		return berth_error_prefix(err, "image '%s'", ref);
+	struct berth_container_image out = {0};
+	out.lowerdirs = TAKE_PTR(lower);
+	const struct berth_image_config *c = img->config;
+	out.entrypoint = c->entrypoint ? berth_strv_copy(c->entrypoint) : NULL;
+	out.cmd = c->cmd ? berth_strv_copy(c->cmd) : NULL;
+	out.env = berth_strv_copy(c->env);
+	out.workdir = c->working_dir ? berth_xstrdup(c->working_dir) : NULL;
+	out.user = c->user ? berth_xstrdup(c->user) : NULL;
+	out.stop_signal = c->stop_signal ? berth_xstrdup(c->stop_signal) : NULL;
+	out.volumes = berth_strv_copy(c->volumes);
+	out.shell = c->shell ? berth_strv_copy(c->shell) : NULL;
+	out.exposed_ports = berth_strv_copy(c->exposed_ports);
+	for (size_t i = 0; c->label_keys && c->label_keys[i]; i++)
+		berth_strv_consume(&out.labels,
+				   berth_xasprintf("%s=%s", c->label_keys[i], c->label_values[i]));
+	if (c->healthcheck) {
+		out.health = berth_xcalloc(1, sizeof(*out.health));
+		r = berth_health_config_from_json(c->healthcheck, out.health, err);
+		if (r < 0) {
+			berth_container_image_release(&out);
+			return berth_error_prefix(err, "image '%s'", ref);
+		}
+	}
+	out.ref = berth_xstrdup(ref);
+	char idbuf[80];
+	out.id = berth_xstrdup(berth_digest_fmt(&img->id, idbuf));
+	*ret = out;
+	return 0;
+}
+
+static int containers_dir(const char *store_root, struct berth_error **err)
+{
+	_cleanup_free_ char *p = berth_xasprintf("%s/containers", store_root);
+	int r = berth_mkdir_p(p, 0700, err);
+	if (r < 0)
+		return r;
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "open '%s'", p);
+	return fd;
+}
+
+/* Reads containers/<id>/state.json; NULL when absent or broken. */
+static json_t *read_state(int cdir, const char *id)
+{
+	_cleanup_free_ char *name = berth_xasprintf("%s/state.json", id);
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	if (berth_read_file_at(cdir, name, 1 << 22, &data, &len, NULL) < 0)
+		return NULL;
+	json_t *j = NULL;
+	if (berth_json_parse(data, len, name, &j, NULL) < 0)
+		return NULL;
+	return j;
+}
+
+/*
+ * A record file, replaced atomically (temp + rename: `ps` never reads half a
+ * file). durable adds the fsyncs of berth_write_file_atomic; the record of an
+ * --rm container goes without: it is removed when the container ends and a
+ * crash leaves nothing to resume, so its fsyncs were pure cost on every run
+ * (bench/run).
+ */
+static int write_record_file(int dfd, const char *name, const char *data, size_t len, mode_t mode,
+			     bool durable, struct berth_error **err)
+{
+	if (durable)
+		return berth_write_file_atomic(dfd, name, data, len, mode, err);
+	char hex[17], tmp[64];
+	berth_random_hex(hex, 8);
+	snprintf(tmp, sizeof(tmp), ".tmp-%s", hex);
+	_cleanup_close_ int fd =
+		openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "create '%s'", name);
+	int r = berth_write_all(fd, data, len, err);
+	if (r >= 0 && renameat(dfd, tmp, dfd, name) < 0)
+		r = berth_error_syscall(err, errno, "rename '%s'", name);
+	if (r < 0)
+		unlinkat(dfd, tmp, 0);
+	return r;
+}
+
+static int write_state(int cdir, const char *id, const json_t *state, struct berth_error **err);
+
+json_t *berth_container_state_read(int cdir, const char *id)
+{
+	return read_state(cdir, id);
+}
+
+int berth_container_state_write(int cdir, const char *id, const json_t *state,
+				struct berth_error **err)
+{
+	return write_state(cdir, id, state, err);
+}
+
+static int write_state(int cdir, const char *id, const json_t *state, struct berth_error **err)
+{
+	_cleanup_close_ int fd = openat(cdir, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "open container '%s'", id);
+	_cleanup_free_ char *s = berth_json_dump(state, NULL);
+	bool rm = json_is_true(json_object_get(json_object_get(state, "HostConfig"), "AutoRemove"));
+	return write_record_file(fd, "state.json", s, strlen(s), 0600, !rm, err);
+}
+
+int berth_container_volume_user(const char *store_root, const char *name, char **ret_container)
+{
+	_cleanup_close_ int cdir = containers_dir(store_root, NULL);
+	if (cdir < 0)
+		return 0;
+	_cleanup_closedir_ DIR *d = berth_opendir_at(cdir, ".");
+	if (!d)
+		return 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		_cleanup_json_ json_t *st = read_state(cdir, de->d_name);
+		json_t *mounts = json_object_get(st, "Mounts");
+		size_t i;
+		json_t *m;
+		json_array_foreach (mounts, i, m) {
+			const char *t = json_string_value(json_object_get(m, "Type"));
+			const char *n = json_string_value(json_object_get(m, "Name"));
+			if (t && n && strcmp(t, "volume") == 0 && strcmp(n, name) == 0) {
+				const char *cn = json_string_value(json_object_get(st, "Name"));
+				*ret_container = berth_xstrdup(cn ? cn : de->d_name);
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+static bool name_is_valid(const char *n)
+{
+	/* Docker: [a-zA-Z0-9][a-zA-Z0-9_.-]+, a leading "/" allowed */
+	return berth_object_name_is_valid(n[0] == '/' ? n + 1 : n, 2, 128);
+}
+
+static bool name_in_use(int cdir, const char *name)
+{
+	_cleanup_closedir_ DIR *d = berth_opendir_at(cdir, ".");
+	if (!d)
+		return false;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		_cleanup_json_ json_t *st = read_state(cdir, de->d_name);
+		const char *n = json_string_value(json_object_get(st, "Name"));
+		if (n && strcmp(n, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+static json_t *strv_json(char *const *v)
+{
+	json_t *a = json_array();
+	BERTH_STRV_FOREACH (s, v)
+		json_array_append_new(a, json_string(*s));
+	return a;
+}
+
+static bool state_running(const json_t *st)
+{
+	json_t *s = json_object_get(st, "State");
+	if (!json_is_true(json_object_get(s, "Running")))
+		return false;
+	json_int_t mon = json_integer_value(json_object_get(s, "MonitorPid"));
+	return mon > 0 && kill((pid_t)mon, 0) == 0;
+}
+
+int berth_container_find(const char *store_root, const char *what, char **ret_id,
+			 struct berth_error **err)
+{
+	_cleanup_close_ int cdir = containers_dir(store_root, err);
+	if (cdir < 0)
+		return cdir;
+	_cleanup_closedir_ DIR *d = berth_opendir_at(cdir, ".");
+	if (!d)
+		return berth_error_syscall(err, errno, "read containers");
+	char *found = NULL;
+	int matches = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) != 64)
+			continue;
+		if (strcmp(de->d_name, what) == 0) {
+			free(found);
+			*ret_id = berth_xstrdup(de->d_name);
+			return 0;
+		}
+		_cleanup_json_ json_t *st = read_state(cdir, de->d_name);
+		const char *n = json_string_value(json_object_get(st, "Name"));
+		if (n && strcmp(n, what[0] == '/' ? what + 1 : what) == 0) {
+			free(found);
+			*ret_id = berth_xstrdup(de->d_name);
+			return 0;
+		}
+		if (strncmp(de->d_name, what, strlen(what)) == 0) {
+			matches++;
+			free(found);
+			found = berth_xstrdup(de->d_name);
+		}
+	}
+	if (matches == 1 && *what) {
+		*ret_id = found;
+		return 0;
+	}
+	free(found);
+	if (matches > 1)
+		return berth_error_set(err, EINVAL, "multiple containers match '%s'", what);
+	return berth_error_set(err, ENOENT, "no such container: '%s'", what);
+}
+
+int berth_container_inspect(const char *store_root, const char *what, json_t **ret,
+			    struct berth_error **err)
+{
+	_cleanup_free_ char *id = NULL;
+	int r = berth_container_find(store_root, what, &id, err);
+	if (r < 0)
+		return r;
+	_cleanup_close_ int cdir = containers_dir(store_root, err);
+	if (cdir < 0)
+		return cdir;
+	json_t *st = read_state(cdir, id);
+	if (!st)
+		return berth_error_set(err, EBADMSG, "container '%s' has no readable state", id);
+	/* a monitor that died (host reboot, kill -9) leaves "running" behind */
+	if (json_is_true(json_object_get(json_object_get(st, "State"), "Running")) &&
+	    !state_running(st)) {
+		json_t *s = json_object_get(st, "State");
+		json_object_set_new(s, "Running", json_false());
+		json_object_set_new(s, "Status", json_string("exited"));
+	}
+	berth_container_state_set_paused(st);
+	berth_container_health_inspect(store_root, id, st);
+	*ret = st;
+	return 0;
+}
+
+int berth_container_list(const char *store_root, json_t **ret, struct berth_error **err)
+{
+	_cleanup_close_ int cdir = containers_dir(store_root, err);
+	if (cdir < 0)
+		return cdir;
+	_cleanup_closedir_ DIR *d = berth_opendir_at(cdir, ".");
+	if (!d)
+		return berth_error_syscall(err, errno, "read containers");
+	json_t *all = json_array();
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) != 64)
+			continue;
+		json_t *st = NULL;
+		if (berth_container_inspect(store_root, de->d_name, &st, NULL) < 0)
+			continue;
+		json_array_append_new(all, st);
+	}
+	*ret = all;
+	return 0;
+}
+
+char *berth_container_log_path(const char *store_root, const char *id)
+{
+	return berth_xasprintf("%s/containers/%s/%s-json.log", store_root, id, id);
+}
+
+/* ---- for the other files of container/ (internal.h) ---- */
+
+int berth_container_dir_open(const char *store_root, struct berth_error **err)
+{
+	return containers_dir(store_root, err);
+}
+
+bool berth_container_state_is_running(const json_t *st)
+{
+	return state_running(st);
+}
+
+bool berth_container_name_is_valid(const char *name)
+{
+	return name_is_valid(name);
+}
+
+bool berth_container_name_in_use(int cdir, const char *name)
+{
+	return name_in_use(cdir, name);
+}
+
+json_t *berth_container_strv_json(char *const *v)
+{
+	return strv_json(v);
+}
+
+int berth_container_record_file_write(int dfd, const char *name, const char *data, size_t len,
+				      mode_t mode, bool durable, struct berth_error **err)
+{
+	return write_record_file(dfd, name, data, len, mode, durable, err);
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Records: a container is found by its id, its name (a leading '/' too) or
+ * a unique prefix of its id; an ambiguous prefix and an unknown one fail;
+ * inspect and list show what the record holds, labels too.
+ */
+#include "container-fixture.h"
+
+#include <jansson.h>
+
+static const char *state_string(json_t *st, const char *key)
+{
+	return json_string_value(json_object_get(json_object_get(st, "State"), key));
+}
+
+static void test_find_inspect_list(void **state)
+{
+	if (!top[0])
+		skip();
+	struct berth_run_options o;
+	struct berth_run_result made, ran;
+	struct berth_error *err = NULL;
+	berth_run_options_init(&o);
+	o.name = "made";
+	o.create_only = true;
+	assert_ok(run_cmd(&o, "true", &made, &err), err);
+	char *labels[] = {"team=core", "flag", "team=berth", NULL};
+	berth_run_options_init(&o);
+	o.name = "ran";
+	o.labels = labels;
+	assert_ok(run_cmd(&o, "exit 7", &ran, &err), err);
+	assert_int_equal(ran.exit_code, 7);
+
+	char *id = NULL;
+	assert_ok(berth_container_find(store, made.id, &id, &err), err);
+	assert_string_equal(id, made.id);
+	free(id);
+	assert_ok(berth_container_find(store, "/ran", &id, &err), err);
+	assert_string_equal(id, ran.id);
+	free(id);
+	/* the first characters where the two ids differ make a unique prefix */
+	size_t n = 0;
+	while (made.id[n] == ran.id[n])
+		n++;
+	char prefix[65] = {0};
+	memcpy(prefix, ran.id, n + 1);
+	assert_ok(berth_container_find(store, prefix, &id, &err), err);
+	assert_string_equal(id, ran.id);
+	free(id);
+	prefix[n] = '\0';
+	assert_int_equal(berth_container_find(store, prefix, &id, &err), -EINVAL);
+	assert_non_null(strstr(err->msg, "multiple containers match"));
+	berth_error_free(&err);
+	assert_int_equal(berth_container_find(store, "nosuch", &id, &err), -ENOENT);
+	berth_error_free(&err);
+
+	json_t *st = NULL;
+	assert_ok(berth_container_inspect(store, "made", &st, &err), err);
+	assert_string_equal(state_string(st, "Status"), "created");
+	json_decref(st);
+	assert_ok(berth_container_inspect(store, "ran", &st, &err), err);
+	assert_string_equal(state_string(st, "Status"), "exited");
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(st, "State"), "ExitCode")), 7);
+	assert_string_equal(json_string_value(json_object_get(st, "Name")), "ran");
+	/* Config.Labels: a later label replaces an earlier one; K alone has an empty value */
+	json_t *l = json_object_get(json_object_get(st, "Config"), "Labels");
+	assert_int_equal(json_object_size(l), 2);
+	assert_string_equal(json_string_value(json_object_get(l, "team")), "berth");
+	assert_string_equal(json_string_value(json_object_get(l, "flag")), "");
+	json_decref(st);
+	json_t *all = NULL;
+	assert_ok(berth_container_list(store, &all, &err), err);
+	assert_int_equal(json_array_size(all), 2);
+	json_decref(all);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_find_inspect_list),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
