@@ -58,6 +58,8 @@ remote_digest() {
 	[ -x "$BATS_TEST_TMPDIR/bundle/rootfs/bin/busybox" ]
 	[ "$(cat "$BATS_TEST_TMPDIR/bundle/rootfs/platform")" = linux/amd64 ]
 	[ "$(stat -c %s "$BATS_TEST_TMPDIR/bundle/rootfs/data/layer-1")" -eq 100000 ]
+	# Docker's RepoDigests: the registry's digest of the pulled tag
+	[ "$(berth inspect --format '{{json .RepoDigests}}' "$REG/test/app:1")" = "[\"$REG/test/app@$want\"]" ]
 	store_check
 }
 
@@ -132,8 +134,8 @@ remote_digest() {
 
 @test "a multi-arch index pulls the requested platform, the host's by default" {
 	registry_start "$BATS_TEST_TMPDIR/reg" plain
-	$MKIMAGE --out "$OCI" --tag multi --layers 1 --platform linux/amd64 \
-		--platform linux/arm64/v8 --platform linux/s390x >/dev/null
+	index=$($MKIMAGE --out "$OCI" --tag multi --layers 1 --platform linux/amd64 \
+		--platform linux/arm64/v8 --platform linux/s390x)
 	skopeo_push "$OCI" multi "$REG/test/multi:1"
 	run berth pull --platform linux/arm64 "$REG/test/multi:1"
 	[ "$status" -eq 0 ]
@@ -141,8 +143,24 @@ remote_digest() {
 	berth pull -q "$REG/test/multi:1"
 	host=$(uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/')
 	[ "$(store_config "$REG/test/multi:1" | jq -r .architecture)" = "$host" ]
+	# RepoDigests names the index the tag points to, as Docker's, not the platform's manifest
+	[ "$(store_digest "$REG/test/multi:1")" != "$index" ]
+	[ "$(berth inspect --format '{{json .RepoDigests}}' "$REG/test/multi:1")" = "[\"$REG/test/multi@$index\"]" ]
 	run berth pull --platform windows/amd64 "$REG/test/multi:1"
 	assert_one_error_line "no image for platform 'windows/amd64'"
+}
+
+@test "an image imported, pushed and pulled keeps Docker's size: its uncompressed layers" {
+	registry_start "$BATS_TEST_TMPDIR/reg" plain
+	local bb
+	bb=$(busybox_tar)
+	berth import "$bb" bb:1 >/dev/null
+	berth push bb:1 "$REG/test/bb:1" >/dev/null
+	STORE=$BATS_TEST_TMPDIR/store2
+	berth pull -q "$REG/test/bb:1" >/dev/null
+	[ "$(berth inspect --format '{{.Size}}' "$REG/test/bb:1")" = "$(stat -c %s "$bb")" ]
+	# Docker: no tag time for a pull
+	[ "$(berth inspect --format '{{.Metadata.LastTagTime}}' "$REG/test/bb:1")" = 0001-01-01T00:00:00Z ]
 }
 
 @test "TLS + basic auth: wrong password is a clear error, login file is 0600, pull/push work" {

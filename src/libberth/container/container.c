@@ -49,13 +49,7 @@ void berth_run_options_init(struct berth_run_options *o)
 
 char *berth_container_now(void)
 {
-	struct timespec ts;
-	struct tm tm;
-	char buf[64];
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	return berth_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+	return berth_time_now_rfc3339nano();
 }
 
 void berth_container_image_release(struct berth_container_image *img)

@@ -104,7 +104,12 @@ static int unpack_into_tmp(int layers_fd, const char *tmp, const struct berth_di
 		openat(tmp_fd, "diff", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (diff_fd < 0)
 		return berth_error_syscall(err, errno, "open '%s/diff'", tmp);
-	r = berth_layer_unpack(blob_fd, diff_fd, flags, diff_id, NULL, err);
+	struct berth_layer_unpack_stats stats;
+	r = berth_layer_unpack(blob_fd, diff_fd, flags, diff_id, &stats, err);
+	if (r < 0)
+		return r;
+	/* Docker's size of the layer, known now without another decompression */
+	r = layer_size_record(layers_fd, diff_id, stats.tar_size, err);
 	if (r < 0)
 		return r;
 	r = layer_write_files(tmp_fd, diff_fd, err);
