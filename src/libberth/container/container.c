@@ -68,6 +68,8 @@ void berth_container_image_release(struct berth_container_image *img)
 	free(img->health);
 	berth_strv_free(img->shell);
 	berth_strv_free(img->exposed_ports);
+	free(img->os);
+	free(img->architecture);
 	memset(img, 0, sizeof(*img));
 }
 
@@ -110,6 +112,8 @@ int berth_container_image_load(const char *store_root, const char *ref,
 	out.volumes = berth_strv_copy(c->volumes);
 	out.shell = c->shell ? berth_strv_copy(c->shell) : NULL;
 	out.exposed_ports = berth_strv_copy(c->exposed_ports);
+	out.os = c->os ? berth_xstrdup(c->os) : NULL;
+	out.architecture = c->architecture ? berth_xstrdup(c->architecture) : NULL;
 	if (c->healthcheck) {
 		out.health = berth_xcalloc(1, sizeof(*out.health));
 		r = berth_health_config_from_json(c->healthcheck, out.health, err);
