@@ -54,9 +54,6 @@ int layer_open_store_blob(void *ctx, size_t i, struct berth_error **err);
 int layer_lock(int layers_fd, const char *hex, int op, struct berth_error **err);
 /* Removes layers/<hex>/, its .tmp- leftovers and its lock file; the caller holds the lock exclusively. */
 int layer_cache_remove_locked(int layers_fd, const char *hex, struct berth_error **err);
-/* size.c: records the uncompressed tar size of diff_id in layers_fd/sizes/<hex>. */
-int layer_size_record(int layers_fd, const struct berth_digest *diff_id, uint64_t size,
-		      struct berth_error **err);
 /* verify.c: writes layer_fd/files, the listing of the unpacked tree diff_fd. */
 int layer_write_files(int layer_fd, int diff_fd, struct berth_error **err);
 /* layers/mnt/<image-id-hex>.chains: the chain IDs of a mounted image, one per line. */

@@ -215,7 +215,7 @@ int berth_layer_cache_ensure(int store_fd, const struct berth_digest *chain_id,
 /*
  * Docker's size of a layer: the bytes of its uncompressed tar (the content
  * diff_id names), whatever its blob's compression, so an image shows one
- * size however it arrived. Recorded per diff ID in layers/sizes/<hex>:
+ * size however it arrived. Recorded per diff ID in cache/layer-sizes/<hex>:
  * berth_layer_size_record when a layer is written or unpacked;
  * berth_layer_store_tar_size returns the record, or measures the blob
  * (decompressing it; its tar must hash to diff_id, EBADMSG otherwise) and

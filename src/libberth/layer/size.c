@@ -3,7 +3,7 @@
  * Docker's size of a layer: the bytes of its uncompressed tar, the content
  * its diff ID names, whatever compression its blob has. It is a function of
  * the diff ID alone, so it is recorded once per diff ID as
- * layers/sizes/<hex> (a decimal number) below the store root: when a layer
+ * cache/layer-sizes/<hex> (a decimal number) below the store root: when a layer
  * is written or unpacked, else measured from its blob the first time it is
  * asked for. Listing images then decompresses nothing.
  */
@@ -22,20 +22,20 @@
 #include "layer/layer.h"
 #include "store/store.h"
 
-#define SIZES_DIR "sizes"
+#define SIZES_DIR "layer-sizes"
 
-static int sizes_dir(int store_fd, struct berth_error **err)
+static int sizes_dir(int store_fd, bool create, struct berth_error **err)
 {
-	_cleanup_close_ int layers_fd = layer_open_subdir(store_fd, "layers", false, err);
-	if (layers_fd < 0)
-		return layers_fd;
-	return layer_open_subdir(layers_fd, SIZES_DIR, false, err);
+	_cleanup_close_ int cache_fd = layer_open_subdir(store_fd, "cache", create, err);
+	if (cache_fd < 0)
+		return cache_fd;
+	return layer_open_subdir(cache_fd, SIZES_DIR, create, err);
 }
 
-int layer_size_record(int layers_fd, const struct berth_digest *diff_id, uint64_t size,
-		      struct berth_error **err)
+int berth_layer_size_record(int store_fd, const struct berth_digest *diff_id, uint64_t size,
+			    struct berth_error **err)
 {
-	_cleanup_close_ int fd = layer_open_subdir(layers_fd, SIZES_DIR, true, err);
+	_cleanup_close_ int fd = sizes_dir(store_fd, true, err);
 	if (fd < 0)
 		return fd;
 	char hex[65], text[32];
@@ -44,20 +44,11 @@ int layer_size_record(int layers_fd, const struct berth_digest *diff_id, uint64_
 	return berth_write_file_atomic(fd, hex, text, (size_t)n, 0644, err);
 }
 
-int berth_layer_size_record(int store_fd, const struct berth_digest *diff_id, uint64_t size,
-			    struct berth_error **err)
-{
-	_cleanup_close_ int layers_fd = layer_open_subdir(store_fd, "layers", true, err);
-	if (layers_fd < 0)
-		return layers_fd;
-	return layer_size_record(layers_fd, diff_id, size, err);
-}
-
 /* The recorded size; -ENOENT (no message) when none is, -EBADMSG for a damaged record. */
 static int size_lookup(int store_fd, const struct berth_digest *diff_id, uint64_t *ret,
 		       struct berth_error **err)
 {
-	_cleanup_close_ int fd = sizes_dir(store_fd, NULL);
+	_cleanup_close_ int fd = sizes_dir(store_fd, false, NULL);
 	if (fd < 0)
 		return -ENOENT;
 	char hex[65];
