@@ -163,6 +163,45 @@ remote_digest() {
 	[ "$(berth inspect --format '{{.Metadata.LastTagTime}}' "$REG/test/bb:1")" = 0001-01-01T00:00:00Z ]
 }
 
+@test "save --format oci-archive of a Docker-media-type image converts it to OCI media types" {
+	registry_start "$BATS_TEST_TMPDIR/reg" plain
+	$MKIMAGE --out "$OCI" --tag app --rootfs "$(busybox_tar)" --layers 1 >/dev/null
+	# the registry gets Docker's schema 2 (skopeo converts), berth keeps it as it came
+	skopeo copy -q --format v2s2 --dest-tls-verify=false "oci:$OCI:app" "docker://$REG/test/d:1"
+	berth pull -q "$REG/test/d:1" >/dev/null
+	local stored
+	stored=$(store_digest "$REG/test/d:1")
+	[ "$(jq -r .mediaType "$STORE/blobs/sha256/${stored#sha256:}")" = application/vnd.docker.distribution.manifest.v2+json ]
+	berth save --format oci-archive -o "$BATS_TEST_TMPDIR/o.tar" "$REG/test/d:1"
+	local dir=$BATS_TEST_TMPDIR/o
+	mkdir -p "$dir"
+	tar -C "$dir" -xf "$BATS_TEST_TMPDIR/o.tar"
+	[ "$(jq -r '.manifests[0].mediaType' "$dir/index.json")" = application/vnd.oci.image.manifest.v1+json ]
+	local m
+	m=$(jq -r '.manifests[0].digest' "$dir/index.json")
+	# a new manifest, so a new digest; its file hashes to its name and its size is the index's
+	[ "$m" != "$stored" ]
+	[ "sha256:$(sha256sum <"$dir/blobs/sha256/${m#sha256:}" | cut -d' ' -f1)" = "$m" ]
+	[ "$(stat -c %s "$dir/blobs/sha256/${m#sha256:}")" = "$(jq -r '.manifests[0].size' "$dir/index.json")" ]
+	local mf=$dir/blobs/sha256/${m#sha256:}
+	[ "$(jq -r .mediaType "$mf")" = application/vnd.oci.image.manifest.v1+json ]
+	[ "$(jq -r .config.mediaType "$mf")" = application/vnd.oci.image.config.v1+json ]
+	[ "$(jq -r '[.layers[].mediaType] | unique | .[]' "$mf")" = application/vnd.oci.image.layer.v1.tar+gzip ]
+	# the config and layers are the same blobs
+	[ "$(jq -r .config.digest "$mf")" = "$(jq -r .config.digest "$STORE/blobs/sha256/${stored#sha256:}")" ]
+	# OCI tools read it: skopeo from the archive, umoci from the layout
+	skopeo inspect "oci-archive:$BATS_TEST_TMPDIR/o.tar" >/dev/null
+	local tag
+	tag=$(jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"]' "$dir/index.json")
+	umoci unpack --rootless --image "$dir:$tag" "$BATS_TEST_TMPDIR/bundle" >/dev/null
+	[ -x "$BATS_TEST_TMPDIR/bundle/rootfs/bin/busybox" ]
+	# and berth loads it back
+	STORE=$BATS_TEST_TMPDIR/store2
+	berth load -i "$BATS_TEST_TMPDIR/o.tar" >/dev/null
+	run berth system check
+	[ "$status" -eq 0 ]
+}
+
 @test "TLS + basic auth: wrong password is a clear error, login file is 0600, pull/push work" {
 	registry_start "$BATS_TEST_TMPDIR/reg" tls
 	REG_AUTH=1
