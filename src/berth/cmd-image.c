@@ -538,8 +538,11 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 		uint64_t size = 0;
 		if (!h->empty_layer) {
 			layer--;
-			if (layer < img->manifest->n_layers)
-				size = img->manifest->layers[layer].size;
+			if (layer < img->manifest->n_layers) {
+				r = berth_image_layer_size(s, img, layer, &size, err);
+				if (r < 0)
+					return r;
+			}
 		}
 		_cleanup_free_ char *image_col =
 			k + 1 == cfg->n_history

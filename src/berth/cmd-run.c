@@ -10,6 +10,7 @@
 #include "berth/cli.h"
 #include "berth/net-opts.h"
 #include "container/container.h"
+#include "registry/registry.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
@@ -109,6 +110,47 @@ enum {
 	OPT_DOMAINNAME,
 	OPT_EXPOSE,
 };
+
+/* The host's platform as Docker shows it: amd64 with its micro-architecture level. */
+static void host_platform_shown(char *buf, size_t size)
+{
+	const char *host = berth_registry_host_platform();
+	const char *level = "";
+#if defined(__x86_64__)
+	__builtin_cpu_init();
+	bool v2 = __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt") &&
+		  __builtin_cpu_supports("ssse3");
+	bool v3 = v2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+		  __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("fma");
+	bool v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+		  __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+		  __builtin_cpu_supports("avx512vl");
+	level = v4 ? "/v4" : v3 ? "/v3" : v2 ? "/v2" : "";
+#endif
+	snprintf(buf, size, "%s%s", host, level);
+}
+
+/*
+ * Docker's warning when the image was made for another OS or architecture
+ * (berth has no --platform for run yet, so none was requested); the run goes
+ * on, and fails as the kernel decides.
+ */
+static void warn_platform(const struct berth_container_image *img)
+{
+	if (!img->os || !img->architecture)
+		return;
+	_cleanup_free_ char *want = berth_xasprintf("%s/%s", img->os, img->architecture);
+	const char *host = berth_registry_host_platform();
+	size_t n = strlen(want);
+	if (strncmp(host, want, n) == 0 && (host[n] == '\0' || host[n] == '/'))
+		return;
+	char shown[96];
+	host_platform_shown(shown, sizeof(shown));
+	fprintf(stderr,
+		"WARNING: The requested image's platform (%s) does not match the detected host "
+		"platform (%s) and no specific platform was requested\n",
+		want, shown);
+}
 
 /* Docker's run flags berth does not have yet: refused as such, not as unknown. */
 static const char *const run_unsupported[] = {
@@ -685,6 +727,7 @@ static int finish_run_operands(struct berth_cli *cli, struct run_flags *rf, int 
 			return r;
 		o->image = &rf->img;
 		optind++;
+		warn_platform(&rf->img);
 	}
 	const char *warning = net_opts_discard_ports(&rf->net, o->network);
 	if (warning)

@@ -57,8 +57,7 @@ static int inspect_image(struct berth_store *s, const char *name, json_t **ret,
 	int r = berth_image_resolve(s, name, &img, err);
 	if (r < 0)
 		return r;
-	*ret = berth_image_inspect_json(s, img);
-	return 0;
+	return berth_image_inspect_json(s, img, ret, err);
 }
 
 static int inspect_volume(struct berth_cli *cli, const char *name, json_t **ret,

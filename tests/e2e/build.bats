@@ -1192,3 +1192,35 @@ interrupted_run_step() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf '1\n200\n200\n201')" ]
 }
+
+@test "build: a base image without PATH gets BuildKit's default PATH; ENV PATH=/app/bin:\$PATH extends it" {
+	berth import "$(busybox_tar)" nopath:1 >/dev/null
+	[ "$(config_of nopath:1 | jq -c '[.config.Env // [] | .[] | select(startswith("PATH="))]')" = '[]' ]
+	printf '%s\n' 'FROM nopath:1 AS plain' 'FROM nopath:1' 'ENV PATH=/app/bin:$PATH' >"$CTX/Dockerfile"
+	berth build -q -t withpath:1 "$CTX" >/dev/null
+	berth build -q --target plain -t plainpath:1 "$CTX" >/dev/null
+	local want=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+	[ "$(config_of withpath:1 | jq -r '.config.Env[] | select(startswith("PATH="))')" = "PATH=/app/bin:$want" ]
+	[ "$(config_of plainpath:1 | jq -r '.config.Env[] | select(startswith("PATH="))')" = "PATH=$want" ]
+	# a base image's own PATH is kept as it is
+	printf '%s\n' 'FROM withpath:1' 'LABEL x=1' >"$CTX/Dockerfile"
+	berth build -q -t keeps:1 "$CTX" >/dev/null
+	[ "$(config_of keeps:1 | jq -r '.config.Env[] | select(startswith("PATH="))')" = "PATH=/app/bin:$want" ]
+}
+
+@test "build: CMD sets Config.ArgsEscaped as BuildKit does; ENTRYPOINT alone does not" {
+	make_base
+	printf '%s\n' 'FROM busybox:fixture' 'ENTRYPOINT echo hi' >"$CTX/Dockerfile"
+	berth build -q -t ep:1 "$CTX" >/dev/null
+	# busybox:fixture's own CMD ["sh"] set it; a base image's config carries over
+	[ "$(config_of busybox:fixture | jq -r .config.ArgsEscaped)" = true ]
+	printf '%s\n' 'FROM scratch' 'COPY Dockerfile /' 'ENTRYPOINT ["/x"]' >"$CTX/Dockerfile"
+	berth build -q -t ep:2 "$CTX" >/dev/null
+	[ "$(config_of ep:2 | jq -r .config.ArgsEscaped)" = null ]
+	[ "$(berth inspect --format '{{json .Config}}' ep:2 | jq -r .ArgsEscaped)" = null ]
+	printf '%s\n' 'FROM scratch' 'COPY Dockerfile /' 'CMD /x --flag' >"$CTX/Dockerfile"
+	berth build -q -t cmd:1 "$CTX" >/dev/null
+	[ "$(config_of cmd:1 | jq -c .config.Cmd)" = '["/bin/sh","-c","/x --flag"]' ]
+	[ "$(config_of cmd:1 | jq -r .config.ArgsEscaped)" = true ]
+	[ "$(berth inspect --format '{{json .Config}}' cmd:1 | jq -r .ArgsEscaped)" = true ]
+}

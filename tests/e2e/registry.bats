@@ -58,6 +58,8 @@ remote_digest() {
 	[ -x "$BATS_TEST_TMPDIR/bundle/rootfs/bin/busybox" ]
 	[ "$(cat "$BATS_TEST_TMPDIR/bundle/rootfs/platform")" = linux/amd64 ]
 	[ "$(stat -c %s "$BATS_TEST_TMPDIR/bundle/rootfs/data/layer-1")" -eq 100000 ]
+	# Docker's RepoDigests: the registry's digest of the pulled tag
+	[ "$(berth inspect --format '{{json .RepoDigests}}' "$REG/test/app:1")" = "[\"$REG/test/app@$want\"]" ]
 	store_check
 }
 
@@ -132,8 +134,8 @@ remote_digest() {
 
 @test "a multi-arch index pulls the requested platform, the host's by default" {
 	registry_start "$BATS_TEST_TMPDIR/reg" plain
-	$MKIMAGE --out "$OCI" --tag multi --layers 1 --platform linux/amd64 \
-		--platform linux/arm64/v8 --platform linux/s390x >/dev/null
+	index=$($MKIMAGE --out "$OCI" --tag multi --layers 1 --platform linux/amd64 \
+		--platform linux/arm64/v8 --platform linux/s390x)
 	skopeo_push "$OCI" multi "$REG/test/multi:1"
 	run berth pull --platform linux/arm64 "$REG/test/multi:1"
 	[ "$status" -eq 0 ]
@@ -141,8 +143,63 @@ remote_digest() {
 	berth pull -q "$REG/test/multi:1"
 	host=$(uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/')
 	[ "$(store_config "$REG/test/multi:1" | jq -r .architecture)" = "$host" ]
+	# RepoDigests names the index the tag points to, as Docker's, not the platform's manifest
+	[ "$(store_digest "$REG/test/multi:1")" != "$index" ]
+	[ "$(berth inspect --format '{{json .RepoDigests}}' "$REG/test/multi:1")" = "[\"$REG/test/multi@$index\"]" ]
 	run berth pull --platform windows/amd64 "$REG/test/multi:1"
 	assert_one_error_line "no image for platform 'windows/amd64'"
+}
+
+@test "an image imported, pushed and pulled keeps Docker's size: its uncompressed layers" {
+	registry_start "$BATS_TEST_TMPDIR/reg" plain
+	local bb
+	bb=$(busybox_tar)
+	berth import "$bb" bb:1 >/dev/null
+	berth push bb:1 "$REG/test/bb:1" >/dev/null
+	STORE=$BATS_TEST_TMPDIR/store2
+	berth pull -q "$REG/test/bb:1" >/dev/null
+	[ "$(berth inspect --format '{{.Size}}' "$REG/test/bb:1")" = "$(stat -c %s "$bb")" ]
+	# Docker: no tag time for a pull
+	[ "$(berth inspect --format '{{.Metadata.LastTagTime}}' "$REG/test/bb:1")" = 0001-01-01T00:00:00Z ]
+}
+
+@test "save --format oci-archive of a Docker-media-type image converts it to OCI media types" {
+	registry_start "$BATS_TEST_TMPDIR/reg" plain
+	$MKIMAGE --out "$OCI" --tag app --rootfs "$(busybox_tar)" --layers 1 >/dev/null
+	# the registry gets Docker's schema 2 (skopeo converts), berth keeps it as it came
+	skopeo copy -q --format v2s2 --dest-tls-verify=false "oci:$OCI:app" "docker://$REG/test/d:1"
+	berth pull -q "$REG/test/d:1" >/dev/null
+	local stored
+	stored=$(store_digest "$REG/test/d:1")
+	[ "$(jq -r .mediaType "$STORE/blobs/sha256/${stored#sha256:}")" = application/vnd.docker.distribution.manifest.v2+json ]
+	berth save --format oci-archive -o "$BATS_TEST_TMPDIR/o.tar" "$REG/test/d:1"
+	local dir=$BATS_TEST_TMPDIR/o
+	mkdir -p "$dir"
+	tar -C "$dir" -xf "$BATS_TEST_TMPDIR/o.tar"
+	[ "$(jq -r '.manifests[0].mediaType' "$dir/index.json")" = application/vnd.oci.image.manifest.v1+json ]
+	local m
+	m=$(jq -r '.manifests[0].digest' "$dir/index.json")
+	# a new manifest, so a new digest; its file hashes to its name and its size is the index's
+	[ "$m" != "$stored" ]
+	[ "sha256:$(sha256sum <"$dir/blobs/sha256/${m#sha256:}" | cut -d' ' -f1)" = "$m" ]
+	[ "$(stat -c %s "$dir/blobs/sha256/${m#sha256:}")" = "$(jq -r '.manifests[0].size' "$dir/index.json")" ]
+	local mf=$dir/blobs/sha256/${m#sha256:}
+	[ "$(jq -r .mediaType "$mf")" = application/vnd.oci.image.manifest.v1+json ]
+	[ "$(jq -r .config.mediaType "$mf")" = application/vnd.oci.image.config.v1+json ]
+	[ "$(jq -r '[.layers[].mediaType] | unique | .[]' "$mf")" = application/vnd.oci.image.layer.v1.tar+gzip ]
+	# the config and layers are the same blobs
+	[ "$(jq -r .config.digest "$mf")" = "$(jq -r .config.digest "$STORE/blobs/sha256/${stored#sha256:}")" ]
+	# OCI tools read it: skopeo from the archive, umoci from the layout
+	skopeo inspect "oci-archive:$BATS_TEST_TMPDIR/o.tar" >/dev/null
+	local tag
+	tag=$(jq -r '.manifests[0].annotations["org.opencontainers.image.ref.name"]' "$dir/index.json")
+	umoci unpack --rootless --image "$dir:$tag" "$BATS_TEST_TMPDIR/bundle" >/dev/null
+	[ -x "$BATS_TEST_TMPDIR/bundle/rootfs/bin/busybox" ]
+	# and berth loads it back
+	STORE=$BATS_TEST_TMPDIR/store2
+	berth load -i "$BATS_TEST_TMPDIR/o.tar" >/dev/null
+	run berth system check
+	[ "$status" -eq 0 ]
 }
 
 @test "TLS + basic auth: wrong password is a clear error, login file is 0600, pull/push work" {

@@ -117,3 +117,17 @@ setup() {
 	[ "$output" = "$(printf '200\n200\n200')" ]
 	berth rm -f many >/dev/null
 }
+
+@test "run image: an image of another platform runs with Docker's warning; the host's has none" {
+	local oci=$BATS_TEST_TMPDIR/oci
+	python3 "$BATS_TEST_DIRNAME/../registry/mkimage.py" --out "$oci" --tag other:1 --layers 0 \
+		--rootfs "$(busybox_tar)" --platform linux/s390x >/dev/null
+	tar -C "$oci" -cf "$BATS_TEST_TMPDIR/other.tar" .
+	berth load -i "$BATS_TEST_TMPDIR/other.tar" >/dev/null
+	run --separate-stderr berth run --rm --network none other:1 /bin/busybox echo ran
+	[ "$output" = ran ]
+	[[ "$stderr" =~ ^"WARNING: The requested image's platform (linux/s390x) does not match the detected host platform (linux/"[a-z0-9]+(/v[0-9])?") and no specific platform was requested"$ ]]
+	run --separate-stderr berth run --rm --network none busybox:plain echo ran
+	[ "$output" = ran ]
+	[ -z "$stderr" ]
+}

@@ -346,8 +346,11 @@ static int exec_set_array(struct sstate *ss, const struct berth_dockerfile_instr
 		return r < 0 ? r : 0;
 	json_t *cfg = bimage_cfg(&ss->img);
 	json_object_set(cfg, field, cmd);
-	if (ins->keyword == BERTH_DOCKERFILE_CMD)
+	if (ins->keyword == BERTH_DOCKERFILE_CMD) {
 		ss->cmd_set = true;
+		/* BuildKit's dispatchCmd sets it for every CMD, for Docker's image spec */
+		json_object_set_new(cfg, "ArgsEscaped", json_true());
+	}
 	if (ins->keyword == BERTH_DOCKERFILE_ENTRYPOINT && !ss->cmd_set)
 		json_object_set_new(cfg, "Cmd", json_null()); /* BuildKit's CMD reset */
 	sstate_history(ss, text, true);
@@ -721,6 +724,8 @@ static int from_base(struct sstate *ss, struct berth_error **err)
 	berth_sha256_update(h, "image", 6);
 	berth_sha256_update(h, cd.bytes, sizeof(cd.bytes));
 	berth_sha256_final(h, &ss->key);
+	/* after the key: the base image's digest alone names the start of the stage */
+	bimage_default_path(&ss->img);
 	return 0;
 }
 

@@ -37,6 +37,11 @@ void bimage_copy(struct bimage *dst, const struct bimage *src);
 void bimage_add_layer(struct bimage *im, const struct blayer *l);
 /* config.config, created when missing (borrowed). */
 json_t *bimage_cfg(struct bimage *im);
+/*
+ * Adds BuildKit's default PATH to the config's Env when it has none (as
+ * dockerfile2llb does for every stage), so `ENV PATH=/x:$PATH` extends it.
+ */
+void bimage_default_path(struct bimage *im);
 /* An empty image (FROM scratch): linux/amd64-style platform of this host. */
 void bimage_init_scratch(struct bimage *im);
 /* Serialises the state for the cache, and back. */

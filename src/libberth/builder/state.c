@@ -65,6 +65,26 @@ json_t *bimage_cfg(struct bimage *im)
 	return c;
 }
 
+void bimage_default_path(struct bimage *im)
+{
+	json_t *cfg = bimage_cfg(im);
+	json_t *env = json_object_get(cfg, "Env");
+	size_t i;
+	json_t *e;
+	json_array_foreach (env, i, e) {
+		const char *s = json_string_value(e);
+		if (s && strncmp(s, "PATH=", 5) == 0)
+			return;
+	}
+	if (!json_is_array(env)) {
+		env = json_array();
+		json_object_set_new(cfg, "Env", env);
+	}
+	json_array_append_new(
+		env,
+		json_string("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+}
+
 static const char *go_arch(void)
 {
 	struct utsname u;
@@ -98,13 +118,7 @@ void bimage_init_scratch(struct bimage *im)
 	im->config = json_object();
 	json_object_set_new(im->config, "architecture", json_string(go_arch()));
 	json_object_set_new(im->config, "os", json_string("linux"));
-	json_t *c = json_object();
-	json_t *env = json_array();
-	json_array_append_new(
-		env,
-		json_string("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
-	json_object_set_new(c, "Env", env);
-	json_object_set_new(im->config, "config", c);
+	bimage_default_path(im);
 	json_t *rootfs = json_object();
 	json_object_set_new(rootfs, "type", json_string("layers"));
 	json_object_set_new(rootfs, "diff_ids", json_array());

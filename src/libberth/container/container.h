@@ -37,8 +37,9 @@ struct berth_container_image {
 	char *id;			    /* the image id, "sha256:..." */
 	struct berth_health_config *health; /* the image's HEALTHCHECK, NULL when none */
 	char **shell; /* the image's SHELL (a CMD-SHELL health check runs with it), NULL unset */
-	char **exposed_ports; /* the image's ExposedPorts keys ("80/tcp"), what -P publishes */
-	char **labels;	      /* the image's Labels, "K=V" */
+	char **exposed_ports;	 /* the image's ExposedPorts keys ("80/tcp"), what -P publishes */
+	char **labels;		 /* the image's Labels, "K=V" */
+	char *os, *architecture; /* the image's platform ("linux", "arm64"); NULL when unset */
 };
 
 /*

@@ -19,6 +19,7 @@
 #include "core/digest.h"
 #include "core/fs.h"
 #include "core/json.h"
+#include "core/units.h"
 #include "core/strv.h"
 #include "image/image.h"
 #include "layer/layer.h"
@@ -26,13 +27,7 @@
 
 char *berth_container_now(void)
 {
-	struct timespec ts;
-	struct tm tm;
-	char buf[64];
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	return berth_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+	return berth_time_now_rfc3339nano();
 }
 
 void berth_container_image_release(struct berth_container_image *img)
@@ -51,6 +46,8 @@ void berth_container_image_release(struct berth_container_image *img)
 	free(img->health);
 	berth_strv_free(img->shell);
 	berth_strv_free(img->exposed_ports);
+	free(img->os);
+	free(img->architecture);
 	berth_strv_free(img->labels);
 	memset(img, 0, sizeof(*img));
 }
@@ -94,6 +91,8 @@ int berth_container_image_load(const char *store_root, const char *ref,
 	out.volumes = berth_strv_copy(c->volumes);
 	out.shell = c->shell ? berth_strv_copy(c->shell) : NULL;
 	out.exposed_ports = berth_strv_copy(c->exposed_ports);
+	out.os = c->os ? berth_xstrdup(c->os) : NULL;
+	out.architecture = c->architecture ? berth_xstrdup(c->architecture) : NULL;
 	for (size_t i = 0; c->label_keys && c->label_keys[i]; i++)
 		berth_strv_consume(&out.labels,
 				   berth_xasprintf("%s=%s", c->label_keys[i], c->label_values[i]));

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "core/alloc.h"
 
 int berth_parse_bytes(const char *s, int64_t *ret, struct berth_error **err)
 {
@@ -171,4 +174,15 @@ char *berth_format_duration(int64_t ns, char *buf, size_t size)
 		add_fraction(buf, size, u % 60000000000ULL, 1000000000ULL, "s");
 	}
 	return buf;
+}
+
+char *berth_time_now_rfc3339nano(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64];
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	return berth_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }

@@ -20,3 +20,10 @@ int berth_parse_duration(const char *s, int64_t *ret_ns, struct berth_error **er
 
 /* Go's Duration.String(): "1m30s", "1h0m0s", "1.5s", "500ms", "0s" (needs 32 bytes). */
 char *berth_format_duration(int64_t ns, char *buf, size_t size);
+
+/*
+ * Now as RFC 3339 in UTC with nanoseconds, always nine digits
+ * ("2026-01-02T03:04:05.000000000Z"), so two such times compare as
+ * strings. Owned by the caller.
+ */
+char *berth_time_now_rfc3339nano(void);

@@ -296,6 +296,63 @@ static int save_docker(struct saver *sv, struct berth_image **imgs, char *const 
 	return add_bytes(sv, "manifest.json", data, len, err);
 }
 
+/* OCI's media type for a Docker one (the blob's bytes stay the same); mt when it has none. */
+static const char *oci_media_type(const char *mt)
+{
+	static const char *const map[][2] = {
+		{BERTH_MT_DOCKER_MANIFEST, BERTH_MT_OCI_MANIFEST},
+		{BERTH_MT_DOCKER_CONFIG, BERTH_MT_OCI_CONFIG},
+		{BERTH_MT_DOCKER_LAYER_GZIP, BERTH_MT_OCI_LAYER_GZIP},
+		{BERTH_MT_DOCKER_LAYER, BERTH_MT_OCI_LAYER},
+		{BERTH_MT_DOCKER_FOREIGN,
+		 "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"},
+	};
+	for (size_t i = 0; i < ELEMENTSOF(map); i++)
+		if (strcmp(mt, map[i][0]) == 0)
+			return map[i][1];
+	return mt;
+}
+
+static json_t *oci_descriptor(const struct berth_descriptor *d)
+{
+	char dg[BERTH_DIGEST_STRLEN + 1];
+	return json_pack("{s:s, s:s, s:I}", "mediaType", oci_media_type(d->media_type), "digest",
+			 berth_digest_fmt(&d->digest, dg), "size", (json_int_t)d->size);
+}
+
+/*
+ * Writes the image's manifest into an oci-archive: as stored when it has
+ * OCI media types; a Docker one is converted (OCI media types for the
+ * manifest, the config and the layers, whose blobs stay the same), so the
+ * manifest's digest is a new one, *ret.
+ */
+static int save_oci_manifest(struct saver *sv, const struct berth_image *img,
+			     struct berth_descriptor *ret, struct berth_error **err)
+{
+	ret->media_type = img->manifest_media_type;
+	ret->digest = img->manifest_digest;
+	ret->size = img->manifest_size;
+	if (strcmp(img->manifest_media_type, BERTH_MT_DOCKER_MANIFEST) != 0)
+		return copy_blob(sv, &img->manifest_digest, err);
+	const struct berth_manifest *m = img->manifest;
+	_cleanup_json_ json_t *om =
+		json_pack("{s:i, s:s, s:o}", "schemaVersion", 2, "mediaType", BERTH_MT_OCI_MANIFEST,
+			  "config", oci_descriptor(&m->config));
+	if (!om)
+		berth_oom();
+	json_t *ls = json_array();
+	for (size_t l = 0; l < m->n_layers; l++)
+		json_array_append_new(ls, oci_descriptor(&m->layers[l]));
+	json_object_set_new(om, "layers", ls);
+	size_t len;
+	_cleanup_free_ char *data = berth_json_dump(om, &len);
+	ret->media_type = (char *)BERTH_MT_OCI_MANIFEST;
+	berth_digest_of(data, len, &ret->digest);
+	ret->size = len;
+	_cleanup_free_ char *path = blob_path(&ret->digest);
+	return add_bytes(sv, path, data, len, err);
+}
+
 static int save_oci(struct saver *sv, struct berth_image **imgs, char *const *whats,
 		    struct berth_error **err)
 {
@@ -311,7 +368,8 @@ static int save_oci(struct saver *sv, struct berth_image **imgs, char *const *wh
 		struct berth_image *img = imgs[i];
 		char dg[BERTH_DIGEST_STRLEN + 1];
 		/* the image manifest itself (an index's other platforms may be absent) */
-		if ((r = copy_blob(sv, &img->manifest_digest, err)) < 0 ||
+		struct berth_descriptor md = {0};
+		if ((r = save_oci_manifest(sv, img, &md, err)) < 0 ||
 		    (r = copy_blob(sv, &img->id, err)) < 0)
 			return r;
 		for (size_t l = 0; l < img->manifest->n_layers; l++)
@@ -321,12 +379,10 @@ static int save_oci(struct saver *sv, struct berth_image **imgs, char *const *wh
 		size_t n = berth_strv_len(names);
 		for (size_t k = 0; k < (n ? n : 1); k++) {
 			json_t *e = json_object();
-			json_object_set_new(e, "mediaType", json_string(img->manifest_media_type));
-			json_object_set_new(
-				e, "digest",
-				json_string(berth_digest_fmt(&img->manifest_digest, dg)));
-			json_object_set_new(e, "size",
-					    json_integer((json_int_t)img->manifest_size));
+			json_object_set_new(e, "mediaType", json_string(md.media_type));
+			json_object_set_new(e, "digest",
+					    json_string(berth_digest_fmt(&md.digest, dg)));
+			json_object_set_new(e, "size", json_integer((json_int_t)md.size));
 			if (n) {
 				json_t *a = json_object();
 				json_object_set_new(a, BERTH_REF_NAME_ANNOTATION,

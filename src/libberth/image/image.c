@@ -18,6 +18,8 @@
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/strv.h"
+#include "core/units.h"
+#include "layer/layer.h"
 
 void berth_image_free(struct berth_image *img)
 {
@@ -28,6 +30,8 @@ void berth_image_free(struct berth_image *img)
 	berth_manifest_free(img->manifest);
 	berth_image_config_free(img->config);
 	berth_strv_free(img->names);
+	berth_strv_free(img->repo_digests);
+	free(img->last_tag_time);
 	free(img);
 }
 
@@ -107,15 +111,36 @@ static int load(struct berth_store *s, const struct berth_digest *top, const cha
 	return 0;
 }
 
+static void add_repo_digest(struct berth_image *img, const char *name, const struct berth_digest *d)
+{
+	char dg[BERTH_DIGEST_STRLEN + 1];
+	_cleanup_free_ char *repo = NULL, *tag = NULL;
+	berth_image_name_split(name, &repo, &tag);
+	_cleanup_free_ char *rd = berth_xasprintf("%s@%s", repo, berth_digest_fmt(d, dg));
+	if (!berth_strv_contains(img->repo_digests, rd))
+		berth_strv_push(&img->repo_digests, rd);
+}
+
 static void fill_names(struct berth_image *img, const struct berth_store_refs *refs)
 {
-	for (size_t i = 0; i < refs->n; i++)
-		if (refs->items[i].name &&
-		    berth_digest_eq(&refs->items[i].digest, &img->top_digest))
-			berth_strv_push(&img->names, refs->items[i].name);
+	for (size_t i = 0; i < refs->n; i++) {
+		const struct berth_store_ref *r = &refs->items[i];
+		if (!r->name || !berth_digest_eq(&r->digest, &img->top_digest))
+			continue;
+		berth_strv_push(&img->names, r->name);
+		if (r->has_repo_digest)
+			add_repo_digest(img, r->name, &r->repo_digest);
+		/* tag times are all written with nanoseconds: they compare as strings */
+		if (r->tag_time &&
+		    (!img->last_tag_time || strcmp(r->tag_time, img->last_tag_time) > 0)) {
+			free(img->last_tag_time);
+			img->last_tag_time = berth_xstrdup(r->tag_time);
+		}
+	}
 	if (!img->names)
 		img->names = berth_xcalloc(1, sizeof(char *));
 	berth_strv_sort(img->names);
+	berth_strv_sort(img->repo_digests);
 }
 
 static const char *entry_mt(const struct berth_store_refs *refs, const struct berth_digest *d)
@@ -271,12 +296,32 @@ char *berth_image_created_time(const int64_t *fixed)
 	return berth_xasprintf("%sZ", buf);
 }
 
-uint64_t berth_image_size(const struct berth_image *img)
+int berth_image_layer_size(struct berth_store *s, const struct berth_image *img, size_t i,
+			   uint64_t *ret, struct berth_error **err)
 {
-	uint64_t n = 0;
-	for (size_t i = 0; i < img->manifest->n_layers; i++)
-		n += img->manifest->layers[i].size;
-	return n;
+	if (img->manifest->n_layers != img->config->n_diff_ids)
+		return berth_error_set(err, EINVAL, "the image has %zu layers but %zu diff IDs",
+				       img->manifest->n_layers, img->config->n_diff_ids);
+	if (i >= img->manifest->n_layers)
+		return berth_error_set(err, EINVAL, "the image has %zu layers, not %zu",
+				       img->manifest->n_layers, i + 1);
+	return berth_layer_store_tar_size(s, &img->config->diff_ids[i],
+					  &img->manifest->layers[i].digest, ret, err);
+}
+
+int berth_image_size(struct berth_store *s, const struct berth_image *img, uint64_t *ret,
+		     struct berth_error **err)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < img->manifest->n_layers; i++) {
+		uint64_t n = 0;
+		int r = berth_image_layer_size(s, img, i, &n, err);
+		if (r < 0)
+			return r;
+		total += n;
+	}
+	*ret = total;
+	return 0;
 }
 
 static json_t *descriptor_json(const char *mt, const struct berth_digest *d, uint64_t size)
@@ -349,6 +394,9 @@ int berth_image_commit(struct berth_store *s, const char *config, size_t config_
 		r = berth_store_ref_set(s, *f, BERTH_MT_OCI_MANIFEST, &md, mlen, err);
 		if (r < 0)
 			return r;
+		r = berth_image_mark_tagged(s, *f, err);
+		if (r < 0)
+			return r;
 	}
 	if (ret_manifest)
 		*ret_manifest = md;
@@ -373,6 +421,12 @@ int berth_image_write(struct berth_store *s, const struct berth_image_config *co
 				  ret_manifest, ret_id, err);
 }
 
+int berth_image_mark_tagged(struct berth_store *s, const char *full, struct berth_error **err)
+{
+	_cleanup_free_ char *when = berth_time_now_rfc3339nano();
+	return berth_store_ref_annotate(s, full, BERTH_REF_TAG_TIME_ANNOTATION, when, err);
+}
+
 int berth_image_tag(struct berth_store *s, const char *what, const char *name,
 		    struct berth_error **err)
 {
@@ -384,8 +438,10 @@ int berth_image_tag(struct berth_store *s, const char *what, const char *name,
 	r = berth_image_resolve(s, what, &img, err);
 	if (r < 0)
 		return r;
-	return berth_store_ref_set(s, full, img->top_media_type, &img->top_digest, img->top_size,
-				   err);
+	r = berth_store_ref_set(s, full, img->top_media_type, &img->top_digest, img->top_size, err);
+	if (r < 0)
+		return r;
+	return berth_image_mark_tagged(s, full, err);
 }
 
 void berth_image_list_free(struct berth_image_list *l)
@@ -430,8 +486,10 @@ int berth_image_list(struct berth_store *s, struct berth_image_list **ret, struc
 		it->top_digest = refs->items[i].digest;
 		it->id = img->id;
 		it->created = img->config->created ? berth_xstrdup(img->config->created) : NULL;
-		it->size = berth_image_size(img);
+		r = berth_image_size(s, img, &it->size, err);
 		berth_image_free(img);
+		if (r < 0)
+			return r;
 	}
 	berth_qsort(l->items, l->n, sizeof(*l->items), cmp_created);
 	*ret = TAKE_PTR(l);
@@ -610,6 +668,9 @@ static json_t *container_config_json(const struct berth_image_config *c)
 	json_object_set_new(o, "Cmd", strv_or_null(c->cmd));
 	if (c->healthcheck)
 		json_object_set(o, "Healthcheck", c->healthcheck);
+	/* Docker's omitempty: shown only when the image sets it (BuildKit does on CMD) */
+	if (json_is_true(json_object_get(json_object_get(c->json, "config"), "ArgsEscaped")))
+		json_object_set_new(o, "ArgsEscaped", json_true());
 	json_object_set_new(o, "Image", json_string(""));
 	json_object_set_new(o, "Volumes", keys_or_null(c->volumes));
 	json_object_set_new(o, "WorkingDir", json_string(c->working_dir ? c->working_dir : ""));
@@ -637,8 +698,13 @@ static json_t *familiar_json(const char *name)
 	return json_string(f);
 }
 
-json_t *berth_image_inspect_json(struct berth_store *s, const struct berth_image *img)
+int berth_image_inspect_json(struct berth_store *s, const struct berth_image *img, json_t **ret,
+			     struct berth_error **err)
 {
+	uint64_t size = 0;
+	int r = berth_image_size(s, img, &size, err);
+	if (r < 0)
+		return r;
 	const struct berth_image_config *c = img->config;
 	char d[BERTH_DIGEST_STRLEN + 1];
 	json_t *o = json_object();
@@ -649,16 +715,10 @@ json_t *berth_image_inspect_json(struct berth_store *s, const struct berth_image
 		berth_image_name_split(*n, &repo, &tag);
 		if (strcmp(tag, "<none>") != 0)
 			json_array_append_new(tags, familiar_json(*n));
-		_cleanup_free_ char *rd =
-			berth_xasprintf("%s@%s", repo, berth_digest_fmt(&img->top_digest, d));
-		bool dup = false;
-		size_t i;
-		json_t *x;
-		json_array_foreach (digests, i, x)
-			dup = dup || strcmp(json_string_value(x), rd) == 0;
-		if (!dup)
-			json_array_append_new(digests, json_string(rd));
 	}
+	/* Docker's RepoDigests: the registry's digest, so only for names pulled */
+	for (char **n = img->repo_digests; n && *n; n++)
+		json_array_append_new(digests, json_string(*n));
 	json_object_set_new(o, "RepoTags", tags);
 	json_object_set_new(o, "RepoDigests", digests);
 	json_object_set_new(o, "Parent", json_string(""));
@@ -674,7 +734,7 @@ json_t *berth_image_inspect_json(struct berth_store *s, const struct berth_image
 	if (c->variant)
 		json_object_set_new(o, "Variant", json_string(c->variant));
 	json_object_set_new(o, "Os", json_string(c->os ? c->os : ""));
-	json_object_set_new(o, "Size", json_integer((json_int_t)berth_image_size(img)));
+	json_object_set_new(o, "Size", json_integer((json_int_t)size));
 	json_t *rootfs = json_object();
 	json_object_set_new(rootfs, "Type", json_string("layers"));
 	json_t *layers = json_array();
@@ -683,12 +743,15 @@ json_t *berth_image_inspect_json(struct berth_store *s, const struct berth_image
 	json_object_set_new(rootfs, "Layers", layers);
 	json_object_set_new(o, "RootFS", rootfs);
 	json_t *meta = json_object();
-	json_object_set_new(meta, "LastTagTime", json_string("0001-01-01T00:00:00Z"));
+	json_object_set_new(
+		meta, "LastTagTime",
+		json_string(img->last_tag_time ? img->last_tag_time : "0001-01-01T00:00:00Z"));
 	json_object_set_new(o, "Metadata", meta);
 	json_t *desc = json_object();
 	json_object_set_new(desc, "mediaType", json_string(img->top_media_type));
 	json_object_set_new(desc, "digest", json_string(berth_digest_fmt(&img->top_digest, d)));
 	json_object_set_new(desc, "size", json_integer((json_int_t)img->top_size));
 	json_object_set_new(o, "Descriptor", desc);
-	return o;
+	*ret = o;
+	return 0;
 }

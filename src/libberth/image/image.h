@@ -223,6 +223,9 @@ struct berth_image {
 	struct berth_manifest *manifest;
 	struct berth_image_config *config;
 	char **names; /* every store name of the top digest ("docker.io/library/x:1"), sorted */
+	/* Docker's RepoDigests: "<repo>@<the registry's digest>" of the names pulled */
+	char **repo_digests;
+	char *last_tag_time; /* RFC 3339 UTC of the latest tag of names, or NULL: never tagged */
 };
 void berth_image_free(struct berth_image *img);
 static inline void berth_image_freep(struct berth_image **i)
@@ -251,8 +254,15 @@ int berth_image_layer_open(struct berth_store *s, const struct berth_image *img,
 int berth_image_load_digest(struct berth_store *s, const struct berth_digest *top,
 			    struct berth_image **ret, struct berth_error **err);
 
-/* Layer bytes of the image: the sum of its layer blob sizes. */
-uint64_t berth_image_size(const struct berth_image *img);
+/*
+ * Docker's size of layer i (0 = bottom) of an image: the bytes of its
+ * uncompressed tar, the same however the image arrived (recorded once per
+ * layer: berth_layer_store_tar_size). berth_image_size sums them all.
+ */
+int berth_image_layer_size(struct berth_store *s, const struct berth_image *img, size_t i,
+			   uint64_t *ret, struct berth_error **err);
+int berth_image_size(struct berth_store *s, const struct berth_image *img, uint64_t *ret,
+		     struct berth_error **err);
 
 /*
  * Writes a new image from config bytes as they are (a builder keeps the
@@ -289,6 +299,12 @@ int berth_image_mount(struct berth_store *s, const char *what, char **ret_path,
 int berth_image_umount(struct berth_store *s, const char *what, struct berth_error **err);
 
 /* Tags what (anything berth_image_resolve takes) as name (a reference). */
+/*
+ * Records now as the tag time of the store name full (Docker's
+ * Metadata.LastTagTime): tag, build -t, import, commit; not pull or load,
+ * as Docker.
+ */
+int berth_image_mark_tagged(struct berth_store *s, const char *full, struct berth_error **err);
 int berth_image_tag(struct berth_store *s, const char *what, const char *name,
 		    struct berth_error **err);
 
@@ -353,8 +369,9 @@ int berth_image_store_check(struct berth_store *s, bool repair,
 			    const struct berth_store_problem_cb *cb,
 			    struct berth_store_check_result *ret, struct berth_error **err);
 
-/* docker image inspect's JSON object for img (owned by the caller). */
-json_t *berth_image_inspect_json(struct berth_store *s, const struct berth_image *img);
+/* docker image inspect's JSON object for img (*ret owned by the caller). */
+int berth_image_inspect_json(struct berth_store *s, const struct berth_image *img, json_t **ret,
+			     struct berth_error **err);
 
 /* ---- import, save, load ---- */
 

@@ -87,8 +87,9 @@ static int diff_path(int layers_fd, const char *hex, char **ret, struct berth_er
 	return 0;
 }
 
-static int unpack_into_tmp(int layers_fd, const char *tmp, const struct berth_digest *diff_id,
-			   int blob_fd, unsigned flags, struct berth_error **err)
+static int unpack_into_tmp(int store_fd, int layers_fd, const char *tmp,
+			   const struct berth_digest *diff_id, int blob_fd, unsigned flags,
+			   struct berth_error **err)
 {
 	int r = berth_rm_rf_at(layers_fd, tmp, err); /* a crashed attempt's leftovers */
 	if (r < 0)
@@ -104,7 +105,12 @@ static int unpack_into_tmp(int layers_fd, const char *tmp, const struct berth_di
 		openat(tmp_fd, "diff", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (diff_fd < 0)
 		return berth_error_syscall(err, errno, "open '%s/diff'", tmp);
-	r = berth_layer_unpack(blob_fd, diff_fd, flags, diff_id, NULL, err);
+	struct berth_layer_unpack_stats stats;
+	r = berth_layer_unpack(blob_fd, diff_fd, flags, diff_id, &stats, err);
+	if (r < 0)
+		return r;
+	/* Docker's size of the layer, known now without another decompression */
+	r = berth_layer_size_record(store_fd, diff_id, stats.tar_size, err);
 	if (r < 0)
 		return r;
 	r = layer_write_files(tmp_fd, diff_fd, err);
@@ -215,8 +221,9 @@ bool berth_layer_cache_held(const struct berth_digest *chain_id)
 }
 
 /* Unpacks the missing layer under its exclusive lock (unless somebody else finished it). */
-static int unpack_locked(int layers_fd, const char *hex, const struct berth_digest *diff_id,
-			 int blob_fd, unsigned flags, struct berth_error **err)
+static int unpack_locked(int store_fd, int layers_fd, const char *hex,
+			 const struct berth_digest *diff_id, int blob_fd, unsigned flags,
+			 struct berth_error **err)
 {
 	_cleanup_close_ int lock_fd = layer_lock(layers_fd, hex, LOCK_EX, err);
 	if (lock_fd < 0)
@@ -230,7 +237,7 @@ static int unpack_locked(int layers_fd, const char *hex, const struct berth_dige
 	/* the blob may be read a second time when a gc removed the first unpack */
 	if (lseek(blob_fd, 0, SEEK_SET) < 0 && errno != ESPIPE)
 		return berth_error_syscall(err, errno, "rewind layer sha256:%s", hex);
-	r = unpack_into_tmp(layers_fd, tmp, diff_id, blob_fd, flags, err);
+	r = unpack_into_tmp(store_fd, layers_fd, tmp, diff_id, blob_fd, flags, err);
 	if (r < 0) {
 		berth_rm_rf_at(layers_fd, tmp, NULL);
 		return berth_error_prefix(err, "layer sha256:%s", hex);
@@ -269,7 +276,7 @@ int berth_layer_cache_ensure(int store_fd, const struct berth_digest *chain_id,
 			return berth_error_set(err, ENOENT, "layer sha256:%s is not unpacked", hex);
 		berth_closep(&lock_fd);
 		unhold_layer(hex); /* a layer removed behind our back: our lock would block us */
-		int r = unpack_locked(layers_fd, hex, diff_id, blob_fd, flags, err);
+		int r = unpack_locked(store_fd, layers_fd, hex, diff_id, blob_fd, flags, err);
 		if (r < 0)
 			return r;
 	}

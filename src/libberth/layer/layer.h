@@ -212,6 +212,21 @@ int berth_layer_cache_ensure(int store_fd, const struct berth_digest *chain_id,
 			     const struct berth_digest *diff_id, int blob_fd, unsigned flags,
 			     char **ret_path, struct berth_error **err);
 
+/*
+ * Docker's size of a layer: the bytes of its uncompressed tar (the content
+ * diff_id names), whatever its blob's compression, so an image shows one
+ * size however it arrived. Recorded per diff ID in cache/layer-sizes/<hex>:
+ * berth_layer_size_record when a layer is written or unpacked;
+ * berth_layer_store_tar_size returns the record, or measures the blob
+ * (decompressing it; its tar must hash to diff_id, EBADMSG otherwise) and
+ * records the result.
+ */
+int berth_layer_size_record(int store_fd, const struct berth_digest *diff_id, uint64_t size,
+			    struct berth_error **err);
+int berth_layer_store_tar_size(struct berth_store *s, const struct berth_digest *diff_id,
+			       const struct berth_digest *blob, uint64_t *ret,
+			       struct berth_error **err);
+
 /* True when layers/<chain-id>/ is present and complete. */
 bool berth_layer_cache_has(int store_fd, const struct berth_digest *chain_id);
 

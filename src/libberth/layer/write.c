@@ -48,6 +48,7 @@ struct berth_layer_writer {
 	char **emitted_dirs;	    /* parents added by add_entries */
 	char *buf;
 	struct berth_blob_writer *blob; /* when writing into a store */
+	int store_fd;			/* its root, for the size record; else -EBADF */
 	bool finished;
 };
 
@@ -721,6 +722,9 @@ int berth_layer_writer_finish(struct berth_layer_writer *w, struct berth_layer_i
 		r = berth_blob_writer_commit(TAKE_PTR(w->blob), &info.digest, NULL, NULL, err);
 		if (r < 0)
 			return berth_error_prefix(err, "store layer blob");
+		r = berth_layer_size_record(w->store_fd, &info.diff_id, info.tar_size, err);
+		if (r < 0)
+			return r;
 	}
 	*ret = info;
 	return 0;
@@ -740,6 +744,7 @@ int berth_layer_writer_new_store(struct berth_store *s, const struct berth_layer
 		return r;
 	}
 	w->blob = blob;
+	w->store_fd = berth_store_root_fd(s);
 	*ret = w;
 	return 0;
 }

@@ -20,6 +20,7 @@
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/strv.h"
+#include "core/units.h"
 #include "network/internal.h"
 
 #define RECORD_MAX (1 << 20)
@@ -59,13 +60,7 @@ static int open_dir(const char *root, const char *name, struct berth_error **err
 
 static char *now_rfc3339(void)
 {
-	struct timespec ts;
-	struct tm tm;
-	char buf[64];
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	return berth_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
+	return berth_time_now_rfc3339nano();
 }
 
 /*

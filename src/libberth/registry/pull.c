@@ -136,7 +136,8 @@ static int fetch_to_store(struct registry *r, struct berth_store *store,
  */
 static int resolve_manifest(struct registry *r, const struct berth_image_ref *ref,
 			    const char *platform, char **ret, size_t *ret_len, char **ret_mt,
-			    struct berth_digest *ret_digest, struct berth_error **err)
+			    struct berth_digest *ret_digest, struct berth_digest *ret_tag_digest,
+			    struct berth_error **err)
 {
 	_cleanup_free_ char *data = NULL, *mt = NULL;
 	size_t len = 0;
@@ -146,6 +147,8 @@ static int resolve_manifest(struct registry *r, const struct berth_image_ref *re
 	int res = registry_get_manifest(r, reference, &data, &len, &mt, &d, err);
 	if (res < 0)
 		return res;
+	if (ret_tag_digest) /* the index's for a multi-platform tag, as Docker's RepoDigests */
+		*ret_tag_digest = d;
 	if (berth_media_type_is_index(mt)) {
 		const char *plat = platform ? platform : berth_registry_host_platform();
 		struct berth_digest child;
@@ -209,13 +212,13 @@ static int do_pull(struct berth_store *store, const char *refstr, const char *pl
 	_cleanup_(registry_freep) struct registry *r = NULL;
 	_cleanup_free_ char *manifest = NULL, *mt = NULL, *name = NULL;
 	size_t len = 0;
-	struct berth_digest md;
+	struct berth_digest md, tag_digest;
 	_cleanup_(berth_manifest_freep) struct berth_manifest *m = NULL;
 	_cleanup_(berth_blob_batch_freep) struct berth_blob_batch *batch = NULL;
 	res = registry_open(ref.domain, ref.path, &r, err);
 	if (res < 0)
 		goto out;
-	res = resolve_manifest(r, &ref, platform, &manifest, &len, &mt, &md, err);
+	res = resolve_manifest(r, &ref, platform, &manifest, &len, &mt, &md, &tag_digest, err);
 	if (res < 0)
 		goto out;
 	res = berth_manifest_parse(manifest, len, mt, &m, err);
@@ -251,6 +254,12 @@ static int do_pull(struct berth_store *store, const char *refstr, const char *pl
 	/* the store's name for the reference, exactly as image/ forms it */
 	name = berth_image_ref_name(&ref);
 	res = berth_store_ref_set(store, name, mt, &md, len, err);
+	if (res < 0)
+		goto out;
+	/* its digest is the registry's: Docker's RepoDigests shows it */
+	char td[BERTH_DIGEST_STRLEN + 1];
+	res = berth_store_ref_annotate(store, name, BERTH_REF_REPO_DIGEST_ANNOTATION,
+				       berth_digest_fmt(&tag_digest, td), err);
 	if (res < 0)
 		goto out;
 	if (ret_digest)
@@ -311,7 +320,7 @@ int berth_registry_fetch_image(const char *refstr, const char *platform,
 	res = registry_open(ref.domain, ref.path, &r, err);
 	if (res >= 0)
 		res = resolve_manifest(r, &ref, platform, &img->manifest, &img->manifest_len,
-				       &img->media_type, &img->manifest_digest, err);
+				       &img->media_type, &img->manifest_digest, NULL, err);
 	if (res >= 0)
 		res = berth_manifest_parse(img->manifest, img->manifest_len, img->media_type, &m,
 					   err);

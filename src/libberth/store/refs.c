@@ -93,6 +93,11 @@ int store_entry_parse(json_t *e, struct berth_store_ref *ret, struct berth_error
 	ret->media_type = berth_xstrdup(mt ? mt : "");
 	const char *name = store_entry_name(e);
 	ret->name = name ? berth_xstrdup(name) : NULL;
+	json_t *a = json_object_get(e, "annotations");
+	const char *tt = json_string_value(json_object_get(a, BERTH_REF_TAG_TIME_ANNOTATION));
+	ret->tag_time = tt ? berth_xstrdup(tt) : NULL;
+	const char *rd = json_string_value(json_object_get(a, BERTH_REF_REPO_DIGEST_ANNOTATION));
+	ret->has_repo_digest = rd && berth_digest_parse(rd, &ret->repo_digest, NULL) == 0;
 	return 0;
 }
 
@@ -102,7 +107,8 @@ void berth_store_ref_release(struct berth_store_ref *r)
 		return;
 	free(r->name);
 	free(r->media_type);
-	r->name = r->media_type = NULL;
+	free(r->tag_time);
+	r->name = r->media_type = r->tag_time = NULL;
 }
 
 void berth_store_refs_free(struct berth_store_refs *refs)
@@ -305,6 +311,31 @@ int berth_store_ref_set(struct berth_store *s, const char *name, const char *med
 	r = store_index_modify(s, edit_set, &c, err);
 	if (r < 0)
 		return berth_error_prefix(err, "tag '%s'", name);
+	return 0;
+}
+
+struct annotate_ctx {
+	const char *name, *key, *value;
+};
+
+static int edit_annotate(json_t *m, void *ctx, struct berth_error **err)
+{
+	struct annotate_ctx *c = ctx;
+	ssize_t i = find_name(m, c->name);
+	if (i < 0)
+		return berth_error_set(err, ENOENT, "no entry named '%s'", c->name);
+	json_t *a = json_object_get(json_array_get(m, (size_t)i), "annotations");
+	json_object_set_new(a, c->key, json_string(c->value));
+	return 1;
+}
+
+int berth_store_ref_annotate(struct berth_store *s, const char *name, const char *key,
+			     const char *value, struct berth_error **err)
+{
+	struct annotate_ctx c = {name, key, value};
+	int r = store_index_modify(s, edit_annotate, &c, err);
+	if (r < 0)
+		return berth_error_prefix(err, "annotate '%s'", name);
 	return 0;
 }
 

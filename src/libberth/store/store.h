@@ -37,7 +37,11 @@
 #include "core/digest.h"
 #include "core/error.h"
 
-#define BERTH_REF_NAME_ANNOTATION  "org.opencontainers.image.ref.name"
+#define BERTH_REF_NAME_ANNOTATION "org.opencontainers.image.ref.name"
+/* berth's own annotations of a named index entry (berth_store_ref_annotate) */
+#define BERTH_REF_TAG_TIME_ANNOTATION "io.berth.tag-time" /* when it was last tagged */
+#define BERTH_REF_REPO_DIGEST_ANNOTATION                                                           \
+	"io.berth.repo-digest" /* the registry's digest of the tag */
 #define BERTH_MEDIA_TYPE_OCI_INDEX "application/vnd.oci.image.index.v1+json"
 
 struct berth_store;
@@ -172,6 +176,10 @@ struct berth_store_ref {
 	char *media_type;
 	struct berth_digest digest;
 	uint64_t size;
+	char *tag_time; /* BERTH_REF_TAG_TIME_ANNOTATION, or NULL */
+	/* BERTH_REF_REPO_DIGEST_ANNOTATION (pulled: the index's digest for a multi-platform tag) */
+	struct berth_digest repo_digest;
+	bool has_repo_digest;
 };
 
 struct berth_store_refs {
@@ -207,6 +215,14 @@ void berth_store_ref_release(struct berth_store_ref *r);
  */
 int berth_store_ref_set(struct berth_store *s, const char *name, const char *media_type,
 			const struct berth_digest *digest, uint64_t size, struct berth_error **err);
+
+/*
+ * Sets annotation key to value on the index entry named name (ENOENT when
+ * there is none), under the index lock. A name pointed elsewhere by
+ * berth_store_ref_set starts without them.
+ */
+int berth_store_ref_annotate(struct berth_store *s, const char *name, const char *key,
+			     const char *value, struct berth_error **err);
 
 /*
  * Adds an untagged entry for a manifest unless an entry with that digest is
