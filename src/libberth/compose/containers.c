@@ -16,6 +16,7 @@
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/json.h"
+#include "core/sort.h"
 
 void berth_compose_containers_free(struct berth_compose_container *c, size_t n)
 {
@@ -27,6 +28,7 @@ void berth_compose_containers_free(struct berth_compose_container *c, size_t n)
 		free(c[i].state);
 		free(c[i].health);
 		free(c[i].image);
+		free(c[i].image_id);
 	}
 	free(c);
 }
@@ -71,6 +73,7 @@ static void container_from_record(const json_t *st, struct berth_compose_contain
 	c->exit_code = (int)json_integer_value(json_object_get(state, "ExitCode"));
 	c->oneoff = oneoff && strcasecmp(oneoff, "true") == 0;
 	c->image = xstrdup_or(json_string_value(json_object_get(st, "ImageRef")), "");
+	c->image_id = xstrdup_or(json_string_value(json_object_get(st, "Image")), "");
 }
 
 static int container_cmp(const void *a, const void *b)
@@ -106,8 +109,7 @@ int berth_compose_project_containers(const char *store_root, const char *project
 		out = berth_xreallocarray(out, n + 1, sizeof(*out));
 		container_from_record(st, &out[n++]);
 	}
-	if (n)
-		qsort(out, n, sizeof(*out), container_cmp);
+	berth_qsort(out, n, sizeof(*out), container_cmp);
 	*ret = out;
 	*ret_n = n;
 	return 0;
