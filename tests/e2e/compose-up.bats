@@ -71,7 +71,6 @@ nothing_left() {
 @test "compose up -d: web built, api healthy first, curl on the host gets api's content; ps; down removes everything" {
 	two_services
 	run berth compose up -d
-	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Network demo_default Created"* ]]
 	[[ "$output" == *"Container demo-api-1 Healthy"* ]]
@@ -164,7 +163,6 @@ nothing_left() {
 	# a port taken: the second service cannot publish it; the first is removed again
 	printf 'name: demo\nservices:\n  a:\n    image: cmp-base:test\n    command: ["sleep", "100"]\n    ports: ["127.0.0.1:18082:80"]\n  b:\n    image: cmp-base:test\n    command: ["sleep", "100"]\n    depends_on: [a]\n    ports: ["127.0.0.1:18082:80"]\n' >"$P/compose.yaml"
 	run berth compose up -d
-	echo "$output"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"berth: "*"18082"* ]]
 	nothing_left

@@ -236,10 +236,13 @@ int berth_compose_run_options(const char *store_root, const struct berth_compose
 	struct berth_compose_run *run = ret;
 	memset(run, 0, sizeof(*run));
 	berth_run_options_init(&run->o);
-	int r = berth_container_image_load(store_root, image, &run->image, err);
-	if (r < 0)
-		goto fail;
-	run->o.image = &run->image;
+	int r = 0;
+	if (store_root) {
+		r = berth_container_image_load(store_root, image, &run->image, err);
+		if (r < 0)
+			goto fail;
+		run->o.image = &run->image;
+	}
 	run->name = berth_compose_container_name(p, s, index);
 	run->o.name = run->name;
 	run->o.create_only = true;

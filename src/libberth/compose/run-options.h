@@ -26,7 +26,8 @@ void berth_compose_run_release(struct berth_compose_run *run);
 
 /*
  * The options of container number index of service s (created only: the
- * caller starts it), with the image image (loaded here), the compose
+ * caller starts it), with the image image (loaded here from store_root;
+ * not loaded when store_root is NULL, for tests), the compose
  * labels and hash as its config hash. -EINVAL naming the service for a
  * value `run` cannot take.
  */
