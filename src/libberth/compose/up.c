@@ -44,7 +44,7 @@ static void emit(const struct up *u, const char *kind, const char *name, const c
 
 static void rollback(struct up *u)
 {
-	for (size_t i = berth_strv_len(u->containers); i-- > 0;)
+	for (size_t i = u->containers ? berth_strv_len(u->containers) : 0; i-- > 0;)
 		if (berth_container_remove(u->root, u->containers[i], true, NULL) >= 0)
 			emit(u, "Container", u->names[i], "Removed");
 	BERTH_STRV_FOREACH (n, u->networks)
