@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "berth/cli.h"
+#include "berth/compose-cli.h"
 #include "compose/compose.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
@@ -26,19 +27,38 @@ static const char compose_usage[] =
 	"      --project-directory string   Specify an alternate working directory\n"
 	"                                   (default: the path of the first compose file)\n\n"
 	"Commands:\n"
-	"  config      Parse, resolve and render compose file in canonical format\n\n"
-	"Not yet supported (they need networking): build, down, exec, images, kill, logs, ls,\n"
-	"pause, ps, pull, push, restart, rm, run, start, stop, top, unpause, up\n";
+	"  config      Parse, resolve and render compose file in canonical format\n"
+	"  down        Stop and remove containers, networks\n"
+	"  kill        Force stop service containers\n"
+	"  ls          List running compose projects\n"
+	"  ps          List containers\n"
+	"  restart     Restart service containers\n"
+	"  rm          Removes stopped service containers\n"
+	"  start       Start services\n"
+	"  stop        Stop services\n"
+	"  up          Create and start containers\n\n"
+	"Not yet supported: build, exec, images, logs, pause, pull, push, run, top, unpause\n";
 
 static const char *const later_commands[] = {
-	"build", "create", "down",    "events", "exec", "images",  "kill", "logs", "ls",
-	"pause", "port",   "ps",      "pull",	"push", "restart", "rm",   "run",  "start",
-	"stop",	 "top",	   "unpause", "up",	"wait", "watch",   NULL,
+	"build", "create", "events", "exec", "images",	"logs", "pause", "port",
+	"pull",	 "push",   "run",    "top",  "unpause", "wait", "watch", NULL,
 };
 
-struct compose_globals {
-	char **files, **profiles, **env_files;
-	const char *project_name, *project_dir;
+static const struct {
+	const char *name;
+	int (*fn)(struct berth_cli *, struct compose_globals *, int, char **,
+		  struct berth_error **);
+} subcommands[] = {
+	{"config", NULL},
+	{"up", compose_up},
+	{"down", compose_down},
+	{"ps", compose_ps},
+	{"ls", compose_ls},
+	{"start", compose_lifecycle},
+	{"stop", compose_lifecycle},
+	{"restart", compose_lifecycle},
+	{"rm", compose_lifecycle},
+	{"kill", compose_lifecycle},
 };
 
 static void globals_release(struct compose_globals *g)
@@ -65,8 +85,8 @@ static char **files_from_environment(void)
 	}
 }
 
-static int load_project(struct compose_globals *g, bool all_profiles,
-			struct berth_compose_project **ret, struct berth_error **err)
+int compose_load_project(struct compose_globals *g, bool all_profiles,
+			 struct berth_compose_project **ret, struct berth_error **err)
 {
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
 	if (!cwd)
@@ -235,7 +255,7 @@ static int compose_config(struct berth_cli *cli, struct compose_globals *g, int 
 	if (optind < argc)
 		return cli_usage_error(cli, err, "config: service arguments are not supported");
 	_cleanup_(berth_compose_project_freep) struct berth_compose_project *p = NULL;
-	int r = load_project(g, what == LIST_PROFILES, &p, err);
+	int r = compose_load_project(g, what == LIST_PROFILES, &p, err);
 	if (r < 0 || quiet)
 		return r < 0 ? r : 0;
 	if (hash)
@@ -297,10 +317,11 @@ int cmd_compose(struct berth_cli *cli, int argc, char **argv, struct berth_error
 	}
 	const char *sub = argv[optind];
 	if (berth_strv_contains((char **)later_commands, sub))
-		return berth_error_set(err, ENOTSUP,
-				       "compose %s: not supported yet (needs networking, issue 15)",
-				       sub);
-	if (strcmp(sub, "config") != 0)
+		return berth_error_set(err, ENOTSUP, "compose %s: not supported yet", sub);
+	size_t k = 0;
+	while (k < ELEMENTSOF(subcommands) && strcmp(subcommands[k].name, sub) != 0)
+		k++;
+	if (k == ELEMENTSOF(subcommands))
 		return berth_error_set(err, EINVAL,
 				       "compose: '%s' is not a compose command (see 'berth compose "
 				       "--help')",
@@ -309,8 +330,10 @@ int cmd_compose(struct berth_cli *cli, int argc, char **argv, struct berth_error
 	char **sargv = argv + optind;
 	optind = 0; /* glibc: full getopt re-initialisation for the subcommand */
 	const char *outer = cli->cmd;
-	cli->cmd = "compose config";
-	int r = compose_config(cli, &g, sargc, sargv, err);
+	_cleanup_free_ char *cmd = berth_xasprintf("compose %s", sub);
+	cli->cmd = cmd;
+	int r = subcommands[k].fn ? subcommands[k].fn(cli, &g, sargc, sargv, err)
+				  : compose_config(cli, &g, sargc, sargv, err);
 	cli->cmd = outer;
 	return r;
 }

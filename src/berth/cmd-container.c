@@ -257,7 +257,7 @@ int cmd_logs(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	return 0;
 }
 
-static int parse_signal(const char *s)
+int cli_parse_signal(const char *s)
 {
 	const char *n = strncmp(s, "SIG", 3) == 0 ? s + 3 : s;
 	char *end = NULL;
@@ -354,7 +354,7 @@ int cmd_kill(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	struct cli_flags f = {.usage = kill_usage, .shortopts = "s:", .longopts = opts};
 	int sig = SIGKILL, c;
 	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		sig = parse_signal(optarg);
+		sig = cli_parse_signal(optarg);
 		if (sig < 0)
 			return cli_usage_error(cli, err, "invalid signal '%s'", optarg);
 	}

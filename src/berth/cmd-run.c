@@ -71,7 +71,9 @@ static const char run_usage[] =
 	"      --health-retries N    failures in a row that make it unhealthy (default 3)\n"
 	"      --health-start-period D   failures in this first period do not count\n"
 	"      --health-start-interval D time between checks in the start period (5s)\n"
-	"      --no-healthcheck      disable the image's HEALTHCHECK\n";
+	"      --no-healthcheck      disable the image's HEALTHCHECK\n"
+	"  -l, --label K=V           set a label (over the image's)\n"
+	"      --label-file FILE     read K=V label lines\n";
 
 enum {
 	OPT_ROOTFS = 256,
@@ -109,6 +111,7 @@ enum {
 	OPT_DNS_OPTION,
 	OPT_DOMAINNAME,
 	OPT_EXPOSE,
+	OPT_LABEL_FILE,
 };
 
 /* The host's platform as Docker shows it: amd64 with its micro-architecture level. */
@@ -154,9 +157,6 @@ static void warn_platform(const struct berth_container_image *img)
 
 /* Docker's run flags berth does not have yet: refused as such, not as unknown. */
 static const char *const run_unsupported[] = {
-	"-l",
-	"--label",
-	"--label-file",
 	"-a",
 	"--attach",
 	"--platform",
@@ -237,13 +237,18 @@ static void push_env_flag(char ***env, const char *arg)
 		berth_strv_consume(env, berth_xasprintf("%s=%s", arg, v));
 }
 
-static int read_env_file(const char *path, char ***env, struct berth_error **err)
+/*
+ * K=V lines of an --env-file or --label-file (blank and # lines skipped); a
+ * bare K takes K's value from berth's environment with lookup (env files),
+ * and is kept as it is without (label files, as Docker's).
+ */
+static int read_kv_file(const char *path, bool lookup, char ***env, struct berth_error **err)
 {
 	_cleanup_free_ char *data = NULL;
 	size_t len = 0;
 	int r = berth_read_file_at(AT_FDCWD, path, 1 << 20, &data, &len, err);
 	if (r < 0)
-		return berth_error_prefix(err, "env file '%s'", path);
+		return berth_error_prefix(err, "%s file '%s'", lookup ? "env" : "label", path);
 	char *save = NULL;
 	for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		while (*line == ' ' || *line == '\t')
@@ -253,7 +258,7 @@ static int read_env_file(const char *path, char ***env, struct berth_error **err
 			line[--n] = '\0';
 		if (!*line || *line == '#')
 			continue;
-		if (strchr(line, '=')) {
+		if (strchr(line, '=') || !lookup) {
 			berth_strv_push(env, line);
 		} else {
 			const char *v = getenv(line);
@@ -392,6 +397,8 @@ static const struct option run_opts[] = {
 	{"health-start-period", required_argument, NULL, OPT_HEALTH_START_PERIOD},
 	{"health-start-interval", required_argument, NULL, OPT_HEALTH_START_INTERVAL},
 	{"no-healthcheck", no_argument, NULL, OPT_NO_HEALTHCHECK},
+	{"label", required_argument, NULL, 'l'},
+	{"label-file", required_argument, NULL, OPT_LABEL_FILE},
 	{0},
 };
 
@@ -399,6 +406,7 @@ static const struct option run_opts[] = {
 struct run_flags {
 	struct berth_run_options o;
 	char **env, **cap_add, **cap_drop, **aliases, **extra_hosts, **cmd, **labels;
+	char **label_flags; /* --label, over the --label-file lines in labels */
 	/* --tmpfs, -v, --mount: the library takes them in this order, in one array */
 	struct berth_mount_req *mounts[3];
 	size_t n_mounts[3];
@@ -423,6 +431,7 @@ static void run_flags_release(struct run_flags *rf)
 	berth_strv_free(rf->extra_hosts);
 	berth_strv_free(rf->cmd);
 	berth_strv_free(rf->labels);
+	berth_strv_free(rf->label_flags);
 	for (size_t i = 0; i < ELEMENTSOF(rf->mounts); i++)
 		berth_mount_reqs_free(rf->mounts[i], rf->n_mounts[i]);
 	free(rf->all_mounts); /* its entries are the three arrays' */
@@ -626,7 +635,12 @@ static int parse_process_flag(struct run_flags *rf, int c, const char *arg,
 		push_env_flag(&rf->env, arg);
 		break;
 	case OPT_ENV_FILE:
-		return read_env_file(arg, &rf->env, err) < 0 ? -EINVAL : 1;
+		return read_kv_file(arg, true, &rf->env, err) < 0 ? -EINVAL : 1;
+	case 'l':
+		berth_strv_push(&rf->label_flags, arg);
+		break;
+	case OPT_LABEL_FILE:
+		return read_kv_file(arg, false, &rf->labels, err) < 0 ? -EINVAL : 1;
 	case 'u':
 		o->user = arg;
 		break;
@@ -697,6 +711,9 @@ static int finish_run_options(struct berth_cli *cli, struct run_flags *rf, struc
 	o->n_ulimits = rf->n_ulimits;
 	o->devices = rf->devices;
 	o->n_devices = rf->n_devices;
+	/* as Docker: the label files' lines first, --label over them */
+	BERTH_STRV_FOREACH (l, rf->label_flags)
+		berth_strv_push(&rf->labels, *l);
 	o->labels = rf->labels;
 	if (rf->hf.any || rf->hf.none) {
 		int r = health_config(cli, &rf->hf, &rf->health, err);
@@ -774,7 +791,7 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 {
 	/* "+": the first operand is the image, what follows is the container's */
 	struct cli_flags f = {.usage = create ? create_usage : run_usage,
-			      .shortopts = "+dite:u:w:h:v:m:p:P",
+			      .shortopts = "+dite:u:w:h:v:m:p:Pl:",
 			      .longopts = run_opts,
 			      .unsupported = run_unsupported};
 	_cleanup_(run_flags_release) struct run_flags rf = {.sec = BERTH_SECURITY_OPTS_INIT};
@@ -863,7 +880,7 @@ int cmd_exec(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 			push_env_flag(&env, optarg);
 			break;
 		case OPT_ENV_FILE:
-			r = read_env_file(optarg, &env, err);
+			r = read_kv_file(optarg, true, &env, err);
 			if (r < 0)
 				return r;
 			break;

@@ -232,9 +232,45 @@ char *berth_compose_container_name(const struct berth_compose_project *p,
 char *berth_compose_image_name(const struct berth_compose_project *p,
 			       const struct berth_compose_service *s);
 
-#define BERTH_COMPOSE_LABEL_PROJECT	"com.docker.compose.project"
-#define BERTH_COMPOSE_LABEL_SERVICE	"com.docker.compose.service"
-#define BERTH_COMPOSE_LABEL_CONFIG_HASH "com.docker.compose.config-hash"
+#define BERTH_COMPOSE_LABEL_PROJECT	 "com.docker.compose.project"
+#define BERTH_COMPOSE_LABEL_SERVICE	 "com.docker.compose.service"
+#define BERTH_COMPOSE_LABEL_CONFIG_HASH	 "com.docker.compose.config-hash"
+#define BERTH_COMPOSE_LABEL_NUMBER	 "com.docker.compose.container-number"
+#define BERTH_COMPOSE_LABEL_ONEOFF	 "com.docker.compose.oneoff"
+#define BERTH_COMPOSE_LABEL_NETWORK	 "com.docker.compose.network"
+#define BERTH_COMPOSE_LABEL_VOLUME	 "com.docker.compose.volume"
+#define BERTH_COMPOSE_LABEL_WORKING_DIR	 "com.docker.compose.project.working_dir"
+#define BERTH_COMPOSE_LABEL_CONFIG_FILES "com.docker.compose.project.config_files"
+#define BERTH_COMPOSE_LABEL_IMAGE	 "com.docker.compose.image"
+#define BERTH_COMPOSE_LABEL_DEPENDS_ON	 "com.docker.compose.depends_on"
+#define BERTH_COMPOSE_LABEL_VERSION	 "com.docker.compose.version"
+
+/* A container of a project, as its record and labels tell it (containers.c). */
+struct berth_compose_container {
+	char *id;	   /* full id */
+	char *name;	   /* PROJECT-SERVICE-N, or the service's container_name */
+	char *service;	   /* com.docker.compose.service */
+	unsigned number;   /* com.docker.compose.container-number (0: none) */
+	char *config_hash; /* com.docker.compose.config-hash ("" when none) */
+	char *state;	   /* State.Status: "created", "running", "paused", "exited"... */
+	char *health;	   /* "starting", "healthy", "unhealthy"; NULL: no health check */
+	int exit_code;	   /* the last exit's */
+	bool oneoff;	   /* com.docker.compose.oneoff=True (`compose run`) */
+	char *image;	   /* the image as it was named */
+	char *image_id;	   /* the image's id ("sha256:...") at create */
+};
+
+void berth_compose_containers_free(struct berth_compose_container *c, size_t n);
+
+/*
+ * The containers labelled com.docker.compose.project=project (and
+ * com.docker.compose.service=service unless service is NULL), sorted by
+ * service, then one-off last, then number, then name. *ret is an array of
+ * *ret_n entries (NULL when none), owned by the caller.
+ */
+int berth_compose_project_containers(const char *store_root, const char *project,
+				     const char *service, struct berth_compose_container **ret,
+				     size_t *ret_n, struct berth_error **err);
 
 enum berth_compose_format {
 	BERTH_COMPOSE_FORMAT_YAML,
@@ -251,3 +287,48 @@ int berth_compose_emit(const struct berth_compose_project *p, enum berth_compose
  * pull_policy, as docker compose's ServiceHash; ret holds 65 bytes.
  */
 void berth_compose_service_hash(const struct berth_compose_service *s, char ret[65]);
+
+/*
+ * The project's lifecycle (up.c, down.c), as docker compose v2 runs it.
+ * Progress goes to on_event: kind "Network", "Volume", "Image" or
+ * "Container", the object's name and what happened ("Created", "Started",
+ * "Running", "Recreated", "Healthy", "Built", "Pulled", "Stopped",
+ * "Removed"...).
+ */
+typedef void (*berth_compose_event_fn)(const char *kind, const char *name, const char *status,
+				       void *userdata);
+
+struct berth_compose_up_options {
+	char *const *services; /* NULL/empty: all */
+	bool build;	       /* --build: build the services with build: first */
+	bool no_build;	       /* --no-build: never build (a missing image is an error) */
+	bool force_recreate, no_recreate, no_deps, wait, remove_orphans;
+	berth_compose_event_fn on_event;
+	void *userdata;
+};
+
+/*
+ * Networks, volumes, images, then the containers in dependency order, each
+ * started once its dependencies' conditions hold; a container whose config
+ * hash (or image) changed is recreated, an unchanged one left running. On
+ * failure what this call created is removed again (containers stopped and
+ * removed, networks and volumes it made removed) and *err says why.
+ */
+int berth_compose_up(const char *store_root, const struct berth_compose_project *p,
+		     const struct berth_compose_up_options *o, struct berth_error **err);
+
+struct berth_compose_down_options {
+	bool volumes;	     /* -v: the project's named volumes (not external) too */
+	const char *rmi;     /* NULL, "local" (images without image:) or "all" */
+	bool remove_orphans; /* containers of services no longer in the model too */
+	int timeout_s;	     /* -t; < 0: the services' stop_grace_period or 10 s */
+	berth_compose_event_fn on_event;
+	void *userdata;
+};
+
+/* Stops and removes the project's containers, then its networks (not external). */
+int berth_compose_down(const char *store_root, const struct berth_compose_project *p,
+		       const struct berth_compose_down_options *o, struct berth_error **err);
+
+/* The stop timeout of service (its stop_grace_period, else Docker's 10 s). */
+int berth_compose_stop_timeout(const struct berth_compose_project *p, const char *service);

@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The project lifecycle commands of `berth compose`: up, down, ps, ls,
+ * start, stop, restart, rm, kill. The work is the library's
+ * (compose/up.c, compose/down.c); these parse flags and print.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "berth/compose-cli.h"
+#include "berth/format.h"
+#include "berth/ps.h"
+#include "container/container.h"
+#include "core/alloc.h"
+#include "core/buf.h"
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "core/strv.h"
+
+/* Progress lines as docker compose v2 prints them (on stderr): "Container p-web-1 Started". */
+static void print_event(const char *kind, const char *name, const char *status, void *userdata)
+{
+	fprintf(stderr, " %s %s %s\n", kind, name, status);
+}
+
+static char **operands(int argc, char **argv)
+{
+	char **v = NULL;
+	for (int i = optind; i < argc; i++)
+		berth_strv_push(&v, argv[i]);
+	return v;
+}
+
+static const char up_usage[] =
+	"Usage:  berth compose up [OPTIONS] [SERVICE...]\n\n"
+	"Create and start containers\n\n"
+	"Options:\n"
+	"  -d, --detach           Detached mode: run containers in the background\n"
+	"      --build            Build images before starting containers\n"
+	"      --no-build         Don't build an image, even if it's missing\n"
+	"      --force-recreate   Recreate containers even if their configuration hasn't changed\n"
+	"      --no-recreate      If containers already exist, don't recreate them\n"
+	"      --no-deps          Don't start linked services\n"
+	"      --wait             Wait for services to be running|healthy (implies -d)\n"
+	"      --remove-orphans   Remove containers for services not defined in the file\n";
+
+int compose_up(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
+	       struct berth_error **err)
+{
+	static const struct option opts[] = {
+		{"detach", no_argument, NULL, 'd'},
+		{"build", no_argument, NULL, 'B'},
+		{"no-build", no_argument, NULL, 'N'},
+		{"force-recreate", no_argument, NULL, 'F'},
+		{"no-recreate", no_argument, NULL, 'R'},
+		{"no-deps", no_argument, NULL, 'D'},
+		{"wait", no_argument, NULL, 'W'},
+		{"remove-orphans", no_argument, NULL, 'O'},
+		{0},
+	};
+	static const char *const unsupported[] = {
+		"--abort-on-container-exit",
+		"--always-recreate-deps",
+		"--attach",
+		"--attach-dependencies",
+		"--exit-code-from",
+		"--menu",
+		"--no-attach",
+		"--no-color",
+		"--no-log-prefix",
+		"--no-start",
+		"--pull",
+		"--quiet-pull",
+		"--renew-anon-volumes",
+		"-V",
+		"--scale",
+		"--timeout",
+		"-t",
+		"--timestamps",
+		"--wait-timeout",
+		"--watch",
+		"-w",
+		"-y",
+		"--yes",
+		NULL,
+	};
+	struct cli_flags f = {
+		.usage = up_usage, .shortopts = "d", .longopts = opts, .unsupported = unsupported};
+	struct berth_compose_up_options o = {.on_event = print_event};
+	bool detach = false;
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		switch (c) {
+		case 'd':
+			detach = true;
+			break;
+		case 'B':
+			o.build = true;
+			break;
+		case 'N':
+			o.no_build = true;
+			break;
+		case 'F':
+			o.force_recreate = true;
+			break;
+		case 'R':
+			o.no_recreate = true;
+			break;
+		case 'D':
+			o.no_deps = true;
+			break;
+		case 'W':
+			o.wait = detach = true;
+			break;
+		default:
+			o.remove_orphans = true;
+		}
+	}
+	if (c < 0 || f.help)
+		return c;
+	if (o.build && o.no_build)
+		return cli_usage_error(cli, err, "--build and --no-build are incompatible");
+	if (o.force_recreate && o.no_recreate)
+		return cli_usage_error(cli, err,
+				       "--force-recreate and --no-recreate are incompatible");
+	if (!detach)
+		return berth_error_set(err, ENOTSUP,
+				       "attaching to the services' output is not supported yet: "
+				       "use -d (then 'berth logs NAME')");
+	_cleanup_strv_free_ char **services = operands(argc, argv);
+	o.services = services;
+	_cleanup_(berth_compose_project_freep) struct berth_compose_project *p = NULL;
+	int r = compose_load_project(g, false, &p, err);
+	if (r < 0)
+		return r;
+	return berth_compose_up(cli->root, p, &o, err);
+}
+
+static const char down_usage[] =
+	"Usage:  berth compose down [OPTIONS]\n\n"
+	"Stop and remove containers, networks\n\n"
+	"Options:\n"
+	"      --remove-orphans   Remove containers for services not defined in the file\n"
+	"      --rmi string       Remove images used by services: \"local\" (those without\n"
+	"                         a custom tag) or \"all\"\n"
+	"  -t, --timeout int      Specify a shutdown timeout in seconds\n"
+	"  -v, --volumes          Remove the named volumes declared in the volumes section\n";
+
+static int parse_timeout(struct berth_cli *cli, const char *v, int *ret, struct berth_error **err)
+{
+	char *end = NULL;
+	long n = strtol(v, &end, 10);
+	if (end == v || *end || n < 0 || n > 86400)
+		return cli_usage_error(cli, err, "invalid timeout '%s'", v);
+	*ret = (int)n;
+	return 0;
+}
+
+int compose_down(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
+		 struct berth_error **err)
+{
+	static const struct option opts[] = {
+		{"remove-orphans", no_argument, NULL, 'O'},
+		{"rmi", required_argument, NULL, 'I'},
+		{"timeout", required_argument, NULL, 't'},
+		{"volumes", no_argument, NULL, 'v'},
+		{0},
+	};
+	static const char *const unsupported[] = {"--dry-run", NULL};
+	struct cli_flags f = {.usage = down_usage,
+			      .shortopts = "t:v",
+			      .longopts = opts,
+			      .unsupported = unsupported};
+	struct berth_compose_down_options o = {.timeout_s = -1, .on_event = print_event};
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		if (c == 'O')
+			o.remove_orphans = true;
+		else if (c == 'I')
+			o.rmi = optarg;
+		else if (c == 'v')
+			o.volumes = true;
+		else if (parse_timeout(cli, optarg, &o.timeout_s, err) < 0)
+			return -EINVAL;
+	}
+	if (c < 0 || f.help)
+		return c;
+	if (optind < argc)
+		return cli_usage_error(cli, err, "down takes no service arguments");
+	_cleanup_(berth_compose_project_freep) struct berth_compose_project *p = NULL;
+	int r = compose_load_project(g, true, &p, err);
+	if (r < 0)
+		return r;
+	return berth_compose_down(cli->root, p, &o, err);
+}
+
+static const char ps_usage[] =
+	"Usage:  berth compose ps [OPTIONS] [SERVICE...]\n\n"
+	"List containers\n\n"
+	"Options:\n"
+	"  -a, --all             Show all stopped containers\n"
+	"      --format string   Format output: table (default), json or a Go template\n"
+	"  -q, --quiet           Only display IDs\n"
+	"      --services        Display services\n";
+
+/* docker compose v2's ps table. */
+static const char compose_ps_table[] = "table {{.Name}}\\t{{.Image}}\\t{{.Command}}\\t{{.Service}}"
+				       "\\t{{.RunningFor}}\\t{{.Status}}\\t{{.Ports}}";
+
+static int ps_print_rows(const char *root, const struct berth_compose_container *cs, size_t n,
+			 const char *format, bool trunc, struct berth_error **err)
+{
+	_cleanup_(cli_format_release) struct cli_format fmt = {0};
+	int r = cli_format_init(&fmt, format, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_json_ json_t *st = NULL;
+		if (berth_container_inspect(root, cs[i].id, &st, NULL) < 0)
+			continue; /* removed meanwhile */
+		_cleanup_json_ json_t *row = ps_row(st, trunc);
+		json_object_set_new(row, "Name", json_string(cs[i].name));
+		json_object_set_new(row, "Service", json_string(cs[i].service));
+		r = cli_format_row(&fmt, row, err);
+		if (r < 0)
+			return r;
+	}
+	_cleanup_json_ json_t *titles = ps_titles();
+	json_object_set_new(titles, "Name", json_string("NAME"));
+	json_object_set_new(titles, "Service", json_string("SERVICE"));
+	json_object_set_new(titles, "RunningFor", json_string("CREATED"));
+	return cli_format_flush(&fmt, titles, err);
+}
+
+int compose_ps(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
+	       struct berth_error **err)
+{
+	static const struct option opts[] = {
+		{"all", no_argument, NULL, 'a'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"services", no_argument, NULL, 'S'},
+		{"format", required_argument, NULL, 'F'},
+		{0},
+	};
+	static const char *const unsupported[] = {"--filter", "--status", "--no-trunc", "--orphans",
+						  NULL};
+	struct cli_flags f = {
+		.usage = ps_usage, .shortopts = "aq", .longopts = opts, .unsupported = unsupported};
+	bool all = false, quiet = false, services = false;
+	const char *format = NULL;
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		if (c == 'a')
+			all = true;
+		else if (c == 'q')
+			quiet = true;
+		else if (c == 'S')
+			services = true;
+		else
+			format = optarg;
+	}
+	if (c < 0 || f.help)
+		return c;
+	_cleanup_strv_free_ char **names = operands(argc, argv);
+	_cleanup_(berth_compose_project_freep) struct berth_compose_project *p = NULL;
+	int r = compose_load_project(g, true, &p, err);
+	if (r < 0)
+		return r;
+	struct berth_compose_container *cs = NULL;
+	size_t n = 0;
+	r = berth_compose_project_containers(cli->root, p->name, NULL, &cs, &n, err);
+	if (r < 0)
+		return r;
+	/* keep what is shown: running ones (all with -a), of the named services */
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool keep = (all || strcmp(cs[i].state, "running") == 0) &&
+			    (!names || berth_strv_contains(names, cs[i].service)) &&
+			    (!services || k == 0 || strcmp(cs[k - 1].service, cs[i].service) != 0);
+		struct berth_compose_container t = cs[k];
+		cs[k] = cs[i];
+		cs[i] = t;
+		k += keep;
+	}
+	const char *fmt = quiet						      ? "{{.ID}}"
+			  : services					      ? "{{.Service}}"
+			  : format && *format && strcmp(format, "table") != 0 ? format
+									      : compose_ps_table;
+	r = ps_print_rows(cli->root, cs, k, fmt, !quiet, err);
+	berth_compose_containers_free(cs, n);
+	return r;
+}
+
+static const char ls_usage[] = "Usage:  berth compose ls [OPTIONS]\n\n"
+			       "List running compose projects\n\n"
+			       "Options:\n"
+			       "  -a, --all     Show all stopped Compose projects\n"
+			       "  -q, --quiet   Only display project names\n";
+
+/* "running(2), exited(1)": each state's count, in the order first seen. */
+static void ls_count_state(json_t *project, const char *state)
+{
+	json_t *states = json_object_get(project, "states");
+	json_int_t n = json_integer_value(json_object_get(states, state));
+	json_object_set_new(states, state, json_integer(n + 1));
+}
+
+static char *ls_status(const json_t *project)
+{
+	_cleanup_(berth_buf_release) struct berth_buf b = {0};
+	const char *k;
+	json_t *v;
+	json_object_foreach (json_object_get(project, "states"), k, v)
+		berth_buf_addf(&b, "%s%s(%lld)", b.len ? ", " : "", k,
+			       (long long)json_integer_value(v));
+	return berth_buf_detach(&b, NULL);
+}
+
+/* Projects by their containers' labels: {name: {"states": {...}, "files": "..."}}. */
+static json_t *ls_projects(const json_t *all)
+{
+	json_t *projects = json_object();
+	size_t i;
+	json_t *st;
+	json_array_foreach (all, i, st) {
+		json_t *labels = json_object_get(json_object_get(st, "Config"), "Labels");
+		const char *name =
+			json_string_value(json_object_get(labels, BERTH_COMPOSE_LABEL_PROJECT));
+		if (!name)
+			continue;
+		json_t *pr = json_object_get(projects, name);
+		if (!pr) {
+			const char *files = json_string_value(
+				json_object_get(labels, BERTH_COMPOSE_LABEL_CONFIG_FILES));
+			pr = json_pack("{s:{}, s:s}", "states", "files", files ? files : "");
+			json_object_set_new(projects, name, pr);
+		}
+		const char *state =
+			json_string_value(json_object_get(json_object_get(st, "State"), "Status"));
+		ls_count_state(pr, state ? state : "unknown");
+	}
+	return projects;
+}
+
+int compose_ls(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
+	       struct berth_error **err)
+{
+	static const struct option opts[] = {
+		{"all", no_argument, NULL, 'a'},
+		{"quiet", no_argument, NULL, 'q'},
+		{0},
+	};
+	static const char *const unsupported[] = {"--filter", "--format", NULL};
+	struct cli_flags f = {
+		.usage = ls_usage, .shortopts = "aq", .longopts = opts, .unsupported = unsupported};
+	bool all = false, quiet = false;
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		if (c == 'a')
+			all = true;
+		else
+			quiet = true;
+	}
+	if (c < 0 || f.help)
+		return c;
+	if (optind < argc)
+		return cli_usage_error(cli, err, "ls takes no arguments");
+	_cleanup_json_ json_t *list = NULL;
+	int r = berth_container_list(cli->root, &list, err);
+	if (r < 0)
+		return r;
+	_cleanup_json_ json_t *projects = ls_projects(list);
+	_cleanup_strv_free_ char **names = NULL;
+	const char *k;
+	json_t *v;
+	json_object_foreach (projects, k, v)
+		if (all || json_object_get(json_object_get(v, "states"), "running"))
+			berth_strv_push(&names, k);
+	berth_strv_sort(names);
+	if (!quiet)
+		printf("%-20s%-20s%s\n", "NAME", "STATUS", "CONFIG FILES");
+	BERTH_STRV_FOREACH (n, names) {
+		json_t *pr = json_object_get(projects, *n);
+		_cleanup_free_ char *status = ls_status(pr);
+		if (quiet)
+			printf("%s\n", *n);
+		else
+			printf("%-20s%-20s%s\n", *n, status,
+			       json_string_value(json_object_get(pr, "files")));
+	}
+	return 0;
+}
+
+static const char lifecycle_usage[] =
+	"Usage:  berth compose start|stop|restart|kill|rm [OPTIONS] [SERVICE...]\n\n"
+	"start: start the services' stopped containers; stop: stop them; restart: both;\n"
+	"kill: signal them; rm: remove the stopped ones\n\n"
+	"Options:\n"
+	"  -t, --timeout int     stop, restart: shutdown timeout in seconds\n"
+	"  -s, --signal string   kill: the signal (default SIGKILL);\n"
+	"      --stop            rm: stop the containers first (rm -s)\n"
+	"  -f, --force           rm: don't ask to confirm removal\n"
+	"  -v, --volumes         rm: remove anonymous volumes too (always done)\n";
+
+struct lifecycle {
+	const char *verb;
+	int timeout_s; /* < 0: the service's */
+	int sig;
+	bool stop_first;
+};
+
+static bool is_running(const struct berth_compose_container *c)
+{
+	return strcmp(c->state, "running") == 0 || strcmp(c->state, "paused") == 0 ||
+	       strcmp(c->state, "restarting") == 0;
+}
+
+/* One container through verb; the progress line on success. */
+static int lifecycle_one(struct berth_cli *cli, const struct berth_compose_project *p,
+			 const struct lifecycle *l, const struct berth_compose_container *c,
+			 struct berth_error **err)
+{
+	int t = l->timeout_s >= 0 ? l->timeout_s : berth_compose_stop_timeout(p, c->service);
+	int r = 0;
+	const char *done = NULL;
+	if (strcmp(l->verb, "start") == 0) {
+		if (!is_running(c) && (r = berth_container_start(cli->root, c->id, err)) >= 0)
+			done = "Started";
+	} else if (strcmp(l->verb, "stop") == 0) {
+		if (is_running(c) && (r = berth_container_stop(cli->root, c->id, t, err)) >= 0)
+			done = "Stopped";
+	} else if (strcmp(l->verb, "restart") == 0) {
+		if (is_running(c))
+			r = berth_container_stop(cli->root, c->id, t, err);
+		if (r >= 0 && (r = berth_container_start(cli->root, c->id, err)) >= 0)
+			done = "Restarted";
+	} else if (strcmp(l->verb, "kill") == 0) {
+		if (is_running(c) && (r = berth_container_kill(cli->root, c->id, l->sig, err)) >= 0)
+			done = "Killed";
+	} else {
+		if (is_running(c) && l->stop_first)
+			r = berth_container_stop(cli->root, c->id, t, err);
+		else if (is_running(c))
+			return 0;
+		if (r >= 0 && (r = berth_container_remove(cli->root, c->id, false, err)) >= 0)
+			done = "Removed";
+	}
+	if (done)
+		print_event("Container", c->name, done, NULL);
+	return r;
+}
+
+int compose_lifecycle(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
+		      struct berth_error **err)
+{
+	static const struct option opts[] = {
+		{"timeout", required_argument, NULL, 't'}, {"signal", required_argument, NULL, 's'},
+		{"stop", no_argument, NULL, 'S'},	   {"force", no_argument, NULL, 'f'},
+		{"volumes", no_argument, NULL, 'v'},	   {0},
+	};
+	struct lifecycle l = {.verb = argv[0], .timeout_s = -1, .sig = SIGKILL};
+	bool is_rm = strcmp(l.verb, "rm") == 0, is_kill = strcmp(l.verb, "kill") == 0;
+	struct cli_flags f = {.usage = lifecycle_usage,
+			      .shortopts = is_rm     ? "fsv"
+					   : is_kill ? "s:"
+						     : "t:",
+			      .longopts = opts};
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		if (c == 't' && !is_rm && !is_kill) {
+			if (parse_timeout(cli, optarg, &l.timeout_s, err) < 0)
+				return -EINVAL;
+		} else if ((c == 's' && (is_kill || is_rm)) || (c == 'S' && is_rm) ||
+			   ((c == 'f' || c == 'v') && is_rm)) {
+			if (c == 'S' || (c == 's' && is_rm))
+				l.stop_first = true;
+			else if (c == 's' && (l.sig = cli_parse_signal(optarg)) < 0)
+				return cli_usage_error(cli, err, "invalid signal '%s'", optarg);
+		} else {
+			return cli_usage_error(cli, err, "unknown flag for %s", l.verb);
+		}
+	}
+	if (c < 0 || f.help)
+		return c;
+	_cleanup_strv_free_ char **names = operands(argc, argv);
+	_cleanup_(berth_compose_project_freep) struct berth_compose_project *p = NULL;
+	int r = compose_load_project(g, true, &p, err);
+	if (r < 0)
+		return r;
+	BERTH_STRV_FOREACH (n, names)
+		if (!berth_compose_find_service(p, *n))
+			return berth_error_set(err, ENOENT, "no such service: %s", *n);
+	struct berth_compose_container *cs = NULL;
+	size_t n = 0;
+	r = berth_compose_project_containers(cli->root, p->name, NULL, &cs, &n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n && r >= 0; i++)
+		if (!names || berth_strv_contains(names, cs[i].service))
+			r = lifecycle_one(cli, p, &l, &cs[i], err);
+	berth_compose_containers_free(cs, n);
+	return r;
+}
