@@ -247,7 +247,8 @@ int berth_compose_emit(const struct berth_compose_project *p, enum berth_compose
 
 /*
  * The service's config hash (the com.docker.compose.config-hash label):
- * the sha256 (64 hex digits) of its normalised JSON without build and
- * pull_policy, as docker compose's ServiceHash; ret holds 65 bytes.
+ * docker compose's ServiceHash, the sha256 (64 hex digits) of compose-go's
+ * JSON of the service without build, pull_policy, depends_on and profiles
+ * (hash.c); ret holds 65 bytes.
  */
 void berth_compose_service_hash(const struct berth_compose_service *s, char ret[65]);
