@@ -6,8 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "berth/cli.h"
-#include "compose/compose.h"
+#include "berth/cmd-compose.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/log.h"
@@ -26,19 +25,16 @@ static const char compose_usage[] =
 	"      --project-directory string   Specify an alternate working directory\n"
 	"                                   (default: the path of the first compose file)\n\n"
 	"Commands:\n"
-	"  config      Parse, resolve and render compose file in canonical format\n\n"
+	"  config      Parse, resolve and render compose file in canonical format\n"
+	"  pull        Pull service images\n"
+	"  push        Push service images\n\n"
 	"Not yet supported (they need networking): build, down, exec, images, kill, logs, ls,\n"
-	"pause, ps, pull, push, restart, rm, run, start, stop, top, unpause, up\n";
+	"pause, ps, restart, rm, run, start, stop, top, unpause, up\n";
 
 static const char *const later_commands[] = {
-	"build", "create", "down",    "events", "exec", "images",  "kill", "logs", "ls",
-	"pause", "port",   "ps",      "pull",	"push", "restart", "rm",   "run",  "start",
-	"stop",	 "top",	   "unpause", "up",	"wait", "watch",   NULL,
-};
-
-struct compose_globals {
-	char **files, **profiles, **env_files;
-	const char *project_name, *project_dir;
+	"build", "create", "down",    "events", "exec",	   "images", "kill", "logs",
+	"ls",	 "pause",  "port",    "ps",	"restart", "rm",     "run",  "start",
+	"stop",	 "top",	   "unpause", "up",	"wait",	   "watch",  NULL,
 };
 
 static void globals_release(struct compose_globals *g)
@@ -65,8 +61,8 @@ static char **files_from_environment(void)
 	}
 }
 
-static int load_project(struct compose_globals *g, bool all_profiles,
-			struct berth_compose_project **ret, struct berth_error **err)
+int compose_load_project(struct compose_globals *g, bool all_profiles,
+			 struct berth_compose_project **ret, struct berth_error **err)
 {
 	_cleanup_free_ char *cwd = getcwd(NULL, 0);
 	if (!cwd)
@@ -235,7 +231,7 @@ static int compose_config(struct berth_cli *cli, struct compose_globals *g, int 
 	if (optind < argc)
 		return cli_usage_error(cli, err, "config: service arguments are not supported");
 	_cleanup_(berth_compose_project_freep) struct berth_compose_project *p = NULL;
-	int r = load_project(g, what == LIST_PROFILES, &p, err);
+	int r = compose_load_project(g, what == LIST_PROFILES, &p, err);
 	if (r < 0 || quiet)
 		return r < 0 ? r : 0;
 	if (hash)
@@ -300,17 +296,27 @@ int cmd_compose(struct berth_cli *cli, int argc, char **argv, struct berth_error
 		return berth_error_set(err, ENOTSUP,
 				       "compose %s: not supported yet (needs networking, issue 15)",
 				       sub);
-	if (strcmp(sub, "config") != 0)
-		return berth_error_set(err, EINVAL,
-				       "compose: '%s' is not a compose command (see 'berth compose "
-				       "--help')",
-				       sub);
-	int sargc = argc - optind;
-	char **sargv = argv + optind;
-	optind = 0; /* glibc: full getopt re-initialisation for the subcommand */
-	const char *outer = cli->cmd;
-	cli->cmd = "compose config";
-	int r = compose_config(cli, &g, sargc, sargv, err);
-	cli->cmd = outer;
-	return r;
+	static const struct {
+		const char *name, *cmd;
+		compose_cmd_fn fn;
+	} commands[] = {
+		{"config", "compose config", compose_config},
+		{"pull", "compose pull", compose_pull},
+		{"push", "compose push", compose_push},
+	};
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(sub, commands[i].name) != 0)
+			continue;
+		int sargc = argc - optind;
+		char **sargv = argv + optind;
+		optind = 0; /* glibc: full getopt re-initialisation for the subcommand */
+		const char *outer = cli->cmd;
+		cli->cmd = commands[i].cmd;
+		int r = commands[i].fn(cli, &g, sargc, sargv, err);
+		cli->cmd = outer;
+		return r;
+	}
+	return berth_error_set(
+		err, EINVAL, "compose: '%s' is not a compose command (see 'berth compose --help')",
+		sub);
 }

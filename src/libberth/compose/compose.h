@@ -232,6 +232,36 @@ char *berth_compose_container_name(const struct berth_compose_project *p,
 char *berth_compose_image_name(const struct berth_compose_project *p,
 			       const struct berth_compose_service *s);
 
+/*
+ * The services named in names (all of them when names is NULL or empty),
+ * in start order; *ret is an array of *ret_n pointers into p, owned by
+ * the caller. -ENOENT naming a name that is no service.
+ */
+int berth_compose_select_services(const struct berth_compose_project *p, char *const *names,
+				  struct berth_compose_service ***ret, size_t *ret_n,
+				  struct berth_error **err);
+
+struct berth_store;
+struct berth_progress;
+
+/*
+ * `compose pull`: pulls the image of each selected service that has one
+ * (each image once). A failure fails the command, naming the service,
+ * unless ignore_failures or the service has a build section (it can be
+ * built): then it is a warning line in *warnings.
+ */
+int berth_compose_pull(struct berth_store *store, const struct berth_compose_project *p,
+		       char *const *services, bool ignore_failures, struct berth_progress *progress,
+		       char ***warnings, struct berth_error **err);
+
+/*
+ * `compose push`: pushes the image of each selected service that has both
+ * build and image (as docker compose); failures as for pull.
+ */
+int berth_compose_push(struct berth_store *store, const struct berth_compose_project *p,
+		       char *const *services, bool ignore_failures, struct berth_progress *progress,
+		       char ***warnings, struct berth_error **err);
+
 #define BERTH_COMPOSE_LABEL_PROJECT	"com.docker.compose.project"
 #define BERTH_COMPOSE_LABEL_SERVICE	"com.docker.compose.service"
 #define BERTH_COMPOSE_LABEL_CONFIG_HASH "com.docker.compose.config-hash"

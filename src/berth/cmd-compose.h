@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * Shared by the files of `berth compose`: the global flags, the project
+ * they load, and the subcommands of cmd-compose-ops.c.
+ */
+
+#include "berth/cli.h"
+#include "compose/compose.h"
+
+struct compose_globals {
+	char **files, **profiles, **env_files;
+	const char *project_name, *project_dir;
+};
+
+/* Loads the project the global flags and the environment name; warnings are logged. */
+int compose_load_project(struct compose_globals *g, bool all_profiles,
+			 struct berth_compose_project **ret, struct berth_error **err);
+
+typedef int (*compose_cmd_fn)(struct berth_cli *cli, struct compose_globals *g, int argc,
+			      char **argv, struct berth_error **err);
+
+int compose_pull(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
+		 struct berth_error **err);
+int compose_push(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
+		 struct berth_error **err);
