@@ -68,7 +68,9 @@ static const char run_usage[] =
 	"      --health-retries N    failures in a row that make it unhealthy (default 3)\n"
 	"      --health-start-period D   failures in this first period do not count\n"
 	"      --health-start-interval D time between checks in the start period (5s)\n"
-	"      --no-healthcheck      disable the image's HEALTHCHECK\n";
+	"      --no-healthcheck      disable the image's HEALTHCHECK\n"
+	"  -l, --label K=V           set a label (over the image's)\n"
+	"      --label-file FILE     read K=V label lines\n";
 
 enum {
 	OPT_ROOTFS = 256,
@@ -105,14 +107,12 @@ enum {
 	OPT_DNS_SEARCH,
 	OPT_DNS_OPTION,
 	OPT_DOMAINNAME,
+	OPT_LABEL_FILE,
 };
 
 /* Docker's run flags berth does not have yet: refused as such, not as unknown. */
 static const char *const run_unsupported[] = {
 	"--expose",
-	"-l",
-	"--label",
-	"--label-file",
 	"-a",
 	"--attach",
 	"--platform",
@@ -193,13 +193,18 @@ static void push_env_flag(char ***env, const char *arg)
 		berth_strv_consume(env, berth_xasprintf("%s=%s", arg, v));
 }
 
-static int read_env_file(const char *path, char ***env, struct berth_error **err)
+/*
+ * K=V lines of an --env-file or --label-file (blank and # lines skipped); a
+ * bare K takes K's value from berth's environment with lookup (env files),
+ * and is kept as it is without (label files, as Docker's).
+ */
+static int read_kv_file(const char *path, bool lookup, char ***env, struct berth_error **err)
 {
 	_cleanup_free_ char *data = NULL;
 	size_t len = 0;
 	int r = berth_read_file_at(AT_FDCWD, path, 1 << 20, &data, &len, err);
 	if (r < 0)
-		return berth_error_prefix(err, "env file '%s'", path);
+		return berth_error_prefix(err, "%s file '%s'", lookup ? "env" : "label", path);
 	char *save = NULL;
 	for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		while (*line == ' ' || *line == '\t')
@@ -209,7 +214,7 @@ static int read_env_file(const char *path, char ***env, struct berth_error **err
 			line[--n] = '\0';
 		if (!*line || *line == '#')
 			continue;
-		if (strchr(line, '=')) {
+		if (strchr(line, '=') || !lookup) {
 			berth_strv_push(env, line);
 		} else {
 			const char *v = getenv(line);
@@ -350,18 +355,20 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 		{"health-start-period", required_argument, NULL, OPT_HEALTH_START_PERIOD},
 		{"health-start-interval", required_argument, NULL, OPT_HEALTH_START_INTERVAL},
 		{"no-healthcheck", no_argument, NULL, OPT_NO_HEALTHCHECK},
+		{"label", required_argument, NULL, 'l'},
+		{"label-file", required_argument, NULL, OPT_LABEL_FILE},
 		{0},
 	};
 	/* "+": the first operand is the image, what follows is the container's */
 	struct cli_flags f = {.usage = create ? create_usage : run_usage,
-			      .shortopts = "+dite:u:w:h:v:m:p:P",
+			      .shortopts = "+dite:u:w:h:v:m:p:Pl:",
 			      .longopts = opts,
 			      .unsupported = run_unsupported};
 	struct berth_run_options o;
 	_cleanup_strv_free_ char **env = NULL, **volumes = NULL, **mounts = NULL, **tmpfs = NULL,
 				 **cap_add = NULL, **cap_drop = NULL, **secopts = NULL,
 				 **ulimits = NULL, **devices = NULL, **cmd = NULL, **aliases = NULL,
-				 **extra_hosts = NULL;
+				 **extra_hosts = NULL, **labels = NULL, **label_flags = NULL;
 	_cleanup_(berth_container_image_release) struct berth_container_image img = {0};
 	_cleanup_(berth_health_config_release) struct berth_health_config health = {0};
 	struct health_flags hf = {0};
@@ -387,7 +394,7 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 			push_env_flag(&env, optarg);
 			break;
 		case OPT_ENV_FILE:
-			r = read_env_file(optarg, &env, err);
+			r = read_kv_file(optarg, true, &env, err);
 			if (r < 0)
 				goto fail;
 			break;
@@ -530,6 +537,13 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 		case OPT_NO_HEALTHCHECK:
 			hf.none = true;
 			break;
+		case 'l':
+			berth_strv_push(&label_flags, optarg);
+			break;
+		case OPT_LABEL_FILE:
+			if (read_kv_file(optarg, false, &labels, err) < 0)
+				goto fail;
+			break;
 		}
 	}
 	if (f.help)
@@ -545,6 +559,10 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 	o.security_opts = secopts;
 	o.ulimits = ulimits;
 	o.devices = devices;
+	/* as Docker: the label files' lines first, --label over them */
+	BERTH_STRV_FOREACH (l, label_flags)
+		berth_strv_push(&labels, *l);
+	o.labels = labels;
 	if (hf.any || hf.none) {
 		if (health_config(cli, &hf, &health, err) < 0)
 			goto fail;
@@ -665,7 +683,7 @@ int cmd_exec(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 			push_env_flag(&env, optarg);
 			break;
 		case OPT_ENV_FILE:
-			r = read_env_file(optarg, &env, err);
+			r = read_kv_file(optarg, true, &env, err);
 			if (r < 0)
 				return r;
 			break;

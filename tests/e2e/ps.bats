@@ -90,9 +90,25 @@ three() {
 	[ "$output" = "${id:0:12}" ]
 	run berth ps -a --filter ancestor=other --format '{{.Names}}'
 	[ -z "$output" ]
-	# berth's containers carry no labels yet: a label filter matches none
 	run berth ps -a --filter label=com.example --format '{{.Names}}'
 	[ -z "$output" ]
+}
+
+@test "run --label/--label-file: in .Config.Labels, ps --filter label=K[=V] and {{.Labels}}" {
+	printf '# a comment\nteam=db\n\nflag\ntier=file\n' >"$BATS_TEST_TMPDIR/labels"
+	berth run --name lab-a -l tier=web --label-file "$BATS_TEST_TMPDIR/labels" bb true
+	berth run --name lab-b --label tier=db bb true
+	run berth inspect --format '{{json .Config.Labels}}' lab-a
+	[ "$output" = '{"flag":"","team":"db","tier":"web"}' ]
+	run berth ps -a --filter label=tier --format '{{.Names}}'
+	[ "$output" = "$(printf 'lab-b\nlab-a')" ]
+	run berth ps -a --filter label=tier=web --format '{{.Names}}'
+	[ "$output" = lab-a ]
+	run berth ps -a --filter label=team=db --filter label=flag --format '{{.Names}} {{.Labels}}'
+	[ "$output" = "lab-a flag=,team=db,tier=web" ]
+	run berth run -l x=1 --label-file /nonexistent bb true
+	[ "$status" -eq 125 ]
+	assert_one_error_line "label file '/nonexistent'"
 }
 
 @test "ps --filter: bad filters are one line" {

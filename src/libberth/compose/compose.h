@@ -262,9 +262,44 @@ int berth_compose_push(struct berth_store *store, const struct berth_compose_pro
 		       char *const *services, bool ignore_failures, struct berth_progress *progress,
 		       char ***warnings, struct berth_error **err);
 
-#define BERTH_COMPOSE_LABEL_PROJECT	"com.docker.compose.project"
-#define BERTH_COMPOSE_LABEL_SERVICE	"com.docker.compose.service"
-#define BERTH_COMPOSE_LABEL_CONFIG_HASH "com.docker.compose.config-hash"
+#define BERTH_COMPOSE_LABEL_PROJECT	 "com.docker.compose.project"
+#define BERTH_COMPOSE_LABEL_SERVICE	 "com.docker.compose.service"
+#define BERTH_COMPOSE_LABEL_CONFIG_HASH	 "com.docker.compose.config-hash"
+#define BERTH_COMPOSE_LABEL_NUMBER	 "com.docker.compose.container-number"
+#define BERTH_COMPOSE_LABEL_ONEOFF	 "com.docker.compose.oneoff"
+#define BERTH_COMPOSE_LABEL_NETWORK	 "com.docker.compose.network"
+#define BERTH_COMPOSE_LABEL_VOLUME	 "com.docker.compose.volume"
+#define BERTH_COMPOSE_LABEL_WORKING_DIR	 "com.docker.compose.project.working_dir"
+#define BERTH_COMPOSE_LABEL_CONFIG_FILES "com.docker.compose.project.config_files"
+#define BERTH_COMPOSE_LABEL_IMAGE	 "com.docker.compose.image"
+#define BERTH_COMPOSE_LABEL_DEPENDS_ON	 "com.docker.compose.depends_on"
+#define BERTH_COMPOSE_LABEL_VERSION	 "com.docker.compose.version"
+
+/* A container of a project, as its record and labels tell it (containers.c). */
+struct berth_compose_container {
+	char *id;	   /* full id */
+	char *name;	   /* PROJECT-SERVICE-N, or the service's container_name */
+	char *service;	   /* com.docker.compose.service */
+	unsigned number;   /* com.docker.compose.container-number (0: none) */
+	char *config_hash; /* com.docker.compose.config-hash ("" when none) */
+	char *state;	   /* State.Status: "created", "running", "paused", "exited"... */
+	char *health;	   /* "starting", "healthy", "unhealthy"; NULL: no health check */
+	int exit_code;	   /* the last exit's */
+	bool oneoff;	   /* com.docker.compose.oneoff=True (`compose run`) */
+	char *image;	   /* the image as it was named */
+};
+
+void berth_compose_containers_free(struct berth_compose_container *c, size_t n);
+
+/*
+ * The containers labelled com.docker.compose.project=project (and
+ * com.docker.compose.service=service unless service is NULL), sorted by
+ * service, then one-off last, then number, then name. *ret is an array of
+ * *ret_n entries (NULL when none), owned by the caller.
+ */
+int berth_compose_project_containers(const char *store_root, const char *project,
+				     const char *service, struct berth_compose_container **ret,
+				     size_t *ret_n, struct berth_error **err);
 
 enum berth_compose_format {
 	BERTH_COMPOSE_FORMAT_YAML,

@@ -74,6 +74,7 @@ void berth_container_image_release(struct berth_container_image *img)
 	free(img->health);
 	berth_strv_free(img->shell);
 	berth_strv_free(img->exposed_ports);
+	berth_strv_free(img->labels);
 	memset(img, 0, sizeof(*img));
 }
 
@@ -116,6 +117,9 @@ int berth_container_image_load(const char *store_root, const char *ref,
 	out.volumes = berth_strv_copy(c->volumes);
 	out.shell = c->shell ? berth_strv_copy(c->shell) : NULL;
 	out.exposed_ports = berth_strv_copy(c->exposed_ports);
+	for (size_t i = 0; c->label_keys && c->label_keys[i]; i++)
+		berth_strv_consume(&out.labels,
+				   berth_xasprintf("%s=%s", c->label_keys[i], c->label_values[i]));
 	if (c->healthcheck) {
 		out.health = berth_xcalloc(1, sizeof(*out.health));
 		r = berth_health_config_from_json(c->healthcheck, out.health, err);
@@ -963,6 +967,34 @@ static json_t *strv_json(char *const *v)
 	return a;
 }
 
+/* "K=V" entries into obj (a later key replaces an earlier one; "K" alone: an empty value). */
+static void labels_set(json_t *obj, char *const *labels)
+{
+	BERTH_STRV_FOREACH (l, labels) {
+		const char *eq = strchr(*l, '=');
+		_cleanup_free_ char *k = eq ? berth_xstrndup(*l, (size_t)(eq - *l)) : NULL;
+		json_object_set_new(obj, k ? k : *l, json_string(eq ? eq + 1 : ""));
+	}
+}
+
+/* The image's labels with --label over them, in key order (as Docker's JSON of a map). */
+static json_t *make_labels(const struct berth_run_options *o)
+{
+	_cleanup_json_ json_t *all = json_object();
+	labels_set(all, o->image ? o->image->labels : NULL);
+	labels_set(all, o->labels);
+	_cleanup_strv_free_ char **keys = NULL;
+	const char *k;
+	json_t *v;
+	json_object_foreach (all, k, v)
+		berth_strv_push(&keys, k);
+	berth_strv_sort(keys);
+	json_t *sorted = json_object();
+	BERTH_STRV_FOREACH (key, keys)
+		json_object_set(sorted, *key, json_object_get(all, *key));
+	return sorted;
+}
+
 static json_t *make_state(const struct container *c, const struct berth_run_options *o)
 {
 	_cleanup_free_ char *now = berth_container_now();
@@ -1003,6 +1035,7 @@ static json_t *make_state(const struct container *c, const struct berth_run_opti
 	if (o->image && o->image->shell)
 		json_object_set_new(cfg, "Shell", strv_json(o->image->shell));
 	berth_health_config_release(&hc);
+	json_object_set_new(cfg, "Labels", make_labels(o));
 	json_object_set_new(st, "Config", cfg);
 	json_object_set_new(st, "HostConfig",
 			    json_pack("{s:b, s:b, s:b, s:s, s:s}", "AutoRemove", o->rm, "Init",

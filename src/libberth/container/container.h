@@ -37,6 +37,7 @@ struct berth_container_image {
 	struct berth_health_config *health; /* the image's HEALTHCHECK, NULL when none */
 	char **shell; /* the image's SHELL (a CMD-SHELL health check runs with it), NULL unset */
 	char **exposed_ports; /* the image's ExposedPorts keys ("80/tcp"), what -P publishes */
+	char **labels;	      /* the image's labels, "K=V" */
 };
 
 /*
@@ -81,6 +82,7 @@ struct berth_run_options {
 	const char *self_exe;			  /* the berth binary, for the detached monitor */
 	const struct berth_health_config *health; /* --health-*, NULL: the image's */
 	bool create_only; /* `create`: the record only, berth_container_start runs it */
+	char **labels;	  /* --label K=V, over the image's (.Config.Labels) */
 };
 
 void berth_run_options_init(struct berth_run_options *o);
