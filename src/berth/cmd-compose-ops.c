@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* `compose pull` and `compose push` (the flags; compose/images.c does the work). */
+/* `compose pull`, `push` and `exec`: their flags; compose/ does the work. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "berth/cmd-compose.h"
 #include "berth/progress.h"
+#include "container/container.h"
 #include "core/cleanup.h"
 #include "core/log.h"
 #include "core/strv.h"
@@ -109,4 +112,108 @@ int compose_push(struct berth_cli *cli, struct compose_globals *g, int argc, cha
 		.fn = berth_compose_push,
 	};
 	return move_command(cli, g, argc, argv, &m, err);
+}
+
+static const char exec_usage[] =
+	"Usage:  berth compose exec [OPTIONS] SERVICE COMMAND [ARGS...]\n\n"
+	"Execute a command in a running container of a service\n\n"
+	"Options:\n"
+	"  -d, --detach           Detached mode: Run command in the background\n"
+	"  -e, --env stringArray  Set environment variables\n"
+	"      --index int        Index of the container if service has multiple replicas "
+	"(default 1)\n"
+	"      --privileged       Give extended privileges to the process\n"
+	"  -T, --no-TTY           Disable pseudo-TTY allocation (default: a TTY when stdin is "
+	"one)\n"
+	"  -u, --user string      Run the command as this user\n"
+	"  -w, --workdir string   Path to workdir directory for this command\n";
+
+enum {
+	EXEC_INDEX = 0x100,
+	EXEC_PRIVILEGED
+};
+
+static int exec_flag(struct berth_cli *cli, int c, struct berth_exec_options *o, char ***env,
+		     bool *no_tty, unsigned *index, struct berth_error **err)
+{
+	char *end = NULL;
+	long v;
+	switch (c) {
+	case 'd':
+		o->detach = true;
+		return 0;
+	case 'e':
+		cli_push_env_flag(env, optarg);
+		return 0;
+	case 'T':
+		*no_tty = true;
+		return 0;
+	case 'u':
+		o->user = optarg;
+		return 0;
+	case 'w':
+		o->workdir = optarg;
+		return 0;
+	case EXEC_PRIVILEGED:
+		o->privileged = true;
+		return 0;
+	default: /* --index */
+		v = strtol(optarg, &end, 10);
+		if (!*optarg || *end || v < 1 || v > 100000)
+			return cli_usage_error(cli, err, "invalid --index '%s'", optarg);
+		*index = (unsigned)v;
+		return 0;
+	}
+}
+
+int compose_exec(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
+		 struct berth_error **err)
+{
+	static const struct option opts[] = {
+		{"detach", no_argument, NULL, 'd'},
+		{"env", required_argument, NULL, 'e'},
+		{"index", required_argument, NULL, EXEC_INDEX},
+		{"privileged", no_argument, NULL, EXEC_PRIVILEGED},
+		{"no-TTY", no_argument, NULL, 'T'},
+		{"user", required_argument, NULL, 'u'},
+		{"workdir", required_argument, NULL, 'w'},
+		{0},
+	};
+	static const char *const unsupported[] = {"--dry-run", NULL};
+	/* "+": after SERVICE, everything is the command's */
+	struct cli_flags f = {.usage = exec_usage,
+			      .shortopts = "+de:Tu:w:",
+			      .longopts = opts,
+			      .unsupported = unsupported};
+	struct berth_exec_options o = {0};
+	_cleanup_strv_free_ char **env = NULL, **cmd = NULL;
+	bool no_tty = false;
+	unsigned index = 1;
+	int c, r;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
+		if (exec_flag(cli, c, &o, &env, &no_tty, &index, err) < 0)
+			return -EINVAL;
+	if (c < 0 || f.help)
+		return c;
+	if (argc - optind < 2)
+		return cli_usage_error(cli, err, "requires at least 2 arguments");
+	const char *service = argv[optind];
+	for (int i = optind + 1; i < argc; i++)
+		berth_strv_push(&cmd, argv[i]);
+	/* docker compose: stdin attached, a TTY when stdin is one, unless -T or -d */
+	o.interactive = !o.detach;
+	o.tty = !o.detach && !no_tty && isatty(STDIN_FILENO);
+	o.cmd = cmd;
+	o.env = env;
+	_cleanup_(berth_compose_project_freep) struct berth_compose_project *p = NULL;
+	r = compose_load_project(g, false, &p, err);
+	if (r < 0)
+		return r;
+	if (!berth_compose_find_service(p, service))
+		return berth_error_set(err, ENOENT, "%s: no such service: %s", cli->cmd, service);
+	_cleanup_free_ char *id = NULL;
+	r = berth_compose_service_container(cli->root, p->name, service, index, &id, err);
+	if (r < 0)
+		return berth_error_prefix(err, "%s", cli->cmd);
+	return cli_exec(cli, id, &o, err);
 }

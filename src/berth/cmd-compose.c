@@ -26,15 +26,16 @@ static const char compose_usage[] =
 	"                                   (default: the path of the first compose file)\n\n"
 	"Commands:\n"
 	"  config      Parse, resolve and render compose file in canonical format\n"
+	"  exec        Execute a command in a running container\n"
 	"  pull        Pull service images\n"
 	"  push        Push service images\n\n"
-	"Not yet supported (they need networking): build, down, exec, images, kill, logs, ls,\n"
+	"Not yet supported (they need networking): build, down, images, kill, logs, ls,\n"
 	"pause, ps, restart, rm, run, start, stop, top, unpause, up\n";
 
 static const char *const later_commands[] = {
-	"build", "create", "down",    "events", "exec",	   "images", "kill", "logs",
-	"ls",	 "pause",  "port",    "ps",	"restart", "rm",     "run",  "start",
-	"stop",	 "top",	   "unpause", "up",	"wait",	   "watch",  NULL,
+	"build", "create",  "down", "events",  "images", "kill", "logs",  "ls",
+	"pause", "port",    "ps",   "restart", "rm",	 "run",	 "start", "stop",
+	"top",	 "unpause", "up",   "wait",    "watch",	 NULL,
 };
 
 static void globals_release(struct compose_globals *g)
@@ -303,6 +304,7 @@ int cmd_compose(struct berth_cli *cli, int argc, char **argv, struct berth_error
 		{"config", "compose config", compose_config},
 		{"pull", "compose pull", compose_pull},
 		{"push", "compose push", compose_push},
+		{"exec", "compose exec", compose_exec},
 	};
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(sub, commands[i].name) != 0)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # berth compose pull / push against Debian's docker-registry on 127.0.0.1
-# (tests/registry/registry.bash), each test in a project directory of its own.
+# (tests/registry/registry.bash), and compose exec; each test in a project
+# directory of its own.
 load helpers
 source "$BATS_TEST_DIRNAME/../registry/registry.bash"
 
@@ -14,6 +15,7 @@ setup() {
 
 teardown() {
 	registry_cleanup
+	berth rm -f proj-web-1 proj-web-2 >/dev/null 2>&1 || true
 }
 
 @test "compose pull: the services' images, -q quiet, SERVICE selects, failures name the service" {
@@ -86,4 +88,31 @@ teardown() {
 	assert_one_error_line "^berth: compose push: missing: .*"
 	run -0 --separate-stderr berth compose push -q --ignore-push-failures
 	[[ "$stderr" == *"missing: "* ]]
+}
+
+# A container of service $1, number $2, of project "proj" (this directory's
+# name), made with run's labels as `compose up` labels its containers.
+service_container() {
+	berth run -d --network none --name "proj-$1-$2" -e "WHO=$1-$2" \
+		--label com.docker.compose.project=proj --label "com.docker.compose.service=$1" \
+		--label "com.docker.compose.container-number=$2" ops/busybox:1 sleep 600 >/dev/null
+}
+
+@test "compose exec: the service's running container; -T, -e, -w, -u, --index, the exit code; errors" {
+	berth import "$(busybox_tar)" ops/busybox:1 >/dev/null
+	printf 'services:\n  web: {image: ops/busybox:1}\n  db: {image: ops/busybox:1}\n' >compose.yaml
+	service_container web 1
+	service_container web 2
+	run -0 berth compose exec -T -e X=1 -w /tmp web sh -c 'echo $WHO $X $(pwd)'
+	[ "$output" = "web-1 1 /tmp" ]
+	run -0 berth compose exec -T --index 2 -u nobody web sh -c 'echo $WHO $(id -un)'
+	[ "$output" = "web-2 nobody" ]
+	run -3 berth compose exec -T web sh -c 'exit 3'
+	run -1 berth compose exec -T db true
+	assert_one_error_line 'compose exec: service "db" is not running'
+	run -1 berth compose exec -T --index 3 web true
+	assert_one_error_line 'compose exec: service "web" is not running container #3'
+	run -1 berth compose exec -T nope true
+	assert_one_error_line 'compose exec: no such service: nope'
+	run -127 berth compose exec -T web no-such-command
 }

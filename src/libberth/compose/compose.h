@@ -301,6 +301,15 @@ int berth_compose_project_containers(const char *store_root, const char *project
 				     const char *service, struct berth_compose_container **ret,
 				     size_t *ret_n, struct berth_error **err);
 
+/*
+ * The id (owned by the caller) of the running container number index of
+ * service in project, not a one-off: what `compose exec --index` acts on.
+ * -ENOENT "service "web" is not running" when there is none.
+ */
+int berth_compose_service_container(const char *store_root, const char *project,
+				    const char *service, unsigned index, char **ret_id,
+				    struct berth_error **err);
+
 enum berth_compose_format {
 	BERTH_COMPOSE_FORMAT_YAML,
 	BERTH_COMPOSE_FORMAT_JSON,
