@@ -111,6 +111,12 @@ int cli_source_date_epoch(bool *ret_set, int64_t *ret, struct berth_error **err)
 /* An -e/--env value: "K=V" as given, a bare "K" from our environment (left out when unset). */
 void cli_push_env_flag(char ***env, const char *arg);
 
+/*
+ * `top`'s table of the processes of the container what, on stdout: the
+ * columns of `ps -ef`, or the host's ps with ps_args (NULL or empty: none).
+ */
+int cli_top(struct berth_cli *cli, const char *what, char **ps_args, struct berth_error **err);
+
 struct berth_exec_options;
 
 /*

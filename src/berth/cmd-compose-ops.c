@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* `compose pull`, `push` and `exec`: their flags; compose/ does the work. */
+/* `compose pull`, `push`, `exec` and `top`: their flags; compose/ does the work. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,4 +216,47 @@ int compose_exec(struct berth_cli *cli, struct compose_globals *g, int argc, cha
 	if (r < 0)
 		return berth_error_prefix(err, "%s", cli->cmd);
 	return cli_exec(cli, id, &o, err);
+}
+
+static const char top_usage[] = "Usage:  berth compose top [SERVICES...]\n\n"
+				"Display the running processes of the project's containers\n";
+
+int compose_top(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
+		struct berth_error **err)
+{
+	struct cli_flags f = {.usage = top_usage, .shortopts = ""};
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
+		;
+	if (c < 0 || f.help)
+		return c;
+	_cleanup_(berth_compose_project_freep) struct berth_compose_project *p = NULL;
+	int r = compose_load_project(g, false, &p, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ struct berth_compose_service **list = NULL;
+	size_t n_list = 0;
+	r = berth_compose_select_services(p, argv + optind, &list, &n_list, err);
+	if (r < 0)
+		return berth_error_prefix(err, "%s", cli->cmd);
+	struct berth_compose_container *ct = NULL;
+	size_t n = 0;
+	r = berth_compose_project_containers(cli->root, p->name, NULL, &ct, &n, err);
+	if (r < 0)
+		return r;
+	/* as docker compose v2: each running container's name, its table, a blank line */
+	bool first = true;
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		bool selected = false;
+		for (size_t j = 0; j < n_list; j++)
+			selected = selected || strcmp(list[j]->name, ct[i].service) == 0;
+		if (!selected || strcmp(ct[i].state, "running") != 0)
+			continue;
+		printf("%s%s\n", first ? "" : "\n", ct[i].name);
+		fflush(stdout);
+		first = false;
+		r = cli_top(cli, ct[i].id, NULL, err);
+	}
+	berth_compose_containers_free(ct, n);
+	return r;
 }

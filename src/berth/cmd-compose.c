@@ -28,14 +28,15 @@ static const char compose_usage[] =
 	"  config      Parse, resolve and render compose file in canonical format\n"
 	"  exec        Execute a command in a running container\n"
 	"  pull        Pull service images\n"
-	"  push        Push service images\n\n"
+	"  push        Push service images\n"
+	"  top         Display the running processes\n\n"
 	"Not yet supported (they need networking): build, down, images, kill, logs, ls,\n"
-	"pause, ps, restart, rm, run, start, stop, top, unpause, up\n";
+	"pause, ps, restart, rm, run, start, stop, unpause, up\n";
 
 static const char *const later_commands[] = {
-	"build", "create",  "down", "events",  "images", "kill", "logs",  "ls",
-	"pause", "port",    "ps",   "restart", "rm",	 "run",	 "start", "stop",
-	"top",	 "unpause", "up",   "wait",    "watch",	 NULL,
+	"build", "create", "down",    "events", "images",  "kill",  "logs",
+	"ls",	 "pause",  "port",    "ps",	"restart", "rm",    "run",
+	"start", "stop",   "unpause", "up",	"wait",	   "watch", NULL,
 };
 
 static void globals_release(struct compose_globals *g)
@@ -305,6 +306,7 @@ int cmd_compose(struct berth_cli *cli, int argc, char **argv, struct berth_error
 		{"pull", "compose pull", compose_pull},
 		{"push", "compose push", compose_push},
 		{"exec", "compose exec", compose_exec},
+		{"top", "compose top", compose_top},
 	};
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(sub, commands[i].name) != 0)

@@ -116,3 +116,19 @@ service_container() {
 	assert_one_error_line 'compose exec: no such service: nope'
 	run -127 berth compose exec -T web no-such-command
 }
+
+@test "compose top: each running container of the project (or of the services named), its processes" {
+	berth import "$(busybox_tar)" ops/busybox:1 >/dev/null
+	printf 'services:\n  web: {image: ops/busybox:1}\n  db: {image: ops/busybox:1}\n' >compose.yaml
+	service_container web 1
+	service_container web 2
+	run -0 berth compose top
+	[ "${lines[0]}" = proj-web-1 ]
+	[[ "${lines[1]}" == UID*PID*PPID*CMD ]]
+	[[ "${lines[2]}" == *"sleep 600"* ]]
+	[[ "$output" == *$'\n\nproj-web-2\nUID'* ]]
+	run -0 berth compose top db
+	[ -z "$output" ]
+	run -1 berth compose top nope
+	assert_one_error_line 'compose top: no such service: nope'
+}
