@@ -111,6 +111,25 @@ int cli_parse_pids_limit(struct berth_cli *cli, const char *v, int64_t *ret,
  */
 int cli_source_date_epoch(bool *ret_set, int64_t *ret, struct berth_error **err);
 
+/* An -e/--env value: "K=V" as given, a bare "K" from our environment (left out when unset). */
+void cli_push_env_flag(char ***env, const char *arg);
+
+/*
+ * `top`'s table of the processes of the container what, on stdout: the
+ * columns of `ps -ef`, or the host's ps with ps_args (NULL or empty: none).
+ */
+int cli_top(struct berth_cli *cli, const char *what, char **ps_args, struct berth_error **err);
+
+struct berth_exec_options;
+
+/*
+ * `exec`'s run of o in the container what: the command's exit status (0
+ * detached); 127/126 with the error printed when it cannot be found or run;
+ * a negative errno for berth's own failures.
+ */
+int cli_exec(struct berth_cli *cli, const char *what, const struct berth_exec_options *o,
+	     struct berth_error **err);
+
 struct berth_store;
 
 /* Commands, one family per file (cmd-<family>.c). */

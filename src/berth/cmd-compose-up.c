@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#include "berth/compose-cli.h"
+#include "berth/cmd-compose.h"
 #include "berth/format.h"
 #include "berth/ps.h"
 #include "container/container.h"

@@ -6,9 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "berth/cli.h"
-#include "berth/compose-cli.h"
-#include "compose/compose.h"
+#include "berth/cmd-compose.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/log.h"
@@ -29,25 +27,28 @@ static const char compose_usage[] =
 	"Commands:\n"
 	"  config      Parse, resolve and render compose file in canonical format\n"
 	"  down        Stop and remove containers, networks\n"
+	"  exec        Execute a command in a running container\n"
 	"  kill        Force stop service containers\n"
 	"  ls          List running compose projects\n"
 	"  ps          List containers\n"
+	"  pull        Pull service images\n"
+	"  push        Push service images\n"
 	"  restart     Restart service containers\n"
 	"  rm          Removes stopped service containers\n"
 	"  start       Start services\n"
 	"  stop        Stop services\n"
+	"  top         Display the running processes\n"
 	"  up          Create and start containers\n\n"
-	"Not yet supported: build, exec, images, logs, pause, pull, push, run, top, unpause\n";
+	"Not yet supported: build, images, logs, pause, run, unpause\n";
 
 static const char *const later_commands[] = {
-	"build", "create", "events", "exec", "images",	"logs", "pause", "port",
-	"pull",	 "push",   "run",    "top",  "unpause", "wait", "watch", NULL,
+	"build", "create", "events",  "images", "logs",	 "pause",
+	"port",	 "run",	   "unpause", "wait",	"watch", NULL,
 };
 
 static const struct {
 	const char *name;
-	int (*fn)(struct berth_cli *, struct compose_globals *, int, char **,
-		  struct berth_error **);
+	compose_cmd_fn fn;
 } subcommands[] = {
 	{"config", NULL},
 	{"up", compose_up},
@@ -59,6 +60,10 @@ static const struct {
 	{"restart", compose_lifecycle},
 	{"rm", compose_lifecycle},
 	{"kill", compose_lifecycle},
+	{"pull", compose_pull},
+	{"push", compose_push},
+	{"exec", compose_exec},
+	{"top", compose_top},
 };
 
 static void globals_release(struct compose_globals *g)

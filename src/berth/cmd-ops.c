@@ -308,14 +308,19 @@ int cmd_top(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 		return c;
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
+	return cli_top(cli, argv[optind], argv + optind + 1, err);
+}
+
+int cli_top(struct berth_cli *cli, const char *what, char **ps_args, struct berth_error **err)
+{
 	struct berth_process *p = NULL;
 	size_t n = 0;
-	int r = berth_container_processes(cli->root, argv[optind], &p, &n, err);
+	int r = berth_container_processes(cli->root, what, &p, &n, err);
 	if (r < 0)
 		return r;
 	_cleanup_buf_ struct berth_buf b = BERTH_BUF_INIT;
-	if (optind + 1 < argc) {
-		r = ps_with_options(argv + optind + 1, p, n, &b, err);
+	if (ps_args && *ps_args) {
+		r = ps_with_options(ps_args, p, n, &b, err);
 	} else {
 		time_t btime = 0;
 		double uptime = 0;

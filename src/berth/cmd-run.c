@@ -226,7 +226,7 @@ static const char *const run_unsupported[] = {
 };
 
 /* -e K=V as given; -e K takes K from berth's own environment, or nothing when unset. */
-static void push_env_flag(char ***env, const char *arg)
+void cli_push_env_flag(char ***env, const char *arg)
 {
 	if (strchr(arg, '=')) {
 		berth_strv_push(env, arg);
@@ -632,7 +632,7 @@ static int parse_process_flag(struct run_flags *rf, int c, const char *arg,
 		o->tty = true;
 		break;
 	case 'e':
-		push_env_flag(&rf->env, arg);
+		cli_push_env_flag(&rf->env, arg);
 		break;
 	case OPT_ENV_FILE:
 		return read_kv_file(arg, true, &rf->env, err) < 0 ? -EINVAL : 1;
@@ -828,6 +828,23 @@ int cmd_create(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 	return run_or_create(cli, argc, argv, true, err);
 }
 
+int cli_exec(struct berth_cli *cli, const char *what, const struct berth_exec_options *o,
+	     struct berth_error **err)
+{
+	struct berth_run_result res;
+	int r = berth_container_exec(cli->root, what, o, &res, err);
+	if (r >= 0) {
+		fflush(stdout);
+		return o->detach ? 0 : res.exit_code;
+	}
+	if (res.exec_errno) {
+		/* Docker: 127 when the command is not found, 126 when it cannot run */
+		fprintf(stderr, "berth: %s\n", berth_error_msg(*err));
+		return res.exec_errno == ENOENT ? 127 : 126;
+	}
+	return r;
+}
+
 static const char exec_usage[] =
 	"Usage: berth exec [OPTIONS] CONTAINER COMMAND [ARG...]\n\n"
 	"Run a command in a running container (its namespaces, cgroup, capabilities,\n"
@@ -877,7 +894,7 @@ int cmd_exec(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 			o.tty = true;
 			break;
 		case 'e':
-			push_env_flag(&env, optarg);
+			cli_push_env_flag(&env, optarg);
 			break;
 		case OPT_ENV_FILE:
 			r = read_kv_file(optarg, true, &env, err);
@@ -907,16 +924,5 @@ int cmd_exec(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	if (o.tty && o.interactive && !isatty(STDIN_FILENO))
 		return berth_error_set(err, EINVAL, "the input device is not a TTY");
 
-	struct berth_run_result res;
-	r = berth_container_exec(cli->root, what, &o, &res, err);
-	if (r >= 0) {
-		fflush(stdout);
-		return o.detach ? 0 : res.exit_code;
-	}
-	if (res.exec_errno) {
-		/* Docker: 127 when the command is not found, 126 when it cannot run */
-		fprintf(stderr, "berth: %s\n", berth_error_msg(*err));
-		return res.exec_errno == ENOENT ? 127 : 126;
-	}
-	return r;
+	return cli_exec(cli, what, &o, err);
 }

@@ -6,22 +6,11 @@ source "$BATS_TEST_DIRNAME/../registry/registry.bash"
 
 setup() {
 	common_setup
-	export HOME=$BATS_TEST_TMPDIR/home
-	export BERTH_CONFIG=$HOME/.config/berth/auth.json
-	export DOCKER_CONFIG=$HOME/.docker
-	unset BERTH_CERTS_D REG_CERTS REG_AUTH
-	mkdir -p "$HOME"
-	OCI=$BATS_TEST_TMPDIR/oci
-	MKIMAGE="python3 $BATS_TEST_DIRNAME/../registry/mkimage.py"
+	registry_test_env
 }
 
 teardown() {
 	registry_cleanup
-}
-
-# manifest digest of a tag in the store's index.json
-store_digest() {
-	jq -r --arg n "$1" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $n) | .digest' "$STORE/index.json"
 }
 
 # the config of the image tagged $1 in the store, as JSON
@@ -38,10 +27,6 @@ store_config() {
 store_check() {
 	run berth system check
 	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
-}
-
-remote_digest() {
-	skopeo inspect $(skopeo_src_args) --format '{{.Digest}}' "docker://$1"
 }
 
 @test "pull what skopeo pushed: digests kept, rootfs correct, store checks clean" {

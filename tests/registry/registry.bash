@@ -172,3 +172,26 @@ skopeo_src_args() {
 	[[ ${REG_AUTH:-} == 1 ]] && args+=(--creds "$REG_USER:$REG_PASS")
 	printf '%s\n' "${args[@]}"
 }
+
+# The manifest digest of a tag in the store's index.json.
+store_digest() {
+	jq -r --arg n "$1" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $n) | .digest' "$STORE/index.json"
+}
+
+# The manifest digest the registry has for $1.
+remote_digest() {
+	skopeo inspect $(skopeo_src_args) --format '{{.Digest}}' "docker://$1"
+}
+
+# A home of the test's own for credentials (HOME, BERTH_CONFIG,
+# DOCKER_CONFIG), no registry settings inherited; OCI and MKIMAGE for
+# making test images.
+registry_test_env() {
+	export HOME=$BATS_TEST_TMPDIR/home
+	export BERTH_CONFIG=$HOME/.config/berth/auth.json
+	export DOCKER_CONFIG=$HOME/.docker
+	unset BERTH_CERTS_D REG_CERTS REG_AUTH
+	mkdir -p "$HOME"
+	OCI=$BATS_TEST_TMPDIR/oci
+	MKIMAGE="python3 $BATS_TEST_DIRNAME/../registry/mkimage.py"
+}

@@ -14,6 +14,7 @@
 #include "compose/compose.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/json.h"
 
 enum berth_yaml_kind {
 	BERTH_YAML_NULL,
@@ -115,6 +116,15 @@ int berth_compose_model_build(const struct berth_compose_model_ctx *ctx,
 /* Adds a formatted warning line to *warnings. */
 void berth_compose_warn(char ***warnings, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * A service as `config` prints it, in compose-go's field order (without
+ * build when with_build is false); owned by the caller.
+ */
+json_t *berth_compose_service_json(const struct berth_compose_service *s, bool with_build);
+
+/* The JSON document the config hash is the sha256 of (hash.c); owned by the caller. */
+char *berth_compose_service_hash_input(const struct berth_compose_service *s);
 
 /* Go's time.ParseDuration ("1m30s", "500ms"); nanoseconds. */
 int berth_compose_parse_duration(const char *s, int64_t *ret);

@@ -232,6 +232,36 @@ char *berth_compose_container_name(const struct berth_compose_project *p,
 char *berth_compose_image_name(const struct berth_compose_project *p,
 			       const struct berth_compose_service *s);
 
+/*
+ * The services named in names (all of them when names is NULL or empty),
+ * in start order; *ret is an array of *ret_n pointers into p, owned by
+ * the caller. -ENOENT naming a name that is no service.
+ */
+int berth_compose_select_services(const struct berth_compose_project *p, char *const *names,
+				  struct berth_compose_service ***ret, size_t *ret_n,
+				  struct berth_error **err);
+
+struct berth_store;
+struct berth_progress;
+
+/*
+ * `compose pull`: pulls the image of each selected service that has one
+ * (each image once). A failure fails the command, naming the service,
+ * unless ignore_failures or the service has a build section (it can be
+ * built): then it is a warning line in *warnings.
+ */
+int berth_compose_pull(struct berth_store *store, const struct berth_compose_project *p,
+		       char *const *services, bool ignore_failures, struct berth_progress *progress,
+		       char ***warnings, struct berth_error **err);
+
+/*
+ * `compose push`: pushes the image of each selected service that has both
+ * build and image (as docker compose); failures as for pull.
+ */
+int berth_compose_push(struct berth_store *store, const struct berth_compose_project *p,
+		       char *const *services, bool ignore_failures, struct berth_progress *progress,
+		       char ***warnings, struct berth_error **err);
+
 #define BERTH_COMPOSE_LABEL_PROJECT	 "com.docker.compose.project"
 #define BERTH_COMPOSE_LABEL_SERVICE	 "com.docker.compose.service"
 #define BERTH_COMPOSE_LABEL_CONFIG_HASH	 "com.docker.compose.config-hash"
@@ -272,6 +302,15 @@ int berth_compose_project_containers(const char *store_root, const char *project
 				     const char *service, struct berth_compose_container **ret,
 				     size_t *ret_n, struct berth_error **err);
 
+/*
+ * The id (owned by the caller) of the running container number index of
+ * service in project, not a one-off: what `compose exec --index` acts on.
+ * -ENOENT "service "web" is not running" when there is none.
+ */
+int berth_compose_service_container(const char *store_root, const char *project,
+				    const char *service, unsigned index, char **ret_id,
+				    struct berth_error **err);
+
 enum berth_compose_format {
 	BERTH_COMPOSE_FORMAT_YAML,
 	BERTH_COMPOSE_FORMAT_JSON,
@@ -283,8 +322,9 @@ int berth_compose_emit(const struct berth_compose_project *p, enum berth_compose
 
 /*
  * The service's config hash (the com.docker.compose.config-hash label):
- * the sha256 (64 hex digits) of its normalised JSON without build and
- * pull_policy, as docker compose's ServiceHash; ret holds 65 bytes.
+ * docker compose's ServiceHash, the sha256 (64 hex digits) of compose-go's
+ * JSON of the service without build, pull_policy, depends_on and profiles
+ * (hash.c); ret holds 65 bytes.
  */
 void berth_compose_service_hash(const struct berth_compose_service *s, char ret[65]);
 

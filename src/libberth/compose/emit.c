@@ -3,9 +3,10 @@
  * The normalised model as `docker compose config` prints it: one JSON
  * document built in compose-go's field order (maps sorted by key, as Go's
  * YAML and JSON encoders sort them), printed as YAML with libyaml's
- * emitter or as JSON; and a service's config hash from the same document.
+ * emitter or as JSON. hash.c derives the config hash from the same document.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -229,7 +230,7 @@ static json_t *ulimits_json(const struct berth_compose_service *s)
 }
 
 /* The service in compose-go's ServiceConfig field order; with_build false for the hash. */
-static json_t *service_json(const struct berth_compose_service *s, bool with_build)
+json_t *berth_compose_service_json(const struct berth_compose_service *s, bool with_build)
 {
 	json_t *o = json_object();
 	set_strv(o, "profiles", s->profiles);
@@ -299,7 +300,7 @@ static json_t *project_json(const struct berth_compose_project *p)
 	json_t *services = json_object();
 	for (size_t i = 0; i < p->n_services; i++)
 		json_object_set_new(services, p->services[i].name,
-				    service_json(&p->services[i], true));
+				    berth_compose_service_json(&p->services[i], true));
 	json_t *o = json_pack("{s:s, s:o}", "name", p->name, "services", services);
 	if (p->n_networks) {
 		json_t *n = json_object();
@@ -324,15 +325,6 @@ static json_t *project_json(const struct berth_compose_project *p)
 	return o;
 }
 
-void berth_compose_service_hash(const struct berth_compose_service *s, char ret[65])
-{
-	_cleanup_json_ json_t *j = service_json(s, false);
-	_cleanup_free_ char *text = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	struct berth_digest d;
-	berth_digest_of(text, strlen(text), &d);
-	berth_digest_hex(&d, ret);
-}
-
 /* A string that a YAML reader would take for a number, a boolean or null is quoted. */
 static bool needs_quotes(const char *s)
 {
@@ -355,8 +347,16 @@ static int emit(yaml_emitter_t *e, yaml_event_t *ev)
 	return yaml_emitter_emit(e, ev) ? 0 : -EIO;
 }
 
+/* A line break of YAML (\n, \r, NEL, LS, PS): such strings are double-quoted, on one line. */
+static bool has_line_break(const char *s)
+{
+	return strpbrk(s, "\n\r") || strstr(s, "\xc2\x85") || strstr(s, "\xe2\x80\xa8") ||
+	       strstr(s, "\xe2\x80\xa9");
+}
+
 static int emit_scalar(yaml_emitter_t *e, const char *s, bool quote)
 {
+	quote = quote || has_line_break(s);
 	yaml_event_t ev;
 	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), !quote, 1,
 				     quote ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
@@ -409,6 +409,49 @@ static int emit_json(yaml_emitter_t *e, json_t *j)
 	}
 }
 
+/* The column of a line's first key: after its indentation and any "- " of sequence items. */
+static size_t key_column(const char *line, size_t indent)
+{
+	size_t col = indent;
+	while (line[col] == '-' && line[col + 1] == ' ')
+		col += 2;
+	return col;
+}
+
+/*
+ * libyaml writes a block sequence under a mapping key at the key's own
+ * indentation ("ports:\n- a"); Go's yaml (docker compose) indents it by two
+ * more ("ports:\n  - a"), and everything inside it with it. Each line is
+ * one node (strings with line breaks are double-quoted), so a sequence
+ * started right after a "key:" line at the key's column is shifted, until a
+ * line less indented, or as indented but not an item, ends it.
+ */
+static char *indent_sequences(const char *text)
+{
+	_cleanup_buf_ struct berth_buf out = BERTH_BUF_INIT;
+	size_t open[64], depth = 0; /* the original indentation of each shifted sequence */
+	size_t prev_key_col = SIZE_MAX;
+	bool prev_is_key = false;
+	for (const char *line = text; *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		size_t indent = strspn(line, " ");
+		bool item = line[indent] == '-' && (line[indent + 1] == ' ' || indent + 1 == len);
+		while (depth && (open[depth - 1] > indent || (open[depth - 1] == indent && !item)))
+			depth--;
+		if (item && prev_is_key && prev_key_col == indent && depth < 64)
+			open[depth++] = indent;
+		for (size_t i = 0; i < 2 * depth; i++)
+			berth_buf_addch(&out, ' ');
+		berth_buf_add(&out, line, len);
+		berth_buf_addch(&out, '\n');
+		prev_is_key = len && line[len - 1] == ':';
+		prev_key_col = key_column(line, indent);
+		line += nl ? len + 1 : len;
+	}
+	return berth_buf_detach(&out, NULL);
+}
+
 static int write_buf(void *data, unsigned char *buffer, size_t size)
 {
 	berth_buf_add(data, buffer, size);
@@ -445,7 +488,7 @@ static int emit_yaml(json_t *doc, char **ret, struct berth_error **err)
 		return r;
 	}
 	yaml_emitter_delete(&e);
-	*ret = berth_buf_detach(&out, NULL);
+	*ret = indent_sequences(out.buf);
 	return 0;
 }
 
