@@ -17,7 +17,9 @@
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/json.h"
+#include "core/progress.h"
 #include "core/strv.h"
+#include "store/store.h"
 
 static const char *str(const json_t *o, const char *k)
 {
@@ -28,16 +30,37 @@ static const char *str(const json_t *o, const char *k)
 /* Docker's default `ps` table (cli/command/formatter: defaultContainerTableFormat). */
 static const char ps_table[] = "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t"
 			       "{{.Status}}\\t{{.Ports}}\\t{{.Names}}";
+static const char ps_table_size[] = "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t"
+				    "{{.Status}}\\t{{.Ports}}\\t{{.Names}}\\t{{.Size}}";
+
+/* Docker's Size field: "2B (virtual 1.2MB)", the virtual part when there is one. */
+static void ps_size(struct berth_cli *cli, struct berth_store *s, const json_t *c, char *out,
+		    size_t n)
+{
+	struct berth_container_size size;
+	char rw[16], virt[16];
+	berth_container_size(cli->root, s, c, &size);
+	berth_format_size(size.rw, rw);
+	if (size.rootfs > 0)
+		snprintf(out, n, "%s (virtual %s)", rw, berth_format_size(size.rootfs, virt));
+	else
+		snprintf(out, n, "%s", rw);
+}
 
 /* The selected containers through the table, --format or -q, as Docker's formatter. */
-static int ps_print(const json_t *selected, const struct ps_options *o, struct berth_error **err)
+static int ps_print(struct berth_cli *cli, const json_t *selected, const struct ps_options *o,
+		    struct berth_error **err)
 {
-	/* as Docker's NewContainerFormat, -q wins over any format */
-	const char *format = ps_table;
+	/* as Docker's NewContainerFormat, -q wins over any format; -s adds SIZE to the table */
+	const char *format = o->size ? ps_table_size : ps_table;
 	if (o->quiet)
 		format = "{{.ID}}";
 	else if (o->format && *o->format && strcmp(o->format, "table") != 0)
 		format = o->format;
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	/* no image store (a fresh root): the sizes are the containers' own */
+	if (o->size && !o->quiet && berth_store_open(cli->root, &s, NULL) < 0)
+		s = NULL;
 	_cleanup_(cli_format_release) struct cli_format fmt = {0};
 	int r = cli_format_init(&fmt, format, err);
 	size_t i;
@@ -45,7 +68,10 @@ static int ps_print(const json_t *selected, const struct ps_options *o, struct b
 	if (r < 0)
 		return r;
 	json_array_foreach (selected, i, c) {
-		_cleanup_json_ json_t *row = ps_row(c, !o->no_trunc);
+		char size[48];
+		if (o->size && !o->quiet)
+			ps_size(cli, s, c, size, sizeof(size));
+		_cleanup_json_ json_t *row = ps_row(c, !o->no_trunc, o->size ? size : NULL);
 		r = cli_format_row(&fmt, row, err);
 		if (r < 0)
 			return r;
@@ -64,7 +90,8 @@ static const char ps_usage[] =
 	"  -n, --last int        Show n last created containers (includes all states)\n"
 	"  -l, --latest          Show the latest created container (includes all states)\n"
 	"      --no-trunc        Don't truncate output\n"
-	"  -q, --quiet           Only display container IDs\n";
+	"  -q, --quiet           Only display container IDs\n"
+	"  -s, --size            Display total file sizes\n";
 
 static int ps_parse_args(struct berth_cli *cli, int argc, char **argv, struct ps_options *o,
 			 bool *ret_help, struct berth_error **err)
@@ -81,13 +108,10 @@ static int ps_parse_args(struct berth_cli *cli, int argc, char **argv, struct ps
 		{"filter", required_argument, NULL, 'f'},
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
+		{"size", no_argument, NULL, 's'},
 		{0},
 	};
-	static const char *const unsupported[] = {"-s", "--size", NULL};
-	struct cli_flags f = {.usage = ps_usage,
-			      .shortopts = "aqln:f:",
-			      .longopts = opts,
-			      .unsupported = unsupported};
+	struct cli_flags f = {.usage = ps_usage, .shortopts = "aqln:f:s", .longopts = opts};
 	char *end = NULL;
 	int c;
 	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
@@ -97,6 +121,9 @@ static int ps_parse_args(struct berth_cli *cli, int argc, char **argv, struct ps
 			break;
 		case 'q':
 			o->quiet = true;
+			break;
+		case 's':
+			o->size = true;
 			break;
 		case 'l':
 			o->last = 1;
@@ -123,6 +150,9 @@ static int ps_parse_args(struct berth_cli *cli, int argc, char **argv, struct ps
 		return c;
 	if (optind < argc)
 		return cli_usage_error(cli, err, "accepts no arguments");
+	/* as Docker's ps: a template that shows .Size computes it */
+	if (o->format && strstr(o->format, ".Size"))
+		o->size = true;
 	return 0;
 }
 
@@ -144,7 +174,7 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv, struct berth_error **er
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *selected = ps_select(list, &o);
-	return ps_print(selected, &o, err);
+	return ps_print(cli, selected, &o, err);
 }
 
 /* Prints one json-file log line's text; false when the line is not one. */

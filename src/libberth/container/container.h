@@ -112,6 +112,20 @@ int berth_container_inspect(const char *store_root, const char *what, json_t **r
 			    struct berth_error **err);
 /* Every record, as berth_container_inspect gives them (new reference). */
 int berth_container_list(const char *store_root, json_t **ret, struct berth_error **err);
+
+/* Docker's SizeRw (bytes of the upper dir) and SizeRootFs (those plus the image's). */
+struct berth_container_size {
+	uint64_t rw;
+	uint64_t rootfs;
+};
+struct berth_store;
+/*
+ * The sizes of the container record (as berth_container_list gives it);
+ * s (may be NULL: no image bytes) finds its image. Best effort: a size is
+ * only reported, so what cannot be read counts as nothing.
+ */
+void berth_container_size(const char *store_root, struct berth_store *s, const json_t *record,
+			  struct berth_container_size *ret);
 int berth_container_kill(const char *store_root, const char *what, int sig,
 			 struct berth_error **err);
 /* The stop signal, then SIGKILL after timeout_s; the restart policy does not apply. */
