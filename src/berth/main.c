@@ -87,6 +87,8 @@ static const struct berth_command commands[] = {
 	{"container diff", cmd_diff, NULL},
 	{"export", cmd_export, "Export a container's filesystem as a tar archive"},
 	{"container export", cmd_export, NULL},
+	{"cp", cmd_cp, "Copy files/folders between a container and the local filesystem"},
+	{"container cp", cmd_cp, NULL},
 	{"commit", cmd_commit, "Create a new image from a container's changes"},
 	{"container commit", cmd_commit, NULL},
 	{"network create", cmd_network_create, "Create a network"},
