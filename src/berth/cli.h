@@ -178,6 +178,7 @@ int cli_image_prune(struct berth_cli *cli, struct berth_store *s, bool all, uint
 	X(cmd_export)                                                                              \
 	X(cmd_commit)                                                                              \
 	X(cmd_cp)                                                                                  \
+	X(cmd_attach)                                                                              \
 	X(cmd_stats)                                                                               \
 	X(cmd_version)                                                                             \
 	X(cmd_info)

@@ -13,6 +13,7 @@
 #include "berth/ps.h"
 #include "container/container.h"
 #include "core/alloc.h"
+#include "core/bool.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
@@ -194,6 +195,57 @@ static bool print_log_line(const char *line, size_t len, bool timestamps)
 	return true;
 }
 
+/* What log_print prints and how long. */
+struct log_follow {
+	const char *id, *path;
+	bool follow;	 /* until the container stops */
+	bool timestamps; /* -t */
+	bool proxy;	 /* forward attach_signal to the container */
+};
+
+/* The signal attach received last (0: none), forwarded to the container by log_print. */
+static volatile sig_atomic_t attach_signal;
+
+/*
+ * Prints buf's complete log lines from pos; with lf->follow, reads *fd (or
+ * opens lf->path when it was missing) for more until the container stops.
+ */
+static void log_print(struct berth_cli *cli, const struct log_follow *lf, int *fd,
+		      struct berth_buf *buf, size_t pos)
+{
+	char chunk[65536];
+	ssize_t n;
+	for (;;) {
+		char *nl;
+		while (pos < buf->len && (nl = memchr(buf->buf + pos, '\n', buf->len - pos))) {
+			print_log_line(buf->buf + pos, (size_t)(nl - buf->buf - pos),
+				       lf->timestamps);
+			pos = (size_t)(nl - buf->buf) + 1;
+		}
+		if (!lf->follow)
+			break;
+		int sig = attach_signal;
+		attach_signal = 0;
+		if (sig && lf->proxy)
+			(void)berth_container_kill(cli->root, lf->id, sig, NULL);
+		_cleanup_json_ json_t *st = NULL;
+		bool running =
+			berth_container_inspect(cli->root, lf->id, &st, NULL) >= 0 &&
+			json_is_true(json_object_get(json_object_get(st, "State"), "Running"));
+		if (*fd < 0)
+			*fd = open(lf->path, O_RDONLY | O_CLOEXEC);
+		bool got = false;
+		while (*fd >= 0 && (n = read(*fd, chunk, sizeof(chunk))) > 0) {
+			berth_buf_add(buf, chunk, (size_t)n);
+			got = true;
+		}
+		if (!got && !running)
+			break;
+		if (!got)
+			nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
+	}
+}
+
 static const char logs_usage[] =
 	"Usage:  berth logs [OPTIONS] CONTAINER\n\n"
 	"Fetch the logs of a container\n\n"
@@ -241,7 +293,7 @@ int cmd_logs(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && !follow)
 		return 0;
-	struct berth_buf buf = BERTH_BUF_INIT;
+	_cleanup_buf_ struct berth_buf buf = BERTH_BUF_INIT;
 	char chunk[65536];
 	ssize_t n;
 	while (fd >= 0 && (n = read(fd, chunk, sizeof(chunk))) > 0)
@@ -258,33 +310,98 @@ int cmd_logs(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		}
 		start = tail == 0 ? buf.len : p;
 	}
-	size_t pos = start;
-	for (;;) {
-		char *nl;
-		while (pos < buf.len && (nl = memchr(buf.buf + pos, '\n', buf.len - pos))) {
-			print_log_line(buf.buf + pos, (size_t)(nl - buf.buf - pos), timestamps);
-			pos = (size_t)(nl - buf.buf) + 1;
-		}
-		if (!follow)
-			break;
-		_cleanup_json_ json_t *st = NULL;
-		bool running =
-			berth_container_inspect(cli->root, id, &st, NULL) >= 0 &&
-			json_is_true(json_object_get(json_object_get(st, "State"), "Running"));
-		if (fd < 0)
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-		bool got = false;
-		while (fd >= 0 && (n = read(fd, chunk, sizeof(chunk))) > 0) {
-			berth_buf_add(&buf, chunk, (size_t)n);
-			got = true;
-		}
-		if (!got && !running)
-			break;
-		if (!got)
-			nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
-	}
-	berth_buf_release(&buf);
+	struct log_follow lf = {.id = id, .path = path, .follow = follow, .timestamps = timestamps};
+	log_print(cli, &lf, &fd, &buf, start);
 	return 0;
+}
+
+/* ---- attach ---- */
+
+static void on_attach_signal(int sig)
+{
+	attach_signal = sig;
+}
+
+static const char attach_usage[] =
+	"Usage:  berth attach [OPTIONS] CONTAINER\n\n"
+	"Attach local standard input, output, and error streams to a running container\n\n"
+	"Options:\n"
+	"      --detach-keys string   Override the key sequence for detaching a container\n"
+	"                             (berth attaches no stdin: nothing to detach from)\n"
+	"      --no-stdin             Do not attach STDIN\n"
+	"      --sig-proxy            Proxy all received signals to the process (default true)\n";
+
+static int attach_parse(struct berth_cli *cli, int argc, char **argv, bool *ret_no_stdin,
+			bool *ret_proxy, bool *ret_help, struct berth_error **err)
+{
+	enum {
+		OPT_NO_STDIN = 256,
+		OPT_SIG_PROXY,
+		OPT_DETACH_KEYS
+	};
+	static const struct option opts[] = {
+		{"no-stdin", no_argument, NULL, OPT_NO_STDIN},
+		{"sig-proxy", optional_argument, NULL, OPT_SIG_PROXY},
+		{"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
+		{0},
+	};
+	struct cli_flags f = {.usage = attach_usage, .shortopts = "", .longopts = opts};
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		if (c == OPT_NO_STDIN)
+			*ret_no_stdin = true;
+		else if (c == OPT_SIG_PROXY && optarg && berth_parse_bool(optarg, ret_proxy) < 0)
+			return cli_usage_error(cli, err, "invalid argument '%s' for '--sig-proxy'",
+					       optarg);
+	}
+	*ret_help = f.help;
+	if (c < 0 || f.help)
+		return c;
+	if (argc - optind != 1)
+		return cli_usage_error(cli, err, "requires exactly 1 argument");
+	return 0;
+}
+
+/*
+ * berth attach: the running container's output from now on, until it
+ * exits, and its exit code, as `docker attach`. berth's detached
+ * containers keep no stdin pipe, so stdin is never attached (a container
+ * run with -i gets a warning saying so). With --sig-proxy (the default)
+ * SIGINT and SIGTERM go to the container; without, they end the attach.
+ */
+int cmd_attach(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+{
+	bool no_stdin = false, proxy = true, help = false;
+	int r = attach_parse(cli, argc, argv, &no_stdin, &proxy, &help, err);
+	if (r < 0 || help)
+		return r;
+	const char *what = argv[optind];
+	_cleanup_json_ json_t *st = NULL;
+	r = berth_container_inspect(cli->root, what, &st, err);
+	if (r < 0)
+		return r;
+	if (!json_is_true(json_object_get(json_object_get(st, "State"), "Running")))
+		return berth_error_set(err, EINVAL,
+				       "you cannot attach to a stopped container, start it first");
+	if (!no_stdin && json_is_true(json_object_get(json_object_get(st, "Config"), "OpenStdin")))
+		fprintf(stderr, "berth: attach: berth's detached containers keep no stdin: "
+				"attaching to the output only\n");
+	_cleanup_free_ char *id = berth_xstrdup(str(st, "Id"));
+	_cleanup_free_ char *path = berth_container_log_path(cli->root, id);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* what the container writes from now on, as Docker's attach without --logs */
+	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0)
+		return berth_error_syscall(err, errno, "seek '%s'", path);
+	if (proxy) {
+		signal(SIGINT, on_attach_signal);
+		signal(SIGTERM, on_attach_signal);
+	}
+	_cleanup_buf_ struct berth_buf buf = BERTH_BUF_INIT;
+	struct log_follow lf = {.id = id, .path = path, .follow = true, .proxy = proxy};
+	log_print(cli, &lf, &fd, &buf, 0);
+	int code = 0;
+	r = berth_container_wait(cli->root, id, -1, &code, err);
+	return r < 0 ? r : code;
 }
 
 static int parse_signal(const char *s)
