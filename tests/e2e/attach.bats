@@ -20,12 +20,16 @@ teardown() {
 }
 
 @test "attach: the output written from now on, both streams, then the container's exit code" {
-	berth run -d --name a1 bb sh -c 'echo before; sleep 1; echo out; echo err >&2; exit 7' >/dev/null
-	sleep 0.3
-	run --separate-stderr berth attach a1
-	[ "$status" -eq 7 ]
-	[ "$output" = out ]
-	[ "$stderr" = err ]
+	berth run -d --name a1 bb sh -c 'echo before; until [ -e /go ]; do sleep 0.1; done; echo out; echo err >&2; exit 7' >/dev/null
+	for _ in $(seq 100); do berth logs a1 | grep -q before && break; sleep 0.1; done
+	"$BERTH" --root "$STORE" attach a1 >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	local pid=$! rc=0
+	sleep 1
+	berth exec a1 touch /go
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 7 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = out ]
+	[ "$(cat "$BATS_TEST_TMPDIR/err")" = err ]
 	berth container ls -a --format '{{.Names}}' | grep -qx a1
 	run berth container attach a1
 	assert_one_error_line "you cannot attach to a stopped container, start it first"
@@ -35,7 +39,7 @@ teardown() {
 
 @test "attach: --sig-proxy sends SIGTERM to the container; -i containers get output only, said once" {
 	berth run -d -i --name a2 bb sh -c 'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.1; done' >/dev/null
-	sleep 0.3
+	for _ in $(seq 100); do berth logs a2 | grep -q ready && break; sleep 0.1; done
 	"$BERTH" --root "$STORE" attach a2 >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	local pid=$!
 	sleep 1
