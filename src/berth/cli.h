@@ -83,9 +83,6 @@ int cli_flag_next(struct berth_cli *cli, struct cli_flags *f, int argc, char **a
 int cli_no_flags(struct berth_cli *cli, const char *usage, const char *const *unsupported, int argc,
 		 char **argv, bool *ret_help, struct berth_error **err);
 
-/* A signal by name (KILL, SIGKILL) or number; -1 when it is none. */
-int cli_parse_signal(const char *s);
-
 /*
  * Runs fn on each operand argv[first..argc-1] as Docker's container commands
  * do: the operand printed when it succeeded, one error line otherwise, and
@@ -191,6 +188,8 @@ struct berth_store;
 	X(cmd_diff)                                                                                \
 	X(cmd_export)                                                                              \
 	X(cmd_commit)                                                                              \
+	X(cmd_cp)                                                                                  \
+	X(cmd_attach)                                                                              \
 	X(cmd_stats)                                                                               \
 	X(cmd_version)                                                                             \
 	X(cmd_info)

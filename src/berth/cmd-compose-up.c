@@ -18,6 +18,7 @@
 #include "berth/ps.h"
 #include "container/container.h"
 #include "core/alloc.h"
+#include "core/runspec.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
 #include "core/json.h"
@@ -224,7 +225,7 @@ static int ps_print_rows(const char *root, const struct berth_compose_container 
 		_cleanup_json_ json_t *st = NULL;
 		if (berth_container_inspect(root, cs[i].id, &st, NULL) < 0)
 			continue; /* removed meanwhile */
-		_cleanup_json_ json_t *row = ps_row(st, trunc);
+		_cleanup_json_ json_t *row = ps_row(st, trunc, NULL);
 		json_object_set_new(row, "Name", json_string(cs[i].name));
 		json_object_set_new(row, "Service", json_string(cs[i].service));
 		r = cli_format_row(&fmt, row, err);
@@ -480,7 +481,7 @@ int compose_lifecycle(struct berth_cli *cli, struct compose_globals *g, int argc
 			   ((c == 'f' || c == 'v') && is_rm)) {
 			if (c == 'S' || (c == 's' && is_rm))
 				l.stop_first = true;
-			else if (c == 's' && (l.sig = cli_parse_signal(optarg)) < 0)
+			else if (c == 's' && (l.sig = berth_runspec_parse_signal(optarg)) < 0)
 				return cli_usage_error(cli, err, "invalid signal '%s'", optarg);
 		} else {
 			return cli_usage_error(cli, err, "unknown flag for %s", l.verb);

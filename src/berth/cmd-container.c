@@ -13,11 +13,15 @@
 #include "berth/ps.h"
 #include "container/container.h"
 #include "core/alloc.h"
+#include "core/runspec.h"
+#include "core/bool.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/json.h"
+#include "core/progress.h"
 #include "core/strv.h"
+#include "store/store.h"
 
 static const char *str(const json_t *o, const char *k)
 {
@@ -28,16 +32,37 @@ static const char *str(const json_t *o, const char *k)
 /* Docker's default `ps` table (cli/command/formatter: defaultContainerTableFormat). */
 static const char ps_table[] = "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t"
 			       "{{.Status}}\\t{{.Ports}}\\t{{.Names}}";
+static const char ps_table_size[] = "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t"
+				    "{{.Status}}\\t{{.Ports}}\\t{{.Names}}\\t{{.Size}}";
+
+/* Docker's Size field: "2B (virtual 1.2MB)", the virtual part when there is one. */
+static void ps_size(struct berth_cli *cli, struct berth_store *s, const json_t *c, char *out,
+		    size_t n)
+{
+	struct berth_container_size size;
+	char rw[16], virt[16];
+	berth_container_size(cli->root, s, c, &size);
+	berth_format_size(size.rw, rw);
+	if (size.rootfs > 0)
+		snprintf(out, n, "%s (virtual %s)", rw, berth_format_size(size.rootfs, virt));
+	else
+		snprintf(out, n, "%s", rw);
+}
 
 /* The selected containers through the table, --format or -q, as Docker's formatter. */
-static int ps_print(const json_t *selected, const struct ps_options *o, struct berth_error **err)
+static int ps_print(struct berth_cli *cli, const json_t *selected, const struct ps_options *o,
+		    struct berth_error **err)
 {
-	/* as Docker's NewContainerFormat, -q wins over any format */
-	const char *format = ps_table;
+	/* as Docker's NewContainerFormat, -q wins over any format; -s adds SIZE to the table */
+	const char *format = o->size ? ps_table_size : ps_table;
 	if (o->quiet)
 		format = "{{.ID}}";
 	else if (o->format && *o->format && strcmp(o->format, "table") != 0)
 		format = o->format;
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	/* no image store (a fresh root): the sizes are the containers' own */
+	if (o->size && !o->quiet && berth_store_open(cli->root, &s, NULL) < 0)
+		s = NULL;
 	_cleanup_(cli_format_release) struct cli_format fmt = {0};
 	int r = cli_format_init(&fmt, format, err);
 	size_t i;
@@ -45,7 +70,10 @@ static int ps_print(const json_t *selected, const struct ps_options *o, struct b
 	if (r < 0)
 		return r;
 	json_array_foreach (selected, i, c) {
-		_cleanup_json_ json_t *row = ps_row(c, !o->no_trunc);
+		char size[48];
+		if (o->size && !o->quiet)
+			ps_size(cli, s, c, size, sizeof(size));
+		_cleanup_json_ json_t *row = ps_row(c, !o->no_trunc, o->size ? size : NULL);
 		r = cli_format_row(&fmt, row, err);
 		if (r < 0)
 			return r;
@@ -64,7 +92,8 @@ static const char ps_usage[] =
 	"  -n, --last int        Show n last created containers (includes all states)\n"
 	"  -l, --latest          Show the latest created container (includes all states)\n"
 	"      --no-trunc        Don't truncate output\n"
-	"  -q, --quiet           Only display container IDs\n";
+	"  -q, --quiet           Only display container IDs\n"
+	"  -s, --size            Display total file sizes\n";
 
 static int ps_parse_args(struct berth_cli *cli, int argc, char **argv, struct ps_options *o,
 			 bool *ret_help, struct berth_error **err)
@@ -81,13 +110,10 @@ static int ps_parse_args(struct berth_cli *cli, int argc, char **argv, struct ps
 		{"filter", required_argument, NULL, 'f'},
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
+		{"size", no_argument, NULL, 's'},
 		{0},
 	};
-	static const char *const unsupported[] = {"-s", "--size", NULL};
-	struct cli_flags f = {.usage = ps_usage,
-			      .shortopts = "aqln:f:",
-			      .longopts = opts,
-			      .unsupported = unsupported};
+	struct cli_flags f = {.usage = ps_usage, .shortopts = "aqln:f:s", .longopts = opts};
 	char *end = NULL;
 	int c;
 	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
@@ -97,6 +123,9 @@ static int ps_parse_args(struct berth_cli *cli, int argc, char **argv, struct ps
 			break;
 		case 'q':
 			o->quiet = true;
+			break;
+		case 's':
+			o->size = true;
 			break;
 		case 'l':
 			o->last = 1;
@@ -123,6 +152,9 @@ static int ps_parse_args(struct berth_cli *cli, int argc, char **argv, struct ps
 		return c;
 	if (optind < argc)
 		return cli_usage_error(cli, err, "accepts no arguments");
+	/* as Docker's ps: a template that shows .Size computes it */
+	if (o->format && strstr(o->format, ".Size"))
+		o->size = true;
 	return 0;
 }
 
@@ -144,7 +176,7 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv, struct berth_error **er
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *selected = ps_select(list, &o);
-	return ps_print(selected, &o, err);
+	return ps_print(cli, selected, &o, err);
 }
 
 /* Prints one json-file log line's text; false when the line is not one. */
@@ -162,6 +194,57 @@ static bool print_log_line(const char *line, size_t len, bool timestamps)
 	fflush(out);
 	json_decref(j);
 	return true;
+}
+
+/* What log_print prints and how long. */
+struct log_follow {
+	const char *id, *path;
+	bool follow;	 /* until the container stops */
+	bool timestamps; /* -t */
+	bool proxy;	 /* forward attach_signal to the container */
+};
+
+/* The signal attach received last (0: none), forwarded to the container by log_print. */
+static volatile sig_atomic_t attach_signal;
+
+/*
+ * Prints buf's complete log lines from pos; with lf->follow, reads *fd (or
+ * opens lf->path when it was missing) for more until the container stops.
+ */
+static void log_print(struct berth_cli *cli, const struct log_follow *lf, int *fd,
+		      struct berth_buf *buf, size_t pos)
+{
+	char chunk[65536];
+	ssize_t n;
+	for (;;) {
+		char *nl;
+		while (pos < buf->len && (nl = memchr(buf->buf + pos, '\n', buf->len - pos))) {
+			print_log_line(buf->buf + pos, (size_t)(nl - buf->buf - pos),
+				       lf->timestamps);
+			pos = (size_t)(nl - buf->buf) + 1;
+		}
+		if (!lf->follow)
+			break;
+		int sig = attach_signal;
+		attach_signal = 0;
+		if (sig && lf->proxy)
+			(void)berth_container_kill(cli->root, lf->id, sig, NULL);
+		_cleanup_json_ json_t *st = NULL;
+		bool running =
+			berth_container_inspect(cli->root, lf->id, &st, NULL) >= 0 &&
+			json_is_true(json_object_get(json_object_get(st, "State"), "Running"));
+		if (*fd < 0)
+			*fd = open(lf->path, O_RDONLY | O_CLOEXEC);
+		bool got = false;
+		while (*fd >= 0 && (n = read(*fd, chunk, sizeof(chunk))) > 0) {
+			berth_buf_add(buf, chunk, (size_t)n);
+			got = true;
+		}
+		if (!got && !running)
+			break;
+		if (!got)
+			nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
+	}
 }
 
 static const char logs_usage[] =
@@ -211,7 +294,7 @@ int cmd_logs(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && !follow)
 		return 0;
-	struct berth_buf buf = BERTH_BUF_INIT;
+	_cleanup_buf_ struct berth_buf buf = BERTH_BUF_INIT;
 	char chunk[65536];
 	ssize_t n;
 	while (fd >= 0 && (n = read(fd, chunk, sizeof(chunk))) > 0)
@@ -228,48 +311,98 @@ int cmd_logs(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		}
 		start = tail == 0 ? buf.len : p;
 	}
-	size_t pos = start;
-	for (;;) {
-		char *nl;
-		while (pos < buf.len && (nl = memchr(buf.buf + pos, '\n', buf.len - pos))) {
-			print_log_line(buf.buf + pos, (size_t)(nl - buf.buf - pos), timestamps);
-			pos = (size_t)(nl - buf.buf) + 1;
-		}
-		if (!follow)
-			break;
-		_cleanup_json_ json_t *st = NULL;
-		bool running =
-			berth_container_inspect(cli->root, id, &st, NULL) >= 0 &&
-			json_is_true(json_object_get(json_object_get(st, "State"), "Running"));
-		if (fd < 0)
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-		bool got = false;
-		while (fd >= 0 && (n = read(fd, chunk, sizeof(chunk))) > 0) {
-			berth_buf_add(&buf, chunk, (size_t)n);
-			got = true;
-		}
-		if (!got && !running)
-			break;
-		if (!got)
-			nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
-	}
-	berth_buf_release(&buf);
+	struct log_follow lf = {.id = id, .path = path, .follow = follow, .timestamps = timestamps};
+	log_print(cli, &lf, &fd, &buf, start);
 	return 0;
 }
 
-int cli_parse_signal(const char *s)
+/* ---- attach ---- */
+
+static void on_attach_signal(int sig)
 {
-	const char *n = strncmp(s, "SIG", 3) == 0 ? s + 3 : s;
-	char *end = NULL;
-	long v = strtol(n, &end, 10);
-	if (end != n && !*end)
-		return v > 0 && v < 65 ? (int)v : -1;
-	for (int i = 1; i < 65; i++) {
-		const char *a = sigabbrev_np(i);
-		if (a && strcasecmp(a, n) == 0)
-			return i;
+	attach_signal = sig;
+}
+
+static const char attach_usage[] =
+	"Usage:  berth attach [OPTIONS] CONTAINER\n\n"
+	"Attach local standard input, output, and error streams to a running container\n\n"
+	"Options:\n"
+	"      --detach-keys string   Override the key sequence for detaching a container\n"
+	"                             (berth attaches no stdin: nothing to detach from)\n"
+	"      --no-stdin             Do not attach STDIN\n"
+	"      --sig-proxy            Proxy all received signals to the process (default true)\n";
+
+static int attach_parse(struct berth_cli *cli, int argc, char **argv, bool *ret_no_stdin,
+			bool *ret_proxy, bool *ret_help, struct berth_error **err)
+{
+	enum {
+		OPT_NO_STDIN = 256,
+		OPT_SIG_PROXY,
+		OPT_DETACH_KEYS
+	};
+	static const struct option opts[] = {
+		{"no-stdin", no_argument, NULL, OPT_NO_STDIN},
+		{"sig-proxy", optional_argument, NULL, OPT_SIG_PROXY},
+		{"detach-keys", required_argument, NULL, OPT_DETACH_KEYS},
+		{0},
+	};
+	struct cli_flags f = {.usage = attach_usage, .shortopts = "", .longopts = opts};
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		if (c == OPT_NO_STDIN)
+			*ret_no_stdin = true;
+		else if (c == OPT_SIG_PROXY && optarg && berth_parse_bool(optarg, ret_proxy) < 0)
+			return cli_usage_error(cli, err, "invalid argument '%s' for '--sig-proxy'",
+					       optarg);
 	}
-	return -1;
+	*ret_help = f.help;
+	if (c < 0 || f.help)
+		return c;
+	if (argc - optind != 1)
+		return cli_usage_error(cli, err, "requires exactly 1 argument");
+	return 0;
+}
+
+/*
+ * berth attach: the running container's output from now on, until it
+ * exits, and its exit code, as `docker attach`. berth's detached
+ * containers keep no stdin pipe, so stdin is never attached (a container
+ * run with -i gets a warning saying so). With --sig-proxy (the default)
+ * SIGINT and SIGTERM go to the container; without, they end the attach.
+ */
+int cmd_attach(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
+{
+	bool no_stdin = false, proxy = true, help = false;
+	int r = attach_parse(cli, argc, argv, &no_stdin, &proxy, &help, err);
+	if (r < 0 || help)
+		return r;
+	const char *what = argv[optind];
+	_cleanup_json_ json_t *st = NULL;
+	r = berth_container_inspect(cli->root, what, &st, err);
+	if (r < 0)
+		return r;
+	if (!json_is_true(json_object_get(json_object_get(st, "State"), "Running")))
+		return berth_error_set(err, EINVAL,
+				       "you cannot attach to a stopped container, start it first");
+	if (!no_stdin && json_is_true(json_object_get(json_object_get(st, "Config"), "OpenStdin")))
+		fprintf(stderr, "berth: attach: berth's detached containers keep no stdin: "
+				"attaching to the output only\n");
+	_cleanup_free_ char *id = berth_xstrdup(str(st, "Id"));
+	_cleanup_free_ char *path = berth_container_log_path(cli->root, id);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* what the container writes from now on, as Docker's attach without --logs */
+	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0)
+		return berth_error_syscall(err, errno, "seek '%s'", path);
+	if (proxy) {
+		signal(SIGINT, on_attach_signal);
+		signal(SIGTERM, on_attach_signal);
+	}
+	_cleanup_buf_ struct berth_buf buf = BERTH_BUF_INIT;
+	struct log_follow lf = {.id = id, .path = path, .follow = true, .proxy = proxy};
+	log_print(cli, &lf, &fd, &buf, 0);
+	int code = 0;
+	r = berth_container_wait(cli->root, id, -1, &code, err);
+	return r < 0 ? r : code;
 }
 
 /* Runs fn on each operand, printing it on success, as Docker's multi-container verbs. */
@@ -354,7 +487,7 @@ int cmd_kill(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	struct cli_flags f = {.usage = kill_usage, .shortopts = "s:", .longopts = opts};
 	int sig = SIGKILL, c;
 	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		sig = cli_parse_signal(optarg);
+		sig = berth_runspec_parse_signal(optarg);
 		if (sig < 0)
 			return cli_usage_error(cli, err, "invalid signal '%s'", optarg);
 	}

@@ -377,11 +377,11 @@ int cmd_rmi(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 
 static const char inspect_usage[] =
 	"Usage:  berth inspect [OPTIONS] NAME|ID [NAME|ID...]\n\n"
-	"Return low-level information on containers, images and volumes\n\n"
+	"Return low-level information on containers, images, networks and volumes\n\n"
 	"Options:\n"
 	"  -f, --format string   'json' (default) or a Go template, run over each object\n"
-	"      --type string     Only inspect objects of the given type: container, image\n"
-	"                        or volume\n";
+	"      --type string     Only inspect objects of the given type: container, image,\n"
+	"                        network or volume\n";
 
 int cmd_inspect(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {

@@ -8,6 +8,7 @@
 
 #include "berth/cli.h"
 #include "berth/format.h"
+#include "berth/inspect.h"
 #include "berth/prune.h"
 #include "container/container.h"
 #include "core/cleanup.h"
@@ -236,23 +237,14 @@ int cmd_network_inspect(struct berth_cli *cli, int argc, char **argv, struct ber
 	_cleanup_json_ json_t *all = json_array();
 	int ret = 0;
 	for (int i = optind; i < argc; i++) {
-		struct berth_network n = {0};
-		struct berth_error *e = NULL;
-		struct berth_endpoint *eps = NULL;
-		size_t n_eps = 0;
-		if (berth_network_get(cli->root, argv[i], &n, &e) < 0 ||
-		    berth_network_endpoints(cli->root, n.id, &eps, &n_eps, &e) < 0) {
+		json_t *o = NULL;
+		_cleanup_error_ struct berth_error *e = NULL;
+		if (cli_inspect_network(cli, argv[i], &o, &e) < 0) {
 			fprintf(stderr, "berth: %s\n", berth_error_msg(e));
-			berth_error_free(&e);
-			berth_network_release(&n);
 			ret = 1;
 			continue;
 		}
-		json_array_append_new(all, berth_network_to_json(&n, eps, n_eps));
-		for (size_t k = 0; k < n_eps; k++)
-			berth_endpoint_release(&eps[k]);
-		free(eps);
-		berth_network_release(&n);
+		json_array_append_new(all, o);
 	}
 	int r = cli_format_inspect(format, all, err);
 	return r < 0 ? r : ret;

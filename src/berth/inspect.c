@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "berth/format.h"
@@ -11,13 +12,15 @@
 #include "core/json.h"
 #include "core/strv.h"
 #include "image/image.h"
+#include "network/network.h"
 #include "store/store.h"
 
 enum object_kind {
 	OBJECT_CONTAINER = 1 << 0,
 	OBJECT_IMAGE = 1 << 1,
-	OBJECT_VOLUME = 1 << 2,
-	OBJECT_ANY = OBJECT_CONTAINER | OBJECT_IMAGE | OBJECT_VOLUME,
+	OBJECT_NETWORK = 1 << 2,
+	OBJECT_VOLUME = 1 << 3,
+	OBJECT_ANY = OBJECT_CONTAINER | OBJECT_IMAGE | OBJECT_NETWORK | OBJECT_VOLUME,
 };
 
 static int parse_type(struct berth_cli *cli, const char *type, unsigned *ret,
@@ -29,6 +32,7 @@ static int parse_type(struct berth_cli *cli, const char *type, unsigned *ret,
 	} types[] = {
 		{"container", OBJECT_CONTAINER},
 		{"image", OBJECT_IMAGE},
+		{"network", OBJECT_NETWORK},
 		{"volume", OBJECT_VOLUME},
 	};
 	if (!type || !*type) {
@@ -72,6 +76,24 @@ static int inspect_volume(struct berth_cli *cli, const char *name, json_t **ret,
 	return 0;
 }
 
+int cli_inspect_network(struct berth_cli *cli, const char *name, json_t **ret,
+			struct berth_error **err)
+{
+	struct berth_network n = {0};
+	struct berth_endpoint *eps = NULL;
+	size_t n_eps = 0;
+	int r = berth_network_get(cli->root, name, &n, err);
+	if (r >= 0)
+		r = berth_network_endpoints(cli->root, n.id, &eps, &n_eps, err);
+	if (r >= 0)
+		*ret = berth_network_to_json(&n, eps, n_eps);
+	for (size_t k = 0; k < n_eps; k++)
+		berth_endpoint_release(&eps[k]);
+	free(eps);
+	berth_network_release(&n);
+	return r < 0 ? r : 0;
+}
+
 /* What "not this kind of object" looks like: absent, or a name this kind cannot have. */
 static bool is_not_found(int r)
 {
@@ -86,8 +108,9 @@ static bool is_not_found(int r)
 static int inspect_one(struct berth_cli *cli, struct berth_store *s, unsigned kinds,
 		       const char *name, json_t **ret, struct berth_error **err)
 {
-	bool single = kinds == OBJECT_CONTAINER || kinds == OBJECT_IMAGE || kinds == OBJECT_VOLUME;
+	bool single = (kinds & (kinds - 1)) == 0;
 	int r = -ENOENT;
+	/* Docker's order of autodetection: container, image, network, volume */
 	for (unsigned k = OBJECT_CONTAINER; k <= OBJECT_VOLUME; k <<= 1) {
 		if (!(kinds & k))
 			continue;
@@ -96,6 +119,8 @@ static int inspect_one(struct berth_cli *cli, struct berth_store *s, unsigned ki
 			r = inspect_container(cli, name, ret, &e);
 		else if (k == OBJECT_IMAGE)
 			r = inspect_image(s, name, ret, &e);
+		else if (k == OBJECT_NETWORK)
+			r = cli_inspect_network(cli, name, ret, &e);
 		else
 			r = inspect_volume(cli, name, ret, &e);
 		if (r >= 0)
@@ -147,5 +172,4 @@ int cli_inspect(struct berth_cli *cli, const char *type, char *const *names, con
 	BERTH_STRV_FOREACH (m, missing)
 		fprintf(stderr, "berth: %s\n", *m);
 	return missing ? 1 : 0;
-	return 0;
 }

@@ -156,7 +156,7 @@ static char *container_ports(const json_t *c)
 }
 
 /* One container as Docker's formatter names its fields (keys sorted, as its JSON). */
-json_t *ps_row(const json_t *c, bool trunc)
+json_t *ps_row(const json_t *c, bool trunc, const char *size)
 {
 	const char *id = str(c, "Id");
 	const char *image = *str(c, "ImageRef") ? str(c, "ImageRef") : str(c, "Rootfs");
@@ -182,7 +182,7 @@ json_t *ps_row(const json_t *c, bool trunc)
 			 "Command", quoted, "CreatedAt", at, "HealthStatus", health, "ID", id,
 			 idlen, "Image", image, "Labels", labels, "LocalVolumes", nvol, "Mounts",
 			 mounts, "Names", name[0] == '/' ? name + 1 : name, "Networks", net,
-			 "Ports", ports, "RunningFor", since, "Size", "0B", "State",
+			 "Ports", ports, "RunningFor", since, "Size", size ? size : "0B", "State",
 			 str(st, "Status"), "Status", status);
 }
 

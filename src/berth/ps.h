@@ -16,6 +16,7 @@ struct ps_options {
 	bool all;
 	bool quiet;
 	bool no_trunc;
+	bool size;	/* -s, or a --format that uses .Size (as Docker's) */
 	long last;	/* -n: the last N created, whatever their state; -1 for all */
 	char **filters; /* --filter KEY=VALUE, each as typed */
 	const char *format;
@@ -30,7 +31,10 @@ int ps_filters_check(char *const *filters, struct berth_error **err);
  */
 json_t *ps_select(const json_t *list, const struct ps_options *o);
 
-/* A record as Docker's formatter names its fields; trunc shortens ID, Command and Mounts. */
-json_t *ps_row(const json_t *c, bool trunc);
+/*
+ * A record as Docker's formatter names its fields; trunc shortens ID,
+ * Command and Mounts; size is the SIZE column (NULL: "0B", not computed).
+ */
+json_t *ps_row(const json_t *c, bool trunc, const char *size);
 /* Docker's column titles of those fields. */
 json_t *ps_titles(void);

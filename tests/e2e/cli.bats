@@ -148,8 +148,8 @@ all_commands() {
 	assert_one_error_line "^berth: run: '-c' is not supported yet \(see 'berth run --help'\)$"
 	run berth run --cidfile /dev/null busybox
 	assert_one_error_line "^berth: run: '--cidfile' is not supported yet "
-	run berth ps --size
-	assert_one_error_line "^berth: ps: '--size' is not supported yet "
+	run berth container inspect --size c
+	assert_one_error_line "^berth: container inspect: '--size' is not supported yet "
 	run berth build --platform linux/arm64 .
 	assert_one_error_line "^berth: build: '--platform' is not supported yet "
 	run berth volume create --driver local v

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# `berth inspect` as Docker's `docker inspect`: containers, images and
-# volumes by name or id, --type to choose, one JSON array for many names,
+# `berth inspect` as Docker's `docker inspect`: containers, images,
+# networks and volumes by name or id, --type to choose, one JSON array for many names,
 # "no such object" (Docker: "Error: No such object: NAME") and exit 1.
 
 load helpers
@@ -56,8 +56,8 @@ teardown() {
 	[ "$status" -eq 1 ]
 	[ "$output" = "[]" ]
 	[ "$stderr" = "berth: no such image: 'bb'" ]
-	run berth inspect --type network bb
-	assert_one_error_line '"network" is not a valid value for --type'
+	run berth inspect --type nodes bb
+	assert_one_error_line '"nodes" is not a valid value for --type'
 	run berth inspect nothing-here
 	[ "$status" -eq 1 ]
 	[ "$output" = "[]
@@ -74,4 +74,33 @@ berth: no such object: nothing-here" ]
 	run --separate-stderr berth image inspect -f '{{.Id}}' bb
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "berth: no such image: 'bb'" ]
+}
+
+@test "inspect: networks by name or id, Docker's order container, image, network, volume" {
+	berth network create netx >/dev/null
+	berth volume create netx >/dev/null
+	nid=$(berth network inspect -f '{{.Id}}' netx)
+	# a name a network and a volume share is the network (Docker's autodetection order)
+	run --separate-stderr berth inspect netx
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.[0].Name' <<<"$output")" = netx ]
+	[ "$(jq -r '.[0].Driver' <<<"$output")" = bridge ]
+	[ "$(jq -r '.[0].Id' <<<"$output")" = "$nid" ]
+	run berth inspect -f '{{.Id}}' "${nid:0:12}"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$nid" ]
+	run berth inspect --type volume -f '{{.Driver}}' netx
+	[ "$output" = local ]
+	run berth inspect --type network -f '{{.Driver}}' netx
+	[ "$output" = bridge ]
+	# a container of the same name comes before the network
+	berth run --name netx bb:1 true
+	run berth inspect -f '{{.State.Status}}' netx
+	[ "$output" = exited ]
+	run --separate-stderr berth inspect --type network nope
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "berth: "*nope* ]]
+	berth rm netx >/dev/null
+	berth network rm netx >/dev/null
+	berth volume rm netx >/dev/null
 }

@@ -121,3 +121,22 @@ three() {
 	run berth ps --filter name
 	assert_one_error_line "bad format of filter 'name' \(expected name=value\)"
 }
+
+@test "ps -s: SIZE as Docker's, the upper dir's content bytes and the virtual size with the image" {
+	berth run --name sz bb sh -c 'printf ab > /f; mkdir /d'
+	img=$(berth image inspect -f '{{.Size}}' bb)
+	# go-units' HumanSizeWithPrecision(n, 3): powers of 1000, %.3g
+	want=$(awk -v b=$((img + 2)) 'BEGIN { u = "B"; if (b >= 1e6) { b /= 1e6; u = "MB" } else if (b >= 1e3) { b /= 1e3; u = "kB" }; printf "%.3g%s", b, u }')
+	run berth ps -a -s
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ NAMES\ +SIZE$ ]]
+	[[ "${lines[1]}" == *" sz "*" 2B (virtual $want)" ]]
+	run berth ps -a --size --format '{{.Names}}: {{.Size}}'
+	[ "$output" = "sz: 2B (virtual $want)" ]
+	# as Docker's, a template using .Size computes it without -s
+	run berth ps -a --format '{{.Size}}'
+	[ "$output" = "2B (virtual $want)" ]
+	# and the table without -s has no SIZE column
+	run berth ps -a
+	[[ "${lines[0]}" != *SIZE* ]]
+}

@@ -32,14 +32,28 @@ static uint64_t blocks_of(int dfd, const char *name)
 	return (uint64_t)st.st_blocks * 512;
 }
 
+static int make_tmp(char *tmpl)
+{
+	assert_non_null(mkdtemp(tmpl));
+	int root = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(root >= 0);
+	return root;
+}
+
+static void remove_tmp(int root, const char *tmpl)
+{
+	close(root);
+	char cmd[64];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpl);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* Everything below counts, the top directory does not, links are not followed. */
 static void test_du(void **state)
 {
 	(void)state;
 	char tmpl[] = "/tmp/berth-du-XXXXXX";
-	assert_non_null(mkdtemp(tmpl));
-	int root = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_true(root >= 0);
+	int root = make_tmp(tmpl);
 	assert_int_equal(mkdirat(root, "top", 0755), 0);
 	assert_int_equal(berth_du_at(root, "top"), 0);
 	assert_int_equal(mkdirat(root, "top/sub", 0755), 0);
@@ -54,16 +68,33 @@ static void test_du(void **state)
 	/* a missing path or a plain file: nothing below it */
 	assert_int_equal(berth_du_at(root, "nope"), 0);
 	assert_int_equal(berth_du_at(root, "big"), 0);
-	close(root);
-	char cmd[64];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpl);
-	assert_int_equal(system(cmd), 0);
+	remove_tmp(root, tmpl);
+}
+
+/* Content bytes of files and links (Docker's SizeRw), directories none, a hard link once. */
+static void test_content_size(void **state)
+{
+	(void)state;
+	char tmpl[] = "/tmp/berth-du-XXXXXX";
+	int root = make_tmp(tmpl);
+	assert_int_equal(mkdirat(root, "top", 0755), 0);
+	assert_int_equal(berth_content_size_at(root, "top"), 0);
+	assert_int_equal(mkdirat(root, "top/sub", 0755), 0);
+	write_file(root, "top/a", 2);
+	write_file(root, "top/sub/b", 5000);
+	assert_int_equal(linkat(root, "top/sub/b", root, "top/b-again", 0), 0);
+	assert_int_equal(symlinkat("../a", root, "top/sub/link"), 0);
+	/* 2 + 5000 (once) + the link's 4 bytes of target */
+	assert_int_equal(berth_content_size_at(root, "top"), 5006);
+	assert_int_equal(berth_content_size_at(root, "nope"), 0);
+	remove_tmp(root, tmpl);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_du),
+		cmocka_unit_test(test_content_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -122,6 +122,51 @@ int berth_container_inspect(const char *store_root, const char *what, json_t **r
 			    struct berth_error **err);
 /* Every record, as berth_container_inspect gives them (new reference). */
 int berth_container_list(const char *store_root, json_t **ret, struct berth_error **err);
+
+/* `cp`, as Docker's: its options, for both directions. */
+struct berth_cp_options {
+	bool follow_link; /* -L: a symlink as SRC is copied as its target */
+	bool archive;	  /* -a: keep the source's uid/gid (else the destination user's) */
+};
+/*
+ * Copies src in the container what (running or stopped) to host_dest with
+ * Docker's rules (SRC/. copies a directory's contents, a trailing "/" on
+ * DEST asserts a directory, a directory never replaces a file nor the
+ * reverse). Paths in the container resolve in its root. Files written on
+ * the host belong to the caller's euid/egid unless o->archive.
+ */
+int berth_container_cp_from(const char *store_root, const char *what, const char *src,
+			    const char *host_dest, const struct berth_cp_options *o,
+			    struct berth_error **err);
+/* host_src into the container at dest; what it writes belongs to root (0:0) unless o->archive. */
+int berth_container_cp_to(const char *store_root, const char *what, const char *host_src,
+			  const char *dest, const struct berth_cp_options *o,
+			  struct berth_error **err);
+/* src in the container as an uncompressed tar written to out_fd (`cp CONTAINER:SRC -`). */
+int berth_container_cp_tar_out(const char *store_root, const char *what, const char *src,
+			       const struct berth_cp_options *o, int out_fd,
+			       struct berth_error **err);
+/*
+ * The tar read from in_fd (hostile: the layer extraction rules) into the
+ * directory dest of the container (`cp - CONTAINER:DEST`); its entries
+ * belong to root unless o->archive keeps the archive's ids.
+ */
+int berth_container_cp_tar_in(const char *store_root, const char *what, int in_fd, const char *dest,
+			      const struct berth_cp_options *o, struct berth_error **err);
+
+/* Docker's SizeRw (bytes of the upper dir) and SizeRootFs (those plus the image's). */
+struct berth_container_size {
+	uint64_t rw;
+	uint64_t rootfs;
+};
+struct berth_store;
+/*
+ * The sizes of the container record (as berth_container_list gives it);
+ * s (may be NULL: no image bytes) finds its image. Best effort: a size is
+ * only reported, so what cannot be read counts as nothing.
+ */
+void berth_container_size(const char *store_root, struct berth_store *s, const json_t *record,
+			  struct berth_container_size *ret);
 int berth_container_kill(const char *store_root, const char *what, int sig,
 			 struct berth_error **err);
 /* The stop signal, then SIGKILL after timeout_s; the restart policy does not apply. */

@@ -55,8 +55,7 @@ static int open_upper(const char *store_root, const char *id, struct berth_error
 	return fd;
 }
 
-/* The record's lower dirs, bottom first ("Lowerdirs" lists them top first). */
-static char **state_lowerdirs(const json_t *st)
+char **berth_container_state_lowerdirs(const json_t *st)
 {
 	json_t *l = json_object_get(st, "Lowerdirs");
 	char **v = NULL;
@@ -218,7 +217,7 @@ int berth_container_diff(const char *store_root, const char *what, struct berth_
 	_cleanup_close_ int upper = open_upper(store_root, id, err);
 	if (upper < 0)
 		return upper;
-	_cleanup_strv_free_ char **lower = state_lowerdirs(st);
+	_cleanup_strv_free_ char **lower = berth_container_state_lowerdirs(st);
 	struct diff_walk w = {.n_lower = berth_strv_len(lower)};
 	w.lower_fds = berth_xcalloc(w.n_lower + 1, sizeof(int));
 	for (size_t i = 0; i < w.n_lower; i++) {
@@ -255,7 +254,7 @@ int berth_container_diff(const char *store_root, const char *what, struct berth_
 static int open_rootfs_view(const char *store_root, const json_t *st, const char *id,
 			    struct berth_error **err)
 {
-	_cleanup_strv_free_ char **lower = state_lowerdirs(st);
+	_cleanup_strv_free_ char **lower = berth_container_state_lowerdirs(st);
 	_cleanup_free_ char *upper = berth_xasprintf("%s/containers/%s/upper", store_root, id);
 	berth_strv_push(&lower, upper);
 	return berth_overlay_open(lower, NULL, NULL, 0, err);

@@ -23,6 +23,8 @@ json_t *berth_container_state_read(int cdir, const char *id);
 /* Replaces containers/<id>/state.json atomically. */
 int berth_container_state_write(int cdir, const char *id, const json_t *st,
 				struct berth_error **err);
+/* The record's lower dirs, bottom first ("Lowerdirs" lists them top first). */
+char **berth_container_state_lowerdirs(const json_t *st);
 /* Running, and its monitor alive. */
 bool berth_container_state_is_running(const json_t *st);
 /* Docker's container names: [a-zA-Z0-9][a-zA-Z0-9_.-]+, a leading '/' allowed. */

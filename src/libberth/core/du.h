@@ -11,3 +11,10 @@
  * fails, because a size is only ever reported, never acted on.
  */
 uint64_t berth_du_at(int dir_fd, const char *name);
+
+/*
+ * The content bytes (st_size) of every non-directory below dir_fd/name, a
+ * hard-linked file counted once: Docker's directory.Size, which `ps -s`
+ * reports as a container's SizeRw. Same walk and best effort as berth_du_at.
+ */
+uint64_t berth_content_size_at(int dir_fd, const char *name);
