@@ -87,18 +87,30 @@ static void container_release(struct container *c)
 		json_decref(c->mounts);
 }
 
-/* Config.Labels: the image's, then the run's over them ("K" alone: an empty value). */
+/*
+ * Config.Labels: the image's, then the run's over them ("K" alone: an empty
+ * value), in key order as Docker writes a map.
+ */
 static json_t *labels_json(const struct berth_run_options *o)
 {
-	json_t *labels = json_object();
+	_cleanup_json_ json_t *all = json_object();
 	char *const *lists[] = {o->image ? o->image->labels : NULL, o->labels};
 	for (size_t i = 0; i < ELEMENTSOF(lists); i++)
 		BERTH_STRV_FOREACH (l, lists[i]) {
 			const char *eq = strchr(*l, '=');
 			_cleanup_free_ char *k =
 				eq ? berth_xstrndup(*l, (size_t)(eq - *l)) : berth_xstrdup(*l);
-			json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
+			json_object_set_new(all, k, json_string(eq ? eq + 1 : ""));
 		}
+	_cleanup_strv_free_ char **keys = NULL;
+	const char *k;
+	json_t *v;
+	json_object_foreach (all, k, v)
+		berth_strv_push(&keys, k);
+	berth_strv_sort(keys);
+	json_t *labels = json_object();
+	BERTH_STRV_FOREACH (key, keys)
+		json_object_set(labels, *key, json_object_get(all, *key));
 	return labels;
 }
 
