@@ -30,7 +30,12 @@ teardown() {
 		for _ in $(seq 300); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$DOCKERD_PID" 2>/dev/null || true
 	fi
-	[[ ! -d /sys/fs/cgroup/$CGROUP_PARENT ]] || rmdir "/sys/fs/cgroup/$CGROUP_PARENT" 2>/dev/null || true
+	# dockerd made its cgroup parent in every hierarchy (cgroup v1 has one
+	# per controller): remove each, deepest first, once dockerd is gone
+	local d
+	for d in /sys/fs/cgroup/"$CGROUP_PARENT" /sys/fs/cgroup/*/"$CGROUP_PARENT"; do
+		[[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+	done
 	berth compose -p peer down >/dev/null 2>&1 || true
 }
 
