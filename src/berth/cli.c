@@ -13,6 +13,19 @@
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/units.h"
+#include "store/store.h"
+
+int cli_store_open(struct berth_cli *cli, struct berth_store **ret, struct berth_error **err)
+{
+	if (!cli->store) {
+		int r = berth_store_open(cli->root, &cli->store, err);
+		if (r < 0)
+			return r;
+	}
+	if (ret)
+		*ret = cli->store;
+	return 0;
+}
 
 int cli_usage_error(struct berth_cli *cli, struct berth_error **err, const char *fmt, ...)
 {

@@ -27,9 +27,12 @@ struct berth_registry_settings;
  * (build and run pull too); registry commands add their flags. */
 void cli_registry_env(struct berth_registry_settings *s);
 
+struct berth_store;
+
 struct berth_cli {
-	const char *root; /* the store root: --root, $BERTH_ROOT or the default */
-	const char *cmd;  /* the command's name as typed, "image ls" */
+	const char *root;	   /* the store root: --root, $BERTH_ROOT or the default */
+	struct berth_store *store; /* opened by cli_store_open, freed after the command */
+	const char *cmd;	   /* the command's name as typed, "image ls" */
 	enum berth_log_level log_level;
 };
 
@@ -40,6 +43,14 @@ struct berth_command {
 	berth_cmd_fn fn;
 	const char *summary; /* one line for `berth --help` */
 };
+
+/*
+ * The store of the command, opened on the first call and then the same
+ * handle (borrowed: main frees it when the command returns). A command
+ * calls it once it has parsed its flags, before its first library call
+ * that takes the store; *ret may be NULL.
+ */
+int cli_store_open(struct berth_cli *cli, struct berth_store **ret, struct berth_error **err);
 
 /* An EINVAL "<cmd>: <usage problem>" error; exit 1 like Docker's flag errors. */
 int cli_usage_error(struct berth_cli *cli, struct berth_error **err, const char *fmt, ...)

@@ -405,7 +405,10 @@ int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error *
 			return r;
 	}
 	catch_interrupts();
-	r = berth_build(cli->root, &b.o, &res, err);
+	r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	r = berth_build(cli->store, &b.o, &res, err);
 	if (r < 0 && berth_build_interrupted()) {
 		/* whatever failed on the way out, the cause is the signal */
 		fprintf(stderr, "berth: build interrupted\n");
@@ -505,7 +508,10 @@ int cmd_builder_prune(struct berth_cli *cli, int argc, char **argv, struct berth
 				       : "WARNING! This will remove all dangling build cache. Are "
 					 "you sure you want to continue?"))
 		return 0;
-	r = berth_builder_prune(cli->root, all, keep, &freed, &entries, err);
+	r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	r = berth_builder_prune(cli->store, all, keep, &freed, &entries, err);
 	if (r < 0)
 		return r;
 	printf("Deleted build cache objects: %u\n", entries);

@@ -28,8 +28,8 @@ static int move_images(struct berth_cli *cli, struct compose_globals *g, char **
 	int r = compose_load_project(g, false, &p, err);
 	if (r < 0)
 		return r;
-	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
-	r = berth_store_open(cli->root, &store, err);
+	struct berth_store *store = NULL;
+	r = cli_store_open(cli, &store, err);
 	if (r < 0)
 		return r;
 	struct berth_progress *progress =
@@ -212,7 +212,10 @@ int compose_exec(struct berth_cli *cli, struct compose_globals *g, int argc, cha
 	if (!berth_compose_find_service(p, service))
 		return berth_error_set(err, ENOENT, "%s: no such service: %s", cli->cmd, service);
 	_cleanup_free_ char *id = NULL;
-	r = berth_compose_service_container(cli->root, p->name, service, index, &id, err);
+	r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	r = berth_compose_service_container(cli->store, p->name, service, index, &id, err);
 	if (r < 0)
 		return berth_error_prefix(err, "%s", cli->cmd);
 	return cli_exec(cli, id, &o, err);
@@ -241,7 +244,10 @@ int compose_top(struct berth_cli *cli, struct compose_globals *g, int argc, char
 		return berth_error_prefix(err, "%s", cli->cmd);
 	struct berth_compose_container *ct = NULL;
 	size_t n = 0;
-	r = berth_compose_project_containers(cli->root, p->name, NULL, &ct, &n, err);
+	r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	r = berth_compose_project_containers(cli->store, p->name, NULL, &ct, &n, err);
 	if (r < 0)
 		return r;
 	/* as docker compose v2: each running container's name, its table, a blank line */

@@ -140,7 +140,10 @@ int compose_up(struct berth_cli *cli, struct compose_globals *g, int argc, char 
 	int r = compose_load_project(g, false, &p, err);
 	if (r < 0)
 		return r;
-	return berth_compose_up(cli->root, p, &o, err);
+	r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	return berth_compose_up(cli->store, p, &o, err);
 }
 
 static const char down_usage[] =
@@ -198,7 +201,10 @@ int compose_down(struct berth_cli *cli, struct compose_globals *g, int argc, cha
 	int r = compose_load_project(g, true, &p, err);
 	if (r < 0)
 		return r;
-	return berth_compose_down(cli->root, p, &o, err);
+	r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	return berth_compose_down(cli->store, p, &o, err);
 }
 
 static const char ps_usage[] =
@@ -214,8 +220,8 @@ static const char ps_usage[] =
 static const char compose_ps_table[] = "table {{.Name}}\\t{{.Image}}\\t{{.Command}}\\t{{.Service}}"
 				       "\\t{{.RunningFor}}\\t{{.Status}}\\t{{.Ports}}";
 
-static int ps_print_rows(const char *root, const struct berth_compose_container *cs, size_t n,
-			 const char *format, bool trunc, struct berth_error **err)
+static int ps_print_rows(struct berth_store *store, const struct berth_compose_container *cs,
+			 size_t n, const char *format, bool trunc, struct berth_error **err)
 {
 	_cleanup_(cli_format_release) struct cli_format fmt = {0};
 	int r = cli_format_init(&fmt, format, err);
@@ -223,7 +229,7 @@ static int ps_print_rows(const char *root, const struct berth_compose_container 
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_json_ json_t *st = NULL;
-		if (berth_container_inspect(root, cs[i].id, &st, NULL) < 0)
+		if (berth_container_inspect(store, cs[i].id, &st, NULL) < 0)
 			continue; /* removed meanwhile */
 		_cleanup_json_ json_t *row = ps_row(st, trunc, NULL);
 		json_object_set_new(row, "Name", json_string(cs[i].name));
@@ -275,7 +281,10 @@ int compose_ps(struct berth_cli *cli, struct compose_globals *g, int argc, char 
 		return r;
 	struct berth_compose_container *cs = NULL;
 	size_t n = 0;
-	r = berth_compose_project_containers(cli->root, p->name, NULL, &cs, &n, err);
+	r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	r = berth_compose_project_containers(cli->store, p->name, NULL, &cs, &n, err);
 	if (r < 0)
 		return r;
 	/* keep what is shown: running ones (all with -a), of the named services */
@@ -293,7 +302,7 @@ int compose_ps(struct berth_cli *cli, struct compose_globals *g, int argc, char 
 			  : services					      ? "{{.Service}}"
 			  : format && *format && strcmp(format, "table") != 0 ? format
 									      : compose_ps_table;
-	r = ps_print_rows(cli->root, cs, k, fmt, !quiet, err);
+	r = ps_print_rows(cli->store, cs, k, fmt, !quiet, err);
 	berth_compose_containers_free(cs, n);
 	return r;
 }
@@ -373,7 +382,10 @@ int compose_ls(struct berth_cli *cli, struct compose_globals *g, int argc, char 
 	if (optind < argc)
 		return cli_usage_error(cli, err, "ls takes no arguments");
 	_cleanup_json_ json_t *list = NULL;
-	int r = berth_container_list(cli->root, &list, err);
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	r = berth_container_list(cli->store, &list, err);
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *projects = ls_projects(list);
@@ -427,29 +439,33 @@ static int lifecycle_one(struct berth_cli *cli, const struct berth_compose_proje
 			 const struct lifecycle *l, const struct berth_compose_container *c,
 			 struct berth_error **err)
 {
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
 	int t = l->timeout_s >= 0 ? l->timeout_s : berth_compose_stop_timeout(p, c->service);
-	int r = 0;
+	r = 0;
 	const char *done = NULL;
 	if (strcmp(l->verb, "start") == 0) {
-		if (!is_running(c) && (r = berth_container_start(cli->root, c->id, err)) >= 0)
+		if (!is_running(c) && (r = berth_container_start(cli->store, c->id, err)) >= 0)
 			done = "Started";
 	} else if (strcmp(l->verb, "stop") == 0) {
-		if (is_running(c) && (r = berth_container_stop(cli->root, c->id, t, err)) >= 0)
+		if (is_running(c) && (r = berth_container_stop(cli->store, c->id, t, err)) >= 0)
 			done = "Stopped";
 	} else if (strcmp(l->verb, "restart") == 0) {
 		if (is_running(c))
-			r = berth_container_stop(cli->root, c->id, t, err);
-		if (r >= 0 && (r = berth_container_start(cli->root, c->id, err)) >= 0)
+			r = berth_container_stop(cli->store, c->id, t, err);
+		if (r >= 0 && (r = berth_container_start(cli->store, c->id, err)) >= 0)
 			done = "Restarted";
 	} else if (strcmp(l->verb, "kill") == 0) {
-		if (is_running(c) && (r = berth_container_kill(cli->root, c->id, l->sig, err)) >= 0)
+		if (is_running(c) &&
+		    (r = berth_container_kill(cli->store, c->id, l->sig, err)) >= 0)
 			done = "Killed";
 	} else {
 		if (is_running(c) && l->stop_first)
-			r = berth_container_stop(cli->root, c->id, t, err);
+			r = berth_container_stop(cli->store, c->id, t, err);
 		else if (is_running(c))
 			return 0;
-		if (r >= 0 && (r = berth_container_remove(cli->root, c->id, false, err)) >= 0)
+		if (r >= 0 && (r = berth_container_remove(cli->store, c->id, false, err)) >= 0)
 			done = "Removed";
 	}
 	if (done)
@@ -499,7 +515,10 @@ int compose_lifecycle(struct berth_cli *cli, struct compose_globals *g, int argc
 			return berth_error_set(err, ENOENT, "no such service: %s", *n);
 	struct berth_compose_container *cs = NULL;
 	size_t n = 0;
-	r = berth_compose_project_containers(cli->root, p->name, NULL, &cs, &n, err);
+	r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	r = berth_compose_project_containers(cli->store, p->name, NULL, &cs, &n, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n && r >= 0; i++)

@@ -36,12 +36,11 @@ static const char ps_table_size[] = "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\
 				    "{{.Status}}\\t{{.Ports}}\\t{{.Names}}\\t{{.Size}}";
 
 /* Docker's Size field: "2B (virtual 1.2MB)", the virtual part when there is one. */
-static void ps_size(struct berth_cli *cli, struct berth_store *s, const json_t *c, char *out,
-		    size_t n)
+static void ps_size(struct berth_store *s, const json_t *c, char *out, size_t n)
 {
 	struct berth_container_size size;
 	char rw[16], virt[16];
-	berth_container_size(cli->root, s, c, &size);
+	berth_container_size(s, c, &size);
 	berth_format_size(size.rw, rw);
 	if (size.rootfs > 0)
 		snprintf(out, n, "%s (virtual %s)", rw, berth_format_size(size.rootfs, virt));
@@ -59,10 +58,6 @@ static int ps_print(struct berth_cli *cli, const json_t *selected, const struct 
 		format = "{{.ID}}";
 	else if (o->format && *o->format && strcmp(o->format, "table") != 0)
 		format = o->format;
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
-	/* no image store (a fresh root): the sizes are the containers' own */
-	if (o->size && !o->quiet && berth_store_open(cli->root, &s, NULL) < 0)
-		s = NULL;
 	_cleanup_(cli_format_release) struct cli_format fmt = {0};
 	int r = cli_format_init(&fmt, format, err);
 	size_t i;
@@ -72,7 +67,7 @@ static int ps_print(struct berth_cli *cli, const json_t *selected, const struct 
 	json_array_foreach (selected, i, c) {
 		char size[48];
 		if (o->size && !o->quiet)
-			ps_size(cli, s, c, size, sizeof(size));
+			ps_size(cli->store, c, size, sizeof(size));
 		_cleanup_json_ json_t *row = ps_row(c, !o->no_trunc, o->size ? size : NULL);
 		r = cli_format_row(&fmt, row, err);
 		if (r < 0)
@@ -172,7 +167,10 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv, struct berth_error **er
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *list = NULL;
-	r = berth_container_list(cli->root, &list, err);
+	r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	r = berth_container_list(cli->store, &list, err);
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *selected = ps_select(list, &o);
@@ -228,10 +226,10 @@ static void log_print(struct berth_cli *cli, const struct log_follow *lf, int *f
 		int sig = attach_signal;
 		attach_signal = 0;
 		if (sig && lf->proxy)
-			(void)berth_container_kill(cli->root, lf->id, sig, NULL);
+			(void)berth_container_kill(cli->store, lf->id, sig, NULL);
 		_cleanup_json_ json_t *st = NULL;
 		bool running =
-			berth_container_inspect(cli->root, lf->id, &st, NULL) >= 0 &&
+			berth_container_inspect(cli->store, lf->id, &st, NULL) >= 0 &&
 			json_is_true(json_object_get(json_object_get(st, "State"), "Running"));
 		if (*fd < 0)
 			*fd = open(lf->path, O_RDONLY | O_CLOEXEC);
@@ -287,10 +285,13 @@ int cmd_logs(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		return cli_usage_error(cli, err, "requires exactly 1 argument");
 	const char *what = argv[optind];
 	_cleanup_free_ char *id = NULL;
-	int r = berth_container_find(cli->root, what, &id, err);
+	int r = cli_store_open(cli, NULL, err);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *path = berth_container_log_path(cli->root, id);
+	r = berth_container_find(cli->store, what, &id, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *path = berth_container_log_path(cli->store, id);
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 && !follow)
 		return 0;
@@ -378,7 +379,10 @@ int cmd_attach(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 		return r;
 	const char *what = argv[optind];
 	_cleanup_json_ json_t *st = NULL;
-	r = berth_container_inspect(cli->root, what, &st, err);
+	r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	r = berth_container_inspect(cli->store, what, &st, err);
 	if (r < 0)
 		return r;
 	if (!json_is_true(json_object_get(json_object_get(st, "State"), "Running")))
@@ -388,7 +392,7 @@ int cmd_attach(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 		fprintf(stderr, "berth: attach: berth's detached containers keep no stdin: "
 				"attaching to the output only\n");
 	_cleanup_free_ char *id = berth_xstrdup(str(st, "Id"));
-	_cleanup_free_ char *path = berth_container_log_path(cli->root, id);
+	_cleanup_free_ char *path = berth_container_log_path(cli->store, id);
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	/* what the container writes from now on, as Docker's attach without --logs */
 	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0)
@@ -401,7 +405,7 @@ int cmd_attach(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 	struct log_follow lf = {.id = id, .path = path, .follow = true, .proxy = proxy};
 	log_print(cli, &lf, &fd, &buf, 0);
 	int code = 0;
-	r = berth_container_wait(cli->root, id, -1, &code, err);
+	r = berth_container_wait(cli->store, id, -1, &code, err);
 	return r < 0 ? r : code;
 }
 
@@ -428,7 +432,10 @@ int cli_for_each(struct berth_cli *cli, int first, int argc, char **argv,
 
 static int do_stop(struct berth_cli *cli, const char *what, void *ctx, struct berth_error **err)
 {
-	return berth_container_stop(cli->root, what, *(int *)ctx, err);
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	return berth_container_stop(cli->store, what, *(int *)ctx, err);
 }
 
 /* The flags of stop and restart: -t/--time/--timeout SECONDS. */
@@ -469,7 +476,10 @@ int cmd_stop(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 
 static int do_kill(struct berth_cli *cli, const char *what, void *ctx, struct berth_error **err)
 {
-	return berth_container_kill(cli->root, what, *(int *)ctx, err);
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	return berth_container_kill(cli->store, what, *(int *)ctx, err);
 }
 
 static const char kill_usage[] = "Usage:  berth kill [OPTIONS] CONTAINER [CONTAINER...]\n\n"
@@ -529,9 +539,12 @@ int cmd_wait(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		return c;
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
+	r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
 	for (int i = optind; i < argc; i++) {
 		int code = 0;
-		r = berth_container_wait_for(cli->root, argv[i], cond, -1, &code, err);
+		r = berth_container_wait_for(cli->store, argv[i], cond, -1, &code, err);
 		if (r < 0)
 			return r;
 		printf("%d\n", code);
@@ -542,7 +555,10 @@ int cmd_wait(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 
 static int do_rm(struct berth_cli *cli, const char *what, void *ctx, struct berth_error **err)
 {
-	return berth_container_remove(cli->root, what, *(bool *)ctx, err);
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	return berth_container_remove(cli->store, what, *(bool *)ctx, err);
 }
 
 static const char rm_usage[] =
@@ -575,7 +591,10 @@ int cmd_rm(struct berth_cli *cli, int argc, char **argv, struct berth_error **er
 
 static int do_start(struct berth_cli *cli, const char *what, void *ctx, struct berth_error **err)
 {
-	return berth_container_start(cli->root, what, err);
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	return berth_container_start(cli->store, what, err);
 }
 
 static const char start_usage[] = "Usage:  berth start CONTAINER [CONTAINER...]\n\n"
@@ -594,10 +613,13 @@ int cmd_start(struct berth_cli *cli, int argc, char **argv, struct berth_error *
 
 static int do_restart(struct berth_cli *cli, const char *what, void *ctx, struct berth_error **err)
 {
-	int r = berth_container_stop(cli->root, what, *(int *)ctx, err);
+	int r = cli_store_open(cli, NULL, err);
 	if (r < 0)
 		return r;
-	return berth_container_start(cli->root, what, err);
+	r = berth_container_stop(cli->store, what, *(int *)ctx, err);
+	if (r < 0)
+		return r;
+	return berth_container_start(cli->store, what, err);
 }
 
 static const char restart_usage[] =
@@ -643,10 +665,13 @@ int cmd_container_inspect(struct berth_cli *cli, int argc, char **argv, struct b
 		return cli_usage_error(cli, err, "requires at least 1 argument");
 	_cleanup_json_ json_t *all = json_array();
 	int ret = 0;
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
 	for (int i = optind; i < argc; i++) {
 		json_t *st = NULL;
 		struct berth_error *e = NULL;
-		if (berth_container_inspect(cli->root, argv[i], &st, &e) < 0) {
+		if (berth_container_inspect(cli->store, argv[i], &st, &e) < 0) {
 			fprintf(stderr, "berth: %s\n", berth_error_msg(e));
 			berth_error_free(&e);
 			ret = 1;
@@ -654,6 +679,6 @@ int cmd_container_inspect(struct berth_cli *cli, int argc, char **argv, struct b
 		}
 		json_array_append_new(all, st);
 	}
-	int r = cli_format_inspect(format, all, err);
+	r = cli_format_inspect(format, all, err);
 	return r < 0 ? r : ret;
 }

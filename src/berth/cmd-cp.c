@@ -73,14 +73,16 @@ int cmd_cp(struct berth_cli *cli, int argc, char **argv, struct berth_error **er
 		return berth_error_set(err, EINVAL, "copying between containers is not supported");
 	if (!src_ctr && !dst_ctr)
 		return berth_error_set(err, EINVAL, "must specify at least one container source");
-	int r;
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
 	if (src_ctr && strcmp(dst, "-") == 0)
-		r = berth_container_cp_tar_out(cli->root, src_ctr, src, &o, STDOUT_FILENO, err);
+		r = berth_container_cp_tar_out(cli->store, src_ctr, src, &o, STDOUT_FILENO, err);
 	else if (src_ctr)
-		r = berth_container_cp_from(cli->root, src_ctr, src, dst, &o, err);
+		r = berth_container_cp_from(cli->store, src_ctr, src, dst, &o, err);
 	else if (strcmp(src, "-") == 0)
-		r = berth_container_cp_tar_in(cli->root, dst_ctr, STDIN_FILENO, dst, &o, err);
+		r = berth_container_cp_tar_in(cli->store, dst_ctr, STDIN_FILENO, dst, &o, err);
 	else
-		r = berth_container_cp_to(cli->root, dst_ctr, src, dst, &o, err);
+		r = berth_container_cp_to(cli->store, dst_ctr, src, dst, &o, err);
 	return r < 0 ? r : 0;
 }

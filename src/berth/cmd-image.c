@@ -291,7 +291,7 @@ static int rmi_check_in_use(struct berth_cli *cli, struct berth_store *s, const 
 	if (berth_image_resolve(s, what, &img, NULL) < 0)
 		return 0; /* berth_image_remove says what is wrong */
 	_cleanup_json_ json_t *list = NULL;
-	int r = berth_container_list(cli->root, &list, err);
+	int r = berth_container_list(s, &list, err);
 	if (r < 0)
 		return r;
 	char cid[13];

@@ -118,8 +118,11 @@ static char *os_name(void)
 
 static int info_json(struct berth_cli *cli, json_t **ret, struct berth_error **err)
 {
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
 	_cleanup_json_ json_t *list = NULL;
-	int r = berth_container_list(cli->root, &list, err);
+	r = berth_container_list(cli->store, &list, err);
 	if (r < 0)
 		return r;
 	json_int_t running = 0, paused = 0;
@@ -131,11 +134,8 @@ static int info_json(struct berth_cli *cli, json_t **ret, struct berth_error **e
 		running += json_is_true(json_object_get(s, "Running")) &&
 			   !json_is_true(json_object_get(s, "Paused"));
 	}
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
 	_cleanup_(berth_image_list_freep) struct berth_image_list *images = NULL;
-	r = berth_store_open(cli->root, &s, err);
-	if (r >= 0)
-		r = berth_image_list(s, &images, err);
+	r = berth_image_list(cli->store, &images, err);
 	if (r < 0)
 		return r;
 	/* Docker counts images, not tags */

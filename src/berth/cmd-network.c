@@ -350,7 +350,10 @@ int cmd_network_connect(struct berth_cli *cli, int argc, char **argv, struct ber
 		return c;
 	if (argc - optind != 2)
 		return cli_usage_error(cli, err, "requires exactly 2 arguments");
-	return berth_container_network_connect(cli->root, argv[optind + 1], argv[optind], aliases,
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	return berth_container_network_connect(cli->store, argv[optind + 1], argv[optind], aliases,
 					       ip, err);
 }
 
@@ -367,5 +370,8 @@ int cmd_network_disconnect(struct berth_cli *cli, int argc, char **argv, struct 
 		return r;
 	if (argc - optind != 2)
 		return cli_usage_error(cli, err, "requires exactly 2 arguments");
-	return berth_container_network_disconnect(cli->root, argv[optind + 1], argv[optind], err);
+	r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	return berth_container_network_disconnect(cli->store, argv[optind + 1], argv[optind], err);
 }

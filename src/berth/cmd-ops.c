@@ -30,8 +30,11 @@ extern char **environ;
 
 static int do_pause(struct berth_cli *cli, const char *what, void *ctx, struct berth_error **err)
 {
-	return *(bool *)ctx ? berth_container_pause(cli->root, what, err)
-			    : berth_container_unpause(cli->root, what, err);
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	return *(bool *)ctx ? berth_container_pause(cli->store, what, err)
+			    : berth_container_unpause(cli->store, what, err);
 }
 
 static const char pause_usage[] = "Usage:  berth pause CONTAINER [CONTAINER...]\n\n"
@@ -71,7 +74,10 @@ int cmd_rename(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 		return r;
 	if (argc - optind != 2)
 		return cli_usage_error(cli, err, "requires exactly 2 arguments");
-	return berth_container_rename(cli->root, argv[optind], argv[optind + 1], err);
+	r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	return berth_container_rename(cli->store, argv[optind], argv[optind + 1], err);
 }
 
 /* ---- update ---- */
@@ -86,7 +92,10 @@ static const char update_usage[] =
 
 static int do_update(struct berth_cli *cli, const char *what, void *ctx, struct berth_error **err)
 {
-	return berth_container_update(cli->root, what, ctx, err);
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	return berth_container_update(cli->store, what, ctx, err);
 }
 
 int cmd_update(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
@@ -315,7 +324,10 @@ int cli_top(struct berth_cli *cli, const char *what, char **ps_args, struct bert
 {
 	struct berth_process *p = NULL;
 	size_t n = 0;
-	int r = berth_container_processes(cli->root, what, &p, &n, err);
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	r = berth_container_processes(cli->store, what, &p, &n, err);
 	if (r < 0)
 		return r;
 	_cleanup_buf_ struct berth_buf b = BERTH_BUF_INIT;
@@ -358,7 +370,10 @@ int cmd_diff(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		return cli_usage_error(cli, err, "requires exactly 1 argument");
 	struct berth_change *v = NULL;
 	size_t n = 0;
-	r = berth_container_diff(cli->root, argv[optind], &v, &n, err);
+	r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	r = berth_container_diff(cli->store, argv[optind], &v, &n, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
@@ -376,11 +391,14 @@ static const char export_usage[] = "Usage:  berth export [OPTIONS] CONTAINER\n\n
 static int export_to_file(struct berth_cli *cli, const char *what, const char *path,
 			  struct berth_error **err)
 {
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
 	_cleanup_free_ char *tmp = berth_xasprintf("%s.berth-tmp-XXXXXX", path);
 	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return berth_error_syscall(err, errno, "create '%s'", path);
-	int r = berth_container_export(cli->root, what, fd, err);
+	r = berth_container_export(cli->store, what, fd, err);
 	if (r >= 0 && fchmod(fd, 0644) < 0)
 		r = berth_error_syscall(err, errno, "chmod '%s'", path);
 	if (r >= 0 && rename(tmp, path) < 0)
@@ -411,7 +429,10 @@ int cmd_export(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 		return cli_usage_error(cli, err,
 				       "cowardly refusing to save to a terminal. Use the -o flag "
 				       "or redirect");
-	return berth_container_export(cli->root, argv[optind], STDOUT_FILENO, err);
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	return berth_container_export(cli->store, argv[optind], STDOUT_FILENO, err);
 }
 
 static const char commit_usage[] =
@@ -467,7 +488,10 @@ int cmd_commit(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 	o.changes = changes;
 	o.name = argc - optind == 2 ? argv[optind + 1] : NULL;
 	struct berth_digest id;
-	int r = berth_container_commit(cli->root, argv[optind], &o, &id, err);
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	r = berth_container_commit(cli->store, argv[optind], &o, &id, err);
 	if (r < 0)
 		return r;
 	char buf[80];

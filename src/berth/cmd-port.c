@@ -38,7 +38,10 @@ int cmd_port(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	const char *ctr = argv[optind];
 	const char *filter = argc - optind == 2 ? argv[optind + 1] : NULL;
 	_cleanup_free_ char *id = NULL;
-	r = berth_container_find(cli->root, ctr, &id, err);
+	r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	r = berth_container_find(cli->store, ctr, &id, err);
 	if (r < 0)
 		return r;
 	_cleanup_free_ struct berth_port_map *maps = NULL;

@@ -735,11 +735,14 @@ static int finish_run_options(struct berth_cli *cli, struct run_flags *rf, struc
 static int finish_run_operands(struct berth_cli *cli, struct run_flags *rf, int argc, char **argv,
 			       struct berth_error **err)
 {
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
 	struct berth_run_options *o = &rf->o;
 	if (!o->rootfs) {
 		if (optind >= argc)
 			return cli_usage_error(cli, err, "requires at least 1 argument");
-		int r = berth_container_image_load(cli->root, argv[optind], &rf->img, err);
+		r = berth_container_image_load(cli->store, argv[optind], &rf->img, err);
 		if (r < 0)
 			return r;
 		o->image = &rf->img;
@@ -767,9 +770,12 @@ static int finish_run_operands(struct berth_cli *cli, struct run_flags *rf, int 
 static int run_container(struct berth_cli *cli, struct run_flags *rf, bool create,
 			 struct berth_error **err)
 {
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
 	struct berth_run_options *o = &rf->o;
 	struct berth_run_result res;
-	int r = berth_container_run(cli->root, o, &res, err);
+	r = berth_container_run(cli->store, o, &res, err);
 	if (r >= 0 && (o->detach || create)) {
 		printf("%s\n", res.id);
 		return 0;
@@ -832,7 +838,10 @@ int cli_exec(struct berth_cli *cli, const char *what, const struct berth_exec_op
 	     struct berth_error **err)
 {
 	struct berth_run_result res;
-	int r = berth_container_exec(cli->root, what, o, &res, err);
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	r = berth_container_exec(cli->store, what, o, &res, err);
 	if (r >= 0) {
 		fflush(stdout);
 		return o->detach ? 0 : res.exit_code;

@@ -94,7 +94,7 @@ static void take_samples(struct berth_cli *cli, char **names, struct sample *v, 
 	for (size_t i = 0; i < n; i++) {
 		berth_container_stats_release(&v[i].s);
 		clock_gettime(CLOCK_MONOTONIC, &v[i].at);
-		v[i].ok = berth_container_stats(cli->root, names[i], &v[i].s, NULL) >= 0;
+		v[i].ok = berth_container_stats(cli->store, names[i], &v[i].s, NULL) >= 0;
 	}
 }
 
@@ -119,11 +119,14 @@ static int print_rows(const char *format, char **names, const struct sample *pre
 static int stats_targets(struct berth_cli *cli, int argc, char **argv, bool all, char ***ret,
 			 struct berth_error **err)
 {
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
 	_cleanup_strv_free_ char **names = NULL;
 	if (optind < argc) {
 		for (int i = optind; i < argc; i++) {
 			_cleanup_free_ char *id = NULL;
-			int r = berth_container_find(cli->root, argv[i], &id, err);
+			r = berth_container_find(cli->store, argv[i], &id, err);
 			if (r < 0)
 				return r;
 			berth_strv_push(&names, argv[i]);
@@ -132,7 +135,7 @@ static int stats_targets(struct berth_cli *cli, int argc, char **argv, bool all,
 		return 0;
 	}
 	_cleanup_json_ json_t *list = NULL;
-	int r = berth_container_list(cli->root, &list, err);
+	r = berth_container_list(cli->store, &list, err);
 	if (r < 0)
 		return r;
 	size_t i;

@@ -27,7 +27,10 @@ int cmd_volume_create(struct berth_cli *cli, int argc, char **argv, struct berth
 	if (argc - optind > 1)
 		return cli_usage_error(cli, err, "at most 1 argument");
 	struct berth_volume v = {0};
-	r = berth_volume_create(cli->root, optind < argc ? argv[optind] : NULL, &v, NULL, err);
+	r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	r = berth_volume_create(cli->store, optind < argc ? argv[optind] : NULL, &v, NULL, err);
 	if (r < 0)
 		return r;
 	printf("%s\n", v.name);
@@ -98,7 +101,10 @@ int cmd_volume_ls(struct berth_cli *cli, int argc, char **argv, struct berth_err
 		return cli_usage_error(cli, err, "accepts no arguments");
 	struct berth_volume *v = NULL;
 	size_t n = 0;
-	int r = berth_volume_list(cli->root, &v, &n, err);
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	r = berth_volume_list(cli->store, &v, &n, err);
 	if (r < 0)
 		return r;
 	/* as Docker's NewVolumeFormat, a custom format wins over -q */
@@ -140,11 +146,14 @@ int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv, struct bert
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
 	_cleanup_json_ json_t *all = json_array();
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
 	int ret = 0;
 	for (int i = optind; i < argc; i++) {
 		struct berth_volume v = {0};
 		struct berth_error *e = NULL;
-		if (berth_volume_get(cli->root, argv[i], &v, &e) < 0) {
+		if (berth_volume_get(cli->store, argv[i], &v, &e) < 0) {
 			fprintf(stderr, "berth: %s\n", berth_error_msg(e));
 			berth_error_free(&e);
 			ret = 1;
@@ -153,7 +162,7 @@ int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv, struct bert
 		json_array_append_new(all, berth_volume_to_json(&v));
 		berth_volume_release(&v);
 	}
-	int r = cli_format_inspect(format, all, err);
+	r = cli_format_inspect(format, all, err);
 	return r < 0 ? r : ret;
 }
 
@@ -179,10 +188,13 @@ int cmd_volume_rm(struct berth_cli *cli, int argc, char **argv, struct berth_err
 		return c;
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
 	int ret = 0;
 	for (int i = optind; i < argc; i++) {
 		struct berth_error *e = NULL;
-		int r = berth_volume_remove(cli->root, argv[i], force, &e);
+		r = berth_volume_remove(cli->store, argv[i], force, &e);
 		if (r < 0 && !(force && r == -ENOENT)) {
 			fprintf(stderr, "berth: %s\n", berth_error_msg(e));
 			ret = 1;
@@ -219,7 +231,10 @@ int cmd_volume_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 		return r < 0 ? r : 0;
 	_cleanup_strv_free_ char **removed = NULL;
 	uint64_t bytes = 0;
-	r = berth_volume_prune(cli->root, all, &removed, &bytes, err);
+	r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	r = berth_volume_prune(cli->store, all, &removed, &bytes, err);
 	if (r < 0)
 		return r;
 	cli_print_pruned("Volumes", removed, bytes);

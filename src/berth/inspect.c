@@ -51,7 +51,10 @@ static int parse_type(struct berth_cli *cli, const char *type, unsigned *ret,
 static int inspect_container(struct berth_cli *cli, const char *name, json_t **ret,
 			     struct berth_error **err)
 {
-	return berth_container_inspect(cli->root, name, ret, err);
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	return berth_container_inspect(cli->store, name, ret, err);
 }
 
 static int inspect_image(struct berth_store *s, const char *name, json_t **ret,
@@ -67,8 +70,11 @@ static int inspect_image(struct berth_store *s, const char *name, json_t **ret,
 static int inspect_volume(struct berth_cli *cli, const char *name, json_t **ret,
 			  struct berth_error **err)
 {
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
 	struct berth_volume v = {0};
-	int r = berth_volume_get(cli->root, name, &v, err);
+	r = berth_volume_get(cli->store, name, &v, err);
 	if (r < 0)
 		return r;
 	*ret = berth_volume_to_json(&v);
@@ -141,9 +147,9 @@ int cli_inspect(struct berth_cli *cli, const char *type, char *const *names, con
 	int r = parse_type(cli, type, &kinds, err);
 	if (r < 0)
 		return r;
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	struct berth_store *s = NULL;
 	if (kinds & OBJECT_IMAGE) {
-		r = berth_store_open(cli->root, &s, err);
+		r = cli_store_open(cli, &s, err);
 		if (r < 0)
 			return r;
 	}

@@ -13,6 +13,7 @@
 #include "core/fs.h"
 #include "core/lazylib.h"
 #include "registry/registry.h"
+#include "store/store.h"
 
 static const struct berth_command commands[] = {
 	/* images */
@@ -359,6 +360,7 @@ int main(int argc, char **argv)
 	char **cargv = argv + optind + words - 1;
 	optind = 0; /* glibc: full getopt re-initialisation for the command */
 	int r = cmd->fn(&cli, cargc, cargv, &err);
+	berth_store_free(cli.store);
 	fflush(stdout);
 	if (r >= 0)
 		return r;

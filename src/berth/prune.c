@@ -96,7 +96,10 @@ int cmd_container_prune(struct berth_cli *cli, int argc, char **argv, struct ber
 		return r < 0 ? r : 0;
 	_cleanup_strv_free_ char **removed = NULL;
 	uint64_t bytes = 0;
-	r = berth_container_prune(cli->root, &removed, &bytes, err);
+	r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	r = berth_container_prune(cli->store, &removed, &bytes, err);
 	if (r < 0)
 		return r;
 	cli_print_pruned("Containers", removed, bytes);

@@ -26,8 +26,9 @@
 
 struct bfix {
 	char dir[64];
-	char *store; /* <dir>/store */
-	char *ctx;   /* <dir>/ctx */
+	char *store;		    /* <dir>/store */
+	struct berth_store *handle; /* the store at store, for the library's calls */
+	char *ctx;		    /* <dir>/ctx */
 	char **events;
 };
 
@@ -40,6 +41,7 @@ static inline void bfix_setup(struct bfix *f)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/berth-buildtest-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	f->store = berth_xasprintf("%s/store", f->dir);
+	assert_int_equal(berth_store_open(f->store, &f->handle, NULL), 0);
 	f->ctx = berth_xasprintf("%s/ctx", f->dir);
 	assert_int_equal(mkdir(f->ctx, 0755), 0);
 }
@@ -84,6 +86,7 @@ static inline size_t bfix_mounts_below(const char *dir)
 
 static inline void bfix_teardown(struct bfix *f)
 {
+	berth_store_freep(&f->handle);
 	bfix_unmount_below(f->dir);
 	(void)berth_rm_rf_at(AT_FDCWD, f->dir, NULL);
 	free(f->store);
@@ -217,7 +220,7 @@ static inline int bfix_build(struct bfix *f, const char *dockerfile,
 	berth_strv_free(f->events);
 	f->events = NULL;
 	*ret = (struct berth_build_result){0};
-	return berth_build(f->store, &opts, ret, err);
+	return berth_build(f->handle, &opts, ret, err);
 }
 
 /* Builds and expects success. */

@@ -16,8 +16,10 @@
 #include "container/container.h"
 #include "core/fs.h"
 #include "core/strv.h"
+#include "store/store.h"
 
-static char top[64], store[96], rootfs[96];
+static char top[64], store_dir[96], rootfs[96];
+static struct berth_store *store; /* the store at store_dir */
 
 static int setup(void **state)
 {
@@ -25,7 +27,8 @@ static int setup(void **state)
 		return 0;
 	snprintf(top, sizeof(top), "/tmp/berth-ctr-XXXXXX");
 	assert_non_null(mkdtemp(top));
-	snprintf(store, sizeof(store), "%s/store", top);
+	snprintf(store_dir, sizeof(store_dir), "%s/store", top);
+	assert_int_equal(berth_store_open(store_dir, &store, NULL), 0);
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", top);
 	char cmd[2048];
 	snprintf(cmd, sizeof(cmd),
@@ -41,6 +44,7 @@ static int teardown(void **state)
 {
 	if (!top[0])
 		return 0;
+	berth_store_freep(&store);
 	int dfd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	berth_rm_rf_at(dfd, top + 5, NULL);
 	close(dfd);
@@ -50,7 +54,7 @@ static int teardown(void **state)
 static inline size_t count_containers(void)
 {
 	char p[256];
-	snprintf(p, sizeof(p), "%s/containers", store);
+	snprintf(p, sizeof(p), "%s/containers", store_dir);
 	DIR *d = opendir(p);
 	if (!d)
 		return 0;

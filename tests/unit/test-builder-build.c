@@ -131,37 +131,37 @@ static void test_context_and_dockerfile(void **state)
 
 	/* no context, a missing one, a file */
 	o.context = NULL;
-	assert_int_equal(berth_build(f->store, &o, &r, &err), -EINVAL);
+	assert_int_equal(berth_build(f->handle, &o, &r, &err), -EINVAL);
 	assert_non_null(strstr(berth_error_msg(err), "no build context given"));
 	berth_error_free(&err);
 	char *missing = berth_xasprintf("%s/nowhere", f->dir);
 	o.context = missing;
-	assert_int_equal(berth_build(f->store, &o, &r, &err), -ENOENT);
+	assert_int_equal(berth_build(f->handle, &o, &r, &err), -ENOENT);
 	assert_non_null(strstr(berth_error_msg(err), "unable to prepare context"));
 	berth_error_free(&err);
 	free(missing);
 	char *file = berth_xasprintf("%s/a.txt", f->ctx);
 	o.context = file;
-	assert_int_equal(berth_build(f->store, &o, &r, &err), -ENOTDIR);
+	assert_int_equal(berth_build(f->handle, &o, &r, &err), -ENOTDIR);
 	assert_non_null(strstr(berth_error_msg(err), "is not a directory"));
 	berth_error_free(&err);
 	free(file);
 
 	/* no Dockerfile in the context */
 	o.context = f->ctx;
-	assert_int_equal(berth_build(f->store, &o, &r, &err), -ENOENT);
+	assert_int_equal(berth_build(f->handle, &o, &r, &err), -ENOENT);
 	assert_non_null(strstr(berth_error_msg(err), "unable to read Dockerfile"));
 	berth_error_free(&err);
 
 	/* a lower-case "dockerfile" is found too */
 	ctx_write(f, "dockerfile", "FROM scratch\nENV LOWER=1\n");
-	assert_ok(berth_build(f->store, &o, &r, &err), err);
+	assert_ok(berth_build(f->handle, &o, &r, &err), err);
 	assert_int_equal(r.steps, 2);
 
 	/* -f a directory; -f a file outside the context is fine */
 	ctx_mkdir(f, "dir");
 	o.dockerfile = berth_xasprintf("%s/dir", f->ctx);
-	assert_int_equal(berth_build(f->store, &o, &r, &err), -EISDIR);
+	assert_int_equal(berth_build(f->handle, &o, &r, &err), -EISDIR);
 	assert_non_null(strstr(berth_error_msg(err), "is a directory"));
 	berth_error_free(&err);
 	free((char *)o.dockerfile);
@@ -170,14 +170,14 @@ static void test_context_and_dockerfile(void **state)
 	fputs("FROM scratch\nCOPY a.txt /from-outside\n", fp);
 	fclose(fp);
 	o.dockerfile = outside;
-	assert_ok(berth_build(f->store, &o, &r, &err), err);
+	assert_ok(berth_build(f->handle, &o, &r, &err), err);
 	free(outside);
 
 	/* -f names a file of the context that .dockerignore excludes */
 	ctx_write(f, "Build.df", "FROM scratch\n");
 	ctx_write(f, ".dockerignore", "*.df\n");
 	o.dockerfile = berth_xasprintf("%s/Build.df", f->ctx);
-	assert_int_equal(berth_build(f->store, &o, &r, &err), -EINVAL);
+	assert_int_equal(berth_build(f->handle, &o, &r, &err), -EINVAL);
 	assert_non_null(strstr(berth_error_msg(err), "is excluded by .dockerignore"));
 	berth_error_free(&err);
 	free((char *)o.dockerfile);
@@ -204,12 +204,12 @@ static void test_stdin(void **state)
 	/* a Dockerfile on stdin, no context: COPY has nothing to read */
 	struct berth_build_options o = {.context = "-", .tags = tags};
 	o.stdin_fd = pipe_of(df, strlen(df));
-	assert_ok(berth_build(f->store, &o, &r, &err), err);
+	assert_ok(berth_build(f->handle, &o, &r, &err), err);
 	close(o.stdin_fd);
 	assert_int_equal(r.context_files, 0);
 	const char *cp = "FROM scratch\nCOPY a.txt /a\n";
 	o.stdin_fd = pipe_of(cp, strlen(cp));
-	assert_int_equal(berth_build(f->store, &o, &r, &err), -ENOENT);
+	assert_int_equal(berth_build(f->handle, &o, &r, &err), -ENOENT);
 	assert_non_null(strstr(berth_error_msg(err), "Dockerfile:2"));
 	berth_error_free(&err);
 	close(o.stdin_fd);
@@ -217,20 +217,20 @@ static void test_stdin(void **state)
 	/* a context directory with -f - */
 	o = (struct berth_build_options){.context = f->ctx, .dockerfile = "-", .tags = tags};
 	o.stdin_fd = pipe_of(cp, strlen(cp));
-	assert_ok(berth_build(f->store, &o, &r, &err), err);
+	assert_ok(berth_build(f->handle, &o, &r, &err), err);
 	close(o.stdin_fd);
 
 	/* both from stdin (as docker: refused before reading), or stdin plus another -f */
 	o = (struct berth_build_options){.context = "-", .dockerfile = "-", .tags = tags};
 	o.stdin_fd = pipe_of(df, strlen(df));
-	assert_int_equal(berth_build(f->store, &o, &r, &err), -EINVAL);
+	assert_int_equal(berth_build(f->handle, &o, &r, &err), -EINVAL);
 	assert_non_null(strstr(berth_error_msg(err), "cannot both come from stdin"));
 	berth_error_free(&err);
 	close(o.stdin_fd);
 	o = (struct berth_build_options){
 		.context = "-", .dockerfile = "x/Dockerfile", .tags = tags};
 	o.stdin_fd = pipe_of(df, strlen(df));
-	assert_int_equal(berth_build(f->store, &o, &r, &err), -EINVAL);
+	assert_int_equal(berth_build(f->handle, &o, &r, &err), -EINVAL);
 	assert_non_null(strstr(berth_error_msg(err), "-f must not name another one"));
 	berth_error_free(&err);
 	close(o.stdin_fd);
@@ -264,7 +264,7 @@ static void test_tar_context_on_stdin(void **state)
 	archive_write_free(a);
 	lseek(fd, 0, SEEK_SET);
 	struct berth_build_options o = {.context = "-", .tags = tags, .stdin_fd = fd};
-	assert_ok(berth_build(f->store, &o, &r, &err), err);
+	assert_ok(berth_build(f->handle, &o, &r, &err), err);
 	close(fd);
 	assert_int_equal(r.context_files, 3); /* Dockerfile, data, data/x */
 	char **l = bfix_layer(f, "tarctx:1", 0);

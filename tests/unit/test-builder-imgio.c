@@ -21,7 +21,7 @@ static int setup(void **state)
 	struct ifix *x = calloc(1, sizeof(*x));
 	struct berth_error *err = NULL;
 	bfix_setup(&x->f);
-	assert_ok(bstore_open(x->f.store, &x->b, &err), err);
+	assert_ok(bstore_open(x->f.handle, &x->b, &err), err);
 	assert_ok(berth_store_open(x->f.store, &x->s, &err), err);
 	*state = x;
 	return 0;

@@ -98,7 +98,7 @@ static void test_interrupt_from_signal_handler(void **state)
 		assert_int_equal(write(fd, df, strlen(df)), (ssize_t)strlen(df));
 		close(fd);
 	}
-	int rc = berth_build(f->store, &o, &r, &err);
+	int rc = berth_build(f->handle, &o, &r, &err);
 	assert_int_equal(rc, -EINTR);
 	assert_non_null(strstr(berth_error_msg(err), "build interrupted"));
 	berth_error_free(&err);

@@ -19,7 +19,7 @@ static int setup(void **state)
 	struct pfix *x = calloc(1, sizeof(*x));
 	struct berth_error *err = NULL;
 	bfix_setup(&x->f);
-	assert_ok(bstore_open(x->f.store, &x->b, &err), err);
+	assert_ok(bstore_open(x->f.handle, &x->b, &err), err);
 	*state = x;
 	return 0;
 }
@@ -107,8 +107,8 @@ static int prune(struct pfix *x, bool all, uint64_t keep, uint64_t *freed, unsig
 {
 	bstore_free(x->b);
 	x->b = NULL;
-	int r = berth_builder_prune(x->f.store, all, keep, freed, n, err);
-	assert_ok(bstore_open(x->f.store, &x->b, err), *err);
+	int r = berth_builder_prune(x->f.handle, all, keep, freed, n, err);
+	assert_ok(bstore_open(x->f.handle, &x->b, err), *err);
 	return r;
 }
 

@@ -39,7 +39,7 @@ static void builder_open(struct rfix *x)
 	struct berth_error *err = NULL;
 	x->b = (struct builder){.o = &x->o, .tmp_fd = -EBADF};
 	pthread_mutex_init(&x->b.lock, NULL);
-	assert_ok(bstore_open(x->f.store, &x->b.store, &err), err);
+	assert_ok(bstore_open(x->f.handle, &x->b.store, &err), err);
 	x->b.tmp_path = berth_xasprintf("%s/tmp", x->f.dir);
 	assert_int_equal(mkdir(x->b.tmp_path, 0700), 0);
 	x->b.tmp_fd = open(x->b.tmp_path, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -45,7 +45,7 @@ static void test_put_get_roundtrip(void **state)
 	char hex[65], *path;
 	struct stat st;
 
-	assert_ok(bstore_open(f->store, &s, &err), err);
+	assert_ok(bstore_open(f->handle, &s, &err), err);
 	make_state(s, "layer one", &im);
 	key_of("k1", &k1);
 	key_of("k2", &k2);
@@ -107,7 +107,7 @@ static void test_damaged_and_stale_entries_miss(void **state)
 	struct bimage im, got;
 	struct berth_digest k;
 
-	assert_ok(bstore_open(f->store, &s, &err), err);
+	assert_ok(bstore_open(f->handle, &s, &err), err);
 	make_state(s, "some layer", &im);
 	key_of("damaged", &k);
 	int dfd = bcache_dir(s, &err);
@@ -151,7 +151,7 @@ static void test_get_marks_use(void **state)
 	char hex[65];
 	struct stat st;
 
-	assert_ok(bstore_open(f->store, &s, &err), err);
+	assert_ok(bstore_open(f->handle, &s, &err), err);
 	make_state(s, "used", &im);
 	key_of("used", &k);
 	assert_ok(bcache_put(s, &k, &im, &err), err);
@@ -228,7 +228,7 @@ static void test_concurrent_put_get(void **state)
 	struct hammer h[N_THREADS];
 	pthread_t tid[N_THREADS];
 
-	assert_ok(bstore_open(f->store, &s, &err), err);
+	assert_ok(bstore_open(f->handle, &s, &err), err);
 	for (int t = 0; t < N_THREADS; t++) {
 		char c[16];
 		snprintf(c, sizeof(c), "state %d", t);

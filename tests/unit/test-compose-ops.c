@@ -11,13 +11,16 @@
 
 #include "compose/compose.h"
 #include "core/fs.h"
+#include "store/store.h"
 
 static char top[64];
+static struct berth_store *hstore; /* the store at top */
 
 static int setup(void **state)
 {
 	snprintf(top, sizeof(top), "/tmp/berth-cmpops-XXXXXX");
 	assert_non_null(mkdtemp(top));
+	assert_int_equal(berth_store_open(top, &hstore, NULL), 0);
 	return 0;
 }
 
@@ -25,6 +28,7 @@ static int teardown(void **state)
 {
 	int dfd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(dfd >= 0);
+	berth_store_freep(&hstore);
 	berth_rm_rf_at(dfd, top + 5, NULL);
 	close(dfd);
 	return 0;
@@ -34,12 +38,12 @@ static void test_not_running(void **state)
 {
 	struct berth_error *err = NULL;
 	char *id = NULL;
-	assert_int_equal(berth_compose_service_container(top, "proj", "web", 1, &id, &err),
+	assert_int_equal(berth_compose_service_container(hstore, "proj", "web", 1, &id, &err),
 			 -ENOENT);
 	assert_string_equal(berth_error_msg(err), "service \"web\" is not running");
 	assert_null(id);
 	berth_error_free(&err);
-	assert_int_equal(berth_compose_service_container(top, "proj", "web", 3, &id, &err),
+	assert_int_equal(berth_compose_service_container(hstore, "proj", "web", 3, &id, &err),
 			 -ENOENT);
 	assert_string_equal(berth_error_msg(err), "service \"web\" is not running container #3");
 	berth_error_free(&err);

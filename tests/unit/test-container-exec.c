@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include "container/container.h"
+#include "store/store.h"
 #include "core/fs.h"
 #include "core/strv.h"
 
 static char top[64], store[96], rootfs[96];
+static struct berth_store *hstore; /* the store at store */
 
 static int setup(void **state)
 {
@@ -23,6 +25,7 @@ static int setup(void **state)
 	snprintf(top, sizeof(top), "/tmp/berth-ctrexec-XXXXXX");
 	assert_non_null(mkdtemp(top));
 	snprintf(store, sizeof(store), "%s/store", top);
+	assert_int_equal(berth_store_open(store, &hstore, NULL), 0);
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", top);
 	char cmd[1024];
 	snprintf(cmd, sizeof(cmd),
@@ -37,8 +40,9 @@ static int teardown(void **state)
 {
 	if (!top[0])
 		return 0;
-	berth_container_remove(store, "box", true, NULL);
+	berth_container_remove(hstore, "box", true, NULL);
 	int dfd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	berth_store_freep(&hstore);
 	berth_rm_rf_at(dfd, top + 5, NULL);
 	close(dfd);
 	return 0;
@@ -49,7 +53,7 @@ static int exec_sh(const char *what, const char *script, char **env, const char 
 {
 	char *cmd[] = {"sh", "-c", (char *)script, NULL};
 	struct berth_exec_options o = {.cmd = cmd, .env = env, .workdir = workdir};
-	return berth_container_exec(store, what, &o, res, err);
+	return berth_container_exec(hstore, what, &o, res, err);
 }
 
 static void test_exec(void **state)
@@ -69,7 +73,7 @@ static void test_exec(void **state)
 	o.workdir = "/srv";
 	o.detach = true;
 	o.network = "none"; /* not the default bridge in the machine's namespace */
-	assert_ok(berth_container_run(store, &o, &res, &err), err);
+	assert_ok(berth_container_run(hstore, &o, &res, &err), err);
 
 	/* bounded poll until the main process has run its first command */
 	int r = -1;
@@ -99,17 +103,17 @@ static void test_exec(void **state)
 	/* a missing command: 127's exec_errno */
 	char *nope[] = {"no-such-command", NULL};
 	struct berth_exec_options eo = {.cmd = nope};
-	assert_int_equal(berth_container_exec(store, "box", &eo, &res, &err), -ENOENT);
+	assert_int_equal(berth_container_exec(hstore, "box", &eo, &res, &err), -ENOENT);
 	assert_int_equal(res.exec_errno, ENOENT);
 	berth_error_free(&err);
 	struct berth_exec_options none = {0};
-	assert_int_equal(berth_container_exec(store, "box", &none, &res, &err), -EINVAL);
+	assert_int_equal(berth_container_exec(hstore, "box", &none, &res, &err), -EINVAL);
 	berth_error_free(&err);
 
 	assert_int_equal(exec_sh("nosuch", "true", NULL, NULL, &res, &err), -ENOENT);
 	assert_non_null(strstr(err->msg, "no such container"));
 	berth_error_free(&err);
-	assert_ok(berth_container_stop(store, "box", 1, &err), err);
+	assert_ok(berth_container_stop(hstore, "box", 1, &err), err);
 	assert_int_equal(exec_sh("box", "true", NULL, NULL, &res, &err), -EINVAL);
 	assert_string_equal(err->msg, "exec 'box': container is not running");
 	berth_error_free(&err);

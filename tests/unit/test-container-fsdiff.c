@@ -9,10 +9,12 @@
 #include <sys/xattr.h>
 
 #include "container/container.h"
+#include "store/store.h"
 #include "core/fs.h"
 #include "core/json.h"
 
 static char store[64];
+static struct berth_store *hstore; /* the store at store */
 static const char id[] = "2123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 static void mk(const char *rel, bool dir)
@@ -48,6 +50,7 @@ static int setup(void **state)
 	struct berth_error *err = NULL;
 	snprintf(store, sizeof(store), "/tmp/berth-fsdiff-XXXXXX");
 	assert_non_null(mkdtemp(store));
+	assert_int_equal(berth_store_open(store, &hstore, NULL), 0);
 	/* the image: one layer */
 	const char *layer[] = {"layer",	    "layer/bin",     "layer/etc",
 			       "layer/usr", "layer/usr/lib", "layer/var"};
@@ -113,6 +116,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	int dfd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	berth_store_freep(&hstore);
 	berth_rm_rf_at(dfd, store + 5, NULL);
 	close(dfd);
 	return 0;
@@ -125,7 +129,7 @@ static void test_diff(void **state)
 	struct berth_error *err = NULL;
 	struct berth_change *v = NULL;
 	size_t n = 0;
-	assert_ok(berth_container_diff(store, "d1", &v, &n, &err), err);
+	assert_ok(berth_container_diff(hstore, "d1", &v, &n, &err), err);
 	char out[1024] = "";
 	for (size_t i = 0; i < n; i++) {
 		size_t l = strlen(out);
@@ -152,7 +156,7 @@ static void test_no_such_container(void **state)
 	struct berth_error *err = NULL;
 	struct berth_change *v = NULL;
 	size_t n = 0;
-	assert_int_equal(berth_container_diff(store, "nope", &v, &n, &err), -ENOENT);
+	assert_int_equal(berth_container_diff(hstore, "nope", &v, &n, &err), -ENOENT);
 	berth_error_free(&err);
 }
 

@@ -6,12 +6,14 @@
 #include <sys/stat.h>
 
 #include "container/container.h"
+#include "store/store.h"
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/strv.h"
 #include "runtime/runtime.h"
 
 static char store[64];
+static struct berth_store *hstore; /* the store at store */
 static const char id[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 static const char id2[] = "1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
@@ -46,6 +48,7 @@ static int setup(void **state)
 {
 	snprintf(store, sizeof(store), "/tmp/berth-ops-XXXXXX");
 	assert_non_null(mkdtemp(store));
+	assert_int_equal(berth_store_open(store, &hstore, NULL), 0);
 	make_record(id, "first");
 	make_record(id2, "second");
 	return 0;
@@ -54,6 +57,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	int dfd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	berth_store_freep(&hstore);
 	berth_rm_rf_at(dfd, store + 5, NULL);
 	close(dfd);
 	return 0;
@@ -110,21 +114,21 @@ static void test_cpu_quota(void **state)
 static void test_rename(void **state)
 {
 	struct berth_error *err = NULL;
-	assert_int_equal(berth_container_rename(store, "first", "bad/name", &err), -EINVAL);
+	assert_int_equal(berth_container_rename(hstore, "first", "bad/name", &err), -EINVAL);
 	berth_error_free(&err);
-	assert_int_equal(berth_container_rename(store, "first", "first", &err), -EINVAL);
+	assert_int_equal(berth_container_rename(hstore, "first", "first", &err), -EINVAL);
 	berth_error_free(&err);
-	assert_int_equal(berth_container_rename(store, "first", "second", &err), -EEXIST);
+	assert_int_equal(berth_container_rename(hstore, "first", "second", &err), -EEXIST);
 	assert_non_null(strstr(berth_error_msg(err), "already in use"));
 	berth_error_free(&err);
-	assert_int_equal(berth_container_rename(store, "nothing", "x1", &err), -ENOENT);
+	assert_int_equal(berth_container_rename(hstore, "nothing", "x1", &err), -ENOENT);
 	berth_error_free(&err);
-	assert_ok(berth_container_rename(store, "first", "/renamed", &err), err);
+	assert_ok(berth_container_rename(hstore, "first", "/renamed", &err), err);
 	char *found = NULL;
-	assert_ok(berth_container_find(store, "renamed", &found, &err), err);
+	assert_ok(berth_container_find(hstore, "renamed", &found, &err), err);
 	assert_string_equal(found, id);
 	free(found);
-	assert_int_equal(berth_container_find(store, "first", &found, &err), -ENOENT);
+	assert_int_equal(berth_container_find(hstore, "first", &found, &err), -ENOENT);
 	berth_error_free(&err);
 }
 
@@ -133,9 +137,9 @@ static void test_update_stopped(void **state)
 	struct berth_error *err = NULL;
 	struct berth_container_limits l = {
 		.memory = 64 << 20, .nano_cpus = 1500000000, .pids_limit = -1};
-	assert_ok(berth_container_update(store, "second", &l, &err), err);
+	assert_ok(berth_container_update(hstore, "second", &l, &err), err);
 	json_t *st = NULL;
-	assert_ok(berth_container_inspect(store, "second", &st, &err), err);
+	assert_ok(berth_container_inspect(hstore, "second", &st, &err), err);
 	json_t *hc = json_object_get(st, "HostConfig");
 	assert_int_equal(json_integer_value(json_object_get(hc, "Memory")), 64 << 20);
 	assert_int_equal(json_integer_value(json_object_get(hc, "NanoCpus")), 1500000000);
@@ -163,15 +167,15 @@ static void test_update_stopped(void **state)
 static void test_not_running(void **state)
 {
 	struct berth_error *err = NULL;
-	assert_int_equal(berth_container_pause(store, "second", &err), -EINVAL);
+	assert_int_equal(berth_container_pause(hstore, "second", &err), -EINVAL);
 	assert_non_null(strstr(berth_error_msg(err), "is not running"));
 	berth_error_free(&err);
 	struct berth_process *p = NULL;
 	size_t n = 0;
-	assert_int_equal(berth_container_processes(store, "second", &p, &n, &err), -EINVAL);
+	assert_int_equal(berth_container_processes(hstore, "second", &p, &n, &err), -EINVAL);
 	berth_error_free(&err);
 	struct berth_container_stats s = {0};
-	assert_ok(berth_container_stats(store, "second", &s, &err), err);
+	assert_ok(berth_container_stats(hstore, "second", &s, &err), err);
 	assert_false(s.running);
 	assert_string_equal(s.name, "second");
 	assert_string_equal(s.id, id2);

@@ -115,7 +115,7 @@ static void test_named_volume_prefill_and_in_use(void **state)
 	assert_int_equal(res.exit_code, 0);
 	char p[256];
 	struct stat st;
-	snprintf(p, sizeof(p), "%s/volumes/vol1/_data/new", store);
+	snprintf(p, sizeof(p), "%s/volumes/vol1/_data/new", store_dir);
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(berth_volume_remove(store, "vol1", false, &err), -EBUSY);
 	berth_error_free(&err);

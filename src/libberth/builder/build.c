@@ -548,7 +548,7 @@ static int load_inputs(struct builder *b, struct berth_error **err)
 	return 0;
 }
 
-int berth_build(const char *store_root, const struct berth_build_options *o,
+int berth_build(struct berth_store *store, const struct berth_build_options *o,
 		struct berth_build_result *ret, struct berth_error **err)
 {
 	struct builder b = {.o = o, .tmp_fd = -EBADF};
@@ -572,7 +572,7 @@ int berth_build(const char *store_root, const struct berth_build_options *o,
 	r = parse_build_args(&b, err);
 	if (r < 0)
 		goto out_early;
-	r = bstore_open(store_root, &b.store, err);
+	r = bstore_open(store, &b.store, err);
 	if (r < 0)
 		goto out_early;
 	r = builder_load_cache_sources(&b, err);

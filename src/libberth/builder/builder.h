@@ -78,7 +78,7 @@ struct berth_build_result {
  * quotes it when the fault is in one instruction; nothing is left behind
  * but the cache entries of the steps that completed.
  */
-int berth_build(const char *store_root, const struct berth_build_options *o,
+int berth_build(struct berth_store *store, const struct berth_build_options *o,
 		struct berth_build_result *ret, struct berth_error **err);
 
 /*
@@ -99,5 +99,5 @@ bool berth_build_interrupted(void);
  * cache entry or an image are removed with them. *ret_reclaimed is the
  * number of bytes freed, *ret_entries the number of entries removed.
  */
-int berth_builder_prune(const char *store_root, bool all, uint64_t keep_storage,
+int berth_builder_prune(struct berth_store *store, bool all, uint64_t keep_storage,
 			uint64_t *ret_reclaimed, unsigned *ret_entries, struct berth_error **err);

@@ -20,26 +20,19 @@
 #include "store/store.h"
 
 struct bstore {
-	struct berth_store *s;
+	struct berth_store *s; /* the caller's: borrowed */
 };
 
-int bstore_open(const char *root, struct bstore **ret, struct berth_error **err)
+int bstore_open(struct berth_store *store, struct bstore **ret, struct berth_error **err)
 {
 	struct bstore *b = berth_xcalloc(1, sizeof(*b));
-	int r = berth_store_open(root, &b->s, err);
-	if (r < 0) {
-		free(b);
-		return r;
-	}
+	b->s = store;
 	*ret = b;
 	return 0;
 }
 
 void bstore_free(struct bstore *s)
 {
-	if (!s)
-		return;
-	berth_store_free(s->s);
 	free(s);
 }
 

@@ -50,7 +50,9 @@ int bimage_from_json(const json_t *j, struct bimage *ret, struct berth_error **e
 
 /* The store adapter (imgio.c): the only file that talks to store/ and image/. */
 struct bstore;
-int bstore_open(const char *root, struct bstore **ret, struct berth_error **err);
+struct berth_store;
+/* Wraps the caller's store (borrowed: bstore_free leaves it open). */
+int bstore_open(struct berth_store *store, struct bstore **ret, struct berth_error **err);
 void bstore_free(struct bstore *s);
 int bstore_root_fd(struct bstore *s);
 const char *bstore_root_path(struct bstore *s);

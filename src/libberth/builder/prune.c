@@ -62,7 +62,7 @@ static uint64_t cache_only_bytes(struct entry *es, size_t n, const struct berth_
 	return total;
 }
 
-int berth_builder_prune(const char *store_root, bool all, uint64_t keep_storage,
+int berth_builder_prune(struct berth_store *store, bool all, uint64_t keep_storage,
 			uint64_t *ret_reclaimed, unsigned *ret_entries, struct berth_error **err)
 {
 	struct bstore *s = NULL;
@@ -75,7 +75,7 @@ int berth_builder_prune(const char *store_root, bool all, uint64_t keep_storage,
 	uint64_t freed = 0;
 	int r;
 
-	r = bstore_open(store_root, &s, err);
+	r = bstore_open(store, &s, err);
 	if (r < 0)
 		return r;
 	dfd = bcache_dir(s, err);

@@ -298,7 +298,7 @@ void berth_compose_containers_free(struct berth_compose_container *c, size_t n);
  * service, then one-off last, then number, then name. *ret is an array of
  * *ret_n entries (NULL when none), owned by the caller.
  */
-int berth_compose_project_containers(const char *store_root, const char *project,
+int berth_compose_project_containers(struct berth_store *store, const char *project,
 				     const char *service, struct berth_compose_container **ret,
 				     size_t *ret_n, struct berth_error **err);
 
@@ -307,7 +307,7 @@ int berth_compose_project_containers(const char *store_root, const char *project
  * service in project, not a one-off: what `compose exec --index` acts on.
  * -ENOENT "service "web" is not running" when there is none.
  */
-int berth_compose_service_container(const char *store_root, const char *project,
+int berth_compose_service_container(struct berth_store *store, const char *project,
 				    const char *service, unsigned index, char **ret_id,
 				    struct berth_error **err);
 
@@ -354,7 +354,7 @@ struct berth_compose_up_options {
  * failure what this call created is removed again (containers stopped and
  * removed, networks and volumes it made removed) and *err says why.
  */
-int berth_compose_up(const char *store_root, const struct berth_compose_project *p,
+int berth_compose_up(struct berth_store *store, const struct berth_compose_project *p,
 		     const struct berth_compose_up_options *o, struct berth_error **err);
 
 struct berth_compose_down_options {
@@ -367,7 +367,7 @@ struct berth_compose_down_options {
 };
 
 /* Stops and removes the project's containers, then its networks (not external). */
-int berth_compose_down(const char *store_root, const struct berth_compose_project *p,
+int berth_compose_down(struct berth_store *store, const struct berth_compose_project *p,
 		       const struct berth_compose_down_options *o, struct berth_error **err);
 
 /* The stop timeout of service (its stop_grace_period, else Docker's 10 s). */

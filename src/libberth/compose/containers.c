@@ -89,12 +89,12 @@ static int container_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-int berth_compose_project_containers(const char *store_root, const char *project,
+int berth_compose_project_containers(struct berth_store *store, const char *project,
 				     const char *service, struct berth_compose_container **ret,
 				     size_t *ret_n, struct berth_error **err)
 {
 	_cleanup_json_ json_t *all = NULL;
-	int r = berth_container_list(store_root, &all, err);
+	int r = berth_container_list(store, &all, err);
 	if (r < 0)
 		return r;
 	struct berth_compose_container *out = NULL;

@@ -33,12 +33,12 @@ static void emit(const struct berth_compose_down_options *o, const char *kind, c
 		o->on_event(kind, name, status, o->userdata);
 }
 
-static int remove_containers(const char *root, const struct berth_compose_project *p,
+static int remove_containers(struct berth_store *store, const struct berth_compose_project *p,
 			     const struct berth_compose_down_options *o, struct berth_error **err)
 {
 	struct berth_compose_container *cs = NULL;
 	size_t n = 0;
-	int r = berth_compose_project_containers(root, p->name, NULL, &cs, &n, err);
+	int r = berth_compose_project_containers(store, p->name, NULL, &cs, &n, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n && r >= 0; i++) {
@@ -49,10 +49,10 @@ static int remove_containers(const char *root, const struct berth_compose_projec
 					  : berth_compose_stop_timeout(p, cs[i].service);
 		if (strcmp(cs[i].state, "running") == 0 || strcmp(cs[i].state, "paused") == 0) {
 			emit(o, "Container", cs[i].name, "Stopping");
-			(void)berth_container_stop(root, cs[i].id, t, NULL);
+			(void)berth_container_stop(store, cs[i].id, t, NULL);
 			emit(o, "Container", cs[i].name, "Stopped");
 		}
-		r = berth_container_remove(root, cs[i].id, true, err);
+		r = berth_container_remove(store, cs[i].id, true, err);
 		if (r >= 0)
 			emit(o, "Container", cs[i].name, "Removed");
 	}
@@ -91,13 +91,13 @@ static int remove_networks(const char *root, const struct berth_compose_project 
 	return r;
 }
 
-static int remove_volumes(const char *root, const struct berth_compose_project *p,
+static int remove_volumes(struct berth_store *store, const struct berth_compose_project *p,
 			  const struct berth_compose_down_options *o, struct berth_error **err)
 {
 	for (size_t i = 0; i < p->n_volumes; i++) {
 		if (p->volumes[i].external)
 			continue;
-		int r = berth_volume_remove(root, p->volumes[i].name, false, err);
+		int r = berth_volume_remove(store, p->volumes[i].name, false, err);
 		if (r == -ENOENT) {
 			berth_error_free(err);
 			continue;
@@ -110,20 +110,17 @@ static int remove_volumes(const char *root, const struct berth_compose_project *
 }
 
 /* --rmi local: the images compose named (services without image:); all: every service's. */
-static int remove_images(const char *root, const struct berth_compose_project *p,
+static int remove_images(struct berth_store *store, const struct berth_compose_project *p,
 			 const struct berth_compose_down_options *o, struct berth_error **err)
 {
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
-	int r = berth_store_open(root, &s, err);
-	if (r < 0)
-		return r;
+	int r;
 	bool all = strcmp(o->rmi, "all") == 0;
 	for (size_t i = 0; i < p->n_services; i++) {
 		if (!all && p->services[i].image)
 			continue;
 		_cleanup_free_ char *image = berth_compose_image_name(p, &p->services[i]);
 		_cleanup_strv_free_ char **lines = NULL;
-		r = berth_image_remove(s, image, false, &lines, err);
+		r = berth_image_remove(store, image, false, &lines, err);
 		if (r == -ENOENT) {
 			berth_error_free(err);
 			continue;
@@ -135,17 +132,18 @@ static int remove_images(const char *root, const struct berth_compose_project *p
 	return 0;
 }
 
-int berth_compose_down(const char *store_root, const struct berth_compose_project *p,
+int berth_compose_down(struct berth_store *store, const struct berth_compose_project *p,
 		       const struct berth_compose_down_options *o, struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	if (o->rmi && strcmp(o->rmi, "local") != 0 && strcmp(o->rmi, "all") != 0)
 		return berth_error_set(err, EINVAL, "invalid --rmi '%s' (local or all)", o->rmi);
-	int r = remove_containers(store_root, p, o, err);
+	int r = remove_containers(store, p, o, err);
 	if (r >= 0)
 		r = remove_networks(store_root, p, o, err);
 	if (r >= 0 && o->volumes)
-		r = remove_volumes(store_root, p, o, err);
+		r = remove_volumes(store, p, o, err);
 	if (r >= 0 && o->rmi)
-		r = remove_images(store_root, p, o, err);
+		r = remove_images(store, p, o, err);
 	return r;
 }

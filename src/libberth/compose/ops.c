@@ -6,13 +6,13 @@
 #include "compose/compose.h"
 #include "core/alloc.h"
 
-int berth_compose_service_container(const char *store_root, const char *project,
+int berth_compose_service_container(struct berth_store *store, const char *project,
 				    const char *service, unsigned index, char **ret_id,
 				    struct berth_error **err)
 {
 	struct berth_compose_container *c = NULL;
 	size_t n = 0;
-	int r = berth_compose_project_containers(store_root, project, service, &c, &n, err);
+	int r = berth_compose_project_containers(store, project, service, &c, &n, err);
 	if (r < 0)
 		return r;
 	const struct berth_compose_container *found = NULL;

@@ -263,7 +263,7 @@ static int add_policies(struct berth_compose_run *run, const struct berth_compos
 	return 0;
 }
 
-int berth_compose_run_options(const char *store_root, const struct berth_compose_project *p,
+int berth_compose_run_options(struct berth_store *store, const struct berth_compose_project *p,
 			      const struct berth_compose_service *s, unsigned index,
 			      const char *image, const char *hash, struct berth_compose_run *ret,
 			      struct berth_error **err)
@@ -272,8 +272,8 @@ int berth_compose_run_options(const char *store_root, const struct berth_compose
 	memset(run, 0, sizeof(*run));
 	berth_run_options_init(&run->o);
 	int r = 0;
-	if (store_root) {
-		r = berth_container_image_load(store_root, image, &run->image, err);
+	if (store) {
+		r = berth_container_image_load(store, image, &run->image, err);
 		if (r < 0)
 			goto fail;
 		run->o.image = &run->image;

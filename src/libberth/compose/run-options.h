@@ -35,7 +35,7 @@ void berth_compose_run_release(struct berth_compose_run *run);
  * labels and hash as its config hash. -EINVAL naming the service for a
  * value `run` cannot take.
  */
-int berth_compose_run_options(const char *store_root, const struct berth_compose_project *p,
+int berth_compose_run_options(struct berth_store *store, const struct berth_compose_project *p,
 			      const struct berth_compose_service *s, unsigned index,
 			      const char *image, const char *hash, struct berth_compose_run *ret,
 			      struct berth_error **err);

@@ -29,7 +29,8 @@
 
 /* What this `up` made, removed again when it fails. */
 struct up {
-	const char *root;
+	struct berth_store *store;
+	const char *root; /* the store's root directory, for network/ */
 	const struct berth_compose_project *p;
 	const struct berth_compose_up_options *o;
 	char **containers, **names; /* ids, and their names for the progress lines */
@@ -45,13 +46,13 @@ static void emit(const struct up *u, const char *kind, const char *name, const c
 static void rollback(struct up *u)
 {
 	for (size_t i = u->containers ? berth_strv_len(u->containers) : 0; i-- > 0;)
-		if (berth_container_remove(u->root, u->containers[i], true, NULL) >= 0)
+		if (berth_container_remove(u->store, u->containers[i], true, NULL) >= 0)
 			emit(u, "Container", u->names[i], "Removed");
 	BERTH_STRV_FOREACH (n, u->networks)
 		if (berth_network_remove(u->root, *n, NULL) >= 0)
 			emit(u, "Network", *n, "Removed");
 	BERTH_STRV_FOREACH (v, u->volumes)
-		if (berth_volume_remove(u->root, *v, false, NULL) >= 0)
+		if (berth_volume_remove(u->store, *v, false, NULL) >= 0)
 			emit(u, "Volume", *v, "Removed");
 }
 
@@ -88,7 +89,7 @@ static int ensure_volume(struct up *u, const struct berth_compose_volume *v,
 	struct berth_volume got = {0};
 	int r;
 	if (v->external) {
-		r = berth_volume_get(u->root, v->name, &got, NULL);
+		r = berth_volume_get(u->store, v->name, &got, NULL);
 		berth_volume_release(&got);
 		if (r < 0)
 			return berth_error_set(err, ENOENT, "external volume \"%s\" not found",
@@ -96,7 +97,7 @@ static int ensure_volume(struct up *u, const struct berth_compose_volume *v,
 		return 0;
 	}
 	bool created = false;
-	r = berth_volume_create(u->root, v->name, &got, &created, err);
+	r = berth_volume_create(u->store, v->name, &got, &created, err);
 	berth_volume_release(&got);
 	if (r < 0)
 		return berth_error_prefix(err, "volume %s", v->name);
@@ -108,15 +109,12 @@ static int ensure_volume(struct up *u, const struct berth_compose_volume *v,
 }
 
 /* The image's id when the store has it (*ret_id "" when it does not). */
-static int image_id(const char *root, const char *ref, char ret_id[80], struct berth_error **err)
+static int image_id(struct berth_store *s, const char *ref, char ret_id[80],
+		    struct berth_error **err)
 {
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
 	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
 	ret_id[0] = '\0';
-	int r = berth_store_open(root, &s, err);
-	if (r < 0)
-		return r;
-	r = berth_image_resolve(s, ref, &img, NULL);
+	int r = berth_image_resolve(s, ref, &img, NULL);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
@@ -147,7 +145,7 @@ static int build_image(struct up *u, const struct berth_compose_service *s, cons
 	};
 	struct berth_build_result res;
 	emit(u, "Image", image, "Building");
-	int r = berth_build(u->root, &bo, &res, err);
+	int r = berth_build(u->store, &bo, &res, err);
 	if (r < 0)
 		return berth_error_prefix(err, "service \"%s\" failed to build", s->name);
 	emit(u, "Image", image, "Built");
@@ -157,13 +155,9 @@ static int build_image(struct up *u, const struct berth_compose_service *s, cons
 static int pull_image(struct up *u, const struct berth_compose_service *s, const char *image,
 		      struct berth_error **err)
 {
-	_cleanup_(berth_store_freep) struct berth_store *st = NULL;
-	int r = berth_store_open(u->root, &st, err);
-	if (r < 0)
-		return r;
 	struct berth_digest d;
 	emit(u, "Image", image, "Pulling");
-	r = berth_registry_pull(st, image, NULL, NULL, &d, err);
+	int r = berth_registry_pull(u->store, image, NULL, NULL, &d, err);
 	if (r < 0)
 		return berth_error_prefix(err, "service \"%s\": pull", s->name);
 	emit(u, "Image", image, "Pulled");
@@ -176,7 +170,7 @@ static int ensure_image(struct up *u, const struct berth_compose_service *s,
 {
 	_cleanup_free_ char *image = berth_compose_image_name(u->p, s);
 	char id[80];
-	int r = image_id(u->root, image, id, err);
+	int r = image_id(u->store, image, id, err);
 	if (r < 0)
 		return r;
 	if (s->build && !u->o->no_build && (u->o->build || !id[0]))
@@ -206,7 +200,7 @@ static int wait_healthy(struct up *u, const char *id, const char *name, struct b
 {
 	for (;;) {
 		_cleanup_json_ json_t *st = NULL;
-		int r = berth_container_inspect(u->root, id, &st, err);
+		int r = berth_container_inspect(u->store, id, &st, err);
 		if (r < 0)
 			return r;
 		json_t *state = json_object_get(st, "State");
@@ -236,7 +230,7 @@ static int wait_condition(struct up *u, const struct berth_compose_dependency *d
 {
 	struct berth_compose_container *cs = NULL;
 	size_t n = 0;
-	int r = berth_compose_project_containers(u->root, u->p->name, d->service, &cs, &n, err);
+	int r = berth_compose_project_containers(u->store, u->p->name, d->service, &cs, &n, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n && r >= 0; i++) {
@@ -248,7 +242,7 @@ static int wait_condition(struct up *u, const struct berth_compose_dependency *d
 		} else if (d->condition == BERTH_COMPOSE_SERVICE_COMPLETED_SUCCESSFULLY) {
 			emit(u, "Container", cs[i].name, "Waiting");
 			int code = 0;
-			r = berth_container_wait(u->root, cs[i].id, -1, &code, err);
+			r = berth_container_wait(u->store, cs[i].id, -1, &code, err);
 			if (r >= 0 && code != 0)
 				r = berth_error_set(err, EIO,
 						    "service \"%s\" didn't complete successfully: "
@@ -267,22 +261,22 @@ static int create_and_start(struct up *u, const struct berth_compose_service *s,
 			    struct berth_error **err)
 {
 	_cleanup_(berth_compose_run_release) struct berth_compose_run run = {0};
-	int r = berth_compose_run_options(u->root, u->p, s, number, image, hash, &run, err);
+	int r = berth_compose_run_options(u->store, u->p, s, number, image, hash, &run, err);
 	if (r < 0)
 		return r;
 	struct berth_run_result res;
-	r = berth_container_run(u->root, &run.o, &res, err);
+	r = berth_container_run(u->store, &run.o, &res, err);
 	if (r < 0)
 		return berth_error_prefix(err, "service \"%s\"", s->name);
 	berth_strv_push(&u->containers, res.id);
 	berth_strv_push(&u->names, run.name);
 	emit(u, "Container", run.name, done);
 	BERTH_STRV_FOREACH (net, run.more_networks) {
-		r = berth_container_network_connect(u->root, res.id, *net, run.aliases, NULL, err);
+		r = berth_container_network_connect(u->store, res.id, *net, run.aliases, NULL, err);
 		if (r < 0)
 			return berth_error_prefix(err, "service \"%s\"", s->name);
 	}
-	r = berth_container_start(u->root, res.id, err);
+	r = berth_container_start(u->store, res.id, err);
 	if (r < 0)
 		return berth_error_prefix(err, "service \"%s\"", s->name);
 	emit(u, "Container", run.name, "Started");
@@ -311,12 +305,12 @@ static int converge_service(struct up *u, const struct berth_compose_service *s,
 	_cleanup_free_ char *image = berth_compose_image_name(u->p, s);
 	char hash[65], id[80];
 	berth_compose_service_hash(s, hash);
-	int r = image_id(u->root, image, id, err);
+	int r = image_id(u->store, image, id, err);
 	if (r < 0)
 		return r;
 	struct berth_compose_container *cs = NULL;
 	size_t n = 0;
-	r = berth_compose_project_containers(u->root, u->p->name, s->name, &cs, &n, err);
+	r = berth_compose_project_containers(u->store, u->p->name, s->name, &cs, &n, err);
 	if (r < 0)
 		return r;
 	const struct berth_compose_container *c = n && !cs[0].oneoff ? &cs[0] : NULL;
@@ -325,15 +319,15 @@ static int converge_service(struct up *u, const struct berth_compose_service *s,
 	} else if (is_recreate_needed(u, c, hash, id)) {
 		int t = berth_compose_stop_timeout(u->p, s->name);
 		if (strcmp(c->state, "running") == 0)
-			(void)berth_container_stop(u->root, c->id, t, NULL);
-		r = berth_container_remove(u->root, c->id, true, err);
+			(void)berth_container_stop(u->store, c->id, t, NULL);
+		r = berth_container_remove(u->store, c->id, true, err);
 		if (r >= 0)
 			r = create_and_start(u, s, c->number ? c->number : 1, image, hash,
 					     "Recreated", err);
 	} else if (strcmp(c->state, "running") == 0) {
 		emit(u, "Container", c->name, "Running");
 	} else {
-		r = berth_container_start(u->root, c->id, err);
+		r = berth_container_start(u->store, c->id, err);
 		if (r >= 0)
 			emit(u, "Container", c->name, "Started");
 	}
@@ -366,13 +360,13 @@ static int remove_orphans(struct up *u, struct berth_error **err)
 {
 	struct berth_compose_container *cs = NULL;
 	size_t n = 0;
-	int r = berth_compose_project_containers(u->root, u->p->name, NULL, &cs, &n, err);
+	int r = berth_compose_project_containers(u->store, u->p->name, NULL, &cs, &n, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		if (berth_compose_find_service(u->p, cs[i].service))
 			continue;
-		r = berth_container_remove(u->root, cs[i].id, true, err);
+		r = berth_container_remove(u->store, cs[i].id, true, err);
 		if (r >= 0)
 			emit(u, "Container", cs[i].name, "Removed");
 	}
@@ -389,7 +383,7 @@ static int wait_all(struct up *u, struct berth_compose_service **order, const bo
 			continue;
 		_cleanup_free_ char *name = berth_compose_container_name(u->p, order[i], 1);
 		_cleanup_json_ json_t *st = NULL;
-		int r = berth_container_inspect(u->root, name, &st, err);
+		int r = berth_container_inspect(u->store, name, &st, err);
 		if (r < 0)
 			return r;
 		if (json_is_object(json_object_get(json_object_get(st, "Config"), "Healthcheck")))
@@ -426,7 +420,7 @@ static int up_steps(struct up *u, struct berth_compose_service **order, const bo
 	return u->o->wait ? wait_all(u, order, sel, err) : 0;
 }
 
-int berth_compose_up(const char *store_root, const struct berth_compose_project *p,
+int berth_compose_up(struct berth_store *store, const struct berth_compose_project *p,
 		     const struct berth_compose_up_options *o, struct berth_error **err)
 {
 	_cleanup_free_ struct berth_compose_service **order = NULL;
@@ -434,7 +428,7 @@ int berth_compose_up(const char *store_root, const struct berth_compose_project 
 	if (r < 0)
 		return r;
 	_cleanup_free_ bool *sel = select_services(p, order, o->services, o->no_deps);
-	struct up u = {.root = store_root, .p = p, .o = o};
+	struct up u = {.store = store, .root = berth_store_root_path(store), .p = p, .o = o};
 	r = up_steps(&u, order, sel, err);
 	if (r < 0)
 		rollback(&u);

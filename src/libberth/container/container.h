@@ -22,6 +22,7 @@
 #include "runtime/runtime.h"
 
 struct berth_health_config;
+struct berth_store; /* store/store.h: every function here takes the store handle */
 
 /* The image-derived defaults of a container (Docker's image config subset). */
 struct berth_container_image {
@@ -47,7 +48,7 @@ struct berth_container_image {
  * sure its layers are unpacked and fills ret with its config and overlay
  * lower dirs. Release with berth_container_image_release.
  */
-int berth_container_image_load(const char *store_root, const char *ref,
+int berth_container_image_load(struct berth_store *store, const char *ref,
 			       struct berth_container_image *ret, struct berth_error **err);
 void berth_container_image_release(struct berth_container_image *img);
 
@@ -108,20 +109,20 @@ struct berth_run_result {
  * -errno when berth failed (ret->exec_errno tells a command not found or not
  * executable apart).
  */
-int berth_container_run(const char *store_root, const struct berth_run_options *o,
+int berth_container_run(struct berth_store *store, const struct berth_run_options *o,
 			struct berth_run_result *ret, struct berth_error **err);
 
 /*
  * Recorded containers. what is a full id, a unique id prefix or a name
  * (ENOENT when nothing matches, EINVAL when a prefix is ambiguous).
  */
-int berth_container_find(const char *store_root, const char *what, char **ret_id,
+int berth_container_find(struct berth_store *store, const char *what, char **ret_id,
 			 struct berth_error **err);
 /* The record (state.json) with a live Running status (new reference). */
-int berth_container_inspect(const char *store_root, const char *what, json_t **ret,
+int berth_container_inspect(struct berth_store *store, const char *what, json_t **ret,
 			    struct berth_error **err);
 /* Every record, as berth_container_inspect gives them (new reference). */
-int berth_container_list(const char *store_root, json_t **ret, struct berth_error **err);
+int berth_container_list(struct berth_store *store, json_t **ret, struct berth_error **err);
 
 /* `cp`, as Docker's: its options, for both directions. */
 struct berth_cp_options {
@@ -135,15 +136,15 @@ struct berth_cp_options {
  * reverse). Paths in the container resolve in its root. Files written on
  * the host belong to the caller's euid/egid unless o->archive.
  */
-int berth_container_cp_from(const char *store_root, const char *what, const char *src,
+int berth_container_cp_from(struct berth_store *store, const char *what, const char *src,
 			    const char *host_dest, const struct berth_cp_options *o,
 			    struct berth_error **err);
 /* host_src into the container at dest; what it writes belongs to root (0:0) unless o->archive. */
-int berth_container_cp_to(const char *store_root, const char *what, const char *host_src,
+int berth_container_cp_to(struct berth_store *store, const char *what, const char *host_src,
 			  const char *dest, const struct berth_cp_options *o,
 			  struct berth_error **err);
 /* src in the container as an uncompressed tar written to out_fd (`cp CONTAINER:SRC -`). */
-int berth_container_cp_tar_out(const char *store_root, const char *what, const char *src,
+int berth_container_cp_tar_out(struct berth_store *store, const char *what, const char *src,
 			       const struct berth_cp_options *o, int out_fd,
 			       struct berth_error **err);
 /*
@@ -151,29 +152,29 @@ int berth_container_cp_tar_out(const char *store_root, const char *what, const c
  * directory dest of the container (`cp - CONTAINER:DEST`); its entries
  * belong to root unless o->archive keeps the archive's ids.
  */
-int berth_container_cp_tar_in(const char *store_root, const char *what, int in_fd, const char *dest,
-			      const struct berth_cp_options *o, struct berth_error **err);
+int berth_container_cp_tar_in(struct berth_store *store, const char *what, int in_fd,
+			      const char *dest, const struct berth_cp_options *o,
+			      struct berth_error **err);
 
 /* Docker's SizeRw (bytes of the upper dir) and SizeRootFs (those plus the image's). */
 struct berth_container_size {
 	uint64_t rw;
 	uint64_t rootfs;
 };
-struct berth_store;
 /*
  * The sizes of the container record (as berth_container_list gives it);
- * s (may be NULL: no image bytes) finds its image. Best effort: a size is
+ * s finds its image. Best effort: a size is
  * only reported, so what cannot be read counts as nothing.
  */
-void berth_container_size(const char *store_root, struct berth_store *s, const json_t *record,
+void berth_container_size(struct berth_store *s, const json_t *record,
 			  struct berth_container_size *ret);
-int berth_container_kill(const char *store_root, const char *what, int sig,
+int berth_container_kill(struct berth_store *store, const char *what, int sig,
 			 struct berth_error **err);
 /* The stop signal, then SIGKILL after timeout_s; the restart policy does not apply. */
-int berth_container_stop(const char *store_root, const char *what, int timeout_s,
+int berth_container_stop(struct berth_store *store, const char *what, int timeout_s,
 			 struct berth_error **err);
 /* Waits until it is not running (timeout_ms < 0: forever; -ETIMEDOUT). */
-int berth_container_wait(const char *store_root, const char *what, int timeout_ms, int *ret_code,
+int berth_container_wait(struct berth_store *store, const char *what, int timeout_ms, int *ret_code,
 			 struct berth_error **err);
 /* The conditions of Docker's wait API (`wait --condition`). */
 enum berth_wait_condition {
@@ -182,23 +183,23 @@ enum berth_wait_condition {
 	BERTH_WAIT_REMOVED,	/* its record is gone; the code is the last exit's */
 };
 /* As berth_container_wait, for a condition. */
-int berth_container_wait_for(const char *store_root, const char *what,
+int berth_container_wait_for(struct berth_store *store, const char *what,
 			     enum berth_wait_condition cond, int timeout_ms, int *ret_code,
 			     struct berth_error **err);
 /* Removes the record (and anonymous volumes); a running one needs force (killed). */
-int berth_container_remove(const char *store_root, const char *what, bool force,
+int berth_container_remove(struct berth_store *store, const char *what, bool force,
 			   struct berth_error **err);
 /*
  * Removes every container that is not running, as `docker container prune`;
  * ret_removed lists their full ids (owned strv), *ret_bytes (may be NULL) is
  * what their records held on disk (upper dir, logs).
  */
-int berth_container_prune(const char *store_root, char ***ret_removed, uint64_t *ret_bytes,
+int berth_container_prune(struct berth_store *store, char ***ret_removed, uint64_t *ret_bytes,
 			  struct berth_error **err);
 /* Starts a stopped container again, detached, under a new monitor. */
-int berth_container_start(const char *store_root, const char *what, struct berth_error **err);
+int berth_container_start(struct berth_store *store, const char *what, struct berth_error **err);
 /* containers/<id>/<id>-json.log (owned). */
-char *berth_container_log_path(const char *store_root, const char *id);
+char *berth_container_log_path(struct berth_store *store, const char *id);
 
 /* Volumes (volume.c). */
 struct berth_volume {
@@ -209,23 +210,23 @@ struct berth_volume {
 };
 void berth_volume_release(struct berth_volume *v);
 /* Creates volume name (a random 64-hex name when NULL); EEXIST is success with created=false. */
-int berth_volume_create(const char *store_root, const char *name, struct berth_volume *ret,
+int berth_volume_create(struct berth_store *store, const char *name, struct berth_volume *ret,
 			bool *ret_created, struct berth_error **err);
-int berth_volume_get(const char *store_root, const char *name, struct berth_volume *ret,
+int berth_volume_get(struct berth_store *store, const char *name, struct berth_volume *ret,
 		     struct berth_error **err);
 /* All volumes, sorted by name; *ret is an array of n entries, owned. */
-int berth_volume_list(const char *store_root, struct berth_volume **ret, size_t *ret_n,
+int berth_volume_list(struct berth_store *store, struct berth_volume **ret, size_t *ret_n,
 		      struct berth_error **err);
 /* Removes a volume; EBUSY when a container record uses it (unless force). */
-int berth_volume_remove(const char *store_root, const char *name, bool force,
+int berth_volume_remove(struct berth_store *store, const char *name, bool force,
 			struct berth_error **err);
 /*
  * Removes the anonymous volumes no container uses (every unused one with
  * all), as Docker 23+'s `volume prune [-a]`; ret_removed lists them (owned
  * strv), *ret_bytes (may be NULL) is what they held on disk.
  */
-int berth_volume_prune(const char *store_root, bool all, char ***ret_removed, uint64_t *ret_bytes,
-		       struct berth_error **err);
+int berth_volume_prune(struct berth_store *store, bool all, char ***ret_removed,
+		       uint64_t *ret_bytes, struct berth_error **err);
 /* True for Docker's volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
 bool berth_volume_name_is_valid(const char *name);
 /* The volume as `volume inspect` prints it (new reference). */
@@ -236,9 +237,9 @@ json_t *berth_volume_to_json(const struct berth_volume *v);
  * container gets (or loses) its endpoint now, a stopped one at its next
  * start. aliases and ip only on user networks.
  */
-int berth_container_network_connect(const char *store_root, const char *what, const char *net,
+int berth_container_network_connect(struct berth_store *store, const char *what, const char *net,
 				    char **aliases, const char *ip, struct berth_error **err);
-int berth_container_network_disconnect(const char *store_root, const char *what, const char *net,
+int berth_container_network_disconnect(struct berth_store *store, const char *what, const char *net,
 				       struct berth_error **err);
 
 /* Exec (exec.c): a new process in a running container, as `docker exec`. */
@@ -257,7 +258,7 @@ struct berth_exec_options {
  * the command's; detach: returns once it runs. ENOENT when there is no such
  * container, EINVAL when it is not running; ret->exec_errno as for run.
  */
-int berth_container_exec(const char *store_root, const char *what,
+int berth_container_exec(struct berth_store *store, const char *what,
 			 const struct berth_exec_options *o, struct berth_run_result *ret,
 			 struct berth_error **err);
 
@@ -267,10 +268,10 @@ int berth_container_exec(const char *store_root, const char *what,
  * and Status "paused"); rename; update of its limits (the live cgroup when
  * it runs, and the record either way); its processes; its usage.
  */
-int berth_container_pause(const char *store_root, const char *what, struct berth_error **err);
-int berth_container_unpause(const char *store_root, const char *what, struct berth_error **err);
+int berth_container_pause(struct berth_store *store, const char *what, struct berth_error **err);
+int berth_container_unpause(struct berth_store *store, const char *what, struct berth_error **err);
 /* EEXIST when new_name is taken, EINVAL when it is invalid or the same. */
-int berth_container_rename(const char *store_root, const char *what, const char *new_name,
+int berth_container_rename(struct berth_store *store, const char *what, const char *new_name,
 			   struct berth_error **err);
 
 struct berth_container_limits {
@@ -278,7 +279,7 @@ struct berth_container_limits {
 	int64_t nano_cpus;  /* 1e9 per CPU; -1 unchanged */
 	int64_t pids_limit; /* > 0; -1 unchanged */
 };
-int berth_container_update(const char *store_root, const char *what,
+int berth_container_update(struct berth_store *store, const char *what,
 			   const struct berth_container_limits *l, struct berth_error **err);
 /* The CFS quota (microseconds per period) of nano_cpus, at least the kernel's 1 ms. */
 int64_t berth_container_cpu_quota(int64_t nano_cpus, uint64_t period_us);
@@ -297,8 +298,8 @@ void berth_process_release(struct berth_process *p);
 /* Parses /proc/PID/stat into p's pid, ppid, tty_nr, ticks and comm; -EBADMSG. */
 int berth_proc_parse_stat(const char *data, struct berth_process *p);
 /* The processes of the container's cgroup; *ret is an array of *ret_n, owned. */
-int berth_container_processes(const char *store_root, const char *what, struct berth_process **ret,
-			      size_t *ret_n, struct berth_error **err);
+int berth_container_processes(struct berth_store *store, const char *what,
+			      struct berth_process **ret, size_t *ret_n, struct berth_error **err);
 
 struct berth_container_stats {
 	char id[65];
@@ -308,7 +309,7 @@ struct berth_container_stats {
 	uint64_t net_rx, net_tx; /* bytes, every interface but lo; 0 on the host network */
 };
 /* One sample of what (cgroup v1 or v2 counters; CPU % needs two). */
-int berth_container_stats(const char *store_root, const char *what,
+int berth_container_stats(struct berth_store *store, const char *what,
 			  struct berth_container_stats *ret, struct berth_error **err);
 void berth_container_stats_release(struct berth_container_stats *s);
 /* Sums received and sent bytes of a /proc/net/dev text, lo left out. */
@@ -323,11 +324,11 @@ struct berth_change {
 	char kind; /* 'A', 'C' or 'D' */
 	char *path;
 };
-int berth_container_diff(const char *store_root, const char *what, struct berth_change **ret,
+int berth_container_diff(struct berth_store *store, const char *what, struct berth_change **ret,
 			 size_t *ret_n, struct berth_error **err);
 void berth_changes_free(struct berth_change *v, size_t n);
 /* A tar of its root filesystem (image layers + its changes, no volumes) to out_fd. */
-int berth_container_export(const char *store_root, const char *what, int out_fd,
+int berth_container_export(struct berth_store *store, const char *what, int out_fd,
 			   struct berth_error **err);
 
 struct berth_commit_options {
@@ -337,7 +338,7 @@ struct berth_commit_options {
 	bool pause; /* freeze a running container while its upper dir is read */
 };
 /* A new image: the container's image plus its upper dir as the top layer. */
-int berth_container_commit(const char *store_root, const char *what,
+int berth_container_commit(struct berth_store *store, const char *what,
 			   const struct berth_commit_options *o, struct berth_digest *ret_id,
 			   struct berth_error **err);
 

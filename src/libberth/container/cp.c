@@ -382,13 +382,14 @@ static void cp_container_release(struct cp_container *c)
  * upper dir, mounted detached and writable, so what cp writes is the
  * container's next start.
  */
-static int open_container(const char *store_root, const char *what, struct cp_container *ret,
+static int open_container(struct berth_store *store, const char *what, struct cp_container *ret,
 			  struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	_cleanup_json_ json_t *st = NULL;
-	int r = berth_container_find(store_root, what, &ret->id, err);
+	int r = berth_container_find(store, what, &ret->id, err);
 	if (r >= 0)
-		r = berth_container_inspect(store_root, ret->id, &st, err);
+		r = berth_container_inspect(store, ret->id, &st, err);
 	if (r < 0)
 		return r;
 	json_t *state = json_object_get(st, "State");
@@ -428,12 +429,12 @@ static int open_host(const char *path, char **ret_abs, struct berth_error **err)
 	return fd;
 }
 
-int berth_container_cp_from(const char *store_root, const char *what, const char *src,
+int berth_container_cp_from(struct berth_store *store, const char *what, const char *src,
 			    const char *host_dest, const struct berth_cp_options *o,
 			    struct berth_error **err)
 {
 	_cleanup_(cp_container_release) struct cp_container ctr = {.root_fd = -EBADF};
-	int r = open_container(store_root, what, &ctr, err);
+	int r = open_container(store, what, &ctr, err);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *dest = NULL;
@@ -447,7 +448,7 @@ int berth_container_cp_from(const char *store_root, const char *what, const char
 	return cp_between(&from, src, &to, dest, o, &c, err);
 }
 
-int berth_container_cp_to(const char *store_root, const char *what, const char *host_src,
+int berth_container_cp_to(struct berth_store *store, const char *what, const char *host_src,
 			  const char *dest, const struct berth_cp_options *o,
 			  struct berth_error **err)
 {
@@ -456,7 +457,7 @@ int berth_container_cp_to(const char *store_root, const char *what, const char *
 	_cleanup_close_ int host = open_host(host_src, &src, err);
 	if (host < 0)
 		return host;
-	int r = open_container(store_root, what, &ctr, err);
+	int r = open_container(store, what, &ctr, err);
 	if (r < 0)
 		return r;
 	struct cp_side from = {.root_fd = host};
@@ -466,12 +467,12 @@ int berth_container_cp_to(const char *store_root, const char *what, const char *
 	return cp_between(&from, src, &to, dest, o, &c, err);
 }
 
-int berth_container_cp_tar_out(const char *store_root, const char *what, const char *src_path,
+int berth_container_cp_tar_out(struct berth_store *store, const char *what, const char *src_path,
 			       const struct berth_cp_options *o, int out_fd,
 			       struct berth_error **err)
 {
 	_cleanup_(cp_container_release) struct cp_container ctr = {.root_fd = -EBADF};
-	int r = open_container(store_root, what, &ctr, err);
+	int r = open_container(store, what, &ctr, err);
 	if (r < 0)
 		return r;
 	struct cp_side from = {.root_fd = ctr.root_fd, .container = what};
@@ -504,11 +505,13 @@ int berth_container_cp_tar_out(const char *store_root, const char *what, const c
 	return r < 0 ? berth_error_prefix(err, "copy '%s:%s'", what, src_path) : 0;
 }
 
-int berth_container_cp_tar_in(const char *store_root, const char *what, int in_fd, const char *dest,
-			      const struct berth_cp_options *o, struct berth_error **err)
+int berth_container_cp_tar_in(struct berth_store *store, const char *what, int in_fd,
+			      const char *dest, const struct berth_cp_options *o,
+			      struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	_cleanup_(cp_container_release) struct cp_container ctr = {.root_fd = -EBADF};
-	int r = open_container(store_root, what, &ctr, err);
+	int r = open_container(store, what, &ctr, err);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *norm = normalize(dest);

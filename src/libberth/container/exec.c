@@ -37,10 +37,11 @@ int berth_container_load_spec(const char *store_root, const char *id, struct ber
 	return r;
 }
 
-int berth_container_exec(const char *store_root, const char *what,
+int berth_container_exec(struct berth_store *store, const char *what,
 			 const struct berth_exec_options *o, struct berth_run_result *ret,
 			 struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	_cleanup_json_ json_t *st = NULL;
 	_cleanup_free_ char *id = NULL;
 	struct berth_spec spec;
@@ -49,10 +50,10 @@ int berth_container_exec(const char *store_root, const char *what,
 	memset(ret, 0, sizeof(*ret));
 	if (berth_strv_len(o->cmd) == 0)
 		return berth_error_set(err, EINVAL, "exec: no command given");
-	r = berth_container_find(store_root, what, &id, err);
+	r = berth_container_find(store, what, &id, err);
 	if (r < 0)
 		return r;
-	r = berth_container_inspect(store_root, id, &st, err);
+	r = berth_container_inspect(store, id, &st, err);
 	if (r < 0)
 		return r;
 	snprintf(ret->id, sizeof(ret->id), "%s", id);

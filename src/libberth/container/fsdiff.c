@@ -33,12 +33,12 @@
 #include "store/store.h"
 
 /* The record of what and its id (both owned by the caller). */
-static int container_record(const char *store_root, const char *what, json_t **ret_st,
+static int container_record(struct berth_store *store, const char *what, json_t **ret_st,
 			    char **ret_id, struct berth_error **err)
 {
-	int r = berth_container_find(store_root, what, ret_id, err);
+	int r = berth_container_find(store, what, ret_id, err);
 	if (r >= 0)
-		r = berth_container_inspect(store_root, *ret_id, ret_st, err);
+		r = berth_container_inspect(store, *ret_id, ret_st, err);
 	return r;
 }
 
@@ -206,12 +206,13 @@ static int diff_dir(struct diff_walk *w, int dir_fd, const char *dir_path, bool 
 	return 0;
 }
 
-int berth_container_diff(const char *store_root, const char *what, struct berth_change **ret,
+int berth_container_diff(struct berth_store *store, const char *what, struct berth_change **ret,
 			 size_t *ret_n, struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	_cleanup_json_ json_t *st = NULL;
 	_cleanup_free_ char *id = NULL;
-	int r = container_record(store_root, what, &st, &id, err);
+	int r = container_record(store, what, &st, &id, err);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int upper = open_upper(store_root, id, err);
@@ -260,12 +261,13 @@ static int open_rootfs_view(const char *store_root, const json_t *st, const char
 	return berth_overlay_open(lower, NULL, NULL, 0, err);
 }
 
-int berth_container_export(const char *store_root, const char *what, int out_fd,
+int berth_container_export(struct berth_store *store, const char *what, int out_fd,
 			   struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	_cleanup_json_ json_t *st = NULL;
 	_cleanup_free_ char *id = NULL;
-	int r = container_record(store_root, what, &st, &id, err);
+	int r = container_record(store, what, &st, &id, err);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int root = open_rootfs_view(store_root, st, id, err);
@@ -315,7 +317,7 @@ static int write_upper_layer(struct berth_store *s, int upper_fd, struct berth_l
 	return r;
 }
 
-static int commit_image(const char *store_root, const json_t *st, const char *id,
+static int commit_image(struct berth_store *s, const json_t *st, const char *id,
 			const struct berth_commit_options *o, struct berth_digest *ret_id,
 			struct berth_error **err)
 {
@@ -324,12 +326,9 @@ static int commit_image(const char *store_root, const json_t *st, const char *id
 		return berth_error_set(err, EINVAL,
 				       "the container runs on a --rootfs directory: there is no "
 				       "image to commit onto");
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
 	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
 	_cleanup_(berth_image_config_freep) struct berth_image_config *c = NULL;
-	int r = berth_store_open(store_root, &s, err);
-	if (r >= 0)
-		r = berth_image_resolve(s, image, &img, err);
+	int r = berth_image_resolve(s, image, &img, err);
 	if (r < 0)
 		return r;
 	size_t len = 0;
@@ -342,7 +341,7 @@ static int commit_image(const char *store_root, const json_t *st, const char *id
 		if (r < 0)
 			return berth_error_prefix(err, "--change '%s'", *ch);
 	}
-	_cleanup_close_ int upper = open_upper(store_root, id, err);
+	_cleanup_close_ int upper = open_upper(berth_store_root_path(s), id, err);
 	if (upper < 0)
 		return upper;
 	struct berth_layer_info info;
@@ -371,26 +370,26 @@ static int commit_image(const char *store_root, const json_t *st, const char *id
 	return berth_image_write(s, c, layers, n + 1, o->name, NULL, ret_id, err);
 }
 
-int berth_container_commit(const char *store_root, const char *what,
+int berth_container_commit(struct berth_store *store, const char *what,
 			   const struct berth_commit_options *o, struct berth_digest *ret_id,
 			   struct berth_error **err)
 {
 	_cleanup_json_ json_t *st = NULL;
 	_cleanup_free_ char *id = NULL;
-	int r = container_record(store_root, what, &st, &id, err);
+	int r = container_record(store, what, &st, &id, err);
 	if (r < 0)
 		return r;
 	/* as Docker: paused while its upper dir is read, unless -p=false or it already is */
 	bool pause = o->pause && berth_container_state_is_running(st) &&
 		     !json_is_true(json_object_get(json_object_get(st, "State"), "Paused"));
 	if (pause) {
-		r = berth_container_pause(store_root, id, err);
+		r = berth_container_pause(store, id, err);
 		if (r < 0)
 			return r;
 	}
-	r = commit_image(store_root, st, id, o, ret_id, err);
+	r = commit_image(store, st, id, o, ret_id, err);
 	if (pause) {
-		int q = berth_container_unpause(store_root, id, r < 0 ? NULL : err);
+		int q = berth_container_unpause(store, id, r < 0 ? NULL : err);
 		if (r >= 0)
 			r = q;
 	}

@@ -3,6 +3,7 @@
 /* Shared between the files of src/libberth/container; not a public header. */
 
 #include "container/container.h"
+#include "store/store.h"
 
 #include <sys/types.h>
 
@@ -51,10 +52,10 @@ struct container {
 };
 
 /* spec.c: the runtime spec of c (c->spec) from o and its image; mounts go to c->mounts. */
-int berth_container_build_spec(const char *store_root, struct container *c,
+int berth_container_build_spec(struct berth_store *store, struct container *c,
 			       const struct berth_run_options *o, struct berth_error **err);
 /* lifecycle.c: removes the record and, as Docker's --rm does, its anonymous volumes. */
-void berth_container_discard(const char *store_root, struct container *c);
+void berth_container_discard(struct berth_store *store, struct container *c);
 
 struct berth_runtime_result;
 /*
@@ -62,7 +63,7 @@ struct berth_runtime_result;
  * it runs. Foreground: returns when its first run ended, with its exit code
  * in ret_result; a monitor with restarts left goes on in the background.
  */
-int berth_container_start_monitor(const char *store_root, struct container *c,
+int berth_container_start_monitor(struct berth_store *store, struct container *c,
 				  struct berth_runtime_config *cfg, bool rm,
 				  enum berth_restart_policy restart, int restart_max,
 				  bool foreground, struct berth_runtime_result *ret_result,
@@ -97,7 +98,7 @@ void berth_container_health_inspect(const char *store_root, const char *id, json
  * --network-alias, records the mode and networks in st (HostConfig,
  * NetworkSettings) and sets spec's network namespace.
  */
-int berth_container_net_configure(const char *store_root, const struct berth_run_options *o,
+int berth_container_net_configure(struct berth_store *store, const struct berth_run_options *o,
 				  struct berth_spec *spec, json_t *st, struct berth_error **err);
 /*
  * At create, after berth_container_net_configure: the record's hosts (its
@@ -115,8 +116,9 @@ int berth_container_net_etc_files(const char *store_root, int dfd,
  * attaches it to its networks and points spec->netns_path at its namespace
  * (or at X's for container:X). Nothing is left behind on failure.
  */
-int berth_container_net_up(const char *store_root, int cdir, const char *cid, const char *hostname,
-			   struct berth_spec *spec, int *ret_lock, struct berth_error **err);
+int berth_container_net_up(struct berth_store *store, int cdir, const char *cid,
+			   const char *hostname, struct berth_spec *spec, int *ret_lock,
+			   struct berth_error **err);
 /* When the monitor ends: detaches everything and drops the lock. */
 void berth_container_net_down(const char *store_root, int cdir, const char *cid, int lock);
 /*

@@ -169,9 +169,10 @@ static json_t *make_state(const struct container *c, const struct berth_run_opti
 	return st;
 }
 
-static int create_container(const char *store_root, const struct berth_run_options *o,
+static int create_container(struct berth_store *store, const struct berth_run_options *o,
 			    struct container *c, struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	int r;
 	c->cdir = berth_container_dir_open(store_root, err);
 	if (c->cdir < 0)
@@ -209,11 +210,11 @@ static int create_container(const char *store_root, const struct berth_run_optio
 		if (mkdirat(dfd, dirs[i], 0755) < 0)
 			return berth_error_syscall(err, errno, "create '%s/%s'", c->dir, dirs[i]);
 	c->mounts = json_array();
-	r = berth_container_build_spec(store_root, c, o, err);
+	r = berth_container_build_spec(store, c, o, err);
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *st = make_state(c, o);
-	r = berth_container_net_configure(store_root, o, &c->spec, st, err);
+	r = berth_container_net_configure(store, o, &c->spec, st, err);
 	if (r < 0)
 		return r;
 	r = write_hostname(dfd, c->spec.hostname, !o->rm, err);
@@ -231,15 +232,15 @@ static int create_container(const char *store_root, const struct berth_run_optio
 }
 
 /* Removes the record and, as Docker's --rm does, its anonymous volumes. */
-void berth_container_discard(const char *store_root, struct container *c)
+void berth_container_discard(struct berth_store *store, struct container *c)
 {
 	if (c->cdir >= 0 && c->id[0])
 		berth_rm_rf_at(c->cdir, c->id, NULL);
 	BERTH_STRV_FOREACH (v, c->anon_volumes)
-		berth_volume_remove(store_root, *v, true, NULL);
+		berth_volume_remove(store, *v, true, NULL);
 }
 
-int berth_container_run(const char *store_root, const struct berth_run_options *o,
+int berth_container_run(struct berth_store *store, const struct berth_run_options *o,
 			struct berth_run_result *ret, struct berth_error **err)
 {
 	struct container c = {.cdir = -EBADF};
@@ -265,7 +266,7 @@ int berth_container_run(const char *store_root, const struct berth_run_options *
 					       o->rootfs);
 		}
 	}
-	r = create_container(store_root, o, &c, err);
+	r = create_container(store, o, &c, err);
 	if (r < 0)
 		goto out_remove;
 
@@ -311,7 +312,7 @@ int berth_container_run(const char *store_root, const struct berth_run_options *
 		return 0;
 	}
 	/* foreground or not, a monitor owns the container: ps, stop, exec, logs see it */
-	r = berth_container_start_monitor(store_root, &c, &cfg, o->rm, o->restart, o->restart_max,
+	r = berth_container_start_monitor(store, &c, &cfg, o->rm, o->restart, o->restart_max,
 					  !o->detach, &res, err);
 	ret->exit_code = res.exit_code;
 	ret->exec_errno = res.exec_errno;
@@ -319,24 +320,24 @@ int berth_container_run(const char *store_root, const struct berth_run_options *
 		goto out_remove;
 	/* a command that could not be executed leaves an exited record, gone with --rm */
 	if (r < 0 && o->rm)
-		berth_container_discard(store_root, &c);
+		berth_container_discard(store, &c);
 	container_release(&c);
 	return r;
 
 out_remove:
 	/* a container that never ran leaves nothing behind */
-	berth_container_discard(store_root, &c);
+	berth_container_discard(store, &c);
 	container_release(&c);
 	return r;
 }
 
 /* ---- lifecycle of recorded containers ---- */
 
-int berth_container_kill(const char *store_root, const char *what, int sig,
+int berth_container_kill(struct berth_store *store, const char *what, int sig,
 			 struct berth_error **err)
 {
 	_cleanup_json_ json_t *st = NULL;
-	int r = berth_container_inspect(store_root, what, &st, err);
+	int r = berth_container_inspect(store, what, &st, err);
 	if (r < 0)
 		return r;
 	if (!berth_container_state_is_running(st))
@@ -349,24 +350,24 @@ int berth_container_kill(const char *store_root, const char *what, int sig,
 	return 0;
 }
 
-int berth_container_wait(const char *store_root, const char *what, int timeout_ms, int *ret_code,
+int berth_container_wait(struct berth_store *store, const char *what, int timeout_ms, int *ret_code,
 			 struct berth_error **err)
 {
-	return berth_container_wait_for(store_root, what, BERTH_WAIT_NOT_RUNNING, timeout_ms,
-					ret_code, err);
+	return berth_container_wait_for(store, what, BERTH_WAIT_NOT_RUNNING, timeout_ms, ret_code,
+					err);
 }
 
-int berth_container_wait_for(const char *store_root, const char *what,
+int berth_container_wait_for(struct berth_store *store, const char *what,
 			     enum berth_wait_condition cond, int timeout_ms, int *ret_code,
 			     struct berth_error **err)
 {
 	_cleanup_free_ char *id = NULL, *finished = NULL;
-	int r = berth_container_find(store_root, what, &id, err);
+	int r = berth_container_find(store, what, &id, err);
 	if (r < 0)
 		return r;
 	for (int waited = 0;; waited += 50) {
 		_cleanup_json_ json_t *st = NULL;
-		r = berth_container_inspect(store_root, id, &st, err);
+		r = berth_container_inspect(store, id, &st, err);
 		/* EBADMSG: caught between the removal of state.json and of its directory */
 		if ((r == -ENOENT || r == -EBADMSG) && cond == BERTH_WAIT_REMOVED && finished) {
 			berth_error_free(err);
@@ -423,15 +424,16 @@ static int mark_stopping(const char *store_root, const char *id, struct berth_er
 	return r;
 }
 
-int berth_container_stop(const char *store_root, const char *what, int timeout_s,
+int berth_container_stop(struct berth_store *store, const char *what, int timeout_s,
 			 struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	_cleanup_json_ json_t *st = NULL;
 	_cleanup_free_ char *id = NULL;
-	int r = berth_container_find(store_root, what, &id, err);
+	int r = berth_container_find(store, what, &id, err);
 	if (r < 0)
 		return r;
-	r = berth_container_inspect(store_root, id, &st, err);
+	r = berth_container_inspect(store, id, &st, err);
 	if (r < 0)
 		return r;
 	if (!berth_container_state_is_running(st))
@@ -444,14 +446,14 @@ int berth_container_stop(const char *store_root, const char *what, int timeout_s
 	int sig = sig_name ? berth_runspec_parse_signal(sig_name) : SIGTERM;
 	if (sig < 0)
 		sig = SIGTERM;
-	berth_container_kill(store_root, id, sig, NULL);
+	berth_container_kill(store, id, sig, NULL);
 	int code;
-	if (berth_container_wait(store_root, id, timeout_s * 1000, &code, NULL) != -ETIMEDOUT)
+	if (berth_container_wait(store, id, timeout_s * 1000, &code, NULL) != -ETIMEDOUT)
 		return 0;
 	/* SIGKILL cannot be refused, but a loaded machine may take seconds to
 	 * reap and record it: a stop that returns must mean stopped */
-	berth_container_kill(store_root, id, SIGKILL, NULL);
-	if (berth_container_wait(store_root, id, 60000, &code, NULL) == -ETIMEDOUT)
+	berth_container_kill(store, id, SIGKILL, NULL);
+	if (berth_container_wait(store, id, 60000, &code, NULL) == -ETIMEDOUT)
 		return berth_error_set(err, ETIMEDOUT,
 				       "container %.12s did not stop within 60 s of SIGKILL", id);
 	return 0;
@@ -496,15 +498,16 @@ static int remove_leftover_cgroups(const json_t *st, const char *id, struct bert
 	return berth_cgroup_destroy(&cg, err);
 }
 
-int berth_container_remove(const char *store_root, const char *what, bool force,
+int berth_container_remove(struct berth_store *store, const char *what, bool force,
 			   struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	_cleanup_free_ char *id = NULL;
-	int r = berth_container_find(store_root, what, &id, err);
+	int r = berth_container_find(store, what, &id, err);
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *st = NULL;
-	r = berth_container_inspect(store_root, id, &st, err);
+	r = berth_container_inspect(store, id, &st, err);
 	if (r < 0)
 		return r;
 	if (berth_container_state_is_running(st)) {
@@ -517,10 +520,10 @@ int berth_container_remove(const char *store_root, const char *what, bool force,
 		r = mark_stopping(store_root, id, err);
 		if (r < 0)
 			return r;
-		berth_container_kill(store_root, id, SIGKILL, NULL);
+		berth_container_kill(store, id, SIGKILL, NULL);
 		/* the monitor records the end once the process is reaped and its cgroups removed */
 		int code;
-		if (berth_container_wait(store_root, id, 10000, &code, NULL) == -ETIMEDOUT)
+		if (berth_container_wait(store, id, 10000, &code, NULL) == -ETIMEDOUT)
 			return berth_error_set(err, ETIMEDOUT,
 					       "cannot remove container '%s': it is still running "
 					       "10 s after SIGKILL",
@@ -540,21 +543,22 @@ int berth_container_remove(const char *store_root, const char *what, bool force,
 	size_t i;
 	json_t *v;
 	json_array_foreach (anon, i, v)
-		berth_volume_remove(store_root, json_string_value(v), true, NULL);
+		berth_volume_remove(store, json_string_value(v), true, NULL);
 	return 0;
 }
 
-int berth_container_start(const char *store_root, const char *what, struct berth_error **err)
+int berth_container_start(struct berth_store *store, const char *what, struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	struct container c = {.cdir = -EBADF};
 	_cleanup_free_ char *id = NULL;
 	_cleanup_(container_rootfs_release) struct container_rootfs rootfs = {0};
 	_cleanup_json_ json_t *st = NULL, *sj = NULL;
 	_cleanup_strv_free_ char **lower = NULL;
-	int r = berth_container_find(store_root, what, &id, err);
+	int r = berth_container_find(store, what, &id, err);
 	if (r < 0)
 		return r;
-	r = berth_container_inspect(store_root, id, &st, err);
+	r = berth_container_inspect(store, id, &st, err);
 	if (r < 0)
 		return r;
 	if (berth_container_state_is_running(st))
@@ -607,7 +611,7 @@ int berth_container_start(const char *store_root, const char *what, struct berth
 	struct berth_runtime_result res;
 	r = berth_runspec_parse_restart(policy ? policy : "no", &restart, &restart_max, err);
 	if (r >= 0)
-		r = berth_container_start_monitor(store_root, &c, &cfg,
+		r = berth_container_start_monitor(store, &c, &cfg,
 						  json_is_true(json_object_get(hc, "AutoRemove")),
 						  restart, restart_max, false, &res, err);
 	container_release(&c);

@@ -148,6 +148,7 @@ static int monitor_recv(int fd, struct monitor_msg *m)
 }
 
 struct monitor {
+	struct berth_store *store; /* the caller's, inherited over the fork */
 	const char *store_root;
 	struct container *c;
 	struct berth_runtime_config *cfg;
@@ -251,8 +252,8 @@ static _Noreturn void monitor_main(struct monitor *m)
 	int net_lock = -EBADF;
 	{
 		struct berth_error *err = NULL;
-		if (berth_container_net_up(m->store_root, c->cdir, c->id, c->spec.hostname,
-					   &c->spec, &net_lock, &err) < 0)
+		if (berth_container_net_up(m->store, c->cdir, c->id, c->spec.hostname, &c->spec,
+					   &net_lock, &err) < 0)
 			monitor_fail(m, log_fd, err, 125, 0, 0);
 	}
 	for (;;) {
@@ -352,7 +353,7 @@ static _Noreturn void monitor_main(struct monitor *m)
 	}
 	berth_container_net_down(m->store_root, c->cdir, c->id, net_lock);
 	if (m->rm)
-		berth_container_discard(m->store_root, c);
+		berth_container_discard(m->store, c);
 	_exit(0);
 }
 
@@ -390,13 +391,14 @@ static _Noreturn void monitor_process(struct monitor *m)
  * ended, with its exit code in ret_result; a monitor with restarts left goes
  * on in the background.
  */
-int berth_container_start_monitor(const char *store_root, struct container *c,
+int berth_container_start_monitor(struct berth_store *store, struct container *c,
 				  struct berth_runtime_config *cfg, bool rm,
 				  enum berth_restart_policy restart, int restart_max,
 				  bool foreground, struct berth_runtime_result *ret_result,
 				  struct berth_error **err)
 {
-	struct monitor m = {.store_root = store_root,
+	struct monitor m = {.store = store,
+			    .store_root = berth_store_root_path(store),
 			    .c = c,
 			    .cfg = cfg,
 			    .rm = rm,
@@ -412,6 +414,12 @@ int berth_container_start_monitor(const char *store_root, struct container *c,
 	if (pipe2(notify, O_CLOEXEC) < 0)
 		return berth_error_syscall(err, errno, "pipe");
 	_cleanup_close_ int nfd = notify[0];
+	/*
+	 * The monitor outlives this call with a copy of the store handle: a
+	 * shared gc lock it inherited would hold off rmi/prune for as long as
+	 * the container runs. Everything the caller wrote is referenced by now.
+	 */
+	berth_store_writes_done(store);
 	fflush(NULL);
 	_cleanup_pid_ pid_t pid = fork();
 	if (pid < 0) {

@@ -184,9 +184,10 @@ static void set_exposed_ports(const struct berth_run_options *o, json_t *st)
 		json_decref(keys);
 }
 
-int berth_container_net_configure(const char *store_root, const struct berth_run_options *o,
+int berth_container_net_configure(struct berth_store *store, const struct berth_run_options *o,
 				  struct berth_spec *spec, json_t *st, struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	const char *mode = network_mode(o);
 	set_exposed_ports(o, st);
 	json_t *networks = json_object();
@@ -215,7 +216,7 @@ int berth_container_net_configure(const char *store_root, const struct berth_run
 	}
 	if (strncmp(mode, "container:", 10) == 0) {
 		_cleanup_free_ char *id = NULL;
-		int r = berth_container_find(store_root, mode + 10, &id, err);
+		int r = berth_container_find(store, mode + 10, &id, err);
 		if (r < 0)
 			return berth_error_prefix(err, "--network %s", mode);
 		spec->namespaces |= BERTH_NS_NETWORK;
@@ -341,11 +342,12 @@ int berth_container_net_etc_files(const char *store_root, int dfd,
 }
 
 /* The namespace a container:X container joins: X's file, or its process's. */
-static int shared_netns(const char *store_root, const char *other, char **ret,
+static int shared_netns(struct berth_store *store, const char *other, char **ret,
 			struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	_cleanup_json_ json_t *st = NULL;
-	int r = berth_container_inspect(store_root, other, &st, err);
+	int r = berth_container_inspect(store, other, &st, err);
 	if (r < 0)
 		return r;
 	json_t *s = json_object_get(st, "State");
@@ -425,9 +427,11 @@ static int attach_one(const char *store_root, const char *cid, const json_t *st,
 	return 0;
 }
 
-int berth_container_net_up(const char *store_root, int cdir, const char *cid, const char *hostname,
-			   struct berth_spec *spec, int *ret_lock, struct berth_error **err)
+int berth_container_net_up(struct berth_store *store, int cdir, const char *cid,
+			   const char *hostname, struct berth_spec *spec, int *ret_lock,
+			   struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	*ret_lock = -EBADF;
 	_cleanup_json_ json_t *st = berth_container_state_read(cdir, cid);
 	if (!st)
@@ -437,7 +441,7 @@ int berth_container_net_up(const char *store_root, int cdir, const char *cid, co
 	if (mode && strncmp(mode, "container:", 10) == 0) {
 		free(spec->netns_path);
 		spec->netns_path = NULL;
-		return shared_netns(store_root, mode + 10, &spec->netns_path, err);
+		return shared_netns(store, mode + 10, &spec->netns_path, err);
 	}
 	json_t *settings = json_object_get(st, "NetworkSettings");
 	json_t *networks = json_object_get(settings, "Networks");
@@ -517,13 +521,13 @@ void berth_container_net_down(const char *store_root, int cdir, const char *cid,
 }
 
 /* The container's record and whether its networks are its own (bridge or user). */
-static int own_networks_state(const char *store_root, const char *what, char **ret_id,
+static int own_networks_state(struct berth_store *store, const char *what, char **ret_id,
 			      json_t **ret_st, struct berth_error **err)
 {
-	int r = berth_container_find(store_root, what, ret_id, err);
+	int r = berth_container_find(store, what, ret_id, err);
 	if (r < 0)
 		return r;
-	r = berth_container_inspect(store_root, *ret_id, ret_st, err);
+	r = berth_container_inspect(store, *ret_id, ret_st, err);
 	if (r < 0)
 		return r;
 	const char *mode = json_string_value(
@@ -542,12 +546,13 @@ static bool is_running(const json_t *st)
 	return json_is_true(json_object_get(json_object_get(st, "State"), "Running"));
 }
 
-int berth_container_network_connect(const char *store_root, const char *what, const char *net,
+int berth_container_network_connect(struct berth_store *store, const char *what, const char *net,
 				    char **aliases, const char *ip, struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	_cleanup_free_ char *id = NULL;
 	_cleanup_json_ json_t *st = NULL;
-	int r = own_networks_state(store_root, what, &id, &st, err);
+	int r = own_networks_state(store, what, &id, &st, err);
 	if (r < 0)
 		return r;
 	_cleanup_(berth_network_release) struct berth_network n = {0};
@@ -596,12 +601,13 @@ int berth_container_network_connect(const char *store_root, const char *what, co
 	return r;
 }
 
-int berth_container_network_disconnect(const char *store_root, const char *what, const char *net,
+int berth_container_network_disconnect(struct berth_store *store, const char *what, const char *net,
 				       struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	_cleanup_free_ char *id = NULL;
 	_cleanup_json_ json_t *st = NULL;
-	int r = own_networks_state(store_root, what, &id, &st, err);
+	int r = own_networks_state(store, what, &id, &st, err);
 	if (r < 0)
 		return r;
 	_cleanup_(berth_network_release) struct berth_network n = {0};

@@ -80,11 +80,11 @@ void berth_container_thaw(const json_t *st)
 }
 
 /* The record of a running container what (EINVAL "is not running" otherwise). */
-static int running_state(const char *store_root, const char *what, json_t **ret,
+static int running_state(struct berth_store *store, const char *what, json_t **ret,
 			 struct berth_error **err)
 {
 	_cleanup_json_ json_t *st = NULL;
-	int r = berth_container_inspect(store_root, what, &st, err);
+	int r = berth_container_inspect(store, what, &st, err);
 	if (r < 0)
 		return r;
 	if (!berth_container_state_is_running(st))
@@ -93,11 +93,11 @@ static int running_state(const char *store_root, const char *what, json_t **ret,
 	return 0;
 }
 
-static int set_frozen(const char *store_root, const char *what, bool freeze,
+static int set_frozen(struct berth_store *store, const char *what, bool freeze,
 		      struct berth_error **err)
 {
 	_cleanup_json_ json_t *st = NULL;
-	int r = running_state(store_root, what, &st, err);
+	int r = running_state(store, what, &st, err);
 	if (r < 0)
 		return r;
 	bool paused = json_is_true(json_object_get(json_object_get(st, "State"), "Paused"));
@@ -117,21 +117,22 @@ static int set_frozen(const char *store_root, const char *what, bool freeze,
 	return 0;
 }
 
-int berth_container_pause(const char *store_root, const char *what, struct berth_error **err)
+int berth_container_pause(struct berth_store *store, const char *what, struct berth_error **err)
 {
-	return set_frozen(store_root, what, true, err);
+	return set_frozen(store, what, true, err);
 }
 
-int berth_container_unpause(const char *store_root, const char *what, struct berth_error **err)
+int berth_container_unpause(struct berth_store *store, const char *what, struct berth_error **err)
 {
-	return set_frozen(store_root, what, false, err);
+	return set_frozen(store, what, false, err);
 }
 
-int berth_container_rename(const char *store_root, const char *what, const char *new_name,
+int berth_container_rename(struct berth_store *store, const char *what, const char *new_name,
 			   struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	_cleanup_free_ char *id = NULL;
-	int r = berth_container_find(store_root, what, &id, err);
+	int r = berth_container_find(store, what, &id, err);
 	if (r < 0)
 		return r;
 	if (!berth_container_name_is_valid(new_name))
@@ -193,14 +194,15 @@ int64_t berth_container_cpu_quota(int64_t nano_cpus, uint64_t period_us)
 	return q < 1000 ? 1000 : q;
 }
 
-int berth_container_update(const char *store_root, const char *what,
+int berth_container_update(struct berth_store *store, const char *what,
 			   const struct berth_container_limits *l, struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	_cleanup_free_ char *id = NULL;
 	_cleanup_json_ json_t *st = NULL;
-	int r = berth_container_find(store_root, what, &id, err);
+	int r = berth_container_find(store, what, &id, err);
 	if (r >= 0)
-		r = berth_container_inspect(store_root, id, &st, err);
+		r = berth_container_inspect(store, id, &st, err);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int cdir = berth_container_dir_open(store_root, err);
@@ -321,11 +323,11 @@ static int read_process(int proc_fd, pid_t pid, struct berth_process *p)
 	return 0;
 }
 
-int berth_container_processes(const char *store_root, const char *what, struct berth_process **ret,
-			      size_t *ret_n, struct berth_error **err)
+int berth_container_processes(struct berth_store *store, const char *what,
+			      struct berth_process **ret, size_t *ret_n, struct berth_error **err)
 {
 	_cleanup_json_ json_t *st = NULL;
-	int r = running_state(store_root, what, &st, err);
+	int r = running_state(store, what, &st, err);
 	if (r < 0)
 		return r;
 	struct berth_cgroup cg = {0};
@@ -386,11 +388,11 @@ void berth_net_dev_sum(const char *net_dev, uint64_t *rx, uint64_t *tx)
 	}
 }
 
-int berth_container_stats(const char *store_root, const char *what,
+int berth_container_stats(struct berth_store *store, const char *what,
 			  struct berth_container_stats *ret, struct berth_error **err)
 {
 	_cleanup_json_ json_t *st = NULL;
-	int r = berth_container_inspect(store_root, what, &st, err);
+	int r = berth_container_inspect(store, what, &st, err);
 	if (r < 0)
 		return r;
 	struct berth_container_stats s = {0};

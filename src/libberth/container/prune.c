@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* `container prune`: every container record that is not running goes. */
 #include "container/container.h"
+#include "store/store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,11 +13,12 @@
 #include "core/json.h"
 #include "core/strv.h"
 
-int berth_container_prune(const char *store_root, char ***ret_removed, uint64_t *ret_bytes,
+int berth_container_prune(struct berth_store *store, char ***ret_removed, uint64_t *ret_bytes,
 			  struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	_cleanup_json_ json_t *list = NULL;
-	int r = berth_container_list(store_root, &list, err);
+	int r = berth_container_list(store, &list, err);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *dir = berth_xasprintf("%s/containers", store_root);
@@ -32,7 +34,7 @@ int berth_container_prune(const char *store_root, char ***ret_removed, uint64_t 
 		uint64_t size = cdir >= 0 ? berth_du_at(cdir, id) : 0;
 		/* not forced: one started since the list was read is kept, as Docker's */
 		_cleanup_error_ struct berth_error *e = NULL;
-		r = berth_container_remove(store_root, id, false, &e);
+		r = berth_container_remove(store, id, false, &e);
 		if (r == -EBUSY || r == -ENOENT)
 			continue;
 		if (r < 0) {

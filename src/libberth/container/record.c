@@ -52,15 +52,11 @@ void berth_container_image_release(struct berth_container_image *img)
 	memset(img, 0, sizeof(*img));
 }
 
-int berth_container_image_load(const char *store_root, const char *ref,
+int berth_container_image_load(struct berth_store *store, const char *ref,
 			       struct berth_container_image *ret, struct berth_error **err)
 {
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
 	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
-	int r = berth_store_open(store_root, &s, err);
-	if (r < 0)
-		return r;
-	r = berth_image_resolve(s, ref, &img, err);
+	int r = berth_image_resolve(store, ref, &img, err);
 	if (r < 0)
 		return r;
 	size_t n = img->manifest->n_layers;
@@ -76,7 +72,7 @@ int berth_container_image_load(const char *store_root, const char *ref,
 		blobs[i] = img->manifest->layers[i].digest;
 	}
 	_cleanup_strv_free_ char **lower = NULL;
-	r = berth_layer_store_stack(s, img->config->diff_ids, blobs, n, 0, &lower, err);
+	r = berth_layer_store_stack(store, img->config->diff_ids, blobs, n, 0, &lower, err);
 	if (r < 0)
 		return berth_error_prefix(err, "image '%s'", ref);
 	struct berth_container_image out = {0};
@@ -256,9 +252,10 @@ static bool state_running(const json_t *st)
 	return mon > 0 && kill((pid_t)mon, 0) == 0;
 }
 
-int berth_container_find(const char *store_root, const char *what, char **ret_id,
+int berth_container_find(struct berth_store *store, const char *what, char **ret_id,
 			 struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	_cleanup_close_ int cdir = containers_dir(store_root, err);
 	if (cdir < 0)
 		return cdir;
@@ -299,11 +296,12 @@ int berth_container_find(const char *store_root, const char *what, char **ret_id
 	return berth_error_set(err, ENOENT, "no such container: '%s'", what);
 }
 
-int berth_container_inspect(const char *store_root, const char *what, json_t **ret,
+int berth_container_inspect(struct berth_store *store, const char *what, json_t **ret,
 			    struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	_cleanup_free_ char *id = NULL;
-	int r = berth_container_find(store_root, what, &id, err);
+	int r = berth_container_find(store, what, &id, err);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int cdir = containers_dir(store_root, err);
@@ -325,8 +323,9 @@ int berth_container_inspect(const char *store_root, const char *what, json_t **r
 	return 0;
 }
 
-int berth_container_list(const char *store_root, json_t **ret, struct berth_error **err)
+int berth_container_list(struct berth_store *store, json_t **ret, struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	_cleanup_close_ int cdir = containers_dir(store_root, err);
 	if (cdir < 0)
 		return cdir;
@@ -339,7 +338,7 @@ int berth_container_list(const char *store_root, json_t **ret, struct berth_erro
 		if (de->d_name[0] == '.' || strlen(de->d_name) != 64)
 			continue;
 		json_t *st = NULL;
-		if (berth_container_inspect(store_root, de->d_name, &st, NULL) < 0)
+		if (berth_container_inspect(store, de->d_name, &st, NULL) < 0)
 			continue;
 		json_array_append_new(all, st);
 	}
@@ -347,8 +346,9 @@ int berth_container_list(const char *store_root, json_t **ret, struct berth_erro
 	return 0;
 }
 
-char *berth_container_log_path(const char *store_root, const char *id)
+char *berth_container_log_path(struct berth_store *store, const char *id)
 {
+	const char *store_root = berth_store_root_path(store);
 	return berth_xasprintf("%s/containers/%s/%s-json.log", store_root, id, id);
 }
 

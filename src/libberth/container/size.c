@@ -11,7 +11,7 @@
 #include "image/image.h"
 #include "store/store.h"
 
-void berth_container_size(const char *store_root, struct berth_store *s, const json_t *record,
+void berth_container_size(struct berth_store *s, const json_t *record,
 			  struct berth_container_size *ret)
 {
 	*ret = (struct berth_container_size){0};
@@ -20,13 +20,14 @@ void berth_container_size(const char *store_root, struct berth_store *s, const j
 	/* the id names a directory: 64 hex digits, nothing else */
 	if (!id || strlen(id) != 64 || strspn(id, "0123456789abcdef") != 64)
 		return;
-	_cleanup_free_ char *upper = berth_xasprintf("%s/containers/%s/upper", store_root, id);
+	_cleanup_free_ char *upper =
+		berth_xasprintf("%s/containers/%s/upper", berth_store_root_path(s), id);
 	ret->rw = berth_content_size_at(AT_FDCWD, upper);
 	ret->rootfs = ret->rw;
 	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
 	/* an image removed since (rmi -f) leaves the container its own bytes only */
 	uint64_t bytes = 0;
-	if (s && image && *image && berth_image_resolve(s, image, &img, NULL) >= 0 &&
+	if (image && *image && berth_image_resolve(s, image, &img, NULL) >= 0 &&
 	    berth_image_size(s, img, &bytes, NULL) >= 0)
 		ret->rootfs += bytes;
 }

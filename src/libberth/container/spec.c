@@ -161,12 +161,12 @@ static void add_ulimits(struct berth_spec *spec, const struct berth_run_options 
 	}
 }
 
-static int add_volume_mount(const char *store_root, struct container *c,
+static int add_volume_mount(struct berth_store *store, struct container *c,
 			    const struct berth_mount_req *m, struct berth_error **err)
 {
 	struct berth_volume v = {0};
 	bool created = false;
-	int r = berth_volume_create(store_root, m->source, &v, &created, err);
+	int r = berth_volume_create(store, m->source, &v, &created, err);
 	if (r < 0)
 		return r;
 	if (!m->source)
@@ -182,14 +182,14 @@ static int add_volume_mount(const char *store_root, struct container *c,
 	return 0;
 }
 
-static int add_mount_req(const char *store_root, struct container *c,
+static int add_mount_req(struct berth_store *store, struct container *c,
 			 const struct berth_mount_req *m, struct berth_error **err)
 {
 	if (!m->target || m->target[0] != '/' || strcmp(m->target, "/") == 0)
 		return berth_error_set(err, EINVAL, "invalid mount target '%s'",
 				       m->target ? m->target : "");
 	if (m->type == BERTH_MOUNT_VOLUME)
-		return add_volume_mount(store_root, c, m, err);
+		return add_volume_mount(store, c, m, err);
 	if (m->type == BERTH_MOUNT_TMPFS) {
 		_cleanup_strv_free_ char **opts = NULL;
 		berth_strv_push(&opts, "nosuid");
@@ -362,12 +362,12 @@ static void set_limits(struct berth_spec *spec, const struct berth_run_options *
 }
 
 /* The requested mounts, the image's other VOLUMEs, then berth's /etc files. */
-static int add_mounts(const char *store_root, struct container *c,
+static int add_mounts(struct berth_store *store, struct container *c,
 		      const struct berth_run_options *o, struct berth_error **err)
 {
 	int r;
 	for (size_t i = 0; i < o->n_mounts; i++) {
-		r = add_mount_req(store_root, c, &o->mounts[i], err);
+		r = add_mount_req(store, c, &o->mounts[i], err);
 		if (r < 0)
 			return r;
 	}
@@ -376,7 +376,7 @@ static int add_mounts(const char *store_root, struct container *c,
 		if (target_taken(&c->spec, *v) || (*v)[0] != '/')
 			continue;
 		struct berth_mount_req m = {.type = BERTH_MOUNT_VOLUME, .target = *v};
-		r = add_mount_req(store_root, c, &m, err);
+		r = add_mount_req(store, c, &m, err);
 		if (r < 0)
 			return r;
 	}
@@ -391,7 +391,7 @@ static int add_mounts(const char *store_root, struct container *c,
 	return 0;
 }
 
-int berth_container_build_spec(const char *store_root, struct container *c,
+int berth_container_build_spec(struct berth_store *store, struct container *c,
 			       const struct berth_run_options *o, struct berth_error **err)
 {
 	struct berth_spec *spec = &c->spec;
@@ -405,5 +405,5 @@ int berth_container_build_spec(const char *store_root, struct container *c,
 	if (r < 0)
 		return r;
 	set_limits(spec, o);
-	return add_mounts(store_root, c, o, err);
+	return add_mounts(store, c, o, err);
 }

@@ -46,9 +46,10 @@ static int volumes_dir(const char *store_root, struct berth_error **err)
 	return fd;
 }
 
-int berth_volume_get(const char *store_root, const char *name, struct berth_volume *ret,
+int berth_volume_get(struct berth_store *store, const char *name, struct berth_volume *ret,
 		     struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	if (!berth_volume_name_is_valid(name))
 		return berth_error_set(err, EINVAL, "invalid volume name '%s'", name);
 	_cleanup_close_ int dfd = volumes_dir(store_root, err);
@@ -73,9 +74,10 @@ int berth_volume_get(const char *store_root, const char *name, struct berth_volu
 	return 0;
 }
 
-int berth_volume_create(const char *store_root, const char *name, struct berth_volume *ret,
+int berth_volume_create(struct berth_store *store, const char *name, struct berth_volume *ret,
 			bool *ret_created, struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	char rnd[65];
 	bool anonymous = !name;
 	if (anonymous) {
@@ -95,7 +97,7 @@ int berth_volume_create(const char *store_root, const char *name, struct berth_v
 			return berth_error_syscall(err, errno, "create volume '%s'", name);
 		if (ret_created)
 			*ret_created = false;
-		return berth_volume_get(store_root, name, ret, err);
+		return berth_volume_get(store, name, ret, err);
 	}
 	_cleanup_free_ char *data_dir = berth_xasprintf("%s/_data", name);
 	if (mkdirat(dfd, data_dir, 0755) < 0 && errno != EEXIST)
@@ -113,7 +115,7 @@ int berth_volume_create(const char *store_root, const char *name, struct berth_v
 		return r;
 	if (ret_created)
 		*ret_created = true;
-	return berth_volume_get(store_root, name, ret, err);
+	return berth_volume_get(store, name, ret, err);
 }
 
 static int cmp_vol(const void *a, const void *b)
@@ -122,9 +124,10 @@ static int cmp_vol(const void *a, const void *b)
 		      ((const struct berth_volume *)b)->name);
 }
 
-int berth_volume_list(const char *store_root, struct berth_volume **ret, size_t *ret_n,
+int berth_volume_list(struct berth_store *store, struct berth_volume **ret, size_t *ret_n,
 		      struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	int dfd = volumes_dir(store_root, err);
 	if (dfd < 0)
 		return dfd;
@@ -140,7 +143,7 @@ int berth_volume_list(const char *store_root, struct berth_volume **ret, size_t 
 		if (de->d_name[0] == '.')
 			continue;
 		struct berth_volume one = {0};
-		if (berth_volume_get(store_root, de->d_name, &one, NULL) < 0)
+		if (berth_volume_get(store, de->d_name, &one, NULL) < 0)
 			continue;
 		v = berth_xreallocarray(v, n + 1, sizeof(*v));
 		v[n++] = one;
@@ -152,11 +155,12 @@ int berth_volume_list(const char *store_root, struct berth_volume **ret, size_t 
 	return 0;
 }
 
-int berth_volume_remove(const char *store_root, const char *name, bool force,
+int berth_volume_remove(struct berth_store *store, const char *name, bool force,
 			struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	struct berth_volume v = {0};
-	int r = berth_volume_get(store_root, name, &v, err);
+	int r = berth_volume_get(store, name, &v, err);
 	if (r < 0)
 		return r;
 	berth_volume_release(&v);
@@ -177,12 +181,13 @@ int berth_volume_remove(const char *store_root, const char *name, bool force,
 	return 0;
 }
 
-int berth_volume_prune(const char *store_root, bool all, char ***ret_removed, uint64_t *ret_bytes,
-		       struct berth_error **err)
+int berth_volume_prune(struct berth_store *store, bool all, char ***ret_removed,
+		       uint64_t *ret_bytes, struct berth_error **err)
 {
+	const char *store_root = berth_store_root_path(store);
 	struct berth_volume *v = NULL;
 	size_t n = 0;
-	int r = berth_volume_list(store_root, &v, &n, err);
+	int r = berth_volume_list(store, &v, &n, err);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int dfd = volumes_dir(store_root, err);
@@ -199,7 +204,7 @@ int berth_volume_prune(const char *store_root, bool all, char ***ret_removed, ui
 			/* its data, measured first: once removed there is nothing to count */
 			_cleanup_free_ char *data = berth_xasprintf("%s/_data", v[i].name);
 			uint64_t size = berth_du_at(dfd, data);
-			if (berth_volume_remove(store_root, v[i].name, false, NULL) >= 0) {
+			if (berth_volume_remove(store, v[i].name, false, NULL) >= 0) {
 				berth_strv_push(&removed, v[i].name);
 				bytes += size;
 			}

@@ -22,9 +22,9 @@
 #include "core/strv.h"
 #include "network/internal.h"
 
-char *berth_network_netns_path(const char *store_root, const char *cid)
+char *berth_network_netns_path(const char *state_dir, const char *cid)
 {
-	return berth_xasprintf("%s/netns/%s", store_root, cid);
+	return berth_xasprintf("%s/netns/%s", state_dir, cid);
 }
 
 static bool cid_is_valid(const char *cid)
@@ -38,12 +38,12 @@ static bool cid_is_valid(const char *cid)
 	return true;
 }
 
-int berth_network_container_lock(const char *store_root, const char *cid, int *ret_fd,
+int berth_network_container_lock(const char *state_dir, const char *cid, int *ret_fd,
 				 struct berth_error **err)
 {
 	if (!cid_is_valid(cid))
 		return berth_error_set(err, EINVAL, "invalid container id '%s'", cid);
-	_cleanup_free_ char *dir = berth_xasprintf("%s/netns", store_root);
+	_cleanup_free_ char *dir = berth_xasprintf("%s/netns", state_dir);
 	int r = berth_mkdir_p(dir, 0700, err);
 	if (r < 0)
 		return r;
@@ -413,14 +413,14 @@ static int attach_locked(struct berth_netstore *s, const struct berth_network *n
 	return 0;
 }
 
-int berth_network_attach(const char *store_root, const char *what,
+int berth_network_attach(const char *state_dir, const char *what,
 			 const struct berth_attach_options *o, struct berth_endpoint *ret,
 			 struct berth_error **err)
 {
 	if (!cid_is_valid(o->container_id))
 		return berth_error_set(err, EINVAL, "invalid container id '%s'", o->container_id);
 	_cleanup_(berth_netstore_close) struct berth_netstore s = BERTH_NETSTORE_INIT;
-	int r = berth_netstore_open(store_root, &s, err);
+	int r = berth_netstore_open(state_dir, &s, err);
 	if (r < 0)
 		return r;
 	r = berth_net_reclaim_locked(&s, false, false, NULL, err);
@@ -454,11 +454,11 @@ static int detach_locked(struct berth_netstore *s, const struct berth_network *n
 	return r;
 }
 
-int berth_network_detach(const char *store_root, const char *what, const char *cid,
+int berth_network_detach(const char *state_dir, const char *what, const char *cid,
 			 struct berth_error **err)
 {
 	_cleanup_(berth_netstore_close) struct berth_netstore s = BERTH_NETSTORE_INIT;
-	int r = berth_netstore_open(store_root, &s, err);
+	int r = berth_netstore_open(state_dir, &s, err);
 	if (r < 0)
 		return r;
 	_cleanup_(berth_network_release) struct berth_network n = {0};
@@ -491,12 +491,12 @@ static int detach_all_locked(struct berth_netstore *s, const char *cid, struct b
 	return berth_netns_remove(s->ns_dir, cid, err);
 }
 
-int berth_network_detach_all(const char *store_root, const char *cid, struct berth_error **err)
+int berth_network_detach_all(const char *state_dir, const char *cid, struct berth_error **err)
 {
 	if (!cid_is_valid(cid))
 		return berth_error_set(err, EINVAL, "invalid container id '%s'", cid);
 	_cleanup_(berth_netstore_close) struct berth_netstore s = BERTH_NETSTORE_INIT;
-	int r = berth_netstore_open(store_root, &s, err);
+	int r = berth_netstore_open(state_dir, &s, err);
 	if (r < 0)
 		return r;
 	return detach_all_locked(&s, cid, err);
@@ -536,12 +536,12 @@ int berth_network_container_endpoints_locked(struct berth_netstore *s, const cha
 	return 0;
 }
 
-int berth_network_container_endpoints(const char *store_root, const char *cid,
+int berth_network_container_endpoints(const char *state_dir, const char *cid,
 				      struct berth_endpoint **ret, char ***ret_networks,
 				      size_t *ret_n, struct berth_error **err)
 {
 	_cleanup_(berth_netstore_close) struct berth_netstore s = BERTH_NETSTORE_INIT;
-	int r = berth_netstore_open(store_root, &s, err);
+	int r = berth_netstore_open(state_dir, &s, err);
 	if (r < 0)
 		return r;
 	return berth_network_container_endpoints_locked(&s, cid, ret, ret_networks, ret_n, err);
@@ -649,11 +649,11 @@ int berth_net_reclaim_locked(struct berth_netstore *s, bool dry_run, bool thorou
 	return 0;
 }
 
-int berth_network_reclaim(const char *store_root, bool dry_run, size_t *ret_n,
+int berth_network_reclaim(const char *state_dir, bool dry_run, size_t *ret_n,
 			  struct berth_error **err)
 {
 	_cleanup_(berth_netstore_close) struct berth_netstore s = BERTH_NETSTORE_INIT;
-	int r = berth_netstore_open(store_root, &s, err);
+	int r = berth_netstore_open(state_dir, &s, err);
 	if (r < 0)
 		return r;
 	return berth_net_reclaim_locked(&s, dry_run, true, ret_n, err);
@@ -661,11 +661,11 @@ int berth_network_reclaim(const char *store_root, bool dry_run, size_t *ret_n,
 
 /* ---- whole networks ---- */
 
-int berth_network_endpoints(const char *store_root, const char *id, struct berth_endpoint **ret,
+int berth_network_endpoints(const char *state_dir, const char *id, struct berth_endpoint **ret,
 			    size_t *ret_n, struct berth_error **err)
 {
 	_cleanup_(berth_netstore_close) struct berth_netstore s = BERTH_NETSTORE_INIT;
-	int r = berth_netstore_open(store_root, &s, err);
+	int r = berth_netstore_open(state_dir, &s, err);
 	if (r >= 0)
 		r = berth_net_reclaim_locked(&s, false, false, NULL, err);
 	if (r < 0)
@@ -710,10 +710,10 @@ static int remove_locked(struct berth_netstore *s, const struct berth_network *n
 	return berth_rm_rf_at(s->net_dir, n->id, err);
 }
 
-int berth_network_remove(const char *store_root, const char *what, struct berth_error **err)
+int berth_network_remove(const char *state_dir, const char *what, struct berth_error **err)
 {
 	_cleanup_(berth_netstore_close) struct berth_netstore s = BERTH_NETSTORE_INIT;
-	int r = berth_netstore_open(store_root, &s, err);
+	int r = berth_netstore_open(state_dir, &s, err);
 	if (r >= 0)
 		r = berth_net_reclaim_locked(&s, false, false, NULL, err);
 	if (r < 0)
@@ -725,10 +725,10 @@ int berth_network_remove(const char *store_root, const char *what, struct berth_
 	return remove_locked(&s, &n, err);
 }
 
-int berth_network_prune(const char *store_root, char ***ret_removed, struct berth_error **err)
+int berth_network_prune(const char *state_dir, char ***ret_removed, struct berth_error **err)
 {
 	_cleanup_(berth_netstore_close) struct berth_netstore s = BERTH_NETSTORE_INIT;
-	int r = berth_netstore_open(store_root, &s, err);
+	int r = berth_netstore_open(state_dir, &s, err);
 	if (r >= 0)
 		r = berth_net_reclaim_locked(&s, false, false, NULL, err);
 	if (r < 0)

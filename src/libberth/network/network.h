@@ -161,7 +161,14 @@ json_t *berth_network_to_json(const struct berth_network *n, const struct berth_
 /* Docker's network names: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
 bool berth_network_name_is_valid(const char *name);
 
-/* ---- networks of a store (store.c: networks/ and netns/ of store_root) ---- */
+/* ---- networks of a store (store.c: networks/ and netns/ of state_dir) ---- */
+
+/*
+ * state_dir: the store's root directory (berth_store_root_path). The
+ * network subsystem owns STORE/networks and STORE/netns; the layering
+ * gives it no store handle (network may use core only), so the caller
+ * passes the directory they live in.
+ */
 
 struct berth_network_create_options {
 	const char *name;
@@ -177,28 +184,28 @@ struct berth_network_create_options {
  * name/subnet/gateway, EADDRINUSE when the subnet overlaps another network
  * or a host route.
  */
-int berth_network_create(const char *store_root, const struct berth_network_create_options *o,
+int berth_network_create(const char *state_dir, const struct berth_network_create_options *o,
 			 struct berth_network *ret, struct berth_error **err);
 /*
  * The network named (or id, or unique id prefix) what. The predefined
  * bridge, host and none exist once any network call has run.
  */
-int berth_network_get(const char *store_root, const char *what, struct berth_network *ret,
+int berth_network_get(const char *state_dir, const char *what, struct berth_network *ret,
 		      struct berth_error **err);
 /* Every network, sorted by name; *ret is an array of *ret_n, owned. */
-int berth_network_list(const char *store_root, struct berth_network **ret, size_t *ret_n,
+int berth_network_list(const char *state_dir, struct berth_network **ret, size_t *ret_n,
 		       struct berth_error **err);
 /* The live endpoints of network id (array owned), after reclaiming dead ones. */
-int berth_network_endpoints(const char *store_root, const char *id, struct berth_endpoint **ret,
+int berth_network_endpoints(const char *state_dir, const char *id, struct berth_endpoint **ret,
 			    size_t *ret_n, struct berth_error **err);
 /*
  * Removes a user network: EBUSY ("error while removing network: network
  * NAME id ID has active endpoints") while a container is on it, EPERM for
  * the predefined ones. The bridge is deleted.
  */
-int berth_network_remove(const char *store_root, const char *what, struct berth_error **err);
+int berth_network_remove(const char *state_dir, const char *what, struct berth_error **err);
 /* Removes every user network without endpoints; ret_removed lists their names. */
-int berth_network_prune(const char *store_root, char ***ret_removed, struct berth_error **err);
+int berth_network_prune(const char *state_dir, char ***ret_removed, struct berth_error **err);
 
 /* ---- a container's networking (attach.c) ---- */
 
@@ -207,10 +214,10 @@ int berth_network_prune(const char *store_root, char ***ret_removed, struct bert
  * the returned fd stays open: its endpoints live while it is held. Blocks
  * while another process holds it.
  */
-int berth_network_container_lock(const char *store_root, const char *cid, int *ret_fd,
+int berth_network_container_lock(const char *state_dir, const char *cid, int *ret_fd,
 				 struct berth_error **err);
 /* netns/<cid> of the store (owned). */
-char *berth_network_netns_path(const char *store_root, const char *cid);
+char *berth_network_netns_path(const char *state_dir, const char *cid);
 
 struct berth_attach_options {
 	const char *container_id;
@@ -230,16 +237,16 @@ struct berth_attach_options {
  * Nothing stays behind on failure. ret (may be NULL) gets the endpoint.
  * The caller holds the container lock.
  */
-int berth_network_attach(const char *store_root, const char *what,
+int berth_network_attach(const char *state_dir, const char *what,
 			 const struct berth_attach_options *o, struct berth_endpoint *ret,
 			 struct berth_error **err);
 /* Detaches the container from network what (ENOENT when it is not on it). */
-int berth_network_detach(const char *store_root, const char *what, const char *cid,
+int berth_network_detach(const char *state_dir, const char *what, const char *cid,
 			 struct berth_error **err);
 /* Detaches the container from every network and removes its namespace file. */
-int berth_network_detach_all(const char *store_root, const char *cid, struct berth_error **err);
+int berth_network_detach_all(const char *state_dir, const char *cid, struct berth_error **err);
 /* The container's endpoints on every network (arrays owned; names parallel, owned strv). */
-int berth_network_container_endpoints(const char *store_root, const char *cid,
+int berth_network_container_endpoints(const char *state_dir, const char *cid,
 				      struct berth_endpoint **ret, char ***ret_networks,
 				      size_t *ret_n, struct berth_error **err);
 /*
@@ -247,5 +254,5 @@ int berth_network_container_endpoints(const char *store_root, const char *cid,
  * and namespace files whose container lock can be taken. ret_n (may be
  * NULL) counts what was reclaimed; with dry_run only counted.
  */
-int berth_network_reclaim(const char *store_root, bool dry_run, size_t *ret_n,
+int berth_network_reclaim(const char *state_dir, bool dry_run, size_t *ret_n,
 			  struct berth_error **err);

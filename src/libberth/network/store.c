@@ -397,7 +397,7 @@ static int use_subnet(struct berth_netstore *s, const struct berth_network_creat
 	return 0;
 }
 
-int berth_network_create(const char *store_root, const struct berth_network_create_options *o,
+int berth_network_create(const char *state_dir, const struct berth_network_create_options *o,
 			 struct berth_network *ret, struct berth_error **err)
 {
 	if (!berth_network_name_is_valid(o->name))
@@ -412,7 +412,7 @@ int berth_network_create(const char *store_root, const struct berth_network_crea
 	if (o->gateway && !o->subnet)
 		return berth_error_set(err, EINVAL, "a --gateway needs a --subnet");
 	_cleanup_(berth_netstore_close) struct berth_netstore s = BERTH_NETSTORE_INIT;
-	int r = berth_netstore_open(store_root, &s, err);
+	int r = berth_netstore_open(state_dir, &s, err);
 	if (r < 0)
 		return r;
 	struct berth_network existing;
@@ -440,21 +440,21 @@ int berth_network_create(const char *store_root, const struct berth_network_crea
 	return r;
 }
 
-int berth_network_get(const char *store_root, const char *what, struct berth_network *ret,
+int berth_network_get(const char *state_dir, const char *what, struct berth_network *ret,
 		      struct berth_error **err)
 {
 	_cleanup_(berth_netstore_close) struct berth_netstore s = BERTH_NETSTORE_INIT;
-	int r = berth_netstore_open(store_root, &s, err);
+	int r = berth_netstore_open(state_dir, &s, err);
 	if (r < 0)
 		return r;
 	return berth_netstore_find(&s, what, ret, err);
 }
 
-int berth_network_list(const char *store_root, struct berth_network **ret, size_t *ret_n,
+int berth_network_list(const char *state_dir, struct berth_network **ret, size_t *ret_n,
 		       struct berth_error **err)
 {
 	_cleanup_(berth_netstore_close) struct berth_netstore s = BERTH_NETSTORE_INIT;
-	int r = berth_netstore_open(store_root, &s, err);
+	int r = berth_netstore_open(state_dir, &s, err);
 	if (r < 0)
 		return r;
 	return berth_netstore_list(&s, ret, ret_n, err);

@@ -57,7 +57,7 @@ static int image_roots(struct berth_store *s, struct roots *k, struct berth_erro
 static int container_roots(struct berth_store *s, struct roots *k, struct berth_error **err)
 {
 	_cleanup_json_ json_t *list = NULL;
-	int r = berth_container_list(berth_store_root_path(s), &list, err);
+	int r = berth_container_list(s, &list, err);
 	if (r < 0)
 		return r;
 	size_t i, j;

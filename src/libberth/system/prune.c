@@ -22,7 +22,7 @@ static int container_images(struct berth_store *s, struct berth_digest **ret, si
 			    struct berth_error **err)
 {
 	_cleanup_json_ json_t *list = NULL;
-	int r = berth_container_list(berth_store_root_path(s), &list, err);
+	int r = berth_container_list(s, &list, err);
 	if (r < 0)
 		return r;
 	struct berth_digest *ids = NULL;
@@ -77,7 +77,7 @@ int berth_system_prune(struct berth_store *s, bool all, struct berth_system_prun
 {
 	/* containers first: the images they used become unused */
 	uint64_t bytes = 0;
-	int r = berth_container_prune(berth_store_root_path(s), &ret->containers, &bytes, err);
+	int r = berth_container_prune(s, &ret->containers, &bytes, err);
 	if (r < 0)
 		return r;
 	ret->bytes += bytes;
@@ -91,7 +91,7 @@ int berth_system_prune(struct berth_store *s, bool all, struct berth_system_prun
 	 * blob write. A prune writes nothing, so the lock can go.
 	 */
 	berth_store_writes_done(s);
-	r = berth_builder_prune(berth_store_root_path(s), all, 0, &bytes, &ret->cache_entries, err);
+	r = berth_builder_prune(s, all, 0, &bytes, &ret->cache_entries, err);
 	if (r < 0)
 		return r;
 	ret->bytes += bytes;
