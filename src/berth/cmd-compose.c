@@ -29,6 +29,7 @@ static const char compose_usage[] =
 	"  down        Stop and remove containers, networks\n"
 	"  exec        Execute a command in a running container\n"
 	"  kill        Force stop service containers\n"
+	"  logs        View output from containers\n"
 	"  ls          List running compose projects\n"
 	"  ps          List containers\n"
 	"  pull        Pull service images\n"
@@ -39,11 +40,11 @@ static const char compose_usage[] =
 	"  stop        Stop services\n"
 	"  top         Display the running processes\n"
 	"  up          Create and start containers\n\n"
-	"Not yet supported: build, images, logs, pause, run, unpause\n";
+	"Not yet supported: build, images, pause, run, unpause\n";
 
 static const char *const later_commands[] = {
-	"build", "create", "events",  "images", "logs",	 "pause",
-	"port",	 "run",	   "unpause", "wait",	"watch", NULL,
+	"build", "create",  "events", "images", "pause", "port",
+	"run",	 "unpause", "wait",   "watch",	NULL,
 };
 
 static const struct {
@@ -64,6 +65,7 @@ static const struct {
 	{"push", compose_push},
 	{"exec", compose_exec},
 	{"top", compose_top},
+	{"logs", compose_logs},
 };
 
 static void globals_release(struct compose_globals *g)

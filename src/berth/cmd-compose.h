@@ -28,6 +28,8 @@ int compose_push(struct berth_cli *cli, struct compose_globals *g, int argc, cha
 		 struct berth_error **err);
 int compose_exec(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
 		 struct berth_error **err);
+int compose_logs(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
+		 struct berth_error **err);
 int compose_top(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
 		struct berth_error **err);
 

@@ -372,3 +372,51 @@ int berth_compose_down(const char *store_root, const struct berth_compose_projec
 
 /* The stop timeout of service (its stop_grace_period, else Docker's 10 s). */
 int berth_compose_stop_timeout(const struct berth_compose_project *p, const char *service);
+
+/* A container whose log `compose logs` shows (logs.c). */
+struct berth_compose_log_source {
+	char *id;
+	char *name; /* PROJECT-SERVICE-N (or container_name), the prefix */
+	char *service;
+	bool from_end; /* only what it writes from now on */
+};
+void berth_compose_log_sources_free(struct berth_compose_log_source *s, size_t n);
+
+/*
+ * The service containers (not one-offs) of project, of the named services
+ * (all when services is NULL or empty), sorted as
+ * berth_compose_project_containers; *ret (NULL when none) is the caller's.
+ */
+int berth_compose_log_sources(const char *store_root, const char *project, char *const *services,
+			      struct berth_compose_log_source **ret, size_t *ret_n,
+			      struct berth_error **err);
+
+struct berth_log_record;
+
+struct berth_compose_logs_options {
+	long tail;		   /* the last lines of each log; < 0: all */
+	const char *since, *until; /* times as berth_compose_log_time gives them; NULL: none */
+	bool follow;		   /* then what they write, until all have stopped */
+	/* each record, in time order (ties: the earlier source); source is an index */
+	void (*on_record)(size_t source, const struct berth_log_record *rec, void *userdata);
+	/* follow: source stopped (its exit code; -1: removed) and all it wrote was shown */
+	void (*on_exit)(size_t source, int exit_code, void *userdata);
+	/* follow: asked between reads; true ends the stream */
+	bool (*stop)(void *userdata);
+	void *userdata;
+};
+
+/*
+ * The records of the sources' logs merged in time order (the times the
+ * log records); with o->follow the records as they come, until every
+ * source has stopped or o->stop says so.
+ */
+int berth_compose_logs(const char *store_root, const struct berth_compose_log_source *src, size_t n,
+		       const struct berth_compose_logs_options *o, struct berth_error **err);
+
+/*
+ * --since/--until as docker takes them: RFC 3339 (Z or an offset; a date
+ * alone), Unix seconds with a fraction, or a Go duration before now_ns
+ * ("10m"); into ret as the logs write times. -EINVAL on anything else.
+ */
+int berth_compose_log_time(const char *s, int64_t now_ns, char ret[40], struct berth_error **err);
