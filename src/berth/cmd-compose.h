@@ -19,6 +19,46 @@ struct compose_globals {
 int compose_load_project(struct compose_globals *g, bool all_profiles,
 			 struct berth_compose_project **ret, struct berth_error **err);
 
+enum compose_operands {
+	COMPOSE_OPERANDS_SERVICES, /* [SERVICE...]: each must be a service of the project */
+	COMPOSE_OPERANDS_NONE,	   /* none: an operand is a usage error */
+	COMPOSE_OPERANDS_ANY,	   /* taken as given (SERVICE COMMAND...) */
+};
+
+/*
+ * What every compose subcommand does before its library call: parse its
+ * flags (on_flag gets each flag's code, optarg set), take its operands and
+ * load the project.
+ *
+ *	struct compose_cmd cmd = {.flags = {...}, .on_flag = up_flag, .opts = &o};
+ *	r = compose_cmd_parse(cli, g, argc, argv, &cmd, err);
+ *	if (r <= 0)
+ *		return r;
+ *	// cmd.operands, cmd.project; compose_cmd_release(&cmd) (or _cleanup_)
+ */
+struct compose_cmd {
+	struct cli_flags flags;
+	/* 0 or -errno (a usage error); may set all_profiles; NULL for a command without flags */
+	int (*on_flag)(struct berth_cli *cli, struct compose_cmd *cmd, int c,
+		       struct berth_error **err);
+	void *opts; /* the command's options, for on_flag */
+	enum compose_operands operands;
+	bool all_profiles; /* load the services of every profile (down, ps, stop...) */
+	bool no_project;   /* don't load a project (ls) */
+	/* set by compose_cmd_parse */
+	char **args;			       /* the operands; NULL when none */
+	struct berth_compose_project *project; /* NULL with no_project */
+};
+
+/*
+ * 1 with cmd->args and cmd->project set; 0 when --help printed the usage
+ * (the command is done); -errno with *err set (a bad flag or operand, a
+ * project that does not load, a SERVICE operand that is no service).
+ */
+int compose_cmd_parse(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
+		      struct compose_cmd *cmd, struct berth_error **err);
+void compose_cmd_release(struct compose_cmd *cmd);
+
 typedef int (*compose_cmd_fn)(struct berth_cli *cli, struct compose_globals *g, int argc,
 			      char **argv, struct berth_error **err);
 
