@@ -18,6 +18,7 @@
 #include "container/container.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/json.h"
 #include "core/strv.h"
 
 /* docker compose v2's rainbow (cmd/formatter/colors.go): cyan, yellow, green, magenta, blue, then bold. */
@@ -111,22 +112,51 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* The flags of `compose logs`. */
+/* The flags of `compose logs` (and of `up` attached: --no-color, --no-log-prefix, -t). */
 struct logs_flags {
 	struct berth_compose_logs_options o;
 	struct log_printer lp;
 	char since[40], until[40];
 };
 
-static int logs_parse(struct berth_cli *cli, int argc, char **argv, struct logs_flags *l,
-		      bool *ret_help, struct berth_error **err)
+enum {
+	OPT_NO_COLOR = 256,
+	OPT_NO_PREFIX,
+	OPT_SINCE,
+	OPT_UNTIL,
+};
+
+static int logs_flag(struct berth_cli *cli, struct compose_cmd *cmd, int c,
+		     struct berth_error **err)
 {
-	enum {
-		OPT_NO_COLOR = 256,
-		OPT_NO_PREFIX,
-		OPT_SINCE,
-		OPT_UNTIL,
-	};
+	struct logs_flags *l = cmd->opts;
+	switch (c) {
+	case 'f':
+		l->o.follow = true;
+		return 0;
+	case 't':
+		l->lp.timestamps = true;
+		return 0;
+	case 'n':
+		return parse_tail(cli, optarg, &l->o.tail, err);
+	case OPT_NO_COLOR:
+		l->lp.color = false;
+		return 0;
+	case OPT_NO_PREFIX:
+		l->lp.prefix = false;
+		return 0;
+	case OPT_SINCE:
+		l->o.since = l->since;
+		return berth_compose_log_time(optarg, now_ns(), l->since, err);
+	default:
+		l->o.until = l->until;
+		return berth_compose_log_time(optarg, now_ns(), l->until, err);
+	}
+}
+
+int compose_logs(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
+		 struct berth_error **err)
+{
 	static const struct option opts[] = {
 		{"follow", no_argument, NULL, 'f'},
 		{"timestamps", no_argument, NULL, 't'},
@@ -138,61 +168,206 @@ static int logs_parse(struct berth_cli *cli, int argc, char **argv, struct logs_
 		{0},
 	};
 	static const char *const unsupported[] = {"--index", NULL};
-	struct cli_flags f = {.usage = logs_usage,
-			      .shortopts = "ftn:",
-			      .longopts = opts,
-			      .unsupported = unsupported};
-	int c, r = 0;
-	while (r >= 0 && (c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		if (c == 'f')
-			l->o.follow = true;
-		else if (c == 't')
-			l->lp.timestamps = true;
-		else if (c == 'n')
-			r = parse_tail(cli, optarg, &l->o.tail, err);
-		else if (c == OPT_NO_COLOR)
-			l->lp.color = false;
-		else if (c == OPT_NO_PREFIX)
-			l->lp.prefix = false;
-		else if ((r = berth_compose_log_time(optarg, now_ns(),
-						     c == OPT_SINCE ? l->since : l->until, err)) >=
-			 0)
-			*(c == OPT_SINCE ? &l->o.since : &l->o.until) =
-				c == OPT_SINCE ? l->since : l->until;
-	}
-	*ret_help = f.help;
-	return r < 0 ? r : c;
-}
-
-int compose_logs(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
-		 struct berth_error **err)
-{
 	struct logs_flags l = {
 		.o = {.tail = -1, .on_record = print_record},
 		.lp = {.color = isatty(STDOUT_FILENO), .prefix = true},
 	};
 	l.o.userdata = &l.lp;
-	bool help = false;
-	int r = logs_parse(cli, argc, argv, &l, &help, err);
-	if (r < 0 || help)
-		return r < 0 ? r : 0;
-	_cleanup_strv_free_ char **services = NULL;
-	for (int i = optind; i < argc; i++)
-		berth_strv_push(&services, argv[i]);
-	_cleanup_(berth_compose_project_freep) struct berth_compose_project *p = NULL;
-	r = compose_load_project(g, true, &p, err);
-	if (r < 0)
+	_cleanup_(compose_cmd_release) struct compose_cmd cmd = {
+		.flags = {.usage = logs_usage,
+			  .shortopts = "ftn:",
+			  .longopts = opts,
+			  .unsupported = unsupported},
+		.on_flag = logs_flag,
+		.opts = &l,
+		.all_profiles = true,
+	};
+	int r = compose_cmd_parse(cli, g, argc, argv, &cmd, err);
+	if (r <= 0)
 		return r;
-	BERTH_STRV_FOREACH (s, services)
-		if (!berth_compose_find_service(p, *s))
-			return berth_error_set(err, ENOENT, "no such service: %s", *s);
 	struct berth_compose_log_source *src = NULL;
 	size_t n = 0;
-	r = berth_compose_log_sources(cli->root, p->name, services, &src, &n, err);
+	r = berth_compose_log_sources(cli->root, cmd.project->name, cmd.args, &src, &n, err);
 	if (r < 0)
 		return r;
 	printer_init(&l.lp, src, n);
 	r = berth_compose_logs(cli->root, src, n, &l.o, err);
 	berth_compose_log_sources_free(src, n);
 	return r;
+}
+
+/* ---- up attached ---- */
+
+/* The first SIGINT/SIGTERM of an attached up; a second one sets up_force. */
+static volatile sig_atomic_t up_signal, up_force;
+
+static void on_up_signal(int sig)
+{
+	if (up_signal)
+		up_force = 1;
+	else
+		up_signal = sig;
+}
+
+/* An attached up: the printer first (print_record's userdata), then what it waits for. */
+struct up_attach {
+	struct log_printer lp;
+	const struct compose_attach *a;
+	ssize_t first_exit; /* the source that exited first; -1: none yet */
+	int first_code;
+	berth_compose_event_fn on_event; /* up's progress printer */
+	struct berth_cli *cli;
+	const struct berth_compose_project *p;
+	bool stopping, aborted;
+	int stop_r; /* stopping failed: -errno, stop_err says why */
+	struct berth_error *stop_err;
+};
+
+/* "demo-web-1 exited with code 0", in the container's colour, as v2. */
+static void on_container_exit(size_t i, int code, void *userdata)
+{
+	struct up_attach *ua = userdata;
+	if (ua->lp.color)
+		printf("\033[%sm%s exited with code %d\033[0m\n", palette[i % ELEMENTSOF(palette)],
+		       ua->lp.src[i].name, code);
+	else
+		printf("%s exited with code %d\n", ua->lp.src[i].name, code);
+	fflush(stdout);
+	if (ua->first_exit < 0) {
+		ua->first_exit = (ssize_t)i;
+		ua->first_code = code;
+	}
+}
+
+/* Stops the running sources, dependents before what they depend on. */
+static int stop_attached(const struct up_attach *ua, struct berth_error **err)
+{
+	struct berth_cli *cli = ua->cli;
+	const struct berth_compose_project *p = ua->p;
+	_cleanup_free_ struct berth_compose_service **order = NULL;
+	int r = berth_compose_start_order(p, &order, err);
+	if (r < 0)
+		return r;
+	for (size_t k = p->n_services; k-- > 0;)
+		for (size_t i = 0; i < ua->lp.n; i++) {
+			const struct berth_compose_log_source *s = &ua->lp.src[i];
+			_cleanup_json_ json_t *st = NULL;
+			if (strcmp(s->service, order[k]->name) != 0 ||
+			    berth_container_inspect(cli->root, s->id, &st, NULL) < 0 ||
+			    !json_is_true(json_object_get(json_object_get(st, "State"), "Running")))
+				continue;
+			int t = up_force ? 0 : berth_compose_stop_timeout(p, s->service);
+			r = berth_container_stop(cli->root, s->id, t, err);
+			if (r < 0)
+				return r;
+			ua->on_event("Container", s->name, "Stopped", NULL);
+		}
+	return 0;
+}
+
+/*
+ * Between reads of the attached output: after a signal (or the first exit
+ * with --abort-on-container-exit) stops the containers once, then goes on
+ * reading, so that what they write while stopping and their exits are
+ * shown as v2 shows them; the output ends when they have all stopped.
+ */
+static bool up_between_reads(void *userdata)
+{
+	struct up_attach *ua = userdata;
+	if (ua->stopping || ua->stop_r < 0 ||
+	    !(up_signal || (ua->a->abort_on_exit && ua->first_exit >= 0)))
+		return ua->stop_r < 0;
+	ua->stopping = true;
+	ua->aborted = !up_signal;
+	/* v2's words */
+	puts(up_signal ? "Gracefully stopping... (press Ctrl+C again to force)"
+		       : "Aborting on container exit...");
+	fflush(stdout);
+	ua->stop_r = stop_attached(ua, &ua->stop_err);
+	return ua->stop_r < 0;
+}
+
+/* The last exit code of service's container; -1 when it has none. */
+static int service_exit_code(struct berth_cli *cli, const struct up_attach *ua, const char *service)
+{
+	for (size_t i = 0; i < ua->lp.n; i++) {
+		_cleanup_json_ json_t *st = NULL;
+		if (strcmp(ua->lp.src[i].service, service) == 0 &&
+		    berth_container_inspect(cli->root, ua->lp.src[i].id, &st, NULL) >= 0)
+			return (int)json_integer_value(
+				json_object_get(json_object_get(st, "State"), "ExitCode"));
+	}
+	return -1;
+}
+
+/* "Attaching to demo-api-1, demo-web-1" */
+static void print_attaching(const struct log_printer *lp)
+{
+	printf("Attaching to ");
+	for (size_t i = 0; i < lp->n; i++)
+		printf("%s%s", i ? ", " : "", lp->src[i].name);
+	printf("\n");
+	fflush(stdout);
+}
+
+int compose_up_attached(struct berth_cli *cli, const struct berth_compose_project *p,
+			struct berth_compose_up_options *o, const struct compose_attach *a,
+			struct berth_error **err)
+{
+	if (a->exit_code_from && !berth_compose_find_service(p, a->exit_code_from))
+		return berth_error_set(err, ENOENT, "%s: no such service: %s", cli->cmd,
+				       a->exit_code_from);
+	struct up_attach ua = {
+		.lp = {.color = !a->no_color && isatty(STDOUT_FILENO),
+		       .prefix = !a->no_prefix,
+		       .timestamps = a->timestamps},
+		.a = a,
+		.first_exit = -1,
+		.on_event = o->on_event,
+		.cli = cli,
+		.p = p,
+	};
+	/*
+	 * what the containers write from now on, as v2 attaches before it
+	 * starts them: not the earlier output of a container up leaves running
+	 * or starts again
+	 */
+	char since[40];
+	int r = berth_compose_log_time("0s", now_ns(), since, err);
+	if (r >= 0)
+		r = berth_compose_up(cli->root, p, o, err);
+	if (r < 0)
+		return r;
+	struct berth_compose_log_source *src = NULL;
+	size_t n = 0;
+	r = berth_compose_log_sources(cli->root, p->name, o->services, &src, &n, err);
+	if (r < 0)
+		return r;
+	printer_init(&ua.lp, src, n);
+	print_attaching(&ua.lp);
+	signal(SIGINT, on_up_signal);
+	signal(SIGTERM, on_up_signal);
+	struct berth_compose_logs_options lo = {.tail = -1,
+						.since = since,
+						.follow = true,
+						.on_record = print_record,
+						.on_exit = on_container_exit,
+						.stop = up_between_reads,
+						.userdata = &ua};
+	r = berth_compose_logs(cli->root, src, n, &lo, err);
+	if (r >= 0 && ua.stop_r < 0) {
+		r = ua.stop_r;
+		if (err)
+			*err = TAKE_PTR(ua.stop_err);
+	}
+	berth_error_free(&ua.stop_err);
+	int code = 0;
+	if (up_signal)
+		code = 130;
+	else if (a->exit_code_from)
+		code = service_exit_code(cli, &ua, a->exit_code_from);
+	else if (ua.aborted)
+		code = ua.first_code;
+	berth_compose_log_sources_free(src, n);
+	return r < 0 ? r : code;
 }

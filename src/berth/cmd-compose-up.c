@@ -41,11 +41,25 @@ static const char up_usage[] =
 	"      --no-recreate      If containers already exist, don't recreate them\n"
 	"      --no-deps          Don't start linked services\n"
 	"      --wait             Wait for services to be running|healthy (implies -d)\n"
-	"      --remove-orphans   Remove containers for services not defined in the file\n";
+	"      --remove-orphans   Remove containers for services not defined in the file\n"
+	"Attached (without -d):\n"
+	"      --abort-on-container-exit   Stops all containers if any container was stopped\n"
+	"      --exit-code-from string     Return the exit code of the selected service\n"
+	"                                  container. Implies --abort-on-container-exit\n"
+	"      --no-color                  Produce monochrome output\n"
+	"      --no-log-prefix             Don't print prefix in logs\n"
+	"      --timestamps                Show timestamps\n";
 
 struct up_opts {
 	struct berth_compose_up_options o;
 	bool detach;
+	struct compose_attach attach;
+};
+
+enum {
+	UP_NO_COLOR = 256,
+	UP_NO_PREFIX,
+	UP_TIMESTAMPS,
 };
 
 static int up_flag(struct berth_cli *cli, struct compose_cmd *cmd, int c, struct berth_error **err)
@@ -73,9 +87,29 @@ static int up_flag(struct berth_cli *cli, struct compose_cmd *cmd, int c, struct
 	case 'W':
 		u->o.wait = u->detach = true;
 		break;
+	case 'A':
+		u->attach.abort_on_exit = true;
+		break;
+	case 'E':
+		u->attach.exit_code_from = optarg;
+		u->attach.abort_on_exit = true;
+		break;
+	case UP_NO_COLOR:
+		u->attach.no_color = true;
+		break;
+	case UP_NO_PREFIX:
+		u->attach.no_prefix = true;
+		break;
+	case UP_TIMESTAMPS:
+		u->attach.timestamps = true;
+		break;
 	default:
 		u->o.remove_orphans = true;
 	}
+	if (u->detach && u->attach.abort_on_exit)
+		return cli_usage_error(cli, err, "%s and --detach are incompatible",
+				       u->attach.exit_code_from ? "--exit-code-from"
+								: "--abort-on-container-exit");
 	if (u->o.build && u->o.no_build)
 		return cli_usage_error(cli, err, "--build and --no-build are incompatible");
 	if (u->o.force_recreate && u->o.no_recreate)
@@ -96,18 +130,19 @@ int compose_up(struct berth_cli *cli, struct compose_globals *g, int argc, char 
 		{"no-deps", no_argument, NULL, 'D'},
 		{"wait", no_argument, NULL, 'W'},
 		{"remove-orphans", no_argument, NULL, 'O'},
+		{"abort-on-container-exit", no_argument, NULL, 'A'},
+		{"exit-code-from", required_argument, NULL, 'E'},
+		{"no-color", no_argument, NULL, UP_NO_COLOR},
+		{"no-log-prefix", no_argument, NULL, UP_NO_PREFIX},
+		{"timestamps", no_argument, NULL, UP_TIMESTAMPS},
 		{0},
 	};
 	static const char *const unsupported[] = {
-		"--abort-on-container-exit",
 		"--always-recreate-deps",
 		"--attach",
 		"--attach-dependencies",
-		"--exit-code-from",
 		"--menu",
 		"--no-attach",
-		"--no-color",
-		"--no-log-prefix",
 		"--no-start",
 		"--pull",
 		"--quiet-pull",
@@ -116,7 +151,6 @@ int compose_up(struct berth_cli *cli, struct compose_globals *g, int argc, char 
 		"--scale",
 		"--timeout",
 		"-t",
-		"--timestamps",
 		"--wait-timeout",
 		"--watch",
 		"-w",
@@ -136,11 +170,9 @@ int compose_up(struct berth_cli *cli, struct compose_globals *g, int argc, char 
 	int r = compose_cmd_parse(cli, g, argc, argv, &cmd, err);
 	if (r <= 0)
 		return r;
-	if (!u.detach)
-		return berth_error_set(err, ENOTSUP,
-				       "attaching to the services' output is not supported yet: "
-				       "use -d (then 'berth logs NAME')");
 	u.o.services = cmd.args;
+	if (!u.detach)
+		return compose_up_attached(cli, cmd.project, &u.o, &u.attach, err);
 	return berth_compose_up(cli->root, cmd.project, &u.o, err);
 }
 

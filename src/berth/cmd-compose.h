@@ -73,6 +73,24 @@ int compose_logs(struct berth_cli *cli, struct compose_globals *g, int argc, cha
 int compose_top(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
 		struct berth_error **err);
 
+/* How an attached `compose up` shows the output and when it ends (cmd-compose-logs.c). */
+struct compose_attach {
+	bool no_color, no_prefix, timestamps;
+	bool abort_on_exit;	    /* --abort-on-container-exit */
+	const char *exit_code_from; /* --exit-code-from SERVICE (implies abort_on_exit) */
+};
+
+/*
+ * `up` without -d: up as o says, then the output of the services' containers
+ * until they have all exited, one exits (a->abort_on_exit) or SIGINT/SIGTERM
+ * (they are then stopped). The exit status: 130 after a signal, else
+ * --exit-code-from's service's code, else the first exit's with
+ * --abort-on-container-exit, else 0.
+ */
+int compose_up_attached(struct berth_cli *cli, const struct berth_compose_project *p,
+			struct berth_compose_up_options *o, const struct compose_attach *a,
+			struct berth_error **err);
+
 /* The lifecycle subcommands (cmd-compose-up.c); argv[0] is the subcommand. */
 int compose_up(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
 	       struct berth_error **err);

@@ -38,15 +38,16 @@ teardown() {
 }
 
 # Two services that write alternately, a second apart (so that their start
-# skew cannot reorder them): alpha a1 a2(stderr) a3, betalonger b1 b2;
-# $1, $2: their exit codes.
+# skew cannot reorder them): alpha a1 a2(stderr) a3, betalonger b1 b2 b3;
+# $1, $2: their exit codes. alpha exits 143 at once on SIGTERM (its sleeps
+# are waited for, so the trap runs at once).
 two_writers() {
 	cat >"$P/compose.yaml" <<YAML
 name: lg
 services:
   alpha:
     image: lg-base:test
-    command: ["sh", "-c", "echo a1; sleep 2; echo a2 >&2; sleep 2; echo a3; exit ${1:-0}"]
+    command: ["sh", "-c", "trap 'exit 143' TERM; echo a1; sleep 2 & wait; echo a2 >&2; sleep 2 & wait; echo a3; exit ${1:-0}"]
   betalonger:
     image: lg-base:test
     command: ["sh", "-c", "sleep 1; echo b1; sleep 2; printf 'b2\\\\nb3\\\\n'; exit ${2:-0}"]
@@ -116,4 +117,92 @@ lg-alpha-1      | a3"
 	assert_one_error_line "invalid time 'yesterday'"
 	run berth compose logs --tail x
 	assert_one_error_line "invalid --tail 'x'"
+}
+
+# The lines of the services' output in what an attached up printed.
+prefixed_lines() {
+	grep ' | ' <<<"$1"
+}
+
+@test "compose up (attached): 'Attaching to', both services' output interleaved, 'exited with code', 0 once all exited; a second up shows only the new output" {
+	two_writers 0 3
+	run timeout 60 "$BERTH" --root "$STORE" compose up
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Attaching to lg-alpha-1, lg-betalonger-1"* ]]
+	[ "$(prefixed_lines "$output")" = "$interleaved" ]
+	[[ "$output" == *"lg-betalonger-1 exited with code 3"* ]]
+	[[ "$output" == *"lg-alpha-1 exited with code 0"* ]]
+	# up again starts the same containers: their earlier output is not shown again
+	run timeout 60 "$BERTH" --root "$STORE" compose up --no-log-prefix
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^a1$' <<<"$output")" -eq 1 ]
+	run berth compose logs alpha
+	[ "$(grep -c 'a1$' <<<"$output")" -eq 2 ]
+	berth compose down >/dev/null 2>&1
+}
+
+@test "compose up --abort-on-container-exit stops the others and returns the first exit's code; --exit-code-from returns the service's" {
+	two_writers 0 3
+	run timeout 60 "$BERTH" --root "$STORE" compose up --abort-on-container-exit
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"lg-betalonger-1 exited with code 3"* ]]
+	[[ "$output" == *"Aborting on container exit..."* ]]
+	[[ "$output" == *"Container lg-alpha-1 Stopped"* ]]
+	# alpha was stopped before writing a3
+	[[ "$output" != *"a3"* ]]
+	run berth compose ps
+	[ "$(wc -l <<<"$output")" -eq 1 ]
+	berth compose down >/dev/null 2>&1
+	run timeout 60 "$BERTH" --root "$STORE" compose up --exit-code-from betalonger
+	[ "$status" -eq 3 ]
+	berth compose down >/dev/null 2>&1
+	# betalonger exits first: alpha is stopped (SIGTERM: 143) and that is the code
+	run timeout 60 "$BERTH" --root "$STORE" compose up --exit-code-from alpha
+	[[ "$output" == *"Aborting on container exit..."* ]]
+	[[ "$output" == *"lg-alpha-1 exited with code 143"* ]]
+	[ "$status" -eq 143 ]
+	run berth compose up -d --exit-code-from alpha
+	assert_one_error_line "--exit-code-from and --detach are incompatible"
+	run berth compose up --exit-code-from nosuch
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"no such service: nosuch"* ]]
+}
+
+@test "compose up (attached): SIGINT prints v2's line, stops every container and exits 130; ps shows nothing running, down leaves nothing" {
+	cat >"$P/compose.yaml" <<'YAML'
+name: lg
+services:
+  one:
+    image: lg-base:test
+    command: ["sh", "-c", "trap 'echo bye; exit 0' TERM; echo ready-one; while true; do sleep 0.2; done"]
+  two:
+    image: lg-base:test
+    command: ["sh", "-c", "trap 'exit 0' TERM; echo ready-two; while true; do sleep 0.2; done"]
+YAML
+	"$BERTH" --root "$STORE" compose up >"$BATS_TEST_TMPDIR/up.out" 2>&1 &
+	UP_PID=$!
+	for _ in $(seq 150); do
+		grep -q ready-one "$BATS_TEST_TMPDIR/up.out" && grep -q ready-two "$BATS_TEST_TMPDIR/up.out" && break
+		sleep 0.2
+	done
+	kill -INT "$UP_PID"
+	local rc=0
+	wait "$UP_PID" || rc=$?
+	UP_PID=
+	cat "$BATS_TEST_TMPDIR/up.out"
+	[ "$rc" -eq 130 ]
+	grep -q '^Gracefully stopping... (press Ctrl+C again to force)$' "$BATS_TEST_TMPDIR/up.out"
+	grep -q 'lg-one-1 | bye' "$BATS_TEST_TMPDIR/up.out"
+	grep -q 'Container lg-one-1 Stopped' "$BATS_TEST_TMPDIR/up.out"
+	grep -q 'Container lg-two-1 Stopped' "$BATS_TEST_TMPDIR/up.out"
+	run berth compose ps -q
+	[ -z "$output" ]
+	run berth compose ps -a --format '{{.Name}} {{.State}}'
+	[ "$output" = "$(printf 'lg-one-1 exited\nlg-two-1 exited')" ]
+	run berth compose down
+	[ "$status" -eq 0 ]
+	run berth ps -aq
+	[ -z "$output" ]
+	run berth network ls --format '{{.Name}}'
+	[[ "$output" != *lg_* ]]
 }

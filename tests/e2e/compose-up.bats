@@ -180,9 +180,9 @@ nothing_left() {
 	nothing_left
 }
 
-@test "compose up without -d says to use -d" {
+@test "compose up: the attach flags berth does not have are refused with one line, nothing started" {
 	printf 'name: demo\nservices:\n  a:\n    image: cmp-base:test\n' >"$P/compose.yaml"
-	run berth compose up
-	assert_one_error_line "use -d"
+	run berth compose up --attach a
+	assert_one_error_line "'--attach' is not supported yet"
 	nothing_left
 }

@@ -378,7 +378,6 @@ struct berth_compose_log_source {
 	char *id;
 	char *name; /* PROJECT-SERVICE-N (or container_name), the prefix */
 	char *service;
-	bool from_end; /* only what it writes from now on */
 };
 void berth_compose_log_sources_free(struct berth_compose_log_source *s, size_t n);
 

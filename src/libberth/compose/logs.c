@@ -156,9 +156,8 @@ int berth_compose_logs(const char *store_root, const struct berth_compose_log_so
 	struct log_head *h = n ? berth_xcalloc(n, sizeof(*h)) : NULL;
 	int r = 0;
 	for (size_t i = 0; i < n && r >= 0; i++) {
-		r = berth_log_reader_open(store_root, src[i].id, src[i].from_end, &h[i].reader,
-					  err);
-		if (r >= 0 && !src[i].from_end)
+		r = berth_log_reader_open(store_root, src[i].id, false, &h[i].reader, err);
+		if (r >= 0)
 			berth_log_reader_tail(h[i].reader, o->tail);
 	}
 	while (r >= 0) {
