@@ -338,6 +338,28 @@ void berth_compose_service_hash(const struct berth_compose_service *s, char ret[
 typedef void (*berth_compose_event_fn)(const char *kind, const char *name, const char *status,
 				       void *userdata);
 
+struct berth_compose_build_options {
+	char *const *services;		 /* NULL/empty: all (those without build: are skipped) */
+	bool no_cache, pull;		 /* --no-cache, --pull */
+	char *const *build_args;	 /* --build-arg "K=V", over the services' args */
+	berth_compose_event_fn on_event; /* "Image" NAME "Building" / "Built" */
+	void *userdata;
+};
+
+/*
+ * `compose build`: builds each selected service that has a build section,
+ * in start order, tagged with berth_compose_image_name(). -ENOENT naming
+ * a name that is no service; a build failure names the service.
+ */
+int berth_compose_build(const char *store_root, const struct berth_compose_project *p,
+			const struct berth_compose_build_options *o, struct berth_error **err);
+
+/* One service's build, as above (the services field of o is not read); up --build uses it. */
+int berth_compose_build_service(const char *store_root, const struct berth_compose_project *p,
+				const struct berth_compose_service *s,
+				const struct berth_compose_build_options *o,
+				struct berth_error **err);
+
 struct berth_compose_up_options {
 	char *const *services; /* NULL/empty: all */
 	bool build;	       /* --build: build the services with build: first */
