@@ -528,6 +528,9 @@ int compose_lifecycle(struct berth_cli *cli, struct compose_globals *g, int argc
 	r = berth_compose_project_containers(cli->root, cmd.project->name, NULL, &cs, &n, err);
 	if (r < 0)
 		return r;
+	/* start and restart dependencies first; stop, kill and rm dependents first */
+	bool forward = strcmp(l.verb, "start") == 0 || strcmp(l.verb, "restart") == 0;
+	r = berth_compose_order_containers(cmd.project, cs, n, !forward, err);
 	for (size_t i = 0; i < n && r >= 0; i++)
 		if (!cmd.args || berth_strv_contains(cmd.args, cs[i].service))
 			r = lifecycle_one(cli, cmd.project, &l, &cs[i], err);

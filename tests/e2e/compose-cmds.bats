@@ -87,3 +87,56 @@ image_file() {
 	run -1 berth compose build -q named
 	[[ "$output" == *'service "named" failed to build'* ]]
 }
+
+# Three services, db <- api <- web (depends_on), names in another order
+# alphabetically; each appends its name to /shared/stop when SIGTERM comes.
+ordered_services() {
+	cat >compose.yaml <<-'EOF'
+		name: cmds
+		x-svc: &svc
+		  image: cmp-base:test
+		  volumes: [shared:/shared]
+		  stop_grace_period: 20s
+		services:
+		  web:
+		    <<: *svc
+		    command: ["sh", "-c", "trap 'echo web >>/shared/stop; exit 0' TERM; while :; do sleep 1 & wait $$!; done"]
+		    depends_on: [api]
+		  api:
+		    <<: *svc
+		    command: ["sh", "-c", "trap 'echo api >>/shared/stop; exit 0' TERM; while :; do sleep 1 & wait $$!; done"]
+		    depends_on: [db]
+		  db:
+		    <<: *svc
+		    command: ["sh", "-c", "trap 'echo db >>/shared/stop; exit 0' TERM; while :; do sleep 1 & wait $$!; done"]
+		volumes:
+		  shared: {}
+	EOF
+}
+
+# the names the containers wrote on SIGTERM, one line
+stop_log() {
+	berth run --rm --network none -v cmds_shared:/s cmp-base:test sh -c 'cat /s/stop; rm -f /s/stop' | tr '\n' ' '
+}
+
+# the order of the "Container NAME VERB" lines in $1
+progress_order() {
+	grep -o "Container cmds-[a-z]*-1 $2" <<<"$1" | cut -d' ' -f2 | tr '\n' ' '
+}
+
+@test "compose stop/down stop dependents first; up/start/restart start dependencies first" {
+	ordered_services
+	run -0 berth compose up -d
+	[ "$(progress_order "$output" Started)" = "cmds-db-1 cmds-api-1 cmds-web-1 " ]
+	run -0 berth compose stop
+	[ "$(progress_order "$output" Stopped)" = "cmds-web-1 cmds-api-1 cmds-db-1 " ]
+	[ "$(stop_log)" = "web api db " ]
+	run -0 berth compose start
+	[ "$(progress_order "$output" Started)" = "cmds-db-1 cmds-api-1 cmds-web-1 " ]
+	run -0 berth compose restart
+	[ "$(progress_order "$output" Restarted)" = "cmds-db-1 cmds-api-1 cmds-web-1 " ]
+	run -0 berth run --rm --network none -v cmds_shared:/s cmp-base:test rm -f /s/stop
+	run -0 berth compose down
+	[ "$(progress_order "$output" Removed)" = "cmds-web-1 cmds-api-1 cmds-db-1 " ]
+	[ "$(stop_log)" = "web api db " ]
+}

@@ -303,6 +303,16 @@ int berth_compose_project_containers(const char *store_root, const char *project
 				     size_t *ret_n, struct berth_error **err);
 
 /*
+ * Orders cs (from berth_compose_project_containers) by their services'
+ * start order, dependencies first, or with reverse dependents first (as
+ * docker compose stops them); containers of services no longer in p come
+ * last, first with reverse. A service's containers keep their order.
+ */
+int berth_compose_order_containers(const struct berth_compose_project *p,
+				   struct berth_compose_container *cs, size_t n, bool reverse,
+				   struct berth_error **err);
+
+/*
  * The id (owned by the caller) of the running container number index of
  * service in project, not a one-off: what `compose exec --index` acts on.
  * -ENOENT "service "web" is not running" when there is none.
