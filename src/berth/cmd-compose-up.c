@@ -24,12 +24,6 @@
 #include "core/json.h"
 #include "core/strv.h"
 
-/* Progress lines as docker compose v2 prints them (on stderr): "Container p-web-1 Started". */
-static void print_event(const char *kind, const char *name, const char *status, void *userdata)
-{
-	fprintf(stderr, " %s %s %s\n", kind, name, status);
-}
-
 static const char up_usage[] =
 	"Usage:  berth compose up [OPTIONS] [SERVICE...]\n\n"
 	"Create and start containers\n\n"
@@ -158,7 +152,7 @@ int compose_up(struct berth_cli *cli, struct compose_globals *g, int argc, char 
 		"--yes",
 		NULL,
 	};
-	struct up_opts u = {.o = {.on_event = print_event}};
+	struct up_opts u = {.o = {.on_event = compose_print_event}};
 	_cleanup_(compose_cmd_release) struct compose_cmd cmd = {
 		.flags = {.usage = up_usage,
 			  .shortopts = "d",
@@ -222,7 +216,7 @@ int compose_down(struct berth_cli *cli, struct compose_globals *g, int argc, cha
 		{0},
 	};
 	static const char *const unsupported[] = {"--dry-run", NULL};
-	struct berth_compose_down_options o = {.timeout_s = -1, .on_event = print_event};
+	struct berth_compose_down_options o = {.timeout_s = -1, .on_event = compose_print_event};
 	_cleanup_(compose_cmd_release) struct compose_cmd cmd = {
 		.flags = {.usage = down_usage,
 			  .shortopts = "t:v",
@@ -517,7 +511,7 @@ static int lifecycle_one(struct berth_cli *cli, const struct berth_compose_proje
 			done = "Removed";
 	}
 	if (done)
-		print_event("Container", c->name, done, NULL);
+		compose_print_event("Container", c->name, done, NULL);
 	return r;
 }
 
@@ -566,6 +560,9 @@ int compose_lifecycle(struct berth_cli *cli, struct compose_globals *g, int argc
 	r = berth_compose_project_containers(cli->root, cmd.project->name, NULL, &cs, &n, err);
 	if (r < 0)
 		return r;
+	/* start and restart dependencies first; stop, kill and rm dependents first */
+	bool forward = strcmp(l.verb, "start") == 0 || strcmp(l.verb, "restart") == 0;
+	r = berth_compose_order_containers(cmd.project, cs, n, !forward, err);
 	for (size_t i = 0; i < n && r >= 0; i++)
 		if (!cmd.args || berth_strv_contains(cmd.args, cs[i].service))
 			r = lifecycle_one(cli, cmd.project, &l, &cs[i], err);

@@ -25,6 +25,7 @@ static const char compose_usage[] =
 	"      --project-directory string   Specify an alternate working directory\n"
 	"                                   (default: the path of the first compose file)\n\n"
 	"Commands:\n"
+	"  build       Build or rebuild services\n"
 	"  config      Parse, resolve and render compose file in canonical format\n"
 	"  down        Stop and remove containers, networks\n"
 	"  exec        Execute a command in a running container\n"
@@ -40,11 +41,10 @@ static const char compose_usage[] =
 	"  stop        Stop services\n"
 	"  top         Display the running processes\n"
 	"  up          Create and start containers\n\n"
-	"Not yet supported: build, images, pause, run, unpause\n";
+	"Not yet supported: images, pause, run, unpause\n";
 
 static const char *const later_commands[] = {
-	"build", "create",  "events", "images", "pause", "port",
-	"run",	 "unpause", "wait",   "watch",	NULL,
+	"create", "events", "images", "pause", "port", "run", "unpause", "wait", "watch", NULL,
 };
 
 static const struct {
@@ -66,6 +66,7 @@ static const struct {
 	{"exec", compose_exec},
 	{"top", compose_top},
 	{"logs", compose_logs},
+	{"build", compose_build},
 };
 
 static void globals_release(struct compose_globals *g)
@@ -114,6 +115,11 @@ int compose_load_project(struct compose_globals *g, bool all_profiles,
 	BERTH_STRV_FOREACH (w, warnings)
 		berth_log(BERTH_LOG_WARN, "%s", *w);
 	return r;
+}
+
+void compose_print_event(const char *kind, const char *name, const char *status, void *userdata)
+{
+	fprintf(stderr, " %s %s %s\n", kind, name, status);
 }
 
 int compose_cmd_parse(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,

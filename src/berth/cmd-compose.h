@@ -19,6 +19,9 @@ struct compose_globals {
 int compose_load_project(struct compose_globals *g, bool all_profiles,
 			 struct berth_compose_project **ret, struct berth_error **err);
 
+/* Progress lines as docker compose v2 prints them (on stderr): "Container p-web-1 Started". */
+void compose_print_event(const char *kind, const char *name, const char *status, void *userdata);
+
 enum compose_operands {
 	COMPOSE_OPERANDS_SERVICES, /* [SERVICE...]: each must be a service of the project */
 	COMPOSE_OPERANDS_NONE,	   /* none: an operand is a usage error */
@@ -103,3 +106,7 @@ int compose_ls(struct berth_cli *cli, struct compose_globals *g, int argc, char 
 /* start, stop, restart, rm, kill */
 int compose_lifecycle(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
 		      struct berth_error **err);
+
+/* cmd-compose-cmds.c */
+int compose_build(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
+		  struct berth_error **err);

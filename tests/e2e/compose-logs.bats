@@ -27,14 +27,7 @@ teardown() {
 		kill "$UP_PID" 2>/dev/null || true
 		wait "$UP_PID" 2>/dev/null || true
 	fi
-	if [[ -d $STORE/containers ]]; then
-		for c in $(berth ps -aq --no-trunc 2>/dev/null); do
-			berth rm -f "$c" >/dev/null 2>&1 || true
-		done
-	fi
-	for n in $(berth network ls -q 2>/dev/null); do
-		berth network rm "$n" >/dev/null 2>&1 || true
-	done
+	remove_containers_and_networks
 }
 
 # Two services that write alternately, a second apart (so that their start
@@ -117,6 +110,28 @@ lg-alpha-1      | a3"
 	assert_one_error_line "invalid time 'yesterday'"
 	run berth compose logs --tail x
 	assert_one_error_line "invalid --tail 'x'"
+}
+
+@test "compose logs on a terminal: a colour per container in v2's order (cyan, yellow), none with --no-color" {
+	cat >"$P/compose.yaml" <<'YAML'
+name: lg
+services:
+  a:
+    image: lg-base:test
+    command: ["echo", "from-a"]
+  b:
+    image: lg-base:test
+    command: ["sh", "-c", "sleep 1; echo from-b"]
+YAML
+	berth compose up -d >/dev/null 2>&1
+	timeout 30 "$BERTH" --root "$STORE" compose logs -f >/dev/null
+	# script(1) gives the command a terminal as its stdout
+	run script -qec "'$BERTH' --root '$STORE' compose logs" /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'\033[36mlg-a-1 | \033[0mfrom-a'* ]]
+	[[ "$output" == *$'\033[33mlg-b-1 | \033[0mfrom-b'* ]]
+	run script -qec "'$BERTH' --root '$STORE' compose logs --no-color" /dev/null
+	[[ "$output" == *"lg-a-1 | from-a"* && "$output" != *$'\033'* ]]
 }
 
 # The lines of the services' output in what an attached up printed.

@@ -26,14 +26,7 @@ setup() {
 }
 
 teardown() {
-	if [[ -d $STORE/containers ]]; then
-		for c in $(berth ps -aq --no-trunc 2>/dev/null); do
-			berth rm -f "$c" >/dev/null 2>&1 || true
-		done
-	fi
-	for n in $(berth network ls -q 2>/dev/null); do
-		berth network rm "$n" >/dev/null 2>&1 || true
-	done
+	remove_containers_and_networks
 }
 
 # The issue's project: $1 is api's greeting (an environment edit recreates api).

@@ -303,6 +303,16 @@ int berth_compose_project_containers(const char *store_root, const char *project
 				     size_t *ret_n, struct berth_error **err);
 
 /*
+ * Orders cs (from berth_compose_project_containers) by their services'
+ * start order, dependencies first, or with reverse dependents first (as
+ * docker compose stops them); containers of services no longer in p come
+ * last, first with reverse. A service's containers keep their order.
+ */
+int berth_compose_order_containers(const struct berth_compose_project *p,
+				   struct berth_compose_container *cs, size_t n, bool reverse,
+				   struct berth_error **err);
+
+/*
  * The id (owned by the caller) of the running container number index of
  * service in project, not a one-off: what `compose exec --index` acts on.
  * -ENOENT "service "web" is not running" when there is none.
@@ -337,6 +347,28 @@ void berth_compose_service_hash(const struct berth_compose_service *s, char ret[
  */
 typedef void (*berth_compose_event_fn)(const char *kind, const char *name, const char *status,
 				       void *userdata);
+
+struct berth_compose_build_options {
+	char *const *services;		 /* NULL/empty: all (those without build: are skipped) */
+	bool no_cache, pull;		 /* --no-cache, --pull */
+	char *const *build_args;	 /* --build-arg "K=V", over the services' args */
+	berth_compose_event_fn on_event; /* "Image" NAME "Building" / "Built" */
+	void *userdata;
+};
+
+/*
+ * `compose build`: builds each selected service that has a build section,
+ * in start order, tagged with berth_compose_image_name(). -ENOENT naming
+ * a name that is no service; a build failure names the service.
+ */
+int berth_compose_build(const char *store_root, const struct berth_compose_project *p,
+			const struct berth_compose_build_options *o, struct berth_error **err);
+
+/* One service's build, as above (the services field of o is not read); up --build uses it. */
+int berth_compose_build_service(const char *store_root, const struct berth_compose_project *p,
+				const struct berth_compose_service *s,
+				const struct berth_compose_build_options *o,
+				struct berth_error **err);
 
 struct berth_compose_up_options {
 	char *const *services; /* NULL/empty: all */
