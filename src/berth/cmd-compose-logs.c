@@ -239,30 +239,36 @@ static void on_container_exit(size_t i, int code, void *userdata)
 	}
 }
 
-/* Stops the running sources, dependents before what they depend on. */
+/* Whether the container id is one of the attached ones. */
+static bool is_attached(const struct up_attach *ua, const char *id)
+{
+	for (size_t i = 0; i < ua->lp.n; i++)
+		if (strcmp(ua->lp.src[i].id, id) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Stops the attached containers still running, dependents first (as
+ * `compose stop`); after a second signal (up_force) without a grace period.
+ */
 static int stop_attached(const struct up_attach *ua, struct berth_error **err)
 {
-	struct berth_cli *cli = ua->cli;
-	const struct berth_compose_project *p = ua->p;
-	_cleanup_free_ struct berth_compose_service **order = NULL;
-	int r = berth_compose_start_order(p, &order, err);
-	if (r < 0)
-		return r;
-	for (size_t k = p->n_services; k-- > 0;)
-		for (size_t i = 0; i < ua->lp.n; i++) {
-			const struct berth_compose_log_source *s = &ua->lp.src[i];
-			_cleanup_json_ json_t *st = NULL;
-			if (strcmp(s->service, order[k]->name) != 0 ||
-			    berth_container_inspect(cli->root, s->id, &st, NULL) < 0 ||
-			    !json_is_true(json_object_get(json_object_get(st, "State"), "Running")))
-				continue;
-			int t = up_force ? 0 : berth_compose_stop_timeout(p, s->service);
-			r = berth_container_stop(cli->root, s->id, t, err);
-			if (r < 0)
-				return r;
-			ua->on_event("Container", s->name, "Stopped", NULL);
-		}
-	return 0;
+	struct berth_compose_container *cs = NULL;
+	size_t n = 0;
+	int r = berth_compose_project_containers(ua->cli->root, ua->p->name, NULL, &cs, &n, err);
+	if (r >= 0)
+		r = berth_compose_order_containers(ua->p, cs, n, true, err);
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		if (strcmp(cs[i].state, "running") != 0 || !is_attached(ua, cs[i].id))
+			continue;
+		int t = up_force ? 0 : berth_compose_stop_timeout(ua->p, cs[i].service);
+		r = berth_container_stop(ua->cli->root, cs[i].id, t, err);
+		if (r >= 0)
+			ua->on_event("Container", cs[i].name, "Stopped", NULL);
+	}
+	berth_compose_containers_free(cs, n);
+	return r;
 }
 
 /*
