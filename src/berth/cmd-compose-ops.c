@@ -19,29 +19,6 @@ typedef int (*compose_move_fn)(struct berth_store *store, const struct berth_com
 			       struct berth_progress *progress, char ***warnings,
 			       struct berth_error **err);
 
-/* Loads the project and moves the services' images with fn; the failures ignored are warnings. */
-static int move_images(struct berth_cli *cli, struct compose_globals *g, char **services,
-		       bool ignore_failures, bool quiet, compose_move_fn fn,
-		       struct berth_error **err)
-{
-	_cleanup_(berth_compose_project_freep) struct berth_compose_project *p = NULL;
-	int r = compose_load_project(g, false, &p, err);
-	if (r < 0)
-		return r;
-	struct berth_store *store = NULL;
-	r = cli_store_open(cli, &store, err);
-	if (r < 0)
-		return r;
-	struct berth_progress *progress =
-		cli_progress_new(stderr, quiet ? CLI_PROGRESS_QUIET : CLI_PROGRESS_AUTO);
-	_cleanup_strv_free_ char **warnings = NULL;
-	r = fn(store, p, services, ignore_failures, progress, &warnings, err);
-	berth_progress_free(progress);
-	BERTH_STRV_FOREACH (w, warnings)
-		berth_log(BERTH_LOG_WARN, "%s: %s", cli->cmd, *w);
-	return r < 0 ? berth_error_prefix(err, "%s", cli->cmd) : r;
-}
-
 /* What tells pull and push apart; their flags are alike. */
 struct move_command {
 	const char *usage;
@@ -50,6 +27,22 @@ struct move_command {
 	compose_move_fn fn;
 };
 
+struct move_opts {
+	bool ignore_failures, quiet;
+};
+
+static int move_flag(struct berth_cli *cli, struct compose_cmd *cmd, int c,
+		     struct berth_error **err)
+{
+	struct move_opts *o = cmd->opts;
+	if (c == 'I')
+		o->ignore_failures = true;
+	else
+		o->quiet = true;
+	return 0;
+}
+
+/* Moves the selected services' images with m->fn; the failures ignored are warnings. */
 static int move_command(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
 			const struct move_command *m, struct berth_error **err)
 {
@@ -58,21 +51,26 @@ static int move_command(struct berth_cli *cli, struct compose_globals *g, int ar
 		{"quiet", no_argument, NULL, 'q'},
 		{0},
 	};
-	struct cli_flags f = {.usage = m->usage,
-			      .shortopts = "q",
-			      .longopts = opts,
-			      .unsupported = m->unsupported};
-	bool ignore = false, quiet = false;
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		if (c == 'I')
-			ignore = true;
-		else
-			quiet = true;
-	}
-	if (c < 0 || f.help)
-		return c;
-	return move_images(cli, g, argv + optind, ignore, quiet, m->fn, err);
+	struct move_opts o = {0};
+	_cleanup_(compose_cmd_release) struct compose_cmd cmd = {
+		.flags = {.usage = m->usage,
+			  .shortopts = "q",
+			  .longopts = opts,
+			  .unsupported = m->unsupported},
+		.on_flag = move_flag,
+		.opts = &o,
+	};
+	int r = compose_cmd_parse(cli, g, argc, argv, &cmd, err);
+	if (r <= 0)
+		return r;
+	struct berth_progress *progress =
+		cli_progress_new(stderr, o.quiet ? CLI_PROGRESS_QUIET : CLI_PROGRESS_AUTO);
+	_cleanup_strv_free_ char **warnings = NULL;
+	r = m->fn(cli->store, cmd.project, cmd.args, o.ignore_failures, progress, &warnings, err);
+	berth_progress_free(progress);
+	BERTH_STRV_FOREACH (w, warnings)
+		berth_log(BERTH_LOG_WARN, "%s: %s", cli->cmd, *w);
+	return r < 0 ? berth_error_prefix(err, "%s", cli->cmd) : r;
 }
 
 int compose_pull(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
@@ -133,35 +131,43 @@ enum {
 	EXEC_PRIVILEGED
 };
 
-static int exec_flag(struct berth_cli *cli, int c, struct berth_exec_options *o, char ***env,
-		     bool *no_tty, unsigned *index, struct berth_error **err)
+struct exec_opts {
+	struct berth_exec_options o;
+	char **env;
+	bool no_tty;
+	unsigned index;
+};
+
+static int exec_flag(struct berth_cli *cli, struct compose_cmd *cmd, int c,
+		     struct berth_error **err)
 {
+	struct exec_opts *e = cmd->opts;
 	char *end = NULL;
 	long v;
 	switch (c) {
 	case 'd':
-		o->detach = true;
+		e->o.detach = true;
 		return 0;
 	case 'e':
-		cli_push_env_flag(env, optarg);
+		cli_push_env_flag(&e->env, optarg);
 		return 0;
 	case 'T':
-		*no_tty = true;
+		e->no_tty = true;
 		return 0;
 	case 'u':
-		o->user = optarg;
+		e->o.user = optarg;
 		return 0;
 	case 'w':
-		o->workdir = optarg;
+		e->o.workdir = optarg;
 		return 0;
 	case EXEC_PRIVILEGED:
-		o->privileged = true;
+		e->o.privileged = true;
 		return 0;
 	default: /* --index */
 		v = strtol(optarg, &end, 10);
 		if (!*optarg || *end || v < 1 || v > 100000)
 			return cli_usage_error(cli, err, "invalid --index '%s'", optarg);
-		*index = (unsigned)v;
+		e->index = (unsigned)v;
 		return 0;
 	}
 }
@@ -180,45 +186,38 @@ int compose_exec(struct berth_cli *cli, struct compose_globals *g, int argc, cha
 		{0},
 	};
 	static const char *const unsupported[] = {"--dry-run", NULL};
+	struct exec_opts e = {.index = 1};
+	_cleanup_strv_free_ char **env = NULL;
 	/* "+": after SERVICE, everything is the command's */
-	struct cli_flags f = {.usage = exec_usage,
-			      .shortopts = "+de:Tu:w:",
-			      .longopts = opts,
-			      .unsupported = unsupported};
-	struct berth_exec_options o = {0};
-	_cleanup_strv_free_ char **env = NULL, **cmd = NULL;
-	bool no_tty = false;
-	unsigned index = 1;
-	int c, r;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
-		if (exec_flag(cli, c, &o, &env, &no_tty, &index, err) < 0)
-			return -EINVAL;
-	if (c < 0 || f.help)
-		return c;
-	if (argc - optind < 2)
-		return cli_usage_error(cli, err, "requires at least 2 arguments");
-	const char *service = argv[optind];
-	for (int i = optind + 1; i < argc; i++)
-		berth_strv_push(&cmd, argv[i]);
-	/* docker compose: stdin attached, a TTY when stdin is one, unless -T or -d */
-	o.interactive = !o.detach;
-	o.tty = !o.detach && !no_tty && isatty(STDIN_FILENO);
-	o.cmd = cmd;
-	o.env = env;
-	_cleanup_(berth_compose_project_freep) struct berth_compose_project *p = NULL;
-	r = compose_load_project(g, false, &p, err);
-	if (r < 0)
+	_cleanup_(compose_cmd_release) struct compose_cmd cmd = {
+		.flags = {.usage = exec_usage,
+			  .shortopts = "+de:Tu:w:",
+			  .longopts = opts,
+			  .unsupported = unsupported},
+		.on_flag = exec_flag,
+		.opts = &e,
+		.operands = COMPOSE_OPERANDS_ANY,
+	};
+	int r = compose_cmd_parse(cli, g, argc, argv, &cmd, err);
+	env = e.env;
+	if (r <= 0)
 		return r;
-	if (!berth_compose_find_service(p, service))
+	if (berth_strv_len(cmd.args) < 2)
+		return cli_usage_error(cli, err, "requires at least 2 arguments");
+	const char *service = cmd.args[0];
+	/* docker compose: stdin attached, a TTY when stdin is one, unless -T or -d */
+	e.o.interactive = !e.o.detach;
+	e.o.tty = !e.o.detach && !e.no_tty && isatty(STDIN_FILENO);
+	e.o.cmd = cmd.args + 1;
+	e.o.env = env;
+	if (!berth_compose_find_service(cmd.project, service))
 		return berth_error_set(err, ENOENT, "%s: no such service: %s", cli->cmd, service);
 	_cleanup_free_ char *id = NULL;
-	r = cli_store_open(cli, NULL, err);
-	if (r < 0)
-		return r;
-	r = berth_compose_service_container(cli->store, p->name, service, index, &id, err);
+	r = berth_compose_service_container(cli->store, cmd.project->name, service, e.index, &id,
+					    err);
 	if (r < 0)
 		return berth_error_prefix(err, "%s", cli->cmd);
-	return cli_exec(cli, id, &o, err);
+	return cli_exec(cli, id, &e.o, err);
 }
 
 static const char top_usage[] = "Usage:  berth compose top [SERVICES...]\n\n"
@@ -227,27 +226,20 @@ static const char top_usage[] = "Usage:  berth compose top [SERVICES...]\n\n"
 int compose_top(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
 		struct berth_error **err)
 {
-	struct cli_flags f = {.usage = top_usage, .shortopts = ""};
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
-		;
-	if (c < 0 || f.help)
-		return c;
-	_cleanup_(berth_compose_project_freep) struct berth_compose_project *p = NULL;
-	int r = compose_load_project(g, false, &p, err);
-	if (r < 0)
+	_cleanup_(compose_cmd_release) struct compose_cmd cmd = {
+		.flags = {.usage = top_usage, .shortopts = ""},
+	};
+	int r = compose_cmd_parse(cli, g, argc, argv, &cmd, err);
+	if (r <= 0)
 		return r;
 	_cleanup_free_ struct berth_compose_service **list = NULL;
 	size_t n_list = 0;
-	r = berth_compose_select_services(p, argv + optind, &list, &n_list, err);
+	r = berth_compose_select_services(cmd.project, cmd.args, &list, &n_list, err);
 	if (r < 0)
 		return berth_error_prefix(err, "%s", cli->cmd);
 	struct berth_compose_container *ct = NULL;
 	size_t n = 0;
-	r = cli_store_open(cli, NULL, err);
-	if (r < 0)
-		return r;
-	r = berth_compose_project_containers(cli->store, p->name, NULL, &ct, &n, err);
+	r = berth_compose_project_containers(cli->store, cmd.project->name, NULL, &ct, &n, err);
 	if (r < 0)
 		return r;
 	/* as docker compose v2: each running container's name, its table, a blank line */

@@ -24,20 +24,6 @@
 #include "core/json.h"
 #include "core/strv.h"
 
-/* Progress lines as docker compose v2 prints them (on stderr): "Container p-web-1 Started". */
-static void print_event(const char *kind, const char *name, const char *status, void *userdata)
-{
-	fprintf(stderr, " %s %s %s\n", kind, name, status);
-}
-
-static char **operands(int argc, char **argv)
-{
-	char **v = NULL;
-	for (int i = optind; i < argc; i++)
-		berth_strv_push(&v, argv[i]);
-	return v;
-}
-
 static const char up_usage[] =
 	"Usage:  berth compose up [OPTIONS] [SERVICE...]\n\n"
 	"Create and start containers\n\n"
@@ -49,7 +35,82 @@ static const char up_usage[] =
 	"      --no-recreate      If containers already exist, don't recreate them\n"
 	"      --no-deps          Don't start linked services\n"
 	"      --wait             Wait for services to be running|healthy (implies -d)\n"
-	"      --remove-orphans   Remove containers for services not defined in the file\n";
+	"      --remove-orphans   Remove containers for services not defined in the file\n"
+	"Attached (without -d):\n"
+	"      --abort-on-container-exit   Stops all containers if any container was stopped\n"
+	"      --exit-code-from string     Return the exit code of the selected service\n"
+	"                                  container. Implies --abort-on-container-exit\n"
+	"      --no-color                  Produce monochrome output\n"
+	"      --no-log-prefix             Don't print prefix in logs\n"
+	"      --timestamps                Show timestamps\n";
+
+struct up_opts {
+	struct berth_compose_up_options o;
+	bool detach;
+	struct compose_attach attach;
+};
+
+enum {
+	UP_NO_COLOR = 256,
+	UP_NO_PREFIX,
+	UP_TIMESTAMPS,
+};
+
+static int up_flag(struct berth_cli *cli, struct compose_cmd *cmd, int c, struct berth_error **err)
+{
+	struct up_opts *u = cmd->opts;
+	switch (c) {
+	case 'd':
+		u->detach = true;
+		break;
+	case 'B':
+		u->o.build = true;
+		break;
+	case 'N':
+		u->o.no_build = true;
+		break;
+	case 'F':
+		u->o.force_recreate = true;
+		break;
+	case 'R':
+		u->o.no_recreate = true;
+		break;
+	case 'D':
+		u->o.no_deps = true;
+		break;
+	case 'W':
+		u->o.wait = u->detach = true;
+		break;
+	case 'A':
+		u->attach.abort_on_exit = true;
+		break;
+	case 'E':
+		u->attach.exit_code_from = optarg;
+		u->attach.abort_on_exit = true;
+		break;
+	case UP_NO_COLOR:
+		u->attach.no_color = true;
+		break;
+	case UP_NO_PREFIX:
+		u->attach.no_prefix = true;
+		break;
+	case UP_TIMESTAMPS:
+		u->attach.timestamps = true;
+		break;
+	default:
+		u->o.remove_orphans = true;
+	}
+	if (u->detach && u->attach.abort_on_exit)
+		return cli_usage_error(cli, err, "%s and --detach are incompatible",
+				       u->attach.exit_code_from ? "--exit-code-from"
+								: "--abort-on-container-exit");
+	if (u->o.build && u->o.no_build)
+		return cli_usage_error(cli, err, "--build and --no-build are incompatible");
+	if (u->o.force_recreate && u->o.no_recreate)
+		return cli_usage_error(cli, err,
+				       "--force-recreate and --no-recreate are incompatible");
+	return 0;
+}
 
 int compose_up(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
 	       struct berth_error **err)
@@ -63,18 +124,19 @@ int compose_up(struct berth_cli *cli, struct compose_globals *g, int argc, char 
 		{"no-deps", no_argument, NULL, 'D'},
 		{"wait", no_argument, NULL, 'W'},
 		{"remove-orphans", no_argument, NULL, 'O'},
+		{"abort-on-container-exit", no_argument, NULL, 'A'},
+		{"exit-code-from", required_argument, NULL, 'E'},
+		{"no-color", no_argument, NULL, UP_NO_COLOR},
+		{"no-log-prefix", no_argument, NULL, UP_NO_PREFIX},
+		{"timestamps", no_argument, NULL, UP_TIMESTAMPS},
 		{0},
 	};
 	static const char *const unsupported[] = {
-		"--abort-on-container-exit",
 		"--always-recreate-deps",
 		"--attach",
 		"--attach-dependencies",
-		"--exit-code-from",
 		"--menu",
 		"--no-attach",
-		"--no-color",
-		"--no-log-prefix",
 		"--no-start",
 		"--pull",
 		"--quiet-pull",
@@ -83,7 +145,6 @@ int compose_up(struct berth_cli *cli, struct compose_globals *g, int argc, char 
 		"--scale",
 		"--timeout",
 		"-t",
-		"--timestamps",
 		"--wait-timeout",
 		"--watch",
 		"-w",
@@ -91,59 +152,22 @@ int compose_up(struct berth_cli *cli, struct compose_globals *g, int argc, char 
 		"--yes",
 		NULL,
 	};
-	struct cli_flags f = {
-		.usage = up_usage, .shortopts = "d", .longopts = opts, .unsupported = unsupported};
-	struct berth_compose_up_options o = {.on_event = print_event};
-	bool detach = false;
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		switch (c) {
-		case 'd':
-			detach = true;
-			break;
-		case 'B':
-			o.build = true;
-			break;
-		case 'N':
-			o.no_build = true;
-			break;
-		case 'F':
-			o.force_recreate = true;
-			break;
-		case 'R':
-			o.no_recreate = true;
-			break;
-		case 'D':
-			o.no_deps = true;
-			break;
-		case 'W':
-			o.wait = detach = true;
-			break;
-		default:
-			o.remove_orphans = true;
-		}
-	}
-	if (c < 0 || f.help)
-		return c;
-	if (o.build && o.no_build)
-		return cli_usage_error(cli, err, "--build and --no-build are incompatible");
-	if (o.force_recreate && o.no_recreate)
-		return cli_usage_error(cli, err,
-				       "--force-recreate and --no-recreate are incompatible");
-	if (!detach)
-		return berth_error_set(err, ENOTSUP,
-				       "attaching to the services' output is not supported yet: "
-				       "use -d (then 'berth logs NAME')");
-	_cleanup_strv_free_ char **services = operands(argc, argv);
-	o.services = services;
-	_cleanup_(berth_compose_project_freep) struct berth_compose_project *p = NULL;
-	int r = compose_load_project(g, false, &p, err);
-	if (r < 0)
+	struct up_opts u = {.o = {.on_event = compose_print_event}};
+	_cleanup_(compose_cmd_release) struct compose_cmd cmd = {
+		.flags = {.usage = up_usage,
+			  .shortopts = "d",
+			  .longopts = opts,
+			  .unsupported = unsupported},
+		.on_flag = up_flag,
+		.opts = &u,
+	};
+	int r = compose_cmd_parse(cli, g, argc, argv, &cmd, err);
+	if (r <= 0)
 		return r;
-	r = cli_store_open(cli, NULL, err);
-	if (r < 0)
-		return r;
-	return berth_compose_up(cli->store, p, &o, err);
+	u.o.services = cmd.args;
+	if (!u.detach)
+		return compose_up_attached(cli, cmd.project, &u.o, &u.attach, err);
+	return berth_compose_up(cli->store, cmd.project, &u.o, err);
 }
 
 static const char down_usage[] =
@@ -166,6 +190,21 @@ static int parse_timeout(struct berth_cli *cli, const char *v, int *ret, struct 
 	return 0;
 }
 
+static int down_flag(struct berth_cli *cli, struct compose_cmd *cmd, int c,
+		     struct berth_error **err)
+{
+	struct berth_compose_down_options *o = cmd->opts;
+	if (c == 'O')
+		o->remove_orphans = true;
+	else if (c == 'I')
+		o->rmi = optarg;
+	else if (c == 'v')
+		o->volumes = true;
+	else
+		return parse_timeout(cli, optarg, &o->timeout_s, err);
+	return 0;
+}
+
 int compose_down(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
 		 struct berth_error **err)
 {
@@ -177,34 +216,21 @@ int compose_down(struct berth_cli *cli, struct compose_globals *g, int argc, cha
 		{0},
 	};
 	static const char *const unsupported[] = {"--dry-run", NULL};
-	struct cli_flags f = {.usage = down_usage,
-			      .shortopts = "t:v",
-			      .longopts = opts,
-			      .unsupported = unsupported};
-	struct berth_compose_down_options o = {.timeout_s = -1, .on_event = print_event};
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		if (c == 'O')
-			o.remove_orphans = true;
-		else if (c == 'I')
-			o.rmi = optarg;
-		else if (c == 'v')
-			o.volumes = true;
-		else if (parse_timeout(cli, optarg, &o.timeout_s, err) < 0)
-			return -EINVAL;
-	}
-	if (c < 0 || f.help)
-		return c;
-	if (optind < argc)
-		return cli_usage_error(cli, err, "down takes no service arguments");
-	_cleanup_(berth_compose_project_freep) struct berth_compose_project *p = NULL;
-	int r = compose_load_project(g, true, &p, err);
-	if (r < 0)
+	struct berth_compose_down_options o = {.timeout_s = -1, .on_event = compose_print_event};
+	_cleanup_(compose_cmd_release) struct compose_cmd cmd = {
+		.flags = {.usage = down_usage,
+			  .shortopts = "t:v",
+			  .longopts = opts,
+			  .unsupported = unsupported},
+		.on_flag = down_flag,
+		.opts = &o,
+		.operands = COMPOSE_OPERANDS_NONE,
+		.all_profiles = true,
+	};
+	int r = compose_cmd_parse(cli, g, argc, argv, &cmd, err);
+	if (r <= 0)
 		return r;
-	r = cli_store_open(cli, NULL, err);
-	if (r < 0)
-		return r;
-	return berth_compose_down(cli->store, p, &o, err);
+	return berth_compose_down(cli->store, cmd.project, &o, err);
 }
 
 static const char ps_usage[] =
@@ -245,6 +271,25 @@ static int ps_print_rows(struct berth_store *store, const struct berth_compose_c
 	return cli_format_flush(&fmt, titles, err);
 }
 
+struct ps_opts {
+	bool all, quiet, services;
+	const char *format;
+};
+
+static int ps_flag(struct berth_cli *cli, struct compose_cmd *cmd, int c, struct berth_error **err)
+{
+	struct ps_opts *o = cmd->opts;
+	if (c == 'a')
+		o->all = true;
+	else if (c == 'q')
+		o->quiet = true;
+	else if (c == 'S')
+		o->services = true;
+	else
+		o->format = optarg;
+	return 0;
+}
+
 int compose_ps(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
 	       struct berth_error **err)
 {
@@ -257,52 +302,42 @@ int compose_ps(struct berth_cli *cli, struct compose_globals *g, int argc, char 
 	};
 	static const char *const unsupported[] = {"--filter", "--status", "--no-trunc", "--orphans",
 						  NULL};
-	struct cli_flags f = {
-		.usage = ps_usage, .shortopts = "aq", .longopts = opts, .unsupported = unsupported};
-	bool all = false, quiet = false, services = false;
-	const char *format = NULL;
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		if (c == 'a')
-			all = true;
-		else if (c == 'q')
-			quiet = true;
-		else if (c == 'S')
-			services = true;
-		else
-			format = optarg;
-	}
-	if (c < 0 || f.help)
-		return c;
-	_cleanup_strv_free_ char **names = operands(argc, argv);
-	_cleanup_(berth_compose_project_freep) struct berth_compose_project *p = NULL;
-	int r = compose_load_project(g, true, &p, err);
-	if (r < 0)
+	struct ps_opts o = {0};
+	_cleanup_(compose_cmd_release) struct compose_cmd cmd = {
+		.flags = {.usage = ps_usage,
+			  .shortopts = "aq",
+			  .longopts = opts,
+			  .unsupported = unsupported},
+		.on_flag = ps_flag,
+		.opts = &o,
+		.all_profiles = true,
+	};
+	int r = compose_cmd_parse(cli, g, argc, argv, &cmd, err);
+	if (r <= 0)
 		return r;
 	struct berth_compose_container *cs = NULL;
 	size_t n = 0;
-	r = cli_store_open(cli, NULL, err);
-	if (r < 0)
-		return r;
-	r = berth_compose_project_containers(cli->store, p->name, NULL, &cs, &n, err);
+	r = berth_compose_project_containers(cli->store, cmd.project->name, NULL, &cs, &n, err);
 	if (r < 0)
 		return r;
 	/* keep what is shown: running ones (all with -a), of the named services */
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		bool keep = (all || strcmp(cs[i].state, "running") == 0) &&
-			    (!names || berth_strv_contains(names, cs[i].service)) &&
-			    (!services || k == 0 || strcmp(cs[k - 1].service, cs[i].service) != 0);
+		bool keep =
+			(o.all || strcmp(cs[i].state, "running") == 0) &&
+			(!cmd.args || berth_strv_contains(cmd.args, cs[i].service)) &&
+			(!o.services || k == 0 || strcmp(cs[k - 1].service, cs[i].service) != 0);
 		struct berth_compose_container t = cs[k];
 		cs[k] = cs[i];
 		cs[i] = t;
 		k += keep;
 	}
-	const char *fmt = quiet						      ? "{{.ID}}"
-			  : services					      ? "{{.Service}}"
-			  : format && *format && strcmp(format, "table") != 0 ? format
-									      : compose_ps_table;
-	r = ps_print_rows(cli->store, cs, k, fmt, !quiet, err);
+	const char *fmt = o.quiet      ? "{{.ID}}"
+			  : o.services ? "{{.Service}}"
+			  : o.format && *o.format && strcmp(o.format, "table") != 0
+				  ? o.format
+				  : compose_ps_table;
+	r = ps_print_rows(cli->store, cs, k, fmt, !o.quiet, err);
 	berth_compose_containers_free(cs, n);
 	return r;
 }
@@ -358,6 +393,20 @@ static json_t *ls_projects(const json_t *all)
 	return projects;
 }
 
+struct ls_opts {
+	bool all, quiet;
+};
+
+static int ls_flag(struct berth_cli *cli, struct compose_cmd *cmd, int c, struct berth_error **err)
+{
+	struct ls_opts *o = cmd->opts;
+	if (c == 'a')
+		o->all = true;
+	else
+		o->quiet = true;
+	return 0;
+}
+
 int compose_ls(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
 	       struct berth_error **err)
 {
@@ -367,24 +416,21 @@ int compose_ls(struct berth_cli *cli, struct compose_globals *g, int argc, char 
 		{0},
 	};
 	static const char *const unsupported[] = {"--filter", "--format", NULL};
-	struct cli_flags f = {
-		.usage = ls_usage, .shortopts = "aq", .longopts = opts, .unsupported = unsupported};
-	bool all = false, quiet = false;
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		if (c == 'a')
-			all = true;
-		else
-			quiet = true;
-	}
-	if (c < 0 || f.help)
-		return c;
-	if (optind < argc)
-		return cli_usage_error(cli, err, "ls takes no arguments");
-	_cleanup_json_ json_t *list = NULL;
-	int r = cli_store_open(cli, NULL, err);
-	if (r < 0)
+	struct ls_opts o = {0};
+	_cleanup_(compose_cmd_release) struct compose_cmd cmd = {
+		.flags = {.usage = ls_usage,
+			  .shortopts = "aq",
+			  .longopts = opts,
+			  .unsupported = unsupported},
+		.on_flag = ls_flag,
+		.opts = &o,
+		.operands = COMPOSE_OPERANDS_NONE,
+		.no_project = true,
+	};
+	int r = compose_cmd_parse(cli, g, argc, argv, &cmd, err);
+	if (r <= 0)
 		return r;
+	_cleanup_json_ json_t *list = NULL;
 	r = berth_container_list(cli->store, &list, err);
 	if (r < 0)
 		return r;
@@ -393,15 +439,15 @@ int compose_ls(struct berth_cli *cli, struct compose_globals *g, int argc, char 
 	const char *k;
 	json_t *v;
 	json_object_foreach (projects, k, v)
-		if (all || json_object_get(json_object_get(v, "states"), "running"))
+		if (o.all || json_object_get(json_object_get(v, "states"), "running"))
 			berth_strv_push(&names, k);
 	berth_strv_sort(names);
-	if (!quiet)
+	if (!o.quiet)
 		printf("%-20s%-20s%s\n", "NAME", "STATUS", "CONFIG FILES");
 	BERTH_STRV_FOREACH (n, names) {
 		json_t *pr = json_object_get(projects, *n);
 		_cleanup_free_ char *status = ls_status(pr);
-		if (quiet)
+		if (o.quiet)
 			printf("%s\n", *n);
 		else
 			printf("%-20s%-20s%s\n", *n, status,
@@ -469,8 +515,25 @@ static int lifecycle_one(struct berth_cli *cli, const struct berth_compose_proje
 			done = "Removed";
 	}
 	if (done)
-		print_event("Container", c->name, done, NULL);
+		compose_print_event("Container", c->name, done, NULL);
 	return r;
+}
+
+static int lifecycle_flag(struct berth_cli *cli, struct compose_cmd *cmd, int c,
+			  struct berth_error **err)
+{
+	struct lifecycle *l = cmd->opts;
+	bool is_rm = strcmp(l->verb, "rm") == 0, is_kill = strcmp(l->verb, "kill") == 0;
+	if (c == 't' && !is_rm && !is_kill)
+		return parse_timeout(cli, optarg, &l->timeout_s, err);
+	if (!((c == 's' && (is_kill || is_rm)) || (c == 'S' && is_rm) ||
+	      ((c == 'f' || c == 'v') && is_rm)))
+		return cli_usage_error(cli, err, "unknown flag for %s", l->verb);
+	if (c == 'S' || (c == 's' && is_rm))
+		l->stop_first = true;
+	else if (c == 's' && (l->sig = berth_runspec_parse_signal(optarg)) < 0)
+		return cli_usage_error(cli, err, "invalid signal '%s'", optarg);
+	return 0;
 }
 
 int compose_lifecycle(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
@@ -483,47 +546,30 @@ int compose_lifecycle(struct berth_cli *cli, struct compose_globals *g, int argc
 	};
 	struct lifecycle l = {.verb = argv[0], .timeout_s = -1, .sig = SIGKILL};
 	bool is_rm = strcmp(l.verb, "rm") == 0, is_kill = strcmp(l.verb, "kill") == 0;
-	struct cli_flags f = {.usage = lifecycle_usage,
-			      .shortopts = is_rm     ? "fsv"
-					   : is_kill ? "s:"
-						     : "t:",
-			      .longopts = opts};
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		if (c == 't' && !is_rm && !is_kill) {
-			if (parse_timeout(cli, optarg, &l.timeout_s, err) < 0)
-				return -EINVAL;
-		} else if ((c == 's' && (is_kill || is_rm)) || (c == 'S' && is_rm) ||
-			   ((c == 'f' || c == 'v') && is_rm)) {
-			if (c == 'S' || (c == 's' && is_rm))
-				l.stop_first = true;
-			else if (c == 's' && (l.sig = berth_runspec_parse_signal(optarg)) < 0)
-				return cli_usage_error(cli, err, "invalid signal '%s'", optarg);
-		} else {
-			return cli_usage_error(cli, err, "unknown flag for %s", l.verb);
-		}
-	}
-	if (c < 0 || f.help)
-		return c;
-	_cleanup_strv_free_ char **names = operands(argc, argv);
-	_cleanup_(berth_compose_project_freep) struct berth_compose_project *p = NULL;
-	int r = compose_load_project(g, true, &p, err);
-	if (r < 0)
+	_cleanup_(compose_cmd_release) struct compose_cmd cmd = {
+		.flags = {.usage = lifecycle_usage,
+			  .shortopts = is_rm	 ? "fsv"
+				       : is_kill ? "s:"
+						 : "t:",
+			  .longopts = opts},
+		.on_flag = lifecycle_flag,
+		.opts = &l,
+		.all_profiles = true,
+	};
+	int r = compose_cmd_parse(cli, g, argc, argv, &cmd, err);
+	if (r <= 0)
 		return r;
-	BERTH_STRV_FOREACH (n, names)
-		if (!berth_compose_find_service(p, *n))
-			return berth_error_set(err, ENOENT, "no such service: %s", *n);
 	struct berth_compose_container *cs = NULL;
 	size_t n = 0;
-	r = cli_store_open(cli, NULL, err);
+	r = berth_compose_project_containers(cli->store, cmd.project->name, NULL, &cs, &n, err);
 	if (r < 0)
 		return r;
-	r = berth_compose_project_containers(cli->store, p->name, NULL, &cs, &n, err);
-	if (r < 0)
-		return r;
+	/* start and restart dependencies first; stop, kill and rm dependents first */
+	bool forward = strcmp(l.verb, "start") == 0 || strcmp(l.verb, "restart") == 0;
+	r = berth_compose_order_containers(cmd.project, cs, n, !forward, err);
 	for (size_t i = 0; i < n && r >= 0; i++)
-		if (!names || berth_strv_contains(names, cs[i].service))
-			r = lifecycle_one(cli, p, &l, &cs[i], err);
+		if (!cmd.args || berth_strv_contains(cmd.args, cs[i].service))
+			r = lifecycle_one(cli, cmd.project, &l, &cs[i], err);
 	berth_compose_containers_free(cs, n);
 	return r;
 }

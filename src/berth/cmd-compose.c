@@ -25,10 +25,12 @@ static const char compose_usage[] =
 	"      --project-directory string   Specify an alternate working directory\n"
 	"                                   (default: the path of the first compose file)\n\n"
 	"Commands:\n"
+	"  build       Build or rebuild services\n"
 	"  config      Parse, resolve and render compose file in canonical format\n"
 	"  down        Stop and remove containers, networks\n"
 	"  exec        Execute a command in a running container\n"
 	"  kill        Force stop service containers\n"
+	"  logs        View output from containers\n"
 	"  ls          List running compose projects\n"
 	"  ps          List containers\n"
 	"  pull        Pull service images\n"
@@ -39,11 +41,10 @@ static const char compose_usage[] =
 	"  stop        Stop services\n"
 	"  top         Display the running processes\n"
 	"  up          Create and start containers\n\n"
-	"Not yet supported: build, images, logs, pause, run, unpause\n";
+	"Not yet supported: images, pause, run, unpause\n";
 
 static const char *const later_commands[] = {
-	"build", "create", "events",  "images", "logs",	 "pause",
-	"port",	 "run",	   "unpause", "wait",	"watch", NULL,
+	"create", "events", "images", "pause", "port", "run", "unpause", "wait", "watch", NULL,
 };
 
 static const struct {
@@ -64,6 +65,8 @@ static const struct {
 	{"push", compose_push},
 	{"exec", compose_exec},
 	{"top", compose_top},
+	{"logs", compose_logs},
+	{"build", compose_build},
 };
 
 static void globals_release(struct compose_globals *g)
@@ -112,6 +115,55 @@ int compose_load_project(struct compose_globals *g, bool all_profiles,
 	BERTH_STRV_FOREACH (w, warnings)
 		berth_log(BERTH_LOG_WARN, "%s", *w);
 	return r;
+}
+
+void compose_print_event(const char *kind, const char *name, const char *status, void *userdata)
+{
+	fprintf(stderr, " %s %s %s\n", kind, name, status);
+}
+
+int compose_cmd_parse(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
+		      struct compose_cmd *cmd, struct berth_error **err)
+{
+	int c, r;
+	while ((c = cli_flag_next(cli, &cmd->flags, argc, argv, err)) > 0) {
+		r = cmd->on_flag ? cmd->on_flag(cli, cmd, c, err)
+				 : cli_usage_error(cli, err, "unknown flag");
+		if (r < 0)
+			return r;
+	}
+	if (c < 0 || cmd->flags.help)
+		return c;
+	if (cmd->operands == COMPOSE_OPERANDS_NONE && optind < argc)
+		return cli_usage_error(cli, err, "takes no arguments");
+	for (int i = optind; i < argc; i++)
+		berth_strv_push(&cmd->args, argv[i]);
+	if (!cmd->no_project) {
+		r = compose_load_project(g, cmd->all_profiles, &cmd->project, err);
+		if (r < 0)
+			return r;
+		if (cmd->operands == COMPOSE_OPERANDS_SERVICES)
+			BERTH_STRV_FOREACH (n, cmd->args)
+				if (!berth_compose_find_service(cmd->project, *n))
+					return berth_error_set(err, ENOENT,
+							       "%s: no such service: %s", cli->cmd,
+							       *n);
+	}
+	/* the subcommands work on the store (config does not): opened once, here */
+	if (!cmd->no_store) {
+		r = cli_store_open(cli, NULL, err);
+		if (r < 0)
+			return r;
+	}
+	return 1;
+}
+
+void compose_cmd_release(struct compose_cmd *cmd)
+{
+	berth_strv_free(cmd->args);
+	cmd->args = NULL;
+	berth_compose_project_free(cmd->project);
+	cmd->project = NULL;
 }
 
 static const char config_usage[] =
@@ -203,6 +255,37 @@ static int print_hashes(const struct berth_compose_project *p, const char *which
 	return 0;
 }
 
+struct config_opts {
+	enum config_list what;
+	enum berth_compose_format format;
+	bool quiet;
+	const char *hash;
+};
+
+static int config_flag(struct berth_cli *cli, struct compose_cmd *cmd, int c,
+		       struct berth_error **err)
+{
+	struct config_opts *o = cmd->opts;
+	if (c == 'H')
+		o->hash = optarg;
+	else if (c == 'q')
+		o->quiet = true;
+	else if (c == 's')
+		o->what = LIST_SERVICES;
+	else if (c == 'V')
+		o->what = LIST_VOLUMES;
+	else if (c == 'P')
+		o->what = LIST_PROFILES;
+	else if (c == 'I')
+		o->what = LIST_IMAGES;
+	else if (strcmp(optarg, "json") == 0)
+		o->format = BERTH_COMPOSE_FORMAT_JSON;
+	else if (strcmp(optarg, "yaml") != 0)
+		return cli_usage_error(cli, err, "unsupported format '%s' (yaml or json)", optarg);
+	cmd->all_profiles = o->what == LIST_PROFILES;
+	return 0;
+}
+
 static int compose_config(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
 			  struct berth_error **err)
 {
@@ -227,48 +310,26 @@ static int compose_config(struct berth_cli *cli, struct compose_globals *g, int 
 		"--lock-image-digests",
 		NULL,
 	};
-	struct cli_flags f = {.usage = config_usage,
-			      .shortopts = "q",
-			      .longopts = opts,
-			      .unsupported = unsupported};
-	enum config_list what = LIST_NONE;
-	enum berth_compose_format format = BERTH_COMPOSE_FORMAT_YAML;
-	bool quiet = false;
-	const char *hash = NULL;
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		if (c == 'H')
-			hash = optarg;
-		else if (c == 'q')
-			quiet = true;
-		else if (c == 's')
-			what = LIST_SERVICES;
-		else if (c == 'V')
-			what = LIST_VOLUMES;
-		else if (c == 'P')
-			what = LIST_PROFILES;
-		else if (c == 'I')
-			what = LIST_IMAGES;
-		else if (strcmp(optarg, "json") == 0)
-			format = BERTH_COMPOSE_FORMAT_JSON;
-		else if (strcmp(optarg, "yaml") != 0)
-			return cli_usage_error(cli, err, "unsupported format '%s' (yaml or json)",
-					       optarg);
-	}
-	if (c < 0 || f.help)
-		return c;
-	if (optind < argc)
-		return cli_usage_error(cli, err, "config: service arguments are not supported");
-	_cleanup_(berth_compose_project_freep) struct berth_compose_project *p = NULL;
-	int r = compose_load_project(g, what == LIST_PROFILES, &p, err);
-	if (r < 0 || quiet)
+	struct config_opts o = {.what = LIST_NONE, .format = BERTH_COMPOSE_FORMAT_YAML};
+	_cleanup_(compose_cmd_release) struct compose_cmd cmd = {
+		.flags = {.usage = config_usage,
+			  .shortopts = "q",
+			  .longopts = opts,
+			  .unsupported = unsupported},
+		.on_flag = config_flag,
+		.opts = &o,
+		.operands = COMPOSE_OPERANDS_NONE,
+		.no_store = true,
+	};
+	int r = compose_cmd_parse(cli, g, argc, argv, &cmd, err);
+	if (r <= 0 || o.quiet)
 		return r < 0 ? r : 0;
-	if (hash)
-		return print_hashes(p, hash, err);
-	if (what != LIST_NONE)
-		return print_list(p, what, err);
+	if (o.hash)
+		return print_hashes(cmd.project, o.hash, err);
+	if (o.what != LIST_NONE)
+		return print_list(cmd.project, o.what, err);
 	_cleanup_free_ char *text = NULL;
-	r = berth_compose_emit(p, format, &text, err);
+	r = berth_compose_emit(cmd.project, o.format, &text, err);
 	if (r < 0)
 		return r;
 	fputs(text, stdout);

@@ -177,26 +177,19 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv, struct berth_error **er
 	return ps_print(cli, selected, &o, err);
 }
 
-/* Prints one json-file log line's text; false when the line is not one. */
-static bool print_log_line(const char *line, size_t len, bool timestamps)
+/* Prints one log record where the container wrote it; -t: its time first. */
+static void print_log_record(const struct berth_log_record *rec, bool timestamps)
 {
-	json_t *j = NULL;
-	if (berth_json_parse(line, len, "log", &j, NULL) < 0)
-		return false;
-	const char *stream = str(j, "stream");
-	FILE *out = strcmp(stream, "stderr") == 0 ? stderr : stdout;
+	FILE *out = rec->is_stderr ? stderr : stdout;
 	if (timestamps)
-		fprintf(out, "%s ", str(j, "time"));
-	json_t *l = json_object_get(j, "log");
-	fwrite(json_string_value(l), 1, json_string_length(l), out);
+		fprintf(out, "%s ", rec->time);
+	fwrite(rec->text, 1, rec->len, out);
 	fflush(out);
-	json_decref(j);
-	return true;
 }
 
 /* What log_print prints and how long. */
 struct log_follow {
-	const char *id, *path;
+	const char *id;
 	bool follow;	 /* until the container stops */
 	bool timestamps; /* -t */
 	bool proxy;	 /* forward attach_signal to the container */
@@ -205,21 +198,15 @@ struct log_follow {
 /* The signal attach received last (0: none), forwarded to the container by log_print. */
 static volatile sig_atomic_t attach_signal;
 
-/*
- * Prints buf's complete log lines from pos; with lf->follow, reads *fd (or
- * opens lf->path when it was missing) for more until the container stops.
- */
-static void log_print(struct berth_cli *cli, const struct log_follow *lf, int *fd,
-		      struct berth_buf *buf, size_t pos)
+/* Prints r's records; with lf->follow, those written later too, until the container stops. */
+static void log_print(struct berth_cli *cli, const struct log_follow *lf,
+		      struct berth_log_reader *r)
 {
-	char chunk[65536];
-	ssize_t n;
+	struct berth_log_record rec;
 	for (;;) {
-		char *nl;
-		while (pos < buf->len && (nl = memchr(buf->buf + pos, '\n', buf->len - pos))) {
-			print_log_line(buf->buf + pos, (size_t)(nl - buf->buf - pos),
-				       lf->timestamps);
-			pos = (size_t)(nl - buf->buf) + 1;
+		while (berth_log_reader_next(r, &rec) > 0) {
+			print_log_record(&rec, lf->timestamps);
+			berth_log_record_release(&rec);
 		}
 		if (!lf->follow)
 			break;
@@ -231,17 +218,15 @@ static void log_print(struct berth_cli *cli, const struct log_follow *lf, int *f
 		bool running =
 			berth_container_inspect(cli->store, lf->id, &st, NULL) >= 0 &&
 			json_is_true(json_object_get(json_object_get(st, "State"), "Running"));
-		if (*fd < 0)
-			*fd = open(lf->path, O_RDONLY | O_CLOEXEC);
-		bool got = false;
-		while (*fd >= 0 && (n = read(*fd, chunk, sizeof(chunk))) > 0) {
-			berth_buf_add(buf, chunk, (size_t)n);
-			got = true;
+		/* what it wrote before it stopped is still shown */
+		if (berth_log_reader_next(r, &rec) > 0) {
+			print_log_record(&rec, lf->timestamps);
+			berth_log_record_release(&rec);
+			continue;
 		}
-		if (!got && !running)
+		if (!running)
 			break;
-		if (!got)
-			nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
+		nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
 	}
 }
 
@@ -291,29 +276,13 @@ int cmd_logs(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	r = berth_container_find(cli->store, what, &id, err);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *path = berth_container_log_path(cli->store, id);
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && !follow)
-		return 0;
-	_cleanup_buf_ struct berth_buf buf = BERTH_BUF_INIT;
-	char chunk[65536];
-	ssize_t n;
-	while (fd >= 0 && (n = read(fd, chunk, sizeof(chunk))) > 0)
-		berth_buf_add(&buf, chunk, (size_t)n);
-	/* --tail: the last N complete lines */
-	size_t start = 0;
-	if (tail >= 0) {
-		long seen = 0;
-		size_t p = buf.len;
-		while (p > 0) {
-			if (buf.buf[p - 1] == '\n' && p != buf.len && ++seen == tail)
-				break;
-			p--;
-		}
-		start = tail == 0 ? buf.len : p;
-	}
-	struct log_follow lf = {.id = id, .path = path, .follow = follow, .timestamps = timestamps};
-	log_print(cli, &lf, &fd, &buf, start);
+	_cleanup_(berth_log_reader_freep) struct berth_log_reader *reader = NULL;
+	r = berth_log_reader_open(cli->store, id, false, &reader, err);
+	if (r < 0)
+		return r;
+	berth_log_reader_tail(reader, tail);
+	struct log_follow lf = {.id = id, .follow = follow, .timestamps = timestamps};
+	log_print(cli, &lf, reader);
 	return 0;
 }
 
@@ -392,18 +361,17 @@ int cmd_attach(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 		fprintf(stderr, "berth: attach: berth's detached containers keep no stdin: "
 				"attaching to the output only\n");
 	_cleanup_free_ char *id = berth_xstrdup(str(st, "Id"));
-	_cleanup_free_ char *path = berth_container_log_path(cli->store, id);
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	/* what the container writes from now on, as Docker's attach without --logs */
-	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0)
-		return berth_error_syscall(err, errno, "seek '%s'", path);
+	_cleanup_(berth_log_reader_freep) struct berth_log_reader *reader = NULL;
+	r = berth_log_reader_open(cli->store, id, true, &reader, err);
+	if (r < 0)
+		return r;
 	if (proxy) {
 		signal(SIGINT, on_attach_signal);
 		signal(SIGTERM, on_attach_signal);
 	}
-	_cleanup_buf_ struct berth_buf buf = BERTH_BUF_INIT;
-	struct log_follow lf = {.id = id, .path = path, .follow = true, .proxy = proxy};
-	log_print(cli, &lf, &fd, &buf, 0);
+	struct log_follow lf = {.id = id, .follow = true, .proxy = proxy};
+	log_print(cli, &lf, reader);
 	int code = 0;
 	r = berth_container_wait(cli->store, id, -1, &code, err);
 	return r < 0 ? r : code;

@@ -26,14 +26,7 @@ setup() {
 }
 
 teardown() {
-	if [[ -d $STORE/containers ]]; then
-		for c in $(berth ps -aq --no-trunc 2>/dev/null); do
-			berth rm -f "$c" >/dev/null 2>&1 || true
-		done
-	fi
-	for n in $(berth network ls -q 2>/dev/null); do
-		berth network rm "$n" >/dev/null 2>&1 || true
-	done
+	remove_containers_and_networks
 }
 
 # The issue's project: $1 is api's greeting (an environment edit recreates api).
@@ -180,9 +173,9 @@ nothing_left() {
 	nothing_left
 }
 
-@test "compose up without -d says to use -d" {
+@test "compose up: the attach flags berth does not have are refused with one line, nothing started" {
 	printf 'name: demo\nservices:\n  a:\n    image: cmp-base:test\n' >"$P/compose.yaml"
-	run berth compose up
-	assert_one_error_line "use -d"
+	run berth compose up --attach a
+	assert_one_error_line "'--attach' is not supported yet"
 	nothing_left
 }

@@ -213,3 +213,15 @@ net_fixture_teardown() {
 brun() {
 	berth run --rootfs "$ROOTFS" "$@"
 }
+
+# Removes every container and network of the test's store (compose tests' teardown).
+remove_containers_and_networks() {
+	if [[ -d $STORE/containers ]]; then
+		for c in $(berth ps -aq --no-trunc 2>/dev/null); do
+			berth rm -f "$c" >/dev/null 2>&1 || true
+		done
+	fi
+	for n in $(berth network ls -q 2>/dev/null); do
+		berth network rm "$n" >/dev/null 2>&1 || true
+	done
+}

@@ -303,6 +303,16 @@ int berth_compose_project_containers(struct berth_store *store, const char *proj
 				     size_t *ret_n, struct berth_error **err);
 
 /*
+ * Orders cs (from berth_compose_project_containers) by their services'
+ * start order, dependencies first, or with reverse dependents first (as
+ * docker compose stops them); containers of services no longer in p come
+ * last, first with reverse. A service's containers keep their order.
+ */
+int berth_compose_order_containers(const struct berth_compose_project *p,
+				   struct berth_compose_container *cs, size_t n, bool reverse,
+				   struct berth_error **err);
+
+/*
  * The id (owned by the caller) of the running container number index of
  * service in project, not a one-off: what `compose exec --index` acts on.
  * -ENOENT "service "web" is not running" when there is none.
@@ -338,6 +348,28 @@ void berth_compose_service_hash(const struct berth_compose_service *s, char ret[
 typedef void (*berth_compose_event_fn)(const char *kind, const char *name, const char *status,
 				       void *userdata);
 
+struct berth_compose_build_options {
+	char *const *services;		 /* NULL/empty: all (those without build: are skipped) */
+	bool no_cache, pull;		 /* --no-cache, --pull */
+	char *const *build_args;	 /* --build-arg "K=V", over the services' args */
+	berth_compose_event_fn on_event; /* "Image" NAME "Building" / "Built" */
+	void *userdata;
+};
+
+/*
+ * `compose build`: builds each selected service that has a build section,
+ * in start order, tagged with berth_compose_image_name(). -ENOENT naming
+ * a name that is no service; a build failure names the service.
+ */
+int berth_compose_build(struct berth_store *store, const struct berth_compose_project *p,
+			const struct berth_compose_build_options *o, struct berth_error **err);
+
+/* One service's build, as above (the services field of o is not read); up --build uses it. */
+int berth_compose_build_service(struct berth_store *store, const struct berth_compose_project *p,
+				const struct berth_compose_service *s,
+				const struct berth_compose_build_options *o,
+				struct berth_error **err);
+
 struct berth_compose_up_options {
 	char *const *services; /* NULL/empty: all */
 	bool build;	       /* --build: build the services with build: first */
@@ -372,3 +404,50 @@ int berth_compose_down(struct berth_store *store, const struct berth_compose_pro
 
 /* The stop timeout of service (its stop_grace_period, else Docker's 10 s). */
 int berth_compose_stop_timeout(const struct berth_compose_project *p, const char *service);
+
+/* A container whose log `compose logs` shows (logs.c). */
+struct berth_compose_log_source {
+	char *id;
+	char *name; /* PROJECT-SERVICE-N (or container_name), the prefix */
+	char *service;
+};
+void berth_compose_log_sources_free(struct berth_compose_log_source *s, size_t n);
+
+/*
+ * The service containers (not one-offs) of project, of the named services
+ * (all when services is NULL or empty), sorted as
+ * berth_compose_project_containers; *ret (NULL when none) is the caller's.
+ */
+int berth_compose_log_sources(struct berth_store *store, const char *project, char *const *services,
+			      struct berth_compose_log_source **ret, size_t *ret_n,
+			      struct berth_error **err);
+
+struct berth_log_record;
+
+struct berth_compose_logs_options {
+	long tail;		   /* the last lines of each log; < 0: all */
+	const char *since, *until; /* times as berth_compose_log_time gives them; NULL: none */
+	bool follow;		   /* then what they write, until all have stopped */
+	/* each record, in time order (ties: the earlier source); source is an index */
+	void (*on_record)(size_t source, const struct berth_log_record *rec, void *userdata);
+	/* follow: source stopped (its exit code; -1: removed) and all it wrote was shown */
+	void (*on_exit)(size_t source, int exit_code, void *userdata);
+	/* follow: asked between reads; true ends the stream */
+	bool (*stop)(void *userdata);
+	void *userdata;
+};
+
+/*
+ * The records of the sources' logs merged in time order (the times the
+ * log records); with o->follow the records as they come, until every
+ * source has stopped or o->stop says so.
+ */
+int berth_compose_logs(struct berth_store *store, const struct berth_compose_log_source *src, size_t n,
+		       const struct berth_compose_logs_options *o, struct berth_error **err);
+
+/*
+ * --since/--until as docker takes them: RFC 3339 (Z or an offset; a date
+ * alone), Unix seconds with a fraction, or a Go duration before now_ns
+ * ("10m"); into ret as the logs write times. -EINVAL on anything else.
+ */
+int berth_compose_log_time(const char *s, int64_t now_ns, char ret[40], struct berth_error **err);

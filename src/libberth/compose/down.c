@@ -41,6 +41,8 @@ static int remove_containers(struct berth_store *store, const struct berth_compo
 	int r = berth_compose_project_containers(store, p->name, NULL, &cs, &n, err);
 	if (r < 0)
 		return r;
+	/* dependents first, as docker compose v2 stops them */
+	r = berth_compose_order_containers(p, cs, n, true, err);
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		if (!o->remove_orphans && !cs[i].oneoff &&
 		    !berth_compose_find_service(p, cs[i].service))

@@ -107,3 +107,40 @@ int berth_compose_start_order(const struct berth_compose_project *p,
 	*ret = TAKE_PTR(order);
 	return 0;
 }
+
+/* The service's place in start order; orphans (no longer in p) after every service. */
+static size_t start_rank(const struct berth_compose_project *p,
+			 struct berth_compose_service *const *order, const char *service)
+{
+	for (size_t i = 0; i < p->n_services; i++)
+		if (strcmp(order[i]->name, service) == 0)
+			return i;
+	return p->n_services;
+}
+
+int berth_compose_order_containers(const struct berth_compose_project *p,
+				   struct berth_compose_container *cs, size_t n, bool reverse,
+				   struct berth_error **err)
+{
+	_cleanup_free_ struct berth_compose_service **order = NULL;
+	int r = berth_compose_start_order(p, &order, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ size_t *rank = berth_xcalloc(n ? n : 1, sizeof(*rank));
+	for (size_t i = 0; i < n; i++) {
+		size_t k = start_rank(p, order, cs[i].service);
+		rank[i] = reverse ? p->n_services - k : k;
+	}
+	/* insertion sort: stable, so a service's containers keep their order */
+	for (size_t i = 1; i < n; i++) {
+		struct berth_compose_container c = cs[i];
+		size_t k = rank[i], j = i;
+		for (; j > 0 && rank[j - 1] > k; j--) {
+			cs[j] = cs[j - 1];
+			rank[j] = rank[j - 1];
+		}
+		cs[j] = c;
+		rank[j] = k;
+	}
+	return 0;
+}

@@ -13,7 +13,6 @@
 
 #include <jansson.h>
 
-#include "builder/builder.h"
 #include "compose/compose.h"
 #include "compose/run-options.h"
 #include "container/container.h"
@@ -123,33 +122,12 @@ static int image_id(struct berth_store *s, const char *ref, char ret_id[80],
 	return 0;
 }
 
-static int build_image(struct up *u, const struct berth_compose_service *s, const char *image,
+static int build_image(struct up *u, const struct berth_compose_service *s,
 		       struct berth_error **err)
 {
-	const struct berth_compose_build *b = s->build;
-	char *tags[] = {(char *)image, NULL};
-	/* the builder reads a relative -f from the current directory: compose's is the context's */
-	_cleanup_free_ char *dockerfile =
-		b->dockerfile && b->dockerfile[0] != '/'
-			? berth_xasprintf("%s/%s", b->context, b->dockerfile)
-			: NULL;
-	struct berth_build_options bo = {
-		.context = b->context,
-		.dockerfile = dockerfile ? dockerfile : b->dockerfile,
-		.tags = tags,
-		.target = b->target,
-		.build_args = b->args,
-		.labels = b->labels,
-		.cache_from = b->cache_from,
-		.stdin_fd = -1,
-	};
-	struct berth_build_result res;
-	emit(u, "Image", image, "Building");
-	int r = berth_build(u->store, &bo, &res, err);
-	if (r < 0)
-		return berth_error_prefix(err, "service \"%s\" failed to build", s->name);
-	emit(u, "Image", image, "Built");
-	return 0;
+	struct berth_compose_build_options bo = {.on_event = u->o->on_event,
+						 .userdata = u->o->userdata};
+	return berth_compose_build_service(u->store, u->p, s, &bo, err);
 }
 
 static int pull_image(struct up *u, const struct berth_compose_service *s, const char *image,
@@ -174,7 +152,7 @@ static int ensure_image(struct up *u, const struct berth_compose_service *s,
 	if (r < 0)
 		return r;
 	if (s->build && !u->o->no_build && (u->o->build || !id[0]))
-		return build_image(u, s, image, err);
+		return build_image(u, s, err);
 	if (id[0])
 		return 0;
 	if (s->build)

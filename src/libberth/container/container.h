@@ -201,6 +201,35 @@ int berth_container_start(struct berth_store *store, const char *what, struct be
 /* containers/<id>/<id>-json.log (owned). */
 char *berth_container_log_path(struct berth_store *store, const char *id);
 
+/* One record of a container's json-file log (logs.c). */
+struct berth_log_record {
+	char *text; /* the line as the container wrote it, with its '\n' (owned) */
+	size_t len;
+	bool is_stderr;
+	char time[40]; /* RFC 3339 with nine digits: two compare as strings ("": none) */
+};
+void berth_log_record_release(struct berth_log_record *rec);
+/* Parses one line of the log (without its '\n'); -EINVAL when it is no record. */
+int berth_log_record_parse(const char *line, size_t len, struct berth_log_record *ret);
+
+/*
+ * A reader of the log of container id: from its start, or from_end from
+ * what is written after the open. A log that does not exist yet is read
+ * once it does.
+ */
+struct berth_log_reader;
+int berth_log_reader_open(struct berth_store *store, const char *id, bool from_end,
+			  struct berth_log_reader **ret, struct berth_error **err);
+void berth_log_reader_free(struct berth_log_reader *r);
+static inline void berth_log_reader_freep(struct berth_log_reader **r)
+{
+	berth_log_reader_free(*r);
+}
+/* Skips to the last n complete lines of what the log holds now (n < 0: all of it). */
+void berth_log_reader_tail(struct berth_log_reader *r, long n);
+/* The next complete record into *ret (released by the caller): 1, or 0 when there is none yet. */
+int berth_log_reader_next(struct berth_log_reader *r, struct berth_log_record *ret);
+
 /* Volumes (volume.c). */
 struct berth_volume {
 	char *name;

@@ -1,0 +1,142 @@
+#!/usr/bin/env bats
+# berth compose build, run, images, the stop order and the project's
+# volumes (issue #16), as docker compose v2 does them. In a network
+# namespace of its own (scripts/e2e): up makes bridges.
+
+load helpers
+
+setup_file() {
+	[[ $EUID -eq 0 ]] || skip "needs root (namespaces, mounts, bridges)"
+}
+
+setup() {
+	common_setup
+	unset COMPOSE_FILE COMPOSE_PROJECT_NAME COMPOSE_PROFILES
+	local b=$BATS_TEST_TMPDIR/base
+	mkdir -p "$b/rootfs"
+	tar -C "$b/rootfs" -xf "$(busybox_dyn_tar)"
+	printf 'FROM scratch\nCOPY rootfs/ /\n' >"$b/Dockerfile"
+	berth build -q -t cmp-base:test "$b" >/dev/null
+	P=$BATS_TEST_TMPDIR/proj
+	mkdir -p "$P"
+	cd "$P"
+}
+
+teardown() {
+	remove_containers_and_networks
+}
+
+# what FILE holds in IMAGE
+image_file() {
+	berth run --rm --network none "$1" cat "$2"
+}
+
+@test "compose build: build sections (args, target, labels), image names as v2, --build-arg, --no-cache, -q, SERVICE" {
+	mkdir app
+	cat >app/Dockerfile <<-'EOF'
+		FROM cmp-base:test AS first
+		RUN echo first >/msg
+		FROM cmp-base:test AS final
+		ARG MSG
+		ARG OTHER
+		RUN echo "$MSG $OTHER" >/msg && date +%s%N >/stamp
+		FROM cmp-base:test AS last
+		RUN echo last >/msg
+	EOF
+	cat >compose.yaml <<-'EOF'
+		name: cmds
+		services:
+		  app:
+		    build:
+		      context: ./app
+		      target: final
+		      args: {MSG: from-file, OTHER: other}
+		      labels: {com.example.built-by: compose}
+		  named:
+		    build: {context: app, dockerfile: Dockerfile}
+		    image: cmds-custom:1
+		  plain:
+		    image: cmp-base:test
+	EOF
+	run -0 --separate-stderr berth compose build
+	[[ "$stderr" == *"Image cmds-app Built"* ]]
+	[[ "$stderr" == *"Image cmds-custom:1 Built"* ]]
+	[[ "$stderr" != *"cmp-base"* ]]
+	[ "$(image_file cmds-app /msg)" = "from-file other" ]
+	[ "$(image_file cmds-custom:1 /msg)" = "last" ]
+	run -0 berth image inspect --format '{{index .Config.Labels "com.example.built-by"}}' cmds-app
+	[ "$output" = compose ]
+	stamp=$(image_file cmds-app /stamp)
+	# cached: the same layer; --no-cache: the RUN step again
+	run -0 berth compose build -q app
+	[ -z "$output" ]
+	[ "$(image_file cmds-app /stamp)" = "$stamp" ]
+	run -0 berth compose build -q --no-cache app
+	[ "$(image_file cmds-app /stamp)" != "$stamp" ]
+	# --build-arg over the file's args, a bare name from the environment
+	OTHER=from-env run -0 berth compose build -q --build-arg MSG=from-cli --build-arg OTHER app
+	[ "$(image_file cmds-app /msg)" = "from-cli from-env" ]
+	# SERVICE selects; an unknown one is one clear line
+	id=$(berth image inspect --format '{{.Id}}' cmds-custom:1)
+	run -0 berth compose build -q --no-cache app
+	[ "$(berth image inspect --format '{{.Id}}' cmds-custom:1)" = "$id" ]
+	run -1 berth compose build nope
+	assert_one_error_line "compose build: no such service: nope"
+	# a broken Dockerfile names the service
+	printf 'FROM cmp-base:test\nRUN exit 3\n' >app/Dockerfile
+	run -1 berth compose build -q named
+	[[ "$output" == *'service "named" failed to build'* ]]
+}
+
+# Three services, db <- api <- web (depends_on), names in another order
+# alphabetically; each appends its name to /shared/stop when SIGTERM comes.
+ordered_services() {
+	cat >compose.yaml <<-'EOF'
+		name: cmds
+		x-svc: &svc
+		  image: cmp-base:test
+		  volumes: [shared:/shared]
+		  stop_grace_period: 20s
+		services:
+		  web:
+		    <<: *svc
+		    command: ["sh", "-c", "trap 'echo web >>/shared/stop; exit 0' TERM; while :; do sleep 1 & wait $$!; done"]
+		    depends_on: [api]
+		  api:
+		    <<: *svc
+		    command: ["sh", "-c", "trap 'echo api >>/shared/stop; exit 0' TERM; while :; do sleep 1 & wait $$!; done"]
+		    depends_on: [db]
+		  db:
+		    <<: *svc
+		    command: ["sh", "-c", "trap 'echo db >>/shared/stop; exit 0' TERM; while :; do sleep 1 & wait $$!; done"]
+		volumes:
+		  shared: {}
+	EOF
+}
+
+# the names the containers wrote on SIGTERM, one line
+stop_log() {
+	berth run --rm --network none -v cmds_shared:/s cmp-base:test sh -c 'cat /s/stop; rm -f /s/stop' | tr '\n' ' '
+}
+
+# the order of the "Container NAME VERB" lines in $1
+progress_order() {
+	grep -o "Container cmds-[a-z]*-1 $2" <<<"$1" | cut -d' ' -f2 | tr '\n' ' '
+}
+
+@test "compose stop/down stop dependents first; up/start/restart start dependencies first" {
+	ordered_services
+	run -0 berth compose up -d
+	[ "$(progress_order "$output" Started)" = "cmds-db-1 cmds-api-1 cmds-web-1 " ]
+	run -0 berth compose stop
+	[ "$(progress_order "$output" Stopped)" = "cmds-web-1 cmds-api-1 cmds-db-1 " ]
+	[ "$(stop_log)" = "web api db " ]
+	run -0 berth compose start
+	[ "$(progress_order "$output" Started)" = "cmds-db-1 cmds-api-1 cmds-web-1 " ]
+	run -0 berth compose restart
+	[ "$(progress_order "$output" Restarted)" = "cmds-db-1 cmds-api-1 cmds-web-1 " ]
+	run -0 berth run --rm --network none -v cmds_shared:/s cmp-base:test rm -f /s/stop
+	run -0 berth compose down
+	[ "$(progress_order "$output" Removed)" = "cmds-web-1 cmds-api-1 cmds-db-1 " ]
+	[ "$(stop_log)" = "web api db " ]
+}
