@@ -442,8 +442,9 @@ struct berth_compose_logs_options {
  * log records); with o->follow the records as they come, until every
  * source has stopped or o->stop says so.
  */
-int berth_compose_logs(struct berth_store *store, const struct berth_compose_log_source *src, size_t n,
-		       const struct berth_compose_logs_options *o, struct berth_error **err);
+int berth_compose_logs(struct berth_store *store, const struct berth_compose_log_source *src,
+		       size_t n, const struct berth_compose_logs_options *o,
+		       struct berth_error **err);
 
 /*
  * --since/--until as docker takes them: RFC 3339 (Z or an offset; a date

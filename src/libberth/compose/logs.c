@@ -150,8 +150,9 @@ static void heads_free(struct log_head *h, size_t n)
 	free(h);
 }
 
-int berth_compose_logs(struct berth_store *store, const struct berth_compose_log_source *src, size_t n,
-		       const struct berth_compose_logs_options *o, struct berth_error **err)
+int berth_compose_logs(struct berth_store *store, const struct berth_compose_log_source *src,
+		       size_t n, const struct berth_compose_logs_options *o,
+		       struct berth_error **err)
 {
 	struct log_head *h = n ? berth_xcalloc(n, sizeof(*h)) : NULL;
 	int r = 0;
