@@ -336,11 +336,9 @@ int berth_container_kill(const char *store_root, const char *what, int sig,
 			 struct berth_error **err)
 {
 	_cleanup_json_ json_t *st = NULL;
-	int r = berth_container_inspect(store_root, what, &st, err);
+	int r = berth_container_running_state(store_root, what, &st, err);
 	if (r < 0)
 		return r;
-	if (!berth_container_state_is_running(st))
-		return berth_error_set(err, EINVAL, "container '%s' is not running", what);
 	json_int_t pid = json_integer_value(json_object_get(json_object_get(st, "State"), "Pid"));
 	if (pid <= 0 || kill((pid_t)pid, sig) < 0)
 		return berth_error_syscall(err, errno ? errno : ESRCH, "kill container '%s'", what);

@@ -79,9 +79,8 @@ void berth_container_thaw(const json_t *st)
 	cgroup_release(&cg);
 }
 
-/* The record of a running container what (EINVAL "is not running" otherwise). */
-static int running_state(const char *store_root, const char *what, json_t **ret,
-			 struct berth_error **err)
+int berth_container_running_state(const char *store_root, const char *what, json_t **ret,
+				  struct berth_error **err)
 {
 	_cleanup_json_ json_t *st = NULL;
 	int r = berth_container_inspect(store_root, what, &st, err);
@@ -97,7 +96,7 @@ static int set_frozen(const char *store_root, const char *what, bool freeze,
 		      struct berth_error **err)
 {
 	_cleanup_json_ json_t *st = NULL;
-	int r = running_state(store_root, what, &st, err);
+	int r = berth_container_running_state(store_root, what, &st, err);
 	if (r < 0)
 		return r;
 	bool paused = json_is_true(json_object_get(json_object_get(st, "State"), "Paused"));
@@ -325,7 +324,7 @@ int berth_container_processes(const char *store_root, const char *what, struct b
 			      size_t *ret_n, struct berth_error **err)
 {
 	_cleanup_json_ json_t *st = NULL;
-	int r = running_state(store_root, what, &st, err);
+	int r = berth_container_running_state(store_root, what, &st, err);
 	if (r < 0)
 		return r;
 	struct berth_cgroup cg = {0};
