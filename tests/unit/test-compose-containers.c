@@ -4,7 +4,7 @@
  * the labels of `run --label`, other projects and unlabelled containers
  * left out, sorted by service then number, one-off containers last.
  */
-#include "unit.h"
+#include "container-fixture.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -15,33 +15,6 @@
 #include "container/container.h"
 #include "core/fs.h"
 #include "core/json.h"
-
-static char top[64], store[96], rootfs[96];
-
-static int setup(void **state)
-{
-	if (geteuid() != 0 || access("/bin/busybox", X_OK) != 0)
-		return 0;
-	snprintf(top, sizeof(top), "/tmp/berth-cmpc-XXXXXX");
-	assert_non_null(mkdtemp(top));
-	snprintf(store, sizeof(store), "%s/store", top);
-	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", top);
-	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "set -e; mkdir -p %s/bin; cp /bin/busybox %s/bin/", rootfs,
-		 rootfs);
-	assert_int_equal(system(cmd), 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	if (!top[0])
-		return 0;
-	int dfd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	berth_rm_rf_at(dfd, top + 5, NULL);
-	close(dfd);
-	return 0;
-}
 
 /* A created (not started) container with labels. */
 static void create(const char *name, char **labels)

@@ -10,19 +10,6 @@
 #include "core/strv.h"
 #include "image-fixture.h"
 
-static size_t count(struct fixture *f, const char *dir)
-{
-	_cleanup_free_ char *p = berth_xasprintf("%s/%s", f->root, dir);
-	DIR *d = opendir(p);
-	size_t n = 0;
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
 static void test_import(void **state)
 {
 	struct fixture *f = *state;
@@ -162,8 +149,8 @@ static void test_import_bad(void **state)
 			 -EINVAL);
 	berth_error_free(&err);
 	close(fd2);
-	assert_int_equal(count(f, "blobs/sha256"), 0);
-	assert_int_equal(count(f, "tmp"), 0);
+	assert_int_equal(count_files(f, "blobs/sha256"), 0);
+	assert_int_equal(count_files(f, "tmp"), 0);
 }
 
 int main(void)
