@@ -28,6 +28,8 @@ static void apply_fails(struct berth_image_config *c, const char *change, const 
 	assert_non_null(err);
 	if (!strstr(berth_error_msg(err), msg))
 		fail_msg("'%s': got '%s', want '%s'", change, berth_error_msg(err), msg);
+	/* one line: the CLI prints it as `berth: <what>: <why>` */
+	assert_null(strchr(berth_error_msg(err), '\n'));
 	_cleanup_free_ char *after = berth_image_config_serialize(c, &n1);
 	assert_string_equal(before, after);
 	berth_error_free(&err);
@@ -77,7 +79,12 @@ static void test_instructions(void **state)
 	apply_fails(c, "WORKDIR", "WORKDIR requires exactly one argument");
 	apply_fails(c, "LABEL =x", "LABEL names can not be blank");
 	apply_fails(c, "STOPSIGNAL SIG!", "invalid signal");
-	apply_fails(c, "CMD a\nENV b=c", "one instruction per --change");
+	apply_fails(c, "CMD a\nENV b=c",
+		    "--change 'CMD a\\nENV b=c': one instruction per --change");
+	apply_fails(c, "ENV A", "--change 'ENV A': ENV must have two arguments");
+	apply_fails(c, "", "--change '': file with no instructions");
+	apply_fails(c, "ONBUILD FROM x", "FROM isn't allowed as an ONBUILD trigger");
+	apply_fails(c, "ENV --foo A=1", "unknown flag: --foo");
 	berth_image_config_free(c);
 }
 

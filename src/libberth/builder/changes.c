@@ -11,9 +11,13 @@
 
 #include "builder/internal.h"
 #include "core/alloc.h"
+#include "core/buf.h"
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "image/image.h"
+
+/* What the parser calls the text of a change in its messages. */
+#define CHANGE_FILE "--change"
 
 /* Docker's list (moby builder/dockerfile/builder.go validCommitCommands). */
 static bool change_allowed(enum berth_dockerfile_keyword k)
@@ -35,13 +39,32 @@ static bool change_allowed(enum berth_dockerfile_keyword k)
 	}
 }
 
+/*
+ * The parser's message names the place and quotes the line below it
+ * ("--change:1:1: ENV must have two arguments\n 1 | ENV A"): the caller
+ * quotes the change already, so only the reason stays, on one line.
+ */
+static int parse_error(int r, struct berth_error **err)
+{
+	if (!err || !*err)
+		return r;
+	const char *m = berth_error_msg(*err);
+	if (strncmp(m, CHANGE_FILE ":", strlen(CHANGE_FILE ":")) == 0) {
+		m += strlen(CHANGE_FILE ":");
+		m += strspn(m, "0123456789:");
+		m += strspn(m, " ");
+	}
+	_cleanup_free_ char *why = berth_xstrndup(m, strcspn(m, "\n"));
+	return berth_error_set(err, -r, "%s", why);
+}
+
 /* Parses one change and runs it on the stage ss (whose builder's df it becomes). */
 static int apply_change(struct sstate *ss, const char *change, struct berth_error **err)
 {
 	_cleanup_dockerfile_ struct berth_dockerfile *df = NULL;
-	int r = berth_dockerfile_parse(change, strlen(change), "--change", &df, err);
+	int r = berth_dockerfile_parse(change, strlen(change), CHANGE_FILE, &df, err);
 	if (r < 0)
-		return r;
+		return parse_error(r, err);
 	if (df->n_instructions != 1)
 		return berth_error_set(err, EINVAL, "one instruction per --change, not %zu",
 				       df->n_instructions);
@@ -51,13 +74,23 @@ static int apply_change(struct sstate *ss, const char *change, struct berth_erro
 				       "'%s' is not supported (use CMD, ENTRYPOINT, ENV, EXPOSE, "
 				       "LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME or WORKDIR)",
 				       ins->name);
-	r = berth_dockerfile_validate_instruction(df, ins, err);
-	if (r < 0)
-		return r;
 	ss->b->df = df;
 	r = exec_instruction(ss, ins, err);
 	ss->b->df = NULL;
 	return r;
+}
+
+/* The change as the error shows it: its line breaks as \n, so the error is one line. */
+static char *one_line(const char *change)
+{
+	_cleanup_buf_ struct berth_buf b = BERTH_BUF_INIT;
+	for (const char *p = change; *p; p++) {
+		if (*p == '\n')
+			berth_buf_addstr(&b, "\\n");
+		else
+			berth_buf_addch(&b, *p);
+	}
+	return berth_buf_detach(&b, NULL);
 }
 
 /* Replaces *c's fields with those of config (an OCI image config document). */
@@ -94,7 +127,8 @@ int berth_builder_apply_changes(struct berth_image_config *c, char *const *chang
 		r = apply_change(&ss, *ch, err);
 		if (r < 0) {
 			bimage_release(&ss.img);
-			return berth_error_prefix(err, "--change '%s'", *ch);
+			_cleanup_free_ char *shown = one_line(*ch);
+			return berth_error_prefix(err, "--change '%s'", shown);
 		}
 	}
 	r = config_replace(c, ss.img.config, err);
