@@ -25,6 +25,7 @@
 #include "core/json.h"
 #include "core/progress.h"
 #include "core/strv.h"
+#include "builder/builder.h"
 #include "container/container.h"
 #include "image/image.h"
 #include "store/store.h"
@@ -760,8 +761,11 @@ int cmd_import(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 		return r;
 	struct berth_digest id;
 	char d[BERTH_DIGEST_STRLEN + 1];
-	struct berth_image_import_options o = {
-		.source = file, .name = name, .changes = changes, .message = message};
+	struct berth_image_import_options o = {.source = file,
+					       .name = name,
+					       .changes = changes,
+					       .apply_changes = berth_builder_apply_changes,
+					       .message = message};
 	r = cli_source_date_epoch(&o.has_source_date_epoch, &o.source_date_epoch, err);
 	if (r < 0)
 		return r;

@@ -16,6 +16,7 @@
 
 #include "berth/cli.h"
 #include "berth/format.h"
+#include "builder/builder.h"
 #include "container/container.h"
 #include "core/alloc.h"
 #include "core/bool.h"
@@ -486,6 +487,7 @@ int cmd_commit(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 	if (argc - optind < 1 || argc - optind > 2)
 		return cli_usage_error(cli, err, "requires at least 1 and at most 2 arguments");
 	o.changes = changes;
+	o.apply_changes = berth_builder_apply_changes;
 	o.name = argc - optind == 2 ? argv[optind + 1] : NULL;
 	struct berth_digest id;
 	int r = cli_store_open(cli, NULL, err);

@@ -163,6 +163,16 @@ manifest_of() { jq -r '.manifests[0].digest' "$1/index.json" | cut -d: -f2; }
 
 	run berth import -c 'FROM x' "$BB" bad:1
 	assert_one_error_line "'FROM' is not supported"
+	run berth import -c 'RUN rm -rf /' "$BB" bad:1
+	assert_one_error_line "--change 'RUN rm -rf /': 'RUN' is not supported"
+	# the Dockerfile front end: $VAR from an earlier ENV, a continuation, JSON escapes
+	run berth import -c 'ENV BASE=/opt' -c 'WORKDIR $BASE/app' \
+		-c $'LABEL a="b c" \\\n  d=${BASE}' -c 'ENTRYPOINT ["printf", "\"q\"\t"]' "$BB" df:1
+	[ "$status" -eq 0 ]
+	run berth inspect df:1
+	[ "$(jq -r '.[0].Config.WorkingDir' <<<"$output")" == /opt/app ]
+	[ "$(jq -c '.[0].Config.Labels' <<<"$output")" == '{"a":"b c","d":"/opt"}' ]
+	[ "$(jq -c '.[0].Config.Entrypoint' <<<"$output")" == '["printf","\"q\"\t"]' ]
 }
 
 @test "import: SOURCE_DATE_EPOCH, read by the CLI, is the image's created time; an invalid one is refused" {

@@ -228,6 +228,10 @@ freezer_dir() {
 	[ "$output" = r ]
 	run berth commit -c 'BOGUS x' c1 snap:4
 	assert_one_error_line "BOGUS"
+	# the builder's ENV: $VAR from the earlier change, quoted values
+	run berth commit -c 'ENV A=b' -c 'ENV D=${A}/d E="1 2"' c1 snap:5
+	[ "$status" -eq 0 ]
+	[ "$(berth inspect --format '{{json .Config.Env}}' snap:5)" = '["A=b","D=b/d","E=1 2"]' ]
 	run berth commit c1 'Bad:Name'
 	[ "$status" -ne 0 ]
 }

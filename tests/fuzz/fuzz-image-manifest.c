@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "builder/builder.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "image/image.h"
@@ -45,7 +46,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (berth_image_config_parse(s, n, &c2, NULL) < 0)
 				__builtin_trap();
 			berth_image_config_free(c2);
-			berth_image_config_apply_change(c, "ENV A=1", NULL);
+			/* and --change applies to it */
+			char *const change[] = {"ENV A=1", NULL};
+			berth_builder_apply_changes(c, change, NULL);
 			berth_image_config_free(c);
 		}
 		break;

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The container unit tests' fixture: a temporary store and a busybox rootfs
- * (skipped when not root or without /bin/busybox), and run_cmd, which runs
- * a shell script in it with --network none.
+ * The container unit tests' fixture: busybox-fixture.h's rootfs (with
+ * /data/seed), a temporary store beside it, and run_cmd, which runs a
+ * shell script in it with --network none.
  */
 #pragma once
 
-#include "unit.h"
+#include "busybox-fixture.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -18,36 +18,26 @@
 #include "core/strv.h"
 #include "store/store.h"
 
-static char top[64], store_dir[96], rootfs[96];
+static char store_dir[96], rootfs[96];
 static struct berth_store *store; /* the store at store_dir */
+
+static void close_store(void)
+{
+	berth_store_freep(&store);
+}
 
 static int setup(void **state)
 {
-	if (geteuid() != 0 || access("/bin/busybox", X_OK) != 0)
+	if (!busybox_tree("ctr", "rootfs"))
 		return 0;
-	snprintf(top, sizeof(top), "/tmp/berth-ctr-XXXXXX");
-	assert_non_null(mkdtemp(top));
 	snprintf(store_dir, sizeof(store_dir), "%s/store", top);
 	assert_int_equal(berth_store_open(store_dir, &store, NULL), 0);
+	fixture_release = close_store;
 	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", top);
-	char cmd[2048];
-	snprintf(cmd, sizeof(cmd),
-		 "set -e; mkdir -p %s/bin %s/etc %s/data; cp /bin/busybox %s/bin/; "
-		 "ln -s busybox %s/bin/sh; echo seed > %s/data/seed; "
-		 "echo 'root:x:0:0::/root:/bin/sh' > %s/etc/passwd",
-		 rootfs, rootfs, rootfs, rootfs, rootfs, rootfs, rootfs);
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "set -e; mkdir -p %s/data; echo seed > %s/data/seed", rootfs,
+		 rootfs);
 	assert_int_equal(system(cmd), 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	if (!top[0])
-		return 0;
-	berth_store_freep(&store);
-	int dfd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	berth_rm_rf_at(dfd, top + 5, NULL);
-	close(dfd);
 	return 0;
 }
 

@@ -1,39 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
-/* Shared by the image unit tests: a temp store and a small tar built in memory. */
+/* Shared by the image unit tests: store-fixture.h's temp store and a small tar built in memory. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "core/fs.h"
 #include "image/image.h"
-
-struct fixture {
-	char root[64];
-	struct berth_store *s;
-};
-
-static inline int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct berth_error *err = NULL;
-	snprintf(f->root, sizeof(f->root), "/tmp/berth-image-XXXXXX");
-	assert_non_null(mkdtemp(f->root));
-	assert_ok(berth_store_open(f->root, &f->s, &err), err);
-	*state = f;
-	return 0;
-}
-
-static inline int teardown(void **state)
-{
-	struct fixture *f = *state;
-	berth_store_free(f->s);
-	berth_rm_rf_at(AT_FDCWD, f->root, NULL);
-	free(f);
-	return 0;
-}
+#include "store-fixture.h"
 
 /* A memfd holding a tar with the files name=content pairs. */
 static inline int make_tar(const char *const *files, size_t n)

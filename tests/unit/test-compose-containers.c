@@ -4,7 +4,7 @@
  * the labels of `run --label`, other projects and unlabelled containers
  * left out, sorted by service then number, one-off containers last.
  */
-#include "unit.h"
+#include "container-fixture.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -16,36 +16,6 @@
 #include "store/store.h"
 #include "core/fs.h"
 #include "core/json.h"
-
-static char top[64], store[96], rootfs[96];
-static struct berth_store *hstore; /* the store at store */
-
-static int setup(void **state)
-{
-	if (geteuid() != 0 || access("/bin/busybox", X_OK) != 0)
-		return 0;
-	snprintf(top, sizeof(top), "/tmp/berth-cmpc-XXXXXX");
-	assert_non_null(mkdtemp(top));
-	snprintf(store, sizeof(store), "%s/store", top);
-	assert_int_equal(berth_store_open(store, &hstore, NULL), 0);
-	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", top);
-	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "set -e; mkdir -p %s/bin; cp /bin/busybox %s/bin/", rootfs,
-		 rootfs);
-	assert_int_equal(system(cmd), 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	if (!top[0])
-		return 0;
-	int dfd = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	berth_store_freep(&hstore);
-	berth_rm_rf_at(dfd, top + 5, NULL);
-	close(dfd);
-	return 0;
-}
 
 /* A created (not started) container with labels. */
 static void create(const char *name, char **labels)
@@ -61,7 +31,7 @@ static void create(const char *name, char **labels)
 	o.name = name;
 	o.labels = labels;
 	o.create_only = true;
-	assert_ok(berth_container_run(hstore, &o, &res, &err), err);
+	assert_ok(berth_container_run(store, &o, &res, &err), err);
 }
 
 static void test_labels_in_record(void **state)
@@ -72,7 +42,7 @@ static void test_labels_in_record(void **state)
 	create("labelled", labels);
 	json_t *st = NULL;
 	struct berth_error *err = NULL;
-	assert_ok(berth_container_inspect(hstore, "labelled", &st, &err), err);
+	assert_ok(berth_container_inspect(store, "labelled", &st, &err), err);
 	json_t *l = json_object_get(json_object_get(st, "Config"), "Labels");
 	assert_int_equal(json_object_size(l), 3);
 	assert_string_equal(json_string_value(json_object_get(l, "a")), "2");
@@ -107,7 +77,7 @@ static void test_project_containers(void **state)
 	struct berth_compose_container *c = NULL;
 	size_t n = 0;
 	struct berth_error *err = NULL;
-	assert_ok(berth_compose_project_containers(hstore, "p", NULL, &c, &n, &err), err);
+	assert_ok(berth_compose_project_containers(store, "p", NULL, &c, &n, &err), err);
 	assert_int_equal(n, 4);
 	assert_string_equal(c[0].name, "p-api-1");
 	assert_false(c[0].oneoff);
@@ -124,12 +94,12 @@ static void test_project_containers(void **state)
 	assert_string_equal(c[0].config_hash, "");
 	berth_compose_containers_free(c, n);
 
-	assert_ok(berth_compose_project_containers(hstore, "p", "web", &c, &n, &err), err);
+	assert_ok(berth_compose_project_containers(store, "p", "web", &c, &n, &err), err);
 	assert_int_equal(n, 2);
 	assert_string_equal(c[0].service, "web");
 	berth_compose_containers_free(c, n);
 
-	assert_ok(berth_compose_project_containers(hstore, "none", NULL, &c, &n, &err), err);
+	assert_ok(berth_compose_project_containers(store, "none", NULL, &c, &n, &err), err);
 	assert_int_equal(n, 0);
 	assert_null(c);
 }

@@ -6,6 +6,8 @@
  */
 #include "unit.h"
 
+#include <sys/resource.h>
+
 #include "compose-fixture.h"
 #include "compose/run-options.h"
 #include "core/cleanup.h"
@@ -31,6 +33,7 @@ static void test_service_options(void **state)
 			     "    healthcheck: {test: [CMD, 'true'], interval: 2s, retries: 4}\n"
 			     "    deploy: {resources: {limits: {cpus: '0.5', memory: 64M}}}\n"
 			     "    restart: always\n"
+			     "    ulimits: {nofile: {soft: 1024, hard: 2048}, core: -1}\n"
 			     "networks: {front: {}, back: {}}\n"
 			     "volumes: {data: {}}\n",
 			     &p, NULL, &msg),
@@ -80,6 +83,12 @@ static void test_service_options(void **state)
 	assert_int_equal(run.o.nano_cpus, 500000000LL);
 	assert_int_equal(run.o.memory, 64 << 20);
 	assert_int_equal(run.o.restart, BERTH_RESTART_ALWAYS);
+	assert_int_equal(run.o.n_ulimits, 2);
+	assert_int_equal(run.o.ulimits[0].resource, RLIMIT_NOFILE);
+	assert_int_equal(run.o.ulimits[0].soft, 1024);
+	assert_int_equal(run.o.ulimits[0].hard, 2048);
+	assert_int_equal(run.o.ulimits[1].resource, RLIMIT_CORE);
+	assert_true(run.o.ulimits[1].soft == UINT64_MAX && run.o.ulimits[1].hard == UINT64_MAX);
 	berth_compose_run_release(&run);
 }
 

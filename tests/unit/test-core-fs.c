@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
 
@@ -416,6 +417,35 @@ static void test_cleanup_umount(void **state)
 	cmocka_unit_test_setup_teardown(f, setup_openat2, teardown_tree),                          \
 		cmocka_unit_test_setup_teardown(f, setup_fallback, teardown_tree)
 
+/* mkdir -p TOP/NAME and an fd of it; the temps a crashed writer left are swept, nothing else. */
+static void test_mkdir_open_and_sweep(void **state)
+{
+	struct tree *t = *state;
+	struct berth_error *err = NULL;
+	_cleanup_free_ char *parent = berth_xasprintf("%s/recs", t->top);
+	int fd = berth_mkdir_open(parent, "a/b", &err);
+	assert_ok(fd, err);
+	int again = berth_mkdir_open(parent, "a/b", &err);
+	assert_ok(again, err);
+	close(again);
+	assert_int_equal(berth_write_file_atomic(fd, "keep.json", "{}", 2, 0600, &err), 0);
+	assert_int_equal(mkfile(fd, ".tmp-dead1", "x"), 0);
+	assert_int_equal(mkfile(fd, ".tmp-dead2", "y"), 0);
+	assert_int_equal(mkfile(fd, ".hidden", "z"), 0);
+	berth_remove_dead_atomic_temps(fd);
+	struct stat st;
+	assert_int_equal(fstatat(fd, ".tmp-dead1", &st, 0), -1);
+	assert_int_equal(fstatat(fd, ".tmp-dead2", &st, 0), -1);
+	assert_int_equal(fstatat(fd, "keep.json", &st, 0), 0);
+	assert_int_equal(fstatat(fd, ".hidden", &st, 0), 0);
+	close(fd);
+	/* a file where the directory should be */
+	assert_int_equal(mkfile(t->top_fd, "recs/file", "x"), 0);
+	assert_true(berth_mkdir_open(parent, "file", &err) < 0);
+	berth_error_free(&err);
+	assert_int_equal(berth_rm_rf_at(t->top_fd, "recs", &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -434,6 +464,8 @@ int main(void)
 		BOTH(test_opendir_at),
 		BOTH(test_dir_is_empty),
 		cmocka_unit_test(test_cleanup_umount),
+		cmocka_unit_test_setup_teardown(test_mkdir_open_and_sweep, setup_openat2,
+						teardown_tree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "unit.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "core/cleanup.h"
+#include "core/fs.h"
 #include "core/json.h"
 
 static void test_parse_and_get(void **state)
@@ -52,12 +59,40 @@ static void test_dump_keeps_order(void **state)
 	assert_non_null(strstr(p, "\n    \"mediaType\""));
 }
 
+/* A record file: read whole and parsed; too big, absent or broken fail. */
+static void test_read_at(void **state)
+{
+	char dir[] = "/tmp/berth-json-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	struct berth_error *err = NULL;
+	assert_int_equal(berth_write_file_atomic(dfd, "r.json", "{\"a\":1}", 7, 0600, &err), 0);
+	assert_int_equal(berth_write_file_atomic(dfd, "bad.json", "{\"a\":", 5, 0600, &err), 0);
+	json_t *j = NULL;
+	assert_ok(berth_json_read_at(dfd, "r.json", 100, &j, &err), err);
+	assert_int_equal(json_integer_value(json_object_get(j, "a")), 1);
+	json_decref(j);
+	assert_int_equal(berth_json_read_at(dfd, "r.json", 3, &j, &err), -E2BIG);
+	berth_error_free(&err);
+	assert_int_equal(berth_json_read_at(dfd, "none.json", 100, &j, &err), -ENOENT);
+	berth_error_free(&err);
+	assert_int_equal(berth_json_read_at(dfd, "bad.json", 100, &j, &err), -EINVAL);
+	assert_non_null(strstr(berth_error_msg(err), "bad.json"));
+	berth_error_free(&err);
+	assert_int_equal(unlinkat(dfd, "r.json", 0), 0);
+	assert_int_equal(unlinkat(dfd, "bad.json", 0), 0);
+	close(dfd);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_and_get),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_dump_keeps_order),
+		cmocka_unit_test(test_read_at),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -109,6 +109,9 @@ static void test_ulimit(void **state)
 	assert_int_equal(u.soft, 1024);
 	assert_int_equal(u.hard, 2048);
 	assert_string_equal(berth_runspec_rlimit_name(u.resource), "RLIMIT_NOFILE");
+	assert_int_equal(berth_runspec_ulimit_resource("nofile"), RLIMIT_NOFILE);
+	assert_int_equal(berth_runspec_ulimit_resource("as"), RLIMIT_AS);
+	assert_int_equal(berth_runspec_ulimit_resource("nofil"), -1);
 	assert_ok(berth_runspec_parse_ulimit("core=-1", &u, &err), err);
 	assert_true(u.soft == UINT64_MAX && u.hard == UINT64_MAX);
 	assert_fails(berth_runspec_parse_ulimit("nofile=10:5", &u, &err), &err, EINVAL,

@@ -49,6 +49,8 @@ void builder_event(struct builder *b, enum berth_build_event_kind kind, int step
 int builder_error_at(struct builder *b, const struct berth_dockerfile_instruction *ins,
 		     struct berth_error **err)
 {
+	if (b->config_only) /* the caller names the --change */
+		return err && *err ? -berth_error_code(*err) : -EINVAL;
 	size_t len = 0;
 	const char *line = berth_dockerfile_line(b->df, ins->start_line, &len);
 	const struct berth_error *e = err ? *err : NULL;

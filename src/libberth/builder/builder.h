@@ -101,3 +101,16 @@ bool berth_build_interrupted(void);
  */
 int berth_builder_prune(struct berth_store *store, bool all, uint64_t keep_storage,
 			uint64_t *ret_reclaimed, unsigned *ret_entries, struct berth_error **err);
+
+/*
+ * Applies Dockerfile instructions to an image config as Docker's `import
+ * --change` and `commit --change` do: each change is one instruction
+ * (continuation lines allowed) of CMD, ENTRYPOINT, ENV, EXPOSE, LABEL,
+ * ONBUILD, STOPSIGNAL, USER, VOLUME or WORKDIR, parsed by the Dockerfile
+ * front end and executed by the builder's code for it (JSON and shell forms,
+ * $VAR expanded from the config's Env); no history entry is added. A
+ * refused or invalid change is -EINVAL "--change 'X': why", c unchanged.
+ */
+struct berth_image_config;
+int berth_builder_apply_changes(struct berth_image_config *c, char *const *changes,
+				struct berth_error **err);

@@ -50,6 +50,8 @@ int sstate_expand(struct sstate *ss, const char *word, char **ret, struct berth_
 void sstate_history(struct sstate *ss, const char *created_by, bool empty_layer)
 {
 	const struct berth_build_options *o = ss->b->o;
+	if (ss->b->config_only)
+		return; /* Docker's --change adds no history entry */
 	_cleanup_free_ char *created =
 		berth_image_created_time(o->has_source_date_epoch ? &o->source_date_epoch : NULL);
 	json_t *h = json_object_get(ss->img.config, "history");
@@ -108,6 +110,8 @@ int step_begin(struct sstate *ss, const struct berth_dockerfile_instruction *ins
 
 int step_end(struct sstate *ss, struct berth_error **err)
 {
+	if (ss->b->config_only)
+		return 0;
 	int r = bcache_put(ss->b->store, &ss->key, &ss->img, err);
 	if (r < 0)
 		return r;

@@ -149,6 +149,11 @@ struct builder {
 	unsigned steps, cached;
 	char *tmp_path; /* tmp/build-<rand> in the store: mounts, uppers */
 	int tmp_fd;
+	/*
+	 * --change (changes.c): instructions only edit the config; no cache,
+	 * history, layers or rootfs, and errors carry no Dockerfile line.
+	 */
+	bool config_only;
 };
 
 /* Emits an event through the options' callback. */

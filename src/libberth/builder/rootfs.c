@@ -314,8 +314,8 @@ int exec_workdir(struct sstate *ss, const struct berth_dockerfile_instruction *i
 		return r < 0 ? r : 0;
 	json_object_set_new(cfg, "WorkingDir", json_string(clean));
 
-	/* which components are missing in the image so far */
-	if (strcmp(clean, "/") != 0) {
+	/* which components are missing in the image so far (--change has no rootfs) */
+	if (strcmp(clean, "/") != 0 && !ss->b->config_only) {
 		r = sstate_rootfs(ss, &root, err);
 		if (r < 0)
 			return builder_error_at(ss->b, ins, err);

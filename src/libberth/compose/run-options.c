@@ -230,14 +230,20 @@ static int add_limits(struct berth_compose_run *run, const struct berth_compose_
 					       s->name, s->cpus);
 		run->o.nano_cpus = (int64_t)(d * 1e9 + 0.5);
 	}
-	/* through run's --ulimit grammar: the same names and checks */
+	/* run's --ulimit names; the model checked the values (-1 is unlimited) */
 	run->ulimits = berth_xcalloc(s->n_ulimits + 1, sizeof(*run->ulimits));
 	for (size_t i = 0; i < s->n_ulimits; i++) {
-		_cleanup_free_ char *spec = berth_xasprintf("%s=%lld:%lld", s->ulimits[i].name,
-							    (long long)s->ulimits[i].soft,
-							    (long long)s->ulimits[i].hard);
-		if (berth_runspec_parse_ulimit(spec, &run->ulimits[i], err) < 0)
-			return berth_error_prefix(err, "service '%s'", s->name);
+		const struct berth_compose_ulimit *u = &s->ulimits[i];
+		int resource = berth_runspec_ulimit_resource(u->name);
+		if (resource < 0)
+			return berth_error_set(err, EINVAL,
+					       "service '%s': invalid ulimit '%s': unknown name",
+					       s->name, u->name);
+		run->ulimits[i] = (struct berth_ulimit){
+			.resource = resource,
+			.soft = u->soft < 0 ? UINT64_MAX : (uint64_t)u->soft,
+			.hard = u->hard < 0 ? UINT64_MAX : (uint64_t)u->hard,
+		};
 		run->n_ulimits++;
 	}
 	run->o.ulimits = run->ulimits;

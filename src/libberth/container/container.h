@@ -18,6 +18,7 @@
 #include "core/digest.h"
 #include "core/error.h"
 #include "core/runspec.h"
+#include "image/image.h"
 #include "network/network.h"
 #include "runtime/runtime.h"
 
@@ -361,8 +362,9 @@ int berth_container_export(struct berth_store *store, const char *what, int out_
 			   struct berth_error **err);
 
 struct berth_commit_options {
-	const char *name;     /* REPO[:TAG], NULL for an untagged image */
-	char *const *changes; /* Dockerfile instructions, as import --change */
+	const char *name;		      /* REPO[:TAG], NULL for an untagged image */
+	char *const *changes;		      /* Dockerfile instructions, as import --change */
+	berth_image_changes_fn apply_changes; /* what applies them (as import's) */
 	const char *message, *author;
 	bool pause; /* freeze a running container while its upper dir is read */
 };

@@ -336,11 +336,9 @@ static int commit_image(struct berth_store *s, const json_t *st, const char *id,
 	r = berth_image_config_parse(cfg, len, &c, err);
 	if (r < 0)
 		return r;
-	for (char *const *ch = o->changes; ch && *ch; ch++) {
-		r = berth_image_config_apply_change(c, *ch, err);
-		if (r < 0)
-			return berth_error_prefix(err, "--change '%s'", *ch);
-	}
+	r = berth_image_config_apply_changes(c, o->changes, o->apply_changes, err);
+	if (r < 0)
+		return r;
 	_cleanup_close_ int upper = open_upper(berth_store_root_path(s), id, err);
 	if (upper < 0)
 		return upper;

@@ -28,6 +28,9 @@ int berth_container_state_write(int cdir, const char *id, const json_t *st,
 char **berth_container_state_lowerdirs(const json_t *st);
 /* Running, and its monitor alive. */
 bool berth_container_state_is_running(const json_t *st);
+/* The record of a running container what (EINVAL "is not running" otherwise). */
+int berth_container_running_state(struct berth_store *store, const char *what, json_t **ret,
+				  struct berth_error **err);
 /* Docker's container names: [a-zA-Z0-9][a-zA-Z0-9_.-]+, a leading '/' allowed. */
 bool berth_container_name_is_valid(const char *name);
 bool berth_container_name_in_use(int cdir, const char *name);

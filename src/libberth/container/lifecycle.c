@@ -337,11 +337,9 @@ int berth_container_kill(struct berth_store *store, const char *what, int sig,
 			 struct berth_error **err)
 {
 	_cleanup_json_ json_t *st = NULL;
-	int r = berth_container_inspect(store, what, &st, err);
+	int r = berth_container_running_state(store, what, &st, err);
 	if (r < 0)
 		return r;
-	if (!berth_container_state_is_running(st))
-		return berth_error_set(err, EINVAL, "container '%s' is not running", what);
 	json_int_t pid = json_integer_value(json_object_get(json_object_get(st, "State"), "Pid"));
 	if (pid <= 0 || kill((pid_t)pid, sig) < 0)
 		return berth_error_syscall(err, errno ? errno : ESRCH, "kill container '%s'", what);

@@ -79,9 +79,8 @@ void berth_container_thaw(const json_t *st)
 	cgroup_release(&cg);
 }
 
-/* The record of a running container what (EINVAL "is not running" otherwise). */
-static int running_state(struct berth_store *store, const char *what, json_t **ret,
-			 struct berth_error **err)
+int berth_container_running_state(struct berth_store *store, const char *what, json_t **ret,
+				  struct berth_error **err)
 {
 	_cleanup_json_ json_t *st = NULL;
 	int r = berth_container_inspect(store, what, &st, err);
@@ -97,7 +96,7 @@ static int set_frozen(struct berth_store *store, const char *what, bool freeze,
 		      struct berth_error **err)
 {
 	_cleanup_json_ json_t *st = NULL;
-	int r = running_state(store, what, &st, err);
+	int r = berth_container_running_state(store, what, &st, err);
 	if (r < 0)
 		return r;
 	bool paused = json_is_true(json_object_get(json_object_get(st, "State"), "Paused"));
@@ -327,7 +326,7 @@ int berth_container_processes(struct berth_store *store, const char *what,
 			      struct berth_process **ret, size_t *ret_n, struct berth_error **err)
 {
 	_cleanup_json_ json_t *st = NULL;
-	int r = running_state(store, what, &st, err);
+	int r = berth_container_running_state(store, what, &st, err);
 	if (r < 0)
 		return r;
 	struct berth_cgroup cg = {0};

@@ -109,26 +109,15 @@ int berth_container_image_load(struct berth_store *store, const char *ref,
 
 static int containers_dir(const char *store_root, struct berth_error **err)
 {
-	_cleanup_free_ char *p = berth_xasprintf("%s/containers", store_root);
-	int r = berth_mkdir_p(p, 0700, err);
-	if (r < 0)
-		return r;
-	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return berth_error_syscall(err, errno, "open '%s'", p);
-	return fd;
+	return berth_mkdir_open(store_root, "containers", err);
 }
 
 /* Reads containers/<id>/state.json; NULL when absent or broken. */
 static json_t *read_state(int cdir, const char *id)
 {
 	_cleanup_free_ char *name = berth_xasprintf("%s/state.json", id);
-	_cleanup_free_ char *data = NULL;
-	size_t len = 0;
-	if (berth_read_file_at(cdir, name, 1 << 22, &data, &len, NULL) < 0)
-		return NULL;
 	json_t *j = NULL;
-	if (berth_json_parse(data, len, name, &j, NULL) < 0)
+	if (berth_json_read_at(cdir, name, 1 << 22, &j, NULL) < 0)
 		return NULL;
 	return j;
 }

@@ -36,14 +36,7 @@ void berth_volume_release(struct berth_volume *v)
 
 static int volumes_dir(const char *store_root, struct berth_error **err)
 {
-	_cleanup_free_ char *p = berth_xasprintf("%s/volumes", store_root);
-	int r = berth_mkdir_p(p, 0700, err);
-	if (r < 0)
-		return r;
-	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return berth_error_syscall(err, errno, "open '%s'", p);
-	return fd;
+	return berth_mkdir_open(store_root, "volumes", err);
 }
 
 int berth_volume_get(struct berth_store *store, const char *name, struct berth_volume *ret,

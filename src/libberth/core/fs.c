@@ -407,6 +407,29 @@ int berth_mkdir_p(const char *path, mode_t mode, struct berth_error **err)
 	return 0;
 }
 
+int berth_mkdir_open(const char *parent, const char *name, struct berth_error **err)
+{
+	_cleanup_free_ char *p = berth_xasprintf("%s/%s", parent, name);
+	int r = berth_mkdir_p(p, 0700, err);
+	if (r < 0)
+		return r;
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "open '%s'", p);
+	return fd;
+}
+
+void berth_remove_dead_atomic_temps(int dfd)
+{
+	_cleanup_closedir_ DIR *dir = berth_opendir_at(dfd, ".");
+	if (!dir)
+		return;
+	struct dirent *de;
+	while ((de = readdir(dir)))
+		if (strncmp(de->d_name, ".tmp-", 5) == 0)
+			(void)unlinkat(dfd, de->d_name, 0);
+}
+
 void berth_random_hex(char *out, size_t nbytes)
 {
 	static const char hex[] = "0123456789abcdef";

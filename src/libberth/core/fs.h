@@ -69,6 +69,18 @@ int berth_verify_path(const char *path, struct berth_error **err);
 
 /* mkdir -p for berth's own trusted paths (the store root). */
 int berth_mkdir_p(const char *path, mode_t mode, struct berth_error **err);
+/*
+ * mkdir -p PARENT/NAME (0700) and open it: a record directory of the store
+ * (containers, volumes, networks). An O_DIRECTORY fd or -errno.
+ */
+int berth_mkdir_open(const char *parent, const char *name, struct berth_error **err);
+
+/*
+ * Removes the ".tmp-*" files berth_write_file_atomic/_replace left in dfd.
+ * Call it only under a lock that every writer of dfd holds, so that any
+ * temp seen is a crashed writer's.
+ */
+void berth_remove_dead_atomic_temps(int dfd);
 
 /*
  * Writes data to dir_fd/name atomically: a temp file in the same directory,

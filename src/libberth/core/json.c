@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cleanup.h"
+#include "core/fs.h"
+
 int berth_json_parse(const char *data, size_t len, const char *what, json_t **ret,
 		     struct berth_error **err)
 {
@@ -15,6 +18,17 @@ int berth_json_parse(const char *data, size_t len, const char *what, json_t **re
 				       what, je.line, je.column, je.text);
 	*ret = j;
 	return 0;
+}
+
+int berth_json_read_at(int dir_fd, const char *name, size_t max, json_t **ret,
+		       struct berth_error **err)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	int r = berth_read_file_at(dir_fd, name, max, &data, &len, err);
+	if (r < 0)
+		return r;
+	return berth_json_parse(data, len, name, ret, err);
 }
 
 char *berth_json_dump(const json_t *j, size_t *ret_len)

@@ -27,6 +27,9 @@ static inline void berth_json_decrefp(json_t **j)
 /* Parses data (not NUL-terminated necessarily); what names the input in errors. */
 int berth_json_parse(const char *data, size_t len, const char *what, json_t **ret,
 		     struct berth_error **err);
+/* Reads and parses dir_fd/name (a record file of at most max bytes). */
+int berth_json_read_at(int dir_fd, const char *name, size_t max, json_t **ret,
+		       struct berth_error **err);
 
 /*
  * Serialises compactly with keys in insertion order, as Docker and the OCI

@@ -252,18 +252,23 @@ const char *berth_runspec_rlimit_name(int resource)
 	return NULL;
 }
 
+int berth_runspec_ulimit_resource(const char *name)
+{
+	for (size_t k = 0; k < ELEMENTSOF(ulimit_names); k++)
+		if (strcmp(ulimit_names[k].name, name) == 0)
+			return ulimit_names[k].resource;
+	return -1;
+}
+
 int berth_runspec_parse_ulimit(const char *s, struct berth_ulimit *ret, struct berth_error **err)
 {
 	const char *eq = strchr(s, '=');
 	if (!eq)
 		return berth_error_set(err, EINVAL, "invalid ulimit '%s': want NAME=SOFT[:HARD]",
 				       s);
-	size_t k;
-	for (k = 0; k < ELEMENTSOF(ulimit_names); k++)
-		if (strlen(ulimit_names[k].name) == (size_t)(eq - s) &&
-		    strncmp(ulimit_names[k].name, s, (size_t)(eq - s)) == 0)
-			break;
-	if (k == ELEMENTSOF(ulimit_names))
+	_cleanup_free_ char *name = berth_xstrndup(s, (size_t)(eq - s));
+	int resource = berth_runspec_ulimit_resource(name);
+	if (resource < 0)
 		return berth_error_set(err, EINVAL, "invalid ulimit '%s': unknown name", s);
 	char *end = NULL;
 	errno = 0;
@@ -278,7 +283,7 @@ int berth_runspec_parse_ulimit(const char *s, struct berth_ulimit *ret, struct b
 	}
 	if (soft < -1 || hard < -1 || (hard != -1 && (soft == -1 || soft > hard)))
 		return berth_error_set(err, EINVAL, "invalid ulimit '%s': soft above hard", s);
-	ret->resource = ulimit_names[k].resource;
+	ret->resource = resource;
 	ret->soft = soft == -1 ? UINT64_MAX : (uint64_t)soft;
 	ret->hard = hard == -1 ? UINT64_MAX : (uint64_t)hard;
 	return 0;

@@ -54,6 +54,8 @@ struct berth_ulimit {
 };
 int berth_runspec_parse_ulimit(const char *spec, struct berth_ulimit *ret,
 			       struct berth_error **err);
+/* The RLIMIT_* of a --ulimit name ("nofile"), or -1 for an unknown name. */
+int berth_runspec_ulimit_resource(const char *name);
 /* "RLIMIT_NOFILE" for RLIMIT_NOFILE, as OCI names them; NULL for one --ulimit cannot name. */
 const char *berth_runspec_rlimit_name(int resource);
 

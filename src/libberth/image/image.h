@@ -200,6 +200,17 @@ char *berth_image_config_serialize(const struct berth_image_config *c, size_t *r
 void berth_image_config_set_label(struct berth_image_config *c, const char *key, const char *value);
 
 /*
+ * What applies `--change` Dockerfile instructions to a config. The
+ * Dockerfile front end is above image/ (DESIGN.md), so import and commit
+ * take it from their caller: the CLI passes berth_builder_apply_changes.
+ */
+typedef int (*berth_image_changes_fn)(struct berth_image_config *c, char *const *changes,
+				      struct berth_error **err);
+/* apply(c, changes); EINVAL when there are changes and no apply. */
+int berth_image_config_apply_changes(struct berth_image_config *c, char *const *changes,
+				     berth_image_changes_fn apply, struct berth_error **err);
+
+/*
  * The "created" time of a new image or history entry, RFC 3339 in UTC
  * (owned): *fixed (SOURCE_DATE_EPOCH, which the CLI reads) when fixed is
  * not NULL, else now.
@@ -380,24 +391,21 @@ int berth_image_inspect_json(struct berth_store *s, const struct berth_image *im
  * one-layer image: the layer is stored gzip-compressed, its diff ID is the
  * sha256 of the uncompressed tar, and the tar is checked whole (a truncated
  * or corrupt tar is EBADMSG and leaves the store unchanged). changes are
- * Dockerfile instructions (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER,
- * VOLUME, WORKDIR, STOPSIGNAL, ONBUILD, SHELL) applied to the config.
+ * Dockerfile instructions applied to the config by apply_changes before
+ * the input is read.
  */
 struct berth_image_import_options {
 	const char *source;   /* names the input in history ("-" for stdin) */
 	const char *name;     /* the tag, or NULL */
 	char *const *changes; /* --change instructions, or NULL */
-	const char *message;  /* the history comment, or NULL */
+	berth_image_changes_fn apply_changes;
+	const char *message; /* the history comment, or NULL */
 	/* SOURCE_DATE_EPOCH: when set, the image's created time */
 	bool has_source_date_epoch;
 	int64_t source_date_epoch;
 };
 int berth_image_import(struct berth_store *s, int fd, const struct berth_image_import_options *o,
 		       struct berth_digest *ret_id, struct berth_error **err);
-
-/* Applies one --change instruction to a config; EINVAL for what cannot be. */
-int berth_image_config_apply_change(struct berth_image_config *c, const char *change,
-				    struct berth_error **err);
 
 enum berth_archive_format {
 	BERTH_ARCHIVE_DOCKER,

@@ -578,6 +578,16 @@ void berth_image_config_set_label(struct berth_image_config *c, const char *key,
 	berth_strv_push(&c->label_values, value);
 }
 
+int berth_image_config_apply_changes(struct berth_image_config *c, char *const *changes,
+				     berth_image_changes_fn apply, struct berth_error **err)
+{
+	if (!changes || !*changes)
+		return 0;
+	if (!apply)
+		return berth_error_set(err, EINVAL, "--change: no instruction applier was given");
+	return apply(c, changes, err);
+}
+
 static void set_or_del(json_t *o, const char *key, json_t *v)
 {
 	if (v)

@@ -46,18 +46,6 @@ void berth_networks_free(struct berth_network *nets, size_t n)
 	free(nets);
 }
 
-static int open_dir(const char *root, const char *name, struct berth_error **err)
-{
-	_cleanup_free_ char *p = berth_xasprintf("%s/%s", root, name);
-	int r = berth_mkdir_p(p, 0700, err);
-	if (r < 0)
-		return r;
-	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return berth_error_syscall(err, errno, "open '%s'", p);
-	return fd;
-}
-
 static char *now_rfc3339(void)
 {
 	return berth_time_now_rfc3339nano();
@@ -72,19 +60,11 @@ static int write_json_at(int dir_fd, const char *name, const json_t *j, bool dur
 			 struct berth_error **err)
 {
 	_cleanup_free_ char *s = berth_json_dump(j, NULL);
+	/* every writer holds networks/lock: a temp seen here is a crashed writer's */
+	berth_remove_dead_atomic_temps(dir_fd);
 	if (!durable)
 		return berth_write_file_replace(dir_fd, name, s, strlen(s), 0600, err);
 	return berth_write_file_atomic(dir_fd, name, s, strlen(s), 0600, err);
-}
-
-static int read_json_at(int dir_fd, const char *name, json_t **ret, struct berth_error **err)
-{
-	_cleanup_free_ char *data = NULL;
-	size_t len = 0;
-	int r = berth_read_file_at(dir_fd, name, RECORD_MAX, &data, &len, err);
-	if (r < 0)
-		return r;
-	return berth_json_parse(data, len, name, ret, err);
 }
 
 static bool is_id(const char *s)
@@ -133,7 +113,7 @@ int berth_netstore_list(struct berth_netstore *s, struct berth_network **ret, si
 		_cleanup_json_ json_t *j = NULL;
 		struct berth_network net;
 		/* a directory without its record is a create that did not finish */
-		if (read_json_at(s->net_dir, p, &j, NULL) < 0 ||
+		if (berth_json_read_at(s->net_dir, p, RECORD_MAX, &j, NULL) < 0 ||
 		    berth_net_parse_network(j, &net, NULL) < 0)
 			continue;
 		nets = berth_xreallocarray(nets, n + 1, sizeof(*nets));
@@ -205,7 +185,7 @@ int berth_netstore_endpoints(struct berth_netstore *s, const char *id, struct be
 			continue;
 		_cleanup_json_ json_t *j = NULL;
 		struct berth_endpoint e;
-		if (read_json_at(dirfd(d), de->d_name, &j, NULL) < 0 ||
+		if (berth_json_read_at(dirfd(d), de->d_name, RECORD_MAX, &j, NULL) < 0 ||
 		    berth_net_parse_endpoint(j, &e, NULL) < 0)
 			continue;
 		eps = berth_xreallocarray(eps, n + 1, sizeof(*eps));
@@ -283,10 +263,10 @@ static int add_predefined(struct berth_netstore *s, struct berth_error **err)
 int berth_netstore_open(const char *root, struct berth_netstore *s, struct berth_error **err)
 {
 	s->root = root;
-	s->net_dir = open_dir(root, "networks", err);
+	s->net_dir = berth_mkdir_open(root, "networks", err);
 	if (s->net_dir < 0)
 		return s->net_dir;
-	s->ns_dir = open_dir(root, "netns", err);
+	s->ns_dir = berth_mkdir_open(root, "netns", err);
 	if (s->ns_dir < 0)
 		return s->ns_dir;
 	s->lock_fd = openat(s->net_dir, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);

@@ -55,9 +55,7 @@ int store_tmp_scan(struct berth_store *s, bool remove, size_t *ret_dead, size_t 
 		   struct berth_error **err);
 /* Removes dead tmp/ entries, once per handle, before its first temp file. */
 void store_tmp_sweep_once(struct berth_store *s);
-/* Removes the temp files of atomic writes in dfd whose writer is gone. */
-void store_remove_dead_atomic_temps(int dfd);
-/* store_remove_dead_atomic_temps on the root, once per handle, before its first index write. */
+/* berth_remove_dead_atomic_temps on the root, once per handle, before its first index write. */
 void store_root_sweep_once(struct berth_store *s);
 
 /* refs.c: index.json */

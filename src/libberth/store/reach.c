@@ -158,7 +158,7 @@ int berth_store_gc_root_set(struct berth_store *s, const char *owner,
 	_cleanup_close_ int lock = store_lock_file(s, "roots.lock", LOCK_EX, err);
 	if (lock < 0)
 		return lock;
-	store_remove_dead_atomic_temps(dfd);
+	berth_remove_dead_atomic_temps(dfd);
 	return berth_write_file_atomic(dfd, owner, b.buf, b.len, 0644, err);
 }
 

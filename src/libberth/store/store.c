@@ -187,29 +187,13 @@ int berth_store_tmp_dir_create(struct berth_store *s, const char *prefix, char *
 	return 0;
 }
 
-/*
- * Removes the ".tmp-*" files berth_write_file_atomic left in dfd; only
- * called under the lock that every writer of dfd holds, so any seen is a
- * crashed writer's.
- */
-void store_remove_dead_atomic_temps(int dfd)
-{
-	_cleanup_closedir_ DIR *dir = berth_opendir_at(dfd, ".");
-	if (!dir)
-		return;
-	struct dirent *de;
-	while ((de = readdir(dir)))
-		if (strncmp(de->d_name, ".tmp-", 5) == 0)
-			(void)unlinkat(dfd, de->d_name, 0);
-}
-
 /* The store root's temp files (index.json, oci-layout): made only under the index lock. */
 void store_root_sweep_once(struct berth_store *s)
 {
 	if (s->root_swept)
 		return;
 	s->root_swept = true;
-	store_remove_dead_atomic_temps(s->root_fd);
+	berth_remove_dead_atomic_temps(s->root_fd);
 }
 
 static const char empty_index[] =
