@@ -101,3 +101,8 @@ bool berth_build_interrupted(void);
  */
 int berth_builder_prune(const char *store_root, bool all, uint64_t keep_storage,
 			uint64_t *ret_reclaimed, unsigned *ret_entries, struct berth_error **err);
+/*
+ * Disk bytes of the RUN --mount=type=cache directories, which `builder
+ * prune -a` removes (and counts in *ret_reclaimed) with the entries.
+ */
+uint64_t berth_builder_mounts_size(struct berth_store *s);

@@ -191,7 +191,8 @@ int berth_container_remove(const char *store_root, const char *what, bool force,
 /*
  * Removes every container that is not running, as `docker container prune`;
  * ret_removed lists their full ids (owned strv), *ret_bytes (may be NULL) is
- * what their records held on disk (upper dir, logs).
+ * Docker's SizeRw of each (berth_container_size: the content bytes of the
+ * upper dir), as Docker reports what a container prune freed.
  */
 int berth_container_prune(const char *store_root, char ***ret_removed, uint64_t *ret_bytes,
 			  struct berth_error **err);
@@ -226,6 +227,8 @@ int berth_volume_remove(const char *store_root, const char *name, bool force,
  */
 int berth_volume_prune(const char *store_root, bool all, char ***ret_removed, uint64_t *ret_bytes,
 		       struct berth_error **err);
+/* Disk bytes of a volume's data (0 when it cannot be read), as volume prune counts them. */
+uint64_t berth_volume_data_size(const char *store_root, const char *name);
 /* True for Docker's volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
 bool berth_volume_name_is_valid(const char *name);
 /* The volume as `volume inspect` prints it (new reference). */

@@ -3,12 +3,9 @@
 #include "container/container.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <unistd.h>
 
-#include "core/alloc.h"
 #include "core/cleanup.h"
-#include "core/du.h"
 #include "core/json.h"
 #include "core/strv.h"
 
@@ -19,8 +16,6 @@ int berth_container_prune(const char *store_root, char ***ret_removed, uint64_t 
 	int r = berth_container_list(store_root, &list, err);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *dir = berth_xasprintf("%s/containers", store_root);
-	_cleanup_close_ int cdir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_strv_free_ char **removed = NULL;
 	uint64_t bytes = 0;
 	size_t i;
@@ -29,7 +24,9 @@ int berth_container_prune(const char *store_root, char ***ret_removed, uint64_t 
 		const char *id = json_string_value(json_object_get(c, "Id"));
 		if (!id || json_is_true(json_object_get(json_object_get(c, "State"), "Running")))
 			continue;
-		uint64_t size = cdir >= 0 ? berth_du_at(cdir, id) : 0;
+		/* Docker's SizeRw, as `system df` counts a container */
+		struct berth_container_size sz;
+		berth_container_size(store_root, NULL, c, &sz);
 		/* not forced: one started since the list was read is kept, as Docker's */
 		_cleanup_error_ struct berth_error *e = NULL;
 		r = berth_container_remove(store_root, id, false, &e);
@@ -41,7 +38,7 @@ int berth_container_prune(const char *store_root, char ***ret_removed, uint64_t 
 			return r;
 		}
 		berth_strv_push(&removed, id);
-		bytes += size;
+		bytes += sz.rw;
 	}
 	*ret_removed = TAKE_PTR(removed);
 	if (ret_bytes)

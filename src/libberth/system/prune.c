@@ -16,30 +16,7 @@
 #include "core/strv.h"
 #include "image/image.h"
 #include "store/store.h"
-
-/* The image IDs the container records name, running or not: prune keeps them. */
-static int container_images(struct berth_store *s, struct berth_digest **ret, size_t *ret_n,
-			    struct berth_error **err)
-{
-	_cleanup_json_ json_t *list = NULL;
-	int r = berth_container_list(berth_store_root_path(s), &list, err);
-	if (r < 0)
-		return r;
-	struct berth_digest *ids = NULL;
-	size_t n = 0, i;
-	json_t *c;
-	json_array_foreach (list, i, c) {
-		struct berth_digest d;
-		const char *img = json_string_value(json_object_get(c, "Image"));
-		if (!img || berth_digest_parse(img, &d, NULL) < 0)
-			continue;
-		ids = berth_xreallocarray(ids, n + 1, sizeof(*ids));
-		ids[n++] = d;
-	}
-	*ret = ids;
-	*ret_n = n;
-	return 0;
-}
+#include "system/internal.h"
 
 int berth_system_image_prune(struct berth_store *s, bool all, char ***ret_lines,
 			     uint64_t *ret_bytes, struct berth_error **err)
@@ -47,7 +24,7 @@ int berth_system_image_prune(struct berth_store *s, bool all, char ***ret_lines,
 	_cleanup_free_ struct berth_digest *keep = NULL;
 	size_t n_keep = 0;
 	uint64_t bytes = 0;
-	int r = container_images(s, &keep, &n_keep, err);
+	int r = system_container_images(s, &keep, &n_keep, err);
 	if (r < 0)
 		return r;
 	r = berth_image_prune(s, all, keep, n_keep, ret_lines, &bytes, err);
