@@ -150,3 +150,41 @@ check_prune_frees_reclaimable() {
 	run berth system df --format '{{.Nope}}'
 	assert_one_error_line "template parsing error"
 }
+
+@test "system prune: Docker's prompt; unused networks go, --volumes the anonymous unused volumes" {
+	berth import -c 'CMD ["sh"]' "$(busybox_tar)" bb:1 >/dev/null
+	run berth system prune --volumes </dev/null
+	[ "$status" -eq 0 ]
+	[ "$output" = "WARNING! This will remove:
+  - all stopped containers
+  - all networks not used by at least one container
+  - all anonymous volumes not used by at least one container
+  - all dangling images
+  - unused build cache
+  - unpacked layers no image or container needs
+
+Are you sure you want to continue? [y/N] " ]
+	berth network create unused-net >/dev/null
+	berth volume create named >/dev/null
+	# a volume without a name is anonymous, as the ones run makes for `-v /dst`
+	anon=$(berth volume create)
+	head -c 50000 /dev/urandom >"$STORE/volumes/$anon/_data/f"
+	berth run --name gone bb:1 true
+	# without --volumes: the container and the network go, every volume stays
+	run berth system prune -f
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Deleted Containers:" ]
+	[ "${lines[2]}" = "Deleted Networks:" ]
+	[ "${lines[3]}" = "unused-net" ]
+	[[ "$output" != *"Deleted Volumes:"* ]]
+	run berth network ls --format '{{.Name}}'
+	[[ "$output" != *unused-net* ]]
+	[ "$(berth volume ls -q | sort | tr '\n' ' ')" = "$(printf '%s\n' "$anon" named | sort | tr '\n' ' ')" ]
+	# --volumes: the anonymous one, counted; the named one stays (Docker 23+)
+	run berth system prune -f --volumes
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Deleted Volumes:" ]
+	[ "${lines[1]}" = "$anon" ]
+	[[ "${lines[-1]}" =~ ^Total\ reclaimed\ space:\ 5[0-9.]*kB$ ]]
+	[ "$(berth volume ls -q)" = named ]
+}

@@ -6,7 +6,9 @@
  */
 #include "system/system.h"
 
+#include <fcntl.h>
 #include <jansson.h>
+#include <unistd.h>
 
 #include "builder/builder.h"
 #include "container/container.h"
@@ -15,6 +17,7 @@
 #include "core/json.h"
 #include "core/strv.h"
 #include "image/image.h"
+#include "network/network.h"
 #include "store/store.h"
 #include "system/internal.h"
 
@@ -45,20 +48,41 @@ void berth_system_prune_result_release(struct berth_system_prune_result *r)
 	if (!r)
 		return;
 	berth_strv_free(r->containers);
+	berth_strv_free(r->networks);
+	berth_strv_free(r->volumes);
 	berth_strv_free(r->images);
-	r->containers = r->images = NULL;
+	r->containers = r->networks = r->volumes = r->images = NULL;
 }
 
-int berth_system_prune(struct berth_store *s, bool all, struct berth_system_prune_result *ret,
-		       struct berth_error **err)
+/* The user networks no container is on; a store that never had a network has none. */
+static int prune_networks(struct berth_store *s, char ***ret, struct berth_error **err)
 {
-	/* containers first: the images they used become unused */
+	if (faccessat(berth_store_root_fd(s), "networks", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	return berth_network_prune(berth_store_root_path(s), ret, err);
+}
+
+int berth_system_prune(struct berth_store *s, const struct berth_system_prune_options *o,
+		       struct berth_system_prune_result *ret, struct berth_error **err)
+{
+	/* Docker's order: containers first, so what only they used goes too */
+	const char *root = berth_store_root_path(s);
 	uint64_t bytes = 0;
-	int r = berth_container_prune(berth_store_root_path(s), &ret->containers, &bytes, err);
+	int r = berth_container_prune(root, &ret->containers, &bytes, err);
 	if (r < 0)
 		return r;
 	ret->bytes += bytes;
-	r = berth_system_image_prune(s, all, &ret->images, &bytes, err);
+	r = prune_networks(s, &ret->networks, err);
+	if (r < 0)
+		return r;
+	if (o->volumes) {
+		/* Docker 23+: the anonymous ones (volume prune without -a) */
+		r = berth_volume_prune(root, false, &ret->volumes, &bytes, err);
+		if (r < 0)
+			return r;
+		ret->bytes += bytes;
+	}
+	r = berth_system_image_prune(s, o->all, &ret->images, &bytes, err);
 	if (r < 0)
 		return r;
 	ret->bytes += bytes;
@@ -68,7 +92,7 @@ int berth_system_prune(struct berth_store *s, bool all, struct berth_system_prun
 	 * blob write. A prune writes nothing, so the lock can go.
 	 */
 	berth_store_writes_done(s);
-	r = berth_builder_prune(berth_store_root_path(s), all, 0, &bytes, &ret->cache_entries, err);
+	r = berth_builder_prune(root, o->all, 0, &bytes, &ret->cache_entries, err);
 	if (r < 0)
 		return r;
 	ret->bytes += bytes;

@@ -40,15 +40,24 @@ int berth_system_image_prune(struct berth_store *s, bool all, char ***ret_lines,
 
 struct berth_system_prune_result {
 	char **containers;	/* IDs of the removed containers */
+	char **networks;	/* names of the removed networks */
+	char **volumes;		/* names of the removed volumes */
 	char **images;		/* the lines of berth_system_image_prune */
 	unsigned cache_entries; /* build cache entries removed */
 	uint64_t bytes;		/* bytes freed, everything counted */
 };
 void berth_system_prune_result_release(struct berth_system_prune_result *r);
 
+struct berth_system_prune_options {
+	bool all;     /* every unused image and all build cache, not only dangling/unused */
+	bool volumes; /* the anonymous volumes no container uses too */
+};
+
 /*
- * `system prune`: every container that is not running (their upper dirs
- * counted in the bytes freed, as Docker's), then the images as
+ * `system prune`, in Docker's order: every container that is not running
+ * (their SizeRw counted in the bytes freed, as Docker's), the user networks
+ * no container is on, with o->volumes the anonymous volumes no container
+ * uses (as Docker 23+'s `system prune --volumes`), the images as
  * berth_system_image_prune (all: every image no container uses), the build
  * cache (all: every entry, otherwise those no tagged image uses) and the
  * unpacked layers nothing needs. What the caller wrote through s must be
@@ -57,8 +66,8 @@ void berth_system_prune_result_release(struct berth_system_prune_result *r);
  * released with berth_system_prune_result_release, also on failure (what
  * was removed before the failure is in it).
  */
-int berth_system_prune(struct berth_store *s, bool all, struct berth_system_prune_result *ret,
-		       struct berth_error **err);
+int berth_system_prune(struct berth_store *s, const struct berth_system_prune_options *o,
+		       struct berth_system_prune_result *ret, struct berth_error **err);
 
 /*
  * A layer gc that removes nothing (berth_layer_store_gc_dry_run) with the
