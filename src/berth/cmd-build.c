@@ -515,6 +515,7 @@ int cmd_builder_prune(struct berth_cli *cli, int argc, char **argv, struct berth
 	if (r < 0)
 		return r;
 	printf("Deleted build cache objects: %u\n", entries);
-	printf("Total reclaimed space: %s\n", berth_format_size(freed, size));
+	/* units.HumanSize, as every prune: four digits */
+	printf("Total reclaimed space: %s\n", berth_format_size_prec(freed, 4, size));
 	return 0;
 }

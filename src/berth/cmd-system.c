@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* `system df`, `system check` and `system prune`; the layer-cache gc of rmi and prune. */
+/* `system check` and `system prune` (`system df`: cmd-system-df.c). */
 #include "berth/cli.h"
 #include "berth/prune.h"
 
@@ -24,75 +24,6 @@
 #include "network/network.h"
 #include "store/store.h"
 #include "system/system.h"
-
-/* The entries of dfd (containers, volumes, build cache entries: one each). */
-static size_t count_entries(int dfd)
-{
-	_cleanup_closedir_ DIR *d = berth_opendir_at(dfd, ".");
-	size_t n = 0;
-	struct dirent *de;
-	while (d && (de = readdir(d)))
-		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
-	return n;
-}
-
-static const char df_usage[] = "Usage:  berth system df\n\n"
-			       "Show berth disk usage\n";
-
-int cmd_system_df(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
-{
-	static const char *const unsupported[] = {"-v", "--verbose", "--format", NULL};
-	bool help;
-	int r = cli_no_flags(cli, df_usage, unsupported, argc, argv, &help, err);
-	if (r < 0 || help)
-		return r;
-	if (optind < argc)
-		return cli_usage_error(cli, err, "accepts no arguments");
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
-	_cleanup_(berth_image_list_freep) struct berth_image_list *l = NULL;
-	r = berth_store_open(cli->root, &s, err);
-	if (r < 0)
-		return r;
-	r = berth_image_list(s, &l, err);
-	if (r < 0)
-		return r;
-	size_t nblobs = 0;
-	uint64_t blob_bytes = 0;
-	r = berth_store_blob_usage(s, &nblobs, &blob_bytes, err);
-	if (r < 0)
-		return r;
-	/* images: distinct IDs; reclaimable: what untagged images hold */
-	_cleanup_strv_free_ char **ids = NULL;
-	uint64_t reclaim = 0;
-	for (size_t i = 0; i < l->n; i++) {
-		char id[BERTH_DIGEST_STRLEN + 1];
-		berth_digest_fmt(&l->items[i].id, id);
-		if (!berth_strv_contains(ids, id))
-			berth_strv_push(&ids, id);
-		if (!l->items[i].name)
-			reclaim += l->items[i].size;
-	}
-	if (reclaim > blob_bytes)
-		reclaim = blob_bytes;
-	struct {
-		const char *type, *dir;
-	} rows[] = {{"Containers", "containers"},
-		    {"Local Volumes", "volumes"},
-		    {"Build Cache", "cache"}};
-	char size[32], rec[32];
-	berth_format_size(blob_bytes, size);
-	berth_format_size(reclaim, rec);
-	printf("%-15s %-7s %-7s %-10s %s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
-	printf("%-15s %-7zu %-7d %-10s %s\n", "Images", berth_strv_len(ids), 0, size, rec);
-	for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
-		int dfd = berth_store_dir_fd(s, rows[i].dir);
-		size_t n = count_entries(dfd);
-		uint64_t bytes = berth_du_at(dfd, ".");
-		berth_format_size(bytes, size);
-		printf("%-15s %-7zu %-7d %-10s %s\n", rows[i].type, n, 0, size, "0B");
-	}
-	return 0;
-}
 
 static void print_problem(void *ctx, const char *msg)
 {
@@ -178,29 +109,30 @@ int cmd_system_check(struct berth_cli *cli, int argc, char **argv, struct berth_
 
 static const char prune_usage[] =
 	"Usage:  berth system prune [OPTIONS]\n\n"
-	"Remove stopped containers, dangling images, unused build cache and\n"
-	"unpacked layers nothing needs\n\n"
+	"Remove unused data\n\n"
 	"Options:\n"
-	"  -a, --all             Remove all unused images and build cache, not just dangling ones\n"
+	"  -a, --all             Remove all unused images not just dangling ones\n"
 	"      --filter filter   Not supported yet\n"
 	"  -f, --force           Do not prompt for confirmation\n"
-	"      --volumes         Not supported yet (use 'berth volume prune')\n";
+	"      --volumes         Prune anonymous volumes\n";
 
-static bool confirm(bool all)
+/* Docker's confirmationMessage (cli/command/system/prune.go), and berth's unpacked layers. */
+static bool confirm(const struct berth_system_prune_options *o)
 {
-	char *m =
-		berth_xasprintf("WARNING! This will remove:\n"
-				"  - all stopped containers\n"
-				"  - %s\n"
-				"  - %s\n"
-				"  - unpacked layers no image or container needs\n\n"
-				"Are you sure you want to continue?",
-				all ? "all images without at least one container associated to them"
-				    : "all dangling images",
-				all ? "all build cache" : "unused build cache");
-	bool yes = cli_confirm(m);
-	free(m);
-	return yes;
+	_cleanup_free_ char *m = berth_xasprintf(
+		"WARNING! This will remove:\n"
+		"  - all stopped containers\n"
+		"  - all networks not used by at least one container\n"
+		"%s"
+		"  - %s\n"
+		"  - %s\n"
+		"  - unpacked layers no image or container needs\n\n"
+		"Are you sure you want to continue?",
+		o->volumes ? "  - all anonymous volumes not used by at least one container\n" : "",
+		o->all ? "all images without at least one container associated to them"
+		       : "all dangling images",
+		o->all ? "all build cache" : "unused build cache");
+	return cli_confirm(m);
 }
 
 int cmd_system_prune(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
@@ -208,35 +140,30 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 	static const struct option opts[] = {
 		{"all", no_argument, NULL, 'a'},
 		{"force", no_argument, NULL, 'f'},
-		{"filter", required_argument, NULL, 'F'},
 		{"volumes", no_argument, NULL, 'V'},
 		{0},
 	};
-	struct cli_flags f = {.usage = prune_usage, .shortopts = "af", .longopts = opts};
-	bool all = false, force = false;
+	static const char *const unsupported[] = {"--filter", NULL};
+	struct cli_flags f = {.usage = prune_usage,
+			      .shortopts = "af",
+			      .longopts = opts,
+			      .unsupported = unsupported};
+	struct berth_system_prune_options o = {0};
+	bool force = false;
 	int c;
 	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
 		if (c == 'a')
-			all = true;
+			o.all = true;
 		else if (c == 'f')
 			force = true;
-		else if (c == 'F')
-			return berth_error_set(err, ENOTSUP,
-					       "system prune: '--filter %s' is not supported yet",
-					       optarg);
-		else if (c == 'V')
-			/* Docker's --volumes removes anonymous volumes only: 'volume prune' */
-			return berth_error_set(
-				err, ENOTSUP,
-				"system prune: '--volumes' is not supported yet ('berth "
-				"volume prune' removes the anonymous volumes no container "
-				"uses)");
+		else
+			o.volumes = true;
 	}
 	if (c < 0 || f.help)
 		return c;
 	if (optind < argc)
 		return cli_usage_error(cli, err, "accepts no arguments");
-	if (!force && !confirm(all))
+	if (!force && !confirm(&o))
 		return 0;
 
 	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
@@ -244,10 +171,12 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 	if (r < 0)
 		return r;
 	_cleanup_(berth_system_prune_result_release) struct berth_system_prune_result res = {0};
-	r = berth_system_prune(s, all, &res, err);
+	r = berth_system_prune(s, &o, &res, err);
 	if (r < 0)
 		return r;
 	cli_print_deleted("Containers", res.containers);
+	cli_print_deleted("Networks", res.networks);
+	cli_print_deleted("Volumes", res.volumes);
 	cli_print_deleted("Images", res.images);
 	if (res.cache_entries)
 		printf("Deleted build cache objects: %u\n\n", res.cache_entries);

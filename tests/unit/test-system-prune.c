@@ -63,14 +63,16 @@ static void test_system_prune(void **state)
 	struct ctx *c = *state;
 	struct berth_error *err = NULL;
 	struct berth_system_prune_result res = {0};
-	assert_ok(berth_system_prune(c->s, false, &res, &err), err);
+	struct berth_system_prune_options o = {0};
+	assert_ok(berth_system_prune(c->s, &o, &res, &err), err);
 	assert_null(res.containers);
 	assert_null(res.images);
 	assert_int_equal(res.bytes, 0);
 	berth_system_prune_result_release(&res);
 
 	uint64_t before = blob_bytes(c) + layer_bytes(c);
-	assert_ok(berth_system_prune(c->s, true, &res, &err), err);
+	o.all = true;
+	assert_ok(berth_system_prune(c->s, &o, &res, &err), err);
 	assert_int_equal(berth_strv_len(res.images), 4);
 	assert_int_equal(res.bytes, before);
 	assert_int_equal(blob_bytes(c) + layer_bytes(c), 0);

@@ -114,3 +114,9 @@ int berth_builder_prune(struct berth_store *store, bool all, uint64_t keep_stora
 struct berth_image_config;
 int berth_builder_apply_changes(struct berth_image_config *c, char *const *changes,
 				struct berth_error **err);
+
+/*
+ * Disk bytes of the RUN --mount=type=cache directories, which `builder
+ * prune -a` removes (and counts in *ret_reclaimed) with the entries.
+ */
+uint64_t berth_builder_mounts_size(struct berth_store *s);

@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include "builder/internal.h"
+#include "store/store.h"
 #include "core/sort.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/du.h"
 #include "core/fs.h"
 #include "core/json.h"
 
@@ -29,6 +31,18 @@ static int entry_cmp(const void *a, const void *b)
 	if (x->used.tv_nsec != y->used.tv_nsec)
 		return x->used.tv_nsec < y->used.tv_nsec ? -1 : 1;
 	return strcmp(x->name, y->name);
+}
+
+/* Disk bytes of the cache mounts (cache/mounts/), as `system df` counts them too. */
+static uint64_t mounts_size(int cache_fd)
+{
+	return berth_du_at(cache_fd, "mounts");
+}
+
+uint64_t berth_builder_mounts_size(struct berth_store *s)
+{
+	int cfd = berth_store_dir_fd(s, "cache");
+	return cfd >= 0 ? mounts_size(cfd) : 0;
 }
 
 static bool in_set(const struct berth_digest *set, size_t n, const struct berth_digest *d)
@@ -152,10 +166,12 @@ int berth_builder_prune(struct berth_store *store, bool all, uint64_t keep_stora
 			keep[n_keep++] = es[i].im.layers[k].digest;
 		}
 	}
+	uint64_t mounts = 0;
 	if (all) {
 		/* cache mounts of RUN --mount=type=cache go too */
 		int cfd = openat(bstore_root_fd(s), "cache", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (cfd >= 0) {
+			mounts = mounts_size(cfd);
 			(void)berth_rm_rf_at(cfd, "mounts", NULL);
 			close(cfd);
 		}
@@ -163,7 +179,7 @@ int berth_builder_prune(struct berth_store *store, bool all, uint64_t keep_stora
 	r = bstore_gc(s, keep, n_keep, &freed, err);
 	if (r < 0)
 		goto out;
-	*ret_reclaimed = freed;
+	*ret_reclaimed = freed + mounts;
 	*ret_entries = removed;
 	r = 0;
 out:

@@ -169,6 +169,8 @@ struct berth_container_size {
  */
 void berth_container_size(struct berth_store *s, const json_t *record,
 			  struct berth_container_size *ret);
+/* Docker's SizeRw alone: the content bytes of the record's upper dir (0 when unreadable). */
+uint64_t berth_container_rw_size(struct berth_store *s, const json_t *record);
 int berth_container_kill(struct berth_store *store, const char *what, int sig,
 			 struct berth_error **err);
 /* The stop signal, then SIGKILL after timeout_s; the restart policy does not apply. */
@@ -193,7 +195,8 @@ int berth_container_remove(struct berth_store *store, const char *what, bool for
 /*
  * Removes every container that is not running, as `docker container prune`;
  * ret_removed lists their full ids (owned strv), *ret_bytes (may be NULL) is
- * what their records held on disk (upper dir, logs).
+ * Docker's SizeRw of each (berth_container_size: the content bytes of the
+ * upper dir), as Docker reports what a container prune freed.
  */
 int berth_container_prune(struct berth_store *store, char ***ret_removed, uint64_t *ret_bytes,
 			  struct berth_error **err);
@@ -257,6 +260,8 @@ int berth_volume_remove(struct berth_store *store, const char *name, bool force,
  */
 int berth_volume_prune(struct berth_store *store, bool all, char ***ret_removed,
 		       uint64_t *ret_bytes, struct berth_error **err);
+/* Disk bytes of a volume's data (0 when it cannot be read), as volume prune counts them. */
+uint64_t berth_volume_data_size(struct berth_store *store, const char *name);
 /* True for Docker's volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
 bool berth_volume_name_is_valid(const char *name);
 /* The volume as `volume inspect` prints it (new reference). */

@@ -4,25 +4,19 @@
 #include "store/store.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <unistd.h>
 
-#include "core/alloc.h"
 #include "core/cleanup.h"
-#include "core/du.h"
 #include "core/json.h"
 #include "core/strv.h"
 
 int berth_container_prune(struct berth_store *store, char ***ret_removed, uint64_t *ret_bytes,
 			  struct berth_error **err)
 {
-	const char *store_root = berth_store_root_path(store);
 	_cleanup_json_ json_t *list = NULL;
 	int r = berth_container_list(store, &list, err);
 	if (r < 0)
 		return r;
-	_cleanup_free_ char *dir = berth_xasprintf("%s/containers", store_root);
-	_cleanup_close_ int cdir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_strv_free_ char **removed = NULL;
 	uint64_t bytes = 0;
 	size_t i;
@@ -31,7 +25,8 @@ int berth_container_prune(struct berth_store *store, char ***ret_removed, uint64
 		const char *id = json_string_value(json_object_get(c, "Id"));
 		if (!id || json_is_true(json_object_get(json_object_get(c, "State"), "Running")))
 			continue;
-		uint64_t size = cdir >= 0 ? berth_du_at(cdir, id) : 0;
+		/* Docker's SizeRw, as `system df` counts a container */
+		uint64_t rw = berth_container_rw_size(store, c);
 		/* not forced: one started since the list was read is kept, as Docker's */
 		_cleanup_error_ struct berth_error *e = NULL;
 		r = berth_container_remove(store, id, false, &e);
@@ -43,7 +38,7 @@ int berth_container_prune(struct berth_store *store, char ***ret_removed, uint64
 			return r;
 		}
 		berth_strv_push(&removed, id);
-		bytes += size;
+		bytes += rw;
 	}
 	*ret_removed = TAKE_PTR(removed);
 	if (ret_bytes)

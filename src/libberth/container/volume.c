@@ -174,6 +174,21 @@ int berth_volume_remove(struct berth_store *store, const char *name, bool force,
 	return 0;
 }
 
+/* Disk bytes of a volume's data, as prune counts what it frees and `system df` what it holds. */
+static uint64_t data_size(int dfd, const char *name)
+{
+	_cleanup_free_ char *data = berth_xasprintf("%s/_data", name);
+	return berth_du_at(dfd, data);
+}
+
+uint64_t berth_volume_data_size(struct berth_store *store, const char *name)
+{
+	if (!berth_volume_name_is_valid(name))
+		return 0;
+	_cleanup_close_ int dfd = volumes_dir(berth_store_root_path(store), NULL);
+	return dfd >= 0 ? data_size(dfd, name) : 0;
+}
+
 int berth_volume_prune(struct berth_store *store, bool all, char ***ret_removed,
 		       uint64_t *ret_bytes, struct berth_error **err)
 {
@@ -195,8 +210,7 @@ int berth_volume_prune(struct berth_store *store, bool all, char ***ret_removed,
 	for (size_t i = 0; i < n; i++) {
 		if (all || v[i].anonymous) {
 			/* its data, measured first: once removed there is nothing to count */
-			_cleanup_free_ char *data = berth_xasprintf("%s/_data", v[i].name);
-			uint64_t size = berth_du_at(dfd, data);
+			uint64_t size = data_size(dfd, v[i].name);
 			if (berth_volume_remove(store, v[i].name, false, NULL) >= 0) {
 				berth_strv_push(&removed, v[i].name);
 				bytes += size;

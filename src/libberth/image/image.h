@@ -372,6 +372,22 @@ int berth_image_gc(struct berth_store *s, const struct berth_digest *keep, size_
 		   struct berth_store_gc_result *ret, struct berth_error **err);
 
 /*
+ * What the blobs of the store hold, without removing anything (`system df`):
+ * images: the bytes of every blob except those only the gc roots (the build
+ * cache, a pull in progress) reach; unused: of those, what
+ * berth_image_prune(all, keep) and its gc would remove (blobs neither an
+ * image whose ID is in keep nor a gc root reaches); roots_only: the bytes of
+ * the blobs only the gc roots reach. Sizes as the sweep counts them.
+ */
+struct berth_image_blob_usage {
+	uint64_t images;
+	uint64_t unused;
+	uint64_t roots_only;
+};
+int berth_image_blob_usage(struct berth_store *s, const struct berth_digest *keep, size_t n_keep,
+			   struct berth_image_blob_usage *ret, struct berth_error **err);
+
+/*
  * berth_store_check with the images' reachability: a blob a manifest names
  * that is missing or of another size is a problem; what nothing reaches is
  * an orphan.

@@ -105,8 +105,26 @@ static json_t *ref_descriptor(const struct berth_store_ref *ref, const char *def
 	return desc;
 }
 
-/* Every entry of index.json is a manifest or an index, even without a mediaType. */
-static int mark_index(struct berth_store *s, struct berth_store_marks *m, struct berth_error **err)
+struct extra_roots {
+	const struct berth_digest *d;
+	size_t n;
+};
+
+static bool id_in(const struct berth_digest *id, const struct extra_roots *ids)
+{
+	for (size_t i = 0; i < ids->n; i++)
+		if (berth_digest_eq(id, &ids->d[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Every entry of index.json is a manifest or an index, even without a
+ * mediaType. With only, the entries whose image ID is one of only's: those
+ * berth_image_prune(all) leaves.
+ */
+static int mark_entries(struct berth_store *s, struct berth_store_marks *m,
+			const struct extra_roots *only, struct berth_error **err)
 {
 	_cleanup_(berth_store_refs_freep) struct berth_store_refs *refs = NULL;
 	int r = berth_store_ref_list(s, &refs, err);
@@ -114,6 +132,14 @@ static int mark_index(struct berth_store *s, struct berth_store_marks *m, struct
 		return r;
 	for (size_t i = 0; i < refs->n; i++) {
 		const struct berth_store_ref *ref = &refs->items[i];
+		if (only) {
+			_cleanup_(berth_image_freep) struct berth_image *img = NULL;
+			struct berth_digest id = ref->digest;
+			if (berth_image_load_digest(s, &ref->digest, &img, NULL) >= 0)
+				id = img->id;
+			if (!id_in(&id, only))
+				continue;
+		}
 		_cleanup_free_ char *from =
 			berth_xasprintf("index.json entry '%s'", ref->name ? ref->name : "<none>");
 		_cleanup_json_ json_t *desc = ref_descriptor(ref, BERTH_MT_OCI_MANIFEST, true);
@@ -142,16 +168,11 @@ static int mark_gc_roots(struct berth_store *s, struct berth_store_marks *m,
 	return 0;
 }
 
-struct extra_roots {
-	const struct berth_digest *d;
-	size_t n;
-};
-
 static int mark_reachable(struct berth_store *s, struct berth_store_marks *m, void *ctx,
 			  struct berth_error **err)
 {
 	const struct extra_roots *x = ctx;
-	int r = mark_index(s, m, err);
+	int r = mark_entries(s, m, NULL, err);
 	if (r < 0)
 		return r;
 	r = mark_gc_roots(s, m, err);
@@ -174,4 +195,47 @@ int berth_image_store_check(struct berth_store *s, bool repair,
 			    struct berth_store_check_result *ret, struct berth_error **err)
 {
 	return berth_store_check(s, repair, mark_reachable, NULL, cb, ret, err);
+}
+
+struct usage_ctx {
+	const struct berth_store_marks *index, *roots, *kept;
+	struct berth_image_blob_usage *res;
+};
+
+static int count_blob(void *ctx, const struct berth_digest *d, uint64_t size)
+{
+	struct usage_ctx *c = ctx;
+	bool in_index = berth_store_marked(c->index, d);
+	bool in_roots = berth_store_marked(c->roots, d);
+	if (in_roots && !in_index) {
+		c->res->roots_only += size;
+		return 0;
+	}
+	c->res->images += size;
+	if (!in_roots && !berth_store_marked(c->kept, d))
+		c->res->unused += size;
+	return 0;
+}
+
+int berth_image_blob_usage(struct berth_store *s, const struct berth_digest *keep, size_t n_keep,
+			   struct berth_image_blob_usage *ret, struct berth_error **err)
+{
+	struct berth_store_marks index = {0}, roots = {0}, kept = {0};
+	struct berth_image_blob_usage res = {0};
+	struct usage_ctx c = {&index, &roots, &kept, &res};
+	struct extra_roots only = {keep, n_keep};
+	int r = mark_entries(s, &index, NULL, err);
+	if (r >= 0)
+		r = mark_gc_roots(s, &roots, err);
+	if (r >= 0)
+		r = mark_entries(s, &kept, &only, err);
+	if (r >= 0)
+		r = berth_store_blob_foreach_size(s, count_blob, &c, err);
+	berth_store_marks_release(&index);
+	berth_store_marks_release(&roots);
+	berth_store_marks_release(&kept);
+	if (r < 0)
+		return r;
+	*ret = res;
+	return 0;
 }

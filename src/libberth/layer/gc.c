@@ -141,8 +141,12 @@ static int list_entries(int layers_fd, char ***ret, struct berth_error **err)
 	return 0;
 }
 
-int berth_layer_store_gc(struct berth_store *s, const struct berth_digest *keep, size_t n_keep,
-			 struct berth_layer_gc_result *ret, struct berth_error **err)
+/*
+ * The gc's walk; with dry_run nothing is removed and res says what would be
+ * (a lock taken and dropped at once is how a layer in use is told apart).
+ */
+static int layer_gc(struct berth_store *s, const struct berth_digest *keep, size_t n_keep,
+		    bool dry_run, struct berth_layer_gc_result *ret, struct berth_error **err)
 {
 	struct berth_layer_gc_result res = {0};
 	int layers_fd = berth_store_dir_fd(s, "layers");
@@ -166,6 +170,8 @@ int berth_layer_store_gc(struct berth_store *s, const struct berth_digest *keep,
 	BERTH_STRV_FOREACH (h, hexes) {
 		struct stat st;
 		bool present = fstatat(layers_fd, *h, &st, AT_SYMLINK_NOFOLLOW) == 0;
+		if (dry_run && present)
+			res.bytes_present += du_layer(layers_fd, *h);
 		if (berth_strv_contains(live, *h)) {
 			res.kept += present;
 			continue;
@@ -183,7 +189,7 @@ int berth_layer_store_gc(struct berth_store *s, const struct berth_digest *keep,
 			return berth_error_prefix(err, "layer gc");
 		present = fstatat(layers_fd, *h, &st, AT_SYMLINK_NOFOLLOW) == 0;
 		uint64_t bytes = present ? du_layer(layers_fd, *h) : 0;
-		r = layer_cache_remove_locked(layers_fd, *h, err);
+		r = dry_run ? 0 : layer_cache_remove_locked(layers_fd, *h, err);
 		if (r < 0)
 			return berth_error_prefix(err, "layer gc: layer sha256:%s", *h);
 		if (present) {
@@ -194,4 +200,17 @@ int berth_layer_store_gc(struct berth_store *s, const struct berth_digest *keep,
 	if (ret)
 		*ret = res;
 	return 0;
+}
+
+int berth_layer_store_gc(struct berth_store *s, const struct berth_digest *keep, size_t n_keep,
+			 struct berth_layer_gc_result *ret, struct berth_error **err)
+{
+	return layer_gc(s, keep, n_keep, false, ret, err);
+}
+
+int berth_layer_store_gc_dry_run(struct berth_store *s, const struct berth_digest *keep,
+				 size_t n_keep, struct berth_layer_gc_result *ret,
+				 struct berth_error **err)
+{
+	return layer_gc(s, keep, n_keep, true, ret, err);
 }

@@ -262,7 +262,8 @@ struct berth_layer_gc_result {
 	size_t removed; /* unpacked layers removed */
 	size_t in_use; /* needed by nothing recorded but locked (in use, or being unpacked): kept */
 	size_t kept;   /* needed by an image, a mount or the caller */
-	uint64_t bytes; /* disk bytes the removed layers held */
+	uint64_t bytes;		/* disk bytes the removed layers held */
+	uint64_t bytes_present; /* dry run only: disk bytes of every unpacked layer */
 };
 
 /*
@@ -275,6 +276,14 @@ struct berth_layer_gc_result {
  */
 int berth_layer_store_gc(struct berth_store *s, const struct berth_digest *keep, size_t n_keep,
 			 struct berth_layer_gc_result *ret, struct berth_error **err);
+/*
+ * What berth_layer_store_gc would do with the same keep, nothing removed
+ * (`system df`): removed and bytes as it would count them, bytes_present
+ * the disk bytes of every unpacked layer, kept or not.
+ */
+int berth_layer_store_gc_dry_run(struct berth_store *s, const struct berth_digest *keep,
+				 size_t n_keep, struct berth_layer_gc_result *ret,
+				 struct berth_error **err);
 
 /* The chain ID of an unpacked layer's lower dir (".../layers/<hex>/diff"); -EINVAL for another path. */
 int berth_layer_chain_of_lowerdir(const char *path, struct berth_digest *ret);

@@ -46,6 +46,29 @@ static int foreach_blob(struct berth_store *s, blob_fn fn, void *ctx, struct ber
 	return 0;
 }
 
+struct size_ctx {
+	berth_store_blob_size_fn fn;
+	void *ctx;
+};
+
+static int size_blob(struct berth_store *s, const char *name, const struct berth_digest *d,
+		     void *ctx, struct berth_error **err)
+{
+	(void)err;
+	struct size_ctx *c = ctx;
+	struct stat st;
+	if (!d || fstatat(s->blobs_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	return c->fn(c->ctx, d, (uint64_t)st.st_size);
+}
+
+int berth_store_blob_foreach_size(struct berth_store *s, berth_store_blob_size_fn fn, void *ctx,
+				  struct berth_error **err)
+{
+	struct size_ctx c = {fn, ctx};
+	return foreach_blob(s, size_blob, &c, err);
+}
+
 struct gc_ctx {
 	const struct berth_store_marks *live;
 	struct berth_store_gc_result *res;

@@ -342,6 +342,16 @@ int berth_store_check(struct berth_store *s, bool repair, berth_store_mark_fn ma
 		      const struct berth_store_problem_cb *cb, struct berth_store_check_result *ret,
 		      struct berth_error **err);
 
+/*
+ * Calls fn with the digest and byte count (st_size, as the sweep counts
+ * what it removes) of every blob; a non-zero return of fn stops the walk
+ * and is returned. What a reader needs to say what a sweep would free
+ * (berth_image_blob_usage), without removing anything.
+ */
+typedef int (*berth_store_blob_size_fn)(void *ctx, const struct berth_digest *d, uint64_t size);
+int berth_store_blob_foreach_size(struct berth_store *s, berth_store_blob_size_fn fn, void *ctx,
+				  struct berth_error **err);
+
 /* Blob count and bytes on disk. */
 int berth_store_blob_usage(struct berth_store *s, size_t *ret_count, uint64_t *ret_bytes,
 			   struct berth_error **err);

@@ -6,7 +6,9 @@
  */
 #include "system/system.h"
 
+#include <fcntl.h>
 #include <jansson.h>
+#include <unistd.h>
 
 #include "builder/builder.h"
 #include "container/container.h"
@@ -15,31 +17,9 @@
 #include "core/json.h"
 #include "core/strv.h"
 #include "image/image.h"
+#include "network/network.h"
 #include "store/store.h"
-
-/* The image IDs the container records name, running or not: prune keeps them. */
-static int container_images(struct berth_store *s, struct berth_digest **ret, size_t *ret_n,
-			    struct berth_error **err)
-{
-	_cleanup_json_ json_t *list = NULL;
-	int r = berth_container_list(s, &list, err);
-	if (r < 0)
-		return r;
-	struct berth_digest *ids = NULL;
-	size_t n = 0, i;
-	json_t *c;
-	json_array_foreach (list, i, c) {
-		struct berth_digest d;
-		const char *img = json_string_value(json_object_get(c, "Image"));
-		if (!img || berth_digest_parse(img, &d, NULL) < 0)
-			continue;
-		ids = berth_xreallocarray(ids, n + 1, sizeof(*ids));
-		ids[n++] = d;
-	}
-	*ret = ids;
-	*ret_n = n;
-	return 0;
-}
+#include "system/internal.h"
 
 int berth_system_image_prune(struct berth_store *s, bool all, char ***ret_lines,
 			     uint64_t *ret_bytes, struct berth_error **err)
@@ -47,7 +27,7 @@ int berth_system_image_prune(struct berth_store *s, bool all, char ***ret_lines,
 	_cleanup_free_ struct berth_digest *keep = NULL;
 	size_t n_keep = 0;
 	uint64_t bytes = 0;
-	int r = container_images(s, &keep, &n_keep, err);
+	int r = system_container_images(s, &keep, &n_keep, err);
 	if (r < 0)
 		return r;
 	r = berth_image_prune(s, all, keep, n_keep, ret_lines, &bytes, err);
@@ -68,20 +48,40 @@ void berth_system_prune_result_release(struct berth_system_prune_result *r)
 	if (!r)
 		return;
 	berth_strv_free(r->containers);
+	berth_strv_free(r->networks);
+	berth_strv_free(r->volumes);
 	berth_strv_free(r->images);
-	r->containers = r->images = NULL;
+	r->containers = r->networks = r->volumes = r->images = NULL;
 }
 
-int berth_system_prune(struct berth_store *s, bool all, struct berth_system_prune_result *ret,
-		       struct berth_error **err)
+/* The user networks no container is on; a store that never had a network has none. */
+static int prune_networks(struct berth_store *s, char ***ret, struct berth_error **err)
 {
-	/* containers first: the images they used become unused */
+	if (faccessat(berth_store_root_fd(s), "networks", F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	return berth_network_prune(berth_store_root_path(s), ret, err);
+}
+
+int berth_system_prune(struct berth_store *s, const struct berth_system_prune_options *o,
+		       struct berth_system_prune_result *ret, struct berth_error **err)
+{
+	/* Docker's order: containers first, so what only they used goes too */
 	uint64_t bytes = 0;
 	int r = berth_container_prune(s, &ret->containers, &bytes, err);
 	if (r < 0)
 		return r;
 	ret->bytes += bytes;
-	r = berth_system_image_prune(s, all, &ret->images, &bytes, err);
+	r = prune_networks(s, &ret->networks, err);
+	if (r < 0)
+		return r;
+	if (o->volumes) {
+		/* Docker 23+: the anonymous ones (volume prune without -a) */
+		r = berth_volume_prune(s, false, &ret->volumes, &bytes, err);
+		if (r < 0)
+			return r;
+		ret->bytes += bytes;
+	}
+	r = berth_system_image_prune(s, o->all, &ret->images, &bytes, err);
 	if (r < 0)
 		return r;
 	ret->bytes += bytes;
@@ -91,7 +91,7 @@ int berth_system_prune(struct berth_store *s, bool all, struct berth_system_prun
 	 * blob write. A prune writes nothing, so the lock can go.
 	 */
 	berth_store_writes_done(s);
-	r = berth_builder_prune(s, all, 0, &bytes, &ret->cache_entries, err);
+	r = berth_builder_prune(s, o->all, 0, &bytes, &ret->cache_entries, err);
 	if (r < 0)
 		return r;
 	ret->bytes += bytes;

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/error.h"
 #include "layer/layer.h"
 
@@ -38,15 +40,24 @@ int berth_system_image_prune(struct berth_store *s, bool all, char ***ret_lines,
 
 struct berth_system_prune_result {
 	char **containers;	/* IDs of the removed containers */
+	char **networks;	/* names of the removed networks */
+	char **volumes;		/* names of the removed volumes */
 	char **images;		/* the lines of berth_system_image_prune */
 	unsigned cache_entries; /* build cache entries removed */
 	uint64_t bytes;		/* bytes freed, everything counted */
 };
 void berth_system_prune_result_release(struct berth_system_prune_result *r);
 
+struct berth_system_prune_options {
+	bool all;     /* every unused image and all build cache, not only dangling/unused */
+	bool volumes; /* the anonymous volumes no container uses too */
+};
+
 /*
- * `system prune`: every container that is not running (their upper dirs
- * counted in the bytes freed, as Docker's), then the images as
+ * `system prune`, in Docker's order: every container that is not running
+ * (their SizeRw counted in the bytes freed, as Docker's), the user networks
+ * no container is on, with o->volumes the anonymous volumes no container
+ * uses (as Docker 23+'s `system prune --volumes`), the images as
  * berth_system_image_prune (all: every image no container uses), the build
  * cache (all: every entry, otherwise those no tagged image uses) and the
  * unpacked layers nothing needs. What the caller wrote through s must be
@@ -55,5 +66,78 @@ void berth_system_prune_result_release(struct berth_system_prune_result *r);
  * released with berth_system_prune_result_release, also on failure (what
  * was removed before the failure is in it).
  */
-int berth_system_prune(struct berth_store *s, bool all, struct berth_system_prune_result *ret,
-		       struct berth_error **err);
+int berth_system_prune(struct berth_store *s, const struct berth_system_prune_options *o,
+		       struct berth_system_prune_result *ret, struct berth_error **err);
+
+/*
+ * A layer gc that removes nothing (berth_layer_store_gc_dry_run) with the
+ * roots berth_system_layer_gc would have after `image prune -a` kept only
+ * the images whose ID is in keep_ids[0..n): their chains and every lower
+ * dir a container record names.
+ */
+int berth_system_layer_gc_dry_run(struct berth_store *s, const struct berth_digest *keep_ids,
+				  size_t n, struct berth_layer_gc_result *ret,
+				  struct berth_error **err);
+
+/* One row of `system df`, in bytes: Docker's TOTAL, ACTIVE, SIZE, RECLAIMABLE. */
+struct berth_system_df_row {
+	size_t total;
+	size_t active;
+	uint64_t size;
+	uint64_t reclaimable;
+};
+
+/* `system df -v`: one image (every store name of it: one entry per name, as `images`). */
+struct berth_system_df_image {
+	char *name;		/* full store name, NULL for an untagged image */
+	struct berth_digest id; /* Docker's image ID */
+	char *created;		/* RFC 3339 */
+	uint64_t size;		/* Docker's size: its layers' uncompressed tars */
+	uint64_t shared_size;	/* of those, layers another image (other ID) has too */
+	unsigned containers;	/* container records that use it */
+};
+struct berth_system_df_container {
+	json_t *record;		/* as berth_container_list gives it (a reference) */
+	uint64_t size;		/* SizeRw: content bytes of its upper dir */
+	unsigned local_volumes; /* volumes it mounts */
+};
+struct berth_system_df_volume {
+	char *name;
+	unsigned links; /* container records that mount it */
+	uint64_t size;
+};
+
+struct berth_system_df {
+	struct berth_system_df_row images, containers, volumes, cache;
+	/* filled with verbose only */
+	struct berth_system_df_image *image_items;
+	size_t n_images;
+	struct berth_system_df_container *container_items;
+	size_t n_containers;
+	struct berth_system_df_volume *volume_items;
+	size_t n_volumes;
+};
+void berth_system_df_release(struct berth_system_df *df);
+
+struct berth_system_df_options {
+	bool verbose; /* the per-item lists too */
+};
+
+/*
+ * `system df`: what the images, containers, volumes and build cache hold on
+ * disk and what their prunes would free, counted as the prunes count what
+ * they freed, so that RECLAIMABLE is what `image prune -a`, `container
+ * prune`, `volume prune -a` and `builder prune -a` then report. Images:
+ * TOTAL the distinct image IDs, ACTIVE those a container record uses, SIZE
+ * the blobs (compressed layers, configs, manifests; not those only the build
+ * cache holds) and every unpacked layer (layers/), RECLAIMABLE the blobs and
+ * unpacked layers no image a container uses needs. Containers: SIZE the
+ * content bytes of the upper dirs (SizeRw), ACTIVE the running ones,
+ * RECLAIMABLE the others'. Local Volumes: SIZE the disk bytes of their data,
+ * ACTIVE those a container record mounts, RECLAIMABLE the others'. Build
+ * Cache: TOTAL the entries, SIZE = RECLAIMABLE the blobs only the build
+ * cache reaches and the RUN cache mounts. *ret is released with
+ * berth_system_df_release (also on failure).
+ */
+int berth_system_df(struct berth_store *s, const struct berth_system_df_options *opts,
+		    struct berth_system_df *ret, struct berth_error **err);
