@@ -15,6 +15,7 @@
 #include "core/sort.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/events.h"
 #include "core/du.h"
 #include "core/fs.h"
 #include "core/json.h"
@@ -113,6 +114,8 @@ int berth_volume_create(const char *store_root, const char *name, struct berth_v
 		return r;
 	if (ret_created)
 		*ret_created = true;
+	berth_event_emit(store_root, "volume", "create", name,
+			 (const char *[]){"driver", "local", NULL});
 	return berth_volume_get(store_root, name, ret, err);
 }
 
@@ -174,6 +177,8 @@ int berth_volume_remove(const char *store_root, const char *name, bool force,
 	r = berth_rm_rf_at(dfd, name, err);
 	if (r < 0)
 		return berth_error_prefix(err, "remove volume '%s'", name);
+	berth_event_emit(store_root, "volume", "destroy", name,
+			 (const char *[]){"driver", "local", NULL});
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/events.h"
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/strv.h"
@@ -433,6 +434,9 @@ int berth_network_create(const char *store_root, const struct berth_network_crea
 	r = o->subnet ? use_subnet(&s, o, &n, err) : berth_net_choose_subnet(&s, &n, err);
 	if (r >= 0)
 		r = put_network(&s, &n, err);
+	if (r >= 0)
+		berth_event_emit(store_root, "network", "create", n.id,
+				 (const char *[]){"name", n.name, "type", n.driver, NULL});
 	if (r < 0 || !ret)
 		berth_network_release(&n);
 	else
