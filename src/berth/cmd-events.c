@@ -13,6 +13,8 @@
 #include "berth/format.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
+#include "core/json.h"
+#include "core/template.h"
 #include "system/system.h"
 
 static volatile sig_atomic_t interrupted;
@@ -40,17 +42,23 @@ struct printer {
 static int print_event(const json_t *msg, void *userdata)
 {
 	struct printer *p = userdata;
+	berth_buf_reset(&p->line);
 	if (!p->format) {
-		berth_buf_reset(&p->line);
 		berth_event_format_line(msg, &p->line);
-		fwrite(p->line.buf, 1, p->line.len, stdout);
+	} else if (p->format->kind == CLI_FORMAT_JSON) {
+		_cleanup_free_ char *s = berth_json_dump(msg, NULL);
+		berth_buf_addstr(&p->line, s);
+		berth_buf_addch(&p->line, '\n');
 	} else {
-		berth_buf_reset(&p->format->out);
-		int r = cli_format_row(p->format, msg, p->err);
+		/* Docker's template runs over the events.Message struct, whose
+		 * Attributes are a map: a missing attribute is <no value>, not an error */
+		_cleanup_json_ json_t *data = berth_event_template_data(msg);
+		int r = berth_template_execute(p->format->tmpl, data, 0, &p->line, p->err);
 		if (r < 0)
-			return r;
-		cli_format_flush(p->format, NULL, NULL);
+			return berth_error_prefix(p->err, "template parsing error");
+		berth_buf_addch(&p->line, '\n');
 	}
+	fwrite(p->line.buf, 1, p->line.len, stdout);
 	/* a follower piped into another program sees each event as it comes */
 	fflush(stdout);
 	return 0;
@@ -109,6 +117,9 @@ int cmd_events(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 	o.follow = !until || o.until_ns > now;
 	_cleanup_(cli_format_release) struct cli_format fmt = {0};
 	struct printer p = {.line = BERTH_BUF_INIT, .err = err};
+	/* {{json .}} marshals the struct by its JSON names, as --format json */
+	if (format && strcmp(format, "{{json .}}") == 0)
+		format = "json";
 	if (format && *format) {
 		r = cli_format_init(&fmt, format, err);
 		if (r < 0)

@@ -95,6 +95,10 @@ TS='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z'
 	[ "$(jq -c 'keys_unsorted' <<<"$output")" = '["status","id","from","Type","Action","Actor","scope","time","timeNano"]' ]
 	run berth events --since 0 --until 0s --format '{{json .}}' --filter event=start
 	[ "$(jq -r '.Actor.ID' <<<"$output")" = "$id" ]
+	# a template sees Docker's struct: Go's field names; a missing attribute is <no value>
+	run berth events --since 0 --until 0s --filter event=start \
+		--format 'Type={{.Type}} Status={{.Status}} ID={{.ID}} From={{.From}} Scope={{.Scope}} {{.Actor.Attributes.nope}}'
+	[ "$output" = "Type=container Status=start ID=$id From=bb Scope=local <no value>" ]
 	run berth events --since 0 --until 0s --format 'table {{.ID}}'
 	assert_one_error_line "not supported"
 }
@@ -156,4 +160,44 @@ TS='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z'
 	[ "$(printf '%s\n' "$output" | jq -c . | wc -l)" -eq "${#lines[@]}" ]
 	[ "$(printf '%s\n' "$output" | jq -r 'select(.Action == "start") | .Actor.Attributes.n' | sort -n | uniq | wc -l)" -eq 20 ]
 	[ "$(printf '%s\n' "$output" | jq -r 'select(.Action == "create") | .id' | wc -l)" -eq 20 ]
+}
+
+@test "health, exec, pause, rename, stop: Docker's actions and attributes, in order" {
+	berth run -d --network none --name h1 --health-cmd true --health-interval 1s bb sleep 100 >/dev/null
+	for _ in $(seq 100); do
+		[ "$(berth inspect --format '{{.State.Health.Status}}' h1)" = healthy ] && break
+		sleep 0.1
+	done
+	local id
+	id=$(berth inspect --format '{{.Id}}' h1)
+	berth exec h1 sh -c 'exit 2' || [ $? -eq 2 ]
+	berth pause h1
+	berth unpause h1
+	berth rename h1 h2
+	berth stop -t 1 h2 >/dev/null
+	run berth events --since 0 --until 0s --filter container="$id" \
+		--format '{{.Action}}{{range $k, $v := .Actor.Attributes}}{{if or (eq $k "exitCode") (eq $k "signal") (eq $k "oldName")}} {{$k}}={{$v}}{{end}}{{end}}'
+	[ "$status" -eq 0 ]
+	echo "$output"
+	local want
+	want=$(printf '%s\n' create start 'health_status: healthy' 'exec_create: sh -c exit 2' \
+		'exec_start: sh -c exit 2' 'exec_die exitCode=2' pause unpause 'rename oldName=/h1' \
+		'kill signal=15' 'kill signal=9' 'die exitCode=137' stop)
+	[ "$output" = "$want" ]
+	run berth events --since 0 --until 0s --filter event=health_status --format '{{.Actor.Attributes.name}}'
+	[ "$output" = h1 ]
+}
+
+@test "a container on a network: connect and disconnect with its ID, --filter network" {
+	local net
+	net=$(berth network create evn)
+	berth run --network evn --name onnet bb true
+	local id
+	id=$(berth inspect --format '{{.Id}}' onnet)
+	run berth events --since 0 --until 0s --filter network=evn
+	echo "$output"
+	[ "${#lines[@]}" -eq 3 ]
+	[[ "${lines[0]}" =~ ^$TS\ network\ create\ $net\ \(name=evn,\ type=bridge\)$ ]]
+	[[ "${lines[1]}" =~ ^$TS\ network\ connect\ $net\ \(container=$id,\ name=evn,\ type=bridge\)$ ]]
+	[[ "${lines[2]}" =~ ^$TS\ network\ disconnect\ $net\ \(container=$id,\ name=evn,\ type=bridge\)$ ]]
 }

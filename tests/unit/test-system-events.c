@@ -56,6 +56,24 @@ static void test_parse_docker_fields(void **state)
 	assert_null(json_object_get(n, "id"));
 }
 
+static void test_template_data(void **state)
+{
+	(void)state;
+	_cleanup_json_ json_t *c =
+		event("container", "die", "abc", (const char *[]){"image", "bb", NULL});
+	_cleanup_json_ json_t *d = berth_event_template_data(c);
+	_cleanup_free_ char *s = berth_json_dump(d, NULL);
+	assert_string_equal(s, "{\"Status\":\"die\",\"ID\":\"abc\",\"From\":\"bb\",\"Type\":"
+			       "\"container\",\"Action\":\"die\",\"Actor\":{\"ID\":\"abc\","
+			       "\"Attributes\":{\"image\":\"bb\"}},\"Scope\":\"local\",\"Time\":"
+			       "1765033445,\"TimeNano\":1765033445123456789}");
+	/* a struct's fields are always there: empty for a volume event */
+	_cleanup_json_ json_t *v = event("volume", "create", "data", NULL);
+	_cleanup_json_ json_t *w = berth_event_template_data(v);
+	assert_string_equal(json_string_value(json_object_get(w, "Status")), "");
+	assert_string_equal(json_string_value(json_object_get(w, "From")), "");
+}
+
 static void test_parse_rejects(void **state)
 {
 	(void)state;
@@ -327,6 +345,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_docker_fields),
 		cmocka_unit_test(test_parse_rejects),
+		cmocka_unit_test(test_template_data),
 		cmocka_unit_test(test_format_line),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_parse_time),

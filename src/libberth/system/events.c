@@ -216,6 +216,21 @@ int berth_event_parse(const char *line, size_t len, json_t **ret, struct berth_e
 	return 0;
 }
 
+json_t *berth_event_template_data(const json_t *msg)
+{
+	static const char *const fields[][2] = {
+		{"Status", "status"}, {"ID", "id"},	    {"From", "from"},
+		{"Type", "Type"},     {"Action", "Action"}, {"Actor", "Actor"},
+		{"Scope", "scope"},   {"Time", "time"},	    {"TimeNano", "timeNano"},
+	};
+	json_t *data = json_object();
+	for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
+		json_t *v = json_object_get(msg, fields[i][1]);
+		json_object_set_new(data, fields[i][0], v ? json_incref(v) : json_string(""));
+	}
+	return data;
+}
+
 void berth_event_format_line(const json_t *msg, struct berth_buf *out)
 {
 	long long tn = json_integer_value(json_object_get(msg, "timeNano"));

@@ -87,6 +87,14 @@ bool berth_events_filter_match(const struct berth_events_filter *f, const json_t
 int berth_event_parse(const char *line, size_t len, json_t **ret, struct berth_error **err);
 
 /*
+ * What a --format template sees of msg (new reference): Docker's
+ * events.Message struct by its Go field names, every field present (Status,
+ * ID, From, Type, Action, Actor.ID, Actor.Attributes, Scope, Time,
+ * TimeNano), so `{{.ID}}` and `{{.Status}}` read as in Docker.
+ */
+json_t *berth_event_template_data(const json_t *msg);
+
+/*
  * Docker's default line of msg, newline included: the time (UTC, RFC 3339
  * with nanoseconds), type, action, actor ID, and "(k=v, …)" sorted by key.
  */
