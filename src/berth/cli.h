@@ -203,7 +203,8 @@ struct berth_store;
 	X(cmd_attach)                                                                              \
 	X(cmd_stats)                                                                               \
 	X(cmd_version)                                                                             \
-	X(cmd_info)
+	X(cmd_info)                                                                                \
+	X(cmd_events)
 
 #define DECLARE_CMD(name)                                                                          \
 	int name(struct berth_cli *cli, int argc, char **argv, struct berth_error **err);

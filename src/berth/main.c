@@ -40,6 +40,8 @@ static const struct berth_command commands[] = {
 	{"system check", cmd_system_check, "Verify every blob and reference of the store"},
 	{"system prune", cmd_system_prune, "Remove unused data"},
 	{"system info", cmd_info, NULL},
+	{"events", cmd_events, "Get real time events from berth's event log"},
+	{"system events", cmd_events, NULL},
 	{"info", cmd_info, "Display system-wide information"},
 	{"version", cmd_version, "Show the berth version information"},
 	/* layers */

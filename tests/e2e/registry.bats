@@ -36,6 +36,9 @@ store_check() {
 	run berth pull "$REG/test/app:1"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Digest: $want"* ]]
+	# logged as Docker's daemon logs a pull: the reference is the actor (docs/events.md)
+	run berth events --since 0 --until 0s --filter event=pull --format '{{.ID}} {{.Actor.Attributes.name}}'
+	[ "$output" = "$REG/test/app:1 $REG/test/app:1" ]
 	[ "$(store_digest "$REG/test/app:1")" = "$want" ]
 	# the manifest is stored byte-for-byte: its file hashes to its name
 	[ "sha256:$(sha256sum "$STORE/blobs/sha256/${want#sha256:}" | cut -d' ' -f1)" = "$want" ]
@@ -67,6 +70,8 @@ store_check() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"2: digest: $want"* ]]
 	[ "$(remote_digest "$REG/dst/app:2")" = "$want" ]
+	run berth events --since 0 --until 0s --filter event=push --format '{{.ID}}'
+	[ "$output" = "$REG/dst/app:2" ]
 	# skopeo verifies every blob it copies against the manifest
 	skopeo copy -q --src-tls-verify=false "docker://$REG/dst/app:2" "oci:$BATS_TEST_TMPDIR/copy:x"
 	# and a fresh store pulls it back to the same digests

@@ -515,6 +515,14 @@ static void run_probe(const char *store_root, const char *id, pid_t pid,
 	ret->end = berth_container_now();
 }
 
+/* Docker's "health_status: healthy" event, logged when the status changes. */
+static void health_event(const char *store_root, const char *id, enum berth_health_status status)
+{
+	_cleanup_free_ char *action =
+		berth_xasprintf("health_status: %s", berth_health_status_to_string(status));
+	berth_container_event(store_root, id, action, NULL);
+}
+
 static _Noreturn void prober_main(const char *store_root, const char *id, pid_t pid,
 				  const struct berth_health_config *hc, char *const *shell,
 				  struct berth_health_state *s)
@@ -534,8 +542,11 @@ static _Noreturn void prober_main(const char *store_root, const char *id, pid_t 
 		int64_t begin = monotonic_ns();
 		struct berth_health_result r = {0};
 		run_probe(store_root, id, pid, hc, shell, &r);
+		enum berth_health_status before = s->status;
 		berth_health_state_record(s, &r, begin - started < hc->start_period, retries);
 		save_state(store_root, id, s);
+		if (s->status != before)
+			health_event(store_root, id, s->status);
 	}
 }
 

@@ -129,3 +129,20 @@ void berth_container_net_down(const char *store_root, int cdir, const char *cid,
  * container's endpoints, ports and namespace file) is reclaimed now.
  */
 void berth_container_net_reclaim(const char *store_root, const char *cid);
+
+/*
+ * events.c: appends a container event to the store's event log with
+ * Docker's attributes (labels, image, name) from the record st, plus extra
+ * (NULL-terminated key, value pairs; NULL values left out). Never fails.
+ */
+void berth_container_event_st(const char *store_root, const json_t *st, const char *action,
+			      const char *const *extra);
+/*
+ * exec_create, exec_start (phase; the action names cmd, as Docker's) and
+ * exec_die (with exit_code, which may be NULL otherwise) of exec exec_id.
+ */
+void berth_container_exec_event(const char *store_root, const json_t *st, const char *phase,
+				char *const *cmd, const char *exec_id, const int *exit_code);
+/* The same as berth_container_event_st, the record read from containers/<id>; nothing when it is gone. */
+void berth_container_event(const char *store_root, const char *id, const char *action,
+			   const char *const *extra);

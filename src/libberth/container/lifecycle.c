@@ -306,6 +306,7 @@ int berth_container_run(struct berth_store *store, const struct berth_run_option
 		if (r < 0)
 			goto out_remove;
 	}
+	berth_container_event(berth_store_root_path(store), c.id, "create", NULL);
 	if (o->create_only) {
 		/* `create`: the record is complete; `start` runs it */
 		container_release(&c);
@@ -345,6 +346,10 @@ int berth_container_kill(struct berth_store *store, const char *what, int sig,
 		return berth_error_syscall(err, errno ? errno : ESRCH, "kill container '%s'", what);
 	if (sig == SIGKILL)
 		berth_container_thaw(st); /* a frozen process dies only once thawed */
+	char signame[16];
+	snprintf(signame, sizeof(signame), "%d", sig);
+	berth_container_event_st(berth_store_root_path(store), st, "kill",
+				 (const char *[]){"signal", signame, NULL});
 	return 0;
 }
 
@@ -446,14 +451,17 @@ int berth_container_stop(struct berth_store *store, const char *what, int timeou
 		sig = SIGTERM;
 	berth_container_kill(store, id, sig, NULL);
 	int code;
-	if (berth_container_wait(store, id, timeout_s * 1000, &code, NULL) != -ETIMEDOUT)
+	if (berth_container_wait(store, id, timeout_s * 1000, &code, NULL) != -ETIMEDOUT) {
+		berth_container_event_st(berth_store_root_path(store), st, "stop", NULL);
 		return 0;
+	}
 	/* SIGKILL cannot be refused, but a loaded machine may take seconds to
 	 * reap and record it: a stop that returns must mean stopped */
 	berth_container_kill(store, id, SIGKILL, NULL);
 	if (berth_container_wait(store, id, 60000, &code, NULL) == -ETIMEDOUT)
 		return berth_error_set(err, ETIMEDOUT,
 				       "container %.12s did not stop within 60 s of SIGKILL", id);
+	berth_container_event_st(berth_store_root_path(store), st, "stop", NULL);
 	return 0;
 }
 
@@ -538,6 +546,7 @@ int berth_container_remove(struct berth_store *store, const char *what, bool for
 	r = berth_rm_rf_at(cdir, id, err);
 	if (r < 0)
 		return berth_error_prefix(err, "remove container '%s'", what);
+	berth_container_event_st(berth_store_root_path(store), st, "destroy", NULL);
 	size_t i;
 	json_t *v;
 	json_array_foreach (anon, i, v)

@@ -280,6 +280,8 @@ static _Noreturn void monitor_main(struct monitor *m)
 			if (r < 0) {
 				berth_runtime_process_release(&p, NULL);
 				res.exit_code = 125;
+			} else {
+				berth_container_event(m->store_root, c->id, "start", NULL);
 			}
 		}
 		if (r < 0) {
@@ -324,6 +326,11 @@ static _Noreturn void monitor_main(struct monitor *m)
 			berth_container_net_down(m->store_root, c->cdir, c->id, net_lock);
 			net_lock = -EBADF;
 		}
+		char exit_code[16];
+		snprintf(exit_code, sizeof(exit_code), "%d", code);
+		/* before the record says exited: who waited for that (stop) logs after it */
+		berth_container_event(m->store_root, c->id, "die",
+				      (const char *[]){"exitCode", exit_code, NULL});
 		if (set_state(c->cdir, c->id, "exited", 0, code, restarts, NULL, &err) < 0) {
 			log_error(log_fd, err);
 			berth_error_free(&err);
@@ -352,8 +359,10 @@ static _Noreturn void monitor_main(struct monitor *m)
 		restarts++;
 	}
 	berth_container_net_down(m->store_root, c->cdir, c->id, net_lock);
-	if (m->rm)
+	if (m->rm) {
+		berth_container_event(m->store_root, c->id, "destroy", NULL);
 		berth_container_discard(m->store, c);
+	}
 	_exit(0);
 }
 

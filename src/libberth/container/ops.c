@@ -113,6 +113,8 @@ static int set_frozen(struct berth_store *store, const char *what, bool freeze,
 	if (r < 0)
 		return berth_error_prefix(err, "cannot %s container '%s'",
 					  freeze ? "pause" : "unpause", what);
+	berth_container_event_st(berth_store_root_path(store), st, freeze ? "pause" : "unpause",
+				 NULL);
 	return 0;
 }
 
@@ -153,8 +155,13 @@ int berth_container_rename(struct berth_store *store, const char *what, const ch
 				       "name");
 	if (berth_container_name_in_use(cdir, n))
 		return berth_error_set(err, EEXIST, "the container name '%s' is already in use", n);
+	_cleanup_free_ char *old_name = berth_xasprintf("/%s", old ? old : "");
 	json_object_set_new(st, "Name", json_string(n));
-	return berth_container_state_write(cdir, id, st, err);
+	r = berth_container_state_write(cdir, id, st, err);
+	if (r >= 0)
+		berth_container_event_st(berth_store_root_path(store), st, "rename",
+					 (const char *[]){"oldName", old_name, NULL});
+	return r;
 }
 
 /* The new limits into the spec of config.json, so that a later start keeps them. */

@@ -15,6 +15,7 @@
 #include "core/sort.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/events.h"
 #include "core/du.h"
 #include "core/fs.h"
 #include "core/json.h"
@@ -108,6 +109,8 @@ int berth_volume_create(struct berth_store *store, const char *name, struct bert
 		return r;
 	if (ret_created)
 		*ret_created = true;
+	berth_event_emit(berth_store_root_path(store), "volume", "create", name,
+			 (const char *[]){"driver", "local", NULL});
 	return berth_volume_get(store, name, ret, err);
 }
 
@@ -171,6 +174,8 @@ int berth_volume_remove(struct berth_store *store, const char *name, bool force,
 	r = berth_rm_rf_at(dfd, name, err);
 	if (r < 0)
 		return berth_error_prefix(err, "remove volume '%s'", name);
+	berth_event_emit(store_root, "volume", "destroy", name,
+			 (const char *[]){"driver", "local", NULL});
 	return 0;
 }
 

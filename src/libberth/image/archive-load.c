@@ -547,6 +547,8 @@ int berth_image_load(struct berth_store *s, int fd, char ***ret_lines, struct be
 			berth_strv_consume(&lines, berth_xasprintf("Loaded image ID: %s",
 								   berth_digest_fmt(&p[i].id, id)));
 		}
+		if (r >= 0)
+			image_event_id(s, "load", &p[i].id);
 	}
 	berth_decompress_reader_free(l.in);
 	loader_release(&l);

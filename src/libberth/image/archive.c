@@ -426,8 +426,11 @@ int berth_image_save(struct berth_store *s, char *const *whats, enum berth_archi
 						: save_docker(&sv, imgs, whats, err);
 	if (r >= 0 && archive_write_close(a) != ARCHIVE_OK)
 		r = ar_error(a, "close", err);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		if (r >= 0)
+			image_event_id(s, "save", &imgs[i]->id);
 		berth_image_free(imgs[i]);
+	}
 	free(imgs);
 	berth_strv_free(sv.written);
 	return r;

@@ -16,6 +16,8 @@
 #include "core/sort.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/events.h"
+#include "image/internal.h"
 #include "core/json.h"
 #include "core/strv.h"
 #include "core/units.h"
@@ -427,6 +429,8 @@ int berth_image_mark_tagged(struct berth_store *s, const char *full, struct bert
 	return berth_store_ref_annotate(s, full, BERTH_REF_TAG_TIME_ANNOTATION, when, err);
 }
 
+static char *familiar_name(const char *name);
+
 int berth_image_tag(struct berth_store *s, const char *what, const char *name,
 		    struct berth_error **err)
 {
@@ -441,7 +445,25 @@ int berth_image_tag(struct berth_store *s, const char *what, const char *name,
 	r = berth_store_ref_set(s, full, img->top_media_type, &img->top_digest, img->top_size, err);
 	if (r < 0)
 		return r;
-	return berth_image_mark_tagged(s, full, err);
+	r = berth_image_mark_tagged(s, full, err);
+	if (r >= 0) {
+		char id[BERTH_DIGEST_STRLEN + 1];
+		_cleanup_free_ char *familiar = familiar_name(full);
+		image_event(s, "tag", berth_digest_fmt(&img->id, id), familiar);
+	}
+	return r;
+}
+
+void image_event(struct berth_store *s, const char *action, const char *actor, const char *name)
+{
+	berth_event_emit(berth_store_root_path(s), "image", action, actor,
+			 (const char *[]){"name", name ? name : actor, NULL});
+}
+
+void image_event_id(struct berth_store *s, const char *action, const struct berth_digest *id)
+{
+	char buf[BERTH_DIGEST_STRLEN + 1];
+	image_event(s, action, berth_digest_fmt(id, buf), NULL);
 }
 
 void berth_image_list_free(struct berth_image_list *l)
@@ -548,6 +570,7 @@ int berth_image_remove(struct berth_store *s, const char *what, bool force, char
 		if (r < 0)
 			return r;
 		berth_strv_consume(&lines, line_with_name("Untagged", name));
+		image_event(s, "untag", id, NULL);
 	} else {
 		if (berth_strv_len(img->names) > 1 && !force)
 			return berth_error_set(
@@ -560,9 +583,12 @@ int berth_image_remove(struct berth_store *s, const char *what, bool force, char
 		r = berth_store_image_remove(s, &img->top_digest, err);
 		if (r < 0)
 			return r;
+		for (char **n = img->names; *n; n++)
+			image_event(s, "untag", id, NULL);
 	}
 	if (!digest_in_index(s, &img->top_digest)) {
 		berth_strv_consume(&lines, berth_xasprintf("Deleted: %s", id));
+		image_event(s, "delete", id, NULL);
 		r = collect(s, err);
 		if (r < 0)
 			return r;
@@ -615,9 +641,13 @@ int berth_image_prune(struct berth_store *s, bool all, const struct berth_digest
 		}
 		if (r < 0)
 			return r;
-		if (!digest_in_index(s, &e->digest))
+		if (e->name)
+			image_event_id(s, "untag", &id);
+		if (!digest_in_index(s, &e->digest)) {
 			berth_strv_consume(
 				&lines, berth_xasprintf("deleted: %s", berth_digest_fmt(&id, dg)));
+			image_event(s, "delete", dg, NULL);
+		}
 	}
 	struct berth_store_gc_result res;
 	r = berth_image_gc(s, NULL, 0, &res, err);

@@ -21,6 +21,7 @@
 #include "core/compress.h"
 #include "core/json.h"
 #include "core/strv.h"
+#include "image/internal.h"
 
 #define CHUNK (128 * 1024)
 
@@ -175,5 +176,12 @@ int berth_image_import(struct berth_store *s, int fd, const struct berth_image_i
 	c->created = berth_xstrdup(created);
 	struct berth_history h = {.created = created, .comment = comment};
 	berth_image_config_add_layer(c, &diff_id, &h);
-	return berth_image_write(s, c, &layer, 1, name, NULL, ret_id, err);
+	struct berth_digest id;
+	r = berth_image_write(s, c, &layer, 1, name, NULL, &id, err);
+	if (r < 0)
+		return r;
+	image_event_id(s, "import", &id);
+	if (ret_id)
+		*ret_id = id;
+	return r;
 }

@@ -18,6 +18,7 @@
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
+#include "core/events.h"
 #include "core/fs.h"
 #include "core/strv.h"
 #include "network/internal.h"
@@ -343,6 +344,15 @@ static int plug_in(struct berth_netstore *s, const struct berth_network *n,
 	return r;
 }
 
+/* A network event for the store's log, with Docker's attributes (container: connect, disconnect). */
+static void net_event(const struct berth_netstore *s, const struct berth_network *n,
+		      const char *action, const char *cid)
+{
+	berth_event_emit(
+		s->root, "network", action, n->id,
+		(const char *[]){"container", cid, "name", n->name, "type", n->driver, NULL});
+}
+
 static int attach_locked(struct berth_netstore *s, const struct berth_network *n,
 			 const struct berth_attach_options *o, struct berth_endpoint *ret,
 			 struct berth_error **err)
@@ -406,6 +416,7 @@ static int attach_locked(struct berth_netstore *s, const struct berth_network *n
 		return berth_error_prefix(err, "attach to network %s", n->name);
 	}
 	refresh_hosts(s, n->id, NULL);
+	net_event(s, n, "connect", o->container_id);
 	if (ret) {
 		*ret = e;
 		memset(&e, 0, sizeof(e));
@@ -449,8 +460,10 @@ static int detach_locked(struct berth_netstore *s, const struct berth_network *n
 	if (r == -ENOENT)
 		return berth_error_set(err, ENOENT, "container %s is not connected to network %s",
 				       cid, n->name);
-	if (r >= 0)
+	if (r >= 0) {
 		refresh_hosts(s, n->id, cid);
+		net_event(s, n, "disconnect", cid);
+	}
 	return r;
 }
 
@@ -707,7 +720,10 @@ static int remove_locked(struct berth_netstore *s, const struct berth_network *n
 		if (r < 0)
 			return r;
 	}
-	return berth_rm_rf_at(s->net_dir, n->id, err);
+	r = berth_rm_rf_at(s->net_dir, n->id, err);
+	if (r >= 0)
+		net_event(s, n, "destroy", NULL);
+	return r;
 }
 
 int berth_network_remove(const char *state_dir, const char *what, struct berth_error **err)

@@ -17,6 +17,7 @@
 
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/events.h"
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/strv.h"
@@ -413,6 +414,9 @@ int berth_network_create(const char *state_dir, const struct berth_network_creat
 	r = o->subnet ? use_subnet(&s, o, &n, err) : berth_net_choose_subnet(&s, &n, err);
 	if (r >= 0)
 		r = put_network(&s, &n, err);
+	if (r >= 0)
+		berth_event_emit(state_dir, "network", "create", n.id,
+				 (const char *[]){"name", n.name, "type", n.driver, NULL});
 	if (r < 0 || !ret)
 		berth_network_release(&n);
 	else

@@ -223,3 +223,7 @@ int registry_run_parallel(size_t n, int (*fn)(void *ctx, size_t i, struct berth_
  * the reference redacted (berth_image_ref_redact); returns the error's code.
  */
 int registry_prefix_ref(struct berth_error **err, const char *what, const char *refstr);
+
+struct berth_store;
+/* pull.c: logs Docker's image event action ("pull", "push") of refstr to the store's event log. */
+void registry_image_event(struct berth_store *store, const char *action, const char *refstr);

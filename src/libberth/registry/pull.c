@@ -6,6 +6,7 @@
 
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/events.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/strv.h"
@@ -276,7 +277,24 @@ int berth_registry_pull(struct berth_store *store, const char *ref, const char *
 	int res = do_pull(store, ref, platform, progress, ret_digest, err);
 	if (res < 0)
 		return registry_prefix_ref(err, "pull", ref);
+	registry_image_event(store, "pull", ref);
 	return 0;
+}
+
+void registry_image_event(struct berth_store *store, const char *action, const char *refstr)
+{
+	/* Docker's actor is the reference in its familiar form: "alpine:latest" */
+	struct berth_image_ref ref = {0};
+	if (berth_image_ref_parse(refstr, &ref, NULL) < 0)
+		return;
+	_cleanup_free_ char *full = berth_image_ref_name(&ref), *repo = NULL, *tag = NULL;
+	berth_image_ref_release(&ref);
+	berth_image_name_split(full, &repo, &tag);
+	const char *at = strchr(full, '@');
+	_cleanup_free_ char *familiar =
+		at ? berth_xasprintf("%s%s", repo, at) : berth_xasprintf("%s:%s", repo, tag);
+	berth_event_emit(berth_store_root_path(store), "image", action, familiar,
+			 (const char *[]){"name", familiar, NULL});
 }
 
 int berth_registry_fetch_blob(struct berth_store *store, const char *refstr,

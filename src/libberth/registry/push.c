@@ -190,5 +190,6 @@ int berth_registry_push(struct berth_store *store, const char *src, const char *
 	int res = do_push(store, src, dest, progress, ret_digest, err);
 	if (res < 0)
 		return registry_prefix_ref(err, "push", dest ? dest : src);
+	registry_image_event(store, "push", dest ? dest : src);
 	return 0;
 }

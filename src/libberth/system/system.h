@@ -4,14 +4,17 @@
 /*
  * Policy over every subsystem (DESIGN.md): what is still needed, decided
  * where every subsystem can be asked. Today: the roots of the
- * unpacked-layer gc (gc.c) and what the prunes remove (prune.c).
+ * unpacked-layer gc (gc.c), what the prunes remove (prune.c) and the event
+ * log read back (events.c).
  */
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
 
+#include "core/buf.h"
 #include "core/error.h"
 #include "layer/layer.h"
 
@@ -141,3 +144,68 @@ struct berth_system_df_options {
  */
 int berth_system_df(struct berth_store *s, const struct berth_system_df_options *opts,
 		    struct berth_system_df *ret, struct berth_error **err);
+/*
+ * ---- events.c: berth's event log (core/events.h) read back, as `berth events` ----
+ */
+/* Docker's --filter of events: values of one key match as "or", keys as "and". */
+struct berth_events_filter {
+	char **type, **event, **container, **image, **label, **network, **volume;
+};
+void berth_events_filter_release(struct berth_events_filter *f);
+/* Adds "key=value"; -EINVAL for no '=' or a key not above. */
+int berth_events_filter_add(struct berth_events_filter *f, const char *kv,
+			    struct berth_error **err);
+/* Whether msg (a message of berth_event_parse) passes f, by Docker's rules (daemon/events/filter.go). */
+bool berth_events_filter_match(const struct berth_events_filter *f, const json_t *msg);
+
+/*
+ * One line of the log (len bytes, no newline needed) as Docker's message
+ * (*ret, owned): status, id and from for containers (status and id for
+ * images) as docker 20.10 still sends them, then Type, Action, Actor (ID,
+ * Attributes: string values only), scope, time, timeNano. -EBADMSG when the
+ * line is not an event.
+ */
+int berth_event_parse(const char *line, size_t len, json_t **ret, struct berth_error **err);
+
+/*
+ * What a --format template sees of msg (new reference): Docker's
+ * events.Message struct by its Go field names, every field present (Status,
+ * ID, From, Type, Action, Actor.ID, Actor.Attributes, Scope, Time,
+ * TimeNano), so `{{.ID}}` and `{{.Status}}` read as in Docker.
+ */
+json_t *berth_event_template_data(const json_t *msg);
+
+/*
+ * Docker's default line of msg, newline included: the time (UTC, RFC 3339
+ * with nanoseconds), type, action, actor ID, and "(k=v, …)" sorted by key.
+ */
+void berth_event_format_line(const json_t *msg, struct berth_buf *out);
+
+/*
+ * A --since/--until value as Docker reads it, in ns since the epoch: a Go
+ * duration ("10m", "1h30m"; before now_ns), Unix seconds with optional
+ * nanoseconds ("1765033445.5"), or RFC 3339 and its shorter forms
+ * ("2026-12-06", "2026-12-06T15:04", with Z or an offset; UTC without one).
+ */
+int berth_events_parse_time(const char *s, long long now_ns, long long *ret,
+			    struct berth_error **err);
+
+typedef int (*berth_event_fn)(const json_t *msg, void *userdata);
+
+struct berth_events_read_options {
+	const struct berth_events_filter *filter; /* may be NULL */
+	bool past; /* from the log's start (--since or --until given), else only new events */
+	long long since_ns;		   /* events before it are skipped */
+	long long until_ns;		   /* 0: none; reading ends at the first event after it */
+	bool follow;			   /* wait for new events until until_ns passes or *stop */
+	const volatile sig_atomic_t *stop; /* may be NULL */
+};
+
+/*
+ * Calls fn for each event of root's log that passes o, oldest first
+ * (events.log.1, then events.log; a rotation while following is followed).
+ * Returns 0 when done (or stopped), what fn returned when it is negative,
+ * -errno when the store cannot be read.
+ */
+int berth_system_events_read(const char *root, const struct berth_events_read_options *o,
+			     berth_event_fn fn, void *userdata, struct berth_error **err);
