@@ -179,3 +179,21 @@ nothing_left() {
 	assert_one_error_line "'--attach' is not supported yet"
 	nothing_left
 }
+
+@test "compose up -d: a container's monitor does not keep the gc lock up's build took (system check does not wait for it)" {
+	cat >"$P/compose.yaml" <<'YAML'
+name: gclock
+services:
+  web:
+    build: ./web
+    command: ["sleep", "300"]
+YAML
+	run berth compose up -d
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Container gclock-web-1 Started"* ]]
+	# the store handle up built with is the one its monitor was forked with
+	run timeout 20 "$BERTH" --root "$STORE" system check
+	[ "$status" -eq 0 ]
+	run berth compose down -t 0
+	[ "$status" -eq 0 ]
+}
