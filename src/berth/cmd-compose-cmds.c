@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* `compose build`, `run` and `images`: their flags; compose/ does the work. */
+/* `compose build` and `images`: their flags; compose/ does the work. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "berth/cmd-compose.h"
+#include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/json.h"
+#include "core/progress.h"
 #include "core/strv.h"
 
 static const char build_usage[] =
@@ -77,4 +82,113 @@ int compose_build(struct berth_cli *cli, struct compose_globals *g, int argc, ch
 	b.o.services = cmd.args;
 	b.o.build_args = args;
 	return berth_compose_build(cli->root, cmd.project, &b.o, err);
+}
+
+static const char images_usage[] =
+	"Usage:  berth compose images [OPTIONS] [SERVICE...]\n\n"
+	"List images used by the created containers\n\n"
+	"Options:\n"
+	"      --format string   Format the output: table (default) or json\n"
+	"  -q, --quiet           Only display IDs\n";
+
+struct images_opts {
+	bool quiet, json;
+};
+
+static int images_flag(struct berth_cli *cli, struct compose_cmd *cmd, int c,
+		       struct berth_error **err)
+{
+	struct images_opts *o = cmd->opts;
+	if (c == 'q')
+		o->quiet = true;
+	else if (strcmp(optarg, "json") == 0)
+		o->json = true;
+	else if (strcmp(optarg, "table") != 0)
+		return cli_usage_error(cli, err, "unsupported format '%s' (table or json)", optarg);
+	return 0;
+}
+
+/* -q: each image id once, without "sha256:", as docker compose v2. */
+static void print_image_ids(const struct berth_compose_image *v, size_t n)
+{
+	_cleanup_strv_free_ char **seen = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *hex = strchr(v[i].id, ':') ? strchr(v[i].id, ':') + 1 : v[i].id;
+		if (!berth_strv_contains(seen, hex)) {
+			printf("%s\n", hex);
+			berth_strv_push(&seen, hex);
+		}
+	}
+}
+
+/* --format json: one array, docker compose v2's fields (Size in bytes). */
+static void print_images_json(const struct berth_compose_image *v, size_t n)
+{
+	_cleanup_json_ json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:I}", "ID", v[i].id,
+						   "ContainerName", v[i].container, "Repository",
+						   v[i].repository, "Tag", v[i].tag, "Size",
+						   (json_int_t)v[i].size));
+	_cleanup_free_ char *text = json_dumps(a, JSON_COMPACT);
+	printf("%s\n", text);
+}
+
+static void widen(int *w, const char *cell)
+{
+	if ((int)strlen(cell) > *w)
+		*w = (int)strlen(cell);
+}
+
+/* The table: CONTAINER REPOSITORY TAG IMAGE ID SIZE, columns 3 spaces apart as v2's tabwriter. */
+static void print_images_table(const struct berth_compose_image *v, size_t n)
+{
+	char(*sizes)[32] = berth_xcalloc(n ? n : 1, sizeof(*sizes));
+	int w[3] = {(int)strlen("CONTAINER"), (int)strlen("REPOSITORY"), (int)strlen("TAG")};
+	for (size_t i = 0; i < n; i++) {
+		berth_format_size(v[i].size, sizes[i]);
+		widen(&w[0], v[i].container);
+		widen(&w[1], v[i].repository);
+		widen(&w[2], v[i].tag);
+	}
+	printf("%-*s   %-*s   %-*s   %-12s   %s\n", w[0], "CONTAINER", w[1], "REPOSITORY", w[2],
+	       "TAG", "IMAGE ID", "SIZE");
+	for (size_t i = 0; i < n; i++) {
+		const char *hex = strchr(v[i].id, ':') ? strchr(v[i].id, ':') + 1 : v[i].id;
+		printf("%-*s   %-*s   %-*s   %-12.12s   %s\n", w[0], v[i].container, w[1],
+		       v[i].repository, w[2], v[i].tag, hex, sizes[i]);
+	}
+	free(sizes);
+}
+
+int compose_images(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
+		   struct berth_error **err)
+{
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'F'},
+		{"quiet", no_argument, NULL, 'q'},
+		{0},
+	};
+	struct images_opts o = {0};
+	_cleanup_(compose_cmd_release) struct compose_cmd cmd = {
+		.flags = {.usage = images_usage, .shortopts = "q", .longopts = opts},
+		.on_flag = images_flag,
+		.opts = &o,
+	};
+	int r = compose_cmd_parse(cli, g, argc, argv, &cmd, err);
+	if (r <= 0)
+		return r;
+	struct berth_compose_image *v = NULL;
+	size_t n = 0;
+	r = berth_compose_images(cli->root, cmd.project, cmd.args, &v, &n, err);
+	if (r < 0)
+		return r;
+	if (o.quiet)
+		print_image_ids(v, n);
+	else if (o.json)
+		print_images_json(v, n);
+	else
+		print_images_table(v, n);
+	berth_compose_images_free(v, n);
+	return 0;
 }

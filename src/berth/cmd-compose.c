@@ -29,6 +29,7 @@ static const char compose_usage[] =
 	"  config      Parse, resolve and render compose file in canonical format\n"
 	"  down        Stop and remove containers, networks\n"
 	"  exec        Execute a command in a running container\n"
+	"  images      List images used by the created containers\n"
 	"  kill        Force stop service containers\n"
 	"  ls          List running compose projects\n"
 	"  ps          List containers\n"
@@ -40,11 +41,10 @@ static const char compose_usage[] =
 	"  stop        Stop services\n"
 	"  top         Display the running processes\n"
 	"  up          Create and start containers\n\n"
-	"Not yet supported: images, logs, pause, run, unpause\n";
+	"Not yet supported: logs, pause, run, unpause\n";
 
 static const char *const later_commands[] = {
-	"create", "events",  "images", "logs",	"pause", "port",
-	"run",	  "unpause", "wait",   "watch", NULL,
+	"create", "events", "logs", "pause", "port", "run", "unpause", "wait", "watch", NULL,
 };
 
 static const struct {
@@ -66,6 +66,7 @@ static const struct {
 	{"exec", compose_exec},
 	{"top", compose_top},
 	{"build", compose_build},
+	{"images", compose_images},
 };
 
 static void globals_release(struct compose_globals *g)

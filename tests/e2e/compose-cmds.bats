@@ -140,3 +140,41 @@ progress_order() {
 	[ "$(progress_order "$output" Removed)" = "cmds-web-1 cmds-api-1 cmds-db-1 " ]
 	[ "$(stop_log)" = "web api db " ]
 }
+
+@test "compose images: each container's image, v2's columns, sizes as berth images; SERVICE, -q, --format json" {
+	mkdir app
+	printf 'FROM cmp-base:test\nRUN echo built >/built\n' >app/Dockerfile
+	cat >compose.yaml <<-'EOF'
+		name: cmds
+		services:
+		  app:
+		    build: ./app
+		    command: ["sleep", "1000"]
+		  base:
+		    image: cmp-base:test
+		    command: ["sleep", "1000"]
+	EOF
+	run -0 berth compose up -d
+	app_id=$(berth image inspect --format '{{.Id}}' cmds-app)
+	base_id=$(berth image inspect --format '{{.Id}}' cmp-base:test)
+	app_size=$(berth images --format '{{.Size}}' cmds-app)
+	base_size=$(berth images --format '{{.Size}}' cmp-base)
+	run -0 berth compose images
+	[ "${lines[0]}" = "CONTAINER     REPOSITORY   TAG      IMAGE ID       SIZE" ]
+	[ "${lines[1]}" = "cmds-app-1    cmds-app     latest   ${app_id:7:12}   $app_size" ]
+	[ "${lines[2]}" = "cmds-base-1   cmp-base     test     ${base_id:7:12}   $base_size" ]
+	[ "${#lines[@]}" -eq 3 ]
+	run -0 berth compose images base
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[1]}" == cmds-base-1* ]]
+	run -0 berth compose images -q
+	[ "$output" = "$(printf '%s\n%s' "${app_id#sha256:}" "${base_id#sha256:}")" ]
+	run -0 berth compose images --format json app
+	run -0 jq -r '.[0] | "\(.ContainerName) \(.Repository) \(.Tag) \(.ID) \(.Size | type)"' <<<"$output"
+	[ "$output" = "cmds-app-1 cmds-app latest $app_id number" ]
+	run -1 berth compose images nope
+	assert_one_error_line "compose images: no such service: nope"
+	run -0 berth compose down
+	run -0 berth compose images
+	[ "$output" = "CONTAINER   REPOSITORY   TAG   IMAGE ID       SIZE" ]
+}

@@ -302,6 +302,26 @@ int berth_compose_project_containers(const char *store_root, const char *project
 				     const char *service, struct berth_compose_container **ret,
 				     size_t *ret_n, struct berth_error **err);
 
+/* A row of `compose images` (project-images.c). */
+struct berth_compose_image {
+	char *container;	/* the container's name */
+	char *repository, *tag; /* of the image's first name; "<none>" when it has none */
+	char id[80];		/* "sha256:..." */
+	uint64_t size;		/* as `berth images` counts it */
+};
+
+void berth_compose_images_free(struct berth_compose_image *v, size_t n);
+
+/*
+ * The image of each container of the project (of the services named, all
+ * when services is NULL or empty), in the containers' order; *ret is an
+ * array of *ret_n rows owned by the caller. -ENOENT naming a name that is
+ * no service.
+ */
+int berth_compose_images(const char *store_root, const struct berth_compose_project *p,
+			 char *const *services, struct berth_compose_image **ret, size_t *ret_n,
+			 struct berth_error **err);
+
 /*
  * Orders cs (from berth_compose_project_containers) by their services'
  * start order, dependencies first, or with reverse dependents first (as
