@@ -36,15 +36,16 @@ static const char compose_usage[] =
 	"  pull        Pull service images\n"
 	"  push        Push service images\n"
 	"  restart     Restart service containers\n"
+	"  run         Run a one-off command on a service\n"
 	"  rm          Removes stopped service containers\n"
 	"  start       Start services\n"
 	"  stop        Stop services\n"
 	"  top         Display the running processes\n"
 	"  up          Create and start containers\n\n"
-	"Not yet supported: logs, pause, run, unpause\n";
+	"Not yet supported: logs, pause, unpause\n";
 
 static const char *const later_commands[] = {
-	"create", "events", "logs", "pause", "port", "run", "unpause", "wait", "watch", NULL,
+	"create", "events", "logs", "pause", "port", "unpause", "wait", "watch", NULL,
 };
 
 static const struct {
@@ -67,6 +68,7 @@ static const struct {
 	{"top", compose_top},
 	{"build", compose_build},
 	{"images", compose_images},
+	{"run", compose_run},
 };
 
 static void globals_release(struct compose_globals *g)

@@ -92,3 +92,5 @@ int compose_build(struct berth_cli *cli, struct compose_globals *g, int argc, ch
 		  struct berth_error **err);
 int compose_images(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
 		   struct berth_error **err);
+int compose_run(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
+		struct berth_error **err);

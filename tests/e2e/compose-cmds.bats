@@ -178,3 +178,47 @@ progress_order() {
 	run -0 berth compose images
 	[ "$output" = "CONTAINER   REPOSITORY   TAG   IMAGE ID       SIZE" ]
 }
+
+@test "compose run: a one-off container of the service, deps first, its exit code, --rm, -d, no ports; down removes it" {
+	cat >compose.yaml <<-'EOF'
+		name: cmds
+		services:
+		  db:
+		    image: cmp-base:test
+		    command: ["sleep", "1000"]
+		  app:
+		    image: cmp-base:test
+		    depends_on: [db]
+		    environment: {A: from-file}
+		    ports: ["127.0.0.1:18090:80"]
+		    command: ["echo", "service-command"]
+	EOF
+	# the command's output and exit code; -e over the file; --rm leaves no container of app
+	run -7 berth compose run --rm -T -e B=from-cli app sh -c 'echo "$A $B"; exit 7'
+	[[ "$output" == *"from-file from-cli"* ]]
+	run -0 berth ps --format '{{.Names}}'
+	[ "$output" = cmds-db-1 ]
+	run -0 berth ps -a --filter label=com.docker.compose.service=app -q
+	[ -z "$output" ]
+	# the service's command when none is given
+	run -0 --separate-stderr berth compose run --rm -T app
+	[ "$output" = service-command ]
+	# -d: named as v2, labelled one-off, the service's ports not published
+	run -0 --separate-stderr berth compose run -d -l x=y app sleep 1000
+	id=$output
+	run -0 berth inspect --format '{{.Name}} {{index .Config.Labels "com.docker.compose.oneoff"}} {{index .Config.Labels "x"}} {{json .HostConfig.PortBindings}}' "$id"
+	[[ "$output" =~ ^/?cmds-app-run-[0-9a-f]{12}\ True\ y\ (\{\}|null)$ ]]
+	# a command that is not there: 127
+	run -127 berth compose run --rm -T --no-deps app no-such-command
+	run -1 berth compose run nope
+	assert_one_error_line "compose run: no such service: nope"
+	# down removes the one-off too
+	run -0 berth compose down
+	run -0 berth ps -aq
+	[ -z "$output" ]
+	# --no-deps: db is not started
+	run -0 berth compose run --rm -T --no-deps app true
+	run -0 berth ps -aq
+	[ -z "$output" ]
+	run -0 berth compose down
+}

@@ -395,6 +395,8 @@ struct berth_compose_up_options {
 	bool build;	       /* --build: build the services with build: first */
 	bool no_build;	       /* --no-build: never build (a missing image is an error) */
 	bool force_recreate, no_recreate, no_deps, wait, remove_orphans;
+	/* compose run: networks, volumes, images and the dependencies, not the named services */
+	bool dependencies_only;
 	berth_compose_event_fn on_event;
 	void *userdata;
 };
@@ -408,6 +410,33 @@ struct berth_compose_up_options {
  */
 int berth_compose_up(const char *store_root, const struct berth_compose_project *p,
 		     const struct berth_compose_up_options *o, struct berth_error **err);
+
+struct berth_run_result;
+
+/* `compose run SERVICE [CMD...]` (run.c); NULL/false fields keep the service's config. */
+struct berth_compose_run_oneoff_options {
+	const char *service;
+	char *const *cmd;	/* replaces the service's command */
+	const char *entrypoint; /* --entrypoint ("" clears) */
+	char *const *env;	/* "K=V", over the service's environment */
+	char *const *labels;	/* "K=V", added */
+	const char *name, *user, *workdir;
+	bool rm, detach, no_deps, service_ports, tty, interactive;
+	berth_compose_event_fn on_event; /* the dependencies' progress */
+	void *userdata;
+};
+
+/*
+ * Starts the service's dependencies (not with no_deps) as `up` does, then
+ * a one-off container of the service, PROJECT-SERVICE-run-<12 hex> (or
+ * o->name), labelled com.docker.compose.oneoff=True, without the service's
+ * ports unless service_ports, never restarted: in the foreground (its exit
+ * code in ret->exit_code; removed after with rm) or, with detach, started
+ * and left running (ret->id).
+ */
+int berth_compose_run(const char *store_root, const struct berth_compose_project *p,
+		      const struct berth_compose_run_oneoff_options *o,
+		      struct berth_run_result *ret, struct berth_error **err);
 
 struct berth_compose_down_options {
 	bool volumes;	     /* -v: the project's named volumes (not external) too */

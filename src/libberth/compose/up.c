@@ -380,6 +380,12 @@ static int wait_all(struct up *u, struct berth_compose_service **order, const bo
 	return 0;
 }
 
+/* dependencies_only (run): the named services get their image, not a container. */
+static bool is_left_to_caller(const struct up *u, const struct berth_compose_service *s)
+{
+	return u->o->dependencies_only && berth_strv_contains(u->o->services, s->name);
+}
+
 static int up_steps(struct up *u, struct berth_compose_service **order, const bool *sel,
 		    struct berth_error **err)
 {
@@ -399,7 +405,8 @@ static int up_steps(struct up *u, struct berth_compose_service **order, const bo
 	if (u->o->remove_orphans && (r = remove_orphans(u, err)) < 0)
 		return r;
 	for (size_t i = 0; i < u->p->n_services; i++)
-		if (sel[i] && (r = converge_service(u, order[i], err)) < 0)
+		if (sel[i] && !is_left_to_caller(u, order[i]) &&
+		    (r = converge_service(u, order[i], err)) < 0)
 			return r;
 	return u->o->wait ? wait_all(u, order, sel, err) : 0;
 }
