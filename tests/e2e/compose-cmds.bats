@@ -222,3 +222,31 @@ progress_order() {
 	[ -z "$output" ]
 	run -0 berth compose down
 }
+
+@test "compose volumes carry v2's labels; down -v removes only the project's, never an external one" {
+	berth volume create ext >/dev/null
+	berth volume create cmds_made-before >/dev/null
+	cat >compose.yaml <<-'EOF'
+		name: cmds
+		services:
+		  app:
+		    image: cmp-base:test
+		    command: ["sleep", "1000"]
+		    volumes: [data:/data, ext:/ext, made-before:/before]
+		volumes:
+		  data:
+		    labels: {com.example.team: infra}
+		  ext:
+		    external: true
+		  made-before: {}
+	EOF
+	run -0 berth compose up -d
+	run -0 berth volume inspect cmds_data
+	run -0 jq -r '.[0].Labels | to_entries | map("\(.key)=\(.value)") | join(" ")' <<<"$output"
+	[ "$output" = "com.docker.compose.project=cmds com.docker.compose.volume=data com.example.team=infra" ]
+	run -0 berth volume inspect ext
+	[ "$(jq -c '.[0].Labels' <<<"$output")" = "{}" ]
+	run -0 berth compose down -v
+	run -0 berth volume ls -q
+	[ "$output" = "$(printf 'cmds_made-before\next')" ]
+}

@@ -95,7 +95,12 @@ static int ensure_volume(struct up *u, const struct berth_compose_volume *v,
 		return 0;
 	}
 	bool created = false;
-	r = berth_volume_create(u->root, v->name, &got, &created, err);
+	/* docker compose v2's labels: down -v removes only the volumes that carry them */
+	_cleanup_strv_free_ char **labels = berth_strv_copy(v->labels);
+	berth_strv_consume(&labels,
+			   berth_xasprintf("%s=%s", BERTH_COMPOSE_LABEL_PROJECT, u->p->name));
+	berth_strv_consume(&labels, berth_xasprintf("%s=%s", BERTH_COMPOSE_LABEL_VOLUME, v->key));
+	r = berth_volume_create_labelled(u->root, v->name, labels, &got, &created, err);
 	berth_volume_release(&got);
 	if (r < 0)
 		return berth_error_prefix(err, "volume %s", v->name);
