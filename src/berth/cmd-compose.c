@@ -29,6 +29,7 @@ static const char compose_usage[] =
 	"  config      Parse, resolve and render compose file in canonical format\n"
 	"  down        Stop and remove containers, networks\n"
 	"  exec        Execute a command in a running container\n"
+	"  images      List images used by the created containers\n"
 	"  kill        Force stop service containers\n"
 	"  logs        View output from containers\n"
 	"  ls          List running compose projects\n"
@@ -36,15 +37,16 @@ static const char compose_usage[] =
 	"  pull        Pull service images\n"
 	"  push        Push service images\n"
 	"  restart     Restart service containers\n"
+	"  run         Run a one-off command on a service\n"
 	"  rm          Removes stopped service containers\n"
 	"  start       Start services\n"
 	"  stop        Stop services\n"
 	"  top         Display the running processes\n"
 	"  up          Create and start containers\n\n"
-	"Not yet supported: images, pause, run, unpause\n";
+	"Not yet supported: pause, unpause\n";
 
 static const char *const later_commands[] = {
-	"create", "events", "images", "pause", "port", "run", "unpause", "wait", "watch", NULL,
+	"create", "events", "pause", "port", "unpause", "wait", "watch", NULL,
 };
 
 static const struct {
@@ -67,6 +69,8 @@ static const struct {
 	{"top", compose_top},
 	{"logs", compose_logs},
 	{"build", compose_build},
+	{"images", compose_images},
+	{"run", compose_run},
 };
 
 static void globals_release(struct compose_globals *g)

@@ -111,3 +111,7 @@ int compose_lifecycle(struct berth_cli *cli, struct compose_globals *g, int argc
 /* cmd-compose-cmds.c */
 int compose_build(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
 		  struct berth_error **err);
+int compose_images(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
+		   struct berth_error **err);
+int compose_run(struct berth_cli *cli, struct compose_globals *g, int argc, char **argv,
+		struct berth_error **err);

@@ -140,3 +140,113 @@ progress_order() {
 	[ "$(progress_order "$output" Removed)" = "cmds-web-1 cmds-api-1 cmds-db-1 " ]
 	[ "$(stop_log)" = "web api db " ]
 }
+
+@test "compose images: each container's image, v2's columns, sizes as berth images; SERVICE, -q, --format json" {
+	mkdir app
+	printf 'FROM cmp-base:test\nRUN echo built >/built\n' >app/Dockerfile
+	cat >compose.yaml <<-'EOF'
+		name: cmds
+		services:
+		  app:
+		    build: ./app
+		    command: ["sleep", "1000"]
+		  base:
+		    image: cmp-base:test
+		    command: ["sleep", "1000"]
+	EOF
+	run -0 berth compose up -d
+	app_id=$(berth image inspect --format '{{.Id}}' cmds-app)
+	base_id=$(berth image inspect --format '{{.Id}}' cmp-base:test)
+	app_size=$(berth images --format '{{.Size}}' cmds-app)
+	base_size=$(berth images --format '{{.Size}}' cmp-base)
+	run -0 berth compose images
+	[ "${lines[0]}" = "CONTAINER     REPOSITORY   TAG      IMAGE ID       SIZE" ]
+	[ "${lines[1]}" = "cmds-app-1    cmds-app     latest   ${app_id:7:12}   $app_size" ]
+	[ "${lines[2]}" = "cmds-base-1   cmp-base     test     ${base_id:7:12}   $base_size" ]
+	[ "${#lines[@]}" -eq 3 ]
+	run -0 berth compose images base
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[1]}" == cmds-base-1* ]]
+	run -0 berth compose images -q
+	[ "$output" = "$(printf '%s\n%s' "${app_id#sha256:}" "${base_id#sha256:}")" ]
+	run -0 berth compose images --format json app
+	run -0 jq -r '.[0] | "\(.ContainerName) \(.Repository) \(.Tag) \(.ID) \(.Size | type)"' <<<"$output"
+	[ "$output" = "cmds-app-1 cmds-app latest $app_id number" ]
+	run -1 berth compose images nope
+	assert_one_error_line "compose images: no such service: nope"
+	run -0 berth compose down
+	run -0 berth compose images
+	[ "$output" = "CONTAINER   REPOSITORY   TAG   IMAGE ID       SIZE" ]
+}
+
+@test "compose run: a one-off container of the service, deps first, its exit code, --rm, -d, no ports; down removes it" {
+	cat >compose.yaml <<-'EOF'
+		name: cmds
+		services:
+		  db:
+		    image: cmp-base:test
+		    command: ["sleep", "1000"]
+		  app:
+		    image: cmp-base:test
+		    depends_on: [db]
+		    environment: {A: from-file}
+		    ports: ["127.0.0.1:18090:80"]
+		    command: ["echo", "service-command"]
+	EOF
+	# the command's output and exit code; -e over the file; --rm leaves no container of app
+	run -7 berth compose run --rm -T -e B=from-cli app sh -c 'echo "$A $B"; exit 7'
+	[[ "$output" == *"from-file from-cli"* ]]
+	run -0 berth ps --format '{{.Names}}'
+	[ "$output" = cmds-db-1 ]
+	run -0 berth ps -a --filter label=com.docker.compose.service=app -q
+	[ -z "$output" ]
+	# the service's command when none is given
+	run -0 --separate-stderr berth compose run --rm -T app
+	[ "$output" = service-command ]
+	# -d: named as v2, labelled one-off, the service's ports not published
+	run -0 --separate-stderr berth compose run -d -l x=y app sleep 1000
+	id=$output
+	run -0 berth inspect --format '{{.Name}} {{index .Config.Labels "com.docker.compose.oneoff"}} {{index .Config.Labels "x"}} {{json .HostConfig.PortBindings}}' "$id"
+	[[ "$output" =~ ^/?cmds-app-run-[0-9a-f]{12}\ True\ y\ (\{\}|null)$ ]]
+	# a command that is not there: 127
+	run -127 berth compose run --rm -T --no-deps app no-such-command
+	run -1 berth compose run nope
+	assert_one_error_line "compose run: no such service: nope"
+	# down removes the one-off too
+	run -0 berth compose down
+	run -0 berth ps -aq
+	[ -z "$output" ]
+	# --no-deps: db is not started
+	run -0 berth compose run --rm -T --no-deps app true
+	run -0 berth ps -aq
+	[ -z "$output" ]
+	run -0 berth compose down
+}
+
+@test "compose volumes carry v2's labels; down -v removes only the project's, never an external one" {
+	berth volume create ext >/dev/null
+	berth volume create cmds_made-before >/dev/null
+	cat >compose.yaml <<-'EOF'
+		name: cmds
+		services:
+		  app:
+		    image: cmp-base:test
+		    command: ["sleep", "1000"]
+		    volumes: [data:/data, ext:/ext, made-before:/before]
+		volumes:
+		  data:
+		    labels: {com.example.team: infra}
+		  ext:
+		    external: true
+		  made-before: {}
+	EOF
+	run -0 berth compose up -d
+	run -0 berth volume inspect cmds_data
+	run -0 jq -r '.[0].Labels | to_entries | map("\(.key)=\(.value)") | join(" ")' <<<"$output"
+	[ "$output" = "com.docker.compose.project=cmds com.docker.compose.volume=data com.example.team=infra" ]
+	run -0 berth volume inspect ext
+	[ "$(jq -c '.[0].Labels' <<<"$output")" = "{}" ]
+	run -0 berth compose down -v
+	run -0 berth volume ls -q
+	[ "$output" = "$(printf 'cmds_made-before\next')" ]
+}

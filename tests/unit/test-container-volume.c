@@ -111,11 +111,36 @@ static void test_lifecycle(void **state)
 	berth_volume_release(&v);
 }
 
+/* Labels given at create are kept in volume.json, read back sorted and shown by inspect. */
+static void test_labels(void **state)
+{
+	struct berth_volume v = {0}, got = {0};
+	struct berth_error *err = NULL;
+	bool created = false;
+	char *labels[] = {"com.docker.compose.project=p", "a=1", NULL};
+	assert_ok(berth_volume_create_labelled(hstore, "lab", labels, &v, &created, &err), err);
+	assert_true(created);
+	assert_ok(berth_volume_get(hstore, "lab", &got, &err), err);
+	assert_int_equal(berth_strv_len(got.labels), 2);
+	assert_string_equal(got.labels[0], "a=1");
+	assert_string_equal(got.labels[1], "com.docker.compose.project=p");
+	json_t *j = berth_volume_to_json(&got);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "Labels"), "a")),
+			    "1");
+	json_decref(j);
+	berth_volume_release(&got);
+	berth_volume_release(&v);
+	assert_ok(berth_volume_create(hstore, "plain", &got, &created, &err), err);
+	assert_null(got.labels);
+	berth_volume_release(&got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_lifecycle),
+		cmocka_unit_test(test_labels),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

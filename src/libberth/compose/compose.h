@@ -302,6 +302,26 @@ int berth_compose_project_containers(struct berth_store *store, const char *proj
 				     const char *service, struct berth_compose_container **ret,
 				     size_t *ret_n, struct berth_error **err);
 
+/* A row of `compose images` (project-images.c). */
+struct berth_compose_image {
+	char *container;	/* the container's name */
+	char *repository, *tag; /* of the image's first name; "<none>" when it has none */
+	char id[80];		/* "sha256:..." */
+	uint64_t size;		/* as `berth images` counts it */
+};
+
+void berth_compose_images_free(struct berth_compose_image *v, size_t n);
+
+/*
+ * The image of each container of the project (of the services named, all
+ * when services is NULL or empty), in the containers' order; *ret is an
+ * array of *ret_n rows owned by the caller. -ENOENT naming a name that is
+ * no service.
+ */
+int berth_compose_images(struct berth_store *store, const struct berth_compose_project *p,
+			 char *const *services, struct berth_compose_image **ret, size_t *ret_n,
+			 struct berth_error **err);
+
 /*
  * Orders cs (from berth_compose_project_containers) by their services'
  * start order, dependencies first, or with reverse dependents first (as
@@ -375,6 +395,8 @@ struct berth_compose_up_options {
 	bool build;	       /* --build: build the services with build: first */
 	bool no_build;	       /* --no-build: never build (a missing image is an error) */
 	bool force_recreate, no_recreate, no_deps, wait, remove_orphans;
+	/* compose run: networks, volumes, images and the dependencies, not the named services */
+	bool dependencies_only;
 	berth_compose_event_fn on_event;
 	void *userdata;
 };
@@ -388,6 +410,33 @@ struct berth_compose_up_options {
  */
 int berth_compose_up(struct berth_store *store, const struct berth_compose_project *p,
 		     const struct berth_compose_up_options *o, struct berth_error **err);
+
+struct berth_run_result;
+
+/* `compose run SERVICE [CMD...]` (run.c); NULL/false fields keep the service's config. */
+struct berth_compose_run_oneoff_options {
+	const char *service;
+	char *const *cmd;	/* replaces the service's command */
+	const char *entrypoint; /* --entrypoint ("" clears) */
+	char *const *env;	/* "K=V", over the service's environment */
+	char *const *labels;	/* "K=V", added */
+	const char *name, *user, *workdir;
+	bool rm, detach, no_deps, service_ports, tty, interactive;
+	berth_compose_event_fn on_event; /* the dependencies' progress */
+	void *userdata;
+};
+
+/*
+ * Starts the service's dependencies (not with no_deps) as `up` does, then
+ * a one-off container of the service, PROJECT-SERVICE-run-<12 hex> (or
+ * o->name), labelled com.docker.compose.oneoff=True, without the service's
+ * ports unless service_ports, never restarted: in the foreground (its exit
+ * code in ret->exit_code; removed after with rm) or, with detach, started
+ * and left running (ret->id).
+ */
+int berth_compose_run(struct berth_store *store, const struct berth_compose_project *p,
+		      const struct berth_compose_run_oneoff_options *o,
+		      struct berth_run_result *ret, struct berth_error **err);
 
 struct berth_compose_down_options {
 	bool volumes;	     /* -v: the project's named volumes (not external) too */

@@ -93,11 +93,22 @@ static int remove_networks(const char *root, const struct berth_compose_project 
 	return r;
 }
 
+/* A volume `up` made for the project (its label says so); not one of the same name made otherwise. */
+static bool is_project_volume(struct berth_store *store, const struct berth_compose_project *p,
+			      const char *name)
+{
+	struct berth_volume v = {0};
+	bool mine = berth_volume_get(store, name, &v, NULL) >= 0 &&
+		    has_label(v.labels, BERTH_COMPOSE_LABEL_PROJECT, p->name);
+	berth_volume_release(&v);
+	return mine;
+}
+
 static int remove_volumes(struct berth_store *store, const struct berth_compose_project *p,
 			  const struct berth_compose_down_options *o, struct berth_error **err)
 {
 	for (size_t i = 0; i < p->n_volumes; i++) {
-		if (p->volumes[i].external)
+		if (p->volumes[i].external || !is_project_volume(store, p, p->volumes[i].name))
 			continue;
 		int r = berth_volume_remove(store, p->volumes[i].name, false, err);
 		if (r == -ENOENT) {

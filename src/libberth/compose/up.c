@@ -96,7 +96,12 @@ static int ensure_volume(struct up *u, const struct berth_compose_volume *v,
 		return 0;
 	}
 	bool created = false;
-	r = berth_volume_create(u->store, v->name, &got, &created, err);
+	/* docker compose v2's labels: down -v removes only the volumes that carry them */
+	_cleanup_strv_free_ char **labels = berth_strv_copy(v->labels);
+	berth_strv_consume(&labels,
+			   berth_xasprintf("%s=%s", BERTH_COMPOSE_LABEL_PROJECT, u->p->name));
+	berth_strv_consume(&labels, berth_xasprintf("%s=%s", BERTH_COMPOSE_LABEL_VOLUME, v->key));
+	r = berth_volume_create_labelled(u->store, v->name, labels, &got, &created, err);
 	berth_volume_release(&got);
 	if (r < 0)
 		return berth_error_prefix(err, "volume %s", v->name);
@@ -374,6 +379,12 @@ static int wait_all(struct up *u, struct berth_compose_service **order, const bo
 	return 0;
 }
 
+/* dependencies_only (run): the named services get their image, not a container. */
+static bool is_left_to_caller(const struct up *u, const struct berth_compose_service *s)
+{
+	return u->o->dependencies_only && berth_strv_contains(u->o->services, s->name);
+}
+
 static int up_steps(struct up *u, struct berth_compose_service **order, const bool *sel,
 		    struct berth_error **err)
 {
@@ -393,7 +404,8 @@ static int up_steps(struct up *u, struct berth_compose_service **order, const bo
 	if (u->o->remove_orphans && (r = remove_orphans(u, err)) < 0)
 		return r;
 	for (size_t i = 0; i < u->p->n_services; i++)
-		if (sel[i] && (r = converge_service(u, order[i], err)) < 0)
+		if (sel[i] && !is_left_to_caller(u, order[i]) &&
+		    (r = converge_service(u, order[i], err)) < 0)
 			return r;
 	return u->o->wait ? wait_all(u, order, sel, err) : 0;
 }

@@ -240,11 +240,16 @@ struct berth_volume {
 	char *mountpoint; /* host path of its data */
 	char *created;	  /* RFC 3339 */
 	bool anonymous;	  /* made for a mount without a name (-v /dst, an image VOLUME) */
+	char **labels;	  /* "K=V", sorted by key; NULL: none */
 };
 void berth_volume_release(struct berth_volume *v);
 /* Creates volume name (a random 64-hex name when NULL); EEXIST is success with created=false. */
 int berth_volume_create(struct berth_store *store, const char *name, struct berth_volume *ret,
 			bool *ret_created, struct berth_error **err);
+/* As berth_volume_create, with labels ("K=V", NULL: none) recorded when it is created. */
+int berth_volume_create_labelled(struct berth_store *store, const char *name, char *const *labels,
+				 struct berth_volume *ret, bool *ret_created,
+				 struct berth_error **err);
 int berth_volume_get(struct berth_store *store, const char *name, struct berth_volume *ret,
 		     struct berth_error **err);
 /* All volumes, sorted by name; *ret is an array of n entries, owned. */

@@ -32,12 +32,38 @@ void berth_volume_release(struct berth_volume *v)
 	free(v->name);
 	free(v->mountpoint);
 	free(v->created);
+	berth_strv_free(v->labels);
 	memset(v, 0, sizeof(*v));
 }
 
 static int volumes_dir(const char *store_root, struct berth_error **err)
 {
 	return berth_mkdir_open(store_root, "volumes", err);
+}
+
+/* "K=V" of a volume.json's Labels object, sorted by key (jansson keeps them sorted on dump). */
+static char **labels_from_json(const json_t *labels)
+{
+	char **v = NULL;
+	const char *k;
+	json_t *val;
+	json_object_foreach ((json_t *)labels, k, val)
+		if (json_is_string(val))
+			berth_strv_consume(&v, berth_xasprintf("%s=%s", k, json_string_value(val)));
+	if (v)
+		berth_strv_sort(v);
+	return v;
+}
+
+static json_t *labels_to_json(char *const *labels)
+{
+	json_t *o = json_object();
+	BERTH_STRV_FOREACH (l, labels) {
+		const char *eq = strchr(*l, '=');
+		_cleanup_free_ char *k = berth_xstrndup(*l, eq ? (size_t)(eq - *l) : strlen(*l));
+		json_object_set_new(o, k, json_string(eq ? eq + 1 : ""));
+	}
+	return o;
 }
 
 int berth_volume_get(struct berth_store *store, const char *name, struct berth_volume *ret,
@@ -62,6 +88,7 @@ int berth_volume_get(struct berth_store *store, const char *name, struct berth_v
 	const char *created = "";
 	berth_json_get_string(j, "CreatedAt", false, &created, NULL);
 	ret->anonymous = json_is_true(json_object_get(j, "Anonymous"));
+	ret->labels = labels_from_json(json_object_get(j, "Labels"));
 	ret->name = berth_xstrdup(name);
 	ret->mountpoint = berth_xasprintf("%s/volumes/%s/_data", store_root, name);
 	ret->created = berth_xstrdup(created);
@@ -70,6 +97,13 @@ int berth_volume_get(struct berth_store *store, const char *name, struct berth_v
 
 int berth_volume_create(struct berth_store *store, const char *name, struct berth_volume *ret,
 			bool *ret_created, struct berth_error **err)
+{
+	return berth_volume_create_labelled(store, name, NULL, ret, ret_created, err);
+}
+
+int berth_volume_create_labelled(struct berth_store *store, const char *name, char *const *labels,
+				 struct berth_volume *ret, bool *ret_created,
+				 struct berth_error **err)
 {
 	const char *store_root = berth_store_root_path(store);
 	char rnd[65];
@@ -98,8 +132,9 @@ int berth_volume_create(struct berth_store *store, const char *name, struct bert
 		return berth_error_syscall(err, errno, "create volume '%s'", name);
 	_cleanup_free_ char *now = berth_container_now();
 	/* what `volume prune` without -a removes, as Docker's anonymous-volume label */
-	_cleanup_json_ json_t *j = json_pack("{s:s, s:s, s:s, s:b}", "Name", name, "Driver",
-					     "local", "CreatedAt", now, "Anonymous", anonymous);
+	_cleanup_json_ json_t *j =
+		json_pack("{s:s, s:s, s:s, s:b, s:o}", "Name", name, "Driver", "local", "CreatedAt",
+			  now, "Anonymous", anonymous, "Labels", labels_to_json(labels));
 	_cleanup_free_ char *s = berth_json_dump(j, NULL);
 	_cleanup_close_ int vfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (vfd < 0)
@@ -232,9 +267,9 @@ int berth_volume_prune(struct berth_store *store, bool all, char ***ret_removed,
 
 json_t *berth_volume_to_json(const struct berth_volume *v)
 {
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:{}, s:s, s:{}}", "CreatedAt", v->created,
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:{}}", "CreatedAt", v->created,
 			      "Driver", "local", "Mountpoint", v->mountpoint, "Name", v->name,
-			      "Labels", "Scope", "local", "Options");
+			      "Labels", labels_to_json(v->labels), "Scope", "local", "Options");
 	/* Docker (API 1.42+) labels the volumes it makes for an anonymous mount so */
 	if (v->anonymous)
 		json_object_set_new(json_object_get(j, "Labels"), "com.docker.volume.anonymous",
