@@ -88,7 +88,7 @@ int berth_net_nat_owners(const char *kind, char ***ret, struct berth_error **err
  * For tests and fuzzing: what a listing of the table (libnftables' JSON)
  * yields, the owners of kind "port" (*ret_owners, NULL when none) and the
  * commands that berth_net_nat_ports_remove(owner) would run (*ret_removal,
- * "" when none). -EBADMSG when listing is not JSON.
+ * "" when none). -EINVAL when listing is not JSON or owner not a name.
  */
 int berth_net_nat_listing_scan(const char *listing, size_t len, const char *owner,
 			       char ***ret_owners, char **ret_removal, struct berth_error **err);

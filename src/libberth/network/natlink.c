@@ -29,6 +29,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct mnl_socket *, mnl_socket_close)
 #define DATA_LEN     8	/* addr, port */
 /* An element's attributes with the longest comment, rounded up generously. */
 #define ELEM_MAX (96 + NATLINK_OWNER_MAX + 8)
+/* A message's element list is one attribute, whose length is 16 bits: at most
+ * this many elements go into one message (a long range takes several). */
+#define ELEMS_PER_MSG 256
+/* A message's header, table and set names, beyond its elements. */
+#define MSG_OVERHEAD 128
 
 static bool map_is_any(const struct berth_port_map *m)
 {
@@ -83,15 +88,19 @@ static struct nlmsghdr *put_msg(char *at, uint16_t type, uint16_t flags, uint8_t
 	return h;
 }
 
-/* One NEWSETELEM or DELSETELEM message for the maps that belong in set; NULL if none do. */
-static struct nlmsghdr *put_elems(char *at, bool add, const char *set, bool any, const char *owner,
+/*
+ * One NEWSETELEM or DELSETELEM message for up to ELEMS_PER_MSG of the maps
+ * from *from on that belong in set; *from then indexes the next one. NULL
+ * when none are left.
+ */
+static struct nlmsghdr *put_elems(char *at, bool add, bool any, const char *owner,
 				  const char *container_ip, const struct berth_port_map *maps,
-				  size_t n, uint32_t seq)
+				  size_t n, size_t *from, uint32_t seq)
 {
-	size_t count = 0;
-	for (size_t i = 0; i < n; i++)
-		count += map_is_any(&maps[i]) == any;
-	if (count == 0)
+	size_t i = *from;
+	while (i < n && map_is_any(&maps[i]) != any)
+		i++;
+	if (i == n)
 		return NULL;
 	uint16_t type =
 		(NFNL_SUBSYS_NFTABLES << 8) | (add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM);
@@ -99,12 +108,13 @@ static struct nlmsghdr *put_elems(char *at, bool add, const char *set, bool any,
 	struct nlmsghdr *h = put_msg(at, type, NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0),
 				     NFPROTO_IPV4, 0, seq);
 	mnl_attr_put_strz(h, NFTA_SET_ELEM_LIST_TABLE, NATLINK_TABLE);
-	mnl_attr_put_strz(h, NFTA_SET_ELEM_LIST_SET, set);
+	mnl_attr_put_strz(h, NFTA_SET_ELEM_LIST_SET, any ? NATLINK_MAP_ANY : NATLINK_MAP_ADDR);
 	struct nlattr *list = mnl_attr_nest_start(h, NFTA_SET_ELEM_LIST_ELEMENTS);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t count = 0; i < n && count < ELEMS_PER_MSG; i++) {
 		const struct berth_port_map *m = &maps[i];
 		if (map_is_any(m) != any)
 			continue;
+		count++;
 		struct nlattr *elem = mnl_attr_nest_start(h, NFTA_LIST_ELEM);
 		uint8_t key[KEY_ADDR_LEN];
 		put_data(h, NFTA_SET_ELEM_KEY, key, elem_key(m, key));
@@ -119,6 +129,7 @@ static struct nlmsghdr *put_elems(char *at, bool add, const char *set, bool any,
 		mnl_attr_nest_end(h, elem);
 	}
 	mnl_attr_nest_end(h, list);
+	*from = i;
 	return h;
 }
 
@@ -176,7 +187,7 @@ int berth_natlink_elems(bool add, const char *owner, const char *container_ip,
 {
 	if (n == 0)
 		return 0;
-	size_t cap = 4 * MNL_NLMSG_HDRLEN + 256 + n * ELEM_MAX;
+	size_t cap = (n / ELEMS_PER_MSG + 4) * MSG_OVERHEAD + n * ELEM_MAX;
 	_cleanup_free_ char *buf = berth_xcalloc(1, cap);
 	uint32_t seq = (uint32_t)time(NULL);
 	size_t len = 0, nmsgs = 0;
@@ -184,9 +195,9 @@ int berth_natlink_elems(bool add, const char *owner, const char *container_ip,
 		put_msg(buf, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES, seq++);
 	len += h->nlmsg_len;
 	for (int any = 0; any <= 1; any++) {
-		h = put_elems(buf + len, add, any ? NATLINK_MAP_ANY : NATLINK_MAP_ADDR, any, owner,
-			      container_ip, maps, n, seq++);
-		if (h) {
+		size_t from = 0;
+		while ((h = put_elems(buf + len, add, any, owner, container_ip, maps, n, &from,
+				      seq++))) {
 			len += h->nlmsg_len;
 			nmsgs++;
 		}
