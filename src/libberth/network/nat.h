@@ -18,9 +18,11 @@
  *                     maps, with the comment "port:<id>", added and deleted
  *                     over nfnetlink without libnftables.
  * Each change is one transaction (atomic: a failure or a crash leaves
- * either the old or the new rules, never half of them).
+ * either the old or the new rules, never half of them); replacing an
+ * owner's ports is two (removal, then addition).
  *
- * Two setups of one owner at once may both add their rules: callers
+ * Two setups of one bridge at once may both add their rules, and of one
+ * container's ports the second fails (its elements exist): callers
  * serialise per owner (ports.c under its lock, bridges under the network's).
  *
  * Every value put into a command is validated first: addresses with
