@@ -2,7 +2,8 @@
 /*
  * Hidden helper for bench/net-ports: times N rounds of installing one
  * published port (berth_net_nat_ports_add) and removing it again
- * (berth_net_nat_ports_remove), and prints the median and p90 of a round in
+ * by its key (berth_net_nat_ports_delete, what a container's release does),
+ * and prints the median and p90 of a round in
  * microseconds. Run it only inside a network namespace of its own
  * (bench/net-ports does: unshare --net).
  * Usage: nat-bench N
@@ -42,7 +43,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		double t0 = now_us();
 		if (berth_net_nat_ports_add("bench", "10.88.0.2", &m, 1, false, &err) < 0 ||
-		    berth_net_nat_ports_remove("bench", &err) < 0) {
+		    berth_net_nat_ports_delete("bench", &m, 1, &err) < 0) {
 			fprintf(stderr, "nat-bench: %s\n", berth_error_msg(err));
 			return 1;
 		}

@@ -2,38 +2,14 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include <nftables/libnftables.h>
-
 #include "netns-fixture.h"
+#include "nft-listing.h"
 
 #include "core/cleanup.h"
 #include "core/fs.h"
+#include "core/strv.h"
 #include "network/nat.h"
 #include "network/ports.h"
-
-/* The ruleset of this namespace as `nft list ruleset` prints it, through
- * libnftables directly (not through the code under test). */
-static char *ruleset(void)
-{
-	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!ctx)
-		return NULL;
-	nft_ctx_buffer_output(ctx);
-	nft_ctx_buffer_error(ctx);
-	char *out = NULL;
-	if (nft_run_cmd_from_buffer(ctx, "list ruleset") == 0)
-		out = strdup(nft_ctx_get_output_buffer(ctx));
-	nft_ctx_free(ctx);
-	return out;
-}
-
-static size_t count(const char *hay, const char *needle)
-{
-	size_t n = 0;
-	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
 
 static int listen_on(const char *ip, uint16_t port)
 {
@@ -77,8 +53,12 @@ static int body_dnat(void *data)
 	NETNS_CHECK_OK(berth_net_nat_ports_add("c0ffee", "127.0.0.2", &m, 1, true, &err), err);
 	_cleanup_free_ char *rules = ruleset();
 	NETNS_CHECK(rules);
-	NETNS_CHECK(count(rules, "dnat to 127.0.0.2:8080") == 2); /* prerouting + output */
-	NETNS_CHECK(count(rules, "comment \"port:c0ffee\"") == 2);
+	/* one element, looked up by the rules of prerouting and output */
+	NETNS_CHECK(count(rules,
+			  "tcp . 127.0.0.1 . 18080 comment \"port:c0ffee\" : 127.0.0.2 . 8080") ==
+		    1);
+	NETNS_CHECK(count(rules,
+			  "dnat ip to meta l4proto . ip daddr . th dport map @publish-addr") == 2);
 
 	_cleanup_close_ int srv = listen_on("127.0.0.2", 8080);
 	NETNS_CHECK(srv >= 0);
@@ -94,7 +74,7 @@ static int body_dnat(void *data)
 	NETNS_CHECK_OK(berth_net_nat_ports_remove("c0ffee", &err), err); /* nothing left: 0 */
 	free(rules);
 	rules = ruleset();
-	NETNS_CHECK(rules && !strstr(rules, "c0ffee") && !strstr(rules, "dnat"));
+	NETNS_CHECK(rules && !strstr(rules, "c0ffee") && !strstr(rules, "127.0.0.2"));
 	int fd = -EBADF;
 	NETNS_CHECK(connect_to("127.0.0.1", 18080, &fd) == -ECONNREFUSED);
 	return 0;
@@ -116,8 +96,8 @@ static int body_two_owners(void *data)
 	NETNS_CHECK_OK(berth_net_nat_ports_remove("aaa", &err), err);
 	_cleanup_free_ char *rules = ruleset();
 	NETNS_CHECK(rules && !strstr(rules, "port:aaa") && !strstr(rules, "10.1.0.2"));
-	NETNS_CHECK(strstr(rules, "fib daddr type local udp dport 18082 dnat to 10.1.0.3:53"));
-	NETNS_CHECK(count(rules, "port:bbb") == 2);
+	NETNS_CHECK(strstr(rules, "udp . 18082 comment \"port:bbb\" : 10.1.0.3 . 53"));
+	NETNS_CHECK(count(rules, "port:bbb") == 1);
 	return 0;
 }
 
@@ -170,6 +150,103 @@ static void test_masquerade_setup_teardown(void **state)
 	netns_run(body_masquerade, NULL);
 }
 
+/* Runs cmds with libnftables directly (not through the code under test). */
+static int nft(const char *cmds)
+{
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!ctx)
+		return -1;
+	nft_ctx_buffer_error(ctx);
+	int r = nft_run_cmd_from_buffer(ctx, cmds);
+	nft_ctx_free(ctx);
+	return r;
+}
+
+/* What berth before the port maps made per container is still found and removed. */
+static int body_old_chains(void *data)
+{
+	struct berth_error *err = NULL;
+	NETNS_CHECK(
+		nft("add table ip berth\n"
+		    "add chain ip berth prerouting { type nat hook prerouting priority -100; }\n"
+		    "add chain ip berth pre-old\n"
+		    "add rule ip berth pre-old tcp dport 18080 dnat to 10.1.0.9:80\n"
+		    "add rule ip berth prerouting jump pre-old comment \"port:old\"\n") == 0);
+	struct berth_port_map m = {.host_port = 18081, .container_port = 80, .proto = IPPROTO_TCP};
+	NETNS_CHECK_OK(berth_net_nat_ports_add("new", "10.1.0.2", &m, 1, false, &err), err);
+	char **owners = NULL;
+	NETNS_CHECK_OK(berth_net_nat_owners("port", &owners, &err), err);
+	NETNS_CHECK(berth_strv_len(owners) == 2 && berth_strv_contains(owners, "old") &&
+		    berth_strv_contains(owners, "new"));
+	berth_strv_free(owners);
+	NETNS_CHECK_OK(berth_net_nat_ports_remove("old", &err), err);
+	NETNS_CHECK_OK(berth_net_nat_ports_remove("new", &err), err);
+	_cleanup_free_ char *rules = ruleset();
+	NETNS_CHECK(rules && !strstr(rules, "pre-old") && !strstr(rules, "port:") &&
+		    !strstr(rules, "10.1.0."));
+	return 0;
+}
+
+static void test_old_chains_removed(void **state)
+{
+	netns_run(body_old_chains, NULL);
+}
+
+/*
+ * A listing whose elements are not what berth adds gives no owner and no
+ * command: only validated protocol names, addresses and ports reach the
+ * removal it writes.
+ */
+static void test_listing_scan_hostile(void **state)
+{
+	static const char listing[] =
+		"{\"nftables\": [{\"map\": {\"name\": \"publish-addr\", \"elem\": ["
+		"[{\"elem\": {\"val\": {\"concat\": [\"tcp\", \"127.0.0.1\", 18080]}, "
+		"\"comment\": \"port:ab\"}}, {\"concat\": [\"10.0.0.2\", 80]}],"
+		"[{\"elem\": {\"val\": {\"concat\": [\"tcp\", \"1.2.3.4 } ; flush ruleset\", 1]}, "
+		"\"comment\": \"port:ab\"}}, 0],"
+		"[{\"elem\": {\"val\": {\"concat\": [\"sctp\", \"1.2.3.4\", 1]}, "
+		"\"comment\": \"port:ab\"}}, 0],"
+		"[{\"elem\": {\"val\": {\"concat\": [\"udp\", \"1.2.3.4\", 65536]}, "
+		"\"comment\": \"port:ab\"}}, 0],"
+		"[{\"elem\": {\"val\": {\"concat\": [\"udp\", 5]}, \"comment\": \"port:ab\"}}, 0],"
+		"[{\"elem\": {\"val\": {\"concat\": [\"udp\", \"1.2.3.4\", 7]}, "
+		"\"comment\": \"port:x y\"}}, 0],"
+		"[{\"elem\": {\"val\": {\"concat\": [\"udp\", \"1.2.3.4\", 7]}, \"comment\": 3}}, "
+		"0],"
+		"{\"concat\": [\"tcp\", \"127.0.0.1\", 9]}, 7, null]}},"
+		"{\"map\": {\"name\": \"publish-any\", \"elem\": ["
+		"[{\"elem\": {\"val\": {\"concat\": [\"udp\", 53]}, \"comment\": \"port:cd\"}}, 0],"
+		"[{\"elem\": {\"val\": {\"concat\": [\"udp\", \"1.2.3.4\", 53]}, "
+		"\"comment\": \"port:ab\"}}, 0]]}},"
+		"{\"map\": {\"name\": \"other\", \"elem\": ["
+		"[{\"elem\": {\"val\": {\"concat\": [\"udp\", 54]}, \"comment\": \"port:ef\"}}, "
+		"0]]}},"
+		"{\"rule\": {\"chain\": \"prerouting\", \"handle\": 4, \"comment\": \"port:ab\"}},"
+		"{\"rule\": {\"chain\": \"a b\", \"handle\": 5, \"comment\": \"port:ab\"}},"
+		"{\"rule\": {\"chain\": \"output\", \"handle\": \"6\", \"comment\": "
+		"\"port:ab\"}}]}";
+	struct berth_error *err = NULL;
+	char **owners = NULL;
+	char *removal = NULL;
+	assert_int_equal(
+		berth_net_nat_listing_scan(listing, strlen(listing), "ab", &owners, &removal, &err),
+		0);
+	assert_int_equal(berth_strv_len(owners), 2);
+	assert_true(berth_strv_contains(owners, "ab") && berth_strv_contains(owners, "cd"));
+	assert_string_equal(removal,
+			    "delete rule ip berth prerouting handle 4\n"
+			    "delete element ip berth publish-addr { tcp . 127.0.0.1 . 18080 }\n");
+	berth_strv_free(owners);
+	free(removal);
+	assert_int_equal(berth_net_nat_listing_scan("{", 1, "ab", &owners, &removal, &err),
+			 -EINVAL);
+	berth_error_free(&err);
+	assert_int_equal(berth_net_nat_listing_scan("{}", 2, "a\"b", &owners, &removal, &err),
+			 -EINVAL);
+	berth_error_free(&err);
+}
+
 /* Nothing reaches nftables that could add commands of its own. */
 static void test_rejects_hostile_values(void **state)
 {
@@ -207,6 +284,8 @@ int main(void)
 		cmocka_unit_test(test_teardown_is_per_owner),
 		cmocka_unit_test(test_masquerade_setup_teardown),
 		cmocka_unit_test(test_rejects_hostile_values),
+		cmocka_unit_test(test_old_chains_removed),
+		cmocka_unit_test(test_listing_scan_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -160,7 +160,7 @@ static int body_allocation(void *data)
 	struct berth_port_map m;
 
 	NETNS_CHECK_OK(publish(dir, "a", "127.0.0.1:18080:8080", &m, &err), err);
-	NETNS_CHECK(rules_mention("ip daddr 127.0.0.1 tcp dport 18080 dnat to 10.88.0.5:8080"));
+	NETNS_CHECK(rules_mention("tcp . 127.0.0.1 . 18080 comment \"port:a\" : 10.88.0.5 . 8080"));
 
 	/* taken by another owner, on the same address or every address */
 	NETNS_CHECK(publish(dir, "b", "127.0.0.1:18080:80", NULL, &err) == -EADDRINUSE);
@@ -215,7 +215,7 @@ static int body_allocation(void *data)
 	NETNS_CHECK(!rules_mention("port:a"));
 	NETNS_CHECK_OK(publish(dir, "b", "127.0.0.1:18080:80", NULL, &err), err);
 	/* publishing b again replaced its udp port */
-	NETNS_CHECK(!rules_mention("udp dport 18080"));
+	NETNS_CHECK(!rules_mention("udp . 127.0.0.1 . 18080"));
 
 	/* rules no allocation accounts for: e's are found by owner */
 	struct berth_port_map stray = {

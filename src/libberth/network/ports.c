@@ -537,10 +537,31 @@ int berth_net_ports_publish(const char *state_dir, const char *owner_id, const c
 	return 0;
 }
 
-/* Removes owner's rules, then its entries (the order publish relies on). */
+/* The owner's maps as recorded; *ret NULL when none. */
+static size_t owner_maps(const struct port_state *s, const char *owner, struct berth_port_map **ret)
+{
+	struct berth_port_map *v = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		if (strcmp(s->v[i].owner, owner) != 0)
+			continue;
+		v = berth_xreallocarray(v, n + 1, sizeof(*v));
+		v[n++] = s->v[i].map;
+	}
+	*ret = v;
+	return n;
+}
+
+/*
+ * Removes owner's rules, then its entries (the order publish relies on).
+ * The rules are deleted by the keys the entries record: no listing of the
+ * table, no libnftables.
+ */
 static int release_owner(struct port_store *ps, const char *owner, struct berth_error **err)
 {
-	int r = berth_net_nat_ports_remove(owner, err);
+	_cleanup_free_ struct berth_port_map *maps = NULL;
+	size_t n = owner_maps(&ps->s, owner, &maps);
+	int r = berth_net_nat_ports_delete(owner, maps, n, err);
 	if (r < 0)
 		return r;
 	port_state_drop(&ps->s, owner);
@@ -613,16 +634,6 @@ int berth_net_ports_list(const char *state_dir, const char *owner_id, struct ber
 	int r = state_open(state_dir, false, NULL, &ps, err);
 	if (r < 0)
 		return r;
-	const struct port_state *s = &ps.s;
-	struct berth_port_map *v = NULL;
-	size_t n = 0;
-	for (size_t i = 0; i < s->n; i++) {
-		if (strcmp(s->v[i].owner, owner_id) != 0)
-			continue;
-		v = berth_xreallocarray(v, n + 1, sizeof(*v));
-		v[n++] = s->v[i].map;
-	}
-	*ret = v;
-	*ret_n = n;
+	*ret_n = owner_maps(&ps.s, owner_id, ret);
 	return 0;
 }
