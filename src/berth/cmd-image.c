@@ -198,7 +198,11 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 		if (!matches_filter(repo, tag, filter))
 			continue;
 		berth_digest_fmt(&it->id, id);
-		berth_digest_fmt(&it->top_digest, dg);
+		/* Docker: the digest of a RepoDigests entry (pulled or pushed), else <none> */
+		if (it->has_repo_digest)
+			berth_digest_fmt(&it->repo_digest, dg);
+		else
+			snprintf(dg, sizeof(dg), "<none>");
 		_cleanup_free_ char *shortid =
 			no_trunc ? berth_xstrdup(id) : berth_xstrndup(id + 7, 12);
 		/* as Docker's NewImageFormat, a custom format wins over -q */

@@ -15,27 +15,16 @@ PORT=18093
 
 setup() {
 	common_setup
-	unset COMPOSE_FILE COMPOSE_PROJECT_NAME COMPOSE_PROFILES DOCKER_HOST
+	unset COMPOSE_FILE COMPOSE_PROJECT_NAME COMPOSE_PROFILES
 	W=$BATS_TEST_TMPDIR
-	DOCKERD_PID=""
-	CGROUP_PARENT=berth-test-peer-$$
+	peer_dockerd_setup "$W"
 	mkdir -p "$W/proj"
 	cd "$W/proj"
 }
 
 teardown() {
-	if [[ -n $DOCKERD_PID ]]; then
-		D compose_down_quietly
-		kill -TERM "$DOCKERD_PID" 2>/dev/null || true
-		for _ in $(seq 300); do kill -0 "$DOCKERD_PID" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$DOCKERD_PID" 2>/dev/null || true
-	fi
-	# dockerd made its cgroup parent in every hierarchy (cgroup v1 has one
-	# per controller): remove each, deepest first, once dockerd is gone
-	local d
-	for d in /sys/fs/cgroup/"$CGROUP_PARENT" /sys/fs/cgroup/*/"$CGROUP_PARENT"; do
-		[[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
-	done
+	if [[ -n $PEER_PID ]]; then D compose_down_quietly; fi
+	peer_dockerd_stop
 	berth compose -p peer down >/dev/null 2>&1 || true
 }
 
@@ -45,22 +34,13 @@ D() {
 		DOCKER_HOST=unix://$W/docker.sock docker-compose -p peer down -t 1 >/dev/null 2>&1 || true
 		return 0
 	fi
-	/usr/bin/docker -H "unix://$W/docker.sock" "$@"
+	peer_docker "$@"
 }
 
-# Starts dockerd or skips the test saying why.
+# Starts dockerd (helpers.bash) or skips the test saying why.
 start_dockerd() {
-	command -v dockerd >/dev/null || skip "dockerd is not installed (docker.io: scripts/install-deps)"
-	[[ -x /usr/bin/docker ]] || skip "/usr/bin/docker (docker.io's client) is not installed"
 	command -v docker-compose >/dev/null || skip "docker-compose is not installed"
-	echo '{}' >"$W/daemon.json"
-	# a mount namespace of its own: the overlay and container mounts stay in it
-	unshare --mount --propagation private dockerd --config-file "$W/daemon.json" \
-		--data-root "$W/docker" --exec-root "$W/docker-exec" --pidfile "$W/dockerd.pid" \
-		-H "unix://$W/docker.sock" --cgroup-parent "$CGROUP_PARENT" >"$W/dockerd.log" 2>&1 &
-	DOCKERD_PID=$!
-	for _ in $(seq 300); do D version >/dev/null 2>&1 && break; sleep 0.1; done
-	D version >/dev/null 2>&1 || skip "dockerd did not start: $(tail -3 "$W/dockerd.log" | tr '\n' ' ')"
+	peer_dockerd_start
 }
 
 write_project() {

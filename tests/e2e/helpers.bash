@@ -225,3 +225,58 @@ remove_containers_and_networks() {
 		berth network rm "$n" >/dev/null 2>&1 || true
 	done
 }
+
+# ---- a peer dockerd (compose-peer.bats, build-peer.bats) ----
+# Debian's dockerd (docker.io) for comparing berth with Docker: data root,
+# exec root, pidfile, socket, config file and cgroup parent of its own under
+# $PEER_DIR, inside the file's network namespace and a mount namespace of its
+# own (its overlay and container mounts stay there). Call peer_dockerd_setup
+# from setup, peer_dockerd_start in the test (it skips saying why when
+# dockerd cannot start) and peer_dockerd_stop from teardown.
+peer_dockerd_setup() {
+	PEER_DIR=$1
+	PEER_PID=""
+	PEER_CGROUP=berth-test-peer-$$
+	unset DOCKER_HOST
+}
+
+# Debian's docker client (20.10, as the daemon) on the peer's socket.
+peer_docker() {
+	/usr/bin/docker -H "unix://$PEER_DIR/docker.sock" "$@"
+}
+
+peer_dockerd_start() {
+	command -v dockerd >/dev/null || skip "dockerd is not installed (docker.io: scripts/install-deps)"
+	[[ -x /usr/bin/docker ]] || skip "/usr/bin/docker (docker.io's client) is not installed"
+	mkdir -p "$PEER_DIR"
+	echo '{}' >"$PEER_DIR/daemon.json"
+	unshare --mount --propagation private dockerd --config-file "$PEER_DIR/daemon.json" \
+		--data-root "$PEER_DIR/docker" --exec-root "$PEER_DIR/docker-exec" \
+		--pidfile "$PEER_DIR/dockerd.pid" -H "unix://$PEER_DIR/docker.sock" \
+		--cgroup-parent "$PEER_CGROUP" >"$PEER_DIR/dockerd.log" 2>&1 &
+	PEER_PID=$!
+	for _ in $(seq 300); do peer_docker version >/dev/null 2>&1 && break; sleep 0.1; done
+	peer_docker version >/dev/null 2>&1 ||
+		skip "dockerd did not start: $(tail -3 "$PEER_DIR/dockerd.log" | tr '\n' ' ')"
+}
+
+# Stops the peer by its PID, then removes the cgroup parent it made in every
+# hierarchy (cgroup v1 has one per controller), deepest first. dockerd makes
+# a relative parent under its own cgroup, which is the test's: on a machine
+# whose memory controller puts the session in a sub-cgroup the parent is
+# there, not at the hierarchy's root.
+peer_dockerd_stop() {
+	if [[ -n ${PEER_PID:-} ]]; then
+		kill -TERM "$PEER_PID" 2>/dev/null || true
+		for _ in $(seq 300); do kill -0 "$PEER_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$PEER_PID" 2>/dev/null || true
+		PEER_PID=""
+	fi
+	local own d
+	for own in $(cut -d: -f3 /proc/self/cgroup | sort -u); do
+		own=${own%/}
+		for d in /sys/fs/cgroup"$own/$PEER_CGROUP" /sys/fs/cgroup/*"$own/$PEER_CGROUP"; do
+			[[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+		done
+	done
+}

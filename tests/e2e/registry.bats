@@ -81,6 +81,33 @@ store_check() {
 	cmp <(store_config "$REG/dst/app:2") <(STORE=$BATS_TEST_TMPDIR/store store_config "$REG/src/app:1")
 }
 
+@test "push records Docker's RepoDigests (REPO@the pushed manifest's digest) in inspect and images --digests" {
+	registry_start "$BATS_TEST_TMPDIR/reg" plain
+	berth import "$(busybox_tar)" bb:1 >/dev/null
+	berth tag bb:1 "$REG/test/x:1"
+	[ "$(berth inspect --format '{{json .RepoDigests}}' "$REG/test/x:1")" = '[]' ]
+	[ "$(berth images --digests --format '{{.Digest}}' "$REG/test/x:1")" = '<none>' ]
+	run -0 berth push "$REG/test/x:1"
+	local want
+	want=$(remote_digest "$REG/test/x:1")
+	[[ $output == *"digest: $want"* ]]
+	[ "$(berth inspect --format '{{json .RepoDigests}}' "$REG/test/x:1")" = "[\"$REG/test/x@$want\"]" ]
+	[ "$(berth images --digests --format '{{.Repository}}:{{.Tag}} {{.Digest}}' "$REG/test/x:1")" = \
+		"$REG/test/x:1 $want" ]
+	# Docker shows the digest on every tag of the image in that repository
+	berth tag bb:1 "$REG/test/x:2"
+	[ "$(berth images --digests --format '{{.Digest}}' "$REG/test/x:2")" = "$want" ]
+	# the image's other names have none: a digest belongs to a repository
+	[ "$(berth images --digests --format '{{.Digest}}' bb:1)" = '<none>' ]
+	# a push to a name that is no local tag records nothing anywhere
+	berth push bb:1 "$REG/test/y:1" >/dev/null
+	[ "$(berth inspect --format '{{json .RepoDigests}}' bb:1)" = "[\"$REG/test/x@$want\"]" ]
+	# retagging the name to another image drops it
+	berth import "$(busybox_tar)" other:1 >/dev/null
+	berth build -q -t "$REG/test/x:1" - <<<$'FROM other:1\nENV A=1' >/dev/null
+	[ "$(berth inspect --format '{{json .RepoDigests}}' "$REG/test/x:1")" = '[]' ]
+}
+
 @test "a blob pushed in chunks (PATCH) round-trips with the same digest" {
 	registry_start "$BATS_TEST_TMPDIR/reg" plain
 	want=$($MKIMAGE --out "$OCI" --tag app --layers 1 --size 300000)

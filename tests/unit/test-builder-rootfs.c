@@ -285,14 +285,14 @@ static void test_workdir(void **state)
 	assert_string_equal(
 		json_string_value(json_object_get(json_object_get(cfg, "config"), "WorkingDir")),
 		"/a");
-	/* a layer for each WORKDIR that made directories, none for those that exist */
+	/* as BuildKit's mkdir -p: a layer for each WORKDIR but "/", empty when it exists */
 	json_t *hist = json_object_get(cfg, "history");
 	size_t n_layers = 0, i;
 	json_t *h;
 	json_array_foreach (hist, i, h)
 		n_layers += !json_is_true(json_object_get(h, "empty_layer"));
-	assert_int_equal(bfix_n_layers(&x->f, "test:latest"), 4);
-	assert_int_equal(n_layers, 4);
+	assert_int_equal(bfix_n_layers(&x->f, "test:latest"), 5);
+	assert_int_equal(n_layers, 5);
 	json_decref(cfg);
 	/* ".." is clamped at "/"; missing parents are made, mode 0755 */
 	char **l = bfix_layer(&x->f, "test:latest", 1);
@@ -307,6 +307,10 @@ static void test_workdir(void **state)
 	/* after USER, the directories WORKDIR makes belong to that user */
 	l = bfix_layer(&x->f, "test:latest", 3);
 	assert_has(l, "owned/ d 0755 1000:1001");
+	berth_strv_free(l);
+	/* WORKDIR /a, which exists: an empty layer */
+	l = bfix_layer(&x->f, "test:latest", 4);
+	assert_true(l == NULL || l[0] == NULL);
 	berth_strv_free(l);
 	assert_int_equal(bfix_mounts_below(x->f.dir), 0);
 

@@ -73,13 +73,40 @@ static void test_quote(void **state)
 	assert_true(go_is_print(0x4e00));
 }
 
+/* fmt's %q of an int, as BuildKit's HEALTHCHECK history shows the retries */
+static void test_quote_rune(void **state)
+{
+	static const struct {
+		int64_t v;
+		const char *want;
+	} cases[] = {
+		{0, "'\\x00'"},
+		{3, "'\\x03'"},
+		{10, "'\\n'"},
+		{65, "'A'"},
+		{39, "'\\''"},
+		{92, "'\\\\'"},
+		{34, "'\"'"},
+		{127, "'\\x7f'"},
+		{160, "'\\u00a0'"},
+		{0x2665, "'\xe2\x99\xa5'"},
+		{-1, "'\xef\xbf\xbd'"},
+		{0xD800, "'\xef\xbf\xbd'"},
+		{0x110000, "'\xef\xbf\xbd'"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		_cleanup_buf_ struct berth_buf b = BERTH_BUF_INIT;
+		go_buf_add_quoted_rune(&b, cases[i].v);
+		assert_string_equal(b.buf, cases[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_decode),
-		cmocka_unit_test(test_space_and_trim),
-		cmocka_unit_test(test_lower),
-		cmocka_unit_test(test_quote),
+		cmocka_unit_test(test_decode),	   cmocka_unit_test(test_space_and_trim),
+		cmocka_unit_test(test_lower),	   cmocka_unit_test(test_quote),
+		cmocka_unit_test(test_quote_rune),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -748,8 +748,17 @@ static int copy_write_layer(struct sstate *ss, const struct berth_dockerfile_ins
 	r = sstate_add_layer(ss, fill_copy, &op->f, err);
 	if (r < 0)
 		return builder_error_at(b, ins, err);
-	berth_buf_addstr(&op->text, " # buildkit");
-	sstate_history(ss, op->text.buf, false);
+	/* BuildKit's: the sources and the destination, no flags */
+	_cleanup_buf_ struct berth_buf created_by = BERTH_BUF_INIT;
+	berth_buf_addstr(&created_by, op->kw);
+	BERTH_STRV_FOREACH (s, op->urls)
+		berth_buf_addf(&created_by, " %s", *s);
+	BERTH_STRV_FOREACH (s, op->srcs)
+		berth_buf_addf(&created_by, " %s", *s);
+	for (size_t h = 0; h < ins->n_heredocs; h++)
+		berth_buf_addf(&created_by, " <<%s", ins->heredocs[h].name);
+	berth_buf_addf(&created_by, " %s # buildkit", op->dest);
+	sstate_history(ss, created_by.buf, false);
 	return step_end(ss, err);
 }
 

@@ -335,7 +335,7 @@ static int exec_set_array(struct sstate *ss, const struct berth_dockerfile_instr
 {
 	const char *kw = berth_dockerfile_keyword_name(ins->keyword);
 	_cleanup_json_ json_t *cmd = NULL;
-	_cleanup_free_ char *js = NULL, *text = NULL;
+	_cleanup_free_ char *js = NULL, *text = NULL, *created_by = NULL;
 	int r;
 
 	if (ins->keyword == BERTH_DOCKERFILE_SHELL && !ins->json) {
@@ -357,7 +357,9 @@ static int exec_set_array(struct sstate *ss, const struct berth_dockerfile_instr
 	}
 	if (ins->keyword == BERTH_DOCKERFILE_ENTRYPOINT && !ss->cmd_set)
 		json_object_set_new(cfg, "Cmd", json_null()); /* BuildKit's CMD reset */
-	sstate_history(ss, text, true);
+	/* BuildKit: CMD and ENTRYPOINT with %q, SHELL with %v */
+	created_by = history_go_strings(kw, cmd, ins->keyword != BERTH_DOCKERFILE_SHELL);
+	sstate_history(ss, created_by, true);
 	return step_end(ss, err);
 }
 
@@ -433,7 +435,10 @@ static int exec_words_set(struct sstate *ss, const struct berth_dockerfile_instr
 	}
 	BERTH_STRV_FOREACH (it, items)
 		json_object_set_new(o, *it, json_object());
-	sstate_history(ss, text.buf, true);
+	_cleanup_free_ char *created_by = ins->keyword == BERTH_DOCKERFILE_EXPOSE
+						  ? history_expose(items)
+						  : history_volume(items);
+	sstate_history(ss, created_by, true);
 	berth_buf_release(&text);
 	return step_end(ss, err);
 }
@@ -478,7 +483,7 @@ static int exec_healthcheck(struct sstate *ss, const struct berth_dockerfile_ins
 			    struct berth_error **err)
 {
 	_cleanup_json_ json_t *hc = json_object();
-	_cleanup_free_ char *text = NULL, *js = NULL;
+	_cleanup_free_ char *text = NULL, *js = NULL, *created_by = NULL;
 	int r;
 
 	if (ins->n_args == 0) {
@@ -546,7 +551,8 @@ static int exec_healthcheck(struct sstate *ss, const struct berth_dockerfile_ins
 	if (r != 0)
 		return r < 0 ? r : 0;
 	json_object_set(bimage_cfg(&ss->img), "Healthcheck", hc);
-	sstate_history(ss, text, true);
+	created_by = history_healthcheck(hc);
+	sstate_history(ss, created_by, true);
 	return step_end(ss, err);
 }
 
@@ -585,28 +591,61 @@ static int exec_onbuild(struct sstate *ss, const struct berth_dockerfile_instruc
 		json_object_set_new(cfg, "OnBuild", ob);
 	}
 	json_array_append_new(ob, json_string(body));
-	sstate_history(ss, text, true);
+	/* BuildKit's dispatchOnbuild writes no history entry */
 	return step_end(ss, err);
+}
+
+/* BuildKit's "ARG K=default K2": the defaults as expanded, not the values given. */
+static int arg_history_text(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
+			    char **ret, struct berth_error **err)
+{
+	struct berth_buf text = BERTH_BUF_INIT;
+	berth_buf_addstr(&text, "ARG");
+	for (size_t i = 0; i < ins->n_args; i++) {
+		const char *eq = strchr(ins->args[i], '=');
+		_cleanup_free_ char *def = NULL;
+		if (!eq) {
+			berth_buf_addf(&text, " %s", ins->args[i]);
+			continue;
+		}
+		if (sstate_expand(ss, eq + 1, &def, err) < 0) {
+			berth_buf_release(&text);
+			return builder_error_at(ss->b, ins, err);
+		}
+		berth_buf_addf(&text, " %.*s=%s", (int)(eq - ins->args[i]), ins->args[i], def);
+	}
+	*ret = berth_buf_detach(&text, NULL);
+	return 0;
 }
 
 static int exec_arg(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 		    struct berth_error **err)
 {
+	_cleanup_free_ char *text = NULL;
 	int r;
 	if (ins->n_args == 0) {
 		berth_error_set(err, EINVAL, "ARG requires at least one argument");
 		return builder_error_at(ss->b, ins, err);
 	}
+	/* the history shows the defaults in the environment before the ARG */
+	r = arg_history_text(ss, ins, &text, err);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < ins->n_args; i++) {
 		_cleanup_strv_free_ char **env = sstate_env(ss);
 		r = builder_declare_arg(ss->b, ins->args[i], &ss->args, env, ss->b->global_args,
 					err);
 		if (r < 0)
 			return builder_error_at(ss->b, ins, err);
+		berth_strv_consume(&ss->arg_names,
+				   berth_xstrndup(ins->args[i], strcspn(ins->args[i], "=")));
 	}
 	/* ARG values are not in the config; the steps that see them hash them */
-	builder_event(ss->b, BERTH_BUILD_EVENT_DONE, ss->step, now_seconds() - ss->started, "DONE");
-	return 0;
+	r = step_begin(ss, ins, text, NULL, 0, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	sstate_history(ss, text, true);
+	return step_end(ss, err);
 }
 
 int exec_instruction(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
@@ -809,5 +848,6 @@ out:
 	sstate_unmount(&ss);
 	bimage_release(&ss.img);
 	berth_strv_free(ss.args);
+	berth_strv_free(ss.arg_names);
 	return r;
 }

@@ -210,6 +210,7 @@ struct sstate {
 	struct bimage img;
 	struct berth_digest key; /* the cache key of the state so far */
 	char **args;		 /* ARGs in scope, K=V */
+	char **arg_names;	 /* the stage's ARG names as declared, for RUN's history */
 	bool cmd_set;		 /* CMD set in this stage (ENTRYPOINT keeps it) */
 	unsigned stepi;		 /* 1-based step within the stage */
 	int step;		 /* the build-wide step number of the current step */
@@ -256,6 +257,22 @@ int exec_run(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 /* WORKDIR (instructions.c); creates the directory in a layer when it is missing. */
 int exec_workdir(struct sstate *ss, const struct berth_dockerfile_instruction *ins,
 		 struct berth_error **err);
+
+struct berth_buf;
+/*
+ * history.c: created_by strings as BuildKit writes them (owned strings).
+ * "KW [\"a\" \"b\"]" (quote: Go's %q of a []string, CMD, ENTRYPOINT) or
+ * "KW [a b]" (%v, SHELL) of a JSON array of strings.
+ */
+char *history_go_strings(const char *kw, const json_t *arr, bool quote);
+/* "HEALTHCHECK &{...}": %q of Docker's HealthConfig, from the config's Healthcheck. */
+char *history_healthcheck(const json_t *hc);
+/* "EXPOSE map[443/udp:{} 80/tcp:{}]" of the ports ("80/tcp"). */
+char *history_expose(char *const *ports);
+/* "VOLUME [/a /b]" */
+char *history_volume(char *const *vols);
+/* Appends RUN's "|N K=V ... " of the stage's ARGs (nothing without any). */
+void history_add_run_args(struct sstate *ss, struct berth_buf *b);
 
 /* The step's cache lookup: 1 hit (state replaced), 0 miss. key is the new key. */
 int step_begin(struct sstate *ss, const struct berth_dockerfile_instruction *ins, const char *text,

@@ -353,10 +353,14 @@ int exec_workdir(struct sstate *ss, const struct berth_dockerfile_instruction *i
 		}
 		berth_buf_release(&pre);
 	}
-	if (missing) {
+	/*
+	 * BuildKit's mkdir -p makes a layer for every WORKDIR but "/", empty
+	 * when the directory is already there
+	 */
+	if (strcmp(clean, "/") != 0) {
 		struct workdir_fill f = {.b = ss->b, .dirs = missing};
 		const char *user = json_string_value(json_object_get(cfg, "User"));
-		if (user && *user) {
+		if (missing && user && *user) {
 			r = sstate_resolve_user(ss, user, &f.uid, &f.gid, err);
 			if (r < 0)
 				return builder_error_at(ss->b, ins, err);
@@ -369,6 +373,6 @@ int exec_workdir(struct sstate *ss, const struct berth_dockerfile_instruction *i
 		if (r < 0)
 			return builder_error_at(ss->b, ins, err);
 	}
-	sstate_history(ss, text, missing == NULL);
+	sstate_history(ss, text, strcmp(clean, "/") == 0);
 	return step_end(ss, err);
 }

@@ -558,8 +558,14 @@ static int run_commit_layer(struct sstate *ss, const struct berth_dockerfile_ins
 	int r = sstate_add_layer(ss, fill_upper, &ufd, err);
 	if (r < 0)
 		return builder_error_at(ss->b, ins, err);
-	berth_buf_addstr(&op->text, " # buildkit");
-	sstate_history(ss, op->text.buf, false);
+	/* BuildKit's: the ARGs the command sees, the command, no flags */
+	_cleanup_buf_ struct berth_buf created_by = BERTH_BUF_INIT;
+	berth_buf_addstr(&created_by, "RUN ");
+	history_add_run_args(ss, &created_by);
+	BERTH_STRV_FOREACH (a, op->argv)
+		berth_buf_addf(&created_by, "%s%s", a == op->argv ? "" : " ", *a);
+	berth_buf_addstr(&created_by, " # buildkit");
+	sstate_history(ss, created_by.buf, false);
 	return step_end(ss, err);
 }
 

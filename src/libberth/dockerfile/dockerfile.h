@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/cleanup.h"
 #include "core/error.h"
@@ -235,6 +236,15 @@ berth_dockerfile_instruction_flag(const struct berth_dockerfile_instruction *ins
  * Owned by the caller.
  */
 char *berth_dockerfile_dump(const struct berth_dockerfile *df);
+
+/*
+ * Go's %q, as BuildKit writes it into the history of the images it builds:
+ * strconv.Quote(s), and of an integer strconv.QuoteRune (U+FFFD outside the
+ * runes). Appended to b.
+ */
+struct berth_buf;
+void berth_dockerfile_go_quote(struct berth_buf *b, const char *s);
+void berth_dockerfile_go_quote_rune(struct berth_buf *b, int64_t v);
 
 /* Maximum size of a Dockerfile berth_dockerfile_parse() accepts. */
 #define BERTH_DOCKERFILE_MAX_SIZE (16u * 1024 * 1024)

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "dockerfile/gostr.h"
+
+#include <string.h>
+
+#include "dockerfile/dockerfile.h"
 #include "core/utf8.h"
 
 #include "dockerfile/unicode-tables.h"
@@ -176,6 +180,43 @@ void go_buf_add_lower(struct berth_buf *b, const char *s, size_t len)
 	}
 }
 
+/* Appends the escape strconv.Quote writes for the unprintable rune r. */
+static void add_escape(struct berth_buf *b, uint32_t r)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	switch (r) {
+	case '\a':
+		berth_buf_addstr(b, "\\a");
+		break;
+	case '\b':
+		berth_buf_addstr(b, "\\b");
+		break;
+	case '\f':
+		berth_buf_addstr(b, "\\f");
+		break;
+	case '\n':
+		berth_buf_addstr(b, "\\n");
+		break;
+	case '\r':
+		berth_buf_addstr(b, "\\r");
+		break;
+	case '\t':
+		berth_buf_addstr(b, "\\t");
+		break;
+	case '\v':
+		berth_buf_addstr(b, "\\v");
+		break;
+	default:
+		if (r < ' ' || r == 0x7F)
+			berth_buf_addf(b, "\\x%c%c", hex[r >> 4], hex[r & 0xF]);
+		else if (r < 0x10000)
+			berth_buf_addf(b, "\\u%04x", (unsigned)r);
+		else
+			berth_buf_addf(b, "\\U%08x", (unsigned)r);
+	}
+}
+
 void go_buf_add_quoted(struct berth_buf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -199,40 +240,38 @@ void go_buf_add_quoted(struct berth_buf *b, const char *s, size_t len)
 			berth_buf_addch(b, (char)r);
 			continue;
 		}
-		if (go_is_print(r)) {
+		if (go_is_print(r))
 			berth_buf_add(b, s + i - n, n);
-			continue;
-		}
-		switch (r) {
-		case '\a':
-			berth_buf_addstr(b, "\\a");
-			break;
-		case '\b':
-			berth_buf_addstr(b, "\\b");
-			break;
-		case '\f':
-			berth_buf_addstr(b, "\\f");
-			break;
-		case '\n':
-			berth_buf_addstr(b, "\\n");
-			break;
-		case '\r':
-			berth_buf_addstr(b, "\\r");
-			break;
-		case '\t':
-			berth_buf_addstr(b, "\\t");
-			break;
-		case '\v':
-			berth_buf_addstr(b, "\\v");
-			break;
-		default:
-			if (r < ' ' || r == 0x7F)
-				berth_buf_addf(b, "\\x%c%c", hex[r >> 4], hex[r & 0xF]);
-			else if (r < 0x10000)
-				berth_buf_addf(b, "\\u%04x", (unsigned)r);
-			else
-				berth_buf_addf(b, "\\U%08x", (unsigned)r);
-		}
+		else
+			add_escape(b, r);
 	}
 	berth_buf_addch(b, '"');
+}
+
+void go_buf_add_quoted_rune(struct berth_buf *b, int64_t v)
+{
+	/* fmt's %q of an integer: beyond the rune range is U+FFFD */
+	uint32_t r =
+		v < 0 || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) ? GO_RUNE_ERROR : (uint32_t)v;
+
+	berth_buf_addch(b, '\'');
+	if (r == '\'' || r == '\\') {
+		berth_buf_addch(b, '\\');
+		berth_buf_addch(b, (char)r);
+	} else if (go_is_print(r)) {
+		go_buf_add_rune(b, r);
+	} else {
+		add_escape(b, r);
+	}
+	berth_buf_addch(b, '\'');
+}
+
+void berth_dockerfile_go_quote(struct berth_buf *b, const char *s)
+{
+	go_buf_add_quoted(b, s, strlen(s));
+}
+
+void berth_dockerfile_go_quote_rune(struct berth_buf *b, int64_t v)
+{
+	go_buf_add_quoted_rune(b, v);
 }

@@ -52,3 +52,6 @@ void go_buf_add_lower(struct berth_buf *b, const char *s, size_t len);
 
 /* Appends strconv.Quote(s). */
 void go_buf_add_quoted(struct berth_buf *b, const char *s, size_t len);
+
+/* Appends fmt's %q of the integer v: strconv.QuoteRune, U+FFFD outside the runes. */
+void go_buf_add_quoted_rune(struct berth_buf *b, int64_t v);

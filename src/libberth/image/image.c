@@ -488,6 +488,32 @@ static int cmp_created(const void *a, const void *b)
 	return strcmp(x->name ? x->name : "~", y->name ? y->name : "~");
 }
 
+/*
+ * The digest Docker's `images --digests` shows on the row of refs[i]: a
+ * RepoDigests entry of the same image and repository (a pull or push of any
+ * of its tags there).
+ */
+static void list_repo_digest(const struct berth_store_refs *refs, size_t i,
+			     struct berth_image_list_item *it)
+{
+	const struct berth_store_ref *ri = &refs->items[i];
+	_cleanup_free_ char *repo = NULL, *tag = NULL;
+	if (!ri->name)
+		return;
+	berth_image_name_split(ri->name, &repo, &tag);
+	for (size_t j = 0; j < refs->n && !it->has_repo_digest; j++) {
+		const struct berth_store_ref *rj = &refs->items[j];
+		_cleanup_free_ char *rrepo = NULL, *rtag = NULL;
+		if (!rj->has_repo_digest || !rj->name || !berth_digest_eq(&rj->digest, &ri->digest))
+			continue;
+		berth_image_name_split(rj->name, &rrepo, &rtag);
+		if (strcmp(repo, rrepo) == 0) {
+			it->repo_digest = rj->repo_digest;
+			it->has_repo_digest = true;
+		}
+	}
+}
+
 int berth_image_list(struct berth_store *s, struct berth_image_list **ret, struct berth_error **err)
 {
 	_cleanup_(berth_store_refs_freep) struct berth_store_refs *refs = NULL;
@@ -506,6 +532,7 @@ int berth_image_list(struct berth_store *s, struct berth_image_list **ret, struc
 		struct berth_image_list_item *it = &l->items[l->n++];
 		it->name = refs->items[i].name ? berth_xstrdup(refs->items[i].name) : NULL;
 		it->top_digest = refs->items[i].digest;
+		list_repo_digest(refs, i, it);
 		it->id = img->id;
 		it->created = img->config->created ? berth_xstrdup(img->config->created) : NULL;
 		r = berth_image_size(s, img, &it->size, err);

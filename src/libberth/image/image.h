@@ -325,6 +325,9 @@ struct berth_image_list_item {
 	struct berth_digest id;
 	char *created;
 	uint64_t size;
+	/* Docker's `images --digests`: the RepoDigests digest of the name's repository */
+	struct berth_digest repo_digest;
+	bool has_repo_digest;
 };
 struct berth_image_list {
 	struct berth_image_list_item *items;

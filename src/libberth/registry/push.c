@@ -141,6 +141,30 @@ static int push_manifest(struct push_ctx *c, const char *data, size_t len, const
 	return push_image(c, data, len, mt, reference, ret, err);
 }
 
+/*
+ * After a push by tag, Docker's RepoDigests shows REPO@<the registry's
+ * digest>, as after a pull: recorded on the store's tag of that name when it
+ * names the image pushed (a push to a name that is not a local tag records
+ * nothing, as there is no such image name in Docker either).
+ */
+static int record_repo_digest(struct berth_store *store, const struct berth_image *img,
+			      const struct berth_image_ref *dref, const struct berth_digest *pushed,
+			      struct berth_error **err)
+{
+	_cleanup_free_ char *name = berth_image_ref_name(dref);
+	struct berth_store_ref ref;
+	char dg[BERTH_DIGEST_STRLEN + 1];
+
+	if (berth_store_ref_resolve(store, name, &ref, NULL) < 0)
+		return 0;
+	bool same = berth_digest_eq(&ref.digest, &img->top_digest);
+	berth_store_ref_release(&ref);
+	if (!same)
+		return 0;
+	return berth_store_ref_annotate(store, name, BERTH_REF_REPO_DIGEST_ANNOTATION,
+					berth_digest_fmt(pushed, dg), err);
+}
+
 static int do_push(struct berth_store *store, const char *src, const char *dest,
 		   struct berth_progress *p, struct berth_digest *ret_digest,
 		   struct berth_error **err)
@@ -176,7 +200,17 @@ static int do_push(struct berth_store *store, const char *src, const char *dest,
 		c.mount_from = sref.path;
 	char want[BERTH_DIGEST_STRLEN + 1];
 	const char *reference = dref.tag ? dref.tag : berth_digest_fmt(&dref.digest, want);
-	res = push_manifest(&c, manifest, len, img->top_media_type, reference, ret_digest, err);
+	struct berth_digest pushed;
+	res = push_manifest(&c, manifest, len, img->top_media_type, reference, &pushed, err);
+	if (res < 0)
+		goto out;
+	if (dref.tag) {
+		res = record_repo_digest(store, img, &dref, &pushed, err);
+		if (res < 0)
+			goto out;
+	}
+	if (ret_digest)
+		*ret_digest = pushed;
 out:
 	berth_image_ref_release(&sref);
 	berth_image_ref_release(&dref);
