@@ -355,9 +355,9 @@ int exec_workdir(struct sstate *ss, const struct berth_dockerfile_instruction *i
 	}
 	/*
 	 * BuildKit's mkdir -p makes a layer for every WORKDIR but "/", empty
-	 * when the directory is already there
+	 * when the directory is already there (--change: no layers)
 	 */
-	if (strcmp(clean, "/") != 0) {
+	if (strcmp(clean, "/") != 0 && !ss->b->config_only) {
 		struct workdir_fill f = {.b = ss->b, .dirs = missing};
 		const char *user = json_string_value(json_object_get(cfg, "User"));
 		if (missing && user && *user) {
