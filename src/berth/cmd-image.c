@@ -31,11 +31,6 @@
 #include "store/store.h"
 #include "system/system.h"
 
-static int open_store(struct berth_cli *cli, struct berth_store **ret, struct berth_error **err)
-{
-	return berth_store_open(cli->root, ret, err);
-}
-
 /* ---- a table like Go's tabwriter with padding 3 ---- */
 
 struct table {
@@ -164,14 +159,14 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 		return cli_usage_error(cli, err, "at most one REPOSITORY[:TAG] argument");
 	const char *filter = optind < argc ? argv[optind] : NULL;
 
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	struct berth_store *s = NULL;
 	_cleanup_(berth_image_list_freep) struct berth_image_list *l = NULL;
 	_cleanup_(cli_format_release) struct cli_format fmt = {0};
 	int r = cli_format_init(&fmt, format, err);
 	if (r < 0)
 		return r;
 	bool custom = fmt.kind != CLI_FORMAT_DEFAULT;
-	r = open_store(cli, &s, err);
+	r = cli_store_open(cli, &s, err);
 	if (r < 0)
 		return r;
 	r = berth_image_list(s, &l, err);
@@ -260,8 +255,8 @@ int cmd_tag(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 		return r;
 	if (argc - optind != 2)
 		return cli_usage_error(cli, err, "requires exactly 2 arguments");
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
-	r = open_store(cli, &s, err);
+	struct berth_store *s = NULL;
+	r = cli_store_open(cli, &s, err);
 	if (r < 0)
 		return r;
 	return berth_image_tag(s, argv[optind], argv[optind + 1], err);
@@ -345,8 +340,8 @@ int cmd_rmi(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 		return c;
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
-	int r = open_store(cli, &s, err);
+	struct berth_store *s = NULL;
+	int r = cli_store_open(cli, &s, err);
 	if (r < 0)
 		return r;
 	/* as Docker: each name that fails is reported on its own line, the rest still go */
@@ -509,14 +504,14 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 		return c;
 	if (argc - optind != 1)
 		return cli_usage_error(cli, err, "requires exactly 1 argument");
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	struct berth_store *s = NULL;
 	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
 	_cleanup_(cli_format_release) struct cli_format fmt = {0};
 	r = cli_format_init(&fmt, format, err);
 	if (r < 0)
 		return r;
 	bool custom = fmt.kind != CLI_FORMAT_DEFAULT, json = fmt.kind == CLI_FORMAT_JSON;
-	r = open_store(cli, &s, err);
+	r = cli_store_open(cli, &s, err);
 	if (r < 0)
 		return r;
 	r = berth_image_resolve(s, argv[optind], &img, err);
@@ -631,8 +626,8 @@ int cmd_save(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		return berth_error_set(err, EINVAL,
 				       "cowardly refusing to save to a terminal; use the -o flag "
 				       "or redirect");
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
-	r = open_store(cli, &s, err);
+	struct berth_store *s = NULL;
+	r = cli_store_open(cli, &s, err);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int fd = -EBADF;
@@ -704,9 +699,9 @@ int cmd_load(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		if (fd < 0)
 			return berth_error_syscall(err, errno, "open '%s'", input);
 	}
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	struct berth_store *s = NULL;
 	_cleanup_strv_free_ char **lines = NULL;
-	int r = open_store(cli, &s, err);
+	int r = cli_store_open(cli, &s, err);
 	if (r < 0)
 		return r;
 	r = berth_image_load(s, input ? fd : STDIN_FILENO, &lines, err);
@@ -759,8 +754,8 @@ int cmd_import(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 		if (fd < 0)
 			return berth_error_syscall(err, errno, "open '%s'", file);
 	}
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
-	int r = open_store(cli, &s, err);
+	struct berth_store *s = NULL;
+	int r = cli_store_open(cli, &s, err);
 	if (r < 0)
 		return r;
 	struct berth_digest id;
@@ -804,10 +799,10 @@ int cmd_image_prune(struct berth_cli *cli, int argc, char **argv, struct berth_e
 	int r = cli_prune_flags(cli, prune_usage, true, image_prune_warning, argc, argv, &all, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	struct berth_store *s = NULL;
 	_cleanup_strv_free_ char **lines = NULL;
 	uint64_t reclaimed = 0;
-	r = open_store(cli, &s, err);
+	r = cli_store_open(cli, &s, err);
 	if (r < 0)
 		return r;
 	r = berth_system_image_prune(s, all, &lines, &reclaimed, err);

@@ -367,8 +367,8 @@ int cmd_analyze(struct berth_cli *cli, int argc, char **argv, struct berth_error
 		gates.wasted_percent_set = true;
 	}
 
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
-	r = berth_store_open(cli->root, &s, err);
+	struct berth_store *s = NULL;
+	r = cli_store_open(cli, &s, err);
 	if (r < 0)
 		return r;
 	_cleanup_(berth_image_freep) struct berth_image *img = NULL;

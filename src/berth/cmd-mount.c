@@ -41,8 +41,8 @@ int cmd_image_mount(struct berth_cli *cli, int argc, char **argv, struct berth_e
 	int first = operands(cli, mount_usage, argc, argv, err);
 	if (first <= 0)
 		return first;
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
-	int r = berth_store_open(cli->root, &s, err);
+	struct berth_store *s = NULL;
+	int r = cli_store_open(cli, &s, err);
 	if (r < 0)
 		return r;
 	for (int i = first; i < argc; i++) {
@@ -60,8 +60,8 @@ int cmd_image_umount(struct berth_cli *cli, int argc, char **argv, struct berth_
 	int first = operands(cli, umount_usage, argc, argv, err);
 	if (first <= 0)
 		return first;
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
-	int r = berth_store_open(cli->root, &s, err);
+	struct berth_store *s = NULL;
+	int r = cli_store_open(cli, &s, err);
 	if (r < 0)
 		return r;
 	for (int i = first; i < argc; i++) {

@@ -157,8 +157,8 @@ int cmd_pull(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	if (argc - optind != 1)
 		return cli_usage_error(cli, err, "requires exactly 1 argument");
 	apply_flags(&f);
-	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
-	r = berth_store_open(cli->root, &store, err);
+	struct berth_store *store = NULL;
+	r = cli_store_open(cli, &store, err);
 	if (r < 0)
 		return r;
 	struct berth_progress *p =
@@ -221,8 +221,8 @@ int cmd_push(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	if (argc - optind < 1 || argc - optind > 2)
 		return cli_usage_error(cli, err, "requires 1 or 2 arguments");
 	apply_flags(&f);
-	_cleanup_(berth_store_freep) struct berth_store *store = NULL;
-	r = berth_store_open(cli->root, &store, err);
+	struct berth_store *store = NULL;
+	r = cli_store_open(cli, &store, err);
 	if (r < 0)
 		return r;
 	const char *src = argv[optind];

@@ -214,8 +214,8 @@ int cmd_system_df(struct berth_cli *cli, int argc, char **argv, struct berth_err
 		return c;
 	if (optind < argc)
 		return cli_usage_error(cli, err, "accepts no arguments");
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
-	int r = berth_store_open(cli->root, &s, err);
+	struct berth_store *s = NULL;
+	int r = cli_store_open(cli, &s, err);
 	if (r < 0)
 		return r;
 	_cleanup_(berth_system_df_release) struct berth_system_df df = {0};

@@ -72,8 +72,8 @@ int cmd_system_check(struct berth_cli *cli, int argc, char **argv, struct berth_
 		return c;
 	if (optind < argc)
 		return cli_usage_error(cli, err, "accepts no arguments");
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
-	int r = berth_store_open(cli->root, &s, err);
+	struct berth_store *s = NULL;
+	int r = cli_store_open(cli, &s, err);
 	if (r < 0)
 		return r;
 	struct berth_store_problem_cb cb = {print_problem, NULL};
@@ -166,8 +166,8 @@ int cmd_system_prune(struct berth_cli *cli, int argc, char **argv, struct berth_
 	if (!force && !confirm(&o))
 		return 0;
 
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
-	int r = berth_store_open(cli->root, &s, err);
+	struct berth_store *s = NULL;
+	int r = cli_store_open(cli, &s, err);
 	if (r < 0)
 		return r;
 	_cleanup_(berth_system_prune_result_release) struct berth_system_prune_result res = {0};
