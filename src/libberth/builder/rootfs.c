@@ -247,11 +247,12 @@ static int fill_workdir(void *ctx, struct berth_layer_writer *w, struct berth_er
 	struct workdir_fill *f = ctx;
 	size_t n = berth_strv_len(f->dirs);
 	_cleanup_free_ struct berth_layer_entry *e = berth_xcalloc(n ? n : 1, sizeof(*e));
-	for (size_t i = 0; i < n; i++) {
-		e[i] = (struct berth_layer_entry){
+	size_t i = 0;
+	BERTH_STRV_FOREACH (d, f->dirs) {
+		e[i++] = (struct berth_layer_entry){
 			.src_dir_fd = f->b->tmp_fd,
 			.src_path = "empty",
-			.dest = f->dirs[i],
+			.dest = *d,
 			.uid = f->uid,
 			.gid = f->gid,
 			.set_owner = f->owner,
