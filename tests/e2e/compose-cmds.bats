@@ -39,7 +39,7 @@ image_file() {
 		FROM cmp-base:test AS final
 		ARG MSG
 		ARG OTHER
-		RUN echo "$MSG $OTHER" >/msg && date +%s%N >/stamp
+		RUN echo "$MSG $OTHER" >/msg && cat /proc/sys/kernel/random/uuid >/stamp
 		FROM cmp-base:test AS last
 		RUN echo last >/msg
 	EOF
