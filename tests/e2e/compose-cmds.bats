@@ -12,14 +12,7 @@ setup_file() {
 setup() {
 	common_setup
 	unset COMPOSE_FILE COMPOSE_PROJECT_NAME COMPOSE_PROFILES
-	local b=$BATS_TEST_TMPDIR/base
-	mkdir -p "$b/rootfs"
-	tar -C "$b/rootfs" -xf "$(busybox_dyn_tar)"
-	printf 'FROM scratch\nCOPY rootfs/ /\n' >"$b/Dockerfile"
-	berth build -q -t cmp-base:test "$b" >/dev/null
-	P=$BATS_TEST_TMPDIR/proj
-	mkdir -p "$P"
-	cd "$P"
+	compose_project_setup cmp-base:test dyn
 }
 
 teardown() {

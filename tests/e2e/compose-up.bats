@@ -13,16 +13,9 @@ setup_file() {
 
 setup() {
 	common_setup
-	# a base image: the dynamically linked busybox (its lookups read /etc/hosts)
-	local b=$BATS_TEST_TMPDIR/base
-	mkdir -p "$b/rootfs/www"
-	tar -C "$b/rootfs" -xf "$(busybox_dyn_tar)"
-	printf 'FROM scratch\nCOPY rootfs/ /\n' >"$b/Dockerfile"
-	berth build -q -t cmp-base:test "$b" >/dev/null
-	P=$BATS_TEST_TMPDIR/proj
+	compose_project_setup cmp-base:test dyn
 	mkdir -p "$P/web"
 	printf 'FROM cmp-base:test\nRUN echo built >/built\n' >"$P/web/Dockerfile"
-	cd "$P"
 }
 
 teardown() {

@@ -48,6 +48,21 @@ busybox_dyn_tar() {
 	echo "$t"
 }
 
+# A compose project's directory $P, made the current one, and its base image
+# TAG: busybox (with dyn, the dynamically linked one whose lookups read
+# /etc/hosts) and an empty /www for the services' httpd.
+compose_project_setup() { # TAG [dyn]
+	local b=$BATS_TEST_TMPDIR/base tar
+	if [[ ${2:-} == dyn ]]; then tar=$(busybox_dyn_tar); else tar=$(busybox_tar); fi
+	mkdir -p "$b/rootfs/www"
+	tar -C "$b/rootfs" -xf "$tar"
+	printf 'FROM scratch\nCOPY rootfs/ /\n' >"$b/Dockerfile"
+	berth build -q -t "$1" "$b" >/dev/null
+	P=$BATS_TEST_TMPDIR/proj
+	mkdir -p "$P"
+	cd "$P"
+}
+
 # Asserts the last `run` failed with exactly one stderr line "berth: ..." matching $1.
 assert_one_error_line() {
 	[[ "$status" -ne 0 ]] || { echo "expected failure, got status 0"; return 1; }

@@ -6,43 +6,16 @@
  */
 #include "unit.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-
 #include "compose/compose.h"
 #include "container/container.h"
 #include "core/buf.h"
-#include "store/store.h"
-
-static char store[64];
-static struct berth_store *hstore; /* the store at store */
-
-static int setup(void **state)
-{
-	snprintf(store, sizeof(store), "/tmp/berth-cmpl-XXXXXX");
-	assert_non_null(mkdtemp(store));
-	assert_int_equal(berth_store_open(store, &hstore, NULL), 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	berth_store_freep(&hstore);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", store);
-	assert_int_equal(system(cmd), 0);
-	return 0;
-}
+#include "json-log-fixture.h"
 
 /* A log as the monitor writes it: lines[] are "SECONDS TEXT" (stderr when TEXT starts with !). */
 static void write_log(const char *id, const char *const *lines)
 {
 	char path[256];
-	snprintf(path, sizeof(path), "%s/containers", store);
-	mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/containers/%s", store, id);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/containers/%s/%s-json.log", store, id, id);
+	json_log_path(id, path, sizeof(path));
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
 	for (size_t i = 0; lines[i]; i++) {

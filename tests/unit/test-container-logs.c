@@ -5,35 +5,16 @@
  */
 #include "unit.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-
 #include "container/container.h"
-#include "store/store.h"
+#include "json-log-fixture.h"
 
-static char store[64], logpath[160];
-static struct berth_store *hstore; /* the store at store */
+static char logpath[160];
 
-static int setup(void **state)
+/* The store and c1's folder, without a log yet. */
+static int setup_c1(void **state)
 {
-	snprintf(store, sizeof(store), "/tmp/berth-ctl-XXXXXX");
-	assert_non_null(mkdtemp(store));
-	char dir[128];
-	snprintf(dir, sizeof(dir), "%s/containers", store);
-	assert_int_equal(mkdir(dir, 0700), 0);
-	snprintf(dir, sizeof(dir), "%s/containers/c1", store);
-	assert_int_equal(mkdir(dir, 0700), 0);
-	snprintf(logpath, sizeof(logpath), "%s/c1-json.log", dir);
-	assert_int_equal(berth_store_open(store, &hstore, NULL), 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	berth_store_freep(&hstore);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", store);
-	assert_int_equal(system(cmd), 0);
+	setup(state);
+	json_log_path("c1", logpath, sizeof(logpath));
 	return 0;
 }
 
@@ -118,8 +99,8 @@ static void test_reader_tail_and_from_end(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_reader_records_as_written, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reader_tail_and_from_end, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reader_records_as_written, setup_c1, teardown),
+		cmocka_unit_test_setup_teardown(test_reader_tail_and_from_end, setup_c1, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

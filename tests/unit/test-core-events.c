@@ -15,22 +15,7 @@
 #include "core/events.h"
 #include "core/fs.h"
 #include "core/json.h"
-
-static int setup(void **state)
-{
-	char tmpl[] = "/tmp/test-core-events-XXXXXX";
-	char *d = mkdtemp(tmpl);
-	assert_non_null(d);
-	*state = berth_xstrdup(d);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	berth_rm_rf_at(AT_FDCWD, *state, NULL);
-	free(*state);
-	return 0;
-}
+#include "tmpdir-fixture.h"
 
 static char *read_log(const char *root, const char *name, size_t *ret_len)
 {

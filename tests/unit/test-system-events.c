@@ -17,6 +17,7 @@
 #include "core/json.h"
 #include "core/strv.h"
 #include "system/system.h"
+#include "tmpdir-fixture.h"
 
 #define T0 1765033445123456789LL /* 2025-12-06T15:04:05.123456789Z */
 
@@ -236,22 +237,6 @@ static int collect(const json_t *msg, void *userdata)
 	berth_strv_push(&c->actions, a);
 	if (c->stop_at && strcmp(a, c->stop_at) == 0)
 		*c->stop = 1;
-	return 0;
-}
-
-static int setup(void **state)
-{
-	char tmpl[] = "/tmp/test-system-events-XXXXXX";
-	char *d = mkdtemp(tmpl);
-	assert_non_null(d);
-	*state = berth_xstrdup(d);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	berth_rm_rf_at(AT_FDCWD, *state, NULL);
-	free(*state);
 	return 0;
 }
 
