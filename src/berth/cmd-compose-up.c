@@ -457,9 +457,10 @@ int compose_ls(struct berth_cli *cli, struct compose_globals *g, int argc, char 
 }
 
 static const char lifecycle_usage[] =
-	"Usage:  berth compose start|stop|restart|kill|rm [OPTIONS] [SERVICE...]\n\n"
+	"Usage:  berth compose start|stop|restart|kill|rm|pause|unpause [OPTIONS] [SERVICE...]\n\n"
 	"start: start the services' stopped containers; stop: stop them; restart: both;\n"
-	"kill: signal them; rm: remove the stopped ones\n\n"
+	"kill: signal them; rm: remove the stopped ones; pause, unpause: freeze and thaw\n"
+	"the running ones\n\n"
 	"Options:\n"
 	"  -t, --timeout int     stop, restart: shutdown timeout in seconds\n"
 	"  -s, --signal string   kill: the signal (default SIGKILL);\n"
@@ -502,6 +503,14 @@ static int lifecycle_one(struct berth_cli *cli, const struct berth_compose_proje
 			r = berth_container_stop(cli->store, c->id, t, err);
 		if (r >= 0 && (r = berth_container_start(cli->store, c->id, err)) >= 0)
 			done = "Restarted";
+	} else if (strcmp(l->verb, "pause") == 0) {
+		if (strcmp(c->state, "running") == 0 &&
+		    (r = berth_container_pause(cli->store, c->id, err)) >= 0)
+			done = "Paused";
+	} else if (strcmp(l->verb, "unpause") == 0) {
+		if (strcmp(c->state, "paused") == 0 &&
+		    (r = berth_container_unpause(cli->store, c->id, err)) >= 0)
+			done = "Unpaused";
 	} else if (strcmp(l->verb, "kill") == 0) {
 		if (is_running(c) &&
 		    (r = berth_container_kill(cli->store, c->id, l->sig, err)) >= 0)
@@ -524,7 +533,8 @@ static int lifecycle_flag(struct berth_cli *cli, struct compose_cmd *cmd, int c,
 {
 	struct lifecycle *l = cmd->opts;
 	bool is_rm = strcmp(l->verb, "rm") == 0, is_kill = strcmp(l->verb, "kill") == 0;
-	if (c == 't' && !is_rm && !is_kill)
+	bool is_freeze = strcmp(l->verb, "pause") == 0 || strcmp(l->verb, "unpause") == 0;
+	if (c == 't' && !is_rm && !is_kill && !is_freeze)
 		return parse_timeout(cli, optarg, &l->timeout_s, err);
 	if (!((c == 's' && (is_kill || is_rm)) || (c == 'S' && is_rm) ||
 	      ((c == 'f' || c == 'v') && is_rm)))
@@ -546,11 +556,13 @@ int compose_lifecycle(struct berth_cli *cli, struct compose_globals *g, int argc
 	};
 	struct lifecycle l = {.verb = argv[0], .timeout_s = -1, .sig = SIGKILL};
 	bool is_rm = strcmp(l.verb, "rm") == 0, is_kill = strcmp(l.verb, "kill") == 0;
+	bool is_freeze = strcmp(l.verb, "pause") == 0 || strcmp(l.verb, "unpause") == 0;
 	_cleanup_(compose_cmd_release) struct compose_cmd cmd = {
 		.flags = {.usage = lifecycle_usage,
-			  .shortopts = is_rm	 ? "fsv"
-				       : is_kill ? "s:"
-						 : "t:",
+			  .shortopts = is_rm	   ? "fsv"
+				       : is_kill   ? "s:"
+				       : is_freeze ? ""
+						   : "t:",
 			  .longopts = opts},
 		.on_flag = lifecycle_flag,
 		.opts = &l,
@@ -564,8 +576,9 @@ int compose_lifecycle(struct berth_cli *cli, struct compose_globals *g, int argc
 	r = berth_compose_project_containers(cli->store, cmd.project->name, NULL, &cs, &n, err);
 	if (r < 0)
 		return r;
-	/* start and restart dependencies first; stop, kill and rm dependents first */
-	bool forward = strcmp(l.verb, "start") == 0 || strcmp(l.verb, "restart") == 0;
+	/* start, restart and unpause dependencies first; the others dependents first */
+	bool forward = strcmp(l.verb, "start") == 0 || strcmp(l.verb, "restart") == 0 ||
+		       strcmp(l.verb, "unpause") == 0;
 	r = berth_compose_order_containers(cmd.project, cs, n, !forward, err);
 	for (size_t i = 0; i < n && r >= 0; i++)
 		if (!cmd.args || berth_strv_contains(cmd.args, cs[i].service))

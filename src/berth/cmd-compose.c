@@ -33,6 +33,7 @@ static const char compose_usage[] =
 	"  kill        Force stop service containers\n"
 	"  logs        View output from containers\n"
 	"  ls          List running compose projects\n"
+	"  pause       Pause services\n"
 	"  ps          List containers\n"
 	"  pull        Pull service images\n"
 	"  push        Push service images\n"
@@ -42,11 +43,11 @@ static const char compose_usage[] =
 	"  start       Start services\n"
 	"  stop        Stop services\n"
 	"  top         Display the running processes\n"
-	"  up          Create and start containers\n\n"
-	"Not yet supported: pause, unpause\n";
+	"  unpause     Unpause services\n"
+	"  up          Create and start containers\n";
 
 static const char *const later_commands[] = {
-	"create", "events", "pause", "port", "unpause", "wait", "watch", NULL,
+	"create", "events", "port", "wait", "watch", NULL,
 };
 
 static const struct {
@@ -63,6 +64,8 @@ static const struct {
 	{"restart", compose_lifecycle},
 	{"rm", compose_lifecycle},
 	{"kill", compose_lifecycle},
+	{"pause", compose_lifecycle},
+	{"unpause", compose_lifecycle},
 	{"pull", compose_pull},
 	{"push", compose_push},
 	{"exec", compose_exec},

@@ -134,6 +134,22 @@ progress_order() {
 	[ "$(stop_log)" = "web api db " ]
 }
 
+@test "compose pause/unpause freeze and thaw the running containers, dependents first and last; SERVICE" {
+	ordered_services
+	run -0 berth compose up -d
+	run -0 berth compose pause api
+	[ "$(progress_order "$output" Paused)" = "cmds-api-1 " ]
+	[ "$(berth inspect -f '{{.State.Status}}' cmds-api-1 cmds-db-1 | tr '\n' ' ')" = "paused running " ]
+	run -0 berth compose pause
+	[ "$(progress_order "$output" Paused)" = "cmds-web-1 cmds-db-1 " ]
+	run -0 berth compose unpause
+	[ "$(progress_order "$output" Unpaused)" = "cmds-db-1 cmds-api-1 cmds-web-1 " ]
+	[ "$(berth inspect -f '{{.State.Status}}' cmds-web-1 cmds-api-1 cmds-db-1 | tr '\n' ' ')" = "running running running " ]
+	run -1 berth compose pause -t 3
+	assert_one_error_line "compose pause: *"
+	run -0 berth compose down
+}
+
 @test "compose images: each container's image, v2's columns, sizes as berth images; SERVICE, -q, --format json" {
 	mkdir app
 	printf 'FROM cmp-base:test\nRUN echo built >/built\n' >app/Dockerfile

@@ -192,8 +192,8 @@ bad_input() {
 
 @test "compose: the commands not there yet say so; flags are checked" {
 	two_services
-	run -1 "$BERTH" compose pause
-	[ "$output" = "berth: compose pause: not supported yet" ]
+	run -1 "$BERTH" compose watch
+	[ "$output" = "berth: compose watch: not supported yet" ]
 	run -1 "$BERTH" compose frobnicate
 	[[ "$output" == "berth: compose: 'frobnicate' is not a compose command"* ]]
 	run -1 "$BERTH" compose config --no-interpolate
