@@ -9,6 +9,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/error.h"
 
@@ -31,3 +32,45 @@ bool berth_version_valid(enum berth_version_scheme s, const char *v);
  */
 int berth_version_compare(enum berth_version_scheme s, const char *a, const char *b, int *ret,
 			  struct berth_error **err);
+
+/* ---- packages.c: the package databases of a filesystem, as text ---- */
+
+enum berth_package_type {
+	BERTH_PACKAGE_DEB, /* dpkg: var/lib/dpkg/status, the files of var/lib/dpkg/status.d/ */
+	BERTH_PACKAGE_APK, /* apk: lib/apk/db/installed */
+};
+
+struct berth_package {
+	enum berth_package_type type;
+	char *name, *version, *arch; /* arch may be NULL */
+	char *source;		     /* dpkg Source / apk origin: NULL when the name is its own */
+	char *source_version;	     /* dpkg: when the source's version differs, else NULL */
+	char *license;		     /* as the database declares it (apk L:), NULL: none */
+};
+void berth_package_release(struct berth_package *p);
+void berth_packages_free(struct berth_package *p, size_t n);
+
+/*
+ * Parses dpkg control paragraphs: with status_file, only the packages whose
+ * Status is "... installed" (dpkg's status file); without, every paragraph
+ * (a file of status.d/, which has no Status). what names the file in
+ * messages ("var/lib/dpkg/status:12: a package without a version").
+ */
+int berth_scan_parse_dpkg(const char *what, const char *text, size_t len, bool status_file,
+			  struct berth_package **ret, size_t *ret_n, struct berth_error **err);
+/* Parses apk's installed database (K:value lines, records separated by blank lines). */
+int berth_scan_parse_apk(const char *what, const char *text, size_t len, struct berth_package **ret,
+			 size_t *ret_n, struct berth_error **err);
+
+/* os-release(5): ID, VERSION_ID, PRETTY_NAME (unquoted); -ENOENT without an ID. */
+struct berth_os_release {
+	char *id, *version_id, *pretty_name;
+};
+int berth_scan_parse_os_release(const char *text, size_t len, struct berth_os_release *ret);
+void berth_os_release_free(struct berth_os_release *o);
+
+/*
+ * The package URL (github.com/package-url/purl-spec): pkg:deb/debian/curl@
+ * 7.88.1-10%2Bdeb12u5?arch=amd64&distro=debian-12. os may be NULL.
+ */
+char *berth_package_purl(const struct berth_package *p, const struct berth_os_release *os);
