@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "core/error.h"
 
 enum berth_version_scheme {
@@ -74,3 +76,33 @@ void berth_os_release_free(struct berth_os_release *o);
  * 7.88.1-10%2Bdeb12u5?arch=amd64&distro=debian-12. os may be NULL.
  */
 char *berth_package_purl(const struct berth_package *p, const struct berth_os_release *os);
+
+/* ---- osv.c: advisories in the OSV format ---- */
+
+/* The version order of an OSV ecosystem ("Debian:12", "Alpine:v3.19", "Go", "npm", "PyPI"). */
+int berth_osv_ecosystem_scheme(const char *ecosystem, enum berth_version_scheme *ret);
+
+struct berth_osv {
+	json_t *json;	   /* the record, checked: id, affected[].package, ranges, events */
+	const char *id;	   /* points into json */
+	char severity[16]; /* CRITICAL, HIGH, MEDIUM, LOW, NONE or UNKNOWN */
+	double score;	   /* the highest CVSS v3 base score, -1 when none */
+};
+/* Parses and checks one record; what names it in messages (the file). */
+int berth_osv_parse(const char *what, const char *data, size_t len, struct berth_osv *ret,
+		    struct berth_error **err);
+void berth_osv_release(struct berth_osv *o);
+/*
+ * Whether the record affects version of the package name in ecosystem (its
+ * ECOSYSTEM and SEMVER ranges and its versions list); *ret_fixed is the
+ * first fixed version above it (pointing into the record), NULL when
+ * unfixed or unaffected. -EINVAL when a version cannot be ordered.
+ */
+int berth_osv_match(const struct berth_osv *o, const char *ecosystem, const char *name,
+		    const char *version, bool *ret_affected, const char **ret_fixed,
+		    struct berth_error **err);
+
+/* The CVSS v3.0/v3.1 base score of a vector ("CVSS:3.1/AV:N/..."), -1 when it is not one. */
+double berth_cvss3_base_score(const char *vector);
+/* The rating of a score: NONE, LOW, MEDIUM, HIGH, CRITICAL. */
+const char *berth_severity_of_score(double score);
