@@ -169,11 +169,10 @@ struct sort_ctx {
 	bool failed;
 };
 
-static struct sort_ctx *sort_ctx; /* qsort has no argument for it; one sort at a time */
-
 /* "0" (the start of time) of an introduced event comes first. */
-static int compare_events(const void *pa, const void *pb)
+static int compare_events(const void *pa, const void *pb, void *userdata)
 {
+	struct sort_ctx *ctx = userdata;
 	const char *va = NULL, *vb = NULL;
 	event_kind(*(json_t *const *)pa, &va);
 	event_kind(*(json_t *const *)pb, &vb);
@@ -181,8 +180,8 @@ static int compare_events(const void *pa, const void *pb)
 	if (za || zb)
 		return zb - za;
 	int c = 0;
-	if (berth_version_compare(sort_ctx->scheme, va, vb, &c, NULL) < 0)
-		sort_ctx->failed = true;
+	if (berth_version_compare(ctx->scheme, va, vb, &c, NULL) < 0)
+		ctx->failed = true;
 	return c;
 }
 
@@ -197,9 +196,7 @@ static int range_affects(const char *id, const json_t *range, enum berth_version
 	for (size_t i = 0; i < n; i++)
 		sorted[i] = json_array_get(events, i);
 	struct sort_ctx ctx = {.scheme = scheme};
-	sort_ctx = &ctx;
-	qsort(sorted, n, sizeof(*sorted), compare_events);
-	sort_ctx = NULL;
+	qsort_r(sorted, n, sizeof(*sorted), compare_events, &ctx);
 	if (ctx.failed)
 		return berth_error_set(err, EINVAL, "%s: a range holds a version %s cannot order",
 				       id, berth_version_scheme_name(scheme));
