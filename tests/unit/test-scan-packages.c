@@ -15,11 +15,6 @@
 
 #include <fcntl.h>
 
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* "name version arch" lines of packages, sorted. */
 static char *package_lines(const struct berth_package *p, size_t n)
 {
@@ -27,9 +22,7 @@ static char *package_lines(const struct berth_package *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		berth_strv_consume(&v, berth_xasprintf("%s %s %s", p[i].name, p[i].version,
 						       p[i].arch ? p[i].arch : "-"));
-	size_t count = berth_strv_len(v);
-	if (count)
-		qsort(v, count, sizeof(*v), by_name);
+	berth_strv_sort(v);
 	_cleanup_(berth_buf_release) struct berth_buf b = BERTH_BUF_INIT;
 	BERTH_STRV_FOREACH (l, v)
 		berth_buf_addf(&b, "%s\n", *l);
