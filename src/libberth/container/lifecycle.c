@@ -169,8 +169,12 @@ static json_t *make_state(const struct container *c, const struct berth_run_opti
 	return st;
 }
 
+/*
+ * Makes the container's directory and files; its record (state.json) is
+ * *ret_st, written by the caller once it knows the rootfs (Lowerdirs).
+ */
 static int create_container(struct berth_store *store, const struct berth_run_options *o,
-			    struct container *c, struct berth_error **err)
+			    struct container *c, json_t **ret_st, struct berth_error **err)
 {
 	const char *store_root = berth_store_root_path(store);
 	int r;
@@ -228,7 +232,8 @@ static int create_container(struct berth_store *store, const struct berth_run_op
 	r = berth_container_record_file_write(dfd, "config.json", s, strlen(s), 0600, !o->rm, err);
 	if (r < 0)
 		return r;
-	return berth_container_state_write(c->cdir, c->id, st, err);
+	*ret_st = TAKE_PTR(st);
+	return 0;
 }
 
 /* Removes the record and, as Docker's --rm does, its anonymous volumes. */
@@ -266,7 +271,8 @@ int berth_container_run(struct berth_store *store, const struct berth_run_option
 					       o->rootfs);
 		}
 	}
-	r = create_container(store, o, &c, err);
+	_cleanup_json_ json_t *rec = NULL;
+	r = create_container(store, o, &c, &rec, err);
 	if (r < 0)
 		goto out_remove;
 
@@ -294,19 +300,15 @@ int berth_container_run(struct berth_store *store, const struct berth_run_option
 		.init = o->init,
 	};
 	struct berth_runtime_result res = {0};
-	{
-		_cleanup_json_ json_t *st = berth_container_state_read(c.cdir, c.id);
-		json_t *l = json_array();
-		/* top first, as overlay's lowerdir= option listed them when berth used it */
-		for (size_t i = berth_strv_len(rootfs.lower); i > 0; i--)
-			json_array_append_new(l, json_string(rootfs.lower[i - 1]));
-		json_object_set_new(st, "Lowerdirs", l);
-		r = st ? berth_container_state_write(c.cdir, c.id, st, err)
-		       : berth_error_set(err, EIO, "container '%s' has no readable state", c.id);
-		if (r < 0)
-			goto out_remove;
-	}
-	berth_container_event(berth_store_root_path(store), c.id, "create", NULL);
+	json_t *l = json_array();
+	/* top first, as overlay's lowerdir= option listed them when berth used it */
+	for (size_t i = berth_strv_len(rootfs.lower); i > 0; i--)
+		json_array_append_new(l, json_string(rootfs.lower[i - 1]));
+	json_object_set_new(rec, "Lowerdirs", l);
+	r = berth_container_state_write(c.cdir, c.id, rec, err);
+	if (r < 0)
+		goto out_remove;
+	berth_container_event_st(store, rec, "create", NULL);
 	if (o->create_only) {
 		/* `create`: the record is complete; `start` runs it */
 		container_release(&c);
@@ -348,8 +350,7 @@ int berth_container_kill(struct berth_store *store, const char *what, int sig,
 		berth_container_thaw(st); /* a frozen process dies only once thawed */
 	char signame[16];
 	snprintf(signame, sizeof(signame), "%d", sig);
-	berth_container_event_st(berth_store_root_path(store), st, "kill",
-				 (const char *[]){"signal", signame, NULL});
+	berth_container_event_st(store, st, "kill", (const char *[]){"signal", signame, NULL});
 	return 0;
 }
 
@@ -452,7 +453,7 @@ int berth_container_stop(struct berth_store *store, const char *what, int timeou
 	berth_container_kill(store, id, sig, NULL);
 	int code;
 	if (berth_container_wait(store, id, timeout_s * 1000, &code, NULL) != -ETIMEDOUT) {
-		berth_container_event_st(berth_store_root_path(store), st, "stop", NULL);
+		berth_container_event_st(store, st, "stop", NULL);
 		return 0;
 	}
 	/* SIGKILL cannot be refused, but a loaded machine may take seconds to
@@ -461,7 +462,7 @@ int berth_container_stop(struct berth_store *store, const char *what, int timeou
 	if (berth_container_wait(store, id, 60000, &code, NULL) == -ETIMEDOUT)
 		return berth_error_set(err, ETIMEDOUT,
 				       "container %.12s did not stop within 60 s of SIGKILL", id);
-	berth_container_event_st(berth_store_root_path(store), st, "stop", NULL);
+	berth_container_event_st(store, st, "stop", NULL);
 	return 0;
 }
 
@@ -546,7 +547,7 @@ int berth_container_remove(struct berth_store *store, const char *what, bool for
 	r = berth_rm_rf_at(cdir, id, err);
 	if (r < 0)
 		return berth_error_prefix(err, "remove container '%s'", what);
-	berth_container_event_st(berth_store_root_path(store), st, "destroy", NULL);
+	berth_container_event_st(store, st, "destroy", NULL);
 	size_t i;
 	json_t *v;
 	json_array_foreach (anon, i, v)

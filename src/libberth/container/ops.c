@@ -113,8 +113,7 @@ static int set_frozen(struct berth_store *store, const char *what, bool freeze,
 	if (r < 0)
 		return berth_error_prefix(err, "cannot %s container '%s'",
 					  freeze ? "pause" : "unpause", what);
-	berth_container_event_st(berth_store_root_path(store), st, freeze ? "pause" : "unpause",
-				 NULL);
+	berth_container_event_st(store, st, freeze ? "pause" : "unpause", NULL);
 	return 0;
 }
 
@@ -159,7 +158,7 @@ int berth_container_rename(struct berth_store *store, const char *what, const ch
 	json_object_set_new(st, "Name", json_string(n));
 	r = berth_container_state_write(cdir, id, st, err);
 	if (r >= 0)
-		berth_container_event_st(berth_store_root_path(store), st, "rename",
+		berth_container_event_st(store, st, "rename",
 					 (const char *[]){"oldName", old_name, NULL});
 	return r;
 }
