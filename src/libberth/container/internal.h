@@ -14,11 +14,11 @@ char *berth_container_now(void);
  * Whether a container record mounts volume name: 1 and *ret_container (its
  * name, owned) when one does, 0 when none.
  */
-int berth_container_volume_user(const char *store_root, const char *name, char **ret_container);
+int berth_container_volume_user(struct berth_store *store, const char *name, char **ret_container);
 
 /* The record helpers of record.c, for the other files of container/. */
-/* <store>/containers, created when missing; an fd or -errno. */
-int berth_container_dir_open(const char *store_root, struct berth_error **err);
+/* <store>/containers (a dup of the store handle's fd, closed by the caller); an fd or -errno. */
+int berth_container_dir_open(struct berth_store *store, struct berth_error **err);
 /* containers/<id>/state.json (new reference); NULL when absent or broken. */
 json_t *berth_container_state_read(int cdir, const char *id);
 /* Replaces containers/<id>/state.json atomically. */

@@ -178,7 +178,7 @@ static int create_container(struct berth_store *store, const struct berth_run_op
 {
 	const char *store_root = berth_store_root_path(store);
 	int r;
-	c->cdir = berth_container_dir_open(store_root, err);
+	c->cdir = berth_container_dir_open(store, err);
 	if (c->cdir < 0)
 		return c->cdir;
 	if (o->name) {
@@ -402,9 +402,9 @@ int berth_container_wait_for(struct berth_store *store, const char *what,
  * applies the restart policy, so a stop that is not recorded is not a stop.
  * ENOENT when the record is gone (an --rm container that just ended).
  */
-static int mark_stop(const char *store_root, const char *id, bool stop, struct berth_error **err)
+static int mark_stop(struct berth_store *store, const char *id, bool stop, struct berth_error **err)
 {
-	_cleanup_close_ int cdir = berth_container_dir_open(store_root, err);
+	_cleanup_close_ int cdir = berth_container_dir_open(store, err);
 	if (cdir < 0)
 		return cdir;
 	_cleanup_json_ json_t *st = berth_container_state_read(cdir, id);
@@ -418,9 +418,9 @@ static int mark_stop(const char *store_root, const char *id, bool stop, struct b
 }
 
 /* mark_stop(true) before a kill; a record gone meanwhile needs no mark. */
-static int mark_stopping(const char *store_root, const char *id, struct berth_error **err)
+static int mark_stopping(struct berth_store *store, const char *id, struct berth_error **err)
 {
-	int r = mark_stop(store_root, id, true, err);
+	int r = mark_stop(store, id, true, err);
 	if (r == -ENOENT) {
 		berth_error_free(err);
 		return 0;
@@ -431,7 +431,6 @@ static int mark_stopping(const char *store_root, const char *id, struct berth_er
 int berth_container_stop(struct berth_store *store, const char *what, int timeout_s,
 			 struct berth_error **err)
 {
-	const char *store_root = berth_store_root_path(store);
 	_cleanup_json_ json_t *st = NULL;
 	_cleanup_free_ char *id = NULL;
 	int r = berth_container_find(store, what, &id, err);
@@ -442,7 +441,7 @@ int berth_container_stop(struct berth_store *store, const char *what, int timeou
 		return r;
 	if (!berth_container_state_is_running(st))
 		return 0;
-	r = mark_stopping(store_root, id, err);
+	r = mark_stopping(store, id, err);
 	if (r < 0)
 		return r;
 	const char *sig_name =
@@ -524,7 +523,7 @@ int berth_container_remove(struct berth_store *store, const char *what, bool for
 				"cannot remove container '%s': it is running: stop it "
 				"first or use --force",
 				what);
-		r = mark_stopping(store_root, id, err);
+		r = mark_stopping(store, id, err);
 		if (r < 0)
 			return r;
 		berth_container_kill(store, id, SIGKILL, NULL);
@@ -540,7 +539,7 @@ int berth_container_remove(struct berth_store *store, const char *what, bool for
 	if (r < 0)
 		return berth_error_prefix(err, "cannot remove container '%s'", what);
 	berth_container_net_reclaim(store_root, id);
-	_cleanup_close_ int cdir = berth_container_dir_open(store_root, err);
+	_cleanup_close_ int cdir = berth_container_dir_open(store, err);
 	if (cdir < 0)
 		return cdir;
 	json_t *anon = json_object_get(st, "AnonymousVolumes");
@@ -573,7 +572,7 @@ int berth_container_start(struct berth_store *store, const char *what, struct be
 		return 0;
 	berth_spec_init(&c.spec);
 	memcpy(c.id, id, 65);
-	c.cdir = berth_container_dir_open(store_root, err);
+	c.cdir = berth_container_dir_open(store, err);
 	if (c.cdir < 0)
 		return c.cdir;
 	c.dir = berth_xasprintf("%s/containers/%s", store_root, id);
@@ -600,7 +599,7 @@ int berth_container_start(struct berth_store *store, const char *what, struct be
 	json_array_foreach (anon, i, v)
 		berth_strv_push(&c.anon_volumes, json_string_value(v));
 	container_rootfs_init(&rootfs, &c, lower);
-	r = mark_stop(store_root, id, false, err);
+	r = mark_stop(store, id, false, err);
 	if (r < 0) {
 		container_release(&c);
 		return r;
