@@ -108,14 +108,11 @@ int berth_container_exec(struct berth_store *store, const char *what,
 	struct berth_runtime_result res = {0};
 	char exec_id[65];
 	berth_random_hex(exec_id, 32);
-	berth_container_exec_event(berth_store_root_path(store), st, "exec_create", o->cmd, exec_id,
-				   NULL);
-	berth_container_exec_event(berth_store_root_path(store), st, "exec_start", o->cmd, exec_id,
-				   NULL);
+	berth_container_exec_event(store, st, "exec_create", o->cmd, exec_id, NULL);
+	berth_container_exec_event(store, st, "exec_start", o->cmd, exec_id, NULL);
 	r = berth_runtime_exec(&cfg, o->detach, &res, err);
 	if (r >= 0 && !o->detach)
-		berth_container_exec_event(berth_store_root_path(store), st, "exec_die", o->cmd,
-					   exec_id, &res.exit_code);
+		berth_container_exec_event(store, st, "exec_die", o->cmd, exec_id, &res.exit_code);
 	berth_spec_release(&spec);
 	ret->exit_code = res.exit_code;
 	ret->exec_errno = res.exec_errno;

@@ -43,9 +43,9 @@ static int container_record(struct berth_store *store, const char *what, json_t 
 }
 
 /* containers/<id>/upper, opened without following a link. */
-static int open_upper(const char *store_root, const char *id, struct berth_error **err)
+static int open_upper(struct berth_store *store, const char *id, struct berth_error **err)
 {
-	_cleanup_close_ int cdir = berth_container_dir_open(store_root, err);
+	_cleanup_close_ int cdir = berth_container_dir_open(store, err);
 	if (cdir < 0)
 		return cdir;
 	_cleanup_free_ char *p = berth_xasprintf("%s/upper", id);
@@ -209,13 +209,12 @@ static int diff_dir(struct diff_walk *w, int dir_fd, const char *dir_path, bool 
 int berth_container_diff(struct berth_store *store, const char *what, struct berth_change **ret,
 			 size_t *ret_n, struct berth_error **err)
 {
-	const char *store_root = berth_store_root_path(store);
 	_cleanup_json_ json_t *st = NULL;
 	_cleanup_free_ char *id = NULL;
 	int r = container_record(store, what, &st, &id, err);
 	if (r < 0)
 		return r;
-	_cleanup_close_ int upper = open_upper(store_root, id, err);
+	_cleanup_close_ int upper = open_upper(store, id, err);
 	if (upper < 0)
 		return upper;
 	_cleanup_strv_free_ char **lower = berth_container_state_lowerdirs(st);
@@ -339,7 +338,7 @@ static int commit_image(struct berth_store *s, const json_t *st, const char *id,
 	r = berth_image_config_apply_changes(c, o->changes, o->apply_changes, err);
 	if (r < 0)
 		return r;
-	_cleanup_close_ int upper = open_upper(berth_store_root_path(s), id, err);
+	_cleanup_close_ int upper = open_upper(s, id, err);
 	if (upper < 0)
 		return upper;
 	struct berth_layer_info info;

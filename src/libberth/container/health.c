@@ -299,11 +299,9 @@ static bool record_config(const json_t *st, struct berth_health_config *ret)
  * The recorded config of container id and its shell (Config.Shell, the
  * image's SHELL; NULL unset); false when it has no enabled check.
  */
-static bool load_config(const char *store_root, const char *id, struct berth_health_config *ret,
-			char ***ret_shell)
+/* The record st's enabled check and its SHELL; false when it has none. */
+static bool load_config(const json_t *st, struct berth_health_config *ret, char ***ret_shell)
 {
-	_cleanup_free_ char *path = berth_xasprintf("%s/containers/%s/state.json", store_root, id);
-	_cleanup_json_ json_t *st = read_json(path);
 	if (!record_config(st, ret))
 		return false;
 	*ret_shell = NULL;
@@ -520,7 +518,7 @@ static void health_event(const char *store_root, const char *id, enum berth_heal
 {
 	_cleanup_free_ char *action =
 		berth_xasprintf("health_status: %s", berth_health_status_to_string(status));
-	berth_container_event(store_root, id, action, NULL);
+	berth_container_event_at_root(store_root, id, action, NULL);
 }
 
 static _Noreturn void prober_main(const char *store_root, const char *id, pid_t pid,
@@ -550,12 +548,13 @@ static _Noreturn void prober_main(const char *store_root, const char *id, pid_t 
 	}
 }
 
-pid_t berth_container_health_start(const char *store_root, const char *id, pid_t pid)
+pid_t berth_container_health_start(const char *store_root, const char *id, const json_t *st,
+				   pid_t pid)
 {
 	struct berth_health_config hc = {0};
 	struct berth_health_state s;
 	char **shell = NULL;
-	if (!load_config(store_root, id, &hc, &shell))
+	if (!load_config(st, &hc, &shell))
 		return 0;
 	/* Docker keeps the log across restarts and starts over as "starting" */
 	load_state(store_root, id, &s);

@@ -14,11 +14,11 @@ char *berth_container_now(void);
  * Whether a container record mounts volume name: 1 and *ret_container (its
  * name, owned) when one does, 0 when none.
  */
-int berth_container_volume_user(const char *store_root, const char *name, char **ret_container);
+int berth_container_volume_user(struct berth_store *store, const char *name, char **ret_container);
 
 /* The record helpers of record.c, for the other files of container/. */
-/* <store>/containers, created when missing; an fd or -errno. */
-int berth_container_dir_open(const char *store_root, struct berth_error **err);
+/* <store>/containers (a dup of the store handle's fd, closed by the caller); an fd or -errno. */
+int berth_container_dir_open(struct berth_store *store, struct berth_error **err);
 /* containers/<id>/state.json (new reference); NULL when absent or broken. */
 json_t *berth_container_state_read(int cdir, const char *id);
 /* Replaces containers/<id>/state.json atomically. */
@@ -89,9 +89,13 @@ int berth_container_load_spec(const char *store_root, const char *id, struct ber
  * Health checks (health.c). The monitor starts the prober once the
  * container's process pid runs (0 when the record has no enabled check) and
  * stops it when that process ended, which records the state as Docker does
- * for a stopped container (unhealthy).
+ * for a stopped container (unhealthy). st: the record the monitor just
+ * wrote (its Healthcheck). They take the store's root path, not its handle:
+ * the prober is a process of its own that closes every fd it inherited
+ * (the handle's too) and finds the container's files by path.
  */
-pid_t berth_container_health_start(const char *store_root, const char *id, pid_t pid);
+pid_t berth_container_health_start(const char *store_root, const char *id, const json_t *st,
+				   pid_t pid);
 void berth_container_health_stop(const char *store_root, const char *id, pid_t prober);
 /* Puts the recorded health (health.json) into the record st as State.Health. */
 void berth_container_health_inspect(const char *store_root, const char *id, json_t *st);
@@ -135,14 +139,27 @@ void berth_container_net_reclaim(const char *store_root, const char *cid);
  * Docker's attributes (labels, image, name) from the record st, plus extra
  * (NULL-terminated key, value pairs; NULL values left out). Never fails.
  */
-void berth_container_event_st(const char *store_root, const json_t *st, const char *action,
+void berth_container_event_st(struct berth_store *store, const json_t *st, const char *action,
 			      const char *const *extra);
 /*
  * exec_create, exec_start (phase; the action names cmd, as Docker's) and
  * exec_die (with exit_code, which may be NULL otherwise) of exec exec_id.
  */
-void berth_container_exec_event(const char *store_root, const json_t *st, const char *phase,
+void berth_container_exec_event(struct berth_store *store, const json_t *st, const char *phase,
 				char *const *cmd, const char *exec_id, const int *exit_code);
-/* The same as berth_container_event_st, the record read from containers/<id>; nothing when it is gone. */
-void berth_container_event(const char *store_root, const char *id, const char *action,
+/*
+ * The same as berth_container_event_st, the record read from containers/<id>;
+ * nothing when it is gone. A caller that holds the record passes it to
+ * berth_container_event_st instead: this reads it again.
+ */
+void berth_container_event(struct berth_store *store, const char *id, const char *action,
 			   const char *const *extra);
+/*
+ * The same by the store's root path, for health.c's prober: a process forked
+ * off the monitor that closes every fd it inherited (the monitor's pipes and
+ * a foreground berth's terminal are not its to hold open), the store
+ * handle's with them, and logs health_status events for as long as the
+ * container runs.
+ */
+void berth_container_event_at_root(const char *store_root, const char *id, const char *action,
+				   const char *const *extra);

@@ -169,12 +169,16 @@ static json_t *make_state(const struct container *c, const struct berth_run_opti
 	return st;
 }
 
+/*
+ * Makes the container's directory and files; its record (state.json) is
+ * *ret_st, written by the caller once it knows the rootfs (Lowerdirs).
+ */
 static int create_container(struct berth_store *store, const struct berth_run_options *o,
-			    struct container *c, struct berth_error **err)
+			    struct container *c, json_t **ret_st, struct berth_error **err)
 {
 	const char *store_root = berth_store_root_path(store);
 	int r;
-	c->cdir = berth_container_dir_open(store_root, err);
+	c->cdir = berth_container_dir_open(store, err);
 	if (c->cdir < 0)
 		return c->cdir;
 	if (o->name) {
@@ -228,7 +232,8 @@ static int create_container(struct berth_store *store, const struct berth_run_op
 	r = berth_container_record_file_write(dfd, "config.json", s, strlen(s), 0600, !o->rm, err);
 	if (r < 0)
 		return r;
-	return berth_container_state_write(c->cdir, c->id, st, err);
+	*ret_st = TAKE_PTR(st);
+	return 0;
 }
 
 /* Removes the record and, as Docker's --rm does, its anonymous volumes. */
@@ -266,7 +271,8 @@ int berth_container_run(struct berth_store *store, const struct berth_run_option
 					       o->rootfs);
 		}
 	}
-	r = create_container(store, o, &c, err);
+	_cleanup_json_ json_t *rec = NULL;
+	r = create_container(store, o, &c, &rec, err);
 	if (r < 0)
 		goto out_remove;
 
@@ -294,19 +300,15 @@ int berth_container_run(struct berth_store *store, const struct berth_run_option
 		.init = o->init,
 	};
 	struct berth_runtime_result res = {0};
-	{
-		_cleanup_json_ json_t *st = berth_container_state_read(c.cdir, c.id);
-		json_t *l = json_array();
-		/* top first, as overlay's lowerdir= option listed them when berth used it */
-		for (size_t i = berth_strv_len(rootfs.lower); i > 0; i--)
-			json_array_append_new(l, json_string(rootfs.lower[i - 1]));
-		json_object_set_new(st, "Lowerdirs", l);
-		r = st ? berth_container_state_write(c.cdir, c.id, st, err)
-		       : berth_error_set(err, EIO, "container '%s' has no readable state", c.id);
-		if (r < 0)
-			goto out_remove;
-	}
-	berth_container_event(berth_store_root_path(store), c.id, "create", NULL);
+	json_t *l = json_array();
+	/* top first, as overlay's lowerdir= option listed them when berth used it */
+	for (size_t i = berth_strv_len(rootfs.lower); i > 0; i--)
+		json_array_append_new(l, json_string(rootfs.lower[i - 1]));
+	json_object_set_new(rec, "Lowerdirs", l);
+	r = berth_container_state_write(c.cdir, c.id, rec, err);
+	if (r < 0)
+		goto out_remove;
+	berth_container_event_st(store, rec, "create", NULL);
 	if (o->create_only) {
 		/* `create`: the record is complete; `start` runs it */
 		container_release(&c);
@@ -348,8 +350,7 @@ int berth_container_kill(struct berth_store *store, const char *what, int sig,
 		berth_container_thaw(st); /* a frozen process dies only once thawed */
 	char signame[16];
 	snprintf(signame, sizeof(signame), "%d", sig);
-	berth_container_event_st(berth_store_root_path(store), st, "kill",
-				 (const char *[]){"signal", signame, NULL});
+	berth_container_event_st(store, st, "kill", (const char *[]){"signal", signame, NULL});
 	return 0;
 }
 
@@ -401,9 +402,9 @@ int berth_container_wait_for(struct berth_store *store, const char *what,
  * applies the restart policy, so a stop that is not recorded is not a stop.
  * ENOENT when the record is gone (an --rm container that just ended).
  */
-static int mark_stop(const char *store_root, const char *id, bool stop, struct berth_error **err)
+static int mark_stop(struct berth_store *store, const char *id, bool stop, struct berth_error **err)
 {
-	_cleanup_close_ int cdir = berth_container_dir_open(store_root, err);
+	_cleanup_close_ int cdir = berth_container_dir_open(store, err);
 	if (cdir < 0)
 		return cdir;
 	_cleanup_json_ json_t *st = berth_container_state_read(cdir, id);
@@ -417,9 +418,9 @@ static int mark_stop(const char *store_root, const char *id, bool stop, struct b
 }
 
 /* mark_stop(true) before a kill; a record gone meanwhile needs no mark. */
-static int mark_stopping(const char *store_root, const char *id, struct berth_error **err)
+static int mark_stopping(struct berth_store *store, const char *id, struct berth_error **err)
 {
-	int r = mark_stop(store_root, id, true, err);
+	int r = mark_stop(store, id, true, err);
 	if (r == -ENOENT) {
 		berth_error_free(err);
 		return 0;
@@ -430,7 +431,6 @@ static int mark_stopping(const char *store_root, const char *id, struct berth_er
 int berth_container_stop(struct berth_store *store, const char *what, int timeout_s,
 			 struct berth_error **err)
 {
-	const char *store_root = berth_store_root_path(store);
 	_cleanup_json_ json_t *st = NULL;
 	_cleanup_free_ char *id = NULL;
 	int r = berth_container_find(store, what, &id, err);
@@ -441,7 +441,7 @@ int berth_container_stop(struct berth_store *store, const char *what, int timeou
 		return r;
 	if (!berth_container_state_is_running(st))
 		return 0;
-	r = mark_stopping(store_root, id, err);
+	r = mark_stopping(store, id, err);
 	if (r < 0)
 		return r;
 	const char *sig_name =
@@ -452,7 +452,7 @@ int berth_container_stop(struct berth_store *store, const char *what, int timeou
 	berth_container_kill(store, id, sig, NULL);
 	int code;
 	if (berth_container_wait(store, id, timeout_s * 1000, &code, NULL) != -ETIMEDOUT) {
-		berth_container_event_st(berth_store_root_path(store), st, "stop", NULL);
+		berth_container_event_st(store, st, "stop", NULL);
 		return 0;
 	}
 	/* SIGKILL cannot be refused, but a loaded machine may take seconds to
@@ -461,7 +461,7 @@ int berth_container_stop(struct berth_store *store, const char *what, int timeou
 	if (berth_container_wait(store, id, 60000, &code, NULL) == -ETIMEDOUT)
 		return berth_error_set(err, ETIMEDOUT,
 				       "container %.12s did not stop within 60 s of SIGKILL", id);
-	berth_container_event_st(berth_store_root_path(store), st, "stop", NULL);
+	berth_container_event_st(store, st, "stop", NULL);
 	return 0;
 }
 
@@ -523,7 +523,7 @@ int berth_container_remove(struct berth_store *store, const char *what, bool for
 				"cannot remove container '%s': it is running: stop it "
 				"first or use --force",
 				what);
-		r = mark_stopping(store_root, id, err);
+		r = mark_stopping(store, id, err);
 		if (r < 0)
 			return r;
 		berth_container_kill(store, id, SIGKILL, NULL);
@@ -539,14 +539,14 @@ int berth_container_remove(struct berth_store *store, const char *what, bool for
 	if (r < 0)
 		return berth_error_prefix(err, "cannot remove container '%s'", what);
 	berth_container_net_reclaim(store_root, id);
-	_cleanup_close_ int cdir = berth_container_dir_open(store_root, err);
+	_cleanup_close_ int cdir = berth_container_dir_open(store, err);
 	if (cdir < 0)
 		return cdir;
 	json_t *anon = json_object_get(st, "AnonymousVolumes");
 	r = berth_rm_rf_at(cdir, id, err);
 	if (r < 0)
 		return berth_error_prefix(err, "remove container '%s'", what);
-	berth_container_event_st(berth_store_root_path(store), st, "destroy", NULL);
+	berth_container_event_st(store, st, "destroy", NULL);
 	size_t i;
 	json_t *v;
 	json_array_foreach (anon, i, v)
@@ -572,7 +572,7 @@ int berth_container_start(struct berth_store *store, const char *what, struct be
 		return 0;
 	berth_spec_init(&c.spec);
 	memcpy(c.id, id, 65);
-	c.cdir = berth_container_dir_open(store_root, err);
+	c.cdir = berth_container_dir_open(store, err);
 	if (c.cdir < 0)
 		return c.cdir;
 	c.dir = berth_xasprintf("%s/containers/%s", store_root, id);
@@ -599,7 +599,7 @@ int berth_container_start(struct berth_store *store, const char *what, struct be
 	json_array_foreach (anon, i, v)
 		berth_strv_push(&c.anon_volumes, json_string_value(v));
 	container_rootfs_init(&rootfs, &c, lower);
-	r = mark_stop(store_root, id, false, err);
+	r = mark_stop(store, id, false, err);
 	if (r < 0) {
 		container_release(&c);
 		return r;

@@ -85,9 +85,11 @@ static bool pump(struct log_stream *ls, int log_fd)
 /*
  * cgroups: while running, the container's cgroup directories, so that `rm`
  * can still remove them when the monitor died without doing it (SIGKILL).
+ * ret_st (may be NULL): the record as written, for the events and the
+ * health check that follow, which would otherwise read it again.
  */
 static int set_state(int cdir, const char *id, const char *status, int pid, int exit_code,
-		     int restarts, char *const *cgroups, struct berth_error **err)
+		     int restarts, char *const *cgroups, json_t **ret_st, struct berth_error **err)
 {
 	_cleanup_json_ json_t *st = berth_container_state_read(cdir, id);
 	if (!st)
@@ -107,6 +109,10 @@ static int set_state(int cdir, const char *id, const char *status, int pid, int 
 	int r = berth_container_state_write(cdir, id, st, err);
 	if (r < 0)
 		return berth_error_prefix(err, "record container '%s' %s", id, status);
+	if (ret_st) {
+		json_decref(*ret_st);
+		*ret_st = TAKE_PTR(st);
+	}
 	return 0;
 }
 
@@ -227,9 +233,44 @@ static _Noreturn void monitor_fail(struct monitor *m, int log_fd, struct berth_e
 		.kind = MONITOR_FAILED, .exit_code = exit_code, .exec_errno = exec_errno};
 	snprintf(msg.text, sizeof(msg.text), "%s", berth_error_msg(err));
 	log_error(log_fd, err);
-	set_state(m->c->cdir, m->c->id, "exited", 0, msg.exit_code, restarts, NULL, NULL);
+	set_state(m->c->cdir, m->c->id, "exited", 0, msg.exit_code, restarts, NULL, NULL, NULL);
 	monitor_send(m->notify_fd, &msg);
 	_exit(1);
+}
+
+/*
+ * The end of a run with exit code code: the network goes (unless the
+ * policy restarts it), the die event, the record says exited (*rec becomes
+ * it, NULL when the record is gone). Returns whether to run again.
+ */
+static bool monitor_record_exit(struct monitor *m, int log_fd, int code, int restarts,
+				int *net_lock, json_t **rec)
+{
+	struct container *c = m->c;
+	struct berth_error *err = NULL;
+	/* a `stop` marks the record: a stopped container is not restarted */
+	_cleanup_json_ json_t *st = berth_container_state_read(c->cdir, c->id);
+	bool stopped = json_is_true(json_object_get(st, "StopRequested"));
+	bool again = !stopped && !monitor_orphaned &&
+		     (m->always || (code != 0 && restarts < m->max_restarts));
+	/* the network goes before the record says exited: rm and stop wait for that */
+	if (!again) {
+		berth_container_net_down(m->store_root, c->cdir, c->id, *net_lock);
+		*net_lock = -EBADF;
+	}
+	char exit_code[16];
+	snprintf(exit_code, sizeof(exit_code), "%d", code);
+	/* before the record says exited: who waited for that (stop) logs after it */
+	if (st)
+		berth_container_event_st(m->store, st, "die",
+					 (const char *[]){"exitCode", exit_code, NULL});
+	if (set_state(c->cdir, c->id, "exited", 0, code, restarts, NULL, rec, &err) < 0) {
+		/* a record gone (rm -f) has had its destroy event */
+		json_decref(TAKE_PTR(*rec));
+		log_error(log_fd, err);
+		berth_error_free(&err);
+	}
+	return again;
 }
 
 /*
@@ -250,6 +291,8 @@ static _Noreturn void monitor_main(struct monitor *m)
 	int log_fd = openat(c->cdir, log_name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	int restarts = 0;
 	int net_lock = -EBADF;
+	/* the record as the monitor last wrote it: what its events name */
+	_cleanup_json_ json_t *rec = NULL;
 	{
 		struct berth_error *err = NULL;
 		if (berth_container_net_up(m->store, c->cdir, c->id, c->spec.hostname, &c->spec,
@@ -276,12 +319,12 @@ static _Noreturn void monitor_main(struct monitor *m)
 				kill(p.pid, SIGKILL);
 			/* a container no record shows as running could not be stopped */
 			r = set_state(c->cdir, c->id, "running", p.pid, 0, restarts, p.cgroup.dirs,
-				      &err);
+				      &rec, &err);
 			if (r < 0) {
 				berth_runtime_process_release(&p, NULL);
 				res.exit_code = 125;
 			} else {
-				berth_container_event(m->store_root, c->id, "start", NULL);
+				berth_container_event_st(m->store, rec, "start", NULL);
 			}
 		}
 		if (r < 0) {
@@ -290,7 +333,7 @@ static _Noreturn void monitor_main(struct monitor *m)
 				     res.exec_errno, restarts);
 		}
 		/* before STARTED: `run -d` returns with the health "starting" */
-		pid_t prober = berth_container_health_start(m->store_root, c->id, p.pid);
+		pid_t prober = berth_container_health_start(m->store_root, c->id, rec, p.pid);
 		if (restarts == 0) {
 			struct monitor_msg msg = {.kind = MONITOR_STARTED, .pid = p.pid};
 			monitor_send(m->notify_fd, &msg);
@@ -316,25 +359,7 @@ static _Noreturn void monitor_main(struct monitor *m)
 		berth_container_health_stop(m->store_root, c->id, prober);
 		berth_runtime_process_release(&p, NULL);
 		monitor_child = 0;
-		/* a `stop` marks the record: a stopped container is not restarted */
-		_cleanup_json_ json_t *st = berth_container_state_read(c->cdir, c->id);
-		bool stopped = json_is_true(json_object_get(st, "StopRequested"));
-		bool again = !stopped && !monitor_orphaned &&
-			     (m->always || (code != 0 && restarts < m->max_restarts));
-		/* the network goes before the record says exited: rm and stop wait for that */
-		if (!again) {
-			berth_container_net_down(m->store_root, c->cdir, c->id, net_lock);
-			net_lock = -EBADF;
-		}
-		char exit_code[16];
-		snprintf(exit_code, sizeof(exit_code), "%d", code);
-		/* before the record says exited: who waited for that (stop) logs after it */
-		berth_container_event(m->store_root, c->id, "die",
-				      (const char *[]){"exitCode", exit_code, NULL});
-		if (set_state(c->cdir, c->id, "exited", 0, code, restarts, NULL, &err) < 0) {
-			log_error(log_fd, err);
-			berth_error_free(&err);
-		}
+		bool again = monitor_record_exit(m, log_fd, code, restarts, &net_lock, &rec);
 		if (m->foreground) {
 			/* from here on the monitor outlives its berth, or ends now */
 			if (again) {
@@ -360,7 +385,8 @@ static _Noreturn void monitor_main(struct monitor *m)
 	}
 	berth_container_net_down(m->store_root, c->cdir, c->id, net_lock);
 	if (m->rm) {
-		berth_container_event(m->store_root, c->id, "destroy", NULL);
+		if (rec)
+			berth_container_event_st(m->store, rec, "destroy", NULL);
 		berth_container_discard(m->store, c);
 	}
 	_exit(0);

@@ -113,8 +113,7 @@ static int set_frozen(struct berth_store *store, const char *what, bool freeze,
 	if (r < 0)
 		return berth_error_prefix(err, "cannot %s container '%s'",
 					  freeze ? "pause" : "unpause", what);
-	berth_container_event_st(berth_store_root_path(store), st, freeze ? "pause" : "unpause",
-				 NULL);
+	berth_container_event_st(store, st, freeze ? "pause" : "unpause", NULL);
 	return 0;
 }
 
@@ -131,7 +130,6 @@ int berth_container_unpause(struct berth_store *store, const char *what, struct 
 int berth_container_rename(struct berth_store *store, const char *what, const char *new_name,
 			   struct berth_error **err)
 {
-	const char *store_root = berth_store_root_path(store);
 	_cleanup_free_ char *id = NULL;
 	int r = berth_container_find(store, what, &id, err);
 	if (r < 0)
@@ -142,7 +140,7 @@ int berth_container_rename(struct berth_store *store, const char *what, const ch
 				       "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
 				       new_name);
 	const char *n = new_name[0] == '/' ? new_name + 1 : new_name;
-	_cleanup_close_ int cdir = berth_container_dir_open(store_root, err);
+	_cleanup_close_ int cdir = berth_container_dir_open(store, err);
 	if (cdir < 0)
 		return cdir;
 	_cleanup_json_ json_t *st = berth_container_state_read(cdir, id);
@@ -159,7 +157,7 @@ int berth_container_rename(struct berth_store *store, const char *what, const ch
 	json_object_set_new(st, "Name", json_string(n));
 	r = berth_container_state_write(cdir, id, st, err);
 	if (r >= 0)
-		berth_container_event_st(berth_store_root_path(store), st, "rename",
+		berth_container_event_st(store, st, "rename",
 					 (const char *[]){"oldName", old_name, NULL});
 	return r;
 }
@@ -203,7 +201,6 @@ int64_t berth_container_cpu_quota(int64_t nano_cpus, uint64_t period_us)
 int berth_container_update(struct berth_store *store, const char *what,
 			   const struct berth_container_limits *l, struct berth_error **err)
 {
-	const char *store_root = berth_store_root_path(store);
 	_cleanup_free_ char *id = NULL;
 	_cleanup_json_ json_t *st = NULL;
 	int r = berth_container_find(store, what, &id, err);
@@ -211,7 +208,7 @@ int berth_container_update(struct berth_store *store, const char *what,
 		r = berth_container_inspect(store, id, &st, err);
 	if (r < 0)
 		return r;
-	_cleanup_close_ int cdir = berth_container_dir_open(store_root, err);
+	_cleanup_close_ int cdir = berth_container_dir_open(store, err);
 	if (cdir < 0)
 		return cdir;
 	struct berth_spec spec;

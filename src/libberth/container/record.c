@@ -107,9 +107,17 @@ int berth_container_image_load(struct berth_store *store, const char *ref,
 	return 0;
 }
 
-static int containers_dir(const char *store_root, struct berth_error **err)
+/*
+ * <store>/containers: a dup of the one the store handle opened (and made)
+ * with the store, so that no caller walks and mkdirs the root path again.
+ */
+static int containers_dir(struct berth_store *store, struct berth_error **err)
 {
-	return berth_mkdir_open(store_root, "containers", err);
+	int fd = fcntl(berth_store_dir_fd(store, "containers"), F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "open '%s/containers'",
+					   berth_store_root_path(store));
+	return fd;
 }
 
 /* Reads containers/<id>/state.json; NULL when absent or broken. */
@@ -172,9 +180,9 @@ static int write_state(int cdir, const char *id, const json_t *state, struct ber
 	return write_record_file(fd, "state.json", s, strlen(s), 0600, !rm, err);
 }
 
-int berth_container_volume_user(const char *store_root, const char *name, char **ret_container)
+int berth_container_volume_user(struct berth_store *store, const char *name, char **ret_container)
 {
-	_cleanup_close_ int cdir = containers_dir(store_root, NULL);
+	_cleanup_close_ int cdir = containers_dir(store, NULL);
 	if (cdir < 0)
 		return 0;
 	_cleanup_closedir_ DIR *d = berth_opendir_at(cdir, ".");
@@ -244,8 +252,7 @@ static bool state_running(const json_t *st)
 int berth_container_find(struct berth_store *store, const char *what, char **ret_id,
 			 struct berth_error **err)
 {
-	const char *store_root = berth_store_root_path(store);
-	_cleanup_close_ int cdir = containers_dir(store_root, err);
+	_cleanup_close_ int cdir = containers_dir(store, err);
 	if (cdir < 0)
 		return cdir;
 	_cleanup_closedir_ DIR *d = berth_opendir_at(cdir, ".");
@@ -293,7 +300,7 @@ int berth_container_inspect(struct berth_store *store, const char *what, json_t 
 	int r = berth_container_find(store, what, &id, err);
 	if (r < 0)
 		return r;
-	_cleanup_close_ int cdir = containers_dir(store_root, err);
+	_cleanup_close_ int cdir = containers_dir(store, err);
 	if (cdir < 0)
 		return cdir;
 	json_t *st = read_state(cdir, id);
@@ -314,8 +321,7 @@ int berth_container_inspect(struct berth_store *store, const char *what, json_t 
 
 int berth_container_list(struct berth_store *store, json_t **ret, struct berth_error **err)
 {
-	const char *store_root = berth_store_root_path(store);
-	_cleanup_close_ int cdir = containers_dir(store_root, err);
+	_cleanup_close_ int cdir = containers_dir(store, err);
 	if (cdir < 0)
 		return cdir;
 	_cleanup_closedir_ DIR *d = berth_opendir_at(cdir, ".");
@@ -343,9 +349,9 @@ char *berth_container_log_path(struct berth_store *store, const char *id)
 
 /* ---- for the other files of container/ (internal.h) ---- */
 
-int berth_container_dir_open(const char *store_root, struct berth_error **err)
+int berth_container_dir_open(struct berth_store *store, struct berth_error **err)
 {
-	return containers_dir(store_root, err);
+	return containers_dir(store, err);
 }
 
 bool berth_container_state_is_running(const json_t *st)

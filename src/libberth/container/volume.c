@@ -197,7 +197,7 @@ int berth_volume_remove(struct berth_store *store, const char *name, bool force,
 	berth_volume_release(&v);
 	if (!force) {
 		_cleanup_free_ char *user = NULL;
-		if (berth_container_volume_user(store_root, name, &user) > 0)
+		if (berth_container_volume_user(store, name, &user) > 0)
 			return berth_error_set(err, EBUSY,
 					       "remove volume '%s': volume is in use by container "
 					       "'%s'",

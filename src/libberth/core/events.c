@@ -77,10 +77,10 @@ static void rotate_if_full(int dfd, int fd)
 	(void)flock(fd, LOCK_UN);
 }
 
-int berth_event_emit_json(const char *root, const char *type, const char *action, const char *id,
-			  const json_t *attrs)
+int berth_event_emit_json_at(int root_fd, const char *type, const char *action, const char *id,
+			     const json_t *attrs)
 {
-	if (!root || !type || !action)
+	if (root_fd < 0 || !type || !action)
 		return -EINVAL;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -90,11 +90,8 @@ int berth_event_emit_json(const char *root, const char *type, const char *action
 	line = berth_xrealloc(line, len + 2);
 	line[len++] = '\n';
 	line[len] = '\0';
-	_cleanup_close_ int dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
 	_cleanup_close_ int fd =
-		openat(dfd, BERTH_EVENTS_LOG,
+		openat(root_fd, BERTH_EVENTS_LOG,
 		       O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
@@ -102,8 +99,19 @@ int berth_event_emit_json(const char *root, const char *type, const char *action
 	ssize_t n = write(fd, line, len);
 	if (n < 0)
 		return -errno;
-	rotate_if_full(dfd, fd);
+	rotate_if_full(root_fd, fd);
 	return (size_t)n == len ? 0 : -EIO;
+}
+
+int berth_event_emit_json(const char *root, const char *type, const char *action, const char *id,
+			  const json_t *attrs)
+{
+	if (!root)
+		return -EINVAL;
+	_cleanup_close_ int dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	return berth_event_emit_json_at(dfd, type, action, id, attrs);
 }
 
 int berth_event_emit(const char *root, const char *type, const char *action, const char *id,

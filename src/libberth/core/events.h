@@ -36,6 +36,9 @@
  */
 int berth_event_emit_json(const char *root, const char *type, const char *action, const char *id,
 			  const json_t *attrs);
+/* The same into the log of the store root open at root_fd (an O_PATH fd will do). */
+int berth_event_emit_json_at(int root_fd, const char *type, const char *action, const char *id,
+			     const json_t *attrs);
 
 /*
  * The same with the attributes as a NULL-terminated list of key, value
