@@ -182,6 +182,8 @@ struct berth_store;
 	X(cmd_volume_rm)                                                                           \
 	X(cmd_volume_prune)                                                                        \
 	X(cmd_port)                                                                                \
+	X(cmd_kube_generate)                                                                       \
+	X(cmd_kube_play)                                                                           \
 	X(cmd_build)                                                                               \
 	X(cmd_builder_prune)                                                                       \
 	X(cmd_pull)                                                                                \

@@ -116,6 +116,9 @@ static const struct berth_command commands[] = {
 	{"volume remove", cmd_volume_rm, NULL},
 	{"volume prune", cmd_volume_prune, "Remove volumes no container uses"},
 	{"container prune", cmd_container_prune, "Remove all stopped containers"},
+	/* kube */
+	{"kube generate", cmd_kube_generate, "Generate Kubernetes YAML from containers"},
+	{"kube play", cmd_kube_play, "Run Kubernetes YAML (not supported yet)"},
 	/* builder */
 	{"build", cmd_build, "Build an image from a Dockerfile"},
 	{"image build", cmd_build, NULL},
@@ -141,7 +144,7 @@ static const struct {
 	{"builder", "Manage builds"},	     {"container", "Manage containers"},
 	{"dockerfile", "Parse Dockerfiles"}, {"image", "Manage images"},
 	{"system", "Manage berth's store"},  {"volume", "Manage volumes"},
-	{"network", "Manage networks"},
+	{"network", "Manage networks"},	     {"kube", "Generate Kubernetes YAML"},
 };
 
 /* The summary of cmd, or of the command it is an alias of (same function). */

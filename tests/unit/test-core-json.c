@@ -10,6 +10,7 @@
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/json.h"
+#include "core/strv.h"
 
 static void test_parse_and_get(void **state)
 {
@@ -86,13 +87,32 @@ static void test_read_at(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+static void test_strv_round_trip(void **state)
+{
+	char *v[] = {"a", "", "b c", NULL};
+	_cleanup_json_ json_t *a = berth_json_strv(v);
+	_cleanup_free_ char *text = berth_json_dump(a, NULL);
+	assert_string_equal(text, "[\"a\",\"\",\"b c\"]");
+	_cleanup_strv_free_ char **back = berth_json_to_strv(a);
+	assert_int_equal(berth_strv_len(back), 3);
+	assert_string_equal(back[2], "b c");
+	/* NULL is an empty array; members that are no strings are skipped */
+	_cleanup_json_ json_t *empty = berth_json_strv(NULL);
+	assert_int_equal(json_array_size(empty), 0);
+	assert_null(berth_json_to_strv(empty));
+	_cleanup_json_ json_t *mixed = json_pack("[i, s, n]", 1, "x");
+	_cleanup_strv_free_ char **strs = berth_json_to_strv(mixed);
+	assert_int_equal(berth_strv_len(strs), 1);
+	assert_string_equal(strs[0], "x");
+	assert_null(berth_json_to_strv(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_and_get),
-		cmocka_unit_test(test_invalid),
-		cmocka_unit_test(test_dump_keeps_order),
-		cmocka_unit_test(test_read_at),
+		cmocka_unit_test(test_parse_and_get),	 cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_dump_keeps_order), cmocka_unit_test(test_read_at),
+		cmocka_unit_test(test_strv_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/error.h"
 
 /* A ports entry, short or long syntax; a short-syntax range gives one entry per port. */
@@ -349,6 +351,14 @@ enum berth_compose_format {
 /* The normalised model, as `docker compose config` prints it; owned by the caller. */
 int berth_compose_emit(const struct berth_compose_project *p, enum berth_compose_format format,
 		       char **ret, struct berth_error **err);
+
+/*
+ * doc as one YAML document (no "---" line), in the style of Go's YAML encoder
+ * as compose and kubectl print it: keys in doc's order, sequences indented
+ * under their key, strings a reader would take for another type quoted.
+ * The text is owned by the caller. kube/ prints its objects with it too.
+ */
+int berth_compose_yaml_from_json(json_t *doc, char **ret, struct berth_error **err);
 
 /*
  * The service's config hash (the com.docker.compose.config-hash label):

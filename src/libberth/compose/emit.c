@@ -458,7 +458,7 @@ static int write_buf(void *data, unsigned char *buffer, size_t size)
 	return 1;
 }
 
-static int emit_yaml(json_t *doc, char **ret, struct berth_error **err)
+int berth_compose_yaml_from_json(json_t *doc, char **ret, struct berth_error **err)
 {
 	_cleanup_buf_ struct berth_buf out = BERTH_BUF_INIT;
 	yaml_emitter_t e;
@@ -501,5 +501,5 @@ int berth_compose_emit(const struct berth_compose_project *p, enum berth_compose
 		*ret = berth_xasprintf("%s\n", text);
 		return 0;
 	}
-	return emit_yaml(doc, ret, err);
+	return berth_compose_yaml_from_json(doc, ret, err);
 }

@@ -114,6 +114,26 @@ static json_t *labels_json(const struct berth_run_options *o)
 	return labels;
 }
 
+/*
+ * What run overrode of the image's ENTRYPOINT and CMD ({"Entrypoint": [...]}
+ * with --entrypoint, [] when it cleared it; {"Cmd": [...]} with a command):
+ * Config.Cmd holds only the resulting process, and `kube generate` writes
+ * command/args of the overrides alone. Records made before it lack the key.
+ */
+static json_t *run_overrides_json(const struct berth_run_options *o)
+{
+	json_t *ov = json_object();
+	if (o->entrypoint) {
+		json_t *ep = json_array();
+		if (*o->entrypoint)
+			json_array_append_new(ep, json_string(o->entrypoint));
+		json_object_set_new(ov, "Entrypoint", ep);
+	}
+	if (o->cmd)
+		json_object_set_new(ov, "Cmd", berth_container_strv_json(o->cmd));
+	return ov;
+}
+
 static json_t *make_state(const struct container *c, const struct berth_run_options *o)
 {
 	_cleanup_free_ char *now = berth_container_now();
@@ -164,6 +184,12 @@ static json_t *make_state(const struct container *c, const struct berth_run_opti
 				      o->init, "ReadonlyRootfs", o->read_only, "NetworkMode",
 				      o->network ? o->network : "bridge", "RestartPolicy",
 				      restart));
+	json_t *host = json_object_get(st, "HostConfig");
+	json_object_set_new(host, "Memory", json_integer(o->memory > 0 ? o->memory : 0));
+	json_object_set_new(host, "NanoCpus", json_integer(o->nano_cpus > 0 ? o->nano_cpus : 0));
+	json_object_set_new(host, "CapAdd", berth_container_strv_json(o->cap_add));
+	json_object_set_new(host, "CapDrop", berth_container_strv_json(o->cap_drop));
+	json_object_set_new(st, "RunOverrides", run_overrides_json(o));
 	json_object_set(st, "Mounts", c->mounts);
 	json_object_set_new(st, "AnonymousVolumes", berth_container_strv_json(c->anon_volumes));
 	return st;

@@ -7,6 +7,7 @@
 
 #include "core/cleanup.h"
 #include "core/fs.h"
+#include "core/strv.h"
 
 int berth_json_parse(const char *data, size_t len, const char *what, json_t **ret,
 		     struct berth_error **err)
@@ -47,6 +48,25 @@ char *berth_json_dump_pretty(const json_t *j)
 	if (!s)
 		abort();
 	return s;
+}
+
+json_t *berth_json_strv(char *const *v)
+{
+	json_t *a = json_array();
+	BERTH_STRV_FOREACH (s, v)
+		json_array_append_new(a, json_string(*s));
+	return a;
+}
+
+char **berth_json_to_strv(const json_t *a)
+{
+	char **v = NULL;
+	size_t i;
+	json_t *x;
+	json_array_foreach (a, i, x)
+		if (json_is_string(x))
+			berth_strv_push(&v, json_string_value(x));
+	return v;
 }
 
 static int get_typed(const json_t *obj, const char *key, bool required, json_type type,

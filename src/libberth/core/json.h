@@ -39,6 +39,11 @@ char *berth_json_dump(const json_t *j, size_t *ret_len);
 /* Indented with 4 spaces, for `inspect`. */
 char *berth_json_dump_pretty(const json_t *j);
 
+/* A NULL-terminated string vector (NULL: none) as a JSON array of strings (new reference). */
+json_t *berth_json_strv(char *const *v);
+/* The strings of a JSON array (owned strv; other members skipped), NULL when it has none. */
+char **berth_json_to_strv(const json_t *a);
+
 /*
  * Typed getters. A missing key returns -ENOENT (message set only when
  * required); a value of the wrong type is -EINVAL naming the key.

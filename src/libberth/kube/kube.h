@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * Kubernetes: `kube generate` writes the YAML of a v1 Pod or an apps/v1
+ * Deployment (plus a v1 Service for the published ports and a v1
+ * PersistentVolumeClaim per named volume) from container records and their
+ * images, as podman's `kube generate` does; docs/kube.md has the mapping.
+ */
+
+#include <stdbool.h>
+
+#include "core/error.h"
+
+struct berth_store;
+
+enum berth_kube_kind {
+	BERTH_KUBE_POD,
+	BERTH_KUBE_DEPLOYMENT,
+};
+
+/* "pod" or "deployment" (podman's --type); EINVAL for anything else. */
+int berth_kube_kind_parse(const char *s, enum berth_kube_kind *ret, struct berth_error **err);
+
+struct berth_kube_generate_options {
+	enum berth_kube_kind kind;
+	bool service;		     /* a Service for the published ports */
+	char *const *containers;     /* names, ids or id prefixes; or */
+	const char *compose_project; /* every container of this Compose project */
+};
+
+/*
+ * The YAML documents (owned, "---" between them) of the containers, all in
+ * one pod named after the first container (or the project). Whatever does
+ * not carry over to Kubernetes (a bind mount, an on-failure retry count, a
+ * user name) is a line of *ret_warnings (owned strv, NULL: none).
+ * ENOENT: no such container (or none in the project); EINVAL: a container
+ * made from a root filesystem rather than an image.
+ */
+int berth_kube_generate(struct berth_store *store, const struct berth_kube_generate_options *o,
+			char **ret_yaml, char ***ret_warnings, struct berth_error **err);
