@@ -244,6 +244,23 @@ static void test_record_without_name(void **state)
 	kube_pod_release(&p);
 }
 
+static void test_two_containers_one_name(void **state)
+{
+	struct kube_pod p;
+	fixture_container(&p, "{\"Name\": \"web_1\"}");
+	struct kube_image img;
+	fixture_image(&img);
+	/* web.1 and web_1 are both web-1 in the pod: refused, not a pod the API refuses */
+	_cleanup_json_ json_t *rec = fixture_json("{\"Name\": \"web.1\"}");
+	struct berth_error *err = NULL;
+	assert_int_equal(kube_pod_add_container(&p, rec, &img, &err), -EINVAL);
+	assert_non_null(strstr(berth_error_msg(err), "named 'web-1' already"));
+	berth_error_free(&err);
+	assert_int_equal(json_array_size(p.containers), 1);
+	kube_image_release(&img);
+	kube_pod_release(&p);
+}
+
 static void test_dns_label(void **state)
 {
 	static const char *const cases[][2] = {
@@ -283,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_restart_policies),
 		cmocka_unit_test(test_second_container_restart_differs),
 		cmocka_unit_test(test_record_without_name),
+		cmocka_unit_test(test_two_containers_one_name),
 		cmocka_unit_test(test_dns_label),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

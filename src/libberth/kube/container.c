@@ -441,6 +441,14 @@ int kube_pod_add_container(struct kube_pod *p, const json_t *record, const struc
 	if (!rname || !*rname)
 		return berth_error_set(err, EBADMSG, "container record without a name");
 	_cleanup_free_ char *cname = kube_dns_label(rname);
+	size_t i;
+	json_t *other;
+	json_array_foreach (p->containers, i, other)
+		if (strcmp(json_string_value(json_object_get(other, "name")), cname) == 0)
+			return berth_error_set(err, EINVAL,
+					       "container '%s': a container of the pod is named "
+					       "'%s' already (names are made DNS-1123 labels)",
+					       rname, cname);
 	json_t *c = json_pack("{s:s, s:s}", "name", cname, "image", img->reference);
 	set_command(c, record, img);
 	set_env(c, record, img);
