@@ -7,6 +7,15 @@
 
 #include <sys/types.h>
 
+/* A random name as Docker gives one ("brave_keel"; owned). */
+char *berth_container_random_name(void);
+
+/*
+ * Config.Labels: image_labels, then labels over them ("K=V"; "K" alone: an
+ * empty value), in key order as Docker writes a map (new reference).
+ */
+json_t *berth_container_labels_json(char *const *image_labels, char *const *labels);
+
 /* The current time in RFC 3339 with nanoseconds, UTC (owned). */
 char *berth_container_now(void);
 
@@ -146,3 +155,22 @@ void berth_container_exec_event(const char *store_root, const json_t *st, const 
 /* The same as berth_container_event_st, the record read from containers/<id>; nothing when it is gone. */
 void berth_container_event(const char *store_root, const char *id, const char *action,
 			   const char *const *extra);
+
+/*
+ * Pods (pod.c). A container of a pod is run with its options rewritten:
+ * the network of the pod's infra (container:<infra>), the pod's hostname,
+ * o.pod its full id. Refuses --network, -p and --hostname (the pod's);
+ * for a run (not a create), starts the infra when it is not running.
+ */
+struct berth_pod_member {
+	struct berth_run_options o;
+	char *pod_id, *network, *hostname;
+};
+int berth_pod_member_prepare(struct berth_store *store, const struct berth_run_options *o,
+			     struct berth_pod_member *ret, struct berth_error **err);
+void berth_pod_member_release(struct berth_pod_member *m);
+/* Before a start of the pod container st (not the infra): its infra is started. */
+int berth_pod_member_start(struct berth_store *store, const json_t *st, struct berth_error **err);
+/* EBUSY when st is the infra of a pod that exists and is not being removed. */
+int berth_pod_infra_guard(struct berth_store *store, const json_t *st, const char *what,
+			  struct berth_error **err);

@@ -227,6 +227,20 @@ static _Noreturn void init_loop(pid_t child)
 	}
 }
 
+/* The init of a pod's infra (cfg->pause): nothing to run, it only waits for its stop. */
+static _Noreturn void pause_loop(void)
+{
+	sigset_t all;
+	sigfillset(&all);
+	for (;;) {
+		int sig = sigwaitinfo(&all, NULL);
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP)
+			_exit(0);
+		while (sig == SIGCHLD && waitpid(-1, NULL, WNOHANG) > 0)
+			;
+	}
+}
+
 /*
  * The built-in init is a fork of berth that never execs: its command line
  * and environment would be berth's (its options, -e values, the caller's
@@ -451,6 +465,12 @@ static _Noreturn void exec_main_process(int rfd, const struct berth_runtime_conf
 	sigset_t all, none;
 	sigfillset(&all);
 	sigemptyset(&none);
+	if (cfg->init && cfg->pause) {
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		syscall(SYS_close_range, 0, ~0U, 0);
+		scrub_init_identity(areas);
+		pause_loop();
+	}
 	if (cfg->init) {
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		pid_t pid = fork();

@@ -272,6 +272,12 @@ struct berth_runtime_config {
 	void *rootfs_ctx;
 	int stdio[3]; /* the container's stdin/out/err (ignored with a terminal) */
 	bool init;    /* a built-in init as PID 1 that reaps and forwards */
+	/*
+	 * With init: the init runs alone and spec->args are never executed (a
+	 * pod's infra, which only holds the namespaces its pod shares): it
+	 * reaps what it is given and exits 0 on SIGTERM, SIGINT or SIGHUP.
+	 */
+	bool pause;
 };
 
 struct berth_runtime_process {
