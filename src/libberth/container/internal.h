@@ -172,6 +172,13 @@ int berth_pod_member_prepare(struct berth_store *store, const struct berth_run_o
 void berth_pod_member_release(struct berth_pod_member *m);
 /* Before a start of the pod container st (not the infra): its infra is started. */
 int berth_pod_member_start(struct berth_store *store, const json_t *st, struct berth_error **err);
+/*
+ * In the monitor, before each start of a pod's container (not the infra):
+ * points spec's IPC and UTS namespaces at the running infra's (its network
+ * is joined as container:<infra> by berth_container_net_up).
+ */
+int berth_pod_member_join(struct berth_store *store, int cdir, const char *cid,
+			  struct berth_spec *spec, struct berth_error **err);
 /* EBUSY when st is the infra of a pod that exists and is not being removed. */
 int berth_pod_infra_guard(struct berth_store *store, const json_t *st, const char *what,
 			  struct berth_error **err);

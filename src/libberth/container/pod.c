@@ -565,6 +565,36 @@ int berth_pod_member_start(struct berth_store *store, const json_t *st, struct b
 	return berth_container_start(store, pod_str(pod, "InfraContainerID"), err);
 }
 
+int berth_pod_member_join(struct berth_store *store, int cdir, const char *cid,
+			  struct berth_spec *spec, struct berth_error **err)
+{
+	_cleanup_json_ json_t *st = berth_container_state_read(cdir, cid);
+	const char *pod_id = json_string_value(json_object_get(st, "Pod"));
+	if (!pod_id || json_is_true(json_object_get(st, "IsInfra")))
+		return 0;
+	_cleanup_json_ json_t *pod = NULL, *infra = NULL;
+	int r = pod_load(store, pod_id, NULL, &pod, err);
+	if (r >= 0)
+		r = berth_container_inspect(store, pod_str(pod, "InfraContainerID"), &infra, err);
+	if (r < 0)
+		return berth_error_prefix(err, "join pod '%s'", pod_str(pod, "Name"));
+	json_int_t pid =
+		json_integer_value(json_object_get(json_object_get(infra, "State"), "Pid"));
+	if (!berth_container_state_is_running(infra) || pid <= 0)
+		return berth_error_set(err, EINVAL, "join pod '%s': its infra is not running",
+				       pod_str(pod, "Name"));
+	static const struct {
+		unsigned flag;
+		const char *name;
+	} shared[] = {{BERTH_NS_IPC, "ipc"}, {BERTH_NS_UTS, "uts"}};
+	for (size_t i = 0; i < ELEMENTSOF(shared); i++) {
+		_cleanup_free_ char *path =
+			berth_xasprintf("/proc/%lld/ns/%s", (long long)pid, shared[i].name);
+		berth_spec_set_ns_path(spec, shared[i].flag, path);
+	}
+	return 0;
+}
+
 int berth_pod_infra_guard(struct berth_store *store, const json_t *st, const char *what,
 			  struct berth_error **err)
 {
