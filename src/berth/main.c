@@ -150,7 +150,7 @@ static const struct {
 	{"builder", "Manage builds"},	     {"container", "Manage containers"},
 	{"dockerfile", "Parse Dockerfiles"}, {"image", "Manage images"},
 	{"system", "Manage berth's store"},  {"volume", "Manage volumes"},
-	{"network", "Manage networks"},
+	{"network", "Manage networks"},	     {"pod", "Manage pods"},
 };
 
 /* The summary of cmd, or of the command it is an alias of (same function). */
