@@ -122,14 +122,9 @@ static const char *pod_str(const json_t *pod, const char *key)
 	return s ? s : "";
 }
 
-/* The records of the pod's containers (new reference): the infra first, then by creation. */
-static int pod_records(struct berth_store *store, const json_t *pod, json_t **ret,
-		       struct berth_error **err)
+/* Those of the records all that are the pod's (new reference): the infra first, then by creation. */
+static json_t *pod_records_of(const json_t *all, const json_t *pod)
 {
-	_cleanup_json_ json_t *all = NULL;
-	int r = berth_container_list(store, &all, err);
-	if (r < 0)
-		return r;
 	const char *id = pod_str(pod, "Id");
 	const char *infra = pod_str(pod, "InfraContainerID");
 	json_t *out = json_array();
@@ -151,7 +146,18 @@ static int pod_records(struct berth_store *store, const json_t *pod, json_t **re
 		}
 		json_array_insert(out, is_infra ? 0 : at, c);
 	}
-	*ret = out;
+	return out;
+}
+
+/* The records of the pod's containers (new reference), as pod_records_of orders them. */
+static int pod_records(struct berth_store *store, const json_t *pod, json_t **ret,
+		       struct berth_error **err)
+{
+	_cleanup_json_ json_t *all = NULL;
+	int r = berth_container_list(store, &all, err);
+	if (r < 0)
+		return r;
+	*ret = pod_records_of(all, pod);
 	return 0;
 }
 
@@ -271,9 +277,7 @@ int berth_pod_list(struct berth_store *store, json_t **ret, struct berth_error *
 			is_pod_id(de->d_name) ? pod_read(pdir, de->d_name) : NULL;
 		if (!pod)
 			continue;
-		_cleanup_json_ json_t *recs = NULL;
-		if (pod_records(store, pod, &recs, NULL) < 0)
-			continue;
+		_cleanup_json_ json_t *recs = pod_records_of(all, pod);
 		json_t *p = pod_inspect_json(pod, recs);
 		size_t at = json_array_size(out);
 		while (at > 0 && strcmp(pod_str(json_array_get(out, at - 1), "Created"),
