@@ -176,6 +176,14 @@ struct berth_store;
 	X(cmd_network_prune)                                                                       \
 	X(cmd_network_connect)                                                                     \
 	X(cmd_network_disconnect)                                                                  \
+	X(cmd_pod_create)                                                                          \
+	X(cmd_pod_ls)                                                                              \
+	X(cmd_pod_ps)                                                                              \
+	X(cmd_pod_inspect)                                                                         \
+	X(cmd_pod_start)                                                                           \
+	X(cmd_pod_stop)                                                                            \
+	X(cmd_pod_rm)                                                                              \
+	X(cmd_pod_prune)                                                                           \
 	X(cmd_volume_create)                                                                       \
 	X(cmd_volume_ls)                                                                           \
 	X(cmd_volume_inspect)                                                                      \

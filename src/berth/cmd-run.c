@@ -44,6 +44,7 @@ static const char run_usage[] =
 	"      --init                run a built-in init as PID 1\n"
 	"      --network NET         bridge (default), host, none, container:NAME|ID or\n"
 	"                            a network of `berth network create`\n"
+	"      --pod POD             join the pod's network, IPC and UTS namespaces\n"
 	"      --ip ADDR             IPv4 address on a user network\n"
 	"  -p, --publish SPEC        publish [IP:][HOST[-HOST]:]CTR[-CTR][/tcp|udp]\n"
 	"  -P, --publish-all         publish every EXPOSEd port on an ephemeral host port\n"
@@ -86,6 +87,7 @@ enum {
 	OPT_READ_ONLY,
 	OPT_INIT,
 	OPT_NETWORK,
+	OPT_POD,
 	OPT_IP,
 	OPT_NETWORK_ALIAS,
 	OPT_CAP_ADD,
@@ -369,6 +371,7 @@ static const struct option run_opts[] = {
 	{"init", no_argument, NULL, OPT_INIT},
 	{"network", required_argument, NULL, OPT_NETWORK},
 	{"net", required_argument, NULL, OPT_NETWORK},
+	{"pod", required_argument, NULL, OPT_POD},
 	{"ip", required_argument, NULL, OPT_IP},
 	{"publish", required_argument, NULL, 'p'},
 	{"publish-all", no_argument, NULL, 'P'},
@@ -420,6 +423,7 @@ struct run_flags {
 	struct berth_health_config health;
 	struct net_opts net;
 	struct berth_container_image img;
+	bool network_given; /* --network, which --pod refuses */
 };
 
 static void run_flags_release(struct run_flags *rf)
@@ -521,6 +525,10 @@ static int parse_network_flag(struct run_flags *rf, int c, const char *arg,
 	switch (c) {
 	case OPT_NETWORK:
 		rf->o.network = arg;
+		rf->network_given = true;
+		break;
+	case OPT_POD:
+		rf->o.pod = arg;
 		break;
 	case OPT_IP:
 		rf->o.ip = arg;
@@ -810,6 +818,10 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 		return 0;
 	if (r >= 0 && c < 0)
 		r = c; /* *err says which flag */
+	if (r >= 0 && rf.o.pod && rf.network_given)
+		r = cli_usage_error(cli, err,
+				    "--network cannot be used with --pod: the container shares "
+				    "the pod's network");
 	if (r >= 0)
 		r = finish_run_options(cli, &rf, err);
 	if (r >= 0)

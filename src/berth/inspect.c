@@ -2,6 +2,7 @@
 #include "berth/inspect.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@ enum object_kind {
 	OBJECT_IMAGE = 1 << 1,
 	OBJECT_NETWORK = 1 << 2,
 	OBJECT_VOLUME = 1 << 3,
+	/* podman's, only by --type pod (and `pod inspect`): Docker's autodetection has none */
+	OBJECT_POD = 1 << 4,
 	OBJECT_ANY = OBJECT_CONTAINER | OBJECT_IMAGE | OBJECT_NETWORK | OBJECT_VOLUME,
 };
 
@@ -34,6 +37,7 @@ static int parse_type(struct berth_cli *cli, const char *type, unsigned *ret,
 		{"image", OBJECT_IMAGE},
 		{"network", OBJECT_NETWORK},
 		{"volume", OBJECT_VOLUME},
+		{"pod", OBJECT_POD},
 	};
 	if (!type || !*type) {
 		*ret = OBJECT_ANY;
@@ -82,6 +86,15 @@ static int inspect_volume(struct berth_cli *cli, const char *name, json_t **ret,
 	return 0;
 }
 
+static int inspect_pod(struct berth_cli *cli, const char *name, json_t **ret,
+		       struct berth_error **err)
+{
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	return berth_pod_inspect(cli->store, name, ret, err);
+}
+
 int cli_inspect_network(struct berth_cli *cli, const char *name, json_t **ret,
 			struct berth_error **err)
 {
@@ -117,7 +130,7 @@ static int inspect_one(struct berth_cli *cli, struct berth_store *s, unsigned ki
 	bool single = (kinds & (kinds - 1)) == 0;
 	int r = -ENOENT;
 	/* Docker's order of autodetection: container, image, network, volume */
-	for (unsigned k = OBJECT_CONTAINER; k <= OBJECT_VOLUME; k <<= 1) {
+	for (unsigned k = OBJECT_CONTAINER; k <= OBJECT_POD; k <<= 1) {
 		if (!(kinds & k))
 			continue;
 		_cleanup_error_ struct berth_error *e = NULL;
@@ -127,8 +140,10 @@ static int inspect_one(struct berth_cli *cli, struct berth_store *s, unsigned ki
 			r = inspect_image(s, name, ret, &e);
 		else if (k == OBJECT_NETWORK)
 			r = cli_inspect_network(cli, name, ret, &e);
-		else
+		else if (k == OBJECT_VOLUME)
 			r = inspect_volume(cli, name, ret, &e);
+		else
+			r = inspect_pod(cli, name, ret, &e);
 		if (r >= 0)
 			return r;
 		if (single || !is_not_found(r)) {
@@ -178,4 +193,25 @@ int cli_inspect(struct berth_cli *cli, const char *type, char *const *names, con
 	BERTH_STRV_FOREACH (m, missing)
 		fprintf(stderr, "berth: %s\n", *m);
 	return missing ? 1 : 0;
+}
+
+int cli_inspect_command(struct berth_cli *cli, const char *usage, const char *type,
+			const char *const *unsupported, int argc, char **argv,
+			struct berth_error **err)
+{
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{0},
+	};
+	struct cli_flags f = {
+		.usage = usage, .shortopts = "f:", .longopts = opts, .unsupported = unsupported};
+	const char *format = NULL;
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
+		format = optarg;
+	if (c < 0 || f.help)
+		return c;
+	if (optind >= argc)
+		return cli_usage_error(cli, err, "requires at least 1 argument");
+	return cli_inspect(cli, type, argv + optind, format, err);
 }

@@ -106,6 +106,15 @@ static const struct berth_command commands[] = {
 	{"network prune", cmd_network_prune, "Remove all unused networks"},
 	{"network connect", cmd_network_connect, "Connect a container to a network"},
 	{"network disconnect", cmd_network_disconnect, "Disconnect a container from a network"},
+	{"pod create", cmd_pod_create, "Create a new empty pod"},
+	{"pod ls", cmd_pod_ls, "List pods"},
+	{"pod list", cmd_pod_ls, NULL},
+	{"pod ps", cmd_pod_ps, "List pods, or the containers of a pod"},
+	{"pod inspect", cmd_pod_inspect, "Display detailed information on pods"},
+	{"pod start", cmd_pod_start, "Start one or more pods"},
+	{"pod stop", cmd_pod_stop, "Stop one or more pods"},
+	{"pod rm", cmd_pod_rm, "Remove one or more pods and their containers"},
+	{"pod prune", cmd_pod_prune, "Remove all stopped pods"},
 	{"port", cmd_port, "List port mappings or a specific mapping for the container"},
 	{"container port", cmd_port, NULL},
 	{"volume create", cmd_volume_create, "Create a volume"},
@@ -141,10 +150,15 @@ static const struct berth_command commands[] = {
 static const struct {
 	const char *name, *summary;
 } groups[] = {
-	{"builder", "Manage builds"},	     {"container", "Manage containers"},
-	{"dockerfile", "Parse Dockerfiles"}, {"image", "Manage images"},
-	{"system", "Manage berth's store"},  {"volume", "Manage volumes"},
-	{"network", "Manage networks"},	     {"kube", "Generate Kubernetes YAML"},
+	{"builder", "Manage builds"},
+	{"container", "Manage containers"},
+	{"dockerfile", "Parse Dockerfiles"},
+	{"image", "Manage images"},
+	{"system", "Manage berth's store"},
+	{"volume", "Manage volumes"},
+	{"network", "Manage networks"},
+	{"kube", "Generate Kubernetes YAML"},
+	{"pod", "Manage pods"},
 };
 
 /* The summary of cmd, or of the command it is an alias of (same function). */

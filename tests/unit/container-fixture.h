@@ -41,10 +41,11 @@ static int setup(void **state)
 	return 0;
 }
 
-static inline size_t count_containers(void)
+/* The entries of the store's directory sub ("containers", "pods"). */
+static inline size_t count_store_entries(const char *sub)
 {
 	char p[256];
-	snprintf(p, sizeof(p), "%s/containers", store_dir);
+	snprintf(p, sizeof(p), "%s/%s", store_dir, sub);
 	DIR *d = opendir(p);
 	if (!d)
 		return 0;
@@ -54,6 +55,11 @@ static inline size_t count_containers(void)
 		n += de->d_name[0] != '.';
 	closedir(d);
 	return n;
+}
+
+static inline size_t count_containers(void)
+{
+	return count_store_entries("containers");
 }
 
 static inline int run_cmd(struct berth_run_options *o, const char *script,

@@ -57,12 +57,17 @@ static void test_netns_path_round_trip(void **state)
 	berth_spec_set_defaults(&s);
 	berth_strv_push(&s.args, "/bin/sh");
 	s.root_path = strdup("/r");
-	s.namespaces |= BERTH_NS_NETWORK;
-	s.netns_path = strdup("/var/lib/berth/netns/abc");
+	berth_spec_set_ns_path(&s, BERTH_NS_NETWORK, "/var/lib/berth/netns/abc");
+	berth_spec_set_ns_path(&s, BERTH_NS_USER, "/proc/1/ns/user");
+	berth_spec_set_ns_path(&s, BERTH_NS_TIME, NULL);
 	json_t *j = berth_spec_to_json(&s);
 	assert_ok(berth_spec_from_json(j, &back, &err), err);
-	assert_true(back.namespaces & BERTH_NS_NETWORK);
-	assert_string_equal(back.netns_path, "/var/lib/berth/netns/abc");
+	assert_int_equal(back.namespaces, s.namespaces);
+	assert_string_equal(berth_spec_ns_path(&back, BERTH_NS_NETWORK),
+			    "/var/lib/berth/netns/abc");
+	assert_string_equal(berth_spec_ns_path(&back, BERTH_NS_USER), "/proc/1/ns/user");
+	assert_null(berth_spec_ns_path(&back, BERTH_NS_TIME));
+	assert_null(berth_spec_ns_path(&back, BERTH_NS_PID));
 	json_decref(j);
 	berth_spec_release(&s);
 	berth_spec_release(&back);
@@ -147,10 +152,13 @@ static void test_hostile(void **state)
 	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
 		       "\"linux\":{\"namespaces\":[{\"type\":\"user\"}]}}",
 		       ENOTSUP);
-	expect_invalid(
-		"{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
-		"\"linux\":{\"namespaces\":[{\"type\":\"pid\",\"path\":\"/proc/1/ns/pid\"}]}}",
-		ENOTSUP);
+	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+		       "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"pid\",\"path\":"
+		       "\"/p\"}]}}",
+		       EINVAL);
+	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+		       "\"linux\":{\"namespaces\":[{\"type\":\"bogus\"}]}}",
+		       ENOTSUP);
 	/* a network namespace joined by path must name it absolutely */
 	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
 		       "\"linux\":{\"namespaces\":[{\"type\":\"network\",\"path\":\"ns\"}]}}",

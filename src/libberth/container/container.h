@@ -17,6 +17,7 @@
 
 #include "core/digest.h"
 #include "core/error.h"
+#include "container/pod.h"
 #include "core/runspec.h"
 #include "image/image.h"
 #include "network/network.h"
@@ -93,6 +94,12 @@ struct berth_run_options {
 	const char *self_exe;			  /* the berth binary, for the detached monitor */
 	const struct berth_health_config *health; /* --health-*, NULL: the image's */
 	bool create_only; /* `create`: the record only, berth_container_start runs it */
+	/*
+	 * --pod: the pod (name, id or prefix) whose network, IPC and UTS
+	 * namespaces the container shares (container/pod.h); NULL: none.
+	 */
+	const char *pod;
+	bool pod_infra; /* set by berth_pod_create only: the pod's infra itself */
 };
 
 void berth_run_options_init(struct berth_run_options *o);

@@ -7,6 +7,15 @@
 
 #include <sys/types.h>
 
+/* A random name as Docker gives one ("brave_keel"; owned). */
+char *berth_container_random_name(void);
+
+/*
+ * Config.Labels: image_labels, then labels over them ("K=V"; "K" alone: an
+ * empty value), in key order as Docker writes a map (new reference).
+ */
+json_t *berth_container_labels_json(char *const *image_labels, char *const *labels);
+
 /* The current time in RFC 3339 with nanoseconds, UTC (owned). */
 char *berth_container_now(void);
 
@@ -120,7 +129,8 @@ int berth_container_net_etc_files(const char *store_root, int dfd,
 /*
  * In the monitor, before the first start: takes the container's network
  * lock (*ret_lock, -EBADF when the container has no networks of its own),
- * attaches it to its networks and points spec->netns_path at its namespace
+ * attaches it to its networks and points the spec's network namespace path at its
+ * namespace
  * (or at X's for container:X). Nothing is left behind on failure.
  */
 int berth_container_net_up(struct berth_store *store, int cdir, const char *cid,
@@ -163,3 +173,29 @@ void berth_container_event(struct berth_store *store, const char *id, const char
  */
 void berth_container_event_at_root(const char *store_root, const char *id, const char *action,
 				   const char *const *extra);
+
+/*
+ * Pods (pod.c). A container of a pod is run with its options rewritten:
+ * the network of the pod's infra (container:<infra>), the pod's hostname,
+ * o.pod its full id. Refuses --network, -p and --hostname (the pod's);
+ * for a run (not a create), starts the infra when it is not running.
+ */
+struct berth_pod_member {
+	struct berth_run_options o;
+	char *pod_id, *network, *hostname;
+};
+int berth_pod_member_prepare(struct berth_store *store, const struct berth_run_options *o,
+			     struct berth_pod_member *ret, struct berth_error **err);
+void berth_pod_member_release(struct berth_pod_member *m);
+/* Before a start of the pod container st (not the infra): its infra is started. */
+int berth_pod_member_start(struct berth_store *store, const json_t *st, struct berth_error **err);
+/*
+ * In the monitor, before each start of a pod's container (not the infra):
+ * points spec's IPC and UTS namespaces at the running infra's (its network
+ * is joined as container:<infra> by berth_container_net_up).
+ */
+int berth_pod_member_join(struct berth_store *store, int cdir, const char *cid,
+			  struct berth_spec *spec, struct berth_error **err);
+/* EBUSY when st is the infra of a pod that exists and is not being removed. */
+int berth_pod_infra_guard(struct berth_store *store, const json_t *st, const char *what,
+			  struct berth_error **err);

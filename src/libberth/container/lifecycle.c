@@ -20,7 +20,7 @@
 #include "layer/layer.h"
 #include "runtime/runtime.h"
 
-static char *random_name(void)
+char *berth_container_random_name(void)
 {
 	static const char *const adj[] = {"brave", "calm",  "eager",  "fancy", "gentle", "happy",
 					  "jolly", "keen",  "lucid",  "merry", "nifty",	 "proud",
@@ -91,10 +91,10 @@ static void container_release(struct container *c)
  * Config.Labels: the image's, then the run's over them ("K" alone: an empty
  * value), in key order as Docker writes a map.
  */
-static json_t *labels_json(const struct berth_run_options *o)
+json_t *berth_container_labels_json(char *const *image_labels, char *const *labels)
 {
 	_cleanup_json_ json_t *all = json_object();
-	char *const *lists[] = {o->image ? o->image->labels : NULL, o->labels};
+	char *const *lists[] = {image_labels, labels};
 	for (size_t i = 0; i < ELEMENTSOF(lists); i++)
 		BERTH_STRV_FOREACH (l, lists[i]) {
 			const char *eq = strchr(*l, '=');
@@ -108,10 +108,10 @@ static json_t *labels_json(const struct berth_run_options *o)
 	json_object_foreach (all, k, v)
 		berth_strv_push(&keys, k);
 	berth_strv_sort(keys);
-	json_t *labels = json_object();
+	json_t *sorted = json_object();
 	BERTH_STRV_FOREACH (key, keys)
-		json_object_set(labels, *key, json_object_get(all, *key));
-	return labels;
+		json_object_set(sorted, *key, json_object_get(all, *key));
+	return sorted;
 }
 
 /*
@@ -147,6 +147,10 @@ static json_t *make_state(const struct container *c, const struct berth_run_opti
 	json_object_set_new(st, "ImageRef",
 			    json_string(o->image && o->image->ref ? o->image->ref : ""));
 	json_object_set_new(st, "Rootfs", json_string(o->rootfs ? o->rootfs : ""));
+	if (o->pod)
+		json_object_set_new(st, "Pod", json_string(o->pod));
+	if (o->pod_infra)
+		json_object_set_new(st, "IsInfra", json_true());
 	json_object_set_new(st, "State",
 			    json_pack("{s:s, s:b, s:i, s:i, s:s, s:s}", "Status", "created",
 				      "Running", 0, "Pid", 0, "ExitCode", 0, "StartedAt",
@@ -169,7 +173,9 @@ static json_t *make_state(const struct container *c, const struct berth_run_opti
 					  ? berth_xstrdup(o->image->stop_signal)
 					  : berth_xstrdup("SIGTERM");
 	json_object_set_new(cfg, "StopSignal", json_string(ss));
-	json_object_set_new(cfg, "Labels", labels_json(o));
+	json_object_set_new(
+		cfg, "Labels",
+		berth_container_labels_json(o->image ? o->image->labels : NULL, o->labels));
 	struct berth_health_config hc;
 	berth_health_config_merge(o->image ? o->image->health : NULL, o->health, &hc);
 	if (hc.test)
@@ -220,7 +226,7 @@ static int create_container(struct berth_store *store, const struct berth_run_op
 		c->name = berth_xstrdup(n);
 	} else {
 		for (int i = 0; i < 8 && !c->name; i++) {
-			char *n = random_name();
+			char *n = berth_container_random_name();
 			if (berth_container_name_in_use(c->cdir, n))
 				free(n);
 			else
@@ -271,8 +277,24 @@ void berth_container_discard(struct berth_store *store, struct container *c)
 		berth_volume_remove(store, *v, true, NULL);
 }
 
+static int run_container(struct berth_store *store, const struct berth_run_options *o,
+			 struct berth_run_result *ret, struct berth_error **err);
+
 int berth_container_run(struct berth_store *store, const struct berth_run_options *o,
 			struct berth_run_result *ret, struct berth_error **err)
+{
+	if (!o->pod || o->pod_infra)
+		return run_container(store, o, ret, err);
+	memset(ret, 0, sizeof(*ret));
+	_cleanup_(berth_pod_member_release) struct berth_pod_member m = {0};
+	int r = berth_pod_member_prepare(store, o, &m, err);
+	if (r < 0)
+		return r;
+	return run_container(store, &m.o, ret, err);
+}
+
+static int run_container(struct berth_store *store, const struct berth_run_options *o,
+			 struct berth_run_result *ret, struct berth_error **err)
 {
 	struct container c = {.cdir = -EBADF};
 	_cleanup_(container_rootfs_release) struct container_rootfs rootfs = {0};
@@ -324,6 +346,7 @@ int berth_container_run(struct berth_store *store, const struct berth_run_option
 		.rootfs_ctx = &rootfs.overlay,
 		.stdio = {o->interactive ? STDIN_FILENO : -1, STDOUT_FILENO, STDERR_FILENO},
 		.init = o->init,
+		.pause = o->pod_infra,
 	};
 	struct berth_runtime_result res = {0};
 	json_t *l = json_array();
@@ -542,6 +565,9 @@ int berth_container_remove(struct berth_store *store, const char *what, bool for
 	r = berth_container_inspect(store, id, &st, err);
 	if (r < 0)
 		return r;
+	r = berth_pod_infra_guard(store, st, what, err);
+	if (r < 0)
+		return r;
 	if (berth_container_state_is_running(st)) {
 		if (!force)
 			return berth_error_set(
@@ -596,6 +622,9 @@ int berth_container_start(struct berth_store *store, const char *what, struct be
 		return r;
 	if (berth_container_state_is_running(st))
 		return 0;
+	r = berth_pod_member_start(store, st, err);
+	if (r < 0)
+		return berth_error_prefix(err, "start the pod of container '%s'", what);
 	berth_spec_init(&c.spec);
 	memcpy(c.id, id, 65);
 	c.cdir = berth_container_dir_open(store, err);
@@ -636,6 +665,7 @@ int berth_container_start(struct berth_store *store, const char *what, struct be
 		.open_rootfs = berth_overlay_open_cb,
 		.rootfs_ctx = &rootfs.overlay,
 		.init = json_is_true(json_object_get(json_object_get(st, "HostConfig"), "Init")),
+		.pause = json_is_true(json_object_get(st, "IsInfra")),
 	};
 	json_t *hc = json_object_get(st, "HostConfig");
 	const char *policy = json_string_value(json_object_get(hc, "RestartPolicy"));

@@ -283,6 +283,26 @@ static bool monitor_record_exit(struct monitor *m, int log_fd, int code, int res
  * ended: the restart policy then goes on in the background, as Docker's
  * does while its CLI returns after the first run.
  */
+/*
+ * Before the first start: the container's networks (its network lock
+ * returned) and, for a pod's container, the IPC and UTS namespaces of the
+ * pod's infra. A failure ends the monitor.
+ */
+static int monitor_namespaces_up(struct monitor *m, int log_fd)
+{
+	struct container *c = m->c;
+	struct berth_error *err = NULL;
+	int net_lock = -EBADF;
+	if (berth_container_net_up(m->store, c->cdir, c->id, c->spec.hostname, &c->spec, &net_lock,
+				   &err) < 0)
+		monitor_fail(m, log_fd, err, 125, 0, 0);
+	if (berth_pod_member_join(m->store, c->cdir, c->id, &c->spec, &err) < 0) {
+		berth_container_net_down(m->store_root, c->cdir, c->id, net_lock);
+		monitor_fail(m, log_fd, err, 125, 0, 0);
+	}
+	return net_lock;
+}
+
 static _Noreturn void monitor_main(struct monitor *m)
 {
 	struct container *c = m->c;
@@ -290,15 +310,9 @@ static _Noreturn void monitor_main(struct monitor *m)
 	_cleanup_free_ char *log_name = berth_xasprintf("%s/%s-json.log", c->id, c->id);
 	int log_fd = openat(c->cdir, log_name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	int restarts = 0;
-	int net_lock = -EBADF;
 	/* the record as the monitor last wrote it: what its events name */
 	_cleanup_json_ json_t *rec = NULL;
-	{
-		struct berth_error *err = NULL;
-		if (berth_container_net_up(m->store, c->cdir, c->id, c->spec.hostname, &c->spec,
-					   &net_lock, &err) < 0)
-			monitor_fail(m, log_fd, err, 125, 0, 0);
-	}
+	int net_lock = monitor_namespaces_up(m, log_fd);
 	for (;;) {
 		int out[2], errp[2];
 		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)

@@ -2,7 +2,7 @@
 /*
  * The child side of the executor: what the clone made by
  * berth_runtime_start (linux.c) runs up to execve, in the container's new
- * namespaces. It joins the network namespace, attaches the rootfs, makes
+ * namespaces. It joins the namespaces of the spec's paths, attaches the rootfs, makes
  * the mounts (mount.c), pivots into the rootfs, sets the hostname, the
  * rlimits, seccomp, the identity and capabilities, then (with --init) forks
  * the main process under the built-in init and execs. It cannot print: a
@@ -227,6 +227,20 @@ static _Noreturn void init_loop(pid_t child)
 	}
 }
 
+/* The init of a pod's infra (cfg->pause): nothing to run, it only waits for its stop. */
+static _Noreturn void pause_loop(void)
+{
+	sigset_t all;
+	sigfillset(&all);
+	for (;;) {
+		int sig = sigwaitinfo(&all, NULL);
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP)
+			_exit(0);
+		while (sig == SIGCHLD && waitpid(-1, NULL, WNOHANG) > 0)
+			;
+	}
+}
+
 /*
  * The built-in init is a fork of berth that never execs: its command line
  * and environment would be berth's (its options, -e values, the caller's
@@ -283,8 +297,8 @@ static void scrub_init_identity(const struct proc_areas *a)
 }
 
 /*
- * Waits for the parent (it has put us in the cgroup), joins the network
- * namespace, and makes a session of our own with the pty slave as the
+ * Waits for the parent (it has put us in the cgroup), joins the namespaces
+ * of the spec's paths, and makes a session of our own with the pty slave as the
  * controlling terminal. With --init, the places of our command line and
  * environment are read first, while the host's /proc is still there.
  */
@@ -298,14 +312,12 @@ static void enter_namespaces(const struct berth_runtime_child_args *a, struct pr
 	if (read(a->sync_fd, &c, 1) != 1)
 		_exit(125);
 	close(a->sync_fd);
-	if (a->netns_fd >= 0 && setns(a->netns_fd, CLONE_NEWNET) < 0)
-		child_fail(rfd, REPORT_SETUP, errno, "join network namespace '%s': %s",
-			   spec->netns_path, strerror(errno));
-	if (a->netns_fd >= 0)
-		close(a->netns_fd);
+	if (berth_runtime_join_namespaces(spec, a->ns_fds, &err) < 0)
+		child_fail_err(rfd, err);
 	if (a->cfg->init && read_proc_areas(areas, &err) < 0)
 		child_fail_err(rfd, err);
-	if ((spec->namespaces & BERTH_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+	if ((spec->namespaces & BERTH_NS_CGROUP) && !berth_spec_ns_path(spec, BERTH_NS_CGROUP) &&
+	    unshare(CLONE_NEWCGROUP) < 0)
 		child_fail(rfd, REPORT_SETUP, errno, "unshare cgroup namespace: %s",
 			   strerror(errno));
 	if (setsid() < 0)
@@ -414,7 +426,7 @@ static void enter_rootfs(int rfd, int root_fd, const struct berth_spec *spec)
 	if ((spec->namespaces & BERTH_NS_UTS) && spec->domainname &&
 	    setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
 		child_fail(rfd, REPORT_SETUP, errno, "setdomainname: %s", strerror(errno));
-	if ((spec->namespaces & BERTH_NS_NETWORK) && !spec->netns_path &&
+	if ((spec->namespaces & BERTH_NS_NETWORK) && !berth_spec_ns_path(spec, BERTH_NS_NETWORK) &&
 	    berth_loopback_up(&err) < 0)
 		child_fail_err(rfd, err);
 }
@@ -451,6 +463,12 @@ static _Noreturn void exec_main_process(int rfd, const struct berth_runtime_conf
 	sigset_t all, none;
 	sigfillset(&all);
 	sigemptyset(&none);
+	if (cfg->init && cfg->pause) {
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		syscall(SYS_close_range, 0, ~0U, 0);
+		scrub_init_identity(areas);
+		pause_loop();
+	}
 	if (cfg->init) {
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		pid_t pid = fork();

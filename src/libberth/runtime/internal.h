@@ -62,10 +62,30 @@ struct berth_runtime_child_args {
 	const char *tty_name; /* the slave's path in the host's /dev/pts */
 	const int *trees;     /* per mount: its source's detached clone, or -EBADF */
 	int rootfs_fd;	      /* the detached rootfs from cfg->open_rootfs, or -EBADF */
-	int netns_fd;	      /* the network namespace to join, or -EBADF */
+	int *ns_fds;	      /* by berth_ns_index: the namespaces to join, or -EBADF */
 };
 /* Sets the container up in the clone and execs its process; never returns. */
 _Noreturn void berth_runtime_child_main(const struct berth_runtime_child_args *a);
+
+/*
+ * Namespaces (namespace.c). In the parent: the spec's namespace paths
+ * opened into fds (-EBADF for the kinds not joined), each checked to be a
+ * namespace of its kind; the clone flags of the new ones; around the clone,
+ * the PID and time namespaces the child is to be in (they apply to children
+ * only), saved[2] what _leave goes back to. In the child: the namespaces of
+ * fds joined, the user one first (fds closed as they are joined), and the
+ * new ones a joined user namespace must own unshared.
+ */
+int berth_runtime_open_namespaces(const struct berth_spec *spec, int fds[BERTH_NS_KINDS],
+				  struct berth_error **err);
+void berth_runtime_close_namespaces(int fds[BERTH_NS_KINDS]);
+int berth_runtime_clone_flags(const struct berth_spec *spec, unsigned long *ret,
+			      struct berth_error **err);
+int berth_runtime_ns_for_child_enter(const struct berth_spec *spec, const int fds[BERTH_NS_KINDS],
+				     int saved[2], struct berth_error **err);
+void berth_runtime_ns_for_child_leave(int saved[2]);
+int berth_runtime_join_namespaces(const struct berth_spec *spec, int fds[BERTH_NS_KINDS],
+				  struct berth_error **err);
 
 /*
  * Mounts (mount.c). In the caller's namespace: a detached clone of every

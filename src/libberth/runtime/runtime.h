@@ -74,7 +74,17 @@ enum {
 	BERTH_NS_IPC = 1 << 3,
 	BERTH_NS_CGROUP = 1 << 4,
 	BERTH_NS_NETWORK = 1 << 5,
+	BERTH_NS_USER = 1 << 6,
+	BERTH_NS_TIME = 1 << 7,
 };
+/* How many kinds there are: the size of berth_spec's ns_paths. */
+#define BERTH_NS_KINDS 8
+
+/* The index in ns_paths of one BERTH_NS_* flag. */
+static inline unsigned berth_ns_index(unsigned flag)
+{
+	return (unsigned)__builtin_ctz(flag);
+}
 
 struct berth_spec {
 	/* process */
@@ -105,11 +115,12 @@ struct berth_spec {
 	/* linux */
 	unsigned namespaces; /* BERTH_NS_* */
 	/*
-	 * linux.namespaces[network].path: with BERTH_NS_NETWORK, the process
-	 * joins this namespace (a bind-mounted namespace file, or
-	 * /proc/PID/ns/net) instead of getting a new one. NULL: a new one.
+	 * linux.namespaces[].path, by berth_ns_index(BERTH_NS_*): with that
+	 * kind in namespaces, the process joins this namespace (a bind-mounted
+	 * namespace file, or /proc/PID/ns/KIND) instead of getting a new one.
+	 * NULL: a new one. Set with berth_spec_set_ns_path.
 	 */
-	char *netns_path;
+	char *ns_paths[BERTH_NS_KINDS];
 	int64_t memory_limit; /* bytes, -1 none */
 	int64_t cpu_quota;    /* microseconds per period, -1 none */
 	uint64_t cpu_period;  /* microseconds */
@@ -126,6 +137,16 @@ struct berth_spec {
 /* Zeroes spec and sets the "none" values (-1 limits). */
 void berth_spec_init(struct berth_spec *spec);
 void berth_spec_release(struct berth_spec *spec);
+
+/*
+ * The namespace path of kind flag (one BERTH_NS_*), NULL for a new one;
+ * set_ns_path copies path (NULL: a new one) and adds flag to namespaces.
+ */
+const char *berth_spec_ns_path(const struct berth_spec *spec, unsigned flag);
+void berth_spec_set_ns_path(struct berth_spec *spec, unsigned flag, const char *path);
+/* The runtime-spec name of kind flag ("network"), the clone flag (CLONE_NEWNET). */
+const char *berth_ns_name(unsigned flag);
+unsigned long berth_ns_clone_flag(unsigned flag);
 
 /* Appends a mount; all strings are copied, options is NULL-terminated (may be NULL). */
 void berth_spec_add_mount(struct berth_spec *spec, const char *destination, const char *type,
@@ -272,6 +293,12 @@ struct berth_runtime_config {
 	void *rootfs_ctx;
 	int stdio[3]; /* the container's stdin/out/err (ignored with a terminal) */
 	bool init;    /* a built-in init as PID 1 that reaps and forwards */
+	/*
+	 * With init: the init runs alone and spec->args are never executed (a
+	 * pod's infra, which only holds the namespaces its pod shares): it
+	 * reaps what it is given and exits 0 on SIGTERM, SIGINT or SIGHUP.
+	 */
+	bool pause;
 };
 
 struct berth_runtime_process {

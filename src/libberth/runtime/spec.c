@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,13 +53,44 @@ static const char *const default_readonly[] = {
 	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
 };
 
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* By berth_ns_index: the runtime-spec name and the clone flag of each kind. */
 static const struct {
 	const char *name;
 	unsigned flag;
-} ns_names[] = {
-	{"mount", BERTH_NS_MOUNT}, {"pid", BERTH_NS_PID},	{"uts", BERTH_NS_UTS},
-	{"ipc", BERTH_NS_IPC},	   {"cgroup", BERTH_NS_CGROUP}, {"network", BERTH_NS_NETWORK},
+	unsigned long clone_flag;
+} ns_names[BERTH_NS_KINDS] = {
+	{"mount", BERTH_NS_MOUNT, CLONE_NEWNS},	      {"pid", BERTH_NS_PID, CLONE_NEWPID},
+	{"uts", BERTH_NS_UTS, CLONE_NEWUTS},	      {"ipc", BERTH_NS_IPC, CLONE_NEWIPC},
+	{"cgroup", BERTH_NS_CGROUP, CLONE_NEWCGROUP}, {"network", BERTH_NS_NETWORK, CLONE_NEWNET},
+	{"user", BERTH_NS_USER, CLONE_NEWUSER},	      {"time", BERTH_NS_TIME, CLONE_NEWTIME},
 };
+
+const char *berth_ns_name(unsigned flag)
+{
+	return ns_names[berth_ns_index(flag)].name;
+}
+
+unsigned long berth_ns_clone_flag(unsigned flag)
+{
+	return ns_names[berth_ns_index(flag)].clone_flag;
+}
+
+const char *berth_spec_ns_path(const struct berth_spec *spec, unsigned flag)
+{
+	return spec->ns_paths[berth_ns_index(flag)];
+}
+
+void berth_spec_set_ns_path(struct berth_spec *spec, unsigned flag, const char *path)
+{
+	char **slot = &spec->ns_paths[berth_ns_index(flag)];
+	free(*slot);
+	*slot = path ? berth_xstrdup(path) : NULL;
+	spec->namespaces |= flag;
+}
 
 void berth_spec_init(struct berth_spec *spec)
 {
@@ -83,7 +115,8 @@ void berth_spec_release(struct berth_spec *spec)
 	free(spec->root_path);
 	free(spec->hostname);
 	free(spec->domainname);
-	free(spec->netns_path);
+	for (size_t i = 0; i < BERTH_NS_KINDS; i++)
+		free(spec->ns_paths[i]);
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		free(spec->mounts[i].destination);
 		free(spec->mounts[i].type);
@@ -289,8 +322,8 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 	for (size_t i = 0; i < ELEMENTSOF(ns_names); i++)
 		if (spec->namespaces & ns_names[i].flag) {
 			json_t *e = json_pack("{s:s}", "type", ns_names[i].name);
-			if (ns_names[i].flag == BERTH_NS_NETWORK && spec->netns_path)
-				json_object_set_new(e, "path", json_string(spec->netns_path));
+			if (spec->ns_paths[i])
+				json_object_set_new(e, "path", json_string(spec->ns_paths[i]));
 			json_array_append_new(ns, e);
 		}
 	json_object_set_new(linux_, "namespaces", ns);
@@ -591,18 +624,16 @@ static int parse_linux(const json_t *linux_, struct berth_spec *spec, struct ber
 		r = berth_json_get_string(e, "path", false, &path, err);
 		if (r < 0 && r != -ENOENT)
 			return berth_error_prefix(err, "namespaces[%zu]", i);
-		if (path && ns_names[k].flag != BERTH_NS_NETWORK)
-			return berth_error_set(
-				err, ENOTSUP, "joining an existing '%s' namespace is not supported",
-				t);
 		if (path && path[0] != '/')
 			return berth_error_set(
 				err, EINVAL, "namespaces[%zu]: path '%s' is not absolute", i, path);
-		if (path) {
-			free(spec->netns_path);
-			spec->netns_path = berth_xstrdup(path);
-		}
-		spec->namespaces |= ns_names[k].flag;
+		if (spec->namespaces & ns_names[k].flag)
+			return berth_error_set(err, EINVAL, "namespace '%s' is listed twice", t);
+		berth_spec_set_ns_path(spec, ns_names[k].flag, path);
+		if (ns_names[k].flag == BERTH_NS_USER && !path)
+			return berth_error_set(err, ENOTSUP,
+					       "a new user namespace is not supported: join one by "
+					       "path");
 	}
 	json_t *res = json_object_get(linux_, "resources");
 	if (json_is_object(res)) {
