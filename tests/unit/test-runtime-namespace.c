@@ -165,6 +165,35 @@ static void test_new_by_default(void **state)
 	assert_non_null(strstr(out, "pid 1\n"));
 }
 
+/* A new user namespace: the maps written by the runtime, root inside is 100000 outside. */
+static void test_new_user_namespace(void **state)
+{
+	if (!top[0])
+		skip();
+	struct berth_spec spec;
+	struct berth_error *err = NULL;
+	char out[512];
+	int code;
+	make_spec(&spec, "read a b c < /proc/self/uid_map; echo uid $a $b $c; "
+			 "read a b c < /proc/self/gid_map; echo gid $a $b $c; id -u; "
+			 "echo x > /dev/null && echo devnull ok");
+	static struct berth_spec_idmap uids = {0, 100000, 65536}, gids = {0, 200000, 1000};
+	spec.uid_mappings = malloc(sizeof(uids));
+	spec.gid_mappings = malloc(sizeof(gids));
+	*spec.uid_mappings = uids;
+	*spec.gid_mappings = gids;
+	spec.n_uid_mappings = spec.n_gid_mappings = 1;
+	/* sysfs needs a network namespace the user namespace owns */
+	spec.namespaces |= BERTH_NS_USER | BERTH_NS_NETWORK;
+	/* its root (100000 outside) must reach the rootfs by path, as with runc */
+	assert_int_equal(chmod(top, 0755), 0);
+	int r = run_spec(&spec, out, sizeof(out), &code, &err);
+	berth_spec_release(&spec);
+	assert_ok(r, err);
+	assert_string_equal(out, "uid 0 100000 65536\ngid 0 200000 1000\n0\ndevnull ok\n");
+	assert_int_equal(code, 0);
+}
+
 static void expect_failure(unsigned flag, const char *path, int code, const char *msg)
 {
 	struct berth_spec spec;
@@ -202,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_new_by_default),
 		cmocka_unit_test(test_bad_paths),
+		cmocka_unit_test(test_new_user_namespace),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

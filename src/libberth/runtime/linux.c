@@ -225,8 +225,8 @@ static _Noreturn void start_child(const struct berth_runtime_config *cfg, struct
 }
 
 /*
- * In the parent once the clone is made: puts the child in the cgroup, lets
- * it go, and reads its report (EOF: it has exec'd).
+ * In the parent once the clone is made: puts the child in the cgroup, writes
+ * the maps of its user namespace, lets it go, and reads its report (EOF: it has exec'd).
  */
 static int release_child(struct start *s, struct berth_runtime_process *p,
 			 struct berth_runtime_result *ret_result, struct berth_error **err)
@@ -241,6 +241,8 @@ static int release_child(struct start *s, struct berth_runtime_process *p,
 	if (p->pidfd < 0)
 		p->pidfd = -EBADF;
 	int r = berth_cgroup_add_pid(&p->cgroup, p->pid, err);
+	if (r >= 0)
+		r = berth_runtime_write_idmaps(s->spec, p->pid, err);
 	if (r < 0) {
 		kill(p->pid, SIGKILL);
 		return r;

@@ -66,6 +66,11 @@ struct berth_spec_device_rule {
 	char access[4];	      /* of "rwm" */
 };
 
+/* linux.uidMappings / gidMappings: size ids from container_id map to host_id on. */
+struct berth_spec_idmap {
+	uint32_t container_id, host_id, size;
+};
+
 /* The Linux namespaces of a spec, as flags. */
 enum {
 	BERTH_NS_MOUNT = 1 << 0,
@@ -121,6 +126,12 @@ struct berth_spec {
 	 * NULL: a new one. Set with berth_spec_set_ns_path.
 	 */
 	char *ns_paths[BERTH_NS_KINDS];
+	/*
+	 * With a new user namespace (BERTH_NS_USER without a path; both are then
+	 * required): the maps the runtime writes for the child before it goes on.
+	 */
+	struct berth_spec_idmap *uid_mappings, *gid_mappings;
+	size_t n_uid_mappings, n_gid_mappings;
 	int64_t memory_limit; /* bytes, -1 none */
 	int64_t cpu_quota;    /* microseconds per period, -1 none */
 	uint64_t cpu_period;  /* microseconds */

@@ -13,6 +13,7 @@
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/strv.h"
+#include "runtime/internal.h"
 
 /* Docker's default capability set (moby oci/caps/defaults.go). */
 static const char *const default_caps[] = {
@@ -117,6 +118,7 @@ void berth_spec_release(struct berth_spec *spec)
 	free(spec->domainname);
 	for (size_t i = 0; i < BERTH_NS_KINDS; i++)
 		free(spec->ns_paths[i]);
+	berth_spec_linux_ext_release(spec);
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		free(spec->mounts[i].destination);
 		free(spec->mounts[i].type);
@@ -327,6 +329,7 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 			json_array_append_new(ns, e);
 		}
 	json_object_set_new(linux_, "namespaces", ns);
+	berth_spec_linux_ext_to_json(spec, linux_);
 	json_t *res = json_object();
 	if (spec->memory_limit >= 0)
 		json_object_set_new(res, "memory",
@@ -395,8 +398,8 @@ static int json_to_strv(const json_t *obj, const char *key, char ***ret, struct 
 	return 0;
 }
 
-static int get_uint(const json_t *obj, const char *key, int64_t max, int64_t *ret,
-		    struct berth_error **err)
+int berth_spec_get_uint(const json_t *obj, const char *key, int64_t max, int64_t *ret,
+			struct berth_error **err)
 {
 	int64_t v = 0;
 	int r = berth_json_get_int(obj, key, false, &v, err);
@@ -433,12 +436,12 @@ static int parse_process(const json_t *proc, struct berth_spec *spec, struct ber
 		return r;
 	if (user) {
 		int64_t n = 0;
-		r = get_uint(user, "uid", UINT32_MAX - 1, &n, err);
+		r = berth_spec_get_uint(user, "uid", UINT32_MAX - 1, &n, err);
 		if (r < 0 && r != -ENOENT)
 			return r;
 		spec->uid = (uint32_t)n;
 		n = 0;
-		r = get_uint(user, "gid", UINT32_MAX - 1, &n, err);
+		r = berth_spec_get_uint(user, "gid", UINT32_MAX - 1, &n, err);
 		if (r < 0 && r != -ENOENT)
 			return r;
 		spec->gid = (uint32_t)n;
@@ -487,8 +490,8 @@ static int parse_process(const json_t *proc, struct berth_spec *spec, struct ber
 			const char *t = NULL;
 			int64_t soft = 0, hard = 0;
 			if (berth_json_get_string(e, "type", true, &t, err) < 0 ||
-			    get_uint(e, "soft", INT64_MAX, &soft, err) < 0 ||
-			    get_uint(e, "hard", INT64_MAX, &hard, err) < 0)
+			    berth_spec_get_uint(e, "soft", INT64_MAX, &soft, err) < 0 ||
+			    berth_spec_get_uint(e, "hard", INT64_MAX, &hard, err) < 0)
 				return berth_error_prefix(err, "rlimits[%zu]", i);
 			spec->rlimits[spec->n_rlimits].type = berth_xstrdup(t);
 			spec->rlimits[spec->n_rlimits].soft = (uint64_t)soft;
@@ -526,7 +529,7 @@ static int get_dev_number(const json_t *obj, const char *key, bool required, int
 	*ret = -1;
 	if (!json_object_get(obj, key))
 		return required ? berth_error_set(err, ENOENT, "'%s' is missing", key) : 0;
-	return get_uint(obj, key, UINT32_MAX, ret, err);
+	return berth_spec_get_uint(obj, key, UINT32_MAX, ret, err);
 }
 
 static int parse_device_rules(const json_t *res, struct berth_spec *spec, struct berth_error **err)
@@ -588,9 +591,11 @@ static int parse_devices(const json_t *linux_, struct berth_spec *spec, struct b
 		    get_dev_number(e, "major", true, &major, err) < 0 ||
 		    get_dev_number(e, "minor", true, &minor, err) < 0 ||
 		    (json_object_get(e, "fileMode") &&
-		     get_uint(e, "fileMode", 07777, &mode, err) < 0) ||
-		    (json_object_get(e, "uid") && get_uint(e, "uid", UINT32_MAX, &uid, err) < 0) ||
-		    (json_object_get(e, "gid") && get_uint(e, "gid", UINT32_MAX, &gid, err) < 0))
+		     berth_spec_get_uint(e, "fileMode", 07777, &mode, err) < 0) ||
+		    (json_object_get(e, "uid") &&
+		     berth_spec_get_uint(e, "uid", UINT32_MAX, &uid, err) < 0) ||
+		    (json_object_get(e, "gid") &&
+		     berth_spec_get_uint(e, "gid", UINT32_MAX, &gid, err) < 0))
 			return berth_error_prefix(err, "devices[%zu]", i);
 		if (path[0] != '/')
 			return berth_error_set(err, EINVAL,
@@ -630,32 +635,29 @@ static int parse_linux(const json_t *linux_, struct berth_spec *spec, struct ber
 		if (spec->namespaces & ns_names[k].flag)
 			return berth_error_set(err, EINVAL, "namespace '%s' is listed twice", t);
 		berth_spec_set_ns_path(spec, ns_names[k].flag, path);
-		if (ns_names[k].flag == BERTH_NS_USER && !path)
-			return berth_error_set(err, ENOTSUP,
-					       "a new user namespace is not supported: join one by "
-					       "path");
 	}
 	json_t *res = json_object_get(linux_, "resources");
 	if (json_is_object(res)) {
 		/* an absent limit (-ENOENT, err untouched) keeps the "none" value */
 		int64_t n;
-		r = get_uint(json_object_get(res, "memory"), "limit", INT64_MAX, &n, err);
+		r = berth_spec_get_uint(json_object_get(res, "memory"), "limit", INT64_MAX, &n,
+					err);
 		if (r >= 0)
 			spec->memory_limit = n;
 		else if (r != -ENOENT)
 			return r;
 		json_t *cpu = json_object_get(res, "cpu");
-		r = get_uint(cpu, "quota", INT64_MAX, &n, err);
+		r = berth_spec_get_uint(cpu, "quota", INT64_MAX, &n, err);
 		if (r >= 0)
 			spec->cpu_quota = n;
 		else if (r != -ENOENT)
 			return r;
-		r = get_uint(cpu, "period", 1000000, &n, err);
+		r = berth_spec_get_uint(cpu, "period", 1000000, &n, err);
 		if (r >= 0)
 			spec->cpu_period = (uint64_t)n;
 		else if (r != -ENOENT)
 			return r;
-		r = get_uint(json_object_get(res, "pids"), "limit", INT64_MAX, &n, err);
+		r = berth_spec_get_uint(json_object_get(res, "pids"), "limit", INT64_MAX, &n, err);
 		if (r >= 0)
 			spec->pids_limit = n;
 		else if (r != -ENOENT)
@@ -665,6 +667,9 @@ static int parse_linux(const json_t *linux_, struct berth_spec *spec, struct ber
 			return r;
 	}
 	r = parse_devices(linux_, spec, err);
+	if (r < 0)
+		return r;
+	r = berth_spec_linux_ext_from_json(linux_, spec, err);
 	if (r < 0)
 		return r;
 	r = json_to_strv(linux_, "maskedPaths", &spec->masked_paths, err);
