@@ -5,7 +5,7 @@
  * opened, is no namespace or is one of another kind fails with its name.
  * Run it under scripts/in-netns: the holder's namespaces are its own.
  */
-#include "busybox-fixture.h"
+#include "runtime-fixture.h"
 
 #include <sched.h>
 #include <signal.h>
@@ -61,44 +61,6 @@ static void kill_holder(void)
 {
 	kill(holder, SIGKILL);
 	waitpid(holder_outer, NULL, 0);
-}
-
-/* The spec of a container running args on the busybox rootfs, with a new mount namespace. */
-static void make_spec(struct berth_spec *spec, const char *script)
-{
-	berth_spec_init(spec);
-	berth_spec_set_defaults(spec);
-	berth_strv_push(&spec->args, "sh");
-	berth_strv_push(&spec->args, "-c");
-	berth_strv_push(&spec->args, script);
-	char root[128];
-	snprintf(root, sizeof(root), "%s/rootfs", top);
-	spec->root_path = strdup(root);
-}
-
-/* Runs spec; its stdout into out (NUL-terminated); the berth_runtime_run result. */
-static int run_spec(struct berth_spec *spec, char *out, size_t n, int *ret_exit,
-		    struct berth_error **err)
-{
-	int p[2];
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	char id[17];
-	berth_random_hex(id, 8);
-	struct berth_runtime_config cfg = {
-		.spec = spec,
-		.id = id,
-		.stdio = {devnull, p[1], devnull},
-	};
-	struct berth_runtime_result res = {0};
-	int r = berth_runtime_run(&cfg, &res, err);
-	close(p[1]);
-	close(devnull);
-	ssize_t got = read(p[0], out, n - 1);
-	out[got > 0 ? got : 0] = '\0';
-	close(p[0]);
-	*ret_exit = res.exit_code;
-	return r;
 }
 
 static void ns_link(pid_t pid, const char *kind, char *buf, size_t n)

@@ -106,7 +106,16 @@ struct berth_spec {
 	 * and overrides uid/gid/additional_gids, and sets HOME when env lacks it.
 	 */
 	char *username;
-	char **capabilities; /* "CAP_CHOWN", ...: bounding = effective = permitted */
+	/*
+	 * process.capabilities: capabilities is the bounding set ("CAP_CHOWN",
+	 * ...) and, unless cap_sets_given, the effective, permitted and
+	 * inheritable sets too (what `berth run` means). With cap_sets_given
+	 * (a config.json's capabilities object), each set is its own list,
+	 * NULL empty. Whoever sets capabilities alone clears cap_sets_given.
+	 */
+	char **capabilities;
+	bool cap_sets_given;
+	char **cap_effective, **cap_permitted, **cap_inheritable, **cap_ambient;
 	bool no_new_privileges;
 	struct berth_spec_rlimit *rlimits;
 	size_t n_rlimits;

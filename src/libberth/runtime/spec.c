@@ -110,6 +110,10 @@ void berth_spec_release(struct berth_spec *spec)
 	free(spec->additional_gids);
 	free(spec->username);
 	berth_strv_free(spec->capabilities);
+	berth_strv_free(spec->cap_effective);
+	berth_strv_free(spec->cap_permitted);
+	berth_strv_free(spec->cap_inheritable);
+	berth_strv_free(spec->cap_ambient);
 	for (size_t i = 0; i < spec->n_rlimits; i++)
 		free(spec->rlimits[i].type);
 	free(spec->rlimits);
@@ -242,6 +246,7 @@ void berth_spec_set_defaults(struct berth_spec *spec)
 		(const char *[]){"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL});
 	berth_strv_free(spec->capabilities);
 	spec->capabilities = berth_strv_copy((char *const *)default_caps);
+	spec->cap_sets_given = false;
 	spec->no_new_privileges = true;
 	berth_strv_free(spec->masked_paths);
 	spec->masked_paths = berth_strv_copy((char *const *)default_masked);
@@ -259,6 +264,18 @@ static json_t *strv_to_json(char *const *v)
 	BERTH_STRV_FOREACH (s, v)
 		json_array_append_new(a, json_string(*s));
 	return a;
+}
+
+/* The five sets; without cap_sets_given all but ambient are the bounding set. */
+static json_t *caps_to_json(const struct berth_spec *spec)
+{
+	bool given = spec->cap_sets_given;
+	char *const *all = spec->capabilities;
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "bounding", strv_to_json(all), "effective",
+			 strv_to_json(given ? spec->cap_effective : all), "permitted",
+			 strv_to_json(given ? spec->cap_permitted : all), "inheritable",
+			 strv_to_json(given ? spec->cap_inheritable : all), "ambient",
+			 strv_to_json(given ? spec->cap_ambient : NULL));
 }
 
 json_t *berth_spec_to_json(const struct berth_spec *spec)
@@ -283,11 +300,7 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 	json_object_set_new(proc, "args", strv_to_json(spec->args));
 	json_object_set_new(proc, "env", strv_to_json(spec->env));
 	json_object_set_new(proc, "cwd", json_string(spec->cwd ? spec->cwd : "/"));
-	json_t *caps = json_object();
-	json_object_set_new(caps, "bounding", strv_to_json(spec->capabilities));
-	json_object_set_new(caps, "effective", strv_to_json(spec->capabilities));
-	json_object_set_new(caps, "permitted", strv_to_json(spec->capabilities));
-	json_object_set_new(proc, "capabilities", caps);
+	json_object_set_new(proc, "capabilities", caps_to_json(spec));
 	if (spec->n_rlimits) {
 		json_t *rl = json_array();
 		for (size_t i = 0; i < spec->n_rlimits; i++)
@@ -474,9 +487,18 @@ static int parse_process(const json_t *proc, struct berth_spec *spec, struct ber
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (caps) {
+		spec->cap_sets_given = true;
 		r = json_to_strv(caps, "bounding", &spec->capabilities, err);
+		if (r >= 0)
+			r = json_to_strv(caps, "effective", &spec->cap_effective, err);
+		if (r >= 0)
+			r = json_to_strv(caps, "permitted", &spec->cap_permitted, err);
+		if (r >= 0)
+			r = json_to_strv(caps, "inheritable", &spec->cap_inheritable, err);
+		if (r >= 0)
+			r = json_to_strv(caps, "ambient", &spec->cap_ambient, err);
 		if (r < 0)
-			return r;
+			return berth_error_prefix(err, "capabilities");
 	}
 	json_t *rl = NULL;
 	r = berth_json_get_array(proc, "rlimits", false, &rl, err);
