@@ -52,3 +52,17 @@ static inline int run_spec(struct berth_spec *spec, char *out, size_t n, int *re
 	*ret_exit = res.exit_code;
 	return r;
 }
+
+/* Runs spec (released) and expects it to fail with -code and an error saying msg. */
+static inline void expect_run_failure(struct berth_spec *spec, int code, const char *msg)
+{
+	struct berth_error *err = NULL;
+	char out[64];
+	int exit_code;
+	assert_int_equal(run_spec(spec, out, sizeof(out), &exit_code, &err), -code);
+	berth_spec_release(spec);
+	assert_non_null(err);
+	if (!strstr(err->msg, msg))
+		fail_msg("'%s' does not say '%s'", err->msg, msg);
+	berth_error_free(&err);
+}

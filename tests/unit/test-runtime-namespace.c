@@ -159,17 +159,9 @@ static void test_new_user_namespace(void **state)
 static void expect_failure(unsigned flag, const char *path, int code, const char *msg)
 {
 	struct berth_spec spec;
-	struct berth_error *err = NULL;
-	char out[64];
-	int exit_code;
 	make_spec(&spec, "true");
 	berth_spec_set_ns_path(&spec, flag, path);
-	assert_int_equal(run_spec(&spec, out, sizeof(out), &exit_code, &err), -code);
-	berth_spec_release(&spec);
-	assert_non_null(err);
-	if (!strstr(err->msg, msg))
-		fail_msg("'%s' does not say '%s'", err->msg, msg);
-	berth_error_free(&err);
+	expect_run_failure(&spec, code, msg);
 }
 
 static void test_bad_paths(void **state)

@@ -346,6 +346,16 @@ static void scrub_init_identity(const struct proc_areas *a)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+/* The state the parent sent for our createContainer and startContainer hooks. */
+static char *hook_state;
+
+static void run_hooks(int rfd, const struct berth_spec *spec, enum berth_hook_point point)
+{
+	struct berth_error *err = NULL;
+	if (hook_state && berth_hooks_run(spec, point, hook_state, &err) < 0)
+		child_fail_err(rfd, err);
+}
+
 /*
  * Waits for the parent (it has put us in the cgroup), joins the namespaces
  * of the spec's paths, and makes a session of our own with the pty slave as the
@@ -357,9 +367,8 @@ static void enter_namespaces(const struct berth_runtime_child_args *a, struct pr
 	const struct berth_spec *spec = a->cfg->spec;
 	struct berth_error *err = NULL;
 	int rfd = a->report_fd;
-	char c;
 
-	if (read(a->sync_fd, &c, 1) != 1)
+	if (berth_runtime_wait_go(spec, a->sync_fd, &hook_state) < 0)
 		_exit(125);
 	close(a->sync_fd);
 	if (berth_runtime_join_namespaces(spec, a->ns_fds, &err) < 0)
@@ -542,7 +551,9 @@ _Noreturn void berth_runtime_child_main(const struct berth_runtime_child_args *a
 	int root_fd = attach_rootfs(a);
 	char **env = resolve_identity(a->report_fd, root_fd, spec, &id);
 	populate_rootfs(a, root_fd);
+	run_hooks(a->report_fd, spec, BERTH_HOOK_CREATE_CONTAINER);
 	enter_rootfs(a->report_fd, root_fd, spec);
+	run_hooks(a->report_fd, spec, BERTH_HOOK_START_CONTAINER);
 	confine(a->report_fd, spec, &id);
 	exec_main_process(a->report_fd, a->cfg, &areas, env);
 }

@@ -74,10 +74,30 @@ _Noreturn void berth_runtime_child_main(const struct berth_runtime_child_args *a
 /* obj's key as an integer in 0..max; -ENOENT (err untouched) when absent. */
 int berth_spec_get_uint(const json_t *obj, const char *key, int64_t max, int64_t *ret,
 			struct berth_error **err);
+/* A string list as a JSON array (new reference; NULL: empty). */
+json_t *berth_spec_strv_to_json(char *const *v);
 int berth_spec_linux_ext_from_json(const json_t *linux_, struct berth_spec *spec,
 				   struct berth_error **err);
 void berth_spec_linux_ext_to_json(const struct berth_spec *spec, json_t *linux_);
 void berth_spec_linux_ext_release(struct berth_spec *spec);
+
+/* The spec's "hooks" (hooks.c): parsed from the top-level object, written into it, released. */
+int berth_spec_hooks_from_json(const json_t *j, struct berth_spec *spec, struct berth_error **err);
+void berth_spec_hooks_to_json(const struct berth_spec *spec, json_t *root);
+void berth_spec_hooks_release(struct berth_spec *spec);
+/* The runtime-spec state of cfg's container for its hooks (owned, NUL-terminated). */
+char *berth_runtime_state_json(const struct berth_runtime_config *cfg, pid_t pid,
+			       const char *status);
+
+/*
+ * In the parent, the child made: runs the prestart and createRuntime hooks,
+ * then lets the child go on sync_fd ("g", then the state for its
+ * createContainer and startContainer hooks when it has some). In the child:
+ * reads that (NULL state without such hooks, or on error).
+ */
+int berth_runtime_let_go(const struct berth_runtime_config *cfg, pid_t pid, int sync_fd,
+			 struct berth_error **err);
+int berth_runtime_wait_go(const struct berth_spec *spec, int sync_fd, char **ret_state);
 
 /*
  * Namespaces (namespace.c). In the parent: the spec's namespace paths

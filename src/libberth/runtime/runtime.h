@@ -71,6 +71,24 @@ struct berth_spec_idmap {
 	uint32_t container_id, host_id, size;
 };
 
+/* The points a spec's hooks run at (runtime-spec "hooks"). */
+enum berth_hook_point {
+	BERTH_HOOK_PRESTART,	     /* runtime namespace, after the namespaces are made */
+	BERTH_HOOK_CREATE_RUNTIME,   /* same point as prestart */
+	BERTH_HOOK_CREATE_CONTAINER, /* container namespaces, before pivot_root */
+	BERTH_HOOK_START_CONTAINER,  /* in the container, before its process execs */
+	BERTH_HOOK_POSTSTART,	     /* runtime namespace, after start (the caller's) */
+	BERTH_HOOK_POSTSTOP,	     /* runtime namespace, after delete (the caller's) */
+	BERTH_HOOK_POINTS,
+};
+
+struct berth_spec_hook {
+	char *path;	 /* absolute */
+	char **args;	 /* argv, NULL: just the path */
+	char **env;	 /* NULL: empty */
+	int64_t timeout; /* seconds, 0: none */
+};
+
 /* The Linux namespaces of a spec, as flags. */
 enum {
 	BERTH_NS_MOUNT = 1 << 0,
@@ -141,6 +159,9 @@ struct berth_spec {
 	 */
 	struct berth_spec_idmap *uid_mappings, *gid_mappings;
 	size_t n_uid_mappings, n_gid_mappings;
+	/* hooks, by berth_hook_point, each in order */
+	struct berth_spec_hook *hooks[BERTH_HOOK_POINTS];
+	size_t n_hooks[BERTH_HOOK_POINTS];
 	int64_t memory_limit; /* bytes, -1 none */
 	int64_t cpu_quota;    /* microseconds per period, -1 none */
 	uint64_t cpu_period;  /* microseconds */
@@ -202,6 +223,20 @@ void berth_spec_set_defaults(struct berth_spec *spec);
 json_t *berth_spec_to_json(const struct berth_spec *spec);
 /* Parses a config.json object into spec (which must be berth_spec_init'ed). */
 int berth_spec_from_json(const json_t *j, struct berth_spec *spec, struct berth_error **err);
+
+/*
+ * Hooks (hooks.c): runs the hooks of point in order, each with state_json
+ * (the runtime-spec state) on its stdin, stdout to /dev/null, and its
+ * timeout (SIGKILL once it is over). The first that cannot be run, exits
+ * non-zero or times out fails the call, its stderr's first line in the
+ * message. The runtime runs prestart, createRuntime, createContainer and
+ * startContainer itself (berth_runtime_start); poststart and poststop are the
+ * caller's, which per the spec turns their failure into a warning.
+ */
+int berth_hooks_run(const struct berth_spec *spec, enum berth_hook_point point,
+		    const char *state_json, struct berth_error **err);
+/* The runtime-spec name of point ("createRuntime"). */
+const char *berth_hook_point_name(enum berth_hook_point point);
 
 /*
  * Seccomp (seccomp.c). The default profile blocks what Docker's default
@@ -311,8 +346,9 @@ struct berth_runtime_config {
 	 */
 	int (*open_rootfs)(void *rootfs_ctx, struct berth_error **err);
 	void *rootfs_ctx;
-	int stdio[3]; /* the container's stdin/out/err (ignored with a terminal) */
-	bool init;    /* a built-in init as PID 1 that reaps and forwards */
+	int stdio[3];	    /* the container's stdin/out/err (ignored with a terminal) */
+	bool init;	    /* a built-in init as PID 1 that reaps and forwards */
+	const char *bundle; /* the bundle directory the hooks' state names, NULL: "" */
 };
 
 struct berth_runtime_process {

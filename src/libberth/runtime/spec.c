@@ -123,6 +123,7 @@ void berth_spec_release(struct berth_spec *spec)
 	for (size_t i = 0; i < BERTH_NS_KINDS; i++)
 		free(spec->ns_paths[i]);
 	berth_spec_linux_ext_release(spec);
+	berth_spec_hooks_release(spec);
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		free(spec->mounts[i].destination);
 		free(spec->mounts[i].type);
@@ -258,7 +259,7 @@ void berth_spec_set_defaults(struct berth_spec *spec)
 	berth_spec_set_default_device_rules(spec);
 }
 
-static json_t *strv_to_json(char *const *v)
+json_t *berth_spec_strv_to_json(char *const *v)
 {
 	json_t *a = json_array();
 	BERTH_STRV_FOREACH (s, v)
@@ -271,11 +272,12 @@ static json_t *caps_to_json(const struct berth_spec *spec)
 {
 	bool given = spec->cap_sets_given;
 	char *const *all = spec->capabilities;
-	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "bounding", strv_to_json(all), "effective",
-			 strv_to_json(given ? spec->cap_effective : all), "permitted",
-			 strv_to_json(given ? spec->cap_permitted : all), "inheritable",
-			 strv_to_json(given ? spec->cap_inheritable : all), "ambient",
-			 strv_to_json(given ? spec->cap_ambient : NULL));
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "bounding", berth_spec_strv_to_json(all),
+			 "effective", berth_spec_strv_to_json(given ? spec->cap_effective : all),
+			 "permitted", berth_spec_strv_to_json(given ? spec->cap_permitted : all),
+			 "inheritable",
+			 berth_spec_strv_to_json(given ? spec->cap_inheritable : all), "ambient",
+			 berth_spec_strv_to_json(given ? spec->cap_ambient : NULL));
 }
 
 json_t *berth_spec_to_json(const struct berth_spec *spec)
@@ -297,8 +299,8 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 	if (spec->username)
 		json_object_set_new(user, "username", json_string(spec->username));
 	json_object_set_new(proc, "user", user);
-	json_object_set_new(proc, "args", strv_to_json(spec->args));
-	json_object_set_new(proc, "env", strv_to_json(spec->env));
+	json_object_set_new(proc, "args", berth_spec_strv_to_json(spec->args));
+	json_object_set_new(proc, "env", berth_spec_strv_to_json(spec->env));
 	json_object_set_new(proc, "cwd", json_string(spec->cwd ? spec->cwd : "/"));
 	json_object_set_new(proc, "capabilities", caps_to_json(spec));
 	if (spec->n_rlimits) {
@@ -327,10 +329,11 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 		const struct berth_spec_mount *m = &spec->mounts[i];
 		json_t *jm = json_pack("{s:s, s:s, s:s}", "destination", m->destination, "type",
 				       m->type, "source", m->source);
-		json_object_set_new(jm, "options", strv_to_json(m->options));
+		json_object_set_new(jm, "options", berth_spec_strv_to_json(m->options));
 		json_array_append_new(mounts, jm);
 	}
 	json_object_set_new(root, "mounts", mounts);
+	berth_spec_hooks_to_json(spec, root);
 
 	json_t *linux_ = json_object();
 	json_t *ns = json_array();
@@ -382,8 +385,8 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 		}
 		json_object_set_new(linux_, "devices", devs);
 	}
-	json_object_set_new(linux_, "maskedPaths", strv_to_json(spec->masked_paths));
-	json_object_set_new(linux_, "readonlyPaths", strv_to_json(spec->readonly_paths));
+	json_object_set_new(linux_, "maskedPaths", berth_spec_strv_to_json(spec->masked_paths));
+	json_object_set_new(linux_, "readonlyPaths", berth_spec_strv_to_json(spec->readonly_paths));
 	if (spec->seccomp)
 		json_object_set(linux_, "seccomp", spec->seccomp);
 	json_object_set_new(root, "linux", linux_);
@@ -770,6 +773,9 @@ int berth_spec_from_json(const json_t *j, struct berth_spec *spec, struct berth_
 		berth_spec_add_mount(spec, dst, type ? type : "bind", src,
 				     (const char *const *)opts);
 	}
+	r = berth_spec_hooks_from_json(j, spec, err);
+	if (r < 0)
+		return berth_error_prefix(err, "runtime spec");
 	json_t *linux_ = NULL;
 	r = berth_json_get_object(j, "linux", false, &linux_, err);
 	if (r < 0 && r != -ENOENT)
