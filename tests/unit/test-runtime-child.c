@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The container's process as child.c sets it up from a config.json's
- * fields: the five capability sets as /proc/self/status shows them, and an
- * unknown capability refused with its name.
+ * fields: the five capability sets as /proc/self/status shows them, an
+ * unknown capability refused with its name, linux.sysctl and oomScoreAdj.
  */
 #include "runtime-fixture.h"
 
@@ -88,11 +88,53 @@ static void test_unknown_capability(void **state)
 	berth_error_free(&err);
 }
 
+static void test_sysctl_and_oom(void **state)
+{
+	if (!top[0])
+		skip();
+	struct berth_spec spec, parsed;
+	struct berth_error *err = NULL;
+	char out[256];
+	int code;
+	const char *text =
+		"{\"process\":{\"args\":[\"a\"],\"oomScoreAdj\":123},\"root\":{\"path\":\"r\"},"
+		"\"linux\":{\"namespaces\":[{\"type\":\"ipc\"},{\"type\":\"network\"}],"
+		"\"sysctl\":{\"net.ipv4.ip_forward\":\"1\",\"kernel.shmmni\":\"1234\"}}}";
+	json_t *j = NULL;
+	assert_ok(berth_json_parse(text, strlen(text), "t", &j, &err), err);
+	berth_spec_init(&parsed);
+	assert_ok(berth_spec_from_json(j, &parsed, &err), err);
+	json_decref(j);
+	make_spec(&spec, "cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni "
+			 "/proc/self/oom_score_adj");
+	spec.namespaces |= BERTH_NS_NETWORK;
+	spec.sysctl = TAKE_PTR(parsed.sysctl);
+	spec.has_oom_score_adj = parsed.has_oom_score_adj;
+	spec.oom_score_adj = parsed.oom_score_adj;
+	berth_spec_release(&parsed);
+	int r = run_spec(&spec, out, sizeof(out), &code, &err);
+	berth_spec_release(&spec);
+	assert_ok(r, err);
+	assert_string_equal(out, "1\n1234\n123\n");
+	/* one of the host's is refused when parsed, with its name */
+	text = "{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+	       "\"linux\":{\"namespaces\":[{\"type\":\"ipc\"}],"
+	       "\"sysctl\":{\"kernel.panic\":\"1\"}}}";
+	assert_ok(berth_json_parse(text, strlen(text), "t", &j, &err), err);
+	berth_spec_init(&parsed);
+	assert_int_equal(berth_spec_from_json(j, &parsed, &err), -EINVAL);
+	assert_non_null(strstr(err->msg, "sysctl 'kernel.panic' is not in a namespace"));
+	berth_error_free(&err);
+	berth_spec_release(&parsed);
+	json_decref(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_five_sets),
 		cmocka_unit_test(test_unknown_capability),
+		cmocka_unit_test(test_sysctl_and_oom),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

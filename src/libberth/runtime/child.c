@@ -474,6 +474,9 @@ static void enter_rootfs(int rfd, int root_fd, const struct berth_spec *spec)
 	if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
 		child_fail(rfd, REPORT_SETUP, errno, "detach the old root: %s", strerror(errno));
 	close(root_fd);
+	/* before /proc/sys is made read-only */
+	if (berth_runtime_write_sysctl(spec, &err) < 0)
+		child_fail_err(rfd, err);
 	berth_runtime_mask_paths(spec->masked_paths, spec->readonly_paths);
 	if (spec->root_readonly &&
 	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)

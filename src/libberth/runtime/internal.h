@@ -78,6 +78,12 @@ int berth_spec_get_uint(const json_t *obj, const char *key, int64_t max, int64_t
 json_t *berth_spec_strv_to_json(char *const *v);
 int berth_spec_linux_ext_from_json(const json_t *linux_, struct berth_spec *spec,
 				   struct berth_error **err);
+int berth_spec_process_ext_from_json(const json_t *proc, struct berth_spec *spec,
+				     struct berth_error **err);
+/* The parent: process.oomScoreAdj for pid. The child, after pivot_root: linux.sysctl. */
+int berth_runtime_write_oom_score_adj(const struct berth_spec *spec, pid_t pid,
+				      struct berth_error **err);
+int berth_runtime_write_sysctl(const struct berth_spec *spec, struct berth_error **err);
 void berth_spec_linux_ext_to_json(const struct berth_spec *spec, json_t *linux_);
 void berth_spec_linux_ext_release(struct berth_spec *spec);
 

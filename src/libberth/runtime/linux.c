@@ -244,6 +244,8 @@ static int release_child(struct start *s, struct berth_runtime_process *p,
 	int r = berth_cgroup_add_pid(&p->cgroup, p->pid, err);
 	if (r >= 0)
 		r = berth_runtime_write_idmaps(s->spec, p->pid, err);
+	if (r >= 0)
+		r = berth_runtime_write_oom_score_adj(s->spec, p->pid, err);
 	if (r < 0) {
 		kill(p->pid, SIGKILL);
 		return r;

@@ -159,6 +159,14 @@ struct berth_spec {
 	 */
 	struct berth_spec_idmap *uid_mappings, *gid_mappings;
 	size_t n_uid_mappings, n_gid_mappings;
+	/*
+	 * linux.sysctl as "key=value" (key dotted: net.ipv4.ip_forward), written
+	 * under /proc/sys in the container; only namespaced keys are taken.
+	 */
+	char **sysctl;
+	/* process.oomScoreAdj, written by the parent when has_oom_score_adj */
+	bool has_oom_score_adj;
+	int oom_score_adj;
 	/* hooks, by berth_hook_point, each in order */
 	struct berth_spec_hook *hooks[BERTH_HOOK_POINTS];
 	size_t n_hooks[BERTH_HOOK_POINTS];

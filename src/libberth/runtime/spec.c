@@ -313,6 +313,8 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 		json_object_set_new(proc, "rlimits", rl);
 	}
 	json_object_set_new(proc, "noNewPrivileges", json_boolean(spec->no_new_privileges));
+	if (spec->has_oom_score_adj)
+		json_object_set_new(proc, "oomScoreAdj", json_integer(spec->oom_score_adj));
 	json_object_set_new(root, "process", proc);
 
 	json_object_set_new(root, "root",
@@ -503,6 +505,9 @@ static int parse_process(const json_t *proc, struct berth_spec *spec, struct ber
 		if (r < 0)
 			return berth_error_prefix(err, "capabilities");
 	}
+	r = berth_spec_process_ext_from_json(proc, spec, err);
+	if (r < 0)
+		return r;
 	json_t *rl = NULL;
 	r = berth_json_get_array(proc, "rlimits", false, &rl, err);
 	if (r < 0 && r != -ENOENT)
