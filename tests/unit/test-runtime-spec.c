@@ -48,7 +48,7 @@ static void test_defaults_round_trip(void **state)
 	berth_spec_release(&back);
 }
 
-static void test_netns_path_round_trip(void **state)
+static void test_ns_paths_round_trip(void **state)
 {
 	struct berth_spec s, back;
 	struct berth_error *err = NULL;
@@ -279,7 +279,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_round_trip),
 		cmocka_unit_test(test_devices_round_trip),
-		cmocka_unit_test(test_netns_path_round_trip),
+		cmocka_unit_test(test_ns_paths_round_trip),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_resources_err_null),
 	};
