@@ -5,7 +5,7 @@
  * opened, is no namespace or is one of another kind fails with its name.
  * Run it under scripts/in-netns: the holder's namespaces are its own.
  */
-#include "busybox-fixture.h"
+#include "runtime-fixture.h"
 
 #include <sched.h>
 #include <signal.h>
@@ -61,44 +61,6 @@ static void kill_holder(void)
 {
 	kill(holder, SIGKILL);
 	waitpid(holder_outer, NULL, 0);
-}
-
-/* The spec of a container running args on the busybox rootfs, with a new mount namespace. */
-static void make_spec(struct berth_spec *spec, const char *script)
-{
-	berth_spec_init(spec);
-	berth_spec_set_defaults(spec);
-	berth_strv_push(&spec->args, "sh");
-	berth_strv_push(&spec->args, "-c");
-	berth_strv_push(&spec->args, script);
-	char root[128];
-	snprintf(root, sizeof(root), "%s/rootfs", top);
-	spec->root_path = strdup(root);
-}
-
-/* Runs spec; its stdout into out (NUL-terminated); the berth_runtime_run result. */
-static int run_spec(struct berth_spec *spec, char *out, size_t n, int *ret_exit,
-		    struct berth_error **err)
-{
-	int p[2];
-	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	char id[17];
-	berth_random_hex(id, 8);
-	struct berth_runtime_config cfg = {
-		.spec = spec,
-		.id = id,
-		.stdio = {devnull, p[1], devnull},
-	};
-	struct berth_runtime_result res = {0};
-	int r = berth_runtime_run(&cfg, &res, err);
-	close(p[1]);
-	close(devnull);
-	ssize_t got = read(p[0], out, n - 1);
-	out[got > 0 ? got : 0] = '\0';
-	close(p[0]);
-	*ret_exit = res.exit_code;
-	return r;
 }
 
 static void ns_link(pid_t pid, const char *kind, char *buf, size_t n)
@@ -165,20 +127,41 @@ static void test_new_by_default(void **state)
 	assert_non_null(strstr(out, "pid 1\n"));
 }
 
+/* A new user namespace: the maps written by the runtime, root inside is 100000 outside. */
+static void test_new_user_namespace(void **state)
+{
+	if (!top[0])
+		skip();
+	struct berth_spec spec;
+	struct berth_error *err = NULL;
+	char out[512];
+	int code;
+	make_spec(&spec, "read a b c < /proc/self/uid_map; echo uid $a $b $c; "
+			 "read a b c < /proc/self/gid_map; echo gid $a $b $c; id -u; "
+			 "echo x > /dev/null && echo devnull ok");
+	static struct berth_spec_idmap uids = {0, 100000, 65536}, gids = {0, 200000, 1000};
+	spec.uid_mappings = malloc(sizeof(uids));
+	spec.gid_mappings = malloc(sizeof(gids));
+	*spec.uid_mappings = uids;
+	*spec.gid_mappings = gids;
+	spec.n_uid_mappings = spec.n_gid_mappings = 1;
+	/* sysfs needs a network namespace the user namespace owns */
+	spec.namespaces |= BERTH_NS_USER | BERTH_NS_NETWORK;
+	/* its root (100000 outside) must reach the rootfs by path, as with runc */
+	assert_int_equal(chmod(top, 0755), 0);
+	int r = run_spec(&spec, out, sizeof(out), &code, &err);
+	berth_spec_release(&spec);
+	assert_ok(r, err);
+	assert_string_equal(out, "uid 0 100000 65536\ngid 0 200000 1000\n0\ndevnull ok\n");
+	assert_int_equal(code, 0);
+}
+
 static void expect_failure(unsigned flag, const char *path, int code, const char *msg)
 {
 	struct berth_spec spec;
-	struct berth_error *err = NULL;
-	char out[64];
-	int exit_code;
 	make_spec(&spec, "true");
 	berth_spec_set_ns_path(&spec, flag, path);
-	assert_int_equal(run_spec(&spec, out, sizeof(out), &exit_code, &err), -code);
-	berth_spec_release(&spec);
-	assert_non_null(err);
-	if (!strstr(err->msg, msg))
-		fail_msg("'%s' does not say '%s'", err->msg, msg);
-	berth_error_free(&err);
+	expect_run_failure(&spec, code, msg);
 }
 
 static void test_bad_paths(void **state)
@@ -202,6 +185,7 @@ int main(void)
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_new_by_default),
 		cmocka_unit_test(test_bad_paths),
+		cmocka_unit_test(test_new_user_namespace),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -48,7 +48,7 @@ static void test_defaults_round_trip(void **state)
 	berth_spec_release(&back);
 }
 
-static void test_netns_path_round_trip(void **state)
+static void test_ns_paths_round_trip(void **state)
 {
 	struct berth_spec s, back;
 	struct berth_error *err = NULL;
@@ -68,6 +68,26 @@ static void test_netns_path_round_trip(void **state)
 	assert_string_equal(berth_spec_ns_path(&back, BERTH_NS_USER), "/proc/1/ns/user");
 	assert_null(berth_spec_ns_path(&back, BERTH_NS_TIME));
 	assert_null(berth_spec_ns_path(&back, BERTH_NS_PID));
+	json_decref(j);
+	berth_spec_release(&s);
+	berth_spec_release(&back);
+	/* a new user namespace with its maps */
+	const char *text = "{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+			   "\"linux\":{\"namespaces\":[{\"type\":\"user\"}],"
+			   "\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536},"
+			   "{\"containerID\":65536,\"hostID\":5,\"size\":1}],"
+			   "\"gidMappings\":[{\"containerID\":0,\"hostID\":200000,\"size\":10}]}}";
+	assert_ok(berth_json_parse(text, strlen(text), "t", &j, &err), err);
+	assert_ok(berth_spec_from_json(j, &s, &err), err);
+	json_decref(j);
+	j = berth_spec_to_json(&s);
+	assert_ok(berth_spec_from_json(j, &back, &err), err);
+	assert_int_equal(back.n_uid_mappings, 2);
+	assert_int_equal(back.uid_mappings[1].container_id, 65536);
+	assert_int_equal(back.uid_mappings[1].host_id, 5);
+	assert_int_equal(back.n_gid_mappings, 1);
+	assert_int_equal(back.gid_mappings[0].host_id, 200000);
+	assert_int_equal(back.gid_mappings[0].size, 10);
 	json_decref(j);
 	berth_spec_release(&s);
 	berth_spec_release(&back);
@@ -149,9 +169,25 @@ static void test_hostile(void **state)
 	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
 		       "\"mounts\":[{\"destination\":\"rel\"}]}",
 		       EINVAL);
+	/* a new user namespace needs both maps; maps need a new user namespace */
 	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
 		       "\"linux\":{\"namespaces\":[{\"type\":\"user\"}]}}",
-		       ENOTSUP);
+		       EINVAL);
+	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+		       "\"linux\":{\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}],"
+		       "\"gidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}}",
+		       EINVAL);
+	/* a range may not wrap past 2^32, nor be empty */
+	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+		       "\"linux\":{\"namespaces\":[{\"type\":\"user\"}],"
+		       "\"uidMappings\":[{\"containerID\":0,\"hostID\":4294967295,\"size\":2}],"
+		       "\"gidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}}",
+		       EINVAL);
+	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+		       "\"linux\":{\"namespaces\":[{\"type\":\"user\"}],"
+		       "\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":0}],"
+		       "\"gidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}}",
+		       EINVAL);
 	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
 		       "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"pid\",\"path\":"
 		       "\"/p\"}]}}",
@@ -243,7 +279,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_round_trip),
 		cmocka_unit_test(test_devices_round_trip),
-		cmocka_unit_test(test_netns_path_round_trip),
+		cmocka_unit_test(test_ns_paths_round_trip),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_resources_err_null),
 	};

@@ -117,26 +117,98 @@ char **berth_runtime_bounding_capabilities(void)
 	return caps;
 }
 
-int berth_runtime_drop_privileges(const struct berth_spec *spec, uid_t uid, gid_t gid,
-				  const gid_t *groups, size_t n_groups, struct berth_error **err)
+/* A capability list as values; an unknown name is refused with the name. */
+struct cap_list {
+	cap_value_t v[64];
+	int n;
+};
+
+static int cap_list_from_names(char *const *names, struct cap_list *ret, struct berth_error **err)
 {
-	cap_value_t keep[64];
-	size_t n_keep = 0;
-	BERTH_STRV_FOREACH (c, spec->capabilities) {
+	ret->n = 0;
+	BERTH_STRV_FOREACH (c, names) {
 		cap_value_t v;
 		if (cap_from_name(*c, &v) < 0)
 			return berth_error_set(err, EINVAL, "unknown capability '%s'", *c);
-		if (n_keep < ELEMENTSOF(keep))
-			keep[n_keep++] = v;
+		if (ret->n < (int)ELEMENTSOF(ret->v))
+			ret->v[ret->n++] = v;
 	}
+	return 0;
+}
+
+static bool cap_list_has(const struct cap_list *l, int c)
+{
+	for (int i = 0; i < l->n; i++)
+		if (l->v[i] == c)
+			return true;
+	return false;
+}
+
+/* The spec's five sets (bounding, effective, permitted, inheritable, ambient). */
+struct cap_sets {
+	struct cap_list bounding, effective, permitted, inheritable, ambient;
+};
+
+static int cap_sets_from_spec(const struct berth_spec *spec, struct cap_sets *ret,
+			      struct berth_error **err)
+{
+	bool given = spec->cap_sets_given;
+	char *const *all = spec->capabilities;
+	int r = cap_list_from_names(all, &ret->bounding, err);
+	if (r >= 0)
+		r = cap_list_from_names(given ? spec->cap_effective : all, &ret->effective, err);
+	if (r >= 0)
+		r = cap_list_from_names(given ? spec->cap_permitted : all, &ret->permitted, err);
+	if (r >= 0)
+		r = cap_list_from_names(given ? spec->cap_inheritable : all, &ret->inheritable,
+					err);
+	if (r >= 0)
+		r = cap_list_from_names(given ? spec->cap_ambient : NULL, &ret->ambient, err);
+	return r;
+}
+
+/* After the identity change: effective, permitted, inheritable, then ambient raised. */
+static int set_cap_sets(const struct cap_sets *sets, struct berth_error **err)
+{
+	cap_t caps = cap_init();
+	if (sets->effective.n)
+		cap_set_flag(caps, CAP_EFFECTIVE, sets->effective.n, sets->effective.v, CAP_SET);
+	if (sets->permitted.n)
+		cap_set_flag(caps, CAP_PERMITTED, sets->permitted.n, sets->permitted.v, CAP_SET);
+	if (sets->inheritable.n)
+		cap_set_flag(caps, CAP_INHERITABLE, sets->inheritable.n, sets->inheritable.v,
+			     CAP_SET);
+	int r = cap_set_proc(caps);
+	cap_free(caps);
+	if (r < 0)
+		return berth_error_syscall(err, errno, "set capabilities");
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	for (int i = 0; i < sets->ambient.n; i++) {
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, sets->ambient.v[i], 0, 0) == 0)
+			continue;
+		char *name = cap_to_name(sets->ambient.v[i]);
+		r = berth_error_syscall(err, errno,
+					"raise ambient capability '%s' (it must be permitted and "
+					"inheritable too)",
+					name ? name : "?");
+		cap_free(name);
+		return r;
+	}
+	return 0;
+}
+
+int berth_runtime_drop_privileges(const struct berth_spec *spec, uid_t uid, gid_t gid,
+				  const gid_t *groups, size_t n_groups, struct berth_error **err)
+{
+	struct cap_sets sets;
+	int r = cap_sets_from_spec(spec, &sets, err);
+	if (r < 0)
+		return r;
 	int last = cap_max_bits();
-	for (int c = 0; c < last; c++) {
-		bool k = false;
-		for (size_t i = 0; i < n_keep; i++)
-			k = k || keep[i] == c;
-		if (!k && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+	for (int c = 0; c < last; c++)
+		if (!cap_list_has(&sets.bounding, c) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 &&
+		    errno != EINVAL)
 			return berth_error_syscall(err, errno, "drop capability %d", c);
-	}
 	if (setgroups(n_groups, groups) < 0)
 		return berth_error_syscall(err, errno, "setgroups");
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
@@ -146,17 +218,9 @@ int berth_runtime_drop_privileges(const struct berth_spec *spec, uid_t uid, gid_
 	if (setresuid(uid, uid, uid) < 0)
 		return berth_error_syscall(err, errno, "setuid %u", (unsigned)uid);
 	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
-	cap_t caps = cap_init();
-	if (n_keep) {
-		cap_set_flag(caps, CAP_EFFECTIVE, (int)n_keep, keep, CAP_SET);
-		cap_set_flag(caps, CAP_PERMITTED, (int)n_keep, keep, CAP_SET);
-		cap_set_flag(caps, CAP_INHERITABLE, (int)n_keep, keep, CAP_SET);
-	}
-	int r = cap_set_proc(caps);
-	cap_free(caps);
+	r = set_cap_sets(&sets, err);
 	if (r < 0)
-		return berth_error_syscall(err, errno, "set capabilities");
-	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+		return r;
 	if (spec->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return berth_error_syscall(err, errno, "set no_new_privs");
 	return 0;
@@ -296,6 +360,16 @@ static void scrub_init_identity(const struct proc_areas *a)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+/* The state the parent sent for our createContainer and startContainer hooks. */
+static char *hook_state;
+
+static void run_hooks(int rfd, const struct berth_spec *spec, enum berth_hook_point point)
+{
+	struct berth_error *err = NULL;
+	if (hook_state && berth_hooks_run(spec, point, hook_state, &err) < 0)
+		child_fail_err(rfd, err);
+}
+
 /*
  * Waits for the parent (it has put us in the cgroup), joins the namespaces
  * of the spec's paths, and makes a session of our own with the pty slave as the
@@ -307,9 +381,8 @@ static void enter_namespaces(const struct berth_runtime_child_args *a, struct pr
 	const struct berth_spec *spec = a->cfg->spec;
 	struct berth_error *err = NULL;
 	int rfd = a->report_fd;
-	char c;
 
-	if (read(a->sync_fd, &c, 1) != 1)
+	if (berth_runtime_wait_go(spec, a->sync_fd, &hook_state) < 0)
 		_exit(125);
 	close(a->sync_fd);
 	if (berth_runtime_join_namespaces(spec, a->ns_fds, &err) < 0)
@@ -415,6 +488,9 @@ static void enter_rootfs(int rfd, int root_fd, const struct berth_spec *spec)
 	if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
 		child_fail(rfd, REPORT_SETUP, errno, "detach the old root: %s", strerror(errno));
 	close(root_fd);
+	/* before /proc/sys is made read-only */
+	if (berth_runtime_write_sysctl(spec, &err) < 0)
+		child_fail_err(rfd, err);
 	berth_runtime_mask_paths(spec->masked_paths, spec->readonly_paths);
 	if (spec->root_readonly &&
 	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
@@ -498,7 +574,9 @@ _Noreturn void berth_runtime_child_main(const struct berth_runtime_child_args *a
 	int root_fd = attach_rootfs(a);
 	char **env = resolve_identity(a->report_fd, root_fd, spec, &id);
 	populate_rootfs(a, root_fd);
+	run_hooks(a->report_fd, spec, BERTH_HOOK_CREATE_CONTAINER);
 	enter_rootfs(a->report_fd, root_fd, spec);
+	run_hooks(a->report_fd, spec, BERTH_HOOK_START_CONTAINER);
 	confine(a->report_fd, spec, &id);
 	exec_main_process(a->report_fd, a->cfg, &areas, env);
 }

@@ -68,6 +68,44 @@ struct berth_runtime_child_args {
 _Noreturn void berth_runtime_child_main(const struct berth_runtime_child_args *a);
 
 /*
+ * The runtime-spec fields of spec-linux.c (uid/gid mappings, ...): parsed
+ * from the linux object (after its namespaces), written into it, released.
+ */
+/* obj's key as an integer in 0..max; -ENOENT (err untouched) when absent. */
+int berth_spec_get_uint(const json_t *obj, const char *key, int64_t max, int64_t *ret,
+			struct berth_error **err);
+/* A string list as a JSON array (new reference; NULL: empty). */
+json_t *berth_spec_strv_to_json(char *const *v);
+int berth_spec_linux_ext_from_json(const json_t *linux_, struct berth_spec *spec,
+				   struct berth_error **err);
+int berth_spec_process_ext_from_json(const json_t *proc, struct berth_spec *spec,
+				     struct berth_error **err);
+/* The parent: process.oomScoreAdj for pid. The child, after pivot_root: linux.sysctl. */
+int berth_runtime_write_oom_score_adj(const struct berth_spec *spec, pid_t pid,
+				      struct berth_error **err);
+int berth_runtime_write_sysctl(const struct berth_spec *spec, struct berth_error **err);
+void berth_spec_linux_ext_to_json(const struct berth_spec *spec, json_t *linux_);
+void berth_spec_linux_ext_release(struct berth_spec *spec);
+
+/* The spec's "hooks" (hooks.c): parsed from the top-level object, written into it, released. */
+int berth_spec_hooks_from_json(const json_t *j, struct berth_spec *spec, struct berth_error **err);
+void berth_spec_hooks_to_json(const struct berth_spec *spec, json_t *root);
+void berth_spec_hooks_release(struct berth_spec *spec);
+/* The runtime-spec state of cfg's container for its hooks (owned, NUL-terminated). */
+char *berth_runtime_state_json(const struct berth_runtime_config *cfg, pid_t pid,
+			       const char *status);
+
+/*
+ * In the parent, the child made: runs the prestart and createRuntime hooks,
+ * then lets the child go on sync_fd ("g", then the state for its
+ * createContainer and startContainer hooks when it has some). In the child:
+ * reads that (NULL state without such hooks, or on error).
+ */
+int berth_runtime_let_go(const struct berth_runtime_config *cfg, pid_t pid, int sync_fd,
+			 struct berth_error **err);
+int berth_runtime_wait_go(const struct berth_spec *spec, int sync_fd, char **ret_state);
+
+/*
  * Namespaces (namespace.c). In the parent: the spec's namespace paths
  * opened into fds (-EBADF for the kinds not joined), each checked to be a
  * namespace of its kind; the clone flags of the new ones; around the clone,
@@ -84,6 +122,8 @@ int berth_runtime_clone_flags(const struct berth_spec *spec, unsigned long *ret,
 int berth_runtime_ns_for_child_enter(const struct berth_spec *spec, const int fds[BERTH_NS_KINDS],
 				     int saved[2], struct berth_error **err);
 void berth_runtime_ns_for_child_leave(int saved[2]);
+/* Writes the spec's uid and gid maps for pid (in a new user namespace); 0 without one. */
+int berth_runtime_write_idmaps(const struct berth_spec *spec, pid_t pid, struct berth_error **err);
 int berth_runtime_join_namespaces(const struct berth_spec *spec, int fds[BERTH_NS_KINDS],
 				  struct berth_error **err);
 

@@ -122,6 +122,7 @@ int berth_runtime_exit_code(int st)
 
 /* What a start holds until the child runs: released on every way out. */
 struct start {
+	const struct berth_runtime_config *cfg;
 	const struct berth_spec *spec;
 	int sync_r, sync_w;	    /* the child waits on it until it is in the cgroup */
 	int rep_r, rep_w;	    /* the child's failure report; EOF once it has exec'd */
@@ -225,8 +226,8 @@ static _Noreturn void start_child(const struct berth_runtime_config *cfg, struct
 }
 
 /*
- * In the parent once the clone is made: puts the child in the cgroup, lets
- * it go, and reads its report (EOF: it has exec'd).
+ * In the parent once the clone is made: puts the child in the cgroup, writes
+ * the maps of its user namespace, runs the runtime's create hooks, lets it go, and reads its report (EOF: it has exec'd).
  */
 static int release_child(struct start *s, struct berth_runtime_process *p,
 			 struct berth_runtime_result *ret_result, struct berth_error **err)
@@ -241,12 +242,17 @@ static int release_child(struct start *s, struct berth_runtime_process *p,
 	if (p->pidfd < 0)
 		p->pidfd = -EBADF;
 	int r = berth_cgroup_add_pid(&p->cgroup, p->pid, err);
+	if (r >= 0)
+		r = berth_runtime_write_idmaps(s->spec, p->pid, err);
+	if (r >= 0)
+		r = berth_runtime_write_oom_score_adj(s->spec, p->pid, err);
 	if (r < 0) {
 		kill(p->pid, SIGKILL);
 		return r;
 	}
-	if (write(s->sync_w, "g", 1) != 1) {
-		r = berth_error_syscall(err, errno, "start the container");
+	r = berth_runtime_let_go(s->cfg, p->pid, s->sync_w, err);
+	berth_closep(&s->sync_w);
+	if (r < 0) {
 		kill(p->pid, SIGKILL);
 		return r;
 	}
@@ -280,6 +286,7 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 	const struct berth_spec *spec = cfg->spec;
 	struct berth_runtime_process p = {.pid = -1, .pidfd = -EBADF, .pty_master = -EBADF};
 	__attribute__((cleanup(start_release))) struct start s = {
+		.cfg = cfg,
 		.spec = spec,
 		.sync_r = -EBADF,
 		.sync_w = -EBADF,

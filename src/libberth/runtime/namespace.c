@@ -14,14 +14,17 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <linux/nsfs.h>
 
+#include "core/buf.h"
 #include "core/cleanup.h"
 #include "runtime/internal.h"
 
@@ -177,6 +180,14 @@ int berth_runtime_join_namespaces(const struct berth_spec *spec, int fds[BERTH_N
 						   berth_spec_ns_path(spec, flag));
 		berth_closep(fd);
 	}
+	/*
+	 * Root of the user namespace from here on: files we make need an owner
+	 * mapped in it (EOVERFLOW otherwise); the process's own ids come later.
+	 */
+	if ((spec->namespaces & BERTH_NS_USER) &&
+	    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return berth_error_syscall(err, errno,
+					   "become root of the user namespace (is 0 mapped?)");
 	if (!joins(spec, BERTH_NS_USER))
 		return 0;
 	/* made after the user namespace so that it owns them */
@@ -187,4 +198,31 @@ int berth_runtime_join_namespaces(const struct berth_spec *spec, int fds[BERTH_N
 	if (flags && unshare((int)flags) < 0)
 		return berth_error_syscall(err, errno, "unshare namespaces");
 	return 0;
+}
+
+static int write_idmap(pid_t pid, const char *file, const struct berth_spec_idmap *m, size_t n,
+		       struct berth_error **err)
+{
+	_cleanup_(berth_buf_releasep) struct berth_buf b = BERTH_BUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		berth_buf_addf(&b, "%" PRIu32 " %" PRIu32 " %" PRIu32 "\n", m[i].container_id,
+			       m[i].host_id, m[i].size);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	/* the kernel takes a map in one write only */
+	if (fd < 0 || write(fd, b.buf, b.len) != (ssize_t)b.len)
+		return berth_error_syscall(err, errno, "write %s of the container's user namespace",
+					   file);
+	return 0;
+}
+
+int berth_runtime_write_idmaps(const struct berth_spec *spec, pid_t pid, struct berth_error **err)
+{
+	if (!makes_new(spec, BERTH_NS_USER))
+		return 0;
+	int r = write_idmap(pid, "uid_map", spec->uid_mappings, spec->n_uid_mappings, err);
+	if (r >= 0)
+		r = write_idmap(pid, "gid_map", spec->gid_mappings, spec->n_gid_mappings, err);
+	return r;
 }

@@ -66,6 +66,29 @@ struct berth_spec_device_rule {
 	char access[4];	      /* of "rwm" */
 };
 
+/* linux.uidMappings / gidMappings: size ids from container_id map to host_id on. */
+struct berth_spec_idmap {
+	uint32_t container_id, host_id, size;
+};
+
+/* The points a spec's hooks run at (runtime-spec "hooks"). */
+enum berth_hook_point {
+	BERTH_HOOK_PRESTART,	     /* runtime namespace, after the namespaces are made */
+	BERTH_HOOK_CREATE_RUNTIME,   /* same point as prestart */
+	BERTH_HOOK_CREATE_CONTAINER, /* container namespaces, before pivot_root */
+	BERTH_HOOK_START_CONTAINER,  /* in the container, before its process execs */
+	BERTH_HOOK_POSTSTART,	     /* runtime namespace, after start (the caller's) */
+	BERTH_HOOK_POSTSTOP,	     /* runtime namespace, after delete (the caller's) */
+	BERTH_HOOK_POINTS,
+};
+
+struct berth_spec_hook {
+	char *path;	 /* absolute */
+	char **args;	 /* argv, NULL: just the path */
+	char **env;	 /* NULL: empty */
+	int64_t timeout; /* seconds, 0: none */
+};
+
 /* The Linux namespaces of a spec, as flags. */
 enum {
 	BERTH_NS_MOUNT = 1 << 0,
@@ -101,7 +124,16 @@ struct berth_spec {
 	 * and overrides uid/gid/additional_gids, and sets HOME when env lacks it.
 	 */
 	char *username;
-	char **capabilities; /* "CAP_CHOWN", ...: bounding = effective = permitted */
+	/*
+	 * process.capabilities: capabilities is the bounding set ("CAP_CHOWN",
+	 * ...) and, unless cap_sets_given, the effective, permitted and
+	 * inheritable sets too (what `berth run` means). With cap_sets_given
+	 * (a config.json's capabilities object), each set is its own list,
+	 * NULL empty. Whoever sets capabilities alone clears cap_sets_given.
+	 */
+	char **capabilities;
+	bool cap_sets_given;
+	char **cap_effective, **cap_permitted, **cap_inheritable, **cap_ambient;
 	bool no_new_privileges;
 	struct berth_spec_rlimit *rlimits;
 	size_t n_rlimits;
@@ -121,6 +153,23 @@ struct berth_spec {
 	 * NULL: a new one. Set with berth_spec_set_ns_path.
 	 */
 	char *ns_paths[BERTH_NS_KINDS];
+	/*
+	 * With a new user namespace (BERTH_NS_USER without a path; both are then
+	 * required): the maps the runtime writes for the child before it goes on.
+	 */
+	struct berth_spec_idmap *uid_mappings, *gid_mappings;
+	size_t n_uid_mappings, n_gid_mappings;
+	/*
+	 * linux.sysctl as "key=value" (key dotted: net.ipv4.ip_forward), written
+	 * under /proc/sys in the container; only namespaced keys are taken.
+	 */
+	char **sysctl;
+	/* process.oomScoreAdj, written by the parent when has_oom_score_adj */
+	bool has_oom_score_adj;
+	int oom_score_adj;
+	/* hooks, by berth_hook_point, each in order */
+	struct berth_spec_hook *hooks[BERTH_HOOK_POINTS];
+	size_t n_hooks[BERTH_HOOK_POINTS];
 	int64_t memory_limit; /* bytes, -1 none */
 	int64_t cpu_quota;    /* microseconds per period, -1 none */
 	uint64_t cpu_period;  /* microseconds */
@@ -182,6 +231,20 @@ void berth_spec_set_defaults(struct berth_spec *spec);
 json_t *berth_spec_to_json(const struct berth_spec *spec);
 /* Parses a config.json object into spec (which must be berth_spec_init'ed). */
 int berth_spec_from_json(const json_t *j, struct berth_spec *spec, struct berth_error **err);
+
+/*
+ * Hooks (hooks.c): runs the hooks of point in order, each with state_json
+ * (the runtime-spec state) on its stdin, stdout to /dev/null, and its
+ * timeout (SIGKILL once it is over). The first that cannot be run, exits
+ * non-zero or times out fails the call, its stderr's first line in the
+ * message. The runtime runs prestart, createRuntime, createContainer and
+ * startContainer itself (berth_runtime_start); poststart and poststop are the
+ * caller's, which per the spec turns their failure into a warning.
+ */
+int berth_hooks_run(const struct berth_spec *spec, enum berth_hook_point point,
+		    const char *state_json, struct berth_error **err);
+/* The runtime-spec name of point ("createRuntime"). */
+const char *berth_hook_point_name(enum berth_hook_point point);
 
 /*
  * Seccomp (seccomp.c). The default profile blocks what Docker's default
@@ -299,6 +362,7 @@ struct berth_runtime_config {
 	 * reaps what it is given and exits 0 on SIGTERM, SIGINT or SIGHUP.
 	 */
 	bool pause;
+	const char *bundle; /* the bundle directory the hooks' state names, NULL: "" */
 };
 
 struct berth_runtime_process {

@@ -13,6 +13,7 @@
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/strv.h"
+#include "runtime/internal.h"
 
 /* Docker's default capability set (moby oci/caps/defaults.go). */
 static const char *const default_caps[] = {
@@ -109,6 +110,10 @@ void berth_spec_release(struct berth_spec *spec)
 	free(spec->additional_gids);
 	free(spec->username);
 	berth_strv_free(spec->capabilities);
+	berth_strv_free(spec->cap_effective);
+	berth_strv_free(spec->cap_permitted);
+	berth_strv_free(spec->cap_inheritable);
+	berth_strv_free(spec->cap_ambient);
 	for (size_t i = 0; i < spec->n_rlimits; i++)
 		free(spec->rlimits[i].type);
 	free(spec->rlimits);
@@ -117,6 +122,8 @@ void berth_spec_release(struct berth_spec *spec)
 	free(spec->domainname);
 	for (size_t i = 0; i < BERTH_NS_KINDS; i++)
 		free(spec->ns_paths[i]);
+	berth_spec_linux_ext_release(spec);
+	berth_spec_hooks_release(spec);
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		free(spec->mounts[i].destination);
 		free(spec->mounts[i].type);
@@ -240,6 +247,7 @@ void berth_spec_set_defaults(struct berth_spec *spec)
 		(const char *[]){"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL});
 	berth_strv_free(spec->capabilities);
 	spec->capabilities = berth_strv_copy((char *const *)default_caps);
+	spec->cap_sets_given = false;
 	spec->no_new_privileges = true;
 	berth_strv_free(spec->masked_paths);
 	spec->masked_paths = berth_strv_copy((char *const *)default_masked);
@@ -251,12 +259,25 @@ void berth_spec_set_defaults(struct berth_spec *spec)
 	berth_spec_set_default_device_rules(spec);
 }
 
-static json_t *strv_to_json(char *const *v)
+json_t *berth_spec_strv_to_json(char *const *v)
 {
 	json_t *a = json_array();
 	BERTH_STRV_FOREACH (s, v)
 		json_array_append_new(a, json_string(*s));
 	return a;
+}
+
+/* The five sets; without cap_sets_given all but ambient are the bounding set. */
+static json_t *caps_to_json(const struct berth_spec *spec)
+{
+	bool given = spec->cap_sets_given;
+	char *const *all = spec->capabilities;
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "bounding", berth_spec_strv_to_json(all),
+			 "effective", berth_spec_strv_to_json(given ? spec->cap_effective : all),
+			 "permitted", berth_spec_strv_to_json(given ? spec->cap_permitted : all),
+			 "inheritable",
+			 berth_spec_strv_to_json(given ? spec->cap_inheritable : all), "ambient",
+			 berth_spec_strv_to_json(given ? spec->cap_ambient : NULL));
 }
 
 json_t *berth_spec_to_json(const struct berth_spec *spec)
@@ -278,14 +299,10 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 	if (spec->username)
 		json_object_set_new(user, "username", json_string(spec->username));
 	json_object_set_new(proc, "user", user);
-	json_object_set_new(proc, "args", strv_to_json(spec->args));
-	json_object_set_new(proc, "env", strv_to_json(spec->env));
+	json_object_set_new(proc, "args", berth_spec_strv_to_json(spec->args));
+	json_object_set_new(proc, "env", berth_spec_strv_to_json(spec->env));
 	json_object_set_new(proc, "cwd", json_string(spec->cwd ? spec->cwd : "/"));
-	json_t *caps = json_object();
-	json_object_set_new(caps, "bounding", strv_to_json(spec->capabilities));
-	json_object_set_new(caps, "effective", strv_to_json(spec->capabilities));
-	json_object_set_new(caps, "permitted", strv_to_json(spec->capabilities));
-	json_object_set_new(proc, "capabilities", caps);
+	json_object_set_new(proc, "capabilities", caps_to_json(spec));
 	if (spec->n_rlimits) {
 		json_t *rl = json_array();
 		for (size_t i = 0; i < spec->n_rlimits; i++)
@@ -296,6 +313,8 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 		json_object_set_new(proc, "rlimits", rl);
 	}
 	json_object_set_new(proc, "noNewPrivileges", json_boolean(spec->no_new_privileges));
+	if (spec->has_oom_score_adj)
+		json_object_set_new(proc, "oomScoreAdj", json_integer(spec->oom_score_adj));
 	json_object_set_new(root, "process", proc);
 
 	json_object_set_new(root, "root",
@@ -312,10 +331,11 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 		const struct berth_spec_mount *m = &spec->mounts[i];
 		json_t *jm = json_pack("{s:s, s:s, s:s}", "destination", m->destination, "type",
 				       m->type, "source", m->source);
-		json_object_set_new(jm, "options", strv_to_json(m->options));
+		json_object_set_new(jm, "options", berth_spec_strv_to_json(m->options));
 		json_array_append_new(mounts, jm);
 	}
 	json_object_set_new(root, "mounts", mounts);
+	berth_spec_hooks_to_json(spec, root);
 
 	json_t *linux_ = json_object();
 	json_t *ns = json_array();
@@ -327,6 +347,7 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 			json_array_append_new(ns, e);
 		}
 	json_object_set_new(linux_, "namespaces", ns);
+	berth_spec_linux_ext_to_json(spec, linux_);
 	json_t *res = json_object();
 	if (spec->memory_limit >= 0)
 		json_object_set_new(res, "memory",
@@ -366,8 +387,8 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 		}
 		json_object_set_new(linux_, "devices", devs);
 	}
-	json_object_set_new(linux_, "maskedPaths", strv_to_json(spec->masked_paths));
-	json_object_set_new(linux_, "readonlyPaths", strv_to_json(spec->readonly_paths));
+	json_object_set_new(linux_, "maskedPaths", berth_spec_strv_to_json(spec->masked_paths));
+	json_object_set_new(linux_, "readonlyPaths", berth_spec_strv_to_json(spec->readonly_paths));
 	if (spec->seccomp)
 		json_object_set(linux_, "seccomp", spec->seccomp);
 	json_object_set_new(root, "linux", linux_);
@@ -395,8 +416,8 @@ static int json_to_strv(const json_t *obj, const char *key, char ***ret, struct 
 	return 0;
 }
 
-static int get_uint(const json_t *obj, const char *key, int64_t max, int64_t *ret,
-		    struct berth_error **err)
+int berth_spec_get_uint(const json_t *obj, const char *key, int64_t max, int64_t *ret,
+			struct berth_error **err)
 {
 	int64_t v = 0;
 	int r = berth_json_get_int(obj, key, false, &v, err);
@@ -433,12 +454,12 @@ static int parse_process(const json_t *proc, struct berth_spec *spec, struct ber
 		return r;
 	if (user) {
 		int64_t n = 0;
-		r = get_uint(user, "uid", UINT32_MAX - 1, &n, err);
+		r = berth_spec_get_uint(user, "uid", UINT32_MAX - 1, &n, err);
 		if (r < 0 && r != -ENOENT)
 			return r;
 		spec->uid = (uint32_t)n;
 		n = 0;
-		r = get_uint(user, "gid", UINT32_MAX - 1, &n, err);
+		r = berth_spec_get_uint(user, "gid", UINT32_MAX - 1, &n, err);
 		if (r < 0 && r != -ENOENT)
 			return r;
 		spec->gid = (uint32_t)n;
@@ -471,10 +492,22 @@ static int parse_process(const json_t *proc, struct berth_spec *spec, struct ber
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (caps) {
+		spec->cap_sets_given = true;
 		r = json_to_strv(caps, "bounding", &spec->capabilities, err);
+		if (r >= 0)
+			r = json_to_strv(caps, "effective", &spec->cap_effective, err);
+		if (r >= 0)
+			r = json_to_strv(caps, "permitted", &spec->cap_permitted, err);
+		if (r >= 0)
+			r = json_to_strv(caps, "inheritable", &spec->cap_inheritable, err);
+		if (r >= 0)
+			r = json_to_strv(caps, "ambient", &spec->cap_ambient, err);
 		if (r < 0)
-			return r;
+			return berth_error_prefix(err, "capabilities");
 	}
+	r = berth_spec_process_ext_from_json(proc, spec, err);
+	if (r < 0)
+		return r;
 	json_t *rl = NULL;
 	r = berth_json_get_array(proc, "rlimits", false, &rl, err);
 	if (r < 0 && r != -ENOENT)
@@ -487,8 +520,8 @@ static int parse_process(const json_t *proc, struct berth_spec *spec, struct ber
 			const char *t = NULL;
 			int64_t soft = 0, hard = 0;
 			if (berth_json_get_string(e, "type", true, &t, err) < 0 ||
-			    get_uint(e, "soft", INT64_MAX, &soft, err) < 0 ||
-			    get_uint(e, "hard", INT64_MAX, &hard, err) < 0)
+			    berth_spec_get_uint(e, "soft", INT64_MAX, &soft, err) < 0 ||
+			    berth_spec_get_uint(e, "hard", INT64_MAX, &hard, err) < 0)
 				return berth_error_prefix(err, "rlimits[%zu]", i);
 			spec->rlimits[spec->n_rlimits].type = berth_xstrdup(t);
 			spec->rlimits[spec->n_rlimits].soft = (uint64_t)soft;
@@ -526,7 +559,7 @@ static int get_dev_number(const json_t *obj, const char *key, bool required, int
 	*ret = -1;
 	if (!json_object_get(obj, key))
 		return required ? berth_error_set(err, ENOENT, "'%s' is missing", key) : 0;
-	return get_uint(obj, key, UINT32_MAX, ret, err);
+	return berth_spec_get_uint(obj, key, UINT32_MAX, ret, err);
 }
 
 static int parse_device_rules(const json_t *res, struct berth_spec *spec, struct berth_error **err)
@@ -588,9 +621,11 @@ static int parse_devices(const json_t *linux_, struct berth_spec *spec, struct b
 		    get_dev_number(e, "major", true, &major, err) < 0 ||
 		    get_dev_number(e, "minor", true, &minor, err) < 0 ||
 		    (json_object_get(e, "fileMode") &&
-		     get_uint(e, "fileMode", 07777, &mode, err) < 0) ||
-		    (json_object_get(e, "uid") && get_uint(e, "uid", UINT32_MAX, &uid, err) < 0) ||
-		    (json_object_get(e, "gid") && get_uint(e, "gid", UINT32_MAX, &gid, err) < 0))
+		     berth_spec_get_uint(e, "fileMode", 07777, &mode, err) < 0) ||
+		    (json_object_get(e, "uid") &&
+		     berth_spec_get_uint(e, "uid", UINT32_MAX, &uid, err) < 0) ||
+		    (json_object_get(e, "gid") &&
+		     berth_spec_get_uint(e, "gid", UINT32_MAX, &gid, err) < 0))
 			return berth_error_prefix(err, "devices[%zu]", i);
 		if (path[0] != '/')
 			return berth_error_set(err, EINVAL,
@@ -630,32 +665,29 @@ static int parse_linux(const json_t *linux_, struct berth_spec *spec, struct ber
 		if (spec->namespaces & ns_names[k].flag)
 			return berth_error_set(err, EINVAL, "namespace '%s' is listed twice", t);
 		berth_spec_set_ns_path(spec, ns_names[k].flag, path);
-		if (ns_names[k].flag == BERTH_NS_USER && !path)
-			return berth_error_set(err, ENOTSUP,
-					       "a new user namespace is not supported: join one by "
-					       "path");
 	}
 	json_t *res = json_object_get(linux_, "resources");
 	if (json_is_object(res)) {
 		/* an absent limit (-ENOENT, err untouched) keeps the "none" value */
 		int64_t n;
-		r = get_uint(json_object_get(res, "memory"), "limit", INT64_MAX, &n, err);
+		r = berth_spec_get_uint(json_object_get(res, "memory"), "limit", INT64_MAX, &n,
+					err);
 		if (r >= 0)
 			spec->memory_limit = n;
 		else if (r != -ENOENT)
 			return r;
 		json_t *cpu = json_object_get(res, "cpu");
-		r = get_uint(cpu, "quota", INT64_MAX, &n, err);
+		r = berth_spec_get_uint(cpu, "quota", INT64_MAX, &n, err);
 		if (r >= 0)
 			spec->cpu_quota = n;
 		else if (r != -ENOENT)
 			return r;
-		r = get_uint(cpu, "period", 1000000, &n, err);
+		r = berth_spec_get_uint(cpu, "period", 1000000, &n, err);
 		if (r >= 0)
 			spec->cpu_period = (uint64_t)n;
 		else if (r != -ENOENT)
 			return r;
-		r = get_uint(json_object_get(res, "pids"), "limit", INT64_MAX, &n, err);
+		r = berth_spec_get_uint(json_object_get(res, "pids"), "limit", INT64_MAX, &n, err);
 		if (r >= 0)
 			spec->pids_limit = n;
 		else if (r != -ENOENT)
@@ -665,6 +697,9 @@ static int parse_linux(const json_t *linux_, struct berth_spec *spec, struct ber
 			return r;
 	}
 	r = parse_devices(linux_, spec, err);
+	if (r < 0)
+		return r;
+	r = berth_spec_linux_ext_from_json(linux_, spec, err);
 	if (r < 0)
 		return r;
 	r = json_to_strv(linux_, "maskedPaths", &spec->masked_paths, err);
@@ -743,6 +778,9 @@ int berth_spec_from_json(const json_t *j, struct berth_spec *spec, struct berth_
 		berth_spec_add_mount(spec, dst, type ? type : "bind", src,
 				     (const char *const *)opts);
 	}
+	r = berth_spec_hooks_from_json(j, spec, err);
+	if (r < 0)
+		return berth_error_prefix(err, "runtime spec");
 	json_t *linux_ = NULL;
 	r = berth_json_get_object(j, "linux", false, &linux_, err);
 	if (r < 0 && r != -ENOENT)
