@@ -75,8 +75,8 @@ static void test_create_waits_for_start(void **state)
 	struct berth_error *err = NULL;
 	struct berth_oci_state st = {0};
 	char comm[64];
-	assert_ok(create("life", &err), err);
-	assert_ok(berth_oci_load(root, "life", &st, &err), err);
+	assert_ok(create("ociunit-life", &err), err);
+	assert_ok(berth_oci_load(root, "ociunit-life", &st, &err), err);
 	assert_int_equal(st.status, BERTH_OCI_CREATED);
 	pid_t pid = st.pid;
 	assert_string_equal(json_string_value(json_object_get(st.annotations, "a")), "b");
@@ -85,28 +85,28 @@ static void test_create_waits_for_start(void **state)
 	/* set up but not exec'd: still berth's code, not busybox */
 	comm_of(pid, comm, sizeof(comm));
 	assert_null(strstr(comm, "busybox"));
-	assert_ok(berth_oci_start(root, "life", &err), err);
+	assert_ok(berth_oci_start(root, "ociunit-life", &err), err);
 	for (int i = 0; i < 200 && !strstr(comm, "busybox"); i++) {
 		nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
 		comm_of(pid, comm, sizeof(comm));
 	}
 	assert_non_null(strstr(comm, "busybox"));
-	assert_ok(berth_oci_load(root, "life", &st, &err), err);
+	assert_ok(berth_oci_load(root, "ociunit-life", &st, &err), err);
 	assert_int_equal(st.status, BERTH_OCI_RUNNING);
 	berth_oci_state_release(&st);
-	assert_int_equal(berth_oci_start(root, "life", &err), -EINVAL);
+	assert_int_equal(berth_oci_start(root, "ociunit-life", &err), -EINVAL);
 	berth_error_free(&err);
-	assert_int_equal(berth_oci_delete(root, "life", false, &err), -EBUSY);
+	assert_int_equal(berth_oci_delete(root, "ociunit-life", false, &err), -EBUSY);
 	berth_error_free(&err);
-	assert_ok(berth_oci_kill(root, "life", SIGKILL, false, &err), err);
+	assert_ok(berth_oci_kill(root, "ociunit-life", SIGKILL, false, &err), err);
 	/* create's clone is our child here: reaped, it is stopped */
 	int ws;
 	assert_int_equal(waitpid(pid, &ws, 0), pid);
-	assert_ok(berth_oci_load(root, "life", &st, &err), err);
+	assert_ok(berth_oci_load(root, "ociunit-life", &st, &err), err);
 	assert_int_equal(st.status, BERTH_OCI_STOPPED);
 	berth_oci_state_release(&st);
-	assert_ok(berth_oci_delete(root, "life", false, &err), err);
-	assert_int_equal(berth_oci_load(root, "life", &st, &err), -ENOENT);
+	assert_ok(berth_oci_delete(root, "ociunit-life", false, &err), err);
+	assert_int_equal(berth_oci_load(root, "ociunit-life", &st, &err), -ENOENT);
 	berth_error_free(&err);
 }
 
@@ -116,18 +116,18 @@ static void test_bad_creates_leave_nothing(void **state)
 		skip();
 	struct berth_error *err = NULL;
 	struct berth_oci_state st;
-	assert_ok(create("dup", &err), err);
-	assert_ok(berth_oci_load(root, "dup", &st, &err), err);
+	assert_ok(create("ociunit-dup", &err), err);
+	assert_ok(berth_oci_load(root, "ociunit-dup", &st, &err), err);
 	pid_t pid = st.pid;
 	berth_oci_state_release(&st);
-	assert_int_equal(create("dup", &err), -EEXIST);
-	assert_string_equal(berth_error_msg(err), "container 'dup' already exists");
+	assert_int_equal(create("ociunit-dup", &err), -EEXIST);
+	assert_string_equal(berth_error_msg(err), "container 'ociunit-dup' already exists");
 	berth_error_free(&err);
 	/* the first is untouched by the second */
-	assert_ok(berth_oci_load(root, "dup", &st, &err), err);
+	assert_ok(berth_oci_load(root, "ociunit-dup", &st, &err), err);
 	assert_int_equal(st.status, BERTH_OCI_CREATED);
 	berth_oci_state_release(&st);
-	assert_ok(berth_oci_delete(root, "dup", true, &err), err);
+	assert_ok(berth_oci_delete(root, "ociunit-dup", true, &err), err);
 	waitpid(pid, NULL, 0);
 	/* a bundle without config.json: its path in the message, no state left */
 	_cleanup_free_ char *empty = berth_xasprintf("%s/empty", top);
@@ -143,11 +143,44 @@ static void test_bad_creates_leave_nothing(void **state)
 	assert_int_equal(access(dir, F_OK), -1);
 }
 
+/* A create killed half way (its record says creating, no cgroup yet): delete finds the cgroup. */
+static void test_delete_after_a_dead_create(void **state)
+{
+	if (!top[0])
+		skip();
+	struct berth_error *err = NULL;
+	struct berth_cgroup cg = {0};
+	struct berth_spec spec;
+	berth_spec_init(&spec);
+	assert_ok(berth_cgroup_create("ociunit-half", &spec, &cg, &err), err);
+	assert_non_null(cg.dirs);
+	_cleanup_free_ char *dir = berth_xstrdup(cg.dirs[0]);
+	berth_strv_free(cg.dirs);
+	struct berth_oci_state st = {.id = berth_xstrdup("ociunit-half"),
+				     .bundle = berth_xstrdup(bundle),
+				     .rootfs = berth_xstrdup(bundle),
+				     .created = berth_xstrdup("2026-12-06T00:00:00Z"),
+				     .annotations = json_object()};
+	_cleanup_json_ json_t *j = berth_oci_state_to_record(&st);
+	berth_oci_state_release(&st);
+	_cleanup_close_ int dfd = berth_mkdir_open(root, "ociunit-half", NULL);
+	_cleanup_free_ char *s = berth_json_dump(j, NULL);
+	assert_ok(berth_write_file_replace(dfd, "state.json", s, strlen(s), 0600, &err), err);
+	assert_ok(berth_oci_load(root, "ociunit-half", &st, &err), err);
+	assert_int_equal(st.status, BERTH_OCI_CREATING);
+	berth_oci_state_release(&st);
+	assert_ok(berth_oci_delete(root, "ociunit-half", false, &err), err);
+	assert_int_equal(access(dir, F_OK), -1);
+	assert_int_equal(berth_oci_load(root, "ociunit-half", &st, &err), -ENOENT);
+	berth_error_free(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_waits_for_start),
 		cmocka_unit_test(test_bad_creates_leave_nothing),
+		cmocka_unit_test(test_delete_after_a_dead_create),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -341,6 +341,9 @@ int berth_oci_delete(const char *root, const char *id, bool force, struct berth_
 		if (pidfd >= 0)
 			syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 	}
+	/* a create that died before recording its cgroup: where berth_cgroup_create makes it */
+	if (st.status == BERTH_OCI_CREATING && !st.cgroup.dirs)
+		(void)berth_cgroup_find(id, &st.cgroup, NULL);
 	/* destroying the cgroup kills what is left in it */
 	r = berth_cgroup_destroy(&st.cgroup, err);
 	if (r < 0)
