@@ -129,6 +129,7 @@ struct start {
 	int slave;		    /* the pty slave, with a terminal */
 	int rootfs_fd;		    /* the detached rootfs from cfg->open_rootfs */
 	int ns_fds[BERTH_NS_KINDS]; /* the namespaces to join, by berth_ns_index */
+	int fifo_fd;		    /* cfg->exec_fifo, read-write: the child waits on it */
 	int *trees;		    /* per mount: its source's detached clone, or -EBADF */
 	char tty_name[128];
 };
@@ -142,6 +143,7 @@ static void start_release(struct start *s)
 	berth_closep(&s->slave);
 	berth_closep(&s->rootfs_fd);
 	berth_runtime_close_namespaces(s->ns_fds);
+	berth_closep(&s->fifo_fd);
 	berth_runtime_close_trees(TAKE_PTR(s->trees), s->spec->n_mounts);
 }
 
@@ -158,6 +160,12 @@ static int open_inputs(const struct berth_runtime_config *cfg, struct start *s,
 	int r = berth_runtime_open_namespaces(spec, s->ns_fds, err);
 	if (r < 0)
 		return r;
+	if (cfg->exec_fifo) {
+		/* read-write: opening it never blocks, and the child's read waits for `start` */
+		s->fifo_fd = open(cfg->exec_fifo, O_RDWR | O_CLOEXEC);
+		if (s->fifo_fd < 0)
+			return berth_error_syscall(err, errno, "open '%s'", cfg->exec_fifo);
+	}
 	if (cfg->open_rootfs) {
 		s->rootfs_fd = cfg->open_rootfs(cfg->rootfs_ctx, err);
 		if (s->rootfs_fd < 0) {
@@ -202,8 +210,9 @@ static int open_channels(struct start *s, struct berth_runtime_process *p, struc
 static _Noreturn void start_child(const struct berth_runtime_config *cfg, struct start *s,
 				  int pty_master)
 {
-	/* the container dies with its berth process (foreground) or monitor */
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* the container dies with its berth process (foreground) or monitor; not a created one */
+	if (!cfg->exec_fifo)
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* signal dispositions of the caller must not stay in the container */
 	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
 		signal(forwarded[i], SIG_DFL);
@@ -221,7 +230,8 @@ static _Noreturn void start_child(const struct berth_runtime_config *cfg, struct
 					     .tty_name = s->tty_name,
 					     .trees = s->trees,
 					     .rootfs_fd = s->rootfs_fd,
-					     .ns_fds = s->ns_fds};
+					     .ns_fds = s->ns_fds,
+					     .exec_fifo_fd = s->fifo_fd};
 	berth_runtime_child_main(&a);
 }
 
@@ -238,6 +248,7 @@ static int release_child(struct start *s, struct berth_runtime_process *p,
 	berth_closep(&s->sync_r);
 	berth_closep(&s->rep_w);
 	berth_closep(&s->slave);
+	berth_closep(&s->fifo_fd);
 	p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
 	if (p->pidfd < 0)
 		p->pidfd = -EBADF;
@@ -257,7 +268,8 @@ static int release_child(struct start *s, struct berth_runtime_process *p,
 		return r;
 	}
 	struct berth_runtime_report rep;
-	if (berth_runtime_read_report(s->rep_r, &rep) == (ssize_t)sizeof(rep))
+	if (berth_runtime_read_report(s->rep_r, &rep) == (ssize_t)sizeof(rep) &&
+	    rep.kind != BERTH_REPORT_READY)
 		return berth_runtime_report_error(&rep, ret_result, err);
 	return 0;
 }
@@ -294,6 +306,7 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 		.rep_w = -EBADF,
 		.slave = -EBADF,
 		.rootfs_fd = -EBADF,
+		.fifo_fd = -EBADF,
 	};
 	unsigned long flags;
 	int saved_ns[2];
