@@ -29,18 +29,24 @@ static void test_rm_and_names(void **state)
 	assert_int_equal(count_containers(), 1);
 }
 
-/* The pid of what's process when it runs, else 0. */
-static pid_t running_pid(const char *what)
+/* State.key of what's record, 0 when it has none or is not running. */
+static pid_t record_int(const char *what, const char *key)
 {
 	json_t *st = NULL;
 	if (berth_container_inspect(store, what, &st, NULL) < 0)
 		return 0;
 	json_t *s = json_object_get(st, "State");
 	pid_t pid = json_is_true(json_object_get(s, "Running"))
-			    ? (pid_t)json_integer_value(json_object_get(s, "Pid"))
+			    ? (pid_t)json_integer_value(json_object_get(s, key))
 			    : 0;
 	json_decref(st);
 	return pid;
+}
+
+/* The pid of what's process when it runs, else 0. */
+static pid_t running_pid(const char *what)
+{
+	return record_int(what, "Pid");
 }
 
 /*
@@ -61,6 +67,8 @@ static void test_remove_many(void **state)
 	o.name = "busy1";
 	assert_ok(run_cmd(&o, "sleep 100", &r1, &err), err);
 	o.name = "busy2";
+	/* always: rm marks it stopped before the kill, so its monitor ends */
+	o.restart = BERTH_RESTART_ALWAYS;
 	assert_ok(run_cmd(&o, "sleep 100", &r2, &err), err);
 	berth_run_options_init(&o);
 	o.name = "idle";
@@ -77,6 +85,8 @@ static void test_remove_many(void **state)
 	assert_int_equal(count_containers(), before - 1);
 	pid_t pid1 = running_pid("busy1"), pid2 = running_pid("busy2");
 	assert_true(pid1 > 0 && pid2 > 0);
+	pid_t monitor2 = record_int("busy2", "MonitorPid");
+	assert_true(monitor2 > 0);
 
 	char *hard[] = {"busy1", r2.id, "/busy1", "nosuch"};
 	assert_int_equal(berth_container_remove_many(store, hard, 4, true, errs), -ENOENT);
@@ -90,6 +100,10 @@ static void test_remove_many(void **state)
 	assert_int_equal(running_pid(r1.id), 0);
 	assert_int_equal(kill(pid1, 0), -1);
 	assert_int_equal(kill(pid2, 0), -1);
+	/* busy2's monitor is gone too (bounded wait: 10 s) */
+	for (int i = 0; i < 1000 && kill(monitor2, 0) == 0; i++)
+		usleep(10000);
+	assert_int_equal(kill(monitor2, 0), -1);
 }
 
 int main(void)

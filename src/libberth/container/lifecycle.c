@@ -513,6 +513,17 @@ struct removal {
 	bool killed;
 };
 
+/* Whether the monitor of st may start it again once it ended (a policy other than "no"). */
+static bool may_restart(const json_t *st)
+{
+	const char *policy = json_string_value(
+		json_object_get(json_object_get(st, "HostConfig"), "RestartPolicy"));
+	enum berth_restart_policy p;
+	int max;
+	return berth_runspec_parse_restart(policy ? policy : "no", &p, &max, NULL) < 0 ||
+	       p != BERTH_RESTART_NO;
+}
+
 /* Whether it can go; a running one (force) is marked stopped and killed, not waited for. */
 static int removal_begin(struct berth_store *store, const char *what, bool force,
 			 struct removal *rm, struct berth_error **err)
@@ -527,7 +538,8 @@ static int removal_begin(struct berth_store *store, const char *what, bool force
 				       "cannot remove container '%s': it is running: stop it "
 				       "first or use --force",
 				       what);
-	r = mark_stopping(berth_store_root_path(store), rm->id, err);
+	/* the mark (two fsyncs) matters only to a monitor that would restart it */
+	r = may_restart(rm->st) ? mark_stopping(berth_store_root_path(store), rm->id, err) : 0;
 	if (r < 0)
 		return r;
 	berth_container_kill(store, rm->id, SIGKILL, NULL);
