@@ -521,14 +521,6 @@ int cmd_wait(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	return 0;
 }
 
-static int do_rm(struct berth_cli *cli, const char *what, void *ctx, struct berth_error **err)
-{
-	int r = cli_store_open(cli, NULL, err);
-	if (r < 0)
-		return r;
-	return berth_container_remove(cli->store, what, *(bool *)ctx, err);
-}
-
 static const char rm_usage[] =
 	"Usage:  berth rm [OPTIONS] CONTAINER [CONTAINER...]\n\n"
 	"Remove one or more containers\n\n"
@@ -554,7 +546,23 @@ int cmd_rm(struct berth_cli *cli, int argc, char **argv, struct berth_error **er
 		force |= c == 'f';
 	if (c < 0 || f.help)
 		return c;
-	return cli_for_each(cli, optind, argc, argv, do_rm, &force, err);
+	if (optind >= argc)
+		return cli_usage_error(cli, err, "requires at least 1 argument");
+	int r = cli_store_open(cli, NULL, err);
+	if (r < 0)
+		return r;
+	/* one batch (the kills overlap); each operand still gets its own line, as cli_for_each */
+	size_t n = (size_t)(argc - optind);
+	_cleanup_free_ struct berth_error **errs = berth_xcalloc(n, sizeof(*errs));
+	r = berth_container_remove_many(cli->store, argv + optind, n, force, errs);
+	for (size_t i = 0; i < n; i++) {
+		if (errs[i])
+			fprintf(stderr, "berth: %s\n", berth_error_msg(errs[i]));
+		else
+			printf("%s\n", argv[optind + (int)i]);
+		berth_error_free(&errs[i]);
+	}
+	return r < 0 ? 1 : 0;
 }
 
 static int do_start(struct berth_cli *cli, const char *what, void *ctx, struct berth_error **err)

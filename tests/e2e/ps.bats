@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # berth ps as Docker's: the default table (COMMAND quoted and truncated,
 # CREATED, STATUS with uptime, PORTS), newest first, -n, -l, --no-trunc, -q
-# and --filter name/id/status/exited/label/ancestor.
+# and --filter name/id/status/exited/label/ancestor; each record read once (strace).
 load helpers
 
 setup_file() {
@@ -139,4 +139,38 @@ three() {
 	# and the table without -s has no SIZE column
 	run berth ps -a
 	[[ "${lines[0]}" != *SIZE* ]]
+}
+
+# How many times one berth command opens a container's state.json (strace).
+state_reads() {
+	local t=$BATS_TEST_TMPDIR/openat
+	strace -f -e trace=openat -o "$t" "$BERTH" --root "$STORE" "$@" >/dev/null
+	grep -c '/state\.json"' "$t" || true
+}
+
+# The issue measured 40*41/2 = 820 reads for one `ps` of 40 running containers:
+# a lookup by id that scanned every record, for each record listed.
+@test "ps and rm -f of 40 containers read each record a bounded number of times, not once per pair" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	local i n=40
+	for ((i = 0; i < n / 2; i++)); do
+		berth run -d --network none --name "up$i" bb sleep 100 >/dev/null
+		berth create --network none --name "made$i" bb true >/dev/null
+	done
+	for args in "ps" "ps -a" "ps -a --filter name=up1" "ps -a -s" \
+		"ps -a --format {{.Names}}{{.Ports}}{{.Status}}{{.Mounts}}"; do
+		# shellcheck disable=SC2086
+		reads=$(state_reads $args)
+		echo "$args: $reads reads"
+		((reads <= n))
+	done
+	[ "$(berth ps -q | wc -l)" -eq $((n / 2)) ]
+	# rm -f $(ps -aq): the names in one pass, then per container its checks,
+	# the stop mark, the kill and the wait's look at its record
+	local ids
+	ids=$(berth ps -aq)
+	reads=$(state_reads rm -f $ids)
+	echo "rm -f: $reads reads"
+	((reads <= 6 * n))
+	[ -z "$(berth ps -aq)" ]
 }

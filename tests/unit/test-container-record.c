@@ -75,10 +75,74 @@ static void test_find_inspect_list(void **state)
 	json_decref(all);
 }
 
+static void find_ok(const char *what, const char *want)
+{
+	struct berth_error *err = NULL;
+	char *id = NULL;
+	assert_ok(berth_container_find(store, what, &id, &err), err);
+	assert_string_equal(id, want);
+	free(id);
+}
+
+/*
+ * Docker's order, whatever the directory's: a full id wins over a name that
+ * spells it, a name over an id prefix it spells; find_many resolves each
+ * operand as find does, with an error of its own.
+ */
+static void test_find_order_and_many(void **state)
+{
+	if (!top[0])
+		skip();
+	struct berth_run_options o;
+	struct berth_run_result a, b, c;
+	struct berth_error *err = NULL;
+	berth_run_options_init(&o);
+	o.name = "first";
+	o.create_only = true;
+	assert_ok(run_cmd(&o, "true", &a, &err), err);
+	o.name = a.id;
+	assert_ok(run_cmd(&o, "true", &b, &err), err);
+	char prefix[13] = {0};
+	memcpy(prefix, a.id, 12);
+	o.name = prefix;
+	assert_ok(run_cmd(&o, "true", &c, &err), err);
+	find_ok(a.id, a.id);
+	find_ok(prefix, c.id);
+	find_ok("/first", a.id);
+
+	char *what[] = {prefix, "nosuch", "/first", a.id, b.id, ""};
+	char *ids[6];
+	struct berth_error *errs[6] = {0};
+	assert_int_equal(berth_container_find_many(store, what, 6, ids, errs), -ENOENT);
+	const char *want[] = {c.id, NULL, a.id, a.id, b.id, NULL};
+	for (size_t i = 0; i < 6; i++) {
+		if (want[i]) {
+			assert_null(errs[i]);
+			assert_string_equal(ids[i], want[i]);
+		} else {
+			assert_null(ids[i]);
+			assert_non_null(errs[i]);
+		}
+		free(ids[i]);
+	}
+	assert_int_equal(berth_error_code(errs[1]), ENOENT);
+	assert_non_null(strstr(berth_error_msg(errs[1]), "no such container: 'nosuch'"));
+	/* "" is a prefix of every id: ambiguous, as find says */
+	assert_int_equal(berth_error_code(errs[5]), EINVAL);
+	berth_error_free(&errs[1]);
+	berth_error_free(&errs[5]);
+
+	char *gone[] = {a.id, b.id, c.id};
+	assert_ok(berth_container_remove_many(store, gone, 3, false, errs), errs[0]);
+	assert_null(errs[1]);
+	assert_null(errs[2]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_find_inspect_list),
+		cmocka_unit_test(test_find_order_and_many),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -126,6 +126,14 @@ int berth_container_run(struct berth_store *store, const struct berth_run_option
  */
 int berth_container_find(struct berth_store *store, const char *what, char **ret_id,
 			 struct berth_error **err);
+/*
+ * berth_container_find for each of what[0..n), sharing one pass over the
+ * records: ret_ids[i] gets the id (the caller frees it) or NULL, with the
+ * error in errs[i]. Returns 0 when every operand was found, else the first
+ * failure's -errno.
+ */
+int berth_container_find_many(struct berth_store *store, char *const *what, size_t n,
+			      char **ret_ids, struct berth_error **errs);
 /* The record (state.json) with a live Running status (new reference). */
 int berth_container_inspect(struct berth_store *store, const char *what, json_t **ret,
 			    struct berth_error **err);
@@ -199,6 +207,16 @@ int berth_container_wait_for(struct berth_store *store, const char *what,
 /* Removes the record (and anonymous volumes); a running one needs force (killed). */
 int berth_container_remove(struct berth_store *store, const char *what, bool force,
 			   struct berth_error **err);
+/*
+ * berth_container_remove for each of what[0..n), as one batch: the names
+ * resolved in one pass over the records, the running ones (force) all
+ * killed first and then waited for together, the network state reclaimed
+ * once at the end. errs[i] gets what[i]'s error (NULL when it was removed);
+ * an operand naming a container an earlier one named fails as gone.
+ * Returns 0 when all went, else the first failure's -errno.
+ */
+int berth_container_remove_many(struct berth_store *store, char *const *what, size_t n, bool force,
+				struct berth_error **errs);
 /*
  * Removes every container that is not running, as `docker container prune`;
  * ret_removed lists their full ids (owned strv), *ret_bytes (may be NULL) is

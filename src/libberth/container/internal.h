@@ -139,10 +139,13 @@ int berth_container_net_up(struct berth_store *store, int cdir, const char *cid,
 /* When the monitor ends: detaches everything and drops the lock. */
 void berth_container_net_down(const char *store_root, int cdir, const char *cid, int lock);
 /*
- * At rm: what a monitor killed with SIGKILL left on networks (the
- * container's endpoints, ports and namespace file) is reclaimed now.
+ * At rm: whether a monitor killed with SIGKILL left the container's
+ * namespace file (or its lock) behind, with endpoints and ports on its
+ * networks; berth_container_net_reclaim then reclaims what every dead
+ * container left, once for all the containers one rm removes.
  */
-void berth_container_net_reclaim(const char *store_root, const char *cid);
+bool berth_container_net_left_behind(const char *store_root, const char *cid);
+void berth_container_net_reclaim(const char *store_root);
 
 /*
  * events.c: appends a container event to the store's event log with

@@ -418,7 +418,9 @@ int berth_container_wait_for(struct berth_store *store, const char *what,
 	int r = berth_container_find(store, what, &id, err);
 	if (r < 0)
 		return r;
-	for (int waited = 0;; waited += 50) {
+	/* the sleeps grow from 1 ms to 50: a SIGKILLed container is recorded
+	 * ended within milliseconds, and rm -f or stop waited a whole 50 ms */
+	for (int waited = 0, step = 1;; waited += step, step = step < 25 ? step * 2 : 50) {
 		_cleanup_json_ json_t *st = NULL;
 		r = berth_container_inspect(store, id, &st, err);
 		/* EBADMSG: caught between the removal of state.json and of its directory */
@@ -442,7 +444,7 @@ int berth_container_wait_for(struct berth_store *store, const char *what,
 			return 0;
 		if (timeout_ms >= 0 && waited >= timeout_ms)
 			return -ETIMEDOUT;
-		nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
+		nanosleep(&(struct timespec){.tv_nsec = step * 1000000L}, NULL);
 	}
 }
 
@@ -553,57 +555,153 @@ static int remove_leftover_cgroups(const json_t *st, const char *id, struct bert
 	return berth_cgroup_destroy(&cg, err);
 }
 
+/* One container of a removal: its record, and whether rm killed it. */
+struct removal {
+	char *id;
+	json_t *st;
+	bool killed;
+};
+
+/* Whether the monitor of st may start it again once it ended (a policy other than "no"). */
+static bool may_restart(const json_t *st)
+{
+	const char *policy = json_string_value(
+		json_object_get(json_object_get(st, "HostConfig"), "RestartPolicy"));
+	enum berth_restart_policy p;
+	int max;
+	return berth_runspec_parse_restart(policy ? policy : "no", &p, &max, NULL) < 0 ||
+	       p != BERTH_RESTART_NO;
+}
+
+/* Whether it can go; a running one (force) is marked stopped and killed, not waited for. */
+static int removal_begin(struct berth_store *store, const char *what, bool force,
+			 struct removal *rm, struct berth_error **err)
+{
+	int r = berth_container_inspect(store, rm->id, &rm->st, err);
+	if (r < 0)
+		return r;
+	r = berth_pod_infra_guard(store, rm->st, what, err);
+	if (r < 0)
+		return r;
+	if (!berth_container_state_is_running(rm->st))
+		return 0;
+	if (!force)
+		return berth_error_set(err, EBUSY,
+				       "cannot remove container '%s': it is running: stop it "
+				       "first or use --force",
+				       what);
+	/* the mark (two fsyncs) matters only to a monitor that would restart it */
+	r = may_restart(rm->st) ? mark_stopping(store, rm->id, err) : 0;
+	if (r < 0)
+		return r;
+	berth_container_kill(store, rm->id, SIGKILL, NULL);
+	rm->killed = true;
+	return 0;
+}
+
+/* The monitor records the end once the process is reaped and its cgroups removed. */
+static int removal_wait(struct berth_store *store, const char *what, const struct removal *rm,
+			struct berth_error **err)
+{
+	int code;
+	if (rm->killed && berth_container_wait(store, rm->id, 10000, &code, NULL) == -ETIMEDOUT)
+		return berth_error_set(err, ETIMEDOUT,
+				       "cannot remove container '%s': it is still running "
+				       "10 s after SIGKILL",
+				       what);
+	return 0;
+}
+
+/* What a stopped container leaves: its cgroups, its directory, its anonymous volumes. */
+static int removal_finish(struct berth_store *store, int cdir, const char *what,
+			  const struct removal *rm, bool *net_left, struct berth_error **err)
+{
+	const char *store_root = berth_store_root_path(store);
+	int r = remove_leftover_cgroups(rm->st, rm->id, err);
+	if (r < 0)
+		return berth_error_prefix(err, "cannot remove container '%s'", what);
+	*net_left = *net_left || berth_container_net_left_behind(store_root, rm->id);
+	r = berth_rm_rf_at(cdir, rm->id, err);
+	if (r < 0)
+		return berth_error_prefix(err, "remove container '%s'", what);
+	berth_container_event_st(store, rm->st, "destroy", NULL);
+	size_t i;
+	json_t *v;
+	json_array_foreach (json_object_get(rm->st, "AnonymousVolumes"), i, v)
+		berth_volume_remove(store, json_string_value(v), true, NULL);
+	return 0;
+}
+
+/* Whether an earlier operand of the same removal named id. */
+static bool removal_seen(const struct removal *v, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (v[k].id && strcmp(v[k].id, v[i].id) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Three passes so that the waits overlap: rm -f of n running containers
+ * waits about as long as for one of them, not n times as long.
+ */
+static void removal_run(struct berth_store *store, char *const *what, size_t n, bool force,
+			struct removal *v, struct berth_error **errs)
+{
+	_cleanup_close_ int cdir = -EBADF;
+	bool net_left = false;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].id && removal_seen(v, i))
+			berth_error_set(&errs[i], ENOENT, "no such container: '%s'", what[i]);
+		else if (v[i].id)
+			removal_begin(store, what[i], force, &v[i], &errs[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!errs[i])
+			removal_wait(store, what[i], &v[i], &errs[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (errs[i])
+			continue;
+		if (cdir < 0)
+			cdir = berth_container_dir_open(store, &errs[i]);
+		if (cdir >= 0)
+			removal_finish(store, cdir, what[i], &v[i], &net_left, &errs[i]);
+	}
+	if (net_left)
+		berth_container_net_reclaim(berth_store_root_path(store));
+}
+
+int berth_container_remove_many(struct berth_store *store, char *const *what, size_t n, bool force,
+				struct berth_error **errs)
+{
+	_cleanup_free_ char **ids = berth_xcalloc(n ? n : 1, sizeof(*ids));
+	_cleanup_free_ struct removal *v = berth_xcalloc(n ? n : 1, sizeof(*v));
+	berth_container_find_many(store, what, n, ids, errs);
+	for (size_t i = 0; i < n; i++)
+		v[i].id = ids[i];
+	removal_run(store, what, n, force, v, errs);
+	int first = 0;
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].id);
+		json_decref(v[i].st);
+		if (errs[i] && !first)
+			first = -berth_error_code(errs[i]);
+	}
+	return first;
+}
+
 int berth_container_remove(struct berth_store *store, const char *what, bool force,
 			   struct berth_error **err)
 {
-	const char *store_root = berth_store_root_path(store);
-	_cleanup_free_ char *id = NULL;
-	int r = berth_container_find(store, what, &id, err);
-	if (r < 0)
-		return r;
-	_cleanup_json_ json_t *st = NULL;
-	r = berth_container_inspect(store, id, &st, err);
-	if (r < 0)
-		return r;
-	r = berth_pod_infra_guard(store, st, what, err);
-	if (r < 0)
-		return r;
-	if (berth_container_state_is_running(st)) {
-		if (!force)
-			return berth_error_set(
-				err, EBUSY,
-				"cannot remove container '%s': it is running: stop it "
-				"first or use --force",
-				what);
-		r = mark_stopping(store, id, err);
-		if (r < 0)
-			return r;
-		berth_container_kill(store, id, SIGKILL, NULL);
-		/* the monitor records the end once the process is reaped and its cgroups removed */
-		int code;
-		if (berth_container_wait(store, id, 10000, &code, NULL) == -ETIMEDOUT)
-			return berth_error_set(err, ETIMEDOUT,
-					       "cannot remove container '%s': it is still running "
-					       "10 s after SIGKILL",
-					       what);
+	struct berth_error *e = NULL;
+	int r = berth_container_remove_many(store, (char *const[]){(char *)what}, 1, force, &e);
+	if (r < 0) {
+		if (err)
+			*err = e;
+		else
+			berth_error_free(&e);
 	}
-	r = remove_leftover_cgroups(st, id, err);
-	if (r < 0)
-		return berth_error_prefix(err, "cannot remove container '%s'", what);
-	berth_container_net_reclaim(store_root, id);
-	_cleanup_close_ int cdir = berth_container_dir_open(store, err);
-	if (cdir < 0)
-		return cdir;
-	json_t *anon = json_object_get(st, "AnonymousVolumes");
-	r = berth_rm_rf_at(cdir, id, err);
-	if (r < 0)
-		return berth_error_prefix(err, "remove container '%s'", what);
-	berth_container_event_st(store, st, "destroy", NULL);
-	size_t i;
-	json_t *v;
-	json_array_foreach (anon, i, v)
-		berth_volume_remove(store, json_string_value(v), true, NULL);
-	return 0;
+	return r;
 }
 
 int berth_container_start(struct berth_store *store, const char *what, struct berth_error **err)

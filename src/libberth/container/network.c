@@ -637,11 +637,14 @@ int berth_container_network_disconnect(struct berth_store *store, const char *wh
 	return berth_container_state_write(cdir, id, st, err);
 }
 
-void berth_container_net_reclaim(const char *store_root, const char *cid)
+bool berth_container_net_left_behind(const char *store_root, const char *cid)
 {
 	_cleanup_free_ char *ns = berth_network_netns_path(store_root, cid);
 	_cleanup_free_ char *lock = berth_xasprintf("%s.lock", ns);
-	if (access(ns, F_OK) < 0 && access(lock, F_OK) < 0)
-		return;
+	return access(ns, F_OK) == 0 || access(lock, F_OK) == 0;
+}
+
+void berth_container_net_reclaim(const char *store_root)
+{
 	berth_network_reclaim(store_root, false, NULL, NULL);
 }

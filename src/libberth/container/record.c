@@ -249,63 +249,145 @@ static bool state_running(const json_t *st)
 	return mon > 0 && kill((pid_t)mon, 0) == 0;
 }
 
+/* Docker's first rule: a full id with a record, found without reading a record. */
+static bool is_full_id(int cdir, const char *what)
+{
+	struct stat sb;
+	return strlen(what) == 64 && strspn(what, "0123456789abcdef") == 64 &&
+	       fstatat(cdir, what, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* Every record's id and name (NULL when unreadable), read in one pass over containers/. */
+struct record_names {
+	char **ids;
+	char **names;
+	size_t n;
+};
+
+static void record_names_release(struct record_names *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->ids[i]);
+		free(t->names[i]);
+	}
+	free(t->ids);
+	free(t->names);
+	*t = (struct record_names){0};
+}
+
+static int record_names_load(int cdir, struct record_names *ret, struct berth_error **err)
+{
+	_cleanup_closedir_ DIR *d = berth_opendir_at(cdir, ".");
+	if (!d)
+		return berth_error_syscall(err, errno, "read containers");
+	struct record_names t = {0};
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) != 64)
+			continue;
+		_cleanup_json_ json_t *st = read_state(cdir, de->d_name);
+		const char *n = json_string_value(json_object_get(st, "Name"));
+		t.ids = berth_xreallocarray(t.ids, t.n + 1, sizeof(*t.ids));
+		t.names = berth_xreallocarray(t.names, t.n + 1, sizeof(*t.names));
+		t.ids[t.n] = berth_xstrdup(de->d_name);
+		t.names[t.n++] = n ? berth_xstrdup(n) : NULL;
+	}
+	*ret = t;
+	return 0;
+}
+
+/* Docker's order: the full id, then the name, then a unique prefix of the id. */
+static int record_names_resolve(const struct record_names *t, const char *what, char **ret_id,
+				struct berth_error **err)
+{
+	const char *name = what[0] == '/' ? what + 1 : what;
+	const char *found = NULL;
+	size_t matches = 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->ids[i], what) == 0) {
+			*ret_id = berth_xstrdup(t->ids[i]);
+			return 0;
+		}
+	for (size_t i = 0; i < t->n; i++)
+		if (t->names[i] && strcmp(t->names[i], name) == 0) {
+			*ret_id = berth_xstrdup(t->ids[i]);
+			return 0;
+		}
+	for (size_t i = 0; i < t->n; i++)
+		if (strncmp(t->ids[i], what, strlen(what)) == 0) {
+			matches++;
+			found = t->ids[i];
+		}
+	if (matches == 1 && *what) {
+		*ret_id = berth_xstrdup(found);
+		return 0;
+	}
+	if (matches > 1)
+		return berth_error_set(err, EINVAL, "multiple containers match '%s'", what);
+	return berth_error_set(err, ENOENT, "no such container: '%s'", what);
+}
+
+static int find_at(int cdir, const char *what, char **ret_id, struct berth_error **err)
+{
+	if (is_full_id(cdir, what)) {
+		*ret_id = berth_xstrdup(what);
+		return 0;
+	}
+	struct record_names t = {0};
+	int r = record_names_load(cdir, &t, err);
+	if (r >= 0)
+		r = record_names_resolve(&t, what, ret_id, err);
+	record_names_release(&t);
+	return r;
+}
+
 int berth_container_find(struct berth_store *store, const char *what, char **ret_id,
 			 struct berth_error **err)
 {
 	_cleanup_close_ int cdir = containers_dir(store, err);
 	if (cdir < 0)
 		return cdir;
-	_cleanup_closedir_ DIR *d = berth_opendir_at(cdir, ".");
-	if (!d)
-		return berth_error_syscall(err, errno, "read containers");
-	char *found = NULL;
-	int matches = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || strlen(de->d_name) != 64)
-			continue;
-		if (strcmp(de->d_name, what) == 0) {
-			free(found);
-			*ret_id = berth_xstrdup(de->d_name);
-			return 0;
-		}
-		_cleanup_json_ json_t *st = read_state(cdir, de->d_name);
-		const char *n = json_string_value(json_object_get(st, "Name"));
-		if (n && strcmp(n, what[0] == '/' ? what + 1 : what) == 0) {
-			free(found);
-			*ret_id = berth_xstrdup(de->d_name);
-			return 0;
-		}
-		if (strncmp(de->d_name, what, strlen(what)) == 0) {
-			matches++;
-			free(found);
-			found = berth_xstrdup(de->d_name);
-		}
-	}
-	if (matches == 1 && *what) {
-		*ret_id = found;
-		return 0;
-	}
-	free(found);
-	if (matches > 1)
-		return berth_error_set(err, EINVAL, "multiple containers match '%s'", what);
-	return berth_error_set(err, ENOENT, "no such container: '%s'", what);
+	return find_at(cdir, what, ret_id, err);
 }
 
-int berth_container_inspect(struct berth_store *store, const char *what, json_t **ret,
-			    struct berth_error **err)
+int berth_container_find_many(struct berth_store *store, char *const *what, size_t n,
+			      char **ret_ids, struct berth_error **errs)
 {
-	const char *store_root = berth_store_root_path(store);
-	_cleanup_free_ char *id = NULL;
-	int r = berth_container_find(store, what, &id, err);
-	if (r < 0)
-		return r;
-	_cleanup_close_ int cdir = containers_dir(store, err);
-	if (cdir < 0)
-		return cdir;
+	struct berth_error *e = NULL;
+	_cleanup_close_ int cdir = containers_dir(store, &e);
+	struct record_names t = {0};
+	bool loaded = false;
+	int r = cdir < 0 ? cdir : 0, failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		ret_ids[i] = NULL;
+		if (r >= 0 && is_full_id(cdir, what[i])) {
+			ret_ids[i] = berth_xstrdup(what[i]);
+			continue;
+		}
+		if (r >= 0 && !loaded) {
+			r = record_names_load(cdir, &t, &e);
+			loaded = true;
+		}
+		int k = r < 0 ? berth_error_set(&errs[i], berth_error_code(e), "%s",
+						berth_error_msg(e))
+			      : record_names_resolve(&t, what[i], &ret_ids[i], &errs[i]);
+		if (k < 0 && !failed)
+			failed = k;
+	}
+	record_names_release(&t);
+	berth_error_free(&e);
+	return failed;
+}
+
+/*
+ * The record of id as inspect shows it, live: the monitor's liveness, the
+ * freezer's pause and health.json; NULL when it has no readable state.
+ */
+static json_t *inspect_record(const char *store_root, int cdir, const char *id)
+{
 	json_t *st = read_state(cdir, id);
 	if (!st)
-		return berth_error_set(err, EBADMSG, "container '%s' has no readable state", id);
+		return NULL;
 	/* a monitor that died (host reboot, kill -9) leaves "running" behind */
 	if (json_is_true(json_object_get(json_object_get(st, "State"), "Running")) &&
 	    !state_running(st)) {
@@ -315,10 +397,28 @@ int berth_container_inspect(struct berth_store *store, const char *what, json_t 
 	}
 	berth_container_state_set_paused(st);
 	berth_container_health_inspect(store_root, id, st);
+	return st;
+}
+
+int berth_container_inspect(struct berth_store *store, const char *what, json_t **ret,
+			    struct berth_error **err)
+{
+	const char *store_root = berth_store_root_path(store);
+	_cleanup_free_ char *id = NULL;
+	_cleanup_close_ int cdir = containers_dir(store, err);
+	if (cdir < 0)
+		return cdir;
+	int r = find_at(cdir, what, &id, err);
+	if (r < 0)
+		return r;
+	json_t *st = inspect_record(store_root, cdir, id);
+	if (!st)
+		return berth_error_set(err, EBADMSG, "container '%s' has no readable state", id);
 	*ret = st;
 	return 0;
 }
 
+/* One pass: each record is read once (a lookup per record made `ps` quadratic). */
 int berth_container_list(struct berth_store *store, json_t **ret, struct berth_error **err)
 {
 	_cleanup_close_ int cdir = containers_dir(store, err);
@@ -332,10 +432,9 @@ int berth_container_list(struct berth_store *store, json_t **ret, struct berth_e
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.' || strlen(de->d_name) != 64)
 			continue;
-		json_t *st = NULL;
-		if (berth_container_inspect(store, de->d_name, &st, NULL) < 0)
-			continue;
-		json_array_append_new(all, st);
+		json_t *st = inspect_record(berth_store_root_path(store), cdir, de->d_name);
+		if (st)
+			json_array_append_new(all, st);
 	}
 	*ret = all;
 	return 0;
