@@ -80,6 +80,22 @@ static void test_emit_appends(void **state)
 	assert_int_equal(count_events(data, "create"), 5);
 }
 
+/* The store handle's way: an O_PATH fd of the root, the same log as by path. */
+static void test_emit_at_root_fd(void **state)
+{
+	const char *root = *state;
+	_cleanup_close_ int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	_cleanup_json_ json_t *attrs = json_pack("{s:s}", "name", "web");
+	assert_int_equal(berth_event_emit_json_at(fd, "container", "die", "c1", attrs), 0);
+	assert_int_equal(berth_event_emit(root, "container", "die", "c2", NULL), 0);
+	_cleanup_free_ char *data = read_log(root, BERTH_EVENTS_LOG, NULL);
+	assert_non_null(data);
+	assert_int_equal(count_events(data, "die"), 2);
+	assert_non_null(strstr(data, "\"ID\":\"c1\",\"Attributes\":{\"name\":\"web\"}"));
+	assert_int_equal(berth_event_emit_json_at(-1, "container", "die", "c3", NULL), -EINVAL);
+}
+
 static void test_emit_no_store(void **state)
 {
 	(void)state;
@@ -161,6 +177,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_emit_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emit_appends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emit_at_root_fd, setup, teardown),
 		cmocka_unit_test(test_emit_no_store),
 		cmocka_unit_test_setup_teardown(test_huge_attributes_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_writers_never_tear, setup,
