@@ -189,6 +189,7 @@ struct berth_store;
 	X(cmd_login)                                                                               \
 	X(cmd_logout)                                                                              \
 	X(cmd_lint)                                                                                \
+	X(cmd_oci)                                                                                 \
 	X(cmd_analyze)                                                                             \
 	X(cmd_compose)                                                                             \
 	X(cmd_pause)                                                                               \

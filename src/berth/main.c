@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "berth/cli.h"
+#include "berth/cmd-oci.h"
 #include "berth/prune.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
@@ -130,6 +131,8 @@ static const struct berth_command commands[] = {
 	/* lint and analyze */
 	{"lint", cmd_lint, "Check a Dockerfile against the image guidelines"},
 	{"analyze", cmd_analyze, "Show wasted bytes and efficiency of an image's layers"},
+	/* the OCI runtime command line (also as berth-runc) */
+	{"oci", cmd_oci, "Run OCI bundles with runc's command line (berth-runc)"},
 	/* compose */
 	{"compose", cmd_compose, "Define and run multi-container applications"},
 };
@@ -297,6 +300,13 @@ int main(int argc, char **argv)
 	_cleanup_error_ struct berth_error *err = NULL;
 	size_t usage_len = 0;
 	int c;
+
+	/* invoked through the berth-runc link: runc's command line */
+	const char *prog = strrchr(argv[0], '/');
+	if (strcmp(prog ? prog + 1 : argv[0], "berth-runc") == 0) {
+		berth_lib_set_unavailable_handler(lib_unavailable);
+		return berth_runc_main(argc, argv);
+	}
 
 	FILE *m = open_memstream(&usage_text, &usage_len);
 	if (!m)

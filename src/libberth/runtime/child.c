@@ -470,6 +470,28 @@ static _Noreturn void exec_main_process(int rfd, const struct berth_runtime_conf
 	berth_runtime_exec_process(rfd, cfg->spec->args, env);
 }
 
+/*
+ * The create/start split: tells the creator the container is set up, then
+ * waits for the byte `start` writes to the exec fifo. The process has no
+ * parent of berth's to report to any more once it goes on.
+ */
+static void wait_for_start(const struct berth_runtime_child_args *a)
+{
+	if (a->exec_fifo_fd < 0)
+		return;
+	struct berth_runtime_report rep = {.kind = BERTH_REPORT_READY};
+	if (write(a->report_fd, &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
+		_exit(125);
+	char c;
+	ssize_t n;
+	do
+		n = read(a->exec_fifo_fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(125);
+	close(a->exec_fifo_fd);
+}
+
 _Noreturn void berth_runtime_child_main(const struct berth_runtime_child_args *a)
 {
 	const struct berth_spec *spec = a->cfg->spec;
@@ -482,5 +504,6 @@ _Noreturn void berth_runtime_child_main(const struct berth_runtime_child_args *a
 	populate_rootfs(a, root_fd);
 	enter_rootfs(a->report_fd, root_fd, spec);
 	confine(a->report_fd, spec, &id);
+	wait_for_start(a);
 	exec_main_process(a->report_fd, a->cfg, &areas, env);
 }

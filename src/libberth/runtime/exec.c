@@ -174,8 +174,7 @@ static _Noreturn void process_main(const struct berth_spec *spec, int rfd, bool 
 }
 
 /* The helper child: cgroups, namespaces, then the process as berth's child. */
-/* Sends fd over the unix socket sock (SCM_RIGHTS). */
-static int send_fd(int sock, int fd)
+int berth_runtime_send_fd(int sock, int fd)
 {
 	char byte = 'p';
 	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
@@ -262,7 +261,7 @@ static _Noreturn void helper_main(const struct berth_runtime_exec_config *cfg, i
 						 "allocate a pseudo-terminal in the container: %s",
 						 strerror(errno));
 		slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (slave < 0 || send_fd(sock, master) < 0)
+		if (slave < 0 || berth_runtime_send_fd(sock, master) < 0)
 			berth_runtime_child_fail(rfd, BERTH_REPORT_SETUP, errno,
 						 "open the pseudo-terminal's peer: %s",
 						 strerror(errno));

@@ -15,7 +15,8 @@
 enum berth_runtime_report_kind {
 	BERTH_REPORT_SETUP = 1,
 	BERTH_REPORT_EXEC = 2,
-	BERTH_REPORT_PID = 3, /* exec: the pid of the process made in the container */
+	BERTH_REPORT_PID = 3,	/* exec: the pid of the process made in the container */
+	BERTH_REPORT_READY = 4, /* exec_fifo: set up, waiting for `start` */
 };
 
 struct berth_runtime_report {
@@ -36,6 +37,9 @@ int berth_runtime_report_error(const struct berth_runtime_report *rep,
 /* always negative, stated where it is called (core/error.h says why) */
 #define berth_runtime_report_error(...)                                                            \
 	BERTH_ERROR_NEGATIVE(berth_runtime_report_error(__VA_ARGS__))
+
+/* Sends fd over the unix socket sock (SCM_RIGHTS, one byte of data); -errno. */
+int berth_runtime_send_fd(int sock, int fd);
 
 /* The spec's rlimits (only those it names; never raised on berth's own). */
 int berth_runtime_set_rlimits(const struct berth_spec *spec, struct berth_error **err);
@@ -63,6 +67,7 @@ struct berth_runtime_child_args {
 	const int *trees;     /* per mount: its source's detached clone, or -EBADF */
 	int rootfs_fd;	      /* the detached rootfs from cfg->open_rootfs, or -EBADF */
 	int netns_fd;	      /* the network namespace to join, or -EBADF */
+	int exec_fifo_fd;     /* cfg->exec_fifo opened read-write, or -EBADF */
 };
 /* Sets the container up in the clone and execs its process; never returns. */
 _Noreturn void berth_runtime_child_main(const struct berth_runtime_child_args *a);

@@ -128,6 +128,7 @@ struct start {
 	int slave;	    /* the pty slave, with a terminal */
 	int rootfs_fd;	    /* the detached rootfs from cfg->open_rootfs */
 	int netns_fd;	    /* the network namespace to join */
+	int fifo_fd;	    /* cfg->exec_fifo, read-write: the child waits on it */
 	int *trees;	    /* per mount: its source's detached clone, or -EBADF */
 	char tty_name[128];
 };
@@ -141,6 +142,7 @@ static void start_release(struct start *s)
 	berth_closep(&s->slave);
 	berth_closep(&s->rootfs_fd);
 	berth_closep(&s->netns_fd);
+	berth_closep(&s->fifo_fd);
 	berth_runtime_close_trees(TAKE_PTR(s->trees), s->spec->n_mounts);
 }
 
@@ -159,6 +161,12 @@ static int open_inputs(const struct berth_runtime_config *cfg, struct start *s,
 		if (s->netns_fd < 0)
 			return berth_error_syscall(err, errno, "open network namespace '%s'",
 						   spec->netns_path);
+	}
+	if (cfg->exec_fifo) {
+		/* read-write: opening it never blocks, and the child's read waits for `start` */
+		s->fifo_fd = open(cfg->exec_fifo, O_RDWR | O_CLOEXEC);
+		if (s->fifo_fd < 0)
+			return berth_error_syscall(err, errno, "open '%s'", cfg->exec_fifo);
 	}
 	if (cfg->open_rootfs) {
 		s->rootfs_fd = cfg->open_rootfs(cfg->rootfs_ctx, err);
@@ -226,8 +234,9 @@ static int clone_flags(const struct berth_spec *spec, unsigned long *ret, struct
 static _Noreturn void start_child(const struct berth_runtime_config *cfg, struct start *s,
 				  int pty_master)
 {
-	/* the container dies with its berth process (foreground) or monitor */
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* the container dies with its berth process (foreground) or monitor; not a created one */
+	if (!cfg->exec_fifo)
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* signal dispositions of the caller must not stay in the container */
 	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
 		signal(forwarded[i], SIG_DFL);
@@ -245,7 +254,8 @@ static _Noreturn void start_child(const struct berth_runtime_config *cfg, struct
 					     .tty_name = s->tty_name,
 					     .trees = s->trees,
 					     .rootfs_fd = s->rootfs_fd,
-					     .netns_fd = s->netns_fd};
+					     .netns_fd = s->netns_fd,
+					     .exec_fifo_fd = s->fifo_fd};
 	berth_runtime_child_main(&a);
 }
 
@@ -262,6 +272,7 @@ static int release_child(struct start *s, struct berth_runtime_process *p,
 	berth_closep(&s->sync_r);
 	berth_closep(&s->rep_w);
 	berth_closep(&s->slave);
+	berth_closep(&s->fifo_fd);
 	p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
 	if (p->pidfd < 0)
 		p->pidfd = -EBADF;
@@ -276,7 +287,8 @@ static int release_child(struct start *s, struct berth_runtime_process *p,
 		return r;
 	}
 	struct berth_runtime_report rep;
-	if (berth_runtime_read_report(s->rep_r, &rep) == (ssize_t)sizeof(rep))
+	if (berth_runtime_read_report(s->rep_r, &rep) == (ssize_t)sizeof(rep) &&
+	    rep.kind != BERTH_REPORT_READY)
 		return berth_runtime_report_error(&rep, ret_result, err);
 	return 0;
 }
@@ -313,6 +325,7 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 		.slave = -EBADF,
 		.rootfs_fd = -EBADF,
 		.netns_fd = -EBADF,
+		.fifo_fd = -EBADF,
 	};
 	unsigned long flags;
 

@@ -145,6 +145,12 @@ void berth_spec_add_device_rule(struct berth_spec *spec, bool allow, char type, 
 				int64_t minor, const char *access);
 /* Replaces the device rules by Docker's default list (deny all, then allow the standard nodes). */
 void berth_spec_set_default_device_rules(struct berth_spec *spec);
+/*
+ * Appends the allow rules of the standard nodes (null, zero, full, tty,
+ * random, urandom, pts, ptmx...), as runc does after a config.json's own
+ * rules: the runtime creates those nodes in every container.
+ */
+void berth_spec_allow_default_devices(struct berth_spec *spec);
 /* Replaces the device rules by one that allows every device (--privileged). */
 void berth_spec_allow_all_devices(struct berth_spec *spec);
 
@@ -272,6 +278,14 @@ struct berth_runtime_config {
 	void *rootfs_ctx;
 	int stdio[3]; /* the container's stdin/out/err (ignored with a terminal) */
 	bool init;    /* a built-in init as PID 1 that reaps and forwards */
+	/*
+	 * The create/start split of the OCI verbs (runc's exec fifo): a FIFO's
+	 * path, or NULL. The process is set up completely, then tells
+	 * berth_runtime_start that it is ready (start returns) and blocks on the
+	 * FIFO until `start` writes a byte to it; only then it execs. It does
+	 * not die with its creator, which exits leaving it running.
+	 */
+	const char *exec_fifo;
 };
 
 struct berth_runtime_process {
@@ -360,3 +374,6 @@ int berth_runtime_exec_start(const struct berth_runtime_exec_config *cfg,
  */
 int berth_runtime_exec(const struct berth_runtime_exec_config *cfg, bool detach,
 		       struct berth_runtime_result *ret_result, struct berth_error **err);
+
+/* The OCI runtime lifecycle of `berth oci` / berth-runc: part of this public face. */
+#include "runtime/oci.h"

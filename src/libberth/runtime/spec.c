@@ -153,6 +153,11 @@ void berth_spec_set_default_device_rules(struct berth_spec *spec)
 {
 	spec->n_device_rules = 0;
 	berth_spec_add_device_rule(spec, false, 'a', -1, -1, "rwm");
+	berth_spec_allow_default_devices(spec);
+}
+
+void berth_spec_allow_default_devices(struct berth_spec *spec)
+{
 	for (size_t i = 0; i < ELEMENTSOF(default_device_rules); i++)
 		berth_spec_add_device_rule(
 			spec, true, default_device_rules[i].type, default_device_rules[i].major,

@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The berth-runc verbs that report or adjust: state, list, ps, events,
+ * update, features and spec.
+ */
+#include "berth/cmd-oci.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/cleanup.h"
+#include "core/fs.h"
+#include "core/json.h"
+#include "core/strv.h"
+#include "runtime/runtime.h"
+
+static void print_json(const json_t *j)
+{
+	_cleanup_free_ char *s = berth_json_dump_pretty(j);
+	printf("%s\n", s);
+}
+
+int oci_state(struct berth_cli *cli, const struct oci_globals *g, int argc, char **argv,
+	      struct berth_error **err)
+{
+	bool help = false;
+	int r = cli_no_flags(cli, "Usage: berth-runc state ID\n", NULL, argc, argv, &help, err);
+	if (r < 0 || help)
+		return r;
+	const char *id = NULL;
+	optind = 1;
+	r = oci_one_id(cli, argc, argv, &id, err);
+	if (r < 0)
+		return r;
+	_cleanup_(berth_oci_state_release) struct berth_oci_state st = {0};
+	r = berth_oci_load(g->root, id, &st, err);
+	if (r < 0)
+		return r;
+	_cleanup_json_ json_t *j = berth_oci_state_to_json(&st);
+	print_json(j);
+	return 0;
+}
+
+/* --format table|json of list and ps */
+static int parse_format(struct berth_cli *cli, const char *v, bool *ret_json,
+			struct berth_error **err)
+{
+	if (strcmp(v, "json") != 0 && strcmp(v, "table") != 0)
+		return cli_usage_error(cli, err, "invalid format '%s': table or json", v);
+	*ret_json = strcmp(v, "json") == 0;
+	return 0;
+}
+
+int oci_list(struct berth_cli *cli, const struct oci_globals *g, int argc, char **argv,
+	     struct berth_error **err)
+{
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'}, {"quiet", no_argument, NULL, 'q'}, {0}};
+	struct cli_flags f = {.usage = "Usage: berth-runc list [--format table|json] [-q]\n",
+			      .shortopts = "f:q",
+			      .longopts = opts};
+	bool json = false, quiet = false;
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
+		if (c == 'q')
+			quiet = true;
+		else if (parse_format(cli, optarg, &json, err) < 0)
+			return -EINVAL;
+	if (c < 0 || f.help)
+		return c;
+	_cleanup_strv_free_ char **ids = NULL;
+	int r = berth_oci_list(g->root, &ids, err);
+	if (r < 0)
+		return r;
+	_cleanup_json_ json_t *all = json_array();
+	if (!quiet && !json)
+		printf("%-20s %-8s %-10s %-40s %-31s %s\n", "ID", "PID", "STATUS", "BUNDLE",
+		       "CREATED", "OWNER");
+	BERTH_STRV_FOREACH (id, ids) {
+		_cleanup_(berth_oci_state_release) struct berth_oci_state st = {0};
+		/* one being deleted meanwhile, or a broken record: not listed */
+		if (berth_oci_load(g->root, *id, &st, NULL) < 0)
+			continue;
+		if (quiet)
+			printf("%s\n", *id);
+		else if (json)
+			json_array_append_new(all, berth_oci_state_to_json(&st));
+		else
+			printf("%-20s %-8d %-10s %-40s %-31s %s\n", st.id,
+			       st.status == BERTH_OCI_STOPPED ? 0 : (int)st.pid,
+			       berth_oci_status_name(st.status), st.bundle, st.created,
+			       st.owner == 0 ? "root" : "");
+	}
+	if (json && !quiet)
+		print_json(all);
+	return 0;
+}
+
+/* The command line of pid, spaces between the arguments. */
+static char *cmdline_of(pid_t pid)
+{
+	char path[64];
+	char *data = NULL;
+	size_t len = 0;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if (berth_read_file_at(AT_FDCWD, path, 1 << 16, &data, &len, NULL) < 0)
+		return berth_xstrdup("");
+	for (size_t i = 0; i + 1 < len; i++)
+		if (data[i] == '\0')
+			data[i] = ' ';
+	return data;
+}
+
+int oci_ps(struct berth_cli *cli, const struct oci_globals *g, int argc, char **argv,
+	   struct berth_error **err)
+{
+	static const struct option opts[] = {{"format", required_argument, NULL, 'f'}, {0}};
+	struct cli_flags f = {.usage = "Usage: berth-runc ps [--format table|json] ID\n",
+			      .shortopts = "+f:",
+			      .longopts = opts};
+	bool json = false;
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
+		if (parse_format(cli, optarg, &json, err) < 0)
+			return -EINVAL;
+	if (c < 0 || f.help)
+		return c;
+	const char *id = NULL;
+	int r = oci_one_id(cli, argc, argv, &id, err);
+	if (r < 0)
+		return r;
+	_cleanup_(berth_oci_state_release) struct berth_oci_state st = {0};
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+	r = berth_oci_load(g->root, id, &st, err);
+	if (r >= 0)
+		r = berth_cgroup_pids(&st.cgroup, &pids, &n, err);
+	if (r < 0)
+		return r;
+	if (json) {
+		_cleanup_json_ json_t *a = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(a, json_integer(pids[i]));
+		_cleanup_free_ char *s = berth_json_dump(a, NULL);
+		printf("%s\n", s);
+		return 0;
+	}
+	printf("%-8s %s\n", "PID", "CMD");
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *cmd = cmdline_of(pids[i]);
+		printf("%-8d %s\n", (int)pids[i], cmd);
+	}
+	return 0;
+}
+
+/* runc's "stats" event: the cgroup's usage in its field names. */
+static json_t *stats_event(const struct berth_oci_state *st)
+{
+	struct berth_cgroup_usage u = {0};
+	berth_cgroup_usage(&st->cgroup, &u);
+	json_t *mem = json_pack("{s:{s:I, s:I}}", "usage", "usage", (json_int_t)u.memory, "limit",
+				(json_int_t)(u.memory_limit < 0 ? 0 : u.memory_limit));
+	json_t *data = json_pack("{s:{s:{s:I}}, s:o, s:{s:I}}", "cpu", "usage", "total",
+				 (json_int_t)u.cpu_ns, "memory", mem, "pids", "current",
+				 (json_int_t)u.pids);
+	return json_pack("{s:s, s:s, s:o}", "type", "stats", "id", st->id, "data", data);
+}
+
+int oci_events(struct berth_cli *cli, const struct oci_globals *g, int argc, char **argv,
+	       struct berth_error **err)
+{
+	static const struct option opts[] = {
+		{"stats", no_argument, NULL, 's'}, {"interval", required_argument, NULL, 'i'}, {0}};
+	struct cli_flags f = {.usage = "Usage: berth-runc events [--stats] [--interval SECONDS] "
+				       "ID\n",
+			      .shortopts = "+",
+			      .longopts = opts};
+	bool once = false;
+	long interval = 5;
+	int c;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		if (c == 's')
+			once = true;
+		else if ((interval = strtol(optarg, NULL, 10)) <= 0)
+			return cli_usage_error(cli, err, "invalid interval '%s'", optarg);
+	}
+	if (c < 0 || f.help)
+		return c;
+	const char *id = NULL;
+	int r = oci_one_id(cli, argc, argv, &id, err);
+	if (r < 0)
+		return r;
+	for (;;) {
+		_cleanup_(berth_oci_state_release) struct berth_oci_state st = {0};
+		r = berth_oci_load(g->root, id, &st, err);
+		if (r < 0)
+			return r;
+		if (st.status == BERTH_OCI_STOPPED)
+			return once ? berth_error_set(err, ESRCH, "container '%s' is not running",
+						      id)
+				    : 0;
+		_cleanup_json_ json_t *ev = stats_event(&st);
+		_cleanup_free_ char *s = berth_json_dump(ev, NULL);
+		printf("%s\n", s);
+		fflush(stdout);
+		if (once)
+			return 0;
+		nanosleep(&(struct timespec){.tv_sec = interval}, NULL);
+	}
+}
+
+int oci_features(struct berth_cli *cli, const struct oci_globals *g, int argc, char **argv,
+		 struct berth_error **err)
+{
+	(void)g;
+	bool help = false;
+	int r = cli_no_flags(cli, "Usage: berth-runc features\n", NULL, argc, argv, &help, err);
+	if (r < 0 || help)
+		return r;
+	_cleanup_json_ json_t *j = berth_oci_features();
+	print_json(j);
+	return 0;
+}
+
+/* The resources of --resources FILE (- is stdin) into limits. */
+static int read_resources(const char *path, struct berth_spec *limits, struct berth_error **err)
+{
+	_cleanup_close_ int fd =
+		strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *data = NULL;
+	_cleanup_json_ json_t *j = NULL;
+	size_t len = 0;
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "open '%s'", path);
+	int r = berth_read_fd(fd, 1 << 20, &data, &len, err);
+	if (r >= 0)
+		r = berth_json_parse(data, len, path, &j, err);
+	if (r >= 0)
+		r = berth_oci_resources_from_json(j, limits, err);
+	if (r < 0)
+		return berth_error_prefix(err, "--resources '%s'", path);
+	return 0;
+}
+
+static int parse_count(struct berth_cli *cli, const char *flag, const char *v, int64_t *ret,
+		       struct berth_error **err)
+{
+	char *end;
+	errno = 0;
+	long long n = strtoll(v, &end, 10);
+	if (errno || end == v || *end)
+		return cli_usage_error(cli, err, "invalid %s '%s'", flag, v);
+	*ret = n;
+	return 0;
+}
+
+int oci_update(struct berth_cli *cli, const struct oci_globals *g, int argc, char **argv,
+	       struct berth_error **err)
+{
+	static const struct option opts[] = {
+		{"resources", required_argument, NULL, 'r'},
+		{"memory", required_argument, NULL, 'm'},
+		{"cpu-quota", required_argument, NULL, 'q'},
+		{"cpu-period", required_argument, NULL, 'p'},
+		{"pids-limit", required_argument, NULL, 'P'},
+		{"memory-swap", required_argument, NULL, 'u'},
+		{"memory-reservation", required_argument, NULL, 'u'},
+		{"kernel-memory", required_argument, NULL, 'u'},
+		{"kernel-memory-tcp", required_argument, NULL, 'u'},
+		{"cpu-shares", required_argument, NULL, 'u'},
+		{"cpu-rt-period", required_argument, NULL, 'u'},
+		{"cpu-rt-runtime", required_argument, NULL, 'u'},
+		{"cpuset-cpus", required_argument, NULL, 'u'},
+		{"cpuset-mems", required_argument, NULL, 'u'},
+		{"blkio-weight", required_argument, NULL, 'u'},
+		{"l3-cache-schema", required_argument, NULL, 'u'},
+		{"mem-bw-schema", required_argument, NULL, 'u'},
+		{0},
+	};
+	struct cli_flags f = {.usage = "Usage: berth-runc update [--resources FILE|-] [--memory N] "
+				       "[--cpu-quota N] [--cpu-period N] [--pids-limit N] ID\n",
+			      .shortopts = "+r:",
+			      .longopts = opts};
+	_cleanup_(berth_spec_release) struct berth_spec limits;
+	int64_t v;
+	int c = 0, r = 0;
+	berth_spec_init(&limits);
+	while (r >= 0 && (c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		switch (c) {
+		case 'r':
+			r = read_resources(optarg, &limits, err);
+			break;
+		case 'm':
+			r = cli_parse_memory(cli, optarg, &limits.memory_limit, err);
+			break;
+		case 'q':
+			r = parse_count(cli, "--cpu-quota", optarg, &limits.cpu_quota, err);
+			break;
+		case 'p':
+			if ((r = parse_count(cli, "--cpu-period", optarg, &v, err)) >= 0 && v > 0)
+				limits.cpu_period = (uint64_t)v;
+			break;
+		case 'P':
+			r = parse_count(cli, "--pids-limit", optarg, &limits.pids_limit, err);
+			break;
+		default:
+			/* what berth's cgroup setup does not write: refused, not ignored */
+			r = cli_usage_error(cli, err,
+					    "of the resource flags only --memory, --cpu-quota, "
+					    "--cpu-period and --pids-limit are supported");
+		}
+	}
+	if (r < 0)
+		return r;
+	if (c < 0 || f.help)
+		return c;
+	const char *id = NULL;
+	r = oci_one_id(cli, argc, argv, &id, err);
+	if (r < 0)
+		return r;
+	return berth_oci_update(g->root, id, &limits, err);
+}
+
+/* runc spec's config.json: berth's defaults (Docker's) with runc's process. */
+static json_t *default_config(void)
+{
+	_cleanup_(berth_spec_release) struct berth_spec spec;
+	berth_spec_init(&spec);
+	berth_spec_set_defaults(&spec);
+	spec.namespaces |= BERTH_NS_NETWORK;
+	spec.terminal = true;
+	berth_strv_push(&spec.args, "sh");
+	berth_strv_push(&spec.env,
+			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	berth_strv_push(&spec.env, "TERM=xterm");
+	spec.cwd = berth_xstrdup("/");
+	spec.root_path = berth_xstrdup("rootfs");
+	spec.root_readonly = true;
+	spec.hostname = berth_xstrdup("berth");
+	return berth_spec_to_json(&spec);
+}
+
+int oci_spec(struct berth_cli *cli, const struct oci_globals *g, int argc, char **argv,
+	     struct berth_error **err)
+{
+	static const struct option opts[] = {{"bundle", required_argument, NULL, 'b'},
+					     {"rootless", no_argument, NULL, 'R'},
+					     {0}};
+	struct cli_flags f = {.usage = "Usage: berth-runc spec [--bundle DIR]\n",
+			      .shortopts = "b:",
+			      .longopts = opts};
+	const char *bundle = ".";
+	int c;
+	(void)g;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		if (c == 'R')
+			return berth_error_set(err, ENOTSUP,
+					       "--rootless is not supported: berth's runtime has "
+					       "no user namespaces yet");
+		bundle = optarg;
+	}
+	if (c < 0 || f.help)
+		return c;
+	if (optind != argc)
+		return cli_usage_error(cli, err, "takes no arguments");
+	_cleanup_close_ int dir = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return berth_error_syscall(err, errno, "bundle '%s'", bundle);
+	_cleanup_close_ int fd =
+		openat(dir, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST)
+		return berth_error_set(err, EEXIST, "'%s/config.json' exists: remove it first",
+				       bundle);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "create '%s/config.json'", bundle);
+	_cleanup_json_ json_t *j = default_config();
+	_cleanup_free_ char *s = berth_json_dump_pretty(j);
+	int r = berth_write_all(fd, s, strlen(s), err);
+	if (r >= 0)
+		r = berth_write_all(fd, "\n", 1, err);
+	return r;
+}
