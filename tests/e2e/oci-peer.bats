@@ -64,6 +64,20 @@ wait_runtime_status() {
 	return 1
 }
 
+# podman and the containerd shim delete --force after a failed create, where
+# the container may not exist: runc succeeds then (and removes what an
+# aborted create left), and so must berth-runc.
+@test "delete --force of a container that does not exist succeeds, as runc's" {
+	mkdir -p "$W/root/aborted"
+	run "$OCI_RUNTIME" --root "$W/root" delete --force aborted
+	[ "$status" -eq 0 ]
+	[ ! -e "$W/root/aborted" ]
+	run "$OCI_RUNTIME" --root "$W/root" delete --force never-made
+	[ "$status" -eq 0 ]
+	run "$OCI_RUNTIME" --root "$W/root" delete never-made
+	[ "$status" -ne 0 ]
+}
+
 # ---- podman ----
 # podman with storage, run root and temporary files of its own, cgroupfs
 # (no systemd here) and the runtime under test. podman's cleanup process
@@ -104,6 +118,14 @@ podman_teardown() {
 	run podman_run --rm peer/busybox:1 echo ok
 	[ "$status" -eq 0 ]
 	[ "$output" = ok ]
+
+	# podman's spec mounts type "cgroup" on /sys/fs/cgroup: on a v1 or
+	# hybrid host, each of the host's hierarchies under a tmpfs
+	if [[ $(stat -f -c %T /sys/fs/cgroup) != cgroup2fs ]]; then
+		run podman_run --rm peer/busybox:1 ls /sys/fs/cgroup
+		[ "$status" -eq 0 ]
+		[ "$output" = "$(ls /sys/fs/cgroup)" ]
+	fi
 
 	local id
 	id=$(podman_run -d --name peer-c1 peer/busybox:1 sleep 600)
