@@ -219,7 +219,8 @@ static const struct {
 
 static void usage(FILE *out)
 {
-	fputs("Usage: berth-runc [GLOBAL OPTIONS] COMMAND [OPTIONS] ID\n\n"
+	fputs("Usage: berth oci [GLOBAL OPTIONS] COMMAND [OPTIONS] ID\n"
+	      "       berth-runc [GLOBAL OPTIONS] COMMAND [OPTIONS] ID\n\n"
 	      "berth's OCI runtime, with runc 1.1's command line\n\n"
 	      "Global options:\n"
 	      "  --root DIR            state directory (default /run/berth-runc)\n"

@@ -57,12 +57,37 @@ static void test_netns_path_round_trip(void **state)
 	berth_spec_set_defaults(&s);
 	berth_strv_push(&s.args, "/bin/sh");
 	s.root_path = strdup("/r");
-	s.namespaces |= BERTH_NS_NETWORK;
-	s.netns_path = strdup("/var/lib/berth/netns/abc");
+	berth_spec_set_ns_path(&s, BERTH_NS_NETWORK, "/var/lib/berth/netns/abc");
+	berth_spec_set_ns_path(&s, BERTH_NS_USER, "/proc/1/ns/user");
+	berth_spec_set_ns_path(&s, BERTH_NS_TIME, NULL);
 	json_t *j = berth_spec_to_json(&s);
 	assert_ok(berth_spec_from_json(j, &back, &err), err);
-	assert_true(back.namespaces & BERTH_NS_NETWORK);
-	assert_string_equal(back.netns_path, "/var/lib/berth/netns/abc");
+	assert_int_equal(back.namespaces, s.namespaces);
+	assert_string_equal(berth_spec_ns_path(&back, BERTH_NS_NETWORK),
+			    "/var/lib/berth/netns/abc");
+	assert_string_equal(berth_spec_ns_path(&back, BERTH_NS_USER), "/proc/1/ns/user");
+	assert_null(berth_spec_ns_path(&back, BERTH_NS_TIME));
+	assert_null(berth_spec_ns_path(&back, BERTH_NS_PID));
+	json_decref(j);
+	berth_spec_release(&s);
+	berth_spec_release(&back);
+	/* a new user namespace with its maps */
+	const char *text = "{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+			   "\"linux\":{\"namespaces\":[{\"type\":\"user\"}],"
+			   "\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536},"
+			   "{\"containerID\":65536,\"hostID\":5,\"size\":1}],"
+			   "\"gidMappings\":[{\"containerID\":0,\"hostID\":200000,\"size\":10}]}}";
+	assert_ok(berth_json_parse(text, strlen(text), "t", &j, &err), err);
+	assert_ok(berth_spec_from_json(j, &s, &err), err);
+	json_decref(j);
+	j = berth_spec_to_json(&s);
+	assert_ok(berth_spec_from_json(j, &back, &err), err);
+	assert_int_equal(back.n_uid_mappings, 2);
+	assert_int_equal(back.uid_mappings[1].container_id, 65536);
+	assert_int_equal(back.uid_mappings[1].host_id, 5);
+	assert_int_equal(back.n_gid_mappings, 1);
+	assert_int_equal(back.gid_mappings[0].host_id, 200000);
+	assert_int_equal(back.gid_mappings[0].size, 10);
 	json_decref(j);
 	berth_spec_release(&s);
 	berth_spec_release(&back);
@@ -144,13 +169,32 @@ static void test_hostile(void **state)
 	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
 		       "\"mounts\":[{\"destination\":\"rel\"}]}",
 		       EINVAL);
+	/* a new user namespace needs both maps; maps need a new user namespace */
 	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
 		       "\"linux\":{\"namespaces\":[{\"type\":\"user\"}]}}",
+		       EINVAL);
+	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+		       "\"linux\":{\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}],"
+		       "\"gidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}}",
+		       EINVAL);
+	/* a range may not wrap past 2^32, nor be empty */
+	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+		       "\"linux\":{\"namespaces\":[{\"type\":\"user\"}],"
+		       "\"uidMappings\":[{\"containerID\":0,\"hostID\":4294967295,\"size\":2}],"
+		       "\"gidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}}",
+		       EINVAL);
+	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+		       "\"linux\":{\"namespaces\":[{\"type\":\"user\"}],"
+		       "\"uidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":0}],"
+		       "\"gidMappings\":[{\"containerID\":0,\"hostID\":1,\"size\":1}]}}",
+		       EINVAL);
+	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+		       "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"pid\",\"path\":"
+		       "\"/p\"}]}}",
+		       EINVAL);
+	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
+		       "\"linux\":{\"namespaces\":[{\"type\":\"bogus\"}]}}",
 		       ENOTSUP);
-	expect_invalid(
-		"{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
-		"\"linux\":{\"namespaces\":[{\"type\":\"pid\",\"path\":\"/proc/1/ns/pid\"}]}}",
-		ENOTSUP);
 	/* a network namespace joined by path must name it absolutely */
 	expect_invalid("{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},"
 		       "\"linux\":{\"namespaces\":[{\"type\":\"network\",\"path\":\"ns\"}]}}",

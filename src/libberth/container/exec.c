@@ -96,6 +96,7 @@ int berth_container_exec(struct berth_store *store, const char *what,
 	if (o->privileged) {
 		berth_strv_free(spec.capabilities);
 		spec.capabilities = berth_runtime_bounding_capabilities();
+		spec.cap_sets_given = false;
 	}
 
 	struct berth_runtime_exec_config cfg = {

@@ -116,7 +116,8 @@ int berth_container_net_etc_files(const char *store_root, int dfd,
 /*
  * In the monitor, before the first start: takes the container's network
  * lock (*ret_lock, -EBADF when the container has no networks of its own),
- * attaches it to its networks and points spec->netns_path at its namespace
+ * attaches it to its networks and points the spec's network namespace path at its
+ * namespace
  * (or at X's for container:X). Nothing is left behind on failure.
  */
 int berth_container_net_up(struct berth_store *store, int cdir, const char *cid,

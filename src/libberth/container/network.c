@@ -439,9 +439,12 @@ int berth_container_net_up(struct berth_store *store, int cdir, const char *cid,
 	const char *mode = json_string_value(
 		json_object_get(json_object_get(st, "HostConfig"), "NetworkMode"));
 	if (mode && strncmp(mode, "container:", 10) == 0) {
-		free(spec->netns_path);
-		spec->netns_path = NULL;
-		return shared_netns(store, mode + 10, &spec->netns_path, err);
+		_cleanup_free_ char *path = NULL;
+		int r = shared_netns(store, mode + 10, &path, err);
+		if (r < 0)
+			return r;
+		berth_spec_set_ns_path(spec, BERTH_NS_NETWORK, path);
+		return 0;
 	}
 	json_t *settings = json_object_get(st, "NetworkSettings");
 	json_t *networks = json_object_get(settings, "Networks");
@@ -485,8 +488,7 @@ int berth_container_net_up(struct berth_store *store, int cdir, const char *cid,
 		berth_network_detach_all(store_root, cid, NULL);
 		return r;
 	}
-	free(spec->netns_path);
-	spec->netns_path = TAKE_PTR(key);
+	berth_spec_set_ns_path(spec, BERTH_NS_NETWORK, key);
 	*ret_lock = TAKE_FD(lock);
 	return 0;
 }

@@ -2,7 +2,7 @@
 /*
  * The child side of the executor: what the clone made by
  * berth_runtime_start (linux.c) runs up to execve, in the container's new
- * namespaces. It joins the network namespace, attaches the rootfs, makes
+ * namespaces. It joins the namespaces of the spec's paths, attaches the rootfs, makes
  * the mounts (mount.c), pivots into the rootfs, sets the hostname, the
  * rlimits, seccomp, the identity and capabilities, then (with --init) forks
  * the main process under the built-in init and execs. It cannot print: a
@@ -117,26 +117,98 @@ char **berth_runtime_bounding_capabilities(void)
 	return caps;
 }
 
-int berth_runtime_drop_privileges(const struct berth_spec *spec, uid_t uid, gid_t gid,
-				  const gid_t *groups, size_t n_groups, struct berth_error **err)
+/* A capability list as values; an unknown name is refused with the name. */
+struct cap_list {
+	cap_value_t v[64];
+	int n;
+};
+
+static int cap_list_from_names(char *const *names, struct cap_list *ret, struct berth_error **err)
 {
-	cap_value_t keep[64];
-	size_t n_keep = 0;
-	BERTH_STRV_FOREACH (c, spec->capabilities) {
+	ret->n = 0;
+	BERTH_STRV_FOREACH (c, names) {
 		cap_value_t v;
 		if (cap_from_name(*c, &v) < 0)
 			return berth_error_set(err, EINVAL, "unknown capability '%s'", *c);
-		if (n_keep < ELEMENTSOF(keep))
-			keep[n_keep++] = v;
+		if (ret->n < (int)ELEMENTSOF(ret->v))
+			ret->v[ret->n++] = v;
 	}
+	return 0;
+}
+
+static bool cap_list_has(const struct cap_list *l, int c)
+{
+	for (int i = 0; i < l->n; i++)
+		if (l->v[i] == c)
+			return true;
+	return false;
+}
+
+/* The spec's five sets (bounding, effective, permitted, inheritable, ambient). */
+struct cap_sets {
+	struct cap_list bounding, effective, permitted, inheritable, ambient;
+};
+
+static int cap_sets_from_spec(const struct berth_spec *spec, struct cap_sets *ret,
+			      struct berth_error **err)
+{
+	bool given = spec->cap_sets_given;
+	char *const *all = spec->capabilities;
+	int r = cap_list_from_names(all, &ret->bounding, err);
+	if (r >= 0)
+		r = cap_list_from_names(given ? spec->cap_effective : all, &ret->effective, err);
+	if (r >= 0)
+		r = cap_list_from_names(given ? spec->cap_permitted : all, &ret->permitted, err);
+	if (r >= 0)
+		r = cap_list_from_names(given ? spec->cap_inheritable : all, &ret->inheritable,
+					err);
+	if (r >= 0)
+		r = cap_list_from_names(given ? spec->cap_ambient : NULL, &ret->ambient, err);
+	return r;
+}
+
+/* After the identity change: effective, permitted, inheritable, then ambient raised. */
+static int set_cap_sets(const struct cap_sets *sets, struct berth_error **err)
+{
+	cap_t caps = cap_init();
+	if (sets->effective.n)
+		cap_set_flag(caps, CAP_EFFECTIVE, sets->effective.n, sets->effective.v, CAP_SET);
+	if (sets->permitted.n)
+		cap_set_flag(caps, CAP_PERMITTED, sets->permitted.n, sets->permitted.v, CAP_SET);
+	if (sets->inheritable.n)
+		cap_set_flag(caps, CAP_INHERITABLE, sets->inheritable.n, sets->inheritable.v,
+			     CAP_SET);
+	int r = cap_set_proc(caps);
+	cap_free(caps);
+	if (r < 0)
+		return berth_error_syscall(err, errno, "set capabilities");
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	for (int i = 0; i < sets->ambient.n; i++) {
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, sets->ambient.v[i], 0, 0) == 0)
+			continue;
+		char *name = cap_to_name(sets->ambient.v[i]);
+		r = berth_error_syscall(err, errno,
+					"raise ambient capability '%s' (it must be permitted and "
+					"inheritable too)",
+					name ? name : "?");
+		cap_free(name);
+		return r;
+	}
+	return 0;
+}
+
+int berth_runtime_drop_privileges(const struct berth_spec *spec, uid_t uid, gid_t gid,
+				  const gid_t *groups, size_t n_groups, struct berth_error **err)
+{
+	struct cap_sets sets;
+	int r = cap_sets_from_spec(spec, &sets, err);
+	if (r < 0)
+		return r;
 	int last = cap_max_bits();
-	for (int c = 0; c < last; c++) {
-		bool k = false;
-		for (size_t i = 0; i < n_keep; i++)
-			k = k || keep[i] == c;
-		if (!k && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+	for (int c = 0; c < last; c++)
+		if (!cap_list_has(&sets.bounding, c) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 &&
+		    errno != EINVAL)
 			return berth_error_syscall(err, errno, "drop capability %d", c);
-	}
 	if (setgroups(n_groups, groups) < 0)
 		return berth_error_syscall(err, errno, "setgroups");
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
@@ -146,17 +218,9 @@ int berth_runtime_drop_privileges(const struct berth_spec *spec, uid_t uid, gid_
 	if (setresuid(uid, uid, uid) < 0)
 		return berth_error_syscall(err, errno, "setuid %u", (unsigned)uid);
 	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
-	cap_t caps = cap_init();
-	if (n_keep) {
-		cap_set_flag(caps, CAP_EFFECTIVE, (int)n_keep, keep, CAP_SET);
-		cap_set_flag(caps, CAP_PERMITTED, (int)n_keep, keep, CAP_SET);
-		cap_set_flag(caps, CAP_INHERITABLE, (int)n_keep, keep, CAP_SET);
-	}
-	int r = cap_set_proc(caps);
-	cap_free(caps);
+	r = set_cap_sets(&sets, err);
 	if (r < 0)
-		return berth_error_syscall(err, errno, "set capabilities");
-	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+		return r;
 	if (spec->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return berth_error_syscall(err, errno, "set no_new_privs");
 	return 0;
@@ -283,8 +347,8 @@ static void scrub_init_identity(const struct proc_areas *a)
 }
 
 /*
- * Waits for the parent (it has put us in the cgroup), joins the network
- * namespace, and makes a session of our own with the pty slave as the
+ * Waits for the parent (it has put us in the cgroup), joins the namespaces
+ * of the spec's paths, and makes a session of our own with the pty slave as the
  * controlling terminal. With --init, the places of our command line and
  * environment are read first, while the host's /proc is still there.
  */
@@ -298,14 +362,12 @@ static void enter_namespaces(const struct berth_runtime_child_args *a, struct pr
 	if (read(a->sync_fd, &c, 1) != 1)
 		_exit(125);
 	close(a->sync_fd);
-	if (a->netns_fd >= 0 && setns(a->netns_fd, CLONE_NEWNET) < 0)
-		child_fail(rfd, REPORT_SETUP, errno, "join network namespace '%s': %s",
-			   spec->netns_path, strerror(errno));
-	if (a->netns_fd >= 0)
-		close(a->netns_fd);
+	if (berth_runtime_join_namespaces(spec, a->ns_fds, &err) < 0)
+		child_fail_err(rfd, err);
 	if (a->cfg->init && read_proc_areas(areas, &err) < 0)
 		child_fail_err(rfd, err);
-	if ((spec->namespaces & BERTH_NS_CGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+	if ((spec->namespaces & BERTH_NS_CGROUP) && !berth_spec_ns_path(spec, BERTH_NS_CGROUP) &&
+	    unshare(CLONE_NEWCGROUP) < 0)
 		child_fail(rfd, REPORT_SETUP, errno, "unshare cgroup namespace: %s",
 			   strerror(errno));
 	if (setsid() < 0)
@@ -414,7 +476,7 @@ static void enter_rootfs(int rfd, int root_fd, const struct berth_spec *spec)
 	if ((spec->namespaces & BERTH_NS_UTS) && spec->domainname &&
 	    setdomainname(spec->domainname, strlen(spec->domainname)) < 0)
 		child_fail(rfd, REPORT_SETUP, errno, "setdomainname: %s", strerror(errno));
-	if ((spec->namespaces & BERTH_NS_NETWORK) && !spec->netns_path &&
+	if ((spec->namespaces & BERTH_NS_NETWORK) && !berth_spec_ns_path(spec, BERTH_NS_NETWORK) &&
 	    berth_loopback_up(&err) < 0)
 		child_fail_err(rfd, err);
 }

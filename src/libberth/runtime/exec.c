@@ -108,18 +108,9 @@ static int container_cgroups(pid_t pid, const char *id, char ***ret, struct bert
 static unsigned long ns_flags(unsigned ns)
 {
 	unsigned long f = 0;
-	if (ns & BERTH_NS_MOUNT)
-		f |= CLONE_NEWNS;
-	if (ns & BERTH_NS_PID)
-		f |= CLONE_NEWPID;
-	if (ns & BERTH_NS_UTS)
-		f |= CLONE_NEWUTS;
-	if (ns & BERTH_NS_IPC)
-		f |= CLONE_NEWIPC;
-	if (ns & BERTH_NS_CGROUP)
-		f |= CLONE_NEWCGROUP;
-	if (ns & BERTH_NS_NETWORK)
-		f |= CLONE_NEWNET;
+	for (unsigned i = 0; i < BERTH_NS_KINDS; i++)
+		if (ns & (1u << i))
+			f |= berth_ns_clone_flag(1u << i);
 	return f;
 }
 

@@ -66,11 +66,45 @@ struct berth_runtime_child_args {
 	const char *tty_name; /* the slave's path in the host's /dev/pts */
 	const int *trees;     /* per mount: its source's detached clone, or -EBADF */
 	int rootfs_fd;	      /* the detached rootfs from cfg->open_rootfs, or -EBADF */
-	int netns_fd;	      /* the network namespace to join, or -EBADF */
+	int *ns_fds;	      /* by berth_ns_index: the namespaces to join, or -EBADF */
 	int exec_fifo_fd;     /* cfg->exec_fifo opened read-write, or -EBADF */
 };
 /* Sets the container up in the clone and execs its process; never returns. */
 _Noreturn void berth_runtime_child_main(const struct berth_runtime_child_args *a);
+
+/*
+ * The runtime-spec fields of spec-linux.c (uid/gid mappings, ...): parsed
+ * from the linux object (after its namespaces), written into it, released.
+ */
+/* obj's key as an integer in 0..max; -ENOENT (err untouched) when absent. */
+int berth_spec_get_uint(const json_t *obj, const char *key, int64_t max, int64_t *ret,
+			struct berth_error **err);
+int berth_spec_linux_ext_from_json(const json_t *linux_, struct berth_spec *spec,
+				   struct berth_error **err);
+void berth_spec_linux_ext_to_json(const struct berth_spec *spec, json_t *linux_);
+void berth_spec_linux_ext_release(struct berth_spec *spec);
+
+/*
+ * Namespaces (namespace.c). In the parent: the spec's namespace paths
+ * opened into fds (-EBADF for the kinds not joined), each checked to be a
+ * namespace of its kind; the clone flags of the new ones; around the clone,
+ * the PID and time namespaces the child is to be in (they apply to children
+ * only), saved[2] what _leave goes back to. In the child: the namespaces of
+ * fds joined, the user one first (fds closed as they are joined), and the
+ * new ones a joined user namespace must own unshared.
+ */
+int berth_runtime_open_namespaces(const struct berth_spec *spec, int fds[BERTH_NS_KINDS],
+				  struct berth_error **err);
+void berth_runtime_close_namespaces(int fds[BERTH_NS_KINDS]);
+int berth_runtime_clone_flags(const struct berth_spec *spec, unsigned long *ret,
+			      struct berth_error **err);
+int berth_runtime_ns_for_child_enter(const struct berth_spec *spec, const int fds[BERTH_NS_KINDS],
+				     int saved[2], struct berth_error **err);
+void berth_runtime_ns_for_child_leave(int saved[2]);
+/* Writes the spec's uid and gid maps for pid (in a new user namespace); 0 without one. */
+int berth_runtime_write_idmaps(const struct berth_spec *spec, pid_t pid, struct berth_error **err);
+int berth_runtime_join_namespaces(const struct berth_spec *spec, int fds[BERTH_NS_KINDS],
+				  struct berth_error **err);
 
 /*
  * Mounts (mount.c). In the caller's namespace: a detached clone of every

@@ -123,13 +123,13 @@ int berth_runtime_exit_code(int st)
 /* What a start holds until the child runs: released on every way out. */
 struct start {
 	const struct berth_spec *spec;
-	int sync_r, sync_w; /* the child waits on it until it is in the cgroup */
-	int rep_r, rep_w;   /* the child's failure report; EOF once it has exec'd */
-	int slave;	    /* the pty slave, with a terminal */
-	int rootfs_fd;	    /* the detached rootfs from cfg->open_rootfs */
-	int netns_fd;	    /* the network namespace to join */
-	int fifo_fd;	    /* cfg->exec_fifo, read-write: the child waits on it */
-	int *trees;	    /* per mount: its source's detached clone, or -EBADF */
+	int sync_r, sync_w;	    /* the child waits on it until it is in the cgroup */
+	int rep_r, rep_w;	    /* the child's failure report; EOF once it has exec'd */
+	int slave;		    /* the pty slave, with a terminal */
+	int rootfs_fd;		    /* the detached rootfs from cfg->open_rootfs */
+	int ns_fds[BERTH_NS_KINDS]; /* the namespaces to join, by berth_ns_index */
+	int fifo_fd;		    /* cfg->exec_fifo, read-write: the child waits on it */
+	int *trees;		    /* per mount: its source's detached clone, or -EBADF */
 	char tty_name[128];
 };
 
@@ -141,12 +141,12 @@ static void start_release(struct start *s)
 	berth_closep(&s->rep_w);
 	berth_closep(&s->slave);
 	berth_closep(&s->rootfs_fd);
-	berth_closep(&s->netns_fd);
+	berth_runtime_close_namespaces(s->ns_fds);
 	berth_closep(&s->fifo_fd);
 	berth_runtime_close_trees(TAKE_PTR(s->trees), s->spec->n_mounts);
 }
 
-/* The spec's command and rootfs, the network namespace to join, the detached rootfs. */
+/* The spec's command and rootfs, the namespaces to join, the detached rootfs. */
 static int open_inputs(const struct berth_runtime_config *cfg, struct start *s,
 		       struct berth_error **err)
 {
@@ -156,12 +156,9 @@ static int open_inputs(const struct berth_runtime_config *cfg, struct start *s,
 		return berth_error_set(err, EINVAL, "no command to run");
 	if (!spec->root_path)
 		return berth_error_set(err, EINVAL, "no rootfs path");
-	if ((spec->namespaces & BERTH_NS_NETWORK) && spec->netns_path) {
-		s->netns_fd = open(spec->netns_path, O_RDONLY | O_CLOEXEC);
-		if (s->netns_fd < 0)
-			return berth_error_syscall(err, errno, "open network namespace '%s'",
-						   spec->netns_path);
-	}
+	int r = berth_runtime_open_namespaces(spec, s->ns_fds, err);
+	if (r < 0)
+		return r;
 	if (cfg->exec_fifo) {
 		/* read-write: opening it never blocks, and the child's read waits for `start` */
 		s->fifo_fd = open(cfg->exec_fifo, O_RDWR | O_CLOEXEC);
@@ -208,28 +205,6 @@ static int open_channels(struct start *s, struct berth_runtime_process *p, struc
 	return s->spec->terminal ? open_pty(s, p, err) : 0;
 }
 
-/* The clone flags of the spec's namespaces (the cgroup one the child unshares). */
-static int clone_flags(const struct berth_spec *spec, unsigned long *ret, struct berth_error **err)
-{
-	unsigned long flags = SIGCHLD;
-	if (spec->namespaces & BERTH_NS_MOUNT)
-		flags |= CLONE_NEWNS;
-	if (spec->namespaces & BERTH_NS_PID)
-		flags |= CLONE_NEWPID;
-	if (spec->namespaces & BERTH_NS_UTS)
-		flags |= CLONE_NEWUTS;
-	if (spec->namespaces & BERTH_NS_IPC)
-		flags |= CLONE_NEWIPC;
-	if ((spec->namespaces & BERTH_NS_NETWORK) && !spec->netns_path)
-		flags |= CLONE_NEWNET;
-	if (!(flags & CLONE_NEWNS))
-		return berth_error_set(err, ENOTSUP,
-				       "a container without a mount namespace is not "
-				       "supported");
-	*ret = flags;
-	return 0;
-}
-
 /* In the clone: drops what is the parent's, sets up stdio, runs the child side. */
 static _Noreturn void start_child(const struct berth_runtime_config *cfg, struct start *s,
 				  int pty_master)
@@ -254,14 +229,14 @@ static _Noreturn void start_child(const struct berth_runtime_config *cfg, struct
 					     .tty_name = s->tty_name,
 					     .trees = s->trees,
 					     .rootfs_fd = s->rootfs_fd,
-					     .netns_fd = s->netns_fd,
+					     .ns_fds = s->ns_fds,
 					     .exec_fifo_fd = s->fifo_fd};
 	berth_runtime_child_main(&a);
 }
 
 /*
- * In the parent once the clone is made: puts the child in the cgroup, lets
- * it go, and reads its report (EOF: it has exec'd).
+ * In the parent once the clone is made: puts the child in the cgroup, writes
+ * the maps of its user namespace, lets it go, and reads its report (EOF: it has exec'd).
  */
 static int release_child(struct start *s, struct berth_runtime_process *p,
 			 struct berth_runtime_result *ret_result, struct berth_error **err)
@@ -277,6 +252,8 @@ static int release_child(struct start *s, struct berth_runtime_process *p,
 	if (p->pidfd < 0)
 		p->pidfd = -EBADF;
 	int r = berth_cgroup_add_pid(&p->cgroup, p->pid, err);
+	if (r >= 0)
+		r = berth_runtime_write_idmaps(s->spec, p->pid, err);
 	if (r < 0) {
 		kill(p->pid, SIGKILL);
 		return r;
@@ -324,10 +301,13 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 		.rep_w = -EBADF,
 		.slave = -EBADF,
 		.rootfs_fd = -EBADF,
-		.netns_fd = -EBADF,
 		.fifo_fd = -EBADF,
 	};
 	unsigned long flags;
+	int saved_ns[2];
+
+	for (size_t i = 0; i < BERTH_NS_KINDS; i++)
+		s.ns_fds[i] = -EBADF;
 
 	int r = open_inputs(cfg, &s, err);
 	if (r < 0)
@@ -340,13 +320,17 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 		return r;
 	r = open_channels(&s, &p, err);
 	if (r >= 0)
-		r = clone_flags(spec, &flags, err);
+		r = berth_runtime_clone_flags(spec, &flags, err);
+	if (r >= 0)
+		r = berth_runtime_ns_for_child_enter(spec, s.ns_fds, saved_ns, err);
 	if (r < 0) {
 		abort_start(&p, ret_result);
 		return r;
 	}
 	fflush(NULL);
 	pid_t pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+	if (pid != 0)
+		berth_runtime_ns_for_child_leave(saved_ns);
 	if (pid < 0) {
 		r = berth_error_syscall(err, errno, "create the container's namespaces");
 		abort_start(&p, ret_result);

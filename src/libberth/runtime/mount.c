@@ -382,6 +382,27 @@ static int do_mount(int root_fd, const struct berth_spec_mount *m, int tree,
 	return 0;
 }
 
+/*
+ * In a user namespace mknod is refused: the host's node is bind-mounted on
+ * an empty file instead (as runc does), from the host's /dev that our mount
+ * namespace still shows before pivot_root, onto the file opened in the
+ * container's /dev by fd.
+ */
+static int bind_host_node(int dev, const char *name, struct berth_error **err)
+{
+	char host[64];
+	snprintf(host, sizeof(host), "/dev/%s", name);
+	_cleanup_close_ int f =
+		openat(dev, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+	if (f < 0)
+		return berth_error_syscall(err, errno, "create '/dev/%s'", name);
+	_cleanup_close_ int tree = open_tree(AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (tree < 0 ||
+	    move_mount(tree, "", f, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return berth_error_syscall(err, errno, "bind the host's '%s'", host);
+	return 0;
+}
+
 static int make_devices(int root_fd, bool terminal, struct berth_error **err)
 {
 	static const struct {
@@ -403,10 +424,15 @@ static int make_devices(int root_fd, bool terminal, struct berth_error **err)
 	if (dev < 0)
 		return dev;
 	for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
+		int r = 0;
 		if (mknodat(dev, nodes[i].name, S_IFCHR | 0666,
 			    makedev(nodes[i].maj, nodes[i].min)) < 0 &&
 		    errno != EEXIST)
-			return berth_error_syscall(err, errno, "mknod '/dev/%s'", nodes[i].name);
+			r = errno == EPERM ? bind_host_node(dev, nodes[i].name, err)
+					   : berth_error_syscall(err, errno, "mknod '/dev/%s'",
+								 nodes[i].name);
+		if (r < 0)
+			return r;
 		/* the umask applied to mknod: set the mode the container expects */
 		(void)!fchmodat(dev, nodes[i].name, 0666, 0);
 	}

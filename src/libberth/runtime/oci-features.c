@@ -23,8 +23,8 @@ json_t *berth_oci_features(void)
 		"nodiratime",  "noexec",  "nosuid", "private",	   "rbind", "relatime", "ro",
 		"rprivate",    "rshared", "rslave", "runbindable", "rw",    "shared",	"slave",
 		"strictatime", "suid",	  "sync",   "unbindable",  NULL};
-	static const char *const namespaces[] = {"cgroup", "ipc", "mount", "network",
-						 "pid",	   "uts", NULL};
+	static const char *const namespaces[] = {"cgroup", "ipc",  "mount", "network", "pid",
+						 "time",   "user", "uts",   NULL};
 	static const char *const actions[] = {
 		"SCMP_ACT_ALLOW",	 "SCMP_ACT_ERRNO",	 "SCMP_ACT_KILL",
 		"SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",

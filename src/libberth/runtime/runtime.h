@@ -66,6 +66,11 @@ struct berth_spec_device_rule {
 	char access[4];	      /* of "rwm" */
 };
 
+/* linux.uidMappings / gidMappings: size ids from container_id map to host_id on. */
+struct berth_spec_idmap {
+	uint32_t container_id, host_id, size;
+};
+
 /* The Linux namespaces of a spec, as flags. */
 enum {
 	BERTH_NS_MOUNT = 1 << 0,
@@ -74,7 +79,17 @@ enum {
 	BERTH_NS_IPC = 1 << 3,
 	BERTH_NS_CGROUP = 1 << 4,
 	BERTH_NS_NETWORK = 1 << 5,
+	BERTH_NS_USER = 1 << 6,
+	BERTH_NS_TIME = 1 << 7,
 };
+/* How many kinds there are: the size of berth_spec's ns_paths. */
+#define BERTH_NS_KINDS 8
+
+/* The index in ns_paths of one BERTH_NS_* flag. */
+static inline unsigned berth_ns_index(unsigned flag)
+{
+	return (unsigned)__builtin_ctz(flag);
+}
 
 struct berth_spec {
 	/* process */
@@ -91,7 +106,16 @@ struct berth_spec {
 	 * and overrides uid/gid/additional_gids, and sets HOME when env lacks it.
 	 */
 	char *username;
-	char **capabilities; /* "CAP_CHOWN", ...: bounding = effective = permitted */
+	/*
+	 * process.capabilities: capabilities is the bounding set ("CAP_CHOWN",
+	 * ...) and, unless cap_sets_given, the effective, permitted and
+	 * inheritable sets too (what `berth run` means). With cap_sets_given
+	 * (a config.json's capabilities object), each set is its own list,
+	 * NULL empty. Whoever sets capabilities alone clears cap_sets_given.
+	 */
+	char **capabilities;
+	bool cap_sets_given;
+	char **cap_effective, **cap_permitted, **cap_inheritable, **cap_ambient;
 	bool no_new_privileges;
 	struct berth_spec_rlimit *rlimits;
 	size_t n_rlimits;
@@ -105,11 +129,18 @@ struct berth_spec {
 	/* linux */
 	unsigned namespaces; /* BERTH_NS_* */
 	/*
-	 * linux.namespaces[network].path: with BERTH_NS_NETWORK, the process
-	 * joins this namespace (a bind-mounted namespace file, or
-	 * /proc/PID/ns/net) instead of getting a new one. NULL: a new one.
+	 * linux.namespaces[].path, by berth_ns_index(BERTH_NS_*): with that
+	 * kind in namespaces, the process joins this namespace (a bind-mounted
+	 * namespace file, or /proc/PID/ns/KIND) instead of getting a new one.
+	 * NULL: a new one. Set with berth_spec_set_ns_path.
 	 */
-	char *netns_path;
+	char *ns_paths[BERTH_NS_KINDS];
+	/*
+	 * With a new user namespace (BERTH_NS_USER without a path; both are then
+	 * required): the maps the runtime writes for the child before it goes on.
+	 */
+	struct berth_spec_idmap *uid_mappings, *gid_mappings;
+	size_t n_uid_mappings, n_gid_mappings;
 	int64_t memory_limit; /* bytes, -1 none */
 	int64_t cpu_quota;    /* microseconds per period, -1 none */
 	uint64_t cpu_period;  /* microseconds */
@@ -126,6 +157,16 @@ struct berth_spec {
 /* Zeroes spec and sets the "none" values (-1 limits). */
 void berth_spec_init(struct berth_spec *spec);
 void berth_spec_release(struct berth_spec *spec);
+
+/*
+ * The namespace path of kind flag (one BERTH_NS_*), NULL for a new one;
+ * set_ns_path copies path (NULL: a new one) and adds flag to namespaces.
+ */
+const char *berth_spec_ns_path(const struct berth_spec *spec, unsigned flag);
+void berth_spec_set_ns_path(struct berth_spec *spec, unsigned flag, const char *path);
+/* The runtime-spec name of kind flag ("network"), the clone flag (CLONE_NEWNET). */
+const char *berth_ns_name(unsigned flag);
+unsigned long berth_ns_clone_flag(unsigned flag);
 
 /* Appends a mount; all strings are copied, options is NULL-terminated (may be NULL). */
 void berth_spec_add_mount(struct berth_spec *spec, const char *destination, const char *type,

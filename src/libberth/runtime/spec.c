@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/strv.h"
+#include "runtime/internal.h"
 
 /* Docker's default capability set (moby oci/caps/defaults.go). */
 static const char *const default_caps[] = {
@@ -52,13 +54,44 @@ static const char *const default_readonly[] = {
 	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
 };
 
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* By berth_ns_index: the runtime-spec name and the clone flag of each kind. */
 static const struct {
 	const char *name;
 	unsigned flag;
-} ns_names[] = {
-	{"mount", BERTH_NS_MOUNT}, {"pid", BERTH_NS_PID},	{"uts", BERTH_NS_UTS},
-	{"ipc", BERTH_NS_IPC},	   {"cgroup", BERTH_NS_CGROUP}, {"network", BERTH_NS_NETWORK},
+	unsigned long clone_flag;
+} ns_names[BERTH_NS_KINDS] = {
+	{"mount", BERTH_NS_MOUNT, CLONE_NEWNS},	      {"pid", BERTH_NS_PID, CLONE_NEWPID},
+	{"uts", BERTH_NS_UTS, CLONE_NEWUTS},	      {"ipc", BERTH_NS_IPC, CLONE_NEWIPC},
+	{"cgroup", BERTH_NS_CGROUP, CLONE_NEWCGROUP}, {"network", BERTH_NS_NETWORK, CLONE_NEWNET},
+	{"user", BERTH_NS_USER, CLONE_NEWUSER},	      {"time", BERTH_NS_TIME, CLONE_NEWTIME},
 };
+
+const char *berth_ns_name(unsigned flag)
+{
+	return ns_names[berth_ns_index(flag)].name;
+}
+
+unsigned long berth_ns_clone_flag(unsigned flag)
+{
+	return ns_names[berth_ns_index(flag)].clone_flag;
+}
+
+const char *berth_spec_ns_path(const struct berth_spec *spec, unsigned flag)
+{
+	return spec->ns_paths[berth_ns_index(flag)];
+}
+
+void berth_spec_set_ns_path(struct berth_spec *spec, unsigned flag, const char *path)
+{
+	char **slot = &spec->ns_paths[berth_ns_index(flag)];
+	free(*slot);
+	*slot = path ? berth_xstrdup(path) : NULL;
+	spec->namespaces |= flag;
+}
 
 void berth_spec_init(struct berth_spec *spec)
 {
@@ -77,13 +110,19 @@ void berth_spec_release(struct berth_spec *spec)
 	free(spec->additional_gids);
 	free(spec->username);
 	berth_strv_free(spec->capabilities);
+	berth_strv_free(spec->cap_effective);
+	berth_strv_free(spec->cap_permitted);
+	berth_strv_free(spec->cap_inheritable);
+	berth_strv_free(spec->cap_ambient);
 	for (size_t i = 0; i < spec->n_rlimits; i++)
 		free(spec->rlimits[i].type);
 	free(spec->rlimits);
 	free(spec->root_path);
 	free(spec->hostname);
 	free(spec->domainname);
-	free(spec->netns_path);
+	for (size_t i = 0; i < BERTH_NS_KINDS; i++)
+		free(spec->ns_paths[i]);
+	berth_spec_linux_ext_release(spec);
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		free(spec->mounts[i].destination);
 		free(spec->mounts[i].type);
@@ -212,6 +251,7 @@ void berth_spec_set_defaults(struct berth_spec *spec)
 		(const char *[]){"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL});
 	berth_strv_free(spec->capabilities);
 	spec->capabilities = berth_strv_copy((char *const *)default_caps);
+	spec->cap_sets_given = false;
 	spec->no_new_privileges = true;
 	berth_strv_free(spec->masked_paths);
 	spec->masked_paths = berth_strv_copy((char *const *)default_masked);
@@ -229,6 +269,18 @@ static json_t *strv_to_json(char *const *v)
 	BERTH_STRV_FOREACH (s, v)
 		json_array_append_new(a, json_string(*s));
 	return a;
+}
+
+/* The five sets; without cap_sets_given all but ambient are the bounding set. */
+static json_t *caps_to_json(const struct berth_spec *spec)
+{
+	bool given = spec->cap_sets_given;
+	char *const *all = spec->capabilities;
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "bounding", strv_to_json(all), "effective",
+			 strv_to_json(given ? spec->cap_effective : all), "permitted",
+			 strv_to_json(given ? spec->cap_permitted : all), "inheritable",
+			 strv_to_json(given ? spec->cap_inheritable : all), "ambient",
+			 strv_to_json(given ? spec->cap_ambient : NULL));
 }
 
 json_t *berth_spec_to_json(const struct berth_spec *spec)
@@ -253,11 +305,7 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 	json_object_set_new(proc, "args", strv_to_json(spec->args));
 	json_object_set_new(proc, "env", strv_to_json(spec->env));
 	json_object_set_new(proc, "cwd", json_string(spec->cwd ? spec->cwd : "/"));
-	json_t *caps = json_object();
-	json_object_set_new(caps, "bounding", strv_to_json(spec->capabilities));
-	json_object_set_new(caps, "effective", strv_to_json(spec->capabilities));
-	json_object_set_new(caps, "permitted", strv_to_json(spec->capabilities));
-	json_object_set_new(proc, "capabilities", caps);
+	json_object_set_new(proc, "capabilities", caps_to_json(spec));
 	if (spec->n_rlimits) {
 		json_t *rl = json_array();
 		for (size_t i = 0; i < spec->n_rlimits; i++)
@@ -294,11 +342,12 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 	for (size_t i = 0; i < ELEMENTSOF(ns_names); i++)
 		if (spec->namespaces & ns_names[i].flag) {
 			json_t *e = json_pack("{s:s}", "type", ns_names[i].name);
-			if (ns_names[i].flag == BERTH_NS_NETWORK && spec->netns_path)
-				json_object_set_new(e, "path", json_string(spec->netns_path));
+			if (spec->ns_paths[i])
+				json_object_set_new(e, "path", json_string(spec->ns_paths[i]));
 			json_array_append_new(ns, e);
 		}
 	json_object_set_new(linux_, "namespaces", ns);
+	berth_spec_linux_ext_to_json(spec, linux_);
 	json_t *res = json_object();
 	if (spec->memory_limit >= 0)
 		json_object_set_new(res, "memory",
@@ -367,8 +416,8 @@ static int json_to_strv(const json_t *obj, const char *key, char ***ret, struct 
 	return 0;
 }
 
-static int get_uint(const json_t *obj, const char *key, int64_t max, int64_t *ret,
-		    struct berth_error **err)
+int berth_spec_get_uint(const json_t *obj, const char *key, int64_t max, int64_t *ret,
+			struct berth_error **err)
 {
 	int64_t v = 0;
 	int r = berth_json_get_int(obj, key, false, &v, err);
@@ -405,12 +454,12 @@ static int parse_process(const json_t *proc, struct berth_spec *spec, struct ber
 		return r;
 	if (user) {
 		int64_t n = 0;
-		r = get_uint(user, "uid", UINT32_MAX - 1, &n, err);
+		r = berth_spec_get_uint(user, "uid", UINT32_MAX - 1, &n, err);
 		if (r < 0 && r != -ENOENT)
 			return r;
 		spec->uid = (uint32_t)n;
 		n = 0;
-		r = get_uint(user, "gid", UINT32_MAX - 1, &n, err);
+		r = berth_spec_get_uint(user, "gid", UINT32_MAX - 1, &n, err);
 		if (r < 0 && r != -ENOENT)
 			return r;
 		spec->gid = (uint32_t)n;
@@ -443,9 +492,18 @@ static int parse_process(const json_t *proc, struct berth_spec *spec, struct ber
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (caps) {
+		spec->cap_sets_given = true;
 		r = json_to_strv(caps, "bounding", &spec->capabilities, err);
+		if (r >= 0)
+			r = json_to_strv(caps, "effective", &spec->cap_effective, err);
+		if (r >= 0)
+			r = json_to_strv(caps, "permitted", &spec->cap_permitted, err);
+		if (r >= 0)
+			r = json_to_strv(caps, "inheritable", &spec->cap_inheritable, err);
+		if (r >= 0)
+			r = json_to_strv(caps, "ambient", &spec->cap_ambient, err);
 		if (r < 0)
-			return r;
+			return berth_error_prefix(err, "capabilities");
 	}
 	json_t *rl = NULL;
 	r = berth_json_get_array(proc, "rlimits", false, &rl, err);
@@ -459,8 +517,8 @@ static int parse_process(const json_t *proc, struct berth_spec *spec, struct ber
 			const char *t = NULL;
 			int64_t soft = 0, hard = 0;
 			if (berth_json_get_string(e, "type", true, &t, err) < 0 ||
-			    get_uint(e, "soft", INT64_MAX, &soft, err) < 0 ||
-			    get_uint(e, "hard", INT64_MAX, &hard, err) < 0)
+			    berth_spec_get_uint(e, "soft", INT64_MAX, &soft, err) < 0 ||
+			    berth_spec_get_uint(e, "hard", INT64_MAX, &hard, err) < 0)
 				return berth_error_prefix(err, "rlimits[%zu]", i);
 			spec->rlimits[spec->n_rlimits].type = berth_xstrdup(t);
 			spec->rlimits[spec->n_rlimits].soft = (uint64_t)soft;
@@ -498,7 +556,7 @@ static int get_dev_number(const json_t *obj, const char *key, bool required, int
 	*ret = -1;
 	if (!json_object_get(obj, key))
 		return required ? berth_error_set(err, ENOENT, "'%s' is missing", key) : 0;
-	return get_uint(obj, key, UINT32_MAX, ret, err);
+	return berth_spec_get_uint(obj, key, UINT32_MAX, ret, err);
 }
 
 static int parse_device_rules(const json_t *res, struct berth_spec *spec, struct berth_error **err)
@@ -560,9 +618,11 @@ static int parse_devices(const json_t *linux_, struct berth_spec *spec, struct b
 		    get_dev_number(e, "major", true, &major, err) < 0 ||
 		    get_dev_number(e, "minor", true, &minor, err) < 0 ||
 		    (json_object_get(e, "fileMode") &&
-		     get_uint(e, "fileMode", 07777, &mode, err) < 0) ||
-		    (json_object_get(e, "uid") && get_uint(e, "uid", UINT32_MAX, &uid, err) < 0) ||
-		    (json_object_get(e, "gid") && get_uint(e, "gid", UINT32_MAX, &gid, err) < 0))
+		     berth_spec_get_uint(e, "fileMode", 07777, &mode, err) < 0) ||
+		    (json_object_get(e, "uid") &&
+		     berth_spec_get_uint(e, "uid", UINT32_MAX, &uid, err) < 0) ||
+		    (json_object_get(e, "gid") &&
+		     berth_spec_get_uint(e, "gid", UINT32_MAX, &gid, err) < 0))
 			return berth_error_prefix(err, "devices[%zu]", i);
 		if (path[0] != '/')
 			return berth_error_set(err, EINVAL,
@@ -596,40 +656,35 @@ static int parse_linux(const json_t *linux_, struct berth_spec *spec, struct ber
 		r = berth_json_get_string(e, "path", false, &path, err);
 		if (r < 0 && r != -ENOENT)
 			return berth_error_prefix(err, "namespaces[%zu]", i);
-		if (path && ns_names[k].flag != BERTH_NS_NETWORK)
-			return berth_error_set(
-				err, ENOTSUP, "joining an existing '%s' namespace is not supported",
-				t);
 		if (path && path[0] != '/')
 			return berth_error_set(
 				err, EINVAL, "namespaces[%zu]: path '%s' is not absolute", i, path);
-		if (path) {
-			free(spec->netns_path);
-			spec->netns_path = berth_xstrdup(path);
-		}
-		spec->namespaces |= ns_names[k].flag;
+		if (spec->namespaces & ns_names[k].flag)
+			return berth_error_set(err, EINVAL, "namespace '%s' is listed twice", t);
+		berth_spec_set_ns_path(spec, ns_names[k].flag, path);
 	}
 	json_t *res = json_object_get(linux_, "resources");
 	if (json_is_object(res)) {
 		/* an absent limit (-ENOENT, err untouched) keeps the "none" value */
 		int64_t n;
-		r = get_uint(json_object_get(res, "memory"), "limit", INT64_MAX, &n, err);
+		r = berth_spec_get_uint(json_object_get(res, "memory"), "limit", INT64_MAX, &n,
+					err);
 		if (r >= 0)
 			spec->memory_limit = n;
 		else if (r != -ENOENT)
 			return r;
 		json_t *cpu = json_object_get(res, "cpu");
-		r = get_uint(cpu, "quota", INT64_MAX, &n, err);
+		r = berth_spec_get_uint(cpu, "quota", INT64_MAX, &n, err);
 		if (r >= 0)
 			spec->cpu_quota = n;
 		else if (r != -ENOENT)
 			return r;
-		r = get_uint(cpu, "period", 1000000, &n, err);
+		r = berth_spec_get_uint(cpu, "period", 1000000, &n, err);
 		if (r >= 0)
 			spec->cpu_period = (uint64_t)n;
 		else if (r != -ENOENT)
 			return r;
-		r = get_uint(json_object_get(res, "pids"), "limit", INT64_MAX, &n, err);
+		r = berth_spec_get_uint(json_object_get(res, "pids"), "limit", INT64_MAX, &n, err);
 		if (r >= 0)
 			spec->pids_limit = n;
 		else if (r != -ENOENT)
@@ -639,6 +694,9 @@ static int parse_linux(const json_t *linux_, struct berth_spec *spec, struct ber
 			return r;
 	}
 	r = parse_devices(linux_, spec, err);
+	if (r < 0)
+		return r;
+	r = berth_spec_linux_ext_from_json(linux_, spec, err);
 	if (r < 0)
 		return r;
 	r = json_to_strv(linux_, "maskedPaths", &spec->masked_paths, err);

@@ -1,0 +1,246 @@
+#!/usr/bin/env bats
+# berth-runc (berth oci): runc's command line on a bundle that umoci unpacks
+# from an image in berth's store (an OCI layout, refs named as
+# docker.io/library/NAME:TAG). Each test has its own state root and bundle;
+# teardown deletes (--force) whatever is left there, so no process, cgroup
+# or state directory outlives a failed test.
+
+load helpers
+
+RUNC_BIN=${BERTH%/berth}/berth-runc
+TOOLS=$BATS_TEST_DIRNAME/../tools
+
+setup_file() {
+	[[ $EUID -eq 0 ]] || skip "needs root (namespaces, mounts, cgroups)"
+	command -v umoci >/dev/null || skip "umoci is not installed"
+	local store=$BATS_FILE_TMPDIR/store
+	"$BERTH" --root "$store" import -c 'CMD ["sh"]' "$(busybox_tar)" ocibb:latest >/dev/null
+	umoci unpack --image "$store:docker.io/library/ocibb:latest" "$BATS_FILE_TMPDIR/base" >/dev/null
+	ROOTFS=$BATS_FILE_TMPDIR/base/rootfs
+	export ROOTFS
+}
+
+setup() {
+	common_setup
+	STATE=$BATS_TEST_TMPDIR/state
+	BUNDLE=$BATS_TEST_TMPDIR/bundle
+	mkdir -p "$BUNDLE"
+	export STATE BUNDLE
+}
+
+teardown() {
+	local id pid
+	for id in $("$RUNC_BIN" --root "$STATE" list -q 2>/dev/null); do
+		"$RUNC_BIN" --root "$STATE" delete --force "$id" 2>/dev/null || true
+	done
+	# a state directory delete could not read: its process by the PID it records
+	for pid in $(cat "$STATE"/*/state.json 2>/dev/null | python3 -c '
+import json, sys
+for l in sys.stdin.read().replace("}{", "}\n{").splitlines():
+    print(json.loads(l)["pid"])' 2>/dev/null); do
+		[[ $pid -gt 0 ]] && kill -KILL "$pid" 2>/dev/null || true
+	done
+	[[ -n "${SOCK_PID:-}" ]] && kill "$SOCK_PID" 2>/dev/null || true
+	findmnt -rn -o TARGET | grep -F "$BATS_TEST_TMPDIR" | sort -r | xargs -r -n1 umount -l || true
+}
+
+runc() {
+	"$RUNC_BIN" --root "$STATE" "$@"
+}
+
+# Writes $BUNDLE/config.json: umoci's, the shared rootfs, process.args "$@",
+# terminal ${TERMINAL:-false}. Without the cgroup mount: mounting the
+# cgroup hierarchy in the container is wt-ocispec's part of issue 18.
+make_config() {
+	python3 - "$BATS_FILE_TMPDIR/base/config.json" "$BUNDLE/config.json" "$ROOTFS" \
+		"${TERMINAL:-false}" "$@" <<'PY'
+import json, sys
+src, dst, rootfs, terminal, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+c = json.load(open(src))
+c["root"]["path"] = rootfs
+c["process"]["args"] = args
+c["process"]["terminal"] = terminal == "true"
+c["mounts"] = [m for m in c["mounts"] if m["type"] != "cgroup"]
+c["annotations"] = {"test.berth": "oci"}
+json.dump(c, open(dst, "w"))
+PY
+}
+
+status_of() {
+	runc state "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])'
+}
+
+@test "oci: berth-runc is installed next to berth and berth oci is the same" {
+	[ -L "$RUNC_BIN" ]
+	run "$RUNC_BIN" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *create* ]]
+	run "$BERTH" oci --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *create* ]]
+}
+
+@test "oci: run prints the container's output and exits with its code" {
+	make_config sh -c 'echo hello from the bundle; exit 3'
+	run runc run --bundle "$BUNDLE" r1
+	[ "$status" -eq 3 ]
+	[ "$output" = "hello from the bundle" ]
+	# run deletes the container once it has exited
+	run runc list -q
+	[ "$output" = "" ]
+}
+
+@test "oci: create, start, state, kill, delete walk the lifecycle" {
+	make_config sleep 300
+	runc create --bundle "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/pid" c1 </dev/null >/dev/null
+	[ "$(status_of c1)" = created ]
+	pid=$(cat "$BATS_TEST_TMPDIR/pid")
+	# created: set up and waiting, not yet running the command
+	[ "$(tr '\0' ' ' </proc/"$pid"/cmdline)" != "sleep 300 " ]
+	run runc state c1
+	[[ "$output" == *'"pid": '"$pid"* ]]
+	[[ "$output" == *'"bundle": "'"$BUNDLE"'"'* ]]
+	[[ "$output" == *'"test.berth": "oci"'* ]]
+	runc start c1
+	[ "$(status_of c1)" = running ]
+	[ "$(tr '\0' ' ' </proc/"$pid"/cmdline)" = "sleep 300 " ]
+	run runc start c1
+	assert_one_error_line "cannot start a container that is running"
+	run runc delete c1
+	assert_one_error_line "that is running"
+	runc kill c1 KILL
+	for _ in $(seq 50); do [ "$(status_of c1)" = stopped ] && break; sleep 0.1; done
+	[ "$(status_of c1)" = stopped ]
+	runc delete c1
+	run runc state c1
+	assert_one_error_line "container 'c1' does not exist"
+	[ ! -e "$STATE/c1" ]
+}
+
+@test "oci: exec runs in the container, --pid-file and -d" {
+	make_config sleep 300
+	runc run -d --bundle "$BUNDLE" e1 </dev/null >/dev/null
+	run runc exec e1 sh -c 'echo in the container $(hostname); exit 4'
+	[ "$status" -eq 4 ]
+	[ "$output" = "in the container $(python3 -c 'import json,sys;print(json.load(open(sys.argv[1])).get("hostname",""))' "$BUNDLE/config.json")" ]
+	# it sees the container's processes: its own PID namespace
+	run runc exec e1 ps
+	[[ "$output" == *"sleep 300"* ]]
+	[[ "$output" != *bats* ]]
+	echo '{"args": ["sh", "-c", "echo from process.json $A"], "env": ["A=b"], "cwd": "/tmp"}' >"$BATS_TEST_TMPDIR/p.json"
+	run runc exec --process "$BATS_TEST_TMPDIR/p.json" e1
+	[ "$output" = "from process.json b" ]
+	runc exec -d --pid-file "$BATS_TEST_TMPDIR/epid" e1 sleep 200 </dev/null >/dev/null
+	epid=$(cat "$BATS_TEST_TMPDIR/epid")
+	[ "$(tr '\0' ' ' </proc/"$epid"/cmdline)" = "sleep 200 " ]
+	run runc ps --format json e1
+	[[ "$output" == *"$epid"* ]]
+}
+
+@test "oci: the console socket receives the pty master" {
+	TERMINAL=true make_config sh -c '[ -t 0 ] && [ -t 1 ] && echo is a terminal'
+	"$TOOLS/console-socket" "$BATS_TEST_TMPDIR/console.sock" "$BATS_TEST_TMPDIR/console.out" &
+	SOCK_PID=$!
+	for _ in $(seq 50); do [ -S "$BATS_TEST_TMPDIR/console.sock" ] && break; sleep 0.1; done
+	runc create --bundle "$BUNDLE" --console-socket "$BATS_TEST_TMPDIR/console.sock" t1
+	runc start t1
+	wait "$SOCK_PID"
+	run cat "$BATS_TEST_TMPDIR/console.out"
+	[[ "$output" == *fd-received* ]]
+	[[ "$output" == *"is a terminal"* ]]
+	# without a console socket a detached terminal has nowhere to go
+	run runc create --bundle "$BUNDLE" t2
+	assert_one_error_line "needs --console-socket"
+	[ ! -e "$STATE/t2" ]
+}
+
+@test "oci: list, ps, pause and resume" {
+	make_config sleep 300
+	runc run -d --bundle "$BUNDLE" l1 </dev/null >/dev/null
+	run runc list
+	[[ "${lines[0]}" == ID*PID*STATUS*BUNDLE* ]]
+	[[ "${lines[1]}" == l1*running*"$BUNDLE"* ]]
+	run runc list --format json
+	[[ "$output" == *'"id": "l1"'* ]]
+	run runc ps l1
+	[[ "$output" == *"sleep 300"* ]]
+	runc pause l1
+	[ "$(status_of l1)" = paused ]
+	run runc pause l1
+	assert_one_error_line "that is paused"
+	runc resume l1
+	[ "$(status_of l1)" = running ]
+	run runc events --stats l1
+	[[ "$output" == '{"type":"stats","id":"l1"'* ]]
+}
+
+@test "oci: kill --all and delete --force of a running container" {
+	make_config sh -c 'sleep 300 & sleep 301'
+	runc run -d --bundle "$BUNDLE" k1 </dev/null >/dev/null
+	for _ in $(seq 50); do [ "$(runc ps --format json k1 | tr -cd , | wc -c)" -ge 2 ] && break; sleep 0.1; done
+	runc kill --all k1 KILL
+	for _ in $(seq 50); do [ "$(status_of k1)" = stopped ] && break; sleep 0.1; done
+	[ "$(status_of k1)" = stopped ]
+	runc delete k1
+	make_config sleep 300
+	runc run -d --bundle "$BUNDLE" k2 </dev/null >/dev/null
+	pid=$(runc state k2 | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+	runc delete --force k2
+	[ ! -e "$STATE/k2" ]
+	for _ in $(seq 50); do [ -e /proc/"$pid" ] || break; [ "$(awk '{print $3}' /proc/"$pid"/stat 2>/dev/null)" = Z ] && break; sleep 0.1; done
+	! grep -q sleep /proc/"$pid"/cmdline 2>/dev/null || [ "$(awk '{print $3}' /proc/"$pid"/stat)" = Z ]
+}
+
+@test "oci: bad input is one error line and leaves nothing behind" {
+	run runc create --bundle "$BATS_TEST_TMPDIR/nowhere" b1
+	assert_one_error_line "bundle '.*nowhere'"
+	echo '{"ociVersion": "1.0.2", "process": ' >"$BUNDLE/config.json"
+	run runc create --bundle "$BUNDLE" b1
+	assert_one_error_line "$BUNDLE/config.json"
+	[ ! -e "$STATE/b1" ]
+	make_config sleep 300
+	runc create --bundle "$BUNDLE" b1 </dev/null >/dev/null
+	run runc create --bundle "$BUNDLE" b1
+	assert_one_error_line "container 'b1' already exists"
+	[ "$(status_of b1)" = created ]
+	run runc create --bundle "$BUNDLE" ../evil
+	assert_one_error_line "invalid container id"
+	run runc kill b1 NOSUCHSIG
+	assert_one_error_line "invalid signal"
+	run runc --systemd-cgroup state b1
+	assert_one_error_line "systemd-cgroup"
+	run runc nosuchverb
+	assert_one_error_line "not a berth-runc command"
+}
+
+@test "oci: --log-format json writes runc's error line" {
+	run "$RUNC_BIN" --root "$STATE" --log "$BATS_TEST_TMPDIR/log.json" --log-format json state nope
+	[ "$status" -eq 1 ]
+	python3 -c '
+import json, sys
+l = json.loads(open(sys.argv[1]).readline())
+assert l["level"] == "error" and "nope" in l["msg"] and l["time"], l' "$BATS_TEST_TMPDIR/log.json"
+}
+
+@test "oci: spec writes a config.json that runs, features lists what berth knows" {
+	cd "$BUNDLE"
+	runc spec
+	run runc spec
+	assert_one_error_line "config.json' exists"
+	python3 -c 'import json; c = json.load(open("config.json")); assert c["process"]["args"] == ["sh"] and c["root"]["path"] == "rootfs"'
+	# it runs (its terminal off and a command that ends: bats has no terminal)
+	ln -s "$ROOTFS" rootfs
+	python3 -c '
+import json; c = json.load(open("config.json"))
+c["process"]["terminal"] = False; c["process"]["args"] = ["echo", "spec ok"]
+json.dump(c, open("config.json", "w"))'
+	run runc run s1
+	[ "$status" -eq 0 ]
+	[ "$output" = "spec ok" ]
+	run runc features
+	[ "$status" -eq 0 ]
+	python3 -c '
+import json, sys
+f = json.loads(sys.argv[1])
+assert "pid" in f["linux"]["namespaces"] and "rbind" in f["mountOptions"], f' "$output"
+}
