@@ -22,11 +22,18 @@
 static void test_ids(void **state)
 {
 	assert_int_equal(berth_oci_check_id("abc-1.2_X", NULL), 0);
-	assert_int_equal(berth_oci_check_id(
-				 "0123456789012345678901234567890123456789012345678901234567890123",
-				 NULL),
-			 0);
-	const char *bad[] = {"",   ".",	 "..", ".hidden", "a/b", "../x", "a b", "a\n",
+	assert_int_equal(
+		berth_oci_check_id(
+			"0123456789012345678901234567890123456789012345678901234567890123", NULL),
+		0);
+	const char *bad[] = {"",
+			     ".",
+			     "..",
+			     ".hidden",
+			     "a/b",
+			     "../x",
+			     "a b",
+			     "a\n",
 			     "0123456789012345678901234567890123456789012345678901234567890123x"};
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		struct berth_error *err = NULL;
@@ -166,11 +173,11 @@ static void test_resources(void **state)
 	_cleanup_(berth_spec_release) struct berth_spec l;
 	struct berth_error *err = NULL;
 	berth_spec_init(&l);
-	_cleanup_json_ json_t *j = json_pack(
-		"{s:{s:I, s:I}, s:{s:I, s:I, s:I}, s:{s:I}, s:[]}", "memory", "limit",
-		(json_int_t)(64 << 20), "swap", (json_int_t)-1, "cpu", "quota", (json_int_t)50000,
-		"period", (json_int_t)200000, "shares", (json_int_t)1024, "pids", "limit",
-		(json_int_t)32, "devices");
+	_cleanup_json_ json_t *j =
+		json_pack("{s:{s:I, s:I}, s:{s:I, s:I, s:I}, s:{s:I}, s:[]}", "memory", "limit",
+			  (json_int_t)(64 << 20), "swap", (json_int_t)-1, "cpu", "quota",
+			  (json_int_t)50000, "period", (json_int_t)200000, "shares",
+			  (json_int_t)1024, "pids", "limit", (json_int_t)32, "devices");
 	assert_ok(berth_oci_resources_from_json(j, &l, &err), err);
 	assert_int_equal(l.memory_limit, 64 << 20);
 	assert_int_equal(l.cpu_quota, 50000);
