@@ -252,6 +252,7 @@ peer_dockerd_setup() {
 	PEER_DIR=$1
 	PEER_PID=""
 	PEER_CGROUP=berth-test-peer-$$
+	peer_shim_dir_mark
 	unset DOCKER_HOST
 }
 
@@ -260,6 +261,7 @@ peer_docker() {
 	/usr/bin/docker -H "unix://$PEER_DIR/docker.sock" "$@"
 }
 
+# Further dockerd options may follow (oci-peer.bats: --add-runtime).
 peer_dockerd_start() {
 	command -v dockerd >/dev/null || skip "dockerd is not installed (docker.io: scripts/install-deps)"
 	[[ -x /usr/bin/docker ]] || skip "/usr/bin/docker (docker.io's client) is not installed"
@@ -268,7 +270,7 @@ peer_dockerd_start() {
 	unshare --mount --propagation private dockerd --config-file "$PEER_DIR/daemon.json" \
 		--data-root "$PEER_DIR/docker" --exec-root "$PEER_DIR/docker-exec" \
 		--pidfile "$PEER_DIR/dockerd.pid" -H "unix://$PEER_DIR/docker.sock" \
-		--cgroup-parent "$PEER_CGROUP" >"$PEER_DIR/dockerd.log" 2>&1 &
+		--cgroup-parent "$PEER_CGROUP" "$@" >"$PEER_DIR/dockerd.log" 2>&1 &
 	PEER_PID=$!
 	for _ in $(seq 300); do peer_docker version >/dev/null 2>&1 && break; sleep 0.1; done
 	peer_docker version >/dev/null 2>&1 ||
@@ -281,17 +283,116 @@ peer_dockerd_start() {
 # whose memory controller puts the session in a sub-cgroup the parent is
 # there, not at the hierarchy's root.
 peer_dockerd_stop() {
+	peer_daemon_stop
+}
+
+# Stops the peer daemon by its PID (a bounded wait, then SIGKILL), removes
+# its cgroup parent and the shims' socket directory if it made it.
+peer_daemon_stop() {
 	if [[ -n ${PEER_PID:-} ]]; then
 		kill -TERM "$PEER_PID" 2>/dev/null || true
 		for _ in $(seq 300); do kill -0 "$PEER_PID" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$PEER_PID" 2>/dev/null || true
 		PEER_PID=""
 	fi
+	peer_cgroup_remove "$PEER_CGROUP"
+	peer_shim_dir_remove
+}
+
+# containerd 1.6's runc.v2 shims (dockerd's too) put their sockets in
+# /run/containerd/s whatever the daemon's state directory. peer_shim_dir_mark
+# notes whether it is there before a peer starts; peer_shim_dir_remove
+# removes it after, only when it was not there and is now empty.
+peer_shim_dir_mark() {
+	PEER_SHIM_DIR_MADE=""
+	[[ -e /run/containerd ]] || PEER_SHIM_DIR_MADE=1
+}
+
+peer_shim_dir_remove() {
+	if [[ -n ${PEER_SHIM_DIR_MADE:-} ]]; then
+		rmdir /run/containerd/s /run/containerd 2>/dev/null || true
+	fi
+}
+
+# Removes the cgroup $1 (relative to the test's own cgroup, as peers make
+# a relative parent) in every hierarchy, its children first. Only empty
+# cgroups go: rmdir refuses one with a process left.
+peer_cgroup_remove() {
 	local own d
 	for own in $(cut -d: -f3 /proc/self/cgroup | sort -u); do
 		own=${own%/}
-		for d in /sys/fs/cgroup"$own/$PEER_CGROUP" /sys/fs/cgroup/*"$own/$PEER_CGROUP"; do
+		for d in /sys/fs/cgroup"$own/$1" /sys/fs/cgroup/*"$own/$1"; do
 			[[ -d $d ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
 		done
 	done
+}
+
+# ---- a peer containerd (oci-peer.bats) ----
+# Debian's containerd with root, state, sockets and config file of its own
+# under $PEER_DIR, in the file's network namespace and a mount namespace of
+# its own (snapshot and rootfs mounts stay there; its shims inherit it).
+# ctr talks to it in the namespace $PEER_CGROUP, which is also the cgroup
+# parent of its containers (ctr's default cgroupsPath is /NAMESPACE/ID), with
+# the runtimes' state (--runc-root) and the I/O fifos under $PEER_DIR (the
+# shims' sockets: see peer_shim_dir_mark). Call peer_containerd_setup from setup,
+# peer_containerd_start in the test (it skips saying why when containerd
+# cannot start) and peer_containerd_stop from teardown.
+peer_containerd_setup() {
+	PEER_DIR=$1
+	PEER_PID=""
+	PEER_CGROUP=berth-test-peer-$$
+	peer_shim_dir_mark
+}
+
+# ctr on the peer's socket and namespace.
+peer_ctr() {
+	ctr -a "$PEER_DIR/containerd.sock" -n "$PEER_CGROUP" "$@"
+}
+
+peer_containerd_start() {
+	command -v containerd >/dev/null || skip "containerd is not installed (scripts/install-deps)"
+	command -v containerd-shim-runc-v2 >/dev/null || skip "containerd-shim-runc-v2 is not installed"
+	mkdir -p "$PEER_DIR/fifo" "$PEER_DIR/runc-root"
+	cat >"$PEER_DIR/containerd.toml" <<-EOT
+		version = 2
+		root = "$PEER_DIR/containerd"
+		state = "$PEER_DIR/containerd-state"
+		disabled_plugins = ["io.containerd.grpc.v1.cri"]
+		[grpc]
+		  address = "$PEER_DIR/containerd.sock"
+		[ttrpc]
+		  address = "$PEER_DIR/containerd.sock.ttrpc"
+		[debug]
+		  address = "$PEER_DIR/containerd-debug.sock"
+	EOT
+	unshare --mount --propagation private containerd --config "$PEER_DIR/containerd.toml" \
+		--root "$PEER_DIR/containerd" --state "$PEER_DIR/containerd-state" \
+		--address "$PEER_DIR/containerd.sock" >"$PEER_DIR/containerd.log" 2>&1 &
+	PEER_PID=$!
+	for _ in $(seq 300); do peer_ctr version >/dev/null 2>&1 && break; sleep 0.1; done
+	peer_ctr version >/dev/null 2>&1 ||
+		skip "containerd did not start: $(tail -3 "$PEER_DIR/containerd.log" | tr '\n' ' ')"
+}
+
+# Kills what is left of the peer's tasks by their PIDs (each init from its
+# pid file, each shim as the process whose command line names this peer's
+# socket) and waits for them, stops containerd by its PID, then removes its
+# cgroups and the shims' socket directory in /run/containerd.
+peer_containerd_stop() {
+	local f pid pids=""
+	for f in "$PEER_DIR"/containerd-state/io.containerd.runtime.v2.task/*/*/init.pid; do
+		[[ -f $f ]] && pids+=" $(cat "$f")"
+	done
+	for f in /proc/[0-9]*/cmdline; do
+		pid=${f#/proc/}
+		pid=${pid%/cmdline}
+		if { tr '\0' ' ' <"$f"; } 2>/dev/null | grep -qF -- "-address $PEER_DIR/containerd.sock "; then
+			pids+=" $pid"
+		fi
+	done
+	for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
+	for pid in $pids; do
+		for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	done
+	peer_daemon_stop
 }

@@ -142,6 +142,9 @@ int berth_runtime_join_namespaces(const struct berth_spec *spec, int fds[BERTH_N
 int berth_runtime_clone_source_trees(const struct berth_spec *spec, int **ret,
 				     struct berth_error **err);
 void berth_runtime_close_trees(int *trees, size_t n);
+/* The spec's mount of type "cgroup" on the target `path` (a /proc/self/fd path) of dest (mount-cgroup.c). */
+int berth_runtime_mount_cgroup(int root_fd, const char *dest, const char *path, unsigned long flags,
+			       struct berth_error **err);
 int berth_runtime_setup_mounts(int root_fd, const struct berth_spec *spec, const int *trees,
 			       const char *tty_name, struct berth_error **err);
 void berth_runtime_mask_paths(char *const *masked, char *const *readonly);

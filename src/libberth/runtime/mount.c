@@ -347,6 +347,10 @@ static int do_mount(int root_fd, const struct berth_spec_mount *m, int tree,
 		int r = attach_tree(tree, tfd, m, err);
 		if (r < 0)
 			return r;
+	} else if (strcmp(m->type, "cgroup") == 0) {
+		int r = berth_runtime_mount_cgroup(root_fd, m->destination, path, o.flags, err);
+		if (r < 0)
+			return r;
 	} else if (mount(m->source, path, bind ? NULL : m->type, first,
 			 o.data.len ? o.data.buf : NULL) < 0)
 		return berth_error_syscall(err, errno, "mount %s '%s' on '%s'", m->type, m->source,

@@ -323,11 +323,28 @@ int berth_oci_kill(const char *root, const char *id, int sig, bool all, struct b
 	return 0;
 }
 
+/*
+ * What a --force delete of a container without a state does, as runc's: it
+ * succeeds (podman and the containerd shim delete --force after a failed
+ * create) and removes the directory an aborted create left.
+ */
+static int delete_missing(const char *root, const char *id, struct berth_error **err)
+{
+	_cleanup_close_ int root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return errno == ENOENT ? 0 : berth_error_syscall(err, errno, "open '%s'", root);
+	return berth_rm_rf_at(root_fd, id, err);
+}
+
 int berth_oci_delete(const char *root, const char *id, bool force, struct berth_error **err)
 {
 	_cleanup_(berth_oci_state_release) struct berth_oci_state st = {0};
 	_cleanup_close_ int root_fd = -EBADF;
 	int r = berth_oci_load(root, id, &st, err);
+	if (r == -ENOENT && force) {
+		berth_error_free(err);
+		return delete_missing(root, id, err);
+	}
 	if (r < 0)
 		return r;
 	if (st.status != BERTH_OCI_STOPPED && st.status != BERTH_OCI_CREATING && !force)
