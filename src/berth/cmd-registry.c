@@ -86,6 +86,7 @@ enum {
 	OPT_PARALLEL,
 	OPT_PROGRESS,
 	OPT_PASSWORD_STDIN,
+	OPT_COMPRESSION_FORMAT,
 };
 
 /* Handles a shared flag; false when c is not one of them. */
@@ -189,14 +190,31 @@ static const char push_usage[] =
 	"Usage: berth push [OPTIONS] NAME[:TAG] [NEWREF]\n\n"
 	"Upload an image to a registry (to NEWREF when given)\n\n"
 	"Options:\n"
+	"      --compression-format FMT  gzip (default) or zstd: how layers stored\n"
+	"                                uncompressed (built ones) are sent\n"
 	"      --insecure-registry HOST  allow plain HTTP to HOST (repeatable)\n"
 	"      --parallel N              concurrent layer uploads (default 4)\n"
 	"      --progress MODE           auto, tty, plain or quiet\n"
 	"  -q, --quiet                   print only the pushed digest\n";
 
+/* podman's --compression-format: gzip or zstd (a layer is never pushed uncompressed). */
+static int parse_push_compression(struct berth_cli *cli, const char *s, enum berth_compression *ret,
+				  struct berth_error **err)
+{
+	if (strcmp(s, "gzip") == 0)
+		*ret = BERTH_COMPRESSION_GZIP;
+	else if (strcmp(s, "zstd") == 0)
+		*ret = BERTH_COMPRESSION_ZSTD;
+	else
+		return cli_usage_error(cli, err, "invalid --compression-format '%s' (gzip or zstd)",
+				       s);
+	return 0;
+}
+
 int cmd_push(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
 	static const struct option opts[] = {
+		{"compression-format", required_argument, NULL, OPT_COMPRESSION_FORMAT},
 		{"insecure-registry", required_argument, NULL, OPT_INSECURE},
 		{"parallel", required_argument, NULL, OPT_PARALLEL},
 		{"progress", required_argument, NULL, OPT_PROGRESS},
@@ -204,6 +222,7 @@ int cmd_push(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		{0},
 	};
 	_cleanup_(registry_flags_release) struct registry_flags f = {.progress = CLI_PROGRESS_AUTO};
+	struct berth_registry_push_options po = {.compression = BERTH_COMPRESSION_GZIP};
 	static const char *const unsupported[] = {"-a", "--all-tags", "--disable-content-trust",
 						  "--platform", NULL};
 	struct cli_flags fl = {.usage = push_usage,
@@ -212,7 +231,10 @@ int cmd_push(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 			       .unsupported = unsupported};
 	int c, r = 0;
 	while ((c = cli_flag_next(cli, &fl, argc, argv, err)) > 0) {
-		shared_flag(c, &f, cli, &r, err); /* push has no flag of its own */
+		if (c == OPT_COMPRESSION_FORMAT)
+			r = parse_push_compression(cli, optarg, &po.compression, err);
+		else
+			shared_flag(c, &f, cli, &r, err);
 		if (r < 0)
 			return r;
 	}
@@ -230,7 +252,7 @@ int cmd_push(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	struct berth_progress *p =
 		cli_progress_new(stderr, f.quiet ? CLI_PROGRESS_QUIET : f.progress);
 	struct berth_digest d;
-	r = berth_registry_push(store, src, dest, p, &d, err);
+	r = berth_registry_push_with(store, src, dest, &po, p, &d, err);
 	berth_progress_free(p);
 	if (r < 0)
 		return r;

@@ -108,6 +108,70 @@ store_check() {
 	[ "$(berth inspect --format '{{json .RepoDigests}}' "$REG/test/x:1")" = '[]' ]
 }
 
+# The media types of the layers of the manifest the registry serves for $1.
+remote_layer_types() {
+	skopeo inspect $(skopeo_src_args) --raw "docker://$1" | jq -r '[.layers[].mediaType] | unique | .[]'
+}
+
+@test "a built image is stored uncompressed, pushed compressed (gzip, zstd on request); a second push compresses nothing" {
+	registry_start "$BATS_TEST_TMPDIR/reg" plain
+	berth import "$(busybox_tar)" bb:1 >/dev/null
+	local ctx=$BATS_TEST_TMPDIR/ctx
+	mkdir -p "$ctx"
+	head -c 300000 /dev/urandom >"$ctx/big"
+	seq 1 20000 >"$ctx/small"
+	printf '%s\n' 'FROM bb:1' 'COPY . /ctx/' \
+		'RUN ["/bin/busybox", "sh", "-c", "/bin/busybox wc -c < /ctx/big > /ctx/count"]' >"$ctx/Dockerfile"
+	berth build -q -t "$REG/test/built:1" "$ctx" >/dev/null
+	# the two built layers are kept as tars: each blob is its diff ID
+	local m mf
+	m=$(store_digest "$REG/test/built:1")
+	mf=$STORE/blobs/sha256/${m#sha256:}
+	[ "$(jq -r '[.layers[1:][].mediaType] | unique | .[]' "$mf")" = application/vnd.oci.image.layer.v1.tar ]
+	[ "$(jq -c '[.layers[1:][].digest]' "$mf")" = "$(store_config "$REG/test/built:1" | jq -c '.rootfs.diff_ids[1:]')" ]
+
+	run -0 berth --debug push --progress plain "$REG/test/built:1"
+	[ "$(grep -c 'compressing layer .* (gzip)' <<<"$output")" -eq 2 ]
+	local want
+	want=$(remote_digest "$REG/test/built:1")
+	[[ $output == *"1: digest: $want"* ]]
+	# the registry has a manifest of compressed layers; the local image keeps its own
+	[ "$(remote_layer_types "$REG/test/built:1")" = application/vnd.oci.image.layer.v1.tar+gzip ]
+	[ "$(store_digest "$REG/test/built:1")" = "$m" ]
+	[ "$(berth inspect --format '{{json .RepoDigests}}' "$REG/test/built:1")" = "[\"$REG/test/built@$want\"]" ]
+	# skopeo verifies every blob it copies against the manifest
+	skopeo copy -q --src-tls-verify=false "docker://$REG/test/built:1" "oci:$BATS_TEST_TMPDIR/copy:x"
+
+	# a second push compresses nothing: every blob is there already
+	local blobs
+	blobs=$(ls "$STORE/blobs/sha256" | wc -l)
+	run -0 berth --debug push --progress plain "$REG/test/built:1"
+	! grep -q 'compressing layer' <<<"$output"
+	[ "$(grep -c ': exists' <<<"$output")" -eq 4 ]
+	[[ $output == *"1: digest: $want"* ]]
+	[ "$(ls "$STORE/blobs/sha256" | wc -l)" -eq "$blobs" ]
+
+	# zstd on request
+	run -0 berth --debug push --compression-format zstd "$REG/test/built:1" "$REG/test/zstd:1"
+	[ "$(grep -c 'compressing layer .* (zstd)' <<<"$output")" -eq 2 ]
+	[ "$(remote_layer_types "$REG/test/zstd:1" | sort | tr '\n' ' ')" = \
+		"application/vnd.oci.image.layer.v1.tar+gzip application/vnd.oci.image.layer.v1.tar+zstd " ]
+	run berth push --compression-format xz "$REG/test/built:1"
+	assert_one_error_line "invalid --compression-format 'xz' \\(gzip or zstd\\)"
+	run berth system check
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+
+	# a fresh store pulls both back, and they run
+	STORE=$BATS_TEST_TMPDIR/store2
+	berth pull -q "$REG/test/built:1" >/dev/null
+	[ "$(store_digest "$REG/test/built:1")" = "$want" ]
+	run -0 berth run --rm "$REG/test/built:1" /bin/busybox cat /ctx/count
+	[ "$output" = 300000 ]
+	berth pull -q "$REG/test/zstd:1" >/dev/null
+	run -0 berth run --rm "$REG/test/zstd:1" /bin/busybox cmp /ctx/small /ctx/small
+	store_check
+}
+
 @test "a blob pushed in chunks (PATCH) round-trips with the same digest" {
 	registry_start "$BATS_TEST_TMPDIR/reg" plain
 	want=$($MKIMAGE --out "$OCI" --tag app --layers 1 --size 300000)

@@ -82,6 +82,9 @@ static void *fake_loop(void *arg)
 				break;
 			len += (size_t)n;
 			buf[len] = '\0';
+			/* a TLS ClientHello (the client tries https first): refuse it now */
+			if (buf[0] == 0x16)
+				break;
 			if ((end = strstr(buf, "\r\n\r\n")))
 				break;
 		}

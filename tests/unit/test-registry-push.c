@@ -5,7 +5,9 @@
 
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/compress.h"
 #include "core/fs.h"
+#include "image/image.h"
 #include "registry/internal.h"
 #include "store/store.h"
 #include "registry-fake.h"
@@ -18,7 +20,7 @@
 struct sink_reg {
 	char have[BERTH_DIGEST_STRLEN + 1];
 	int heads, posts, puts, patches, bad_puts, manifest_at, requests;
-	char manifest[2048];
+	char manifest[4096];
 	char manifest_type[128];
 };
 
@@ -71,20 +73,16 @@ static void handler(void *ctx, const struct fake_req *req, struct fake_reply *re
 	rep->status = 404;
 }
 
-static char tmpdir[] = "/tmp/berth-test-push-XXXXXX";
+static char l1[3000], l2[7000];
 
-static void test_push(void **state)
+/*
+ * An image in the store: two uncompressed layers (l1, l2), a config, an OCI
+ * manifest, tagged example.com/src/app:1. Returns the manifest.
+ */
+static char *store_image(struct berth_store *s, struct berth_digest *ret_d1,
+			 struct berth_digest *ret_d2, struct berth_digest *ret_manifest)
 {
-	assert_non_null(mkdtemp(tmpdir));
-	struct berth_registry_settings set = {.retries = 2, .parallel = 2};
-	berth_registry_configure(&set);
-	_cleanup_free_ char *root = berth_xasprintf("%s/store", tmpdir);
-	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
 	_cleanup_error_ struct berth_error *err = NULL;
-	assert_ok(berth_store_open(root, &s, &err), err);
-
-	/* an image in the store: two layers, a config, an OCI manifest, a tag */
-	char l1[3000], l2[7000];
 	memset(l1, 'a', sizeof(l1));
 	memset(l2, 'b', sizeof(l2));
 	struct berth_digest d1, d2, dc, dm;
@@ -99,7 +97,7 @@ static void test_push(void **state)
 		h1, h2);
 	assert_ok(berth_store_blob_put(s, config, strlen(config), &dc, &err), err);
 	berth_digest_fmt(&dc, hc);
-	_cleanup_free_ char *manifest = berth_xasprintf(
+	char *manifest = berth_xasprintf(
 		"{\"schemaVersion\":2,\"mediaType\":\"" MEDIA_OCI_MANIFEST "\",\"config\":{"
 		"\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"%s\","
 		"\"size\":%zu},\"layers\":["
@@ -112,6 +110,30 @@ static void test_push(void **state)
 	assert_ok(berth_store_ref_set(s, "example.com/src/app:1", MEDIA_OCI_MANIFEST, &dm,
 				      strlen(manifest), &err),
 		  err);
+	if (ret_d1)
+		*ret_d1 = d1;
+	if (ret_d2)
+		*ret_d2 = d2;
+	*ret_manifest = dm;
+	return manifest;
+}
+
+static char tmpdir[] = "/tmp/berth-test-push-XXXXXX";
+
+static void test_push(void **state)
+{
+	assert_non_null(mkdtemp(tmpdir));
+	struct berth_registry_settings set = {.retries = 2, .parallel = 2};
+	berth_registry_configure(&set);
+	_cleanup_free_ char *root = berth_xasprintf("%s/store", tmpdir);
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	_cleanup_error_ struct berth_error *err = NULL;
+	assert_ok(berth_store_open(root, &s, &err), err);
+
+	struct berth_digest d1, dm;
+	_cleanup_free_ char *manifest = store_image(s, &d1, NULL, &dm);
+	char h1[BERTH_DIGEST_STRLEN + 1];
+	berth_digest_fmt(&d1, h1);
 
 	struct sink_reg reg = {0};
 	memcpy(reg.have, h1, sizeof(reg.have));
@@ -119,7 +141,11 @@ static void test_push(void **state)
 	fake_start(&f, handler, &reg);
 	_cleanup_free_ char *dest = berth_xasprintf("127.0.0.1:%d/x/y:2", f.port);
 	struct berth_digest got;
-	assert_ok(berth_registry_push(s, "example.com/src/app:1", dest, NULL, &got, &err), err);
+	/* layers sent as stored: the manifest goes byte-for-byte */
+	struct berth_registry_push_options as_stored = {.compression = BERTH_COMPRESSION_NONE};
+	assert_ok(berth_registry_push_with(s, "example.com/src/app:1", dest, &as_stored, NULL, &got,
+					   &err),
+		  err);
 	assert_true(berth_digest_eq(&got, &dm));
 	assert_int_equal(reg.heads, 3);
 	assert_int_equal(reg.posts, 2); /* l2 and the config; l1 exists */
@@ -133,7 +159,9 @@ static void test_push(void **state)
 	set.chunk_size = 1000;
 	berth_registry_configure(&set);
 	reg = (struct sink_reg){0};
-	assert_ok(berth_registry_push(s, "example.com/src/app:1", dest, NULL, &got, &err), err);
+	assert_ok(berth_registry_push_with(s, "example.com/src/app:1", dest, &as_stored, NULL, &got,
+					   &err),
+		  err);
 	assert_int_equal(reg.patches, 3 + 7);
 	assert_int_equal(reg.puts, 3);
 	/* the final PUT of a chunked upload has no body: its bytes came in PATCHes */
@@ -149,10 +177,141 @@ static void test_push(void **state)
 	berth_rm_rf_at(AT_FDCWD, tmpdir, NULL);
 }
 
+/* The bytes of the store blob d, decompressed. */
+static void assert_blob_decompresses_to(struct berth_store *s, const struct berth_digest *d,
+					const char *want, size_t want_len)
+{
+	_cleanup_error_ struct berth_error *err = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	assert_ok(berth_store_blob_open(s, d, &fd, NULL, &err), err);
+	_cleanup_(berth_decompress_reader_freep) struct berth_decompress_reader *r = NULL;
+	assert_ok(berth_decompress_reader_open(fd, &r, &err), err);
+	assert_int_not_equal(berth_decompress_reader_kind(r), BERTH_COMPRESSION_NONE);
+	_cleanup_free_ char *buf = berth_xmalloc(want_len + 1);
+	size_t got = 0;
+	for (;;) {
+		ssize_t n = berth_decompress_reader_read(r, buf + got, want_len + 1 - got, &err);
+		assert_true(n >= 0);
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		assert_true(got <= want_len);
+	}
+	assert_int_equal(got, want_len);
+	assert_memory_equal(buf, want, want_len);
+}
+
+/* Checks the manifest the registry got names compressed forms of l1 and l2 as media type mt. */
+static void assert_pushed_compressed(struct berth_store *s, const struct sink_reg *reg,
+				     const struct berth_digest *got, enum berth_compression c)
+{
+	_cleanup_error_ struct berth_error *err = NULL;
+	struct berth_digest d;
+	berth_digest_of(reg->manifest, strlen(reg->manifest), &d);
+	assert_true(berth_digest_eq(&d, got));
+	_cleanup_(berth_manifest_freep) struct berth_manifest *m = NULL;
+	assert_ok(berth_manifest_parse(reg->manifest, strlen(reg->manifest), NULL, &m, &err), err);
+	assert_int_equal(m->n_layers, 2);
+	const char *const bytes[] = {l1, l2};
+	const size_t lens[] = {sizeof(l1), sizeof(l2)};
+	for (size_t i = 0; i < 2; i++) {
+		assert_string_equal(m->layers[i].media_type, berth_media_type_oci_layer((int)c));
+		uint64_t size = 0;
+		assert_ok(berth_store_blob_size(s, &m->layers[i].digest, &size, &err), err);
+		assert_int_equal(size, m->layers[i].size);
+		assert_true(size < lens[i]); /* runs of one byte compress */
+		assert_blob_decompresses_to(s, &m->layers[i].digest, bytes[i], lens[i]);
+	}
+}
+
+static char tmpdir2[] = "/tmp/berth-test-push-compress-XXXXXX";
+
+static void test_push_compresses_uncompressed_layers(void **state)
+{
+	assert_non_null(mkdtemp(tmpdir2));
+	struct berth_registry_settings set = {.retries = 2, .parallel = 2};
+	berth_registry_configure(&set);
+	_cleanup_free_ char *root = berth_xasprintf("%s/store", tmpdir2);
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	_cleanup_error_ struct berth_error *err = NULL;
+	assert_ok(berth_store_open(root, &s, &err), err);
+	struct berth_digest d1, d2, dm;
+	_cleanup_free_ char *manifest = store_image(s, &d1, &d2, &dm);
+
+	struct sink_reg reg = {0};
+	struct fake_server f;
+	fake_start(&f, handler, &reg);
+	_cleanup_free_ char *dest = berth_xasprintf("127.0.0.1:%d/x/y:2", f.port);
+
+	/* the default: gzip; the uploads hash to the compressed digests */
+	uint64_t before = berth_image_layers_compressed();
+	struct berth_digest got, again;
+	assert_ok(berth_registry_push(s, "example.com/src/app:1", dest, NULL, &got, &err), err);
+	assert_int_equal(berth_image_layers_compressed() - before, 2);
+	assert_false(berth_digest_eq(&got, &dm));
+	assert_int_equal(reg.posts, 3);
+	assert_int_equal(reg.bad_puts, 0);
+	assert_pushed_compressed(s, &reg, &got, BERTH_COMPRESSION_GZIP);
+	_cleanup_free_ char *first = berth_xstrdup(reg.manifest);
+	struct berth_compressed_layer c1;
+	assert_ok(berth_image_layer_compressed_lookup(s, &d1, BERTH_COMPRESSION_GZIP, &c1, &err),
+		  err);
+
+	/* a second push compresses nothing and pushes the same manifest */
+	reg = (struct sink_reg){0};
+	before = berth_image_layers_compressed();
+	assert_ok(berth_registry_push(s, "example.com/src/app:1", dest, NULL, &again, &err), err);
+	assert_int_equal(berth_image_layers_compressed(), before);
+	assert_true(berth_digest_eq(&again, &got));
+	assert_string_equal(reg.manifest, first);
+	/* the local image keeps its manifest */
+	struct berth_store_ref ref;
+	assert_ok(berth_store_ref_resolve(s, "example.com/src/app:1", &ref, &err), err);
+	assert_true(berth_digest_eq(&ref.digest, &dm));
+	berth_store_ref_release(&ref);
+
+	/* a gc removed the compressed blob (no image names it): made again, the same bytes */
+	char hex[65];
+	berth_digest_hex(&c1.digest, hex);
+	_cleanup_free_ char *path = berth_xasprintf("%s/blobs/sha256/%s", root, hex);
+	assert_int_equal(unlink(path), 0);
+	reg = (struct sink_reg){0};
+	before = berth_image_layers_compressed();
+	assert_ok(berth_registry_push(s, "example.com/src/app:1", dest, NULL, &again, &err), err);
+	assert_int_equal(berth_image_layers_compressed() - before, 1);
+	assert_true(berth_digest_eq(&again, &got));
+	assert_int_equal(reg.bad_puts, 0);
+
+	/* zstd on request, recorded beside gzip */
+	reg = (struct sink_reg){0};
+	before = berth_image_layers_compressed();
+	struct berth_registry_push_options zstd = {.compression = BERTH_COMPRESSION_ZSTD};
+	assert_ok(berth_registry_push_with(s, "example.com/src/app:1", dest, &zstd, NULL, &again,
+					   &err),
+		  err);
+	assert_int_equal(berth_image_layers_compressed() - before, 2);
+	assert_pushed_compressed(s, &reg, &again, BERTH_COMPRESSION_ZSTD);
+	assert_false(berth_digest_eq(&again, &got));
+
+	/* a damaged record is an error, not a wrong digest pushed */
+	char dhex[65];
+	berth_digest_hex(&d1, dhex);
+	_cleanup_free_ char *rec = berth_xasprintf("%s/cache/compressed/gzip-%s", root, dhex);
+	_cleanup_close_ int rfd = open(rec, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	assert_true(rfd >= 0);
+	assert_int_equal(write(rfd, "junk\n", 5), 5);
+	assert_int_equal(berth_registry_push(s, "example.com/src/app:1", dest, NULL, &again, &err),
+			 -EBADMSG);
+	assert_non_null(strstr(err->msg, "damaged"));
+	fake_stop(&f);
+	berth_rm_rf_at(AT_FDCWD, tmpdir2, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_push),
+		cmocka_unit_test(test_push_compresses_uncompressed_layers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -154,11 +154,12 @@ int sstate_add_layer(struct sstate *ss, layer_fill_fn fill, void *ctx, struct be
 	o.clamp_mtime = ss->b->o->has_source_date_epoch;
 	o.source_date_epoch = ss->b->o->source_date_epoch;
 	/*
-	 * gzip level 1: a build writes every layer it makes, and zlib's default
-	 * level costs several times the CPU of level 1 for a few percent less
-	 * size (BuildKit's local image store does not compress at all)
+	 * Uncompressed, as BuildKit's and Docker's local stores keep layers:
+	 * compressing a layer costs far more than writing it (gzip of a 200 MB
+	 * file, ~5 s), and it is paid when the image leaves the machine, once
+	 * per layer (push: berth_image_layer_compress).
 	 */
-	o.level = 1;
+	o.compression = BERTH_LAYER_UNCOMPRESSED;
 	r = bstore_writer_begin(ss->b->store, &w, err);
 	if (r < 0)
 		return r;

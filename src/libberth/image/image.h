@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "core/compress.h"
 #include "core/digest.h"
 #include "core/error.h"
 #include "store/store.h"
@@ -274,6 +275,38 @@ int berth_image_layer_size(struct berth_store *s, const struct berth_image *img,
 			   uint64_t *ret, struct berth_error **err);
 int berth_image_size(struct berth_store *s, const struct berth_image *img, uint64_t *ret,
 		     struct berth_error **err);
+
+/*
+ * Layers kept uncompressed in the store (a build's: media type
+ * application/vnd.oci.image.layer.v1.tar, blob digest = diff ID) leave the
+ * machine compressed (compressed.c): the compressed form of each is
+ * recorded per diff ID and compression (gzip or zstd) in
+ * cache/compressed/, so it is computed once.
+ */
+struct berth_compressed_layer {
+	struct berth_digest digest;
+	uint64_t size;
+	const char *media_type; /* static: ...layer.v1.tar+gzip or +zstd */
+};
+/*
+ * The recorded compressed form of the layer diff_id; -ENOENT (no message)
+ * when none is recorded, EBADMSG for a damaged record. The compressed blob
+ * itself may be gone from the store (gc removes it: nothing references it).
+ */
+int berth_image_layer_compressed_lookup(struct berth_store *s, const struct berth_digest *diff_id,
+					enum berth_compression c,
+					struct berth_compressed_layer *ret,
+					struct berth_error **err);
+/*
+ * Compresses the uncompressed layer blob diff_id of the store into a new
+ * store blob (gzip level 1, or zstd level 3: fixed, so the same layer
+ * always gives the same bytes) and records the mapping.
+ */
+int berth_image_layer_compress(struct berth_store *s, const struct berth_digest *diff_id,
+			       enum berth_compression c, struct berth_compressed_layer *ret,
+			       struct berth_error **err);
+/* How many layers berth_image_layer_compress compressed in this process (tests). */
+uint64_t berth_image_layers_compressed(void);
 
 /*
  * Writes a new image from config bytes as they are (a builder keeps the

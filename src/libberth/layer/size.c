@@ -112,11 +112,13 @@ int berth_layer_store_tar_size(struct berth_store *s, const struct berth_digest 
 	if (r != -ENOENT)
 		return r;
 	_cleanup_close_ int fd = -EBADF;
-	r = berth_store_blob_open(s, blob, &fd, NULL, err);
+	uint64_t size = 0;
+	r = berth_store_blob_open(s, blob, &fd, &size, err);
 	if (r < 0)
 		return r;
-	uint64_t size = 0;
-	r = measure_blob(fd, diff_id, &size, err);
+	/* an uncompressed blob is its tar: named by its hash when the store wrote it */
+	if (!berth_digest_eq(blob, diff_id))
+		r = measure_blob(fd, diff_id, &size, err);
 	if (r < 0)
 		return r;
 	/* a cache: a store we cannot write to only measures again next time */

@@ -103,11 +103,15 @@ int berth_layer_sink_fd(void *ctx, const void *data, size_t len, struct berth_er
 	return berth_write_all(*(int *)ctx, data, len, err);
 }
 
-/* Compressed bytes: hash them (the blob digest) and hand them to the sink. */
+/*
+ * Compressed bytes: hash them (the blob digest) and hand them to the sink.
+ * An uncompressed blob is the tar, whose hash is the diffID already.
+ */
 static int to_sink(void *ctx, const void *data, size_t len, struct berth_error **err)
 {
 	struct berth_layer_writer *w = ctx;
-	berth_sha256_update(w->blob_hash, data, len);
+	if (w->blob_hash)
+		berth_sha256_update(w->blob_hash, data, len);
 	w->size += len;
 	return w->sink(w->sink_ctx, data, len, err);
 }
@@ -159,7 +163,8 @@ int berth_layer_writer_new(const struct berth_layer_write_options *o, berth_laye
 	w->sink = sink;
 	w->sink_ctx = sink_ctx;
 	w->tar_hash = berth_sha256_new();
-	w->blob_hash = berth_sha256_new();
+	if (o->compression != BERTH_LAYER_UNCOMPRESSED)
+		w->blob_hash = berth_sha256_new();
 	w->buf = berth_xmalloc(READ_CHUNK);
 	r = layer_compressor_new(o->compression, o->level, to_sink, w, &w->comp, err);
 	if (r < 0)
@@ -716,7 +721,10 @@ int berth_layer_writer_finish(struct berth_layer_writer *w, struct berth_layer_i
 		.media_type = berth_layer_compression_media_type(w->opts.compression),
 	};
 	berth_sha256_final(w->tar_hash, &info.diff_id);
-	berth_sha256_final(w->blob_hash, &info.digest);
+	if (w->blob_hash)
+		berth_sha256_final(w->blob_hash, &info.digest);
+	else
+		info.digest = info.diff_id;
 	if (w->blob) {
 		/* the store hashes what it got too: both must agree */
 		r = berth_blob_writer_commit(TAKE_PTR(w->blob), &info.digest, NULL, NULL, err);

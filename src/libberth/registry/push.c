@@ -14,7 +14,9 @@
 #include "store/store.h"
 
 /*
- * Push: every blob of the image (layers and config) is checked with HEAD,
+ * Push: a layer the store keeps uncompressed is sent compressed (gzip, or
+ * zstd on request) and the manifest pushed names the compressed blobs;
+ * every blob of the image (layers and config) is checked with HEAD,
  * mounted from the source repository when both live on the same registry,
  * or uploaded from the store; several at a time. The manifest goes last, so
  * the registry never serves a tag whose blobs are not all there. Indexes
@@ -24,23 +26,96 @@
 struct push_ctx {
 	struct registry *r;
 	struct berth_store *store;
-	const char *mount_from; /* repository of the same registry, or NULL */
-	struct berth_descriptor *blobs;
+	const char *mount_from;		    /* repository of the same registry, or NULL */
+	enum berth_compression compression; /* of layers kept uncompressed; NONE: as stored */
+	struct berth_descriptor *blobs;	    /* what is pushed: converted layers replaced */
+	struct berth_digest *diff_ids;	    /* of converted layers (the stored blob) */
+	bool *converted;
 	size_t n;
 	struct berth_progress *p;
 };
 
+/* The progress id of a digest: its first 12 hex digits. */
+static void short_id(const struct berth_digest *d, char id[13])
+{
+	char hex[BERTH_DIGEST_STRLEN + 1];
+	berth_digest_fmt(d, hex);
+	memcpy(id, hex + 7, 12);
+	id[12] = '\0';
+}
+
+/*
+ * A layer the store keeps uncompressed (a build's) goes out compressed, as
+ * Docker pushes: blobs[i] becomes its compressed form, found in the
+ * store's record when an earlier push made it (nothing is compressed
+ * then), else compressed now.
+ */
+static int compressed_form(struct push_ctx *c, size_t i, struct berth_error **err)
+{
+	struct berth_descriptor *b = &c->blobs[i];
+	if (c->compression == BERTH_COMPRESSION_NONE || i + 1 == c->n || !b->media_type ||
+	    strcmp(b->media_type, BERTH_MT_OCI_LAYER) != 0)
+		return 0;
+	struct berth_compressed_layer l;
+	struct berth_digest diff_id = b->digest;
+	int res = berth_image_layer_compressed_lookup(c->store, &diff_id, c->compression, &l, err);
+	if (res == -ENOENT) {
+		char id[13];
+		short_id(&diff_id, id);
+		int item = berth_progress_start(c->p, id, b->size);
+		res = berth_image_layer_compress(c->store, &diff_id, c->compression, &l, err);
+		berth_progress_done(c->p, item, res < 0 ? "error" : "compressed");
+	}
+	if (res < 0)
+		return res;
+	c->diff_ids[i] = diff_id;
+	c->converted[i] = true;
+	b->digest = l.digest;
+	b->size = l.size;
+	b->media_type = (char *)l.media_type;
+	return 0;
+}
+
+/*
+ * Opens the blob to upload. The compressed form of a layer is no image's
+ * blob, so a gc may have removed it since it was recorded: it is made
+ * again, and must come out the same.
+ */
+static int open_upload(struct push_ctx *c, size_t i, int *ret_fd, uint64_t *ret_size,
+		       struct berth_error **err)
+{
+	const struct berth_descriptor *b = &c->blobs[i];
+	int res = berth_store_blob_open(c->store, &b->digest, ret_fd, ret_size, err);
+	if (res != -ENOENT || !c->converted[i])
+		return res;
+	if (err)
+		berth_error_free(err);
+	struct berth_compressed_layer l;
+	res = berth_image_layer_compress(c->store, &c->diff_ids[i], c->compression, &l, err);
+	if (res < 0)
+		return res;
+	if (!berth_digest_eq(&l.digest, &b->digest)) {
+		char want[BERTH_DIGEST_STRLEN + 1], got[BERTH_DIGEST_STRLEN + 1];
+		return berth_error_set(
+			err, EBADMSG, "layer %s compressed again is not the recorded %s",
+			berth_digest_fmt(&c->diff_ids[i], want), berth_digest_fmt(&b->digest, got));
+	}
+	return berth_store_blob_open(c->store, &b->digest, ret_fd, ret_size, err);
+}
+
 static int push_blob(void *ctx, size_t i, struct berth_error **err)
 {
 	struct push_ctx *c = ctx;
+	int res = compressed_form(c, i, err);
+	if (res < 0)
+		return res;
 	const struct berth_descriptor *b = &c->blobs[i];
 	_cleanup_close_ int fd = -EBADF;
 	char hex[BERTH_DIGEST_STRLEN + 1], id[13];
 	berth_digest_fmt(&b->digest, hex);
-	memcpy(id, hex + 7, 12);
-	id[12] = '\0';
+	short_id(&b->digest, id);
 	int item = berth_progress_start(c->p, id, b->size);
-	int res = registry_blob_exists(c->r, "pull,push", &b->digest, err);
+	res = registry_blob_exists(c->r, "pull,push", &b->digest, err);
 	if (res < 0)
 		goto fail;
 	if (res > 0) {
@@ -57,7 +132,7 @@ static int push_blob(void *ctx, size_t i, struct berth_error **err)
 		}
 	}
 	uint64_t size = 0;
-	res = berth_store_blob_open(c->store, &b->digest, &fd, &size, err);
+	res = open_upload(c, i, &fd, &size, err);
 	if (res < 0)
 		goto fail;
 	if (b->size && size != b->size) {
@@ -77,12 +152,60 @@ fail:
 	return res;
 }
 
+/*
+ * Pushes data (a manifest or an index, as stored) under reference (NULL: by
+ * the digest of what is pushed). What is pushed may differ from data when
+ * layers were compressed on the way: *ret is its digest, *ret_len its size.
+ */
 static int push_manifest(struct push_ctx *c, const char *data, size_t len, const char *mt,
-			 const char *reference, struct berth_digest *ret, struct berth_error **err);
+			 const char *reference, struct berth_digest *ret, size_t *ret_len,
+			 struct berth_error **err);
 
-/* Pushes the blobs of one image manifest, then the manifest under reference. */
+/* Puts data under reference, or under its own digest when reference is NULL. */
+static int put_manifest(struct push_ctx *c, const char *data, size_t len, const char *mt,
+			const char *reference, struct berth_digest *ret, size_t *ret_len,
+			struct berth_error **err)
+{
+	char hex[BERTH_DIGEST_STRLEN + 1];
+	if (!reference) {
+		struct berth_digest d;
+		berth_digest_of(data, len, &d);
+		reference = berth_digest_fmt(&d, hex);
+	}
+	*ret_len = len;
+	return registry_put_manifest(c->r, reference, mt, data, len, ret, err);
+}
+
+/* The manifest data with the descriptors of the layers compressed for the push. */
+static int manifest_with_pushed_layers(const struct push_ctx *c, const char *data, size_t len,
+				       char **ret, size_t *ret_len, struct berth_error **err)
+{
+	_cleanup_json_ json_t *j = NULL;
+	int res = berth_json_parse(data, len, "image manifest", &j, err);
+	if (res < 0)
+		return res;
+	json_t *layers = json_object_get(j, "layers");
+	if (json_array_size(layers) + 1 != c->n)
+		return berth_error_set(err, EBADMSG,
+				       "the manifest's layers changed during the push");
+	for (size_t i = 0; i + 1 < c->n; i++) {
+		if (!c->converted[i])
+			continue;
+		json_t *l = json_array_get(layers, i);
+		char dg[BERTH_DIGEST_STRLEN + 1];
+		json_object_set_new(l, "mediaType", json_string(c->blobs[i].media_type));
+		json_object_set_new(l, "digest",
+				    json_string(berth_digest_fmt(&c->blobs[i].digest, dg)));
+		json_object_set_new(l, "size", json_integer((json_int_t)c->blobs[i].size));
+	}
+	*ret = berth_json_dump(j, ret_len);
+	return 0;
+}
+
+/* Pushes the blobs of one image manifest, then the manifest. */
 static int push_image(struct push_ctx *c, const char *data, size_t len, const char *mt,
-		      const char *reference, struct berth_digest *ret, struct berth_error **err)
+		      const char *reference, struct berth_digest *ret, size_t *ret_len,
+		      struct berth_error **err)
 {
 	_cleanup_(berth_manifest_freep) struct berth_manifest *m = NULL;
 	int res = berth_manifest_parse(data, len, mt, &m, err);
@@ -90,32 +213,48 @@ static int push_image(struct push_ctx *c, const char *data, size_t len, const ch
 		return res;
 	/* config last among blobs: small, and some registries check layers first */
 	size_t n = m->n_layers + 1;
-	struct berth_descriptor *blobs = berth_xcalloc(n, sizeof(*blobs));
+	_cleanup_free_ struct berth_descriptor *blobs = berth_xcalloc(n, sizeof(*blobs));
+	_cleanup_free_ struct berth_digest *diff_ids = berth_xcalloc(n, sizeof(*diff_ids));
+	_cleanup_free_ bool *converted = berth_xcalloc(n, sizeof(*converted));
 	for (size_t i = 0; i < m->n_layers; i++)
 		blobs[i] = m->layers[i];
 	blobs[m->n_layers] = m->config;
 	c->blobs = blobs;
+	c->diff_ids = diff_ids;
+	c->converted = converted;
 	c->n = n;
 	res = registry_run_parallel(n, push_blob, c, err);
-	free(blobs);
 	if (res < 0)
 		return res;
-	return registry_put_manifest(c->r, reference, mt, data, len, ret, err);
+	bool any = false;
+	for (size_t i = 0; i < n; i++)
+		any |= converted[i];
+	if (!any)
+		return put_manifest(c, data, len, mt, reference, ret, ret_len, err);
+	_cleanup_free_ char *pushed = NULL;
+	size_t plen = 0;
+	res = manifest_with_pushed_layers(c, data, len, &pushed, &plen, err);
+	if (res < 0)
+		return res;
+	return put_manifest(c, pushed, plen, mt, reference, ret, ret_len, err);
 }
 
 static int push_index(struct push_ctx *c, const char *data, size_t len, const char *mt,
-		      const char *reference, struct berth_digest *ret, struct berth_error **err)
+		      const char *reference, struct berth_digest *ret, size_t *ret_len,
+		      struct berth_error **err)
 {
 	_cleanup_json_ json_t *j = NULL;
 	int res = berth_json_parse(data, len, "image index", &j, err);
 	if (res < 0)
 		return res;
+	bool changed = false;
 	size_t i;
 	json_t *e;
 	json_array_foreach (json_object_get(j, "manifests"), i, e) {
 		const char *ds = json_string_value(json_object_get(e, "digest"));
 		const char *cmt = json_string_value(json_object_get(e, "mediaType"));
 		struct berth_digest d, got;
+		size_t got_len = 0;
 		res = berth_digest_parse(ds ? ds : "", &d, err);
 		if (res < 0)
 			return berth_error_prefix(err, "image index entry %zu", i);
@@ -124,21 +263,32 @@ static int push_index(struct push_ctx *c, const char *data, size_t len, const ch
 		res = berth_store_blob_read(c->store, &d, MANIFEST_MAX, &child, &clen, err);
 		if (res < 0)
 			return berth_error_prefix(err, "manifest %s of the index", ds);
-		char hex[BERTH_DIGEST_STRLEN + 1];
-		berth_digest_fmt(&d, hex);
-		res = push_manifest(c, child, clen, cmt ? cmt : MEDIA_OCI_MANIFEST, hex, &got, err);
+		res = push_manifest(c, child, clen, cmt ? cmt : MEDIA_OCI_MANIFEST, NULL, &got,
+				    &got_len, err);
 		if (res < 0)
 			return res;
+		if (berth_digest_eq(&got, &d))
+			continue;
+		/* the child went out with compressed layers: the index names what was pushed */
+		char dg[BERTH_DIGEST_STRLEN + 1];
+		json_object_set_new(e, "digest", json_string(berth_digest_fmt(&got, dg)));
+		json_object_set_new(e, "size", json_integer((json_int_t)got_len));
+		changed = true;
 	}
-	return registry_put_manifest(c->r, reference, mt, data, len, ret, err);
+	if (!changed)
+		return put_manifest(c, data, len, mt, reference, ret, ret_len, err);
+	size_t plen = 0;
+	_cleanup_free_ char *pushed = berth_json_dump(j, &plen);
+	return put_manifest(c, pushed, plen, mt, reference, ret, ret_len, err);
 }
 
 static int push_manifest(struct push_ctx *c, const char *data, size_t len, const char *mt,
-			 const char *reference, struct berth_digest *ret, struct berth_error **err)
+			 const char *reference, struct berth_digest *ret, size_t *ret_len,
+			 struct berth_error **err)
 {
 	if (berth_media_type_is_index(mt))
-		return push_index(c, data, len, mt, reference, ret, err);
-	return push_image(c, data, len, mt, reference, ret, err);
+		return push_index(c, data, len, mt, reference, ret, ret_len, err);
+	return push_image(c, data, len, mt, reference, ret, ret_len, err);
 }
 
 /*
@@ -166,8 +316,8 @@ static int record_repo_digest(struct berth_store *store, const struct berth_imag
 }
 
 static int do_push(struct berth_store *store, const char *src, const char *dest,
-		   struct berth_progress *p, struct berth_digest *ret_digest,
-		   struct berth_error **err)
+		   enum berth_compression compression, struct berth_progress *p,
+		   struct berth_digest *ret_digest, struct berth_error **err)
 {
 	struct berth_image_ref sref = {0}, dref = {0};
 	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
@@ -193,7 +343,7 @@ static int do_push(struct berth_store *store, const char *src, const char *dest,
 	res = registry_open(dref.domain, dref.path, &r, err);
 	if (res < 0)
 		goto out;
-	struct push_ctx c = {.r = r, .store = store, .p = p};
+	struct push_ctx c = {.r = r, .store = store, .compression = compression, .p = p};
 	/* blobs pulled from another repository of the same registry can be mounted */
 	if (src_is_ref && strcmp(sref.domain, dref.domain) == 0 &&
 	    strcmp(sref.path, dref.path) != 0)
@@ -201,7 +351,9 @@ static int do_push(struct berth_store *store, const char *src, const char *dest,
 	char want[BERTH_DIGEST_STRLEN + 1];
 	const char *reference = dref.tag ? dref.tag : berth_digest_fmt(&dref.digest, want);
 	struct berth_digest pushed;
-	res = push_manifest(&c, manifest, len, img->top_media_type, reference, &pushed, err);
+	size_t pushed_len = 0;
+	res = push_manifest(&c, manifest, len, img->top_media_type, reference, &pushed, &pushed_len,
+			    err);
 	if (res < 0)
 		goto out;
 	if (dref.tag) {
@@ -217,13 +369,22 @@ out:
 	return res;
 }
 
-int berth_registry_push(struct berth_store *store, const char *src, const char *dest,
-			struct berth_progress *progress, struct berth_digest *ret_digest,
-			struct berth_error **err)
+int berth_registry_push_with(struct berth_store *store, const char *src, const char *dest,
+			     const struct berth_registry_push_options *o,
+			     struct berth_progress *progress, struct berth_digest *ret_digest,
+			     struct berth_error **err)
 {
-	int res = do_push(store, src, dest, progress, ret_digest, err);
+	enum berth_compression compression = o ? o->compression : BERTH_COMPRESSION_GZIP;
+	int res = do_push(store, src, dest, compression, progress, ret_digest, err);
 	if (res < 0)
 		return registry_prefix_ref(err, "push", dest ? dest : src);
 	registry_image_event(store, "push", dest ? dest : src);
 	return 0;
+}
+
+int berth_registry_push(struct berth_store *store, const char *src, const char *dest,
+			struct berth_progress *progress, struct berth_digest *ret_digest,
+			struct berth_error **err)
+{
+	return berth_registry_push_with(store, src, dest, NULL, progress, ret_digest, err);
 }

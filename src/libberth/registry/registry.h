@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/compress.h"
 #include "core/digest.h"
 #include "core/error.h"
 #include "core/progress.h"
@@ -68,6 +69,25 @@ int berth_registry_pull(struct berth_store *store, const char *ref, const char *
 int berth_registry_push(struct berth_store *store, const char *src, const char *dest,
 			struct berth_progress *progress, struct berth_digest *ret_digest,
 			struct berth_error **err);
+
+/*
+ * A layer the store keeps uncompressed (media type
+ * application/vnd.oci.image.layer.v1.tar: what builds write) is pushed
+ * compressed, as Docker pushes, and the manifest pushed (so the digest
+ * returned, and RepoDigests) names the compressed blobs; the local image
+ * keeps its manifest. The compressed form is recorded per layer
+ * (berth_image_layer_compressed_lookup): a second push compresses nothing.
+ * Layers stored compressed (pulled ones) go as they are.
+ */
+struct berth_registry_push_options {
+	/* BERTH_COMPRESSION_GZIP (berth_registry_push's), _ZSTD, or _NONE: as stored */
+	enum berth_compression compression;
+};
+/* berth_registry_push with options (NULL: the defaults). */
+int berth_registry_push_with(struct berth_store *store, const char *src, const char *dest,
+			     const struct berth_registry_push_options *o,
+			     struct berth_progress *progress, struct berth_digest *ret_digest,
+			     struct berth_error **err);
 
 /*
  * A remote image without its layers, for `build --cache-from`: the manifest
