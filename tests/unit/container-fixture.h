@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "container/container.h"
+#include "core/json.h"
 #include "core/fs.h"
 #include "core/strv.h"
 #include "store/store.h"
@@ -21,8 +22,30 @@
 static char store_dir[96], rootfs[96];
 static struct berth_store *store; /* the store at store_dir */
 
+/* Whatever a failed test left running (its pods, its containers) goes before its store does. */
+static void remove_everything(void)
+{
+	_cleanup_json_ json_t *pods = NULL, *all = NULL;
+	size_t i;
+	json_t *v;
+	if (berth_pod_list(store, &pods, NULL) >= 0)
+		json_array_foreach (pods, i, v)
+			berth_pod_remove(store, json_string_value(json_object_get(v, "Id")), true,
+					 NULL);
+	if (berth_container_list(store, &all, NULL) < 0)
+		return;
+	json_array_foreach (all, i, v) {
+		char *id[] = {(char *)json_string_value(json_object_get(v, "Id"))};
+		struct berth_error *err = NULL;
+		berth_container_remove_many(store, id, 1, true, &err);
+		berth_error_free(&err);
+	}
+}
+
 static void close_store(void)
 {
+	if (store)
+		remove_everything();
 	berth_store_freep(&store);
 }
 
