@@ -17,6 +17,7 @@
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/runspec.h"
 #include "core/units.h"
 #include "runtime/runtime.h"
@@ -235,7 +236,8 @@ static void usage(FILE *out)
 }
 
 /* The failure as runc logs it: text or a JSON line containerd parses. */
-static void log_error(const struct oci_globals *g, const char *msg)
+/* One line of --log (runc's text or json form) at level ("error", "warning"). */
+static void log_line(const struct oci_globals *g, const char *level, const char *msg)
 {
 	if (!g->log)
 		return;
@@ -245,12 +247,22 @@ static void log_error(const struct oci_globals *g, const char *msg)
 	_cleanup_free_ char *now = berth_time_now_rfc3339nano();
 	if (g->log_json) {
 		_cleanup_json_ json_t *j =
-			json_pack("{s:s, s:s, s:s}", "level", "error", "msg", msg, "time", now);
+			json_pack("{s:s, s:s, s:s}", "level", level, "msg", msg, "time", now);
 		_cleanup_free_ char *line = berth_json_dump(j, NULL);
 		fprintf(f, "%s\n", line);
 	} else {
-		fprintf(f, "time=\"%s\" level=error msg=\"%s\"\n", now, msg);
+		fprintf(f, "time=\"%s\" level=%s msg=\"%s\"\n", now, level, msg);
 	}
+}
+
+/* The library's warnings (a failed poststart hook): on stderr and in --log, as runc's. */
+static void log_sink(enum berth_log_level level, const char *msg, void *userdata)
+{
+	const char *name = level == BERTH_LOG_ERROR  ? "error"
+			   : level == BERTH_LOG_WARN ? "warning"
+						     : berth_log_level_name(level);
+	log_line(userdata, name, msg);
+	fprintf(stderr, "berth: %s: %s\n", name, msg);
 }
 
 static int parse_globals(struct berth_cli *cli, int argc, char **argv, struct oci_globals *g,
@@ -314,6 +326,8 @@ static int oci_main(struct berth_cli *cli, int argc, char **argv)
 	_cleanup_error_ struct berth_error *err = NULL;
 	bool done = false;
 	int r = parse_globals(cli, argc, argv, &g, &done, &err);
+	berth_log_set_level(BERTH_LOG_WARN);
+	berth_log_set_sink(log_sink, &g);
 	if (r >= 0 && !done && optind >= argc) {
 		usage(stderr);
 		return 1;
@@ -338,7 +352,7 @@ static int oci_main(struct berth_cli *cli, int argc, char **argv)
 	if (r >= 0)
 		return r;
 	const char *msg = err ? berth_error_msg(err) : strerror(-r);
-	log_error(&g, msg);
+	log_line(&g, "error", msg);
 	fprintf(stderr, "berth: %s\n", msg);
 	return 1;
 }

@@ -244,3 +244,37 @@ import json, sys
 f = json.loads(sys.argv[1])
 assert "pid" in f["linux"]["namespaces"] and "rbind" in f["mountOptions"], f' "$output"
 }
+
+# Adds hooks to $BUNDLE/config.json: POINT=COMMAND pairs, each run as sh -c COMMAND.
+add_hooks() {
+	python3 - "$BUNDLE/config.json" "$@" <<'PY'
+import json, sys
+path, pairs = sys.argv[1], sys.argv[2:]
+c = json.load(open(path))
+for p in pairs:
+    point, cmd = p.split("=", 1)
+    c.setdefault("hooks", {}).setdefault(point, []).append(
+        {"path": "/bin/sh", "args": ["sh", "-c", cmd]})
+json.dump(c, open(path, "w"))
+PY
+}
+
+@test "oci: hooks run at their points with the state on stdin; a failing poststart is a warning" {
+	make_config sleep 300
+	local d=$BATS_TEST_TMPDIR
+	add_hooks "createRuntime=cat >$d/createRuntime.json" "poststart=cat >$d/poststart.json" \
+		"poststop=cat >$d/poststop.json" "poststart=echo no >&2; exit 3"
+	runc create --bundle "$BUNDLE" h1 </dev/null >/dev/null
+	[ -s "$d/createRuntime.json" ]
+	[ ! -e "$d/poststart.json" ]
+	run runc start h1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"poststart hook of 'h1'"*"exit"* ]]
+	state() { python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["id"], s["status"], s["bundle"])' "$1"; }
+	[ "$(state "$d/createRuntime.json")" = "h1 creating $BUNDLE" ]
+	[ "$(state "$d/poststart.json")" = "h1 running $BUNDLE" ]
+	runc kill h1 KILL
+	for _ in $(seq 50); do [ "$(status_of h1)" = stopped ] && break; sleep 0.1; done
+	runc delete h1
+	[ "$(state "$d/poststop.json")" = "h1 stopped $BUNDLE" ]
+}

@@ -22,6 +22,7 @@
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/strv.h"
 #include "core/units.h"
 #include "runtime/internal.h"
@@ -204,6 +205,7 @@ int berth_oci_create(const struct berth_oci_create_options *o,
 			.id = o->id,
 			.stdio = {o->stdio[0], o->stdio[1], o->stdio[2]},
 			.exec_fifo = fifo,
+			.bundle = bundle,
 		};
 		r = berth_runtime_start(&cfg, &p, &res, err);
 	}
@@ -237,6 +239,31 @@ int berth_oci_run(const struct berth_oci_create_options *o, struct berth_runtime
 		r = berth_runtime_attach(o->stdio, &p, ret_result, err);
 	berth_oci_delete(o->root, o->id, true, NULL);
 	return r;
+}
+
+/*
+ * The poststart or poststop hooks of the container's bundle, with its state
+ * (as status) on their stdin. The runtime spec makes their failure a
+ * warning: the container has started or stopped either way.
+ */
+static void run_post_hooks(const struct berth_oci_state *st, enum berth_oci_status status,
+			   enum berth_hook_point point)
+{
+	_cleanup_(berth_spec_release) struct berth_spec spec;
+	berth_spec_init(&spec);
+	_cleanup_json_ json_t *ann = NULL;
+	struct berth_error *e = NULL;
+	if (load_bundle(st->bundle, &spec, &ann, &e) >= 0 && spec.n_hooks[point] > 0) {
+		struct berth_oci_state as = *st;
+		as.status = status;
+		_cleanup_json_ json_t *j = berth_oci_state_to_json(&as);
+		_cleanup_free_ char *state = berth_json_dump(j, NULL);
+		berth_hooks_run(&spec, point, state, &e);
+	}
+	if (e)
+		berth_warn("%s hook of '%s': %s", berth_hook_point_name(point), st->id,
+			   berth_error_msg(e));
+	berth_error_free(&e);
 }
 
 /* The state and the directory fd of a container. */
@@ -274,7 +301,7 @@ int berth_oci_start(const char *root, const char *id, struct berth_error **err)
 		return berth_error_syscall(err, errno, "start container '%s'", id);
 	if (unlinkat(dir_fd, "exec.fifo", 0) < 0)
 		return berth_error_syscall(err, errno, "remove the exec fifo of '%s'", id);
-	/* hooks: poststart runs here once runtime/ has the hook runner */
+	run_post_hooks(&st, BERTH_OCI_RUNNING, BERTH_HOOK_POSTSTART);
 	return 0;
 }
 
@@ -365,7 +392,7 @@ int berth_oci_delete(const char *root, const char *id, bool force, struct berth_
 	r = berth_cgroup_destroy(&st.cgroup, err);
 	if (r < 0)
 		return r;
-	/* hooks: poststop runs here once runtime/ has the hook runner */
+	run_post_hooks(&st, BERTH_OCI_STOPPED, BERTH_HOOK_POSTSTOP);
 	root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root_fd < 0)
 		return berth_error_syscall(err, errno, "open '%s'", root);
