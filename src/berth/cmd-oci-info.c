@@ -288,7 +288,7 @@ int oci_update(struct berth_cli *cli, const struct oci_globals *g, int argc, cha
 			      .shortopts = "+r:",
 			      .longopts = opts};
 	_cleanup_(berth_spec_release) struct berth_spec limits;
-	int64_t v;
+	int64_t v = 0;
 	int c = 0, r = 0;
 	berth_spec_init(&limits);
 	while (r >= 0 && (c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {

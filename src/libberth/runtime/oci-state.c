@@ -118,10 +118,9 @@ static int get_cgroup_dirs(const json_t *j, char ***ret, struct berth_error **er
 	return 0;
 }
 
-int berth_oci_state_from_record(const json_t *j, struct berth_oci_state *ret,
-				struct berth_error **err)
+/* Fills st (zeroed by the caller), which the caller releases on failure. */
+static int state_from_record(const json_t *j, struct berth_oci_state *st, struct berth_error **err)
 {
-	_cleanup_(berth_oci_state_release) struct berth_oci_state st = {0};
 	const char *id, *created;
 	int64_t n;
 	json_t *ann;
@@ -131,30 +130,38 @@ int berth_oci_state_from_record(const json_t *j, struct berth_oci_state *ret,
 	int r = berth_json_get_string(j, "id", true, &id, err);
 	if (r < 0 || (r = berth_oci_check_id(id, err)) < 0)
 		return r;
-	st.id = berth_xstrdup(id);
+	st->id = berth_xstrdup(id);
 	if ((r = get_number(j, "pid", INT32_MAX, &n, err)) < 0)
 		return r;
-	st.pid = (pid_t)n;
+	st->pid = (pid_t)n;
 	if ((r = get_number(j, "start_time", INT64_MAX, &n, err)) < 0)
 		return r;
-	st.start_time = (uint64_t)n;
+	st->start_time = (uint64_t)n;
 	if ((r = get_number(j, "owner", UINT32_MAX - 1, &n, err)) < 0)
 		return r;
-	st.owner = (uid_t)n;
-	if ((r = get_abs_path(j, "bundle", &st.bundle, err)) < 0 ||
-	    (r = get_abs_path(j, "rootfs", &st.rootfs, err)) < 0)
+	st->owner = (uid_t)n;
+	if ((r = get_abs_path(j, "bundle", &st->bundle, err)) < 0 ||
+	    (r = get_abs_path(j, "rootfs", &st->rootfs, err)) < 0)
 		return r;
 	if ((r = berth_json_get_string(j, "created", true, &created, err)) < 0)
 		return r;
-	st.created = berth_xstrdup(created);
-	if ((r = get_cgroup_dirs(j, &st.cgroup.dirs, err)) < 0)
+	st->created = berth_xstrdup(created);
+	if ((r = get_cgroup_dirs(j, &st->cgroup.dirs, err)) < 0)
 		return r;
 	if ((r = berth_json_get_object(j, "annotations", true, &ann, err)) < 0)
 		return r;
-	st.annotations = json_incref(ann);
-	*ret = st;
-	st = (struct berth_oci_state){0};
+	st->annotations = json_incref(ann);
 	return 0;
+}
+
+int berth_oci_state_from_record(const json_t *j, struct berth_oci_state *ret,
+				struct berth_error **err)
+{
+	*ret = (struct berth_oci_state){0};
+	int r = state_from_record(j, ret, err);
+	if (r < 0)
+		berth_oci_state_release(ret);
+	return r;
 }
 
 json_t *berth_oci_state_to_json(const struct berth_oci_state *st)

@@ -235,8 +235,11 @@ int berth_osv_match(const struct berth_osv *o, const char *ecosystem, const char
 	const json_t *a;
 	json_array_foreach (json_object_get(o->json, "affected"), i, a) {
 		const json_t *pkg = json_object_get(a, "package");
-		if (strcmp(json_string_value(json_object_get(pkg, "ecosystem")), ecosystem) != 0 ||
-		    strcmp(json_string_value(json_object_get(pkg, "name")), name) != 0)
+		const char *eco_name = json_string_value(json_object_get(pkg, "ecosystem"));
+		const char *pkg_name = json_string_value(json_object_get(pkg, "name"));
+		/* both checked by berth_osv_parse */
+		if (!eco_name || !pkg_name || strcmp(eco_name, ecosystem) != 0 ||
+		    strcmp(pkg_name, name) != 0)
 			continue;
 		enum berth_version_scheme eco;
 		bool known = berth_osv_ecosystem_scheme(ecosystem, &eco) == 0;
@@ -249,8 +252,8 @@ int berth_osv_match(const struct berth_osv *o, const char *ecosystem, const char
 		json_array_foreach (json_object_get(a, "ranges"), k, range) {
 			const char *type = json_string_value(json_object_get(range, "type"));
 			/* GIT ranges name commits, which a package version is not */
-			if (strcmp(type, "SEMVER") != 0 &&
-			    (strcmp(type, "ECOSYSTEM") != 0 || !known))
+			if (!type || (strcmp(type, "SEMVER") != 0 &&
+				      (strcmp(type, "ECOSYSTEM") != 0 || !known)))
 				continue;
 			bool in = false;
 			const char *fixed = NULL;

@@ -613,14 +613,15 @@ const char *berth_version_scheme_name(enum berth_version_scheme s)
 
 bool berth_version_valid(enum berth_version_scheme s, const char *v)
 {
-	union parsed_version p;
+	union parsed_version p = {0};
 	return parse(s, v, &p);
 }
 
 int berth_version_compare(enum berth_version_scheme s, const char *a, const char *b, int *ret,
 			  struct berth_error **err)
 {
-	union parsed_version pa, pb;
+	/* zeroed: the analyzer cannot follow which member parse() filled */
+	union parsed_version pa = {0}, pb = {0};
 	const char *bad = !parse(s, a, &pa) ? a : !parse(s, b, &pb) ? b : NULL;
 	if (bad)
 		return berth_error_set(err, EINVAL, "'%.64s' is not a %s version", bad,
