@@ -33,6 +33,10 @@ setup() {
 	IMAGE_TAR=$BATS_FILE_TMPDIR/busybox-image.tar
 	W=$BATS_TEST_TMPDIR
 	PEER_CGROUP=berth-test-peer-$$
+	# podman's runs use the runtime's default state root: removed after the
+	# test when the test made it (and it is empty again)
+	ROOT_WAS_THERE=
+	[[ ! -d $(default_root) ]] || ROOT_WAS_THERE=1
 }
 
 teardown() {
@@ -109,6 +113,7 @@ podman_teardown() {
 	P rm -af -t 0 >/dev/null 2>&1 || true
 	findmnt -rn -o TARGET | grep -F "$W" | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
 	peer_cgroup_remove "$PEER_CGROUP"
+	[[ -n $ROOT_WAS_THERE ]] || rmdir "$(default_root)" 2>/dev/null || true
 }
 
 @test "podman runs containers with berth-runc: run --rm, exec, stop, rm" {

@@ -173,7 +173,7 @@ struct sort_ctx {
 static int compare_events(const void *pa, const void *pb, void *userdata)
 {
 	struct sort_ctx *ctx = userdata;
-	const char *va = NULL, *vb = NULL;
+	const char *va = "0", *vb = "0";
 	event_kind(*(json_t *const *)pa, &va);
 	event_kind(*(json_t *const *)pb, &vb);
 	bool za = strcmp(va, "0") == 0, zb = strcmp(vb, "0") == 0;
@@ -205,6 +205,8 @@ static int range_affects(const char *id, const json_t *range, enum berth_version
 	for (size_t i = 0; i < n; i++) {
 		const char *v = NULL;
 		int kind = event_kind(sorted[i], &v), c = 1;
+		if (kind < 0 || !v) /* berth_osv_parse refused such records */
+			continue;
 		if (strcmp(v, "0") != 0) {
 			int r = berth_version_compare(scheme, version, v, &c, err);
 			if (r < 0)
