@@ -38,14 +38,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct berth_error *err = NULL;
 	struct berth_package *p = NULL;
 	size_t n = 0;
+	/* the parse first: an argument list has no order of evaluation */
 	for (int status = 0; status < 2; status++) {
 		p = NULL, n = 0;
-		check(berth_scan_parse_dpkg("f", text, size, status, &p, &n, &err), &err, p, n);
+		int r = berth_scan_parse_dpkg("f", text, size, status, &p, &n, &err);
+		check(r, &err, p, n);
 	}
 	p = NULL, n = 0;
-	check(berth_scan_parse_apk("f", text, size, &p, &n, &err), &err, p, n);
+	int r = berth_scan_parse_apk("f", text, size, &p, &n, &err);
+	check(r, &err, p, n);
 	struct berth_os_release os;
-	int r = berth_scan_parse_os_release(text, size, &os);
+	r = berth_scan_parse_os_release(text, size, &os);
 	if (r < 0 && (r != -ENOENT || os.id))
 		__builtin_trap();
 	berth_os_release_free(&os);
