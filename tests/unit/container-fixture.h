@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "container/container.h"
+#include "core/alloc.h"
 #include "core/json.h"
 #include "core/fs.h"
 #include "core/strv.h"
@@ -34,12 +35,16 @@ static void remove_everything(void)
 					 NULL);
 	if (berth_container_list(store, &all, NULL) < 0)
 		return;
-	json_array_foreach (all, i, v) {
-		char *id[] = {(char *)json_string_value(json_object_get(v, "Id"))};
-		struct berth_error *err = NULL;
-		berth_container_remove_many(store, id, 1, true, &err);
-		berth_error_free(&err);
-	}
+	size_t n = json_array_size(all);
+	if (n == 0)
+		return;
+	_cleanup_free_ char **ids = berth_xcalloc(n, sizeof(*ids));
+	_cleanup_free_ struct berth_error **errs = berth_xcalloc(n, sizeof(*errs));
+	json_array_foreach (all, i, v)
+		ids[i] = (char *)json_string_value(json_object_get(v, "Id"));
+	berth_container_remove_many(store, ids, n, true, errs);
+	for (i = 0; i < n; i++)
+		berth_error_free(&errs[i]);
 }
 
 static void close_store(void)
