@@ -165,6 +165,24 @@ int cli_no_flags(struct berth_cli *cli, const char *usage, const char *const *un
 	return c;
 }
 
+int cli_format_flag_only(struct berth_cli *cli, const char *usage, const char *const *unsupported,
+			 int argc, char **argv, const char **ret_format, bool *ret_help,
+			 struct berth_error **err)
+{
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{0},
+	};
+	struct cli_flags f = {
+		.usage = usage, .shortopts = "f:", .longopts = opts, .unsupported = unsupported};
+	int c;
+	*ret_format = NULL;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
+		*ret_format = optarg;
+	*ret_help = f.help;
+	return c;
+}
+
 /* ---- the resource flags of run and update ---- */
 
 int cli_parse_memory(struct berth_cli *cli, const char *v, int64_t *ret, struct berth_error **err)

@@ -95,6 +95,14 @@ int cli_no_flags(struct berth_cli *cli, const char *usage, const char *const *un
 		 char **argv, bool *ret_help, struct berth_error **err);
 
 /*
+ * For a command whose one flag is -f/--format (inspect, version, info):
+ * *ret_format is its value or NULL; otherwise as cli_no_flags.
+ */
+int cli_format_flag_only(struct berth_cli *cli, const char *usage, const char *const *unsupported,
+			 int argc, char **argv, const char **ret_format, bool *ret_help,
+			 struct berth_error **err);
+
+/*
  * Runs fn on each operand argv[first..argc-1] as Docker's container commands
  * do: the operand printed when it succeeded, one error line otherwise, and
  * the next one anyway; 1 when any failed. No operand is a usage error.

@@ -10,6 +10,7 @@
 
 #include "berth/cli.h"
 #include "berth/format.h"
+#include "berth/inspect.h"
 #include "berth/ps.h"
 #include "container/container.h"
 #include "core/alloc.h"
@@ -622,39 +623,7 @@ static const char container_inspect_usage[] =
 
 int cmd_container_inspect(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{0},
-	};
 	static const char *const unsupported[] = {"-s", "--size", NULL};
-	struct cli_flags f = {.usage = container_inspect_usage,
-			      .shortopts = "f:",
-			      .longopts = opts,
-			      .unsupported = unsupported};
-	const char *format = NULL;
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
-		format = optarg;
-	if (c < 0 || f.help)
-		return c;
-	if (optind >= argc)
-		return cli_usage_error(cli, err, "requires at least 1 argument");
-	_cleanup_json_ json_t *all = json_array();
-	int ret = 0;
-	int r = cli_store_open(cli, NULL, err);
-	if (r < 0)
-		return r;
-	for (int i = optind; i < argc; i++) {
-		json_t *st = NULL;
-		struct berth_error *e = NULL;
-		if (berth_container_inspect(cli->store, argv[i], &st, &e) < 0) {
-			fprintf(stderr, "berth: %s\n", berth_error_msg(e));
-			berth_error_free(&e);
-			ret = 1;
-			continue;
-		}
-		json_array_append_new(all, st);
-	}
-	r = cli_format_inspect(format, all, err);
-	return r < 0 ? r : ret;
+	return cli_inspect_command(cli, container_inspect_usage, "container", unsupported, argc,
+				   argv, err);
 }

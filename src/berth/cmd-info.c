@@ -62,16 +62,10 @@ static const char version_usage[] =
 
 int cmd_version(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{0},
-	};
-	struct cli_flags f = {.usage = version_usage, .shortopts = "f:", .longopts = opts};
-	const char *format = NULL;
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
-		format = optarg;
-	if (c < 0 || f.help)
+	const char *format;
+	bool help;
+	int c = cli_format_flag_only(cli, version_usage, NULL, argc, argv, &format, &help, err);
+	if (c < 0 || help)
 		return c;
 	if (optind < argc)
 		return cli_usage_error(cli, err, "accepts no arguments");
@@ -177,16 +171,10 @@ static const char info_usage[] =
 
 int cmd_info(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{0},
-	};
-	struct cli_flags f = {.usage = info_usage, .shortopts = "f:", .longopts = opts};
-	const char *format = NULL;
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
-		format = optarg;
-	if (c < 0 || f.help)
+	const char *format;
+	bool help;
+	int c = cli_format_flag_only(cli, info_usage, NULL, argc, argv, &format, &help, err);
+	if (c < 0 || help)
 		return c;
 	if (optind < argc)
 		return cli_usage_error(cli, err, "accepts no arguments");

@@ -217,37 +217,8 @@ static const char inspect_usage[] =
 
 int cmd_network_inspect(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{0},
-	};
 	static const char *const unsupported[] = {"-v", "--verbose", NULL};
-	struct cli_flags f = {.usage = inspect_usage,
-			      .shortopts = "f:",
-			      .longopts = opts,
-			      .unsupported = unsupported};
-	const char *format = NULL;
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
-		format = optarg;
-	if (c < 0 || f.help)
-		return c;
-	if (optind >= argc)
-		return cli_usage_error(cli, err, "requires at least 1 argument");
-	_cleanup_json_ json_t *all = json_array();
-	int ret = 0;
-	for (int i = optind; i < argc; i++) {
-		json_t *o = NULL;
-		_cleanup_error_ struct berth_error *e = NULL;
-		if (cli_inspect_network(cli, argv[i], &o, &e) < 0) {
-			fprintf(stderr, "berth: %s\n", berth_error_msg(e));
-			ret = 1;
-			continue;
-		}
-		json_array_append_new(all, o);
-	}
-	int r = cli_format_inspect(format, all, err);
-	return r < 0 ? r : ret;
+	return cli_inspect_command(cli, inspect_usage, "network", unsupported, argc, argv, err);
 }
 
 static const char rm_usage[] = "Usage:  berth network rm NETWORK [NETWORK...]\n\n"

@@ -7,6 +7,7 @@
 
 #include "berth/cli.h"
 #include "berth/format.h"
+#include "berth/inspect.h"
 #include "berth/prune.h"
 #include "container/container.h"
 #include "core/cleanup.h"
@@ -132,38 +133,7 @@ static const char inspect_usage[] =
 
 int cmd_volume_inspect(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{0},
-	};
-	struct cli_flags f = {.usage = inspect_usage, .shortopts = "f:", .longopts = opts};
-	const char *format = NULL;
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
-		format = optarg;
-	if (c < 0 || f.help)
-		return c;
-	if (optind >= argc)
-		return cli_usage_error(cli, err, "requires at least 1 argument");
-	_cleanup_json_ json_t *all = json_array();
-	int r = cli_store_open(cli, NULL, err);
-	if (r < 0)
-		return r;
-	int ret = 0;
-	for (int i = optind; i < argc; i++) {
-		struct berth_volume v = {0};
-		struct berth_error *e = NULL;
-		if (berth_volume_get(cli->store, argv[i], &v, &e) < 0) {
-			fprintf(stderr, "berth: %s\n", berth_error_msg(e));
-			berth_error_free(&e);
-			ret = 1;
-			continue;
-		}
-		json_array_append_new(all, berth_volume_to_json(&v));
-		berth_volume_release(&v);
-	}
-	r = cli_format_inspect(format, all, err);
-	return r < 0 ? r : ret;
+	return cli_inspect_command(cli, inspect_usage, "volume", NULL, argc, argv, err);
 }
 
 static const char rm_usage[] =

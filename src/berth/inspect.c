@@ -95,8 +95,9 @@ static int inspect_pod(struct berth_cli *cli, const char *name, json_t **ret,
 	return berth_pod_inspect(cli->store, name, ret, err);
 }
 
-int cli_inspect_network(struct berth_cli *cli, const char *name, json_t **ret,
-			struct berth_error **err)
+/* The network named (or with the id) name as `network inspect` shows it, in *ret. */
+static int inspect_network(struct berth_cli *cli, const char *name, json_t **ret,
+			   struct berth_error **err)
 {
 	struct berth_network n = {0};
 	struct berth_endpoint *eps = NULL;
@@ -139,7 +140,7 @@ static int inspect_one(struct berth_cli *cli, struct berth_store *s, unsigned ki
 		else if (k == OBJECT_IMAGE)
 			r = inspect_image(s, name, ret, &e);
 		else if (k == OBJECT_NETWORK)
-			r = cli_inspect_network(cli, name, ret, &e);
+			r = inspect_network(cli, name, ret, &e);
 		else if (k == OBJECT_VOLUME)
 			r = inspect_volume(cli, name, ret, &e);
 		else
@@ -178,7 +179,7 @@ int cli_inspect(struct berth_cli *cli, const char *type, char *const *names, con
 			json_array_append_new(all, o);
 			continue;
 		}
-		if (r != -ENOENT) {
+		if (!is_not_found(r)) {
 			if (err)
 				*err = TAKE_PTR(e);
 			return r;
@@ -199,18 +200,11 @@ int cli_inspect_command(struct berth_cli *cli, const char *usage, const char *ty
 			const char *const *unsupported, int argc, char **argv,
 			struct berth_error **err)
 {
-	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{0},
-	};
-	struct cli_flags f = {
-		.usage = usage, .shortopts = "f:", .longopts = opts, .unsupported = unsupported};
-	const char *format = NULL;
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
-		format = optarg;
-	if (c < 0 || f.help)
-		return c;
+	const char *format;
+	bool help;
+	int r = cli_format_flag_only(cli, usage, unsupported, argc, argv, &format, &help, err);
+	if (r < 0 || help)
+		return r;
 	if (optind >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
 	return cli_inspect(cli, type, argv + optind, format, err);

@@ -22,14 +22,10 @@
 int cli_inspect(struct berth_cli *cli, const char *type, char *const *names, const char *format,
 		struct berth_error **err);
 
-/* The network named (or with the id) name as `network inspect` shows it, in *ret. */
 /*
  * A `TYPE inspect [-f FORMAT] NAME...` command: its flags (-f, --format and
  * unsupported, NULL or NULL-terminated), then cli_inspect of the operands.
  */
 int cli_inspect_command(struct berth_cli *cli, const char *usage, const char *type,
 			const char *const *unsupported, int argc, char **argv,
-			struct berth_error **err);
-
-int cli_inspect_network(struct berth_cli *cli, const char *name, json_t **ret,
 			struct berth_error **err);
