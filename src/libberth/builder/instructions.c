@@ -149,28 +149,12 @@ static void config_env_set(json_t *cfg, const char *k, const char *v)
 	json_array_append_new(env, json_string(kv));
 }
 
-static json_t *strv_json(char *const *v)
-{
-	json_t *a = json_array();
-	BERTH_STRV_FOREACH (s, v)
-		json_array_append_new(a, json_string(*s));
-	return a;
-}
-
 /* The stage's SHELL, or Docker's default. */
 char **sstate_shell(struct sstate *ss)
 {
-	json_t *sh = json_object_get(bimage_cfg(&ss->img), "Shell");
-	char **v = NULL;
-	size_t i;
-	json_t *e;
-	if (json_is_array(sh) && json_array_size(sh) > 0) {
-		json_array_foreach (sh, i, e) {
-			if (json_is_string(e))
-				berth_strv_push(&v, json_string_value(e));
-		}
+	char **v = berth_json_to_strv(json_object_get(bimage_cfg(&ss->img), "Shell"));
+	if (v)
 		return v;
-	}
 	berth_strv_push(&v, "/bin/sh");
 	berth_strv_push(&v, "-c");
 	return v;
@@ -187,7 +171,7 @@ static json_t *command_json(struct sstate *ss, const struct berth_dockerfile_ins
 		return a;
 	}
 	_cleanup_strv_free_ char **sh = sstate_shell(ss);
-	json_t *a = strv_json(sh);
+	json_t *a = berth_json_strv(sh);
 	if (from < ins->n_args)
 		json_array_append_new(a, json_string(ins->args[from]));
 	return a;

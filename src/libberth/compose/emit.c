@@ -18,14 +18,6 @@
 #include "core/json.h"
 #include "core/strv.h"
 
-static json_t *strv_json(char *const *v)
-{
-	json_t *a = json_array();
-	BERTH_STRV_FOREACH (s, v)
-		json_array_append_new(a, json_string(*s));
-	return a;
-}
-
 /* "KEY=VALUE" (or bare "KEY": null) strings -> an object sorted by key. */
 static json_t *kv_json(char *const *v)
 {
@@ -58,7 +50,7 @@ static void set_str(json_t *o, const char *k, const char *v)
 static void set_strv(json_t *o, const char *k, char *const *v)
 {
 	if (v && *v)
-		json_object_set_new(o, k, strv_json(v));
+		json_object_set_new(o, k, berth_json_strv(v));
 }
 
 static void set_kv(json_t *o, const char *k, char *const *v)
@@ -239,14 +231,14 @@ json_t *berth_compose_service_json(const struct berth_compose_service *s, bool w
 	set_strv(o, "cap_add", s->cap_add);
 	set_strv(o, "cap_drop", s->cap_drop);
 	if (s->command)
-		json_object_set_new(o, "command", strv_json(s->command));
+		json_object_set_new(o, "command", berth_json_strv(s->command));
 	set_str(o, "container_name", s->container_name);
 	if (s->n_depends_on)
 		json_object_set_new(o, "depends_on", depends_json(s));
 	if (s->cpus || s->memory_limit || s->pids_limit)
 		json_object_set_new(o, "deploy", deploy_json(s));
 	if (s->entrypoint)
-		json_object_set_new(o, "entrypoint", strv_json(s->entrypoint));
+		json_object_set_new(o, "entrypoint", berth_json_strv(s->entrypoint));
 	set_kv(o, "environment", s->environment);
 	set_strv(o, "expose", s->expose);
 	set_str(o, "hostname", s->hostname);

@@ -395,17 +395,9 @@ static int attach_one(const char *store_root, const char *cid, const json_t *st,
 	const char *domain =
 		json_string_value(json_object_get(json_object_get(st, "Config"), "Domainname"));
 	_cleanup_free_ char *self = hostname ? berth_net_hosts_self_names(hostname, domain) : NULL;
-	_cleanup_strv_free_ char **extra = NULL;
-	size_t k;
-	json_t *x;
-	json_array_foreach (json_object_get(json_object_get(st, "HostConfig"), "ExtraHosts"), k, x)
-		berth_strv_push(&extra, json_string_value(x));
-	_cleanup_strv_free_ char **aliases = NULL;
-	json_t *a = json_object_get(entry, "Aliases");
-	size_t i;
-	json_t *v;
-	json_array_foreach (a, i, v)
-		berth_strv_push(&aliases, json_string_value(v));
+	_cleanup_strv_free_ char **extra = berth_json_to_strv(
+		json_object_get(json_object_get(st, "HostConfig"), "ExtraHosts"));
+	_cleanup_strv_free_ char **aliases = berth_json_to_strv(json_object_get(entry, "Aliases"));
 	const char *ip = json_string_value(
 		json_object_get(json_object_get(entry, "IPAMConfig"), "IPv4Address"));
 	struct berth_attach_options ao = {.container_id = cid,

@@ -689,12 +689,7 @@ int berth_image_prune(struct berth_store *s, bool all, const struct berth_digest
 
 static json_t *strv_or_null(char *const *v)
 {
-	if (!v)
-		return json_null();
-	json_t *a = json_array();
-	for (; *v; v++)
-		json_array_append_new(a, json_string(*v));
-	return a;
+	return v ? berth_json_strv(v) : json_null();
 }
 
 static json_t *keys_or_null(char *const *k)

@@ -50,14 +50,6 @@ bool berth_network_name_is_valid(const char *name)
 	return berth_object_name_is_valid(name, 1, 128);
 }
 
-static json_t *strv_json(char *const *v)
-{
-	json_t *a = json_array();
-	BERTH_STRV_FOREACH (s, v)
-		json_array_append_new(a, json_string(*s));
-	return a;
-}
-
 static void set_str(json_t *o, const char *k, const char *v)
 {
 	if (v)
@@ -74,7 +66,7 @@ json_t *berth_net_record_network(const struct berth_network *n)
 	set_str(o, "Gateway", n->gateway);
 	set_str(o, "Bridge", n->bridge);
 	json_object_set_new(o, "Internal", json_boolean(n->internal));
-	json_object_set_new(o, "Labels", strv_json(n->labels));
+	json_object_set_new(o, "Labels", berth_json_strv(n->labels));
 	set_str(o, "Created", n->created);
 	return o;
 }
@@ -84,7 +76,7 @@ json_t *berth_net_record_endpoint(const struct berth_endpoint *e)
 	json_t *o = json_object();
 	set_str(o, "ContainerID", e->container_id);
 	set_str(o, "ContainerName", e->container_name);
-	json_object_set_new(o, "Aliases", strv_json(e->aliases));
+	json_object_set_new(o, "Aliases", berth_json_strv(e->aliases));
 	set_str(o, "EndpointID", e->endpoint_id);
 	set_str(o, "IPAddress", e->ip);
 	json_object_set_new(o, "PrefixLen", json_integer(e->prefix));
@@ -95,7 +87,7 @@ json_t *berth_net_record_endpoint(const struct berth_endpoint *e)
 	set_str(o, "HostsPath", e->hosts_path);
 	set_str(o, "Hostname", e->hostname);
 	if (e->extra_hosts)
-		json_object_set_new(o, "ExtraHosts", strv_json(e->extra_hosts));
+		json_object_set_new(o, "ExtraHosts", berth_json_strv(e->extra_hosts));
 	return o;
 }
 
