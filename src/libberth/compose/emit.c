@@ -16,6 +16,7 @@
 #include "core/cleanup.h"
 #include "core/digest.h"
 #include "core/json.h"
+#include "core/lazylib.h"
 #include "core/strv.h"
 
 /* "KEY=VALUE" (or bare "KEY": null) strings -> an object sorted by key. */
@@ -455,6 +456,9 @@ int berth_compose_yaml_from_json(json_t *doc, char **ret, struct berth_error **e
 	_cleanup_buf_ struct berth_buf out = BERTH_BUF_INIT;
 	yaml_emitter_t e;
 	yaml_event_t ev;
+	int r = berth_lib_load(BERTH_LIB_YAML, err);
+	if (r < 0)
+		return r;
 	if (!yaml_emitter_initialize(&e))
 		return berth_error_set(err, ENOMEM, "yaml: cannot initialise the emitter");
 	yaml_emitter_set_output(&e, write_buf, &out);
@@ -462,7 +466,7 @@ int berth_compose_yaml_from_json(json_t *doc, char **ret, struct berth_error **e
 	yaml_emitter_set_width(&e, -1);
 	yaml_emitter_set_unicode(&e, 1);
 	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
-	int r = emit(&e, &ev);
+	r = emit(&e, &ev);
 	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
 	if (r >= 0)
 		r = emit(&e, &ev);

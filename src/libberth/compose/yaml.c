@@ -12,6 +12,7 @@
 #include "compose/compose-internal.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/lazylib.h"
 
 struct anchor {
 	char *name;
@@ -426,10 +427,13 @@ int berth_yaml_parse(const char *data, size_t len, const char *file, struct bert
 		     struct berth_error **err)
 {
 	struct parser ps = {.file = file};
+	int r = berth_lib_load(BERTH_LIB_YAML, err);
+	if (r < 0)
+		return r;
 	if (!yaml_parser_initialize(&ps.p))
 		return berth_error_set(err, ENOMEM, "yaml: cannot initialise the parser");
 	yaml_parser_set_input_string(&ps.p, (const unsigned char *)data, len);
-	int r = parse_stream(&ps, ret, err);
+	r = parse_stream(&ps, ret, err);
 	yaml_parser_delete(&ps.p);
 	for (size_t i = 0; i < ps.n_anchors; i++) {
 		free(ps.anchors[i].name);

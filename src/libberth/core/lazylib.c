@@ -18,6 +18,8 @@ static const struct berth_lazylib_desc *const descs[_BERTH_LIB_MAX] = {
 	[BERTH_LIB_ZSTD] = &berth_lazy_zstd,
 	[BERTH_LIB_Z] = &berth_lazy_z,
 	[BERTH_LIB_NFTABLES] = &berth_lazy_nftables,
+	[BERTH_LIB_YAML] = &berth_lazy_yaml,
+	[BERTH_LIB_MNL] = &berth_lazy_mnl,
 };
 
 /* 0 not tried yet, 1 loaded, -1 failed (message in failure[]). Written once

@@ -5,7 +5,9 @@
  * Shared libraries that only some commands need, loaded on first use.
  *
  * berth is one binary, but `run` needs neither libarchive (tar), libcurl
- * (registries), libcrypto (large digests) nor libzstd/zlib (compression).
+ * (registries), libcrypto (large digests), libzstd/zlib (compression),
+ * libyaml (compose, kube) nor, with `--network none`, libnftables and libmnl
+ * (NAT, links).
  * Linked at link time they and their own dependencies (about 40 objects:
  * gnutls, krb5, ldap, xml2, icu, libstdc++, ...) are mapped, relocated and
  * initialised on every start, which cost `run` more time and memory than
@@ -42,6 +44,8 @@ enum berth_lib {
 	BERTH_LIB_ZSTD,	    /* libzstd.so.1 */
 	BERTH_LIB_Z,	    /* libz.so.1 */
 	BERTH_LIB_NFTABLES, /* libnftables.so.1 */
+	BERTH_LIB_YAML,	    /* libyaml-0.so.2 */
+	BERTH_LIB_MNL,	    /* libmnl.so.0 */
 	_BERTH_LIB_MAX,
 };
 
@@ -75,7 +79,7 @@ struct berth_lazylib_desc {
 	void **table;
 };
 extern const struct berth_lazylib_desc berth_lazy_archive, berth_lazy_curl, berth_lazy_crypto,
-	berth_lazy_zstd, berth_lazy_z, berth_lazy_nftables;
+	berth_lazy_zstd, berth_lazy_z, berth_lazy_nftables, berth_lazy_yaml, berth_lazy_mnl;
 
 /* Used by the shims: the resolved symbol i of lib, loading lib first; hands
  * the error to the unavailable handler when lib cannot be loaded (see above). */

@@ -23,6 +23,7 @@
 
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/lazylib.h"
 #include "core/strv.h"
 #include "network/network.h"
 
@@ -43,6 +44,9 @@ void berth_nl_close(struct berth_nl *nl)
 
 static int open_here(struct berth_nl **ret, struct berth_error **err)
 {
+	int r = berth_lib_load(BERTH_LIB_MNL, err);
+	if (r < 0)
+		return r;
 	struct berth_nl *nl = berth_xcalloc(1, sizeof(*nl));
 	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	if (!nl->sock || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {

@@ -19,6 +19,7 @@
 
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/lazylib.h"
 #include "network/ports.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct mnl_socket *, mnl_socket_close)
@@ -187,6 +188,9 @@ int berth_natlink_elems(bool add, const char *owner, const char *container_ip,
 {
 	if (n == 0)
 		return 0;
+	int r = berth_lib_load(BERTH_LIB_MNL, err);
+	if (r < 0)
+		return r;
 	size_t cap = (n / ELEMS_PER_MSG + 4) * MSG_OVERHEAD + n * ELEM_MAX;
 	_cleanup_free_ char *buf = berth_xcalloc(1, cap);
 	uint32_t seq = (uint32_t)time(NULL);
@@ -205,7 +209,7 @@ int berth_natlink_elems(bool add, const char *owner, const char *container_ip,
 	h = put_msg(buf + len, NFNL_MSG_BATCH_END, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES, seq++);
 	len += h->nlmsg_len;
 
-	int r = send_batch(buf, len, nmsgs);
+	r = send_batch(buf, len, nmsgs);
 	if (r == -ENOENT)
 		return berth_error_set(err, ENOENT, "nftables: %s",
 				       add ? "no table 'ip berth' with its port maps"
