@@ -3,7 +3,7 @@
  * Cgroups v1, v2 and the hybrid layout (v1 controllers beside an empty v2
  * hierarchy), detected at run time from what /sys/fs/cgroup is.
  */
-#include "runtime/runtime.h"
+#include "runtime/internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +32,8 @@
  */
 static const char *const v1_controllers[] = {"memory",	"pids",	   "cpu",  "cpuacct",
 					     "freezer", "devices", "blkio"};
+/* The v1 hierarchies made only when the spec's resources have a field of theirs. */
+static const char *const v1_optional[] = {"cpuset", "hugetlb", "net_cls", "net_prio"};
 
 const char *berth_cgroup_layout_name(enum berth_cgroup_layout l)
 {
@@ -109,8 +111,8 @@ static char *v1_dir(const char *ctrl, const char *name)
 			       name);
 }
 
-static int write_file(const char *dir, const char *file, const char *value,
-		      struct berth_error **err)
+int berth_cgroup_write_file(const char *dir, const char *file, const char *value,
+			    struct berth_error **err)
 {
 	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -130,26 +132,29 @@ static int set_limits_v1(const char *ctrl, const char *dir, const struct berth_s
 	int r = 0;
 	if (strcmp(ctrl, "memory") == 0 && spec->memory_limit >= 0) {
 		snprintf(buf, sizeof(buf), "%" PRId64, spec->memory_limit);
-		r = write_file(dir, "memory.limit_in_bytes", buf, err);
+		r = berth_cgroup_write_file(dir, "memory.limit_in_bytes", buf, err);
 		if (r < 0)
 			return r;
 		/* swap is no escape from the limit (Docker: --memory-swap defaults to 2x; we say so) */
 		if (faccessat(AT_FDCWD, dir, F_OK, 0) == 0)
-			(void)write_file(dir, "memory.memsw.limit_in_bytes", buf, NULL);
+			(void)berth_cgroup_write_file(dir, "memory.memsw.limit_in_bytes", buf,
+						      NULL);
 	}
 	if (strcmp(ctrl, "pids") == 0 && spec->pids_limit >= 0) {
 		snprintf(buf, sizeof(buf), "%" PRId64, spec->pids_limit);
-		r = write_file(dir, "pids.max", buf, err);
+		r = berth_cgroup_write_file(dir, "pids.max", buf, err);
 	}
 	if (strcmp(ctrl, "cpu") == 0 && spec->cpu_quota >= 0) {
 		snprintf(buf, sizeof(buf), "%" PRIu64, spec->cpu_period);
-		r = write_file(dir, "cpu.cfs_period_us", buf, err);
+		r = berth_cgroup_write_file(dir, "cpu.cfs_period_us", buf, err);
 		if (r < 0)
 			return r;
 		snprintf(buf, sizeof(buf), "%" PRId64, spec->cpu_quota);
-		r = write_file(dir, "cpu.cfs_quota_us", buf, err);
+		r = berth_cgroup_write_file(dir, "cpu.cfs_quota_us", buf, err);
 	}
-	return r;
+	if (r < 0)
+		return r;
+	return berth_cgroup_resources_write_v1(ctrl, dir, spec->resources, err);
 }
 
 /* The spec's device rules, in order: "a" to devices.deny, "c 1:5 rwm" to devices.allow, ... */
@@ -163,7 +168,8 @@ static int set_devices_v1(const char *dir, const struct berth_spec *spec, struct
 		if (d->minor >= 0)
 			snprintf(min, sizeof(min), "%" PRId64, d->minor);
 		snprintf(rule, sizeof(rule), "%c %s:%s %s", d->type, maj, min, d->access);
-		int r = write_file(dir, d->allow ? "devices.allow" : "devices.deny", rule, err);
+		int r = berth_cgroup_write_file(dir, d->allow ? "devices.allow" : "devices.deny",
+						rule, err);
 		if (r < 0)
 			return r;
 	}
@@ -176,30 +182,46 @@ static int set_limits_v2(const char *dir, const struct berth_spec *spec, struct 
 	int r;
 	if (spec->memory_limit >= 0) {
 		snprintf(buf, sizeof(buf), "%" PRId64, spec->memory_limit);
-		r = write_file(dir, "memory.max", buf, err);
+		r = berth_cgroup_write_file(dir, "memory.max", buf, err);
 		if (r < 0)
 			return r;
-		(void)write_file(dir, "memory.swap.max", "0", NULL);
+		(void)berth_cgroup_write_file(dir, "memory.swap.max", "0", NULL);
 	}
 	if (spec->pids_limit >= 0) {
 		snprintf(buf, sizeof(buf), "%" PRId64, spec->pids_limit);
-		r = write_file(dir, "pids.max", buf, err);
+		r = berth_cgroup_write_file(dir, "pids.max", buf, err);
 		if (r < 0)
 			return r;
 	}
 	if (spec->cpu_quota >= 0) {
 		snprintf(buf, sizeof(buf), "%" PRId64 " %" PRIu64, spec->cpu_quota,
 			 spec->cpu_period);
-		r = write_file(dir, "cpu.max", buf, err);
+		r = berth_cgroup_write_file(dir, "cpu.max", buf, err);
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return berth_cgroup_resources_write_v2(dir, spec->resources, spec->memory_limit, err);
+}
+
+/* The v2 controllers berth hands down to /berth and its containers. */
+static void enable_v2_controllers(const struct berth_spec *spec)
+{
+	const char *ctl =
+		spec->resources ? "+memory +pids +cpu +cpuset +io +hugetlb" : "+memory +pids +cpu";
+	/* one at a time: a controller the host lacks must not keep the others off */
+	_cleanup_free_ char *list = berth_xstrdup(ctl);
+	char *save = NULL;
+	for (char *c = strtok_r(list, " ", &save); c; c = strtok_r(NULL, " ", &save)) {
+		(void)berth_cgroup_write_file(CGROUP_ROOT, "cgroup.subtree_control", c, NULL);
+		(void)berth_cgroup_write_file(CGROUP_ROOT "/berth", "cgroup.subtree_control", c,
+					      NULL);
+	}
 }
 
 static bool wants_limits(const struct berth_spec *spec)
 {
-	return spec->memory_limit >= 0 || spec->pids_limit >= 0 || spec->cpu_quota >= 0;
+	return spec->memory_limit >= 0 || spec->pids_limit >= 0 || spec->cpu_quota >= 0 ||
+	       spec->resources;
 }
 
 int berth_cgroup_create(const char *name, const struct berth_spec *spec, struct berth_cgroup *ret,
@@ -218,12 +240,8 @@ int berth_cgroup_create(const char *name, const struct berth_spec *spec, struct 
 		if (mkdir(CGROUP_ROOT "/berth", 0755) < 0 && errno != EEXIST)
 			return berth_error_syscall(err, errno, "create cgroup '%s/berth'",
 						   CGROUP_ROOT);
-		if (wants_limits(spec)) {
-			(void)write_file(CGROUP_ROOT, "cgroup.subtree_control",
-					 "+memory +pids +cpu", NULL);
-			(void)write_file(CGROUP_ROOT "/berth", "cgroup.subtree_control",
-					 "+memory +pids +cpu", NULL);
-		}
+		if (wants_limits(spec))
+			enable_v2_controllers(spec);
 		char *dir = berth_xasprintf(CGROUP_ROOT "/berth/%s", name);
 		berth_strv_consume(&cg.dirs, dir);
 		if (mkdir(dir, 0755) < 0)
@@ -237,12 +255,18 @@ int berth_cgroup_create(const char *name, const struct berth_spec *spec, struct 
 		*ret = cg;
 		return 0;
 	}
-	for (size_t i = 0; i < ELEMENTSOF(v1_controllers); i++) {
-		const char *ctrl = v1_controllers[i];
+	for (size_t i = 0; i < ELEMENTSOF(v1_controllers) + ELEMENTSOF(v1_optional); i++) {
+		bool optional = i >= ELEMENTSOF(v1_controllers);
+		const char *ctrl =
+			optional ? v1_optional[i - ELEMENTSOF(v1_controllers)] : v1_controllers[i];
 		bool devices = strcmp(ctrl, "devices") == 0;
 		if (devices && spec->n_device_rules == 0)
 			continue;
+		if (optional && !berth_cgroup_resources_need(spec->resources, ctrl))
+			continue;
 		char *dir = v1_dir(ctrl, name);
+		if (!dir && optional)
+			berth_cgroup_resources_warn_missing(spec->resources, ctrl);
 		if (!dir)
 			continue;
 		if (mkdir(dir, 0755) < 0) {
@@ -280,8 +304,11 @@ int berth_cgroup_find(const char *name, struct berth_cgroup *ret, struct berth_e
 		else
 			free(dir);
 	} else {
-		for (size_t i = 0; i < ELEMENTSOF(v1_controllers); i++) {
-			char *dir = v1_dir(v1_controllers[i], name);
+		for (size_t i = 0; i < ELEMENTSOF(v1_controllers) + ELEMENTSOF(v1_optional); i++) {
+			char *dir = v1_dir(i < ELEMENTSOF(v1_controllers)
+						   ? v1_controllers[i]
+						   : v1_optional[i - ELEMENTSOF(v1_controllers)],
+					   name);
 			if (dir && access(dir, F_OK) == 0)
 				berth_strv_consume(&cg.dirs, dir);
 			else
@@ -297,7 +324,7 @@ int berth_cgroup_add_pid(const struct berth_cgroup *cg, pid_t pid, struct berth_
 	char buf[32];
 	snprintf(buf, sizeof(buf), "%d", (int)pid);
 	BERTH_STRV_FOREACH (d, cg->dirs) {
-		int r = write_file(*d, "cgroup.procs", buf, err);
+		int r = berth_cgroup_write_file(*d, "cgroup.procs", buf, err);
 		if (r < 0)
 			return r;
 	}
@@ -382,11 +409,17 @@ static const char *dir_of(const struct berth_cgroup *cg, const char *ctrl)
 int berth_cgroup_set_limits(const struct berth_cgroup *cg, const struct berth_spec *spec,
 			    struct berth_error **err)
 {
+	for (size_t i = 0; cg->layout != BERTH_CGROUP_V2 && i < ELEMENTSOF(v1_optional); i++)
+		if (berth_cgroup_resources_need(spec->resources, v1_optional[i]) &&
+		    !dir_of(cg, v1_optional[i]))
+			return berth_error_set(err, ENOTSUP,
+					       "the container has no '%s' cgroup to update (its "
+					       "spec set nothing of it)",
+					       v1_optional[i]);
 	BERTH_STRV_FOREACH (d, cg->dirs) {
 		if (cg->layout == BERTH_CGROUP_V2) {
 			if (wants_limits(spec))
-				(void)write_file(CGROUP_ROOT "/berth", "cgroup.subtree_control",
-						 "+memory +pids +cpu", NULL);
+				enable_v2_controllers(spec);
 			int r = set_limits_v2(*d, spec, err);
 			if (r < 0)
 				return r;
@@ -399,7 +432,7 @@ int berth_cgroup_set_limits(const struct berth_cgroup *cg, const struct berth_sp
 			/* raising the limit above memsw's: memsw first, as the kernel demands */
 			char buf[64];
 			snprintf(buf, sizeof(buf), "%" PRId64, spec->memory_limit);
-			(void)write_file(*d, "memory.memsw.limit_in_bytes", buf, NULL);
+			(void)berth_cgroup_write_file(*d, "memory.memsw.limit_in_bytes", buf, NULL);
 		}
 		int r = set_limits_v1(ctrl, *d, spec, err);
 		if (r < 0)
@@ -472,8 +505,8 @@ int berth_cgroup_freeze(const struct berth_cgroup *cg, bool freeze, struct berth
 		return berth_error_set(err, ENOTSUP,
 				       "the container is in no freezer cgroup (v1 'freezer' "
 				       "controller or v2 cgroup.freeze)");
-	int r = v2 ? write_file(d, "cgroup.freeze", freeze ? "1" : "0", err)
-		   : write_file(d, "freezer.state", freeze ? "FROZEN" : "THAWED", err);
+	int r = v2 ? berth_cgroup_write_file(d, "cgroup.freeze", freeze ? "1" : "0", err)
+		   : berth_cgroup_write_file(d, "freezer.state", freeze ? "FROZEN" : "THAWED", err);
 	if (r < 0)
 		return r;
 	/* v1 goes through FREEZING, v2 reports "frozen 1" once every task stopped */

@@ -451,7 +451,7 @@ int berth_oci_resources_from_json(const json_t *j, struct berth_spec *limits,
 		return r;
 	if (r > 0)
 		limits->pids_limit = v <= 0 ? -1 : v;
-	return 0;
+	return berth_cgroup_resources_from_json(j, &limits->resources, err);
 }
 
 int berth_oci_update(const char *root, const char *id, const struct berth_spec *limits,

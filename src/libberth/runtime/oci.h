@@ -102,8 +102,8 @@ json_t *berth_oci_features(void);
 
 /*
  * `update --resources`: a linux.resources object (memory.limit, cpu.quota,
- * cpu.period, pids.limit; the rest berth does not set) into limits, whose
- * fields the caller initialised to "not set" (berth_spec_init).
+ * cpu.period, pids.limit and the rest into limits->resources) into limits,
+ * whose fields the caller initialised to "not set" (berth_spec_init).
  */
 int berth_oci_resources_from_json(const json_t *j, struct berth_spec *limits,
 				  struct berth_error **err);

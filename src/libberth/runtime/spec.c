@@ -140,6 +140,7 @@ void berth_spec_release(struct berth_spec *spec)
 		free(spec->devices[i].path);
 	free(spec->devices);
 	free(spec->device_rules);
+	berth_cgroup_resources_free(spec->resources);
 	berth_spec_init(spec);
 }
 
@@ -421,6 +422,22 @@ static int json_to_strv(const json_t *obj, const char *key, char ***ret, struct 
 	return 0;
 }
 
+/* The fields of linux.resources the cgroup's own limits do not cover; none: spec->resources NULL. */
+static int parse_more_resources(const json_t *res, struct berth_spec *spec,
+				struct berth_error **err)
+{
+	static const char *const keys[] = {"memory", "cpu", "blockIO", "hugepageLimits", "network"};
+	bool any = false;
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+		any = any || json_object_get(res, keys[i]);
+	if (!any)
+		return 0;
+	int r = berth_cgroup_resources_from_json(res, &spec->resources, err);
+	if (r < 0)
+		return berth_error_prefix(err, "linux");
+	return 0;
+}
+
 int berth_spec_get_uint(const json_t *obj, const char *key, int64_t max, int64_t *ret,
 			struct berth_error **err)
 {
@@ -698,6 +715,9 @@ static int parse_linux(const json_t *linux_, struct berth_spec *spec, struct ber
 		else if (r != -ENOENT)
 			return r;
 		r = parse_device_rules(res, spec, err);
+		if (r < 0)
+			return r;
+		r = parse_more_resources(res, spec, err);
 		if (r < 0)
 			return r;
 	}
