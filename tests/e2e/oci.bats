@@ -278,3 +278,60 @@ PY
 	runc delete h1
 	[ "$(state "$d/poststop.json")" = "h1 stopped $BUNDLE" ]
 }
+
+# The file FILE of the cgroup of PID's controller CTRL (v1), or of its v2 cgroup.
+cg_file() {
+	local pid=$1 ctrl=$2 file=$3 path
+	path=$(awk -F: -v c="$ctrl" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' /proc/"$pid"/cgroup)
+	if [[ -n "$path" && -d /sys/fs/cgroup/$ctrl$path ]]; then
+		cat "/sys/fs/cgroup/$ctrl$path/$file"
+	else
+		cat "/sys/fs/cgroup$(awk -F: '$1 == "0" { print $3 }' /proc/"$pid"/cgroup)/$file"
+	fi
+}
+
+@test "oci: update writes runc's resource flags and --resources to the cgroup files" {
+	make_config sleep 300
+	python3 - "$BUNDLE/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["resources"] = {"cpu": {"cpus": "0"}}
+json.dump(c, open(sys.argv[1], "w"))
+PY
+	runc run -d --bundle "$BUNDLE" u1 </dev/null >/dev/null
+	pid=$(runc state u1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+	v2=false
+	[[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]] && v2=true
+	[ "$(cg_file "$pid" cpuset cpuset.cpus)" = 0 ]
+	run runc update --memory 64m --memory-reservation 32m --cpu-shares 512 --cpu-quota 50000 \
+		--cpu-period 100000 --pids-limit 40 --cpuset-cpus 0-1 --kernel-memory 8m u1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"memory.kernel is not supported"* ]]
+	[ "$(cg_file "$pid" pids pids.max)" = 40 ]
+	[ "$(cg_file "$pid" cpuset cpuset.cpus)" = 0-1 ]
+	if $v2; then
+		[ "$(cg_file "$pid" memory memory.max)" = 67108864 ]
+		[ "$(cg_file "$pid" memory memory.low)" = 33554432 ]
+		[ "$(cg_file "$pid" cpu cpu.weight)" = 20 ]
+		[ "$(cg_file "$pid" cpu cpu.max)" = "50000 100000" ]
+	else
+		[ "$(cg_file "$pid" memory memory.limit_in_bytes)" = 67108864 ]
+		[ "$(cg_file "$pid" memory memory.soft_limit_in_bytes)" = 33554432 ]
+		[ "$(cg_file "$pid" cpu cpu.shares)" = 512 ]
+		[ "$(cg_file "$pid" cpu cpu.cfs_quota_us)" = 50000 ]
+	fi
+	# --resources -: a linux.resources object on stdin; a flag given after it wins
+	echo '{"cpu": {"shares": 1024}, "pids": {"limit": 50}}' | runc update --resources - --pids-limit 60 u1
+	[ "$(cg_file "$pid" pids pids.max)" = 60 ]
+	if $v2; then
+		[ "$(cg_file "$pid" cpu cpu.weight)" = 39 ]
+	else
+		[ "$(cg_file "$pid" cpu cpu.shares)" = 1024 ]
+	fi
+	run runc update --l3-cache-schema L3:0=f u1
+	assert_one_error_line "Intel RDT"
+	run runc update --cpuset-cpus '0;1' u1
+	assert_one_error_line "invalid cpu or node list"
+	run runc update --blkio-weight 5 u1
+	assert_one_error_line "out of range"
+}
