@@ -279,6 +279,30 @@ PY
 	[ "$(state "$d/poststop.json")" = "h1 stopped $BUNDLE" ]
 }
 
+@test "oci: run --preserve-fds N passes the caller's fds 3..3+N-1 to the process" {
+	echo three >"$BATS_TEST_TMPDIR/f3"
+	echo four >"$BATS_TEST_TMPDIR/f4"
+	make_config sh -c 'cat <&3; cat <&4'
+	run runc run --bundle "$BUNDLE" --preserve-fds 2 p1 3<"$BATS_TEST_TMPDIR/f3" 4<"$BATS_TEST_TMPDIR/f4"
+	[ "$status" -eq 0 ]
+	[ "$output" = $'three\nfour' ]
+	# create passes them on too: the process reads fd 3 once started
+	make_config sh -c 'cat <&3'
+	runc create --bundle "$BUNDLE" --preserve-fds 1 p2 3<"$BATS_TEST_TMPDIR/f3" </dev/null >"$BATS_TEST_TMPDIR/out2"
+	runc start p2
+	for _ in $(seq 50); do [ "$(status_of p2)" = stopped ] && break; sleep 0.1; done
+	[ "$(cat "$BATS_TEST_TMPDIR/out2")" = three ]
+	# without the flag nothing of the caller's past stdio reaches the container
+	make_config sh -c 'cat <&3'
+	run runc run --bundle "$BUNDLE" p3 3<"$BATS_TEST_TMPDIR/f3"
+	[ "$status" -ne 0 ]
+	[[ "$output" != *three* ]]
+	run runc run --bundle "$BUNDLE" --preserve-fds 1 p4 3<&-
+	assert_one_error_line "fd 3 of the 1 to preserve is not open"
+	run runc run --bundle "$BUNDLE" --preserve-fds -1 p5
+	assert_one_error_line "invalid --preserve-fds"
+}
+
 # The file FILE of the cgroup of PID's controller CTRL (v1), or of its v2 cgroup.
 cg_file() {
 	local pid=$1 ctrl=$2 file=$3 path

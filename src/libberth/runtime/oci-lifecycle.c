@@ -178,6 +178,9 @@ int berth_oci_create(const struct berth_oci_create_options *o,
 	int r = berth_oci_check_id(o->id, err);
 	if (r < 0)
 		return r;
+	r = berth_runtime_check_preserved_fds(o->preserve_fds, err);
+	if (r < 0)
+		return berth_error_prefix(err, "--preserve-fds");
 	bundle = realpath(o->bundle, NULL);
 	if (!bundle)
 		return berth_error_syscall(err, errno, "bundle '%s'", o->bundle);
@@ -206,6 +209,7 @@ int berth_oci_create(const struct berth_oci_create_options *o,
 			.stdio = {o->stdio[0], o->stdio[1], o->stdio[2]},
 			.exec_fifo = fifo,
 			.bundle = bundle,
+			.preserve_fds = o->preserve_fds,
 		};
 		r = berth_runtime_start(&cfg, &p, &res, err);
 	}

@@ -71,6 +71,7 @@ struct berth_oci_create_options {
 	const char *pid_file;	    /* NULL: none */
 	const char *console_socket; /* the pty master goes there (process.terminal) */
 	int stdio[3];		    /* without a terminal: the container's stdio */
+	unsigned preserve_fds;	    /* the caller's fds 3..3+N-1 go to the process too */
 };
 /*
  * Creates the container up to the exec fifo and records it. With

@@ -435,7 +435,18 @@ struct berth_runtime_config {
 	 * not die with its creator, which exits leaving it running.
 	 */
 	const char *exec_fifo;
+	/*
+	 * runc's --preserve-fds: the caller's fds 3..3+preserve_fds-1 (each
+	 * must be open when berth_runtime_start is called) stay open in the
+	 * process, CLOEXEC cleared; every other fd above 2 is closed on exec.
+	 */
+	unsigned preserve_fds;
 };
+/*
+ * EBADF unless fds 3..3+n-1 are all open: called before any fd of the
+ * caller's own is opened, so that none took a missing one's number.
+ */
+int berth_runtime_check_preserved_fds(unsigned n, struct berth_error **err);
 
 struct berth_runtime_process {
 	pid_t pid;	/* in the caller's PID namespace */
