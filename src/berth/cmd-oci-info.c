@@ -363,8 +363,53 @@ int oci_update(struct berth_cli *cli, const struct oci_globals *g, int argc, cha
 	return berth_oci_update(g->root, id, &limits, err);
 }
 
+/*
+ * What runc spec --rootless changes: a user namespace mapping the caller's
+ * uid and gid to root, no network namespace of its own (an unprivileged
+ * user cannot make one that reaches anything), the host's /sys bind-mounted
+ * (sysfs cannot be mounted there), no gid= on /dev/pts (the group is not
+ * mapped) and no device cgroup rules (no cgroup to write them to).
+ */
+static void make_rootless(struct berth_spec *spec)
+{
+	spec->namespaces &= ~(unsigned)BERTH_NS_NETWORK;
+	spec->namespaces |= BERTH_NS_USER;
+	spec->uid_mappings = berth_xmalloc(sizeof(*spec->uid_mappings));
+	spec->uid_mappings[0] = (struct berth_spec_idmap){0, (uint32_t)getuid(), 1};
+	spec->n_uid_mappings = 1;
+	spec->gid_mappings = berth_xmalloc(sizeof(*spec->gid_mappings));
+	spec->gid_mappings[0] = (struct berth_spec_idmap){0, (uint32_t)getgid(), 1};
+	spec->n_gid_mappings = 1;
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		struct berth_spec_mount *m = &spec->mounts[i];
+		if (strcmp(m->destination, "/sys") == 0) {
+			free(m->type);
+			m->type = berth_xstrdup("none");
+			free(m->source);
+			m->source = berth_xstrdup("/sys");
+			berth_strv_free(m->options);
+			m->options = NULL;
+			berth_strv_push(&m->options, "rbind");
+			berth_strv_push(&m->options, "nosuid");
+			berth_strv_push(&m->options, "noexec");
+			berth_strv_push(&m->options, "nodev");
+			berth_strv_push(&m->options, "ro");
+		} else if (strcmp(m->type, "devpts") == 0) {
+			size_t n = 0;
+			BERTH_STRV_FOREACH (o, m->options)
+				if (strncmp(*o, "gid=", 4) == 0)
+					free(*o);
+				else
+					m->options[n++] = *o;
+			if (m->options)
+				m->options[n] = NULL;
+		}
+	}
+	spec->n_device_rules = 0;
+}
+
 /* runc spec's config.json: berth's defaults (Docker's) with runc's process. */
-static json_t *default_config(void)
+static json_t *default_config(bool rootless)
 {
 	_cleanup_(berth_spec_release) struct berth_spec spec;
 	berth_spec_init(&spec);
@@ -379,6 +424,8 @@ static json_t *default_config(void)
 	spec.root_path = berth_xstrdup("rootfs");
 	spec.root_readonly = true;
 	spec.hostname = berth_xstrdup("berth");
+	if (rootless)
+		make_rootless(&spec);
 	return berth_spec_to_json(&spec);
 }
 
@@ -388,18 +435,18 @@ int oci_spec(struct berth_cli *cli, const struct oci_globals *g, int argc, char 
 	static const struct option opts[] = {{"bundle", required_argument, NULL, 'b'},
 					     {"rootless", no_argument, NULL, 'R'},
 					     {0}};
-	struct cli_flags f = {.usage = "Usage: berth-runc spec [--bundle DIR]\n",
+	struct cli_flags f = {.usage = "Usage: berth-runc spec [--bundle DIR] [--rootless]\n",
 			      .shortopts = "b:",
 			      .longopts = opts};
 	const char *bundle = ".";
+	bool rootless = false;
 	int c;
 	(void)g;
 	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
 		if (c == 'R')
-			return berth_error_set(err, ENOTSUP,
-					       "--rootless is not supported: berth's runtime has "
-					       "no user namespaces yet");
-		bundle = optarg;
+			rootless = true;
+		else
+			bundle = optarg;
 	}
 	if (c < 0 || f.help)
 		return c;
@@ -415,7 +462,7 @@ int oci_spec(struct berth_cli *cli, const struct oci_globals *g, int argc, char 
 				       bundle);
 	if (fd < 0)
 		return berth_error_syscall(err, errno, "create '%s/config.json'", bundle);
-	_cleanup_json_ json_t *j = default_config();
+	_cleanup_json_ json_t *j = default_config(rootless);
 	_cleanup_free_ char *s = berth_json_dump_pretty(j);
 	int r = berth_write_all(fd, s, strlen(s), err);
 	if (r >= 0)

@@ -303,6 +303,48 @@ PY
 	assert_one_error_line "invalid --preserve-fds"
 }
 
+@test "oci: spec --rootless changes what runc spec --rootless changes" {
+	local real
+	real=$(type -P runc) || skip "runc is not installed"
+	mkdir "$BUNDLE"/{b,br,r,rr}
+	(cd "$BUNDLE/b" && runc spec)
+	(cd "$BUNDLE/br" && runc spec --rootless)
+	(cd "$BUNDLE/r" && "$real" spec)
+	(cd "$BUNDLE/rr" && "$real" spec --rootless)
+	python3 - "$BUNDLE" "$(id -u)" "$(id -g)" <<'PY'
+import json, sys
+d, uid, gid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+c = {k: json.load(open(f"{d}/{k}/config.json")) for k in ("b", "br", "r", "rr")}
+ns = {k: {n["type"] for n in v["linux"]["namespaces"]} for k, v in c.items()}
+mounts = {k: {m["destination"]: (m["type"], m.get("source"), tuple(m.get("options", [])))
+              for m in v["mounts"]} for k, v in c.items()}
+# the namespaces rootless adds and drops
+assert ns["br"] - ns["b"] == ns["rr"] - ns["r"] == {"user"}, ns
+assert ns["b"] - ns["br"] == ns["r"] - ns["rr"] == {"network"}, ns
+# the mounts it changes, and how
+changed = lambda a, b: {m for m in mounts[a] if mounts[a][m] != mounts[b].get(m)}
+assert changed("br", "b") == changed("rr", "r"), (changed("br", "b"), changed("rr", "r"))
+assert set(mounts["br"]) - set(mounts["b"]) == set(mounts["rr"]) - set(mounts["r"])
+assert mounts["br"]["/sys"] == mounts["rr"]["/sys"], (mounts["br"]["/sys"], mounts["rr"]["/sys"])
+assert mounts["br"]["/dev/pts"] == mounts["rr"]["/dev/pts"]
+want = lambda i: [{"containerID": 0, "hostID": i, "size": 1}]
+for k in ("br", "rr"):
+    assert c[k]["linux"]["uidMappings"] == want(uid) and c[k]["linux"]["gidMappings"] == want(gid), c[k]["linux"]
+assert not c["br"]["linux"].get("resources", {}).get("devices")
+PY
+	# and it runs
+	cd "$BUNDLE/br"
+	ln -s "$ROOTFS" rootfs
+	python3 -c '
+import json; c = json.load(open("config.json"))
+c["process"]["terminal"] = False; c["process"]["args"] = ["sh", "-c", "id -u; cat /proc/self/uid_map"]
+json.dump(c, open("config.json", "w"))'
+	run runc run rl1
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" = 0 ]]
+	[[ "${lines[1]}" =~ ^\ +0\ +$(id -u)\ +1$ ]]
+}
+
 # The file FILE of the cgroup of PID's controller CTRL (v1), or of its v2 cgroup.
 cg_file() {
 	local pid=$1 ctrl=$2 file=$3 path
