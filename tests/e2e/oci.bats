@@ -41,6 +41,16 @@ for l in sys.stdin.read().replace("}{", "}\n{").splitlines():
 		[[ $pid -gt 0 ]] && kill -KILL "$pid" 2>/dev/null || true
 	done
 	[[ -n "${SOCK_PID:-}" ]] && kill "$SOCK_PID" 2>/dev/null || true
+	# the cgroupsPath test's parents (and a leaf it made itself), in every hierarchy
+	if [[ -n "${CG_PARENT:-}" ]]; then
+		for d in /sys/fs/cgroup/"$CG_PARENT" /sys/fs/cgroup/*/"$CG_PARENT" \
+			/sys/fs/cgroup/rel-e2e /sys/fs/cgroup/berth/rel-e2e /sys/fs/cgroup/*/rel-e2e \
+			$(find /sys/fs/cgroup/ -mindepth 2 -maxdepth 5 -type d -name rel-e2e 2>/dev/null); do
+			[[ -d "$d" ]] || continue
+			rmdir "$d"/*/ 2>/dev/null
+			rmdir "$d" 2>/dev/null || true
+		done
+	fi
 	findmnt -rn -o TARGET | grep -F "$BATS_TEST_TMPDIR" | sort -r | xargs -r -n1 umount -l || true
 }
 
@@ -400,4 +410,60 @@ PY
 	assert_one_error_line "invalid cpu or node list"
 	run runc update --blkio-weight 5 u1
 	assert_one_error_line "out of range"
+}
+
+@test "oci: linux.cgroupsPath puts the container there (absolute or relative); one made before is left" {
+	local parent=berth-e2e-$$ v1=true
+	[[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]] && v1=false
+	CG_PARENT=$parent # teardown removes it from every hierarchy
+	make_config sleep 300
+	python3 - "$BUNDLE/config.json" "/$parent/c1" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["cgroupsPath"] = sys.argv[2]
+c["linux"]["resources"] = {"memory": {"limit": 33554432}, "pids": {"limit": 30}}
+json.dump(c, open(sys.argv[1], "w"))
+PY
+	runc run -d --bundle "$BUNDLE" cp1 </dev/null >/dev/null
+	pid=$(runc state cp1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+	if $v1; then
+		grep -q "^[0-9]*:pids:/$parent/c1\$" /proc/"$pid"/cgroup
+		grep -q "^[0-9]*:memory:/$parent/c1\$" /proc/"$pid"/cgroup
+		[ "$(cat /sys/fs/cgroup/memory/$parent/c1/memory.limit_in_bytes)" = 33554432 ]
+		[ "$(cat /sys/fs/cgroup/pids/$parent/c1/pids.max)" = 30 ]
+	else
+		grep -q "^0::/$parent/c1\$" /proc/"$pid"/cgroup
+		[ "$(cat /sys/fs/cgroup/$parent/c1/memory.max)" = 33554432 ]
+		[ "$(cat /sys/fs/cgroup/$parent/c1/pids.max)" = 30 ]
+	fi
+	# exec joins it
+	run runc exec cp1 cat /proc/self/cgroup
+	[[ "$output" == *"/$parent/c1"* || "$output" == *"0::/"* ]]
+	runc delete --force cp1
+	[ ! -e /sys/fs/cgroup/pids/$parent/c1 ] && [ ! -e /sys/fs/cgroup/$parent/c1 ]
+	# made before create (as an engine does): used, and still there after delete
+	if $v1; then mkdir -p /sys/fs/cgroup/pids/$parent/c1; else mkdir -p /sys/fs/cgroup/$parent/c1; fi
+	runc run -d --bundle "$BUNDLE" cp2 </dev/null >/dev/null
+	runc delete --force cp2
+	if $v1; then [ -d /sys/fs/cgroup/pids/$parent/c1 ] && [ ! -e /sys/fs/cgroup/memory/$parent/c1 ]; else [ -d /sys/fs/cgroup/$parent/c1 ]; fi
+	# relative: below where berth puts its own
+	python3 - "$BUNDLE/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["cgroupsPath"] = "rel-e2e/c3"
+json.dump(c, open(sys.argv[1], "w"))
+PY
+	runc run -d --bundle "$BUNDLE" cp3 </dev/null >/dev/null
+	pid=$(runc state cp3 | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+	grep -q "/rel-e2e/c3\$" /proc/"$pid"/cgroup
+	runc delete --force cp3
+	# systemd's form: one clear line
+	python3 - "$BUNDLE/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["cgroupsPath"] = "system.slice:berth:c4"
+json.dump(c, open(sys.argv[1], "w"))
+PY
+	run runc run --bundle "$BUNDLE" cp4
+	assert_one_error_line "linux: cgroupsPath .system.slice:berth:c4.: the systemd form .slice:prefix:name. is not supported"
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/fs.h"
+#include "core/strv.h"
 #include "runtime/runtime.h"
 
 static void test_detect(void **state)
@@ -205,13 +206,74 @@ static void test_resources_refused(void **state)
 	assert_int_equal(berth_cgroup_shares_to_weight(262144), 10000);
 }
 
+/* Removes the parents of a cgroupsPath test from every hierarchy (v1) or the v2 root. */
+static void remove_test_parent(const char *parent)
+{
+	static const char *const prefixes[] = {"",	   "/memory",  "/pids",	 "/cpu",
+					       "/cpuacct", "/freezer", "/blkio", "/devices"};
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		char path[256];
+		snprintf(path, sizeof(path), "/sys/fs/cgroup%s/%s", prefixes[i], parent);
+		rmdir(path);
+	}
+}
+
+/* linux.cgroupsPath: made where it says (parents too); one that existed is left on destroy */
+static void test_cgroups_path(void **state)
+{
+	if (geteuid() != 0)
+		skip();
+	struct berth_spec spec;
+	struct berth_cgroup cg = {0};
+	struct berth_error *err = NULL;
+	char parent[32] = "berth-ut-", path[64];
+	berth_random_hex(parent + 9, 8);
+	snprintf(path, sizeof(path), "/%s/c1", parent);
+	berth_spec_init(&spec);
+	spec.pids_limit = 23;
+	spec.cgroups_path = strdup(path);
+	assert_ok(berth_cgroup_create("unused", &spec, &cg, &err), err);
+	assert_null(cg.kept);
+	char *pids = read_cg(&cg, "/pids/", "pids.max");
+	assert_non_null(pids);
+	assert_string_equal(pids, "23\n");
+	free(pids);
+	char *leaf = NULL;
+	for (char **d = cg.dirs; *d; d++) {
+		size_t n = strlen(*d), m = strlen(path);
+		assert_true(n > m && strcmp(*d + n - m, path) == 0);
+		if (!leaf)
+			leaf = strdup(*d);
+	}
+	assert_ok(berth_cgroup_destroy(&cg, &err), err);
+	struct stat st;
+	assert_int_equal(stat(leaf, &st), -1);
+	/* made beforehand (by an engine): used, and left where it was */
+	assert_int_equal(mkdir(leaf, 0755), 0);
+	spec.pids_limit = -1;
+	assert_ok(berth_cgroup_create("unused", &spec, &cg, &err), err);
+	assert_int_equal(berth_strv_len(cg.kept), 1);
+	assert_string_equal(cg.kept[0], leaf);
+	char **made = berth_strv_copy(cg.dirs);
+	assert_ok(berth_cgroup_destroy(&cg, &err), err);
+	assert_int_equal(stat(leaf, &st), 0);
+	/* those it made itself in the other hierarchies go */
+	for (char **d = made; *d; d++)
+		if (strcmp(*d, leaf) != 0)
+			assert_int_equal(stat(*d, &st), -1);
+	berth_strv_free(made);
+	rmdir(leaf);
+	free(leaf);
+	remove_test_parent(parent);
+	berth_spec_release(&spec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_detect),
-		cmocka_unit_test(test_create_limit_destroy),
-		cmocka_unit_test(test_more_resources),
-		cmocka_unit_test(test_resources_refused),
+		cmocka_unit_test(test_detect),	       cmocka_unit_test(test_create_limit_destroy),
+		cmocka_unit_test(test_more_resources), cmocka_unit_test(test_resources_refused),
+		cmocka_unit_test(test_cgroups_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

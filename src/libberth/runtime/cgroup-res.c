@@ -336,12 +336,11 @@ static int write_or_warn(const char *dir, const char *file, const char *value, c
 	return berth_cgroup_write_file(dir, file, value, err);
 }
 
-/* v1 cpuset: an empty cpuset takes no task, so what is not given comes from the parent. */
-static int write_cpuset_v1(const char *dir, const struct berth_cgroup_resources *r,
-			   struct berth_error **err)
+int berth_cgroup_cpuset_inherit(const char *dir, const char *cpus, const char *mems,
+				struct berth_error **err)
 {
 	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
-	const char *given[] = {r->cpuset_cpus, r->cpuset_mems};
+	const char *given[] = {cpus, mems};
 	_cleanup_free_ char *parent = berth_xstrdup(dir);
 	char *slash = strrchr(parent, '/');
 	if (slash)
@@ -362,6 +361,12 @@ static int write_cpuset_v1(const char *dir, const struct berth_cgroup_resources 
 			return k;
 	}
 	return 0;
+}
+
+static int write_cpuset_v1(const char *dir, const struct berth_cgroup_resources *r,
+			   struct berth_error **err)
+{
+	return berth_cgroup_cpuset_inherit(dir, r->cpuset_cpus, r->cpuset_mems, err);
 }
 
 static int write_memory_v1(const char *dir, const struct berth_cgroup_resources *r,

@@ -94,21 +94,27 @@ static char *own_path(const char *controller)
 
 /*
  * The v1 directory of cgroup name in controller's hierarchy (below the
- * caller's own cgroup), or NULL when that hierarchy is not mounted here.
+ * caller's own cgroup; with a cgroupsPath, that path from the hierarchy's
+ * root when absolute, below the caller's cgroup when relative), or NULL
+ * when that hierarchy is not mounted here.
  */
-static char *v1_dir(const char *ctrl, const char *name)
+static char *v1_dir(const char *ctrl, const char *name, const char *cgroups_path)
 {
 	_cleanup_free_ char *mnt = berth_xasprintf(CGROUP_ROOT "/%s", ctrl);
 	struct statfs fs;
 	if (statfs(mnt, &fs) < 0 || fs.f_type != CGROUP_SUPER_MAGIC)
 		return NULL; /* not mounted here (or a link to a co-mounted one) */
+	if (cgroups_path && cgroups_path[0] == '/')
+		return berth_xasprintf("%s%s", mnt, cgroups_path);
 	_cleanup_free_ char *own = own_path(ctrl);
 	/*
 	 * Below the caller's own cgroup: the limits of whoever runs berth
 	 * keep applying to its containers.
 	 */
-	return berth_xasprintf("%s%s%sberth-%s", mnt, own, own[strlen(own) - 1] == '/' ? "" : "/",
-			       name);
+	const char *sep = own[strlen(own) - 1] == '/' ? "" : "/";
+	if (cgroups_path)
+		return berth_xasprintf("%s%s%s%s", mnt, own, sep, cgroups_path);
+	return berth_xasprintf("%s%s%sberth-%s", mnt, own, sep, name);
 }
 
 int berth_cgroup_write_file(const char *dir, const char *file, const char *value,
@@ -203,19 +209,69 @@ static int set_limits_v2(const char *dir, const struct berth_spec *spec, struct 
 	return berth_cgroup_resources_write_v2(dir, spec->resources, spec->memory_limit, err);
 }
 
-/* The v2 controllers berth hands down to /berth and its containers. */
-static void enable_v2_controllers(const struct berth_spec *spec)
+/* The v2 controllers berth hands down from dir to its children. */
+static void enable_v2_controllers(const struct berth_spec *spec, const char *dir)
 {
 	const char *ctl =
 		spec->resources ? "+memory +pids +cpu +cpuset +io +hugetlb" : "+memory +pids +cpu";
 	/* one at a time: a controller the host lacks must not keep the others off */
 	_cleanup_free_ char *list = berth_xstrdup(ctl);
 	char *save = NULL;
-	for (char *c = strtok_r(list, " ", &save); c; c = strtok_r(NULL, " ", &save)) {
-		(void)berth_cgroup_write_file(CGROUP_ROOT, "cgroup.subtree_control", c, NULL);
-		(void)berth_cgroup_write_file(CGROUP_ROOT "/berth", "cgroup.subtree_control", c,
-					      NULL);
+	for (char *c = strtok_r(list, " ", &save); c; c = strtok_r(NULL, " ", &save))
+		(void)berth_cgroup_write_file(dir, "cgroup.subtree_control", c, NULL);
+}
+
+/*
+ * Makes the directories of dir's path below root that are missing, but
+ * not dir: with spec (v2), each hands its controllers down; in a v1
+ * cpuset hierarchy, each new one gets its parent's cpus and mems (an
+ * empty cpuset takes no task).
+ */
+static int make_parents(const char *root, const char *dir, const struct berth_spec *spec,
+			bool cpuset, struct berth_error **err)
+{
+	_cleanup_free_ char *path = berth_xstrdup(dir);
+	if (spec)
+		enable_v2_controllers(spec, root);
+	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		bool made = mkdir(path, 0755) == 0;
+		if (!made && errno != EEXIST)
+			return berth_error_syscall(err, errno, "create cgroup '%s'", path);
+		if (made && cpuset) {
+			int r = berth_cgroup_cpuset_inherit(path, NULL, NULL, err);
+			if (r < 0)
+				return r;
+		}
+		if (spec)
+			enable_v2_controllers(spec, path);
+		*p = '/';
 	}
+	return 0;
+}
+
+/*
+ * Makes the leaf dir of cg: a cgroupsPath's may exist already (an engine
+ * made it), and is then kept on destroy.
+ */
+static int make_leaf(struct berth_cgroup *cg, const char *dir, const struct berth_spec *spec,
+		     struct berth_error **err)
+{
+	if (mkdir(dir, 0755) == 0)
+		return 0;
+	if (errno == EEXIST && spec->cgroups_path) {
+		berth_strv_push(&cg->kept, dir);
+		return 0;
+	}
+	return berth_error_syscall(err, errno, "create cgroup '%s'", dir);
+}
+
+/* The v2 directory of a container: /berth/<name>, or its cgroupsPath. */
+static char *v2_dir(const char *name, const char *cgroups_path)
+{
+	if (cgroups_path && cgroups_path[0] == '/')
+		return berth_xasprintf(CGROUP_ROOT "%s", cgroups_path);
+	return berth_xasprintf(CGROUP_ROOT "/berth/%s", cgroups_path ? cgroups_path : name);
 }
 
 static bool wants_limits(const struct berth_spec *spec)
@@ -237,16 +293,16 @@ int berth_cgroup_create(const char *name, const struct berth_spec *spec, struct 
 		 * children, so containers go below /berth, whose parent is the
 		 * root (exempt from that rule).
 		 */
-		if (mkdir(CGROUP_ROOT "/berth", 0755) < 0 && errno != EEXIST)
-			return berth_error_syscall(err, errno, "create cgroup '%s/berth'",
-						   CGROUP_ROOT);
-		if (wants_limits(spec))
-			enable_v2_controllers(spec);
-		char *dir = berth_xasprintf(CGROUP_ROOT "/berth/%s", name);
+		char *dir = v2_dir(name, spec->cgroups_path);
+		r = make_parents(CGROUP_ROOT, dir, wants_limits(spec) ? spec : NULL, false, err);
+		if (r >= 0)
+			r = make_leaf(&cg, dir, spec, err);
+		if (r < 0) {
+			free(dir);
+			return r;
+		}
+		/* listed once made: a directory berth did not make is never removed */
 		berth_strv_consume(&cg.dirs, dir);
-		if (mkdir(dir, 0755) < 0)
-			return berth_cgroup_destroy(&cg, NULL),
-			       berth_error_syscall(err, errno, "create cgroup '%s'", dir);
 		r = set_limits_v2(dir, spec, err);
 		if (r < 0) {
 			berth_cgroup_destroy(&cg, NULL);
@@ -264,17 +320,20 @@ int berth_cgroup_create(const char *name, const struct berth_spec *spec, struct 
 			continue;
 		if (optional && !berth_cgroup_resources_need(spec->resources, ctrl))
 			continue;
-		char *dir = v1_dir(ctrl, name);
+		char *dir = v1_dir(ctrl, name, spec->cgroups_path);
 		if (!dir && optional)
 			berth_cgroup_resources_warn_missing(spec->resources, ctrl);
 		if (!dir)
 			continue;
-		if (mkdir(dir, 0755) < 0) {
-			int e = errno;
-			berth_cgroup_destroy(&cg, NULL);
-			berth_error_syscall(err, e, "create cgroup '%s'", dir);
+		_cleanup_free_ char *mnt = berth_xasprintf(CGROUP_ROOT "/%s", ctrl);
+		bool cpuset = strcmp(ctrl, "cpuset") == 0;
+		r = make_parents(mnt, dir, NULL, cpuset, err);
+		if (r >= 0)
+			r = make_leaf(&cg, dir, spec, err);
+		if (r < 0) {
 			free(dir);
-			return -e;
+			berth_cgroup_destroy(&cg, NULL);
+			return r;
 		}
 		berth_strv_consume(&cg.dirs, dir);
 		r = devices ? set_devices_v1(dir, spec, err) : set_limits_v1(ctrl, dir, spec, err);
@@ -308,7 +367,7 @@ int berth_cgroup_find(const char *name, struct berth_cgroup *ret, struct berth_e
 			char *dir = v1_dir(i < ELEMENTSOF(v1_controllers)
 						   ? v1_controllers[i]
 						   : v1_optional[i - ELEMENTSOF(v1_controllers)],
-					   name);
+					   name, NULL);
 			if (dir && access(dir, F_OK) == 0)
 				berth_strv_consume(&cg.dirs, dir);
 			else
@@ -362,6 +421,8 @@ int berth_cgroup_destroy(struct berth_cgroup *cg, struct berth_error **err)
 	int ret = 0;
 	/* children first: the list holds one directory per hierarchy, none nested */
 	BERTH_STRV_FOREACH (d, cg->dirs) {
+		if (berth_strv_contains(cg->kept, *d))
+			continue;
 		for (int tries = 0;; tries++) {
 			if (rmdir(*d) == 0 || errno == ENOENT)
 				break;
@@ -377,6 +438,8 @@ int berth_cgroup_destroy(struct berth_cgroup *cg, struct berth_error **err)
 	}
 	berth_strv_free(cg->dirs);
 	cg->dirs = NULL;
+	berth_strv_free(cg->kept);
+	cg->kept = NULL;
 	return ret;
 }
 
@@ -418,8 +481,11 @@ int berth_cgroup_set_limits(const struct berth_cgroup *cg, const struct berth_sp
 					       v1_optional[i]);
 	BERTH_STRV_FOREACH (d, cg->dirs) {
 		if (cg->layout == BERTH_CGROUP_V2) {
-			if (wants_limits(spec))
-				enable_v2_controllers(spec);
+			if (wants_limits(spec)) {
+				_cleanup_free_ char *parent = berth_xstrdup(*d);
+				*strrchr(parent, '/') = '\0';
+				enable_v2_controllers(spec, parent);
+			}
 			int r = set_limits_v2(*d, spec, err);
 			if (r < 0)
 				return r;

@@ -165,3 +165,9 @@ int berth_cgroup_resources_write_v2(const char *dir, const struct berth_cgroup_r
 bool berth_cgroup_resources_need(const struct berth_cgroup_resources *r, const char *ctrl);
 /* A warning for each field of r that needs ctrl, which the host does not have. */
 void berth_cgroup_resources_warn_missing(const struct berth_cgroup_resources *r, const char *ctrl);
+/*
+ * A v1 cpuset's cpus and mems: those given, or its parent's for NULL (an
+ * empty cpuset takes no task).
+ */
+int berth_cgroup_cpuset_inherit(const char *dir, const char *cpus, const char *mems,
+				struct berth_error **err);

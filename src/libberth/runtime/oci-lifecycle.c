@@ -138,6 +138,7 @@ static int finish_create(const struct berth_oci_create_options *o, int dir_fd,
 	st->pid = p->pid;
 	st->start_time = start_time_of(p->pid);
 	st->cgroup.dirs = berth_strv_copy(p->cgroup.dirs);
+	st->cgroup.kept = berth_strv_copy(p->cgroup.kept);
 	int r = write_record(dir_fd, st, err);
 	if (r < 0)
 		return r;
@@ -162,6 +163,8 @@ static void forget_process(struct berth_runtime_process *p)
 	berth_closep(&p->pty_master);
 	berth_strv_free(p->cgroup.dirs);
 	p->cgroup.dirs = NULL;
+	berth_strv_free(p->cgroup.kept);
+	p->cgroup.kept = NULL;
 }
 
 int berth_oci_create(const struct berth_oci_create_options *o,

@@ -232,6 +232,13 @@ struct berth_spec {
 	uint64_t cpu_period;			  /* microseconds */
 	int64_t pids_limit;			  /* -1 none */
 	struct berth_cgroup_resources *resources; /* the rest of linux.resources, NULL: none */
+	/*
+	 * linux.cgroupsPath: absolute ("/default/ID": from each hierarchy's
+	 * root) or relative (below where berth puts its cgroups: the caller's
+	 * own v1 cgroup, v2's /berth); NULL: "berth-<id>" (v1), "/berth/<id>"
+	 * (v2). Checked: no "." or ".." component, not systemd's "a:b:c".
+	 */
+	char *cgroups_path;
 	char **masked_paths;
 	char **readonly_paths;
 	json_t *seccomp; /* linux.seccomp object, owned; NULL is unconfined */
@@ -354,6 +361,11 @@ const char *berth_cgroup_layout_name(enum berth_cgroup_layout l);
 struct berth_cgroup {
 	enum berth_cgroup_layout layout;
 	char **dirs; /* the created directories, one per hierarchy */
+	/*
+	 * Those of dirs that existed before (a linux.cgroupsPath an engine
+	 * made): berth_cgroup_destroy leaves them and what runs in them alone.
+	 */
+	char **kept;
 };
 /*
  * Creates the cgroup "berth-<name>" (below the caller's own cgroup on v1,
@@ -517,6 +529,8 @@ struct berth_runtime_exec_config {
 	pid_t pid;	/* the container's main process, in the caller's PID namespace */
 	const char *id; /* the container's cgroup name: a pid in no cgroup of it was reused */
 	int stdio[3];	/* ignored with a terminal; -1 is /dev/null */
+	/* the container's cgroup directories as its record has them (OCI); NULL: found by id */
+	char *const *cgroup_dirs;
 };
 
 /*

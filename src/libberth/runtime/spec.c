@@ -141,6 +141,7 @@ void berth_spec_release(struct berth_spec *spec)
 	free(spec->devices);
 	free(spec->device_rules);
 	berth_cgroup_resources_free(spec->resources);
+	free(spec->cgroups_path);
 	berth_spec_init(spec);
 }
 
@@ -438,6 +439,35 @@ static int parse_more_resources(const json_t *res, struct berth_spec *spec,
 	return 0;
 }
 
+/* linux.cgroupsPath: a path of names; systemd's "slice:prefix:name" is refused clearly. */
+static int parse_cgroups_path(const json_t *linux_, struct berth_spec *spec,
+			      struct berth_error **err)
+{
+	const char *s = NULL;
+	int r = berth_json_get_string(linux_, "cgroupsPath", false, &s, err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return berth_error_prefix(err, "linux");
+	if (strchr(s, ':'))
+		return berth_error_set(err, ENOTSUP,
+				       "cgroupsPath '%s': the systemd form (slice:prefix:name) "
+				       "is not supported: berth manages cgroupfs (use the engine's "
+				       "cgroupfs manager)",
+				       s);
+	_cleanup_free_ char *copy = berth_xstrdup(s);
+	size_t names = 0;
+	char *save = NULL;
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save), names++)
+		if (strcmp(c, ".") == 0 || strcmp(c, "..") == 0 || strchr(c, '\n'))
+			return berth_error_set(err, EINVAL, "cgroupsPath '%s': bad component", s);
+	if (names == 0 || strlen(s) > 1024)
+		return berth_error_set(err, EINVAL, "cgroupsPath '%s': not a cgroup path", s);
+	free(spec->cgroups_path);
+	spec->cgroups_path = berth_xstrdup(s);
+	return 0;
+}
+
 int berth_spec_get_uint(const json_t *obj, const char *key, int64_t max, int64_t *ret,
 			struct berth_error **err)
 {
@@ -721,6 +751,9 @@ static int parse_linux(const json_t *linux_, struct berth_spec *spec, struct ber
 		if (r < 0)
 			return r;
 	}
+	r = parse_cgroups_path(linux_, spec, err);
+	if (r < 0)
+		return r;
 	r = parse_devices(linux_, spec, err);
 	if (r < 0)
 		return r;
