@@ -260,66 +260,102 @@ static int parse_count(struct berth_cli *cli, const char *flag, const char *v, i
 	return 0;
 }
 
+/*
+ * runc update's resource flags, each the linux.resources field it sets: the
+ * flags become a resources object that goes through the same checks as
+ * --resources (and, given after it, override its values).
+ */
+enum update_value {
+	UPDATE_BYTES,
+	UPDATE_NUMBER,
+	UPDATE_STRING
+};
+static const struct update_flag {
+	const char *name, *sub, *key;
+	enum update_value kind;
+} update_flags[] = {
+	{"memory", "memory", "limit", UPDATE_BYTES},
+	{"memory-reservation", "memory", "reservation", UPDATE_BYTES},
+	{"memory-swap", "memory", "swap", UPDATE_BYTES},
+	{"kernel-memory", "memory", "kernel", UPDATE_BYTES},
+	{"kernel-memory-tcp", "memory", "kernelTCP", UPDATE_BYTES},
+	{"cpu-shares", "cpu", "shares", UPDATE_NUMBER},
+	{"cpu-quota", "cpu", "quota", UPDATE_NUMBER},
+	{"cpu-period", "cpu", "period", UPDATE_NUMBER},
+	{"cpu-rt-period", "cpu", "realtimePeriod", UPDATE_NUMBER},
+	{"cpu-rt-runtime", "cpu", "realtimeRuntime", UPDATE_NUMBER},
+	{"cpuset-cpus", "cpu", "cpus", UPDATE_STRING},
+	{"cpuset-mems", "cpu", "mems", UPDATE_STRING},
+	{"pids-limit", "pids", "limit", UPDATE_NUMBER},
+	{"blkio-weight", "blockIO", "weight", UPDATE_NUMBER},
+};
+
+/* res.sub.key = the flag's value; -1 is runc's "unlimited" for a size */
+static int add_update_flag(struct berth_cli *cli, const struct update_flag *fl, const char *v,
+			   json_t *res, struct berth_error **err)
+{
+	int64_t n = 0;
+	json_t *val;
+	_cleanup_free_ char *flag = berth_xasprintf("--%s", fl->name);
+	if (fl->kind == UPDATE_STRING)
+		val = json_string(v);
+	else if (fl->kind == UPDATE_BYTES && strcmp(v, "-1") != 0) {
+		if (cli_parse_memory(cli, v, &n, err) < 0)
+			return -EINVAL;
+		val = json_integer(n);
+	} else if (parse_count(cli, flag, v, &n, err) < 0) {
+		return -EINVAL;
+	} else {
+		val = json_integer(n);
+	}
+	json_t *o = json_object_get(res, fl->sub);
+	if (!o)
+		json_object_set_new(res, fl->sub, o = json_object());
+	json_object_set_new(o, fl->key, val);
+	return 0;
+}
+
 int oci_update(struct berth_cli *cli, const struct oci_globals *g, int argc, char **argv,
 	       struct berth_error **err)
 {
-	static const struct option opts[] = {
-		{"resources", required_argument, NULL, 'r'},
-		{"memory", required_argument, NULL, 'm'},
-		{"cpu-quota", required_argument, NULL, 'q'},
-		{"cpu-period", required_argument, NULL, 'p'},
-		{"pids-limit", required_argument, NULL, 'P'},
-		{"memory-swap", required_argument, NULL, 'u'},
-		{"memory-reservation", required_argument, NULL, 'u'},
-		{"kernel-memory", required_argument, NULL, 'u'},
-		{"kernel-memory-tcp", required_argument, NULL, 'u'},
-		{"cpu-shares", required_argument, NULL, 'u'},
-		{"cpu-rt-period", required_argument, NULL, 'u'},
-		{"cpu-rt-runtime", required_argument, NULL, 'u'},
-		{"cpuset-cpus", required_argument, NULL, 'u'},
-		{"cpuset-mems", required_argument, NULL, 'u'},
-		{"blkio-weight", required_argument, NULL, 'u'},
-		{"l3-cache-schema", required_argument, NULL, 'u'},
-		{"mem-bw-schema", required_argument, NULL, 'u'},
-		{0},
+	enum {
+		REFUSED = 0x200,
+		FLAG0 = 0x300
 	};
+	struct option opts[ELEMENTSOF(update_flags) + 4] = {
+		{"resources", required_argument, NULL, 'r'},
+		{"l3-cache-schema", required_argument, NULL, REFUSED},
+		{"mem-bw-schema", required_argument, NULL, REFUSED},
+	};
+	for (size_t i = 0; i < ELEMENTSOF(update_flags); i++)
+		opts[3 + i] = (struct option){update_flags[i].name, required_argument, NULL,
+					      FLAG0 + (int)i};
 	struct cli_flags f = {.usage = "Usage: berth-runc update [--resources FILE|-] [--memory N] "
-				       "[--cpu-quota N] [--cpu-period N] [--pids-limit N] ID\n",
+				       "[--cpu-shares N] [--cpuset-cpus LIST] ... ID\n",
 			      .shortopts = "+r:",
 			      .longopts = opts};
 	_cleanup_(berth_spec_release) struct berth_spec limits;
-	int64_t v = 0;
+	_cleanup_json_ json_t *res = json_object();
 	int c = 0, r = 0;
 	berth_spec_init(&limits);
 	while (r >= 0 && (c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		switch (c) {
-		case 'r':
+		if (c == 'r')
 			r = read_resources(optarg, &limits, err);
-			break;
-		case 'm':
-			r = cli_parse_memory(cli, optarg, &limits.memory_limit, err);
-			break;
-		case 'q':
-			r = parse_count(cli, "--cpu-quota", optarg, &limits.cpu_quota, err);
-			break;
-		case 'p':
-			if ((r = parse_count(cli, "--cpu-period", optarg, &v, err)) >= 0 && v > 0)
-				limits.cpu_period = (uint64_t)v;
-			break;
-		case 'P':
-			r = parse_count(cli, "--pids-limit", optarg, &limits.pids_limit, err);
-			break;
-		default:
-			/* what berth's cgroup setup does not write: refused, not ignored */
+		else if (c == REFUSED)
+			/* Intel RDT (resctrl): berth does not manage it */
 			r = cli_usage_error(cli, err,
-					    "of the resource flags only --memory, --cpu-quota, "
-					    "--cpu-period and --pids-limit are supported");
-		}
+					    "--l3-cache-schema and --mem-bw-schema are not "
+					    "supported (no Intel RDT)");
+		else
+			r = add_update_flag(cli, &update_flags[c - FLAG0], optarg, res, err);
 	}
 	if (r < 0)
 		return r;
 	if (c < 0 || f.help)
 		return c;
+	r = berth_oci_resources_from_json(res, &limits, err);
+	if (r < 0)
+		return r;
 	const char *id = NULL;
 	r = oci_one_id(cli, argc, argv, &id, err);
 	if (r < 0)
@@ -327,8 +363,53 @@ int oci_update(struct berth_cli *cli, const struct oci_globals *g, int argc, cha
 	return berth_oci_update(g->root, id, &limits, err);
 }
 
+/*
+ * What runc spec --rootless changes: a user namespace mapping the caller's
+ * uid and gid to root, no network namespace of its own (an unprivileged
+ * user cannot make one that reaches anything), the host's /sys bind-mounted
+ * (sysfs cannot be mounted there), no gid= on /dev/pts (the group is not
+ * mapped) and no device cgroup rules (no cgroup to write them to).
+ */
+static void make_rootless(struct berth_spec *spec)
+{
+	spec->namespaces &= ~(unsigned)BERTH_NS_NETWORK;
+	spec->namespaces |= BERTH_NS_USER;
+	spec->uid_mappings = berth_xmalloc(sizeof(*spec->uid_mappings));
+	spec->uid_mappings[0] = (struct berth_spec_idmap){0, (uint32_t)getuid(), 1};
+	spec->n_uid_mappings = 1;
+	spec->gid_mappings = berth_xmalloc(sizeof(*spec->gid_mappings));
+	spec->gid_mappings[0] = (struct berth_spec_idmap){0, (uint32_t)getgid(), 1};
+	spec->n_gid_mappings = 1;
+	for (size_t i = 0; i < spec->n_mounts; i++) {
+		struct berth_spec_mount *m = &spec->mounts[i];
+		if (strcmp(m->destination, "/sys") == 0) {
+			free(m->type);
+			m->type = berth_xstrdup("none");
+			free(m->source);
+			m->source = berth_xstrdup("/sys");
+			berth_strv_free(m->options);
+			m->options = NULL;
+			berth_strv_push(&m->options, "rbind");
+			berth_strv_push(&m->options, "nosuid");
+			berth_strv_push(&m->options, "noexec");
+			berth_strv_push(&m->options, "nodev");
+			berth_strv_push(&m->options, "ro");
+		} else if (strcmp(m->type, "devpts") == 0) {
+			size_t n = 0;
+			BERTH_STRV_FOREACH (o, m->options)
+				if (strncmp(*o, "gid=", 4) == 0)
+					free(*o);
+				else
+					m->options[n++] = *o;
+			if (m->options)
+				m->options[n] = NULL;
+		}
+	}
+	spec->n_device_rules = 0;
+}
+
 /* runc spec's config.json: berth's defaults (Docker's) with runc's process. */
-static json_t *default_config(void)
+static json_t *default_config(bool rootless)
 {
 	_cleanup_(berth_spec_release) struct berth_spec spec;
 	berth_spec_init(&spec);
@@ -343,6 +424,8 @@ static json_t *default_config(void)
 	spec.root_path = berth_xstrdup("rootfs");
 	spec.root_readonly = true;
 	spec.hostname = berth_xstrdup("berth");
+	if (rootless)
+		make_rootless(&spec);
 	return berth_spec_to_json(&spec);
 }
 
@@ -352,18 +435,18 @@ int oci_spec(struct berth_cli *cli, const struct oci_globals *g, int argc, char 
 	static const struct option opts[] = {{"bundle", required_argument, NULL, 'b'},
 					     {"rootless", no_argument, NULL, 'R'},
 					     {0}};
-	struct cli_flags f = {.usage = "Usage: berth-runc spec [--bundle DIR]\n",
+	struct cli_flags f = {.usage = "Usage: berth-runc spec [--bundle DIR] [--rootless]\n",
 			      .shortopts = "b:",
 			      .longopts = opts};
 	const char *bundle = ".";
+	bool rootless = false;
 	int c;
 	(void)g;
 	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
 		if (c == 'R')
-			return berth_error_set(err, ENOTSUP,
-					       "--rootless is not supported: berth's runtime has "
-					       "no user namespaces yet");
-		bundle = optarg;
+			rootless = true;
+		else
+			bundle = optarg;
 	}
 	if (c < 0 || f.help)
 		return c;
@@ -379,7 +462,7 @@ int oci_spec(struct berth_cli *cli, const struct oci_globals *g, int argc, char 
 				       bundle);
 	if (fd < 0)
 		return berth_error_syscall(err, errno, "create '%s/config.json'", bundle);
-	_cleanup_json_ json_t *j = default_config();
+	_cleanup_json_ json_t *j = default_config(rootless);
 	_cleanup_free_ char *s = berth_json_dump_pretty(j);
 	int r = berth_write_all(fd, s, strlen(s), err);
 	if (r >= 0)

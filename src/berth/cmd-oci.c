@@ -31,6 +31,19 @@ int oci_one_id(struct berth_cli *cli, int argc, char **argv, const char **ret,
 	return 0;
 }
 
+/* --preserve-fds N: a count of fds after stdio, below what a process can hold */
+static int parse_preserve_fds(struct berth_cli *cli, const char *v, unsigned *ret,
+			      struct berth_error **err)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long n = strtoul(v, &end, 10);
+	if (errno || end == v || *end || v[0] == '-' || n > 65536)
+		return cli_usage_error(cli, err, "invalid --preserve-fds '%s'", v);
+	*ret = (unsigned)n;
+	return 0;
+}
+
 static int oci_create_or_run(struct berth_cli *cli, const struct oci_globals *g, int argc,
 			     char **argv, bool run, struct berth_error **err)
 {
@@ -67,9 +80,8 @@ static int oci_create_or_run(struct berth_cli *cli, const struct oci_globals *g,
 			o.console_socket = optarg;
 			break;
 		case 'f':
-			/* fds 3..3+N-1 stay open in the container: not yet */
-			if (strcmp(optarg, "0") != 0)
-				return cli_usage_error(cli, err, "--preserve-fds is not supported");
+			if (parse_preserve_fds(cli, optarg, &o.preserve_fds, err) < 0)
+				return -EINVAL;
 			break;
 		case 'd':
 			if (!run)

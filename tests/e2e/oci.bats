@@ -41,6 +41,16 @@ for l in sys.stdin.read().replace("}{", "}\n{").splitlines():
 		[[ $pid -gt 0 ]] && kill -KILL "$pid" 2>/dev/null || true
 	done
 	[[ -n "${SOCK_PID:-}" ]] && kill "$SOCK_PID" 2>/dev/null || true
+	# the cgroupsPath test's parents (and a leaf it made itself), in every hierarchy
+	if [[ -n "${CG_PARENT:-}" ]]; then
+		for d in /sys/fs/cgroup/"$CG_PARENT" /sys/fs/cgroup/*/"$CG_PARENT" \
+			/sys/fs/cgroup/rel-e2e /sys/fs/cgroup/berth/rel-e2e /sys/fs/cgroup/*/rel-e2e \
+			$(find /sys/fs/cgroup/ -mindepth 2 -maxdepth 5 -type d -name rel-e2e 2>/dev/null); do
+			[[ -d "$d" ]] || continue
+			rmdir "$d"/*/ 2>/dev/null
+			rmdir "$d" 2>/dev/null || true
+		done
+	fi
 	findmnt -rn -o TARGET | grep -F "$BATS_TEST_TMPDIR" | sort -r | xargs -r -n1 umount -l || true
 }
 
@@ -277,4 +287,183 @@ PY
 	for _ in $(seq 50); do [ "$(status_of h1)" = stopped ] && break; sleep 0.1; done
 	runc delete h1
 	[ "$(state "$d/poststop.json")" = "h1 stopped $BUNDLE" ]
+}
+
+@test "oci: run --preserve-fds N passes the caller's fds 3..3+N-1 to the process" {
+	echo three >"$BATS_TEST_TMPDIR/f3"
+	echo four >"$BATS_TEST_TMPDIR/f4"
+	make_config sh -c 'cat <&3; cat <&4'
+	run runc run --bundle "$BUNDLE" --preserve-fds 2 p1 3<"$BATS_TEST_TMPDIR/f3" 4<"$BATS_TEST_TMPDIR/f4"
+	[ "$status" -eq 0 ]
+	[ "$output" = $'three\nfour' ]
+	# create passes them on too: the process reads fd 3 once started
+	make_config sh -c 'cat <&3'
+	runc create --bundle "$BUNDLE" --preserve-fds 1 p2 3<"$BATS_TEST_TMPDIR/f3" </dev/null >"$BATS_TEST_TMPDIR/out2"
+	runc start p2
+	for _ in $(seq 50); do [ "$(status_of p2)" = stopped ] && break; sleep 0.1; done
+	[ "$(cat "$BATS_TEST_TMPDIR/out2")" = three ]
+	# without the flag nothing of the caller's past stdio reaches the container
+	make_config sh -c 'cat <&3'
+	run runc run --bundle "$BUNDLE" p3 3<"$BATS_TEST_TMPDIR/f3"
+	[ "$status" -ne 0 ]
+	[[ "$output" != *three* ]]
+	run runc run --bundle "$BUNDLE" --preserve-fds 1 p4 3<&-
+	assert_one_error_line "fd 3 of the 1 to preserve is not open"
+	run runc run --bundle "$BUNDLE" --preserve-fds -1 p5
+	assert_one_error_line "invalid --preserve-fds"
+}
+
+@test "oci: spec --rootless changes what runc spec --rootless changes" {
+	local real
+	real=$(type -P runc) || skip "runc is not installed"
+	mkdir "$BUNDLE"/{b,br,r,rr}
+	(cd "$BUNDLE/b" && runc spec)
+	(cd "$BUNDLE/br" && runc spec --rootless)
+	(cd "$BUNDLE/r" && "$real" spec)
+	(cd "$BUNDLE/rr" && "$real" spec --rootless)
+	python3 - "$BUNDLE" "$(id -u)" "$(id -g)" <<'PY'
+import json, sys
+d, uid, gid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+c = {k: json.load(open(f"{d}/{k}/config.json")) for k in ("b", "br", "r", "rr")}
+ns = {k: {n["type"] for n in v["linux"]["namespaces"]} for k, v in c.items()}
+mounts = {k: {m["destination"]: (m["type"], m.get("source"), tuple(m.get("options", [])))
+              for m in v["mounts"]} for k, v in c.items()}
+# the namespaces rootless adds and drops
+assert ns["br"] - ns["b"] == ns["rr"] - ns["r"] == {"user"}, ns
+assert ns["b"] - ns["br"] == ns["r"] - ns["rr"] == {"network"}, ns
+# the mounts it changes, and how
+changed = lambda a, b: {m for m in mounts[a] if mounts[a][m] != mounts[b].get(m)}
+assert changed("br", "b") == changed("rr", "r"), (changed("br", "b"), changed("rr", "r"))
+assert set(mounts["br"]) - set(mounts["b"]) == set(mounts["rr"]) - set(mounts["r"])
+assert mounts["br"]["/sys"] == mounts["rr"]["/sys"], (mounts["br"]["/sys"], mounts["rr"]["/sys"])
+assert mounts["br"]["/dev/pts"] == mounts["rr"]["/dev/pts"]
+want = lambda i: [{"containerID": 0, "hostID": i, "size": 1}]
+for k in ("br", "rr"):
+    assert c[k]["linux"]["uidMappings"] == want(uid) and c[k]["linux"]["gidMappings"] == want(gid), c[k]["linux"]
+assert not c["br"]["linux"].get("resources", {}).get("devices")
+PY
+	# and it runs
+	cd "$BUNDLE/br"
+	ln -s "$ROOTFS" rootfs
+	python3 -c '
+import json; c = json.load(open("config.json"))
+c["process"]["terminal"] = False; c["process"]["args"] = ["sh", "-c", "id -u; cat /proc/self/uid_map"]
+json.dump(c, open("config.json", "w"))'
+	run runc run rl1
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" = 0 ]]
+	[[ "${lines[1]}" =~ ^\ +0\ +$(id -u)\ +1$ ]]
+}
+
+# The file FILE of the cgroup of PID's controller CTRL (v1), or of its v2 cgroup.
+cg_file() {
+	local pid=$1 ctrl=$2 file=$3 path
+	path=$(awk -F: -v c="$ctrl" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' /proc/"$pid"/cgroup)
+	if [[ -n "$path" && -d /sys/fs/cgroup/$ctrl$path ]]; then
+		cat "/sys/fs/cgroup/$ctrl$path/$file"
+	else
+		cat "/sys/fs/cgroup$(awk -F: '$1 == "0" { print $3 }' /proc/"$pid"/cgroup)/$file"
+	fi
+}
+
+@test "oci: update writes runc's resource flags and --resources to the cgroup files" {
+	make_config sleep 300
+	python3 - "$BUNDLE/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["resources"] = {"cpu": {"cpus": "0"}}
+json.dump(c, open(sys.argv[1], "w"))
+PY
+	runc run -d --bundle "$BUNDLE" u1 </dev/null >/dev/null
+	pid=$(runc state u1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+	v2=false
+	[[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]] && v2=true
+	[ "$(cg_file "$pid" cpuset cpuset.cpus)" = 0 ]
+	run runc update --memory 64m --memory-reservation 32m --cpu-shares 512 --cpu-quota 50000 \
+		--cpu-period 100000 --pids-limit 40 --cpuset-cpus 0-1 --kernel-memory 8m u1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"memory.kernel is not supported"* ]]
+	[ "$(cg_file "$pid" pids pids.max)" = 40 ]
+	[ "$(cg_file "$pid" cpuset cpuset.cpus)" = 0-1 ]
+	if $v2; then
+		[ "$(cg_file "$pid" memory memory.max)" = 67108864 ]
+		[ "$(cg_file "$pid" memory memory.low)" = 33554432 ]
+		[ "$(cg_file "$pid" cpu cpu.weight)" = 20 ]
+		[ "$(cg_file "$pid" cpu cpu.max)" = "50000 100000" ]
+	else
+		[ "$(cg_file "$pid" memory memory.limit_in_bytes)" = 67108864 ]
+		[ "$(cg_file "$pid" memory memory.soft_limit_in_bytes)" = 33554432 ]
+		[ "$(cg_file "$pid" cpu cpu.shares)" = 512 ]
+		[ "$(cg_file "$pid" cpu cpu.cfs_quota_us)" = 50000 ]
+	fi
+	# --resources -: a linux.resources object on stdin; a flag given after it wins
+	echo '{"cpu": {"shares": 1024}, "pids": {"limit": 50}}' | runc update --resources - --pids-limit 60 u1
+	[ "$(cg_file "$pid" pids pids.max)" = 60 ]
+	if $v2; then
+		[ "$(cg_file "$pid" cpu cpu.weight)" = 39 ]
+	else
+		[ "$(cg_file "$pid" cpu cpu.shares)" = 1024 ]
+	fi
+	run runc update --l3-cache-schema L3:0=f u1
+	assert_one_error_line "Intel RDT"
+	run runc update --cpuset-cpus '0;1' u1
+	assert_one_error_line "invalid cpu or node list"
+	run runc update --blkio-weight 5 u1
+	assert_one_error_line "out of range"
+}
+
+@test "oci: linux.cgroupsPath puts the container there (absolute or relative); one made before is left" {
+	local parent=berth-e2e-$$ v1=true
+	[[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]] && v1=false
+	CG_PARENT=$parent # teardown removes it from every hierarchy
+	make_config sleep 300
+	python3 - "$BUNDLE/config.json" "/$parent/c1" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["cgroupsPath"] = sys.argv[2]
+c["linux"]["resources"] = {"memory": {"limit": 33554432}, "pids": {"limit": 30}}
+json.dump(c, open(sys.argv[1], "w"))
+PY
+	runc run -d --bundle "$BUNDLE" cp1 </dev/null >/dev/null
+	pid=$(runc state cp1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+	if $v1; then
+		grep -q "^[0-9]*:pids:/$parent/c1\$" /proc/"$pid"/cgroup
+		grep -q "^[0-9]*:memory:/$parent/c1\$" /proc/"$pid"/cgroup
+		[ "$(cat /sys/fs/cgroup/memory/$parent/c1/memory.limit_in_bytes)" = 33554432 ]
+		[ "$(cat /sys/fs/cgroup/pids/$parent/c1/pids.max)" = 30 ]
+	else
+		grep -q "^0::/$parent/c1\$" /proc/"$pid"/cgroup
+		[ "$(cat /sys/fs/cgroup/$parent/c1/memory.max)" = 33554432 ]
+		[ "$(cat /sys/fs/cgroup/$parent/c1/pids.max)" = 30 ]
+	fi
+	# exec joins it
+	run runc exec cp1 cat /proc/self/cgroup
+	[[ "$output" == *"/$parent/c1"* || "$output" == *"0::/"* ]]
+	runc delete --force cp1
+	[ ! -e /sys/fs/cgroup/pids/$parent/c1 ] && [ ! -e /sys/fs/cgroup/$parent/c1 ]
+	# made before create (as an engine does): used, and still there after delete
+	if $v1; then mkdir -p /sys/fs/cgroup/pids/$parent/c1; else mkdir -p /sys/fs/cgroup/$parent/c1; fi
+	runc run -d --bundle "$BUNDLE" cp2 </dev/null >/dev/null
+	runc delete --force cp2
+	if $v1; then [ -d /sys/fs/cgroup/pids/$parent/c1 ] && [ ! -e /sys/fs/cgroup/memory/$parent/c1 ]; else [ -d /sys/fs/cgroup/$parent/c1 ]; fi
+	# relative: below where berth puts its own
+	python3 - "$BUNDLE/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["cgroupsPath"] = "rel-e2e/c3"
+json.dump(c, open(sys.argv[1], "w"))
+PY
+	runc run -d --bundle "$BUNDLE" cp3 </dev/null >/dev/null
+	pid=$(runc state cp3 | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+	grep -q "/rel-e2e/c3\$" /proc/"$pid"/cgroup
+	runc delete --force cp3
+	# systemd's form: one clear line
+	python3 - "$BUNDLE/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["cgroupsPath"] = "system.slice:berth:c4"
+json.dump(c, open(sys.argv[1], "w"))
+PY
+	run runc run --bundle "$BUNDLE" cp4
+	assert_one_error_line "linux: cgroupsPath .system.slice:berth:c4.: the systemd form .slice:prefix:name. is not supported"
 }

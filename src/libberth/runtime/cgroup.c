@@ -3,7 +3,7 @@
  * Cgroups v1, v2 and the hybrid layout (v1 controllers beside an empty v2
  * hierarchy), detected at run time from what /sys/fs/cgroup is.
  */
-#include "runtime/runtime.h"
+#include "runtime/internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +32,8 @@
  */
 static const char *const v1_controllers[] = {"memory",	"pids",	   "cpu",  "cpuacct",
 					     "freezer", "devices", "blkio"};
+/* The v1 hierarchies made only when the spec's resources have a field of theirs. */
+static const char *const v1_optional[] = {"cpuset", "hugetlb", "net_cls", "net_prio"};
 
 const char *berth_cgroup_layout_name(enum berth_cgroup_layout l)
 {
@@ -92,25 +94,31 @@ static char *own_path(const char *controller)
 
 /*
  * The v1 directory of cgroup name in controller's hierarchy (below the
- * caller's own cgroup), or NULL when that hierarchy is not mounted here.
+ * caller's own cgroup; with a cgroupsPath, that path from the hierarchy's
+ * root when absolute, below the caller's cgroup when relative), or NULL
+ * when that hierarchy is not mounted here.
  */
-static char *v1_dir(const char *ctrl, const char *name)
+static char *v1_dir(const char *ctrl, const char *name, const char *cgroups_path)
 {
 	_cleanup_free_ char *mnt = berth_xasprintf(CGROUP_ROOT "/%s", ctrl);
 	struct statfs fs;
 	if (statfs(mnt, &fs) < 0 || fs.f_type != CGROUP_SUPER_MAGIC)
 		return NULL; /* not mounted here (or a link to a co-mounted one) */
+	if (cgroups_path && cgroups_path[0] == '/')
+		return berth_xasprintf("%s%s", mnt, cgroups_path);
 	_cleanup_free_ char *own = own_path(ctrl);
 	/*
 	 * Below the caller's own cgroup: the limits of whoever runs berth
 	 * keep applying to its containers.
 	 */
-	return berth_xasprintf("%s%s%sberth-%s", mnt, own, own[strlen(own) - 1] == '/' ? "" : "/",
-			       name);
+	const char *sep = own[strlen(own) - 1] == '/' ? "" : "/";
+	if (cgroups_path)
+		return berth_xasprintf("%s%s%s%s", mnt, own, sep, cgroups_path);
+	return berth_xasprintf("%s%s%sberth-%s", mnt, own, sep, name);
 }
 
-static int write_file(const char *dir, const char *file, const char *value,
-		      struct berth_error **err)
+int berth_cgroup_write_file(const char *dir, const char *file, const char *value,
+			    struct berth_error **err)
 {
 	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -130,26 +138,29 @@ static int set_limits_v1(const char *ctrl, const char *dir, const struct berth_s
 	int r = 0;
 	if (strcmp(ctrl, "memory") == 0 && spec->memory_limit >= 0) {
 		snprintf(buf, sizeof(buf), "%" PRId64, spec->memory_limit);
-		r = write_file(dir, "memory.limit_in_bytes", buf, err);
+		r = berth_cgroup_write_file(dir, "memory.limit_in_bytes", buf, err);
 		if (r < 0)
 			return r;
 		/* swap is no escape from the limit (Docker: --memory-swap defaults to 2x; we say so) */
 		if (faccessat(AT_FDCWD, dir, F_OK, 0) == 0)
-			(void)write_file(dir, "memory.memsw.limit_in_bytes", buf, NULL);
+			(void)berth_cgroup_write_file(dir, "memory.memsw.limit_in_bytes", buf,
+						      NULL);
 	}
 	if (strcmp(ctrl, "pids") == 0 && spec->pids_limit >= 0) {
 		snprintf(buf, sizeof(buf), "%" PRId64, spec->pids_limit);
-		r = write_file(dir, "pids.max", buf, err);
+		r = berth_cgroup_write_file(dir, "pids.max", buf, err);
 	}
 	if (strcmp(ctrl, "cpu") == 0 && spec->cpu_quota >= 0) {
 		snprintf(buf, sizeof(buf), "%" PRIu64, spec->cpu_period);
-		r = write_file(dir, "cpu.cfs_period_us", buf, err);
+		r = berth_cgroup_write_file(dir, "cpu.cfs_period_us", buf, err);
 		if (r < 0)
 			return r;
 		snprintf(buf, sizeof(buf), "%" PRId64, spec->cpu_quota);
-		r = write_file(dir, "cpu.cfs_quota_us", buf, err);
+		r = berth_cgroup_write_file(dir, "cpu.cfs_quota_us", buf, err);
 	}
-	return r;
+	if (r < 0)
+		return r;
+	return berth_cgroup_resources_write_v1(ctrl, dir, spec->resources, err);
 }
 
 /* The spec's device rules, in order: "a" to devices.deny, "c 1:5 rwm" to devices.allow, ... */
@@ -163,7 +174,8 @@ static int set_devices_v1(const char *dir, const struct berth_spec *spec, struct
 		if (d->minor >= 0)
 			snprintf(min, sizeof(min), "%" PRId64, d->minor);
 		snprintf(rule, sizeof(rule), "%c %s:%s %s", d->type, maj, min, d->access);
-		int r = write_file(dir, d->allow ? "devices.allow" : "devices.deny", rule, err);
+		int r = berth_cgroup_write_file(dir, d->allow ? "devices.allow" : "devices.deny",
+						rule, err);
 		if (r < 0)
 			return r;
 	}
@@ -176,30 +188,96 @@ static int set_limits_v2(const char *dir, const struct berth_spec *spec, struct 
 	int r;
 	if (spec->memory_limit >= 0) {
 		snprintf(buf, sizeof(buf), "%" PRId64, spec->memory_limit);
-		r = write_file(dir, "memory.max", buf, err);
+		r = berth_cgroup_write_file(dir, "memory.max", buf, err);
 		if (r < 0)
 			return r;
-		(void)write_file(dir, "memory.swap.max", "0", NULL);
+		(void)berth_cgroup_write_file(dir, "memory.swap.max", "0", NULL);
 	}
 	if (spec->pids_limit >= 0) {
 		snprintf(buf, sizeof(buf), "%" PRId64, spec->pids_limit);
-		r = write_file(dir, "pids.max", buf, err);
+		r = berth_cgroup_write_file(dir, "pids.max", buf, err);
 		if (r < 0)
 			return r;
 	}
 	if (spec->cpu_quota >= 0) {
 		snprintf(buf, sizeof(buf), "%" PRId64 " %" PRIu64, spec->cpu_quota,
 			 spec->cpu_period);
-		r = write_file(dir, "cpu.max", buf, err);
+		r = berth_cgroup_write_file(dir, "cpu.max", buf, err);
 		if (r < 0)
 			return r;
+	}
+	return berth_cgroup_resources_write_v2(dir, spec->resources, spec->memory_limit, err);
+}
+
+/* The v2 controllers berth hands down from dir to its children. */
+static void enable_v2_controllers(const struct berth_spec *spec, const char *dir)
+{
+	const char *ctl =
+		spec->resources ? "+memory +pids +cpu +cpuset +io +hugetlb" : "+memory +pids +cpu";
+	/* one at a time: a controller the host lacks must not keep the others off */
+	_cleanup_free_ char *list = berth_xstrdup(ctl);
+	char *save = NULL;
+	for (char *c = strtok_r(list, " ", &save); c; c = strtok_r(NULL, " ", &save))
+		(void)berth_cgroup_write_file(dir, "cgroup.subtree_control", c, NULL);
+}
+
+/*
+ * Makes the directories of dir's path below root that are missing, but
+ * not dir: with spec (v2), each hands its controllers down; in a v1
+ * cpuset hierarchy, each new one gets its parent's cpus and mems (an
+ * empty cpuset takes no task).
+ */
+static int make_parents(const char *root, const char *dir, const struct berth_spec *spec,
+			bool cpuset, struct berth_error **err)
+{
+	_cleanup_free_ char *path = berth_xstrdup(dir);
+	if (spec)
+		enable_v2_controllers(spec, root);
+	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		bool made = mkdir(path, 0755) == 0;
+		if (!made && errno != EEXIST)
+			return berth_error_syscall(err, errno, "create cgroup '%s'", path);
+		if (made && cpuset) {
+			int r = berth_cgroup_cpuset_inherit(path, NULL, NULL, err);
+			if (r < 0)
+				return r;
+		}
+		if (spec)
+			enable_v2_controllers(spec, path);
+		*p = '/';
 	}
 	return 0;
 }
 
+/*
+ * Makes the leaf dir of cg: a cgroupsPath's may exist already (an engine
+ * made it), and is then kept on destroy.
+ */
+static int make_leaf(struct berth_cgroup *cg, const char *dir, const struct berth_spec *spec,
+		     struct berth_error **err)
+{
+	if (mkdir(dir, 0755) == 0)
+		return 0;
+	if (errno == EEXIST && spec->cgroups_path) {
+		berth_strv_push(&cg->kept, dir);
+		return 0;
+	}
+	return berth_error_syscall(err, errno, "create cgroup '%s'", dir);
+}
+
+/* The v2 directory of a container: /berth/<name>, or its cgroupsPath. */
+static char *v2_dir(const char *name, const char *cgroups_path)
+{
+	if (cgroups_path && cgroups_path[0] == '/')
+		return berth_xasprintf(CGROUP_ROOT "%s", cgroups_path);
+	return berth_xasprintf(CGROUP_ROOT "/berth/%s", cgroups_path ? cgroups_path : name);
+}
+
 static bool wants_limits(const struct berth_spec *spec)
 {
-	return spec->memory_limit >= 0 || spec->pids_limit >= 0 || spec->cpu_quota >= 0;
+	return spec->memory_limit >= 0 || spec->pids_limit >= 0 || spec->cpu_quota >= 0 ||
+	       spec->resources;
 }
 
 int berth_cgroup_create(const char *name, const struct berth_spec *spec, struct berth_cgroup *ret,
@@ -215,20 +293,16 @@ int berth_cgroup_create(const char *name, const struct berth_spec *spec, struct 
 		 * children, so containers go below /berth, whose parent is the
 		 * root (exempt from that rule).
 		 */
-		if (mkdir(CGROUP_ROOT "/berth", 0755) < 0 && errno != EEXIST)
-			return berth_error_syscall(err, errno, "create cgroup '%s/berth'",
-						   CGROUP_ROOT);
-		if (wants_limits(spec)) {
-			(void)write_file(CGROUP_ROOT, "cgroup.subtree_control",
-					 "+memory +pids +cpu", NULL);
-			(void)write_file(CGROUP_ROOT "/berth", "cgroup.subtree_control",
-					 "+memory +pids +cpu", NULL);
+		char *dir = v2_dir(name, spec->cgroups_path);
+		r = make_parents(CGROUP_ROOT, dir, wants_limits(spec) ? spec : NULL, false, err);
+		if (r >= 0)
+			r = make_leaf(&cg, dir, spec, err);
+		if (r < 0) {
+			free(dir);
+			return r;
 		}
-		char *dir = berth_xasprintf(CGROUP_ROOT "/berth/%s", name);
+		/* listed once made: a directory berth did not make is never removed */
 		berth_strv_consume(&cg.dirs, dir);
-		if (mkdir(dir, 0755) < 0)
-			return berth_cgroup_destroy(&cg, NULL),
-			       berth_error_syscall(err, errno, "create cgroup '%s'", dir);
 		r = set_limits_v2(dir, spec, err);
 		if (r < 0) {
 			berth_cgroup_destroy(&cg, NULL);
@@ -237,20 +311,29 @@ int berth_cgroup_create(const char *name, const struct berth_spec *spec, struct 
 		*ret = cg;
 		return 0;
 	}
-	for (size_t i = 0; i < ELEMENTSOF(v1_controllers); i++) {
-		const char *ctrl = v1_controllers[i];
+	for (size_t i = 0; i < ELEMENTSOF(v1_controllers) + ELEMENTSOF(v1_optional); i++) {
+		bool optional = i >= ELEMENTSOF(v1_controllers);
+		const char *ctrl =
+			optional ? v1_optional[i - ELEMENTSOF(v1_controllers)] : v1_controllers[i];
 		bool devices = strcmp(ctrl, "devices") == 0;
 		if (devices && spec->n_device_rules == 0)
 			continue;
-		char *dir = v1_dir(ctrl, name);
+		if (optional && !berth_cgroup_resources_need(spec->resources, ctrl))
+			continue;
+		char *dir = v1_dir(ctrl, name, spec->cgroups_path);
+		if (!dir && optional)
+			berth_cgroup_resources_warn_missing(spec->resources, ctrl);
 		if (!dir)
 			continue;
-		if (mkdir(dir, 0755) < 0) {
-			int e = errno;
-			berth_cgroup_destroy(&cg, NULL);
-			berth_error_syscall(err, e, "create cgroup '%s'", dir);
+		_cleanup_free_ char *mnt = berth_xasprintf(CGROUP_ROOT "/%s", ctrl);
+		bool cpuset = strcmp(ctrl, "cpuset") == 0;
+		r = make_parents(mnt, dir, NULL, cpuset, err);
+		if (r >= 0)
+			r = make_leaf(&cg, dir, spec, err);
+		if (r < 0) {
 			free(dir);
-			return -e;
+			berth_cgroup_destroy(&cg, NULL);
+			return r;
 		}
 		berth_strv_consume(&cg.dirs, dir);
 		r = devices ? set_devices_v1(dir, spec, err) : set_limits_v1(ctrl, dir, spec, err);
@@ -280,8 +363,11 @@ int berth_cgroup_find(const char *name, struct berth_cgroup *ret, struct berth_e
 		else
 			free(dir);
 	} else {
-		for (size_t i = 0; i < ELEMENTSOF(v1_controllers); i++) {
-			char *dir = v1_dir(v1_controllers[i], name);
+		for (size_t i = 0; i < ELEMENTSOF(v1_controllers) + ELEMENTSOF(v1_optional); i++) {
+			char *dir = v1_dir(i < ELEMENTSOF(v1_controllers)
+						   ? v1_controllers[i]
+						   : v1_optional[i - ELEMENTSOF(v1_controllers)],
+					   name, NULL);
 			if (dir && access(dir, F_OK) == 0)
 				berth_strv_consume(&cg.dirs, dir);
 			else
@@ -297,7 +383,7 @@ int berth_cgroup_add_pid(const struct berth_cgroup *cg, pid_t pid, struct berth_
 	char buf[32];
 	snprintf(buf, sizeof(buf), "%d", (int)pid);
 	BERTH_STRV_FOREACH (d, cg->dirs) {
-		int r = write_file(*d, "cgroup.procs", buf, err);
+		int r = berth_cgroup_write_file(*d, "cgroup.procs", buf, err);
 		if (r < 0)
 			return r;
 	}
@@ -335,6 +421,8 @@ int berth_cgroup_destroy(struct berth_cgroup *cg, struct berth_error **err)
 	int ret = 0;
 	/* children first: the list holds one directory per hierarchy, none nested */
 	BERTH_STRV_FOREACH (d, cg->dirs) {
+		if (berth_strv_contains(cg->kept, *d))
+			continue;
 		for (int tries = 0;; tries++) {
 			if (rmdir(*d) == 0 || errno == ENOENT)
 				break;
@@ -350,6 +438,8 @@ int berth_cgroup_destroy(struct berth_cgroup *cg, struct berth_error **err)
 	}
 	berth_strv_free(cg->dirs);
 	cg->dirs = NULL;
+	berth_strv_free(cg->kept);
+	cg->kept = NULL;
 	return ret;
 }
 
@@ -382,11 +472,20 @@ static const char *dir_of(const struct berth_cgroup *cg, const char *ctrl)
 int berth_cgroup_set_limits(const struct berth_cgroup *cg, const struct berth_spec *spec,
 			    struct berth_error **err)
 {
+	for (size_t i = 0; cg->layout != BERTH_CGROUP_V2 && i < ELEMENTSOF(v1_optional); i++)
+		if (berth_cgroup_resources_need(spec->resources, v1_optional[i]) &&
+		    !dir_of(cg, v1_optional[i]))
+			return berth_error_set(err, ENOTSUP,
+					       "the container has no '%s' cgroup to update (its "
+					       "spec set nothing of it)",
+					       v1_optional[i]);
 	BERTH_STRV_FOREACH (d, cg->dirs) {
 		if (cg->layout == BERTH_CGROUP_V2) {
-			if (wants_limits(spec))
-				(void)write_file(CGROUP_ROOT "/berth", "cgroup.subtree_control",
-						 "+memory +pids +cpu", NULL);
+			if (wants_limits(spec)) {
+				_cleanup_free_ char *parent = berth_xstrdup(*d);
+				*strrchr(parent, '/') = '\0';
+				enable_v2_controllers(spec, parent);
+			}
 			int r = set_limits_v2(*d, spec, err);
 			if (r < 0)
 				return r;
@@ -399,7 +498,7 @@ int berth_cgroup_set_limits(const struct berth_cgroup *cg, const struct berth_sp
 			/* raising the limit above memsw's: memsw first, as the kernel demands */
 			char buf[64];
 			snprintf(buf, sizeof(buf), "%" PRId64, spec->memory_limit);
-			(void)write_file(*d, "memory.memsw.limit_in_bytes", buf, NULL);
+			(void)berth_cgroup_write_file(*d, "memory.memsw.limit_in_bytes", buf, NULL);
 		}
 		int r = set_limits_v1(ctrl, *d, spec, err);
 		if (r < 0)
@@ -472,8 +571,8 @@ int berth_cgroup_freeze(const struct berth_cgroup *cg, bool freeze, struct berth
 		return berth_error_set(err, ENOTSUP,
 				       "the container is in no freezer cgroup (v1 'freezer' "
 				       "controller or v2 cgroup.freeze)");
-	int r = v2 ? write_file(d, "cgroup.freeze", freeze ? "1" : "0", err)
-		   : write_file(d, "freezer.state", freeze ? "FROZEN" : "THAWED", err);
+	int r = v2 ? berth_cgroup_write_file(d, "cgroup.freeze", freeze ? "1" : "0", err)
+		   : berth_cgroup_write_file(d, "freezer.state", freeze ? "FROZEN" : "THAWED", err);
 	if (r < 0)
 		return r;
 	/* v1 goes through FREEZING, v2 reports "frozen 1" once every task stopped */

@@ -559,8 +559,11 @@ static _Noreturn void exec_main_process(int rfd, const struct berth_runtime_conf
 		}
 	}
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* nothing of berth's may leak into the container */
-	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	/* nothing of berth's may leak into the container; the caller's preserved fds do */
+	unsigned keep = cfg->preserve_fds;
+	syscall(SYS_close_range, 3 + keep, ~0U, CLOSE_RANGE_CLOEXEC);
+	for (unsigned i = 0; i < keep; i++)
+		fcntl(3 + (int)i, F_SETFD, 0);
 	berth_runtime_exec_process(rfd, cfg->spec->args, env);
 }
 

@@ -298,8 +298,10 @@ int berth_runtime_exec_start(const struct berth_runtime_exec_config *cfg,
 	pidfd = (int)syscall(SYS_pidfd_open, cfg->pid, 0);
 	if (pidfd < 0)
 		return berth_error_syscall(err, errno, "open process %d", (int)cfg->pid);
-	r = container_cgroups(cfg->pid, cfg->id, &cgroups, err);
-	if (r < 0)
+	/* an OCI record's (its cgroupsPath may be any name); its pid's start time was checked */
+	if (cfg->cgroup_dirs)
+		cgroups = berth_strv_copy(cfg->cgroup_dirs);
+	else if ((r = container_cgroups(cfg->pid, cfg->id, &cgroups, err)) < 0)
 		return r;
 	_cleanup_free_ char *root = berth_xasprintf("/proc/%d/root", (int)cfg->pid);
 	root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);

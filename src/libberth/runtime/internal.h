@@ -148,3 +148,26 @@ int berth_runtime_mount_cgroup(int root_fd, const char *dest, const char *path, 
 int berth_runtime_setup_mounts(int root_fd, const struct berth_spec *spec, const int *trees,
 			       const char *tty_name, struct berth_error **err);
 void berth_runtime_mask_paths(char *const *masked, char *const *readonly);
+
+/*
+ * Cgroup files (cgroup.c, cgroup-res.c): value to dir/file; the resources
+ * record's fields to one v1 controller's directory or to a v2 directory
+ * (memory_limit: the spec's, which v2's swap.max is counted from).
+ */
+int berth_cgroup_write_file(const char *dir, const char *file, const char *value,
+			    struct berth_error **err);
+int berth_cgroup_resources_write_v1(const char *ctrl, const char *dir,
+				    const struct berth_cgroup_resources *r,
+				    struct berth_error **err);
+int berth_cgroup_resources_write_v2(const char *dir, const struct berth_cgroup_resources *r,
+				    int64_t memory_limit, struct berth_error **err);
+/* Whether r needs the v1 controller ctrl (cpuset, hugetlb, net_cls, net_prio) made. */
+bool berth_cgroup_resources_need(const struct berth_cgroup_resources *r, const char *ctrl);
+/* A warning for each field of r that needs ctrl, which the host does not have. */
+void berth_cgroup_resources_warn_missing(const struct berth_cgroup_resources *r, const char *ctrl);
+/*
+ * A v1 cpuset's cpus and mems: those given, or its parent's for NULL (an
+ * empty cpuset takes no task).
+ */
+int berth_cgroup_cpuset_inherit(const char *dir, const char *cpus, const char *mems,
+				struct berth_error **err);

@@ -147,6 +147,15 @@ static void start_release(struct start *s)
 	berth_runtime_close_trees(TAKE_PTR(s->trees), s->spec->n_mounts);
 }
 
+int berth_runtime_check_preserved_fds(unsigned n, struct berth_error **err)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (fcntl(3 + (int)i, F_GETFD) < 0)
+			return berth_error_set(err, EBADF,
+					       "fd %u of the %u to preserve is not open", 3 + i, n);
+	return 0;
+}
+
 /* The spec's command and rootfs, the namespaces to join, the detached rootfs. */
 static int open_inputs(const struct berth_runtime_config *cfg, struct start *s,
 		       struct berth_error **err)
@@ -155,9 +164,12 @@ static int open_inputs(const struct berth_runtime_config *cfg, struct start *s,
 
 	if (berth_strv_len(spec->args) == 0)
 		return berth_error_set(err, EINVAL, "no command to run");
+	int r = berth_runtime_check_preserved_fds(cfg->preserve_fds, err);
+	if (r < 0)
+		return r;
 	if (!spec->root_path)
 		return berth_error_set(err, EINVAL, "no rootfs path");
-	int r = berth_runtime_open_namespaces(spec, s->ns_fds, err);
+	r = berth_runtime_open_namespaces(spec, s->ns_fds, err);
 	if (r < 0)
 		return r;
 	if (cfg->exec_fifo) {

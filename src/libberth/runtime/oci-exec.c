@@ -136,6 +136,7 @@ int berth_oci_exec(const struct berth_oci_exec_options *o, struct berth_runtime_
 		.pid = st.pid,
 		.id = o->id,
 		.stdio = {o->stdio[0], o->stdio[1], o->stdio[2]},
+		.cgroup_dirs = st.cgroup.dirs,
 	};
 	r = berth_runtime_exec_start(&cfg, &p, ret_result, err);
 	if (r < 0)

@@ -138,6 +138,7 @@ static int finish_create(const struct berth_oci_create_options *o, int dir_fd,
 	st->pid = p->pid;
 	st->start_time = start_time_of(p->pid);
 	st->cgroup.dirs = berth_strv_copy(p->cgroup.dirs);
+	st->cgroup.kept = berth_strv_copy(p->cgroup.kept);
 	int r = write_record(dir_fd, st, err);
 	if (r < 0)
 		return r;
@@ -162,6 +163,8 @@ static void forget_process(struct berth_runtime_process *p)
 	berth_closep(&p->pty_master);
 	berth_strv_free(p->cgroup.dirs);
 	p->cgroup.dirs = NULL;
+	berth_strv_free(p->cgroup.kept);
+	p->cgroup.kept = NULL;
 }
 
 int berth_oci_create(const struct berth_oci_create_options *o,
@@ -178,6 +181,9 @@ int berth_oci_create(const struct berth_oci_create_options *o,
 	int r = berth_oci_check_id(o->id, err);
 	if (r < 0)
 		return r;
+	r = berth_runtime_check_preserved_fds(o->preserve_fds, err);
+	if (r < 0)
+		return berth_error_prefix(err, "--preserve-fds");
 	bundle = realpath(o->bundle, NULL);
 	if (!bundle)
 		return berth_error_syscall(err, errno, "bundle '%s'", o->bundle);
@@ -206,6 +212,7 @@ int berth_oci_create(const struct berth_oci_create_options *o,
 			.stdio = {o->stdio[0], o->stdio[1], o->stdio[2]},
 			.exec_fifo = fifo,
 			.bundle = bundle,
+			.preserve_fds = o->preserve_fds,
 		};
 		r = berth_runtime_start(&cfg, &p, &res, err);
 	}
@@ -451,7 +458,7 @@ int berth_oci_resources_from_json(const json_t *j, struct berth_spec *limits,
 		return r;
 	if (r > 0)
 		limits->pids_limit = v <= 0 ? -1 : v;
-	return 0;
+	return berth_cgroup_resources_from_json(j, &limits->resources, err);
 }
 
 int berth_oci_update(const char *root, const char *id, const struct berth_spec *limits,

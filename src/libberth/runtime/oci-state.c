@@ -45,6 +45,7 @@ void berth_oci_state_release(struct berth_oci_state *st)
 	free(st->rootfs);
 	free(st->created);
 	berth_strv_free(st->cgroup.dirs);
+	berth_strv_free(st->cgroup.kept);
 	if (st->annotations)
 		json_decref(st->annotations);
 	*st = (struct berth_oci_state){0};
@@ -69,11 +70,15 @@ json_t *berth_oci_state_to_record(const struct berth_oci_state *st)
 	json_t *dirs = json_array();
 	BERTH_STRV_FOREACH (d, st->cgroup.dirs)
 		json_array_append_new(dirs, json_string(*d));
-	return json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:o, s:O}", "id", st->id, "pid",
-			 (json_int_t)st->pid, "start_time", (json_int_t)st->start_time, "bundle",
-			 st->bundle, "rootfs", st->rootfs, "created", st->created, "owner",
-			 (json_int_t)st->owner, "cgroup_dirs", dirs, "annotations",
-			 st->annotations);
+	json_t *j = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:o, s:O}", "id", st->id, "pid",
+			      (json_int_t)st->pid, "start_time", (json_int_t)st->start_time,
+			      "bundle", st->bundle, "rootfs", st->rootfs, "created", st->created,
+			      "owner", (json_int_t)st->owner, "cgroup_dirs", dirs, "annotations",
+			      st->annotations);
+	/* a cgroupsPath's directories that existed before create: delete leaves them */
+	if (st->cgroup.kept)
+		json_object_set_new(j, "cgroup_kept", berth_json_strv(st->cgroup.kept));
+	return j;
 }
 
 /* A string field that must be an absolute path. */
@@ -100,11 +105,11 @@ static int get_number(const json_t *j, const char *key, int64_t max, int64_t *re
 	return 0;
 }
 
-static int get_cgroup_dirs(const json_t *j, char ***ret, struct berth_error **err)
+static int get_cgroup_dirs(const json_t *j, const char *key, char ***ret, struct berth_error **err)
 {
 	json_t *a, *v;
 	size_t i;
-	int r = berth_json_get_array(j, "cgroup_dirs", true, &a, err);
+	int r = berth_json_get_array(j, key, true, &a, err);
 	if (r < 0)
 		return r;
 	json_array_foreach (a, i, v) {
@@ -112,7 +117,7 @@ static int get_cgroup_dirs(const json_t *j, char ***ret, struct berth_error **er
 		/* the record names what delete removes: only cgroups */
 		if (!d || strncmp(d, "/sys/fs/cgroup/", 15) != 0 || strstr(d, "/../") ||
 		    strstr(d, "/./") || strstr(d, "//"))
-			return berth_error_set(err, EINVAL, "'cgroup_dirs' holds a bad path");
+			return berth_error_set(err, EINVAL, "'%s' holds a bad path", key);
 		berth_strv_push(ret, d);
 	}
 	return 0;
@@ -146,7 +151,10 @@ static int state_from_record(const json_t *j, struct berth_oci_state *st, struct
 	if ((r = berth_json_get_string(j, "created", true, &created, err)) < 0)
 		return r;
 	st->created = berth_xstrdup(created);
-	if ((r = get_cgroup_dirs(j, &st->cgroup.dirs, err)) < 0)
+	if ((r = get_cgroup_dirs(j, "cgroup_dirs", &st->cgroup.dirs, err)) < 0)
+		return r;
+	if (json_object_get(j, "cgroup_kept") &&
+	    (r = get_cgroup_dirs(j, "cgroup_kept", &st->cgroup.kept, err)) < 0)
 		return r;
 	if ((r = berth_json_get_object(j, "annotations", true, &ann, err)) < 0)
 		return r;

@@ -71,6 +71,7 @@ struct berth_oci_create_options {
 	const char *pid_file;	    /* NULL: none */
 	const char *console_socket; /* the pty master goes there (process.terminal) */
 	int stdio[3];		    /* without a terminal: the container's stdio */
+	unsigned preserve_fds;	    /* the caller's fds 3..3+N-1 go to the process too */
 };
 /*
  * Creates the container up to the exec fifo and records it. With
@@ -102,8 +103,8 @@ json_t *berth_oci_features(void);
 
 /*
  * `update --resources`: a linux.resources object (memory.limit, cpu.quota,
- * cpu.period, pids.limit; the rest berth does not set) into limits, whose
- * fields the caller initialised to "not set" (berth_spec_init).
+ * cpu.period, pids.limit and the rest into limits->resources) into limits,
+ * whose fields the caller initialised to "not set" (berth_spec_init).
  */
 int berth_oci_resources_from_json(const json_t *j, struct berth_spec *limits,
 				  struct berth_error **err);

@@ -89,6 +89,63 @@ struct berth_spec_hook {
 	int64_t timeout; /* seconds, 0: none */
 };
 
+/*
+ * linux.resources beyond memory.limit, cpu.quota/period and pids.limit
+ * (cgroup-res.c): each written where the host's cgroups have it (v1 or v2
+ * file names), a warning naming the field where they do not.
+ */
+struct berth_cgroup_throttle {
+	int64_t major, minor;
+	uint64_t rate; /* bytes or operations per second */
+};
+struct berth_cgroup_weight_device {
+	int64_t major, minor;
+	uint16_t weight; /* 10..1000 */
+};
+struct berth_cgroup_hugepage {
+	char *pagesize; /* "2MB" */
+	uint64_t limit; /* bytes */
+};
+struct berth_cgroup_net_prio {
+	char *name; /* interface */
+	uint32_t priority;
+};
+/* blockIO.throttle{Read,Write}{Bps,IOPS}Device, in that order */
+#define BERTH_THROTTLE_KINDS 4
+struct berth_cgroup_resources {
+	int64_t memory_reservation; /* bytes, -1 not set (v1 soft limit, v2 memory.low) */
+	bool has_memory_swap;
+	int64_t memory_swap;	/* memory + swap bytes (runtime-spec), -1 unlimited */
+	int disable_oom_killer; /* -1 not set, 0, 1 */
+	uint64_t cpu_shares;	/* 0 not set (v2: converted to cpu.weight) */
+	bool has_rt_runtime;
+	int64_t cpu_rt_runtime;		 /* microseconds, -1 unlimited */
+	uint64_t cpu_rt_period;		 /* microseconds, 0 not set */
+	char *cpuset_cpus, *cpuset_mems; /* "0-3,5", NULL not set */
+	uint16_t blkio_weight;		 /* 10..1000, 0 not set */
+	struct berth_cgroup_weight_device *weight_devices;
+	size_t n_weight_devices;
+	struct berth_cgroup_throttle *throttle[BERTH_THROTTLE_KINDS];
+	size_t n_throttle[BERTH_THROTTLE_KINDS];
+	struct berth_cgroup_hugepage *hugepages;
+	size_t n_hugepages;
+	bool has_class_id;
+	uint32_t class_id; /* v1 net_cls */
+	struct berth_cgroup_net_prio *prios;
+	size_t n_prios;
+};
+/* A resources record with every field "not set". */
+struct berth_cgroup_resources *berth_cgroup_resources_new(void);
+void berth_cgroup_resources_free(struct berth_cgroup_resources *r);
+/*
+ * The fields of a linux.resources object into *ret (allocated when NULL;
+ * a field given again replaces the old value). kernel memory is a warning.
+ */
+int berth_cgroup_resources_from_json(const json_t *res, struct berth_cgroup_resources **ret,
+				     struct berth_error **err);
+/* runc's conversion of cpu.shares (2..262144) to a v2 cpu.weight (1..10000). */
+uint64_t berth_cgroup_shares_to_weight(uint64_t shares);
+
 /* The Linux namespaces of a spec, as flags. */
 enum {
 	BERTH_NS_MOUNT = 1 << 0,
@@ -170,10 +227,18 @@ struct berth_spec {
 	/* hooks, by berth_hook_point, each in order */
 	struct berth_spec_hook *hooks[BERTH_HOOK_POINTS];
 	size_t n_hooks[BERTH_HOOK_POINTS];
-	int64_t memory_limit; /* bytes, -1 none */
-	int64_t cpu_quota;    /* microseconds per period, -1 none */
-	uint64_t cpu_period;  /* microseconds */
-	int64_t pids_limit;   /* -1 none */
+	int64_t memory_limit;			  /* bytes, -1 none */
+	int64_t cpu_quota;			  /* microseconds per period, -1 none */
+	uint64_t cpu_period;			  /* microseconds */
+	int64_t pids_limit;			  /* -1 none */
+	struct berth_cgroup_resources *resources; /* the rest of linux.resources, NULL: none */
+	/*
+	 * linux.cgroupsPath: absolute ("/default/ID": from each hierarchy's
+	 * root) or relative (below where berth puts its cgroups: the caller's
+	 * own v1 cgroup, v2's /berth); NULL: "berth-<id>" (v1), "/berth/<id>"
+	 * (v2). Checked: no "." or ".." component, not systemd's "a:b:c".
+	 */
+	char *cgroups_path;
 	char **masked_paths;
 	char **readonly_paths;
 	json_t *seccomp; /* linux.seccomp object, owned; NULL is unconfined */
@@ -296,6 +361,11 @@ const char *berth_cgroup_layout_name(enum berth_cgroup_layout l);
 struct berth_cgroup {
 	enum berth_cgroup_layout layout;
 	char **dirs; /* the created directories, one per hierarchy */
+	/*
+	 * Those of dirs that existed before (a linux.cgroupsPath an engine
+	 * made): berth_cgroup_destroy leaves them and what runs in them alone.
+	 */
+	char **kept;
 };
 /*
  * Creates the cgroup "berth-<name>" (below the caller's own cgroup on v1,
@@ -377,7 +447,18 @@ struct berth_runtime_config {
 	 * not die with its creator, which exits leaving it running.
 	 */
 	const char *exec_fifo;
+	/*
+	 * runc's --preserve-fds: the caller's fds 3..3+preserve_fds-1 (each
+	 * must be open when berth_runtime_start is called) stay open in the
+	 * process, CLOEXEC cleared; every other fd above 2 is closed on exec.
+	 */
+	unsigned preserve_fds;
 };
+/*
+ * EBADF unless fds 3..3+n-1 are all open: called before any fd of the
+ * caller's own is opened, so that none took a missing one's number.
+ */
+int berth_runtime_check_preserved_fds(unsigned n, struct berth_error **err);
 
 struct berth_runtime_process {
 	pid_t pid;	/* in the caller's PID namespace */
@@ -448,6 +529,8 @@ struct berth_runtime_exec_config {
 	pid_t pid;	/* the container's main process, in the caller's PID namespace */
 	const char *id; /* the container's cgroup name: a pid in no cgroup of it was reused */
 	int stdio[3];	/* ignored with a terminal; -1 is /dev/null */
+	/* the container's cgroup directories as its record has them (OCI); NULL: found by id */
+	char *const *cgroup_dirs;
 };
 
 /*

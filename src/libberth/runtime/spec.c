@@ -140,6 +140,8 @@ void berth_spec_release(struct berth_spec *spec)
 		free(spec->devices[i].path);
 	free(spec->devices);
 	free(spec->device_rules);
+	berth_cgroup_resources_free(spec->resources);
+	free(spec->cgroups_path);
 	berth_spec_init(spec);
 }
 
@@ -418,6 +420,51 @@ static int json_to_strv(const json_t *obj, const char *key, char ***ret, struct 
 	}
 	berth_strv_free(*ret);
 	*ret = TAKE_PTR(v);
+	return 0;
+}
+
+/* The fields of linux.resources the cgroup's own limits do not cover; none: spec->resources NULL. */
+static int parse_more_resources(const json_t *res, struct berth_spec *spec,
+				struct berth_error **err)
+{
+	static const char *const keys[] = {"memory", "cpu", "blockIO", "hugepageLimits", "network"};
+	bool any = false;
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+		any = any || json_object_get(res, keys[i]);
+	if (!any)
+		return 0;
+	int r = berth_cgroup_resources_from_json(res, &spec->resources, err);
+	if (r < 0)
+		return berth_error_prefix(err, "linux");
+	return 0;
+}
+
+/* linux.cgroupsPath: a path of names; systemd's "slice:prefix:name" is refused clearly. */
+static int parse_cgroups_path(const json_t *linux_, struct berth_spec *spec,
+			      struct berth_error **err)
+{
+	const char *s = NULL;
+	int r = berth_json_get_string(linux_, "cgroupsPath", false, &s, err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return berth_error_prefix(err, "linux");
+	if (strchr(s, ':'))
+		return berth_error_set(err, ENOTSUP,
+				       "cgroupsPath '%s': the systemd form (slice:prefix:name) "
+				       "is not supported: berth manages cgroupfs (use the engine's "
+				       "cgroupfs manager)",
+				       s);
+	_cleanup_free_ char *copy = berth_xstrdup(s);
+	size_t names = 0;
+	char *save = NULL;
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save), names++)
+		if (strcmp(c, ".") == 0 || strcmp(c, "..") == 0 || strchr(c, '\n'))
+			return berth_error_set(err, EINVAL, "cgroupsPath '%s': bad component", s);
+	if (names == 0 || strlen(s) > 1024)
+		return berth_error_set(err, EINVAL, "cgroupsPath '%s': not a cgroup path", s);
+	free(spec->cgroups_path);
+	spec->cgroups_path = berth_xstrdup(s);
 	return 0;
 }
 
@@ -700,7 +747,13 @@ static int parse_linux(const json_t *linux_, struct berth_spec *spec, struct ber
 		r = parse_device_rules(res, spec, err);
 		if (r < 0)
 			return r;
+		r = parse_more_resources(res, spec, err);
+		if (r < 0)
+			return r;
 	}
+	r = parse_cgroups_path(linux_, spec, err);
+	if (r < 0)
+		return r;
 	r = parse_devices(linux_, spec, err);
 	if (r < 0)
 		return r;
