@@ -40,6 +40,36 @@ static int errno_in_child(json_t *profile, long nr, long a0)
 	return e;
 }
 
+/*
+ * Applies profile in a child (an accepted filter must not reach the test
+ * process): the errno of its refusal with its message in msg, 0 when it was
+ * accepted.
+ */
+static int refusal_in_child(json_t *profile, char *msg, size_t size)
+{
+	int pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(pfd[0]);
+		struct berth_error *e = NULL;
+		if (berth_seccomp_apply(profile, &e) >= 0)
+			_exit(0);
+		const char *m = berth_error_msg(e);
+		(void)!write(pfd[1], m, strlen(m));
+		_exit(berth_error_code(e) & 0xff);
+	}
+	close(pfd[1]);
+	ssize_t n = read(pfd[0], msg, size - 1);
+	close(pfd[0]);
+	msg[n > 0 ? n : 0] = '\0';
+	int st;
+	waitpid(pid, &st, 0);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
 static void test_default_blocks(void **state)
 {
 	json_t *p = berth_seccomp_default_profile();
@@ -128,31 +158,10 @@ static void test_malformed_arg_value(void **state)
 		json_t *p = NULL;
 		struct berth_error *err = NULL;
 		assert_ok(berth_json_parse(doc, strlen(doc), "t", &p, &err), err);
-		int pfd[2];
-		assert_int_equal(pipe(pfd), 0);
-		/* in a child: an accepted filter must not reach the test process */
-		pid_t pid = fork();
-		assert_true(pid >= 0);
-		if (pid == 0) {
-			close(pfd[0]);
-			struct berth_error *e = NULL;
-			if (berth_seccomp_apply(p, &e) >= 0)
-				_exit(1);
-			const char *m = berth_error_msg(e);
-			(void)!write(pfd[1], m, strlen(m));
-			_exit(berth_error_code(e) == EINVAL ? 0 : 2);
-		}
-		close(pfd[1]);
-		char msg[512] = "";
-		ssize_t n = read(pfd[0], msg, sizeof(msg) - 1);
-		close(pfd[0]);
-		msg[n > 0 ? n : 0] = '\0';
-		int st;
-		waitpid(pid, &st, 0);
-		assert_true(WIFEXITED(st));
-		if (WEXITSTATUS(st) != 0)
-			fail_msg("profile with %s: %s", values[i],
-				 WEXITSTATUS(st) == 1 ? "accepted" : msg);
+		char msg[512];
+		int code = refusal_in_child(p, msg, sizeof(msg));
+		if (code != EINVAL)
+			fail_msg("profile with %s: %s", values[i], code == 0 ? "accepted" : msg);
 		/* the refused rule is named: its index and its syscall */
 		if (!strstr(msg, "syscalls[1]") || !strstr(msg, "read"))
 			fail_msg("error does not name the rule: %s", msg);
@@ -268,28 +277,8 @@ static void test_refused(void **state)
 	};
 	for (size_t i = 0; i < ELEMENTSOF(at_load); i++) {
 		json_t *p = parse_doc(at_load[i].doc);
-		int pfd[2];
-		assert_int_equal(pipe(pfd), 0);
-		pid_t pid = fork();
-		assert_true(pid >= 0);
-		if (pid == 0) {
-			close(pfd[0]);
-			struct berth_error *e = NULL;
-			if (berth_seccomp_apply(p, &e) >= 0)
-				_exit(1);
-			const char *m = berth_error_msg(e);
-			(void)!write(pfd[1], m, strlen(m));
-			_exit(0);
-		}
-		close(pfd[1]);
-		char msg[512] = "";
-		ssize_t n = read(pfd[0], msg, sizeof(msg) - 1);
-		close(pfd[0]);
-		msg[n > 0 ? n : 0] = '\0';
-		int st;
-		waitpid(pid, &st, 0);
-		assert_true(WIFEXITED(st));
-		if (WEXITSTATUS(st) != 0 || !strstr(msg, at_load[i].says))
+		char msg[512];
+		if (refusal_in_child(p, msg, sizeof(msg)) == 0 || !strstr(msg, at_load[i].says))
 			fail_msg("%s: accepted or not named: '%s'", at_load[i].doc, msg);
 		json_decref(p);
 	}
