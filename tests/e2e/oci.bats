@@ -466,4 +466,68 @@ json.dump(c, open(sys.argv[1], "w"))
 PY
 	run runc run --bundle "$BUNDLE" cp4
 	assert_one_error_line "linux: cgroupsPath .system.slice:berth:c4.: the systemd form .slice:prefix:name. is not supported"
+
+# Sets $BUNDLE/config.json's field at a dotted path to a JSON value: PATH=JSON pairs.
+set_fields() {
+	python3 - "$BUNDLE/config.json" "$@" <<'PY'
+import json, sys
+path, pairs = sys.argv[1], sys.argv[2:]
+c = json.load(open(path))
+for p in pairs:
+    key, value = p.split("=", 1)
+    *parents, last = key.split(".")
+    o = c
+    for k in parents:
+        o = o.setdefault(k, {})
+    o[last] = json.loads(value)
+json.dump(c, open(path, "w"))
+PY
+}
+
+@test "oci: seccomp args and errnoRet, personality, ioPriority, scheduler, rootfsPropagation, labels" {
+	make_config sh -c 'touch /tmp/f; chmod 755 /tmp/f && echo chmod755 ok;
+		chmod 700 /tmp/f || echo chmod700 refused;
+		cat /proc/self/personality; ionice;
+		set -- $(cat /proc/self/stat); shift 18; echo nice=$1; shift 22; echo policy=$1;
+		awk '\''$5 == "/" { print "root", ($7 ~ /^shared:/ ? "shared" : "private") }'\'' /proc/self/mountinfo'
+	set_fields \
+		'linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86"],"flags":["SECCOMP_FILTER_FLAG_LOG"],"syscalls":[{"names":["chmod"],"action":"SCMP_ACT_ERRNO","errnoRet":18,"args":[{"index":1,"value":448,"op":"SCMP_CMP_EQ"}]},{"names":["fchmodat"],"action":"SCMP_ACT_ERRNO","errnoRet":18,"args":[{"index":2,"value":448,"op":"SCMP_CMP_EQ"}]}]}' \
+		'linux.personality={"domain":"LINUX32"}' \
+		'process.ioPriority={"class":"IOPRIO_CLASS_IDLE"}' \
+		'process.scheduler={"policy":"SCHED_BATCH","nice":4}' \
+		'linux.rootfsPropagation="shared"' \
+		'process.apparmorProfile="berth-test"'
+	[[ -e /sys/kernel/security/apparmor || -e /sys/fs/selinux/enforce ]] &&
+		skip "the host has AppArmor or SELinux: labels are refused there"
+	run --separate-stderr runc run --bundle "$BUNDLE" attrs
+	[ "$status" -eq 0 ]
+	echo "$output"
+	echo "stderr: $stderr"
+	[[ "$output" == *"chmod755 ok"* ]]
+	# the errnoRet of the rule (EXDEV) for the mode it matches
+	[[ "$output" == *"chmod700 refused"* ]]
+	[[ "$stderr" == *"Invalid cross-device link"* ]]
+	[[ "$output" == *"00000008"* ]]
+	[[ "$output" == *"idle"* ]]
+	[[ "$output" == *"nice=4"* ]]
+	[[ "$output" == *"policy=3"* ]]
+	[[ "$output" == *"root shared"* ]]
+	# one warning for the label
+	[ "$(grep -c 'apparmorProfile ignored' <<<"$stderr")" -eq 1 ]
+}
+
+@test "oci: SCMP_ACT_NOTIFY, an unknown seccomp flag and a bad personality are refused in one line" {
+	make_config true
+	set_fields 'linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_NOTIFY"}]}'
+	run runc run --bundle "$BUNDLE" n1
+	assert_one_error_line "SCMP_ACT_NOTIFY is not supported"
+	make_config true
+	set_fields 'linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW","flags":["SECCOMP_FILTER_FLAG_NOPE"]}'
+	run runc run --bundle "$BUNDLE" n2
+	assert_one_error_line "seccomp flag 'SECCOMP_FILTER_FLAG_NOPE' is not supported"
+	make_config true
+	set_fields 'linux.personality={"domain":"LINUX64"}'
+	run runc run --bundle "$BUNDLE" n3
+	assert_one_error_line "personality domain 'LINUX64' is not supported"
+	[ -z "$(runc list -q)" ]
 }

@@ -496,6 +496,10 @@ static void enter_rootfs(int rfd, int root_fd, const struct berth_spec *spec)
 	    mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
 		child_fail(rfd, REPORT_SETUP, errno, "make the rootfs read-only: %s",
 			   strerror(errno));
+	/* on the container's / (as runc, after pivot_root): the host's mounts stay slaves */
+	if (spec->rootfs_propagation && mount(NULL, "/", NULL, spec->rootfs_propagation, NULL) < 0)
+		child_fail(rfd, REPORT_SETUP, errno, "linux.rootfsPropagation: %s",
+			   strerror(errno));
 	if ((spec->namespaces & BERTH_NS_UTS) && spec->hostname &&
 	    sethostname(spec->hostname, strlen(spec->hostname)) < 0)
 		child_fail(rfd, REPORT_SETUP, errno, "sethostname: %s", strerror(errno));
@@ -507,11 +511,16 @@ static void enter_rootfs(int rfd, int root_fd, const struct berth_spec *spec)
 		child_fail_err(rfd, err);
 }
 
-/* rlimits, seccomp, identity and capabilities, and the working directory. */
+/*
+ * personality, I/O priority, scheduler, rlimits, seccomp, identity and
+ * capabilities, and the working directory.
+ */
 static void confine(int rfd, const struct berth_spec *spec, const struct identity *id)
 {
 	struct berth_error *err = NULL;
 
+	if (berth_runtime_set_process_attrs(spec, &err) < 0)
+		child_fail_err(rfd, err);
 	if (berth_runtime_set_rlimits(spec, &err) < 0)
 		child_fail_err(rfd, err);
 	/*

@@ -145,7 +145,8 @@ static _Noreturn void process_main(const struct berth_spec *spec, int rfd, bool 
 		berth_strv_push(&env, "PATH=" DEFAULT_PATH);
 	/* without no_new_privs the filter needs CAP_SYS_ADMIN: before the drop (linux.c) */
 	bool seccomp_first = spec->seccomp && !spec->no_new_privileges;
-	if (berth_runtime_set_rlimits(spec, &err) < 0 ||
+	if (berth_runtime_set_process_attrs(spec, &err) < 0 ||
+	    berth_runtime_set_rlimits(spec, &err) < 0 ||
 	    (seccomp_first && berth_seccomp_apply(spec->seccomp, &err) < 0) ||
 	    berth_runtime_drop_privileges(spec, uid, gid, groups, n_groups, &err) < 0)
 		berth_runtime_child_fail(rfd, BERTH_REPORT_SETUP, err->code, "%s",

@@ -90,6 +90,22 @@ int berth_runtime_write_oom_score_adj(const struct berth_spec *spec, pid_t pid,
 				      struct berth_error **err);
 int berth_runtime_write_sysctl(const struct berth_spec *spec, struct berth_error **err);
 void berth_spec_linux_ext_to_json(const struct berth_spec *spec, json_t *linux_);
+
+/*
+ * spec-process.c: personality, ioPriority, scheduler and the security
+ * labels, parsed from the process and linux objects (called by spec-linux.c),
+ * released; set in the child (set_process_attrs); the labels checked in the
+ * parent against the LSMs below sys_root ("/sys"): refused where the host has
+ * AppArmor or SELinux, else one warning.
+ */
+int berth_spec_process_attrs_from_json(const json_t *proc, struct berth_spec *spec,
+				       struct berth_error **err);
+int berth_spec_linux_attrs_from_json(const json_t *linux_, struct berth_spec *spec,
+				     struct berth_error **err);
+void berth_spec_attrs_release(struct berth_spec *spec);
+int berth_runtime_set_process_attrs(const struct berth_spec *spec, struct berth_error **err);
+int berth_runtime_check_labels(const struct berth_spec *spec, const char *sys_root,
+			       struct berth_error **err);
 void berth_spec_linux_ext_release(struct berth_spec *spec);
 
 /* The spec's "hooks" (hooks.c): parsed from the top-level object, written into it, released. */
@@ -145,6 +161,8 @@ void berth_runtime_close_trees(int *trees, size_t n);
 /* The spec's mount of type "cgroup" on the target `path` (a /proc/self/fd path) of dest (mount-cgroup.c). */
 int berth_runtime_mount_cgroup(int root_fd, const char *dest, const char *path, unsigned long flags,
 			       struct berth_error **err);
+/* A propagation option's mount flags ("rshared": MS_SHARED | MS_REC); -EINVAL when it is none. */
+int berth_runtime_propagation_flag(const char *name, unsigned long *ret);
 int berth_runtime_setup_mounts(int root_fd, const struct berth_spec *spec, const int *trees,
 			       const char *tty_name, struct berth_error **err);
 void berth_runtime_mask_paths(char *const *masked, char *const *readonly);

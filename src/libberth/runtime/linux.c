@@ -326,7 +326,10 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 	for (size_t i = 0; i < BERTH_NS_KINDS; i++)
 		s.ns_fds[i] = -EBADF;
 
-	int r = open_inputs(cfg, &s, err);
+	int r = berth_runtime_check_labels(spec, "/sys", err);
+	if (r < 0)
+		return r;
+	r = open_inputs(cfg, &s, err);
 	if (r < 0)
 		return r;
 	r = berth_runtime_clone_source_trees(spec, &s.trees, err);

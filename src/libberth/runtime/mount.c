@@ -59,6 +59,16 @@ static const struct {
 	{"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
+int berth_runtime_propagation_flag(const char *name, unsigned long *ret)
+{
+	for (size_t i = 0; i < ELEMENTSOF(propagation); i++)
+		if (strcmp(name, propagation[i].name) == 0) {
+			*ret = propagation[i].flag;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 struct mount_opts {
 	unsigned long flags;
 	unsigned long prop;
@@ -79,12 +89,8 @@ static void parse_mount_options(char *const *options, struct mount_opts *o)
 				o->flags |= mount_flags[i].flag;
 			known = true;
 		}
-		for (size_t i = 0; i < ELEMENTSOF(propagation) && !known; i++) {
-			if (strcmp(*opt, propagation[i].name) == 0) {
-				o->prop = propagation[i].flag;
-				known = true;
-			}
-		}
+		if (!known && berth_runtime_propagation_flag(*opt, &o->prop) == 0)
+			known = true;
 		if (!known && strcmp(*opt, "berth.copyup") == 0) {
 			o->copyup = true;
 			known = true;

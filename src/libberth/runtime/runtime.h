@@ -166,6 +166,15 @@ static inline unsigned berth_ns_index(unsigned flag)
 	return (unsigned)__builtin_ctz(flag);
 }
 
+/* process.scheduler, as sched_setattr(2) takes it (SCHED_*, SCHED_FLAG_*). */
+struct berth_spec_scheduler {
+	uint32_t policy;
+	int32_t nice;
+	uint32_t priority;
+	uint64_t flags;
+	uint64_t runtime, deadline, period; /* nanoseconds, SCHED_DEADLINE */
+};
+
 struct berth_spec {
 	/* process */
 	bool terminal;
@@ -246,6 +255,26 @@ struct berth_spec {
 	size_t n_devices;
 	struct berth_spec_device_rule *device_rules;
 	size_t n_device_rules;
+	/*
+	 * Set by the child before it drops privileges (spec-process.c), each
+	 * when its has_ flag is: linux.personality (PER_LINUX, PER_LINUX32),
+	 * process.ioPriority (IOPRIO_PRIO_VALUE), process.scheduler.
+	 */
+	bool has_personality, has_io_priority, has_scheduler;
+	unsigned long personality;
+	int io_priority;
+	struct berth_spec_scheduler scheduler;
+	/*
+	 * process.apparmorProfile, selinuxLabel, linux.mountLabel (NULL: none):
+	 * never applied; berth_runtime_start refuses them on a host with
+	 * AppArmor or SELinux and warns once that they are ignored elsewhere.
+	 */
+	char *apparmor_profile, *selinux_label, *mount_label;
+	/*
+	 * linux.rootfsPropagation as mount flags (MS_SHARED, MS_SLAVE | MS_REC,
+	 * ...), set on the container's / after pivot_root; 0: left private.
+	 */
+	unsigned long rootfs_propagation;
 };
 
 /* Zeroes spec and sets the "none" values (-1 limits). */
@@ -324,7 +353,17 @@ const char *berth_hook_point_name(enum berth_hook_point point);
  */
 json_t *berth_seccomp_default_profile(void);
 int berth_seccomp_load_profile(const char *path, json_t **ret, struct berth_error **err);
-/* Compiles an OCI linux.seccomp object and loads it into the calling thread. */
+/*
+ * What of a linux.seccomp object is refused before anything runs:
+ * SCMP_ACT_NOTIFY (as the default or a rule's action) and listenerPath,
+ * which need a seccomp agent berth does not have.
+ */
+int berth_seccomp_check(const json_t *profile, struct berth_error **err);
+/*
+ * Compiles an OCI linux.seccomp object (rules with args, errnoRet,
+ * defaultErrnoRet, architectures, flags TSYNC, LOG and SPEC_ALLOW) and loads it
+ * into the calling thread.
+ */
 int berth_seccomp_apply(const json_t *profile, struct berth_error **err);
 
 /*

@@ -152,6 +152,15 @@ int berth_seccomp_load_profile(const char *path, json_t **ret, struct berth_erro
 
 static int parse_action(const char *s, int errno_ret, uint32_t *ret, struct berth_error **err)
 {
+	/*
+	 * NOTIFY hands the syscall to a seccomp agent over listenerPath: berth
+	 * has no agent to hand it to, and an unhandled notification would hang
+	 * the process in that syscall forever.
+	 */
+	if (strcmp(s, "SCMP_ACT_NOTIFY") == 0)
+		return berth_error_set(err, ENOTSUP,
+				       "seccomp action SCMP_ACT_NOTIFY is not supported (berth "
+				       "has no seccomp agent)");
 	if (strcmp(s, "SCMP_ACT_ALLOW") == 0)
 		*ret = SCMP_ACT_ALLOW;
 	else if (strcmp(s, "SCMP_ACT_ERRNO") == 0)
@@ -226,6 +235,24 @@ static int get_arg_value(const json_t *a, const char *key, scmp_datum_t *ret,
 	return 0;
 }
 
+/*
+ * One syscall's rule. The comparisons are ANDed, except where one argument
+ * is compared more than once (libseccomp refuses that in one rule): then,
+ * as runc does, each comparison is a rule of its own, so they are ORed.
+ */
+static int add_syscall_rule(scmp_filter_ctx ctx, uint32_t action, int nr,
+			    const struct scmp_arg_cmp *cmps, unsigned n_cmps, bool same_arg_twice)
+{
+	if (!same_arg_twice)
+		return seccomp_rule_add_array(ctx, action, nr, n_cmps, cmps);
+	for (unsigned i = 0; i < n_cmps; i++) {
+		int r = seccomp_rule_add_array(ctx, action, nr, 1, &cmps[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int add_rule(scmp_filter_ctx ctx, uint32_t def, const json_t *r, size_t idx,
 		    struct berth_error **err)
 {
@@ -279,6 +306,10 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t def, const json_t *r, size_t i
 		cmps[n_cmps++] = (struct scmp_arg_cmp){
 			.arg = (unsigned)index, .op = c, .datum_a = value, .datum_b = value2};
 	}
+	bool same_arg_twice = false;
+	for (unsigned x = 0; x < n_cmps; x++)
+		for (unsigned y = x + 1; y < n_cmps; y++)
+			same_arg_twice |= cmps[x].arg == cmps[y].arg;
 	json_t *names = json_object_get(r, "names");
 	json_t *n;
 	json_array_foreach (names, i, n) {
@@ -289,10 +320,104 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t def, const json_t *r, size_t i
 			continue; /* not a syscall of this architecture */
 		if (action == def)
 			continue;
-		rc = seccomp_rule_add_array(ctx, action, nr, n_cmps, cmps);
+		rc = add_syscall_rule(ctx, action, nr, cmps, n_cmps, same_arg_twice);
 		if (rc < 0)
 			return berth_error_syscall(err, -rc, "seccomp rule for '%s'",
 						   json_string_value(n));
+	}
+	return 0;
+}
+
+/*
+ * "architectures": SCMP_ARCH_X86_64, SCMP_ARCH_X86, ... Each is added to the
+ * filter beside the native one, so a process switching ABI (int 0x80, an
+ * x32 binary) meets the same rules instead of the bad-architecture action.
+ */
+static int add_architectures(scmp_filter_ctx ctx, const json_t *profile, struct berth_error **err)
+{
+	json_t *archs = json_object_get(profile, "architectures");
+	if (archs && !json_is_array(archs))
+		return berth_error_set(err, EINVAL, "seccomp architectures is not a list");
+	size_t i;
+	json_t *a;
+	json_array_foreach (archs, i, a) {
+		const char *name = json_string_value(a);
+		if (!name || strncmp(name, "SCMP_ARCH_", 10) != 0)
+			return berth_error_set(err, EINVAL, "seccomp architectures[%zu] is invalid",
+					       i);
+		char lower[32];
+		size_t k = 0;
+		for (const char *p = name + 10; *p && k + 1 < sizeof(lower); p++)
+			lower[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+		lower[k] = '\0';
+		uint32_t token = seccomp_arch_resolve_name(lower);
+		if (token == 0)
+			return berth_error_set(err, EINVAL, "unknown seccomp architecture '%s'",
+					       name);
+		int r = seccomp_arch_add(ctx, token);
+		if (r < 0 && r != -EEXIST)
+			return berth_error_syscall(err, -r, "seccomp architecture '%s'", name);
+	}
+	return 0;
+}
+
+/*
+ * "flags": the seccomp(2) filter flags libseccomp sets through its
+ * attributes (TSYNC changes nothing: the process is single threaded when
+ * its filter is loaded). WAIT_KILLABLE_RECV only matters to NOTIFY, which is
+ * refused; it and any unknown flag are refused by name.
+ */
+static int set_flags(scmp_filter_ctx ctx, const json_t *profile, struct berth_error **err)
+{
+	static const struct {
+		const char *name;
+		enum scmp_filter_attr attr;
+	} flags[] = {
+		{"SECCOMP_FILTER_FLAG_TSYNC", SCMP_FLTATR_CTL_TSYNC},
+		{"SECCOMP_FILTER_FLAG_LOG", SCMP_FLTATR_CTL_LOG},
+		{"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SCMP_FLTATR_CTL_SSB},
+	};
+	json_t *list = json_object_get(profile, "flags");
+	if (list && !json_is_array(list))
+		return berth_error_set(err, EINVAL, "seccomp flags is not a list");
+	size_t i;
+	json_t *f;
+	json_array_foreach (list, i, f) {
+		const char *name = json_string_value(f);
+		size_t k;
+		for (k = 0; name && k < ELEMENTSOF(flags); k++)
+			if (strcmp(flags[k].name, name) == 0)
+				break;
+		if (!name || k == ELEMENTSOF(flags))
+			return berth_error_set(err, ENOTSUP, "seccomp flag '%s' is not supported",
+					       name ? name : "(not a string)");
+		int r = seccomp_attr_set(ctx, flags[k].attr, 1);
+		if (r < 0)
+			return berth_error_syscall(err, -r, "seccomp flag '%s'", name);
+	}
+	return 0;
+}
+
+int berth_seccomp_check(const json_t *profile, struct berth_error **err)
+{
+	if (json_object_get(profile, "listenerPath"))
+		return berth_error_set(err, ENOTSUP,
+				       "seccomp listenerPath is not supported (berth has no "
+				       "seccomp agent, SCMP_ACT_NOTIFY is refused)");
+	const char *def = json_string_value(json_object_get(profile, "defaultAction"));
+	if (def && strcmp(def, "SCMP_ACT_NOTIFY") == 0)
+		return parse_action(def, 0, &(uint32_t){0}, err);
+	json_t *sys = json_object_get(profile, "syscalls");
+	size_t i;
+	json_t *e;
+	json_array_foreach (sys, i, e) {
+		const char *act = json_string_value(json_object_get(e, "action"));
+		if (act && strcmp(act, "SCMP_ACT_NOTIFY") == 0)
+			return berth_error_set(
+				err, ENOTSUP,
+				"seccomp syscalls[%zu] (%s): action SCMP_ACT_NOTIFY is "
+				"not supported (berth has no seccomp agent)",
+				i, rule_name(e));
 	}
 	return 0;
 }
@@ -318,6 +443,13 @@ int berth_seccomp_apply(const json_t *profile, struct berth_error **err)
 		return berth_error_set(err, ENOMEM, "seccomp_init failed");
 	/* the loader sets no_new_privs itself when the spec asks for it */
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	r = add_architectures(ctx, profile, err);
+	if (r >= 0)
+		r = set_flags(ctx, profile, err);
+	if (r < 0) {
+		seccomp_release(ctx);
+		return r;
+	}
 	json_t *sys = json_object_get(profile, "syscalls");
 	size_t i;
 	json_t *e;

@@ -132,8 +132,11 @@ static int parse_sysctl(const json_t *linux_, struct berth_spec *spec, struct be
 int berth_spec_process_ext_from_json(const json_t *proc, struct berth_spec *spec,
 				     struct berth_error **err)
 {
+	int r = berth_spec_process_attrs_from_json(proc, spec, err);
+	if (r < 0)
+		return r;
 	int64_t v = 0;
-	int r = berth_json_get_int(proc, "oomScoreAdj", false, &v, err);
+	r = berth_json_get_int(proc, "oomScoreAdj", false, &v, err);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
@@ -157,6 +160,8 @@ int berth_spec_linux_ext_from_json(const json_t *linux_, struct berth_spec *spec
 		r = check_user_namespace(spec, err);
 	if (r >= 0)
 		r = parse_sysctl(linux_, spec, err);
+	if (r >= 0)
+		r = berth_spec_linux_attrs_from_json(linux_, spec, err);
 	return r;
 }
 
@@ -196,6 +201,7 @@ void berth_spec_linux_ext_release(struct berth_spec *spec)
 	free(spec->gid_mappings);
 	berth_strv_free(spec->sysctl);
 	spec->sysctl = NULL;
+	berth_spec_attrs_release(spec);
 	spec->uid_mappings = spec->gid_mappings = NULL;
 	spec->n_uid_mappings = spec->n_gid_mappings = 0;
 }

@@ -768,6 +768,9 @@ static int parse_linux(const json_t *linux_, struct berth_spec *spec, struct ber
 		return r;
 	json_t *sc = json_object_get(linux_, "seccomp");
 	if (json_is_object(sc)) {
+		r = berth_seccomp_check(sc, err);
+		if (r < 0)
+			return r;
 		if (spec->seccomp)
 			json_decref(spec->seccomp);
 		spec->seccomp = json_deep_copy(sc);
