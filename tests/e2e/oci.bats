@@ -531,3 +531,22 @@ PY
 	assert_one_error_line "personality domain 'LINUX64' is not supported"
 	[ -z "$(runc list -q)" ]
 }
+
+@test "oci: exec --process applies the process's scheduler and ioPriority" {
+	make_config sleep 300
+	runc run -d --bundle "$BUNDLE" ea </dev/null >/dev/null
+	cat >"$BATS_TEST_TMPDIR/p.json" <<'JSON'
+{"args": ["sh", "-c", "ionice; set -- $(cat /proc/self/stat); shift 18; echo nice=$1; shift 22; echo policy=$1"],
+ "cwd": "/", "scheduler": {"policy": "SCHED_BATCH", "nice": 6},
+ "ioPriority": {"class": "IOPRIO_CLASS_BE", "priority": 5}}
+JSON
+	run runc exec --process "$BATS_TEST_TMPDIR/p.json" ea
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"best-effort"*"5"* ]]
+	[[ "$output" == *"nice=6"* ]]
+	[[ "$output" == *"policy=3"* ]]
+	# what the kernel refuses names the field
+	echo '{"args": ["true"], "cwd": "/", "scheduler": {"policy": "SCHED_DEADLINE", "runtime": 20000000, "deadline": 10000000, "period": 30000000}}' >"$BATS_TEST_TMPDIR/bad.json"
+	run runc exec --process "$BATS_TEST_TMPDIR/bad.json" ea
+	assert_one_error_line "process.scheduler: "
+}
