@@ -296,7 +296,7 @@ static void test_push_compresses_uncompressed_layers(void **state)
 	/* a damaged record is an error, not a wrong digest pushed */
 	char dhex[65];
 	berth_digest_hex(&d1, dhex);
-	_cleanup_free_ char *rec = berth_xasprintf("%s/cache/compressed/gzip-%s", root, dhex);
+	_cleanup_free_ char *rec = berth_xasprintf("%s/cache/compressed/gzip.2-%s", root, dhex);
 	_cleanup_close_ int rfd = open(rec, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	assert_true(rfd >= 0);
 	assert_int_equal(write(rfd, "junk\n", 5), 5);

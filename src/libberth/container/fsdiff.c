@@ -301,13 +301,17 @@ static char *container_command(const json_t *st)
 	return berth_buf_detach(&b, NULL);
 }
 
-/* The upper dir as a gzip layer blob of the store. */
+/*
+ * The upper dir as a layer blob of the store, uncompressed as a build's
+ * layers are: a push compresses it once (image/compressed.c).
+ */
 static int write_upper_layer(struct berth_store *s, int upper_fd, struct berth_layer_info *ret,
 			     struct berth_error **err)
 {
 	struct berth_layer_write_options o;
 	_cleanup_(berth_layer_writer_freep) struct berth_layer_writer *w = NULL;
 	berth_layer_write_options_default(&o);
+	o.compression = BERTH_LAYER_UNCOMPRESSED;
 	int r = berth_layer_writer_new_store(s, &o, &w, err);
 	if (r >= 0)
 		r = berth_layer_writer_add_upper(w, upper_fd, err);

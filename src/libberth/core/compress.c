@@ -173,6 +173,29 @@ static int zstd_step(struct berth_compressor *k, const void *data, size_t len, b
 	}
 }
 
+int berth_compressor_set_level(struct berth_compressor *k, int level, struct berth_error **err)
+{
+	if (k->failed)
+		return berth_error_set(err, k->failed, "compressor already failed");
+	if (k->kind != BERTH_COMPRESSION_GZIP || k->finished)
+		return 0;
+	for (;;) {
+		k->z.next_out = k->out;
+		k->z.avail_out = CHUNK;
+		int zr = deflateParams(&k->z, level, Z_DEFAULT_STRATEGY);
+		int r = emit(k, CHUNK - k->z.avail_out, err);
+		if (r < 0)
+			return r;
+		if (zr == Z_OK)
+			return 0;
+		/* Z_BUF_ERROR with the output full: the flush needs more room, nothing changed yet */
+		if (zr != Z_BUF_ERROR || k->z.avail_out != 0) {
+			k->failed = EINVAL;
+			return berth_error_set(err, EINVAL, "gzip level %d refused", level);
+		}
+	}
+}
+
 int berth_compressor_write(struct berth_compressor *k, const void *data, size_t len,
 			   struct berth_error **err)
 {

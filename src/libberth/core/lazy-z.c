@@ -9,6 +9,7 @@
 	  (z_streamp s, int l, int m, int w, int ml, int st, const char *v, int n),                \
 	  (s, l, m, w, ml, st, v, n))                                                              \
 	F(int, deflate, (z_streamp s, int f), (s, f))                                              \
+	F(int, deflateParams, (z_streamp s, int l, int st), (s, l, st))                            \
 	F(int, deflateEnd, (z_streamp s), (s))                                                     \
 	F(int, inflateInit2_, (z_streamp s, int w, const char *v, int n), (s, w, v, n))            \
 	F(int, inflate, (z_streamp s, int f), (s, f))                                              \

@@ -5,7 +5,7 @@
  * mapping from the uncompressed blob (its digest is the layer's diff ID) to
  * the compressed blob is a function of the bytes and the compressor, so it
  * is recorded once per diff ID and compression as
- * cache/compressed/<gzip|zstd>-<hex> ("sha256:<digest> <size>\n") below
+ * cache/compressed/<gzip.2|zstd>-<hex> ("sha256:<digest> <size>\n") below
  * the store root. A second push of the layer then compresses nothing: the
  * registry is asked for the recorded digest. The compressed blob itself is
  * an ordinary store blob that no manifest references, so the next gc
@@ -38,6 +38,18 @@
  * times the CPU for a few percent. zstd at its default level 3 is cheap.
  */
 #define GZIP_LEVEL 1
+/*
+ * Incompressible data (random bytes, files compressed already) costs zlib's
+ * level 1 about 20 ns a byte (4 s for 200 MB) to come out no smaller: a 1 MiB
+ * chunk that level 1 shrank by less than 1/32 switches the chunks after it
+ * to stored blocks (level 0, a copy), and every PROBE_EVERY-th chunk is
+ * tried at level 1 again, so compressible data after it is compressed.
+ * This is a function of the bytes alone, so a layer compressed again gives
+ * the recorded digest; the record's name says "gzip.2" since the bytes are
+ * not those of plain level 1 ("gzip-" records are not read any more).
+ */
+#define PROBE_EVERY 16
+#define GZIP_RECORD "gzip.2"
 
 static uint64_t compressed_counter;
 
@@ -63,7 +75,8 @@ static void mapping_name(const struct berth_digest *diff_id, enum berth_compress
 {
 	char hex[65];
 	berth_digest_hex(diff_id, hex);
-	snprintf(ret, 80, "%s-%s", berth_compression_name(c), hex);
+	snprintf(ret, 80, "%s-%s",
+		 c == BERTH_COMPRESSION_GZIP ? GZIP_RECORD : berth_compression_name(c), hex);
 }
 
 static int check_compression(enum berth_compression c, struct berth_error **err)
@@ -126,17 +139,27 @@ static int mapping_record(struct berth_store *s, const struct berth_digest *diff
 	return berth_write_file_atomic(fd, name, text, (size_t)n, 0644, err);
 }
 
+/* gzip, storing (*stored): chunk i is tried at level 1 again when it is a probe. */
+static int maybe_probe(struct berth_compressor *k, uint64_t i, bool *stored,
+		       struct berth_error **err)
+{
+	if (!*stored || i % PROBE_EVERY != 0)
+		return 0;
+	*stored = false;
+	return berth_compressor_set_level(k, GZIP_LEVEL, err);
+}
+
 /* Streams the blob of fd through a compressor into the blob writer w. */
 static int compress_fd(int fd, enum berth_compression c, struct berth_blob_writer *w,
 		       struct berth_error **err)
 {
 	_cleanup_(berth_compressor_freep) struct berth_compressor *k = NULL;
-	int r = berth_compressor_new(c, c == BERTH_COMPRESSION_GZIP ? GZIP_LEVEL : -1,
-				     berth_blob_writer_sink, w, &k, err);
+	bool gzip = c == BERTH_COMPRESSION_GZIP, stored = false;
+	int r = berth_compressor_new(c, gzip ? GZIP_LEVEL : -1, berth_blob_writer_sink, w, &k, err);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *buf = berth_xmalloc(CHUNK);
-	for (;;) {
+	for (uint64_t i = 0;; i++) {
 		ssize_t n = read(fd, buf, CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -144,9 +167,23 @@ static int compress_fd(int fd, enum berth_compression c, struct berth_blob_write
 			return berth_error_syscall(err, errno, "read the layer");
 		if (n == 0)
 			break;
+		if (gzip) {
+			r = maybe_probe(k, i, &stored, err);
+			if (r < 0)
+				return r;
+		}
+		uint64_t before = berth_blob_writer_size(w);
 		r = berth_compressor_write(k, buf, (size_t)n, err);
 		if (r < 0)
 			return r;
+		/* out lags by what zlib holds (< 16 KiB at level 1): 1/32 leaves room for it */
+		uint64_t out = berth_blob_writer_size(w) - before;
+		if (gzip && !stored && out + (uint64_t)n / 32 >= (uint64_t)n) {
+			stored = true;
+			r = berth_compressor_set_level(k, 0, err);
+			if (r < 0)
+				return r;
+		}
 	}
 	return berth_compressor_finish(k, err);
 }

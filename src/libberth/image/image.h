@@ -440,8 +440,8 @@ int berth_image_inspect_json(struct berth_store *s, const struct berth_image *im
 
 /*
  * Imports a root filesystem tarball (plain, gzip or zstd) read from fd as a
- * one-layer image: the layer is stored gzip-compressed, its diff ID is the
- * sha256 of the uncompressed tar, and the tar is checked whole (a truncated
+ * one-layer image: the layer is stored uncompressed (its blob is the tar,
+ * its digest the diff ID; push compresses it), and the tar is checked whole (a truncated
  * or corrupt tar is EBADMSG and leaves the store unchanged). changes are
  * Dockerfile instructions applied to the config by apply_changes before
  * the input is read.

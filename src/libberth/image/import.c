@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * `import`: a root filesystem tarball becomes a one-layer image. The input
- * is read once: decompressed (auto-detected), hashed for the diff ID,
- * recompressed with gzip straight into a blob writer, and walked by
+ * is read once: decompressed (auto-detected), written uncompressed straight
+ * into a blob writer (the blob's digest is the diff ID), and walked by
  * libarchive so a truncated or corrupt tar fails before anything is tagged.
+ * The layer is kept uncompressed as a build's are (docs/build.md): a push
+ * compresses it once and records the mapping (image/compressed.c).
  */
 #include "image/image.h"
 
@@ -29,15 +31,14 @@
 
 struct tee {
 	struct berth_decompress_reader *in;
-	struct berth_sha256 *hash;
-	struct berth_compressor *out;
+	struct berth_blob_writer *out;
 	uint64_t size;
 	char *buf;
 	struct berth_error *err; /* the first error of a callback */
 	int code;
 };
 
-/* libarchive's read callback: every byte it sees is hashed and compressed too. */
+/* libarchive's read callback: every byte it sees goes into the layer blob too. */
 static la_ssize_t tee_read(struct archive *a, void *ctx, const void **ret)
 {
 	struct tee *t = ctx;
@@ -48,8 +49,7 @@ static la_ssize_t tee_read(struct archive *a, void *ctx, const void **ret)
 		return -1;
 	}
 	if (n > 0) {
-		berth_sha256_update(t->hash, t->buf, (size_t)n);
-		int r = berth_compressor_write(t->out, t->buf, (size_t)n, &t->err);
+		int r = berth_blob_writer_write(t->out, t->buf, (size_t)n, &t->err);
 		if (r < 0) {
 			t->code = r;
 			archive_set_error(a, EIO, "%s", berth_error_msg(t->err));
@@ -126,8 +126,6 @@ int berth_image_import(struct berth_store *s, int fd, const struct berth_image_i
 		berth_image_config_new(NULL, NULL);
 	_cleanup_(berth_decompress_reader_freep) struct berth_decompress_reader *in = NULL;
 	_cleanup_(berth_blob_writer_abortp) struct berth_blob_writer *w = NULL;
-	_cleanup_(berth_compressor_freep) struct berth_compressor *k = NULL;
-	_cleanup_(berth_sha256_freep) struct berth_sha256 *hash = berth_sha256_new();
 	_cleanup_free_ char *buf = berth_xmalloc(CHUNK);
 	struct berth_digest diff_id;
 	struct berth_descriptor layer = {0};
@@ -151,22 +149,16 @@ int berth_image_import(struct berth_store *s, int fd, const struct berth_image_i
 	r = berth_store_blob_begin(s, &w, err);
 	if (r < 0)
 		return r;
-	r = berth_compressor_new(BERTH_COMPRESSION_GZIP, -1, berth_blob_writer_sink, w, &k, err);
-	if (r < 0)
-		return r;
-	struct tee t = {.in = in, .hash = hash, .out = k, .buf = buf};
+	struct tee t = {.in = in, .out = w, .buf = buf};
 	r = walk_tar(&t, err);
 	berth_error_free(&t.err);
 	if (r < 0)
 		return berth_error_prefix(err, "import '%s'", source);
-	r = berth_compressor_finish(k, err);
-	if (r < 0)
-		return r;
-	berth_sha256_final(hash, &diff_id);
 	r = berth_blob_writer_commit(TAKE_PTR(w), NULL, &layer.digest, &layer.size, err);
 	if (r < 0)
 		return r;
-	layer.media_type = (char *)BERTH_MT_OCI_LAYER_GZIP;
+	layer.media_type = (char *)BERTH_MT_OCI_LAYER;
+	diff_id = layer.digest;
 
 	_cleanup_free_ char *created =
 		berth_image_created_time(o->has_source_date_epoch ? &o->source_date_epoch : NULL);
