@@ -101,7 +101,7 @@ brun() {
 	"$BERTH" --root "$STORE" run --rm --init --rootfs "$ROOTFS" sh -c 'trap "exit 42" USR1; echo ready; while :; do sleep 0.1; done' \
 		>"$BATS_TEST_TMPDIR/out" 2>&1 &
 	BG_PID=$!
-	for _ in $(seq 100); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+	for _ in $(seq 600); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
 	kill -USR1 "$BG_PID"
 	local rc=0
 	wait "$BG_PID" || rc=$?
