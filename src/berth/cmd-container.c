@@ -35,6 +35,8 @@ static const char ps_table[] = "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.R
 			       "{{.Status}}\\t{{.Ports}}\\t{{.Names}}";
 static const char ps_table_size[] = "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t"
 				    "{{.Status}}\\t{{.Ports}}\\t{{.Names}}\\t{{.Size}}";
+/* podman's --pod columns, after the others */
+static const char ps_pod_columns[] = "\\t{{.Pod}}\\t{{.PodName}}";
 
 /* Docker's Size field: "2B (virtual 1.2MB)", the virtual part when there is one. */
 static void ps_size(struct berth_store *s, const json_t *c, char *out, size_t n)
@@ -55,6 +57,9 @@ static int ps_print(struct berth_cli *cli, const json_t *selected, const struct 
 {
 	/* as Docker's NewContainerFormat, -q wins over any format; -s adds SIZE to the table */
 	const char *format = o->size ? ps_table_size : ps_table;
+	_cleanup_free_ char *with_pod = NULL;
+	if (o->pod)
+		format = with_pod = berth_xasprintf("%s%s", format, ps_pod_columns);
 	if (o->quiet)
 		format = "{{.ID}}";
 	else if (o->format && *o->format && strcmp(o->format, "table") != 0)
@@ -70,6 +75,8 @@ static int ps_print(struct berth_cli *cli, const json_t *selected, const struct 
 		if (o->size && !o->quiet)
 			ps_size(cli->store, c, size, sizeof(size));
 		_cleanup_json_ json_t *row = ps_row(c, !o->no_trunc, o->size ? size : NULL);
+		if (o->pods)
+			ps_row_add_pod(row, c, !o->no_trunc, o->pods);
 		r = cli_format_row(&fmt, row, err);
 		if (r < 0)
 			return r;
@@ -86,6 +93,7 @@ static const char ps_usage[] =
 	"  -f, --filter filter   Filter output based on conditions provided\n"
 	"      --format string   Format output: table (default), json or a Go template\n"
 	"  -n, --last int        Show n last created containers (includes all states)\n"
+	"      --pod             Show the pod of each container: POD ID and PODNAME\n"
 	"  -l, --latest          Show the latest created container (includes all states)\n"
 	"      --no-trunc        Don't truncate output\n"
 	"  -q, --quiet           Only display container IDs\n"
@@ -96,7 +104,8 @@ static int ps_parse_args(struct berth_cli *cli, int argc, char **argv, struct ps
 {
 	enum {
 		OPT_FORMAT = 256,
-		OPT_NO_TRUNC
+		OPT_NO_TRUNC,
+		OPT_POD
 	};
 	static const struct option opts[] = {
 		{"all", no_argument, NULL, 'a'},
@@ -107,6 +116,7 @@ static int ps_parse_args(struct berth_cli *cli, int argc, char **argv, struct ps
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"no-trunc", no_argument, NULL, OPT_NO_TRUNC},
 		{"size", no_argument, NULL, 's'},
+		{"pod", no_argument, NULL, OPT_POD},
 		{0},
 	};
 	struct cli_flags f = {.usage = ps_usage, .shortopts = "aqln:f:s", .longopts = opts};
@@ -141,6 +151,9 @@ static int ps_parse_args(struct berth_cli *cli, int argc, char **argv, struct ps
 		case OPT_NO_TRUNC:
 			o->no_trunc = true;
 			break;
+		case OPT_POD:
+			o->pod = true;
+			break;
 		}
 	}
 	*ret_help = f.help;
@@ -174,6 +187,13 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv, struct berth_error **er
 	r = berth_container_list(cli->store, &list, err);
 	if (r < 0)
 		return r;
+	_cleanup_json_ json_t *pods = NULL;
+	if (ps_needs_pods(&o)) {
+		r = berth_pod_list(cli->store, &pods, err);
+		if (r < 0)
+			return r;
+		o.pods = pods;
+	}
 	_cleanup_json_ json_t *selected = ps_select(list, &o);
 	return ps_print(cli, selected, &o, err);
 }

@@ -186,21 +186,41 @@ json_t *ps_row(const json_t *c, bool trunc, const char *size)
 			 str(st, "Status"), "Status", status);
 }
 
+/* The pod pod_id's name in pods; "" when it is not there. */
+static const char *pod_name(const json_t *pods, const char *pod_id)
+{
+	size_t i;
+	json_t *p;
+	json_array_foreach (pods, i, p)
+		if (*pod_id && strcmp(str(p, "Id"), pod_id) == 0)
+			return str(p, "Name");
+	return "";
+}
+
+void ps_row_add_pod(json_t *row, const json_t *c, bool trunc, const json_t *pods)
+{
+	const char *id = str(c, "Pod");
+	size_t idlen = trunc && strlen(id) > 12 ? 12 : strlen(id);
+	json_object_set_new(row, "Pod", json_stringn(id, idlen));
+	json_object_set_new(row, "PodName", json_string(pod_name(pods, id)));
+}
+
 json_t *ps_titles(void)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-			 "s:s}",
+			 "s:s, s:s, s:s}",
 			 "Command", "COMMAND", "CreatedAt", "CREATED AT", "HealthStatus",
 			 "HEALTH STATUS", "ID", "CONTAINER ID", "Image", "IMAGE", "Labels",
 			 "LABELS", "LocalVolumes", "LOCAL VOLUMES", "Mounts", "MOUNTS", "Names",
 			 "NAMES", "Networks", "NETWORKS", "Ports", "PORTS", "RunningFor", "CREATED",
-			 "Size", "SIZE", "State", "STATE", "Status", "STATUS");
+			 "Size", "SIZE", "State", "STATE", "Status", "STATUS", "Pod", "POD ID",
+			 "PodName", "PODNAME");
 }
 
 /* ---- filters ---- */
 
 static const char *const filter_keys[] = {"ancestor", "exited", "health", "id",
-					  "label",    "name",	"status"};
+					  "label",    "name",	"pod",	  "status"};
 static const char *const healths[] = {"starting", "healthy", "unhealthy", "none"};
 static const char *const statuses[] = {"created", "restarting", "running", "removing",
 				       "paused",  "exited",	"dead"};
@@ -288,7 +308,16 @@ static bool ancestor_matches(const json_t *c, const char *want)
 	return false;
 }
 
-static bool filter_matches(const json_t *c, const char *key, const char *v)
+/* podman's pod=: the pod's name, its id or a prefix of it. */
+static bool pod_matches(const json_t *c, const char *v, const json_t *pods)
+{
+	const char *id = str(c, "Pod");
+	if (!*id || !*v)
+		return false;
+	return strncmp(id, v, strlen(v)) == 0 || strcmp(pod_name(pods, id), v) == 0;
+}
+
+static bool filter_matches(const json_t *c, const char *key, const char *v, const json_t *pods)
 {
 	const json_t *st = json_object_get(c, "State");
 	if (strcmp(key, "name") == 0) {
@@ -305,6 +334,8 @@ static bool filter_matches(const json_t *c, const char *key, const char *v)
 		       json_integer_value(json_object_get(st, "ExitCode")) == strtol(v, NULL, 10);
 	if (strcmp(key, "label") == 0)
 		return label_matches(c, v);
+	if (strcmp(key, "pod") == 0)
+		return pod_matches(c, v, pods);
 	if (strcmp(key, "health") == 0) {
 		const char *h = str(json_object_get(st, "Health"), "Status");
 		return strcmp(*h ? h : "none", v) == 0;
@@ -313,7 +344,7 @@ static bool filter_matches(const json_t *c, const char *key, const char *v)
 }
 
 /* Values of one key are alternatives; different keys must all match, as Docker's. */
-static bool filters_match(const json_t *c, char *const *filters)
+static bool filters_match(const json_t *c, char *const *filters, const json_t *pods)
 {
 	for (size_t k = 0; k < sizeof(filter_keys) / sizeof(*filter_keys); k++) {
 		size_t klen = strlen(filter_keys[k]);
@@ -322,7 +353,7 @@ static bool filters_match(const json_t *c, char *const *filters)
 			if (strncmp(*f, filter_keys[k], klen) != 0 || (*f)[klen] != '=')
 				continue;
 			seen = true;
-			any = any || filter_matches(c, filter_keys[k], *f + klen + 1);
+			any = any || filter_matches(c, filter_keys[k], *f + klen + 1, pods);
 		}
 		if (seen && !any)
 			return false;
@@ -337,6 +368,11 @@ static bool has_filter(char *const *filters, const char *key)
 		if (strncmp(*f, key, n) == 0 && (*f)[n] == '=')
 			return true;
 	return false;
+}
+
+bool ps_needs_pods(const struct ps_options *o)
+{
+	return o->pod || has_filter(o->filters, "pod") || (o->format && strstr(o->format, ".Pod"));
 }
 
 static int newest_first(const void *a, const void *b)
@@ -361,7 +397,7 @@ json_t *ps_select(const json_t *list, const struct ps_options *o)
 			json_is_true(json_object_get(json_object_get(v[i], "State"), "Running"));
 		if (!all && !running)
 			continue;
-		if (!filters_match(v[i], o->filters))
+		if (!filters_match(v[i], o->filters, o->pods))
 			continue;
 		if (o->last > 0 && kept == (size_t)o->last)
 			break;

@@ -20,10 +20,15 @@ struct ps_options {
 	long last;	/* -n: the last N created, whatever their state; -1 for all */
 	char **filters; /* --filter KEY=VALUE, each as typed */
 	const char *format;
+	bool pod;	    /* --pod: POD ID and PODNAME columns (podman's) */
+	const json_t *pods; /* the pods (berth_pod_list) for pod= and PodName; NULL: none */
 };
 
 /* -EINVAL naming the first filter ps does not know or whose value is invalid. */
 int ps_filters_check(char *const *filters, struct berth_error **err);
+
+/* Whether o needs the pods: --pod, a pod= filter, a --format using .Pod or .PodName. */
+bool ps_needs_pods(const struct ps_options *o);
 
 /*
  * The containers of list (container records, borrowed) that o selects,
@@ -36,5 +41,11 @@ json_t *ps_select(const json_t *list, const struct ps_options *o);
  * Command and Mounts; size is the SIZE column (NULL: "0B", not computed).
  */
 json_t *ps_row(const json_t *c, bool trunc, const char *size);
-/* Docker's column titles of those fields. */
+/*
+ * podman's `ps --pod` fields into row: Pod (the pod's id, 12 characters
+ * with trunc) and PodName (its name in pods, berth_pod_list's); "" for a
+ * container of no pod.
+ */
+void ps_row_add_pod(json_t *row, const json_t *c, bool trunc, const json_t *pods);
+/* Docker's column titles of those fields (and of ps_row_add_pod's). */
 json_t *ps_titles(void);

@@ -89,6 +89,34 @@ ns_links() {
 	[ "$(berth inspect --type pod -f '{{.Name}}' "${id:0:12}")" == p1 ]
 }
 
+@test "ps --pod: POD ID and PODNAME columns, --filter pod=NAME|ID, {{.Pod}} and {{.PodName}} (podman's)" {
+	id=$(berth pod create --name p1 --network none)
+	berth pod create --name p2 --network none >/dev/null
+	berth create --pod p1 --name in1 --rootfs "$ROOTFS" sleep 60 >/dev/null
+	berth create --pod p2 --name in2 --rootfs "$ROOTFS" sleep 60 >/dev/null
+	berth create --name loose --network none --rootfs "$ROOTFS" sleep 60 >/dev/null
+	run berth ps -a --pod
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" =~ ^CONTAINER\ ID\ .*\ NAMES\ +POD\ ID\ +PODNAME$ ]]
+	[[ "$output" =~ \ in1\ +${id:0:12}\ +p1($'\n'|$) ]]
+	[[ "$output" =~ \ loose\ *($'\n'|$) ]]
+	# the infra is the pod's too
+	[ "$(berth ps -a --filter pod=p1 --format '{{.Names}}' | grep -c .)" -eq 2 ]
+	[ "$(berth ps -a --filter pod=p1 --format '{{.Names}}' | grep -v infra)" == in1 ]
+	[ "$(berth ps -a --filter pod="${id:0:8}" --filter name='^in' --format '{{.Names}}')" == in1 ]
+	[ "$(berth ps -a --filter pod="$id" --filter name='^in' --format '{{.Names}}')" == in1 ]
+	# values of one key are alternatives, as every filter's
+	[ "$(berth ps -a --filter pod=p1 --filter pod=p2 --filter name='^in' --format '{{.Names}}' | sort | tr '\n' ' ')" == "in1 in2 " ]
+	[ -z "$(berth ps -a --filter pod=nosuch -q)" ]
+	run berth ps -a --filter name=loose --filter name=in1 --format '{{.Names}}:{{.Pod}}:{{.PodName}}'
+	[[ "$output" == *"in1:${id:0:12}:p1"* ]]
+	[[ "$output" == *"loose::"* ]]
+	[ "$(berth ps -a --no-trunc --filter name=in1 --format '{{.Pod}}')" == "$id" ]
+	# without --pod the JSON has Docker's keys alone
+	[ "$(berth ps -a --filter name=in1 --format json | jq 'has("Pod")')" == false ]
+	[ "$(berth ps -a --pod --filter name=in1 --format json | jq -r .PodName)" == p1 ]
+}
+
 @test "pod: stop, start and rm -f leave no container, namespace file, link, cgroup or record" {
 	berth pod create --name gone >/dev/null
 	infra=$(berth pod inspect -f '{{.InfraContainerID}}' gone)
