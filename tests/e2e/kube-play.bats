@@ -1,0 +1,260 @@
+#!/usr/bin/env bats
+# berth kube play (issue #19): Kubernetes YAML run as pods, containers and
+# volumes, and `kube play --down` removing what the file made. In a network
+# namespace of its own (scripts/e2e): the pods are on the default bridge.
+
+load helpers
+
+setup_file() {
+	net_fixture_setup served-by-play
+}
+
+setup() {
+	common_setup
+}
+
+teardown() {
+	for p in $(berth pod ls -q --no-trunc 2>/dev/null); do
+		berth pod rm -f "$p" >/dev/null 2>&1 || true
+	done
+	for v in $(berth volume ls -q 2>/dev/null); do
+		berth volume rm -f "$v" >/dev/null 2>&1 || true
+	done
+	net_fixture_teardown
+}
+
+# The fixture's root filesystem as image app:1 (httpd, wget, sh).
+app_image() {
+	local b=$BATS_TEST_TMPDIR/img
+	mkdir -p "$b"
+	cp -a "$ROOTFS" "$b/rootfs"
+	printf 'FROM scratch\nCOPY rootfs/ /\nCMD ["sh"]\n' >"$b/Dockerfile"
+	berth build -q -t app:1 "$b" >/dev/null
+}
+
+# Waits up to 30 s for container $1's health status to be $2.
+wait_health() {
+	for _ in $(seq 1 60); do
+		[ "$(berth inspect -f '{{.State.Health.Status}}' "$1" 2>/dev/null)" == "$2" ] && return 0
+		sleep 0.5
+	done
+	berth inspect -f '{{json .State}}' "$1" >&2
+	return 1
+}
+
+@test "kube play: a two-container pod whose containers talk over localhost, then --down leaves nothing" {
+	app_image
+	cat >"$BATS_TEST_TMPDIR/pod.yaml" <<-'EOF'
+		apiVersion: v1
+		kind: Pod
+		metadata:
+		  name: web
+		spec:
+		  containers:
+		  - name: srv
+		    image: app:1
+		    imagePullPolicy: Never
+		    command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
+		  - name: client
+		    image: app:1
+		    imagePullPolicy: Never
+		    command: ["sh", "-c"]
+		    args: ["sleep 1; wget -qO- http://127.0.0.1:8080/ > /tmp/got; sleep 600"]
+	EOF
+	run berth kube play "$BATS_TEST_TMPDIR/pod.yaml"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *web* ]]
+	for _ in $(seq 1 40); do
+		got=$(berth exec web-client cat /tmp/got 2>/dev/null || true)
+		[ -n "$got" ] && break
+		sleep 0.5
+	done
+	[ "$got" == served-by-play ]
+	[ "$(berth inspect -f '{{index .Config.Labels "io.berth.kube.object"}}' web-srv)" == Pod/web ]
+	run berth kube play --down "$BATS_TEST_TMPDIR/pod.yaml"
+	[ "$status" -eq 0 ]
+	[ -z "$(berth ps -aq)" ]
+	[ -z "$(berth pod ls -q)" ]
+	[ -z "$(berth volume ls -q)" ]
+}
+
+@test "kube play: a Deployment of 2 replicas with a readiness probe reaches healthy" {
+	app_image
+	cat >"$BATS_TEST_TMPDIR/dep.yaml" <<-'EOF'
+		apiVersion: apps/v1
+		kind: Deployment
+		metadata:
+		  name: api
+		spec:
+		  replicas: 2
+		  selector:
+		    matchLabels: {app: api}
+		  template:
+		    metadata:
+		      labels: {app: api}
+		    spec:
+		      containers:
+		      - name: web
+		        image: app:1
+		        imagePullPolicy: IfNotPresent
+		        command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
+		        readinessProbe:
+		          exec:
+		            command: ["wget", "-qO-", "http://127.0.0.1:8080/"]
+		          periodSeconds: 1
+		          timeoutSeconds: 2
+	EOF
+	run berth kube play "$BATS_TEST_TMPDIR/dep.yaml"
+	[ "$status" -eq 0 ]
+	run berth pod ls --format '{{.Name}}'
+	[[ "$output" == *api-pod* ]]
+	[[ "$output" == *api-pod-1* ]]
+	wait_health api-pod-web healthy
+	wait_health api-pod-1-web healthy
+	berth kube play --down "$BATS_TEST_TMPDIR/dep.yaml"
+	[ -z "$(berth ps -aq)" ]
+	[ -z "$(berth pod ls -q)" ]
+}
+
+@test "kube play: a ConfigMap as a file and as env, a Secret as env; a PVC keeps its data across --down" {
+	app_image
+	cat >"$BATS_TEST_TMPDIR/cm.yaml" <<-'EOF'
+		apiVersion: v1
+		kind: ConfigMap
+		metadata:
+		  name: settings
+		data:
+		  greeting: hello-from-configmap
+		  app.conf: |
+		    level=debug
+		---
+		apiVersion: v1
+		kind: Secret
+		metadata:
+		  name: creds
+		data:
+		  password: czNjcjN0
+		---
+		apiVersion: v1
+		kind: PersistentVolumeClaim
+		metadata:
+		  name: store
+		spec:
+		  accessModes: [ReadWriteOnce]
+		---
+		apiVersion: v1
+		kind: Pod
+		metadata:
+		  name: cfg
+		spec:
+		  restartPolicy: Never
+		  containers:
+		  - name: app
+		    image: app:1
+		    imagePullPolicy: Never
+		    command: ["sh", "-c", "cat /etc/app/app.conf; echo $GREETING; echo $PASSWORD; cat /data/old 2>/dev/null; echo kept > /data/old; sleep 600"]
+		    env:
+		    - name: GREETING
+		      valueFrom:
+		        configMapKeyRef: {name: settings, key: greeting}
+		    - name: PASSWORD
+		      valueFrom:
+		        secretKeyRef: {name: creds, key: password}
+		    volumeMounts:
+		    - {name: conf, mountPath: /etc/app}
+		    - {name: data, mountPath: /data}
+		  volumes:
+		  - name: conf
+		    configMap:
+		      name: settings
+		      items:
+		      - {key: app.conf, path: app.conf}
+		  - name: data
+		    persistentVolumeClaim: {claimName: store}
+	EOF
+	berth kube play "$BATS_TEST_TMPDIR/cm.yaml"
+	for _ in $(seq 1 40); do
+		out=$(berth logs cfg-app 2>/dev/null)
+		[[ "$out" == *s3cr3t* ]] && break
+		sleep 0.5
+	done
+	[ "$out" == "$(printf 'level=debug\nhello-from-configmap\ns3cr3t')" ]
+	berth kube play --down "$BATS_TEST_TMPDIR/cm.yaml"
+	[ -z "$(berth ps -aq)" ]
+	# the claim's volume is kept, as podman's kube down keeps volumes
+	[ "$(berth volume ls -q)" == store ]
+	berth kube play "$BATS_TEST_TMPDIR/cm.yaml"
+	for _ in $(seq 1 40); do
+		out=$(berth logs cfg-app 2>/dev/null)
+		[[ "$out" == *kept* ]] && break
+		sleep 0.5
+	done
+	[[ "$out" == *kept* ]]
+}
+
+@test "kube play: errors name file and line and leave nothing; unsupported fields are warnings with lines" {
+	app_image
+	cat >"$BATS_TEST_TMPDIR/bad.yaml" <<-'EOF'
+		apiVersion: v1
+		kind: ConfigMap
+		metadata:
+		  name: ok
+		data: {a: b}
+		---
+		apiVersion: v1
+		kind: Pod
+		metadata:
+		  name: broken
+		spec:
+		  containers:
+		  - name: c
+	EOF
+	run berth kube play "$BATS_TEST_TMPDIR/bad.yaml"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"bad.yaml:13: spec.containers[0]: image is required"* ]]
+	printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: x\n' >"$BATS_TEST_TMPDIR/yaml.yaml"
+	run berth kube play "$BATS_TEST_TMPDIR/yaml.yaml"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"yaml.yaml:"*"yaml:"* ]]
+	# a failure after the first pod was made removes it
+	cat >"$BATS_TEST_TMPDIR/half.yaml" <<-'EOF'
+		apiVersion: v1
+		kind: Pod
+		metadata: {name: first}
+		spec:
+		  containers:
+		  - {name: c, image: app:1, imagePullPolicy: Never, command: [sleep, "600"]}
+		---
+		apiVersion: v1
+		kind: Pod
+		metadata: {name: second}
+		spec:
+		  containers:
+		  - {name: c, image: missing:1, imagePullPolicy: Never}
+	EOF
+	run berth kube play "$BATS_TEST_TMPDIR/half.yaml"
+	[ "$status" -eq 1 ]
+	[ -z "$(berth ps -aq)" ]
+	[ -z "$(berth pod ls -q)" ]
+	cat >"$BATS_TEST_TMPDIR/warn.yaml" <<-'EOF'
+		apiVersion: v1
+		kind: Pod
+		metadata: {name: warned}
+		spec:
+		  nodeSelector: {disk: ssd}
+		  containers:
+		  - name: c
+		    image: app:1
+		    imagePullPolicy: Never
+		    command: [sleep, "600"]
+		    stdin: true
+		    livenessProbe:
+		      httpGet: {path: /, port: 8080}
+	EOF
+	run berth kube play --start=false "$BATS_TEST_TMPDIR/warn.yaml"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"warn.yaml:5: spec.nodeSelector: not supported, ignored"* ]]
+	[[ "$output" == *"warn.yaml:11: spec.containers[0].stdin: not supported, ignored"* ]]
+	[[ "$output" == *"warn.yaml:13: spec.containers[0].livenessProbe.httpGet: not supported, ignored"* ]]
+	[ "$(berth inspect -f '{{.State.Status}}' warned-c)" == created ]
+}
