@@ -20,6 +20,12 @@ teardown() {
 	for v in $(berth volume ls -q 2>/dev/null); do
 		berth volume rm -f "$v" >/dev/null 2>&1 || true
 	done
+	if [[ -n "${PODMAN_ROOT:-}" ]]; then
+		p pod rm -af >/dev/null 2>&1 || true
+		p rm -af >/dev/null 2>&1 || true
+		p system reset -f >/dev/null 2>&1 || true
+		rm -rf "$PODMAN_ROOT" "$PODMAN_RUNROOT"
+	fi
 	net_fixture_teardown
 }
 
@@ -40,6 +46,25 @@ wait_health() {
 	done
 	berth inspect -f '{{json .State}}' "$1" >&2
 	return 1
+}
+
+# Waits up to 20 s for the logs of container $1 to contain $2; prints them.
+wait_logs() {
+	local out
+	for _ in $(seq 1 40); do
+		out=$(berth logs "$1" 2>/dev/null || true)
+		[[ "$out" == *"$2"* ]] && break
+		sleep 0.5
+	done
+	printf '%s\n' "$out"
+}
+
+# podman on storage of its own under the test's directory, with the flags
+# this host needs (as tests/e2e/kube.bats runs it).
+p() {
+	CONTAINERS_CONF=$BATS_TEST_TMPDIR/containers.conf podman --runtime runc \
+		--cgroup-manager cgroupfs --root "$PODMAN_ROOT" --runroot "$PODMAN_RUNROOT" \
+		--tmpdir "$PODMAN_RUNROOT/tmp" --events-backend file --storage-driver vfs "$@"
 }
 
 @test "kube play: a two-container pod whose containers talk over localhost, then --down leaves nothing" {
@@ -173,23 +198,14 @@ wait_health() {
 		    persistentVolumeClaim: {claimName: store}
 	EOF
 	berth kube play "$BATS_TEST_TMPDIR/cm.yaml"
-	for _ in $(seq 1 40); do
-		out=$(berth logs cfg-app 2>/dev/null)
-		[[ "$out" == *s3cr3t* ]] && break
-		sleep 0.5
-	done
+	out=$(wait_logs cfg-app s3cr3t)
 	[ "$out" == "$(printf 'level=debug\nhello-from-configmap\ns3cr3t')" ]
 	berth kube play --down "$BATS_TEST_TMPDIR/cm.yaml"
 	[ -z "$(berth ps -aq)" ]
 	# the claim's volume is kept, as podman's kube down keeps volumes
 	[ "$(berth volume ls -q)" == store ]
 	berth kube play "$BATS_TEST_TMPDIR/cm.yaml"
-	for _ in $(seq 1 40); do
-		out=$(berth logs cfg-app 2>/dev/null)
-		[[ "$out" == *kept* ]] && break
-		sleep 0.5
-	done
-	[[ "$out" == *kept* ]]
+	[[ "$(wait_logs cfg-app kept)" == *kept* ]]
 }
 
 @test "kube play: errors name file and line and leave nothing; unsupported fields are warnings with lines" {
@@ -257,4 +273,64 @@ wait_health() {
 	[[ "$output" == *"warn.yaml:11: spec.containers[0].stdin: not supported, ignored"* ]]
 	[[ "$output" == *"warn.yaml:13: spec.containers[0].livenessProbe.httpGet: not supported, ignored"* ]]
 	[ "$(berth inspect -f '{{.State.Status}}' warned-c)" == created ]
+}
+
+# The fixture's httpd as image web:1 (port 8080).
+web_image() {
+	local b=$BATS_TEST_TMPDIR/web
+	mkdir -p "$b"
+	cp -a "$ROOTFS" "$b/rootfs"
+	printf 'FROM scratch\nCOPY rootfs/ /\nEXPOSE 8080\nCMD ["httpd", "-f", "-p", "8080", "-h", "/www"]\n' \
+		>"$b/Dockerfile"
+	berth build -q -t web:1 "$b" >/dev/null
+}
+
+# Waits up to 10 s for http://127.0.0.1:$1/ and prints what it answers.
+answer() {
+	for _ in $(seq 50); do
+		curl -s --max-time 2 "http://127.0.0.1:$1/" >/dev/null && break
+		sleep 0.2
+	done
+	curl -s --max-time 5 "http://127.0.0.1:$1/"
+}
+
+@test "kube play: berth kube generate of a container -> berth kube play runs it and the app answers" {
+	web_image
+	berth run -d --name web -p 18090:8080 -e GREETING=hi web:1 >/dev/null
+	[ "$(answer 18090)" == served-by-play ]
+	berth kube generate web >"$BATS_TEST_TMPDIR/gen.yaml"
+	berth rm -f web >/dev/null
+	run berth kube play "$BATS_TEST_TMPDIR/gen.yaml"
+	[ "$status" -eq 0 ]
+	[ "$(answer 18090)" == served-by-play ]
+	[ "$(berth exec web-web sh -c 'echo $GREETING')" == hi ]
+	berth kube play --down "$BATS_TEST_TMPDIR/gen.yaml"
+	[ -z "$(berth ps -aq)" ]
+}
+
+@test "kube play: podman kube generate of a podman pod -> berth kube play runs it and the app answers" {
+	command -v podman >/dev/null || skip "podman is not installed (scripts/install-deps)"
+	command -v catatonit >/dev/null || skip "catatonit (podman's pause process) is not installed (scripts/install-deps)"
+	PODMAN_ROOT=$BATS_TEST_TMPDIR/podman-root
+	PODMAN_RUNROOT=$BATS_TEST_TMPDIR/podman-run
+	printf '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n' \
+		>"$BATS_TEST_TMPDIR/containers.conf"
+	web_image
+	berth save --format oci-archive web:1 | p load >/dev/null
+	name=$(p images --format '{{.Repository}}:{{.Tag}}' | grep web | head -1)
+	p pod create --name shop -p 18091:8080 >/dev/null
+	p create --pod shop --name front -e GREETING=hi "$name" >/dev/null
+	p kube generate shop >"$BATS_TEST_TMPDIR/podman.yaml"
+	p pod rm -f shop >/dev/null
+	# the image under the name podman's YAML gives it
+	image=$(awk '/image:/ {print $2; exit}' "$BATS_TEST_TMPDIR/podman.yaml")
+	berth tag web:1 "$image"
+	run berth kube play "$BATS_TEST_TMPDIR/podman.yaml"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(answer 18091)" == served-by-play ]
+	[ "$(berth exec shop-front sh -c 'echo $GREETING')" == hi ]
+	berth kube play --down "$BATS_TEST_TMPDIR/podman.yaml"
+	[ -z "$(berth ps -aq)" ]
+	[ -z "$(berth pod ls -q)" ]
 }
