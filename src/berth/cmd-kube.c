@@ -18,9 +18,10 @@
 
 static const char generate_usage[] =
 	"Usage:  berth kube generate [OPTIONS] CONTAINER [CONTAINER...]\n"
+	"        berth kube generate [OPTIONS] POD\n"
 	"        berth kube generate [OPTIONS] --compose-project NAME\n"
 	"\n"
-	"Generate Kubernetes YAML (a Pod or a Deployment) from containers\n"
+	"Generate Kubernetes YAML (a Pod or a Deployment) from containers or a pod\n"
 	"\n"
 	"Options:\n"
 	"      --compose-project string   Every container of this Compose project\n"
@@ -75,7 +76,7 @@ int cmd_kube_generate(struct berth_cli *cli, int argc, char **argv, struct berth
 	if (c < 0 || f.help)
 		return c;
 	if (o.compose_project && optind < argc)
-		return cli_usage_error(cli, err, "--compose-project takes no CONTAINER");
+		return cli_usage_error(cli, err, "--compose-project takes no CONTAINER or POD");
 	if (!o.compose_project && optind >= argc)
 		return cli_usage_error(cli, err, "requires at least 1 argument");
 	o.containers = argv + optind;
@@ -85,9 +86,6 @@ int cmd_kube_generate(struct berth_cli *cli, int argc, char **argv, struct berth
 	_cleanup_free_ char *yaml = NULL;
 	_cleanup_strv_free_ char **warnings = NULL;
 	r = berth_kube_generate(cli->store, &o, &yaml, &warnings, err);
-	if (r == -ENOENT && !o.compose_project)
-		berth_error_prefix(err,
-				   "kube generate (of containers; pods are not supported yet)");
 	if (r < 0)
 		return r;
 	BERTH_STRV_FOREACH (w, warnings)

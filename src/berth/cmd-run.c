@@ -73,6 +73,7 @@ static const char run_usage[] =
 	"      --health-start-period D   failures in this first period do not count\n"
 	"      --health-start-interval D time between checks in the start period (5s)\n"
 	"      --no-healthcheck      disable the image's HEALTHCHECK\n"
+	"      --health-on-failure A when unhealthy: none (default), kill, restart or stop\n"
 	"  -l, --label K=V           set a label (over the image's)\n"
 	"      --label-file FILE     read K=V label lines\n";
 
@@ -107,6 +108,7 @@ enum {
 	OPT_HEALTH_START_PERIOD,
 	OPT_HEALTH_START_INTERVAL,
 	OPT_NO_HEALTHCHECK,
+	OPT_HEALTH_ON_FAILURE,
 	OPT_ADD_HOST,
 	OPT_DNS,
 	OPT_DNS_SEARCH,
@@ -400,6 +402,7 @@ static const struct option run_opts[] = {
 	{"health-start-period", required_argument, NULL, OPT_HEALTH_START_PERIOD},
 	{"health-start-interval", required_argument, NULL, OPT_HEALTH_START_INTERVAL},
 	{"no-healthcheck", no_argument, NULL, OPT_NO_HEALTHCHECK},
+	{"health-on-failure", required_argument, NULL, OPT_HEALTH_ON_FAILURE},
 	{"label", required_argument, NULL, 'l'},
 	{"label-file", required_argument, NULL, OPT_LABEL_FILE},
 	{0},
@@ -605,9 +608,13 @@ static int parse_health_flag(struct berth_cli *cli, struct health_flags *hf, int
 	return 0;
 }
 
-/* --stop-signal and --restart. */
+/* --stop-signal, --restart and --health-on-failure. */
 static int parse_policy_flag(struct run_flags *rf, int c, const char *arg, struct berth_error **err)
 {
+	if (c == OPT_HEALTH_ON_FAILURE)
+		return berth_health_on_failure_from_string(arg, &rf->o.health_on_failure, err) < 0
+			       ? -EINVAL
+			       : 1;
 	if (c == OPT_STOP_SIGNAL) {
 		rf->o.stop_signal = berth_runspec_parse_signal(arg);
 		if (rf->o.stop_signal < 0)

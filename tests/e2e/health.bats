@@ -41,13 +41,18 @@ build_healthcheck_image() {
 
 # Polls (bounded, 30 s) until the container's health status is $2.
 wait_health() {
-	local i s
+	wait_inspect "$1" '{{.State.Health.Status}}' "$2"
+}
+
+# Polls (bounded, 30 s) until inspect's $2 of container $1 reads $3.
+wait_inspect() {
+	local i v
 	for i in $(seq 150); do
-		s=$(berth inspect --format '{{.State.Health.Status}}' "$1")
-		[[ $s == "$2" ]] && return 0
+		v=$(berth inspect --format "$2" "$1")
+		[[ $v == "$3" ]] && return 0
 		sleep 0.2
 	done
-	echo "health of $1 is '$s', not '$2'"
+	echo "$2 of $1 is '$v', not '$3'"
 	return 1
 }
 
@@ -242,4 +247,71 @@ container_procs() {
 	run berth wait --condition sometime "$id"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"invalid condition 'sometime'"* ]]
+}
+
+# The actions of container $1's events, one a line, oldest first.
+event_actions() {
+	berth events --since 0 --until 0s --filter "container=$1" |
+		sed -E 's/^[^ ]+ container (.*) [0-9a-f]{64} \(.*$/\1/'
+}
+
+@test "health: --health-on-failure restart restarts an unhealthy container (podman's, a liveness probe's)" {
+	# --init: the stop signal reaches sleep (a PID 1 without a handler ignores it)
+	berth run -d --network none --init --name heal --health-on-failure restart \
+		--health-cmd 'test -f /tmp/ok' --health-interval 1s --health-retries 1 \
+		bb sh -c 'touch /tmp/ok; exec sleep 1000' >/dev/null
+	run berth inspect --format '{{.Config.HealthcheckOnFailureAction}} {{.RestartCount}}' heal
+	[ "$output" = "restart 0" ]
+	wait_health heal healthy
+	berth exec heal rm /tmp/ok
+	wait_inspect heal '{{.RestartCount}} {{.State.Status}}' "1 running"
+	# the new run made /tmp/ok again: healthy, and not restarted again
+	wait_health heal healthy
+	run berth inspect --format '{{.RestartCount}} {{.HostConfig.RestartPolicy}}' heal
+	[ "$output" = "1 no" ]
+	run event_actions heal
+	echo "$output"
+	[[ "$output" == *$'health_status: unhealthy\nkill\ndie\nstart\nrestart\n'* ]]
+	run berth events --since 0 --until 0s --filter container=heal --filter event=kill
+	[[ "$output" == *"signal=15"* ]]
+	# a stop is a stop: an unhealthy container stopped by the user stays stopped (sleep
+	# as PID 1 ignores the prober's SIGTERM, which leaves it unhealthy for 10 s)
+	berth run -d --network none --name stubborn --health-on-failure restart \
+		--health-cmd 'exit 1' --health-interval 1s --health-retries 1 bb >/dev/null
+	wait_health stubborn unhealthy
+	berth stop -t 1 stubborn >/dev/null
+	sleep 2
+	run berth inspect --format '{{.State.Status}} {{.RestartCount}}' stubborn
+	[ "$output" = "exited 0" ]
+}
+
+@test "health: --health-on-failure kill sends SIGKILL, stop stops it and no policy restarts it" {
+	berth run -d --network none --name killed --health-on-failure kill \
+		--health-cmd 'exit 1' --health-interval 1s --health-retries 1 bb >/dev/null
+	wait_inspect killed '{{.State.Status}} {{.State.ExitCode}}' "exited 137"
+	run event_actions killed
+	[[ "$output" == *$'health_status: unhealthy\nkill\ndie'* ]]
+	run berth events --since 0 --until 0s --filter container=killed --filter event=kill
+	[[ "$output" == *"signal=9"* ]]
+	# stop: the stop signal (SIGTERM to init, which passes it on), marked as a stop
+	berth run -d --network none --init --name stopped --restart always \
+		--health-on-failure stop --health-cmd 'exit 1' --health-interval 1s \
+		--health-retries 1 bb >/dev/null
+	wait_inspect stopped '{{.State.Status}}' exited
+	sleep 2
+	run berth inspect --format '{{.State.Status}} {{.RestartCount}}' stopped
+	[ "$output" = "exited 0" ]
+	run berth events --since 0 --until 0s --filter container=stopped --filter event=kill
+	[[ "$output" == *"signal=15"* ]]
+	[[ "$output" != *"signal=9"* ]]
+}
+
+@test "health: --health-on-failure needs a check and one of its four words" {
+	run berth run --network none --health-on-failure reboot --health-cmd true bb
+	[ "$status" -eq 125 ]
+	assert_one_error_line "invalid health on-failure action 'reboot': none, kill, restart or stop"
+	run berth create --health-on-failure restart bb
+	[ "$status" -eq 125 ]
+	assert_one_error_line "health-on-failure restart needs a health check"
+	[ -z "$(berth ps -aq)" ]
 }

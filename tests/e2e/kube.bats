@@ -180,8 +180,7 @@ p() {
 @test "kube generate: a missing container, a root filesystem container, a bad --type: one line each" {
 	run berth kube generate nope
 	[ "$status" -eq 1 ]
-	assert_one_error_line "no such container: 'nope'"
-	[[ "$output" == *"pods are not supported yet"* ]]
+	assert_one_error_line "no such container or pod: 'nope'"
 	berth create --name fromdir --network none --rootfs "$ROOTFS" true >/dev/null
 	run berth kube generate fromdir
 	[ "$status" -eq 1 ]
@@ -195,6 +194,49 @@ p() {
 	run berth kube play x.yaml
 	[ "$status" -eq 1 ]
 	assert_one_error_line "x.yaml: No such file or directory"
+}
+
+@test "kube generate POD: the pod's containers (not its infra), name and published ports match the golden YAML; kubectl accepts it" {
+	web_image
+	berth pod create --name Shop -p 18082:8080 -p 19090:9090 >/dev/null
+	berth create --pod Shop --name web web:1 >/dev/null
+	berth create --pod Shop --name side --health-on-failure restart --health-cmd 'test -f /tmp/ok' \
+		--health-interval 10s web:1 sleep 1000 >/dev/null
+	run --separate-stderr berth kube generate --service Shop
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	diff -u "$GOLDEN/pod-of-pod.yaml" <(printf '%s\n' "$output" | normalise)
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/pod.yaml"
+	run --separate-stderr kubectl_create_dry_run "$BATS_TEST_TMPDIR/pod.yaml"
+	[ "$status" -eq 0 ]
+	run jq -rs "$KUBECTL_OBJECTS"' | map(.kind + "/" + .metadata.name) | join(" ")' <<<"$output"
+	[ "$output" == "Pod/shop Service/shop" ]
+	# kill and stop have no Kubernetes equivalent: said
+	berth create --pod Shop --name killer --health-on-failure kill --health-cmd true web:1 >/dev/null
+	run --separate-stderr berth kube generate -t deployment Shop
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"berth: warning: container 'killer': --health-on-failure kill: Kubernetes has no such action"* ]]
+}
+
+@test "kube generate POD: a pod beside containers or pods, a container of a pod alone, an empty pod: one line each" {
+	web_image
+	berth pod create --name p1 >/dev/null
+	berth pod create --name p2 >/dev/null
+	berth create --name loose --network none web:1 >/dev/null
+	run berth kube generate p1
+	[ "$status" -eq 1 ]
+	assert_one_error_line "pod 'p1' has no containers but its infra"
+	berth create --pod p1 --name member web:1 >/dev/null
+	run berth kube generate p1 loose
+	[ "$status" -eq 1 ]
+	assert_one_error_line "'p1' is a pod: name one pod, or containers of no pod, not both nor several pods"
+	run berth kube generate loose p1
+	assert_one_error_line "'p1' is a pod: name one pod"
+	run berth kube generate p1 p2
+	assert_one_error_line "'p1' is a pod: name one pod"
+	run berth kube generate member
+	[ "$status" -eq 1 ]
+	assert_one_error_line "container 'member' is in pod [0-9a-f]{12}: generate the pod itself"
 }
 
 @test "kube generate -> podman kube play: the pod podman runs from berth's YAML answers as the berth container did" {

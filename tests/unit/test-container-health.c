@@ -234,6 +234,33 @@ static void test_state_from_json_hostile(void **state)
 	json_decref(j);
 }
 
+/* --health-on-failure's words both ways; anything else is refused with the choices. */
+static void test_on_failure_strings(void **state)
+{
+	(void)state;
+	static const char *const words[] = {"none", "kill", "restart", "stop"};
+	static const enum berth_health_on_failure want[] = {
+		BERTH_HEALTH_ON_FAILURE_NONE, BERTH_HEALTH_ON_FAILURE_KILL,
+		BERTH_HEALTH_ON_FAILURE_RESTART, BERTH_HEALTH_ON_FAILURE_STOP};
+	for (size_t i = 0; i < 4; i++) {
+		enum berth_health_on_failure a = BERTH_HEALTH_ON_FAILURE_NONE;
+		assert_int_equal(berth_health_on_failure_from_string(words[i], &a, NULL), 0);
+		assert_int_equal(a, want[i]);
+		assert_string_equal(berth_health_on_failure_to_string(a), words[i]);
+	}
+	struct berth_error *err = NULL;
+	enum berth_health_on_failure a = BERTH_HEALTH_ON_FAILURE_STOP;
+	assert_int_equal(berth_health_on_failure_from_string("Restart", &a, &err), -EINVAL);
+	assert_string_equal(berth_error_msg(err), "invalid health on-failure action 'Restart': "
+						  "none, kill, restart or stop");
+	assert_int_equal(a, BERTH_HEALTH_ON_FAILURE_STOP);
+	berth_error_free(&err);
+	assert_int_equal(berth_health_on_failure_from_string("", &a, NULL), -EINVAL);
+	assert_int_equal(berth_health_on_failure_from_string(NULL, &a, NULL), -EINVAL);
+	assert_string_equal(berth_health_on_failure_to_string((enum berth_health_on_failure)9),
+			    "none");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_config_is_enabled),
 		cmocka_unit_test(test_state_machine),
 		cmocka_unit_test(test_state_from_json_hostile),
+		cmocka_unit_test(test_on_failure_strings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

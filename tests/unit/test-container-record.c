@@ -138,11 +138,64 @@ static void test_find_order_and_many(void **state)
 	assert_null(errs[2]);
 }
 
+/*
+ * --health-on-failure is recorded as podman's Config.HealthcheckOnFailureAction
+ * (not at all for none); without a health check it is refused and nothing is
+ * created.
+ */
+static void test_health_on_failure_record(void **state)
+{
+	if (!top[0])
+		skip();
+	struct berth_run_options o;
+	struct berth_run_result made, plain, refused;
+	struct berth_error *err = NULL;
+	char *test[] = {"CMD-SHELL", "test -f /tmp/ok", NULL};
+	struct berth_health_config hc = {.test = test};
+	berth_run_options_init(&o);
+	o.name = "healed";
+	o.create_only = true;
+	o.health = &hc;
+	o.health_on_failure = BERTH_HEALTH_ON_FAILURE_RESTART;
+	assert_ok(run_cmd(&o, "true", &made, &err), err);
+	berth_run_options_init(&o);
+	o.name = "plain";
+	o.create_only = true;
+	o.health = &hc;
+	assert_ok(run_cmd(&o, "true", &plain, &err), err);
+
+	json_t *st = NULL;
+	assert_ok(berth_container_inspect(store, "healed", &st, &err), err);
+	json_t *cfg = json_object_get(st, "Config");
+	assert_string_equal(json_string_value(json_object_get(cfg, "HealthcheckOnFailureAction")),
+			    "restart");
+	json_decref(st);
+	assert_ok(berth_container_inspect(store, "plain", &st, &err), err);
+	assert_null(json_object_get(json_object_get(st, "Config"), "HealthcheckOnFailureAction"));
+	json_decref(st);
+
+	size_t before = count_store_entries("containers");
+	berth_run_options_init(&o);
+	o.name = "unchecked";
+	o.create_only = true;
+	o.health_on_failure = BERTH_HEALTH_ON_FAILURE_KILL;
+	assert_int_equal(run_cmd(&o, "true", &refused, &err), -EINVAL);
+	assert_string_equal(berth_error_msg(err), "--health-on-failure kill needs a health check "
+						  "(--health-cmd or the image's HEALTHCHECK)");
+	berth_error_free(&err);
+	assert_int_equal(count_store_entries("containers"), before);
+	char *gone[] = {made.id, plain.id};
+	struct berth_error *errs[2] = {0};
+	assert_ok(berth_container_remove_many(store, gone, 2, false, errs), errs[0]);
+	assert_null(errs[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_find_inspect_list),
 		cmocka_unit_test(test_find_order_and_many),
+		cmocka_unit_test(test_health_on_failure_record),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -24,6 +24,13 @@
 #include "runtime/runtime.h"
 
 struct berth_health_config;
+/* podman's --health-on-failure (see berth_health_on_failure_from_string) */
+enum berth_health_on_failure {
+	BERTH_HEALTH_ON_FAILURE_NONE,
+	BERTH_HEALTH_ON_FAILURE_KILL,
+	BERTH_HEALTH_ON_FAILURE_RESTART,
+	BERTH_HEALTH_ON_FAILURE_STOP,
+};
 struct berth_store; /* store/store.h: every function here takes the store handle */
 
 /* The image-derived defaults of a container (Docker's image config subset). */
@@ -93,6 +100,8 @@ struct berth_run_options {
 	char **labels;				  /* K=V, in Config.Labels over the image's */
 	const char *self_exe;			  /* the berth binary, for the detached monitor */
 	const struct berth_health_config *health; /* --health-*, NULL: the image's */
+	/* --health-on-failure: what an unhealthy container undergoes (needs a check) */
+	enum berth_health_on_failure health_on_failure;
 	bool create_only; /* `create`: the record only, berth_container_start runs it */
 	/*
 	 * --pod: the pod (name, id or prefix) whose network, IPC and UTS
@@ -421,12 +430,27 @@ int berth_container_commit(struct berth_store *store, const char *what,
 #define BERTH_HEALTH_DEFAULT_RETRIES	    3
 #define BERTH_HEALTH_LOG_MAX		    5	 /* results kept, as Docker's maxLogEntries */
 #define BERTH_HEALTH_OUTPUT_MAX		    4096 /* bytes of output kept per result */
+/* --health-on-failure stop|restart: SIGKILL this long after the stop signal, as `stop`'s default */
+#define BERTH_HEALTH_STOP_TIMEOUT 10000000000LL
 
 struct berth_health_config {
 	char **test; /* NULL unset; ["NONE"], ["CMD", arg...] or ["CMD-SHELL", command] */
 	int64_t interval, timeout, start_period, start_interval;
 	int retries; /* 0 unset */
 };
+
+/*
+ * podman's --health-on-failure: what the prober does when the container
+ * turns unhealthy. KILL sends SIGKILL (the restart policy then applies, as
+ * to any exit); STOP stops it as `stop` does (its stop signal, SIGKILL
+ * after 10 s; no restart); RESTART stops it so and the monitor starts it
+ * again whatever the restart policy (RestartCount counts it, a restart
+ * event tells it), as the kubelet does on a failing liveness probe.
+ * Recorded as Config.HealthcheckOnFailureAction (podman's name).
+ */
+int berth_health_on_failure_from_string(const char *s, enum berth_health_on_failure *ret,
+					struct berth_error **err);
+const char *berth_health_on_failure_to_string(enum berth_health_on_failure a);
 
 void berth_health_config_release(struct berth_health_config *h);
 /* From Docker's JSON form ({"Test": [...], "Interval": ns, ...}); an image's is hostile. */

@@ -38,6 +38,42 @@
 
 /* ---- config ---- */
 
+static const char *const on_failure_names[] = {
+	[BERTH_HEALTH_ON_FAILURE_NONE] = "none",
+	[BERTH_HEALTH_ON_FAILURE_KILL] = "kill",
+	[BERTH_HEALTH_ON_FAILURE_RESTART] = "restart",
+	[BERTH_HEALTH_ON_FAILURE_STOP] = "stop",
+};
+
+int berth_health_on_failure_from_string(const char *s, enum berth_health_on_failure *ret,
+					struct berth_error **err)
+{
+	for (size_t i = 0; i < ELEMENTSOF(on_failure_names); i++)
+		if (s && strcmp(s, on_failure_names[i]) == 0) {
+			*ret = (enum berth_health_on_failure)i;
+			return 0;
+		}
+	return berth_error_set(err, EINVAL,
+			       "invalid health on-failure action '%s': none, kill, restart or stop",
+			       s ? s : "");
+}
+
+const char *berth_health_on_failure_to_string(enum berth_health_on_failure a)
+{
+	return (size_t)a < ELEMENTSOF(on_failure_names) ? on_failure_names[a] : "none";
+}
+
+/* The record st's action (Config.HealthcheckOnFailureAction); none when unset or unknown. */
+static enum berth_health_on_failure record_on_failure(const json_t *st)
+{
+	enum berth_health_on_failure a = BERTH_HEALTH_ON_FAILURE_NONE;
+	const char *s = json_string_value(
+		json_object_get(json_object_get(st, "Config"), "HealthcheckOnFailureAction"));
+	if (s && berth_health_on_failure_from_string(s, &a, NULL) < 0)
+		a = BERTH_HEALTH_ON_FAILURE_NONE;
+	return a;
+}
+
 void berth_health_config_release(struct berth_health_config *h)
 {
 	if (!h)
@@ -521,9 +557,71 @@ static void health_event(const char *store_root, const char *id, enum berth_heal
 	berth_container_event_at_root(store_root, id, action, NULL);
 }
 
+/* What the prober does once the container is unhealthy (podman's --health-on-failure). */
+struct on_failure {
+	enum berth_health_on_failure action;
+	int stop_signal; /* the record's Config.StopSignal, SIGTERM unset */
+};
+
+static void on_failure_load(const json_t *st, struct on_failure *ret)
+{
+	const char *sig =
+		json_string_value(json_object_get(json_object_get(st, "Config"), "StopSignal"));
+	ret->action = record_on_failure(st);
+	ret->stop_signal = sig ? berth_runspec_parse_signal(sig) : SIGTERM;
+	if (ret->stop_signal <= 0)
+		ret->stop_signal = SIGTERM;
+}
+
+/* `stop`'s mark, by path: the monitor then applies no restart policy. */
+static void mark_stop_requested(const char *store_root, const char *id)
+{
+	_cleanup_free_ char *dir = berth_xasprintf("%s/containers", store_root);
+	_cleanup_close_ int cdir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cdir < 0)
+		return;
+	_cleanup_json_ json_t *st = berth_container_state_read(cdir, id);
+	if (!st)
+		return;
+	json_object_set_new(st, "StopRequested", json_true());
+	berth_container_state_write(cdir, id, st, NULL);
+}
+
+/* `kill`'s signal and its event. */
+static void signal_container(const char *store_root, const char *id, pid_t pid, int sig)
+{
+	char signame[16];
+	snprintf(signame, sizeof(signame), "%d", sig);
+	berth_container_event_at_root(store_root, id, "kill",
+				      (const char *[]){"signal", signame, NULL});
+	kill(pid, sig);
+}
+
+/*
+ * kill: SIGKILL. stop and restart: the stop signal, SIGKILL after
+ * BERTH_HEALTH_STOP_TIMEOUT, as `stop` does; only stop is marked as a
+ * stop (restart is the monitor's, which sees the unhealthy state once the
+ * process ended). The monitor kills this prober once the process ended.
+ */
+static void act_on_failure(const char *store_root, const char *id, pid_t pid,
+			   const struct on_failure *f)
+{
+	if (f->action == BERTH_HEALTH_ON_FAILURE_NONE)
+		return;
+	if (f->action == BERTH_HEALTH_ON_FAILURE_STOP)
+		mark_stop_requested(store_root, id);
+	int sig = f->action == BERTH_HEALTH_ON_FAILURE_KILL ? SIGKILL : f->stop_signal;
+	signal_container(store_root, id, pid, sig);
+	if (sig == SIGKILL)
+		return;
+	sleep_ns(BERTH_HEALTH_STOP_TIMEOUT);
+	if (kill(pid, 0) == 0)
+		signal_container(store_root, id, pid, SIGKILL);
+}
+
 static _Noreturn void prober_main(const char *store_root, const char *id, pid_t pid,
 				  const struct berth_health_config *hc, char *const *shell,
-				  struct berth_health_state *s)
+				  const struct on_failure *f, struct berth_health_state *s)
 {
 	int64_t interval = hc->interval ? hc->interval : BERTH_HEALTH_DEFAULT_INTERVAL;
 	int64_t start_interval =
@@ -545,6 +643,9 @@ static _Noreturn void prober_main(const char *store_root, const char *id, pid_t 
 		save_state(store_root, id, s);
 		if (s->status != before)
 			health_event(store_root, id, s->status);
+		/* podman acts on every unhealthy result: an action that failed is tried again */
+		if (s->status == BERTH_HEALTH_UNHEALTHY)
+			act_on_failure(store_root, id, pid, f);
 	}
 }
 
@@ -554,8 +655,10 @@ pid_t berth_container_health_start(const char *store_root, const char *id, const
 	struct berth_health_config hc = {0};
 	struct berth_health_state s;
 	char **shell = NULL;
+	struct on_failure f;
 	if (!load_config(st, &hc, &shell))
 		return 0;
+	on_failure_load(st, &f);
 	/* Docker keeps the log across restarts and starts over as "starting" */
 	load_state(store_root, id, &s);
 	s.status = BERTH_HEALTH_STARTING;
@@ -585,20 +688,24 @@ pid_t berth_container_health_start(const char *store_root, const char *id, const
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int fd = 0; fd < 3 && devnull >= 0; fd++)
 		dup2(devnull, fd);
-	prober_main(store_root, id, pid, &hc, shell, &s);
+	prober_main(store_root, id, pid, &hc, shell, &f, &s);
 }
 
-void berth_container_health_stop(const char *store_root, const char *id, pid_t prober)
+bool berth_container_health_stop(const char *store_root, const char *id, const json_t *st,
+				 pid_t prober)
 {
 	if (prober <= 0)
-		return;
+		return false;
 	kill(prober, SIGKILL);
 	while (waitpid(prober, NULL, 0) < 0 && errno == EINTR)
 		;
 	struct berth_health_state s;
 	load_state(store_root, id, &s);
+	bool restart = s.status == BERTH_HEALTH_UNHEALTHY &&
+		       record_on_failure(st) == BERTH_HEALTH_ON_FAILURE_RESTART;
 	/* Docker: "unhealthy when the monitor has stopped for compatibility reasons" */
 	s.status = BERTH_HEALTH_UNHEALTHY;
 	save_state(store_root, id, &s);
 	berth_health_state_release(&s);
+	return restart;
 }

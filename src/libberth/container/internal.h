@@ -105,7 +105,13 @@ int berth_container_load_spec(const char *store_root, const char *id, struct ber
  */
 pid_t berth_container_health_start(const char *store_root, const char *id, const json_t *st,
 				   pid_t pid);
-void berth_container_health_stop(const char *store_root, const char *id, pid_t prober);
+/*
+ * True when the container is to start again for its health: it ended
+ * unhealthy and its --health-on-failure is restart (podman's rule: an
+ * unhealthy container is restarted however it ended, unless stopped).
+ */
+bool berth_container_health_stop(const char *store_root, const char *id, const json_t *st,
+				 pid_t prober);
 /* Puts the recorded health (health.json) into the record st as State.Health. */
 void berth_container_health_inspect(const char *store_root, const char *id, json_t *st);
 

@@ -180,6 +180,10 @@ static json_t *make_state(const struct container *c, const struct berth_run_opti
 	berth_health_config_merge(o->image ? o->image->health : NULL, o->health, &hc);
 	if (hc.test)
 		json_object_set_new(cfg, "Healthcheck", berth_health_config_to_json(&hc));
+	if (o->health_on_failure != BERTH_HEALTH_ON_FAILURE_NONE)
+		json_object_set_new(
+			cfg, "HealthcheckOnFailureAction",
+			json_string(berth_health_on_failure_to_string(o->health_on_failure)));
 	if (o->image && o->image->shell)
 		json_object_set_new(cfg, "Shell", berth_container_strv_json(o->image->shell));
 	berth_health_config_release(&hc);
@@ -293,6 +297,18 @@ int berth_container_run(struct berth_store *store, const struct berth_run_option
 	return run_container(store, &m.o, ret, err);
 }
 
+/* An action on failure is for a container whose health is checked. */
+static bool on_failure_has_check(const struct berth_run_options *o)
+{
+	if (o->health_on_failure == BERTH_HEALTH_ON_FAILURE_NONE)
+		return true;
+	struct berth_health_config hc;
+	berth_health_config_merge(o->image ? o->image->health : NULL, o->health, &hc);
+	bool enabled = berth_health_config_is_enabled(&hc);
+	berth_health_config_release(&hc);
+	return enabled;
+}
+
 static int run_container(struct berth_store *store, const struct berth_run_options *o,
 			 struct berth_run_result *ret, struct berth_error **err)
 {
@@ -306,6 +322,13 @@ static int run_container(struct berth_store *store, const struct berth_run_optio
 	if (!o->rootfs && !o->image) {
 		container_release(&c);
 		return berth_error_set(err, EINVAL, "no image and no --rootfs given");
+	}
+	if (!on_failure_has_check(o)) {
+		container_release(&c);
+		return berth_error_set(err, EINVAL,
+				       "--health-on-failure %s needs a health check (--health-cmd "
+				       "or the image's HEALTHCHECK)",
+				       berth_health_on_failure_to_string(o->health_on_failure));
 	}
 	berth_random_hex(c.id, 32);
 	memcpy(ret->id, c.id, sizeof(c.id));
@@ -562,13 +585,20 @@ struct removal {
 	bool killed;
 };
 
-/* Whether the monitor of st may start it again once it ended (a policy other than "no"). */
+/*
+ * Whether the monitor of st may start it again once it ended: a policy
+ * other than "no", or --health-on-failure restart.
+ */
 static bool may_restart(const json_t *st)
 {
 	const char *policy = json_string_value(
 		json_object_get(json_object_get(st, "HostConfig"), "RestartPolicy"));
+	const char *on_failure = json_string_value(
+		json_object_get(json_object_get(st, "Config"), "HealthcheckOnFailureAction"));
 	enum berth_restart_policy p;
 	int max;
+	if (on_failure && strcmp(on_failure, "restart") == 0)
+		return true;
 	return berth_runspec_parse_restart(policy ? policy : "no", &p, &max, NULL) < 0 ||
 	       p != BERTH_RESTART_NO;
 }

@@ -240,11 +240,12 @@ static _Noreturn void monitor_fail(struct monitor *m, int log_fd, struct berth_e
 
 /*
  * The end of a run with exit code code: the network goes (unless the
- * policy restarts it), the die event, the record says exited (*rec becomes
- * it, NULL when the record is gone). Returns whether to run again.
+ * policy, or health_restart (--health-on-failure restart), restarts it),
+ * the die event, the record says exited (*rec becomes it, NULL when the
+ * record is gone). Returns whether to run again.
  */
 static bool monitor_record_exit(struct monitor *m, int log_fd, int code, int restarts,
-				int *net_lock, json_t **rec)
+				bool health_restart, int *net_lock, json_t **rec)
 {
 	struct container *c = m->c;
 	struct berth_error *err = NULL;
@@ -252,7 +253,7 @@ static bool monitor_record_exit(struct monitor *m, int log_fd, int code, int res
 	_cleanup_json_ json_t *st = berth_container_state_read(c->cdir, c->id);
 	bool stopped = json_is_true(json_object_get(st, "StopRequested"));
 	bool again = !stopped && !monitor_orphaned &&
-		     (m->always || (code != 0 && restarts < m->max_restarts));
+		     (m->always || health_restart || (code != 0 && restarts < m->max_restarts));
 	/* the network goes before the record says exited: rm and stop wait for that */
 	if (!again) {
 		berth_container_net_down(m->store_root, c->cdir, c->id, *net_lock);
@@ -310,6 +311,7 @@ static _Noreturn void monitor_main(struct monitor *m)
 	_cleanup_free_ char *log_name = berth_xasprintf("%s/%s-json.log", c->id, c->id);
 	int log_fd = openat(c->cdir, log_name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	int restarts = 0;
+	bool health_restart = false; /* this run restarts one that ended unhealthy */
 	/* the record as the monitor last wrote it: what its events name */
 	_cleanup_json_ json_t *rec = NULL;
 	int net_lock = monitor_namespaces_up(m, log_fd);
@@ -339,6 +341,8 @@ static _Noreturn void monitor_main(struct monitor *m)
 				res.exit_code = 125;
 			} else {
 				berth_container_event_st(m->store, rec, "start", NULL);
+				if (health_restart)
+					berth_container_event_st(m->store, rec, "restart", NULL);
 			}
 		}
 		if (r < 0) {
@@ -370,10 +374,11 @@ static _Noreturn void monitor_main(struct monitor *m)
 		close(out[0]);
 		close(errp[0]);
 		int code = berth_runtime_wait(&p, NULL);
-		berth_container_health_stop(m->store_root, c->id, prober);
+		health_restart = berth_container_health_stop(m->store_root, c->id, rec, prober);
 		berth_runtime_process_release(&p, NULL);
 		monitor_child = 0;
-		bool again = monitor_record_exit(m, log_fd, code, restarts, &net_lock, &rec);
+		bool again = monitor_record_exit(m, log_fd, code, restarts, health_restart,
+						 &net_lock, &rec);
 		if (m->foreground) {
 			/* from here on the monitor outlives its berth, or ends now */
 			if (again) {

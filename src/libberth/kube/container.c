@@ -185,42 +185,86 @@ static unsigned host_port(const json_t *bindings, const char **ret_ip)
 	return v <= 65535 ? (unsigned)v : 0;
 }
 
+static bool has_service_port(const struct kube_pod *p, const char *name)
+{
+	size_t i;
+	json_t *sp;
+	json_array_foreach (p->service_ports, i, sp)
+		if (strcmp(str(sp, "name"), name) == 0)
+			return true;
+	return false;
+}
+
+/* The port key ("8080/tcp") to c's ports, and to the Service's when b (its bindings) publishes it. */
+static void add_port(struct kube_pod *p, json_t *ports, const char *key, const json_t *b)
+{
+	unsigned port;
+	const char *proto, *ip = NULL;
+	if (!parse_port_key(key, &port, &proto))
+		return;
+	_cleanup_free_ char *name = berth_xasprintf("%s-%u", proto, port);
+	/* a pod's port is published once, on its first container (a hostPort is the pod's) */
+	if (has_service_port(p, name))
+		b = NULL;
+	json_t *pj = json_pack("{s:i}", "containerPort", (int)port);
+	unsigned hp = json_array_size(b) ? host_port(b, &ip) : 0;
+	if (hp)
+		json_object_set_new(pj, "hostPort", json_integer(hp));
+	if (ip)
+		json_object_set_new(pj, "hostIP", json_string(ip));
+	if (strcmp(proto, "tcp") != 0)
+		json_object_set_new(pj, "protocol", json_string(proto_upper(proto)));
+	json_array_append_new(ports, pj);
+	if (json_array_size(b))
+		json_array_append_new(p->service_ports,
+				      json_pack("{s:s, s:s, s:i, s:i}", "name", name, "protocol",
+						proto_upper(proto), "port", (int)(hp ? hp : port),
+						"targetPort", (int)port));
+}
+
+/* c's "ports", created when it has none. */
+static json_t *ports_of(json_t *c)
+{
+	json_t *ports = json_object_get(c, "ports");
+	if (!ports) {
+		ports = json_array();
+		json_object_set_new(c, "ports", ports);
+	}
+	return ports;
+}
+
+/* The ports the container exposes; published by its own bindings or, in a pod, by the pod's. */
 static void set_ports(struct kube_pod *p, json_t *c, const json_t *record)
 {
 	const json_t *exposed = json_object_get(json_object_get(record, "Config"), "ExposedPorts");
 	const json_t *bound =
-		json_object_get(json_object_get(record, "HostConfig"), "PortBindings");
-	json_t *ports = json_array();
+		p->pod_bindings
+			? p->pod_bindings
+			: json_object_get(json_object_get(record, "HostConfig"), "PortBindings");
 	const char *key;
 	json_t *v;
-	json_object_foreach ((json_t *)exposed, key, v) {
+	json_object_foreach ((json_t *)exposed, key, v)
+		add_port(p, ports_of(c), key, json_object_get(bound, key));
+	if (!json_array_size(json_object_get(c, "ports")))
+		json_object_del(c, "ports");
+}
+
+void kube_pod_add_unexposed_ports(struct kube_pod *p)
+{
+	json_t *first = json_array_get(p->containers, 0);
+	const char *key;
+	json_t *b;
+	if (!first)
+		return;
+	json_object_foreach ((json_t *)p->pod_bindings, key, b) {
 		unsigned port;
-		const char *proto, *ip = NULL;
+		const char *proto;
 		if (!parse_port_key(key, &port, &proto))
 			continue;
-		json_t *pj = json_pack("{s:i}", "containerPort", (int)port);
-		const json_t *b = json_object_get(bound, key);
-		unsigned hp = json_array_size(b) ? host_port(b, &ip) : 0;
-		if (hp)
-			json_object_set_new(pj, "hostPort", json_integer(hp));
-		if (ip)
-			json_object_set_new(pj, "hostIP", json_string(ip));
-		if (strcmp(proto, "tcp") != 0)
-			json_object_set_new(pj, "protocol", json_string(proto_upper(proto)));
-		json_array_append_new(ports, pj);
-		if (json_array_size(b)) {
-			_cleanup_free_ char *name = berth_xasprintf("%s-%u", proto, port);
-			json_array_append_new(p->service_ports,
-					      json_pack("{s:s, s:s, s:i, s:i}", "name", name,
-							"protocol", proto_upper(proto), "port",
-							(int)(hp ? hp : port), "targetPort",
-							(int)port));
-		}
+		_cleanup_free_ char *name = berth_xasprintf("%s-%u", proto, port);
+		if (!has_service_port(p, name))
+			add_port(p, ports_of(first), key, b);
 	}
-	if (json_array_size(ports))
-		json_object_set_new(c, "ports", ports);
-	else
-		json_decref(ports);
 }
 
 /* Seconds of a duration in nanoseconds, rounded up (Kubernetes counts whole seconds, >= 1). */
@@ -266,6 +310,20 @@ static json_t *probe_json(const json_t *record)
 	if (start > 0)
 		json_object_set_new(probe, "initialDelaySeconds", json_integer(seconds(start, 0)));
 	return probe;
+}
+
+/*
+ * A failing livenessProbe restarts the container (--health-on-failure
+ * restart): kill and stop have no Kubernetes equivalent.
+ */
+static void warn_on_failure(struct kube_pod *p, const json_t *record, const char *cname)
+{
+	const char *a = str(json_object_get(record, "Config"), "HealthcheckOnFailureAction");
+	if (a && (strcmp(a, "kill") == 0 || strcmp(a, "stop") == 0))
+		kube_pod_warn(p,
+			      "container '%s': --health-on-failure %s: Kubernetes has no such "
+			      "action, a failing livenessProbe restarts the container",
+			      cname, a);
 }
 
 /* A memory size as a Kubernetes quantity: "64Mi", "12Ki" or plain bytes. */
@@ -460,6 +518,7 @@ int kube_pod_add_container(struct kube_pod *p, const json_t *record, const struc
 	if (probe) {
 		json_object_set(c, "livenessProbe", probe);
 		json_object_set_new(c, "readinessProbe", probe);
+		warn_on_failure(p, record, rname);
 	}
 	int r = kube_pod_add_mounts(p, c, record, rname, err);
 	if (r < 0) {

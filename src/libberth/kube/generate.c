@@ -6,6 +6,7 @@
 
 #include "compose/compose.h"
 #include "container/container.h"
+#include "container/pod.h"
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
@@ -124,20 +125,108 @@ static int project_records(struct berth_store *store, const char *project, json_
 	return 0;
 }
 
-static int named_records(struct berth_store *store, char *const *whats, json_t **ret,
-			 struct berth_error **err)
+/* One operand: a container (containers first, as podman looks them up) or a pod. */
+struct operand {
+	json_t *record; /* the container's, NULL: a pod */
+	char *pod_id;	/* the pod's id */
+};
+
+static int find_operand(struct berth_store *store, const char *what, struct operand *ret,
+			struct berth_error **err)
 {
-	_cleanup_json_ json_t *out = json_array();
-	BERTH_STRV_FOREACH (w, whats) {
+	*ret = (struct operand){0};
+	int r = berth_container_inspect(store, what, &ret->record, err);
+	if (r != -ENOENT)
+		return r;
+	struct berth_error *pod_err = NULL;
+	if (berth_pod_find(store, what, &ret->pod_id, &pod_err) >= 0) {
+		berth_error_free(err);
+		return 0;
+	}
+	berth_error_free(&pod_err);
+	berth_error_free(err);
+	return berth_error_set(err, ENOENT, "no such container or pod: '%s'", what);
+}
+
+/* A pod's containers but its infra, in the order the pod lists them. */
+static int pod_members(struct berth_store *store, const char *pod_id, json_t *out,
+		       struct berth_error **err)
+{
+	_cleanup_strv_free_ char **ids = NULL;
+	int r = berth_pod_containers(store, pod_id, &ids, err);
+	if (r < 0)
+		return r;
+	BERTH_STRV_FOREACH (id, ids) {
 		json_t *rec = NULL;
-		int r = berth_container_inspect(store, *w, &rec, err);
+		r = berth_container_inspect(store, *id, &rec, err);
 		if (r < 0)
 			return r;
-		json_array_append_new(out, rec);
+		if (json_is_true(json_object_get(rec, "IsInfra")))
+			json_decref(rec);
+		else
+			json_array_append_new(out, rec);
+	}
+	return 0;
+}
+
+/*
+ * The records the operands name: containers none of which is in a pod
+ * (podman's rule: generate the pod itself), or one pod alone, whose name
+ * and published ports (*ret_pod, its `pod inspect` object) the YAML takes.
+ */
+static int named_records(struct berth_store *store, char *const *whats, json_t **ret,
+			 json_t **ret_pod, struct berth_error **err)
+{
+	_cleanup_json_ json_t *out = json_array();
+	size_t n = berth_strv_len(whats);
+	for (size_t i = 0; i < n; i++) {
+		struct operand op;
+		int r = find_operand(store, whats[i], &op, err);
+		if (r < 0)
+			return r;
+		if (op.pod_id) {
+			_cleanup_free_ char *id = op.pod_id;
+			if (n > 1)
+				return berth_error_set(err, EINVAL,
+						       "'%s' is a pod: name one pod, or containers "
+						       "of no pod, not both nor several pods",
+						       whats[i]);
+			r = berth_pod_inspect(store, id, ret_pod, err);
+			if (r >= 0)
+				r = pod_members(store, id, out, err);
+			if (r >= 0 && !json_array_size(out))
+				r = berth_error_set(err, EINVAL,
+						    "pod '%s' has no containers but its infra",
+						    whats[i]);
+			if (r < 0)
+				return r;
+			break;
+		}
+		const char *pod = str(op.record, "Pod");
+		if (pod && *pod) {
+			r = berth_error_set(
+				err, EINVAL,
+				"container '%s' is in pod %.12s: generate the pod itself", whats[i],
+				pod);
+			json_decref(op.record);
+			return r;
+		}
+		json_array_append_new(out, op.record);
 	}
 	if (!json_array_size(out))
 		return berth_error_set(err, EINVAL, "no container named");
 	*ret = TAKE_PTR(out);
+	return 0;
+}
+
+/* The infra's port bindings, the pod's published ports (borrowed from pod's record). */
+static int pod_bindings(struct berth_store *store, const json_t *pod, json_t **ret_infra,
+			struct berth_error **err)
+{
+	const char *infra = str(pod, "InfraContainerID");
+	int r = berth_container_inspect(store, infra ? infra : "", ret_infra, err);
+	if (r < 0)
+		return berth_error_prefix(err, "the infra of pod '%s'", str(pod, "Name"));
 	return 0;
 }
 
@@ -179,15 +268,24 @@ static int documents_yaml(json_t *docs, char **ret, struct berth_error **err)
 int berth_kube_generate(struct berth_store *store, const struct berth_kube_generate_options *o,
 			char **ret_yaml, char ***ret_warnings, struct berth_error **err)
 {
-	_cleanup_json_ json_t *records = NULL;
+	_cleanup_json_ json_t *records = NULL, *bpod = NULL, *infra = NULL;
 	int r = o->compose_project ? project_records(store, o->compose_project, &records, err)
-				   : named_records(store, o->containers, &records, err);
+				   : named_records(store, o->containers, &records, &bpod, err);
+	if (r >= 0 && bpod)
+		r = pod_bindings(store, bpod, &infra, err);
 	if (r < 0)
 		return r;
 	const char *first = str(json_array_get(records, 0), "Name");
+	const char *name = o->compose_project ? o->compose_project
+			   : bpod	      ? str(bpod, "Name")
+			   : first	      ? first
+					      : "";
 	struct kube_pod pod;
-	kube_pod_init(&pod, o->compose_project ? o->compose_project : first ? first : "");
+	kube_pod_init(&pod, name ? name : "");
+	pod.pod_bindings = json_object_get(json_object_get(infra, "HostConfig"), "PortBindings");
 	r = fill_pod(store, records, &pod, err);
+	if (r >= 0)
+		kube_pod_add_unexposed_ports(&pod);
 	if (r >= 0 && o->kind == BERTH_KUBE_DEPLOYMENT && pod.restart &&
 	    strcmp(pod.restart, "Always") != 0)
 		kube_pod_warn(&pod,

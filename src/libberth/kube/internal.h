@@ -27,6 +27,8 @@ struct kube_pod {
 	json_t *service_ports; /* [service port] of the published ports */
 	char **claims;	       /* named volumes: a PersistentVolumeClaim each */
 	const char *restart;   /* Always, OnFailure or Never: the first container's */
+	/* a berth pod's published ports (its infra's PortBindings); NULL: each container's own */
+	const json_t *pod_bindings;
 	char **warnings;
 };
 void kube_pod_init(struct kube_pod *p, const char *name);
@@ -39,6 +41,12 @@ void kube_pod_release(struct kube_pod *p);
  */
 int kube_pod_add_container(struct kube_pod *p, const json_t *record, const struct kube_image *img,
 			   struct berth_error **err);
+
+/*
+ * The pod's published ports no container exposes (a berth pod publishes
+ * them for all its containers): on the first container, as podman does.
+ */
+void kube_pod_add_unexposed_ports(struct kube_pod *p);
 
 /* Its mounts (record's Mounts) as c's volumeMounts and p's volumes and claims (mounts.c). */
 int kube_pod_add_mounts(struct kube_pod *p, json_t *c, const json_t *record, const char *cname,

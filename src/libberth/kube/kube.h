@@ -24,8 +24,13 @@ int berth_kube_kind_parse(const char *s, enum berth_kube_kind *ret, struct berth
 
 struct berth_kube_generate_options {
 	enum berth_kube_kind kind;
-	bool service;		     /* a Service for the published ports */
-	char *const *containers;     /* names, ids or id prefixes; or */
+	bool service; /* a Service for the published ports */
+	/*
+	 * names, ids or id prefixes of containers of no pod, or of one pod
+	 * (berth pod create: its containers but the infra, its name and
+	 * published ports); or
+	 */
+	char *const *containers;
 	const char *compose_project; /* every container of this Compose project */
 };
 
@@ -34,8 +39,9 @@ struct berth_kube_generate_options {
  * one pod named after the first container (or the project). Whatever does
  * not carry over to Kubernetes (a bind mount, an on-failure retry count, a
  * user name) is a line of *ret_warnings (owned strv, NULL: none).
- * ENOENT: no such container (or none in the project); EINVAL: a container
- * made from a root filesystem rather than an image.
+ * ENOENT: no such container or pod (or none in the project); EINVAL: a
+ * container made from a root filesystem rather than an image, a container
+ * of a pod named alone, a pod named beside anything else.
  */
 int berth_kube_generate(struct berth_store *store, const struct berth_kube_generate_options *o,
 			char **ret_yaml, char ***ret_warnings, struct berth_error **err);
