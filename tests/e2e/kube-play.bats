@@ -141,6 +141,35 @@ p() {
 	[ -z "$(berth pod ls -q)" ]
 }
 
+@test "kube play: a failing livenessProbe restarts the container, as the kubelet does" {
+	app_image
+	cat >"$BATS_TEST_TMPDIR/live.yaml" <<-'EOF'
+		apiVersion: v1
+		kind: Pod
+		metadata:
+		  name: live
+		spec:
+		  restartPolicy: Never
+		  containers:
+		  - name: app
+		    image: app:1
+		    imagePullPolicy: Never
+		    command: ["sh", "-c", "touch /tmp/ok; sleep 2; rm /tmp/ok; sleep 600"]
+		    livenessProbe:
+		      exec:
+		        command: ["cat", "/tmp/ok"]
+		      periodSeconds: 1
+		      failureThreshold: 1
+	EOF
+	berth kube play "$BATS_TEST_TMPDIR/live.yaml"
+	for _ in $(seq 1 60); do
+		[ "$(berth inspect -f '{{.RestartCount}}' live-app)" -ge 1 ] && break
+		sleep 0.5
+	done
+	[ "$(berth inspect -f '{{.RestartCount}}' live-app)" -ge 1 ]
+	[ "$(berth inspect -f '{{.Config.HealthcheckOnFailureAction}}' live-app)" == restart ]
+}
+
 @test "kube play: a ConfigMap as a file and as env, a Secret as env; a PVC keeps its data across --down" {
 	app_image
 	cat >"$BATS_TEST_TMPDIR/cm.yaml" <<-'EOF'

@@ -333,6 +333,9 @@ static void set_probe(struct ctr_run *c, const struct kube_probe *p)
 	c->health.start_period = p->initial_delay_s * 1000000000LL;
 	c->health.retries = (int)p->failure_threshold;
 	c->o.health = &c->health;
+	/* the kubelet restarts a container whose liveness probe fails */
+	if (p->liveness)
+		c->o.health_on_failure = BERTH_HEALTH_ON_FAILURE_RESTART;
 }
 
 static int create_container(struct play *pl, const struct kube_podspec *p, const char *pod,
