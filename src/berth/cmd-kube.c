@@ -103,6 +103,7 @@ static const char play_usage[] =
 	"Secrets, PersistentVolumeClaims and Services)\n"
 	"\n"
 	"Options:\n"
+	"      --build            Build an image whose name is a directory beside the YAML\n"
 	"      --down             Remove what the files made (PersistentVolumeClaims kept)\n"
 	"      --replace          Remove what the files made first, then run them\n"
 	"      --start            Start the pods (default true)\n";
@@ -123,6 +124,7 @@ int cmd_kube_play(struct berth_cli *cli, int argc, char **argv, struct berth_err
 		{"down", no_argument, NULL, 'd'},
 		{"replace", no_argument, NULL, 'r'},
 		{"start", optional_argument, NULL, 's'},
+		{"build", no_argument, NULL, 'b'},
 		{0},
 	};
 	static const char *const unsupported[] = {
@@ -136,6 +138,8 @@ int cmd_kube_play(struct berth_cli *cli, int argc, char **argv, struct berth_err
 			o.down = true;
 		} else if (c == 'r') {
 			o.replace = true;
+		} else if (c == 'b') {
+			o.build = true;
 		} else if (!optarg || strcmp(optarg, "true") == 0) {
 			o.start = true;
 		} else if (strcmp(optarg, "false") == 0) {

@@ -170,6 +170,26 @@ p() {
 	[ "$(berth inspect -f '{{.Config.HealthcheckOnFailureAction}}' live-app)" == restart ]
 }
 
+@test "kube play --build: an image named after a directory beside the YAML is built from its Containerfile" {
+	app_image
+	mkdir -p "$BATS_TEST_TMPDIR/k/greeter"
+	printf 'FROM app:1\nRUN echo built-by-play > /greeting\n' >"$BATS_TEST_TMPDIR/k/greeter/Containerfile"
+	cat >"$BATS_TEST_TMPDIR/k/b.yaml" <<-'EOF'
+		apiVersion: v1
+		kind: Pod
+		metadata: {name: bld}
+		spec:
+		  containers:
+		  - {name: c, image: "localhost/greeter:latest", imagePullPolicy: Never, command: [sh, -c, "cat /greeting; sleep 600"]}
+	EOF
+	# without --build the image is missing, and Never does not pull
+	run berth kube play "$BATS_TEST_TMPDIR/k/b.yaml"
+	[ "$status" -eq 1 ]
+	[ -z "$(berth pod ls -q)" ]
+	berth kube play --build "$BATS_TEST_TMPDIR/k/b.yaml"
+	[[ "$(wait_logs bld-c built-by-play)" == built-by-play ]]
+}
+
 @test "kube play: a ConfigMap as a file and as env, a Secret as env; a PVC keeps its data across --down" {
 	app_image
 	cat >"$BATS_TEST_TMPDIR/cm.yaml" <<-'EOF'

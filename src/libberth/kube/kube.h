@@ -54,6 +54,8 @@ struct berth_kube_play_options {
 	bool down;	    /* remove what the files made instead (PersistentVolumeClaims kept) */
 	bool replace;	    /* remove what the files made first */
 	bool start;	    /* start the pods (podman's --start, default true) */
+	/* build an image whose name is a directory beside the YAML with a Containerfile/Dockerfile */
+	bool build;
 	berth_kube_pull_fn pull; /* NULL: images must be present */
 	void *userdata;
 };

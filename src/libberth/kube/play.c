@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compose/compose.h"
 #include "container/container.h"
 #include "core/alloc.h"
 #include "core/chase.h"
@@ -258,10 +259,43 @@ static int container_env(struct play *pl, const struct kube_container *k, char *
 	return 0;
 }
 
+/*
+ * --build, podman's rule: an image whose name (its last path component,
+ * without the tag) is a directory beside the YAML holding a Containerfile
+ * or a Dockerfile is built from it, through compose's build of a service.
+ */
+static int build_image(struct play *pl, const struct kube_container *k, struct berth_error **err)
+{
+	const char *base = strrchr(k->image, '/');
+	base = base ? base + 1 : k->image;
+	_cleanup_free_ char *name = berth_xstrndup(base, strcspn(base, ":@"));
+	_cleanup_free_ char *yaml_dir = berth_xstrdup(pl->file);
+	*strrchr(yaml_dir, '/') = '\0';
+	if (!*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return 0;
+	_cleanup_free_ char *dir = berth_xasprintf("%s/%s", yaml_dir, name);
+	_cleanup_free_ char *containerfile = berth_xasprintf("%s/Containerfile", dir);
+	_cleanup_free_ char *dockerfile = berth_xasprintf("%s/Dockerfile", dir);
+	bool has_containerfile = access(containerfile, F_OK) == 0;
+	if (!has_containerfile && access(dockerfile, F_OK) != 0)
+		return 0;
+	struct berth_compose_build b = {.context = dir,
+					.dockerfile = has_containerfile ? containerfile : NULL};
+	struct berth_compose_service svc = {.name = k->name, .image = k->image, .build = &b};
+	struct berth_compose_project proj = {.name = name, .working_dir = yaml_dir};
+	struct berth_compose_build_options bo = {0};
+	return berth_compose_build_service(pl->store, &proj, &svc, &bo, err);
+}
+
 /* imagePullPolicy: Always pulls, IfNotPresent pulls a missing image, Never does not. */
 static int ensure_image(struct play *pl, const struct kube_container *k,
 			struct berth_container_image *img, struct berth_error **err)
 {
+	if (pl->o->build) {
+		int r = build_image(pl, k, err);
+		if (r < 0)
+			return r;
+	}
 	if (k->pull == KUBE_PULL_ALWAYS) {
 		if (!pl->o->pull)
 			return berth_error_set(err, ENOTSUP, "cannot pull %s", k->image);
