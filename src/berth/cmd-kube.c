@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include "berth/cli.h"
+#include "berth/progress.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/strv.h"
 #include "kube/kube.h"
+#include "registry/registry.h"
 
 static const char generate_usage[] =
 	"Usage:  berth kube generate [OPTIONS] CONTAINER [CONTAINER...]\n"
@@ -94,16 +96,78 @@ int cmd_kube_generate(struct berth_cli *cli, int argc, char **argv, struct berth
 	return 0;
 }
 
-static const char play_usage[] = "Usage:  berth kube play [OPTIONS] FILE [FILE...]\n"
-				 "\n"
-				 "Run the Pods and Deployments of Kubernetes YAML (not supported "
-				 "yet)\n";
+static const char play_usage[] =
+	"Usage:  berth kube play [OPTIONS] FILE [FILE...]\n"
+	"\n"
+	"Run the Pods and Deployments of Kubernetes YAML (with their ConfigMaps,\n"
+	"Secrets, PersistentVolumeClaims and Services)\n"
+	"\n"
+	"Options:\n"
+	"      --build            Build an image whose name is a directory beside the YAML\n"
+	"      --down             Remove what the files made (PersistentVolumeClaims kept)\n"
+	"      --replace          Remove what the files made first, then run them\n"
+	"      --start            Start the pods (default true)\n";
+
+static int pull_image(const char *image, void *userdata, struct berth_error **err)
+{
+	struct berth_store *store = userdata;
+	struct berth_digest d;
+	struct berth_progress *p = cli_progress_new(stderr, CLI_PROGRESS_AUTO);
+	int r = berth_registry_pull(store, image, NULL, p, &d, err);
+	berth_progress_free(p);
+	return r;
+}
 
 int cmd_kube_play(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	bool help = false;
-	int r = cli_no_flags(cli, play_usage, NULL, argc, argv, &help, err);
-	if (r < 0 || help)
+	static const struct option opts[] = {
+		{"down", no_argument, NULL, 'd'},
+		{"replace", no_argument, NULL, 'r'},
+		{"start", optional_argument, NULL, 's'},
+		{"build", no_argument, NULL, 'b'},
+		{0},
+	};
+	static const char *const unsupported[] = {
+		"--build", "--configmap", "--network", "--publish", "--userns", "--wait", NULL};
+	struct berth_kube_play_options o = {.start = true};
+	struct cli_flags f = {
+		.usage = play_usage, .shortopts = "", .longopts = opts, .unsupported = unsupported};
+	int c, r;
+	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
+		if (c == 'd') {
+			o.down = true;
+		} else if (c == 'r') {
+			o.replace = true;
+		} else if (c == 'b') {
+			o.build = true;
+		} else if (!optarg || strcmp(optarg, "true") == 0) {
+			o.start = true;
+		} else if (strcmp(optarg, "false") == 0) {
+			o.start = false;
+		} else {
+			return cli_usage_error(cli, err, "--start: true or false, not \"%s\"",
+					       optarg);
+		}
+	}
+	if (c < 0 || f.help)
+		return c;
+	if (optind >= argc)
+		return cli_usage_error(cli, err, "requires at least 1 argument");
+	if (o.down && o.replace)
+		return cli_usage_error(cli, err, "--down and --replace cannot be used together");
+	o.files = argv + optind;
+	r = cli_store_open(cli, NULL, err);
+	if (r < 0)
 		return r;
-	return berth_error_set(err, ENOTSUP, "kube play: not supported yet");
+	o.pull = pull_image;
+	o.userdata = cli->store;
+	_cleanup_strv_free_ char **pods = NULL;
+	r = berth_kube_play(cli->store, &o, &pods, err);
+	if (r < 0)
+		return r;
+	if (pods)
+		puts("Pods:");
+	BERTH_STRV_FOREACH (p, pods)
+		puts(*p);
+	return 0;
 }

@@ -177,7 +177,7 @@ p() {
 	assert_one_error_line "takes no CONTAINER"
 }
 
-@test "kube generate: a missing container, a root filesystem container, a bad --type: one line each; kube play is not supported yet" {
+@test "kube generate: a missing container, a root filesystem container, a bad --type: one line each" {
 	run berth kube generate nope
 	[ "$status" -eq 1 ]
 	assert_one_error_line "no such container or pod: 'nope'"
@@ -193,7 +193,7 @@ p() {
 	assert_one_error_line "requires at least 1 argument"
 	run berth kube play x.yaml
 	[ "$status" -eq 1 ]
-	assert_one_error_line "kube play: not supported yet"
+	assert_one_error_line "x.yaml: No such file or directory"
 }
 
 @test "kube generate POD: the pod's containers (not its infra), name and published ports match the golden YAML; kubectl accepts it" {

@@ -45,3 +45,28 @@ struct berth_kube_generate_options {
  */
 int berth_kube_generate(struct berth_store *store, const struct berth_kube_generate_options *o,
 			char **ret_yaml, char ***ret_warnings, struct berth_error **err);
+
+/* Pulls an image (the CLI's registry client): kube stays off the registry. */
+typedef int (*berth_kube_pull_fn)(const char *image, void *userdata, struct berth_error **err);
+
+struct berth_kube_play_options {
+	char *const *files; /* the YAML files */
+	bool down;	    /* remove what the files made instead (PersistentVolumeClaims kept) */
+	bool replace;	    /* remove what the files made first */
+	bool start;	    /* start the pods (podman's --start, default true) */
+	/* build an image whose name is a directory beside the YAML with a Containerfile/Dockerfile */
+	bool build;
+	berth_kube_pull_fn pull; /* NULL: images must be present */
+	void *userdata;
+};
+
+/*
+ * `kube play` (docs/kube.md has the mapping): the Pods, Deployments,
+ * ConfigMaps, Secrets, PersistentVolumeClaims and Services of the files as
+ * pods, containers and volumes, labelled io.berth.kube.file and
+ * io.berth.kube.object. Every file is parsed before anything is made; a
+ * failure removes what was made. Fields not mapped are berth_warn lines
+ * "FILE:LINE: FIELD: ...". *ret_pods gets the names of the pods made.
+ */
+int berth_kube_play(struct berth_store *store, const struct berth_kube_play_options *o,
+		    char ***ret_pods, struct berth_error **err);
