@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -131,6 +132,15 @@ int berth_catalog_add_layer(struct berth_catalog *c, int fd, const char *digest,
 			    const char *created_by, struct berth_error **err);
 /* Fills ret (its image fields left NULL); c is emptied. */
 void berth_catalog_finish(struct berth_catalog *c, struct berth_sbom *ret);
+
+/*
+ * sbom-format.c: the catalog as SPDX 2.3 JSON and as CycloneDX 1.5 JSON
+ * (created: the creation time in seconds since the epoch; tool_version:
+ * berth's). Deterministic: the same catalog and time give the same document.
+ */
+json_t *berth_sbom_spdx_json(const struct berth_sbom *s, int64_t created, const char *tool_version);
+json_t *berth_sbom_cyclonedx_json(const struct berth_sbom *s, int64_t created,
+				  const char *tool_version);
 
 /* ---- osv.c: advisories in the OSV format ---- */
 
