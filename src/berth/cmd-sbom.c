@@ -21,8 +21,8 @@
 static const char sbom_usage[] =
 	"Usage: berth sbom [OPTIONS] IMAGE\n"
 	"\n"
-	"List the packages in an image's final filesystem (dpkg, apk), with the layer\n"
-	"that brought each one, read from the image's layers in the store (docs/sbom.md).\n"
+	"List the packages in an image's final filesystem (dpkg, apk, Python, npm), with\n"
+	"the layer that brought each one, read from its layers in the store (docs/sbom.md).\n"
 	"\n"
 	"Options:\n"
 	"      --format FORMAT   table (default), spdx-json (SPDX 2.3) or\n"

@@ -173,3 +173,39 @@ zlib 1.3.1-r0 apk" ]
 	[[ "$stderr" == "berth: sbom 'sbom-bad:1': layer 0: lib/apk/db/installed"* ]]
 	[ "$(wc -l <<<"$stderr")" -eq 1 ]
 }
+
+@test "a Python app with dist-info and a node app with package-lock and node_modules" {
+	build_apk_images
+	local d=$BATS_TEST_TMPDIR/apps
+	mkdir -p "$d/site/requests-2.31.0.dist-info" "$d/node/node_modules/@types/qs"
+	printf 'Metadata-Version: 2.1\nName: requests\nVersion: 2.31.0\nLicense: Apache 2.0\n\nbody\n' \
+		>"$d/site/requests-2.31.0.dist-info/METADATA"
+	printf '{"name":"app","lockfileVersion":3,"packages":{"":{"name":"app","version":"1.0.0"},"node_modules/express":{"version":"4.18.2","license":"MIT"}}}' \
+		>"$d/node/package-lock.json"
+	printf '{"name":"@types/qs","version":"6.9.11","license":"MIT"}' >"$d/node/node_modules/@types/qs/package.json"
+	printf 'FROM sbom-base:1\nCOPY site/ /usr/lib/python3/site-packages/\nCOPY node/ /app/\n' >"$d/Dockerfile"
+	berth build -q -t sbom-apps:1 "$d" >/dev/null
+	run --separate-stderr berth sbom sbom-apps:1
+	[ "$status" -eq 0 ]
+	[ "$(tail -n +2 <<<"$output" | tr -s ' ')" = "@types/qs 6.9.11 npm
+express 4.18.2 npm
+requests 2.31.0 pypi" ]
+	run --separate-stderr berth sbom --format cyclonedx-json sbom-apps:1
+	[ "$(jq -r '[.components[].purl] | join(" ")' <<<"$output")" = "pkg:npm/%40types/qs@6.9.11 pkg:npm/express@4.18.2 pkg:pypi/requests@2.31.0" ]
+	[[ "$(jq -r '.components[] | select(.name == "requests") | .properties[] | select(.name == "berth:layer:created_by") | .value' <<<"$output")" == "COPY site/ /usr/lib/python3/site-packages/"* ]]
+}
+
+@test "SPDX licenseDeclared: an SPDX expression as declared, anything else NOASSERTION" {
+	local d=$BATS_TEST_TMPDIR/lic
+	mkdir -p "$d/a-1.dist-info" "$d/b-1.dist-info" "$d/c-1.dist-info"
+	printf 'Name: a\nVersion: 1\nLicense: Apache 2.0\n' >"$d/a-1.dist-info/METADATA"
+	printf 'Name: b\nVersion: 1\nLicense: (MIT OR Apache-2.0) AND BSD-3-Clause\n' >"$d/b-1.dist-info/METADATA"
+	printf 'Name: c\nVersion: 1\nLicense: GPL-2.0-only WITH Classpath-exception-2.0\n' >"$d/c-1.dist-info/METADATA"
+	printf 'FROM scratch\nCOPY . /site/\n' >"$d/Dockerfile"
+	berth build -q -t sbom-lic:1 "$d" >/dev/null
+	run --separate-stderr berth sbom --format spdx-json sbom-lic:1
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.packages[] | select(.SPDXID | startswith("SPDXRef-Package")) | .licenseDeclared' <<<"$output")" = "NOASSERTION
+(MIT OR Apache-2.0) AND BSD-3-Clause
+GPL-2.0-only WITH Classpath-exception-2.0" ]
+}

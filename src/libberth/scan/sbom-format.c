@@ -53,17 +53,42 @@ static void spdx_id_add(struct berth_buf *b, const char *s)
 
 /*
  * A license as the database declares it, when it reads as an SPDX license
- * expression (identifiers, AND/OR/WITH, parentheses); else NOASSERTION.
+ * expression (identifiers joined by AND, OR, WITH; parentheses); else
+ * NOASSERTION ("Apache 2.0", "BSD License" are not expressions).
  */
+static bool spdx_idstring(const char *s, size_t n)
+{
+	size_t ids = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '(' || c == ')')
+			continue;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '-' || c == '+'))
+			return false;
+		ids++;
+	}
+	return ids > 0;
+}
+
 static const char *spdx_license(const char *l)
 {
 	if (!l || !*l)
 		return "NOASSERTION";
-	for (const char *p = l; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+-() :",
-			    *p))
+	bool want_id = true;
+	for (const char *p = l; *p;) {
+		size_t n = strcspn(p, " ");
+		bool op = (n == 3 && strncmp(p, "AND", 3) == 0) ||
+			  (n == 2 && strncmp(p, "OR", 2) == 0) ||
+			  (n == 4 && strncmp(p, "WITH", 4) == 0);
+		if (n == 0 || (want_id ? !spdx_idstring(p, n) : !op))
 			return "NOASSERTION";
-	return l;
+		want_id = !want_id;
+		p += n;
+		if (*p == ' ')
+			p++;
+	}
+	return want_id ? "NOASSERTION" : l;
 }
 
 static char *layer_note(const struct berth_sbom *s, const struct berth_sbom_package *p)

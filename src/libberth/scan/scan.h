@@ -70,6 +70,23 @@ int berth_scan_parse_dpkg(const char *what, const char *text, size_t len, bool s
 int berth_scan_parse_apk(const char *what, const char *text, size_t len, struct berth_package **ret,
 			 size_t *ret_n, struct berth_error **err);
 
+/*
+ * lang.c: language packages. Python's core metadata (a dist-info's METADATA,
+ * an egg-info's PKG-INFO: Name, Version, License of the header), npm's
+ * package.json (name, version, license) and package-lock.json
+ * (lockfileVersion 1's nested "dependencies", 2 and 3's "packages"). A file
+ * without a name or version lists nothing; JSON that does not parse is
+ * -EINVAL naming what.
+ */
+int berth_scan_parse_python_metadata(const char *what, const char *text, size_t len,
+				     struct berth_package **ret, size_t *ret_n,
+				     struct berth_error **err);
+int berth_scan_parse_npm_package(const char *what, const char *text, size_t len,
+				 struct berth_package **ret, size_t *ret_n,
+				 struct berth_error **err);
+int berth_scan_parse_npm_lock(const char *what, const char *text, size_t len,
+			      struct berth_package **ret, size_t *ret_n, struct berth_error **err);
+
 /* os-release(5): ID, VERSION_ID, PRETTY_NAME (unquoted); -ENOENT without an ID. */
 struct berth_os_release {
 	char *id, *version_id, *pretty_name;
