@@ -119,6 +119,9 @@ static void test_layers_and_whiteouts(void **state)
 	assert_string_equal(s.os.version_id, "12");
 	assert_int_equal(s.n_layers, 3);
 	assert_string_equal(s.layers[1].created_by, "apt-get install new");
+	assert_string_equal(s.pkgs[1].created_by, "apt-get install new"); /* new */
+	assert_string_equal(s.pkgs[1].layer_digest, "sha256:test");
+	assert_string_equal(s.pkgs[0].created_by, "ADD rootfs.tar /"); /* base */
 	berth_sbom_release(&s);
 
 	/* a whiteout of the status file and of etc/os-release, a usr/lib one under it */

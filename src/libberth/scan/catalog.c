@@ -312,6 +312,13 @@ void berth_catalog_finish(struct berth_catalog *c, struct berth_sbom *ret)
 	ret->layers = TAKE_PTR(c->layers);
 	ret->n_layers = c->n_layers;
 	c->n_layers = 0;
+	for (size_t i = 0; i < ret->n; i++) {
+		struct berth_sbom_package *p = &ret->pkgs[i];
+		if (p->layer < ret->n_layers) {
+			p->layer_digest = ret->layers[p->layer].digest;
+			p->created_by = ret->layers[p->layer].created_by;
+		}
+	}
 	for (size_t i = 0; i < c->n_recs; i++)
 		record_release(&c->recs[i]);
 	c->n_recs = 0;

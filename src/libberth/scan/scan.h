@@ -112,6 +112,8 @@ struct berth_sbom_package {
 	struct berth_package pkg;
 	char *location; /* the database or file that lists it, relative to / */
 	size_t layer;	/* the layer that brought it in its final form (index into layers) */
+	/* that layer's digest and history command (NULL: none), borrowed from the sbom's layers */
+	const char *layer_digest, *created_by;
 };
 
 struct berth_sbom {
