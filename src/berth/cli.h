@@ -209,6 +209,7 @@ struct berth_store;
 	X(cmd_lint)                                                                                \
 	X(cmd_oci)                                                                                 \
 	X(cmd_analyze)                                                                             \
+	X(cmd_sbom)                                                                                \
 	X(cmd_compose)                                                                             \
 	X(cmd_pause)                                                                               \
 	X(cmd_unpause)                                                                             \
