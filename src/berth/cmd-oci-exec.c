@@ -49,7 +49,7 @@ static int exec_flag(struct berth_cli *cli, int c, const char *arg, void *ctx,
 	struct exec_flags *ef = ctx;
 	struct berth_oci_exec_options *o = &ef->o;
 	switch (c) {
-	case 'p':
+	case 'p': {
 		json_decref(ef->process);
 		ef->process = NULL;
 		o->process = NULL;
@@ -58,6 +58,7 @@ static int exec_flag(struct berth_cli *cli, int c, const char *arg, void *ctx,
 			return r;
 		o->process = ef->process;
 		break;
+	}
 	case 'd':
 		o->detach = true;
 		break;
