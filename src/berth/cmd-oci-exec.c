@@ -29,6 +29,70 @@ static int read_process(const char *path, json_t **ret, struct berth_error **err
 	return 0;
 }
 
+/* What exec's flags build: the options, with the process object, env and caps they own. */
+struct exec_flags {
+	struct berth_oci_exec_options o;
+	json_t *process;
+	char **env, **caps;
+};
+
+static void exec_flags_release(struct exec_flags *ef)
+{
+	json_decref(ef->process);
+	berth_strv_free(ef->env);
+	berth_strv_free(ef->caps);
+}
+
+static int exec_flag(struct berth_cli *cli, int c, const char *arg, void *ctx,
+		     struct berth_error **err)
+{
+	struct exec_flags *ef = ctx;
+	struct berth_oci_exec_options *o = &ef->o;
+	switch (c) {
+	case 'p': {
+		json_decref(ef->process);
+		ef->process = NULL;
+		o->process = NULL;
+		int r = read_process(arg, &ef->process, err);
+		if (r < 0)
+			return r;
+		o->process = ef->process;
+		break;
+	}
+	case 'd':
+		o->detach = true;
+		break;
+	case 't':
+		o->tty = true;
+		break;
+	case 'P':
+		o->pid_file = arg;
+		break;
+	case 'c':
+		o->console_socket = arg;
+		break;
+	case 'e':
+		berth_strv_push(&ef->env, arg);
+		o->env = ef->env;
+		break;
+	case 'u':
+		o->user = arg;
+		break;
+	case 'w':
+		o->cwd = arg;
+		break;
+	case 'C':
+		berth_strv_push(&ef->caps, arg);
+		o->caps = ef->caps;
+		break;
+	case 'f':
+		if (strcmp(arg, "0") != 0)
+			return cli_usage_error(cli, err, "--preserve-fds is not supported");
+		break;
+	}
+	return 0;
+}
+
 int oci_exec(struct berth_cli *cli, const struct oci_globals *g, int argc, char **argv,
 	     struct berth_error **err)
 {
@@ -52,60 +116,21 @@ int oci_exec(struct berth_cli *cli, const struct oci_globals *g, int argc, char 
 			 "[--cwd DIR] [--cap CAP] ID [COMMAND [ARG...]]\n",
 		.shortopts = "+p:dte:u:",
 		.longopts = opts};
-	_cleanup_strv_free_ char **env = NULL, **caps = NULL;
-	_cleanup_json_ json_t *process = NULL;
-	struct berth_oci_exec_options o = {.root = g->root, .stdio = {0, 1, 2}};
-	int c, r = 0;
-	while (r >= 0 && (c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		switch (c) {
-		case 'p':
-			if (process)
-				json_decref(process);
-			process = NULL;
-			r = read_process(optarg, &process, err);
-			break;
-		case 'd':
-			o.detach = true;
-			break;
-		case 't':
-			o.tty = true;
-			break;
-		case 'P':
-			o.pid_file = optarg;
-			break;
-		case 'c':
-			o.console_socket = optarg;
-			break;
-		case 'e':
-			berth_strv_push(&env, optarg);
-			break;
-		case 'u':
-			o.user = optarg;
-			break;
-		case 'w':
-			o.cwd = optarg;
-			break;
-		case 'C':
-			berth_strv_push(&caps, optarg);
-			break;
-		case 'f':
-			if (strcmp(optarg, "0") != 0)
-				r = cli_usage_error(cli, err, "--preserve-fds is not supported");
-			break;
-		}
+	struct exec_flags ef = {.o = {.root = g->root, .stdio = {0, 1, 2}}};
+	struct berth_oci_exec_options *o = &ef.o;
+	int r = oci_parse(cli, &f, argc, argv, exec_flag, &ef, NULL, err);
+	if (r != 0) {
+		exec_flags_release(&ef);
+		return r < 0 ? r : 0;
 	}
-	if (r < 0)
-		return r;
-	if (c < 0 || f.help)
-		return c;
-	if (optind >= argc)
+	if (optind >= argc) {
+		exec_flags_release(&ef);
 		return cli_usage_error(cli, err, "requires the container id");
-	o.id = argv[optind];
-	o.args = argv + optind + 1;
-	o.process = process;
-	o.env = env;
-	o.caps = caps;
+	}
+	o->id = argv[optind];
+	o->args = argv + optind + 1;
 	struct berth_runtime_result res = {0};
-	r = berth_oci_exec(&o, &res, err);
+	r = berth_oci_exec(o, &res, err);
+	exec_flags_release(&ef);
 	return r < 0 ? r : res.exit_code;
 }

@@ -47,13 +47,22 @@ int oci_state(struct berth_cli *cli, const struct oci_globals *g, int argc, char
 	return 0;
 }
 
-/* --format table|json of list and ps */
-static int parse_format(struct berth_cli *cli, const char *v, bool *ret_json,
-			struct berth_error **err)
+/* The flags of list and ps: --format table|json, -q (list). */
+struct format_flags {
+	bool json, quiet;
+};
+
+static int format_flag(struct berth_cli *cli, int c, const char *v, void *ctx,
+		       struct berth_error **err)
 {
+	struct format_flags *ff = ctx;
+	if (c == 'q') {
+		ff->quiet = true;
+		return 0;
+	}
 	if (strcmp(v, "json") != 0 && strcmp(v, "table") != 0)
 		return cli_usage_error(cli, err, "invalid format '%s': table or json", v);
-	*ret_json = strcmp(v, "json") == 0;
+	ff->json = strcmp(v, "json") == 0;
 	return 0;
 }
 
@@ -65,17 +74,13 @@ int oci_list(struct berth_cli *cli, const struct oci_globals *g, int argc, char 
 	struct cli_flags f = {.usage = "Usage: berth-runc list [--format table|json] [-q]\n",
 			      .shortopts = "f:q",
 			      .longopts = opts};
-	bool json = false, quiet = false;
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
-		if (c == 'q')
-			quiet = true;
-		else if (parse_format(cli, optarg, &json, err) < 0)
-			return -EINVAL;
-	if (c < 0 || f.help)
-		return c;
+	struct format_flags ff = {0};
+	int r = oci_parse(cli, &f, argc, argv, format_flag, &ff, NULL, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	bool json = ff.json, quiet = ff.quiet;
 	_cleanup_strv_free_ char **ids = NULL;
-	int r = berth_oci_list(g->root, &ids, err);
+	r = berth_oci_list(g->root, &ids, err);
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *all = json_array();
@@ -124,17 +129,12 @@ int oci_ps(struct berth_cli *cli, const struct oci_globals *g, int argc, char **
 	struct cli_flags f = {.usage = "Usage: berth-runc ps [--format table|json] ID\n",
 			      .shortopts = "+f:",
 			      .longopts = opts};
-	bool json = false;
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
-		if (parse_format(cli, optarg, &json, err) < 0)
-			return -EINVAL;
-	if (c < 0 || f.help)
-		return c;
+	struct format_flags ff = {0};
 	const char *id = NULL;
-	int r = oci_one_id(cli, argc, argv, &id, err);
-	if (r < 0)
-		return r;
+	int r = oci_parse(cli, &f, argc, argv, format_flag, &ff, &id, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	bool json = ff.json;
 	_cleanup_(berth_oci_state_release) struct berth_oci_state st = {0};
 	_cleanup_free_ pid_t *pids = NULL;
 	size_t n = 0;
@@ -172,6 +172,22 @@ static json_t *stats_event(const struct berth_oci_state *st)
 	return json_pack("{s:s, s:s, s:o}", "type", "stats", "id", st->id, "data", data);
 }
 
+struct events_flags {
+	bool once; /* --stats: one stats event */
+	long interval;
+};
+
+static int events_flag(struct berth_cli *cli, int c, const char *v, void *ctx,
+		       struct berth_error **err)
+{
+	struct events_flags *ef = ctx;
+	if (c == 's')
+		ef->once = true;
+	else if ((ef->interval = strtol(v, NULL, 10)) <= 0)
+		return cli_usage_error(cli, err, "invalid interval '%s'", v);
+	return 0;
+}
+
 int oci_events(struct berth_cli *cli, const struct oci_globals *g, int argc, char **argv,
 	       struct berth_error **err)
 {
@@ -181,21 +197,13 @@ int oci_events(struct berth_cli *cli, const struct oci_globals *g, int argc, cha
 				       "ID\n",
 			      .shortopts = "+",
 			      .longopts = opts};
-	bool once = false;
-	long interval = 5;
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		if (c == 's')
-			once = true;
-		else if ((interval = strtol(optarg, NULL, 10)) <= 0)
-			return cli_usage_error(cli, err, "invalid interval '%s'", optarg);
-	}
-	if (c < 0 || f.help)
-		return c;
+	struct events_flags ef = {.interval = 5};
 	const char *id = NULL;
-	int r = oci_one_id(cli, argc, argv, &id, err);
-	if (r < 0)
-		return r;
+	int r = oci_parse(cli, &f, argc, argv, events_flag, &ef, &id, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	bool once = ef.once;
+	long interval = ef.interval;
 	for (;;) {
 		_cleanup_(berth_oci_state_release) struct berth_oci_state st = {0};
 		r = berth_oci_load(g->root, id, &st, err);
@@ -315,49 +323,54 @@ static int add_update_flag(struct berth_cli *cli, const struct update_flag *fl, 
 	return 0;
 }
 
+enum {
+	UPDATE_REFUSED = 0x200,
+	UPDATE_FLAG0 = 0x300
+};
+
+struct update_ctx {
+	struct berth_spec *limits; /* --resources */
+	json_t *res;		   /* the flags' fields */
+};
+
+static int update_flag(struct berth_cli *cli, int c, const char *v, void *ctx,
+		       struct berth_error **err)
+{
+	struct update_ctx *u = ctx;
+	if (c == 'r')
+		return read_resources(v, u->limits, err);
+	if (c == UPDATE_REFUSED)
+		/* Intel RDT (resctrl): berth does not manage it */
+		return cli_usage_error(cli, err,
+				       "--l3-cache-schema and --mem-bw-schema are not "
+				       "supported (no Intel RDT)");
+	return add_update_flag(cli, &update_flags[c - UPDATE_FLAG0], v, u->res, err);
+}
+
 int oci_update(struct berth_cli *cli, const struct oci_globals *g, int argc, char **argv,
 	       struct berth_error **err)
 {
-	enum {
-		REFUSED = 0x200,
-		FLAG0 = 0x300
-	};
 	struct option opts[ELEMENTSOF(update_flags) + 4] = {
 		{"resources", required_argument, NULL, 'r'},
-		{"l3-cache-schema", required_argument, NULL, REFUSED},
-		{"mem-bw-schema", required_argument, NULL, REFUSED},
+		{"l3-cache-schema", required_argument, NULL, UPDATE_REFUSED},
+		{"mem-bw-schema", required_argument, NULL, UPDATE_REFUSED},
 	};
 	for (size_t i = 0; i < ELEMENTSOF(update_flags); i++)
 		opts[3 + i] = (struct option){update_flags[i].name, required_argument, NULL,
-					      FLAG0 + (int)i};
+					      UPDATE_FLAG0 + (int)i};
 	struct cli_flags f = {.usage = "Usage: berth-runc update [--resources FILE|-] [--memory N] "
 				       "[--cpu-shares N] [--cpuset-cpus LIST] ... ID\n",
 			      .shortopts = "+r:",
 			      .longopts = opts};
 	_cleanup_(berth_spec_release) struct berth_spec limits;
 	_cleanup_json_ json_t *res = json_object();
-	int c = 0, r = 0;
 	berth_spec_init(&limits);
-	while (r >= 0 && (c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		if (c == 'r')
-			r = read_resources(optarg, &limits, err);
-		else if (c == REFUSED)
-			/* Intel RDT (resctrl): berth does not manage it */
-			r = cli_usage_error(cli, err,
-					    "--l3-cache-schema and --mem-bw-schema are not "
-					    "supported (no Intel RDT)");
-		else
-			r = add_update_flag(cli, &update_flags[c - FLAG0], optarg, res, err);
-	}
-	if (r < 0)
-		return r;
-	if (c < 0 || f.help)
-		return c;
-	r = berth_oci_resources_from_json(res, &limits, err);
-	if (r < 0)
-		return r;
+	struct update_ctx u = {.limits = &limits, .res = res};
 	const char *id = NULL;
-	r = oci_one_id(cli, argc, argv, &id, err);
+	int r = oci_parse(cli, &f, argc, argv, update_flag, &u, &id, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	r = berth_oci_resources_from_json(res, &limits, err);
 	if (r < 0)
 		return r;
 	return berth_oci_update(g->root, id, &limits, err);
@@ -429,6 +442,22 @@ static json_t *default_config(bool rootless)
 	return berth_spec_to_json(&spec);
 }
 
+struct spec_flags {
+	const char *bundle;
+	bool rootless;
+};
+
+static int spec_flag(struct berth_cli *cli, int c, const char *v, void *ctx,
+		     struct berth_error **err)
+{
+	struct spec_flags *sf = ctx;
+	if (c == 'R')
+		sf->rootless = true;
+	else
+		sf->bundle = v;
+	return 0;
+}
+
 int oci_spec(struct berth_cli *cli, const struct oci_globals *g, int argc, char **argv,
 	     struct berth_error **err)
 {
@@ -438,18 +467,13 @@ int oci_spec(struct berth_cli *cli, const struct oci_globals *g, int argc, char 
 	struct cli_flags f = {.usage = "Usage: berth-runc spec [--bundle DIR] [--rootless]\n",
 			      .shortopts = "b:",
 			      .longopts = opts};
-	const char *bundle = ".";
-	bool rootless = false;
-	int c;
+	struct spec_flags sf = {.bundle = "."};
 	(void)g;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		if (c == 'R')
-			rootless = true;
-		else
-			bundle = optarg;
-	}
-	if (c < 0 || f.help)
-		return c;
+	int r = oci_parse(cli, &f, argc, argv, spec_flag, &sf, NULL, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	const char *bundle = sf.bundle;
+	bool rootless = sf.rootless;
 	if (optind != argc)
 		return cli_usage_error(cli, err, "takes no arguments");
 	_cleanup_close_ int dir = open(bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -464,7 +488,7 @@ int oci_spec(struct berth_cli *cli, const struct oci_globals *g, int argc, char 
 		return berth_error_syscall(err, errno, "create '%s/config.json'", bundle);
 	_cleanup_json_ json_t *j = default_config(rootless);
 	_cleanup_free_ char *s = berth_json_dump_pretty(j);
-	int r = berth_write_all(fd, s, strlen(s), err);
+	r = berth_write_all(fd, s, strlen(s), err);
 	if (r >= 0)
 		r = berth_write_all(fd, "\n", 1, err);
 	return r;

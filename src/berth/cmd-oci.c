@@ -31,6 +31,28 @@ int oci_one_id(struct berth_cli *cli, int argc, char **argv, const char **ret,
 	return 0;
 }
 
+int oci_parse(struct berth_cli *cli, struct cli_flags *f, int argc, char **argv,
+	      oci_flag_fn on_flag, void *ctx, const char **ret_id, struct berth_error **err)
+{
+	int c, r = 0;
+	while (r >= 0 && (c = cli_flag_next(cli, f, argc, argv, err)) > 0)
+		r = on_flag(cli, c, optarg, ctx, err);
+	if (r < 0)
+		return r;
+	if (c < 0)
+		return c;
+	if (f->help)
+		return 1;
+	return ret_id ? oci_one_id(cli, argc, argv, ret_id, err) : 0;
+}
+
+int oci_flag_true(struct berth_cli *cli, int c, const char *arg, void *ctx,
+		  struct berth_error **err)
+{
+	*(bool *)ctx = true;
+	return 0;
+}
+
 /* --preserve-fds N: a count of fds after stdio, below what a process can hold */
 static int parse_preserve_fds(struct berth_cli *cli, const char *v, unsigned *ret,
 			      struct berth_error **err)
@@ -41,6 +63,37 @@ static int parse_preserve_fds(struct berth_cli *cli, const char *v, unsigned *re
 	if (errno || end == v || *end || v[0] == '-' || n > 65536)
 		return cli_usage_error(cli, err, "invalid --preserve-fds '%s'", v);
 	*ret = (unsigned)n;
+	return 0;
+}
+
+struct create_flags {
+	struct berth_oci_create_options o;
+	bool run, detach;
+};
+
+static int create_flag(struct berth_cli *cli, int c, const char *arg, void *ctx,
+		       struct berth_error **err)
+{
+	struct create_flags *cf = ctx;
+	switch (c) {
+	case 'b':
+		cf->o.bundle = arg;
+		break;
+	case 'p':
+		cf->o.pid_file = arg;
+		break;
+	case 'c':
+		cf->o.console_socket = arg;
+		break;
+	case 'f':
+		return parse_preserve_fds(cli, arg, &cf->o.preserve_fds, err) < 0 ? -EINVAL : 0;
+	case 'd':
+		if (!cf->run)
+			return cli_usage_error(cli, err, "unknown flag --detach");
+		cf->detach = true;
+		break;
+	}
+	/* --no-pivot, --no-new-keyring, --no-subreaper: nothing to do (berth has no keyring) */
 	return 0;
 }
 
@@ -58,54 +111,32 @@ static int oci_create_or_run(struct berth_cli *cli, const struct oci_globals *g,
 		{"no-subreaper", no_argument, NULL, 'S'},
 		{0},
 	};
-	struct berth_oci_create_options o = {.root = g->root, .bundle = ".", .stdio = {0, 1, 2}};
-	bool detach = !run;
+	struct create_flags cf = {
+		.o = {.root = g->root, .bundle = ".", .stdio = {0, 1, 2}},
+		.run = run,
+		.detach = !run,
+	};
+	struct berth_oci_create_options *o = &cf.o;
 	struct cli_flags f = {
 		.usage = run ? "Usage: berth-runc run [-d] [--bundle DIR] [--pid-file FILE] "
-			       "[--console-socket SOCK] ID\n"
+			       "[--console-socket SOCK] [--preserve-fds N] ID\n"
 			     : "Usage: berth-runc create [--bundle DIR] [--pid-file FILE] "
-			       "[--console-socket SOCK] ID\n",
+			       "[--console-socket SOCK] [--preserve-fds N] ID\n",
 		.shortopts = run ? "+b:d" : "+b:",
 		.longopts = opts};
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
-		switch (c) {
-		case 'b':
-			o.bundle = optarg;
-			break;
-		case 'p':
-			o.pid_file = optarg;
-			break;
-		case 'c':
-			o.console_socket = optarg;
-			break;
-		case 'f':
-			if (parse_preserve_fds(cli, optarg, &o.preserve_fds, err) < 0)
-				return -EINVAL;
-			break;
-		case 'd':
-			if (!run)
-				return cli_usage_error(cli, err, "unknown flag --detach");
-			detach = true;
-			break;
-		}
-		/* --no-pivot, --no-new-keyring, --no-subreaper: nothing to do (berth has no keyring) */
-	}
-	if (c < 0 || f.help)
-		return c;
-	int r = oci_one_id(cli, argc, argv, &o.id, err);
-	if (r < 0)
-		return r;
-	if (!run || detach) {
-		r = berth_oci_create(&o, NULL, err);
+	int r = oci_parse(cli, &f, argc, argv, create_flag, &cf, &o->id, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	if (!run || cf.detach) {
+		r = berth_oci_create(o, NULL, err);
 		if (r >= 0 && run)
-			r = berth_oci_start(g->root, o.id, err);
+			r = berth_oci_start(g->root, o->id, err);
 		if (r < 0 && run)
-			berth_oci_delete(g->root, o.id, true, NULL);
+			berth_oci_delete(g->root, o->id, true, NULL);
 		return r < 0 ? r : 0;
 	}
 	struct berth_runtime_result res = {0};
-	r = berth_oci_run(&o, &res, err);
+	r = berth_oci_run(o, &res, err);
 	return r < 0 ? r : res.exit_code;
 }
 
@@ -171,11 +202,9 @@ static int oci_kill(struct berth_cli *cli, const struct oci_globals *g, int argc
 			      .shortopts = "+a",
 			      .longopts = opts};
 	bool all = false;
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
-		all = true;
-	if (c < 0 || f.help)
-		return c;
+	int r = oci_parse(cli, &f, argc, argv, oci_flag_true, &all, NULL, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	if (optind != argc - 1 && optind != argc - 2)
 		return cli_usage_error(cli, err,
 				       "requires the container id and an optional signal");
@@ -196,15 +225,10 @@ static int oci_delete(struct berth_cli *cli, const struct oci_globals *g, int ar
 			      .shortopts = "+f",
 			      .longopts = opts};
 	bool force = false;
-	int c;
-	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0)
-		force = true;
-	if (c < 0 || f.help)
-		return c;
 	const char *id = NULL;
-	int r = oci_one_id(cli, argc, argv, &id, err);
-	if (r < 0)
-		return r;
+	int r = oci_parse(cli, &f, argc, argv, oci_flag_true, &force, &id, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	return berth_oci_delete(g->root, id, force, err);
 }
 

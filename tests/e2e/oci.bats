@@ -289,6 +289,21 @@ PY
 	[ "$(state "$d/poststop.json")" = "h1 stopped $BUNDLE" ]
 }
 
+@test "oci: without post hooks, start and delete do not read config.json again" {
+	make_config sleep 300
+	runc create --bundle "$BUNDLE" nh1 </dev/null >/dev/null
+	# what start or delete would warn about if they parsed it
+	echo 'not json' >"$BUNDLE/config.json"
+	run runc start nh1
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	runc kill nh1 KILL
+	for _ in $(seq 50); do [ "$(status_of nh1)" = stopped ] && break; sleep 0.1; done
+	run runc delete nh1
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+}
+
 @test "oci: run --preserve-fds N passes the caller's fds 3..3+N-1 to the process" {
 	echo three >"$BATS_TEST_TMPDIR/f3"
 	echo four >"$BATS_TEST_TMPDIR/f4"

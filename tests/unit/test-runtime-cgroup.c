@@ -200,6 +200,19 @@ static void test_resources_refused(void **state)
 	assert_true(r->has_class_id && r->class_id == 1048577);
 	berth_cgroup_resources_free(r);
 	json_decref(j);
+	/* 0 is "not set", as dockerd passes it and runc reads it */
+	r = NULL;
+	j = json_loads("{\"blockIO\": {\"weight\": 0, \"weightDevice\": [{\"major\": 8,"
+		       " \"minor\": 0, \"leafWeight\": 10}]},"
+		       " \"memory\": {\"swap\": 0, \"reservation\": 0}}",
+		       0, NULL);
+	assert_ok(berth_cgroup_resources_from_json(j, &r, &err), err);
+	assert_int_equal(r->blkio_weight, 0);
+	assert_int_equal(r->n_weight_devices, 0);
+	assert_false(r->has_memory_swap);
+	assert_int_equal(r->memory_reservation, -1);
+	berth_cgroup_resources_free(r);
+	json_decref(j);
 	/* runc's shares to weight: 2 -> 1, 1024 -> 39, 262144 -> 10000 */
 	assert_int_equal(berth_cgroup_shares_to_weight(2), 1);
 	assert_int_equal(berth_cgroup_shares_to_weight(1024), 39);

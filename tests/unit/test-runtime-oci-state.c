@@ -63,6 +63,15 @@ static void test_record_round_trip(void **state)
 	fill(&st, 42, 123456);
 	_cleanup_json_ json_t *j = berth_oci_state_to_record(&st);
 	assert_ok(berth_oci_state_from_record(j, &back, &err), err);
+	assert_false(back.post_hooks_known);
+	/* the bundle's post hooks as create saw them */
+	st.post_hooks_known = true;
+	st.post_hooks = 1u << BERTH_HOOK_POSTSTOP;
+	_cleanup_json_ json_t *j2 = berth_oci_state_to_record(&st);
+	_cleanup_(berth_oci_state_release) struct berth_oci_state back2 = {0};
+	assert_ok(berth_oci_state_from_record(j2, &back2, &err), err);
+	assert_true(back2.post_hooks_known);
+	assert_int_equal(back2.post_hooks, 1u << BERTH_HOOK_POSTSTOP);
 	assert_string_equal(back.id, "c1");
 	assert_int_equal(back.pid, 42);
 	assert_int_equal(back.start_time, 123456);
@@ -102,6 +111,8 @@ static void test_hostile_records(void **state)
 	refused("cgroup_dirs", json_pack("[s]", "/etc"), "bad path");
 	refused("cgroup_dirs", json_pack("[i]", 1), "bad path");
 	refused("annotations", json_string("x"), "annotations");
+	refused("post_hooks", json_pack("[s]", "prestart"), "'post_hooks' holds a bad name");
+	refused("post_hooks", json_pack("[i]", 1), "'post_hooks' holds a bad name");
 	_cleanup_(berth_oci_state_release) struct berth_oci_state back = {0};
 	_cleanup_json_ json_t *arr = json_array();
 	assert_int_equal(berth_oci_state_from_record(arr, &back, NULL), -EINVAL);

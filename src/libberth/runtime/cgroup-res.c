@@ -90,14 +90,14 @@ static int parse_memory(const json_t *mem, struct berth_cgroup_resources *r,
 {
 	int64_t v;
 	int k = get_int_in(mem, "reservation", -1, INT64_MAX, &v, err);
-	if (k >= 0)
+	if (k >= 0 && v != 0)
 		r->memory_reservation = v;
-	else if (k != -ENOENT)
+	else if (k < 0 && k != -ENOENT)
 		return k;
-	if ((k = get_int_in(mem, "swap", -1, INT64_MAX, &v, err)) >= 0) {
+	if ((k = get_int_in(mem, "swap", -1, INT64_MAX, &v, err)) >= 0 && v != 0) {
 		r->has_memory_swap = true;
 		r->memory_swap = v;
-	} else if (k != -ENOENT) {
+	} else if (k < 0 && k != -ENOENT) {
 		return k;
 	}
 	/* gone from kernels (5.16 ignores it, 6.x has no file): a warning, as runc's */
@@ -119,10 +119,10 @@ static int parse_cpu(const json_t *cpu, struct berth_cgroup_resources *r, struct
 		r->cpu_shares = (uint64_t)v;
 	else if (k != -ENOENT)
 		return k;
-	if ((k = get_int_in(cpu, "realtimeRuntime", -1, INT64_MAX, &v, err)) >= 0) {
+	if ((k = get_int_in(cpu, "realtimeRuntime", -1, INT64_MAX, &v, err)) >= 0 && v != 0) {
 		r->has_rt_runtime = true;
 		r->cpu_rt_runtime = v;
-	} else if (k != -ENOENT) {
+	} else if (k < 0 && k != -ENOENT) {
 		return k;
 	}
 	if ((k = get_int_in(cpu, "realtimePeriod", 0, 1000000, &v, err)) >= 0)
@@ -175,11 +175,22 @@ static int parse_throttle(const json_t *bio, size_t kind, struct berth_cgroup_re
 	return 0;
 }
 
+/* A blkio weight: 10..1000, or 0 for "not set" (what dockerd passes) */
+static int get_weight(const json_t *obj, const char *key, int64_t *ret, struct berth_error **err)
+{
+	int k = get_int_in(obj, key, 0, 1000, ret, err);
+	if (k >= 0 && *ret != 0 && *ret < 10)
+		return berth_error_set(err, EINVAL, "'%s' out of range: %" PRId64, key, *ret);
+	if (k >= 0 && *ret == 0)
+		return -ENOENT;
+	return k;
+}
+
 static int parse_block_io(const json_t *bio, struct berth_cgroup_resources *r,
 			  struct berth_error **err)
 {
 	int64_t v;
-	int k = get_int_in(bio, "weight", 10, 1000, &v, err);
+	int k = get_weight(bio, "weight", &v, err);
 	if (k >= 0)
 		r->blkio_weight = (uint16_t)v;
 	else if (k != -ENOENT)
@@ -191,10 +202,12 @@ static int parse_block_io(const json_t *bio, struct berth_cgroup_resources *r,
 	json_array_foreach (a, i, e) {
 		struct berth_cgroup_weight_device w = {0};
 		k = get_dev(e, &w.major, &w.minor, err);
-		if (k >= 0 && (k = get_int_in(e, "weight", 10, 1000, &v, err)) == -ENOENT)
-			k = berth_error_set(err, EINVAL, "no weight");
+		if (k >= 0 && (k = get_weight(e, "weight", &v, err)) == -ENOENT)
+			k = 0, v = 0; /* leafWeight only: nothing berth writes */
 		if (k < 0)
 			return berth_error_prefix(err, "weightDevice[%zu]", i);
+		if (v == 0)
+			continue;
 		w.weight = (uint16_t)v;
 		r->weight_devices =
 			berth_xreallocarray(r->weight_devices, r->n_weight_devices + 1, sizeof(w));
@@ -238,10 +251,10 @@ static int parse_network(const json_t *net, struct berth_cgroup_resources *r,
 {
 	int64_t v;
 	int k = get_int_in(net, "classID", 0, UINT32_MAX, &v, err);
-	if (k >= 0) {
+	if (k >= 0 && v != 0) {
 		r->has_class_id = true;
 		r->class_id = (uint32_t)v;
-	} else if (k != -ENOENT) {
+	} else if (k < 0 && k != -ENOENT) {
 		return k;
 	}
 	json_t *a = json_object_get(net, "priorities"), *e;

@@ -194,6 +194,10 @@ int berth_oci_create(const struct berth_oci_create_options *o,
 	r = load_bundle(bundle, &spec, &st.annotations, err);
 	if (r < 0)
 		return r;
+	st.post_hooks_known = true;
+	for (unsigned point = BERTH_HOOK_POSTSTART; point <= BERTH_HOOK_POSTSTOP; point++)
+		if (spec.n_hooks[point] > 0)
+			st.post_hooks |= 1u << point;
 	st.rootfs = berth_xstrdup(spec.root_path);
 	r = make_state_dir(o->root, o->id, &root_fd, err);
 	if (r < 0)
@@ -260,6 +264,9 @@ static void run_post_hooks(const struct berth_oci_state *st, enum berth_oci_stat
 	berth_spec_init(&spec);
 	_cleanup_json_ json_t *ann = NULL;
 	struct berth_error *e = NULL;
+	/* none at create: config.json is not read again on every start and delete */
+	if (st->post_hooks_known && !(st->post_hooks & (1u << point)))
+		return;
 	if (load_bundle(st->bundle, &spec, &ann, &e) >= 0 && spec.n_hooks[point] > 0) {
 		struct berth_oci_state as = *st;
 		as.status = status;

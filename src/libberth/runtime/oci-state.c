@@ -75,6 +75,14 @@ json_t *berth_oci_state_to_record(const struct berth_oci_state *st)
 			      "bundle", st->bundle, "rootfs", st->rootfs, "created", st->created,
 			      "owner", (json_int_t)st->owner, "cgroup_dirs", dirs, "annotations",
 			      st->annotations);
+	if (st->post_hooks_known) {
+		json_t *hooks = json_array();
+		for (unsigned point = 0; point < BERTH_HOOK_POINTS; point++)
+			if (st->post_hooks & (1u << point))
+				json_array_append_new(hooks,
+						      json_string(berth_hook_point_name(point)));
+		json_object_set_new(j, "post_hooks", hooks);
+	}
 	/* a cgroupsPath's directories that existed before create: delete leaves them */
 	if (st->cgroup.kept)
 		json_object_set_new(j, "cgroup_kept", berth_json_strv(st->cgroup.kept));
@@ -123,6 +131,31 @@ static int get_cgroup_dirs(const json_t *j, const char *key, char ***ret, struct
 	return 0;
 }
 
+/* "post_hooks": the names of the points (poststart, poststop) the bundle has hooks at. */
+static int get_post_hooks(const json_t *j, struct berth_oci_state *st, struct berth_error **err)
+{
+	json_t *a, *v;
+	size_t i;
+	int r = berth_json_get_array(j, "post_hooks", false, &a, err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	json_array_foreach (a, i, v) {
+		const char *name = json_string_value(v);
+		enum berth_hook_point points[] = {BERTH_HOOK_POSTSTART, BERTH_HOOK_POSTSTOP};
+		size_t k = 0;
+		while (k < ELEMENTSOF(points) &&
+		       (!name || strcmp(name, berth_hook_point_name(points[k])) != 0))
+			k++;
+		if (k == ELEMENTSOF(points))
+			return berth_error_set(err, EINVAL, "'post_hooks' holds a bad name");
+		st->post_hooks |= 1u << points[k];
+	}
+	st->post_hooks_known = true;
+	return 0;
+}
+
 /* Fills st (zeroed by the caller), which the caller releases on failure. */
 static int state_from_record(const json_t *j, struct berth_oci_state *st, struct berth_error **err)
 {
@@ -152,6 +185,8 @@ static int state_from_record(const json_t *j, struct berth_oci_state *st, struct
 		return r;
 	st->created = berth_xstrdup(created);
 	if ((r = get_cgroup_dirs(j, "cgroup_dirs", &st->cgroup.dirs, err)) < 0)
+		return r;
+	if ((r = get_post_hooks(j, st, err)) < 0)
 		return r;
 	if (json_object_get(j, "cgroup_kept") &&
 	    (r = get_cgroup_dirs(j, "cgroup_kept", &st->cgroup.kept, err)) < 0)

@@ -39,7 +39,14 @@ struct berth_oci_state {
 	char *created;	     /* RFC 3339, UTC */
 	uid_t owner;
 	struct berth_cgroup cgroup;
-	json_t *annotations;	      /* an object, owned */
+	json_t *annotations; /* an object, owned */
+	/*
+	 * The bundle's poststart/poststop hooks at create, bit (1 << point):
+	 * start and delete read config.json again only for those it has.
+	 * post_hooks_known false (a record without them): read it anyway.
+	 */
+	bool post_hooks_known;
+	unsigned post_hooks;
 	enum berth_oci_status status; /* computed by berth_oci_load */
 };
 void berth_oci_state_release(struct berth_oci_state *st);
