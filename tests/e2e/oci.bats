@@ -481,6 +481,7 @@ json.dump(c, open(sys.argv[1], "w"))
 PY
 	run runc run --bundle "$BUNDLE" cp4
 	assert_one_error_line "linux: cgroupsPath .system.slice:berth:c4.: the systemd form .slice:prefix:name. is not supported"
+}
 
 # Sets $BUNDLE/config.json's field at a dotted path to a JSON value: PATH=JSON pairs.
 set_fields() {
