@@ -194,6 +194,33 @@ struct berth_layer_extract_options {
 int berth_layer_extract(int fd, int dir_fd, const struct berth_layer_extract_options *o,
 			struct berth_error **err);
 
+/*
+ * Reading a layer's tar (uncompressed, gzip or zstd, detected) entry by
+ * entry without unpacking it (`berth analyze`, `berth sbom`): fn gets each
+ * entry as the tar names it, unchecked ("./a", "a/../b", ".wh.x": the
+ * caller treats it as hostile), and may read the entry's data with
+ * berth_layer_walk_read before returning; a negative return stops the walk.
+ */
+struct berth_layer_tar_entry {
+	const char *path;
+	mode_t type;	      /* AE_IFREG, AE_IFDIR, ... (S_IF*); 0 for a hard link */
+	mode_t mode;	      /* permission bits */
+	int64_t size;	      /* the data's size, 0 when unset */
+	const char *hardlink; /* a hard link's target, else NULL */
+};
+struct berth_layer_walk;
+typedef int (*berth_layer_entry_fn)(void *ctx, const struct berth_layer_tar_entry *e,
+				    struct berth_layer_walk *w, struct berth_error **err);
+/* what names the layer in messages ("read layer <what>: ..."). */
+int berth_layer_walk_fd(int fd, const char *what, berth_layer_entry_fn fn, void *ctx,
+			struct berth_error **err);
+/* Reads the current entry's data: bytes read, 0 at its end, -EBADMSG. */
+ssize_t berth_layer_walk_read(struct berth_layer_walk *w, void *buf, size_t len,
+			      struct berth_error **err);
+/* The current entry's data (NUL-terminated, owned); EFBIG past max bytes. */
+int berth_layer_walk_read_all(struct berth_layer_walk *w, size_t max, char **ret, size_t *ret_len,
+			      struct berth_error **err);
+
 /* OCI chain id: parent NULL gives diff_id, else sha256("<parent> <diff_id>"). */
 void berth_layer_chain_id(const struct berth_digest *parent, const struct berth_digest *diff_id,
 			  struct berth_digest *ret);

@@ -8,7 +8,6 @@
  */
 #include "lint/lint.h"
 
-#include <archive.h>
 #include <archive_entry.h>
 #include <ctype.h>
 #include <errno.h>
@@ -24,6 +23,7 @@
 #include "core/json.h"
 #include "core/strv.h"
 #include "image/image.h"
+#include "layer/layer.h"
 
 #define WH_PREFIX ".wh."
 #define WH_OPAQUE ".wh..wh."
@@ -437,39 +437,26 @@ void berth_analyze_add_layer(struct berth_analyze_result *a, const struct berth_
 		layer_entry(a, t, e[i].path, e[i].size, e[i].is_dir);
 }
 
-static void archive_freep(struct archive **ar)
+struct add_layer_ctx {
+	struct berth_analyze_result *a;
+	struct tree *t;
+};
+
+static int add_layer_entry(void *ctx, const struct berth_layer_tar_entry *e,
+			   struct berth_layer_walk *w, struct berth_error **err)
 {
-	if (*ar)
-		archive_read_free(*ar);
-	*ar = NULL;
+	(void)w;
+	(void)err;
+	struct add_layer_ctx *c = ctx;
+	layer_entry(c->a, c->t, e->path, e->size, e->type == AE_IFDIR);
+	return 0;
 }
 
 int berth_analyze_add_layer_tar(struct berth_analyze_result *a, int fd, const char *digest,
 				const char *command, struct berth_error **err)
 {
-	_cleanup_(archive_freep) struct archive *ar = archive_read_new();
-	if (!ar)
-		berth_oom();
-	archive_read_support_filter_all(ar);
-	archive_read_support_format_tar(ar);
-	archive_read_support_format_empty(ar);
-	if (archive_read_open_fd(ar, fd, 64 * 1024) != ARCHIVE_OK)
-		return berth_error_set(err, EBADMSG, "read layer %s: %s", digest ? digest : "tar",
-				       archive_error_string(ar));
-	struct tree *t = layer_begin(a, digest, command);
-	struct archive_entry *e;
-	int r;
-	while ((r = archive_read_next_header(ar, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
-		const char *name = archive_entry_pathname(e);
-		if (!name)
-			continue;
-		int64_t size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
-		layer_entry(a, t, name, size, archive_entry_filetype(e) == AE_IFDIR);
-	}
-	if (r != ARCHIVE_EOF)
-		return berth_error_set(err, EBADMSG, "read layer %s: %s", digest ? digest : "tar",
-				       archive_error_string(ar));
-	return 0;
+	struct add_layer_ctx c = {a, layer_begin(a, digest, command)};
+	return berth_layer_walk_fd(fd, digest ? digest : "tar", add_layer_entry, &c, err);
 }
 
 struct visit_ctx {

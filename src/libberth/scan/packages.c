@@ -287,10 +287,27 @@ static void purl_add(struct berth_buf *b, const char *s)
 	}
 }
 
+const char *berth_package_type_name(enum berth_package_type t)
+{
+	switch (t) {
+	case BERTH_PACKAGE_DEB:
+		return "deb";
+	case BERTH_PACKAGE_APK:
+		return "apk";
+	case BERTH_PACKAGE_GO:
+		return "golang";
+	case BERTH_PACKAGE_NPM:
+		return "npm";
+	case BERTH_PACKAGE_PYPI:
+		return "pypi";
+	}
+	return "unknown";
+}
+
 char *berth_package_purl(const struct berth_package *p, const struct berth_os_release *os)
 {
 	_cleanup_(berth_buf_release) struct berth_buf b = BERTH_BUF_INIT;
-	const char *type = p->type == BERTH_PACKAGE_DEB ? "deb" : "apk";
+	const char *type = berth_package_type_name(p->type);
 	const char *ns = os && os->id ? os->id : p->type == BERTH_PACKAGE_DEB ? "debian" : "alpine";
 	berth_buf_addf(&b, "pkg:%s/", type);
 	purl_add(&b, ns);

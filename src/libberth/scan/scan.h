@@ -38,9 +38,14 @@ int berth_version_compare(enum berth_version_scheme s, const char *a, const char
 /* ---- packages.c: the package databases of a filesystem, as text ---- */
 
 enum berth_package_type {
-	BERTH_PACKAGE_DEB, /* dpkg: var/lib/dpkg/status, the files of var/lib/dpkg/status.d/ */
-	BERTH_PACKAGE_APK, /* apk: lib/apk/db/installed */
+	BERTH_PACKAGE_DEB,  /* dpkg: var/lib/dpkg/status, the files of var/lib/dpkg/status.d/ */
+	BERTH_PACKAGE_APK,  /* apk: lib/apk/db/installed */
+	BERTH_PACKAGE_GO,   /* a Go module, from a binary's build info */
+	BERTH_PACKAGE_NPM,  /* package-lock.json, node_modules/ * /package.json */
+	BERTH_PACKAGE_PYPI, /* *.dist-info/METADATA, *.egg-info/PKG-INFO */
 };
+/* "deb", "apk", "golang", "npm", "pypi": the purl type. */
+const char *berth_package_type_name(enum berth_package_type t);
 
 struct berth_package {
 	enum berth_package_type type;
@@ -76,6 +81,56 @@ void berth_os_release_free(struct berth_os_release *o);
  * 7.88.1-10%2Bdeb12u5?arch=amd64&distro=debian-12. os may be NULL.
  */
 char *berth_package_purl(const struct berth_package *p, const struct berth_os_release *os);
+
+/* ---- catalog.c: the packages of an image's final filesystem, per layer ---- */
+
+/* A layer of the image, bottom first. */
+struct berth_sbom_layer {
+	char *digest;	  /* the blob's digest, "sha256:..." */
+	char *created_by; /* the history entry's command ("/bin/sh -c " dropped), or NULL */
+};
+
+struct berth_sbom_package {
+	struct berth_package pkg;
+	char *location; /* the database or file that lists it, relative to / */
+	size_t layer;	/* the layer that brought it in its final form (index into layers) */
+};
+
+struct berth_sbom {
+	char *image_id;		      /* "sha256:..." (the config's digest) */
+	char *image_ref;	      /* what the caller named, or NULL */
+	char *architecture, *os_name; /* the config's, or NULL */
+	struct berth_os_release os;   /* id NULL: no os-release */
+	struct berth_sbom_layer *layers;
+	size_t n_layers;
+	/* sorted by type, name, version, arch, location */
+	struct berth_sbom_package *pkgs;
+	size_t n;
+};
+void berth_sbom_release(struct berth_sbom *s);
+
+/*
+ * Reads the package databases of an image's final filesystem straight from
+ * its layer tars (no unpacking): the top layer wins, whiteouts and opaque
+ * directories hide what is below. Files are read only when a cataloger wants
+ * them, each bounded in size. A database that is not what it claims is
+ * refused (EBADMSG, naming the file and the layer).
+ */
+struct berth_store;
+int berth_sbom_of_image(struct berth_store *s, const char *image_ref, struct berth_sbom *ret,
+			struct berth_error **err);
+
+/*
+ * The same, layer by layer, for callers that hold the layer tars
+ * themselves (tests, an archive): new, add each layer bottom first, finish.
+ */
+struct berth_catalog;
+struct berth_catalog *berth_catalog_new(void);
+void berth_catalog_free(struct berth_catalog *c);
+int berth_catalog_add_layer(struct berth_catalog *c, int fd, const char *digest,
+			    const char *created_by, struct berth_error **err);
+/* Fills ret (its image fields left NULL); c is emptied. */
+void berth_catalog_finish(struct berth_catalog *c, struct berth_sbom *ret);
 
 /* ---- osv.c: advisories in the OSV format ---- */
 
