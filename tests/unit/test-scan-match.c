@@ -20,8 +20,8 @@ static char tmpdir[] = "/tmp/test-scan-match-XXXXXX";
 
 #define RANGE(fixed_or_last)                                                                       \
 	"\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"}" fixed_or_last "]" \
-											       "}" \
-											       "]"
+	"}"                                                                                        \
+	"]"
 
 static const struct {
 	const char *file, *json;
@@ -142,7 +142,16 @@ static void test_source_version(void **state)
 				  .source = "openssl",
 				  .source_version = "3.0.11-1~deb12u2"};
 	_cleanup_free_ char *got = scan(&p, 1, "debian", "12", NULL);
-	assert_string_equal(got, "CRITICAL DSA-5600-1 libssl3 3.0.11-1~deb12u2 3.0.13-1~deb12u1\n");
+	assert_string_equal(got,
+			    "CRITICAL DSA-5600-1 libssl3 3.0.13-1~deb12u1+b1 3.0.13-1~deb12u1\n");
+	/* a binNMU of a package named as its source */
+	struct berth_package binnmu = {.type = BERTH_PACKAGE_DEB,
+				       .name = "openssl",
+				       .version = "3.0.13-1~deb12u1+b1",
+				       .source_version = "3.0.11-1~deb12u2"};
+	_cleanup_free_ char *own = scan(&binnmu, 1, "debian", "12", NULL);
+	assert_string_equal(own,
+			    "CRITICAL DSA-5600-1 openssl 3.0.13-1~deb12u1+b1 3.0.13-1~deb12u1\n");
 }
 
 static void test_filters(void **state)

@@ -42,6 +42,7 @@
 #include "core/fs.h"
 #include "core/json.h"
 #include "core/lazylib.h"
+#include "core/sort.h"
 
 #define INDEX_MAX   (1u << 30)
 #define FLUSH_AT    (1u << 20)
@@ -491,7 +492,7 @@ static void counts_of(json_t *const *objs, size_t n_objs, struct berth_scan_db_c
 		c[i].ecosystem = berth_xstrdup(k);
 		c[i++].records = (size_t)json_integer_value(v);
 	}
-	qsort(c, n, sizeof(*c), compare_counts);
+	berth_qsort(c, n, sizeof(*c), compare_counts);
 	*ret = c;
 	*ret_n = n;
 }

@@ -3,7 +3,8 @@
  * Packages against advisories: each package is looked up in the database
  * under its own ecosystem only (the one the advisories are filed under:
  * a Debian 12 package is never compared with a Debian 11 record, whose
- * fixed versions are another release's), then matched by berth_osv_match
+ * fixed versions are another release's; Go modules, npm and PyPI packages
+ * under "Go", "npm" and "PyPI"), then matched by berth_osv_match
  * with that ecosystem's version order.
  */
 #include "scan/scan.h"
@@ -16,6 +17,7 @@
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/json.h"
+#include "core/sort.h"
 
 static const char *const severity_names[] = {"UNKNOWN", "NONE", "LOW",
 					     "MEDIUM",	"HIGH", "CRITICAL"};
@@ -60,6 +62,12 @@ char *berth_scan_ecosystem(const struct berth_package *p, const struct berth_os_
 		size_t n = dot ? (size_t)(dot - v) + 1 + strcspn(dot + 1, ".") : strlen(v);
 		return berth_xasprintf("Alpine:v%.*s", (int)n, v);
 	}
+	case BERTH_PACKAGE_GO:
+		return berth_xstrdup("Go");
+	case BERTH_PACKAGE_NPM:
+		return berth_xstrdup("npm");
+	case BERTH_PACKAGE_PYPI:
+		return berth_xstrdup("PyPI");
 	}
 	return NULL;
 }
@@ -132,8 +140,8 @@ static bool have_finding(const struct results *res, size_t package, const char *
 }
 
 static void add_finding(struct results *res, const struct berth_osv *o, size_t package,
-			const struct berth_package *p, const char *eco, const char *installed,
-			const char *fixed, const char *severity)
+			const struct berth_package *p, const char *eco, const char *fixed,
+			const char *severity)
 {
 	res->f = berth_xreallocarray(res->f, res->n + 1, sizeof(*res->f));
 	struct berth_finding *f = &res->f[res->n++];
@@ -141,7 +149,7 @@ static void add_finding(struct results *res, const struct berth_osv *o, size_t p
 		.id = berth_xstrdup(o->id),
 		.package = package,
 		.name = berth_xstrdup(p->name),
-		.installed = berth_xstrdup(installed),
+		.installed = berth_xstrdup(p->version),
 		.fixed = fixed ? berth_xstrdup(fixed) : NULL,
 		.ecosystem = berth_xstrdup(eco),
 		.summary = summary_of(o),
@@ -185,7 +193,7 @@ static int match_name(const struct berth_scan_db *db, const char *eco, size_t i,
 			sev = w ? w : sev;
 		}
 		if (wanted(filter, sev, fixed))
-			add_finding(res, &recs[k], i, p, eco, qversion, fixed, sev);
+			add_finding(res, &recs[k], i, p, eco, fixed, sev);
 	}
 	for (size_t k = 0; k < n; k++)
 		berth_osv_release(&recs[k]);
@@ -220,20 +228,18 @@ int berth_scan_match(const struct berth_scan_db *db, const struct berth_os_relea
 		_cleanup_free_ char *eco = berth_scan_ecosystem(p, os);
 		if (!eco || !p->name || !p->version)
 			continue;
-		r = match_name(db, eco, i, p, p->name, p->version, filter, &res, err);
 		/* Debian's records name the source package, and its version */
-		if (r >= 0 && p->type == BERTH_PACKAGE_DEB && p->source &&
-		    strcmp(p->source, p->name) != 0)
-			r = match_name(db, eco, i, p, p->source,
-				       p->source_version ? p->source_version : p->version, filter,
-				       &res, err);
+		bool deb = p->type == BERTH_PACKAGE_DEB;
+		const char *v = deb && p->source_version ? p->source_version : p->version;
+		r = match_name(db, eco, i, p, p->name, v, filter, &res, err);
+		if (r >= 0 && deb && p->source && strcmp(p->source, p->name) != 0)
+			r = match_name(db, eco, i, p, p->source, v, filter, &res, err);
 	}
 	if (r < 0) {
 		berth_findings_free(res.f, res.n);
 		return r;
 	}
-	if (res.n > 0)
-		qsort(res.f, res.n, sizeof(*res.f), compare_findings);
+	berth_qsort(res.f, res.n, sizeof(*res.f), compare_findings);
 	*ret = res.f;
 	*ret_n = res.n;
 	return 0;

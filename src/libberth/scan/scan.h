@@ -236,7 +236,7 @@ const char *berth_severity_of_name(const char *name);
  * The OSV ecosystem the advisories for p are filed under: "Debian:12" for a
  * deb on Debian 12 (os-release VERSION_ID), "Alpine:v3.19" for an apk on
  * Alpine 3.19.x. NULL when there is none (another distribution, no
- * VERSION_ID). Owned by the caller.
+ * VERSION_ID); "Go", "npm", "PyPI" for those packages. Owned by the caller.
  */
 char *berth_scan_ecosystem(const struct berth_package *p, const struct berth_os_release *os);
 
@@ -245,7 +245,7 @@ struct berth_finding {
 	char **aliases;	   /* its aliases (CVE ids), a NULL-terminated list, never NULL */
 	size_t package;	   /* the index of the package in the list matched */
 	char *name;	   /* the package's name */
-	char *installed;   /* its version */
+	char *installed;   /* its version (a deb's own, though its source's is compared) */
 	char *fixed;	   /* the first fixed version above it, NULL: no fix */
 	char *ecosystem;   /* "Debian:12" */
 	char *summary;	   /* the record's summary or details' first line, NULL: none */
@@ -262,7 +262,7 @@ struct berth_scan_filter {
 /*
  * Matches each package against the records of its ecosystem that name it
  * or, for a deb, its source package (Debian's records name source packages:
- * the source's version is then the one compared). One finding per package
+ * the source's version, when the package gives one, is the one compared). One finding per package
  * and record, sorted by severity (highest first), id, package name and
  * version. *ret owned by the caller (berth_findings_free). A record whose
  * ranges the ecosystem cannot order fails the scan, naming the record.
@@ -271,3 +271,24 @@ int berth_scan_match(const struct berth_scan_db *db, const struct berth_os_relea
 		     const struct berth_package *const *pkgs, size_t n,
 		     const struct berth_scan_filter *filter, struct berth_finding **ret,
 		     size_t *ret_n, struct berth_error **err);
+
+/* ---- report.c: a scan's findings as a table, JSON or SARIF ---- */
+
+enum berth_scan_format {
+	BERTH_SCAN_FORMAT_TABLE, /* like Trivy's, with the layer of each finding */
+	BERTH_SCAN_FORMAT_JSON,	 /* docs/scan.md */
+	BERTH_SCAN_FORMAT_SARIF, /* SARIF 2.1.0 */
+};
+int berth_scan_parse_format(const char *s, enum berth_scan_format *ret, struct berth_error **err);
+/* A comma list of severities ("HIGH,CRITICAL") as a berth_scan_filter mask. */
+int berth_scan_parse_severities(const char *list, unsigned *ret, struct berth_error **err);
+
+struct berth_scan_report {
+	const char *image;   /* as the user named it */
+	const char *version; /* berth's, for SARIF's tool */
+	const struct berth_sbom *sbom;
+	const struct berth_finding *findings; /* .package indexes sbom->pkgs */
+	size_t n;
+};
+/* The report as text (owned by the caller), ending in a newline. */
+char *berth_scan_report_format(const struct berth_scan_report *r, enum berth_scan_format format);
