@@ -51,12 +51,10 @@ static int import_feed(const char *db, const char *file, struct berth_error **er
 		return berth_error_set(err, errno, "open '%s': %m", file);
 	struct berth_scan_db_count *c = NULL;
 	size_t n = 0;
-	int r = berth_scan_db_import(db, fd, file, &c, &n, err);
+	size_t total = 0;
+	int r = berth_scan_db_import(db, fd, file, &c, &n, &total, err);
 	if (r < 0)
 		return r;
-	size_t total = 0;
-	for (size_t i = 0; i < n; i++)
-		total += c[i].records;
 	printf("imported %s into %s: %zu records\n", file, db, total);
 	for (size_t i = 0; i < n; i++)
 		printf("  %-24s %zu records\n", c[i].ecosystem, c[i].records);

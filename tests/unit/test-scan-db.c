@@ -85,7 +85,10 @@ static int import(const char *db, const char *zip, struct berth_scan_db_count **
 {
 	_cleanup_close_ int fd = open(zip, O_RDONLY | O_CLOEXEC);
 	assert_true(fd >= 0);
-	return berth_scan_db_import(db, fd, zip, c, n, err);
+	size_t records = 0;
+	int r = berth_scan_db_import(db, fd, zip, c, n, &records, err);
+	assert_true(r < 0 || records > 0);
+	return r;
 }
 
 /* The ids of the records naming name in eco, space-separated, in lookup order. */

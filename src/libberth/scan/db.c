@@ -639,7 +639,8 @@ static int lock_db(int dfd, struct berth_error **err)
 }
 
 int berth_scan_db_import(const char *db_path, int zip_fd, const char *what,
-			 struct berth_scan_db_count **ret, size_t *ret_n, struct berth_error **err)
+			 struct berth_scan_db_count **ret, size_t *ret_n, size_t *ret_records,
+			 struct berth_error **err)
 {
 	int r = berth_mkdir_p(db_path, 0755, err);
 	if (r < 0)
@@ -664,9 +665,10 @@ int berth_scan_db_import(const char *db_path, int zip_fd, const char *what,
 	_cleanup_free_ char *name = r < 0 ? NULL : set_name(b.prefixes);
 	if (r >= 0)
 		r = install_set(dfd, tmp, name, err);
-	if (r >= 0)
+	if (r >= 0) {
 		counts_of(&b.counts, 1, ret, ret_n);
-	else
+		*ret_records = b.members;
+	} else
 		berth_rm_rf_at(dfd, tmp, NULL);
 	builder_release(&b);
 	return r < 0 ? r : 0;

@@ -209,10 +209,12 @@ int berth_scan_db_lookup(const struct berth_scan_db *db, const char *ecosystem, 
  * is read and checked first: a truncated or malformed zip, or one bad
  * record, fails naming the file and the member, and the database is left as
  * it was. The set is built in a temporary directory and renamed into place.
- * *ret: the records per ecosystem of the feed.
+ * *ret: the records per ecosystem of the feed (a record naming two
+ * ecosystems counts in both); *ret_records: the records of the feed.
  */
 int berth_scan_db_import(const char *db_path, int zip_fd, const char *what,
-			 struct berth_scan_db_count **ret, size_t *ret_n, struct berth_error **err);
+			 struct berth_scan_db_count **ret, size_t *ret_n, size_t *ret_records,
+			 struct berth_error **err);
 
 /* Reads a zip of OSV records from memory and checks every record (the fuzz target's entry). */
 int berth_scan_db_check_zip(const void *data, size_t len, const char *what,
