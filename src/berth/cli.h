@@ -201,6 +201,7 @@ struct berth_store;
 	X(cmd_lint)                                                                                \
 	X(cmd_oci)                                                                                 \
 	X(cmd_analyze)                                                                             \
+	X(cmd_sbom)                                                                                \
 	X(cmd_scan)                                                                                \
 	X(cmd_compose)                                                                             \
 	X(cmd_pause)                                                                               \

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Package databases and os-release come from the image: any bytes must
+ * Package databases, os-release, Python metadata and npm's package.json
+ * and lockfiles come from the image: any bytes must
  * parse or be refused with a message, and what parses has a name and a
  * version, and a package URL. Input: the file, up to 64 KiB.
  */
@@ -47,6 +48,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p = NULL, n = 0;
 	int r = berth_scan_parse_apk("f", text, size, &p, &n, &err);
 	check(r, &err, p, n);
+	int (*lang[])(const char *, const char *, size_t, struct berth_package **, size_t *,
+		      struct berth_error **) = {berth_scan_parse_python_metadata,
+						berth_scan_parse_npm_package,
+						berth_scan_parse_npm_lock};
+	for (size_t i = 0; i < sizeof(lang) / sizeof(*lang); i++) {
+		p = NULL, n = 0;
+		r = lang[i]("f", text, size, &p, &n, &err);
+		check(r, &err, p, n);
+	}
 	struct berth_os_release os;
 	r = berth_scan_parse_os_release(text, size, &os);
 	if (r < 0 && (r != -ENOENT || os.id))

@@ -152,6 +152,40 @@ static void test_layers_and_whiteouts(void **state)
 	berth_sbom_release(&s);
 }
 
+static void test_language_packages(void **state)
+{
+	(void)state;
+	struct berth_catalog *c = berth_catalog_new();
+	const struct ent l0[] = {
+		{"usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA",
+		 "Name: six\nVersion: 1.16.0\nLicense: MIT\n", 0},
+		{"usr/lib/python3/dist-packages/old.egg-info/PKG-INFO", "Name: old\nVersion: 0.1\n",
+		 0},
+		{"app/package-lock.json",
+		 "{\"lockfileVersion\": 3, \"packages\": {\"node_modules/ms\": {\"version\": "
+		 "\"2.1.3\"}}}",
+		 0},
+		{"app/node_modules/@types/qs/package.json",
+		 "{\"name\": \"@types/qs\", \"version\": \"6.9.11\"}", 0},
+		/* not a package of node_modules: a file inside one */
+		{"app/node_modules/ms/test/fixture/package.json",
+		 "{\"name\": \"fx\", \"version\": \"9\"}", 0},
+		{"x/METADATA", "Name: nodist\nVersion: 1\n", 0},
+	};
+	const struct ent l1[] = {{"usr/lib/python3/dist-packages/.wh.old.egg-info", "", 0}};
+	add_layer(c, l0, 6, NULL);
+	add_layer(c, l1, 1, NULL);
+	struct berth_sbom s;
+	berth_catalog_finish(c, &s);
+	berth_catalog_free(c);
+	_cleanup_free_ char *l = lines_of(&s);
+	assert_string_equal(
+		l, "@types/qs 6.9.11 0 app/node_modules/@types/qs/package.json\n"
+		   "ms 2.1.3 0 app/package-lock.json\n"
+		   "six 1.16.0 0 usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA\n");
+	berth_sbom_release(&s);
+}
+
 static void test_damaged_database_named(void **state)
 {
 	(void)state;
@@ -182,6 +216,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layers_and_whiteouts),
+		cmocka_unit_test(test_language_packages),
 		cmocka_unit_test(test_damaged_database_named),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

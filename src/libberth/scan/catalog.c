@@ -21,6 +21,7 @@
 #include "core/buf.h"
 #include "core/cleanup.h"
 #include "core/digest.h"
+#include "core/sort.h"
 #include "image/image.h"
 #include "layer/layer.h"
 #include "scan/scan-internal.h"
@@ -307,7 +308,7 @@ void berth_catalog_finish(struct berth_catalog *c, struct berth_sbom *ret)
 			r->pkgs[j] = (struct berth_package){0};
 		}
 	}
-	qsort(ret->pkgs, ret->n, sizeof(*ret->pkgs), sbom_package_cmp);
+	berth_qsort(ret->pkgs, ret->n, sizeof(*ret->pkgs), sbom_package_cmp);
 	ret->layers = TAKE_PTR(c->layers);
 	ret->n_layers = c->n_layers;
 	c->n_layers = 0;

@@ -304,8 +304,38 @@ const char *berth_package_type_name(enum berth_package_type t)
 	return "unknown";
 }
 
+/*
+ * A language package's purl: no distro; the name's '/' separate the
+ * namespace's segments (npm's "@scope/x", Go's module path); PyPI's name is
+ * lowercase with '-' for '_', as the purl spec says.
+ */
+static char *lang_purl(const struct berth_package *p)
+{
+	_cleanup_(berth_buf_release) struct berth_buf b = BERTH_BUF_INIT;
+	berth_buf_addf(&b, "pkg:%s/", berth_package_type_name(p->type));
+	_cleanup_free_ char *name = berth_xstrdup(p->name);
+	if (p->type == BERTH_PACKAGE_PYPI)
+		for (char *c = name; *c; c++)
+			*c = *c == '_'			? '-'
+			     : (*c >= 'A' && *c <= 'Z') ? (char)(*c - 'A' + 'a')
+							: *c;
+	char *save = NULL;
+	bool first = true;
+	for (char *seg = strtok_r(name, "/", &save); seg; seg = strtok_r(NULL, "/", &save)) {
+		if (!first)
+			berth_buf_addch(&b, '/');
+		purl_add(&b, seg);
+		first = false;
+	}
+	berth_buf_addch(&b, '@');
+	purl_add(&b, p->version);
+	return berth_buf_detach(&b, NULL);
+}
+
 char *berth_package_purl(const struct berth_package *p, const struct berth_os_release *os)
 {
+	if (p->type != BERTH_PACKAGE_DEB && p->type != BERTH_PACKAGE_APK)
+		return lang_purl(p);
 	_cleanup_(berth_buf_release) struct berth_buf b = BERTH_BUF_INIT;
 	const char *type = berth_package_type_name(p->type);
 	const char *ns = os && os->id ? os->id : p->type == BERTH_PACKAGE_DEB ? "debian" : "alpine";

@@ -14,6 +14,9 @@ enum scan_file_kind {
 	SCAN_FILE_DPKG_STATUS,	 /* var/lib/dpkg/status */
 	SCAN_FILE_DPKG_STATUS_D, /* var/lib/dpkg/status.d/NAME (distroless) */
 	SCAN_FILE_APK,		 /* lib/apk/db/installed */
+	SCAN_FILE_PYTHON,	 /* *.dist-info/METADATA, *.egg-info/PKG-INFO */
+	SCAN_FILE_NPM_PACKAGE,	 /* node_modules/[@scope/]NAME/package.json */
+	SCAN_FILE_NPM_LOCK,	 /* package-lock.json outside node_modules */
 };
 
 /* The kind of the regular file at path (clean, relative) with permission bits mode. */

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -68,6 +69,23 @@ int berth_scan_parse_dpkg(const char *what, const char *text, size_t len, bool s
 /* Parses apk's installed database (K:value lines, records separated by blank lines). */
 int berth_scan_parse_apk(const char *what, const char *text, size_t len, struct berth_package **ret,
 			 size_t *ret_n, struct berth_error **err);
+
+/*
+ * lang.c: language packages. Python's core metadata (a dist-info's METADATA,
+ * an egg-info's PKG-INFO: Name, Version, License of the header), npm's
+ * package.json (name, version, license) and package-lock.json
+ * (lockfileVersion 1's nested "dependencies", 2 and 3's "packages"). A file
+ * without a name or version lists nothing; JSON that does not parse is
+ * -EINVAL naming what.
+ */
+int berth_scan_parse_python_metadata(const char *what, const char *text, size_t len,
+				     struct berth_package **ret, size_t *ret_n,
+				     struct berth_error **err);
+int berth_scan_parse_npm_package(const char *what, const char *text, size_t len,
+				 struct berth_package **ret, size_t *ret_n,
+				 struct berth_error **err);
+int berth_scan_parse_npm_lock(const char *what, const char *text, size_t len,
+			      struct berth_package **ret, size_t *ret_n, struct berth_error **err);
 
 /* os-release(5): ID, VERSION_ID, PRETTY_NAME (unquoted); -ENOENT without an ID. */
 struct berth_os_release {
@@ -131,6 +149,15 @@ int berth_catalog_add_layer(struct berth_catalog *c, int fd, const char *digest,
 			    const char *created_by, struct berth_error **err);
 /* Fills ret (its image fields left NULL); c is emptied. */
 void berth_catalog_finish(struct berth_catalog *c, struct berth_sbom *ret);
+
+/*
+ * sbom-format.c: the catalog as SPDX 2.3 JSON and as CycloneDX 1.5 JSON
+ * (created: the creation time in seconds since the epoch; tool_version:
+ * berth's). Deterministic: the same catalog and time give the same document.
+ */
+json_t *berth_sbom_spdx_json(const struct berth_sbom *s, int64_t created, const char *tool_version);
+json_t *berth_sbom_cyclonedx_json(const struct berth_sbom *s, int64_t created,
+				  const char *tool_version);
 
 /* ---- osv.c: advisories in the OSV format ---- */
 
