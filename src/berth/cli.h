@@ -210,6 +210,7 @@ struct berth_store;
 	X(cmd_oci)                                                                                 \
 	X(cmd_analyze)                                                                             \
 	X(cmd_sbom)                                                                                \
+	X(cmd_scan)                                                                                \
 	X(cmd_compose)                                                                             \
 	X(cmd_pause)                                                                               \
 	X(cmd_unpause)                                                                             \

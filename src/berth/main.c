@@ -144,6 +144,7 @@ static const struct berth_command commands[] = {
 	{"lint", cmd_lint, "Check a Dockerfile against the image guidelines"},
 	{"analyze", cmd_analyze, "Show wasted bytes and efficiency of an image's layers"},
 	{"sbom", cmd_sbom, "List the packages of an image (table, SPDX, CycloneDX)"},
+	{"scan", cmd_scan, "List the known vulnerabilities of an image, offline"},
 	/* the OCI runtime command line (also as berth-runc) */
 	{"oci", cmd_oci, "Run OCI bundles with runc's command line (berth-runc)"},
 	/* compose */

@@ -67,6 +67,7 @@ typedef struct archive_entry_linkresolver L;
 	   archive_close_callback *c),                                                             \
 	  (a, d, o, r, c))                                                                         \
 	F(int, archive_read_open_fd, (A * a, int fd, size_t bs), (a, fd, bs))                      \
+	F(int, archive_read_open_memory, (A * a, const void *b, size_t n), (a, b, n))              \
 	F(int, archive_read_support_filter_all, (A * a), (a))                                      \
 	F(int, archive_read_support_filter_bzip2, (A * a), (a))                                    \
 	F(int, archive_read_support_filter_gzip, (A * a), (a))                                     \
@@ -75,6 +76,7 @@ typedef struct archive_entry_linkresolver L;
 	F(int, archive_read_support_format_empty, (A * a), (a))                                    \
 	F(int, archive_read_support_format_gnutar, (A * a), (a))                                   \
 	F(int, archive_read_support_format_tar, (A * a), (a))                                      \
+	F(int, archive_read_support_format_zip_seekable, (A * a), (a))                             \
 	F(int, archive_write_close, (A * a), (a))                                                  \
 	F(la_ssize_t, archive_write_data, (A * a, const void *b, size_t n), (a, b, n))             \
 	F(int, archive_write_finish_entry, (A * a), (a))                                           \

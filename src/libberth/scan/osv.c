@@ -124,13 +124,8 @@ static void record_severity(struct berth_osv *o)
 		}
 	}
 	const char *sev = o->score >= 0 ? berth_severity_of_score(o->score) : "UNKNOWN";
-	if (named && (strcasecmp(named, "moderate") == 0 || strcasecmp(named, "medium") == 0))
-		sev = "MEDIUM";
-	else if (named && (strcasecmp(named, "low") == 0 || strcasecmp(named, "high") == 0 ||
-			   strcasecmp(named, "critical") == 0))
-		sev = strcasecmp(named, "low") == 0    ? "LOW"
-		      : strcasecmp(named, "high") == 0 ? "HIGH"
-						       : "CRITICAL";
+	if (berth_severity_of_name(named))
+		sev = berth_severity_of_name(named);
 	snprintf(o->severity, sizeof(o->severity), "%s", sev);
 }
 

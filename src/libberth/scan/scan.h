@@ -190,3 +190,136 @@ int berth_osv_match(const struct berth_osv *o, const char *ecosystem, const char
 double berth_cvss3_base_score(const char *vector);
 /* The rating of a score: NONE, LOW, MEDIUM, HIGH, CRITICAL. */
 const char *berth_severity_of_score(double score);
+
+/* ---- db.c: the advisory database, OSV records indexed by package ---- */
+
+/*
+ * Bounds on a feed, every byte of which is hostile: members of a zip, the
+ * size of one record, and the records of a feed altogether (uncompressed).
+ */
+#define BERTH_SCAN_DB_MAX_MEMBERS 2000000
+#define BERTH_SCAN_DB_MAX_RECORD  (8u << 20)
+#define BERTH_SCAN_DB_MAX_TOTAL	  (8ull << 30)
+
+struct berth_scan_db;
+
+/* How many records of a feed name an ecosystem ("Debian:12": 1234). */
+struct berth_scan_db_count {
+	char *ecosystem;
+	size_t records;
+};
+void berth_scan_db_counts_free(struct berth_scan_db_count *c, size_t n);
+
+/*
+ * Opens an advisory database: a directory berth_scan_db_import() filled
+ * (one record set per feed, each indexed by package), a directory of OSV
+ * JSON records (*.json), or a zip of them. The last two are read and
+ * checked whole. -ENOENT when path does not exist; -EINVAL/-EBADMSG naming
+ * the file (and the zip member) when a record or the zip is bad.
+ */
+int berth_scan_db_open(const char *path, struct berth_scan_db **ret, struct berth_error **err);
+void berth_scan_db_free(struct berth_scan_db *db);
+/* The records per ecosystem of the whole database, sorted by ecosystem (owned by the caller). */
+int berth_scan_db_counts(const struct berth_scan_db *db, struct berth_scan_db_count **ret,
+			 size_t *ret_n);
+
+/*
+ * The records whose affected[] names package name in ecosystem, each once,
+ * parsed (*ret owned by the caller: berth_osv_release each, free the array).
+ */
+int berth_scan_db_lookup(const struct berth_scan_db *db, const char *ecosystem, const char *name,
+			 struct berth_osv **ret, size_t *ret_n, struct berth_error **err);
+
+/*
+ * Installs the zip of OSV records read from zip_fd (a regular file; what
+ * names it in messages) into the database directory db_path as the record
+ * set of its ecosystem (the one most of its records name: "Debian", "Go"),
+ * replacing the set a previous import of that ecosystem made. Every member
+ * is read and checked first: a truncated or malformed zip, or one bad
+ * record, fails naming the file and the member, and the database is left as
+ * it was. The set is built in a temporary directory and renamed into place.
+ * *ret: the records per ecosystem of the feed (a record naming two
+ * ecosystems counts in both); *ret_records: the records of the feed.
+ */
+int berth_scan_db_import(const char *db_path, int zip_fd, const char *what,
+			 struct berth_scan_db_count **ret, size_t *ret_n, size_t *ret_records,
+			 struct berth_error **err);
+
+/* Reads a zip of OSV records from memory and checks every record (the fuzz target's entry). */
+int berth_scan_db_check_zip(const void *data, size_t len, const char *what,
+			    struct berth_error **err);
+
+/* ---- match.c: the known vulnerabilities of a list of packages ---- */
+
+/*
+ * Severities, lowest first, as Trivy names them (NONE: a CVSS score of 0).
+ * The rank of a name (case-insensitive), -1 when it is not one.
+ */
+#define BERTH_SEVERITY_NAMES "UNKNOWN,NONE,LOW,MEDIUM,HIGH,CRITICAL"
+int berth_severity_rank(const char *severity);
+/*
+ * A severity as a database words it (GitHub "moderate", Debian's urgency
+ * "unimportant", Ubuntu's "negligible") as one of ours; NULL when unknown.
+ */
+const char *berth_severity_of_name(const char *name);
+
+/*
+ * The OSV ecosystem the advisories for p are filed under: "Debian:12" for a
+ * deb on Debian 12 (os-release VERSION_ID), "Alpine:v3.19" for an apk on
+ * Alpine 3.19.x. NULL when there is none (another distribution, no
+ * VERSION_ID); "Go", "npm", "PyPI" for those packages. Owned by the caller.
+ */
+char *berth_scan_ecosystem(const struct berth_package *p, const struct berth_os_release *os);
+
+struct berth_finding {
+	char *id;	   /* the record's */
+	char **aliases;	   /* its aliases (CVE ids), a NULL-terminated list, never NULL */
+	size_t package;	   /* the index of the package in the list matched */
+	char *name;	   /* the package's name */
+	char *installed;   /* its version (a deb's own, though its source's is compared) */
+	char *fixed;	   /* the first fixed version above it, NULL: no fix */
+	char *ecosystem;   /* "Debian:12" */
+	char *summary;	   /* the record's summary or details' first line, NULL: none */
+	char severity[16]; /* one of BERTH_SEVERITY_NAMES */
+	double score;	   /* the CVSS v3 base score, -1: none */
+};
+void berth_findings_free(struct berth_finding *f, size_t n);
+
+struct berth_scan_filter {
+	unsigned severities; /* 1 << berth_severity_rank() of each wanted; 0: all */
+	bool ignore_unfixed; /* drop findings without a fixed version */
+};
+
+/*
+ * Matches each package against the records of its ecosystem that name it
+ * or, for a deb, its source package (Debian's records name source packages:
+ * the source's version, when the package gives one, is the one compared). One finding per package
+ * and record, sorted by severity (highest first), id, package name and
+ * version. *ret owned by the caller (berth_findings_free). A record whose
+ * ranges the ecosystem cannot order fails the scan, naming the record.
+ */
+int berth_scan_match(const struct berth_scan_db *db, const struct berth_os_release *os,
+		     const struct berth_package *const *pkgs, size_t n,
+		     const struct berth_scan_filter *filter, struct berth_finding **ret,
+		     size_t *ret_n, struct berth_error **err);
+
+/* ---- report.c: a scan's findings as a table, JSON or SARIF ---- */
+
+enum berth_scan_format {
+	BERTH_SCAN_FORMAT_TABLE, /* like Trivy's, with the layer of each finding */
+	BERTH_SCAN_FORMAT_JSON,	 /* docs/scan.md */
+	BERTH_SCAN_FORMAT_SARIF, /* SARIF 2.1.0 */
+};
+int berth_scan_parse_format(const char *s, enum berth_scan_format *ret, struct berth_error **err);
+/* A comma list of severities ("HIGH,CRITICAL") as a berth_scan_filter mask. */
+int berth_scan_parse_severities(const char *list, unsigned *ret, struct berth_error **err);
+
+struct berth_scan_report {
+	const char *image;   /* as the user named it */
+	const char *version; /* berth's, for SARIF's tool */
+	const struct berth_sbom *sbom;
+	const struct berth_finding *findings; /* .package indexes sbom->pkgs */
+	size_t n;
+};
+/* The report as text (owned by the caller), ending in a newline. */
+char *berth_scan_report_format(const struct berth_scan_report *r, enum berth_scan_format format);
