@@ -86,6 +86,28 @@ setup() {
 	[[ "$stderr" == *"file=libarchive.so.13"* ]]
 }
 
+@test "run image: run --network none loads neither libyaml nor libmnl; compose and a bridge do" {
+	# libyaml (compose, kube) and libmnl (links, NAT) are dlopen()ed on first use too
+	berth run --rm --network none busybox:plain true
+	run --separate-stderr env LD_DEBUG=files "$BERTH" --root "$STORE" run --rm --network none busybox:plain true
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"file=libjansson.so.4"* ]] # the trace works
+	if grep -E 'file=lib(yaml-0|mnl|nftables)\.so' <<<"$stderr"; then
+		echo "run --network none loaded a library it does not need"
+		return 1
+	fi
+	printf 'services:\n  web:\n    image: busybox:plain\n' >"$BATS_TEST_TMPDIR/compose.yaml"
+	run --separate-stderr env LD_DEBUG=files "$BERTH" --root "$STORE" compose \
+		-f "$BATS_TEST_TMPDIR/compose.yaml" config --services
+	[ "$status" -eq 0 ]
+	[ "$output" = web ]
+	[[ "$stderr" == *"file=libyaml-0.so.2"* ]]
+	# the default network is a bridge (scripts/e2e's own namespace): links need libmnl
+	run --separate-stderr env LD_DEBUG=files "$BERTH" --root "$STORE" run --rm busybox:plain true
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"file=libmnl.so.0"* ]]
+}
+
 @test "run image: a library that cannot be loaded is one error line, exit 127" {
 	# an empty file where the loader looks first stands for a broken install
 	mkdir -p "$BATS_TEST_TMPDIR/libs"
