@@ -58,8 +58,10 @@ static int ps_print(struct berth_cli *cli, const json_t *selected, const struct 
 	/* as Docker's NewContainerFormat, -q wins over any format; -s adds SIZE to the table */
 	const char *format = o->size ? ps_table_size : ps_table;
 	_cleanup_free_ char *with_pod = NULL;
-	if (o->pod)
-		format = with_pod = berth_xasprintf("%s%s", format, ps_pod_columns);
+	if (o->pod) {
+		with_pod = berth_xasprintf("%s%s", format, ps_pod_columns);
+		format = with_pod;
+	}
 	if (o->quiet)
 		format = "{{.ID}}";
 	else if (o->format && *o->format && strcmp(o->format, "table") != 0)

@@ -566,3 +566,21 @@ JSON
 	run runc exec --process "$BATS_TEST_TMPDIR/bad.json" ea
 	assert_one_error_line "process.scheduler: "
 }
+
+@test "oci: runc spec's own config.json runs; the ambient capabilities it does not make inheritable are skipped, as runc does" {
+	local real
+	real=$(type -P runc) || skip "runc is not installed"
+	(cd "$BUNDLE" && "$real" spec)
+	python3 - "$BUNDLE/config.json" "$ROOTFS" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+assert c["process"]["capabilities"]["ambient"] and not c["process"]["capabilities"].get("inheritable")
+c["root"]["path"] = sys.argv[2]
+c["process"]["terminal"] = False
+c["process"]["args"] = ["sh", "-c", "grep ^CapAmb /proc/self/status; echo ok"]
+json.dump(c, open(sys.argv[1], "w"))
+PY
+	run runc run --bundle "$BUNDLE" rs1 </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'CapAmb:\t0000000000000000'*ok ]]
+}

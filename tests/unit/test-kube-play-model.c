@@ -271,6 +271,10 @@ static void test_errors_name_file_and_line(void **state)
 		"  - {name: c, image: i}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
 		"spec:\n  containers:\n  - {name: c, image: i}\n",
 		"k.yaml:8: metadata.name: Pod/p defined twice");
+	/* an empty command list is an error, not a NULL list read past */
+	assert_fails("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+		     "  - name: c\n    image: i\n    livenessProbe:\n      exec: {command: []}\n",
+		     "k.yaml:9: spec.containers[0].livenessProbe.exec.command: must not be empty");
 }
 
 static void test_base64(void **state)

@@ -72,6 +72,29 @@ static void test_five_sets(void **state)
 				 "1000\n");
 }
 
+/* As runc: an ambient capability that is not also inheritable is skipped, not an error. */
+static void test_ambient_not_inheritable_is_skipped(void **state)
+{
+	if (!top[0])
+		skip();
+	struct berth_spec spec;
+	struct berth_error *err = NULL;
+	char out[1024];
+	int code;
+	spec_with_caps(&spec,
+		       "{\"bounding\":[\"CAP_KILL\",\"CAP_NET_RAW\"],"
+		       "\"effective\":[\"CAP_KILL\",\"CAP_NET_RAW\"],"
+		       "\"permitted\":[\"CAP_KILL\",\"CAP_NET_RAW\"],"
+		       "\"inheritable\":[\"CAP_NET_RAW\"],"
+		       "\"ambient\":[\"CAP_KILL\",\"CAP_NET_RAW\"]}",
+		       "grep ^CapAmb /proc/self/status");
+	int r = run_spec(&spec, out, sizeof(out), &code, &err);
+	berth_spec_release(&spec);
+	assert_ok(r, err);
+	assert_int_equal(code, 0);
+	assert_string_equal(out, "CapAmb:\t0000000000002000\n");
+}
+
 static void test_unknown_capability(void **state)
 {
 	if (!top[0])
@@ -133,6 +156,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_five_sets),
+		cmocka_unit_test(test_ambient_not_inheritable_is_skipped),
 		cmocka_unit_test(test_unknown_capability),
 		cmocka_unit_test(test_sysctl_and_oom),
 	};

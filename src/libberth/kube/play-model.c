@@ -300,6 +300,8 @@ static int parse_document(const struct kube_ctx *c, const struct berth_yaml_node
 		r = kube_get_str(c, a->value, a->line, "apiVersion", &api);
 	if (r < 0)
 		return r;
+	if (!kind || !api) /* a string was asked for; the checks are in another file */
+		return kube_fail(c, doc->line, kind ? "apiVersion" : "kind", "must be a string");
 	bool core = strcmp(api, "v1") == 0;
 	if (core && strcmp(kind, "Pod") == 0)
 		return kube_parse_pod(c, doc, false);
@@ -387,6 +389,8 @@ int kube_manifest_parse(struct kube_manifest *m, const char *data, size_t len, c
 const struct kube_data *kube_manifest_data(const struct kube_manifest *m, bool secret,
 					   const char *name)
 {
+	if (!name)
+		return NULL;
 	for (size_t i = 0; i < m->n_data; i++)
 		if (m->data[i].secret == secret && m->data[i].name &&
 		    strcmp(m->data[i].name, name) == 0)

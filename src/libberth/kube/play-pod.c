@@ -174,7 +174,7 @@ static int parse_probe(const struct kube_ctx *c, const struct berth_yaml_entry *
 			if (r >= 0)
 				r = cmd ? kube_get_strv(c, cmd, w2, &p.exec)
 					: kube_fail(c, e->line, w2, "is required");
-			if (r >= 0 && !p.exec[0])
+			if (r >= 0 && (!p.exec || !p.exec[0]))
 				r = kube_fail(c, e->line, w2, "must not be empty");
 			exec = true;
 		} else if (IS(e, "periodSeconds"))
@@ -629,6 +629,8 @@ static int parse_podspec(const struct kube_ctx *c, const struct berth_yaml_node 
 	char w[300];
 	int r = 0;
 	bool containers = false;
+	if (!spec) /* the callers check it is a mapping first */
+		return kube_fail(c, 0, where, "is required");
 	for (size_t i = 0; r >= 0 && i < spec->n; i++) {
 		const struct berth_yaml_entry *e = &spec->entries[i];
 		kube_where(w, sizeof(w), "%s.%s", where, e->key);
@@ -706,7 +708,7 @@ int kube_parse_pod(const struct kube_ctx *c, const struct berth_yaml_node *doc, 
 	int r = kube_parse_object_meta_of(c, doc, &p->name, deployment ? NULL : &p->labels);
 	const struct berth_yaml_entry *spec = berth_yaml_entry(doc, "spec");
 	if (r >= 0 && !spec)
-		r = kube_fail(c, doc->line, "spec", "is required");
+		return kube_fail(c, doc->line, "spec", "is required");
 	if (r >= 0)
 		r = kube_expect(c, spec->value, BERTH_YAML_MAP, spec->line, "spec");
 	if (r >= 0)

@@ -186,10 +186,16 @@ static int set_cap_sets(const struct cap_sets *sets, struct berth_error **err)
 	for (int i = 0; i < sets->ambient.n; i++) {
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, sets->ambient.v[i], 0, 0) == 0)
 			continue;
+		/*
+		 * The kernel raises only what is permitted and inheritable too.
+		 * runc skips the others (runc spec's template asks for three
+		 * ambient capabilities and no inheritable ones), and so must a
+		 * runtime engines drive with the same config.json.
+		 */
+		if (errno == EPERM)
+			continue;
 		char *name = cap_to_name(sets->ambient.v[i]);
-		r = berth_error_syscall(err, errno,
-					"raise ambient capability '%s' (it must be permitted and "
-					"inheritable too)",
+		r = berth_error_syscall(err, errno, "raise ambient capability '%s'",
 					name ? name : "?");
 		cap_free(name);
 		return r;
