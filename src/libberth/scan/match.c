@@ -89,14 +89,8 @@ void berth_findings_free(struct berth_finding *f, size_t n)
 /* A word severity the record gives the package (Debian urgency, Ubuntu priority), or NULL. */
 static const char *word_severity(const struct berth_osv *o, const char *eco, const char *name)
 {
-	size_t i;
 	const json_t *a;
-	json_array_foreach (json_object_get(o->json, "affected"), i, a) {
-		const json_t *pkg = json_object_get(a, "package");
-		const char *e = json_string_value(json_object_get(pkg, "ecosystem"));
-		const char *n = json_string_value(json_object_get(pkg, "name"));
-		if (!e || !n || strcmp(e, eco) != 0 || strcmp(n, name) != 0)
-			continue;
+	for (size_t i = 0; (a = berth_osv_affected_next(o, eco, name, &i));) {
 		static const char *const where[] = {"ecosystem_specific", "database_specific"};
 		for (size_t k = 0; k < ELEMENTSOF(where); k++) {
 			const char *s = berth_severity_of_name(json_string_value(
@@ -105,6 +99,7 @@ static const char *word_severity(const struct berth_osv *o, const char *eco, con
 				return s;
 		}
 	}
+	size_t i;
 	const json_t *s;
 	json_array_foreach (json_object_get(o->json, "severity"), i, s) {
 		const char *w =

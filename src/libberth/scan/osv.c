@@ -222,22 +222,30 @@ static int range_affects(const char *id, const json_t *range, enum berth_version
 	return 0;
 }
 
+const json_t *berth_osv_affected_next(const struct berth_osv *o, const char *ecosystem,
+				      const char *name, size_t *i)
+{
+	const json_t *all = json_object_get(o->json, "affected");
+	while (*i < json_array_size(all)) {
+		const json_t *a = json_array_get(all, (*i)++);
+		const json_t *pkg = json_object_get(a, "package");
+		const char *e = json_string_value(json_object_get(pkg, "ecosystem"));
+		const char *n = json_string_value(json_object_get(pkg, "name"));
+		/* both checked by berth_osv_parse */
+		if (e && n && strcmp(e, ecosystem) == 0 && strcmp(n, name) == 0)
+			return a;
+	}
+	return NULL;
+}
+
 int berth_osv_match(const struct berth_osv *o, const char *ecosystem, const char *name,
 		    const char *version, bool *ret_affected, const char **ret_fixed,
 		    struct berth_error **err)
 {
 	*ret_affected = false;
 	*ret_fixed = NULL;
-	size_t i;
 	const json_t *a;
-	json_array_foreach (json_object_get(o->json, "affected"), i, a) {
-		const json_t *pkg = json_object_get(a, "package");
-		const char *eco_name = json_string_value(json_object_get(pkg, "ecosystem"));
-		const char *pkg_name = json_string_value(json_object_get(pkg, "name"));
-		/* both checked by berth_osv_parse */
-		if (!eco_name || !pkg_name || strcmp(eco_name, ecosystem) != 0 ||
-		    strcmp(pkg_name, name) != 0)
-			continue;
+	for (size_t i = 0; (a = berth_osv_affected_next(o, ecosystem, name, &i));) {
 		enum berth_version_scheme eco;
 		bool known = berth_osv_ecosystem_scheme(ecosystem, &eco) == 0;
 		size_t k;

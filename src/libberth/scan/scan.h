@@ -177,6 +177,12 @@ int berth_osv_parse(const char *what, const char *data, size_t len, struct berth
 		    struct berth_error **err);
 void berth_osv_release(struct berth_osv *o);
 /*
+ * The next entry of the record's "affected" list, from *i on, that names
+ * the package name in ecosystem (*i moves past it), or NULL.
+ */
+const json_t *berth_osv_affected_next(const struct berth_osv *o, const char *ecosystem,
+				      const char *name, size_t *i);
+/*
  * Whether the record affects version of the package name in ecosystem (its
  * ECOSYSTEM and SEMVER ranges and its versions list); *ret_fixed is the
  * first fixed version above it (pointing into the record), NULL when
