@@ -179,7 +179,7 @@ int cli_inspect(struct berth_cli *cli, const char *type, char *const *names, con
 			json_array_append_new(all, o);
 			continue;
 		}
-		if (!is_not_found(r)) {
+		if (r != -ENOENT) {
 			if (err)
 				*err = TAKE_PTR(e);
 			return r;
