@@ -186,7 +186,7 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv, struct berth_error **er
 	r = cli_store_open(cli, NULL, err);
 	if (r < 0)
 		return r;
-	r = berth_container_list(cli->store, &list, err);
+	r = berth_container_list_summary(cli->store, &list, err);
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *pods = NULL;

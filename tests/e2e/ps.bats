@@ -165,6 +165,8 @@ state_reads() {
 		((reads <= n))
 	done
 	[ "$(berth ps -q | wc -l)" -eq $((n / 2)) ]
+	# ps reads the summaries beside the records (summary.json), not the records
+	[ "$(state_reads ps -a)" -eq 0 ]
 	# rm -f $(ps -aq): the names in one pass, then per container its checks,
 	# the stop mark, the kill and the wait's look at its record
 	local ids

@@ -75,6 +75,63 @@ static void test_find_inspect_list(void **state)
 	json_decref(all);
 }
 
+/*
+ * The summaries `ps` lists: the record's fields it needs with the record's
+ * State, not the rest; a record rewritten behind its summary's back, or a
+ * summary removed, gives way to the record itself.
+ */
+static void test_list_summary(void **state)
+{
+	if (!top[0])
+		skip();
+	struct berth_run_options o;
+	struct berth_run_result ran;
+	struct berth_error *err = NULL;
+	char *labels[] = {"team=core", NULL};
+	remove_everything(); /* the other tests' containers */
+	berth_run_options_init(&o);
+	o.name = "summed";
+	o.labels = labels;
+	assert_ok(run_cmd(&o, "exit 7", &ran, &err), err);
+
+	json_t *all = NULL;
+	assert_ok(berth_container_list_summary(store, &all, &err), err);
+	assert_int_equal(json_array_size(all), 1);
+	json_t *c = json_array_get(all, 0);
+	assert_string_equal(json_string_value(json_object_get(c, "Id")), ran.id);
+	assert_string_equal(state_string(c, "Status"), "exited");
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(c, "State"), "ExitCode")), 7);
+	json_t *l = json_object_get(json_object_get(c, "Config"), "Labels");
+	assert_string_equal(json_string_value(json_object_get(l, "team")), "core");
+	assert_null(json_object_get(c, "Lowerdirs"));
+	assert_null(json_object_get(c, "RecordStamp"));
+	assert_null(json_object_get(json_object_get(c, "Config"), "Env"));
+	json_decref(all);
+
+	char path[4096], sum[4096];
+	snprintf(path, sizeof(path), "%s/containers/%s/state.json", store_dir, ran.id);
+	snprintf(sum, sizeof(sum), "%s/containers/%s/summary.json", store_dir, ran.id);
+	assert_int_equal(access(sum, F_OK), 0);
+	json_t *rec = json_load_file(path, 0, NULL);
+	assert_non_null(rec);
+	json_object_set_new(rec, "Name", json_string("changed-behind"));
+	assert_int_equal(json_dump_file(rec, path, 0), 0);
+	json_decref(rec);
+	assert_ok(berth_container_list_summary(store, &all, &err), err);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(all, 0), "Name")),
+			    "changed-behind");
+	assert_null(json_object_get(json_array_get(all, 0), "Lowerdirs"));
+	json_decref(all);
+
+	assert_int_equal(unlink(sum), 0);
+	assert_ok(berth_container_list_summary(store, &all, &err), err);
+	assert_int_equal(json_array_size(all), 1);
+	assert_string_equal(state_string(json_array_get(all, 0), "Status"), "exited");
+	json_decref(all);
+	remove_everything();
+}
+
 static void find_ok(const char *what, const char *want)
 {
 	struct berth_error *err = NULL;
@@ -195,6 +252,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_find_inspect_list),
 		cmocka_unit_test(test_find_order_and_many),
+		cmocka_unit_test(test_list_summary),
 		cmocka_unit_test(test_health_on_failure_record),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -148,6 +148,14 @@ int berth_container_inspect(struct berth_store *store, const char *what, json_t 
 			    struct berth_error **err);
 /* Every record, as berth_container_inspect gives them (new reference). */
 int berth_container_list(struct berth_store *store, json_t **ret, struct berth_error **err);
+/*
+ * Every record's summary, live as above: Id, Name, Created, Path, Args,
+ * Image, ImageRef, Rootfs, Pod, State, Mounts, NetworkSettings,
+ * RestartCount, Config.Labels and .Healthcheck, HostConfig.NetworkMode and
+ * .AutoRemove. What `ps` lists and filters on; a fifth of the bytes to
+ * parse (summary.json beside each state.json, checked against it).
+ */
+int berth_container_list_summary(struct berth_store *store, json_t **ret, struct berth_error **err);
 
 /* `cp`, as Docker's: its options, for both directions. */
 struct berth_cp_options {

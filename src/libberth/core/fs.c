@@ -481,8 +481,9 @@ int berth_fsync_dir(int dir_fd, struct berth_error **err)
 }
 
 /* A temp file renamed over name; with durable, both the file and the directory synced. */
-static int write_renamed(int dir_fd, const char *name, const void *data, size_t len, mode_t mode,
-			 bool durable, struct berth_error **err)
+int berth_write_file_renamed(int dir_fd, const char *name, const void *data, size_t len,
+			     mode_t mode, bool durable, struct stat *ret_st,
+			     struct berth_error **err)
 {
 	char rnd[17];
 	berth_random_hex(rnd, 8);
@@ -495,7 +496,8 @@ static int write_renamed(int dir_fd, const char *name, const void *data, size_t 
 	r = berth_write_all(fd, data, len, err);
 	if (r < 0)
 		goto fail;
-	if (fchmod(fd, mode) < 0 || (durable && fsync(fd) < 0)) {
+	if (fchmod(fd, mode) < 0 || (durable && fsync(fd) < 0) ||
+	    (ret_st && fstat(fd, ret_st) < 0)) {
 		r = berth_error_syscall(err, errno, "write '%s'", name);
 		goto fail;
 	}
@@ -513,13 +515,13 @@ fail:
 int berth_write_file_atomic(int dir_fd, const char *name, const void *data, size_t len, mode_t mode,
 			    struct berth_error **err)
 {
-	return write_renamed(dir_fd, name, data, len, mode, true, err);
+	return berth_write_file_renamed(dir_fd, name, data, len, mode, true, NULL, err);
 }
 
 int berth_write_file_replace(int dir_fd, const char *name, const void *data, size_t len,
 			     mode_t mode, struct berth_error **err)
 {
-	return write_renamed(dir_fd, name, data, len, mode, false, err);
+	return berth_write_file_renamed(dir_fd, name, data, len, mode, false, NULL, err);
 }
 
 int berth_read_fd(int fd, size_t max, char **ret, size_t *ret_len, struct berth_error **err)

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "core/error.h"
@@ -98,6 +99,15 @@ int berth_write_file_atomic(int dir_fd, const char *name, const void *data, size
  */
 int berth_write_file_replace(int dir_fd, const char *name, const void *data, size_t len,
 			     mode_t mode, struct berth_error **err);
+
+/*
+ * Either of the two (durable or not) and, in *ret_st when not NULL, the
+ * stat of the file as it now is under name: what a reader can later
+ * compare with fstatat() to know that name is still this very file.
+ */
+int berth_write_file_renamed(int dir_fd, const char *name, const void *data, size_t len,
+			     mode_t mode, bool durable, struct stat *ret_st,
+			     struct berth_error **err);
 
 /* Reads dir_fd/name whole (at most max bytes, else E2BIG); *ret is NUL-terminated. */
 int berth_read_file_at(int dir_fd, const char *name, size_t max, char **ret, size_t *ret_len,

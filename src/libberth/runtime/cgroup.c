@@ -48,7 +48,7 @@ const char *berth_cgroup_layout_name(enum berth_cgroup_layout l)
 	return "unknown";
 }
 
-int berth_cgroup_detect(enum berth_cgroup_layout *ret, struct berth_error **err)
+static int cgroup_detect(enum berth_cgroup_layout *ret, struct berth_error **err)
 {
 	struct statfs fs;
 	if (statfs(CGROUP_ROOT, &fs) < 0)
@@ -66,6 +66,22 @@ int berth_cgroup_detect(enum berth_cgroup_layout *ret, struct berth_error **err)
 		*ret = BERTH_CGROUP_HYBRID;
 	else
 		*ret = BERTH_CGROUP_V1;
+	return 0;
+}
+
+/* Once per process (layout + 1; 0 unknown): `ps` asks for every running container it lists. */
+int berth_cgroup_detect(enum berth_cgroup_layout *ret, struct berth_error **err)
+{
+	static _Atomic int known;
+	int k = known;
+	if (k == 0) {
+		enum berth_cgroup_layout layout;
+		int r = cgroup_detect(&layout, err);
+		if (r < 0)
+			return r;
+		known = k = (int)layout + 1;
+	}
+	*ret = (enum berth_cgroup_layout)(k - 1);
 	return 0;
 }
 
