@@ -272,6 +272,11 @@ int berth_image_blob_usage(struct berth_store *s, const struct berth_digest *kee
 		r = mark_gc_roots(s, &roots, err);
 	if (r >= 0)
 		r = mark_entries(s, &kept, &only, err);
+	/* an image's SBOM counts with the image */
+	if (r >= 0) {
+		mark_referrers(s, &index);
+		mark_referrers(s, &kept);
+	}
 	if (r >= 0)
 		r = berth_store_blob_foreach_size(s, count_blob, &c, err);
 	berth_store_marks_release(&index);
