@@ -192,6 +192,16 @@ static void test_store_and_gc(void **state)
 		berth_image_attached(f->s, img, BERTH_MT_CYCLONEDX_JSON, &got, &got_len, &err),
 		-ENOENT);
 	berth_error_free(&err);
+	/* a CycloneDX document beside it: each type finds its own */
+	const char cdx[] = "{\"bomFormat\":\"CycloneDX\"}\n";
+	assert_ok(berth_image_attach(f->s, img, BERTH_MT_CYCLONEDX_JSON, cdx, strlen(cdx), NULL,
+				     &err),
+		  err);
+	_cleanup_free_ char *got2 = NULL;
+	assert_ok(berth_image_attached(f->s, img, BERTH_MT_CYCLONEDX_JSON, &got2, &got_len, &err),
+		  err);
+	assert_int_equal(got_len, strlen(cdx));
+	assert_memory_equal(got2, cdx, got_len);
 
 	/* gc keeps the artifact (manifest, document, empty config) while a:1 lives */
 	struct berth_store_gc_result res;
@@ -206,7 +216,7 @@ static void test_store_and_gc(void **state)
 	/* and drops it with its subject, list included */
 	assert_ok(berth_store_ref_remove(f->s, "docker.io/library/a:1", false, &err), err);
 	assert_ok(berth_image_gc(f->s, NULL, 0, &res, &err), err);
-	assert_int_equal(res.blobs_removed, 6); /* image: 3, artifact: 3 */
+	assert_int_equal(res.blobs_removed, 8); /* image: 3, artifacts: 2 + 2 + the empty config */
 	assert_false(berth_store_blob_exists(f->s, &art));
 	assert_int_equal(count_files(f, "cache/referrers"), 0);
 }
