@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "berth/cli.h"
@@ -17,9 +18,12 @@
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
+#include "core/json.h"
 #include "core/strv.h"
 #include "dockerfile/dockerfile.h"
+#include "image/image.h"
 #include "lint/lint.h"
+#include "scan/scan.h"
 
 static const char build_usage[] =
 	"Usage: berth build [OPTIONS] PATH | -\n\n"
@@ -38,6 +42,8 @@ static const char build_usage[] =
 	"      --progress TYPE       auto, plain, tty or quiet (default auto)\n"
 	"      --pull                always attempt to pull a newer version of the image\n"
 	"  -q, --quiet               suppress the build output and print the image ID\n"
+	"      --sbom[=true|false]   store the image's SBOM (SPDX 2.3) with it; push sends\n"
+	"                            it as an OCI referrer (also --attest type=sbom)\n"
 	"      --secret id=X,src=F   secret file to expose to RUN --mount=type=secret\n"
 	"  -t, --tag NAME[:TAG]      name and optionally a tag (may be repeated)\n"
 	"      --target STAGE        set the target build stage to build\n";
@@ -197,6 +203,7 @@ struct build_cmd {
 	char **tags, **args, **cache_from, **labels, **secrets;
 	const char *iidfile, *progress;
 	bool check;
+	bool sbom;
 	struct berth_build_options o;
 	struct printer pr;
 };
@@ -225,6 +232,8 @@ static const struct option build_opts[] = {
 	{"progress", required_argument, NULL, 'P'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"check", no_argument, NULL, 'C'},
+	{"sbom", optional_argument, NULL, 'S'},
+	{"attest", required_argument, NULL, 'A'},
 	{0},
 };
 static const char *const build_unsupported[] = {
@@ -239,8 +248,6 @@ static const char *const build_unsupported[] = {
 	"--add-host",
 	"--shm-size",
 	"--ulimit",
-	"--attest",
-	"--sbom",
 	"--provenance",
 	"--allow",
 	"--builder",
@@ -265,6 +272,30 @@ static const char *const build_unsupported[] = {
 	"--squash",
 	NULL,
 };
+/*
+ * buildx's --sbom[=true|false|generator=…] and --attest type=sbom[,…]; other
+ * attestations (provenance) are not made yet.
+ */
+static int parse_sbom_flag(struct berth_cli *cli, bool attest, const char *v, bool *ret,
+			   struct berth_error **err)
+{
+	if (attest) {
+		if (strncmp(v, "type=sbom", 9) != 0 || (v[9] && v[9] != ','))
+			return cli_usage_error(cli, err,
+					       "--attest '%s': only type=sbom is supported yet", v);
+		*ret = !strstr(v, "disabled=true");
+		return 0;
+	}
+	if (!v || strcmp(v, "true") == 0 || strcmp(v, "1") == 0 ||
+	    strncmp(v, "generator=", 10) == 0)
+		*ret = true;
+	else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+		*ret = false;
+	else
+		return cli_usage_error(cli, err, "invalid --sbom '%s' (true or false)", v);
+	return 0;
+}
+
 /* The flags into b; > 0 when they asked for --help (printed). */
 static int parse_build_flags(struct berth_cli *cli, int argc, char **argv, struct build_cmd *b,
 			     struct berth_error **err)
@@ -321,6 +352,12 @@ static int parse_build_flags(struct berth_cli *cli, int argc, char **argv, struc
 		case 'C':
 			b->check = true;
 			break;
+		case 'S':
+		case 'A':
+			r = parse_sbom_flag(cli, c == 'A', optarg, &b->sbom, err);
+			if (r < 0)
+				return r;
+			break;
 		}
 	}
 	if (c < 0)
@@ -358,6 +395,42 @@ static int build_options(struct berth_cli *cli, int argc, char **argv, struct bu
 			cli, err, "invalid --progress '%s' (auto, plain, tty, quiet)", b->progress);
 	o->on_event = on_event;
 	o->userdata = &b->pr;
+	return 0;
+}
+
+/*
+ * --sbom: the built image's SBOM (what `berth sbom --format spdx-json`
+ * prints, at the build's SOURCE_DATE_EPOCH) attached to it in the store.
+ * Done here because builder/ may not use scan/ (src/libberth/layers.tsv).
+ */
+static int attach_sbom(struct berth_store *s, const struct build_cmd *b,
+		       const struct berth_build_result *res, struct berth_error **err)
+{
+	char id[BERTH_DIGEST_STRLEN + 1];
+	berth_digest_fmt(&res->image_id, id);
+	const char *name = b->tags && *b->tags ? b->tags[0] : id;
+	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
+	_cleanup_(berth_sbom_release) struct berth_sbom sb = {0};
+	int r = berth_image_resolve(s, id, &img, err);
+	if (r >= 0)
+		r = berth_sbom_of_image(s, id, &sb, err);
+	if (r < 0)
+		return berth_error_prefix(err, "sbom of '%s'", name);
+	free(sb.image_ref);
+	sb.image_ref = berth_xstrdup(name);
+	int64_t created = b->o.has_source_date_epoch ? b->o.source_date_epoch : (int64_t)time(NULL);
+	json_t *doc = berth_sbom_spdx_json(&sb, created, BERTH_VERSION);
+	if (!doc)
+		return berth_error_set(err, EINVAL, "sbom of '%s': cannot write the document",
+				       name);
+	size_t len = 0;
+	_cleanup_free_ char *j = berth_json_dump_pretty(doc);
+	json_decref(doc);
+	_cleanup_free_ char *text = berth_xasprintf("%s\n", j);
+	len = strlen(text);
+	r = berth_image_attach(s, img, BERTH_MT_SPDX_JSON, text, len, NULL, err);
+	if (r < 0)
+		return berth_error_prefix(err, "store the sbom of '%s'", name);
 	return 0;
 }
 
@@ -416,6 +489,11 @@ int cmd_build(struct berth_cli *cli, int argc, char **argv, struct berth_error *
 	}
 	if (r < 0)
 		return r;
+	if (b.sbom) {
+		r = attach_sbom(cli->store, &b, &res, err);
+		if (r < 0)
+			return r;
+	}
 	return report_build(&b, &res, err);
 }
 

@@ -87,6 +87,7 @@ enum {
 	OPT_PROGRESS,
 	OPT_PASSWORD_STDIN,
 	OPT_COMPRESSION_FORMAT,
+	OPT_WITH_SBOM,
 };
 
 /* Handles a shared flag; false when c is not one of them. */
@@ -126,7 +127,9 @@ static const char pull_usage[] =
 	"      --insecure-registry HOST      allow plain HTTP to HOST (repeatable)\n"
 	"      --parallel N                  concurrent layer downloads (default 4)\n"
 	"      --progress MODE               auto, tty, plain or quiet\n"
-	"  -q, --quiet                       print only the image reference\n";
+	"  -q, --quiet                       print only the image reference\n"
+	"      --with-sbom                   also fetch the image's SBOM (its OCI referrers\n"
+	"                                    of SPDX or CycloneDX type): berth sbom --stored\n";
 
 int cmd_pull(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
@@ -136,9 +139,11 @@ int cmd_pull(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 		{"parallel", required_argument, NULL, OPT_PARALLEL},
 		{"progress", required_argument, NULL, OPT_PROGRESS},
 		{"quiet", no_argument, NULL, 'q'},
+		{"with-sbom", no_argument, NULL, OPT_WITH_SBOM},
 		{0},
 	};
 	_cleanup_(registry_flags_release) struct registry_flags f = {.progress = CLI_PROGRESS_AUTO};
+	struct berth_registry_pull_options po = {0};
 	static const char *const unsupported[] = {"-a", "--all-tags", "--disable-content-trust",
 						  NULL};
 	struct cli_flags fl = {.usage = pull_usage,
@@ -148,8 +153,10 @@ int cmd_pull(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	const char *platform = NULL;
 	int c, r = 0;
 	while ((c = cli_flag_next(cli, &fl, argc, argv, err)) > 0) {
-		if (!shared_flag(c, &f, cli, &r, err))
-			platform = optarg; /* --platform, the only flag of pull's own */
+		if (c == OPT_WITH_SBOM)
+			po.with_sbom = true;
+		else if (!shared_flag(c, &f, cli, &r, err))
+			platform = optarg; /* --platform */
 		if (r < 0)
 			return r;
 	}
@@ -165,7 +172,7 @@ int cmd_pull(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	struct berth_progress *p =
 		cli_progress_new(stderr, f.quiet ? CLI_PROGRESS_QUIET : f.progress);
 	struct berth_digest d;
-	r = berth_registry_pull(store, argv[optind], platform, p, &d, err);
+	r = berth_registry_pull_with(store, argv[optind], platform, &po, p, &d, err);
 	berth_progress_free(p);
 	if (r < 0)
 		return r;

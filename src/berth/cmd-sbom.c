@@ -16,6 +16,7 @@
 #include "core/buf.h"
 #include "core/cleanup.h"
 #include "core/json.h"
+#include "image/image.h"
 #include "scan/scan.h"
 
 static const char sbom_usage[] =
@@ -27,7 +28,9 @@ static const char sbom_usage[] =
 	"Options:\n"
 	"      --format FORMAT   table (default), spdx-json (SPDX 2.3) or\n"
 	"                        cyclonedx-json (CycloneDX 1.5)\n"
-	"  -o, --output FILE     write the document to FILE instead of stdout\n";
+	"  -o, --output FILE     write the document to FILE instead of stdout\n"
+	"      --stored          print the SBOM stored with the image (build --sbom,\n"
+	"                        pull --with-sbom) as it is, instead of reading the layers\n";
 
 enum sbom_format {
 	SBOM_TABLE,
@@ -71,23 +74,54 @@ static int write_output(const char *path, const char *data, struct berth_error *
 	return 0;
 }
 
+/* --stored: the document attached to the image, byte for byte (docs/sbom.md). */
+static int print_stored(struct berth_store *s, const char *what, enum sbom_format format,
+			const char *output, struct berth_error **err)
+{
+	if (format == SBOM_TABLE)
+		return berth_error_set(err, EINVAL,
+				       "sbom --stored prints the stored document: spdx-json or "
+				       "cyclonedx-json");
+	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
+	_cleanup_free_ char *doc = NULL;
+	size_t len = 0;
+	int r = berth_image_resolve(s, what, &img, err);
+	if (r >= 0)
+		r = berth_image_attached(
+			s, img, format == SBOM_SPDX ? BERTH_MT_SPDX_JSON : BERTH_MT_CYCLONEDX_JSON,
+			&doc, &len, err);
+	if (r < 0)
+		return berth_error_prefix(err, "sbom '%s'", what);
+	if (memchr(doc, '\0', len))
+		return berth_error_set(err, EBADMSG, "sbom '%s': the stored document is not text",
+				       what);
+	return write_output(output, doc, err);
+}
+
 int cmd_sbom(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
 	enum {
-		OPT_FORMAT = 256
+		OPT_FORMAT = 256,
+		OPT_STORED,
 	};
 	static const struct option opts[] = {
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"output", required_argument, NULL, 'o'},
+		{"stored", no_argument, NULL, OPT_STORED},
 		{},
 	};
 	struct cli_flags f = {.usage = sbom_usage, .shortopts = "+o:", .longopts = opts};
 	enum sbom_format format = SBOM_TABLE;
 	const char *output = NULL;
+	bool stored = false, format_set = false;
 	int c, r;
 	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
 		switch (c) {
+		case OPT_STORED:
+			stored = true;
+			break;
 		case OPT_FORMAT:
+			format_set = true;
 			if (strcmp(optarg, "table") == 0)
 				format = SBOM_TABLE;
 			else if (strcmp(optarg, "spdx-json") == 0)
@@ -122,6 +156,8 @@ int cmd_sbom(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 	r = cli_store_open(cli, &s, err);
 	if (r < 0)
 		return r;
+	if (stored)
+		return print_stored(s, what, format_set ? format : SBOM_SPDX, output, err);
 	_cleanup_(berth_sbom_release) struct berth_sbom sb = {0};
 	r = berth_sbom_of_image(s, what, &sb, err);
 	if (r < 0)

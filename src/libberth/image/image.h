@@ -101,6 +101,7 @@ struct berth_descriptor {
 	uint64_t size;
 	char *os, *architecture, *variant; /* platform, in index entries; NULL when absent */
 	bool foreign;			   /* has urls: a foreign layer fetched elsewhere */
+	char *artifact_type;		   /* "artifactType" (image-spec 1.1), or NULL */
 };
 void berth_descriptor_release(struct berth_descriptor *d);
 /* Parses one descriptor object; what names it in errors. */
@@ -436,6 +437,94 @@ int berth_image_store_check(struct berth_store *s, bool repair,
 int berth_image_inspect_json(struct berth_store *s, const struct berth_image *img, json_t **ret,
 			     struct berth_error **err);
 
+/* ---- artifacts and their referrers (image-spec 1.1 subject, distribution-spec 1.1) ---- */
+
+#define BERTH_MT_OCI_EMPTY	"application/vnd.oci.empty.v1+json"
+#define BERTH_MT_SPDX_JSON	"application/spdx+json"
+#define BERTH_MT_CYCLONEDX_JSON "application/vnd.cyclonedx+json"
+
+/*
+ * An artifact manifest: an OCI image manifest whose subject names the
+ * manifest it is about (an SBOM of an image). artifact_type is its
+ * artifactType, else its config's media type; config and layers may be of
+ * any media type (they are no image's filesystem).
+ */
+struct berth_artifact {
+	char *artifact_type;
+	struct berth_descriptor config;
+	struct berth_descriptor *layers;
+	size_t n_layers;
+	struct berth_descriptor subject;
+};
+/* Parses outside input: EINVAL naming the field when it is no artifact (no subject…). */
+int berth_artifact_parse(const char *data, size_t len, struct berth_artifact **ret,
+			 struct berth_error **err);
+void berth_artifact_free(struct berth_artifact *a);
+static inline void berth_artifact_freep(struct berth_artifact **a)
+{
+	if (*a)
+		berth_artifact_free(*a);
+	*a = NULL;
+}
+
+/*
+ * The artifact manifest (owned, *ret_len its length) of one document doc
+ * (size bytes) of media type artifact_type about subject: artifactType and
+ * its one layer artifact_type, the config the empty descriptor ({}).
+ */
+char *berth_artifact_manifest_new(const struct berth_descriptor *subject, const char *artifact_type,
+				  const struct berth_digest *doc, uint64_t size, size_t *ret_len);
+/*
+ * The artifact manifest data with its subject replaced by subject (a push
+ * whose image manifest went out with other digests). Owned result.
+ */
+int berth_artifact_resubject(const char *data, size_t len, const struct berth_descriptor *subject,
+			     char **ret, size_t *ret_len, struct berth_error **err);
+
+/*
+ * A referrers list, the image index distribution-spec 1.1 serves at
+ * /v2/<name>/referrers/<digest> and keeps under the tag sha256-<hex> where
+ * a registry has no referrers API; berth's store keeps one per subject too.
+ * Adds entry (its media type, digest, size and artifact_type) to the index
+ * data (NULL: an empty index) unless an entry has its digest: 1 when added
+ * (*ret the new index, owned), 0 when it was there (*ret NULL). Other
+ * entries and fields are kept. EINVAL when data is no image index.
+ */
+int berth_referrers_index_add(const char *data, size_t len, const struct berth_descriptor *entry,
+			      char **ret, size_t *ret_len, struct berth_error **err);
+
+/*
+ * The referrers of subject stored in s (cache/referrers/<hex>): *ret (the
+ * caller's) lists the artifact manifests whose blobs are present, with
+ * their artifact types; empty when there are none.
+ */
+int berth_image_referrers(struct berth_store *s, const struct berth_digest *subject,
+			  struct berth_index **ret, struct berth_error **err);
+/*
+ * Stores the artifact manifest data (its config and layer blobs already in
+ * s) as a referrer of its subject, which must be in s (ENOENT "its subject
+ * … is not in the store" otherwise). *ret_digest (may be NULL) is the
+ * manifest's digest. Storing it again changes nothing.
+ */
+int berth_image_referrer_put(struct berth_store *s, const char *data, size_t len,
+			     struct berth_digest *ret_digest, struct berth_error **err);
+/*
+ * Attaches the document doc (len bytes of media type artifact_type: an
+ * SBOM) to the image img of s: the document, the empty config and the
+ * artifact manifest whose subject is img's top manifest, stored as its
+ * referrer. The artifact lives while img's manifest does; gc drops it
+ * with it. *ret_digest (may be NULL): the artifact manifest's digest.
+ */
+int berth_image_attach(struct berth_store *s, const struct berth_image *img,
+		       const char *artifact_type, const void *doc, size_t len,
+		       struct berth_digest *ret_digest, struct berth_error **err);
+/*
+ * The newest stored document of artifact_type attached to img (the last
+ * referrer of that type), its bytes verified; ENOENT when none is.
+ */
+int berth_image_attached(struct berth_store *s, const struct berth_image *img,
+			 const char *artifact_type, char **ret, size_t *ret_len,
+			 struct berth_error **err);
 /* ---- import, save, load ---- */
 
 /*

@@ -3,6 +3,7 @@
 
 /* What the files of image/ share; nothing outside image/ includes this. */
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "core/digest.h"
@@ -28,3 +29,16 @@ int image_layer_measure(struct berth_store *s, const struct berth_digest *d, uin
 void image_event(struct berth_store *s, const char *action, const char *actor, const char *name);
 /* The same with the image ID as a digest. */
 void image_event_id(struct berth_store *s, const char *action, const struct berth_digest *id);
+
+/*
+ * The referrers lists of the store (referrers.c), for gc (reach.c): calls
+ * fn with the subject and the parsed list (an image index, borrowed) of
+ * every cache/referrers/<hex>; a list that does not parse is skipped (its
+ * artifacts are then unreachable, as an image whose manifest is gone).
+ * A non-zero return of fn stops the walk and is returned.
+ */
+typedef int (*image_referrers_fn)(void *ctx, const struct berth_digest *subject,
+				  const json_t *index);
+int image_referrers_foreach(struct berth_store *s, image_referrers_fn fn, void *ctx);
+/* Removes the referrers lists whose subject is no longer in the store (after a sweep). */
+void image_referrers_prune(struct berth_store *s);

@@ -111,6 +111,7 @@ void berth_descriptor_release(struct berth_descriptor *d)
 	free(d->os);
 	free(d->architecture);
 	free(d->variant);
+	free(d->artifact_type);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -148,6 +149,12 @@ int berth_descriptor_parse(const json_t *j, const char *what, struct berth_descr
 		d.variant = opt_string(p, "variant");
 	}
 	d.foreign = json_is_array(json_object_get(j, "urls"));
+	json_t *at = json_object_get(j, "artifactType");
+	if (at && !json_is_string(at)) {
+		berth_descriptor_release(&d);
+		return berth_error_set(err, EINVAL, "%s: 'artifactType' is not a string", what);
+	}
+	d.artifact_type = opt_string(j, "artifactType");
 	d.media_type = berth_xstrdup(mt);
 	*ret = d;
 	return 0;

@@ -12,6 +12,7 @@
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/json.h"
+#include "image/internal.h"
 
 /* Manifests nested deeper than this are not an image's. */
 #define MAX_DEPTH 8
@@ -168,6 +169,44 @@ static int mark_gc_roots(struct berth_store *s, struct berth_store_marks *m,
 	return 0;
 }
 
+struct referrers_pass {
+	struct berth_store *s;
+	struct berth_store_marks *m;
+	bool changed;
+};
+
+/* The artifacts of a live subject live; one that is gone is its list's stale entry. */
+static int mark_referrers_of(void *ctx, const struct berth_digest *subject, const json_t *index)
+{
+	struct referrers_pass *p = ctx;
+	if (!berth_store_marked(p->m, subject))
+		return 0;
+	char name[BERTH_DIGEST_STRLEN + 1];
+	_cleanup_free_ char *from =
+		berth_xasprintf("referrers of '%s'", berth_digest_fmt(subject, name));
+	size_t i;
+	json_t *e;
+	json_array_foreach (json_object_get(index, "manifests"), i, e) {
+		struct berth_digest d;
+		const char *dg = json_string_value(json_object_get(e, "digest"));
+		if (!dg || berth_digest_parse(dg, &d, NULL) < 0 || berth_store_marked(p->m, &d))
+			continue;
+		mark_descriptor(p->s, p->m, e, from, false, 0);
+		p->changed = true;
+	}
+	return 0;
+}
+
+/* Referrers of referrers (a signature of an SBOM) too: passes until nothing new lives. */
+static void mark_referrers(struct berth_store *s, struct berth_store_marks *m)
+{
+	struct referrers_pass p = {s, m, true};
+	for (int pass = 0; p.changed && pass < MAX_DEPTH; pass++) {
+		p.changed = false;
+		image_referrers_foreach(s, mark_referrers_of, &p);
+	}
+}
+
 static int mark_reachable(struct berth_store *s, struct berth_store_marks *m, void *ctx,
 			  struct berth_error **err)
 {
@@ -178,6 +217,7 @@ static int mark_reachable(struct berth_store *s, struct berth_store_marks *m, vo
 	r = mark_gc_roots(s, m, err);
 	if (r < 0)
 		return r;
+	mark_referrers(s, m);
 	for (size_t i = 0; x && i < x->n; i++)
 		berth_store_mark(m, &x->d[i]);
 	return 0;
@@ -187,7 +227,10 @@ int berth_image_gc(struct berth_store *s, const struct berth_digest *keep, size_
 		   struct berth_store_gc_result *ret, struct berth_error **err)
 {
 	struct extra_roots x = {keep, n_keep};
-	return berth_store_sweep(s, mark_reachable, &x, ret, err);
+	int r = berth_store_sweep(s, mark_reachable, &x, ret, err);
+	if (r >= 0)
+		image_referrers_prune(s);
+	return r;
 }
 
 int berth_image_store_check(struct berth_store *s, bool repair,
@@ -229,6 +272,11 @@ int berth_image_blob_usage(struct berth_store *s, const struct berth_digest *kee
 		r = mark_gc_roots(s, &roots, err);
 	if (r >= 0)
 		r = mark_entries(s, &kept, &only, err);
+	/* an image's SBOM counts with the image */
+	if (r >= 0) {
+		mark_referrers(s, &index);
+		mark_referrers(s, &kept);
+	}
 	if (r >= 0)
 		r = berth_store_blob_foreach_size(s, count_blob, &c, err);
 	berth_store_marks_release(&index);

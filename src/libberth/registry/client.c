@@ -247,6 +247,13 @@ int registry_put_manifest(struct registry *r, const char *reference, const char 
 			  const void *data, size_t len, struct berth_digest *ret,
 			  struct berth_error **err)
 {
+	return registry_put_manifest_ex(r, reference, media_type, data, len, ret, NULL, err);
+}
+
+int registry_put_manifest_ex(struct registry *r, const char *reference, const char *media_type,
+			     const void *data, size_t len, struct berth_digest *ret,
+			     bool *ret_subject, struct berth_error **err)
+{
 	_cleanup_free_ char *ct = berth_xasprintf("Content-Type: %s", media_type);
 	char *headers[] = {ct, NULL};
 	_cleanup_free_ char *path = berth_xasprintf("/v2/%s/manifests/%s", r->repo, reference);
@@ -269,6 +276,8 @@ int registry_put_manifest(struct registry *r, const char *reference, const char 
 		http_response_release(&resp);
 		return res;
 	}
+	if (ret_subject)
+		*ret_subject = resp.oci_subject != NULL;
 	http_response_release(&resp);
 	berth_digest_of(data, len, ret);
 	return 0;

@@ -63,6 +63,7 @@ void http_response_release(struct http_response *r)
 	free(r->location);
 	free(r->content_type);
 	free(r->docker_content_digest);
+	free(r->oci_subject);
 	free(r->content_range);
 	free(r->link);
 	*r = (struct http_response){.body = BERTH_BUF_INIT, .content_length = -1};
@@ -117,6 +118,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *userdata)
 		set_header(&x->resp->content_type, v, vl);
 	} else if (IS("docker-content-digest")) {
 		set_header(&x->resp->docker_content_digest, v, vl);
+	} else if (IS("oci-subject")) {
+		set_header(&x->resp->oci_subject, v, vl);
 	} else if (IS("link")) {
 		if (!x->resp->link)
 			set_header(&x->resp->link, v, vl);

@@ -97,6 +97,7 @@ struct http_response {
 	char *docker_content_digest;
 	char *content_range;
 	char *link;		/* the first Link header (tag list pagination) */
+	char *oci_subject;	/* OCI-Subject: the registry processed a manifest's subject */
 	int64_t content_length; /* -1 when not given */
 	uint64_t received;	/* bytes handed to the sink */
 };
@@ -205,6 +206,38 @@ int registry_mount_blob(struct registry *r, const struct berth_digest *d, const 
 int registry_put_manifest(struct registry *r, const char *reference, const char *media_type,
 			  const void *data, size_t len, struct berth_digest *ret,
 			  struct berth_error **err);
+/*
+ * The same; *ret_subject (may be NULL) is whether the registry answered
+ * with OCI-Subject (distribution-spec 1.1: it keeps the referrers itself).
+ */
+int registry_put_manifest_ex(struct registry *r, const char *reference, const char *media_type,
+			     const void *data, size_t len, struct berth_digest *ret,
+			     bool *ret_subject, struct berth_error **err);
+
+/* push.c: uploads blobs of the store as they are (HEAD first, several at a time). */
+int registry_push_blobs(struct registry *r, struct berth_store *store,
+			struct berth_descriptor *blobs, size_t n, struct berth_progress *p,
+			struct berth_error **err);
+
+/*
+ * referrers.c: after a push of the manifest local_subject of store as
+ * pushed, its referrers (artifacts) go too: blobs, the artifact manifest
+ * with pushed as subject, and, where the registry has no referrers API, the
+ * referrers tag sha256-<hex> updated (distribution-spec 1.1's fallback).
+ * Returns how many referrers were pushed.
+ */
+int registry_push_referrers(struct registry *r, struct berth_store *store,
+			    const struct berth_digest *local_subject,
+			    const struct berth_descriptor *pushed, struct berth_progress *p,
+			    struct berth_error **err);
+/*
+ * After a pull: the referrers of subject (the API, else the referrers tag)
+ * whose artifact type is one of types (NULL-terminated) are fetched into
+ * store as referrers of subject. Returns how many were.
+ */
+int registry_pull_referrers(struct registry *r, struct berth_store *store,
+			    const struct berth_digest *subject, const char *const *types,
+			    struct berth_error **err);
 
 /* Parses a platform "os/arch[/variant]"; variant may come back NULL. */
 int registry_platform_parse(const char *s, char **ret_os, char **ret_arch, char **ret_variant,

@@ -202,8 +202,10 @@ int registry_prefix_ref(struct berth_error **err, const char *what, const char *
 	return berth_error_prefix(err, "%s '%s'", what, shown);
 }
 
+static const char *const sbom_types[] = {BERTH_MT_SPDX_JSON, BERTH_MT_CYCLONEDX_JSON, NULL};
+
 static int do_pull(struct berth_store *store, const char *refstr, const char *platform,
-		   struct berth_progress *p, struct berth_digest *ret_digest,
+		   bool with_sbom, struct berth_progress *p, struct berth_digest *ret_digest,
 		   struct berth_error **err)
 {
 	struct berth_image_ref ref = {0};
@@ -252,6 +254,14 @@ static int do_pull(struct berth_store *store, const char *refstr, const char *pl
 	res = berth_blob_batch_commit(batch, err);
 	if (res < 0)
 		goto out;
+	/* its SBOM before the tag: a refused one leaves no image named */
+	if (with_sbom) {
+		res = registry_pull_referrers(r, store, &md, sbom_types, err);
+		if (res < 0) {
+			berth_error_prefix(err, "SBOM");
+			goto out;
+		}
+	}
 	/* the store's name for the reference, exactly as image/ forms it */
 	name = berth_image_ref_name(&ref);
 	res = berth_store_ref_set(store, name, mt, &md, len, err);
@@ -274,7 +284,15 @@ int berth_registry_pull(struct berth_store *store, const char *ref, const char *
 			struct berth_progress *progress, struct berth_digest *ret_digest,
 			struct berth_error **err)
 {
-	int res = do_pull(store, ref, platform, progress, ret_digest, err);
+	return berth_registry_pull_with(store, ref, platform, NULL, progress, ret_digest, err);
+}
+
+int berth_registry_pull_with(struct berth_store *store, const char *ref, const char *platform,
+			     const struct berth_registry_pull_options *o,
+			     struct berth_progress *progress, struct berth_digest *ret_digest,
+			     struct berth_error **err)
+{
+	int res = do_pull(store, ref, platform, o && o->with_sbom, progress, ret_digest, err);
 	if (res < 0)
 		return registry_prefix_ref(err, "pull", ref);
 	registry_image_event(store, "pull", ref);

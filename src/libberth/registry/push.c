@@ -152,6 +152,23 @@ fail:
 	return res;
 }
 
+int registry_push_blobs(struct registry *r, struct berth_store *store,
+			struct berth_descriptor *blobs, size_t n, struct berth_progress *p,
+			struct berth_error **err)
+{
+	_cleanup_free_ struct berth_digest *diff_ids = berth_xcalloc(n + 1, sizeof(*diff_ids));
+	_cleanup_free_ bool *converted = berth_xcalloc(n + 1, sizeof(*converted));
+	struct push_ctx c = {.r = r,
+			     .store = store,
+			     .compression = BERTH_COMPRESSION_NONE,
+			     .blobs = blobs,
+			     .diff_ids = diff_ids,
+			     .converted = converted,
+			     .n = n,
+			     .p = p};
+	return registry_run_parallel(n, push_blob, &c, err);
+}
+
 /*
  * Pushes data (a manifest or an index, as stored) under reference (NULL: by
  * the digest of what is pushed). What is pushed may differ from data when
@@ -354,6 +371,12 @@ static int do_push(struct berth_store *store, const char *src, const char *dest,
 	size_t pushed_len = 0;
 	res = push_manifest(&c, manifest, len, img->top_media_type, reference, &pushed, &pushed_len,
 			    err);
+	if (res < 0)
+		goto out;
+	/* then what is attached to it (an SBOM), about what went out */
+	struct berth_descriptor subject = {
+		.media_type = img->top_media_type, .digest = pushed, .size = pushed_len};
+	res = registry_push_referrers(r, store, &img->top_digest, &subject, p, err);
 	if (res < 0)
 		goto out;
 	if (dref.tag) {

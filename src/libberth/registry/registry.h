@@ -61,10 +61,28 @@ int berth_registry_pull(struct berth_store *store, const char *ref, const char *
 			struct berth_error **err);
 
 /*
+ * berth_registry_pull with options: with_sbom also fetches the image
+ * manifest's referrers of SBOM type (application/spdx+json,
+ * application/vnd.cyclonedx+json), by the referrers API or else the
+ * referrers tag sha256-<hex>, into the store as attached to the image
+ * (berth_image_attached); none there is no error.
+ */
+struct berth_registry_pull_options {
+	bool with_sbom;
+};
+int berth_registry_pull_with(struct berth_store *store, const char *ref, const char *platform,
+			     const struct berth_registry_pull_options *o,
+			     struct berth_progress *progress, struct berth_digest *ret_digest,
+			     struct berth_error **err);
+
+/*
  * Pushes the local image src (a reference in store) to dest (NULL: src):
  * blobs the registry has are skipped (HEAD), blobs of another repository of
  * the same registry are mounted, the rest uploaded in parallel; the
- * manifest goes last. *ret_digest is the pushed manifest's digest.
+ * manifest goes last. *ret_digest is the pushed manifest's digest. Then
+ * the image's referrers (berth_image_attach: its SBOM) go, with the pushed
+ * manifest as subject; where the registry has no referrers API, listed in
+ * the referrers tag sha256-<hex> (distribution-spec 1.1's fallback).
  */
 int berth_registry_push(struct berth_store *store, const char *src, const char *dest,
 			struct berth_progress *progress, struct berth_digest *ret_digest,
