@@ -398,40 +398,14 @@ static int build_options(struct berth_cli *cli, int argc, char **argv, struct bu
 	return 0;
 }
 
-/*
- * --sbom: the built image's SBOM (what `berth sbom --format spdx-json`
- * prints, at the build's SOURCE_DATE_EPOCH) attached to it in the store.
- * Done here because builder/ may not use scan/ (src/libberth/layers.tsv).
- */
+/* --sbom: the built image's SBOM, at the build's SOURCE_DATE_EPOCH, attached to it in the store. */
 static int attach_sbom(struct berth_store *s, const struct build_cmd *b,
 		       const struct berth_build_result *res, struct berth_error **err)
 {
 	char id[BERTH_DIGEST_STRLEN + 1];
 	berth_digest_fmt(&res->image_id, id);
-	const char *name = b->tags && *b->tags ? b->tags[0] : id;
-	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
-	_cleanup_(berth_sbom_release) struct berth_sbom sb = {0};
-	int r = berth_image_resolve(s, id, &img, err);
-	if (r >= 0)
-		r = berth_sbom_of_image(s, id, &sb, err);
-	if (r < 0)
-		return berth_error_prefix(err, "sbom of '%s'", name);
-	free(sb.image_ref);
-	sb.image_ref = berth_xstrdup(name);
 	int64_t created = b->o.has_source_date_epoch ? b->o.source_date_epoch : (int64_t)time(NULL);
-	json_t *doc = berth_sbom_spdx_json(&sb, created, BERTH_VERSION);
-	if (!doc)
-		return berth_error_set(err, EINVAL, "sbom of '%s': cannot write the document",
-				       name);
-	size_t len = 0;
-	_cleanup_free_ char *j = berth_json_dump_pretty(doc);
-	json_decref(doc);
-	_cleanup_free_ char *text = berth_xasprintf("%s\n", j);
-	len = strlen(text);
-	r = berth_image_attach(s, img, BERTH_MT_SPDX_JSON, text, len, NULL, err);
-	if (r < 0)
-		return berth_error_prefix(err, "store the sbom of '%s'", name);
-	return 0;
+	return berth_sbom_attach(s, id, b->tags && *b->tags ? b->tags[0] : id, created, err);
 }
 
 /* After the build: the tag hint, --iidfile, and the image id with -q. */

@@ -5,13 +5,16 @@
  * namespace and serial number are derived from the image ID and the time,
  * so the same image at the same SOURCE_DATE_EPOCH gives the same bytes.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
 #include "core/digest.h"
+#include "core/json.h"
 #include "image/image.h"
 #include "scan/scan.h"
 
@@ -223,4 +226,28 @@ json_t *berth_sbom_cyclonedx_json(const struct berth_sbom *s, int64_t created,
 			 "version", 1, "metadata", "timestamp", when, "tools", "components", "type",
 			 "application", "name", "berth", "version", tool_version, "component",
 			 image, "components", comps);
+}
+
+int berth_sbom_attach(struct berth_store *s, const char *image_id, const char *name,
+		      int64_t created, struct berth_error **err)
+{
+	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
+	_cleanup_(berth_sbom_release) struct berth_sbom sb = {0};
+	int r = berth_image_resolve(s, image_id, &img, err);
+	if (r >= 0)
+		r = berth_sbom_of_image(s, image_id, &sb, err);
+	if (r < 0)
+		return berth_error_prefix(err, "sbom of '%s'", name);
+	free(sb.image_ref);
+	sb.image_ref = berth_xstrdup(name);
+	_cleanup_json_ json_t *doc = berth_sbom_spdx_json(&sb, created, BERTH_VERSION);
+	if (!doc)
+		return berth_error_set(err, EINVAL, "sbom of '%s': cannot write the document",
+				       name);
+	_cleanup_free_ char *j = berth_json_dump_pretty(doc);
+	_cleanup_free_ char *text = berth_xasprintf("%s\n", j);
+	r = berth_image_attach(s, img, BERTH_MT_SPDX_JSON, text, strlen(text), NULL, err);
+	if (r < 0)
+		return berth_error_prefix(err, "store the sbom of '%s'", name);
+	return 0;
 }

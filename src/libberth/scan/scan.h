@@ -160,6 +160,13 @@ void berth_catalog_finish(struct berth_catalog *c, struct berth_sbom *ret);
 json_t *berth_sbom_spdx_json(const struct berth_sbom *s, int64_t created, const char *tool_version);
 json_t *berth_sbom_cyclonedx_json(const struct berth_sbom *s, int64_t created,
 				  const char *tool_version);
+/*
+ * `build --sbom`: the SPDX document of image_id (as `berth sbom --format
+ * spdx-json` prints it, named name, at created) attached to the image in
+ * the store as its referrer (berth_image_attach).
+ */
+int berth_sbom_attach(struct berth_store *s, const char *image_id, const char *name,
+		      int64_t created, struct berth_error **err);
 
 /* ---- osv.c: advisories in the OSV format ---- */
 
