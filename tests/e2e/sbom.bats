@@ -229,13 +229,14 @@ build_go_image() {
 	berth build -q -t sbom-go:1 "$d" >/dev/null
 }
 
-@test "a Go binary: its main module, its dependency (replaced by a directory), stdlib at its Go version" {
+@test "a Go binary: its main module, its dependencies (replaced by a directory, by a module), stdlib at its Go version" {
 	build_apk_images
 	build_go_image
 	run --separate-stderr berth sbom sbom-go:1
 	[ "$status" -eq 0 ]
 	# busybox and the script are executables without build info: nothing
 	[ "$(tail -n +2 <<<"$output" | tr -s ' ')" = "example.com/app (devel) golang
+example.com/fork v1.1.0 golang
 example.com/lib v1.2.3 golang
 stdlib $GOVERSION golang" ]
 	# the lying copy is skipped, with one warning naming it
@@ -244,15 +245,18 @@ stdlib $GOVERSION golang" ]
 	run --separate-stderr berth sbom --format cyclonedx-json sbom-go:1
 	[ "$status" -eq 0 ]
 	[ "$(jq -r '[.components[] | select(.type == "library") | .purl] | join(" ")' <<<"$output")" = \
-		"pkg:golang/example.com/app@%28devel%29 pkg:golang/example.com/lib@v1.2.3 pkg:golang/stdlib@$GOVERSION" ]
-	jq -e '[.components[] | select(.type == "library") | .properties[] | select(.name == "berth:location") | .value] == ["usr/local/bin/app", "usr/local/bin/app", "usr/local/bin/app"]' <<<"$output"
-	jq -e '[.components[] | select(.type == "library") | .properties[] | select(.name == "berth:layer") | .value] == ["1", "1", "1"]' <<<"$output"
+		"pkg:golang/example.com/app@%28devel%29 pkg:golang/example.com/fork@v1.1.0 pkg:golang/example.com/lib@v1.2.3 pkg:golang/stdlib@$GOVERSION" ]
+	jq -e '[.components[] | select(.type == "library") | .properties[] | select(.name == "berth:location") | .value] == ["usr/local/bin/app", "usr/local/bin/app", "usr/local/bin/app", "usr/local/bin/app"]' <<<"$output"
+	jq -e '[.components[] | select(.type == "library") | .properties[] | select(.name == "berth:layer") | .value] == ["1", "1", "1", "1"]' <<<"$output"
 	[ "$(jq -r '.components[] | select(.name == "example.com/lib") | .properties[] | select(.name == "berth:golang:replace") | .value' <<<"$output")" = \
 		"example.com/lib v1.2.3 => ../lib (devel)" ]
+	[ "$(jq -r '.components[] | select(.name == "example.com/fork") | .properties[] | select(.name == "berth:golang:replace") | .value' <<<"$output")" = \
+		"example.com/text v1.0.0 => example.com/fork v1.1.0" ]
 	[[ "$(jq -r '.components[] | select(.name == "stdlib") | .properties[] | select(.name == "berth:layer:created_by") | .value' <<<"$output")" == "COPY app /usr/local/bin/app"* ]]
 	run --separate-stderr berth sbom --format spdx-json sbom-go:1
 	[ "$status" -eq 0 ]
 	[ "$(jq -r '.packages[] | select(.SPDXID | startswith("SPDXRef-Package-golang-")) | "\(.name) \(.versionInfo) \(.externalRefs[0].referenceLocator)"' <<<"$output")" = "example.com/app (devel) pkg:golang/example.com/app@%28devel%29
+example.com/fork v1.1.0 pkg:golang/example.com/fork@v1.1.0
 example.com/lib v1.2.3 pkg:golang/example.com/lib@v1.2.3
 stdlib $GOVERSION pkg:golang/stdlib@$GOVERSION" ]
 }

@@ -225,7 +225,8 @@ J
    "ecosystem_specific":{"imports":[{"path":"net/http"}]}}]}
 J
 	# not affected: a later range of the dependency, a stdlib fix below the Go version,
-	# the main module (unversioned, "(devel)"), another module
+	# the main module (unversioned, "(devel)"), another module, and the module
+	# the fork replaced (its code is not in the binary)
 	cat >"$r/GO-2099-2003.json" <<'J'
 {"id":"GO-2099-2003","modified":"2099-01-01T00:00:00Z","affected":[{"package":{"name":"example.com/lib","ecosystem":"Go"},
    "ranges":[{"type":"SEMVER","events":[{"introduced":"1.3.0"},{"fixed":"1.3.1"}]}]}]}
@@ -237,7 +238,8 @@ J
 	cat >"$r/GO-2099-2005.json" <<'J'
 {"id":"GO-2099-2005","modified":"2099-01-01T00:00:00Z","affected":[{"package":{"name":"example.com/app","ecosystem":"Go"},
    "ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]},
-  {"package":{"name":"golang.org/x/net","ecosystem":"Go"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]}
+  {"package":{"name":"golang.org/x/net","ecosystem":"Go"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]},
+  {"package":{"name":"example.com/text","ecosystem":"Go"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]}
 J
 	run --separate-stderr berth scan --db "$r" --format json scan-go:1
 	[ "$status" -eq 0 ]
