@@ -2,7 +2,8 @@
 # berth sbom: the packages of an image read from its layers: the Debian
 # fixture against dpkg-query inside it, an apk database and distroless
 # status.d files built here, whiteouts, layer attribution, the SPDX 2.3 and
-# CycloneDX 1.5 documents' required fields, bad input.
+# CycloneDX 1.5 documents' required fields, bad input; a Go program built
+# here offline (its modules and stdlib from its build info).
 load helpers
 
 setup_file() {

@@ -4,7 +4,8 @@
 # and Go's, against the Debian fixture image: exactly the expected findings,
 # the layer that brought each, --exit-code, --severity, --ignore-unfixed,
 # --format json/sarif, --db-import of a zip made with zip, and bad feeds
-# refused with the previous database kept.
+# refused with the previous database kept; a Go program built here offline
+# against Go records for its dependency and its stdlib.
 load helpers
 
 setup_file() {
