@@ -42,12 +42,14 @@ static void put(uint8_t *p, uint64_t v, size_t n, bool be)
 }
 
 /*
- * An ELF file: header, two program headers (text R+X, data R+W at 0x1000),
- * and the blob at pad bytes into the data segment.
+ * An ELF file: header, program headers (text R+X, data R+W at 0x1000), and
+ * the blob at pad bytes into the data segment. pie: a relro segment (R+W,
+ * holding a misaligned magic) at 0x1000 first, the data segment at 0x2000.
  */
-static char *elf(bool is64, bool be, const struct berth_buf *bl, size_t pad, size_t *ret_len)
+static char *elf(bool is64, bool be, bool pie, const struct berth_buf *bl, size_t pad,
+		 size_t *ret_len)
 {
-	size_t data = 0x1000, len = data + pad + bl->len;
+	size_t data = pie ? 0x2000 : 0x1000, len = data + pad + bl->len, nph = pie ? 3 : 2;
 	uint8_t *f = berth_xcalloc(1, len);
 	memcpy(f,
 	       "\x7f"
@@ -60,16 +62,21 @@ static char *elf(bool is64, bool be, const struct berth_buf *bl, size_t pad, siz
 	put(f + 16, 2, 2, be); /* ET_EXEC */
 	put(f + (is64 ? 32 : 28), eh, is64 ? 8 : 4, be);
 	put(f + (is64 ? 54 : 42), ph, 2, be);
-	put(f + (is64 ? 56 : 44), 2, 2, be);
-	for (int i = 0; i < 2; i++) {
-		uint8_t *p = f + eh + (size_t)i * ph;
-		uint64_t off = i ? data : 0, size = i ? pad + bl->len : eh + 2 * ph;
-		uint64_t flags = i ? 6 /* R+W */ : 5 /* R+X */;
+	put(f + (is64 ? 56 : 44), nph, 2, be);
+	const uint64_t segs[3][3] = {
+		{0, eh + nph * ph, 5 /* R+X */},
+		{data, pad + bl->len, 6 /* R+W */},
+		{0x1000, 0x1000, 6},
+	};
+	for (size_t i = 0; i < nph; i++) {
+		uint8_t *p = f + eh + i * ph;
 		put(p, 1, 4, be); /* PT_LOAD */
-		put(p + (is64 ? 4 : 24), flags, 4, be);
-		put(p + (is64 ? 8 : 4), off, is64 ? 8 : 4, be);
-		put(p + (is64 ? 32 : 16), size, is64 ? 8 : 4, be);
+		put(p + (is64 ? 4 : 24), segs[i][2], 4, be);
+		put(p + (is64 ? 8 : 4), segs[i][0], is64 ? 8 : 4, be);
+		put(p + (is64 ? 32 : 16), segs[i][1], is64 ? 8 : 4, be);
 	}
+	if (pie)
+		memcpy(f + 0x1008, bl->buf, 32);
 	memcpy(f + data + pad, bl->buf, bl->len);
 	*ret_len = len;
 	return (char *)f;
@@ -198,10 +205,11 @@ static void test_elf(void **state)
 	(void)state;
 	_cleanup_(berth_buf_release) struct berth_buf b = BERTH_BUF_INIT;
 	blob(&b, "go1.19.8", modinfo);
-	for (int k = 0; k < 4; k++) {
+	/* 64 and 32 bit, both byte orders, a PIE's relro segment before the data segment */
+	for (int k = 0; k < 8; k++) {
 		size_t len;
 		/* the blob 16-byte aligned, after other data */
-		_cleanup_free_ char *f = elf(k & 1, k & 2, &b, k * 16, &len);
+		_cleanup_free_ char *f = elf(k & 1, k & 2, k & 4, &b, k * 16, &len);
 		struct berth_package *p = NULL;
 		size_t n = 0;
 		struct berth_error *err = NULL;
@@ -211,6 +219,30 @@ static void test_elf(void **state)
 		assert_string_equal(got, want);
 		berth_packages_free(p, n);
 	}
+}
+
+/*
+ * External linking: the blob after C's data, past the segment's first 64 KiB,
+ * in a segment that starts off the 16-byte alignment the blob's file offset has.
+ */
+static void test_elf_external_link(void **state)
+{
+	(void)state;
+	_cleanup_(berth_buf_release) struct berth_buf b = BERTH_BUF_INIT;
+	blob(&b, "go1.19.8", modinfo);
+	size_t len;
+	_cleanup_free_ char *f = elf(true, false, false, &b, 0x20000, &len);
+	uint8_t *ph = (uint8_t *)f + 64 + 56;
+	put(ph + 8, 0x1000 - 8, 8, false);
+	put(ph + 32, 0x20000 + b.len + 8, 8, false);
+	struct berth_package *p = NULL;
+	size_t n = 0;
+	struct berth_error *err = NULL;
+	if (berth_scan_go_binary_mem("f", f, len, &p, &n, &err) < 0)
+		fail_msg("%s", berth_error_msg(err));
+	_cleanup_free_ char *got = lines_of(p, n);
+	assert_string_equal(got, want);
+	berth_packages_free(p, n);
 }
 
 static void test_elf_not_go(void **state)
@@ -230,12 +262,12 @@ static void test_elf_not_go(void **state)
 	_cleanup_(berth_buf_release) struct berth_buf b = BERTH_BUF_INIT;
 	berth_buf_addstr(&b, "not go data, just bytes");
 	size_t len;
-	_cleanup_free_ char *f = elf(true, false, &b, 0, &len);
+	_cleanup_free_ char *f = elf(true, false, false, &b, 0, &len);
 	assert_int_equal(berth_scan_go_binary_mem("f", f, len, &p, &n, &err), 0);
 	assert_int_equal(n, 0);
 	berth_buf_reset(&b);
 	blob(&b, "go1.19.8", modinfo);
-	_cleanup_free_ char *g = elf(true, false, &b, 8, &len);
+	_cleanup_free_ char *g = elf(true, false, false, &b, 8, &len);
 	assert_int_equal(berth_scan_go_binary_mem("f", g, len, &p, &n, &err), 0);
 	assert_int_equal(n, 0);
 }
@@ -246,7 +278,7 @@ static void test_elf_lies(void **state)
 	_cleanup_(berth_buf_release) struct berth_buf b = BERTH_BUF_INIT;
 	blob(&b, "go1.19.8", modinfo);
 	size_t len;
-	_cleanup_free_ char *f = elf(true, false, &b, 0, &len);
+	_cleanup_free_ char *f = elf(true, false, false, &b, 0, &len);
 	struct berth_package *p = NULL;
 	size_t n = 0;
 	struct berth_error *err = NULL;
@@ -291,9 +323,9 @@ static void test_elf_lies(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_blob),	 cmocka_unit_test(test_blob_bad),
-		cmocka_unit_test(test_elf),	 cmocka_unit_test(test_elf_not_go),
-		cmocka_unit_test(test_elf_lies),
+		cmocka_unit_test(test_blob),	   cmocka_unit_test(test_blob_bad),
+		cmocka_unit_test(test_elf),	   cmocka_unit_test(test_elf_external_link),
+		cmocka_unit_test(test_elf_not_go), cmocka_unit_test(test_elf_lies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -197,8 +197,8 @@ static ssize_t walk_read(void *ctx, void *buf, size_t len, struct berth_error **
 }
 
 /*
- * A Go binary's packages, reading only its headers and the start of its data
- * segment: a file that lies is skipped with a warning, as a binary that is
+ * A Go binary's packages, reading only its headers and its writable segments up to
+ * the build info: a file that lies is skipped with a warning, as a binary that is
  * not Go is skipped silently; only a layer that cannot be read fails.
  */
 static int read_go_binary(struct berth_catalog *c, const char *path, struct berth_layer_walk *w,

@@ -79,7 +79,7 @@ enum scan_file_kind scan_file_kind_of(const char *path, mode_t mode)
 	if (strcmp(path, "lib/apk/db/installed") == 0)
 		return SCAN_FILE_APK;
 	enum scan_file_kind k = lang_kind_of(path);
-	/* a binary's build info: only the ELF headers and the data segment's start are read */
+	/* a binary's build info: only the ELF headers and the writable segments' start are read */
 	if (k == SCAN_FILE_NONE && (mode & 0111))
 		return SCAN_FILE_GO_BINARY;
 	return k;

@@ -12,7 +12,9 @@
  *
  * The file comes from an image: every offset and length is checked against
  * what was read, and the file is read front to back (a layer is a stream):
- * the ELF header, the program headers, then the data segment's first bytes.
+ * the ELF header, the program headers, then each writable segment until the
+ * blob shows (a PIE's relro segment comes before the data segment; an
+ * externally linked binary has C's data before it).
  */
 #include "scan/scan.h"
 
@@ -28,7 +30,9 @@
 #define GO_MAGIC_LEN 14
 #define GO_HDR_LEN   32
 #define GO_ALIGN     16
-#define GO_SEARCH    (64u << 10) /* the blob lies in the data segment's first 64 KiB */
+#define GO_CHUNK     (64u << 10) /* read at a time */
+/* searched of each writable segment: external linking puts the blob after C's data */
+#define GO_SEARCH    (16u << 20)
 #define ELF_HEAD_MAX (64u << 10) /* the ELF header and program headers */
 #define FRAME_LEN    16		 /* modinfo's framing on either side */
 
@@ -281,9 +285,9 @@ static int skip_to(struct reader *rd, uint64_t off, struct berth_error **err)
 	_cleanup_free_ char *scratch = NULL;
 	while (rd->pos < off) {
 		if (!scratch)
-			scratch = berth_xmalloc(GO_SEARCH);
+			scratch = berth_xmalloc(GO_CHUNK);
 		uint64_t left = off - rd->pos;
-		size_t n = left < GO_SEARCH ? (size_t)left : GO_SEARCH;
+		size_t n = left < GO_CHUNK ? (size_t)left : GO_CHUNK;
 		ssize_t k = read_full(rd, scratch, n, err);
 		if (k < 0)
 			return (int)k;
@@ -307,25 +311,37 @@ static uint64_t get(const struct elf *e, const uint8_t *p, size_t n)
 	return v;
 }
 
-/* The file range of the first PT_LOAD segment that is writable and not executable; 0: none. */
-static int data_segment(const struct elf *e, const uint8_t *ph, size_t phnum, size_t phent,
-			uint64_t *off, uint64_t *size)
+/* A PT_LOAD segment that is writable and not executable: where the blob may lie. */
+struct seg {
+	uint64_t off, size;
+};
+#define MAX_SEGS 16
+
+/* The writable, non-executable PT_LOAD segments (at most MAX_SEGS), in file order. */
+static int data_segments(const struct elf *e, const uint8_t *ph, size_t phnum, size_t phent,
+			 struct seg *segs)
 {
-	for (size_t i = 0; i < phnum; i++) {
+	int n = 0;
+	for (size_t i = 0; i < phnum && n < MAX_SEGS; i++) {
 		const uint8_t *p = ph + i * phent;
 		uint64_t type = get(e, p, 4);
 		uint64_t flags = e->is64 ? get(e, p + 4, 4) : get(e, p + 24, 4);
 		if (type != 1 /* PT_LOAD */ || (flags & 3) != 2 /* PF_W, not PF_X */)
 			continue;
-		*off = e->is64 ? get(e, p + 8, 8) : get(e, p + 4, 4);
-		*size = e->is64 ? get(e, p + 32, 8) : get(e, p + 16, 4);
-		return 1;
+		struct seg sg = {
+			.off = e->is64 ? get(e, p + 8, 8) : get(e, p + 4, 4),
+			.size = e->is64 ? get(e, p + 32, 8) : get(e, p + 16, 4),
+		};
+		int k = n++;
+		for (; k > 0 && segs[k - 1].off > sg.off; k--)
+			segs[k] = segs[k - 1];
+		segs[k] = sg;
 	}
-	return 0;
+	return n;
 }
 
-/* The data segment's range from the ELF header and program headers, read into head. */
-static int elf_locate(struct reader *rd, uint8_t *head, size_t have, uint64_t *off, uint64_t *size,
+/* The data segments from the ELF header and the program headers, read into head. */
+static int elf_locate(struct reader *rd, uint8_t *head, size_t have, struct seg *segs,
 		      struct berth_error **err)
 {
 	struct elf e = {.is64 = head[4] == 2, .be = head[5] == 2};
@@ -352,16 +368,71 @@ static int elf_locate(struct reader *rd, uint8_t *head, size_t have, uint64_t *o
 			return berth_error_set(err, EBADMSG, "%s: truncated program headers",
 					       rd->what);
 	}
-	return data_segment(&e, head + phoff, phnum, phent, off, size);
+	return data_segments(&e, head + phoff, phnum, phent, segs);
 }
 
-/* The offset of the magic in d, 16-byte aligned, or -1. */
-static ssize_t find_magic(const uint8_t *d, size_t len)
+/*
+ * Reads the segment that starts at the reader's position (size bytes) in
+ * chunks until the magic shows at a 16-byte aligned file offset (the
+ * section's alignment): 1 and b holding the bytes from *at on, 0 when the
+ * segment's first GO_SEARCH bytes or the file end first.
+ */
+static int search_segment(struct reader *rd, struct berth_buf *b, uint64_t size, size_t *at,
+			  struct berth_error **err)
 {
-	for (size_t i = 0; i + GO_HDR_LEN <= len; i += GO_ALIGN)
-		if (memcmp(d + i, GO_MAGIC, GO_MAGIC_LEN) == 0)
-			return (ssize_t)i;
-	return -1;
+	uint64_t end = rd->pos + (size < GO_SEARCH ? size : GO_SEARCH);
+	size_t i = (GO_ALIGN - rd->pos % GO_ALIGN) % GO_ALIGN; /* b->buf[0] is at rd->pos */
+	berth_buf_reset(b);
+	for (;;) {
+		for (; i + GO_HDR_LEN <= b->len; i += GO_ALIGN)
+			if (memcmp(b->buf + i, GO_MAGIC, GO_MAGIC_LEN) == 0) {
+				*at = i;
+				return 1;
+			}
+		if (rd->pos >= end)
+			return 0;
+		/* keep what is not searched yet; i stays at an aligned file offset */
+		size_t drop = i < b->len ? i : b->len;
+		memmove(b->buf, b->buf + drop, b->len - drop);
+		berth_buf_setlen(b, b->len - drop);
+		i -= drop;
+		size_t want = end - rd->pos < GO_CHUNK ? (size_t)(end - rd->pos) : GO_CHUNK;
+		berth_buf_grow(b, want);
+		ssize_t have = read_full(rd, b->buf + b->len, want, err);
+		if (have <= 0)
+			return (int)have;
+		berth_buf_setlen(b, b->len + (size_t)have);
+	}
+}
+
+/*
+ * The blob at b's offset at, read on as far as its strings say (no further
+ * than the segment's end, the file offset limit), then parsed.
+ */
+static int read_blob(struct reader *rd, struct berth_buf *b, size_t at, uint64_t limit,
+		     struct berth_package **ret, size_t *ret_n, struct berth_error **err)
+{
+	size_t need;
+	int r;
+	while ((r = blob_span(rd->what, (const uint8_t *)b->buf + at, b->len - at, &need, err)) ==
+	       0) {
+		size_t more = need - (b->len - at);
+		if (rd->pos + more > limit || need > BERTH_GO_BUILDINFO_MAX + GO_HDR_LEN + 20)
+			return berth_error_set(
+				err, EBADMSG,
+				"%s: Go build info: too large or past the data segment", rd->what);
+		berth_buf_grow(b, more);
+		ssize_t have = read_full(rd, b->buf + b->len, more, err);
+		if (have < 0)
+			return (int)have;
+		if ((size_t)have < more)
+			return berth_error_set(err, EBADMSG, "%s: Go build info: truncated",
+					       rd->what);
+		berth_buf_setlen(b, b->len + more);
+	}
+	if (r < 0)
+		return r;
+	return berth_scan_parse_go_buildinfo(rd->what, b->buf + at, need, ret, ret_n, err);
 }
 
 int berth_scan_read_go_binary(const char *what, berth_scan_read_fn read, void *ctx,
@@ -379,46 +450,29 @@ int berth_scan_read_go_binary(const char *what, berth_scan_read_fn read, void *c
 			       "ELF",
 			       4) != 0)
 		return 0;
-	uint64_t off = 0, size = 0;
-	int r = elf_locate(&rd, head, (size_t)have, &off, &size, err);
-	if (r <= 0)
-		return r;
-	/* Go's linker never puts it there: some other program's layout */
-	if (off < rd.pos)
-		return 0;
-	r = skip_to(&rd, off, err);
-	if (r < 0)
-		return r;
-	/* the search window, then as much more of the segment as the blob says it takes */
+	struct seg segs[MAX_SEGS];
+	int n = elf_locate(&rd, head, (size_t)have, segs, err);
+	/*
+	 * The blob starts the data segment; a PIE's relro segment comes before
+	 * it; an externally linked binary has it after C's data. Each writable
+	 * segment is searched, front to back.
+	 */
 	_cleanup_(berth_buf_release) struct berth_buf b = BERTH_BUF_INIT;
-	size_t want = size < GO_SEARCH ? (size_t)size : GO_SEARCH;
-	berth_buf_grow(&b, want);
-	have = read_full(&rd, b.buf, want, err);
-	if (have < 0)
-		return (int)have;
-	ssize_t at = find_magic((const uint8_t *)b.buf, (size_t)have);
-	if (at < 0)
-		return 0;
-	berth_buf_setlen(&b, (size_t)have);
-	size_t need;
-	while ((r = blob_span(what, (const uint8_t *)b.buf + at, b.len - (size_t)at, &need, err)) ==
-	       0) {
-		size_t more = need - (b.len - (size_t)at);
-		if (b.len + more > size || need > BERTH_GO_BUILDINFO_MAX + GO_HDR_LEN + 20)
-			return berth_error_set(
-				err, EBADMSG,
-				"%s: Go build info: too large or past the data segment", what);
-		berth_buf_grow(&b, more);
-		have = read_full(&rd, b.buf + b.len, more, err);
-		if (have < 0)
-			return (int)have;
-		if ((size_t)have < more)
-			return berth_error_set(err, EBADMSG, "%s: Go build info: truncated", what);
-		berth_buf_setlen(&b, b.len + more);
+	for (int i = 0; i < n; i++) {
+		/* Go's linker never puts it there: some other program's layout */
+		if (segs[i].off < rd.pos)
+			continue;
+		int r = skip_to(&rd, segs[i].off, err);
+		if (r < 0)
+			return r;
+		size_t at = 0;
+		r = search_segment(&rd, &b, segs[i].size, &at, err);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			return read_blob(&rd, &b, at, segs[i].off + segs[i].size, ret, ret_n, err);
 	}
-	if (r < 0)
-		return r;
-	return berth_scan_parse_go_buildinfo(what, b.buf + at, need, ret, ret_n, err);
+	return n < 0 ? n : 0;
 }
 
 struct mem {

@@ -90,10 +90,9 @@ int berth_scan_parse_npm_lock(const char *what, const char *text, size_t len,
 
 /*
  * gobuild.c: the module build info of a Go binary (Go >= 1.18), as
- * debug/buildinfo reads it: the blob of an ELF file's first writable data
- * segment that starts with "\xff Go buildinf:" (16-byte aligned, in its
- * first 64 KiB), then the Go version and the modinfo text as varint-prefixed
- * strings. Packages: the main module ("(devel)" when unversioned), each
+ * debug/buildinfo reads it: the blob in an ELF file's writable segments
+ * that starts with "\xff Go buildinf:" (at a 16-byte aligned file offset),
+ * then the Go version and the modinfo text as varint-prefixed strings. Packages: the main module ("(devel)" when unversioned), each
  * dependency (a module replacement's path and version; a directory
  * replacement keeps the required module, and source says "PATH VERSION =>
  * DIR"), and the standard library as "stdlib" at the Go version ("1.19.8").
