@@ -200,6 +200,19 @@ static void test_blob_bad(void **state)
 	berth_error_free(&err);
 }
 
+/* The file f lists the packages of modinfo. */
+static void expect_file(const char *f, size_t len)
+{
+	struct berth_package *p = NULL;
+	size_t n = 0;
+	struct berth_error *err = NULL;
+	if (berth_scan_go_binary_mem("f", f, len, &p, &n, &err) < 0)
+		fail_msg("%s", berth_error_msg(err));
+	_cleanup_free_ char *got = lines_of(p, n);
+	assert_string_equal(got, want);
+	berth_packages_free(p, n);
+}
+
 static void test_elf(void **state)
 {
 	(void)state;
@@ -210,14 +223,7 @@ static void test_elf(void **state)
 		size_t len;
 		/* the blob 16-byte aligned, after other data */
 		_cleanup_free_ char *f = elf(k & 1, k & 2, k & 4, &b, k * 16, &len);
-		struct berth_package *p = NULL;
-		size_t n = 0;
-		struct berth_error *err = NULL;
-		if (berth_scan_go_binary_mem("f", f, len, &p, &n, &err) < 0)
-			fail_msg("%s", berth_error_msg(err));
-		_cleanup_free_ char *got = lines_of(p, n);
-		assert_string_equal(got, want);
-		berth_packages_free(p, n);
+		expect_file(f, len);
 	}
 }
 
@@ -235,14 +241,7 @@ static void test_elf_external_link(void **state)
 	uint8_t *ph = (uint8_t *)f + 64 + 56;
 	put(ph + 8, 0x1000 - 8, 8, false);
 	put(ph + 32, 0x20000 + b.len + 8, 8, false);
-	struct berth_package *p = NULL;
-	size_t n = 0;
-	struct berth_error *err = NULL;
-	if (berth_scan_go_binary_mem("f", f, len, &p, &n, &err) < 0)
-		fail_msg("%s", berth_error_msg(err));
-	_cleanup_free_ char *got = lines_of(p, n);
-	assert_string_equal(got, want);
-	berth_packages_free(p, n);
+	expect_file(f, len);
 }
 
 static void test_elf_not_go(void **state)
