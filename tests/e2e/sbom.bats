@@ -2,7 +2,8 @@
 # berth sbom: the packages of an image read from its layers: the Debian
 # fixture against dpkg-query inside it, an apk database and distroless
 # status.d files built here, whiteouts, layer attribution, the SPDX 2.3 and
-# CycloneDX 1.5 documents' required fields, bad input.
+# CycloneDX 1.5 documents' required fields, bad input; a Go program built
+# here offline (its modules and stdlib from its build info).
 load helpers
 
 setup_file() {
@@ -208,4 +209,55 @@ requests 2.31.0 pypi" ]
 	[ "$(jq -r '.packages[] | select(.SPDXID | startswith("SPDXRef-Package")) | .licenseDeclared' <<<"$output")" = "NOASSERTION
 (MIT OR Apache-2.0) AND BSD-3-Clause
 GPL-2.0-only WITH Classpath-exception-2.0" ]
+}
+
+# A Go program built here offline (tests/fixtures/mkgo-app), its binary
+# COPYed onto the busybox base, with a copy whose build info lies.
+build_go_image() {
+	local d=$BATS_TEST_TMPDIR/go
+	"$FIXTURES/mkgo-app" "$d"
+	GOVERSION=$(go version "$d/app" | awk '{print $2}')
+	GOVERSION=${GOVERSION#go}
+	# the modinfo's length a varint of 11 bytes: past any bound
+	cp "$d/app" "$d/bad"
+	local at
+	at=$(LC_ALL=C grep -obUaP '\xff Go buildinf:' "$d/bad" | head -1 | cut -d: -f1)
+	printf '\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff' |
+		dd of="$d/bad" bs=1 seek=$((at + 32)) conv=notrunc status=none
+	printf '#!/bin/sh\necho not go\n' >"$d/script"
+	chmod +x "$d/script"
+	printf 'FROM sbom-base:1\nCOPY app /usr/local/bin/app\nCOPY bad script /opt/\n' >"$d/Dockerfile"
+	berth build -q -t sbom-go:1 "$d" >/dev/null
+}
+
+@test "a Go binary: its main module, its dependencies (replaced by a directory, by a module), stdlib at its Go version" {
+	build_apk_images
+	build_go_image
+	run --separate-stderr berth sbom sbom-go:1
+	[ "$status" -eq 0 ]
+	# busybox and the script are executables without build info: nothing
+	[ "$(tail -n +2 <<<"$output" | tr -s ' ')" = "example.com/app (devel) golang
+example.com/fork v1.1.0 golang
+example.com/lib v1.2.3 golang
+stdlib $GOVERSION golang" ]
+	# the lying copy is skipped, with one warning naming it
+	[ "$(grep -c . <<<"$stderr")" -eq 1 ]
+	[[ "$stderr" == *"layer 2: opt/bad: Go build info: a string length out of bounds: skipped"* ]]
+	run --separate-stderr berth sbom --format cyclonedx-json sbom-go:1
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '[.components[] | select(.type == "library") | .purl] | join(" ")' <<<"$output")" = \
+		"pkg:golang/example.com/app@%28devel%29 pkg:golang/example.com/fork@v1.1.0 pkg:golang/example.com/lib@v1.2.3 pkg:golang/stdlib@$GOVERSION" ]
+	jq -e '[.components[] | select(.type == "library") | .properties[] | select(.name == "berth:location") | .value] == ["usr/local/bin/app", "usr/local/bin/app", "usr/local/bin/app", "usr/local/bin/app"]' <<<"$output"
+	jq -e '[.components[] | select(.type == "library") | .properties[] | select(.name == "berth:layer") | .value] == ["1", "1", "1", "1"]' <<<"$output"
+	[ "$(jq -r '.components[] | select(.name == "example.com/lib") | .properties[] | select(.name == "berth:golang:replace") | .value' <<<"$output")" = \
+		"example.com/lib v1.2.3 => ../lib (devel)" ]
+	[ "$(jq -r '.components[] | select(.name == "example.com/fork") | .properties[] | select(.name == "berth:golang:replace") | .value' <<<"$output")" = \
+		"example.com/text v1.0.0 => example.com/fork v1.1.0" ]
+	[[ "$(jq -r '.components[] | select(.name == "stdlib") | .properties[] | select(.name == "berth:layer:created_by") | .value' <<<"$output")" == "COPY app /usr/local/bin/app"* ]]
+	run --separate-stderr berth sbom --format spdx-json sbom-go:1
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.packages[] | select(.SPDXID | startswith("SPDXRef-Package-golang-")) | "\(.name) \(.versionInfo) \(.externalRefs[0].referenceLocator)"' <<<"$output")" = "example.com/app (devel) pkg:golang/example.com/app@%28devel%29
+example.com/fork v1.1.0 pkg:golang/example.com/fork@v1.1.0
+example.com/lib v1.2.3 pkg:golang/example.com/lib@v1.2.3
+stdlib $GOVERSION pkg:golang/stdlib@$GOVERSION" ]
 }

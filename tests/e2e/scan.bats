@@ -4,7 +4,8 @@
 # and Go's, against the Debian fixture image: exactly the expected findings,
 # the layer that brought each, --exit-code, --severity, --ignore-unfixed,
 # --format json/sarif, --db-import of a zip made with zip, and bad feeds
-# refused with the previous database kept.
+# refused with the previous database kept; a Go program built here offline
+# against Go records for its dependency and its stdlib.
 load helpers
 
 setup_file() {
@@ -198,4 +199,59 @@ W
 	[[ "$stderr" == *"invalid format 'xml'"* ]]
 	run --separate-stderr berth scan --db "$BATS_FILE_TMPDIR/records" --exit-code 300 debian:scan
 	[ "$status" -eq 1 ]
+}
+
+@test "scan: a Go binary's dependency and its stdlib against Go records, by semver without the v" {
+	STORE=$BATS_TEST_TMPDIR/go-store
+	local d=$BATS_TEST_TMPDIR/go r=$BATS_TEST_TMPDIR/go-records
+	"$FIXTURES/mkgo-app" "$d"
+	printf 'FROM scratch\nCOPY app /app\n' >"$d/Dockerfile"
+	berth build -q -t scan-go:1 "$d" >/dev/null
+	local gov maj min pat
+	gov=$(go version "$d/app" | awk '{print $2}')
+	IFS=. read -r maj min pat <<<"${gov#go}"
+	local fix=$maj.$min.$((${pat:-0} + 1))
+	mkdir -p "$r"
+	# as the Go vulnerability database words them: SEMVER ranges without the v
+	cat >"$r/GO-2099-2001.json" <<'J'
+{"id":"GO-2099-2001","aliases":["CVE-2099-2001"],"summary":"lib: a flaw","modified":"2099-01-01T00:00:00Z",
+ "affected":[{"package":{"name":"example.com/lib","ecosystem":"Go"},
+   "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.2.4"}]}],
+   "ecosystem_specific":{"imports":[{"path":"example.com/lib","symbols":["Hello"]}]}}]}
+J
+	cat >"$r/GO-2099-2002.json" <<J
+{"id":"GO-2099-2002","aliases":["CVE-2099-2002"],"summary":"net/http: a flaw","modified":"2099-01-01T00:00:00Z",
+ "affected":[{"package":{"name":"stdlib","ecosystem":"Go"},
+   "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"$fix"},{"introduced":"99.0.0-0"},{"fixed":"99.0.1"}]}],
+   "ecosystem_specific":{"imports":[{"path":"net/http"}]}}]}
+J
+	# not affected: a later range of the dependency, a stdlib fix below the Go version,
+	# the main module (unversioned, "(devel)"), another module, and the module
+	# the fork replaced (its code is not in the binary)
+	cat >"$r/GO-2099-2003.json" <<'J'
+{"id":"GO-2099-2003","modified":"2099-01-01T00:00:00Z","affected":[{"package":{"name":"example.com/lib","ecosystem":"Go"},
+   "ranges":[{"type":"SEMVER","events":[{"introduced":"1.3.0"},{"fixed":"1.3.1"}]}]}]}
+J
+	cat >"$r/GO-2099-2004.json" <<'J'
+{"id":"GO-2099-2004","modified":"2099-01-01T00:00:00Z","affected":[{"package":{"name":"stdlib","ecosystem":"Go"},
+   "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.18.10"}]}]}]}
+J
+	cat >"$r/GO-2099-2005.json" <<'J'
+{"id":"GO-2099-2005","modified":"2099-01-01T00:00:00Z","affected":[{"package":{"name":"example.com/app","ecosystem":"Go"},
+   "ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]},
+  {"package":{"name":"golang.org/x/net","ecosystem":"Go"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]},
+  {"package":{"name":"example.com/text","ecosystem":"Go"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]}
+J
+	run --separate-stderr berth scan --db "$r" --format json scan-go:1
+	[ "$status" -eq 0 ]
+	diff <(findings "$output") - <<W
+GO-2099-2001 example.com/lib v1.2.3 1.2.4 UNKNOWN 0
+GO-2099-2002 stdlib ${gov#go} $fix UNKNOWN 0
+W
+	jq -e '[.Vulnerabilities[].PkgPURL] == ["pkg:golang/example.com/lib@v1.2.3", "pkg:golang/stdlib@'"${gov#go}"'"]' <<<"$output"
+	jq -e '.Vulnerabilities[1].Title == "net/http: a flaw"' <<<"$output"
+	# --exit-code counts them; --ignore-unfixed keeps both (both are fixed)
+	run --separate-stderr berth scan --db "$r" --exit-code 5 --ignore-unfixed scan-go:1
+	[ "$status" -eq 5 ]
+	grep -E '^stdlib +GO-2099-2002 +UNKNOWN +' <<<"$output"
 }

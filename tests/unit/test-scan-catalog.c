@@ -9,18 +9,26 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 
 #include "core/alloc.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
+#include "core/fs.h"
+#include "core/log.h"
 #include "scan/scan.h"
 
-/* One tar entry: "path" with content (a regular file), or type 'd' / 'l' (symlink to content). */
+/*
+ * One tar entry: "path" with content (a regular file; 'x': an executable one),
+ * or type 'd' / 'l' (symlink to content). len: content's length when it holds
+ * NUL bytes (0: strlen).
+ */
 struct ent {
 	const char *path;
 	const char *content;
 	char type;
+	size_t len;
 };
 
 static int tar_of(const struct ent *e, size_t n)
@@ -43,12 +51,12 @@ static int tar_of(const struct ent *e, size_t n)
 			archive_entry_set_perm(ae, 0777);
 		} else {
 			archive_entry_set_filetype(ae, AE_IFREG);
-			archive_entry_set_perm(ae, 0644);
-			archive_entry_set_size(ae, (la_int64_t)strlen(c));
+			archive_entry_set_perm(ae, e[i].type == 'x' ? 0755 : 0644);
+			archive_entry_set_size(ae, (la_int64_t)(e[i].len ? e[i].len : strlen(c)));
 		}
 		assert_int_equal(archive_write_header(a, ae), ARCHIVE_OK);
-		if (e[i].type == 0)
-			archive_write_data(a, c, strlen(c));
+		if (e[i].type == 0 || e[i].type == 'x')
+			archive_write_data(a, c, e[i].len ? e[i].len : strlen(c));
 		archive_entry_free(ae);
 	}
 	archive_write_close(a);
@@ -215,12 +223,69 @@ static void test_damaged_database_named(void **state)
 	berth_catalog_free(c);
 }
 
+static char warned[512];
+
+static void warn_sink(enum berth_log_level level, const char *msg, void *userdata)
+{
+	(void)userdata;
+	if (level == BERTH_LOG_WARN)
+		snprintf(warned, sizeof(warned), "%s", msg);
+}
+
+/* A file of the fuzz corpus: an ELF file around a real Go 1.19 .go.buildinfo section. */
+static char *corpus_file(const char *name, size_t *len)
+{
+	const char *src = getenv("BERTH_TEST_SRCDIR");
+	assert_non_null(src);
+	_cleanup_free_ char *path =
+		berth_xasprintf("%s/tests/fuzz/corpus/scan-gobuildinfo/%s", src, name);
+	char *data = NULL;
+	struct berth_error *err = NULL;
+	assert_ok(berth_read_file_at(AT_FDCWD, path, 1u << 20, &data, len, &err), err);
+	return data;
+}
+
+static void test_go_binaries(void **state)
+{
+	(void)state;
+	size_t len, cut_len;
+	_cleanup_free_ char *go = corpus_file("elf64", &len);
+	_cleanup_free_ char *cut = corpus_file("elf64-truncated", &cut_len);
+	struct berth_catalog *c = berth_catalog_new();
+	/* only executables are read; a script and a file that is not Go list nothing */
+	const struct ent l0[] = {
+		{"usr/bin/app", go, 'x', len},
+		{"usr/share/app.copy", go, 0, len},
+		{"usr/bin/script", "#!/bin/sh\n", 'x', 0},
+		{"usr/bin/cut", cut, 'x', cut_len},
+	};
+	berth_log_set_sink(warn_sink, NULL);
+	add_layer(c, l0, ELEMENTSOF(l0), "COPY app");
+	berth_log_set_sink(NULL, NULL);
+	/* the lying one is skipped with a warning naming it */
+	assert_string_equal(warned, "layer 0: usr/bin/cut: Go build info: truncated: skipped");
+	/* an upper layer removes the binary and brings another */
+	const struct ent l1[] = {{"usr/bin/.wh.app", "", 0, 0}, {"opt/app2", go, 'x', len}};
+	add_layer(c, l1, ELEMENTSOF(l1), "COPY app2");
+	struct berth_sbom s;
+	berth_catalog_finish(c, &s);
+	_cleanup_free_ char *got = lines_of(&s);
+	assert_string_equal(got, "example.com/app (devel) 1 opt/app2\n"
+				 "example.com/lib v1.2.3 1 opt/app2\n"
+				 "stdlib 1.19.8 1 opt/app2\n");
+	assert_string_equal(s.pkgs[1].pkg.source, "example.com/lib v1.2.3 => ../lib (devel)");
+	assert_string_equal(s.pkgs[2].pkg.arch, "amd64");
+	berth_sbom_release(&s);
+	berth_catalog_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_layers_and_whiteouts),
 		cmocka_unit_test(test_language_packages),
 		cmocka_unit_test(test_damaged_database_named),
+		cmocka_unit_test(test_go_binaries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

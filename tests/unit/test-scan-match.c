@@ -54,6 +54,13 @@ static const struct {
 	{"DSA-4000-1.json",
 	 "{\"id\":\"DSA-4000-1\",\"affected\":[{\"package\":{\"ecosystem\":\"Debian:12\","
 	 "\"name\":\"openssl\"}," RANGE(",{\"fixed\":\"1.1.0\"}") "}]}"},
+	/* the Go vulnerability database's shape: SEMVER ranges without the v; stdlib */
+	{"GO-2099-0001.json",
+	 "{\"id\":\"GO-2099-0001\",\"affected\":[{\"package\":{\"ecosystem\":\"Go\","
+	 "\"name\":\"stdlib\"},\"ranges\":[{\"type\":\"SEMVER\",\"events\":[{\"introduced\":"
+	 "\"0\"},{\"fixed\":\"1.19.9\"}]}]},{\"package\":{\"ecosystem\":\"Go\",\"name\":"
+	 "\"example.com/app\"},\"ranges\":[{\"type\":\"SEMVER\",\"events\":[{\"introduced\":"
+	 "\"0\"},{\"fixed\":\"1.0.1\"}]}]}]}"},
 	{"ALPINE-1.json",
 	 "{\"id\":\"CVE-2024-9999\",\"affected\":[{\"package\":{\"ecosystem\":\"Alpine:v3.19\","
 	 "\"name\":\"musl\"}," RANGE(",{\"fixed\":\"1.2.4_git20230717-r5\"}") "}]}"},
@@ -186,6 +193,19 @@ static void test_alpine(void **state)
 	free(eco);
 }
 
+static void test_go(void **state)
+{
+	(void)state;
+	/* a main module built from its directory has no version to order: not matched, no error */
+	struct berth_package p[] = {
+		{.type = BERTH_PACKAGE_GO, .name = "stdlib", .version = "1.19.8"},
+		{.type = BERTH_PACKAGE_GO, .name = "example.com/app", .version = "(devel)"},
+		{.type = BERTH_PACKAGE_GO, .name = "example.com/app", .version = "v1.0.0"}};
+	_cleanup_free_ char *got = scan(p, 3, NULL, NULL, NULL);
+	assert_string_equal(got, "UNKNOWN GO-2099-0001 example.com/app v1.0.0 1.0.1\n"
+				 "UNKNOWN GO-2099-0001 stdlib 1.19.8 1.19.9\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_source_version),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_alpine),
+		cmocka_unit_test(test_go),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

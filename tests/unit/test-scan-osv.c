@@ -61,7 +61,8 @@ static void test_ranges_as_the_schema_says(void **state)
 	parse("{\"id\":\"GO-2023-2102\",\"database_specific\":{\"severity\":\"MODERATE\"},"
 	      "\"affected\":[{\"package\":{\"ecosystem\":\"Go\",\"name\":\"golang.org/x/net\"},"
 	      "\"ranges\":[{\"type\":\"SEMVER\",\"events\":[{\"fixed\":\"2.3.0\"},"
-	      "{\"introduced\":\"2.0.0\"},{\"fixed\":\"1.2.0\"},{\"introduced\":\"1.0.0\"}]}]},"
+	      "{\"introduced\":\"2.0.0\"},{\"fixed\":\"1.2.0\"},{\"introduced\":\"1.0.0\"}]}],"
+	      "\"versions\":[\"1.7.0\"]},"
 	      "{\"package\":{\"ecosystem\":\"PyPI\",\"name\":\"pkg\"},"
 	      "\"ranges\":[{\"type\":\"ECOSYSTEM\",\"events\":[{\"introduced\":\"0\"},"
 	      "{\"last_affected\":\"1.4\"}]},{\"type\":\"GIT\",\"repo\":\"x\",\"events\":"
@@ -75,6 +76,10 @@ static void test_ranges_as_the_schema_says(void **state)
 	assert_string_equal(match(&o, "Go", "golang.org/x/net", "1.5.0"), "no");
 	assert_string_equal(match(&o, "Go", "golang.org/x/net", "2.2.9-rc.1"), "fixed 2.3.0");
 	assert_string_equal(match(&o, "Go", "golang.org/x/net", "2.3.0"), "no");
+	/* a listed version: modinfo's v1.7.0 is OSV's 1.7.0 */
+	assert_string_equal(match(&o, "Go", "golang.org/x/net", "v1.7.0"), "fixed -");
+	assert_string_equal(match(&o, "Go", "golang.org/x/net", "1.7.0"), "fixed -");
+	assert_string_equal(match(&o, "Go", "golang.org/x/net", "v1.7.1"), "no");
 	assert_string_equal(match(&o, "PyPI", "pkg", "1.4"), "fixed -");
 	assert_string_equal(match(&o, "PyPI", "pkg", "1.4.0"), "fixed -");
 	assert_string_equal(match(&o, "PyPI", "pkg", "1.4.post1"), "no");

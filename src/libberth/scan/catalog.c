@@ -21,6 +21,7 @@
 #include "core/buf.h"
 #include "core/cleanup.h"
 #include "core/digest.h"
+#include "core/log.h"
 #include "core/sort.h"
 #include "image/image.h"
 #include "layer/layer.h"
@@ -182,18 +183,58 @@ static size_t package_layer(const struct record *old, const struct berth_package
 	return layer;
 }
 
+struct walk_reader {
+	struct berth_layer_walk *w;
+	bool failed; /* the layer, not the file, is bad */
+};
+
+static ssize_t walk_read(void *ctx, void *buf, size_t len, struct berth_error **err)
+{
+	struct walk_reader *wr = ctx;
+	ssize_t k = berth_layer_walk_read(wr->w, buf, len, err);
+	wr->failed = k < 0;
+	return k;
+}
+
+/*
+ * A Go binary's packages, reading only its headers and its writable segments up to
+ * the build info: a file that lies is skipped with a warning, as a binary that is
+ * not Go is skipped silently; only a layer that cannot be read fails.
+ */
+static int read_go_binary(struct berth_catalog *c, const char *path, struct berth_layer_walk *w,
+			  struct record *rec, struct berth_error **err)
+{
+	struct walk_reader wr = {.w = w};
+	_cleanup_error_ struct berth_error *e = NULL;
+	int r = berth_scan_read_go_binary(path, walk_read, &wr, &rec->pkgs, &rec->n, &e);
+	if (r < 0 && wr.failed) {
+		*err = TAKE_PTR(e);
+		return berth_error_prefix(err, "%s", path);
+	}
+	if (r < 0)
+		berth_warn("layer %zu: %s: skipped", c->layer, berth_error_msg(e));
+	return 0;
+}
+
 static int add_file(struct berth_catalog *c, char *path, enum scan_file_kind kind,
 		    struct berth_layer_walk *w, const struct record *old, struct berth_error **err)
 {
-	_cleanup_free_ char *data = NULL;
-	size_t len;
-	int r = berth_layer_walk_read_all(w, scan_file_max(kind), &data, &len, err);
-	if (r < 0)
-		return berth_error_prefix(err, "%s", path);
 	struct record rec = {.path = path, .kind = kind, .layer = c->layer};
-	r = scan_file_parse(kind, path, data, len, &rec.pkgs, &rec.n, &rec.os, err);
-	if (r < 0) {
-		rec.path = NULL;
+	int r;
+	if (kind == SCAN_FILE_GO_BINARY) {
+		r = read_go_binary(c, path, w, &rec, err);
+	} else {
+		_cleanup_free_ char *data = NULL;
+		size_t len;
+		r = berth_layer_walk_read_all(w, scan_file_max(kind), &data, &len, err);
+		if (r < 0)
+			return berth_error_prefix(err, "%s", path);
+		r = scan_file_parse(kind, path, data, len, &rec.pkgs, &rec.n, &rec.os, err);
+	}
+	if (r < 0 || (kind == SCAN_FILE_GO_BINARY && rec.n == 0)) {
+		/* an executable without build info leaves no record: there are thousands */
+		if (r < 0)
+			rec.path = NULL;
 		record_release(&rec);
 		return r;
 	}

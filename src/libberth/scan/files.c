@@ -68,7 +68,6 @@ static enum scan_file_kind lang_kind_of(const char *path)
 
 enum scan_file_kind scan_file_kind_of(const char *path, mode_t mode)
 {
-	(void)mode;
 	if (strcmp(path, "etc/os-release") == 0 || strcmp(path, "usr/lib/os-release") == 0)
 		return SCAN_FILE_OS_RELEASE;
 	if (strcmp(path, "var/lib/dpkg/status") == 0)
@@ -79,7 +78,11 @@ enum scan_file_kind scan_file_kind_of(const char *path, mode_t mode)
 		return SCAN_FILE_DPKG_STATUS_D;
 	if (strcmp(path, "lib/apk/db/installed") == 0)
 		return SCAN_FILE_APK;
-	return lang_kind_of(path);
+	enum scan_file_kind k = lang_kind_of(path);
+	/* a binary's build info: only the ELF headers and the writable segments' start are read */
+	if (k == SCAN_FILE_NONE && (mode & 0111))
+		return SCAN_FILE_GO_BINARY;
+	return k;
 }
 
 size_t scan_file_max(enum scan_file_kind kind)
@@ -119,6 +122,7 @@ int scan_file_parse(enum scan_file_kind kind, const char *what, const char *data
 		return berth_scan_parse_npm_package(what, data, len, ret, ret_n, err);
 	case SCAN_FILE_NPM_LOCK:
 		return berth_scan_parse_npm_lock(what, data, len, ret, ret_n, err);
+	case SCAN_FILE_GO_BINARY: /* read as a stream by the catalog: berth_scan_read_go_binary */
 	case SCAN_FILE_NONE:
 		break;
 	}

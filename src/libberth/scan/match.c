@@ -223,6 +223,10 @@ int berth_scan_match(const struct berth_scan_db *db, const struct berth_os_relea
 		_cleanup_free_ char *eco = berth_scan_ecosystem(p, os);
 		if (!eco || !p->name || !p->version)
 			continue;
+		/* a Go module built from a directory, "(devel)": no version advisories order */
+		if (p->type == BERTH_PACKAGE_GO &&
+		    !berth_version_valid(BERTH_VERSION_SEMVER, p->version))
+			continue;
 		/* Debian's records name the source package, and its version */
 		bool deb = p->type == BERTH_PACKAGE_DEB;
 		const char *v = deb && p->source_version ? p->source_version : p->version;

@@ -238,6 +238,16 @@ const json_t *berth_osv_affected_next(const struct berth_osv *o, const char *eco
 	return NULL;
 }
 
+/* An exact version of a "versions" list: Go's modules say v1.2.3 where OSV says 1.2.3. */
+static bool same_version(enum berth_version_scheme s, const char *a, const char *b)
+{
+	if (s == BERTH_VERSION_SEMVER) {
+		a += *a == 'v';
+		b += *b == 'v';
+	}
+	return strcmp(a, b) == 0;
+}
+
 int berth_osv_match(const struct berth_osv *o, const char *ecosystem, const char *name,
 		    const char *version, bool *ret_affected, const char **ret_fixed,
 		    struct berth_error **err)
@@ -246,12 +256,13 @@ int berth_osv_match(const struct berth_osv *o, const char *ecosystem, const char
 	*ret_fixed = NULL;
 	const json_t *a;
 	for (size_t i = 0; (a = berth_osv_affected_next(o, ecosystem, name, &i));) {
-		enum berth_version_scheme eco;
+		enum berth_version_scheme eco = BERTH_VERSION_DPKG;
 		bool known = berth_osv_ecosystem_scheme(ecosystem, &eco) == 0;
 		size_t k;
 		const json_t *v;
 		json_array_foreach (json_object_get(a, "versions"), k, v)
-			if (json_is_string(v) && strcmp(json_string_value(v), version) == 0)
+			if (json_is_string(v) && same_version(known ? eco : BERTH_VERSION_DPKG,
+							      json_string_value(v), version))
 				*ret_affected = true;
 		const json_t *range;
 		json_array_foreach (json_object_get(a, "ranges"), k, range) {

@@ -189,6 +189,8 @@ static json_t *cdx_component(const struct berth_sbom *s, size_t i)
 		json_array_append_new(props, cdx_property("berth:layer:digest", l->digest));
 	if (l && l->created_by)
 		json_array_append_new(props, cdx_property("berth:layer:created_by", l->created_by));
+	if (p->pkg.type == BERTH_PACKAGE_GO && p->pkg.source)
+		json_array_append_new(props, cdx_property("berth:golang:replace", p->pkg.source));
 	json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "type", "library", "bom-ref", ref,
 			      "name", p->pkg.name, "version", p->pkg.version, "purl", purl,
 			      "properties", props);

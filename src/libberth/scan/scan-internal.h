@@ -17,6 +17,7 @@ enum scan_file_kind {
 	SCAN_FILE_PYTHON,	 /* *.dist-info/METADATA, *.egg-info/PKG-INFO */
 	SCAN_FILE_NPM_PACKAGE,	 /* node_modules/[@scope/]NAME/package.json */
 	SCAN_FILE_NPM_LOCK,	 /* package-lock.json outside node_modules */
+	SCAN_FILE_GO_BINARY,	 /* any other file with an executable bit: maybe Go's ELF */
 };
 
 /* The kind of the regular file at path (clean, relative) with permission bits mode. */

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -86,6 +87,35 @@ int berth_scan_parse_npm_package(const char *what, const char *text, size_t len,
 				 struct berth_error **err);
 int berth_scan_parse_npm_lock(const char *what, const char *text, size_t len,
 			      struct berth_package **ret, size_t *ret_n, struct berth_error **err);
+
+/*
+ * gobuild.c: the module build info of a Go binary (Go >= 1.18), as
+ * debug/buildinfo reads it: the blob in an ELF file's writable segments
+ * that starts with "\xff Go buildinf:" (at a 16-byte aligned file offset),
+ * then the Go version and the modinfo text as varint-prefixed strings. Packages: the main module ("(devel)" when unversioned), each
+ * dependency (a module replacement's path and version; a directory
+ * replacement keeps the required module, and source says "PATH VERSION =>
+ * DIR"), and the standard library as "stdlib" at the Go version ("1.19.8").
+ * Every byte is hostile: an offset or length outside the file, a truncated
+ * blob or a malformed modinfo line is -EBADMSG naming what; the pointer form
+ * of Go before 1.18 is -EOPNOTSUPP.
+ */
+#define BERTH_GO_BUILDINFO_MAX (4u << 20) /* the version and modinfo strings together */
+int berth_scan_parse_go_buildinfo(const char *what, const void *blob, size_t len,
+				  struct berth_package **ret, size_t *ret_n,
+				  struct berth_error **err);
+/*
+ * Reads a file sequentially through read (bytes read, 0 at its end, < 0 an
+ * error it set): the ELF header and program headers, then only the data
+ * segment's first bytes; the rest is never read. A file that is not ELF, or
+ * an ELF file without Go build info, lists nothing (0).
+ */
+typedef ssize_t (*berth_scan_read_fn)(void *ctx, void *buf, size_t len, struct berth_error **err);
+int berth_scan_read_go_binary(const char *what, berth_scan_read_fn read, void *ctx,
+			      struct berth_package **ret, size_t *ret_n, struct berth_error **err);
+/* The same on a file in memory (tests, the fuzz target). */
+int berth_scan_go_binary_mem(const char *what, const void *data, size_t len,
+			     struct berth_package **ret, size_t *ret_n, struct berth_error **err);
 
 /* os-release(5): ID, VERSION_ID, PRETTY_NAME (unquoted); -ENOENT without an ID. */
 struct berth_os_release {
