@@ -359,6 +359,8 @@ int berth_seccomp_load_profile(const char *path, json_t **ret, struct berth_erro
  * which need a seccomp agent berth does not have.
  */
 int berth_seccomp_check(const json_t *profile, struct berth_error **err);
+/* linux.seccomp of `features` (runtime-spec features.md): what the tables above accept. */
+json_t *berth_seccomp_features(void);
 /*
  * Compiles an OCI linux.seccomp object (rules with args, errnoRet,
  * defaultErrnoRet, architectures, flags TSYNC, LOG and SPEC_ALLOW) and loads it
@@ -570,6 +572,7 @@ struct berth_runtime_exec_config {
 	int stdio[3];	/* ignored with a terminal; -1 is /dev/null */
 	/* the container's cgroup directories as its record has them (OCI); NULL: found by id */
 	char *const *cgroup_dirs;
+	unsigned preserve_fds; /* runc's exec --preserve-fds: fds 3..3+N-1 of the caller kept */
 };
 
 /*
