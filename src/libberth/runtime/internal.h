@@ -105,6 +105,8 @@ int berth_spec_process_attrs_from_json(const json_t *proc, struct berth_spec *sp
 int berth_spec_linux_attrs_from_json(const json_t *linux_, struct berth_spec *spec,
 				     struct berth_error **err);
 void berth_spec_attrs_release(struct berth_spec *spec);
+/* The same fields back into the process and linux objects (berth_spec_to_json). */
+void berth_spec_attrs_to_json(const struct berth_spec *spec, json_t *proc, json_t *linux_);
 int berth_runtime_set_process_attrs(const struct berth_spec *spec, struct berth_error **err);
 int berth_runtime_check_labels(const struct berth_spec *spec, const char *sys_root,
 			       struct berth_error **err);
@@ -165,6 +167,8 @@ int berth_runtime_mount_cgroup(int root_fd, const char *dest, const char *path, 
 			       struct berth_error **err);
 /* A propagation option's mount flags ("rshared": MS_SHARED | MS_REC); -EINVAL when it is none. */
 int berth_runtime_propagation_flag(const char *name, unsigned long *ret);
+/* The propagation option of those flags; NULL for 0 (none asked) or flags of none. */
+const char *berth_runtime_propagation_name(unsigned long flag);
 
 /*
  * A mount's options read (mount-options.c): MS_* flags asked on and asked

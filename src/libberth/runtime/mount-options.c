@@ -142,6 +142,14 @@ int berth_runtime_propagation_flag(const char *name, unsigned long *ret)
 	return -EINVAL;
 }
 
+const char *berth_runtime_propagation_name(unsigned long flag)
+{
+	for (size_t i = 0; i < ELEMENTSOF(propagation); i++)
+		if (propagation[i].flag == flag)
+			return propagation[i].name;
+	return NULL;
+}
+
 static bool parse_flag(const char *opt, struct berth_mount_opts *o)
 {
 	for (size_t i = 0; i < ELEMENTSOF(mount_flags); i++) {

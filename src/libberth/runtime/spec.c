@@ -355,6 +355,7 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 		}
 	json_object_set_new(linux_, "namespaces", ns);
 	berth_spec_linux_ext_to_json(spec, linux_);
+	berth_spec_attrs_to_json(spec, proc, linux_);
 	json_t *res = json_object();
 	if (spec->memory_limit >= 0)
 		json_object_set_new(res, "memory",
