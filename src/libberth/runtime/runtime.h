@@ -143,6 +143,8 @@ void berth_cgroup_resources_free(struct berth_cgroup_resources *r);
  */
 int berth_cgroup_resources_from_json(const json_t *res, struct berth_cgroup_resources **ret,
 				     struct berth_error **err);
+/* The set fields of r into the linux.resources object res (its memory, cpu, ... objects added to). */
+void berth_cgroup_resources_to_json(const struct berth_cgroup_resources *r, json_t *res);
 /* runc's conversion of cpu.shares (2..262144) to a v2 cpu.weight (1..10000). */
 uint64_t berth_cgroup_shares_to_weight(uint64_t shares);
 
