@@ -110,13 +110,16 @@ mounts_of() {
 	MOUNTS='[
 	 {"destination": "/etc", "type": "tmpfs", "source": "tmpfs",
 	  "options": ["tmpcopyup", "nosuid", "mode=0755", "rprivate"]},
-	 {"destination": "/bin2", "type": "tmpfs", "source": "tmpfs", "options": ["notmpcopyup"]}]'
-	make_config sh -c 'grep -c root /etc/passwd; ls /bin2 | wc -l; awk '\''$5 == "/etc" { print $9 }'\'' /proc/self/mountinfo'
+	 {"destination": "/bin2", "type": "tmpfs", "source": "tmpfs", "options": ["notmpcopyup"]},
+	 {"destination": "/sh", "type": "tmpfs", "source": "tmpfs", "options": ["rshared"]}]'
+	make_config sh -c 'grep -c root /etc/passwd; ls /bin2 | wc -l; awk '\''$5 == "/etc" { print $9 }'\'' /proc/self/mountinfo
+		awk '\''$5 == "/sh" { print ($7 ~ /^shared:/ ? "shared" : "not shared") }'\'' /proc/self/mountinfo'
 	run runc run --bundle "$BUNDLE" m3
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" -ge 1 ]
 	[ "${lines[1]}" = 0 ]
 	[ "${lines[2]}" = tmpfs ]
+	[ "${lines[3]}" = shared ]
 }
 
 @test "oci-mount: an unknown option is refused with its name and the mount's destination" {
