@@ -86,9 +86,7 @@ static int exec_flag(struct berth_cli *cli, int c, const char *arg, void *ctx,
 		o->caps = ef->caps;
 		break;
 	case 'f':
-		if (strcmp(arg, "0") != 0)
-			return cli_usage_error(cli, err, "--preserve-fds is not supported");
-		break;
+		return oci_parse_preserve_fds(cli, arg, &o->preserve_fds, err) < 0 ? -EINVAL : 0;
 	}
 	return 0;
 }
@@ -113,7 +111,7 @@ int oci_exec(struct berth_cli *cli, const struct oci_globals *g, int argc, char 
 	struct cli_flags f = {
 		.usage = "Usage: berth-runc exec [--process FILE] [-d] [-t] "
 			 "[--pid-file F] [--console-socket SOCK] [-e K=V] [-u UID[:GID]] "
-			 "[--cwd DIR] [--cap CAP] ID [COMMAND [ARG...]]\n",
+			 "[--cwd DIR] [--cap CAP] [--preserve-fds N] ID [COMMAND [ARG...]]\n",
 		.shortopts = "+p:dte:u:",
 		.longopts = opts};
 	struct exec_flags ef = {.o = {.root = g->root, .stdio = {0, 1, 2}}};

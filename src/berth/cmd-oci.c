@@ -54,8 +54,8 @@ int oci_flag_true(struct berth_cli *cli, int c, const char *arg, void *ctx,
 }
 
 /* --preserve-fds N: a count of fds after stdio, below what a process can hold */
-static int parse_preserve_fds(struct berth_cli *cli, const char *v, unsigned *ret,
-			      struct berth_error **err)
+int oci_parse_preserve_fds(struct berth_cli *cli, const char *v, unsigned *ret,
+			   struct berth_error **err)
 {
 	char *end = NULL;
 	errno = 0;
@@ -86,7 +86,7 @@ static int create_flag(struct berth_cli *cli, int c, const char *arg, void *ctx,
 		cf->o.console_socket = arg;
 		break;
 	case 'f':
-		return parse_preserve_fds(cli, arg, &cf->o.preserve_fds, err) < 0 ? -EINVAL : 0;
+		return oci_parse_preserve_fds(cli, arg, &cf->o.preserve_fds, err) < 0 ? -EINVAL : 0;
 	case 'd':
 		if (!cf->run)
 			return cli_usage_error(cli, err, "unknown flag --detach");

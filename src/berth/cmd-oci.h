@@ -38,6 +38,9 @@ typedef int (*oci_flag_fn)(struct berth_cli *cli, int c, const char *arg, void *
  * without, the caller takes them from optind. 1 when --help was printed
  * (the verb is done), 0 to go on, or -errno.
  */
+/* --preserve-fds N (create, run, exec) */
+int oci_parse_preserve_fds(struct berth_cli *cli, const char *v, unsigned *ret,
+			   struct berth_error **err);
 int oci_parse(struct berth_cli *cli, struct cli_flags *f, int argc, char **argv,
 	      oci_flag_fn on_flag, void *ctx, const char **ret_id, struct berth_error **err);
 /* An oci_flag_fn for verbs whose flags are all switches: ctx is the bool the flag sets. */

@@ -6,26 +6,16 @@
 # or state directory outlives a failed test.
 
 load helpers
+load oci-helpers
 
-RUNC_BIN=${BERTH%/berth}/berth-runc
 TOOLS=$BATS_TEST_DIRNAME/../tools
 
 setup_file() {
-	[[ $EUID -eq 0 ]] || skip "needs root (namespaces, mounts, cgroups)"
-	command -v umoci >/dev/null || skip "umoci is not installed"
-	local store=$BATS_FILE_TMPDIR/store
-	"$BERTH" --root "$store" import -c 'CMD ["sh"]' "$(busybox_tar)" ocibb:latest >/dev/null
-	umoci unpack --image "$store:docker.io/library/ocibb:latest" "$BATS_FILE_TMPDIR/base" >/dev/null
-	ROOTFS=$BATS_FILE_TMPDIR/base/rootfs
-	export ROOTFS
+	oci_setup_file
 }
 
 setup() {
-	common_setup
-	STATE=$BATS_TEST_TMPDIR/state
-	BUNDLE=$BATS_TEST_TMPDIR/bundle
-	mkdir -p "$BUNDLE"
-	export STATE BUNDLE
+	oci_setup
 }
 
 teardown() {
@@ -52,10 +42,6 @@ for l in sys.stdin.read().replace("}{", "}\n{").splitlines():
 		done
 	fi
 	findmnt -rn -o TARGET | grep -F "$BATS_TEST_TMPDIR" | sort -r | xargs -r -n1 umount -l || true
-}
-
-runc() {
-	"$RUNC_BIN" --root "$STATE" "$@"
 }
 
 # Writes $BUNDLE/config.json: umoci's, the shared rootfs, process.args "$@",

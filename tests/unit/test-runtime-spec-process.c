@@ -90,6 +90,48 @@ static void test_parse(void **state)
 	}
 }
 
+/*
+ * berth_spec_to_json writes back what the parser reads: the second spec,
+ * read from the first's JSON, has every field, and writes the same JSON.
+ */
+static void test_round_trip(void **state)
+{
+	struct berth_spec spec, back;
+	struct berth_error *err = NULL;
+	assert_ok(parse("\"ioPriority\":{\"class\":\"IOPRIO_CLASS_BE\",\"priority\":3},"
+			"\"scheduler\":{\"policy\":\"SCHED_BATCH\",\"nice\":-5,"
+			"\"flags\":[\"SCHED_FLAG_RESET_ON_FORK\",\"SCHED_FLAG_KEEP_PARAMS\"]},"
+			"\"apparmorProfile\":\"prof\",\"selinuxLabel\":\"s0\"",
+			"\"personality\":{\"domain\":\"LINUX32\"},\"rootfsPropagation\":"
+			"\"rshared\",\"mountLabel\":\"m0\",\"seccomp\":{\"defaultAction\":"
+			"\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"personality\"],"
+			"\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":8,"
+			"\"op\":\"SCMP_CMP_EQ\"}]}]}",
+			&spec, &err),
+		  err);
+	json_t *j = berth_spec_to_json(&spec);
+	berth_spec_init(&back);
+	assert_ok(berth_spec_from_json(j, &back, &err), err);
+	assert_true(back.has_personality && back.personality == PER_LINUX32);
+	assert_true(back.has_io_priority);
+	assert_int_equal(back.io_priority, (int)IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 3));
+	assert_true(back.has_scheduler);
+	assert_int_equal(back.scheduler.policy, SCHED_BATCH);
+	assert_int_equal(back.scheduler.nice, -5);
+	assert_int_equal(back.scheduler.flags, 0x01 | 0x10);
+	assert_int_equal(back.rootfs_propagation, MS_SHARED | MS_REC);
+	assert_string_equal(back.apparmor_profile, "prof");
+	assert_string_equal(back.selinux_label, "s0");
+	assert_string_equal(back.mount_label, "m0");
+	assert_true(json_equal(back.seccomp, spec.seccomp));
+	json_t *j2 = berth_spec_to_json(&back);
+	assert_true(json_equal(j, j2));
+	json_decref(j2);
+	json_decref(j);
+	berth_spec_release(&back);
+	berth_spec_release(&spec);
+}
+
 /* What set_process_attrs gives a forked child, read back there; 0 when all match. */
 static int attrs_in_child(const struct berth_spec *spec, char *msg, size_t n)
 {
@@ -252,9 +294,8 @@ static void test_labels(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_set_in_child),
-		cmocka_unit_test(test_in_container),
+		cmocka_unit_test(test_parse),	     cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_set_in_child), cmocka_unit_test(test_in_container),
 		cmocka_unit_test(test_labels),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

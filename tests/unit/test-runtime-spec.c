@@ -155,6 +155,56 @@ static void expect_invalid(const char *text, int code)
 	berth_spec_release(&s);
 }
 
+/* Every field of linux.resources the parser reads, and cgroupsPath, come back from to_json. */
+static void test_resources_round_trip(void **state)
+{
+	static const char text[] =
+		"{\"process\":{\"args\":[\"a\"]},\"root\":{\"path\":\"r\"},\"linux\":{"
+		"\"cgroupsPath\":\"/default/x\",\"resources\":{"
+		"\"memory\":{\"limit\":1048576,\"reservation\":524288,\"swap\":2097152,"
+		"\"disableOOMKiller\":true},"
+		"\"cpu\":{\"shares\":512,\"quota\":50000,\"period\":100000,"
+		"\"realtimeRuntime\":1000,\"realtimePeriod\":10000,\"cpus\":\"0-1\","
+		"\"mems\":\"0\"},\"pids\":{\"limit\":9},"
+		"\"blockIO\":{\"weight\":300,\"weightDevice\":[{\"major\":8,\"minor\":0,"
+		"\"weight\":200}],\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,"
+		"\"rate\":1000}],\"throttleWriteIOPSDevice\":[{\"major\":8,\"minor\":16,"
+		"\"rate\":7}]},"
+		"\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}],"
+		"\"network\":{\"classID\":17,\"priorities\":[{\"name\":\"eth0\","
+		"\"priority\":3}]}}}}";
+	struct berth_spec s, back;
+	struct berth_error *err = NULL;
+	json_t *in = NULL;
+	assert_ok(berth_json_parse(text, strlen(text), "t", &in, &err), err);
+	berth_spec_init(&s);
+	berth_spec_init(&back);
+	assert_ok(berth_spec_from_json(in, &s, &err), err);
+	json_t *j = berth_spec_to_json(&s);
+	json_t *res_in = json_object_get(json_object_get(in, "linux"), "resources");
+	json_t *res_out = json_object_get(json_object_get(j, "linux"), "resources");
+	/* what was read is what is written (the output may hold more: device rules) */
+	const char *key;
+	json_t *v;
+	json_object_foreach (res_in, key, v) {
+		if (!json_equal(v, json_object_get(res_out, key)))
+			fail_msg("resources.%s differs", key);
+	}
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(j, "linux"), "cgroupsPath")),
+		"/default/x");
+	assert_ok(berth_spec_from_json(j, &back, &err), err);
+	json_t *j2 = berth_spec_to_json(&back);
+	assert_true(json_equal(j, j2));
+	assert_string_equal(back.resources->cpuset_cpus, "0-1");
+	assert_int_equal(back.resources->n_throttle[3], 1);
+	json_decref(j2);
+	json_decref(j);
+	json_decref(in);
+	berth_spec_release(&s);
+	berth_spec_release(&back);
+}
+
 static void test_hostile(void **state)
 {
 	expect_invalid("[]", EINVAL);
@@ -280,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_round_trip),
 		cmocka_unit_test(test_devices_round_trip),
 		cmocka_unit_test(test_ns_paths_round_trip),
+		cmocka_unit_test(test_resources_round_trip),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_resources_err_null),
 	};

@@ -171,9 +171,9 @@ static int add_volume_mount(struct berth_store *store, struct container *c,
 		return r;
 	if (!m->source)
 		berth_strv_push(&c->anon_volumes, v.name);
-	const char *opts[4] = {"rbind", m->read_only ? "ro" : "rw", NULL, NULL};
+	const char *opts[6] = {"rbind", m->read_only ? "ro" : "rw", "nosuid", "nodev", NULL, NULL};
 	if (!m->nocopy)
-		opts[2] = "berth.copyup";
+		opts[4] = "berth.copyup";
 	berth_spec_add_mount(&c->spec, m->target, "bind", v.mountpoint, opts);
 	json_array_append_new(c->mounts, json_pack("{s:s, s:s, s:s, s:s, s:b}", "Type", "volume",
 						   "Name", v.name, "Source", v.mountpoint,
@@ -223,8 +223,9 @@ static int add_mount_req(struct berth_store *store, struct container *c,
 		if (r < 0)
 			return r;
 	}
-	berth_spec_add_mount(&c->spec, m->target, "bind", m->source,
-			     (const char *[]){"rbind", m->read_only ? "ro" : "rw", NULL});
+	berth_spec_add_mount(
+		&c->spec, m->target, "bind", m->source,
+		(const char *[]){"rbind", m->read_only ? "ro" : "rw", "nosuid", "nodev", NULL});
 	json_array_append_new(c->mounts,
 			      json_pack("{s:s, s:s, s:s, s:b}", "Type", "bind", "Source", m->source,
 					"Destination", m->target, "RW", !m->read_only));
@@ -385,8 +386,9 @@ static int add_mounts(struct berth_store *store, struct container *c,
 	for (size_t i = 0; i < ELEMENTSOF(etc); i++) {
 		_cleanup_free_ char *src = berth_xasprintf("%s/%s", c->dir, etc[i]);
 		_cleanup_free_ char *dst = berth_xasprintf("/etc/%s", etc[i]);
-		berth_spec_add_mount(&c->spec, dst, "bind", src,
-				     (const char *[]){"rbind", "rprivate", NULL});
+		berth_spec_add_mount(
+			&c->spec, dst, "bind", src,
+			(const char *[]){"rbind", "rprivate", "nosuid", "nodev", NULL});
 	}
 	return 0;
 }

@@ -595,3 +595,97 @@ int berth_cgroup_resources_write_v2(const char *dir, const struct berth_cgroup_r
 		berth_warn("linux.resources.network: cgroup v2 has no net_cls/net_prio: ignored");
 	return k;
 }
+
+/* res's object at key, made when missing. */
+static json_t *sub_object(json_t *res, const char *key)
+{
+	json_t *o = json_object_get(res, key);
+	if (!o) {
+		o = json_object();
+		json_object_set_new(res, key, o);
+	}
+	return o;
+}
+
+static json_t *dev_entry(int64_t major, int64_t minor, const char *key, json_int_t v)
+{
+	return json_pack("{s:I, s:I, s:I}", "major", (json_int_t)major, "minor", (json_int_t)minor,
+			 key, v);
+}
+
+static void block_io_to_json(const struct berth_cgroup_resources *r, json_t *res)
+{
+	bool any = r->blkio_weight || r->n_weight_devices;
+	for (size_t k = 0; k < BERTH_THROTTLE_KINDS; k++)
+		any = any || r->n_throttle[k];
+	if (!any)
+		return;
+	json_t *bio = sub_object(res, "blockIO");
+	if (r->blkio_weight)
+		json_object_set_new(bio, "weight", json_integer(r->blkio_weight));
+	if (r->n_weight_devices) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < r->n_weight_devices; i++)
+			json_array_append_new(a, dev_entry(r->weight_devices[i].major,
+							   r->weight_devices[i].minor, "weight",
+							   r->weight_devices[i].weight));
+		json_object_set_new(bio, "weightDevice", a);
+	}
+	for (size_t k = 0; k < BERTH_THROTTLE_KINDS; k++) {
+		if (!r->n_throttle[k])
+			continue;
+		json_t *a = json_array();
+		for (size_t i = 0; i < r->n_throttle[k]; i++)
+			json_array_append_new(a, dev_entry(r->throttle[k][i].major,
+							   r->throttle[k][i].minor, "rate",
+							   (json_int_t)r->throttle[k][i].rate));
+		json_object_set_new(bio, throttle_keys[k], a);
+	}
+}
+
+void berth_cgroup_resources_to_json(const struct berth_cgroup_resources *r, json_t *res)
+{
+	if (!r)
+		return;
+	if (r->memory_reservation >= 0)
+		json_object_set_new(sub_object(res, "memory"), "reservation",
+				    json_integer(r->memory_reservation));
+	if (r->has_memory_swap)
+		json_object_set_new(sub_object(res, "memory"), "swap",
+				    json_integer(r->memory_swap));
+	if (r->disable_oom_killer >= 0)
+		json_object_set_new(sub_object(res, "memory"), "disableOOMKiller",
+				    json_boolean(r->disable_oom_killer));
+	if (r->cpu_shares)
+		json_object_set_new(sub_object(res, "cpu"), "shares", json_integer(r->cpu_shares));
+	if (r->has_rt_runtime)
+		json_object_set_new(sub_object(res, "cpu"), "realtimeRuntime",
+				    json_integer(r->cpu_rt_runtime));
+	if (r->cpu_rt_period)
+		json_object_set_new(sub_object(res, "cpu"), "realtimePeriod",
+				    json_integer((json_int_t)r->cpu_rt_period));
+	if (r->cpuset_cpus)
+		json_object_set_new(sub_object(res, "cpu"), "cpus", json_string(r->cpuset_cpus));
+	if (r->cpuset_mems)
+		json_object_set_new(sub_object(res, "cpu"), "mems", json_string(r->cpuset_mems));
+	block_io_to_json(r, res);
+	if (r->n_hugepages) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < r->n_hugepages; i++)
+			json_array_append_new(a, json_pack("{s:s, s:I}", "pageSize",
+							   r->hugepages[i].pagesize, "limit",
+							   (json_int_t)r->hugepages[i].limit));
+		json_object_set_new(res, "hugepageLimits", a);
+	}
+	if (r->has_class_id)
+		json_object_set_new(sub_object(res, "network"), "classID",
+				    json_integer(r->class_id));
+	if (r->n_prios) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < r->n_prios; i++)
+			json_array_append_new(a, json_pack("{s:s, s:I}", "name", r->prios[i].name,
+							   "priority",
+							   (json_int_t)r->prios[i].priority));
+		json_object_set_new(sub_object(res, "network"), "priorities", a);
+	}
+}

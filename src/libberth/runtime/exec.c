@@ -114,8 +114,11 @@ static unsigned long ns_flags(unsigned ns)
 	return f;
 }
 
-/* The process, in the container's namespaces and cgroups: set up and exec. */
-static _Noreturn void process_main(const struct berth_spec *spec, int rfd, bool tty)
+/*
+ * The process, in the container's namespaces and cgroups: set up and exec,
+ * with the caller's fds 3..3+keep-1 (--preserve-fds).
+ */
+static _Noreturn void process_main(const struct berth_spec *spec, int rfd, bool tty, unsigned keep)
 {
 	struct berth_error *err = NULL;
 	if (setsid() < 0)
@@ -161,7 +164,9 @@ static _Noreturn void process_main(const struct berth_spec *spec, int rfd, bool 
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	syscall(SYS_close_range, 3 + keep, ~0U, CLOSE_RANGE_CLOEXEC);
+	for (unsigned i = 0; i < keep; i++)
+		fcntl(3 + (int)i, F_SETFD, 0);
 	berth_runtime_exec_process(rfd, spec->args, env);
 }
 
@@ -272,7 +277,7 @@ static _Noreturn void helper_main(const struct berth_runtime_exec_config *cfg, i
 					 "create the process in the container: %s",
 					 strerror(errno));
 	if (pid == 0)
-		process_main(spec, rfd, slave >= 0);
+		process_main(spec, rfd, slave >= 0, cfg->preserve_fds);
 	struct berth_runtime_report rep = {.kind = BERTH_REPORT_PID, .code = pid};
 	(void)!write(rfd, &rep, sizeof(rep));
 	_exit(0);

@@ -8,8 +8,10 @@
  */
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
+#include "core/buf.h"
 #include "runtime/runtime.h"
 
 enum berth_runtime_report_kind {
@@ -103,6 +105,8 @@ int berth_spec_process_attrs_from_json(const json_t *proc, struct berth_spec *sp
 int berth_spec_linux_attrs_from_json(const json_t *linux_, struct berth_spec *spec,
 				     struct berth_error **err);
 void berth_spec_attrs_release(struct berth_spec *spec);
+/* The same fields back into the process and linux objects (berth_spec_to_json). */
+void berth_spec_attrs_to_json(const struct berth_spec *spec, json_t *proc, json_t *linux_);
 int berth_runtime_set_process_attrs(const struct berth_spec *spec, struct berth_error **err);
 int berth_runtime_check_labels(const struct berth_spec *spec, const char *sys_root,
 			       struct berth_error **err);
@@ -163,6 +167,30 @@ int berth_runtime_mount_cgroup(int root_fd, const char *dest, const char *path, 
 			       struct berth_error **err);
 /* A propagation option's mount flags ("rshared": MS_SHARED | MS_REC); -EINVAL when it is none. */
 int berth_runtime_propagation_flag(const char *name, unsigned long *ret);
+/* The propagation option of those flags; NULL for 0 (none asked) or flags of none. */
+const char *berth_runtime_propagation_name(unsigned long flag);
+
+/*
+ * A mount's options read (mount-options.c): MS_* flags asked on and asked
+ * off, propagation, the recursive attributes (MOUNT_ATTR_* to set and
+ * clear with AT_RECURSIVE), the copy-ups and the filesystem's data. Start
+ * from BERTH_MOUNT_OPTS_INIT; an unknown word is an error naming it.
+ */
+struct berth_mount_opts {
+	unsigned long flags, cleared, prop;
+	uint64_t rec_set, rec_clr;
+	bool copyup, tmpcopyup;
+	struct berth_buf data;
+};
+#define BERTH_MOUNT_OPTS_INIT                                                                      \
+	{                                                                                          \
+		.data = BERTH_BUF_INIT                                                             \
+	}
+int berth_runtime_mount_opts_parse(char *const *options, struct berth_mount_opts *o,
+				   struct berth_error **err);
+void berth_runtime_mount_opts_release(struct berth_mount_opts *o);
+/* Every option word the tables know, for `features`. */
+char **berth_runtime_mount_option_names(void);
 int berth_runtime_setup_mounts(int root_fd, const struct berth_spec *spec, const int *trees,
 			       const char *tty_name, struct berth_error **err);
 void berth_runtime_mask_paths(char *const *masked, char *const *readonly);

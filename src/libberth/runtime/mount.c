@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -24,89 +25,6 @@
 #include "core/fs.h"
 #include "core/strv.h"
 #include "runtime/internal.h"
-
-static const struct {
-	const char *name;
-	unsigned long flag;
-	bool clear;
-} mount_flags[] = {
-	{"ro", MS_RDONLY, false},
-	{"rw", MS_RDONLY, true},
-	{"nosuid", MS_NOSUID, false},
-	{"suid", MS_NOSUID, true},
-	{"nodev", MS_NODEV, false},
-	{"dev", MS_NODEV, true},
-	{"noexec", MS_NOEXEC, false},
-	{"exec", MS_NOEXEC, true},
-	{"sync", MS_SYNCHRONOUS, false},
-	{"async", MS_SYNCHRONOUS, true},
-	{"dirsync", MS_DIRSYNC, false},
-	{"noatime", MS_NOATIME, false},
-	{"nodiratime", MS_NODIRATIME, false},
-	{"relatime", MS_RELATIME, false},
-	{"strictatime", MS_STRICTATIME, false},
-	{"bind", MS_BIND, false},
-	{"rbind", MS_BIND | MS_REC, false},
-};
-
-static const struct {
-	const char *name;
-	unsigned long flag;
-} propagation[] = {
-	{"private", MS_PRIVATE},       {"rprivate", MS_PRIVATE | MS_REC},
-	{"slave", MS_SLAVE},	       {"rslave", MS_SLAVE | MS_REC},
-	{"shared", MS_SHARED},	       {"rshared", MS_SHARED | MS_REC},
-	{"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
-};
-
-int berth_runtime_propagation_flag(const char *name, unsigned long *ret)
-{
-	for (size_t i = 0; i < ELEMENTSOF(propagation); i++)
-		if (strcmp(name, propagation[i].name) == 0) {
-			*ret = propagation[i].flag;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-struct mount_opts {
-	unsigned long flags;
-	unsigned long prop;
-	bool copyup;
-	struct berth_buf data;
-};
-
-static void parse_mount_options(char *const *options, struct mount_opts *o)
-{
-	BERTH_STRV_FOREACH (opt, options) {
-		bool known = false;
-		for (size_t i = 0; i < ELEMENTSOF(mount_flags) && !known; i++) {
-			if (strcmp(*opt, mount_flags[i].name) != 0)
-				continue;
-			if (mount_flags[i].clear)
-				o->flags &= ~mount_flags[i].flag;
-			else
-				o->flags |= mount_flags[i].flag;
-			known = true;
-		}
-		if (!known && berth_runtime_propagation_flag(*opt, &o->prop) == 0)
-			known = true;
-		if (!known && strcmp(*opt, "berth.copyup") == 0) {
-			o->copyup = true;
-			known = true;
-		}
-		if (!known) {
-			if (o->data.len)
-				berth_buf_addch(&o->data, ',');
-			berth_buf_addstr(&o->data, *opt);
-		}
-	}
-}
-
-static void mount_opts_release(struct mount_opts *o)
-{
-	berth_buf_release(&o->data);
-}
 
 static void fd_path(char out[64], int fd)
 {
@@ -253,12 +171,14 @@ void berth_runtime_close_trees(int *trees, size_t n)
 }
 
 /*
- * Clones the mount tree of every mount that has a source fd, here in the
- * caller's mount namespace: open_tree() refuses a mount of another
- * namespace, which the child's copies of the caller's mounts are. The
- * detached copy gets the restrictions of the options here too (set, never
- * cleared: a read-only source stays read-only); the child only attaches it.
- * ret[i] is -EBADF for the mounts that go by path.
+ * Reads every mount's options, so that an unknown word fails before
+ * anything is made (the error names it and the destination), and clones
+ * the mount tree of every mount that has a source fd, here in the caller's
+ * mount namespace: open_tree() refuses a mount of another namespace, which
+ * the child's copies of the caller's mounts are. The detached copy gets the
+ * restrictions of the options here too (set, never cleared: a read-only
+ * source stays read-only); the child only attaches it. ret[i] is -EBADF for
+ * the mounts that go by path.
  */
 int berth_runtime_clone_source_trees(const struct berth_spec *spec, int **ret,
 				     struct berth_error **err)
@@ -268,20 +188,19 @@ int berth_runtime_clone_source_trees(const struct berth_spec *spec, int **ret,
 		trees[i] = -EBADF;
 	for (size_t i = 0; i < spec->n_mounts; i++) {
 		const struct berth_spec_mount *m = &spec->mounts[i];
+		__attribute__((
+			cleanup(berth_runtime_mount_opts_release))) struct berth_mount_opts o =
+			BERTH_MOUNT_OPTS_INIT;
+		int r = berth_runtime_mount_opts_parse(m->options, &o, err);
+		if (r < 0) {
+			berth_runtime_close_trees(trees, spec->n_mounts);
+			return berth_error_prefix(err, "mount '%s'", m->destination);
+		}
 		if (m->source_fd < 0)
 			continue;
-		__attribute__((cleanup(mount_opts_release))) struct mount_opts o = {
-			.data = BERTH_BUF_INIT};
-		parse_mount_options(m->options, &o);
 		unsigned rec = (o.flags & MS_REC) ? AT_RECURSIVE : 0;
 		trees[i] = open_tree(m->source_fd, "",
 				     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | rec);
-		if (trees[i] < 0) {
-			int r = berth_error_syscall(err, errno, "clone bind mount source '%s'",
-						    m->source);
-			berth_runtime_close_trees(trees, spec->n_mounts);
-			return r;
-		}
 		struct mount_attr attr = {.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV};
 		if (o.flags & MS_RDONLY)
 			attr.attr_set |= MOUNT_ATTR_RDONLY;
@@ -291,9 +210,10 @@ int berth_runtime_clone_source_trees(const struct berth_spec *spec, int **ret,
 			attr.attr_set |= MOUNT_ATTR_NOATIME;
 			attr.attr_clr |= MOUNT_ATTR__ATIME;
 		}
-		if (mount_setattr(trees[i], "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) < 0) {
-			int r = berth_error_syscall(err, errno, "restrict bind mount of '%s'",
-						    m->source);
+		if (trees[i] < 0 ||
+		    mount_setattr(trees[i], "", AT_EMPTY_PATH | rec, &attr, sizeof(attr)) < 0) {
+			r = berth_error_syscall(err, errno, "clone bind mount source '%s'",
+						m->source);
 			berth_runtime_close_trees(trees, spec->n_mounts);
 			return r;
 		}
@@ -312,12 +232,102 @@ static int attach_tree(int tree, int tfd, const struct berth_spec_mount *m,
 	return 0;
 }
 
+#define BIND_FLAGS  (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+#define ATIME_FLAGS (MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
+
+/*
+ * A bind mount ignores the flags of its first mount(2): they come from a
+ * remount of the new mount (npath), as runc does, when the options ask for
+ * any. What the options leave alone of ro, nosuid, nodev and noexec is kept
+ * from the bind as it is (a user namespace may not clear what its source
+ * has locked); the kernel keeps the atime mode when none is asked.
+ */
+static int remount_bind(int nfd, const char *npath, const struct berth_mount_opts *o,
+			const struct berth_spec_mount *m, struct berth_error **err)
+{
+	if (!((o->flags | o->cleared) & (BIND_FLAGS | ATIME_FLAGS)))
+		return 0;
+	static const struct {
+		unsigned long st, ms;
+	} keep[] = {
+		{ST_RDONLY, MS_RDONLY},
+		{ST_NOSUID, MS_NOSUID},
+		{ST_NODEV, MS_NODEV},
+		{ST_NOEXEC, MS_NOEXEC},
+	};
+	struct statvfs sv;
+	if (fstatvfs(nfd, &sv) < 0)
+		return berth_error_syscall(err, errno, "remount '%s'", m->destination);
+	unsigned long fl = MS_REMOUNT | MS_BIND | (o->flags & (BIND_FLAGS | ATIME_FLAGS));
+	for (size_t i = 0; i < ELEMENTSOF(keep); i++)
+		if ((sv.f_flag & keep[i].st) && !(o->cleared & keep[i].ms))
+			fl |= keep[i].ms;
+	if (mount(NULL, npath, NULL, fl, NULL) < 0)
+		return berth_error_syscall(err, errno, "remount '%s'", m->destination);
+	return 0;
+}
+
+/*
+ * What follows the mount on its new root (nfd): the bind's remount, the
+ * tmpfs copy-up from the directory it covers (under), the propagation and
+ * the recursive attributes.
+ */
+static int finish_mount(int root_fd, const struct berth_spec_mount *m,
+			const struct berth_mount_opts *o, bool bind, int under,
+			struct berth_error **err)
+{
+	_cleanup_close_ int nfd = berth_open_in_root(root_fd, m->destination, O_PATH, 0, err);
+	if (nfd < 0)
+		return nfd;
+	char npath[64];
+	fd_path(npath, nfd);
+	int r = bind ? remount_bind(nfd, npath, o, m, err) : 0;
+	if (r < 0)
+		return r;
+	if (under >= 0) {
+		_cleanup_close_ int dfd = openat(nfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			return berth_error_syscall(err, errno, "tmpcopyup '%s'", m->destination);
+		r = copy_tree(under, dfd, 0, err);
+		if (r < 0)
+			return berth_error_prefix(err, "tmpcopyup '%s'", m->destination);
+	}
+	if (o->prop && mount(NULL, npath, NULL, o->prop, NULL) < 0)
+		return berth_error_syscall(err, errno, "set propagation of '%s'", m->destination);
+	struct mount_attr attr = {.attr_set = o->rec_set, .attr_clr = o->rec_clr};
+	if ((attr.attr_set || attr.attr_clr) &&
+	    mount_setattr(nfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+		return berth_error_syscall(err, errno, "set the recursive options of '%s'",
+					   m->destination);
+	return 0;
+}
+
+/* The named-volume pre-fill: an empty bind source gets the image's directory (cfd). */
+static int copy_up_volume(int tree, int tfd, const struct berth_spec_mount *m,
+			  struct berth_error **err)
+{
+	_cleanup_close_ int sfd = tree >= 0 ? openat(tree, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+					    : open(m->source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int cfd = openat(tfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sfd < 0 || cfd < 0 || berth_dir_is_empty(sfd) <= 0)
+		return 0;
+	int r = copy_tree(cfd, sfd, 0, err);
+	if (r >= 0)
+		r = copy_ownership(cfd, sfd, err);
+	if (r < 0)
+		return berth_error_prefix(err, "volume at '%s'", m->destination);
+	return 0;
+}
+
 /* Mounts m; tree is its source's detached clone, or -EBADF when it goes by path. */
 static int do_mount(int root_fd, const struct berth_spec_mount *m, int tree,
 		    struct berth_error **err)
 {
-	__attribute__((cleanup(mount_opts_release))) struct mount_opts o = {.data = BERTH_BUF_INIT};
-	parse_mount_options(m->options, &o);
+	__attribute__((cleanup(berth_runtime_mount_opts_release))) struct berth_mount_opts o =
+		BERTH_MOUNT_OPTS_INIT;
+	int r = berth_runtime_mount_opts_parse(m->options, &o, err);
+	if (r < 0)
+		return berth_error_prefix(err, "mount '%s'", m->destination);
 	bool bind = strcmp(m->type, "bind") == 0 || (o.flags & MS_BIND) || tree >= 0;
 	if (bind)
 		o.flags |= MS_BIND;
@@ -334,58 +344,31 @@ static int do_mount(int root_fd, const struct berth_spec_mount *m, int tree,
 	char path[64];
 	fd_path(path, tfd);
 	if (bind && o.copyup && is_dir) {
-		_cleanup_close_ int sfd =
-			tree >= 0 ? openat(tree, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-				  : open(m->source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		_cleanup_close_ int cfd = openat(tfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (sfd >= 0 && cfd >= 0 && berth_dir_is_empty(sfd) > 0) {
-			int r = copy_tree(cfd, sfd, 0, err);
-			if (r >= 0)
-				r = copy_ownership(cfd, sfd, err);
-			if (r < 0)
-				return berth_error_prefix(err, "volume at '%s'", m->destination);
-		}
+		r = copy_up_volume(tree, tfd, m, err);
+		if (r < 0)
+			return r;
+	}
+	/* the directory the tmpfs covers, opened before it is covered */
+	_cleanup_close_ int under = -EBADF;
+	if (o.tmpcopyup && strcmp(m->type, "tmpfs") == 0) {
+		under = openat(tfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (under < 0)
+			return berth_error_syscall(err, errno, "tmpcopyup '%s'", m->destination);
 	}
 	unsigned long first = o.flags;
 	if (bind)
 		first = MS_BIND | (o.flags & MS_REC);
-	if (tree >= 0) {
-		int r = attach_tree(tree, tfd, m, err);
-		if (r < 0)
-			return r;
-	} else if (strcmp(m->type, "cgroup") == 0) {
-		int r = berth_runtime_mount_cgroup(root_fd, m->destination, path, o.flags, err);
-		if (r < 0)
-			return r;
-	} else if (mount(m->source, path, bind ? NULL : m->type, first,
-			 o.data.len ? o.data.buf : NULL) < 0)
-		return berth_error_syscall(err, errno, "mount %s '%s' on '%s'", m->type, m->source,
-					   m->destination);
-	if (bind && tree < 0) {
-		/* a bind mount takes its flags only from a remount of the new mount */
-		_cleanup_close_ int nfd =
-			berth_open_in_root(root_fd, m->destination, O_PATH, 0, err);
-		if (nfd < 0)
-			return nfd;
-		char npath[64];
-		fd_path(npath, nfd);
-		unsigned long fl = MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV |
-				   (o.flags & (MS_RDONLY | MS_NOEXEC | MS_NOATIME));
-		if (mount(NULL, npath, NULL, fl, NULL) < 0)
-			return berth_error_syscall(err, errno, "remount '%s'", m->destination);
-	}
-	if (o.prop) {
-		_cleanup_close_ int nfd =
-			berth_open_in_root(root_fd, m->destination, O_PATH, 0, err);
-		if (nfd < 0)
-			return nfd;
-		char npath[64];
-		fd_path(npath, nfd);
-		if (mount(NULL, npath, NULL, o.prop, NULL) < 0)
-			return berth_error_syscall(err, errno, "set propagation of '%s'",
-						   m->destination);
-	}
-	return 0;
+	if (tree >= 0)
+		r = attach_tree(tree, tfd, m, err);
+	else if (strcmp(m->type, "cgroup") == 0)
+		r = berth_runtime_mount_cgroup(root_fd, m->destination, path, o.flags, err);
+	else if (mount(m->source, path, bind ? NULL : m->type, first,
+		       o.data.len ? o.data.buf : NULL) < 0)
+		r = berth_error_syscall(err, errno, "mount %s '%s' on '%s'", m->type, m->source,
+					m->destination);
+	if (r < 0)
+		return r;
+	return finish_mount(root_fd, m, &o, bind && tree < 0, under, err);
 }
 
 /*

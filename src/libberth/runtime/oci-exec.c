@@ -128,6 +128,9 @@ int berth_oci_exec(const struct berth_oci_exec_options *o, struct berth_runtime_
 	if (st.status != BERTH_OCI_RUNNING && st.status != BERTH_OCI_CREATED)
 		return berth_error_set(err, EINVAL, "cannot exec in a container that is %s",
 				       berth_oci_status_name(st.status));
+	r = berth_runtime_check_preserved_fds(o->preserve_fds, err);
+	if (r < 0)
+		return berth_error_prefix(err, "--preserve-fds");
 	r = exec_spec(&st, o, &spec, err);
 	if (r < 0)
 		return r;
@@ -137,6 +140,7 @@ int berth_oci_exec(const struct berth_oci_exec_options *o, struct berth_runtime_
 		.id = o->id,
 		.stdio = {o->stdio[0], o->stdio[1], o->stdio[2]},
 		.cgroup_dirs = st.cgroup.dirs,
+		.preserve_fds = o->preserve_fds,
 	};
 	r = berth_runtime_exec_start(&cfg, &p, ret_result, err);
 	if (r < 0)

@@ -130,6 +130,7 @@ struct berth_oci_exec_options {
 	bool tty, detach;
 	const char *pid_file, *console_socket;
 	int stdio[3];
+	unsigned preserve_fds; /* the caller's fds 3..3+N-1 go to the process too */
 };
 /*
  * Runs a process in a running container: in the foreground (the exit code

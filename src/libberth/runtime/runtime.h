@@ -143,6 +143,8 @@ void berth_cgroup_resources_free(struct berth_cgroup_resources *r);
  */
 int berth_cgroup_resources_from_json(const json_t *res, struct berth_cgroup_resources **ret,
 				     struct berth_error **err);
+/* The set fields of r into the linux.resources object res (its memory, cpu, ... objects added to). */
+void berth_cgroup_resources_to_json(const struct berth_cgroup_resources *r, json_t *res);
 /* runc's conversion of cpu.shares (2..262144) to a v2 cpu.weight (1..10000). */
 uint64_t berth_cgroup_shares_to_weight(uint64_t shares);
 
@@ -359,6 +361,8 @@ int berth_seccomp_load_profile(const char *path, json_t **ret, struct berth_erro
  * which need a seccomp agent berth does not have.
  */
 int berth_seccomp_check(const json_t *profile, struct berth_error **err);
+/* linux.seccomp of `features` (runtime-spec features.md): what the tables above accept. */
+json_t *berth_seccomp_features(void);
 /*
  * Compiles an OCI linux.seccomp object (rules with args, errnoRet,
  * defaultErrnoRet, architectures, flags TSYNC, LOG and SPEC_ALLOW) and loads it
@@ -570,6 +574,7 @@ struct berth_runtime_exec_config {
 	int stdio[3];	/* ignored with a terminal; -1 is /dev/null */
 	/* the container's cgroup directories as its record has them (OCI); NULL: found by id */
 	char *const *cgroup_dirs;
+	unsigned preserve_fds; /* runc's exec --preserve-fds: fds 3..3+N-1 of the caller kept */
 };
 
 /*

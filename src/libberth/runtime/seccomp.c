@@ -150,6 +150,104 @@ int berth_seccomp_load_profile(const char *path, json_t **ret, struct berth_erro
 	return 0;
 }
 
+/*
+ * The actions, operators, architectures and filter flags berth knows: what
+ * a profile is read with, and what `features` lists. KILL is KILL_THREAD;
+ * ERRNO and TRACE take the rule's errnoRet. SCMP_ACT_NOTIFY is refused on
+ * its own (it needs a seccomp agent berth does not have).
+ */
+static const struct {
+	const char *name;
+	uint32_t action;
+	bool with_errno;
+} actions[] = {
+	{"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false},
+	{"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), true},
+	{"SCMP_ACT_KILL", SCMP_ACT_KILL, false},
+	{"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL, false},
+	{"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, false},
+	{"SCMP_ACT_LOG", SCMP_ACT_LOG, false},
+	{"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true},
+	{"SCMP_ACT_TRAP", SCMP_ACT_TRAP, false},
+};
+
+static const struct {
+	const char *name;
+	enum scmp_compare op;
+} operators[] = {
+	{"SCMP_CMP_EQ", SCMP_CMP_EQ}, {"SCMP_CMP_GE", SCMP_CMP_GE},
+	{"SCMP_CMP_GT", SCMP_CMP_GT}, {"SCMP_CMP_LE", SCMP_CMP_LE},
+	{"SCMP_CMP_LT", SCMP_CMP_LT}, {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
+	{"SCMP_CMP_NE", SCMP_CMP_NE},
+};
+
+/* The runtime-spec's names; libseccomp's own name is the lowercase rest. */
+static const char *const architectures[] = {
+	"SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",	    "SCMP_ARCH_ARM",
+	"SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",	   "SCMP_ARCH_MIPS64",	    "SCMP_ARCH_MIPS64N32",
+	"SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
+	"SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",	    "SCMP_ARCH_S390X",
+	"SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",	    "SCMP_ARCH_LOONGARCH64",
+	"SCMP_ARCH_M68K",    "SCMP_ARCH_SH",	   "SCMP_ARCH_SHEB",
+};
+
+/*
+ * "flags": the seccomp(2) filter flags libseccomp sets through its
+ * attributes (TSYNC changes nothing: the process is single threaded when
+ * its filter is loaded). WAIT_KILLABLE_RECV only matters to NOTIFY, which is
+ * refused; it and any unknown flag are refused by name.
+ */
+static const struct {
+	const char *name;
+	enum scmp_filter_attr attr;
+} filter_flags[] = {
+	{"SECCOMP_FILTER_FLAG_TSYNC", SCMP_FLTATR_CTL_TSYNC},
+	{"SECCOMP_FILTER_FLAG_LOG", SCMP_FLTATR_CTL_LOG},
+	{"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SCMP_FLTATR_CTL_SSB},
+};
+
+/* libseccomp's token for an architecture of the table; 0 when it is none, or unknown here. */
+static uint32_t arch_token(const char *name)
+{
+	size_t i;
+	for (i = 0; i < ELEMENTSOF(architectures); i++)
+		if (strcmp(name, architectures[i]) == 0)
+			break;
+	if (i == ELEMENTSOF(architectures))
+		return 0;
+	char lower[32];
+	size_t k = 0;
+	for (const char *p = name + 10; *p && k + 1 < sizeof(lower); p++)
+		lower[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+	lower[k] = '\0';
+	return seccomp_arch_resolve_name(lower);
+}
+
+json_t *berth_seccomp_features(void)
+{
+	json_t *acts = json_array(), *ops = json_array(), *archs = json_array(),
+	       *flags = json_array();
+	for (size_t i = 0; i < ELEMENTSOF(actions); i++)
+		json_array_append_new(acts, json_string(actions[i].name));
+	for (size_t i = 0; i < ELEMENTSOF(operators); i++)
+		json_array_append_new(ops, json_string(operators[i].name));
+	/* the architectures a filter here takes (libseccomp refuses some beside the native one) */
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	for (size_t i = 0; ctx && i < ELEMENTSOF(architectures); i++) {
+		uint32_t token = arch_token(architectures[i]);
+		int r = token ? seccomp_arch_add(ctx, token) : -EINVAL;
+		if (r == 0 || r == -EEXIST)
+			json_array_append_new(archs, json_string(architectures[i]));
+	}
+	if (ctx)
+		seccomp_release(ctx);
+	for (size_t i = 0; i < ELEMENTSOF(filter_flags); i++)
+		json_array_append_new(flags, json_string(filter_flags[i].name));
+	return json_pack("{s:b, s:o, s:o, s:o, s:O, s:o}", "enabled", 1, "actions", acts,
+			 "operators", ops, "archs", archs, "knownFlags", flags, "supportedFlags",
+			 flags);
+}
+
 static int parse_action(const char *s, int errno_ret, uint32_t *ret, struct berth_error **err)
 {
 	/*
@@ -161,42 +259,20 @@ static int parse_action(const char *s, int errno_ret, uint32_t *ret, struct bert
 		return berth_error_set(err, ENOTSUP,
 				       "seccomp action SCMP_ACT_NOTIFY is not supported (berth "
 				       "has no seccomp agent)");
-	if (strcmp(s, "SCMP_ACT_ALLOW") == 0)
-		*ret = SCMP_ACT_ALLOW;
-	else if (strcmp(s, "SCMP_ACT_ERRNO") == 0)
-		*ret = SCMP_ACT_ERRNO((uint32_t)errno_ret);
-	else if (strcmp(s, "SCMP_ACT_KILL") == 0 || strcmp(s, "SCMP_ACT_KILL_THREAD") == 0)
-		*ret = SCMP_ACT_KILL;
-	else if (strcmp(s, "SCMP_ACT_KILL_PROCESS") == 0)
-		*ret = SCMP_ACT_KILL_PROCESS;
-	else if (strcmp(s, "SCMP_ACT_TRAP") == 0)
-		*ret = SCMP_ACT_TRAP;
-	else if (strcmp(s, "SCMP_ACT_LOG") == 0)
-		*ret = SCMP_ACT_LOG;
-	else if (strcmp(s, "SCMP_ACT_TRACE") == 0)
-		*ret = SCMP_ACT_TRACE((uint32_t)errno_ret);
-	else
-		return berth_error_set(err, EINVAL, "unknown seccomp action '%s'", s);
-	return 0;
+	for (size_t i = 0; i < ELEMENTSOF(actions); i++)
+		if (strcmp(s, actions[i].name) == 0) {
+			*ret = actions[i].action |
+			       (actions[i].with_errno ? ((uint32_t)errno_ret & 0xffff) : 0);
+			return 0;
+		}
+	return berth_error_set(err, EINVAL, "unknown seccomp action '%s'", s);
 }
 
 static int parse_op(const char *s, enum scmp_compare *ret, struct berth_error **err)
 {
-	static const struct {
-		const char *name;
-		enum scmp_compare op;
-	} ops[] = {
-		{"SCMP_CMP_NE", SCMP_CMP_NE},
-		{"SCMP_CMP_LT", SCMP_CMP_LT},
-		{"SCMP_CMP_LE", SCMP_CMP_LE},
-		{"SCMP_CMP_EQ", SCMP_CMP_EQ},
-		{"SCMP_CMP_GE", SCMP_CMP_GE},
-		{"SCMP_CMP_GT", SCMP_CMP_GT},
-		{"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
-	};
-	for (size_t i = 0; i < ELEMENTSOF(ops); i++)
-		if (strcmp(ops[i].name, s) == 0) {
-			*ret = ops[i].op;
+	for (size_t i = 0; i < ELEMENTSOF(operators); i++)
+		if (strcmp(operators[i].name, s) == 0) {
+			*ret = operators[i].op;
 			return 0;
 		}
 	return berth_error_set(err, EINVAL, "unknown seccomp operator '%s'", s);
@@ -345,12 +421,7 @@ static int add_architectures(scmp_filter_ctx ctx, const json_t *profile, struct 
 		if (!name || strncmp(name, "SCMP_ARCH_", 10) != 0)
 			return berth_error_set(err, EINVAL, "seccomp architectures[%zu] is invalid",
 					       i);
-		char lower[32];
-		size_t k = 0;
-		for (const char *p = name + 10; *p && k + 1 < sizeof(lower); p++)
-			lower[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
-		lower[k] = '\0';
-		uint32_t token = seccomp_arch_resolve_name(lower);
+		uint32_t token = arch_token(name);
 		if (token == 0)
 			return berth_error_set(err, EINVAL, "unknown seccomp architecture '%s'",
 					       name);
@@ -361,22 +432,9 @@ static int add_architectures(scmp_filter_ctx ctx, const json_t *profile, struct 
 	return 0;
 }
 
-/*
- * "flags": the seccomp(2) filter flags libseccomp sets through its
- * attributes (TSYNC changes nothing: the process is single threaded when
- * its filter is loaded). WAIT_KILLABLE_RECV only matters to NOTIFY, which is
- * refused; it and any unknown flag are refused by name.
- */
+/* "flags": each of filter_flags set as its libseccomp attribute. */
 static int set_flags(scmp_filter_ctx ctx, const json_t *profile, struct berth_error **err)
 {
-	static const struct {
-		const char *name;
-		enum scmp_filter_attr attr;
-	} flags[] = {
-		{"SECCOMP_FILTER_FLAG_TSYNC", SCMP_FLTATR_CTL_TSYNC},
-		{"SECCOMP_FILTER_FLAG_LOG", SCMP_FLTATR_CTL_LOG},
-		{"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SCMP_FLTATR_CTL_SSB},
-	};
 	json_t *list = json_object_get(profile, "flags");
 	if (list && !json_is_array(list))
 		return berth_error_set(err, EINVAL, "seccomp flags is not a list");
@@ -385,13 +443,13 @@ static int set_flags(scmp_filter_ctx ctx, const json_t *profile, struct berth_er
 	json_array_foreach (list, i, f) {
 		const char *name = json_string_value(f);
 		size_t k;
-		for (k = 0; name && k < ELEMENTSOF(flags); k++)
-			if (strcmp(flags[k].name, name) == 0)
+		for (k = 0; name && k < ELEMENTSOF(filter_flags); k++)
+			if (strcmp(filter_flags[k].name, name) == 0)
 				break;
-		if (!name || k == ELEMENTSOF(flags))
+		if (!name || k == ELEMENTSOF(filter_flags))
 			return berth_error_set(err, ENOTSUP, "seccomp flag '%s' is not supported",
 					       name ? name : "(not a string)");
-		int r = seccomp_attr_set(ctx, flags[k].attr, 1);
+		int r = seccomp_attr_set(ctx, filter_flags[k].attr, 1);
 		if (r < 0)
 			return berth_error_syscall(err, -r, "seccomp flag '%s'", name);
 	}

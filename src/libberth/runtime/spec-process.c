@@ -51,6 +51,26 @@ struct name_value {
 	uint64_t value;
 };
 
+static const struct name_value domains[] = {{"LINUX", PER_LINUX}, {"LINUX32", PER_LINUX32}};
+static const struct name_value io_classes[] = {
+	{"IOPRIO_CLASS_RT", IOPRIO_CLASS_RT},
+	{"IOPRIO_CLASS_BE", IOPRIO_CLASS_BE},
+	{"IOPRIO_CLASS_IDLE", IOPRIO_CLASS_IDLE},
+};
+/* the util-clamp flags need values the spec has no field for */
+static const struct name_value sched_flags[] = {
+	{"SCHED_FLAG_RESET_ON_FORK", SCHED_FLAG_RESET_ON_FORK},
+	{"SCHED_FLAG_RECLAIM", SCHED_FLAG_RECLAIM},
+	{"SCHED_FLAG_DL_OVERRUN", SCHED_FLAG_DL_OVERRUN},
+	{"SCHED_FLAG_KEEP_POLICY", SCHED_FLAG_KEEP_POLICY},
+	{"SCHED_FLAG_KEEP_PARAMS", SCHED_FLAG_KEEP_PARAMS},
+};
+static const struct name_value policies[] = {
+	{"SCHED_OTHER", SCHED_OTHER}, {"SCHED_FIFO", SCHED_FIFO},
+	{"SCHED_RR", SCHED_RR},	      {"SCHED_BATCH", SCHED_BATCH},
+	{"SCHED_IDLE", SCHED_IDLE},   {"SCHED_DEADLINE", SCHED_DEADLINE},
+};
+
 static int lookup(const struct name_value *table, size_t n, const char *field, const char *name,
 		  uint64_t *ret, struct berth_error **err)
 {
@@ -66,7 +86,6 @@ static int lookup(const struct name_value *table, size_t n, const char *field, c
 static int parse_personality(const json_t *linux_, struct berth_spec *spec,
 			     struct berth_error **err)
 {
-	static const struct name_value domains[] = {{"LINUX", PER_LINUX}, {"LINUX32", PER_LINUX32}};
 	json_t *p = NULL;
 	int r = berth_json_get_object(linux_, "personality", false, &p, err);
 	if (r == -ENOENT)
@@ -92,11 +111,6 @@ static int parse_personality(const json_t *linux_, struct berth_spec *spec,
 /* process.ioPriority: class IOPRIO_CLASS_RT/BE/IDLE, priority 0..7. */
 static int parse_io_priority(const json_t *proc, struct berth_spec *spec, struct berth_error **err)
 {
-	static const struct name_value classes[] = {
-		{"IOPRIO_CLASS_RT", IOPRIO_CLASS_RT},
-		{"IOPRIO_CLASS_BE", IOPRIO_CLASS_BE},
-		{"IOPRIO_CLASS_IDLE", IOPRIO_CLASS_IDLE},
-	};
 	json_t *io = NULL;
 	int r = berth_json_get_object(proc, "ioPriority", false, &io, err);
 	if (r == -ENOENT)
@@ -108,7 +122,7 @@ static int parse_io_priority(const json_t *proc, struct berth_spec *spec, struct
 	if (r < 0)
 		return berth_error_prefix(err, "ioPriority");
 	uint64_t c = 0;
-	r = lookup(classes, ELEMENTSOF(classes), "ioPriority class", cls, &c, err);
+	r = lookup(io_classes, ELEMENTSOF(io_classes), "ioPriority class", cls, &c, err);
 	if (r < 0)
 		return r;
 	int64_t prio = 0;
@@ -122,14 +136,6 @@ static int parse_io_priority(const json_t *proc, struct berth_spec *spec, struct
 
 static int parse_sched_flags(const json_t *s, uint64_t *ret, struct berth_error **err)
 {
-	/* the util-clamp flags need values the spec has no field for */
-	static const struct name_value flags[] = {
-		{"SCHED_FLAG_RESET_ON_FORK", SCHED_FLAG_RESET_ON_FORK},
-		{"SCHED_FLAG_RECLAIM", SCHED_FLAG_RECLAIM},
-		{"SCHED_FLAG_DL_OVERRUN", SCHED_FLAG_DL_OVERRUN},
-		{"SCHED_FLAG_KEEP_POLICY", SCHED_FLAG_KEEP_POLICY},
-		{"SCHED_FLAG_KEEP_PARAMS", SCHED_FLAG_KEEP_PARAMS},
-	};
 	json_t *list = json_object_get(s, "flags");
 	if (list && !json_is_array(list))
 		return berth_error_set(err, EINVAL, "scheduler flags is not a list");
@@ -140,8 +146,8 @@ static int parse_sched_flags(const json_t *s, uint64_t *ret, struct berth_error 
 			return berth_error_set(err, EINVAL, "scheduler flags[%zu] is not a string",
 					       i);
 		uint64_t v = 0;
-		int r = lookup(flags, ELEMENTSOF(flags), "scheduler flag", json_string_value(f), &v,
-			       err);
+		int r = lookup(sched_flags, ELEMENTSOF(sched_flags), "scheduler flag",
+			       json_string_value(f), &v, err);
 		if (r < 0)
 			return r;
 		*ret |= v;
@@ -152,11 +158,6 @@ static int parse_sched_flags(const json_t *s, uint64_t *ret, struct berth_error 
 /* process.scheduler: what sched_setattr(2) takes. */
 static int parse_scheduler(const json_t *proc, struct berth_spec *spec, struct berth_error **err)
 {
-	static const struct name_value policies[] = {
-		{"SCHED_OTHER", SCHED_OTHER}, {"SCHED_FIFO", SCHED_FIFO},
-		{"SCHED_RR", SCHED_RR},	      {"SCHED_BATCH", SCHED_BATCH},
-		{"SCHED_IDLE", SCHED_IDLE},   {"SCHED_DEADLINE", SCHED_DEADLINE},
-	};
 	json_t *s = NULL;
 	int r = berth_json_get_object(proc, "scheduler", false, &s, err);
 	if (r == -ENOENT)
@@ -250,6 +251,56 @@ int berth_spec_linux_attrs_from_json(const json_t *linux_, struct berth_spec *sp
 	if (r >= 0)
 		r = parse_label(linux_, "mountLabel", &spec->mount_label, err);
 	return r;
+}
+
+static const char *name_of(const struct name_value *table, size_t n, uint64_t value)
+{
+	for (size_t i = 0; i < n; i++)
+		if (table[i].value == value)
+			return table[i].name;
+	return NULL;
+}
+
+static void set_label(json_t *obj, const char *key, const char *label)
+{
+	if (label)
+		json_object_set_new(obj, key, json_string(label));
+}
+
+void berth_spec_attrs_to_json(const struct berth_spec *spec, json_t *proc, json_t *linux_)
+{
+	if (spec->has_personality)
+		json_object_set_new(
+			linux_, "personality",
+			json_pack("{s:s}", "domain",
+				  name_of(domains, ELEMENTSOF(domains), spec->personality)));
+	if (spec->has_io_priority)
+		json_object_set_new(
+			proc, "ioPriority",
+			json_pack("{s:s, s:i}", "class",
+				  name_of(io_classes, ELEMENTSOF(io_classes),
+					  (uint64_t)IOPRIO_PRIO_CLASS(spec->io_priority)),
+				  "priority", (int)IOPRIO_PRIO_DATA(spec->io_priority)));
+	if (spec->has_scheduler) {
+		const struct berth_spec_scheduler *sc = &spec->scheduler;
+		json_t *flags = json_array();
+		for (size_t i = 0; i < ELEMENTSOF(sched_flags); i++)
+			if (sc->flags & sched_flags[i].value)
+				json_array_append_new(flags, json_string(sched_flags[i].name));
+		json_object_set_new(
+			proc, "scheduler",
+			json_pack("{s:s, s:i, s:I, s:I, s:I, s:I, s:o}", "policy",
+				  name_of(policies, ELEMENTSOF(policies), sc->policy), "nice",
+				  (int)sc->nice, "priority", (json_int_t)sc->priority, "runtime",
+				  (json_int_t)sc->runtime, "deadline", (json_int_t)sc->deadline,
+				  "period", (json_int_t)sc->period, "flags", flags));
+	}
+	set_label(proc, "apparmorProfile", spec->apparmor_profile);
+	set_label(proc, "selinuxLabel", spec->selinux_label);
+	set_label(linux_, "mountLabel", spec->mount_label);
+	const char *prop = berth_runtime_propagation_name(spec->rootfs_propagation);
+	if (prop)
+		json_object_set_new(linux_, "rootfsPropagation", json_string(prop));
 }
 
 void berth_spec_attrs_release(struct berth_spec *spec)

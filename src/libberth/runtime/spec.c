@@ -355,6 +355,7 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 		}
 	json_object_set_new(linux_, "namespaces", ns);
 	berth_spec_linux_ext_to_json(spec, linux_);
+	berth_spec_attrs_to_json(spec, proc, linux_);
 	json_t *res = json_object();
 	if (spec->memory_limit >= 0)
 		json_object_set_new(res, "memory",
@@ -380,7 +381,10 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 		}
 		json_object_set_new(res, "devices", rules);
 	}
+	berth_cgroup_resources_to_json(spec->resources, res);
 	json_object_set_new(linux_, "resources", res);
+	if (spec->cgroups_path)
+		json_object_set_new(linux_, "cgroupsPath", json_string(spec->cgroups_path));
 	if (spec->n_devices) {
 		json_t *devs = json_array();
 		for (size_t i = 0; i < spec->n_devices; i++) {
