@@ -282,7 +282,8 @@ static bool monitor_record_exit(struct monitor *m, int log_fd, int code, int res
  * the container). notify_fd gets STARTED or FAILED once the first start
  * succeeded or failed, and in the foreground EXITED when the first run
  * ended: the restart policy then goes on in the background, as Docker's
- * does while its CLI returns after the first run.
+ * does while its CLI returns after the first run; with no run to come,
+ * EXITED comes once the network is down and an --rm container removed.
  */
 /*
  * Before the first start: the container's networks (its network lock
@@ -315,6 +316,7 @@ static _Noreturn void monitor_main(struct monitor *m)
 	/* the record as the monitor last wrote it: what its events name */
 	_cleanup_json_ json_t *rec = NULL;
 	int net_lock = monitor_namespaces_up(m, log_fd);
+	int last_code = 0; /* the exit code of the last run */
 	for (;;) {
 		int out[2], errp[2];
 		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
@@ -385,10 +387,12 @@ static _Noreturn void monitor_main(struct monitor *m)
 				prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 				again = !monitor_orphaned && getppid() == m->parent;
 			}
-			struct monitor_msg msg = {
-				.kind = MONITOR_EXITED, .exit_code = code, .detached = again};
-			monitor_send(m->notify_fd, &msg);
+			last_code = code;
 			if (again) {
+				struct monitor_msg msg = {.kind = MONITOR_EXITED,
+							  .exit_code = code,
+							  .detached = true};
+				monitor_send(m->notify_fd, &msg);
 				close(m->notify_fd);
 				m->notify_fd = -1;
 				m->foreground = false;
@@ -407,6 +411,17 @@ static _Noreturn void monitor_main(struct monitor *m)
 		if (rec)
 			berth_container_event_st(m->store, rec, "destroy", NULL);
 		berth_container_discard(m->store, c);
+	}
+	/*
+	 * Still in the foreground: berth is told only now, once the container
+	 * is removed, right before this exit, so that the berth it wakes
+	 * finds the monitor ending rather than waking again for its exit
+	 * (berth forwards signals through a pidfd, which a reaped container's
+	 * reused pid cannot receive).
+	 */
+	if (m->foreground) {
+		struct monitor_msg msg = {.kind = MONITOR_EXITED, .exit_code = last_code};
+		monitor_send(m->notify_fd, &msg);
 	}
 	_exit(0);
 }

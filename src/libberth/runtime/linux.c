@@ -406,12 +406,22 @@ int berth_runtime_process_release(struct berth_runtime_process *p, struct berth_
 	return berth_cgroup_destroy(&p->cgroup, err);
 }
 
+/*
+ * The process berth's signals go to, by pidfd where there is one: a pid
+ * reaped by another process (the monitor) may be reused while berth still
+ * forwards, its pidfd never names another process.
+ */
 static volatile sig_atomic_t fwd_pid;
+static volatile sig_atomic_t fwd_pidfd = -1;
 
 static void forward_signal(int sig)
 {
-	if (fwd_pid > 0)
+	int saved = errno;
+	if (fwd_pidfd >= 0)
+		syscall(SYS_pidfd_send_signal, (int)fwd_pidfd, sig, NULL, 0);
+	else if (fwd_pid > 0)
 		kill((pid_t)fwd_pid, sig);
+	errno = saved;
 }
 
 /* Copies between the caller's stdio and the pty until the process exits. */
@@ -459,7 +469,10 @@ static void proxy_pty(const int stdio[3], struct berth_runtime_process *p)
 void berth_runtime_forward_begin(pid_t pid, struct berth_runtime_forward *f)
 {
 	_Static_assert(ELEMENTSOF(forwarded) == ELEMENTSOF(f->old), "one old action per signal");
-	fwd_pid = pid;
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	/* ESRCH: gone already (reaped by its monitor), there is nothing to forward to */
+	fwd_pid = pidfd < 0 && errno == ESRCH ? 0 : pid;
+	fwd_pidfd = pidfd;
 	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++) {
 		struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
 		sigemptyset(&sa.sa_mask);
@@ -472,6 +485,9 @@ void berth_runtime_forward_end(struct berth_runtime_forward *f)
 	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
 		sigaction(forwarded[i], &f->old[i], NULL);
 	fwd_pid = 0;
+	if (fwd_pidfd >= 0)
+		close(fwd_pidfd);
+	fwd_pidfd = -1;
 }
 
 int berth_runtime_attach(const int stdio[3], struct berth_runtime_process *p,
