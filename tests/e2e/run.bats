@@ -446,7 +446,8 @@ EOF
 	for _ in 1 2 3; do
 		run brun sh -c 'hostname; exit 3'
 		[ "$status" -eq 3 ]
-		[ -d "$STORE/containers" ] && [ -z "$(ls -A "$STORE/containers")" ]
+		[ -d "$STORE/containers" ]
+		[ -z "$(ls -A "$STORE/containers")" ]
 		[ -z "$(find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -type d -name "berth-$output*" 2>/dev/null)" ]
 	done
 }
