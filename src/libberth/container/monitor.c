@@ -128,7 +128,6 @@ struct monitor_msg {
 	int pid;	 /* STARTED: the container's main process */
 	int exit_code;	 /* FAILED, EXITED */
 	int exec_errno;	 /* FAILED: the command could not be executed */
-	bool detached;	 /* EXITED: the monitor goes on in the background (restart policy) */
 	char text[1024]; /* FAILED: the error */
 };
 
@@ -282,8 +281,10 @@ static bool monitor_record_exit(struct monitor *m, int log_fd, int code, int res
  * the container). notify_fd gets STARTED or FAILED once the first start
  * succeeded or failed, and in the foreground EXITED when the first run
  * ended: the restart policy then goes on in the background, as Docker's
- * does while its CLI returns after the first run; with no run to come,
- * EXITED comes once the network is down and an --rm container removed.
+ * does while its CLI returns after the first run. In the foreground berth
+ * waits for the monitor's exit and then reads EXITED: with a run to come,
+ * a child of the monitor goes on with the policy; with none, the monitor
+ * exits once the network is down and an --rm container removed.
  */
 /*
  * Before the first start: the container's networks (its network lock
@@ -390,12 +391,14 @@ static _Noreturn void monitor_main(struct monitor *m)
 			last_code = code;
 			if (again) {
 				struct monitor_msg msg = {.kind = MONITOR_EXITED,
-							  .exit_code = code,
-							  .detached = true};
+							  .exit_code = code};
 				monitor_send(m->notify_fd, &msg);
 				close(m->notify_fd);
 				m->notify_fd = -1;
 				m->foreground = false;
+				/* berth waits for this process: a child goes on with the policy */
+				if (fork() != 0)
+					_exit(0);
 				setsid();
 				int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 				for (int fd = 0; fd < 3; fd++)
@@ -413,10 +416,10 @@ static _Noreturn void monitor_main(struct monitor *m)
 		berth_container_discard(m->store, c);
 	}
 	/*
-	 * Still in the foreground: berth is told only now, once the container
-	 * is removed, right before this exit, so that the berth it wakes
-	 * finds the monitor ending rather than waking again for its exit
-	 * (berth forwards signals through a pidfd, which a reaped container's
+	 * Still in the foreground: berth, blocked in waitpid() for this
+	 * process, finds EXITED in the pipe once woken by this exit: woken
+	 * once for the end, after the network is down and an --rm container
+	 * removed (it forwards signals through the container's pidfd, which a
 	 * reused pid cannot receive).
 	 */
 	if (m->foreground) {
@@ -476,7 +479,6 @@ int berth_container_start_monitor(struct berth_store *store, struct container *c
 	m.always = restart == BERTH_RESTART_ALWAYS || restart == BERTH_RESTART_UNLESS_STOPPED;
 	if (restart == BERTH_RESTART_ON_FAILURE)
 		m.max_restarts = restart_max ? restart_max : INT32_MAX;
-	int r;
 	ret_result->exit_code = 125;
 	ret_result->exec_errno = 0;
 	int notify[2];
@@ -517,18 +519,19 @@ int berth_container_start_monitor(struct berth_store *store, struct container *c
 	}
 	if (!foreground)
 		return 0;
+	/*
+	 * The monitor's exit, not its EXITED, wakes us: it writes EXITED
+	 * first, to a pipe no one waits on, and a child of it goes on with a
+	 * restart policy. One wake-up for the end of the run.
+	 */
 	struct berth_runtime_forward fwd;
 	berth_runtime_forward_begin(msg.pid, &fwd);
-	r = monitor_recv(nfd, &msg);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	TAKE_PID(pid);
 	berth_runtime_forward_end(&fwd);
-	if (r < 0 || msg.kind != MONITOR_EXITED) {
-		waitpid(TAKE_PID(pid), NULL, 0);
+	if (monitor_recv(nfd, &msg) < 0 || msg.kind != MONITOR_EXITED)
 		return berth_error_set(err, EIO, "the monitor of container '%s' died", c->id);
-	}
 	ret_result->exit_code = msg.exit_code;
-	if (msg.detached)
-		TAKE_PID(pid); /* it goes on with the restart policy */
-	else
-		waitpid(TAKE_PID(pid), NULL, 0);
 	return 0;
 }
