@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -457,6 +458,40 @@ static _Noreturn void monitor_process(struct monitor *m)
 	monitor_main(m);
 }
 
+/* The monitor's first message: 0 for STARTED, the start's error for FAILED or none. */
+static int monitor_started(const struct monitor_msg *msg, struct berth_runtime_result *ret_result,
+			   struct berth_error **err)
+{
+	if (msg->kind == MONITOR_STARTED)
+		return 0;
+	if (msg->kind != MONITOR_FAILED)
+		return berth_error_set(err, EIO, "the monitor exited before starting");
+	ret_result->exit_code = msg->exit_code;
+	ret_result->exec_errno = msg->exec_errno;
+	return berth_error_set(err, msg->exec_errno ? msg->exec_errno : EIO, "%s", msg->text);
+}
+
+/* A foreground berth's pipe from its monitor, and its first message once a signal read it. */
+static int fg_notify_fd = -1;
+static struct monitor_msg fg_first;
+static volatile sig_atomic_t fg_first_read;
+
+/*
+ * In a signal handler: the container's pid once the monitor's STARTED is
+ * in the pipe, else 0 (nothing is read before a whole message is there).
+ */
+static pid_t fg_started_pid(void)
+{
+	int n = 0;
+	if (!fg_first_read) {
+		if (ioctl(fg_notify_fd, FIONREAD, &n) < 0 || n < (int)sizeof(fg_first) ||
+		    read(fg_notify_fd, &fg_first, sizeof(fg_first)) != (ssize_t)sizeof(fg_first))
+			return 0;
+		fg_first_read = 1;
+	}
+	return fg_first.kind == MONITOR_STARTED ? fg_first.pid : 0;
+}
+
 /*
  * Starts the container under a monitor. Detached: returns once it runs.
  * Foreground: forwards berth's signals to it and returns when its first run
@@ -503,33 +538,36 @@ int berth_container_start_monitor(struct berth_store *store, struct container *c
 		monitor_process(&m);
 	}
 	close(notify[1]);
-	if (!foreground)
+	struct monitor_msg msg;
+	if (!foreground) {
 		/* the first child exits at once, leaving the monitor to init */
 		waitpid(TAKE_PID(pid), NULL, 0);
-	struct monitor_msg msg;
-	if (monitor_recv(nfd, &msg) < 0 || msg.kind != MONITOR_STARTED) {
-		/* the monitor exits by itself after a failed start */
-		if (pid > 0)
-			waitpid(TAKE_PID(pid), NULL, 0);
-		if (msg.kind != MONITOR_FAILED)
-			return berth_error_set(err, EIO, "the monitor exited before starting");
-		ret_result->exit_code = msg.exit_code;
-		ret_result->exec_errno = msg.exec_errno;
-		return berth_error_set(err, msg.exec_errno ? msg.exec_errno : EIO, "%s", msg.text);
+		monitor_recv(nfd, &msg);
+		return monitor_started(&msg, ret_result, err);
 	}
-	if (!foreground)
-		return 0;
 	/*
-	 * The monitor's exit, not its EXITED, wakes us: it writes EXITED
-	 * first, to a pipe no one waits on, and a child of it goes on with a
-	 * restart policy. One wake-up for the end of the run.
+	 * In the foreground only the monitor's exit wakes us: STARTED and
+	 * EXITED wait in the pipe, read when a signal comes (STARTED: the
+	 * container's pid to forward it to) or once the monitor has exited (a
+	 * child of it goes on with a restart policy). One wake-up for the run.
 	 */
 	struct berth_runtime_forward fwd;
-	berth_runtime_forward_begin(msg.pid, &fwd);
+	fg_notify_fd = nfd;
+	fg_first_read = 0;
+	berth_runtime_forward_begin_lazy(fg_started_pid, &fwd);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	TAKE_PID(pid);
 	berth_runtime_forward_end(&fwd);
+	if (fg_first_read) {
+		msg = fg_first;
+		msg.text[sizeof(msg.text) - 1] = '\0';
+	} else {
+		monitor_recv(nfd, &msg);
+	}
+	int r = monitor_started(&msg, ret_result, err);
+	if (r < 0)
+		return r;
 	if (monitor_recv(nfd, &msg) < 0 || msg.kind != MONITOR_EXITED)
 		return berth_error_set(err, EIO, "the monitor of container '%s' died", c->id);
 	ret_result->exit_code = msg.exit_code;
