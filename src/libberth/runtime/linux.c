@@ -435,11 +435,18 @@ static void forward_signal(int sig)
 	if (pid > 0)
 		forward_to(pid);
 	if (!fwd_known) {
-		/* nothing to forward to yet: the signal does to berth what it would have */
-		for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
-			if (forwarded[i] == sig)
-				sigaction(sig, &fwd_saved->old[i], NULL);
-		raise(sig);
+		/*
+		 * Nothing to forward to yet: the signal does to berth what it
+		 * would have. One it ignored is dropped, the forwarding stays.
+		 */
+		for (size_t i = 0; i < ELEMENTSOF(forwarded); i++) {
+			const struct sigaction *old = &fwd_saved->old[i];
+			if (forwarded[i] != sig || old->sa_handler == SIG_IGN ||
+			    (old->sa_handler == SIG_DFL && sig == SIGWINCH))
+				continue;
+			sigaction(sig, old, NULL);
+			raise(sig);
+		}
 	} else if (fwd_pidfd >= 0) {
 		syscall(SYS_pidfd_send_signal, (int)fwd_pidfd, sig, NULL, 0);
 	} else if (fwd_pid > 0) {
