@@ -69,19 +69,10 @@ int berth_cgroup_detect(enum berth_cgroup_layout *ret, struct berth_error **err)
 	return 0;
 }
 
-/* /proc/self/cgroup, read once for every hierarchy (NULL when unreadable). */
-static char *read_own_cgroups(void)
-{
-	char *data = NULL;
-	size_t len = 0;
-	if (berth_read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 20, &data, &len, NULL) < 0)
-		return NULL;
-	return data;
-}
-
-/* The caller's own cgroup path in a v1 hierarchy ("memory"), from own (/proc/self/cgroup). */
+/* The caller's own cgroup path in a v1 hierarchy ("memory"), from /proc/self/cgroup. */
 static char *own_path(const char *own, const char *controller)
 {
+	/* own: that file's text (read_own_cgroups), NULL when it could not be read */
 	size_t clen = strlen(controller);
 	for (const char *line = own; line && *line;) {
 		const char *eol = strchrnul(line, '\n');
@@ -99,6 +90,16 @@ static char *own_path(const char *own, const char *controller)
 		line = *eol ? eol + 1 : eol;
 	}
 	return berth_xstrdup("/");
+}
+
+/* /proc/self/cgroup, read once for every hierarchy (NULL when unreadable). */
+static char *read_own_cgroups(void)
+{
+	char *data = NULL;
+	size_t len = 0;
+	if (berth_read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 20, &data, &len, NULL) < 0)
+		return NULL;
+	return data;
 }
 
 /*
