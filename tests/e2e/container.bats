@@ -243,8 +243,10 @@ ctr_cgroups() {
 	kill -KILL "$FG_PID"
 	wait "$FG_PID" 2>/dev/null || true
 	FG_PID=
+	# the monitor removes the cgroups, then records the exit: wait for both
 	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || [ -n "$(ctr_cgroups "$id")" ] || break
+		kill -0 "$pid" 2>/dev/null || [ -n "$(ctr_cgroups "$id")" ] ||
+			[[ $(berth ps -a) != *Exited*fgd* ]] || break
 		sleep 0.1
 	done
 	! kill -0 "$pid" 2>/dev/null

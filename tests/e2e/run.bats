@@ -425,6 +425,33 @@ EOF
 	[[ "$output" == *"Operation not permitted"* ]]
 }
 
+@test "run: the devices cgroup holds Docker's whole default rule list while the command runs" {
+	[[ -e /sys/fs/cgroup/devices/devices.allow ]] || skip "no v1 devices cgroup (v2 has no berth device rules yet)"
+	local t=$BATS_TEST_TMPDIR/t short
+	mkdir "$t"
+	"$BERTH" --root "$STORE" run --rm --rootfs "$ROOTFS" -v "$t:/t" sh -c 'hostname >/t/up; while [ ! -e /t/go ]; do sleep 0.1; done' &
+	BG_PID=$!
+	for _ in $(seq 100); do [ -s "$t/up" ] && break; sleep 0.1; done
+	short=$(cat "$t/up")
+	# the rules are written through one open devices.allow; every one must be in force
+	run sort /sys/fs/cgroup/devices/berth-"$short"*/devices.list
+	touch "$t/go"
+	wait "$BG_PID"
+	BG_PID=
+	[ "$output" = "$(printf '%s\n' 'b *:* m' 'c *:* m' 'c 1:3 rwm' 'c 1:5 rwm' 'c 1:7 rwm' 'c 1:8 rwm' \
+		'c 1:9 rwm' 'c 10:200 rwm' 'c 136:* rwm' 'c 5:0 rwm' 'c 5:2 rwm' | sort)" ]
+}
+
+@test "run --rm: berth returns the code once the container is removed: no record, directory or cgroup is left at that moment" {
+	for _ in 1 2 3; do
+		run brun sh -c 'hostname; exit 3'
+		[ "$status" -eq 3 ]
+		[ -d "$STORE/containers" ]
+		[ -z "$(ls -A "$STORE/containers")" ]
+		[ -z "$(find /sys/fs/cgroup -mindepth 1 -maxdepth 8 -type d -name "berth-$output*" 2>/dev/null)" ]
+	done
+}
+
 @test "run: --device of a missing host device is one error line, exit 125" {
 	run berth run --rm --rootfs "$ROOTFS" --device /dev/no-such-device true
 	[ "$status" -eq 125 ]

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -128,7 +129,6 @@ struct monitor_msg {
 	int pid;	 /* STARTED: the container's main process */
 	int exit_code;	 /* FAILED, EXITED */
 	int exec_errno;	 /* FAILED: the command could not be executed */
-	bool detached;	 /* EXITED: the monitor goes on in the background (restart policy) */
 	char text[1024]; /* FAILED: the error */
 };
 
@@ -282,7 +282,10 @@ static bool monitor_record_exit(struct monitor *m, int log_fd, int code, int res
  * the container). notify_fd gets STARTED or FAILED once the first start
  * succeeded or failed, and in the foreground EXITED when the first run
  * ended: the restart policy then goes on in the background, as Docker's
- * does while its CLI returns after the first run.
+ * does while its CLI returns after the first run. In the foreground berth
+ * waits for the monitor's exit and then reads EXITED: with a run to come,
+ * a child of the monitor goes on with the policy; with none, the monitor
+ * exits once the network is down and an --rm container removed.
  */
 /*
  * Before the first start: the container's networks (its network lock
@@ -315,6 +318,7 @@ static _Noreturn void monitor_main(struct monitor *m)
 	/* the record as the monitor last wrote it: what its events name */
 	_cleanup_json_ json_t *rec = NULL;
 	int net_lock = monitor_namespaces_up(m, log_fd);
+	int last_code = 0; /* the exit code of the last run */
 	for (;;) {
 		int out[2], errp[2];
 		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
@@ -385,13 +389,17 @@ static _Noreturn void monitor_main(struct monitor *m)
 				prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 				again = !monitor_orphaned && getppid() == m->parent;
 			}
-			struct monitor_msg msg = {
-				.kind = MONITOR_EXITED, .exit_code = code, .detached = again};
-			monitor_send(m->notify_fd, &msg);
+			last_code = code;
 			if (again) {
+				struct monitor_msg msg = {.kind = MONITOR_EXITED,
+							  .exit_code = code};
+				monitor_send(m->notify_fd, &msg);
 				close(m->notify_fd);
 				m->notify_fd = -1;
 				m->foreground = false;
+				/* berth waits for this process: a child goes on with the policy */
+				if (fork() != 0)
+					_exit(0);
 				setsid();
 				int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 				for (int fd = 0; fd < 3; fd++)
@@ -407,6 +415,17 @@ static _Noreturn void monitor_main(struct monitor *m)
 		if (rec)
 			berth_container_event_st(m->store, rec, "destroy", NULL);
 		berth_container_discard(m->store, c);
+	}
+	/*
+	 * Still in the foreground: berth, blocked in waitpid() for this
+	 * process, finds EXITED in the pipe once woken by this exit: woken
+	 * once for the end, after the network is down and an --rm container
+	 * removed (it forwards signals through the container's pidfd, which a
+	 * reused pid cannot receive).
+	 */
+	if (m->foreground) {
+		struct monitor_msg msg = {.kind = MONITOR_EXITED, .exit_code = last_code};
+		monitor_send(m->notify_fd, &msg);
 	}
 	_exit(0);
 }
@@ -439,6 +458,40 @@ static _Noreturn void monitor_process(struct monitor *m)
 	monitor_main(m);
 }
 
+/* The monitor's first message: 0 for STARTED, the start's error for FAILED or none. */
+static int monitor_started(const struct monitor_msg *msg, struct berth_runtime_result *ret_result,
+			   struct berth_error **err)
+{
+	if (msg->kind == MONITOR_STARTED)
+		return 0;
+	if (msg->kind != MONITOR_FAILED)
+		return berth_error_set(err, EIO, "the monitor exited before starting");
+	ret_result->exit_code = msg->exit_code;
+	ret_result->exec_errno = msg->exec_errno;
+	return berth_error_set(err, msg->exec_errno ? msg->exec_errno : EIO, "%s", msg->text);
+}
+
+/* A foreground berth's pipe from its monitor, and its first message once a signal read it. */
+static int fg_notify_fd = -1;
+static struct monitor_msg fg_first;
+static volatile sig_atomic_t fg_first_read;
+
+/*
+ * In a signal handler: the container's pid once the monitor's STARTED is
+ * in the pipe, else 0 (nothing is read before a whole message is there).
+ */
+static pid_t fg_started_pid(void)
+{
+	int n = 0;
+	if (!fg_first_read) {
+		if (ioctl(fg_notify_fd, FIONREAD, &n) < 0 || n < (int)sizeof(fg_first) ||
+		    read(fg_notify_fd, &fg_first, sizeof(fg_first)) != (ssize_t)sizeof(fg_first))
+			return 0;
+		fg_first_read = 1;
+	}
+	return fg_first.kind == MONITOR_STARTED ? fg_first.pid : 0;
+}
+
 /*
  * Starts the container under a monitor. Detached: returns once it runs.
  * Foreground: forwards berth's signals to it and returns when its first run
@@ -461,7 +514,6 @@ int berth_container_start_monitor(struct berth_store *store, struct container *c
 	m.always = restart == BERTH_RESTART_ALWAYS || restart == BERTH_RESTART_UNLESS_STOPPED;
 	if (restart == BERTH_RESTART_ON_FAILURE)
 		m.max_restarts = restart_max ? restart_max : INT32_MAX;
-	int r;
 	ret_result->exit_code = 125;
 	ret_result->exec_errno = 0;
 	int notify[2];
@@ -486,34 +538,38 @@ int berth_container_start_monitor(struct berth_store *store, struct container *c
 		monitor_process(&m);
 	}
 	close(notify[1]);
-	if (!foreground)
+	struct monitor_msg msg;
+	if (!foreground) {
 		/* the first child exits at once, leaving the monitor to init */
 		waitpid(TAKE_PID(pid), NULL, 0);
-	struct monitor_msg msg;
-	if (monitor_recv(nfd, &msg) < 0 || msg.kind != MONITOR_STARTED) {
-		/* the monitor exits by itself after a failed start */
-		if (pid > 0)
-			waitpid(TAKE_PID(pid), NULL, 0);
-		if (msg.kind != MONITOR_FAILED)
-			return berth_error_set(err, EIO, "the monitor exited before starting");
-		ret_result->exit_code = msg.exit_code;
-		ret_result->exec_errno = msg.exec_errno;
-		return berth_error_set(err, msg.exec_errno ? msg.exec_errno : EIO, "%s", msg.text);
+		monitor_recv(nfd, &msg);
+		return monitor_started(&msg, ret_result, err);
 	}
-	if (!foreground)
-		return 0;
+	/*
+	 * In the foreground only the monitor's exit wakes us: STARTED and
+	 * EXITED wait in the pipe, read when a signal comes (STARTED: the
+	 * container's pid to forward it to) or once the monitor has exited (a
+	 * child of it goes on with a restart policy). One wake-up for the run.
+	 */
 	struct berth_runtime_forward fwd;
-	berth_runtime_forward_begin(msg.pid, &fwd);
-	r = monitor_recv(nfd, &msg);
+	fg_notify_fd = nfd;
+	fg_first_read = 0;
+	berth_runtime_forward_begin_lazy(fg_started_pid, &fwd);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	TAKE_PID(pid);
 	berth_runtime_forward_end(&fwd);
-	if (r < 0 || msg.kind != MONITOR_EXITED) {
-		waitpid(TAKE_PID(pid), NULL, 0);
-		return berth_error_set(err, EIO, "the monitor of container '%s' died", c->id);
+	if (fg_first_read) {
+		msg = fg_first;
+		msg.text[sizeof(msg.text) - 1] = '\0';
+	} else {
+		monitor_recv(nfd, &msg);
 	}
+	int r = monitor_started(&msg, ret_result, err);
+	if (r < 0)
+		return r;
+	if (monitor_recv(nfd, &msg) < 0 || msg.kind != MONITOR_EXITED)
+		return berth_error_set(err, EIO, "the monitor of container '%s' died", c->id);
 	ret_result->exit_code = msg.exit_code;
-	if (msg.detached)
-		TAKE_PID(pid); /* it goes on with the restart policy */
-	else
-		waitpid(TAKE_PID(pid), NULL, 0);
 	return 0;
 }

@@ -86,35 +86,45 @@ int berth_cgroup_detect(enum berth_cgroup_layout *ret, struct berth_error **err)
 }
 
 /* The caller's own cgroup path in a v1 hierarchy ("memory"), from /proc/self/cgroup. */
-static char *own_path(const char *controller)
+static char *own_path(const char *own, const char *controller)
 {
-	_cleanup_free_ char *data = NULL;
-	size_t len = 0;
-	if (berth_read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 20, &data, &len, NULL) < 0)
-		return berth_xstrdup("/");
-	char *save = NULL;
-	for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *c1 = strchr(line, ':');
-		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		if (!c2)
-			continue;
-		*c2 = '\0';
+	/* own: that file's text (read_own_cgroups), NULL when it could not be read */
+	size_t clen = strlen(controller);
+	for (const char *line = own; line && *line;) {
+		const char *eol = strchrnul(line, '\n');
+		const char *c1 = memchr(line, ':', (size_t)(eol - line));
+		const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(eol - c1 - 1)) : NULL;
 		/* the controller list may be "cpu,cpuacct" */
-		char *list = c1 + 1, *s2 = NULL;
-		for (char *c = strtok_r(list, ",", &s2); c; c = strtok_r(NULL, ",", &s2))
-			if (strcmp(c, controller) == 0)
-				return berth_xstrdup(c2 + 1);
+		for (const char *c = c1 ? c1 + 1 : NULL; c && c < c2;) {
+			const char *end = memchr(c, ',', (size_t)(c2 - c));
+			if (!end)
+				end = c2;
+			if ((size_t)(end - c) == clen && memcmp(c, controller, clen) == 0)
+				return berth_xstrndup(c2 + 1, (size_t)(eol - c2 - 1));
+			c = end + 1;
+		}
+		line = *eol ? eol + 1 : eol;
 	}
 	return berth_xstrdup("/");
 }
 
+/* /proc/self/cgroup, read once for every hierarchy (NULL when unreadable). */
+static char *read_own_cgroups(void)
+{
+	char *data = NULL;
+	size_t len = 0;
+	if (berth_read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 20, &data, &len, NULL) < 0)
+		return NULL;
+	return data;
+}
+
 /*
  * The v1 directory of cgroup name in controller's hierarchy (below the
- * caller's own cgroup; with a cgroupsPath, that path from the hierarchy's
- * root when absolute, below the caller's cgroup when relative), or NULL
- * when that hierarchy is not mounted here.
+ * caller's own cgroup, own being /proc/self/cgroup; with a cgroupsPath,
+ * that path from the hierarchy's root when absolute, below the caller's
+ * cgroup when relative), or NULL when that hierarchy is not mounted here.
  */
-static char *v1_dir(const char *ctrl, const char *name, const char *cgroups_path)
+static char *v1_dir(const char *ctrl, const char *name, const char *cgroups_path, const char *own)
 {
 	_cleanup_free_ char *mnt = berth_xasprintf(CGROUP_ROOT "/%s", ctrl);
 	struct statfs fs;
@@ -122,26 +132,33 @@ static char *v1_dir(const char *ctrl, const char *name, const char *cgroups_path
 		return NULL; /* not mounted here (or a link to a co-mounted one) */
 	if (cgroups_path && cgroups_path[0] == '/')
 		return berth_xasprintf("%s%s", mnt, cgroups_path);
-	_cleanup_free_ char *own = own_path(ctrl);
+	_cleanup_free_ char *mine = own_path(own, ctrl);
 	/*
 	 * Below the caller's own cgroup: the limits of whoever runs berth
 	 * keep applying to its containers.
 	 */
-	const char *sep = own[strlen(own) - 1] == '/' ? "" : "/";
+	const char *sep = mine[strlen(mine) - 1] == '/' ? "" : "/";
 	if (cgroups_path)
-		return berth_xasprintf("%s%s%s%s", mnt, own, sep, cgroups_path);
-	return berth_xasprintf("%s%s%sberth-%s", mnt, own, sep, name);
+		return berth_xasprintf("%s%s%s%s", mnt, mine, sep, cgroups_path);
+	return berth_xasprintf("%s%s%sberth-%s", mnt, mine, sep, name);
+}
+
+/* Opens dir/file for writing (one open: a cgroup file is written on every start). */
+static int open_cgroup_file(const char *dir, const char *file, struct berth_error **err)
+{
+	_cleanup_free_ char *path = berth_xasprintf("%s/%s", dir, file);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "open '%s'", path);
+	return fd;
 }
 
 int berth_cgroup_write_file(const char *dir, const char *file, const char *value,
 			    struct berth_error **err)
 {
-	_cleanup_close_ int dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return berth_error_syscall(err, errno, "open cgroup '%s'", dir);
-	_cleanup_close_ int fd = openat(dfd, file, O_WRONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = open_cgroup_file(dir, file, err);
 	if (fd < 0)
-		return berth_error_syscall(err, errno, "open '%s/%s'", dir, file);
+		return fd;
 	if (write(fd, value, strlen(value)) < 0)
 		return berth_error_syscall(err, errno, "write '%s' to '%s/%s'", value, dir, file);
 	return 0;
@@ -179,9 +196,15 @@ static int set_limits_v1(const char *ctrl, const char *dir, const struct berth_s
 	return berth_cgroup_resources_write_v1(ctrl, dir, spec->resources, err);
 }
 
-/* The spec's device rules, in order: "a" to devices.deny, "c 1:5 rwm" to devices.allow, ... */
+/*
+ * The spec's device rules, in order: "a" to devices.deny, "c 1:5 rwm" to
+ * devices.allow, ... The kernel takes one rule per write(), but each file
+ * is opened once for all of its rules.
+ */
 static int set_devices_v1(const char *dir, const struct berth_spec *spec, struct berth_error **err)
 {
+	_cleanup_close_ int deny = -EBADF;
+	_cleanup_close_ int allow = -EBADF;
 	for (size_t i = 0; i < spec->n_device_rules; i++) {
 		const struct berth_spec_device_rule *d = &spec->device_rules[i];
 		char rule[80], maj[24] = "*", min[24] = "*";
@@ -189,11 +212,14 @@ static int set_devices_v1(const char *dir, const struct berth_spec *spec, struct
 			snprintf(maj, sizeof(maj), "%" PRId64, d->major);
 		if (d->minor >= 0)
 			snprintf(min, sizeof(min), "%" PRId64, d->minor);
-		snprintf(rule, sizeof(rule), "%c %s:%s %s", d->type, maj, min, d->access);
-		int r = berth_cgroup_write_file(dir, d->allow ? "devices.allow" : "devices.deny",
-						rule, err);
-		if (r < 0)
-			return r;
+		int n = snprintf(rule, sizeof(rule), "%c %s:%s %s", d->type, maj, min, d->access);
+		const char *file = d->allow ? "devices.allow" : "devices.deny";
+		int *fd = d->allow ? &allow : &deny;
+		if (*fd < 0 && (*fd = open_cgroup_file(dir, file, err)) < 0)
+			return *fd;
+		if (write(*fd, rule, (size_t)n) < 0)
+			return berth_error_syscall(err, errno, "write '%s' to '%s/%s'", rule, dir,
+						   file);
 	}
 	return 0;
 }
@@ -327,6 +353,8 @@ int berth_cgroup_create(const char *name, const struct berth_spec *spec, struct 
 		*ret = cg;
 		return 0;
 	}
+	_cleanup_free_ char *own =
+		spec->cgroups_path && spec->cgroups_path[0] == '/' ? NULL : read_own_cgroups();
 	for (size_t i = 0; i < ELEMENTSOF(v1_controllers) + ELEMENTSOF(v1_optional); i++) {
 		bool optional = i >= ELEMENTSOF(v1_controllers);
 		const char *ctrl =
@@ -336,7 +364,7 @@ int berth_cgroup_create(const char *name, const struct berth_spec *spec, struct 
 			continue;
 		if (optional && !berth_cgroup_resources_need(spec->resources, ctrl))
 			continue;
-		char *dir = v1_dir(ctrl, name, spec->cgroups_path);
+		char *dir = v1_dir(ctrl, name, spec->cgroups_path, own);
 		if (!dir && optional)
 			berth_cgroup_resources_warn_missing(spec->resources, ctrl);
 		if (!dir)
@@ -379,11 +407,12 @@ int berth_cgroup_find(const char *name, struct berth_cgroup *ret, struct berth_e
 		else
 			free(dir);
 	} else {
+		_cleanup_free_ char *own = read_own_cgroups();
 		for (size_t i = 0; i < ELEMENTSOF(v1_controllers) + ELEMENTSOF(v1_optional); i++) {
 			char *dir = v1_dir(i < ELEMENTSOF(v1_controllers)
 						   ? v1_controllers[i]
 						   : v1_optional[i - ELEMENTSOF(v1_controllers)],
-					   name, NULL);
+					   name, NULL, own);
 			if (dir && access(dir, F_OK) == 0)
 				berth_strv_consume(&cg.dirs, dir);
 			else
