@@ -138,35 +138,61 @@ void api_params_free(char **params)
 	}
 }
 
-bool api_pattern_match(const char *pattern, const char *path, char **ret_params)
+static bool store_param(char **params, unsigned *n, const char *s, size_t len)
 {
-	char *params[API_PARAMS_MAX] = {0};
-	const char *p = pattern, *s = path;
-	unsigned n = 0;
+	if (len == 0 || *n >= API_PARAMS_MAX)
+		return false;
+	params[*n] = berth_xstrndup(s, len);
+	if (api_url_decode(params[*n], false) < 0 || !*params[*n]) {
+		free(params[*n]);
+		params[*n] = NULL;
+		return false;
+	}
+	(*n)++;
+	return true;
+}
 
+static bool match_from(const char *p, const char *s, char **params, unsigned n)
+{
 	while (*p) {
+		if (strncmp(p, "{*}", 3) == 0) {
+			/* the longest run of segments the rest of the pattern leaves */
+			for (size_t len = strlen(s); len > 0; len--) {
+				if (s[len] != '\0' && s[len] != '/')
+					continue;
+				if (!store_param(params, &n, s, len))
+					continue;
+				if (match_from(p + 3, s + len, params, n))
+					return true;
+				free(params[--n]);
+				params[n] = NULL;
+			}
+			return false;
+		}
 		if (p[0] == '{' && p[1] == '}') {
 			size_t len = strcspn(s, "/");
-			if (len == 0 || n >= API_PARAMS_MAX)
-				goto fail;
-			params[n] = berth_xstrndup(s, len);
-			if (api_url_decode(params[n], false) < 0 || !*params[n])
-				goto fail;
-			n++;
+			if (!store_param(params, &n, s, len))
+				return false;
 			s += len;
 			p += 2;
 		} else if (*p++ != *s++) {
-			goto fail;
+			return false;
 		}
 	}
 	/* Docker's router also takes a trailing slash ("/containers/json/"). */
-	if (*s && strcmp(s, "/") != 0)
-		goto fail;
+	return !*s || strcmp(s, "/") == 0;
+}
+
+bool api_pattern_match(const char *pattern, const char *path, char **ret_params)
+{
+	char *params[API_PARAMS_MAX] = {0};
+
+	if (!match_from(pattern, path, params, 0)) {
+		api_params_free(params);
+		return false;
+	}
 	memcpy(ret_params, params, sizeof(params));
 	return true;
-fail:
-	api_params_free(params);
-	return false;
 }
 
 const struct api_route *api_route_find(const char *method, const char *path, char **ret_params,

@@ -350,6 +350,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	pthread_mutex_lock(&req->lock);
 	req->gone = true;
+	req->stop_flag = 1;
 	pthread_cond_broadcast(&req->cond);
 	pthread_mutex_unlock(&req->lock);
 	*con_cls = NULL;
