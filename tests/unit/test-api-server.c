@@ -53,6 +53,17 @@ static int stream_forever(struct api_req *req)
 	return 0;
 }
 
+static atomic_int slow_saw_gone;
+
+/* Waits before answering (as wait or a long pull do), until its client leaves. */
+static int slow(struct api_req *req)
+{
+	for (int i = 0; i < 1000 && !api_req_gone(req); i++)
+		usleep(10000);
+	atomic_store(&slow_saw_gone, api_req_gone(req) && *api_req_stop_flag(req) ? 1 : -1);
+	return api_reply_empty(req, 204);
+}
+
 static int mux(struct api_req *req)
 {
 	api_stream_begin(req, 200, "application/vnd.docker.multiplexed-stream");
@@ -90,6 +101,7 @@ static const struct api_route test_routes[] = {
 	{"PUT", "/test/file", API_BODY_FILE, file_size},
 	{"GET", "/test/stream", API_BODY_NONE, stream_forever},
 	{"GET", "/test/mux", API_BODY_NONE, mux},
+	{"POST", "/test/slow", API_BODY_NONE, slow},
 	{"POST", "/test/hijack", API_BODY_NONE, hijack_echo},
 	{"DELETE", "/test/err/{}", API_BODY_NONE, berror},
 	{0},
@@ -249,6 +261,15 @@ static void test_streams(void **state)
 	for (int i = 0; i < 500 && atomic_load(&stream_result) > 0; i++)
 		usleep(10000);
 	assert_int_equal(atomic_load(&stream_result), -EPIPE);
+	/* a client that leaves before the answer: the waiting handler sees it */
+	fd = dial(s);
+	h = "POST /test/slow HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n";
+	send_all(fd, h, strlen(h));
+	usleep(200000);
+	close(fd);
+	for (int i = 0; i < 500 && atomic_load(&slow_saw_gone) == 0; i++)
+		usleep(10000);
+	assert_int_equal(atomic_load(&slow_saw_gone), 1);
 }
 
 static void test_hijack(void **state)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -205,6 +206,26 @@ static bool peer_closed(int fd)
 	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
+bool api_req_wait_answer(struct api_req *req)
+{
+	bool ok;
+
+	pthread_mutex_lock(&req->lock);
+	while (req->state == API_REQ_PENDING && !req->gone) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		if (pthread_cond_timedwait(&req->cond, &req->lock, &ts) == ETIMEDOUT &&
+		    (api_server_stopping(req->srv) || peer_closed(req->conn_fd))) {
+			req->gone = true;
+			req->stop_flag = 1;
+		}
+	}
+	ok = req->state != API_REQ_PENDING;
+	pthread_mutex_unlock(&req->lock);
+	return ok;
+}
+
 static ssize_t read_raw(struct api_req *req, char *buf, size_t max)
 {
 	for (;;) {
@@ -281,6 +302,8 @@ static int stream_response(struct api_req *req, unsigned status, const char *con
 
 	if (req->state != API_REQ_PENDING)
 		return -EALREADY;
+	if (api_req_gone(req))
+		return -EPIPE; /* nobody would read it */
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, req,
 						 stream_free);
 	if (!resp)

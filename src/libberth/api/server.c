@@ -100,6 +100,8 @@ void api_req_unref(struct api_req *req)
 	if (req->hijack_fd >= 0)
 		close(req->hijack_fd);
 	json_decref(req->json);
+	if (req->response) /* answered after its client left */
+		MHD_destroy_response(req->response);
 	pthread_cond_destroy(&req->cond);
 	pthread_mutex_destroy(&req->lock);
 	free(req);
@@ -297,10 +299,8 @@ static enum MHD_Result dispatch(struct api_req *req)
 		return answer_error(conn, 503, "cannot start a handler thread");
 	}
 	pthread_attr_destroy(&attr);
-	pthread_mutex_lock(&req->lock);
-	while (req->state == API_REQ_PENDING)
-		pthread_cond_wait(&req->cond, &req->lock);
-	pthread_mutex_unlock(&req->lock);
+	if (!api_req_wait_answer(req))
+		return MHD_NO; /* the client left or the service stops: closed unanswered */
 	ret = MHD_queue_response(conn, req->status, req->response);
 	MHD_destroy_response(req->response);
 	req->response = NULL;
