@@ -407,11 +407,13 @@ int berth_api_serve(const struct berth_api_serve_options *o, struct berth_error 
 		return berth_error_syscall(err, errno, "eventfd");
 	atomic_store(&srv.last_active_ms, now_ms());
 	d = start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-				 MHD_ALLOW_UPGRADE | MHD_USE_ITC,
+				 MHD_ALLOW_UPGRADE | MHD_USE_ITC | MHD_USE_POLL,
 			 &srv, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)o->listen_fd,
 			 MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
 			 MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv,
-			 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_END);
+			 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
+			 /* X-Registry-Config of a build carries every credential */
+			 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_END);
 	if (!d) {
 		close(srv.stop_evfd);
 		return berth_error_set(err, EIO, "starting the API server failed");
