@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The hijack of attach and exec (api/hijack.c): the 101 upgrade with bytes
+ * sent early, a client half-close as EOF, and the plain 200 without upgrade.
+ */
+#include "unit.h"
+
+#include <stdatomic.h>
+
+#include "api-fixture.h"
+#include "core/json.h"
+
+static int hijack_echo(struct api_req *req)
+{
+	char buf[256];
+	ssize_t n;
+	int fd = api_hijack(req);
+	if (fd < 0)
+		return fd;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)n) != n)
+			break;
+	if (write(fd, "END", 3) < 0) {
+		/* the client may be gone */
+	}
+	close(fd);
+	return 0;
+}
+
+static const struct api_route test_routes[] = {
+	{"POST", "/test/hijack", API_BODY_NONE, hijack_echo},
+	{0},
+};
+
+static void test_hijack(void **state)
+{
+	struct service *s = *state;
+	int fd = dial(s);
+	const char *h = "POST /test/hijack HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\n"
+			"Upgrade: tcp\r\nContent-Length: 0\r\n\r\nearly";
+	struct berth_buf out;
+	char buf[1024];
+	ssize_t n;
+	send_all(fd, h, strlen(h));
+	send_all(fd, "-late", 5);
+	shutdown(fd, SHUT_WR); /* end of stdin: the handler reads EOF, still writes */
+	berth_buf_init(&out, 0);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		berth_buf_add(&out, buf, (size_t)n);
+	close(fd);
+	assert_non_null(strstr(out.buf, "HTTP/1.1 101"));
+	assert_non_null(strstr(out.buf, "Upgrade: tcp"));
+	assert_non_null(strstr(out.buf, "application/vnd.docker.raw-stream"));
+	assert_non_null(strstr(out.buf, "\r\n\r\nearly-lateEND"));
+	berth_buf_release(&out);
+	/* without the upgrade: 200 and the raw output, no stdin */
+	_cleanup_free_ char *plain = request(s, "POST /test/hijack HTTP/1.1", NULL, 0);
+	assert_non_null(strstr(plain, "HTTP/1.1 200"));
+	assert_non_null(strstr(plain, "END"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_hijack, svc_setup, svc_teardown),
+	};
+	api_routes_extra = test_routes;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
