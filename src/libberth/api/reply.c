@@ -361,13 +361,11 @@ int api_stream_json(struct api_req *req, json_t *msg)
 	return r;
 }
 
-int api_stream_mux(struct api_req *req, int stream, const void *buf, size_t len)
+/* Docker's frame: {stream, 0, 0, 0, size big-endian} then the bytes (owned by the caller). */
+static unsigned char *mux_frame(int stream, const void *buf, size_t len)
 {
-	_cleanup_free_ unsigned char *frame = NULL;
+	unsigned char *frame = berth_xmalloc(8 + len);
 
-	if (len > UINT32_MAX)
-		return -EINVAL;
-	frame = berth_xmalloc(8 + len);
 	frame[0] = (unsigned char)stream;
 	frame[1] = frame[2] = frame[3] = 0;
 	frame[4] = (unsigned char)(len >> 24);
@@ -375,7 +373,38 @@ int api_stream_mux(struct api_req *req, int stream, const void *buf, size_t len)
 	frame[6] = (unsigned char)(len >> 8);
 	frame[7] = (unsigned char)len;
 	memcpy(frame + 8, buf, len);
+	return frame;
+}
+
+int api_stream_mux(struct api_req *req, int stream, const void *buf, size_t len)
+{
+	_cleanup_free_ unsigned char *frame = NULL;
+
+	if (len > UINT32_MAX)
+		return -EINVAL;
+	frame = mux_frame(stream, buf, len);
 	return api_stream_write(req, frame, 8 + len);
+}
+
+int api_fd_write_mux(int fd, int stream, const void *buf, size_t len)
+{
+	_cleanup_free_ unsigned char *frame = NULL;
+	const unsigned char *p;
+	size_t left = 8 + len;
+
+	if (len > UINT32_MAX)
+		return -EINVAL;
+	frame = mux_frame(stream, buf, len);
+	for (p = frame; left > 0;) {
+		ssize_t n = send(fd, p, left, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		left -= (size_t)n;
+	}
+	return 0;
 }
 
 const volatile sig_atomic_t *api_req_stop_flag(struct api_req *req)
