@@ -5,6 +5,7 @@
  */
 #include "unit.h"
 
+#include <poll.h>
 #include <stdatomic.h>
 
 #include "api-fixture.h"
@@ -29,7 +30,26 @@ static int hijack_echo(struct api_req *req)
 	return 0;
 }
 
+static atomic_int silent_saw_close;
+
+/* Reads stdin to its end, then writes nothing: it learns of the client's close by its fd. */
+static int hijack_silent(struct api_req *req)
+{
+	char buf[64];
+	int fd = api_hijack(req);
+	if (fd < 0)
+		return fd;
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	struct pollfd p = {.fd = fd, .events = 0};
+	int n = poll(&p, 1, 5000);
+	atomic_store(&silent_saw_close, n == 1 && (p.revents & POLLHUP) ? 1 : -1);
+	close(fd);
+	return 0;
+}
+
 static const struct api_route test_routes[] = {
+	{"POST", "/test/silent", API_BODY_NONE, hijack_silent},
 	{"POST", "/test/hijack", API_BODY_NONE, hijack_echo},
 	{0},
 };
@@ -65,10 +85,28 @@ static void test_hijack(void **state)
 	assert_non_null(memmem(plain, last_len, raw, sizeof(raw) - 1));
 }
 
+static void test_hijack_client_leaves(void **state)
+{
+	struct service *s = *state;
+	int fd = dial(s);
+	const char *h = "POST /test/silent HTTP/1.1\r\nHost: d\r\nConnection: Upgrade\r\n"
+			"Upgrade: tcp\r\nContent-Length: 0\r\n\r\n";
+	char buf[512];
+	send_all(fd, h, strlen(h));
+	assert_true(read(fd, buf, sizeof(buf)) > 0); /* the 101 */
+	shutdown(fd, SHUT_WR);			     /* end of stdin ... */
+	usleep(200000);
+	close(fd); /* ... then gone */
+	for (int i = 0; i < 600 && atomic_load(&silent_saw_close) == 0; i++)
+		usleep(10000);
+	assert_int_equal(atomic_load(&silent_saw_close), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hijack, svc_setup, svc_teardown),
+		cmocka_unit_test_setup_teardown(test_hijack_client_leaves, svc_setup, svc_teardown),
 	};
 	api_routes_extra = test_routes;
 	return cmocka_run_group_tests(tests, NULL, NULL);
