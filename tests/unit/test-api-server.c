@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The API's server (api/server.c) on a real socket: routing, query
+ * arguments, JSON bodies (bad ones 400, huge ones 413), file bodies spooled
+ * whole, and a handler that waits learning that its client left.
+ */
+#include "unit.h"
+
+#include <stdatomic.h>
+
+#include "api-fixture.h"
+#include "core/json.h"
+
+static int echo_json(struct api_req *req)
+{
+	json_t *b = api_req_json(req);
+	return api_reply_json(req, 201,
+			      json_pack("{s:O?, s:s, s:s?, s:b}", "body", b, "param",
+					api_req_param(req, 0), "q", api_req_query(req, "q"), "flag",
+					api_req_query_bool(req, "flag", false)));
+}
+
+static int file_size(struct api_req *req)
+{
+	int fd = api_req_body_fd(req);
+	off_t n = fd < 0 ? 0 : lseek(fd, 0, SEEK_END);
+	return api_reply_json(req, 200, json_pack("{s:I}", "size", (json_int_t)n));
+}
+
+static atomic_int slow_saw_gone;
+
+/* Waits before answering (as wait or a long pull do), until its client leaves. */
+static int slow(struct api_req *req)
+{
+	for (int i = 0; i < 1000 && !api_req_gone(req); i++)
+		usleep(10000);
+	atomic_store(&slow_saw_gone, api_req_gone(req) && *api_req_stop_flag(req) ? 1 : -1);
+	return api_reply_empty(req, 204);
+}
+
+static const struct api_route test_routes[] = {
+	{"POST", "/test/json/{}", API_BODY_JSON, echo_json},
+	{"PUT", "/test/file", API_BODY_FILE, file_size},
+	{"POST", "/test/slow", API_BODY_NONE, slow},
+	{0},
+};
+
+static void test_bodies(void **state)
+{
+	struct service *s = *state;
+	const char *j = "{\"a\":[1,2]}";
+	_cleanup_free_ char *r =
+		request(s, "POST /test/json/x%20y?q=v%26w&flag=True HTTP/1.1", j, strlen(j));
+	assert_non_null(strstr(r, "HTTP/1.1 201"));
+	assert_non_null(strstr(r, "\"body\":{\"a\":[1,2]}"));
+	assert_non_null(strstr(r, "\"param\":\"x y\""));
+	assert_non_null(strstr(r, "\"q\":\"v&w\""));
+	assert_non_null(strstr(r, "\"flag\":true"));
+	_cleanup_free_ char *bad = request(s, "POST /test/json/x HTTP/1.1", "{\"a\":", 5);
+	assert_non_null(strstr(bad, "HTTP/1.1 400"));
+	assert_non_null(strstr(bad, "invalid JSON: "));
+	size_t big = 11u * 1024 * 1024;
+	_cleanup_free_ char *zeros = calloc(1, big);
+	_cleanup_free_ char *huge = request(s, "POST /test/json/x HTTP/1.1", zeros, big);
+	assert_non_null(strstr(huge, "HTTP/1.1 413"));
+	_cleanup_free_ char *file = request(s, "PUT /test/file HTTP/1.1", zeros, big);
+	assert_non_null(strstr(file, "\"size\":11534336"));
+	/* a client that leaves before the answer: the waiting handler sees it */
+	int fd = dial(s);
+	const char *h = "POST /test/slow HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n";
+	send_all(fd, h, strlen(h));
+	usleep(200000);
+	close(fd);
+	for (int i = 0; i < 500 && atomic_load(&slow_saw_gone) == 0; i++)
+		usleep(10000);
+	assert_int_equal(atomic_load(&slow_saw_gone), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_bodies, svc_setup, svc_teardown),
+	};
+	api_routes_extra = test_routes;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
