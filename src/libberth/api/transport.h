@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * src/libberth/api/transport.h — what server.c and router.c share (not the
+ * handlers' contract, which is internal.h): the pure request parsing the
+ * router does, kept apart from libmicrohttpd so the unit tests and the
+ * fuzz target reach it without a socket.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "api/internal.h"
+
+#define API_VERSION_MAX "1.41"
+#define API_VERSION_MIN "1.24"
+#define API_PARAMS_MAX	4
+
+/*
+ * "1.41" -> 1 and 41. 0 on success, -EINVAL when s is not two dot-separated
+ * decimal numbers (each below 1000).
+ */
+int api_version_parse(const char *s, unsigned *ret_major, unsigned *ret_minor);
+/* <0, 0, >0 as a is older than, equal to, newer than b (both valid). */
+int api_version_cmp(const char *a, const char *b);
+
+/*
+ * Splits Docker's optional version prefix off a request path: "/v1.41/x"
+ * -> ret_version "1.41" (NUL-terminated in a buffer of 16) and *ret_rest
+ * "/x"; a path without it: ret_version "" and *ret_rest the path. -EINVAL
+ * for a "/vN.M" prefix that is not a version Docker would route.
+ */
+int api_path_split_version(const char *path, char ret_version[16], const char **ret_rest);
+
+/*
+ * Checks a request's version against what berth serves: NULL when it is
+ * served (an empty one is), else a malloc'd message in Docker's words for
+ * the 400 reply.
+ */
+char *api_version_check(const char *version);
+
+/*
+ * Matches a path against a route pattern: {} matches one non-empty
+ * segment; on a match the segments are stored (malloc'd, URL-decoded) in
+ * ret_params (API_PARAMS_MAX entries) and true returned. The caller frees
+ * them with api_params_free.
+ */
+bool api_pattern_match(const char *pattern, const char *path, char **ret_params);
+void api_params_free(char **params);
+
+/*
+ * The route for method and path among all tables: the route, or NULL with
+ * *ret_status 404 (no pattern matches) or 405 (a pattern matches, with
+ * another method). ret_params as api_pattern_match. HEAD finds GET routes.
+ */
+const struct api_route *api_route_find(const char *method, const char *path, char **ret_params,
+				       unsigned *ret_status);
+
+/* Decodes %XX (and, when plus, '+' as ' ') in place; -EINVAL on a bad escape or %00. */
+int api_url_decode(char *s, bool plus);
