@@ -146,6 +146,32 @@ int api_json_labels(const json_t *body, const char *key, json_t **ret, struct be
 	return 0;
 }
 
+static int json_optional(const json_t *body, const char *key, json_type type, const char *what,
+			 json_t **ret, struct berth_error **err)
+{
+	json_t *v = body ? json_object_get(body, key) : NULL;
+	*ret = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (json_typeof(v) != type)
+		return berth_error_set(err, EINVAL, "%s: not %s", key, what);
+	*ret = v;
+	return 0;
+}
+
+int api_json_string(const json_t *body, const char *key, const char **ret, struct berth_error **err)
+{
+	json_t *v = NULL;
+	int r = json_optional(body, key, JSON_STRING, "a string", &v, err);
+	*ret = v ? json_string_value(v) : NULL;
+	return r;
+}
+
+int api_json_object(const json_t *body, const char *key, json_t **ret, struct berth_error **err)
+{
+	return json_optional(body, key, JSON_OBJECT, "an object", ret, err);
+}
+
 char **api_labels_to_strv(const json_t *labels)
 {
 	char **out = NULL;

@@ -44,6 +44,15 @@ bool api_version_before(const char *version, unsigned major, unsigned minor);
  * *ret (a new reference, NULL when absent); anything else is -EINVAL.
  */
 int api_json_labels(const json_t *body, const char *key, json_t **ret, struct berth_error **err);
+/*
+ * body's optional key: absent or null leaves *ret NULL and is 0 (Docker's
+ * clients send null for what they leave out); a value of another type is
+ * -EINVAL naming the key.
+ */
+int api_json_string(const json_t *body, const char *key, const char **ret,
+		    struct berth_error **err);
+int api_json_object(const json_t *body, const char *key, json_t **ret, struct berth_error **err);
+
 /* "K=V" of an object of strings (NULL: NULL), owned. */
 char **api_labels_to_strv(const json_t *labels);
 

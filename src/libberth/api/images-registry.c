@@ -29,9 +29,9 @@ struct stream {
 	struct api_req *req;
 	bool push;
 	bool begun, gone;
-	char **ids;	   /* per item: its short ID */
-	uint64_t *totals;  /* per item */
-	uint64_t *shown;   /* per item: the bytes of the last update sent */
+	char **ids;	  /* per item: its short ID */
+	uint64_t *totals; /* per item */
+	uint64_t *shown;  /* per item: the bytes of the last update sent */
 	size_t n;
 };
 
@@ -99,8 +99,8 @@ static void on_update(void *data, int item, uint64_t current)
 	if (current < st->shown[item] + step && current != total)
 		return;
 	st->shown[item] = current;
-	send(st, api_progress_message(st->push ? "Pushing" : "Downloading", st->ids[item],
-				      current, total));
+	send(st, api_progress_message(st->push ? "Pushing" : "Downloading", st->ids[item], current,
+				      total));
 }
 
 /* The library's item statuses in Docker's words. */

@@ -12,7 +12,9 @@
 #define API_IMAGE_ROUTES(method, suffix, body, fn)                                                 \
 	{method, "/images/{}" suffix, body, fn}, {method, "/images/{}/{}" suffix, body, fn},       \
 		{method, "/images/{}/{}/{}" suffix, body, fn},                                     \
-		{method, "/images/{}/{}/{}/{}" suffix, body, fn}
+	{                                                                                          \
+		method, "/images/{}/{}/{}/{}" suffix, body, fn                                     \
+	}
 
 /* The image name of a route of API_IMAGE_ROUTES: its parameters joined by "/" (owned). */
 char *api_image_name(const struct api_req *req);

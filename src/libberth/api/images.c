@@ -142,9 +142,9 @@ static int images_list(struct api_req *req)
 			json_array_append_new(json_object_get(o, "RepoTags"),
 					      json_sprintf("%s:%s", repo, tag));
 		if (it->has_repo_digest)
-			json_array_append_new(
-				json_object_get(o, "RepoDigests"),
-				json_sprintf("%s@%s", repo, berth_digest_fmt(&it->repo_digest, dg)));
+			json_array_append_new(json_object_get(o, "RepoDigests"),
+					      json_sprintf("%s@%s", repo,
+							   berth_digest_fmt(&it->repo_digest, dg)));
 	}
 	return api_reply_json(req, 200, out);
 }
@@ -194,10 +194,11 @@ static int images_history(struct api_req *req)
 			}
 		}
 		json_array_append_new(
-			out, json_pack("{s:s, s:I, s:s, s:o, s:I, s:s}", "Id", top ? id : "<missing>",
-				       "Created", (json_int_t)created_unix(h->created), "CreatedBy",
-				       h->created_by ? h->created_by : "", "Tags", tags, "Size",
-				       (json_int_t)sizes[k], "Comment", h->comment ? h->comment : ""));
+			out,
+			json_pack("{s:s, s:I, s:s, s:o, s:I, s:s}", "Id", top ? id : "<missing>",
+				  "Created", (json_int_t)created_unix(h->created), "CreatedBy",
+				  h->created_by ? h->created_by : "", "Tags", tags, "Size",
+				  (json_int_t)sizes[k], "Comment", h->comment ? h->comment : ""));
 	}
 	return api_reply_json(req, 200, out);
 }
@@ -228,8 +229,8 @@ static json_t *delete_items(char *const *lines)
 		if (!colon)
 			continue;
 		bool untag = strncasecmp(*l, "untagged", 8) == 0;
-		json_array_append_new(out, json_pack("{s:s}", untag ? "Untagged" : "Deleted",
-						     colon + 2));
+		json_array_append_new(
+			out, json_pack("{s:s}", untag ? "Untagged" : "Deleted", colon + 2));
 	}
 	return out;
 }

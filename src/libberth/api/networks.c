@@ -100,9 +100,9 @@ static int create_ipam(const json_t *body, struct berth_network_create_options *
 	json_t *c = json_array_get(cfgs, 0);
 	if (!c)
 		return 0;
-	int r = berth_json_get_string(c, "Subnet", false, &o->subnet, err);
+	int r = api_json_string(c, "Subnet", &o->subnet, err);
 	if (r >= 0)
-		r = berth_json_get_string(c, "Gateway", false, &o->gateway, err);
+		r = api_json_string(c, "Gateway", &o->gateway, err);
 	return r;
 }
 
@@ -117,7 +117,7 @@ static int networks_create(struct api_req *req)
 		return api_reply_error(req, 400, "no network given");
 	int r = berth_json_get_string(body, "Name", true, &o.name, &err);
 	if (r >= 0)
-		r = berth_json_get_string(body, "Driver", false, &o.driver, &err);
+		r = api_json_string(body, "Driver", &o.driver, &err);
 	if (r >= 0)
 		r = api_json_labels(body, "Labels", &labels, &err);
 	if (r >= 0)
@@ -159,7 +159,7 @@ static int networks_connect(struct api_req *req)
 	json_t *ep = json_object_get(body, "EndpointConfig");
 	json_t *ipam = ep ? json_object_get(ep, "IPAMConfig") : NULL;
 	if (r >= 0 && ipam)
-		r = berth_json_get_string(ipam, "IPv4Address", false, &ip, &err);
+		r = api_json_string(ipam, "IPv4Address", &ip, &err);
 	if (r < 0)
 		return api_reply_berror(req, &err);
 	_cleanup_strv_free_ char **aliases =

@@ -11,6 +11,7 @@
 static const struct api_route *const api_tables[] = {
 	api_routes_system,
 	api_routes_images,
+	api_routes_build,
 	api_routes_networks,
 	api_routes_volumes,
 	NULL,

@@ -46,11 +46,11 @@ static int volumes_create(struct api_req *req)
 	json_t *body = api_req_json(req);
 	const char *name = NULL, *driver = NULL;
 	json_t *labels = NULL, *opts = NULL;
-	int r = berth_json_get_string(body, "Name", false, &name, &err);
+	int r = api_json_string(body, "Name", &name, &err);
 	if (r >= 0)
-		r = berth_json_get_string(body, "Driver", false, &driver, &err);
+		r = api_json_string(body, "Driver", &driver, &err);
 	if (r >= 0)
-		r = berth_json_get_object(body, "DriverOpts", false, &opts, &err);
+		r = api_json_object(body, "DriverOpts", &opts, &err);
 	if (r >= 0)
 		r = api_json_labels(body, "Labels", &labels, &err);
 	if (r < 0)
