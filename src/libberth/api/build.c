@@ -184,7 +184,6 @@ static int build(struct api_req *req)
 	if (!bs.gone)
 		api_stream_json(req, json_pack("{s:{s:s}}", "aux", "ID", id));
 	/* the classic builder's last lines, which docker-py and compose 1.x read too */
-	bs.quiet = false;
 	stream_text(&bs, "Successfully built %.12s\n", id + 7);
 	BERTH_STRV_FOREACH (t, q.tags)
 		stream_text(&bs, "Successfully tagged %s%s\n", *t,
