@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -32,6 +33,16 @@ const char *api_req_param(const struct api_req *req, unsigned i);
 const char *api_req_query(const struct api_req *req, const char *key);
 /* A query argument read as Docker reads booleans ("1", "true", "True"); dflt when absent. */
 bool api_req_query_bool(const struct api_req *req, const char *key, bool dflt);
+/*
+ * The "filters" query argument, Docker's JSON of key -> values, as an object
+ * of key -> array of strings in *ret (new reference; {} when absent): both
+ * {"label":["a=b"]} and the older {"label":{"a=b":true}} are read. -EINVAL
+ * with the parser's message for anything else (answer it with
+ * api_reply_berror: 400).
+ */
+int api_req_filters(const struct api_req *req, json_t **ret, struct berth_error **err);
+/* The same for any string (NULL or "" is {}). */
+int api_filters_parse(const char *s, json_t **ret, struct berth_error **err);
 /* A request header (case-insensitive); NULL when absent. */
 const char *api_req_header(const struct api_req *req, const char *name);
 /*
@@ -52,6 +63,12 @@ const char *api_req_root(const struct api_req *req);
  * and returns 0 when it is true.
  */
 bool api_req_gone(struct api_req *req);
+/*
+ * The same as a flag for library calls that poll one (events, logs
+ * --follow): it becomes nonzero when the client goes away or the service
+ * stops. Valid until the handler returns.
+ */
+const volatile sig_atomic_t *api_req_stop_flag(struct api_req *req);
 
 /* ---- the reply: a handler sends exactly one of these, then returns 0 ---- */
 /* body is stolen (json_decref'd by the transport); NULL sends no body. */
@@ -103,8 +120,13 @@ enum api_body {
 	API_BODY_FILE
 };
 struct api_route {
-	const char *method;  /* "GET" ... */
-	const char *pattern; /* "/containers/{}/json"; {} matches one segment */
+	const char *method; /* "GET" ... */
+	/*
+	 * "/containers/{}/json": {} matches one segment; {*} one or more
+	 * (image names with slashes, as Docker's {name:.*}: the longest run
+	 * the rest of the pattern allows, "/images/{*}/json")
+	 */
+	const char *pattern;
 	enum api_body body;
 	int (*handler)(struct api_req *req);
 };

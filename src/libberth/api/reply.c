@@ -255,6 +255,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		if (pthread_cond_timedwait(&req->cond, &req->lock, &ts) == ETIMEDOUT &&
 		    peer_closed(req->conn_fd)) {
 			req->gone = true;
+			req->stop_flag = 1;
 			pthread_cond_broadcast(&req->cond);
 		}
 	}
@@ -268,6 +269,7 @@ static void stream_free(void *cls)
 
 	pthread_mutex_lock(&req->lock);
 	req->gone = true;
+	req->stop_flag = 1;
 	pthread_cond_broadcast(&req->cond);
 	pthread_mutex_unlock(&req->lock);
 	api_req_unref(req);
@@ -351,4 +353,9 @@ int api_stream_mux(struct api_req *req, int stream, const void *buf, size_t len)
 	frame[7] = (unsigned char)len;
 	memcpy(frame + 8, buf, len);
 	return api_stream_write(req, frame, 8 + len);
+}
+
+const volatile sig_atomic_t *api_req_stop_flag(struct api_req *req)
+{
+	return &req->stop_flag;
 }

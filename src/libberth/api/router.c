@@ -17,6 +17,8 @@ static const struct api_route *const api_tables[] = {
 	NULL,
 };
 
+const struct api_route *api_routes_extra;
+
 static int parse_number(const char **p, unsigned *ret)
 {
 	unsigned v = 0;
@@ -142,57 +144,96 @@ void api_params_free(char **params)
 	}
 }
 
-bool api_pattern_match(const char *pattern, const char *path, char **ret_params)
+static bool store_param(char **params, unsigned *n, const char *s, size_t len)
 {
-	char *params[API_PARAMS_MAX] = {0};
-	const char *p = pattern, *s = path;
-	unsigned n = 0;
+	if (len == 0 || *n >= API_PARAMS_MAX)
+		return false;
+	params[*n] = berth_xstrndup(s, len);
+	if (api_url_decode(params[*n], false) < 0 || !*params[*n]) {
+		free(params[*n]);
+		params[*n] = NULL;
+		return false;
+	}
+	(*n)++;
+	return true;
+}
 
+static bool match_from(const char *p, const char *s, char **params, unsigned n)
+{
 	while (*p) {
+		if (strncmp(p, "{*}", 3) == 0) {
+			/* the longest run of segments the rest of the pattern leaves */
+			for (size_t len = strlen(s); len > 0; len--) {
+				if (s[len] != '\0' && s[len] != '/')
+					continue;
+				if (!store_param(params, &n, s, len))
+					continue;
+				if (match_from(p + 3, s + len, params, n))
+					return true;
+				free(params[--n]);
+				params[n] = NULL;
+			}
+			return false;
+		}
 		if (p[0] == '{' && p[1] == '}') {
 			size_t len = strcspn(s, "/");
-			if (len == 0 || n >= API_PARAMS_MAX)
-				goto fail;
-			params[n] = berth_xstrndup(s, len);
-			if (api_url_decode(params[n], false) < 0 || !*params[n])
-				goto fail;
-			n++;
+			if (!store_param(params, &n, s, len))
+				return false;
 			s += len;
 			p += 2;
 		} else if (*p++ != *s++) {
-			goto fail;
+			return false;
 		}
 	}
 	/* Docker's router also takes a trailing slash ("/containers/json/"). */
-	if (*s && strcmp(s, "/") != 0)
-		goto fail;
+	return !*s || strcmp(s, "/") == 0;
+}
+
+bool api_pattern_match(const char *pattern, const char *path, char **ret_params)
+{
+	char *params[API_PARAMS_MAX] = {0};
+
+	if (!match_from(pattern, path, params, 0)) {
+		api_params_free(params);
+		return false;
+	}
 	memcpy(ret_params, params, sizeof(params));
 	return true;
-fail:
-	api_params_free(params);
-	return false;
+}
+
+/* The route of table for method and path, or NULL (*other_method set when only the method differs). */
+static const struct api_route *table_find(const struct api_route *table, const char *method,
+					  const char *path, char **ret_params, bool *other_method)
+{
+	const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
+
+	for (const struct api_route *r = table; r && r->method; r++) {
+		char *params[API_PARAMS_MAX] = {0};
+		if (!api_pattern_match(r->pattern, path, params))
+			continue;
+		if (strcmp(r->method, m) != 0 && strcmp(r->method, method) != 0) {
+			*other_method = true;
+			api_params_free(params);
+			continue;
+		}
+		memcpy(ret_params, params, sizeof(params));
+		return r;
+	}
+	return NULL;
 }
 
 const struct api_route *api_route_find(const char *method, const char *path, char **ret_params,
 				       unsigned *ret_status)
 {
-	const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
+	const struct api_route *r;
 	bool other_method = false;
 
-	for (size_t t = 0; api_tables[t]; t++) {
-		for (const struct api_route *r = api_tables[t]; r->method; r++) {
-			char *params[API_PARAMS_MAX] = {0};
-			if (!api_pattern_match(r->pattern, path, params))
-				continue;
-			if (strcmp(r->method, m) != 0 && strcmp(r->method, method) != 0) {
-				other_method = true;
-				api_params_free(params);
-				continue;
-			}
-			memcpy(ret_params, params, sizeof(params));
+	for (size_t t = 0; api_tables[t]; t++)
+		if ((r = table_find(api_tables[t], method, path, ret_params, &other_method)))
 			return r;
-		}
-	}
+	r = table_find(api_routes_extra, method, path, ret_params, &other_method);
+	if (r)
+		return r;
 	*ret_status = other_method ? 405 : 404;
 	return NULL;
 }

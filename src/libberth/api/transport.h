@@ -42,7 +42,7 @@ char *api_version_check(const char *version);
 
 /*
  * Matches a path against a route pattern: {} matches one non-empty
- * segment; on a match the segments are stored (malloc'd, URL-decoded) in
+ * segment, {*} one or more (the longest that lets the rest match); on a match the segments are stored (malloc'd, URL-decoded) in
  * ret_params (API_PARAMS_MAX entries) and true returned. The caller frees
  * them with api_params_free.
  */
@@ -56,6 +56,13 @@ void api_params_free(char **params);
  */
 const struct api_route *api_route_find(const char *method, const char *path, char **ret_params,
 				       unsigned *ret_status);
+
+/*
+ * A table the unit tests add after the handlers' (NULL otherwise): routes
+ * that exercise the transport (streams, hijack, bodies) without an engine
+ * operation behind them.
+ */
+extern const struct api_route *api_routes_extra;
 
 /* Decodes %XX (and, when plus, '+' as ' ') in place; -EINVAL on a bad escape or %00. */
 int api_url_decode(char *s, bool plus);
@@ -104,8 +111,9 @@ struct api_req {
 	const char *chunk;
 	size_t chunk_len;
 	int raw_fd;
-	bool stream_end; /* the handler returned */
-	bool gone;	 /* the client went away, or the service stops */
+	bool stream_end;		 /* the handler returned */
+	bool gone;			 /* the client went away, or the service stops */
+	volatile sig_atomic_t stop_flag; /* gone, for library calls that poll a flag */
 	/* hijack: the transport's end of the socketpair, until the relay takes it */
 	int hijack_fd;
 };
