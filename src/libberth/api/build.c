@@ -173,6 +173,7 @@ static int build(struct api_req *req)
 	api_stream_begin(req, 200, "application/json");
 	struct berth_build_result res = {0};
 	r = berth_build(api_req_store(req), &o, &res, &err);
+	api_writes_done(req);
 	if (r < 0) {
 		if (!bs.gone)
 			api_stream_json(req, api_stream_error_message(berth_error_msg(err)));

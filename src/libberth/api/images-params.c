@@ -13,111 +13,73 @@
 #include "core/strv.h"
 #include "registry/registry.h"
 
-struct api_filters {
-	size_t n;
-	char **keys;
-	char ***values; /* per key, NULL-terminated */
-};
-
-void api_filters_free(struct api_filters *f)
+int api_filters_check(const json_t *f, const char *const *allowed, struct berth_error **err)
 {
-	if (!f)
-		return;
-	for (size_t i = 0; i < f->n; i++) {
-		free(f->keys[i]);
-		berth_strv_free(f->values[i]);
-	}
-	free(f->keys);
-	free(f->values);
-	free(f);
-}
-
-/* One key's values: {"v": true, ...} (Docker's current form) or ["v", ...] (before 1.22). */
-static int filter_values(const char *key, json_t *v, char ***out, struct berth_error **err)
-{
-	const char *k;
-	json_t *x;
-	size_t i;
-	if (json_is_object(v)) {
-		json_object_foreach (v, k, x)
-			if (json_is_true(x))
-				berth_strv_push(out, k);
-		return 0;
-	}
-	if (!json_is_array(v))
-		return berth_error_set(err, EINVAL, "invalid filter '%s': not an object", key);
-	json_array_foreach (v, i, x) {
-		if (!json_is_string(x))
-			return berth_error_set(err, EINVAL, "invalid filter '%s': not a string",
-					       key);
-		berth_strv_push(out, json_string_value(x));
-	}
-	return 0;
-}
-
-int api_filters_parse(const char *json, const char *const *allowed, struct api_filters **ret,
-		      struct berth_error **err)
-{
-	_cleanup_json_ json_t *in = NULL;
-	if (json && *json) {
-		int r = berth_json_parse(json, strlen(json), "filters", &in, err);
-		if (r < 0)
-			return r;
-		if (!json_is_object(in))
-			return berth_error_set(err, EINVAL, "invalid filters: not a JSON object");
-	}
-	struct api_filters *f = berth_xcalloc(1, sizeof(*f));
-	size_t n = in ? json_object_size(in) : 0;
-	f->keys = berth_xcalloc(n + 1, sizeof(char *));
-	f->values = berth_xcalloc(n + 1, sizeof(char **));
 	const char *key;
 	json_t *v;
-	int r = 0;
-	json_object_foreach (in, key, v) {
+	json_object_foreach ((json_t *)f, key, v) {
 		bool ok = false;
 		for (size_t i = 0; allowed && allowed[i] && !ok; i++)
 			ok = strcmp(allowed[i], key) == 0;
-		if (!ok) {
-			r = berth_error_set(err, EINVAL, "invalid filter '%s'", key);
-			break;
-		}
-		f->keys[f->n] = berth_xstrdup(key);
-		r = filter_values(key, v, &f->values[f->n++], err);
-		if (r < 0)
-			break;
+		if (!ok)
+			return berth_error_set(err, EINVAL, "invalid filter '%s'", key);
 	}
-	if (r < 0) {
-		api_filters_free(f);
-		return r;
-	}
-	*ret = f;
 	return 0;
 }
 
-char *const *api_filters_values(const struct api_filters *f, const char *key)
+const char *api_filters_first(const json_t *f, const char *key)
 {
-	for (size_t i = 0; f && i < f->n; i++)
-		if (strcmp(f->keys[i], key) == 0)
-			return f->values[i];
-	return NULL;
+	return json_string_value(json_array_get(json_object_get(f, key), 0));
 }
 
-bool api_filters_match_substring(const struct api_filters *f, const char *key, const char *s)
+enum match {
+	MATCH_SUBSTRING,
+	MATCH_PREFIX,
+	MATCH_EXACT
+};
+
+static bool filters_match(const json_t *f, const char *key, const char *s, enum match how)
 {
-	char *const *v = api_filters_values(f, key);
-	if (!v || !*v)
+	json_t *vals = json_object_get(f, key), *v;
+	size_t i;
+	if (json_array_size(vals) == 0)
 		return true;
-	for (; *v; v++)
-		if (strstr(s, *v))
+	json_array_foreach (vals, i, v) {
+		const char *want = json_string_value(v);
+		if (!want)
+			continue;
+		if ((how == MATCH_SUBSTRING && strstr(s, want)) ||
+		    (how == MATCH_PREFIX && strncmp(s, want, strlen(want)) == 0) ||
+		    (how == MATCH_EXACT && strcmp(s, want) == 0))
 			return true;
+	}
 	return false;
 }
 
-bool api_filters_bool(const struct api_filters *f, const char *key)
+bool api_filters_match_substring(const json_t *f, const char *key, const char *s)
 {
-	BERTH_STRV_FOREACH (v, api_filters_values(f, key))
-		if (strcmp(*v, "true") == 0 || strcmp(*v, "1") == 0)
+	return filters_match(f, key, s, MATCH_SUBSTRING);
+}
+
+bool api_filters_match_prefix(const json_t *f, const char *key, const char *s)
+{
+	return filters_match(f, key, s, MATCH_PREFIX);
+}
+
+bool api_filters_match_exact(const json_t *f, const char *key, const char *s)
+{
+	return filters_match(f, key, s, MATCH_EXACT);
+}
+
+bool api_filters_bool(const json_t *f, const char *key)
+{
+	json_t *vals = json_object_get(f, key), *v;
+	size_t i;
+	json_array_foreach (vals, i, v) {
+		const char *x = json_string_value(v);
+		if (x && (strcmp(x, "true") == 0 || strcmp(x, "1") == 0))
 			return true;
+	}
 	return false;
 }
 

@@ -16,25 +16,22 @@
 #include "api/internal.h"
 #include "core/error.h"
 
-/* Docker's ?filters={"key":{"value":true}} (or the older {"key":["value"]}). */
-struct api_filters;
 /*
- * Reads json (NULL or "": no filters) into *ret; a key not in allowed
- * (NULL-terminated) is -EINVAL "invalid filter 'KEY'", as Docker's 400.
+ * Filters as api_req_filters reads them (key -> array of strings): a key
+ * not in allowed (NULL-terminated) is -EINVAL "invalid filter 'KEY'", as
+ * Docker's 400.
  */
-int api_filters_parse(const char *json, const char *const *allowed, struct api_filters **ret,
-		      struct berth_error **err);
-void api_filters_free(struct api_filters *f);
-static inline void api_filters_freep(struct api_filters **f)
-{
-	api_filters_free(*f);
-}
-/* The values given for key (NULL-terminated, borrowed), NULL when none. */
-char *const *api_filters_values(const struct api_filters *f, const char *key);
+int api_filters_check(const json_t *f, const char *const *allowed, struct berth_error **err);
+/* The first value given for key, NULL when none. */
+const char *api_filters_first(const json_t *f, const char *key);
 /* No value for key, or one of them is a substring of s (Docker's name= filters). */
-bool api_filters_match_substring(const struct api_filters *f, const char *key, const char *s);
+bool api_filters_match_substring(const json_t *f, const char *key, const char *s);
+/* No value for key, or one of them is a prefix of s (Docker's id= filters). */
+bool api_filters_match_prefix(const json_t *f, const char *key, const char *s);
+/* No value for key, or one of them is s. */
+bool api_filters_match_exact(const json_t *f, const char *key, const char *s);
 /* A value of key is "true" or "1". */
-bool api_filters_bool(const struct api_filters *f, const char *key);
+bool api_filters_bool(const json_t *f, const char *key);
 
 /* Is the request's API version (api_req_version's "1.41") older than major.minor? */
 bool api_version_before(const char *version, unsigned major, unsigned minor);
@@ -80,6 +77,18 @@ int api_registry_auth_parse(const char *header, bool *ret_has_creds, struct bert
 json_t *api_progress_message(const char *status, const char *id, uint64_t current, uint64_t total);
 /* An error inside a stream: {"errorDetail": {"message": m}, "error": m}. */
 json_t *api_stream_error_message(const char *msg);
+
+/* api_req_filters, then api_filters_check against allowed. */
+static inline int api_req_filters_allowed(const struct api_req *req, const char *const *allowed,
+					  json_t **ret, struct berth_error **err)
+{
+	int r = api_req_filters(req, ret, err);
+	if (r >= 0 && (r = api_filters_check(*ret, allowed, err)) < 0) {
+		json_decref(*ret);
+		*ret = NULL;
+	}
+	return r;
+}
 
 /* A failure whose code is EBUSY answered as Docker's 409 conflict, others as api_reply_berror. */
 static inline int api_reply_conflict_or_berror(struct api_req *req, struct berth_error **err)

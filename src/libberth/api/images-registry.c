@@ -200,6 +200,7 @@ int api_images_create(struct api_req *req)
 	r = berth_registry_pull(api_req_store(req), ref, api_req_query(req, "platform"), p, &d,
 				&err);
 	berth_progress_free(p);
+	api_writes_done(req);
 	if (r >= 0) {
 		char hex[BERTH_DIGEST_STRLEN + 1];
 		send_status(&st, "Digest: %s", berth_digest_fmt(&d, hex));
@@ -213,7 +214,7 @@ int api_images_create(struct api_req *req)
 int api_images_push(struct api_req *req)
 {
 	struct berth_error *err = NULL;
-	_cleanup_free_ char *name = api_image_name(req);
+	const char *name = api_req_param(req, 0);
 	const char *tag = api_req_query(req, "tag");
 	int r = check_auth(req, &err);
 	if (r < 0)
@@ -237,6 +238,7 @@ int api_images_push(struct api_req *req)
 	struct berth_digest d;
 	r = berth_registry_push_with(api_req_store(req), src, NULL, &po, p, &d, &err);
 	berth_progress_free(p);
+	api_writes_done(req);
 	if (r >= 0) {
 		char hex[BERTH_DIGEST_STRLEN + 1];
 		berth_digest_fmt(&d, hex);

@@ -4,20 +4,20 @@
 /* What images.c and images-registry.c share. */
 
 #include "api/internal.h"
+#include "store/store.h"
 
 /*
- * The routes of an image name of 1 to 4 segments (the router's {} is one
- * segment; Docker's {name:.*} has slashes): method, "/images/{}..." suffix.
+ * After an operation that wrote blobs (pull, push, build, load): the
+ * service's store handle lives as long as the service, and the shared gc
+ * lock its first blob write took would hold every later gc (`berth rmi`,
+ * DELETE /images/{name} itself) back until the service exits. What was
+ * written is referenced by now (tagged, or the build cache's).
  */
-#define API_IMAGE_ROUTES(method, suffix, body, fn)                                                 \
-	{method, "/images/{}" suffix, body, fn}, {method, "/images/{}/{}" suffix, body, fn},       \
-		{method, "/images/{}/{}/{}" suffix, body, fn},                                     \
-	{                                                                                          \
-		method, "/images/{}/{}/{}/{}" suffix, body, fn                                     \
-	}
+static inline void api_writes_done(struct api_req *req)
+{
+	berth_store_writes_done(api_req_store(req));
+}
 
-/* The image name of a route of API_IMAGE_ROUTES: its parameters joined by "/" (owned). */
-char *api_image_name(const struct api_req *req);
 /* Every value of a repeated query argument (names=a&names=b), owned; NULL when none. */
 char **api_req_query_all(const struct api_req *req, const char *key);
 

@@ -6,9 +6,7 @@
  * progress streams, are in images-registry.c.
  *
  * Docker routes /images/{name:.*}/json: a name has slashes
- * ("127.0.0.1:5000/a/b:1"), and our router's {} is one segment, so each
- * such route is listed for names of 1 to API_NAME_SEGMENTS segments and the
- * handler joins its parameters again (image_name).
+ * ("127.0.0.1:5000/a/b:1"), which the router's {*} takes whole.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -29,14 +27,6 @@
 #include "image/image.h"
 #include "store/store.h"
 #include "system/system.h"
-
-char *api_image_name(const struct api_req *req)
-{
-	struct berth_buf b = BERTH_BUF_INIT;
-	for (unsigned i = 0; api_req_param(req, i); i++)
-		berth_buf_addf(&b, "%s%s", i ? "/" : "", api_req_param(req, i));
-	return berth_buf_detach(&b, NULL);
-}
 
 char **api_req_query_all(const struct api_req *req, const char *key)
 {
@@ -97,24 +87,27 @@ static json_t *image_summary(struct berth_store *s, json_t *by_id,
 }
 
 static bool list_item_matches(const struct berth_image_list_item *it, const char *repo,
-			      const char *tag, const struct api_filters *f)
+			      const char *tag, const json_t *f)
 {
-	char *const *refs = api_filters_values(f, "reference");
-	bool ok = !refs;
-	BERTH_STRV_FOREACH (r, refs)
-		ok = ok || (it->name && berth_image_name_matches(repo, tag, *r));
-	char *const *dangling = api_filters_values(f, "dangling");
-	if (dangling && dangling[0])
-		ok = ok && (strcmp(dangling[0], "true") == 0) == !it->name;
+	json_t *refs = json_object_get(f, "reference"), *ref;
+	size_t i;
+	bool ok = json_array_size(refs) == 0;
+	json_array_foreach (refs, i, ref)
+		ok = ok ||
+		     (it->name && berth_image_name_matches(repo, tag, json_string_value(ref)));
+	const char *dangling = api_filters_first(f, "dangling");
+	if (dangling)
+		ok = ok &&
+		     (strcmp(dangling, "true") == 0 || strcmp(dangling, "1") == 0) == !it->name;
 	return ok;
 }
 
 static int images_list(struct api_req *req)
 {
 	struct berth_error *err = NULL;
-	_cleanup_(api_filters_freep) struct api_filters *f = NULL;
-	int r = api_filters_parse(api_req_query(req, "filters"),
-				  (const char *const[]){"reference", "dangling", NULL}, &f, &err);
+	_cleanup_json_ json_t *f = NULL;
+	int r = api_req_filters_allowed(req, (const char *const[]){"reference", "dangling", NULL},
+					&f, &err);
 	if (r < 0)
 		return api_reply_berror(req, &err);
 	_cleanup_(berth_image_list_freep) struct berth_image_list *l = NULL;
@@ -154,7 +147,7 @@ static int images_list(struct api_req *req)
 static int images_inspect(struct api_req *req)
 {
 	struct berth_error *err = NULL;
-	_cleanup_free_ char *name = api_image_name(req);
+	const char *name = api_req_param(req, 0);
 	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
 	json_t *o = NULL;
 	int r = berth_image_resolve(api_req_store(req), name, &img, &err);
@@ -169,7 +162,7 @@ static int images_inspect(struct api_req *req)
 static int images_history(struct api_req *req)
 {
 	struct berth_error *err = NULL;
-	_cleanup_free_ char *name = api_image_name(req);
+	const char *name = api_req_param(req, 0);
 	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
 	_cleanup_free_ uint64_t *sizes = NULL;
 	int r = berth_image_resolve(api_req_store(req), name, &img, &err);
@@ -208,7 +201,7 @@ static int images_history(struct api_req *req)
 static int images_tag(struct api_req *req)
 {
 	struct berth_error *err = NULL;
-	_cleanup_free_ char *name = api_image_name(req);
+	const char *name = api_req_param(req, 0);
 	const char *repo = api_req_query(req, "repo"), *tag = api_req_query(req, "tag");
 	if (!repo || !*repo)
 		return api_reply_error(req, 400, "repository name (repo) must be given");
@@ -238,7 +231,7 @@ static json_t *delete_items(char *const *lines)
 static int images_delete(struct api_req *req)
 {
 	struct berth_error *err = NULL;
-	_cleanup_free_ char *name = api_image_name(req);
+	const char *name = api_req_param(req, 0);
 	_cleanup_strv_free_ char **lines = NULL;
 	/* noprune: berth keeps no parent images to spare */
 	int r = berth_system_image_remove(api_req_store(req), name,
@@ -252,13 +245,12 @@ static int images_delete(struct api_req *req)
 static int images_prune(struct api_req *req)
 {
 	struct berth_error *err = NULL;
-	_cleanup_(api_filters_freep) struct api_filters *f = NULL;
-	int r = api_filters_parse(api_req_query(req, "filters"),
-				  (const char *const[]){"dangling", NULL}, &f, &err);
+	_cleanup_json_ json_t *f = NULL;
+	int r = api_req_filters_allowed(req, (const char *const[]){"dangling", NULL}, &f, &err);
 	if (r < 0)
 		return api_reply_berror(req, &err);
-	char *const *d = api_filters_values(f, "dangling");
-	bool all = d && d[0] && (strcmp(d[0], "false") == 0 || strcmp(d[0], "0") == 0);
+	const char *d = api_filters_first(f, "dangling");
+	bool all = d && (strcmp(d, "false") == 0 || strcmp(d, "0") == 0);
 	_cleanup_strv_free_ char **lines = NULL;
 	uint64_t bytes = 0;
 	r = berth_system_image_prune(api_req_store(req), all, &lines, &bytes, &err);
@@ -333,8 +325,8 @@ static int save_stream(struct api_req *req, char **whats)
 
 static int images_get_one(struct api_req *req)
 {
-	_cleanup_free_ char *name = api_image_name(req);
-	char *whats[] = {name, NULL};
+	const char *name = api_req_param(req, 0);
+	char *whats[] = {(char *)name, NULL};
 	return save_stream(req, whats);
 }
 
@@ -353,6 +345,7 @@ static int images_load(struct api_req *req)
 		return api_reply_error(req, 400, "no image archive in the request body");
 	_cleanup_strv_free_ char **lines = NULL;
 	int r = berth_image_load(api_req_store(req), fd, &lines, &err);
+	api_writes_done(req);
 	if (r < 0)
 		return api_reply_berror(req, &err);
 	api_stream_begin(req, 200, "application/json");
@@ -369,11 +362,11 @@ const struct api_route api_routes_images[] = {
 	{"POST", "/images/load", API_BODY_FILE, images_load},
 	{"POST", "/images/prune", API_BODY_NONE, images_prune},
 	{"POST", "/images/create", API_BODY_NONE, api_images_create},
-	API_IMAGE_ROUTES("GET", "/json", API_BODY_NONE, images_inspect),
-	API_IMAGE_ROUTES("GET", "/history", API_BODY_NONE, images_history),
-	API_IMAGE_ROUTES("GET", "/get", API_BODY_NONE, images_get_one),
-	API_IMAGE_ROUTES("POST", "/tag", API_BODY_NONE, images_tag),
-	API_IMAGE_ROUTES("POST", "/push", API_BODY_NONE, api_images_push),
-	API_IMAGE_ROUTES("DELETE", "", API_BODY_NONE, images_delete),
+	{"GET", "/images/{*}/json", API_BODY_NONE, images_inspect},
+	{"GET", "/images/{*}/history", API_BODY_NONE, images_history},
+	{"GET", "/images/{*}/get", API_BODY_NONE, images_get_one},
+	{"POST", "/images/{*}/tag", API_BODY_NONE, images_tag},
+	{"POST", "/images/{*}/push", API_BODY_NONE, api_images_push},
+	{"DELETE", "/images/{*}", API_BODY_NONE, images_delete},
 	{0},
 };

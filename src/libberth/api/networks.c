@@ -29,28 +29,20 @@ static bool is_builtin(const char *name)
 }
 
 /* Docker's network list filters: name (substring), id (prefix), driver, type=custom|builtin. */
-static bool network_matches(const struct berth_network *n, const struct api_filters *f)
+static bool network_matches(const struct berth_network *n, const json_t *f)
 {
-	if (!api_filters_match_substring(f, "name", n->name))
-		return false;
-	char *const *ids = api_filters_values(f, "id");
-	bool ok = !ids;
-	BERTH_STRV_FOREACH (v, ids)
-		ok = ok || strncmp(n->id, *v, strlen(*v)) == 0;
-	char *const *drivers = api_filters_values(f, "driver");
-	bool drv = !drivers || berth_strv_contains(drivers, n->driver);
-	char *const *types = api_filters_values(f, "type");
-	bool typ = !types || berth_strv_contains(types, is_builtin(n->name) ? "builtin" : "custom");
-	return ok && drv && typ;
+	return api_filters_match_substring(f, "name", n->name) &&
+	       api_filters_match_prefix(f, "id", n->id) &&
+	       api_filters_match_exact(f, "driver", n->driver) &&
+	       api_filters_match_exact(f, "type", is_builtin(n->name) ? "builtin" : "custom");
 }
 
 static int networks_list(struct api_req *req)
 {
 	struct berth_error *err = NULL;
-	_cleanup_(api_filters_freep) struct api_filters *f = NULL;
-	int r = api_filters_parse(api_req_query(req, "filters"),
-				  (const char *const[]){"name", "id", "driver", "type", NULL}, &f,
-				  &err);
+	_cleanup_json_ json_t *f = NULL;
+	int r = api_req_filters_allowed(
+		req, (const char *const[]){"name", "id", "driver", "type", NULL}, &f, &err);
 	if (r < 0)
 		return api_reply_berror(req, &err);
 	struct berth_network *nets = NULL;
@@ -190,8 +182,8 @@ static int networks_disconnect(struct api_req *req)
 static int networks_prune(struct api_req *req)
 {
 	struct berth_error *err = NULL;
-	_cleanup_(api_filters_freep) struct api_filters *f = NULL;
-	int r = api_filters_parse(api_req_query(req, "filters"), NULL, &f, &err);
+	_cleanup_json_ json_t *f = NULL;
+	int r = api_req_filters_allowed(req, (const char *const[]){NULL}, &f, &err);
 	if (r < 0)
 		return api_reply_berror(req, &err);
 	_cleanup_strv_free_ char **removed = NULL;
