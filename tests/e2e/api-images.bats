@@ -182,6 +182,7 @@ data" ]
 	[ "$status" -eq 0 ]
 	[ -z "$(berth volume ls -q)" ]
 	run dk volume rm apivol
+	echo "$output"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"no such volume"* ]]
+	[[ "${output,,}" == *"no such volume"* ]]
 }

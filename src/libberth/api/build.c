@@ -184,7 +184,13 @@ static int build(struct api_req *req)
 	berth_digest_fmt(&res.image_id, id);
 	if (!bs.gone)
 		api_stream_json(req, json_pack("{s:{s:s}}", "aux", "ID", id));
-	/* the classic builder's last lines, which docker-py and compose 1.x read too */
+	/* the classic builder's last lines, which docker-py and compose 1.x read too;
+	 * with q, the ID alone (what docker build -q prints) */
+	if (bs.quiet) {
+		bs.quiet = false;
+		stream_text(&bs, "%s\n", id);
+		return 0;
+	}
 	stream_text(&bs, "Successfully built %.12s\n", id + 7);
 	BERTH_STRV_FOREACH (t, q.tags)
 		stream_text(&bs, "Successfully tagged %s%s\n", *t,
