@@ -9,6 +9,7 @@
  * so that the unit tests read them without a server.
  */
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
