@@ -4,25 +4,16 @@
  * process, so the "Server" Docker's scripts read ({{.Server.Version}}) is
  * the same binary as the "Client", and info's counts are read from the store.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sysinfo.h>
-#include <sys/utsname.h>
-#include <unistd.h>
 
 #include "berth/cli.h"
 #include "berth/format.h"
-#include "container/container.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
-#include "core/fs.h"
 #include "core/json.h"
 #include "core/progress.h"
-#include "image/image.h"
-#include "runtime/runtime.h"
 #include "store/store.h"
 #include "system/system.h"
 

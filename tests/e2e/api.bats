@@ -234,3 +234,20 @@ docker_clients() {
 		[[ $output == "destroy evvol" ]]
 	done
 }
+
+@test "--timeout counts an open stream as activity, and exits once it ends" {
+	start_service --timeout 1
+	curl -sN --unix-socket "$SOCK" http://d/events >/dev/null &
+	FOLLOWER=$!
+	sleep 2.5
+	kill -0 "$SERVICE"
+	kill "$FOLLOWER"
+	FOLLOWER=
+	for _ in $(seq 100); do
+		kill -0 "$SERVICE" 2>/dev/null || break
+		sleep 0.1
+	done
+	! kill -0 "$SERVICE" 2>/dev/null
+	wait "$SERVICE"
+	SERVICE=
+}

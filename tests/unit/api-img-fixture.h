@@ -3,70 +3,22 @@
 /*
  * Shared by the unit tests of the image, build, network and volume handlers
  * (test-api-images.c, -build.c, -networks.c, -volumes.c,
- * -images-registry.c): the service over a temp store in a thread, on a unix
- * socket, and libcurl as the client (what Docker's SDKs speak: HTTP/1.1).
+ * -images-registry.c): the service of api-fixture.h (svc_setup,
+ * svc_teardown), with libcurl as the client (chunked streams decoded).
  */
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 
-#include "api/api.h"
+#include "api-fixture.h"
 #include "core/buf.h"
 #include "core/json.h"
-#include "store-fixture.h"
 
-struct svc {
-	struct fixture *f;
-	char sock[128];
-	int stop;
-	pthread_t t;
-	int r;
-};
-
-static void *svc_serve(void *arg)
+/* the transport's own client (request()) is not used here: libcurl reads chunked replies */
+static inline void api_img_fixture_unused(void)
 {
-	struct svc *s = arg;
-	struct berth_error *err = NULL;
-	int fd = -1;
-	bool tcp;
-	_cleanup_free_ char *url = berth_xasprintf("unix://%s", s->sock);
-	s->r = berth_api_listen(url, &fd, &tcp, &err);
-	if (s->r >= 0) {
-		struct berth_api_serve_options o = {
-			.store = s->f->s, .root = s->f->root, .listen_fd = fd, .stop_fd = s->stop};
-		s->r = berth_api_serve(&o, &err);
-		close(fd);
-	}
-	berth_error_free(&err);
-	return NULL;
-}
-
-static inline int svc_up(void **state)
-{
-	setup(state);
-	struct svc *s = calloc(1, sizeof(*s));
-	s->f = *state;
-	snprintf(s->sock, sizeof(s->sock), "%s/api.sock", s->f->root);
-	s->stop = eventfd(0, EFD_CLOEXEC);
-	assert_int_equal(pthread_create(&s->t, NULL, svc_serve, s), 0);
-	for (int i = 0; i < 300 && access(s->sock, F_OK) < 0; i++)
-		usleep(10000);
-	*state = s;
-	return 0;
-}
-
-static inline int svc_down(void **state)
-{
-	struct svc *s = *state;
-	uint64_t one = 1;
-	assert_int_equal(write(s->stop, &one, sizeof(one)), (ssize_t)sizeof(one));
-	pthread_join(s->t, NULL);
-	assert_int_equal(s->r, 0);
-	close(s->stop);
-	*state = s->f;
-	free(s);
-	return teardown(state);
+	(void)request;
 }
 
 static size_t svc_collect(char *data, size_t size, size_t n, void *userdata)
@@ -80,8 +32,9 @@ static size_t svc_collect(char *data, size_t size, size_t n, void *userdata)
  * path with file, else bytes) and headers (NULL-terminated); the reply's
  * body in *ret_body (owned), the status returned.
  */
-static inline long svc_call(struct svc *s, const char *method, const char *path, const char *body,
-			    bool file, const char *const *headers, char **ret_body)
+static inline long svc_call(struct service *s, const char *method, const char *path,
+			    const char *body, bool file, const char *const *headers,
+			    char **ret_body)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
@@ -118,7 +71,8 @@ static inline long svc_call(struct svc *s, const char *method, const char *path,
 }
 
 /* svc_call with no body and no headers, the reply parsed as JSON (NULL when it is not). */
-static inline long svc_get_json(struct svc *s, const char *method, const char *path, json_t **ret)
+static inline long svc_get_json(struct service *s, const char *method, const char *path,
+				json_t **ret)
 {
 	_cleanup_free_ char *body = NULL;
 	long st = svc_call(s, method, path, NULL, false, NULL, &body);
@@ -131,7 +85,7 @@ static inline long svc_get_json(struct svc *s, const char *method, const char *p
  * Dockerfile (FROM scratch, COPY, LABEL): a real image to list, inspect,
  * tag and remove. The stream is returned (owned).
  */
-static inline char *svc_build(struct svc *s, const char *tag, const char *query_extra)
+static inline char *svc_build(struct service *s, const char *tag, const char *query_extra)
 {
 	_cleanup_free_ char *dir = berth_xasprintf("%s/../ctx-%s", s->f->root, tag);
 	_cleanup_free_ char *cmd = berth_xasprintf(

@@ -6,7 +6,7 @@
 
 static void test_build_stream(void **state)
 {
-	struct svc *s = *state;
+	struct service *s = *state;
 	_cleanup_free_ char *out = svc_build(s, "b1", "&t=b1:2&labels=%7B%22x%22%3A%22y%22%7D");
 	/* the classic builder's stream: text lines, the aux ID, the last lines */
 	assert_non_null(strstr(out, "{\"stream\":"));
@@ -29,7 +29,7 @@ static void test_build_stream(void **state)
 
 static void test_build_errors(void **state)
 {
-	struct svc *s = *state;
+	struct service *s = *state;
 	_cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
 	/* no context, bad buildargs, a Dockerfile the context lacks (in the stream) */
 	assert_int_equal(svc_call(s, "POST", "/build", NULL, false, NULL, &a), 400);
@@ -48,7 +48,7 @@ static void test_build_errors(void **state)
 
 static void test_build_prune(void **state)
 {
-	struct svc *s = *state;
+	struct service *s = *state;
 	_cleanup_json_ json_t *p = NULL;
 	_cleanup_free_ char *e = NULL;
 	assert_int_equal(svc_get_json(s, "POST", "/build/prune?all=1", &p), 200);
@@ -60,9 +60,9 @@ static void test_build_prune(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_build_stream, svc_up, svc_down),
-		cmocka_unit_test_setup_teardown(test_build_errors, svc_up, svc_down),
-		cmocka_unit_test_setup_teardown(test_build_prune, svc_up, svc_down),
+		cmocka_unit_test_setup_teardown(test_build_stream, svc_setup, svc_teardown),
+		cmocka_unit_test_setup_teardown(test_build_errors, svc_setup, svc_teardown),
+		cmocka_unit_test_setup_teardown(test_build_prune, svc_setup, svc_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,7 +11,7 @@
 
 static void test_refusals(void **state)
 {
-	struct svc *s = *state;
+	struct service *s = *state;
 	_cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL;
 	assert_int_equal(svc_call(s, "POST", "/images/create", NULL, false, NULL, &a), 400);
 	assert_int_equal(svc_call(s, "POST", "/images/create?fromSrc=-", NULL, false, NULL, &b),
@@ -34,7 +34,7 @@ static void test_refusals(void **state)
 
 static void test_unreachable_registry(void **state)
 {
-	struct svc *s = *state;
+	struct service *s = *state;
 	_cleanup_free_ char *out = NULL, *push = NULL;
 	const char *const none[] = {"X-Registry-Auth: e30=", NULL};
 	long st = svc_call(s, "POST", "/images/create?fromImage=127.0.0.1:1/x&tag=1", NULL, false,
@@ -54,8 +54,8 @@ static void test_unreachable_registry(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_refusals, svc_up, svc_down),
-		cmocka_unit_test_setup_teardown(test_unreachable_registry, svc_up, svc_down),
+		cmocka_unit_test_setup_teardown(test_refusals, svc_setup, svc_teardown),
+		cmocka_unit_test_setup_teardown(test_unreachable_registry, svc_setup, svc_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,7 @@
 
 static void test_list_inspect_history(void **state)
 {
-	struct svc *s = *state;
+	struct service *s = *state;
 	_cleanup_free_ char *built = svc_build(s, "img", "&t=img:2");
 	_cleanup_json_ json_t *list = NULL, *ref = NULL, *dang = NULL, *img = NULL, *hist = NULL;
 	assert_int_equal(svc_get_json(s, "GET", "/images/json", &list), 200);
@@ -47,7 +47,7 @@ static void test_list_inspect_history(void **state)
 
 static void test_tag_delete_prune(void **state)
 {
-	struct svc *s = *state;
+	struct service *s = *state;
 	_cleanup_free_ char *built = svc_build(s, "img", NULL);
 	_cleanup_free_ char *t = NULL, *t2 = NULL, *gone = NULL;
 	/* a name with slashes reaches its route whole */
@@ -73,7 +73,7 @@ static void test_tag_delete_prune(void **state)
 
 static void test_save_load(void **state)
 {
-	struct svc *s = *state;
+	struct service *s = *state;
 	_cleanup_free_ char *built = svc_build(s, "img", NULL);
 	_cleanup_free_ char *archive = NULL, *missing = NULL, *del = NULL, *loaded = NULL,
 			    *empty = NULL;
@@ -98,9 +98,9 @@ static void test_save_load(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_list_inspect_history, svc_up, svc_down),
-		cmocka_unit_test_setup_teardown(test_tag_delete_prune, svc_up, svc_down),
-		cmocka_unit_test_setup_teardown(test_save_load, svc_up, svc_down),
+		cmocka_unit_test_setup_teardown(test_list_inspect_history, svc_setup, svc_teardown),
+		cmocka_unit_test_setup_teardown(test_tag_delete_prune, svc_setup, svc_teardown),
+		cmocka_unit_test_setup_teardown(test_save_load, svc_setup, svc_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

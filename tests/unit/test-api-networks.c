@@ -6,7 +6,7 @@
 
 static void test_networks(void **state)
 {
-	struct svc *s = *state;
+	struct service *s = *state;
 	_cleanup_json_ json_t *list = NULL, *bridge = NULL, *custom = NULL, *made = NULL,
 			      *one = NULL, *pruned = NULL;
 	/* the built-in networks, each as `network inspect` shows it */
@@ -48,7 +48,7 @@ static void test_networks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_networks, svc_up, svc_down),
+		cmocka_unit_test_setup_teardown(test_networks, svc_setup, svc_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

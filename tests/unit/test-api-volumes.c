@@ -6,7 +6,7 @@
 
 static void test_volumes(void **state)
 {
-	struct svc *s = *state;
+	struct service *s = *state;
 	_cleanup_free_ char *body = NULL;
 	assert_int_equal(svc_call(s, "POST", "/v1.41/volumes/create",
 				  "{\"Name\":\"v1\",\"Driver\":null,\"Labels\":{\"a\":\"b\"}}",
@@ -51,7 +51,7 @@ static void test_volumes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_volumes, svc_up, svc_down),
+		cmocka_unit_test_setup_teardown(test_volumes, svc_setup, svc_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,6 +44,12 @@ static void test_login_logout(void **state)
 	assert_int_equal(berth_registry_login(server, "alice", "", &err), -EINVAL);
 	berth_error_free(&err);
 
+	/* the check alone (the API's POST /auth): verified, nothing stored */
+	assert_int_equal(berth_registry_login_check(server, "alice", "wrong", &err), -EACCES);
+	berth_error_free(&err);
+	assert_ok(berth_registry_login_check(server, "alice", "wonder", &err), err);
+	assert_int_equal(stat(auth, &st), -1);
+
 	assert_ok(berth_registry_login(server, "alice", "wonder", &err), err);
 	assert_int_equal(stat(auth, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);

@@ -75,7 +75,8 @@ static void *relay_thread(void *arg)
 		struct pollfd p[3] = {
 			{.fd = rl->pair, .events = POLLIN},
 			{.fd = api_server_stop_fd(rl->srv), .events = POLLIN},
-			{.fd = client_open ? rl->sock : -1, .events = POLLIN},
+			/* after the client's half-close, only its full close (POLLHUP) matters */
+			{.fd = rl->sock, .events = client_open ? POLLIN : 0},
 		};
 		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
@@ -86,6 +87,8 @@ static void *relay_thread(void *arg)
 			break;
 		if (p[0].revents && copy_once(rl->pair, rl->sock) <= 0)
 			break; /* the handler is done (or the client cannot take more) */
+		if (p[2].revents && !client_open)
+			break; /* gone: the handler's end closes, it sees EOF and EPIPE */
 		if (p[2].revents) {
 			ssize_t n = copy_once(rl->sock, rl->pair);
 			if (n < 0)

@@ -102,6 +102,12 @@ int api_stream_json(struct api_req *req, json_t *msg /* stolen */);
  * stream: 0 stdin, 1 stdout, 2 stderr.
  */
 int api_stream_mux(struct api_req *req, int stream, const void *buf, size_t len);
+/*
+ * The same frame written whole to fd (the socket api_hijack returned: attach
+ * and exec without a tty multiplex there too). 0, or -errno (-EPIPE when the
+ * client went away).
+ */
+int api_fd_write_mux(int fd, int stream, const void *buf, size_t len);
 
 /*
  * The 101 UPGRADED hijack of attach and exec start: answers with

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -205,6 +206,26 @@ static bool peer_closed(int fd)
 	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
+bool api_req_wait_answer(struct api_req *req)
+{
+	bool ok;
+
+	pthread_mutex_lock(&req->lock);
+	while (req->state == API_REQ_PENDING && !req->gone) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 1;
+		if (pthread_cond_timedwait(&req->cond, &req->lock, &ts) == ETIMEDOUT &&
+		    (api_server_stopping(req->srv) || peer_closed(req->conn_fd))) {
+			req->gone = true;
+			req->stop_flag = 1;
+		}
+	}
+	ok = req->state != API_REQ_PENDING;
+	pthread_mutex_unlock(&req->lock);
+	return ok;
+}
+
 static ssize_t read_raw(struct api_req *req, char *buf, size_t max)
 {
 	for (;;) {
@@ -281,6 +302,8 @@ static int stream_response(struct api_req *req, unsigned status, const char *con
 
 	if (req->state != API_REQ_PENDING)
 		return -EALREADY;
+	if (api_req_gone(req))
+		return -EPIPE; /* nobody would read it */
 	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, req,
 						 stream_free);
 	if (!resp)
@@ -338,13 +361,11 @@ int api_stream_json(struct api_req *req, json_t *msg)
 	return r;
 }
 
-int api_stream_mux(struct api_req *req, int stream, const void *buf, size_t len)
+/* Docker's frame: {stream, 0, 0, 0, size big-endian} then the bytes (owned by the caller). */
+static unsigned char *mux_frame(int stream, const void *buf, size_t len)
 {
-	_cleanup_free_ unsigned char *frame = NULL;
+	unsigned char *frame = berth_xmalloc(8 + len);
 
-	if (len > UINT32_MAX)
-		return -EINVAL;
-	frame = berth_xmalloc(8 + len);
 	frame[0] = (unsigned char)stream;
 	frame[1] = frame[2] = frame[3] = 0;
 	frame[4] = (unsigned char)(len >> 24);
@@ -352,7 +373,38 @@ int api_stream_mux(struct api_req *req, int stream, const void *buf, size_t len)
 	frame[6] = (unsigned char)(len >> 8);
 	frame[7] = (unsigned char)len;
 	memcpy(frame + 8, buf, len);
+	return frame;
+}
+
+int api_stream_mux(struct api_req *req, int stream, const void *buf, size_t len)
+{
+	_cleanup_free_ unsigned char *frame = NULL;
+
+	if (len > UINT32_MAX)
+		return -EINVAL;
+	frame = mux_frame(stream, buf, len);
 	return api_stream_write(req, frame, 8 + len);
+}
+
+int api_fd_write_mux(int fd, int stream, const void *buf, size_t len)
+{
+	_cleanup_free_ unsigned char *frame = NULL;
+	const unsigned char *p;
+	size_t left = 8 + len;
+
+	if (len > UINT32_MAX)
+		return -EINVAL;
+	frame = mux_frame(stream, buf, len);
+	for (p = frame; left > 0;) {
+		ssize_t n = send(fd, p, left, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		left -= (size_t)n;
+	}
+	return 0;
 }
 
 const volatile sig_atomic_t *api_req_stop_flag(struct api_req *req)

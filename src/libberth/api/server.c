@@ -100,6 +100,8 @@ void api_req_unref(struct api_req *req)
 	if (req->hijack_fd >= 0)
 		close(req->hijack_fd);
 	json_decref(req->json);
+	if (req->response) /* answered after its client left */
+		MHD_destroy_response(req->response);
 	pthread_cond_destroy(&req->cond);
 	pthread_mutex_destroy(&req->lock);
 	free(req);
@@ -297,10 +299,8 @@ static enum MHD_Result dispatch(struct api_req *req)
 		return answer_error(conn, 503, "cannot start a handler thread");
 	}
 	pthread_attr_destroy(&attr);
-	pthread_mutex_lock(&req->lock);
-	while (req->state == API_REQ_PENDING)
-		pthread_cond_wait(&req->cond, &req->lock);
-	pthread_mutex_unlock(&req->lock);
+	if (!api_req_wait_answer(req))
+		return MHD_NO; /* the client left or the service stops: closed unanswered */
 	ret = MHD_queue_response(conn, req->status, req->response);
 	MHD_destroy_response(req->response);
 	req->response = NULL;
@@ -407,11 +407,13 @@ int berth_api_serve(const struct berth_api_serve_options *o, struct berth_error 
 		return berth_error_syscall(err, errno, "eventfd");
 	atomic_store(&srv.last_active_ms, now_ms());
 	d = start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-				 MHD_ALLOW_UPGRADE | MHD_USE_ITC,
+				 MHD_ALLOW_UPGRADE | MHD_USE_ITC | MHD_USE_POLL,
 			 &srv, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)o->listen_fd,
 			 MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
 			 MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv,
-			 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_END);
+			 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
+			 /* X-Registry-Config of a build carries every credential */
+			 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_END);
 	if (!d) {
 		close(srv.stop_evfd);
 		return berth_error_set(err, EIO, "starting the API server failed");

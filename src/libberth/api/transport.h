@@ -131,6 +131,13 @@ int api_server_stop_fd(const struct api_server *srv);
 /* Counts a hijack relay as running (relay true) or finished. */
 void api_server_relay(struct api_server *srv, bool running);
 
+/*
+ * Waits for the handler's answer (reply, stream or hijack): true when there
+ * is one; false when the client left or the service stops first (req is
+ * then gone: the handler sees it and its answer is dropped).
+ */
+bool api_req_wait_answer(struct api_req *req);
+
 /* Drops one reference; the last frees req. */
 void api_req_unref(struct api_req *req);
 /* Sets req->state and the response, wakes the waiting connection thread (reply.c). */

@@ -72,6 +72,36 @@ static char *os_name(void)
 	return berth_xstrndup(p, n);
 }
 
+/* Whether /proc/sys/net/ipv4/ip_forward is 1 (bridge networks need it for outside traffic). */
+static bool ip_forwarding(void)
+{
+	char c = '0';
+	_cleanup_close_ int fd = open("/proc/sys/net/ipv4/ip_forward", O_RDONLY | O_CLOEXEC);
+	return fd >= 0 && read(fd, &c, 1) == 1 && c == '1';
+}
+
+/*
+ * What Docker's info says of the engine beyond the counts: the limits `run`
+ * applies (--memory, --cpus, --pids-limit; not --cpu-shares, --cpuset-cpus,
+ * --memory-swap, --oom-kill-disable: docker info then warns of those, which
+ * is true of berth), the plugins berth has built in, and no swarm.
+ */
+static void info_engine(json_t *o)
+{
+	json_t *add = json_pack(
+		"{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b,"
+		" s:{s:[s], s:[s, s, s], s:[s]}, s:{s:s, s:s, s:s, s:b, s:s}, s:s, s:[]}",
+		"MemoryLimit", true, "SwapLimit", false, "KernelMemory", false, "KernelMemoryTCP",
+		false, "CpuCfsPeriod", true, "CpuCfsQuota", true, "CPUShares", false, "CPUSet",
+		false, "PidsLimit", true, "OomKillDisable", false, "IPv4Forwarding",
+		ip_forwarding(), "BridgeNfIptables", false, "Plugins", "Volume", "local", "Network",
+		"bridge", "host", "none", "Log", "json-file", "Swarm", "NodeID", "", "NodeAddr", "",
+		"LocalNodeState", "inactive", "ControlAvailable", false, "Error", "", "Isolation",
+		"", "SecurityOptions");
+	json_object_update(o, add);
+	json_decref(add);
+}
+
 int berth_system_info(struct berth_store *s, const char *root, bool debug, json_t **ret,
 		      struct berth_error **err)
 {
@@ -119,5 +149,6 @@ int berth_system_info(struct berth_store *s, const char *root, bool debug, json_
 			 "LoggingDriver", "json-file", "NCPU", (int)sysconf(_SC_NPROCESSORS_ONLN),
 			 "MemTotal", (json_int_t)mem, "DockerRootDir", root, "Name", u.nodename,
 			 "ServerVersion", BERTH_VERSION, "OSVersion", "", "Debug", debug);
+	info_engine(*ret);
 	return 0;
 }
