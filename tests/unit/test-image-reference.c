@@ -157,12 +157,24 @@ static void test_redact(void **state)
 	redacted("", "");
 }
 
+/* `images REPO[:TAG]` and the API's reference= filter */
+static void test_name_matches(void **state)
+{
+	assert_true(berth_image_name_matches("busybox", "1", NULL));
+	assert_true(berth_image_name_matches("busybox", "1", "busybox"));
+	assert_true(berth_image_name_matches("busybox", "1", "docker.io/library/busybox:1"));
+	assert_false(berth_image_name_matches("busybox", "1", "busybox:2"));
+	assert_true(berth_image_name_matches("127.0.0.1:5000/a/b", "3", "127.0.0.1:5000/a/b"));
+	assert_false(berth_image_name_matches("127.0.0.1:5000/a/b", "3", "127.0.0.1:5000/a/b:4"));
+	assert_false(berth_image_name_matches("busybox", "1", "BAD REF"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),	cmocka_unit_test(test_digest_and_tag),
 		cmocka_unit_test(test_invalid), cmocka_unit_test(test_familiar),
-		cmocka_unit_test(test_redact),
+		cmocka_unit_test(test_redact),	cmocka_unit_test(test_name_matches),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "registry/internal.h"
+#include "registry/registry.h"
 
 static char tmpdir[] = "/tmp/berth-test-creds-XXXXXX";
 static char *authfile, *docker_config;
@@ -69,6 +70,12 @@ static void test_base64(void **state)
 	assert_int_equal(registry_base64_decode("a*b", &d, &n), -EINVAL);
 	_cleanup_free_ char *e0 = registry_base64_encode("", 0);
 	assert_string_equal(e0, "");
+	/* the public form: the URL alphabet and no padding too (X-Registry-Auth) */
+	_cleanup_free_ char *u = NULL;
+	assert_int_equal(berth_registry_base64_decode("Pz8_Pw", &u, &n), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(u, "???\?");
+	assert_int_equal(berth_registry_base64_decode("a b", &d, &n), -EINVAL);
 }
 
 static void test_store_lookup_erase(void **state)

@@ -8,10 +8,17 @@
 #include "api/transport.h"
 #include "core/alloc.h"
 
+/* one table a line (clang-format would pack them), so that each handler file adds its own */
+/* clang-format off */
 static const struct api_route *const api_tables[] = {
 	api_routes_system,
+	api_routes_images,
+	api_routes_build,
+	api_routes_networks,
+	api_routes_volumes,
 	NULL,
 };
+/* clang-format on */
 
 const struct api_route *api_routes_extra;
 

@@ -41,6 +41,15 @@ int berth_system_layer_gc(struct berth_store *s, struct berth_layer_gc_result *r
 int berth_system_image_prune(struct berth_store *s, bool all, char ***ret_lines,
 			     uint64_t *ret_bytes, struct berth_error **err);
 
+/*
+ * `rmi` and DELETE /images/{name}: berth_image_remove, refused (EBUSY,
+ * Docker's conflict text) without force when what is the last name or the
+ * ID of an image a container uses; then, when an image went, the layer gc.
+ * *ret_lines (may be NULL) get Docker's "Untagged: x" / "Deleted: sha256:...".
+ */
+int berth_system_image_remove(struct berth_store *s, const char *what, bool force,
+			      char ***ret_lines, struct berth_error **err);
+
 struct berth_system_prune_result {
 	char **containers;	/* IDs of the removed containers */
 	char **networks;	/* names of the removed networks */

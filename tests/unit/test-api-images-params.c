@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "unit.h"
+
+#include "api/images-params.h"
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "core/strv.h"
+
+static const char *const keys[] = {"name", "dangling", "reference", NULL};
+
+/* the filters api_req_filters read: the keys allowed, the values matched */
+static void test_filters(void **state)
+{
+	struct berth_error *err = NULL;
+	_cleanup_json_ json_t *f = NULL;
+	assert_int_equal(
+		api_filters_parse("{\"name\":{\"ab\":true,\"no\":false},\"dangling\":[\"true\"]}",
+				  &f, &err),
+		0);
+	assert_int_equal(api_filters_check(f, keys, &err), 0);
+	assert_string_equal(api_filters_first(f, "name"), "ab");
+	assert_null(api_filters_first(f, "reference"));
+	assert_true(api_filters_match_substring(f, "name", "xaby"));
+	assert_false(api_filters_match_substring(f, "name", "ba"));
+	assert_true(api_filters_match_prefix(f, "name", "abc"));
+	assert_false(api_filters_match_prefix(f, "name", "xab"));
+	assert_true(api_filters_match_exact(f, "name", "ab"));
+	assert_false(api_filters_match_exact(f, "name", "abc"));
+	assert_true(api_filters_bool(f, "dangling"));
+	assert_false(api_filters_bool(f, "name"));
+	/* a key given no value matches everything */
+	assert_true(api_filters_match_substring(f, "reference", "anything"));
+
+	_cleanup_json_ json_t *g = NULL;
+	assert_int_equal(api_filters_parse("{\"label\":{\"a\":true}}", &g, &err), 0);
+	assert_int_equal(api_filters_check(g, keys, &err), -EINVAL);
+	assert_string_equal(berth_error_msg(err), "invalid filter 'label'");
+	berth_error_free(&err);
+	const char *const none[] = {NULL};
+	assert_int_equal(api_filters_check(g, none, &err), -EINVAL);
+	berth_error_free(&err);
+}
+
+static void test_version_before(void **state)
+{
+	assert_true(api_version_before("1.41", 1, 42));
+	assert_false(api_version_before("1.42", 1, 42));
+	assert_false(api_version_before("1.43", 1, 42));
+	assert_true(api_version_before("0.99", 1, 0));
+	assert_false(api_version_before("garbage", 1, 42));
+}
+
+static void test_labels_and_optional_fields(void **state)
+{
+	struct berth_error *err = NULL;
+	_cleanup_json_ json_t *body = json_pack("{s:{s:s, s:s}, s:n, s:i}", "Labels", "b", "2", "a",
+						"1", "Driver", "Num", 3);
+	json_t *l = NULL;
+	assert_int_equal(api_json_labels(body, "Labels", &l, &err), 0);
+	_cleanup_strv_free_ char **kv = api_labels_to_strv(l);
+	json_decref(l);
+	berth_strv_sort(kv);
+	assert_string_equal(kv[0], "a=1");
+	assert_string_equal(kv[1], "b=2");
+	assert_null(kv[2]);
+	assert_int_equal(api_json_labels(body, "Missing", &l, &err), 0);
+	assert_null(l);
+	assert_int_equal(api_json_labels(body, "Num", &l, &err), -EINVAL);
+	berth_error_free(&err);
+
+	const char *s = "x";
+	assert_int_equal(api_json_string(body, "Driver", &s, &err), 0); /* null */
+	assert_null(s);
+	assert_int_equal(api_json_string(body, "Nothing", &s, &err), 0);
+	assert_null(s);
+	assert_int_equal(api_json_string(body, "Num", &s, &err), -EINVAL);
+	berth_error_free(&err);
+	json_t *o = NULL;
+	assert_int_equal(api_json_object(body, "Labels", &o, &err), 0);
+	assert_non_null(o);
+	assert_int_equal(api_json_object(NULL, "Labels", &o, &err), 0);
+	assert_null(o);
+}
+
+static void test_build_args(void **state)
+{
+	struct berth_error *err = NULL;
+	char **args = NULL;
+	assert_int_equal(api_build_args_parse("{\"A\":\"1\",\"B\":\"x=y\"}", &args, &err), 0);
+	assert_string_equal(args[0], "A=1");
+	assert_string_equal(args[1], "B=x=y");
+	assert_null(args[2]);
+	berth_strv_free(args);
+	assert_int_equal(api_build_args_parse("", &args, &err), 0);
+	assert_null(args);
+	/* null: "from the daemon's environment", which the service does not lend */
+	assert_int_equal(api_build_args_parse("{\"A\":null}", &args, &err), -EINVAL);
+	assert_non_null(strstr(berth_error_msg(err), "'A'"));
+	berth_error_free(&err);
+	assert_int_equal(api_build_args_parse("[]", &args, &err), -EINVAL);
+	berth_error_free(&err);
+}
+
+static void test_registry_auth(void **state)
+{
+	struct berth_error *err = NULL;
+	bool creds = true;
+	assert_int_equal(api_registry_auth_parse(NULL, &creds, &err), 0);
+	assert_false(creds);
+	/* "{}", what docker sends without credentials */
+	assert_int_equal(api_registry_auth_parse("e30=", &creds, &err), 0);
+	assert_false(creds);
+	/* {"username":"u","password":"p"} in base64url without padding */
+	assert_int_equal(
+		api_registry_auth_parse("eyJ1c2VybmFtZSI6InUiLCJwYXNzd29yZCI6InAifQ", &creds, &err),
+		0);
+	assert_true(creds);
+	/* {"serveraddress":"h"}: no credential */
+	assert_int_equal(api_registry_auth_parse("eyJzZXJ2ZXJhZGRyZXNzIjoiaCJ9", &creds, &err), 0);
+	assert_false(creds);
+	assert_int_equal(api_registry_auth_parse("!!!", &creds, &err), -EINVAL);
+	berth_error_free(&err);
+	assert_int_equal(api_registry_auth_parse("bm90IGpzb24", &creds, &err), -EINVAL);
+	berth_error_free(&err);
+}
+
+static void test_progress_messages(void **state)
+{
+	_cleanup_json_ json_t *a = api_progress_message("Pulling fs layer", "abc", 0, 0);
+	assert_string_equal(json_string_value(json_object_get(a, "status")), "Pulling fs layer");
+	assert_string_equal(json_string_value(json_object_get(a, "id")), "abc");
+	assert_null(json_object_get(a, "progressDetail"));
+	_cleanup_json_ json_t *b = api_progress_message("Downloading", "abc", 500, 1000);
+	json_t *d = json_object_get(b, "progressDetail");
+	assert_int_equal(json_integer_value(json_object_get(d, "current")), 500);
+	assert_int_equal(json_integer_value(json_object_get(d, "total")), 1000);
+	const char *bar = json_string_value(json_object_get(b, "progress"));
+	assert_non_null(strstr(bar, "[=========================>"));
+	assert_non_null(strstr(bar, "] 500B/1kB"));
+	_cleanup_json_ json_t *c = api_progress_message("Digest: x", NULL, 0, 0);
+	assert_null(json_object_get(c, "id"));
+	_cleanup_json_ json_t *e = api_stream_error_message("boom");
+	assert_string_equal(json_string_value(json_object_get(e, "error")), "boom");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(e, "errorDetail"), "message")),
+		"boom");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_filters),
+		cmocka_unit_test(test_version_before),
+		cmocka_unit_test(test_labels_and_optional_fields),
+		cmocka_unit_test(test_build_args),
+		cmocka_unit_test(test_registry_auth),
+		cmocka_unit_test(test_progress_messages),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

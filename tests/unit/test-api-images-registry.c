@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Pull and push (api/images-registry.c) on a real socket over a temp store:
+ * what is refused before a stream begins, and a failure against a registry
+ * that is not there (nothing listens on 127.0.0.1:1). The transfers
+ * themselves run against a real registry in tests/e2e/api-images.bats.
+ */
+#include "unit.h"
+
+#include "api-img-fixture.h"
+
+static void test_refusals(void **state)
+{
+	struct service *s = *state;
+	_cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL;
+	assert_int_equal(svc_call(s, "POST", "/images/create", NULL, false, NULL, &a), 400);
+	assert_int_equal(svc_call(s, "POST", "/images/create?fromSrc=-", NULL, false, NULL, &b),
+			 501);
+	/* credentials in X-Registry-Auth: not supported yet, said so */
+	const char *const creds[] = {"X-Registry-Auth: eyJ1c2VybmFtZSI6InUiLCJwYXNzd29yZCI6InAifQ",
+				     NULL};
+	assert_int_equal(svc_call(s, "POST", "/images/create?fromImage=127.0.0.1:1/x&tag=1", NULL,
+				  false, creds, &c),
+			 501);
+	assert_non_null(strstr(c, "X-Registry-Auth"));
+	/* push of an image the store has not: 404 before any stream */
+	assert_int_equal(
+		svc_call(s, "POST", "/images/127.0.0.1:1/x/push?tag=1", NULL, false, NULL, &d),
+		404);
+	const char *const garbage[] = {"X-Registry-Auth: !!", NULL};
+	assert_int_equal(
+		svc_call(s, "POST", "/images/create?fromImage=x", NULL, false, garbage, &e), 400);
+}
+
+static void test_unreachable_registry(void **state)
+{
+	struct service *s = *state;
+	_cleanup_free_ char *out = NULL, *push = NULL;
+	const char *const none[] = {"X-Registry-Auth: e30=", NULL};
+	long st = svc_call(s, "POST", "/images/create?fromImage=127.0.0.1:1/x&tag=1", NULL, false,
+			   none, &out);
+	/* an error reply, or an errorDetail when the stream had begun */
+	assert_true(st >= 400 || strstr(out, "\"errorDetail\""));
+	assert_non_null(strstr(out, "127.0.0.1:1"));
+	_cleanup_free_ char *built = svc_build(s, "x", NULL), *tagged = NULL;
+	assert_int_equal(svc_call(s, "POST", "/images/x/tag?repo=127.0.0.1:1/x&tag=latest", NULL,
+				  false, NULL, &tagged),
+			 201);
+	st = svc_call(s, "POST", "/images/127.0.0.1:1/x/push?tag=latest", NULL, false, none, &push);
+	assert_true(st >= 400 || strstr(push, "\"errorDetail\""));
+	assert_non_null(strstr(push, "The push refers to repository [127.0.0.1:1/x]"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_refusals, svc_setup, svc_teardown),
+		cmocka_unit_test_setup_teardown(test_unreachable_registry, svc_setup, svc_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
