@@ -29,6 +29,7 @@ static const char build_usage[] =
 	"Usage: berth build [OPTIONS] PATH | -\n\n"
 	"Build an image from a Dockerfile\n\n"
 	"Options:\n"
+	"      --attest type=sbom    as --sbom (other attestation types: not yet)\n"
 	"      --build-arg K[=V]     set a build-time variable\n"
 	"      --cache-from REF      use an image as a cache source\n"
 	"      --check               lint the Dockerfile first (as berth lint); build\n"
@@ -43,7 +44,7 @@ static const char build_usage[] =
 	"      --pull                always attempt to pull a newer version of the image\n"
 	"  -q, --quiet               suppress the build output and print the image ID\n"
 	"      --sbom[=true|false]   store the image's SBOM (SPDX 2.3) with it; push sends\n"
-	"                            it as an OCI referrer (also --attest type=sbom)\n"
+	"                            it as an OCI referrer\n"
 	"      --secret id=X,src=F   secret file to expose to RUN --mount=type=secret\n"
 	"  -t, --tag NAME[:TAG]      name and optionally a tag (may be repeated)\n"
 	"      --target STAGE        set the target build stage to build\n";
