@@ -114,7 +114,6 @@ port_answers() {
 	berth compose config --services | sort >"$W/berth-services"
 	diff "$W/docker-services" "$W/berth-services"
 	berth compose -p peer up -d
-	sleep 1
 	port_answers
 	berth ps -a --filter label=com.docker.compose.project=peer \
 		--format '{{.Names}} {{.State}} {{.Labels}}' | summarise >"$W/berth-ps"

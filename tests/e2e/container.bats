@@ -76,7 +76,7 @@ teardown() {
 	[ "$output" = "${id:0:12}" ]
 	run berth restart -t 1 "$id"
 	[ "$status" -eq 0 ]
-	sleep 0.3
+	wait_until 20 eval '[ "$(berth logs "$id" | grep -c started)" -ge 3 ]'
 	run berth logs "$id"
 	[ "$(grep -c started <<<"$output")" -eq 3 ]
 	run berth rm -f "$id"

@@ -33,20 +33,33 @@ common_setup() {
 	export STORE
 }
 
-# The busybox base rootfs tarball, made once per test file.
-busybox_tar() {
-	local t=$BATS_FILE_TMPDIR/busybox.tar
-	[[ -f $t ]] || "$FIXTURES/mkbase-busybox" "$t"
+# fixture_tar NAME SCRIPT [ARG...]: $BATS_FILE_TMPDIR/NAME, made once per
+# test file by tests/fixtures/SCRIPT ARG... OUT. Under scripts/e2e-suite
+# (`make check`) it is made once per run: a copy of the tarball cached in
+# $BERTH_FIXTURE_RUN_DIR under the hash of the script and its arguments
+# (written under a temporary name and renamed, so lanes racing to make it
+# each see a whole one).
+fixture_tar() {
+	local t=$BATS_FILE_TMPDIR/$1 script=$FIXTURES/$2 c
+	shift 2
+	if [[ ! -f $t ]]; then
+		if [[ -n ${BERTH_FIXTURE_RUN_DIR:-} ]]; then
+			c=$BERTH_FIXTURE_RUN_DIR/$({ cat "$script"; echo "$*"; } | sha256sum | cut -c1-32).tar
+			[[ -f $c ]] || { "$script" "$@" "$c.$$" && mv "$c.$$" "$c"; } || return 1
+			cp "$c" "$t"
+		else
+			"$script" "$@" "$t"
+		fi
+	fi
 	echo "$t"
 }
 
+# The busybox base rootfs tarball.
+busybox_tar() { fixture_tar busybox.tar mkbase-busybox; }
+
 # The same with the dynamically linked busybox and its glibc, whose name
 # lookups work (/etc/hosts, DNS): for the networking tests.
-busybox_dyn_tar() {
-	local t=$BATS_FILE_TMPDIR/busybox-dyn.tar
-	[[ -f $t ]] || "$FIXTURES/mkbase-busybox" --dynamic "$t"
-	echo "$t"
-}
+busybox_dyn_tar() { fixture_tar busybox-dyn.tar mkbase-busybox --dynamic; }
 
 # A compose project's directory $P, made the current one, and its base image
 # TAG: busybox (with dyn, the dynamically linked one whose lookups read
@@ -61,6 +74,19 @@ compose_project_setup() { # TAG [dyn]
 	P=$BATS_TEST_TMPDIR/proj
 	mkdir -p "$P"
 	cd "$P"
+}
+
+# wait_until SECONDS CMD [ARG...]: runs CMD every 0.1 s until it succeeds,
+# for SECONDS at most (then fails). A test waits so on what it needs to have
+# happened, where a fixed sleep is too short on a loaded machine and too
+# long on an idle one.
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		((SECONDS < end)) || return 1
+		sleep 0.1
+	done
 }
 
 # Asserts the last `run` failed with exactly one stderr line "berth: ..." matching $1.

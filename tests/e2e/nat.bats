@@ -17,9 +17,11 @@ setup_file() {
 	command -v python3 >/dev/null || skip "needs python3 for the test's server and clients"
 }
 
-# A namespace kept alive by a sleeping process; prints its PID.
+# A namespace kept alive by a sleeping process; prints its PID once the
+# process is in it.
 new_netns() {
 	unshare --net sleep 600 >/dev/null 2>&1 &
+	wait_until 20 eval '[ "$(readlink /proc/$!/ns/net)" != "$(readlink /proc/$$/ns/net)" ]'
 	echo $!
 }
 
@@ -33,7 +35,6 @@ setup() {
 	ctr=$(new_netns)
 	out=$(new_netns)
 	pids+=("$ctr" "$out")
-	sleep 0.2
 	ip link add vct0 type veth peer name eth0 netns "$ctr"
 	ip link set vct0 master brt0 up
 	nsenter -t "$ctr" -n sh -ec 'ip link set lo up; ip addr add 10.77.0.2/24 dev eth0
@@ -105,7 +106,6 @@ s = socket.create_connection((sys.argv[1], int(sys.argv[2])), 3); print(s.recv(1
 @test "nat: a neighbour on the bridge reaches a published port through the host's address (hairpin)" {
 	nb=$(new_netns)
 	pids+=("$nb")
-	sleep 0.2
 	ip link add vnb0 type veth peer name eth0 netns "$nb"
 	ip link set vnb0 master brt0 up
 	nsenter -t "$nb" -n sh -ec 'ip link set lo up; ip addr add 10.77.0.3/24 dev eth0

@@ -26,7 +26,7 @@ freezer_dir() {
 @test "top: ps -ef's columns read from /proc, the container's processes only" {
 	# the shell stays (a last command would be exec'd): three processes
 	berth run -d --name t1 bb sh -c 'sleep 300 & sleep 301; echo done' >/dev/null
-	sleep 0.5
+	wait_until 20 eval '[ "$(berth top t1 | grep -cE " sleep 30[01]$")" -eq 2 ]'
 	run berth top t1
 	[ "$status" -eq 0 ]
 	# Docker's header through tabwriter(minwidth 20, padding 3)
@@ -44,7 +44,7 @@ freezer_dir() {
 @test "top with ps options: the host's ps, rows of the container's PIDs only" {
 	command -v ps >/dev/null || skip "no ps on this host"
 	berth run -d --name t2 bb sleep 300 >/dev/null
-	sleep 0.3
+	wait_until 20 eval 'berth top t2 -o pid,comm | grep -q " sleep$"'
 	local pid
 	pid=$(berth inspect --format '{{.State.Pid}}' t2)
 	run berth top t2 -o pid,comm
