@@ -10,6 +10,8 @@
 
 static const struct api_route *const api_tables[] = {
 	api_routes_system,
+	api_routes_containers,
+	api_routes_exec,
 	NULL,
 };
 
