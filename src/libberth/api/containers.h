@@ -21,7 +21,8 @@
 /*
  * Docker's create body (Config with HostConfig and NetworkingConfig) as
  * the typed options `berth create` builds: o points into the struct's own
- * allocations, released by api_create_release. Unknown fields are ignored,
+ * allocations (released by api_create_release) and into body's strings
+ * (body must outlive c). Unknown fields are ignored,
  * as Docker ignores them; a known field of the wrong type is EINVAL.
  */
 struct api_create {
