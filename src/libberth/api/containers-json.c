@@ -16,6 +16,7 @@
 #include "core/buf.h"
 #include "core/cleanup.h"
 #include "core/json.h"
+#include "core/sort.h"
 #include "core/strv.h"
 #include "core/units.h"
 
@@ -158,7 +159,7 @@ int api_container_list(struct api_req *req)
 	json_t **v = berth_xcalloc(n ? n : 1, sizeof(*v));
 	for (i = 0; i < n; i++)
 		v[i] = json_array_get(list, i);
-	qsort(v, n, sizeof(*v), newest_first);
+	berth_qsort(v, n, sizeof(*v), newest_first);
 	json_t *out = json_array();
 	/* -n (limit > 0) counts every container, as -a does */
 	for (i = 0; i < n && (limit <= 0 || (long)json_array_size(out) < limit); i++)
