@@ -117,7 +117,7 @@ static json_t *summary(struct berth_store *s, const json_t *c, bool size)
 	json_t *j = json_pack(
 		"{s:s, s:[s+], s:s, s:s, s:s, s:I, s:o, s:O, s:s, s:s, s:{s:s}, s:{s:O}, s:O}",
 		"Id", str(c, "Id"), "Names", "/", name[0] == '/' ? name + 1 : name, "Image",
-		*str(cfg, "Image") ? str(cfg, "Image") : str(c, "ImageRef"), "ImageID",
+		*str(c, "ImageRef") ? str(c, "ImageRef") : str(cfg, "Image"), "ImageID",
 		str(c, "Image"), "Command", cmd.buf, "Created",
 		(json_int_t)epoch_of(str(c, "Created")), "Ports", summary_ports(c), "Labels",
 		labels ? labels : json_object(), "State", str(st, "Status"), "Status", status,

@@ -186,14 +186,11 @@ static pid_t exec_spawn(char **argv, const int stdio[3], bool tty)
 		return pid;
 	if (tty && (setsid() < 0 || ioctl(stdio[0], TIOCSCTTY, 0) < 0))
 		_exit(125);
+	/* what is not attached is /dev/null, never the service's own stdio */
+	int null = open("/dev/null", O_RDWR);
 	for (int i = 0; i < 3; i++)
-		if (stdio[i] >= 0 && dup2(stdio[i], i) < 0)
+		if (dup2(stdio[i] >= 0 ? stdio[i] : null, i) < 0)
 			_exit(125);
-	if (!tty && stdio[0] < 0) {
-		int null = open("/dev/null", O_RDONLY);
-		if (null >= 0)
-			dup2(null, 0);
-	}
 	execv("/proc/self/exe", argv);
 	_exit(127);
 }
