@@ -44,6 +44,14 @@ json_t *api_req_json(const struct api_req *req);
 int api_req_body_fd(const struct api_req *req);
 /* The store the service serves (opened once at start). */
 struct berth_store *api_req_store(const struct api_req *req);
+/* Its root directory (what the event log and `info` name). */
+const char *api_req_root(const struct api_req *req);
+/*
+ * Whether the client went away or the service is stopping: a handler that
+ * waits long between writes (events, logs -f, wait) checks it now and then
+ * and returns 0 when it is true.
+ */
+bool api_req_gone(struct api_req *req);
 
 /* ---- the reply: a handler sends exactly one of these, then returns 0 ---- */
 /* body is stolen (json_decref'd by the transport); NULL sends no body. */
@@ -59,6 +67,8 @@ int api_reply_error(struct api_req *req, unsigned status, const char *fmt, ...)
  * Frees *err.
  */
 int api_reply_berror(struct api_req *req, struct berth_error **err);
+/* The status api_reply_berror answers an error code with. */
+unsigned api_status_of_errno(int code);
 
 /*
  * Streams: begin once, then write chunks; each write reaches the client

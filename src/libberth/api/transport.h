@@ -59,3 +59,72 @@ const struct api_route *api_route_find(const char *method, const char *path, cha
 
 /* Decodes %XX (and, when plus, '+' as ' ') in place; -EINVAL on a bad escape or %00. */
 int api_url_decode(char *s, bool plus);
+
+/* ---- the transport's side of a request (server.c, reply.c) ---- */
+#include <pthread.h>
+
+#include "core/buf.h"
+
+struct MHD_Connection;
+struct MHD_Response;
+struct api_server;
+
+enum api_req_state {
+	API_REQ_PENDING,  /* the handler has not answered yet */
+	API_REQ_REPLIED,  /* req->response holds the whole reply */
+	API_REQ_STREAM,	  /* req->response reads what api_stream_write hands over */
+	API_REQ_UPGRADED, /* req->response is the 101 of a hijack */
+};
+
+struct api_req {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned refs; /* the handler thread, MHD's request, a stream response */
+	struct api_server *srv;
+	struct MHD_Connection *conn;
+	int conn_fd;
+
+	char *method;
+	char *path;
+	char version[16];
+	const struct api_route *route;
+	char *params[API_PARAMS_MAX];
+	char **query;	/* key, value, key, value, ..., NULL */
+	char **headers; /* the same, keys as sent */
+
+	struct berth_buf body;
+	bool body_too_big;
+	int body_fd;
+	json_t *json;
+
+	enum api_req_state state;
+	struct MHD_Response *response;
+	unsigned status;
+	/* streams: the chunk api_stream_write hands to the reader, or raw_fd */
+	const char *chunk;
+	size_t chunk_len;
+	int raw_fd;
+	bool stream_end; /* the handler returned */
+	bool gone;	 /* the client went away, or the service stops */
+	/* hijack: the transport's end of the socketpair, until the relay takes it */
+	int hijack_fd;
+};
+
+/* The value of key in a NULL-terminated key, value list (case-insensitive keys when icase). */
+const char *api_kv_get(char *const *kv, const char *key, bool icase);
+
+/* Adds the headers Docker's daemon sends on every reply. */
+void api_response_add_common(struct MHD_Response *resp);
+
+/* Whether the service is stopping (every stream ends). */
+bool api_server_stopping(const struct api_server *srv);
+/* The fd that becomes readable when the service stops (for polls). */
+int api_server_stop_fd(const struct api_server *srv);
+/* Counts a hijack relay as running (relay true) or finished. */
+void api_server_relay(struct api_server *srv, bool running);
+
+/* Drops one reference; the last frees req. */
+void api_req_unref(struct api_req *req);
+/* Sets req->state and the response, wakes the waiting connection thread (reply.c). */
+void api_req_answer(struct api_req *req, enum api_req_state state, unsigned status,
+		    struct MHD_Response *resp);

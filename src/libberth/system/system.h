@@ -209,3 +209,19 @@ struct berth_events_read_options {
  */
 int berth_system_events_read(const char *root, const struct berth_events_read_options *o,
 			     berth_event_fn fn, void *userdata, struct berth_error **err);
+
+/*
+ * ---- info.c: what `berth version`/`info` print and the API's /version and /info answer ----
+ */
+#define BERTH_API_VERSION     "1.41"
+#define BERTH_API_MIN_VERSION "1.24"
+/* Go's GOARCH of a uname machine (Docker prints Go's names); static storage. */
+const char *berth_system_go_arch(const char *machine);
+/* Docker's /version object (Platform, Components, Version, ApiVersion, ...); new reference. */
+json_t *berth_system_version(void);
+/*
+ * Docker's /info object of store s at root (Containers, Images, Driver,
+ * KernelVersion, ..., DockerRootDir, Debug); *ret a new reference.
+ */
+int berth_system_info(struct berth_store *s, const char *root, bool debug, json_t **ret,
+		      struct berth_error **err);
