@@ -106,16 +106,20 @@ static int drain(const struct log_sink *s, struct berth_log_reader *r)
 /*
  * Whether the client went away. A hijacked client closes its writing half
  * when it attaches no stdin (which berth's detached containers do not keep
- * anyway): that end of input is not its going; what it sends is dropped.
+ * anyway): that end of input is not its going, only a hang-up of both
+ * halves is; what it sends is dropped. (A hijacked request is complete for
+ * the transport: api_req_gone tells nothing of it.)
  */
 static bool client_gone(const struct log_sink *s)
 {
 	char buf[4096];
 	struct pollfd p = {.fd = s->sock, .events = POLLIN};
-	if (api_req_gone(s->req))
+	if (s->sock < 0)
+		return api_req_gone(s->req);
+	if (poll(&p, 1, 0) <= 0)
+		return false;
+	if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
 		return true;
-	if (s->sock < 0 || poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN))
-		return (p.revents & (POLLERR | POLLNVAL)) != 0;
 	ssize_t n = recv(s->sock, buf, sizeof(buf), MSG_DONTWAIT);
 	return n < 0 && errno != EAGAIN && errno != EINTR;
 }
