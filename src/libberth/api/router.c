@@ -12,6 +12,8 @@
 /* clang-format off */
 static const struct api_route *const api_tables[] = {
 	api_routes_system,
+	api_routes_containers,
+	api_routes_exec,
 	api_routes_images,
 	api_routes_build,
 	api_routes_networks,
