@@ -162,6 +162,7 @@ struct berth_store;
 	X(cmd_system_df)                                                                           \
 	X(cmd_system_check)                                                                        \
 	X(cmd_system_prune)                                                                        \
+	X(cmd_system_service)                                                                      \
 	X(cmd_image_mount)                                                                         \
 	X(cmd_image_umount)                                                                        \
 	X(cmd_dockerfile_dump)                                                                     \

@@ -103,23 +103,6 @@ static json_t *images_titles(void)
 			 "UNIQUE SIZE", "VirtualSize", "VIRTUAL SIZE");
 }
 
-/* Does the familiar repo:tag match the user's REPOSITORY[:TAG] filter? */
-static bool matches_filter(const char *repo, const char *tag, const char *filter)
-{
-	if (!filter)
-		return true;
-	struct berth_image_ref ref;
-	if (berth_image_ref_parse(filter, &ref, NULL) < 0)
-		return false;
-	_cleanup_free_ char *full = berth_image_ref_repository(&ref);
-	_cleanup_free_ char *want = berth_image_familiar_repository(full);
-	bool tagged = strrchr(filter, ':') > strrchr(filter, '/') ||
-		      (strchr(filter, ':') && !strchr(filter, '/'));
-	bool ok = strcmp(repo, want) == 0 && (!tagged || (ref.tag && strcmp(tag, ref.tag) == 0));
-	berth_image_ref_release(&ref);
-	return ok;
-}
-
 int cmd_images(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
 	static const struct option opts[] = {
@@ -190,7 +173,7 @@ int cmd_images(struct berth_cli *cli, int argc, char **argv, struct berth_error 
 			repo = berth_xstrdup("<none>");
 			tag = berth_xstrdup("<none>");
 		}
-		if (!matches_filter(repo, tag, filter))
+		if (!berth_image_name_matches(repo, tag, filter))
 			continue;
 		berth_digest_fmt(&it->id, id);
 		/* Docker: the digest of a RepoDigests entry (pulled or pushed), else <none> */
@@ -262,60 +245,6 @@ int cmd_tag(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	return berth_image_tag(s, argv[optind], argv[optind + 1], err);
 }
 
-/* The short ID of a container whose record names image id, into out; false when none. */
-static bool container_using(const json_t *list, const struct berth_digest *id, char out[13])
-{
-	size_t i;
-	json_t *c;
-	json_array_foreach (list, i, c) {
-		struct berth_digest d;
-		const char *img = json_string_value(json_object_get(c, "Image"));
-		const char *cid = json_string_value(json_object_get(c, "Id"));
-		if (img && cid && berth_digest_parse(img, &d, NULL) >= 0 &&
-		    berth_digest_eq(&d, id)) {
-			snprintf(out, 13, "%s", cid);
-			return true;
-		}
-	}
-	return false;
-}
-
-/*
- * Docker's rmi conflict: removing the last name (or the ID) of an image a
- * container uses needs -f; untagging one of several names does not.
- */
-static int rmi_check_in_use(struct berth_cli *cli, struct berth_store *s, const char *what,
-			    struct berth_error **err)
-{
-	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
-	if (berth_image_resolve(s, what, &img, NULL) < 0)
-		return 0; /* berth_image_remove says what is wrong */
-	_cleanup_json_ json_t *list = NULL;
-	int r = berth_container_list(s, &list, err);
-	if (r < 0)
-		return r;
-	char cid[13];
-	if (!container_using(list, &img->id, cid))
-		return 0;
-	_cleanup_(berth_image_list_freep) struct berth_image_list *l = NULL;
-	r = berth_image_list(s, &l, err);
-	if (r < 0)
-		return r;
-	size_t names = 0;
-	for (size_t i = 0; i < l->n; i++)
-		names += l->items[i].name && berth_digest_eq(&l->items[i].id, &img->id);
-	char hex[BERTH_DIGEST_STRLEN + 1];
-	berth_digest_hex(&img->id, hex);
-	bool by_id = strncmp(what, "sha256:", 7) == 0 || strncmp(hex, what, strlen(what)) == 0;
-	if (names > 1 && !by_id)
-		return 0;
-	hex[12] = '\0';
-	return berth_error_set(err, EBUSY,
-			       "conflict: unable to remove repository reference '%s' (must force) "
-			       "- container %s is using its referenced image %s",
-			       what, cid, hex);
-}
-
 /* ---- rmi ---- */
 
 static const char rmi_usage[] = "Usage:  berth rmi [OPTIONS] IMAGE [IMAGE...]\n\n"
@@ -345,13 +274,11 @@ int cmd_rmi(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 	if (r < 0)
 		return r;
 	/* as Docker: each name that fails is reported on its own line, the rest still go */
-	bool deleted = false, failed = false;
+	bool failed = false;
 	for (int i = optind; i < argc; i++) {
 		_cleanup_strv_free_ char **lines = NULL;
 		struct berth_error *e = NULL;
-		r = force ? 0 : rmi_check_in_use(cli, s, argv[i], &e);
-		if (r >= 0)
-			r = berth_image_remove(s, argv[i], force, &lines, &e);
+		r = berth_system_image_remove(s, argv[i], force, &lines, &e);
 		if (r < 0) {
 			fflush(stdout);
 			fprintf(stderr, "berth: %s\n", berth_error_msg(e));
@@ -359,16 +286,8 @@ int cmd_rmi(struct berth_cli *cli, int argc, char **argv, struct berth_error **e
 			failed = true;
 			continue;
 		}
-		for (char **l = lines; l && *l; l++) {
+		for (char **l = lines; l && *l; l++)
 			printf("%s\n", *l);
-			deleted |= strncmp(*l, "Deleted:", 8) == 0;
-		}
-	}
-	/* Docker frees a deleted image's layers: so do we, unpacked ones included */
-	if (deleted) {
-		r = berth_system_layer_gc(s, NULL, err);
-		if (r < 0)
-			return r;
 	}
 	return failed ? 1 : 0;
 }
@@ -520,12 +439,10 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 	const struct berth_image_config *cfg = img->config;
 	char id[BERTH_DIGEST_STRLEN + 1];
 	berth_digest_fmt(&img->id, id);
-	/* history entries with a layer take the manifest's layers in order */
-	size_t n_layered = 0;
-	for (size_t i = 0; i < cfg->n_history; i++)
-		if (!cfg->history[i].empty_layer)
-			n_layered++;
-	size_t layer = n_layered;
+	_cleanup_free_ uint64_t *sizes = NULL;
+	r = berth_image_history_sizes(s, img, &sizes, err);
+	if (r < 0)
+		return r;
 	struct table t = {.cols = 5};
 	if (!quiet && !custom) {
 		/* Docker's nonHumanHistoryTableFormat shows {{.CreatedAt}} */
@@ -535,15 +452,7 @@ int cmd_history(struct berth_cli *cli, int argc, char **argv, struct berth_error
 	}
 	for (size_t k = cfg->n_history; k-- > 0;) {
 		const struct berth_history *h = &cfg->history[k];
-		uint64_t size = 0;
-		if (!h->empty_layer) {
-			layer--;
-			if (layer < img->manifest->n_layers) {
-				r = berth_image_layer_size(s, img, layer, &size, err);
-				if (r < 0)
-					return r;
-			}
-		}
+		uint64_t size = sizes[k];
 		_cleanup_free_ char *image_col =
 			k + 1 == cfg->n_history
 				? (no_trunc ? berth_xstrdup(id) : berth_xstrndup(id + 7, 12))

@@ -99,19 +99,7 @@ static int inspect_pod(struct berth_cli *cli, const char *name, json_t **ret,
 static int inspect_network(struct berth_cli *cli, const char *name, json_t **ret,
 			   struct berth_error **err)
 {
-	struct berth_network n = {0};
-	struct berth_endpoint *eps = NULL;
-	size_t n_eps = 0;
-	int r = berth_network_get(cli->root, name, &n, err);
-	if (r >= 0)
-		r = berth_network_endpoints(cli->root, n.id, &eps, &n_eps, err);
-	if (r >= 0)
-		*ret = berth_network_to_json(&n, eps, n_eps);
-	for (size_t k = 0; k < n_eps; k++)
-		berth_endpoint_release(&eps[k]);
-	free(eps);
-	berth_network_release(&n);
-	return r < 0 ? r : 0;
+	return berth_network_inspect(cli->root, name, ret, err);
 }
 
 /* What "not this kind of object" looks like: absent, or a name this kind cannot have. */

@@ -40,6 +40,7 @@ static const struct berth_command commands[] = {
 	{"system df", cmd_system_df, "Show disk usage"},
 	{"system check", cmd_system_check, "Verify every blob and reference of the store"},
 	{"system prune", cmd_system_prune, "Remove unused data"},
+	{"system service", cmd_system_service, "Serve the Docker Engine API on a socket"},
 	{"system info", cmd_info, NULL},
 	{"events", cmd_events, "Get real time events from berth's event log"},
 	{"system events", cmd_events, NULL},

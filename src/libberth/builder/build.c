@@ -130,7 +130,11 @@ static int read_dockerfile(struct builder *b, int ctx_fd, const char *ctx_dir, c
 		*ret_path = NULL;
 		return 0;
 	}
-	if (f && *f) {
+	if (f && *f && b->o->dockerfile_in_context && ctx_fd >= 0) {
+		/* the Engine API's dockerfile=: a path inside the context, never out of it */
+		path = berth_xasprintf("%s/%s", ctx_dir, f);
+		fd = open_dockerfile(ctx_fd, f, path, "the build context", err);
+	} else if (f && *f) {
 		/* the user's own file, named on the command line: its directory is
 		 * opened as given, the file itself beneath it */
 		path = berth_xstrdup(f);

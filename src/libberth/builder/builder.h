@@ -43,13 +43,15 @@ typedef void (*berth_build_event_fn)(const struct berth_build_event *ev, void *u
 struct berth_build_options {
 	const char *context;	/* a directory, or "-": stdin holds a Dockerfile or a tar */
 	const char *dockerfile; /* -f: NULL = "Dockerfile" in the context, "-" = stdin */
-	char **tags;		/* NULL-terminated or NULL: every -t */
-	const char *target;	/* --target or NULL: the last stage */
-	char **build_args;	/* "K=V" (the CLI takes a bare K's value from its environment) */
-	char **labels;		/* --label K=V, applied to the final image */
-	char **cache_from;	/* --cache-from references */
-	char **secrets;		/* --secret id=X,src=F */
-	const char *network;	/* --network: NULL or "default", "host", "none" */
+	/* dockerfile is a path inside the context (the Engine API's), not the caller's own */
+	bool dockerfile_in_context;
+	char **tags;	     /* NULL-terminated or NULL: every -t */
+	const char *target;  /* --target or NULL: the last stage */
+	char **build_args;   /* "K=V" (the CLI takes a bare K's value from its environment) */
+	char **labels;	     /* --label K=V, applied to the final image */
+	char **cache_from;   /* --cache-from references */
+	char **secrets;	     /* --secret id=X,src=F */
+	const char *network; /* --network: NULL or "default", "host", "none" */
 	bool no_cache;
 	bool pull;
 	bool serial; /* stages one after another, never in parallel (BERTH_BUILD_SERIAL) */

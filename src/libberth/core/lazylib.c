@@ -20,6 +20,7 @@ static const struct berth_lazylib_desc *const descs[_BERTH_LIB_MAX] = {
 	[BERTH_LIB_NFTABLES] = &berth_lazy_nftables,
 	[BERTH_LIB_YAML] = &berth_lazy_yaml,
 	[BERTH_LIB_MNL] = &berth_lazy_mnl,
+	[BERTH_LIB_MICROHTTPD] = &berth_lazy_microhttpd,
 };
 
 /* 0 not tried yet, 1 loaded, -1 failed (message in failure[]). Written once

@@ -38,14 +38,15 @@
 #include "core/error.h"
 
 enum berth_lib {
-	BERTH_LIB_ARCHIVE,  /* libarchive.so.13 */
-	BERTH_LIB_CURL,	    /* libcurl.so.4 */
-	BERTH_LIB_CRYPTO,   /* libcrypto.so.3 */
-	BERTH_LIB_ZSTD,	    /* libzstd.so.1 */
-	BERTH_LIB_Z,	    /* libz.so.1 */
-	BERTH_LIB_NFTABLES, /* libnftables.so.1 */
-	BERTH_LIB_YAML,	    /* libyaml-0.so.2 */
-	BERTH_LIB_MNL,	    /* libmnl.so.0 */
+	BERTH_LIB_ARCHIVE,    /* libarchive.so.13 */
+	BERTH_LIB_CURL,	      /* libcurl.so.4 */
+	BERTH_LIB_CRYPTO,     /* libcrypto.so.3 */
+	BERTH_LIB_ZSTD,	      /* libzstd.so.1 */
+	BERTH_LIB_Z,	      /* libz.so.1 */
+	BERTH_LIB_NFTABLES,   /* libnftables.so.1 */
+	BERTH_LIB_YAML,	      /* libyaml-0.so.2 */
+	BERTH_LIB_MNL,	      /* libmnl.so.0 */
+	BERTH_LIB_MICROHTTPD, /* libmicrohttpd.so.12 */
 	_BERTH_LIB_MAX,
 };
 
@@ -79,7 +80,8 @@ struct berth_lazylib_desc {
 	void **table;
 };
 extern const struct berth_lazylib_desc berth_lazy_archive, berth_lazy_curl, berth_lazy_crypto,
-	berth_lazy_zstd, berth_lazy_z, berth_lazy_nftables, berth_lazy_yaml, berth_lazy_mnl;
+	berth_lazy_zstd, berth_lazy_z, berth_lazy_nftables, berth_lazy_yaml, berth_lazy_mnl,
+	berth_lazy_microhttpd;
 
 /* Used by the shims: the resolved symbol i of lib, loading lib first; hands
  * the error to the unavailable handler when lib cannot be loaded (see above). */

@@ -311,6 +311,27 @@ int berth_image_layer_size(struct berth_store *s, const struct berth_image *img,
 					  &img->manifest->layers[i].digest, ret, err);
 }
 
+int berth_image_history_sizes(struct berth_store *s, const struct berth_image *img, uint64_t **ret,
+			      struct berth_error **err)
+{
+	const struct berth_image_config *cfg = img->config;
+	_cleanup_free_ uint64_t *sizes = berth_xcalloc(cfg->n_history + 1, sizeof(uint64_t));
+	/* the entries with a layer take the manifest's layers in order, bottom first */
+	size_t layer = 0;
+	for (size_t k = 0; k < cfg->n_history; k++) {
+		if (cfg->history[k].empty_layer)
+			continue;
+		if (layer < img->manifest->n_layers) {
+			int r = berth_image_layer_size(s, img, layer, &sizes[k], err);
+			if (r < 0)
+				return r;
+		}
+		layer++;
+	}
+	*ret = TAKE_PTR(sizes);
+	return 0;
+}
+
 int berth_image_size(struct berth_store *s, const struct berth_image *img, uint64_t *ret,
 		     struct berth_error **err)
 {

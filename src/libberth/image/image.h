@@ -59,6 +59,13 @@ char *berth_image_familiar_repository(const char *repository);
  */
 void berth_image_name_split(const char *name, char **ret_repo, char **ret_tag);
 
+/*
+ * Does the familiar repo and tag (berth_image_name_split's) match a user's
+ * REPOSITORY[:TAG] (`images REPO`, Docker's reference= filter)? A filter
+ * without a tag matches every tag; NULL matches everything.
+ */
+bool berth_image_name_matches(const char *repo, const char *tag, const char *filter);
+
 /* ---- media types ---- */
 
 #define BERTH_MT_OCI_MANIFEST	   "application/vnd.oci.image.manifest.v1+json"
@@ -274,6 +281,13 @@ int berth_image_load_digest(struct berth_store *s, const struct berth_digest *to
  */
 int berth_image_layer_size(struct berth_store *s, const struct berth_image *img, size_t i,
 			   uint64_t *ret, struct berth_error **err);
+/*
+ * Docker's history sizes: for each entry of img's config history, the size
+ * of the layer it made (0 for an empty_layer entry, and for entries past
+ * the manifest's layers). *ret is owned, n_history entries.
+ */
+int berth_image_history_sizes(struct berth_store *s, const struct berth_image *img,
+			      uint64_t **ret, struct berth_error **err);
 int berth_image_size(struct berth_store *s, const struct berth_image *img, uint64_t *ret,
 		     struct berth_error **err);
 

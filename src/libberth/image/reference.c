@@ -355,3 +355,19 @@ void berth_image_name_split(const char *name, char **ret_repo, char **ret_tag)
 	*ret_repo = berth_image_familiar_repository(n);
 	*ret_tag = berth_xstrdup(tag ? tag : "<none>");
 }
+
+bool berth_image_name_matches(const char *repo, const char *tag, const char *filter)
+{
+	if (!filter)
+		return true;
+	struct berth_image_ref ref;
+	if (berth_image_ref_parse(filter, &ref, NULL) < 0)
+		return false;
+	_cleanup_free_ char *full = berth_image_ref_repository(&ref);
+	_cleanup_free_ char *want = berth_image_familiar_repository(full);
+	bool tagged = strrchr(filter, ':') > strrchr(filter, '/') ||
+		      (strchr(filter, ':') && !strchr(filter, '/'));
+	bool ok = strcmp(repo, want) == 0 && (!tagged || (ref.tag && strcmp(tag, ref.tag) == 0));
+	berth_image_ref_release(&ref);
+	return ok;
+}

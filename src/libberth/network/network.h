@@ -158,6 +158,14 @@ void berth_endpoint_release(struct berth_endpoint *e);
 json_t *berth_network_to_json(const struct berth_network *n, const struct berth_endpoint *eps,
 			      size_t n_eps);
 
+/*
+ * The network what (a name, an ID or its prefix) of state_dir with its
+ * endpoints, as berth_network_to_json: `network inspect` and the API's
+ * GET /networks/{id}. ENOENT when there is none.
+ */
+int berth_network_inspect(const char *state_dir, const char *what, json_t **ret,
+			  struct berth_error **err);
+
 /* Docker's network names: [a-zA-Z0-9][a-zA-Z0-9_.-]* */
 bool berth_network_name_is_valid(const char *name);
 

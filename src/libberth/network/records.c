@@ -244,3 +244,21 @@ json_t *berth_network_to_json(const struct berth_network *n, const struct berth_
 	json_object_set_new(o, "Labels", labels_json(n->labels));
 	return o;
 }
+
+int berth_network_inspect(const char *state_dir, const char *what, json_t **ret,
+			  struct berth_error **err)
+{
+	struct berth_network n = {0};
+	struct berth_endpoint *eps = NULL;
+	size_t n_eps = 0;
+	int r = berth_network_get(state_dir, what, &n, err);
+	if (r >= 0)
+		r = berth_network_endpoints(state_dir, n.id, &eps, &n_eps, err);
+	if (r >= 0)
+		*ret = berth_network_to_json(&n, eps, n_eps);
+	for (size_t k = 0; k < n_eps; k++)
+		berth_endpoint_release(&eps[k]);
+	free(eps);
+	berth_network_release(&n);
+	return r < 0 ? r : 0;
+}

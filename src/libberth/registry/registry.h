@@ -130,6 +130,14 @@ int berth_registry_fetch_blob(struct berth_store *store, const char *ref,
 			      const struct berth_digest *digest, struct berth_progress *progress,
 			      struct berth_error **err);
 
+/*
+ * Decodes base64, standard or URL alphabet, padding optional (the Docker
+ * API's X-Registry-Auth header, config.json's "auth"): *ret is owned and
+ * NUL-terminated, *ret_len (may be NULL) its length; -EINVAL on a
+ * character of neither alphabet.
+ */
+int berth_registry_base64_decode(const char *s, char **ret, size_t *ret_len);
+
 /* Tags of the repository of ref, sorted as served; a NULL-terminated owned vector. */
 int berth_registry_list_tags(const char *ref, char ***ret, struct berth_error **err);
 

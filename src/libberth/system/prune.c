@@ -7,6 +7,8 @@
 #include "system/system.h"
 
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <jansson.h>
 #include <unistd.h>
 
@@ -101,5 +103,81 @@ int berth_system_prune(struct berth_store *s, const struct berth_system_prune_op
 	if (r < 0)
 		return r;
 	ret->bytes += gc.bytes;
+	return 0;
+}
+
+/* The short ID of a container whose record names image id, into out; false when none. */
+static bool container_using(const json_t *list, const struct berth_digest *id, char out[13])
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach (list, i, c) {
+		struct berth_digest d;
+		const char *img = json_string_value(json_object_get(c, "Image"));
+		const char *cid = json_string_value(json_object_get(c, "Id"));
+		if (img && cid && berth_digest_parse(img, &d, NULL) >= 0 &&
+		    berth_digest_eq(&d, id)) {
+			snprintf(out, 13, "%s", cid);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Docker's rmi conflict: removing the last name (or the ID) of an image a
+ * container uses needs -f; untagging one of several names does not.
+ */
+static int check_in_use(struct berth_store *s, const char *what, struct berth_error **err)
+{
+	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
+	if (berth_image_resolve(s, what, &img, NULL) < 0)
+		return 0; /* berth_image_remove says what is wrong */
+	_cleanup_json_ json_t *list = NULL;
+	int r = berth_container_list(s, &list, err);
+	if (r < 0)
+		return r;
+	char cid[13];
+	if (!container_using(list, &img->id, cid))
+		return 0;
+	_cleanup_(berth_image_list_freep) struct berth_image_list *l = NULL;
+	r = berth_image_list(s, &l, err);
+	if (r < 0)
+		return r;
+	size_t names = 0;
+	for (size_t i = 0; i < l->n; i++)
+		names += l->items[i].name && berth_digest_eq(&l->items[i].id, &img->id);
+	char hex[BERTH_DIGEST_STRLEN + 1];
+	berth_digest_hex(&img->id, hex);
+	bool by_id = strncmp(what, "sha256:", 7) == 0 || strncmp(hex, what, strlen(what)) == 0;
+	if (names > 1 && !by_id)
+		return 0;
+	hex[12] = '\0';
+	return berth_error_set(err, EBUSY,
+			       "conflict: unable to remove repository reference '%s' (must force) "
+			       "- container %s is using its referenced image %s",
+			       what, cid, hex);
+}
+
+int berth_system_image_remove(struct berth_store *s, const char *what, bool force,
+			      char ***ret_lines, struct berth_error **err)
+{
+	_cleanup_strv_free_ char **lines = NULL;
+	int r = force ? 0 : check_in_use(s, what, err);
+	if (r >= 0)
+		r = berth_image_remove(s, what, force, &lines, err);
+	if (r < 0)
+		return r;
+	bool deleted = false;
+	BERTH_STRV_FOREACH (l, lines)
+		deleted |= strncmp(*l, "Deleted:", 8) == 0;
+	/* Docker frees a deleted image's layers: so do we, unpacked ones included */
+	if (deleted) {
+		r = berth_system_layer_gc(s, NULL, err);
+		if (r < 0)
+			return r;
+	}
+	if (ret_lines)
+		*ret_lines = TAKE_PTR(lines);
 	return 0;
 }

@@ -41,6 +41,15 @@ int berth_system_layer_gc(struct berth_store *s, struct berth_layer_gc_result *r
 int berth_system_image_prune(struct berth_store *s, bool all, char ***ret_lines,
 			     uint64_t *ret_bytes, struct berth_error **err);
 
+/*
+ * `rmi` and DELETE /images/{name}: berth_image_remove, refused (EBUSY,
+ * Docker's conflict text) without force when what is the last name or the
+ * ID of an image a container uses; then, when an image went, the layer gc.
+ * *ret_lines (may be NULL) get Docker's "Untagged: x" / "Deleted: sha256:...".
+ */
+int berth_system_image_remove(struct berth_store *s, const char *what, bool force,
+			      char ***ret_lines, struct berth_error **err);
+
 struct berth_system_prune_result {
 	char **containers;	/* IDs of the removed containers */
 	char **networks;	/* names of the removed networks */
@@ -209,3 +218,19 @@ struct berth_events_read_options {
  */
 int berth_system_events_read(const char *root, const struct berth_events_read_options *o,
 			     berth_event_fn fn, void *userdata, struct berth_error **err);
+
+/*
+ * ---- info.c: what `berth version`/`info` print and the API's /version and /info answer ----
+ */
+#define BERTH_API_VERSION     "1.41"
+#define BERTH_API_MIN_VERSION "1.24"
+/* Go's GOARCH of a uname machine (Docker prints Go's names); static storage. */
+const char *berth_system_go_arch(const char *machine);
+/* Docker's /version object (Platform, Components, Version, ApiVersion, ...); new reference. */
+json_t *berth_system_version(void);
+/*
+ * Docker's /info object of store s at root (Containers, Images, Driver,
+ * KernelVersion, ..., DockerRootDir, Debug); *ret a new reference.
+ */
+int berth_system_info(struct berth_store *s, const char *root, bool debug, json_t **ret,
+		      struct berth_error **err);

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The container endpoints that move bytes: logs (the json-file log as
+ * Docker's multiplexed stream, raw with a tty), attach (the 101 hijack,
+ * output only, as `berth attach`: detached containers keep no stdin),
+ * export and the archive (docker cp) endpoints.
+ */
+#include "api/containers.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/cleanup.h"
+#include "core/json.h"
+#include "store/store.h"
+
+/* Writes all of buf to fd; -EPIPE (or -errno) when the peer went away. */
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == ENOTSOCK)
+			n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EPIPE;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* One frame of Docker's multiplexed stream on a hijacked socket. */
+static int write_frame(int fd, int stream, const void *buf, size_t len)
+{
+	unsigned char h[8] = {(unsigned char)stream,
+			      0,
+			      0,
+			      0,
+			      (unsigned char)(len >> 24),
+			      (unsigned char)(len >> 16),
+			      (unsigned char)(len >> 8),
+			      (unsigned char)len};
+	int r = write_all(fd, h, sizeof(h));
+	return r < 0 ? r : write_all(fd, buf, len);
+}
+
+/* What a log stream sends and to where (api stream or a hijacked socket). */
+struct log_sink {
+	struct api_req *req;
+	int sock; /* >= 0: the hijacked socket */
+	bool tty, out, err, timestamps;
+	double since, until; /* unix seconds, 0: none */
+};
+
+static double record_time(const struct berth_log_record *rec)
+{
+	struct tm tm = {0};
+	const char *end = strptime(rec->time, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end)
+		return 0;
+	double frac = *end == '.' ? strtod(end, NULL) : 0;
+	return (double)timegm(&tm) + frac;
+}
+
+/* 0, 1 when the record is filtered out, -EPIPE when the client left. */
+static int send_record(const struct log_sink *s, const struct berth_log_record *rec)
+{
+	if ((rec->is_stderr && !s->err) || (!rec->is_stderr && !s->out))
+		return 1;
+	double t = s->since > 0 || s->until > 0 ? record_time(rec) : 0;
+	if ((s->since > 0 && t < s->since) || (s->until > 0 && t > s->until))
+		return 1;
+	_cleanup_free_ char *text =
+		s->timestamps ? berth_xasprintf("%s %.*s", rec->time, (int)rec->len, rec->text)
+			      : NULL;
+	const char *p = text ? text : rec->text;
+	size_t len = text ? strlen(text) : rec->len;
+	int stream = rec->is_stderr ? 2 : 1;
+	if (s->sock >= 0)
+		return s->tty ? write_all(s->sock, p, len) : write_frame(s->sock, stream, p, len);
+	return s->tty ? api_stream_write(s->req, p, len) : api_stream_mux(s->req, stream, p, len);
+}
+
+static int drain(const struct log_sink *s, struct berth_log_reader *r)
+{
+	struct berth_log_record rec;
+	while (berth_log_reader_next(r, &rec) > 0) {
+		int ret = send_record(s, &rec);
+		berth_log_record_release(&rec);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* A hijacked client that closed its side (or sent stdin, which berth does not keep). */
+static bool client_gone(int sock)
+{
+	char buf[4096];
+	struct pollfd p = {.fd = sock, .events = POLLIN};
+	if (sock < 0 || poll(&p, 1, 0) <= 0)
+		return false;
+	ssize_t n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
+}
+
+/*
+ * Sends r's records; with follow, those written later too, until the
+ * container stops: until_start is the StartedAt the container had when
+ * following began, so a container not started yet (attach before start)
+ * is followed through its next run.
+ */
+static void follow_log(struct api_req *req, const struct log_sink *s, const char *id, bool follow,
+		       const char *until_start, struct berth_log_reader *r)
+{
+	for (;;) {
+		if (drain(s, r) < 0 || !follow)
+			return;
+		_cleanup_json_ json_t *rec = NULL;
+		bool gone = berth_container_inspect(api_req_store(req), id, &rec, NULL) < 0;
+		json_t *st = json_object_get(rec, "State");
+		const char *started = json_string_value(json_object_get(st, "StartedAt"));
+		bool running = json_is_true(json_object_get(st, "Running"));
+		bool waiting = !gone && !running && until_start && started &&
+			       strcmp(started, until_start) == 0;
+		/* what it wrote before it stopped is still sent */
+		if (drain(s, r) < 0)
+			return;
+		if (gone || (!running && !waiting) || client_gone(s->sock))
+			return;
+		nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
+	}
+}
+
+static bool container_tty(struct api_req *req, const char *id, char **ret_started, bool *running)
+{
+	_cleanup_json_ json_t *rec = NULL;
+	if (berth_container_inspect(api_req_store(req), id, &rec, NULL) < 0)
+		return false;
+	json_t *st = json_object_get(rec, "State");
+	if (ret_started)
+		*ret_started =
+			berth_xstrdup(json_string_value(json_object_get(st, "StartedAt")) ?: "");
+	if (running)
+		*running = json_is_true(json_object_get(st, "Running"));
+	return json_is_true(json_object_get(json_object_get(rec, "Config"), "Tty"));
+}
+
+int api_container_logs(struct api_req *req)
+{
+	_cleanup_free_ char *id = NULL;
+	_cleanup_(berth_log_reader_freep) struct berth_log_reader *reader = NULL;
+	struct berth_error *err = NULL;
+	const char *tail = api_req_query(req, "tail");
+	const char *since = api_req_query(req, "since");
+	const char *until = api_req_query(req, "until");
+	struct log_sink s = {.req = req,
+			     .sock = -1,
+			     .out = api_req_query_bool(req, "stdout", false),
+			     .err = api_req_query_bool(req, "stderr", false),
+			     .timestamps = api_req_query_bool(req, "timestamps", false),
+			     .since = since ? strtod(since, NULL) : 0,
+			     .until = until ? strtod(until, NULL) : 0};
+	if (!s.out && !s.err)
+		return api_reply_error(req, 400,
+				       "Bad parameters: you must choose at least one "
+				       "stream");
+	if (!api_container_id(req, &id))
+		return 0;
+	s.tty = container_tty(req, id, NULL, NULL);
+	int r = berth_log_reader_open(api_req_store(req), id, false, &reader, &err);
+	if (r < 0)
+		return api_reply_berror(req, &err);
+	berth_log_reader_tail(reader, !tail || strcmp(tail, "all") == 0 ? -1 : atol(tail));
+	if (api_stream_begin(req, 200, "application/vnd.docker.raw-stream") < 0)
+		return 0;
+	follow_log(req, &s, id, api_req_query_bool(req, "follow", false), NULL, reader);
+	return 0;
+}
+
+/*
+ * The output of the container from now on (with ?logs, what it wrote
+ * before too) on the hijacked connection, until it stops. Attached before
+ * its start (`docker run`), the log is made first, so that its reader
+ * holds it even when an --rm container is gone before the first read.
+ */
+int api_container_attach(struct api_req *req)
+{
+	_cleanup_free_ char *id = NULL, *started = NULL, *log = NULL;
+	_cleanup_(berth_log_reader_freep) struct berth_log_reader *reader = NULL;
+	struct berth_error *err = NULL;
+	bool running = false;
+	struct log_sink s = {.req = req,
+			     .out = api_req_query_bool(req, "stdout", false),
+			     .err = api_req_query_bool(req, "stderr", false)};
+	if (!api_container_id(req, &id))
+		return 0;
+	s.tty = container_tty(req, id, &started, &running);
+	log = berth_container_log_path(api_req_store(req), id);
+	int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	int r = berth_log_reader_open(api_req_store(req), id,
+				      !api_req_query_bool(req, "logs", false), &reader, &err);
+	if (r < 0)
+		return api_reply_berror(req, &err);
+	s.sock = api_hijack(req);
+	if (s.sock < 0)
+		return 0;
+	if (api_req_query_bool(req, "stream", false))
+		follow_log(req, &s, id, true, running ? NULL : started, reader);
+	else
+		(void)drain(&s, reader);
+	close(s.sock);
+	return 0;
+}
+
+/* An unlinked file beside the store's blobs, for what a library call writes to an fd. */
+static int spool_open(struct api_req *req)
+{
+	return open(berth_store_root_path(api_req_store(req)), O_TMPFILE | O_RDWR | O_CLOEXEC,
+		    0600);
+}
+
+/* Streams fd (from its start) as the reply's body. */
+static int send_spool(struct api_req *req, int fd, const char *type)
+{
+	char buf[65536];
+	ssize_t n;
+	if (lseek(fd, 0, SEEK_SET) < 0 || api_stream_begin(req, 200, type) < 0)
+		return 0;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (api_stream_write(req, buf, (size_t)n) < 0)
+			break;
+	return 0;
+}
+
+int api_container_export(struct api_req *req)
+{
+	_cleanup_free_ char *id = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	struct berth_error *err = NULL;
+	if (!api_container_id(req, &id))
+		return 0;
+	fd = spool_open(req);
+	if (fd < 0)
+		return api_reply_error(req, 500, "export: temporary file: %s", strerror(errno));
+	int r = berth_container_export(api_req_store(req), id, fd, &err);
+	if (r < 0)
+		return api_reply_berror(req, &err);
+	return send_spool(req, fd, "application/x-tar");
+}
+
+/*
+ * docker cp's archive endpoints need the X-Docker-Container-Path-Stat
+ * header, which the transport's replies cannot carry yet.
+ */
+static int archive_unsupported(struct api_req *req)
+{
+	_cleanup_free_ char *id = NULL;
+	if (!api_container_id(req, &id))
+		return 0;
+	return api_reply_error(req, 501,
+			       "archive: docker cp through the API is not supported "
+			       "yet; use 'berth cp'");
+}
+
+int api_container_archive_head(struct api_req *req)
+{
+	return archive_unsupported(req);
+}
+
+int api_container_archive_get(struct api_req *req)
+{
+	return archive_unsupported(req);
+}
+
+int api_container_archive_put(struct api_req *req)
+{
+	_cleanup_free_ char *id = NULL;
+	struct berth_error *err = NULL;
+	const char *path = api_req_query(req, "path");
+	int fd = api_req_body_fd(req);
+	if (!path || !*path)
+		return api_reply_error(req, 400, "path is required");
+	if (!api_container_id(req, &id))
+		return 0;
+	if (fd < 0)
+		return api_reply_error(req, 400, "archive: the request has no tar body");
+	struct berth_cp_options o = {0};
+	int r = berth_container_cp_tar_in(api_req_store(req), id, fd, path, &o, &err);
+	if (r == -ENOENT) {
+		berth_error_free(&err);
+		return api_reply_error(req, 404, "Could not find the file %s in container %s", path,
+				       api_req_param(req, 0));
+	}
+	return r < 0 ? api_reply_berror(req, &err) : api_reply_empty(req, 200);
+}

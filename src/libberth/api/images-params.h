@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/*
+ * The pure pieces of the image, build, network and volume handlers: what
+ * Docker's clients send in queries and headers (filters, build args,
+ * X-Registry-Auth) read into typed values, and the progress messages of
+ * pull, push and build as Docker's JSON stream writes them. No I/O here,
+ * so that the unit tests read them without a server.
+ */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/internal.h"
+#include "core/error.h"
+
+/* Docker's ?filters={"key":{"value":true}} (or the older {"key":["value"]}). */
+struct api_filters;
+/*
+ * Reads json (NULL or "": no filters) into *ret; a key not in allowed
+ * (NULL-terminated) is -EINVAL "invalid filter 'KEY'", as Docker's 400.
+ */
+int api_filters_parse(const char *json, const char *const *allowed, struct api_filters **ret,
+		      struct berth_error **err);
+void api_filters_free(struct api_filters *f);
+static inline void api_filters_freep(struct api_filters **f)
+{
+	api_filters_free(*f);
+}
+/* The values given for key (NULL-terminated, borrowed), NULL when none. */
+char *const *api_filters_values(const struct api_filters *f, const char *key);
+/* No value for key, or one of them is a substring of s (Docker's name= filters). */
+bool api_filters_match_substring(const struct api_filters *f, const char *key, const char *s);
+/* A value of key is "true" or "1". */
+bool api_filters_bool(const struct api_filters *f, const char *key);
+
+/* Is the request's API version (api_req_version's "1.41") older than major.minor? */
+bool api_version_before(const char *version, unsigned major, unsigned minor);
+
+/*
+ * body's key, when present, as an object of strings (Docker's Labels) in
+ * *ret (a new reference, NULL when absent); anything else is -EINVAL.
+ */
+int api_json_labels(const json_t *body, const char *key, json_t **ret, struct berth_error **err);
+/*
+ * body's optional key: absent or null leaves *ret NULL and is 0 (Docker's
+ * clients send null for what they leave out); a value of another type is
+ * -EINVAL naming the key.
+ */
+int api_json_string(const json_t *body, const char *key, const char **ret,
+		    struct berth_error **err);
+int api_json_object(const json_t *body, const char *key, json_t **ret, struct berth_error **err);
+
+/* "K=V" of an object of strings (NULL: NULL), owned. */
+char **api_labels_to_strv(const json_t *labels);
+
+/*
+ * The build's ?buildargs={"K":"V"} as "K=V" (a null value, Docker's "take
+ * it from the daemon's environment", is refused: the service has none to
+ * give); NULL or "" is none.
+ */
+int api_build_args_parse(const char *json, char ***ret, struct berth_error **err);
+
+/*
+ * X-Registry-Auth: base64url (padded or not) JSON {"username", "password",
+ * "auth", "identitytoken", "registrytoken", "serveraddress"}. *ret_has_creds
+ * says whether it carries any credential (docker sends "e30=", {}, when it
+ * has none). NULL header: none. Garbage is -EINVAL.
+ */
+int api_registry_auth_parse(const char *header, bool *ret_has_creds, struct berth_error **err);
+
+/*
+ * A progress report of pull or push as Docker's JSON message:
+ * {"status": s, "id": id, "progressDetail": {"current", "total"},
+ * "progress": "[==>  ] 1.2MB/3.4MB"} (id, detail and bar only when given;
+ * total 0: unknown).
+ */
+json_t *api_progress_message(const char *status, const char *id, uint64_t current, uint64_t total);
+/* An error inside a stream: {"errorDetail": {"message": m}, "error": m}. */
+json_t *api_stream_error_message(const char *msg);
+
+/* A failure whose code is EBUSY answered as Docker's 409 conflict, others as api_reply_berror. */
+static inline int api_reply_conflict_or_berror(struct api_req *req, struct berth_error **err)
+{
+	if (berth_error_code(*err) == EBUSY) {
+		int r = api_reply_error(req, 409, "%s", berth_error_msg(*err));
+		berth_error_free(err);
+		return r;
+	}
+	return api_reply_berror(req, err);
+}

@@ -1,0 +1,165 @@
+#!/usr/bin/env bats
+# The Engine API's container and exec endpoints (`berth system service`),
+# driven by Debian's docker CLI (20.10), Docker 28's CLI and docker-py, and
+# compared with what `berth` itself says about the same store.
+
+load helpers
+
+setup_file() {
+	[[ $EUID -eq 0 ]] || skip "needs root (namespaces, mounts, cgroups)"
+}
+
+setup() {
+	common_setup
+	[[ -x /usr/bin/docker ]] || skip "Debian's docker CLI (docker.io) is not installed"
+	berth import -c 'CMD ["sh"]' "$(busybox_tar)" bb >/dev/null
+	SOCK=$BATS_TEST_TMPDIR/sock
+	"$BERTH" --root "$STORE" system service --timeout 0 --socket "unix://$SOCK" \
+		3>&- >"$BATS_TEST_TMPDIR/service.log" 2>&1 &
+	SERVICE_PID=$!
+	local i
+	for i in $(seq 100); do
+		[[ -S $SOCK ]] && break
+		sleep 0.1
+	done
+	[[ -S $SOCK ]] || {
+		cat "$BATS_TEST_TMPDIR/service.log"
+		return 1
+	}
+}
+
+teardown() {
+	[[ -n ${SERVICE_PID:-} ]] && kill "$SERVICE_PID" 2>/dev/null && wait "$SERVICE_PID" || true
+	for id in $(berth ps -aq 2>/dev/null); do berth rm -f "$id" >/dev/null 2>&1 || true; done
+}
+
+dk() { /usr/bin/docker -H "unix://$SOCK" "$@"; }
+dk28() { /usr/local/bin/docker -H "unix://$SOCK" "$@"; }
+
+@test "docker run --rm prints the command's output and leaves no container" {
+	run dk run --rm --network none bb echo ok
+	[ "$status" -eq 0 ]
+	[ "$output" = "ok" ]
+	[ -z "$(berth ps -aq)" ]
+}
+
+@test "docker run: the exit code is the container's" {
+	run dk run --network none --name ex bb sh -c 'echo out; echo err >&2; exit 3'
+	[ "$status" -eq 3 ]
+	[[ "$output" == *out* && "$output" == *err* ]]
+	run berth inspect -f '{{.State.ExitCode}}' ex
+	[ "$output" = "3" ]
+}
+
+@test "docker run -d, ps and ps -a show what berth ps shows" {
+	id=$(dk run -d --network none --name web bb sleep 300)
+	[ ${#id} -eq 64 ]
+	dk create --network none --name idle bb true >/dev/null
+	run dk ps --format '{{.ID}} {{.Names}} {{.Image}} {{.State}}'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(berth ps --format '{{.ID}} {{.Names}} {{.Image}} {{.State}}')" ]
+	[[ "$output" == "${id:0:12} web bb running" ]]
+	run dk ps -a --format '{{.Names}} {{.State}}'
+	[ "$output" = "$(berth ps -a --format '{{.Names}} {{.State}}')" ]
+	[[ "$output" == *"idle created"* ]]
+	run dk28 ps -q --no-trunc
+	[ "$output" = "$id" ]
+}
+
+@test "docker logs -f follows a container that prints and exits" {
+	dk run -d --network none --name lg bb sh -c 'for i in 1 2 3; do echo line$i; sleep 0.3; done; echo bad >&2' >/dev/null
+	run timeout 30 /usr/bin/docker -H "unix://$SOCK" logs -f lg
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'line1\nline2\nline3\nbad')" ]
+	run dk logs --tail 1 lg
+	[ "$output" = "bad" ]
+	run dk28 logs lg
+	[ "$output" = "$(berth logs lg 2>&1)" ]
+}
+
+@test "docker inspect, stop, wait and rm -f" {
+	dk run -d --network none --name ins bb sleep 300 >/dev/null
+	run dk inspect -f '{{.Id}} {{.State.Running}} {{.Config.Image}}' ins
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(berth inspect -f '{{.Id}} {{.State.Running}} {{.Config.Image}}' ins)" ]
+	run dk stop -t 1 ins
+	[ "$status" -eq 0 ]
+	[ "$output" = "ins" ]
+	run dk wait ins
+	[ "$output" = "137" ] || [ "$output" = "143" ]
+	# start of a started, stop of a stopped container: 304, which the CLI takes as done
+	run dk stop ins
+	[ "$status" -eq 0 ]
+	dk start ins >/dev/null
+	run dk rm ins
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"You cannot remove a running container"* ]]
+	run dk rm -f ins
+	[ "$status" -eq 0 ]
+	[ -z "$(berth ps -aq)" ]
+	run dk inspect ins
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"No such"*"ins"* ]]
+}
+
+@test "docker wait returns the exit code of a container that ends" {
+	dk run -d --network none --name w bb sh -c 'sleep 1; exit 7' >/dev/null
+	run timeout 30 /usr/bin/docker -H "unix://$SOCK" wait w
+	[ "$output" = "7" ]
+	run dk28 wait w
+	[ "$output" = "7" ]
+}
+
+@test "docker exec: output, exit code, and -it through a pty" {
+	dk run -d --network none --name ex bb sleep 300 >/dev/null
+	run dk exec ex sh -c 'echo in-$HOSTNAME-$FOO; exit 4' 
+	[ "$status" -eq 4 ]
+	run dk exec -e FOO=bar ex sh -c 'echo $FOO'
+	[ "$output" = "bar" ]
+	# a terminal: script(1) gives the CLI one, the exec gets a pty of its own
+	run script -qec "/usr/bin/docker -H unix://$SOCK exec -it ex sh -c 'tty; echo t-ok'" /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"/dev/pts/"* && "$output" == *"t-ok"* ]]
+	# stdin reaches the command
+	run bash -c "echo piped | /usr/bin/docker -H unix://$SOCK exec -i ex cat"
+	[ "$output" = "piped" ]
+	run dk28 exec ex echo from-28
+	[ "$output" = "from-28" ]
+}
+
+@test "the API's errors: unknown container, name in use, unknown path" {
+	run dk start nope
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"No such container: nope"* ]]
+	dk create --network none --name dup bb true >/dev/null
+	run dk create --network none --name dup bb true
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'Conflict. The container name "/dup" is already in use'* ]]
+	run curl -s --unix-socket "$SOCK" -X POST -H 'Content-Type: application/json' \
+		-d '{"Image": "bb", "Cmd": [1]}' http://d/v1.41/containers/create
+	[[ "$output" == *"'Cmd'"* ]]
+	run curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" -X POST \
+		-H 'Content-Type: application/json' -d '{"Image": "nosuch"}' \
+		http://d/v1.41/containers/create
+	[ "$output" = "404" ]
+}
+
+@test "docker-py creates, starts, waits, reads logs and removes a container" {
+	python3 -c 'import docker' 2>/dev/null || skip "python3-docker is not installed"
+	run python3 - "$SOCK" <<'EOF'
+import sys, docker
+c = docker.DockerClient(base_url="unix://" + sys.argv[1])
+ctr = c.containers.create("bb", ["sh", "-c", "echo py-out; echo py-err >&2; exit 5"],
+                          name="py", network_mode="none")
+ctr.start()
+print("code", ctr.wait()["StatusCode"])
+print(ctr.logs(stdout=True, stderr=False).decode().strip())
+print(ctr.logs(stdout=False, stderr=True).decode().strip())
+print(len([x for x in c.containers.list(all=True) if x.name == "py"]))
+ctr.remove()
+print(len(c.containers.list(all=True)))
+EOF
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'code 5\npy-out\npy-err\n1\n0')" ]
+	[ -z "$(berth ps -aq)" ]
+}
