@@ -19,6 +19,8 @@ static const struct api_route *const api_tables[] = {
 	NULL,
 };
 
+const struct api_route *api_routes_extra;
+
 static int parse_number(const char **p, unsigned *ret)
 {
 	unsigned v = 0;
@@ -201,26 +203,39 @@ bool api_pattern_match(const char *pattern, const char *path, char **ret_params)
 	return true;
 }
 
+/* The route of table for method and path, or NULL (*other_method set when only the method differs). */
+static const struct api_route *table_find(const struct api_route *table, const char *method,
+					  const char *path, char **ret_params, bool *other_method)
+{
+	const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
+
+	for (const struct api_route *r = table; r && r->method; r++) {
+		char *params[API_PARAMS_MAX] = {0};
+		if (!api_pattern_match(r->pattern, path, params))
+			continue;
+		if (strcmp(r->method, m) != 0 && strcmp(r->method, method) != 0) {
+			*other_method = true;
+			api_params_free(params);
+			continue;
+		}
+		memcpy(ret_params, params, sizeof(params));
+		return r;
+	}
+	return NULL;
+}
+
 const struct api_route *api_route_find(const char *method, const char *path, char **ret_params,
 				       unsigned *ret_status)
 {
-	const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
+	const struct api_route *r;
 	bool other_method = false;
 
-	for (size_t t = 0; api_tables[t]; t++) {
-		for (const struct api_route *r = api_tables[t]; r->method; r++) {
-			char *params[API_PARAMS_MAX] = {0};
-			if (!api_pattern_match(r->pattern, path, params))
-				continue;
-			if (strcmp(r->method, m) != 0 && strcmp(r->method, method) != 0) {
-				other_method = true;
-				api_params_free(params);
-				continue;
-			}
-			memcpy(ret_params, params, sizeof(params));
+	for (size_t t = 0; api_tables[t]; t++)
+		if ((r = table_find(api_tables[t], method, path, ret_params, &other_method)))
 			return r;
-		}
-	}
+	r = table_find(api_routes_extra, method, path, ret_params, &other_method);
+	if (r)
+		return r;
 	*ret_status = other_method ? 405 : 404;
 	return NULL;
 }

@@ -40,14 +40,14 @@ struct api_server {
 	atomic_bool stopping;
 	atomic_int active; /* open connections and live requests */
 	atomic_int relays;
-	atomic_llong last_active_s;
+	atomic_llong last_active_ms;
 };
 
-static long long now_s(void)
+static long long now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 bool api_server_stopping(const struct api_server *srv)
@@ -64,7 +64,7 @@ void api_server_relay(struct api_server *srv, bool running)
 {
 	atomic_fetch_add(&srv->relays, running ? 1 : -1);
 	atomic_fetch_add(&srv->active, running ? 1 : -1);
-	atomic_store(&srv->last_active_s, now_s());
+	atomic_store(&srv->last_active_ms, now_ms());
 }
 
 struct berth_store *api_req_store(const struct api_req *req)
@@ -104,7 +104,7 @@ void api_req_unref(struct api_req *req)
 	pthread_mutex_destroy(&req->lock);
 	free(req);
 	atomic_fetch_sub(&srv->active, 1);
-	atomic_store(&srv->last_active_s, now_s());
+	atomic_store(&srv->last_active_ms, now_ms());
 }
 
 struct kv_collect {
@@ -178,7 +178,7 @@ static struct api_req *req_new(struct api_server *srv, struct MHD_Connection *co
 	req->raw_fd = -1;
 	req->hijack_fd = -1;
 	atomic_fetch_add(&srv->active, 1);
-	atomic_store(&srv->last_active_s, now_s());
+	atomic_store(&srv->last_active_ms, now_ms());
 	return req;
 }
 
@@ -363,7 +363,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	struct api_server *srv = cls;
 
 	atomic_fetch_add(&srv->active, toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
-	atomic_store(&srv->last_active_s, now_s());
+	atomic_store(&srv->last_active_ms, now_ms());
 }
 
 static struct MHD_Daemon *start_daemon(unsigned flags, struct api_server *srv, ...)
@@ -387,7 +387,7 @@ static void serve_wait(struct api_server *srv, const struct berth_api_serve_opti
 		if (n > 0)
 			return;
 		if (o->timeout_s > 0 && atomic_load(&srv->active) == 0 &&
-		    now_s() - atomic_load(&srv->last_active_s) >= (long long)o->timeout_s)
+		    now_ms() - atomic_load(&srv->last_active_ms) >= (long long)o->timeout_s * 1000)
 			return;
 	}
 }
@@ -405,7 +405,7 @@ int berth_api_serve(const struct berth_api_serve_options *o, struct berth_error 
 	srv.stop_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (srv.stop_evfd < 0)
 		return berth_error_syscall(err, errno, "eventfd");
-	atomic_store(&srv.last_active_s, now_s());
+	atomic_store(&srv.last_active_ms, now_ms());
 	d = start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 				 MHD_ALLOW_UPGRADE | MHD_USE_ITC,
 			 &srv, MHD_OPTION_LISTEN_SOCKET, (MHD_socket)o->listen_fd,

@@ -12,6 +12,7 @@
 #include "core/cleanup.h"
 #include "core/digest.h"
 #include "core/json.h"
+#include "registry/registry.h"
 #include "system/system.h"
 
 /* "OK" as text, with the headers clients negotiate on (API-Version, Builder-Version). */
@@ -205,6 +206,30 @@ static int system_df(struct api_req *req)
 	return api_reply_json(req, 200, out);
 }
 
+/* POST /auth: checks credentials against the registry; the client keeps them. */
+static int auth(struct api_req *req)
+{
+	_cleanup_error_ struct berth_error *err = NULL;
+	json_t *body = api_req_json(req);
+	const char *user = json_string_value(json_object_get(body, "username"));
+	const char *pass = json_string_value(json_object_get(body, "password"));
+	const char *server = json_string_value(json_object_get(body, "serveraddress"));
+
+	if (!json_is_object(body))
+		return api_reply_error(req, 400, "the body must be a JSON object of credentials");
+	if (berth_registry_login_check(server && *server ? server : NULL, user, pass, &err) < 0) {
+		int code = berth_error_code(err);
+		if (code == EACCES || code == EPERM) {
+			int r = api_reply_error(req, 401, "%s", berth_error_msg(err));
+			return r;
+		}
+		return api_reply_berror(req, &err);
+	}
+	return api_reply_json(
+		req, 200,
+		json_pack("{s:s, s:s}", "Status", "Login Succeeded", "IdentityToken", ""));
+}
+
 const struct api_route api_routes_system[] = {
 	{"GET", "/_ping", API_BODY_NONE, ping},
 	{"HEAD", "/_ping", API_BODY_NONE, ping},
@@ -212,5 +237,6 @@ const struct api_route api_routes_system[] = {
 	{"GET", "/info", API_BODY_NONE, info},
 	{"GET", "/events", API_BODY_NONE, events},
 	{"GET", "/system/df", API_BODY_NONE, system_df},
+	{"POST", "/auth", API_BODY_JSON, auth},
 	{0},
 };

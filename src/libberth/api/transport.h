@@ -57,6 +57,13 @@ void api_params_free(char **params);
 const struct api_route *api_route_find(const char *method, const char *path, char **ret_params,
 				       unsigned *ret_status);
 
+/*
+ * A table the unit tests add after the handlers' (NULL otherwise): routes
+ * that exercise the transport (streams, hijack, bodies) without an engine
+ * operation behind them.
+ */
+extern const struct api_route *api_routes_extra;
+
 /* Decodes %XX (and, when plus, '+' as ' ') in place; -EINVAL on a bad escape or %00. */
 int api_url_decode(char *s, bool plus);
 

@@ -54,10 +54,9 @@ static int verify(const char *domain, const char *user, const char *pass, struct
 	return 0;
 }
 
-int berth_registry_login(const char *server, const char *username, const char *password,
-			 struct berth_error **err)
+static int check(const char *domain, const char *username, const char *password,
+		 struct berth_error **err)
 {
-	_cleanup_free_ char *domain = server_domain(server);
 	if (!username || !*username)
 		return berth_error_set(err, EINVAL, "login: a username is required");
 	if (!password || !*password)
@@ -65,6 +64,23 @@ int berth_registry_login(const char *server, const char *username, const char *p
 	int r = verify(domain, username, password, err);
 	if (r < 0)
 		return berth_error_prefix(err, "login to '%s'", domain);
+	return 0;
+}
+
+int berth_registry_login_check(const char *server, const char *username, const char *password,
+			       struct berth_error **err)
+{
+	_cleanup_free_ char *domain = server_domain(server);
+	return check(domain, username, password, err);
+}
+
+int berth_registry_login(const char *server, const char *username, const char *password,
+			 struct berth_error **err)
+{
+	_cleanup_free_ char *domain = server_domain(server);
+	int r = check(domain, username, password, err);
+	if (r < 0)
+		return r;
 	r = registry_creds_store(domain, username, password, err);
 	if (r < 0)
 		return berth_error_prefix(err, "login to '%s'", domain);

@@ -149,5 +149,8 @@ int berth_registry_list_tags(const char *ref, char ***ret, struct berth_error **
  */
 int berth_registry_login(const char *server, const char *username, const char *password,
 			 struct berth_error **err);
+/* The check of login alone, nothing stored (the API's POST /auth: the client stores). */
+int berth_registry_login_check(const char *server, const char *username, const char *password,
+			       struct berth_error **err);
 /* Removes the stored credentials of server; ENOENT when there were none. */
 int berth_registry_logout(const char *server, struct berth_error **err);
