@@ -103,15 +103,21 @@ static int drain(const struct log_sink *s, struct berth_log_reader *r)
 	return 0;
 }
 
-/* A hijacked client that closed its side (or sent stdin, which berth does not keep). */
-static bool client_gone(int sock)
+/*
+ * Whether the client went away. A hijacked client closes its writing half
+ * when it attaches no stdin (which berth's detached containers do not keep
+ * anyway): that end of input is not its going; what it sends is dropped.
+ */
+static bool client_gone(const struct log_sink *s)
 {
 	char buf[4096];
-	struct pollfd p = {.fd = sock, .events = POLLIN};
-	if (sock < 0 || poll(&p, 1, 0) <= 0)
-		return false;
-	ssize_t n = recv(sock, buf, sizeof(buf), MSG_DONTWAIT);
-	return n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR);
+	struct pollfd p = {.fd = s->sock, .events = POLLIN};
+	if (api_req_gone(s->req))
+		return true;
+	if (s->sock < 0 || poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN))
+		return (p.revents & (POLLERR | POLLNVAL)) != 0;
+	ssize_t n = recv(s->sock, buf, sizeof(buf), MSG_DONTWAIT);
+	return n < 0 && errno != EAGAIN && errno != EINTR;
 }
 
 /*
@@ -136,7 +142,7 @@ static void follow_log(struct api_req *req, const struct log_sink *s, const char
 		/* what it wrote before it stopped is still sent */
 		if (drain(s, r) < 0)
 			return;
-		if (gone || (!running && !waiting) || client_gone(s->sock))
+		if (gone || (!running && !waiting) || client_gone(s))
 			return;
 		nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
 	}

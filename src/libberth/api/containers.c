@@ -154,7 +154,24 @@ static int container_wait(struct api_req *req)
 		return api_reply_error(req, 400, "invalid condition: \"%s\"", cond);
 	if (!api_container_id(req, &id))
 		return 0;
-	int r = berth_container_wait_for(api_req_store(req), id, c, -1, &code, &err);
+	/*
+	 * In steps of a second, so that a client that left (or the service
+	 * stopping) ends the wait; a step's last look is its return, so an exit
+	 * falls in one step or the next. A record gone after the first step was
+	 * removed while waited for.
+	 */
+	int r, steps = 0;
+	while ((r = berth_container_wait_for(api_req_store(req), id, c, 1000, &code, &err)) ==
+	       -ETIMEDOUT) {
+		berth_error_free(&err);
+		steps++;
+		if (api_req_gone(req))
+			return 0;
+	}
+	if (r == -ENOENT && steps > 0 && c == BERTH_WAIT_REMOVED) {
+		berth_error_free(&err);
+		r = 0;
+	}
 	if (r < 0)
 		return api_reply_berror(req, &err);
 	return api_reply_json(req, 200, json_pack("{s:i, s:n}", "StatusCode", code, "Error"));
