@@ -55,8 +55,8 @@ static int filter_values(const char *key, json_t *v, char ***out, struct berth_e
 	return 0;
 }
 
-int api_filters_parse(const char *json, const char *const *allowed, struct api_filters **ret,
-		      struct berth_error **err)
+int api_filters_read(const char *json, const char *const *allowed, struct api_filters **ret,
+		     struct berth_error **err)
 {
 	_cleanup_json_ json_t *in = NULL;
 	if (json && *json) {

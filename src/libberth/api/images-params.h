@@ -22,8 +22,8 @@ struct api_filters;
  * Reads json (NULL or "": no filters) into *ret; a key not in allowed
  * (NULL-terminated) is -EINVAL "invalid filter 'KEY'", as Docker's 400.
  */
-int api_filters_parse(const char *json, const char *const *allowed, struct api_filters **ret,
-		      struct berth_error **err);
+int api_filters_read(const char *json, const char *const *allowed, struct api_filters **ret,
+		     struct berth_error **err);
 void api_filters_free(struct api_filters *f);
 static inline void api_filters_freep(struct api_filters **f)
 {

@@ -113,8 +113,8 @@ static int images_list(struct api_req *req)
 {
 	struct berth_error *err = NULL;
 	_cleanup_(api_filters_freep) struct api_filters *f = NULL;
-	int r = api_filters_parse(api_req_query(req, "filters"),
-				  (const char *const[]){"reference", "dangling", NULL}, &f, &err);
+	int r = api_filters_read(api_req_query(req, "filters"),
+				 (const char *const[]){"reference", "dangling", NULL}, &f, &err);
 	if (r < 0)
 		return api_reply_berror(req, &err);
 	_cleanup_(berth_image_list_freep) struct berth_image_list *l = NULL;
@@ -253,8 +253,8 @@ static int images_prune(struct api_req *req)
 {
 	struct berth_error *err = NULL;
 	_cleanup_(api_filters_freep) struct api_filters *f = NULL;
-	int r = api_filters_parse(api_req_query(req, "filters"),
-				  (const char *const[]){"dangling", NULL}, &f, &err);
+	int r = api_filters_read(api_req_query(req, "filters"),
+				 (const char *const[]){"dangling", NULL}, &f, &err);
 	if (r < 0)
 		return api_reply_berror(req, &err);
 	char *const *d = api_filters_values(f, "dangling");

@@ -48,9 +48,9 @@ static int networks_list(struct api_req *req)
 {
 	struct berth_error *err = NULL;
 	_cleanup_(api_filters_freep) struct api_filters *f = NULL;
-	int r = api_filters_parse(api_req_query(req, "filters"),
-				  (const char *const[]){"name", "id", "driver", "type", NULL}, &f,
-				  &err);
+	int r = api_filters_read(api_req_query(req, "filters"),
+				 (const char *const[]){"name", "id", "driver", "type", NULL}, &f,
+				 &err);
 	if (r < 0)
 		return api_reply_berror(req, &err);
 	struct berth_network *nets = NULL;
@@ -191,7 +191,7 @@ static int networks_prune(struct api_req *req)
 {
 	struct berth_error *err = NULL;
 	_cleanup_(api_filters_freep) struct api_filters *f = NULL;
-	int r = api_filters_parse(api_req_query(req, "filters"), NULL, &f, &err);
+	int r = api_filters_read(api_req_query(req, "filters"), NULL, &f, &err);
 	if (r < 0)
 		return api_reply_berror(req, &err);
 	_cleanup_strv_free_ char **removed = NULL;

@@ -20,8 +20,8 @@ static int volumes_list(struct api_req *req)
 {
 	struct berth_error *err = NULL;
 	_cleanup_(api_filters_freep) struct api_filters *f = NULL;
-	int r = api_filters_parse(api_req_query(req, "filters"),
-				  (const char *const[]){"name", NULL}, &f, &err);
+	int r = api_filters_read(api_req_query(req, "filters"), (const char *const[]){"name", NULL},
+				 &f, &err);
 	if (r < 0)
 		return api_reply_berror(req, &err);
 	struct berth_volume *v = NULL;
@@ -99,8 +99,8 @@ static int volumes_prune(struct api_req *req)
 {
 	struct berth_error *err = NULL;
 	_cleanup_(api_filters_freep) struct api_filters *f = NULL;
-	int r = api_filters_parse(api_req_query(req, "filters"), (const char *const[]){"all", NULL},
-				  &f, &err);
+	int r = api_filters_read(api_req_query(req, "filters"), (const char *const[]){"all", NULL},
+				 &f, &err);
 	if (r < 0)
 		return api_reply_berror(req, &err);
 	_cleanup_strv_free_ char **removed = NULL;
