@@ -27,6 +27,7 @@
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/lazylib.h"
+#include "core/log.h"
 #include "core/strv.h"
 #include "store/store.h"
 
@@ -276,6 +277,7 @@ static enum MHD_Result dispatch(struct api_req *req)
 	pthread_t t;
 	enum MHD_Result ret;
 
+	berth_debug("api: %s %s (v%s)", req->method, req->path, req->version);
 	if (req->body_too_big)
 		return answer_error(conn, 413, "request body too large");
 	if (req->route->body == API_BODY_JSON && req->body.len > 0) {
@@ -301,6 +303,7 @@ static enum MHD_Result dispatch(struct api_req *req)
 	while (req->state == API_REQ_PENDING)
 		pthread_cond_wait(&req->cond, &req->lock);
 	pthread_mutex_unlock(&req->lock);
+	berth_debug("api: %s %s: %u", req->method, req->path, req->status);
 	ret = MHD_queue_response(conn, req->status, req->response);
 	MHD_destroy_response(req->response);
 	req->response = NULL;
@@ -321,6 +324,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req = req_new(srv, conn, method, url);
 		*con_cls = req;
 		status = route(req, &msg);
+		if (status)
+			berth_debug("api: %s %s: %u %s", method, url, status, msg);
 		return status ? answer_error(conn, status, msg) : MHD_YES;
 	}
 	if (!req->route)
