@@ -9,14 +9,8 @@
 #include "core/alloc.h"
 
 static const struct api_route *const api_tables[] = {
-	api_routes_system,
-	api_routes_containers,
-	api_routes_exec,
-	api_routes_images,
-	api_routes_build,
-	api_routes_networks,
-	api_routes_volumes,
-	NULL,
+	api_routes_system, api_routes_containers, api_routes_exec,    api_routes_images,
+	api_routes_build,  api_routes_networks,	  api_routes_volumes, NULL,
 };
 
 const struct api_route *api_routes_extra;

@@ -286,8 +286,8 @@ int berth_image_layer_size(struct berth_store *s, const struct berth_image *img,
  * of the layer it made (0 for an empty_layer entry, and for entries past
  * the manifest's layers). *ret is owned, n_history entries.
  */
-int berth_image_history_sizes(struct berth_store *s, const struct berth_image *img,
-			      uint64_t **ret, struct berth_error **err);
+int berth_image_history_sizes(struct berth_store *s, const struct berth_image *img, uint64_t **ret,
+			      struct berth_error **err);
 int berth_image_size(struct berth_store *s, const struct berth_image *img, uint64_t *ret,
 		     struct berth_error **err);
 
