@@ -287,6 +287,9 @@ static enum MHD_Result dispatch(struct api_req *req)
 			_cleanup_free_ char *m = berth_xasprintf("invalid JSON: %s", jerr.text);
 			return answer_error(conn, 400, m);
 		}
+		/* every JSON body of Docker's API is an object ([], "x", null are refused) */
+		if (!json_is_object(req->json))
+			return answer_error(conn, 400, "invalid JSON: the body must be an object");
 	}
 	if (req->body_fd >= 0 && lseek(req->body_fd, 0, SEEK_SET) < 0)
 		return answer_error(conn, 500, "rewinding the request body failed");
