@@ -179,7 +179,7 @@ int cmd_ps(struct berth_cli *cli, int argc, char **argv, struct berth_error **er
 		return 0;
 	if (r < 0)
 		return r;
-	r = ps_filters_check(filters, err);
+	r = berth_container_filters_check(filters, err);
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *list = NULL;

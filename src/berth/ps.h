@@ -24,9 +24,6 @@ struct ps_options {
 	const json_t *pods; /* the pods (berth_pod_list) for pod= and PodName; NULL: none */
 };
 
-/* -EINVAL naming the first filter ps does not know or whose value is invalid. */
-int ps_filters_check(char *const *filters, struct berth_error **err);
-
 /* Whether o needs the pods: --pod, a pod= filter, a --format using .Pod or .PodName. */
 bool ps_needs_pods(const struct ps_options *o);
 

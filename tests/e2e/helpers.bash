@@ -422,3 +422,34 @@ peer_containerd_stop() {
 	done
 	peer_daemon_stop
 }
+
+# ---- the Engine API service (api-compose.bats, api-robust.bats) ----
+# Starts `berth --debug system service` on $BATS_TEST_TMPDIR/sock in the
+# background (its request log in $SERVICE_LOG), sets SOCK and SERVICE_PID;
+# waits for the socket. Extra arguments go before `system service` (e.g. a
+# wrapper command in API_SERVICE_WRAP: valgrind).
+api_service_start() {
+	SOCK=$BATS_TEST_TMPDIR/sock
+	SERVICE_LOG=$BATS_TEST_TMPDIR/service.log
+	${API_SERVICE_WRAP:-} "$BERTH" --root "$STORE" --debug system service --timeout 0 \
+		--socket "unix://$SOCK" 3>&- >"$SERVICE_LOG" 2>&1 &
+	SERVICE_PID=$!
+	local i
+	for i in $(seq 300); do
+		[[ -S $SOCK ]] && return 0
+		kill -0 "$SERVICE_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$SERVICE_LOG" >&2
+	return 1
+}
+
+# Stops the service by its PID (SIGTERM) and waits for it; its status is the service's.
+api_service_stop() {
+	[[ -n ${SERVICE_PID:-} ]] || return 0
+	local pid=$SERVICE_PID rc=0
+	SERVICE_PID=
+	kill "$pid" 2>/dev/null || return 0
+	wait "$pid" || rc=$?
+	return $rc
+}

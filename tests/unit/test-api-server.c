@@ -59,6 +59,9 @@ static void test_bodies(void **state)
 	_cleanup_free_ char *bad = request(s, "POST /test/json/x HTTP/1.1", "{\"a\":", 5);
 	assert_non_null(strstr(bad, "HTTP/1.1 400"));
 	assert_non_null(strstr(bad, "invalid JSON: "));
+	_cleanup_free_ char *arr = request(s, "POST /test/json/x HTTP/1.1", "[1]", 3);
+	assert_non_null(strstr(arr, "HTTP/1.1 400"));
+	assert_non_null(strstr(arr, "invalid JSON: the body must be an object"));
 	size_t big = 11u * 1024 * 1024;
 	_cleanup_free_ char *zeros = calloc(1, big);
 	_cleanup_free_ char *huge = request(s, "POST /test/json/x HTTP/1.1", zeros, big);

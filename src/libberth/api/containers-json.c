@@ -140,21 +140,44 @@ static int newest_first(const void *a, const void *b)
 	return strcmp(y, x);
 }
 
+/* The filters as ps takes them, "key=value" each, checked (container/filter.c). */
+static int list_filters(const struct api_req *req, char ***ret, struct berth_error **err)
+{
+	_cleanup_json_ json_t *f = NULL;
+	_cleanup_strv_free_ char **v = NULL;
+	const char *key;
+	json_t *vals, *x;
+	size_t i;
+	int r = api_req_filters(req, &f, err);
+	if (r < 0)
+		return r;
+	json_object_foreach (f, key, vals)
+		json_array_foreach (vals, i, x)
+			berth_strv_consume(&v, berth_xasprintf("%s=%s", key, json_string_value(x)));
+	r = berth_container_filters_check(v, err);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(v);
+	return 0;
+}
+
 int api_container_list(struct api_req *req)
 {
 	_cleanup_json_ json_t *list = NULL;
+	_cleanup_strv_free_ char **filters = NULL;
 	struct berth_error *err = NULL;
-	const char *f = api_req_query(req, "filters");
 	bool all = api_req_query_bool(req, "all", false);
 	bool size = api_req_query_bool(req, "size", false);
 	const char *lim = api_req_query(req, "limit");
 	long limit = lim ? strtol(lim, NULL, 10) : -1;
-	_cleanup_json_ json_t *filters = f ? json_loads(f, 0, NULL) : NULL;
-	if (json_object_size(filters) > 0)
-		return api_reply_error(req, 501, "container list: filters are not supported yet");
-	int r = berth_container_list(api_req_store(req), &list, &err);
+	int r = list_filters(req, &filters, &err);
+	if (r >= 0)
+		r = berth_container_list(api_req_store(req), &list, &err);
 	if (r < 0)
 		return api_reply_berror(req, &err);
+	/* a status filter looks past running containers, as ps and Docker's daemon */
+	BERTH_STRV_FOREACH (f, filters)
+		all = all || strncmp(*f, "status=", 7) == 0;
 	size_t n = json_array_size(list), i;
 	json_t **v = berth_xcalloc(n ? n : 1, sizeof(*v));
 	for (i = 0; i < n; i++)
@@ -163,11 +186,30 @@ int api_container_list(struct api_req *req)
 	json_t *out = json_array();
 	/* -n (limit > 0) counts every container, as -a does */
 	for (i = 0; i < n && (limit <= 0 || (long)json_array_size(out) < limit); i++)
-		if (all || limit > 0 ||
-		    json_is_true(json_object_get(json_object_get(v[i], "State"), "Running")))
+		if ((all || limit > 0 ||
+		     json_is_true(json_object_get(json_object_get(v[i], "State"), "Running"))) &&
+		    berth_container_filters_match(v[i], filters, NULL))
 			json_array_append_new(out, summary(api_req_store(req), v[i], size));
 	free(v);
 	return api_reply_json(req, 200, out);
+}
+
+/*
+ * What Docker's inspect has and the record lacks, which clients read:
+ * a Name starting with "/" (compose 1.29 cuts the first character) and a
+ * HostConfig.LogConfig (compose 1.29 tails no container whose log driver is
+ * unset: berth's log is read as json-file's is).
+ */
+static void docker_inspect_shape(json_t *rec)
+{
+	const char *name = json_string_value(json_object_get(rec, "Name"));
+	json_t *hc = json_object_get(rec, "HostConfig");
+
+	if (name && *name != '/')
+		json_object_set_new(rec, "Name", json_sprintf("/%s", name));
+	if (json_is_object(hc) && !json_object_get(hc, "LogConfig"))
+		json_object_set_new(hc, "LogConfig",
+				    json_pack("{s:s, s:{}}", "Type", "json-file", "Config"));
 }
 
 int api_container_inspect(struct api_req *req)
@@ -180,6 +222,7 @@ int api_container_inspect(struct api_req *req)
 	int r = berth_container_inspect(api_req_store(req), id, &rec, &err);
 	if (r < 0)
 		return api_reply_berror(req, &err);
+	docker_inspect_shape(rec);
 	if (api_req_query_bool(req, "size", false)) {
 		struct berth_container_size sz;
 		berth_container_size(api_req_store(req), rec, &sz);

@@ -27,6 +27,7 @@
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/lazylib.h"
+#include "core/log.h"
 #include "core/strv.h"
 #include "store/store.h"
 
@@ -278,6 +279,7 @@ static enum MHD_Result dispatch(struct api_req *req)
 	pthread_t t;
 	enum MHD_Result ret;
 
+	berth_debug("api: %s %s (v%s)", req->method, req->path, req->version);
 	if (req->body_too_big)
 		return answer_error(conn, 413, "request body too large");
 	if (req->route->body == API_BODY_JSON && req->body.len > 0) {
@@ -287,6 +289,9 @@ static enum MHD_Result dispatch(struct api_req *req)
 			_cleanup_free_ char *m = berth_xasprintf("invalid JSON: %s", jerr.text);
 			return answer_error(conn, 400, m);
 		}
+		/* every JSON body of Docker's API is an object ([], "x", null are refused) */
+		if (!json_is_object(req->json))
+			return answer_error(conn, 400, "invalid JSON: the body must be an object");
 	}
 	if (req->body_fd >= 0 && lseek(req->body_fd, 0, SEEK_SET) < 0)
 		return answer_error(conn, 500, "rewinding the request body failed");
@@ -301,6 +306,7 @@ static enum MHD_Result dispatch(struct api_req *req)
 	pthread_attr_destroy(&attr);
 	if (!api_req_wait_answer(req))
 		return MHD_NO; /* the client left or the service stops: closed unanswered */
+	berth_debug("api: %s %s: %u", req->method, req->path, req->status);
 	ret = MHD_queue_response(conn, req->status, req->response);
 	MHD_destroy_response(req->response);
 	req->response = NULL;
@@ -321,6 +327,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		req = req_new(srv, conn, method, url);
 		*con_cls = req;
 		status = route(req, &msg);
+		if (status)
+			berth_debug("api: %s %s: %u %s", method, url, status, msg);
 		return status ? answer_error(conn, status, msg) : MHD_YES;
 	}
 	if (!req->route)

@@ -157,6 +157,19 @@ int berth_container_list(struct berth_store *store, json_t **ret, struct berth_e
  */
 int berth_container_list_summary(struct berth_store *store, json_t **ret, struct berth_error **err);
 
+/*
+ * Docker's container list filters, "key=value" each (ps --filter, the API's
+ * filters): ancestor, exited, health, id, label, name, pod, status. Check
+ * refuses an unknown key or a bad value (EINVAL, Docker's message); match
+ * takes a record as the lists above give it: values of one key are
+ * alternatives, different keys must all match. pods (berth_pod_list's
+ * array, may be NULL) name the pod= filter's pods.
+ */
+int berth_container_filters_check(char *const *filters, struct berth_error **err);
+bool berth_container_filters_match(const json_t *c, char *const *filters, const json_t *pods);
+/* The name of pod pod_id in pods; "" when it is not there. */
+const char *berth_container_pod_name(const json_t *pods, const char *pod_id);
+
 /* `cp`, as Docker's: its options, for both directions. */
 struct berth_cp_options {
 	bool follow_link; /* -L: a symlink as SRC is copied as its target */
