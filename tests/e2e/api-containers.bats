@@ -11,11 +11,11 @@ setup_file() {
 	# the monitor from the multi-threaded service) hangs the docker CLI and
 	# takes the caller's process group down; until that is fixed these
 	# tests would hang the suite. BERTH_API_CONTAINERS_E2E=1 runs them.
-	[[ -n ${BERTH_API_CONTAINERS_E2E:-} ]] ||
-		skip "container start through system service hangs (see the apictr report)"
 }
 
 setup() {
+	[[ -n ${BERTH_API_CONTAINERS_E2E:-} ]] ||
+		skip "known failure (issue #22): docker run through the service can take the caller's process group down"
 	common_setup
 	[[ -x /usr/bin/docker ]] || skip "Debian's docker CLI (docker.io) is not installed"
 	berth import -c 'CMD ["sh"]' "$(busybox_tar)" bb >/dev/null
@@ -35,6 +35,7 @@ setup() {
 }
 
 teardown() {
+	[[ -n ${STORE:-} ]] || return 0 # skipped before common_setup
 	[[ -n ${SERVICE_PID:-} ]] && kill "$SERVICE_PID" 2>/dev/null && wait "$SERVICE_PID" || true
 	for id in $(berth ps -aq 2>/dev/null); do berth rm -f "$id" >/dev/null 2>&1 || true; done
 }
