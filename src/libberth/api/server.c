@@ -26,6 +26,7 @@
 #include "api/transport.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/fs.h"
 #include "core/lazylib.h"
 #include "core/log.h"
 #include "core/strv.h"
@@ -238,16 +239,7 @@ static int body_add(struct api_req *req, const char *data, size_t len)
 			if (r < 0)
 				return r;
 		}
-		while (len > 0) {
-			ssize_t n = write(req->body_fd, data, len);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0)
-				return -errno;
-			data += n;
-			len -= (size_t)n;
-		}
-		return 0;
+		return berth_write_all(req->body_fd, data, len, NULL);
 	}
 	return 0;
 }

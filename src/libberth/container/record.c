@@ -130,19 +130,6 @@ static json_t *read_state(int cdir, const char *id)
 	return j;
 }
 
-/*
- * A record file, replaced atomically (temp + rename: `ps` never reads half a
- * file). durable adds the fsyncs of berth_write_file_atomic; the record of an
- * --rm container goes without: it is removed when the container ends and a
- * crash leaves nothing to resume, so its fsyncs were pure cost on every run
- * (bench/run).
- */
-static int write_record_file(int dfd, const char *name, const char *data, size_t len, mode_t mode,
-			     bool durable, struct berth_error **err)
-{
-	return berth_write_file_renamed(dfd, name, data, len, mode, durable, NULL, err);
-}
-
 static int write_state(int cdir, const char *id, const json_t *state, struct berth_error **err);
 
 json_t *berth_container_state_read(int cdir, const char *id)
@@ -579,8 +566,15 @@ json_t *berth_container_strv_json(char *const *v)
 	return strv_json(v);
 }
 
+/*
+ * A record file, replaced atomically (temp + rename: `ps` never reads half a
+ * file). durable adds the fsyncs of berth_write_file_atomic; the record of an
+ * --rm container goes without: it is removed when the container ends and a
+ * crash leaves nothing to resume, so its fsyncs were pure cost on every run
+ * (bench/run).
+ */
 int berth_container_record_file_write(int dfd, const char *name, const char *data, size_t len,
 				      mode_t mode, bool durable, struct berth_error **err)
 {
-	return write_record_file(dfd, name, data, len, mode, durable, err);
+	return berth_write_file_renamed(dfd, name, data, len, mode, durable, NULL, err);
 }
