@@ -622,6 +622,21 @@ static int rm_rf_children(int dfd, dev_t dev, struct berth_error **err)
 	return 0;
 }
 
+/* dir_fd/name opened as a directory, if it is still the one st describes. */
+static int open_dir_as_stat(int dir_fd, const char *name, const struct stat *st,
+			    struct berth_error **err)
+{
+	int c = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (c < 0)
+		return berth_error_syscall(err, errno, "open '%s'", name);
+	struct stat cst;
+	if (fstat(c, &cst) < 0 || cst.st_dev != st->st_dev || cst.st_ino != st->st_ino) {
+		close(c);
+		return berth_error_set(err, EBUSY, "'%s' changed while being removed", name);
+	}
+	return c;
+}
+
 int berth_rm_rf_at(int dir_fd, const char *name, struct berth_error **err)
 {
 	struct stat st;
@@ -635,20 +650,27 @@ int berth_rm_rf_at(int dir_fd, const char *name, struct berth_error **err)
 			return berth_error_syscall(err, errno, "unlink '%s'", name);
 		return 0;
 	}
-	int c = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (c < 0)
-		return berth_error_syscall(err, errno, "open '%s'", name);
-	struct stat cst;
-	if (fstat(c, &cst) < 0 || cst.st_dev != st.st_dev || cst.st_ino != st.st_ino) {
-		close(c);
-		return berth_error_set(err, EBUSY, "'%s' changed while being removed", name);
+	/*
+	 * A writer that opened the directory before us (a container's monitor
+	 * recording its end: state.json, then summary.json) may add an entry
+	 * after the walk: walk again, a few times, before calling it not empty.
+	 */
+	for (int attempt = 0;; attempt++) {
+		int c = open_dir_as_stat(dir_fd, name, &st, err);
+		if (c == -ENOENT && attempt > 0) {
+			berth_error_free(err);
+			return 0;
+		}
+		if (c < 0)
+			return c;
+		if (rm_rf_children(c, st.st_dev, err) < 0)
+			return berth_error_prefix(err, "remove '%s'", name);
+		if (unlinkat(dir_fd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != ENOTEMPTY || attempt == 4)
+			return berth_error_syscall(err, errno, "rmdir '%s'", name);
+		usleep(1000u << attempt);
 	}
-	int r = rm_rf_children(c, st.st_dev, err);
-	if (r < 0)
-		return berth_error_prefix(err, "remove '%s'", name);
-	if (unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		return berth_error_syscall(err, errno, "rmdir '%s'", name);
-	return 0;
 }
 
 void berth_unmount_below(const char *dir)
