@@ -8,12 +8,15 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 
@@ -21,8 +24,6 @@
 #include "core/cleanup.h"
 #include "core/lazylib.h"
 #include "network/ports.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct mnl_socket *, mnl_socket_close)
 
 /* Each field of a concatenation takes whole 32-bit registers. */
 #define KEY_ADDR_LEN 12 /* proto, addr, port */
@@ -163,24 +164,96 @@ static int read_acks(struct mnl_socket *sock, size_t nmsgs)
 	return 0;
 }
 
-static int send_batch(const char *buf, size_t len, size_t nmsgs)
+/*
+ * One nfnetlink socket per process, kept open: on this kernel (6.1) the
+ * close of a netfilter netlink socket waits for nf_tables' deferred
+ * destruction of the last transaction, an RCU grace period (7-21 ms
+ * measured on an idle machine), so a socket per batch paid that on every
+ * publish and release. A child after fork(), or a batch that failed, opens
+ * its own; the lock keeps the API service's threads' batches apart.
+ */
+static pthread_mutex_t batch_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mnl_socket *batch_sock;
+static pid_t batch_sock_pid;
+static ino_t batch_sock_netns; /* a socket speaks to the namespace it was made in */
+
+static ino_t current_netns(void)
 {
-	_cleanup_(mnl_socket_closep) struct mnl_socket *sock =
-		mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (!sock || mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0)
-		return -errno;
+	struct stat st;
+	return stat("/proc/thread-self/ns/net", &st) == 0 ? st.st_ino : 0;
+}
+
+static struct mnl_socket *batch_socket(void)
+{
+	ino_t netns = current_netns();
+	if (batch_sock && batch_sock_pid == getpid() && netns && batch_sock_netns == netns)
+		return batch_sock;
+	/* a parent's (after fork) or another namespace's: dropping our reference
+	 * to a parent's releases nothing */
+	if (batch_sock)
+		mnl_socket_close(batch_sock);
+	batch_sock = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	if (!batch_sock)
+		return NULL;
+	if (mnl_socket_bind(batch_sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+		mnl_socket_close(TAKE_PTR(batch_sock));
+		errno = e;
+		return NULL;
+	}
+	batch_sock_pid = getpid();
+	batch_sock_netns = netns;
 	int one = 1;
 	/* errors come back without the (possibly long) message they answer */
-	(void)mnl_socket_setsockopt(sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	(void)mnl_socket_setsockopt(batch_sock, NETLINK_CAP_ACK, &one, sizeof(one));
 	struct timeval tv = {.tv_sec = 10};
-	(void)setsockopt(mnl_socket_get_fd(sock), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(mnl_socket_get_fd(batch_sock), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return batch_sock;
+}
+
+/*
+ * The kernel answers a whole batch within the send: after an error, what
+ * is left of its answers is already queued, and must not meet the next
+ * batch. Whether the queue is empty now.
+ */
+static bool drain_answers(struct mnl_socket *sock)
+{
+	char buf[4096];
+	for (;;) {
+		ssize_t n = recv(mnl_socket_get_fd(sock), buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK;
+		if (n == 0)
+			return false;
+	}
+}
+
+static int send_batch_locked(const char *buf, size_t len, size_t nmsgs)
+{
+	struct mnl_socket *sock = batch_socket();
+	if (!sock)
+		return -errno;
 	int sndbuf = (int)len;
 	if (len > 128 * 1024)
 		(void)setsockopt(mnl_socket_get_fd(sock), SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf,
 				 sizeof(sndbuf));
-	if (mnl_socket_sendto(sock, buf, len) < 0)
-		return -errno;
-	return read_acks(sock, nmsgs);
+	if (mnl_socket_sendto(sock, buf, len) < 0) {
+		int e = errno;
+		mnl_socket_close(TAKE_PTR(batch_sock));
+		return -e;
+	}
+	int r = read_acks(sock, nmsgs);
+	if (r == -ETIMEDOUT || r == -EBADMSG || (r < 0 && !drain_answers(sock)))
+		mnl_socket_close(TAKE_PTR(batch_sock));
+	return r;
+}
+
+static int send_batch(const char *buf, size_t len, size_t nmsgs)
+{
+	pthread_mutex_lock(&batch_lock);
+	int r = send_batch_locked(buf, len, nmsgs);
+	pthread_mutex_unlock(&batch_lock);
+	return r;
 }
 
 int berth_natlink_elems(bool add, const char *owner, const char *container_ip,
