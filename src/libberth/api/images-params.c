@@ -211,17 +211,19 @@ static bool is_base64(const char *s, size_t n)
 }
 
 /* body's key as an owned string: absent, null or "" leave *ret NULL; another type is -EINVAL. */
-static int auth_field(const json_t *j, const char *key, char **ret, struct berth_error **err)
+static int auth_field(const json_t *j, const char *what, const char *key, char **ret,
+		      struct berth_error **err)
 {
 	const char *v = NULL;
 	if (api_json_string(j, key, &v, NULL) < 0)
-		return berth_error_set(err, EINVAL, "X-Registry-Auth: '%s' is not a string", key);
+		return berth_error_set(err, EINVAL, "%s: '%s' is not a string", what, key);
 	*ret = v && *v ? berth_xstrdup(v) : NULL;
 	return 0;
 }
 
 /* "auth": base64 of "user:password", as config.json keeps it. */
-static int auth_pair(const char *auth, struct api_registry_auth *a, struct berth_error **err)
+static int auth_pair(const char *auth, const char *what, struct api_registry_auth *a,
+		     struct berth_error **err)
 {
 	_cleanup_free_ char *dec = NULL;
 	size_t len = 0;
@@ -231,8 +233,8 @@ static int auth_pair(const char *auth, struct api_registry_auth *a, struct berth
 	if (!colon || colon == dec) {
 		if (dec)
 			explicit_bzero(dec, len);
-		return berth_error_set(err, EINVAL,
-				       "X-Registry-Auth: 'auth' is not base64 of user:password");
+		return berth_error_set(err, EINVAL, "%s: 'auth' is not base64 of user:password",
+				       what);
 	}
 	a->username = berth_xstrndup(dec, (size_t)(colon - dec));
 	a->password = berth_xstrdup(colon + 1);
@@ -240,27 +242,44 @@ static int auth_pair(const char *auth, struct api_registry_auth *a, struct berth
 	return 0;
 }
 
-static int auth_fields(const json_t *j, struct api_registry_auth *a, struct berth_error **err)
+static int auth_fields(const json_t *j, const char *what, struct api_registry_auth *a,
+		       struct berth_error **err)
 {
 	_cleanup_free_ char *auth = NULL, *registry_token = NULL, *email = NULL;
 	int r;
-	if ((r = auth_field(j, "username", &a->username, err)) < 0 ||
-	    (r = auth_field(j, "password", &a->password, err)) < 0 ||
-	    (r = auth_field(j, "auth", &auth, err)) < 0 ||
-	    (r = auth_field(j, "identitytoken", &a->identity_token, err)) < 0 ||
-	    (r = auth_field(j, "registrytoken", &registry_token, err)) < 0 ||
-	    (r = auth_field(j, "serveraddress", &a->server, err)) < 0 ||
-	    (r = auth_field(j, "email", &email, err)) < 0)
+	if ((r = auth_field(j, what, "username", &a->username, err)) < 0 ||
+	    (r = auth_field(j, what, "password", &a->password, err)) < 0 ||
+	    (r = auth_field(j, what, "auth", &auth, err)) < 0 ||
+	    (r = auth_field(j, what, "identitytoken", &a->identity_token, err)) < 0 ||
+	    (r = auth_field(j, what, "registrytoken", &registry_token, err)) < 0 ||
+	    (r = auth_field(j, what, "serveraddress", &a->server, err)) < 0 ||
+	    (r = auth_field(j, what, "email", &email, err)) < 0)
 		return r;
 	if (registry_token)
 		return berth_error_set(err, ENOTSUP,
-				       "X-Registry-Auth: a registry token is not supported yet: "
-				       "send a username and password or an identity token");
+				       "%s: a registry token is not supported yet: send a "
+				       "username and password or an identity token",
+				       what);
 	if (!a->username && !a->password && auth)
-		return auth_pair(auth, a, err);
+		return auth_pair(auth, what, a, err);
 	if (a->password && !a->username)
-		return berth_error_set(err, EINVAL,
-				       "X-Registry-Auth: a password without a username");
+		return berth_error_set(err, EINVAL, "%s: a password without a username", what);
+	return 0;
+}
+
+int api_registry_auth_from_json(const json_t *j, const char *what, struct api_registry_auth *ret,
+				struct berth_error **err)
+{
+	struct api_registry_auth a = {0};
+	*ret = a;
+	if (!json_is_object(j))
+		return berth_error_set(err, EINVAL, "%s: not a JSON object", what);
+	int r = auth_fields(j, what, &a, err);
+	if (r < 0) {
+		api_registry_auth_release(&a);
+		return r;
+	}
+	*ret = a;
 	return 0;
 }
 
@@ -281,22 +300,16 @@ int api_registry_auth_parse(const char *header, struct api_registry_auth *ret,
 	/* the parser's message would quote the text near the fault: a secret, maybe */
 	int r = berth_json_parse(dec, len, "X-Registry-Auth", &j, NULL);
 	explicit_bzero(dec, len);
-	if (r < 0 || !json_is_object(j))
+	if (r < 0)
 		return berth_error_set(err, EINVAL, "X-Registry-Auth: not a JSON object");
-	struct api_registry_auth a = {0};
-	r = auth_fields(j, &a, err);
+	r = api_registry_auth_from_json(j, "X-Registry-Auth", ret, err);
 	/* the decoded secrets leave no copy in the JSON tree's freed memory either */
 	const char *k;
 	json_t *v;
 	json_object_foreach (j, k, v)
 		if (json_is_string(v))
 			explicit_bzero((char *)json_string_value(v), json_string_length(v));
-	if (r < 0) {
-		api_registry_auth_release(&a);
-		return r;
-	}
-	*ret = a;
-	return 0;
+	return r;
 }
 
 json_t *api_progress_message(const char *status, const char *id, uint64_t current, uint64_t total)

@@ -79,6 +79,12 @@ struct api_registry_auth {
 };
 int api_registry_auth_parse(const char *header, struct api_registry_auth *ret,
 			    struct berth_error **err);
+/*
+ * The same fields from a JSON object already parsed (POST /auth's body);
+ * what names it in messages ("X-Registry-Auth", "auth body").
+ */
+int api_registry_auth_from_json(const json_t *j, const char *what, struct api_registry_auth *ret,
+				struct berth_error **err);
 /* Wipes and frees the secrets. */
 void api_registry_auth_release(struct api_registry_auth *a);
 /* *ret borrows a's strings; true when a carries a credential (else the stored ones apply). */
