@@ -12,12 +12,16 @@ source "$BATS_TEST_DIRNAME/../registry/registry.bash"
 setup() {
 	common_setup
 	registry_test_env
-	registry_start "$BATS_TEST_TMPDIR/reg" tls
-	# the service trusts the registry's CA (BERTH_CERTS_D) and has no login of its own
-	api_service_start
 	CLIENT20=$BATS_TEST_TMPDIR/client20
 	CLIENT28=$BATS_TEST_TMPDIR/client28
 	mkdir -p "$CLIENT20" "$CLIENT28"
+}
+
+# start MODE [token-server flags…]: the registry, then the service (which
+# so trusts the registry's CA, BERTH_CERTS_D, and has no login of its own)
+start() {
+	registry_start "$BATS_TEST_TMPDIR/reg" "$@"
+	api_service_start
 	api_base_image
 }
 
@@ -49,6 +53,7 @@ assert_nothing_stored() {
 }
 
 @test "api auth: docker login, then push and pull with the client's credentials (docker 20.10 and 28)" {
+	start tls
 	REG_AUTH=1
 	for v in 20 28; do
 		run login $v "$REG_PASS"
@@ -78,6 +83,7 @@ assert_nothing_stored() {
 }
 
 @test "api auth: a wrong password fails docker login with Docker's message, and push is refused" {
+	start tls
 	for v in 20 28; do
 		run login $v wrong
 		[ "$status" -eq 1 ]
@@ -106,6 +112,7 @@ assert_nothing_stored() {
 }
 
 @test "api auth: docker pull -a pulls every tag of the repository, with the progress stream" {
+	start tls
 	REG_AUTH=1
 	login 20 "$REG_PASS" >/dev/null
 	login 28 "$REG_PASS" >/dev/null
@@ -132,4 +139,33 @@ assert_nothing_stored() {
 		berth rmi "$REG/test/multi:1" "$REG/test/multi:2" >/dev/null
 	done
 	assert_nothing_stored
+}
+
+@test "api auth: an identity token in X-Registry-Auth is exchanged at the token realm" {
+	idtok=idt-$RANDOM-$RANDOM-secret
+	echo "$idtok:$REG_USER" >"$BATS_TEST_TMPDIR/refresh"
+	start token --refresh-tokens "$BATS_TEST_TMPDIR/refresh"
+	REG_AUTH=1
+	# what docker login leaves for an OAuth2 registry: an identity token only
+	jq -n --arg r "$REG" --arg t "$idtok" '{auths: {($r): {identitytoken: $t}}}' \
+		>"$CLIENT20/config.json"
+	dk 20 tag base:1 "$REG/test/app:1"
+	: >"$REG_DIR/tokens.log"
+	run dk 20 push "$REG/test/app:1"
+	[ "$status" -eq 0 ]
+	want=$(remote_digest "$REG/test/app:1")
+	[[ "$output" == *"1: digest: $want"* ]]
+	grep -q "oauth $REG_USER repository:test/app:pull,push" "$REG_DIR/tokens.log"
+	dk 20 rmi "$REG/test/app:1" >/dev/null
+	run dk 20 pull "$REG/test/app:1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Digest: $want"* ]]
+	grep -q "oauth $REG_USER repository:test/app:pull" "$REG_DIR/tokens.log"
+	! grep -qF "$idtok" "$SERVICE_LOG"
+	assert_nothing_stored
+	# a revoked one: refused, said so
+	jq -n --arg r "$REG" '{auths: {($r): {identitytoken: "revoked"}}}' >"$CLIENT20/config.json"
+	run dk 20 pull "$REG/test/app:1"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"the identity token was refused"* ]]
 }
