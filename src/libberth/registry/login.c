@@ -30,12 +30,13 @@ static char *server_domain(const char *server)
  * A refusal in the words of Docker's daemon (what `docker login` prints
  * after "Error response from daemon: "): the endpoint and the status.
  */
-static int docker_refusal(const struct registry *r, struct berth_error **err)
+static int docker_refusal(const struct registry *r, long status, struct berth_error **err)
 {
 	berth_error_free(err);
 	return berth_error_set(err, EACCES,
-			       "login attempt to %s://%s/v2/ failed with status: 401 Unauthorized",
-			       r->scheme ? r->scheme : "https", r->host);
+			       "login attempt to %s://%s/v2/ failed with status: %ld %s",
+			       r->scheme ? r->scheme : "https", r->host, status,
+			       status == 403 ? "Forbidden" : "Unauthorized");
 }
 
 /*
@@ -57,7 +58,7 @@ static int verify(const char *domain, const char *user, const char *pass, bool d
 	struct http_response resp = {0};
 	res = registry_request(r, "pull", NULL, &req, "/v2/", &resp, err);
 	if (res == -EACCES && docker_words)
-		return docker_refusal(r, err);
+		return docker_refusal(r, 401, err);
 	if (res < 0)
 		return res;
 	long st = resp.status;
@@ -65,7 +66,7 @@ static int verify(const char *domain, const char *user, const char *pass, bool d
 		res = registry_status_error(&resp, "login", err);
 		http_response_release(&resp);
 		if (res == -EACCES && docker_words)
-			return docker_refusal(r, err);
+			return docker_refusal(r, st, err);
 		return res;
 	}
 	http_response_release(&resp);
