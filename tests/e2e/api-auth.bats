@@ -169,3 +169,37 @@ assert_nothing_stored() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"the identity token was refused"* ]]
 }
+
+@test "api auth: docker-py logs in, pushes with auth_config and pulls every tag" {
+	start tls
+	REG_AUTH=1
+	berth tag base:1 "$REG/py/app:1"
+	berth tag base:1 "$REG/py/app:2"
+	run python3 - "$SOCK" "$REG" "$REG_USER" "$REG_PASS" <<-'PY'
+		import sys, docker
+		sock, reg, user, password = sys.argv[1:]
+		c = docker.DockerClient(base_url="unix://" + sock)
+		try:
+		    c.login(username=user, password="wrong", registry=reg)
+		    sys.exit("a wrong password logged in")
+		except docker.errors.APIError as e:
+		    print("refused:", e.explanation)
+		print(c.login(username=user, password=password, registry=reg)["Status"])
+		auth = {"username": user, "password": password}
+		for tag in ("1", "2"):
+		    for line in c.images.push(reg + "/py/app", tag, auth_config=auth, stream=True, decode=True):
+		        if "error" in line:
+		            sys.exit(line["error"])
+		c.images.remove(reg + "/py/app:1")
+		c.images.remove(reg + "/py/app:2")
+		c.images.pull(reg + "/py/app", all_tags=True, auth_config=auth)
+		print(sorted(t for i in c.api.images(name=reg + "/py/app") for t in i["RepoTags"]))
+	PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"refused: login attempt to https://$REG/v2/ failed with status: 401 Unauthorized"* ]]
+	[[ "$output" == *"Login Succeeded"* ]]
+	[ "${lines[-1]}" = "['$REG/py/app:1', '$REG/py/app:2']" ]
+	[ "$(remote_digest "$REG/py/app:2")" = "$(remote_digest "$REG/py/app:1")" ]
+	assert_nothing_stored
+}
