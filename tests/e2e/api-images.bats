@@ -16,11 +16,7 @@ setup() {
 	for _ in $(seq 100); do [[ -S $SOCK ]] && break; sleep 0.1; done
 	[[ -S $SOCK ]]
 	# a base image, built by berth itself
-	local b=$BATS_TEST_TMPDIR/base
-	mkdir -p "$b/rootfs"
-	tar -C "$b/rootfs" -xf "$(busybox_tar)"
-	printf 'FROM scratch\nCOPY rootfs/ /\nLABEL base=1\n' >"$b/Dockerfile"
-	berth build -q -t base:1 "$b" >/dev/null
+	api_base_image
 }
 
 teardown() {

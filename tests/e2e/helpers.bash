@@ -444,6 +444,16 @@ api_service_start() {
 	return 1
 }
 
+# base:1 in $STORE, built by berth from the busybox fixture (LABEL base=1):
+# the image the API tests tag, push and pull.
+api_base_image() {
+	local b=$BATS_TEST_TMPDIR/base
+	mkdir -p "$b/rootfs"
+	tar -C "$b/rootfs" -xf "$(busybox_tar)"
+	printf 'FROM scratch\nCOPY rootfs/ /\nLABEL base=1\n' >"$b/Dockerfile"
+	berth build -q -t base:1 "$b" >/dev/null
+}
+
 # Stops the service by its PID (SIGTERM) and waits for it; its status is the service's.
 api_service_stop() {
 	[[ -n ${SERVICE_PID:-} ]] || return 0

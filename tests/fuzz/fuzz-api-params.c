@@ -42,8 +42,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	}
 	default: {
-		bool creds;
-		(void)api_registry_auth_parse(s, &creds, &err);
+		struct api_registry_auth a;
+		if (api_registry_auth_parse(s, &a, &err) == 0) {
+			struct berth_registry_credentials c;
+			/* a credential always has its user (or is an identity token) */
+			if (api_registry_auth_credentials(&a, &c) && !c.username &&
+			    !c.identity_token)
+				__builtin_trap();
+			if (c.password && !c.username)
+				__builtin_trap();
+			api_registry_auth_release(&a);
+		}
 		break;
 	}
 	}

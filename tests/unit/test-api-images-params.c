@@ -2,9 +2,11 @@
 #include "unit.h"
 
 #include "api/images-params.h"
+#include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/strv.h"
+#include "registry/internal.h"
 
 static const char *const keys[] = {"name", "dangling", "reference", NULL};
 
@@ -101,27 +103,112 @@ static void test_build_args(void **state)
 	berth_error_free(&err);
 }
 
+/* The header as a client would send it: base64url of json, padding as asked. */
+static char *header_of(const char *json, bool url, bool padded)
+{
+	char *h = registry_base64_encode(json, strlen(json));
+	for (char *p = h; url && *p; p++)
+		*p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+	if (!padded)
+		h[strcspn(h, "=")] = '\0';
+	return h;
+}
+
+static void assert_refused(const char *header, int code, const char *words)
+{
+	struct berth_error *err = NULL;
+	struct api_registry_auth a;
+	assert_int_equal(api_registry_auth_parse(header, &a, &err), -code);
+	assert_non_null(strstr(berth_error_msg(err), "X-Registry-Auth"));
+	if (!strstr(berth_error_msg(err), words))
+		fail_msg("%s: %s", header, berth_error_msg(err));
+	/* one line, and no secret in it */
+	assert_null(strchr(berth_error_msg(err), '\n'));
+	assert_null(strstr(berth_error_msg(err), "s3cret"));
+	berth_error_free(&err);
+}
+
 static void test_registry_auth(void **state)
 {
 	struct berth_error *err = NULL;
-	bool creds = true;
-	assert_int_equal(api_registry_auth_parse(NULL, &creds, &err), 0);
-	assert_false(creds);
+	struct api_registry_auth a;
+	struct berth_registry_credentials c;
+	assert_int_equal(api_registry_auth_parse(NULL, &a, &err), 0);
+	assert_false(api_registry_auth_credentials(&a, &c));
 	/* "{}", what docker sends without credentials */
-	assert_int_equal(api_registry_auth_parse("e30=", &creds, &err), 0);
-	assert_false(creds);
+	assert_int_equal(api_registry_auth_parse("e30=", &a, &err), 0);
+	assert_false(api_registry_auth_credentials(&a, &c));
+	assert_int_equal(api_registry_auth_parse("e30", &a, &err), 0);
 	/* {"username":"u","password":"p"} in base64url without padding */
 	assert_int_equal(
-		api_registry_auth_parse("eyJ1c2VybmFtZSI6InUiLCJwYXNzd29yZCI6InAifQ", &creds, &err),
-		0);
-	assert_true(creds);
+		api_registry_auth_parse("eyJ1c2VybmFtZSI6InUiLCJwYXNzd29yZCI6InAifQ", &a, &err), 0);
+	assert_true(api_registry_auth_credentials(&a, &c));
+	assert_string_equal(c.username, "u");
+	assert_string_equal(c.password, "p");
+	assert_null(c.identity_token);
+	api_registry_auth_release(&a);
+	/* both alphabets, padded or not: '?' and '~' make '/' and '+' appear */
+	const char *json = "{\"username\":\"u?>\",\"password\":\"s3cret~~\",\"serveraddress\":"
+			   "\"127.0.0.1:5000\",\"email\":null}";
+	for (int i = 0; i < 4; i++) {
+		_cleanup_free_ char *h = header_of(json, i & 1, i & 2);
+		assert_int_equal(api_registry_auth_parse(h, &a, &err), 0);
+		assert_true(api_registry_auth_credentials(&a, &c));
+		assert_string_equal(c.username, "u?>");
+		assert_string_equal(c.password, "s3cret~~");
+		assert_string_equal(a.server, "127.0.0.1:5000");
+		api_registry_auth_release(&a);
+	}
+	/* an identity token alone; "auth" standing for username and password */
+	_cleanup_free_ char *tok = header_of("{\"identitytoken\":\"t0k\"}", true, false);
+	assert_int_equal(api_registry_auth_parse(tok, &a, &err), 0);
+	assert_true(api_registry_auth_credentials(&a, &c));
+	assert_null(c.username);
+	assert_string_equal(c.identity_token, "t0k");
+	api_registry_auth_release(&a);
+	_cleanup_free_ char *pair = header_of("{\"auth\":\"dTpzM2NyZXQ6eA==\"}", true, true);
+	assert_int_equal(api_registry_auth_parse(pair, &a, &err), 0);
+	assert_true(api_registry_auth_credentials(&a, &c));
+	assert_string_equal(c.username, "u");
+	assert_string_equal(c.password, "s3cret:x");
+	api_registry_auth_release(&a);
 	/* {"serveraddress":"h"}: no credential */
-	assert_int_equal(api_registry_auth_parse("eyJzZXJ2ZXJhZGRyZXNzIjoiaCJ9", &creds, &err), 0);
-	assert_false(creds);
-	assert_int_equal(api_registry_auth_parse("!!!", &creds, &err), -EINVAL);
-	berth_error_free(&err);
-	assert_int_equal(api_registry_auth_parse("bm90IGpzb24", &creds, &err), -EINVAL);
-	berth_error_free(&err);
+	assert_int_equal(api_registry_auth_parse("eyJzZXJ2ZXJhZGRyZXNzIjoiaCJ9", &a, &err), 0);
+	assert_false(api_registry_auth_credentials(&a, &c));
+	api_registry_auth_release(&a);
+
+	/* hostile headers: one clear line each */
+	assert_refused("!!!", EINVAL, "not base64");
+	assert_refused("e30=x", EINVAL, "not base64");
+	assert_refused("e30===", EINVAL, "not base64");
+	assert_refused("e3=0", EINVAL, "not base64");
+	assert_refused("e30 ", EINVAL, "not base64");
+	assert_refused("e", EINVAL, "not base64");
+	assert_refused("bm90IGpzb24", EINVAL, "not a JSON object");
+	_cleanup_free_ char *huge = berth_xmalloc(API_REGISTRY_AUTH_MAX + 2);
+	memset(huge, 'A', API_REGISTRY_AUTH_MAX + 1);
+	huge[API_REGISTRY_AUTH_MAX + 1] = '\0';
+	assert_refused(huge, EINVAL, "longer than");
+	const struct {
+		const char *json, *words;
+		int code;
+	} bad[] = {
+		{"[\"u\",\"s3cret\"]", "not a JSON object", EINVAL},
+		{"\"s3cret\"", "not a JSON object", EINVAL},
+		{"{\"password\":\"s3cret", "not a JSON object", EINVAL},
+		{"{\"username\":1,\"password\":\"s3cret\"}", "'username' is not a string", EINVAL},
+		{"{\"username\":\"u\",\"password\":{\"s3cret\":1}}", "'password' is not a string",
+		 EINVAL},
+		{"{\"identitytoken\":true}", "'identitytoken' is not a string", EINVAL},
+		{"{\"password\":\"s3cret\"}", "a password without a username", EINVAL},
+		{"{\"auth\":\"s3cret\"}", "'auth' is not base64 of user:password", EINVAL},
+		{"{\"auth\":\"OnMzY3JldA==\"}", "'auth' is not base64", EINVAL},
+		{"{\"registrytoken\":\"s3cret\"}", "not supported yet", ENOTSUP},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		_cleanup_free_ char *h = header_of(bad[i].json, true, false);
+		assert_refused(h, bad[i].code, bad[i].words);
+	}
 }
 
 static void test_progress_messages(void **state)

@@ -46,6 +46,10 @@ static void test_login_logout(void **state)
 
 	/* the check alone (the API's POST /auth): verified, nothing stored */
 	assert_int_equal(berth_registry_login_check(server, "alice", "wrong", &err), -EACCES);
+	/* in the words docker login prints */
+	_cleanup_free_ char *docker_words = berth_xasprintf(
+		"login attempt to http://%s/v2/ failed with status: 401 Unauthorized", server);
+	assert_string_equal(err->msg, docker_words);
 	berth_error_free(&err);
 	assert_ok(berth_registry_login_check(server, "alice", "wonder", &err), err);
 	assert_int_equal(stat(auth, &st), -1);
@@ -67,6 +71,35 @@ static void test_login_logout(void **state)
 	assert_ok(registry_request(r, "pull", NULL, &req, "/v2/", &resp, &err), err);
 	assert_int_equal(resp.status, 200);
 	http_response_release(&resp);
+
+	/* an operation's own credentials win over the stored ones, and are not stored */
+	struct berth_registry_credentials wrong = {.username = "alice", .password = "wrong"};
+	_cleanup_(registry_freep) struct registry *w = NULL;
+	assert_ok(registry_open(server, "a/b", &w, &err), err);
+	registry_use_credentials(w, &wrong);
+	assert_int_equal(registry_request(w, "pull", NULL, &req, "/v2/", &resp, &err), -EACCES);
+	assert_non_null(strstr(err->msg, "incorrect username or password"));
+	berth_error_free(&err);
+	_cleanup_(registry_freep) struct registry *g = NULL;
+	struct berth_registry_credentials right = {.username = "alice", .password = "wonder"};
+	assert_ok(registry_open(server, "a/b", &g, &err), err);
+	registry_use_credentials(g, &right);
+	registry_use_credentials(g, NULL); /* none given: what was set stays */
+	assert_ok(registry_request(g, "pull", NULL, &req, "/v2/", &resp, &err), err);
+	assert_int_equal(resp.status, 200);
+	http_response_release(&resp);
+	/* empty credentials: anonymous, even with stored ones */
+	_cleanup_(registry_freep) struct registry *anon = NULL;
+	struct berth_registry_credentials none = {0};
+	assert_ok(registry_open(server, "a/b", &anon, &err), err);
+	registry_use_credentials(anon, &none);
+	assert_int_equal(registry_request(anon, "pull", NULL, &req, "/v2/", &resp, &err), -EACCES);
+	assert_non_null(strstr(err->msg, "required"));
+	berth_error_free(&err);
+	struct registry_creds after = {0};
+	assert_ok(registry_creds_lookup(server, &after, &err), err);
+	assert_string_equal(after.password, "wonder");
+	registry_creds_release(&after);
 
 	_cleanup_free_ char *url = berth_xasprintf("https://%s/v1/", server);
 	assert_ok(berth_registry_logout(url, &err), err);

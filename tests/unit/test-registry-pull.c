@@ -165,7 +165,7 @@ static void test_list_tags_pages(void **state)
 	_cleanup_error_ struct berth_error *err = NULL;
 	_cleanup_free_ char *ref = berth_xasprintf("127.0.0.1:%d/a/b", f.port);
 	_cleanup_strv_free_ char **tags = NULL;
-	assert_ok(berth_registry_list_tags(ref, &tags, &err), err);
+	assert_ok(berth_registry_list_tags(ref, NULL, &tags, &err), err);
 	assert_int_equal(berth_strv_len(tags), 5);
 	assert_string_equal(tags[0], "t1");
 	assert_string_equal(tags[2], "t3");
@@ -173,7 +173,7 @@ static void test_list_tags_pages(void **state)
 
 	_cleanup_free_ char *evil = berth_xasprintf("127.0.0.1:%d/a/evil", f.port);
 	_cleanup_strv_free_ char **none = NULL;
-	assert_int_equal(berth_registry_list_tags(evil, &none, &err), -EBADMSG);
+	assert_int_equal(berth_registry_list_tags(evil, NULL, &none, &err), -EBADMSG);
 	assert_non_null(strstr(err->msg, "links to another host"));
 	assert_null(none);
 }

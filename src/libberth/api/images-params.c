@@ -171,29 +171,145 @@ int api_build_args_parse(const char *json, char ***ret, struct berth_error **err
 	return 0;
 }
 
-int api_registry_auth_parse(const char *header, bool *ret_has_creds, struct berth_error **err)
+void api_registry_auth_release(struct api_registry_auth *a)
+{
+	if (a->password)
+		explicit_bzero(a->password, strlen(a->password));
+	if (a->identity_token)
+		explicit_bzero(a->identity_token, strlen(a->identity_token));
+	free(a->username);
+	free(a->password);
+	free(a->identity_token);
+	free(a->server);
+	*a = (struct api_registry_auth){0};
+}
+
+bool api_registry_auth_credentials(const struct api_registry_auth *a,
+				   struct berth_registry_credentials *ret)
+{
+	*ret = (struct berth_registry_credentials){
+		.username = a->username,
+		.password = a->password,
+		.identity_token = a->identity_token,
+	};
+	return a->username || a->identity_token;
+}
+
+/*
+ * base64 of either alphabet (Docker's clients send URL-safe, some SDKs the
+ * standard one), padded or not; padding only at the end and only as much
+ * as the length asks for. Anything else is not a header Docker would read.
+ */
+static bool is_base64(const char *s, size_t n)
+{
+	size_t data =
+		strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_");
+	size_t pad = strspn(s + data, "=");
+	if (data + pad != n || data % 4 == 1)
+		return false;
+	return pad == 0 || (pad <= 2 && (data + pad) % 4 == 0);
+}
+
+/* body's key as an owned string: absent, null or "" leave *ret NULL; another type is -EINVAL. */
+static int auth_field(const json_t *j, const char *what, const char *key, char **ret,
+		      struct berth_error **err)
+{
+	const char *v = NULL;
+	if (api_json_string(j, key, &v, NULL) < 0)
+		return berth_error_set(err, EINVAL, "%s: '%s' is not a string", what, key);
+	*ret = v && *v ? berth_xstrdup(v) : NULL;
+	return 0;
+}
+
+/* "auth": base64 of "user:password", as config.json keeps it. */
+static int auth_pair(const char *auth, const char *what, struct api_registry_auth *a,
+		     struct berth_error **err)
+{
+	_cleanup_free_ char *dec = NULL;
+	size_t len = 0;
+	char *colon = NULL;
+	if (is_base64(auth, strlen(auth)) && berth_registry_base64_decode(auth, &dec, &len) >= 0)
+		colon = strlen(dec) == len ? strchr(dec, ':') : NULL;
+	if (!colon || colon == dec) {
+		if (dec)
+			explicit_bzero(dec, len);
+		return berth_error_set(err, EINVAL, "%s: 'auth' is not base64 of user:password",
+				       what);
+	}
+	a->username = berth_xstrndup(dec, (size_t)(colon - dec));
+	a->password = berth_xstrdup(colon + 1);
+	explicit_bzero(dec, len);
+	return 0;
+}
+
+static int auth_fields(const json_t *j, const char *what, struct api_registry_auth *a,
+		       struct berth_error **err)
+{
+	_cleanup_free_ char *auth = NULL, *registry_token = NULL, *email = NULL;
+	int r;
+	if ((r = auth_field(j, what, "username", &a->username, err)) < 0 ||
+	    (r = auth_field(j, what, "password", &a->password, err)) < 0 ||
+	    (r = auth_field(j, what, "auth", &auth, err)) < 0 ||
+	    (r = auth_field(j, what, "identitytoken", &a->identity_token, err)) < 0 ||
+	    (r = auth_field(j, what, "registrytoken", &registry_token, err)) < 0 ||
+	    (r = auth_field(j, what, "serveraddress", &a->server, err)) < 0 ||
+	    (r = auth_field(j, what, "email", &email, err)) < 0)
+		return r;
+	if (registry_token)
+		return berth_error_set(err, ENOTSUP,
+				       "%s: a registry token is not supported yet: send a "
+				       "username and password or an identity token",
+				       what);
+	if (!a->username && !a->password && auth)
+		return auth_pair(auth, what, a, err);
+	if (a->password && !a->username)
+		return berth_error_set(err, EINVAL, "%s: a password without a username", what);
+	return 0;
+}
+
+int api_registry_auth_from_json(const json_t *j, const char *what, struct api_registry_auth *ret,
+				struct berth_error **err)
+{
+	struct api_registry_auth a = {0};
+	*ret = a;
+	if (!json_is_object(j))
+		return berth_error_set(err, EINVAL, "%s: not a JSON object", what);
+	int r = auth_fields(j, what, &a, err);
+	if (r < 0) {
+		api_registry_auth_release(&a);
+		return r;
+	}
+	*ret = a;
+	return 0;
+}
+
+int api_registry_auth_parse(const char *header, struct api_registry_auth *ret,
+			    struct berth_error **err)
 {
 	_cleanup_free_ char *dec = NULL;
 	_cleanup_json_ json_t *j = NULL;
-	size_t len = 0;
-	*ret_has_creds = false;
-	if (!header || !*header)
+	size_t len = 0, n = header ? strlen(header) : 0;
+	*ret = (struct api_registry_auth){0};
+	if (n == 0)
 		return 0;
-	if (berth_registry_base64_decode(header, &dec, &len) < 0)
+	if (n > API_REGISTRY_AUTH_MAX)
+		return berth_error_set(err, EINVAL, "X-Registry-Auth: longer than %u bytes",
+				       API_REGISTRY_AUTH_MAX);
+	if (!is_base64(header, n) || berth_registry_base64_decode(header, &dec, &len) < 0)
 		return berth_error_set(err, EINVAL, "X-Registry-Auth: not base64");
-	int r = berth_json_parse(dec, len, "X-Registry-Auth", &j, err);
+	/* the parser's message would quote the text near the fault: a secret, maybe */
+	int r = berth_json_parse(dec, len, "X-Registry-Auth", &j, NULL);
+	explicit_bzero(dec, len);
 	if (r < 0)
-		return r;
-	if (!json_is_object(j))
 		return berth_error_set(err, EINVAL, "X-Registry-Auth: not a JSON object");
-	static const char *const creds[] = {"username", "password", "auth", "identitytoken",
-					    "registrytoken"};
-	for (size_t i = 0; i < sizeof(creds) / sizeof(creds[0]); i++) {
-		const char *v = json_string_value(json_object_get(j, creds[i]));
-		if (v && *v)
-			*ret_has_creds = true;
-	}
-	return 0;
+	r = api_registry_auth_from_json(j, "X-Registry-Auth", ret, err);
+	/* the decoded secrets leave no copy in the JSON tree's freed memory either */
+	const char *k;
+	json_t *v;
+	json_object_foreach (j, k, v)
+		if (json_is_string(v))
+			explicit_bzero((char *)json_string_value(v), json_string_length(v));
+	return r;
 }
 
 json_t *api_progress_message(const char *status, const char *id, uint64_t current, uint64_t total)

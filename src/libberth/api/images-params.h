@@ -16,6 +16,7 @@
 
 #include "api/internal.h"
 #include "core/error.h"
+#include "registry/registry.h"
 
 /*
  * Filters as api_req_filters reads them (key -> array of strings): a key
@@ -62,12 +63,33 @@ char **api_labels_to_strv(const json_t *labels);
 int api_build_args_parse(const char *json, char ***ret, struct berth_error **err);
 
 /*
- * X-Registry-Auth: base64url (padded or not) JSON {"username", "password",
- * "auth", "identitytoken", "registrytoken", "serveraddress"}. *ret_has_creds
- * says whether it carries any credential (docker sends "e30=", {}, when it
- * has none). NULL header: none. Garbage is -EINVAL.
+ * X-Registry-Auth: base64 (URL or standard alphabet, padded or not) of
+ * JSON {"username", "password", "auth", "identitytoken", "registrytoken",
+ * "serveraddress", "email"}, read into owned strings. "auth" (base64
+ * user:password) stands for username and password when they are absent;
+ * docker sends "e30=", {}, when it has no login. NULL or "" header: none.
+ * Longer than API_REGISTRY_AUTH_MAX, not base64, not a JSON object, a
+ * known field that is not a string, a password without a username: -EINVAL
+ * with one line naming the header; a registry token: -ENOTSUP.
  */
-int api_registry_auth_parse(const char *header, bool *ret_has_creds, struct berth_error **err);
+#define API_REGISTRY_AUTH_MAX 16384u
+struct api_registry_auth {
+	char *username, *password, *identity_token;
+	char *server; /* serveraddress: informative (the operation's registry decides) */
+};
+int api_registry_auth_parse(const char *header, struct api_registry_auth *ret,
+			    struct berth_error **err);
+/*
+ * The same fields from a JSON object already parsed (POST /auth's body);
+ * what names it in messages ("X-Registry-Auth", "auth body").
+ */
+int api_registry_auth_from_json(const json_t *j, const char *what, struct api_registry_auth *ret,
+				struct berth_error **err);
+/* Wipes and frees the secrets. */
+void api_registry_auth_release(struct api_registry_auth *a);
+/* *ret borrows a's strings; true when a carries a credential (else the stored ones apply). */
+bool api_registry_auth_credentials(const struct api_registry_auth *a,
+				   struct berth_registry_credentials *ret);
 
 /*
  * A progress report of pull or push as Docker's JSON message:

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * POST /images/create (pull) and POST /images/{name}/push: the registry
- * library's berth_registry_pull / berth_registry_push_with, as `berth pull`
- * and `berth push` call them, with their progress reports turned into
- * Docker's JSON message stream (status, id, progressDetail, progress).
+ * POST /images/create (pull, of one tag or of all: Docker's pull -a) and
+ * POST /images/{name}/push: the registry library's berth_registry_pull_with
+ * / berth_registry_push_with, as `berth pull` and `berth push` call them,
+ * with the credentials of X-Registry-Auth and their progress reports turned
+ * into Docker's JSON message stream (status, id, progressDetail, progress).
  *
  * The stream begins with the first report: a failure before it (a bad
  * reference, a missing image) is a plain error reply with its status, as
@@ -33,10 +34,18 @@ struct stream {
 	uint64_t *totals; /* per item */
 	uint64_t *shown;  /* per item: the bytes of the last update sent */
 	size_t n;
+	/* Docker's "Pulling from": sent with the first report, so that a pull
+	 * failing before it (no such tag) is still a plain error reply */
+	json_t *pending;
 };
 
 static void send(struct stream *st, json_t *msg)
 {
+	if (st->pending) {
+		json_t *first = st->pending;
+		st->pending = NULL;
+		send(st, first);
+	}
 	if (st->gone) {
 		json_decref(msg);
 		return;
@@ -143,6 +152,7 @@ static const struct berth_progress_ops stream_ops = {
 
 static void stream_release(struct stream *st)
 {
+	json_decref(st->pending);
 	berth_strv_free(st->ids);
 	free(st->totals);
 	free(st->shown);
@@ -160,17 +170,19 @@ static int finish(struct stream *st, int r, struct berth_error **err)
 	return 0;
 }
 
-/* X-Registry-Auth with credentials is refused: the registry library reads the stored ones. */
-static int check_auth(struct api_req *req, struct berth_error **err)
+/*
+ * X-Registry-Auth: the client's login for this one operation (Docker's
+ * clients keep their logins and send them each time); a header without
+ * credentials leaves the service's stored ones (`berth login` on its host).
+ * *ret is released by the caller whatever the result.
+ */
+static int request_auth(struct api_req *req, struct api_registry_auth *ret, bool *ret_has,
+			struct berth_registry_credentials *ret_creds, struct berth_error **err)
 {
-	bool creds = false;
-	int r = api_registry_auth_parse(api_req_header(req, "X-Registry-Auth"), &creds, err);
+	int r = api_registry_auth_parse(api_req_header(req, "X-Registry-Auth"), ret, err);
 	if (r < 0)
 		return r;
-	if (creds)
-		return berth_error_set(err, ENOTSUP,
-				       "credentials in X-Registry-Auth are not supported yet: "
-				       "store them with `berth login` on the service's host");
+	*ret_has = api_registry_auth_credentials(ret, ret_creds);
 	return 0;
 }
 
@@ -182,29 +194,95 @@ static char *pull_reference(const char *image, const char *tag)
 	return berth_xasprintf("%s%s%s", image, strncmp(tag, "sha256:", 7) == 0 ? "@" : ":", tag);
 }
 
+/* Does image name a tag or a digest itself ("x:1", "h:5000/x@sha256:…"), or only a repository? */
+static bool names_version(const char *image)
+{
+	const char *slash = strrchr(image, '/');
+	return strchr(image, '@') || strchr(slash ? slash : image, ':');
+}
+
+/* One tag (or digest) of a pull: Docker's "TAG: Pulling from REPO", the layers, the digest. */
+static int pull_one(struct api_req *req, struct stream *st, const char *ref,
+		    const struct berth_registry_pull_options *po, struct berth_error **err)
+{
+	struct berth_image_ref parsed;
+	if (berth_image_ref_parse(ref, &parsed, NULL) >= 0) {
+		_cleanup_free_ char *repo = berth_image_ref_repository(&parsed);
+		_cleanup_free_ char *familiar = berth_image_familiar_repository(repo);
+		char hex[BERTH_DIGEST_STRLEN + 1];
+		const char *id = parsed.tag ? parsed.tag : berth_digest_fmt(&parsed.digest, hex);
+		_cleanup_free_ char *text = berth_xasprintf("Pulling from %s", familiar);
+		json_decref(st->pending);
+		st->pending = api_progress_message(text, id, 0, 0);
+		berth_image_ref_release(&parsed);
+	}
+	struct berth_progress *p = berth_progress_new(&stream_ops, st);
+	struct berth_digest d;
+	int r = berth_registry_pull_with(api_req_store(req), ref, api_req_query(req, "platform"),
+					 po, p, &d, err);
+	berth_progress_free(p);
+	if (r >= 0) {
+		char hex[BERTH_DIGEST_STRLEN + 1];
+		send_status(st, "Digest: %s", berth_digest_fmt(&d, hex));
+	}
+	return r;
+}
+
+/*
+ * No tag in fromImage nor in tag: every tag of the repository, as Docker's
+ * daemon pulls for `docker pull -a` (the registry's tag list, in its order).
+ */
+static int pull_all_tags(struct api_req *req, struct stream *st, const char *repo,
+			 const struct berth_registry_pull_options *po, struct berth_error **err)
+{
+	_cleanup_strv_free_ char **tags = NULL;
+	int r = berth_registry_list_tags(repo, po->credentials, &tags, err);
+	if (r < 0)
+		return r;
+	if (!tags || !tags[0])
+		return berth_error_set(err, ENOENT, "repository '%s' has no tags", repo);
+	BERTH_STRV_FOREACH (t, tags) {
+		_cleanup_free_ char *ref = berth_xasprintf("%s:%s", repo, *t);
+		r = pull_one(req, st, ref, po, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int api_images_create(struct api_req *req)
 {
 	struct berth_error *err = NULL;
 	const char *image = api_req_query(req, "fromImage");
+	const char *tag = api_req_query(req, "tag");
 	if (api_req_query(req, "fromSrc"))
 		return api_reply_error(req, 501, "import (fromSrc) is not supported yet");
 	if (!image || !*image)
 		return api_reply_error(req, 400, "fromImage must be given");
-	int r = check_auth(req, &err);
+	_cleanup_(api_registry_auth_release) struct api_registry_auth auth = {0};
+	struct berth_registry_credentials creds;
+	bool has_creds = false;
+	int r = request_auth(req, &auth, &has_creds, &creds, &err);
 	if (r < 0)
 		return api_reply_berror(req, &err);
-	_cleanup_free_ char *ref = pull_reference(image, api_req_query(req, "tag"));
+	struct berth_registry_pull_options po = {.credentials = has_creds ? &creds : NULL};
+	bool all = (!tag || !*tag) && !names_version(image);
+	_cleanup_free_ char *ref = pull_reference(image, tag);
 	struct stream st = {.req = req};
-	struct berth_progress *p = berth_progress_new(&stream_ops, &st);
-	struct berth_digest d;
-	r = berth_registry_pull(api_req_store(req), ref, api_req_query(req, "platform"), p, &d,
-				&err);
-	berth_progress_free(p);
+	if (all)
+		r = pull_all_tags(req, &st, ref, &po, &err);
+	else
+		r = pull_one(req, &st, ref, &po, &err);
 	api_writes_done(req);
 	if (r >= 0) {
-		char hex[BERTH_DIGEST_STRLEN + 1];
-		send_status(&st, "Digest: %s", berth_digest_fmt(&d, hex));
-		send_status(&st, "Status: Downloaded newer image for %s", ref);
+		struct berth_image_ref parsed;
+		_cleanup_free_ char *shown = NULL;
+		if (all && berth_image_ref_parse(ref, &parsed, NULL) >= 0) {
+			_cleanup_free_ char *repo = berth_image_ref_repository(&parsed);
+			shown = berth_image_familiar_repository(repo);
+			berth_image_ref_release(&parsed);
+		}
+		send_status(&st, "Status: Downloaded newer image for %s", shown ? shown : ref);
 	}
 	r = finish(&st, r, &err);
 	stream_release(&st);
@@ -216,7 +294,10 @@ int api_images_push(struct api_req *req)
 	struct berth_error *err = NULL;
 	const char *name = api_req_param(req, 0);
 	const char *tag = api_req_query(req, "tag");
-	int r = check_auth(req, &err);
+	_cleanup_(api_registry_auth_release) struct api_registry_auth auth = {0};
+	struct berth_registry_credentials creds;
+	bool has_creds = false;
+	int r = request_auth(req, &auth, &has_creds, &creds, &err);
 	if (r < 0)
 		return api_reply_berror(req, &err);
 	_cleanup_free_ char *src =
@@ -234,7 +315,8 @@ int api_images_push(struct api_req *req)
 		berth_image_ref_release(&ref);
 	}
 	struct berth_progress *p = berth_progress_new(&stream_ops, &st);
-	struct berth_registry_push_options po = {.compression = BERTH_COMPRESSION_GZIP};
+	struct berth_registry_push_options po = {.compression = BERTH_COMPRESSION_GZIP,
+						 .credentials = has_creds ? &creds : NULL};
 	struct berth_digest d;
 	r = berth_registry_push_with(api_req_store(req), src, NULL, &po, p, &d, &err);
 	berth_progress_free(p);

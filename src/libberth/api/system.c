@@ -7,6 +7,7 @@
 
 #include <microhttpd.h>
 
+#include "api/images-params.h"
 #include "api/transport.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
@@ -206,23 +207,26 @@ static int system_df(struct api_req *req)
 	return api_reply_json(req, 200, out);
 }
 
-/* POST /auth: checks credentials against the registry; the client keeps them. */
+/*
+ * POST /auth: checks credentials against the registry; the client keeps
+ * them. The body is the AuthConfig X-Registry-Auth carries, read the same
+ * way; a refusal is Docker's 401 and words.
+ */
 static int auth(struct api_req *req)
 {
 	_cleanup_error_ struct berth_error *err = NULL;
-	json_t *body = api_req_json(req);
-	const char *user = json_string_value(json_object_get(body, "username"));
-	const char *pass = json_string_value(json_object_get(body, "password"));
-	const char *server = json_string_value(json_object_get(body, "serveraddress"));
+	_cleanup_(api_registry_auth_release) struct api_registry_auth a = {0};
 
-	if (!json_is_object(body))
-		return api_reply_error(req, 400, "the body must be a JSON object of credentials");
-	if (berth_registry_login_check(server && *server ? server : NULL, user, pass, &err) < 0) {
+	if (api_registry_auth_from_json(api_req_json(req), "auth body", &a, &err) < 0)
+		return api_reply_berror(req, &err);
+	if (a.identity_token && !a.password)
+		return api_reply_error(req, 501,
+				       "login with an identity token is not supported "
+				       "yet: send a username and password");
+	if (berth_registry_login_check(a.server, a.username, a.password, &err) < 0) {
 		int code = berth_error_code(err);
-		if (code == EACCES || code == EPERM) {
-			int r = api_reply_error(req, 401, "%s", berth_error_msg(err));
-			return r;
-		}
+		if (code == EACCES || code == EPERM)
+			return api_reply_error(req, 401, "%s", berth_error_msg(err));
 		return api_reply_berror(req, &err);
 	}
 	return api_reply_json(

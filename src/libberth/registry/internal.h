@@ -156,6 +156,12 @@ int registry_request(struct registry *r, const char *actions, const char *mount_
 		     struct http_request *req, const char *path, struct http_response *ret,
 		     struct berth_error **err);
 
+/*
+ * The session uses c (copied) instead of looking the stored credentials up
+ * (token.c); c NULL leaves the lookup as it is. Call before the first request.
+ */
+void registry_use_credentials(struct registry *r, const struct berth_registry_credentials *c);
+
 /* Sleeps before retry number attempt + 1 (250 ms doubling, at most 4 s). */
 void registry_backoff(unsigned attempt);
 /* The /v2/ ping of the session (token.c): its scheme and auth challenge, once. */

@@ -205,8 +205,8 @@ int registry_prefix_ref(struct berth_error **err, const char *what, const char *
 static const char *const sbom_types[] = {BERTH_MT_SPDX_JSON, BERTH_MT_CYCLONEDX_JSON, NULL};
 
 static int do_pull(struct berth_store *store, const char *refstr, const char *platform,
-		   bool with_sbom, struct berth_progress *p, struct berth_digest *ret_digest,
-		   struct berth_error **err)
+		   const struct berth_registry_pull_options *o, struct berth_progress *p,
+		   struct berth_digest *ret_digest, struct berth_error **err)
 {
 	struct berth_image_ref ref = {0};
 	int res = berth_image_ref_parse(refstr, &ref, err);
@@ -221,6 +221,7 @@ static int do_pull(struct berth_store *store, const char *refstr, const char *pl
 	res = registry_open(ref.domain, ref.path, &r, err);
 	if (res < 0)
 		goto out;
+	registry_use_credentials(r, o ? o->credentials : NULL);
 	res = resolve_manifest(r, &ref, platform, &manifest, &len, &mt, &md, &tag_digest, err);
 	if (res < 0)
 		goto out;
@@ -255,7 +256,7 @@ static int do_pull(struct berth_store *store, const char *refstr, const char *pl
 	if (res < 0)
 		goto out;
 	/* its SBOM before the tag: a refused one leaves no image named */
-	if (with_sbom) {
+	if (o && o->with_sbom) {
 		res = registry_pull_referrers(r, store, &md, sbom_types, err);
 		if (res < 0) {
 			berth_error_prefix(err, "SBOM");
@@ -292,7 +293,7 @@ int berth_registry_pull_with(struct berth_store *store, const char *ref, const c
 			     struct berth_progress *progress, struct berth_digest *ret_digest,
 			     struct berth_error **err)
 {
-	int res = do_pull(store, ref, platform, o && o->with_sbom, progress, ret_digest, err);
+	int res = do_pull(store, ref, platform, o, progress, ret_digest, err);
 	if (res < 0)
 		return registry_prefix_ref(err, "pull", ref);
 	registry_image_event(store, "pull", ref);
@@ -402,7 +403,8 @@ static int next_page(struct registry *r, const char *link, char **ret, struct be
 
 #define TAG_PAGES_MAX 10000
 
-int berth_registry_list_tags(const char *refstr, char ***ret, struct berth_error **err)
+int berth_registry_list_tags(const char *refstr, const struct berth_registry_credentials *creds,
+			     char ***ret, struct berth_error **err)
 {
 	struct berth_image_ref ref = {0};
 	int res = berth_image_ref_parse(refstr, &ref, err);
@@ -413,6 +415,8 @@ int berth_registry_list_tags(const char *refstr, char ***ret, struct berth_error
 	_cleanup_free_ char *path = berth_xasprintf("/v2/%s/tags/list", ref.path);
 	res = registry_open(ref.domain, ref.path, &r, err);
 	berth_image_ref_release(&ref);
+	if (res >= 0)
+		registry_use_credentials(r, creds);
 	/* page after page while the registry links to a next one */
 	for (unsigned page = 0; res >= 0 && path; page++) {
 		if (page == TAG_PAGES_MAX) {

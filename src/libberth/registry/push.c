@@ -333,7 +333,8 @@ static int record_repo_digest(struct berth_store *store, const struct berth_imag
 }
 
 static int do_push(struct berth_store *store, const char *src, const char *dest,
-		   enum berth_compression compression, struct berth_progress *p,
+		   enum berth_compression compression,
+		   const struct berth_registry_credentials *creds, struct berth_progress *p,
 		   struct berth_digest *ret_digest, struct berth_error **err)
 {
 	struct berth_image_ref sref = {0}, dref = {0};
@@ -360,6 +361,7 @@ static int do_push(struct berth_store *store, const char *src, const char *dest,
 	res = registry_open(dref.domain, dref.path, &r, err);
 	if (res < 0)
 		goto out;
+	registry_use_credentials(r, creds);
 	struct push_ctx c = {.r = r, .store = store, .compression = compression, .p = p};
 	/* blobs pulled from another repository of the same registry can be mounted */
 	if (src_is_ref && strcmp(sref.domain, dref.domain) == 0 &&
@@ -398,7 +400,8 @@ int berth_registry_push_with(struct berth_store *store, const char *src, const c
 			     struct berth_error **err)
 {
 	enum berth_compression compression = o ? o->compression : BERTH_COMPRESSION_GZIP;
-	int res = do_push(store, src, dest, compression, progress, ret_digest, err);
+	int res = do_push(store, src, dest, compression, o ? o->credentials : NULL, progress,
+			  ret_digest, err);
 	if (res < 0)
 		return registry_prefix_ref(err, "push", dest ? dest : src);
 	registry_image_event(store, "push", dest ? dest : src);

@@ -49,6 +49,20 @@ void berth_registry_configure(const struct berth_registry_settings *s);
 const char *berth_registry_host_platform(void);
 
 /*
+ * Credentials for one operation, given by the caller in place of the
+ * stored ones (the API's X-Registry-Auth: the client keeps its logins and
+ * sends them with each request). username and password, or identity_token
+ * alone (an OAuth2 refresh token a login answered with). Strings borrowed;
+ * nothing here is ever written to a credentials file. An operation without
+ * them (a NULL pointer) looks the stored ones up, as `berth pull` does.
+ */
+struct berth_registry_credentials {
+	const char *username;
+	const char *password;
+	const char *identity_token;
+};
+
+/*
  * Pulls ref into store: picks platform ("os/arch[/variant]", NULL: the
  * host's) from an index, fetches the config and missing layers in parallel
  * with their digests verified as they stream, then writes the manifest
@@ -69,6 +83,7 @@ int berth_registry_pull(struct berth_store *store, const char *ref, const char *
  */
 struct berth_registry_pull_options {
 	bool with_sbom;
+	const struct berth_registry_credentials *credentials; /* NULL: the stored ones */
 };
 int berth_registry_pull_with(struct berth_store *store, const char *ref, const char *platform,
 			     const struct berth_registry_pull_options *o,
@@ -100,6 +115,7 @@ int berth_registry_push(struct berth_store *store, const char *src, const char *
 struct berth_registry_push_options {
 	/* BERTH_COMPRESSION_GZIP (berth_registry_push's), _ZSTD, or _NONE: as stored */
 	enum berth_compression compression;
+	const struct berth_registry_credentials *credentials; /* NULL: the stored ones */
 };
 /* berth_registry_push with options (NULL: the defaults). */
 int berth_registry_push_with(struct berth_store *store, const char *src, const char *dest,
@@ -138,8 +154,12 @@ int berth_registry_fetch_blob(struct berth_store *store, const char *ref,
  */
 int berth_registry_base64_decode(const char *s, char **ret, size_t *ret_len);
 
-/* Tags of the repository of ref, sorted as served; a NULL-terminated owned vector. */
-int berth_registry_list_tags(const char *ref, char ***ret, struct berth_error **err);
+/*
+ * Tags of the repository of ref, sorted as served; a NULL-terminated owned
+ * vector. creds: as the pull options' (NULL: the stored ones).
+ */
+int berth_registry_list_tags(const char *ref, const struct berth_registry_credentials *creds,
+			     char ***ret, struct berth_error **err);
 
 /*
  * login: checks username/password against the registry (its /v2/ endpoint,
@@ -149,7 +169,12 @@ int berth_registry_list_tags(const char *ref, char ***ret, struct berth_error **
  */
 int berth_registry_login(const char *server, const char *username, const char *password,
 			 struct berth_error **err);
-/* The check of login alone, nothing stored (the API's POST /auth: the client stores). */
+/*
+ * The check of login alone, nothing stored (the API's POST /auth: the client
+ * stores). Refused credentials are -EACCES in Docker's words, "login attempt
+ * to https://HOST/v2/ failed with status: 401 Unauthorized", what docker
+ * login prints.
+ */
 int berth_registry_login_check(const char *server, const char *username, const char *password,
 			       struct berth_error **err);
 /* Removes the stored credentials of server; ENOENT when there were none. */

@@ -37,6 +37,27 @@ static int load_creds(struct registry *r, struct berth_error **err)
 	return ret;
 }
 
+/*
+ * An identity token travels as the stored ones do: user "<token>" (what
+ * Docker's config.json means by "identitytoken"), exchanged at the realm.
+ */
+void registry_use_credentials(struct registry *r, const struct berth_registry_credentials *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&r->lock);
+	registry_creds_release(&r->creds);
+	if (c->identity_token && *c->identity_token) {
+		r->creds.username = berth_xstrdup("<token>");
+		r->creds.password = berth_xstrdup(c->identity_token);
+	} else if (c->username && *c->username) {
+		r->creds.username = berth_xstrdup(c->username);
+		r->creds.password = berth_xstrdup(c->password ? c->password : "");
+	}
+	r->creds_loaded = true;
+	pthread_mutex_unlock(&r->lock);
+}
+
 static char *basic_value(const struct registry_creds *c)
 {
 	size_t ul = strlen(c->username), pl = strlen(c->password);
