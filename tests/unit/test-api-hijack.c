@@ -80,9 +80,12 @@ static void test_hijack(void **state)
 	/* without the upgrade: 200 and the raw output, no stdin */
 	_cleanup_free_ char *plain = request(s, "POST /test/hijack HTTP/1.1", NULL, 0);
 	assert_non_null(strstr(plain, "HTTP/1.1 200"));
+	/* the handler's two writes may come as two chunks of the chunked body */
 	static const char raw[] = "\x02\0\0\0\0\0\0\x01"
-				  "eEND";
-	assert_non_null(memmem(plain, last_len, raw, sizeof(raw) - 1));
+				  "e";
+	const char *frame = memmem(plain, last_len, raw, sizeof(raw) - 1);
+	assert_non_null(frame);
+	assert_non_null(memmem(frame, last_len - (size_t)(frame - plain), "END", 3));
 }
 
 static void test_hijack_client_leaves(void **state)
