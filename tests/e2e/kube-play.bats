@@ -129,6 +129,8 @@ wait_logs() {
 }
 
 @test "kube play: a failing livenessProbe restarts the container, as the kubelet does" {
+	# the command traps TERM: sh as PID 1 would ignore the restart's SIGTERM
+	# and the restart wait out the 10 s grace period
 	app_image
 	cat >"$BATS_TEST_TMPDIR/live.yaml" <<-'EOF'
 		apiVersion: v1
@@ -141,7 +143,7 @@ wait_logs() {
 		  - name: app
 		    image: app:1
 		    imagePullPolicy: Never
-		    command: ["sh", "-c", "touch /tmp/ok; sleep 2; rm /tmp/ok; sleep 600"]
+		    command: ["sh", "-c", "trap 'exit 0' TERM; touch /tmp/ok; sleep 2; rm /tmp/ok; sleep 600 & wait"]
 		    livenessProbe:
 		      exec:
 		        command: ["cat", "/tmp/ok"]
