@@ -454,9 +454,9 @@ api_service_stop() {
 	return $rc
 }
 
-# podman for the peer tests (kube.bats, kube-play.bats), on storage of its
-# own under the test's directory, with the flags this host needs: runc and
-# cgroupfs (no systemd), rlimits within the host's hard ones
+# podman for the peer tests (kube.bats, kube-play.bats, images.bats), on
+# storage of its own under the test's directory, with the flags this host
+# needs: runc and cgroupfs (no systemd), rlimits within the host's hard ones
 # (containers.conf: kube play has no --ulimit), vfs; its temporary files and
 # events there too, apart from other podman runs. Call it in the test (it
 # skips when podman or its pause process is missing), run podman as `p`,
