@@ -8,6 +8,7 @@
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/json.h"
+#include "core/units.h"
 
 /* Docker's formatter: `table ` prefix, trimmed spaces, \t and \n written as two characters. */
 static char *docker_template_text(const char *format, bool *ret_table)
@@ -225,63 +226,15 @@ void cli_tabwrite_min(FILE *out, const char *text, size_t len, size_t minwidth)
 
 /* ---- Docker's human units ---- */
 
-bool cli_parse_time(const char *s, time_t *ret)
-{
-	struct tm tm = {0};
-	if (!s)
-		return false;
-	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!end)
-		return false;
-	time_t t = timegm(&tm);
-	while (*end == '.' || (*end >= '0' && *end <= '9'))
-		end++;
-	if ((*end == '+' || *end == '-') && strlen(end) >= 6) {
-		int hh = atoi(end + 1), mm = atoi(end + 4);
-		int off = hh * 3600 + mm * 60;
-		t += *end == '+' ? -off : off;
-	}
-	*ret = t;
-	return true;
-}
-
-void cli_human_duration(char *out, size_t n, double secs)
-{
-	long s = (long)secs, m = s / 60;
-	long h = (long)(secs / 3600 + 0.5);
-	if (secs < 1)
-		snprintf(out, n, "Less than a second");
-	else if (s == 1)
-		snprintf(out, n, "1 second");
-	else if (s < 60)
-		snprintf(out, n, "%ld seconds", s);
-	else if (m == 1)
-		snprintf(out, n, "About a minute");
-	else if (m < 60)
-		snprintf(out, n, "%ld minutes", m);
-	else if (h == 1)
-		snprintf(out, n, "About an hour");
-	else if (h < 48)
-		snprintf(out, n, "%ld hours", h);
-	else if (h < 24 * 7 * 2)
-		snprintf(out, n, "%ld days", h / 24);
-	else if (h < 24 * 30 * 2)
-		snprintf(out, n, "%ld weeks", h / 24 / 7);
-	else if (h < 24 * 365 * 2)
-		snprintf(out, n, "%ld months", h / 24 / 30);
-	else
-		snprintf(out, n, "%ld years", (long)(secs / 3600 / 24 / 365));
-}
-
 void cli_human_since(char *out, size_t n, const char *created)
 {
 	time_t t;
 	char d[48];
-	if (!cli_parse_time(created, &t)) {
+	if (!berth_time_parse_rfc3339(created, &t)) {
 		snprintf(out, n, "N/A");
 		return;
 	}
-	cli_human_duration(d, sizeof(d), difftime(time(NULL), t));
+	berth_human_duration(d, sizeof(d), difftime(time(NULL), t));
 	snprintf(out, n, "%s ago", d);
 }
 
@@ -290,7 +243,7 @@ static void created_fmt(char *out, size_t n, const char *created, bool rfc3339)
 {
 	time_t t;
 	struct tm tm;
-	if (!cli_parse_time(created, &t)) {
+	if (!berth_time_parse_rfc3339(created, &t)) {
 		snprintf(out, n, "N/A");
 		return;
 	}

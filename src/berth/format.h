@@ -62,10 +62,6 @@ void cli_tabwrite(FILE *out, const char *text, size_t len);
 /* The same with another minimum cell width (`top`'s writer has 20). */
 void cli_tabwrite_min(FILE *out, const char *text, size_t len, size_t minwidth);
 
-/* An RFC 3339 time as the store writes it; false when s is not one. */
-bool cli_parse_time(const char *s, time_t *ret);
-/* go-units HumanDuration of secs: "Less than a second", "5 minutes", "About an hour"... */
-void cli_human_duration(char *out, size_t n, double secs);
 /* HumanDuration since created, plus " ago", as `docker images` prints CREATED; N/A if unknown. */
 void cli_human_since(char *out, size_t n, const char *created);
 /* Go's time.Time.String() of created in UTC: "2024-01-02 15:04:05 +0000 UTC". */

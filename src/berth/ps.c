@@ -67,34 +67,6 @@ static char *go_quote(const char *s)
 	return berth_buf_detach(&b, NULL);
 }
 
-/* The daemon's State.String(): "Up 5 minutes", "Exited (0) 2 minutes ago", "Created". */
-static void container_status(const json_t *st, char *out, size_t n)
-{
-	const char *status = str(st, "Status");
-	time_t t;
-	char d[48] = "";
-	bool running = json_is_true(json_object_get(st, "Running"));
-	const char *when = str(st, running ? "StartedAt" : "FinishedAt");
-	if (cli_parse_time(when, &t) && t > 0)
-		cli_human_duration(d, sizeof(d), difftime(time(NULL), t));
-	/* Docker's State.String(): "(Paused)", else Health.String(): "health:
-	 * starting" or the status itself */
-	const char *health = str(json_object_get(st, "Health"), "Status");
-	if (running && json_is_true(json_object_get(st, "Paused")))
-		snprintf(out, n, "Up %s (Paused)", *d ? d : "Less than a second");
-	else if (running && *health)
-		snprintf(out, n, "Up %s (%s%s)", *d ? d : "Less than a second",
-			 strcmp(health, "starting") == 0 ? "health: " : "", health);
-	else if (running)
-		snprintf(out, n, "Up %s", *d ? d : "Less than a second");
-	else if (strcmp(status, "created") == 0)
-		snprintf(out, n, "Created");
-	else
-		snprintf(out, n, "Exited (%lld) %s ago",
-			 (long long)json_integer_value(json_object_get(st, "ExitCode")),
-			 *d ? d : "Less than a second");
-}
-
 /* Labels as Docker's formatter joins them: k=v,k=v (sorted here; Go's map order is random). */
 static char *container_labels(const json_t *c)
 {
@@ -168,8 +140,8 @@ json_t *ps_row(const json_t *c, bool trunc, const char *size)
 	_cleanup_free_ char *ports = container_ports(c);
 	int volumes = 0;
 	_cleanup_free_ char *mounts = container_mounts(c, trunc, &volumes);
-	char status[96], since[64], at[64], nvol[16];
-	container_status(st, status, sizeof(status));
+	_cleanup_free_ char *status = berth_container_status_text(st, time(NULL));
+	char since[64], at[64], nvol[16];
 	cli_human_since(since, sizeof(since), str(c, "Created"));
 	cli_created_at(at, sizeof(at), str(c, "Created"));
 	snprintf(nvol, sizeof(nvol), "%d", volumes);

@@ -2,6 +2,9 @@
 # berth compose build, run, images, the stop order and the project's
 # volumes (issue #16), as docker compose v2 does them. In a network
 # namespace of its own (scripts/e2e): up makes bridges.
+# The services that only sleep run under init (init: true), a one-off
+# traps TERM: sleep as PID 1 ignores SIGTERM, and stop and down would wait
+# out the 10 s grace period on each.
 
 load helpers
 
@@ -158,9 +161,11 @@ progress_order() {
 		services:
 		  app:
 		    build: ./app
+		    init: true
 		    command: ["sleep", "1000"]
 		  base:
 		    image: cmp-base:test
+		    init: true
 		    command: ["sleep", "1000"]
 	EOF
 	run -0 berth compose up -d
@@ -194,6 +199,7 @@ progress_order() {
 		services:
 		  db:
 		    image: cmp-base:test
+		    init: true
 		    command: ["sleep", "1000"]
 		  app:
 		    image: cmp-base:test
@@ -213,7 +219,7 @@ progress_order() {
 	run -0 --separate-stderr berth compose run --rm -T app
 	[ "$output" = service-command ]
 	# -d: named as v2, labelled one-off, the service's ports not published
-	run -0 --separate-stderr berth compose run -d -l x=y app sleep 1000
+	run -0 --separate-stderr berth compose run -d -l x=y app sh -c 'trap "exit 0" TERM; sleep 1000 & wait'
 	id=$output
 	run -0 berth inspect --format '{{.Name}} {{index .Config.Labels "com.docker.compose.oneoff"}} {{index .Config.Labels "x"}} {{json .HostConfig.PortBindings}}' "$id"
 	[[ "$output" =~ ^/?cmds-app-run-[0-9a-f]{12}\ True\ y\ (\{\}|null)$ ]]
@@ -240,6 +246,7 @@ progress_order() {
 		services:
 		  app:
 		    image: cmp-base:test
+		    init: true
 		    command: ["sleep", "1000"]
 		    volumes: [data:/data, ext:/ext, made-before:/before]
 		volumes:

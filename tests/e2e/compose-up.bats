@@ -23,12 +23,15 @@ teardown() {
 }
 
 # The issue's project: $1 is api's greeting (an environment edit recreates api).
+# Both run under init: PID 1 httpd ignores SIGTERM, and stop, down and the
+# recreation would each wait out the 10 s grace period before SIGKILL.
 two_services() {
 	cat >"$P/compose.yaml" <<YAML
 name: demo
 services:
   web:
     build: ./web
+    init: true
     command: ["sh", "-c", "wget -q -O /www/index.html http://api:80/ && exec httpd -f -p 8080 -h /www"]
     ports: ["127.0.0.1:18081:8080"]
     depends_on:
@@ -36,6 +39,7 @@ services:
         condition: service_healthy
   api:
     image: cmp-base:test
+    init: true
     environment:
       GREETING: ${1:-hello-from-api}
     command: ["sh", "-c", "echo \$\$GREETING >/www/index.html && exec httpd -f -p 80 -h /www"]

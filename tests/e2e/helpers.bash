@@ -463,3 +463,35 @@ api_service_stop() {
 	wait "$pid" || rc=$?
 	return $rc
 }
+
+# podman for the peer tests (kube.bats, kube-play.bats, images.bats), on
+# storage of its own under the test's directory, with the flags this host
+# needs: runc and cgroupfs (no systemd), rlimits within the host's hard ones
+# (containers.conf: kube play has no --ulimit), vfs; its temporary files and
+# events there too, apart from other podman runs. Call it in the test (it
+# skips when podman or its pause process is missing), run podman as `p`,
+# and call podman_teardown from teardown.
+podman_setup() {
+	command -v podman >/dev/null || skip "podman is not installed (scripts/install-deps)"
+	command -v catatonit >/dev/null ||
+		skip "catatonit (podman's pause process) is not installed (scripts/install-deps)"
+	PODMAN_ROOT=$BATS_TEST_TMPDIR/podman-root
+	PODMAN_RUNROOT=$BATS_TEST_TMPDIR/podman-run
+	printf '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n' \
+		>"$BATS_TEST_TMPDIR/containers.conf"
+}
+
+p() {
+	CONTAINERS_CONF=$BATS_TEST_TMPDIR/containers.conf podman --runtime runc \
+		--cgroup-manager cgroupfs --root "$PODMAN_ROOT" --runroot "$PODMAN_RUNROOT" \
+		--tmpdir "$PODMAN_RUNROOT/tmp" --events-backend file --storage-driver vfs "$@"
+}
+
+# Removes what podman_setup's podman made, if the test called it.
+podman_teardown() {
+	[[ -n ${PODMAN_ROOT:-} ]] || return 0
+	p pod rm -af >/dev/null 2>&1 || true
+	p rm -af >/dev/null 2>&1 || true
+	p system reset -f >/dev/null 2>&1 || true
+	rm -rf "$PODMAN_ROOT" "$PODMAN_RUNROOT"
+}

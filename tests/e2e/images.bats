@@ -10,13 +10,7 @@ setup() {
 }
 
 teardown() {
-	if [[ -n "${PODMAN_ROOT:-}" ]]; then
-		podman --root "$PODMAN_ROOT" --runroot "$PODMAN_RUNROOT" --storage-driver vfs \
-			rm -af >/dev/null 2>&1 || true
-		podman --root "$PODMAN_ROOT" --runroot "$PODMAN_RUNROOT" --storage-driver vfs \
-			system reset -f >/dev/null 2>&1 || true
-		rm -rf "$PODMAN_ROOT" "$PODMAN_RUNROOT"
-	fi
+	podman_teardown
 }
 
 # The store's state as seen by a user: the image list and a clean check.
@@ -283,17 +277,14 @@ manifest_of() { jq -r '.manifests[0].digest' "$1/index.json" | cut -d: -f2; }
 }
 
 @test "interop: berth save -> podman load -> podman run prints what the image holds" {
-	PODMAN_ROOT=$BATS_TEST_TMPDIR/podman-root
-	PODMAN_RUNROOT=$BATS_TEST_TMPDIR/podman-run
+	podman_setup
 	berth import -c 'CMD ["cat", "/etc/passwd"]' "$BB" berth-interop:1 >/dev/null
 	berth save -o "$BATS_TEST_TMPDIR/save.tar" berth-interop:1
-	p() { podman --root "$PODMAN_ROOT" --runroot "$PODMAN_RUNROOT" --storage-driver vfs "$@"; }
 	run p load -i "$BATS_TEST_TMPDIR/save.tar"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"Loaded image: "*"berth-interop:1"* ]]
 	id=$(berth images -q --no-trunc berth-interop:1)
-	run p run --rm --runtime runc --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \
-		--network none "${id#sha256:}"
+	run p run --rm --network none "${id#sha256:}"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"app:x:1000:1000:app:/home/app:/bin/sh"* ]]
 

@@ -20,12 +20,7 @@ teardown() {
 	for v in $(berth volume ls -q 2>/dev/null); do
 		berth volume rm -f "$v" >/dev/null 2>&1 || true
 	done
-	if [[ -n "${PODMAN_ROOT:-}" ]]; then
-		p pod rm -af >/dev/null 2>&1 || true
-		p rm -af >/dev/null 2>&1 || true
-		p system reset -f >/dev/null 2>&1 || true
-		rm -rf "$PODMAN_ROOT" "$PODMAN_RUNROOT"
-	fi
+	podman_teardown
 	net_fixture_teardown
 }
 
@@ -57,14 +52,6 @@ wait_logs() {
 		sleep 0.5
 	done
 	printf '%s\n' "$out"
-}
-
-# podman on storage of its own under the test's directory, with the flags
-# this host needs (as tests/e2e/kube.bats runs it).
-p() {
-	CONTAINERS_CONF=$BATS_TEST_TMPDIR/containers.conf podman --runtime runc \
-		--cgroup-manager cgroupfs --root "$PODMAN_ROOT" --runroot "$PODMAN_RUNROOT" \
-		--tmpdir "$PODMAN_RUNROOT/tmp" --events-backend file --storage-driver vfs "$@"
 }
 
 @test "kube play: a two-container pod whose containers talk over localhost, then --down leaves nothing" {
@@ -142,6 +129,8 @@ p() {
 }
 
 @test "kube play: a failing livenessProbe restarts the container, as the kubelet does" {
+	# the command traps TERM: sh as PID 1 would ignore the restart's SIGTERM
+	# and the restart wait out the 10 s grace period
 	app_image
 	cat >"$BATS_TEST_TMPDIR/live.yaml" <<-'EOF'
 		apiVersion: v1
@@ -154,7 +143,7 @@ p() {
 		  - name: app
 		    image: app:1
 		    imagePullPolicy: Never
-		    command: ["sh", "-c", "touch /tmp/ok; sleep 2; rm /tmp/ok; sleep 600"]
+		    command: ["sh", "-c", "trap 'exit 0' TERM; touch /tmp/ok; sleep 2; rm /tmp/ok; sleep 600 & wait"]
 		    livenessProbe:
 		      exec:
 		        command: ["cat", "/tmp/ok"]
@@ -358,12 +347,7 @@ answer() {
 }
 
 @test "kube play: podman kube generate of a podman pod -> berth kube play runs it and the app answers" {
-	command -v podman >/dev/null || skip "podman is not installed (scripts/install-deps)"
-	command -v catatonit >/dev/null || skip "catatonit (podman's pause process) is not installed (scripts/install-deps)"
-	PODMAN_ROOT=$BATS_TEST_TMPDIR/podman-root
-	PODMAN_RUNROOT=$BATS_TEST_TMPDIR/podman-run
-	printf '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n' \
-		>"$BATS_TEST_TMPDIR/containers.conf"
+	podman_setup
 	web_image
 	berth save --format oci-archive web:1 | p load >/dev/null
 	name=$(p images --format '{{.Repository}}:{{.Tag}}' | grep web | head -1)

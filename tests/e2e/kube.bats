@@ -20,11 +20,8 @@ setup() {
 teardown() {
 	if [[ -n "${PODMAN_ROOT:-}" ]]; then
 		p kube down "$BATS_TEST_TMPDIR/play.yaml" >/dev/null 2>&1 || true
-		p pod rm -af >/dev/null 2>&1 || true
-		p rm -af >/dev/null 2>&1 || true
-		p system reset -f >/dev/null 2>&1 || true
-		rm -rf "$PODMAN_ROOT" "$PODMAN_RUNROOT"
 	fi
+	podman_teardown
 	net_fixture_teardown
 }
 
@@ -97,16 +94,6 @@ kubectl_create_dry_run() {
 # The objects of kubectl's JSON output read with jq -s: one document each,
 # or a List of them (older kubectl).
 KUBECTL_OBJECTS='[.[] | if .kind == "List" then .items[] else . end]'
-
-# podman on storage of its own under the test's directory, with the flags
-# this host needs: runc and cgroupfs (no systemd), rlimits within the
-# host's hard ones (containers.conf: kube play has no --ulimit), vfs; its
-# temporary files and events there too, apart from other podman runs.
-p() {
-	CONTAINERS_CONF=$BATS_TEST_TMPDIR/containers.conf podman --runtime runc \
-		--cgroup-manager cgroupfs --root "$PODMAN_ROOT" --runroot "$PODMAN_RUNROOT" \
-		--tmpdir "$PODMAN_RUNROOT/tmp" --events-backend file --storage-driver vfs "$@"
-}
 
 @test "kube generate: every mapped run flag as a Pod, Service and claim matches the golden YAML; kubectl accepts it" {
 	web_image
@@ -240,12 +227,7 @@ p() {
 }
 
 @test "kube generate -> podman kube play: the pod podman runs from berth's YAML answers as the berth container did" {
-	command -v podman >/dev/null || skip "podman is not installed (scripts/install-deps)"
-	command -v catatonit >/dev/null || skip "catatonit (podman's pause process) is not installed (scripts/install-deps)"
-	PODMAN_ROOT=$BATS_TEST_TMPDIR/podman-root
-	PODMAN_RUNROOT=$BATS_TEST_TMPDIR/podman-run
-	printf '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n' \
-		>"$BATS_TEST_TMPDIR/containers.conf"
+	podman_setup
 	web_image
 	berth run -d --name web -p 18080:8080 -e GREETING=hi web:1 >/dev/null
 	run curl -s --max-time 5 http://127.0.0.1:18080/

@@ -140,8 +140,9 @@ freezer_dir() {
 		[ "$(cat "$paths/pids.max")" = 40 ]
 		[ "$(cat "$paths/cpu.max")" = "50000 100000" ]
 	fi
-	# the limit holds: 41 processes cannot start
-	run berth exec u1 sh -c 'for i in $(seq 45); do sleep 30 & done; wait'
+	# the limit holds: 41 processes cannot start (sh exits at the failed
+	# fork; the sleeps that did start do not hold exec's output open)
+	run berth exec u1 sh -c 'for i in $(seq 45); do sleep 30 >/dev/null 2>&1 & done; wait'
 	[[ "$output" =~ (fork|Resource\ temporarily\ unavailable|can\'t\ fork) ]]
 	# kept across a restart
 	berth stop -t 1 u1 >/dev/null

@@ -83,7 +83,7 @@ ns_links() {
 	berth start c1 >/dev/null
 	[ "$(berth pod inspect -f '{{.State}}' p1)" == Running ]
 	[ "$(berth exec c1 hostname)" == h1 ]
-	berth stop c1 >/dev/null
+	berth stop -t 1 c1 >/dev/null # sleep as PID 1 ignores SIGTERM: no 10 s wait
 	[ "$(berth pod inspect -f '{{.State}}' p1)" == Degraded ]
 	# berth inspect --type pod finds it too
 	[ "$(berth inspect --type pod -f '{{.Name}}' "${id:0:12}")" == p1 ]

@@ -14,6 +14,7 @@ setup() {
 }
 
 teardown() {
+	api_service_stop || true
 	for id in $(berth ps -aq 2>/dev/null); do berth rm -f "$id" >/dev/null 2>&1 || true; done
 }
 
@@ -175,4 +176,27 @@ state_reads() {
 	echo "rm -f: $reads reads"
 	((reads <= 6 * n))
 	[ -z "$(berth ps -aq)" ]
+}
+
+# "NAME STATUS" of every container, durations as D (a second may tick between two reads)
+status_lines() {
+	sed -E 's/(Less than a second|About a minute|[0-9]+ (seconds?|minutes))/D/' | sort
+}
+
+@test "ps and GET /containers/json show the same Status text: (healthy), (Paused), Exited (3) ... ago" {
+	berth run -d --name st-hc --health-cmd true --health-interval 1s bb sleep 100 >/dev/null
+	berth run -d --name st-paused bb sleep 100 >/dev/null
+	berth pause st-paused
+	berth run --name st-exit bb sh -c 'exit 3' || true
+	wait_until 20 eval '[[ "$(berth ps --filter name=st-hc --format "{{.Status}}")" == *"(healthy)" ]]'
+	api_service_start
+	local ps api
+	ps=$(berth ps -a --format '{{.Names}} {{.Status}}' | status_lines)
+	api=$(curl -sS --max-time 30 --unix-socket "$SOCK" 'http://berth/v1.41/containers/json?all=1' |
+		jq -r '.[] | "\(.Names[0][1:]) \(.Status)"' | status_lines)
+	api_service_stop
+	echo "ps: $ps"
+	echo "api: $api"
+	[ "$api" = "$ps" ]
+	[ "$ps" = "$(printf 'st-exit Exited (3) D ago\nst-hc Up D (healthy)\nst-paused Up D (Paused)')" ]
 }

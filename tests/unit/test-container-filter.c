@@ -9,6 +9,8 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "container/container.h"
@@ -95,11 +97,48 @@ static void test_match(void **state)
 	json_decref(pods);
 }
 
+static void expect_status(const char *state_json, time_t now, const char *want)
+{
+	json_t *st = parse(state_json);
+	char *got = berth_container_status_text(st, now);
+	assert_string_equal(got, want);
+	free(got);
+	json_decref(st);
+}
+
+/* The Status column of ps and GET /containers/json, at a fixed now. */
+static void test_status_text(void **state)
+{
+	(void)state;
+	const time_t t0 = 1767225600; /* 2026-01-01T00:00:00Z */
+	const char *up = "{\"Status\":\"running\",\"Running\":true,"
+			 "\"StartedAt\":\"2026-01-01T00:00:00.5Z\"";
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s}", up);
+	expect_status(buf, t0 + 300, "Up 5 minutes");
+	expect_status(buf, t0, "Up Less than a second");
+	snprintf(buf, sizeof(buf), "%s,\"Paused\":true,\"Health\":{\"Status\":\"healthy\"}}", up);
+	expect_status(buf, t0 + 7200, "Up 2 hours (Paused)");
+	snprintf(buf, sizeof(buf), "%s,\"Health\":{\"Status\":\"healthy\"}}", up);
+	expect_status(buf, t0 + 3, "Up 3 seconds (healthy)");
+	snprintf(buf, sizeof(buf), "%s,\"Health\":{\"Status\":\"starting\"}}", up);
+	expect_status(buf, t0 + 1, "Up 1 second (health: starting)");
+	expect_status("{\"Status\":\"exited\",\"ExitCode\":137,"
+		      "\"FinishedAt\":\"2026-01-01T00:00:00Z\","
+		      "\"Health\":{\"Status\":\"unhealthy\"}}",
+		      t0 + 2 * 3600, "Exited (137) 2 hours ago");
+	expect_status("{\"Status\":\"exited\",\"ExitCode\":0,\"FinishedAt\":\"\"}", t0,
+		      "Exited (0) Less than a second ago");
+	expect_status("{\"Status\":\"created\",\"StartedAt\":\"0001-01-01T00:00:00Z\"}", t0,
+		      "Created");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_status_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

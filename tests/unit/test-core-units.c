@@ -85,12 +85,59 @@ static void test_format_duration(void **state)
 	assert_int_equal(v, 3723250000000LL);
 }
 
+static void test_time_parse_rfc3339(void **state)
+{
+	(void)state;
+	time_t t = 42;
+	assert_true(berth_time_parse_rfc3339("1970-01-01T00:01:40.123456789Z", &t));
+	assert_int_equal(t, 100);
+	assert_true(berth_time_parse_rfc3339("1970-01-01T02:00:00+01:30", &t));
+	assert_int_equal(t, 1800);
+	assert_true(berth_time_parse_rfc3339("1970-01-01T00:00:00-00:10", &t));
+	assert_int_equal(t, 600);
+	t = 42;
+	assert_false(berth_time_parse_rfc3339("yesterday", &t));
+	assert_false(berth_time_parse_rfc3339(NULL, &t));
+	assert_int_equal(t, 42);
+}
+
+static void test_human_duration(void **state)
+{
+	(void)state;
+	static const struct {
+		double secs;
+		const char *want;
+	} cases[] = {
+		{0, "Less than a second"},
+		{0.9, "Less than a second"},
+		{1, "1 second"},
+		{59, "59 seconds"},
+		{60, "About a minute"},
+		{119, "About a minute"},
+		{120, "2 minutes"},
+		{3599, "59 minutes"},
+		{3600, "About an hour"},
+		{5399, "About an hour"},
+		{5400, "2 hours"}, /* go-units rounds hours */
+		{47 * 3600, "47 hours"},
+		{48 * 3600, "2 days"},
+		{14 * 86400, "2 weeks"},
+		{60 * 86400, "2 months"},
+		{2 * 365 * 86400, "2 years"},
+	};
+	char buf[48];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		berth_human_duration(buf, sizeof(buf), cases[i].secs);
+		assert_string_equal(buf, cases[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_bytes),
-		cmocka_unit_test(test_parse_duration),
-		cmocka_unit_test(test_format_duration),
+		cmocka_unit_test(test_parse_bytes),	cmocka_unit_test(test_parse_duration),
+		cmocka_unit_test(test_format_duration), cmocka_unit_test(test_time_parse_rfc3339),
+		cmocka_unit_test(test_human_duration),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,50 +29,15 @@ static const char *str(const json_t *o, const char *k)
 /* Seconds since the epoch of an RFC 3339 time; 0 when it is none. */
 static time_t epoch_of(const char *s)
 {
-	struct tm tm = {0};
-	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	return end ? timegm(&tm) : 0;
-}
-
-/* go-units' HumanDuration, as the daemon's State.String() uses it. */
-static void human_duration(char *out, size_t n, long long s)
-{
-	static const struct {
-		long long below, unit;
-		const char *one, *many;
-	} steps[] = {
-		{1, 1, "Less than a second", NULL}, {2, 1, "1 second", NULL},
-		{60, 1, NULL, "seconds"},	    {120, 60, "About a minute", NULL},
-		{3600, 60, NULL, "minutes"},	    {7200, 3600, "About an hour", NULL},
-		{172800, 3600, NULL, "hours"},	    {1209600, 86400, NULL, "days"},
-		{5184000, 604800, NULL, "weeks"},   {63072000, 2592000, NULL, "months"},
-	};
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-		if (s < steps[i].below) {
-			if (steps[i].one)
-				snprintf(out, n, "%s", steps[i].one);
-			else
-				snprintf(out, n, "%lld %s", s / steps[i].unit, steps[i].many);
-			return;
-		}
-	snprintf(out, n, "%lld years", s / 31536000);
+	time_t t = 0;
+	berth_time_parse_rfc3339(s, &t);
+	return t;
 }
 
 /* The daemon's State.String(): "Up 5 minutes", "Exited (0) 2 minutes ago", "Created". */
 static char *status_text(const json_t *st)
 {
-	bool running = json_is_true(json_object_get(st, "Running"));
-	time_t t = epoch_of(str(st, running ? "StartedAt" : "FinishedAt"));
-	char d[48];
-	human_duration(d, sizeof(d), t > 0 ? (long long)(time(NULL) - t) : 0);
-	if (running)
-		return berth_xasprintf("Up %s%s", d,
-				       json_is_true(json_object_get(st, "Paused")) ? " (Paused)"
-										   : "");
-	if (strcmp(str(st, "Status"), "created") == 0)
-		return berth_xstrdup("Created");
-	return berth_xasprintf("Exited (%lld) %s ago",
-			       (long long)json_integer_value(json_object_get(st, "ExitCode")), d);
+	return berth_container_status_text(st, time(NULL));
 }
 
 /* NetworkSettings.Ports as the summary's [{IP, PrivatePort, PublicPort, Type}]. */

@@ -18,9 +18,6 @@ static inline void api_writes_done(struct api_req *req)
 	berth_store_writes_done(api_req_store(req));
 }
 
-/* Every value of a repeated query argument (names=a&names=b), owned; NULL when none. */
-char **api_req_query_all(const struct api_req *req, const char *key);
-
 /* POST /images/create?fromImage=&tag= (pull) and POST /images/{name}/push?tag= (push). */
 int api_images_create(struct api_req *req);
 int api_images_push(struct api_req *req);

@@ -28,15 +28,6 @@
 #include "store/store.h"
 #include "system/system.h"
 
-char **api_req_query_all(const struct api_req *req, const char *key)
-{
-	char **out = NULL;
-	for (size_t i = 0; req->query && req->query[i] && req->query[i + 1]; i += 2)
-		if (strcmp(req->query[i], key) == 0)
-			berth_strv_push(&out, req->query[i + 1]);
-	return out;
-}
-
 /* ---- GET /images/json ---- */
 
 static long long created_unix(const char *rfc3339)

@@ -31,6 +31,8 @@ const char *api_req_version(const struct api_req *req);
 const char *api_req_param(const struct api_req *req, unsigned i);
 /* A query argument, URL-decoded; NULL when absent. */
 const char *api_req_query(const struct api_req *req, const char *key);
+/* Every value of a repeated query argument (names=a&names=b), owned; NULL when none. */
+char **api_req_query_all(const struct api_req *req, const char *key);
 /* A query argument read as Docker reads booleans ("1", "true", "True"); dflt when absent. */
 bool api_req_query_bool(const struct api_req *req, const char *key, bool dflt);
 /*

@@ -20,6 +20,7 @@
 #include "core/alloc.h"
 #include "core/bool.h"
 #include "core/cleanup.h"
+#include "core/strv.h"
 
 const char *api_kv_get(char *const *kv, const char *key, bool icase)
 {
@@ -52,6 +53,15 @@ const char *api_req_param(const struct api_req *req, unsigned i)
 const char *api_req_query(const struct api_req *req, const char *key)
 {
 	return api_kv_get(req->query, key, false);
+}
+
+char **api_req_query_all(const struct api_req *req, const char *key)
+{
+	char **out = NULL;
+	for (size_t i = 0; req->query && req->query[i] && req->query[i + 1]; i += 2)
+		if (strcmp(req->query[i], key) == 0)
+			berth_strv_push(&out, req->query[i + 1]);
+	return out;
 }
 
 bool api_req_query_bool(const struct api_req *req, const char *key, bool dflt)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -167,6 +168,13 @@ int berth_container_list_summary(struct berth_store *store, json_t **ret, struct
  */
 int berth_container_filters_check(char *const *filters, struct berth_error **err);
 bool berth_container_filters_match(const json_t *c, char *const *filters, const json_t *pods);
+/*
+ * The daemon's State.String() of a record's State at now, the list's
+ * Status column (ps, GET /containers/json): "Up 5 minutes", "Up 2 hours
+ * (Paused)", "Up 3 seconds (healthy)", "Up 1 second (health: starting)",
+ * "Exited (0) 2 minutes ago", "Created". Owned by the caller.
+ */
+char *berth_container_status_text(const json_t *state, time_t now);
 /* The name of pod pod_id in pods; "" when it is not there. */
 const char *berth_container_pod_name(const json_t *pods, const char *pod_id);
 

@@ -12,6 +12,7 @@
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/strv.h"
+#include "core/units.h"
 
 static const char *const filter_keys[] = {"ancestor", "exited", "health", "id",
 					  "label",    "name",	"pod",	  "status"};
@@ -174,4 +175,28 @@ bool berth_container_filters_match(const json_t *c, char *const *filters, const 
 			return false;
 	}
 	return true;
+}
+
+char *berth_container_status_text(const json_t *st, time_t now)
+{
+	time_t t;
+	char d[48] = "Less than a second";
+	bool running = json_is_true(json_object_get(st, "Running"));
+	const char *when = str(st, running ? "StartedAt" : "FinishedAt");
+	if (berth_time_parse_rfc3339(when, &t) && t > 0)
+		berth_human_duration(d, sizeof(d), difftime(now, t));
+	/* "(Paused)" first, else Health.String(): "health: starting" or the
+	 * status itself */
+	const char *health = str(json_object_get(st, "Health"), "Status");
+	if (running && json_is_true(json_object_get(st, "Paused")))
+		return berth_xasprintf("Up %s (Paused)", d);
+	if (running && *health)
+		return berth_xasprintf("Up %s (%s%s)", d,
+				       strcmp(health, "starting") == 0 ? "health: " : "", health);
+	if (running)
+		return berth_xasprintf("Up %s", d);
+	if (strcmp(str(st, "Status"), "created") == 0)
+		return berth_xstrdup("Created");
+	return berth_xasprintf("Exited (%lld) %s ago",
+			       (long long)json_integer_value(json_object_get(st, "ExitCode")), d);
 }

@@ -147,10 +147,7 @@ json_t *berth_health_config_to_json(const struct berth_health_config *h)
 {
 	json_t *j = json_object();
 	if (h->test) {
-		json_t *t = json_array();
-		BERTH_STRV_FOREACH (s, h->test)
-			json_array_append_new(t, json_string(*s));
-		json_object_set_new(j, "Test", t);
+		json_object_set_new(j, "Test", berth_json_strv(h->test));
 	}
 	/* Docker's omitempty */
 	if (h->interval)

@@ -43,8 +43,6 @@ int berth_container_running_state(struct berth_store *store, const char *what, j
 /* Docker's container names: [a-zA-Z0-9][a-zA-Z0-9_.-]+, a leading '/' allowed. */
 bool berth_container_name_is_valid(const char *name);
 bool berth_container_name_in_use(int cdir, const char *name);
-/* A JSON array of the strings of v (new reference). */
-json_t *berth_container_strv_json(char *const *v);
 /*
  * A record file, replaced atomically (temp + rename); durable adds the
  * fsyncs (not for an --rm container's record).

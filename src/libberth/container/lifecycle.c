@@ -130,7 +130,7 @@ static json_t *run_overrides_json(const struct berth_run_options *o)
 		json_object_set_new(ov, "Entrypoint", ep);
 	}
 	if (o->cmd)
-		json_object_set_new(ov, "Cmd", berth_container_strv_json(o->cmd));
+		json_object_set_new(ov, "Cmd", berth_json_strv(o->cmd));
 	return ov;
 }
 
@@ -142,7 +142,7 @@ static json_t *make_state(const struct container *c, const struct berth_run_opti
 	json_object_set_new(st, "Name", json_string(c->name));
 	json_object_set_new(st, "Created", json_string(now));
 	json_object_set_new(st, "Path", json_string(c->spec.args[0]));
-	json_object_set_new(st, "Args", berth_container_strv_json(c->spec.args + 1));
+	json_object_set_new(st, "Args", berth_json_strv(c->spec.args + 1));
 	json_object_set_new(st, "Image", json_string(o->image && o->image->id ? o->image->id : ""));
 	json_object_set_new(st, "ImageRef",
 			    json_string(o->image && o->image->ref ? o->image->ref : ""));
@@ -161,8 +161,8 @@ static json_t *make_state(const struct container *c, const struct berth_run_opti
 	json_object_set_new(cfg, "Domainname",
 			    json_string(c->spec.domainname ? c->spec.domainname : ""));
 	json_object_set_new(cfg, "User", json_string(c->spec.username ? c->spec.username : ""));
-	json_object_set_new(cfg, "Env", berth_container_strv_json(c->spec.env));
-	json_object_set_new(cfg, "Cmd", berth_container_strv_json(c->spec.args));
+	json_object_set_new(cfg, "Env", berth_json_strv(c->spec.env));
+	json_object_set_new(cfg, "Cmd", berth_json_strv(c->spec.args));
 	json_object_set_new(cfg, "WorkingDir", json_string(c->spec.cwd));
 	json_object_set_new(cfg, "Tty", json_boolean(o->tty));
 	json_object_set_new(cfg, "OpenStdin", json_boolean(o->interactive));
@@ -185,7 +185,7 @@ static json_t *make_state(const struct container *c, const struct berth_run_opti
 			cfg, "HealthcheckOnFailureAction",
 			json_string(berth_health_on_failure_to_string(o->health_on_failure)));
 	if (o->image && o->image->shell)
-		json_object_set_new(cfg, "Shell", berth_container_strv_json(o->image->shell));
+		json_object_set_new(cfg, "Shell", berth_json_strv(o->image->shell));
 	berth_health_config_release(&hc);
 	json_object_set_new(st, "Config", cfg);
 	_cleanup_free_ char *restart = berth_runspec_restart_format(o->restart, o->restart_max);
@@ -197,11 +197,11 @@ static json_t *make_state(const struct container *c, const struct berth_run_opti
 	json_t *host = json_object_get(st, "HostConfig");
 	json_object_set_new(host, "Memory", json_integer(o->memory > 0 ? o->memory : 0));
 	json_object_set_new(host, "NanoCpus", json_integer(o->nano_cpus > 0 ? o->nano_cpus : 0));
-	json_object_set_new(host, "CapAdd", berth_container_strv_json(o->cap_add));
-	json_object_set_new(host, "CapDrop", berth_container_strv_json(o->cap_drop));
+	json_object_set_new(host, "CapAdd", berth_json_strv(o->cap_add));
+	json_object_set_new(host, "CapDrop", berth_json_strv(o->cap_drop));
 	json_object_set_new(st, "RunOverrides", run_overrides_json(o));
 	json_object_set(st, "Mounts", c->mounts);
-	json_object_set_new(st, "AnonymousVolumes", berth_container_strv_json(c->anon_volumes));
+	json_object_set_new(st, "AnonymousVolumes", berth_json_strv(c->anon_volumes));
 	return st;
 }
 

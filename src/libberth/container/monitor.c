@@ -106,7 +106,7 @@ static int set_state(int cdir, const char *id, const char *status, int pid, int 
 	json_object_set_new(s, running ? "StartedAt" : "FinishedAt", json_string(now));
 	json_object_set_new(st, "RestartCount", json_integer(restarts));
 	if (running)
-		json_object_set_new(st, "CgroupPaths", berth_container_strv_json(cgroups));
+		json_object_set_new(st, "CgroupPaths", berth_json_strv(cgroups));
 	int r = berth_container_state_write(cdir, id, st, err);
 	if (r < 0)
 		return berth_error_prefix(err, "record container '%s' %s", id, status);

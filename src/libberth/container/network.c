@@ -25,21 +25,13 @@
 #include "network/network.h"
 #include "runtime/runtime.h"
 
-static json_t *strv_json(char *const *v)
-{
-	json_t *a = json_array();
-	BERTH_STRV_FOREACH (s, v)
-		json_array_append_new(a, json_string(*s));
-	return a;
-}
-
 /* One entry of NetworkSettings.Networks before the network is set up. */
 static json_t *network_entry(const char *net_id, char *const *aliases, const char *ip)
 {
 	json_t *e = json_object();
 	json_object_set_new(e, "IPAMConfig",
 			    ip ? json_pack("{s:s}", "IPv4Address", ip) : json_null());
-	json_object_set_new(e, "Aliases", aliases ? strv_json(aliases) : json_null());
+	json_object_set_new(e, "Aliases", aliases ? berth_json_strv(aliases) : json_null());
 	json_object_set_new(e, "MacAddress", json_string(""));
 	json_object_set_new(e, "NetworkID", json_string(net_id));
 	json_object_set_new(e, "EndpointID", json_string(""));
@@ -330,10 +322,10 @@ int berth_container_net_etc_files(const char *store_root, int dfd,
 		return r;
 	json_t *hc = json_object_get(st, "HostConfig");
 	json_object_set_new(hc, "ExtraHosts",
-			    o->extra_hosts ? strv_json(o->extra_hosts) : json_null());
-	json_object_set_new(hc, "Dns", strv_json(o->dns ? o->dns->dns : NULL));
-	json_object_set_new(hc, "DnsSearch", strv_json(o->dns ? o->dns->search : NULL));
-	json_object_set_new(hc, "DnsOptions", strv_json(o->dns ? o->dns->options : NULL));
+			    o->extra_hosts ? berth_json_strv(o->extra_hosts) : json_null());
+	json_object_set_new(hc, "Dns", berth_json_strv(o->dns ? o->dns->dns : NULL));
+	json_object_set_new(hc, "DnsSearch", berth_json_strv(o->dns ? o->dns->search : NULL));
+	json_object_set_new(hc, "DnsOptions", berth_json_strv(o->dns ? o->dns->options : NULL));
 	/* container:X: X's namespace, and (as Docker) the files are this container's own */
 	r = write_plain_hosts(store_root, dfd, o->extra_hosts, hostname, o->domainname, err);
 	if (r < 0)

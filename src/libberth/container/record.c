@@ -308,14 +308,6 @@ static bool name_in_use(int cdir, const char *name)
 	return false;
 }
 
-static json_t *strv_json(char *const *v)
-{
-	json_t *a = json_array();
-	BERTH_STRV_FOREACH (s, v)
-		json_array_append_new(a, json_string(*s));
-	return a;
-}
-
 static bool state_running(const json_t *st)
 {
 	json_t *s = json_object_get(st, "State");
@@ -559,11 +551,6 @@ bool berth_container_name_is_valid(const char *name)
 bool berth_container_name_in_use(int cdir, const char *name)
 {
 	return name_in_use(cdir, name);
-}
-
-json_t *berth_container_strv_json(char *const *v)
-{
-	return strv_json(v);
 }
 
 /*

@@ -186,3 +186,51 @@ char *berth_time_now_rfc3339nano(void)
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
 	return berth_xasprintf("%s.%09ldZ", buf, ts.tv_nsec);
 }
+
+bool berth_time_parse_rfc3339(const char *s, time_t *ret)
+{
+	struct tm tm = {0};
+	if (!s)
+		return false;
+	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end)
+		return false;
+	time_t t = timegm(&tm);
+	while (*end == '.' || (*end >= '0' && *end <= '9'))
+		end++;
+	if ((*end == '+' || *end == '-') && strlen(end) >= 6) {
+		int hh = atoi(end + 1), mm = atoi(end + 4);
+		int off = hh * 3600 + mm * 60;
+		t += *end == '+' ? -off : off;
+	}
+	*ret = t;
+	return true;
+}
+
+void berth_human_duration(char *out, size_t n, double secs)
+{
+	long s = (long)secs, m = s / 60;
+	long h = (long)(secs / 3600 + 0.5);
+	if (secs < 1)
+		snprintf(out, n, "Less than a second");
+	else if (s == 1)
+		snprintf(out, n, "1 second");
+	else if (s < 60)
+		snprintf(out, n, "%ld seconds", s);
+	else if (m == 1)
+		snprintf(out, n, "About a minute");
+	else if (m < 60)
+		snprintf(out, n, "%ld minutes", m);
+	else if (h == 1)
+		snprintf(out, n, "About an hour");
+	else if (h < 48)
+		snprintf(out, n, "%ld hours", h);
+	else if (h < 24 * 7 * 2)
+		snprintf(out, n, "%ld days", h / 24);
+	else if (h < 24 * 30 * 2)
+		snprintf(out, n, "%ld weeks", h / 24 / 7);
+	else if (h < 24 * 365 * 2)
+		snprintf(out, n, "%ld months", h / 24 / 30);
+	else
+		snprintf(out, n, "%ld years", (long)(secs / 3600 / 24 / 365));
+}

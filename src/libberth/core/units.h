@@ -4,7 +4,9 @@
 /* Sizes and durations as users write them (flags, Compose files, API fields). */
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "core/error.h"
 
@@ -27,3 +29,13 @@ char *berth_format_duration(int64_t ns, char *buf, size_t size);
  * strings. Owned by the caller.
  */
 char *berth_time_now_rfc3339nano(void);
+
+/*
+ * An RFC 3339 time as the store writes it ("2026-01-02T03:04:05.123Z",
+ * "...+01:00"), to whole seconds since the epoch; false when s is NULL or
+ * not one. *ret is written only on success.
+ */
+bool berth_time_parse_rfc3339(const char *s, time_t *ret);
+
+/* go-units' HumanDuration of secs: "Less than a second", "5 minutes", "About an hour"... */
+void berth_human_duration(char *out, size_t n, double secs);

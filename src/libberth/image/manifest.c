@@ -603,14 +603,10 @@ static void set_or_del(json_t *o, const char *key, json_t *v)
 		json_object_del(o, key);
 }
 
+/* NULL (the key is left out) when v is. */
 static json_t *strv_json(char *const *v)
 {
-	if (!v)
-		return NULL;
-	json_t *a = json_array();
-	for (; *v; v++)
-		json_array_append_new(a, json_string(*v));
-	return a;
+	return v ? berth_json_strv(v) : NULL;
 }
 
 static json_t *keys_json(char *const *k)

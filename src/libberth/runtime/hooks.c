@@ -119,9 +119,9 @@ void berth_spec_hooks_to_json(const struct berth_spec *spec, json_t *root)
 			const struct berth_spec_hook *h = &spec->hooks[p][i];
 			json_t *jh = json_pack("{s:s}", "path", h->path);
 			if (h->args)
-				json_object_set_new(jh, "args", berth_spec_strv_to_json(h->args));
+				json_object_set_new(jh, "args", berth_json_strv(h->args));
 			if (h->env)
-				json_object_set_new(jh, "env", berth_spec_strv_to_json(h->env));
+				json_object_set_new(jh, "env", berth_json_strv(h->env));
 			if (h->timeout)
 				json_object_set_new(jh, "timeout", json_integer(h->timeout));
 			json_array_append_new(a, jh);

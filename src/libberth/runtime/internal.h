@@ -81,8 +81,6 @@ _Noreturn void berth_runtime_child_main(const struct berth_runtime_child_args *a
 /* obj's key as an integer in 0..max; -ENOENT (err untouched) when absent. */
 int berth_spec_get_uint(const json_t *obj, const char *key, int64_t max, int64_t *ret,
 			struct berth_error **err);
-/* A string list as a JSON array (new reference; NULL: empty). */
-json_t *berth_spec_strv_to_json(char *const *v);
 int berth_spec_linux_ext_from_json(const json_t *linux_, struct berth_spec *spec,
 				   struct berth_error **err);
 int berth_spec_process_ext_from_json(const json_t *proc, struct berth_spec *spec,

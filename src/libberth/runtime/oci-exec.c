@@ -23,14 +23,6 @@
 
 #define CONFIG_MAX (16 << 20)
 
-static json_t *strv_to_json(char *const *v)
-{
-	json_t *a = json_array();
-	BERTH_STRV_FOREACH (s, v)
-		json_array_append_new(a, json_string(*s));
-	return a;
-}
-
 /* -u "uid[:gid]" (numbers) or a name resolved in the container. */
 static json_t *user_object(const char *user)
 {
@@ -46,7 +38,7 @@ static json_t *user_object(const char *user)
 /* The process of the config changed as the flags say; proc is borrowed from config. */
 static void apply_flags(json_t *proc, const struct berth_oci_exec_options *o)
 {
-	json_object_set_new(proc, "args", strv_to_json(o->args));
+	json_object_set_new(proc, "args", berth_json_strv(o->args));
 	json_object_set_new(proc, "terminal", json_boolean(o->tty));
 	if (o->env) {
 		json_t *env = json_object_get(proc, "env");

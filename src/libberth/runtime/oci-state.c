@@ -67,9 +67,7 @@ int berth_oci_check_id(const char *id, struct berth_error **err)
 
 json_t *berth_oci_state_to_record(const struct berth_oci_state *st)
 {
-	json_t *dirs = json_array();
-	BERTH_STRV_FOREACH (d, st->cgroup.dirs)
-		json_array_append_new(dirs, json_string(*d));
+	json_t *dirs = berth_json_strv(st->cgroup.dirs);
 	json_t *j = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:o, s:O}", "id", st->id, "pid",
 			      (json_int_t)st->pid, "start_time", (json_int_t)st->start_time,
 			      "bundle", st->bundle, "rootfs", st->rootfs, "created", st->created,

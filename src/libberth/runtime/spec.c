@@ -266,25 +266,16 @@ void berth_spec_set_defaults(struct berth_spec *spec)
 	berth_spec_set_default_device_rules(spec);
 }
 
-json_t *berth_spec_strv_to_json(char *const *v)
-{
-	json_t *a = json_array();
-	BERTH_STRV_FOREACH (s, v)
-		json_array_append_new(a, json_string(*s));
-	return a;
-}
-
 /* The five sets; without cap_sets_given all but ambient are the bounding set. */
 static json_t *caps_to_json(const struct berth_spec *spec)
 {
 	bool given = spec->cap_sets_given;
 	char *const *all = spec->capabilities;
-	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "bounding", berth_spec_strv_to_json(all),
-			 "effective", berth_spec_strv_to_json(given ? spec->cap_effective : all),
-			 "permitted", berth_spec_strv_to_json(given ? spec->cap_permitted : all),
-			 "inheritable",
-			 berth_spec_strv_to_json(given ? spec->cap_inheritable : all), "ambient",
-			 berth_spec_strv_to_json(given ? spec->cap_ambient : NULL));
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "bounding", berth_json_strv(all), "effective",
+			 berth_json_strv(given ? spec->cap_effective : all), "permitted",
+			 berth_json_strv(given ? spec->cap_permitted : all), "inheritable",
+			 berth_json_strv(given ? spec->cap_inheritable : all), "ambient",
+			 berth_json_strv(given ? spec->cap_ambient : NULL));
 }
 
 json_t *berth_spec_to_json(const struct berth_spec *spec)
@@ -306,8 +297,8 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 	if (spec->username)
 		json_object_set_new(user, "username", json_string(spec->username));
 	json_object_set_new(proc, "user", user);
-	json_object_set_new(proc, "args", berth_spec_strv_to_json(spec->args));
-	json_object_set_new(proc, "env", berth_spec_strv_to_json(spec->env));
+	json_object_set_new(proc, "args", berth_json_strv(spec->args));
+	json_object_set_new(proc, "env", berth_json_strv(spec->env));
 	json_object_set_new(proc, "cwd", json_string(spec->cwd ? spec->cwd : "/"));
 	json_object_set_new(proc, "capabilities", caps_to_json(spec));
 	if (spec->n_rlimits) {
@@ -338,7 +329,7 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 		const struct berth_spec_mount *m = &spec->mounts[i];
 		json_t *jm = json_pack("{s:s, s:s, s:s}", "destination", m->destination, "type",
 				       m->type, "source", m->source);
-		json_object_set_new(jm, "options", berth_spec_strv_to_json(m->options));
+		json_object_set_new(jm, "options", berth_json_strv(m->options));
 		json_array_append_new(mounts, jm);
 	}
 	json_object_set_new(root, "mounts", mounts);
@@ -398,8 +389,8 @@ json_t *berth_spec_to_json(const struct berth_spec *spec)
 		}
 		json_object_set_new(linux_, "devices", devs);
 	}
-	json_object_set_new(linux_, "maskedPaths", berth_spec_strv_to_json(spec->masked_paths));
-	json_object_set_new(linux_, "readonlyPaths", berth_spec_strv_to_json(spec->readonly_paths));
+	json_object_set_new(linux_, "maskedPaths", berth_json_strv(spec->masked_paths));
+	json_object_set_new(linux_, "readonlyPaths", berth_json_strv(spec->readonly_paths));
 	if (spec->seccomp)
 		json_object_set(linux_, "seccomp", spec->seccomp);
 	json_object_set_new(root, "linux", linux_);
