@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <sys/platform/x86.h>
+#endif
 
 #include "berth/cli.h"
 #include "berth/net-opts.h"
@@ -124,14 +127,17 @@ static void host_platform_shown(char *buf, size_t size)
 	const char *host = berth_registry_host_platform();
 	const char *level = "";
 #if defined(__x86_64__)
-	__builtin_cpu_init();
-	bool v2 = __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("popcnt") &&
-		  __builtin_cpu_supports("ssse3");
-	bool v3 = v2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
-		  __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("fma");
-	bool v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-		  __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
-		  __builtin_cpu_supports("avx512vl");
+	/* glibc's record of the cpu (made once at its start), not libgcc's
+	 * __builtin_cpu_supports: that one brings a constructor that runs cpuid
+	 * ~10 times at every start of berth, each a trap to the hypervisor in
+	 * a VM (about 5 us here) */
+	bool v2 = CPU_FEATURE_ACTIVE(SSE4_2) && CPU_FEATURE_ACTIVE(POPCNT) &&
+		  CPU_FEATURE_ACTIVE(SSSE3);
+	bool v3 = v2 && CPU_FEATURE_ACTIVE(AVX2) && CPU_FEATURE_ACTIVE(BMI1) &&
+		  CPU_FEATURE_ACTIVE(BMI2) && CPU_FEATURE_ACTIVE(FMA);
+	bool v4 = v3 && CPU_FEATURE_ACTIVE(AVX512F) && CPU_FEATURE_ACTIVE(AVX512BW) &&
+		  CPU_FEATURE_ACTIVE(AVX512CD) && CPU_FEATURE_ACTIVE(AVX512DQ) &&
+		  CPU_FEATURE_ACTIVE(AVX512VL);
 	level = v4 ? "/v4" : v3 ? "/v3" : v2 ? "/v2" : "";
 #endif
 	snprintf(buf, size, "%s%s", host, level);

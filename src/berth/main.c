@@ -315,10 +315,9 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'v'},
 		{0},
 	};
-	_cleanup_free_ char *root = NULL, *usage_text = NULL;
+	_cleanup_free_ char *root = NULL;
 	struct berth_cli cli = {.log_level = BERTH_LOG_WARN};
 	_cleanup_error_ struct berth_error *err = NULL;
-	size_t usage_len = 0;
 	int c;
 
 	/* invoked through the berth-runc link: runc's command line */
@@ -328,13 +327,9 @@ int main(int argc, char **argv)
 		return berth_runc_main(argc, argv);
 	}
 
-	FILE *m = open_memstream(&usage_text, &usage_len);
-	if (!m)
-		berth_oom();
-	usage(m);
-	fclose(m);
-	/* "+" stops at the command: its flags are its own */
-	struct cli_flags f = {.usage = usage_text, .shortopts = "+Dv", .longopts = opts};
+	/* "+" stops at the command: its flags are its own. The usage is printed
+	 * below when --help was given, not written out at every start. */
+	struct cli_flags f = {.usage = "", .shortopts = "+Dv", .longopts = opts};
 	while ((c = cli_flag_next(&cli, &f, argc, argv, &err)) > 0) {
 		switch (c) {
 		case 'r':
@@ -359,8 +354,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "berth: %s\n", err->msg);
 		return 1;
 	}
-	if (f.help)
+	if (f.help) {
+		usage(stdout);
 		return 0;
+	}
 	if (optind >= argc) {
 		usage(stderr);
 		return 1;

@@ -92,7 +92,7 @@ typedef struct archive_entry_linkresolver L;
 	F(int, archive_write_set_options, (A * a, const char *o), (a, o))
 
 #define LAZYLIB_LIB BERTH_LIB_ARCHIVE
-LAZYLIB_MODULE(berth_lazy_archive, "libarchive.so.13", SYMS)
+LAZYLIB_MODULE(berth_lazy_archive, "archive", "libarchive.so.13", SYMS)
 
 /* libarchive has no va_list variant: format here, hand over the text. */
 void archive_set_error(A *a, int code, const char *fmt, ...)

@@ -19,4 +19,4 @@ typedef EVP_MD_CTX C;
 	  (d, n, md, mdn, t, e))
 
 #define LAZYLIB_LIB BERTH_LIB_CRYPTO
-LAZYLIB_MODULE(berth_lazy_crypto, "libcrypto.so.3", SYMS)
+LAZYLIB_MODULE(berth_lazy_crypto, "crypto", "libcrypto.so.3", SYMS)

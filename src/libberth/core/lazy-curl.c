@@ -22,7 +22,7 @@
 	H(curl_share_setopt)
 
 #define LAZYLIB_LIB BERTH_LIB_CURL
-LAZYLIB_MODULE(berth_lazy_curl, "libcurl.so.4", SYMS)
+LAZYLIB_MODULE(berth_lazy_curl, "curl", "libcurl.so.4", SYMS)
 
 /*
  * The variadic ones: the argument's type follows from the option number, as

@@ -41,7 +41,7 @@
 	H(MHD_upgrade_action)
 
 #define LAZYLIB_LIB BERTH_LIB_MICROHTTPD
-LAZYLIB_MODULE(berth_lazy_microhttpd, "libmicrohttpd.so.12", SYMS)
+LAZYLIB_MODULE(berth_lazy_microhttpd, "microhttpd", "libmicrohttpd.so.12", SYMS)
 
 /* The variadic ones, for the information types and actions that take no
  * further argument (the only ones berth asks for). */

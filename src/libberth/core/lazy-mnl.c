@@ -49,4 +49,4 @@
 	  (buf, numbytes, seq, portid, cb_data, data))
 
 #define LAZYLIB_LIB BERTH_LIB_MNL
-LAZYLIB_MODULE(berth_lazy_mnl, "libmnl.so.0", SYMS)
+LAZYLIB_MODULE(berth_lazy_mnl, "mnl", "libmnl.so.0", SYMS)

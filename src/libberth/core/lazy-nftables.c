@@ -16,4 +16,4 @@
 	F(int, nft_run_cmd_from_buffer, (struct nft_ctx * nft, const char *buf), (nft, buf))
 
 #define LAZYLIB_LIB BERTH_LIB_NFTABLES
-LAZYLIB_MODULE(berth_lazy_nftables, "libnftables.so.1", SYMS)
+LAZYLIB_MODULE(berth_lazy_nftables, "nftables", "libnftables.so.1", SYMS)

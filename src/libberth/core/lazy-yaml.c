@@ -50,4 +50,4 @@
 	F(int, yaml_mapping_end_event_initialize, (yaml_event_t * event), (event))
 
 #define LAZYLIB_LIB BERTH_LIB_YAML
-LAZYLIB_MODULE(berth_lazy_yaml, "libyaml-0.so.2", SYMS)
+LAZYLIB_MODULE(berth_lazy_yaml, "yaml", "libyaml-0.so.2", SYMS)

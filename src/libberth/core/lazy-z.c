@@ -17,4 +17,4 @@
 	F(int, inflateEnd, (z_streamp s), (s))
 
 #define LAZYLIB_LIB BERTH_LIB_Z
-LAZYLIB_MODULE(berth_lazy_z, "libz.so.1", SYMS)
+LAZYLIB_MODULE(berth_lazy_z, "zlib", "libz.so.1", SYMS)

@@ -21,4 +21,4 @@
 	  (ZSTD_DStream * z, ZSTD_outBuffer * o, ZSTD_inBuffer * i), (z, o, i))
 
 #define LAZYLIB_LIB BERTH_LIB_ZSTD
-LAZYLIB_MODULE(berth_lazy_zstd, "libzstd.so.1", SYMS)
+LAZYLIB_MODULE(berth_lazy_zstd, "zstd", "libzstd.so.1", SYMS)

@@ -8,7 +8,7 @@
  * F for a function returning a value, V for a void one, H for one the module
  * writes by hand (variadic ones), then says
  *   #define LAZYLIB_LIB BERTH_LIB_X
- *   LAZYLIB_MODULE(berth_lazy_x, "libx.so.1", SYMS)
+ *   LAZYLIB_MODULE(berth_lazy_x, "x", "libx.so.1", SYMS)
  * which makes the symbol table, the descriptor and a definition of every F
  * and V function that calls the library's own through the table. The
  * definitions are compiled against the library's header, so a prototype that
@@ -45,13 +45,14 @@
 /* The function pointer of symbol name, for the hand-written shims. */
 #define LAZYLIB_FN(type, name) ((type)berth_lib_sym(LAZYLIB_LIB, LAZY_##name))
 
-#define LAZYLIB_MODULE(desc_, soname_, SYMS)                                                       \
+#define LAZYLIB_MODULE(desc_, name_, soname_, SYMS)                                                \
 	enum {                                                                                     \
 		SYMS(LAZYLIB_ENUM_F, LAZYLIB_ENUM_V, LAZYLIB_ENUM_H) LAZY_N_                       \
 	};                                                                                         \
 	static const char *const lazy_names_[] = {                                                 \
 		SYMS(LAZYLIB_NAME_F, LAZYLIB_NAME_V, LAZYLIB_NAME_H)};                             \
 	static void *lazy_table_[LAZY_N_];                                                         \
-	const struct berth_lazylib_desc desc_ = {soname_, lazy_names_, LAZY_N_, lazy_table_};      \
+	const struct berth_lazylib_desc desc_ = {name_, soname_, lazy_names_, LAZY_N_,             \
+						 lazy_table_};                                     \
 	SYMS(LAZYLIB_DEF_F, LAZYLIB_NONE_V, LAZYLIB_NONE_H)                                        \
 	SYMS(LAZYLIB_NONE_F, LAZYLIB_DEF_V, LAZYLIB_NONE_H)

@@ -21,6 +21,8 @@ static const struct berth_lazylib_desc *const descs[_BERTH_LIB_MAX] = {
 	[BERTH_LIB_YAML] = &berth_lazy_yaml,
 	[BERTH_LIB_MNL] = &berth_lazy_mnl,
 	[BERTH_LIB_MICROHTTPD] = &berth_lazy_microhttpd,
+	[BERTH_LIB_SECCOMP] = &berth_lazy_seccomp,
+	[BERTH_LIB_CAP] = &berth_lazy_cap,
 };
 
 /* 0 not tried yet, 1 loaded, -1 failed (message in failure[]). Written once
@@ -40,6 +42,11 @@ const char *berth_lib_soname(enum berth_lib lib)
 	return descs[lib]->soname;
 }
 
+const char *berth_lib_name(enum berth_lib lib)
+{
+	return descs[lib]->name;
+}
+
 int berth_lazylib_open(const char *soname, const char *const *names, size_t n, void **ret_table,
 		       struct berth_error **err)
 {
@@ -47,15 +54,21 @@ int berth_lazylib_open(const char *soname, const char *const *names, size_t n, v
 	 * they cannot interpose on anything loaded later; RTLD_LAZY: only the
 	 * functions berth calls get bound. */
 	void *h = dlopen(soname, RTLD_LAZY | RTLD_LOCAL);
-	if (!h)
-		return berth_error_set(err, ELIBACC, "%s: cannot load: %s", soname, dlerror());
+	if (!h) {
+		const char *why = dlerror();
+		if (!why)
+			why = "cannot be loaded";
+		if (strstr(why, soname))
+			return berth_error_set(err, ELIBACC, "%s", why);
+		return berth_error_set(err, ELIBACC, "%s: %s", soname, why);
+	}
 	_cleanup_free_ void **t = berth_xcalloc(n, sizeof(*t));
 	for (size_t i = 0; i < n; i++) {
 		t[i] = dlsym(h, names[i]);
 		if (!t[i]) {
 			dlclose(h);
-			return berth_error_set(err, ELIBACC, "%s: cannot load: symbol '%s' missing",
-					       soname, names[i]);
+			return berth_error_set(err, ELIBACC, "%s: symbol '%s' missing", soname,
+					       names[i]);
 		}
 	}
 	memcpy(ret_table, t, n * sizeof(*t));
@@ -73,7 +86,8 @@ int berth_lib_load(enum berth_lib lib, struct berth_error **err)
 			struct berth_error *e = NULL;
 			s = 1;
 			if (berth_lazylib_open(d->soname, d->names, d->n, d->table, &e) < 0) {
-				failure[lib] = berth_xstrdup(berth_error_msg(e));
+				failure[lib] =
+					berth_xasprintf("%s: %s", d->name, berth_error_msg(e));
 				berth_error_free(&e);
 				s = -1;
 			}

@@ -31,6 +31,7 @@
 #include "core/cleanup.h"
 #include "core/env.h"
 #include "core/fs.h"
+#include "core/lazylib.h"
 #include "core/strv.h"
 #include "runtime/internal.h"
 
@@ -201,6 +202,14 @@ static int set_cap_sets(const struct cap_sets *sets, struct berth_error **err)
 		return r;
 	}
 	return 0;
+}
+
+int berth_runtime_load_libraries(const struct berth_spec *spec, struct berth_error **err)
+{
+	int r = berth_lib_load(BERTH_LIB_CAP, err);
+	if (r >= 0 && spec->seccomp)
+		r = berth_lib_load(BERTH_LIB_SECCOMP, err);
+	return r;
 }
 
 int berth_runtime_drop_privileges(const struct berth_spec *spec, uid_t uid, gid_t gid,

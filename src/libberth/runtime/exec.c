@@ -301,6 +301,9 @@ int berth_runtime_exec_start(const struct berth_runtime_exec_config *cfg,
 				       "a container without a mount namespace cannot be joined");
 	if (cfg->pid <= 0)
 		return berth_error_set(err, ESRCH, "the container has no process");
+	r = berth_runtime_load_libraries(spec, err);
+	if (r < 0)
+		return r;
 	pidfd = (int)syscall(SYS_pidfd_open, cfg->pid, 0);
 	if (pidfd < 0)
 		return berth_error_syscall(err, errno, "open process %d", (int)cfg->pid);

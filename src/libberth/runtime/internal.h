@@ -45,6 +45,11 @@ int berth_runtime_send_fd(int sock, int fd);
 
 /* The spec's rlimits (only those it names; never raised on berth's own). */
 int berth_runtime_set_rlimits(const struct berth_spec *spec, struct berth_error **err);
+/* Loads what the container's process calls after it left the host's
+ * filesystem (pivot_root, setns): libcap, and libseccomp when the spec has a
+ * filter (core/lazylib.h). Called before that process is created; -ELIBACC
+ * naming the library when it cannot be loaded. */
+int berth_runtime_load_libraries(const struct berth_spec *spec, struct berth_error **err);
 /* Bounding set, groups, uid/gid, capabilities, no_new_privs of the spec. */
 int berth_runtime_drop_privileges(const struct berth_spec *spec, uid_t uid, gid_t gid,
 				  const gid_t *groups, size_t n_groups, struct berth_error **err);

@@ -327,6 +327,8 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 		s.ns_fds[i] = -EBADF;
 
 	int r = berth_runtime_check_labels(spec, "/sys", err);
+	if (r >= 0)
+		r = berth_runtime_load_libraries(spec, err);
 	if (r < 0)
 		return r;
 	r = open_inputs(cfg, &s, err);

@@ -51,12 +51,17 @@ int store_tmp_fd(const struct berth_store *s)
 	return berth_store_dir_fd(s, "tmp");
 }
 
-/* mkdirat + open O_PATH; the store's own folders, so a symlink there is refused. */
+/* open O_PATH, mkdirat first when it is not there yet (every command opens
+ * the store: an existing store costs one call per folder); the store's own
+ * folders, so a symlink there is refused. */
 int store_open_subdir(int dfd, const char *name, struct berth_error **err)
 {
-	if (mkdirat(dfd, name, 0700) < 0 && errno != EEXIST)
-		return berth_error_syscall(err, errno, "create '%s'", name);
 	int fd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdirat(dfd, name, 0700) < 0 && errno != EEXIST)
+			return berth_error_syscall(err, errno, "create '%s'", name);
+		fd = openat(dfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
 	if (fd < 0)
 		return berth_error_syscall(err, errno, "open '%s'", name);
 	return fd;
@@ -240,10 +245,13 @@ int berth_store_open(const char *root, struct berth_store **ret, struct berth_er
 	for (size_t i = 0; i < ELEMENTSOF(side_dirs); i++)
 		s->side_fds[i] = -EBADF;
 
-	r = berth_mkdir_p(root, 0700, err);
-	if (r < 0)
-		goto fail;
 	s->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s->root_fd < 0 && errno == ENOENT) {
+		r = berth_mkdir_p(root, 0700, err);
+		if (r < 0)
+			goto fail;
+		s->root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
 	if (s->root_fd < 0) {
 		r = berth_error_syscall(err, errno, "open");
 		goto fail;
