@@ -234,26 +234,28 @@ ctr_cgroups() {
 	[ "$output" = 7 ]
 }
 
-@test "foreground: SIGKILL of berth kills the container's process and removes its cgroups" {
+@test "foreground: SIGKILL of berth kills the container's process; rm removes the cgroups it left" {
+	# berth is the foreground container's monitor: the container dies
+	# with it (PDEATHSIG), as with a SIGKILLed detached monitor
 	start_foreground fgd sleep 300
-	local pid id
+	local pid id mon
 	pid=$(ctr_pid fgd)
 	id=$(ctr_id fgd)
+	mon=$(berth container inspect fgd | jq -r '.[0].State.MonitorPid')
+	[ "$mon" = "$FG_PID" ]
 	[ -n "$(ctr_cgroups "$id")" ]
 	kill -KILL "$FG_PID"
 	wait "$FG_PID" 2>/dev/null || true
 	FG_PID=
-	# the monitor removes the cgroups, then records the exit: wait for both
-	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || [ -n "$(ctr_cgroups "$id")" ] ||
-			[[ $(berth ps -a) != *Exited*fgd* ]] || break
-		sleep 0.1
-	done
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	! kill -0 "$pid" 2>/dev/null
-	[ -z "$(ctr_cgroups "$id")" ]
 	run berth ps -a
 	[[ "$output" == *Exited*fgd* ]]
 	[[ "$output" != *Up* ]]
+	run berth rm fgd
+	[ "$status" -eq 0 ]
+	[ -z "$(ctr_cgroups "$id")" ]
+	[ ! -e "$STORE/containers/$id" ]
 }
 
 @test "foreground: rm -f kills the process and removes its cgroups before the record" {

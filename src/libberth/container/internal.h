@@ -69,9 +69,10 @@ void berth_container_discard(struct berth_store *store, struct container *c);
 
 struct berth_runtime_result;
 /*
- * monitor.c: starts the container under a monitor. Detached: returns once
- * it runs. Foreground: returns when its first run ended, with its exit code
- * in ret_result; a monitor with restarts left goes on in the background.
+ * monitor.c: starts the container under a monitor. Detached: a forked
+ * monitor; returns once it runs. Foreground: the caller's process is the
+ * monitor; returns when the first run ended, with its exit code in
+ * ret_result; a monitor with restarts left goes on in the background.
  */
 int berth_container_start_monitor(struct berth_store *store, struct container *c,
 				  struct berth_runtime_config *cfg, bool rm,

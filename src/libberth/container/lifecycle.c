@@ -386,7 +386,7 @@ static int run_container(struct berth_store *store, const struct berth_run_optio
 		container_release(&c);
 		return 0;
 	}
-	/* foreground or not, a monitor owns the container: ps, stop, exec, logs see it */
+	/* a monitor owns the container (berth's own process in the foreground): ps, stop, exec see it */
 	r = berth_container_start_monitor(store, &c, &cfg, o->rm, o->restart, o->restart_max,
 					  !o->detach, &res, err);
 	ret->exit_code = res.exit_code;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The monitor: parent of a container's process, detached or foreground; its json-file log. */
+/* The monitor: parent of a container's process, detached or in berth's own process; its json-file log. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -117,7 +115,7 @@ static int set_state(int cdir, const char *id, const char *status, int pid, int 
 	return 0;
 }
 
-/* What the monitor tells the berth that started it, over a pipe (one write each). */
+/* What the monitor tells the berth that started it (detached: over a pipe, one write each). */
 enum {
 	MONITOR_STARTED = 1,
 	MONITOR_FAILED = 2,
@@ -131,12 +129,6 @@ struct monitor_msg {
 	int exec_errno;	 /* FAILED: the command could not be executed */
 	char text[1024]; /* FAILED: the error */
 };
-
-static void monitor_send(int fd, const struct monitor_msg *m)
-{
-	if (fd >= 0)
-		(void)!write(fd, m, sizeof(*m));
-}
 
 /* One message, or -1 at EOF or on an error. */
 static int monitor_recv(int fd, struct monitor_msg *m)
@@ -153,32 +145,128 @@ static int monitor_recv(int fd, struct monitor_msg *m)
 	return 0;
 }
 
+/*
+ * One monitor loop, two hosts. Detached (`run -d`, `start`) it is a
+ * process of its own, in its own session, and tells the berth that forked
+ * it STARTED or FAILED over notify_fd. In the foreground (`berth run`)
+ * berth's own process is the monitor: no fork; what the pipe would carry
+ * is kept in first and exited, the first run shares berth's terminal and
+ * stdio, and berth's signals go to the container.
+ */
 struct monitor {
-	struct berth_store *store; /* the caller's, inherited over the fork */
+	struct berth_store *store; /* the caller's (detached: inherited over the fork) */
 	const char *store_root;
 	struct container *c;
 	struct berth_runtime_config *cfg;
-	bool rm, always, foreground;
+	bool rm, always;
+	bool foreground; /* hosted in berth's process: the loop returns to it */
 	int max_restarts;
-	int notify_fd;
-	pid_t parent; /* foreground: the berth that waits for the first run */
+	int notify_fd;			  /* detached: the pipe to the berth that forked it */
+	struct monitor_msg first, exited; /* foreground: STARTED or FAILED, and EXITED */
 };
 
-/*
- * A foreground monitor learns of its berth's death by PR_SET_PDEATHSIG
- * (SIGTERM): the container is killed, and the monitor then goes through
- * its usual end (wait, cgroups removed, state recorded, --rm honoured), so
- * a SIGKILL'ed `berth run` leaves neither a process nor a cgroup behind.
- */
-static volatile sig_atomic_t monitor_child;
-static volatile sig_atomic_t monitor_orphaned;
-
-static void monitor_on_parent_death(int sig)
+static void monitor_send(struct monitor *m, const struct monitor_msg *msg)
 {
-	(void)sig;
-	monitor_orphaned = 1;
-	if (monitor_child > 0)
-		kill((pid_t)monitor_child, SIGKILL);
+	if (m->notify_fd >= 0)
+		(void)!write(m->notify_fd, msg, sizeof(*msg));
+	else if (m->foreground)
+		*(msg->kind == MONITOR_EXITED ? &m->exited : &m->first) = *msg;
+}
+
+/*
+ * In the foreground, berth's SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
+ * SIGUSR2 and SIGWINCH are the container's: sent on to its process, a child
+ * of berth not reaped yet (monitor_child is cleared before the reap), so
+ * that the pid cannot name another process. One that comes before the
+ * container ever ran ends the run where it would have ended berth
+ * (monitor_ended: the container is killed as soon as it is started, and
+ * recorded and removed as at any end); one berth ignored (SIG_IGN, or
+ * SIGWINCH by default) is dropped. A SIGKILL'ed berth takes the container
+ * with it by the PDEATHSIG the runtime gives it.
+ */
+static const int hosted_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+static struct sigaction hosted_old[ELEMENTSOF(hosted_signals) + 1]; /* and SIGPIPE's */
+static volatile sig_atomic_t hosted_pid; /* berth's: a health prober it forked is not the host */
+static volatile sig_atomic_t monitor_child;
+static volatile sig_atomic_t monitor_ran;   /* the container has been started once */
+static volatile sig_atomic_t monitor_ended; /* the signal that ended the run before it ran */
+
+static bool hosted_drops(int sig)
+{
+	for (size_t i = 0; i < ELEMENTSOF(hosted_signals); i++)
+		if (hosted_signals[i] == sig)
+			return hosted_old[i].sa_handler == SIG_IGN ||
+			       (hosted_old[i].sa_handler == SIG_DFL && sig == SIGWINCH);
+	return true;
+}
+
+static void monitor_on_signal(int sig)
+{
+	int saved = errno;
+	if (getpid() == (pid_t)hosted_pid) {
+		if (monitor_child > 0)
+			kill((pid_t)monitor_child, sig);
+		else if (!monitor_ran && !monitor_ended && !hosted_drops(sig))
+			monitor_ended = sig;
+	}
+	errno = saved;
+}
+
+static void hosted_begin(void)
+{
+	hosted_pid = getpid();
+	monitor_child = monitor_ran = monitor_ended = 0;
+	struct sigaction sa = {.sa_handler = monitor_on_signal, .sa_flags = SA_RESTART};
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ELEMENTSOF(hosted_signals); i++)
+		sigaction(hosted_signals[i], &sa, &hosted_old[i]);
+	/* a reader of the output that went away (EPIPE) ends the echo, not berth */
+	struct sigaction ign = {.sa_handler = SIG_IGN};
+	sigaction(SIGPIPE, &ign, &hosted_old[ELEMENTSOF(hosted_signals)]);
+}
+
+static void hosted_end(void)
+{
+	for (size_t i = 0; i < ELEMENTSOF(hosted_signals); i++)
+		sigaction(hosted_signals[i], &hosted_old[i], NULL);
+	sigaction(SIGPIPE, &hosted_old[ELEMENTSOF(hosted_signals)], NULL);
+	hosted_pid = 0;
+}
+
+/* A process of its own: its own session, init's child (a double fork), no terminal. */
+static void monitor_detach(void)
+{
+	setsid();
+	if (fork() != 0)
+		_exit(0);
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int fd = 0; fd < 3; fd++)
+		dup2(devnull, fd);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+}
+
+/*
+ * The foreground's first run ended with a run to come: berth returns its
+ * code now and a process of its own goes on with the policy, as Docker's
+ * CLI returns after the first run while the policy goes on. 1 in that
+ * process (detached from now on), 0 in berth, -1 when it could not fork.
+ */
+static int hosted_hand_over(struct monitor *m)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		/* the first child exits at once, leaving the monitor to init */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return 0;
+	}
+	hosted_end();
+	monitor_detach();
+	m->foreground = false;
+	return 1;
 }
 
 /*
@@ -223,19 +311,22 @@ static void monitor_pump(struct monitor *m, int out, int errp, int pty, int log_
 
 /*
  * A start that failed: the record says exited, berth is told why, the
- * monitor ends. The record is written first: once told, `run -d` removes
- * the container, and a write after that would bring a record back.
+ * monitor ends (a process of its own exits). The record is written first:
+ * once told, `run -d` removes the container, and a write after that would
+ * bring a record back. Takes err.
  */
-static _Noreturn void monitor_fail(struct monitor *m, int log_fd, struct berth_error *err,
-				   int exit_code, int exec_errno, int restarts)
+static void monitor_fail(struct monitor *m, int log_fd, struct berth_error *err, int exit_code,
+			 int exec_errno, int restarts)
 {
 	struct monitor_msg msg = {
 		.kind = MONITOR_FAILED, .exit_code = exit_code, .exec_errno = exec_errno};
 	snprintf(msg.text, sizeof(msg.text), "%s", berth_error_msg(err));
 	log_error(log_fd, err);
+	berth_error_free(&err);
 	set_state(m->c->cdir, m->c->id, "exited", 0, msg.exit_code, restarts, NULL, NULL, NULL);
-	monitor_send(m->notify_fd, &msg);
-	_exit(1);
+	monitor_send(m, &msg);
+	if (!m->foreground)
+		_exit(1);
 }
 
 /*
@@ -252,7 +343,7 @@ static bool monitor_record_exit(struct monitor *m, int log_fd, int code, int res
 	/* a `stop` marks the record: a stopped container is not restarted */
 	_cleanup_json_ json_t *st = berth_container_state_read(c->cdir, c->id);
 	bool stopped = json_is_true(json_object_get(st, "StopRequested"));
-	bool again = !stopped && !monitor_orphaned &&
+	bool again = !stopped && !monitor_ended &&
 		     (m->always || health_restart || (code != 0 && restarts < m->max_restarts));
 	/* the network goes before the record says exited: rm and stop wait for that */
 	if (!again) {
@@ -275,136 +366,183 @@ static bool monitor_record_exit(struct monitor *m, int log_fd, int code, int res
 }
 
 /*
- * The monitor: parent of the container's process, it keeps the json-file
- * log and the state, and restarts the process as the policy says. Detached
- * (`run -d`, `start`) it runs in its own session; in the foreground it is
- * the child of `berth run`, shares its terminal and dies with it (killing
- * the container). notify_fd gets STARTED or FAILED once the first start
- * succeeded or failed, and in the foreground EXITED when the first run
- * ended: the restart policy then goes on in the background, as Docker's
- * does while its CLI returns after the first run. In the foreground berth
- * waits for the monitor's exit and then reads EXITED: with a run to come,
- * a child of the monitor goes on with the policy; with none, the monitor
- * exits once the network is down and an --rm container removed.
+ * Before the first start: the container's networks (*ret_net_lock, its
+ * network lock) and, for a pod's container, the IPC and UTS namespaces of
+ * the pod's infra. -1 when that failed (monitor_fail has ended it).
  */
-/*
- * Before the first start: the container's networks (its network lock
- * returned) and, for a pod's container, the IPC and UTS namespaces of the
- * pod's infra. A failure ends the monitor.
- */
-static int monitor_namespaces_up(struct monitor *m, int log_fd)
+static int monitor_namespaces_up(struct monitor *m, int log_fd, int *ret_net_lock)
 {
 	struct container *c = m->c;
 	struct berth_error *err = NULL;
 	int net_lock = -EBADF;
 	if (berth_container_net_up(m->store, c->cdir, c->id, c->spec.hostname, &c->spec, &net_lock,
-				   &err) < 0)
+				   &err) < 0) {
 		monitor_fail(m, log_fd, err, 125, 0, 0);
+		return -1;
+	}
 	if (berth_pod_member_join(m->store, c->cdir, c->id, &c->spec, &err) < 0) {
 		berth_container_net_down(m->store_root, c->cdir, c->id, net_lock);
 		monitor_fail(m, log_fd, err, 125, 0, 0);
+		return -1;
 	}
-	return net_lock;
+	*ret_net_lock = net_lock;
+	return 0;
 }
 
-static _Noreturn void monitor_main(struct monitor *m)
+/* A run of the container: its process, its output pipes, its health prober. */
+struct monitor_run {
+	struct berth_runtime_process p;
+	int out, errp;
+	pid_t prober;
+};
+
+/*
+ * Starts a run: the runtime's start, the record "running" and the start
+ * event, the health prober, and STARTED after the first. -1 when it failed
+ * (the network is down, monitor_fail has ended the monitor).
+ */
+static int monitor_start_run(struct monitor *m, int log_fd, int restarts, bool health_restart,
+			     int net_lock, json_t **rec, struct monitor_run *run)
 {
 	struct container *c = m->c;
 	struct berth_runtime_config *cfg = m->cfg;
-	_cleanup_free_ char *log_name = berth_xasprintf("%s/%s-json.log", c->id, c->id);
-	int log_fd = openat(c->cdir, log_name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	int restarts = 0;
-	bool health_restart = false; /* this run restarts one that ended unhealthy */
-	/* the record as the monitor last wrote it: what its events name */
-	_cleanup_json_ json_t *rec = NULL;
-	int net_lock = monitor_namespaces_up(m, log_fd);
-	int last_code = 0; /* the exit code of the last run */
-	for (;;) {
-		int out[2], errp[2];
-		if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0)
-			_exit(125);
+	struct berth_runtime_result res = {0};
+	struct berth_error *err = NULL;
+	int out[2] = {-EBADF, -EBADF}, errp[2] = {-EBADF, -EBADF};
+	int r;
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		r = berth_error_syscall(&err, errno, "pipe");
+	} else {
 		if (!m->foreground)
 			cfg->stdio[0] = -1;
 		cfg->stdio[1] = out[1];
 		cfg->stdio[2] = errp[1];
-		struct berth_runtime_process p;
-		struct berth_runtime_result res = {0};
-		struct berth_error *err = NULL;
-		int r = berth_runtime_start(cfg, &p, &res, &err);
+		r = berth_runtime_start(cfg, &run->p, &res, &err);
+	}
+	if (out[1] >= 0)
 		close(out[1]);
+	if (errp[1] >= 0)
 		close(errp[1]);
-		if (r >= 0) {
-			monitor_child = p.pid;
-			if (monitor_orphaned)
-				kill(p.pid, SIGKILL);
-			/* a container no record shows as running could not be stopped */
-			r = set_state(c->cdir, c->id, "running", p.pid, 0, restarts, p.cgroup.dirs,
-				      &rec, &err);
-			if (r < 0) {
-				berth_runtime_process_release(&p, NULL);
-				res.exit_code = 125;
-			} else {
-				berth_container_event_st(m->store, rec, "start", NULL);
-				if (health_restart)
-					berth_container_event_st(m->store, rec, "restart", NULL);
-			}
-		}
+	if (r >= 0) {
+		monitor_child = run->p.pid;
+		monitor_ran = 1;
+		if (monitor_ended)
+			kill(run->p.pid, SIGKILL);
+		/* a container no record shows as running could not be stopped */
+		r = set_state(c->cdir, c->id, "running", run->p.pid, 0, restarts,
+			      run->p.cgroup.dirs, rec, &err);
 		if (r < 0) {
-			berth_container_net_down(m->store_root, c->cdir, c->id, net_lock);
-			monitor_fail(m, log_fd, err, res.exec_errno ? res.exit_code : 125,
-				     res.exec_errno, restarts);
+			monitor_child = 0;
+			berth_runtime_process_release(&run->p, NULL);
+			res.exit_code = 125;
+		} else {
+			berth_container_event_st(m->store, *rec, "start", NULL);
+			if (health_restart)
+				berth_container_event_st(m->store, *rec, "restart", NULL);
 		}
-		/* before STARTED: `run -d` returns with the health "starting" */
-		pid_t prober = berth_container_health_start(m->store_root, c->id, rec, p.pid);
-		if (restarts == 0) {
-			struct monitor_msg msg = {.kind = MONITOR_STARTED, .pid = p.pid};
-			monitor_send(m->notify_fd, &msg);
-			if (!m->foreground) {
-				close(m->notify_fd);
-				m->notify_fd = -1;
-			}
-		}
-		struct termios saved_tio;
-		bool raw = false;
-		if (m->foreground && p.pty_master >= 0 && cfg->stdio[0] >= 0 &&
-		    tcgetattr(cfg->stdio[0], &saved_tio) == 0) {
-			struct termios t = saved_tio;
-			cfmakeraw(&t);
-			raw = tcsetattr(cfg->stdio[0], TCSANOW, &t) == 0;
-		}
-		monitor_pump(m, out[0], errp[0], p.pty_master, log_fd);
-		if (raw)
-			tcsetattr(cfg->stdio[0], TCSANOW, &saved_tio);
-		close(out[0]);
-		close(errp[0]);
-		int code = berth_runtime_wait(&p, NULL);
-		health_restart = berth_container_health_stop(m->store_root, c->id, rec, prober);
-		berth_runtime_process_release(&p, NULL);
-		monitor_child = 0;
-		bool again = monitor_record_exit(m, log_fd, code, restarts, health_restart,
+	}
+	if (r < 0) {
+		if (out[0] >= 0)
+			close(out[0]);
+		if (errp[0] >= 0)
+			close(errp[0]);
+		berth_container_net_down(m->store_root, c->cdir, c->id, net_lock);
+		monitor_fail(m, log_fd, err, res.exec_errno ? res.exit_code : 125, res.exec_errno,
+			     restarts);
+		return -1;
+	}
+	/* before STARTED: `run -d` returns with the health "starting" */
+	run->prober = berth_container_health_start(m->store_root, c->id, *rec, run->p.pid);
+	if (restarts == 0) {
+		struct monitor_msg msg = {.kind = MONITOR_STARTED, .pid = run->p.pid};
+		monitor_send(m, &msg);
+		if (m->notify_fd >= 0)
+			close(m->notify_fd);
+		m->notify_fd = -EBADF;
+	}
+	run->out = out[0];
+	run->errp = errp[0];
+	return 0;
+}
+
+/*
+ * Pumps the output until the container closes it (in raw mode while a
+ * foreground terminal is the container's), then waits for its exit, ends
+ * its health prober and releases it. Returns its exit code; *ret_health_restart
+ * whether it ends unhealthy with --health-on-failure restart.
+ */
+static int monitor_finish_run(struct monitor *m, int log_fd, json_t *rec, struct monitor_run *run,
+			      bool *ret_health_restart)
+{
+	struct berth_runtime_config *cfg = m->cfg;
+	struct termios saved_tio;
+	bool raw = false;
+	if (m->foreground && run->p.pty_master >= 0 && cfg->stdio[0] >= 0 &&
+	    tcgetattr(cfg->stdio[0], &saved_tio) == 0) {
+		struct termios t = saved_tio;
+		cfmakeraw(&t);
+		raw = tcsetattr(cfg->stdio[0], TCSANOW, &t) == 0;
+	}
+	monitor_pump(m, run->out, run->errp, run->p.pty_master, log_fd);
+	if (raw)
+		tcsetattr(cfg->stdio[0], TCSANOW, &saved_tio);
+	close(run->out);
+	close(run->errp);
+	/* exited, not reaped yet: the pid is no longer signalled once the reap frees it */
+	siginfo_t si;
+	while (waitid(P_PID, (id_t)run->p.pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+		;
+	monitor_child = 0;
+	int code = berth_runtime_wait(&run->p, NULL);
+	*ret_health_restart =
+		berth_container_health_stop(m->store_root, m->c->id, rec, run->prober);
+	berth_runtime_process_release(&run->p, NULL);
+	return code;
+}
+
+/*
+ * The monitor: parent of the container's process, it keeps the json-file
+ * log and the state, and restarts the process as the policy says. In the
+ * foreground (berth's own process) the first run ends the foreground: with
+ * a run to come, a process of its own goes on with the policy (Docker's CLI
+ * returns after the first run too) and berth returns; with none, berth
+ * returns once the network is down and an --rm container removed, with the
+ * code in exited. Returns only in the foreground: a process of its own
+ * exits.
+ */
+static void monitor_main(struct monitor *m)
+{
+	struct container *c = m->c;
+	_cleanup_free_ char *log_name = berth_xasprintf("%s/%s-json.log", c->id, c->id);
+	_cleanup_close_ int log_fd =
+		openat(c->cdir, log_name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	int restarts = 0;
+	bool health_restart = false; /* this run restarts one that ended unhealthy */
+	/* the record as the monitor last wrote it: what its events name */
+	_cleanup_json_ json_t *rec = NULL;
+	int net_lock = -EBADF;
+	int last_code = 0; /* the exit code of the last run */
+	if (monitor_namespaces_up(m, log_fd, &net_lock) < 0)
+		return;
+	for (;;) {
+		struct monitor_run run;
+		if (monitor_start_run(m, log_fd, restarts, health_restart, net_lock, &rec, &run) <
+		    0)
+			return;
+		last_code = monitor_finish_run(m, log_fd, rec, &run, &health_restart);
+		bool again = monitor_record_exit(m, log_fd, last_code, restarts, health_restart,
 						 &net_lock, &rec);
-		if (m->foreground) {
-			/* from here on the monitor outlives its berth, or ends now */
-			if (again) {
-				prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-				again = !monitor_orphaned && getppid() == m->parent;
+		if (m->foreground && again) {
+			struct monitor_msg msg = {.kind = MONITOR_EXITED, .exit_code = last_code};
+			monitor_send(m, &msg);
+			int h = hosted_hand_over(m);
+			if (h == 0) {
+				/* berth: the network and the record are the new process's */
+				if (net_lock >= 0)
+					close(net_lock);
+				return;
 			}
-			last_code = code;
-			if (again) {
-				struct monitor_msg msg = {.kind = MONITOR_EXITED,
-							  .exit_code = code};
-				monitor_send(m->notify_fd, &msg);
-				close(m->notify_fd);
-				m->notify_fd = -1;
-				m->foreground = false;
-				/* berth waits for this process: a child goes on with the policy */
-				if (fork() != 0)
-					_exit(0);
-				setsid();
-				int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-				for (int fd = 0; fd < 3; fd++)
-					dup2(devnull, fd);
-			}
+			again = h > 0;
 		}
 		if (!again)
 			break;
@@ -416,46 +554,10 @@ static _Noreturn void monitor_main(struct monitor *m)
 			berth_container_event_st(m->store, rec, "destroy", NULL);
 		berth_container_discard(m->store, c);
 	}
-	/*
-	 * Still in the foreground: berth, blocked in waitpid() for this
-	 * process, finds EXITED in the pipe once woken by this exit: woken
-	 * once for the end, after the network is down and an --rm container
-	 * removed (it forwards signals through the container's pidfd, which a
-	 * reused pid cannot receive).
-	 */
-	if (m->foreground) {
-		struct monitor_msg msg = {.kind = MONITOR_EXITED, .exit_code = last_code};
-		monitor_send(m->notify_fd, &msg);
-	}
-	_exit(0);
-}
-
-/* The monitor's process: its own session (detached) or berth's child (foreground). */
-static _Noreturn void monitor_process(struct monitor *m)
-{
-	if (m->foreground) {
-		struct sigaction sa = {.sa_handler = monitor_on_parent_death};
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGTERM, &sa, NULL);
-		prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
-		if (getppid() != m->parent)
-			monitor_orphaned = 1;
-		/* berth forwards these to the container; the terminal sends them to us too */
-		static const int fwd[] = {SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2, SIGWINCH};
-		for (size_t i = 0; i < ELEMENTSOF(fwd); i++)
-			signal(fwd[i], SIG_IGN);
-		signal(SIGPIPE, SIG_IGN);
-		monitor_main(m);
-	}
-	setsid();
-	if (fork() != 0)
+	if (!m->foreground)
 		_exit(0);
-	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	for (int fd = 0; fd < 3; fd++)
-		dup2(devnull, fd);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	monitor_main(m);
+	struct monitor_msg msg = {.kind = MONITOR_EXITED, .exit_code = last_code};
+	monitor_send(m, &msg);
 }
 
 /* The monitor's first message: 0 for STARTED, the start's error for FAILED or none. */
@@ -471,32 +573,30 @@ static int monitor_started(const struct monitor_msg *msg, struct berth_runtime_r
 	return berth_error_set(err, msg->exec_errno ? msg->exec_errno : EIO, "%s", msg->text);
 }
 
-/* A foreground berth's pipe from its monitor, and its first message once a signal read it. */
-static int fg_notify_fd = -1;
-static struct monitor_msg fg_first;
-static volatile sig_atomic_t fg_first_read;
-
 /*
- * In a signal handler: the container's pid once the monitor's STARTED is
- * in the pipe, else 0 (nothing is read before a whole message is there).
+ * Foreground: the monitor's loop in berth's own process (no fork: a third
+ * process, its copy-on-write faults and its wake-ups were most of what a
+ * foreground run cost over base), with berth's signals the container's.
  */
-static pid_t fg_started_pid(void)
+static int monitor_host(struct monitor *m, struct berth_runtime_result *ret_result,
+			struct berth_error **err)
 {
-	int n = 0;
-	if (!fg_first_read) {
-		if (ioctl(fg_notify_fd, FIONREAD, &n) < 0 || n < (int)sizeof(fg_first) ||
-		    read(fg_notify_fd, &fg_first, sizeof(fg_first)) != (ssize_t)sizeof(fg_first))
-			return 0;
-		fg_first_read = 1;
-	}
-	return fg_first.kind == MONITOR_STARTED ? fg_first.pid : 0;
+	hosted_begin();
+	monitor_main(m);
+	hosted_end();
+	int r = monitor_started(&m->first, ret_result, err);
+	if (r < 0)
+		return r;
+	/* a signal that ended the run before it ran: the code berth would have died with */
+	ret_result->exit_code = monitor_ended ? 128 + monitor_ended : m->exited.exit_code;
+	return 0;
 }
 
 /*
- * Starts the container under a monitor. Detached: returns once it runs.
- * Foreground: forwards berth's signals to it and returns when its first run
- * ended, with its exit code in ret_result; a monitor with restarts left goes
- * on in the background.
+ * Starts the container under a monitor. Detached: forks the monitor and
+ * returns once the container runs. Foreground: berth is the monitor; returns
+ * when the first run ended, with its exit code in ret_result; with restarts
+ * left, a monitor of its own goes on in the background.
  */
 int berth_container_start_monitor(struct berth_store *store, struct container *c,
 				  struct berth_runtime_config *cfg, bool rm,
@@ -510,24 +610,26 @@ int berth_container_start_monitor(struct berth_store *store, struct container *c
 			    .cfg = cfg,
 			    .rm = rm,
 			    .foreground = foreground,
-			    .parent = getpid()};
+			    .notify_fd = -EBADF};
 	m.always = restart == BERTH_RESTART_ALWAYS || restart == BERTH_RESTART_UNLESS_STOPPED;
 	if (restart == BERTH_RESTART_ON_FAILURE)
 		m.max_restarts = restart_max ? restart_max : INT32_MAX;
 	ret_result->exit_code = 125;
 	ret_result->exec_errno = 0;
+	/*
+	 * The monitor keeps the store handle for as long as the container
+	 * runs: a shared gc lock it held would hold off rmi/prune as long.
+	 * Everything the caller wrote is referenced by now.
+	 */
+	berth_store_writes_done(store);
+	fflush(NULL);
+	if (foreground)
+		return monitor_host(&m, ret_result, err);
 	int notify[2];
 	if (pipe2(notify, O_CLOEXEC) < 0)
 		return berth_error_syscall(err, errno, "pipe");
 	_cleanup_close_ int nfd = notify[0];
-	/*
-	 * The monitor outlives this call with a copy of the store handle: a
-	 * shared gc lock it inherited would hold off rmi/prune for as long as
-	 * the container runs. Everything the caller wrote is referenced by now.
-	 */
-	berth_store_writes_done(store);
-	fflush(NULL);
-	_cleanup_pid_ pid_t pid = fork();
+	pid_t pid = fork();
 	if (pid < 0) {
 		close(notify[1]);
 		return berth_error_syscall(err, errno, "fork the monitor");
@@ -535,41 +637,14 @@ int berth_container_start_monitor(struct berth_store *store, struct container *c
 	if (pid == 0) {
 		close(nfd);
 		m.notify_fd = notify[1];
-		monitor_process(&m);
+		monitor_detach();
+		monitor_main(&m);
+		_exit(0);
 	}
 	close(notify[1]);
-	struct monitor_msg msg;
-	if (!foreground) {
-		/* the first child exits at once, leaving the monitor to init */
-		waitpid(TAKE_PID(pid), NULL, 0);
-		monitor_recv(nfd, &msg);
-		return monitor_started(&msg, ret_result, err);
-	}
-	/*
-	 * In the foreground only the monitor's exit wakes us: STARTED and
-	 * EXITED wait in the pipe, read when a signal comes (STARTED: the
-	 * container's pid to forward it to) or once the monitor has exited (a
-	 * child of it goes on with a restart policy). One wake-up for the run.
-	 */
-	struct berth_runtime_forward fwd;
-	fg_notify_fd = nfd;
-	fg_first_read = 0;
-	berth_runtime_forward_begin_lazy(fg_started_pid, &fwd);
+	/* the first child exits at once, leaving the monitor to init */
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	TAKE_PID(pid);
-	berth_runtime_forward_end(&fwd);
-	if (fg_first_read) {
-		msg = fg_first;
-		msg.text[sizeof(msg.text) - 1] = '\0';
-	} else {
-		monitor_recv(nfd, &msg);
-	}
-	int r = monitor_started(&msg, ret_result, err);
-	if (r < 0)
-		return r;
-	if (monitor_recv(nfd, &msg) < 0 || msg.kind != MONITOR_EXITED)
-		return berth_error_set(err, EIO, "the monitor of container '%s' died", c->id);
-	ret_result->exit_code = msg.exit_code;
-	return 0;
+	monitor_recv(nfd, &m.first);
+	return monitor_started(&m.first, ret_result, err);
 }
