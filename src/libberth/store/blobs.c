@@ -22,27 +22,43 @@
 
 /* ---- blobs ---- */
 
-/* Writers keep the shared gc lock until the store is freed: see store.h. */
-static int hold_gc_shared(struct berth_store *s, struct berth_error **err)
+/* Writers keep the shared gc lock until the store is freed or the last hold ends: see store.h. */
+static int hold_gc_shared(struct berth_store *s, bool count, struct berth_error **err)
 {
-	if (s->gc_lock_fd >= 0)
-		return 0;
-	int fd = store_lock_file(s, "gc.lock", LOCK_SH, err);
-	if (fd < 0)
-		return fd;
-	s->gc_lock_fd = fd;
-	return 0;
+	int r = 0;
+	pthread_mutex_lock(&s->gc_hold_lock);
+	if (s->gc_lock_fd < 0) {
+		int fd = store_lock_file(s, "gc.lock", LOCK_SH, err);
+		if (fd < 0)
+			r = fd;
+		else
+			s->gc_lock_fd = fd;
+	}
+	if (r >= 0 && count)
+		s->gc_holds++;
+	pthread_mutex_unlock(&s->gc_hold_lock);
+	return r;
+}
+
+int berth_store_writes_begin(struct berth_store *s, struct berth_error **err)
+{
+	return hold_gc_shared(s, true, err);
 }
 
 void berth_store_writes_done(struct berth_store *s)
 {
-	berth_closep(&s->gc_lock_fd);
+	pthread_mutex_lock(&s->gc_hold_lock);
+	if (s->gc_holds > 0)
+		s->gc_holds--;
+	if (s->gc_holds == 0)
+		berth_closep(&s->gc_lock_fd);
+	pthread_mutex_unlock(&s->gc_hold_lock);
 }
 
 int berth_store_blob_begin(struct berth_store *s, struct berth_blob_writer **ret,
 			   struct berth_error **err)
 {
-	int r = hold_gc_shared(s, err);
+	int r = hold_gc_shared(s, false, err);
 	if (r < 0)
 		return r;
 	store_tmp_sweep_once(s);

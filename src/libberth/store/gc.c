@@ -96,6 +96,19 @@ static int gc_blob(struct berth_store *s, const char *name, const struct berth_d
 	return 0;
 }
 
+static void release_gc_lock(struct berth_store *s, int fd)
+{
+	if (fd >= 0) {
+		close(fd);
+		return;
+	}
+	/* back to the shared hold this handle had before; the fd stays as it was */
+	pthread_mutex_lock(&s->gc_hold_lock);
+	flock(s->gc_lock_fd, LOCK_SH);
+	s->gc_holds--;
+	pthread_mutex_unlock(&s->gc_hold_lock);
+}
+
 /*
  * Takes the gc lock exclusively for the duration of fn. The shared lock this
  * process may hold is on the same open file, so flock converts it instead of
@@ -104,10 +117,19 @@ static int gc_blob(struct berth_store *s, const char *name, const struct berth_d
  */
 static int with_gc_lock(struct berth_store *s, int *ret_fd, struct berth_error **err)
 {
-	if (s->gc_lock_fd >= 0) {
-		while (flock(s->gc_lock_fd, LOCK_EX) < 0)
-			if (errno != EINTR)
-				return berth_error_syscall(err, errno, "lock 'gc.lock'");
+	/* a hold of our own while we collect: no other thread's _done closes the fd */
+	pthread_mutex_lock(&s->gc_hold_lock);
+	int held = s->gc_lock_fd;
+	if (held >= 0)
+		s->gc_holds++;
+	pthread_mutex_unlock(&s->gc_hold_lock);
+	if (held >= 0) {
+		while (flock(held, LOCK_EX) < 0)
+			if (errno != EINTR) {
+				int r = berth_error_syscall(err, errno, "lock 'gc.lock'");
+				release_gc_lock(s, -EBADF);
+				return r;
+			}
 		*ret_fd = -EBADF;
 		return 0;
 	}
@@ -116,14 +138,6 @@ static int with_gc_lock(struct berth_store *s, int *ret_fd, struct berth_error *
 		return fd;
 	*ret_fd = fd;
 	return 0;
-}
-
-static void release_gc_lock(struct berth_store *s, int fd)
-{
-	if (fd >= 0)
-		close(fd);
-	else if (s->gc_lock_fd >= 0)
-		flock(s->gc_lock_fd, LOCK_SH);
 }
 
 /* Runs mark with the index lock held too, so no tag is set to a blob we are about to remove. */

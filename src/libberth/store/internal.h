@@ -6,6 +6,7 @@
  * helpers of more than one file. Nothing outside store/ includes this.
  */
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,6 +31,8 @@ struct berth_store {
 	int blobs_fd;		       /* blobs/sha256 */
 	int side_fds[STORE_SIDE_DIRS]; /* store.c: side_dirs */
 	int gc_lock_fd;		       /* shared flock held once this process writes blobs */
+	pthread_mutex_t gc_hold_lock;  /* guards gc_lock_fd and gc_holds */
+	unsigned gc_holds;	       /* berth_store_writes_begin holds not yet done */
 	atomic_bool tmp_swept;	       /* this handle swept tmp/ before its first temp file */
 	bool root_swept; /* ... and the store root's temp files before its first index write */
 };
