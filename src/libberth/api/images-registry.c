@@ -193,6 +193,8 @@ int api_images_create(struct api_req *req)
 	int r = check_auth(req, &err);
 	if (r < 0)
 		return api_reply_berror(req, &err);
+	if (api_writes_begin(req, &err) < 0)
+		return api_reply_berror(req, &err);
 	_cleanup_free_ char *ref = pull_reference(image, api_req_query(req, "tag"));
 	struct stream st = {.req = req};
 	struct berth_progress *p = berth_progress_new(&stream_ops, &st);
@@ -223,6 +225,8 @@ int api_images_push(struct api_req *req)
 		tag && *tag ? berth_xasprintf("%s:%s", name, tag) : berth_xstrdup(name);
 	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
 	r = berth_image_resolve(api_req_store(req), src, &img, &err);
+	if (r >= 0)
+		r = api_writes_begin(req, &err);
 	if (r < 0)
 		return api_reply_berror(req, &err);
 	struct stream st = {.req = req, .push = true};
