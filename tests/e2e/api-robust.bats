@@ -165,7 +165,6 @@ bad_bodies() {
 }
 
 @test "unknown fields and query arguments are ignored, as Docker" {
-	skip "known failure (issue #22): the service holds one fd more after a container was created and removed (19 vs 18); to be found"
 	expect_json 201 POST '/containers/create?name=uf&bogus=1' \
 		'{"Image":"bb","Cmd":["true"],"Bogus":1,"Nested":{"a":[1,{}]},"HostConfig":{"NetworkMode":"none","NoSuchOption":true}}'
 	CREATED+=("$(jq -r .Id "$BODY")")
@@ -180,7 +179,6 @@ bad_bodies() {
 }
 
 @test "a body over the limit gets 413 with Docker's error body, chunked or not; the service keeps serving" {
-	skip "known failure (issue #22): a container created with a 9 MiB label is answered 201 but GET /containers/nearly/json then fails"
 	big=$BATS_TEST_TMPDIR/big.json
 	python3 -c 'import sys; sys.stdout.write("{\"Image\":\"bb\",\"Labels\":{\"x\":\"" + "a" * (11 << 20) + "\"}}")' >"$big"
 	[ "$(api POST /containers/create -H 'Content-Type: application/json' --data-binary "@$big")" = 413 ]
@@ -208,7 +206,6 @@ leave_streams() {
 }
 
 @test "clients that leave in the middle of logs -f, events and stats streams" {
-	skip "known failure (issue #22): after followers left, berth rm -f of the container fails: rmdir: Directory not empty"
 	running_container lf '{"Image":"bb","Cmd":["sh","-c","while :; do echo tick; sleep 0.1; done"],"HostConfig":{"NetworkMode":"none"}}'
 	run timeout 10 curl -s --max-time 2 --unix-socket "$SOCK" \
 		"http://berth/v1.41/containers/$CID/logs?follow=1&stdout=1"
@@ -266,7 +263,13 @@ def drop(s):
 for _ in range(3):
     s = hijack(f"/containers/{cid}/attach?stream=1&stdin=1&stdout=1&stderr=1", {})
     s.sendall(b"echo attached\n")
-    s.recv(100)
+    # berth's detached containers keep no stdin (docs/containers.md, attach):
+    # the line is dropped and a quiet container may send nothing back
+    s.settimeout(1)
+    try:
+        s.recv(100)
+    except TimeoutError:
+        pass
     drop(s)
     eid = call("POST", f"/containers/{cid}/exec", {"AttachStdin": True, "AttachStdout": True,
                "AttachStderr": True, "Tty": True, "Cmd": ["sh"]})["Id"]
@@ -278,7 +281,6 @@ PY
 }
 
 @test "clients that drop attach and exec -it hijacks (raw sockets, and docker exec -it killed)" {
-	skip "known failure (issue #22): dropped exec -it hijacks leave their pty masters and sockets open in the service (26 fds vs 18)"
 	running_container hj
 	run hijack_and_drop "$CID"
 	echo "$output"
@@ -307,7 +309,7 @@ PY
 # 50 clients at once, each asking something else of the same store: lists,
 # inspects, pings, and ten creates; every one gets its own full answer.
 fifty_clients() {
-	local d=$BATS_TEST_TMPDIR/par i paths=(/_ping /version /info /containers/json?all=1 /images/json /networks /volumes "/containers/$CID/json" /system/df)
+	local d=$BATS_TEST_TMPDIR/par i pids=() paths=(/_ping /version /info /containers/json?all=1 /images/json /networks /volumes "/containers/$CID/json" /system/df)
 	mkdir -p "$d"
 	for i in $(seq 50); do
 		if ((i % 5 == 0)); then
@@ -319,8 +321,10 @@ fifty_clients() {
 			curl -sS --max-time 120 --unix-socket "$SOCK" -o "$d/$i.body" -w '%{http_code}' \
 				"http://berth/v1.41${paths[i % ${#paths[@]}]}" >"$d/$i.code" &
 		fi
+		pids+=($!)
 	done
-	wait
+	# the clients only: a bare `wait` would wait for the service too
+	wait "${pids[@]}"
 	for i in $(seq 50); do
 		if ((i % 5 == 0)); then
 			[ "$(cat "$d/$i.code")" = 201 ] || {
@@ -341,7 +345,6 @@ fifty_clients() {
 }
 
 @test "50 concurrent clients each get their answer" {
-	skip "not yet run to completion (issue #22): unverified under the session's load"
 	running_container conc
 	fifty_clients
 	service_clean
