@@ -119,7 +119,10 @@ int berth_blob_writer_sink(void *ctx, const void *data, size_t len, struct berth
  * shared by threads (the API service: pull, push, build, load at once)
  * brackets each operation with _begin and _done instead: the holds are
  * counted and the lock is released when the last one ends, so one
- * operation's end never releases another's hold.
+ * operation's end never releases another's hold. A gc of the same process
+ * (berth_store_sweep, _check) waits for the other threads' holds to end,
+ * as it waits for other processes' shared locks, and a new _begin of
+ * another thread waits for that gc.
  *
  * _begin takes the lock (shared) when this handle does not hold it yet and
  * counts one hold; 0 or -errno.
