@@ -306,6 +306,63 @@ PY
 	service_clean
 }
 
+# An exec client that only half-closes (the end of its stdin, as `echo x |
+# docker exec -i`) is not gone: it gets the rest of the output and the exit
+# code, with a tty and without (a dropped client, above, ends the exec).
+exec_half_close() { # CID
+	python3 - "$SOCK" "$1" <<'PY'
+import http.client, json, socket, sys
+sock_path, cid = sys.argv[1], sys.argv[2]
+
+class UnixHTTP(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(sock_path)
+
+def call(method, path, body=None):
+    c = UnixHTTP("berth")
+    c.request(method, "/v1.41" + path, json.dumps(body) if body is not None else None,
+              {"Content-Type": "application/json"})
+    r = c.getresponse()
+    data = json.loads(r.read())
+    c.close()
+    return data
+
+def run(cmd, tty, stdin):
+    eid = call("POST", f"/containers/{cid}/exec", {"AttachStdin": True, "AttachStdout": True,
+               "AttachStderr": True, "Tty": tty, "Cmd": cmd})["Id"]
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sock_path)
+    s.settimeout(20)
+    body = json.dumps({"Detach": False, "Tty": tty}).encode()
+    s.sendall(f"POST /v1.41/exec/{eid}/start HTTP/1.1\r\nHost: berth\r\n"
+              f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+              "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n".encode() + body)
+    s.sendall(stdin)
+    s.shutdown(socket.SHUT_WR)
+    out = b""
+    while chunk := s.recv(4096):
+        out += chunk
+    s.close()
+    return out, call("GET", f"/exec/{eid}/json")
+
+out, st = run(["cat"], False, b"piped\n")
+assert out.endswith(b"\x01\x00\x00\x00\x00\x00\x00\x06piped\n"), out
+assert st["ExitCode"] == 0 and not st["Running"], st
+out, st = run(["sh"], True, b"echo hi-tty\nexit 3\n")
+assert b"hi-tty" in out, out
+assert st["ExitCode"] == 3, st
+PY
+}
+
+@test "exec clients that half-close their stdin get the output and the exit code (tty and not)" {
+	running_container hc
+	run exec_half_close "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	service_clean
+}
+
 # 50 clients at once, each asking something else of the same store: lists,
 # inspects, pings, and ten creates; every one gets its own full answer.
 fifty_clients() {
@@ -366,6 +423,8 @@ fifty_clients() {
 	running_container asan
 	leave_streams
 	run hijack_and_drop "$CID"
+	[ "$status" -eq 0 ]
+	run exec_half_close "$CID"
 	[ "$status" -eq 0 ]
 	fifty_clients
 	service_clean
