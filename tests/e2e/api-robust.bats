@@ -165,7 +165,6 @@ bad_bodies() {
 }
 
 @test "unknown fields and query arguments are ignored, as Docker" {
-	skip "known failure (issue #22): the service holds one fd more after a container was created and removed (19 vs 18); to be found"
 	expect_json 201 POST '/containers/create?name=uf&bogus=1' \
 		'{"Image":"bb","Cmd":["true"],"Bogus":1,"Nested":{"a":[1,{}]},"HostConfig":{"NetworkMode":"none","NoSuchOption":true}}'
 	CREATED+=("$(jq -r .Id "$BODY")")
@@ -180,7 +179,6 @@ bad_bodies() {
 }
 
 @test "a body over the limit gets 413 with Docker's error body, chunked or not; the service keeps serving" {
-	skip "known failure (issue #22): a container created with a 9 MiB label is answered 201 but GET /containers/nearly/json then fails"
 	big=$BATS_TEST_TMPDIR/big.json
 	python3 -c 'import sys; sys.stdout.write("{\"Image\":\"bb\",\"Labels\":{\"x\":\"" + "a" * (11 << 20) + "\"}}")' >"$big"
 	[ "$(api POST /containers/create -H 'Content-Type: application/json' --data-binary "@$big")" = 413 ]
@@ -208,7 +206,6 @@ leave_streams() {
 }
 
 @test "clients that leave in the middle of logs -f, events and stats streams" {
-	skip "known failure (issue #22): after followers left, berth rm -f of the container fails: rmdir: Directory not empty"
 	running_container lf '{"Image":"bb","Cmd":["sh","-c","while :; do echo tick; sleep 0.1; done"],"HostConfig":{"NetworkMode":"none"}}'
 	run timeout 10 curl -s --max-time 2 --unix-socket "$SOCK" \
 		"http://berth/v1.41/containers/$CID/logs?follow=1&stdout=1"
@@ -266,7 +263,13 @@ def drop(s):
 for _ in range(3):
     s = hijack(f"/containers/{cid}/attach?stream=1&stdin=1&stdout=1&stderr=1", {})
     s.sendall(b"echo attached\n")
-    s.recv(100)
+    # berth's detached containers keep no stdin (docs/containers.md, attach):
+    # the line is dropped and a quiet container may send nothing back
+    s.settimeout(1)
+    try:
+        s.recv(100)
+    except TimeoutError:
+        pass
     drop(s)
     eid = call("POST", f"/containers/{cid}/exec", {"AttachStdin": True, "AttachStdout": True,
                "AttachStderr": True, "Tty": True, "Cmd": ["sh"]})["Id"]
@@ -278,7 +281,6 @@ PY
 }
 
 @test "clients that drop attach and exec -it hijacks (raw sockets, and docker exec -it killed)" {
-	skip "known failure (issue #22): dropped exec -it hijacks leave their pty masters and sockets open in the service (26 fds vs 18)"
 	running_container hj
 	run hijack_and_drop "$CID"
 	echo "$output"
@@ -304,10 +306,67 @@ PY
 	service_clean
 }
 
+# An exec client that only half-closes (the end of its stdin, as `echo x |
+# docker exec -i`) is not gone: it gets the rest of the output and the exit
+# code, with a tty and without (a dropped client, above, ends the exec).
+exec_half_close() { # CID
+	python3 - "$SOCK" "$1" <<'PY'
+import http.client, json, socket, sys
+sock_path, cid = sys.argv[1], sys.argv[2]
+
+class UnixHTTP(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(sock_path)
+
+def call(method, path, body=None):
+    c = UnixHTTP("berth")
+    c.request(method, "/v1.41" + path, json.dumps(body) if body is not None else None,
+              {"Content-Type": "application/json"})
+    r = c.getresponse()
+    data = json.loads(r.read())
+    c.close()
+    return data
+
+def run(cmd, tty, stdin):
+    eid = call("POST", f"/containers/{cid}/exec", {"AttachStdin": True, "AttachStdout": True,
+               "AttachStderr": True, "Tty": tty, "Cmd": cmd})["Id"]
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sock_path)
+    s.settimeout(20)
+    body = json.dumps({"Detach": False, "Tty": tty}).encode()
+    s.sendall(f"POST /v1.41/exec/{eid}/start HTTP/1.1\r\nHost: berth\r\n"
+              f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+              "Connection: Upgrade\r\nUpgrade: tcp\r\n\r\n".encode() + body)
+    s.sendall(stdin)
+    s.shutdown(socket.SHUT_WR)
+    out = b""
+    while chunk := s.recv(4096):
+        out += chunk
+    s.close()
+    return out, call("GET", f"/exec/{eid}/json")
+
+out, st = run(["cat"], False, b"piped\n")
+assert out.endswith(b"\x01\x00\x00\x00\x00\x00\x00\x06piped\n"), out
+assert st["ExitCode"] == 0 and not st["Running"], st
+out, st = run(["sh"], True, b"echo hi-tty\nexit 3\n")
+assert b"hi-tty" in out, out
+assert st["ExitCode"] == 3, st
+PY
+}
+
+@test "exec clients that half-close their stdin get the output and the exit code (tty and not)" {
+	running_container hc
+	run exec_half_close "$CID"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	service_clean
+}
+
 # 50 clients at once, each asking something else of the same store: lists,
 # inspects, pings, and ten creates; every one gets its own full answer.
 fifty_clients() {
-	local d=$BATS_TEST_TMPDIR/par i paths=(/_ping /version /info /containers/json?all=1 /images/json /networks /volumes "/containers/$CID/json" /system/df)
+	local d=$BATS_TEST_TMPDIR/par i pids=() paths=(/_ping /version /info /containers/json?all=1 /images/json /networks /volumes "/containers/$CID/json" /system/df)
 	mkdir -p "$d"
 	for i in $(seq 50); do
 		if ((i % 5 == 0)); then
@@ -319,8 +378,10 @@ fifty_clients() {
 			curl -sS --max-time 120 --unix-socket "$SOCK" -o "$d/$i.body" -w '%{http_code}' \
 				"http://berth/v1.41${paths[i % ${#paths[@]}]}" >"$d/$i.code" &
 		fi
+		pids+=($!)
 	done
-	wait
+	# the clients only: a bare `wait` would wait for the service too
+	wait "${pids[@]}"
 	for i in $(seq 50); do
 		if ((i % 5 == 0)); then
 			[ "$(cat "$d/$i.code")" = 201 ] || {
@@ -341,7 +402,6 @@ fifty_clients() {
 }
 
 @test "50 concurrent clients each get their answer" {
-	skip "not yet run to completion (issue #22): unverified under the session's load"
 	running_container conc
 	fifty_clients
 	service_clean
@@ -350,6 +410,9 @@ fifty_clients() {
 @test "under ASan and UBSan (BERTH_ASAN): the whole barrage, then no sanitizer report at exit" {
 	[[ -n ${BERTH_ASAN:-} ]] || skip "set BERTH_ASAN to an ASan+UBSan build's berth (docs/api.md, Compose and robustness)"
 	api_service_stop
+	# the stopped service leaves its socket file: api_service_start would take
+	# it for the new one's before that listens
+	rm -f "$SOCK"
 	BERTH=$BERTH_ASAN
 	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
 	api_service_start
@@ -361,10 +424,12 @@ fifty_clients() {
 	leave_streams
 	run hijack_and_drop "$CID"
 	[ "$status" -eq 0 ]
+	run exec_half_close "$CID"
+	[ "$status" -eq 0 ]
 	fifty_clients
 	service_clean
 	api_service_stop
-	run grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$SERVICE_LOG"
+	run grep -E 'ERROR: (Address|Leak)Sanitizer|Sanitizer has encountered|runtime error:' "$SERVICE_LOG"
 	[ "$status" -ne 0 ] || {
 		cat "$SERVICE_LOG"
 		false

@@ -108,7 +108,12 @@ docker_clients() {
 	done
 	wait "${pids[@]}"
 	[[ $(cat "$BATS_TEST_TMPDIR"/c* | grep -c '^200$') -eq 50 ]]
-	sleep 0.5
+	# the connections' threads close their sockets after the answers: waited
+	# for (under load that takes longer than any fixed sleep)
+	for i in $(seq 100); do
+		[[ $(ls "/proc/$SERVICE/fd" | wc -l) -eq $before && $(ls "/proc/$SERVICE/task" | wc -l) -le 2 ]] && break
+		sleep 0.2
+	done
 	[[ $(ls "/proc/$SERVICE/fd" | wc -l) -eq $before ]]
 	[[ $(ls "/proc/$SERVICE/task" | wc -l) -le 2 ]]
 }

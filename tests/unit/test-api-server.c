@@ -2,7 +2,8 @@
 /*
  * The API's server (api/server.c) on a real socket: routing, query
  * arguments, JSON bodies (bad ones 400, huge ones 413), file bodies spooled
- * whole, and a handler that waits learning that its client left.
+ * whole, a handler that waits learning that its client left, and the
+ * layer locks a handler took dropped once no handler runs.
  */
 #include "unit.h"
 
@@ -10,6 +11,7 @@
 
 #include "api-fixture.h"
 #include "core/json.h"
+#include "layer/layer.h"
 
 static int echo_json(struct api_req *req)
 {
@@ -38,10 +40,33 @@ static int slow(struct api_req *req)
 	return api_reply_empty(req, 204);
 }
 
+/* The chain of the fake unpacked layer the "layer" route prepares. */
+static struct berth_digest test_chain;
+
+/* A layer prepared as create or build do: this process then holds its lock. */
+static int layer(struct api_req *req)
+{
+	struct berth_error *err = NULL;
+	_cleanup_close_ int root = open(api_req_root(req), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	char hex[65];
+	berth_digest_hex(&test_chain, hex);
+	_cleanup_free_ char *diff = berth_xasprintf("%s/layers/%s/diff", api_req_root(req), hex);
+	_cleanup_free_ char *done =
+		berth_xasprintf("%s/layers/%s/complete", api_req_root(req), hex);
+	assert_ok(berth_mkdir_p(diff, 0700, &err), err);
+	assert_ok(berth_write_file_atomic(AT_FDCWD, done, "", 0, 0600, &err), err);
+	_cleanup_free_ char *path = NULL;
+	assert_ok(berth_layer_cache_ensure(root, &test_chain, &test_chain, -1, 0, &path, &err),
+		  err);
+	return api_reply_json(req, 200,
+			      json_pack("{s:b}", "held", berth_layer_cache_held(&test_chain)));
+}
+
 static const struct api_route test_routes[] = {
 	{"POST", "/test/json/{}", API_BODY_JSON, echo_json},
 	{"PUT", "/test/file", API_BODY_FILE, file_size},
 	{"POST", "/test/slow", API_BODY_NONE, slow},
+	{"POST", "/test/layer", API_BODY_NONE, layer},
 	{0},
 };
 
@@ -79,10 +104,40 @@ static void test_bodies(void **state)
 	assert_int_equal(atomic_load(&slow_saw_gone), 1);
 }
 
+static bool held_within(bool want)
+{
+	for (int i = 0; i < 300 && berth_layer_cache_held(&test_chain) != want; i++)
+		usleep(10000);
+	return berth_layer_cache_held(&test_chain) == want;
+}
+
+static void test_layer_locks_dropped(void **state)
+{
+	struct service *s = *state;
+	berth_digest_of("a layer", 7, &test_chain);
+	/* alone: held while its handler ran, dropped once it returned */
+	_cleanup_free_ char *r = request(s, "POST /test/layer HTTP/1.1", NULL, 0);
+	assert_non_null(strstr(r, "\"held\":true"));
+	assert_true(held_within(false));
+	/* beside a handler still running: kept until that one ends too */
+	atomic_store(&slow_saw_gone, 0);
+	int fd = dial(s);
+	const char *h = "POST /test/slow HTTP/1.1\r\nHost: d\r\nContent-Length: 0\r\n\r\n";
+	send_all(fd, h, strlen(h));
+	usleep(200000);
+	_cleanup_free_ char *r2 = request(s, "POST /test/layer HTTP/1.1", NULL, 0);
+	assert_non_null(strstr(r2, "\"held\":true"));
+	usleep(200000);
+	assert_true(berth_layer_cache_held(&test_chain));
+	close(fd);
+	assert_true(held_within(false));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_bodies, svc_setup, svc_teardown),
+		cmocka_unit_test_setup_teardown(test_layer_locks_dropped, svc_setup, svc_teardown),
 	};
 	api_routes_extra = test_routes;
 	return cmocka_run_group_tests(tests, NULL, NULL);

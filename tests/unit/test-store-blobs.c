@@ -5,6 +5,9 @@
  */
 #include "unit.h"
 
+#include <pthread.h>
+#include <sys/file.h>
+
 #include "core/compress.h"
 
 #include "store-fixture.h"
@@ -163,6 +166,76 @@ static void test_blob_read_verifies(void **state)
 	berth_error_free(&err);
 }
 
+/* Whether locks/gc.lock is held shared by someone: an exclusive try from another open file fails. */
+static bool gc_lock_held(struct fixture *f)
+{
+	_cleanup_free_ char *p = berth_xasprintf("%s/locks/gc.lock", f->root);
+	_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return false; /* nobody wrote yet */
+	assert_true(fd >= 0);
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return false;
+	assert_int_equal(errno, EWOULDBLOCK);
+	return true;
+}
+
+struct holder {
+	struct fixture *f;
+	pthread_barrier_t *step;
+	bool first; /* ends its hold while the other still holds */
+};
+
+/* One service handler: a hold, a blob written under it, then its end. */
+static void *hold_thread(void *arg)
+{
+	struct holder *h = arg;
+	struct berth_error *err = NULL;
+	struct berth_digest d;
+	assert_ok(berth_store_writes_begin(h->f->s, &err), err);
+	assert_ok(berth_store_blob_put(h->f->s, h->first ? "a" : "b", 1, &d, &err), err);
+	pthread_barrier_wait(h->step); /* 1: both hold */
+	if (h->first)
+		berth_store_writes_done(h->f->s);
+	pthread_barrier_wait(h->step); /* 2: the first ended its hold */
+	pthread_barrier_wait(h->step); /* 3: main checked */
+	if (!h->first)
+		berth_store_writes_done(h->f->s);
+	pthread_barrier_wait(h->step); /* 4: both ended */
+	return NULL;
+}
+
+static void test_writes_hold_counted(void **state)
+{
+	struct fixture *f = *state;
+	pthread_barrier_t step;
+	pthread_barrier_init(&step, NULL, 3);
+	struct holder h[2] = {{f, &step, true}, {f, &step, false}};
+	pthread_t t[2];
+	assert_false(gc_lock_held(f));
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, hold_thread, &h[i]), 0);
+	pthread_barrier_wait(&step);
+	pthread_barrier_wait(&step);
+	/* one hold ended: the other's still keeps gc out */
+	assert_true(gc_lock_held(f));
+	pthread_barrier_wait(&step);
+	pthread_barrier_wait(&step);
+	/* the last one ended: released */
+	assert_false(gc_lock_held(f));
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&step);
+
+	/* a writer without _begin (a CLI process) holds until _done */
+	struct berth_error *err = NULL;
+	struct berth_digest d;
+	assert_ok(berth_store_blob_put(f->s, "c", 1, &d, &err), err);
+	assert_true(gc_lock_held(f));
+	berth_store_writes_done(f->s);
+	assert_false(gc_lock_held(f));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +244,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_blob_writer_compressed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_read_verifies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writes_hold_counted, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

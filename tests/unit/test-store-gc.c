@@ -6,6 +6,9 @@
  */
 #include "unit.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "core/buf.h"
 #include "store-fixture.h"
 
@@ -111,12 +114,81 @@ static void test_check(void **state)
 	assert_false(berth_store_blob_exists(f->s, &d[2]));
 }
 
+struct sweeper {
+	struct fixture *f;
+	bool hold; /* a service handler that wrote, then collects (load, build) */
+	atomic_bool done;
+	int r;
+};
+
+static void *sweep_thread(void *arg)
+{
+	struct sweeper *w = arg;
+	struct berth_error *err = NULL;
+	struct berth_digest d;
+	if (w->hold) {
+		w->r = berth_store_writes_begin(w->f->s, &err);
+		if (w->r >= 0)
+			w->r = berth_store_blob_put(w->f->s, "mine", 4, &d, &err);
+	}
+	if (w->r >= 0)
+		w->r = berth_store_sweep(w->f->s, mark_listed, NULL, NULL, &err);
+	if (w->hold)
+		berth_store_writes_done(w->f->s);
+	berth_error_free(&err);
+	atomic_store(&w->done, true);
+	return NULL;
+}
+
+static bool done_within(struct sweeper *w, int ms)
+{
+	for (int i = 0; i < ms / 10 && !atomic_load(&w->done); i++)
+		usleep(10000);
+	return atomic_load(&w->done);
+}
+
+/*
+ * In one process (the service's threads) a sweep waits for the other
+ * threads' holds, as it waits for other processes' shared locks: a blob
+ * written under a hold is not removed before the hold ends. Two threads
+ * that hold and both collect do not wait for each other.
+ */
+static void test_sweep_waits_for_holds(void **state)
+{
+	struct fixture *f = *state;
+	struct berth_error *err = NULL;
+	struct berth_digest d;
+	assert_ok(berth_store_writes_begin(f->s, &err), err);
+	assert_ok(berth_store_blob_put(f->s, "in flight", 9, &d, &err), err);
+	struct sweeper w = {.f = f};
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, sweep_thread, &w), 0);
+	assert_false(done_within(&w, 300));
+	assert_true(berth_store_blob_exists(f->s, &d));
+	berth_store_writes_done(f->s);
+	assert_true(done_within(&w, 10000));
+	pthread_join(t, NULL);
+	assert_int_equal(w.r, 0);
+	assert_false(berth_store_blob_exists(f->s, &d));
+
+	struct sweeper two[2] = {{.f = f, .hold = true}, {.f = f, .hold = true}};
+	pthread_t tt[2];
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&tt[i], NULL, sweep_thread, &two[i]), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_true(done_within(&two[i], 10000));
+		pthread_join(tt[i], NULL);
+		assert_int_equal(two[i].r, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_waits_for_holds, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -170,6 +170,8 @@ static int build(struct api_req *req)
 		return api_reply_berror(req, &err);
 	struct build_stream bs = {.req = req, .quiet = api_req_query_bool(req, "q", false)};
 	o.userdata = &bs;
+	if (api_writes_begin(req, &err) < 0)
+		return api_reply_berror(req, &err);
 	api_stream_begin(req, 200, "application/json");
 	struct berth_build_result res = {0};
 	r = berth_build(api_req_store(req), &o, &res, &err);

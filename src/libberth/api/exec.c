@@ -195,8 +195,16 @@ static pid_t exec_spawn(char **argv, const int stdio[3], bool tty)
 	_exit(127);
 }
 
-/* Output fds (out, err: -1 with a tty) to the socket; the socket to in_fd. */
-static void exec_relay(int sock, int in_fd, int out_fd, int err_fd, bool tty)
+/*
+ * Output fds (out, err: -1 with a tty) to the socket; the socket to *in_fd
+ * (closed and set to -1 when the client's stdin ends, not a tty's).
+ * Returns when the output ends, or when the client is gone: its stdin
+ * ended and the socket hung up (the hijack's relay closed its end), or a
+ * write to it failed. The caller then closes the pty or pipes, so a
+ * command whose client left gets SIGHUP (a tty) or EOF and EPIPE, as
+ * under Docker.
+ */
+static void exec_relay(int sock, int *in_fd, int out_fd, int err_fd, bool tty)
 {
 	char buf[16384];
 	struct pollfd p[3] = {{.fd = sock, .events = POLLIN},
@@ -208,6 +216,9 @@ static void exec_relay(int sock, int in_fd, int out_fd, int err_fd, bool tty)
 				continue;
 			return;
 		}
+		/* after its stdin ended, only the client's full close matters */
+		if (p[0].events == 0 && (p[0].revents & (POLLHUP | POLLERR)))
+			return;
 		for (int i = 1; i < 3; i++) {
 			if (p[i].fd < 0 || !p[i].revents)
 				continue;
@@ -230,13 +241,17 @@ static void exec_relay(int sock, int in_fd, int out_fd, int err_fd, bool tty)
 		}
 		if (p[0].fd >= 0 && p[0].revents) {
 			ssize_t n = recv(sock, buf, sizeof(buf), 0);
-			if (n > 0 && in_fd >= 0 && write(in_fd, buf, (size_t)n) != n)
+			if (n > 0 && *in_fd >= 0 && write(*in_fd, buf, (size_t)n) != n)
 				return;
-			if (n <= 0) {
+			if (n < 0 && errno != EINTR && errno != EAGAIN)
+				return; /* reset: the client is gone */
+			if (n == 0) {
 				/* the client's stdin ended: so does the command's (not a tty's) */
-				p[0].fd = -1;
-				if (!tty && in_fd >= 0)
-					shutdown(in_fd, SHUT_WR), close(in_fd);
+				p[0].events = 0;
+				if (!tty && *in_fd >= 0) {
+					close(*in_fd);
+					*in_fd = -1;
+				}
 			}
 		}
 	}
@@ -278,15 +293,17 @@ static void exec_run(struct api_req *req, struct exec_instance *e, int sock)
 		if (fd[i] >= 0)
 			close(fd[i]);
 	if (sock >= 0)
-		exec_relay(sock, e->tty ? pty : in[1], e->tty ? pty : out[0], e->tty ? -1 : errp[0],
-			   e->tty);
+		exec_relay(sock, e->tty ? &pty : &in[1], e->tty ? pty : out[0],
+			   e->tty ? -1 : errp[0], e->tty);
+	/* before the wait: a command whose client left ends with SIGHUP or EOF */
+	exec_set(e, true, pid, -1, 0);
+	for (int *fd = (int[]){pty, in[1], out[0], errp[0]}, i = 0; i < 4; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	exec_set(e, false, 0, -1, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-	for (int *fd = (int[]){pty, in[1], out[0], errp[0]}, i = 0; i < 4; i++)
-		if (fd[i] >= 0)
-			close(fd[i]);
 	return;
 fail:
 	exec_set(e, false, 0, -1, 126);

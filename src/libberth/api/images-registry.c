@@ -265,6 +265,8 @@ int api_images_create(struct api_req *req)
 	int r = request_auth(req, &auth, &has_creds, &creds, &err);
 	if (r < 0)
 		return api_reply_berror(req, &err);
+	if (api_writes_begin(req, &err) < 0)
+		return api_reply_berror(req, &err);
 	struct berth_registry_pull_options po = {.credentials = has_creds ? &creds : NULL};
 	bool all = (!tag || !*tag) && !names_version(image);
 	_cleanup_free_ char *ref = pull_reference(image, tag);
@@ -304,6 +306,8 @@ int api_images_push(struct api_req *req)
 		tag && *tag ? berth_xasprintf("%s:%s", name, tag) : berth_xstrdup(name);
 	_cleanup_(berth_image_freep) struct berth_image *img = NULL;
 	r = berth_image_resolve(api_req_store(req), src, &img, &err);
+	if (r >= 0)
+		r = api_writes_begin(req, &err);
 	if (r < 0)
 		return api_reply_berror(req, &err);
 	struct stream st = {.req = req, .push = true};

@@ -7,12 +7,19 @@
 #include "store/store.h"
 
 /*
- * After an operation that wrote blobs (pull, push, build, load): the
- * service's store handle lives as long as the service, and the shared gc
- * lock its first blob write took would hold every later gc (`berth rmi`,
- * DELETE /images/{name} itself) back until the service exits. What was
- * written is referenced by now (tagged, or the build cache's).
+ * Around an operation that writes blobs (pull, push, build, load): the
+ * service's store handle lives as long as the service and is shared by
+ * concurrent handlers, so each operation counts a hold of the shared gc
+ * lock (berth_store_writes_begin) and ends it after; the lock is released
+ * when the last operation ends, never under another one still writing, and
+ * no later gc (`berth rmi`, DELETE /images/{name} itself) waits for the
+ * service to exit. What was written is referenced by then (tagged, or the
+ * build cache's).
  */
+static inline int api_writes_begin(struct api_req *req, struct berth_error **err)
+{
+	return berth_store_writes_begin(api_req_store(req), err);
+}
 static inline void api_writes_done(struct api_req *req)
 {
 	berth_store_writes_done(api_req_store(req));

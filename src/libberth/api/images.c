@@ -335,6 +335,8 @@ static int images_load(struct api_req *req)
 	if (fd < 0)
 		return api_reply_error(req, 400, "no image archive in the request body");
 	_cleanup_strv_free_ char **lines = NULL;
+	if (api_writes_begin(req, &err) < 0)
+		return api_reply_berror(req, &err);
 	int r = berth_image_load(api_req_store(req), fd, &lines, &err);
 	api_writes_done(req);
 	if (r < 0)

@@ -24,16 +24,23 @@
 
 #include "api/api.h"
 #include "api/transport.h"
+#include "container/container.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/lazylib.h"
 #include "core/log.h"
 #include "core/strv.h"
+#include "layer/layer.h"
 #include "store/store.h"
 
-/* A JSON body above this is refused (413); file bodies have no limit but the disk. */
+/*
+ * A JSON body above this is refused (413); file bodies have no limit but the
+ * disk. Whatever is accepted is read back: container records may be larger.
+ */
 #define API_JSON_BODY_MAX (10u * 1024 * 1024)
+_Static_assert(API_JSON_BODY_MAX < BERTH_CONTAINER_RECORD_MAX,
+	       "a container created through the API must be readable back");
 
 struct api_server {
 	struct berth_store *store;
@@ -43,6 +50,9 @@ struct api_server {
 	atomic_int active; /* open connections and live requests */
 	atomic_int relays;
 	atomic_llong last_active_ms;
+	/* handlers running: the last to end drops the process's layer locks */
+	pthread_mutex_t handlers_lock;
+	unsigned handlers;
 };
 
 static long long now_ms(void)
@@ -244,10 +254,42 @@ static int body_add(struct api_req *req, const char *data, size_t len)
 	return 0;
 }
 
+/*
+ * The library keeps a shared lock on every layer this process prepared
+ * (create, run, build) until the process exits (berth_layer_cache_*), so
+ * a gc never removes a layer under an operation. A CLI process exits; the
+ * service would hold one lock fd per layer it ever used, and keep other
+ * processes' gc from removing those layers, for its whole life. What an
+ * operation needs is recorded (container records, image tags) by the time
+ * its handler returns, so the locks are dropped when no handler runs; the
+ * mutex makes that drop and a new handler's start exclusive, so no
+ * operation in flight loses a lock it took. A container's monitor (a fork)
+ * keeps its own hold.
+ */
+static void handlers_enter(struct api_server *srv)
+{
+	pthread_mutex_lock(&srv->handlers_lock);
+	srv->handlers++;
+	pthread_mutex_unlock(&srv->handlers_lock);
+}
+
+static void handlers_leave(struct api_server *srv)
+{
+	pthread_mutex_lock(&srv->handlers_lock);
+	if (--srv->handlers == 0)
+		berth_layer_cache_release_all();
+	pthread_mutex_unlock(&srv->handlers_lock);
+}
+
 static void *handler_thread(void *arg)
 {
 	struct api_req *req = arg;
-	int r = req->route->handler(req);
+	struct api_server *srv = req->srv;
+	int r;
+
+	handlers_enter(srv);
+	r = req->route->handler(req);
+	handlers_leave(srv);
 
 	pthread_mutex_lock(&req->lock);
 	req->stream_end = true;
@@ -394,7 +436,8 @@ static void serve_wait(struct api_server *srv, const struct berth_api_serve_opti
 
 int berth_api_serve(const struct berth_api_serve_options *o, struct berth_error **err)
 {
-	struct api_server srv = {.store = o->store, .root = o->root};
+	struct api_server srv = {
+		.store = o->store, .root = o->root, .handlers_lock = PTHREAD_MUTEX_INITIALIZER};
 	struct MHD_Daemon *d;
 	uint64_t one = 1;
 	int r;

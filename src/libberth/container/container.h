@@ -447,6 +447,14 @@ int berth_container_commit(struct berth_store *store, const char *what,
 			   struct berth_error **err);
 
 /*
+ * The largest container record file (state.json, config.json) read back.
+ * Above the API service's JSON body limit (10 MiB, api/server.c), so a
+ * container any client could create (a 9 MiB label) can be inspected,
+ * started and listed; Docker has no such limit on its side.
+ */
+#define BERTH_CONTAINER_RECORD_MAX (16u << 20)
+
+/*
  * Health checks (health.c), Docker's semantics: the image's HEALTHCHECK
  * merged with `run --health-*`, a probe run inside the container as `exec`
  * runs a command (from the container's monitor, on a timer), and the state

@@ -29,7 +29,7 @@ int berth_container_load_spec(const char *store_root, const char *id, struct ber
 	_cleanup_free_ char *data = NULL;
 	_cleanup_json_ json_t *j = NULL;
 	size_t len = 0;
-	int r = berth_read_file_at(AT_FDCWD, path, 1 << 22, &data, &len, err);
+	int r = berth_read_file_at(AT_FDCWD, path, BERTH_CONTAINER_RECORD_MAX, &data, &len, err);
 	if (r >= 0)
 		r = berth_json_parse(data, len, path, &j, err);
 	if (r >= 0)

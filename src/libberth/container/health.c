@@ -310,7 +310,7 @@ static json_t *read_json(const char *path)
 	_cleanup_free_ char *data = NULL;
 	size_t len = 0;
 	json_t *j = NULL;
-	if (berth_read_file_at(AT_FDCWD, path, 1 << 22, &data, &len, NULL) < 0 ||
+	if (berth_read_file_at(AT_FDCWD, path, BERTH_CONTAINER_RECORD_MAX, &data, &len, NULL) < 0 ||
 	    berth_json_parse(data, len, path, &j, NULL) < 0)
 		return NULL;
 	return j;

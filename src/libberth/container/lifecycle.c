@@ -763,7 +763,7 @@ int berth_container_start(struct berth_store *store, const char *what, struct be
 	_cleanup_free_ char *cfgname = berth_xasprintf("%s/config.json", id);
 	_cleanup_free_ char *data = NULL;
 	size_t len = 0;
-	r = berth_read_file_at(c.cdir, cfgname, 1 << 22, &data, &len, err);
+	r = berth_read_file_at(c.cdir, cfgname, BERTH_CONTAINER_RECORD_MAX, &data, &len, err);
 	if (r >= 0)
 		r = berth_json_parse(data, len, cfgname, &sj, err);
 	if (r >= 0)

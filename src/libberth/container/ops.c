@@ -170,7 +170,7 @@ static int update_spec(int cdir, const char *id, const struct berth_container_li
 	_cleanup_free_ char *data = NULL;
 	_cleanup_json_ json_t *j = NULL, *out = NULL;
 	size_t len = 0;
-	int r = berth_read_file_at(cdir, name, 1 << 22, &data, &len, err);
+	int r = berth_read_file_at(cdir, name, BERTH_CONTAINER_RECORD_MAX, &data, &len, err);
 	if (r >= 0)
 		r = berth_json_parse(data, len, name, &j, err);
 	if (r >= 0)

@@ -125,7 +125,7 @@ static json_t *read_state(int cdir, const char *id)
 {
 	_cleanup_free_ char *name = berth_xasprintf("%s/state.json", id);
 	json_t *j = NULL;
-	if (berth_json_read_at(cdir, name, 1 << 22, &j, NULL) < 0)
+	if (berth_json_read_at(cdir, name, BERTH_CONTAINER_RECORD_MAX, &j, NULL) < 0)
 		return NULL;
 	return j;
 }
@@ -243,7 +243,7 @@ static json_t *read_summary(int cdir, const char *id)
 	if (fstatat(cdir, rec, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return NULL;
 	json_t *sum = NULL;
-	if (berth_json_read_at(cdir, name, 1 << 20, &sum, NULL) >= 0) {
+	if (berth_json_read_at(cdir, name, BERTH_CONTAINER_RECORD_MAX, &sum, NULL) >= 0) {
 		_cleanup_json_ json_t *want = record_stamp(&st);
 		if (json_is_object(sum) && json_equal(json_object_get(sum, "RecordStamp"), want)) {
 			json_object_del(sum, "RecordStamp");

@@ -22,8 +22,17 @@
 
 /* ---- blobs ---- */
 
-/* Writers keep the shared gc lock until the store is freed: see store.h. */
-static int hold_gc_shared(struct berth_store *s, struct berth_error **err)
+/*
+ * Writers keep the shared gc lock until the store is freed or the last hold
+ * ends: see store.h. In one process the lock is one open file, so the
+ * holds of threads are counted here and a gc of this process waits for
+ * the other threads' holds as an exclusive flock waits for other
+ * processes' shared ones (store_gc_exclusive_begin). A handler's _begin
+ * and _done run on its thread: thread_holds is what this thread holds.
+ */
+static _Thread_local unsigned thread_holds;
+
+static int open_gc_shared(struct berth_store *s, struct berth_error **err)
 {
 	if (s->gc_lock_fd >= 0)
 		return 0;
@@ -34,15 +43,91 @@ static int hold_gc_shared(struct berth_store *s, struct berth_error **err)
 	return 0;
 }
 
+static int hold_gc_shared(struct berth_store *s, bool count, struct berth_error **err)
+{
+	pthread_mutex_lock(&s->gc_hold_lock);
+	/* a new operation waits for a gc of this process to end (not one in flight:
+	 * the gc waits for it) */
+	while (count && thread_holds == 0 && s->gc_running > 0)
+		pthread_cond_wait(&s->gc_hold_cond, &s->gc_hold_lock);
+	int r = open_gc_shared(s, err);
+	if (r >= 0 && count) {
+		s->gc_holds++;
+		thread_holds++;
+	}
+	pthread_mutex_unlock(&s->gc_hold_lock);
+	return r;
+}
+
+int berth_store_writes_begin(struct berth_store *s, struct berth_error **err)
+{
+	return hold_gc_shared(s, true, err);
+}
+
 void berth_store_writes_done(struct berth_store *s)
 {
-	berth_closep(&s->gc_lock_fd);
+	pthread_mutex_lock(&s->gc_hold_lock);
+	if (s->gc_holds > 0)
+		s->gc_holds--;
+	if (thread_holds > 0)
+		thread_holds--;
+	if (s->gc_holds == 0)
+		berth_closep(&s->gc_lock_fd);
+	pthread_cond_broadcast(&s->gc_hold_cond);
+	pthread_mutex_unlock(&s->gc_hold_lock);
+}
+
+int store_gc_exclusive_begin(struct berth_store *s, struct berth_error **err)
+{
+	pthread_mutex_lock(&s->gc_hold_lock);
+	bool opened = s->gc_lock_fd < 0;
+	int r = open_gc_shared(s, err);
+	if (r < 0) {
+		pthread_mutex_unlock(&s->gc_hold_lock);
+		return r;
+	}
+	if (opened)
+		s->gc_opened = true;
+	/* the gc's own hold keeps the fd open; this thread's holds do not count */
+	s->gc_holds++;
+	s->gc_exempt += thread_holds + 1;
+	s->gc_running++;
+	while (s->gc_holds > s->gc_exempt)
+		pthread_cond_wait(&s->gc_hold_cond, &s->gc_hold_lock);
+	int fd = s->gc_lock_fd;
+	pthread_mutex_unlock(&s->gc_hold_lock);
+	/* converts this process's shared lock: waits for the other processes' */
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			r = berth_error_syscall(err, errno, "lock 'gc.lock'");
+			store_gc_exclusive_end(s);
+			return r;
+		}
+	return 0;
+}
+
+void store_gc_exclusive_end(struct berth_store *s)
+{
+	pthread_mutex_lock(&s->gc_hold_lock);
+	s->gc_holds--;
+	s->gc_exempt -= thread_holds + 1;
+	if (--s->gc_running == 0) {
+		/* back to what this handle had before: shared, or nothing */
+		if (s->gc_opened && s->gc_holds == 0) {
+			berth_closep(&s->gc_lock_fd);
+		} else {
+			flock(s->gc_lock_fd, LOCK_SH);
+		}
+		s->gc_opened = false;
+	}
+	pthread_cond_broadcast(&s->gc_hold_cond);
+	pthread_mutex_unlock(&s->gc_hold_lock);
 }
 
 int berth_store_blob_begin(struct berth_store *s, struct berth_blob_writer **ret,
 			   struct berth_error **err)
 {
-	int r = hold_gc_shared(s, err);
+	int r = hold_gc_shared(s, false, err);
 	if (r < 0)
 		return r;
 	store_tmp_sweep_once(s);

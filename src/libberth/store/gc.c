@@ -96,36 +96,6 @@ static int gc_blob(struct berth_store *s, const char *name, const struct berth_d
 	return 0;
 }
 
-/*
- * Takes the gc lock exclusively for the duration of fn. The shared lock this
- * process may hold is on the same open file, so flock converts it instead of
- * waiting on ourselves; the conversion is not atomic (flock(2)), which is
- * fine: no blob of ours is in flight while we collect.
- */
-static int with_gc_lock(struct berth_store *s, int *ret_fd, struct berth_error **err)
-{
-	if (s->gc_lock_fd >= 0) {
-		while (flock(s->gc_lock_fd, LOCK_EX) < 0)
-			if (errno != EINTR)
-				return berth_error_syscall(err, errno, "lock 'gc.lock'");
-		*ret_fd = -EBADF;
-		return 0;
-	}
-	int fd = store_lock_file(s, "gc.lock", LOCK_EX, err);
-	if (fd < 0)
-		return fd;
-	*ret_fd = fd;
-	return 0;
-}
-
-static void release_gc_lock(struct berth_store *s, int fd)
-{
-	if (fd >= 0)
-		close(fd);
-	else if (s->gc_lock_fd >= 0)
-		flock(s->gc_lock_fd, LOCK_SH);
-}
-
 /* Runs mark with the index lock held too, so no tag is set to a blob we are about to remove. */
 static int mark_live(struct berth_store *s, berth_store_mark_fn mark, void *ctx,
 		     struct berth_store_marks *m, struct berth_error **err)
@@ -142,8 +112,7 @@ int berth_store_sweep(struct berth_store *s, berth_store_mark_fn mark, void *ctx
 {
 	struct berth_store_gc_result res = {0};
 	struct berth_store_marks m = {0};
-	int lfd = -EBADF;
-	int r = with_gc_lock(s, &lfd, err);
+	int r = store_gc_exclusive_begin(s, err);
 	if (r < 0)
 		return r;
 	r = mark_live(s, mark, ctx, &m, err);
@@ -166,7 +135,7 @@ int berth_store_sweep(struct berth_store *s, berth_store_mark_fn mark, void *ctx
 		goto out;
 	r = berth_fsync_dir(s->blobs_fd, err);
 out:
-	release_gc_lock(s, lfd);
+	store_gc_exclusive_end(s);
 	berth_store_marks_release(&m);
 	if (r >= 0 && ret)
 		*ret = res;
@@ -261,9 +230,8 @@ int berth_store_check(struct berth_store *s, bool repair, berth_store_mark_fn ma
 {
 	struct berth_store_check_result res = {0};
 	struct berth_store_marks m = {.cb = cb};
-	int lfd = -EBADF;
 	/* exclusive: a partial write of a running writer is not a problem */
-	int r = with_gc_lock(s, &lfd, err);
+	int r = store_gc_exclusive_begin(s, err);
 	if (r < 0)
 		return r;
 	check_layout_file(s, &m);
@@ -293,7 +261,7 @@ int berth_store_check(struct berth_store *s, bool repair, berth_store_mark_fn ma
 	res.problems = m.problems;
 	r = 0;
 out:
-	release_gc_lock(s, lfd);
+	store_gc_exclusive_end(s);
 	berth_store_marks_release(&m);
 	if (r >= 0 && ret)
 		*ret = res;

@@ -6,6 +6,7 @@
  * helpers of more than one file. Nothing outside store/ includes this.
  */
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,6 +31,12 @@ struct berth_store {
 	int blobs_fd;		       /* blobs/sha256 */
 	int side_fds[STORE_SIDE_DIRS]; /* store.c: side_dirs */
 	int gc_lock_fd;		       /* shared flock held once this process writes blobs */
+	pthread_mutex_t gc_hold_lock;  /* guards gc_lock_fd and the counts below */
+	pthread_cond_t gc_hold_cond;   /* a hold or a gc of this process ended */
+	unsigned gc_holds;	       /* berth_store_writes_begin holds not yet done, and gcs */
+	unsigned gc_exempt;	       /* of those, the running gcs' and their threads' own */
+	unsigned gc_running;	       /* gcs of this process running */
+	bool gc_opened;		       /* a gc opened gc_lock_fd: it closes it after */
 	atomic_bool tmp_swept;	       /* this handle swept tmp/ before its first temp file */
 	bool root_swept; /* ... and the store root's temp files before its first index write */
 };
@@ -48,6 +55,15 @@ int store_tmp_fd(const struct berth_store *s);
 int store_open_subdir(int dfd, const char *name, struct berth_error **err);
 /* An flock (op) on locks/<name>: the fd, owned. */
 int store_lock_file(struct berth_store *s, const char *name, int op, struct berth_error **err);
+/*
+ * The gc lock exclusively, for a sweep or a check (blobs.c): waits for the
+ * holds of this process's other threads to end (the calling thread's own do
+ * not count: nothing of its is in flight while it collects), then converts
+ * the handle's shared lock (flock: waits for other processes). New
+ * operations (berth_store_writes_begin) of other threads wait for _end.
+ */
+int store_gc_exclusive_begin(struct berth_store *s, struct berth_error **err);
+void store_gc_exclusive_end(struct berth_store *s);
 /* Marks the tmp/ entry name (open as fd) as this process's: see store.c. */
 int store_tmp_own(struct berth_store *s, int fd, const char *name, struct berth_error **err);
 /* Counts tmp/ entries by owner alive or dead, removing the dead when remove. */

@@ -242,6 +242,8 @@ int berth_store_open(const char *root, struct berth_store **ret, struct berth_er
 	int r;
 	s->root = berth_xstrdup(root);
 	s->root_fd = s->blobs_fd = s->gc_lock_fd = -EBADF;
+	pthread_mutex_init(&s->gc_hold_lock, NULL);
+	pthread_cond_init(&s->gc_hold_cond, NULL);
 	for (size_t i = 0; i < ELEMENTSOF(side_dirs); i++)
 		s->side_fds[i] = -EBADF;
 
@@ -290,6 +292,8 @@ void berth_store_free(struct berth_store *s)
 	berth_closep(&s->root_fd);
 	berth_closep(&s->blobs_fd);
 	berth_closep(&s->gc_lock_fd);
+	pthread_mutex_destroy(&s->gc_hold_lock);
+	pthread_cond_destroy(&s->gc_hold_cond);
 	for (size_t i = 0; i < ELEMENTSOF(side_dirs); i++)
 		berth_closep(&s->side_fds[i]);
 	free(s->root);

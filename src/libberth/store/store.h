@@ -114,10 +114,26 @@ static inline void berth_blob_writer_abortp(struct berth_blob_writer **w)
 int berth_blob_writer_sink(void *ctx, const void *data, size_t len, struct berth_error **err);
 
 /*
- * Releases the shared gc lock this store handle took with its first blob
- * write. Call it once everything written is referenced (tagged, or named
- * by a gc root) when the handle stays open for long (a running container):
- * until then `rmi`/`image prune` of other processes wait for it.
+ * The shared gc lock a handle's blob writes take is held until the store is
+ * freed (a CLI process) or released with berth_store_writes_done. A handle
+ * shared by threads (the API service: pull, push, build, load at once)
+ * brackets each operation with _begin and _done instead: the holds are
+ * counted and the lock is released when the last one ends, so one
+ * operation's end never releases another's hold. A gc of the same process
+ * (berth_store_sweep, _check) waits for the other threads' holds to end,
+ * as it waits for other processes' shared locks, and a new _begin of
+ * another thread waits for that gc.
+ *
+ * _begin takes the lock (shared) when this handle does not hold it yet and
+ * counts one hold; 0 or -errno.
+ */
+int berth_store_writes_begin(struct berth_store *s, struct berth_error **err);
+/*
+ * Ends one _begin hold; with no hold left (or none ever counted: a CLI
+ * process that wrote without _begin), releases the lock. Call it once
+ * everything written is referenced (tagged, or named by a gc root) when the
+ * handle stays open for long (a running container, the service): until then
+ * `rmi`/`image prune` of other processes wait for it.
  */
 void berth_store_writes_done(struct berth_store *s);
 
