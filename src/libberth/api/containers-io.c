@@ -12,13 +12,16 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/json.h"
+#include "registry/registry.h"
 #include "store/store.h"
 
 /* Writes all of buf to fd; -EPIPE (or -errno) when the peer went away. */
@@ -271,28 +274,110 @@ int api_container_export(struct api_req *req)
 	return send_spool(req, fd, "application/x-tar");
 }
 
+/* Go's os.FileMode of a stat mode (what Docker's PathStat carries). */
+static unsigned long go_file_mode(mode_t m)
+{
+	unsigned long v = m & 0777;
+	if (S_ISDIR(m))
+		v |= 1UL << 31;
+	else if (S_ISLNK(m))
+		v |= 1UL << 27;
+	else if (S_ISBLK(m))
+		v |= 1UL << 26;
+	else if (S_ISCHR(m))
+		v |= 1UL << 26 | 1UL << 21;
+	else if (S_ISFIFO(m))
+		v |= 1UL << 25;
+	else if (S_ISSOCK(m))
+		v |= 1UL << 24;
+	if (m & S_ISUID)
+		v |= 1UL << 23;
+	if (m & S_ISGID)
+		v |= 1UL << 22;
+	if (m & S_ISVTX)
+		v |= 1UL << 20;
+	return v;
+}
+
 /*
- * docker cp's archive endpoints need the X-Docker-Container-Path-Stat
- * header, which the transport's replies cannot carry yet.
+ * The path's stat as the X-Docker-Container-Path-Stat header: base64 of
+ * the JSON {name, size, mode, mtime, linkTarget} that the docker CLI reads
+ * to tell a directory, a file and a symlink apart. 1 with *ret set
+ * (owned), or replied (404 for a path that is not there) and 0.
  */
-static int archive_unsupported(struct api_req *req)
+static int archive_stat(struct api_req *req, const char *id, const char *path, char **ret)
+{
+	struct berth_error *err = NULL;
+	struct berth_cp_stat st;
+	int r = berth_container_cp_stat(api_req_store(req), id, path, &st, &err);
+	if (r == -ENOENT) {
+		berth_error_free(&err);
+		api_reply_error(req, 404, "Could not find the file %s in container %s", path,
+				api_req_param(req, 0));
+		return 0;
+	}
+	if (r < 0) {
+		api_reply_berror(req, &err);
+		return 0;
+	}
+	struct tm tm;
+	char when[32] = "", mtime[48];
+	if (gmtime_r(&st.st.st_mtim.tv_sec, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(mtime, sizeof(mtime), "%s.%09ldZ", when, st.st.st_mtim.tv_nsec);
+	json_t *j = json_pack("{s:s, s:I, s:I, s:s, s:s}", "name", st.name, "size",
+			      (json_int_t)st.st.st_size, "mode",
+			      (json_int_t)go_file_mode(st.st.st_mode), "mtime", mtime, "linkTarget",
+			      st.link_target ? st.link_target : "");
+	berth_cp_stat_release(&st);
+	_cleanup_free_ char *s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (!s) {
+		api_reply_error(req, 500, "archive: out of memory");
+		return 0;
+	}
+	*ret = berth_registry_base64_encode(s, strlen(s));
+	return 1;
+}
+
+/*
+ * HEAD: the stat of ?path= alone (`docker cp` asks before it copies); GET:
+ * the stat, and ?path= as the tar `berth cp CONTAINER:PATH -` writes.
+ */
+static int archive(struct api_req *req, bool with_tar)
 {
 	_cleanup_free_ char *id = NULL;
-	if (!api_container_id(req, &id))
+	_cleanup_free_ char *stat = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	struct berth_error *err = NULL;
+	const char *path = api_req_query(req, "path");
+	if (!path || !*path)
+		return api_reply_error(req, 400, "path is required");
+	if (!api_container_id(req, &id) || !archive_stat(req, id, path, &stat))
 		return 0;
-	return api_reply_error(req, 501,
-			       "archive: docker cp through the API is not supported "
-			       "yet; use 'berth cp'");
+	if (!with_tar) {
+		api_reply_header(req, "X-Docker-Container-Path-Stat", stat);
+		return api_reply_empty(req, 200);
+	}
+	fd = spool_open(req);
+	if (fd < 0)
+		return api_reply_error(req, 500, "archive: temporary file: %s", strerror(errno));
+	struct berth_cp_options o = {0};
+	int r = berth_container_cp_tar_out(api_req_store(req), id, path, &o, fd, &err);
+	if (r < 0)
+		return api_reply_berror(req, &err);
+	api_reply_header(req, "X-Docker-Container-Path-Stat", stat);
+	return send_spool(req, fd, "application/x-tar");
 }
 
 int api_container_archive_head(struct api_req *req)
 {
-	return archive_unsupported(req);
+	return archive(req, false);
 }
 
 int api_container_archive_get(struct api_req *req)
 {
-	return archive_unsupported(req);
+	return archive(req, true);
 }
 
 int api_container_archive_put(struct api_req *req)

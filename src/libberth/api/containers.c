@@ -155,6 +155,14 @@ static int container_wait(struct api_req *req)
 	if (!api_container_id(req, &id))
 		return 0;
 	/*
+	 * The status and headers go out before the wait, as dockerd flushes
+	 * them: the docker CLI's `run` waits for them before it starts the
+	 * container, so a reply held until the exit never lets it start.
+	 * A failure after that is the body's Error, as Docker's.
+	 */
+	if (api_stream_begin(req, 200, "application/json") < 0)
+		return 0;
+	/*
 	 * In steps of a second, so that a client that left (or the service
 	 * stopping) ends the wait; a step's last look is its return, so an exit
 	 * falls in one step or the next. A record gone after the first step was
@@ -172,9 +180,12 @@ static int container_wait(struct api_req *req)
 		berth_error_free(&err);
 		r = 0;
 	}
-	if (r < 0)
-		return api_reply_berror(req, &err);
-	return api_reply_json(req, 200, json_pack("{s:i, s:n}", "StatusCode", code, "Error"));
+	json_t *error = r < 0 ? json_pack("{s:s}", "Message", berth_error_msg(err) ?: strerror(-r))
+			      : json_null();
+	berth_error_free(&err);
+	api_stream_json(req,
+			json_pack("{s:i, s:o}", "StatusCode", r < 0 ? 0 : code, "Error", error));
+	return 0;
 }
 
 static int container_remove(struct api_req *req)
