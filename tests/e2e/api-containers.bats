@@ -207,3 +207,43 @@ EOF
 	dk cp cpt:/tmp/up "$H/up2"
 	[ "$(cat "$H/up2")" = up ]
 }
+
+@test "docker run -it and docker attach: the terminal's input reaches the container" {
+	# script(1) gives the CLI a terminal; what it reads from its stdin is typed there
+	run timeout 60 script -qec "/usr/bin/docker -H unix://$SOCK run -it --rm --network none bb sh -c 'echo t-ok'" /dev/null
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *t-ok* ]]
+	run bash -c "(sleep 2; printf 'hello\r'; sleep 5) | timeout 60 script -qec \"/usr/bin/docker -H unix://$SOCK run -it --rm --network none bb sh -c 'read x; echo got-\\\$x'\" /dev/null"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *got-hello* ]]
+	[ -z "$(berth ps -aq)" ]
+	# attach to a running shell: a command typed in, then exit ends the container
+	dk run -dit --network none --name at bb sh >/dev/null
+	run bash -c "(sleep 2; printf 'echo att-\$((1+2))\r'; sleep 1; printf 'exit 5\r'; sleep 5) | timeout 60 script -qec '/usr/local/bin/docker -H unix://$SOCK attach at' /dev/null"
+	[[ "$output" == *att-3* ]]
+	run dk wait at
+	[ "$output" = 5 ]
+}
+
+@test "resize sizes a container's terminal; 409 without one" {
+	dk run -dit --network none --name rs bb sh -c \
+		'until [ "$(stty size 2>/dev/null)" = "33 77" ]; do sleep 0.1; done; echo sized' >/dev/null
+	wait_until 20 berth exec rs true
+	run curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" -X POST \
+		"http://d/v1.41/containers/rs/resize?h=33&w=77"
+	[ "$output" = 200 ]
+	run timeout 30 /usr/bin/docker -H "unix://$SOCK" wait rs
+	[ "$output" = 0 ]
+	[ "$(dk logs rs | tr -d '\r')" = sized ]
+	# stopped, and running without a terminal: Docker's 409
+	run curl -s -w ' %{http_code}' --unix-socket "$SOCK" -X POST \
+		"http://d/v1.41/containers/rs/resize?h=33&w=77"
+	[[ "$output" == *"is not running"*" 409" ]]
+	dk run -d --network none --name nt bb sleep 300 >/dev/null
+	run curl -s -w ' %{http_code}' --unix-socket "$SOCK" -X POST \
+		"http://d/v1.41/containers/nt/resize?h=33&w=77"
+	[[ "$output" == *"has no terminal"*" 409" ]]
+	run curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" -X POST \
+		"http://d/v1.41/containers/nt/resize?h=x&w=77"
+	[ "$output" = 400 ]
+}

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The container endpoints that move bytes: logs (the json-file log as
- * Docker's multiplexed stream, raw with a tty), attach (the 101 hijack,
- * output only, as `berth attach`: detached containers keep no stdin),
- * export and the archive (docker cp) endpoints.
+ * Docker's multiplexed stream, raw with a tty), attach (the 101 hijack:
+ * the output from the log, the client's stdin to the terminal of a
+ * container that has one), export and the archive (docker cp) endpoints.
  */
 #include "api/containers.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/fs.h"
 #include "core/json.h"
 #include "registry/registry.h"
 #include "store/store.h"
@@ -62,6 +65,7 @@ struct log_sink {
 	struct api_req *req;
 	int sock; /* >= 0: the hijacked socket */
 	bool tty, out, err, timestamps;
+	bool in; /* the client's stdin is read by stdin_pump: never read the socket here */
 	double since, until; /* unix seconds, 0: none */
 };
 
@@ -108,9 +112,9 @@ static int drain(const struct log_sink *s, struct berth_log_reader *r)
 
 /*
  * Whether the client went away. A hijacked client closes its writing half
- * when it attaches no stdin (which berth's detached containers do not keep
- * anyway): that end of input is not its going, only a hang-up of both
- * halves is; what it sends is dropped. (A hijacked request is complete for
+ * when it attaches no stdin or its stdin ends: that end of input is not its
+ * going, only a hang-up of both halves is; what it sends is dropped unless
+ * stdin_pump takes it to the container. (A hijacked request is complete for
  * the transport: api_req_gone tells nothing of it.)
  */
 static bool client_gone(const struct log_sink *s)
@@ -123,6 +127,8 @@ static bool client_gone(const struct log_sink *s)
 		return false;
 	if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
 		return true;
+	if (s->in)
+		return false;
 	ssize_t n = recv(s->sock, buf, sizeof(buf), MSG_DONTWAIT);
 	return n < 0 && errno != EAGAIN && errno != EINTR;
 }
@@ -201,6 +207,47 @@ int api_container_logs(struct api_req *req)
 	return 0;
 }
 
+/* The client's stdin, on its way to a container's terminal. */
+struct stdin_pump {
+	struct api_req *req;
+	const char *id;
+	int sock;
+	atomic_bool stop;
+};
+
+/*
+ * Copies what the client sends to the container's terminal until the
+ * client's stdin ends or the attach does (stop, then the socket shut for
+ * reading). Attached before the start (`docker run -it`), the terminal
+ * exists once the container runs: the first bytes wait for it.
+ */
+static void *stdin_pump(void *arg)
+{
+	struct stdin_pump *sp = arg;
+	_cleanup_close_ int con = -EBADF;
+	char buf[4096];
+	for (;;) {
+		ssize_t n = read(sp->sock, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		while (con < 0) {
+			struct berth_error *err = NULL;
+			int r = berth_container_console(api_req_store(sp->req), sp->id, &con, &err);
+			berth_error_free(&err);
+			if (r >= 0)
+				break;
+			if (atomic_load(&sp->stop) || api_req_gone(sp->req))
+				return NULL;
+			nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
+		}
+		if (berth_write_all(con, buf, (size_t)n, NULL) < 0)
+			break;
+	}
+	return NULL;
+}
+
 /*
  * The output of the container from now on (with ?logs, what it wrote
  * before too) on the hijacked connection, until it stops. Attached before
@@ -230,10 +277,20 @@ int api_container_attach(struct api_req *req)
 	s.sock = api_hijack(req);
 	if (s.sock < 0)
 		return 0;
+	/* stdin reaches a terminal only: berth keeps no stdin pipe for a container */
+	struct stdin_pump sp = {.req = req, .id = id, .sock = s.sock};
+	pthread_t pump;
+	s.in = s.tty && api_req_query_bool(req, "stdin", false) &&
+	       pthread_create(&pump, NULL, stdin_pump, &sp) == 0;
 	if (api_req_query_bool(req, "stream", false))
 		follow_log(req, &s, id, true, running ? NULL : started, reader);
 	else
 		(void)drain(&s, reader);
+	if (s.in) {
+		atomic_store(&sp.stop, true);
+		shutdown(s.sock, SHUT_RD);
+		pthread_join(pump, NULL);
+	}
 	close(s.sock);
 	return 0;
 }

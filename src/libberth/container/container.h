@@ -194,6 +194,18 @@ int berth_container_cp_to(struct berth_store *store, const char *what, const cha
 int berth_container_cp_tar_out(struct berth_store *store, const char *what, const char *src,
 			       const struct berth_cp_options *o, int out_fd,
 			       struct berth_error **err);
+/*
+ * The pty master of the running container what, started with a terminal,
+ * as an fd of the caller's (*ret_fd, O_CLOEXEC): what is written to it is
+ * the container's input; its output goes on to the log. ENOTTY when the
+ * container is not running or has no terminal.
+ */
+int berth_container_console(struct berth_store *store, const char *what, int *ret_fd,
+			    struct berth_error **err);
+/* Sizes that terminal (rows, cols: 1..65535); ENOTTY as berth_container_console. */
+int berth_container_resize(struct berth_store *store, const char *what, unsigned rows,
+			   unsigned cols, struct berth_error **err);
+
 /* What cp learns of a path in a container before a copy (the Engine API's archive stat). */
 struct berth_cp_stat {
 	char *name;	   /* the path's last component ("/" for the root) */

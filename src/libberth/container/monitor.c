@@ -162,6 +162,7 @@ struct monitor {
 	int max_restarts;
 	int notify_fd;
 	pid_t parent; /* foreground: the berth that waits for the first run */
+	int console;  /* with a terminal: the socket that hands out its master (console.c) */
 };
 
 /*
@@ -184,7 +185,8 @@ static void monitor_on_parent_death(int sig)
 /*
  * Copies the container's output to the log (and, in the foreground, to
  * berth's stdout/stderr) until its side is closed; with a terminal in the
- * foreground, berth's stdin goes to the terminal too.
+ * foreground, berth's stdin goes to the terminal too (berth's own terminal
+ * raw meanwhile), and the terminal's master goes to the console's clients.
  */
 static void monitor_pump(struct monitor *m, int out, int errp, int pty, int log_fd)
 {
@@ -194,13 +196,21 @@ static void monitor_pump(struct monitor *m, int out, int errp, int pty, int log_
 		{pty, "stdout", m->foreground ? STDOUT_FILENO : -1, BERTH_BUF_INIT},
 	};
 	bool open_[3] = {true, true, pty >= 0};
-	int in = m->foreground && pty >= 0 ? m->cfg->stdio[0] : -1;
+	int in = m->foreground && pty >= 0 ? m->cfg->stdio[0] : -1, term = in;
+	struct termios saved_tio;
+	bool raw = term >= 0 && tcgetattr(term, &saved_tio) == 0;
+	if (raw) {
+		struct termios t = saved_tio;
+		cfmakeraw(&t);
+		raw = tcsetattr(term, TCSANOW, &t) == 0;
+	}
 	while (open_[0] || open_[1] || open_[2]) {
-		struct pollfd fds[4] = {{open_[0] ? out : -1, POLLIN, 0},
+		struct pollfd fds[5] = {{open_[0] ? out : -1, POLLIN, 0},
 					{open_[1] ? errp : -1, POLLIN, 0},
 					{open_[2] ? pty : -1, POLLIN, 0},
-					{in, POLLIN, 0}};
-		if (poll(fds, 4, -1) < 0) {
+					{in, POLLIN, 0},
+					{open_[2] ? m->console : -1, POLLIN, 0}};
+		if (poll(fds, 5, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -216,7 +226,11 @@ static void monitor_pump(struct monitor *m, int out, int errp, int pty, int log_
 			else if (n == 0 || errno != EINTR)
 				in = -1;
 		}
+		if (fds[4].revents & POLLIN)
+			berth_container_console_serve(m->console, pty);
 	}
+	if (raw)
+		tcsetattr(term, TCSANOW, &saved_tio);
 	for (int i = 0; i < 3; i++)
 		berth_buf_release(&ls[i].pending);
 }
@@ -354,6 +368,9 @@ static _Noreturn void monitor_main(struct monitor *m)
 			monitor_fail(m, log_fd, err, res.exec_errno ? res.exit_code : 125,
 				     res.exec_errno, restarts);
 		}
+		/* before STARTED too: a client resizes the terminal once start returned */
+		if (m->console < 0 && p.pty_master >= 0)
+			m->console = berth_container_console_listen(c->cdir, c->id);
 		/* before STARTED: `run -d` returns with the health "starting" */
 		pid_t prober = berth_container_health_start(m->store_root, c->id, rec, p.pid);
 		if (restarts == 0) {
@@ -364,17 +381,7 @@ static _Noreturn void monitor_main(struct monitor *m)
 				m->notify_fd = -1;
 			}
 		}
-		struct termios saved_tio;
-		bool raw = false;
-		if (m->foreground && p.pty_master >= 0 && cfg->stdio[0] >= 0 &&
-		    tcgetattr(cfg->stdio[0], &saved_tio) == 0) {
-			struct termios t = saved_tio;
-			cfmakeraw(&t);
-			raw = tcsetattr(cfg->stdio[0], TCSANOW, &t) == 0;
-		}
 		monitor_pump(m, out[0], errp[0], p.pty_master, log_fd);
-		if (raw)
-			tcsetattr(cfg->stdio[0], TCSANOW, &saved_tio);
 		close(out[0]);
 		close(errp[0]);
 		int code = berth_runtime_wait(&p, NULL);
@@ -410,6 +417,7 @@ static _Noreturn void monitor_main(struct monitor *m)
 			break;
 		restarts++;
 	}
+	berth_container_console_close(c->cdir, c->id, m->console);
 	berth_container_net_down(m->store_root, c->cdir, c->id, net_lock);
 	if (m->rm) {
 		if (rec)
@@ -510,7 +518,8 @@ int berth_container_start_monitor(struct berth_store *store, struct container *c
 			    .cfg = cfg,
 			    .rm = rm,
 			    .foreground = foreground,
-			    .parent = getpid()};
+			    .parent = getpid(),
+			    .console = -1};
 	m.always = restart == BERTH_RESTART_ALWAYS || restart == BERTH_RESTART_UNLESS_STOPPED;
 	if (restart == BERTH_RESTART_ON_FAILURE)
 		m.max_restarts = restart_max ? restart_max : INT32_MAX;
