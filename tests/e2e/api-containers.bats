@@ -180,6 +180,12 @@ EOF
 	berth cp cpt:/d "$H/bt"
 	[ "$(listing "$H/dk")" = "$(listing "$H/bt")" ]
 	[ "$(readlink "$H/dk/link")" = /d/f ]
+	# SRC/.: the contents, to a new directory and into an existing one
+	dk cp cpt:/d/. "$H/dot"
+	[ "$(listing "$H/dot")" = "$(listing "$H/bt")" ]
+	mkdir "$H/dot2"
+	dk28 cp cpt:/d/. "$H/dot2"
+	[ "$(listing "$H/dot2")" = "$(listing "$H/bt")" ]
 	# a file to a new name and into an existing directory
 	dk cp cpt:/d/sub/g "$H/g"
 	[ "$(cat "$H/g")" = deep ]

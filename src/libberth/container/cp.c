@@ -487,7 +487,9 @@ int berth_container_cp_tar_out(struct berth_store *store, const char *what, cons
 	int r = open_src(store, what, src_path, o->follow_link, &ctr, &src, err);
 	if (r < 0)
 		return r;
-	struct berth_layer_write_options wo = {.compression = BERTH_LAYER_UNCOMPRESSED};
+	/* SRC/.: "./name" entries, as Docker's, which docker cp renames to its DEST */
+	struct berth_layer_write_options wo = {.compression = BERTH_LAYER_UNCOMPRESSED,
+					       .name_prefix = src.contents ? "./" : NULL};
 	_cleanup_(berth_layer_writer_freep) struct berth_layer_writer *w = NULL;
 	int fd = out_fd;
 	r = berth_layer_writer_new(&wo, berth_layer_sink_fd, &fd, &w, err);
