@@ -3,41 +3,13 @@
  * The container endpoints that move bytes (api/containers-io.c) through
  * the transport, on a created container of a busybox rootfs: the archive
  * endpoints' X-Docker-Container-Path-Stat header (decoded: name, size,
- * Go's file mode bits, the link target in the root) and tar, their 404;
- * and (containers.c) wait answering a created container, resize refusing
- * a container that does not run and sizes that are not numbers.
+ * Go's file mode bits, the link target in the root) and tar, their 404.
  */
 #include "unit.h"
 
-#include "api-fixture.h"
-#include "container/container.h"
+#include "api-ctr-fixture.h"
 #include "core/json.h"
 #include "registry/registry.h"
-
-/* A container "io" made (not started) from a busybox rootfs beside the store. */
-static bool make_container(struct service *s)
-{
-	if (geteuid() != 0 || access("/bin/busybox", X_OK) != 0)
-		return false;
-	_cleanup_free_ char *rootfs = berth_xasprintf("%s/../rootfs", s->f->root);
-	_cleanup_free_ char *cmd = berth_xasprintf(
-		"set -e; mkdir -p %s/bin %s/etc; cp /bin/busybox %s/bin/; ln -s busybox %s/bin/sh; "
-		"ln -s /bin/busybox %s/etc/bb",
-		rootfs, rootfs, rootfs, rootfs, rootfs);
-	assert_int_equal(system(cmd), 0);
-	struct berth_run_options o;
-	struct berth_run_result res;
-	struct berth_error *err = NULL;
-	char *argv[] = {"true", NULL};
-	berth_run_options_init(&o);
-	o.name = "io";
-	o.rootfs = rootfs;
-	o.cmd = argv;
-	o.network = "none";
-	o.create_only = true;
-	assert_ok(berth_container_run(s->f->s, &o, &res, &err), err);
-	return true;
-}
 
 /* The header's JSON in a raw reply. */
 static json_t *path_stat(const char *reply)
@@ -94,33 +66,10 @@ static void test_archive(void **state)
 	assert_non_null(strstr(np, "HTTP/1.1 400"));
 }
 
-/* A request whose reply has status and text. */
-static void expect(struct service *s, const char *head, const char *status, const char *text)
-{
-	_cleanup_free_ char *r = request(s, head, NULL, 0);
-	assert_non_null(strstr(r, status));
-	assert_non_null(strstr(r, text));
-}
-
-static void test_wait_and_resize(void **state)
-{
-	struct service *s = *state;
-	if (!make_container(s))
-		skip();
-	expect(s, "POST /containers/io/wait HTTP/1.1", "HTTP/1.1 200",
-	       "{\"StatusCode\":0,\"Error\":null}");
-	expect(s, "POST /containers/io/wait?condition=x HTTP/1.1", "HTTP/1.1 400", "condition");
-	expect(s, "POST /containers/io/resize?h=10&w=20 HTTP/1.1", "HTTP/1.1 409",
-	       "is not running");
-	expect(s, "POST /containers/io/resize?h=ten&w=20 HTTP/1.1", "HTTP/1.1 400", "numbers");
-	expect(s, "POST /containers/nope/resize?h=1&w=1 HTTP/1.1", "HTTP/1.1 404", "nope");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_archive, svc_setup, svc_teardown),
-		cmocka_unit_test_setup_teardown(test_wait_and_resize, svc_setup, svc_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
