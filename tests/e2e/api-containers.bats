@@ -7,15 +7,9 @@ load helpers
 
 setup_file() {
 	[[ $EUID -eq 0 ]] || skip "needs root (namespaces, mounts, cgroups)"
-	# Known: a container start through the service (the library's fork of
-	# the monitor from the multi-threaded service) hangs the docker CLI and
-	# takes the caller's process group down; until that is fixed these
-	# tests would hang the suite. BERTH_API_CONTAINERS_E2E=1 runs them.
 }
 
 setup() {
-	[[ -n ${BERTH_API_CONTAINERS_E2E:-} ]] ||
-		skip "known failure (issue #22): docker run through the service can take the caller's process group down"
 	common_setup
 	[[ -x /usr/bin/docker ]] || skip "Debian's docker CLI (docker.io) is not installed"
 	berth import -c 'CMD ["sh"]' "$(busybox_tar)" bb >/dev/null
@@ -45,7 +39,7 @@ dk28() { /usr/local/bin/docker -H "unix://$SOCK" "$@"; }
 
 @test "docker run --rm prints the command's output and leaves no container" {
 	run dk run --rm --network none bb echo ok
-	[ "$status" -eq 0 ]
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ "$output" = "ok" ]
 	[ -z "$(berth ps -aq)" ]
 }
@@ -63,7 +57,7 @@ dk28() { /usr/local/bin/docker -H "unix://$SOCK" "$@"; }
 	[ ${#id} -eq 64 ]
 	dk create --network none --name idle bb true >/dev/null
 	run dk ps --format '{{.ID}} {{.Names}} {{.Image}} {{.State}}'
-	[ "$status" -eq 0 ]
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ "$output" = "$(berth ps --format '{{.ID}} {{.Names}} {{.Image}} {{.State}}')" ]
 	[[ "$output" == "${id:0:12} web bb running" ]]
 	run dk ps -a --format '{{.Names}} {{.State}}'
@@ -76,7 +70,7 @@ dk28() { /usr/local/bin/docker -H "unix://$SOCK" "$@"; }
 @test "docker logs -f follows a container that prints and exits" {
 	dk run -d --network none --name lg bb sh -c 'for i in 1 2 3; do echo line$i; sleep 0.3; done; echo bad >&2' >/dev/null
 	run timeout 30 /usr/bin/docker -H "unix://$SOCK" logs -f lg
-	[ "$status" -eq 0 ]
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ "$output" = "$(printf 'line1\nline2\nline3\nbad')" ]
 	run dk logs --tail 1 lg
 	[ "$output" = "bad" ]
@@ -86,23 +80,26 @@ dk28() { /usr/local/bin/docker -H "unix://$SOCK" "$@"; }
 
 @test "docker inspect, stop, wait and rm -f" {
 	dk run -d --network none --name ins bb sleep 300 >/dev/null
-	run dk inspect -f '{{.Id}} {{.State.Running}} {{.Config.Image}}' ins
-	[ "$status" -eq 0 ]
-	[ "$output" = "$(berth inspect -f '{{.Id}} {{.State.Running}} {{.Config.Image}}' ins)" ]
+	run dk inspect -f '{{.Id}} {{.State.Running}} {{.Image}} {{.HostConfig.RestartPolicy.Name}}' ins
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$output" = "$(berth inspect -f '{{.Id}} {{.State.Running}} {{.Image}} {{.HostConfig.RestartPolicy}}' ins)" ]
+	# Docker's Config.Image is the name the container was made from
+	run dk inspect -f '{{.Config.Image}}' ins
+	[ "$output" = "$(berth inspect -f '{{.ImageRef}}' ins)" ]
 	run dk stop -t 1 ins
-	[ "$status" -eq 0 ]
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ "$output" = "ins" ]
 	run dk wait ins
 	[ "$output" = "137" ] || [ "$output" = "143" ]
 	# start of a started, stop of a stopped container: 304, which the CLI takes as done
 	run dk stop ins
-	[ "$status" -eq 0 ]
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	dk start ins >/dev/null
 	run dk rm ins
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"You cannot remove a running container"* ]]
 	run dk rm -f ins
-	[ "$status" -eq 0 ]
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ -z "$(berth ps -aq)" ]
 	run dk inspect ins
 	[ "$status" -ne 0 ]
@@ -110,22 +107,22 @@ dk28() { /usr/local/bin/docker -H "unix://$SOCK" "$@"; }
 }
 
 @test "docker wait returns the exit code of a container that ends" {
-	dk run -d --network none --name w bb sh -c 'sleep 1; exit 7' >/dev/null
-	run timeout 30 /usr/bin/docker -H "unix://$SOCK" wait w
+	dk run -d --network none --name wt bb sh -c 'sleep 1; exit 7' >/dev/null
+	run timeout 30 /usr/bin/docker -H "unix://$SOCK" wait wt
 	[ "$output" = "7" ]
-	run dk28 wait w
+	run dk28 wait wt
 	[ "$output" = "7" ]
 }
 
 @test "docker exec: output, exit code, and -it through a pty" {
 	dk run -d --network none --name ex bb sleep 300 >/dev/null
 	run dk exec ex sh -c 'echo in-$HOSTNAME-$FOO; exit 4' 
-	[ "$status" -eq 4 ]
+	[ "$status" -eq 4 ] || { echo "$status $output"; false; }
 	run dk exec -e FOO=bar ex sh -c 'echo $FOO'
 	[ "$output" = "bar" ]
 	# a terminal: script(1) gives the CLI one, the exec gets a pty of its own
 	run script -qec "/usr/bin/docker -H unix://$SOCK exec -it ex sh -c 'tty; echo t-ok'" /dev/null
-	[ "$status" -eq 0 ]
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[[ "$output" == *"/dev/pts/"* && "$output" == *"t-ok"* ]]
 	# stdin reaches the command
 	run bash -c "echo piped | /usr/bin/docker -H unix://$SOCK exec -i ex cat"
@@ -166,7 +163,93 @@ print(len([x for x in c.containers.list(all=True) if x.name == "py"]))
 ctr.remove()
 print(len(c.containers.list(all=True)))
 EOF
-	[ "$status" -eq 0 ]
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ "$output" = "$(printf 'code 5\npy-out\npy-err\n1\n0')" ]
 	[ -z "$(berth ps -aq)" ]
+}
+
+@test "docker cp out of and into a container: what berth cp copies" {
+	dk run -d --network none --name cpt bb sh -c \
+		'mkdir -p /d/sub && echo hello >/d/f && echo deep >/d/sub/g && ln -s /d/f /d/link && touch /ready && sleep 300' >/dev/null
+	wait_until 20 berth exec cpt test -e /ready
+	H=$BATS_TEST_TMPDIR/h
+	mkdir -p "$H"
+	listing() { (cd "$1" && find . -printf '%p %y %l %s\n' | sort); }
+	# a directory: the same tree as berth cp makes, symlinks as links
+	dk cp cpt:/d "$H/dk"
+	berth cp cpt:/d "$H/bt"
+	[ "$(listing "$H/dk")" = "$(listing "$H/bt")" ]
+	[ "$(readlink "$H/dk/link")" = /d/f ]
+	# SRC/.: the contents, to a new directory and into an existing one
+	dk cp cpt:/d/. "$H/dot"
+	[ "$(listing "$H/dot")" = "$(listing "$H/bt")" ]
+	mkdir "$H/dot2"
+	dk28 cp cpt:/d/. "$H/dot2"
+	[ "$(listing "$H/dot2")" = "$(listing "$H/bt")" ]
+	# a file to a new name and into an existing directory
+	dk cp cpt:/d/sub/g "$H/g"
+	[ "$(cat "$H/g")" = deep ]
+	mkdir "$H/into"
+	dk28 cp cpt:/d/f "$H/into"
+	[ "$(cat "$H/into/f")" = hello ]
+	# a symlink is copied as the link; -L copies its target
+	dk cp cpt:/d/link "$H/l1"
+	[ "$(readlink "$H/l1")" = /d/f ]
+	dk cp -L cpt:/d/link "$H/l2"
+	[ "$(cat "$H/l2")" = hello ]
+	# the tar on stdout has berth cp's entries
+	[ "$(dk cp cpt:/d - | tar -tf - | sort)" = "$(berth cp cpt:/d - | tar -tf - | sort)" ]
+	run dk cp cpt:/nope "$H/x"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"/nope"* ]]
+	# in: a file to a new name, a directory into an existing one
+	echo up >"$H/up"
+	dk cp "$H/up" cpt:/tmp/up
+	[ "$(berth exec cpt cat /tmp/up)" = up ]
+	dk28 cp "$H/bt" cpt:/tmp
+	[ "$(berth exec cpt cat /tmp/bt/sub/g)" = deep ]
+	# a stopped container's files, through its overlay
+	dk stop -t 1 cpt >/dev/null
+	dk cp cpt:/tmp/up "$H/up2"
+	[ "$(cat "$H/up2")" = up ]
+}
+
+@test "docker run -it and docker attach: the terminal's input reaches the container" {
+	# script(1) gives the CLI a terminal; what it reads from its stdin is typed there
+	run timeout 60 script -qec "/usr/bin/docker -H unix://$SOCK run -it --rm --network none bb sh -c 'echo t-ok'" /dev/null
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *t-ok* ]]
+	run bash -c "(sleep 2; printf 'hello\r'; sleep 5) | timeout 60 script -qec \"/usr/bin/docker -H unix://$SOCK run -it --rm --network none bb sh -c 'read x; echo got-\\\$x'\" /dev/null"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *got-hello* ]]
+	[ -z "$(berth ps -aq)" ]
+	# attach to a running shell: a command typed in, then exit ends the container
+	dk run -dit --network none --name at bb sh >/dev/null
+	run bash -c "(sleep 2; printf 'echo att-\$((1+2))\r'; sleep 1; printf 'exit 5\r'; sleep 5) | timeout 60 script -qec '/usr/local/bin/docker -H unix://$SOCK attach at' /dev/null"
+	[[ "$output" == *att-3* ]]
+	run dk wait at
+	[ "$output" = 5 ]
+}
+
+@test "resize sizes a container's terminal; 409 without one" {
+	dk run -dit --network none --name rs bb sh -c \
+		'until [ "$(stty size 2>/dev/null)" = "33 77" ]; do sleep 0.1; done; echo sized' >/dev/null
+	wait_until 20 berth exec rs true
+	run curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" -X POST \
+		"http://d/v1.41/containers/rs/resize?h=33&w=77"
+	[ "$output" = 200 ]
+	run timeout 30 /usr/bin/docker -H "unix://$SOCK" wait rs
+	[ "$output" = 0 ]
+	[ "$(dk logs rs | tr -d '\r')" = sized ]
+	# stopped, and running without a terminal: Docker's 409
+	run curl -s -w ' %{http_code}' --unix-socket "$SOCK" -X POST \
+		"http://d/v1.41/containers/rs/resize?h=33&w=77"
+	[[ "$output" == *"is not running"*" 409" ]]
+	dk run -d --network none --name nt bb sleep 300 >/dev/null
+	run curl -s -w ' %{http_code}' --unix-socket "$SOCK" -X POST \
+		"http://d/v1.41/containers/nt/resize?h=33&w=77"
+	[[ "$output" == *"has no terminal"*" 409" ]]
+	run curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" -X POST \
+		"http://d/v1.41/containers/nt/resize?h=x&w=77"
+	[ "$output" = 400 ]
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The API's replies (api/reply.c): errors with Docker's statuses, chunked
- * streams with the mux frame, and a client leaving mid-stream (-EPIPE).
+ * streams with the mux frame, a client leaving mid-stream (-EPIPE), and
+ * the headers a handler adds to its reply.
  */
 #include "unit.h"
 
@@ -42,7 +43,24 @@ static int berror(struct api_req *req)
 	return api_reply_berror(req, &err);
 }
 
+/* api_reply_header: on a reply, on a stream, and no more than four */
+static int headers(struct api_req *req)
+{
+	static const char *const names[] = {"X-One", "X-Two", "X-Three", "X-Four"};
+	for (size_t i = 0; i < 4; i++)
+		if (api_reply_header(req, names[i], "v") < 0)
+			return api_reply_error(req, 500, "header %zu refused", i);
+	if (api_reply_header(req, "X-Five", "v") != -E2BIG)
+		return api_reply_error(req, 500, "a fifth header was taken");
+	if (strcmp(api_req_query(req, "as"), "stream") != 0)
+		return api_reply_empty(req, 200);
+	api_stream_begin(req, 200, "text/plain");
+	api_stream_write(req, "body", 4);
+	return 0;
+}
+
 static const struct api_route test_routes[] = {
+	{"GET", "/test/headers", API_BODY_NONE, headers},
 	{"GET", "/test/stream", API_BODY_NONE, stream_forever},
 	{"GET", "/test/mux", API_BODY_NONE, mux},
 	{"DELETE", "/test/err/{}", API_BODY_NONE, berror},
@@ -70,10 +88,27 @@ static void test_streams(void **state)
 	assert_non_null(strstr(err, "{\"message\":\"thing 't' exists\"}"));
 }
 
+static void test_reply_header(void **state)
+{
+	struct service *s = *state;
+	_cleanup_free_ char *r = request(s, "GET /test/headers?as=reply HTTP/1.1", NULL, 0);
+	assert_non_null(strstr(r, "HTTP/1.1 200"));
+	assert_non_null(strstr(r, "X-One: v\r\n"));
+	assert_non_null(strstr(r, "X-Four: v\r\n"));
+	assert_null(strstr(r, "X-Five"));
+	_cleanup_free_ char *st = request(s, "GET /test/headers?as=stream HTTP/1.1", NULL, 0);
+	assert_non_null(strstr(st, "Transfer-Encoding: chunked"));
+	assert_non_null(strstr(st, "X-Three: v\r\n"));
+	/* the next request starts without them */
+	_cleanup_free_ char *m = request(s, "GET /test/mux HTTP/1.1", NULL, 0);
+	assert_null(strstr(m, "X-One"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_streams, svc_setup, svc_teardown),
+		cmocka_unit_test_setup_teardown(test_reply_header, svc_setup, svc_teardown),
 	};
 	api_routes_extra = test_routes;
 	return cmocka_run_group_tests(tests, NULL, NULL);

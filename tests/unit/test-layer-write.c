@@ -258,6 +258,17 @@ static void test_tree_entries(void **state)
 	n = read_entries(c, "p.tar", &v);
 	find(v, n, "app/bin/zeta");
 	free_entries(v, n);
+
+	/* name_prefix goes before every name as is, hard link targets too, not symlinks' */
+	o.name_prefix = "./";
+	write_layer(c, src, "dot.tar", &o, add_tree, "", &info);
+	n = read_entries(c, "dot.tar", &v);
+	assert_int_equal(n, 9);
+	for (size_t i = 0; i < n; i++)
+		assert_true(strncmp(v[i].path, "./", 2) == 0);
+	assert_string_equal(find(v, n, "./mid/alpha-link")->hardlink, "./alpha");
+	assert_string_equal(find(v, n, "./abs")->symlink, "/etc/passwd");
+	free_entries(v, n);
 }
 
 static void make_tree_at(struct ctx *c, const char *name, time_t when)

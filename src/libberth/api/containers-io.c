@@ -1,24 +1,30 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The container endpoints that move bytes: logs (the json-file log as
- * Docker's multiplexed stream, raw with a tty), attach (the 101 hijack,
- * output only, as `berth attach`: detached containers keep no stdin),
- * export and the archive (docker cp) endpoints.
+ * Docker's multiplexed stream, raw with a tty), attach (the 101 hijack:
+ * the output from the log, the client's stdin to the terminal of a
+ * container that has one), export and the archive (docker cp) endpoints.
  */
 #include "api/containers.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/fs.h"
 #include "core/json.h"
+#include "registry/registry.h"
 #include "store/store.h"
 
 /* Writes all of buf to fd; -EPIPE (or -errno) when the peer went away. */
@@ -59,6 +65,7 @@ struct log_sink {
 	struct api_req *req;
 	int sock; /* >= 0: the hijacked socket */
 	bool tty, out, err, timestamps;
+	bool in; /* the client's stdin is read by stdin_pump: never read the socket here */
 	double since, until; /* unix seconds, 0: none */
 };
 
@@ -105,9 +112,9 @@ static int drain(const struct log_sink *s, struct berth_log_reader *r)
 
 /*
  * Whether the client went away. A hijacked client closes its writing half
- * when it attaches no stdin (which berth's detached containers do not keep
- * anyway): that end of input is not its going, only a hang-up of both
- * halves is; what it sends is dropped. (A hijacked request is complete for
+ * when it attaches no stdin or its stdin ends: that end of input is not its
+ * going, only a hang-up of both halves is; what it sends is dropped unless
+ * stdin_pump takes it to the container. (A hijacked request is complete for
  * the transport: api_req_gone tells nothing of it.)
  */
 static bool client_gone(const struct log_sink *s)
@@ -120,6 +127,8 @@ static bool client_gone(const struct log_sink *s)
 		return false;
 	if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
 		return true;
+	if (s->in)
+		return false;
 	ssize_t n = recv(s->sock, buf, sizeof(buf), MSG_DONTWAIT);
 	return n < 0 && errno != EAGAIN && errno != EINTR;
 }
@@ -198,6 +207,47 @@ int api_container_logs(struct api_req *req)
 	return 0;
 }
 
+/* The client's stdin, on its way to a container's terminal. */
+struct stdin_pump {
+	struct api_req *req;
+	const char *id;
+	int sock;
+	atomic_bool stop;
+};
+
+/*
+ * Copies what the client sends to the container's terminal until the
+ * client's stdin ends or the attach does (stop, then the socket shut for
+ * reading). Attached before the start (`docker run -it`), the terminal
+ * exists once the container runs: the first bytes wait for it.
+ */
+static void *stdin_pump(void *arg)
+{
+	struct stdin_pump *sp = arg;
+	_cleanup_close_ int con = -EBADF;
+	char buf[4096];
+	for (;;) {
+		ssize_t n = read(sp->sock, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		while (con < 0) {
+			struct berth_error *err = NULL;
+			int r = berth_container_console(api_req_store(sp->req), sp->id, &con, &err);
+			berth_error_free(&err);
+			if (r >= 0)
+				break;
+			if (atomic_load(&sp->stop) || api_req_gone(sp->req))
+				return NULL;
+			nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
+		}
+		if (berth_write_all(con, buf, (size_t)n, NULL) < 0)
+			break;
+	}
+	return NULL;
+}
+
 /*
  * The output of the container from now on (with ?logs, what it wrote
  * before too) on the hijacked connection, until it stops. Attached before
@@ -227,10 +277,20 @@ int api_container_attach(struct api_req *req)
 	s.sock = api_hijack(req);
 	if (s.sock < 0)
 		return 0;
+	/* stdin reaches a terminal only: berth keeps no stdin pipe for a container */
+	struct stdin_pump sp = {.req = req, .id = id, .sock = s.sock};
+	pthread_t pump;
+	s.in = s.tty && api_req_query_bool(req, "stdin", false) &&
+	       pthread_create(&pump, NULL, stdin_pump, &sp) == 0;
 	if (api_req_query_bool(req, "stream", false))
 		follow_log(req, &s, id, true, running ? NULL : started, reader);
 	else
 		(void)drain(&s, reader);
+	if (s.in) {
+		atomic_store(&sp.stop, true);
+		shutdown(s.sock, SHUT_RD);
+		pthread_join(pump, NULL);
+	}
 	close(s.sock);
 	return 0;
 }
@@ -271,28 +331,110 @@ int api_container_export(struct api_req *req)
 	return send_spool(req, fd, "application/x-tar");
 }
 
+/* Go's os.FileMode of a stat mode (what Docker's PathStat carries). */
+static unsigned long go_file_mode(mode_t m)
+{
+	unsigned long v = m & 0777;
+	if (S_ISDIR(m))
+		v |= 1UL << 31;
+	else if (S_ISLNK(m))
+		v |= 1UL << 27;
+	else if (S_ISBLK(m))
+		v |= 1UL << 26;
+	else if (S_ISCHR(m))
+		v |= 1UL << 26 | 1UL << 21;
+	else if (S_ISFIFO(m))
+		v |= 1UL << 25;
+	else if (S_ISSOCK(m))
+		v |= 1UL << 24;
+	if (m & S_ISUID)
+		v |= 1UL << 23;
+	if (m & S_ISGID)
+		v |= 1UL << 22;
+	if (m & S_ISVTX)
+		v |= 1UL << 20;
+	return v;
+}
+
 /*
- * docker cp's archive endpoints need the X-Docker-Container-Path-Stat
- * header, which the transport's replies cannot carry yet.
+ * The path's stat as the X-Docker-Container-Path-Stat header: base64 of
+ * the JSON {name, size, mode, mtime, linkTarget} that the docker CLI reads
+ * to tell a directory, a file and a symlink apart. 1 with *ret set
+ * (owned), or replied (404 for a path that is not there) and 0.
  */
-static int archive_unsupported(struct api_req *req)
+static int archive_stat(struct api_req *req, const char *id, const char *path, char **ret)
+{
+	struct berth_error *err = NULL;
+	struct berth_cp_stat st;
+	int r = berth_container_cp_stat(api_req_store(req), id, path, &st, &err);
+	if (r == -ENOENT) {
+		berth_error_free(&err);
+		api_reply_error(req, 404, "Could not find the file %s in container %s", path,
+				api_req_param(req, 0));
+		return 0;
+	}
+	if (r < 0) {
+		api_reply_berror(req, &err);
+		return 0;
+	}
+	struct tm tm;
+	char when[32] = "", mtime[48];
+	if (gmtime_r(&st.st.st_mtim.tv_sec, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(mtime, sizeof(mtime), "%s.%09ldZ", when, st.st.st_mtim.tv_nsec);
+	json_t *j = json_pack("{s:s, s:I, s:I, s:s, s:s}", "name", st.name, "size",
+			      (json_int_t)st.st.st_size, "mode",
+			      (json_int_t)go_file_mode(st.st.st_mode), "mtime", mtime, "linkTarget",
+			      st.link_target ? st.link_target : "");
+	berth_cp_stat_release(&st);
+	_cleanup_free_ char *s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (!s) {
+		api_reply_error(req, 500, "archive: out of memory");
+		return 0;
+	}
+	*ret = berth_registry_base64_encode(s, strlen(s));
+	return 1;
+}
+
+/*
+ * HEAD: the stat of ?path= alone (`docker cp` asks before it copies); GET:
+ * the stat, and ?path= as the tar `berth cp CONTAINER:PATH -` writes.
+ */
+static int archive(struct api_req *req, bool with_tar)
 {
 	_cleanup_free_ char *id = NULL;
-	if (!api_container_id(req, &id))
+	_cleanup_free_ char *stat = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	struct berth_error *err = NULL;
+	const char *path = api_req_query(req, "path");
+	if (!path || !*path)
+		return api_reply_error(req, 400, "path is required");
+	if (!api_container_id(req, &id) || !archive_stat(req, id, path, &stat))
 		return 0;
-	return api_reply_error(req, 501,
-			       "archive: docker cp through the API is not supported "
-			       "yet; use 'berth cp'");
+	if (!with_tar) {
+		api_reply_header(req, "X-Docker-Container-Path-Stat", stat);
+		return api_reply_empty(req, 200);
+	}
+	fd = spool_open(req);
+	if (fd < 0)
+		return api_reply_error(req, 500, "archive: temporary file: %s", strerror(errno));
+	struct berth_cp_options o = {0};
+	int r = berth_container_cp_tar_out(api_req_store(req), id, path, &o, fd, &err);
+	if (r < 0)
+		return api_reply_berror(req, &err);
+	api_reply_header(req, "X-Docker-Container-Path-Stat", stat);
+	return send_spool(req, fd, "application/x-tar");
 }
 
 int api_container_archive_head(struct api_req *req)
 {
-	return archive_unsupported(req);
+	return archive(req, false);
 }
 
 int api_container_archive_get(struct api_req *req)
 {
-	return archive_unsupported(req);
+	return archive(req, true);
 }
 
 int api_container_archive_put(struct api_req *req)

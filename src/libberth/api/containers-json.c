@@ -163,15 +163,31 @@ int api_container_list(struct api_req *req)
  * What Docker's inspect has and the record lacks, which clients read:
  * a Name starting with "/" (compose 1.29 cuts the first character) and a
  * HostConfig.LogConfig (compose 1.29 tails no container whose log driver is
- * unset: berth's log is read as json-file's is).
+ * unset: berth's log is read as json-file's is); and the record's
+ * RestartPolicy string as Docker's object (the docker CLI's Go decoder
+ * refuses a string there); Config.Image, the name it was made from.
  */
 static void docker_inspect_shape(json_t *rec)
 {
 	const char *name = json_string_value(json_object_get(rec, "Name"));
 	json_t *hc = json_object_get(rec, "HostConfig");
+	const char *restart = json_string_value(json_object_get(hc, "RestartPolicy"));
+	enum berth_restart_policy policy;
+	int max = 0;
+	struct berth_error *err = NULL;
 
 	if (name && *name != '/')
 		json_object_set_new(rec, "Name", json_sprintf("/%s", name));
+	if (restart && berth_runspec_parse_restart(restart, &policy, &max, &err) >= 0)
+		json_object_set_new(hc, "RestartPolicy",
+				    json_pack("{s:s#, s:i}", "Name", restart,
+					      (int)strcspn(restart, ":"), "MaximumRetryCount",
+					      max));
+	berth_error_free(&err);
+	json_t *cfg = json_object_get(rec, "Config");
+	json_t *ref = json_object_get(rec, "ImageRef");
+	if (json_is_object(cfg) && json_is_string(ref) && !json_object_get(cfg, "Image"))
+		json_object_set(cfg, "Image", ref);
 	if (json_is_object(hc) && !json_object_get(hc, "LogConfig"))
 		json_object_set_new(hc, "LogConfig",
 				    json_pack("{s:s, s:{}}", "Type", "json-file", "Config"));

@@ -155,6 +155,14 @@ static int container_wait(struct api_req *req)
 	if (!api_container_id(req, &id))
 		return 0;
 	/*
+	 * The status and headers go out before the wait, as dockerd flushes
+	 * them: the docker CLI's `run` waits for them before it starts the
+	 * container, so a reply held until the exit never lets it start.
+	 * A failure after that is the body's Error, as Docker's.
+	 */
+	if (api_stream_begin(req, 200, "application/json") < 0)
+		return 0;
+	/*
 	 * In steps of a second, so that a client that left (or the service
 	 * stopping) ends the wait; a step's last look is its return, so an exit
 	 * falls in one step or the next. A record gone after the first step was
@@ -172,9 +180,12 @@ static int container_wait(struct api_req *req)
 		berth_error_free(&err);
 		r = 0;
 	}
-	if (r < 0)
-		return api_reply_berror(req, &err);
-	return api_reply_json(req, 200, json_pack("{s:i, s:n}", "StatusCode", code, "Error"));
+	json_t *error = r < 0 ? json_pack("{s:s}", "Message", berth_error_msg(err) ?: strerror(-r))
+			      : json_null();
+	berth_error_free(&err);
+	api_stream_json(req,
+			json_pack("{s:i, s:o}", "StatusCode", r < 0 ? 0 : code, "Error", error));
+	return 0;
 }
 
 static int container_remove(struct api_req *req)
@@ -254,19 +265,28 @@ static int container_prune(struct api_req *req)
 					"SpaceReclaimed", (json_int_t)bytes));
 }
 
-/*
- * berth's detached containers keep no console the service could size
- * (their output goes to the json-file log), so a resize has nothing to do.
- */
+/* ?h=&w=: the terminal of a container started with one, as the CLI's console sizes it. */
 static int container_resize(struct api_req *req)
 {
 	_cleanup_free_ char *id = NULL;
+	struct berth_error *err = NULL;
+	const char *h = api_req_query(req, "h"), *w = api_req_query(req, "w");
+	char *end_h = NULL, *end_w = NULL;
+	unsigned long rows = h ? strtoul(h, &end_h, 10) : 0, cols = w ? strtoul(w, &end_w, 10) : 0;
+	if (!h || !w || *end_h || *end_w || end_h == h || end_w == w)
+		return api_reply_error(req, 400, "resize: h and w must be numbers");
 	if (!api_container_id(req, &id))
 		return 0;
 	if (!is_running(req, id))
 		return api_reply_error(req, 409, "Container %s is not running", id);
-	return api_reply_error(req, 501,
-			       "resize: berth's detached containers have no console to resize");
+	int r = berth_container_resize(api_req_store(req), id, rows > 0xffff ? 0 : (unsigned)rows,
+				       cols > 0xffff ? 0 : (unsigned)cols, &err);
+	if (r == -ENOTTY) {
+		api_reply_error(req, 409, "%s", berth_error_msg(err));
+		berth_error_free(&err);
+		return 0;
+	}
+	return r < 0 ? api_reply_berror(req, &err) : api_reply_empty(req, 200);
 }
 
 const struct api_route api_routes_containers[] = {

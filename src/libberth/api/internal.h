@@ -73,6 +73,13 @@ bool api_req_gone(struct api_req *req);
 const volatile sig_atomic_t *api_req_stop_flag(struct api_req *req);
 
 /* ---- the reply: a handler sends exactly one of these, then returns 0 ---- */
+/*
+ * Adds a header to the handler's next reply, stream or hijack (the
+ * X-Docker-Container-Path-Stat of the archive endpoints): name and value
+ * are borrowed until that call, which copies them. 0, or -E2BIG past
+ * four headers.
+ */
+int api_reply_header(struct api_req *req, const char *name, const char *value);
 /* body is stolen (json_decref'd by the transport); NULL sends no body. */
 int api_reply_json(struct api_req *req, unsigned status, json_t *body);
 /* 204/304-style empty reply. */

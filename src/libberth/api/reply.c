@@ -108,10 +108,25 @@ void api_response_add_common(struct MHD_Response *resp)
 	MHD_add_response_header(resp, "Server", "berth/" BERTH_VERSION " (linux)");
 }
 
+int api_reply_header(struct api_req *req, const char *name, const char *value)
+{
+	for (size_t i = 0; i < API_REPLY_HEADERS_MAX; i++)
+		if (!req->reply_headers[i][0]) {
+			req->reply_headers[i][0] = name;
+			req->reply_headers[i][1] = value;
+			return 0;
+		}
+	return -E2BIG;
+}
+
 void api_req_answer(struct api_req *req, enum api_req_state state, unsigned status,
 		    struct MHD_Response *resp)
 {
 	api_response_add_common(resp);
+	for (size_t i = 0; i < API_REPLY_HEADERS_MAX && req->reply_headers[i][0]; i++) {
+		MHD_add_response_header(resp, req->reply_headers[i][0], req->reply_headers[i][1]);
+		req->reply_headers[i][0] = req->reply_headers[i][1] = NULL;
+	}
 	pthread_mutex_lock(&req->lock);
 	req->response = resp;
 	req->status = status;

@@ -83,6 +83,8 @@ enum api_req_state {
 	API_REQ_UPGRADED, /* req->response is the 101 of a hijack */
 };
 
+#define API_REPLY_HEADERS_MAX 4 /* api_reply_header's */
+
 struct api_req {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -116,6 +118,8 @@ struct api_req {
 	volatile sig_atomic_t stop_flag; /* gone, for library calls that poll a flag */
 	/* hijack: the transport's end of the socketpair, until the relay takes it */
 	int hijack_fd;
+	/* api_reply_header's name, value pairs (borrowed) for the next answer */
+	const char *reply_headers[API_REPLY_HEADERS_MAX][2];
 };
 
 /* The value of key in a NULL-terminated key, value list (case-insensitive keys when icase). */

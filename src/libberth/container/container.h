@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -201,6 +202,33 @@ int berth_container_cp_to(struct berth_store *store, const char *what, const cha
 int berth_container_cp_tar_out(struct berth_store *store, const char *what, const char *src,
 			       const struct berth_cp_options *o, int out_fd,
 			       struct berth_error **err);
+/*
+ * The pty master of the running container what, started with a terminal,
+ * as an fd of the caller's (*ret_fd, O_CLOEXEC): what is written to it is
+ * the container's input; its output goes on to the log. ENOTTY when the
+ * container is not running or has no terminal.
+ */
+int berth_container_console(struct berth_store *store, const char *what, int *ret_fd,
+			    struct berth_error **err);
+/* Sizes that terminal (rows, cols: 1..65535); ENOTTY as berth_container_console. */
+int berth_container_resize(struct berth_store *store, const char *what, unsigned rows,
+			   unsigned cols, struct berth_error **err);
+
+/* What cp learns of a path in a container before a copy (the Engine API's archive stat). */
+struct berth_cp_stat {
+	char *name;	   /* the path's last component ("/" for the root) */
+	struct stat st;	   /* the path's lstat, its parents resolved in the container's root */
+	char *link_target; /* a symlink's target resolved in that root ("/etc/x"); else NULL */
+};
+/*
+ * Fills *ret (released by berth_cp_stat_release) for src in the container
+ * what, resolved as `cp CONTAINER:SRC` resolves it without -L: a trailing
+ * "/" or "/." follows a symlink, else the path is the link itself. ENOENT
+ * when it does not exist.
+ */
+int berth_container_cp_stat(struct berth_store *store, const char *what, const char *src,
+			    struct berth_cp_stat *ret, struct berth_error **err);
+void berth_cp_stat_release(struct berth_cp_stat *s);
 /*
  * The tar read from in_fd (hostile: the layer extraction rules) into the
  * directory dest of the container (`cp - CONTAINER:DEST`); its entries

@@ -467,20 +467,29 @@ int berth_container_cp_to(struct berth_store *store, const char *what, const cha
 	return cp_between(&from, src, &to, dest, o, &c, err);
 }
 
+/* The container what and src_path resolved in it (resolve_src's rules). */
+static int open_src(struct berth_store *store, const char *what, const char *src_path, bool follow,
+		    struct cp_container *ctr, struct cp_src *src, struct berth_error **err)
+{
+	int r = open_container(store, what, ctr, err);
+	if (r < 0)
+		return r;
+	struct cp_side from = {.root_fd = ctr->root_fd, .container = what};
+	return resolve_src(&from, src_path, follow, src, err);
+}
+
 int berth_container_cp_tar_out(struct berth_store *store, const char *what, const char *src_path,
 			       const struct berth_cp_options *o, int out_fd,
 			       struct berth_error **err)
 {
 	_cleanup_(cp_container_release) struct cp_container ctr = {.root_fd = -EBADF};
-	int r = open_container(store, what, &ctr, err);
-	if (r < 0)
-		return r;
-	struct cp_side from = {.root_fd = ctr.root_fd, .container = what};
 	_cleanup_(cp_src_release) struct cp_src src = {.dir_fd = -EBADF};
-	r = resolve_src(&from, src_path, o->follow_link, &src, err);
+	int r = open_src(store, what, src_path, o->follow_link, &ctr, &src, err);
 	if (r < 0)
 		return r;
-	struct berth_layer_write_options wo = {.compression = BERTH_LAYER_UNCOMPRESSED};
+	/* SRC/.: "./name" entries, as Docker's, which docker cp renames to its DEST */
+	struct berth_layer_write_options wo = {.compression = BERTH_LAYER_UNCOMPRESSED,
+					       .name_prefix = src.contents ? "./" : NULL};
 	_cleanup_(berth_layer_writer_freep) struct berth_layer_writer *w = NULL;
 	int fd = out_fd;
 	r = berth_layer_writer_new(&wo, berth_layer_sink_fd, &fd, &w, err);
@@ -503,6 +512,34 @@ int berth_container_cp_tar_out(struct berth_store *store, const char *what, cons
 	if (r >= 0)
 		r = berth_layer_writer_finish(w, &info, err);
 	return r < 0 ? berth_error_prefix(err, "copy '%s:%s'", what, src_path) : 0;
+}
+
+int berth_container_cp_stat(struct berth_store *store, const char *what, const char *src_path,
+			    struct berth_cp_stat *ret, struct berth_error **err)
+{
+	_cleanup_(cp_container_release) struct cp_container ctr = {.root_fd = -EBADF};
+	_cleanup_(cp_src_release) struct cp_src src = {.dir_fd = -EBADF};
+	int r = open_src(store, what, src_path, false, &ctr, &src, err);
+	if (r < 0)
+		return r;
+	_cleanup_free_ char *target = NULL;
+	if (S_ISLNK(src.st.st_mode)) {
+		_cleanup_free_ char *norm = normalize(src_path);
+		r = berth_chase_in_root(ctr.root_fd, norm, &target, err);
+		if (r < 0)
+			return r;
+	}
+	*ret = (struct berth_cp_stat){.name = berth_xstrdup(*src.as ? src.as : "/"),
+				      .st = src.st,
+				      .link_target = TAKE_PTR(target)};
+	return 0;
+}
+
+void berth_cp_stat_release(struct berth_cp_stat *s)
+{
+	free(s->name);
+	free(s->link_target);
+	*s = (struct berth_cp_stat){0};
 }
 
 int berth_container_cp_tar_in(struct berth_store *store, const char *what, int in_fd,

@@ -207,3 +207,13 @@ int berth_pod_member_join(struct berth_store *store, int cdir, const char *cid,
 /* EBUSY when st is the infra of a pod that exists and is not being removed. */
 int berth_pod_infra_guard(struct berth_store *store, const json_t *st, const char *what,
 			  struct berth_error **err);
+
+/*
+ * console.c, in the monitor of a container with a terminal: the listening
+ * socket <cdir>/<id>/console.sock (-1 when it cannot be made: the
+ * container runs without a console); serve hands pty to one client
+ * waiting on it, never blocking; close unlinks and closes it.
+ */
+int berth_container_console_listen(int cdir, const char *id);
+void berth_container_console_serve(int listen_fd, int pty);
+void berth_container_console_close(int cdir, const char *id, int listen_fd);

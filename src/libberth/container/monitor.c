@@ -161,7 +161,8 @@ struct monitor {
 	bool rm, always;
 	bool foreground; /* hosted in berth's process: the loop returns to it */
 	int max_restarts;
-	int notify_fd;			  /* detached: the pipe to the berth that forked it */
+	int notify_fd; /* detached: the pipe to the berth that forked it */
+	int console;   /* with a terminal: the socket that hands out its master (console.c) */
 	struct monitor_msg first, exited; /* foreground: STARTED or FAILED, and EXITED */
 };
 
@@ -272,7 +273,8 @@ static int hosted_hand_over(struct monitor *m)
 /*
  * Copies the container's output to the log (and, in the foreground, to
  * berth's stdout/stderr) until its side is closed; with a terminal in the
- * foreground, berth's stdin goes to the terminal too.
+ * foreground, berth's stdin goes to the terminal too, and the terminal's
+ * master goes to the console's clients.
  */
 static void monitor_pump(struct monitor *m, int out, int errp, int pty, int log_fd)
 {
@@ -284,11 +286,12 @@ static void monitor_pump(struct monitor *m, int out, int errp, int pty, int log_
 	bool open_[3] = {true, true, pty >= 0};
 	int in = m->foreground && pty >= 0 ? m->cfg->stdio[0] : -1;
 	while (open_[0] || open_[1] || open_[2]) {
-		struct pollfd fds[4] = {{open_[0] ? out : -1, POLLIN, 0},
+		struct pollfd fds[5] = {{open_[0] ? out : -1, POLLIN, 0},
 					{open_[1] ? errp : -1, POLLIN, 0},
 					{open_[2] ? pty : -1, POLLIN, 0},
-					{in, POLLIN, 0}};
-		if (poll(fds, 4, -1) < 0) {
+					{in, POLLIN, 0},
+					{open_[2] ? m->console : -1, POLLIN, 0}};
+		if (poll(fds, 5, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -304,6 +307,8 @@ static void monitor_pump(struct monitor *m, int out, int errp, int pty, int log_
 			else if (n == 0 || errno != EINTR)
 				in = -1;
 		}
+		if (fds[4].revents & POLLIN)
+			berth_container_console_serve(m->console, pty);
 	}
 	for (int i = 0; i < 3; i++)
 		berth_buf_release(&ls[i].pending);
@@ -323,6 +328,8 @@ static void monitor_fail(struct monitor *m, int log_fd, struct berth_error *err,
 	snprintf(msg.text, sizeof(msg.text), "%s", berth_error_msg(err));
 	log_error(log_fd, err);
 	berth_error_free(&err);
+	berth_container_console_close(m->c->cdir, m->c->id, m->console);
+	m->console = -1;
 	set_state(m->c->cdir, m->c->id, "exited", 0, msg.exit_code, restarts, NULL, NULL, NULL);
 	monitor_send(m, &msg);
 	if (!m->foreground)
@@ -452,6 +459,9 @@ static int monitor_start_run(struct monitor *m, int log_fd, int restarts, bool h
 		return -1;
 	}
 	/* before STARTED: `run -d` returns with the health "starting" */
+	/* before STARTED too: a client resizes the terminal once start returned */
+	if (m->console < 0 && run->p.pty_master >= 0)
+		m->console = berth_container_console_listen(c->cdir, c->id);
 	run->prober = berth_container_health_start(m->store_root, c->id, *rec, run->p.pid);
 	if (restarts == 0) {
 		struct monitor_msg msg = {.kind = MONITOR_STARTED, .pid = run->p.pid};
@@ -537,9 +547,11 @@ static void monitor_main(struct monitor *m)
 			monitor_send(m, &msg);
 			int h = hosted_hand_over(m);
 			if (h == 0) {
-				/* berth: the network and the record are the new process's */
+				/* berth: the network, the record and the console are the new process's */
 				if (net_lock >= 0)
 					close(net_lock);
+				if (m->console >= 0)
+					close(m->console);
 				return;
 			}
 			again = h > 0;
@@ -548,6 +560,7 @@ static void monitor_main(struct monitor *m)
 			break;
 		restarts++;
 	}
+	berth_container_console_close(c->cdir, c->id, m->console);
 	berth_container_net_down(m->store_root, c->cdir, c->id, net_lock);
 	if (m->rm) {
 		if (rec)
@@ -610,6 +623,7 @@ int berth_container_start_monitor(struct berth_store *store, struct container *c
 			    .cfg = cfg,
 			    .rm = rm,
 			    .foreground = foreground,
+			    .console = -1,
 			    .notify_fd = -EBADF};
 	m.always = restart == BERTH_RESTART_ALWAYS || restart == BERTH_RESTART_UNLESS_STOPPED;
 	if (restart == BERTH_RESTART_ON_FAILURE)

@@ -42,6 +42,8 @@ struct berth_layer_write_options {
 	/* When set, every mtime later than source_date_epoch is clamped to it. */
 	bool clamp_mtime;
 	int64_t source_date_epoch;
+	/* Put as is before every entry's name ("./": docker cp's tar of SRC/.); NULL: none. */
+	const char *name_prefix;
 };
 
 /*

@@ -336,7 +336,12 @@ static int add_node(struct berth_layer_writer *w, int fd, const struct stat *st,
 
 	if (!e)
 		berth_oom();
-	set_name(e, dest, archive_entry_set_pathname);
+	if (w->opts.name_prefix) {
+		_cleanup_free_ char *named = berth_xasprintf("%s%s", w->opts.name_prefix, dest);
+		set_name(e, named, archive_entry_set_pathname);
+	} else {
+		set_name(e, dest, archive_entry_set_pathname);
+	}
 	archive_entry_set_mode(e, st->st_mode);
 	if (ov && ov->set_mode)
 		archive_entry_set_perm(e, ov->mode & 07777);

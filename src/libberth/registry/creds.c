@@ -101,6 +101,11 @@ int berth_registry_base64_decode(const char *s, char **ret, size_t *ret_len)
 	return registry_base64_decode(s, ret, ret_len);
 }
 
+char *berth_registry_base64_encode(const void *data, size_t len)
+{
+	return registry_base64_encode(data, len);
+}
+
 int registry_auth_file_path(const char **ret, struct berth_error **err)
 {
 	const char *path = registry_settings()->auth_file;

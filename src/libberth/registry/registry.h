@@ -153,6 +153,8 @@ int berth_registry_fetch_blob(struct berth_store *store, const char *ref,
  * character of neither alphabet.
  */
 int berth_registry_base64_decode(const char *s, char **ret, size_t *ret_len);
+/* Standard base64, padded, of len bytes (owned; the API's X-Docker-Container-Path-Stat too). */
+char *berth_registry_base64_encode(const void *data, size_t len);
 
 /*
  * Tags of the repository of ref, sorted as served; a NULL-terminated owned

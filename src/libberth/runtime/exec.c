@@ -192,8 +192,7 @@ int berth_runtime_send_fd(int sock, int fd)
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-/* The fd sent over sock, or -errno (-EPIPE when the sender closed it first). */
-static int recv_fd(int sock)
+int berth_runtime_recv_fd(int sock)
 {
 	char byte;
 	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
@@ -346,7 +345,7 @@ int berth_runtime_exec_start(const struct berth_runtime_exec_config *cfg,
 	close(TAKE_FD(rep_w));
 	if (sock_r >= 0) {
 		close(TAKE_FD(sock_w));
-		int m = recv_fd(sock_r);
+		int m = berth_runtime_recv_fd(sock_r);
 		if (m >= 0) {
 			p.pty_master = m;
 			struct winsize ws;

@@ -40,9 +40,6 @@ int berth_runtime_report_error(const struct berth_runtime_report *rep,
 #define berth_runtime_report_error(...)                                                            \
 	BERTH_ERROR_NEGATIVE(berth_runtime_report_error(__VA_ARGS__))
 
-/* Sends fd over the unix socket sock (SCM_RIGHTS, one byte of data); -errno. */
-int berth_runtime_send_fd(int sock, int fd);
-
 /* The spec's rlimits (only those it names; never raised on berth's own). */
 int berth_runtime_set_rlimits(const struct berth_spec *spec, struct berth_error **err);
 /* Loads what the container's process calls after it left the host's

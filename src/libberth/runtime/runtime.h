@@ -533,6 +533,11 @@ int berth_runtime_kill(struct berth_runtime_process *p, int sig, struct berth_er
 /* Kills what is left, waits, removes the cgroup, closes fds. */
 int berth_runtime_process_release(struct berth_runtime_process *p, struct berth_error **err);
 
+/* Sends fd over the unix socket sock (SCM_RIGHTS, one byte of data); -errno. */
+int berth_runtime_send_fd(int sock, int fd);
+/* The fd sent over sock (O_CLOEXEC), or -errno (-EPIPE when the sender closed it first). */
+int berth_runtime_recv_fd(int sock);
+
 /*
  * Runs the container in the foreground: start, forward SIGINT, SIGTERM,
  * SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 (and SIGWINCH with a pty) to it, copy
