@@ -92,6 +92,14 @@ uint64_t berth_blob_writer_size(const struct berth_blob_writer *w)
 	return w->size;
 }
 
+int berth_blob_writer_open_read(const struct berth_blob_writer *w, struct berth_error **err)
+{
+	int fd = openat(store_tmp_fd(w->s), w->tmp_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "open temp blob '%s'", w->tmp_name);
+	return fd;
+}
+
 void berth_blob_writer_abort(struct berth_blob_writer *w)
 {
 	if (!w)

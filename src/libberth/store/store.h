@@ -95,6 +95,11 @@ int berth_blob_writer_write(struct berth_blob_writer *w, const void *data, size_
 /* Bytes written so far. */
 uint64_t berth_blob_writer_size(const struct berth_blob_writer *w);
 /*
+ * A new read-only fd of the file w writes (the caller's to close), to read
+ * what is written while the writer goes on: it stays valid after commit.
+ */
+int berth_blob_writer_open_read(const struct berth_blob_writer *w, struct berth_error **err);
+/*
  * fsyncs the data and renames it to blobs/sha256/<digest>. When expected is
  * not NULL and the data's digest differs, returns -EBADMSG and leaves nothing
  * behind. Frees w in every case. ret_digest/ret_size may be NULL.
