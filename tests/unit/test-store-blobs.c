@@ -61,7 +61,10 @@ static void test_blob_writer_mismatch(void **state)
 	assert_int_equal(count_files(f, "tmp"), 0);
 }
 
-/* A read fd of a blob being written sees what is written, and after the commit. */
+/*
+ * A read fd of a blob being written sees what is written, and after the
+ * commit; its digest is known before the commit.
+ */
 static void test_blob_writer_open_read(void **state)
 {
 	struct fixture *f = *state;
@@ -75,8 +78,15 @@ static void test_blob_writer_open_read(void **state)
 	assert_ok(berth_blob_writer_write(w, "grow", 4, &err), err);
 	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 4);
 	assert_ok(berth_blob_writer_write(w, "ing", 3, &err), err);
-	struct berth_digest d;
+	/* the digest before the commit: the commit's, and the end of the writes */
+	struct berth_digest early, d, want;
+	berth_blob_writer_digest(w, &early);
+	berth_digest_of("growing", 7, &want);
+	assert_true(berth_digest_eq(&early, &want));
+	assert_int_equal(berth_blob_writer_write(w, "x", 1, &err), -EINVAL);
+	berth_error_free(&err);
 	assert_ok(berth_blob_writer_commit(w, NULL, &d, NULL, &err), err);
+	assert_true(berth_digest_eq(&d, &want));
 	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 7);
 	assert_memory_equal(buf, "growing", 7);
 	assert_true(berth_store_blob_exists(f->s, &d));

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Parallel gzip (see core/pgzip.h). The reader (the calling thread) fills a
- * ring of 2 x threads slots with consecutive blocks, the workers compress
- * whichever ready slot comes first, and the reader hands the slots to the
- * sink in block order. With one thread the reader compresses each block
+ * ring of threads + 2 slots (about 2 MiB each) with consecutive blocks, the
+ * workers compress whichever ready slot comes first, and the reader hands
+ * the slots to the sink in block order. With one thread the reader compresses each block
  * itself. What a block becomes depends only on its bytes and the 32 KiB
  * before it, never on which thread compressed it or when.
  */
@@ -214,7 +214,7 @@ static int pool_new(unsigned threads, struct pool **ret, struct berth_error **er
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
-	p->nslots = 2 * (size_t)threads;
+	p->nslots = (size_t)threads + 2;
 	p->slots = berth_xcalloc(p->nslots, sizeof(*p->slots));
 	for (size_t i = 0; i < p->nslots; i++)
 		p->slots[i].in = berth_xmalloc(BERTH_PGZIP_BLOCK);

@@ -223,6 +223,12 @@ int berth_image_layer_compress_watched(struct berth_store *s, const struct berth
 	if (r < 0)
 		return berth_error_prefix(err, "compress layer %s", hex);
 	struct berth_compressed_layer l = {.media_type = berth_media_type_oci_layer((int)c)};
+	if (watch && watch->whole) {
+		struct berth_compressed_layer now = l;
+		berth_blob_writer_digest(w, &now.digest);
+		now.size = berth_blob_writer_size(w);
+		watch->whole(watch->ctx, &now);
+	}
 	r = berth_blob_writer_commit(TAKE_PTR(w), NULL, &l.digest, &l.size, err);
 	if (r < 0)
 		return r;

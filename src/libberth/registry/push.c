@@ -96,6 +96,7 @@ struct growing {
 	enum berth_compression compression;
 	int fd;	       /* read side of the blob being written; -EBADF before */
 	uint64_t size; /* written so far */
+	bool whole;    /* l is known: the bytes are all written (not yet fsynced) */
 	bool done;
 	int res;
 	struct berth_error *err;
@@ -120,10 +121,20 @@ static void growing_written(void *ctx, uint64_t n)
 	pthread_mutex_unlock(&g->lock);
 }
 
+static void growing_whole(void *ctx, const struct berth_compressed_layer *l)
+{
+	struct growing *g = ctx;
+	pthread_mutex_lock(&g->lock);
+	g->l = *l;
+	g->whole = true;
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+}
+
 static void *growing_thread(void *arg)
 {
 	struct growing *g = arg;
-	struct berth_compress_watch w = {growing_started, growing_written, g};
+	struct berth_compress_watch w = {growing_started, growing_written, growing_whole, g};
 	struct berth_compressed_layer l;
 	struct berth_error *e = NULL;
 	int res = berth_image_layer_compress_watched(g->store, &g->diff_id, g->compression, &w, &l,
@@ -131,7 +142,8 @@ static void *growing_thread(void *arg)
 	pthread_mutex_lock(&g->lock);
 	g->res = res;
 	g->err = e;
-	g->l = l;
+	if (res >= 0)
+		g->l = l;
 	g->done = true;
 	pthread_cond_broadcast(&g->cond);
 	pthread_mutex_unlock(&g->lock);
@@ -144,12 +156,12 @@ static int64_t growing_wait(void *ctx, uint64_t want, bool *ret_end,
 {
 	struct growing *g = ctx;
 	pthread_mutex_lock(&g->lock);
-	while (!g->done && g->size < want)
+	while (!g->done && !g->whole && g->size < want)
 		pthread_cond_wait(&g->cond, &g->lock);
 	int64_t have = (int64_t)g->size;
 	if (g->done && g->res < 0) {
 		have = berth_error_set(err, ECANCELED, "the compression failed");
-	} else if (g->done && g->l.size < want) {
+	} else if (g->whole && g->l.size < want) {
 		/* the end only when the rest is less than asked for: the requests made depend on the size alone */
 		*ret_end = true;
 		*ret_digest = g->l.digest;
