@@ -23,7 +23,7 @@ struct sink_reg {
 	char manifest[4096];
 	char manifest_type[128];
 	/* collect: PATCH bodies gathered and hashed with the PUT's (one upload at a time) */
-	bool collect, no_patch;
+	bool collect, no_patch, deny_patch;
 	char up[16384];
 	size_t up_len;
 };
@@ -46,8 +46,8 @@ static void handler(void *ctx, const struct fake_req *req, struct fake_reply *re
 			 "Location: /v2/x/y/blobs/uploads/u%d?_state=abc\r\n", r->posts);
 		return;
 	}
-	if (strcmp(req->method, "PATCH") == 0 && r->no_patch) {
-		rep->status = 405;
+	if (strcmp(req->method, "PATCH") == 0 && (r->no_patch || r->deny_patch)) {
+		rep->status = r->no_patch ? 405 : 403;
 		return;
 	}
 	if (strcmp(req->method, "PATCH") == 0) {
@@ -384,6 +384,25 @@ static void test_push_compresses_while_uploading(void **state)
 	assert_int_equal(reg.posts, 3 + 1); /* one refused session; the layers go whole after it */
 	assert_int_equal(reg.bad_puts, 0);
 	assert_pushed_compressed(s, &reg, &again, BERTH_COMPRESSION_ZSTD);
+
+	/* failures stop the push with their error, nothing waits: a PATCH denied mid-way... */
+	char hex[65];
+	berth_digest_hex(&d1, hex);
+	_cleanup_free_ char *rec = berth_xasprintf("%s/cache/compressed/gzip.3-%s", root, hex);
+	assert_int_equal(unlink(rec), 0);
+	reg = (struct sink_reg){.deny_patch = true};
+	assert_int_equal(berth_registry_push(s, "example.com/src/app:1", dest, NULL, &again, &err),
+			 -EACCES);
+	assert_non_null(strstr(err->msg, "upload blob"));
+	berth_error_free(&err);
+	/* ...and a layer whose blob is gone (the compression fails before it starts) */
+	assert_int_equal(unlink(rec), 0);
+	_cleanup_free_ char *blob = berth_xasprintf("%s/blobs/sha256/%s", root, hex);
+	assert_int_equal(unlink(blob), 0);
+	reg = (struct sink_reg){.collect = true};
+	assert_int_equal(berth_registry_push(s, "example.com/src/app:1", dest, NULL, &again, &err),
+			 -ENOENT);
+	assert_non_null(strstr(err->msg, hex));
 	fake_stop(&f);
 	set.chunk_size = 0;
 	berth_registry_configure(&set);
