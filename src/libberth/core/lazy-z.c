@@ -13,7 +13,6 @@
 	F(int, deflateReset, (z_streamp s), (s))                                                   \
 	F(int, deflateSetDictionary, (z_streamp s, const Bytef *d, uInt n), (s, d, n))             \
 	F(uLong, crc32, (uLong c, const Bytef *b, uInt n), (c, b, n))                              \
-	F(uLong, crc32_combine, (uLong a, uLong b, z_off_t n), (a, b, n))                          \
 	F(int, inflateInit2_, (z_streamp s, int w, const char *v, int n), (s, w, v, n))            \
 	F(int, inflate, (z_streamp s, int f), (s, f))                                              \
 	F(int, inflateReset, (z_streamp s), (s))                                                   \

@@ -41,7 +41,6 @@ struct slot {
 	size_t dict_n;
 	uint8_t *out;
 	size_t out_n, out_cap;
-	uint32_t crc;
 	bool stored;
 	int failed; /* errno */
 };
@@ -112,7 +111,6 @@ static void compress_block(z_stream *z, struct slot *s)
 {
 	s->out_n = 0;
 	s->stored = false;
-	s->crc = (uint32_t)crc32(0, s->in, (uInt)s->n);
 	if (deflateReset(z) != Z_OK ||
 	    (s->dict_n && deflateSetDictionary(z, s->dict, (uInt)s->dict_n) != Z_OK)) {
 		s->failed = EIO;
@@ -297,7 +295,12 @@ static int drain(struct pool *p, uint64_t i, berth_sink_fn sink, void *ctx,
 	int r = sink(ctx, s->out, s->out_n, err);
 	if (r < 0)
 		return r;
-	*crc = (uint32_t)crc32_combine(*crc, s->crc, (z_off_t)s->n);
+	/*
+	 * The CRC-32 here, in order, rather than per block and combined: zlib's
+	 * crc32_combine is crc32_combine64 under _FILE_OFFSET_BITS=64, a name
+	 * the lazy shim cannot forward without calling itself through libz.
+	 */
+	*crc = (uint32_t)crc32(*crc, s->in, (uInt)s->n);
 	st->bytes_in += s->n;
 	st->bytes_out += s->out_n;
 	st->blocks++;
