@@ -21,6 +21,7 @@ static const struct berth_lazylib_desc *const descs[_BERTH_LIB_MAX] = {
 	[BERTH_LIB_YAML] = &berth_lazy_yaml,
 	[BERTH_LIB_MNL] = &berth_lazy_mnl,
 	[BERTH_LIB_MICROHTTPD] = &berth_lazy_microhttpd,
+	[BERTH_LIB_DEFLATE] = &berth_lazy_deflate,
 };
 
 /* 0 not tried yet, 1 loaded, -1 failed (message in failure[]). Written once

@@ -4,8 +4,8 @@
  * ring of threads + 2 slots (about 2 MiB each) with consecutive blocks, the
  * workers compress whichever ready slot comes first, and the reader hands
  * the slots to the sink in block order. With one thread the reader compresses each block
- * itself. What a block becomes depends only on its bytes and the 32 KiB
- * before it, never on which thread compressed it or when.
+ * itself. What a block becomes depends only on its bytes, never on which
+ * thread compressed it or when.
  */
 #include "core/pgzip.h"
 
@@ -14,12 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "core/alloc.h"
 #include "core/cleanup.h"
 
-#define DICT	    (32u << 10)
 #define MAX_THREADS 8u
 #define STORED_MAX  65535u
 
@@ -37,12 +37,18 @@ struct slot {
 	enum slot_state state;
 	uint8_t *in; /* BERTH_PGZIP_BLOCK bytes */
 	size_t n;
-	uint8_t dict[DICT]; /* the input's last bytes before this block */
-	size_t dict_n;
 	uint8_t *out;
 	size_t out_n, out_cap;
 	bool stored;
 	int failed; /* errno */
+};
+
+/* What a thread compresses with: libdeflate, and zlib's inflate to find the last block. */
+struct codec {
+	struct libdeflate_compressor *ld;
+	z_stream inf;
+	bool inf_init;
+	uint8_t *scratch; /* BERTH_PGZIP_BLOCK bytes: inflate's output, thrown away */
 };
 
 struct pool {
@@ -53,7 +59,7 @@ struct pool {
 	uint64_t next_write; /* workers take the oldest ready block first */
 	bool quit;
 	pthread_t *threads;
-	z_stream *z; /* one per thread; z[0] is the reader's when it works alone */
+	struct codec *codecs; /* one per thread; [0] is the reader's when it works alone */
 	size_t nthreads, started;
 };
 
@@ -68,23 +74,53 @@ static void out_reserve(struct slot *s, size_t more)
 	s->out_cap = cap;
 }
 
-/* Deflates len bytes into s->out, ending on a byte boundary (sync flush). */
-static int deflate_sync(z_stream *z, struct slot *s, const uint8_t *in, size_t len)
+/*
+ * libdeflate ends its stream with a final block (BFINAL set), after which
+ * a reader stops, so the block's stream is made a non-final one ending on
+ * a byte boundary, as zlib's sync flush ends (the way zlib's gzjoin joins
+ * streams): inflate with Z_BLOCK finds where the last block's header is
+ * and where the stream ends; the BFINAL bit is cleared and an empty stored
+ * block appended. The inflate also checks the block decompresses whole.
+ */
+static int unfinal(struct codec *k, struct slot *s)
 {
-	z->next_in = (Bytef *)in;
-	z->avail_in = (uInt)len;
-	out_reserve(s, len + len / 8 + 1024);
+	z_stream *z = &k->inf;
+	if (inflateReset(z) != Z_OK)
+		return EIO;
+	z->next_in = s->out;
+	z->avail_in = (uInt)s->out_n;
+	size_t last = 0; /* bit offset of the last block header seen */
+	unsigned pad = 0;
 	for (;;) {
-		z->next_out = s->out + s->out_n;
-		z->avail_out = (uInt)(s->out_cap - s->out_n);
-		int zr = deflate(z, Z_SYNC_FLUSH);
-		s->out_n = (size_t)(z->next_out - s->out);
-		if (zr != Z_OK && zr != Z_BUF_ERROR)
-			return EIO;
-		if (z->avail_in == 0 && z->avail_out != 0)
-			return 0;
-		out_reserve(s, 64u << 10);
+		z->next_out = k->scratch;
+		z->avail_out = BERTH_PGZIP_BLOCK;
+		int zr = inflate(z, Z_BLOCK);
+		if (zr != Z_OK)
+			return EIO; /* Z_STREAM_END too: it stops after the final block first */
+		/*
+		 * 128: stopped after a block's end code; 64: that block was the final
+		 * one, and the unused high bits of the byte it ends in are padding.
+		 * Otherwise the next bits are the next block's header.
+		 */
+		if ((z->data_type & 128) && (z->data_type & 64)) {
+			pad = (unsigned)(z->data_type & 7);
+			break;
+		}
+		if (z->data_type & 128)
+			last = (size_t)(z->next_in - s->out) * 8 - (size_t)(z->data_type & 7);
 	}
+	if (z->total_out != s->n || z->avail_in != 0)
+		return EIO;
+	s->out[last / 8] &= (uint8_t) ~(1u << (last % 8));
+	s->out[s->out_n - 1] &= (uint8_t)((1u << (8 - pad)) - 1);
+	/* an empty stored block: 3 header bits of 0, padding to the byte, 00 00 ff ff */
+	out_reserve(s, 5);
+	if (pad < 3)
+		s->out[s->out_n++] = 0;
+	static const uint8_t empty[4] = {0, 0, 0xff, 0xff};
+	memcpy(s->out + s->out_n, empty, sizeof(empty));
+	s->out_n += sizeof(empty);
+	return 0;
 }
 
 /* Stored deflate blocks of len bytes (a copy); final marks the stream's last block. */
@@ -107,27 +143,26 @@ static void put_stored(struct slot *s, const uint8_t *in, size_t len, bool final
 	} while (len > 0);
 }
 
-static void compress_block(z_stream *z, struct slot *s)
+static void compress_block(struct codec *k, struct slot *s)
 {
 	s->out_n = 0;
 	s->stored = false;
-	if (deflateReset(z) != Z_OK ||
-	    (s->dict_n && deflateSetDictionary(z, s->dict, (uInt)s->dict_n) != Z_OK)) {
-		s->failed = EIO;
-		return;
-	}
+	s->failed = 0;
 	size_t sample = s->n < BERTH_PGZIP_SAMPLE ? s->n : BERTH_PGZIP_SAMPLE;
-	int r = deflate_sync(z, s, s->in, sample);
-	if (r == 0 && s->out_n + sample / 32 >= sample) {
-		/* level 1 gains under 1/32 on the sample: the block is copied */
+	/* level 1 never needs more room than this; 0 back (no room) stores the block */
+	out_reserve(s, s->n + s->n / 8 + 1024);
+	size_t got = libdeflate_deflate_compress(k->ld, s->in, sample, s->out, s->out_cap);
+	if (got > 0 && got + sample / 32 < sample && s->n > sample)
+		got = libdeflate_deflate_compress(k->ld, s->in, s->n, s->out, s->out_cap);
+	else if (got > 0 && got + sample / 32 >= sample)
+		got = 0; /* level 1 gains under 1/32 on the sample: the block is copied */
+	if (got == 0) {
 		s->stored = true;
-		s->out_n = 0;
 		put_stored(s, s->in, s->n, false);
 		return;
 	}
-	if (r == 0 && s->n > sample)
-		r = deflate_sync(z, s, s->in + sample, s->n - sample);
-	s->failed = r;
+	s->out_n = got;
+	s->failed = unfinal(k, s);
 }
 
 /* The oldest ready slot, or NULL. Called with the lock held. */
@@ -143,13 +178,13 @@ static struct slot *next_ready(struct pool *p)
 
 struct worker_arg {
 	struct pool *p;
-	z_stream *z;
+	struct codec *k;
 };
 
 static void *worker(void *arg)
 {
 	struct pool *p = ((struct worker_arg *)arg)->p;
-	z_stream *z = ((struct worker_arg *)arg)->z;
+	struct codec *k = ((struct worker_arg *)arg)->k;
 	free(arg);
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
@@ -162,13 +197,31 @@ static void *worker(void *arg)
 		}
 		s->state = SLOT_BUSY;
 		pthread_mutex_unlock(&p->lock);
-		compress_block(z, s);
+		compress_block(k, s);
 		pthread_mutex_lock(&p->lock);
 		s->state = SLOT_DONE;
 		pthread_cond_broadcast(&p->done);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
+}
+
+static int codec_init(struct codec *k)
+{
+	k->ld = libdeflate_alloc_compressor(1);
+	/* raw inflate (-15): what libdeflate_deflate_compress writes */
+	k->inf_init = k->ld && inflateInit2(&k->inf, -15) == Z_OK;
+	k->scratch = berth_xmalloc(BERTH_PGZIP_BLOCK);
+	return k->inf_init ? 0 : -ENOMEM;
+}
+
+static void codec_release(struct codec *k)
+{
+	if (k->ld)
+		libdeflate_free_compressor(k->ld);
+	if (k->inf_init)
+		inflateEnd(&k->inf);
+	free(k->scratch);
 }
 
 static void pool_free(struct pool *p)
@@ -182,7 +235,7 @@ static void pool_free(struct pool *p)
 	for (size_t t = 0; t < p->started; t++)
 		pthread_join(p->threads[t], NULL);
 	for (size_t t = 0; t < p->nthreads; t++)
-		deflateEnd(&p->z[t]);
+		codec_release(&p->codecs[t]);
 	for (size_t i = 0; i < p->nslots; i++) {
 		free(p->slots[i].in);
 		free(p->slots[i].out);
@@ -192,7 +245,7 @@ static void pool_free(struct pool *p)
 	pthread_cond_destroy(&p->done);
 	free(p->slots);
 	free(p->threads);
-	free(p->z);
+	free(p->codecs);
 	free(p);
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct pool *, pool_free);
@@ -216,16 +269,14 @@ static int pool_new(unsigned threads, struct pool **ret, struct berth_error **er
 	p->slots = berth_xcalloc(p->nslots, sizeof(*p->slots));
 	for (size_t i = 0; i < p->nslots; i++)
 		p->slots[i].in = berth_xmalloc(BERTH_PGZIP_BLOCK);
-	p->z = berth_xcalloc(threads, sizeof(*p->z));
-	for (; p->nthreads < threads; p->nthreads++)
-		/* raw deflate (-15): the one gzip header and trailer are written here */
-		if (deflateInit2(&p->z[p->nthreads], 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) !=
-		    Z_OK)
+	p->codecs = berth_xcalloc(threads, sizeof(*p->codecs));
+	while (p->nthreads < threads)
+		if (codec_init(&p->codecs[p->nthreads++]) < 0)
 			return berth_error_set(err, ENOMEM, "initialise gzip compressor");
 	p->threads = berth_xcalloc(threads, sizeof(*p->threads));
 	for (; threads > 1 && p->started < threads; p->started++) {
 		struct worker_arg *a = berth_xmalloc(sizeof(*a));
-		*a = (struct worker_arg){p, &p->z[p->started]};
+		*a = (struct worker_arg){p, &p->codecs[p->started]};
 		int e = pthread_create(&p->threads[p->started], NULL, worker, a);
 		if (e != 0) {
 			free(a);
@@ -261,16 +312,8 @@ static ssize_t fill(struct pool *p, int fd, uint64_t i, struct berth_error **err
 	if (n <= 0)
 		return n;
 	s->n = (size_t)n;
-	s->dict_n = 0;
-	s->failed = 0;
-	if (i > 0) {
-		/* the slot before is not refilled before this one is written */
-		const struct slot *prev = &p->slots[(i - 1) % p->nslots];
-		s->dict_n = prev->n < DICT ? prev->n : DICT;
-		memcpy(s->dict, prev->in + prev->n - s->dict_n, s->dict_n);
-	}
 	if (p->started == 0) {
-		compress_block(&p->z[0], s);
+		compress_block(&p->codecs[0], s);
 		s->state = SLOT_DONE;
 		return n;
 	}

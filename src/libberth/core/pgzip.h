@@ -3,15 +3,15 @@
 
 /*
  * Parallel gzip of a file, in pigz's layout: the input is cut into 1 MiB
- * blocks, each compressed on its own (zlib level 1, raw deflate, the
- * previous block's last 32 KiB as its dictionary, ending in a sync flush)
- * by a pool of threads, and the blocks are written in order as one
- * ordinary gzip member (one header, one deflate stream, one CRC-32). Data
- * that does not compress is stored instead: a block whose first 64 KiB
- * level 1 shrinks by less than 1/32 is written as stored deflate blocks (a
- * copy). Every decision is a function of the block's
- * bytes alone, so the output is the same bytes for any thread count, on
- * any machine with the same zlib.
+ * blocks, each compressed on its own (libdeflate level 1, raw deflate,
+ * made to end non-final on a byte boundary as zlib's sync flush ends) by a
+ * pool of threads, and the blocks are written in order as one ordinary
+ * gzip member (one header, one deflate stream, one CRC-32). Data that does
+ * not compress is stored instead: a block whose first 64 KiB level 1
+ * shrinks by less than 1/32 is written as stored deflate blocks (a copy).
+ * Every decision is a function of the block's bytes alone, so the output
+ * is the same bytes for any thread count, on any machine with the same
+ * libdeflate.
  */
 
 #include <stdint.h>

@@ -34,11 +34,10 @@
 #define COMPRESSED_DIR "compressed"
 #define CHUNK	       (1u << 20)
 /*
- * gzip: core/pgzip.h, level 1 (what builds wrote before layers were kept
- * uncompressed, so a pushed layer has the same size as then; the default
- * levels cost several times the CPU for a few percent) in 1 MiB blocks
- * compressed on all CPUs, a block whose first 64 KiB level 1 does not
- * shrink stored as it is. zstd: its default level 3 on libzstd's worker
+ * gzip: core/pgzip.h, level 1 (about the size builds wrote before layers
+ * were kept uncompressed; the default levels cost several times the CPU
+ * for a few percent) in 1 MiB blocks compressed by libdeflate on all CPUs,
+ * a block whose first 64 KiB level 1 does not shrink stored as it is. zstd: its default level 3 on libzstd's worker
  * threads. Both give the same bytes for any thread count, so a layer
  * compressed again gives the recorded digest. The record names say which
  * rule made the bytes: "gzip.3" (the parallel blocks; "gzip.2", one stream
