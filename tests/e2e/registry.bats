@@ -228,6 +228,40 @@ remote_layer_types() {
 	store_check
 }
 
+@test "a large layer is uploaded while it is compressed (PATCHes as it grows) and round-trips" {
+	registry_start "$BATS_TEST_TMPDIR/reg" plain
+	local d=$BATS_TEST_TMPDIR/d
+	mkdir -p "$d"
+	head -c 400000 /dev/urandom >"$d/random"
+	seq 1 100000 >"$d/text"
+	tar -C "$d" -cf "$BATS_TEST_TMPDIR/layer.tar" .
+	berth import "$BATS_TEST_TMPDIR/layer.tar" "$REG/test/grow:1" >/dev/null
+	# 64 KiB chunks make the ~0.99 MB layer "large": never compressed before, it goes up
+	# in PATCHes while the compressor writes it, then the PUT with the digest
+	BERTH_REGISTRY_CHUNK_SIZE=65536 run -0 berth --debug push --progress plain "$REG/test/grow:1"
+	[ "$(grep -c 'compressing layer .* (gzip)' <<<"$output")" -eq 1 ]
+	patches=$(grep -c "PATCH http://$REG/v2/test/grow/blobs/uploads/.*: 202" <<<"$output")
+	[ "$patches" -ge 2 ]
+	[[ $output == *": pushed"* ]]
+	local want layer diff
+	want=$(remote_digest "$REG/test/grow:1")
+	[[ $output == *"1: digest: $want"* ]]
+	[ "$(remote_layer_types "$REG/test/grow:1")" = application/vnd.oci.image.layer.v1.tar+gzip ]
+	# the registry checked the digest on the PUT; the blob is the gzip of the layer
+	layer=$(skopeo inspect --tls-verify=false --raw "docker://$REG/test/grow:1" | jq -r '.layers[0].digest')
+	diff=$(store_config "$REG/test/grow:1" | jq -r '.rootfs.diff_ids[0]')
+	[ "sha256:$(curl -sf "http://$REG/v2/test/grow/blobs/$layer" | gzip -dc | sha256sum | cut -d' ' -f1)" = "$diff" ]
+	skopeo copy -q --src-tls-verify=false "docker://$REG/test/grow:1" "oci:$BATS_TEST_TMPDIR/copy:x"
+	# recorded: a second push compresses nothing and finds the blob there
+	BERTH_REGISTRY_CHUNK_SIZE=65536 run -0 berth --debug push --progress plain "$REG/test/grow:1"
+	! grep -q 'compressing layer' <<<"$output"
+	[[ $output == *"1: digest: $want"* ]]
+	STORE=$BATS_TEST_TMPDIR/store2
+	berth pull -q "$REG/test/grow:1" >/dev/null
+	[ "$(store_config "$REG/test/grow:1" | jq -r '.rootfs.diff_ids[0]')" = "$diff" ]
+	store_check
+}
+
 @test "push skips blobs the registry has and mounts across repositories" {
 	registry_start "$BATS_TEST_TMPDIR/reg" plain
 	$MKIMAGE --out "$OCI" --tag app --layers 2 >/dev/null

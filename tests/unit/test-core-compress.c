@@ -47,12 +47,15 @@ static void make_input(struct berth_buf *b, size_t n)
 	}
 }
 
-static void compress_all(enum berth_compression c, const void *data, size_t len,
-			 struct berth_buf *out)
+/* threads: for berth_compressor_set_threads, or -1 */
+static void compress_threads(enum berth_compression c, const void *data, size_t len, int threads,
+			     struct berth_buf *out)
 {
 	struct berth_error *err = NULL;
 	_cleanup_(berth_compressor_freep) struct berth_compressor *k = NULL;
 	assert_ok(berth_compressor_new(c, -1, buf_sink, out, &k, &err), err);
+	if (threads >= 0)
+		assert_ok(berth_compressor_set_threads(k, (unsigned)threads, &err), err);
 	/* in uneven pieces, to exercise the streaming */
 	size_t off = 0, step = 1;
 	while (off < len) {
@@ -63,6 +66,12 @@ static void compress_all(enum berth_compression c, const void *data, size_t len,
 	}
 	assert_ok(berth_compressor_finish(k, &err), err);
 	assert_int_equal(berth_compressor_bytes_in(k), len);
+}
+
+static void compress_all(enum berth_compression c, const void *data, size_t len,
+			 struct berth_buf *out)
+{
+	compress_threads(c, data, len, -1, out);
 }
 
 /* Reads all of fd through a decompress reader; returns the last read's result. */
@@ -114,6 +123,31 @@ static void test_roundtrip_zstd(void **state)
 	roundtrip(BERTH_COMPRESSION_ZSTD, 0);
 	roundtrip(BERTH_COMPRESSION_ZSTD, 1);
 	roundtrip(BERTH_COMPRESSION_ZSTD, 1 << 20);
+}
+
+/* zstd on workers: the same frame for 1, 2 and 4 of them (jobs of a fixed size), whole. */
+static void test_zstd_threads_same_bytes(void **state)
+{
+	_cleanup_buf_ struct berth_buf in = BERTH_BUF_INIT;
+	_cleanup_buf_ struct berth_buf one = BERTH_BUF_INIT;
+	struct berth_error *err = NULL;
+	make_input(&in, 9 << 20); /* more than two 4 MiB jobs */
+	compress_threads(BERTH_COMPRESSION_ZSTD, in.buf, in.len, 1, &one);
+	for (int t = 2; t <= 4; t *= 2) {
+		_cleanup_buf_ struct berth_buf many = BERTH_BUF_INIT;
+		compress_threads(BERTH_COMPRESSION_ZSTD, in.buf, in.len, t, &many);
+		assert_int_equal(many.len, one.len);
+		assert_memory_equal(many.buf, one.buf, one.len);
+	}
+	_cleanup_buf_ struct berth_buf out = BERTH_BUF_INIT;
+	_cleanup_close_ int fd = memfd_of(one.buf, one.len);
+	assert_ok(decompress_all(fd, &out, NULL, &err), err);
+	assert_int_equal(out.len, in.len);
+	assert_memory_equal(out.buf, in.buf, in.len);
+	/* gzip: nothing to set */
+	_cleanup_buf_ struct berth_buf gz = BERTH_BUF_INIT;
+	compress_threads(BERTH_COMPRESSION_GZIP, in.buf, 1000, 4, &gz);
+	assert_int_equal(berth_compression_detect(gz.buf, gz.len), BERTH_COMPRESSION_GZIP);
 }
 
 static void test_roundtrip_none(void **state)
@@ -261,12 +295,18 @@ static void test_sink_error(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip_gzip),	 cmocka_unit_test(test_roundtrip_zstd),
-		cmocka_unit_test(test_roundtrip_none),	 cmocka_unit_test(test_names),
-		cmocka_unit_test(test_truncated_gzip),	 cmocka_unit_test(test_truncated_zstd),
-		cmocka_unit_test(test_corrupt),		 cmocka_unit_test(test_multi_member_gzip),
-		cmocka_unit_test(test_multi_frame_zstd), cmocka_unit_test(test_pipe_short_reads),
+		cmocka_unit_test(test_roundtrip_gzip),
+		cmocka_unit_test(test_roundtrip_zstd),
+		cmocka_unit_test(test_roundtrip_none),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_truncated_gzip),
+		cmocka_unit_test(test_truncated_zstd),
+		cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_multi_member_gzip),
+		cmocka_unit_test(test_multi_frame_zstd),
+		cmocka_unit_test(test_pipe_short_reads),
 		cmocka_unit_test(test_sink_error),
+		cmocka_unit_test(test_zstd_threads_same_bytes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

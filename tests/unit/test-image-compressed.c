@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The compressed form of an uncompressed layer (push): gzip that stores
- * incompressible chunks, probes again, round-trips and is the same bytes
- * every time (a push that compresses again relies on it).
+ * incompressible blocks and compresses the others, zstd on threads; both
+ * round-trip, are the same bytes every time (a push that compresses again
+ * relies on it) and are recorded under their rule's name.
  */
 #include "unit.h"
 
@@ -31,15 +32,16 @@ static char *put_layer(struct fixture *f, size_t *ret_len, struct berth_digest *
 	return data;
 }
 
-/* The blob d of the store, decompressed. */
-static char *inflate_blob(struct fixture *f, const struct berth_digest *d, size_t *ret_len)
+/* The blob d of the store, decompressed (compressed as c). */
+static char *inflate_blob(struct fixture *f, const struct berth_digest *d, enum berth_compression c,
+			  size_t *ret_len)
 {
 	struct berth_error *err = NULL;
 	_cleanup_close_ int fd = -EBADF;
 	assert_ok(berth_store_blob_open(f->s, d, &fd, NULL, &err), err);
 	struct berth_decompress_reader *r = NULL;
 	assert_ok(berth_decompress_reader_open(fd, &r, &err), err);
-	assert_int_equal(berth_decompress_reader_kind(r), BERTH_COMPRESSION_GZIP);
+	assert_int_equal(berth_decompress_reader_kind(r), c);
 	size_t cap = 22 * MIB, len = 0;
 	char *out = berth_xmalloc(cap);
 	for (;;) {
@@ -55,45 +57,71 @@ static char *inflate_blob(struct fixture *f, const struct berth_digest *d, size_
 	return out;
 }
 
-static void test_gzip_stores_incompressible_and_probes(void **state)
+/* The record file cache/compressed/<name>-<diff id hex> exists. */
+static void assert_record(struct fixture *f, const char *name, const struct berth_digest *diff_id)
 {
-	struct fixture *f = *state;
+	char hex[65];
+	berth_digest_hex(diff_id, hex);
+	_cleanup_free_ char *p = berth_xasprintf("%s/cache/compressed/%s-%s", f->root, name, hex);
+	assert_int_equal(access(p, F_OK), 0);
+}
+
+/* Compressed as c, twice: the same bytes, recorded under record; *ret the first. */
+static void compress_twice(struct fixture *f, const struct berth_digest *diff_id,
+			   enum berth_compression c, const char *record,
+			   struct berth_compressed_layer *ret)
+{
 	struct berth_error *err = NULL;
+	struct berth_compressed_layer again, rec;
+	assert_ok(berth_image_layer_compress(f->s, diff_id, c, ret, &err), err);
+	assert_ok(berth_image_layer_compress(f->s, diff_id, c, &again, &err), err);
+	assert_true(berth_digest_eq(&again.digest, &ret->digest));
+	assert_int_equal(again.size, ret->size);
+	assert_ok(berth_image_layer_compressed_lookup(f->s, diff_id, c, &rec, &err), err);
+	assert_true(berth_digest_eq(&rec.digest, &ret->digest));
+	assert_record(f, record, diff_id);
+}
+
+/*
+ * The layer compressed as c: recorded as record, media type mt, under
+ * 2 MiB + 128 KiB, and it decompresses to the layer. gzip: blocks 0 and 1
+ * (random) are stored as they are, 2 MiB and a few bytes of framing; the
+ * 19 blocks of zeros compress to under 5 KiB each.
+ */
+static void check_compressed(struct fixture *f, enum berth_compression c, const char *record,
+			     const char *mt)
+{
 	struct berth_digest diff_id;
 	size_t len = 0;
 	_cleanup_free_ char *data = put_layer(f, &len, &diff_id);
-	struct berth_compressed_layer l, again, rec;
-	assert_ok(berth_image_layer_compress(f->s, &diff_id, BERTH_COMPRESSION_GZIP, &l, &err),
-		  err);
-	assert_string_equal(l.media_type, BERTH_MT_OCI_LAYER_GZIP);
-	/*
-	 * Chunk 0 (random) is tried at level 1 and shrinks by nothing, so chunks
-	 * 1..15 are stored: 2 MiB of random bytes and 14 MiB of zeros as they
-	 * are. Chunk 16 probes at level 1 and the 5 MiB of zeros from there are
-	 * compressed to almost nothing. Plain level 1 would give about 2 MiB.
-	 */
-	assert_true(l.size > 16 * MIB);
-	assert_true(l.size < 16 * MIB + 256 * 1024);
+	struct berth_compressed_layer l;
+	compress_twice(f, &diff_id, c, record, &l);
+	assert_string_equal(l.media_type, mt);
+	assert_true(l.size < 2 * MIB + 128 * 1024);
+	if (c == BERTH_COMPRESSION_GZIP)
+		assert_true(l.size > 2 * MIB);
 	size_t got_len = 0;
-	_cleanup_free_ char *got = inflate_blob(f, &l.digest, &got_len);
+	_cleanup_free_ char *got = inflate_blob(f, &l.digest, c, &got_len);
 	assert_int_equal(got_len, len);
 	assert_memory_equal(got, data, len);
-	/* the same bytes every time, and the record names them */
-	assert_ok(berth_image_layer_compress(f->s, &diff_id, BERTH_COMPRESSION_GZIP, &again, &err),
-		  err);
-	assert_true(berth_digest_eq(&again.digest, &l.digest));
-	assert_int_equal(again.size, l.size);
-	assert_ok(berth_image_layer_compressed_lookup(f->s, &diff_id, BERTH_COMPRESSION_GZIP, &rec,
-						      &err),
-		  err);
-	assert_true(berth_digest_eq(&rec.digest, &l.digest));
+}
+
+static void test_gzip_stores_incompressible_blocks(void **state)
+{
+	check_compressed(*state, BERTH_COMPRESSION_GZIP, "gzip.3", BERTH_MT_OCI_LAYER_GZIP);
+}
+
+static void test_zstd_threads(void **state)
+{
+	check_compressed(*state, BERTH_COMPRESSION_ZSTD, "zstd.2", BERTH_MT_OCI_LAYER_ZSTD);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_gzip_stores_incompressible_and_probes, setup,
+		cmocka_unit_test_setup_teardown(test_gzip_stores_incompressible_blocks, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_zstd_threads, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,10 @@ struct sink_reg {
 	int heads, posts, puts, patches, bad_puts, manifest_at, requests;
 	char manifest[4096];
 	char manifest_type[128];
+	/* collect: PATCH bodies gathered and hashed with the PUT's (one upload at a time) */
+	bool collect, no_patch, deny_patch;
+	char up[16384];
+	size_t up_len;
 };
 
 static void handler(void *ctx, const struct fake_req *req, struct fake_reply *rep)
@@ -42,8 +46,16 @@ static void handler(void *ctx, const struct fake_req *req, struct fake_reply *re
 			 "Location: /v2/x/y/blobs/uploads/u%d?_state=abc\r\n", r->posts);
 		return;
 	}
+	if (strcmp(req->method, "PATCH") == 0 && (r->no_patch || r->deny_patch)) {
+		rep->status = r->no_patch ? 405 : 403;
+		return;
+	}
 	if (strcmp(req->method, "PATCH") == 0) {
 		r->patches++;
+		if (r->collect && r->up_len + req->body_len <= sizeof(r->up)) {
+			memcpy(r->up + r->up_len, req->body, req->body_len);
+			r->up_len += req->body_len;
+		}
 		rep->status = 202;
 		snprintf(rep->headers, sizeof(rep->headers),
 			 "Location: /v2/x/y/blobs/uploads/p%d?_state=def\r\n", r->patches);
@@ -54,7 +66,13 @@ static void handler(void *ctx, const struct fake_req *req, struct fake_reply *re
 		const char *dq = strstr(req->path, "digest=");
 		struct berth_digest d;
 		char hex[BERTH_DIGEST_STRLEN + 1];
-		berth_digest_of(req->body, req->body_len, &d);
+		if (r->collect && r->up_len + req->body_len <= sizeof(r->up)) {
+			memcpy(r->up + r->up_len, req->body, req->body_len);
+			berth_digest_of(r->up, r->up_len + req->body_len, &d);
+			r->up_len = 0;
+		} else {
+			berth_digest_of(req->body, req->body_len, &d);
+		}
 		berth_digest_fmt(&d, hex);
 		/* compare the hex part: the query may escape the colon */
 		if (!dq || !strstr(dq, hex + 7))
@@ -224,6 +242,19 @@ static void assert_pushed_compressed(struct berth_store *s, const struct sink_re
 	}
 }
 
+/* The first push (gzip) of the image store_image made: both layers compressed and uploaded. */
+static void push_first(struct berth_store *s, const struct sink_reg *reg, const char *dest,
+		       struct berth_digest *got)
+{
+	_cleanup_error_ struct berth_error *err = NULL;
+	uint64_t before = berth_image_layers_compressed();
+	assert_ok(berth_registry_push(s, "example.com/src/app:1", dest, NULL, got, &err), err);
+	assert_int_equal(berth_image_layers_compressed() - before, 2);
+	assert_int_equal(reg->posts, 3);
+	assert_int_equal(reg->bad_puts, 0);
+	assert_pushed_compressed(s, reg, got, BERTH_COMPRESSION_GZIP);
+}
+
 static char tmpdir2[] = "/tmp/berth-test-push-compress-XXXXXX";
 
 static void test_push_compresses_uncompressed_layers(void **state)
@@ -244,14 +275,10 @@ static void test_push_compresses_uncompressed_layers(void **state)
 	_cleanup_free_ char *dest = berth_xasprintf("127.0.0.1:%d/x/y:2", f.port);
 
 	/* the default: gzip; the uploads hash to the compressed digests */
-	uint64_t before = berth_image_layers_compressed();
 	struct berth_digest got, again;
-	assert_ok(berth_registry_push(s, "example.com/src/app:1", dest, NULL, &got, &err), err);
-	assert_int_equal(berth_image_layers_compressed() - before, 2);
+	push_first(s, &reg, dest, &got);
 	assert_false(berth_digest_eq(&got, &dm));
-	assert_int_equal(reg.posts, 3);
-	assert_int_equal(reg.bad_puts, 0);
-	assert_pushed_compressed(s, &reg, &got, BERTH_COMPRESSION_GZIP);
+	uint64_t before;
 	_cleanup_free_ char *first = berth_xstrdup(reg.manifest);
 	struct berth_compressed_layer c1;
 	assert_ok(berth_image_layer_compressed_lookup(s, &d1, BERTH_COMPRESSION_GZIP, &c1, &err),
@@ -296,7 +323,7 @@ static void test_push_compresses_uncompressed_layers(void **state)
 	/* a damaged record is an error, not a wrong digest pushed */
 	char dhex[65];
 	berth_digest_hex(&d1, dhex);
-	_cleanup_free_ char *rec = berth_xasprintf("%s/cache/compressed/gzip.2-%s", root, dhex);
+	_cleanup_free_ char *rec = berth_xasprintf("%s/cache/compressed/gzip.3-%s", root, dhex);
 	_cleanup_close_ int rfd = open(rec, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	assert_true(rfd >= 0);
 	assert_int_equal(write(rfd, "junk\n", 5), 5);
@@ -307,11 +334,87 @@ static void test_push_compresses_uncompressed_layers(void **state)
 	berth_rm_rf_at(AT_FDCWD, tmpdir2, NULL);
 }
 
+static char tmpdir3[] = "/tmp/berth-test-push-growing-XXXXXX";
+
+/*
+ * A large layer never compressed before is uploaded while it is
+ * compressed: PATCHes as the compressed blob grows, then the PUT with the
+ * digest. Chunks of 16 bytes make l1 and l2 "large" (their compressed forms
+ * are a few dozen bytes: one PATCH at least). A registry refusing PATCH
+ * gets the whole blob in one PUT instead.
+ */
+static void test_push_compresses_while_uploading(void **state)
+{
+	assert_non_null(mkdtemp(tmpdir3));
+	struct berth_registry_settings set = {.retries = 2, .parallel = 1, .chunk_size = 16};
+	berth_registry_configure(&set);
+	_cleanup_free_ char *root = berth_xasprintf("%s/store", tmpdir3);
+	_cleanup_(berth_store_freep) struct berth_store *s = NULL;
+	_cleanup_error_ struct berth_error *err = NULL;
+	assert_ok(berth_store_open(root, &s, &err), err);
+	struct berth_digest d1, d2, dm;
+	_cleanup_free_ char *manifest = store_image(s, &d1, &d2, &dm);
+	struct sink_reg reg = {.collect = true};
+	struct fake_server f;
+	fake_start(&f, handler, &reg);
+	_cleanup_free_ char *dest = berth_xasprintf("127.0.0.1:%d/x/y:2", f.port);
+
+	/* PATCHes + PUT hash to the digest the PUT names (bad_puts 0) */
+	struct berth_digest got, again;
+	push_first(s, &reg, dest, &got);
+	assert_true(reg.patches >= 1);
+	assert_int_equal(reg.puts, 3);
+
+	/* recorded: a second push compresses nothing, the same manifest */
+	_cleanup_free_ char *first = berth_xstrdup(reg.manifest);
+	reg = (struct sink_reg){.collect = true};
+	uint64_t before = berth_image_layers_compressed();
+	assert_ok(berth_registry_push(s, "example.com/src/app:1", dest, NULL, &again, &err), err);
+	assert_int_equal(berth_image_layers_compressed(), before);
+	assert_true(berth_digest_eq(&again, &got));
+	assert_string_equal(reg.manifest, first);
+
+	/* no PATCH: compressed, then each layer whole in one PUT; zstd, so compressed afresh */
+	reg = (struct sink_reg){.collect = true, .no_patch = true};
+	struct berth_registry_push_options zstd = {.compression = BERTH_COMPRESSION_ZSTD};
+	assert_ok(berth_registry_push_with(s, "example.com/src/app:1", dest, &zstd, NULL, &again,
+					   &err),
+		  err);
+	assert_int_equal(reg.patches, 0);
+	assert_int_equal(reg.posts, 3 + 1); /* one refused session; the layers go whole after it */
+	assert_int_equal(reg.bad_puts, 0);
+	assert_pushed_compressed(s, &reg, &again, BERTH_COMPRESSION_ZSTD);
+
+	/* failures stop the push with their error, nothing waits: a PATCH denied mid-way... */
+	char hex[65];
+	berth_digest_hex(&d1, hex);
+	_cleanup_free_ char *rec = berth_xasprintf("%s/cache/compressed/gzip.3-%s", root, hex);
+	assert_int_equal(unlink(rec), 0);
+	reg = (struct sink_reg){.deny_patch = true};
+	assert_int_equal(berth_registry_push(s, "example.com/src/app:1", dest, NULL, &again, &err),
+			 -EACCES);
+	assert_non_null(strstr(err->msg, "upload blob"));
+	berth_error_free(&err);
+	/* ...and a layer whose blob is gone (the compression fails before it starts) */
+	assert_int_equal(unlink(rec), 0);
+	_cleanup_free_ char *blob = berth_xasprintf("%s/blobs/sha256/%s", root, hex);
+	assert_int_equal(unlink(blob), 0);
+	reg = (struct sink_reg){.collect = true};
+	assert_int_equal(berth_registry_push(s, "example.com/src/app:1", dest, NULL, &again, &err),
+			 -ENOENT);
+	assert_non_null(strstr(err->msg, hex));
+	fake_stop(&f);
+	set.chunk_size = 0;
+	berth_registry_configure(&set);
+	berth_rm_rf_at(AT_FDCWD, tmpdir3, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_push),
 		cmocka_unit_test(test_push_compresses_uncompressed_layers),
+		cmocka_unit_test(test_push_compresses_while_uploading),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

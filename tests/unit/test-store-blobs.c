@@ -64,6 +64,38 @@ static void test_blob_writer_mismatch(void **state)
 	assert_int_equal(count_files(f, "tmp"), 0);
 }
 
+/*
+ * A read fd of a blob being written sees what is written, and after the
+ * commit; its digest is known before the commit.
+ */
+static void test_blob_writer_open_read(void **state)
+{
+	struct fixture *f = *state;
+	struct berth_error *err = NULL;
+	struct berth_blob_writer *w = NULL;
+	assert_ok(berth_store_blob_begin(f->s, &w, &err), err);
+	_cleanup_close_ int fd = berth_blob_writer_open_read(w, &err);
+	assert_true(fd >= 0);
+	char buf[16] = {0};
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 0);
+	assert_ok(berth_blob_writer_write(w, "grow", 4, &err), err);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 4);
+	assert_ok(berth_blob_writer_write(w, "ing", 3, &err), err);
+	/* the digest before the commit: the commit's, and the end of the writes */
+	struct berth_digest early, d, want;
+	berth_blob_writer_digest(w, &early);
+	berth_digest_of("growing", 7, &want);
+	assert_true(berth_digest_eq(&early, &want));
+	assert_int_equal(berth_blob_writer_write(w, "x", 1, &err), -EINVAL);
+	berth_error_free(&err);
+	assert_ok(berth_blob_writer_commit(w, NULL, &d, NULL, &err), err);
+	assert_true(berth_digest_eq(&d, &want));
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 7);
+	assert_memory_equal(buf, "growing", 7);
+	assert_true(berth_store_blob_exists(f->s, &d));
+	assert_int_equal(count_files(f, "tmp"), 0);
+}
+
 static void test_blob_writer_compressed(void **state)
 {
 	/* a compressor streams straight into the store through the sink adapter */
@@ -242,6 +274,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_blob_put_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_writer_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_writer_compressed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blob_writer_open_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_read_verifies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writes_hold_counted, setup, teardown),

@@ -13,6 +13,9 @@
 #include "core/cleanup.h"
 
 #define CHUNK (128 * 1024)
+/* zstd with workers: fixed jobs, so the frame does not depend on how many */
+#define ZSTD_MAX_WORKERS 8
+#define ZSTD_JOB_SIZE	 (4 << 20)
 
 static const uint8_t gzip_magic[] = {0x1f, 0x8b};
 static const uint8_t zstd_magic[] = {0x28, 0xb5, 0x2f, 0xfd};
@@ -173,27 +176,24 @@ static int zstd_step(struct berth_compressor *k, const void *data, size_t len, b
 	}
 }
 
-int berth_compressor_set_level(struct berth_compressor *k, int level, struct berth_error **err)
+int berth_compressor_set_threads(struct berth_compressor *k, unsigned threads,
+				 struct berth_error **err)
 {
-	if (k->failed)
-		return berth_error_set(err, k->failed, "compressor already failed");
-	if (k->kind != BERTH_COMPRESSION_GZIP || k->finished)
+	if (k->kind != BERTH_COMPRESSION_ZSTD || k->bytes_in)
 		return 0;
-	for (;;) {
-		k->z.next_out = k->out;
-		k->z.avail_out = CHUNK;
-		int zr = deflateParams(&k->z, level, Z_DEFAULT_STRATEGY);
-		int r = emit(k, CHUNK - k->z.avail_out, err);
-		if (r < 0)
-			return r;
-		if (zr == Z_OK)
-			return 0;
-		/* Z_BUF_ERROR with the output full: the flush needs more room, nothing changed yet */
-		if (zr != Z_BUF_ERROR || k->z.avail_out != 0) {
-			k->failed = EINVAL;
-			return berth_error_set(err, EINVAL, "gzip level %d refused", level);
-		}
+	if (threads == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = n > 0 ? (unsigned)n : 1;
 	}
+	if (threads > ZSTD_MAX_WORKERS)
+		threads = ZSTD_MAX_WORKERS;
+	/* a libzstd built without threads refuses: it then compresses on this one */
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(k->zc, ZSTD_c_nbWorkers, (int)threads)))
+		return 0;
+	size_t z = ZSTD_CCtx_setParameter(k->zc, ZSTD_c_jobSize, ZSTD_JOB_SIZE);
+	if (ZSTD_isError(z))
+		return berth_error_set(err, EINVAL, "zstd job size: %s", ZSTD_getErrorName(z));
+	return 0;
 }
 
 int berth_compressor_write(struct berth_compressor *k, const void *data, size_t len,

@@ -51,11 +51,13 @@ int berth_compressor_new(enum berth_compression c, int level, berth_sink_fn sink
 int berth_compressor_write(struct berth_compressor *c, const void *data, size_t len,
 			   struct berth_error **err);
 /*
- * gzip: the level for what is written from now on (zlib's deflateParams;
- * what came before is flushed at the old level to the end of a deflate
- * block). 0 stores the bytes as they are. zstd and none: nothing changes.
+ * zstd: compress on threads workers (0: the online CPUs, at most 8) in
+ * jobs of 4 MiB; libzstd's output is then the same for any count >= 1
+ * (but not the same as with none). Before the first write. A libzstd
+ * built without threads stays on the caller's. gzip and none: nothing.
  */
-int berth_compressor_set_level(struct berth_compressor *c, int level, struct berth_error **err);
+int berth_compressor_set_threads(struct berth_compressor *c, unsigned threads,
+				 struct berth_error **err);
 /* Flushes the end of the stream to the sink; no write after it. */
 int berth_compressor_finish(struct berth_compressor *c, struct berth_error **err);
 /* Uncompressed bytes written so far. */

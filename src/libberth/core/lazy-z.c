@@ -9,8 +9,10 @@
 	  (z_streamp s, int l, int m, int w, int ml, int st, const char *v, int n),                \
 	  (s, l, m, w, ml, st, v, n))                                                              \
 	F(int, deflate, (z_streamp s, int f), (s, f))                                              \
-	F(int, deflateParams, (z_streamp s, int l, int st), (s, l, st))                            \
 	F(int, deflateEnd, (z_streamp s), (s))                                                     \
+	F(int, deflateReset, (z_streamp s), (s))                                                   \
+	F(int, deflateSetDictionary, (z_streamp s, const Bytef *d, uInt n), (s, d, n))             \
+	F(uLong, crc32, (uLong c, const Bytef *b, uInt n), (c, b, n))                              \
 	F(int, inflateInit2_, (z_streamp s, int w, const char *v, int n), (s, w, v, n))            \
 	F(int, inflate, (z_streamp s, int f), (s, f))                                              \
 	F(int, inflateReset, (z_streamp s), (s))                                                   \

@@ -23,6 +23,7 @@ static const struct berth_lazylib_desc *const descs[_BERTH_LIB_MAX] = {
 	[BERTH_LIB_MICROHTTPD] = &berth_lazy_microhttpd,
 	[BERTH_LIB_SECCOMP] = &berth_lazy_seccomp,
 	[BERTH_LIB_CAP] = &berth_lazy_cap,
+	[BERTH_LIB_DEFLATE] = &berth_lazy_deflate,
 };
 
 /* 0 not tried yet, 1 loaded, -1 failed (message in failure[]). Written once

@@ -52,6 +52,7 @@ enum berth_lib {
 	BERTH_LIB_MICROHTTPD, /* libmicrohttpd.so.12 */
 	BERTH_LIB_SECCOMP,    /* libseccomp.so.2 */
 	BERTH_LIB_CAP,	      /* libcap.so.2 */
+	BERTH_LIB_DEFLATE,    /* libdeflate.so.0 */
 	_BERTH_LIB_MAX,
 };
 
@@ -91,7 +92,7 @@ struct berth_lazylib_desc {
 };
 extern const struct berth_lazylib_desc berth_lazy_archive, berth_lazy_curl, berth_lazy_crypto,
 	berth_lazy_zstd, berth_lazy_z, berth_lazy_nftables, berth_lazy_yaml, berth_lazy_mnl,
-	berth_lazy_microhttpd, berth_lazy_seccomp, berth_lazy_cap;
+	berth_lazy_microhttpd, berth_lazy_seccomp, berth_lazy_cap, berth_lazy_deflate;
 
 /* Used by the shims: the resolved symbol i of lib, loading lib first; hands
  * the error to the unavailable handler when lib cannot be loaded (see above). */

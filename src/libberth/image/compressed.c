@@ -5,7 +5,7 @@
  * mapping from the uncompressed blob (its digest is the layer's diff ID) to
  * the compressed blob is a function of the bytes and the compressor, so it
  * is recorded once per diff ID and compression as
- * cache/compressed/<gzip.2|zstd>-<hex> ("sha256:<digest> <size>\n") below
+ * cache/compressed/<gzip.3|zstd.2>-<hex> ("sha256:<digest> <size>\n") below
  * the store root. A second push of the layer then compresses nothing: the
  * registry is asked for the recorded digest. The compressed blob itself is
  * an ordinary store blob that no manifest references, so the next gc
@@ -27,29 +27,25 @@
 #include "core/compress.h"
 #include "core/fs.h"
 #include "core/log.h"
+#include "core/pgzip.h"
 #include "image/image.h"
 #include "store/store.h"
 
 #define COMPRESSED_DIR "compressed"
 #define CHUNK	       (1u << 20)
 /*
- * gzip level 1: what builds wrote before layers were kept uncompressed, so
- * a pushed layer has the same size as then; the default levels cost several
- * times the CPU for a few percent. zstd at its default level 3 is cheap.
+ * gzip: core/pgzip.h, level 1 (about the size builds wrote before layers
+ * were kept uncompressed; the default levels cost several times the CPU
+ * for a few percent) in 1 MiB blocks compressed by libdeflate on all CPUs,
+ * a block whose first 64 KiB level 1 does not shrink stored as it is. zstd: its default level 3 on libzstd's worker
+ * threads. Both give the same bytes for any thread count, so a layer
+ * compressed again gives the recorded digest. The record names say which
+ * rule made the bytes: "gzip.3" (the parallel blocks; "gzip.2", one stream
+ * switching to stored chunks, and "gzip", plain level 1, are not read any
+ * more) and "zstd.2" (the threaded frame; "zstd", one thread, not read).
  */
-#define GZIP_LEVEL 1
-/*
- * Incompressible data (random bytes, files compressed already) costs zlib's
- * level 1 about 20 ns a byte (4 s for 200 MB) to come out no smaller: a 1 MiB
- * chunk that level 1 shrank by less than 1/32 switches the chunks after it
- * to stored blocks (level 0, a copy), and every PROBE_EVERY-th chunk is
- * tried at level 1 again, so compressible data after it is compressed.
- * This is a function of the bytes alone, so a layer compressed again gives
- * the recorded digest; the record's name says "gzip.2" since the bytes are
- * not those of plain level 1 ("gzip-" records are not read any more).
- */
-#define PROBE_EVERY 16
-#define GZIP_RECORD "gzip.2"
+#define GZIP_RECORD "gzip.3"
+#define ZSTD_RECORD "zstd.2"
 
 static uint64_t compressed_counter;
 
@@ -75,8 +71,7 @@ static void mapping_name(const struct berth_digest *diff_id, enum berth_compress
 {
 	char hex[65];
 	berth_digest_hex(diff_id, hex);
-	snprintf(ret, 80, "%s-%s",
-		 c == BERTH_COMPRESSION_GZIP ? GZIP_RECORD : berth_compression_name(c), hex);
+	snprintf(ret, 80, "%s-%s", c == BERTH_COMPRESSION_GZIP ? GZIP_RECORD : ZSTD_RECORD, hex);
 }
 
 static int check_compression(enum berth_compression c, struct berth_error **err)
@@ -139,27 +134,42 @@ static int mapping_record(struct berth_store *s, const struct berth_digest *diff
 	return berth_write_file_atomic(fd, name, text, (size_t)n, 0644, err);
 }
 
-/* gzip, storing (*stored): chunk i is tried at level 1 again when it is a probe. */
-static int maybe_probe(struct berth_compressor *k, uint64_t i, bool *stored,
-		       struct berth_error **err)
+struct watched {
+	struct berth_blob_writer *w;
+	const struct berth_compress_watch *watch;
+};
+
+/* The blob writer's sink, then the watcher told the new size. */
+static int watched_sink(void *ctx, const void *data, size_t len, struct berth_error **err)
 {
-	if (!*stored || i % PROBE_EVERY != 0)
-		return 0;
-	*stored = false;
-	return berth_compressor_set_level(k, GZIP_LEVEL, err);
+	struct watched *x = ctx;
+	int r = berth_blob_writer_write(x->w, data, len, err);
+	if (r >= 0 && x->watch && x->watch->written)
+		x->watch->written(x->watch->ctx, berth_blob_writer_size(x->w));
+	return r;
 }
 
-/* Streams the blob of fd through a compressor into the blob writer w. */
-static int compress_fd(int fd, enum berth_compression c, struct berth_blob_writer *w,
+/* Streams the blob of fd through a compressor into the blob writer of x. */
+static int compress_fd(int fd, enum berth_compression c, struct watched *x,
 		       struct berth_error **err)
 {
+	if (c == BERTH_COMPRESSION_GZIP) {
+		struct berth_pgzip_stats st;
+		int r = berth_pgzip_fd(fd, 0, watched_sink, x, &st, err);
+		if (r >= 0)
+			berth_debug("gzip: %" PRIu64 " blocks, %" PRIu64 " stored, %" PRIu64
+				    " -> %" PRIu64 " bytes",
+				    st.blocks, st.stored_blocks, st.bytes_in, st.bytes_out);
+		return r;
+	}
 	_cleanup_(berth_compressor_freep) struct berth_compressor *k = NULL;
-	bool gzip = c == BERTH_COMPRESSION_GZIP, stored = false;
-	int r = berth_compressor_new(c, gzip ? GZIP_LEVEL : -1, berth_blob_writer_sink, w, &k, err);
+	int r = berth_compressor_new(c, -1, watched_sink, x, &k, err);
+	if (r >= 0)
+		r = berth_compressor_set_threads(k, 0, err);
 	if (r < 0)
 		return r;
 	_cleanup_free_ char *buf = berth_xmalloc(CHUNK);
-	for (uint64_t i = 0;; i++) {
+	for (;;) {
 		ssize_t n = read(fd, buf, CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -167,23 +177,9 @@ static int compress_fd(int fd, enum berth_compression c, struct berth_blob_write
 			return berth_error_syscall(err, errno, "read the layer");
 		if (n == 0)
 			break;
-		if (gzip) {
-			r = maybe_probe(k, i, &stored, err);
-			if (r < 0)
-				return r;
-		}
-		uint64_t before = berth_blob_writer_size(w);
 		r = berth_compressor_write(k, buf, (size_t)n, err);
 		if (r < 0)
 			return r;
-		/* out lags by what zlib holds (< 16 KiB at level 1): 1/32 leaves room for it */
-		uint64_t out = berth_blob_writer_size(w) - before;
-		if (gzip && !stored && out + (uint64_t)n / 32 >= (uint64_t)n) {
-			stored = true;
-			r = berth_compressor_set_level(k, 0, err);
-			if (r < 0)
-				return r;
-		}
 	}
 	return berth_compressor_finish(k, err);
 }
@@ -191,6 +187,14 @@ static int compress_fd(int fd, enum berth_compression c, struct berth_blob_write
 int berth_image_layer_compress(struct berth_store *s, const struct berth_digest *diff_id,
 			       enum berth_compression c, struct berth_compressed_layer *ret,
 			       struct berth_error **err)
+{
+	return berth_image_layer_compress_watched(s, diff_id, c, NULL, ret, err);
+}
+
+int berth_image_layer_compress_watched(struct berth_store *s, const struct berth_digest *diff_id,
+				       enum berth_compression c,
+				       const struct berth_compress_watch *watch,
+				       struct berth_compressed_layer *ret, struct berth_error **err)
 {
 	char hex[BERTH_DIGEST_STRLEN + 1];
 	berth_digest_fmt(diff_id, hex);
@@ -207,10 +211,23 @@ int berth_image_layer_compress(struct berth_store *s, const struct berth_digest 
 		return r;
 	berth_debug("compressing layer %s (%s)", hex, berth_compression_name(c));
 	__atomic_add_fetch(&compressed_counter, 1, __ATOMIC_RELAXED);
-	r = compress_fd(fd, c, w, err);
+	if (watch && watch->started) {
+		int rfd = berth_blob_writer_open_read(w, err);
+		if (rfd < 0)
+			return rfd;
+		watch->started(watch->ctx, rfd);
+	}
+	struct watched x = {w, watch};
+	r = compress_fd(fd, c, &x, err);
 	if (r < 0)
 		return berth_error_prefix(err, "compress layer %s", hex);
 	struct berth_compressed_layer l = {.media_type = berth_media_type_oci_layer((int)c)};
+	if (watch && watch->whole) {
+		struct berth_compressed_layer now = l;
+		berth_blob_writer_digest(w, &now.digest);
+		now.size = berth_blob_writer_size(w);
+		watch->whole(watch->ctx, &now);
+	}
 	r = berth_blob_writer_commit(TAKE_PTR(w), NULL, &l.digest, &l.size, err);
 	if (r < 0)
 		return r;

@@ -320,6 +320,26 @@ int berth_image_layer_compressed_lookup(struct berth_store *s, const struct bert
 int berth_image_layer_compress(struct berth_store *s, const struct berth_digest *diff_id,
 			       enum berth_compression c, struct berth_compressed_layer *ret,
 			       struct berth_error **err);
+/*
+ * Who watches a compression as it goes (a push uploading the bytes while
+ * they are made), called from the compressing thread: started(ctx, fd)
+ * once, fd a read-only fd of the blob being written (the watcher's to
+ * close, valid after the call returns), then written(ctx, n) each time the
+ * blob has grown, n its size so far, and whole(ctx, l) when it is complete
+ * (before it is fsynced and recorded).
+ */
+struct berth_compress_watch {
+	void (*started)(void *ctx, int fd);
+	void (*written)(void *ctx, uint64_t n);
+	void (*whole)(void *ctx, const struct berth_compressed_layer *l);
+	void *ctx;
+};
+/* berth_image_layer_compress telling watch (NULL: nobody) how far it is. */
+int berth_image_layer_compress_watched(struct berth_store *s, const struct berth_digest *diff_id,
+				       enum berth_compression c,
+				       const struct berth_compress_watch *watch,
+				       struct berth_compressed_layer *ret,
+				       struct berth_error **err);
 /* How many layers berth_image_layer_compress compressed in this process (tests). */
 uint64_t berth_image_layers_compressed(void);
 

@@ -8,6 +8,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -282,88 +283,166 @@ int registry_mount_blob(struct registry *r, const struct berth_digest *d, const 
 
 #define CHUNK_THRESHOLD (256ull << 20)
 #define CHUNK_SIZE	(64ull << 20)
+/* a blob uploaded while it is made goes in PATCHes of this size */
+#define GROWING_CHUNK (8ull << 20)
+
+/* A started upload: where its next request goes, and what it is called in errors. */
+struct upload {
+	struct registry *r;
+	char *loc;
+	char hex[BERTH_DIGEST_STRLEN + 1];
+	struct berth_progress *progress;
+	int item;
+};
+
+static int upload_start(struct upload *u, struct berth_error **err)
+{
+	long st = 0;
+	int res = start_upload(u->r, "", NULL, &st, &u->loc, err);
+	if (res < 0)
+		return res;
+	/* a 201 to a plain POST (no mount asked for) carries nothing to upload to */
+	if (!u->loc)
+		return berth_error_set(err, EBADMSG,
+				       "upload blob %s: registry '%s' answered HTTP %ld without a "
+				       "Location",
+				       u->hex, u->r->domain, st);
+	return 0;
+}
+
+/*
+ * One request of an upload with bytes [off, off + n) of fd as its body:
+ * method to url, the answer must be want. *ret_status: the answer's
+ * status. A PATCH follows the Location the registry returns.
+ */
+static int upload_send(struct upload *u, const char *method, const char *url, char **headers,
+		       int fd, uint64_t off, uint64_t n, long want, long *ret_status,
+		       struct berth_error **err)
+{
+	struct http_request req = {
+		.method = method,
+		.headers = headers,
+		.has_body = true,
+		.body_fd = fd,
+		.body_off = off,
+		.body_fd_len = n,
+		.progress = u->progress,
+		.progress_item = u->item,
+		.progress_base = off,
+	};
+	struct http_response resp = {0};
+	int res = registry_request(u->r, "pull,push", NULL, &req, url, &resp, err);
+	if (res < 0)
+		return berth_error_prefix(err, "upload blob %s", u->hex);
+	*ret_status = resp.status;
+	if (resp.status != want) {
+		_cleanup_free_ char *what = berth_xasprintf("upload blob %s", u->hex);
+		res = registry_status_error(&resp, what, err);
+		http_response_release(&resp);
+		return res;
+	}
+	if (want == 202 && resp.location) {
+		free(u->loc);
+		u->loc = resolve_location(u->r, resp.location);
+	}
+	http_response_release(&resp);
+	return 0;
+}
+
+/* PATCHes bytes [off, off + n) of fd. */
+static int upload_patch(struct upload *u, int fd, uint64_t off, uint64_t n, long *ret_status,
+			struct berth_error **err)
+{
+	_cleanup_free_ char *cr =
+		berth_xasprintf("Content-Range: %" PRIu64 "-%" PRIu64, off, off + n - 1);
+	char *headers[] = {cr, "Content-Type: application/octet-stream", NULL};
+	return upload_send(u, "PATCH", u->loc, headers, fd, off, n, 202, ret_status, err);
+}
+
+/* The closing PUT ?digest=d with bytes [off, off + n) of fd (n may be 0). */
+static int upload_put(struct upload *u, const struct berth_digest *d, int fd, uint64_t off,
+		      uint64_t n, struct berth_error **err)
+{
+	char dg[BERTH_DIGEST_STRLEN + 1];
+	_cleanup_free_ char *kv = berth_xasprintf("digest=%s", berth_digest_fmt(d, dg));
+	_cleanup_free_ char *url = with_query(u->loc, kv);
+	char *headers[] = {"Content-Type: application/octet-stream", NULL};
+	long st = 0;
+	return upload_send(u, "PUT", url, headers, fd, off, n, 201, &st, err);
+}
 
 int registry_upload_blob(struct registry *r, const struct berth_digest *d, int fd, uint64_t size,
 			 struct berth_progress *progress, int item, struct berth_error **err)
 {
-	char hex[BERTH_DIGEST_STRLEN + 1];
-	berth_digest_fmt(d, hex);
-	long st = 0;
-	_cleanup_free_ char *loc = NULL;
-	int res = start_upload(r, "", NULL, &st, &loc, err);
-	if (res < 0)
-		return res;
-	/* a 201 to a plain POST (no mount asked for) carries nothing to upload to */
-	if (!loc)
-		return berth_error_set(err, EBADMSG,
-				       "upload blob %s: registry '%s' answered HTTP %ld without a "
-				       "Location",
-				       hex, r->domain, st);
+	struct upload u = {.r = r, .progress = progress, .item = item};
+	berth_digest_fmt(d, u.hex);
+	int res = upload_start(&u, err);
 	uint64_t off = 0;
 	uint64_t chunk = registry_settings()->chunk_size;
 	uint64_t threshold = chunk ? chunk : CHUNK_THRESHOLD;
 	if (chunk == 0)
 		chunk = CHUNK_SIZE;
-	if (size > threshold) {
-		/* chunked: PATCH each range, following the Location the registry returns */
-		while (off < size) {
-			uint64_t n = size - off < chunk ? size - off : chunk;
-			_cleanup_free_ char *cr = berth_xasprintf(
-				"Content-Range: %" PRIu64 "-%" PRIu64, off, off + n - 1);
-			char *headers[] = {cr, "Content-Type: application/octet-stream", NULL};
-			struct http_request req = {
-				.method = "PATCH",
-				.headers = headers,
-				.has_body = true,
-				.body_fd = fd,
-				.body_off = off,
-				.body_fd_len = n,
-				.progress = progress,
-				.progress_item = item,
-				.progress_base = off,
-			};
-			struct http_response resp = {0};
-			res = registry_request(r, "pull,push", NULL, &req, loc, &resp, err);
-			if (res < 0)
-				return berth_error_prefix(err, "upload blob %s", hex);
-			if (resp.status != 202) {
-				_cleanup_free_ char *what = berth_xasprintf("upload blob %s", hex);
-				res = registry_status_error(&resp, what, err);
-				http_response_release(&resp);
-				return res;
-			}
-			if (resp.location) {
-				free(loc);
-				loc = resolve_location(r, resp.location);
-			}
-			http_response_release(&resp);
-			off += n;
+	/* chunked above the threshold: PATCH each range, then the PUT */
+	if (__atomic_load_n(&r->no_patch, __ATOMIC_RELAXED))
+		threshold = UINT64_MAX;
+	while (res >= 0 && size > threshold && off < size) {
+		uint64_t n = size - off < chunk ? size - off : chunk;
+		long st = 0;
+		res = upload_patch(&u, fd, off, n, &st, err);
+		off += n;
+	}
+	if (res >= 0)
+		res = upload_put(&u, d, fd, off, size - off, err);
+	free(u.loc);
+	return res;
+}
+
+uint64_t registry_growing_chunk(void)
+{
+	uint64_t chunk = registry_settings()->chunk_size;
+	return chunk ? chunk : GROWING_CHUNK;
+}
+
+/* The PATCHes of registry_upload_growing, then its PUT once the blob is whole. */
+static int upload_as_it_grows(struct upload *u, int fd, registry_grow_fn grow, void *ctx,
+			      struct berth_error **err)
+{
+	uint64_t chunk = registry_growing_chunk();
+	uint64_t off = 0;
+	for (;;) {
+		bool end = false;
+		struct berth_digest d;
+		int64_t have = grow(ctx, off + chunk, &end, &d, err);
+		if (have < 0)
+			return (int)have;
+		if (end) {
+			berth_digest_fmt(&d, u->hex);
+			return upload_put(u, &d, fd, off, (uint64_t)have - off, err);
 		}
+		long st = 0;
+		int res = upload_patch(u, fd, off, chunk, &st, err);
+		/* a registry without chunked uploads: the caller sends the blob whole */
+		if (res < 0 && off == 0 && (st == 404 || st == 405 || st == 501)) {
+			__atomic_store_n(&u->r->no_patch, true, __ATOMIC_RELAXED);
+			berth_error_free(err);
+			return -EOPNOTSUPP;
+		}
+		if (res < 0)
+			return res;
+		off += chunk;
 	}
-	_cleanup_free_ char *kv = berth_xasprintf("digest=%s", hex);
-	_cleanup_free_ char *url = with_query(loc, kv);
-	char *headers[] = {"Content-Type: application/octet-stream", NULL};
-	struct http_request req = {
-		.method = "PUT",
-		.headers = headers,
-		.has_body = true,
-		.body_fd = fd,
-		.body_off = off,
-		.body_fd_len = size - off,
-		.progress = progress,
-		.progress_item = item,
-		.progress_base = off,
-	};
-	struct http_response resp = {0};
-	res = registry_request(r, "pull,push", NULL, &req, url, &resp, err);
-	if (res < 0)
-		return berth_error_prefix(err, "upload blob %s", hex);
-	if (resp.status != 201) {
-		_cleanup_free_ char *what = berth_xasprintf("upload blob %s", hex);
-		res = registry_status_error(&resp, what, err);
-		http_response_release(&resp);
-		return res;
-	}
-	http_response_release(&resp);
-	return 0;
+}
+
+int registry_upload_growing(struct registry *r, int fd, registry_grow_fn grow, void *ctx,
+			    struct berth_progress *progress, int item, struct berth_error **err)
+{
+	struct upload u = {.r = r, .progress = progress, .item = item};
+	if (__atomic_load_n(&r->no_patch, __ATOMIC_RELAXED))
+		return -EOPNOTSUPP;
+	snprintf(u.hex, sizeof(u.hex), "being compressed");
+	int res = upload_start(&u, err);
+	if (res >= 0)
+		res = upload_as_it_grows(&u, fd, grow, ctx, err);
+	free(u.loc);
+	return res;
 }

@@ -134,6 +134,7 @@ struct registry {
 	size_t n_tokens;
 	unsigned token_fetches; /* for tests */
 	unsigned retries;
+	bool no_patch; /* refused a PATCH: blobs go in one PUT (__atomic) */
 };
 
 int registry_open(const char *domain, const char *repo, struct registry **ret,
@@ -206,6 +207,25 @@ int registry_get_blob(struct registry *r, const struct berth_digest *d, uint64_t
 /* Uploads size bytes of fd as blob d (POST + PUT, PATCH chunks when large). */
 int registry_upload_blob(struct registry *r, const struct berth_digest *d, int fd, uint64_t size,
 			 struct berth_progress *progress, int item, struct berth_error **err);
+/*
+ * How far a blob being written is: waits until it holds want bytes or is
+ * whole, and returns its size then (-errno on failure); *ret_end and
+ * *ret_digest are set when it is whole and smaller than want.
+ */
+typedef int64_t (*registry_grow_fn)(void *ctx, uint64_t want, bool *ret_end,
+				    struct berth_digest *ret_digest, struct berth_error **err);
+/*
+ * Uploads a blob while it is written to fd (a layer compressed on the way):
+ * POST, a PATCH of each 8 MiB ($BERTH_REGISTRY_CHUNK_SIZE) as soon as it
+ * is there, the PUT ?digest= with the rest once grow says it is whole.
+ * -EOPNOTSUPP, no message, when the registry refuses the first PATCH (404,
+ * 405, 501) or did so before: then the caller uploads the whole blob
+ * (registry_upload_blob, which then sends every blob in one PUT).
+ */
+int registry_upload_growing(struct registry *r, int fd, registry_grow_fn grow, void *ctx,
+			    struct berth_progress *progress, int item, struct berth_error **err);
+/* The PATCH size of registry_upload_growing. */
+uint64_t registry_growing_chunk(void);
 /* 1 when mounted, 0 when the registry wants an upload instead. */
 int registry_mount_blob(struct registry *r, const struct berth_digest *d, const char *from,
 			struct berth_error **err);

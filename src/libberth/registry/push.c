@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,11 +45,23 @@ static void short_id(const struct berth_digest *d, char id[13])
 	id[12] = '\0';
 }
 
+/* blobs[i] has become l, the compressed form of the layer it was. */
+static void set_converted(struct push_ctx *c, size_t i, const struct berth_compressed_layer *l)
+{
+	struct berth_descriptor *b = &c->blobs[i];
+	c->diff_ids[i] = b->digest;
+	c->converted[i] = true;
+	b->digest = l->digest;
+	b->size = l->size;
+	b->media_type = (char *)l->media_type;
+}
+
 /*
  * A layer the store keeps uncompressed (a build's) goes out compressed, as
  * Docker pushes: blobs[i] becomes its compressed form, found in the
  * store's record when an earlier push made it (nothing is compressed
- * then), else compressed now.
+ * then), else compressed now. 1 (blobs[i] unchanged): a large layer never
+ * compressed before, which push_growing compresses while it uploads.
  */
 static int compressed_form(struct push_ctx *c, size_t i, struct berth_error **err)
 {
@@ -59,6 +72,8 @@ static int compressed_form(struct push_ctx *c, size_t i, struct berth_error **er
 	struct berth_compressed_layer l;
 	struct berth_digest diff_id = b->digest;
 	int res = berth_image_layer_compressed_lookup(c->store, &diff_id, c->compression, &l, err);
+	if (res == -ENOENT && b->size > registry_growing_chunk())
+		return 1;
 	if (res == -ENOENT) {
 		char id[13];
 		short_id(&diff_id, id);
@@ -68,12 +83,143 @@ static int compressed_form(struct push_ctx *c, size_t i, struct berth_error **er
 	}
 	if (res < 0)
 		return res;
-	c->diff_ids[i] = diff_id;
-	c->converted[i] = true;
-	b->digest = l.digest;
-	b->size = l.size;
-	b->media_type = (char *)l.media_type;
+	set_converted(c, i, &l);
 	return 0;
+}
+
+/* A layer compressed on one thread while another uploads what is there. */
+struct growing {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct berth_store *store;
+	struct berth_digest diff_id;
+	enum berth_compression compression;
+	int fd;	       /* read side of the blob being written; -EBADF before */
+	uint64_t size; /* written so far */
+	bool whole;    /* l is known: the bytes are all written (not yet fsynced) */
+	bool done;
+	int res;
+	struct berth_error *err;
+	struct berth_compressed_layer l;
+};
+
+static void growing_started(void *ctx, int fd)
+{
+	struct growing *g = ctx;
+	pthread_mutex_lock(&g->lock);
+	g->fd = fd;
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+}
+
+static void growing_written(void *ctx, uint64_t n)
+{
+	struct growing *g = ctx;
+	pthread_mutex_lock(&g->lock);
+	g->size = n;
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+}
+
+static void growing_whole(void *ctx, const struct berth_compressed_layer *l)
+{
+	struct growing *g = ctx;
+	pthread_mutex_lock(&g->lock);
+	g->l = *l;
+	g->whole = true;
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+}
+
+static void *growing_thread(void *arg)
+{
+	struct growing *g = arg;
+	struct berth_compress_watch w = {growing_started, growing_written, growing_whole, g};
+	struct berth_compressed_layer l;
+	struct berth_error *e = NULL;
+	int res = berth_image_layer_compress_watched(g->store, &g->diff_id, g->compression, &w, &l,
+						     &e);
+	pthread_mutex_lock(&g->lock);
+	g->res = res;
+	g->err = e;
+	if (res >= 0)
+		g->l = l;
+	g->done = true;
+	pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lock);
+	return NULL;
+}
+
+/* registry_grow_fn over a growing */
+static int64_t growing_wait(void *ctx, uint64_t want, bool *ret_end,
+			    struct berth_digest *ret_digest, struct berth_error **err)
+{
+	struct growing *g = ctx;
+	pthread_mutex_lock(&g->lock);
+	while (!g->done && !g->whole && g->size < want)
+		pthread_cond_wait(&g->cond, &g->lock);
+	int64_t have = (int64_t)g->size;
+	if (g->done && g->res < 0) {
+		have = berth_error_set(err, ECANCELED, "the compression failed");
+	} else if (g->whole && g->l.size < want) {
+		/* the end only when the rest is less than asked for: the requests made depend on the size alone */
+		*ret_end = true;
+		*ret_digest = g->l.digest;
+		have = (int64_t)g->l.size;
+	}
+	pthread_mutex_unlock(&g->lock);
+	return have;
+}
+
+/*
+ * Compresses the layer blobs[i] and uploads it at the same time (the
+ * first push of a large layer a build wrote). 1: pushed. 0: compressed
+ * (blobs[i] is its compressed form now) but not uploaded, the registry
+ * refusing chunked uploads.
+ */
+static int push_growing(struct push_ctx *c, size_t i, struct berth_error **err)
+{
+	struct berth_descriptor *b = &c->blobs[i];
+	struct growing g = {.store = c->store,
+			    .diff_id = b->digest,
+			    .compression = c->compression,
+			    .fd = -EBADF};
+	pthread_mutex_init(&g.lock, NULL);
+	pthread_cond_init(&g.cond, NULL);
+	char id[13];
+	short_id(&b->digest, id);
+	int item = berth_progress_start(c->p, id, b->size);
+	pthread_t t;
+	int res = -pthread_create(&t, NULL, growing_thread, &g);
+	if (res < 0) {
+		res = berth_error_syscall(err, -res, "start a compression thread");
+		goto out;
+	}
+	pthread_mutex_lock(&g.lock);
+	while (g.fd < 0 && !g.done)
+		pthread_cond_wait(&g.cond, &g.lock);
+	pthread_mutex_unlock(&g.lock);
+	if (g.fd >= 0)
+		res = registry_upload_growing(c->r, g.fd, growing_wait, &g, c->p, item, err);
+	pthread_join(t, NULL);
+	if (g.res < 0) {
+		/* the compression's own error says more than the upload's */
+		berth_error_free(err);
+		res = berth_error_set(err, berth_error_code(g.err), "%s", berth_error_msg(g.err));
+		goto out;
+	}
+	set_converted(c, i, &g.l);
+	if (res == -EOPNOTSUPP)
+		res = 0;
+	else if (res >= 0)
+		res = 1;
+out:
+	berth_error_free(&g.err);
+	berth_closep(&g.fd);
+	pthread_mutex_destroy(&g.lock);
+	pthread_cond_destroy(&g.cond);
+	berth_progress_done(c->p, item, res < 0 ? "error" : res > 0 ? "pushed" : "compressed");
+	return res;
 }
 
 /*
@@ -107,6 +253,11 @@ static int push_blob(void *ctx, size_t i, struct berth_error **err)
 {
 	struct push_ctx *c = ctx;
 	int res = compressed_form(c, i, err);
+	if (res > 0) {
+		res = push_growing(c, i, err);
+		if (res > 0)
+			return 0;
+	}
 	if (res < 0)
 		return res;
 	const struct berth_descriptor *b = &c->blobs[i];

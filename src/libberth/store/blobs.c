@@ -159,12 +159,23 @@ int berth_store_blob_begin(struct berth_store *s, struct berth_blob_writer **ret
 int berth_blob_writer_write(struct berth_blob_writer *w, const void *data, size_t len,
 			    struct berth_error **err)
 {
+	if (w->hashed)
+		return berth_error_set(err, EINVAL,
+				       "write blob: written after its digest was taken");
 	int r = berth_write_all(w->fd, data, len, err);
 	if (r < 0)
 		return berth_error_prefix(err, "write blob");
 	berth_sha256_update(w->hash, data, len);
 	w->size += len;
 	return 0;
+}
+
+void berth_blob_writer_digest(struct berth_blob_writer *w, struct berth_digest *ret)
+{
+	if (!w->hashed)
+		berth_sha256_final(w->hash, &w->digest);
+	w->hashed = true;
+	*ret = w->digest;
 }
 
 int berth_blob_writer_sink(void *ctx, const void *data, size_t len, struct berth_error **err)
@@ -175,6 +186,14 @@ int berth_blob_writer_sink(void *ctx, const void *data, size_t len, struct berth
 uint64_t berth_blob_writer_size(const struct berth_blob_writer *w)
 {
 	return w->size;
+}
+
+int berth_blob_writer_open_read(const struct berth_blob_writer *w, struct berth_error **err)
+{
+	int fd = openat(store_tmp_fd(w->s), w->tmp_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return berth_error_syscall(err, errno, "open temp blob '%s'", w->tmp_name);
+	return fd;
 }
 
 void berth_blob_writer_abort(struct berth_blob_writer *w)
@@ -192,7 +211,7 @@ static int writer_digest(struct berth_blob_writer *w, const struct berth_digest 
 			 struct berth_digest *ret, struct berth_error **err)
 {
 	char want[BERTH_DIGEST_STRLEN + 1], got[BERTH_DIGEST_STRLEN + 1];
-	berth_sha256_final(w->hash, ret);
+	berth_blob_writer_digest(w, ret);
 	if (expected && !berth_digest_eq(expected, ret))
 		return berth_error_set(err, EBADMSG,
 				       "blob digest mismatch: expected '%s', got '%s' (%llu bytes)",

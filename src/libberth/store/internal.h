@@ -47,6 +47,8 @@ struct berth_blob_writer {
 	char tmp_name[40];
 	struct berth_sha256 *hash;
 	uint64_t size;
+	bool hashed; /* digest holds the final hash: no write after it */
+	struct berth_digest digest;
 };
 /* store.c */
 /* tmp/ (O_PATH, borrowed). */

@@ -95,6 +95,16 @@ int berth_blob_writer_write(struct berth_blob_writer *w, const void *data, size_
 /* Bytes written so far. */
 uint64_t berth_blob_writer_size(const struct berth_blob_writer *w);
 /*
+ * The digest of what w wrote (what commit will name it), known before the
+ * commit's fsync; nothing can be written after it.
+ */
+void berth_blob_writer_digest(struct berth_blob_writer *w, struct berth_digest *ret);
+/*
+ * A new read-only fd of the file w writes (the caller's to close), to read
+ * what is written while the writer goes on: it stays valid after commit.
+ */
+int berth_blob_writer_open_read(const struct berth_blob_writer *w, struct berth_error **err);
+/*
  * fsyncs the data and renames it to blobs/sha256/<digest>. When expected is
  * not NULL and the data's digest differs, returns -EBADMSG and leaves nothing
  * behind. Frees w in every case. ret_digest/ret_size may be NULL.
