@@ -117,8 +117,9 @@ void api_req_unref(struct api_req *req)
 	pthread_cond_destroy(&req->cond);
 	pthread_mutex_destroy(&req->lock);
 	free(req);
-	atomic_fetch_sub(&srv->active, 1);
+	/* the stamp first: once active is 0 the server may be gone (berth_api_serve returns) */
 	atomic_store(&srv->last_active_ms, now_ms());
+	atomic_fetch_sub(&srv->active, 1);
 }
 
 struct kv_collect {
@@ -471,6 +472,11 @@ int berth_api_serve(const struct berth_api_serve_options *o, struct berth_error 
 	while (atomic_load(&srv.relays) > 0)
 		usleep(10000);
 	MHD_stop_daemon(d);
+	/* detached handler threads still drop their requests' references to
+	 * srv, which lives on this stack: wait for them (bounded: a handler
+	 * stuck in a transfer sees the stop at its next wake-up) */
+	for (int i = 0; i < 3000 && atomic_load(&srv.active) > 0; i++)
+		usleep(10000);
 	close(srv.stop_evfd);
 	return 0;
 }
