@@ -22,6 +22,8 @@
 
 /* ---- blobs ---- */
 
+#define BLOB_WRITEBACK_CHUNK (8u << 20)
+
 /* Writers keep the shared gc lock until the store is freed: see store.h. */
 static int hold_gc_shared(struct berth_store *s, struct berth_error **err)
 {
@@ -79,6 +81,17 @@ int berth_blob_writer_write(struct berth_blob_writer *w, const void *data, size_
 		return berth_error_prefix(err, "write blob");
 	berth_sha256_update(w->hash, data, len);
 	w->size += len;
+	/*
+	 * The writeback of a big blob starts while it is written, not when the
+	 * commit's fsync asks for all of it at once: the disk works while the
+	 * rest is produced, the fsync waits for the tail only, and no backlog
+	 * of dirty pages builds up to slow down everybody else's writes.
+	 */
+	if (w->size - w->flushed >= BLOB_WRITEBACK_CHUNK) {
+		(void)sync_file_range(w->fd, (off_t)w->flushed, (off_t)(w->size - w->flushed),
+				      SYNC_FILE_RANGE_WRITE);
+		w->flushed = w->size;
+	}
 	return 0;
 }
 

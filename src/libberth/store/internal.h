@@ -40,6 +40,7 @@ struct berth_blob_writer {
 	char tmp_name[40];
 	struct berth_sha256 *hash;
 	uint64_t size;
+	uint64_t flushed; /* bytes whose writeback was started (see berth_blob_writer_write) */
 };
 /* store.c */
 /* tmp/ (O_PATH, borrowed). */
