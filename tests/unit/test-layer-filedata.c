@@ -77,6 +77,15 @@ static void make_layer(struct ctx *c, const char *name, long flip, mode_t mode,
 	*ret_diff_id = info.diff_id;
 }
 
+static int mkfileat(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
 static int setup(void **state)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
@@ -211,6 +220,63 @@ static void test_helpers(void **state)
 	assert_memory_equal(back + 4096, blk, sizeof(blk));
 }
 
+/* Unpacks a tar of one symlink to target with a writeback list: whether it asked for a syncfs. */
+static bool symlink_needs_syncfs(struct ctx *c, const char *name, const char *target)
+{
+	struct berth_error *err = NULL;
+	assert_int_equal(mkdirat(c->top_fd, name, 0755), 0);
+	_cleanup_close_ int d = openat(c->top_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(symlinkat(target, d, "l"), 0);
+	assert_int_equal(mkfileat(d, "f"), 0);
+	_cleanup_free_ char *tar = berth_xasprintf("%s.tar", name), *out = NULL;
+	_cleanup_close_ int ofd =
+		openat(c->top_fd, tar, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	struct berth_layer_write_options o = {.compression = BERTH_LAYER_UNCOMPRESSED};
+	_cleanup_(berth_layer_writer_freep) struct berth_layer_writer *w = NULL;
+	struct berth_layer_info info;
+	assert_ok(berth_layer_writer_new(&o, berth_layer_sink_fd, &ofd, &w, &err), err);
+	assert_ok(berth_layer_writer_add_tree(w, d, "", &err), err);
+	assert_ok(berth_layer_writer_finish(w, &info, &err), err);
+	assert_int_equal(lseek(ofd, 0, SEEK_SET), 0);
+	out = berth_xasprintf("%s-out", name);
+	assert_int_equal(mkdirat(c->top_fd, out, 0755), 0);
+	_cleanup_close_ int od = openat(c->top_fd, out, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct layer_writeback wb = {.n = 0};
+	assert_ok(layer_unpack_reusing(ofd, od, 0, &info.diff_id, -EBADF, &wb, NULL, &err), err);
+	assert_int_equal(wb.n, 1); /* the regular file, held */
+	assert_ok(layer_writeback_wait(&wb, &err), err);
+	assert_int_equal(wb.n, 0);
+	return wb.need_syncfs;
+}
+
+static void test_writeback(void **state)
+{
+	struct ctx *c = *state;
+	struct berth_error *err = NULL;
+	_cleanup_close_ int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_false(layer_writeback_targeted(proc));
+	/* more files than are held at once: the first ones are waited for on the way */
+	struct layer_writeback wb = {.n = 0};
+	for (int i = 0; i < LAYER_WRITEBACK_MAX + 10; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "w%d", i);
+		_cleanup_close_ int f =
+			openat(c->top_fd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		assert_int_equal(write(f, name, strlen(name)), (ssize_t)strlen(name));
+		assert_ok(layer_writeback_add(&wb, f, &err), err);
+	}
+	assert_int_equal(wb.n, 10);
+	assert_ok(layer_writeback_wait(&wb, &err), err);
+	assert_int_equal(wb.n, 0);
+	layer_writeback_release(&wb);
+	/* a symlink whose target is not kept in the inode is data the list does not hold */
+	assert_false(symlink_needs_syncfs(c, "short", "a/short/target"));
+	char longt[200];
+	memset(longt, 'x', sizeof(longt) - 1);
+	longt[sizeof(longt) - 1] = '\0';
+	assert_true(symlink_needs_syncfs(c, "long", longt));
+}
+
 static void test_children_record(void **state)
 {
 	struct ctx *c = *state;
@@ -262,6 +328,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reuse_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_helpers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_children_record, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writeback, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -115,7 +115,10 @@ static int unpack_into_tmp(int store_fd, int layers_fd, const char *tmp,
 	/* the files it shares with the last layer unpacked on the same parent are linked */
 	_cleanup_close_ int reuse_fd =
 		*t->parent_hex ? layer_reuse_dir(layers_fd, t->parent_hex, t->hex) : -EBADF;
-	r = layer_unpack_reusing(blob_fd, diff_fd, flags, diff_id, reuse_fd, &stats, err);
+	_cleanup_(layer_writeback_release) struct layer_writeback wb = {.n = 0};
+	bool targeted = layer_writeback_targeted(diff_fd);
+	r = layer_unpack_reusing(blob_fd, diff_fd, flags, diff_id, reuse_fd, targeted ? &wb : NULL,
+				 &stats, err);
 	if (r < 0)
 		return r;
 	/* Docker's size of the layer, known now without another decompression */
@@ -125,9 +128,18 @@ static int unpack_into_tmp(int store_fd, int layers_fd, const char *tmp,
 	r = layer_write_files(tmp_fd, diff_fd, err);
 	if (r < 0)
 		return r;
-	/* everything unpacked reaches the disk before the marker says it is there */
-	if (syncfs(diff_fd) < 0)
-		return berth_error_syscall(err, errno, "sync unpacked layer");
+	/*
+	 * everything unpacked reaches the disk before the marker says it is
+	 * there: the writeback of the files written (those linked are in a
+	 * complete layer already), then the marker's fsync commits the rest
+	 * (filedata.c); a syncfs where that is not enough
+	 */
+	if (targeted)
+		r = layer_writeback_wait(&wb, err);
+	if (r >= 0 && (!targeted || wb.need_syncfs) && syncfs(diff_fd) < 0)
+		r = berth_error_syscall(err, errno, "sync unpacked layer");
+	if (r < 0)
+		return r;
 	char d[BERTH_DIGEST_STRLEN + 1];
 	_cleanup_free_ char *marker = berth_xasprintf("%s\n", berth_digest_fmt(diff_id, d));
 	return berth_write_file_atomic(tmp_fd, "complete", marker, strlen(marker), 0644, err);

@@ -25,7 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -213,4 +215,64 @@ int layer_write_block(int fd, const char *p, size_t len, off_t off, const char *
 		return pwrite_all(fd, p + run_start, len - run_start, off + (off_t)run_start, raw,
 				  err);
 	return 0;
+}
+
+/*
+ * The targeted sync of an unpack: instead of a syncfs (which waits for
+ * every dirty page of the filesystem, other processes' too), the
+ * writeback of each file the unpack wrote starts when it is written and is
+ * waited for at the end; the fsync of the `complete` marker, written after,
+ * then commits the journal up to it, with the cache flush that makes the
+ * data written before durable. That holds where a fsync commits every
+ * earlier metadata change and page writeback ends only once the file's
+ * size and extents are logged: ext4 and XFS. Elsewhere: syncfs.
+ */
+bool layer_writeback_targeted(int fd)
+{
+	struct statfs sf;
+	if (fstatfs(fd, &sf) < 0)
+		return false;
+	return sf.f_type == EXT4_SUPER_MAGIC || sf.f_type == XFS_SUPER_MAGIC;
+}
+
+/* Waits for the writeback of every file held, and closes them. */
+static int writeback_drain(struct layer_writeback *wb, struct berth_error **err)
+{
+	int r = 0;
+	for (size_t i = 0; i < wb->n; i++) {
+		if (r >= 0 && sync_file_range(wb->fds[i], 0, 0,
+					      SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+						      SYNC_FILE_RANGE_WAIT_AFTER) < 0)
+			r = berth_error_syscall(err, errno, "write back unpacked files");
+		close(wb->fds[i]);
+	}
+	wb->n = 0;
+	return r;
+}
+
+int layer_writeback_add(struct layer_writeback *wb, int fd, struct berth_error **err)
+{
+	if (wb->n == LAYER_WRITEBACK_MAX) {
+		int r = writeback_drain(wb, err);
+		if (r < 0)
+			return r;
+	}
+	int d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (d < 0)
+		return berth_error_syscall(err, errno, "hold an unpacked file");
+	(void)sync_file_range(d, 0, 0, SYNC_FILE_RANGE_WRITE);
+	wb->fds[wb->n++] = d;
+	return 0;
+}
+
+int layer_writeback_wait(struct layer_writeback *wb, struct berth_error **err)
+{
+	return writeback_drain(wb, err);
+}
+
+void layer_writeback_release(struct layer_writeback *wb)
+{
+	for (size_t i = 0; i < wb->n; i++)
+		close(wb->fds[i]);
+	wb->n = 0;
 }

@@ -101,12 +101,33 @@ int layer_reuse_copy_prefix(int src_fd, int dst_fd, off_t len, struct berth_erro
 int layer_reuse_link(int fd, int dir_fd, const char *name);
 
 /*
+ * filedata.c: the files an unpack wrote, held (at most LAYER_WRITEBACK_MAX
+ * at a time: then the held ones are waited for) with their writeback
+ * started; wait waits for it. Only where layer_writeback_targeted(fd) says
+ * a later fsync then makes them durable (ext4, XFS); else syncfs.
+ */
+#define LAYER_WRITEBACK_MAX 256
+/* ext4 keeps a shorter symlink target in the inode; a longer one is data: then syncfs */
+#define LAYER_INLINE_SYMLINK_MAX 60
+struct layer_writeback {
+	int fds[LAYER_WRITEBACK_MAX];
+	size_t n;
+	bool need_syncfs; /* something written is not in fds */
+};
+bool layer_writeback_targeted(int fd);
+int layer_writeback_add(struct layer_writeback *wb, int fd, struct berth_error **err);
+int layer_writeback_wait(struct layer_writeback *wb, struct berth_error **err);
+void layer_writeback_release(struct layer_writeback *wb);
+
+/*
  * berth_layer_unpack that reuses files from reuse_dir_fd (an earlier layer's
- * diff dir, or -EBADF): the reused bytes are added to ret->reused_bytes.
+ * diff dir, or -EBADF): the reused bytes are added to ret->reused_bytes;
+ * every file it writes goes to wb (when not NULL).
  */
 int layer_unpack_reusing(int fd, int root_fd, unsigned flags,
 			 const struct berth_digest *expect_diff_id, int reuse_dir_fd,
-			 struct berth_layer_unpack_stats *ret, struct berth_error **err);
+			 struct layer_writeback *wb, struct berth_layer_unpack_stats *ret,
+			 struct berth_error **err);
 
 /*
  * berth_layer_cache_ensure of a layer unpacked on top of parent (NULL for a

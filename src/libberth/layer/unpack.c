@@ -72,6 +72,7 @@ struct unpacker {
 	/* an earlier layer's diff dir whose equal files are linked, or -EBADF */
 	int reuse_fd;
 	uint64_t reused_bytes;
+	struct layer_writeback *wb; /* the files written, for a targeted sync, or NULL */
 };
 
 static la_ssize_t on_read(struct archive *a, void *ctx, const void **buf)
@@ -558,7 +559,7 @@ static int unpack_regular(struct unpacker *u, const struct entry_at *at, struct 
 	struct timespec ts[2] = {at->mtime, at->mtime};
 	if (futimens(fd, ts) < 0)
 		return berth_error_syscall(err, errno, "entry '%s': set times", raw);
-	return 0;
+	return u->wb ? layer_writeback_add(u->wb, fd, err) : 0;
 }
 
 static int unpack_dir(struct unpacker *u, const struct entry_at *at, struct berth_error **err)
@@ -597,6 +598,8 @@ static int unpack_symlink(struct unpacker *u, const struct entry_at *at, struct 
 			return exists_error(raw, err);
 		return berth_error_syscall(err, errno, "entry '%s': symlink", raw);
 	}
+	if (u->wb && strlen(target) >= LAYER_INLINE_SYMLINK_MAX)
+		u->wb->need_syncfs = true; /* its target is file data: not held in wb */
 	if (!(u->flags & BERTH_LAYER_UNPACK_NO_CHOWN) &&
 	    fchownat(at->pfd, at->base, entry_uid(u, at->e), entry_gid(u, at->e),
 		     AT_SYMLINK_NOFOLLOW) < 0)
@@ -769,18 +772,20 @@ int berth_layer_unpack(int fd, int root_fd, unsigned flags,
 		       const struct berth_digest *expect_diff_id,
 		       struct berth_layer_unpack_stats *ret, struct berth_error **err)
 {
-	return layer_unpack_reusing(fd, root_fd, flags, expect_diff_id, -EBADF, ret, err);
+	return layer_unpack_reusing(fd, root_fd, flags, expect_diff_id, -EBADF, NULL, ret, err);
 }
 
 int layer_unpack_reusing(int fd, int root_fd, unsigned flags,
 			 const struct berth_digest *expect_diff_id, int reuse_dir_fd,
-			 struct berth_layer_unpack_stats *ret, struct berth_error **err)
+			 struct layer_writeback *wb, struct berth_layer_unpack_stats *ret,
+			 struct berth_error **err)
 {
 	_cleanup_(unpacker_release) struct unpacker u = {
 		.root_fd = root_fd,
 		.flags = flags,
 		.parent_fd = -EBADF,
 		.reuse_fd = reuse_dir_fd,
+		.wb = wb,
 	};
 	uint64_t entries = 0;
 	int r;
