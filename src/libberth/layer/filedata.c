@@ -38,7 +38,7 @@
 #include "layer/layer-internal.h"
 
 #define CHILDREN_MAX 4
-#define CMP_CHUNK    (256 * 1024)
+#define CMP_CHUNK    (64 * 1024)
 
 /* The chain hexes of layers/<parent_hex>/children, newest first (NULL-terminated, owned). */
 static char **read_children(int layers_fd, const char *parent_hex)
@@ -121,7 +121,7 @@ int layer_reuse_open(int dir_fd, const char *name, const struct layer_reuse_want
 
 bool layer_reuse_same(int fd, const void *data, size_t len, off_t off)
 {
-	_cleanup_free_ char *buf = berth_xmalloc(len < CMP_CHUNK ? (len ? len : 1) : CMP_CHUNK);
+	char buf[CMP_CHUNK]; /* on the stack: called per block, no allocation each time */
 	const char *p = data;
 	while (len > 0) {
 		size_t want = len < CMP_CHUNK ? len : CMP_CHUNK;
