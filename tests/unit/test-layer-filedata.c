@@ -193,6 +193,10 @@ static void test_helpers(void **state)
 	assert_int_equal(symlinkat("f", c->top_fd, "sl"), 0);
 	w.size = BIG;
 	assert_int_equal(layer_reuse_open(c->top_fd, "sl", &w), -EBADF);
+	/* a FIFO (a hostile earlier layer's) is never opened for real: no hang */
+	assert_int_equal(mkfifoat(c->top_fd, "fifo", 0640), 0);
+	struct layer_reuse_want wf = {.size = 0, .mode = 0640};
+	assert_int_equal(layer_reuse_open(c->top_fd, "fifo", &wf), -EBADF);
 
 	_cleanup_close_ int g = openat(c->top_fd, "g", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	assert_ok(layer_reuse_copy_prefix(o, g, 1000, &err), err);

@@ -102,17 +102,23 @@ void layer_reuse_record(int layers_fd, const char *parent_hex, const char *child
 int layer_reuse_open(int dir_fd, const char *name, const struct layer_reuse_want *want)
 {
 	struct berth_error *e = NULL;
-	int fd = berth_open_in_root(dir_fd, name, O_RDONLY | O_NOFOLLOW, 0, &e);
+	/* O_PATH first: a FIFO or a device there (a hostile layer's) is never opened for real */
+	_cleanup_close_ int pfd = berth_open_in_root(dir_fd, name, O_PATH | O_NOFOLLOW, 0, &e);
 	berth_error_free(&e);
+	struct stat st;
+	if (pfd < 0 || fstat(pfd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != want->size ||
+	    (st.st_mode & 07777) != want->mode || st.st_mtim.tv_sec != want->mtime.tv_sec ||
+	    st.st_mtim.tv_nsec != want->mtime.tv_nsec ||
+	    (want->check_owner && (st.st_uid != want->uid || st.st_gid != want->gid)))
+		return -EBADF;
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+	int fd = open(proc, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* the magic link: followed */
 	if (fd < 0)
 		return -EBADF;
-	struct stat st;
-	bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == want->size &&
-		  (st.st_mode & 07777) == want->mode && st.st_mtim.tv_sec == want->mtime.tv_sec &&
-		  st.st_mtim.tv_nsec == want->mtime.tv_nsec &&
-		  (!want->check_owner || (st.st_uid == want->uid && st.st_gid == want->gid)) &&
-		  flistxattr(fd, NULL, 0) == 0;
-	if (!ok) {
+	struct stat again;
+	if (fstat(fd, &again) < 0 || again.st_ino != st.st_ino || again.st_dev != st.st_dev ||
+	    flistxattr(fd, NULL, 0) != 0) {
 		close(fd);
 		return -EBADF;
 	}
