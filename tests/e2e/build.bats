@@ -154,6 +154,45 @@ no_leftovers() {
 	[ "$(tail -1 "$BATS_TEST_TMPDIR/before")" != "$(tail -1 "$BATS_TEST_TMPDIR/after")" ]
 }
 
+@test "build: a one-file edit of a COPY context: the RUN's lower dir links the unchanged big file; an edited one (same size and mtime, new ctime) is written" {
+	make_base
+	mkdir -p "$CTX/src"
+	head -c 1048576 /dev/urandom >"$CTX/big.bin"
+	echo one >"$CTX/src/a.txt"
+	cat >"$CTX/Dockerfile" <<-'EOF'
+		FROM busybox:fixture
+		COPY . /ctx/
+		RUN md5sum /ctx/big.bin >/sum
+	EOF
+	berth build -q -t r:1 "$CTX"
+	echo two >>"$CTX/src/a.txt"
+	berth build -q -t r:2 "$CTX"
+	# the two COPY layers' unpacked big.bin: one inode with two links
+	run find "$STORE/layers" -path '*/diff/ctx/big.bin' -printf '%i %n\n'
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[0]}" = "${lines[1]}" ]
+	[[ ${lines[0]} == *" 2" ]]
+	# the small edited file is a file of its own in each
+	[ "$(find "$STORE/layers" -path '*/diff/ctx/src/a.txt' -printf '%i\n' | sort -u | wc -l)" -eq 2 ]
+	# other bytes, same size, mtime put back: only the ctime tells; never reused
+	mtime=$(stat -c %y "$CTX/big.bin")
+	printf X | dd of="$CTX/big.bin" bs=1 seek=524288 conv=notrunc 2>/dev/null
+	touch -d "$mtime" "$CTX/big.bin"
+	berth build -q -t r:3 "$CTX"
+	run find "$STORE/layers" -path '*/diff/ctx/big.bin' -printf '%i\n'
+	[ "${#lines[@]}" -eq 3 ]
+	[ "$(printf '%s\n' "${lines[@]}" | sort -u | wc -l)" -eq 2 ]
+	want=$(md5sum <"$CTX/big.bin" | cut -d' ' -f1)
+	run berth run --rm --network none r:3 cat /sum
+	[ "$status" -eq 0 ]
+	[[ $output == "$want "* ]]
+	run berth run --rm --network none r:2 cat /sum
+	[[ $output != "$want "* ]]
+	# the unpacked layers still match their listings
+	run berth system check
+	[ "$status" -eq 0 ]
+}
+
 @test "build: --no-cache runs every step again" {
 	make_base
 	printf 'FROM busybox:fixture\nENV A=1\n' >"$CTX/Dockerfile"

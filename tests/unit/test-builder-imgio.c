@@ -37,8 +37,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Writes data as a blob through the adapter's writer. */
-static void put_blob(struct ifix *x, const char *data, struct berth_digest *ret, uint64_t *ret_size)
+/* Writes data as a blob through the adapter's writer, pending until bstore_sync. */
+static void put_pending(struct ifix *x, const char *data, struct berth_digest *ret,
+			uint64_t *ret_size)
 {
 	struct berth_error *err = NULL;
 	struct bstore_writer *w = NULL;
@@ -48,9 +49,17 @@ static void put_blob(struct ifix *x, const char *data, struct berth_digest *ret,
 	size_t half = strlen(data) / 2;
 	assert_ok(bstore_writer_sink(w, data, half, &err), err);
 	assert_ok(bstore_writer_sink(w, data + half, strlen(data) - half, &err), err);
-	assert_ok(bstore_writer_commit(w, ret, &size, &err), err);
+	assert_ok(bstore_writer_commit(x->b, w, ret, &size, &err), err);
 	if (ret_size)
 		*ret_size = size;
+}
+
+/* Writes data as a blob through the adapter's writer, synced into the store. */
+static void put_blob(struct ifix *x, const char *data, struct berth_digest *ret, uint64_t *ret_size)
+{
+	struct berth_error *err = NULL;
+	put_pending(x, data, ret, ret_size);
+	assert_ok(bstore_sync(x->b, &err), err);
 }
 
 /* An image of one layer with the given content and a distinguishing User. */
@@ -62,6 +71,54 @@ static void make_image(struct ifix *x, const char *content, struct bimage *ret)
 	bimage_init_scratch(ret);
 	json_object_set_new(bimage_cfg(ret), "User", json_string(content));
 	bimage_add_layer(ret, &l);
+}
+
+/*
+ * A layer the build wrote is readable at once but only lands in blobs/ at
+ * bstore_sync, and the cache entry naming it is written after; a build
+ * that never syncs leaves neither.
+ */
+static void test_pending_until_sync(void **state)
+{
+	struct ifix *x = *state;
+	struct berth_error *err = NULL;
+	struct berth_digest d, key, other;
+	uint64_t size;
+	struct bimage im, got;
+
+	put_pending(x, "a pending layer", &d, &size);
+	assert_true(bstore_has_blob(x->b, &d));
+	assert_false(berth_store_blob_exists(x->s, &d));
+	int fd = bstore_open_blob(x->b, &d, &err);
+	assert_ok(fd, err);
+	char buf[32] = {0};
+	assert_int_equal(read(fd, buf, sizeof(buf)), 15);
+	assert_string_equal(buf, "a pending layer");
+	close(fd);
+
+	struct blayer l = {
+		.media_type = "application/vnd.oci.image.layer.v1.tar", .digest = d, .size = size};
+	berth_digest_of("diff", 4, &l.diff_id);
+	bimage_init_scratch(&im);
+	bimage_add_layer(&im, &l);
+	berth_digest_of("key", 3, &key);
+	assert_ok(bcache_put(x->b, &key, &im, &err), err);
+	assert_int_equal(bcache_get(x->b, &key, &got, &err), 0); /* not written yet */
+
+	assert_ok(bstore_sync(x->b, &err), err);
+	assert_true(berth_store_blob_exists(x->s, &d));
+	assert_int_equal(bcache_get(x->b, &key, &got, &err), 1);
+	bimage_release(&got);
+	bimage_release(&im);
+	assert_ok(bstore_sync(x->b, &err), err); /* nothing left: a no-op */
+
+	/* never synced: the blob goes with the adapter */
+	put_pending(x, "never synced", &other, NULL);
+	bstore_free(x->b);
+	x->b = NULL;
+	assert_false(berth_store_blob_exists(x->s, &other));
+	assert_ok(bstore_open(x->f.handle, &x->b, &err), err);
+	assert_false(bstore_has_blob(x->b, &other));
 }
 
 static void test_writer(void **state)
@@ -373,6 +430,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_writer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pending_until_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_and_resolve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_untagged_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index_picks_host, setup, teardown),

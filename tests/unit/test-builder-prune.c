@@ -43,7 +43,8 @@ static struct blayer layer(struct pfix *x, char c, size_t size)
 	memset(data, c, size);
 	assert_ok(bstore_writer_begin(x->b, &w, &err), err);
 	assert_ok(bstore_writer_sink(w, data, size, &err), err);
-	assert_ok(bstore_writer_commit(w, &l.digest, &l.size, &err), err);
+	assert_ok(bstore_writer_commit(x->b, w, &l.digest, &l.size, &err), err);
+	assert_ok(bstore_sync(x->b, &err), err);
 	berth_digest_of(data, size, &l.diff_id);
 	free(data);
 	assert_int_equal(l.size, size);

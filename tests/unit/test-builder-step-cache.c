@@ -23,7 +23,8 @@ static void make_state(struct bstore *s, const char *content, struct bimage *ret
 
 	assert_ok(bstore_writer_begin(s, &w, &err), err);
 	assert_ok(bstore_writer_sink(w, content, strlen(content), &err), err);
-	assert_ok(bstore_writer_commit(w, &l.digest, &l.size, &err), err);
+	assert_ok(bstore_writer_commit(s, w, &l.digest, &l.size, &err), err);
+	assert_ok(bstore_sync(s, &err), err);
 	berth_digest_of(content, strlen(content), &l.diff_id);
 	bimage_init_scratch(ret);
 	json_object_set_new(bimage_cfg(ret), "User", json_string(content));

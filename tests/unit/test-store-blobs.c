@@ -96,6 +96,38 @@ static void test_blob_writer_open_read(void **state)
 	assert_int_equal(count_files(f, "tmp"), 0);
 }
 
+/* A blob bigger than the writeback chunk, written in odd pieces: whole and named right. */
+static void test_blob_writer_big(void **state)
+{
+	struct fixture *f = *state;
+	struct berth_error *err = NULL;
+	struct berth_blob_writer *w = NULL;
+	const size_t piece = 1000003, n = 20; /* ~19 MiB: past two 8 MiB writeback starts */
+	char *buf = malloc(piece);
+	assert_non_null(buf);
+	struct berth_sha256 *h = berth_sha256_new();
+	assert_ok(berth_store_blob_begin(f->s, &w, &err), err);
+	for (size_t i = 0; i < n; i++) {
+		memset(buf, (int)('a' + i), piece);
+		berth_sha256_update(h, buf, piece);
+		assert_ok(berth_blob_writer_write(w, buf, piece, &err), err);
+	}
+	struct berth_digest want, d;
+	uint64_t size;
+	berth_sha256_final(h, &want);
+	berth_sha256_free(h);
+	assert_ok(berth_blob_writer_commit(w, &want, &d, &size, &err), err);
+	assert_true(berth_digest_eq(&d, &want));
+	assert_int_equal(size, piece * n);
+	int fd;
+	assert_ok(berth_store_blob_open(f->s, &d, &fd, &size, &err), err);
+	assert_int_equal(size, piece * n);
+	assert_int_equal(pread(fd, buf, piece, (off_t)(piece * (n - 1))), (ssize_t)piece);
+	assert_int_equal(buf[0], 'a' + n - 1);
+	close(fd);
+	free(buf);
+}
+
 static void test_blob_writer_compressed(void **state)
 {
 	/* a compressor streams straight into the store through the sink adapter */
@@ -273,6 +305,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_blob_put_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_writer_mismatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blob_writer_big, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_writer_compressed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_writer_open_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_blob_batch, setup, teardown),

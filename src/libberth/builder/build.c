@@ -400,6 +400,9 @@ static void builder_release(struct builder *b)
 	/* only now: this fd's lock is what keeps a sweeper off the dir */
 	if (b->tmp_fd >= 0)
 		close(b->tmp_fd);
+	/* a failed build: the layers and cache entries of the steps that completed stay */
+	if (b->store)
+		(void)bstore_sync(b->store, NULL);
 	bstore_free(b->store);
 	pthread_mutex_destroy(&b->lock);
 }
@@ -624,6 +627,10 @@ int berth_build(struct berth_store *store, const struct berth_build_options *o,
 		step = (int)++b.next_step;
 		pthread_mutex_unlock(&b.lock);
 		builder_event(&b, BERTH_BUILD_EVENT_STEP, step, 0, "exporting to image");
+		/* the layers first, durable and in blobs/, then the image naming them */
+		r = bstore_sync(b.store, err);
+		if (r < 0)
+			goto out;
 		r = bstore_commit_image(b.store, &final, o->tags, &ret->image_id, &ret->manifest,
 					err);
 		if (r < 0)

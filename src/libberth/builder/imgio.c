@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,21 +20,80 @@
 #include "registry/registry.h"
 #include "store/store.h"
 
+/* A cache entry written once the blobs it names are durable (bstore_sync). */
+struct deferred_entry {
+	struct berth_digest key;
+	struct bimage img;
+};
+
 struct bstore {
 	struct berth_store *s; /* the caller's: borrowed */
+	/*
+	 * The layers this build wrote: in the store's tmp/, their writeback
+	 * started, readable by the next steps, fsynced and renamed into blobs/
+	 * together by bstore_sync; and the cache entries naming them, written
+	 * after that.
+	 */
+	struct berth_blob_batch *pending;
+	pthread_mutex_t lock; /* of entries */
+	struct deferred_entry *entries;
+	size_t n_entries;
 };
 
 int bstore_open(struct berth_store *store, struct bstore **ret, struct berth_error **err)
 {
 	struct bstore *b = berth_xcalloc(1, sizeof(*b));
 	b->s = store;
+	b->pending = berth_blob_batch_new(store);
+	pthread_mutex_init(&b->lock, NULL);
 	*ret = b;
 	return 0;
 }
 
+static void drop_entries(struct bstore *s)
+{
+	for (size_t i = 0; i < s->n_entries; i++)
+		bimage_release(&s->entries[i].img);
+	free(s->entries);
+	s->entries = NULL;
+	s->n_entries = 0;
+}
+
 void bstore_free(struct bstore *s)
 {
+	if (!s)
+		return;
+	berth_blob_batch_free(s->pending); /* what was never synced goes */
+	drop_entries(s);
+	pthread_mutex_destroy(&s->lock);
 	free(s);
+}
+
+bool bstore_defer_entry(struct bstore *s, const struct berth_digest *key, const struct bimage *im)
+{
+	bool defer = false;
+	for (size_t i = 0; i < im->n_layers && !defer; i++)
+		defer = berth_blob_batch_has(s->pending, &im->layers[i].digest);
+	if (!defer)
+		return false;
+	pthread_mutex_lock(&s->lock);
+	s->entries = berth_xreallocarray(s->entries, s->n_entries + 1, sizeof(*s->entries));
+	struct deferred_entry *e = &s->entries[s->n_entries++];
+	e->key = *key;
+	bimage_copy(&e->img, im);
+	pthread_mutex_unlock(&s->lock);
+	return true;
+}
+
+int bstore_sync(struct bstore *s, struct berth_error **err)
+{
+	int r = berth_blob_batch_commit(s->pending, err);
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->n_entries && r >= 0; i++)
+		r = bcache_put(s, &s->entries[i].key, &s->entries[i].img, err);
+	drop_entries(s);
+	pthread_mutex_unlock(&s->lock);
+	return r;
 }
 
 int bstore_root_fd(struct bstore *s)
@@ -59,14 +119,16 @@ int bstore_tmp_fd(struct bstore *s)
 
 int bstore_open_blob(struct bstore *s, const struct berth_digest *d, struct berth_error **err)
 {
-	int fd;
+	int fd = berth_blob_batch_open(s->pending, d, err);
+	if (fd != -ENOENT)
+		return fd; /* a layer of this build, not committed yet (or an error) */
 	int r = berth_store_blob_open(s->s, d, &fd, NULL, err);
 	return r < 0 ? r : fd;
 }
 
 bool bstore_has_blob(struct bstore *s, const struct berth_digest *d)
 {
-	return berth_store_blob_exists(s->s, d);
+	return berth_blob_batch_has(s->pending, d) || berth_store_blob_exists(s->s, d);
 }
 
 int bstore_writer_begin(struct bstore *s, struct bstore_writer **ret, struct berth_error **err)
@@ -88,10 +150,12 @@ int bstore_writer_sink(void *ctx, const void *data, size_t len, struct berth_err
 	return berth_blob_writer_sink(ctx, data, len, err);
 }
 
-int bstore_writer_commit(struct bstore_writer *w, struct berth_digest *ret, uint64_t *ret_size,
-			 struct berth_error **err)
+int bstore_writer_commit(struct bstore *s, struct bstore_writer *w, struct berth_digest *ret,
+			 uint64_t *ret_size, struct berth_error **err)
 {
-	return berth_blob_writer_commit((struct berth_blob_writer *)w, NULL, ret, ret_size, err);
+	/* no fsync now: its writeback runs while the build goes on (bstore_sync) */
+	return berth_blob_batch_add(s->pending, (struct berth_blob_writer *)w, NULL, ret, ret_size,
+				    err);
 }
 
 void bstore_writer_abort(struct bstore_writer *w)

@@ -79,8 +79,19 @@ bool bstore_has_blob(struct bstore *s, const struct berth_digest *d);
 struct bstore_writer;
 int bstore_writer_begin(struct bstore *s, struct bstore_writer **ret, struct berth_error **err);
 int bstore_writer_sink(void *ctx, const void *data, size_t len, struct berth_error **err);
-int bstore_writer_commit(struct bstore_writer *w, struct berth_digest *ret, uint64_t *ret_size,
-			 struct berth_error **err);
+int bstore_writer_commit(struct bstore *s, struct bstore_writer *w, struct berth_digest *ret,
+			 uint64_t *ret_size, struct berth_error **err);
+/*
+ * The layers a build writes are made durable together at its end (or when
+ * it fails): bstore_writer_commit only starts their writeback, the next
+ * steps read them from the store's tmp/, and bstore_sync fsyncs them,
+ * renames them into blobs/ and then writes the cache entries that name
+ * them, which bcache_put deferred (bstore_defer_entry: true when the entry
+ * names a layer not synced yet). A build's image is committed after
+ * bstore_sync: nothing durable ever names a blob that is not.
+ */
+bool bstore_defer_entry(struct bstore *s, const struct berth_digest *key, const struct bimage *im);
+int bstore_sync(struct bstore *s, struct berth_error **err);
 void bstore_writer_abort(struct bstore_writer *w);
 /*
  * Writes the config and a manifest for im, tags every ref of tags (may be

@@ -172,7 +172,7 @@ int sstate_add_layer(struct sstate *ss, layer_fill_fn fill, void *ctx, struct be
 	r = berth_layer_writer_finish(lw, &info, err);
 	if (r < 0)
 		goto fail;
-	r = bstore_writer_commit(w, &l.digest, &l.size, err);
+	r = bstore_writer_commit(ss->b->store, w, &l.digest, &l.size, err);
 	w = NULL;
 	if (r < 0)
 		return r;

@@ -76,6 +76,8 @@ int bcache_put(struct bstore *s, const struct berth_digest *key, const struct bi
 	char hex[65], name[80];
 	size_t len;
 
+	if (bstore_defer_entry(s, key, im))
+		return 0; /* written by bstore_sync, once its layers are durable */
 	dfd = bcache_dir(s, err);
 	if (dfd < 0)
 		return dfd;

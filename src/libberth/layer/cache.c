@@ -87,9 +87,15 @@ static int diff_path(int layers_fd, const char *hex, char **ret, struct berth_er
 	return 0;
 }
 
+/* The layer being unpacked: its chain hex, its parent's ("" for a base layer). */
+struct unpack_target {
+	const char *hex;
+	const char *parent_hex;
+};
+
 static int unpack_into_tmp(int store_fd, int layers_fd, const char *tmp,
-			   const struct berth_digest *diff_id, int blob_fd, unsigned flags,
-			   struct berth_error **err)
+			   const struct unpack_target *t, const struct berth_digest *diff_id,
+			   int blob_fd, unsigned flags, struct berth_error **err)
 {
 	int r = berth_rm_rf_at(layers_fd, tmp, err); /* a crashed attempt's leftovers */
 	if (r < 0)
@@ -106,7 +112,13 @@ static int unpack_into_tmp(int store_fd, int layers_fd, const char *tmp,
 	if (diff_fd < 0)
 		return berth_error_syscall(err, errno, "open '%s/diff'", tmp);
 	struct berth_layer_unpack_stats stats;
-	r = berth_layer_unpack(blob_fd, diff_fd, flags, diff_id, &stats, err);
+	/* the files it shares with the last layer unpacked on the same parent are linked */
+	_cleanup_close_ int reuse_fd =
+		*t->parent_hex ? layer_reuse_dir(layers_fd, t->parent_hex, t->hex) : -EBADF;
+	_cleanup_(layer_writeback_release) struct layer_writeback wb = {.n = 0};
+	bool targeted = layer_writeback_targeted(diff_fd);
+	r = layer_unpack_reusing(blob_fd, diff_fd, flags, diff_id, reuse_fd, targeted ? &wb : NULL,
+				 &stats, err);
 	if (r < 0)
 		return r;
 	/* Docker's size of the layer, known now without another decompression */
@@ -116,9 +128,18 @@ static int unpack_into_tmp(int store_fd, int layers_fd, const char *tmp,
 	r = layer_write_files(tmp_fd, diff_fd, err);
 	if (r < 0)
 		return r;
-	/* everything unpacked reaches the disk before the marker says it is there */
-	if (syncfs(diff_fd) < 0)
-		return berth_error_syscall(err, errno, "sync unpacked layer");
+	/*
+	 * everything unpacked reaches the disk before the marker says it is
+	 * there: the writeback of the files written (those linked are in a
+	 * complete layer already), then the marker's fsync commits the rest
+	 * (filedata.c); a syncfs where that is not enough
+	 */
+	if (targeted)
+		r = layer_writeback_wait(&wb, err);
+	if (r >= 0 && (!targeted || wb.need_syncfs) && syncfs(diff_fd) < 0)
+		r = berth_error_syscall(err, errno, "sync unpacked layer");
+	if (r < 0)
+		return r;
 	char d[BERTH_DIGEST_STRLEN + 1];
 	_cleanup_free_ char *marker = berth_xasprintf("%s\n", berth_digest_fmt(diff_id, d));
 	return berth_write_file_atomic(tmp_fd, "complete", marker, strlen(marker), 0644, err);
@@ -221,10 +242,11 @@ bool berth_layer_cache_held(const struct berth_digest *chain_id)
 }
 
 /* Unpacks the missing layer under its exclusive lock (unless somebody else finished it). */
-static int unpack_locked(int store_fd, int layers_fd, const char *hex,
+static int unpack_locked(int store_fd, int layers_fd, const struct unpack_target *t,
 			 const struct berth_digest *diff_id, int blob_fd, unsigned flags,
 			 struct berth_error **err)
 {
+	const char *hex = t->hex;
 	_cleanup_close_ int lock_fd = layer_lock(layers_fd, hex, LOCK_EX, err);
 	if (lock_fd < 0)
 		return lock_fd;
@@ -237,7 +259,7 @@ static int unpack_locked(int store_fd, int layers_fd, const char *hex,
 	/* the blob may be read a second time when a gc removed the first unpack */
 	if (lseek(blob_fd, 0, SEEK_SET) < 0 && errno != ESPIPE)
 		return berth_error_syscall(err, errno, "rewind layer sha256:%s", hex);
-	r = unpack_into_tmp(store_fd, layers_fd, tmp, diff_id, blob_fd, flags, err);
+	r = unpack_into_tmp(store_fd, layers_fd, tmp, t, diff_id, blob_fd, flags, err);
 	if (r < 0) {
 		berth_rm_rf_at(layers_fd, tmp, NULL);
 		return berth_error_prefix(err, "layer sha256:%s", hex);
@@ -247,6 +269,8 @@ static int unpack_locked(int store_fd, int layers_fd, const char *hex,
 		berth_rm_rf_at(layers_fd, tmp, NULL);
 		return r;
 	}
+	if (*t->parent_hex)
+		layer_reuse_record(layers_fd, t->parent_hex, hex);
 	return berth_fsync_dir(layers_fd, err);
 }
 
@@ -254,8 +278,19 @@ int berth_layer_cache_ensure(int store_fd, const struct berth_digest *chain_id,
 			     const struct berth_digest *diff_id, int blob_fd, unsigned flags,
 			     char **ret_path, struct berth_error **err)
 {
-	char hex[65];
+	return layer_cache_ensure_on(store_fd, NULL, chain_id, diff_id, blob_fd, flags, ret_path,
+				     err);
+}
+
+int layer_cache_ensure_on(int store_fd, const struct berth_digest *parent,
+			  const struct berth_digest *chain_id, const struct berth_digest *diff_id,
+			  int blob_fd, unsigned flags, char **ret_path, struct berth_error **err)
+{
+	char hex[65], parent_hex[65] = "";
 	berth_digest_hex(chain_id, hex);
+	if (parent)
+		berth_digest_hex(parent, parent_hex);
+	const struct unpack_target t = {hex, parent_hex};
 	_cleanup_close_ int layers_fd = layer_open_subdir(store_fd, "layers", true, err);
 	if (layers_fd < 0)
 		return berth_error_prefix(err, "layer cache");
@@ -276,7 +311,7 @@ int berth_layer_cache_ensure(int store_fd, const struct berth_digest *chain_id,
 			return berth_error_set(err, ENOENT, "layer sha256:%s is not unpacked", hex);
 		berth_closep(&lock_fd);
 		unhold_layer(hex); /* a layer removed behind our back: our lock would block us */
-		int r = unpack_locked(store_fd, layers_fd, hex, diff_id, blob_fd, flags, err);
+		int r = unpack_locked(store_fd, layers_fd, &t, diff_id, blob_fd, flags, err);
 		if (r < 0)
 			return r;
 	}
@@ -336,8 +371,8 @@ int berth_layer_stack_prepare(int store_fd, const struct berth_digest *diff_ids,
 			_cleanup_close_ int fd = open_blob(ctx, i, err);
 			if (fd < 0)
 				return berth_error_prefix(err, "open layer %zu", i);
-			r = berth_layer_cache_ensure(store_fd, &chain, &diff_ids[i], fd, flags,
-						     &path, err);
+			r = layer_cache_ensure_on(store_fd, i ? &prev : NULL, &chain, &diff_ids[i],
+						  fd, flags, &path, err);
 		}
 		if (r < 0)
 			return r;

@@ -24,7 +24,7 @@
 #include "layer/layer.h"
 #include "store/store.h"
 
-static bool is_hex64(const char *s, size_t len)
+bool layer_is_hex64(const char *s, size_t len)
 {
 	if (len != 64)
 		return false;
@@ -41,7 +41,7 @@ int berth_layer_chain_of_lowerdir(const char *path, struct berth_digest *ret)
 	if (len < 64 + sizeof(suffix) || strcmp(path + len - (sizeof(suffix) - 1), suffix) != 0)
 		return -EINVAL;
 	const char *hex = path + len - (sizeof(suffix) - 1) - 64;
-	if (hex[-1] != '/' || !is_hex64(hex, 64))
+	if (hex[-1] != '/' || !layer_is_hex64(hex, 64))
 		return -EINVAL;
 	char buf[65];
 	memcpy(buf, hex, 64);
@@ -77,7 +77,7 @@ static int keep_mounts(int layers_fd, char ***keep, struct berth_error **err)
 		char *save = NULL;
 		for (char *line = strtok_r(data, "\n", &save); line;
 		     line = strtok_r(NULL, "\n", &save))
-			if (is_hex64(line, strlen(line)) && !berth_strv_contains(*keep, line))
+			if (layer_is_hex64(line, strlen(line)) && !berth_strv_contains(*keep, line))
 				berth_strv_push(keep, line);
 	}
 	return 0;
@@ -119,7 +119,7 @@ static bool entry_hex(const char *name, char hex[static 65])
 		h = name + 5;
 	else if (len == 69 && strcmp(name + 64, ".lock") == 0)
 		h = name;
-	if (!h || !is_hex64(h, 64))
+	if (!h || !layer_is_hex64(h, 64))
 		return false;
 	memcpy(hex, h, 64);
 	hex[64] = 0;

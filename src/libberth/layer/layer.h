@@ -150,6 +150,7 @@ struct berth_layer_unpack_stats {
 	struct berth_digest diff_id; /* sha256 of the uncompressed tar read */
 	uint64_t tar_size;
 	uint64_t entries;
+	uint64_t reused_bytes; /* file bytes linked from an earlier layer, not written */
 };
 
 /*

@@ -69,6 +69,10 @@ struct unpacker {
 	bool set_owner;
 	uid_t uid;
 	gid_t gid;
+	/* an earlier layer's diff dir whose equal files are linked, or -EBADF */
+	int reuse_fd;
+	uint64_t reused_bytes;
+	struct layer_writeback *wb; /* the files written, for a targeted sync, or NULL */
 };
 
 static la_ssize_t on_read(struct archive *a, void *ctx, const void **buf)
@@ -332,31 +336,40 @@ static int set_times_at(int dir_fd, const char *name, struct timespec mtime, con
 	return 0;
 }
 
-static bool all_zero(const char *p, size_t n)
-{
-	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
-}
+/* An entry being unpacked: its parent directory (borrowed), its cleaned
+ * name, the last component of it, the name as the archive spells it (for
+ * messages), its mtime. */
+struct entry_at {
+	struct archive_entry *e;
+	int pfd;
+	const char *name, *base, *raw;
+	struct timespec mtime;
+};
 
-static int pwrite_all(int fd, const char *p, size_t n, off_t off, const char *raw,
-		      struct berth_error **err)
+/* The next data block of the current entry: 1, 0 at its end, -errno. */
+static int read_block(struct unpacker *u, int64_t size, const void **buf, size_t *len,
+		      la_int64_t *off, const char *raw, struct berth_error **err)
 {
-	while (n > 0) {
-		ssize_t w = pwrite(fd, p, n, off);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return berth_error_syscall(err, errno, "entry '%s': write", raw);
+	int r = archive_read_data_block(u->a, buf, len, off);
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r < ARCHIVE_WARN) {
+		if (u->cb_err) {
+			berth_error_free(err);
+			*err = TAKE_PTR(u->cb_err);
+			return berth_error_prefix(err, "entry '%s'", raw);
 		}
-		p += w;
-		n -= (size_t)w;
-		off += w;
+		return berth_error_set(err, EBADMSG, "entry '%s': %s", raw,
+				       archive_error_string(u->a));
 	}
-	return 0;
+	if (*off < 0 || (uint64_t)*off + *len > (uint64_t)size)
+		return berth_error_set(err, EBADMSG, "entry '%s': data beyond its size", raw);
+	return 1;
 }
 
 /*
- * The data of a regular file. Blocks of zeros are skipped (left as holes),
- * so sparse files stay sparse; ftruncate gives the file its full size.
+ * The data of a regular file (what is left of it to read). Sparse files
+ * stay sparse; ftruncate gives the file its full size.
  */
 static int write_file_data(struct unpacker *u, int fd, int64_t size, const char *raw,
 			   struct berth_error **err)
@@ -365,53 +378,64 @@ static int write_file_data(struct unpacker *u, int fd, int64_t size, const char 
 	size_t len;
 	la_int64_t off;
 	int r;
-	for (;;) {
-		r = archive_read_data_block(u->a, &buf, &len, &off);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r < ARCHIVE_WARN) {
-			if (u->cb_err) {
-				berth_error_free(err);
-				*err = TAKE_PTR(u->cb_err);
-				return berth_error_prefix(err, "entry '%s'", raw);
-			}
-			return berth_error_set(err, EBADMSG, "entry '%s': %s", raw,
-					       archive_error_string(u->a));
-		}
-		if (off < 0 || (uint64_t)off + len > (uint64_t)size)
-			return berth_error_set(err, EBADMSG, "entry '%s': data beyond its size",
-					       raw);
-		const char *p = buf;
-		size_t run_start = 0, pos = 0;
-		bool in_run = false;
-		while (pos < len) {
-			size_t chunk = 4096 - (size_t)(((uint64_t)off + pos) % 4096);
-			if (chunk > len - pos)
-				chunk = len - pos;
-			if (all_zero(p + pos, chunk)) {
-				if (in_run) {
-					r = pwrite_all(fd, p + run_start, pos - run_start,
-						       off + (off_t)run_start, raw, err);
-					if (r < 0)
-						return r;
-					in_run = false;
-				}
-			} else if (!in_run) {
-				run_start = pos;
-				in_run = true;
-			}
-			pos += chunk;
-		}
-		if (in_run) {
-			r = pwrite_all(fd, p + run_start, len - run_start, off + (off_t)run_start,
-				       raw, err);
-			if (r < 0)
-				return r;
-		}
+	while ((r = read_block(u, size, &buf, &len, &off, raw, err)) > 0) {
+		r = layer_write_block(fd, buf, len, off, raw, err);
+		if (r < 0)
+			return r;
 	}
+	if (r < 0)
+		return r;
 	if (ftruncate(fd, size) < 0)
 		return berth_error_syscall(err, errno, "entry '%s': truncate", raw);
 	return 0;
+}
+
+/* Where reading a file's data while comparing it with an earlier layer's stopped. */
+struct reuse_cmp {
+	off_t same;	  /* bytes [0, same) are equal */
+	const void *pend; /* the block that differs (not written yet), or NULL */
+	size_t pend_len;
+	la_int64_t pend_off;
+};
+
+/*
+ * Reads the entry's data comparing it with cand_fd: 1 when all of it is
+ * equal (then nothing is left to read), 0 at the first difference (c says
+ * where), -errno.
+ */
+static int compare_data(struct unpacker *u, int cand_fd, int64_t size, struct reuse_cmp *c,
+			const char *raw, struct berth_error **err)
+{
+	const void *buf;
+	size_t len;
+	la_int64_t off;
+	int r;
+	while ((r = read_block(u, size, &buf, &len, &off, raw, err)) > 0) {
+		if (off != c->same || !layer_reuse_same(cand_fd, buf, len, off)) {
+			*c = (struct reuse_cmp){c->same, buf, len, off};
+			return 0;
+		}
+		c->same += (off_t)len;
+	}
+	return r < 0 ? r : c->same == size;
+}
+
+/* The earlier layer's file at this entry's name, when it may be the same; else -EBADF. */
+static int reuse_candidate(struct unpacker *u, const struct entry_at *at)
+{
+	struct archive_entry *e = at->e;
+	if (u->reuse_fd < 0 || archive_entry_size(e) < LAYER_REUSE_MIN ||
+	    archive_entry_xattr_reset(e) > 0)
+		return -EBADF;
+	struct layer_reuse_want w = {
+		.size = archive_entry_size(e),
+		.mode = archive_entry_perm(e) & 07777,
+		.check_owner = !(u->flags & BERTH_LAYER_UNPACK_NO_CHOWN),
+		.uid = entry_uid(u, e),
+		.gid = entry_gid(u, e),
+		.mtime = at->mtime,
+	};
+	return layer_reuse_open(u->reuse_fd, at->name, &w);
 }
 
 static int exists_error(const char *raw, struct berth_error **err)
@@ -487,19 +511,25 @@ static int unpack_hardlink(struct unpacker *u, int pfd, const char *base, const 
 	return 0;
 }
 
-/* An entry being unpacked: its parent directory (borrowed), its cleaned
- * name, the last component of it, the name as the archive spells it (for
- * messages), its mtime. */
-struct entry_at {
-	struct archive_entry *e;
-	int pfd;
-	const char *name, *base, *raw;
-	struct timespec mtime;
-};
-
 static int unpack_regular(struct unpacker *u, const struct entry_at *at, struct berth_error **err)
 {
 	const char *raw = at->raw;
+	int64_t size = archive_entry_size(at->e);
+	struct reuse_cmp c = {0};
+	int r;
+	_cleanup_close_ int cand = reuse_candidate(u, at);
+	if (cand >= 0) {
+		r = compare_data(u, cand, size, &c, raw, err);
+		if (r < 0)
+			return r;
+		int linked = r > 0 ? layer_reuse_link(cand, at->pfd, at->base) : -1;
+		if (linked == 0) {
+			u->reused_bytes += (uint64_t)size;
+			return 0; /* the same inode: its metadata is already this entry's */
+		}
+		if (linked == -EEXIST)
+			return exists_error(raw, err);
+	}
 	_cleanup_close_ int fd = openat(at->pfd, at->base,
 					O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -507,7 +537,17 @@ static int unpack_regular(struct unpacker *u, const struct entry_at *at, struct 
 			return exists_error(raw, err);
 		return berth_error_syscall(err, errno, "entry '%s': create", raw);
 	}
-	int r = write_file_data(u, fd, archive_entry_size(at->e), raw, err);
+	if (c.same > 0) {
+		r = layer_reuse_copy_prefix(cand, fd, c.same, err);
+		if (r < 0)
+			return berth_error_prefix(err, "entry '%s'", raw);
+	}
+	if (c.pend) {
+		r = layer_write_block(fd, c.pend, c.pend_len, c.pend_off, raw, err);
+		if (r < 0)
+			return r;
+	}
+	r = write_file_data(u, fd, size, raw, err);
 	if (r < 0)
 		return r;
 	r = apply_owner_mode(u, at->e, fd, false, raw, err);
@@ -519,7 +559,7 @@ static int unpack_regular(struct unpacker *u, const struct entry_at *at, struct 
 	struct timespec ts[2] = {at->mtime, at->mtime};
 	if (futimens(fd, ts) < 0)
 		return berth_error_syscall(err, errno, "entry '%s': set times", raw);
-	return 0;
+	return u->wb ? layer_writeback_add(u->wb, fd, err) : 0;
 }
 
 static int unpack_dir(struct unpacker *u, const struct entry_at *at, struct berth_error **err)
@@ -558,6 +598,8 @@ static int unpack_symlink(struct unpacker *u, const struct entry_at *at, struct 
 			return exists_error(raw, err);
 		return berth_error_syscall(err, errno, "entry '%s': symlink", raw);
 	}
+	if (u->wb && strlen(target) >= LAYER_INLINE_SYMLINK_MAX)
+		u->wb->need_syncfs = true; /* its target is file data: not held in wb */
 	if (!(u->flags & BERTH_LAYER_UNPACK_NO_CHOWN) &&
 	    fchownat(at->pfd, at->base, entry_uid(u, at->e), entry_gid(u, at->e),
 		     AT_SYMLINK_NOFOLLOW) < 0)
@@ -730,10 +772,20 @@ int berth_layer_unpack(int fd, int root_fd, unsigned flags,
 		       const struct berth_digest *expect_diff_id,
 		       struct berth_layer_unpack_stats *ret, struct berth_error **err)
 {
+	return layer_unpack_reusing(fd, root_fd, flags, expect_diff_id, -EBADF, NULL, ret, err);
+}
+
+int layer_unpack_reusing(int fd, int root_fd, unsigned flags,
+			 const struct berth_digest *expect_diff_id, int reuse_dir_fd,
+			 struct layer_writeback *wb, struct berth_layer_unpack_stats *ret,
+			 struct berth_error **err)
+{
 	_cleanup_(unpacker_release) struct unpacker u = {
 		.root_fd = root_fd,
 		.flags = flags,
 		.parent_fd = -EBADF,
+		.reuse_fd = reuse_dir_fd,
+		.wb = wb,
 	};
 	uint64_t entries = 0;
 	int r;
@@ -761,7 +813,8 @@ int berth_layer_unpack(int fd, int root_fd, unsigned flags,
 		berth_sha256_update(u.hash, u.inbuf, (size_t)n);
 		u.tar_size += (uint64_t)n;
 	}
-	struct berth_layer_unpack_stats stats = {.tar_size = u.tar_size, .entries = entries};
+	struct berth_layer_unpack_stats stats = {
+		.tar_size = u.tar_size, .entries = entries, .reused_bytes = u.reused_bytes};
 	berth_sha256_final(u.hash, &stats.diff_id);
 	if (expect_diff_id && !berth_digest_eq(expect_diff_id, &stats.diff_id)) {
 		char want[BERTH_DIGEST_STRLEN + 1], got[BERTH_DIGEST_STRLEN + 1];
@@ -792,6 +845,7 @@ int berth_layer_is_archive(int fd, struct berth_error **err)
 {
 	_cleanup_(unpacker_release) struct unpacker u = {
 		.parent_fd = -EBADF,
+		.reuse_fd = -EBADF,
 		.in_fd = fd,
 	};
 	struct archive_entry *e;
@@ -825,6 +879,7 @@ int berth_layer_extract(int fd, int dir_fd, const struct berth_layer_extract_opt
 		.root_fd = dir_fd,
 		.flags = o ? o->flags : 0,
 		.parent_fd = -EBADF,
+		.reuse_fd = -EBADF,
 		.in_fd = fd,
 		.extract = true,
 		.set_owner = o && o->set_owner,

@@ -22,6 +22,8 @@
 
 /* ---- blobs ---- */
 
+#define BLOB_WRITEBACK_CHUNK (8u << 20)
+
 /*
  * Writers keep the shared gc lock until the store is freed or the last hold
  * ends: see store.h. In one process the lock is one open file, so the
@@ -167,6 +169,17 @@ int berth_blob_writer_write(struct berth_blob_writer *w, const void *data, size_
 		return berth_error_prefix(err, "write blob");
 	berth_sha256_update(w->hash, data, len);
 	w->size += len;
+	/*
+	 * The writeback of a big blob starts while it is written, not when the
+	 * commit's fsync asks for all of it at once: the disk works while the
+	 * rest is produced, the fsync waits for the tail only, and no backlog
+	 * of dirty pages builds up to slow down everybody else's writes.
+	 */
+	if (w->size - w->flushed >= BLOB_WRITEBACK_CHUNK) {
+		(void)sync_file_range(w->fd, (off_t)w->flushed, (off_t)(w->size - w->flushed),
+				      SYNC_FILE_RANGE_WRITE);
+		w->flushed = w->size;
+	}
 	return 0;
 }
 
@@ -298,6 +311,44 @@ int berth_blob_batch_add(struct berth_blob_batch *b, struct berth_blob_writer *w
 	if (ret_size)
 		*ret_size = w->size;
 	return 0;
+}
+
+/* The index of the pending blob d in b, or -1; b->lock held. */
+static ssize_t batch_find(struct berth_blob_batch *b, const struct berth_digest *d)
+{
+	char hex[65];
+	berth_digest_hex(d, hex);
+	for (size_t i = 0; i < b->n; i++)
+		if (strcmp(b->items[i].hex, hex) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+bool berth_blob_batch_has(struct berth_blob_batch *b, const struct berth_digest *d)
+{
+	pthread_mutex_lock(&b->lock);
+	bool found = batch_find(b, d) >= 0;
+	pthread_mutex_unlock(&b->lock);
+	return found;
+}
+
+int berth_blob_batch_open(struct berth_blob_batch *b, const struct berth_digest *d,
+			  struct berth_error **err)
+{
+	pthread_mutex_lock(&b->lock);
+	ssize_t i = batch_find(b, d);
+	int fd = -ENOENT;
+	if (i >= 0) {
+		/* the temp file itself, whatever its name: a new open file description */
+		char proc[64];
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", b->items[i].fd);
+		fd = open(proc, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			fd = berth_error_syscall(err, errno, "open pending blob '%s'",
+						 b->items[i].hex);
+	}
+	pthread_mutex_unlock(&b->lock);
+	return fd;
 }
 
 int berth_blob_batch_commit(struct berth_blob_batch *b, struct berth_error **err)

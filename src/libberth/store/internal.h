@@ -49,6 +49,7 @@ struct berth_blob_writer {
 	uint64_t size;
 	bool hashed; /* digest holds the final hash: no write after it */
 	struct berth_digest digest;
+	uint64_t flushed; /* bytes whose writeback was started (see berth_blob_writer_write) */
 };
 /* store.c */
 /* tmp/ (O_PATH, borrowed). */

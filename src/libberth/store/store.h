@@ -166,6 +166,15 @@ int berth_blob_batch_add(struct berth_blob_batch *b, struct berth_blob_writer *w
 			 const struct berth_digest *expected, struct berth_digest *ret_digest,
 			 uint64_t *ret_size, struct berth_error **err);
 int berth_blob_batch_commit(struct berth_blob_batch *b, struct berth_error **err);
+/*
+ * A pending (added, not committed) blob of the batch opened for reading
+ * (its own fd and offset), or -ENOENT (no message) when d is not pending;
+ * has: whether it is. A builder reads the layers it made before they are
+ * committed at its end.
+ */
+int berth_blob_batch_open(struct berth_blob_batch *b, const struct berth_digest *d,
+			  struct berth_error **err);
+bool berth_blob_batch_has(struct berth_blob_batch *b, const struct berth_digest *d);
 /* Removes the temp files of blobs not committed and frees b; NULL-safe. */
 void berth_blob_batch_free(struct berth_blob_batch *b);
 static inline void berth_blob_batch_freep(struct berth_blob_batch **b)
