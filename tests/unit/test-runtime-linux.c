@@ -222,72 +222,12 @@ static void test_bind_fd_never_loosens(void **state)
 
 /* ---- signal forwarding to a pid known only later (a foreground run's) ---- */
 
-static pid_t lazy_target;
-static volatile sig_atomic_t old_handler_ran;
-
-static pid_t resolve_target(void)
-{
-	return lazy_target;
-}
-
-static void old_handler(int sig)
-{
-	(void)sig;
-	old_handler_ran = 1;
-}
-
-/*
- * No target yet: the signal goes to the old disposition (an ignored one is
- * dropped and the forwarding stays); once there is a target, to it.
- */
-static void test_forward_lazy(void **state)
-{
-	(void)state;
-	struct sigaction sa = {.sa_handler = old_handler}, saved;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, &saved);
-	sigset_t usr1, prev;
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &usr1, &prev);
-	pid_t child = fork();
-	assert_true(child >= 0);
-	if (child == 0) {
-		/* exits 0 once SIGUSR1 came, 1 after 10 s without it */
-		struct timespec ts = {.tv_sec = 10};
-		_exit(sigtimedwait(&usr1, NULL, &ts) == SIGUSR1 ? 0 : 1);
-	}
-	sigprocmask(SIG_SETMASK, &prev, NULL);
-
-	struct berth_runtime_forward fwd;
-	lazy_target = 0;
-	berth_runtime_forward_begin_lazy(resolve_target, &fwd);
-	raise(SIGUSR1);
-	assert_true(old_handler_ran);
-	berth_runtime_forward_end(&fwd);
-
-	/* ignored before: dropped while there is no target, forwarded once there is one */
-	signal(SIGUSR1, SIG_IGN);
-	old_handler_ran = 0;
-	berth_runtime_forward_begin_lazy(resolve_target, &fwd);
-	raise(SIGUSR1);
-	lazy_target = child;
-	raise(SIGUSR1);
-	berth_runtime_forward_end(&fwd);
-	assert_false(old_handler_ran);
-	int st;
-	assert_int_equal(waitpid(child, &st, 0), child);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	sigaction(SIGUSR1, &saved, NULL);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exit_codes),   cmocka_unit_test(test_exec_failures),
 		cmocka_unit_test(test_no_args),	     cmocka_unit_test(test_rootfs_per_start),
 		cmocka_unit_test(test_bind_from_fd), cmocka_unit_test(test_bind_fd_never_loosens),
-		cmocka_unit_test(test_forward_lazy),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

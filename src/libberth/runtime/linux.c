@@ -410,50 +410,19 @@ int berth_runtime_process_release(struct berth_runtime_process *p, struct berth_
 
 /*
  * The process berth's signals go to, by pidfd where there is one: a pid
- * reaped by another process (the monitor) may be reused while berth still
- * forwards, its pidfd never names another process. Not known yet
- * (fwd_known 0), fwd_resolve is asked for it in the handler.
+ * reaped by another process may be reused while berth still forwards, its
+ * pidfd never names another process.
  */
-static volatile sig_atomic_t fwd_known;
 static volatile sig_atomic_t fwd_pid;
 static volatile sig_atomic_t fwd_pidfd = -1;
-static pid_t (*volatile fwd_resolve)(void);
-static const struct berth_runtime_forward *volatile fwd_saved; /* the dispositions before */
-
-/* Async-signal-safe: the handler may call it. */
-static void forward_to(pid_t pid)
-{
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	/* ESRCH: gone already (reaped by its monitor), there is nothing to forward to */
-	fwd_pid = pidfd < 0 && errno == ESRCH ? 0 : pid;
-	fwd_pidfd = pidfd;
-	fwd_known = 1;
-}
 
 static void forward_signal(int sig)
 {
 	int saved = errno;
-	pid_t pid = !fwd_known && fwd_resolve ? fwd_resolve() : 0;
-	if (pid > 0)
-		forward_to(pid);
-	if (!fwd_known) {
-		/*
-		 * Nothing to forward to yet: the signal does to berth what it
-		 * would have. One it ignored is dropped, the forwarding stays.
-		 */
-		for (size_t i = 0; i < ELEMENTSOF(forwarded); i++) {
-			const struct sigaction *old = &fwd_saved->old[i];
-			if (forwarded[i] != sig || old->sa_handler == SIG_IGN ||
-			    (old->sa_handler == SIG_DFL && sig == SIGWINCH))
-				continue;
-			sigaction(sig, old, NULL);
-			raise(sig);
-		}
-	} else if (fwd_pidfd >= 0) {
+	if (fwd_pidfd >= 0)
 		syscall(SYS_pidfd_send_signal, (int)fwd_pidfd, sig, NULL, 0);
-	} else if (fwd_pid > 0) {
+	else if (fwd_pid > 0)
 		kill((pid_t)fwd_pid, sig);
-	}
 	errno = saved;
 }
 
@@ -499,22 +468,18 @@ static void proxy_pty(const int stdio[3], struct berth_runtime_process *p)
 	}
 }
 
-void berth_runtime_forward_begin_lazy(pid_t (*resolve)(void), struct berth_runtime_forward *f)
+void berth_runtime_forward_begin(pid_t pid, struct berth_runtime_forward *f)
 {
 	_Static_assert(ELEMENTSOF(forwarded) == ELEMENTSOF(f->old), "one old action per signal");
-	fwd_resolve = resolve;
-	fwd_saved = f;
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	/* ESRCH: gone already (reaped), there is nothing to forward to */
+	fwd_pid = pidfd < 0 && errno == ESRCH ? 0 : pid;
+	fwd_pidfd = pidfd;
 	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++) {
 		struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
 		sigemptyset(&sa.sa_mask);
 		sigaction(forwarded[i], &sa, &f->old[i]);
 	}
-}
-
-void berth_runtime_forward_begin(pid_t pid, struct berth_runtime_forward *f)
-{
-	forward_to(pid);
-	berth_runtime_forward_begin_lazy(NULL, f);
 }
 
 void berth_runtime_forward_end(struct berth_runtime_forward *f)
@@ -525,9 +490,6 @@ void berth_runtime_forward_end(struct berth_runtime_forward *f)
 		close(fwd_pidfd);
 	fwd_pidfd = -1;
 	fwd_pid = 0;
-	fwd_known = 0;
-	fwd_resolve = NULL;
-	fwd_saved = NULL;
 }
 
 int berth_runtime_attach(const int stdio[3], struct berth_runtime_process *p,

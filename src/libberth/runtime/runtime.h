@@ -557,12 +557,6 @@ struct berth_runtime_forward {
 	struct sigaction old[7];
 };
 void berth_runtime_forward_begin(pid_t pid, struct berth_runtime_forward *f);
-/*
- * The same for a pid not known yet: resolve, called in the signal handler
- * (async-signal-safe), returns it, or 0 while there is none; a signal that
- * comes while there is none does to the caller what it would have done.
- */
-void berth_runtime_forward_begin_lazy(pid_t (*resolve)(void), struct berth_runtime_forward *f);
 void berth_runtime_forward_end(struct berth_runtime_forward *f);
 
 /* Docker's exit code of a wait status: the code, or 128+N for signal N. */
