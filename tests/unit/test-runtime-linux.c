@@ -21,6 +21,9 @@
 static int bind_fd = -EBADF;
 static const char *bind_name;
 static const char *const *bind_opts;
+/* run()'s user instead of "0", and a cgroup made beforehand, when set */
+static const char *run_user;
+static struct berth_cgroup *run_cgroup;
 
 static int setup(void **state)
 {
@@ -56,7 +59,7 @@ static int run(const char *const *args, int *ret_exit, int *ret_exec_errno,
 	char merged[128];
 	snprintf(merged, sizeof(merged), "%s/merged", top);
 	spec.root_path = strdup(merged);
-	spec.username = strdup("0");
+	spec.username = strdup(run_user ? run_user : "0");
 	if (bind_fd >= 0)
 		berth_spec_add_mount_fd(&spec, "/src", TAKE_FD(bind_fd), bind_name, bind_opts);
 	char lower[128], upper[128], work[128];
@@ -75,6 +78,7 @@ static int run(const char *const *args, int *ret_exit, int *ret_exec_errno,
 		.open_rootfs = open_rootfs,
 		.rootfs_ctx = &rootfs,
 		.stdio = {devnull, devnull, devnull},
+		.cgroup = run_cgroup,
 	};
 	struct berth_runtime_result res = {0};
 	int r = berth_runtime_run(&cfg, &res, err);
@@ -133,6 +137,52 @@ static void test_no_args(void **state)
 	assert_int_equal(berth_runtime_exit_code(0), 0);
 	assert_int_equal(berth_runtime_exit_code(9), 128 + 9);
 	assert_int_equal(berth_runtime_exit_code(3 << 8), 3);
+}
+
+/*
+ * A child that fails while it sets up early (before its cgroup attach, here
+ * resolving its user) reports its own error, never the parent's broken
+ * channel or a cgroup without its process, however the two race.
+ */
+static void test_early_failure_reported(void **state)
+{
+	if (!top[0])
+		skip();
+	run_user = "nobody-here";
+	for (int i = 0; i < 20; i++) {
+		struct berth_error *err = NULL;
+		int code, eerr;
+		assert_true(run((const char *[]){"true", NULL}, &code, &eerr, &err) < 0);
+		assert_non_null(strstr(berth_error_msg(err), "nobody-here"));
+		berth_error_free(&err);
+	}
+	run_user = NULL;
+}
+
+/* A cgroup made beforehand (and its early wait begun) is the one the start takes over. */
+static void test_premade_cgroup(void **state)
+{
+	if (!top[0])
+		skip();
+	struct berth_spec spec;
+	struct berth_cgroup cg = {0};
+	struct berth_error *err = NULL;
+	char id[17];
+	berth_spec_init(&spec);
+	berth_random_hex(id, 8);
+	assert_ok(berth_cgroup_create(id, &spec, &cg, &err), err);
+	berth_spec_release(&spec);
+	char *dir = strdup(cg.dirs[0]);
+	berth_cgroup_warm_begin();
+	run_cgroup = &cg;
+	int code, eerr;
+	assert_ok(run((const char *[]){"sh", "-c", "exit 3", NULL}, &code, &eerr, &err), err);
+	run_cgroup = NULL;
+	assert_int_equal(code, 3);
+	assert_null(cg.dirs); /* taken over, and removed with the process */
+	struct stat st;
+	assert_int_equal(stat(dir, &st), -1);
+	free(dir);
 }
 
 /* The rootfs is asked for at every start; when it cannot be made, nothing runs. */
@@ -225,9 +275,14 @@ static void test_bind_fd_never_loosens(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exit_codes),   cmocka_unit_test(test_exec_failures),
-		cmocka_unit_test(test_no_args),	     cmocka_unit_test(test_rootfs_per_start),
-		cmocka_unit_test(test_bind_from_fd), cmocka_unit_test(test_bind_fd_never_loosens),
+		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_exec_failures),
+		cmocka_unit_test(test_no_args),
+		cmocka_unit_test(test_rootfs_per_start),
+		cmocka_unit_test(test_bind_from_fd),
+		cmocka_unit_test(test_bind_fd_never_loosens),
+		cmocka_unit_test(test_early_failure_reported),
+		cmocka_unit_test(test_premade_cgroup),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

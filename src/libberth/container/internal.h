@@ -59,6 +59,8 @@ struct container {
 	struct berth_spec spec;
 	char **anon_volumes;
 	json_t *mounts; /* state.json "Mounts" */
+	/* made before the first start, which takes it over (runtime's cfg.cgroup) */
+	struct berth_cgroup cgroup;
 };
 
 /* spec.c: the runtime spec of c (c->spec) from o and its image; mounts go to c->mounts. */

@@ -85,6 +85,20 @@ static void container_release(struct container *c)
 	berth_strv_free(c->anon_volumes);
 	if (c->mounts)
 		json_decref(c->mounts);
+	if (c->cgroup.dirs)
+		berth_cgroup_destroy(&c->cgroup, NULL); /* never started */
+}
+
+/*
+ * The cgroup of the first start, made now: its attach's wait for the kernel
+ * passes while the rest is prepared (runtime/cgroup-warm.c).
+ */
+static int make_cgroup_early(struct container *c, struct berth_error **err)
+{
+	int r = berth_cgroup_create(c->id, &c->spec, &c->cgroup, err);
+	if (r >= 0)
+		berth_cgroup_warm_begin();
+	return r;
 }
 
 /*
@@ -251,6 +265,8 @@ static int create_container(struct berth_store *store, const struct berth_run_op
 			return berth_error_syscall(err, errno, "create '%s/%s'", c->dir, dirs[i]);
 	c->mounts = json_array();
 	r = berth_container_build_spec(store, c, o, err);
+	if (r >= 0 && !o->create_only)
+		r = make_cgroup_early(c, err);
 	if (r < 0)
 		return r;
 	_cleanup_json_ json_t *st = make_state(c, o);
@@ -370,6 +386,7 @@ static int run_container(struct berth_store *store, const struct berth_run_optio
 		.stdio = {o->interactive ? STDIN_FILENO : -1, STDOUT_FILENO, STDERR_FILENO},
 		.init = o->init,
 		.pause = o->pod_infra,
+		.cgroup = &c.cgroup,
 	};
 	struct berth_runtime_result res = {0};
 	json_t *l = json_array();
@@ -772,6 +789,11 @@ int berth_container_start(struct berth_store *store, const char *what, struct be
 		container_release(&c);
 		return berth_error_prefix(err, "container '%s'", what);
 	}
+	r = make_cgroup_early(&c, err);
+	if (r < 0) {
+		container_release(&c);
+		return r;
+	}
 	size_t i;
 	json_t *v;
 	/* the record lists them top first */
@@ -794,6 +816,7 @@ int berth_container_start(struct berth_store *store, const char *what, struct be
 		.rootfs_ctx = &rootfs.overlay,
 		.init = json_is_true(json_object_get(json_object_get(st, "HostConfig"), "Init")),
 		.pause = json_is_true(json_object_get(st, "IsInfra")),
+		.cgroup = &c.cgroup,
 	};
 	json_t *hc = json_object_get(st, "HostConfig");
 	const char *policy = json_string_value(json_object_get(hc, "RestartPolicy"));

@@ -656,9 +656,13 @@ int berth_container_start_monitor(struct berth_store *store, struct container *c
 		_exit(0);
 	}
 	close(notify[1]);
+	/* the monitor took the cgroup made for this start over */
+	if (cfg->cgroup)
+		berth_cgroup_forget(cfg->cgroup);
 	/* the first child exits at once, leaving the monitor to init */
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	monitor_recv(nfd, &m.first);
+	berth_cgroup_warm_end(); /* the monitor has attached its container by now */
 	return monitor_started(&m.first, ret_result, err);
 }

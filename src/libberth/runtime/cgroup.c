@@ -118,6 +118,32 @@ static char *read_own_cgroups(void)
 	return data;
 }
 
+char *berth_cgroup_own_procs_file(void)
+{
+	enum berth_cgroup_layout layout;
+	_cleanup_free_ char *own = read_own_cgroups();
+	if (!own || berth_cgroup_detect(&layout, NULL) < 0)
+		return NULL;
+	if (layout == BERTH_CGROUP_V2) {
+		const char *line = strncmp(own, "0::", 3) == 0 ? own : strstr(own, "\n0::");
+		if (!line)
+			return NULL;
+		line += line == own ? 3 : 4;
+		return berth_xasprintf(CGROUP_ROOT "%.*s/cgroup.procs", (int)strcspn(line, "\n"),
+				       line);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(v1_controllers); i++) {
+		_cleanup_free_ char *mnt = berth_xasprintf(CGROUP_ROOT "/%s", v1_controllers[i]);
+		struct statfs fs;
+		if (statfs(mnt, &fs) < 0 || fs.f_type != CGROUP_SUPER_MAGIC)
+			continue;
+		_cleanup_free_ char *mine = own_path(own, v1_controllers[i]);
+		return berth_xasprintf("%s%s/cgroup.procs", mnt,
+				       strcmp(mine, "/") == 0 ? "" : mine);
+	}
+	return NULL;
+}
+
 /*
  * The v1 directory of cgroup name in controller's hierarchy (below the
  * caller's own cgroup, own being /proc/self/cgroup; with a cgroupsPath,
@@ -481,11 +507,16 @@ int berth_cgroup_destroy(struct berth_cgroup *cg, struct berth_error **err)
 			nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
 		}
 	}
+	berth_cgroup_forget(cg);
+	return ret;
+}
+
+void berth_cgroup_forget(struct berth_cgroup *cg)
+{
 	berth_strv_free(cg->dirs);
 	cg->dirs = NULL;
 	berth_strv_free(cg->kept);
 	cg->kept = NULL;
-	return ret;
 }
 
 /* ---- a live container's cgroup: update, freeze, processes, usage ---- */

@@ -385,29 +385,49 @@ static void run_hooks(int rfd, const struct berth_spec *spec, enum berth_hook_po
 		child_fail_err(rfd, err);
 }
 
+/* Waits for the parent's "g": we are in the cgroup (and the hooks' state, if any). */
+static void wait_go(const struct berth_runtime_child_args *a)
+{
+	if (berth_runtime_wait_go(a->cfg->spec, a->sync_fd, &hook_state) < 0)
+		_exit(125);
+	close(a->sync_fd);
+}
+
+/* Our own cgroup namespace, rooted at the cgroup we are in. */
+static void unshare_cgroup_namespace(const struct berth_runtime_child_args *a)
+{
+	const struct berth_spec *spec = a->cfg->spec;
+	if ((spec->namespaces & BERTH_NS_CGROUP) && !berth_spec_ns_path(spec, BERTH_NS_CGROUP) &&
+	    unshare(CLONE_NEWCGROUP) < 0)
+		child_fail(a->report_fd, REPORT_SETUP, errno, "unshare cgroup namespace: %s",
+			   strerror(errno));
+}
+
 /*
- * Waits for the parent (it has put us in the cgroup), joins the namespaces
- * of the spec's paths, and makes a session of our own with the pty slave as the
- * controlling terminal. With --init, the places of our command line and
- * environment are read first, while the host's /proc is still there.
+ * Waits for the parent (its "e" when we go early, else its "g": we are in
+ * the cgroup), joins the namespaces of the spec's paths, and makes a
+ * session of our own with the pty slave as the controlling terminal. With
+ * --init, the places of our command line and environment are read first,
+ * while the host's /proc is still there.
  */
-static void enter_namespaces(const struct berth_runtime_child_args *a, struct proc_areas *areas)
+static void enter_namespaces(const struct berth_runtime_child_args *a, bool early,
+			     struct proc_areas *areas)
 {
 	const struct berth_spec *spec = a->cfg->spec;
 	struct berth_error *err = NULL;
 	int rfd = a->report_fd;
+	char c;
 
-	if (berth_runtime_wait_go(spec, a->sync_fd, &hook_state) < 0)
+	if (!early)
+		wait_go(a);
+	else if (read(a->sync_fd, &c, 1) != 1)
 		_exit(125);
-	close(a->sync_fd);
 	if (berth_runtime_join_namespaces(spec, a->ns_fds, &err) < 0)
 		child_fail_err(rfd, err);
 	if (a->cfg->init && read_proc_areas(areas, &err) < 0)
 		child_fail_err(rfd, err);
-	if ((spec->namespaces & BERTH_NS_CGROUP) && !berth_spec_ns_path(spec, BERTH_NS_CGROUP) &&
-	    unshare(CLONE_NEWCGROUP) < 0)
-		child_fail(rfd, REPORT_SETUP, errno, "unshare cgroup namespace: %s",
-			   strerror(errno));
+	if (!early)
+		unshare_cgroup_namespace(a);
 	if (setsid() < 0)
 		child_fail(rfd, REPORT_SETUP, errno, "setsid: %s", strerror(errno));
 	if (a->tty_slave >= 0 && ioctl(a->tty_slave, TIOCSCTTY, 0) < 0)
@@ -619,13 +639,19 @@ _Noreturn void berth_runtime_child_main(const struct berth_runtime_child_args *a
 	struct proc_areas areas = {0};
 	struct identity id;
 
-	enter_namespaces(a, &areas);
+	bool early = berth_runtime_goes_early(spec);
+	enter_namespaces(a, early, &areas);
 	int root_fd = attach_rootfs(a);
 	char **env = resolve_identity(a->report_fd, root_fd, spec, &id);
 	populate_rootfs(a, root_fd);
 	run_hooks(a->report_fd, spec, BERTH_HOOK_CREATE_CONTAINER);
 	enter_rootfs(a->report_fd, root_fd, spec);
 	run_hooks(a->report_fd, spec, BERTH_HOOK_START_CONTAINER);
+	/* in the cgroup before the limits and the filter, and before anything runs */
+	if (early) {
+		wait_go(a);
+		unshare_cgroup_namespace(a);
+	}
 	confine(a->report_fd, spec, &id);
 	wait_for_start(a);
 	exec_main_process(a->report_fd, a->cfg, &areas, env);

@@ -296,6 +296,19 @@ static bool child_has_hooks(const struct berth_spec *spec)
 	       spec->n_hooks[BERTH_HOOK_START_CONTAINER];
 }
 
+bool berth_runtime_goes_early(const struct berth_spec *spec)
+{
+	if (spec->namespaces & BERTH_NS_USER)
+		return false; /* its id maps come first */
+	for (size_t i = 0; i <= BERTH_HOOK_START_CONTAINER; i++)
+		if (spec->n_hooks[i])
+			return false; /* they run between the two, on a container in its cgroup */
+	for (size_t i = 0; i < spec->n_mounts; i++)
+		if (strcmp(spec->mounts[i].type, "cgroup") == 0)
+			return false; /* mounted as the cgroup namespace shows it */
+	return true;
+}
+
 int berth_runtime_let_go(const struct berth_runtime_config *cfg, pid_t pid, int sync_fd,
 			 struct berth_error **err)
 {
@@ -306,7 +319,8 @@ int berth_runtime_let_go(const struct berth_runtime_config *cfg, pid_t pid, int 
 		r = berth_hooks_run(spec, BERTH_HOOK_CREATE_RUNTIME, state, err);
 	if (r < 0)
 		return r;
-	if (write(sync_fd, "g", 1) != 1)
+	/* not write(2): a child that failed its early set-up is gone, no SIGPIPE for that */
+	if (send(sync_fd, "g", 1, MSG_NOSIGNAL) != 1)
 		return berth_error_syscall(err, errno, "start the container");
 	if (child_has_hooks(spec) && berth_write_all(sync_fd, state, strlen(state), err) < 0)
 		return berth_error_prefix(err, "start the container");

@@ -7,6 +7,7 @@
  * over a CLOEXEC pipe (EOF there means execve succeeded).
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -129,6 +130,16 @@ char *berth_runtime_state_json(const struct berth_runtime_config *cfg, pid_t pid
 int berth_runtime_let_go(const struct berth_runtime_config *cfg, pid_t pid, int sync_fd,
 			 struct berth_error **err);
 int berth_runtime_wait_go(const struct berth_spec *spec, int sync_fd, char **ret_state);
+/*
+ * Whether the child may set up its rootfs while the parent puts it in its
+ * cgroups (the first attach after a quiet spell waits for a kernel grace
+ * period, 5-15 ms, as long as the set-up itself on a busy machine): the
+ * parent sends "e" before the attach and "g" after it; the child goes on at
+ * "e" and waits for "g" before its cgroup namespace and its confinement.
+ * Not when a user namespace's id maps must be written first, hooks run
+ * between the two, or a "cgroup" mount must see the cgroup namespace.
+ */
+bool berth_runtime_goes_early(const struct berth_spec *spec);
 
 /*
  * Namespaces (namespace.c). In the parent: the spec's namespace paths

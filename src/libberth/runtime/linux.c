@@ -31,6 +31,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -145,6 +146,7 @@ static void start_release(struct start *s)
 	berth_runtime_close_namespaces(s->ns_fds);
 	berth_closep(&s->fifo_fd);
 	berth_runtime_close_trees(TAKE_PTR(s->trees), s->spec->n_mounts);
+	berth_cgroup_warm_end(); /* a start that failed before the clone */
 }
 
 int berth_runtime_check_preserved_fds(unsigned n, struct berth_error **err)
@@ -209,8 +211,9 @@ static int open_pty(struct start *s, struct berth_runtime_process *p, struct ber
 static int open_channels(struct start *s, struct berth_runtime_process *p, struct berth_error **err)
 {
 	int pipes[2];
-	if (pipe2(pipes, O_CLOEXEC) < 0)
-		return berth_error_syscall(err, errno, "pipe");
+	/* a socket: the parent sends with MSG_NOSIGNAL (berth_runtime_goes_early) */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pipes) < 0)
+		return berth_error_syscall(err, errno, "socketpair");
 	s->sync_r = pipes[0], s->sync_w = pipes[1];
 	if (pipe2(pipes, O_CLOEXEC) < 0)
 		return berth_error_syscall(err, errno, "pipe");
@@ -264,26 +267,30 @@ static int release_child(struct start *s, struct berth_runtime_process *p,
 	p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
 	if (p->pidfd < 0)
 		p->pidfd = -EBADF;
-	int r = berth_cgroup_add_pid(&p->cgroup, p->pid, err);
+	bool early = berth_runtime_goes_early(s->spec);
+	int r = 0;
+	if (early && send(s->sync_w, "e", 1, MSG_NOSIGNAL) != 1)
+		r = berth_error_syscall(err, errno, "start the container");
+	if (r >= 0)
+		r = berth_cgroup_add_pid(&p->cgroup, p->pid, err);
 	if (r >= 0)
 		r = berth_runtime_write_idmaps(s->spec, p->pid, err);
 	if (r >= 0)
 		r = berth_runtime_write_oom_score_adj(s->spec, p->pid, err);
-	if (r < 0) {
-		kill(p->pid, SIGKILL);
-		return r;
-	}
-	r = berth_runtime_let_go(s->cfg, p->pid, s->sync_w, err);
+	if (r >= 0)
+		r = berth_runtime_let_go(s->cfg, p->pid, s->sync_w, err);
 	berth_closep(&s->sync_w);
-	if (r < 0) {
+	if (r < 0)
 		kill(p->pid, SIGKILL);
-		return r;
-	}
+	/* after an early "e", what failed here may be the child's own failure: its report says */
 	struct berth_runtime_report rep;
-	if (berth_runtime_read_report(s->rep_r, &rep) == (ssize_t)sizeof(rep) &&
-	    rep.kind != BERTH_REPORT_READY)
+	if ((r >= 0 || early) &&
+	    berth_runtime_read_report(s->rep_r, &rep) == (ssize_t)sizeof(rep) &&
+	    rep.kind != BERTH_REPORT_READY) {
+		berth_error_free(err);
 		return berth_runtime_report_error(&rep, ret_result, err);
-	return 0;
+	}
+	return r;
 }
 
 /* A start that failed: reaps the child if there is one, frees what p holds. */
@@ -337,9 +344,16 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 	r = berth_runtime_clone_source_trees(spec, &s.trees, err);
 	if (r < 0)
 		return r;
-	r = berth_cgroup_create(cfg->id, spec, &p.cgroup, err);
-	if (r < 0)
-		return r;
+	if (cfg->cgroup && cfg->cgroup->dirs) {
+		p.cgroup = *cfg->cgroup;
+		*cfg->cgroup = (struct berth_cgroup){0};
+	} else {
+		r = berth_cgroup_create(cfg->id, spec, &p.cgroup, err);
+		if (r < 0)
+			return r;
+	}
+	/* one thread again for the clone (cgroup-warm.c says why) */
+	berth_cgroup_warm_end();
 	r = open_channels(&s, &p, err);
 	if (r >= 0)
 		r = berth_runtime_clone_flags(spec, &flags, err);

@@ -424,8 +424,25 @@ int berth_cgroup_create(const char *name, const struct berth_spec *spec, struct 
  */
 int berth_cgroup_find(const char *name, struct berth_cgroup *ret, struct berth_error **err);
 int berth_cgroup_add_pid(const struct berth_cgroup *cg, pid_t pid, struct berth_error **err);
+/*
+ * The cgroup.procs of the caller's own cgroup in one hierarchy (v2's, or
+ * the first v1 one berth uses; owned), NULL when there is none.
+ */
+char *berth_cgroup_own_procs_file(void);
+/*
+ * berth_cgroup_add_pid's first migration after a quiet spell waits for a
+ * kernel grace period: begin (once the container's cgroups are made) starts
+ * that wait on a thread while the caller prepares the rest, end (which
+ * berth_runtime_start calls just before it clones) stops it; cgroup-warm.c
+ * says how. Best effort, for any number of callers and threads; end acts
+ * only in the process that began it.
+ */
+void berth_cgroup_warm_begin(void);
+void berth_cgroup_warm_end(void);
 /* Kills what is left in the cgroup and removes its directories. NULL-safe contents. */
 int berth_cgroup_destroy(struct berth_cgroup *cg, struct berth_error **err);
+/* Frees what cg holds and leaves its directories to whoever took them over. */
+void berth_cgroup_forget(struct berth_cgroup *cg);
 
 /*
  * A live container's cgroup (cg's dirs as the record lists them): the spec's
@@ -496,6 +513,12 @@ struct berth_runtime_config {
 	 * process, CLOEXEC cleared; every other fd above 2 is closed on exec.
 	 */
 	unsigned preserve_fds;
+	/*
+	 * The container's cgroup, made by the caller beforehand (so that
+	 * berth_cgroup_warm_begin can follow), or NULL: berth_runtime_start
+	 * takes its dirs over, leaving it empty, else makes its own.
+	 */
+	struct berth_cgroup *cgroup;
 };
 /*
  * EBADF unless fds 3..3+n-1 are all open: called before any fd of the
