@@ -306,6 +306,7 @@ static void test_secret_base64(void **state)
 	assert_string_equal(h, "h");
 	_cleanup_free_ char *empty = secret_value("  k: \"\"\n", &n);
 	assert_int_equal(n, 0);
+	assert_string_equal(empty, "");
 	/* a literal block keeps its line breaks: kubectl accepts them, so does berth */
 	_cleanup_free_ char *wrapped = secret_value("  k: |\n    aGVs\n    bG8=\n", &n);
 	assert_int_equal(n, 5);
