@@ -8,8 +8,8 @@
 #include "unit.h"
 
 #include "api-ctr-fixture.h"
+#include "core/base64.h"
 #include "core/json.h"
-#include "registry/registry.h"
 
 /* The header's JSON in a raw reply. */
 static json_t *path_stat(const char *reply)
@@ -19,7 +19,8 @@ static json_t *path_stat(const char *reply)
 	h += strlen("X-Docker-Container-Path-Stat: ");
 	_cleanup_free_ char *b64 = berth_xstrndup(h, strcspn(h, "\r"));
 	_cleanup_free_ char *js = NULL;
-	assert_int_equal(berth_registry_base64_decode(b64, &js, NULL), 0);
+	assert_int_equal(
+		berth_base64_decode(b64, strlen(b64), BERTH_BASE64_STRICT, &js, NULL, NULL), 0);
 	json_t *j = json_loads(js, 0, NULL);
 	assert_non_null(j);
 	return j;

@@ -3,10 +3,10 @@
 
 #include "api/images-params.h"
 #include "core/alloc.h"
+#include "core/base64.h"
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/strv.h"
-#include "registry/internal.h"
 
 static const char *const keys[] = {"name", "dangling", "reference", NULL};
 
@@ -106,7 +106,7 @@ static void test_build_args(void **state)
 /* The header as a client would send it: base64url of json, padding as asked. */
 static char *header_of(const char *json, bool url, bool padded)
 {
-	char *h = registry_base64_encode(json, strlen(json));
+	char *h = berth_base64_encode(json, strlen(json));
 	for (char *p = h; url && *p; p++)
 		*p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
 	if (!padded)

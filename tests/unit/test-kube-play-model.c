@@ -4,6 +4,8 @@
 
 #include <netinet/in.h>
 
+#include "core/alloc.h"
+#include "core/cleanup.h"
 #include "core/strv.h"
 #include "kube/play.h"
 
@@ -252,7 +254,7 @@ static void test_errors_name_file_and_line(void **state)
 		     "k.yaml:2: kind: batch/v1 Job is not supported");
 	assert_fails("kind: Pod\n", "k.yaml:1: apiVersion: is required");
 	assert_fails("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {k: \"*\"}\n",
-		     "k.yaml:4: data: k: not valid base64");
+		     "k.yaml:4: data: k: not valid base64 at byte 0");
 	assert_fails("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: s}\ndata: {../x: y}\n",
 		     "k.yaml:4: data: \"../x\" is not a valid key");
 	assert_fails("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
@@ -277,23 +279,52 @@ static void test_errors_name_file_and_line(void **state)
 		     "k.yaml:9: spec.containers[0].livenessProbe.exec.command: must not be empty");
 }
 
-static void test_base64(void **state)
+/* The value of key in Secret s of a one-Secret manifest whose data is data_yaml. */
+static char *secret_value(const char *data_yaml, size_t *ret_len)
 {
-	char *out = NULL;
+	_cleanup_free_ char *text = berth_xasprintf(
+		"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n%s", data_yaml);
+	struct kube_manifest m = {0};
+	assert_int_equal(parse(&m, text, NULL), 0);
+	const struct kube_blob *b = kube_data_get(kube_manifest_data(&m, true, "s"), "k");
+	assert_non_null(b);
+	char *v = berth_xmemdup(b->data, b->len + 1);
+	*ret_len = b->len;
+	kube_manifest_release(&m);
+	return v;
+}
+
+/* Secret data is decoded as Kubernetes does (Go's StdEncoding): padding required, CR/LF skipped. */
+static void test_secret_base64(void **state)
+{
 	size_t n = 0;
-	assert_int_equal(kube_base64_decode("aGk=", &out, &n), 0);
+	_cleanup_free_ char *hi = secret_value("  k: aGk=\n", &n);
 	assert_int_equal(n, 2);
-	assert_string_equal(out, "hi");
-	free(out);
-	assert_int_equal(kube_base64_decode("aA==", &out, &n), 0);
+	assert_string_equal(hi, "hi");
+	_cleanup_free_ char *h = secret_value("  k: aA==\n", &n);
 	assert_int_equal(n, 1);
-	free(out);
-	assert_int_equal(kube_base64_decode("", &out, &n), 0);
+	assert_string_equal(h, "h");
+	_cleanup_free_ char *empty = secret_value("  k: \"\"\n", &n);
 	assert_int_equal(n, 0);
-	free(out);
-	assert_int_equal(kube_base64_decode("a=GQ", &out, &n), -EINVAL);
-	assert_int_equal(kube_base64_decode("aGk", &out, &n), -EINVAL);
-	assert_int_equal(kube_base64_decode("a===", &out, &n), -EINVAL);
+	assert_string_equal(empty, "");
+	/* a literal block keeps its line breaks: kubectl accepts them, so does berth */
+	_cleanup_free_ char *wrapped = secret_value("  k: |\n    aGVs\n    bG8=\n", &n);
+	assert_int_equal(n, 5);
+	assert_string_equal(wrapped, "hello");
+	const char *const prefix = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n";
+	_cleanup_free_ char *eq = berth_xasprintf("%sdata: {k: a=GQ}\n", prefix);
+	assert_fails(eq, "k.yaml:4: data: k: not valid base64 at byte 1");
+	_cleanup_free_ char *unpadded = berth_xasprintf("%sdata: {k: aGk}\n", prefix);
+	assert_fails(unpadded, "k.yaml:4: data: k: not valid base64 at byte 3");
+	_cleanup_free_ char *pad3 = berth_xasprintf("%sdata: {k: a===}\n", prefix);
+	assert_fails(pad3, "k.yaml:4: data: k: not valid base64 at byte 1");
+	/* the URL alphabet is Docker's, not Kubernetes' */
+	_cleanup_free_ char *url = berth_xasprintf("%sdata: {k: Pz8_Pw==}\n", prefix);
+	assert_fails(url, "k.yaml:4: data: k: not valid base64 at byte 3");
+	_cleanup_free_ char *bin =
+		berth_xasprintf("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+				"binaryData: {b: \"AA E\"}\n");
+	assert_fails(bin, "k.yaml:4: binaryData: b: not valid base64 at byte 2");
 }
 
 int main(void)
@@ -303,7 +334,7 @@ int main(void)
 		cmocka_unit_test(test_pod_defaults),
 		cmocka_unit_test(test_unsupported_fields_warn_with_lines),
 		cmocka_unit_test(test_errors_name_file_and_line),
-		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_secret_base64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

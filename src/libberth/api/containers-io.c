@@ -21,10 +21,10 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/base64.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/json.h"
-#include "registry/registry.h"
 #include "store/store.h"
 
 /* Writes all of buf to fd; -EPIPE (or -errno) when the peer went away. */
@@ -393,7 +393,7 @@ static int archive_stat(struct api_req *req, const char *id, const char *path, c
 		api_reply_error(req, 500, "archive: out of memory");
 		return 0;
 	}
-	*ret = berth_registry_base64_encode(s, strlen(s));
+	*ret = berth_base64_encode(s, strlen(s));
 	return 1;
 }
 

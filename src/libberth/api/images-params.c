@@ -6,6 +6,7 @@
 
 #include "api/images-params.h"
 #include "core/alloc.h"
+#include "core/base64.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
 #include "core/json.h"
@@ -195,21 +196,6 @@ bool api_registry_auth_credentials(const struct api_registry_auth *a,
 	return a->username || a->identity_token;
 }
 
-/*
- * base64 of either alphabet (Docker's clients send URL-safe, some SDKs the
- * standard one), padded or not; padding only at the end and only as much
- * as the length asks for. Anything else is not a header Docker would read.
- */
-static bool is_base64(const char *s, size_t n)
-{
-	size_t data =
-		strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_");
-	size_t pad = strspn(s + data, "=");
-	if (data + pad != n || data % 4 == 1)
-		return false;
-	return pad == 0 || (pad <= 2 && (data + pad) % 4 == 0);
-}
-
 /* body's key as an owned string: absent, null or "" leave *ret NULL; another type is -EINVAL. */
 static int auth_field(const json_t *j, const char *what, const char *key, char **ret,
 		      struct berth_error **err)
@@ -228,7 +214,7 @@ static int auth_pair(const char *auth, const char *what, struct api_registry_aut
 	_cleanup_free_ char *dec = NULL;
 	size_t len = 0;
 	char *colon = NULL;
-	if (is_base64(auth, strlen(auth)) && berth_registry_base64_decode(auth, &dec, &len) >= 0)
+	if (berth_base64_decode(auth, strlen(auth), BERTH_BASE64_LENIENT, &dec, &len, NULL) >= 0)
 		colon = strlen(dec) == len ? strchr(dec, ':') : NULL;
 	if (!colon || colon == dec) {
 		if (dec)
@@ -295,7 +281,8 @@ int api_registry_auth_parse(const char *header, struct api_registry_auth *ret,
 	if (n > API_REGISTRY_AUTH_MAX)
 		return berth_error_set(err, EINVAL, "X-Registry-Auth: longer than %u bytes",
 				       API_REGISTRY_AUTH_MAX);
-	if (!is_base64(header, n) || berth_registry_base64_decode(header, &dec, &len) < 0)
+	/* either alphabet (Docker's clients send URL-safe, some SDKs the standard one) */
+	if (berth_base64_decode(header, n, BERTH_BASE64_LENIENT, &dec, &len, NULL) < 0)
 		return berth_error_set(err, EINVAL, "X-Registry-Auth: not base64");
 	/* the parser's message would quote the text near the fault: a secret, maybe */
 	int r = berth_json_parse(dec, len, "X-Registry-Auth", &j, NULL);

@@ -15,6 +15,7 @@
 
 #include "compose/compose-internal.h"
 #include "core/alloc.h"
+#include "core/base64.h"
 #include "core/buf.h"
 #include "core/cleanup.h"
 #include "core/strv.h"
@@ -177,39 +178,6 @@ int kube_parse_string_map(const struct kube_ctx *c, const struct berth_yaml_node
 	return 0;
 }
 
-static const char b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int kube_base64_decode(const char *s, char **ret, size_t *ret_len)
-{
-	size_t n = strlen(s);
-	if (n % 4)
-		return -EINVAL;
-	_cleanup_free_ char *out = berth_xmalloc(n / 4 * 3 + 1);
-	size_t o = 0;
-	for (size_t i = 0; i < n; i += 4) {
-		unsigned v = 0;
-		int pad = 0;
-		for (int j = 0; j < 4; j++) {
-			const char *p = s[i + j] ? strchr(b64_alphabet, s[i + j]) : NULL;
-			if (s[i + j] == '=' && i + 4 == n && j >= 2 && (j == 3 || s[i + 3] == '='))
-				pad++;
-			else if (!p || pad)
-				return -EINVAL;
-			v = v << 6 | (p ? (unsigned)(p - b64_alphabet) : 0);
-		}
-		out[o++] = (char)(v >> 16);
-		if (pad < 2)
-			out[o++] = (char)(v >> 8 & 0xff);
-		if (pad < 1)
-			out[o++] = (char)(v & 0xff);
-	}
-	out[o] = '\0';
-	*ret = TAKE_PTR(out);
-	*ret_len = o;
-	return 0;
-}
-
 /* A ConfigMap key: [-._a-zA-Z0-9]+, not "." or "..", as Kubernetes validates it. */
 static bool key_is_valid(const char *k)
 {
@@ -229,12 +197,15 @@ static int add_blob(const struct kube_ctx *c, struct kube_data *d, const struct 
 	if (!e->value || e->value->kind != BERTH_YAML_SCALAR)
 		return kube_fail(c, e->line, where, "%s: must be a string", e->key);
 	struct kube_blob b = {.key = berth_xstrdup(e->key)};
+	size_t bad = 0;
 	if (!decode) {
 		b.data = berth_xstrdup(e->value->value);
 		b.len = strlen(b.data);
-	} else if (kube_base64_decode(e->value->value, &b.data, &b.len) < 0) {
+	} else if (berth_base64_decode(e->value->value, strlen(e->value->value),
+				       BERTH_BASE64_STRICT, &b.data, &b.len, &bad) < 0) {
 		free(b.key);
-		return kube_fail(c, e->line, where, "%s: not valid base64", e->key);
+		return kube_fail(c, e->line, where, "%s: not valid base64 at byte %zu", e->key,
+				 bad);
 	}
 	d->blobs = berth_xreallocarray(d->blobs, d->n_blobs + 1, sizeof(*d->blobs));
 	d->blobs[d->n_blobs++] = b;

@@ -171,6 +171,3 @@ const struct kube_data *kube_manifest_data(const struct kube_manifest *m, bool s
 					   const char *name);
 /* The value of key in d, NULL: none. */
 const struct kube_blob *kube_data_get(const struct kube_data *d, const char *key);
-
-/* Standard base64 (padding required) into an owned buffer; -EINVAL when it is not. */
-int kube_base64_decode(const char *s, char **ret, size_t *ret_len);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/base64.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/json.h"
@@ -33,77 +34,6 @@ void registry_creds_release(struct registry_creds *c)
 	free(c->username);
 	free(c->password);
 	*c = (struct registry_creds){0};
-}
-
-static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-char *registry_base64_encode(const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	size_t n = 4 * ((len + 2) / 3) + 1;
-	char *out = berth_xmalloc(n), *o = out;
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)p[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)p[i + 1] << 8;
-		if (i + 2 < len)
-			v |= p[i + 2];
-		*o++ = b64chars[(v >> 18) & 63];
-		*o++ = b64chars[(v >> 12) & 63];
-		*o++ = i + 1 < len ? b64chars[(v >> 6) & 63] : '=';
-		*o++ = i + 2 < len ? b64chars[v & 63] : '=';
-	}
-	*o = '\0';
-	return out;
-}
-
-static int b64val(char c)
-{
-	const char *p = c ? strchr(b64chars, c) : NULL;
-	if (p)
-		return (int)(p - b64chars);
-	if (c == '-')
-		return 62;
-	if (c == '_')
-		return 63;
-	return -1;
-}
-
-int registry_base64_decode(const char *s, char **ret, size_t *ret_len)
-{
-	size_t n = strlen(s);
-	_cleanup_free_ char *out = berth_xmalloc(n / 4 * 3 + 4);
-	size_t o = 0;
-	uint32_t acc = 0;
-	int bits = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '=')
-			break;
-		int v = b64val(s[i]);
-		if (v < 0)
-			return -EINVAL;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
-	}
-	out[o] = '\0';
-	*ret = TAKE_PTR(out);
-	if (ret_len)
-		*ret_len = o;
-	return 0;
-}
-
-int berth_registry_base64_decode(const char *s, char **ret, size_t *ret_len)
-{
-	return registry_base64_decode(s, ret, ret_len);
-}
-
-char *berth_registry_base64_encode(const void *data, size_t len)
-{
-	return registry_base64_encode(data, len);
 }
 
 int registry_auth_file_path(const char **ret, struct berth_error **err)
@@ -281,10 +211,14 @@ static int lookup_in(const char *path, const char *domain, struct registry_creds
 	if (auth && *auth) {
 		_cleanup_free_ char *dec = NULL;
 		size_t len = 0;
-		if (registry_base64_decode(auth, &dec, &len) < 0 || !memchr(dec, ':', len) ||
-		    strlen(dec) != len)
+		if (berth_base64_decode(auth, strlen(auth), BERTH_BASE64_LENIENT, &dec, &len,
+					NULL) < 0 ||
+		    !memchr(dec, ':', len) || strlen(dec) != len) {
+			if (dec)
+				explicit_bzero(dec, len);
 			return berth_error_set(err, EINVAL, "invalid 'auth' entry for '%s' in '%s'",
 					       domain, path);
+		}
 		char *colon = strchr(dec, ':');
 		ret->username = berth_xstrndup(dec, (size_t)(colon - dec));
 		ret->password = berth_xstrdup(colon + 1);
@@ -393,7 +327,7 @@ int registry_creds_store(const char *domain, const char *user, const char *pass,
 	memcpy(pair, user, ul);
 	pair[ul] = ':';
 	memcpy(pair + ul + 1, pass, pl + 1);
-	_cleanup_free_ char *b64 = registry_base64_encode(pair, ul + pl + 1);
+	_cleanup_free_ char *b64 = berth_base64_encode(pair, ul + pl + 1);
 	explicit_bzero(pair, ul + pl + 1);
 	json_object_set_new(auths, key, json_pack("{s:s}", "auth", b64));
 	explicit_bzero(b64, strlen(b64));

@@ -46,9 +46,6 @@ const char *registry_auth_key(const char *domain);
 int registry_creds_store(const char *domain, const char *user, const char *pass,
 			 struct berth_error **err);
 int registry_creds_erase(const char *domain, struct berth_error **err);
-/* base64 (standard alphabet, padded); owned results. */
-char *registry_base64_encode(const void *data, size_t len);
-int registry_base64_decode(const char *s, char **ret, size_t *ret_len);
 
 /* auth.c: WWW-Authenticate -------------------------------------------- */
 struct registry_challenge {

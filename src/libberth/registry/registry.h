@@ -147,16 +147,6 @@ int berth_registry_fetch_blob(struct berth_store *store, const char *ref,
 			      struct berth_error **err);
 
 /*
- * Decodes base64, standard or URL alphabet, padding optional (the Docker
- * API's X-Registry-Auth header, config.json's "auth"): *ret is owned and
- * NUL-terminated, *ret_len (may be NULL) its length; -EINVAL on a
- * character of neither alphabet.
- */
-int berth_registry_base64_decode(const char *s, char **ret, size_t *ret_len);
-/* Standard base64, padded, of len bytes (owned; the API's X-Docker-Container-Path-Stat too). */
-char *berth_registry_base64_encode(const void *data, size_t len);
-
-/*
  * Tags of the repository of ref, sorted as served; a NULL-terminated owned
  * vector. creds: as the pull options' (NULL: the stored ones).
  */

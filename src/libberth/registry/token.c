@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/base64.h"
 #include "core/cleanup.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -65,7 +66,7 @@ static char *basic_value(const struct registry_creds *c)
 	memcpy(pair, c->username, ul);
 	pair[ul] = ':';
 	memcpy(pair + ul + 1, c->password, pl + 1);
-	_cleanup_free_ char *b = registry_base64_encode(pair, ul + pl + 1);
+	_cleanup_free_ char *b = berth_base64_encode(pair, ul + pl + 1);
 	explicit_bzero(pair, ul + pl + 1);
 	char *v = berth_xasprintf("Basic %s", b);
 	explicit_bzero(b, strlen(b));
