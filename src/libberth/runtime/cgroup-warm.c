@@ -17,15 +17,18 @@
  * the caller prepares the container: a migration of berth's own process
  * into the cgroup it is already in (nothing moves, the lock is taken),
  * renewed every WARM_PERIOD_MS so that the slow path is still on when the
- * container's process is attached. The kernel holds cgroup_mutex through
- * the wait, so the caller makes the container's cgroups first (mkdir needs
- * that mutex). berth_cgroup_warm_end() stops and joins the thread just
- * before the container's process is cloned (a child cloned beside another
- * thread may inherit a lock it held, and libc's set*id in the child would
- * wait for it; setns(CLONE_NEWTIME) wants a single thread too): the slow
- * path stays on for a grace period after the last renewal, past the attach
- * that follows the clone. Best effort: when anything fails the wait stays
- * where it was.
+ * container's process is attached; berth_cgroup_warm_end() stops and joins
+ * the thread once it is. The kernel holds cgroup_mutex through the wait,
+ * so the caller makes the container's cgroups first (mkdir needs that
+ * mutex). Best effort: when anything fails the wait stays where it was.
+ *
+ * The container's process is cloned while the thread runs, and goes on
+ * setting itself up during the attach (berth_runtime_goes_early). The
+ * thread only ever blocks in write(2) and poll(2) and holds no lock of
+ * libc's, so the child inherits none half-taken; libc's set*id would still
+ * signal the thread it lists and wait for it forever, so the child makes
+ * those system calls itself (berth_runtime_set_ids). setns(CLONE_NEWTIME)
+ * wants a single thread: the runtime ends the wait before it.
  */
 #include "runtime/internal.h"
 

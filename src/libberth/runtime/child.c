@@ -212,6 +212,19 @@ int berth_runtime_load_libraries(const struct berth_spec *spec, struct berth_err
 	return r;
 }
 
+/*
+ * The system calls, not libc's wrappers: a process berth cloned beside a
+ * thread of its own (runtime/cgroup-warm.c) is alone in the kernel, but
+ * libc's set*id would signal the threads it still lists and wait for them
+ * forever.
+ */
+int berth_runtime_set_ids(uid_t uid, gid_t gid)
+{
+	if (syscall(SYS_setresgid, gid, gid, gid) < 0)
+		return -1;
+	return (int)syscall(SYS_setresuid, uid, uid, uid);
+}
+
 int berth_runtime_drop_privileges(const struct berth_spec *spec, uid_t uid, gid_t gid,
 				  const gid_t *groups, size_t n_groups, struct berth_error **err)
 {
@@ -224,14 +237,14 @@ int berth_runtime_drop_privileges(const struct berth_spec *spec, uid_t uid, gid_
 		if (!cap_list_has(&sets.bounding, c) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 &&
 		    errno != EINVAL)
 			return berth_error_syscall(err, errno, "drop capability %d", c);
-	if (setgroups(n_groups, groups) < 0)
+	/* the system call: see berth_runtime_set_ids */
+	if (syscall(SYS_setgroups, n_groups, groups) < 0)
 		return berth_error_syscall(err, errno, "setgroups");
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return berth_error_syscall(err, errno, "keep capabilities");
-	if (setresgid(gid, gid, gid) < 0)
-		return berth_error_syscall(err, errno, "setgid %u", (unsigned)gid);
-	if (setresuid(uid, uid, uid) < 0)
-		return berth_error_syscall(err, errno, "setuid %u", (unsigned)uid);
+	if (berth_runtime_set_ids(uid, gid) < 0)
+		return berth_error_syscall(err, errno, "set uid %u gid %u", (unsigned)uid,
+					   (unsigned)gid);
 	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 	r = set_cap_sets(&sets, err);
 	if (r < 0)

@@ -48,6 +48,8 @@ int berth_runtime_set_rlimits(const struct berth_spec *spec, struct berth_error 
  * filter (core/lazylib.h). Called before that process is created; -ELIBACC
  * naming the library when it cannot be loaded. */
 int berth_runtime_load_libraries(const struct berth_spec *spec, struct berth_error **err);
+/* setresgid(gid…) then setresuid(uid…) of the calling thread only; -1 with errno. */
+int berth_runtime_set_ids(uid_t uid, gid_t gid);
 /* Bounding set, groups, uid/gid, capabilities, no_new_privs of the spec. */
 int berth_runtime_drop_privileges(const struct berth_spec *spec, uid_t uid, gid_t gid,
 				  const gid_t *groups, size_t n_groups, struct berth_error **err);

@@ -146,7 +146,7 @@ static void start_release(struct start *s)
 	berth_runtime_close_namespaces(s->ns_fds);
 	berth_closep(&s->fifo_fd);
 	berth_runtime_close_trees(TAKE_PTR(s->trees), s->spec->n_mounts);
-	berth_cgroup_warm_end(); /* a start that failed before the clone */
+	berth_cgroup_warm_end(); /* a start that failed before the attach */
 }
 
 int berth_runtime_check_preserved_fds(unsigned n, struct berth_error **err)
@@ -273,6 +273,7 @@ static int release_child(struct start *s, struct berth_runtime_process *p,
 		r = berth_error_syscall(err, errno, "start the container");
 	if (r >= 0)
 		r = berth_cgroup_add_pid(&p->cgroup, p->pid, err);
+	berth_cgroup_warm_end();
 	if (r >= 0)
 		r = berth_runtime_write_idmaps(s->spec, p->pid, err);
 	if (r >= 0)
@@ -352,8 +353,6 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 		if (r < 0)
 			return r;
 	}
-	/* one thread again for the clone (cgroup-warm.c says why) */
-	berth_cgroup_warm_end();
 	r = open_channels(&s, &p, err);
 	if (r >= 0)
 		r = berth_runtime_clone_flags(spec, &flags, err);

@@ -139,6 +139,7 @@ int berth_runtime_ns_for_child_enter(const struct berth_spec *spec, const int fd
 	}
 	if (!(spec->namespaces & BERTH_NS_TIME))
 		return 0;
+	berth_cgroup_warm_end(); /* setns(CLONE_NEWTIME) wants a single thread */
 	saved[1] = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
 	int r = saved[1] < 0 ? berth_error_syscall(err, errno,
 						   "open /proc/self/ns/time: is there a time "
@@ -184,8 +185,7 @@ int berth_runtime_join_namespaces(const struct berth_spec *spec, int fds[BERTH_N
 	 * Root of the user namespace from here on: files we make need an owner
 	 * mapped in it (EOVERFLOW otherwise); the process's own ids come later.
 	 */
-	if ((spec->namespaces & BERTH_NS_USER) &&
-	    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+	if ((spec->namespaces & BERTH_NS_USER) && berth_runtime_set_ids(0, 0) < 0)
 		return berth_error_syscall(err, errno,
 					   "become root of the user namespace (is 0 mapped?)");
 	if (!joins(spec, BERTH_NS_USER))

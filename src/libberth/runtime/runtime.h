@@ -433,7 +433,7 @@ char *berth_cgroup_own_procs_file(void);
  * berth_cgroup_add_pid's first migration after a quiet spell waits for a
  * kernel grace period: begin (once the container's cgroups are made) starts
  * that wait on a thread while the caller prepares the rest, end (which
- * berth_runtime_start calls just before it clones) stops it; cgroup-warm.c
+ * berth_runtime_start calls once the process is in) stops it; cgroup-warm.c
  * says how. Best effort, for any number of callers and threads; end acts
  * only in the process that began it.
  */
