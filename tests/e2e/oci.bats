@@ -86,6 +86,22 @@ status_of() {
 	[ "$output" = "" ]
 }
 
+@test "oci: a foreground run forwards the caller's signals, SIGWINCH and one it ignored too" {
+	make_config sh -c 'trap "echo got-hup" HUP; trap "echo got-winch" WINCH; trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.1; done'
+	sh -c 'trap "" TERM; exec "$0" "$@"' "$RUNC_BIN" --root "$STATE" run --bundle "$BUNDLE" f1 \
+		</dev/null >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local pid=$! sig rc=0
+	for _ in $(seq 300); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+	for sig in HUP WINCH; do
+		kill -"$sig" "$pid"
+		for _ in $(seq 300); do grep -qi "got-$sig" "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+	done
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 7 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = "$(printf 'ready\ngot-hup\ngot-winch\ngot-term')" ]
+}
+
 @test "oci: create, start, state, kill, delete walk the lifecycle" {
 	make_config sleep 300
 	runc create --bundle "$BUNDLE" --pid-file "$BATS_TEST_TMPDIR/pid" c1 </dev/null >/dev/null

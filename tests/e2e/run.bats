@@ -23,6 +23,10 @@ teardown() {
 		kill -KILL "$BG_PID" 2>/dev/null || true
 		wait "$BG_PID" 2>/dev/null || true
 	fi
+	if [[ -n "${WRITER_PID:-}" ]]; then
+		kill -KILL "$WRITER_PID" 2>/dev/null || true
+		wait "$WRITER_PID" 2>/dev/null || true
+	fi
 	# nothing may stay mounted below the test's temp dir
 	findmnt -rn -o TARGET | grep -F "$BATS_TEST_TMPDIR" | sort -r | xargs -r -n1 umount -l || true
 }
@@ -83,6 +87,94 @@ brun() {
 	BG_PID=
 	grep -q got-term "$BATS_TEST_TMPDIR/out"
 	[ "$rc" -eq 143 ]
+}
+
+# berth run on a copy of the rootfs whose /etc/passwd is a FIFO, with
+# --user root: the runtime's clone reads it before the container's process
+# runs, so berth waits in its start, with its signals already forwarded,
+# until something is written there. Starts "$BERTH" --root "$STORE" "$@"
+# (BG_PID), and returns once the clone has the FIFO open, with a writer of
+# it (WRITER_PID) that writes root's line once $BATS_TEST_TMPDIR/go exists.
+# CLONE_PID: the clone, the container's process to be.
+start_before_the_process() {
+	local r=$BATS_TEST_TMPDIR/fifo-rootfs fifo= c fd
+	cp -a "$ROOTFS" "$r"
+	rm "$r/etc/passwd"
+	mkfifo "$r/etc/passwd"
+	"$@" --root "$STORE" run --rm --network none --user root --rootfs "$r" \
+		sh -c 'echo ran; exit 5' >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	BG_PID=$!
+	# the FIFO as the clone opens it: through its rootfs fd (an overlay's
+	# FIFO is not the one of the lower directory)
+	for _ in $(seq 300); do
+		for c in $(ps -o pid= --ppid "$BG_PID"); do
+			for fd in /proc/"$c"/fd/*; do
+				[[ -p $fd/etc/passwd ]] && fifo=$fd/etc/passwd && CLONE_PID=$c
+			done
+		done
+		[[ -n $fifo ]] && break
+		sleep 0.1
+	done
+	[[ -n $fifo ]] || { echo "the clone never opened /etc/passwd: $(cat "$BATS_TEST_TMPDIR/out")"; return 1; }
+	(
+		exec 3>"$fifo"
+		touch "$BATS_TEST_TMPDIR/opened"
+		while [[ ! -e $BATS_TEST_TMPDIR/go ]]; do sleep 0.05; done
+		echo 'root:x:0:0::/root:/bin/sh' >&3
+	) &
+	WRITER_PID=$!
+	for _ in $(seq 300); do [[ -e $BATS_TEST_TMPDIR/opened ]] && return 0; sleep 0.1; done
+	echo "the writer never opened $fifo"
+	return 1
+}
+
+# Lets the clone read /etc/passwd; the exit code of berth ($BG_PID) in rc.
+let_the_process_run() {
+	touch "$BATS_TEST_TMPDIR/go"
+	wait "$WRITER_PID"
+	WRITER_PID=
+	rc=0
+	wait "$BG_PID" || rc=$?
+	BG_PID=
+}
+
+@test "run: a signal before the container's process runs ends the run with 128+N, --rm removes it" {
+	start_before_the_process "$BERTH"
+	kill -HUP "$BG_PID"
+	let_the_process_run
+	[ "$rc" -eq 129 ]
+	# killed as soon as it started: its process is gone, --rm removed the record
+	! kill -0 "$CLONE_PID" 2>/dev/null
+	run berth ps -aq
+	[ "$output" = "" ]
+}
+
+@test "run: a signal the caller ignored, or SIGWINCH, before the container's process runs is dropped" {
+	start_before_the_process sh -c 'trap "" TERM; exec "$0" "$@"' "$BERTH"
+	kill -TERM "$BG_PID"
+	kill -WINCH "$BG_PID"
+	let_the_process_run
+	[ "$rc" -eq 5 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = ran ]
+}
+
+@test "run: while the process runs, every forwarded signal reaches it, SIGWINCH and one the caller ignored too" {
+	sh -c 'trap "" TERM; exec "$0" "$@"' "$BERTH" --root "$STORE" run --rm --rootfs "$ROOTFS" sh -c \
+		'trap "echo got-hup" HUP; trap "echo got-usr2" USR2; trap "echo got-winch" WINCH; trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.1; done' \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 &
+	BG_PID=$!
+	for _ in $(seq 300); do grep -q ready "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+	local sig
+	for sig in HUP USR2 WINCH; do
+		kill -"$sig" "$BG_PID"
+		for _ in $(seq 300); do grep -qi "got-$sig" "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+	done
+	kill -TERM "$BG_PID"
+	local rc=0
+	wait "$BG_PID" || rc=$?
+	BG_PID=
+	[ "$rc" -eq 7 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = "$(printf 'ready\ngot-hup\ngot-usr2\ngot-winch\ngot-term')" ]
 }
 
 @test "run: a process killed by a signal exits 128+N" {

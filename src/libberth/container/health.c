@@ -672,9 +672,8 @@ pid_t berth_container_health_start(const char *store_root, const char *id, const
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (getppid() != monitor)
 		_exit(0);
-	static const int dflt[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-	for (size_t i = 0; i < ELEMENTSOF(dflt); i++)
-		signal(dflt[i], SIG_DFL);
+	/* not the foreground berth's forwarding (or its caller's dispositions) */
+	berth_runtime_forward_reset();
 	signal(SIGPIPE, SIG_IGN);
 	/*
 	 * the monitor's fds (its notify pipe, the log, the container's output)

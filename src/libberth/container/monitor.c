@@ -175,64 +175,15 @@ static void monitor_send(struct monitor *m, const struct monitor_msg *msg)
 }
 
 /*
- * In the foreground, berth's SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
- * SIGUSR2 and SIGWINCH are the container's: sent on to its process, a child
- * of berth not reaped yet (monitor_child is cleared before the reap), so
- * that the pid cannot name another process. One that comes before the
- * container ever ran ends the run where it would have ended berth
- * (monitor_ended: the container is killed as soon as it is started, and
- * recorded and removed as at any end); one berth ignored (SIG_IGN, or
- * SIGWINCH by default) is dropped. A SIGKILL'ed berth takes the container
- * with it by the PDEATHSIG the runtime gives it.
+ * In the foreground, berth's signals are the container's (runtime's
+ * forwarding, to the container's process while it runs). One that comes
+ * before the container ever ran is kept (BERTH_RUNTIME_FORWARD_EARLY) and
+ * ends the run where it would have ended berth: the container is killed as
+ * soon as it is started, and recorded and removed as at any end. A
+ * SIGKILL'ed berth takes the container with it by the PDEATHSIG the runtime
+ * gives it. One forwarding per process: this is the hosted monitor's.
  */
-static const int hosted_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
-static struct sigaction hosted_old[ELEMENTSOF(hosted_signals) + 1]; /* and SIGPIPE's */
-static volatile sig_atomic_t hosted_pid; /* berth's: a health prober it forked is not the host */
-static volatile sig_atomic_t monitor_child;
-static volatile sig_atomic_t monitor_ran;   /* the container has been started once */
-static volatile sig_atomic_t monitor_ended; /* the signal that ended the run before it ran */
-
-static bool hosted_drops(int sig)
-{
-	for (size_t i = 0; i < ELEMENTSOF(hosted_signals); i++)
-		if (hosted_signals[i] == sig)
-			return hosted_old[i].sa_handler == SIG_IGN ||
-			       (hosted_old[i].sa_handler == SIG_DFL && sig == SIGWINCH);
-	return true;
-}
-
-static void monitor_on_signal(int sig)
-{
-	int saved = errno;
-	if (getpid() == (pid_t)hosted_pid) {
-		if (monitor_child > 0)
-			kill((pid_t)monitor_child, sig);
-		else if (!monitor_ran && !monitor_ended && !hosted_drops(sig))
-			monitor_ended = sig;
-	}
-	errno = saved;
-}
-
-static void hosted_begin(void)
-{
-	hosted_pid = getpid();
-	monitor_child = monitor_ran = monitor_ended = 0;
-	struct sigaction sa = {.sa_handler = monitor_on_signal, .sa_flags = SA_RESTART};
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < ELEMENTSOF(hosted_signals); i++)
-		sigaction(hosted_signals[i], &sa, &hosted_old[i]);
-	/* a reader of the output that went away (EPIPE) ends the echo, not berth */
-	struct sigaction ign = {.sa_handler = SIG_IGN};
-	sigaction(SIGPIPE, &ign, &hosted_old[ELEMENTSOF(hosted_signals)]);
-}
-
-static void hosted_end(void)
-{
-	for (size_t i = 0; i < ELEMENTSOF(hosted_signals); i++)
-		sigaction(hosted_signals[i], &hosted_old[i], NULL);
-	sigaction(SIGPIPE, &hosted_old[ELEMENTSOF(hosted_signals)], NULL);
-	hosted_pid = 0;
-}
+static struct berth_runtime_forward hosted_fwd;
 
 /* A process of its own: its own session, init's child (a double fork), no terminal. */
 static void monitor_detach(void)
@@ -264,7 +215,7 @@ static int hosted_hand_over(struct monitor *m)
 			;
 		return 0;
 	}
-	hosted_end();
+	berth_runtime_forward_end(&hosted_fwd);
 	monitor_detach();
 	m->foreground = false;
 	return 1;
@@ -350,7 +301,7 @@ static bool monitor_record_exit(struct monitor *m, int log_fd, int code, int res
 	/* a `stop` marks the record: a stopped container is not restarted */
 	_cleanup_json_ json_t *st = berth_container_state_read(c->cdir, c->id);
 	bool stopped = json_is_true(json_object_get(st, "StopRequested"));
-	bool again = !stopped && !monitor_ended &&
+	bool again = !stopped && !berth_runtime_forward_early() &&
 		     (m->always || health_restart || (code != 0 && restarts < m->max_restarts));
 	/* the network goes before the record says exited: rm and stop wait for that */
 	if (!again) {
@@ -431,15 +382,14 @@ static int monitor_start_run(struct monitor *m, int log_fd, int restarts, bool h
 	if (errp[1] >= 0)
 		close(errp[1]);
 	if (r >= 0) {
-		monitor_child = run->p.pid;
-		monitor_ran = 1;
-		if (monitor_ended)
+		berth_runtime_forward_to(run->p.pid);
+		if (berth_runtime_forward_early())
 			kill(run->p.pid, SIGKILL);
 		/* a container no record shows as running could not be stopped */
 		r = set_state(c->cdir, c->id, "running", run->p.pid, 0, restarts,
 			      run->p.cgroup.dirs, rec, &err);
 		if (r < 0) {
-			monitor_child = 0;
+			berth_runtime_forward_to(0);
 			berth_runtime_process_release(&run->p, NULL);
 			res.exit_code = 125;
 		} else {
@@ -498,12 +448,7 @@ static int monitor_finish_run(struct monitor *m, int log_fd, json_t *rec, struct
 		tcsetattr(cfg->stdio[0], TCSANOW, &saved_tio);
 	close(run->out);
 	close(run->errp);
-	/* exited, not reaped yet: the pid is no longer signalled once the reap frees it */
-	siginfo_t si;
-	while (waitid(P_PID, (id_t)run->p.pid, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
-		;
-	monitor_child = 0;
-	int code = berth_runtime_wait(&run->p, NULL);
+	int code = berth_runtime_forward_wait(&run->p, NULL);
 	*ret_health_restart =
 		berth_container_health_stop(m->store_root, m->c->id, rec, run->prober);
 	berth_runtime_process_release(&run->p, NULL);
@@ -594,14 +539,17 @@ static int monitor_started(const struct monitor_msg *msg, struct berth_runtime_r
 static int monitor_host(struct monitor *m, struct berth_runtime_result *ret_result,
 			struct berth_error **err)
 {
-	hosted_begin();
+	/* a reader of the output that went away (EPIPE) ends the echo, not berth */
+	berth_runtime_forward_begin(
+		&hosted_fwd, 0, BERTH_RUNTIME_FORWARD_EARLY | BERTH_RUNTIME_FORWARD_IGNORE_SIGPIPE);
 	monitor_main(m);
-	hosted_end();
+	berth_runtime_forward_end(&hosted_fwd);
 	int r = monitor_started(&m->first, ret_result, err);
 	if (r < 0)
 		return r;
 	/* a signal that ended the run before it ran: the code berth would have died with */
-	ret_result->exit_code = monitor_ended ? 128 + monitor_ended : m->exited.exit_code;
+	int early = berth_runtime_forward_early();
+	ret_result->exit_code = early ? 128 + early : m->exited.exit_code;
 	return 0;
 }
 

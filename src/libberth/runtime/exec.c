@@ -222,10 +222,8 @@ static _Noreturn void helper_main(const struct berth_runtime_exec_config *cfg, i
 				  int root_fd, char **cgroups, int sock, int rfd)
 {
 	const struct berth_spec *spec = cfg->spec;
-	static const int dflt[] = {SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
-				   SIGUSR1, SIGUSR2, SIGWINCH, SIGPIPE};
-	for (size_t i = 0; i < ELEMENTSOF(dflt); i++)
-		signal(dflt[i], SIG_DFL);
+	berth_runtime_forward_reset();
+	signal(SIGPIPE, SIG_DFL);
 	char me[32];
 	snprintf(me, sizeof(me), "%d", (int)getpid());
 	BERTH_STRV_FOREACH (d, cgroups) {

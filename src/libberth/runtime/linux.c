@@ -56,8 +56,6 @@ enum {
 
 #define child_fail berth_runtime_child_fail
 
-static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
-
 _Noreturn void berth_runtime_child_fail(int fd, int kind, int code, const char *fmt, ...)
 {
 	struct berth_runtime_report rep = {.kind = kind, .code = code};
@@ -229,8 +227,7 @@ static _Noreturn void start_child(const struct berth_runtime_config *cfg, struct
 	if (!cfg->exec_fifo)
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* signal dispositions of the caller must not stay in the container */
-	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
-		signal(forwarded[i], SIG_DFL);
+	berth_runtime_forward_reset();
 	signal(SIGPIPE, SIG_DFL);
 	close(s->sync_w);
 	close(s->rep_r);
@@ -421,24 +418,6 @@ int berth_runtime_process_release(struct berth_runtime_process *p, struct berth_
 	return berth_cgroup_destroy(&p->cgroup, err);
 }
 
-/*
- * The process berth's signals go to, by pidfd where there is one: a pid
- * reaped by another process may be reused while berth still forwards, its
- * pidfd never names another process.
- */
-static volatile sig_atomic_t fwd_pid;
-static volatile sig_atomic_t fwd_pidfd = -1;
-
-static void forward_signal(int sig)
-{
-	int saved = errno;
-	if (fwd_pidfd >= 0)
-		syscall(SYS_pidfd_send_signal, (int)fwd_pidfd, sig, NULL, 0);
-	else if (fwd_pid > 0)
-		kill((pid_t)fwd_pid, sig);
-	errno = saved;
-}
-
 /* Copies between the caller's stdio and the pty until the process exits. */
 static void proxy_pty(const int stdio[3], struct berth_runtime_process *p)
 {
@@ -481,30 +460,6 @@ static void proxy_pty(const int stdio[3], struct berth_runtime_process *p)
 	}
 }
 
-void berth_runtime_forward_begin(pid_t pid, struct berth_runtime_forward *f)
-{
-	_Static_assert(ELEMENTSOF(forwarded) == ELEMENTSOF(f->old), "one old action per signal");
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	/* ESRCH: gone already (reaped), there is nothing to forward to */
-	fwd_pid = pidfd < 0 && errno == ESRCH ? 0 : pid;
-	fwd_pidfd = pidfd;
-	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++) {
-		struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
-		sigemptyset(&sa.sa_mask);
-		sigaction(forwarded[i], &sa, &f->old[i]);
-	}
-}
-
-void berth_runtime_forward_end(struct berth_runtime_forward *f)
-{
-	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
-		sigaction(forwarded[i], &f->old[i], NULL);
-	if (fwd_pidfd >= 0)
-		close(fwd_pidfd);
-	fwd_pidfd = -1;
-	fwd_pid = 0;
-}
-
 int berth_runtime_attach(const int stdio[3], struct berth_runtime_process *p,
 			 struct berth_runtime_result *ret_result, struct berth_error **err)
 {
@@ -513,7 +468,7 @@ int berth_runtime_attach(const int stdio[3], struct berth_runtime_process *p,
 	bool raw = false;
 	int r;
 
-	berth_runtime_forward_begin(p->pid, &fwd);
+	berth_runtime_forward_begin(&fwd, p->pid, 0);
 	if (p->pty_master >= 0) {
 		if (stdio[0] >= 0 && tcgetattr(stdio[0], &saved_tio) == 0) {
 			struct termios t = saved_tio;
@@ -522,7 +477,7 @@ int berth_runtime_attach(const int stdio[3], struct berth_runtime_process *p,
 		}
 		proxy_pty(stdio, p);
 	}
-	r = berth_runtime_wait(p, err);
+	r = berth_runtime_forward_wait(p, err);
 	if (raw)
 		tcsetattr(stdio[0], TCSANOW, &saved_tio);
 	berth_runtime_forward_end(&fwd);

@@ -562,25 +562,55 @@ int berth_runtime_send_fd(int sock, int fd);
 int berth_runtime_recv_fd(int sock);
 
 /*
- * Runs the container in the foreground: start, forward SIGINT, SIGTERM,
- * SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 (and SIGWINCH with a pty) to it, copy
- * between the caller's stdio and the pty when there is one, wait, clean up.
+ * Runs the container in the foreground: start, forward the caller's signals
+ * to it (berth_runtime_forward_begin()), copy between the caller's stdio
+ * and the pty when there is one, wait, clean up.
  * ret_result->exit_code is the container's exit code.
  */
 int berth_runtime_run(const struct berth_runtime_config *cfg,
 		      struct berth_runtime_result *ret_result, struct berth_error **err);
 
 /*
- * Signal forwarding of a foreground process: SIGINT, SIGTERM, SIGHUP,
- * SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH reaching the caller are sent on to
- * pid until berth_runtime_forward_end() puts the old dispositions back. One
- * forwarding at a time per process (the handler reads a global pid).
+ * Signal forwarding of a foreground process (forward.c): while it is on,
+ * SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH reaching
+ * the process that turned it on are sent to its target, a child of that
+ * process not reaped yet, whatever the caller's dispositions of them were.
+ * In a process forked from it (a health prober) they reach nothing. One
+ * forwarding at a time per process (the handler reads globals).
  */
-struct berth_runtime_forward {
-	struct sigaction old[7];
+#define BERTH_RUNTIME_FORWARD_NSIG 7
+enum berth_runtime_forward_flags {
+	/*
+	 * A signal that comes before there was ever a target is kept (the
+	 * first one only), unless the caller ignored it (SIG_IGN, or
+	 * SIGWINCH's default): berth_runtime_forward_early() returns it.
+	 * Without the flag, or once there was a target, one that comes while
+	 * there is none is dropped.
+	 */
+	BERTH_RUNTIME_FORWARD_EARLY = 1 << 0,
+	/* SIGPIPE is ignored while forwarding is on: a write to a reader gone is EPIPE */
+	BERTH_RUNTIME_FORWARD_IGNORE_SIGPIPE = 1 << 1,
 };
-void berth_runtime_forward_begin(pid_t pid, struct berth_runtime_forward *f);
+struct berth_runtime_forward {
+	struct sigaction old[BERTH_RUNTIME_FORWARD_NSIG + 1]; /* the caller's, and SIGPIPE's */
+	unsigned flags;
+};
+/* Turns forwarding on, to target (0: none yet); flags: berth_runtime_forward_flags. */
+void berth_runtime_forward_begin(struct berth_runtime_forward *f, pid_t target, unsigned flags);
+/* The target from now on: a child not reaped yet, or 0 for none. */
+void berth_runtime_forward_to(pid_t target);
+/*
+ * Waits for p like berth_runtime_wait(), and stops forwarding to p between
+ * its exit and its reap, so that its pid is never signalled once it may
+ * name another process.
+ */
+int berth_runtime_forward_wait(struct berth_runtime_process *p, struct berth_error **err);
+/* With BERTH_RUNTIME_FORWARD_EARLY, the signal kept (0: none); still set after the end. */
+int berth_runtime_forward_early(void);
+/* Puts the caller's dispositions back. */
 void berth_runtime_forward_end(struct berth_runtime_forward *f);
+/* In a new child of the caller: the forwarded signals back to SIG_DFL. */
+void berth_runtime_forward_reset(void);
 
 /* Docker's exit code of a wait status: the code, or 128+N for signal N. */
 int berth_runtime_exit_code(int wait_status);
