@@ -171,7 +171,8 @@ teardown() {
 start_foreground() {
 	local name=$1
 	shift
-	"$BERTH" --root "$STORE" run --name "$name" bb "$@" >"$BATS_TEST_TMPDIR/fg.out" 2>&1 &
+	# shellcheck disable=SC2086 # FG_RUN_OPTS: options a test adds, split on purpose
+	"$BERTH" --root "$STORE" run --name "$name" ${FG_RUN_OPTS:-} bb "$@" >"$BATS_TEST_TMPDIR/fg.out" 2>&1 &
 	FG_PID=$!
 	for _ in $(seq 100); do
 		[[ $(berth container inspect "$name" 2>/dev/null | jq -r '.[0].State.Pid') -gt 0 ]] && return 0
@@ -256,6 +257,22 @@ ctr_cgroups() {
 	[ "$status" -eq 0 ]
 	[ -z "$(ctr_cgroups "$id")" ]
 	[ ! -e "$STORE/containers/$id" ]
+}
+
+@test "foreground: SIGKILL of berth kills a container that runs as another user too" {
+	# a change of uid clears the parent-death signal: the runtime arms it again
+	FG_RUN_OPTS="--user 1000:1000" start_foreground fgu sleep 300
+	local pid
+	pid=$(ctr_pid fgu)
+	[ "$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")" = 1000 ]
+	kill -KILL "$FG_PID"
+	wait "$FG_PID" 2>/dev/null || true
+	FG_PID=
+	# dead: gone, or a zombie left to whoever reaps orphans here
+	for _ in $(seq 50); do [[ $(ps -o stat= -p "$pid") == Z* || -z $(ps -o stat= -p "$pid") ]] && break; sleep 0.1; done
+	[[ $(ps -o stat= -p "$pid") == Z* || -z $(ps -o stat= -p "$pid") ]]
+	run berth rm fgu
+	[ "$status" -eq 0 ]
 }
 
 @test "foreground: rm -f kills the process and removes its cgroups before the record" {

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -646,6 +647,22 @@ static void wait_for_start(const struct berth_runtime_child_args *a)
 	close(a->exec_fifo_fd);
 }
 
+/*
+ * The container dies with its berth process (foreground) or monitor: a
+ * parent-death signal, armed at the start and again after the uid changed
+ * (a change of credentials clears it); a parent already gone by then is
+ * seen on its pidfd. A created one (the exec fifo) outlives its creator.
+ */
+static void die_with_parent(const struct berth_runtime_child_args *a)
+{
+	if (a->parent_pidfd < 0)
+		return;
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	struct pollfd p = {.fd = a->parent_pidfd, .events = POLLIN};
+	if (poll(&p, 1, 0) != 0)
+		_exit(125);
+}
+
 _Noreturn void berth_runtime_child_main(const struct berth_runtime_child_args *a)
 {
 	const struct berth_spec *spec = a->cfg->spec;
@@ -653,6 +670,7 @@ _Noreturn void berth_runtime_child_main(const struct berth_runtime_child_args *a
 	struct identity id;
 
 	bool early = berth_runtime_goes_early(spec);
+	die_with_parent(a);
 	enter_namespaces(a, early, &areas);
 	int root_fd = attach_rootfs(a);
 	char **env = resolve_identity(a->report_fd, root_fd, spec, &id);
@@ -666,6 +684,7 @@ _Noreturn void berth_runtime_child_main(const struct berth_runtime_child_args *a
 		unshare_cgroup_namespace(a);
 	}
 	confine(a->report_fd, spec, &id);
+	die_with_parent(a);
 	wait_for_start(a);
 	exec_main_process(a->report_fd, a->cfg, &areas, env);
 }

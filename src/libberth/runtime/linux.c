@@ -129,6 +129,7 @@ struct start {
 	int rootfs_fd;		    /* the detached rootfs from cfg->open_rootfs */
 	int ns_fds[BERTH_NS_KINDS]; /* the namespaces to join, by berth_ns_index */
 	int fifo_fd;		    /* cfg->exec_fifo, read-write: the child waits on it */
+	int parent_pidfd;	    /* ours, for the child to know we are gone */
 	int *trees;		    /* per mount: its source's detached clone, or -EBADF */
 	char tty_name[128];
 };
@@ -143,6 +144,7 @@ static void start_release(struct start *s)
 	berth_closep(&s->rootfs_fd);
 	berth_runtime_close_namespaces(s->ns_fds);
 	berth_closep(&s->fifo_fd);
+	berth_closep(&s->parent_pidfd);
 	berth_runtime_close_trees(TAKE_PTR(s->trees), s->spec->n_mounts);
 	berth_cgroup_warm_end(); /* a start that failed before the attach */
 }
@@ -205,9 +207,15 @@ static int open_pty(struct start *s, struct berth_runtime_process *p, struct ber
 	return 0;
 }
 
-/* The sync and report pipes, and the pty with a terminal. */
+/* The sync and report pipes, our pidfd, and the pty with a terminal. */
 static int open_channels(struct start *s, struct berth_runtime_process *p, struct berth_error **err)
 {
+	/* the child dies with us, not a created one (berth_runtime_child_main) */
+	if (!s->cfg->exec_fifo) {
+		s->parent_pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+		if (s->parent_pidfd < 0)
+			return berth_error_syscall(err, errno, "pidfd_open");
+	}
 	int pipes[2];
 	/* a socket: the parent sends with MSG_NOSIGNAL (berth_runtime_goes_early) */
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pipes) < 0)
@@ -223,9 +231,6 @@ static int open_channels(struct start *s, struct berth_runtime_process *p, struc
 static _Noreturn void start_child(const struct berth_runtime_config *cfg, struct start *s,
 				  int pty_master)
 {
-	/* the container dies with its berth process (foreground) or monitor; not a created one */
-	if (!cfg->exec_fifo)
-		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* signal dispositions of the caller must not stay in the container */
 	berth_runtime_forward_reset();
 	signal(SIGPIPE, SIG_DFL);
@@ -243,7 +248,8 @@ static _Noreturn void start_child(const struct berth_runtime_config *cfg, struct
 					     .trees = s->trees,
 					     .rootfs_fd = s->rootfs_fd,
 					     .ns_fds = s->ns_fds,
-					     .exec_fifo_fd = s->fifo_fd};
+					     .exec_fifo_fd = s->fifo_fd,
+					     .parent_pidfd = s->parent_pidfd};
 	berth_runtime_child_main(&a);
 }
 
@@ -324,6 +330,7 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 		.slave = -EBADF,
 		.rootfs_fd = -EBADF,
 		.fifo_fd = -EBADF,
+		.parent_pidfd = -EBADF,
 	};
 	unsigned long flags;
 	int saved_ns[2];
