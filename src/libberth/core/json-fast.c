@@ -138,23 +138,30 @@ static int utf8_sequence(struct reader *r)
 	return 0;
 }
 
+/* The bytes a string holds as they are: printable ASCII but the quote and the backslash. */
+static const bool plain[256] = {
+	[0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7f] = true};
+
 /*
  * A string (the opening quote at r->p): *ret_s points into the input when
  * it has no escape, else into the scratch buffer (valid until the next
- * string).
+ * string). Runs of plain bytes are skipped a table lookup a byte.
  */
 static int string(struct reader *r, const char **ret_s, size_t *ret_len)
 {
 	const unsigned char *s = ++r->p;
 	bool escaped = false;
 	for (;;) {
+		const unsigned char *run = r->p;
+		while (r->p < r->end && plain[*r->p])
+			r->p++;
+		if (escaped)
+			berth_buf_add(&r->scratch, run, (size_t)(r->p - run));
 		if (r->p >= r->end)
 			return -1;
 		unsigned char c = *r->p;
 		if (c == '"')
 			break;
-		if (c < 0x20)
-			return -1;
 		if (c == '\\') {
 			if (!escaped) {
 				berth_buf_reset(&r->scratch);
@@ -164,15 +171,15 @@ static int string(struct reader *r, const char **ret_s, size_t *ret_len)
 			r->p++;
 			if (escape(r) < 0)
 				return -1;
-			continue;
+		} else if (c >= 0x80) {
+			const unsigned char *at = r->p;
+			if (utf8_sequence(r) < 0)
+				return -1;
+			if (escaped)
+				berth_buf_add(&r->scratch, at, (size_t)(r->p - at));
+		} else {
+			return -1; /* a control character */
 		}
-		const unsigned char *at = r->p;
-		if (c < 0x80)
-			r->p++;
-		else if (utf8_sequence(r) < 0)
-			return -1;
-		if (escaped)
-			berth_buf_add(&r->scratch, at, (size_t)(r->p - at));
 	}
 	if (escaped) {
 		*ret_s = r->scratch.buf;
