@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "container/internal.h"
+#include "core/alloc.h"
 #include "core/cleanup.h"
 #include "core/fs.h"
 #include "core/json.h"
@@ -95,6 +96,24 @@ static void test_round_trip(void **state)
 	_cleanup_json_ json_t *file = json_load_file(path, 0, NULL);
 	assert_null(json_object_get(file, "Id"));
 	assert_true(json_is_string(json_object_get(file, "RecordStamp")));
+}
+
+/* a summary larger than the stack's read (long labels) is read whole from the heap */
+static void test_large(void **state)
+{
+	struct berth_error *err = NULL;
+	_cleanup_json_ json_t *rec = record("large");
+	_cleanup_free_ char *big = berth_xmalloc(20000);
+	memset(big, 'x', 19999);
+	big[19999] = '\0';
+	json_object_set_new(json_object_get(json_object_get(rec, "Config"), "Labels"), "big",
+			    json_string(big));
+	assert_int_equal(berth_container_state_write_started(cdir, id, rec, &err), 0);
+	bool thawed = false;
+	_cleanup_json_ json_t *sum = read_back(&thawed);
+	assert_true(thawed); /* from the summary itself, not the record */
+	json_t *l = json_object_get(json_object_get(sum, "Config"), "Labels");
+	assert_string_equal(json_string_value(json_object_get(l, "big")), big);
 }
 
 /* a run's start claims "Thawed"; any later write drops the claim; forget removes it */
@@ -184,9 +203,8 @@ static void test_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_thawed_claim),
-		cmocka_unit_test(test_gives_way),
+		cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_large),
+		cmocka_unit_test(test_thawed_claim), cmocka_unit_test(test_gives_way),
 		cmocka_unit_test(test_parse),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
