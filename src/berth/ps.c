@@ -126,6 +126,13 @@ static char *container_ports(const json_t *c)
 	return net_ports_column(maps, n);
 }
 
+/* key (ASCII) of row: s, or "" when s is no valid UTF-8 */
+static void set_str(json_t *row, const char *key, const char *s)
+{
+	json_t *v = json_string(s);
+	json_object_set_new_nocheck(row, key, v ? v : json_string(""));
+}
+
 /* One container as Docker's formatter names its fields (keys sorted, as its JSON). */
 json_t *ps_row(const json_t *c, bool trunc, const char *size)
 {
@@ -148,13 +155,24 @@ json_t *ps_row(const json_t *c, bool trunc, const char *size)
 	const char *net = str(json_object_get(c, "HostConfig"), "NetworkMode");
 	size_t idlen = trunc && strlen(id) > 12 ? 12 : strlen(id);
 	const char *health = str(json_object_get(st, "Health"), "Status");
-	return json_pack("{s:s, s:s, s:s, s:s%, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-			 "s:s}",
-			 "Command", quoted, "CreatedAt", at, "HealthStatus", health, "ID", id,
-			 idlen, "Image", image, "Labels", labels, "LocalVolumes", nvol, "Mounts",
-			 mounts, "Names", name[0] == '/' ? name + 1 : name, "Networks", net,
-			 "Ports", ports, "RunningFor", since, "Size", size ? size : "0B", "State",
-			 str(st, "Status"), "Status", status);
+	/* set one by one: json_pack's format walk was half of a row's cost */
+	json_t *row = json_object();
+	set_str(row, "Command", quoted);
+	set_str(row, "CreatedAt", at);
+	set_str(row, "HealthStatus", health);
+	json_object_set_new_nocheck(row, "ID", json_stringn(id, idlen));
+	set_str(row, "Image", image);
+	set_str(row, "Labels", labels);
+	set_str(row, "LocalVolumes", nvol);
+	set_str(row, "Mounts", mounts);
+	set_str(row, "Names", name[0] == '/' ? name + 1 : name);
+	set_str(row, "Networks", net);
+	set_str(row, "Ports", ports);
+	set_str(row, "RunningFor", since);
+	set_str(row, "Size", size ? size : "0B");
+	set_str(row, "State", str(st, "Status"));
+	set_str(row, "Status", status);
+	return row;
 }
 
 void ps_row_add_pod(json_t *row, const json_t *c, bool trunc, const json_t *pods)
@@ -193,33 +211,40 @@ bool ps_needs_pods(const struct ps_options *o)
 	return o->pod || has_filter(o->filters, "pod") || (o->format && strstr(o->format, ".Pod"));
 }
 
+/* A record and its Created, looked up once rather than at every comparison. */
+struct by_created {
+	json_t *c;
+	const char *created;
+};
+
 static int newest_first(const void *a, const void *b)
 {
-	const char *x = str(*(json_t *const *)a, "Created"),
-		   *y = str(*(json_t *const *)b, "Created");
-	return strcmp(y, x);
+	return strcmp(((const struct by_created *)b)->created,
+		      ((const struct by_created *)a)->created);
 }
 
 json_t *ps_select(const json_t *list, const struct ps_options *o)
 {
 	size_t n = json_array_size(list), kept = 0;
-	_cleanup_free_ json_t **v = berth_xcalloc(n + 1, sizeof(*v));
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_array_get(list, i);
+	_cleanup_free_ struct by_created *v = berth_xcalloc(n + 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		v[i].c = json_array_get(list, i);
+		v[i].created = str(v[i].c, "Created");
+	}
 	berth_qsort(v, n, sizeof(*v), newest_first);
 	/* -n and a status filter look past running containers, as Docker's daemon does */
 	bool all = o->all || o->last > 0 || has_filter(o->filters, "status");
 	json_t *out = json_array();
 	for (size_t i = 0; i < n; i++) {
 		bool running =
-			json_is_true(json_object_get(json_object_get(v[i], "State"), "Running"));
+			json_is_true(json_object_get(json_object_get(v[i].c, "State"), "Running"));
 		if (!all && !running)
 			continue;
-		if (!berth_container_filters_match(v[i], o->filters, o->pods))
+		if (!berth_container_filters_match(v[i].c, o->filters, o->pods))
 			continue;
 		if (o->last > 0 && kept == (size_t)o->last)
 			break;
-		json_array_append(out, v[i]);
+		json_array_append(out, v[i].c);
 		kept++;
 	}
 	return out;

@@ -368,6 +368,24 @@ ctr_cgroups() {
 	[ "${#left[@]}" -eq 0 ] || { echo "left: ${left[*]}"; return 1; }
 }
 
+# The monitor's last act in the container's directory is the record that
+# says it exited (its summary is written before it): rm, however soon after
+# the end, walks the directory once and finds nothing added behind it.
+@test "rm: run -d IMG true then rm -f at once, or wait then rm, 200 times without a failure" {
+	local i id n=200
+	for ((i = 0; i < n; i++)); do
+		id=$(berth run -d --network none bb true)
+		if ((i % 2)); then
+			berth wait "$id" >/dev/null
+			berth rm "$id" >/dev/null
+		else
+			berth rm -f "$id" >/dev/null
+		fi
+		[ ! -e "$STORE/containers/$id" ]
+	done
+	[ -z "$(berth ps -aq)" ]
+}
+
 @test "stop: --stop-signal by name or number is recorded by its name and sent; a bad one is refused at run" {
 	id=$(berth run -d --stop-signal usr1 bb sh -c 'trap "echo got-usr1; exit 0" USR1; echo ready; while true; do sleep 0.1; done')
 	[ "$(berth inspect "$id" | jq -r '.[0].Config.StopSignal')" = SIGUSR1 ]

@@ -142,12 +142,18 @@ three() {
 	[[ "${lines[0]}" != *SIZE* ]]
 }
 
-# How many times one berth command opens a container's state.json (strace).
-state_reads() {
-	local t=$BATS_TEST_TMPDIR/openat
+# opens REGEX ARGS...: how many files matching REGEX one `berth ARGS` opens (strace)
+opens() {
+	local re=$1 t=$BATS_TEST_TMPDIR/openat
+	shift
 	strace -f -e trace=openat -o "$t" "$BERTH" --root "$STORE" "$@" >/dev/null
-	grep -c '/state\.json"' "$t" || true
+	grep -cE "$re" "$t" || true
 }
+
+# How many times one berth command opens a container's state.json.
+state_reads() { opens '/state\.json"' "$@"; }
+# How many freezer states (v1 freezer.state, v2 cgroup.events) it opens.
+freezer_reads() { opens '(freezer\.state|cgroup\.events)"' "$@"; }
 
 # The issue measured 40*41/2 = 820 reads for one `ps` of 40 running containers:
 # a lookup by id that scanned every record, for each record listed.
@@ -176,6 +182,26 @@ state_reads() {
 	echo "rm -f: $reads reads"
 	((reads <= 6 * n))
 	[ -z "$(berth ps -aq)" ]
+}
+
+# A run's start record says in its summary that its cgroup is new (thawed):
+# ps reads no freezer for it. pause takes that away before it freezes, so
+# ps reads the freezer of that one container from then on.
+@test "ps reads no freezer for a container its monitor started; pause and unpause still show" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	berth run -d --network none --name fz1 bb sleep 100 >/dev/null
+	berth run -d --network none --name fz2 bb sleep 100 >/dev/null
+	[ "$(freezer_reads ps)" -eq 0 ]
+	berth pause fz1
+	[ "$(berth ps --format '{{.Names}} {{.Status}}' | status_lines)" = \
+		"$(printf 'fz1 Up D (Paused)\nfz2 Up D')" ]
+	[ "$(freezer_reads ps)" -eq 1 ]
+	berth unpause fz1
+	[ "$(berth ps --format '{{.Names}} {{.Status}}' | status_lines)" = "$(printf 'fz1 Up D\nfz2 Up D')" ]
+	[ "$(berth ps --filter status=paused -q | wc -l)" -eq 0 ]
+	# a restart starts a new run: its record claims a thawed cgroup again
+	berth restart -t 1 fz1 >/dev/null
+	[ "$(freezer_reads ps)" -eq 0 ]
 }
 
 # "NAME STATUS" of every container, durations as D (a second may tick between two reads)

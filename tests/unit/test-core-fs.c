@@ -325,6 +325,43 @@ static void test_replace_write(void **state)
 	closedir(d);
 }
 
+/*
+ * The two steps: the temp file is complete (and stat'ed) before name
+ * changes, and the rename keeps its inode, size and mtime (what a container
+ * summary's stamp names); a commit that cannot rename leaves no temp file.
+ */
+static void test_temp_then_commit(void **state)
+{
+	struct tree *t = *state;
+	struct berth_error *err = NULL;
+	assert_int_equal(berth_write_file_replace(t->root_fd, "c", "old", 3, 0600, &err), 0);
+	char *tmp = NULL;
+	struct stat before, after;
+	assert_int_equal(
+		berth_write_file_temp(t->root_fd, "c", "new!", 4, 0600, false, &tmp, &before, &err),
+		0);
+	char *s;
+	size_t n;
+	assert_int_equal(berth_read_file_at(t->root_fd, "c", 100, &s, &n, &err), 0);
+	assert_string_equal(s, "old");
+	free(s);
+	assert_int_equal(berth_write_file_commit(t->root_fd, tmp, "c", true, &err), 0);
+	free(tmp);
+	assert_int_equal(fstatat(t->root_fd, "c", &after, AT_SYMLINK_NOFOLLOW), 0);
+	assert_int_equal(after.st_ino, before.st_ino);
+	assert_int_equal(after.st_size, 4);
+	assert_int_equal(after.st_mtim.tv_sec, before.st_mtim.tv_sec);
+	assert_int_equal(after.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+	assert_int_equal(mkdirat(t->root_fd, "d", 0700), 0);
+	assert_int_equal(mkfile(t->root_fd, "d/x", "x"), 0);
+	assert_int_equal(
+		berth_write_file_temp(t->root_fd, "d", "y", 1, 0600, false, &tmp, NULL, &err), 0);
+	assert_true(berth_write_file_commit(t->root_fd, tmp, "d", false, &err) < 0);
+	berth_error_free(&err);
+	assert_int_equal(faccessat(t->root_fd, tmp, F_OK, AT_SYMLINK_NOFOLLOW), -1);
+	free(tmp);
+}
+
 static void test_rm_rf_does_not_follow(void **state)
 {
 	struct tree *t = *state;
@@ -460,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_verify_path),
 		BOTH(test_atomic_write_and_read),
 		BOTH(test_replace_write),
+		BOTH(test_temp_then_commit),
 		BOTH(test_rm_rf_does_not_follow),
 		BOTH(test_opendir_at),
 		BOTH(test_dir_is_empty),

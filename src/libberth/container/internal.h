@@ -5,6 +5,7 @@
 #include "container/container.h"
 #include "store/store.h"
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* A random name as Docker gives one ("brave_keel"; owned). */
@@ -30,9 +31,12 @@ int berth_container_volume_user(struct berth_store *store, const char *name, cha
 int berth_container_dir_open(struct berth_store *store, struct berth_error **err);
 /* containers/<id>/state.json (new reference); NULL when absent or broken. */
 json_t *berth_container_state_read(int cdir, const char *id);
-/* Replaces containers/<id>/state.json atomically. */
+/* Replaces containers/<id>/state.json atomically, its summary.json first. */
 int berth_container_state_write(int cdir, const char *id, const json_t *st,
 				struct berth_error **err);
+/* The same for the record of a run's start, whose summary claims "Thawed" (summary.c). */
+int berth_container_state_write_started(int cdir, const char *id, const json_t *st,
+					struct berth_error **err);
 /* The record's lower dirs, bottom first ("Lowerdirs" lists them top first). */
 char **berth_container_state_lowerdirs(const json_t *st);
 /* Running, and its monitor alive. */
@@ -49,6 +53,25 @@ bool berth_container_name_in_use(int cdir, const char *name);
  */
 int berth_container_record_file_write(int dfd, const char *name, const char *data, size_t len,
 				      mode_t mode, bool durable, struct berth_error **err);
+
+/*
+ * summary.json (summary.c). _of: the summary of record st (new
+ * reference). _write: st's summary into dfd (the container's directory),
+ * stamped with stat (the state.json it goes with, written or about to be
+ * renamed), with thawed the claim that its cgroup is not frozen; best
+ * effort. _parse: data as a summary stamped with stat (-ESTALE when it is
+ * not, -EBADMSG when it is no valid JSON), *ret without the stamp and the
+ * claim, which goes to *ret_thawed. _read: containers/<id>'s summary when
+ * its stamp is state.json's, else the record's own (without the claim);
+ * NULL when it has no readable state. _forget: removes the summary of
+ * record st, and so its claim (pause, before it freezes).
+ */
+json_t *berth_container_summary_of(const json_t *st);
+void berth_container_summary_write(int dfd, const json_t *st, const struct stat *stat, bool thawed);
+int berth_container_summary_parse(const char *data, size_t len, const struct stat *stat,
+				  json_t **ret, bool *ret_thawed);
+json_t *berth_container_summary_read(int cdir, const char *id, bool *ret_thawed);
+void berth_container_summary_forget(struct berth_store *store, const json_t *st);
 
 /* A container being made or started (lifecycle.c, spec.c, monitor.c). */
 struct container {

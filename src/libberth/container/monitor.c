@@ -105,7 +105,9 @@ static int set_state(int cdir, const char *id, const char *status, int pid, int 
 	json_object_set_new(st, "RestartCount", json_integer(restarts));
 	if (running)
 		json_object_set_new(st, "CgroupPaths", berth_json_strv(cgroups));
-	int r = berth_container_state_write(cdir, id, st, err);
+	/* a run's start: its cgroup is new, and no pause comes before this record */
+	int r = running ? berth_container_state_write_started(cdir, id, st, err)
+			: berth_container_state_write(cdir, id, st, err);
 	if (r < 0)
 		return berth_error_prefix(err, "record container '%s' %s", id, status);
 	if (ret_st) {
@@ -314,6 +316,15 @@ static bool monitor_record_exit(struct monitor *m, int log_fd, int code, int res
 	if (st)
 		berth_container_event_st(m->store, st, "die",
 					 (const char *[]){"exitCode", exit_code, NULL});
+	/*
+	 * The record saying exited is the last the monitor does in the
+	 * container's directory (set_state renames state.json after the
+	 * summary): once it is there, rm may remove the directory.
+	 */
+	if (!again) {
+		berth_container_console_close(c->cdir, c->id, m->console);
+		m->console = -1;
+	}
 	if (set_state(c->cdir, c->id, "exited", 0, code, restarts, NULL, rec, &err) < 0) {
 		/* a record gone (rm -f) has had its destroy event */
 		json_decref(TAKE_PTR(*rec));

@@ -105,6 +105,9 @@ static int set_frozen(struct berth_store *store, const char *what, bool freeze,
 		return berth_error_set(err, EINVAL, "container '%s' is already paused", what);
 	if (!freeze && !paused)
 		return berth_error_set(err, EINVAL, "container '%s' is not paused", what);
+	/* the summary's claim that the cgroup is thawed goes before the freeze (summary.c) */
+	if (freeze)
+		berth_container_summary_forget(store, st);
 	struct berth_cgroup cg = {0};
 	r = state_cgroup(st, &cg, err);
 	if (r >= 0)

@@ -143,117 +143,37 @@ int berth_container_state_write(int cdir, const char *id, const json_t *state,
 	return write_state(cdir, id, state, err);
 }
 
-/* The top-level fields of a record that its summary keeps whole. */
-static const char *const summary_keys[] = {
-	"Id",		"Name",	  "Created", "Path",  "Args",	"Image",
-	"ImageRef",	"Rootfs", "Pod",     "State", "Mounts", "NetworkSettings",
-	"RestartCount", NULL,
-};
-
-/* Copies key of from into to (a new object under name) when from has it. */
-static void summary_take(json_t *to, const char *name, const json_t *from, const char *key)
-{
-	json_t *v = json_object_get(from, key);
-	if (!v)
-		return;
-	json_t *o = json_object_get(to, name);
-	if (!o)
-		json_object_set_new(to, name, o = json_object());
-	json_object_set(o, key, v);
-}
-
 /*
- * The summary of record st: what `ps` lists and filters on and the API's
- * container list shows (see berth_container_list_summary). Of CgroupPaths
- * only the freezer's (v1) or the one unified directory (v2) stays: it
- * tells whether the container is paused.
+ * The summary first (summary.c): state.json is renamed last, the one write
+ * after which the record says what it says. Its stamp is the temp file's
+ * stat, which the rename keeps.
  */
-static json_t *record_summary(const json_t *st)
-{
-	json_t *sum = json_object();
-	for (const char *const *k = summary_keys; *k; k++) {
-		json_t *v = json_object_get(st, *k);
-		if (v)
-			json_object_set(sum, *k, v);
-	}
-	summary_take(sum, "Config", json_object_get(st, "Config"), "Labels");
-	summary_take(sum, "Config", json_object_get(st, "Config"), "Healthcheck");
-	summary_take(sum, "HostConfig", json_object_get(st, "HostConfig"), "NetworkMode");
-	summary_take(sum, "HostConfig", json_object_get(st, "HostConfig"), "AutoRemove");
-	json_t *paths = json_object_get(st, "CgroupPaths"), *keep = json_array(), *v;
-	size_t i;
-	json_array_foreach (paths, i, v) {
-		const char *p = json_string_value(v);
-		if (p && (json_array_size(paths) == 1 || strstr(p, "/freezer/")))
-			json_array_append(keep, v);
-	}
-	json_object_set_new(sum, "CgroupPaths", keep);
-	return sum;
-}
-
-/* The stamp a summary carries of the state.json it was made from. */
-static json_t *record_stamp(const struct stat *st)
-{
-	return json_pack("{s:I,s:I,s:I,s:I}", "Ino", (json_int_t)st->st_ino, "Size",
-			 (json_int_t)st->st_size, "Sec", (json_int_t)st->st_mtim.tv_sec, "Nsec",
-			 (json_int_t)st->st_mtim.tv_nsec);
-}
-
-/*
- * summary.json beside state.json: the fields `ps` needs, a fifth of the
- * record's bytes, so that listing 100 containers parses 100 small files.
- * Best effort and never fsynced: a summary that is missing or older than
- * state.json (its stamp differs) only sends the reader to the record.
- */
-static void write_summary(int dfd, const json_t *state, const struct stat *st)
-{
-	_cleanup_json_ json_t *sum = record_summary(state);
-	json_object_del(sum, "Id"); /* the directory's name, 70 bytes fewer to parse */
-	json_object_set_new(sum, "RecordStamp", record_stamp(st));
-	_cleanup_free_ char *s = berth_json_dump(sum, NULL);
-	if (berth_write_file_replace(dfd, "summary.json", s, strlen(s), 0600, NULL) < 0)
-		unlinkat(dfd, "summary.json", 0);
-}
-
-static int write_state(int cdir, const char *id, const json_t *state, struct berth_error **err)
+static int write_state_as(int cdir, const char *id, const json_t *state, bool thawed,
+			  struct berth_error **err)
 {
 	_cleanup_close_ int fd = openat(cdir, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return berth_error_syscall(err, errno, "open container '%s'", id);
 	_cleanup_free_ char *s = berth_json_dump(state, NULL);
 	bool rm = json_is_true(json_object_get(json_object_get(state, "HostConfig"), "AutoRemove"));
+	_cleanup_free_ char *tmp = NULL;
 	struct stat st;
-	int r = berth_write_file_renamed(fd, "state.json", s, strlen(s), 0600, !rm, &st, err);
+	int r = berth_write_file_temp(fd, "state.json", s, strlen(s), 0600, !rm, &tmp, &st, err);
 	if (r < 0)
 		return r;
-	write_summary(fd, state, &st);
-	return 0;
+	berth_container_summary_write(fd, state, &st, thawed);
+	return berth_write_file_commit(fd, tmp, "state.json", !rm, err);
 }
 
-/*
- * The summary of container id when it was made from the state.json there
- * now (same inode, size and mtime); else the record's, summarised here.
- * NULL when the container has no readable state.
- */
-static json_t *read_summary(int cdir, const char *id)
+static int write_state(int cdir, const char *id, const json_t *state, struct berth_error **err)
 {
-	_cleanup_free_ char *rec = berth_xasprintf("%s/state.json", id);
-	_cleanup_free_ char *name = berth_xasprintf("%s/summary.json", id);
-	struct stat st;
-	if (fstatat(cdir, rec, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return NULL;
-	json_t *sum = NULL;
-	if (berth_json_read_at(cdir, name, BERTH_CONTAINER_RECORD_MAX, &sum, NULL) >= 0) {
-		_cleanup_json_ json_t *want = record_stamp(&st);
-		if (json_is_object(sum) && json_equal(json_object_get(sum, "RecordStamp"), want)) {
-			json_object_del(sum, "RecordStamp");
-			json_object_set_new(sum, "Id", json_string(id));
-			return sum;
-		}
-		json_decref(sum);
-	}
-	_cleanup_json_ json_t *full = read_state(cdir, id);
-	return full ? record_summary(full) : NULL;
+	return write_state_as(cdir, id, state, false, err);
+}
+
+int berth_container_state_write_started(int cdir, const char *id, const json_t *state,
+					struct berth_error **err)
+{
+	return write_state_as(cdir, id, state, true, err);
 }
 
 int berth_container_volume_user(struct berth_store *store, const char *name, char **ret_container)
@@ -447,8 +367,11 @@ int berth_container_find_many(struct berth_store *store, char *const *what, size
 	return failed;
 }
 
-/* Makes record (or summary) st of id live: the monitor's liveness, the freezer's pause and health.json. */
-static void record_make_live(const char *store_root, const char *id, json_t *st)
+/*
+ * Makes record (or summary) st of id live: the monitor's liveness, the
+ * freezer's pause (not read for a thawed summary) and health.json.
+ */
+static void record_make_live(const char *store_root, const char *id, json_t *st, bool thawed)
 {
 	/* a monitor that died (host reboot, kill -9) leaves "running" behind */
 	if (json_is_true(json_object_get(json_object_get(st, "State"), "Running")) &&
@@ -457,7 +380,10 @@ static void record_make_live(const char *store_root, const char *id, json_t *st)
 		json_object_set_new(s, "Running", json_false());
 		json_object_set_new(s, "Status", json_string("exited"));
 	}
-	berth_container_state_set_paused(st);
+	if (thawed)
+		json_object_set_new(json_object_get(st, "State"), "Paused", json_false());
+	else
+		berth_container_state_set_paused(st);
 	berth_container_health_inspect(store_root, id, st);
 }
 
@@ -466,7 +392,7 @@ static json_t *inspect_record(const char *store_root, int cdir, const char *id)
 {
 	json_t *st = read_state(cdir, id);
 	if (st)
-		record_make_live(store_root, id, st);
+		record_make_live(store_root, id, st, false);
 	return st;
 }
 
@@ -504,11 +430,12 @@ static int list_records(struct berth_store *store, bool summary, json_t **ret,
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.' || strlen(de->d_name) != 64)
 			continue;
-		json_t *st =
-			summary ? read_summary(cdir, de->d_name) : read_state(cdir, de->d_name);
+		bool thawed = false;
+		json_t *st = summary ? berth_container_summary_read(cdir, de->d_name, &thawed)
+				     : read_state(cdir, de->d_name);
 		if (!st)
 			continue;
-		record_make_live(root, de->d_name, st);
+		record_make_live(root, de->d_name, st, thawed);
 		json_array_append_new(all, st);
 	}
 	*ret = all;

@@ -480,10 +480,9 @@ int berth_fsync_dir(int dir_fd, struct berth_error **err)
 	return 0;
 }
 
-/* A temp file renamed over name; with durable, both the file and the directory synced. */
-int berth_write_file_renamed(int dir_fd, const char *name, const void *data, size_t len,
-			     mode_t mode, bool durable, struct stat *ret_st,
-			     struct berth_error **err)
+int berth_write_file_temp(int dir_fd, const char *name, const void *data, size_t len, mode_t mode,
+			  bool durable, char **ret_tmp, struct stat *ret_st,
+			  struct berth_error **err)
 {
 	char rnd[17];
 	berth_random_hex(rnd, 8);
@@ -501,15 +500,36 @@ int berth_write_file_renamed(int dir_fd, const char *name, const void *data, siz
 		r = berth_error_syscall(err, errno, "write '%s'", name);
 		goto fail;
 	}
-	if (renameat(dir_fd, tmp, dir_fd, name) < 0) {
-		r = berth_error_syscall(err, errno, "rename to '%s'", name);
-		goto fail;
-	}
-	return durable ? berth_fsync_dir(dir_fd, err) : 0;
+	*ret_tmp = TAKE_PTR(tmp);
+	return 0;
 fail:
 	unlinkat(dir_fd, tmp, 0);
 	berth_error_prefix(err, "write '%s'", name);
 	return r;
+}
+
+int berth_write_file_commit(int dir_fd, const char *tmp, const char *name, bool durable,
+			    struct berth_error **err)
+{
+	if (renameat(dir_fd, tmp, dir_fd, name) < 0) {
+		int r = berth_error_syscall(err, errno, "rename to '%s'", name);
+		unlinkat(dir_fd, tmp, 0);
+		berth_error_prefix(err, "write '%s'", name);
+		return r;
+	}
+	return durable ? berth_fsync_dir(dir_fd, err) : 0;
+}
+
+/* A temp file renamed over name; with durable, both the file and the directory synced. */
+int berth_write_file_renamed(int dir_fd, const char *name, const void *data, size_t len,
+			     mode_t mode, bool durable, struct stat *ret_st,
+			     struct berth_error **err)
+{
+	_cleanup_free_ char *tmp = NULL;
+	int r = berth_write_file_temp(dir_fd, name, data, len, mode, durable, &tmp, ret_st, err);
+	if (r < 0)
+		return r;
+	return berth_write_file_commit(dir_fd, tmp, name, durable, err);
 }
 
 int berth_write_file_atomic(int dir_fd, const char *name, const void *data, size_t len, mode_t mode,
@@ -606,6 +626,8 @@ static int rm_rf_children(int dfd, dev_t dev, struct berth_error **err)
 						       de->d_name);
 			int c = openat(dirfd(d), de->d_name,
 				       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (c < 0 && errno == ENOENT)
+				continue; /* another remover's */
 			if (c < 0)
 				return berth_error_syscall(err, errno, "open '%s'", de->d_name);
 			int r = rm_rf_children(c, dev, err);
@@ -651,26 +673,23 @@ int berth_rm_rf_at(int dir_fd, const char *name, struct berth_error **err)
 		return 0;
 	}
 	/*
-	 * A writer that opened the directory before us (a container's monitor
-	 * recording its end: state.json, then summary.json) may add an entry
-	 * after the walk: walk again, a few times, before calling it not empty.
+	 * One walk: a directory that is still being written to is not empty
+	 * at the end (ENOTEMPTY), and that is the caller's ordering to fix,
+	 * not a race to retry. A container's monitor writes nothing after
+	 * the record that says it exited (container/summary.c).
 	 */
-	for (int attempt = 0;; attempt++) {
-		int c = open_dir_as_stat(dir_fd, name, &st, err);
-		if (c == -ENOENT && attempt > 0) {
-			berth_error_free(err);
-			return 0;
-		}
-		if (c < 0)
-			return c;
-		if (rm_rf_children(c, st.st_dev, err) < 0)
-			return berth_error_prefix(err, "remove '%s'", name);
-		if (unlinkat(dir_fd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
-			return 0;
-		if (errno != ENOTEMPTY || attempt == 4)
-			return berth_error_syscall(err, errno, "rmdir '%s'", name);
-		usleep(1000u << attempt);
+	int c = open_dir_as_stat(dir_fd, name, &st, err);
+	if (c == -ENOENT) {
+		berth_error_free(err); /* removed meanwhile: by another remover */
+		return 0;
 	}
+	if (c < 0)
+		return c;
+	if (rm_rf_children(c, st.st_dev, err) < 0)
+		return berth_error_prefix(err, "remove '%s'", name);
+	if (unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return berth_error_syscall(err, errno, "rmdir '%s'", name);
+	return 0;
 }
 
 void berth_unmount_below(const char *dir)

@@ -109,6 +109,21 @@ int berth_write_file_renamed(int dir_fd, const char *name, const void *data, siz
 			     mode_t mode, bool durable, struct stat *ret_st,
 			     struct berth_error **err);
 
+/*
+ * berth_write_file_renamed in two steps, for a writer that must do
+ * something between the file's completion and its rename (write what
+ * names its stat elsewhere first). _temp writes data to a new temp file of
+ * dir_fd (synced with durable): its name in *ret_tmp (the caller frees
+ * it), its stat in *ret_st (may be NULL), which the rename keeps. _commit
+ * renames tmp over name (syncing the directory with durable) or, when
+ * that fails, removes tmp.
+ */
+int berth_write_file_temp(int dir_fd, const char *name, const void *data, size_t len, mode_t mode,
+			  bool durable, char **ret_tmp, struct stat *ret_st,
+			  struct berth_error **err);
+int berth_write_file_commit(int dir_fd, const char *tmp, const char *name, bool durable,
+			    struct berth_error **err);
+
 /* Reads dir_fd/name whole (at most max bytes, else E2BIG); *ret is NUL-terminated. */
 int berth_read_file_at(int dir_fd, const char *name, size_t max, char **ret, size_t *ret_len,
 		       struct berth_error **err);
