@@ -72,6 +72,7 @@ struct berth_run_options {
 	const char *user, *workdir, *hostname, *name;
 	const char *domainname; /* --domainname, NULL or "": none */
 	bool rm, tty, interactive, init, read_only, privileged, detach;
+	bool stdin_once; /* with interactive: the first attach's end of input ends stdin */
 	/* "bridge" (NULL: the default), "host", "none", "container:X" or a user network */
 	const char *network;
 	const char *ip;			    /* --ip on a user network, NULL: allocated */
@@ -205,8 +206,11 @@ int berth_container_cp_tar_out(struct berth_store *store, const char *what, cons
 /*
  * The pty master of the running container what, started with a terminal,
  * as an fd of the caller's (*ret_fd, O_CLOEXEC): what is written to it is
- * the container's input; its output goes on to the log. ENOTTY when the
- * container is not running or has no terminal.
+ * the container's input; its output goes on to the log. For a detached
+ * container run with -i and no terminal, the writing end of its stdin pipe
+ * (isatty() tells them apart): with StdinOnce the first caller's copy is
+ * the only one, and closing it is the container's EOF. ENOTTY when the
+ * container is not running or has neither.
  */
 int berth_container_console(struct berth_store *store, const char *what, int *ret_fd,
 			    struct berth_error **err);

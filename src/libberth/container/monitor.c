@@ -161,8 +161,10 @@ struct monitor {
 	bool rm, always;
 	bool foreground; /* hosted in berth's process: the loop returns to it */
 	int max_restarts;
-	int notify_fd; /* detached: the pipe to the berth that forked it */
-	int console;   /* with a terminal: the socket that hands out its master (console.c) */
+	int notify_fd;	 /* detached: the pipe to the berth that forked it */
+	int console;	 /* with a terminal: the socket that hands out its master (console.c) */
+	int stdin_w;	 /* detached, -i without a terminal: the stdin pipe's end it hands out */
+	bool stdin_once; /* StdinOnce: to the first client only, then it is the only writer */
 	struct monitor_msg first, exited; /* foreground: STARTED or FAILED, and EXITED */
 };
 
@@ -270,6 +272,18 @@ static int hosted_hand_over(struct monitor *m)
 	return 1;
 }
 
+/* A console client takes the terminal, or the stdin pipe (with StdinOnce, the first only). */
+static void monitor_console_serve(struct monitor *m, int pty)
+{
+	if (!berth_container_console_serve(m->console, pty >= 0 ? pty : m->stdin_w) || pty >= 0 ||
+	    !m->stdin_once)
+		return;
+	close(m->stdin_w);
+	m->stdin_w = -EBADF;
+	berth_container_console_close(m->c->cdir, m->c->id, m->console);
+	m->console = -1;
+}
+
 /*
  * Copies the container's output to the log (and, in the foreground, to
  * berth's stdout/stderr) until its side is closed; with a terminal in the
@@ -290,7 +304,7 @@ static void monitor_pump(struct monitor *m, int out, int errp, int pty, int log_
 					{open_[1] ? errp : -1, POLLIN, 0},
 					{open_[2] ? pty : -1, POLLIN, 0},
 					{in, POLLIN, 0},
-					{open_[2] ? m->console : -1, POLLIN, 0}};
+					{open_[2] || m->stdin_w >= 0 ? m->console : -1, POLLIN, 0}};
 		if (poll(fds, 5, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -308,7 +322,7 @@ static void monitor_pump(struct monitor *m, int out, int errp, int pty, int log_
 				in = -1;
 		}
 		if (fds[4].revents & POLLIN)
-			berth_container_console_serve(m->console, pty);
+			monitor_console_serve(m, pty);
 	}
 	for (int i = 0; i < 3; i++)
 		berth_buf_release(&ls[i].pending);
@@ -415,13 +429,18 @@ static int monitor_start_run(struct monitor *m, int log_fd, int restarts, bool h
 	struct berth_runtime_config *cfg = m->cfg;
 	struct berth_runtime_result res = {0};
 	struct berth_error *err = NULL;
-	int out[2] = {-EBADF, -EBADF}, errp[2] = {-EBADF, -EBADF};
+	int out[2] = {-EBADF, -EBADF}, errp[2] = {-EBADF, -EBADF}, in[2] = {-EBADF, -EBADF};
 	int r;
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+	if (m->stdin_w >= 0)
+		close(m->stdin_w);
+	m->stdin_w = -EBADF;
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+	    (!m->foreground &&
+	     berth_container_console_stdin(c->cdir, c->id, in, &m->stdin_once) < 0)) {
 		r = berth_error_syscall(&err, errno, "pipe");
 	} else {
 		if (!m->foreground)
-			cfg->stdio[0] = -1;
+			cfg->stdio[0] = in[0];
 		cfg->stdio[1] = out[1];
 		cfg->stdio[2] = errp[1];
 		r = berth_runtime_start(cfg, &run->p, &res, &err);
@@ -430,6 +449,12 @@ static int monitor_start_run(struct monitor *m, int log_fd, int restarts, bool h
 		close(out[1]);
 	if (errp[1] >= 0)
 		close(errp[1]);
+	if (in[0] >= 0)
+		close(in[0]);
+	m->stdin_w = in[1];
+	/* before the record says running: who sees it running finds its console */
+	if (r >= 0 && m->console < 0 && (run->p.pty_master >= 0 || m->stdin_w >= 0))
+		m->console = berth_container_console_listen(c->cdir, c->id);
 	if (r >= 0) {
 		monitor_child = run->p.pid;
 		monitor_ran = 1;
@@ -459,9 +484,6 @@ static int monitor_start_run(struct monitor *m, int log_fd, int restarts, bool h
 		return -1;
 	}
 	/* before STARTED: `run -d` returns with the health "starting" */
-	/* before STARTED too: a client resizes the terminal once start returned */
-	if (m->console < 0 && run->p.pty_master >= 0)
-		m->console = berth_container_console_listen(c->cdir, c->id);
 	run->prober = berth_container_health_start(m->store_root, c->id, *rec, run->p.pid);
 	if (restarts == 0) {
 		struct monitor_msg msg = {.kind = MONITOR_STARTED, .pid = run->p.pid};
@@ -624,6 +646,7 @@ int berth_container_start_monitor(struct berth_store *store, struct container *c
 			    .rm = rm,
 			    .foreground = foreground,
 			    .console = -1,
+			    .stdin_w = -EBADF,
 			    .notify_fd = -EBADF};
 	m.always = restart == BERTH_RESTART_ALWAYS || restart == BERTH_RESTART_UNLESS_STOPPED;
 	if (restart == BERTH_RESTART_ON_FAILURE)
