@@ -218,6 +218,50 @@ int berth_container_console(struct berth_store *store, const char *what, int *re
 int berth_container_resize(struct berth_store *store, const char *what, unsigned rows,
 			   unsigned cols, struct berth_error **err);
 
+/* Docker's --detach-keys: a sequence of keys, and how much of it was typed so far. */
+struct berth_detach_keys {
+	unsigned char seq[16];
+	size_t len; /* 0: none (an empty --detach-keys) */
+	size_t matched;
+};
+/*
+ * Parses spec (NULL: Docker's default "ctrl-p,ctrl-q"): keys separated by
+ * commas, each one character or ctrl-@, ctrl-a … ctrl-z, ctrl-[, ctrl-\,
+ * ctrl-], ctrl-^, ctrl-_. EINVAL naming the key it does not know.
+ */
+int berth_detach_keys_parse(const char *spec, struct berth_detach_keys *ret,
+			    struct berth_error **err);
+/*
+ * Passes n bytes of input through the keys: into out (room for n +
+ * sizeof(seq) bytes) what goes to the container, a part of the sequence
+ * held back until it completes or breaks; returns its length. At a complete
+ * sequence *ret_detached is true and the input after it is not read.
+ */
+size_t berth_detach_keys_filter(struct berth_detach_keys *k, const void *in, size_t n, void *out,
+				bool *ret_detached);
+
+/* What `berth attach` attaches. */
+struct berth_container_attach_options {
+	int in;			 /* the caller's input (-1: none, --no-stdin) */
+	int out, err;		 /* where the container's stdout and stderr go */
+	const char *detach_keys; /* --detach-keys (NULL: ctrl-p,ctrl-q) */
+	bool sig_proxy;		 /* without a terminal: SIGINT and SIGTERM go to the container */
+};
+/*
+ * Attaches to the running container what (attach.c): its output from now
+ * on, from its log, to o->out and o->err; o->in, when it was run with -i,
+ * to its terminal or its stdin (through berth_container_console; with
+ * StdinOnce, the end of o->in is the container's). With a terminal, o->in
+ * is raw while attached and o->out's size is the container's, at the start
+ * and at each SIGWINCH. Returns 0 once it stopped, with *ret_code its exit
+ * code; 1 when the detach keys were typed (it goes on running); -EINVAL for
+ * a container not running, -ENOTTY with a terminal and an o->in that is
+ * none.
+ */
+int berth_container_attach(struct berth_store *store, const char *what,
+			   const struct berth_container_attach_options *o, int *ret_code,
+			   struct berth_error **err);
+
 /* What cp learns of a path in a container before a copy (the Engine API's archive stat). */
 struct berth_cp_stat {
 	char *name;	   /* the path's last component ("/" for the root) */

@@ -50,6 +50,7 @@ struct log_stream {
 	const char *name;
 	int echo_fd; /* foreground: berth's stdout or stderr, else -1 */
 	struct berth_buf pending;
+	bool raw; /* a terminal: what it read is logged at once (a prompt has no newline) */
 };
 
 /* Reads what is there into the log (and the echo); false at EOF or on an error. */
@@ -70,6 +71,11 @@ static bool pump(struct log_stream *ls, int log_fd)
 	if (ls->echo_fd >= 0 && berth_write_all(ls->echo_fd, buf, (size_t)n, NULL) < 0)
 		ls->echo_fd = -1;
 	berth_buf_add(&ls->pending, buf, (size_t)n);
+	if (ls->raw) {
+		log_line(log_fd, ls->name, ls->pending.buf, ls->pending.len);
+		berth_buf_reset(&ls->pending);
+		return true;
+	}
 	char *start = ls->pending.buf, *nl;
 	while ((nl = memchr(start, '\n', ls->pending.len - (size_t)(start - ls->pending.buf)))) {
 		log_line(log_fd, ls->name, start, (size_t)(nl - start + 1));
@@ -295,7 +301,7 @@ static void monitor_pump(struct monitor *m, int out, int errp, int pty, int log_
 	struct log_stream ls[3] = {
 		{out, "stdout", m->foreground ? STDOUT_FILENO : -1, BERTH_BUF_INIT},
 		{errp, "stderr", m->foreground ? STDERR_FILENO : -1, BERTH_BUF_INIT},
-		{pty, "stdout", m->foreground ? STDOUT_FILENO : -1, BERTH_BUF_INIT},
+		{pty, "stdout", m->foreground ? STDOUT_FILENO : -1, BERTH_BUF_INIT, true},
 	};
 	bool open_[3] = {true, true, pty >= 0};
 	int in = m->foreground && pty >= 0 ? m->cfg->stdio[0] : -1;
