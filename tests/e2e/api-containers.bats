@@ -251,6 +251,20 @@ EOF
 	[ "$(berth inspect -f '{{.Config.OpenStdin}} {{.Config.StdinOnce}}' ri1)" = "true true" ]
 }
 
+@test "docker run -i: a container started meanwhile holds nothing of its stdin; its end comes" {
+	# the pipe's writing end is the service's while the input lasts; a
+	# monitor forked then (sl's) must not keep a copy: cat reads EOF while sl runs
+	bash -c "(echo first; sleep 6; echo second) | timeout 60 /usr/bin/docker -H unix://$SOCK run -i --name ca --network none bb cat" \
+		>"$BATS_TEST_TMPDIR/ca.out" 2>&1 &
+	local pid=$! rc=0
+	wait_until 30 grep -q first "$BATS_TEST_TMPDIR/ca.out"
+	dk run -d --name sl --network none bb sleep 300 >/dev/null
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$BATS_TEST_TMPDIR/ca.out"; false; }
+	[ "$(cat "$BATS_TEST_TMPDIR/ca.out")" = "$(printf 'first\nsecond')" ]
+	[ "$(berth inspect -f '{{.State.Running}}' sl)" = true ]
+}
+
 @test "resize sizes a container's terminal; 409 without one" {
 	dk run -dit --network none --name rs bb sh -c \
 		'until [ "$(stty size 2>/dev/null)" = "33 77" ]; do sleep 0.1; done; echo sized' >/dev/null

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The monitor: parent of a container's process, detached or in berth's own process; its json-file log. */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -634,6 +636,32 @@ static int monitor_host(struct monitor *m, struct berth_runtime_result *ret_resu
 }
 
 /*
+ * A detached monitor forked from a process that serves others (the Engine
+ * API service) would hold copies of that process's connections and pipes
+ * for as long as its container runs: a copy of another container's stdin
+ * pipe keeps that container from its EOF (docker run -i), a copy of a
+ * client's socket or of a caller's pipe (a test harness's fd 3) keeps its
+ * reader from the end. The monitor needs none of them: of pipes and
+ * sockets it keeps keep (its notify pipe) alone; the store's directories
+ * and files stay.
+ */
+static void monitor_close_inherited(int keep)
+{
+	_cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		struct stat st;
+		if (*end || fd <= STDERR_FILENO || fd == keep || fd == dirfd(d) ||
+		    fstat((int)fd, &st) < 0)
+			continue;
+		if (S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode))
+			close((int)fd);
+	}
+}
+
+/*
  * Starts the container under a monitor. Detached: forks the monitor and
  * returns once the container runs. Foreground: berth is the monitor; returns
  * when the first run ended, with its exit code in ret_result; with restarts
@@ -680,6 +708,7 @@ int berth_container_start_monitor(struct berth_store *store, struct container *c
 	if (pid == 0) {
 		close(nfd);
 		m.notify_fd = notify[1];
+		monitor_close_inherited(notify[1]);
 		monitor_detach();
 		monitor_main(&m);
 		_exit(0);
