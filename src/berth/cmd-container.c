@@ -24,12 +24,6 @@
 #include "core/strv.h"
 #include "store/store.h"
 
-static const char *str(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
 /* Docker's default `ps` table (cli/command/formatter: defaultContainerTableFormat). */
 static const char ps_table[] = "table {{.ID}}\\t{{.Image}}\\t{{.Command}}\\t{{.RunningFor}}\\t"
 			       "{{.Status}}\\t{{.Ports}}\\t{{.Names}}";
@@ -215,11 +209,7 @@ struct log_follow {
 	const char *id;
 	bool follow;	 /* until the container stops */
 	bool timestamps; /* -t */
-	bool proxy;	 /* forward attach_signal to the container */
 };
-
-/* The signal attach received last (0: none), forwarded to the container by log_print. */
-static volatile sig_atomic_t attach_signal;
 
 /* Prints r's records; with lf->follow, those written later too, until the container stops. */
 static void log_print(struct berth_cli *cli, const struct log_follow *lf,
@@ -233,10 +223,6 @@ static void log_print(struct berth_cli *cli, const struct log_follow *lf,
 		}
 		if (!lf->follow)
 			break;
-		int sig = attach_signal;
-		attach_signal = 0;
-		if (sig && lf->proxy)
-			(void)berth_container_kill(cli->store, lf->id, sig, NULL);
 		_cleanup_json_ json_t *st = NULL;
 		bool running =
 			berth_container_inspect(cli->store, lf->id, &st, NULL) >= 0 &&
@@ -311,22 +297,18 @@ int cmd_logs(struct berth_cli *cli, int argc, char **argv, struct berth_error **
 
 /* ---- attach ---- */
 
-static void on_attach_signal(int sig)
-{
-	attach_signal = sig;
-}
-
 static const char attach_usage[] =
 	"Usage:  berth attach [OPTIONS] CONTAINER\n\n"
 	"Attach local standard input, output, and error streams to a running container\n\n"
 	"Options:\n"
 	"      --detach-keys string   Override the key sequence for detaching a container\n"
-	"                             (berth attaches no stdin: nothing to detach from)\n"
+	"                             (default \"ctrl-p,ctrl-q\")\n"
 	"      --no-stdin             Do not attach STDIN\n"
 	"      --sig-proxy            Proxy all received signals to the process (default true)\n";
 
-static int attach_parse(struct berth_cli *cli, int argc, char **argv, bool *ret_no_stdin,
-			bool *ret_proxy, bool *ret_help, struct berth_error **err)
+static int attach_parse(struct berth_cli *cli, int argc, char **argv,
+			struct berth_container_attach_options *o, bool *ret_help,
+			struct berth_error **err)
 {
 	enum {
 		OPT_NO_STDIN = 256,
@@ -343,8 +325,11 @@ static int attach_parse(struct berth_cli *cli, int argc, char **argv, bool *ret_
 	int c;
 	while ((c = cli_flag_next(cli, &f, argc, argv, err)) > 0) {
 		if (c == OPT_NO_STDIN)
-			*ret_no_stdin = true;
-		else if (c == OPT_SIG_PROXY && optarg && berth_parse_bool(optarg, ret_proxy) < 0)
+			o->in = -1;
+		else if (c == OPT_DETACH_KEYS)
+			o->detach_keys = optarg;
+		else if (c == OPT_SIG_PROXY && optarg &&
+			 berth_parse_bool(optarg, &o->sig_proxy) < 0)
 			return cli_usage_error(cli, err, "invalid argument '%s' for '--sig-proxy'",
 					       optarg);
 	}
@@ -357,47 +342,26 @@ static int attach_parse(struct berth_cli *cli, int argc, char **argv, bool *ret_
 }
 
 /*
- * berth attach: the running container's output from now on, until it
- * exits, and its exit code, as `docker attach`. berth's detached
- * containers keep no stdin pipe, so stdin is never attached (a container
- * run with -i gets a warning saying so). With --sig-proxy (the default)
- * SIGINT and SIGTERM go to the container; without, they end the attach.
+ * berth attach: the running container's output from now on, its input
+ * when it was run with -i, until it exits (its exit code) or the detach
+ * keys are typed, as `docker attach`.
  */
 int cmd_attach(struct berth_cli *cli, int argc, char **argv, struct berth_error **err)
 {
-	bool no_stdin = false, proxy = true, help = false;
-	int r = attach_parse(cli, argc, argv, &no_stdin, &proxy, &help, err);
+	struct berth_container_attach_options o = {
+		.in = STDIN_FILENO, .out = STDOUT_FILENO, .err = STDERR_FILENO, .sig_proxy = true};
+	bool help = false;
+	int r = attach_parse(cli, argc, argv, &o, &help, err);
 	if (r < 0 || help)
 		return r;
-	const char *what = argv[optind];
-	_cleanup_json_ json_t *st = NULL;
 	r = cli_store_open(cli, NULL, err);
 	if (r < 0)
 		return r;
-	r = berth_container_inspect(cli->store, what, &st, err);
-	if (r < 0)
-		return r;
-	if (!json_is_true(json_object_get(json_object_get(st, "State"), "Running")))
-		return berth_error_set(err, EINVAL,
-				       "you cannot attach to a stopped container, start it first");
-	if (!no_stdin && json_is_true(json_object_get(json_object_get(st, "Config"), "OpenStdin")))
-		fprintf(stderr, "berth: attach: berth's detached containers keep no stdin: "
-				"attaching to the output only\n");
-	_cleanup_free_ char *id = berth_xstrdup(str(st, "Id"));
-	/* what the container writes from now on, as Docker's attach without --logs */
-	_cleanup_(berth_log_reader_freep) struct berth_log_reader *reader = NULL;
-	r = berth_log_reader_open(cli->store, id, true, &reader, err);
-	if (r < 0)
-		return r;
-	if (proxy) {
-		signal(SIGINT, on_attach_signal);
-		signal(SIGTERM, on_attach_signal);
-	}
-	struct log_follow lf = {.id = id, .follow = true, .proxy = proxy};
-	log_print(cli, &lf, reader);
 	int code = 0;
-	r = berth_container_wait(cli->store, id, -1, &code, err);
-	return r < 0 ? r : code;
+	r = berth_container_attach(cli->store, argv[optind], &o, &code, err);
+	if (r == 1)
+		fprintf(stderr, "read escape sequence\n");
+	return r < 0 ? r : r == 1 ? 1 : code;
 }
 
 /* Runs fn on each operand, printing it on success, as Docker's multi-container verbs. */

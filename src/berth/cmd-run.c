@@ -840,7 +840,8 @@ static int run_or_create(struct berth_cli *cli, int argc, char **argv, bool crea
 	if (r >= 0)
 		r = finish_run_operands(cli, &rf, argc, argv, err);
 	rf.o.create_only = create;
-	if (r >= 0 && rf.o.tty && !isatty(STDIN_FILENO) && rf.o.interactive && !create)
+	if (r >= 0 && rf.o.tty && rf.o.interactive && !rf.o.detach && !create &&
+	    !isatty(STDIN_FILENO))
 		r = berth_error_set(err, EINVAL, "the input device is not a TTY");
 	if (r >= 0)
 		return run_container(cli, &rf, create, err);

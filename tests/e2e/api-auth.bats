@@ -170,6 +170,41 @@ assert_nothing_stored() {
 	[[ "$output" == *"the identity token was refused"* ]]
 }
 
+@test "api auth: a registry token in X-Registry-Auth is the registry's bearer token, sent as it is" {
+	start token
+	REG_AUTH=1
+	# a token the client got on its own, for the repository's pull and push
+	tok=$(curl -sf -u "$REG_USER:$REG_PASS" \
+		"http://127.0.0.1:$TOKEN_PORT/token?service=berth-test-registry&scope=repository:test/app:pull,push" |
+		jq -r .token)
+	[ -n "$tok" ]
+	jq -n --arg r "$REG" --arg t "$tok" '{auths: {($r): {registrytoken: $t}}}' >"$CLIENT20/config.json"
+	cp "$CLIENT20/config.json" "$CLIENT28/config.json"
+	: >"$REG_DIR/tokens.log"
+	dk 20 tag base:1 "$REG/test/app:1"
+	run dk 20 push "$REG/test/app:1"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	want=$(printf '%s\n' "$output" | sed -n 's/^1: digest: \(sha256:[0-9a-f]*\).*/\1/p')
+	[ -n "$want" ] || { echo "$output"; false; }
+	dk 20 rmi "$REG/test/app:1" >/dev/null
+	run dk 28 pull "$REG/test/app:1"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$output" == *"Digest: $want"* ]]
+	# the service asked the token server for nothing: the client's token went as it was
+	[ ! -s "$REG_DIR/tokens.log" ]
+	! grep -qF "$tok" "$SERVICE_LOG"
+	assert_nothing_stored
+	[ "$(remote_digest "$REG/test/app:1")" = "$want" ]
+	: >"$REG_DIR/tokens.log"
+	# one the registry does not take: refused
+	jq -n --arg r "$REG" '{auths: {($r): {registrytoken: "not-a-token"}}}' >"$CLIENT20/config.json"
+	dk 20 rmi "$REG/test/app:1" >/dev/null
+	run dk 20 pull "$REG/test/app:1"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"the registry token was refused"* ]] || { echo "$output"; false; }
+	[ ! -s "$REG_DIR/tokens.log" ]
+}
+
 @test "api auth: docker-py logs in, pushes with auth_config and pulls every tag" {
 	start tls
 	REG_AUTH=1

@@ -231,6 +231,40 @@ EOF
 	[ "$output" = 5 ]
 }
 
+@test "docker run -i without -t: stdin reaches the container and its end is the container's EOF" {
+	local d n=0
+	# Debian's CLI (20.10) and Docker 28's
+	for d in /usr/bin/docker /usr/local/bin/docker; do
+		n=$((n + 1))
+		run bash -c "echo hello | timeout 60 $d -H unix://$SOCK run -i --rm --network none bb cat"
+		[ "$status" -eq 0 ] || { echo "$d: $output"; false; }
+		[ "$output" = hello ]
+		run bash -c "echo there | timeout 60 $d -H unix://$SOCK run -i --name ri$n --network none bb sh -c 'read x; echo got \$x'"
+		[ "$status" -eq 0 ] || { echo "$d: $output"; false; }
+		[ "$output" = "got there" ]
+		# nothing sent: the end of input alone ends cat
+		run bash -c "timeout 60 $d -H unix://$SOCK run -i --rm --network none bb sh -c 'cat; echo done' </dev/null"
+		[ "$status" -eq 0 ] || { echo "$d: $output"; false; }
+		[ "$output" = done ]
+	done
+	[ "$(berth ps -a --format '{{.Names}}' | sort | tr '\n' ' ')" = "ri1 ri2 " ]
+	[ "$(berth inspect -f '{{.Config.OpenStdin}} {{.Config.StdinOnce}}' ri1)" = "true true" ]
+}
+
+@test "docker run -i: a container started meanwhile holds nothing of its stdin; its end comes" {
+	# the pipe's writing end is the service's while the input lasts; a
+	# monitor forked then (sl's) must not keep a copy: cat reads EOF while sl runs
+	bash -c "(echo first; sleep 6; echo second) | timeout 60 /usr/bin/docker -H unix://$SOCK run -i --name ca --network none bb cat" \
+		>"$BATS_TEST_TMPDIR/ca.out" 2>&1 &
+	local pid=$! rc=0
+	wait_until 30 grep -q first "$BATS_TEST_TMPDIR/ca.out"
+	dk run -d --name sl --network none bb sleep 300 >/dev/null
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 0 ] || { cat "$BATS_TEST_TMPDIR/ca.out"; false; }
+	[ "$(cat "$BATS_TEST_TMPDIR/ca.out")" = "$(printf 'first\nsecond')" ]
+	[ "$(berth inspect -f '{{.State.Running}}' sl)" = true ]
+}
+
 @test "resize sizes a container's terminal; 409 without one" {
 	dk run -dit --network none --name rs bb sh -c \
 		'until [ "$(stty size 2>/dev/null)" = "33 77" ]; do sleep 0.1; done; echo sized' >/dev/null

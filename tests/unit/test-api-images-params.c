@@ -166,6 +166,14 @@ static void test_registry_auth(void **state)
 	assert_null(c.username);
 	assert_string_equal(c.identity_token, "t0k");
 	api_registry_auth_release(&a);
+	/* a registry token alone: the registry's bearer token itself */
+	_cleanup_free_ char *rt = header_of("{\"registrytoken\":\"b3arer\"}", true, false);
+	assert_int_equal(api_registry_auth_parse(rt, &a, &err), 0);
+	assert_true(api_registry_auth_credentials(&a, &c));
+	assert_null(c.username);
+	assert_null(c.identity_token);
+	assert_string_equal(c.registry_token, "b3arer");
+	api_registry_auth_release(&a);
 	_cleanup_free_ char *pair = header_of("{\"auth\":\"dTpzM2NyZXQ6eA==\"}", true, true);
 	assert_int_equal(api_registry_auth_parse(pair, &a, &err), 0);
 	assert_true(api_registry_auth_credentials(&a, &c));
@@ -203,7 +211,7 @@ static void test_registry_auth(void **state)
 		{"{\"password\":\"s3cret\"}", "a password without a username", EINVAL},
 		{"{\"auth\":\"s3cret\"}", "'auth' is not base64 of user:password", EINVAL},
 		{"{\"auth\":\"OnMzY3JldA==\"}", "'auth' is not base64", EINVAL},
-		{"{\"registrytoken\":\"s3cret\"}", "not supported yet", ENOTSUP},
+		{"{\"registrytoken\":[\"s3cret\"]}", "'registrytoken' is not a string", EINVAL},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		_cleanup_free_ char *h = header_of(bad[i].json, true, false);

@@ -3,7 +3,8 @@
  * A container's console: a detached container with a terminal hands its
  * pty master to berth_container_console; what is written there is its
  * input, berth_container_resize sizes its terminal (both seen in its log);
- * a container without a terminal, or stopped, has none (ENOTTY).
+ * a container without a terminal, or stopped, has none (ENOTTY); one run
+ * with -i and no terminal hands out its stdin pipe.
  */
 #include "container-fixture.h"
 
@@ -73,10 +74,58 @@ static void test_console_input_and_resize(void **state)
 	berth_error_free(&err);
 }
 
+/*
+ * Detached, -i and no terminal: the console hands out the writing end of
+ * the container's stdin; with StdinOnce the first taker is its only
+ * writer (its close is the container's EOF, a second gets none);
+ * without, the monitor keeps a copy and each attach gets one. A resize
+ * takes nothing from either.
+ */
+static void test_console_stdin_pipe(void **state)
+{
+	if (!top[0])
+		skip();
+	struct berth_run_options o;
+	struct berth_run_result res;
+	struct berth_error *err = NULL;
+	berth_run_options_init(&o);
+	o.name = "once";
+	o.detach = true;
+	o.interactive = true;
+	o.stdin_once = true;
+	assert_ok(run_cmd(&o, "read x; echo got-$x; cat; echo eof", &res, &err), err);
+	assert_int_equal(berth_container_resize(store, "once", 10, 10, &err), -ENOTTY);
+	berth_error_free(&err);
+	int fd = -EBADF;
+	assert_ok(berth_container_console(store, res.id, &fd, &err), err);
+	assert_false(isatty(fd));
+	assert_int_equal(write(fd, "piped\nmore\n", 11), 11);
+	assert_int_equal(berth_container_console(store, "once", &fd, &err), -ENOTTY);
+	berth_error_free(&err);
+	close(fd);
+	assert_true(log_has(res.id, "got-piped"));
+	assert_true(log_has(res.id, "\"more\\n\""));
+	assert_true(log_has(res.id, "eof"));
+
+	berth_run_options_init(&o);
+	o.name = "kept";
+	o.detach = true;
+	o.interactive = true;
+	assert_ok(run_cmd(&o, "read x; echo first-$x; read y; echo second-$y", &res, &err), err);
+	for (int i = 0; i < 2; i++) {
+		_cleanup_close_ int in = -EBADF;
+		assert_ok(berth_container_console(store, "kept", &in, &err), err);
+		assert_int_equal(write(in, i ? "b\n" : "a\n", 2), 2);
+	}
+	assert_true(log_has(res.id, "first-a"));
+	assert_true(log_has(res.id, "second-b"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_console_input_and_resize),
+		cmocka_unit_test(test_console_stdin_pipe),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

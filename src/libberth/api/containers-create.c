@@ -358,6 +358,8 @@ int api_create_parse(const json_t *body, const char *name, struct api_create *c,
 	if (r >= 0)
 		r = get_bool(body, "OpenStdin", &c->o.interactive, err);
 	if (r >= 0)
+		r = get_bool(body, "StdinOnce", &c->o.stdin_once, err);
+	if (r >= 0)
 		r = get_strv(body, "Env", false, &c->env, err);
 	if (r >= 0)
 		r = get_map(body, "Labels", false, &c->labels, err);

@@ -2,8 +2,8 @@
 /*
  * The container endpoints that move bytes: logs (the json-file log as
  * Docker's multiplexed stream, raw with a tty), attach (the 101 hijack:
- * the output from the log, the client's stdin to the terminal of a
- * container that has one), export and the archive (docker cp) endpoints.
+ * the output from the log, the client's stdin to the container's terminal
+ * or stdin pipe through its console), export and the archive (docker cp) endpoints.
  */
 #include "api/containers.h"
 
@@ -207,7 +207,7 @@ int api_container_logs(struct api_req *req)
 	return 0;
 }
 
-/* The client's stdin, on its way to a container's terminal. */
+/* The client's stdin, on its way to a container's terminal or stdin pipe. */
 struct stdin_pump {
 	struct api_req *req;
 	const char *id;
@@ -216,34 +216,61 @@ struct stdin_pump {
 };
 
 /*
- * Copies what the client sends to the container's terminal until the
+ * The container's console into *con: true once it is there, or with *con
+ * still -1 when the container runs without one (no terminal, no -i, or its
+ * StdinOnce input taken); false when the attach ended first. Attached
+ * before the start (`docker run -i`), the console exists once the
+ * container runs: its monitor listens before the record says running.
+ */
+static bool console_wait(struct stdin_pump *sp, int *con)
+{
+	for (;;) {
+		struct berth_error *err = NULL;
+		int r = berth_container_console(api_req_store(sp->req), sp->id, con, &err);
+		berth_error_free(&err);
+		if (r >= 0)
+			return true;
+		/* (a hijacked request is complete for the transport: api_req_gone says nothing) */
+		if (atomic_load(&sp->stop))
+			return false;
+		bool running = false;
+		(void)container_tty(sp->req, sp->id, NULL, &running);
+		if (running) {
+			/* it may have started between the two looks: one more */
+			(void)berth_container_console(api_req_store(sp->req), sp->id, con, NULL);
+			return true;
+		}
+		nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
+	}
+}
+
+/*
+ * Copies what the client sends to the container's input until the
  * client's stdin ends or the attach does (stop, then the socket shut for
- * reading). Attached before the start (`docker run -it`), the terminal
- * exists once the container runs: the first bytes wait for it.
+ * reading); a container without input drops it. At the client's end of
+ * input the copy is closed even when nothing was sent: with StdinOnce it
+ * was the only writer, and the container reads EOF, as Docker closes it.
  */
 static void *stdin_pump(void *arg)
 {
 	struct stdin_pump *sp = arg;
 	_cleanup_close_ int con = -EBADF;
+	bool looked = false;
 	char buf[4096];
 	for (;;) {
 		ssize_t n = read(sp->sock, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n < 0 || atomic_load(&sp->stop))
 			break;
-		while (con < 0) {
-			struct berth_error *err = NULL;
-			int r = berth_container_console(api_req_store(sp->req), sp->id, &con, &err);
-			berth_error_free(&err);
-			if (r >= 0)
-				break;
-			if (atomic_load(&sp->stop) || api_req_gone(sp->req))
-				return NULL;
-			nanosleep(&(struct timespec){.tv_nsec = 50000000}, NULL);
-		}
-		if (berth_write_all(con, buf, (size_t)n, NULL) < 0)
+		if (!looked && !console_wait(sp, &con))
 			break;
+		looked = true;
+		if (n == 0)
+			break;
+		/* EPIPE: the container closed its stdin; the rest is dropped */
+		if (con >= 0 && berth_write_all(con, buf, (size_t)n, NULL) < 0)
+			close(TAKE_FD(con));
 	}
 	return NULL;
 }
@@ -277,10 +304,10 @@ int api_container_attach(struct api_req *req)
 	s.sock = api_hijack(req);
 	if (s.sock < 0)
 		return 0;
-	/* stdin reaches a terminal only: berth keeps no stdin pipe for a container */
+	/* to the terminal, or the stdin pipe of a container created with OpenStdin */
 	struct stdin_pump sp = {.req = req, .id = id, .sock = s.sock};
 	pthread_t pump;
-	s.in = s.tty && api_req_query_bool(req, "stdin", false) &&
+	s.in = api_req_query_bool(req, "stdin", false) &&
 	       pthread_create(&pump, NULL, stdin_pump, &sp) == 0;
 	if (api_req_query_bool(req, "stream", false))
 		follow_log(req, &s, id, true, running ? NULL : started, reader);

@@ -178,9 +178,12 @@ void api_registry_auth_release(struct api_registry_auth *a)
 		explicit_bzero(a->password, strlen(a->password));
 	if (a->identity_token)
 		explicit_bzero(a->identity_token, strlen(a->identity_token));
+	if (a->registry_token)
+		explicit_bzero(a->registry_token, strlen(a->registry_token));
 	free(a->username);
 	free(a->password);
 	free(a->identity_token);
+	free(a->registry_token);
 	free(a->server);
 	*a = (struct api_registry_auth){0};
 }
@@ -192,8 +195,9 @@ bool api_registry_auth_credentials(const struct api_registry_auth *a,
 		.username = a->username,
 		.password = a->password,
 		.identity_token = a->identity_token,
+		.registry_token = a->registry_token,
 	};
-	return a->username || a->identity_token;
+	return a->username || a->identity_token || a->registry_token;
 }
 
 /* body's key as an owned string: absent, null or "" leave *ret NULL; another type is -EINVAL. */
@@ -231,21 +235,16 @@ static int auth_pair(const char *auth, const char *what, struct api_registry_aut
 static int auth_fields(const json_t *j, const char *what, struct api_registry_auth *a,
 		       struct berth_error **err)
 {
-	_cleanup_free_ char *auth = NULL, *registry_token = NULL, *email = NULL;
+	_cleanup_free_ char *auth = NULL, *email = NULL;
 	int r;
 	if ((r = auth_field(j, what, "username", &a->username, err)) < 0 ||
 	    (r = auth_field(j, what, "password", &a->password, err)) < 0 ||
 	    (r = auth_field(j, what, "auth", &auth, err)) < 0 ||
 	    (r = auth_field(j, what, "identitytoken", &a->identity_token, err)) < 0 ||
-	    (r = auth_field(j, what, "registrytoken", &registry_token, err)) < 0 ||
+	    (r = auth_field(j, what, "registrytoken", &a->registry_token, err)) < 0 ||
 	    (r = auth_field(j, what, "serveraddress", &a->server, err)) < 0 ||
 	    (r = auth_field(j, what, "email", &email, err)) < 0)
 		return r;
-	if (registry_token)
-		return berth_error_set(err, ENOTSUP,
-				       "%s: a registry token is not supported yet: send a "
-				       "username and password or an identity token",
-				       what);
 	if (!a->username && !a->password && auth)
 		return auth_pair(auth, what, a, err);
 	if (a->password && !a->username)

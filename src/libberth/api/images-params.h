@@ -75,7 +75,8 @@ int api_build_args_parse(const char *json, char ***ret, struct berth_error **err
 #define API_REGISTRY_AUTH_MAX 16384u
 struct api_registry_auth {
 	char *username, *password, *identity_token;
-	char *server; /* serveraddress: informative (the operation's registry decides) */
+	char *registry_token; /* registrytoken: the registry's bearer token itself */
+	char *server;	      /* serveraddress: informative (the operation's registry decides) */
 };
 int api_registry_auth_parse(const char *header, struct api_registry_auth *ret,
 			    struct berth_error **err);

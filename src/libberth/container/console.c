@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The console of a container with a terminal. Its monitor keeps the pty's
- * master; it listens on <store>/containers/<id>/console.sock (mode 0600,
- * in the record's directory: root's, as the store) and hands a copy of the
- * master to each client that connects (SCM_RIGHTS; a fresh connection's
- * buffer takes the one byte without blocking the monitor), then closes that
- * connection. What the container prints still goes through the monitor to
- * the log; the holder of a copy writes the container's input and sizes its
- * terminal (the Engine API's attach with stdin and resize). The socket is
- * reached through /proc/self/fd/<containers dir fd>/: a store path too long
- * for sun_path does not matter.
+ * The console of a container with a terminal, or of a detached one run
+ * with -i (OpenStdin) and none. Its monitor keeps the pty's master, or the
+ * writing end of a pipe that is the container's stdin; it listens on
+ * <store>/containers/<id>/console.sock (mode 0600, in the record's
+ * directory: root's, as the store) and hands a copy of that fd to each
+ * client that connects (SCM_RIGHTS; a fresh connection's buffer takes the
+ * one byte without blocking the monitor), then closes that connection. With
+ * StdinOnce (`docker run -i`), the stdin's first client gets it alone: the
+ * monitor closes its own copy and the socket, so that the container reads
+ * EOF when that client closes it. What the container prints still goes
+ * through the monitor to the log; the holder of a copy writes the
+ * container's input and sizes its terminal (attach with stdin, resize).
+ * The socket is reached through /proc/self/fd/<containers dir fd>/: a store
+ * path too long for sun_path does not matter.
  */
 #include "container/container.h"
 
@@ -27,6 +31,7 @@
 #include "container/internal.h"
 #include "core/alloc.h"
 #include "core/cleanup.h"
+#include "core/json.h"
 #include "runtime/runtime.h"
 #include "store/store.h"
 
@@ -60,11 +65,23 @@ int berth_container_console_listen(int cdir, const char *id)
 	return TAKE_FD(fd);
 }
 
-void berth_container_console_serve(int listen_fd, int pty)
+bool berth_container_console_serve(int listen_fd, int fd)
 {
 	_cleanup_close_ int c = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (c >= 0)
-		(void)berth_runtime_send_fd(c, pty);
+	return c >= 0 && berth_runtime_send_fd(c, fd) >= 0;
+}
+
+int berth_container_console_stdin(int cdir, const char *id, int ret[2], bool *ret_once)
+{
+	ret[0] = ret[1] = -EBADF;
+	_cleanup_json_ json_t *st = berth_container_state_read(cdir, id);
+	json_t *cfg = json_object_get(st, "Config");
+	*ret_once = json_is_true(json_object_get(cfg, "StdinOnce"));
+	if (!json_is_true(json_object_get(cfg, "OpenStdin")) ||
+	    json_is_true(json_object_get(cfg, "Tty")))
+		return 0;
+	/* O_CLOEXEC: the container gets the reading end as its fd 0 alone */
+	return pipe2(ret, O_CLOEXEC) < 0 ? -errno : 0;
 }
 
 void berth_container_console_close(int cdir, const char *id, int listen_fd)
@@ -75,6 +92,14 @@ void berth_container_console_close(int cdir, const char *id, int listen_fd)
 	if (console_addr(cdir, id, &sa) == 0)
 		unlink(sa.sun_path);
 	close(listen_fd);
+}
+
+static int no_console(const char *what, struct berth_error **err)
+{
+	return berth_error_set(err, ENOTTY,
+			       "container '%s' has no console: it is not running or has no "
+			       "terminal (-t)",
+			       what);
 }
 
 int berth_container_console(struct berth_store *store, const char *what, int *ret_fd,
@@ -94,10 +119,7 @@ int berth_container_console(struct berth_store *store, const char *what, int *re
 	if (c < 0)
 		return berth_error_syscall(err, errno, "socket");
 	if (console_addr(dfd, "", &sa) < 0 || connect(c, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return berth_error_set(err, ENOTTY,
-				       "container '%s' has no console: it is not running or "
-				       "has no terminal (-t)",
-				       what);
+		return no_console(what, err);
 	int fd = berth_runtime_recv_fd(c);
 	if (fd < 0)
 		return berth_error_set(err, ENOTTY, "container '%s': its monitor sent no console",
@@ -112,7 +134,14 @@ int berth_container_resize(struct berth_store *store, const char *what, unsigned
 	if (rows == 0 || cols == 0 || rows > 0xffff || cols > 0xffff)
 		return berth_error_set(err, EINVAL, "invalid terminal size %ux%u", cols, rows);
 	_cleanup_close_ int fd = -EBADF;
-	int r = berth_container_console(store, what, &fd, err);
+	_cleanup_json_ json_t *st = NULL;
+	/* a stdin pipe handed out would be taken from its one client (StdinOnce) */
+	int r = berth_container_inspect(store, what, &st, err);
+	if (r < 0)
+		return r;
+	if (!json_is_true(json_object_get(json_object_get(st, "Config"), "Tty")))
+		return no_console(what, err);
+	r = berth_container_console(store, what, &fd, err);
 	if (r < 0)
 		return r;
 	struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};

@@ -72,6 +72,7 @@ struct berth_run_options {
 	const char *user, *workdir, *hostname, *name;
 	const char *domainname; /* --domainname, NULL or "": none */
 	bool rm, tty, interactive, init, read_only, privileged, detach;
+	bool stdin_once; /* with interactive: the first attach's end of input ends stdin */
 	/* "bridge" (NULL: the default), "host", "none", "container:X" or a user network */
 	const char *network;
 	const char *ip;			    /* --ip on a user network, NULL: allocated */
@@ -205,14 +206,61 @@ int berth_container_cp_tar_out(struct berth_store *store, const char *what, cons
 /*
  * The pty master of the running container what, started with a terminal,
  * as an fd of the caller's (*ret_fd, O_CLOEXEC): what is written to it is
- * the container's input; its output goes on to the log. ENOTTY when the
- * container is not running or has no terminal.
+ * the container's input; its output goes on to the log. For a detached
+ * container run with -i and no terminal, the writing end of its stdin pipe
+ * (isatty() tells them apart): with StdinOnce the first caller's copy is
+ * the only one, and closing it is the container's EOF. ENOTTY when the
+ * container is not running or has neither.
  */
 int berth_container_console(struct berth_store *store, const char *what, int *ret_fd,
 			    struct berth_error **err);
 /* Sizes that terminal (rows, cols: 1..65535); ENOTTY as berth_container_console. */
 int berth_container_resize(struct berth_store *store, const char *what, unsigned rows,
 			   unsigned cols, struct berth_error **err);
+
+/* Docker's --detach-keys: a sequence of keys, and how much of it was typed so far. */
+struct berth_detach_keys {
+	unsigned char seq[16];
+	size_t len; /* 0: none (an empty --detach-keys) */
+	size_t matched;
+};
+/*
+ * Parses spec (NULL: Docker's default "ctrl-p,ctrl-q"): keys separated by
+ * commas, each one character or ctrl-@, ctrl-a … ctrl-z, ctrl-[, ctrl-\,
+ * ctrl-], ctrl-^, ctrl-_. EINVAL naming the key it does not know.
+ */
+int berth_detach_keys_parse(const char *spec, struct berth_detach_keys *ret,
+			    struct berth_error **err);
+/*
+ * Passes n bytes of input through the keys: into out (room for n +
+ * sizeof(seq) bytes) what goes to the container, a part of the sequence
+ * held back until it completes or breaks; returns its length. At a complete
+ * sequence *ret_detached is true and the input after it is not read.
+ */
+size_t berth_detach_keys_filter(struct berth_detach_keys *k, const void *in, size_t n, void *out,
+				bool *ret_detached);
+
+/* What `berth attach` attaches. */
+struct berth_container_attach_options {
+	int in;			 /* the caller's input (-1: none, --no-stdin) */
+	int out, err;		 /* where the container's stdout and stderr go */
+	const char *detach_keys; /* --detach-keys (NULL: ctrl-p,ctrl-q) */
+	bool sig_proxy;		 /* without a terminal: SIGINT and SIGTERM go to the container */
+};
+/*
+ * Attaches to the running container what (attach.c): its output from now
+ * on, from its log, to o->out and o->err; o->in, when it was run with -i,
+ * to its terminal or its stdin (through berth_container_console; with
+ * StdinOnce, the end of o->in is the container's). With a terminal, o->in
+ * is raw while attached and o->out's size is the container's, at the start
+ * and at each SIGWINCH. Returns 0 once it stopped, with *ret_code its exit
+ * code; 1 when the detach keys were typed (it goes on running); -EINVAL for
+ * a container not running, -ENOTTY with a terminal and an o->in that is
+ * none.
+ */
+int berth_container_attach(struct berth_store *store, const char *what,
+			   const struct berth_container_attach_options *o, int *ret_code,
+			   struct berth_error **err);
 
 /* What cp learns of a path in a container before a copy (the Engine API's archive stat). */
 struct berth_cp_stat {

@@ -234,11 +234,19 @@ int berth_pod_infra_guard(struct berth_store *store, const json_t *st, const cha
 			  struct berth_error **err);
 
 /*
- * console.c, in the monitor of a container with a terminal: the listening
- * socket <cdir>/<id>/console.sock (-1 when it cannot be made: the
- * container runs without a console); serve hands pty to one client
- * waiting on it, never blocking; close unlinks and closes it.
+ * console.c, in the monitor of a container with a terminal or a stdin
+ * pipe: the listening socket <cdir>/<id>/console.sock (-1 when it cannot
+ * be made: the container runs without a console); serve hands fd (the pty
+ * master or the pipe's writing end) to one client waiting on it, never
+ * blocking, and says whether it did; close unlinks and closes it.
  */
 int berth_container_console_listen(int cdir, const char *id);
-void berth_container_console_serve(int listen_fd, int pty);
+bool berth_container_console_serve(int listen_fd, int fd);
+/*
+ * The stdin of a detached run of container id when its record says
+ * OpenStdin and no Tty: a pipe (O_CLOEXEC), ret[0] the container's stdin,
+ * ret[1] for the console; *ret_once its StdinOnce. 0 with both -EBADF when
+ * it has none; -errno when the pipe cannot be made.
+ */
+int berth_container_console_stdin(int cdir, const char *id, int ret[2], bool *ret_once);
 void berth_container_console_close(int cdir, const char *id, int listen_fd);

@@ -180,6 +180,7 @@ static json_t *make_state(const struct container *c, const struct berth_run_opti
 	json_object_set_new(cfg, "WorkingDir", json_string(c->spec.cwd));
 	json_object_set_new(cfg, "Tty", json_boolean(o->tty));
 	json_object_set_new(cfg, "OpenStdin", json_boolean(o->interactive));
+	json_object_set_new(cfg, "StdinOnce", json_boolean(o->interactive && o->stdin_once));
 	_cleanup_free_ char *ss = o->stop_signal > 0 && sigabbrev_np(o->stop_signal)
 					  ? berth_xasprintf("SIG%s", sigabbrev_np(o->stop_signal))
 				  : o->stop_signal > 0 ? berth_xasprintf("%d", o->stop_signal)

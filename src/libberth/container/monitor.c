@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The monitor: parent of a container's process, detached or in berth's own process; its json-file log. */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -50,6 +52,7 @@ struct log_stream {
 	const char *name;
 	int echo_fd; /* foreground: berth's stdout or stderr, else -1 */
 	struct berth_buf pending;
+	bool raw; /* a terminal: what it read is logged at once (a prompt has no newline) */
 };
 
 /* Reads what is there into the log (and the echo); false at EOF or on an error. */
@@ -70,6 +73,11 @@ static bool pump(struct log_stream *ls, int log_fd)
 	if (ls->echo_fd >= 0 && berth_write_all(ls->echo_fd, buf, (size_t)n, NULL) < 0)
 		ls->echo_fd = -1;
 	berth_buf_add(&ls->pending, buf, (size_t)n);
+	if (ls->raw) {
+		log_line(log_fd, ls->name, ls->pending.buf, ls->pending.len);
+		berth_buf_reset(&ls->pending);
+		return true;
+	}
 	char *start = ls->pending.buf, *nl;
 	while ((nl = memchr(start, '\n', ls->pending.len - (size_t)(start - ls->pending.buf)))) {
 		log_line(log_fd, ls->name, start, (size_t)(nl - start + 1));
@@ -163,8 +171,10 @@ struct monitor {
 	bool rm, always;
 	bool foreground; /* hosted in berth's process: the loop returns to it */
 	int max_restarts;
-	int notify_fd; /* detached: the pipe to the berth that forked it */
-	int console;   /* with a terminal: the socket that hands out its master (console.c) */
+	int notify_fd;	 /* detached: the pipe to the berth that forked it */
+	int console;	 /* with a terminal: the socket that hands out its master (console.c) */
+	int stdin_w;	 /* detached, -i without a terminal: the stdin pipe's end it hands out */
+	bool stdin_once; /* StdinOnce: to the first client only, then it is the only writer */
 	struct monitor_msg first, exited; /* foreground: STARTED or FAILED, and EXITED */
 };
 
@@ -223,6 +233,18 @@ static int hosted_hand_over(struct monitor *m)
 	return 1;
 }
 
+/* A console client takes the terminal, or the stdin pipe (with StdinOnce, the first only). */
+static void monitor_console_serve(struct monitor *m, int pty)
+{
+	if (!berth_container_console_serve(m->console, pty >= 0 ? pty : m->stdin_w) || pty >= 0 ||
+	    !m->stdin_once)
+		return;
+	close(m->stdin_w);
+	m->stdin_w = -EBADF;
+	berth_container_console_close(m->c->cdir, m->c->id, m->console);
+	m->console = -1;
+}
+
 /*
  * Copies the container's output to the log (and, in the foreground, to
  * berth's stdout/stderr) until its side is closed; with a terminal in the
@@ -234,7 +256,7 @@ static void monitor_pump(struct monitor *m, int out, int errp, int pty, int log_
 	struct log_stream ls[3] = {
 		{out, "stdout", m->foreground ? STDOUT_FILENO : -1, BERTH_BUF_INIT},
 		{errp, "stderr", m->foreground ? STDERR_FILENO : -1, BERTH_BUF_INIT},
-		{pty, "stdout", m->foreground ? STDOUT_FILENO : -1, BERTH_BUF_INIT},
+		{pty, "stdout", m->foreground ? STDOUT_FILENO : -1, BERTH_BUF_INIT, true},
 	};
 	bool open_[3] = {true, true, pty >= 0};
 	int in = m->foreground && pty >= 0 ? m->cfg->stdio[0] : -1;
@@ -243,7 +265,7 @@ static void monitor_pump(struct monitor *m, int out, int errp, int pty, int log_
 					{open_[1] ? errp : -1, POLLIN, 0},
 					{open_[2] ? pty : -1, POLLIN, 0},
 					{in, POLLIN, 0},
-					{open_[2] ? m->console : -1, POLLIN, 0}};
+					{open_[2] || m->stdin_w >= 0 ? m->console : -1, POLLIN, 0}};
 		if (poll(fds, 5, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -261,7 +283,7 @@ static void monitor_pump(struct monitor *m, int out, int errp, int pty, int log_
 				in = -1;
 		}
 		if (fds[4].revents & POLLIN)
-			berth_container_console_serve(m->console, pty);
+			monitor_console_serve(m, pty);
 	}
 	for (int i = 0; i < 3; i++)
 		berth_buf_release(&ls[i].pending);
@@ -377,13 +399,18 @@ static int monitor_start_run(struct monitor *m, int log_fd, int restarts, bool h
 	struct berth_runtime_config *cfg = m->cfg;
 	struct berth_runtime_result res = {0};
 	struct berth_error *err = NULL;
-	int out[2] = {-EBADF, -EBADF}, errp[2] = {-EBADF, -EBADF};
+	int out[2] = {-EBADF, -EBADF}, errp[2] = {-EBADF, -EBADF}, in[2] = {-EBADF, -EBADF};
 	int r;
-	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+	if (m->stdin_w >= 0)
+		close(m->stdin_w);
+	m->stdin_w = -EBADF;
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+	    (!m->foreground &&
+	     berth_container_console_stdin(c->cdir, c->id, in, &m->stdin_once) < 0)) {
 		r = berth_error_syscall(&err, errno, "pipe");
 	} else {
 		if (!m->foreground)
-			cfg->stdio[0] = -1;
+			cfg->stdio[0] = in[0];
 		cfg->stdio[1] = out[1];
 		cfg->stdio[2] = errp[1];
 		r = berth_runtime_start(cfg, &run->p, &res, &err);
@@ -392,6 +419,12 @@ static int monitor_start_run(struct monitor *m, int log_fd, int restarts, bool h
 		close(out[1]);
 	if (errp[1] >= 0)
 		close(errp[1]);
+	if (in[0] >= 0)
+		close(in[0]);
+	m->stdin_w = in[1];
+	/* before the record says running: who sees it running finds its console */
+	if (r >= 0 && m->console < 0 && (run->p.pty_master >= 0 || m->stdin_w >= 0))
+		m->console = berth_container_console_listen(c->cdir, c->id);
 	if (r >= 0) {
 		berth_runtime_forward_to(run->p.pid);
 		if (berth_runtime_forward_early())
@@ -420,9 +453,6 @@ static int monitor_start_run(struct monitor *m, int log_fd, int restarts, bool h
 		return -1;
 	}
 	/* before STARTED: `run -d` returns with the health "starting" */
-	/* before STARTED too: a client resizes the terminal once start returned */
-	if (m->console < 0 && run->p.pty_master >= 0)
-		m->console = berth_container_console_listen(c->cdir, c->id);
 	run->prober = berth_container_health_start(m->store_root, c->id, *rec, run->p.pid);
 	if (restarts == 0) {
 		struct monitor_msg msg = {.kind = MONITOR_STARTED, .pid = run->p.pid};
@@ -565,6 +595,32 @@ static int monitor_host(struct monitor *m, struct berth_runtime_result *ret_resu
 }
 
 /*
+ * A detached monitor forked from a process that serves others (the Engine
+ * API service) would hold copies of that process's connections and pipes
+ * for as long as its container runs: a copy of another container's stdin
+ * pipe keeps that container from its EOF (docker run -i), a copy of a
+ * client's socket or of a caller's pipe (a test harness's fd 3) keeps its
+ * reader from the end. The monitor needs none of them: of pipes and
+ * sockets it keeps keep (its notify pipe) alone; the store's directories
+ * and files stay.
+ */
+static void monitor_close_inherited(int keep)
+{
+	_cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		struct stat st;
+		if (*end || fd <= STDERR_FILENO || fd == keep || fd == dirfd(d) ||
+		    fstat((int)fd, &st) < 0)
+			continue;
+		if (S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode))
+			close((int)fd);
+	}
+}
+
+/*
  * Starts the container under a monitor. Detached: forks the monitor and
  * returns once the container runs. Foreground: berth is the monitor; returns
  * when the first run ended, with its exit code in ret_result; with restarts
@@ -583,6 +639,7 @@ int berth_container_start_monitor(struct berth_store *store, struct container *c
 			    .rm = rm,
 			    .foreground = foreground,
 			    .console = -1,
+			    .stdin_w = -EBADF,
 			    .notify_fd = -EBADF};
 	m.always = restart == BERTH_RESTART_ALWAYS || restart == BERTH_RESTART_UNLESS_STOPPED;
 	if (restart == BERTH_RESTART_ON_FAILURE)
@@ -610,6 +667,7 @@ int berth_container_start_monitor(struct berth_store *store, struct container *c
 	if (pid == 0) {
 		close(nfd);
 		m.notify_fd = notify[1];
+		monitor_close_inherited(notify[1]);
 		monitor_detach();
 		monitor_main(&m);
 		_exit(0);

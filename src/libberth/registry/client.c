@@ -51,6 +51,9 @@ void registry_free(struct registry *r)
 	free(r->scheme);
 	free(r->repo);
 	registry_creds_release(&r->creds);
+	if (r->registry_token)
+		explicit_bzero(r->registry_token, strlen(r->registry_token));
+	free(r->registry_token);
 	registry_challenge_release(&r->challenge);
 	for (size_t i = 0; i < r->n_tokens; i++) {
 		free(r->tokens[i].scope);
@@ -167,6 +170,12 @@ int registry_request(struct registry *r, const char *actions, const char *mount_
 		}
 		if (resp.status == 401) {
 			http_response_release(&resp);
+			if (r->registry_token)
+				return berth_error_set(
+					err, EACCES,
+					"authentication to '%s' failed: the registry "
+					"token was refused",
+					r->domain);
 			if (r->creds.username)
 				return berth_error_set(err, EACCES,
 						       "authentication to '%s' failed: incorrect "

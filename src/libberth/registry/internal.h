@@ -124,6 +124,7 @@ struct registry {
 	bool pinged;
 	struct registry_creds creds;
 	bool creds_loaded;
+	char *registry_token; /* the caller's bearer token, sent as it is (NULL: none) */
 	struct registry_challenge challenge; /* from the /v2/ ping */
 	pthread_mutex_t lock;
 	pthread_mutex_t ping_lock; /* held across the ping: one ping per session */

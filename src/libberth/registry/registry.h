@@ -52,14 +52,18 @@ const char *berth_registry_host_platform(void);
  * Credentials for one operation, given by the caller in place of the
  * stored ones (the API's X-Registry-Auth: the client keeps its logins and
  * sends them with each request). username and password, or identity_token
- * alone (an OAuth2 refresh token a login answered with). Strings borrowed;
- * nothing here is ever written to a credentials file. An operation without
- * them (a NULL pointer) looks the stored ones up, as `berth pull` does.
+ * alone (an OAuth2 refresh token a login answered with), or
+ * registry_token alone (a bearer token sent to the registry as it is, with
+ * no token server asked: Docker's RegistryToken, only for a registry that
+ * asks for a bearer token). Strings borrowed; nothing here is ever written
+ * to a credentials file. An operation without them (a NULL pointer) looks
+ * the stored ones up, as `berth pull` does.
  */
 struct berth_registry_credentials {
 	const char *username;
 	const char *password;
 	const char *identity_token;
+	const char *registry_token;
 };
 
 /*

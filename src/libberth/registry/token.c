@@ -41,6 +41,7 @@ static int load_creds(struct registry *r, struct berth_error **err)
 /*
  * An identity token travels as the stored ones do: user "<token>" (what
  * Docker's config.json means by "identitytoken"), exchanged at the realm.
+ * A registry token is no credential to exchange: it is the bearer token.
  */
 void registry_use_credentials(struct registry *r, const struct berth_registry_credentials *c)
 {
@@ -48,7 +49,10 @@ void registry_use_credentials(struct registry *r, const struct berth_registry_cr
 		return;
 	pthread_mutex_lock(&r->lock);
 	registry_creds_release(&r->creds);
-	if (c->identity_token && *c->identity_token) {
+	if (c->registry_token && *c->registry_token) {
+		free(r->registry_token);
+		r->registry_token = berth_xstrdup(c->registry_token);
+	} else if (c->identity_token && *c->identity_token) {
 		r->creds.username = berth_xstrdup("<token>");
 		r->creds.password = berth_xstrdup(c->identity_token);
 	} else if (c->username && *c->username) {
@@ -435,6 +439,16 @@ int registry_authorization(struct registry *r, const char *scope, bool force, ch
 	*ret = NULL;
 	if (!r->challenge.scheme)
 		return 0;
+	/*
+	 * The caller's bearer token goes as it is, for every scope, as Docker's
+	 * daemon sends a RegistryToken; a registry asking for anything else
+	 * gets no credentials (Docker's only handler for it is the bearer one).
+	 */
+	if (r->registry_token) {
+		if (strcmp(r->challenge.scheme, "bearer") == 0)
+			*ret = berth_xasprintf("Bearer %s", r->registry_token);
+		return 0;
+	}
 	if (strcmp(r->challenge.scheme, "bearer") == 0) {
 		_cleanup_free_ char *tok = NULL;
 		int res = get_token(r, scope, force, &tok, err);
