@@ -45,9 +45,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct api_registry_auth a;
 		if (api_registry_auth_parse(s, &a, &err) == 0) {
 			struct berth_registry_credentials c;
-			/* a credential always has its user (or is an identity token) */
+			/* a credential always has its user (or is an identity or registry token) */
 			if (api_registry_auth_credentials(&a, &c) && !c.username &&
-			    !c.identity_token)
+			    !c.identity_token && !c.registry_token)
 				__builtin_trap();
 			if (c.password && !c.username)
 				__builtin_trap();

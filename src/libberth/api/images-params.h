@@ -70,7 +70,7 @@ int api_build_args_parse(const char *json, char ***ret, struct berth_error **err
  * docker sends "e30=", {}, when it has no login. NULL or "" header: none.
  * Longer than API_REGISTRY_AUTH_MAX, not base64, not a JSON object, a
  * known field that is not a string, a password without a username: -EINVAL
- * with one line naming the header; a registry token: -ENOTSUP.
+ * with one line naming the header.
  */
 #define API_REGISTRY_AUTH_MAX 16384u
 struct api_registry_auth {
