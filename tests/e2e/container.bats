@@ -405,3 +405,15 @@ ctr_cgroups() {
 	assert_one_error_line "invalid restart policy 'on-failure:x'"
 	[ "$(berth ps -aq | wc -l)" -eq "$before" ]
 }
+
+@test "start: a start that fails before the process exists (its network is gone) leaves no cgroup" {
+	# run and start make the cgroups before the monitor sets the network up
+	berth network create gone-net >/dev/null
+	local id
+	id=$(berth create --network gone-net bb sleep 30)
+	berth network rm gone-net >/dev/null
+	run berth start "$id"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"gone-net"* ]]
+	[ -z "$(ctr_cgroups "$id")" ]
+}

@@ -21,10 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	_cleanup_json_ json_t *want =
 		json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
-	json_t *got = NULL;
+	_cleanup_json_ json_t *got = NULL;
 	struct berth_error *err = NULL;
 	int r = berth_json_parse_fast((const char *)data, size, &got, &err);
-	_cleanup_json_ json_t *got_ref = got;
 	if (memchr(data, '\0', size) ? r >= 0 : (r >= 0) != (want != NULL))
 		__builtin_trap();
 	if (r < 0) {

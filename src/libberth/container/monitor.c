@@ -305,6 +305,9 @@ static void monitor_fail(struct monitor *m, int log_fd, struct berth_error *err,
 	berth_error_free(&err);
 	berth_container_console_close(m->c->cdir, m->c->id, m->console);
 	m->console = -1;
+	/* the cgroup made for this start when the start never took it over */
+	if (m->cfg->cgroup && m->cfg->cgroup->dirs)
+		berth_cgroup_destroy(m->cfg->cgroup, NULL);
 	set_state(m->c->cdir, m->c->id, "exited", 0, msg.exit_code, restarts, NULL, NULL, NULL);
 	monitor_send(m, &msg);
 	if (!m->foreground)

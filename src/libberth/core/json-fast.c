@@ -261,8 +261,10 @@ static int member(struct reader *r, json_t *o)
 		return -1;
 	/* a key in the scratch buffer would be overwritten by the value's strings */
 	_cleanup_free_ char *copy = NULL;
-	if (k == r->scratch.buf)
-		k = copy = berth_xstrndup(k, klen);
+	if (k == r->scratch.buf) {
+		copy = berth_xstrndup(k, klen);
+		k = copy;
+	}
 	skip_ws(r);
 	if (r->p >= r->end || *r->p != ':')
 		return -1;
