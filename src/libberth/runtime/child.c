@@ -669,7 +669,7 @@ _Noreturn void berth_runtime_child_main(const struct berth_runtime_child_args *a
 	struct proc_areas areas = {0};
 	struct identity id;
 
-	bool early = berth_runtime_goes_early(spec);
+	bool early = a->early;
 	die_with_parent(a);
 	enter_namespaces(a, early, &areas);
 	int root_fd = attach_rootfs(a);

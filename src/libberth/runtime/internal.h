@@ -76,6 +76,7 @@ struct berth_runtime_child_args {
 	int *ns_fds;	      /* by berth_ns_index: the namespaces to join, or -EBADF */
 	int exec_fifo_fd;     /* cfg->exec_fifo opened read-write, or -EBADF */
 	int parent_pidfd;     /* the creator's pidfd when the process dies with it, or -EBADF */
+	bool early;	      /* set up before the cgroup attach (berth_runtime_goes_early) */
 };
 /* Sets the container up in the clone and execs its process; never returns. */
 _Noreturn void berth_runtime_child_main(const struct berth_runtime_child_args *a);

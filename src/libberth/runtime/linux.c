@@ -130,6 +130,7 @@ struct start {
 	int ns_fds[BERTH_NS_KINDS]; /* the namespaces to join, by berth_ns_index */
 	int fifo_fd;		    /* cfg->exec_fifo, read-write: the child waits on it */
 	int parent_pidfd;	    /* ours, for the child to know we are gone */
+	bool early;		    /* berth_runtime_goes_early: one answer for both sides */
 	int *trees;		    /* per mount: its source's detached clone, or -EBADF */
 	char tty_name[128];
 };
@@ -249,7 +250,8 @@ static _Noreturn void start_child(const struct berth_runtime_config *cfg, struct
 					     .rootfs_fd = s->rootfs_fd,
 					     .ns_fds = s->ns_fds,
 					     .exec_fifo_fd = s->fifo_fd,
-					     .parent_pidfd = s->parent_pidfd};
+					     .parent_pidfd = s->parent_pidfd,
+					     .early = s->early};
 	berth_runtime_child_main(&a);
 }
 
@@ -270,7 +272,7 @@ static int release_child(struct start *s, struct berth_runtime_process *p,
 	p->pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
 	if (p->pidfd < 0)
 		p->pidfd = -EBADF;
-	bool early = berth_runtime_goes_early(s->spec);
+	bool early = s->early;
 	int r = 0;
 	if (early && send(s->sync_w, "e", 1, MSG_NOSIGNAL) != 1)
 		r = berth_error_syscall(err, errno, "start the container");
@@ -357,6 +359,7 @@ int berth_runtime_start(const struct berth_runtime_config *cfg, struct berth_run
 		if (r < 0)
 			return r;
 	}
+	s.early = berth_runtime_goes_early(spec);
 	r = open_channels(&s, &p, err);
 	if (r >= 0)
 		r = berth_runtime_clone_flags(spec, &flags, err);
